@@ -1,0 +1,39 @@
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * A point-to-point wire in one direction: a frame takes `bytes*8/bandwidth` to
+ * serialize (frames queue behind each other, FIFO) and `latency` to propagate.
+ * The engine knows nothing about what the bytes mean.
+ */
+export interface LinkProps {
+  latencyNs: number;
+  bandwidthBps: number; // 0 = infinitely fast (no serialization delay)
+}
+
+export class Link {
+  private busyUntil = 0;
+
+  constructor(
+    private readonly sched: Scheduler,
+    readonly props: LinkProps,
+  ) {}
+
+  /** Serialization time of `bytes` on this link, in integer ns. */
+  serializationNs(bytes: number): number {
+    if (this.props.bandwidthBps <= 0) return 0;
+    return Math.ceil((bytes * 8 * 1e9) / this.props.bandwidthBps);
+  }
+
+  /**
+   * Put `bytes` on the wire; `arrive` runs when the last bit reaches the far end.
+   * Returns the arrival time.
+   */
+  send(bytes: number, arrive: () => void): number {
+    const start = Math.max(this.sched.now, this.busyUntil);
+    const done = start + this.serializationNs(bytes);
+    this.busyUntil = done;
+    const arrival = done + this.props.latencyNs;
+    this.sched.at(arrival, arrive);
+    return arrival;
+  }
+}

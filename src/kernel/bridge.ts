@@ -1,0 +1,190 @@
+import { BROADCAST_MAC, formatMac, isMulticastMac } from '../wire/addr.js';
+import { NetDevice, type BridgePortOwner } from './device.js';
+import type { Skb } from './skb.js';
+
+/** Linux's default forwarding-database ageing time (bridge `ageing_time`, 300 s). */
+export const FDB_AGEING_NS = 300e9;
+
+export interface FdbEntry {
+  mac: string;
+  port: NetDevice | undefined; // undefined: the bridge's own address
+  /** local/permanent entries never age (the bridge's and its ports' own MACs). */
+  local: boolean;
+  updatedNs: number;
+}
+
+interface PortState {
+  hairpin: boolean;
+}
+
+/**
+ * A Linux bridge (`ip link add cbr0 type bridge`): learns source MACs per port,
+ * forwards known unicast to one port, floods broadcast, multicast and unknown
+ * unicast, passes frames for its own MAC (and broadcasts) up to the host stack.
+ * A port in hairpin mode may send a frame back out the port it came in on.
+ */
+export class Bridge extends NetDevice implements BridgePortOwner {
+  readonly kind = 'bridge';
+  private readonly ports = new Map<NetDevice, PortState>();
+  private readonly fdb = new Map<string, FdbEntry>();
+  ageingNs = FDB_AGEING_NS;
+
+  /** `ip link set dev master br` (+ `bridge link set dev X hairpin on|off`). */
+  addPort(dev: NetDevice, hairpin: boolean): void {
+    this.ports.set(dev, { hairpin });
+    dev.master = this;
+    // Like Linux, the port's own address becomes a permanent local entry.
+    this.fdb.set(dev.mac, { mac: dev.mac, port: dev, local: true, updatedNs: 0 });
+    // The bridge takes the lowest port MAC unless one was set explicitly; the
+    // CNI plugin sets it, so we keep the bridge's own MAC as is.
+  }
+
+  setHairpin(dev: NetDevice, on: boolean): void {
+    const st = this.ports.get(dev);
+    if (st) st.hairpin = on;
+  }
+
+  portList(): NetDevice[] {
+    return [...this.ports.keys()];
+  }
+
+  isHairpin(dev: NetDevice): boolean {
+    return this.ports.get(dev)?.hairpin ?? false;
+  }
+
+  /** Entries as `bridge fdb show` lists them (expired ones purged first). */
+  fdbEntries(): FdbEntry[] {
+    this.expire();
+    return [...this.fdb.values()];
+  }
+
+  /** A frame arrives on one of our ports (br_handle_frame). */
+  handleFrame(inPort: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    const data = skb.data;
+    if (data.length < 14) {
+      w.drop(skb, this.where, 'malformed', `frame of ${data.length} bytes is shorter than an Ethernet header`);
+      return;
+    }
+    const dst = macAt(data, 0);
+    const src = macAt(data, 6);
+    this.learn(src, inPort, skb);
+
+    if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
+      // Broadcasts go up to the host too; Linux gives the original to the local
+      // stack and clones to the ports.
+      this.flood(inPort, skb, true);
+      return;
+    }
+    const entry = this.lookup(dst);
+    if (entry?.local) {
+      // Addressed to the bridge or one of its ports' own MACs: it is for this host.
+      if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'local', mac: dst });
+      this.passUp(skb);
+      return;
+    }
+    if (!entry) {
+      this.flood(inPort, skb, false);
+      return;
+    }
+    const out = entry.port!;
+    if (out === inPort) {
+      if (!this.isHairpin(inPort)) {
+        w.drop(skb, this.where, 'bridge-same-port', `${dst} is behind ${inPort.name}, where the frame came from (hairpin off)`);
+        return;
+      }
+      if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'hairpin', mac: dst, port: out.name });
+    } else if (w.detailed) {
+      w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
+    }
+    out.xmit(skb);
+  }
+
+  /** The host stack transmits through the bridge device (br_dev_xmit). */
+  protected transmit(skb: Skb): void {
+    const w = this.ns.world;
+    const dst = macAt(skb.data, 0);
+    const entry = dst === BROADCAST_MAC || isMulticastMac(dst) ? undefined : this.lookup(dst);
+    if (!entry || entry.port === undefined) {
+      this.flood(undefined, skb, false);
+      return;
+    }
+    if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: entry.port.name });
+    entry.port.xmit(skb);
+  }
+
+  private passUp(skb: Skb): void {
+    // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it).
+    this.ns.world.sched.after(0, () => {
+      const w = this.ns.world;
+      if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data) });
+      this.ns.stack.receive(this, skb);
+    });
+  }
+
+  private learn(src: string, port: NetDevice, skb: Skb): void {
+    if (src === BROADCAST_MAC || isMulticastMac(src)) return;
+    const w = this.ns.world;
+    const now = w.sched.now;
+    const existing = this.fdb.get(src);
+    if (existing?.local) return;
+    if (existing && existing.port === port && now - existing.updatedNs <= this.ageingNs) {
+      existing.updatedNs = now;
+      return;
+    }
+    this.fdb.set(src, { mac: src, port, local: false, updatedNs: now });
+    if (w.detailed) w.emit({ kind: 'fdb', t: now, pkt: skb.id, at: this.where, action: 'learn', mac: src, port: port.name });
+  }
+
+  private lookup(mac: string): FdbEntry | undefined {
+    if (mac === this.mac) return { mac, port: undefined, local: true, updatedNs: 0 };
+    const e = this.fdb.get(mac);
+    if (!e) return undefined;
+    if (!e.local && this.ns.world.sched.now - e.updatedNs > this.ageingNs) {
+      this.fdb.delete(mac);
+      return undefined;
+    }
+    return e;
+  }
+
+  private expire(): void {
+    for (const mac of [...this.fdb.keys()]) this.lookup(mac);
+  }
+
+  /**
+   * Send to every port but the ingress one (unless it is in hairpin mode); with
+   * `local`, the original also goes up to the host stack.
+   */
+  private flood(inPort: NetDevice | undefined, skb: Skb, local: boolean): void {
+    const w = this.ns.world;
+    const targets = [...this.ports.keys()].filter((p) => p.up && (p !== inPort || this.isHairpin(p)));
+    if (w.detailed) {
+      w.emit({
+        kind: 'fdb',
+        t: w.sched.now,
+        pkt: skb.id,
+        at: this.where,
+        action: 'flood',
+        mac: macAt(skb.data, 0),
+        port: targets.map((p) => p.name).join(','),
+      });
+    }
+    if (!local && targets.length === 0) {
+      w.drop(skb, this.where, 'other-host', 'flooded to no port');
+      return;
+    }
+    // Clones go to the ports; the original to the last port, or up to the host.
+    const last = local ? undefined : targets[targets.length - 1];
+    for (const port of targets) {
+      if (port === last) continue;
+      port.xmit(w.clone(skb, this.where));
+    }
+    if (last) last.xmit(skb);
+    else this.passUp(skb);
+  }
+}
+
+/** MAC at `off` as a lowercase colon string. */
+export function macAt(d: Uint8Array, off: number): string {
+  return formatMac(d, off);
+}

@@ -1,0 +1,65 @@
+import type { NetNs } from './netns.js';
+import type { Skb } from './skb.js';
+
+export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'uplink' | 'vxlan' | 'tun' | 'dummy';
+
+/**
+ * A network device in a namespace (struct net_device). Subclasses decide what
+ * transmitting means (hand to the veth peer, put on a wire, flood the bridge);
+ * receiving is common: a bridge port hands the frame to its bridge, any other
+ * device to its namespace's protocol stack.
+ */
+export abstract class NetDevice {
+  abstract readonly kind: DeviceKind;
+  /** Set when the device is a bridge port (`ip link set X master br`). */
+  master: BridgePortOwner | undefined;
+  up = true;
+  /** Whether frames carry an Ethernet header (false for tun: L3 only). */
+  readonly ethernet: boolean = true;
+  /** Whether the neighbour layer must resolve a next hop (false for loopback, tun). */
+  readonly needsArp: boolean = true;
+
+  constructor(
+    readonly ns: NetNs,
+    readonly name: string,
+    public mac: string,
+    public mtu: number,
+    readonly ifindex: number,
+  ) {}
+
+  /** `<netns>:<device>`, as trace events and `via:` expectations name it. */
+  get where(): string {
+    return `${this.ns.name}:${this.name}`;
+  }
+
+  /** Transmit a frame out of this device. */
+  xmit(skb: Skb): void {
+    const w = this.ns.world;
+    if (!this.up) {
+      w.drop(skb, this.where, 'link-down', `${this.name} is down`);
+      return;
+    }
+    if (w.detailed) w.emit({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    this.transmit(skb);
+  }
+
+  /** Device-specific transmission (after the `tx` trace point). */
+  protected abstract transmit(skb: Skb): void;
+
+  /** A frame arrives at this device from its wire or peer. */
+  receive(skb: Skb): void {
+    const w = this.ns.world;
+    if (!this.up) {
+      w.drop(skb, this.where, 'link-down', `${this.name} is down`);
+      return;
+    }
+    if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    if (this.master) this.master.handleFrame(this, skb);
+    else this.ns.stack.receive(this, skb);
+  }
+}
+
+/** What a bridge offers its ports (keeps device.ts free of the bridge's details). */
+export interface BridgePortOwner {
+  handleFrame(port: NetDevice, skb: Skb): void;
+}

@@ -1,0 +1,12 @@
+import { NetDevice } from './device.js';
+import type { Skb } from './skb.js';
+
+/** `lo`: what it transmits comes straight back into the same namespace. */
+export class Loopback extends NetDevice {
+  readonly kind = 'loopback';
+  override readonly needsArp = false;
+
+  protected transmit(skb: Skb): void {
+    this.ns.world.sched.after(0, () => this.receive(skb));
+  }
+}

@@ -1,0 +1,217 @@
+import { BROADCAST_MAC, formatIpv4 } from '../wire/addr.js';
+import { ARP_REQUEST, encodeArp, type ArpPacket } from '../wire/arp.js';
+import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import type { NetDevice } from './device.js';
+import type { NetNs } from './netns.js';
+import type { Skb } from './skb.js';
+
+export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT';
+
+/** Linux defaults (net.ipv4.neigh.default.*). */
+export const NEIGH_DEFAULTS = {
+  mcastSolicit: 3, // broadcast probes before giving up
+  ucastSolicit: 3, // unicast probes from PROBE state
+  retransNs: 1e9, // retrans_time_ms = 1000
+  baseReachableNs: 30e9, // base_reachable_time_ms = 30000, randomized to [0.5, 1.5) x
+  delayFirstProbeNs: 5e9, // delay_first_probe_time = 5 s
+  unresQlen: 101, // packets queued per unresolved entry
+};
+
+export interface NeighEntry {
+  ip: number;
+  dev: NetDevice;
+  mac: string | undefined;
+  state: NeighState;
+  confirmedNs: number;
+  reachableNs: number;
+  probes: number;
+  /** Packets (IPv4 bytes) waiting for the address, with the source to use in ARP. */
+  queue: Skb[];
+  /** Bumped on every state change so that stale timers know to stand down. */
+  generation: number;
+}
+
+/** Called for every queued packet when resolution fails (the stack sends ICMP host unreachable). */
+export type NeighFailure = (skb: Skb, entry: NeighEntry) => void;
+
+/**
+ * The ARP neighbour table of one namespace: resolves next hops, queues packets
+ * while resolving, retries, and moves entries through Linux's NUD states.
+ */
+export class NeighTable {
+  private readonly entries = new Map<string, NeighEntry>();
+  onFailure: NeighFailure = () => {};
+
+  constructor(private readonly ns: NetNs) {}
+
+  list(): NeighEntry[] {
+    for (const e of this.entries.values()) this.age(e);
+    return [...this.entries.values()];
+  }
+
+  get(dev: NetDevice, ip: number): NeighEntry | undefined {
+    const e = this.entries.get(key(dev, ip));
+    if (e) this.age(e);
+    return e;
+  }
+
+  /** `ip neigh replace IP lladdr MAC dev DEV nud permanent`. */
+  addPermanent(dev: NetDevice, ip: number, mac: string): void {
+    const e = this.entry(dev, ip);
+    e.mac = mac;
+    this.setState(e, 'PERMANENT');
+  }
+
+  /**
+   * neigh_output: send the IPv4 packet in `skb` to `nextHop` out of `dev`,
+   * resolving the MAC first if needed. `arpSource` is the address the ARP
+   * request will carry as sender (arp_announce = 0 rules, chosen by the caller).
+   */
+  output(dev: NetDevice, nextHop: number, skb: Skb, arpSource: number): void {
+    const w = this.ns.world;
+    const e = this.entry(dev, nextHop);
+    this.age(e);
+    switch (e.state) {
+      case 'PERMANENT':
+      case 'REACHABLE':
+      case 'DELAY':
+      case 'PROBE':
+        this.send(e, skb);
+        return;
+      case 'STALE':
+        // Use the cached address, and check it is still right in a while.
+        this.setState(e, 'DELAY');
+        this.send(e, skb);
+        this.armDelay(e, arpSource);
+        return;
+      case 'INCOMPLETE':
+        this.enqueue(e, skb);
+        return;
+      case 'FAILED':
+        // A new packet restarts resolution (neigh_event_send from FAILED).
+        e.probes = 0;
+        this.setState(e, 'INCOMPLETE');
+        if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: skb.id, at: dev.where, action: 'resolving', ip: formatIpv4(nextHop), state: 'INCOMPLETE' });
+        this.enqueue(e, skb);
+        this.solicit(e, arpSource, skb);
+        return;
+    }
+  }
+
+  /** arp_process, once an ARP packet reached this namespace on `dev` and is about us. */
+  learn(dev: NetDevice, ip: number, mac: string, how: 'reply' | 'request', pkt: number): void {
+    const w = this.ns.world;
+    const existing = this.entries.get(key(dev, ip));
+    if (!existing && how === 'reply') return; // unsolicited replies are ignored (arp_accept = 0)
+    const e = existing ?? this.entry(dev, ip);
+    if (e.state === 'PERMANENT') return;
+    const changed = e.mac !== mac;
+    e.mac = mac;
+    // A reply confirms reachability; a request only tells us an address (STALE).
+    const next: NeighState = how === 'reply' ? 'REACHABLE' : changed || e.state === 'INCOMPLETE' || e.state === 'FAILED' ? 'STALE' : e.state;
+    this.setState(e, next);
+    if (next === 'REACHABLE') {
+      e.confirmedNs = w.sched.now;
+      e.reachableNs = this.randomReachable();
+    }
+    if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt, at: dev.where, action: existing?.state === 'INCOMPLETE' ? 'resolved' : 'learned', ip: formatIpv4(ip), mac, state: toTraceState(e.state) });
+    const queued = e.queue.splice(0);
+    for (const q of queued) this.send(e, q);
+  }
+
+  private entry(dev: NetDevice, ip: number): NeighEntry {
+    const k = key(dev, ip);
+    let e = this.entries.get(k);
+    if (!e) {
+      e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0 };
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  private randomReachable(): number {
+    const base = NEIGH_DEFAULTS.baseReachableNs;
+    return Math.floor(base / 2 + this.ns.rng.next() * base);
+  }
+
+  /** REACHABLE silently becomes STALE once reachable_time has passed (checked lazily). */
+  private age(e: NeighEntry): void {
+    if (e.state === 'REACHABLE' && this.ns.world.sched.now - e.confirmedNs > e.reachableNs) this.setState(e, 'STALE');
+  }
+
+  private setState(e: NeighEntry, state: NeighState): void {
+    e.state = state;
+    e.generation++;
+  }
+
+  private enqueue(e: NeighEntry, skb: Skb): void {
+    const w = this.ns.world;
+    if (e.queue.length >= NEIGH_DEFAULTS.unresQlen) {
+      // Linux drops the oldest queued packet to make room.
+      const old = e.queue.shift()!;
+      w.drop(old, e.dev.where, 'neigh-queue-full', `more than ${NEIGH_DEFAULTS.unresQlen} packets waiting for ${formatIpv4(e.ip)}`);
+    }
+    e.queue.push(skb);
+    if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: skb.id, at: e.dev.where, action: 'queued', ip: formatIpv4(e.ip), state: 'INCOMPLETE' });
+  }
+
+  /** Send an ARP request (broadcast while INCOMPLETE, unicast while PROBE) and arm the retry. */
+  private solicit(e: NeighEntry, arpSource: number, cause: Skb | undefined): void {
+    const w = this.ns.world;
+    const unicast = e.state === 'PROBE' && e.mac !== undefined;
+    e.probes++;
+    const arp: ArpPacket = {
+      op: ARP_REQUEST,
+      senderMac: e.dev.mac,
+      senderIp: arpSource,
+      targetMac: unicast ? e.mac! : '00:00:00:00:00:00',
+      targetIp: e.ip,
+    };
+    const frame = encodeEthernet({ dst: unicast ? e.mac! : BROADCAST_MAC, src: e.dev.mac, etherType: ETHERTYPE_ARP, payload: encodeArp(arp) });
+    const req = w.newSkb(frame, e.dev.where, 'arp', cause?.flow, cause?.id);
+    if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: req.id, at: e.dev.where, action: 'request', ip: formatIpv4(e.ip), ...(unicast ? { mac: e.mac! } : {}) });
+    e.dev.xmit(req);
+    const gen = e.generation;
+    const limit = e.state === 'PROBE' ? NEIGH_DEFAULTS.ucastSolicit : NEIGH_DEFAULTS.mcastSolicit;
+    w.sched.after(NEIGH_DEFAULTS.retransNs, () => {
+      if (e.generation !== gen) return; // resolved or changed meanwhile
+      if (e.probes < limit) this.solicit(e, arpSource, cause);
+      else this.fail(e);
+    });
+  }
+
+  private armDelay(e: NeighEntry, arpSource: number): void {
+    const gen = e.generation;
+    const w = this.ns.world;
+    w.sched.after(NEIGH_DEFAULTS.delayFirstProbeNs, () => {
+      if (e.generation !== gen || e.state !== 'DELAY') return;
+      e.probes = 0;
+      this.setState(e, 'PROBE');
+      this.solicit(e, arpSource, undefined);
+    });
+  }
+
+  private fail(e: NeighEntry): void {
+    const w = this.ns.world;
+    this.setState(e, 'FAILED');
+    e.mac = undefined;
+    const queued = e.queue.splice(0);
+    if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: queued[0]?.id ?? 0, at: e.dev.where, action: 'failed', ip: formatIpv4(e.ip), state: 'FAILED' });
+    for (const skb of queued) this.onFailure(skb, e);
+  }
+
+  /** Frame the IPv4 packet for the resolved neighbour and hand it to the device. */
+  private send(e: NeighEntry, skb: Skb): void {
+    skb.data = encodeEthernet({ dst: e.mac!, src: e.dev.mac, etherType: ETHERTYPE_IPV4, payload: skb.data });
+    e.dev.xmit(skb);
+  }
+}
+
+function key(dev: NetDevice, ip: number): string {
+  return `${dev.ifindex}|${ip}`;
+}
+
+function toTraceState(s: NeighState): 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'FAILED' | 'PERMANENT' {
+  return s === 'DELAY' || s === 'PROBE' ? 'STALE' : s;
+}
+

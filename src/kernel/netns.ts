@@ -1,0 +1,171 @@
+import type { Rng } from '../engine/rng.js';
+import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
+import { Bridge } from './bridge.js';
+import type { NetDevice } from './device.js';
+import { Fib, type Route } from './fib.js';
+import { Loopback } from './loopback.js';
+import { NeighTable } from './neighbour.js';
+import { Sockets } from './sockets.js';
+import { Stack } from './stack.js';
+import { Uplink } from './uplink.js';
+import { Veth } from './veth.js';
+import type { World } from './world.js';
+
+/** An address on a device (`ip addr add IP/PREFIX dev DEV`). */
+export interface IfAddr {
+  dev: NetDevice;
+  ip: number;
+  prefix: number;
+}
+
+export interface Sysctls {
+  /** net.ipv4.ip_forward */
+  ipForward: boolean;
+}
+
+/**
+ * A network namespace: its devices, addresses, routing tables, neighbour
+ * table, sockets and sysctls. Nodes, pods and external hosts are each one.
+ * The methods mirror what `ip link|addr|route|neigh` do.
+ */
+export class NetNs {
+  readonly devices = new Map<string, NetDevice>();
+  readonly addrs: IfAddr[] = [];
+  readonly fib = new Fib();
+  readonly neigh: NeighTable;
+  readonly sysctl: Sysctls = { ipForward: false };
+  readonly stack: Stack;
+  readonly sockets: Sockets;
+  readonly rng: Rng;
+  readonly lo: Loopback;
+  private nextIfindex = 1;
+
+  constructor(
+    readonly world: World,
+    readonly name: string,
+  ) {
+    this.rng = world.rng.fork(`netns:${name}`);
+    this.neigh = new NeighTable(this);
+    this.stack = new Stack(this);
+    this.sockets = new Sockets(this);
+    this.lo = this.attach(new Loopback(this, 'lo', '00:00:00:00:00:00', 65536, this.nextIfindex++));
+    this.addAddress(this.lo, '127.0.0.1/8');
+  }
+
+  /** A locally administered unicast MAC, as the kernel's eth_random_addr makes. */
+  randomMac(): string {
+    const b = [0, 0, 0, 0, 0, 0].map(() => this.rng.int(0, 255));
+    b[0] = (b[0]! & 0xfe) | 0x02;
+    return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  }
+
+  device(name: string): NetDevice | undefined {
+    return this.devices.get(name);
+  }
+
+  /** `ip link add NAME type bridge`. */
+  addBridge(name: string, mtu = 1500, mac = this.randomMac()): Bridge {
+    return this.attach(new Bridge(this, name, mac, mtu, this.nextIfindex++));
+  }
+
+  /** A NIC that will be cabled to another namespace's NIC (see `Uplink.cable`). */
+  addUplink(name: string, mtu = 1500, mac = this.randomMac()): Uplink {
+    return this.attach(new Uplink(this, name, mac, mtu, this.nextIfindex++));
+  }
+
+  /** `ip link add A type veth peer name B netns OTHER`: returns [ours, theirs]. */
+  addVethPair(name: string, peerNs: NetNs, peerName: string, mtu = 1500): [Veth, Veth] {
+    const a = this.attach(new Veth(this, name, this.randomMac(), mtu, this.nextIfindex++));
+    const b = peerNs.attach(new Veth(peerNs, peerName, peerNs.randomMac(), mtu, peerNs.nextIfindex++));
+    a.peer = b;
+    b.peer = a;
+    return [a, b];
+  }
+
+  /** Take ownership of a device made elsewhere (vxlan, tun: later layers). */
+  attach<D extends NetDevice>(dev: D): D {
+    if (this.devices.has(dev.name)) throw new Error(`RTNETLINK answers: File exists (${this.name}: ${dev.name})`);
+    this.devices.set(dev.name, dev);
+    return dev;
+  }
+
+  allocIfindex(): number {
+    return this.nextIfindex++;
+  }
+
+  /**
+   * `ip addr add IP/PREFIX dev DEV`: besides the address, the kernel adds the
+   * local and broadcast routes (table local) and the connected subnet route
+   * (table main, proto kernel scope link).
+   */
+  addAddress(dev: NetDevice, cidrText: string, opts: { noPrefixRoute?: boolean } = {}): IfAddr {
+    const c = parseCidr(cidrText);
+    if (!c) throw new Error(`invalid address ${cidrText}`);
+    const addr: IfAddr = { dev, ip: c.address, prefix: c.prefix };
+    this.addrs.push(addr);
+    const host: Cidr = { network: c.address, prefix: 32, address: c.address };
+    this.fib.add({ table: 'local', type: 'local', dst: host, dev, proto: 'kernel', scope: 'host', src: c.address });
+    const net: Cidr = { network: c.address & prefixMask(c.prefix), prefix: c.prefix, address: c.address & prefixMask(c.prefix) };
+    if (c.prefix < 31 && dev !== this.lo) {
+      const bcast = cidrBroadcast(net);
+      this.fib.add({ table: 'local', type: 'broadcast', dst: { network: bcast, prefix: 32, address: bcast }, dev, proto: 'kernel', scope: 'link', src: c.address });
+    }
+    if (c.prefix < 32 && !opts.noPrefixRoute) {
+      if (dev === this.lo) this.fib.add({ table: 'local', type: 'local', dst: net, dev, proto: 'kernel', scope: 'host', src: c.address });
+      else this.fib.add({ table: 'main', type: 'unicast', dst: net, dev, proto: 'kernel', scope: 'link', src: c.address });
+    }
+    return addr;
+  }
+
+  /** `ip route add DST [via GW] dev DEV [onlink] [src SRC]`. */
+  addRoute(dst: string, opts: { via?: string; dev: NetDevice; onlink?: boolean; src?: string; metric?: number }): Route {
+    const c = dst === 'default' ? { network: 0, prefix: 0, address: 0 } : parseCidr(dst.includes('/') ? dst : `${dst}/32`);
+    if (!c) throw new Error(`invalid route destination ${dst}`);
+    const via = opts.via === undefined ? undefined : parseCidr(`${opts.via}/32`)?.address;
+    if (via !== undefined && !opts.onlink && !this.onLink(via, opts.dev)) {
+      // Without onlink the kernel insists the gateway be reachable directly.
+      throw new Error(`RTNETLINK answers: Network is unreachable (gateway ${opts.via} not on ${opts.dev.name})`);
+    }
+    const route: Route = {
+      table: 'main',
+      type: 'unicast',
+      dst: { network: c.network, prefix: c.prefix, address: c.network },
+      dev: opts.dev,
+      proto: 'boot',
+      scope: via === undefined ? 'link' : 'global',
+      ...(via === undefined ? {} : { via }),
+      ...(opts.onlink ? { onlink: true } : {}),
+      ...(opts.src === undefined ? {} : { src: parseCidr(`${opts.src}/32`)!.address }),
+      ...(opts.metric === undefined ? {} : { metric: opts.metric }),
+    };
+    this.fib.add(route);
+    return route;
+  }
+
+  /** Is `ip` one of our addresses? */
+  isLocal(ip: number): boolean {
+    return this.addrs.some((a) => a.ip === ip);
+  }
+
+  /** Is `ip` inside a subnet connected to `dev`? */
+  onLink(ip: number, dev: NetDevice): boolean {
+    return this.addrs.some((a) => a.dev === dev && a.prefix < 32 && ((a.ip ^ ip) & prefixMask(a.prefix)) === 0);
+  }
+
+  /**
+   * inet_select_addr: the source for traffic out of `dev` towards `dst` — an
+   * address of the device in the same subnet if any, else its first address,
+   * else any address of the namespace (not loopback).
+   */
+  selectSource(dev: NetDevice, dst: number): number | undefined {
+    const own = this.addrs.filter((a) => a.dev === dev);
+    const same = own.find((a) => ((a.ip ^ dst) & prefixMask(a.prefix)) === 0);
+    if (same) return same.ip;
+    if (own[0]) return own[0].ip;
+    return this.addrs.find((a) => a.dev !== this.lo)?.ip;
+  }
+
+  toString(): string {
+    return `${this.name} (${this.addrs.map((a) => `${formatIpv4(a.ip)}/${a.prefix}`).join(', ')})`;
+  }
+}

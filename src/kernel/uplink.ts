@@ -1,0 +1,30 @@
+import { Link, type LinkProps } from '../engine/link.js';
+import { NetDevice } from './device.js';
+import type { Skb } from './skb.js';
+
+/**
+ * A physical NIC cabled to another one: frames pay serialization and
+ * propagation delay on the wire (an engine Link per direction).
+ */
+export class Uplink extends NetDevice {
+  readonly kind = 'uplink';
+  private peer: Uplink | undefined;
+  private wire: Link | undefined;
+
+  /** Cable two NICs together with the given wire properties (both directions). */
+  static cable(a: Uplink, b: Uplink, props: LinkProps): void {
+    a.peer = b;
+    b.peer = a;
+    a.wire = new Link(a.ns.world.sched, props);
+    b.wire = new Link(b.ns.world.sched, props);
+  }
+
+  protected transmit(skb: Skb): void {
+    const peer = this.peer;
+    if (!peer || !this.wire) {
+      this.ns.world.drop(skb, this.where, 'link-down', `${this.name} has no cable`);
+      return;
+    }
+    this.wire.send(skb.data.length, () => peer.receive(skb));
+  }
+}

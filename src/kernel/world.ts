@@ -1,0 +1,82 @@
+import type { Rng, Scheduler } from '../engine/index.js';
+import type { DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import type { Tracer } from '../trace/tracer.js';
+import { describeFrame, describeIpv4 } from '../wire/describe.js';
+import type { Skb } from './skb.js';
+
+/**
+ * What every kernel object shares: the clock, the randomness, the trace and
+ * packet ids. Several network namespaces (nodes, pods, hosts) live in one world.
+ */
+export class World {
+  private lastPacketId = 0;
+  /** Packets created and not yet ended in deliver/drop, for the accounting check. */
+  readonly inFlight = new Map<number, Skb>();
+
+  constructor(
+    readonly sched: Scheduler,
+    readonly rng: Rng,
+    readonly tracer: Tracer,
+  ) {}
+
+  get detailed(): boolean {
+    return this.tracer.detailed;
+  }
+
+  /** A new packet; `at` is where it was created, `by` who made it. */
+  newSkb(
+    data: Uint8Array,
+    at: string,
+    by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge',
+    flow: string | undefined,
+    cause?: number,
+    l3only = false,
+  ): Skb {
+    const skb: Skb = { id: ++this.lastPacketId, data, flow };
+    this.inFlight.set(skb.id, skb);
+    this.tracer.emit({
+      kind: 'create',
+      t: this.sched.now,
+      pkt: skb.id,
+      at,
+      ...(flow === undefined ? {} : { flow }),
+      ...(cause === undefined ? {} : { cause }),
+      by,
+      frame: l3only ? describeIpv4(data) : describeFrame(data),
+    });
+    return skb;
+  }
+
+  /** A copy of `skb` that leads its own life from here (bridge flooding). */
+  clone(skb: Skb, at: string): Skb {
+    return this.newSkb(skb.data, at, 'bridge', skb.flow, skb.id);
+  }
+
+  emit(event: TraceEvent): void {
+    this.tracer.emit(event);
+  }
+
+  summary(data: Uint8Array, l3only = false): FrameSummary {
+    return l3only ? describeIpv4(data) : describeFrame(data);
+  }
+
+  drop(skb: Skb, at: string, reason: DropReason, detail: string): void {
+    if (!this.inFlight.delete(skb.id)) return;
+    this.tracer.emit({ kind: 'drop', t: this.sched.now, pkt: skb.id, at, reason, detail });
+  }
+
+  deliver(
+    skb: Skb,
+    at: string,
+    to: 'udp' | 'tcp' | 'icmp' | 'arp',
+    extra: { socket?: string; src?: string; sport?: number } = {},
+  ): void {
+    if (!this.inFlight.delete(skb.id)) return;
+    this.tracer.emit({ kind: 'deliver', t: this.sched.now, pkt: skb.id, at, to, ...extra });
+  }
+
+  /** Ends every packet still in flight (run over): nothing vanishes silently. */
+  finish(reason: 'event-budget' | 'not-finished', detail: string): void {
+    for (const skb of [...this.inFlight.values()]) this.drop(skb, 'world', reason, detail);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * A validated scenario with every default applied. Produced by `loadScenario`,
+ * consumed by the cluster builder and the traffic runner. Nothing here refers to
+ * YAML any more, except `pos` fields kept so that later checks (and expectation
+ * failures) can still point at the file.
+ */
+
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+/** One problem found in the input: printed as `file:line:col: path: message`. */
+export interface Problem extends SourcePos {
+  path: string; // field path, e.g. `cluster.nodes[1].podCIDR`, `resources[2].spec.containers[0].ports[0].containerPort`
+  message: string; // what was expected / what is wrong (with "did you mean" where cheap)
+}
+
+export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
+export type ProxyMode = 'iptables' | 'ipvs';
+export type Protocol = 'TCP' | 'UDP' | 'ICMP';
+
+export interface NodeSpec {
+  name: string;
+  ip: string; // node IP on the underlay
+  podCIDR: string; // e.g. 10.244.1.0/24
+  pos: SourcePos;
+}
+
+export interface ExternalHostSpec {
+  name: string;
+  ip: string;
+  pos: SourcePos;
+}
+
+export interface UnderlaySpec {
+  cidr: string;
+  mtu: number;
+  bandwidthBps: number; // bits per second
+  latencyNs: number; // one-way per link
+  gateway: string;
+}
+
+export interface ClusterSpec {
+  network: NetworkBackend;
+  proxyMode: ProxyMode;
+  clusterCIDR: string;
+  serviceCIDR: string;
+  serviceNodePortRange: [number, number];
+  bridge: string;
+  hairpinMode: boolean;
+  seed: number;
+  underlay: UnderlaySpec;
+  nodes: NodeSpec[];
+  externalHosts: ExternalHostSpec[];
+}
+
+export interface NamespaceSpec {
+  name: string;
+  labels: Record<string, string>; // includes kubernetes.io/metadata.name
+  pos?: SourcePos; // absent for the built-in namespaces (default, kube-system, kube-public, kube-node-lease)
+}
+
+export interface ContainerPortSpec {
+  containerPort: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  name?: string;
+}
+
+export interface PodSpec {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  nodeName: string; // resolved: given, or round-robin in node order
+  ip: string; // resolved: status.podIP, or IPAM (.2, .3, ... of the node's podCIDR); node IP when hostNetwork
+  hostNetwork: boolean;
+  ports: ContainerPortSpec[];
+  pos: SourcePos;
+}
+
+/** A traffic endpoint as written in `from:` / `to:` / `deliveredTo:`. */
+export type EndpointRef =
+  | { kind: 'pod'; namespace: string; name: string }
+  | { kind: 'node'; name: string }
+  | { kind: 'host'; name: string }
+  | { kind: 'ip'; ip: string }
+  | { kind: 'service'; namespace: string; name: string }
+  | { kind: 'dns'; name: string };
+
+export interface Expectation {
+  verdict?: 'delivered' | 'dropped';
+  deliveredTo?: EndpointRef[]; // delivered to one of these
+  seenSource?: string;
+  dropReason?: string; // one of DROP_REASONS (validated)
+  via?: string[]; // ordered subsequence of `<netns>:<dev>` locations
+  pos: SourcePos;
+}
+
+export interface TrafficSpec {
+  name: string;
+  from: EndpointRef; // pod | node | host
+  to: EndpointRef;
+  protocol: Protocol;
+  port?: number; // absent for ICMP
+  payload: number; // L4 payload bytes
+  count: number;
+  atNs: number; // start time
+  intervalNs: number; // between packets when count > 1 (default 1ms)
+  expect?: Expectation;
+  pos: SourcePos;
+}
+
+/** A manifest podwalk read but does not act on yet (reported as a warning). */
+export interface IgnoredResource {
+  kind: string;
+  name: string;
+  pos: SourcePos;
+}
+
+export interface Scenario {
+  file: string; // path of the scenario file as given
+  name: string;
+  description: string;
+  cluster: ClusterSpec;
+  namespaces: NamespaceSpec[];
+  pods: PodSpec[];
+  traffic: TrafficSpec[];
+  ignored: IgnoredResource[];
+  warnings: Problem[];
+}

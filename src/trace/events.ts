@@ -1,0 +1,159 @@
+/**
+ * The trace contract: one discriminated union of everything that can happen to a
+ * packet. Every packet ends in exactly one `deliver` or `drop`.
+ *
+ * Conventions shared by all events:
+ * - `t`: simulated time in integer nanoseconds since the scenario started.
+ * - `pkt`: id of the packet (one skb lineage). Packets the kernel creates in
+ *   response (ARP, ICMP errors, TCP replies) get their own id and name their
+ *   `cause` in their `create` event.
+ * - `at`: where it happened, `<netns>:<device>` (`node1:cbr0`,
+ *   `default/pod1:eth0`) or just `<netns>` for namespace-level work (routing).
+ */
+
+/** Why a packet stopped without reaching a socket. Closed set, documented in docs/trace.md. */
+export type DropReason =
+  | 'malformed' // bytes that do not decode (bad checksum, truncated header)
+  | 'other-host' // L2 destination is neither us, broadcast nor multicast
+  | 'no-route' // FIB lookup found no route (ICMP net unreachable to the sender)
+  | 'neigh-failed' // ARP got no answer after all probes (ICMP host unreachable)
+  | 'neigh-queue-full' // too many packets waiting for one ARP resolution (unres_qlen)
+  | 'ttl-exceeded' // TTL reached 0 while forwarding (ICMP time exceeded)
+  | 'forwarding-disabled' // not for us and net.ipv4.ip_forward = 0
+  | 'port-unreachable' // UDP to a port nobody listens on (ICMP port unreachable)
+  | 'tcp-reset' // TCP segment to a closed port (answered with RST)
+  | 'no-handler' // IP protocol nobody handles (ICMP protocol unreachable)
+  | 'bridge-same-port' // bridge would send it back out of the port it came in on (hairpin off)
+  | 'link-down' // device or its peer is down / not connected
+  | 'frag-needed' // larger than the path MTU with DF set (ICMP fragmentation needed)
+  | 'arp-ignored' // ARP frame not asking about one of our addresses
+  | 'event-budget' // the simulation ran out of its event budget before the packet finished
+  | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
+
+export const DROP_REASONS: readonly DropReason[] = [
+  'malformed',
+  'other-host',
+  'no-route',
+  'neigh-failed',
+  'neigh-queue-full',
+  'ttl-exceeded',
+  'forwarding-disabled',
+  'port-unreachable',
+  'tcp-reset',
+  'no-handler',
+  'bridge-same-port',
+  'link-down',
+  'frag-needed',
+  'arp-ignored',
+  'event-budget',
+  'not-finished',
+];
+
+/** What a device saw of a frame: enough to read the walk without a decoder. */
+export interface FrameSummary {
+  len: number; // bytes on this device (no FCS, no padding: as tcpdump shows it)
+  srcMac?: string;
+  dstMac?: string;
+  type: 'ipv4' | 'arp' | 'other';
+  src?: string; // IPv4 source, or ARP sender IP
+  dst?: string; // IPv4 destination, or ARP target IP
+  proto?: 'tcp' | 'udp' | 'icmp' | number;
+  sport?: number;
+  dport?: number;
+  ttl?: number;
+  /** Short human description: `UDP 8080`, `TCP [S]`, `ARP who-has 10.244.1.3`, `ICMP echo request`. */
+  info: string;
+}
+
+interface Base {
+  t: number;
+  pkt: number;
+  at: string;
+}
+
+/** A packet comes into existence: an application send or the kernel answering. */
+export interface CreateEvent extends Base {
+  kind: 'create';
+  flow?: string; // traffic item this packet belongs to (scenario name + index)
+  cause?: number; // packet that caused it (ARP request for a queued packet, ICMP error, reply)
+  by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge';
+  frame: FrameSummary;
+}
+
+export interface TxEvent extends Base {
+  kind: 'tx';
+  frame: FrameSummary;
+}
+
+export interface RxEvent extends Base {
+  kind: 'rx';
+  frame: FrameSummary;
+}
+
+export interface ArpEvent extends Base {
+  kind: 'arp';
+  /** request/reply: an ARP frame was sent; the rest are neighbour-table transitions. */
+  action: 'request' | 'reply' | 'resolving' | 'queued' | 'resolved' | 'failed' | 'learned';
+  ip: string;
+  mac?: string;
+  state?: 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'FAILED' | 'PERMANENT';
+}
+
+export interface FdbEvent extends Base {
+  kind: 'fdb';
+  action: 'learn' | 'forward' | 'flood' | 'local' | 'hairpin';
+  mac: string;
+  port?: string; // egress port for forward/hairpin, ingress port for learn
+}
+
+export interface RouteEvent extends Base {
+  kind: 'route';
+  dst: string;
+  /** The route that matched, printed as `ip route` prints it. */
+  route: string;
+  decision: 'local' | 'forward' | 'output';
+}
+
+export interface ForwardEvent extends Base {
+  kind: 'forward';
+  ttl: number; // TTL after the decrement
+}
+
+export interface IcmpEvent extends Base {
+  kind: 'icmp';
+  /** The kernel sends an ICMP error or echo reply about packet `about`. */
+  message: string; // e.g. `port unreachable`, `time exceeded in transit`, `echo reply`
+  about: number;
+}
+
+export interface DeliverEvent extends Base {
+  kind: 'deliver';
+  /** Who consumed it: a socket, the kernel's ICMP or ARP handler. */
+  to: 'udp' | 'tcp' | 'icmp' | 'arp';
+  socket?: string; // local ip:port of the receiving socket
+  src?: string; // source IP the receiver sees
+  sport?: number;
+}
+
+export interface DropEvent extends Base {
+  kind: 'drop';
+  reason: DropReason;
+  detail: string;
+}
+
+export type TraceEvent =
+  | CreateEvent
+  | TxEvent
+  | RxEvent
+  | ArpEvent
+  | FdbEvent
+  | RouteEvent
+  | ForwardEvent
+  | IcmpEvent
+  | DeliverEvent
+  | DropEvent;
+
+export type TraceKind = TraceEvent['kind'];
+
+/** Schema version of the JSON Lines trace; bump on incompatible change. */
+export const TRACE_SCHEMA_VERSION = 1;
