@@ -117,6 +117,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it).
     this.ns.world.sched.after(0, () => {
       const w = this.ns.world;
+      w.capture?.(this.where, w.sched.now, skb.data, false);
       if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data) });
       this.ns.stack.receive(this, skb);
     });

@@ -39,6 +39,7 @@ export abstract class NetDevice {
       w.drop(skb, this.where, 'link-down', `${this.name} is down`);
       return;
     }
+    w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
     this.transmit(skb);
   }
@@ -53,6 +54,7 @@ export abstract class NetDevice {
       w.drop(skb, this.where, 'link-down', `${this.name} is down`);
       return;
     }
+    w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
     if (this.master) this.master.handleFrame(this, skb);
     else this.ns.stack.receive(this, skb);

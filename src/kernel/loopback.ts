@@ -5,6 +5,8 @@ import type { Skb } from './skb.js';
 export class Loopback extends NetDevice {
   readonly kind = 'loopback';
   override readonly needsArp = false;
+  // Like tcpdump -i lo shows it, we carry no link-layer header on loopback.
+  override readonly ethernet = false;
 
   protected transmit(skb: Skb): void {
     this.ns.world.sched.after(0, () => this.receive(skb));

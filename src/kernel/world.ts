@@ -13,6 +13,9 @@ export class World {
   /** Packets created and not yet ended in deliver/drop, for the accounting check. */
   readonly inFlight = new Map<number, Skb>();
 
+  /** Packet capture tap: sees every frame a device sends or receives (tcpdump -i any). */
+  capture: ((where: string, tNs: number, data: Uint8Array, l3only: boolean) => void) | undefined;
+
   constructor(
     readonly sched: Scheduler,
     readonly rng: Rng,

@@ -1,0 +1,80 @@
+import { Rng } from '../engine/rng.js';
+import { Scheduler } from '../engine/scheduler.js';
+import type { Bridge } from '../kernel/bridge.js';
+import { NetNs } from '../kernel/netns.js';
+import { World } from '../kernel/world.js';
+import { Tracer } from '../trace/tracer.js';
+import { addPod, setupNodeBridge } from './cni-bridge.js';
+import { programHostGw } from './host-gw.js';
+import type { ClusterInput, PodInput } from './spec.js';
+import { Underlay } from './underlay.js';
+
+/** Everything a run needs: the world and every namespace by the name traces use. */
+export interface Cluster {
+  world: World;
+  sched: Scheduler;
+  underlay: Underlay;
+  gateway: NetNs;
+  nodes: Map<string, NetNs>;
+  pods: Map<string, NetNs>; // key `<ns>/<name>`; hostNetwork pods map to their node's namespace
+  hosts: Map<string, NetNs>;
+  /** Every namespace, by its trace name. */
+  netns: Map<string, NetNs>;
+}
+
+export class UnsupportedError extends Error {}
+
+/**
+ * Bring a cluster up the way its components would: cable the machines,
+ * configure node networking, let the network backend program routes, run the
+ * CNI plugin for every pod, and open the pods' listening sockets.
+ */
+export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean } = {}): Cluster {
+  if (spec.network !== 'host-gw') {
+    throw new UnsupportedError(`network ${spec.network} is not modelled yet in this version (use host-gw)`);
+  }
+  const sched = new Scheduler();
+  const world = new World(sched, new Rng(spec.seed), new Tracer(opts.detailed ?? true));
+  const underlay = new Underlay(world, spec.underlay);
+  const gateway = underlay.addGateway();
+  const nodes = new Map<string, NetNs>();
+  const bridges = new Map<string, Bridge>();
+  const netns = new Map<string, NetNs>([
+    ['underlay', underlay.ns],
+    ['gateway', gateway],
+  ]);
+
+  for (const n of spec.nodes) {
+    const ns = new NetNs(world, n.name);
+    ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods
+    const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
+    ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
+    bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, spec.underlay.mtu));
+    nodes.set(n.name, ns);
+    netns.set(n.name, ns);
+  }
+  programHostGw(nodes, spec);
+
+  const hosts = new Map<string, NetNs>();
+  for (const h of spec.externalHosts) {
+    const ns = new NetNs(world, h.name);
+    const eth0 = underlay.plug(ns, h.ip, `port-${h.name}`);
+    ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
+    hosts.set(h.name, ns);
+    netns.set(h.name, ns);
+  }
+
+  const podNs = new Map<string, NetNs>();
+  for (const p of pods) {
+    const node = nodes.get(p.nodeName)!;
+    const nodeSpec = spec.nodes.find((n) => n.name === p.nodeName)!;
+    const ns = p.hostNetwork ? node : addPod(node, bridges.get(p.nodeName)!, p, nodeSpec.podCIDR, spec.hairpinMode);
+    for (const port of p.ports) {
+      if (port.protocol === 'TCP') ns.sockets.listenTcp(port.containerPort);
+      else if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
+    }
+    podNs.set(`${p.namespace}/${p.name}`, ns);
+    if (!p.hostNetwork) netns.set(ns.name, ns);
+  }
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns };
+}

@@ -1,0 +1,44 @@
+import type { Bridge } from '../kernel/bridge.js';
+import { NetNs } from '../kernel/netns.js';
+import { Uplink } from '../kernel/uplink.js';
+import type { World } from '../kernel/world.js';
+import { parseCidr } from '../wire/addr.js';
+import type { ClusterInput } from './spec.js';
+
+/**
+ * The network joining nodes: one L2 switch (a bridge in its own namespace,
+ * `underlay`) with a cabled port per machine, and the gateway router `.1`
+ * that knows only the underlay subnet.
+ */
+export class Underlay {
+  readonly ns: NetNs;
+  readonly sw: Bridge;
+  readonly prefix: number;
+
+  constructor(
+    private readonly world: World,
+    private readonly spec: ClusterInput['underlay'],
+  ) {
+    this.ns = new NetNs(world, 'underlay');
+    this.sw = this.ns.addBridge('br0', spec.mtu);
+    this.prefix = parseCidr(spec.cidr)!.prefix;
+  }
+
+  /** Cable `machine`'s new `eth0` to a switch port and give it `ip` on the underlay. */
+  plug(machine: NetNs, ip: string, portName: string): Uplink {
+    const eth0 = machine.addUplink('eth0', this.spec.mtu);
+    const port = this.ns.addUplink(portName, this.spec.mtu);
+    Uplink.cable(eth0, port, { latencyNs: this.spec.latencyNs, bandwidthBps: this.spec.bandwidthBps });
+    this.sw.addPort(port, false);
+    machine.addAddress(eth0, `${ip}/${this.prefix}`);
+    return eth0;
+  }
+
+  /** The default gateway: forwards, but has routes only for the underlay itself. */
+  addGateway(): NetNs {
+    const gw = new NetNs(this.world, 'gateway');
+    gw.sysctl.ipForward = true;
+    this.plug(gw, this.spec.gateway, 'port-gateway');
+    return gw;
+  }
+}

@@ -1,0 +1,12 @@
+export { World } from './world.js';
+export { NetNs, type IfAddr, type Sysctls } from './netns.js';
+export { NetDevice, type DeviceKind } from './device.js';
+export { Bridge, FDB_AGEING_NS, type FdbEntry } from './bridge.js';
+export { Veth } from './veth.js';
+export { Uplink } from './uplink.js';
+export { Loopback } from './loopback.js';
+export { Fib, formatRoute, sortForShow, type Route } from './fib.js';
+export { NeighTable, NEIGH_DEFAULTS, type NeighEntry, type NeighState } from './neighbour.js';
+export { Sockets, EPHEMERAL_PORTS, type SendRequest } from './sockets.js';
+export type { Skb } from './skb.js';
+export { showAddr, showFdb, showNeigh, showRoutes } from './show.js';

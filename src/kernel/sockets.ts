@@ -1,0 +1,257 @@
+import { formatIpv4 } from '../wire/addr.js';
+import {
+  decodeIcmp,
+  encodeIcmp,
+  ICMP_DEST_UNREACH,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  UNREACH_PORT,
+  UNREACH_PROTOCOL,
+} from '../wire/icmp.js';
+import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
+import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, type TcpSegment } from '../wire/tcp.js';
+import { decodeUdp, encodeUdp } from '../wire/udp.js';
+import type { NetDevice } from './device.js';
+import type { NetNs } from './netns.js';
+import type { Skb } from './skb.js';
+
+/** Linux's net.ipv4.ip_local_port_range default. */
+export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
+
+/** What an application asks the kernel to send (one datagram, one connection, one echo). */
+export interface SendRequest {
+  dst: number;
+  protocol: 'TCP' | 'UDP' | 'ICMP';
+  port?: number;
+  payload: number; // L4 payload bytes
+  ttl?: number;
+  flow: string;
+  /** ICMP echo sequence number / distinguishes repeated sends. */
+  seq?: number;
+}
+
+interface TcpConn {
+  local: number;
+  lport: number;
+  remote: number;
+  rport: number;
+  state: 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED';
+  sndNxt: number;
+  rcvNxt: number;
+  tsOffset: number;
+  ipId: number;
+  pendingPayload: number; // client: bytes to send once established
+  flow: string | undefined;
+  mss: number;
+}
+
+/**
+ * Sockets of one namespace and the transport protocols behind them: UDP
+ * (listeners, ICMP port unreachable), TCP (listeners, the three-way handshake,
+ * one data segment and its ACK, RST for closed ports) and ICMP echo.
+ */
+export class Sockets {
+  private readonly udp = new Set<number>();
+  private readonly tcpListen = new Set<number>();
+  private readonly tcpConns = new Map<string, TcpConn>();
+  private nextEphemeral: number;
+  private pingId: number;
+
+  constructor(private readonly ns: NetNs) {
+    this.nextEphemeral = ns.rng.int(EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]);
+    this.pingId = ns.rng.int(1, 0xffff);
+  }
+
+  listenUdp(port: number): void {
+    this.udp.add(port);
+  }
+
+  listenTcp(port: number): void {
+    this.tcpListen.add(port);
+  }
+
+  /** Listening sockets as `ss -lntu` would list them: `udp:8080`, `tcp:80`. */
+  listening(): string[] {
+    return [...[...this.tcpListen].map((p) => `tcp:${p}`), ...[...this.udp].map((p) => `udp:${p}`)].sort();
+  }
+
+  private ephemeral(): number {
+    const [lo, hi] = EPHEMERAL_PORTS;
+    const p = this.nextEphemeral;
+    this.nextEphemeral = p >= hi ? lo : p + 1;
+    return p;
+  }
+
+  /** An application sends: sendto() for UDP, connect() for TCP, ping for ICMP. */
+  send(req: SendRequest): number | undefined {
+    const src = this.ns.stack.sourceFor(req.dst) ?? 0;
+    const ttl = req.ttl ?? 64;
+    const payload = new Uint8Array(req.payload);
+    if (req.protocol === 'UDP') {
+      const l4 = encodeUdp({ srcPort: this.ephemeral(), dstPort: req.port!, payload }, src, req.dst);
+      // Unconnected UDP with PMTU discovery "want": DF set, IP id 0 (ip_select_ident_segs).
+      return this.emit({ tos: 0, id: 0, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
+    }
+    if (req.protocol === 'ICMP') {
+      const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
+      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
+    }
+    const conn: TcpConn = {
+      local: src,
+      lport: this.ephemeral(),
+      remote: req.dst,
+      rport: req.port!,
+      state: 'SYN_SENT',
+      sndNxt: this.ns.rng.nextU32(),
+      rcvNxt: 0,
+      tsOffset: this.ns.rng.nextU32(),
+      ipId: this.ns.rng.int(0, 0xffff),
+      pendingPayload: req.payload,
+      flow: req.flow,
+      mss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
+    };
+    this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
+    return this.tcpSend(conn, TCP_SYN, 0, 'app', undefined, ttl);
+  }
+
+  /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
+  rcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    switch (ip.protocol) {
+      case IPPROTO_UDP: {
+        const r = decodeUdp(ip.payload, ip.src, ip.dst);
+        if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
+        const u = r.value;
+        if (this.udp.has(u.dstPort)) {
+          w.deliver(skb, dev.where, 'udp', { socket: `${formatIpv4(ip.dst)}:${u.dstPort}`, src: formatIpv4(ip.src), sport: u.srcPort });
+          return;
+        }
+        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
+        w.drop(skb, dev.where, 'port-unreachable', `nothing listens on UDP ${formatIpv4(ip.dst)}:${u.dstPort}`);
+        return;
+      }
+      case IPPROTO_TCP:
+        return this.tcpRcv(dev, skb, ip);
+      case IPPROTO_ICMP:
+        return this.icmpRcv(dev, skb, ip);
+      default:
+        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PROTOCOL, skb);
+        w.drop(skb, dev.where, 'no-handler', `no handler for IP protocol ${ip.protocol}`);
+    }
+  }
+
+  private icmpRcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    const r = decodeIcmp(ip.payload);
+    if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
+    const m = r.value;
+    if (m.type === ICMP_ECHO_REQUEST) {
+      w.deliver(skb, dev.where, 'icmp', { socket: 'icmp echo', src: formatIpv4(ip.src) });
+      const reply = encodeIcmp({ type: ICMP_ECHO_REPLY, code: 0, rest: m.rest, payload: m.payload });
+      this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src: ip.dst, dst: ip.src, payload: reply }, 'icmp', skb.flow, skb.id);
+      return;
+    }
+    // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
+    w.deliver(skb, dev.where, 'icmp', { socket: m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', src: formatIpv4(ip.src) });
+  }
+
+  private tcpRcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    const r = decodeTcp(ip.payload, ip.src, ip.dst);
+    if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
+    const seg = r.value;
+    const at = { socket: `${formatIpv4(ip.dst)}:${seg.dstPort}`, src: formatIpv4(ip.src), sport: seg.srcPort };
+    const conn = this.tcpConns.get(connKey(ip.dst, seg.dstPort, ip.src, seg.srcPort));
+    if (conn) {
+      w.deliver(skb, dev.where, 'tcp', at);
+      this.tcpEstablishedRcv(conn, seg, skb);
+      return;
+    }
+    if (seg.flags & TCP_RST) return w.deliver(skb, dev.where, 'tcp', at); // RST for nothing: ignored
+    if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && this.tcpListen.has(seg.dstPort)) {
+      w.deliver(skb, dev.where, 'tcp', at);
+      const child: TcpConn = {
+        local: ip.dst,
+        lport: seg.dstPort,
+        remote: ip.src,
+        rport: seg.srcPort,
+        state: 'SYN_RECV',
+        sndNxt: this.ns.rng.nextU32(),
+        rcvNxt: (seg.seq + 1) >>> 0,
+        tsOffset: this.ns.rng.nextU32(),
+        ipId: 0,
+        pendingPayload: 0,
+        flow: skb.flow,
+        mss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
+      };
+      this.tcpConns.set(connKey(child.local, child.lport, child.remote, child.rport), child);
+      this.tcpSend(child, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id);
+      return;
+    }
+    // No socket: answer with a reset (tcp_v4_send_reset).
+    const rst: TcpSegment =
+      seg.flags & TCP_ACK
+        ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: TCP_RST, window: 0, payload: new Uint8Array(0) }
+        : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + seg.payload.length + (seg.flags & TCP_SYN ? 1 : 0)) >>> 0, flags: TCP_RST | TCP_ACK, window: 0, payload: new Uint8Array(0) };
+    w.drop(skb, dev.where, 'tcp-reset', `nothing listens on TCP ${formatIpv4(ip.dst)}:${seg.dstPort}`);
+    this.emit({ tos: 0, id: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_TCP, src: ip.dst, dst: ip.src, payload: encodeTcp(rst, ip.dst, ip.src) }, 'tcp', skb.flow, skb.id);
+  }
+
+  private tcpEstablishedRcv(conn: TcpConn, seg: TcpSegment, skb: Skb): void {
+    if (seg.flags & TCP_RST) {
+      this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
+      return;
+    }
+    if (conn.state === 'SYN_SENT' && seg.flags & TCP_SYN && seg.flags & TCP_ACK) {
+      conn.state = 'ESTABLISHED';
+      conn.rcvNxt = (seg.seq + 1) >>> 0;
+      this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+      // Then the request data, in MSS-sized segments sent back to back.
+      let left = conn.pendingPayload;
+      conn.pendingPayload = 0;
+      while (left > 0) {
+        const n = Math.min(left, conn.mss);
+        this.tcpSend(conn, TCP_PSH | TCP_ACK, n, 'tcp', skb.id);
+        left -= n;
+      }
+      return;
+    }
+    if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) conn.state = 'ESTABLISHED';
+    if (seg.payload.length > 0) {
+      conn.rcvNxt = (seg.seq + seg.payload.length) >>> 0;
+      this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+    }
+  }
+
+  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp', cause?: number, ttl = 64): number | undefined {
+    const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
+    const syn = (flags & TCP_SYN) !== 0;
+    // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
+    const options = syn ? tcpSynOptions(conn.mss, tsVal, 7) : tcpTsOption(tsVal, 0);
+    const seg: TcpSegment = {
+      srcPort: conn.lport,
+      dstPort: conn.rport,
+      seq: conn.sndNxt,
+      ack: flags & TCP_ACK ? conn.rcvNxt : 0,
+      flags,
+      window: syn ? (flags & TCP_ACK ? 65160 : 64240) : 502,
+      options,
+      payload: new Uint8Array(len),
+    };
+    conn.sndNxt = (conn.sndNxt + len + (syn ? 1 : 0)) >>> 0;
+    const id = conn.ipId;
+    conn.ipId = (conn.ipId + 1) & 0xffff;
+    return this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause);
+  }
+
+  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp', flow: string | undefined, cause?: number): number | undefined {
+    const bytes = encodeIpv4(ip);
+    const skb = this.ns.world.newSkb(bytes, this.ns.name, by, flow, cause, true);
+    this.ns.stack.sendLocal(skb, ip);
+    return skb.id;
+  }
+}
+
+function connKey(local: number, lport: number, remote: number, rport: number): string {
+  return `${local}:${lport}-${remote}:${rport}`;
+}

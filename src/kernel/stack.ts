@@ -1,0 +1,272 @@
+import { BROADCAST_MAC, formatIpv4, isMulticastMac } from '../wire/addr.js';
+import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../wire/arp.js';
+import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_TIME_EXCEEDED,
+  icmpError,
+  UNREACH_FRAG_NEEDED,
+  UNREACH_HOST,
+  UNREACH_NET,
+} from '../wire/icmp.js';
+import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reassembler, type Ipv4Packet } from '../wire/ipv4.js';
+import type { NetDevice } from './device.js';
+import { formatRoute, type Route } from './fib.js';
+import type { NetNs } from './netns.js';
+import type { Skb } from './skb.js';
+
+/**
+ * The IPv4 protocol stack of one namespace: ip_rcv, routing decisions,
+ * forwarding (TTL, MTU, ICMP errors), local output with source selection and
+ * fragmentation, and ARP processing. Transport protocols live in sockets.ts.
+ */
+export class Stack {
+  private readonly reassembler = new Reassembler();
+
+  constructor(private readonly ns: NetNs) {
+    ns.neigh.onFailure = (skb, entry) => {
+      // neigh_invalidate -> ipv4_link_failure: tell the sender the host is unreachable.
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_HOST, skb); // queued packets are still unframed IPv4
+      this.ns.world.drop(skb, entry.dev.where, 'neigh-failed', `no ARP reply from ${formatIpv4(entry.ip)} after ${entry.probes} requests`);
+    };
+  }
+
+  /** A frame (or, on L3 devices, a packet) arrived on `dev` for the stack. */
+  receive(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    if (!dev.ethernet) {
+      this.ipRcv(dev, skb);
+      return;
+    }
+    const d = skb.data;
+    if (d.length < 14) {
+      w.drop(skb, dev.where, 'malformed', `frame of ${d.length} bytes`);
+      return;
+    }
+    const dst = formatMacFast(d, 0);
+    if (dst !== dev.mac && dst !== BROADCAST_MAC && !isMulticastMac(dst)) {
+      w.drop(skb, dev.where, 'other-host', `frame for ${dst}, not for ${dev.mac}`);
+      return;
+    }
+    const etherType = (d[12]! << 8) | d[13]!;
+    skb.data = d.subarray(14);
+    if (etherType === ETHERTYPE_ARP) this.arpRcv(dev, skb);
+    else if (etherType === ETHERTYPE_IPV4) this.ipRcv(dev, skb);
+    else w.drop(skb, dev.where, 'no-handler', `ethertype 0x${etherType.toString(16)}`);
+  }
+
+  /** arp_process: answer requests for our addresses, learn from those about us. */
+  private arpRcv(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    const r = decodeArp(skb.data);
+    if (!r.ok) {
+      w.drop(skb, dev.where, 'malformed', r.error);
+      return;
+    }
+    const arp = r.value;
+    // Our own request coming back (hairpin): its source is one of our addresses.
+    if (this.ns.isLocal(arp.senderIp)) {
+      w.drop(skb, dev.where, 'arp-ignored', `ARP from our own address ${formatIpv4(arp.senderIp)}`);
+      return;
+    }
+    if (arp.op === ARP_REQUEST) {
+      // arp_ignore = 0: answer for any local address, whatever the device.
+      if (!this.ns.isLocal(arp.targetIp)) {
+        w.drop(skb, dev.where, 'arp-ignored', `who-has ${formatIpv4(arp.targetIp)}: not ours`);
+        return;
+      }
+      this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'request', skb.id);
+      const reply = encodeEthernet({
+        dst: arp.senderMac,
+        src: dev.mac,
+        etherType: ETHERTYPE_ARP,
+        payload: encodeArp({ op: ARP_REPLY, senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp }),
+      });
+      w.deliver(skb, dev.where, 'arp');
+      const out = w.newSkb(reply, dev.where, 'arp', skb.flow, skb.id);
+      if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: out.id, at: dev.where, action: 'reply', ip: formatIpv4(arp.targetIp), mac: dev.mac });
+      dev.xmit(out);
+      return;
+    }
+    // A reply: only useful if it is addressed to us and we asked.
+    if (!this.ns.isLocal(arp.targetIp)) {
+      w.drop(skb, dev.where, 'arp-ignored', `reply for ${formatIpv4(arp.targetIp)}: not ours`);
+      return;
+    }
+    this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'reply', skb.id);
+    w.deliver(skb, dev.where, 'arp');
+  }
+
+  /** ip_rcv + ip_rcv_finish: validate, route, then deliver locally or forward. */
+  private ipRcv(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    const r = decodeIpv4(skb.data);
+    if (!r.ok) {
+      w.drop(skb, dev.where, 'malformed', r.error);
+      return;
+    }
+    const ip = r.value;
+    if (skb.data.length !== ip.totalLength) skb.data = skb.data.subarray(0, ip.totalLength); // pskb_trim
+    const route = this.ns.fib.lookup(ip.dst);
+    if (route && (route.type === 'local' || route.type === 'broadcast')) {
+      this.traceRoute(skb, ip.dst, route, 'local');
+      this.localDeliver(dev, skb, ip);
+      return;
+    }
+    if (!this.ns.sysctl.ipForward) {
+      w.drop(skb, this.ns.name, 'forwarding-disabled', `${formatIpv4(ip.dst)} is not ours and net.ipv4.ip_forward = 0`);
+      return;
+    }
+    if (!route || route.type !== 'unicast' || !route.dev) {
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'forward' });
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_NET, skb);
+      w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    this.traceRoute(skb, ip.dst, route, 'forward');
+    this.forward(skb, ip, route);
+  }
+
+  /** ip_forward: TTL, MTU, then out through the neighbour layer. */
+  private forward(skb: Skb, ip: Ipv4Packet, route: Route): void {
+    const w = this.ns.world;
+    if (ip.ttl <= 1) {
+      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
+      w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    const data = skb.data.slice(); // skb_cow: we are about to write the header
+    const ttl = decrementTtl(data, 0);
+    skb.data = data;
+    if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
+    this.output(skb, { ...ip, ttl }, route);
+  }
+
+  /**
+   * ip_finish_output: fragment if the packet exceeds the device MTU (or send
+   * "fragmentation needed" if DF forbids it), then resolve the next hop.
+   */
+  output(skb: Skb, ip: Ipv4Packet, route: Route): void {
+    const w = this.ns.world;
+    const dev = route.dev!;
+    const nextHop = route.via ?? ip.dst;
+    if (skb.data.length > dev.mtu) {
+      if (ip.df) {
+        this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, dev.mtu);
+        w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${dev.mtu} of ${dev.name} with DF set`);
+        return;
+      }
+      const frags = fragmentIpv4(ip, dev.mtu);
+      // The original becomes the first fragment; the others are new packets.
+      frags.forEach((f, i) => {
+        const bytes = encodeIpv4(f);
+        const part = i === 0 ? skb : w.newSkb(bytes, dev.where, 'app', skb.flow, skb.id, true);
+        part.data = bytes;
+        this.neighOutput(dev, nextHop, part, ip.src);
+      });
+      return;
+    }
+    this.neighOutput(dev, nextHop, skb, ip.src);
+  }
+
+  private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number): void {
+    if (!dev.needsArp) {
+      dev.xmit(skb);
+      return;
+    }
+    // arp_announce = 0: the packet's own source if it is ours, else the device's address.
+    const arpSource = this.ns.isLocal(src) ? src : (this.ns.selectSource(dev, nextHop) ?? src);
+    this.ns.neigh.output(dev, nextHop, skb, arpSource);
+  }
+
+  /**
+   * Send a locally generated IPv4 packet (ip_queue_xmit / ip_push_pending_frames):
+   * route it, fill in the source if unset, and output. Returns false if there
+   * is no route (the application would get ENETUNREACH).
+   */
+  sendLocal(skb: Skb, ip: Ipv4Packet): boolean {
+    const w = this.ns.world;
+    const route = this.ns.fib.lookup(ip.dst);
+    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'output' });
+      w.drop(skb, this.ns.name, 'no-route', `sendmsg: Network is unreachable (${formatIpv4(ip.dst)})`);
+      return false;
+    }
+    this.traceRoute(skb, ip.dst, route, 'output');
+    const dev = route.type === 'local' ? this.ns.lo : route.dev;
+    this.output(skb, ip, { ...route, dev });
+    return true;
+  }
+
+  /** The source address the kernel would pick to reach `dst` (ip route get). */
+  sourceFor(dst: number): number | undefined {
+    const route = this.ns.fib.lookup(dst);
+    if (!route || !route.dev) return undefined;
+    if (route.src !== undefined) return route.src;
+    if (route.type === 'local') return dst;
+    return this.ns.selectSource(route.dev, route.via ?? dst);
+  }
+
+  /** MTU of the device the route to `dst` leaves by (what TCP derives its MSS from). */
+  mtuFor(dst: number): number | undefined {
+    const route = this.ns.fib.lookup(dst);
+    if (!route?.dev) return undefined;
+    return route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;
+  }
+
+  /** ip_local_deliver: reassemble fragments, then hand to the transport protocol. */
+  private localDeliver(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    let packet = ip;
+    if (ip.mf || ip.fragmentOffset > 0) {
+      const whole = this.reassembler.push(ip, w.sched.now);
+      if (!whole) {
+        // Held until the rest arrives: the fragment's journey ends in the reassembly queue.
+        w.deliver(skb, dev.where, 'icmp', { socket: 'ip-reassembly' });
+        return;
+      }
+      packet = whole;
+      skb.data = encodeIpv4(whole);
+    }
+    this.ns.sockets.rcv(dev, skb, packet);
+  }
+
+  /** Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send). */
+  icmpError(offending: Uint8Array, type: number, code: number, cause: Skb, mtu?: number): void {
+    const w = this.ns.world;
+    const r = decodeIpv4(offending);
+    if (!r.ok) return;
+    const orig = r.value;
+    // Never about ICMP errors, non-first fragments, or broadcast/multicast destinations.
+    if (orig.fragmentOffset > 0) return;
+    if (orig.protocol === IPPROTO_ICMP && orig.payload.length > 0 && ![0, 8].includes(orig.payload[0]!)) return;
+    if (orig.dst === 0xffffffff || (orig.dst >>> 28) === 0xe) return;
+    // The source: the address the packet was sent to if it is ours, else what routing picks.
+    const src = this.ns.isLocal(orig.dst) ? orig.dst : this.sourceFor(orig.src);
+    if (src === undefined) return;
+    const payload = icmpError(type, code, offending, mtu);
+    const pkt: Ipv4Packet = { tos: 0xc0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src, dst: orig.src, payload };
+    const bytes = encodeIpv4(pkt);
+    const err = w.newSkb(bytes, this.ns.name, 'icmp', cause.flow, cause.id, true);
+    if (w.detailed) w.emit({ kind: 'icmp', t: w.sched.now, pkt: err.id, at: this.ns.name, message: describeIcmpError(type, code, mtu), about: cause.id });
+    this.sendLocal(err, pkt);
+  }
+
+  private traceRoute(skb: Skb, dst: number, route: Route, decision: 'local' | 'forward' | 'output'): void {
+    const w = this.ns.world;
+    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: formatRoute(route), decision });
+  }
+}
+
+function describeIcmpError(type: number, code: number, mtu?: number): string {
+  if (type === ICMP_TIME_EXCEEDED) return 'time exceeded in transit';
+  const names: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: `fragmentation needed (mtu ${mtu ?? 0})` };
+  return names[code] ?? `destination unreachable code ${code}`;
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Destination MAC without allocating through a general formatter: this runs per frame. */
+function formatMacFast(d: Uint8Array, o: number): string {
+  return `${HEX[d[o]!]}:${HEX[d[o + 1]!]}:${HEX[d[o + 2]!]}:${HEX[d[o + 3]!]}:${HEX[d[o + 4]!]}:${HEX[d[o + 5]!]}`;
+}

@@ -1,0 +1,39 @@
+import type { TraceEvent } from './events.js';
+
+/** Simulated time for people: `0.000000` seconds with ns precision trimmed to µs. */
+export function formatTime(ns: number): string {
+  const us = ns / 1000;
+  return `${(us / 1e6).toFixed(6)}`;
+}
+
+/** The "what happened" column of a hop: one line, no layout. */
+export function describeEvent(e: TraceEvent): string {
+  switch (e.kind) {
+    case 'create':
+      return `new ${e.by} packet${e.cause ? ` (because of #${e.cause})` : ''}: ${addrs(e.frame)} ${e.frame.info}`;
+    case 'tx':
+    case 'rx':
+      return `${e.kind} ${e.frame.len}B ${e.frame.srcMac && e.frame.dstMac ? `${e.frame.srcMac} > ${e.frame.dstMac} ` : ''}${addrs(e.frame)}${e.frame.ttl !== undefined ? ` ttl ${e.frame.ttl}` : ''} ${e.frame.info}`;
+    case 'arp':
+      return `arp ${e.action} ${e.ip}${e.mac ? ` ${e.mac}` : ''}${e.state ? ` [${e.state}]` : ''}`;
+    case 'fdb':
+      return `fdb ${e.action} ${e.mac}${e.port ? ` -> ${e.port}` : ''}`;
+    case 'route':
+      return `route ${e.decision} ${e.dst}: ${e.route}`;
+    case 'forward':
+      return `forward, ttl now ${e.ttl}`;
+    case 'icmp':
+      return `icmp ${e.message} (about #${e.about})`;
+    case 'deliver':
+      return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
+    case 'drop':
+      return `DROP ${e.reason}: ${e.detail}`;
+  }
+}
+
+function addrs(f: { src?: string; dst?: string; sport?: number; dport?: number }): string {
+  if (!f.src && !f.dst) return '';
+  const s = f.sport !== undefined ? `${f.src}:${f.sport}` : f.src;
+  const d = f.dport !== undefined ? `${f.dst}:${f.dport}` : f.dst;
+  return `${s} > ${d}`;
+}
