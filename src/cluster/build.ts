@@ -5,6 +5,7 @@ import { NetNs } from '../kernel/netns.js';
 import { World } from '../kernel/world.js';
 import { Tracer } from '../trace/tracer.js';
 import { addPod, setupNodeBridge } from './cni-bridge.js';
+import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import type { ClusterInput, PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
@@ -30,8 +31,8 @@ export class UnsupportedError extends Error {}
  * CNI plugin for every pod, and open the pods' listening sockets.
  */
 export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean } = {}): Cluster {
-  if (spec.network !== 'host-gw') {
-    throw new UnsupportedError(`network ${spec.network} is not modelled yet in this version (use host-gw)`);
+  if (spec.network === 'flannel-udp') {
+    throw new UnsupportedError(`network ${spec.network} is not modelled yet in this version (use host-gw or flannel-vxlan)`);
   }
   const sched = new Scheduler();
   const world = new World(sched, new Rng(spec.seed), new Tracer(opts.detailed ?? true));
@@ -44,16 +45,19 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     ['gateway', gateway],
   ]);
 
+  // The overlay's headers come out of the pods' MTU (flannel's subnet.env FLANNEL_MTU).
+  const podMtu = spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.underlay.mtu;
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
     ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods
     const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
-    bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, spec.underlay.mtu));
+    bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, podMtu));
     nodes.set(n.name, ns);
     netns.set(n.name, ns);
   }
-  programHostGw(nodes, spec);
+  if (spec.network === 'host-gw') programHostGw(nodes, spec);
+  else programFlannelVxlan(nodes, spec);
 
   const hosts = new Map<string, NetNs>();
   for (const h of spec.externalHosts) {

@@ -52,6 +52,8 @@ interface TcpConn {
  */
 export class Sockets {
   private readonly udp = new Set<number>();
+  /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
+  private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
   private nextEphemeral: number;
@@ -60,6 +62,10 @@ export class Sockets {
   constructor(private readonly ns: NetNs) {
     this.nextEphemeral = ns.rng.int(EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]);
     this.pingId = ns.rng.int(1, 0xffff);
+  }
+
+  addUdpTunnel(port: number, rcv: (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void): void {
+    this.udpTunnels.set(port, rcv);
   }
 
   listenUdp(port: number): void {
@@ -122,6 +128,8 @@ export class Sockets {
         const r = decodeUdp(ip.payload, ip.src, ip.dst);
         if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
         const u = r.value;
+        const tunnel = this.udpTunnels.get(u.dstPort);
+        if (tunnel) return tunnel(skb, ip, u.payload);
         if (this.udp.has(u.dstPort)) {
           w.deliver(skb, dev.where, 'udp', { socket: `${formatIpv4(ip.dst)}:${u.dstPort}`, src: formatIpv4(ip.src), sport: u.srcPort });
           return;

@@ -107,6 +107,7 @@ export interface TrafficSpec {
   count: number;
   atNs: number; // start time
   intervalNs: number; // between packets when count > 1 (default 1ms)
+  ttl?: number; // IP TTL the sender uses (default 64), like ping -t
   expect?: Expectation;
   pos: SourcePos;
 }

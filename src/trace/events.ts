@@ -27,6 +27,7 @@ export type DropReason =
   | 'link-down' // device or its peer is down / not connected
   | 'frag-needed' // larger than the path MTU with DF set (ICMP fragmentation needed)
   | 'arp-ignored' // ARP frame not asking about one of our addresses
+  | 'vxlan-fdb-miss' // VXLAN device has no FDB entry (remote VTEP) for the inner destination MAC, or wrong VNI
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
 
@@ -45,6 +46,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'link-down',
   'frag-needed',
   'arp-ignored',
+  'vxlan-fdb-miss',
   'event-budget',
   'not-finished',
 ];
@@ -126,6 +128,14 @@ export interface IcmpEvent extends Base {
   about: number;
 }
 
+/** A tunnel device wrapped (encap) or unwrapped (decap) the packet. */
+export interface TunnelEvent extends Base {
+  kind: 'encap' | 'decap';
+  vni: number;
+  outer: string; // outer addresses and ports
+  bytes: number; // header bytes added (encap) or removed (decap), Ethernet to Ethernet
+}
+
 export interface DeliverEvent extends Base {
   kind: 'deliver';
   /** Who consumed it: a socket, the kernel's ICMP or ARP handler. */
@@ -150,6 +160,7 @@ export type TraceEvent =
   | RouteEvent
   | ForwardEvent
   | IcmpEvent
+  | TunnelEvent
   | DeliverEvent
   | DropEvent;
 

@@ -24,6 +24,9 @@ export function describeEvent(e: TraceEvent): string {
       return `forward, ttl now ${e.ttl}`;
     case 'icmp':
       return `icmp ${e.message} (about #${e.about})`;
+    case 'encap':
+    case 'decap':
+      return `${e.kind} vni ${e.vni} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
     case 'deliver':
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { UnsupportedError } from '../cluster/build.js';
+import { showAddr, showFdb, showNeigh, showRoutes } from '../kernel/show.js';
+import { checkExpectation, type Mismatch } from '../scenario/expect.js';
+import { formatProblem, loadScenarioFile } from '../scenario/load.js';
+import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
+import type { Scenario } from '../scenario/types.js';
+import { renderJsonLines } from '../trace/jsonl.js';
+import { attachCapture, writePcap } from './pcap.js';
+import { renderReport } from './report.js';
+
+/** Exit codes of the contract. */
+export const EXIT = { ok: 0, expectationFailed: 1, invalidInput: 2 } as const;
+
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The scenario `npm start` runs: the classic walk from the slides. */
+export const DEFAULT_SCENARIO = join(packageRoot, 'scenarios', 'classic-walk.yaml');
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+class InputError extends Error {}
+
+function load(file: string, seed?: number): Scenario {
+  const r = loadScenarioFile(file, seed === undefined ? {} : { seed });
+  if (!r.ok) throw new InputError(r.problems.map(formatProblem).join('\n'));
+  return r.scenario;
+}
+
+function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResult {
+  try {
+    return simulate(scenario, onBuilt ? { onBuilt } : {});
+  } catch (e) {
+    if (e instanceof UnsupportedError) throw new InputError(`${scenario.file}:1:1: cluster.network: ${e.message}`);
+    throw e;
+  }
+}
+
+function parseSeed(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`--seed: expected a non-negative integer, got ${v}`);
+  return n;
+}
+
+/** Run the CLI with `argv` (without node and script); returns the exit code. */
+export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
+  let code: number = EXIT.ok;
+  const program = new Command()
+    .name('podwalk')
+    .description('Walk packets through a simulated Kubernetes node network, hop by hop.')
+    .version(readVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('run')
+    .description('run a scenario: print every hop, check expectations (exit 0 ok, 1 expectation failed, 2 invalid input)')
+    .argument('[file]', 'scenario file (default: the built-in classic walk)')
+    .option('--json', 'print the trace as JSON Lines instead of tables')
+    .option('--pcap <dir>', 'write a pcapng capture of every device to DIR')
+    .option('--seed <n>', 'override the scenario seed', parseSeed)
+    .option('--quiet', 'print only flow outcomes, no hop tables')
+    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; quiet?: boolean }) => {
+      const scenario = load(file ?? DEFAULT_SCENARIO, o.seed);
+      for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
+      let capture: (() => Uint8Array) | undefined;
+      const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world)) : undefined);
+      const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+      if (o.json) io.out(renderJsonLines(result.events, { scenario: scenario.name, seed: scenario.cluster.seed }));
+      else io.out(renderReport(result, mismatches, { hops: !o.quiet }));
+      if (o.pcap && capture) io.err(`pcap: wrote ${writePcap(o.pcap, scenario.name, capture())}\n`);
+      if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
+      code = mismatches.length > 0 ? EXIT.expectationFailed : EXIT.ok;
+    });
+
+  program
+    .command('validate')
+    .description('check a scenario file without running it (exit 0 valid, 2 invalid)')
+    .argument('<file>', 'scenario file')
+    .action((file: string) => {
+      const scenario = load(file);
+      for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
+      io.out(`${file}: valid (${scenario.cluster.nodes.length} nodes, ${scenario.pods.length} pods, ${scenario.traffic.length} traffic items)\n`);
+    });
+
+  program
+    .command('show')
+    .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save would')
+    .argument('<file>', 'scenario file')
+    .argument('[what]', 'routes | neigh | fdb | addr | iptables', 'routes')
+    .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
+    .action((file: string, what: string, o: { node: string }) => {
+      const scenario = load(file);
+      const result = run(scenario);
+      const ns = result.cluster.netns.get(o.node) ?? result.cluster.pods.get(o.node);
+      if (!ns) throw new InputError(`--node: no namespace ${o.node} (have: ${[...result.cluster.netns.keys()].join(', ')})`);
+      const views: Record<string, () => string> = {
+        routes: () => showRoutes(ns),
+        neigh: () => showNeigh(ns),
+        fdb: () => showFdb(ns),
+        addr: () => showAddr(ns),
+        // No iptables rules are programmed by the components modelled so far.
+        iptables: () => `# Generated by podwalk\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n# Completed`,
+      };
+      const view = views[what];
+      if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);
+      const text = view();
+      io.out(text.length > 0 ? `${text}\n` : '');
+    });
+
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+    if (e instanceof InputError) {
+      io.err(`${e.message}\n`);
+      return EXIT.invalidInput;
+    }
+    throw e;
+  }
+  return code;
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,89 @@
+/** IPv4 addresses as uint32 numbers, CIDRs, and MAC strings. */
+
+export interface Cidr {
+  network: number; // address & mask
+  prefix: number;
+  address: number; // as written (may have host bits)
+}
+
+export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
+
+const OCTET = /^(0|[1-9][0-9]{0,2})$/;
+
+export function parseIpv4(s: string): number | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let n = 0;
+  for (const p of parts) {
+    if (!OCTET.test(p)) return undefined;
+    const v = Number(p);
+    if (v > 255) return undefined;
+    n = n * 256 + v;
+  }
+  return n >>> 0;
+}
+
+export function formatIpv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function prefixMask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+export function parseCidr(s: string): Cidr | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const address = parseIpv4(s.slice(0, slash));
+  const p = s.slice(slash + 1);
+  if (address === undefined || !/^(0|[1-9][0-9]?)$/.test(p)) return undefined;
+  const prefix = Number(p);
+  if (prefix > 32) return undefined;
+  return { network: (address & prefixMask(prefix)) >>> 0, prefix, address };
+}
+
+export function cidrContains(c: Cidr, ip: number): boolean {
+  return ((ip & prefixMask(c.prefix)) >>> 0) === c.network;
+}
+
+export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
+  const p = Math.min(a.prefix, b.prefix);
+  return ((a.network & prefixMask(p)) >>> 0) === ((b.network & prefixMask(p)) >>> 0);
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatIpv4(c.network)}/${c.prefix}`;
+}
+
+export function cidrHost(c: Cidr, index: number): number {
+  return (c.network + index) >>> 0;
+}
+
+export function cidrSize(c: Cidr): number {
+  return 2 ** (32 - c.prefix);
+}
+
+export function cidrBroadcast(c: Cidr): number {
+  return (c.network | ~prefixMask(c.prefix)) >>> 0;
+}
+
+export function parseMac(s: string): Uint8Array | undefined {
+  if (!/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(s)) return undefined;
+  return Uint8Array.from(s.split(':').map((h) => parseInt(h, 16)));
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function formatMac(b: Uint8Array, offset = 0): string {
+  return `${HEX[b[offset]!]}:${HEX[b[offset + 1]!]}:${HEX[b[offset + 2]!]}:${HEX[b[offset + 3]!]}:${HEX[b[offset + 4]!]}:${HEX[b[offset + 5]!]}`;
+}
+
+/** The I/G bit: the lowest bit of the first octet marks group (multicast/broadcast) addresses. */
+export function isMulticastMac(mac: string): boolean {
+  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+}
+
+/** Write a MAC string into `out` at `off` (no validation: callers hold valid MACs). */
+export function writeMac(out: Uint8Array, off: number, mac: string): void {
+  for (let i = 0; i < 6; i++) out[off + i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
+}

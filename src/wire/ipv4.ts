@@ -1,0 +1,148 @@
+import { internetChecksum } from './checksum.js';
+import { fail, type Decoded } from './decoded.js';
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+export interface Ipv4Packet {
+  tos: number;
+  id: number;
+  df: boolean;
+  mf: boolean;
+  fragmentOffset: number; // bytes, a multiple of 8
+  ttl: number;
+  protocol: number;
+  src: number;
+  dst: number;
+  options?: Uint8Array;
+  payload: Uint8Array;
+}
+
+export function encodeIpv4(p: Ipv4Packet): Uint8Array {
+  const optLen = p.options ? (p.options.length + 3) & ~3 : 0;
+  const hl = 20 + optLen;
+  const b = new Uint8Array(hl + p.payload.length);
+  const v = new DataView(b.buffer);
+  b[0] = 0x40 | (hl >> 2);
+  b[1] = p.tos;
+  v.setUint16(2, b.length);
+  v.setUint16(4, p.id & 0xffff);
+  v.setUint16(6, (p.df ? 0x4000 : 0) | (p.mf ? 0x2000 : 0) | ((p.fragmentOffset >> 3) & 0x1fff));
+  b[8] = p.ttl;
+  b[9] = p.protocol;
+  v.setUint32(12, p.src);
+  v.setUint32(16, p.dst);
+  if (p.options) b.set(p.options, 20);
+  v.setUint16(10, internetChecksum(b, 0, hl));
+  b.set(p.payload, hl);
+  return b;
+}
+
+export function decodeIpv4(b: Uint8Array): Decoded<Ipv4Packet & { headerLength: number; totalLength: number }> {
+  if (b.length < 20) return fail(`IPv4 packet of ${b.length} bytes is shorter than its header`);
+  if (b[0]! >> 4 !== 4) return fail(`IP version ${b[0]! >> 4}`);
+  const hl = (b[0]! & 15) * 4;
+  if (hl < 20 || hl > b.length) return fail(`bad IPv4 header length ${hl}`);
+  const total = (b[2]! << 8) | b[3]!;
+  if (total < hl || total > b.length) return fail(`IPv4 total length ${total} does not fit ${b.length} bytes`);
+  if (internetChecksum(b, 0, hl) !== 0) return fail('bad IPv4 header checksum');
+  const frag = (b[6]! << 8) | b[7]!;
+  return {
+    ok: true,
+    value: {
+      tos: b[1]!,
+      id: (b[4]! << 8) | b[5]!,
+      df: (frag & 0x4000) !== 0,
+      mf: (frag & 0x2000) !== 0,
+      fragmentOffset: (frag & 0x1fff) * 8,
+      ttl: b[8]!,
+      protocol: b[9]!,
+      src: ((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) >>> 0,
+      dst: ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0,
+      ...(hl > 20 ? { options: b.subarray(20, hl) } : {}),
+      payload: b.subarray(hl, total),
+      headerLength: hl,
+      totalLength: total,
+    },
+  };
+}
+
+/** Decrement TTL in place, updating the checksum incrementally (RFC 1624). */
+export function decrementTtl(b: Uint8Array, offset: number): number {
+  const ttl = b[offset + 8]! - 1;
+  const oldWord = (b[offset + 8]! << 8) | b[offset + 9]!;
+  b[offset + 8] = ttl;
+  const newWord = (ttl << 8) | b[offset + 9]!;
+  let sum = (~((b[offset + 10]! << 8) | b[offset + 11]!) & 0xffff) + (~oldWord & 0xffff) + newWord;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  const csum = ~sum & 0xffff;
+  b[offset + 10] = csum >> 8;
+  b[offset + 11] = csum & 255;
+  return ttl;
+}
+
+export function ipv4HeaderChecksumOk(b: Uint8Array, offset: number): boolean {
+  return internetChecksum(b, offset, offset + (b[offset]! & 15) * 4) === 0;
+}
+
+/** Split into fragments no larger than `mtu`, as ip_fragment does. */
+export function fragmentIpv4(p: Ipv4Packet, mtu: number): Ipv4Packet[] {
+  const hl = 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
+  const chunk = Math.max(8, (mtu - hl) & ~7);
+  const out: Ipv4Packet[] = [];
+  for (let off = 0; off < p.payload.length; off += chunk) {
+    const last = off + chunk >= p.payload.length;
+    const { options, ...rest } = p;
+    out.push({
+      ...rest,
+      ...(off === 0 && options ? { options } : {}),
+      df: false,
+      mf: last ? p.mf : true,
+      fragmentOffset: p.fragmentOffset + off,
+      payload: p.payload.subarray(off, Math.min(off + chunk, p.payload.length)),
+    });
+  }
+  return out;
+}
+
+interface Queue {
+  parts: Ipv4Packet[];
+  firstSeenNs: number;
+}
+
+/** Reassembles fragments keyed by (src, dst, protocol, id), like ip_defrag. */
+export class Reassembler {
+  private readonly queues = new Map<string, Queue>();
+
+  push(p: Ipv4Packet, nowNs: number): Ipv4Packet | undefined {
+    const key = `${p.src}|${p.dst}|${p.protocol}|${p.id}`;
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { parts: [], firstSeenNs: nowNs }));
+    if (!q.parts.some((x) => x.fragmentOffset === p.fragmentOffset)) q.parts.push(p);
+    const parts = [...q.parts].sort((a, b) => a.fragmentOffset - b.fragmentOffset);
+    const last = parts[parts.length - 1]!;
+    if (last.mf) return undefined;
+    let expect = 0;
+    for (const f of parts) {
+      if (f.fragmentOffset !== expect) return undefined;
+      expect += f.payload.length;
+    }
+    this.queues.delete(key);
+    const payload = new Uint8Array(expect);
+    for (const f of parts) payload.set(f.payload, f.fragmentOffset);
+    const first = parts[0]!;
+    return { ...first, mf: false, fragmentOffset: 0, payload };
+  }
+
+  expire(nowNs: number, timeoutNs = 30e9): number {
+    let n = 0;
+    for (const [k, q] of this.queues) {
+      if (nowNs - q.firstSeenNs > timeoutNs) {
+        this.queues.delete(k);
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,94 @@
+/** pcapng writer (IETF draft-ietf-opsawg-pcapng), little-endian, nanosecond timestamps. */
+
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+
+const enc = new TextEncoder();
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Options block: code, length, value padded to 32 bits, then opt_endofopt. */
+function options(opts: [number, Uint8Array][]): Uint8Array {
+  if (opts.length === 0) return new Uint8Array(0);
+  const size = opts.reduce((s, [, v]) => s + 4 + pad4(v.length), 0) + 4;
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  let o = 0;
+  for (const [code, v] of opts) {
+    dv.setUint16(o, code, true);
+    dv.setUint16(o + 2, v.length, true);
+    b.set(v, o + 4);
+    o += 4 + pad4(v.length);
+  }
+  return b; // trailing zeros are opt_endofopt
+}
+
+function block(type: number, body: Uint8Array): Uint8Array {
+  const total = 12 + body.length;
+  const b = new Uint8Array(total);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, type, true);
+  dv.setUint32(4, total, true);
+  b.set(body, 8);
+  dv.setUint32(total - 4, total, true);
+  return b;
+}
+
+export class PcapngWriter {
+  private readonly blocks: Uint8Array[] = [];
+  private interfaces = 0;
+
+  constructor(opts: { application?: string } = {}) {
+    const opt = options(opts.application ? [[4, enc.encode(opts.application)]] : []);
+    const body = new Uint8Array(16 + opt.length);
+    const dv = new DataView(body.buffer);
+    dv.setUint32(0, 0x1a2b3c4d, true); // byte-order magic
+    dv.setUint16(4, 1, true); // version 1.0
+    dv.setUint16(6, 0, true);
+    dv.setBigInt64(8, -1n, true); // section length unknown
+    body.set(opt, 16);
+    this.blocks.push(block(0x0a0d0d0a, body));
+  }
+
+  addInterface(name: string, linkType = LINKTYPE_ETHERNET, snapLen = 262144): number {
+    const opt = options([
+      [2, enc.encode(name)], // if_name
+      [9, Uint8Array.of(9)], // if_tsresol: 10^-9 s
+    ]);
+    const body = new Uint8Array(8 + opt.length);
+    const dv = new DataView(body.buffer);
+    dv.setUint16(0, linkType, true);
+    dv.setUint32(4, snapLen, true);
+    body.set(opt, 8);
+    this.blocks.push(block(1, body));
+    return this.interfaces++;
+  }
+
+  addPacket(interfaceId: number, timestampNs: number, data: Uint8Array, comment?: string): void {
+    const opt = options(comment ? [[1, enc.encode(comment)]] : []);
+    const body = new Uint8Array(20 + pad4(data.length) + opt.length);
+    const dv = new DataView(body.buffer);
+    const ts = BigInt(timestampNs);
+    dv.setUint32(0, interfaceId, true);
+    dv.setUint32(4, Number(ts >> 32n), true);
+    dv.setUint32(8, Number(ts & 0xffffffffn), true);
+    dv.setUint32(12, data.length, true);
+    dv.setUint32(16, data.length, true);
+    body.set(data, 20);
+    body.set(opt, 20 + pad4(data.length));
+    this.blocks.push(block(6, body));
+  }
+
+  toBytes(): Uint8Array {
+    const total = this.blocks.reduce((s, b) => s + b.length, 0);
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const b of this.blocks) {
+      out.set(b, o);
+      o += b.length;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,103 @@
+import { internetChecksum, pseudoHeaderSum } from './checksum.js';
+import { fail, type Decoded } from './decoded.js';
+import { IPPROTO_TCP } from './ipv4.js';
+
+export const TCP_FIN = 1;
+export const TCP_SYN = 2;
+export const TCP_RST = 4;
+export const TCP_PSH = 8;
+export const TCP_ACK = 16;
+
+export interface TcpSegment {
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  options?: Uint8Array;
+  payload: Uint8Array;
+}
+
+export function encodeTcp(s: TcpSegment, srcIp: number, dstIp: number): Uint8Array {
+  const optLen = s.options ? (s.options.length + 3) & ~3 : 0;
+  const hl = 20 + optLen;
+  const b = new Uint8Array(hl + s.payload.length);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, s.srcPort);
+  v.setUint16(2, s.dstPort);
+  v.setUint32(4, s.seq >>> 0);
+  v.setUint32(8, s.ack >>> 0);
+  b[12] = (hl >> 2) << 4;
+  b[13] = s.flags & 0xff;
+  v.setUint16(14, s.window);
+  if (s.options) b.set(s.options, 20);
+  b.set(s.payload, hl);
+  v.setUint16(16, internetChecksum(b, 0, b.length, pseudoHeaderSum(srcIp, dstIp, IPPROTO_TCP, b.length)));
+  return b;
+}
+
+export function decodeTcp(b: Uint8Array, srcIp: number, dstIp: number): Decoded<TcpSegment> {
+  if (b.length < 20) return fail(`TCP segment of ${b.length} bytes`);
+  const hl = (b[12]! >> 4) * 4;
+  if (hl < 20 || hl > b.length) return fail(`bad TCP data offset ${hl}`);
+  if (internetChecksum(b, 0, b.length, pseudoHeaderSum(srcIp, dstIp, IPPROTO_TCP, b.length)) !== 0) return fail('bad TCP checksum');
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    ok: true,
+    value: {
+      srcPort: v.getUint16(0),
+      dstPort: v.getUint16(2),
+      seq: v.getUint32(4),
+      ack: v.getUint32(8),
+      flags: b[13]!,
+      window: v.getUint16(14),
+      ...(hl > 20 ? { options: b.subarray(20, hl) } : {}),
+      payload: b.subarray(hl),
+    },
+  };
+}
+
+/** tcpdump's flag notation: S, F, R, P, then `.` for ACK. */
+export function formatTcpFlags(flags: number): string {
+  let s = '';
+  if (flags & TCP_SYN) s += 'S';
+  if (flags & TCP_FIN) s += 'F';
+  if (flags & TCP_RST) s += 'R';
+  if (flags & TCP_PSH) s += 'P';
+  if (flags & TCP_ACK) s += '.';
+  return `[${s}]`;
+}
+
+/** The option block Linux puts in a SYN: MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). */
+export function tcpSynOptions(mss: number, tsVal: number, wscale: number): Uint8Array {
+  const b = new Uint8Array(20);
+  const v = new DataView(b.buffer);
+  b[0] = 2;
+  b[1] = 4;
+  v.setUint16(2, mss);
+  b[4] = 4;
+  b[5] = 2;
+  b[6] = 8;
+  b[7] = 10;
+  v.setUint32(8, tsVal >>> 0);
+  v.setUint32(12, 0);
+  b[16] = 1;
+  b[17] = 3;
+  b[18] = 3;
+  b[19] = wscale;
+  return b;
+}
+
+/** NOP, NOP, timestamps: what Linux adds to every segment after the handshake (12 bytes). */
+export function tcpTsOption(tsVal: number, tsEcr: number): Uint8Array {
+  const b = new Uint8Array(12);
+  const v = new DataView(b.buffer);
+  b[0] = 1;
+  b[1] = 1;
+  b[2] = 8;
+  b[3] = 10;
+  v.setUint32(4, tsVal >>> 0);
+  v.setUint32(8, tsEcr >>> 0);
+  return b;
+}

@@ -1,0 +1,30 @@
+import { internetChecksum, pseudoHeaderSum } from './checksum.js';
+import { fail, type Decoded } from './decoded.js';
+import { IPPROTO_UDP } from './ipv4.js';
+
+export interface UdpDatagram {
+  srcPort: number;
+  dstPort: number;
+  payload: Uint8Array;
+}
+
+export function encodeUdp(d: UdpDatagram, srcIp: number, dstIp: number): Uint8Array {
+  const b = new Uint8Array(8 + d.payload.length);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, d.srcPort);
+  v.setUint16(2, d.dstPort);
+  v.setUint16(4, b.length);
+  b.set(d.payload, 8);
+  const c = internetChecksum(b, 0, b.length, pseudoHeaderSum(srcIp, dstIp, IPPROTO_UDP, b.length));
+  v.setUint16(6, c === 0 ? 0xffff : c); // 0 means "no checksum", so a computed 0 is sent as all ones
+  return b;
+}
+
+export function decodeUdp(b: Uint8Array, srcIp: number, dstIp: number): Decoded<UdpDatagram> {
+  if (b.length < 8) return fail(`UDP datagram of ${b.length} bytes`);
+  const len = (b[4]! << 8) | b[5]!;
+  if (len < 8 || len > b.length) return fail(`UDP length ${len} does not fit ${b.length} bytes`);
+  const csum = (b[6]! << 8) | b[7]!;
+  if (csum !== 0 && internetChecksum(b, 0, len, pseudoHeaderSum(srcIp, dstIp, IPPROTO_UDP, len)) !== 0) return fail('bad UDP checksum');
+  return { ok: true, value: { srcPort: (b[0]! << 8) | b[1]!, dstPort: (b[2]! << 8) | b[3]!, payload: b.subarray(8, len) } };
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { Link, Rng, Scheduler } from '../../src/engine/index.js';
+
+describe('Scheduler', () => {
+  it('runs events in (time, sequence) order', () => {
+    const s = new Scheduler();
+    const seen: string[] = [];
+    s.at(20, () => seen.push('c'));
+    s.at(10, () => seen.push('a'));
+    s.at(10, () => seen.push('b'));
+    s.at(0, () => s.after(10, () => seen.push('d')));
+    expect(s.run()).toEqual({ kind: 'idle', events: 5 });
+    expect(seen).toEqual(['a', 'b', 'd', 'c']);
+    expect(s.now).toBe(20);
+  });
+
+  it('stops at the event budget instead of looping forever', () => {
+    const s = new Scheduler();
+    const loop = (): void => s.after(1, loop);
+    s.at(0, loop);
+    const r = s.run({ budget: 1000 });
+    expect(r.kind).toBe('budget');
+    expect(r.events).toBe(1000);
+  });
+
+  it('refuses the past and non-integer times', () => {
+    const s = new Scheduler();
+    s.at(5, () => {});
+    s.run();
+    expect(() => s.at(4, () => {})).toThrow(RangeError);
+    expect(() => s.after(0.5, () => {})).toThrow(RangeError);
+  });
+
+  it('orders 10k random events like a sort', () => {
+    const s = new Scheduler();
+    const rng = new Rng(7);
+    const got: number[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const t = rng.int(0, 1000);
+      s.at(t, () => got.push(t));
+    }
+    s.run();
+    expect(got).toEqual([...got].sort((a, b) => a - b));
+  });
+});
+
+describe('Rng', () => {
+  it('is deterministic per seed and differs across seeds', () => {
+    const a = new Rng(1);
+    const b = new Rng(1);
+    const c = new Rng(2);
+    const xs = Array.from({ length: 5 }, () => a.nextU32());
+    expect(Array.from({ length: 5 }, () => b.nextU32())).toEqual(xs);
+    expect(Array.from({ length: 5 }, () => c.nextU32())).not.toEqual(xs);
+  });
+
+  it('forks independent streams by label', () => {
+    expect(new Rng(1).fork('x').nextU32()).toBe(new Rng(1).fork('x').nextU32());
+    expect(new Rng(1).fork('x').nextU32()).not.toBe(new Rng(1).fork('y').nextU32());
+  });
+
+  it('keeps int() within bounds', () => {
+    const r = new Rng(3);
+    for (let i = 0; i < 1000; i++) {
+      const v = r.int(32768, 60999);
+      expect(v).toBeGreaterThanOrEqual(32768);
+      expect(v).toBeLessThanOrEqual(60999);
+    }
+  });
+});
+
+describe('Link', () => {
+  it('adds serialization and propagation delay, queueing frames FIFO', () => {
+    const s = new Scheduler();
+    const link = new Link(s, { latencyNs: 50_000, bandwidthBps: 10e9 });
+    const arrivals: number[] = [];
+    // 1250 bytes at 10 Gbit/s = 1000 ns on the wire.
+    link.send(1250, () => arrivals.push(s.now));
+    link.send(1250, () => arrivals.push(s.now));
+    s.run();
+    expect(arrivals).toEqual([51_000, 52_000]);
+  });
+});

@@ -1,0 +1,29 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkExpectation } from '../../src/scenario/expect.js';
+import { formatProblem, loadScenarioFile } from '../../src/scenario/load.js';
+import { simulate } from '../../src/scenario/simulate.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'scenarios');
+const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+
+describe('every scenario file', () => {
+  it('exists', () => expect(files.length).toBeGreaterThanOrEqual(5));
+
+  for (const file of files) {
+    it(`${file}: loads, runs, meets its expectations, accounts for every packet`, () => {
+      const r = loadScenarioFile(join(dir, file));
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      const result = simulate(r.scenario);
+      const mismatches = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+      expect(mismatches).toEqual([]);
+      expect(result.flows.every((f) => f.traffic.expect)).toBe(true);
+      // Every packet created ends in exactly one deliver or drop.
+      const created = result.events.filter((e) => e.kind === 'create').map((e) => e.pkt);
+      const ended = result.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').map((e) => e.pkt);
+      expect([...ended].sort((a, b) => a - b)).toEqual([...created].sort((a, b) => a - b));
+      expect(result.events.some((e) => e.kind === 'drop' && (e.reason === 'not-finished' || e.reason === 'event-budget'))).toBe(false);
+    });
+  }
+});
