@@ -21,6 +21,7 @@ export class Underlay {
   ) {
     this.ns = new NetNs(world, 'underlay');
     this.sw = this.ns.addBridge('br0', spec.mtu);
+    this.sw.localDelivery = false;
     this.prefix = parseCidr(spec.cidr)!.prefix;
   }
 

@@ -28,6 +28,12 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   private readonly ports = new Map<NetDevice, PortState>();
   private readonly fdb = new Map<string, FdbEntry>();
   ageingNs = FDB_AGEING_NS;
+  /**
+   * Whether frames for the host (broadcasts, our MAC) go up to this
+   * namespace's stack. Off only for the underlay switch, which stands in for a
+   * plain L2 switch with no host behind it.
+   */
+  localDelivery = true;
 
   /** `ip link set dev master br` (+ `bridge link set dev X hairpin on|off`). */
   addPort(dev: NetDevice, hairpin: boolean): void {
@@ -73,7 +79,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
       // Broadcasts go up to the host too; Linux gives the original to the local
       // stack and clones to the ports.
-      this.flood(inPort, skb, true);
+      this.flood(inPort, skb, this.localDelivery);
       return;
     }
     const entry = this.lookup(dst);

@@ -105,7 +105,7 @@ export class NetNs {
     this.addrs.push(addr);
     const host: Cidr = { network: c.address, prefix: 32, address: c.address };
     this.fib.add({ table: 'local', type: 'local', dst: host, dev, proto: 'kernel', scope: 'host', src: c.address });
-    const net: Cidr = { network: c.address & prefixMask(c.prefix), prefix: c.prefix, address: c.address & prefixMask(c.prefix) };
+    const net: Cidr = { network: c.network, prefix: c.prefix, address: c.network };
     if (c.prefix < 31 && dev !== this.lo) {
       const bcast = cidrBroadcast(net);
       this.fib.add({ table: 'local', type: 'broadcast', dst: { network: bcast, prefix: 32, address: bcast }, dev, proto: 'kernel', scope: 'link', src: c.address });

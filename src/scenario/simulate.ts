@@ -12,6 +12,8 @@ export interface SimulateOptions {
   /** Keep every hop (default) or only outcomes (faster: benchmarks). */
   detailed?: boolean;
   eventBudget?: number;
+  /** Called once the cluster is up, before any traffic (attach captures, inspect state). */
+  onBuilt?: (cluster: Cluster) => void;
 }
 
 export interface RunResult {
@@ -31,6 +33,7 @@ export interface RunResult {
  */
 export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunResult {
   const cluster = buildCluster(scenario.cluster, scenario.pods, { detailed: opts.detailed ?? true });
+  opts.onBuilt?.(cluster);
   const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined }[] = [];
   for (const t of scenario.traffic) {
     const from = resolveNetns(t.from, cluster);
