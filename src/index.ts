@@ -2,8 +2,8 @@
  * podwalk's library entry point: load a scenario, simulate it, read the flows
  * and the trace. `import { loadScenario, simulate } from 'podwalk'`.
  */
-export { loadScenarioFile, loadScenarioText, formatProblem, type LoadResult } from './scenario/load.js';
-export { loadScenarioFile as loadScenario } from './scenario/load.js';
+export { loadScenarioFile, loadScenarioText, formatProblem, type LoadResult } from './scenario/parse.js';
+export { loadScenarioFile as loadScenario } from './scenario/parse.js';
 export { simulate, DEFAULT_EVENT_BUDGET, type RunResult, type SimulateOptions } from './scenario/simulate.js';
 export { checkExpectation, type Mismatch } from './scenario/expect.js';
 export type { FlowResult } from './scenario/flows.js';

@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { UnsupportedError } from '../cluster/build.js';
 import { showAddr, showFdb, showNeigh, showRoutes } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/expect.js';
-import { formatProblem, loadScenarioFile } from '../scenario/load.js';
+import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
 import type { Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';

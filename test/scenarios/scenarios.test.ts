@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkExpectation } from '../../src/scenario/expect.js';
-import { formatProblem, loadScenarioFile } from '../../src/scenario/load.js';
+import { formatProblem, loadScenarioFile } from '../../src/scenario/parse.js';
 import { simulate } from '../../src/scenario/simulate.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenarioText, formatProblem } from '../../src/scenario/load.js';
+import { loadScenarioText, formatProblem } from '../../src/scenario/parse.js';
 import { simulate, type RunResult } from '../../src/scenario/simulate.js';
 import type { RxEvent, TraceEvent, TxEvent } from '../../src/trace/events.js';
 

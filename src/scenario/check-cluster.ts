@@ -1,0 +1,201 @@
+import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../wire/addr.js';
+import { parseDuration, parseRate } from './quantities.js';
+import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from './types.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'seed', 'underlay', 'nodes', 'externalHosts'];
+const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const IFNAME = /^[^\s/:]{1,15}$/;
+
+/** `cluster:` with every default applied, or undefined if it has problems (they are recorded). */
+export function checkCluster(r: YamlReader, at: At, seedOverride?: number): ClusterSpec | undefined {
+  const before = r.problems.length;
+  const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
+  const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
+  const proxyMode = (r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode;
+  const clusterCIDR = cidr(r, f.get('clusterCIDR'), '10.244.0.0/16');
+  const serviceCIDR = cidr(r, f.get('serviceCIDR'), '10.96.0.0/12');
+  if (clusterCIDR && serviceCIDR && cidrOverlaps(clusterCIDR, serviceCIDR)) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}`);
+  const range = nodePortRange(r, f.get('serviceNodePortRange'));
+  const bridge = r.str(f.get('bridge')) ?? 'cbr0';
+  if (!IFNAME.test(bridge)) r.problem(f.get('bridge')!, `expected a Linux interface name (1-15 characters, no spaces, '/' or ':'), found "${bridge}"`);
+  const hairpinMode = r.bool(f.get('hairpinMode')) ?? true;
+  const seed = seedOverride ?? r.int(f.get('seed'), 0, 2 ** 32 - 1) ?? 1;
+
+  const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
+  const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
+  const mtu = r.int(u.get('mtu'), 68, 65535) ?? 1500;
+  const bandwidthBps = quantity(r, u.get('bandwidth'), parseRate, 10e9);
+  const latencyNs = quantity(r, u.get('latency'), parseDuration, 50_000);
+  if (clusterCIDR && underlayCidr && cidrOverlaps(clusterCIDR, underlayCidr)) r.problem(f.get('clusterCIDR') ?? u.get('cidr') ?? at, `clusterCIDR ${formatCidr(clusterCIDR)} overlaps the underlay ${formatCidr(underlayCidr)}`);
+  let gateway = underlayCidr ? cidrHost(underlayCidr, 1) : 0;
+  const gwAt = u.get('gateway');
+  if (gwAt && underlayCidr) {
+    const g = ip(r, gwAt);
+    if (g !== undefined) {
+      if (!usableHost(underlayCidr, g)) r.problem(gwAt, `gateway ${formatIpv4(g)} is not a usable address of the underlay ${formatCidr(underlayCidr)}`);
+      gateway = g;
+    }
+  }
+
+  const taken = new Map<number, string>([[gateway, 'the underlay gateway']]);
+  const names = new Set<string>();
+  const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
+  const nodeItems = r.list(nodesAt);
+  if (nodeItems.length === 0) r.problem(nodesAt, 'expected a list of at least one node');
+  const nodes: (NodeSpec & { explicitIp: boolean; explicitCidr: boolean; ipAt?: At; cidrAt?: At })[] = [];
+  for (const item of nodeItems) {
+    const m = r.map(item, ['name', 'ip', 'podCIDR']);
+    if (!m) continue;
+    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
+    if (name === undefined) continue;
+    if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
+    if (names.has(name)) r.problem(m.get('name')!, `duplicate name ${name}`);
+    names.add(name);
+    const ipAt = m.get('ip');
+    const cidrAt = m.get('podCIDR');
+    const nodeIp = ipAt ? ip(r, ipAt) : undefined;
+    const pod = cidrAt ? cidr(r, cidrAt, undefined) : undefined;
+    nodes.push({ name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
+  }
+
+  const hosts: ExternalHostSpec[] = [];
+  const hostAts: At[] = [];
+  for (const item of r.list(f.get('externalHosts') ?? { node: undefined, path: 'cluster.externalHosts', near: r.pos(at) })) {
+    const m = r.map(item, ['name', 'ip']);
+    if (!m) continue;
+    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
+    const hip = ip(r, m.get('ip') ?? { node: undefined, path: `${item.path}.ip`, near: r.pos(item) }, true);
+    if (name === undefined || hip === undefined) continue;
+    if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label, found "${name}"`);
+    if (names.has(name) || name === 'underlay' || name === 'gateway') r.problem(m.get('name')!, `duplicate name ${name} (node and host names share one space; underlay and gateway are reserved)`);
+    names.add(name);
+    hosts.push({ name, ip: formatIpv4(hip), pos: r.pos(item) });
+    hostAts.push(m.get('ip')!);
+  }
+
+  if (underlayCidr) {
+    // Explicit addresses first, so that defaults skip them.
+    const claim = (addr: number, who: string, where: At): void => {
+      if (!usableHost(underlayCidr, addr)) r.problem(where, `${formatIpv4(addr)} is not a usable host address of the underlay ${formatCidr(underlayCidr)}`);
+      const other = taken.get(addr);
+      if (other) r.problem(where, `${formatIpv4(addr)} is already used by ${other}`);
+      taken.set(addr, who);
+    };
+    for (const n of nodes) if (n.explicitIp) claim(parseIpv4(n.ip)!, `node ${n.name}`, n.ipAt!);
+    hosts.forEach((h, i) => claim(parseIpv4(h.ip)!, `host ${h.name}`, hostAts[i]!));
+    let next = 11;
+    for (const n of nodes) {
+      if (n.explicitIp) continue;
+      while (taken.has(cidrHost(underlayCidr, next))) next++;
+      const addr = cidrHost(underlayCidr, next);
+      if (!usableHost(underlayCidr, addr)) {
+        r.problem(nodesAt, `no room left in the underlay ${formatCidr(underlayCidr)} for node ${n.name}`);
+        break;
+      }
+      taken.set(addr, `node ${n.name}`);
+      n.ip = formatIpv4(addr);
+    }
+  }
+
+  if (clusterCIDR) {
+    const used: { c: Cidr; who: string }[] = [];
+    for (const n of nodes) {
+      if (!n.explicitCidr) continue;
+      const c = parseCidr(n.podCIDR)!;
+      checkPodCidr(r, n.cidrAt!, c, clusterCIDR, serviceCIDR, underlayCidr, used, n.name);
+    }
+    let index = 1;
+    for (const n of nodes) {
+      if (n.explicitCidr) continue;
+      let c: Cidr | undefined;
+      for (; clusterCIDR.prefix <= 24 && index < cidrSize(clusterCIDR) / 256; index++) {
+        const cand = { network: cidrHost(clusterCIDR, index * 256), prefix: 24, address: cidrHost(clusterCIDR, index * 256) };
+        if (!used.some((u2) => cidrOverlaps(u2.c, cand))) {
+          c = cand;
+          index++;
+          break;
+        }
+      }
+      if (!c) {
+        r.problem(nodesAt, `no free /24 left in clusterCIDR ${formatCidr(clusterCIDR)} for node ${n.name}`);
+        continue;
+      }
+      used.push({ c, who: n.name });
+      n.podCIDR = formatCidr(c);
+    }
+  }
+
+  if (r.problems.length > before || !clusterCIDR || !serviceCIDR || !underlayCidr) return undefined;
+  return {
+    network,
+    proxyMode,
+    clusterCIDR: formatCidr(clusterCIDR),
+    serviceCIDR: formatCidr(serviceCIDR),
+    serviceNodePortRange: range,
+    bridge,
+    hairpinMode,
+    seed,
+    underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
+    nodes: nodes.map(({ name, ip: nip, podCIDR, pos }) => ({ name, ip: nip, podCIDR, pos })),
+    externalHosts: hosts,
+  };
+}
+
+function checkPodCidr(r: YamlReader, at: At, c: Cidr, cluster: Cidr, service: Cidr | undefined, underlay: Cidr | undefined, used: { c: Cidr; who: string }[], who: string): void {
+  if (c.prefix > 30) r.problem(at, `podCIDR ${formatCidr(c)} is too small: expected a prefix of /30 or shorter (room for the gateway and pods)`);
+  if (!cidrContains(cluster, c.network) || c.prefix < cluster.prefix) r.problem(at, `podCIDR ${formatCidr(c)} is not inside clusterCIDR ${formatCidr(cluster)}`);
+  if (service && cidrOverlaps(c, service)) r.problem(at, `podCIDR ${formatCidr(c)} overlaps serviceCIDR ${formatCidr(service)}`);
+  if (underlay && cidrOverlaps(c, underlay)) r.problem(at, `podCIDR ${formatCidr(c)} overlaps the underlay ${formatCidr(underlay)}`);
+  const clash = used.find((u) => cidrOverlaps(u.c, c));
+  if (clash) r.problem(at, `podCIDR ${formatCidr(c)} overlaps node ${clash.who}'s ${formatCidr(clash.c)}`);
+  used.push({ c, who });
+}
+
+function usableHost(c: Cidr, a: number): boolean {
+  return cidrContains(c, a) && a !== c.network && a !== cidrBroadcast(c);
+}
+
+function cidr(r: YamlReader, at: At | undefined, dflt: string | undefined): Cidr | undefined {
+  const s = r.str(at);
+  if (s === undefined) return dflt === undefined ? undefined : parseCidr(dflt);
+  const c = parseCidr(s);
+  if (!c) {
+    r.problem(at!, `expected an IPv4 CIDR like 10.244.1.0/24, found "${s}"`);
+    return undefined;
+  }
+  if (c.address !== c.network) r.problem(at!, `${s} has host bits set (did you mean ${formatCidr(c)}?)`);
+  return c;
+}
+
+function ip(r: YamlReader, at: At, required = false): number | undefined {
+  const s = r.str(at, required);
+  if (s === undefined) return undefined;
+  const v = parseIpv4(s);
+  if (v === undefined) r.problem(at, `expected an IPv4 address like 192.168.56.11, found "${s}"`);
+  return v;
+}
+
+function quantity(r: YamlReader, at: At | undefined, parse: (v: unknown) => number | string, dflt: number): number {
+  if (!at || at.node == null) return dflt;
+  const v = parse(r.scalar(at));
+  if (typeof v === 'string') {
+    r.problem(at, v);
+    return dflt;
+  }
+  return v;
+}
+
+function nodePortRange(r: YamlReader, at: At | undefined): [number, number] {
+  const s = r.str(at);
+  if (s === undefined) return [30000, 32767];
+  const m = /^([0-9]+)-([0-9]+)$/.exec(s);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || lo < 1 || hi > 65535 || lo >= hi) {
+    r.problem(at!, `expected a port range like 30000-32767, found "${s}"`);
+    return [30000, 32767];
+  }
+  return [lo, hi];
+}

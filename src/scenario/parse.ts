@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkCluster } from './check-cluster.js';
+import { checkResources } from './check-resources.js';
+import { checkTraffic } from './check-traffic.js';
+import type { Problem, Scenario } from './types.js';
+import { formatProblem, YamlReader, type At } from './yaml-reader.js';
+
+export { formatProblem };
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
+
+const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic'];
+
+/** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
+export function loadScenarioFile(path: string, overrides: { seed?: number } = {}): LoadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { ok: false, problems: [{ file: path, line: 1, col: 1, path: '(file)', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
+  }
+  return loadScenarioText(text, path, overrides);
+}
+
+/** Load a scenario from YAML text; `file` names it in messages and anchors `include:` paths. */
+export function loadScenarioText(text: string, file = '<inline>', overrides: { seed?: number } = {}): LoadResult {
+  const r = new YamlReader(file, text);
+  const readers = [r];
+  const done = (): Problem[] =>
+    readers
+      .flatMap((x) => x.problems)
+      .sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
+  if (r.problems.length > 0) return { ok: false, problems: done() };
+  if (r.docs.length !== 1) return { ok: false, problems: [{ file, line: 1, col: 1, path: '(file)', message: `expected exactly one YAML document, found ${r.docs.length}` }] };
+  const root: At = { node: r.docs[0]!.contents, path: '', near: r.docs[0]!.start };
+  const top = r.map(root, TOP);
+  if (!top) return { ok: false, problems: done() };
+  const need = (key: string): At => top.get(key) ?? { node: undefined, path: key, near: r.pos(root) };
+  const apiVersion = r.str(need('apiVersion'), true);
+  if (apiVersion !== undefined && apiVersion !== 'podwalk/v1alpha1') r.problem(need('apiVersion'), `expected podwalk/v1alpha1, found ${apiVersion}`);
+  const kind = r.str(need('kind'), true);
+  if (kind !== undefined && kind !== 'Scenario') r.problem(need('kind'), `expected Scenario, found ${kind}`);
+  const meta = r.map(need('metadata'), ['name', 'description']);
+  const name = r.str(meta?.get('name') ?? { node: undefined, path: 'metadata.name', near: r.pos(need('metadata')) }, true);
+  const description = r.str(meta?.get('description')) ?? '';
+
+  const cluster = checkCluster(r, need('cluster'), overrides.seed);
+  const docs = r.list(need('resources')).map((at) => ({ r, at }));
+  for (const inc of r.list(need('include'))) {
+    const rel = r.str(inc, true);
+    if (rel === undefined) continue;
+    const p = resolve(dirname(file), rel);
+    let incText: string;
+    try {
+      incText = readFileSync(p, 'utf8');
+    } catch {
+      r.problem(inc, `cannot read included file ${rel} (looked at ${p})`);
+      continue;
+    }
+    const ir = new YamlReader(rel, incText);
+    readers.push(ir);
+    ir.docs.forEach((d, i) => {
+      if (d.contents !== null) docs.push({ r: ir, at: { node: d.contents, path: `${inc.path} (${rel}) doc ${i + 1}`, near: d.start } });
+    });
+  }
+  const res = checkResources(docs, cluster);
+  const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods }) : [];
+  const problems = done();
+  if (problems.length > 0 || !cluster || name === undefined) return { ok: false, problems };
+  return {
+    ok: true,
+    scenario: {
+      file,
+      name,
+      description,
+      cluster,
+      namespaces: res.namespaces,
+      pods: res.pods,
+      traffic,
+      ignored: res.ignored,
+      warnings: readers.flatMap((x) => x.warnings),
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../../src/cli/main.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const scenario = (name: string): string => join(root, 'scenarios', name);
+
+function runCli(args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = cli(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('podwalk CLI', () => {
+  it('runs the default scenario with exit 0', () => {
+    const r = runCli(['run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('== same-node');
+    expect(r.out).toContain('all met');
+  });
+
+  it('exits 1 with a readable diff when an expectation fails', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-'));
+    const text = readFileSync(scenario('arp-failure.yaml'), 'utf8').replace('dropReason: neigh-failed', 'dropReason: no-route');
+    const file = join(dir, 'bad-expect.yaml');
+    writeFileSync(file, text);
+    const r = runCli(['run', file, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/dropReason\n\s+expected: no-route\n\s+actual:\s+neigh-failed/);
+  });
+
+  it('exits 2 naming file:line:col for invalid input, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: x}\ncluster:\n  nodes:\n    - name: a\n      podCIDR: 10.244.300.0/24\n');
+    const r = runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/broken\.yaml:7:\d+: cluster\.nodes\[0\]\.podCIDR/);
+    expect(r.err).not.toMatch(/^\s+at /m);
+  });
+
+  it('prints JSON Lines that are byte-identical across runs', () => {
+    const a = runCli(['run', scenario('cross-node-vxlan.yaml'), '--json']).out;
+    const b = runCli(['run', scenario('cross-node-vxlan.yaml'), '--json']).out;
+    expect(a).toBe(b);
+    const lines = a.trim().split('\n').map((l) => JSON.parse(l) as { kind?: string; schema?: string });
+    expect(lines[0]!.schema).toBe('podwalk-trace');
+    expect(lines.some((l) => l.kind === 'encap')).toBe(true);
+  });
+
+  it('shows routes, neighbours, fdb and addresses as ip/bridge print them', () => {
+    const routes = runCli(['show', scenario('cross-node-vxlan.yaml'), 'routes', '--node', 'node1']).out;
+    expect(routes).toContain('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
+    const neigh = runCli(['show', scenario('cross-node-host-gw.yaml'), 'neigh', '--node', 'node1']).out;
+    expect(neigh).toMatch(/^192\.168\.56\.12 dev eth0 lladdr [0-9a-f:]{17} REACHABLE$/m);
+    const fdb = runCli(['show', scenario('same-node.yaml'), 'fdb', '--node', 'node1']).out;
+    expect(fdb).toMatch(/master cbr0/);
+    const addr = runCli(['show', scenario('same-node.yaml'), 'addr', '--node', 'default/client']).out;
+    expect(addr).toContain('inet 10.244.1.2/24');
+  });
+});
+
+const hasTshark = spawnSync('tshark', ['--version']).status === 0;
+
+describe.skipIf(!hasTshark)('pcapng export decoded by tshark', () => {
+  it('decodes VXLAN with VNI 1, correct checksums, inner addresses, nothing malformed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-'));
+    const r = runCli(['run', scenario('cross-node-vxlan.yaml'), '--pcap', dir, '--quiet']);
+    expect(r.code).toBe(0);
+    const file = join(dir, 'cross-node-vxlan.pcapng');
+    const fields = execFileSync(
+      'tshark',
+      ['-r', file, '-d', 'udp.port==8472,vxlan', '-o', 'udp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', 'vxlan', '-T', 'fields', '-e', 'vxlan.vni', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'udp.checksum.status'],
+      { encoding: 'utf8' },
+    );
+    const rows = fields.trim().split('\n').map((l) => l.split('\t'));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [vni, src, dst, csum] of rows) {
+      expect(vni).toBe('1');
+      expect(src).toMatch(/^192\.168\.56\.1[12],10\.244\.[12]\.[0-9]+$/);
+      expect(dst).toMatch(/^192\.168\.56\.1[12],10\.244\.[12]\.[0-9]+$/);
+      for (const s of csum!.split(',')) expect(s).toBe('1'); // 1 = good (0 bad, 2 unverified)
+    }
+    const bad = execFileSync('tshark', ['-r', file, '-d', 'udp.port==8472,vxlan', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-Y', '_ws.malformed || _ws.expert.severity >= error'], { encoding: 'utf8' });
+    expect(bad.trim()).toBe('');
+  });
+});
