@@ -1,9 +1,8 @@
 import type { TraceEvent } from './events.js';
 
-/** Simulated time for people: `0.000000` seconds with ns precision trimmed to µs. */
+/** Simulated time for people: microseconds with ns precision (`1250.290`). */
 export function formatTime(ns: number): string {
-  const us = ns / 1000;
-  return `${(us / 1e6).toFixed(6)}`;
+  return (ns / 1000).toFixed(3);
 }
 
 /** The "what happened" column of a hop: one line, no layout. */

@@ -5,7 +5,7 @@ import { describeEvent, formatTime } from './format.js';
 /** Hops as a table for people: time, packet, where, what. */
 export function renderTable(events: readonly TraceEvent[]): string {
   const table = new Table({
-    head: ['time (s)', 'pkt', 'where', 'event'],
+    head: ['t (µs)', 'pkt', 'where', 'event'],
     style: { head: [], border: [], compact: true },
     wordWrap: false,
   });
