@@ -55,7 +55,7 @@ export class YamlReader {
 
   /** A mapping's entries; unknown keys are reported (with a suggestion) unless `known` is null. */
   map(at: At, known: readonly string[] | null): Map<string, At> | undefined {
-    if (at.node === undefined || at.node === null) return new Map();
+    if (absent(at.node)) return new Map();
     if (!isMap(at.node)) {
       this.problem(at, `expected a mapping, found ${describe(at.node)}`);
       return undefined;
@@ -76,7 +76,7 @@ export class YamlReader {
   }
 
   list(at: At): At[] {
-    if (at.node === undefined || at.node === null) return [];
+    if (absent(at.node)) return [];
     if (!isSeq(at.node)) {
       this.problem(at, `expected a list, found ${describe(at.node)}`);
       return [];
@@ -135,6 +135,11 @@ export class YamlReader {
     this.problem(at!, `expected one of ${choices.join(', ')}, found ${v}${hint ? ` (did you mean ${hint}?)` : ''}`);
     return undefined;
   }
+}
+
+/** A missing value, or a key with nothing after it (`traffic:`), which YAML reads as null. */
+function absent(n: Node | null | undefined): boolean {
+  return n === undefined || n === null || (isScalar(n) && n.value === null);
 }
 
 function describe(n: Node | null | undefined): string {

@@ -1,0 +1,119 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
+import { Rng } from '../../src/engine/rng.js';
+
+const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'examples');
+
+const base = (cluster: string, resources = '', traffic = ''): string => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: t}
+cluster:
+  network: host-gw
+${cluster}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: p1}, spec: {nodeName: a, containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}}
+${resources}
+traffic:
+${traffic}
+`;
+const nodes = '  nodes: [{name: a}, {name: b}]';
+
+function problems(text: string): string[] {
+  const r = loadScenarioText(text, 'x.yaml');
+  return r.ok ? [] : r.problems.map(formatProblem);
+}
+
+describe('loading', () => {
+  it('fills in the contract defaults', () => {
+    const r = loadScenarioText(base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: p2}, spec: {containers: [{name: c, image: i}]}}', '  - {name: f, from: pod/p1, to: pod/p2, protocol: UDP, port: 53}'), 'x.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const s = r.scenario;
+    expect(s.cluster.nodes.map((n) => [n.name, n.ip, n.podCIDR])).toEqual([
+      ['a', '192.168.56.11', '10.244.1.0/24'],
+      ['b', '192.168.56.12', '10.244.2.0/24'],
+    ]);
+    expect(s.cluster.underlay).toEqual({ cidr: '192.168.56.0/24', mtu: 1500, bandwidthBps: 10e9, latencyNs: 50_000, gateway: '192.168.56.1' });
+    expect(s.pods.map((p) => [p.name, p.nodeName, p.ip])).toEqual([
+      ['p1', 'a', '10.244.1.2'],
+      ['p2', 'a', '10.244.1.3'], // round-robin over unscheduled pods starts at the first node
+    ]);
+    expect(s.traffic[0]).toMatchObject({ protocol: 'UDP', port: 53, payload: 64, count: 1, atNs: 0 });
+  });
+
+  it('loads the shared contract example', () => {
+    const r = loadScenarioFile(join(shared, 'contract-walk.yaml'));
+    expect(r.ok).toBe(true);
+  });
+
+  it('points at the invalid podCIDR of the shared bad-input example', () => {
+    const r = loadScenarioFile(join(shared, 'bad-input.yaml'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatProblem(r.problems[0]!)).toMatch(/bad-input\.yaml:11:16: cluster\.nodes\[1\]\.podCIDR: expected an IPv4 CIDR/);
+  });
+
+  it('reads included manifests and points into them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-inc-'));
+    writeFileSync(join(dir, 'app.yaml'), '---\napiVersion: v1\nkind: Pod\nmetadata: {name: inc}\nspec:\n  containers: [{name: c, image: i, ports: [{containerPort: 99999}]}]\n');
+    writeFileSync(join(dir, 's.yaml'), base(nodes).replace('traffic:', 'include: [app.yaml]\ntraffic:'));
+    const r = loadScenarioFile(join(dir, 's.yaml'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatProblem(r.problems[0]!)).toMatch(/^app\.yaml:6:\d+: .*containerPort: expected an integer between 1 and 65535, found 99999/);
+  });
+});
+
+describe('bad input: one line per problem, file:line:col, field path, what was expected', () => {
+  const cases: [string, string, RegExp][] = [
+    ['YAML syntax', 'apiVersion: podwalk/v1alpha1\nkind: [oops\n', /^x\.yaml:\d+:\d+: \(yaml\)/],
+    ['unknown top-level field', base(nodes).replace('traffic:', 'trafic:'), /trafic: unknown field trafic \(did you mean traffic\?\)/],
+    ['unknown cluster field', base(nodes + '\n  netwrk: host-gw'), /cluster\.netwrk: unknown field netwrk \(did you mean network\?\)/],
+    ['bad network', base(nodes).replace('network: host-gw', 'network: calico'), /cluster\.network: expected one of host-gw, flannel-vxlan, flannel-udp, found calico/],
+    ['invalid CIDR', base('  nodes: [{name: a, podCIDR: 10.244.300.0/24}]'), /x\.yaml:6:\d+: cluster\.nodes\[0\]\.podCIDR: expected an IPv4 CIDR/],
+    ['overlapping podCIDRs', base('  nodes: [{name: a, podCIDR: 10.244.1.0/24}, {name: b, podCIDR: 10.244.1.0/25}]'), /podCIDR 10\.244\.1\.0\/25 overlaps node a's 10\.244\.1\.0\/24/],
+    ['podCIDR outside clusterCIDR', base('  nodes: [{name: a, podCIDR: 10.10.1.0/24}]'), /is not inside clusterCIDR 10\.244\.0\.0\/16/],
+    ['node IP outside underlay', base('  nodes: [{name: a, ip: 10.0.0.5}, {name: b}]'), /cluster\.nodes\[0\]\.ip: 10\.0\.0\.5 is not a usable host address of the underlay/],
+    ['duplicate node IP', base('  nodes: [{name: a, ip: 192.168.56.20}, {name: b, ip: 192.168.56.20}]'), /192\.168\.56\.20 is already used by node a/],
+    ['duplicate node name', base('  nodes: [{name: a}, {name: a}]'), /duplicate name a/],
+    ['bad latency', base(nodes + '\n  underlay: {latency: 50}'), /cluster\.underlay\.latency: expected a duration with a unit/],
+    ['unknown kind', base(nodes, '  - {apiVersion: v1, kind: Gizmo, metadata: {name: g}}'), /unknown kind Gizmo/],
+    ['missing namespace', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q, namespace: shop}, spec: {containers: [{name: c, image: i}]}}'), /namespace shop not found \(declare a Namespace\)/],
+    ['dangling nodeName', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {nodeName: zz, containers: [{name: c, image: i}]}}'), /spec\.nodeName: no node named zz \(nodes: a, b\)/],
+    ['unknown container field', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: [{name: c, image: i, port: 80}]}}'), /containers\[0\]\.port: unknown field port \(did you mean ports\?\)/],
+    ['pod IP outside subnet', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {nodeName: b, containers: [{name: c, image: i}]}, status: {podIP: 10.244.1.9}}'), /status\.podIP: podIP 10\.244\.1\.9 is not a pod address of node b's podCIDR 10\.244\.2\.0\/24/],
+    ['pod IP is the gateway', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {nodeName: a, containers: [{name: c, image: i}]}, status: {podIP: 10.244.1.1}}'), /bridge gateway/],
+    ['duplicate pod IP', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {nodeName: a, containers: [{name: c, image: i}]}, status: {podIP: 10.244.1.5}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: r}, spec: {nodeName: a, containers: [{name: c, image: i}]}, status: {podIP: 10.244.1.5}}'), /already used by another pod/],
+    ['duplicate pod', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: p1}, spec: {containers: [{name: c, image: i}]}}'), /duplicate Pod default\/p1/],
+    ['dangling traffic ref', base(nodes, '', '  - {name: f, from: pod/default/nope, to: pod/p1, port: 80}'), /traffic\[0\]\.from: no pod default\/nope \(pods in default: p1\)/],
+    ['port out of range', base(nodes, '', '  - {name: f, from: pod/p1, to: pod/p1, port: 70000}'), /traffic\[0\]\.port: expected an integer between 1 and 65535, found 70000/],
+    ['port on ICMP', base(nodes, '', '  - {name: f, from: pod/p1, to: pod/p1, protocol: ICMP, port: 1}'), /ICMP has no ports/],
+    ['unknown drop reason', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {dropReason: no-rout}}'), /unknown drop reason no-rout \(did you mean no-route\?\)/],
+    ['bad via', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {via: [nowhere:eth0]}}'), /expect\.via\[0\]: expected <netns>:<device>/],
+    ['service target not yet modelled', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /services are not modelled yet/],
+  ];
+  for (const [label, text, re] of cases) {
+    it(label, () => {
+      const ps = problems(text);
+      expect(ps.length).toBeGreaterThan(0);
+      expect(ps.join('\n')).toMatch(re);
+      for (const p of ps) expect(p).toMatch(/^[^:]+:\d+:\d+: \S/);
+    });
+  }
+
+  it('reports every problem, not just the first', () => {
+    const ps = problems(base('  nodes: [{name: a, podCIDR: bad}]\n  bridge: "has space"', '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 0}]}]}}'));
+    expect(ps.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never throws on garbage', () => {
+    const rng = new Rng(5);
+    const good = base(nodes, '', '  - {name: f, from: pod/p1, to: pod/p1, port: 80}');
+    for (let i = 0; i < 300; i++) {
+      const chars = good.split('');
+      for (let k = 0; k < 5; k++) chars[rng.int(0, chars.length - 1)] = String.fromCharCode(rng.int(32, 126));
+      const text = chars.slice(0, rng.int(0, chars.length)).join('');
+      expect(() => loadScenarioText(text, 'g.yaml')).not.toThrow();
+    }
+  });
+});
