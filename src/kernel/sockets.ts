@@ -95,8 +95,10 @@ export class Sockets {
     const payload = new Uint8Array(req.payload);
     if (req.protocol === 'UDP') {
       const l4 = encodeUdp({ srcPort: this.ephemeral(), dstPort: req.port!, payload }, src, req.dst);
-      // Unconnected UDP with PMTU discovery "want": DF set, IP id 0 (ip_select_ident_segs).
-      return this.emit({ tos: 0, id: 0, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
+      // Unconnected UDP with PMTU discovery "want": DF set. Current kernels still
+      // give such packets a varying IP id (measured: test/linux/reference-walk.sh);
+      // the per-destination hash Linux uses is modelled as a seeded random id.
+      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
     }
     if (req.protocol === 'ICMP') {
       const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
