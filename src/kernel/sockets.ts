@@ -98,11 +98,11 @@ export class Sockets {
       // Unconnected UDP with PMTU discovery "want": DF set. Current kernels still
       // give such packets a varying IP id (measured: test/linux/reference-walk.sh);
       // the per-destination hash Linux uses is modelled as a seeded random id.
-      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
+      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, l4.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
     }
     if (req.protocol === 'ICMP') {
       const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
-      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
+      return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, icmp.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
     }
     const conn: TcpConn = {
       local: src,
@@ -120,6 +120,14 @@ export class Sockets {
     };
     this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
     return this.tcpSend(conn, TCP_SYN, 0, 'app', undefined, ttl);
+  }
+
+  /**
+   * PMTU discovery "want" (the default): DF is set only on datagrams that fit
+   * the route's MTU; larger ones are fragmented here, by the sender.
+   */
+  private fitsPath(dst: number, l4Bytes: number): boolean {
+    return 20 + l4Bytes <= (this.ns.stack.mtuFor(dst) ?? 1500);
   }
 
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */

@@ -221,8 +221,8 @@ export class Stack {
     if (ip.mf || ip.fragmentOffset > 0) {
       const whole = this.reassembler.push(ip, w.sched.now);
       if (!whole) {
-        // Held until the rest arrives: the fragment's journey ends in the reassembly queue.
-        w.deliver(skb, dev.where, 'icmp', { socket: 'ip-reassembly' });
+        // Held until the rest arrives: this fragment's journey ends in the reassembly queue.
+        w.deliver(skb, dev.where, 'reassembly');
         return;
       }
       packet = whole;

@@ -52,7 +52,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
     if (!lineage.has(e.pkt)) continue;
     if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb') {
       if (path[path.length - 1] !== e.at) path.push(e.at);
-    } else if (e.kind === 'deliver' && e.to !== 'arp' && !delivered) {
+    } else if (e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && !delivered) {
       delivered = e;
     } else if (e.kind === 'drop') {
       if (e.pkt === pkt) ownDrop = e;

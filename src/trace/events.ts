@@ -138,8 +138,8 @@ export interface TunnelEvent extends Base {
 
 export interface DeliverEvent extends Base {
   kind: 'deliver';
-  /** Who consumed it: a socket, the kernel's ICMP or ARP handler. */
-  to: 'udp' | 'tcp' | 'icmp' | 'arp';
+  /** Who consumed it: a socket, the kernel's ICMP or ARP handler, or IP reassembly (a fragment merged into the whole). */
+  to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly';
   socket?: string; // local ip:port of the receiving socket
   src?: string; // source IP the receiver sees
   sport?: number;

@@ -89,3 +89,33 @@ describe('determinism', () => {
     expect(JSON.stringify(run(t, '  seed: 2').events)).not.toBe(a);
   });
 });
+
+describe('overlay MTU', () => {
+  it('the largest unfragmented datagram is a 1514-byte frame on the underlay; larger ones are fragmented by the sender', () => {
+    const r = loadScenarioText(
+      `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: mtu}
+cluster: {network: flannel-vxlan, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 53, protocol: UDP}]}]}}
+traffic:
+  - {name: fits, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: 1422}
+  - {name: big, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: 3000, at: 1ms}
+`,
+      'mtu.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const res = simulate(r.scenario);
+    const fits = res.flows[0]!;
+    const onEth0 = frames(res.events, fits.pkt!).filter((e) => e.at === 'node1:eth0');
+    expect(onEth0.map((e) => e.frame.len)).toEqual([1514]);
+    const encap = res.events.find((e) => e.kind === 'encap' && e.pkt === fits.pkt);
+    expect(encap && encap.kind === 'encap' && encap.bytes).toBe(50);
+    const big = res.flows[1]!;
+    expect(big.verdict).toBe('delivered');
+    const fragments = res.events.filter((e) => e.kind === 'tx' && e.at === 'default/a:eth0' && e.t === 1_000_000 && e.frame.type === 'ipv4');
+    expect(fragments.map((e) => (e.kind === 'tx' ? e.frame.len : 0))).toEqual([1458, 1458, 194]);
+  });
+});
