@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/build.js';
-import type { DeliverEvent, DropEvent, TraceEvent } from '../trace/events.js';
+import type { CreateEvent, DeliverEvent, DropEvent, TraceEvent } from '../trace/events.js';
 import type { EndpointRef, TrafficSpec } from './types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
@@ -21,36 +21,61 @@ export interface FlowResult {
   rttNs?: number;
 }
 
+/** The trace indexed once by packet, so that summarizing many flows stays linear. */
+export class TraceIndex {
+  /** Positions of each packet's events in the trace. */
+  private readonly byPkt = new Map<number, number[]>();
+  /** Packets each packet caused, with who created them. */
+  private readonly children = new Map<number, { pkt: number; by: CreateEvent['by'] }[]>();
+
+  constructor(readonly events: readonly TraceEvent[]) {
+    events.forEach((e, i) => {
+      let list = this.byPkt.get(e.pkt);
+      if (!list) this.byPkt.set(e.pkt, (list = []));
+      list.push(i);
+      if (e.kind === 'create' && e.cause !== undefined) {
+        let kids = this.children.get(e.cause);
+        if (!kids) this.children.set(e.cause, (kids = []));
+        kids.push({ pkt: e.pkt, by: e.by });
+      }
+    });
+  }
+
+  /** `root` and the packets descending from it through the given creators. */
+  descendants(root: number, through?: readonly CreateEvent['by'][]): number[] {
+    const out = [root];
+    for (let i = 0; i < out.length; i++) {
+      for (const k of this.children.get(out[i]!) ?? []) if (!through || through.includes(k.by)) out.push(k.pkt);
+    }
+    return out;
+  }
+
+  /** Events of these packets, in trace order. */
+  eventsOf(pkts: readonly number[]): TraceEvent[] {
+    const idx = pkts.flatMap((p) => this.byPkt.get(p) ?? []).sort((a, b) => a - b);
+    return idx.map((i) => this.events[i]!);
+  }
+}
+
 /**
- * Reads a flow's fate out of the trace: its request packet and the bridge
- * clones made of it form one lineage; delivered if any of them reached a
- * socket, else dropped with the reason the packet itself ended with.
+ * Reads a flow's fate out of the trace: its request packet, the bridge clones
+ * and fragments made of it form one lineage; delivered if any of them reached
+ * a socket, else dropped with the reason the packet itself ended with.
  */
-export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | undefined, events: readonly TraceEvent[], cluster: Cluster): FlowResult {
+export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | undefined, index: TraceIndex, cluster: Cluster): FlowResult {
   if (pkt === undefined) return { flow, traffic, pkt, verdict: 'dropped', dropReason: 'no-route', path: [] };
-  const lineage = new Set<number>([pkt]);
+  const lineage = index.descendants(pkt, ['bridge', 'app']);
   const path: string[] = [];
   let delivered: DeliverEvent | undefined;
   let ownDrop: DropEvent | undefined;
   let anyDrop: DropEvent | undefined;
   let sentAt = 0;
-  let rttNs: number | undefined;
   let senderNs: string | undefined;
-  const causes = new Map<number, number>();
-  for (const e of events) if (e.kind === 'create' && e.cause !== undefined) causes.set(e.pkt, e.cause);
-  for (const e of events) {
-    if (e.kind === 'create') {
-      if (e.pkt === pkt) {
-        sentAt = e.t;
-        senderNs = e.at;
-      } else if (e.cause !== undefined && lineage.has(e.cause) && (e.by === 'bridge' || e.by === 'app')) lineage.add(e.pkt);
-      continue;
-    }
-    if (e.kind === 'deliver' && rttNs === undefined && e.to !== 'arp' && !lineage.has(e.pkt) && senderNs !== undefined && e.at.startsWith(`${senderNs}:`) && descendsFrom(e.pkt, pkt, causes)) {
-      rttNs = e.t - sentAt;
-    }
-    if (!lineage.has(e.pkt)) continue;
-    if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb') {
+  for (const e of index.eventsOf(lineage)) {
+    if (e.kind === 'create' && e.pkt === pkt) {
+      sentAt = e.t;
+      senderNs = e.at;
+    } else if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') {
       if (path[path.length - 1] !== e.at) path.push(e.at);
     } else if (e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && !delivered) {
       delivered = e;
@@ -59,6 +84,13 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       anyDrop = e;
     }
   }
+  // The round trip ends with the first answer (reply, RST, ICMP error) delivered back at the sender.
+  const inLineage = new Set(lineage);
+  const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));
+  const answer = index
+    .eventsOf(answers)
+    .find((e) => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && senderNs !== undefined && e.at.startsWith(`${senderNs}:`));
+  const rttNs = answer ? answer.t - sentAt : undefined;
   if (delivered) {
     const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));
     return {
@@ -74,16 +106,6 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
   }
   const drop = ownDrop ?? anyDrop;
   return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path };
-}
-
-/** Was packet `id` caused, directly or through a chain, by packet `root`? */
-function descendsFrom(id: number, root: number, causes: Map<number, number>): boolean {
-  let cur: number | undefined = id;
-  for (let i = 0; cur !== undefined && i < 64; i++) {
-    if (cur === root) return true;
-    cur = causes.get(cur);
-  }
-  return false;
 }
 
 /** The ref string (`pod/ns/name`, `node/x`, `host/y`) of a namespace, for deliveredTo. */

@@ -2,7 +2,7 @@ import { buildCluster, type Cluster } from '../cluster/build.js';
 import type { NetNs } from '../kernel/netns.js';
 import { parseIpv4 } from '../wire/addr.js';
 import type { TraceEvent } from '../trace/events.js';
-import { summarizeFlow, type FlowResult } from './flows.js';
+import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
 import type { EndpointRef, Scenario, TrafficSpec } from './types.js';
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
@@ -55,7 +55,8 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
     cluster.world.finish('not-finished', 'still in flight when the event queue drained');
   }
   const events = cluster.world.tracer.events;
-  const flows = sent.map((s) => summarizeFlow(s.flow, s.traffic, s.pkt(), events, cluster));
+  const index = new TraceIndex(events);
+  const flows = sent.map((s) => summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster));
   return { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
 }
 
