@@ -4,6 +4,7 @@
 // The encapsulation-overhead benchmark of the bench issue is not built yet.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import Table from 'cli-table3';
 import { loadScenarioText, simulate } from '../dist/index.js';
 
