@@ -72,8 +72,8 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       w.drop(skb, this.where, 'malformed', `frame of ${data.length} bytes is shorter than an Ethernet header`);
       return;
     }
-    const dst = macAt(data, 0);
-    const src = macAt(data, 6);
+    const dst = formatMac(data, 0);
+    const src = formatMac(data, 6);
     this.learn(src, inPort, skb);
 
     if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
@@ -109,7 +109,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   /** The host stack transmits through the bridge device (br_dev_xmit). */
   protected transmit(skb: Skb): void {
     const w = this.ns.world;
-    const dst = macAt(skb.data, 0);
+    const dst = formatMac(skb.data, 0);
     const entry = dst === BROADCAST_MAC || isMulticastMac(dst) ? undefined : this.lookup(dst);
     if (!entry || entry.port === undefined) {
       this.flood(undefined, skb, false);
@@ -172,7 +172,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
         pkt: skb.id,
         at: this.where,
         action: 'flood',
-        mac: macAt(skb.data, 0),
+        mac: formatMac(skb.data, 0),
         port: targets.map((p) => p.name).join(','),
       });
     }
@@ -189,9 +189,4 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (last) last.xmit(skb);
     else this.passUp(skb);
   }
-}
-
-/** MAC at `off` as a lowercase colon string. */
-export function macAt(d: Uint8Array, off: number): string {
-  return formatMac(d, off);
 }

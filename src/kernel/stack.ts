@@ -1,4 +1,4 @@
-import { BROADCAST_MAC, formatIpv4, isMulticastMac } from '../wire/addr.js';
+import { BROADCAST_MAC, formatIpv4, formatMac, isMulticastMac } from '../wire/addr.js';
 import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../wire/arp.js';
 import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import {
@@ -43,7 +43,7 @@ export class Stack {
       w.drop(skb, dev.where, 'malformed', `frame of ${d.length} bytes`);
       return;
     }
-    const dst = formatMacFast(d, 0);
+    const dst = formatMac(d, 0);
     if (dst !== dev.mac && dst !== BROADCAST_MAC && !isMulticastMac(dst)) {
       w.drop(skb, dev.where, 'other-host', `frame for ${dst}, not for ${dev.mac}`);
       return;
@@ -262,11 +262,4 @@ function describeIcmpError(type: number, code: number, mtu?: number): string {
   if (type === ICMP_TIME_EXCEEDED) return 'time exceeded in transit';
   const names: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: `fragmentation needed (mtu ${mtu ?? 0})` };
   return names[code] ?? `destination unreachable code ${code}`;
-}
-
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Destination MAC without allocating through a general formatter: this runs per frame. */
-function formatMacFast(d: Uint8Array, o: number): string {
-  return `${HEX[d[o]!]}:${HEX[d[o + 1]!]}:${HEX[d[o + 2]!]}:${HEX[d[o + 3]!]}:${HEX[d[o + 4]!]}:${HEX[d[o + 5]!]}`;
 }

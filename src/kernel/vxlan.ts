@@ -1,4 +1,4 @@
-import { formatIpv4 } from '../wire/addr.js';
+import { formatIpv4, formatMac } from '../wire/addr.js';
 import { encodeIpv4, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import { encodeUdp } from '../wire/udp.js';
 import { decodeVxlan, encodeVxlan } from '../wire/vxlan.js';
@@ -43,7 +43,7 @@ export class VxlanDevice extends NetDevice {
   protected transmit(skb: Skb): void {
     const w = this.ns.world;
     const inner = skb.data;
-    const dstMac = macOf(inner);
+    const dstMac = formatMac(inner, 0);
     const remote = this.fdb.get(dstMac);
     if (remote === undefined) {
       w.drop(skb, this.where, 'vxlan-fdb-miss', `no FDB entry for ${dstMac} on ${this.name} (nolearning, no default destination)`);
@@ -80,11 +80,6 @@ export class VxlanDevice extends NetDevice {
     skb.data = inner;
     w.sched.after(0, () => this.receive(skb));
   }
-}
-
-function macOf(d: Uint8Array): string {
-  const h = (b: number): string => b.toString(16).padStart(2, '0');
-  return `${h(d[0]!)}:${h(d[1]!)}:${h(d[2]!)}:${h(d[3]!)}:${h(d[4]!)}:${h(d[5]!)}`;
 }
 
 /** FNV-1a over the inner IPv4 addresses, protocol and ports (the flow keys Linux hashes). */
