@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { UnsupportedError } from '../cluster/build.js';
 import { showAddr, showFdb, showNeigh, showRoutes } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
@@ -33,12 +32,7 @@ function load(file: string, seed?: number): Scenario {
 }
 
 function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResult {
-  try {
-    return simulate(scenario, onBuilt ? { onBuilt } : {});
-  } catch (e) {
-    if (e instanceof UnsupportedError) throw new InputError(`${scenario.file}:1:1: cluster.network: ${e.message}`);
-    throw e;
-  }
+  return simulate(scenario, onBuilt ? { onBuilt } : {});
 }
 
 function parseSeed(v: string): number {

@@ -5,6 +5,7 @@ import { NetNs } from '../kernel/netns.js';
 import { World } from '../kernel/world.js';
 import { Tracer } from '../trace/tracer.js';
 import { addPod, setupNodeBridge } from './cni-bridge.js';
+import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import type { ClusterInput, PodInput } from './spec.js';
@@ -23,17 +24,12 @@ export interface Cluster {
   netns: Map<string, NetNs>;
 }
 
-export class UnsupportedError extends Error {}
-
 /**
  * Bring a cluster up the way its components would: cable the machines,
  * configure node networking, let the network backend program routes, run the
  * CNI plugin for every pod, and open the pods' listening sockets.
  */
 export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean } = {}): Cluster {
-  if (spec.network === 'flannel-udp') {
-    throw new UnsupportedError(`network ${spec.network} is not modelled yet in this version (use host-gw or flannel-vxlan)`);
-  }
   const sched = new Scheduler();
   const world = new World(sched, new Rng(spec.seed), new Tracer(opts.detailed ?? true));
   const underlay = new Underlay(world, spec.underlay);
@@ -46,7 +42,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   ]);
 
   // The overlay's headers come out of the pods' MTU (flannel's subnet.env FLANNEL_MTU).
-  const podMtu = spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.underlay.mtu;
+  const podMtu =
+    spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.network === 'flannel-udp' ? spec.underlay.mtu - FLANNEL_UDP_OVERHEAD : spec.underlay.mtu;
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
     ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods
@@ -57,7 +54,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     netns.set(n.name, ns);
   }
   if (spec.network === 'host-gw') programHostGw(nodes, spec);
-  else programFlannelVxlan(nodes, spec);
+  else if (spec.network === 'flannel-vxlan') programFlannelVxlan(nodes, spec);
+  else programFlannelUdp(nodes, spec, spec.clusterCIDR);
 
   const hosts = new Map<string, NetNs>();
   for (const h of spec.externalHosts) {

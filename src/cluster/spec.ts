@@ -7,6 +7,7 @@ export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
 export interface ClusterInput {
   network: NetworkBackend;
+  clusterCIDR: string;
   bridge: string;
   hairpinMode: boolean;
   seed: number;

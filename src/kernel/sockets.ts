@@ -130,6 +130,16 @@ export class Sockets {
     return 20 + l4Bytes <= (this.ns.stack.mtuFor(dst) ?? 1500);
   }
 
+  /**
+   * sendto() on a bound UDP socket with real bytes (a userspace daemon such as
+   * flanneld): the datagram is a new packet caused by `cause`.
+   */
+  sendDatagram(sport: number, dst: number, dport: number, payload: Uint8Array, cause: Skb): void {
+    const src = this.ns.stack.sourceFor(dst) ?? 0;
+    const l4 = encodeUdp({ srcPort: sport, dstPort: dport, payload }, src, dst);
+    this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src, dst, payload: l4 }, 'app', cause.flow, cause.id);
+  }
+
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
   rcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
     const w = this.ns.world;

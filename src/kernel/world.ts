@@ -71,7 +71,7 @@ export class World {
   deliver(
     skb: Skb,
     at: string,
-    to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly',
+    to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel',
     extra: { socket?: string; src?: string; sport?: number } = {},
   ): void {
     if (!this.inFlight.delete(skb.id)) return;

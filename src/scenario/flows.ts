@@ -77,7 +77,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       senderNs = e.at;
     } else if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') {
       if (path[path.length - 1] !== e.at) path.push(e.at);
-    } else if (e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && !delivered) {
+    } else if (e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel' && !delivered) {
       delivered = e;
     } else if (e.kind === 'drop') {
       if (e.pkt === pkt) ownDrop = e;
@@ -89,7 +89,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
   const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));
   const answer = index
     .eventsOf(answers)
-    .find((e) => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && senderNs !== undefined && e.at.startsWith(`${senderNs}:`));
+    .find((e) => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel' && senderNs !== undefined && e.at.startsWith(`${senderNs}:`));
   const rttNs = answer ? answer.t - sentAt : undefined;
   if (delivered) {
     const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));

@@ -131,15 +131,19 @@ export interface IcmpEvent extends Base {
 /** A tunnel device wrapped (encap) or unwrapped (decap) the packet. */
 export interface TunnelEvent extends Base {
   kind: 'encap' | 'decap';
-  vni: number;
+  vni?: number; // VXLAN only
   outer: string; // outer addresses and ports
   bytes: number; // header bytes added (encap) or removed (decap), Ethernet to Ethernet
 }
 
 export interface DeliverEvent extends Base {
   kind: 'deliver';
-  /** Who consumed it: a socket, the kernel's ICMP or ARP handler, or IP reassembly (a fragment merged into the whole). */
-  to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly';
+  /**
+   * Who consumed it: a socket, the kernel's ICMP or ARP handler, IP reassembly
+   * (a fragment merged into the whole), or a tunnel daemon that carries it on as
+   * a new packet (flanneld's udp backend).
+   */
+  to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel';
   socket?: string; // local ip:port of the receiving socket
   src?: string; // source IP the receiver sees
   sport?: number;

@@ -25,7 +25,7 @@ export function describeEvent(e: TraceEvent): string {
       return `icmp ${e.message} (about #${e.about})`;
     case 'encap':
     case 'decap':
-      return `${e.kind} vni ${e.vni} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
+      return `${e.kind}${e.vni === undefined ? '' : ` vni ${e.vni}`} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
     case 'deliver':
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':
