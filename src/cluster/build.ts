@@ -43,7 +43,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
 
   // The overlay's headers come out of the pods' MTU (flannel's subnet.env FLANNEL_MTU).
   const podMtu =
-    spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.network === 'flannel-udp' ? spec.underlay.mtu - FLANNEL_UDP_OVERHEAD : spec.underlay.mtu;
+    spec.podMTU ??
+    (spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.network === 'flannel-udp' ? spec.underlay.mtu - FLANNEL_UDP_OVERHEAD : spec.underlay.mtu);
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
     ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods

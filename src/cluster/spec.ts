@@ -10,6 +10,7 @@ export interface ClusterInput {
   clusterCIDR: string;
   bridge: string;
   hairpinMode: boolean;
+  podMTU?: number;
   seed: number;
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
   nodes: { name: string; ip: string; podCIDR: string }[];

@@ -1,5 +1,6 @@
 import { formatIpv4 } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
+import { VxlanDevice } from './vxlan.js';
 import { formatRoute, sortForShow } from './fib.js';
 import type { NetNs } from './netns.js';
 
@@ -19,10 +20,14 @@ export function showNeigh(ns: NetNs): string {
     .join('\n');
 }
 
-/** `bridge fdb show` for every bridge in the namespace. */
+/** `bridge fdb show` for every bridge (and VXLAN device's own FDB) in the namespace. */
 export function showFdb(ns: NetNs): string {
   const lines: string[] = [];
   for (const dev of ns.devices.values()) {
+    if (dev instanceof VxlanDevice) {
+      for (const e of dev.fdbEntries()) lines.push(`${e.mac} dev ${dev.name} dst ${formatIpv4(e.dst)} self permanent`);
+      continue;
+    }
     if (!(dev instanceof Bridge)) continue;
     lines.push(`${dev.mac} dev ${dev.name} master ${dev.name} permanent`);
     for (const e of dev.fdbEntries()) {

@@ -3,7 +3,7 @@ import { parseDuration, parseRate } from './quantities.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from './types.js';
 import type { At, YamlReader } from './yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'seed', 'underlay', 'nodes', 'externalHosts'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -21,11 +21,15 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
   const bridge = r.str(f.get('bridge')) ?? 'cbr0';
   if (!IFNAME.test(bridge)) r.problem(f.get('bridge')!, `expected a Linux interface name (1-15 characters, no spaces, '/' or ':'), found "${bridge}"`);
   const hairpinMode = r.bool(f.get('hairpinMode')) ?? true;
+  const podMTU = r.int(f.get('podMTU'), 68, 65535);
   const seed = seedOverride ?? r.int(f.get('seed'), 0, 2 ** 32 - 1) ?? 1;
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
   const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
   const mtu = r.int(u.get('mtu'), 68, 65535) ?? 1500;
+  // The overlay's headers must leave room for the 68 bytes every IPv4 link must carry.
+  const overhead = network === 'flannel-vxlan' ? 50 : network === 'flannel-udp' ? 28 : 0;
+  if (mtu - overhead < 68) r.problem(u.get('mtu') ?? at, `underlay MTU ${mtu} leaves ${mtu - overhead} bytes for pods after ${network}'s ${overhead} bytes of headers; IPv4 needs at least 68`);
   const bandwidthBps = quantity(r, u.get('bandwidth'), parseRate, 10e9);
   const latencyNs = quantity(r, u.get('latency'), parseDuration, 50_000);
   if (clusterCIDR && underlayCidr && cidrOverlaps(clusterCIDR, underlayCidr)) r.problem(f.get('clusterCIDR') ?? u.get('cidr') ?? at, `clusterCIDR ${formatCidr(clusterCIDR)} overlaps the underlay ${formatCidr(underlayCidr)}`);
@@ -136,6 +140,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
     serviceNodePortRange: range,
     bridge,
     hairpinMode,
+    ...(podMTU === undefined ? {} : { podMTU }),
     seed,
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
     nodes: nodes.map(({ name, ip: nip, podCIDR, pos }) => ({ name, ip: nip, podCIDR, pos })),

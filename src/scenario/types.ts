@@ -50,6 +50,8 @@ export interface ClusterSpec {
   serviceNodePortRange: [number, number];
   bridge: string;
   hairpinMode: boolean;
+  /** MTU the CNI plugin gives cbr0 and pods; absent = what the backend derives (flannel's FLANNEL_MTU). */
+  podMTU?: number;
   seed: number;
   underlay: UnderlaySpec;
   nodes: NodeSpec[];

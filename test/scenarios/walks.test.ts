@@ -119,3 +119,49 @@ traffic:
     expect(fragments.map((e) => (e.kind === 'tx' ? e.frame.len : 0))).toEqual([1458, 1458, 194]);
   });
 });
+
+describe.each([
+  ['host-gw', 42, 1472],
+  ['flannel-vxlan', 92, 1422],
+  ['flannel-udp', 70, 1444],
+] as const)('frame lengths with %s', (network, outer, largest) => {
+  it(`UDP payload N is N+42 inside, N+${outer} on node eth0; ${largest} is the largest unfragmented payload`, () => {
+    const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: len}
+cluster: {network: ${network}, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 53, protocol: UDP}]}]}}
+traffic:
+  - {name: n, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: 300}
+  - {name: largest, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: ${largest}, at: 1ms}
+  - {name: one-more, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: ${largest + 1}, at: 2ms}
+`;
+    const r = loadScenarioText(text, 'len.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const res = simulate(r.scenario);
+    const lens = (flow: number) => {
+      const pkts = new Set<number>();
+      const queue = [res.flows[flow]!.pkt!];
+      while (queue.length) {
+        const p = queue.pop()!;
+        if (pkts.has(p)) continue;
+        pkts.add(p);
+        for (const e of res.events) if (e.kind === 'create' && e.cause === p && e.by === 'app') queue.push(e.pkt);
+      }
+      return res.events.filter((e): e is TxEvent => e.kind === 'tx' && pkts.has(e.pkt));
+    };
+    const hops = lens(0);
+    for (const h of hops) {
+      if (/^(node[12]:eth0|underlay:)/.test(h.at)) expect(h.frame.len).toBe(300 + outer); // on the wire between nodes
+      else if (h.at.endsWith(':flannel0')) expect(h.frame.len).toBe(300 + 28); // TUN: no Ethernet header
+      else expect(h.frame.len).toBe(300 + 42);
+    }
+    expect(hops.some((h) => h.at === 'node1:eth0')).toBe(true);
+    expect(res.flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered', 'delivered']);
+    const sentBy = (flow: number) => res.events.filter((e) => e.kind === 'tx' && e.at === 'default/a:eth0' && e.t === flow * 1_000_000 && e.frame.type === 'ipv4').length;
+    expect(sentBy(1)).toBe(1); // fits: one packet
+    expect(sentBy(2)).toBe(2); // one byte more: two fragments
+  });
+});
