@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
 import { Rng } from '../../src/engine/rng.js';
 
-const shared = join(import.meta.dirname, '..', '..', '..', 'shared', 'examples');
+// Copies of ../shared/examples (the contract's own examples), so a clean clone can run them.
+const shared = join(import.meta.dirname, 'fixtures');
 
 const base = (cluster: string, resources = '', traffic = ''): string => `apiVersion: podwalk/v1alpha1
 kind: Scenario
