@@ -166,6 +166,11 @@ function place(pods: RawPod[], ats: { r: YamlReader; at: At }[], cluster: Cluste
     if (p.hostNetwork) {
       if (raw.ip !== undefined && raw.ip !== node.ip) r.problem(raw.ipAt!, `a hostNetwork pod has its node's IP ${node.ip}, found ${raw.ip}`);
       p.ip = node.ip;
+      // The overlay's own UDP socket already holds its port in the node's namespace.
+      const taken = cluster.network === 'flannel-vxlan' ? 8472 : cluster.network === 'flannel-udp' ? 8285 : undefined;
+      if (p.ports.some((x) => x.protocol === 'UDP' && x.containerPort === taken)) {
+        r.problem(ats[i]!.at, `hostNetwork pod ${p.namespace}/${p.name} wants UDP port ${taken}, which ${cluster.network} already uses on node ${node.name}`);
+      }
       return;
     }
     if (raw.ip === undefined) return;

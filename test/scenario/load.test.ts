@@ -78,6 +78,7 @@ describe('bad input: one line per problem, file:line:col, field path, what was e
     ['duplicate node IP', base('  nodes: [{name: a, ip: 192.168.56.20}, {name: b, ip: 192.168.56.20}]'), /192\.168\.56\.20 is already used by node a/],
     ['duplicate node name', base('  nodes: [{name: a}, {name: a}]'), /duplicate name a/],
     ['underlay MTU too small for VXLAN', base(nodes + '\n  underlay: {mtu: 100}').replace('network: host-gw', 'network: flannel-vxlan'), /cluster\.underlay\.mtu: underlay MTU 100 leaves 50 bytes for pods after flannel-vxlan's 50 bytes of headers/],
+    ['hostNetwork pod on the VXLAN port', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {hostNetwork: true, nodeName: a, containers: [{name: c, image: i, ports: [{containerPort: 8472, protocol: UDP}]}]}}').replace('network: host-gw', 'network: flannel-vxlan'), /wants UDP port 8472, which flannel-vxlan already uses on node a/],
     ['bad latency', base(nodes + '\n  underlay: {latency: 50}'), /cluster\.underlay\.latency: expected a duration with a unit/],
     ['unknown kind', base(nodes, '  - {apiVersion: v1, kind: Gizmo, metadata: {name: g}}'), /unknown kind Gizmo/],
     ['missing namespace', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q, namespace: shop}, spec: {containers: [{name: c, image: i}]}}'), /namespace shop not found \(declare a Namespace\)/],
