@@ -80,10 +80,20 @@ export function formatMac(b: Uint8Array, offset = 0): string {
 
 /** The I/G bit: the lowest bit of the first octet marks group (multicast/broadcast) addresses. */
 export function isMulticastMac(mac: string): boolean {
-  return (parseInt(mac.slice(0, 2), 16) & 1) === 1;
+  // Low bit of the first octet = low bit of its second hex digit; no parsing on the per-frame path.
+  const c = mac.charCodeAt(1);
+  const digit = c <= 57 ? c - 48 : (c | 32) - 87;
+  return (digit & 1) === 1;
 }
 
-/** Write a MAC string into `out` at `off` (no validation: callers hold valid MACs). */
+const macBytes = new Map<string, Uint8Array>();
+
+/** Write a MAC string into `out` at `off` (callers hold valid MACs; parsed bytes are cached per address). */
 export function writeMac(out: Uint8Array, off: number, mac: string): void {
-  for (let i = 0; i < 6; i++) out[off + i] = parseInt(mac.slice(i * 3, i * 3 + 2), 16);
+  let b = macBytes.get(mac);
+  if (!b) {
+    b = Uint8Array.from({ length: 6 }, (_, i) => parseInt(mac.slice(i * 3, i * 3 + 2), 16));
+    if (macBytes.size < 65536) macBytes.set(mac, b);
+  }
+  out.set(b, off);
 }
