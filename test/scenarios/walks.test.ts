@@ -165,3 +165,28 @@ traffic:
     expect(sentBy(2)).toBe(2); // one byte more: two fragments
   });
 });
+
+describe('event budget', () => {
+  it('a run cut short ends every packet in flight as event-budget, never hangs', () => {
+    const r = loadScenarioText(
+      `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: budget}
+cluster: {network: host-gw, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 53, protocol: UDP}]}]}}
+traffic:
+  - {name: f, from: pod/a, to: pod/b, protocol: UDP, port: 53}
+`,
+      'budget.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const res = simulate(r.scenario, { eventBudget: 5 });
+    expect(res.stopped).toBe('budget');
+    expect(res.flows[0]).toMatchObject({ verdict: 'dropped', dropReason: 'event-budget' });
+    const created = res.events.filter((e) => e.kind === 'create').length;
+    const ended = res.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').length;
+    expect(ended).toBe(created);
+  });
+});
