@@ -41,8 +41,8 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     dev.master = this;
     // Like Linux, the port's own address becomes a permanent local entry.
     this.fdb.set(dev.mac, { mac: dev.mac, port: dev, local: true, updatedNs: 0 });
-    // The bridge takes the lowest port MAC unless one was set explicitly; the
-    // CNI plugin sets it, so we keep the bridge's own MAC as is.
+    // Linux would switch the bridge's MAC to the lowest port MAC unless it was
+    // set explicitly; podwalk keeps the bridge's own MAC (README: not modelled).
   }
 
   setHairpin(dev: NetDevice, on: boolean): void {
