@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/build.js';
-import type { CreateEvent, DeliverEvent, DropEvent, TraceEvent } from '../trace/events.js';
+import type { CreateEvent, DeliverEvent, DropEvent, DropReason, TraceEvent } from '../trace/events.js';
 import type { EndpointRef, TrafficSpec } from './types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
@@ -62,8 +62,9 @@ export class TraceIndex {
  * and fragments made of it form one lineage; delivered if any of them reached
  * a socket, else dropped with the reason the packet itself ended with.
  */
-export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | undefined, index: TraceIndex, cluster: Cluster): FlowResult {
-  if (pkt === undefined) return { flow, traffic, pkt, verdict: 'dropped', dropReason: 'no-route', path: [] };
+export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | undefined, index: TraceIndex, cluster: Cluster, unsent: DropReason = 'not-finished'): FlowResult {
+  // Never sent: the run stopped (event budget) before the traffic item's time came.
+  if (pkt === undefined) return { flow, traffic, pkt, verdict: 'dropped', dropReason: unsent, dropDetail: 'never sent: the run stopped first', path: [] };
   const lineage = index.descendants(pkt, ['bridge', 'app']);
   const path: string[] = [];
   let delivered: DeliverEvent | undefined;

@@ -56,7 +56,8 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
   }
   const events = cluster.world.tracer.events;
   const index = new TraceIndex(events);
-  const flows = sent.map((s) => summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster));
+  const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
+  const flows = sent.map((s) => summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent));
   return { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
 }
 
