@@ -39,6 +39,7 @@ export abstract class NetDevice {
       w.drop(skb, this.where, 'link-down', `${this.name} is down`);
       return;
     }
+    skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
     this.transmit(skb);
@@ -54,6 +55,7 @@ export abstract class NetDevice {
       w.drop(skb, this.where, 'link-down', `${this.name} is down`);
       return;
     }
+    skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
     if (this.master) this.master.handleFrame(this, skb);

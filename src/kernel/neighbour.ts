@@ -152,6 +152,7 @@ export class NeighTable {
       w.drop(old, e.dev.where, 'neigh-queue-full', `more than ${NEIGH_DEFAULTS.unresQlen} packets waiting for ${formatIpv4(e.ip)}`);
     }
     e.queue.push(skb);
+    skb.at = e.dev.where;
     if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: skb.id, at: e.dev.where, action: 'queued', ip: formatIpv4(e.ip), state: 'INCOMPLETE' });
   }
 

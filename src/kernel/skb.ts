@@ -8,4 +8,6 @@ export interface Skb {
   /** Bytes of the frame (Ethernet) or of the IPv4 packet on L3-only devices. Treated as immutable. */
   data: Uint8Array;
   readonly flow: string | undefined;
+  /** Last device that handled it: where it is reported if the run ends with it still in flight. */
+  at?: string;
 }

@@ -80,6 +80,6 @@ export class World {
 
   /** Ends every packet still in flight (run over): nothing vanishes silently. */
   finish(reason: 'event-budget' | 'not-finished', detail: string): void {
-    for (const skb of [...this.inFlight.values()]) this.drop(skb, 'world', reason, detail);
+    for (const skb of [...this.inFlight.values()]) this.drop(skb, skb.at ?? 'world', reason, detail);
   }
 }
