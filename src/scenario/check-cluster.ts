@@ -30,8 +30,8 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
   // The overlay's headers must leave room for the 68 bytes every IPv4 link must carry.
   const overhead = network === 'flannel-vxlan' ? 50 : network === 'flannel-udp' ? 28 : 0;
   if (mtu - overhead < 68) r.problem(u.get('mtu') ?? at, `underlay MTU ${mtu} leaves ${mtu - overhead} bytes for pods after ${network}'s ${overhead} bytes of headers; IPv4 needs at least 68`);
-  const bandwidthBps = quantity(r, u.get('bandwidth'), parseRate, 10e9);
-  const latencyNs = quantity(r, u.get('latency'), parseDuration, 50_000);
+  const bandwidthBps = r.quantity(u.get('bandwidth'), parseRate, 10e9);
+  const latencyNs = r.quantity(u.get('latency'), parseDuration, 50_000);
   if (clusterCIDR && underlayCidr && cidrOverlaps(clusterCIDR, underlayCidr)) r.problem(f.get('clusterCIDR') ?? u.get('cidr') ?? at, `clusterCIDR ${formatCidr(clusterCIDR)} overlaps the underlay ${formatCidr(underlayCidr)}`);
   let gateway = underlayCidr ? cidrHost(underlayCidr, 1) : 0;
   const gwAt = u.get('gateway');
@@ -179,16 +179,6 @@ function ip(r: YamlReader, at: At, required = false): number | undefined {
   if (s === undefined) return undefined;
   const v = parseIpv4(s);
   if (v === undefined) r.problem(at, `expected an IPv4 address like 192.168.56.11, found "${s}"`);
-  return v;
-}
-
-function quantity(r: YamlReader, at: At | undefined, parse: (v: unknown) => number | string, dflt: number): number {
-  if (!at || at.node == null) return dflt;
-  const v = parse(r.scalar(at));
-  if (typeof v === 'string') {
-    r.problem(at, v);
-    return dflt;
-  }
   return v;
 }
 

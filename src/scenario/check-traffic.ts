@@ -33,8 +33,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
-    const atNs = duration(r, m.get('at'), 0);
-    const intervalNs = duration(r, m.get('interval'), 1_000_000);
+    const atNs = r.quantity(m.get('at'), parseDuration, 0);
+    const intervalNs = r.quantity(m.get('interval'), parseDuration, 1_000_000);
     const expect = m.get('expect') ? expectation(r, m.get('expect')!, world) : undefined;
     if (name === undefined || !from || !to) continue;
     out.push({
@@ -140,14 +140,4 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   }
   if (!allowed.includes(out.kind)) return fail(`expected ${allowed.join(', ')} here, found a ${out.kind}`);
   return out;
-}
-
-function duration(r: YamlReader, at: At | undefined, dflt: number): number {
-  if (!at || at.node == null) return dflt;
-  const v = parseDuration(r.scalar(at));
-  if (typeof v === 'string') {
-    r.problem(at, v);
-    return dflt;
-  }
-  return v;
 }

@@ -127,6 +127,17 @@ export class YamlReader {
     return v;
   }
 
+  /** A quantity with units (`50us`, `10Gbit`) through `parse`, which returns the value or an error message. */
+  quantity(at: At | undefined, parse: (v: unknown) => number | string, dflt: number): number {
+    if (!at || at.node == null) return dflt;
+    const v = parse(this.scalar(at));
+    if (typeof v === 'string') {
+      this.problem(at, v);
+      return dflt;
+    }
+    return v;
+  }
+
   oneOf<T extends string>(at: At | undefined, choices: readonly T[]): T | undefined {
     const v = this.str(at);
     if (v === undefined) return undefined;
