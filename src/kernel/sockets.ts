@@ -9,7 +9,7 @@ import {
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
 import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
-import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, type TcpSegment } from '../wire/tcp.js';
+import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { decodeUdp, encodeUdp } from '../wire/udp.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
@@ -39,6 +39,8 @@ interface TcpConn {
   sndNxt: number;
   rcvNxt: number;
   tsOffset: number;
+  /** The peer's latest TSval, echoed back in TSecr. */
+  tsRecent: number;
   ipId: number;
   pendingPayload: number; // client: bytes to send once established
   flow: string | undefined;
@@ -113,6 +115,7 @@ export class Sockets {
       sndNxt: this.ns.rng.nextU32(),
       rcvNxt: 0,
       tsOffset: this.ns.rng.nextU32(),
+      tsRecent: 0,
       ipId: this.ns.rng.int(0, 0xffff),
       pendingPayload: req.payload,
       flow: req.flow,
@@ -207,6 +210,7 @@ export class Sockets {
         sndNxt: this.ns.rng.nextU32(),
         rcvNxt: (seg.seq + 1) >>> 0,
         tsOffset: this.ns.rng.nextU32(),
+        tsRecent: tcpTsVal(seg.options) ?? 0,
         ipId: 0,
         pendingPayload: 0,
         flow: skb.flow,
@@ -226,6 +230,7 @@ export class Sockets {
   }
 
   private tcpEstablishedRcv(conn: TcpConn, seg: TcpSegment, skb: Skb): void {
+    conn.tsRecent = tcpTsVal(seg.options) ?? conn.tsRecent;
     if (seg.flags & TCP_RST) {
       this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
       return;
@@ -255,7 +260,7 @@ export class Sockets {
     const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
-    const options = syn ? tcpSynOptions(conn.mss, tsVal, 7) : tcpTsOption(tsVal, 0);
+    const options = syn ? tcpSynOptions(conn.mss, tsVal, 7, conn.tsRecent) : tcpTsOption(tsVal, conn.tsRecent);
     const seg: TcpSegment = {
       srcPort: conn.lport,
       dstPort: conn.rport,

@@ -70,7 +70,7 @@ export function formatTcpFlags(flags: number): string {
 }
 
 /** The option block Linux puts in a SYN: MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). */
-export function tcpSynOptions(mss: number, tsVal: number, wscale: number): Uint8Array {
+export function tcpSynOptions(mss: number, tsVal: number, wscale: number, tsEcr = 0): Uint8Array {
   const b = new Uint8Array(20);
   const v = new DataView(b.buffer);
   b[0] = 2;
@@ -81,7 +81,7 @@ export function tcpSynOptions(mss: number, tsVal: number, wscale: number): Uint8
   b[6] = 8;
   b[7] = 10;
   v.setUint32(8, tsVal >>> 0);
-  v.setUint32(12, 0);
+  v.setUint32(12, tsEcr >>> 0);
   b[16] = 1;
   b[17] = 3;
   b[18] = 3;
@@ -100,4 +100,24 @@ export function tcpTsOption(tsVal: number, tsEcr: number): Uint8Array {
   v.setUint32(4, tsVal >>> 0);
   v.setUint32(8, tsEcr >>> 0);
   return b;
+}
+
+/** The peer's timestamp value (TSval) from an option block, if it carries one. */
+export function tcpTsVal(options: Uint8Array | undefined): number | undefined {
+  if (!options) return undefined;
+  for (let i = 0; i < options.length; ) {
+    const kind = options[i]!;
+    if (kind === 0) return undefined;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = options[i + 1] ?? 0;
+    if (len < 2) return undefined;
+    if (kind === 8 && len === 10 && i + 10 <= options.length) {
+      return ((options[i + 2]! << 24) | (options[i + 3]! << 16) | (options[i + 4]! << 8) | options[i + 5]!) >>> 0;
+    }
+    i += len;
+  }
+  return undefined;
 }

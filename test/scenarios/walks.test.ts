@@ -190,3 +190,30 @@ traffic:
     expect(ended).toBe(created);
   });
 });
+
+describe('TCP as Linux puts it on the wire', () => {
+  it('SYN 74, SYN-ACK 74, ACK 66, data 66+N, ACK 66; RST for a closed port 54', () => {
+    const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: tcp}
+cluster: {network: host-gw, nodes: [{name: node1}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}}
+traffic:
+  - {name: open, from: pod/a, to: pod/b, port: 80, payload: 64}
+  - {name: closed, from: pod/a, to: pod/b, port: 81, at: 1ms}
+`;
+    const loaded = loadScenarioText(text, 'tcp.yaml');
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    const res = simulate(loaded.scenario);
+    const seen = res.events
+      .filter((e): e is TxEvent => e.kind === 'tx' && e.at === 'default/a:eth0' && e.frame.proto === 'tcp')
+      .map((e) => `${e.frame.info.split(' ')[1]} ${e.frame.len}`);
+    expect(seen).toEqual(['[S] 74', '[.] 66', '[P.] 130', '[S] 74']);
+    const back = res.events
+      .filter((e): e is RxEvent => e.kind === 'rx' && e.at === 'default/a:eth0' && e.frame.proto === 'tcp')
+      .map((e) => `${e.frame.info.split(' ')[1]} ${e.frame.len}`);
+    expect(back).toEqual(['[S.] 74', '[.] 66', '[R.] 54']);
+  });
+});
