@@ -1,7 +1,7 @@
 import { PodIpam, roundRobin } from '../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../wire/addr.js';
 import type { ClusterSpec, ContainerPortSpec, IgnoredResource, NamespaceSpec, PodSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 /** Kinds podwalk reads but does not act on yet, with the apiVersion kubectl expects. */
@@ -52,7 +52,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     if (kind === undefined || apiVersion === undefined) continue;
     const expectedApi = kind === 'Namespace' || kind === 'Pod' ? 'v1' : IGNORED_KINDS[kind];
     if (expectedApi === undefined) {
-      r.problem(top.get('kind')!, `unknown kind ${kind} (podwalk reads: Namespace, Pod, ${Object.keys(IGNORED_KINDS).join(', ')})`);
+      const known = ['Namespace', 'Pod', ...Object.keys(IGNORED_KINDS)];
+      const hint = suggest(kind, known);
+      r.problem(top.get('kind')!, `unknown kind ${kind}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk reads: ${known.join(', ')}`);
       continue;
     }
     if (apiVersion !== expectedApi) {
