@@ -2,7 +2,7 @@ import { formatIpv4, formatMac } from './addr.js';
 import { decodeArp } from './arp.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
-import { formatTcpFlags } from './tcp.js';
+import { formatTcpFlags, TCP_ACK, TCP_SYN } from './tcp.js';
 import { decodeVxlan, VXLAN_PORT } from './vxlan.js';
 
 /** A one-line, tcpdump-like reading of a frame (same shape as the trace's FrameSummary). */
@@ -72,7 +72,9 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
     const ack = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
     const flags = p[13]!;
     const len = p.length - (p[12]! >> 4) * 4;
-    s.info = `TCP ${formatTcpFlags(flags)} seq ${seq}${flags & 16 ? ` ack ${ack}` : ''}${len > 0 ? ` len ${len}` : ''}${fragNote}`;
+    // Handshakes show sequence numbers, data shows its size, bare control segments what they acknowledge.
+    const what = flags & TCP_SYN ? `seq ${seq}${flags & TCP_ACK ? ` ack ${ack}` : ''}` : len > 0 ? `len ${len}` : flags & TCP_ACK ? `ack ${ack}` : `seq ${seq}`;
+    s.info = `TCP ${formatTcpFlags(flags)} ${what}${fragNote}`;
   } else if (ip.protocol === IPPROTO_ICMP) {
     s.proto = 'icmp';
     const m = decodeIcmp(p);

@@ -86,22 +86,47 @@ export function ipv4HeaderChecksumOk(b: Uint8Array, offset: number): boolean {
   return internetChecksum(b, offset, offset + (b[offset]! & 15) * 4) === 0;
 }
 
-/** Split into fragments no larger than `mtu`, as ip_fragment does. */
+/**
+ * Split into fragments no larger than `mtu`, as ip_do_fragment does: DF is
+ * cleared, later fragments keep only options with the "copied" bit (others
+ * become NOPs so every header keeps the same length). A packet that fits is
+ * returned as is.
+ */
 export function fragmentIpv4(p: Ipv4Packet, mtu: number): Ipv4Packet[] {
   const hl = 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
+  if (hl + p.payload.length <= mtu) return [p];
   const chunk = Math.max(8, (mtu - hl) & ~7);
+  const laterOptions = p.options && copiedOptions(p.options);
   const out: Ipv4Packet[] = [];
   for (let off = 0; off < p.payload.length; off += chunk) {
     const last = off + chunk >= p.payload.length;
-    const { options, ...rest } = p;
+    const { options: _drop, ...rest } = p;
+    const options = off === 0 ? p.options : laterOptions;
     out.push({
       ...rest,
-      ...(off === 0 && options ? { options } : {}),
+      ...(options ? { options } : {}),
       df: false,
       mf: last ? p.mf : true,
       fragmentOffset: p.fragmentOffset + off,
       payload: p.payload.subarray(off, Math.min(off + chunk, p.payload.length)),
     });
+  }
+  return out;
+}
+
+/** Options as later fragments carry them: copied-bit options kept, the rest overwritten with NOPs. */
+function copiedOptions(opts: Uint8Array): Uint8Array {
+  const out = opts.slice();
+  for (let i = 0; i < out.length; ) {
+    const kind = out[i]!;
+    if (kind === 0) break; // end of list: the rest is padding
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = Math.max(2, Math.min(out[i + 1] ?? 2, out.length - i));
+    if (!(kind & 0x80)) out.fill(1, i, i + len);
+    i += len;
   }
   return out;
 }

@@ -38,7 +38,7 @@ function block(type: number, body: Uint8Array): Uint8Array {
 
 export class PcapngWriter {
   private readonly blocks: Uint8Array[] = [];
-  private interfaces = 0;
+  private readonly snapLens: number[] = [];
 
   constructor(opts: { application?: string } = {}) {
     const opt = options(opts.application ? [[4, enc.encode(opts.application)]] : []);
@@ -63,21 +63,25 @@ export class PcapngWriter {
     dv.setUint32(4, snapLen, true);
     body.set(opt, 8);
     this.blocks.push(block(1, body));
-    return this.interfaces++;
+    this.snapLens.push(snapLen);
+    return this.snapLens.length - 1;
   }
 
   addPacket(interfaceId: number, timestampNs: number, data: Uint8Array, comment?: string): void {
     const opt = options(comment ? [[1, enc.encode(comment)]] : []);
-    const body = new Uint8Array(20 + pad4(data.length) + opt.length);
+    const snapLen = this.snapLens[interfaceId] ?? 0;
+    const captured = snapLen > 0 && data.length > snapLen ? data.subarray(0, snapLen) : data;
+    const body = new Uint8Array(20 + pad4(captured.length) + opt.length);
     const dv = new DataView(body.buffer);
-    const ts = BigInt(timestampNs);
+    // Split by arithmetic, not BigInt: simulated times may be fractional and BigInt() would throw.
+    const ts = Math.max(0, Math.round(timestampNs));
     dv.setUint32(0, interfaceId, true);
-    dv.setUint32(4, Number(ts >> 32n), true);
-    dv.setUint32(8, Number(ts & 0xffffffffn), true);
-    dv.setUint32(12, data.length, true);
+    dv.setUint32(4, Math.floor(ts / 2 ** 32), true);
+    dv.setUint32(8, ts % 2 ** 32, true);
+    dv.setUint32(12, captured.length, true);
     dv.setUint32(16, data.length, true);
-    body.set(data, 20);
-    body.set(opt, 20 + pad4(data.length));
+    body.set(captured, 20);
+    body.set(opt, 20 + pad4(captured.length));
     this.blocks.push(block(6, body));
   }
 

@@ -58,15 +58,13 @@ export function decodeTcp(b: Uint8Array, srcIp: number, dstIp: number): Decoded<
   };
 }
 
-/** tcpdump's flag notation: S, F, R, P, then `.` for ACK. */
+/** tcpdump's flag notation, in tcpdump's own order (F S R P . U E W); no flags prints `[none]`. */
+const FLAG_CHARS: [number, string][] = [[TCP_FIN, 'F'], [TCP_SYN, 'S'], [TCP_RST, 'R'], [TCP_PSH, 'P'], [TCP_ACK, '.'], [32, 'U'], [64, 'E'], [128, 'W']];
+
 export function formatTcpFlags(flags: number): string {
   let s = '';
-  if (flags & TCP_SYN) s += 'S';
-  if (flags & TCP_FIN) s += 'F';
-  if (flags & TCP_RST) s += 'R';
-  if (flags & TCP_PSH) s += 'P';
-  if (flags & TCP_ACK) s += '.';
-  return `[${s}]`;
+  for (const [bit, c] of FLAG_CHARS) if (flags & bit) s += c;
+  return `[${s || 'none'}]`;
 }
 
 /** The option block Linux puts in a SYN: MSS, SACK-permitted, timestamps, NOP, window scale (20 bytes). */
