@@ -63,7 +63,7 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
         return s;
       }
     }
-    s.info = `UDP len ${len}${fragNote}`;
+    s.info = len < 0 ? `malformed: UDP length ${len + 8}` : `UDP len ${len}${fragNote}`;
   } else if (ip.protocol === IPPROTO_TCP && p.length >= 20) {
     s.proto = 'tcp';
     s.sport = (p[0]! << 8) | p[1]!;

@@ -70,6 +70,7 @@ export function decodeIpv4(b: Uint8Array): Decoded<Ipv4Packet & { headerLength: 
 
 /** Decrement TTL in place, updating the checksum incrementally (RFC 1624). */
 export function decrementTtl(b: Uint8Array, offset: number): number {
+  if (b[offset + 8] === 0) return 0; // never wrap to 255: the caller must drop it, not forward it
   const ttl = b[offset + 8]! - 1;
   const oldWord = (b[offset + 8]! << 8) | b[offset + 9]!;
   b[offset + 8] = ttl;
@@ -141,6 +142,8 @@ export class Reassembler {
   private readonly queues = new Map<string, Queue>();
 
   push(p: Ipv4Packet, nowNs: number): Ipv4Packet | undefined {
+    // No datagram may exceed 65535 bytes; fragments claiming to are dropped (ping of death).
+    if (p.fragmentOffset + p.payload.length > 65535 - 20) return undefined;
     const key = `${p.src}|${p.dst}|${p.protocol}|${p.id}`;
     let q = this.queues.get(key);
     if (!q) this.queues.set(key, (q = { parts: [], firstSeenNs: nowNs }));

@@ -31,7 +31,27 @@ import {
   tcpSynOptions,
   type Ipv4Packet,
 } from '../../src/wire/index.js';
-import { Rng } from '../../src/engine/rng.js';
+
+/** mulberry32: a few lines of seeded randomness, so these tests depend on nothing outside src/wire. */
+class Rng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  nextU32(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let z = this.s;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return (z ^ (z >>> 14)) >>> 0;
+  }
+  next(): number {
+    return this.nextU32() / 2 ** 32;
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+}
 
 const hex = (s: string): Uint8Array => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((h) => parseInt(h, 16)));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
