@@ -1,0 +1,98 @@
+import type { Rng } from '../../engine/rng.js';
+
+/**
+ * The contract between the netfilter rule engine (tables, chains, matches,
+ * targets, iptables-save/-restore) and the rest of the kernel model (the hooks
+ * in the IPv4 stack and bridge, conntrack and NAT). The engine only decides;
+ * conntrack and the stack carry the decisions out.
+ */
+
+/** Netfilter hooks, named like the built-in chains that sit on them. */
+export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+
+export type TableName = 'raw' | 'mangle' | 'nat' | 'filter';
+
+/**
+ * Conntrack states as `-m conntrack --ctstate` sees them. A packet has exactly
+ * one of NEW/ESTABLISHED/RELATED/INVALID/UNTRACKED, plus the virtual states
+ * SNAT/DNAT when its connection's reply tuple differs from the original.
+ */
+export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' | 'SNAT' | 'DNAT';
+
+/** What a rule can see of a packet (already decoded by the caller). */
+export interface NfPacket {
+  src: number;
+  dst: number;
+  /** IP protocol number (6 tcp, 17 udp, 1 icmp, 132 sctp). */
+  protocol: number;
+  /** TCP/UDP/SCTP ports; absent for other protocols and non-first fragments. */
+  sport?: number;
+  dport?: number;
+  /** TCP flags byte, when TCP. */
+  tcpFlags?: number;
+  /** ICMP type/code, when ICMP. */
+  icmpType?: number;
+  icmpCode?: number;
+  /** Input / output interface names (`-i` / `-o`); absent where the hook has none. */
+  inIf?: string;
+  outIf?: string;
+  /** skb->mark; MARK targets change it in place. */
+  mark: number;
+  /** The packet's conntrack state(s). */
+  ctstate: readonly CtState[];
+  /** IP total length in bytes. */
+  length: number;
+}
+
+/** Address types as `-m addrtype` knows them (RTN_* of the namespace's routing). */
+export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT' | 'THROW' | 'NAT' | 'XRESOLVE';
+
+/** What the engine needs from the namespace while it evaluates rules. */
+export interface NfEnv {
+  /** Simulated time, ns (`-m recent`). */
+  nowNs: number;
+  /** Seeded randomness (`-m statistic --mode random`). */
+  rng: Rng;
+  /** The route type of an address in this namespace (`-m addrtype`). */
+  addrType(ip: number): AddrType;
+}
+
+/** A NAT decision, carried out by conntrack on the first packet of a connection. */
+export type NatAction =
+  | { type: 'DNAT'; toIp: number; toPort?: number }
+  | { type: 'SNAT'; toIp: number; toPort?: number; randomFully?: boolean }
+  | { type: 'MASQUERADE'; randomFully?: boolean };
+
+export type RejectWith =
+  | 'icmp-net-unreachable'
+  | 'icmp-host-unreachable'
+  | 'icmp-port-unreachable'
+  | 'icmp-proto-unreachable'
+  | 'icmp-net-prohibited'
+  | 'icmp-host-prohibited'
+  | 'icmp-admin-prohibited'
+  | 'tcp-reset';
+
+/** One rule whose target was taken during a traversal, as iptables-save prints it. */
+export interface MatchedRule {
+  table: TableName;
+  chain: string;
+  /** `-A CHAIN ...` exactly as `iptables-save` prints the rule. */
+  rule: string;
+}
+
+/** The outcome of running one table's chain for one hook. */
+export interface Traversal {
+  table: TableName;
+  hook: Hook;
+  verdict: 'ACCEPT' | 'DROP' | 'REJECT';
+  rejectWith?: RejectWith;
+  /** Set when a DNAT/SNAT/MASQUERADE target decided (nat table only). */
+  nat?: NatAction;
+  /** Rules whose target was taken (jumps, gotos, MARK, RETURN, the final verdict), in order. */
+  matched: MatchedRule[];
+  /** Whether the verdict came from the built-in chain's policy rather than a rule. */
+  byPolicy: boolean;
+  /** Rules evaluated in all: the cost of the walk (a linear KUBE-SERVICES shows here). */
+  evaluated: number;
+}
