@@ -25,3 +25,66 @@ export interface PodInput {
   hostNetwork: boolean;
   ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
 }
+
+/** One port of a Service (`spec.ports[]`), with defaults applied. */
+export interface ServicePortInput {
+  /** `''` when the Service has a single unnamed port. */
+  name: string;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  port: number;
+  /** A number, or a container port name resolved on each endpoint pod. */
+  targetPort: number | string;
+  /** Set for NodePort and LoadBalancer Services (allocated if not given). */
+  nodePort?: number;
+}
+
+/**
+ * A Service as kube-proxy sees it (the API object with defaults applied and
+ * the cluster IP and node ports allocated).
+ */
+export interface ServiceInput {
+  namespace: string;
+  name: string;
+  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  /** Absent for headless (`clusterIP: None`) and ExternalName Services. */
+  clusterIP?: string;
+  ports: ServicePortInput[];
+  /** `spec.selector`; absent = endpoints are managed by hand (EndpointSlices in the scenario). */
+  selector?: Record<string, string>;
+  externalIPs: string[];
+  /** `status.loadBalancer.ingress[].ip`. */
+  loadBalancerIPs: string[];
+  /** `spec.loadBalancerSourceRanges`, trimmed CIDRs. */
+  loadBalancerSourceRanges: string[];
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  internalTrafficPolicy: 'Cluster' | 'Local';
+  /** Allocated for LoadBalancer Services with externalTrafficPolicy Local. */
+  healthCheckNodePort?: number;
+  sessionAffinity: 'None' | 'ClientIP';
+  /** `sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800). */
+  affinityTimeoutSeconds: number;
+  /** ExternalName Services: the DNS name they alias. */
+  externalName?: string;
+}
+
+/** One endpoint of an EndpointSlice, with its conditions. */
+export interface EndpointInput {
+  ip: string;
+  /** Node the endpoint runs on (decides "local" for traffic policies). */
+  nodeName?: string;
+  /** The pod behind it, `<ns>/<name>`, when known. */
+  targetRef?: string;
+  ready: boolean;
+  serving: boolean;
+  terminating: boolean;
+}
+
+/** An EndpointSlice (discovery.k8s.io/v1), written by hand or by the EndpointSlice controller. */
+export interface EndpointSliceInput {
+  namespace: string;
+  name: string;
+  /** The `kubernetes.io/service-name` label. */
+  serviceName: string;
+  ports: { name: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
+  endpoints: EndpointInput[];
+}
