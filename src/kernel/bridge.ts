@@ -1,4 +1,5 @@
 import { BROADCAST_MAC, formatMac, isMulticastMac } from '../wire/addr.js';
+import { brNfActive, brNfForward, brNfPrerouting } from './br-netfilter.js';
 import { NetDevice, type BridgePortOwner } from './device.js';
 import type { Skb } from './skb.js';
 
@@ -72,9 +73,10 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       w.drop(skb, this.where, 'malformed', `frame of ${data.length} bytes is shorter than an Ethernet header`);
       return;
     }
-    const dst = formatMac(data, 0);
     const src = formatMac(data, 6);
     this.learn(src, inPort, skb);
+    if (brNfActive(this, skb) && brNfPrerouting(this, inPort, skb) === 'done') return;
+    const dst = formatMac(skb.data, 0);
 
     if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
       // Broadcasts go up to the host too; Linux gives the original to the local
@@ -93,7 +95,12 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       this.flood(inPort, skb, false);
       return;
     }
-    const out = entry.port!;
+    this.forwardTo(inPort, entry.port!, skb, dst);
+  }
+
+  /** br_forward: hairpin check, then (br_netfilter) FORWARD and POSTROUTING, then out of the port. */
+  private forwardTo(inPort: NetDevice, out: NetDevice, skb: Skb, dst: string): void {
+    const w = this.ns.world;
     if (out === inPort) {
       if (!this.isHairpin(inPort)) {
         w.drop(skb, this.where, 'bridge-same-port', `${dst} is behind ${inPort.name}, where the frame came from (hairpin off)`);
@@ -103,12 +110,26 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     } else if (w.detailed) {
       w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
     }
+    if (skb.brPrerouted && !brNfForward(this, skb)) return;
     out.xmit(skb);
   }
 
   /** The host stack transmits through the bridge device (br_dev_xmit). */
   protected transmit(skb: Skb): void {
     const w = this.ns.world;
+    const dnat = skb.bridgedDnat;
+    if (dnat) {
+      // br_nf_pre_routing_finish_bridge_slow: back into the bridge from the original port, with the sender's MAC.
+      skb.bridgedDnat = undefined;
+      const data = skb.data.slice();
+      data.set(dnat.srcMac.split(':').map((h) => parseInt(h, 16)), 6);
+      skb.data = data;
+      const dstMac = formatMac(data, 0);
+      const entry = this.lookup(dstMac);
+      if (!entry || entry.port === undefined) this.flood(dnat.port, skb, false);
+      else this.forwardTo(dnat.port, entry.port, skb, dstMac);
+      return;
+    }
     const dst = formatMac(skb.data, 0);
     const entry = dst === BROADCAST_MAC || isMulticastMac(dst) ? undefined : this.lookup(dst);
     if (!entry || entry.port === undefined) {
@@ -119,7 +140,8 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     entry.port.xmit(skb);
   }
 
-  private passUp(skb: Skb): void {
+  /** Hand a frame to this namespace's stack as received on the bridge device. */
+  passUp(skb: Skb): void {
     // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it).
     this.ns.world.sched.after(0, () => {
       const w = this.ns.world;

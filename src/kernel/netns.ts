@@ -5,6 +5,7 @@ import type { NetDevice } from './device.js';
 import { Fib, type Route } from './fib.js';
 import { Loopback } from './loopback.js';
 import { NeighTable } from './neighbour.js';
+import { NfHooks, type RuleEngine } from './nf-hooks.js';
 import { Sockets } from './sockets.js';
 import { Stack } from './stack.js';
 import { Uplink } from './uplink.js';
@@ -21,6 +22,8 @@ export interface IfAddr {
 export interface Sysctls {
   /** net.ipv4.ip_forward */
   ipForward: boolean;
+  /** net.bridge.bridge-nf-call-iptables (br_netfilter): bridged IPv4 traverses this namespace's iptables. */
+  bridgeNfCallIptables: boolean;
 }
 
 /**
@@ -33,7 +36,9 @@ export class NetNs {
   readonly addrs: IfAddr[] = [];
   readonly fib = new Fib();
   readonly neigh: NeighTable;
-  readonly sysctl: Sysctls = { ipForward: false };
+  readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false };
+  /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */
+  nf: NfHooks | undefined;
   readonly stack: Stack;
   readonly sockets: Sockets;
   readonly rng: Rng;
@@ -57,6 +62,12 @@ export class NetNs {
     const b = [0, 0, 0, 0, 0, 0].map(() => this.rng.int(0, 255));
     b[0] = (b[0]! & 0xfe) | 0x02;
     return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  }
+
+  /** Load the netfilter hooks (and conntrack) on top of a rule engine, as loading iptables rules does. */
+  enableNetfilter(engine: RuleEngine): NfHooks {
+    this.nf ??= new NfHooks(this, engine);
+    return this.nf;
   }
 
   device(name: string): NetDevice | undefined {

@@ -1,3 +1,6 @@
+import type { CtEntry, Conntrack } from './conntrack.js';
+import type { NetDevice } from './device.js';
+
 /**
  * A packet in flight: the bytes on the wire plus the metadata Linux keeps in an
  * skb. `id` names one packet lineage in the trace; `flow` ties the packet (and
@@ -10,4 +13,27 @@ export interface Skb {
   readonly flow: string | undefined;
   /** Last device that handled it: where it is reported if the run ends with it still in flight. */
   at?: string;
+  /** skb->mark, set by MARK targets. Scrubbed when the packet changes namespace. */
+  mark?: number;
+  /** skb->_nfct: the packet's connection and its direction there (0 original, 1 reply). */
+  nfct?: { table: Conntrack; entry: CtEntry; dir: 0 | 1 };
+  /** br_netfilter: PREROUTING already ran while the frame crossed the bridge (ip_sabotage_in). */
+  brPrerouted?: boolean;
+  /**
+   * br_netfilter "bridged DNAT": once framed for its new destination, bridge it
+   * as if it had come in on `port`, keeping the sender's source MAC.
+   */
+  bridgedDnat?: { port: NetDevice; srcMac: string };
+}
+
+/**
+ * skb_scrub_packet: what a packet forgets when it leaves a namespace or is
+ * encapsulated — its conntrack reference and bridge-netfilter state, and (across
+ * namespaces) its mark.
+ */
+export function scrub(skb: Skb, crossNamespace: boolean): void {
+  skb.nfct = undefined;
+  skb.brPrerouted = undefined;
+  skb.bridgedDnat = undefined;
+  if (crossNamespace) skb.mark = undefined;
 }

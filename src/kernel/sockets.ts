@@ -30,6 +30,18 @@ export interface SendRequest {
   seq?: number;
 }
 
+/** A datagram as a UDP socket's owner reads it (recvfrom). */
+export interface Datagram {
+  payload: Uint8Array;
+  src: number;
+  sport: number;
+  dst: number;
+  dport: number;
+}
+
+/** An application reading a UDP socket; `skb` is the packet it read (to name as the cause of answers). */
+export type UdpHandler = (d: Datagram, skb: Skb) => void;
+
 interface TcpConn {
   local: number;
   lport: number;
@@ -53,7 +65,8 @@ interface TcpConn {
  * one data segment and its ACK, RST for closed ports) and ICMP echo.
  */
 export class Sockets {
-  private readonly udp = new Set<number>();
+  /** Bound UDP ports; a handler is an application that reads what arrives (a DNS server, a resolver). */
+  private readonly udp = new Map<number, UdpHandler | undefined>();
   /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Set<number>();
@@ -70,8 +83,20 @@ export class Sockets {
     this.udpTunnels.set(port, rcv);
   }
 
-  listenUdp(port: number): void {
-    this.udp.add(port);
+  listenUdp(port: number, handler?: UdpHandler): void {
+    this.udp.set(port, handler);
+  }
+
+  /** bind() to a free ephemeral port with an application reading it; returns the port. */
+  openUdp(handler: UdpHandler): number {
+    let port = this.ephemeral();
+    while (this.udp.has(port)) port = this.ephemeral();
+    this.udp.set(port, handler);
+    return port;
+  }
+
+  closeUdp(port: number): void {
+    this.udp.delete(port);
   }
 
   listenTcp(port: number): void {
@@ -80,7 +105,7 @@ export class Sockets {
 
   /** Listening sockets as `ss -lntu` would list them: `udp:8080`, `tcp:80`. */
   listening(): string[] {
-    return [...[...this.tcpListen].map((p) => `tcp:${p}`), ...[...this.udp].map((p) => `udp:${p}`)].sort();
+    return [...[...this.tcpListen].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`)].sort();
   }
 
   private ephemeral(): number {
@@ -137,10 +162,10 @@ export class Sockets {
    * sendto() on a bound UDP socket with real bytes (a userspace daemon such as
    * flanneld): the datagram is a new packet caused by `cause`.
    */
-  sendDatagram(sport: number, dst: number, dport: number, payload: Uint8Array, cause: Skb): void {
-    const src = this.ns.stack.sourceFor(dst) ?? 0;
-    const l4 = encodeUdp({ srcPort: sport, dstPort: dport, payload }, src, dst);
-    this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src, dst, payload: l4 }, 'app', cause.flow, cause.id);
+  sendDatagram(sport: number, dst: number, dport: number, payload: Uint8Array, cause: Skb | { flow: string | undefined; id?: number }, src?: number): number | undefined {
+    const from = src ?? this.ns.stack.sourceFor(dst) ?? 0;
+    const l4 = encodeUdp({ srcPort: sport, dstPort: dport, payload }, from, dst);
+    return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: from, dst, payload: l4 }, 'app', cause.flow, cause.id);
   }
 
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
@@ -155,6 +180,7 @@ export class Sockets {
         if (tunnel) return tunnel(skb, ip, u.payload);
         if (this.udp.has(u.dstPort)) {
           w.deliver(skb, dev.where, 'udp', { socket: `${formatIpv4(ip.dst)}:${u.dstPort}`, src: formatIpv4(ip.src), sport: u.srcPort });
+          this.udp.get(u.dstPort)?.({ payload: u.payload, src: ip.src, sport: u.srcPort, dst: ip.dst, dport: u.dstPort }, skb);
           return;
         }
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
@@ -221,12 +247,25 @@ export class Sockets {
       return;
     }
     // No socket: answer with a reset (tcp_v4_send_reset).
+    w.drop(skb, dev.where, 'tcp-reset', `nothing listens on TCP ${formatIpv4(ip.dst)}:${seg.dstPort}`);
+    this.resetFor(ip, seg, skb);
+  }
+
+  /**
+   * Answer a TCP segment with a RST from its destination, as tcp_v4_send_reset
+   * and netfilter's REJECT --reject-with tcp-reset (nf_send_reset) both do.
+   */
+  sendReset(ip: Ipv4Packet, cause: Skb): void {
+    const r = decodeTcp(ip.payload, ip.src, ip.dst);
+    if (r.ok && !(r.value.flags & TCP_RST)) this.resetFor(ip, r.value, cause);
+  }
+
+  private resetFor(ip: Ipv4Packet, seg: TcpSegment, cause: Skb): void {
     const rst: TcpSegment =
       seg.flags & TCP_ACK
         ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: TCP_RST, window: 0, payload: new Uint8Array(0) }
         : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + seg.payload.length + (seg.flags & TCP_SYN ? 1 : 0)) >>> 0, flags: TCP_RST | TCP_ACK, window: 0, payload: new Uint8Array(0) };
-    w.drop(skb, dev.where, 'tcp-reset', `nothing listens on TCP ${formatIpv4(ip.dst)}:${seg.dstPort}`);
-    this.emit({ tos: 0, id: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_TCP, src: ip.dst, dst: ip.src, payload: encodeTcp(rst, ip.dst, ip.src) }, 'tcp', skb.flow, skb.id);
+    this.emit({ tos: 0, id: 0, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_TCP, src: ip.dst, dst: ip.src, payload: encodeTcp(rst, ip.dst, ip.src) }, 'tcp', cause.flow, cause.id);
   }
 
   private tcpEstablishedRcv(conn: TcpConn, seg: TcpSegment, skb: Skb): void {

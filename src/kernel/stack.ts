@@ -105,8 +105,16 @@ export class Stack {
       w.drop(skb, dev.where, 'malformed', r.error);
       return;
     }
-    const ip = r.value;
-    if (skb.data.length !== ip.totalLength) skb.data = skb.data.subarray(0, ip.totalLength); // pskb_trim
+    let ip: Ipv4Packet = r.value;
+    if (skb.data.length !== r.value.totalLength) skb.data = skb.data.subarray(0, r.value.totalLength); // pskb_trim
+    const nf = this.ns.nf;
+    // br_netfilter already ran PREROUTING for a frame the bridge passed up (ip_sabotage_in).
+    if (nf && !skb.brPrerouted) {
+      const after = nf.run('PREROUTING', skb, ip, { inDev: dev });
+      if (!after) return;
+      ip = after;
+    }
+    skb.brPrerouted = undefined;
     const route = this.ns.fib.lookup(ip.dst);
     if (route && (route.type === 'local' || route.type === 'broadcast')) {
       this.traceRoute(skb, ip.dst, route, 'local');
@@ -124,11 +132,11 @@ export class Stack {
       return;
     }
     this.traceRoute(skb, ip.dst, route, 'forward');
-    this.forward(skb, ip, route);
+    this.forward(dev, skb, ip, route);
   }
 
-  /** ip_forward: TTL, MTU, then out through the neighbour layer. */
-  private forward(skb: Skb, ip: Ipv4Packet, route: Route): void {
+  /** ip_forward: TTL, the FORWARD hook, then output (POSTROUTING, MTU, neighbour). */
+  private forward(inDev: NetDevice, skb: Skb, ip: Ipv4Packet, route: Route): void {
     const w = this.ns.world;
     if (ip.ttl <= 1) {
       this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
@@ -139,16 +147,29 @@ export class Stack {
     const ttl = decrementTtl(data, 0);
     skb.data = data;
     if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
-    this.output(skb, { ...ip, ttl }, route);
+    let packet: Ipv4Packet | undefined = { ...ip, ttl };
+    const nf = this.ns.nf;
+    if (nf) {
+      packet = nf.run('FORWARD', skb, packet, { inDev, outDev: route.dev! });
+      if (!packet) return;
+    }
+    this.output(skb, packet, route);
   }
 
   /**
    * ip_finish_output: fragment if the packet exceeds the device MTU (or send
    * "fragmentation needed" if DF forbids it), then resolve the next hop.
    */
-  output(skb: Skb, ip: Ipv4Packet, route: Route): void {
+  output(skb: Skb, packet: Ipv4Packet, route: Route): void {
     const w = this.ns.world;
     const dev = route.dev!;
+    let ip = packet;
+    const nf = this.ns.nf;
+    if (nf) {
+      const after = nf.run('POSTROUTING', skb, ip, { outDev: dev, nextHop: route.via ?? ip.dst });
+      if (!after) return;
+      ip = after;
+    }
     const nextHop = route.via ?? ip.dst;
     if (skb.data.length > dev.mtu) {
       if (ip.df) {
@@ -184,16 +205,33 @@ export class Stack {
    * route it, fill in the source if unset, and output. Returns false if there
    * is no route (the application would get ENETUNREACH).
    */
-  sendLocal(skb: Skb, ip: Ipv4Packet): boolean {
+  sendLocal(skb: Skb, packet: Ipv4Packet): boolean {
     const w = this.ns.world;
-    const route = this.ns.fib.lookup(ip.dst);
+    let ip = packet;
+    let route = this.ns.fib.lookup(ip.dst);
     if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
       if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'output' });
       w.drop(skb, this.ns.name, 'no-route', `sendmsg: Network is unreachable (${formatIpv4(ip.dst)})`);
       return false;
     }
     this.traceRoute(skb, ip.dst, route, 'output');
-    const dev = route.type === 'local' ? this.ns.lo : route.dev;
+    const nf = this.ns.nf;
+    if (nf) {
+      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev });
+      if (!after) return true;
+      if (after.dst !== ip.dst) {
+        // ip_route_me_harder: the nat OUTPUT chain changed the destination, so route again.
+        const again = this.ns.fib.lookup(after.dst);
+        if (!again || !again.dev) {
+          w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(after.dst)} after NAT`);
+          return true;
+        }
+        route = again;
+        this.traceRoute(skb, after.dst, route, 'output');
+      }
+      ip = after;
+    }
+    const dev = route.type === 'local' ? this.ns.lo : route.dev!;
     this.output(skb, ip, { ...route, dev });
     return true;
   }
@@ -227,6 +265,12 @@ export class Stack {
       }
       packet = whole;
       skb.data = encodeIpv4(whole);
+    }
+    const nf = this.ns.nf;
+    if (nf) {
+      const after = nf.run('INPUT', skb, packet, { inDev: dev });
+      if (!after) return;
+      packet = after;
     }
     this.ns.sockets.rcv(dev, skb, packet);
   }

@@ -1,6 +1,6 @@
 import { Link, type LinkProps } from '../engine/link.js';
 import { NetDevice } from './device.js';
-import type { Skb } from './skb.js';
+import { scrub, type Skb } from './skb.js';
 
 /**
  * A physical NIC cabled to another one: frames pay serialization and
@@ -25,6 +25,7 @@ export class Uplink extends NetDevice {
       this.ns.world.drop(skb, this.where, 'link-down', `${this.name} has no cable`);
       return;
     }
+    scrub(skb, true);
     this.wire.send(skb.data.length, () => peer.receive(skb));
   }
 }

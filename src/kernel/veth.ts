@@ -1,5 +1,5 @@
 import { NetDevice } from './device.js';
-import type { Skb } from './skb.js';
+import { scrub, type Skb } from './skb.js';
 
 /**
  * One end of a veth pair: what one end transmits, the other receives — in the
@@ -11,6 +11,7 @@ export class Veth extends NetDevice {
 
   protected transmit(skb: Skb): void {
     const peer = this.peer;
+    if (peer.ns !== this.ns) scrub(skb, true);
     this.ns.world.sched.after(0, () => peer.receive(skb));
   }
 }

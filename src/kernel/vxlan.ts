@@ -4,7 +4,7 @@ import { encodeUdp } from '../wire/udp.js';
 import { decodeVxlan, encodeVxlan } from '../wire/vxlan.js';
 import { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import type { Skb } from './skb.js';
+import { scrub, type Skb } from './skb.js';
 import { EPHEMERAL_PORTS } from './sockets.js';
 
 export interface VxlanConfig {
@@ -60,6 +60,8 @@ export class VxlanDevice extends NetDevice {
     const bytes = encodeIpv4(outer);
     if (w.detailed) w.emit({ kind: 'encap', t: w.sched.now, pkt: skb.id, at: this.where, vni: this.cfg.vni, outer: `${formatIpv4(this.cfg.local)}:${sport} > ${formatIpv4(remote)}:${this.cfg.port}`, bytes: bytes.length + 14 - inner.length });
     skb.data = bytes;
+    // iptunnel_xmit scrubs the skb: the outer datagram is a connection of its own for conntrack.
+    scrub(skb, false);
     this.ns.stack.sendLocal(skb, outer);
   }
 
@@ -78,6 +80,7 @@ export class VxlanDevice extends NetDevice {
     const inner = r.value.payload;
     if (w.detailed) w.emit({ kind: 'decap', t: w.sched.now, pkt: skb.id, at: this.where, vni: r.value.vni, outer: `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`, bytes: skb.data.length + 14 - inner.length });
     skb.data = inner;
+    scrub(skb, false);
     w.sched.after(0, () => this.receive(skb));
   }
 }

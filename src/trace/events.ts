@@ -28,6 +28,9 @@ export type DropReason =
   | 'frag-needed' // larger than the path MTU with DF set (ICMP fragmentation needed)
   | 'arp-ignored' // ARP frame not asking about one of our addresses
   | 'vxlan-fdb-miss' // VXLAN device has no FDB entry (remote VTEP) for the inner destination MAC, or wrong VNI
+  | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
+  | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
+  | 'conntrack-full' // nf_conntrack: table full, dropping packet
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
 
@@ -47,6 +50,9 @@ export const DROP_REASONS: readonly DropReason[] = [
   'frag-needed',
   'arp-ignored',
   'vxlan-fdb-miss',
+  'netfilter-drop',
+  'netfilter-reject',
+  'conntrack-full',
   'event-budget',
   'not-finished',
 ];
@@ -136,6 +142,51 @@ export interface TunnelEvent extends Base {
   bytes: number; // header bytes added (encap) or removed (decap), Ethernet to Ethernet
 }
 
+/**
+ * One netfilter table ran for one hook (`at` is the namespace): the rules whose
+ * targets were taken, as `iptables-save` prints them, and the verdict.
+ */
+export interface NetfilterEvent extends Base {
+  kind: 'netfilter';
+  table: 'raw' | 'mangle' | 'nat' | 'filter';
+  /** The built-in chain (= hook) the walk started in. */
+  chain: 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
+  /** `-A CHAIN ...` of every rule whose target was taken, in order. */
+  rules: string[];
+  verdict: 'ACCEPT' | 'DROP' | 'REJECT';
+  /** The verdict came from the chain policy, not from a rule. */
+  policy: boolean;
+  /** How many rules were evaluated (the cost of a linear chain). */
+  evaluated: number;
+  /** br_netfilter: a bridged frame traversed the namespace's iptables (bridge-nf-call-iptables). */
+  bridged?: boolean;
+}
+
+/** The packet was looked up in (or entered into) the namespace's conntrack table. */
+export interface ConntrackEvent extends Base {
+  kind: 'conntrack';
+  /** The `--ctstate` the packet has. */
+  state: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+  /** Direction of the packet in its connection. */
+  dir: 'original' | 'reply';
+  /** The entry as `conntrack -L` would print its tuples (after any NAT decided so far). */
+  entry: string;
+}
+
+/** NAT rewrote the packet's addresses (`before` / `after` as `src:sport > dst:dport`). */
+export interface NatEvent extends Base {
+  kind: 'nat';
+  /** DNAT/SNAT/MASQUERADE on the first packet; the same binding on later ones; `reverse` on replies. */
+  type: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'reverse';
+  manip: 'src' | 'dst';
+  before: string;
+  after: string;
+  /** Whether this packet set up the binding (the connection's first packet). */
+  first: boolean;
+  /** For a load-balanced Service: every endpoint the rules could have chosen. */
+  candidates?: string[];
+}
+
 export interface DeliverEvent extends Base {
   kind: 'deliver';
   /**
@@ -165,6 +216,9 @@ export type TraceEvent =
   | ForwardEvent
   | IcmpEvent
   | TunnelEvent
+  | NetfilterEvent
+  | ConntrackEvent
+  | NatEvent
   | DeliverEvent
   | DropEvent;
 

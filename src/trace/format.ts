@@ -26,6 +26,12 @@ export function describeEvent(e: TraceEvent): string {
     case 'encap':
     case 'decap':
       return `${e.kind}${e.vni === undefined ? '' : ` vni ${e.vni}`} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
+    case 'netfilter':
+      return `${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''}${e.rules.length ? ` via ${e.rules.join(' | ')}` : ''} [${e.evaluated} rules evaluated]`;
+    case 'conntrack':
+      return `conntrack ${e.state} ${e.dir}: ${e.entry}`;
+    case 'nat':
+      return `${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
     case 'deliver':
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':

@@ -1,0 +1,90 @@
+import { formatMac } from '../wire/addr.js';
+import { ETHERTYPE_IPV4 } from '../wire/ethernet.js';
+import { decodeIpv4 } from '../wire/ipv4.js';
+import type { Bridge } from './bridge.js';
+import type { NetDevice } from './device.js';
+import type { Skb } from './skb.js';
+
+/**
+ * br_netfilter: with `net.bridge.bridge-nf-call-iptables = 1` (which kube-proxy
+ * needs), IPv4 frames crossing a bridge traverse the namespace's iptables as
+ * if routed: PREROUTING when they enter a port, FORWARD and POSTROUTING when
+ * they are bridged out of another. This is what un-NATs a reply that one pod
+ * sends straight to another across `cbr0`.
+ */
+
+/** Whether frames entering `br` are subject to iptables. */
+export function brNfActive(br: Bridge, skb: Skb): boolean {
+  const d = skb.data;
+  return br.ns.nf !== undefined && br.ns.sysctl.bridgeNfCallIptables && d.length >= 34 && ((d[12]! << 8) | d[13]!) === ETHERTYPE_IPV4;
+}
+
+/**
+ * br_nf_pre_routing (+ _finish): run PREROUTING on the frame's IPv4 packet.
+ * Returns 'bridge' to let the bridge decide as usual, or 'done' when the
+ * frame was consumed, passed up after DNAT, or handed to the neighbour layer
+ * for a "bridged DNAT" (the new destination sits behind this same bridge).
+ */
+export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge' | 'done' {
+  const ns = br.ns;
+  const frame = skb.data;
+  const r = decodeIpv4(frame.subarray(14));
+  if (!r.ok) {
+    ns.world.drop(skb, br.where, 'malformed', `br_netfilter: ${r.error}`);
+    return 'done';
+  }
+  skb.data = frame.subarray(14, 14 + r.value.totalLength);
+  const after = ns.nf!.run('PREROUTING', skb, r.value, { inDev: br, bridged: true });
+  if (!after) return 'done';
+  skb.brPrerouted = true;
+  if (after.dst === r.value.dst) {
+    skb.data = reframe(frame, skb.data);
+    return 'bridge';
+  }
+  // DNAT changed the destination: route it (br_nf_pre_routing_finish).
+  const route = ns.fib.lookup(after.dst);
+  if (route && route.type === 'unicast' && route.dev === br) {
+    // Bridged DNAT: resolve the new destination's MAC, then bridge the frame as if it had come in on inPort.
+    skb.bridgedDnat = { port: inPort, srcMac: formatMac(frame, 6) };
+    const nextHop = route.via ?? after.dst;
+    ns.neigh.output(br, nextHop, skb, ns.selectSource(br, nextHop) ?? after.src);
+    return 'done';
+  }
+  // Routed elsewhere (or local): the frame goes up to the host stack, addressed to the bridge.
+  const up = reframe(frame, skb.data);
+  up.set(macBytes(br.mac), 0);
+  skb.data = up;
+  br.passUp(skb);
+  return 'done';
+}
+
+/**
+ * br_nf_forward_ip + br_nf_post_routing for a frame being bridged out of a
+ * port: FORWARD then POSTROUTING. Returns false when netfilter consumed it.
+ */
+export function brNfForward(br: Bridge, skb: Skb): boolean {
+  const ns = br.ns;
+  const frame = skb.data;
+  const r = decodeIpv4(frame.subarray(14));
+  if (!r.ok) return true;
+  skb.data = frame.subarray(14, 14 + r.value.totalLength);
+  const fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, bridged: true });
+  if (!fwd) return false;
+  const post = ns.nf!.run('POSTROUTING', skb, fwd, { outDev: br, nextHop: fwd.dst, bridged: true });
+  if (!post) return false;
+  skb.data = reframe(frame, skb.data);
+  skb.brPrerouted = undefined;
+  return true;
+}
+
+/** The frame's Ethernet header in front of (possibly rewritten) IPv4 bytes. */
+function reframe(frame: Uint8Array, ip: Uint8Array): Uint8Array {
+  const out = new Uint8Array(14 + ip.length);
+  out.set(frame.subarray(0, 14), 0);
+  out.set(ip, 14);
+  return out;
+}
+
+function macBytes(mac: string): Uint8Array {
+  return Uint8Array.from(mac.split(':').map((h) => parseInt(h, 16)));
+}

@@ -1,0 +1,202 @@
+import { formatIpv4 } from '../wire/addr.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
+import type { PacketTuple } from '../wire/l4-rewrite.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
+
+/** One direction of a connection: what conntrack hashes on. */
+export interface CtTuple {
+  src: number;
+  dst: number;
+  protocol: number;
+  /** Ports, or the echo id for ICMP (0 when the protocol has none). */
+  sport: number;
+  dport: number;
+}
+
+export type TcpCtState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'TIME_WAIT' | 'CLOSE';
+
+/**
+ * Timeouts in seconds: the kernel's defaults (nf_conntrack_*_timeout_*) with
+ * the two kube-proxy changes (tcp established 24 h, close_wait 1 h).
+ */
+export const CT_TIMEOUTS = {
+  tcp: { SYN_SENT: 120, SYN_RECV: 60, ESTABLISHED: 86400, FIN_WAIT: 120, CLOSE_WAIT: 3600, LAST_ACK: 30, TIME_WAIT: 120, CLOSE: 10 } as Record<TcpCtState, number>,
+  udp: 30,
+  udpStream: 120,
+  icmp: 30,
+  generic: 600,
+};
+
+/** kube-proxy's nf_conntrack_max: max(32768 × cores, 131072). */
+export const CT_MAX_DEFAULT = 131072;
+
+/** A connection: its original and reply tuples (the reply one is where NAT shows). */
+export class CtEntry {
+  confirmed = false;
+  seenReply = false;
+  assured = false;
+  /** Whether the nat table has been consulted for this manip type (nf_nat_initialized). */
+  readonly natDone = { src: false, dst: false };
+  tcpState: TcpCtState | undefined;
+  expiresNs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly orig: CtTuple,
+    public reply: CtTuple,
+  ) {}
+
+  /** The reply is not simply the original reversed at the destination: DNAT happened. */
+  get dnat(): boolean {
+    return this.reply.src !== this.orig.dst || this.reply.sport !== this.orig.dport;
+  }
+
+  get snat(): boolean {
+    return this.reply.dst !== this.orig.src || this.reply.dport !== this.orig.sport;
+  }
+
+  tuple(dir: 0 | 1): CtTuple {
+    return dir === 0 ? this.orig : this.reply;
+  }
+}
+
+export type CtLookup = { kind: 'found'; entry: CtEntry; dir: 0 | 1 } | { kind: 'new'; entry: CtEntry } | { kind: 'invalid'; why: string } | { kind: 'full' };
+
+/**
+ * The connection tracking table of one namespace: finds a packet's connection
+ * (either direction), creates unconfirmed entries for new ones, confirms them
+ * when the packet leaves the last hook, advances TCP state, expires entries,
+ * and stays bounded (nf_conntrack_max, with early drop of unassured entries).
+ */
+export class Conntrack {
+  max = CT_MAX_DEFAULT;
+  private readonly byTuple = new Map<string, { entry: CtEntry; dir: 0 | 1 }>();
+  private readonly entries = new Set<CtEntry>();
+  private lastId = 0;
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** nf_conntrack_in's lookup: the packet's connection, or a new unconfirmed one. */
+  lookup(t: PacketTuple, tcpFlags: number | undefined, nowNs: number): CtLookup {
+    const tuple = toTuple(t);
+    const hit = this.byTuple.get(key(tuple));
+    if (hit) {
+      if (hit.entry.expiresNs > nowNs) return { kind: 'found', entry: hit.entry, dir: hit.dir };
+      this.remove(hit.entry);
+    }
+    if (t.protocol === IPPROTO_TCP && tcpFlags !== undefined) {
+      // tcp_new: a connection may start with SYN, or (nf_conntrack_tcp_loose=1) be picked up mid-stream; never with RST.
+      if (tcpFlags & TCP_RST) return { kind: 'invalid', why: 'RST for no connection' };
+      if ((tcpFlags & TCP_SYN) && (tcpFlags & TCP_ACK)) return { kind: 'invalid', why: 'SYN-ACK for no connection' };
+    }
+    if (this.entries.size >= this.max && !this.earlyDrop()) return { kind: 'full' };
+    const entry = new CtEntry(++this.lastId, tuple, invert(tuple));
+    return { kind: 'new', entry };
+  }
+
+  /** Would this reply tuple collide with an existing connection (NAT must pick another port)? */
+  replyTaken(reply: CtTuple): boolean {
+    return this.byTuple.has(key(reply));
+  }
+
+  /** __nf_conntrack_confirm: the entry enters the table once its first packet made it through. */
+  confirm(entry: CtEntry, nowNs: number): void {
+    if (entry.confirmed) return;
+    entry.confirmed = true;
+    this.entries.add(entry);
+    this.byTuple.set(key(entry.orig), { entry, dir: 0 });
+    this.byTuple.set(key(entry.reply), { entry, dir: 1 });
+    if (entry.expiresNs === 0) entry.expiresNs = nowNs + CT_TIMEOUTS.generic * 1e9;
+  }
+
+  /** Per-packet protocol tracking: state, reply seen, assured, timeout. */
+  update(entry: CtEntry, dir: 0 | 1, protocol: number, tcpFlags: number | undefined, nowNs: number): void {
+    if (dir === 1) entry.seenReply = true;
+    let timeout: number;
+    if (protocol === IPPROTO_TCP) {
+      entry.tcpState = nextTcpState(entry.tcpState, dir, tcpFlags ?? 0);
+      if (entry.tcpState === 'ESTABLISHED' && dir === 0 && entry.seenReply) entry.assured = true;
+      timeout = CT_TIMEOUTS.tcp[entry.tcpState];
+    } else if (protocol === IPPROTO_UDP) {
+      // A UDP "stream": traffic seen in both directions and then more from the originator.
+      if (entry.seenReply && dir === 0) entry.assured = true;
+      timeout = entry.assured ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp;
+    } else if (protocol === IPPROTO_ICMP) {
+      timeout = CT_TIMEOUTS.icmp;
+    } else {
+      timeout = CT_TIMEOUTS.generic;
+    }
+    entry.expiresNs = nowNs + timeout * 1e9;
+  }
+
+  /** Live entries, oldest first (`conntrack -L`). */
+  list(nowNs: number): CtEntry[] {
+    for (const e of [...this.entries]) if (e.expiresNs <= nowNs) this.remove(e);
+    return [...this.entries];
+  }
+
+  /** early_drop: make room by evicting the oldest connection that is not assured. */
+  private earlyDrop(): boolean {
+    for (const e of this.entries) {
+      if (!e.assured) {
+        this.remove(e);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private remove(e: CtEntry): void {
+    this.entries.delete(e);
+    this.byTuple.delete(key(e.orig));
+    this.byTuple.delete(key(e.reply));
+  }
+}
+
+/** TCP's conntrack state machine, reduced to what a handshake, data, FIN and RST need. */
+function nextTcpState(s: TcpCtState | undefined, dir: 0 | 1, flags: number): TcpCtState {
+  if (flags & TCP_RST) return 'CLOSE';
+  if (s === undefined) return flags & TCP_SYN ? 'SYN_SENT' : 'ESTABLISHED'; // loose pickup
+  if (flags & TCP_SYN) return dir === 1 && flags & TCP_ACK && s === 'SYN_SENT' ? 'SYN_RECV' : s;
+  if (flags & TCP_FIN) return s === 'ESTABLISHED' ? 'FIN_WAIT' : s === 'CLOSE_WAIT' ? 'LAST_ACK' : s === 'FIN_WAIT' ? 'TIME_WAIT' : s;
+  if (flags & TCP_ACK) {
+    if (s === 'SYN_RECV' && dir === 0) return 'ESTABLISHED';
+    if (s === 'FIN_WAIT') return 'CLOSE_WAIT';
+    if (s === 'LAST_ACK') return 'TIME_WAIT';
+  }
+  return s;
+}
+
+export function invert(t: CtTuple): CtTuple {
+  return { src: t.dst, dst: t.src, protocol: t.protocol, sport: t.dport, dport: t.sport };
+}
+
+function toTuple(t: PacketTuple): CtTuple {
+  return { src: t.src, dst: t.dst, protocol: t.protocol, sport: t.sport ?? 0, dport: t.dport ?? 0 };
+}
+
+function key(t: CtTuple): string {
+  return `${t.protocol}|${t.src}|${t.sport}|${t.dst}|${t.dport}`;
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+
+/** One tuple as conntrack -L prints it. */
+export function formatTuple(t: CtTuple, icmpType = 8): string {
+  const base = `src=${formatIpv4(t.src)} dst=${formatIpv4(t.dst)}`;
+  if (t.protocol === IPPROTO_ICMP) return `${base} type=${icmpType} code=0 id=${t.sport}`;
+  if (t.protocol === IPPROTO_TCP || t.protocol === IPPROTO_UDP || t.protocol === 132) return `${base} sport=${t.sport} dport=${t.dport}`;
+  return base;
+}
+
+/** `conntrack -L` line for an entry. */
+export function formatEntry(e: CtEntry, nowNs: number): string {
+  const name = PROTO_NAMES[e.orig.protocol] ?? 'unknown';
+  const secs = Math.max(0, Math.floor((e.expiresNs - nowNs) / 1e9));
+  const state = e.tcpState ? ` ${e.tcpState}` : '';
+  // ICMP echo: the original is a request (type 8), the reply an echo reply (type 0).
+  const replyText = formatTuple(e.reply, 0);
+  return `${name.padEnd(8)} ${e.orig.protocol} ${secs}${state} ${formatTuple(e.orig)}${e.seenReply ? '' : ' [UNREPLIED]'} ${replyText}${e.assured ? ' [ASSURED]' : ''} mark=0 use=1`;
+}

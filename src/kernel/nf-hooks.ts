@@ -1,0 +1,320 @@
+import type { Rng } from '../engine/rng.js';
+import { formatIpv4 } from '../wire/addr.js';
+import { ICMP_DEST_UNREACH } from '../wire/icmp.js';
+import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
+import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../wire/l4-rewrite.js';
+import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
+import type { NetDevice } from './device.js';
+import type { NetNs } from './netns.js';
+import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
+import type { Skb } from './skb.js';
+
+/** What the hooks need of the rule engine (src/kernel/netfilter). */
+export interface RuleEngine {
+  traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal;
+  /** True when the table's built-in chain for the hook has no rules and policy ACCEPT. */
+  idle(table: TableName, hook: Hook): boolean;
+}
+
+/** Tables on each hook in priority order (raw -300, conntrack -200, mangle -150, nat -100 / +100, filter 0). */
+const TABLES: Record<Hook, readonly TableName[]> = {
+  PREROUTING: ['raw', 'mangle', 'nat'],
+  INPUT: ['mangle', 'filter', 'nat'],
+  FORWARD: ['mangle', 'filter'],
+  OUTPUT: ['raw', 'mangle', 'nat', 'filter'],
+  POSTROUTING: ['mangle', 'nat'],
+};
+
+/** Which address NAT may change on a hook: destination before routing, source after. */
+const MANIP: Partial<Record<Hook, 'src' | 'dst'>> = { PREROUTING: 'dst', OUTPUT: 'dst', INPUT: 'src', POSTROUTING: 'src' };
+
+const REJECT_CODES: Record<Exclude<RejectWith, 'tcp-reset'>, number> = {
+  'icmp-net-unreachable': 0,
+  'icmp-host-unreachable': 1,
+  'icmp-proto-unreachable': 2,
+  'icmp-port-unreachable': 3,
+  'icmp-net-prohibited': 9,
+  'icmp-host-prohibited': 10,
+  'icmp-admin-prohibited': 13,
+};
+
+export interface HookContext {
+  inDev?: NetDevice;
+  outDev?: NetDevice;
+  /** The next hop the packet leaves for (MASQUERADE picks its source towards it). */
+  nextHop?: number;
+  /** A bridged frame (br_netfilter). */
+  bridged?: boolean;
+}
+
+/**
+ * The netfilter hooks of one namespace, as the IPv4 stack and the bridge call
+ * them: conntrack first (PREROUTING/OUTPUT), then each table's chains in
+ * priority order, NAT decided by the nat table on a connection's first packet
+ * and applied from its conntrack binding to every later packet, and the entry
+ * confirmed when the packet leaves the last hook (POSTROUTING or INPUT).
+ */
+export class NfHooks {
+  readonly conntrack = new Conntrack();
+  private readonly rng: Rng;
+  /** Lets the control plane name the choices a load-balancing rule set had (trace "candidates"). */
+  explainNat: ((matched: readonly MatchedRule[]) => string[] | undefined) | undefined;
+
+  constructor(
+    private readonly ns: NetNs,
+    readonly engine: RuleEngine,
+  ) {
+    this.rng = ns.rng.fork('netfilter');
+  }
+
+  /**
+   * Run `hook` on the IPv4 packet in `skb.data`. Returns the packet as it
+   * leaves the hook (rewritten by NAT, re-decoded), or undefined when netfilter
+   * consumed it (dropped or rejected — already accounted for).
+   */
+  run(hook: Hook, skb: Skb, ip: Ipv4Packet, ctx: HookContext = {}): Ipv4Packet | undefined {
+    const w = this.ns.world;
+    let state: CtState = 'UNTRACKED';
+    if (hook === 'PREROUTING' || hook === 'OUTPUT') {
+      const r = this.track(skb, ip);
+      if (r === undefined) return undefined;
+      state = r;
+    } else {
+      state = this.stateOf(skb);
+    }
+    let packet = ip;
+    const manip = MANIP[hook];
+    for (const table of TABLES[hook]) {
+      if (table === 'nat') {
+        const ct = skb.nfct;
+        const decide = ct !== undefined && ct.table === this.conntrack && !ct.entry.confirmed && ct.dir === 0 && !ct.entry.natDone[manip!];
+        let action: NatAction | undefined;
+        let matched: readonly MatchedRule[] = [];
+        if (decide && !this.engine.idle('nat', hook)) {
+          const t = this.traverse('nat', hook, skb, packet, state, ctx);
+          action = t.nat;
+          matched = t.matched;
+        }
+        if (decide) this.bind(ct.entry, manip!, action, packet, ctx);
+        const rewritten = this.applyNat(skb, packet, manip!, action, matched, decide);
+        if (rewritten === undefined) return undefined;
+        packet = rewritten;
+        continue;
+      }
+      if (this.engine.idle(table, hook)) continue;
+      const t = this.traverse(table, hook, skb, packet, state, ctx);
+      if (t.verdict === 'ACCEPT') continue;
+      const why = t.byPolicy ? `policy ${t.verdict} of ${table} ${hook}` : (t.matched[t.matched.length - 1]?.rule ?? `${table} ${hook}`);
+      if (t.verdict === 'REJECT') {
+        this.reject(skb, packet, t.rejectWith ?? 'icmp-port-unreachable');
+        w.drop(skb, this.ns.name, 'netfilter-reject', why);
+      } else {
+        w.drop(skb, this.ns.name, 'netfilter-drop', why);
+      }
+      return undefined;
+    }
+    if ((hook === 'POSTROUTING' || hook === 'INPUT') && skb.nfct?.table === this.conntrack) this.conntrack.confirm(skb.nfct.entry, w.sched.now);
+    return packet;
+  }
+
+  /** nf_conntrack_in: attach the packet's connection (or a new one); undefined if dropped. */
+  private track(skb: Skb, ip: Ipv4Packet): CtState | undefined {
+    const w = this.ns.world;
+    // A packet that already belongs to one of our connections (loopback, bridge passing up) keeps it.
+    if (skb.nfct?.table === this.conntrack) return this.stateOf(skb);
+    skb.nfct = undefined;
+    // Fragments are not reassembled before conntrack here (nf_defrag_ipv4 is not modelled): untracked.
+    if (ip.mf || ip.fragmentOffset > 0) return 'UNTRACKED';
+    const now = w.sched.now;
+    const related = this.relatedTo(ip, now);
+    if (related) {
+      skb.nfct = { table: this.conntrack, entry: related.entry, dir: related.dir };
+      this.emitCt(skb, 'RELATED', related.dir, related.entry);
+      return 'RELATED';
+    }
+    const tuple = readTuple(skb.data);
+    const flags = ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? ip.payload[13]! : undefined;
+    const r = this.conntrack.lookup(tuple, flags, now);
+    if (r.kind === 'full') {
+      w.drop(skb, this.ns.name, 'conntrack-full', `nf_conntrack: table full (${this.conntrack.max} entries), dropping packet`);
+      return undefined;
+    }
+    if (r.kind === 'invalid') {
+      if (w.detailed) w.emit({ kind: 'conntrack', t: now, pkt: skb.id, at: this.ns.name, state: 'INVALID', dir: 'original', entry: `${formatTuple(tupleOf(tuple))} (${r.why})` });
+      return 'INVALID';
+    }
+    const entry = r.entry;
+    const dir = r.kind === 'found' ? r.dir : 0;
+    const state: CtState = dir === 1 || entry.seenReply ? 'ESTABLISHED' : 'NEW';
+    this.conntrack.update(entry, dir, ip.protocol, flags, now);
+    skb.nfct = { table: this.conntrack, entry, dir };
+    this.emitCt(skb, state, dir, entry);
+    return state;
+  }
+
+  /** An ICMP error belongs to the connection of the packet it quotes (nf_conntrack_icmp_error). */
+  private relatedTo(ip: Ipv4Packet, now: number): { entry: CtEntry; dir: 0 | 1 } | undefined {
+    if (ip.protocol !== IPPROTO_ICMP || ip.payload.length < 28) return undefined;
+    const type = ip.payload[0]!;
+    if (type !== 3 && type !== 11 && type !== 12 && type !== 4) return undefined;
+    const inner = ip.payload.subarray(8);
+    const quoted = readTuple(inner);
+    const r = this.conntrack.lookup({ ...quoted, src: quoted.dst, dst: quoted.src, sport: quoted.dport, dport: quoted.sport } as PacketTuple, undefined, now);
+    return r.kind === 'found' ? { entry: r.entry, dir: r.dir } : undefined;
+  }
+
+  private stateOf(skb: Skb): CtState {
+    const ct = skb.nfct;
+    if (!ct || ct.table !== this.conntrack) return 'UNTRACKED';
+    return ct.dir === 1 || ct.entry.seenReply ? 'ESTABLISHED' : 'NEW';
+  }
+
+  private traverse(table: TableName, hook: Hook, skb: Skb, ip: Ipv4Packet, state: CtState, ctx: HookContext): Traversal {
+    const w = this.ns.world;
+    const ct = skb.nfct?.table === this.conntrack ? skb.nfct.entry : undefined;
+    const states: CtState[] = [state];
+    if (ct?.dnat) states.push('DNAT');
+    if (ct?.snat) states.push('SNAT');
+    const t = readTuple(skb.data);
+    const pkt: NfPacket = {
+      src: ip.src,
+      dst: ip.dst,
+      protocol: ip.protocol,
+      ...(t.sport === undefined || ip.protocol === IPPROTO_ICMP ? {} : { sport: t.sport, dport: t.dport! }),
+      ...(ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? { tcpFlags: ip.payload[13]! } : {}),
+      ...(ip.protocol === IPPROTO_ICMP && ip.payload.length >= 2 ? { icmpType: ip.payload[0]!, icmpCode: ip.payload[1]! } : {}),
+      ...(ctx.inDev ? { inIf: ctx.inDev.name } : {}),
+      ...(ctx.outDev ? { outIf: ctx.outDev.name } : {}),
+      mark: skb.mark ?? 0,
+      ctstate: states,
+      length: ip.payload.length + 20,
+    };
+    const ns = this.ns;
+    const env: NfEnv = { nowNs: w.sched.now, rng: this.rng, addrType: (a) => addrType(ns, a) };
+    const result = this.engine.traverse(table, hook, pkt, env);
+    skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
+    if (w.detailed) {
+      w.emit({
+        kind: 'netfilter',
+        t: w.sched.now,
+        pkt: skb.id,
+        at: ns.name,
+        table,
+        chain: hook,
+        rules: result.matched.map((m) => m.rule),
+        verdict: result.verdict,
+        policy: result.byPolicy,
+        evaluated: result.evaluated,
+        ...(ctx.bridged ? { bridged: true } : {}),
+      });
+    }
+    return result;
+  }
+
+  /** nf_nat_setup_info: the first packet's NAT decision becomes the connection's reply tuple. */
+  private bind(entry: CtEntry, manip: 'src' | 'dst', action: NatAction | undefined, ip: Ipv4Packet, ctx: HookContext): void {
+    entry.natDone[manip] = true;
+    if (manip === 'dst') {
+      if (action?.type === 'DNAT') entry.reply = { ...entry.reply, src: action.toIp, sport: action.toPort ?? entry.reply.sport };
+      return;
+    }
+    let src = entry.reply.dst;
+    let randomFully = false;
+    let port: number | undefined;
+    if (action?.type === 'SNAT') {
+      src = action.toIp;
+      port = action.toPort;
+      randomFully = action.randomFully ?? false;
+    } else if (action?.type === 'MASQUERADE') {
+      const out = ctx.outDev;
+      const chosen = out ? this.ns.selectSource(out, ctx.nextHop ?? ip.dst) : undefined;
+      if (chosen !== undefined) src = chosen;
+      randomFully = action.randomFully ?? false;
+    }
+    entry.reply = { ...entry.reply, dst: src, dport: port ?? entry.reply.dport };
+    this.uniquePort(entry, randomFully);
+  }
+
+  /** get_unique_tuple: if the reply tuple is taken by another connection, move the source port. */
+  private uniquePort(entry: CtEntry, randomFully: boolean): void {
+    const r = entry.reply;
+    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17) return;
+    if (!randomFully && !this.conntrack.replyTaken(r)) return;
+    const [lo, hi] = r.dport < 1024 ? [600, 1023] : [1024, 65535];
+    const span = hi - lo + 1;
+    let p = randomFully ? lo + (this.rng.nextU32() % span) : r.dport;
+    for (let i = 0; i < span; i++) {
+      const candidate: CtTuple = { ...r, dport: p };
+      if (!this.conntrack.replyTaken(candidate)) {
+        entry.reply = candidate;
+        return;
+      }
+      p = p >= hi ? lo : p + 1;
+    }
+  }
+
+  /** nf_nat_packet: make the packet's addresses what its connection's binding says. */
+  private applyNat(skb: Skb, ip: Ipv4Packet, manip: 'src' | 'dst', action: NatAction | undefined, matched: readonly MatchedRule[], first: boolean): Ipv4Packet | undefined {
+    const ct = skb.nfct;
+    if (!ct || ct.table !== this.conntrack) return ip;
+    const want = invert(ct.entry.tuple(ct.dir === 0 ? 1 : 0));
+    const now = readTuple(skb.data);
+    const related = ip.protocol === IPPROTO_ICMP && ip.payload.length >= 28 && ip.payload[0] !== 8 && ip.payload[0] !== 0;
+    const hasPorts = now.sport !== undefined && ip.protocol !== IPPROTO_ICMP;
+    let change: AddrChange | undefined;
+    let inner: AddrChange = {};
+    if (manip === 'dst' && (now.dst !== want.dst || (hasPorts && now.dport !== want.dport))) {
+      change = related ? { dst: want.dst } : { dst: want.dst, ...(hasPorts ? { dport: want.dport } : {}) };
+      inner = { src: want.dst, sport: want.dport };
+    } else if (manip === 'src' && (now.src !== want.src || (hasPorts && now.sport !== want.sport))) {
+      change = related ? { src: want.src } : { src: want.src, ...(hasPorts ? { sport: want.sport } : {}) };
+      inner = { dst: want.src, dport: want.sport };
+    }
+    if (!change) return ip;
+    const before = endpoints(now);
+    skb.data = related ? rewriteIcmpError(skb.data, change, inner) : rewriteAddrs(skb.data, change);
+    const w = this.ns.world;
+    const after = readTuple(skb.data);
+    if (w.detailed) {
+      const type = ct.dir === 1 ? 'reverse' : (action?.type ?? (manip === 'dst' ? 'DNAT' : 'SNAT'));
+      const candidates = first && action ? this.explainNat?.(matched) : undefined;
+      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after), first, ...(candidates ? { candidates } : {}) });
+    }
+    const r = decodeIpv4(skb.data);
+    return r.ok ? r.value : ip;
+  }
+
+  /** REJECT: answer the sender as the target was told to (ipt_REJECT). */
+  private reject(skb: Skb, ip: Ipv4Packet, how: RejectWith): void {
+    if (how === 'tcp-reset') {
+      if (ip.protocol === IPPROTO_TCP) this.ns.sockets.sendReset(ip, skb);
+      return;
+    }
+    this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, REJECT_CODES[how], skb);
+  }
+
+  private emitCt(skb: Skb, state: CtState, dir: 0 | 1, entry: CtEntry): void {
+    const w = this.ns.world;
+    if (!w.detailed) return;
+    w.emit({ kind: 'conntrack', t: w.sched.now, pkt: skb.id, at: this.ns.name, state: state === 'SNAT' || state === 'DNAT' ? 'ESTABLISHED' : state, dir: dir === 0 ? 'original' : 'reply', entry: `${formatTuple(entry.orig)} ${formatTuple(entry.reply, 0)}` });
+  }
+}
+
+function tupleOf(t: PacketTuple): CtTuple {
+  return { src: t.src, dst: t.dst, protocol: t.protocol, sport: t.sport ?? 0, dport: t.dport ?? 0 };
+}
+
+function endpoints(t: PacketTuple): string {
+  const s = formatIpv4(t.src) + (t.sport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.sport}` : '');
+  const d = formatIpv4(t.dst) + (t.dport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.dport}` : '');
+  return `${s} > ${d}`;
+}
+
+/** `-m addrtype`: what kind of address this is for the namespace's routing (inet_addr_type). */
+function addrType(ns: NetNs, ip: number): AddrType {
+  if (ip >>> 28 === 0xe) return 'MULTICAST';
+  if (ip === 0xffffffff) return 'BROADCAST';
+  const r = ns.fib.lookup(ip);
+  if (r?.table === 'local') return r.type === 'broadcast' ? 'BROADCAST' : 'LOCAL';
+  return 'UNICAST';
+}

@@ -1,0 +1,137 @@
+import { internetChecksum, pseudoHeaderSum } from './checksum.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
+
+/** New values for the address and port fields of an IPv4 packet (what NAT rewrites). */
+export interface AddrChange {
+  src?: number;
+  dst?: number;
+  sport?: number;
+  dport?: number;
+}
+
+/** The 5-tuple fields NAT works on, read straight from IPv4 bytes. */
+export interface PacketTuple {
+  src: number;
+  dst: number;
+  protocol: number;
+  /** TCP/UDP ports or the ICMP echo id (in both); absent for other protocols and non-first fragments. */
+  sport?: number;
+  dport?: number;
+}
+
+/** Read src/dst/protocol and, when present, the L4 ports of an IPv4 packet (no validation). */
+export function readTuple(ip: Uint8Array): PacketTuple {
+  const hl = (ip[0]! & 15) * 4;
+  const proto = ip[9]!;
+  const t: PacketTuple = { src: u32(ip, 12), dst: u32(ip, 16), protocol: proto };
+  const firstFragment = (((ip[6]! << 8) | ip[7]!) & 0x1fff) === 0;
+  if (!firstFragment) return t;
+  if ((proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === 132) && ip.length >= hl + 4) {
+    t.sport = (ip[hl]! << 8) | ip[hl + 1]!;
+    t.dport = (ip[hl + 2]! << 8) | ip[hl + 3]!;
+  } else if (proto === IPPROTO_ICMP && ip.length >= hl + 8 && (ip[hl] === 8 || ip[hl] === 0)) {
+    // Echo request/reply: conntrack keys the "connection" on the echo id.
+    t.sport = t.dport = (ip[hl + 4]! << 8) | ip[hl + 5]!;
+  }
+  return t;
+}
+
+/**
+ * Rewrite addresses and ports of an IPv4 packet as NAT does (nf_nat_manip_pkt):
+ * a new copy with the IPv4 header checksum and the TCP/UDP checksum (which
+ * covers the pseudo-header) recomputed. A UDP checksum of 0 ("none") stays 0.
+ * Non-first fragments carry no L4 header: only addresses change.
+ */
+export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
+  const b = ip.slice();
+  const hl = (b[0]! & 15) * 4;
+  const total = (b[2]! << 8) | b[3]!;
+  if (c.src !== undefined) put32(b, 12, c.src);
+  if (c.dst !== undefined) put32(b, 16, c.dst);
+  b[10] = 0;
+  b[11] = 0;
+  put16(b, 10, internetChecksum(b, 0, hl));
+  const firstFragment = (((b[6]! << 8) | b[7]!) & 0x1fff) === 0;
+  const proto = b[9]!;
+  const mf = (b[6]! & 0x20) !== 0;
+  if (!firstFragment) return b;
+  if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
+    if (c.sport !== undefined) put16(b, hl, c.sport);
+    if (c.dport !== undefined) put16(b, hl + 2, c.dport);
+    const csumAt = hl + (proto === IPPROTO_TCP ? 16 : 6);
+    if (proto === IPPROTO_UDP && b[csumAt] === 0 && b[csumAt + 1] === 0) return b;
+    if (mf) {
+      // The L4 checksum covers the whole datagram, which a first fragment does not hold: update it incrementally.
+      put16(b, csumAt, adjust(ip, b, hl, csumAt));
+      return b;
+    }
+    b[csumAt] = 0;
+    b[csumAt + 1] = 0;
+    const len = total - hl;
+    let sum = internetChecksum(b, hl, total, pseudoHeaderSum(u32(b, 12), u32(b, 16), proto, len));
+    if (proto === IPPROTO_UDP && sum === 0) sum = 0xffff;
+    put16(b, csumAt, sum);
+  } else if (proto === IPPROTO_ICMP && (c.sport !== undefined || c.dport !== undefined) && (b[hl] === 8 || b[hl] === 0)) {
+    put16(b, hl + 4, c.sport ?? c.dport!);
+    b[hl + 2] = 0;
+    b[hl + 3] = 0;
+    put16(b, hl + 2, internetChecksum(b, hl, total));
+  }
+  return b;
+}
+
+/**
+ * An ICMP error's outer header and the packet it quotes, rewritten together
+ * (nf_nat_icmp_reply_translation): the outer packet gets `outer`, the quoted
+ * header the mirror image `inner`, and the ICMP checksum is recomputed.
+ */
+export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrChange): Uint8Array {
+  const b = rewriteAddrs(ip, outer);
+  const hl = (b[0]! & 15) * 4;
+  const total = (b[2]! << 8) | b[3]!;
+  const q = hl + 8;
+  if (total < q + 20) return b;
+  const qhl = (b[q]! & 15) * 4;
+  if (inner.src !== undefined) put32(b, q + 12, inner.src);
+  if (inner.dst !== undefined) put32(b, q + 16, inner.dst);
+  b[q + 10] = 0;
+  b[q + 11] = 0;
+  put16(b, q + 10, internetChecksum(b, q, q + qhl));
+  const qproto = b[q + 9]!;
+  if ((qproto === IPPROTO_TCP || qproto === IPPROTO_UDP) && total >= q + qhl + 4) {
+    if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);
+    if (inner.dport !== undefined) put16(b, q + qhl + 2, inner.dport);
+  }
+  b[hl + 2] = 0;
+  b[hl + 3] = 0;
+  put16(b, hl + 2, internetChecksum(b, hl, total));
+  return b;
+}
+
+/** RFC 1624 update of an L4 checksum for the changed address and port words. */
+function adjust(before: Uint8Array, after: Uint8Array, hl: number, csumAt: number): number {
+  let sum = ~((before[csumAt]! << 8) | before[csumAt + 1]!) & 0xffff;
+  const words = [12, 14, 16, 18, hl, hl + 2];
+  for (const o of words) {
+    sum += ~((before[o]! << 8) | before[o + 1]!) & 0xffff;
+    sum += (after[o]! << 8) | after[o + 1]!;
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+function u32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = (v >>> 16) & 255;
+  b[o + 2] = (v >>> 8) & 255;
+  b[o + 3] = v & 255;
+}
+
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = (v >>> 8) & 255;
+  b[o + 1] = v & 255;
+}
