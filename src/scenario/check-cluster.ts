@@ -3,7 +3,7 @@ import { parseDuration, parseRate } from './quantities.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from './types.js';
 import type { At, YamlReader } from './yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -23,6 +23,10 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
   const hairpinMode = r.bool(f.get('hairpinMode')) ?? true;
   const podMTU = r.int(f.get('podMTU'), 68, 65535);
   const seed = seedOverride ?? r.int(f.get('seed'), 0, 2 ** 32 - 1) ?? 1;
+  // Cluster DNS (coredns + the kube-dns Service) is on unless turned off, as in every kubeadm cluster.
+  const dns = r.bool(f.get('dns')) ?? true;
+  // kube-dns lives at the 10th address of the service CIDR, so the CIDR must have one.
+  if (dns && serviceCIDR && cidrSize(serviceCIDR) < 12) r.problem(f.get('serviceCIDR')!, `serviceCIDR ${formatCidr(serviceCIDR)} has no 10th address for the kube-dns Service: use /28 or larger, or set cluster.dns: false`);
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
   const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
@@ -145,6 +149,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
     nodes: nodes.map(({ name, ip: nip, podCIDR, pos }) => ({ name, ip: nip, podCIDR, pos })),
     externalHosts: hosts,
+    dns,
   };
 }
 

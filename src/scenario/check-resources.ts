@@ -1,48 +1,66 @@
-import { PodIpam, roundRobin } from '../cluster/pod-ipam.js';
-import { formatIpv4, parseCidr, parseIpv4 } from '../wire/addr.js';
-import type { ClusterSpec, ContainerPortSpec, IgnoredResource, NamespaceSpec, PodSpec } from './types.js';
+import { deriveEndpointSlices } from '../cluster/endpointslice-controller.js';
+import { assignServiceAddresses } from './assign-service-addresses.js';
+import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
+import { readWorkload } from './check-deployment.js';
+import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
+import { readService, type RawService } from './check-service.js';
+import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './cluster-dns.js';
+import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from './types.js';
 import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
-/** Kinds podwalk reads but does not act on yet, with the apiVersion kubectl expects. */
+const OBJECT = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
+/** Kinds podwalk models, with the apiVersion kubectl expects and their top-level fields. */
+const MODELLED: Record<string, { api: string; top: string[] }> = {
+  Namespace: { api: 'v1', top: OBJECT },
+  Pod: { api: 'v1', top: OBJECT },
+  Service: { api: 'v1', top: OBJECT },
+  Endpoints: { api: 'v1', top: ['apiVersion', 'kind', 'metadata', 'subsets'] },
+  EndpointSlice: { api: 'discovery.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports'] },
+  Deployment: { api: 'apps/v1', top: OBJECT },
+  ReplicaSet: { api: 'apps/v1', top: OBJECT },
+};
+/** Kinds podwalk reads but does not act on yet (reported as a warning). */
 const IGNORED_KINDS: Record<string, string> = {
-  Service: 'v1',
-  Endpoints: 'v1',
   ConfigMap: 'v1',
-  EndpointSlice: 'discovery.k8s.io/v1',
   NetworkPolicy: 'networking.k8s.io/v1',
-  Deployment: 'apps/v1',
-  ReplicaSet: 'apps/v1',
   DaemonSet: 'apps/v1',
 };
-const TOP = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 const META = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
-const POD_SPEC = ['volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources'];
-const CONTAINER = ['name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty'];
-const PORT = ['containerPort', 'protocol', 'name', 'hostPort', 'hostIP'];
-const STATUS = ['podIP', 'podIPs', 'hostIP', 'hostIPs', 'phase', 'conditions', 'containerStatuses', 'initContainerStatuses', 'qosClass', 'startTime', 'message', 'reason', 'nominatedNodeName'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
-
-interface RawPod extends Omit<PodSpec, 'nodeName' | 'ip'> {
-  nodeName?: string;
-  ip?: string;
-  nodeAt?: At;
-  ipAt?: At;
-}
 
 export interface Resources {
   namespaces: NamespaceSpec[];
+  /** Declared pods, then Deployment/ReplicaSet pods, then the built-in coredns pods. */
   pods: PodSpec[];
+  /** Declared Services, then the built-in kube-dns. */
+  services: ServiceSpec[];
+  /** Hand-written (and mirrored) slices, then the controller's. */
+  endpointSlices: EndpointSliceSpec[];
   ignored: IgnoredResource[];
 }
 
-/** Read every Kubernetes object (inline and included); schedule pods and assign their IPs. */
-export function checkResources(docs: { r: YamlReader; at: At }[], cluster: ClusterSpec | undefined): Resources {
+/** Where built-in objects are blamed and positioned: the scenario's `cluster:` mapping. */
+export interface BuiltinSource {
+  r: YamlReader;
+  at: At;
+}
+
+/**
+ * Read every Kubernetes object (inline and included), then do what the
+ * control plane would: add the cluster DNS, schedule pods and assign their
+ * IPs, allocate Service addresses, and derive EndpointSlices from selectors.
+ */
+export function checkResources(docs: { r: YamlReader; at: At }[], cluster: ClusterSpec | undefined, builtin?: BuiltinSource): Resources {
   const namespaces: NamespaceSpec[] = BUILTIN_NAMESPACES.map((name) => ({ name, labels: { 'kubernetes.io/metadata.name': name } }));
-  const pods: RawPod[] = [];
+  const declared: RawPod[] = [];
+  const owned: RawPod[] = [];
+  const services: RawService[] = [];
+  const slices: RawSlice[] = [];
   const ignored: IgnoredResource[] = [];
-  const podAts: { r: YamlReader; at: At; nsAt: At | undefined }[] = [];
+  const seen = new Set<string>();
+  const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
+  const dns = cluster?.dns === true;
 
   for (const { r, at } of docs) {
     const top = r.map(at, null);
@@ -50,9 +68,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const kind = r.str(top.get('kind') ?? { ...at, path: `${at.path}.kind` }, true);
     const apiVersion = r.str(top.get('apiVersion') ?? { ...at, path: `${at.path}.apiVersion` }, true);
     if (kind === undefined || apiVersion === undefined) continue;
-    const expectedApi = kind === 'Namespace' || kind === 'Pod' ? 'v1' : IGNORED_KINDS[kind];
+    const expectedApi = MODELLED[kind]?.api ?? IGNORED_KINDS[kind];
     if (expectedApi === undefined) {
-      const known = ['Namespace', 'Pod', ...Object.keys(IGNORED_KINDS)];
+      const known = [...Object.keys(MODELLED), ...Object.keys(IGNORED_KINDS)];
       const hint = suggest(kind, known);
       r.problem(top.get('kind')!, `unknown kind ${kind}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk reads: ${known.join(', ')}`);
       continue;
@@ -61,17 +79,18 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       r.problem(top.get('apiVersion')!, `expected apiVersion ${expectedApi} for ${kind}, found ${apiVersion}`);
       continue;
     }
-    const meta = r.map(top.get('metadata') ?? { node: undefined, path: `${at.path}.metadata`, near: r.pos(at) }, kind === 'Pod' || kind === 'Namespace' ? META : null);
+    const modelled = MODELLED[kind];
+    const meta = r.map(top.get('metadata') ?? { node: undefined, path: `${at.path}.metadata`, near: r.pos(at) }, modelled ? META : null);
     const nameAt = meta?.get('name') ?? { node: undefined, path: `${at.path}.metadata.name`, near: r.pos(at) };
     const name = r.str(nameAt, true);
     if (name === undefined) continue;
     if (!DNS_SUBDOMAIN.test(name)) r.problem(nameAt, `expected a DNS-1123 name (lowercase letters, digits, '-', '.'), found "${name}"`);
-    if (kind !== 'Pod' && kind !== 'Namespace') {
+    if (!modelled) {
       ignored.push({ kind, name, pos: r.pos(at) });
       r.warn(top.get('kind')!, `${kind} ${name} is read but not acted on: ${kind}s are not modelled in this version`);
       continue;
     }
-    for (const key of top.keys()) if (!TOP.includes(key)) r.problem(top.get(key)!, `unknown field ${key}`);
+    for (const key of top.keys()) if (!modelled.top.includes(key)) r.problem(top.get(key)!, `unknown field ${key}`);
     const labels = stringMap(r, meta?.get('labels'));
     if (kind === 'Namespace') {
       if (namespaces.some((n) => n.name === name)) r.problem(nameAt, `duplicate Namespace ${name}`);
@@ -80,123 +99,71 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     }
     const nsAt = meta?.get('namespace');
     const namespace = r.str(nsAt) ?? 'default';
-    if (pods.some((p) => p.namespace === namespace && p.name === name)) {
-      r.problem(nameAt, `duplicate Pod ${namespace}/${name}`);
+    const key = `${kind} ${namespace}/${name}`;
+    if (seen.has(key)) {
+      r.problem(nameAt, `duplicate ${kind} ${namespace}/${name}`);
       continue;
     }
-    const pod = readPod(r, top, at, namespace, name, labels);
-    if (pod) {
-      pods.push(pod);
-      podAts.push({ r, at, nsAt });
+    seen.add(key);
+    namespaced.push({ r, at, nsAt, namespace });
+    if (dns && namespace === DNS_NAMESPACE && ((kind === 'Service' && name === DNS_SERVICE) || (kind === 'Deployment' && name === DNS_DEPLOYMENT))) {
+      r.problem(nameAt, `${kind} ${namespace}/${name} is built in (cluster DNS); set cluster.dns: false to declare your own`);
+      continue;
+    }
+    if (kind === 'Pod') {
+      const terminating = meta?.get('deletionTimestamp') !== undefined && r.str(meta.get('deletionTimestamp')) !== undefined;
+      const pod = readPod({ r, at, specAt: top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) }, statusAt: top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, namespace, name, labels, terminating });
+      if (pod) declared.push(pod);
+    } else if (kind === 'Service') {
+      const svc = readService(r, top, at, namespace, name, labels);
+      if (svc) services.push(svc);
+    } else if (kind === 'EndpointSlice') {
+      const slice = readEndpointSlice(r, top, at, meta, namespace, name);
+      if (slice) slices.push(slice);
+    } else if (kind === 'Endpoints') {
+      slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
+    } else {
+      owned.push(...readWorkload(r, kind as 'Deployment' | 'ReplicaSet', top, at, namespace, name));
     }
   }
 
-  // Namespaces may be declared after the pods that use them, as with kubectl apply -f dir/.
-  pods.forEach((p, i) => {
-    if (!namespaces.some((n) => n.name === p.namespace)) {
-      const { r, at, nsAt } = podAts[i]!;
-      r.problem(nsAt ?? at, `namespace ${p.namespace} not found (declare a Namespace)`);
-    }
-  });
-  if (!cluster) return { namespaces, pods: [], ignored };
-  return { namespaces, pods: place(pods, podAts, cluster), ignored };
-}
-
-function readPod(r: YamlReader, top: Map<string, At>, at: At, namespace: string, name: string, labels: Record<string, string>): RawPod | undefined {
-  const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
-  const spec = r.map(specAt, POD_SPEC);
-  if (!spec) return undefined;
-  const containersAt = spec.get('containers') ?? { node: undefined, path: `${specAt.path}.containers`, near: r.pos(specAt) };
-  const containers = r.list(containersAt);
-  if (containers.length === 0) r.problem(containersAt, 'expected at least one container');
-  const ports: ContainerPortSpec[] = [];
-  for (const c of containers) {
-    const cm = r.map(c, CONTAINER);
-    if (!cm) continue;
-    r.str(cm.get('name') ?? { ...c, path: `${c.path}.name` }, true);
-    r.str(cm.get('image') ?? { ...c, path: `${c.path}.image` }, true);
-    for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
-      const pm = r.map(p, PORT);
-      if (!pm) continue;
-      const containerPort = r.int(pm.get('containerPort') ?? { ...p, path: `${p.path}.containerPort` }, 1, 65535);
-      if (!pm.get('containerPort')) r.problem({ ...p, path: `${p.path}.containerPort` }, 'required, expected an integer between 1 and 65535');
-      const protocol = (r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP') as ContainerPortSpec['protocol'];
-      const portName = r.str(pm.get('name'));
-      if (portName !== undefined && !PORT_NAME.test(portName)) r.problem(pm.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
-      if (containerPort === undefined) continue;
-      if (ports.some((x) => x.containerPort === containerPort && x.protocol === protocol)) r.problem(pm.get('containerPort')!, `duplicate containerPort ${containerPort}/${protocol} in pod ${namespace}/${name}`);
-      ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
-    }
+  // Namespaces may be declared after the objects that use them, as with kubectl apply -f dir/.
+  for (const o of namespaced) {
+    if (!namespaces.some((n) => n.name === o.namespace)) o.r.problem(o.nsAt ?? o.at, `namespace ${o.namespace} not found (declare a Namespace)`);
   }
-  const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
-  const status = r.map(top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, STATUS);
-  const ipAt = status?.get('podIP');
-  const ipText = r.str(ipAt);
-  if (ipText !== undefined && parseIpv4(ipText) === undefined) r.problem(ipAt!, `expected an IPv4 address, found "${ipText}"`);
-  const nodeAt = spec.get('nodeName');
-  const nodeName = r.str(nodeAt);
-  return {
-    namespace,
-    name,
-    labels,
-    hostNetwork,
-    ports,
-    pos: r.pos(at),
-    ...(nodeName === undefined ? {} : { nodeName, nodeAt: nodeAt! }),
-    ...(ipText === undefined || parseIpv4(ipText) === undefined ? {} : { ip: ipText, ipAt: ipAt! }),
-  };
-}
+  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], ignored };
 
-/** Schedule unscheduled pods round-robin, then IPAM: explicit podIPs first, then the rest in order. */
-function place(pods: RawPod[], ats: { r: YamlReader; at: At }[], cluster: ClusterSpec): PodSpec[] {
-  const nodeNames = cluster.nodes.map((n) => n.name);
-  const picks = roundRobin(nodeNames, pods.filter((p) => p.nodeName === undefined).length);
-  const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
-  const out: PodSpec[] = [];
-  let pick = 0;
-  for (const [i, p] of pods.entries()) {
-    const r = ats[i]!.r;
-    const nodeName = p.nodeName ?? picks[pick++]!;
-    if (!nodeNames.includes(nodeName)) r.problem(p.nodeAt!, `no node named ${nodeName} (nodes: ${nodeNames.join(', ')})`);
-    out.push({ namespace: p.namespace, name: p.name, labels: p.labels, nodeName, ip: p.ip ?? '', hostNetwork: p.hostNetwork, ports: p.ports, pos: p.pos });
-  }
-  out.forEach((p, i) => {
-    const raw = pods[i]!;
-    const node = cluster.nodes.find((n) => n.name === p.nodeName);
-    if (!node) return;
-    const r = ats[i]!.r;
-    if (p.hostNetwork) {
-      if (raw.ip !== undefined && raw.ip !== node.ip) r.problem(raw.ipAt!, `a hostNetwork pod has its node's IP ${node.ip}, found ${raw.ip}`);
-      p.ip = node.ip;
-      // The overlay's own UDP socket already holds its port in the node's namespace.
-      const taken = cluster.network === 'flannel-vxlan' ? 8472 : cluster.network === 'flannel-udp' ? 8285 : undefined;
-      if (p.ports.some((x) => x.protocol === 'UDP' && x.containerPort === taken)) {
-        r.problem(ats[i]!.at, `hostNetwork pod ${p.namespace}/${p.name} wants UDP port ${taken}, which ${cluster.network} already uses on node ${node.name}`);
-      }
-      return;
+  const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
+  // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
+  const raws = [...declared, ...owned, ...(dnsObjects?.pods ?? [])];
+  const names = new Set<string>();
+  const unique = raws.filter((p) => {
+    const k = `${p.namespace}/${p.name}`;
+    if (names.has(k)) {
+      p.r.problem(p.at, `duplicate Pod ${k}${p.owner ? ` (made by ${p.owner.kind} ${p.owner.name})` : ''}`);
+      return false;
     }
-    if (raw.ip === undefined) return;
-    const pool = ipam.get(node.name)!;
-    const addr = parseIpv4(raw.ip)!;
-    if (!pool.allocatable(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is not a pod address of node ${node.name}'s podCIDR ${node.podCIDR} (not the network, the bridge gateway .1 or broadcast)`);
-    else if (!pool.reserve(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is already used by another pod`);
+    names.add(k);
+    return true;
   });
-  out.forEach((p, i) => {
-    if (p.ip !== '' || !cluster.nodes.some((n) => n.name === p.nodeName)) return;
-    const a = ipam.get(p.nodeName)!.allocate();
-    if (a === undefined) ats[i]!.r.problem(ats[i]!.at, `no free pod IP left on node ${p.nodeName}`);
-    else p.ip = formatIpv4(a);
-  });
-  return out;
+  const pods = placePods(unique, cluster);
+  const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
+  const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
+  const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
+  return { namespaces, pods, services: ordered, endpointSlices, ignored };
 }
 
-function stringMap(r: YamlReader, at: At | undefined): Record<string, string> {
-  const m = at ? r.map(at, null) : undefined;
-  const out: Record<string, string> = {};
-  if (!m) return out;
-  for (const [k, v] of m) {
-    const s = r.str(v);
-    if (s !== undefined) out[k] = s;
+/** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */
+function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpec[]): EndpointSliceSpec[] {
+  const out: EndpointSliceSpec[] = [];
+  for (const svc of services) {
+    const mine = deriveEndpointSlices([svc], pods).map((s) => ({ ...s, derived: true, pos: svc.pos }));
+    const raw = raws.find((x) => x.spec === svc);
+    if (raw?.selectorAt && mine.every((s) => s.endpoints.length === 0)) {
+      const sel = Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
+      raw.r.warn(raw.selectorAt, `selector ${sel} matches no pod in namespace ${svc.namespace}: Service ${svc.namespace}/${svc.name} has no endpoints`);
+    }
+    out.push(...mine);
   }
   return out;
 }

@@ -1,7 +1,8 @@
 import { DROP_REASONS } from '../trace/events.js';
 import { parseIpv4 } from '../wire/addr.js';
+import { isDnsName, resolveServiceName } from './dns-name.js';
 import { parseDuration } from './quantities.js';
-import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, TrafficSpec } from './types.js';
+import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from './types.js';
 import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'expect'];
@@ -10,6 +11,8 @@ const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via'];
 interface World {
   cluster: ClusterSpec;
   pods: PodSpec[];
+  /** Services with addresses allocated (empty when the caller has none). */
+  services?: ServiceSpec[];
 }
 
 /** `traffic:` items with refs resolved against the cluster and pods. */
@@ -24,12 +27,15 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (name !== undefined && names.has(name)) r.problem(nameAt, `duplicate traffic name ${name}`);
     if (name !== undefined) names.add(name);
     const from = ref(r, m.get('from') ?? { ...item, path: `${item.path}.from` }, world, ['pod', 'node', 'host'], true);
-    const to = ref(r, m.get('to') ?? { ...item, path: `${item.path}.to` }, world, ['pod', 'node', 'host', 'ip'], true);
+    const toAt = m.get('to') ?? { ...item, path: `${item.path}.to` };
+    const to = ref(r, toAt, world, ['pod', 'node', 'host', 'ip', 'service', 'dns'], true);
     const protocol = (r.oneOf<Protocol>(m.get('protocol'), ['TCP', 'UDP', 'ICMP']) ?? 'TCP') as Protocol;
     const portAt = m.get('port');
     const port = r.int(portAt, 1, 65535);
     if (protocol === 'ICMP' && portAt) r.problem(portAt, 'ICMP has no ports: remove port');
     if (protocol !== 'ICMP' && !portAt) r.problem({ ...item, path: `${item.path}.port` }, `required for ${protocol}: expected an integer between 1 and 65535`);
+    if (to?.kind === 'service' && port !== undefined && protocol !== 'ICMP') checkServicePort(r, portAt!, to, protocol, world);
+    if (to?.kind === 'dns' && from) checkDnsName(r, toAt, to.name, from, world);
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
@@ -105,7 +111,7 @@ function netnsExists(ns: string, w: World): boolean {
   return ns === 'underlay' || ns === 'gateway' || w.cluster.nodes.some((n) => n.name === ns) || w.cluster.externalHosts.some((h) => h.name === ns) || w.pods.some((p) => `${p.namespace}/${p.name}` === ns);
 }
 
-/** Parse and resolve `pod/ns/name`, `pod/name`, `node/x`, `host/y`, an IP, `service/...`. */
+/** Parse and resolve `pod/ns/name`, `pod/name`, `node/x`, `host/y`, an IP, `service/ns/name`, `service/name`, a DNS name. */
 function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], required: boolean): EndpointRef | undefined {
   const s = r.str(at, required);
   if (s === undefined) return undefined;
@@ -129,15 +135,55 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   } else if (parts[0] === 'host' && parts.length === 2) {
     if (!w.cluster.externalHosts.some((h) => h.name === parts[1])) return fail(`no external host ${parts[1]} (hosts: ${w.cluster.externalHosts.map((h) => h.name).join(', ') || 'none'})`);
     out = { kind: 'host', name: parts[1]! };
-  } else if (parts[0] === 'service') {
-    return fail('services are not modelled yet in this version');
+  } else if (parts[0] === 'service' && (parts.length === 2 || parts.length === 3)) {
+    if (!allowed.includes('service')) return fail(`expected ${allowed.join(', ')} here, found a service`);
+    const namespace = parts.length === 3 ? parts[1]! : 'default';
+    const name = parts[parts.length - 1]!;
+    const svc = (w.services ?? []).find((x) => x.namespace === namespace && x.name === name);
+    if (!svc) {
+      const here = (w.services ?? []).filter((x) => x.namespace === namespace).map((x) => x.name);
+      return fail(`no Service ${namespace}/${name} (Services in ${namespace}: ${here.join(', ') || 'none'})`);
+    }
+    if (svc.type === 'ExternalName') return fail(`Service ${namespace}/${name} is type ExternalName: it is only a DNS alias (CNAME) for ${svc.externalName ?? 'another name'}, with no cluster IP to send to; use a DNS name (to: ${name}.${namespace}) or the target itself`);
+    if (svc.headless) return fail(`Service ${namespace}/${name} is headless (clusterIP: None): it has no cluster IP to send to; use its DNS name (to: ${name}.${namespace}), which resolves to its pods, or a pod`);
+    out = { kind: 'service', namespace, name };
   } else if (parseIpv4(s) !== undefined) {
     out = { kind: 'ip', ip: s };
-  } else if (/^[a-z0-9.-]+$/.test(s) && s.includes('.')) {
-    return fail('DNS names are not modelled yet in this version (Services and cluster DNS come later)');
+  } else if (allowed.includes('dns') && !s.includes('/') && isDnsName(s)) {
+    if (!w.cluster.dns) return fail(`"${s}" is a DNS name, and DNS names need cluster DNS, which cluster.dns: false turns off; use an IP or a ref`);
+    out = { kind: 'dns', name: s };
+  } else if (/^[0-9.]+$/.test(s)) {
+    return fail(`expected an IPv4 address like 10.96.0.10, found "${s}"`);
   } else {
-    return fail(`expected pod/<ns>/<name>, pod/<name>, node/<name>, host/<name>${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"`);
+    const dnsHint = allowed.includes('dns') ? ', service/<ns>/<name>, service/<name>, a DNS name (<service>, <service>.<ns>, <service>.<ns>.svc[.cluster.local])' : '';
+    return fail(`expected pod/<ns>/<name>, pod/<name>, node/<name>, host/<name>${dnsHint}${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"`);
   }
   if (!allowed.includes(out.kind)) return fail(`expected ${allowed.join(', ')} here, found a ${out.kind}`);
   return out;
+}
+
+/** A service/ target's port must be one the Service has for that protocol (kube-proxy has no rule for any other). */
+function checkServicePort(r: YamlReader, at: At, to: Extract<EndpointRef, { kind: 'service' }>, protocol: 'TCP' | 'UDP', w: World): void {
+  const svc = (w.services ?? []).find((x) => x.namespace === to.namespace && x.name === to.name);
+  if (!svc) return;
+  const port = r.scalar(at);
+  if (svc.ports.some((p) => p.port === port && p.protocol === protocol)) return;
+  const same = svc.ports.filter((p) => p.protocol === protocol).map((p) => `${p.port}${p.name ? ` (${p.name})` : ''}`);
+  const all = svc.ports.map((p) => `${p.port}/${p.protocol}`);
+  r.problem(at, same.length > 0 ? `Service ${to.namespace}/${to.name} has no ${protocol} port ${String(port)}; its ${protocol} ports: ${same.join(', ')}` : `Service ${to.namespace}/${to.name} has no ${protocol} ports (its ports: ${all.join(', ') || 'none'})`);
+}
+
+/**
+ * A name no Service answers is not an input error (a real resolver would get
+ * NXDOMAIN at run time, which is worth seeing), but it is worth a warning,
+ * with a hint when the name is a pod, node or host written without its prefix.
+ */
+function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w: World): void {
+  const pod = from.kind === 'pod' ? w.pods.find((p) => p.namespace === from.namespace && p.name === from.name) : undefined;
+  // hostNetwork pods and nodes use the node's resolv.conf: no cluster search path.
+  const namespace = pod && !pod.hostNetwork ? pod.namespace : undefined;
+  if (resolveServiceName(name, namespace, w.services ?? []) !== undefined) return;
+  const bare = name.toLowerCase();
+  const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
+  r.warn(at, `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time: the lookup will fail (NXDOMAIN) at run time${hint}`);
 }

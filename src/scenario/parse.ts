@@ -64,8 +64,8 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
       if (d.contents !== null) docs.push({ r: ir, at: { node: d.contents, path: `${inc.path} (${rel}) doc ${i + 1}`, near: d.start } });
     });
   }
-  const res = checkResources(docs, cluster);
-  const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods }) : [];
+  const res = checkResources(docs, cluster, { r, at: need('cluster') });
+  const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
   const problems = done();
   if (problems.length > 0 || !cluster || name === undefined) return { ok: false, problems };
   return {
@@ -77,6 +77,9 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
       cluster,
       namespaces: res.namespaces,
       pods: res.pods,
+      services: res.services,
+      endpointSlices: res.endpointSlices,
+      dns: cluster.dns,
       traffic,
       ignored: res.ignored,
       warnings: readers.flatMap((x) => x.warnings),

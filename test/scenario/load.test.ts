@@ -37,7 +37,7 @@ describe('loading', () => {
       ['b', '192.168.56.12', '10.244.2.0/24'],
     ]);
     expect(s.cluster.underlay).toEqual({ cidr: '192.168.56.0/24', mtu: 1500, bandwidthBps: 10e9, latencyNs: 50_000, gateway: '192.168.56.1' });
-    expect(s.pods.map((p) => [p.name, p.nodeName, p.ip])).toEqual([
+    expect(s.pods.filter((p) => !p.builtin).map((p) => [p.name, p.nodeName, p.ip])).toEqual([
       ['p1', 'a', '10.244.1.2'],
       ['p2', 'a', '10.244.1.3'], // round-robin over unscheduled pods starts at the first node
     ]);
@@ -93,7 +93,7 @@ describe('bad input: one line per problem, file:line:col, field path, what was e
     ['port on ICMP', base(nodes, '', '  - {name: f, from: pod/p1, to: pod/p1, protocol: ICMP, port: 1}'), /ICMP has no ports/],
     ['unknown drop reason', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {dropReason: no-rout}}'), /unknown drop reason no-rout \(did you mean no-route\?\)/],
     ['bad via', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {via: [nowhere:eth0]}}'), /expect\.via\[0\]: expected <netns>:<device>/],
-    ['service target not yet modelled', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /services are not modelled yet/],
+    ['dangling service target', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /traffic\[0\]\.to: no Service default\/web \(Services in default: none\)/],
   ];
   for (const [label, text, re] of cases) {
     it(label, () => {

@@ -1,0 +1,97 @@
+import { cidrBroadcast, cidrContains, cidrHost, type Cidr } from '../wire/addr.js';
+
+/**
+ * Service address allocation, as kube-apiserver does it but deterministic.
+ *
+ * Cluster IPs: the network and broadcast addresses of the service CIDR are
+ * never used; `.1` (host index 1) belongs to the `default/kubernetes` Service
+ * and index 10 to kube-dns (kubeadm's convention), so both are always taken
+ * (index 10 is held by the built-in kube-dns Service, or free for an explicit
+ * `clusterIP` when cluster DNS is off). A Service without `clusterIP` gets the
+ * lowest free address from host index 11 up: the real allocator picks at
+ * random (preferring the upper band of the CIDR), which would make every
+ * scenario's addresses depend on luck.
+ */
+export const KUBERNETES_SERVICE_INDEX = 1;
+export const KUBE_DNS_INDEX = 10;
+export const FIRST_DYNAMIC_INDEX = 11;
+
+export type ReserveResult = 'ok' | 'outside' | 'network' | 'broadcast' | 'taken';
+
+export class ClusterIpAllocator {
+  /** Address -> who holds it (for "already used by" messages). */
+  private readonly used = new Map<number, string>();
+
+  constructor(readonly cidr: Cidr) {
+    const k = cidrHost(cidr, KUBERNETES_SERVICE_INDEX);
+    if (k < cidrBroadcast(cidr)) this.used.set(k, 'the kubernetes Service (default/kubernetes)');
+  }
+
+  /** The address at host index `i` of the CIDR, if it is a usable host address. */
+  hostAt(i: number): number | undefined {
+    const a = cidrHost(this.cidr, i);
+    return i > 0 && a < cidrBroadcast(this.cidr) ? a : undefined;
+  }
+
+  reserve(ip: number, who: string): ReserveResult {
+    if (!cidrContains(this.cidr, ip)) return 'outside';
+    if (ip === this.cidr.network) return 'network';
+    if (ip === cidrBroadcast(this.cidr)) return 'broadcast';
+    if (this.used.has(ip)) return 'taken';
+    this.used.set(ip, who);
+    return 'ok';
+  }
+
+  holder(ip: number): string | undefined {
+    return this.used.get(ip);
+  }
+
+  allocate(who: string): number | undefined {
+    const last = cidrBroadcast(this.cidr);
+    for (let a = cidrHost(this.cidr, FIRST_DYNAMIC_INDEX); a < last; a++) {
+      if (!this.used.has(a)) {
+        this.used.set(a, who);
+        return a;
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Node ports (and health-check node ports) from `--service-node-port-range`.
+ * One port number is one slot whatever the protocol, as kube-apiserver's
+ * allocator is a single bitmap; explicit ports are reserved before any
+ * allocation, and a missing one gets the lowest free port from the start of
+ * the range (the real allocator picks at random).
+ */
+export class NodePortAllocator {
+  private readonly used = new Map<number, string>();
+
+  constructor(readonly range: readonly [number, number]) {}
+
+  inRange(port: number): boolean {
+    return port >= this.range[0] && port <= this.range[1];
+  }
+
+  reserve(port: number, who: string): 'ok' | 'outside' | 'taken' {
+    if (!this.inRange(port)) return 'outside';
+    if (this.used.has(port)) return 'taken';
+    this.used.set(port, who);
+    return 'ok';
+  }
+
+  holder(port: number): string | undefined {
+    return this.used.get(port);
+  }
+
+  allocate(who: string): number | undefined {
+    for (let p = this.range[0]; p <= this.range[1]; p++) {
+      if (!this.used.has(p)) {
+        this.used.set(p, who);
+        return p;
+      }
+    }
+    return undefined;
+  }
+}

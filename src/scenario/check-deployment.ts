@@ -1,0 +1,99 @@
+import { generatedSuffix, podTemplateHash } from '../cluster/generated-names.js';
+import { readPod, stringMap, type RawPod } from './check-pod.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+const DEPLOYMENT_SPEC = ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
+const REPLICASET_SPEC = ['replicas', 'selector', 'template', 'minReadySeconds'];
+const SELECTOR = ['matchLabels', 'matchExpressions'];
+const EXPRESSION = ['key', 'operator', 'values'];
+const TEMPLATE = ['metadata', 'spec'];
+/** A scenario is a small cluster; this keeps a typo (replicas: 30000) from making a huge one. */
+const MAX_REPLICAS = 1000;
+
+export type Workload = 'Deployment' | 'ReplicaSet';
+
+/**
+ * The pods a Deployment (apps/v1) or ReplicaSet would run: `spec.replicas`
+ * (default 1) copies of the template, named as their controllers name them
+ * but from hashes instead of randomness, so names are stable:
+ * Deployment pods `<deployment>-<pod-template-hash>-<5 chars>`, where the
+ * 10-character hash comes from `<namespace>/<deployment>` and the suffix from
+ * `<namespace>/<deployment>/<replica index>`; ReplicaSet pods
+ * `<replicaset>-<5 chars>` likewise. Deployment pods carry the
+ * `pod-template-hash` label, as the ReplicaSet the Deployment makes adds it.
+ */
+export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>, at: At, namespace: string, name: string): RawPod[] {
+  const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
+  const spec = r.map(specAt, kind === 'Deployment' ? DEPLOYMENT_SPEC : REPLICASET_SPEC);
+  if (!spec) return [];
+  const field = (k: string): At => spec.get(k) ?? { node: undefined, path: `${specAt.path}.${k}`, near: r.pos(specAt) };
+  const replicas = r.int(spec.get('replicas'), 0, MAX_REPLICAS) ?? 1;
+  const tm = r.map(field('template'), TEMPLATE);
+  if (!spec.get('template')) r.problem(field('template'), 'required: the pod template (metadata.labels and spec)');
+  const tmeta = tm?.get('metadata') ? r.map(tm.get('metadata')!, null) : undefined;
+  const labels = stringMap(r, tmeta?.get('labels'));
+  const selectorOk = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
+  if (!tm || !spec.get('template') || !selectorOk) return [];
+  const templateSpecAt = tm.get('spec') ?? { node: undefined, path: `${field('template').path}.spec`, near: r.pos(field('template')) };
+  const hash = podTemplateHash(`${namespace}/${name}`);
+  const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : labels;
+  // One read of the template (so each problem is reported once), then one copy per replica.
+  const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, terminating: false, owner: { kind, name } });
+  const pods: RawPod[] = [];
+  for (let i = 0; template && i < replicas; i++) {
+    const suffix = generatedSuffix(`${namespace}/${name}/${i}`);
+    const podName = kind === 'Deployment' ? `${name}-${hash}-${suffix}` : `${name}-${suffix}`;
+    pods.push({ ...template, name: podName, labels: { ...podLabels }, ports: template.ports.map((p) => ({ ...p })) });
+  }
+  return pods;
+}
+
+/**
+ * apps/v1 requires a non-empty selector that selects the template's labels
+ * (otherwise the controller would orphan the pods it makes).
+ */
+function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, present: boolean): boolean {
+  if (!present) {
+    r.problem(at, 'required: a selector (matchLabels) that matches spec.template.metadata.labels');
+    return false;
+  }
+  const m = r.map(at, SELECTOR);
+  if (!m) return false;
+  const matchLabels = stringMap(r, m.get('matchLabels'));
+  let ok = true;
+  let terms = Object.keys(matchLabels).length;
+  for (const [k, v] of Object.entries(matchLabels)) {
+    if (labels[k] !== v) {
+      r.problem(m.get('matchLabels')!, `selector does not match template labels: ${k}=${v} is not among spec.template.metadata.labels (${show(labels)})`);
+      ok = false;
+    }
+  }
+  for (const e of m.get('matchExpressions') ? r.list(m.get('matchExpressions')!) : []) {
+    terms++;
+    const em = r.map(e, EXPRESSION);
+    if (!em) continue;
+    const key = r.str(em.get('key') ?? { ...e, path: `${e.path}.key` }, true);
+    const op = r.oneOf(em.get('operator') ?? { ...e, path: `${e.path}.operator` }, ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const);
+    if (!em.get('operator')) r.problem({ ...e, path: `${e.path}.operator` }, 'required, expected one of In, NotIn, Exists, DoesNotExist');
+    const values = (em.get('values') ? r.list(em.get('values')!) : []).map((v) => r.str(v, true)).filter((v): v is string => v !== undefined);
+    if ((op === 'In' || op === 'NotIn') && values.length === 0) r.problem(em.get('values') ?? e, `operator ${op} needs at least one value`);
+    if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) r.problem(em.get('values')!, `operator ${op} takes no values`);
+    if (key === undefined || op === undefined) continue;
+    const has = key in labels;
+    const pass = op === 'In' ? has && values.includes(labels[key]!) : op === 'NotIn' ? !has || !values.includes(labels[key]!) : op === 'Exists' ? has : !has;
+    if (!pass) {
+      r.problem(e, `selector does not match template labels: ${key} ${op} [${values.join(', ')}] fails on spec.template.metadata.labels (${show(labels)})`);
+      ok = false;
+    }
+  }
+  if (terms === 0) {
+    r.problem(at, 'empty selector: apps/v1 requires matchLabels or matchExpressions that match the template labels');
+    ok = false;
+  }
+  return ok;
+}
+
+function show(labels: Record<string, string>): string {
+  const e = Object.entries(labels);
+  return e.length === 0 ? 'none' : e.map(([k, v]) => `${k}=${v}`).join(', ');
+}

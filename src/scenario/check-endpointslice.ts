@@ -1,0 +1,173 @@
+import { generatedSuffix } from '../cluster/generated-names.js';
+import { parseIpv4 } from '../wire/addr.js';
+import type { ClusterSpec, EndpointSliceSpec, EndpointSpec, L4Protocol, ServiceSpec } from './types.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const ENDPOINT = ['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone', 'hints', 'deprecatedTopology'];
+const CONDITIONS = ['ready', 'serving', 'terminating'];
+const PORT = ['name', 'protocol', 'port', 'appProtocol'];
+const OBJECT_REF = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+const SUBSET = ['addresses', 'notReadyAddresses', 'ports'];
+const ENDPOINT_ADDRESS = ['ip', 'hostname', 'nodeName', 'targetRef'];
+
+/** A hand-written slice (or one mirrored from Endpoints), waiting for its Service to be checked. */
+export interface RawSlice {
+  spec: EndpointSliceSpec;
+  r: YamlReader;
+  /** Where the service name came from (the label's value), to blame a dangling reference. */
+  serviceAt: At;
+  /** Mirrored from a legacy Endpoints object (skipped when the Service has a selector, as upstream). */
+  mirrored: boolean;
+}
+
+/** Read one EndpointSlice (discovery.k8s.io/v1); undefined for slices kube-proxy would not use. */
+export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, meta: Map<string, At> | undefined, namespace: string, name: string): RawSlice | undefined {
+  const field = (k: string): At => top.get(k) ?? { node: undefined, path: `${at.path}.${k}`, near: r.pos(at) };
+  const serviceAt = serviceNameLabel(r, at, meta);
+  const addressType = r.oneOf(field('addressType'), ['IPv4', 'IPv6', 'FQDN'] as const);
+  if (!top.get('addressType')) r.problem(field('addressType'), 'required, expected IPv4');
+  if (addressType === 'IPv6') r.problem(field('addressType'), 'IPv6: podwalk clusters are IPv4 only (IPv6 and dual-stack are not modelled)');
+  if (addressType === 'FQDN') r.warn(field('addressType'), `EndpointSlice ${namespace}/${name} is read but not used: kube-proxy ignores FQDN slices`);
+
+  const ports: EndpointSliceSpec['ports'] = [];
+  for (const p of r.list(field('ports'))) {
+    const port = readPort(r, p);
+    if (!port) continue;
+    if (ports.some((x) => x.name === port.name)) r.problem(p, `duplicate port name "${port.name}" in this EndpointSlice`);
+    ports.push(port);
+  }
+  const endpoints: EndpointSpec[] = [];
+  for (const e of r.list(field('endpoints'))) {
+    const ep = readEndpoint(r, e, namespace);
+    if (ep) endpoints.push(ep);
+  }
+  const serviceName = r.str(serviceAt);
+  if (serviceName === undefined || addressType !== 'IPv4') return undefined;
+  return { spec: { namespace, name, serviceName, ports, endpoints, derived: false, pos: r.pos(at) }, r, serviceAt, mirrored: false };
+}
+
+/** `metadata.labels["kubernetes.io/service-name"]`, required: kube-proxy finds a slice's Service only by it. */
+function serviceNameLabel(r: YamlReader, at: At, meta: Map<string, At> | undefined): At {
+  const labelsAt = meta?.get('labels') ?? { node: undefined, path: `${at.path}.metadata.labels`, near: r.pos(at) };
+  const labels = r.map(labelsAt, null);
+  const v = labels?.get(SERVICE_NAME_LABEL);
+  if (v) return v;
+  const missing = { node: undefined, path: `${labelsAt.path}["${SERVICE_NAME_LABEL}"]`, near: r.pos(labelsAt) };
+  r.problem(missing, `required: the label ${SERVICE_NAME_LABEL} naming the Service (in the same namespace) these endpoints belong to`);
+  return missing;
+}
+
+function readPort(r: YamlReader, p: At): EndpointSliceSpec['ports'][number] | undefined {
+  const m = r.map(p, PORT);
+  if (!m) return undefined;
+  const name = r.str(m.get('name')) ?? '';
+  const protocol = (r.oneOf<L4Protocol>(m.get('protocol'), ['TCP', 'UDP', 'SCTP']) ?? 'TCP') as L4Protocol;
+  const port = r.int(m.get('port'), 1, 65535);
+  if (!m.get('port')) {
+    // The API allows it ("all ports"), but kube-proxy skips such ports.
+    r.warn(p, 'a port without a number is ignored by kube-proxy');
+    return undefined;
+  }
+  return port === undefined ? undefined : { name, port, protocol };
+}
+
+/** One endpoint with the API's defaults: ready nil = true, serving nil = ready, terminating nil = false. */
+function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | undefined {
+  const m = r.map(e, ENDPOINT);
+  if (!m) return undefined;
+  const addrsAt = m.get('addresses') ?? { ...e, path: `${e.path}.addresses` };
+  const addrs = r.list(addrsAt);
+  if (addrs.length === 0 || addrs.length > 100) r.problem(addrsAt, `expected 1 to 100 IPv4 addresses (kube-proxy uses the first), found ${addrs.length}`);
+  let ip: string | undefined;
+  for (const a of addrs) {
+    const s = r.str(a, true);
+    if (s === undefined) continue;
+    if (parseIpv4(s) === undefined) r.problem(a, `expected an IPv4 address, found "${s}"`);
+    else ip ??= s;
+  }
+  const c = m.get('conditions') ? r.map(m.get('conditions')!, CONDITIONS) : undefined;
+  const ready = r.bool(c?.get('ready')) ?? true;
+  const serving = r.bool(c?.get('serving')) ?? ready;
+  const terminating = r.bool(c?.get('terminating')) ?? false;
+  const nodeName = r.str(m.get('nodeName'));
+  const targetRef = m.get('targetRef') ? objectRef(r, m.get('targetRef')!, namespace) : undefined;
+  r.str(m.get('hostname'));
+  r.str(m.get('zone'));
+  if (ip === undefined) return undefined;
+  return { ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving, terminating };
+}
+
+function objectRef(r: YamlReader, at: At, namespace: string): string | undefined {
+  const m = r.map(at, OBJECT_REF);
+  const name = r.str(m?.get('name'));
+  if (name === undefined) return undefined;
+  return `${r.str(m?.get('namespace')) ?? namespace}/${name}`;
+}
+
+/**
+ * A legacy Endpoints (v1) object, converted the way the EndpointSlice
+ * mirroring controller does: one slice per subset, `addresses` ready and
+ * serving, `notReadyAddresses` neither. The object's name is its Service's.
+ */
+export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameAt: At, namespace: string, name: string): RawSlice[] {
+  const out: RawSlice[] = [];
+  const subsetsAt = top.get('subsets') ?? { node: undefined, path: `${at.path}.subsets`, near: r.pos(at) };
+  r.list(subsetsAt).forEach((s, i) => {
+    const m = r.map(s, SUBSET);
+    if (!m) return;
+    const ports: EndpointSliceSpec['ports'] = [];
+    for (const p of m.get('ports') ? r.list(m.get('ports')!) : []) {
+      const port = readPort(r, p);
+      if (port) ports.push(port);
+    }
+    const endpoints: EndpointSpec[] = [];
+    for (const [key, ready] of [['addresses', true], ['notReadyAddresses', false]] as const) {
+      for (const a of m.get(key) ? r.list(m.get(key)!) : []) {
+        const am = r.map(a, ENDPOINT_ADDRESS);
+        if (!am) continue;
+        const ipAt = am.get('ip') ?? { ...a, path: `${a.path}.ip` };
+        const ip = r.str(ipAt, true);
+        if (ip === undefined) continue;
+        if (parseIpv4(ip) === undefined) {
+          r.problem(ipAt, `expected an IPv4 address, found "${ip}"`);
+          continue;
+        }
+        const nodeName = r.str(am.get('nodeName'));
+        const targetRef = am.get('targetRef') ? objectRef(r, am.get('targetRef')!, namespace) : undefined;
+        r.str(am.get('hostname'));
+        endpoints.push({ ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving: ready, terminating: false });
+      }
+    }
+    const sliceName = `${name}-${generatedSuffix(`${namespace}/${name}/mirror/${i}`)}`;
+    out.push({ spec: { namespace, name: sliceName, serviceName: name, ports, endpoints, derived: false, pos: r.pos(s) }, r, serviceAt: nameAt, mirrored: true });
+  });
+  return out;
+}
+
+/**
+ * Tie slices to their Services: a dangling service name is a problem (kube-proxy
+ * would silently never use the slice); Endpoints mirrored for a Service with a
+ * selector are dropped, as the mirroring controller skips them.
+ */
+export function resolveSlices(raws: RawSlice[], services: ServiceSpec[], cluster: ClusterSpec): EndpointSliceSpec[] {
+  const out: EndpointSliceSpec[] = [];
+  for (const raw of raws) {
+    const s = raw.spec;
+    const svc = services.find((x) => x.namespace === s.namespace && x.name === s.serviceName);
+    if (!svc) {
+      const here = services.filter((x) => x.namespace === s.namespace).map((x) => x.name);
+      raw.r.problem(raw.serviceAt, `no Service ${s.namespace}/${s.serviceName} for this ${raw.mirrored ? 'Endpoints object' : 'EndpointSlice'} (Services in ${s.namespace}: ${here.join(', ') || 'none'})`);
+      continue;
+    }
+    if (raw.mirrored && svc.selector) {
+      raw.r.warn(raw.serviceAt, `Endpoints ${s.namespace}/${s.serviceName} ignored: the Service has a selector, so the EndpointSlice controller derives its endpoints (the mirroring controller skips these)`);
+      continue;
+    }
+    for (const ep of s.endpoints) {
+      if (ep.nodeName !== undefined && !cluster.nodes.some((n) => n.name === ep.nodeName)) raw.r.warn(raw.serviceAt, `endpoint ${ep.ip} names node ${ep.nodeName}, which is not in the cluster (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+    }
+    out.push(s);
+  }
+  return out;
+}

@@ -1,0 +1,162 @@
+import { PodIpam, roundRobin } from '../cluster/pod-ipam.js';
+import { formatIpv4, parseCidr, parseIpv4 } from '../wire/addr.js';
+import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from './types.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+const POD_SPEC = ['volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources'];
+const CONTAINER = ['name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty'];
+const PORT = ['containerPort', 'protocol', 'name', 'hostPort', 'hostIP'];
+const STATUS = ['podIP', 'podIPs', 'hostIP', 'hostIPs', 'phase', 'conditions', 'containerStatuses', 'initContainerStatuses', 'qosClass', 'startTime', 'message', 'reason', 'nominatedNodeName'];
+const CONDITION = ['type', 'status', 'lastProbeTime', 'lastTransitionTime', 'reason', 'message', 'observedGeneration'];
+const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
+
+/** A pod as read, before scheduling and IPAM; `r`/`at` point at what to blame for placement problems. */
+export interface RawPod extends Omit<PodSpec, 'nodeName' | 'ip'> {
+  nodeName?: string;
+  ip?: string;
+  nodeAt?: At;
+  ipAt?: At;
+  r: YamlReader;
+  at: At;
+}
+
+/** Where a pod's fields are: a Pod object, or a Deployment's `spec.template` (no status there). */
+export interface PodSource {
+  r: YamlReader;
+  /** The object the pod stands for (problems about the pod as a whole point here). */
+  at: At;
+  specAt: At;
+  statusAt?: At;
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  terminating: boolean;
+  owner?: PodOwner;
+}
+
+/** Read a pod spec (and status) into a RawPod; problems are recorded on the reader. */
+export function readPod(src: PodSource): RawPod | undefined {
+  const { r, specAt, namespace, name } = src;
+  const spec = r.map(specAt, POD_SPEC);
+  if (!spec) return undefined;
+  const containersAt = spec.get('containers') ?? { node: undefined, path: `${specAt.path}.containers`, near: r.pos(specAt) };
+  const containers = r.list(containersAt);
+  if (containers.length === 0) r.problem(containersAt, 'expected at least one container');
+  const ports: ContainerPortSpec[] = [];
+  for (const c of containers) {
+    const cm = r.map(c, CONTAINER);
+    if (!cm) continue;
+    r.str(cm.get('name') ?? { ...c, path: `${c.path}.name` }, true);
+    r.str(cm.get('image') ?? { ...c, path: `${c.path}.image` }, true);
+    for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
+      const pm = r.map(p, PORT);
+      if (!pm) continue;
+      const containerPort = r.int(pm.get('containerPort') ?? { ...p, path: `${p.path}.containerPort` }, 1, 65535);
+      if (!pm.get('containerPort')) r.problem({ ...p, path: `${p.path}.containerPort` }, 'required, expected an integer between 1 and 65535');
+      const protocol = (r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP') as ContainerPortSpec['protocol'];
+      const portName = r.str(pm.get('name'));
+      if (portName !== undefined && !PORT_NAME.test(portName)) r.problem(pm.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
+      if (containerPort === undefined) continue;
+      if (ports.some((x) => x.containerPort === containerPort && x.protocol === protocol)) r.problem(pm.get('containerPort')!, `duplicate containerPort ${containerPort}/${protocol} in pod ${namespace}/${name}`);
+      ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
+    }
+  }
+  const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
+  const status = src.statusAt ? r.map(src.statusAt, STATUS) : undefined;
+  const ipAt = status?.get('podIP');
+  const ipText = r.str(ipAt);
+  if (ipText !== undefined && parseIpv4(ipText) === undefined) r.problem(ipAt!, `expected an IPv4 address, found "${ipText}"`);
+  const ready = readReady(r, status?.get('conditions'));
+  const nodeAt = spec.get('nodeName');
+  const nodeName = r.str(nodeAt);
+  return {
+    namespace,
+    name,
+    labels: src.labels,
+    hostNetwork,
+    ports,
+    ready,
+    terminating: src.terminating,
+    builtin: false,
+    ...(src.owner ? { owner: src.owner } : {}),
+    pos: r.pos(src.at),
+    r,
+    at: src.at,
+    ...(nodeName === undefined ? {} : { nodeName, nodeAt: nodeAt! }),
+    ...(ipText === undefined || parseIpv4(ipText) === undefined ? {} : { ip: ipText, ipAt: ipAt! }),
+  };
+}
+
+/** The Ready condition: a pod in this model is ready unless its status says `Ready: "False"`. */
+function readReady(r: YamlReader, at: At | undefined): boolean {
+  let ready = true;
+  for (const c of at ? r.list(at) : []) {
+    const m = r.map(c, CONDITION);
+    if (!m) continue;
+    const type = r.str(m.get('type') ?? { ...c, path: `${c.path}.type` }, true);
+    const status = r.oneOf(m.get('status') ?? { ...c, path: `${c.path}.status` }, ['True', 'False', 'Unknown'] as const);
+    if (!m.get('status')) r.problem({ ...c, path: `${c.path}.status` }, 'required, expected one of True, False, Unknown');
+    if (type === 'Ready' && status !== undefined) ready = status === 'True';
+  }
+  return ready;
+}
+
+/**
+ * Schedule unscheduled pods round-robin (in list order, over those without a
+ * nodeName), then IPAM: explicit podIPs first, then the rest in list order.
+ * Callers put declared pods first, so pods added later (Deployments, the
+ * built-in coredns) never change the nodes or addresses declared pods get.
+ */
+export function placePods(pods: RawPod[], cluster: ClusterSpec): PodSpec[] {
+  const nodeNames = cluster.nodes.map((n) => n.name);
+  const picks = roundRobin(nodeNames, pods.filter((p) => p.nodeName === undefined).length);
+  const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
+  const out: PodSpec[] = [];
+  let pick = 0;
+  for (const p of pods) {
+    const nodeName = p.nodeName ?? picks[pick++]!;
+    if (!nodeNames.includes(nodeName)) p.r.problem(p.nodeAt!, `no node named ${nodeName} (nodes: ${nodeNames.join(', ')})`);
+    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, ...rest } = p;
+    out.push({ ...rest, nodeName, ip: p.ip ?? '' });
+  }
+  out.forEach((p, i) => {
+    const raw = pods[i]!;
+    const node = cluster.nodes.find((n) => n.name === p.nodeName);
+    if (!node) return;
+    const r = raw.r;
+    if (p.hostNetwork) {
+      if (raw.ip !== undefined && raw.ip !== node.ip) r.problem(raw.ipAt!, `a hostNetwork pod has its node's IP ${node.ip}, found ${raw.ip}`);
+      p.ip = node.ip;
+      // The overlay's own UDP socket already holds its port in the node's namespace.
+      const taken = cluster.network === 'flannel-vxlan' ? 8472 : cluster.network === 'flannel-udp' ? 8285 : undefined;
+      if (p.ports.some((x) => x.protocol === 'UDP' && x.containerPort === taken)) {
+        r.problem(raw.at, `hostNetwork pod ${p.namespace}/${p.name} wants UDP port ${taken}, which ${cluster.network} already uses on node ${node.name}`);
+      }
+      return;
+    }
+    if (raw.ip === undefined) return;
+    const pool = ipam.get(node.name)!;
+    const addr = parseIpv4(raw.ip)!;
+    if (!pool.allocatable(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is not a pod address of node ${node.name}'s podCIDR ${node.podCIDR} (not the network, the bridge gateway .1 or broadcast)`);
+    else if (!pool.reserve(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is already used by another pod`);
+  });
+  out.forEach((p, i) => {
+    if (p.ip !== '' || !cluster.nodes.some((n) => n.name === p.nodeName)) return;
+    const a = ipam.get(p.nodeName)!.allocate();
+    if (a === undefined) pods[i]!.r.problem(pods[i]!.at, `no free pod IP left on node ${p.nodeName}`);
+    else p.ip = formatIpv4(a);
+  });
+  return out;
+}
+
+/** A `map[string]string` field (labels, selector, annotations). */
+export function stringMap(r: YamlReader, at: At | undefined): Record<string, string> {
+  const m = at ? r.map(at, null) : undefined;
+  const out: Record<string, string> = {};
+  if (!m) return out;
+  for (const [k, v] of m) {
+    const s = r.str(v);
+    if (s !== undefined) out[k] = s;
+  }
+  return out;
+}
