@@ -24,7 +24,7 @@ export interface RawSlice {
 /** Read one EndpointSlice (discovery.k8s.io/v1); undefined for slices kube-proxy would not use. */
 export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, meta: Map<string, At> | undefined, namespace: string, name: string): RawSlice | undefined {
   const field = (k: string): At => top.get(k) ?? { node: undefined, path: `${at.path}.${k}`, near: r.pos(at) };
-  const serviceAt = serviceNameLabel(r, at, meta);
+  const serviceAt = serviceNameLabel(r, top.get('metadata') ?? at, meta);
   const addressType = r.oneOf(field('addressType'), ['IPv4', 'IPv6', 'FQDN'] as const);
   if (!top.get('addressType')) r.problem(field('addressType'), 'required, expected IPv4');
   if (addressType === 'IPv6') r.problem(field('addressType'), 'IPv6: podwalk clusters are IPv4 only (IPv6 and dual-stack are not modelled)');
@@ -48,8 +48,8 @@ export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, m
 }
 
 /** `metadata.labels["kubernetes.io/service-name"]`, required: kube-proxy finds a slice's Service only by it. */
-function serviceNameLabel(r: YamlReader, at: At, meta: Map<string, At> | undefined): At {
-  const labelsAt = meta?.get('labels') ?? { node: undefined, path: `${at.path}.metadata.labels`, near: r.pos(at) };
+function serviceNameLabel(r: YamlReader, metaAt: At, meta: Map<string, At> | undefined): At {
+  const labelsAt = meta?.get('labels') ?? { node: undefined, path: `${metaAt.path}.labels`, near: r.pos(metaAt) };
   const labels = r.map(labelsAt, null);
   const v = labels?.get(SERVICE_NAME_LABEL);
   if (v) return v;
