@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
 import type { Scenario } from '../../src/scenario/types.js';
+import { Rng } from '../../src/engine/rng.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const GENERATED = '[bcdfghjklmnpqrstvwxz2456789]';
@@ -354,5 +355,17 @@ describe('warnings, not errors', () => {
     const s = load(doc(['{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: np}, spec: {}}']));
     expect(s.ignored.map((x) => x.kind)).toEqual(['NetworkPolicy']);
     expect(s.warnings.map((w) => w.message)).toEqual(['NetworkPolicy np is read but not acted on: NetworkPolicys are not modelled in this version']);
+  });
+});
+
+describe('robustness', () => {
+  it('never throws on a mangled services scenario', () => {
+    const good = readFileSync(join(fixtures, 'services.yaml'), 'utf8');
+    const rng = new Rng(11);
+    for (let i = 0; i < 300; i++) {
+      const chars = good.split('');
+      for (let k = 0; k < 6; k++) chars[rng.int(0, chars.length - 1)] = String.fromCharCode(rng.int(32, 126));
+      expect(() => loadScenarioText(chars.slice(0, rng.int(chars.length / 2, chars.length)).join(''), 'g.yaml')).not.toThrow();
+    }
   });
 });
