@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
+import type { EndpointSliceInput, PodInput, ServiceInput } from '../../src/cluster/spec.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { Rng } from '../../src/engine/rng.js';
 
@@ -208,6 +209,18 @@ describe('services of every type load with defaults and allocations', () => {
       { kind: 'node', name: 'node1' },
     ]);
     expect(s.warnings.filter((w) => w.path.startsWith('traffic'))).toEqual([]);
+  });
+});
+
+describe('the validated types fit the cluster layer as they are', () => {
+  it('Services, EndpointSlices and pods are ServiceInput, EndpointSliceInput and PodInput', () => {
+    const r = loadScenarioFile(join(fixtures, 'services.yaml'));
+    if (!r.ok) throw new Error('fixture');
+    // Compile-time checks: these assignments fail to type-check if the shapes drift apart.
+    const services: ServiceInput[] = r.scenario.services;
+    const slices: EndpointSliceInput[] = r.scenario.endpointSlices;
+    const pods: PodInput[] = r.scenario.pods;
+    expect(services.length + slices.length + pods.length).toBeGreaterThan(0);
   });
 });
 
