@@ -8,7 +8,9 @@ import { addPod, setupNodeBridge } from './cni-bridge.js';
 import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
-import type { ClusterInput, PodInput } from './spec.js';
+import { installCoreDns } from './coredns.js';
+import { programProxies, type NodeProxy } from './proxy.js';
+import type { ClusterInput, ControlPlaneInput, PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
 
 /** Everything a run needs: the world and every namespace by the name traces use. */
@@ -22,6 +24,8 @@ export interface Cluster {
   hosts: Map<string, NetNs>;
   /** Every namespace, by its trace name. */
   netns: Map<string, NetNs>;
+  /** kube-proxy on each node: what it programmed (for `show` and traces). */
+  proxies: Map<string, NodeProxy>;
 }
 
 /**
@@ -29,7 +33,7 @@ export interface Cluster {
  * configure node networking, let the network backend program routes, run the
  * CNI plugin for every pod, and open the pods' listening sockets.
  */
-export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean } = {}): Cluster {
+export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean; controlPlane?: ControlPlaneInput } = {}): Cluster {
   const sched = new Scheduler();
   const world = new World(sched, new Rng(spec.seed), new Tracer(opts.detailed ?? true));
   const underlay = new Underlay(world, spec.underlay);
@@ -48,6 +52,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
     ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods
+    ns.sysctl.bridgeNfCallIptables = true; // br_netfilter, which kube-proxy requires (kubeadm checks it)
     const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
     bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, podMtu));
@@ -79,5 +84,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     podNs.set(`${p.namespace}/${p.name}`, ns);
     if (!p.hostNetwork) netns.set(ns.name, ns);
   }
-  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns };
+  const controlPlane = opts.controlPlane ?? { services: [], endpointSlices: [] };
+  const proxies = programProxies(nodes, spec, controlPlane);
+  installCoreDns(podNs, spec, controlPlane);
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies };
 }

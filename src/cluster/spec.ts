@@ -7,7 +7,9 @@ export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
 export interface ClusterInput {
   network: NetworkBackend;
+  proxyMode: 'iptables' | 'ipvs';
   clusterCIDR: string;
+  serviceCIDR: string;
   bridge: string;
   hairpinMode: boolean;
   podMTU?: number;
@@ -15,6 +17,12 @@ export interface ClusterInput {
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
   nodes: { name: string; ip: string; podCIDR: string }[];
   externalHosts: { name: string; ip: string }[];
+}
+
+/** The API objects kube-proxy and cluster DNS act on. */
+export interface ControlPlaneInput {
+  services: ServiceInput[];
+  endpointSlices: EndpointSliceInput[];
 }
 
 export interface PodInput {

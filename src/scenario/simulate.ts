@@ -32,7 +32,10 @@ export interface RunResult {
  * fate out of the trace.
  */
 export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunResult {
-  const cluster = buildCluster(scenario.cluster, scenario.pods, { detailed: opts.detailed ?? true });
+  const cluster = buildCluster(scenario.cluster, scenario.pods, {
+    detailed: opts.detailed ?? true,
+    controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices },
+  });
   opts.onBuilt?.(cluster);
   const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined }[] = [];
   for (const t of scenario.traffic) {
@@ -78,6 +81,9 @@ function resolveIp(ref: EndpointRef, scenario: Scenario, cluster: Cluster): numb
       return parseIpv4(scenario.cluster.nodes.find((n) => n.name === ref.name)!.ip)!;
     case 'host':
       return parseIpv4(scenario.cluster.externalHosts.find((h) => h.name === ref.name)!.ip)!;
+    case 'service':
+      // A client addresses a Service by its cluster IP; kube-proxy's rules do the rest.
+      return parseIpv4(scenario.services.find((s) => s.namespace === ref.namespace && s.name === ref.name)!.clusterIP!)!;
     default:
       void cluster;
       throw new Error(`${ref.kind} targets are not modelled yet`);

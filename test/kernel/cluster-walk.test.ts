@@ -8,7 +8,9 @@ import { parseIpv4 } from '../../src/wire/addr.js';
 function cluster(network: ClusterInput['network']) {
   const spec: ClusterInput = {
     network,
+    proxyMode: 'iptables',
     clusterCIDR: '10.244.0.0/16',
+    serviceCIDR: '10.96.0.0/12',
     bridge: 'cbr0',
     hairpinMode: true,
     seed: 1,
