@@ -133,3 +133,13 @@ describe('validateProxyInput', () => {
     expect(validateProxyInput(TEST_CONFIG, [service('ns1', 'svc1', '172.30.0.41', [port('p80', 80)])], [slice('ns1', 'svc1', p80, [ep('10.180.0.1')])])).toEqual([]);
   });
 });
+
+describe('repeated objects', () => {
+  it('a Service listed twice is programmed once (the first copy) and reported', () => {
+    const a = service('ns1', 'svc1', '172.30.0.41', [port('p80', 80)]);
+    const b = service('ns1', 'svc1', '172.30.0.99', [port('p80', 80)]);
+    const slices = [slice('ns1', 'svc1', p80, [ep('10.180.0.1')])];
+    expect(syncProxyRules(TEST_CONFIG, [a, b], slices)).toBe(syncProxyRules(TEST_CONFIG, [a], slices));
+    expect(validateProxyInput(TEST_CONFIG, [a, b], slices)).toEqual(['service ns1/svc1: listed twice, the first one is used']);
+  });
+});

@@ -77,7 +77,15 @@ export function planProxyRules(cfg: ProxierConfig, services: readonly ServiceInp
     filter.append(KUBE_FIREWALL, LOCALNET_BLOCK_RULE);
   }
 
-  const infos = services.flatMap(servicePortInfos).sort(compareServicePorts);
+  // The informer cache holds one object per name: a repeated Service keeps its first copy.
+  const seen = new Set<string>();
+  const unique = services.filter((svc) => {
+    const id = `${svc.namespace}/${svc.name}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const infos = unique.flatMap(servicePortInfos).sort(compareServicePorts);
   const endpointLists = infos.map((sp) => endpointsFor(sp, slices, c.nodeName));
   const total = endpointLists.reduce((n, eps) => n + eps.length, 0);
   const largeClusterMode = total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;

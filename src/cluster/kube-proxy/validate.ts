@@ -17,6 +17,10 @@ export function validateProxyInput(cfg: ProxierConfig, services: readonly Servic
   const known = new Map<string, ServiceInput>();
   for (const svc of services) {
     const id = `${svc.namespace}/${svc.name}`;
+    if (known.has(id)) {
+      out.push(`service ${id}: listed twice, the first one is used`);
+      continue;
+    }
     known.set(id, svc);
     if (svc.type === 'ExternalName') {
       out.push(`service ${id}: ExternalName, not proxied`);
