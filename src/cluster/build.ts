@@ -8,6 +8,7 @@ import { addPod, setupNodeBridge } from './cni-bridge.js';
 import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
+import { routeExternalAddresses } from './cloud-lb.js';
 import { installCoreDns } from './coredns.js';
 import { programProxies, type NodeProxy } from './proxy.js';
 import type { ClusterInput, ControlPlaneInput, PodInput } from './spec.js';
@@ -86,6 +87,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   }
   const controlPlane = opts.controlPlane ?? { services: [], endpointSlices: [] };
   const proxies = programProxies(nodes, spec, controlPlane);
+  routeExternalAddresses(gateway, spec, controlPlane.services);
   installCoreDns(podNs, spec, controlPlane);
   return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies };
 }

@@ -227,7 +227,8 @@ describe('the validated types fit the cluster layer as they are', () => {
 describe('existing scenarios keep their pods and addresses', () => {
   const before = JSON.parse(readFileSync(join(fixtures, 'pod-ips-before-services.json'), 'utf8')) as Record<string, string[]>;
   const dir = join(import.meta.dirname, '../../scenarios');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+  // The scenarios that existed before Services were modelled (later ones are not in the fixture).
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml') && x in before)) {
     it(f, () => {
       const r = loadScenarioFile(join(dir, f));
       if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
