@@ -9,4 +9,7 @@ export { Fib, formatRoute, sortForShow, type Route } from './fib.js';
 export { NeighTable, NEIGH_DEFAULTS, type NeighEntry, type NeighState } from './neighbour.js';
 export { Sockets, EPHEMERAL_PORTS, type SendRequest } from './sockets.js';
 export type { Skb } from './skb.js';
-export { showAddr, showFdb, showNeigh, showRoutes } from './show.js';
+export { showAddr, showConntrack, showFdb, showIptables, showNeigh, showRoutes } from './show.js';
+export { Netfilter, NetfilterParseError } from './netfilter/netfilter.js';
+export { Conntrack, CtEntry, formatEntry } from './conntrack.js';
+export type { NfHooks } from './nf-hooks.js';

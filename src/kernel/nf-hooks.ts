@@ -14,6 +14,8 @@ export interface RuleEngine {
   traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal;
   /** True when the table's built-in chain for the hook has no rules and policy ACCEPT. */
   idle(table: TableName, hook: Hook): boolean;
+  /** The rule set as iptables-save prints it. */
+  save(): string;
 }
 
 /** Tables on each hook in priority order (raw -300, conntrack -200, mangle -150, nat -100 / +100, filter 0). */

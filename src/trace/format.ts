@@ -27,7 +27,8 @@ export function describeEvent(e: TraceEvent): string {
     case 'decap':
       return `${e.kind}${e.vni === undefined ? '' : ` vni ${e.vni}`} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
     case 'netfilter':
-      return `${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''}${e.rules.length ? ` via ${e.rules.join(' | ')}` : ''} [${e.evaluated} rules evaluated]`;
+      // One line per rule taken, so that a walk through KUBE-SERVICES reads like iptables-save.
+      return [`${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules evaluated]`, ...e.rules.map((r) => `  ${r}`)].join('\n');
     case 'conntrack':
       return `conntrack ${e.state} ${e.dir}: ${e.entry}`;
     case 'nat':

@@ -125,6 +125,21 @@ export class Netfilter {
         c.rules.splice(Math.max(0, Math.min(at, c.rules.length)), 0, parseRule(table, name!, rest, (x) => work.has(x)));
         return;
       }
+      case '-D':
+      case '--delete': {
+        const c = need();
+        if (rest.length === 1 && /^[0-9]+$/.test(rest[0]!)) {
+          const at = Number(rest[0]) - 1;
+          if (at >= c.rules.length) throw new RuleError('Index of deletion too big');
+          c.rules.splice(at, 1);
+          return;
+        }
+        const text = parseRule(table, name!, rest, (x) => work.has(x)).text;
+        const at = c.rules.findIndex((r) => r.text === text);
+        if (at < 0) throw new RuleError('Bad rule (does a matching rule exist in that chain?)');
+        c.rules.splice(at, 1);
+        return;
+      }
       case '-N':
       case '--new-chain':
         if (chain) throw new RuleError(`chain ${name!} already exists`);
