@@ -2,6 +2,7 @@ import { buildCluster, type Cluster } from '../cluster/build.js';
 import type { NetNs } from '../kernel/netns.js';
 import { parseIpv4 } from '../wire/addr.js';
 import type { TraceEvent } from '../trace/events.js';
+import { lookup } from './dns-lookup.js';
 import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
 import type { EndpointRef, Scenario, TrafficSpec } from './types.js';
 
@@ -37,17 +38,28 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
     controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices },
   });
   opts.onBuilt?.(cluster);
-  const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined }[] = [];
+  const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined; unresolved: () => string | undefined }[] = [];
+  const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
   for (const t of scenario.traffic) {
     const from = resolveNetns(t.from, cluster);
-    const dst = resolveIp(t.to, scenario, cluster);
+    const to = t.to;
     for (let k = 0; k < t.count; k++) {
       const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
       let id: number | undefined;
-      cluster.sched.at(t.atNs + k * t.intervalNs, () => {
+      let unresolved: string | undefined;
+      const send = (dst: number): void => {
         id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), flow, seq: k + 1 });
+      };
+      cluster.sched.at(t.atNs + k * t.intervalNs, () => {
+        if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));
+        // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
+        const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
+        lookup(from, podNs, to.name, parseIpv4(dnsIp!)!, flow, (r) => {
+          if (r.ok) send(r.ip);
+          else unresolved = r.why;
+        });
       });
-      sent.push({ flow, traffic: t, pkt: () => id });
+      sent.push({ flow, traffic: t, pkt: () => id, unresolved: () => unresolved });
     }
   }
   const outcome = cluster.sched.run({ budget: opts.eventBudget ?? DEFAULT_EVENT_BUDGET });
@@ -60,7 +72,11 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
   const events = cluster.world.tracer.events;
   const index = new TraceIndex(events);
   const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
-  const flows = sent.map((s) => summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent));
+  const flows = sent.map((s): FlowResult => {
+    const why = s.unresolved();
+    if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
+    return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
+  });
   return { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
 }
 

@@ -31,6 +31,7 @@ export type DropReason =
   | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
   | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
+  | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
 
@@ -53,6 +54,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'netfilter-drop',
   'netfilter-reject',
   'conntrack-full',
+  'dns-unresolved',
   'event-budget',
   'not-finished',
 ];
