@@ -14,6 +14,8 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
   const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
   const proxyMode = (r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode;
+  // Running iptables rules for a file that asks for IPVS would show the wrong datapath: say so instead.
+  if (proxyMode === 'ipvs') r.problem(f.get('proxyMode')!, 'proxyMode ipvs is not modelled yet: kube-proxy runs in iptables mode only (use proxyMode: iptables)');
   const clusterCIDR = cidr(r, f.get('clusterCIDR'), '10.244.0.0/16');
   const serviceCIDR = cidr(r, f.get('serviceCIDR'), '10.96.0.0/12');
   if (clusterCIDR && serviceCIDR && cidrOverlaps(clusterCIDR, serviceCIDR)) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}`);
