@@ -1,5 +1,6 @@
 import { formatIpv4, formatMac } from './addr.js';
 import { decodeArp } from './arp.js';
+import { decodeDns, DNS_PORT, type DnsMessage, type DnsRecord } from './dns.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
 import { formatTcpFlags, TCP_ACK, TCP_SYN } from './tcp.js';
@@ -63,6 +64,10 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
         return s;
       }
     }
+    if ((s.dport === DNS_PORT || s.sport === DNS_PORT) && !ip.mf && len >= 0 && len + 8 <= p.length) {
+      s.info = `UDP ${DNS_PORT}: ${dnsText(p.subarray(8, 8 + len))}`;
+      return s;
+    }
     s.info = len < 0 ? `malformed: UDP length ${len + 8}` : `UDP len ${len}${fragNote}`;
   } else if (ip.protocol === IPPROTO_TCP && p.length >= 20) {
     s.proto = 'tcp';
@@ -100,4 +105,59 @@ function icmpText(type: number, code: number, rest: number): string {
     return names[code] ?? `unreachable code ${code}`;
   }
   return `type ${type} code ${code}`;
+}
+
+/** tcpdump's type mnemonics (print-domain.c ns_type2str), `Type<n>` for the rest. */
+const DNS_TYPES: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 41: 'OPT', 65: 'HTTPS', 255: 'ANY' };
+const DNS_RCODES = ['', ' FormErr', ' ServFail', ' NXDomain', ' NotImp', ' Refused'];
+const DNS_OPCODES = ['', ' inv_q', ' stat', ' op3', ' notify', ' update'];
+
+/**
+ * A DNS message the way tcpdump prints it without -v: `12345+ [1au] A?
+ * name. (58)` for a query, `12345*- 1/0/1 A 10.96.0.20 (74)` for a reply
+ * (`*` authoritative, `-` recursion not available, `|` truncated). What
+ * does not decode is `[|domain]`, tcpdump's mark for a cut-short message.
+ */
+function dnsText(b: Uint8Array): string {
+  const d = decodeDns(b);
+  if (!d.ok) return `[|domain] (${b.length})`;
+  const m = d.value;
+  const f = m.flags;
+  const type = (t: number): string => DNS_TYPES[t] ?? `Type${t}`;
+  const counts = (m: DnsMessage): string[] => [m.answers.length ? ` [${m.answers.length}a]` : '', m.authority.length ? ` [${m.authority.length}n]` : '', m.additional.length ? ` [${m.additional.length}au]` : ''];
+  const op = DNS_OPCODES[(f >> 11) & 0xf] ?? ` op${(f >> 11) & 0xf}`;
+  const qd = m.questions.length !== 1 ? ` [${m.questions.length}q]` : '';
+  if (f & 0x8000) {
+    const rc = DNS_RCODES[f & 0xf] ?? ` Resp${f & 0xf}`;
+    const head = `${m.id}${op}${rc}${f & 0x0400 ? '*' : ''}${f & 0x0080 ? '' : '-'}${f & 0x0200 ? '|' : ''}${qd}`;
+    const rrs = m.answers.map((r) => ` ${type(r.type)}${rdataText(r)}`).join(',');
+    return `${head} ${m.answers.length}/${m.authority.length}/${m.additional.length}${rrs} (${b.length})`;
+  }
+  const weird = f & 0x6cf ? ` [b2&3=0x${(f & 0xffff).toString(16)}]` : '';
+  const q = m.questions[0];
+  const question = q ? ` ${type(q.type)}${q.cls !== 1 ? ` (Class ${q.cls})` : ''}? ${q.name}.` : '';
+  return `${m.id}${op}${f & 0x0100 ? '+' : ''}${f & 0x0010 ? '%' : ''}${weird}${qd}${counts(m).join('')}${question} (${b.length})`;
+}
+
+function rdataText(r: DnsRecord): string {
+  const d = r.data;
+  if (d.kind === 'a') return ` ${formatIpv4(d.ip)}`;
+  if (d.kind === 'cname') return ` ${d.target}.`;
+  if (d.kind === 'aaaa') return ` ${ipv6Text(d.ip)}`;
+  return ''; // tcpdump shows SOA and other rdata only with -v
+}
+
+/** RFC 5952 text (what inet_ntop prints): the longest run of two or more zero groups becomes `::`. */
+function ipv6Text(b: Uint8Array): string {
+  const g = Array.from({ length: 8 }, (_, i) => (b[2 * i]! << 8) | b[2 * i + 1]!);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
