@@ -1,4 +1,11 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { answer as clusterAnswer, encodeReply } from '../../src/cluster/cluster-dns.js';
+import { encodeEthernet, ETHERTYPE_IPV4 } from '../../src/wire/ethernet.js';
+import { PcapngWriter } from '../../src/wire/pcapng.js';
 import { answer } from '../../src/cluster/coredns.js';
 import { parseIpv4 } from '../../src/wire/addr.js';
 import { describeIpv4 } from '../../src/wire/describe.js';
@@ -231,5 +238,56 @@ describe('describe: DNS like tcpdump', () => {
     expect(line(encodeDns(cn), false)).toMatch(/ 2\/0\/0 CNAME web\.shop\.svc\.cluster\.local\., A 10\.96\.0\.20 \(\d+\)$/);
     expect(line(encodeDns({ ...query('x'), flags: DNS_QR | DNS_RD | DNS_AD | RCODE_SERVFAIL }), false)).toBe('UDP 53: 4660 ServFail- 0/0/0 (19)');
     expect(line(DIG_QUERY.subarray(0, 30), true)).toBe('UDP 53: [|domain] (30)');
+  });
+});
+
+const hasTshark = spawnSync('tshark', ['--version']).status === 0;
+
+describe.skipIf(!hasTshark)('DNS in a pcapng, decoded by tshark', () => {
+  it('reads names, answers, CNAME, SOA and EDNS with no malformed packet or bad checksum', () => {
+    const POD = parseIpv4('10.244.1.2')!;
+    const DNS = parseIpv4('10.96.0.10')!;
+    const records = { ttl: 30, serial: 1700000000, services: [
+      { namespace: 'default', name: 'web', type: 'ClusterIP' as const, clusterIP: '10.96.0.20' },
+      { namespace: 'default', name: 'alias', type: 'ExternalName' as const, externalName: 'web.default.svc.cluster.local' },
+    ] };
+    const w = new PcapngWriter({ application: 'podwalk test' });
+    const ifc = w.addInterface('eth0');
+    let t = 0;
+    const add = (dns: Uint8Array, toServer: boolean): void => {
+      const [src, dst] = toServer ? [POD, DNS] : [DNS, POD];
+      const udp = encodeUdp({ srcPort: toServer ? 40000 : 53, dstPort: toServer ? 53 : 40000, payload: dns }, src, dst);
+      const ip = encodeIpv4({ tos: 0, id: t, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src, dst, payload: udp });
+      w.addPacket(ifc, (t += 1000), encodeEthernet({ dst: '02:42:0a:f4:01:03', src: '02:42:0a:f4:01:02', etherType: ETHERTYPE_IPV4, payload: ip }));
+    };
+    const exchange = (q: DnsMessage, compress: boolean): void => {
+      add(encodeDns(q), true);
+      const reply = clusterAnswer(q, records);
+      add(compress ? encodeDns(reply, { compress: true }) : encodeReply(reply, q), false);
+    };
+    const dig = decodeDns(DIG_QUERY);
+    if (!dig.ok) throw new Error(dig.error);
+    exchange(dig.value, false);
+    exchange({ ...query('nope.default.svc.cluster.local'), id: 2 }, true);
+    exchange({ ...query('alias.default.svc.cluster.local'), id: 3 }, true);
+    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-dns-')), 'dns.pcapng');
+    writeFileSync(file, w.toBytes());
+    const checks = ['ip', 'udp'].flatMap((p) => ['-o', `${p}.check_checksum:TRUE`]);
+    const run = (args: string[]): string => execFileSync('tshark', ['-r', file, ...checks, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(run(['-Y', '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0']).trim()).toBe('');
+    const rows = run(['-T', 'fields', '-E', 'separator=|', '-e', 'dns.id', '-e', 'dns.flags.response', '-e', 'dns.flags.rcode', '-e', 'dns.qry.name', '-e', 'dns.a', '-e', 'dns.cname', '-e', 'dns.soa.mname', '-e', 'dns.soa.rname', '-e', 'dns.rr.udp_payload_size'])
+      .trim()
+      .split('\n');
+    expect(rows.map((r) => r.replace(/\bTrue\b/g, '1').replace(/\bFalse\b/g, '0'))).toEqual([
+      '0x3039|0||web.default.svc.cluster.local|||||1232',
+      '0x3039|1|0|web.default.svc.cluster.local|10.96.0.20||||1232',
+      '0x0002|0||nope.default.svc.cluster.local|||||',
+      '0x0002|1|3|nope.default.svc.cluster.local|||ns.dns.cluster.local|hostmaster.cluster.local|',
+      '0x0003|0||alias.default.svc.cluster.local|||||',
+      '0x0003|1|0|alias.default.svc.cluster.local|10.96.0.20|web.default.svc.cluster.local|||',
+    ]);
+    const verbose = run(['-V']);
+    expect(verbose).toContain('cluster.local: type SOA, class IN, mname ns.dns.cluster.local');
+    expect(verbose).toContain('alias.default.svc.cluster.local: type CNAME, class IN, cname web.default.svc.cluster.local');
   });
 });
