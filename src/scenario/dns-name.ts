@@ -1,3 +1,4 @@
+import { searchCandidates } from '../cluster/resolver.js';
 import type { ServiceSpec } from './types.js';
 
 /** The cluster domain (kubelet's --cluster-domain); podwalk uses the default. */
@@ -15,19 +16,14 @@ export function isDnsName(s: string): boolean {
 }
 
 /**
- * The names a pod's resolver tries for `name`, in order, as glibc/musl do
- * with the resolv.conf kubelet writes for dnsPolicy ClusterFirst:
- * `search <ns>.svc.cluster.local svc.cluster.local cluster.local` and
- * `options ndots:5`. A trailing dot means absolute (no search). Without a
- * namespace (a node or external host sending) only the name itself is tried.
+ * The names a resolver tries for `name`, in order: the pod's search path
+ * (src/cluster/resolver.ts, glibc's rules with ndots:5). Without a namespace
+ * (a node or external host sending) only the name itself is tried.
  */
 export function resolverCandidates(name: string, namespace: string | undefined): string[] {
   const lower = name.toLowerCase();
-  if (lower.endsWith('.')) return [lower.slice(0, -1)];
-  if (namespace === undefined) return [lower];
-  const search = [`${namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN].map((d) => `${lower}.${d}`);
-  const dots = lower.split('.').length - 1;
-  return dots >= 5 ? [lower, ...search] : [...search, lower];
+  if (namespace === undefined || lower.endsWith('.')) return [lower.replace(/\.$/, '')];
+  return searchCandidates(lower, namespace);
 }
 
 /** The Service a cluster DNS name `<service>.<namespace>.svc.cluster.local` names, if that is its form. */

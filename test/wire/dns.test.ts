@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { answer as clusterAnswer, encodeReply } from '../../src/cluster/cluster-dns.js';
 import { encodeEthernet, ETHERTYPE_IPV4 } from '../../src/wire/ethernet.js';
 import { PcapngWriter } from '../../src/wire/pcapng.js';
-import { answer } from '../../src/cluster/coredns.js';
+import { answer as pluginAnswer, recordsFromControlPlane } from '../../src/cluster/cluster-dns.js';
 import { parseIpv4 } from '../../src/wire/addr.js';
 import { describeIpv4 } from '../../src/wire/describe.js';
 import {
@@ -70,7 +70,7 @@ describe('CoreDNS kubernetes plugin', () => {
     ],
     endpointSlices: [{ namespace: 'shop', name: 'db-x', serviceName: 'db', ports: [], endpoints: [{ ip: '10.244.1.5', ready: true, serving: true, terminating: false }, { ip: '10.244.2.5', ready: false, serving: false, terminating: false }] }],
   };
-  const ask = (name: string, type = DNS_A) => answer(query(name, type), cp);
+  const ask = (name: string, type = DNS_A) => pluginAnswer(query(name, type), recordsFromControlPlane(cp));
 
   it('answers A for a ClusterIP Service, ready endpoints for a headless one, CNAME for ExternalName', () => {
     expect(ask('web.shop.svc.cluster.local').answers.map((r) => r.data)).toEqual([{ kind: 'a', ip: parseIpv4('10.96.0.20') }]);
