@@ -1,37 +1,49 @@
 /**
- * Splits an iptables-restore line into arguments the way iptables-restore
- * does: whitespace separates, double quotes group (with \" and \\ escapes).
+ * Splits an iptables-restore line into arguments as xtables' add_param_to_argv
+ * does: blanks separate, double quotes group, and inside quotes a backslash
+ * takes the next character literally. A closing quote ends the argument.
  */
 export function splitArgs(line: string): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
-  let have = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (quoted) {
-      if (c === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) cur += line[++i];
-      else if (c === '"') quoted = false;
-      else cur += c;
+      if (c === '\\' && i + 1 < line.length) cur += line[++i];
+      else if (c === '"') {
+        out.push(cur);
+        cur = '';
+        quoted = false;
+      } else cur += c;
     } else if (c === '"') {
       quoted = true;
-      have = true;
-    } else if (c === ' ' || c === '\t') {
-      if (have) out.push(cur);
+    } else if (c === ' ' || c === '\t' || c === '\r') {
+      if (cur !== '') out.push(cur);
       cur = '';
-      have = false;
-    } else {
-      cur += c;
-      have = true;
-    }
+    } else cur += c;
   }
-  if (quoted) throw new Error('unterminated quoted string');
-  if (have) out.push(cur);
+  if (quoted) throw new Error('Unterminated quote');
+  if (cur !== '') out.push(cur);
   return out;
 }
 
-/** How xtables prints a string argument: bare when it holds only safe characters, else quoted. */
-export function quoteArg(s: string): string {
-  if (s.length > 0 && /^[A-Za-z0-9_./:,+@%=-]+$/.test(s)) return s;
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const BARE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * xtables_save_string: a value made only of letters, digits, `_` and `-` is
+ * printed bare; anything else (even `/` or `:`) is double-quoted with `"`,
+ * `\` and `'` escaped by a backslash.
+ */
+export function saveString(s: string): string {
+  if (BARE.test(s)) return s;
+  return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
+}
+
+/** @deprecated name kept for older callers; use saveString. */
+export const quoteArg = saveString;
+
+/** `0x…` as xtables prints marks and masks. */
+export function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
 }

@@ -1,255 +1,211 @@
-import { formatIpv4, parseIpv4, prefixMask } from '../../wire/addr.js';
-import { compileMatch, hex, MatchError, MODULE_OPTIONS, valueMask, type Match, type Opt } from './matches.js';
-import type { NatAction, RejectWith, TableName } from './types.js';
+import { formatAddrMask, parseAddrMask } from './addr.js';
+import { RuleError, type Match, type MatchContext, type OptSpec, type Opts } from './match.js';
+import { MATCH_MODULES, PROTO_MODULES } from './matches.js';
+import { parseProto, protoName } from './proto.js';
+import { compileTarget, TARGET_OPTIONS, type Target } from './target.js';
+import type { MatchedRule, TableName } from './types.js';
 
-/** What a rule does when it matches. */
-export type Target =
-  | { kind: 'ACCEPT' | 'DROP' | 'RETURN' | 'none' }
-  | { kind: 'REJECT'; with: RejectWith }
-  | { kind: 'jump' | 'goto'; chain: string }
-  | { kind: 'nat'; action: NatAction }
-  | { kind: 'MARK'; value: number; mask: number };
+export { RuleError };
 
-interface AddrMatch {
-  net: number;
-  mask: number;
-  prefix: number;
-  neg: boolean;
+/**
+ * One compiled rule. The IP header part is flattened into plain fields with
+ * neutral defaults (mask 0, protocol 0) so the walk tests it without branches
+ * on presence; module matches that always hold (comment) are left out of
+ * `tests`.
+ */
+export interface Rule {
+  readonly chain: string;
+  readonly srcNet: number;
+  readonly srcMask: number;
+  readonly srcNeg: boolean;
+  readonly dstNet: number;
+  readonly dstMask: number;
+  readonly dstNeg: boolean;
+  /** 0 = any. */
+  readonly proto: number;
+  readonly protoNeg: boolean;
+  readonly inIf: IfMatch | undefined;
+  readonly outIf: IfMatch | undefined;
+  readonly matches: readonly Match[];
+  readonly tests: readonly Match[];
+  readonly target: Target;
+  /** `-A CHAIN ...` exactly as iptables-save prints it. */
+  readonly text: string;
+  /** The `matched` entry a traversal reports (one object per rule, shared). */
+  readonly matched: MatchedRule;
+  /** Line of the restore input it came from (for errors found at COMMIT). */
+  line: number;
 }
 
-interface IfMatch {
+export interface IfMatch {
   name: string;
+  /** `eth+`: prefix match. */
   wildcard: boolean;
   neg: boolean;
 }
 
-/** One compiled rule: header matches, module matches, target, and its iptables-save text. */
-export interface Rule {
+export interface RuleContext extends Pick<MatchContext, 'recent' | 'sets'> {
+  table: TableName;
   chain: string;
-  src?: AddrMatch;
-  dst?: AddrMatch;
-  inIf?: IfMatch;
-  outIf?: IfMatch;
-  protocol?: { num: number; neg: boolean };
-  matches: Match[];
-  target: Target;
-  /** `-A CHAIN ...` as iptables-save prints it. */
-  text: string;
+  builtin: boolean;
+  chainExists(name: string): boolean;
 }
 
-export class RuleError extends Error {}
+interface Loaded {
+  name: string;
+  options: Readonly<Record<string, OptSpec>>;
+  opts: Opts;
+}
 
-const PROTOCOLS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, sctp: 132, all: 0 };
-const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 132: 'sctp' };
-const TARGET_OPTIONS: Record<string, Record<string, number>> = {
-  REJECT: { '--reject-with': 1 },
-  DNAT: { '--to-destination': 1 },
-  SNAT: { '--to-source': 1, '--random-fully': 0, '--random': 0 },
-  MASQUERADE: { '--to-ports': 1, '--random-fully': 0, '--random': 0 },
-  MARK: { '--set-mark': 1, '--set-xmark': 1, '--or-mark': 1, '--xor-mark': 1, '--and-mark': 1 },
+const HEADER: Record<string, 's' | 'd' | 'i' | 'o' | 'p'> = {
+  '-s': 's',
+  '--source': 's',
+  '--src': 's',
+  '-d': 'd',
+  '--destination': 'd',
+  '--dst': 'd',
+  '-i': 'i',
+  '--in-interface': 'i',
+  '-o': 'o',
+  '--out-interface': 'o',
+  '-p': 'p',
+  '--protocol': 'p',
 };
-const REJECT_WITH: readonly RejectWith[] = ['icmp-net-unreachable', 'icmp-host-unreachable', 'icmp-port-unreachable', 'icmp-proto-unreachable', 'icmp-net-prohibited', 'icmp-host-prohibited', 'icmp-admin-prohibited', 'tcp-reset'];
 
 /**
- * Parse the arguments after `-A CHAIN` the way iptables does: header options
- * (-s -d -i -o -p) anywhere, `-m NAME` loading a module whose options follow,
- * an option binding to the most recent module that knows it (or the implicit
- * protocol match), `!` negating what follows, `-j`/`-g` and target options.
+ * Parse the arguments after `-A CHAIN` as iptables does: -s -d -i -o -p
+ * anywhere, `-m NAME` loading a match, `-j`/`-g` the target, and each other
+ * option bound to the most recently loaded extension that knows it (the
+ * target included, once loaded), else to the match `-p` implies.
  */
-export function parseRule(table: TableName, chain: string, args: string[], chainExists: (name: string) => boolean): Rule {
-  const rule: Omit<Rule, 'text'> = { chain, matches: [], target: { kind: 'none' } };
-  const modules: { name: string; opts: Map<string, Opt> }[] = [];
-  let targetName: string | undefined;
-  let gotoChain = false;
-  const targetOpts = new Map<string, string[]>();
+export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
+  let src: { net: number; mask: number; neg: boolean } | undefined;
+  let dst: typeof src;
+  let inIf: IfMatch | undefined;
+  let outIf: IfMatch | undefined;
+  let proto = 0;
+  let protoNeg = false;
+  let protoGiven = false;
+  const loaded: Loaded[] = [];
+  let target: Loaded | undefined;
+  let isGoto = false;
   let neg = false;
-  let i = 0;
-  const take = (n: number, opt: string): string[] => {
-    const out = args.slice(i + 1, i + 1 + n);
-    if (out.length < n) throw new RuleError(`option "${opt}" requires an argument`);
-    i += n;
-    return out;
-  };
-  for (; i < args.length; i++) {
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '!') {
+      if (neg) throw new RuleError('multiple consecutive ! not allowed');
       neg = true;
       continue;
     }
-    switch (a) {
-      case '-s':
-      case '--source':
-        rule.src = addr(take(1, a)[0]!, neg);
-        break;
-      case '-d':
-      case '--destination':
-        rule.dst = addr(take(1, a)[0]!, neg);
-        break;
-      case '-i':
-      case '--in-interface':
-        rule.inIf = iface(take(1, a)[0]!, neg);
-        break;
-      case '-o':
-      case '--out-interface':
-        rule.outIf = iface(take(1, a)[0]!, neg);
-        break;
-      case '-p':
-      case '--protocol': {
-        const p = take(1, a)[0]!.toLowerCase();
-        const num = PROTOCOLS[p] ?? (/^[0-9]+$/.test(p) ? Number(p) : undefined);
-        if (num === undefined) throw new RuleError(`unknown protocol "${p}" specified`);
-        rule.protocol = { num, neg };
-        break;
+    const arg = (n: number): string[] => {
+      const out = args.slice(i + 1, i + 1 + n);
+      if (out.length < n || out.some((x) => x === '!')) throw new RuleError(`option "${a}" requires an argument`);
+      i += n;
+      return out;
+    };
+    const h = HEADER[a];
+    if (h) {
+      if (seen.has(h)) throw new RuleError(`multiple -${h} flags not allowed`);
+      seen.add(h);
+      const v = arg(1)[0]!;
+      if (h === 's' || h === 'd') {
+        if (v.includes(',')) throw new RuleError(`multiple addresses in -${h} are not supported; give one rule per address`);
+        const am = parseAddrMask(v);
+        if (!am) throw new RuleError(`host/network \`${v}' not found`);
+        if (h === 's') src = { ...am, neg };
+        else dst = { ...am, neg };
+      } else if (h === 'i' || h === 'o') {
+        if (v.length === 0 || v.length > 15) throw new RuleError(`interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
+        if (h === 'i' && ctx.builtin && (ctx.chain === 'OUTPUT' || ctx.chain === 'POSTROUTING')) throw new RuleError(`Can't use -i with ${ctx.chain}`);
+        if (h === 'o' && ctx.builtin && (ctx.chain === 'PREROUTING' || ctx.chain === 'INPUT')) throw new RuleError(`Can't use -o with ${ctx.chain}`);
+        const m: IfMatch = v.endsWith('+') ? { name: v.slice(0, -1), wildcard: true, neg } : { name: v, wildcard: false, neg };
+        if (h === 'i') inIf = m;
+        else outIf = m;
+      } else {
+        const n = parseProto(v);
+        if (n === undefined) throw new RuleError(`unknown protocol "${v}" specified`);
+        if (n === 0 && neg) throw new RuleError('rule would never match protocol');
+        proto = n;
+        protoNeg = neg;
+        protoGiven = true;
       }
-      case '-m':
-      case '--match': {
-        const name = take(1, a)[0]!;
-        if (!MODULE_OPTIONS[name]) throw new RuleError(`Couldn't load match \`${name}':No such file or directory`);
-        modules.push({ name, opts: new Map() });
-        break;
-      }
-      case '-j':
-      case '--jump':
-      case '-g':
-      case '--goto':
-        targetName = take(1, a)[0]!;
-        gotoChain = a === '-g' || a === '--goto';
-        break;
-      default: {
-        if (!a.startsWith('--')) throw new RuleError(`Bad argument \`${a}'`);
-        const tOpts = targetName ? TARGET_OPTIONS[targetName] : undefined;
-        if (tOpts && a in tOpts) {
-          targetOpts.set(a, take(tOpts[a]!, a));
-          break;
-        }
-        let mod = [...modules].reverse().find((m) => a in MODULE_OPTIONS[m.name]!);
-        if (!mod && rule.protocol && PROTO_NAMES[rule.protocol.num] && a in (MODULE_OPTIONS[PROTO_NAMES[rule.protocol.num]!] ?? {})) {
-          // `-p tcp --dport 80` loads the tcp match implicitly (iptables-save then shows `-m tcp`).
-          mod = { name: PROTO_NAMES[rule.protocol.num]!, opts: new Map() };
-          modules.push(mod);
-        }
-        if (!mod) throw new RuleError(`unknown option "${a}"`);
-        mod.opts.set(a, { args: take(MODULE_OPTIONS[mod.name]![a]!, a), neg });
+      neg = false;
+      continue;
+    }
+    if (a === '-m' || a === '--match') {
+      if (neg) throw new RuleError('unexpected ! flag before --match');
+      const name = arg(1)[0]!;
+      const mod = MATCH_MODULES.get(name);
+      if (!mod) throw new RuleError(`Couldn't load match \`${name}':No such file or directory`);
+      loaded.push({ name, options: mod.options, opts: new Map() });
+      continue;
+    }
+    if (a === '-j' || a === '--jump' || a === '-g' || a === '--goto') {
+      if (neg) throw new RuleError(`cannot have ! before ${a}`);
+      if (target) throw new RuleError('multiple -j flags not allowed');
+      const name = arg(1)[0]!;
+      isGoto = a === '-g' || a === '--goto';
+      target = { name, options: isGoto ? {} : (TARGET_OPTIONS[name] ?? {}), opts: new Map() };
+      continue;
+    }
+    if (a === '-c' || a === '--set-counters') {
+      arg(2);
+      continue;
+    }
+    if (a === '-t' || a === '--table') throw new RuleError('The -t option cannot be used in iptables-restore');
+    if (!a.startsWith('--')) throw new RuleError(`Bad argument \`${a}'`);
+    let owner = target && a in target.options ? target : undefined;
+    for (let k = loaded.length - 1; !owner && k >= 0; k--) if (a in loaded[k]!.options) owner = loaded[k];
+    if (!owner && protoGiven && !protoNeg && PROTO_MODULES[proto]) {
+      // `-p tcp --dport 80`: the protocol's match is loaded here, and iptables-save shows `-m tcp`.
+      const name = PROTO_MODULES[proto]!;
+      const mod = MATCH_MODULES.get(name)!;
+      if (a in mod.options) {
+        owner = { name, options: mod.options, opts: new Map() };
+        loaded.push(owner);
       }
     }
+    if (!owner) throw new RuleError(`unknown option "${a}"`);
+    const spec = owner.options[a]!;
+    const key = spec.alias ?? a;
+    if (neg && !spec.neg) throw new RuleError(`${owner.name}: unexpected "!" with ${a}`);
+    if (owner.opts.has(key)) throw new RuleError(`${owner.name}: option "${a}" can only be used once.`);
+    owner.opts.set(key, { args: arg(spec.args), neg });
     neg = false;
   }
-  try {
-    rule.matches = modules.map((m) => compileMatch(m.name, m.opts, rule.protocol?.num));
-  } catch (e) {
-    throw new RuleError(e instanceof MatchError ? e.message : String(e));
-  }
-  rule.target = target(table, targetName, gotoChain, targetOpts, chainExists);
-  return { ...rule, text: saveRule(rule, targetName, gotoChain) };
-}
-
-function addr(s: string, neg: boolean): AddrMatch {
-  const [ip, p] = s.split('/');
-  const a = parseIpv4(ip ?? '');
-  const prefix = p === undefined ? 32 : Number(p);
-  if (a === undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new RuleError(`host/network \`${s}' not found`);
-  const mask = prefixMask(prefix);
-  return { net: (a & mask) >>> 0, mask, prefix, neg };
-}
-
-function iface(s: string, neg: boolean): IfMatch {
-  return s.endsWith('+') ? { name: s.slice(0, -1), wildcard: true, neg } : { name: s, wildcard: false, neg };
-}
-
-function target(table: TableName, name: string | undefined, isGoto: boolean, opts: Map<string, string[]>, chainExists: (n: string) => boolean): Target {
-  if (name === undefined) return { kind: 'none' };
-  const natOnly = name === 'DNAT' || name === 'SNAT' || name === 'MASQUERADE';
-  if (natOnly && table !== 'nat') throw new RuleError(`${name}: only valid in nat table`);
-  if (isGoto || !(name in TARGET_OPTIONS || ['ACCEPT', 'DROP', 'RETURN'].includes(name))) {
-    if (!chainExists(name)) throw new RuleError(`Couldn't load target \`${name}':No such file or directory`);
-    return { kind: isGoto ? 'goto' : 'jump', chain: name };
-  }
-  switch (name) {
-    case 'ACCEPT':
-    case 'DROP':
-    case 'RETURN':
-      return { kind: name };
-    case 'REJECT': {
-      const w = (opts.get('--reject-with')?.[0] ?? 'icmp-port-unreachable') as RejectWith;
-      if (!REJECT_WITH.includes(w)) throw new RuleError(`REJECT: unknown reject type "${w}"`);
-      return { kind: 'REJECT', with: w };
-    }
-    case 'DNAT': {
-      const to = opts.get('--to-destination')?.[0];
-      if (!to) throw new RuleError('DNAT: needs --to-destination');
-      const [ip, port] = hostPort(to);
-      return { kind: 'nat', action: { type: 'DNAT', toIp: ip, ...(port === undefined ? {} : { toPort: port }) } };
-    }
-    case 'SNAT': {
-      const to = opts.get('--to-source')?.[0];
-      if (!to) throw new RuleError('SNAT: needs --to-source');
-      const [ip, port] = hostPort(to);
-      return { kind: 'nat', action: { type: 'SNAT', toIp: ip, ...(port === undefined ? {} : { toPort: port }), ...(opts.has('--random-fully') ? { randomFully: true } : {}) } };
-    }
-    case 'MASQUERADE':
-      return { kind: 'nat', action: { type: 'MASQUERADE', ...(opts.has('--random-fully') ? { randomFully: true } : {}) } };
-    default: {
-      // MARK: every form is stored as xmark value/mask, as libxt_MARK v2 does.
-      const [k, v] = [...opts][0] ?? [];
-      if (!k || !v) throw new RuleError('MARK target: Parameter --set/and/or/xor-mark is required');
-      const [value, mask] = valueMask(v[0]!);
-      if (k === '--set-xmark') return { kind: 'MARK', value, mask };
-      if (k === '--set-mark') return { kind: 'MARK', value, mask: v[0]!.includes('/') ? mask : 0xffffffff };
-      if (k === '--or-mark') return { kind: 'MARK', value, mask: value };
-      if (k === '--xor-mark') return { kind: 'MARK', value, mask: 0 };
-      return { kind: 'MARK', value: 0, mask: ~value >>> 0 };
-    }
-  }
-}
-
-function hostPort(s: string): [number, number | undefined] {
-  const [h, p] = s.split(':');
-  const ip = parseIpv4(h ?? '');
-  const port = p === undefined ? undefined : Number(p);
-  if (ip === undefined || (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))) throw new RuleError(`Bad IP address "${s}"`);
-  return [ip, port];
-}
-
-/** The canonical iptables-save form: header matches first, then modules in order, then the target. */
-function saveRule(r: Omit<Rule, 'text'>, targetName: string | undefined, isGoto: boolean): string {
-  const parts = [`-A ${r.chain}`];
-  const n = (neg: boolean): string => (neg ? '! ' : '');
-  if (r.src) parts.push(`${n(r.src.neg)}-s ${formatIpv4(r.src.net)}/${r.src.prefix}`);
-  if (r.dst) parts.push(`${n(r.dst.neg)}-d ${formatIpv4(r.dst.net)}/${r.dst.prefix}`);
-  if (r.inIf) parts.push(`${n(r.inIf.neg)}-i ${r.inIf.name}${r.inIf.wildcard ? '+' : ''}`);
-  if (r.outIf) parts.push(`${n(r.outIf.neg)}-o ${r.outIf.name}${r.outIf.wildcard ? '+' : ''}`);
-  if (r.protocol && r.protocol.num !== 0) parts.push(`${n(r.protocol.neg)}-p ${PROTO_NAMES[r.protocol.num] ?? r.protocol.num}`);
-  for (const m of r.matches) parts.push(m.save());
-  const t = r.target;
-  if (targetName !== undefined) {
-    if (t.kind === 'goto') parts.push(`-g ${t.chain}`);
-    else if (t.kind === 'jump') parts.push(`-j ${t.chain}`);
-    else if (t.kind === 'REJECT') parts.push(`-j REJECT --reject-with ${t.with}`);
-    else if (t.kind === 'MARK') parts.push(`-j MARK --set-xmark ${hex(t.value)}/${hex(t.mask)}`);
-    else if (t.kind === 'nat') parts.push(saveNat(t.action));
-    else parts.push(`-j ${targetName}`);
-  }
-  void isGoto;
-  return parts.join(' ');
-}
-
-function saveNat(a: NatAction): string {
-  if (a.type === 'DNAT') return `-j DNAT --to-destination ${formatIpv4(a.toIp)}${a.toPort === undefined ? '' : `:${a.toPort}`}`;
-  if (a.type === 'SNAT') return `-j SNAT --to-source ${formatIpv4(a.toIp)}${a.toPort === undefined ? '' : `:${a.toPort}`}${a.randomFully ? ' --random-fully' : ''}`;
-  return `-j MASQUERADE${a.randomFully ? ' --random-fully' : ''}`;
-}
-
-/** Do the header matches (-s -d -i -o -p) hold for this packet? */
-export function headerMatches(r: Rule, src: number, dst: number, protocol: number, inIf: string | undefined, outIf: string | undefined): boolean {
-  if (r.src && ((((src & r.src.mask) >>> 0) === r.src.net) === r.src.neg)) return false;
-  if (r.dst && ((((dst & r.dst.mask) >>> 0) === r.dst.net) === r.dst.neg)) return false;
-  if (r.protocol && r.protocol.num !== 0 && ((protocol === r.protocol.num) === r.protocol.neg)) return false;
-  if (r.inIf && (ifMatch(r.inIf, inIf) === r.inIf.neg)) return false;
-  if (r.outIf && (ifMatch(r.outIf, outIf) === r.outIf.neg)) return false;
-  return true;
-}
-
-function ifMatch(m: IfMatch, name: string | undefined): boolean {
-  if (name === undefined) return false;
-  return m.wildcard ? name.startsWith(m.name) : name === m.name;
+  if (neg) throw new RuleError('no argument following "!"');
+  const mctx: MatchContext = { protocol: proto, protocolNeg: protoNeg, recent: ctx.recent, sets: ctx.sets };
+  const matches = loaded.map((l) => MATCH_MODULES.get(l.name)!.compile(l.opts, mctx));
+  const t = compileTarget(target?.name, isGoto, target?.opts ?? new Map(), { table: ctx.table, protocol: proto, protocolNeg: protoNeg, chainExists: ctx.chainExists });
+  const parts = [`-A ${ctx.chain}`];
+  const n = (b: boolean): string => (b ? '! ' : '');
+  // iptables-save leaves out an all-zero mask unless negated (`-d 0.0.0.0/0` is no match at all).
+  if (src && (src.mask !== 0 || src.neg)) parts.push(`${n(src.neg)}-s ${formatAddrMask(src.net, src.mask)}`);
+  if (dst && (dst.mask !== 0 || dst.neg)) parts.push(`${n(dst.neg)}-d ${formatAddrMask(dst.net, dst.mask)}`);
+  if (inIf) parts.push(`${n(inIf.neg)}-i ${inIf.name}${inIf.wildcard ? '+' : ''}`);
+  if (outIf) parts.push(`${n(outIf.neg)}-o ${outIf.name}${outIf.wildcard ? '+' : ''}`);
+  if (proto !== 0) parts.push(`${n(protoNeg)}-p ${protoName(proto)}`);
+  for (const m of matches) parts.push(m.save());
+  if (t.text) parts.push(t.text);
+  const text = parts.join(' ');
+  return {
+    chain: ctx.chain,
+    srcNet: src?.net ?? 0,
+    srcMask: src?.mask ?? 0,
+    srcNeg: src?.neg ?? false,
+    dstNet: dst?.net ?? 0,
+    dstMask: dst?.mask ?? 0,
+    dstNeg: dst?.neg ?? false,
+    proto,
+    protoNeg,
+    inIf,
+    outIf,
+    matches,
+    tests: matches.filter((m) => !m.inert),
+    target: t,
+    text,
+    matched: Object.freeze({ table: ctx.table, chain: ctx.chain, rule: text }),
+    line: 0,
+  };
 }
