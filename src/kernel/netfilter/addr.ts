@@ -24,10 +24,31 @@ export function prefixToMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** `0` and dotted quads, as inet_aton-based parsing in xtables accepts the common forms. */
+/**
+ * `0` and dotted quads (the common forms xtables' inet_aton accepts). A
+ * hand-rolled scan: restore parses tens of thousands of addresses.
+ */
 export function parseAddr(s: string): number | undefined {
   if (s === '0') return 0;
-  return parseIpv4(s);
+  let n = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined; // no leading zeros (octal in inet_aton)
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  return (n * 256 + octet) >>> 0;
 }
 
 /** `a.b.c.d[/nn|/a.b.c.d]`; the address is masked as iptables stores it. */

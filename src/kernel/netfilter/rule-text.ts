@@ -1,9 +1,21 @@
+const BLANKS = /[ \t\r]+/;
+const SIMPLE_QUOTED = /^(?:[ \t\r]*(?:"[^"]*"|[^ \t\r"]+)(?=[ \t\r]|$))*[ \t\r]*$/;
+const TOKEN = /"([^"]*)"|[^ \t\r"]+/g;
+
 /**
  * Splits an iptables-restore line into arguments as xtables' add_param_to_argv
  * does: blanks separate, double quotes group, and inside quotes a backslash
  * takes the next character literally. A closing quote ends the argument.
  */
 export function splitArgs(line: string): string[] {
+  // Most lines hold no quotes: let the native split do the work.
+  if (!line.includes('"')) return line.split(BLANKS).filter((x) => x !== '');
+  // Quoted words standing alone without backslashes (kube-proxy's comments): one regex pass.
+  if (!line.includes('\\') && SIMPLE_QUOTED.test(line)) {
+    const out: string[] = [];
+    for (const m of line.matchAll(TOKEN)) out.push(m[1] ?? m[0]);
+    return out;
+  }
   const out: string[] = [];
   let cur = '';
   let quoted = false;

@@ -53,24 +53,31 @@ export interface RuleContext extends Pick<MatchContext, 'recent' | 'sets'> {
 
 interface Loaded {
   name: string;
-  options: Readonly<Record<string, OptSpec>>;
+  options: ReadonlyMap<string, OptSpec>;
   opts: Opts;
 }
 
-const HEADER: Record<string, 's' | 'd' | 'i' | 'o' | 'p'> = {
-  '-s': 's',
-  '--source': 's',
-  '--src': 's',
-  '-d': 'd',
-  '--destination': 'd',
-  '--dst': 'd',
-  '-i': 'i',
-  '--in-interface': 'i',
-  '-o': 'o',
-  '--out-interface': 'o',
-  '-p': 'p',
-  '--protocol': 'p',
-};
+// Maps, not object literals: restore looks up tens of thousands of distinct
+// strings (chain names), and keyed object loads of unseen strings are slow.
+const HEADER = new Map<string, 's' | 'd' | 'i' | 'o' | 'p'>([
+  ['-s', 's'],
+  ['--source', 's'],
+  ['--src', 's'],
+  ['-d', 'd'],
+  ['--destination', 'd'],
+  ['--dst', 'd'],
+  ['-i', 'i'],
+  ['--in-interface', 'i'],
+  ['-o', 'o'],
+  ['--out-interface', 'o'],
+  ['-p', 'p'],
+  ['--protocol', 'p'],
+]);
+
+const asMap = (o: Readonly<Record<string, OptSpec>>): ReadonlyMap<string, OptSpec> => new Map(Object.entries(o));
+const MATCH_OPTIONS = new Map([...MATCH_MODULES].map(([name, m]) => [name, asMap(m.options)]));
+const TARGET_OPTION_MAPS = new Map(Object.entries(TARGET_OPTIONS).map(([name, o]) => [name, asMap(o)]));
+const NO_OPTIONS: ReadonlyMap<string, OptSpec> = new Map();
 
 /**
  * Parse the arguments after `-A CHAIN` as iptables does: -s -d -i -o -p
@@ -90,24 +97,27 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
   let target: Loaded | undefined;
   let isGoto = false;
   let neg = false;
-  const seen = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
+  let seen = '';
+  let i = 0;
+  let a = '';
+  // Takes the option's n arguments (a `!` is never an argument).
+  const arg = (n: number): string[] => {
+    const out = args.slice(i + 1, i + 1 + n);
+    if (out.length < n || out.includes('!')) throw new RuleError(`option "${a}" requires an argument`);
+    i += n;
+    return out;
+  };
+  for (; i < args.length; i++) {
+    a = args[i]!;
     if (a === '!') {
       if (neg) throw new RuleError('multiple consecutive ! not allowed');
       neg = true;
       continue;
     }
-    const arg = (n: number): string[] => {
-      const out = args.slice(i + 1, i + 1 + n);
-      if (out.length < n || out.some((x) => x === '!')) throw new RuleError(`option "${a}" requires an argument`);
-      i += n;
-      return out;
-    };
-    const h = HEADER[a];
+    const h = HEADER.get(a);
     if (h) {
-      if (seen.has(h)) throw new RuleError(`multiple -${h} flags not allowed`);
-      seen.add(h);
+      if (seen.includes(h)) throw new RuleError(`multiple -${h} flags not allowed`);
+      seen += h;
       const v = arg(1)[0]!;
       if (h === 's' || h === 'd') {
         if (v.includes(',')) throw new RuleError(`multiple addresses in -${h} are not supported; give one rule per address`);
@@ -138,7 +148,7 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
       const name = arg(1)[0]!;
       const mod = MATCH_MODULES.get(name);
       if (!mod) throw new RuleError(`Couldn't load match \`${name}':No such file or directory`);
-      loaded.push({ name, options: mod.options, opts: new Map() });
+      loaded.push({ name, options: MATCH_OPTIONS.get(name)!, opts: new Map() });
       continue;
     }
     if (a === '-j' || a === '--jump' || a === '-g' || a === '--goto') {
@@ -146,7 +156,7 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
       if (target) throw new RuleError('multiple -j flags not allowed');
       const name = arg(1)[0]!;
       isGoto = a === '-g' || a === '--goto';
-      target = { name, options: isGoto ? {} : (TARGET_OPTIONS[name] ?? {}), opts: new Map() };
+      target = { name, options: isGoto ? NO_OPTIONS : (TARGET_OPTION_MAPS.get(name) ?? NO_OPTIONS), opts: new Map() };
       continue;
     }
     if (a === '-c' || a === '--set-counters') {
@@ -155,19 +165,19 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
     }
     if (a === '-t' || a === '--table') throw new RuleError('The -t option cannot be used in iptables-restore');
     if (!a.startsWith('--')) throw new RuleError(`Bad argument \`${a}'`);
-    let owner = target && a in target.options ? target : undefined;
-    for (let k = loaded.length - 1; !owner && k >= 0; k--) if (a in loaded[k]!.options) owner = loaded[k];
+    let owner = target?.options.has(a) ? target : undefined;
+    for (let k = loaded.length - 1; !owner && k >= 0; k--) if (loaded[k]!.options.has(a)) owner = loaded[k];
     if (!owner && protoGiven && !protoNeg && PROTO_MODULES[proto]) {
       // `-p tcp --dport 80`: the protocol's match is loaded here, and iptables-save shows `-m tcp`.
       const name = PROTO_MODULES[proto]!;
-      const mod = MATCH_MODULES.get(name)!;
-      if (a in mod.options) {
-        owner = { name, options: mod.options, opts: new Map() };
+      const options = MATCH_OPTIONS.get(name)!;
+      if (options.has(a)) {
+        owner = { name, options, opts: new Map() };
         loaded.push(owner);
       }
     }
     if (!owner) throw new RuleError(`unknown option "${a}"`);
-    const spec = owner.options[a]!;
+    const spec = owner.options.get(a)!;
     const key = spec.alias ?? a;
     if (neg && !spec.neg) throw new RuleError(`${owner.name}: unexpected "!" with ${a}`);
     if (owner.opts.has(key)) throw new RuleError(`${owner.name}: option "${a}" can only be used once.`);
@@ -205,7 +215,7 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
     tests: matches.filter((m) => !m.inert),
     target: t,
     text,
-    matched: Object.freeze({ table: ctx.table, chain: ctx.chain, rule: text }),
+    matched: { table: ctx.table, chain: ctx.chain, rule: text },
     line: 0,
   };
 }

@@ -84,8 +84,10 @@ export interface TargetContext {
   chainExists(name: string): boolean;
 }
 
+const EXTENSIONS = new Set(Object.keys(TARGET_OPTIONS));
+
 export function isTargetExtension(name: string): boolean {
-  return name in TARGET_OPTIONS;
+  return EXTENSIONS.has(name);
 }
 
 /** Build the target named by `-j`/`-g` from its options. */
