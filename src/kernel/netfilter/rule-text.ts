@@ -52,8 +52,6 @@ export function saveString(s: string): string {
   return `"${s.replace(/["\\']/g, (c) => `\\${c}`)}"`;
 }
 
-/** @deprecated name kept for older callers; use saveString. */
-export const quoteArg = saveString;
 
 /** `0x…` as xtables prints marks and masks. */
 export function hex(n: number): string {
