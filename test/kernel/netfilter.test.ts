@@ -168,20 +168,12 @@ COMMIT
     }
     lines.push('COMMIT', '');
     const text = lines.join('\n');
-    load(text); // warm up the compiler
-    const t0 = performance.now();
+    // Scale only: how fast this loads and walks is measured by the benchmarks, never by a timed test.
     const nf = load(text);
-    const ms = performance.now() - t0;
     expect(nf.ruleCount('nat')).toBe(40001);
-    // About 0.8 s on the 2-core CI machine (plain String#split of the same 40,000 lines takes 0.05-0.1 s there).
-    expect(ms).toBeLessThan(2500);
     const t = nf.traverse('nat', 'PREROUTING', tcp('10.9.9.9', '172.16.39.15', 80), env(0, [], new Rng(1)));
     expect(t.evaluated).toBeGreaterThan(9999);
-    const e = env(0, [], new Rng(1));
-    const t1 = performance.now();
-    for (let i = 0; i < 200; i++) nf.traverse('nat', 'PREROUTING', tcp('10.9.9.9', '172.16.39.15', 80), e);
-    // 200 walks of a 10,000-rule KUBE-SERVICES: 2 million rule evaluations.
-    expect(performance.now() - t1).toBeLessThan(2000);
+    expect(t.nat).toMatchObject({ type: 'DNAT', toPort: 80 });
   });
 });
 
