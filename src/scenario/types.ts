@@ -5,6 +5,8 @@
  * failures) can still point at the file.
  */
 
+import type { EndpointInput, EndpointSliceInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+
 export interface SourcePos {
   file: string;
   line: number; // 1-based
@@ -98,48 +100,20 @@ export interface PodSpec {
   pos: SourcePos; // the Pod, or the Deployment/ReplicaSet it came from (built-ins: the `cluster:` mapping)
 }
 
-export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
-export type L4Protocol = 'TCP' | 'UDP' | 'SCTP';
+export type ServiceType = ServiceInput['type'];
+export type L4Protocol = ServicePortInput['protocol'];
 
-/** `spec.ports[]` of a Service with defaults applied (fits the cluster layer's ServicePortInput). */
-export interface ServicePortSpec {
-  /** `''` when the Service has a single unnamed port. */
-  name: string;
-  protocol: L4Protocol;
-  port: number;
-  /** A number, or a container port name resolved on each endpoint pod (default: `port`). */
-  targetPort: number | string;
-  /** NodePort and LoadBalancer Services: given, or allocated (see src/cluster/service-alloc.ts). */
-  nodePort?: number;
-}
+/** `spec.ports[]` of a Service with defaults applied: exactly what the control plane takes. */
+export type ServicePortSpec = ServicePortInput;
 
-/** A Service (v1) as the API server would store it: defaults applied, cluster IP and node ports allocated. */
-export interface ServiceSpec {
-  namespace: string;
-  name: string;
+/**
+ * A Service (v1) as the API server would store it: defaults applied, cluster
+ * IP and node ports allocated (ServiceInput), plus what only the loader needs.
+ */
+export interface ServiceSpec extends ServiceInput {
   labels: Record<string, string>;
-  type: ServiceType;
-  /** Absent for headless (`clusterIP: None`) and ExternalName Services. */
-  clusterIP?: string;
   /** `clusterIP: None`. */
   headless: boolean;
-  ports: ServicePortSpec[];
-  /** `spec.selector` (absent or empty = endpoints written by hand as EndpointSlices). */
-  selector?: Record<string, string>;
-  externalIPs: string[];
-  /** `status.loadBalancer.ingress[].ip`. */
-  loadBalancerIPs: string[];
-  /** `spec.loadBalancerSourceRanges`, whitespace trimmed, as CIDRs. */
-  loadBalancerSourceRanges: string[];
-  externalTrafficPolicy: 'Cluster' | 'Local';
-  internalTrafficPolicy: 'Cluster' | 'Local';
-  /** LoadBalancer with externalTrafficPolicy Local: given, or allocated from the node port range. */
-  healthCheckNodePort?: number;
-  sessionAffinity: 'None' | 'ClientIP';
-  /** `sessionAffinityConfig.clientIP.timeoutSeconds` (default 10800). */
-  affinityTimeoutSeconds: number;
-  /** ExternalName Services: the DNS name they alias. */
-  externalName?: string;
   /** `spec.allocateLoadBalancerNodePorts` (default true; only LoadBalancer). */
   allocateLoadBalancerNodePorts: boolean;
   /** `spec.publishNotReadyAddresses`: not-ready pods' endpoints are ready. */
@@ -149,25 +123,11 @@ export interface ServiceSpec {
   pos: SourcePos;
 }
 
-/** One endpoint of an EndpointSlice (fits the cluster layer's EndpointInput). */
-export interface EndpointSpec {
-  ip: string; // addresses[0]
-  nodeName?: string;
-  /** `<namespace>/<name>` of the targetRef (the pod), when known. */
-  targetRef?: string;
-  ready: boolean; // API default when absent: true
-  serving: boolean; // API default when absent: = ready
-  terminating: boolean; // API default when absent: false
-}
+/** One endpoint of an EndpointSlice (API defaults: ready true, serving = ready, terminating false). */
+export type EndpointSpec = EndpointInput;
 
 /** An EndpointSlice (discovery.k8s.io/v1): written in the scenario, or derived by the EndpointSlice controller. */
-export interface EndpointSliceSpec {
-  namespace: string;
-  name: string;
-  /** The `kubernetes.io/service-name` label: a Service in the same namespace. */
-  serviceName: string;
-  ports: { name: string; port: number; protocol: L4Protocol }[];
-  endpoints: EndpointSpec[];
+export interface EndpointSliceSpec extends EndpointSliceInput {
   /** Written by the EndpointSlice controller from the Service's selector (not in the file). */
   derived: boolean;
   /** The slice in the file, or (derived) the Service it was derived from. */
