@@ -4,7 +4,7 @@ import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from '
 import { readWorkload } from './check-deployment.js';
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
-import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './cluster-dns.js';
+import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from './types.js';
 import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
