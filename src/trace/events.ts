@@ -31,6 +31,7 @@ export type DropReason =
   | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
   | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
+  | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
@@ -54,6 +55,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'netfilter-drop',
   'netfilter-reject',
   'conntrack-full',
+  'policy-denied',
   'dns-unresolved',
   'event-budget',
   'not-finished',
@@ -189,6 +191,31 @@ export interface NatEvent extends Base {
   candidates?: string[];
 }
 
+/**
+ * A NetworkPolicy decision for one direction of one pod, read from the policy
+ * agent's rules the packet traversed (`at` is the node's namespace).
+ */
+export interface PolicyEvent extends Base {
+  kind: 'policy';
+  direction: 'ingress' | 'egress';
+  /** The pod whose policies decided (`ns/name`): the destination for ingress, the source for egress. */
+  pod: string;
+  verdict: 'allow' | 'deny';
+  /**
+   * `rule`: a rule of `policy` allowed it; `no-rule`: isolated by `isolatedBy` and
+   * nothing matched; `not-isolated`: no policy selects the pod for this direction;
+   * `node-local`: traffic from the pod's own node, always allowed.
+   */
+  because: 'rule' | 'no-rule' | 'not-isolated' | 'node-local';
+  /** The allowing policy (`ns/name`), its rule index in `ingress`/`egress`, and what matched. */
+  policy?: string;
+  rule?: number;
+  /** The peer and port that matched, e.g. `from[0] podSelector app=frontend, ports[0] TCP/80`. */
+  peer?: string;
+  /** Every policy selecting the pod for this direction (`ns/name`), sorted. */
+  isolatedBy: string[];
+}
+
 export interface DeliverEvent extends Base {
   kind: 'deliver';
   /**
@@ -221,6 +248,7 @@ export type TraceEvent =
   | NetfilterEvent
   | ConntrackEvent
   | NatEvent
+  | PolicyEvent
   | DeliverEvent
   | DropEvent;
 

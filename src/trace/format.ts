@@ -33,10 +33,25 @@ export function describeEvent(e: TraceEvent): string {
       return `conntrack ${e.state} ${e.dir}: ${e.entry}`;
     case 'nat':
       return `${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+    case 'policy':
+      return `policy ${e.direction} ${e.pod}: ${e.verdict.toUpperCase()} ${policyWhy(e)}`;
     case 'deliver':
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':
       return `DROP ${e.reason}: ${e.detail}`;
+  }
+}
+
+function policyWhy(e: Extract<TraceEvent, { kind: 'policy' }>): string {
+  switch (e.because) {
+    case 'rule':
+      return `by ${e.policy} ${e.direction}[${e.rule}]${e.peer ? ` ${e.peer}` : ''}`;
+    case 'no-rule':
+      return `no rule matched; isolated by ${e.isolatedBy.join(', ')}`;
+    case 'not-isolated':
+      return 'not isolated (no policy selects it)';
+    case 'node-local':
+      return "from the pod's own node (always allowed)";
   }
 }
 
