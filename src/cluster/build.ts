@@ -10,6 +10,8 @@ import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses } from './cloud-lb.js';
 import { installCoreDns } from './coredns.js';
+import { PolicyAgent } from './netpol/agent.js';
+import { localServiceIps, policyWorld } from './netpol/world.js';
 import { programProxies, type NodeProxy } from './proxy.js';
 import type { ClusterInput, ControlPlaneInput, PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
@@ -27,6 +29,8 @@ export interface Cluster {
   netns: Map<string, NetNs>;
   /** kube-proxy on each node: what it programmed (for `show` and traces). */
   proxies: Map<string, NodeProxy>;
+  /** The NetworkPolicy agent, when the control plane has policies (see controlPlane.networkPolicy). */
+  policyAgent?: PolicyAgent;
 }
 
 /**
@@ -89,5 +93,11 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   const proxies = programProxies(nodes, spec, controlPlane);
   routeExternalAddresses(gateway, spec, controlPlane.services);
   installCoreDns(podNs, spec, controlPlane);
-  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies };
+  const np = controlPlane.networkPolicy;
+  let policyAgent: PolicyAgent | undefined;
+  if (np) {
+    policyAgent = new PolicyAgent(nodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
+    policyAgent.sync(policyWorld(np, pods));
+  }
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}) };
 }

@@ -3,6 +3,8 @@
  * that the cluster layer does not depend on how scenarios are written; the
  * scenario layer's validated types fit these shapes as they are.
  */
+import type { NetworkPolicyInput, PolicyNamespace, PolicyOptions } from './netpol/types.js';
+
 export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
 export interface ClusterInput {
@@ -23,6 +25,15 @@ export interface ClusterInput {
 export interface ControlPlaneInput {
   services: ServiceInput[];
   endpointSlices: EndpointSliceInput[];
+  /** NetworkPolicies and what they select on; absent = no policy agent runs. */
+  networkPolicy?: NetworkPolicyControl;
+}
+
+/** What the NetworkPolicy agent watches (pods come from the cluster's pod list, with their labels). */
+export interface NetworkPolicyControl {
+  policies: NetworkPolicyInput[];
+  namespaces: PolicyNamespace[];
+  options: PolicyOptions;
 }
 
 export interface PodInput {
@@ -31,7 +42,9 @@ export interface PodInput {
   nodeName: string;
   ip: string;
   hostNetwork: boolean;
-  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
+  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string }[];
+  /** Pod labels (NetworkPolicy selectors); absent = none. */
+  labels?: Record<string, string>;
 }
 
 /** One port of a Service (`spec.ports[]`), with defaults applied. */

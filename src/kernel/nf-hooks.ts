@@ -8,6 +8,7 @@ import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
 import type { Skb } from './skb.js';
+import type { PolicyEvent } from '../trace/events.js';
 
 /** What the hooks need of the rule engine (src/kernel/netfilter). */
 export interface RuleEngine {
@@ -61,6 +62,11 @@ export class NfHooks {
   private readonly rng: Rng;
   /** Lets the control plane name the choices a load-balancing rule set had (trace "candidates"). */
   explainNat: ((matched: readonly MatchedRule[]) => string[] | undefined) | undefined;
+  /**
+   * Lets a policy agent say what the filter rules a packet took mean: `policy`
+   * trace events, and whether a DROP/REJECT was a NetworkPolicy denial.
+   */
+  explainFilter: ((matched: readonly MatchedRule[]) => { events: Omit<PolicyEvent, 'kind' | 't' | 'pkt' | 'at'>[]; denied: boolean } | undefined) | undefined;
 
   constructor(
     private readonly ns: NetNs,
@@ -105,13 +111,16 @@ export class NfHooks {
       }
       if (this.engine.idle(table, hook)) continue;
       const t = this.traverse(table, hook, skb, packet, state, ctx);
+      const explained = table === 'filter' && this.explainFilter ? this.explainFilter(t.matched) : undefined;
+      if (explained && w.detailed) for (const e of explained.events) w.emit({ kind: 'policy', t: w.sched.now, pkt: skb.id, at: this.ns.name, ...e });
       if (t.verdict === 'ACCEPT') continue;
       const why = t.byPolicy ? `policy ${t.verdict} of ${table} ${hook}` : (t.matched[t.matched.length - 1]?.rule ?? `${table} ${hook}`);
+      const denied = explained?.denied === true;
       if (t.verdict === 'REJECT') {
         this.reject(skb, packet, t.rejectWith ?? 'icmp-port-unreachable');
-        w.drop(skb, this.ns.name, 'netfilter-reject', why);
+        w.drop(skb, this.ns.name, denied ? 'policy-denied' : 'netfilter-reject', why);
       } else {
-        w.drop(skb, this.ns.name, 'netfilter-drop', why);
+        w.drop(skb, this.ns.name, denied ? 'policy-denied' : 'netfilter-drop', why);
       }
       return undefined;
     }

@@ -1,9 +1,10 @@
 import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../wire/addr.js';
+import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../cluster/netpol/types.js';
 import { parseDuration, parseRate } from './quantities.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from './types.js';
 import type { At, YamlReader } from './yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -29,6 +30,8 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
   const dns = r.bool(f.get('dns')) ?? true;
   // kube-dns lives at the 10th address of the service CIDR, so the CIDR must have one.
   if (dns && serviceCIDR && cidrSize(serviceCIDR) < 12) r.problem(f.get('serviceCIDR')!, `serviceCIDR ${formatCidr(serviceCIDR)} has no 10th address for the kube-dns Service: use /28 or larger, or set cluster.dns: false`);
+
+  const networkPolicy = policyOptions(r, f.get('networkPolicy'));
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
   const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
@@ -152,6 +155,19 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number): Clus
     nodes: nodes.map(({ name, ip: nip, podCIDR, pos }) => ({ name, ip: nip, podCIDR, pos })),
     externalHosts: hosts,
     dns,
+    networkPolicy,
+  };
+}
+
+/** `cluster.networkPolicy`: the switches for what the NetworkPolicy API leaves to implementations. */
+function policyOptions(r: YamlReader, at: At | undefined): PolicyOptions {
+  const m = at ? (r.map(at, ['denyAction', 'ipBlockMatchesPods', 'selfViaService', 'hostNetworkPeers']) ?? new Map<string, At>()) : new Map<string, At>();
+  const d = DEFAULT_POLICY_OPTIONS;
+  return {
+    denyAction: r.oneOf(m.get('denyAction'), ['drop', 'reject'] as const) ?? d.denyAction,
+    ipBlockMatchesPods: r.bool(m.get('ipBlockMatchesPods')) ?? d.ipBlockMatchesPods,
+    selfViaService: r.oneOf(m.get('selfViaService'), ['allow', 'enforce'] as const) ?? d.selfViaService,
+    hostNetworkPeers: r.oneOf(m.get('hostNetworkPeers'), ['as-node', 'as-pod'] as const) ?? d.hostNetworkPeers,
   };
 }
 

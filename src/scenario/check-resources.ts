@@ -2,6 +2,7 @@ import { deriveEndpointSlices } from '../cluster/endpointslice-controller.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
 import { readWorkload } from './check-deployment.js';
+import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
@@ -19,11 +20,11 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   EndpointSlice: { api: 'discovery.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports'] },
   Deployment: { api: 'apps/v1', top: OBJECT },
   ReplicaSet: { api: 'apps/v1', top: OBJECT },
+  NetworkPolicy: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
 };
 /** Kinds podwalk reads but does not act on yet (reported as a warning). */
 const IGNORED_KINDS: Record<string, string> = {
   ConfigMap: 'v1',
-  NetworkPolicy: 'networking.k8s.io/v1',
   DaemonSet: 'apps/v1',
 };
 const META = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -37,6 +38,7 @@ export interface Resources {
   services: ServiceSpec[];
   /** Hand-written (and mirrored) slices, then the controller's. */
   endpointSlices: EndpointSliceSpec[];
+  networkPolicies: NetworkPolicySpec[];
   ignored: IgnoredResource[];
 }
 
@@ -57,6 +59,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const owned: RawPod[] = [];
   const services: RawService[] = [];
   const slices: RawSlice[] = [];
+  const networkPolicies: NetworkPolicySpec[] = [];
   const ignored: IgnoredResource[] = [];
   const seen = new Set<string>();
   const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
@@ -120,6 +123,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     } else if (kind === 'EndpointSlice') {
       const slice = readEndpointSlice(r, top, at, meta, namespace, name);
       if (slice) slices.push(slice);
+    } else if (kind === 'NetworkPolicy') {
+      const np = readNetworkPolicy(r, top, at, namespace, name);
+      if (np) networkPolicies.push(np);
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
     } else {
@@ -131,7 +137,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   for (const o of namespaced) {
     if (!namespaces.some((n) => n.name === o.namespace)) o.r.problem(o.nsAt ?? o.at, `namespace ${o.namespace} not found (declare a Namespace)`);
   }
-  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], ignored };
+  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], networkPolicies, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
@@ -150,7 +156,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
-  return { namespaces, pods, services: ordered, endpointSlices, ignored };
+  return { namespaces, pods, services: ordered, endpointSlices, networkPolicies, ignored };
 }
 
 /** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */

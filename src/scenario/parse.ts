@@ -80,6 +80,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
       services: res.services,
       endpointSlices: res.endpointSlices,
       dns: cluster.dns,
+      networkPolicies: res.networkPolicies,
       traffic,
       ignored: res.ignored,
       warnings: readers.flatMap((x) => x.warnings),

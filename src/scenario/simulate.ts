@@ -35,7 +35,12 @@ export interface RunResult {
 export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunResult {
   const cluster = buildCluster(scenario.cluster, scenario.pods, {
     detailed: opts.detailed ?? true,
-    controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices },
+    controlPlane: {
+      services: scenario.services,
+      endpointSlices: scenario.endpointSlices,
+      // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
+      ...(scenario.networkPolicies.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
+    },
   });
   opts.onBuilt?.(cluster);
   const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined; unresolved: () => string | undefined }[] = [];

@@ -5,6 +5,8 @@
  * failures) can still point at the file.
  */
 
+import type { PolicyOptions } from '../cluster/netpol/types.js';
+import type { NetworkPolicySpec } from './check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
@@ -60,6 +62,8 @@ export interface ClusterSpec {
   externalHosts: ExternalHostSpec[];
   /** Cluster DNS (`cluster.dns`, default true): the built-in kube-system/coredns Deployment and kube-dns Service. */
   dns: boolean;
+  /** `cluster.networkPolicy`: how the policy agent handles what the API leaves open. */
+  networkPolicy: PolicyOptions;
 }
 
 export interface NamespaceSpec {
@@ -188,6 +192,8 @@ export interface Scenario {
   endpointSlices: EndpointSliceSpec[];
   /** Cluster DNS is on (= cluster.dns). */
   dns: boolean;
+  /** NetworkPolicies in effect from the start (steps may change them later). */
+  networkPolicies: NetworkPolicySpec[];
   traffic: TrafficSpec[];
   ignored: IgnoredResource[];
   warnings: Problem[];

@@ -1,0 +1,110 @@
+import type { PolicyEvent } from '../../trace/events.js';
+import { Netfilter } from '../../kernel/netfilter/netfilter.js';
+import type { MatchedRule } from '../../kernel/netfilter/types.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { planNode, TOP_CHAINS, type NodePolicyPlan, type RuleNote } from './plan.js';
+import type { PolicyWorld } from './types.js';
+
+/** What the agent last programmed on one node (for `show`, tests and resyncs). */
+export interface NodePolicyState {
+  plan: NodePolicyPlan;
+  /** The iptables-restore text of the last sync. */
+  restored: string;
+}
+
+/**
+ * A NetworkPolicy agent in the style of kube-router: on every node it keeps
+ * ipsets of peer addresses and filter-table chains per local pod, hooked
+ * first in FORWARD, INPUT and OUTPUT, and re-syncs them whenever policies,
+ * pods or namespace labels change. Everything goes in through the kernel
+ * model's ipset and iptables-restore parsers, as on a node.
+ */
+export class PolicyAgent {
+  private readonly state = new Map<string, NodePolicyState>();
+
+  constructor(
+    private readonly nodes: Map<string, NetNs>,
+    /** Service IPs that are local addresses on every node (ipvs mode's kube-ipvs0); empty in iptables mode. */
+    private readonly localServiceIps: readonly string[],
+  ) {}
+
+  /** Program (or re-program) every node from the current API objects. */
+  sync(world: PolicyWorld): void {
+    for (const [name, ns] of this.nodes) this.syncNode(name, ns, world);
+  }
+
+  nodeState(name: string): NodePolicyState | undefined {
+    return this.state.get(name);
+  }
+
+  private syncNode(name: string, ns: NetNs, world: PolicyWorld): void {
+    const rules = netfilterOf(ns);
+    const prev = this.state.get(name);
+    const plan = planNode(world, name, this.localServiceIps);
+    // ipsets first (rules may only reference existing sets), refilled in place so live rules never see a gap.
+    const setLines: string[] = [];
+    for (const s of plan.sets) {
+      setLines.push(`create ${s.name} ${s.type}`, `flush ${s.name}`);
+      for (const m of s.members) setLines.push(`add ${s.name} ${m}`);
+    }
+    rules.ipsets.restore(setLines.join('\n'), true);
+    const stale = (prev?.plan.chains ?? []).filter((c) => !plan.chains.includes(c));
+    const lines = ['*filter', ...[...plan.chains, ...stale].map((c) => `:${c} - [0:0]`), ...plan.rules, ...stale.map((c) => `-X ${c}`)];
+    if (!prev) {
+      // First sync: hook the agent's chains in front of everything else (kube-proxy's KUBE-FORWARD included).
+      for (const [hook, chain] of Object.entries(TOP_CHAINS)) lines.push(`-I ${hook} 1 -m comment --comment "netpol: NetworkPolicy enforcement" -j ${chain}`);
+    }
+    lines.push('COMMIT', '');
+    const restored = lines.join('\n');
+    rules.restore(restored, { noflush: true });
+    for (const s of prev?.plan.sets ?? []) {
+      if (!plan.sets.some((x) => x.name === s.name)) rules.ipsets.destroy(s.name);
+    }
+    this.state.set(name, { plan, restored });
+    ns.nf!.explainFilter = explainer(plan.notes);
+  }
+}
+
+/** The node's rule engine (kube-proxy usually created it; a node without Services gets one now). */
+function netfilterOf(ns: NetNs): Netfilter {
+  const engine = ns.nf?.engine;
+  if (engine instanceof Netfilter) return engine;
+  if (engine) throw new Error(`${ns.name}: the policy agent needs the iptables rule engine`);
+  const rules = new Netfilter();
+  ns.enableNetfilter(rules);
+  return rules;
+}
+
+const COMMENT = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;
+
+/** Reads `policy` events (and whether a drop was the policy's) off the rules a packet took. */
+function explainer(notes: Map<string, RuleNote>): (matched: readonly MatchedRule[]) => { events: PolicyBody[]; denied: boolean } | undefined {
+  return (matched) => {
+    let events: PolicyBody[] | undefined;
+    let denied = false;
+    for (const m of matched) {
+      if (!m.chain.startsWith('NETPOL-')) continue;
+      const c = COMMENT.exec(m.rule);
+      const note = c ? notes.get((c[1] ?? c[2] ?? '').replace(/\\(.)/g, '$1')) : undefined;
+      if (!note) continue;
+      (events ??= []).push(toEvent(note));
+      if (note.verdict === 'deny') denied = true;
+    }
+    return events ? { events, denied } : undefined;
+  };
+}
+
+export type PolicyBody = Omit<PolicyEvent, 'kind' | 't' | 'pkt' | 'at'>;
+
+function toEvent(n: RuleNote): PolicyBody {
+  return {
+    direction: n.direction,
+    pod: n.pod,
+    verdict: n.verdict,
+    because: n.because,
+    ...(n.policy === undefined ? {} : { policy: n.policy }),
+    ...(n.rule === undefined ? {} : { rule: n.rule }),
+    ...(n.peer === undefined ? {} : { peer: n.peer }),
+    isolatedBy: n.isolatedBy,
+  };
+}

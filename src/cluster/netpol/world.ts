@@ -1,0 +1,22 @@
+import type { NetworkPolicyControl, PodInput, ServiceInput } from '../spec.js';
+import type { PolicyWorld } from './types.js';
+
+/** The agent's view of the API: policies, namespaces and every pod with its labels and named ports. */
+export function policyWorld(np: NetworkPolicyControl, pods: readonly PodInput[]): PolicyWorld {
+  return {
+    policies: np.policies,
+    namespaces: np.namespaces,
+    options: np.options,
+    pods: pods.map((p) => ({ namespace: p.namespace, name: p.name, nodeName: p.nodeName, ip: p.ip, hostNetwork: p.hostNetwork, labels: p.labels ?? {}, ports: p.ports })),
+  };
+}
+
+/** ipvs mode binds every Service IP to kube-ipvs0 on every node: these are local addresses there. */
+export function localServiceIps(services: readonly ServiceInput[]): string[] {
+  const ips = new Set<string>();
+  for (const s of services) {
+    if (s.clusterIP) ips.add(s.clusterIP);
+    for (const ip of [...s.externalIPs, ...s.loadBalancerIPs]) ips.add(ip);
+  }
+  return [...ips];
+}
