@@ -33,21 +33,61 @@ export interface RunResult {
  * fate out of the trace.
  */
 export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunResult {
-  const cluster = buildCluster(scenario.cluster, scenario.pods, {
-    detailed: opts.detailed ?? true,
-    controlPlane: {
-      services: scenario.services,
-      endpointSlices: scenario.endpointSlices,
-      // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
-      ...(scenario.networkPolicies.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
-    },
-  });
-  opts.onBuilt?.(cluster);
-  const sent: { flow: string; traffic: TrafficSpec; pkt: () => number | undefined; unresolved: () => string | undefined }[] = [];
-  const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
-  for (const t of scenario.traffic) {
+  const run = new ScenarioRun(scenario, opts);
+  for (const t of scenario.traffic) run.schedule(t);
+  return run.finish();
+}
+
+/** A traffic item's packet that was scheduled: its flow name and, once sent, the request packet. */
+interface Sent {
+  flow: string;
+  traffic: TrafficSpec;
+  pkt: () => number | undefined;
+  unresolved: () => string | undefined;
+}
+
+/**
+ * A run in steps, for the library API: the cluster is up from the start,
+ * traffic can be scheduled at any simulated time not yet passed, the clock can
+ * be advanced to inspect kernel state, and `finish` drains the queue and
+ * summarizes every flow exactly as `simulate` does (it is what `simulate` uses).
+ */
+export class ScenarioRun {
+  readonly cluster: Cluster;
+  private readonly sent: Sent[] = [];
+  private budgetLeft: number;
+  private outOfBudget = false;
+  private result: RunResult | undefined;
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: SimulateOptions = {},
+  ) {
+    this.cluster = buildCluster(scenario.cluster, scenario.pods, {
+      detailed: opts.detailed ?? true,
+      controlPlane: {
+        services: scenario.services,
+        endpointSlices: scenario.endpointSlices,
+        // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
+        ...(scenario.networkPolicies.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
+      },
+    });
+    this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
+    opts.onBuilt?.(this.cluster);
+  }
+
+  /** Simulated time now (ns). */
+  get now(): number {
+    return this.cluster.sched.now;
+  }
+
+  /** Schedule a validated traffic item (its `atNs` must not be in the past). */
+  schedule(t: TrafficSpec): void {
+    if (this.result) throw new Error('the run has finished: no more traffic can be sent');
+    const { cluster, scenario } = this;
     const from = resolveNetns(t.from, cluster);
     const to = t.to;
+    const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
     for (let k = 0; k < t.count; k++) {
       const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
       let id: number | undefined;
@@ -64,25 +104,46 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
           else unresolved = r.why;
         });
       });
-      sent.push({ flow, traffic: t, pkt: () => id, unresolved: () => unresolved });
+      this.sent.push({ flow, traffic: t, pkt: () => id, unresolved: () => unresolved });
     }
   }
-  const outcome = cluster.sched.run({ budget: opts.eventBudget ?? DEFAULT_EVENT_BUDGET });
-  if (outcome.kind === 'budget') {
-    cluster.world.finish('event-budget', `run stopped after ${outcome.events} events with ${outcome.pending} pending (a forwarding loop?)`);
-    cluster.sched.clear();
-  } else {
-    cluster.world.finish('not-finished', 'still in flight when the event queue drained');
+
+  /** Run events up to simulated time `ns` (inclusive) without ending the run: kernel state is then as of `ns`. */
+  runUntil(ns: number): void {
+    if (this.result || this.outOfBudget || ns < this.now) return;
+    const sched = this.cluster.sched;
+    // A no-op at `ns` makes the clock land exactly there even when the queue drains earlier (timers read `now`).
+    sched.at(ns, () => {});
+    const before = sched.eventsExecuted;
+    const outcome = sched.run({ untilNs: ns, budget: this.budgetLeft });
+    this.budgetLeft -= sched.eventsExecuted - before;
+    if (outcome.kind === 'budget') this.outOfBudget = true;
   }
-  const events = cluster.world.tracer.events;
-  const index = new TraceIndex(events);
-  const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
-  const flows = sent.map((s): FlowResult => {
-    const why = s.unresolved();
-    if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
-    return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
-  });
-  return { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
+
+  /** Run to the end (queue drained or event budget spent) and read each flow's fate. Idempotent. */
+  finish(): RunResult {
+    if (this.result) return this.result;
+    const { cluster, scenario } = this;
+    const before = cluster.sched.eventsExecuted;
+    const outcome = this.outOfBudget ? { kind: 'budget' as const, events: 0, pending: cluster.sched.pending } : cluster.sched.run({ budget: this.budgetLeft });
+    this.budgetLeft -= cluster.sched.eventsExecuted - before;
+    if (outcome.kind === 'budget') {
+      cluster.world.finish('event-budget', `run stopped after ${cluster.sched.eventsExecuted} events with ${outcome.pending} pending (a forwarding loop?)`);
+      cluster.sched.clear();
+    } else {
+      cluster.world.finish('not-finished', 'still in flight when the event queue drained');
+    }
+    const events = cluster.world.tracer.events;
+    const index = new TraceIndex(events);
+    const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
+    const flows = this.sent.map((s): FlowResult => {
+      const why = s.unresolved();
+      if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
+      return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
+    });
+    this.result = { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
+    return this.result;
+  }
 }
 
 function resolveNetns(ref: EndpointRef, cluster: Cluster): NetNs {
