@@ -8,6 +8,7 @@ import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
 import type { Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
+import { registerMatrix } from './matrix.js';
 import { attachCapture, writePcap } from './pcap.js';
 import { renderReport } from './report.js';
 
@@ -106,6 +107,16 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const text = view();
       io.out(text.length > 0 ? `${text}\n` : '');
     });
+
+  registerMatrix(
+    program,
+    io,
+    (file) => load(file),
+    (message) => {
+      throw new InputError(message);
+    },
+    (c) => (code = c),
+  );
 
   try {
     program.parse(argv, { from: 'user' });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkCluster } from './check-cluster.js';
+import { checkMatrix } from './check-matrix.js';
 import { checkResources } from './check-resources.js';
 import { checkTraffic } from './check-traffic.js';
 import type { Problem, Scenario } from './types.js';
@@ -10,7 +11,7 @@ export { formatProblem };
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
 
-const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic'];
+const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix'];
 
 /** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
 export function loadScenarioFile(path: string, overrides: { seed?: number } = {}): LoadResult {
@@ -66,6 +67,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
   }
   const res = checkResources(docs, cluster, { r, at: need('cluster') });
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
+  const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
   const problems = done();
   if (problems.length > 0 || !cluster || name === undefined) return { ok: false, problems };
   return {
@@ -81,6 +83,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
       endpointSlices: res.endpointSlices,
       dns: cluster.dns,
       networkPolicies: res.networkPolicies,
+      ...(matrix ? { matrix } : {}),
       traffic,
       ignored: res.ignored,
       warnings: readers.flatMap((x) => x.warnings),

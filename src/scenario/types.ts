@@ -153,7 +153,25 @@ export interface Expectation {
   seenSource?: string;
   dropReason?: string; // one of DROP_REASONS (validated)
   via?: string[]; // ordered subsequence of `<netns>:<dev>` locations
+  notVia?: string[]; // `<netns>:<dev>` locations the request must not cross
+  natted?: NatExpectation;
+  policy?: PolicyExpectation[]; // each must match one of the request's policy decisions
+  hops?: { min?: number; max?: number }; // number of devices crossed (`path` length)
+  rtt?: { minNs?: number; maxNs?: number }; // simulated round trip bounds
   pos: SourcePos;
+}
+
+/**
+ * `expect.natted`: `true` = some NAT rewrote the request, `false` = none did;
+ * `dst` / `src` = the address (`ip` or `ip:port`) a DNAT / SNAT (or MASQUERADE) rewrote it to.
+ */
+export type NatExpectation = boolean | { dst?: string; src?: string };
+
+/** `expect.policy`: a NetworkPolicy (`ns/name`) that decided the request, optionally in one direction / with one verdict. */
+export interface PolicyExpectation {
+  name: string;
+  direction?: 'ingress' | 'egress';
+  verdict?: 'allow' | 'deny';
 }
 
 export interface TrafficSpec {
@@ -168,6 +186,17 @@ export interface TrafficSpec {
   intervalNs: number; // between packets when count > 1 (default 1ms)
   ttl?: number; // IP TTL the sender uses (default 64), like ping -t
   expect?: Expectation;
+  pos: SourcePos;
+}
+
+/** `matrix:` in a scenario: how to probe every pod pair, and what table to expect. */
+export interface MatrixSpec {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  via: 'pod' | 'service';
+  atNs?: number;
+  /** Expected marks by source, then destination (`ns/name`). */
+  expect?: { pods: string[]; rows: Map<string, Map<string, '.' | 'X'>> };
   pos: SourcePos;
 }
 
@@ -194,6 +223,8 @@ export interface Scenario {
   dns: boolean;
   /** NetworkPolicies in effect from the start (steps may change them later). */
   networkPolicies: NetworkPolicySpec[];
+  /** `matrix:`: the reachability probe and its expected truth table. */
+  matrix?: MatrixSpec;
   traffic: TrafficSpec[];
   ignored: IgnoredResource[];
   warnings: Problem[];

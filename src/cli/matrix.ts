@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import { compareMatrix, formatMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/matrix.js';
+import type { Scenario } from '../scenario/types.js';
+
+interface MatrixFlags {
+  port?: string;
+  protocol?: string;
+  via?: string;
+  json?: boolean;
+}
+
+/**
+ * `podwalk matrix FILE`: the pod → pod reachability truth table, printed as
+ * the upstream e2e NetworkPolicy suite prints it. The file's `matrix:`
+ * section gives defaults and, with `expect:`, the table to check (exit 1 on a
+ * difference).
+ */
+export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void }, load: (file: string) => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
+  program
+    .command('matrix')
+    .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
+    .argument('<file>', 'scenario file')
+    .option('--port <p>', 'destination port (default: the file\'s matrix.port, else 80)')
+    .option('--protocol <proto>', 'TCP | UDP (default TCP)')
+    .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
+    .option('--json', 'print JSON instead of the table')
+    .action((file: string, o: MatrixFlags) => {
+      const scenario = load(file);
+      const m = scenario.matrix;
+      const opts: MatrixOptions = {
+        port: o.port === undefined ? (m?.port ?? 80) : parsePort(o.port, fail),
+        protocol: o.protocol === undefined ? (m?.protocol ?? 'TCP') : parseProtocol(o.protocol, fail),
+        via: o.via === undefined ? (m?.via ?? 'pod') : parseVia(o.via, fail),
+        ...(m?.atNs === undefined ? {} : { atNs: m.atNs }),
+      };
+      const result = probeMatrix(scenario, opts);
+      // The expected table only applies to the probe it was written for.
+      const sameProbe = m !== undefined && m.port === opts.port && m.protocol === opts.protocol && m.via === opts.via;
+      const diffs = sameProbe && m.expect ? compareMatrix(result, m.expect) : [];
+      if (o.json) io.out(`${JSON.stringify(matrixJson(result, diffs), null, 2)}\n`);
+      else {
+        io.out(`reachability ${opts.protocol}/${opts.port} via ${opts.via} (${result.pods.length} pods, ${result.pods.length ** 2} probes)\n`);
+        io.out(formatMatrix(result));
+        for (const n of result.notes) io.out(`note: ${n}\n`);
+        if (sameProbe && m.expect) io.out(diffs.length === 0 ? 'expected matrix: met\n' : `expected matrix: ${diffs.length} cell(s) differ\n${diffs.map((d) => `  ${d}`).join('\n')}\n`);
+      }
+      setCode(diffs.length > 0 ? 1 : 0);
+    });
+}
+
+function matrixJson(m: ReachabilityMatrix, diffs: string[]): unknown {
+  return {
+    port: m.options.port,
+    protocol: m.options.protocol,
+    via: m.options.via,
+    pods: m.pods,
+    matrix: Object.fromEntries(m.cells.map((row, i) => [m.pods[i], Object.fromEntries(row.map((c) => [c.to, c.skipped ? null : c.allowed]))])),
+    blocked: m.cells.flat().filter((c) => !c.allowed && !c.skipped).map((c) => ({ from: c.from, to: c.to, reason: c.flow?.dropReason ?? c.flow?.verdict ?? 'not sent', detail: c.flow?.dropDetail })),
+    notes: m.notes,
+    mismatches: diffs,
+  };
+}
+
+function parsePort(v: string, fail: (m: string) => never): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`--port: expected an integer between 1 and 65535, got ${v}`);
+  return n;
+}
+
+function parseProtocol(v: string, fail: (m: string) => never): 'TCP' | 'UDP' {
+  if (v === 'TCP' || v === 'UDP') return v;
+  if (v === 'SCTP') fail('--protocol SCTP: SCTP packets are not modelled (policies with SCTP ports are enforced, but no SCTP probe can be sent)');
+  return fail(`--protocol: expected TCP or UDP, got ${v}`);
+}
+
+function parseVia(v: string, fail: (m: string) => never): 'pod' | 'service' {
+  if (v === 'pod' || v === 'service') return v;
+  return fail(`--via: expected pod or service, got ${v}`);
+}

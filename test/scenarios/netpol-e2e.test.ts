@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../src/scenario/parse.js';
+import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/matrix.js';
+
+/**
+ * Cases from the upstream e2e NetworkPolicy suite (kubernetes
+ * test/e2e/network/netpol/network_policy.go), on its model: namespaces x, y,
+ * z labelled ns=<name>, pods a, b, c labelled pod=<name>, each serving TCP
+ * and UDP on 80 and 81 (ports named serve-<port>-<proto>), spread over
+ * three nodes so that same-node and cross-node pairs both occur. Each case
+ * states its expected truth table the way upstream does (all allowed, then
+ * ExpectPeer/Expect adjustments); loopback pairs are ignored, as upstream.
+ */
+
+const NS = ['x', 'y', 'z'];
+const PODS = ['a', 'b', 'c'];
+
+function model(policies: string, extra = ''): string {
+  const nodes = ['node1', 'node2', 'node3'];
+  let i = 0;
+  const resources: string[] = [];
+  for (const ns of NS) {
+    resources.push(`  - {apiVersion: v1, kind: Namespace, metadata: {name: ${ns}, labels: {ns: ${ns}}}}`);
+    for (const p of PODS) {
+      const ports = [80, 81].flatMap((port) => ['TCP', 'UDP'].map((proto) => `{containerPort: ${port}, protocol: ${proto}, name: serve-${port}-${proto.toLowerCase()}}`)).join(', ');
+      resources.push(`  - {apiVersion: v1, kind: Pod, metadata: {name: ${p}, namespace: ${ns}, labels: {pod: ${p}}}, spec: {nodeName: ${nodes[i++ % 3]}, containers: [{name: c, image: agnhost, ports: [${ports}]}]}}`);
+      resources.push(`  - {apiVersion: v1, kind: Service, metadata: {name: s-${ns}-${p}, namespace: ${ns}}, spec: {selector: {pod: ${p}}, ports: [{name: tcp-80, port: 80}, {name: tcp-81, port: 81}, {name: udp-80, port: 80, protocol: UDP}]}}`);
+    }
+  }
+  return `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: netpol-e2e}
+cluster:
+  network: flannel-vxlan
+${extra}  nodes: [{name: node1}, {name: node2}, {name: node3}]
+resources:
+${resources.join('\n')}
+${policies}
+`;
+}
+
+type Peer = { ns?: string; pod?: string };
+/** The e2e suite's Reachability: everything allowed, then adjustments. */
+class Reachability {
+  readonly pods = NS.flatMap((ns) => PODS.map((p) => `${ns}/${p}`));
+  readonly rows = new Map(this.pods.map((f) => [f, new Map(this.pods.map((t) => [t, '.' as '.' | 'X']))]));
+  expectPeer(from: Peer, to: Peer, allowed: boolean): this {
+    const m = (k: string, p: Peer): boolean => (p.ns === undefined || k.startsWith(`${p.ns}/`)) && (p.pod === undefined || k.endsWith(`/${p.pod}`));
+    for (const f of this.pods) for (const t of this.pods) if (m(f, from) && m(t, to)) this.rows.get(f)!.set(t, allowed ? '.' : 'X');
+    return this;
+  }
+  expect(from: string, to: string, allowed: boolean): this {
+    this.rows.get(from)!.set(to, allowed ? '.' : 'X');
+    return this;
+  }
+  allIngress(to: string, allowed: boolean): this {
+    for (const f of this.pods) this.rows.get(f)!.set(to, allowed ? '.' : 'X');
+    return this;
+  }
+  allEgress(from: string, allowed: boolean): this {
+    for (const t of this.pods) this.rows.get(from)!.set(t, allowed ? '.' : 'X');
+    return this;
+  }
+}
+
+function probe(policies: string, opts: Partial<MatrixOptions> = {}, extra = '') {
+  const r = loadScenarioText(model(policies, extra), 'netpol-e2e.yaml');
+  if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+  return probeMatrix(r.scenario, { port: 80, protocol: 'TCP', via: 'pod', ...opts });
+}
+
+function check(policies: string, want: Reachability, opts: Partial<MatrixOptions> = {}, extra = ''): void {
+  const m = probe(policies, opts, extra);
+  const diffs = compareMatrix(m, want);
+  expect(diffs, formatMatrix(m)).toEqual([]);
+}
+
+const np = (ns: string, name: string, spec: string): string => `  - apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: ${name}, namespace: ${ns}}
+    spec: ${spec}`;
+
+describe('NetworkPolicy: upstream e2e truth tables', () => {
+  it('no policy: everything reaches everything', () => {
+    check('', new Reachability());
+  });
+
+  it("'default-deny-ingress' in x: nothing reaches x", () => {
+    check(np('x', 'deny-ingress', '{podSelector: {}, policyTypes: [Ingress]}'), new Reachability().expectPeer({}, { ns: 'x' }, false));
+  });
+
+  it("'default-deny-all' in x: x reaches nothing and nothing reaches x", () => {
+    check(np('x', 'deny-all', '{podSelector: {}, policyTypes: [Ingress, Egress]}'), new Reachability().expectPeer({}, { ns: 'x' }, false).expectPeer({ ns: 'x' }, {}, false));
+  });
+
+  it('allow traffic from pods within the server namespace based on PodSelector', () => {
+    check(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}'), new Reachability().allIngress('x/a', false).expect('x/b', 'x/a', true));
+  });
+
+  it('allow ingress for a target despite a namespace-wide deny (union of policies)', () => {
+    const policies = [np('x', 'deny-all', '{podSelector: {}, policyTypes: [Ingress]}'), np('x', 'allow-all-to-a', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {}, namespaceSelector: {}}]}]}')].join('\n');
+    check(policies, new Reachability().allIngress('x/a', true).allIngress('x/b', false).allIngress('x/c', false));
+  });
+
+  it('allow ingress from pods in all namespaces (empty namespaceSelector)', () => {
+    check(np('x', 'allow-from-another-ns', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {}}}]}]}'), new Reachability());
+  });
+
+  it('allow only from a different namespace, by the kubernetes.io/metadata.name label', () => {
+    check(
+      np('x', 'allow-client-a-via-ns-selector', "{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': y}}}]}]}"),
+      new Reachability().expectPeer({ ns: 'x' }, { ns: 'x', pod: 'a' }, false).expectPeer({ ns: 'z' }, { ns: 'x', pod: 'a' }, false),
+    );
+  });
+
+  it('PodSelector with MatchExpressions (In)', () => {
+    check(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: pod, operator: In, values: [b]}]}}]}]}'), new Reachability().allIngress('x/a', false).expect('x/b', 'x/a', true));
+  });
+
+  it('PodSelector OR NamespaceSelector (two peers)', () => {
+    check(
+      np('x', 'allow-ns-y-match-selector', "{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: 'kubernetes.io/metadata.name', operator: NotIn, values: [x]}]}}, {podSelector: {matchLabels: {pod: b}}}]}]}"),
+      new Reachability().expect('x/a', 'x/a', false).expect('x/c', 'x/a', false),
+    );
+  });
+
+  it('PodSelector AND NamespaceSelector (one peer)', () => {
+    check(
+      np('x', 'allow-ns-y-podselector-and-nsselector', "{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: 'kubernetes.io/metadata.name', operator: NotIn, values: [x]}]}, podSelector: {matchLabels: {pod: b}}}]}]}"),
+      new Reachability().allIngress('x/a', false).expect('y/b', 'x/a', true).expect('z/b', 'x/a', true),
+    );
+  });
+
+  it('ingress on a named port: port 81 by name allows 81, not 80', () => {
+    const policy = np('x', 'allow-all-81', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {}}], ports: [{port: serve-81-tcp}]}]}');
+    check(policy, new Reachability(), { port: 81 });
+    check(policy, new Reachability().allIngress('x/a', false), { port: 80 });
+  });
+
+  it('endPort: a port range 80-81 allows both, 80-80 only 80', () => {
+    check(np('x', 'range', '{podSelector: {}, ingress: [{from: [{namespaceSelector: {}}], ports: [{port: 80, endPort: 81}]}]}'), new Reachability(), { port: 81 });
+    check(np('x', 'range', '{podSelector: {}, ingress: [{from: [{namespaceSelector: {}}], ports: [{port: 80, endPort: 80}]}]}'), new Reachability().expectPeer({}, { ns: 'x' }, false), { port: 81 });
+  });
+
+  it('a rule for UDP does not allow TCP, and allows UDP', () => {
+    const policy = np('x', 'udp-only', '{podSelector: {}, ingress: [{ports: [{protocol: UDP, port: 80}]}]}');
+    check(policy, new Reachability().expectPeer({}, { ns: 'x' }, false), { protocol: 'TCP' });
+    check(policy, new Reachability(), { protocol: 'UDP' });
+  });
+
+  it('egress deny-all in x: the SYN never leaves the client node towards other nodes', () => {
+    const m = probe(np('x', 'deny-egress', '{podSelector: {}, policyTypes: [Egress]}'));
+    expect(compareMatrix(m, new Reachability().expectPeer({ ns: 'x' }, {}, false))).toEqual([]);
+    // x/a runs on node1; y/b on node2: the denied SYN is dropped on node1 and never crosses VXLAN.
+    const cell = m.cells[0]![4]!;
+    expect(cell.to).toBe('y/b');
+    expect(cell.flow!.dropReason).toBe('policy-denied');
+    expect(cell.flow!.path).not.toContain('node2:flannel.1');
+  });
+
+  it('egress to an ipBlock with except (pod IPs match ipBlock, as the suite expects)', () => {
+    // x/a is 10.244.1.2 (node1); allow egress to the cluster CIDR except node2's pod /24.
+    const policy = np('x', 'egress-except', "{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.244.0.0/16, except: ['10.244.2.0/24']}}]}]}");
+    const m = probe(policy);
+    const node2 = m.pods.filter((_, j) => m.cells[0]![j]!.flow?.path.some((p) => p.startsWith('node2')) || ['x/b', 'y/b', 'z/b'].includes(m.pods[j]!));
+    const want = new Reachability();
+    for (const p of node2) want.expect('x/a', p, false);
+    expect(compareMatrix(m, want)).toEqual([]);
+  });
+
+  it('egress to a named port resolves the name on each destination pod', () => {
+    check(np('x', 'egress-named', '{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{ports: [{port: serve-81-tcp}]}]}'), new Reachability().allEgress('x/a', false), { port: 80 });
+    check(np('x', 'egress-named', '{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{ports: [{port: serve-81-tcp}]}]}'), new Reachability(), { port: 81 });
+  });
+
+  it('a Service-addressed probe is judged on the backend pod after DNAT', () => {
+    check(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: b}}}]}]}'), new Reachability().allIngress('x/a', false).expect('x/b', 'x/a', true), { via: 'service' });
+  });
+
+  it('deny ingress with denyAction: reject answers with ICMP instead of silence', () => {
+    const m = probe(np('x', 'deny-ingress', '{podSelector: {}, policyTypes: [Ingress]}'), { protocol: 'UDP' }, '  networkPolicy: {denyAction: reject}\n');
+    const cell = m.cells[3]![0]!; // y/a -> x/a
+    expect(cell.allowed).toBe(false);
+    expect(cell.flow!.dropReason).toBe('policy-denied');
+    expect(cell.flow!.dropDetail).toMatch(/-j REJECT --reject-with icmp-port-unreachable$/);
+  });
+});
+
+describe('matrix text format', () => {
+  it('prints and parses the upstream PrettyPrint layout', () => {
+    const text = '-\tx/a\tx/b\nx/a\t.\tX\nx/b\t.\t.\n';
+    const parsed = parseMatrix(text);
+    expect(typeof parsed).not.toBe('string');
+    if (typeof parsed === 'string') return;
+    expect(parsed.pods).toEqual(['x/a', 'x/b']);
+    expect(parsed.rows.get('x/a')!.get('x/b')).toBe('X');
+    expect(parseMatrix('x/a .')).toMatch(/header/);
+  });
+});
