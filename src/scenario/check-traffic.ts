@@ -2,11 +2,12 @@ import { DROP_REASONS } from '../trace/events.js';
 import { parseIpv4 } from '../wire/addr.js';
 import { isDnsName, resolveServiceName } from './dns-name.js';
 import { parseDuration } from './quantities.js';
+import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from './types.js';
 import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'expect'];
-const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via'];
+const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt'];
 
 interface World {
   cluster: ClusterSpec;
@@ -81,30 +82,43 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     r.problem(rAt!, `unknown drop reason ${dropReason}${hint ? ` (did you mean ${hint}?)` : ''}; expected one of ${DROP_REASONS.join(', ')}`);
   }
   if (dropReason !== undefined && verdict === 'delivered') r.problem(rAt!, 'dropReason contradicts verdict: delivered');
-  let via: string[] | undefined;
-  if (m.get('via')) {
-    via = [];
-    for (const v of r.list(m.get('via')!)) {
-      const s = r.str(v, true);
-      if (s === undefined) continue;
-      const colon = s.lastIndexOf(':');
-      const ns = colon > 0 ? s.slice(0, colon) : '';
-      const dev = colon > 0 ? s.slice(colon + 1) : '';
-      if (!dev || !netnsExists(ns, world)) {
-        r.problem(v, `expected <netns>:<device> where netns is a node, an external host, <namespace>/<pod>, underlay or gateway; found "${s}"`);
-        continue;
-      }
-      via.push(s);
-    }
-  }
+  const via = m.get('via') ? devices(r, m.get('via')!, world) : undefined;
+  const notVia = m.get('notVia') ? devices(r, m.get('notVia')!, world) : undefined;
+  const natted = expectNatted(r, m.get('natted'));
+  const policy = expectPolicy(r, m.get('policy'));
+  const hops = expectHops(r, m.get('hops'));
+  const rtt = expectRtt(r, m.get('rtt'));
   return {
     ...(verdict ? { verdict } : {}),
     ...(deliveredTo ? { deliveredTo } : {}),
     ...(seenSource !== undefined ? { seenSource } : {}),
     ...(dropReason !== undefined ? { dropReason } : {}),
     ...(via ? { via } : {}),
+    ...(notVia ? { notVia } : {}),
+    ...(natted !== undefined ? { natted } : {}),
+    ...(policy ? { policy } : {}),
+    ...(hops ? { hops } : {}),
+    ...(rtt ? { rtt } : {}),
     pos: r.pos(at),
   };
+}
+
+/** A list of `<netns>:<dev>` locations (`via`, `notVia`), each checked against the cluster's namespaces. */
+function devices(r: YamlReader, at: At, world: World): string[] {
+  const out: string[] = [];
+  for (const v of r.list(at)) {
+    const s = r.str(v, true);
+    if (s === undefined) continue;
+    const colon = s.lastIndexOf(':');
+    const ns = colon > 0 ? s.slice(0, colon) : '';
+    const dev = colon > 0 ? s.slice(colon + 1) : '';
+    if (!dev || !netnsExists(ns, world)) {
+      r.problem(v, `expected <netns>:<device> where netns is a node, an external host, <namespace>/<pod>, underlay or gateway; found "${s}"`);
+      continue;
+    }
+    out.push(s);
+  }
+  return out;
 }
 
 function netnsExists(ns: string, w: World): boolean {

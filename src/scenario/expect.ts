@@ -1,16 +1,22 @@
+import type { NatEvent, PolicyEvent } from '../trace/events.js';
+import { formatTime } from '../trace/format.js';
 import type { FlowResult } from './flows.js';
 import { refString } from './flows.js';
-import type { Expectation } from './types.js';
+import type { Expectation, NatExpectation, PolicyExpectation } from './types.js';
 
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {
   flow: string;
-  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via';
+  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt';
   expected: string;
   actual: string;
 }
 
-/** Compare a flow with its expectation; an empty list means it passed. */
+/**
+ * Compare a flow with its expectation; an empty list means it passed. The
+ * vitest matchers (`podwalk/vitest`) use the same predicates below, so a
+ * scenario's `expect:` and a test's `expect(flow)` can never disagree.
+ */
 export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
   const out: Mismatch[] = [];
   const miss = (field: Mismatch['field'], expected: string, actual: string): void => {
@@ -27,16 +33,107 @@ export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
     const missing = firstMissing(e.via, r.path);
     if (missing !== undefined) miss('via', e.via.join(' -> '), `${r.path.join(' -> ')}  (first missing: ${missing})`);
   }
+  if (e.notVia) {
+    const crossed = e.notVia.filter((d) => r.path.includes(d));
+    if (crossed.length > 0) miss('notVia', `not ${e.notVia.join(', ')}`, `crossed ${crossed.join(', ')}: ${r.path.join(' -> ')}`);
+  }
+  if (e.natted !== undefined && !natMatches(r.nat ?? [], e.natted)) miss('natted', describeNatExpectation(e.natted), describeNat(r.nat ?? []));
+  for (const p of e.policy ?? []) {
+    if (!policyMatches(r.policies ?? [], p)) miss('policy', describePolicyExpectation(p), describePolicies(r.policies ?? []));
+  }
+  if (e.hops && !inRange(r.path.length, e.hops.min, e.hops.max)) miss('hops', describeRange(e.hops.min, e.hops.max, String), `${r.path.length}: ${r.path.join(' -> ')}`);
+  if (e.rtt) {
+    const fmt = (ns: number): string => `${formatTime(ns)} us`;
+    if (r.rttNs === undefined) miss('rtt', describeRange(e.rtt.minNs, e.rtt.maxNs, fmt), 'no answer came back');
+    else if (!inRange(r.rttNs, e.rtt.minNs, e.rtt.maxNs)) miss('rtt', describeRange(e.rtt.minNs, e.rtt.maxNs, fmt), fmt(r.rttNs));
+  }
   return out;
 }
 
 /** The first element of `want` not found, in order, as a subsequence of `have`. */
 export function firstMissing(want: readonly string[], have: readonly string[]): string | undefined {
+  return subsequenceGap(want, have).missing;
+}
+
+/**
+ * Where an ordered subsequence match of `want` in `have` stops: the first
+ * wanted item not found (undefined = all found), how many were found, and the
+ * index in `have` just after the last one found (where the walk went elsewhere).
+ */
+export function subsequenceGap(want: readonly string[], have: readonly string[]): { missing?: string; found: number; after: number } {
   let i = 0;
+  let found = 0;
+  let after = 0;
   for (const w of want) {
-    while (i < have.length && have[i] !== w) i++;
-    if (i >= have.length) return w;
-    i++;
+    let j = i;
+    while (j < have.length && have[j] !== w) j++;
+    if (j >= have.length) return { missing: w, found, after };
+    i = j + 1;
+    after = i;
+    found++;
   }
-  return undefined;
+  return { found, after };
+}
+
+/** The two endpoints of a NAT event's `before`/`after` (`src:sport > dst:dport`). */
+function endpoints(s: string): { src: string; dst: string } {
+  const [src = '', dst = ''] = s.split(' > ');
+  return { src, dst };
+}
+
+/** `ip` matches `ip` and `ip:port`; `ip:port` matches only itself. */
+export function addressMatches(actual: string, wanted: string): boolean {
+  return wanted.includes(':') ? actual === wanted : actual === wanted || actual.startsWith(`${wanted}:`);
+}
+
+/** Whether the request's NAT steps meet `e` (see NatExpectation). */
+export function natMatches(nat: readonly NatEvent[], e: NatExpectation): boolean {
+  if (typeof e === 'boolean') return e === nat.length > 0;
+  if (e.dst !== undefined && !nat.some((n) => n.manip === 'dst' && addressMatches(endpoints(n.after).dst, e.dst!))) return false;
+  if (e.src !== undefined && !nat.some((n) => n.manip === 'src' && addressMatches(endpoints(n.after).src, e.src!))) return false;
+  return true;
+}
+
+export function describeNatExpectation(e: NatExpectation): string {
+  if (typeof e === 'boolean') return e ? 'some NAT' : 'no NAT';
+  return [e.dst !== undefined ? `DNAT to ${e.dst}` : '', e.src !== undefined ? `SNAT to ${e.src}` : ''].filter(Boolean).join(' and ');
+}
+
+export function describeNat(nat: readonly NatEvent[]): string {
+  if (nat.length === 0) return 'no NAT';
+  return nat.map((n) => `${n.type} ${n.manip} ${n.before} -> ${n.after} at ${n.at}`).join('; ');
+}
+
+/**
+ * A policy decision matches `p` when `p.name` allowed it by one of its rules,
+ * or denied it by isolating the pod (every isolating policy shares a deny).
+ */
+export function policyMatches(decisions: readonly PolicyEvent[], p: PolicyExpectation): boolean {
+  return decisions.some(
+    (d) =>
+      (d.policy === p.name || (d.verdict === 'deny' && d.isolatedBy.includes(p.name))) &&
+      (p.direction === undefined || d.direction === p.direction) &&
+      (p.verdict === undefined || d.verdict === p.verdict),
+  );
+}
+
+export function describePolicyExpectation(p: PolicyExpectation): string {
+  return `${p.name}${p.direction ? ` ${p.direction}` : ''}${p.verdict ? ` ${p.verdict}` : ''}`;
+}
+
+export function describePolicies(decisions: readonly PolicyEvent[]): string {
+  if (decisions.length === 0) return 'no NetworkPolicy decision on the request';
+  return decisions
+    .map((d) => `${d.direction} ${d.pod} ${d.verdict} (${d.because}${d.policy ? ` ${d.policy}` : ''}${d.because === 'no-rule' ? ` isolated by ${d.isolatedBy.join(', ')}` : ''})`)
+    .join('; ');
+}
+
+function inRange(v: number, min: number | undefined, max: number | undefined): boolean {
+  return (min === undefined || v >= min) && (max === undefined || v <= max);
+}
+
+function describeRange(min: number | undefined, max: number | undefined, fmt: (n: number) => string): string {
+  if (min !== undefined && max !== undefined) return min === max ? fmt(min) : `between ${fmt(min)} and ${fmt(max)}`;
+  if (min !== undefined) return `at least ${fmt(min)}`;
+  return `at most ${fmt(max!)}`;
 }

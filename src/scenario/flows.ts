@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/build.js';
-import type { CreateEvent, DeliverEvent, DropEvent, DropReason, TraceEvent } from '../trace/events.js';
+import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../trace/events.js';
 import type { EndpointRef, TrafficSpec } from './types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
@@ -19,6 +19,12 @@ export interface FlowResult {
   path: string[];
   /** Simulated round trip: request sent to first answer received back at the sender, in ns. */
   rttNs?: number;
+  /** NAT applied to the request (DNAT, SNAT, MASQUERADE and their bindings; not replies' `reverse`), in order. */
+  nat?: NatEvent[];
+  /** NetworkPolicy decisions taken on the request, in order. */
+  policies?: PolicyEvent[];
+  /** Netfilter rules whose targets the request took (`-A CHAIN ...` as iptables-save prints them), in order. */
+  rules?: string[];
 }
 
 /** The trace indexed once by packet, so that summarizing many flows stays linear. */
@@ -72,6 +78,9 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
   let anyDrop: DropEvent | undefined;
   let sentAt = 0;
   let senderNs: string | undefined;
+  const nat: NatEvent[] = [];
+  const policies: PolicyEvent[] = [];
+  const rules: string[] = [];
   for (const e of index.eventsOf(lineage)) {
     if (e.kind === 'create' && e.pkt === pkt) {
       sentAt = e.t;
@@ -83,8 +92,15 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
     } else if (e.kind === 'drop') {
       if (e.pkt === pkt) ownDrop = e;
       anyDrop = e;
+    } else if (e.kind === 'nat') {
+      if (e.type !== 'reverse') nat.push(e);
+    } else if (e.kind === 'policy') {
+      policies.push(e);
+    } else if (e.kind === 'netfilter') {
+      rules.push(...e.rules);
     }
   }
+  const matched = { nat, policies, rules };
   // The round trip ends with the first answer (reply, RST, ICMP error) delivered back at the sender.
   const inLineage = new Set(lineage);
   const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));
@@ -103,10 +119,11 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       ...(delivered.src === undefined ? {} : { seenSource: delivered.src }),
       path,
       ...(rttNs === undefined ? {} : { rttNs }),
+      ...matched,
     };
   }
   const drop = ownDrop ?? anyDrop;
-  return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path };
+  return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path, ...matched };
 }
 
 /** The ref string (`pod/ns/name`, `node/x`, `host/y`) of a namespace, for deliveredTo. */

@@ -189,6 +189,19 @@ export interface TrafficSpec {
   pos: SourcePos;
 }
 
+/** One control-plane change (`steps:` item). */
+export type StepAction =
+  | { kind: 'apply'; policy: NetworkPolicySpec }
+  | { kind: 'delete'; namespace: string; name: string }
+  | { kind: 'label'; target: 'pod'; namespace: string; name: string; labels: Record<string, string | null> }
+  | { kind: 'label'; target: 'namespace'; name: string; labels: Record<string, string | null> };
+
+export interface StepSpec {
+  atNs: number;
+  action: StepAction;
+  pos: SourcePos;
+}
+
 /** `matrix:` in a scenario: how to probe every pod pair, and what table to expect. */
 export interface MatrixSpec {
   port: number;
@@ -225,6 +238,8 @@ export interface Scenario {
   networkPolicies: NetworkPolicySpec[];
   /** `matrix:`: the reachability probe and its expected truth table. */
   matrix?: MatrixSpec;
+  /** `steps:`: control-plane changes at simulated times, in time order. */
+  steps: StepSpec[];
   traffic: TrafficSpec[];
   ignored: IgnoredResource[];
   warnings: Problem[];
