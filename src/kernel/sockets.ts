@@ -11,6 +11,7 @@ import {
 import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { decodeUdp, encodeUdp } from '../wire/udp.js';
+import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import type { Skb } from './skb.js';
@@ -28,6 +29,8 @@ export interface SendRequest {
   flow: string;
   /** ICMP echo sequence number / distinguishes repeated sends. */
   seq?: number;
+  /** TCP: write on an established connection to the same destination if there is one (keep-alive), else connect. */
+  reuse?: boolean;
 }
 
 /** A datagram as a UDP socket's owner reads it (recvfrom). */
@@ -130,6 +133,13 @@ export class Sockets {
     if (req.protocol === 'ICMP') {
       const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
       return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, icmp.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
+    }
+    if (req.reuse) {
+      const open = [...this.tcpConns.values()].find((c) => c.remote === req.dst && c.rport === req.port && c.state === 'ESTABLISHED');
+      if (open) {
+        open.flow = req.flow;
+        return this.tcpSend(open, TCP_PSH | TCP_ACK, Math.max(1, req.payload), 'app', undefined, ttl);
+      }
     }
     const conn: TcpConn = {
       local: src,
@@ -278,11 +288,14 @@ export class Sockets {
       conn.state = 'ESTABLISHED';
       conn.rcvNxt = (seg.seq + 1) >>> 0;
       this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
-      // Then the request data, in MSS-sized segments sent back to back.
+      // Then the request data, in MSS-sized segments sent back to back. Like
+      // tcp_current_mss, a segment's data is the MSS minus the options every
+      // segment carries (timestamps: 12 bytes), so a full segment fills the MTU.
       let left = conn.pendingPayload;
       conn.pendingPayload = 0;
+      const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
       while (left > 0) {
-        const n = Math.min(left, conn.mss);
+        const n = Math.min(left, segmentData);
         this.tcpSend(conn, TCP_PSH | TCP_ACK, n, 'tcp', skb.id);
         left -= n;
       }
@@ -313,16 +326,26 @@ export class Sockets {
     conn.sndNxt = (conn.sndNxt + len + (syn ? 1 : 0)) >>> 0;
     const id = conn.ipId;
     conn.ipId = (conn.ipId + 1) & 0xffff;
-    return this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause);
+    return this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
   }
 
-  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp', flow: string | undefined, cause?: number): number | undefined {
+  /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
+  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp', flow: string | undefined, cause?: number, userData = false): number | undefined {
     const bytes = encodeIpv4(ip);
-    const skb = this.ns.world.newSkb(bytes, this.ns.name, by, flow, cause, true);
+    const w = this.ns.world;
+    const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
+    if (w.costs) {
+      // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.
+      if (by === 'app' || userData) addCost(skb, w.costs.syscall, bytes.length);
+      addCost(skb, w.costs.routing, bytes.length);
+    }
     this.ns.stack.sendLocal(skb, ip);
     return skb.id;
   }
 }
+
+/** Length of the timestamps option as Linux pads it (NOP, NOP, TS 10 bytes). */
+const TCP_TS_OPTION_BYTES = 12;
 
 function connKey(local: number, lport: number, remote: number, rport: number): string {
   return `${local}:${lport}-${remote}:${rport}`;

@@ -6,7 +6,7 @@ import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expec
 import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from './types.js';
 import { suggest, type At, type YamlReader } from './yaml-reader.js';
 
-const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'expect'];
+const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'expect'];
 const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt'];
 
 interface World {
@@ -38,6 +38,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (to?.kind === 'service' && port !== undefined && protocol !== 'ICMP') checkServicePort(r, portAt!, to, protocol, world);
     if (to?.kind === 'dns' && from) checkDnsName(r, toAt, to.name, from, world);
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;
+    const reuseConnection = r.bool(m.get('reuseConnection')) ?? false;
+    if (reuseConnection && protocol !== 'TCP') r.problem(m.get('reuseConnection')!, `reuseConnection is for TCP (a ${protocol} packet has no connection to reuse)`);
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
@@ -55,6 +57,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       atNs,
       intervalNs,
       ...(ttl === undefined ? {} : { ttl }),
+      ...(reuseConnection ? { reuseConnection } : {}),
       ...(expect ? { expect } : {}),
       pos: r.pos(item),
     });

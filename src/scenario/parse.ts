@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkCluster } from './check-cluster.js';
 import { checkMatrix } from './check-matrix.js';
+import { checkSteps } from './check-steps.js';
 import { checkResources } from './check-resources.js';
 import { checkTraffic } from './check-traffic.js';
 import type { Problem, Scenario } from './types.js';
@@ -11,7 +12,7 @@ export { formatProblem };
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
 
-const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix'];
+const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
 
 /** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
 export function loadScenarioFile(path: string, overrides: { seed?: number } = {}): LoadResult {
@@ -68,6 +69,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
   const res = checkResources(docs, cluster, { r, at: need('cluster') });
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
+  const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces }) : [];
   const problems = done();
   if (problems.length > 0 || !cluster || name === undefined) return { ok: false, problems };
   return {
@@ -84,6 +86,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
       dns: cluster.dns,
       networkPolicies: res.networkPolicies,
       ...(matrix ? { matrix } : {}),
+      steps,
       traffic,
       ignored: res.ignored,
       warnings: readers.flatMap((x) => x.warnings),

@@ -4,6 +4,7 @@ import { parseIpv4 } from '../wire/addr.js';
 import type { TraceEvent } from '../trace/events.js';
 import { lookup } from './dns-lookup.js';
 import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
+import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Scenario, TrafficSpec } from './types.js';
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
@@ -69,9 +70,10 @@ export class ScenarioRun {
         services: scenario.services,
         endpointSlices: scenario.endpointSlices,
         // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
-        ...(scenario.networkPolicies.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
+        ...(scenario.networkPolicies.length > 0 || scenario.steps.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
       },
     });
+    scheduleSteps(this.cluster, scenario.steps);
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     opts.onBuilt?.(this.cluster);
   }
@@ -93,7 +95,7 @@ export class ScenarioRun {
       let id: number | undefined;
       let unresolved: string | undefined;
       const send = (dst: number): void => {
-        id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), flow, seq: k + 1 });
+        id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), ...(t.reuseConnection ? { reuse: true } : {}), flow, seq: k + 1 });
       };
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));

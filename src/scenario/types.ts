@@ -185,6 +185,8 @@ export interface TrafficSpec {
   atNs: number; // start time
   intervalNs: number; // between packets when count > 1 (default 1ms)
   ttl?: number; // IP TTL the sender uses (default 64), like ping -t
+  /** TCP keep-alive: each later packet is a data segment on the connection the first one opened (if still established). */
+  reuseConnection?: boolean;
   expect?: Expectation;
   pos: SourcePos;
 }

@@ -21,6 +21,7 @@ export interface NodePolicyState {
  */
 export class PolicyAgent {
   private readonly state = new Map<string, NodePolicyState>();
+  private current: PolicyWorld | undefined;
 
   constructor(
     private readonly nodes: Map<string, NetNs>,
@@ -30,7 +31,14 @@ export class PolicyAgent {
 
   /** Program (or re-program) every node from the current API objects. */
   sync(world: PolicyWorld): void {
+    this.current = world;
     for (const [name, ns] of this.nodes) this.syncNode(name, ns, world);
+  }
+
+  /** The API objects of the last sync (what a change starts from). */
+  get world(): PolicyWorld {
+    if (!this.current) throw new Error('policy agent: not synced yet');
+    return this.current;
   }
 
   nodeState(name: string): NodePolicyState | undefined {

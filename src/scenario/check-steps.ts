@@ -1,0 +1,90 @@
+import { readNetworkPolicy } from './check-networkpolicy.js';
+import { parseDuration } from './quantities.js';
+import type { NamespaceSpec, PodSpec, StepSpec } from './types.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * `steps:` — control-plane changes at simulated times: apply (create or
+ * replace) a NetworkPolicy, delete one, or change a pod's or namespace's
+ * labels (a `null` value removes the label), as `kubectl apply`, `kubectl
+ * delete` and `kubectl label` would.
+ */
+export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[] }): StepSpec[] {
+  const out: StepSpec[] = [];
+  for (const item of at ? r.list(at) : []) {
+    const m = r.map(item, ['at', 'apply', 'delete', 'label']);
+    if (!m) continue;
+    const atNs = r.quantity(m.get('at'), parseDuration, 0);
+    const verbs = ['apply', 'delete', 'label'].filter((k) => m.has(k));
+    if (verbs.length !== 1) {
+      r.problem(item, `expected exactly one of apply, delete, label${verbs.length > 1 ? ` (found ${verbs.join(', ')})` : ''}`);
+      continue;
+    }
+    const pos = r.pos(item);
+    if (verbs[0] === 'apply') {
+      const obj = m.get('apply')!;
+      const top = r.map(obj, ['apiVersion', 'kind', 'metadata', 'spec']);
+      if (!top) continue;
+      const kind = r.str(top.get('kind') ?? { ...obj, path: `${obj.path}.kind` }, true);
+      if (kind !== undefined && kind !== 'NetworkPolicy') {
+        r.problem(top.get('kind')!, `steps can apply NetworkPolicy objects only, found ${kind}`);
+        continue;
+      }
+      const api = r.str(top.get('apiVersion') ?? { ...obj, path: `${obj.path}.apiVersion` }, true);
+      if (api !== undefined && api !== 'networking.k8s.io/v1') r.problem(top.get('apiVersion')!, `expected apiVersion networking.k8s.io/v1 for NetworkPolicy, found ${api}`);
+      const meta = r.map(top.get('metadata') ?? { ...obj, path: `${obj.path}.metadata` }, null);
+      const name = r.str(meta?.get('name') ?? { ...obj, path: `${obj.path}.metadata.name` }, true);
+      const nsAt = meta?.get('namespace');
+      const namespace = r.str(nsAt) ?? 'default';
+      if (!world.namespaces.some((n) => n.name === namespace)) r.problem(nsAt ?? obj, `namespace ${namespace} not found (declare a Namespace)`);
+      if (name === undefined) continue;
+      const policy = readNetworkPolicy(r, top, obj, namespace, name);
+      if (policy) out.push({ atNs, action: { kind: 'apply', policy }, pos });
+    } else if (verbs[0] === 'delete') {
+      const d = m.get('delete')!;
+      const s = r.str(d, true);
+      const parts = s?.split('/') ?? [];
+      if (s === undefined) continue;
+      if (parts.length !== 3 || parts[0]!.toLowerCase() !== 'networkpolicy') {
+        r.problem(d, `expected networkpolicy/<namespace>/<name>, found "${s}"`);
+        continue;
+      }
+      out.push({ atNs, action: { kind: 'delete', namespace: parts[1]!, name: parts[2]! }, pos });
+    } else {
+      const l = m.get('label')!;
+      const lm = r.map(l, ['pod', 'namespace', 'labels']);
+      if (!lm) continue;
+      const labels: Record<string, string | null> = {};
+      for (const [k, vAt] of r.map(lm.get('labels') ?? { ...l, path: `${l.path}.labels` }, null) ?? []) {
+        const v = vAt.node == null || r.scalar(vAt) === null ? null : r.str(vAt);
+        if (v === undefined) continue;
+        if (v !== null && (v.length > 63 || !LABEL_VALUE.test(v))) r.problem(vAt, `invalid label value "${v}"`);
+        labels[k] = v;
+      }
+      const podRef = r.str(lm.get('pod'));
+      const nsRef = r.str(lm.get('namespace'));
+      if ((podRef === undefined) === (nsRef === undefined)) {
+        r.problem(l, 'expected exactly one of pod: <namespace>/<name> or namespace: <name>');
+        continue;
+      }
+      if (podRef !== undefined) {
+        const [ns, name] = podRef.includes('/') ? podRef.split('/', 2) : ['default', podRef];
+        if (!world.pods.some((p) => p.namespace === ns && p.name === name)) {
+          r.problem(lm.get('pod')!, `no pod ${ns}/${name}`);
+          continue;
+        }
+        out.push({ atNs, action: { kind: 'label', target: 'pod', namespace: ns!, name: name!, labels }, pos });
+      } else {
+        if (!world.namespaces.some((n) => n.name === nsRef)) {
+          r.problem(lm.get('namespace')!, `no namespace ${nsRef}`);
+          continue;
+        }
+        if (Object.hasOwn(labels, 'kubernetes.io/metadata.name')) r.problem(lm.get('labels')!, 'kubernetes.io/metadata.name is set by the API server to the namespace name and cannot be changed');
+        out.push({ atNs, action: { kind: 'label', target: 'namespace', name: nsRef!, labels }, pos });
+      }
+    }
+  }
+  return out.sort((a, b) => a.atNs - b.atNs);
+}
