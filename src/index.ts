@@ -10,3 +10,6 @@ export type { FlowResult } from './scenario/flows.js';
 export type * from './scenario/types.js';
 export * from './trace/index.js';
 export { cli } from './cli/main.js';
+// The test-author API (Simulation, Results, Flow) and its helpers; matchers are in 'podwalk/vitest'.
+export * from './api/index.js';
+export { ScenarioRun } from './scenario/simulate.js';

@@ -1,0 +1,162 @@
+import type { FlowResult, TraceIndex } from '../scenario/flows.js';
+import type { TrafficSpec } from '../scenario/types.js';
+import type { CreateEvent, DeliverEvent, DropEvent, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
+import { renderTable } from '../trace/table.js';
+
+/** Which events `hops()` returns. All given criteria must hold. */
+export interface HopFilter {
+  /** A namespace: a node (`node1`), a pod (`default/pod1`), a host, `gateway`, `underlay`. */
+  netns?: string;
+  /** Alias of `netns`, reading better for nodes. */
+  node?: string;
+  /** A device: `cbr0` (in any namespace) or `node1:cbr0`. */
+  device?: string;
+  /** One event kind or several (`'tx'`, `['netfilter', 'nat']`). */
+  kind?: TraceKind | readonly TraceKind[];
+  /** `request` (default): the request packet and its clones and fragments; `all`: answers, ARP and ICMP too. */
+  packets?: 'request' | 'all';
+}
+
+/** One packet (skb lineage) of a flow, with its own events. */
+export interface Packet {
+  id: number;
+  /** Who created it (`app`, `arp`, `icmp`, `tcp`, `udp`, `bridge`). */
+  by: CreateEvent['by'];
+  /** The packet that caused it (ARP for a queued packet, a reply, an ICMP error). */
+  cause?: number;
+  /** `request`: the flow's request or a clone/fragment of it; `answer`: anything the request caused (replies, ARP, ICMP). */
+  role: 'request' | 'answer';
+  events: TraceEvent[];
+  /** How it ended: exactly one deliver or drop. */
+  fate: DeliverEvent | DropEvent | undefined;
+}
+
+/** A matched netfilter rule: where and in which table/chain it was taken. */
+export interface MatchedRule {
+  at: string;
+  table: NetfilterEvent['table'];
+  chain: NetfilterEvent['chain'];
+  /** `-A CHAIN ...` as iptables-save prints it. */
+  rule: string;
+  bridged: boolean;
+}
+
+/**
+ * What became of one flow (one packet a traffic item or `send` sent), with
+ * queries over its part of the trace. The vitest matchers take these.
+ */
+export class Flow {
+  /** Request lineage (request, bridge clones, fragments, tunnel re-sends). */
+  readonly requestPackets: readonly number[];
+  /** Every packet descending from the request (the lineage plus answers, ARP, ICMP). */
+  readonly packetIds: readonly number[];
+  /** The request lineage's events, in trace order. */
+  readonly requestEvents: readonly TraceEvent[];
+  /** All of the flow's events, in trace order. */
+  readonly events: readonly TraceEvent[];
+
+  constructor(
+    readonly result: FlowResult,
+    index: TraceIndex,
+  ) {
+    const pkt = result.pkt;
+    this.requestPackets = pkt === undefined ? [] : index.descendants(pkt, ['bridge', 'app']);
+    this.packetIds = pkt === undefined ? [] : index.descendants(pkt);
+    this.requestEvents = index.eventsOf(this.requestPackets);
+    this.events = index.eventsOf(this.packetIds);
+  }
+
+  get name(): string {
+    return this.result.flow;
+  }
+  get traffic(): TrafficSpec {
+    return this.result.traffic;
+  }
+  get verdict(): 'delivered' | 'dropped' {
+    return this.result.verdict;
+  }
+  get delivered(): boolean {
+    return this.result.verdict === 'delivered';
+  }
+  /** `pod/<ns>/<name>`, `node/<name>` or `host/<name>`. */
+  get deliveredTo(): string | undefined {
+    return this.result.deliveredTo;
+  }
+  /** Source IP the receiving socket saw (after any SNAT). */
+  get seenSource(): string | undefined {
+    return this.result.seenSource;
+  }
+  get dropReason(): string | undefined {
+    return this.result.dropReason;
+  }
+  get dropDetail(): string | undefined {
+    return this.result.dropDetail;
+  }
+  /** Devices the request crossed, `<netns>:<dev>`, consecutive repeats collapsed. */
+  get path(): readonly string[] {
+    return this.result.path;
+  }
+  /** Simulated round trip to the first answer back at the sender, in ns. */
+  get rttNs(): number | undefined {
+    return this.result.rttNs;
+  }
+  /** NAT applied to the request (DNAT/SNAT/MASQUERADE), in order. */
+  get nat(): readonly NatEvent[] {
+    return this.result.nat ?? [];
+  }
+  get natted(): boolean {
+    return this.nat.length > 0;
+  }
+  /** NetworkPolicy decisions on the request. */
+  get policies(): readonly PolicyEvent[] {
+    return this.result.policies ?? [];
+  }
+  /** Netfilter rules the request took, with where. */
+  get rules(): MatchedRule[] {
+    return this.requestEvents
+      .filter((e): e is NetfilterEvent => e.kind === 'netfilter')
+      .flatMap((e) => e.rules.map((rule) => ({ at: e.at, table: e.table, chain: e.chain, rule, bridged: e.bridged ?? false })));
+  }
+  /** The deliver or drop event that decided the verdict. */
+  get outcome(): DeliverEvent | DropEvent | undefined {
+    const evs = this.requestEvents;
+    if (this.delivered) return evs.find((e): e is DeliverEvent => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel');
+    const own = evs.filter((e): e is DropEvent => e.kind === 'drop');
+    return own.find((e) => e.pkt === this.result.pkt) ?? own[own.length - 1];
+  }
+
+  /** Events of the request (or of every packet), filtered by where and what. */
+  hops(filter: HopFilter = {}): TraceEvent[] {
+    const ns = filter.netns ?? filter.node;
+    const kinds = filter.kind === undefined ? undefined : typeof filter.kind === 'string' ? [filter.kind] : filter.kind;
+    const dev = filter.device;
+    return (filter.packets === 'all' ? this.events : this.requestEvents).filter(
+      (e) =>
+        (ns === undefined || e.at === ns || e.at.startsWith(`${ns}:`)) &&
+        (kinds === undefined || kinds.includes(e.kind)) &&
+        (dev === undefined || (dev.includes(':') ? e.at === dev : e.at.slice(e.at.lastIndexOf(':') + 1) === dev && e.at.includes(':'))),
+    );
+  }
+
+  /** Each packet of the flow with its events and fate. */
+  packets(): Packet[] {
+    const request = new Set(this.requestPackets);
+    return this.packetIds.map((id) => {
+      const events = this.events.filter((e) => e.pkt === id);
+      const create = events.find((e): e is CreateEvent => e.kind === 'create');
+      return {
+        id,
+        by: create?.by ?? 'app',
+        ...(create?.cause === undefined ? {} : { cause: create.cause }),
+        role: request.has(id) ? 'request' : 'answer',
+        events,
+        fate: events.find((e): e is DeliverEvent | DropEvent => e.kind === 'deliver' || e.kind === 'drop'),
+      };
+    });
+  }
+
+  /** The request's hops (or the given events) as the CLI's hop table. */
+  table(events: readonly TraceEvent[] = this.requestEvents): string {
+    return renderTable(events);
+  }
+}

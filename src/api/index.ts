@@ -1,0 +1,10 @@
+/**
+ * The library API (`import { Simulation } from 'podwalk'`): load a scenario,
+ * send traffic at simulated times, run, query flows and kernel state.
+ */
+export { Simulation, Results, toNs, type SimulationOptions } from './simulation.js';
+export { Flow, type HopFilter, type Packet, type MatchedRule } from './flow.js';
+export { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
+export { type SendSpec, type SimTime } from './send.js';
+export { type KernelState } from './state.js';
+export { ScenarioError } from './errors.js';

@@ -1,0 +1,40 @@
+import { stringify } from 'yaml';
+import { loadScenarioFile, loadScenarioText } from '../scenario/parse.js';
+import type { Scenario } from '../scenario/types.js';
+import { ScenarioError } from './errors.js';
+
+export interface LoadOptions {
+  /** Override the scenario's `cluster.seed`. */
+  seed?: number;
+  /** Name used in error messages; `include:` paths are relative to its directory (default `<inline>` / `<object>`, i.e. the working directory). */
+  file?: string;
+}
+
+/** A scenario from a file, as `podwalk run FILE` reads it. Throws ScenarioError on invalid input. */
+export function scenarioFromFile(path: string, opts: Pick<LoadOptions, 'seed'> = {}): Scenario {
+  return unwrap(loadScenarioFile(path, seedOf(opts)));
+}
+
+/** A scenario from YAML text. Throws ScenarioError on invalid input. */
+export function scenarioFromYaml(text: string, opts: LoadOptions = {}): Scenario {
+  return unwrap(loadScenarioText(text, opts.file ?? '<inline>', seedOf(opts)));
+}
+
+/**
+ * A scenario from a plain object shaped like the YAML file (`{apiVersion,
+ * kind, metadata, cluster, resources, traffic}`). It goes through the same
+ * validation as a file: error positions then point into the object written
+ * out as YAML, and the field path names the offending field.
+ */
+export function scenarioFromObject(obj: object, opts: LoadOptions = {}): Scenario {
+  return unwrap(loadScenarioText(stringify(obj), opts.file ?? '<object>', seedOf(opts)));
+}
+
+function seedOf(opts: { seed?: number }): { seed?: number } {
+  return opts.seed === undefined ? {} : { seed: opts.seed };
+}
+
+function unwrap(r: ReturnType<typeof loadScenarioText>): Scenario {
+  if (!r.ok) throw new ScenarioError(r.problems);
+  return r.scenario;
+}

@@ -1,0 +1,163 @@
+import type { Cluster } from '../cluster/build.js';
+import { checkExpectation, type Mismatch } from '../scenario/expect.js';
+import { TraceIndex } from '../scenario/flows.js';
+import { parseDuration } from '../scenario/quantities.js';
+import { ScenarioRun, type RunResult } from '../scenario/simulate.js';
+import type { Scenario, TrafficSpec } from '../scenario/types.js';
+import type { TraceEvent } from '../trace/events.js';
+import { ScenarioError } from './errors.js';
+import { Flow } from './flow.js';
+import { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
+import { trafficFromSend, type SendSpec, type SimTime } from './send.js';
+import { kernelState, type KernelState } from './state.js';
+
+export interface SimulationOptions {
+  /** Keep every hop (default true); false keeps only outcomes (faster, but no hops, NAT or policy details). */
+  detailed?: boolean;
+  /** Events the run may execute before it is cut short as a runaway. */
+  eventBudget?: number;
+  /** Also send the scenario's own `traffic:` items (default true). */
+  traffic?: boolean;
+}
+
+/** Simulated time in integer nanoseconds (`'1ms'` -> 1000000). Throws on a malformed duration. */
+export function toNs(t: SimTime): number {
+  if (typeof t === 'number') {
+    if (!Number.isInteger(t) || t < 0) throw new RangeError(`simulated time: expected non-negative integer nanoseconds, got ${t}`);
+    return t;
+  }
+  const v = parseDuration(t);
+  if (typeof v === 'string') throw new RangeError(`simulated time: ${v}`);
+  return v;
+}
+
+/**
+ * A scenario's cluster, up and ready, and a simulated clock you drive:
+ * `send` traffic at chosen simulated times, `runUntil` a time to look at
+ * kernel state (`state('node1').conntrack()`), then `run` to the end and
+ * query the flows.
+ *
+ * ```ts
+ * const sim = Simulation.fromFile('scenarios/service-clusterip.yaml');
+ * sim.send({ name: 'probe', from: 'pod/default/client', to: 'service/default/web', port: 80, at: '1ms' });
+ * const results = sim.run();
+ * results.flow('probe').deliveredTo; // 'pod/default/web-…'
+ * ```
+ */
+export class Simulation {
+  private readonly run_: ScenarioRun;
+  private readonly names = new Set<string>();
+  private sends = 0;
+  private results: Results | undefined;
+
+  constructor(
+    readonly scenario: Scenario,
+    opts: SimulationOptions = {},
+  ) {
+    this.run_ = new ScenarioRun(scenario, { ...(opts.detailed === undefined ? {} : { detailed: opts.detailed }), ...(opts.eventBudget === undefined ? {} : { eventBudget: opts.eventBudget }) });
+    if (opts.traffic ?? true) for (const t of scenario.traffic) this.schedule(t);
+  }
+
+  static fromFile(path: string, opts: SimulationOptions & Pick<LoadOptions, 'seed'> = {}): Simulation {
+    return new Simulation(scenarioFromFile(path, opts), opts);
+  }
+
+  static fromYaml(text: string, opts: SimulationOptions & LoadOptions = {}): Simulation {
+    return new Simulation(scenarioFromYaml(text, opts), opts);
+  }
+
+  static fromObject(obj: object, opts: SimulationOptions & LoadOptions = {}): Simulation {
+    return new Simulation(scenarioFromObject(obj, opts), opts);
+  }
+
+  /** The built cluster: every namespace's kernel objects (advanced use). */
+  get cluster(): Cluster {
+    return this.run_.cluster;
+  }
+
+  /** Current simulated time in ns. */
+  get now(): number {
+    return this.run_.now;
+  }
+
+  /**
+   * Send traffic at `spec.at` (absolute simulated time, default now; not in
+   * the past). Validated like a scenario traffic item: throws ScenarioError.
+   * Returns the flow name (`name#k` per packet when `count > 1`).
+   */
+  send(spec: SendSpec): string {
+    if (this.results) throw new Error('the simulation has run to the end: send before run()');
+    const name = spec.name ?? `send-${++this.sends}`;
+    if (this.names.has(name)) throw new ScenarioError([{ file: `send(${name})`, line: 1, col: 1, path: 'send.name', message: `duplicate flow name ${name}` }]);
+    const t = trafficFromSend({ ...spec, at: spec.at ?? this.now }, this.scenario, name);
+    if (t.atNs < this.now) throw new RangeError(`send ${name}: at ${t.atNs} ns is in the past (now ${this.now} ns)`);
+    this.schedule(t);
+    return name;
+  }
+
+  /** Run the simulation up to simulated time `t` (inclusive); kernel state is then as of `t`. */
+  runUntil(t: SimTime): this {
+    this.run_.runUntil(toNs(t));
+    return this;
+  }
+
+  /** Call `fn` at simulated time `t`, in the middle of the run (e.g. to read state while packets are in flight). */
+  at(t: SimTime, fn: (sim: Simulation) => void): this {
+    const ns = toNs(t);
+    if (ns < this.now) throw new RangeError(`at ${ns} ns is in the past (now ${this.now} ns)`);
+    this.cluster.sched.at(ns, () => fn(this));
+    return this;
+  }
+
+  /** Kernel state of a namespace now: a node, `<ns>/<pod>`, an external host, `gateway`, `underlay`. */
+  state(netns: string): KernelState {
+    const ns = this.cluster.netns.get(netns) ?? this.cluster.pods.get(netns);
+    if (!ns) throw new RangeError(`no namespace ${netns} (have: ${[...this.cluster.netns.keys(), ...this.cluster.pods.keys()].join(', ')})`);
+    return kernelState(ns);
+  }
+
+  /** Run to the end (queue drained) and return the results. Calling it again returns the same results. */
+  run(): Results {
+    this.results ??= new Results(this.run_.finish());
+    return this.results;
+  }
+
+  private schedule(t: TrafficSpec): void {
+    this.names.add(t.name);
+    this.run_.schedule(t);
+  }
+}
+
+/** The finished run: every flow, the full trace, and the expectation check. */
+export class Results {
+  readonly flows: Flow[];
+  private readonly byName: Map<string, Flow>;
+
+  constructor(readonly raw: RunResult) {
+    const index = new TraceIndex(raw.events);
+    this.flows = raw.flows.map((f) => new Flow(f, index));
+    this.byName = new Map(this.flows.map((f) => [f.name, f]));
+  }
+
+  /** The full trace, in order (the `--json` events). */
+  get events(): readonly TraceEvent[] {
+    return this.raw.events;
+  }
+
+  /** `idle`: everything finished; `budget`: the event budget cut a runaway short. */
+  get stopped(): 'idle' | 'budget' {
+    return this.raw.stopped;
+  }
+
+  /** A flow by name (`name`, or `name#k` when its item sent several packets). */
+  flow(name: string): Flow {
+    const f = this.byName.get(name);
+    if (!f) throw new RangeError(`no flow ${name} (flows: ${[...this.byName.keys()].join(', ') || 'none'})`);
+    return f;
+  }
+
+  /** Every unmet `expect:` of the scenario's traffic and of sends that carried one. */
+  mismatches(): Mismatch[] {
+    return this.raw.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+  }
+}

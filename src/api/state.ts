@@ -1,0 +1,29 @@
+import type { NetNs } from '../kernel/netns.js';
+import { showAddr, showConntrack, showFdb, showIptables, showNeigh, showRoutes } from '../kernel/show.js';
+
+/** Kernel state views of one namespace, printed as the Linux tools print them, as of the current simulated time. */
+export interface KernelState {
+  /** `ip route` (main table); `routes('local')` for `ip route show table local`. */
+  routes(table?: 'main' | 'local'): string;
+  /** `ip neigh`. */
+  neigh(): string;
+  /** `bridge fdb` (bridges and VXLAN devices). */
+  fdb(): string;
+  /** `ip addr`. */
+  addr(): string;
+  /** `iptables-save`. */
+  iptables(): string;
+  /** `conntrack -L`, with seconds left as of now. */
+  conntrack(): string;
+}
+
+export function kernelState(ns: NetNs): KernelState {
+  return {
+    routes: (table = 'main') => showRoutes(ns, table),
+    neigh: () => showNeigh(ns),
+    fdb: () => showFdb(ns),
+    addr: () => showAddr(ns),
+    iptables: () => showIptables(ns),
+    conntrack: () => showConntrack(ns),
+  };
+}
