@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Layers from the bottom up; a layer may import itself and anything earlier in the list. */
-const layers = ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario', 'bench', 'cli'];
+const layers = ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario', 'bench', 'api', 'vitest', 'cli'];
 /** Exceptions: wire knows nothing; engine knows no protocol; trace is imported by kernel. */
 const allowed = {
   wire: [],
@@ -14,6 +14,9 @@ const allowed = {
   cluster: ['wire', 'engine', 'kernel', 'trace'],
   scenario: ['wire', 'engine', 'kernel', 'trace', 'cluster'],
   bench: ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario'],
+  // The library API for test authors (src/api) and its vitest matchers (src/vitest) on top of it.
+  api: ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario'],
+  vitest: ['trace', 'scenario', 'api'],
   cli: ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario', 'bench'],
 };
 
