@@ -8,6 +8,7 @@ import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
 import type { Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
+import { registerBench } from './bench.js';
 import { registerMatrix } from './matrix.js';
 import { attachCapture, writePcap } from './pcap.js';
 import { renderReport } from './report.js';
@@ -117,6 +118,12 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     },
     (c) => (code = c),
   );
+
+  registerBench(program, io, (file) => load(file), (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 576 || n > 65535) throw new InputError(`--mtu: expected an integer from 576 to 65535, got ${v}`);
+    return n;
+  });
 
   try {
     program.parse(argv, { from: 'user' });

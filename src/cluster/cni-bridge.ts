@@ -21,6 +21,7 @@ export function setupNodeBridge(node: NetNs, name: string, podCIDR: string, mtu:
 export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, hairpin: boolean): NetNs {
   const c = parseCidr(podCIDR)!;
   const ns = new NetNs(node.world, podNetnsName(pod.namespace, pod.name));
+  ns.cpu = node.cpu; // a pod's packets are processed by its node's kernel
   const [hostSide, eth0] = node.addVethPair(hostVethName(pod.namespace, pod.name), ns, 'eth0', br.mtu);
   br.addPort(hostSide, hairpin);
   ns.addAddress(eth0, `${pod.ip}/${c.prefix}`);

@@ -1,3 +1,4 @@
+import { addCost } from '../kernel/cost-model.js';
 import type { NetNs } from '../kernel/netns.js';
 import type { Skb } from '../kernel/skb.js';
 import { TunDevice } from '../kernel/tun.js';
@@ -33,6 +34,13 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
       // The datagram ends at flanneld's socket; its payload goes into the TUN as a new packet.
       ns.world.deliver(skb, `${ns.name}:flanneld`, 'tunnel', { socket: `0.0.0.0:${FLANNEL_UDP_PORT}` });
       const inner = ns.world.newSkb(payload.slice(), `${ns.name}:flanneld`, 'app', skb.flow, skb.id, true);
+      const costs = ns.world.costs;
+      if (costs) {
+        // The CPU work so far, plus flanneld waking up in recvfrom(2) and copying the datagram out.
+        inner.cost = skb.cost ?? 0;
+        addCost(inner, costs.wakeup, payload.length);
+        addCost(inner, costs.syscall, payload.length);
+      }
       emitTunnel(ns, inner, 'decap', payload.length, skb.data.length);
       tun.write(inner);
     });

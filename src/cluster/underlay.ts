@@ -22,6 +22,7 @@ export class Underlay {
     this.ns = new NetNs(world, 'underlay');
     this.sw = this.ns.addBridge('br0', spec.mtu);
     this.sw.localDelivery = false;
+    this.ns.cpu = undefined; // a hardware switch: no host CPU forwards its frames
     this.prefix = parseCidr(spec.cidr)!.prefix;
   }
 

@@ -1,3 +1,4 @@
+import { addCost, type CostModel } from './cost-model.js';
 import type { NetNs } from './netns.js';
 import type { Skb } from './skb.js';
 
@@ -42,7 +43,22 @@ export abstract class NetDevice {
     skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    if (w.costs && this.ns.cpu) this.xmitCost(w.costs, skb);
     this.transmit(skb);
+  }
+
+  /** Cost model: the work transmitting on this kind of device takes. */
+  private xmitCost(c: CostModel, skb: Skb): void {
+    const n = skb.data.length;
+    if (this.kind === 'veth') addCost(skb, c.veth, n);
+    else if (this.kind === 'uplink') addCost(skb, c.nic, n);
+    else if (this.kind === 'bridge') addCost(skb, c.bridge, n);
+    else if (this.kind === 'vxlan') addCost(skb, c.vxlanEncap, n);
+    else if (this.kind === 'tun') {
+      // flanneld blocked in read(2) on the tun fd wakes up and copies the packet out.
+      addCost(skb, c.wakeup, n);
+      addCost(skb, c.syscall, n);
+    }
   }
 
   /** Device-specific transmission (after the `tx` trace point). */
@@ -58,6 +74,11 @@ export abstract class NetDevice {
     skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
     if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    if (w.costs && this.ns.cpu) {
+      // A bridge port's frame is bridged; anything else goes up to IP (ip_rcv, routing).
+      if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.data.length);
+      addCost(skb, this.master ? w.costs.bridge : w.costs.routing, skb.data.length);
+    }
     if (this.master) this.master.handleFrame(this, skb);
     else this.ns.stack.receive(this, skb);
   }

@@ -1,6 +1,7 @@
 import type { Rng } from '../engine/rng.js';
 import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
+import type { Cpu } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import { Fib, type Route } from './fib.js';
 import { Loopback } from './loopback.js';
@@ -43,6 +44,11 @@ export class NetNs {
   readonly sockets: Sockets;
   readonly rng: Rng;
   readonly lo: Loopback;
+  /**
+   * The core doing this namespace's packet work under the cost model. Pods
+   * share their node's; undefined = hardware that costs no CPU (the switch).
+   */
+  cpu: Cpu | undefined = { busyUntil: 0 };
   private nextIfindex = 1;
 
   constructor(

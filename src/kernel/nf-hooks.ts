@@ -4,6 +4,7 @@ import { ICMP_DEST_UNREACH } from '../wire/icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../wire/l4-rewrite.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
+import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
@@ -92,6 +93,7 @@ export class NfHooks {
     }
     let packet = ip;
     const manip = MANIP[hook];
+    if (w.costs) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
     for (const table of TABLES[hook]) {
       if (table === 'nat') {
         const ct = skb.nfct;
@@ -204,6 +206,7 @@ export class NfHooks {
     const env: NfEnv = { nowNs: w.sched.now, rng: this.rng, addrType: (a) => addrType(ns, a) };
     const result = this.engine.traverse(table, hook, pkt, env);
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
+    if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * result.evaluated;
     if (w.detailed) {
       w.emit({
         kind: 'netfilter',

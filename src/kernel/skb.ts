@@ -24,6 +24,8 @@ export interface Skb {
    * as if it had come in on `port`, keeping the sender's source MAC.
    */
   bridgedDnat?: { port: NetDevice; srcMac: string };
+  /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
+  cost?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { NetDevice } from './device.js';
+import { addCost } from './cost-model.js';
 import type { Skb } from './skb.js';
 
 /**
@@ -19,11 +20,13 @@ export class TunDevice extends NetDevice {
       return;
     }
     const reader = this.reader;
-    this.ns.world.sched.after(0, () => reader(skb));
+    this.ns.world.handoff(this.ns.cpu, skb, () => reader(skb));
   }
 
   /** write(2) on the tun fd: the packet enters the stack as received on this device. */
   write(skb: Skb): void {
-    this.ns.world.sched.after(0, () => this.receive(skb));
+    const w = this.ns.world;
+    if (w.costs) addCost(skb, w.costs.syscall, skb.data.length);
+    w.handoff(this.ns.cpu, skb, () => this.receive(skb));
   }
 }

@@ -1,4 +1,5 @@
 import { Link, type LinkProps } from '../engine/link.js';
+import { chargeCpu } from './cost-model.js';
 import { NetDevice } from './device.js';
 import { scrub, type Skb } from './skb.js';
 
@@ -26,6 +27,11 @@ export class Uplink extends NetDevice {
       return;
     }
     scrub(skb, true);
-    this.wire.send(skb.data.length, () => peer.receive(skb));
+    const wire = this.wire;
+    const w = this.ns.world;
+    // Cost model: the frame reaches the wire once the CPU has done its work.
+    const busy = w.costs && this.ns.cpu ? chargeCpu(this.ns.cpu, w.sched.now, skb) : 0;
+    if (busy > 0) w.sched.after(busy, () => wire.send(skb.data.length, () => peer.receive(skb)));
+    else wire.send(skb.data.length, () => peer.receive(skb));
   }
 }

@@ -2,6 +2,7 @@ import { formatIpv4, formatMac } from '../wire/addr.js';
 import { encodeIpv4, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import { encodeUdp } from '../wire/udp.js';
 import { decodeVxlan, encodeVxlan } from '../wire/vxlan.js';
+import { addCost } from './cost-model.js';
 import { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import { scrub, type Skb } from './skb.js';
@@ -81,7 +82,8 @@ export class VxlanDevice extends NetDevice {
     if (w.detailed) w.emit({ kind: 'decap', t: w.sched.now, pkt: skb.id, at: this.where, vni: r.value.vni, outer: `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`, bytes: skb.data.length + 14 - inner.length });
     skb.data = inner;
     scrub(skb, false);
-    w.sched.after(0, () => this.receive(skb));
+    if (w.costs) addCost(skb, w.costs.vxlanDecap, payload.length);
+    w.handoff(this.ns.cpu, skb, () => this.receive(skb));
   }
 }
 

@@ -1,7 +1,8 @@
-import type { Rng, Scheduler } from '../engine/index.js';
+import type { Action, Rng, Scheduler } from '../engine/index.js';
 import type { DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
+import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import type { Skb } from './skb.js';
 
 /**
@@ -16,6 +17,9 @@ export class World {
   /** Packet capture tap: sees every frame a device sends or receives (tcpdump -i any). */
   capture: ((where: string, tNs: number, data: Uint8Array, l3only: boolean) => void) | undefined;
 
+  /** The per-hop cost model, when a run enables it (off: hops take no time). */
+  costs: CostModel | undefined;
+
   constructor(
     readonly sched: Scheduler,
     readonly rng: Rng,
@@ -24,6 +28,14 @@ export class World {
 
   get detailed(): boolean {
     return this.tracer.detailed;
+  }
+
+  /**
+   * Hand `skb` on in a later event (veth peer, tun reader, decapsulated frame):
+   * at once, or — with the cost model — when `cpu` has done the work it owes.
+   */
+  handoff(cpu: Cpu | undefined, skb: Skb, action: Action): void {
+    this.sched.after(this.costs && cpu ? chargeCpu(cpu, this.sched.now, skb) : 0, action);
   }
 
   /** A new packet; `at` is where it was created, `by` who made it. */
