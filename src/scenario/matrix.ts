@@ -63,7 +63,7 @@ export function probeMatrix(scenario: Scenario, opts: MatrixOptions): Reachabili
       return { from: key(src), to: key(dst), allowed: flow?.verdict === 'delivered' && flow.deliveredTo === `pod/${key(dst)}`, flow, ...(why ? { skipped: why } : {}) };
     }),
   );
-  const notes = pods.filter((p) => !listens(p, opts)).map((p) => `${key(p)} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
+  const notes = (opts.via === 'pod' ? pods : []).filter((p) => !listens(p, opts)).map((p) => `${key(p)} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
   return { options: opts, pods: pods.map(key), cells, notes };
 }
 
@@ -85,6 +85,9 @@ function serviceFor(scenario: Scenario, pod: PodSpec, opts: MatrixOptions): Traf
   return `no Service in ${pod.namespace} has ${key(pod)} as its only endpoint on ${opts.protocol}/${opts.port}`;
 }
 
+/** A cell of an expected table: allowed, blocked, or not checked. */
+export type Mark = '.' | 'X' | '?';
+
 /** The upstream suite's PrettyPrint: a tab-separated table, `.` allowed, `X` blocked, `?` not probed. */
 export function formatMatrix(m: Pick<ReachabilityMatrix, 'pods' | 'cells'>): string {
   const lines = [['-', ...m.pods].join('\t')];
@@ -93,7 +96,7 @@ export function formatMatrix(m: Pick<ReachabilityMatrix, 'pods' | 'cells'>): str
 }
 
 /** A table in that format (any whitespace between cells) → rows of marks keyed by pod. */
-export function parseMatrix(text: string): { pods: string[]; rows: Map<string, Map<string, '.' | 'X'>> } | string {
+export function parseMatrix(text: string): { pods: string[]; rows: Map<string, Map<string, Mark>> } | string {
   const lines = text
     .split('\n')
     .map((l) => l.trim())
@@ -101,14 +104,14 @@ export function parseMatrix(text: string): { pods: string[]; rows: Map<string, M
   const header = lines[0]?.split(/\s+/);
   if (!header || header[0] !== '-') return "expected a header row starting with '-' followed by the destination pods (ns/name)";
   const pods = header.slice(1);
-  const rows = new Map<string, Map<string, '.' | 'X'>>();
+  const rows = new Map<string, Map<string, Mark>>();
   for (const line of lines.slice(1)) {
     const [from, ...marks] = line.split(/\s+/);
     if (marks.length !== pods.length) return `row ${from}: expected ${pods.length} marks, found ${marks.length}`;
-    const row = new Map<string, '.' | 'X'>();
+    const row = new Map<string, Mark>();
     for (let i = 0; i < marks.length; i++) {
       const mk = marks[i]!;
-      if (mk !== '.' && mk !== 'X') return `row ${from}: expected '.' or 'X', found '${mk}'`;
+      if (mk !== '.' && mk !== 'X' && mk !== '?') return `row ${from}: expected '.', 'X' or '?' (not checked), found '${mk}'`;
       row.set(pods[i]!, mk);
     }
     rows.set(from!, row);
@@ -117,13 +120,13 @@ export function parseMatrix(text: string): { pods: string[]; rows: Map<string, M
 }
 
 /** Cells where the probe disagrees with the expected table (loopback pairs ignored, as upstream). */
-export function compareMatrix(m: ReachabilityMatrix, expected: { rows: Map<string, Map<string, '.' | 'X'>> }, ignoreLoopback = true): string[] {
+export function compareMatrix(m: ReachabilityMatrix, expected: { rows: Map<string, Map<string, Mark>> }, ignoreLoopback = true): string[] {
   const out: string[] = [];
   for (const row of m.cells) {
     for (const c of row) {
       if (ignoreLoopback && c.from === c.to) continue;
       const want = expected.rows.get(c.from)?.get(c.to);
-      if (want === undefined) continue;
+      if (want === undefined || want === '?') continue;
       const have = c.skipped ? '?' : c.allowed ? '.' : 'X';
       if (want !== have) out.push(`${c.from} -> ${c.to}: expected ${want}, probed ${have}${c.flow && !c.allowed ? ` (${c.flow.dropReason ?? c.flow.verdict})` : ''}`);
     }

@@ -210,8 +210,8 @@ export interface MatrixSpec {
   protocol: 'TCP' | 'UDP';
   via: 'pod' | 'service';
   atNs?: number;
-  /** Expected marks by source, then destination (`ns/name`). */
-  expect?: { pods: string[]; rows: Map<string, Map<string, '.' | 'X'>> };
+  /** Expected marks by source, then destination (`ns/name`); `?` = not checked. */
+  expect?: { pods: string[]; rows: Map<string, Map<string, '.' | 'X' | '?'>> };
   pos: SourcePos;
 }
 

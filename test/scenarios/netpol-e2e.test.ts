@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioText } from '../../src/scenario/parse.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
 import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/matrix.js';
 
 /**
@@ -196,4 +198,27 @@ describe('matrix text format', () => {
     expect(parsed.rows.get('x/a')!.get('x/b')).toBe('X');
     expect(parseMatrix('x/a .')).toMatch(/header/);
   });
+});
+
+describe('NetworkPolicy: datapath properties', () => {
+  it('replies of an allowed connection pass a default-deny ingress on the client (conntrack)', () => {
+    // x is default-deny ingress; x/a (node1) connects to y/b (node2): the SYN-ACK comes back into x/a.
+    const m = probe(np('x', 'deny-ingress', '{podSelector: {}, policyTypes: [Ingress]}'));
+    const cell = m.cells[m.pods.indexOf('x/a')]![m.pods.indexOf('y/b')]!;
+    expect(cell.allowed).toBe(true);
+    expect(cell.flow!.rttNs).toBeGreaterThan(0); // the answer reached x/a through its isolated ingress
+  });
+});
+
+describe('scenario files with an expected matrix', () => {
+  const dir = join(import.meta.dirname, '..', '..', 'scenarios');
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    const r = loadScenarioFile(join(dir, f));
+    if (!r.ok || !r.scenario.matrix?.expect) continue;
+    const spec = r.scenario.matrix;
+    it(`${f}: podwalk matrix meets the expected table`, () => {
+      const m = probeMatrix(r.scenario, { port: spec.port, protocol: spec.protocol, via: spec.via });
+      expect(compareMatrix(m, spec.expect!), formatMatrix(m)).toEqual([]);
+    });
+  }
 });

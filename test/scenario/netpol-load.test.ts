@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadScenarioText } from '../../src/scenario/parse.js';
+import { cli } from '../../src/cli/main.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A scenario with one NetworkPolicy whose spec is `spec` (line 6 holds the policy's spec). */
+function doc(spec: string, extra: string[] = []): string {
+  return [
+    'apiVersion: podwalk/v1alpha1',
+    'kind: Scenario',
+    'metadata: {name: t}',
+    'resources:',
+    '  - {apiVersion: v1, kind: Pod, metadata: {name: p1, labels: {app: web}}, spec: {nodeName: a, containers: [{name: c, image: i, ports: [{containerPort: 80, name: http}]}]}}',
+    `  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: np}, spec: ${spec}}`,
+    ...extra,
+    'cluster:',
+    '  network: host-gw',
+    '  nodes: [{name: a}, {name: b}]',
+    '',
+  ].join('\n');
+}
+
+function problems(text: string): string[] {
+  const r = loadScenarioText(text, 'x.yaml');
+  return r.ok ? [] : r.problems.map(formatProblem);
+}
+
+describe('NetworkPolicy validation (exit 2, naming the field)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['except outside cidr', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}}]}]}', /x\.yaml:6:\d+: resources\[1\]\.spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: must be a strict subset of cidr 10\.0\.0\.0\/16/],
+    ['except equal to cidr', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]}', /except\[0\]: must be a strict subset/],
+    ['invalid cidr', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.300/16}}]}]}', /ipBlock\.cidr: expected an IPv4 CIDR/],
+    ['endPort < port', '{podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}', /ports\[0\]\.endPort: endPort 80 must be greater than or equal to port 90/],
+    ['endPort with a named port', '{podSelector: {}, ingress: [{ports: [{port: http, endPort: 90}]}]}', /ports\[0\]\.endPort: endPort cannot be used with a named port/],
+    ['endPort without port', '{podSelector: {}, ingress: [{ports: [{endPort: 90}]}]}', /endPort requires port/],
+    ['bad protocol', '{podSelector: {}, ingress: [{ports: [{protocol: ICMP, port: 1}]}]}', /ports\[0\]\.protocol: expected one of TCP, UDP, SCTP, found ICMP/],
+    ['bad named port', '{podSelector: {}, ingress: [{ports: [{port: Not_A_Name}]}]}', /ports\[0\]\.port: expected a port number \(1-65535\) or a named port/],
+    ['port out of range', '{podSelector: {}, ingress: [{ports: [{port: 70000}]}]}', /ports\[0\]\.port: expected an integer between 1 and 65535/],
+    ['In without values', '{podSelector: {matchExpressions: [{key: app, operator: In}]}}', /podSelector\.matchExpressions\[0\]: operator In requires a non-empty values list/],
+    ['Exists with values', '{podSelector: {matchExpressions: [{key: app, operator: Exists, values: [x]}]}}', /matchExpressions\[0\]\.values: operator Exists takes no values/],
+    ['unknown operator', '{podSelector: {matchExpressions: [{key: app, operator: Equals, values: [x]}]}}', /matchExpressions\[0\]\.operator: expected one of In, NotIn, Exists, DoesNotExist, found Equals/],
+    ['bad label value', '{podSelector: {matchLabels: {app: "-bad-"}}}', /podSelector\.matchLabels\.app: invalid label value "-bad-"/],
+    ['bad label key', '{podSelector: {matchLabels: {"a/b/c": x}}}', /invalid label key "a\/b\/c"/],
+    ['ipBlock with podSelector', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}', /from\[0\]\.ipBlock: may not specify more than 1 peer type/],
+    ['empty peer', '{podSelector: {}, ingress: [{from: [{}]}]}', /from\[0\]: must specify a peer/],
+    ['unknown policy type', '{podSelector: {}, policyTypes: [Ingres]}', /policyTypes\[0\]: expected one of Ingress, Egress, found Ingres \(did you mean Ingress\?\)/],
+    ['ports directly under spec (the slides)', '{podSelector: {}, ports: [{port: 80}]}', /spec\.ports: unknown field ports/],
+  ];
+  for (const [name, spec, want] of cases) {
+    it(name, () => {
+      const p = problems(doc(spec));
+      expect(p.join('\n')).toMatch(want);
+    });
+  }
+
+  it('a valid policy loads with the API defaults (policyTypes, protocol)', () => {
+    const r = loadScenarioText(doc('{podSelector: {matchLabels: {app: web}}, egress: [{ports: [{port: 53, protocol: UDP}, {port: 80}]}]}'), 'x.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const np = r.scenario.networkPolicies[0]!;
+    expect(np.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(np.egress[0]!.ports[1]).toEqual({ protocol: 'TCP', port: 80 });
+  });
+
+  it('cluster.networkPolicy switches are checked', () => {
+    const text = doc('{podSelector: {}}').replace('  network: host-gw', '  network: host-gw\n  networkPolicy: {denyAction: refuse}');
+    expect(problems(text).join('\n')).toMatch(/cluster\.networkPolicy\.denyAction: expected one of drop, reject, found refuse/);
+  });
+
+  it('steps: bad references are named', () => {
+    const text = doc('{podSelector: {}}', ['steps:', '  - {at: 1ms, label: {pod: default/nope, labels: {a: b}}}', '  - {at: 2ms, delete: policy/np}', '  - {at: 3ms, apply: {apiVersion: v1, kind: Pod, metadata: {name: q}}}']);
+    const p = problems(text).join('\n');
+    expect(p).toMatch(/steps\[0\]\.label\.pod: no pod default\/nope/);
+    expect(p).toMatch(/steps\[1\]\.delete: expected networkpolicy\/<namespace>\/<name>/);
+    expect(p).toMatch(/steps\[2\]\.apply\.kind: steps can apply NetworkPolicy objects only/);
+  });
+
+  it('matrix: an expected table naming an unknown pod is an error', () => {
+    const text = doc('{podSelector: {}}', ['matrix:', '  expect: "- default/p1 default/zz\\ndefault/p1 . X\\n"']);
+    expect(problems(text).join('\n')).toMatch(/matrix\.expect: pod default\/zz in the expected matrix does not exist/);
+  });
+
+  it('the CLI exits 2 with file:line:col for an invalid policy, and matrix exits 1 on a differing table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-np-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, doc('{podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}'));
+    let err = '';
+    expect(cli(['validate', bad], { out: () => {}, err: (s) => (err += s) })).toBe(2);
+    expect(err).toMatch(/bad\.yaml:6:\d+: .*endPort/);
+    const wrong = join(dir, 'wrong.yaml');
+    writeFileSync(wrong, doc('{podSelector: {}, policyTypes: [Ingress]}', ['  - {apiVersion: v1, kind: Pod, metadata: {name: p2}, spec: {nodeName: b, containers: [{name: c, image: i}]}}', 'matrix:', '  port: 80', '  expect: |', '    -  default/p1 default/p2', '    default/p1 . .', '    default/p2 . .']));
+    let out = '';
+    expect(cli(['matrix', wrong], { out: (s) => (out += s), err: () => {} })).toBe(1);
+    expect(out).toMatch(/default\/p2 -> default\/p1: expected \., probed X \(policy-denied\)/);
+  });
+});
