@@ -1,0 +1,54 @@
+import type { Flow } from '../api/flow.js';
+import type { TraceEvent } from '../trace/events.js';
+import { renderTable } from '../trace/table.js';
+
+/** Rows shown around the interesting event in a failure message: enough to read the walk, short enough to scan. */
+const BEFORE = 4;
+const AFTER = 6;
+
+/** The request's events with the row at `focus` marked `▶`, `BEFORE` rows before and `AFTER` after. */
+export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it'): string {
+  if (events.length === 0) return `${label}: (no events: the request was never sent)`;
+  const f = Math.max(0, Math.min(focus, events.length - 1));
+  const from = Math.max(0, f - BEFORE);
+  const to = Math.min(events.length, f + AFTER + 1);
+  const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...e, at: `▶ ${e.at}` } : e));
+  const skipped = [from > 0 ? `${from} earlier` : '', to < events.length ? `${events.length - to} later` : ''].filter(Boolean).join(', ');
+  return `${label} (request packet events${skipped ? `; ${skipped} not shown` : ''}):\n${renderTable(rows)}`;
+}
+
+/** Only the events of the given kinds (NAT, policy), as a table; undefined when there are none. */
+export function only(events: readonly TraceEvent[], kinds: readonly TraceEvent['kind'][], label: string): string | undefined {
+  const rows = events.filter((e) => kinds.includes(e.kind));
+  return rows.length === 0 ? undefined : `${label}:\n${renderTable(rows)}`;
+}
+
+/** Index of the event that decided the flow's fate (its deliver or drop) in `requestEvents`. */
+export function outcomeIndex(flow: Flow): number {
+  const o = flow.outcome;
+  const i = o ? flow.requestEvents.indexOf(o) : -1;
+  return i >= 0 ? i : flow.requestEvents.length - 1;
+}
+
+/** Where the flow ended, as a hop: `dropped at node2 (policy-denied: …)` / `delivered at default/b:eth0 (to pod/default/b)`. */
+export function fate(flow: Flow): string {
+  const at = flow.outcome?.at ?? '?';
+  if (flow.delivered) return `delivered at ${at} (to ${flow.deliveredTo}${flow.seenSource ? `, source seen ${flow.seenSource}` : ''})`;
+  return `dropped at ${at} (${flow.dropReason ?? 'unknown'}${flow.dropDetail ? `: ${flow.dropDetail}` : ''})`;
+}
+
+/**
+ * For each position of `flow.path`, the index of the first request event at
+ * that device (path positions collapse consecutive repeats, as flows.ts does).
+ */
+export function pathEventIndex(flow: Flow): number[] {
+  const out: number[] = [];
+  let last: string | undefined;
+  flow.requestEvents.forEach((e, i) => {
+    if ((e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') && e.at !== last) {
+      out.push(i);
+      last = e.at;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../src/api/index.js';
+import { policyMatches } from '../../src/scenario/expect.js';
+import type { PolicyEvent } from '../../src/trace/events.js';
+import '../../src/vitest/index.js';
+
+const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
+const vxlan = Simulation.fromFile(join(scenarios, 'cross-node-vxlan.yaml')).run();
+const services = Simulation.fromFile(join(scenarios, 'service-clusterip.yaml')).run();
+const netpol = Simulation.fromFile(join(scenarios, 'netpol-allow-frontend.yaml')).run();
+
+/** The message a failing assertion throws. */
+function failure(fn: () => void): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the assertion to fail');
+}
+
+describe('podwalk/vitest matchers', () => {
+  const cross = vxlan.flows[0]!;
+
+  it('pass on what the trace shows', () => {
+    expect(cross).toBeDelivered();
+    expect(cross).toBeDeliveredTo(cross.deliveredTo!);
+    expect(cross).toTraverse(['node1:cbr0', 'node1:flannel.1', 'node2:flannel.1']);
+    expect(cross).not.toTraverse(['node2:flannel.1', 'node1:flannel.1']);
+    expect(cross).not.toBeDropped();
+    expect(cross).not.toBeNatted();
+    expect(cross).toBeSeenFrom(cross.seenSource!);
+    const svc = services.flow('to-service');
+    expect(svc).toBeNatted();
+    expect(svc).toBeNatted({ dst: svc.nat[0]!.after.split(' > ')[1]! });
+    expect(svc).not.toBeNatted({ dst: '10.96.0.11:80' });
+  });
+
+  it('toTraverse names the expected and the actual hop and shows the trace there', () => {
+    const msg = failure(() => expect(cross).toTraverse(['node1:cbr0', 'node1:cni0', 'node2:flannel.1']));
+    expect(msg).toContain('expected hop 2 of 3: node1:cni0 (after node1:cbr0)');
+    expect(msg).toContain('actual hop after node1:cbr0: node1:flannel.1');
+    expect(msg).toMatch(/trace around it \(request packet events; \d+ earlier, \d+ later not shown\):/);
+    expect(msg).toMatch(/│ ▶ node1:flannel\.1 +│/); // the divergent hop's row is marked
+    expect(msg).not.toContain('{"'); // a hop table, not a JSON dump
+  });
+
+  it('toBeDeliveredTo / toBeDropped show where the flow actually ended', () => {
+    const msg = failure(() => expect(cross).toBeDeliveredTo('pod/default/nobody'));
+    expect(msg).toContain('expected hop: delivery to a socket in default/nobody');
+    expect(msg).toMatch(/actual hop: {3}delivered at \S+ \(to pod\/default\/\S+, source seen /);
+    expect(msg).toMatch(/▶ .*DELIVER to/);
+    const denied = netpol.flow('other-same-node');
+    expect(denied).toBeDropped({ reason: 'policy-denied' });
+    const msg2 = failure(() => expect(denied).toBeDelivered());
+    expect(msg2).toMatch(/actual: dropped at node1 \(policy-denied/);
+    expect(msg2).toMatch(/▶ node1 .*DROP policy-denied/);
+    expect(failure(() => expect(denied).toBeDropped({ reason: 'no-route' }))).toContain('to be dropped (no-route)');
+  });
+
+  it('toMatchPolicy reads the policy decisions of the request', () => {
+    expect(netpol.flow('frontend-same-node')).toMatchPolicy('default/allow-frontend-to-backend');
+    expect(netpol.flow('frontend-same-node')).toMatchPolicy('default/allow-frontend-to-backend', { direction: 'ingress', verdict: 'allow' });
+    expect(netpol.flow('other-cross-node')).toMatchPolicy('default/allow-frontend-to-backend', { verdict: 'deny' });
+    expect(netpol.flow('backend-to-frontend')).not.toMatchPolicy('default/allow-frontend-to-backend');
+    const msg = failure(() => expect(netpol.flow('other-same-node')).toMatchPolicy('default/other', { verdict: 'allow' }));
+    expect(msg).toContain('expected flow "other-same-node" to match NetworkPolicy default/other allow');
+    expect(msg).toMatch(/actual: ingress default\/backend-1 deny \(no-rule isolated by default\/allow-frontend-to-backend\)/);
+    expect(msg).toContain('NetworkPolicy decisions on the request:');
+  });
+
+  it('policy semantics on hand-made decisions: a deny matches every isolating policy', () => {
+    const base = { t: 0, pkt: 1, at: 'node1', kind: 'policy' as const, pod: 'shop/cart', direction: 'ingress' as const };
+    const deny: PolicyEvent = { ...base, verdict: 'deny', because: 'no-rule', isolatedBy: ['shop/a', 'shop/b'] };
+    const allow: PolicyEvent = { ...base, verdict: 'allow', because: 'rule', policy: 'shop/b', rule: 0, isolatedBy: ['shop/a', 'shop/b'] };
+    expect(policyMatches([deny], { name: 'shop/a' })).toBe(true);
+    expect(policyMatches([deny], { name: 'shop/a', verdict: 'allow' })).toBe(false);
+    expect(policyMatches([allow], { name: 'shop/a' })).toBe(false); // isolating, but b's rule decided
+    expect(policyMatches([allow], { name: 'shop/b', direction: 'egress' })).toBe(false);
+  });
+
+  it('toBeNatted and toBeSeenFrom explain with the NAT steps', () => {
+    const svc = services.flow('to-service');
+    const msg = failure(() => expect(svc).toBeNatted({ dst: '10.244.9.9' }));
+    expect(msg).toContain('to be natted: DNAT to 10.244.9.9');
+    expect(msg).toMatch(/actual: DNAT dst \S+ > 10\.96\.0\.11:80 -> /);
+    expect(msg).toContain('netfilter and NAT on the request:');
+    const msg2 = failure(() => expect(svc).toBeSeenFrom('1.2.3.4'));
+    expect(msg2).toMatch(/actual: seen from 10\.244\.1\.\d+/);
+  });
+
+  it('say so when given something that is not a flow', () => {
+    expect(failure(() => expect({ verdict: 'delivered' }).toBeDelivered())).toMatch(/expected a podwalk Flow \(results\.flow\(name\)\), received an object with keys verdict/);
+  });
+});
