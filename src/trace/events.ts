@@ -203,10 +203,12 @@ export interface PolicyEvent extends Base {
   verdict: 'allow' | 'deny';
   /**
    * `rule`: a rule of `policy` allowed it; `no-rule`: isolated by `isolatedBy` and
-   * nothing matched; `not-isolated`: no policy selects the pod for this direction;
-   * `node-local`: traffic from the pod's own node, always allowed.
+   * nothing matched; `node-local`: traffic from the pod's own node, always
+   * allowed; `self`: the pod reaching itself through its Service (hairpin),
+   * allowed unless `networkPolicy.selfViaService: enforce`. Pods no policy
+   * isolates have no chain, hence no event.
    */
-  because: 'rule' | 'no-rule' | 'not-isolated' | 'node-local';
+  because: 'rule' | 'no-rule' | 'node-local' | 'self';
   /** The allowing policy (`ns/name`), its rule index in `ingress`/`egress`, and what matched. */
   policy?: string;
   rule?: number;

@@ -48,8 +48,8 @@ function policyWhy(e: Extract<TraceEvent, { kind: 'policy' }>): string {
       return `by ${e.policy} ${e.direction}[${e.rule}]${e.peer ? ` ${e.peer}` : ''}`;
     case 'no-rule':
       return `no rule matched; isolated by ${e.isolatedBy.join(', ')}`;
-    case 'not-isolated':
-      return 'not isolated (no policy selects it)';
+    case 'self':
+      return 'the pod itself, through its Service (always allowed)';
     case 'node-local':
       return "from the pod's own node (always allowed)";
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
 import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/matrix.js';
+import { simulate } from '../../src/scenario/simulate.js';
 
 /**
  * Cases from the upstream e2e NetworkPolicy suite (kubernetes
@@ -221,4 +222,52 @@ describe('scenario files with an expected matrix', () => {
       expect(compareMatrix(m, spec.expect!), formatMatrix(m)).toEqual([]);
     });
   }
+});
+
+describe('NetworkPolicy: switches for what the API leaves open', () => {
+  const hairpin = (extra: string) => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: hairpin}
+cluster:
+  network: host-gw
+${extra}  nodes: [{name: node1}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: c, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: deny}, spec: {podSelector: {}, policyTypes: [Ingress]}}
+traffic:
+  - {name: self, from: pod/web, to: service/web, port: 80}
+`;
+  const run = (extra: string) => {
+    const r = loadScenarioText(hairpin(extra), 'h.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return simulate(r.scenario);
+  };
+
+  it('selfViaService: allow (default) lets a pod reach itself through its Service under deny-all', () => {
+    const res = run('');
+    expect(res.flows[0]!.verdict).toBe('delivered');
+    expect(res.events.some((e) => e.kind === 'policy' && e.because === 'self' && e.verdict === 'allow')).toBe(true);
+  });
+
+  it('selfViaService: enforce judges the hairpin by the pod\'s own policies', () => {
+    const res = run('  networkPolicy: {selfViaService: enforce}\n');
+    expect(res.flows[0]!.dropReason).toBe('policy-denied');
+  });
+
+  it('ipBlockMatchesPods: false keeps pod IPs out of an ipBlock', () => {
+    const policy = np('x', 'egress-cluster', '{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.244.0.0/16}}]}]}');
+    expect(compareMatrix(probe(policy), new Reachability())).toEqual([]);
+    expect(compareMatrix(probe(policy, {}, '  networkPolicy: {ipBlockMatchesPods: false}\n'), new Reachability().allEgress('x/a', false))).toEqual([]);
+  });
+
+  it('policy events name the policy, rule index and peer that allowed a packet', () => {
+    const m = probe(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: c}}}]}, {from: [{podSelector: {matchLabels: {pod: b}}}], ports: [{port: 80}]}]}'));
+    const cell = m.cells[m.pods.indexOf('x/b')]![m.pods.indexOf('x/a')]!;
+    expect(cell.allowed).toBe(true);
+    const r = loadScenarioText(model(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {pod: c}}}]}, {from: [{podSelector: {matchLabels: {pod: b}}}], ports: [{port: 80}]}]}')).replace('resources:', 'resources:') + 'traffic:\n  - {name: t, from: pod/x/b, to: pod/x/a, port: 80}\n', 'p.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const ev = simulate(r.scenario).events.find((e) => e.kind === 'policy');
+    expect(ev).toMatchObject({ kind: 'policy', direction: 'ingress', pod: 'x/a', verdict: 'allow', because: 'rule', policy: 'x/x-a-allows-x-b', rule: 1, peer: 'from[0] podSelector pod=b, ports[0] TCP/80', isolatedBy: ['x/x-a-allows-x-b'] });
+  });
 });

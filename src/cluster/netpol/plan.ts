@@ -12,7 +12,7 @@ export interface RuleNote {
   /** `ns/name` of the pod whose chain this is. */
   pod: string;
   verdict: 'allow' | 'deny';
-  because: 'rule' | 'no-rule' | 'node-local';
+  because: 'rule' | 'no-rule' | 'node-local' | 'self';
   policy?: string;
   rule?: number;
   peer?: string;
@@ -136,7 +136,7 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
       const who = `netpol ${dir} ${podKey(pod)}`;
       if (dir === 'ingress') {
         body.push(`-A ${chain} ${note(`${who}: from its own node`, { verdict: 'allow', because: 'node-local' })} -m addrtype --src-type LOCAL -j RETURN`);
-        if (world.options.selfViaService === 'allow') body.push(`-A ${chain} -s ${addr} ${note(`${who}: the pod itself`, { verdict: 'allow', because: 'node-local' })} -j RETURN`);
+        if (world.options.selfViaService === 'allow') body.push(`-A ${chain} -s ${addr} ${note(`${who}: the pod itself`, { verdict: 'allow', because: 'self' })} -j RETURN`);
       }
       for (const pol of isolating) {
         const rules = dir === 'ingress' ? pol.ingress : pol.egress;
