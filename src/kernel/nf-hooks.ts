@@ -61,6 +61,8 @@ export interface HookContext {
 export class NfHooks {
   readonly conntrack = new Conntrack();
   private readonly rng: Rng;
+  /** One environment for every traversal, its clock updated each time (rules only read it during a walk). */
+  private env: NfEnv | undefined;
   /** Lets the control plane name the choices a load-balancing rule set had (trace "candidates"). */
   explainNat: ((matched: readonly MatchedRule[]) => string[] | undefined) | undefined;
   /**
@@ -134,7 +136,10 @@ export class NfHooks {
   private track(skb: Skb, ip: Ipv4Packet): CtState | undefined {
     const w = this.ns.world;
     // A packet that already belongs to one of our connections (loopback, bridge passing up) keeps it.
-    if (skb.nfct?.table === this.conntrack) return this.stateOf(skb);
+    if (skb.nfct?.table === this.conntrack) {
+      if (skb.nfct.related) this.emitCt(skb, 'RELATED', skb.nfct.dir, skb.nfct.entry);
+      return this.stateOf(skb);
+    }
     skb.nfct = undefined;
     // Fragments are not reassembled before conntrack here (nf_defrag_ipv4 is not modelled): untracked.
     if (ip.mf || ip.fragmentOffset > 0) return 'UNTRACKED';
@@ -179,6 +184,7 @@ export class NfHooks {
   private stateOf(skb: Skb): CtState {
     const ct = skb.nfct;
     if (!ct || ct.table !== this.conntrack) return 'UNTRACKED';
+    if (ct.related) return 'RELATED';
     return ct.dir === 1 || ct.entry.seenReply ? 'ESTABLISHED' : 'NEW';
   }
 
@@ -189,21 +195,23 @@ export class NfHooks {
     if (ct?.dnat) states.push('DNAT');
     if (ct?.snat) states.push('SNAT');
     const t = readTuple(skb.data);
-    const pkt: NfPacket = {
-      src: ip.src,
-      dst: ip.dst,
-      protocol: ip.protocol,
-      ...(t.sport === undefined || ip.protocol === IPPROTO_ICMP ? {} : { sport: t.sport, dport: t.dport! }),
-      ...(ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? { tcpFlags: ip.payload[13]! } : {}),
-      ...(ip.protocol === IPPROTO_ICMP && ip.payload.length >= 2 ? { icmpType: ip.payload[0]!, icmpCode: ip.payload[1]! } : {}),
-      ...(ctx.inDev ? { inIf: ctx.inDev.name } : {}),
-      ...(ctx.outDev ? { outIf: ctx.outDev.name } : {}),
-      mark: skb.mark ?? 0,
-      ctstate: states,
-      length: ip.payload.length + 20,
-    };
+    // Optional fields are set only when present (matches tell "absent" from a value); assigning
+    // them one by one spares the temporary objects spreads would make on this hot path.
+    const pkt: NfPacket = { src: ip.src, dst: ip.dst, protocol: ip.protocol, mark: skb.mark ?? 0, ctstate: states, length: ip.payload.length + 20 };
+    if (t.sport !== undefined && ip.protocol !== IPPROTO_ICMP) {
+      pkt.sport = t.sport;
+      pkt.dport = t.dport!;
+    }
+    if (ip.protocol === IPPROTO_TCP && ip.payload.length >= 14) pkt.tcpFlags = ip.payload[13]!;
+    if (ip.protocol === IPPROTO_ICMP && ip.payload.length >= 2) {
+      pkt.icmpType = ip.payload[0]!;
+      pkt.icmpCode = ip.payload[1]!;
+    }
+    if (ctx.inDev) pkt.inIf = ctx.inDev.name;
+    if (ctx.outDev) pkt.outIf = ctx.outDev.name;
     const ns = this.ns;
-    const env: NfEnv = { nowNs: w.sched.now, rng: this.rng, addrType: (a) => addrType(ns, a) };
+    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a) });
+    env.nowNs = w.sched.now;
     const result = this.engine.traverse(table, hook, pkt, env);
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
     if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * result.evaluated;

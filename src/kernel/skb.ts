@@ -16,7 +16,7 @@ export interface Skb {
   /** skb->mark, set by MARK targets. Scrubbed when the packet changes namespace. */
   mark?: number;
   /** skb->_nfct: the packet's connection and its direction there (0 original, 1 reply). */
-  nfct?: { table: Conntrack; entry: CtEntry; dir: 0 | 1 };
+  nfct?: { table: Conntrack; entry: CtEntry; dir: 0 | 1; related?: boolean };
   /** br_netfilter: PREROUTING already ran while the frame crossed the bridge (ip_sabotage_in). */
   brPrerouted?: boolean;
   /**

@@ -292,6 +292,8 @@ export class Stack {
     const pkt: Ipv4Packet = { tos: 0xc0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src, dst: orig.src, payload };
     const bytes = encodeIpv4(pkt);
     const err = w.newSkb(bytes, this.ns.name, 'icmp', cause.flow, cause.id, true);
+    // nf_ct_attach: the error belongs to the offending packet's connection, as RELATED, in the other direction.
+    if (cause.nfct) err.nfct = { ...cause.nfct, dir: cause.nfct.dir === 0 ? 1 : 0, related: true };
     if (w.detailed) w.emit({ kind: 'icmp', t: w.sched.now, pkt: err.id, at: this.ns.name, message: describeIcmpError(type, code, mtu), about: cause.id });
     this.sendLocal(err, pkt);
   }
