@@ -282,6 +282,9 @@ export class NfHooks {
     const want = invert(ct.entry.tuple(ct.dir === 0 ? 1 : 0));
     const now = readTuple(skb.data);
     const related = ip.protocol === IPPROTO_ICMP && ip.payload.length >= 28 && ip.payload[0] !== 8 && ip.payload[0] !== 0;
+    // nf_nat_icmp_reply_translation: an ICMP error is only rewritten when its connection has that NAT at all
+    // (an error the node itself sends about a non-NATed flow keeps the node's address as its source).
+    if (related && !hasNat(ct.entry, manip, ct.dir)) return ip;
     const hasPorts = now.sport !== undefined && ip.protocol !== IPPROTO_ICMP;
     let change: AddrChange | undefined;
     let inner: AddrChange = {};
@@ -320,6 +323,14 @@ export class NfHooks {
     if (!w.detailed) return;
     w.emit({ kind: 'conntrack', t: w.sched.now, pkt: skb.id, at: this.ns.name, state: state === 'SNAT' || state === 'DNAT' ? 'ESTABLISHED' : state, dir: dir === 0 ? 'original' : 'reply', entry: `${formatTuple(entry.orig)} ${formatTuple(entry.reply, 0)}` });
   }
+}
+
+/** Whether the connection has the NAT a packet in direction `dir` undergoes at `manip` (IPS_DST_NAT / IPS_SRC_NAT). */
+function hasNat(e: CtEntry, manip: 'src' | 'dst', dir: 0 | 1): boolean {
+  const dnat = e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
+  const snat = e.reply.dst !== e.orig.src || e.reply.dport !== e.orig.sport;
+  // Original direction: dst manip = DNAT, src manip = SNAT; replies undo them the other way round.
+  return (dir === 0) === (manip === 'dst') ? dnat : snat;
 }
 
 function tupleOf(t: PacketTuple): CtTuple {
