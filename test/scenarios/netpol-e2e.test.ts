@@ -271,3 +271,33 @@ traffic:
     expect(ev).toMatchObject({ kind: 'policy', direction: 'ingress', pod: 'x/a', verdict: 'allow', because: 'rule', policy: 'x/x-a-allows-x-b', rule: 1, peer: 'from[0] podSelector pod=b, ports[0] TCP/80', isolatedBy: ['x/x-a-allows-x-b'] });
   });
 });
+
+describe('NetworkPolicy: upstream e2e update cases (steps, then a matrix after them)', () => {
+  const after = (policies: string, steps: string, want: Reachability): void => {
+    const r = loadScenarioText(`${model(policies)}steps:\n${steps}\n`, 'netpol-e2e.yaml');
+    if (!r.ok) throw new Error(r.problems.map((p) => `${p.path}: ${p.message}`).join('\n'));
+    const m = probeMatrix(r.scenario, { port: 80, protocol: 'TCP', via: 'pod', atNs: 10_000_000 });
+    expect(compareMatrix(m, want), formatMatrix(m)).toEqual([]);
+  };
+
+  it('should allow ingress access from updated namespace', () => {
+    after(np('x', 'allow-client-a-via-ns-selector', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{namespaceSelector: {matchLabels: {ns2: updated}}}]}]}'), '  - {at: 1ms, label: {namespace: y, labels: {ns2: updated}}}', new Reachability().allIngress('x/a', false).expectPeer({ ns: 'y' }, { ns: 'x', pod: 'a' }, true));
+  });
+
+  it('should allow ingress access from updated pod', () => {
+    after(np('x', 'x-a-allows-x-b', '{podSelector: {matchLabels: {pod: a}}, ingress: [{from: [{podSelector: {matchLabels: {podupdate: updated}}}]}]}'), '  - {at: 1ms, label: {pod: x/b, labels: {podupdate: updated}}}', new Reachability().allIngress('x/a', false).expect('x/b', 'x/a', true));
+  });
+
+  it('should deny ingress access to updated pod', () => {
+    after(np('x', 'deny-ingress-via-label-selector', '{podSelector: {matchLabels: {target: isolated}}, policyTypes: [Ingress]}'), '  - {at: 1ms, label: {pod: x/a, labels: {target: isolated}}}', new Reachability().allIngress('x/a', false));
+  });
+
+  it('should enforce updated policy (an allow replaced by a deny)', () => {
+    const steps = ['  - at: 1ms', '    apply: {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: allow-all, namespace: x}, spec: {podSelector: {}, policyTypes: [Ingress]}}'].join('\n');
+    after(np('x', 'allow-all', '{podSelector: {}, ingress: [{}]}'), steps, new Reachability().expectPeer({}, { ns: 'x' }, false));
+  });
+
+  it('deleting a deny policy restores access', () => {
+    after(np('x', 'deny-ingress', '{podSelector: {}, policyTypes: [Ingress]}'), '  - {at: 1ms, delete: networkpolicy/x/deny-ingress}', new Reachability());
+  });
+});
