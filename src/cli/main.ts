@@ -10,6 +10,7 @@ import type { Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
 import { registerMatrix } from './matrix.js';
+import { checkGolden } from './golden.js';
 import { attachCapture, writePcap } from './pcap.js';
 import { renderReport } from './report.js';
 
@@ -61,7 +62,10 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--pcap <dir>', 'write a pcapng capture of every device to DIR')
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--quiet', 'print only flow outcomes, no hop tables')
-    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; quiet?: boolean }) => {
+    .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
+    .option('--update', 'with --golden: write the golden trace instead of comparing')
+    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; quiet?: boolean; golden?: string; update?: boolean }) => {
+      if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
       const scenario = load(file ?? DEFAULT_SCENARIO, o.seed);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       let capture: (() => Uint8Array) | undefined;
@@ -72,6 +76,11 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (o.pcap && capture) io.err(`pcap: wrote ${writePcap(o.pcap, scenario.name, capture())}\n`);
       if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
       code = mismatches.length > 0 ? EXIT.expectationFailed : EXIT.ok;
+      if (o.golden) {
+        const g = checkGolden(o.golden, result, o.update ?? false, `podwalk run ${file ?? scenario.file}`);
+        (o.json ? io.err : io.out)(g.report);
+        if (g.status === 'differ' || g.status === 'missing') code = EXIT.expectationFailed;
+      }
     });
 
   program

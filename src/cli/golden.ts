@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isGoldenHeading, renderGolden } from '../scenario/golden.js';
+import { unifiedDiff } from '../scenario/line-diff.js';
+import type { RunResult } from '../scenario/simulate.js';
+
+export interface GoldenOutcome {
+  /** `match`: same as the stored file; `differ`: printed a diff; `missing`: no golden file yet; `written`: --update wrote it. */
+  status: 'match' | 'differ' | 'missing' | 'written';
+  file: string;
+  /** What to tell the user (a diff when they differ). */
+  report: string;
+}
+
+/** The golden file of a scenario: `<dir>/<metadata.name>.trace`. */
+export function goldenPath(dir: string, result: RunResult): string {
+  return join(dir, `${result.scenario.name}.trace`);
+}
+
+/**
+ * `podwalk run FILE --golden DIR [--update]`: compare the run's golden text
+ * with the stored one (a unified diff when they differ), or store it.
+ */
+export function checkGolden(dir: string, result: RunResult, update: boolean, runLabel: string): GoldenOutcome {
+  const file = goldenPath(dir, result);
+  const text = renderGolden(result);
+  if (update) {
+    const same = existsSync(file) && readFileSync(file, 'utf8') === text;
+    if (!same) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, text);
+    }
+    return { status: 'written', file, report: `golden: ${same ? 'unchanged' : 'wrote'} ${file}\n` };
+  }
+  if (!existsSync(file)) return { status: 'missing', file, report: `golden: no golden trace ${file} yet (run again with --update to write it)\n` };
+  const stored = readFileSync(file, 'utf8');
+  if (stored === text) return { status: 'match', file, report: `golden: ${file} matches\n` };
+  const diff = unifiedDiff(lines(stored), lines(text), { a: file, b: runLabel }, { heading: isGoldenHeading });
+  const body = diff.split('\n').slice(2);
+  const removed = body.filter((l) => l.startsWith('-')).length;
+  const added = body.filter((l) => l.startsWith('+')).length;
+  return { status: 'differ', file, report: `golden: trace differs from ${file} (-${removed} +${added} lines; --update accepts it)\n${diff}` };
+}
+
+function lines(text: string): string[] {
+  const l = text.split('\n');
+  if (l[l.length - 1] === '') l.pop();
+  return l;
+}

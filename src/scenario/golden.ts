@@ -1,0 +1,71 @@
+/**
+ * Golden traces: the full trace of a run as stable, reviewable text. One line
+ * per event (`t pkt where what`, netfilter rules indented below), grouped by
+ * flow in the scenario's order, packets numbered per flow so that an extra
+ * packet in one flow does not renumber every other flow. Simulated time only,
+ * never wall-clock time; no column padding, so one changed hop is one changed
+ * line. Deterministic because the run is (same scenario + seed = same trace).
+ */
+import type { TraceEvent } from '../trace/events.js';
+import { describeEvent, formatTime } from '../trace/format.js';
+import type { FlowResult } from './flows.js';
+import type { RunResult } from './simulate.js';
+
+export const GOLDEN_FORMAT = 1;
+const BACKGROUND = '(background)';
+
+/** The golden text of a finished run. */
+export function renderGolden(result: RunResult): string {
+  const s = result.scenario;
+  const lines = [
+    `# podwalk golden trace (format ${GOLDEN_FORMAT}): scenario ${s.name}, network ${s.cluster.network}, seed ${s.cluster.seed}`,
+    '# t in simulated µs; #n = the n-th packet of its flow. Regenerate: podwalk run FILE --golden DIR --update',
+  ];
+  const sections = groupByFlow(result.events);
+  const order = [...result.flows.map((f) => f.flow), ...[...sections.keys()].filter((k) => !result.flows.some((f) => f.flow === k))];
+  const byName = new Map(result.flows.map((f) => [f.flow, f]));
+  for (const name of order) {
+    const events = sections.get(name) ?? [];
+    const flow = byName.get(name);
+    lines.push('', `== ${name}${flow ? `: ${fate(flow)}` : ''}`);
+    const local = new Map<number, number>();
+    const num = (id: number): string => {
+      let n = local.get(id);
+      if (n === undefined) local.set(id, (n = local.size + 1));
+      return `#${n}`;
+    };
+    for (const e of events) num(e.pkt);
+    // Cross-references (`because of #3`, `about #3`) use the same per-flow numbers.
+    const ref = (id: number): string => (local.has(id) ? num(id) : `#${id}@trace`);
+    for (const e of events) {
+      const text = describeEvent(e).replace(/\((because of|about) #(\d+)\)/, (_, word: string, id: string) => `(${word} ${ref(Number(id))})`);
+      const [first, ...rest] = text.split('\n');
+      lines.push(`${formatTime(e.t)} ${num(e.pkt)} ${e.at} ${first}`);
+      for (const r of rest) lines.push(`    ${r.trim()}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A line that opens a flow's section (diff hunk headings name it). */
+export function isGoldenHeading(line: string): boolean {
+  return line.startsWith('== ');
+}
+
+function fate(f: FlowResult): string {
+  return f.verdict === 'delivered' ? `delivered to ${f.deliveredTo}` : `dropped: ${f.dropReason ?? 'unknown'}`;
+}
+
+/** Packets belong to the flow named in their `create` (kernel-made packets inherit it). */
+function groupByFlow(events: readonly TraceEvent[]): Map<string, TraceEvent[]> {
+  const flowOf = new Map<number, string>();
+  const out = new Map<string, TraceEvent[]>();
+  for (const e of events) {
+    if (e.kind === 'create') flowOf.set(e.pkt, e.flow ?? BACKGROUND);
+    const f = flowOf.get(e.pkt) ?? BACKGROUND;
+    let list = out.get(f);
+    if (!list) out.set(f, (list = []));
+    list.push(e);
+  }
+  return out;
+}
