@@ -4,6 +4,7 @@
  * bad values are problems at the value's file:line:col.
  */
 import { isMap, isSeq } from 'yaml';
+import { formatTime } from '../trace/format.js';
 import { parseIpv4 } from '../wire/addr.js';
 import { parseDuration } from './quantities.js';
 import type { NatExpectation, PolicyExpectation } from './types.js';
@@ -91,7 +92,7 @@ export function expectHops(r: YamlReader, at: At | undefined): { min?: number; m
   if (!m) return undefined;
   const min = r.int(m.get('min'), 0, 10_000);
   const max = r.int(m.get('max'), 0, 10_000);
-  return bounds(r, at!, min, max, 'hops');
+  return bounds(r, at!, min, max, 'hops', String);
 }
 
 /** `rtt: {min: 10us, max: 1ms}` (or `rtt: 1ms` = at most): simulated round trip. */
@@ -106,17 +107,17 @@ export function expectRtt(r: YamlReader, at: At | undefined): { minNs?: number; 
   if (!m) return undefined;
   const minNs = m.get('min') ? r.quantity(m.get('min'), parseDuration, -1) : undefined;
   const maxNs = m.get('max') ? r.quantity(m.get('max'), parseDuration, -1) : undefined;
-  const b = bounds(r, at!, minNs === -1 ? undefined : minNs, maxNs === -1 ? undefined : maxNs, 'rtt');
+  const b = bounds(r, at!, minNs === -1 ? undefined : minNs, maxNs === -1 ? undefined : maxNs, 'rtt', (ns) => `${formatTime(ns)} us`);
   return b ? { ...(b.min !== undefined ? { minNs: b.min } : {}), ...(b.max !== undefined ? { maxNs: b.max } : {}) } : undefined;
 }
 
-function bounds(r: YamlReader, at: At, min: number | undefined, max: number | undefined, what: string): { min?: number; max?: number } | undefined {
+function bounds(r: YamlReader, at: At, min: number | undefined, max: number | undefined, what: string, fmt: (n: number) => string): { min?: number; max?: number } | undefined {
   if (min === undefined && max === undefined) {
     r.problem(at, `expected min and/or max (${what === 'rtt' ? 'durations like 1ms' : 'integers'})`);
     return undefined;
   }
   if (min !== undefined && max !== undefined && min > max) {
-    r.problem(at, `min (${min}) is greater than max (${max})`);
+    r.problem(at, `min (${fmt(min)}) is greater than max (${fmt(max)})`);
     return undefined;
   }
   return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
