@@ -28,6 +28,8 @@ export interface SendSpec {
   at?: SimTime;
   interval?: SimTime;
   ttl?: number;
+  /** TCP keep-alive: packets after the first are data segments on the connection the first opened. */
+  reuseConnection?: boolean;
   /** An `expect:` block as in a scenario file; checked by `Results.mismatches()`. */
   expect?: Record<string, unknown>;
 }
