@@ -24,8 +24,12 @@ export interface Packet {
   by: CreateEvent['by'];
   /** The packet that caused it (ARP for a queued packet, a reply, an ICMP error). */
   cause?: number;
-  /** `request`: the flow's request or a clone/fragment of it; `answer`: anything the request caused (replies, ARP, ICMP). */
-  role: 'request' | 'answer';
+  /**
+   * `request`: the flow's request or a clone/fragment of it; `answer`: anything
+   * the request caused (replies, ARP, ICMP); `lookup`: the sender's DNS queries
+   * for a `to:` name, and what they caused (answers, ARP).
+   */
+  role: 'request' | 'answer' | 'lookup';
   events: TraceEvent[];
   /** How it ended: exactly one deliver or drop. */
   fate: DeliverEvent | DropEvent | undefined;
@@ -48,20 +52,33 @@ export interface MatchedRule {
 export class Flow {
   /** Request lineage (request, bridge clones, fragments, tunnel re-sends). */
   readonly requestPackets: readonly number[];
-  /** Every packet descending from the request (the lineage plus answers, ARP, ICMP). */
+  /** Every packet of the flow: the request's descendants (lineage, answers, ARP, ICMP), then any DNS lookup's. */
   readonly packetIds: readonly number[];
+  /** The DNS lookup's packets (queries and what they caused), when `to:` was a name. */
+  readonly lookupPackets: readonly number[];
   /** The request lineage's events, in trace order. */
   readonly requestEvents: readonly TraceEvent[];
   /** All of the flow's events, in trace order. */
   readonly events: readonly TraceEvent[];
 
+  /** `lookupRoots`: packets the sender's resolver created for this flow (DNS queries), if any. */
   constructor(
     readonly result: FlowResult,
     index: TraceIndex,
+    lookupRoots: readonly number[] = [],
   ) {
     const pkt = result.pkt;
     this.requestPackets = pkt === undefined ? [] : index.descendants(pkt, ['bridge', 'app']);
-    this.packetIds = pkt === undefined ? [] : index.descendants(pkt);
+    const own = pkt === undefined ? [] : index.descendants(pkt);
+    const seen = new Set(own);
+    const lookup: number[] = [];
+    for (const id of lookupRoots.flatMap((r) => index.descendants(r))) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      lookup.push(id);
+    }
+    this.lookupPackets = lookup;
+    this.packetIds = [...own, ...this.lookupPackets];
     this.requestEvents = index.eventsOf(this.requestPackets);
     this.events = index.eventsOf(this.packetIds);
   }
@@ -141,6 +158,7 @@ export class Flow {
   /** Each packet of the flow with its events and fate. */
   packets(): Packet[] {
     const request = new Set(this.requestPackets);
+    const lookup = new Set(this.lookupPackets);
     return this.packetIds.map((id) => {
       const events = this.events.filter((e) => e.pkt === id);
       const create = events.find((e): e is CreateEvent => e.kind === 'create');
@@ -148,7 +166,7 @@ export class Flow {
         id,
         by: create?.by ?? 'app',
         ...(create?.cause === undefined ? {} : { cause: create.cause }),
-        role: request.has(id) ? 'request' : 'answer',
+        role: request.has(id) ? 'request' : lookup.has(id) ? 'lookup' : 'answer',
         events,
         fate: events.find((e): e is DeliverEvent | DropEvent => e.kind === 'deliver' || e.kind === 'drop'),
       };

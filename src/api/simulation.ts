@@ -135,7 +135,15 @@ export class Results {
 
   constructor(readonly raw: RunResult) {
     const index = new TraceIndex(raw.events);
-    this.flows = raw.flows.map((f) => new Flow(f, index));
+    // Packets an application created for a flow besides its request: the resolver's DNS queries.
+    const roots = new Map<string, number[]>();
+    for (const e of raw.events) {
+      if (e.kind !== 'create' || e.flow === undefined || e.cause !== undefined || e.by !== 'app') continue;
+      let list = roots.get(e.flow);
+      if (!list) roots.set(e.flow, (list = []));
+      list.push(e.pkt);
+    }
+    this.flows = raw.flows.map((f) => new Flow(f, index, (roots.get(f.flow) ?? []).filter((p) => p !== f.pkt)));
     this.byName = new Map(this.flows.map((f) => [f.name, f]));
   }
 

@@ -7,14 +7,14 @@ const BEFORE = 4;
 const AFTER = 6;
 
 /** The request's events with the row at `focus` marked `▶`, `BEFORE` rows before and `AFTER` after. */
-export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it'): string {
+export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it', what = 'request packet events'): string {
   if (events.length === 0) return `${label}: (no events: the request was never sent)`;
   const f = Math.max(0, Math.min(focus, events.length - 1));
   const from = Math.max(0, f - BEFORE);
   const to = Math.min(events.length, f + AFTER + 1);
   const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...e, at: `▶ ${e.at}` } : e));
   const skipped = [from > 0 ? `${from} earlier` : '', to < events.length ? `${events.length - to} later` : ''].filter(Boolean).join(', ');
-  return `${label} (request packet events${skipped ? `; ${skipped} not shown` : ''}):\n${renderTable(rows)}`;
+  return `${label} (${what}${skipped ? `; ${skipped} not shown` : ''}):\n${renderTable(rows)}`;
 }
 
 /** Only the events of the given kinds (NAT, policy), as a table; undefined when there are none. */
@@ -23,18 +23,30 @@ export function only(events: readonly TraceEvent[], kinds: readonly TraceEvent['
   return rows.length === 0 ? undefined : `${label}:\n${renderTable(rows)}`;
 }
 
-/** Index of the event that decided the flow's fate (its deliver or drop) in `requestEvents`. */
-export function outcomeIndex(flow: Flow): number {
+/**
+ * The trace around the flow's fate: the request's events with its deliver or
+ * drop marked; when no request was sent (a name that did not resolve), the DNS
+ * lookup's packets with their last drop marked, which says why.
+ */
+export function aroundOutcome(flow: Flow): string {
+  if (flow.requestEvents.length === 0 && flow.events.length > 0) {
+    // ARP is noise here: keep the queries and answers, and mark the last drop, else the last answer.
+    const arp = new Set(flow.events.filter((e) => e.kind === 'create' && e.frame.type === 'arp').map((e) => e.pkt));
+    const evs = flow.events.filter((e) => !arp.has(e.pkt));
+    let i = lastIndex(evs, (e) => e.kind === 'drop');
+    if (i < 0) i = lastIndex(evs, (e) => e.kind === 'deliver');
+    return around(evs, i, 'no request was sent; the DNS lookup', 'lookup packet events, ARP left out');
+  }
   const o = flow.outcome;
   const i = o ? flow.requestEvents.indexOf(o) : -1;
-  return i >= 0 ? i : flow.requestEvents.length - 1;
+  return around(flow.requestEvents, i >= 0 ? i : flow.requestEvents.length - 1);
 }
 
 /** Where the flow ended, as a hop: `dropped at node2 (policy-denied: …)` / `delivered at default/b:eth0 (to pod/default/b)`. */
 export function fate(flow: Flow): string {
-  const at = flow.outcome?.at ?? '?';
-  if (flow.delivered) return `delivered at ${at} (to ${flow.deliveredTo}${flow.seenSource ? `, source seen ${flow.seenSource}` : ''})`;
-  return `dropped at ${at} (${flow.dropReason ?? 'unknown'}${flow.dropDetail ? `: ${flow.dropDetail}` : ''})`;
+  const at = flow.outcome ? ` at ${flow.outcome.at}` : '';
+  if (flow.delivered) return `delivered${at} (to ${flow.deliveredTo}${flow.seenSource ? `, source seen ${flow.seenSource}` : ''})`;
+  return `dropped${at} (${flow.dropReason ?? 'unknown'}${flow.dropDetail ? `: ${flow.dropDetail}` : ''})`;
 }
 
 /**
@@ -51,4 +63,10 @@ export function pathEventIndex(flow: Flow): number[] {
     }
   });
   return out;
+}
+
+/** Array.prototype.findLastIndex, which the ES2022 target does not type. */
+function lastIndex<T>(xs: readonly T[], pred: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
+  return -1;
 }

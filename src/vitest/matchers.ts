@@ -8,7 +8,7 @@ import type { Flow } from '../api/flow.js';
 import { describeNat, describeNatExpectation, describePolicies, describePolicyExpectation, natMatches, policyMatches, subsequenceGap } from '../scenario/expect.js';
 import type { NatExpectation, PolicyExpectation } from '../scenario/types.js';
 import type { DropReason } from '../trace/events.js';
-import { around, fate, only, outcomeIndex, pathEventIndex } from './context.js';
+import { around, aroundOutcome, fate, only, pathEventIndex } from './context.js';
 
 export interface MatchResult {
   pass: boolean;
@@ -36,7 +36,7 @@ export function toBeDelivered(x: unknown, isNot: boolean): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeDelivered');
   return {
     pass: x.delivered,
-    message: msg([`expected ${q(x)} ${not(isNot)}to be delivered`, `  actual: ${fate(x)}`, around(x.requestEvents, outcomeIndex(x))]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be delivered`, `  actual: ${fate(x)}`, aroundOutcome(x)]),
   };
 }
 
@@ -52,7 +52,7 @@ export function toBeDeliveredTo(x: unknown, isNot: boolean, ref: string): MatchR
       `  expected hop: delivery to a socket in ${wantNs}`,
       `  actual hop:   ${fate(x)}`,
       `  path: ${x.path.join(' -> ') || '(none)'}`,
-      around(x.requestEvents, outcomeIndex(x)),
+      aroundOutcome(x),
     ]),
   };
 }
@@ -62,7 +62,7 @@ export function toBeDropped(x: unknown, isNot: boolean, opts: { reason?: DropRea
   const pass = !x.delivered && (opts.reason === undefined || x.dropReason === opts.reason);
   return {
     pass,
-    message: msg([`expected ${q(x)} ${not(isNot)}to be dropped${opts.reason ? ` (${opts.reason})` : ''}`, `  actual: ${fate(x)}`, around(x.requestEvents, outcomeIndex(x))]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be dropped${opts.reason ? ` (${opts.reason})` : ''}`, `  actual: ${fate(x)}`, aroundOutcome(x)]),
   };
 }
 
@@ -78,7 +78,7 @@ export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]):
   }
   const prev = gap.found > 0 ? hops[gap.found - 1] : undefined;
   const actualNext = path[gap.after];
-  const focus = actualNext !== undefined ? firstEvent[gap.after]! : outcomeIndex(x);
+  const focus = actualNext !== undefined ? firstEvent[gap.after]! : -1;
   return {
     pass,
     message: msg([
@@ -86,7 +86,7 @@ export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]):
       `  expected hop ${gap.found + 1} of ${hops.length}: ${gap.missing}${prev ? ` (after ${prev})` : ''}`,
       `  actual hop${prev ? ` after ${prev}` : ''}: ${actualNext ?? `none: ${fate(x)}`}${actualNext !== undefined && path.indexOf(gap.missing!) >= 0 ? ` (${gap.missing} was crossed only earlier)` : ''}`,
       `  path: ${path.join(' -> ') || '(none)'}`,
-      around(x.requestEvents, focus),
+      focus >= 0 ? around(x.requestEvents, focus) : aroundOutcome(x),
     ]),
   };
 }
@@ -99,7 +99,7 @@ export function toBeNatted(x: unknown, isNot: boolean, want: { dst?: string; src
   const nat = only(x.requestEvents, ['netfilter', 'nat'], 'netfilter and NAT on the request');
   return {
     pass,
-    message: msg([`expected ${q(x)} ${not(isNot)}to be natted: ${describeNatExpectation(e)}`, `  actual: ${describeNat(x.nat)}`, nat ?? around(x.requestEvents, outcomeIndex(x))]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be natted: ${describeNatExpectation(e)}`, `  actual: ${describeNat(x.nat)}`, nat ?? aroundOutcome(x)]),
   };
 }
 
@@ -112,7 +112,7 @@ export function toBeSeenFrom(x: unknown, isNot: boolean, ip: string): MatchResul
       `expected ${q(x)} ${not(isNot)}to be seen from ${ip}`,
       `  actual: ${x.delivered ? `seen from ${x.seenSource ?? '?'}` : fate(x)}`,
       x.natted ? `  NAT: ${describeNat(x.nat)}` : undefined,
-      around(x.requestEvents, outcomeIndex(x)),
+      aroundOutcome(x),
     ]),
   };
 }
@@ -128,7 +128,7 @@ export function toMatchPolicy(x: unknown, isNot: boolean, name: string, opts: Om
       `expected ${q(x)} ${not(isNot)}to match NetworkPolicy ${describePolicyExpectation(p)}`,
       `  actual: ${describePolicies(x.policies)}`,
       `  fate: ${fate(x)}`,
-      pol ?? around(x.requestEvents, outcomeIndex(x)),
+      pol ?? aroundOutcome(x),
     ]),
   };
 }

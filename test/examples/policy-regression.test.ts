@@ -81,6 +81,11 @@ describe('shop NetworkPolicies', () => {
     expect(broken).not.toBe(scenario);
     const s = Simulation.fromYaml(broken, { file: 'shop-policies-broken.yaml' });
     s.send({ name: 'frontend-to-cart', from: 'pod/shop/frontend', to: 'cart', port: 80 });
-    expect(s.run().flow('frontend-to-cart')).toBeDropped({ reason: 'dns-unresolved' });
+    const f = s.run().flow('frontend-to-cart');
+    expect(f).toBeDropped({ reason: 'dns-unresolved' });
+    // The lookup's queries are part of the flow: each one denied by the egress policy.
+    const queries = f.packets().filter((p) => p.role === 'lookup' && p.by === 'app');
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries.every((p) => p.fate?.kind === 'drop' && p.fate.reason === 'policy-denied')).toBe(true);
   });
 });

@@ -90,6 +90,16 @@ describe('podwalk/vitest matchers', () => {
     expect(msg2).toMatch(/actual: seen from 10\.244\.1\.\d+/);
   });
 
+  it('a name that did not resolve shows the DNS lookup where it failed', () => {
+    const sim = Simulation.fromFile(join(scenarios, 'netpol-allow-frontend.yaml'), { traffic: false });
+    sim.send({ name: 'no-such-name', from: 'pod/frontend', to: 'nosuch', port: 80 });
+    const msg = failure(() => expect(sim.run().flow('no-such-name')).toBeDelivered());
+    expect(msg).toMatch(/actual: dropped \(dns-unresolved: /);
+    expect(msg).toMatch(/no request was sent; the DNS lookup \(lookup packet events, ARP left out/);
+    expect(msg).toMatch(/▶ default\/frontend:eth0 +│ DELIVER to udp .* from 10\.96\.0\.10:53/); // the last answer (SERVFAIL) back at the sender
+    expect(msg).toMatch(/NXDOMAIN/);
+  });
+
   it('say so when given something that is not a flow', () => {
     expect(failure(() => expect({ verdict: 'delivered' }).toBeDelivered())).toMatch(/expected a podwalk Flow \(results\.flow\(name\)\), received an object with keys verdict/);
   });
