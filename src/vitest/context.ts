@@ -5,12 +5,17 @@ import { renderTable } from '../trace/table.js';
 /** Rows shown around the interesting event in a failure message: enough to read the walk, short enough to scan. */
 const BEFORE = 4;
 const AFTER = 6;
+/** How far back a table may start to include the last hop that did match. */
+const MAX_BEFORE = 12;
 
-/** The request's events with the row at `focus` marked `▶`, `BEFORE` rows before and `AFTER` after. */
-export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it', what = 'request packet events'): string {
+/**
+ * The events with the row at `focus` marked `▶`, `BEFORE` rows before (or
+ * from `start`, when given and at most `MAX_BEFORE` rows back) and `AFTER` after.
+ */
+export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it', what = 'request packet events', start?: number): string {
   if (events.length === 0) return `${label}: (no events: the request was never sent)`;
   const f = Math.max(0, Math.min(focus, events.length - 1));
-  const from = Math.max(0, f - BEFORE);
+  const from = start !== undefined && start <= f && f - start <= MAX_BEFORE ? start : Math.max(0, f - BEFORE);
   const to = Math.min(events.length, f + AFTER + 1);
   const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...e, at: `▶ ${e.at}` } : e));
   const skipped = [from > 0 ? `${from} earlier` : '', to < events.length ? `${events.length - to} later` : ''].filter(Boolean).join(', ');

@@ -86,7 +86,8 @@ export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]):
       `  expected hop ${gap.found + 1} of ${hops.length}: ${gap.missing}${prev ? ` (after ${prev})` : ''}`,
       `  actual hop${prev ? ` after ${prev}` : ''}: ${actualNext ?? `none: ${fate(x)}`}${actualNext !== undefined && path.indexOf(gap.missing!) >= 0 ? ` (${gap.missing} was crossed only earlier)` : ''}`,
       `  path: ${path.join(' -> ') || '(none)'}`,
-      focus >= 0 ? around(x.requestEvents, focus) : aroundOutcome(x),
+      // From the last hop that matched to where the walk went instead.
+      focus >= 0 ? around(x.requestEvents, focus, 'trace around it', 'request packet events', gap.after > 0 ? firstEvent[gap.after - 1] : undefined) : aroundOutcome(x),
     ]),
   };
 }
