@@ -78,9 +78,15 @@ export interface ClusterDnsRecords {
 
 /** The records of a control plane as the plugin sees them (endpoints from the Service's EndpointSlices). */
 export function recordsFromControlPlane(cp: ControlPlaneInput, opts: Omit<ClusterDnsRecords, 'services'> = {}): ClusterDnsRecords {
+  const byService = new Map<string, ControlPlaneInput['endpointSlices']>();
+  for (const e of cp.endpointSlices) {
+    const k = `${e.namespace}/${e.serviceName}`;
+    const list = byService.get(k);
+    if (list) list.push(e);
+    else byService.set(k, [e]);
+  }
   const services = cp.services.map((s): DnsService => {
-    const endpoints = cp.endpointSlices
-      .filter((e) => e.namespace === s.namespace && e.serviceName === s.name)
+    const endpoints = (byService.get(`${s.namespace}/${s.name}`) ?? [])
       .flatMap((e) => e.endpoints.map((p) => ({ ip: p.ip, ready: p.ready })));
     return {
       namespace: s.namespace,

@@ -36,10 +36,11 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
  */
 export function deriveEndpointSlices(services: readonly ControllerService[], pods: readonly ControllerPod[]): EndpointSliceInput[] {
   const out: EndpointSliceInput[] = [];
+  const byLabel = labelIndex(pods);
   for (const svc of services) {
     if (svc.type === 'ExternalName' || !svc.selector || Object.keys(svc.selector).length === 0) continue;
     const groups = new Map<string, { ports: EndpointSliceInput['ports']; endpoints: EndpointInput[] }>();
-    for (const pod of pods) {
+    for (const pod of candidates(byLabel, svc.namespace, svc.selector)) {
       if (pod.namespace !== svc.namespace || pod.ip === '' || !matches(svc.selector, pod.labels)) continue;
       const ports = resolvePorts(svc, pod);
       const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
@@ -62,6 +63,30 @@ export function deriveEndpointSlices(services: readonly ControllerService[], pod
     }
   }
   return out;
+}
+
+/** Pods by `namespace/key=value`, in their original order: the informer's label index. */
+function labelIndex(pods: readonly ControllerPod[]): Map<string, ControllerPod[]> {
+  const index = new Map<string, ControllerPod[]>();
+  for (const pod of pods) {
+    for (const [k, v] of Object.entries(pod.labels)) {
+      const key = `${pod.namespace}/${k}=${v}`;
+      let list = index.get(key);
+      if (!list) index.set(key, (list = []));
+      list.push(pod);
+    }
+  }
+  return index;
+}
+
+/**
+ * The pods carrying the selector's first label (the rest is checked by
+ * `matches`), so that 10,000 Services over 30,000 pods do not test every pod
+ * against every selector.
+ */
+function candidates(index: Map<string, ControllerPod[]>, namespace: string, selector: Record<string, string>): readonly ControllerPod[] {
+  const [k, v] = Object.entries(selector)[0]!;
+  return index.get(`${namespace}/${k}=${v}`) ?? [];
 }
 
 /** Equality-based selector: every key/value of the selector is on the pod. */

@@ -1,5 +1,5 @@
 import type { NetNs } from '../kernel/netns.js';
-import { Netfilter } from '../kernel/netfilter/netfilter.js';
+import { DeferredNetfilter } from './deferred-netfilter.js';
 import { jumpRules, serviceChains, syncProxyRules, type ProxierConfig } from './kube-proxy/index.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
@@ -21,13 +21,23 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
   for (const [name, ns] of nodes) {
     const node = spec.nodes.find((n) => n.name === name)!;
     const config: ProxierConfig = { nodeName: name, nodeIPs: [node.ip], clusterCIDR: spec.clusterCIDR };
-    const rules = new Netfilter();
-    const restored = syncProxyRules(config, cp.services, cp.endpointSlices);
-    rules.restore(jumpRules(config), { noflush: true });
-    rules.restore(restored, { noflush: true });
+    // kube-proxy's output depends only on the API objects: it is generated (once) when first
+    // needed, and the rules are parsed when the node's iptables are first used (deferred-netfilter.ts).
+    let text: string | undefined;
+    const restored = (): string => (text ??= syncProxyRules(config, cp.services, cp.endpointSlices));
+    const rules = new DeferredNetfilter((nf) => {
+      nf.restore(jumpRules(config), { noflush: true });
+      nf.restore(restored(), { noflush: true });
+    });
     const hooks = ns.enableNetfilter(rules);
     hooks.explainNat = candidatesExplainer(config, cp);
-    out.set(name, { mode: spec.proxyMode, config, restored });
+    out.set(name, {
+      mode: spec.proxyMode,
+      config,
+      get restored() {
+        return restored();
+      },
+    });
   }
   return out;
 }
@@ -38,12 +48,18 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
  * Cluster policy, KUBE-SVL-* for Local).
  */
 function candidatesExplainer(config: ProxierConfig, cp: ControlPlaneInput): (matched: readonly { chain: string }[]) => string[] | undefined {
-  const byChain = new Map<string, string[]>();
-  for (const e of serviceChains(config, cp.services, cp.endpointSlices)) {
-    if (e.clusterChain) byChain.set(e.clusterChain, e.endpoints.filter((x) => x.inClusterChain).map((x) => x.endpoint));
-    if (e.localChain) byChain.set(e.localChain, e.endpoints.filter((x) => x.inLocalChain).map((x) => x.endpoint));
-  }
+  let byChain: Map<string, string[]> | undefined; // computed on the first DNAT this node explains
+  const chains = (): Map<string, string[]> => {
+    if (byChain) return byChain;
+    byChain = new Map<string, string[]>();
+    for (const e of serviceChains(config, cp.services, cp.endpointSlices)) {
+      if (e.clusterChain) byChain.set(e.clusterChain, e.endpoints.filter((x) => x.inClusterChain).map((x) => x.endpoint));
+      if (e.localChain) byChain.set(e.localChain, e.endpoints.filter((x) => x.inLocalChain).map((x) => x.endpoint));
+    }
+    return byChain;
+  };
   return (matched) => {
+    const byChain = chains();
     for (const m of matched) {
       const c = byChain.get(m.chain);
       if (c) return c;

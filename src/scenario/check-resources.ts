@@ -1,4 +1,5 @@
 import { deriveEndpointSlices } from '../cluster/endpointslice-controller.js';
+import type { EndpointSliceInput } from '../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
 import { readWorkload } from './check-deployment.js';
@@ -162,9 +163,18 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
 /** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */
 function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpec[]): EndpointSliceSpec[] {
   const out: EndpointSliceSpec[] = [];
+  // One controller pass over every Service (it indexes pods by label once), then each Service's share.
+  const all = new Map<string, EndpointSliceInput[]>();
+  for (const s of deriveEndpointSlices(services, pods)) {
+    const k = `${s.namespace}/${s.serviceName}`;
+    const list = all.get(k);
+    if (list) list.push(s);
+    else all.set(k, [s]);
+  }
+  const rawOf = new Map(raws.map((x) => [x.spec, x]));
   for (const svc of services) {
-    const mine = deriveEndpointSlices([svc], pods).map((s) => ({ ...s, derived: true, pos: svc.pos }));
-    const raw = raws.find((x) => x.spec === svc);
+    const mine = (all.get(`${svc.namespace}/${svc.name}`) ?? []).map((s) => ({ ...s, derived: true, pos: svc.pos }));
+    const raw = rawOf.get(svc);
     if (raw?.selectorAt && mine.every((s) => s.endpoints.length === 0)) {
       const sel = Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
       raw.r.warn(raw.selectorAt, `selector ${sel} matches no pod in namespace ${svc.namespace}: Service ${svc.namespace}/${svc.name} has no endpoints`);

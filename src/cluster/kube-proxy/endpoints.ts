@@ -18,6 +18,18 @@ export interface ProxyEndpoint {
   chain: string;
 }
 
+/** Slices grouped by `<namespace>/<service>`, each group in the original order. */
+export function slicesByService(slices: readonly EndpointSliceInput[]): Map<string, EndpointSliceInput[]> {
+  const out = new Map<string, EndpointSliceInput[]>();
+  for (const s of slices) {
+    const k = `${s.namespace}/${s.serviceName}`;
+    const list = out.get(k);
+    if (list) list.push(s);
+    else out.set(k, [s]);
+  }
+  return out;
+}
+
 /**
  * The endpoints of one service port, gathered from every slice of its Service
  * the way upstream's EndpointSliceCache does: slice ports match the service

@@ -1,7 +1,7 @@
 import { cidrContains, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig, type ResolvedProxierConfig } from './config.js';
-import { categorizeEndpoints, endpointsFor, type CategorizedEndpoints, type ProxyEndpoint } from './endpoints.js';
+import { categorizeEndpoints, endpointsFor, slicesByService, type CategorizedEndpoints, type ProxyEndpoint } from './endpoints.js';
 import { probabilityLadder } from './probability-ladder.js';
 import { quoted, RestoreTable } from './restore-text.js';
 import { compareServicePorts, externallyAccessible, servicePortInfos, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port.js';
@@ -86,7 +86,9 @@ export function planProxyRules(cfg: ProxierConfig, services: readonly ServiceInp
     return true;
   });
   const infos = unique.flatMap(servicePortInfos).sort(compareServicePorts);
-  const endpointLists = infos.map((sp) => endpointsFor(sp, slices, c.nodeName));
+  // The informer's index: each Service's slices found once, not by scanning every slice per port.
+  const sliceIndex = slicesByService(slices);
+  const endpointLists = infos.map((sp) => endpointsFor(sp, sliceIndex.get(`${sp.namespace}/${sp.serviceName}`) ?? [], c.nodeName));
   const total = endpointLists.reduce((n, eps) => n + eps.length, 0);
   const largeClusterMode = total > LARGE_CLUSTER_ENDPOINTS_THRESHOLD;
 

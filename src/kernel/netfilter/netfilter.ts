@@ -31,8 +31,8 @@ export class Netfilter {
   readonly recent = new RecentLists();
   readonly ipsets = new IpSets();
   private readonly stack = newWalkStack();
-  /** Per table and hook: the built-in chain has no rules and policy ACCEPT. */
-  private readonly idleHooks = new Map<string, boolean>();
+  /** Per table, per hook: the built-in chain has no rules and policy ACCEPT (nested: no key string per packet). */
+  private readonly idleHooks = new Map<TableName, Map<Hook, boolean>>();
 
   /**
    * iptables-restore [--noflush]. Throws NetfilterParseError with the 1-based
@@ -41,10 +41,12 @@ export class Netfilter {
   restore(text: string, opts: { noflush?: boolean } = {}): void {
     restore({ tables: this.tables, recent: this.recent, sets: this.ipsets }, text, opts.noflush ?? false, (name, table) => {
       this.tables.set(name, table);
+      const idle = new Map<Hook, boolean>();
       for (const h of BUILTIN[name]) {
         const c = table.get(h)!;
-        this.idleHooks.set(`${name}/${h}`, c.rules.length === 0 && c.policy === 'ACCEPT');
+        idle.set(h, c.rules.length === 0 && c.policy === 'ACCEPT');
       }
+      this.idleHooks.set(name, idle);
       this.countSetReferences();
     });
   }
@@ -59,7 +61,7 @@ export class Netfilter {
    * anything (no table, or its built-in chain is empty with policy ACCEPT).
    */
   idle(table: TableName, hook: Hook): boolean {
-    return this.idleHooks.get(`${table}/${hook}`) ?? true;
+    return this.idleHooks.get(table)?.get(hook) ?? true;
   }
 
   /** Does the chain exist and hold at least one rule? */

@@ -1,0 +1,121 @@
+import { buildCluster } from '../cluster/build.js';
+import type { DeferredNetfilter } from '../cluster/deferred-netfilter.js';
+import { formatProblem, loadScenarioText } from '../scenario/parse.js';
+import { simulate } from '../scenario/simulate.js';
+import type { ProxyMode, Scenario } from '../scenario/types.js';
+
+/**
+ * How the simulator's cost grows with the cluster: a generated cluster of N
+ * nodes, P pods and S ClusterIP Services with 5 endpoints each (pods carry a
+ * group label, each Service selects one group), loaded, built (every node's
+ * kube-proxy programmed) and then used: one pod sends to the last Service,
+ * whose rule sits at the end of the linear KUBE-SERVICES chain.
+ */
+export interface ScaleCase {
+  nodes: number;
+  pods: number;
+  services: number;
+  proxyMode?: ProxyMode;
+}
+
+export interface ScaleResult extends ScaleCase {
+  /** Loading the YAML (parse, validate, allocate, EndpointSlice controller), ms. */
+  loadMs: number;
+  /** Bringing the cluster up (namespaces, devices, routes, kube-proxy on every node), ms. */
+  buildMs: number;
+  /** Heap in use after the build (after a GC when exposed), bytes. */
+  heapBytes: number;
+  /** iptables rules programmed on one node (all tables). */
+  rulesPerNode: number;
+  /** Rules evaluated by netfilter for the first packet of a connection to the last Service, summed over the path. */
+  rulesTraversed: number;
+  /** Wall time per packet for a burst of packets to that Service (tracing off), us. */
+  usPerPacket: number;
+  delivered: boolean;
+}
+
+/** The scenario text for one case: nodes in /24 pod subnets, pods round-robin, Services over 5-pod groups. */
+export function scaleScenario(c: ScaleCase, packets = 200): string {
+  const groups = Math.max(1, Math.floor(c.pods / 5));
+  const lines: string[] = [];
+  // Underlay /16 and cluster /8: room for 1,000+ nodes and their /24s.
+  lines.push(
+    'apiVersion: podwalk/v1alpha1',
+    'kind: Scenario',
+    'metadata: {name: scale}',
+    'cluster:',
+    '  network: host-gw',
+    `  proxyMode: ${c.proxyMode ?? 'iptables'}`,
+    '  dns: false',
+    '  clusterCIDR: 10.0.0.0/8',
+    '  serviceCIDR: 172.16.0.0/16',
+    '  underlay: {cidr: 192.168.0.0/16}',
+    '  nodes:',
+  );
+  for (let n = 0; n < c.nodes; n++) lines.push(`    - {name: n${n}, ip: 192.168.${1 + Math.floor((n + 2) / 250)}.${(n + 2) % 250 + 1}, podCIDR: 10.${1 + Math.floor(n / 250)}.${n % 250}.0/24}`);
+  lines.push('resources:');
+  for (let p = 0; p < c.pods; p++) {
+    lines.push(`  - {apiVersion: v1, kind: Pod, metadata: {name: p${p}, labels: {g: g${p % groups}}}, spec: {nodeName: n${p % c.nodes}, containers: [{name: c, image: i, ports: [{containerPort: 8080, protocol: UDP}]}]}}`);
+  }
+  for (let s = 0; s < c.services; s++) {
+    lines.push(`  - {apiVersion: v1, kind: Service, metadata: {name: s${s}}, spec: {selector: {g: g${s % groups}}, ports: [{port: 80, targetPort: 8080, protocol: UDP}]}}`);
+  }
+  lines.push('traffic:');
+  if (c.services > 0) {
+    lines.push(`  - {name: first, from: pod/p0, to: service/s${c.services - 1}, protocol: UDP, port: 80, payload: 64}`);
+    lines.push(`  - {name: burst, from: pod/p0, to: service/s${c.services - 1}, protocol: UDP, port: 80, payload: 64, count: ${packets}, interval: 1us, at: 1ms}`);
+  } else {
+    lines.push(`  - {name: first, from: pod/p0, to: pod/p${Math.min(1, c.pods - 1)}, protocol: UDP, port: 8080, payload: 64}`);
+    lines.push(`  - {name: burst, from: pod/p0, to: pod/p${Math.min(1, c.pods - 1)}, protocol: UDP, port: 8080, payload: 64, count: ${packets}, interval: 1us, at: 1ms}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Measure one case (wall-clock figures: benchmarks only, never tests). */
+export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): ScaleResult {
+  const packets = 200;
+  const text = scaleScenario(c, packets);
+  let t0 = clock();
+  const loaded = loadScenarioText(text, 'scale.yaml');
+  if (!loaded.ok) throw new Error(loaded.problems.slice(0, 5).map(formatProblem).join('\n'));
+  const scenario: Scenario = loaded.scenario;
+  const loadMs = clock() - t0;
+
+  t0 = clock();
+  const cluster = buildCluster(scenario.cluster, scenario.pods, { detailed: false, controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices } });
+  const buildMs = clock() - t0;
+  gc?.();
+  const heapBytes = process.memoryUsage().heapUsed;
+  const node0 = cluster.nodes.get('n0')!;
+  const rulesPerNode = node0.nf ? (node0.nf.engine as { ruleCount?: () => number }).ruleCount?.() ?? 0 : 0;
+  void cluster;
+
+  // The traversal count comes from a detailed run of one packet (netfilter events carry `evaluated`).
+  const one = { ...scenario, traffic: scenario.traffic.slice(0, 1) };
+  const detailed = simulate(one, { detailed: true });
+  const rulesTraversed = detailed.events.reduce((n, e) => n + (e.kind === 'netfilter' ? e.evaluated : 0), 0);
+  const delivered = detailed.flows[0]?.verdict === 'delivered';
+
+  // Per-packet cost: the time from "cluster built" to the end of the run (the traffic and its
+  // summaries), for a run of 2n packets minus a run of n — the build never enters it, nor do the
+  // one-off costs both runs share (programming the nodes the packets reach, first ARP).
+  const target = `s${c.services - 1}`;
+  const reached = new Set(['n0', ...scenario.endpointSlices.filter((e) => e.serviceName === target).flatMap((e) => e.endpoints.map((x) => x.nodeName ?? ''))]);
+  const runTime = (n: number): number => {
+    const sc = { ...scenario, traffic: scenario.traffic.map((t, i) => (i === 1 ? { ...t, count: n } : t)) };
+    let built = 0;
+    simulate(sc, {
+      detailed: false,
+      onBuilt: (cl) => {
+        // Program the nodes the packets can reach (sender, endpoints' nodes) before the clock starts.
+        for (const name of reached) (cl.nodes.get(name)?.nf?.engine as DeferredNetfilter | undefined)?.materialize?.();
+        built = clock();
+      },
+    });
+    return clock() - built;
+  };
+  const base = runTime(packets);
+  const all = runTime(2 * packets);
+  const usPerPacket = (Math.max(0, all - base) * 1000) / packets;
+  return { ...c, loadMs, buildMs, heapBytes, rulesPerNode, rulesTraversed, usPerPacket, delivered };
+}
