@@ -1,4 +1,4 @@
-import { cidrContains, formatIpv4, type Cidr } from '../wire/addr.js';
+import { formatIpv4, prefixMask, type Cidr } from '../wire/addr.js';
 import type { NetDevice } from './device.js';
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole';
@@ -25,30 +25,48 @@ export interface Route {
  * lowest metric, then insertion order.
  */
 export class Fib {
+  /** Every route, each table's in lookup order (longest prefix, lowest metric, then insertion). */
   private readonly routes: Route[] = [];
+  /** `table|network|prefix|metric|type` of each route: the kernel refuses a second one. */
+  private readonly keys = new Set<string>();
+  /**
+   * The lookup index, per table: prefix lengths longest first, and for each the
+   * routes by network, in lookup order. A lookup is then one map probe per
+   * prefix length in use instead of a scan of every route (a 1,000-node
+   * host-gw cluster has 1,000 routes on every node).
+   */
+  private readonly index = { local: newTableIndex(), main: newTableIndex() };
 
   add(route: Route): void {
-    const clash = this.routes.find(
-      (r) =>
-        r.table === route.table &&
-        r.dst.network === route.dst.network &&
-        r.dst.prefix === route.dst.prefix &&
-        (r.metric ?? 0) === (route.metric ?? 0) &&
-        r.type === route.type,
-    );
-    if (clash) throw new Error(`RTNETLINK answers: File exists (${formatRoute(route)})`);
-    this.routes.push(route);
-    // Keep each table sorted by prefix length so the first match is the longest.
-    this.routes.sort((a, b) => b.dst.prefix - a.dst.prefix || (a.metric ?? 0) - (b.metric ?? 0));
+    const key = routeKey(route);
+    if (this.keys.has(key)) throw new Error(`RTNETLINK answers: File exists (${formatRoute(route)})`);
+    this.keys.add(key);
+    // Insert after every route that sorts before or equal to it (a stable sort's order).
+    const rs = this.routes;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareRoutes(rs[mid]!, route) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    rs.splice(lo, 0, route);
+    indexRoute(this.index[route.table], route);
   }
 
   delete(pred: (r: Route) => boolean): number {
     let n = 0;
     for (let i = this.routes.length - 1; i >= 0; i--) {
       if (pred(this.routes[i]!)) {
+        this.keys.delete(routeKey(this.routes[i]!));
         this.routes.splice(i, 1);
         n++;
       }
+    }
+    if (n > 0) {
+      this.index.local = newTableIndex();
+      this.index.main = newTableIndex();
+      for (const r of this.routes) indexRoute(this.index[r.table], r);
     }
     return n;
   }
@@ -59,15 +77,50 @@ export class Fib {
 
   /** fib_lookup: the local table first, then main. */
   lookup(dst: number): Route | undefined {
-    for (const table of ['local', 'main'] as const) {
-      for (const r of this.routes) {
-        if (r.table !== table) continue;
-        if (r.dev && !r.dev.up) continue;
-        if (cidrContains(r.dst, dst)) return r;
-      }
-    }
-    return undefined;
+    return lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
   }
+}
+
+interface TableIndex {
+  prefixes: number[]; // longest first
+  byPrefix: Map<number, Map<number, Route[]>>;
+}
+
+function newTableIndex(): TableIndex {
+  return { prefixes: [], byPrefix: new Map() };
+}
+
+/** Lookup order within a table: longer prefix first, then lower metric (ties keep insertion order). */
+function compareRoutes(a: Route, b: Route): number {
+  return b.dst.prefix - a.dst.prefix || (a.metric ?? 0) - (b.metric ?? 0);
+}
+
+function routeKey(r: Route): string {
+  return `${r.table}|${r.dst.network}|${r.dst.prefix}|${r.metric ?? 0}|${r.type}`;
+}
+
+function indexRoute(t: TableIndex, r: Route): void {
+  let byNet = t.byPrefix.get(r.dst.prefix);
+  if (!byNet) {
+    t.byPrefix.set(r.dst.prefix, (byNet = new Map()));
+    t.prefixes.push(r.dst.prefix);
+    t.prefixes.sort((a, b) => b - a);
+  }
+  let list = byNet.get(r.dst.network);
+  if (!list) byNet.set(r.dst.network, (list = []));
+  // Same prefix and network: lower metric first, equal metrics in insertion order.
+  let i = list.length;
+  while (i > 0 && (list[i - 1]!.metric ?? 0) > (r.metric ?? 0)) i--;
+  list.splice(i, 0, r);
+}
+
+function lookupTable(t: TableIndex, dst: number): Route | undefined {
+  for (const prefix of t.prefixes) {
+    const list = t.byPrefix.get(prefix)!.get((dst & prefixMask(prefix)) >>> 0);
+    if (!list) continue;
+    for (const r of list) if (!r.dev || r.dev.up) return r;
+  }
+  return undefined;
 }
 
 /** A route as `ip route show [table local]` prints it. */
