@@ -1,3 +1,4 @@
+import type { CostModel } from '../kernel/cost-model.js';
 /**
  * What the control plane needs to know to program the nodes. Plain data, so
  * that the cluster layer does not depend on how scenarios are written; the
@@ -19,6 +20,8 @@ export interface ClusterInput {
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
   nodes: { name: string; ip: string; podCIDR: string }[];
   externalHosts: { name: string; ip: string }[];
+  /** Per-hop CPU costs (kernel/cost-model.ts); absent = hops take no time. */
+  costModel?: CostModel;
 }
 
 /** The API objects kube-proxy and cluster DNS act on. */

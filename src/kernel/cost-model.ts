@@ -50,8 +50,12 @@ export interface CostModel {
 }
 
 /**
- * Defaults, calibrated against published pod-to-pod measurements (see
- * docs/cost-model.md for the references and how close the model comes).
+ * Defaults, calibrated so that one TCP stream over a 40 Gbit/s, MTU 9000
+ * underlay reaches about what the 2024 CNI benchmark measured (bare metal
+ * about 32 Gbit/s, flannel VXLAN about 20 Gbit/s: ratio 0.62); see
+ * docs/cost-model.md for the sources, the fit and how far off it is.
+ * Per-packet figures are effective costs per MTU-sized packet: real kernels
+ * amortise some of them over GSO/GRO batches, which the model does not have.
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   veth: { packetNs: 250, byteNs: 0 },
@@ -59,10 +63,10 @@ export const DEFAULT_COST_MODEL: CostModel = {
   routing: { packetNs: 200, byteNs: 0 },
   netfilterHook: { packetNs: 80, byteNs: 0 },
   netfilterRuleNs: 15,
-  nic: { packetNs: 300, byteNs: 0.1 },
-  vxlanEncap: { packetNs: 450, byteNs: 0.15 },
-  vxlanDecap: { packetNs: 400, byteNs: 0.1 },
-  syscall: { packetNs: 1000, byteNs: 0.2 },
+  nic: { packetNs: 300, byteNs: 0.05 },
+  vxlanEncap: { packetNs: 300, byteNs: 0.05 },
+  vxlanDecap: { packetNs: 250, byteNs: 0.05 },
+  syscall: { packetNs: 1000, byteNs: 0.15 },
   wakeup: { packetNs: 4000, byteNs: 0 },
 };
 

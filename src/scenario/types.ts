@@ -5,6 +5,7 @@
  * failures) can still point at the file.
  */
 
+import type { CostModel } from '../kernel/cost-model.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
@@ -64,6 +65,8 @@ export interface ClusterSpec {
   dns: boolean;
   /** `cluster.networkPolicy`: how the policy agent handles what the API leaves open. */
   networkPolicy: PolicyOptions;
+  /** `cluster.costModel`: per-hop CPU costs (docs/cost-model.md); absent = hops take no time. */
+  costModel?: CostModel;
 }
 
 export interface NamespaceSpec {

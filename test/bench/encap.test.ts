@@ -63,4 +63,16 @@ describe('bench encap: measured overhead equals the closed form', () => {
     const u = (b: string) => j.udp.find((x) => x.backend === b && x.payload === 1024)!;
     expect(u('flannel-vxlan').underlayBytes - u('host-gw').underlayBytes).toBe(50);
   });
+
+  it('calibration: one TCP stream at 40 Gbit/s, MTU 9000 lands in the 2024 benchmark ranges', () => {
+    // InfraBuilder/benchmark-k8s-cni-2024-01, test DTS (iperf3, 1 stream), 3 runs each:
+    // bare metal 28.3-33.9 Gbit/s, flannel (VXLAN) 19.6-20.6 Gbit/s; ratio 0.58-0.73.
+    // Simulated time only: deterministic, not a timing test.
+    const j = runEncap({ topology: { mtu: 9000, bandwidthBps: 40e9, latencyNs: 50_000 }, burst: 5, tcpSegments: 7 });
+    const g = (b: string) => j.tcp.find((t) => t.backend === b)!.goodputCpuBps / 1e9;
+    expect(g('host-gw')).toBeGreaterThan(28.3);
+    expect(g('host-gw')).toBeLessThan(33.9);
+    expect(g('flannel-vxlan') / g('host-gw')).toBeGreaterThan(0.58);
+    expect(g('flannel-vxlan') / g('host-gw')).toBeLessThan(0.73);
+  });
 });
