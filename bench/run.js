@@ -26,6 +26,8 @@ const machine = () => ({ node: process.version, cpu: cpus()[0]?.model, cores: cp
 const int = (x) => Math.round(x).toLocaleString('en');
 
 const SPEED_PACKETS = 5_000;
+/** When the burst starts: late enough for the warm-up packet's ARP to finish even on a 1 Mbit/s link. */
+const BURST_AT_MS = 100;
 /** Encapsulation sweeps: [underlay MTU, link rate]; the 9000/40G one is the calibration point of the cost model. */
 const ENCAP_RUNS = [
   [1500, 10e9],
@@ -53,7 +55,8 @@ const SCALE_CASES = [
   [10, 500, 10_000],
 ];
 
-const steps = (want('speed') ? 9 : 0) + (want('encap') ? ENCAP_RUNS.length : 0) + (want('scale') ? SCALE_CASES.length * 2 : 0);
+const IPVS_LOADS = loadScenarioText('apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: p}\ncluster: {network: host-gw, proxyMode: ipvs, nodes: [{name: n}]}\n', 'probe.yaml').ok;
+const steps = (want('speed') ? 9 : 0) + (want('encap') ? ENCAP_RUNS.length : 0) + (want('scale') ? SCALE_CASES.length * (IPVS_LOADS ? 2 : 1) : 0);
 const bar = progress(steps);
 const t0 = performance.now();
 const summary = { machine: machine() };
@@ -74,7 +77,7 @@ traffic:
   # One packet first, so ARP is resolved before the burst (a burst into an
   # unresolved neighbour overflows its 101-packet queue, as on Linux).
   - {name: warm-up, from: pod/a, to: ${svc ? 'service/svc' : `pod/${to}`}, protocol: UDP, port: 53, payload: 100}
-  - {name: f, from: pod/a, to: ${svc ? 'service/svc' : `pod/${to}`}, protocol: UDP, port: 53, payload: 100, count: ${packets}, interval: ${bandwidth === '10Gbit' ? '1us' : '0ns'}, at: 1ms}
+  - {name: f, from: pod/a, to: ${svc ? 'service/svc' : `pod/${to}`}, protocol: UDP, port: 53, payload: 100, count: ${packets}, interval: ${bandwidth === '10Gbit' ? '1us' : '0ns'}, at: ${BURST_AT_MS}ms}
 `;
 }
 
@@ -102,7 +105,7 @@ function speed() {
         const r = simulate(scenario, { detailed });
         if (r.flows.some((f) => f.verdict !== 'delivered')) throw new Error(`${name}: not all delivered`);
         events = r.eventsExecuted;
-      }, { minSamples: 7, maxTime: detailed ? 2 : 3, initCount: 1 });
+      }, { minSamples: 7, maxTime: 2, initCount: 1 });
       b.run();
       if (b.error) throw b.error;
       const rates = b.stats.sample.map((s) => SPEED_PACKETS / s).sort((x, y) => x - y);
@@ -129,11 +132,11 @@ function memoryInFlight() {
   simulate(scenario, {
     detailed: false,
     onBuilt: (c) => {
-      c.sched.at(1_000_000 - 1, () => {
+      c.sched.at(BURST_AT_MS * 1e6 - 1, () => {
         gc();
         before = process.memoryUsage().heapUsed;
       });
-      c.sched.at(1_000_001, () => {
+      c.sched.at(BURST_AT_MS * 1e6 + 1, () => {
         gc();
         after = process.memoryUsage().heapUsed;
         inFlight = c.world.inFlight.size;
@@ -143,7 +146,8 @@ function memoryInFlight() {
   return { packets: inFlight, bytesPerPacket: Math.round((after - before) / inFlight), note: 'heap after GC with the packets queued on a 1 Mbit/s link vs just before they were sent' };
 }
 
-if (want('speed')) {
+if (only.length === 1 && only[0] === 'memory') console.log(memoryInFlight());
+else if (want('speed')) {
   const s = speed();
   summary.speed = s;
   const table = new Table({ style: PLAIN, head: ['walk', 'tracing', 'packets/s (median)', 'spread (min-max)', 'samples', 'events/packet', 'events/s'] });
@@ -244,8 +248,12 @@ if (want('encap')) {
 // ---------------------------------------------------------------- scale
 if (want('scale')) {
   const rows = [];
+  // IPVS mode is compared when the loader accepts it (another issue models it).
+  const modes = IPVS_LOADS ? ['iptables', 'ipvs'] : ['iptables'];
+  summary.ipvs = IPVS_LOADS ? 'compared' : 'not compared: the scenario loader does not accept proxyMode ipvs yet';
+  if (!IPVS_LOADS) console.error(`scale: ipvs mode ${summary.ipvs}`);
   for (const [nodes, pods, services] of SCALE_CASES) {
-    for (const mode of ['iptables', 'ipvs']) {
+    for (const mode of modes) {
       bar.start(`scale: ${nodes} nodes, ${pods} pods, ${services} Services (${mode})`);
       const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=6144', new URL('./scale-case.js', import.meta.url).pathname, String(nodes), String(pods), String(services), mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
       rows.push(JSON.parse(out.trim().split('\n').pop()));

@@ -1,4 +1,4 @@
-import { buildCluster } from '../cluster/build.js';
+import { buildCluster, type Cluster } from '../cluster/build.js';
 import type { DeferredNetfilter } from '../cluster/deferred-netfilter.js';
 import { formatProblem, loadScenarioText } from '../scenario/parse.js';
 import { simulate } from '../scenario/simulate.js';
@@ -25,10 +25,17 @@ export interface ScaleResult extends ScaleCase {
   buildMs: number;
   /** Heap in use after the build (after a GC when exposed), bytes. */
   heapBytes: number;
+  /** Resident set size right after the build, bytes. */
+  rssAfterBuildBytes: number;
+  /** Generating and parsing one node's kube-proxy rules on first use: time and heap. */
+  programNodeMs: number;
+  programNodeBytes: number;
   /** iptables rules programmed on one node (all tables). */
   rulesPerNode: number;
   /** Rules evaluated by netfilter for the first packet of a connection to the last Service, summed over the path. */
   rulesTraversed: number;
+  /** IPVS mode: virtual-service lookups (`ipvs` trace events) on that packet's path. */
+  ipvsLookups: number;
   /** Wall time per packet for a burst of packets to that Service (tracing off), us. */
   usPerPacket: number;
   delivered: boolean;
@@ -82,19 +89,24 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
   const loadMs = clock() - t0;
 
   t0 = clock();
-  const cluster = buildCluster(scenario.cluster, scenario.pods, { detailed: false, controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices } });
+  let cluster: Cluster | undefined = buildCluster(scenario.cluster, scenario.pods, { detailed: false, controlPlane: { services: scenario.services, endpointSlices: scenario.endpointSlices } });
   const buildMs = clock() - t0;
   gc?.();
-  const heapBytes = process.memoryUsage().heapUsed;
+  const { heapUsed: heapBytes, rss: rssAfterBuildBytes } = process.memoryUsage();
+  // Programming one node (kube-proxy's text parsed into rules): what each node a packet reaches costs.
   const node0 = cluster.nodes.get('n0')!;
-  const rulesPerNode = node0.nf ? (node0.nf.engine as { ruleCount?: () => number }).ruleCount?.() ?? 0 : 0;
-  void cluster;
+  t0 = clock();
+  const rulesPerNode = node0.nf ? ((node0.nf.engine as { ruleCount?: () => number }).ruleCount?.() ?? 0) : 0;
+  const programNodeMs = clock() - t0;
+  gc?.();
+  const programNodeBytes = process.memoryUsage().heapUsed - heapBytes;
+  cluster = undefined; // the runs below build their own
+  gc?.();
 
   // The traversal count comes from a detailed run of one packet (netfilter events carry `evaluated`).
   const one = { ...scenario, traffic: scenario.traffic.slice(0, 1) };
-  const detailed = simulate(one, { detailed: true });
-  const rulesTraversed = detailed.events.reduce((n, e) => n + (e.kind === 'netfilter' ? e.evaluated : 0), 0);
-  const delivered = detailed.flows[0]?.verdict === 'delivered';
+  const { rulesTraversed, delivered, ipvsLookups } = traversal(one);
+  gc?.();
 
   // Per-packet cost: the time from "cluster built" to the end of the run (the traffic and its
   // summaries), for a run of 2n packets minus a run of n — the build never enters it, nor do the
@@ -104,6 +116,7 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
   const runTime = (n: number): number => {
     const sc = { ...scenario, traffic: scenario.traffic.map((t, i) => (i === 1 ? { ...t, count: n } : t)) };
     let built = 0;
+    gc?.();
     simulate(sc, {
       detailed: false,
       onBuilt: (cl) => {
@@ -117,5 +130,16 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
   const base = runTime(packets);
   const all = runTime(2 * packets);
   const usPerPacket = (Math.max(0, all - base) * 1000) / packets;
-  return { ...c, loadMs, buildMs, heapBytes, rulesPerNode, rulesTraversed, usPerPacket, delivered };
+  return { ...c, loadMs, buildMs, heapBytes, rssAfterBuildBytes, programNodeMs, programNodeBytes, rulesPerNode, rulesTraversed, ipvsLookups, usPerPacket, delivered };
 }
+
+/** One packet with tracing on: the rules its netfilter walks evaluated, IPVS lookups, its verdict (the run is dropped after). */
+function traversal(one: Scenario): { rulesTraversed: number; delivered: boolean; ipvsLookups: number } {
+  const r = simulate(one, { detailed: true });
+  return {
+    rulesTraversed: r.events.reduce((n, e) => n + (e.kind === 'netfilter' ? e.evaluated : 0), 0),
+    delivered: r.flows[0]?.verdict === 'delivered',
+    ipvsLookups: r.events.filter((e) => (e.kind as string) === 'ipvs').length,
+  };
+}
+
