@@ -262,10 +262,11 @@ if (want('scale')) {
   }
   summary.scale = rows;
   write('scale.json', JSON.stringify({ ...machine(), rows }, null, 2) + '\n');
-  const t = new Table({ style: PLAIN, head: ['nodes', 'pods', 'Services', 'mode', 'load ms', 'build ms', 'heap MB', 'peak RSS MB', 'rules/node', 'rules traversed', 'us/packet'] });
+  const t = new Table({ style: PLAIN, head: ['nodes', 'pods', 'Services', 'mode', 'load ms', 'build ms', 'heap MB', 'RSS MB (build / peak)', 'program 1 node ms / MB', 'rules/node', 'rules traversed', 'us/packet'] });
+  const mb = (b) => int(b / 2 ** 20);
   for (const r of rows) {
-    if (r.error) t.push([r.nodes, r.pods, r.services, r.proxyMode, { colSpan: 7, content: `not run: ${r.error.slice(0, 80)}` }]);
-    else t.push([r.nodes, int(r.pods), int(r.services), r.proxyMode, int(r.loadMs), int(r.buildMs), int(r.heapBytes / 2 ** 20), int(r.maxRssBytes / 2 ** 20), int(r.rulesPerNode), int(r.rulesTraversed), r.usPerPacket.toFixed(1)]);
+    if (r.error) t.push([r.nodes, r.pods, r.services, r.proxyMode, { colSpan: 8, content: `not run: ${r.error.slice(0, 80)}` }]);
+    else t.push([r.nodes, int(r.pods), int(r.services), r.proxyMode + (r.ipvsLookups ? ` (${r.ipvsLookups} ipvs)` : ''), int(r.loadMs), int(r.buildMs), mb(r.heapBytes), `${mb(r.rssAfterBuildBytes)} / ${mb(r.maxRssBytes)}`, `${int(r.programNodeMs)} / ${mb(r.programNodeBytes)}`, int(r.rulesPerNode), int(r.rulesTraversed), r.usPerPacket.toFixed(1)]);
   }
   console.log('\nScale (each case in its own process; load = YAML to validated scenario, build = cluster up; per packet = new connection to the last Service)');
   console.log(t.toString());
