@@ -177,8 +177,13 @@ function toTuple(t: PacketTuple): CtTuple {
   return { src: t.src, dst: t.dst, protocol: t.protocol, sport: t.sport ?? 0, dport: t.dport ?? 0 };
 }
 
+/**
+ * The table key of a tuple: seven 16-bit code units (protocol, both addresses
+ * in halves, both ports) — a short string, cheap to build and hash on the
+ * per-packet path, unique per tuple.
+ */
 function key(t: CtTuple): string {
-  return `${t.protocol}|${t.src}|${t.sport}|${t.dst}|${t.dport}`;
+  return String.fromCharCode(t.protocol, t.src >>> 16, t.src & 0xffff, t.dst >>> 16, t.dst & 0xffff, t.sport, t.dport);
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
