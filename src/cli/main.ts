@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { showAddr, showConntrack, showFdb, showIptables, showNeigh, showRoutes } from '../kernel/show.js';
+import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
-import type { Scenario } from '../scenario/types.js';
+import type { ProxyMode, Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
 import { registerMatrix } from './matrix.js';
@@ -28,14 +28,19 @@ interface Io {
 
 class InputError extends Error {}
 
-function load(file: string, seed?: number): Scenario {
-  const r = loadScenarioFile(file, seed === undefined ? {} : { seed });
+function load(file: string, seed?: number, proxyMode?: ProxyMode): Scenario {
+  const r = loadScenarioFile(file, { ...(seed === undefined ? {} : { seed }), ...(proxyMode === undefined ? {} : { proxyMode }) });
   if (!r.ok) throw new InputError(r.problems.map(formatProblem).join('\n'));
   return r.scenario;
 }
 
 function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResult {
   return simulate(scenario, onBuilt ? { onBuilt } : {});
+}
+
+function parseProxyMode(v: string): ProxyMode {
+  if (v === 'iptables' || v === 'ipvs') return v;
+  throw new InputError(`--proxy-mode: expected iptables or ipvs, got ${v}`);
 }
 
 function parseSeed(v: string): number {
@@ -61,12 +66,13 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--json', 'print the trace as JSON Lines instead of tables')
     .option('--pcap <dir>', 'write a pcapng capture of every device to DIR')
     .option('--seed <n>', 'override the scenario seed', parseSeed)
+    .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs (replay one scenario in both kube-proxy modes)", parseProxyMode)
     .option('--quiet', 'print only flow outcomes, no hop tables')
     .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
     .option('--update', 'with --golden: write the golden trace instead of comparing')
-    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; quiet?: boolean; golden?: string; update?: boolean }) => {
+    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean }) => {
       if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
-      const scenario = load(file ?? DEFAULT_SCENARIO, o.seed);
+      const scenario = load(file ?? DEFAULT_SCENARIO, o.seed, o.proxyMode);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       let capture: (() => Uint8Array) | undefined;
       const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world)) : undefined);
@@ -97,10 +103,11 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .command('show')
     .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save would')
     .argument('<file>', 'scenario file')
-    .argument('[what]', 'routes | neigh | fdb | addr | iptables | conntrack', 'routes')
+    .argument('[what]', 'routes | neigh | fdb | addr | iptables | conntrack | ipvs | ipset', 'routes')
     .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
-    .action((file: string, what: string, o: { node: string }) => {
-      const scenario = load(file);
+    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs', parseProxyMode)
+    .action((file: string, what: string, o: { node: string; proxyMode?: ProxyMode }) => {
+      const scenario = load(file, undefined, o.proxyMode);
       const result = run(scenario);
       const ns = result.cluster.netns.get(o.node) ?? result.cluster.pods.get(o.node);
       if (!ns) throw new InputError(`--node: no namespace ${o.node} (have: ${[...result.cluster.netns.keys()].join(', ')})`);
@@ -111,6 +118,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         addr: () => showAddr(ns),
         iptables: () => showIptables(ns),
         conntrack: () => showConntrack(ns),
+        ipvs: () => showIpvs(ns),
+        ipset: () => showIpsets(ns),
       };
       const view = views[what];
       if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);
@@ -121,7 +130,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
   registerMatrix(
     program,
     io,
-    (file) => load(file),
+    (file, proxyMode) => load(file, undefined, proxyMode),
     (message) => {
       throw new InputError(message);
     },

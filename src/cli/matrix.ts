@@ -7,6 +7,7 @@ interface MatrixFlags {
   protocol?: string;
   via?: string;
   json?: boolean;
+  proxyMode?: 'iptables' | 'ipvs';
 }
 
 /**
@@ -15,7 +16,7 @@ interface MatrixFlags {
  * section gives defaults and, with `expect:`, the table to check (exit 1 on a
  * difference).
  */
-export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void }, load: (file: string) => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
+export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void }, load: (file: string, proxyMode?: 'iptables' | 'ipvs') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
   program
     .command('matrix')
     .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
@@ -24,8 +25,10 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
     .option('--protocol <proto>', 'TCP | UDP (default TCP)')
     .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
     .option('--json', 'print JSON instead of the table')
+    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs')
     .action((file: string, o: MatrixFlags) => {
-      const scenario = load(file);
+      if (o.proxyMode !== undefined && o.proxyMode !== 'iptables' && o.proxyMode !== 'ipvs') fail(`--proxy-mode: expected iptables or ipvs, got ${String(o.proxyMode)}`);
+      const scenario = load(file, o.proxyMode);
       const m = scenario.matrix;
       const opts: MatrixOptions = {
         port: o.port === undefined ? (m?.port ?? 80) : parsePort(o.port, fail),

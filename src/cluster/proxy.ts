@@ -1,5 +1,6 @@
 import type { NetNs } from '../kernel/netns.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
+import { programIpvsNode } from './ipvs-node.js';
 import { jumpRules, serviceChains, syncProxyRules, type ProxierConfig } from './kube-proxy/index.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
@@ -21,6 +22,11 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
   for (const [name, ns] of nodes) {
     const node = spec.nodes.find((n) => n.name === name)!;
     const config: ProxierConfig = { nodeName: name, nodeIPs: [node.ip], clusterCIDR: spec.clusterCIDR };
+    if (spec.proxyMode === 'ipvs') {
+      const plan = programIpvsNode(ns, config, cp);
+      out.set(name, { mode: 'ipvs', config, restored: plan.rules });
+      continue;
+    }
     // kube-proxy's output depends only on the API objects: it is generated (once) when first
     // needed, and the rules are parsed when the node's iptables are first used (deferred-netfilter.ts).
     let text: string | undefined;

@@ -68,8 +68,11 @@ export function brNfForward(br: Bridge, skb: Skb): boolean {
   const r = decodeIpv4(frame.subarray(14));
   if (!r.ok) return true;
   skb.data = frame.subarray(14, 14 + r.value.totalLength);
-  const fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, bridged: true });
+  let fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, bridged: true });
   if (!fwd) return false;
+  // IPVS's FORWARD hook runs on bridged IPv4 too: a real server answering a client on its own bridge.
+  const rep = ns.ipvs?.reply(skb, fwd);
+  if (rep?.kind === 'rewritten') fwd = rep.packet;
   const post = ns.nf!.run('POSTROUTING', skb, fwd, { outDev: br, nextHop: fwd.dst, bridged: true });
   if (!post) return false;
   skb.data = reframe(frame, skb.data);

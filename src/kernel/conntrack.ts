@@ -39,6 +39,8 @@ export class CtEntry {
   readonly natDone = { src: false, dst: false };
   tcpState: TcpCtState | undefined;
   expiresNs = 0;
+  /** IPVS owns this connection's destination NAT (net.ipv4.vs.conntrack = 1 altered the reply tuple); nf_nat leaves it alone. */
+  ipvs = false;
 
   constructor(
     readonly id: number,

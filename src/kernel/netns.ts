@@ -6,6 +6,7 @@ import type { NetDevice } from './device.js';
 import { Fib, type Route } from './fib.js';
 import { Loopback } from './loopback.js';
 import { NeighTable } from './neighbour.js';
+import type { Ipvs } from './ipvs/ipvs.js';
 import { NfHooks, type RuleEngine } from './nf-hooks.js';
 import { Sockets } from './sockets.js';
 import { Stack } from './stack.js';
@@ -40,6 +41,8 @@ export class NetNs {
   readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false };
   /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */
   nf: NfHooks | undefined;
+  /** The IPVS table (ip_vs), once something configures a virtual service here. */
+  ipvs: Ipvs | undefined;
   readonly stack: Stack;
   readonly sockets: Sockets;
   readonly rng: Rng;

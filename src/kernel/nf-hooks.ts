@@ -49,6 +49,12 @@ export interface HookContext {
   nextHop?: number;
   /** A bridged frame (br_netfilter). */
   bridged?: boolean;
+  /**
+   * IPVS takes the packet at LOCAL_IN (priority 99, after filter): nat INPUT
+   * (priority 100) and the confirm (last) never see it; IPVS sends it out and
+   * POSTROUTING decides its SNAT and confirms it.
+   */
+  keepUnconfirmed?: boolean;
 }
 
 /**
@@ -98,6 +104,7 @@ export class NfHooks {
     if (w.costs) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
     for (const table of TABLES[hook]) {
       if (table === 'nat') {
+        if (hook === 'INPUT' && ctx.keepUnconfirmed) continue;
         const ct = skb.nfct;
         const decide = ct !== undefined && ct.table === this.conntrack && !ct.entry.confirmed && ct.dir === 0 && !ct.entry.natDone[manip!];
         let action: NatAction | undefined;
@@ -128,7 +135,7 @@ export class NfHooks {
       }
       return undefined;
     }
-    if ((hook === 'POSTROUTING' || hook === 'INPUT') && skb.nfct?.table === this.conntrack) this.conntrack.confirm(skb.nfct.entry, w.sched.now);
+    if ((hook === 'POSTROUTING' || (hook === 'INPUT' && !ctx.keepUnconfirmed)) && skb.nfct?.table === this.conntrack) this.conntrack.confirm(skb.nfct.entry, w.sched.now);
     return packet;
   }
 
@@ -279,6 +286,8 @@ export class NfHooks {
   private applyNat(skb: Skb, ip: Ipv4Packet, manip: 'src' | 'dst', action: NatAction | undefined, matched: readonly MatchedRule[], first: boolean): Ipv4Packet | undefined {
     const ct = skb.nfct;
     if (!ct || ct.table !== this.conntrack) return ip;
+    // An IPVS connection: the destination NAT (and its undoing on replies) is IPVS's, not nf_nat's.
+    if (ct.entry.ipvs && (ct.dir === 0) === (manip === 'dst')) return ip;
     const want = invert(ct.entry.tuple(ct.dir === 0 ? 1 : 0));
     const now = readTuple(skb.data);
     const related = ip.protocol === IPPROTO_ICMP && ip.payload.length >= 28 && ip.payload[0] !== 8 && ip.payload[0] !== 0;

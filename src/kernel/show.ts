@@ -69,3 +69,15 @@ export function showConntrack(ns: NetNs): string {
   const lines = ct ? ct.list(now).map((e) => formatEntry(e, now)) : [];
   return [...lines, `conntrack v1.4.7 (conntrack-tools): ${lines.length} flow entries have been shown.`].join('\n');
 }
+
+/** `ipvsadm -Ln` then `ipvsadm -Lnc`: virtual services, real servers and connection entries. */
+export function showIpvs(ns: NetNs): string {
+  if (!ns.ipvs) return '';
+  return `${ns.ipvs.list()}\n\n${ns.ipvs.listConns()}`;
+}
+
+/** `ipset list`. */
+export function showIpsets(ns: NetNs): string {
+  const engine = ns.nf?.engine as { ipsets?: { list(): string } } | undefined;
+  return engine?.ipsets ? engine.ipsets.list() : '';
+}

@@ -153,6 +153,9 @@ export class Stack {
       packet = nf.run('FORWARD', skb, packet, { inDev, outDev: route.dev! });
       if (!packet) return;
     }
+    // ip_vs_reply4 (FORWARD, after filter): a real server's answer gets the VIP back as its source.
+    const rep = this.ns.ipvs?.reply(skb, packet);
+    if (rep?.kind === 'rewritten') packet = rep.packet;
     this.output(skb, packet, route);
   }
 
@@ -231,6 +234,22 @@ export class Stack {
       }
       ip = after;
     }
+    // ip_vs_local_request4 (LOCAL_OUT): the node itself connecting to a virtual service.
+    const ipvs = this.ns.ipvs;
+    if (ipvs?.wants(skb, ip)) {
+      const v = ipvs.request(skb, ip);
+      if (v.kind === 'drop') return true;
+      if (v.kind === 'forward') {
+        const again = this.ns.fib.lookup(v.packet.dst);
+        if (!again || !again.dev) {
+          w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(v.packet.dst)}`);
+          return true;
+        }
+        route = again;
+        this.traceRoute(skb, v.packet.dst, route, 'output');
+        ip = v.packet;
+      }
+    }
     const dev = route.type === 'local' ? this.ns.lo : route.dev!;
     this.output(skb, ip, { ...route, dev });
     return true;
@@ -267,12 +286,56 @@ export class Stack {
       skb.data = encodeIpv4(whole);
     }
     const nf = this.ns.nf;
+    const ipvs = this.ns.ipvs;
+    const forIpvs = ipvs?.wants(skb, packet) ?? false;
     if (nf) {
-      const after = nf.run('INPUT', skb, packet, { inDev: dev });
+      const after = nf.run('INPUT', skb, packet, { inDev: dev, keepUnconfirmed: forIpvs });
       if (!after) return;
       packet = after;
     }
+    if (ipvs) {
+      // ip_vs_reply4 at LOCAL_IN: the answer to the node's own connection through a VIP.
+      const rep = ipvs.reply(skb, packet);
+      if (rep.kind === 'rewritten') packet = rep.packet;
+      else if (forIpvs) {
+        // ip_vs_remote_request4 (LOCAL_IN, after filter): IPVS takes the packet and sends it to a real server.
+        const v = ipvs.request(skb, packet);
+        if (v.kind === 'drop') return;
+        if (v.kind === 'forward') return this.ipvsXmit(skb, v.packet);
+      }
+    }
     this.ns.sockets.rcv(dev, skb, packet);
+  }
+
+  /**
+   * ip_vs_nat_xmit: route the rewritten packet to the real server, decrement
+   * its TTL, and send it through LOCAL_OUT (the OUTPUT chain) and POSTROUTING
+   * (ip_vs_nat_send_or_cont), not through FORWARD.
+   */
+  private ipvsXmit(skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    const route = this.ns.fib.lookup(ip.dst);
+    if (!route || !route.dev || route.type !== 'unicast') {
+      w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    this.traceRoute(skb, ip.dst, route, 'forward');
+    if (ip.ttl <= 1) {
+      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
+      w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    const data = skb.data.slice();
+    const ttl = decrementTtl(data, 0);
+    skb.data = data;
+    if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
+    let packet: Ipv4Packet | undefined = { ...ip, ttl };
+    const nf = this.ns.nf;
+    if (nf) {
+      packet = nf.run('OUTPUT', skb, packet, { outDev: route.dev });
+      if (!packet) return;
+    }
+    this.output(skb, packet, route);
   }
 
   /** Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send). */

@@ -11,13 +11,11 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
 
 /** `cluster:` with every default applied, or undefined if it has problems (they are recorded). */
-export function checkCluster(r: YamlReader, at: At, seedOverride?: number): ClusterSpec | undefined {
+export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxyModeOverride?: ProxyMode): ClusterSpec | undefined {
   const before = r.problems.length;
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
   const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
-  const proxyMode = (r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode;
-  // Running iptables rules for a file that asks for IPVS would show the wrong datapath: say so instead.
-  if (proxyMode === 'ipvs') r.problem(f.get('proxyMode')!, 'proxyMode ipvs is not modelled yet: kube-proxy runs in iptables mode only (use proxyMode: iptables)');
+  const proxyMode = proxyModeOverride ?? ((r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode);
   const clusterCIDR = cidr(r, f.get('clusterCIDR'), '10.244.0.0/16');
   const serviceCIDR = cidr(r, f.get('serviceCIDR'), '10.96.0.0/12');
   if (clusterCIDR && serviceCIDR && cidrOverlaps(clusterCIDR, serviceCIDR)) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}`);

@@ -5,7 +5,7 @@ import { checkMatrix } from './check-matrix.js';
 import { checkSteps } from './check-steps.js';
 import { checkResources } from './check-resources.js';
 import { checkTraffic } from './check-traffic.js';
-import type { Problem, Scenario } from './types.js';
+import type { Problem, ProxyMode, Scenario } from './types.js';
 import { formatProblem, YamlReader, type At } from './yaml-reader.js';
 
 export { formatProblem };
@@ -15,7 +15,13 @@ export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problem
 const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
 
 /** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
-export function loadScenarioFile(path: string, overrides: { seed?: number } = {}): LoadResult {
+/** Command-line overrides of the file: `--seed`, `--proxy-mode`. */
+export interface LoadOverrides {
+  seed?: number;
+  proxyMode?: ProxyMode;
+}
+
+export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): LoadResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,7 +32,7 @@ export function loadScenarioFile(path: string, overrides: { seed?: number } = {}
 }
 
 /** Load a scenario from YAML text; `file` names it in messages and anchors `include:` paths. */
-export function loadScenarioText(text: string, file = '<inline>', overrides: { seed?: number } = {}): LoadResult {
+export function loadScenarioText(text: string, file = '<inline>', overrides: LoadOverrides = {}): LoadResult {
   const r = new YamlReader(file, text);
   const readers = [r];
   const done = (): Problem[] =>
@@ -47,7 +53,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: { s
   const name = r.str(meta?.get('name') ?? { node: undefined, path: 'metadata.name', near: r.pos(need('metadata')) }, true);
   const description = r.str(meta?.get('description')) ?? '';
 
-  const cluster = checkCluster(r, need('cluster'), overrides.seed);
+  const cluster = checkCluster(r, need('cluster'), overrides.seed, overrides.proxyMode);
   const docs = r.list(need('resources')).map((at) => ({ r, at }));
   for (const inc of r.list(need('include'))) {
     const rel = r.str(inc, true);

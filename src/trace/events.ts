@@ -31,6 +31,7 @@ export type DropReason =
   | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
   | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
+  | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
@@ -55,6 +56,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'netfilter-drop',
   'netfilter-reject',
   'conntrack-full',
+  'ipvs-no-destination',
   'policy-denied',
   'dns-unresolved',
   'event-budget',
@@ -189,6 +191,29 @@ export interface NatEvent extends Base {
   first: boolean;
   /** For a load-balanced Service: every endpoint the rules could have chosen. */
   candidates?: string[];
+  /** Rewritten by IPVS (masq forwarding), not by the nat table. */
+  by?: 'ipvs';
+}
+
+/**
+ * IPVS handled the packet (`at` is the namespace): a new connection scheduled
+ * to a real server (`schedule`, or `persistent` when a persistence template
+ * chose it), a packet of a known connection (`existing`), a real server's
+ * reply given the VIP back as source (`reply`), or a virtual service with no
+ * real server (`no-destination`).
+ */
+export interface IpvsEvent extends Base {
+  kind: 'ipvs';
+  action: 'schedule' | 'persistent' | 'existing' | 'reply' | 'no-destination';
+  /** `TCP 10.96.0.10:53 rr`, as ipvsadm lists the virtual service. */
+  service: string;
+  scheduler: string;
+  /** Every real server with its weight and connection counts, when scheduling. */
+  candidates?: string[];
+  /** The real server (`ip:port`). */
+  chosen?: string;
+  /** The connection entry: `TCP client -> VIP -> real server STATE`. */
+  conn?: string;
 }
 
 /**
@@ -251,6 +276,7 @@ export type TraceEvent =
   | ConntrackEvent
   | NatEvent
   | PolicyEvent
+  | IpvsEvent
   | DeliverEvent
   | DropEvent;
 

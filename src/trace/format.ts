@@ -32,7 +32,9 @@ export function describeEvent(e: TraceEvent): string {
     case 'conntrack':
       return `conntrack ${e.state} ${e.dir}: ${e.entry}`;
     case 'nat':
-      return `${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+      return `${e.by === 'ipvs' ? 'IPVS ' : ''}${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : e.by === 'ipvs' ? ' (IPVS connection)' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+    case 'ipvs':
+      return `ipvs ${e.action} ${e.service}${e.chosen ? ` -> ${e.chosen}` : ''}${e.candidates && e.candidates.length > 0 ? ` (candidates: ${e.candidates.join(', ')})` : ''}${e.conn ? ` [${e.conn}]` : ''}`;
     case 'policy':
       return `policy ${e.direction} ${e.pod}: ${e.verdict.toUpperCase()} ${policyWhy(e)}`;
     case 'deliver':

@@ -1,0 +1,34 @@
+import { Dummy } from '../kernel/dummy.js';
+import { Ipvs } from '../kernel/ipvs/ipvs.js';
+import { Netfilter } from '../kernel/netfilter/netfilter.js';
+import type { NetNs } from '../kernel/netns.js';
+import { parseIpv4 } from '../wire/addr.js';
+import { planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
+import type { ProxierConfig } from './kube-proxy/index.js';
+import type { ControlPlaneInput } from './spec.js';
+
+/**
+ * kube-proxy in ipvs mode on one node, done the way it does it: create the
+ * kube-ipvs0 dummy and bind every Service IP to it (so they are local
+ * addresses), add the virtual services and real servers, fill the ipsets with
+ * `ipset restore`, then ensure the jump rules and load its chains with
+ * `iptables-restore --noflush`.
+ */
+export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput): IpvsPlan {
+  const plan = planIpvs(config, cp.services, cp.endpointSlices);
+  const dummy = ns.attach(new Dummy(ns, 'kube-ipvs0', ns.randomMac(), 1500, ns.allocIfindex()));
+  for (const ip of plan.bound) ns.addAddress(dummy, `${ip}/32`, { noPrefixRoute: true });
+  const ipvs = new Ipvs(ns);
+  for (const v of plan.virtualServers) {
+    const vip = parseIpv4(v.vip)!;
+    const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });
+    for (const d of v.dests) ipvs.addDest(svc, parseIpv4(d.ip)!, d.port);
+  }
+  ns.ipvs = ipvs;
+  const rules = new Netfilter();
+  rules.ipsets.restore(plan.ipsets);
+  rules.restore(plan.jumps, { noflush: true });
+  rules.restore(plan.rules, { noflush: true });
+  ns.enableNetfilter(rules);
+  return plan;
+}

@@ -1,0 +1,234 @@
+import { formatIpv4 } from '../../wire/addr.js';
+import { decodeIpv4, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
+import { readTuple, rewriteAddrs } from '../../wire/l4-rewrite.js';
+import type { NetNs } from '../netns.js';
+import type { Skb } from '../skb.js';
+import { schedule, type Dest, type SchedState, type SchedulerName } from './schedulers.js';
+
+/** A virtual service: `ipvsadm -A -t VIP:PORT -s SCHED [-p TIMEOUT]`. */
+export interface VirtualService {
+  protocol: 'TCP' | 'UDP';
+  vip: number;
+  port: number;
+  scheduler: SchedulerName;
+  /** Persistence timeout in seconds (`-p`), for session affinity; absent = none. */
+  persistentSec?: number;
+  dests: Dest[];
+  state: SchedState;
+}
+
+/** One IPVS connection entry (`ipvsadm -Lnc`): client → VIP → real server. */
+interface Conn {
+  protocol: 'TCP' | 'UDP';
+  cip: number;
+  cport: number;
+  vip: number;
+  vport: number;
+  dest: Dest;
+  state: 'SYN_RECV' | 'ESTABLISHED' | 'UDP' | 'NONE';
+  expiresNs: number;
+  /** A persistence template (client IP only, port 0), as `-p` creates. */
+  template: boolean;
+}
+
+/** Default IPVS timeouts (ipvsadm -L --timeout): tcp 900 s, tcp SYN_RECV 60 s, udp 300 s. */
+const TIMEOUT_S = { ESTABLISHED: 900, SYN_RECV: 60, UDP: 300, NONE: 60 };
+
+const PROTO: Record<number, 'TCP' | 'UDP' | undefined> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP' };
+
+/** What the stack should do with a packet after IPVS looked at it. */
+export type IpvsVerdict = { kind: 'pass' } | { kind: 'forward'; packet: Ipv4Packet } | { kind: 'rewritten'; packet: Ipv4Packet } | { kind: 'drop' };
+
+/**
+ * The IPVS table of one namespace (ip_vs core): virtual services with real
+ * servers, connection entries, persistence templates, and the hooks the IPv4
+ * stack calls where Linux registers them — LOCAL_IN for requests to a local
+ * VIP (after the filter table) and for replies to a local client, LOCAL_OUT for
+ * the node's own requests, FORWARD for replies from real servers (NAT/masq:
+ * the source goes back to the VIP). With net.ipv4.vs.conntrack = 1 (kube-proxy
+ * sets it) the connection's conntrack reply tuple is altered to the real
+ * server, so netfilter still tracks it, but NAT stays IPVS's job.
+ */
+export class Ipvs {
+  private readonly services = new Map<string, VirtualService>();
+  private readonly conns = new Map<string, Conn>();
+  private readonly replies = new Map<string, Conn>();
+
+  constructor(private readonly ns: NetNs) {}
+
+  addService(s: Omit<VirtualService, 'dests' | 'state'>): VirtualService {
+    const svc: VirtualService = { ...s, dests: [], state: { cursor: s.scheduler === 'wrr' ? -1 : 0, cw: 0 } };
+    this.services.set(svcKey(s.protocol, s.vip, s.port), svc);
+    return svc;
+  }
+
+  addDest(svc: VirtualService, ip: number, port: number, weight = 1): void {
+    svc.dests.push({ ip, port, weight, activeConns: 0, inactConns: 0 });
+  }
+
+  service(protocol: 'TCP' | 'UDP', vip: number, port: number): VirtualService | undefined {
+    return this.services.get(svcKey(protocol, vip, port));
+  }
+
+  get size(): number {
+    return this.services.size;
+  }
+
+  /** Whether a packet is for a virtual service or belongs to a known IPVS connection (cheap: no side effects). */
+  wants(skb: Skb, ip: Ipv4Packet): boolean {
+    const proto = PROTO[ip.protocol];
+    if (!proto || this.services.size === 0) return false;
+    const t = readTuple(skb.data);
+    if (t.dport === undefined || t.sport === undefined) return false;
+    return this.services.has(svcKey(proto, ip.dst, t.dport)) || this.conns.has(connKey(proto, ip.src, t.sport, ip.dst, t.dport));
+  }
+
+  /**
+   * ip_vs_remote_request4 / ip_vs_local_request4: a packet for a virtual
+   * service. Finds its connection or schedules a real server, rewrites the
+   * destination, and asks the stack to send it on (`forward`). A VIP:port with no
+   * real server answers ICMP port unreachable and drops (ip_vs_leave).
+   */
+  request(skb: Skb, ip: Ipv4Packet): IpvsVerdict {
+    const proto = PROTO[ip.protocol];
+    if (!proto) return { kind: 'pass' };
+    const t = readTuple(skb.data);
+    if (t.sport === undefined || t.dport === undefined) return { kind: 'pass' };
+    const now = this.ns.world.sched.now;
+    const w = this.ns.world;
+    const key = connKey(proto, ip.src, t.sport, ip.dst, t.dport);
+    let conn = this.live(this.conns.get(key), now);
+    const svc = this.service(proto, ip.dst, t.dport);
+    if (!conn && !svc) return { kind: 'pass' };
+    let action: 'existing' | 'schedule' | 'persistent' = 'existing';
+    if (!conn) {
+      const s = svc!;
+      // Persistence: a template per client IP keeps it on the same real server (ip_vs_sched_persist).
+      const tkey = connKey(proto, ip.src, 0, ip.dst, t.dport);
+      const tmpl = s.persistentSec !== undefined ? this.live(this.conns.get(tkey), now) : undefined;
+      const dest = tmpl?.dest && s.dests.includes(tmpl.dest) && tmpl.dest.weight > 0 ? tmpl.dest : schedule(s.scheduler, s.dests, s.state, { src: ip.src, dst: ip.dst });
+      if (!dest) {
+        if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'no-destination', service: describeService(s), scheduler: s.scheduler, candidates: [] });
+        this.ns.stack.icmpError(skb.data, 3, 3, skb);
+        w.drop(skb, this.ns.name, 'ipvs-no-destination', `IPVS ${describeService(s)} has no real server (ip_vs_leave: ICMP port unreachable)`);
+        return { kind: 'drop' };
+      }
+      action = tmpl ? 'persistent' : 'schedule';
+      if (s.persistentSec !== undefined) {
+        const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', expiresNs: now + s.persistentSec * 1e9, template: true };
+        this.conns.set(tkey, template);
+      }
+      const candidates = s.dests.map(describeDest);
+      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'SYN_RECV' : 'UDP', expiresNs: 0, template: false };
+      if (proto === 'TCP') dest.activeConns++;
+      else dest.inactConns++;
+      this.conns.set(key, conn);
+      this.replies.set(connKey(proto, dest.ip, dest.port, ip.src, t.sport), conn);
+      if (w.detailed) {
+        w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action, service: describeService(s), scheduler: s.scheduler, candidates, chosen: `${formatIpv4(dest.ip)}:${dest.port}`, conn: describeConn(conn) });
+      }
+      // net.ipv4.vs.conntrack = 1: the netfilter connection now expects replies from the real server.
+      const ct = skb.nfct?.entry;
+      if (ct) {
+        ct.reply = { ...ct.reply, src: dest.ip, sport: dest.port };
+        ct.ipvs = true;
+      }
+    } else if (w.detailed) {
+      w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'existing', service: svc ? describeService(svc) : `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: svc?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
+    }
+    this.touch(conn, ip, now);
+    const before = `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`;
+    skb.data = rewriteAddrs(skb.data, { dst: conn.dest.ip, dport: conn.dest.port });
+    if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'DNAT', manip: 'dst', before, after: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, first: action !== 'existing', by: 'ipvs' });
+    return { kind: 'forward', packet: redecode(skb, ip) };
+  }
+
+  /**
+   * ip_vs_reply4 (FORWARD, and LOCAL_IN for a local client): a real server's
+   * answer on an IPVS connection gets the VIP back as its source.
+   */
+  reply(skb: Skb, ip: Ipv4Packet): IpvsVerdict {
+    const proto = PROTO[ip.protocol];
+    if (!proto || this.replies.size === 0) return { kind: 'pass' };
+    const t = readTuple(skb.data);
+    if (t.sport === undefined || t.dport === undefined) return { kind: 'pass' };
+    const now = this.ns.world.sched.now;
+    const conn = this.live(this.replies.get(connKey(proto, ip.src, t.sport, ip.dst, t.dport)), now);
+    if (!conn) return { kind: 'pass' };
+    const w = this.ns.world;
+    if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'reply', service: `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(proto, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
+    this.touch(conn, ip, now);
+    skb.data = rewriteAddrs(skb.data, { src: conn.vip, sport: conn.vport });
+    if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'reverse', manip: 'src', before: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`, after: `${formatIpv4(conn.vip)}:${conn.vport} > ${formatIpv4(ip.dst)}:${t.dport}`, first: false, by: 'ipvs' });
+    return { kind: 'rewritten', packet: redecode(skb, ip) };
+  }
+
+  private touch(conn: Conn, ip: Ipv4Packet, now: number): void {
+    if (conn.protocol === 'TCP' && conn.state === 'SYN_RECV' && ip.payload.length >= 14 && (ip.payload[13]! & 0x10) !== 0 && (ip.payload[13]! & 0x02) === 0) conn.state = 'ESTABLISHED';
+    conn.expiresNs = now + TIMEOUT_S[conn.state] * 1e9;
+  }
+
+  /** An entry still alive at `now` (expired ones are removed, and their server's counters released). */
+  private live(c: Conn | undefined, now: number): Conn | undefined {
+    if (!c || c.expiresNs === 0 || c.expiresNs > now) return c;
+    this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
+    if (!c.template) {
+      this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
+      if (c.protocol === 'TCP') c.dest.activeConns--;
+      else c.dest.inactConns--;
+    }
+    return undefined;
+  }
+
+  /** `ipvsadm -Ln`. */
+  list(): string {
+    const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
+    for (const s of [...this.services.values()].sort(serviceOrder)) {
+      out.push(`${s.protocol}  ${`${formatIpv4(s.vip)}:${s.port}`.padEnd(22)} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`);
+      for (const d of s.dests) out.push(`  -> ${`${formatIpv4(d.ip)}:${d.port}`.padEnd(28)} Masq    ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${d.inactConns}`);
+    }
+    return out.join('\n');
+  }
+
+  /** `ipvsadm -Lnc`: the connection entries, with seconds left. */
+  listConns(): string {
+    const now = this.ns.world.sched.now;
+    const out = ['IPVS connection entries', 'pro expire state       source                virtual               destination'];
+    for (const c of this.conns.values()) {
+      if (c.expiresNs !== 0 && c.expiresNs <= now) continue;
+      const left = Math.max(0, Math.ceil((c.expiresNs - now) / 1e9));
+      const mmss = `${String(Math.floor(left / 60)).padStart(2, '0')}:${String(left % 60).padStart(2, '0')}`;
+      out.push(`${c.protocol} ${mmss}  ${c.state.padEnd(11)} ${`${formatIpv4(c.cip)}:${c.cport}`.padEnd(21)} ${`${formatIpv4(c.vip)}:${c.vport}`.padEnd(21)} ${formatIpv4(c.dest.ip)}:${c.template ? 0 : c.dest.port}`);
+    }
+    return out.join('\n');
+  }
+}
+
+function redecode(skb: Skb, fallback: Ipv4Packet): Ipv4Packet {
+  const r = decodeIpv4(skb.data);
+  return r.ok ? r.value : fallback;
+}
+
+function svcKey(p: string, vip: number, port: number): string {
+  return `${p}:${vip}:${port}`;
+}
+
+function connKey(p: string, a: number, ap: number, b: number, bp: number): string {
+  return `${p}:${a}:${ap}:${b}:${bp}`;
+}
+
+function serviceOrder(a: VirtualService, b: VirtualService): number {
+  return a.protocol.localeCompare(b.protocol) || a.vip - b.vip || a.port - b.port;
+}
+
+export function describeService(s: VirtualService): string {
+  return `${s.protocol} ${formatIpv4(s.vip)}:${s.port} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`;
+}
+
+function describeDest(d: Dest): string {
+  return `${formatIpv4(d.ip)}:${d.port} (weight ${d.weight}, ${d.activeConns} active, ${d.inactConns} inactive)`;
+}
+
+function describeConn(c: Conn): string {
+  return `${c.protocol} ${formatIpv4(c.cip)}:${c.cport} -> ${formatIpv4(c.vip)}:${c.vport} -> ${formatIpv4(c.dest.ip)}:${c.dest.port} ${c.state}`;
+}
