@@ -1,0 +1,47 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkExpectation } from '../../src/scenario/expect.js';
+import { loadScenarioFile } from '../../src/scenario/parse.js';
+import { simulate } from '../../src/scenario/simulate.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'scenarios');
+
+/**
+ * Where kube-proxy's ipvs mode really behaves differently from iptables mode
+ * (docs/ipvs.md), as `file: flow` → the check that holds in ipvs mode instead.
+ */
+const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) => void> = {
+  // rr schedules the first connection elsewhere than iptables' random ladder; persistence keeps every one on it.
+  'service-affinity.yaml: sticky': (flows) => {
+    const sticky = flows.filter((f) => f.flow.startsWith('sticky#'));
+    expect(new Set(sticky.map((f) => f.deliveredTo)).size).toBe(1);
+  },
+  // The request is routed through the node (IPVS), not bridged back out of the pod's port: hairpin mode does not matter.
+  'service-hairpin-off.yaml: pod-to-itself-via-service': (flows) => {
+    expect(flows.find((f) => f.flow === 'pod-to-itself-via-service')!.verdict).toBe('delivered');
+  },
+  // No endpoints = a virtual service without real servers: ip_vs_leave answers ICMP port unreachable.
+  'service-no-endpoints.yaml: tcp-refused': (flows) => expect(flows.find((f) => f.flow === 'tcp-refused')!.dropReason).toBe('ipvs-no-destination'),
+  'service-no-endpoints.yaml: udp-refused': (flows) => expect(flows.find((f) => f.flow === 'udp-refused')!.dropReason).toBe('ipvs-no-destination'),
+  // externalTrafficPolicy Local without a local endpoint falls back to the cluster's endpoints (kubernetes#97081).
+  'service-nodeport.yaml: etp-local-without-endpoint': (flows) => expect(flows.find((f) => f.flow === 'etp-local-without-endpoint')!.verdict).toBe('delivered'),
+};
+
+describe('every scenario in ipvs mode (--proxy-mode ipvs): same outcomes except the documented differences', () => {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    it(f, () => {
+      const r = loadScenarioFile(join(dir, f), { proxyMode: 'ipvs' });
+      if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+      const res = simulate(r.scenario);
+      const failed = new Set<string>();
+      for (const flow of res.flows) {
+        if (!flow.traffic.expect) continue;
+        if (checkExpectation(flow, flow.traffic.expect).length > 0) failed.add(`${f}: ${flow.traffic.name}`);
+      }
+      const undocumented = [...failed].filter((k) => !DIFFERENCES[k]);
+      expect(undocumented).toEqual([]);
+      for (const [k, check] of Object.entries(DIFFERENCES)) if (k.startsWith(`${f}:`)) check(res.flows);
+    });
+  }
+});
