@@ -1,4 +1,3 @@
-import type { PolicyEvent } from '../../trace/events.js';
 import { Netfilter } from '../../kernel/netfilter/netfilter.js';
 import type { MatchedRule } from '../../kernel/netfilter/types.js';
 import type { NetNs } from '../../kernel/netns.js';
@@ -86,33 +85,18 @@ function netfilterOf(ns: NetNs): Netfilter {
 const COMMENT = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/;
 
 /** Reads `policy` events (and whether a drop was the policy's) off the rules a packet took. */
-function explainer(notes: Map<string, RuleNote>): (matched: readonly MatchedRule[]) => { events: PolicyBody[]; denied: boolean } | undefined {
+function explainer(notes: Map<string, RuleNote>): (matched: readonly MatchedRule[]) => { events: RuleNote[]; denied: boolean } | undefined {
   return (matched) => {
-    let events: PolicyBody[] | undefined;
+    let events: RuleNote[] | undefined;
     let denied = false;
     for (const m of matched) {
       if (!m.chain.startsWith('NETPOL-')) continue;
       const c = COMMENT.exec(m.rule);
       const note = c ? notes.get((c[1] ?? c[2] ?? '').replace(/\\(.)/g, '$1')) : undefined;
       if (!note) continue;
-      (events ??= []).push(toEvent(note));
+      (events ??= []).push(note);
       if (note.verdict === 'deny') denied = true;
     }
     return events ? { events, denied } : undefined;
-  };
-}
-
-export type PolicyBody = Omit<PolicyEvent, 'kind' | 't' | 'pkt' | 'at'>;
-
-function toEvent(n: RuleNote): PolicyBody {
-  return {
-    direction: n.direction,
-    pod: n.pod,
-    verdict: n.verdict,
-    because: n.because,
-    ...(n.policy === undefined ? {} : { policy: n.policy }),
-    ...(n.rule === undefined ? {} : { rule: n.rule }),
-    ...(n.peer === undefined ? {} : { peer: n.peer }),
-    isolatedBy: n.isolatedBy,
   };
 }

@@ -1,23 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { PolicyEvent } from '../../trace/events.js';
 import { formatPrefix, parsePrefix, subtract } from './cidr.js';
 import { formatSelector, selects } from './selector.js';
 import type { Direction, NetworkPolicyInput, PolicyPeer, PolicyPod, PolicyPort, PolicyWorld } from './types.js';
 
 /**
- * What a rule of the agent means, for the trace: the rule's comment is the
- * key, so a `policy` event can be read off the rules a packet took.
+ * What a rule of the agent means, for the trace: the body of the `policy`
+ * event a packet taking that rule gets. The rule's comment is the key.
  */
-export interface RuleNote {
-  direction: Direction;
-  /** `ns/name` of the pod whose chain this is. */
-  pod: string;
-  verdict: 'allow' | 'deny';
-  because: 'rule' | 'no-rule' | 'node-local' | 'self';
-  policy?: string;
-  rule?: number;
-  peer?: string;
-  isolatedBy: string[];
-}
+export type RuleNote = Omit<PolicyEvent, 'kind' | 't' | 'pkt' | 'at'>;
 
 /** One ipset the rules reference (`ipset restore` lines are derived from it). */
 export interface PlannedSet {
