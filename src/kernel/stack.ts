@@ -234,9 +234,12 @@ export class Stack {
       }
       ip = after;
     }
-    // ip_vs_local_request4 (LOCAL_OUT): the node itself connecting to a virtual service.
     const ipvs = this.ns.ipvs;
-    if (ipvs?.wants(skb, ip)) {
+    // ip_vs_local_reply4 (LOCAL_OUT): a real server on this host answering gets the VIP back as its source.
+    const rep = ipvs?.reply(skb, ip);
+    if (rep?.kind === 'rewritten') ip = rep.packet;
+    // ip_vs_local_request4 (LOCAL_OUT): the node itself connecting to a virtual service.
+    else if (ipvs?.wants(skb, ip)) {
       const v = ipvs.request(skb, ip);
       if (v.kind === 'drop') return true;
       if (v.kind === 'forward') {
@@ -315,6 +318,12 @@ export class Stack {
   private ipvsXmit(skb: Skb, ip: Ipv4Packet): void {
     const w = this.ns.world;
     const route = this.ns.fib.lookup(ip.dst);
+    if (route?.type === 'local') {
+      // A real server on this host (a hostNetwork endpoint): IPVS hands the packet to the local stack.
+      this.traceRoute(skb, ip.dst, route, 'local');
+      this.localDeliver(this.ns.lo, skb, ip);
+      return;
+    }
     if (!route || !route.dev || route.type !== 'unicast') {
       w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(ip.dst)}`);
       return;

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkExpectation } from '../../src/scenario/expect.js';
-import { loadScenarioFile } from '../../src/scenario/parse.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
 import { simulate } from '../../src/scenario/simulate.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
@@ -44,4 +44,26 @@ describe('every scenario in ipvs mode (--proxy-mode ipvs): same outcomes except 
       for (const [k, check] of Object.entries(DIFFERENCES)) if (k.startsWith(`${f}:`)) check(res.flows);
     });
   }
+});
+
+describe('ipvs: a real server on the node itself (hostNetwork endpoint)', () => {
+  it('is delivered locally, and its answer leaves with the VIP as source (ip_vs_local_reply4)', () => {
+    const yaml = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: hn}
+cluster: {network: host-gw, proxyMode: ipvs, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: agent, labels: {app: agent}}, spec: {nodeName: node1, hostNetwork: true, containers: [{name: c, image: i, ports: [{containerPort: 9100}]}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: agent}, spec: {clusterIP: 10.96.0.50, selector: {app: agent}, ports: [{port: 9100}]}}
+traffic:
+  - {name: t, from: pod/client, to: service/agent, port: 9100}
+`;
+    const r = loadScenarioText(yaml, 'hn.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    expect(res.flows[0]).toMatchObject({ verdict: 'delivered', deliveredTo: 'node/node1' });
+    const answer = res.events.find((e) => e.kind === 'deliver' && e.at === 'default/client:eth0' && e.to === 'tcp');
+    expect(answer).toMatchObject({ src: '10.96.0.50', sport: 9100 });
+  });
 });
