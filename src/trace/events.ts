@@ -204,7 +204,7 @@ export interface NatEvent extends Base {
  */
 export interface IpvsEvent extends Base {
   kind: 'ipvs';
-  action: 'schedule' | 'persistent' | 'existing' | 'reply' | 'no-destination';
+  action: 'schedule' | 'persistent' | 'existing' | 'reply' | 'related' | 'no-destination';
   /** `TCP 10.96.0.10:53 rr`, as ipvsadm lists the virtual service. */
   service: string;
   scheduler: string;

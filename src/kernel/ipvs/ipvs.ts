@@ -1,9 +1,12 @@
 import { formatIpv4 } from '../../wire/addr.js';
-import { decodeIpv4, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
-import { readTuple, rewriteAddrs } from '../../wire/l4-rewrite.js';
+import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
+import { readTuple, rewriteAddrs, rewriteIcmpError } from '../../wire/l4-rewrite.js';
+import type { CtEntry } from '../conntrack.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
 import { schedule, type Dest, type SchedState, type SchedulerName } from './schedulers.js';
+import { TCP_SYN } from '../../wire/tcp.js';
+import { isActive, nextTcpState, TCP_TIMEOUT_S, type IpvsTcpState } from './tcp-states.js';
 
 /** A virtual service: `ipvsadm -A -t VIP:PORT -s SCHED [-p TIMEOUT]`. */
 export interface VirtualService {
@@ -25,14 +28,26 @@ interface Conn {
   vip: number;
   vport: number;
   dest: Dest;
-  state: 'SYN_RECV' | 'ESTABLISHED' | 'UDP' | 'NONE';
+  /** IPVS's TCP state (tcp-states.ts); `UDP` for UDP; `NONE` for a template. */
+  state: IpvsTcpState | 'UDP';
+  /** Counted in its real server's InActConn rather than ActiveConn (IP_VS_CONN_F_INACTIVE). */
+  inactive: boolean;
   expiresNs: number;
+  /**
+   * The conntrack entry this connection controls (net.ipv4.vs.conntrack = 1,
+   * IP_VS_CONN_F_NFCT): when the IPVS entry expires, ip_vs_conn_drop_conntrack
+   * deletes it, so it never outlives the IPVS entry.
+   */
+  ct?: CtEntry;
   /** A persistence template (client IP only, port 0), as `-p` creates. */
   template: boolean;
 }
 
-/** Default IPVS timeouts (ipvsadm -L --timeout): tcp 900 s, tcp SYN_RECV 60 s, udp 300 s. */
-const TIMEOUT_S = { ESTABLISHED: 900, SYN_RECV: 60, UDP: 300, NONE: 60 };
+/** Default UDP timeout (ipvsadm -L --timeout: udp 300 s); TCP's depend on the state (tcp-states.ts). */
+const UDP_TIMEOUT_S = 300;
+
+/** ICMP errors IPVS relates to a connection (ip_vs_in_icmp / ip_vs_out_icmp): unreachable, time exceeded, parameter problem. */
+const ICMP_ERRORS = new Set([3, 11, 12]);
 
 const PROTO: Record<number, 'TCP' | 'UDP' | undefined> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP' };
 
@@ -76,11 +91,14 @@ export class Ipvs {
 
   /** Whether a packet is for a virtual service or belongs to a known IPVS connection (cheap: no side effects). */
   wants(skb: Skb, ip: Ipv4Packet): boolean {
+    if (ip.protocol === IPPROTO_ICMP) return this.conns.size > 0 && this.quotedConn(ip, 'request') !== undefined;
     const proto = PROTO[ip.protocol];
     if (!proto || this.services.size === 0) return false;
     const t = readTuple(skb.data);
     if (t.dport === undefined || t.sport === undefined) return false;
-    return this.services.has(svcKey(proto, ip.dst, t.dport)) || this.conns.has(connKey(proto, ip.src, t.sport, ip.dst, t.dport));
+    if (this.conns.has(connKey(proto, ip.src, t.sport, ip.dst, t.dport))) return true;
+    // tcp_conn_schedule: only a SYN opens a connection; any other segment without an entry is left to the local stack.
+    return this.services.has(svcKey(proto, ip.dst, t.dport)) && (proto !== 'TCP' || isSyn(skb.data));
   }
 
   /**
@@ -90,6 +108,7 @@ export class Ipvs {
    * real server answers ICMP port unreachable and drops (ip_vs_leave).
    */
   request(skb: Skb, ip: Ipv4Packet): IpvsVerdict {
+    if (ip.protocol === IPPROTO_ICMP) return this.relatedIcmp(skb, ip, 'request');
     const proto = PROTO[ip.protocol];
     if (!proto) return { kind: 'pass' };
     const t = readTuple(skb.data);
@@ -100,6 +119,7 @@ export class Ipvs {
     let conn = this.live(this.conns.get(key), now);
     const svc = this.service(proto, ip.dst, t.dport);
     if (!conn && !svc) return { kind: 'pass' };
+    if (!conn && proto === 'TCP' && !isSyn(skb.data)) return { kind: 'pass' };
     let action: 'existing' | 'schedule' | 'persistent' = 'existing';
     if (!conn) {
       const s = svc!;
@@ -115,28 +135,29 @@ export class Ipvs {
       }
       action = tmpl ? 'persistent' : 'schedule';
       if (s.persistentSec !== undefined) {
-        const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', expiresNs: now + s.persistentSec * 1e9, template: true };
+        const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + s.persistentSec * 1e9, template: true };
         this.conns.set(tkey, template);
       }
       const candidates = s.dests.map(describeDest);
-      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'SYN_RECV' : 'UDP', expiresNs: 0, template: false };
-      if (proto === 'TCP') dest.activeConns++;
-      else dest.inactConns++;
+      // ip_vs_bind_dest: a new entry starts inactive (the real server's conn_flags carry IP_VS_CONN_F_INACTIVE); its first state change may make it active.
+      const ct = skb.nfct?.entry;
+      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}) };
+      dest.inactConns++;
+      this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
       this.replies.set(connKey(proto, dest.ip, dest.port, ip.src, t.sport), conn);
       if (w.detailed) {
         w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action, service: describeService(s), scheduler: s.scheduler, candidates, chosen: `${formatIpv4(dest.ip)}:${dest.port}`, conn: describeConn(conn) });
       }
       // net.ipv4.vs.conntrack = 1: the netfilter connection now expects replies from the real server.
-      const ct = skb.nfct?.entry;
       if (ct) {
         ct.reply = { ...ct.reply, src: dest.ip, sport: dest.port };
         ct.ipvs = true;
       }
     } else if (w.detailed) {
+      this.touch(conn, 'input', skb, now);
       w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'existing', service: svc ? describeService(svc) : `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: svc?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
-    }
-    this.touch(conn, ip, now);
+    } else this.touch(conn, 'input', skb, now);
     const before = `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`;
     skb.data = rewriteAddrs(skb.data, { dst: conn.dest.ip, dport: conn.dest.port });
     if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'DNAT', manip: 'dst', before, after: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, first: action !== 'existing', by: 'ipvs' });
@@ -148,24 +169,94 @@ export class Ipvs {
    * answer on an IPVS connection gets the VIP back as its source.
    */
   reply(skb: Skb, ip: Ipv4Packet): IpvsVerdict {
+    if (this.replies.size === 0) return { kind: 'pass' };
+    if (ip.protocol === IPPROTO_ICMP) return this.relatedIcmp(skb, ip, 'reply');
     const proto = PROTO[ip.protocol];
-    if (!proto || this.replies.size === 0) return { kind: 'pass' };
+    if (!proto) return { kind: 'pass' };
     const t = readTuple(skb.data);
     if (t.sport === undefined || t.dport === undefined) return { kind: 'pass' };
     const now = this.ns.world.sched.now;
     const conn = this.live(this.replies.get(connKey(proto, ip.src, t.sport, ip.dst, t.dport)), now);
     if (!conn) return { kind: 'pass' };
     const w = this.ns.world;
+    this.touch(conn, 'output', skb, now);
     if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'reply', service: `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(proto, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
-    this.touch(conn, ip, now);
     skb.data = rewriteAddrs(skb.data, { src: conn.vip, sport: conn.vport });
     if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'reverse', manip: 'src', before: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`, after: `${formatIpv4(conn.vip)}:${conn.vport} > ${formatIpv4(ip.dst)}:${t.dport}`, first: false, by: 'ipvs' });
     return { kind: 'rewritten', packet: redecode(skb, ip) };
   }
 
-  private touch(conn: Conn, ip: Ipv4Packet, now: number): void {
-    if (conn.protocol === 'TCP' && conn.state === 'SYN_RECV' && ip.payload.length >= 14 && (ip.payload[13]! & 0x10) !== 0 && (ip.payload[13]! & 0x02) === 0) conn.state = 'ESTABLISHED';
-    conn.expiresNs = now + TIMEOUT_S[conn.state] * 1e9;
+  /**
+   * ip_vs_set_state: a packet of the connection in `dir` moves its TCP state,
+   * moves it between its real server's active and inactive counts, and
+   * restarts its timer with the new state's timeout.
+   */
+  private touch(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number): void {
+    this.advance(conn, dir, skb, now);
+    // The conntrack entry goes when the IPVS entry does (ip_vs_conn_expire → ip_vs_conn_drop_conntrack).
+    if (conn.ct && conn.ct.expiresNs > conn.expiresNs) conn.ct.expiresNs = conn.expiresNs;
+  }
+
+  private advance(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number): void {
+    if (conn.state === 'UDP') {
+      conn.expiresNs = now + UDP_TIMEOUT_S * 1e9;
+      return;
+    }
+    const flags = skb.data[ipHeaderLength(skb.data) + 13] ?? 0;
+    const next = nextTcpState(conn.state, dir, flags);
+    if (next !== conn.state) {
+      const active = isActive(next);
+      if (conn.inactive && active) {
+        conn.dest.inactConns--;
+        conn.dest.activeConns++;
+      } else if (!conn.inactive && !active) {
+        conn.dest.activeConns--;
+        conn.dest.inactConns++;
+      }
+      conn.inactive = !active;
+      conn.state = next;
+    }
+    conn.expiresNs = now + TCP_TIMEOUT_S[conn.state] * 1e9;
+  }
+
+  /** The connection an ICMP error's quoted packet belongs to: a request quotes the real server's reply (VIP → client), a reply quotes the client's packet (client → real server). */
+  private quotedConn(ip: Ipv4Packet, dir: 'request' | 'reply'): Conn | undefined {
+    const p = ip.payload;
+    if (p.length < 8 + 20 + 4 || !ICMP_ERRORS.has(p[0]!)) return undefined;
+    const q = p.subarray(8);
+    const proto = PROTO[q[9]!];
+    if (!proto) return undefined;
+    const qhl = (q[0]! & 15) * 4;
+    if (q.length < qhl + 4) return undefined;
+    const src = readU32(q, 12);
+    const dst = readU32(q, 16);
+    const sport = (q[qhl]! << 8) | q[qhl + 1]!;
+    const dport = (q[qhl + 2]! << 8) | q[qhl + 3]!;
+    const now = this.ns.world.sched.now;
+    // request: quoted VIP:vport -> client; reply: quoted client -> real server.
+    return dir === 'request' ? this.live(this.conns.get(connKey(proto, dst, dport, src, sport)), now) : this.live(this.replies.get(connKey(proto, dst, dport, src, sport)), now);
+  }
+
+  /**
+   * ip_vs_out_icmp / ip_vs_in_icmp: an ICMP error about a packet of an IPVS
+   * connection gets the same translation as the connection's packets — one
+   * from the real server's side (port unreachable, fragmentation needed) goes
+   * to the client with the VIP as its source and the VIP quoted; one from the
+   * client's side is sent on to the real server with the real server quoted.
+   */
+  private relatedIcmp(skb: Skb, ip: Ipv4Packet, dir: 'request' | 'reply'): IpvsVerdict {
+    const conn = this.quotedConn(ip, dir);
+    if (!conn) return { kind: 'pass' };
+    const w = this.ns.world;
+    const now = w.sched.now;
+    const before = `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`;
+    skb.data = dir === 'reply' ? rewriteIcmpError(skb.data, { src: conn.vip }, { dst: conn.vip, dport: conn.vport }) : rewriteIcmpError(skb.data, { dst: conn.dest.ip }, { src: conn.dest.ip, sport: conn.dest.port });
+    const packet = redecode(skb, ip);
+    if (w.detailed) {
+      w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'related', service: `${conn.protocol} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(conn.protocol, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
+      w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: dir === 'reply' ? 'reverse' : 'DNAT', manip: dir === 'reply' ? 'src' : 'dst', before, after: `${formatIpv4(packet.src)} > ${formatIpv4(packet.dst)}`, first: false, by: 'ipvs' });
+    }
+    return dir === 'reply' ? { kind: 'rewritten', packet } : { kind: 'forward', packet };
   }
 
   /** An entry still alive at `now` (expired ones are removed, and their server's counters released). */
@@ -174,8 +265,8 @@ export class Ipvs {
     this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
     if (!c.template) {
       this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
-      if (c.protocol === 'TCP') c.dest.activeConns--;
-      else c.dest.inactConns--;
+      if (c.inactive) c.dest.inactConns--;
+      else c.dest.activeConns--;
     }
     return undefined;
   }
@@ -202,6 +293,18 @@ export class Ipvs {
     }
     return out.join('\n');
   }
+}
+
+function ipHeaderLength(b: Uint8Array): number {
+  return (b[0]! & 15) * 4;
+}
+
+function isSyn(b: Uint8Array): boolean {
+  return ((b[ipHeaderLength(b) + 13] ?? 0) & TCP_SYN) !== 0;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 function redecode(skb: Skb, fallback: Ipv4Packet): Ipv4Packet {

@@ -30,15 +30,36 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-/** ip_vs_sh / ip_vs_dh: 256 buckets filled round-robin with servers (each `weight` times), indexed by a multiplicative hash. */
-function hashed(dests: readonly Dest[], addr: number): Dest | undefined {
-  const live = dests.filter((d) => d.weight > 0);
-  if (live.length === 0) return undefined;
-  const bucket = Math.floor(((Math.imul(addr >>> 0, 2654435761) >>> 0) / 2 ** 24)) & 255;
-  // Bucket b holds the server at position b in the weighted round-robin sequence.
-  const seq: Dest[] = [];
-  for (const d of live) for (let i = 0; i < d.weight && seq.length < 256; i++) seq.push(d);
-  return seq[bucket % seq.length];
+/**
+ * The 256-bucket tables of ip_vs_sh and ip_vs_dh. Every real server takes
+ * buckets in list order, quiesced ones included: sh gives a server `weight`
+ * consecutive buckets (at least one), dh one bucket per turn. A lookup that
+ * lands on a server with weight 0 finds no destination (no sh-fallback), as
+ * in the kernel: the table is not rebuilt around it.
+ */
+function bucketTable(dests: readonly Dest[], weighted: boolean): Dest[] {
+  const table: Dest[] = [];
+  for (let i = 0; dests.length > 0 && table.length < 256; i = (i + 1) % dests.length) {
+    const d = dests[i]!;
+    const n = weighted ? Math.max(1, d.weight) : 1;
+    for (let k = 0; k < n && table.length < 256; k++) table.push(d);
+  }
+  return table;
+}
+
+/** ip_vs_sh_hashkey: hash_32(addr, 8), the top 8 bits of addr × GOLDEN_RATIO_32 (port 0: kube-proxy sets no sh-port flag). */
+export function shBucket(addr: number): number {
+  return Math.imul(addr >>> 0, 0x61c88647) >>> 24;
+}
+
+/** ip_vs_dh_hashkey: the low 8 bits of addr × 2654435761. */
+export function dhBucket(addr: number): number {
+  return Math.imul(addr >>> 0, 2654435761) & 255;
+}
+
+function hashed(dests: readonly Dest[], bucket: number, weighted: boolean): Dest | undefined {
+  const d = bucketTable(dests, weighted)[bucket];
+  return d && d.weight > 0 ? d : undefined;
 }
 
 export function schedule(name: SchedulerName, dests: readonly Dest[], st: SchedState, pkt: { src: number; dst: number }): Dest | undefined {
@@ -74,8 +95,8 @@ export function schedule(name: SchedulerName, dests: readonly Dest[], st: SchedS
     case 'nq':
       return live.find((d) => d.activeConns === 0) ?? live.reduce((best, d) => ((d.activeConns + 1) * best.weight < (best.activeConns + 1) * d.weight ? d : best));
     case 'sh':
-      return hashed(dests, pkt.src);
+      return hashed(dests, shBucket(pkt.src), true);
     case 'dh':
-      return hashed(dests, pkt.dst);
+      return hashed(dests, dhBucket(pkt.dst), false);
   }
 }

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { dhBucket, schedule, shBucket, type Dest } from '../../src/kernel/ipvs/schedulers.js';
+import { isActive, nextTcpState, type IpvsTcpState } from '../../src/kernel/ipvs/tcp-states.js';
+import { showIpvs } from '../../src/kernel/show.js';
+import { loadScenarioText } from '../../src/scenario/parse.js';
+import { simulate } from '../../src/scenario/simulate.js';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/wire/tcp.js';
+
+/** A client pod on node1, a web pod on node2 behind 10.96.0.50 (TCP 80 → 8080, UDP 53 → 5353 where nothing listens). */
+function run(traffic: string, proxyMode: 'ipvs' | 'iptables' = 'ipvs', extraPorts = '') {
+  const yaml = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: ipvs-conn}
+cluster: {network: flannel-vxlan, proxyMode: ${proxyMode}, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec:
+      clusterIP: 10.96.0.50
+      selector: {app: web}
+      ports: [{name: http, port: 80, targetPort: 8080}, {name: dns, port: 53, protocol: UDP, targetPort: 5353}${extraPorts}]
+traffic:
+${traffic}`;
+  const r = loadScenarioText(yaml, 'ipvs-conn.yaml');
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return simulate(r.scenario);
+}
+
+const node1Ipvs = (res: ReturnType<typeof run>): string => showIpvs(res.cluster.netns.get('node1')!);
+
+describe('IPVS TCP state tracking (ip_vs_proto_tcp)', () => {
+  const walk = (steps: ['input' | 'output', number][]): IpvsTcpState[] => {
+    let s: IpvsTcpState = 'NONE';
+    return steps.map(([dir, flags]) => (s = nextTcpState(s, dir, flags)));
+  };
+
+  it('a handshake goes SYN_RECV then ESTABLISHED; both count as active (Linux >= 4.8)', () => {
+    expect(walk([['input', TCP_SYN], ['output', TCP_SYN | TCP_ACK], ['input', TCP_ACK], ['input', TCP_PSH | TCP_ACK]])).toEqual(['SYN_RECV', 'SYN_RECV', 'ESTABLISHED', 'ESTABLISHED']);
+    expect(isActive('SYN_RECV')).toBe(true);
+    expect(isActive('ESTABLISHED')).toBe(true);
+  });
+
+  it('a real server refusing (RST) closes the entry, which then counts as inactive', () => {
+    expect(walk([['input', TCP_SYN], ['output', TCP_RST | TCP_ACK]])).toEqual(['SYN_RECV', 'CLOSE']);
+    expect(isActive('CLOSE')).toBe(false);
+  });
+
+  it('a close by the client: FIN_WAIT is not reached from the input side, CLOSE_WAIT and LAST_ACK are', () => {
+    expect(walk([['input', TCP_SYN], ['input', TCP_ACK], ['input', TCP_FIN | TCP_ACK], ['output', TCP_FIN | TCP_ACK], ['input', TCP_ACK]])).toEqual(['SYN_RECV', 'ESTABLISHED', 'CLOSE_WAIT', 'TIME_WAIT', 'TIME_WAIT']);
+    expect(walk([['input', TCP_SYN], ['input', TCP_ACK], ['output', TCP_FIN | TCP_ACK]])).toEqual(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT']);
+  });
+
+  it('a segment without SYN/FIN/ACK/RST closes it', () => {
+    expect(nextTcpState('ESTABLISHED', 'input', TCP_PSH)).toBe('CLOSE');
+  });
+});
+
+describe('sh and dh hash tables (ip_vs_sh, ip_vs_dh)', () => {
+  const dest = (ip: number, weight = 1): Dest => ({ ip, port: 80, weight, activeConns: 0, inactConns: 0 });
+
+  it('sh indexes its 256 buckets with hash_32 of the source, dh with the low bits of the multiplicative hash', () => {
+    expect(shBucket(0)).toBe(0);
+    expect(shBucket(1)).toBe(0x61);
+    expect(dhBucket(1)).toBe(0xb1);
+    const ds = [dest(1), dest(2), dest(3)];
+    const src = 0x0af40102;
+    expect(schedule('sh', ds, { cursor: 0, cw: 0 }, { src, dst: 0 })!.ip).toBe(ds[shBucket(src) % 3]!.ip);
+  });
+
+  it('a source whose bucket holds a quiesced server gets no destination (no sh-fallback), another source still does', () => {
+    const ds = [dest(1, 0), dest(2)];
+    // Weight 0 still takes one bucket: the table alternates 1, 2, 1, 2, ...
+    const onQuiesced = Array.from({ length: 256 }, (_, i) => i).find((src) => shBucket(src) % 2 === 0)!;
+    const onLive = Array.from({ length: 256 }, (_, i) => i).find((src) => shBucket(src) % 2 === 1)!;
+    expect(schedule('sh', ds, { cursor: 0, cw: 0 }, { src: onQuiesced, dst: 0 })).toBeUndefined();
+    expect(schedule('sh', ds, { cursor: 0, cw: 0 }, { src: onLive, dst: 0 })!.ip).toBe(2);
+  });
+
+  it('sh gives a server weight-many consecutive buckets; dh ignores weights', () => {
+    const ds = [dest(1, 3), dest(2, 1)];
+    const srcs = Array.from({ length: 4096 }, (_, i) => 0x0a000000 + i * 7919);
+    const bySh = srcs.map((src) => schedule('sh', ds, { cursor: 0, cw: 0 }, { src, dst: 0 })!.ip);
+    expect(bySh.filter((x) => x === 1).length / bySh.length).toBeCloseTo(0.75, 1);
+    const byDh = srcs.map((dst) => schedule('dh', ds, { cursor: 0, cw: 0 }, { src: 0, dst })!.ip);
+    expect(byDh.filter((x) => x === 1).length / byDh.length).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('IPVS connection entries in a cluster', () => {
+  it('an ICMP error from the real server reaches the client from the VIP, quoting the VIP, as in iptables mode (ip_vs_out_icmp)', () => {
+    const traffic = '  - {name: dns, from: pod/client, to: 10.96.0.50, port: 53, protocol: UDP}\n';
+    for (const mode of ['ipvs', 'iptables'] as const) {
+      const res = run(traffic, mode);
+      expect(res.flows[0]).toMatchObject({ verdict: 'dropped', dropReason: 'port-unreachable' });
+      const err = res.events.find((e) => e.kind === 'deliver' && e.at === 'default/client:eth0' && e.to === 'icmp');
+      expect(err, mode).toMatchObject({ src: '10.96.0.50' });
+    }
+    const related = run(traffic).events.find((e) => e.kind === 'ipvs' && e.action === 'related');
+    expect(related).toMatchObject({ at: 'node1', chosen: '10.244.2.2:5353' });
+  });
+
+  it('ipvsadm counts an established connection as active, a refused one (RST) as inactive in CLOSE', () => {
+    const res = run(['  - {name: ok, from: pod/client, to: 10.96.0.50, port: 80}', '  - {name: refused, from: pod/client, to: 10.96.0.50, port: 81, at: 1ms}', ''].join('\n'), 'ipvs', ', {name: closed, port: 81, targetPort: 9999}');
+    expect(res.flows.map((f) => f.verdict)).toEqual(['delivered', 'dropped']);
+    const text = node1Ipvs(res);
+    expect(text).toMatch(/TCP {2}10\.96\.0\.50:80 +rr\n {2}-> 10\.244\.2\.2:8080 +Masq +1 +1 +0/);
+    expect(text).toMatch(/TCP {2}10\.96\.0\.50:81 +rr\n {2}-> 10\.244\.2\.2:9999 +Masq +1 +0 +1/);
+    expect(text).toMatch(/TCP 00:\d\d +CLOSE +10\.244\.1\.2:\d+ +10\.96\.0\.50:81 +10\.244\.2\.2:9999/);
+    expect(text).toMatch(/TCP 1\d:\d\d +ESTABLISHED +10\.244\.1\.2:\d+ +10\.96\.0\.50:80/);
+  });
+
+  it('an idle connection outlives its 900 s IPVS entry only in iptables mode: in ipvs mode the node resets it (the entry took its conntrack entry along)', () => {
+    const traffic = [
+      '  - {name: first, from: pod/client, to: service/web, port: 80}',
+      '  - {name: after-10-min, from: pod/client, to: service/web, port: 80, at: 600s, reuseConnection: true}',
+      '  - {name: after-16-idle-min, from: pod/client, to: service/web, port: 80, at: 1560s, reuseConnection: true}',
+      '',
+    ].join('\n');
+    const ipvs = run(traffic);
+    expect(ipvs.flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered', 'dropped']);
+    expect(ipvs.flows[2]).toMatchObject({ dropReason: 'tcp-reset', dropDetail: 'nothing listens on TCP 10.96.0.50:80' });
+    // Not a SYN, no IPVS entry: tcp_conn_schedule does not schedule it, so it reaches the node's own TCP.
+    const late = ipvs.events.filter((e) => e.t >= 1560e9);
+    expect(late.some((e) => e.kind === 'ipvs')).toBe(false);
+    expect(late.find((e) => e.kind === 'conntrack' && e.at === 'node1')).toMatchObject({ state: 'NEW' });
+    expect(run(traffic, 'iptables').flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+});
