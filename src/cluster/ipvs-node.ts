@@ -5,20 +5,22 @@ import type { NetNs } from '../kernel/netns.js';
 import { parseIpv4 } from '../wire/addr.js';
 import { planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
-import type { ControlPlaneInput } from './spec.js';
+import type { ControlPlaneInput, IpvsProxyInput } from './spec.js';
 
 /**
  * kube-proxy in ipvs mode on one node, done the way it does it: create the
  * kube-ipvs0 dummy and bind every Service IP to it (so they are local
  * addresses), add the virtual services and real servers, fill the ipsets with
  * `ipset restore`, then ensure the jump rules and load its chains with
- * `iptables-restore --noflush`.
+ * `iptables-restore --noflush`. Configured IPVS timeouts are set first
+ * (`ipvsadm --set`, as kube-proxy does at start when any is non-zero).
  */
-export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput): IpvsPlan {
-  const plan = planIpvs(config, cp.services, cp.endpointSlices);
+export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput): IpvsPlan {
+  const plan = planIpvs(config, cp.services, cp.endpointSlices, settings?.scheduler);
   const dummy = ns.attach(new Dummy(ns, 'kube-ipvs0', ns.randomMac(), 1500, ns.allocIfindex()));
   for (const ip of plan.bound) ns.addAddress(dummy, `${ip}/32`, { noPrefixRoute: true });
   const ipvs = new Ipvs(ns);
+  if (settings) ipvs.setTimeouts({ tcp: settings.tcpTimeoutS, tcpfin: settings.tcpFinTimeoutS, udp: settings.udpTimeoutS });
   for (const v of plan.virtualServers) {
     const vip = parseIpv4(v.vip)!;
     const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });

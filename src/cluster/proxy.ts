@@ -23,7 +23,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     const node = spec.nodes.find((n) => n.name === name)!;
     const config: ProxierConfig = { nodeName: name, nodeIPs: [node.ip], clusterCIDR: spec.clusterCIDR };
     if (spec.proxyMode === 'ipvs') {
-      const plan = programIpvsNode(ns, config, cp);
+      const plan = programIpvsNode(ns, config, cp, spec.ipvs);
       out.set(name, { mode: 'ipvs', config, restored: plan.rules });
       continue;
     }

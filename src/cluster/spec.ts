@@ -22,6 +22,16 @@ export interface ClusterInput {
   externalHosts: { name: string; ip: string }[];
   /** Per-hop CPU costs (kernel/cost-model.ts); absent = hops take no time. */
   costModel?: CostModel;
+  /** kube-proxy's ipvs settings (KubeProxyIPVSConfiguration); absent = its defaults. Only read in ipvs mode. */
+  ipvs?: IpvsProxyInput;
+}
+
+/** KubeProxyIPVSConfiguration: the scheduler of every virtual service, and `ipvsadm --set` timeouts in seconds (0 = the kernel's). */
+export interface IpvsProxyInput {
+  scheduler: 'rr' | 'wrr' | 'lc' | 'wlc' | 'sh' | 'dh' | 'sed' | 'nq';
+  tcpTimeoutS: number;
+  tcpFinTimeoutS: number;
+  udpTimeoutS: number;
 }
 
 /** The API objects kube-proxy and cluster DNS act on. */

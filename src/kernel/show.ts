@@ -70,10 +70,10 @@ export function showConntrack(ns: NetNs): string {
   return [...lines, `conntrack v1.4.7 (conntrack-tools): ${lines.length} flow entries have been shown.`].join('\n');
 }
 
-/** `ipvsadm -Ln` then `ipvsadm -Lnc`: virtual services, real servers and connection entries. */
+/** `ipvsadm -Ln`, `ipvsadm -L --timeout`, then `ipvsadm -Lnc`: virtual services, real servers, timeouts and connection entries. */
 export function showIpvs(ns: NetNs): string {
   if (!ns.ipvs) return '';
-  return `${ns.ipvs.list()}\n\n${ns.ipvs.listConns()}`;
+  return `${ns.ipvs.list()}\n\n${ns.ipvs.listTimeouts()}\n\n${ns.ipvs.listConns()}`;
 }
 
 /** `ipset list`. */

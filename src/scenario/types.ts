@@ -8,7 +8,7 @@
 import type { CostModel } from '../kernel/cost-model.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check-networkpolicy.js';
-import type { EndpointInput, EndpointSliceInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
   file: string;
@@ -67,6 +67,8 @@ export interface ClusterSpec {
   networkPolicy: PolicyOptions;
   /** `cluster.costModel`: per-hop CPU costs (docs/cost-model.md); absent = hops take no time. */
   costModel?: CostModel;
+  /** `cluster.ipvs`: kube-proxy's ipvs settings (scheduler, timeouts), used in ipvs mode. */
+  ipvs: IpvsProxyInput;
 }
 
 export interface NamespaceSpec {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dhBucket, schedule, shBucket, type Dest } from '../../src/kernel/ipvs/schedulers.js';
 import { isActive, nextTcpState, type IpvsTcpState } from '../../src/kernel/ipvs/tcp-states.js';
@@ -127,5 +129,41 @@ describe('IPVS connection entries in a cluster', () => {
     expect(late.some((e) => e.kind === 'ipvs')).toBe(false);
     expect(late.find((e) => e.kind === 'conntrack' && e.at === 'node1')).toMatchObject({ state: 'NEW' });
     expect(run(traffic, 'iptables').flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+});
+
+describe('cluster.ipvs: kube-proxy ipvs settings', () => {
+  const base = (ipvs: string) => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: s}
+cluster:
+  proxyMode: ipvs
+  ipvs: ${ipvs}
+  nodes: [{name: node1}]
+`;
+
+  it('tcpTimeout raises the ESTABLISHED timeout (ipvsadm --set): the idle connection survives 16 minutes', () => {
+    const r = loadScenarioText(readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'service-ipvs-idle.yaml'), 'utf8').replace('proxyMode: ipvs', 'proxyMode: ipvs\n  ipvs: {tcpTimeout: 2h, udpTimeout: 1m}'), 'idle.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    expect(res.flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(showIpvs(res.cluster.netns.get('node1')!)).toContain('Timeout (tcp tcpfin udp): 7200 120 60');
+  });
+
+  it('the scheduler goes on every virtual service', () => {
+    const r = loadScenarioText(`${base('{scheduler: wlc}')}resources:\n  - {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {clusterIP: 10.96.0.50, ports: [{port: 80}]}}\n`, 's.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(showIpvs(simulate(r.scenario).cluster.netns.get('node1')!)).toMatch(/TCP {2}10\.96\.0\.50:80 +wlc/);
+  });
+
+  it('bad values are input errors with their position and field path', () => {
+    const problems = (ipvs: string): string[] => {
+      const r = loadScenarioText(base(ipvs), 'bad.yaml');
+      return r.ok ? [] : r.problems.map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`);
+    };
+    expect(problems('{scheduler: lblc}')).toEqual(['6:21 cluster.ipvs.scheduler: scheduler lblc is valid for kube-proxy but not modelled; expected one of rr, wrr, lc, wlc, sh, dh, sed, nq']);
+    expect(problems('{scheduler: rrr}')[0]).toMatch(/cluster\.ipvs\.scheduler: expected one of rr, .*found rrr \(did you mean rr\?\)/);
+    expect(problems('{tcpTimeout: 15 minutes}')[0]).toMatch(/^6:22 cluster\.ipvs\.tcpTimeout: expected a duration in whole seconds/);
+    expect(problems('{timeout: 1s}')[0]).toMatch(/cluster\.ipvs\.timeout/);
   });
 });

@@ -1,3 +1,4 @@
+import type { SchedulerName } from '../../kernel/ipvs/schedulers.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService } from './endpoints.js';
@@ -8,7 +9,8 @@ import { servicePortInfos } from './service-port.js';
  * kube-ipvs0 dummy device, the IPVS virtual services and real servers it
  * creates, the ipsets it fills, and the iptables rules that remain (masquerade
  * marks, hairpin, the KUBE-IPVS-FILTER guard), as restore texts the kernel
- * model parses. Scheduler rr; `sessionAffinity: ClientIP` becomes persistence.
+ * model parses. Every virtual service gets the configured scheduler (`--ipvs-scheduler`,
+ * default rr); `sessionAffinity: ClientIP` becomes persistence.
  */
 export interface IpvsPlan {
   /** Addresses bound to kube-ipvs0 (cluster, external and load-balancer IPs). */
@@ -26,7 +28,7 @@ export interface PlannedVirtualServer {
   protocol: 'TCP' | 'UDP';
   vip: string;
   port: number;
-  scheduler: 'rr';
+  scheduler: SchedulerName;
   persistentSec?: number;
   dests: { ip: string; port: number }[];
   /** `ns/svc:port` for people. */
@@ -83,7 +85,7 @@ const JUMPS: [table: 'nat' | 'filter', from: string, to: string, comment: string
 const NAT_CHAINS = ['KUBE-SERVICES', 'KUBE-POSTROUTING', 'KUBE-NODE-PORT', 'KUBE-LOAD-BALANCER', 'KUBE-MARK-MASQ'];
 const FILTER_CHAINS = ['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 'KUBE-SOURCE-RANGES-FIREWALL', 'KUBE-IPVS-FILTER', 'KUBE-IPVS-OUT-FILTER'];
 
-export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[]): IpvsPlan {
+export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[], scheduler: SchedulerName = 'rr'): IpvsPlan {
   const c = resolveConfig(cfg);
   const members = new Map<SetName, Set<string>>(Object.keys(SETS).map((k) => [k as SetName, new Set<string>()]));
   const add = (s: SetName, m: string): void => void members.get(s)!.add(m);
@@ -100,7 +102,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
       // are none here (kubernetes#97081: local pods can still reach the Service; external replies break).
       const pick = (onlyLocal: boolean): { ip: string; port: number }[] => (onlyLocal && cat.local.length > 0 ? cat.local : cat.cluster.length > 0 ? cat.cluster : cat.local).map((e) => ({ ip: e.ip, port: e.port }));
       const vs = (vip: string, port: number, onlyLocal: boolean): void => {
-        vss.push({ protocol: sp.protocol as 'TCP' | 'UDP', vip, port, scheduler: 'rr', ...(sp.sessionAffinityClientIP ? { persistentSec: sp.stickyMaxAgeSeconds } : {}), dests: pick(onlyLocal), service: sp.nameString });
+        vss.push({ protocol: sp.protocol as 'TCP' | 'UDP', vip, port, scheduler, ...(sp.sessionAffinityClientIP ? { persistentSec: sp.stickyMaxAgeSeconds } : {}), dests: pick(onlyLocal), service: sp.nameString });
       };
       for (const ep of eps) if (ep.local) add('KUBE-LOOP-BACK', `${ep.ip},${proto}:${ep.port},${ep.ip}`);
       add('KUBE-CLUSTER-IP', `${sp.clusterIP},${proto}:${sp.port}`);

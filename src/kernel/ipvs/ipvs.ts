@@ -43,8 +43,12 @@ interface Conn {
   template: boolean;
 }
 
-/** Default UDP timeout (ipvsadm -L --timeout: udp 300 s); TCP's depend on the state (tcp-states.ts). */
-const UDP_TIMEOUT_S = 300;
+/** `ipvsadm --set TCP TCPFIN UDP` (seconds): the ESTABLISHED, FIN_WAIT and UDP timeouts; the other TCP states keep theirs. */
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
+}
 
 /** ICMP errors IPVS relates to a connection (ip_vs_in_icmp / ip_vs_out_icmp): unreachable, time exceeded, parameter problem. */
 const ICMP_ERRORS = new Set([3, 11, 12]);
@@ -68,6 +72,8 @@ export class Ipvs {
   private readonly services = new Map<string, VirtualService>();
   private readonly conns = new Map<string, Conn>();
   private readonly replies = new Map<string, Conn>();
+  /** The kernel's defaults until `setTimeouts`. */
+  private readonly timeouts: IpvsTimeouts = { tcp: TCP_TIMEOUT_S.ESTABLISHED, tcpfin: TCP_TIMEOUT_S.FIN_WAIT, udp: 300 };
 
   constructor(private readonly ns: NetNs) {}
 
@@ -79,6 +85,11 @@ export class Ipvs {
 
   addDest(svc: VirtualService, ip: number, port: number, weight = 1): void {
     svc.dests.push({ ip, port, weight, activeConns: 0, inactConns: 0 });
+  }
+
+  /** `ipvsadm --set tcp tcpfin udp`: a 0 leaves that timeout as it is, as the kernel does. */
+  setTimeouts(t: Partial<IpvsTimeouts>): void {
+    for (const k of ['tcp', 'tcpfin', 'udp'] as const) if (t[k]) this.timeouts[k] = t[k];
   }
 
   service(protocol: 'TCP' | 'UDP', vip: number, port: number): VirtualService | undefined {
@@ -199,7 +210,7 @@ export class Ipvs {
 
   private advance(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number): void {
     if (conn.state === 'UDP') {
-      conn.expiresNs = now + UDP_TIMEOUT_S * 1e9;
+      conn.expiresNs = now + this.timeouts.udp * 1e9;
       return;
     }
     const flags = skb.data[ipHeaderLength(skb.data) + 13] ?? 0;
@@ -216,7 +227,8 @@ export class Ipvs {
       conn.inactive = !active;
       conn.state = next;
     }
-    conn.expiresNs = now + TCP_TIMEOUT_S[conn.state] * 1e9;
+    const secs = conn.state === 'ESTABLISHED' ? this.timeouts.tcp : conn.state === 'FIN_WAIT' ? this.timeouts.tcpfin : TCP_TIMEOUT_S[conn.state];
+    conn.expiresNs = now + secs * 1e9;
   }
 
   /** The connection an ICMP error's quoted packet belongs to: a request quotes the real server's reply (VIP → client), a reply quotes the client's packet (client → real server). */
@@ -279,6 +291,11 @@ export class Ipvs {
       for (const d of s.dests) out.push(`  -> ${`${formatIpv4(d.ip)}:${d.port}`.padEnd(28)} Masq    ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${d.inactConns}`);
     }
     return out.join('\n');
+  }
+
+  /** `ipvsadm -L --timeout`. */
+  listTimeouts(): string {
+    return `Timeout (tcp tcpfin udp): ${this.timeouts.tcp} ${this.timeouts.tcpfin} ${this.timeouts.udp}`;
   }
 
   /** `ipvsadm -Lnc`: the connection entries, with seconds left. */

@@ -1,0 +1,45 @@
+import type { IpvsProxyInput } from '../cluster/spec.js';
+import type { At, YamlReader } from './yaml-reader.js';
+
+const FIELDS = ['scheduler', 'tcpTimeout', 'tcpFinTimeout', 'udpTimeout'];
+const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq'] as const;
+/** Schedulers kube-proxy accepts that the kernel model does not implement. */
+const NOT_MODELLED = ['lblc', 'lblcr', 'mh'];
+
+/** kube-proxy's defaults: rr, and every timeout 0 (leave the kernel's). */
+export const DEFAULT_IPVS: IpvsProxyInput = { scheduler: 'rr', tcpTimeoutS: 0, tcpFinTimeoutS: 0, udpTimeoutS: 0 };
+
+/**
+ * `cluster.ipvs`, the scenario's KubeProxyIPVSConfiguration: `scheduler`
+ * (`--ipvs-scheduler`) and the `ipvsadm --set` timeouts as Go durations
+ * (`900s`, `15m`, `1h30m`; `0s` keeps the kernel's). Read in every mode, so
+ * that `--proxy-mode` can switch one file between the two; only ipvs mode uses it.
+ */
+export function checkIpvs(r: YamlReader, at: At | undefined): IpvsProxyInput {
+  if (!at || at.node == null) return DEFAULT_IPVS;
+  const m = r.map(at, FIELDS) ?? new Map<string, At>();
+  const sat = m.get('scheduler');
+  let scheduler = DEFAULT_IPVS.scheduler;
+  const name = r.str(sat);
+  if (name !== undefined && NOT_MODELLED.includes(name)) r.problem(sat!, `scheduler ${name} is valid for kube-proxy but not modelled; expected one of ${SCHEDULERS.join(', ')}`);
+  else if (name !== undefined) scheduler = r.oneOf(sat, SCHEDULERS) ?? scheduler;
+  return {
+    scheduler,
+    tcpTimeoutS: seconds(r, m.get('tcpTimeout')),
+    tcpFinTimeoutS: seconds(r, m.get('tcpFinTimeout')),
+    udpTimeoutS: seconds(r, m.get('udpTimeout')),
+  };
+}
+
+/** A Go duration in whole seconds (IPVS timeouts are seconds): `0`, `90s`, `15m`, `1h30m`. */
+function seconds(r: YamlReader, at: At | undefined): number {
+  if (!at || at.node == null) return 0;
+  const v = r.scalar(at);
+  if (v === 0 || v === '0') return 0;
+  const m = typeof v === 'string' ? /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v.trim()) : null;
+  if (!m || v === '' || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
+    r.problem(at, `expected a duration in whole seconds like 900s, 15m or 1h30m (0s keeps the kernel's timeout), found ${JSON.stringify(v)}`);
+    return 0;
+  }
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
