@@ -55,6 +55,12 @@ export interface HookContext {
    * POSTROUTING decides its SNAT and confirms it.
    */
   keepUnconfirmed?: boolean;
+  /**
+   * Run the hook only up to its nat table, or only after it: IPVS's LOCAL_OUT
+   * hooks (priorities NF_IP_PRI_NAT_DST + 1 and + 2) sit between nat OUTPUT
+   * and filter OUTPUT, so the stack splits OUTPUT around them.
+   */
+  part?: 'until-nat' | 'after-nat';
 }
 
 /**
@@ -92,7 +98,8 @@ export class NfHooks {
   run(hook: Hook, skb: Skb, ip: Ipv4Packet, ctx: HookContext = {}): Ipv4Packet | undefined {
     const w = this.ns.world;
     let state: CtState = 'UNTRACKED';
-    if (hook === 'PREROUTING' || hook === 'OUTPUT') {
+    const after = ctx.part === 'after-nat';
+    if ((hook === 'PREROUTING' || hook === 'OUTPUT') && !after) {
       const r = this.track(skb, ip);
       if (r === undefined) return undefined;
       state = r;
@@ -101,8 +108,13 @@ export class NfHooks {
     }
     let packet = ip;
     const manip = MANIP[hook];
-    if (w.costs) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
+    if (w.costs && !after) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
+    let skipping = after;
     for (const table of TABLES[hook]) {
+      if (skipping) {
+        skipping = table !== 'nat';
+        continue;
+      }
       if (table === 'nat') {
         if (hook === 'INPUT' && ctx.keepUnconfirmed) continue;
         const ct = skb.nfct;
@@ -118,6 +130,7 @@ export class NfHooks {
         const rewritten = this.applyNat(skb, packet, manip!, action, matched, decide);
         if (rewritten === undefined) return undefined;
         packet = rewritten;
+        if (ctx.part === 'until-nat') return packet;
         continue;
       }
       if (this.engine.idle(table, hook)) continue;

@@ -219,8 +219,10 @@ export class Stack {
     }
     this.traceRoute(skb, ip.dst, route, 'output');
     const nf = this.ns.nf;
+    const ipvs = this.ns.ipvs;
     if (nf) {
-      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev });
+      // With IPVS loaded, OUTPUT is split around its LOCAL_OUT hooks (between nat and filter).
+      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev, ...(ipvs ? { part: 'until-nat' as const } : {}) });
       if (!after) return true;
       if (after.dst !== ip.dst) {
         // ip_route_me_harder: the nat OUTPUT chain changed the destination, so route again.
@@ -234,7 +236,6 @@ export class Stack {
       }
       ip = after;
     }
-    const ipvs = this.ns.ipvs;
     // ip_vs_local_reply4 (LOCAL_OUT): a real server on this host answering gets the VIP back as its source.
     const rep = ipvs?.reply(skb, ip);
     if (rep?.kind === 'rewritten') ip = rep.packet;
@@ -252,6 +253,13 @@ export class Stack {
         this.traceRoute(skb, v.packet.dst, route, 'output');
         ip = v.packet;
       }
+    }
+    if (nf && ipvs) {
+      // The rest of OUTPUT: filter. A packet IPVS transmitted re-enters LOCAL_OUT whole (ip_vs_nat_send_or_cont),
+      // where conntrack and nat have already decided, so filter sees the real server, not the VIP.
+      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev!, part: 'after-nat' });
+      if (!after) return true;
+      ip = after;
     }
     const dev = route.type === 'local' ? this.ns.lo : route.dev!;
     this.output(skb, ip, { ...route, dev });

@@ -132,6 +132,20 @@ describe('IPVS connection entries in a cluster', () => {
   });
 });
 
+describe('IPVS on LOCAL_OUT: the node itself connecting to a ClusterIP', () => {
+  it('runs between nat OUTPUT and filter OUTPUT; filter sees the real server (ip_vs_local_request4 at NF_IP_PRI_NAT_DST + 2)', () => {
+    const res = run('  - {name: node, from: node/node1, to: 10.96.0.50, port: 80}\n');
+    expect(res.flows[0]).toMatchObject({ verdict: 'delivered', deliveredTo: 'pod/default/web' });
+    // The SYN on node1, up to its VXLAN encapsulation (the outer packet then takes OUTPUT and POSTROUTING as well).
+    const all = res.events.filter((e) => e.pkt === res.events.find((x) => x.kind === 'ipvs')!.pkt);
+    const syn = all.slice(0, all.findIndex((e) => e.kind === 'encap')).filter((e) => e.at === 'node1');
+    const order = syn.flatMap((e) => (e.kind === 'netfilter' ? [`${e.table} ${e.chain}`] : e.kind === 'ipvs' ? [`ipvs ${e.action}`] : []));
+    expect(order).toEqual(['nat OUTPUT', 'ipvs schedule', 'filter OUTPUT', 'nat POSTROUTING']);
+    const routes = syn.flatMap((e) => (e.kind === 'route' ? [e.dst] : []));
+    expect(routes).toEqual(['10.96.0.50', '10.244.2.2']);
+  });
+});
+
 describe('cluster.ipvs: kube-proxy ipvs settings', () => {
   const base = (ipvs: string) => `apiVersion: podwalk/v1alpha1
 kind: Scenario
