@@ -6,12 +6,14 @@ import { ScenarioError } from './errors.js';
 export interface LoadOptions {
   /** Override the scenario's `cluster.seed`. */
   seed?: number;
+  /** Override the scenario's `cluster.proxyMode` (as `podwalk run --proxy-mode`): replay one file in both modes. */
+  proxyMode?: 'iptables' | 'ipvs';
   /** Name used in error messages; `include:` paths are relative to its directory (default `<inline>` / `<object>`, i.e. the working directory). */
   file?: string;
 }
 
 /** A scenario from a file, as `podwalk run FILE` reads it. Throws ScenarioError on invalid input. */
-export function scenarioFromFile(path: string, opts: Pick<LoadOptions, 'seed'> = {}): Scenario {
+export function scenarioFromFile(path: string, opts: Pick<LoadOptions, 'seed' | 'proxyMode'> = {}): Scenario {
   return unwrap(loadScenarioFile(path, seedOf(opts)));
 }
 
@@ -30,8 +32,8 @@ export function scenarioFromObject(obj: object, opts: LoadOptions = {}): Scenari
   return unwrap(loadScenarioText(stringify(obj), opts.file ?? '<object>', seedOf(opts)));
 }
 
-function seedOf(opts: { seed?: number }): { seed?: number } {
-  return opts.seed === undefined ? {} : { seed: opts.seed };
+function seedOf(opts: Pick<LoadOptions, 'seed' | 'proxyMode'>): Pick<LoadOptions, 'seed' | 'proxyMode'> {
+  return { ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.proxyMode === undefined ? {} : { proxyMode: opts.proxyMode }) };
 }
 
 function unwrap(r: ReturnType<typeof loadScenarioText>): Scenario {

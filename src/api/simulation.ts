@@ -58,7 +58,7 @@ export class Simulation {
     if (opts.traffic ?? true) for (const t of scenario.traffic) this.schedule(t);
   }
 
-  static fromFile(path: string, opts: SimulationOptions & Pick<LoadOptions, 'seed'> = {}): Simulation {
+  static fromFile(path: string, opts: SimulationOptions & Pick<LoadOptions, 'seed' | 'proxyMode'> = {}): Simulation {
     return new Simulation(scenarioFromFile(path, opts), opts);
   }
 

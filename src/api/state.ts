@@ -1,5 +1,5 @@
 import type { NetNs } from '../kernel/netns.js';
-import { showAddr, showConntrack, showFdb, showIptables, showNeigh, showRoutes } from '../kernel/show.js';
+import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes } from '../kernel/show.js';
 
 /** Kernel state views of one namespace, printed as the Linux tools print them, as of the current simulated time. */
 export interface KernelState {
@@ -15,6 +15,10 @@ export interface KernelState {
   iptables(): string;
   /** `conntrack -L`, with seconds left as of now. */
   conntrack(): string;
+  /** `ipvsadm -Ln`, `-L --timeout` and `-Lnc` (empty without IPVS, i.e. outside ipvs mode). */
+  ipvs(): string;
+  /** `ipset list`. */
+  ipsets(): string;
 }
 
 export function kernelState(ns: NetNs): KernelState {
@@ -25,5 +29,7 @@ export function kernelState(ns: NetNs): KernelState {
     addr: () => showAddr(ns),
     iptables: () => showIptables(ns),
     conntrack: () => showConntrack(ns),
+    ipvs: () => showIpvs(ns),
+    ipsets: () => showIpsets(ns),
   };
 }

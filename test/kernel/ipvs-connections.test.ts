@@ -181,3 +181,18 @@ cluster:
     expect(problems('{timeout: 1s}')[0]).toMatch(/cluster\.ipvs\.timeout/);
   });
 });
+
+describe('library API in ipvs mode', () => {
+  it('Simulation.fromFile replays a file in either mode; state() prints ipvsadm and ipset views', async () => {
+    const { Simulation } = await import('../../src/api/index.js');
+    const file = join(import.meta.dirname, '..', '..', 'scenarios', 'service-clusterip.yaml');
+    const sim = Simulation.fromFile(file, { proxyMode: 'ipvs' });
+    const results = sim.run();
+    expect(results.events.some((e) => e.kind === 'ipvs')).toBe(true);
+    expect(sim.state('node1').ipvs()).toMatch(/^IP Virtual Server version/);
+    expect(sim.state('node1').ipsets()).toContain('Name: KUBE-CLUSTER-IP');
+    const iptables = Simulation.fromFile(file, { proxyMode: 'iptables' });
+    iptables.run();
+    expect(iptables.state('node1').ipvs()).toBe('');
+  });
+});
