@@ -9,6 +9,7 @@ import { simulate, type RunResult, type SimulateOptions } from '../scenario/simu
 import type { ProxyMode, Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
+import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
 import { attachCapture, writePcap } from './pcap.js';
@@ -136,6 +137,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     },
     (c) => (code = c),
   );
+
+  registerCompare(program, io, load, parseSeed);
 
   registerBench(program, io, (file) => load(file), (v) => {
     const n = Number(v);
