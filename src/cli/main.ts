@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes } from '../kernel/show.js';
+import { showViews } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/parse.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/simulate.js';
@@ -112,16 +112,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const result = run(scenario);
       const ns = result.cluster.netns.get(o.node) ?? result.cluster.pods.get(o.node);
       if (!ns) throw new InputError(`--node: no namespace ${o.node} (have: ${[...result.cluster.netns.keys()].join(', ')})`);
-      const views: Record<string, () => string> = {
-        routes: () => showRoutes(ns),
-        neigh: () => showNeigh(ns),
-        fdb: () => showFdb(ns),
-        addr: () => showAddr(ns),
-        iptables: () => showIptables(ns),
-        conntrack: () => showConntrack(ns),
-        ipvs: () => showIpvs(ns),
-        ipset: () => showIpsets(ns),
-      };
+      const views = showViews(ns);
       const view = views[what];
       if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);
       const text = view();

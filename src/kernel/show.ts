@@ -81,3 +81,17 @@ export function showIpsets(ns: NetNs): string {
   const engine = ns.nf?.engine as { ipsets?: { list(): string } } | undefined;
   return engine?.ipsets ? engine.ipsets.list() : '';
 }
+
+/** Every view `podwalk show` offers, by name, as the Linux tool would print it. */
+export function showViews(ns: NetNs): Record<string, () => string> {
+  return {
+    routes: () => showRoutes(ns),
+    neigh: () => showNeigh(ns),
+    fdb: () => showFdb(ns),
+    addr: () => showAddr(ns),
+    iptables: () => showIptables(ns),
+    conntrack: () => showConntrack(ns),
+    ipvs: () => showIpvs(ns),
+    ipset: () => showIpsets(ns),
+  };
+}
