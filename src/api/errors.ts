@@ -1,4 +1,4 @@
-import { formatProblem } from '../scenario/parse.js';
+import { formatProblem } from '../scenario/load/parse.js';
 import type { Problem } from '../scenario/types.js';
 
 /**

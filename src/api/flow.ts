@@ -1,4 +1,4 @@
-import type { FlowResult, TraceIndex } from '../scenario/flows.js';
+import type { FlowResult, TraceIndex } from '../scenario/run/flows.js';
 import type { TrafficSpec } from '../scenario/types.js';
 import type { CreateEvent, DeliverEvent, DropEvent, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
 import { renderTable } from '../trace/table.js';

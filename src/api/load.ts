@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { loadScenarioFile, loadScenarioText } from '../scenario/parse.js';
+import { loadScenarioFile, loadScenarioText } from '../scenario/load/parse.js';
 import type { Scenario } from '../scenario/types.js';
 import { ScenarioError } from './errors.js';
 

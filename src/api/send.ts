@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
-import { checkTraffic } from '../scenario/check-traffic.js';
+import { checkTraffic } from '../scenario/check/check-traffic.js';
 import type { Scenario, TrafficSpec } from '../scenario/types.js';
-import { YamlReader } from '../scenario/yaml-reader.js';
+import { YamlReader } from '../scenario/load/yaml-reader.js';
 import { ScenarioError } from './errors.js';
 
 /** Simulated time: a duration string (`'1ms'`, `'250us'`) or integer nanoseconds. */

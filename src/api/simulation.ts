@@ -1,8 +1,8 @@
 import type { Cluster } from '../cluster/build.js';
-import { checkExpectation, type Mismatch } from '../scenario/expect.js';
-import { TraceIndex } from '../scenario/flows.js';
-import { parseDuration } from '../scenario/quantities.js';
-import { ScenarioRun, type RunResult } from '../scenario/simulate.js';
+import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
+import { TraceIndex } from '../scenario/run/flows.js';
+import { parseDuration } from '../scenario/load/quantities.js';
+import { ScenarioRun, type RunResult } from '../scenario/run/simulate.js';
 import type { Scenario, TrafficSpec } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
 import { ScenarioError } from './errors.js';

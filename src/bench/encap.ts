@@ -1,7 +1,7 @@
 import { DEFAULT_COST_MODEL, type CostModel } from '../kernel/cost-model.js';
 import type { World } from '../kernel/world.js';
-import { formatProblem, loadScenarioText } from '../scenario/parse.js';
-import { simulate } from '../scenario/simulate.js';
+import { formatProblem, loadScenarioText } from '../scenario/load/parse.js';
+import { simulate } from '../scenario/run/simulate.js';
 import type { NetworkBackend, Scenario } from '../scenario/types.js';
 
 /**

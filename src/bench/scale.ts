@@ -1,7 +1,7 @@
 import { buildCluster, type Cluster } from '../cluster/build.js';
 import type { DeferredNetfilter } from '../cluster/deferred-netfilter.js';
-import { formatProblem, loadScenarioText } from '../scenario/parse.js';
-import { simulate } from '../scenario/simulate.js';
+import { formatProblem, loadScenarioText } from '../scenario/load/parse.js';
+import { simulate } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';
 
 /**

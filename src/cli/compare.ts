@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { compareModes, formatComparison } from '../scenario/compare-modes.js';
-import { simulate } from '../scenario/simulate.js';
+import { compareModes, formatComparison } from '../scenario/run/compare-modes.js';
+import { simulate } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';
 
 /**

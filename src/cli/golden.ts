@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isGoldenHeading, renderGolden } from '../scenario/golden.js';
-import { unifiedDiff } from '../scenario/line-diff.js';
-import type { RunResult } from '../scenario/simulate.js';
+import { isGoldenHeading, renderGolden } from '../scenario/report/golden.js';
+import { unifiedDiff } from '../scenario/report/line-diff.js';
+import type { RunResult } from '../scenario/run/simulate.js';
 
 export interface GoldenOutcome {
   /** `match`: same as the stored file; `differ`: printed a diff; `missing`: no golden file yet; `written`: --update wrote it. */

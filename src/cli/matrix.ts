@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { compareMatrix, formatMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/matrix.js';
+import { compareMatrix, formatMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/run/matrix.js';
 import type { Scenario } from '../scenario/types.js';
 
 interface MatrixFlags {

@@ -1,6 +1,6 @@
-import type { FlowResult } from '../scenario/flows.js';
-import type { Mismatch } from '../scenario/expect.js';
-import type { RunResult } from '../scenario/simulate.js';
+import type { FlowResult } from '../scenario/run/flows.js';
+import type { Mismatch } from '../scenario/run/expect.js';
+import type { RunResult } from '../scenario/run/simulate.js';
 import { renderTable } from '../trace/table.js';
 import type { TraceEvent } from '../trace/events.js';
 

@@ -7,7 +7,7 @@
 
 import type { CostModel } from '../kernel/cost-model.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
-import type { NetworkPolicySpec } from './check-networkpolicy.js';
+import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {

@@ -5,7 +5,7 @@
  * The predicates are the ones scenario `expect:` uses (scenario/expect.ts).
  */
 import type { Flow } from '../api/flow.js';
-import { describeNat, describeNatExpectation, describePolicies, describePolicyExpectation, natMatches, policyMatches, subsequenceGap } from '../scenario/expect.js';
+import { describeNat, describeNatExpectation, describePolicies, describePolicyExpectation, natMatches, policyMatches, subsequenceGap } from '../scenario/run/expect.js';
 import type { NatExpectation, PolicyExpectation } from '../scenario/types.js';
 import type { DropReason } from '../trace/events.js';
 import { around, aroundOutcome, fate, only, pathEventIndex } from './context.js';

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli/main.js';
-import { renderGolden } from '../../src/scenario/golden.js';
-import { diffLines, unifiedDiff } from '../../src/scenario/line-diff.js';
-import { loadScenarioFile } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { renderGolden } from '../../src/scenario/report/golden.js';
+import { diffLines, unifiedDiff } from '../../src/scenario/report/line-diff.js';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const scenario = (name: string): string => join(root, 'scenarios', name);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DeferredNetfilter } from '../../src/cluster/deferred-netfilter.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { scaleScenario } from '../../src/bench/scale.js';
-import { loadScenarioText } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const TEXT = `*filter
 :INPUT ACCEPT [0:0]

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { dhBucket, schedule, shBucket, type Dest } from '../../src/kernel/ipvs/schedulers.js';
 import { isActive, nextTcpState, type IpvsTcpState } from '../../src/kernel/ipvs/tcp-states.js';
 import { showIpvs } from '../../src/kernel/show.js';
-import { loadScenarioText } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../src/wire/tcp.js';
 
 /** A client pod on node1, a web pod on node2 behind 10.96.0.50 (TCP 80 → 8080, UDP 53 → 5353 where nothing listens). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_COST_MODEL } from '../../src/kernel/cost-model.js';
-import { formatProblem, loadScenarioText } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const doc = (costModel: string) => `apiVersion: podwalk/v1alpha1
 kind: Scenario

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkExpectation } from '../../src/scenario/expect.js';
-import { formatProblem, loadScenarioText } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const file = join(import.meta.dirname, '..', '..', 'scenarios', 'shop-policies.yaml');
 const text = readFileSync(file, 'utf8');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
+import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { Rng } from '../../src/engine/rng.js';
 
 // Copies of ../shared/examples (the contract's own examples), so a clean clone can run them.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadScenarioText } from '../../src/scenario/parse.js';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { cli } from '../../src/cli/main.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

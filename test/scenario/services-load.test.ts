@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
+import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import type { EndpointSliceInput, PodInput, ServiceInput } from '../../src/cluster/spec.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { Rng } from '../../src/engine/rng.js';

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkExpectation } from '../../src/scenario/expect.js';
-import { loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 

@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile, loadScenarioText } from '../../src/scenario/parse.js';
-import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/matrix.js';
-import { simulate } from '../../src/scenario/simulate.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/run/matrix.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 /**
  * Cases from the upstream e2e NetworkPolicy suite (kubernetes

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { showIptables } from '../../src/kernel/show.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
-import { formatProblem, loadScenarioFile } from '../../src/scenario/parse.js';
-import { simulate, type SimulateOptions } from '../../src/scenario/simulate.js';
+import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate, type SimulateOptions } from '../../src/scenario/run/simulate.js';
 import { renderJsonLines } from '../../src/trace/jsonl.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');

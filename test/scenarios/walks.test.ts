@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenarioText, formatProblem } from '../../src/scenario/parse.js';
-import { simulate, type RunResult } from '../../src/scenario/simulate.js';
+import { loadScenarioText, formatProblem } from '../../src/scenario/load/parse.js';
+import { simulate, type RunResult } from '../../src/scenario/run/simulate.js';
 import type { RxEvent, TraceEvent, TxEvent } from '../../src/trace/events.js';
 
 /** The walks the foundation issue pins down, as measured on real Linux namespaces. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/api/index.js';
-import { policyMatches } from '../../src/scenario/expect.js';
+import { policyMatches } from '../../src/scenario/run/expect.js';
 import type { PolicyEvent } from '../../src/trace/events.js';
 import '../../src/vitest/index.js';
 

@@ -1,6 +1,6 @@
-import type { Cluster } from '../cluster/build.js';
-import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../trace/events.js';
-import type { EndpointRef, TrafficSpec } from './types.js';
+import type { Cluster } from '../../cluster/build.js';
+import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import type { EndpointRef, TrafficSpec } from '../types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
 export interface FlowResult {

@@ -1,7 +1,7 @@
-import { ClusterIpAllocator, NodePortAllocator } from '../cluster/service-alloc.js';
-import { formatIpv4, parseCidr, parseIpv4 } from '../wire/addr.js';
+import { ClusterIpAllocator, NodePortAllocator } from '../../cluster/service-alloc.js';
+import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { RawService } from './check-service.js';
-import type { ClusterSpec, ServiceSpec } from './types.js';
+import type { ClusterSpec, ServiceSpec } from '../types.js';
 
 /**
  * Give Services their cluster IPs and node ports as kube-apiserver would on

@@ -1,5 +1,5 @@
-import type { IpvsProxyInput } from '../cluster/spec.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import type { IpvsProxyInput } from '../../cluster/spec.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const FIELDS = ['scheduler', 'tcpTimeout', 'tcpFinTimeout', 'udpTimeout'];
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq'] as const;

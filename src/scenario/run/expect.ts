@@ -1,8 +1,8 @@
-import type { NatEvent, PolicyEvent } from '../trace/events.js';
-import { formatTime } from '../trace/format.js';
+import type { NatEvent, PolicyEvent } from '../../trace/events.js';
+import { formatTime } from '../../trace/format.js';
 import type { FlowResult } from './flows.js';
 import { refString } from './flows.js';
-import type { Expectation, NatExpectation, PolicyExpectation } from './types.js';
+import type { Expectation, NatExpectation, PolicyExpectation } from '../types.js';
 
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {

@@ -1,7 +1,7 @@
-import { generatedSuffix } from '../cluster/generated-names.js';
-import { parseIpv4 } from '../wire/addr.js';
-import type { ClusterSpec, EndpointSliceSpec, EndpointSpec, L4Protocol, ServiceSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { generatedSuffix } from '../../cluster/generated-names.js';
+import { parseIpv4 } from '../../wire/addr.js';
+import type { ClusterSpec, EndpointSliceSpec, EndpointSpec, L4Protocol, ServiceSpec } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const ENDPOINT = ['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone', 'hints', 'deprecatedTopology'];

@@ -1,7 +1,7 @@
-import { parsePrefix, contains } from '../cluster/netpol/cidr.js';
-import type { LabelSelector, NetworkPolicyInput, PolicyPeer, PolicyPort, PolicyRule, PolicyType, SelectorRequirement } from '../cluster/netpol/types.js';
-import type { SourcePos } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { parsePrefix, contains } from '../../cluster/netpol/cidr.js';
+import type { LabelSelector, NetworkPolicyInput, PolicyPeer, PolicyPort, PolicyRule, PolicyType, SelectorRequirement } from '../../cluster/netpol/types.js';
+import type { SourcePos } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** A NetworkPolicy as the API server stores it (defaults applied), plus where it was written. */
 export interface NetworkPolicySpec extends NetworkPolicyInput {

@@ -1,6 +1,6 @@
 import { isMap } from 'yaml';
-import { DEFAULT_COST_MODEL, type CostModel, type StageCost } from '../kernel/cost-model.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { DEFAULT_COST_MODEL, type CostModel, type StageCost } from '../../kernel/cost-model.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const STAGES = Object.keys(DEFAULT_COST_MODEL) as (keyof CostModel)[];
 

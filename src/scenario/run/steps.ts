@@ -1,6 +1,6 @@
-import type { Cluster } from '../cluster/build.js';
-import type { PolicyWorld } from '../cluster/netpol/types.js';
-import type { StepAction, StepSpec } from './types.js';
+import type { Cluster } from '../../cluster/build.js';
+import type { PolicyWorld } from '../../cluster/netpol/types.js';
+import type { StepAction, StepSpec } from '../types.js';
 
 /**
  * Carries out the scenario's control-plane steps at their simulated times:

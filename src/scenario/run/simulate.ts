@@ -1,11 +1,11 @@
-import { buildCluster, type Cluster } from '../cluster/build.js';
-import type { NetNs } from '../kernel/netns.js';
-import { parseIpv4 } from '../wire/addr.js';
-import type { TraceEvent } from '../trace/events.js';
+import { buildCluster, type Cluster } from '../../cluster/build.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { parseIpv4 } from '../../wire/addr.js';
+import type { TraceEvent } from '../../trace/events.js';
 import { lookup } from './dns-lookup.js';
 import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
 import { scheduleSteps } from './steps.js';
-import type { EndpointRef, Scenario, TrafficSpec } from './types.js';
+import type { EndpointRef, Scenario, TrafficSpec } from '../types.js';
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
 export const DEFAULT_EVENT_BUDGET = 5_000_000;

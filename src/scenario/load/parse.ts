@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { checkCluster } from './check-cluster.js';
-import { checkMatrix } from './check-matrix.js';
-import { checkSteps } from './check-steps.js';
-import { checkResources } from './check-resources.js';
-import { checkTraffic } from './check-traffic.js';
-import type { Problem, ProxyMode, Scenario } from './types.js';
+import { checkCluster } from '../check/check-cluster.js';
+import { checkMatrix } from '../check/check-matrix.js';
+import { checkSteps } from '../check/check-steps.js';
+import { checkResources } from '../check/check-resources.js';
+import { checkTraffic } from '../check/check-traffic.js';
+import type { Problem, ProxyMode, Scenario } from '../types.js';
 import { formatProblem, YamlReader, type At } from './yaml-reader.js';
 
 export { formatProblem };

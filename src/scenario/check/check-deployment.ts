@@ -1,6 +1,6 @@
-import { generatedSuffix, podTemplateHash } from '../cluster/generated-names.js';
+import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
 import { readPod, stringMap, type RawPod } from './check-pod.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const DEPLOYMENT_SPEC = ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
 const REPLICASET_SPEC = ['replicas', 'selector', 'template', 'minReadySeconds'];

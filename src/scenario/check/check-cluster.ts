@@ -1,10 +1,10 @@
-import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../wire/addr.js';
-import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../cluster/netpol/types.js';
+import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../wire/addr.js';
+import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol/types.js';
 import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
-import { parseDuration, parseRate } from './quantities.js';
-import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { parseDuration, parseRate } from '../load/quantities.js';
+import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];

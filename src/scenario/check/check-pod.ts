@@ -1,7 +1,7 @@
-import { PodIpam, roundRobin } from '../cluster/pod-ipam.js';
-import { formatIpv4, parseCidr, parseIpv4 } from '../wire/addr.js';
-import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { PodIpam, roundRobin } from '../../cluster/pod-ipam.js';
+import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
+import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const POD_SPEC = ['volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources'];
 const CONTAINER = ['name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty'];

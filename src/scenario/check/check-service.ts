@@ -1,7 +1,7 @@
-import { formatCidr, parseCidr, parseIpv4 } from '../wire/addr.js';
+import { formatCidr, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { stringMap } from './check-pod.js';
-import type { L4Protocol, ServicePortSpec, ServiceSpec, ServiceType } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import type { L4Protocol, ServicePortSpec, ServiceSpec, ServiceType } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const SPEC = ['type', 'selector', 'ports', 'clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'externalIPs', 'externalName', 'externalTrafficPolicy', 'internalTrafficPolicy', 'healthCheckNodePort', 'sessionAffinity', 'sessionAffinityConfig', 'loadBalancerIP', 'loadBalancerSourceRanges', 'loadBalancerClass', 'allocateLoadBalancerNodePorts', 'publishNotReadyAddresses', 'trafficDistribution'];
 const PORT = ['name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort'];

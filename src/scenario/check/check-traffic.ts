@@ -1,10 +1,10 @@
-import { DROP_REASONS } from '../trace/events.js';
-import { parseIpv4 } from '../wire/addr.js';
+import { DROP_REASONS } from '../../trace/events.js';
+import { parseIpv4 } from '../../wire/addr.js';
 import { isDnsName, resolveServiceName } from './dns-name.js';
-import { parseDuration } from './quantities.js';
+import { parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
-import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from './types.js';
-import { suggest, type At, type YamlReader } from './yaml-reader.js';
+import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from '../types.js';
+import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'expect'];
 const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt'];

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Pair } from 'yaml';
-import type { Problem, SourcePos } from './types.js';
+import type { Problem, SourcePos } from '../types.js';
 
 /** A YAML node together with where it is: enough to point every problem at file:line:col. */
 export interface At {

@@ -1,5 +1,5 @@
-import { searchCandidates } from '../cluster/resolver.js';
-import type { ServiceSpec } from './types.js';
+import { searchCandidates } from '../../cluster/resolver.js';
+import type { ServiceSpec } from '../types.js';
 
 /** The cluster domain (kubelet's --cluster-domain); podwalk uses the default. */
 export const CLUSTER_DOMAIN = 'cluster.local';

@@ -1,5 +1,5 @@
-import { deriveEndpointSlices } from '../cluster/endpointslice-controller.js';
-import type { EndpointSliceInput } from '../cluster/spec.js';
+import { deriveEndpointSlices } from '../../cluster/endpointslice-controller.js';
+import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
 import { readWorkload } from './check-deployment.js';
@@ -7,8 +7,8 @@ import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
-import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from './types.js';
-import { suggest, type At, type YamlReader } from './yaml-reader.js';
+import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
+import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const OBJECT = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];

@@ -1,7 +1,7 @@
-import type { NetNs } from '../kernel/netns.js';
-import { formatIpv4 } from '../wire/addr.js';
-import { decodeDns, DNS_A, DNS_CLASS_IN, DNS_RD, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN } from '../wire/dns.js';
-import { resolverCandidates } from './dns-name.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { formatIpv4 } from '../../wire/addr.js';
+import { decodeDns, DNS_A, DNS_CLASS_IN, DNS_RD, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN } from '../../wire/dns.js';
+import { resolverCandidates } from '../check/dns-name.js';
 
 /** glibc's resolver defaults: 5 s per try, 2 attempts (resolv.conf `options timeout:5 attempts:2`). */
 const TIMEOUT_NS = 5e9;

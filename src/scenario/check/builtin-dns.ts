@@ -1,10 +1,10 @@
-import { generatedSuffix, podTemplateHash } from '../cluster/generated-names.js';
-import { KUBE_DNS_INDEX } from '../cluster/service-alloc.js';
-import { cidrHost, formatIpv4, parseCidr } from '../wire/addr.js';
+import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
+import { KUBE_DNS_INDEX } from '../../cluster/service-alloc.js';
+import { cidrHost, formatIpv4, parseCidr } from '../../wire/addr.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';
-import type { ClusterSpec, ContainerPortSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import type { ClusterSpec, ContainerPortSpec } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 export const DNS_NAMESPACE = 'kube-system';
 export const DNS_DEPLOYMENT = 'coredns';

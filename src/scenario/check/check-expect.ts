@@ -4,11 +4,11 @@
  * bad values are problems at the value's file:line:col.
  */
 import { isMap, isSeq } from 'yaml';
-import { formatTime } from '../trace/format.js';
-import { parseIpv4 } from '../wire/addr.js';
-import { parseDuration } from './quantities.js';
-import type { NatExpectation, PolicyExpectation } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { formatTime } from '../../trace/format.js';
+import { parseIpv4 } from '../../wire/addr.js';
+import { parseDuration } from '../load/quantities.js';
+import type { NatExpectation, PolicyExpectation } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** `natted: true | false | {dst: ip[:port], src: ip[:port]}`. */
 export function expectNatted(r: YamlReader, at: At | undefined): NatExpectation | undefined {

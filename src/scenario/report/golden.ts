@@ -6,10 +6,10 @@
  * never wall-clock time; no column padding, so one changed hop is one changed
  * line. Deterministic because the run is (same scenario + seed = same trace).
  */
-import type { TraceEvent } from '../trace/events.js';
-import { describeEvent, formatTime } from '../trace/format.js';
-import type { FlowResult } from './flows.js';
-import type { RunResult } from './simulate.js';
+import type { TraceEvent } from '../../trace/events.js';
+import { describeEvent, formatTime } from '../../trace/format.js';
+import type { FlowResult } from '../run/flows.js';
+import type { RunResult } from '../run/simulate.js';
 
 export const GOLDEN_FORMAT = 1;
 const BACKGROUND = '(background)';

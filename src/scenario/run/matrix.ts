@@ -1,6 +1,6 @@
 import { simulate } from './simulate.js';
 import type { FlowResult } from './flows.js';
-import type { PodSpec, Scenario, TrafficSpec } from './types.js';
+import type { PodSpec, Scenario, TrafficSpec } from '../types.js';
 
 export interface MatrixOptions {
   port: number;

@@ -1,7 +1,7 @@
-import { parseMatrix } from './matrix.js';
-import { parseDuration } from './quantities.js';
-import type { MatrixSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { parseMatrix } from '../run/matrix.js';
+import { parseDuration } from '../load/quantities.js';
+import type { MatrixSpec } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /**
  * `matrix:` — the reachability probe `podwalk matrix` (and `run`) does, and

@@ -1,7 +1,7 @@
 import { readNetworkPolicy } from './check-networkpolicy.js';
-import { parseDuration } from './quantities.js';
-import type { NamespaceSpec, PodSpec, StepSpec } from './types.js';
-import type { At, YamlReader } from './yaml-reader.js';
+import { parseDuration } from '../load/quantities.js';
+import type { NamespaceSpec, PodSpec, StepSpec } from '../types.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
