@@ -41,7 +41,7 @@ export interface Cluster {
 export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detailed?: boolean; controlPlane?: ControlPlaneInput } = {}): Cluster {
   const sched = new Scheduler();
   const world = new World(sched, new Rng(spec.seed), new Tracer(opts.detailed ?? true));
-  world.costs = spec.costModel; // off unless the scenario asks (cluster.costModel)
+  world.costs = spec.costModel; // on unless the scenario says cluster.costModel: false
   const underlay = new Underlay(world, spec.underlay);
   const gateway = underlay.addGateway();
   const nodes = new Map<string, NetNs>();

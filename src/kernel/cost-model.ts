@@ -3,9 +3,9 @@ import type { Skb } from './skb.js';
 /**
  * The per-hop cost model: how long a Linux CPU spends on a packet at each
  * stage of the datapath, as a fixed part per packet plus a part per byte.
- * Off unless a run asks for it (then `World.costs` is set): without it every
- * hop is instantaneous and only links take time, which is what the traces of
- * `podwalk run` show.
+ * On for every loaded scenario (`cluster.costModel: false` turns it off; then
+ * every hop is instantaneous and only links take time), so that a round trip
+ * that never leaves a node still takes the few µs a real one does.
  *
  * With it, each node (its own namespace plus its pods') owns one CPU — the
  * core RSS steers a single flow to — that works through the stages a packet

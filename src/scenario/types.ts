@@ -65,7 +65,7 @@ export interface ClusterSpec {
   dns: boolean;
   /** `cluster.networkPolicy`: how the policy agent handles what the API leaves open. */
   networkPolicy: PolicyOptions;
-  /** `cluster.costModel`: per-hop CPU costs (docs/cost-model.md); absent = hops take no time. */
+  /** `cluster.costModel`: per-hop CPU costs (docs/cost-model.md); absent = the defaults, undefined only for `costModel: false` (hops take no time). */
   costModel?: CostModel;
   /** `cluster.ipvs`: kube-proxy's ipvs settings (scheduler, timeouts), used in ipvs mode. */
   ipvs: IpvsProxyInput;

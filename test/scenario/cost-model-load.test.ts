@@ -18,9 +18,12 @@ traffic:
 `;
 
 describe('cluster.costModel', () => {
-  it('is off unless asked for; true takes the defaults; a mapping overrides stages', () => {
-    const off = loadScenarioText(doc(''));
+  it('is on by default (absent or true: the defaults), off with false; a mapping overrides stages', () => {
+    const off = loadScenarioText(doc('false'));
     const on = loadScenarioText(doc('true'));
+    const absent = loadScenarioText(doc(''));
+    if (!absent.ok) throw new Error('load');
+    expect(absent.scenario.cluster.costModel).toEqual(DEFAULT_COST_MODEL);
     const tuned = loadScenarioText(doc('{veth: {packetNs: 1000}, netfilterRuleNs: 0}'));
     if (!off.ok || !on.ok || !tuned.ok) throw new Error('load');
     expect(off.scenario.cluster.costModel).toBeUndefined();
@@ -36,7 +39,8 @@ describe('cluster.costModel', () => {
       expect(run.flows[0]!.verdict).toBe('delivered');
       return run.events.find((e) => e.kind === 'deliver' && e.at.startsWith('default/b'))!.t;
     };
-    expect(deliveredAt(doc('true'))).toBeGreaterThan(deliveredAt(doc('')));
+    expect(deliveredAt(doc('true'))).toBeGreaterThan(deliveredAt(doc('false')));
+    expect(deliveredAt(doc(''))).toBe(deliveredAt(doc('true')));
   });
 
   it('bad input points at the field', () => {

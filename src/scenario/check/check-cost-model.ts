@@ -5,12 +5,13 @@ import type { At, YamlReader } from '../load/yaml-reader.js';
 const STAGES = Object.keys(DEFAULT_COST_MODEL) as (keyof CostModel)[];
 
 /**
- * `cluster.costModel`: off when absent or false; `true` (or `default`) for the
- * calibrated defaults; a mapping overrides stages of the defaults, each
+ * `cluster.costModel`: the calibrated defaults when absent, `true` or `default`
+ * (so hops take time and a same-node round trip does not read 0 µs); `false`
+ * turns it off (only links take time); a mapping overrides stages of the defaults, each
  * `{packetNs, byteNs}` (or `netfilterRuleNs: N`), non-negative numbers of ns.
  */
 export function checkCostModel(r: YamlReader, at: At | undefined): CostModel | undefined {
-  if (!at || at.node == null) return undefined;
+  if (!at || at.node == null) return DEFAULT_COST_MODEL;
   if (!isMap(at.node)) {
     const v = r.scalar(at);
     if (v === false) return undefined;
