@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { showViews } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
+import { scenarioSchema } from '../scenario/load/schema.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
@@ -98,6 +99,13 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const scenario = load(file);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       io.out(`${file}: valid (${scenario.cluster.nodes.length} nodes, ${scenario.pods.length} pods, ${scenario.traffic.length} traffic items)\n`);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)')
+    .action(() => {
+      io.out(`${JSON.stringify(scenarioSchema(), null, 2)}\n`);
     });
 
   program

@@ -10,6 +10,12 @@ export interface At {
 }
 
 /**
+ * Who wants to know which keys each closed mapping accepts (the schema test:
+ * loader, schema and docs must agree). Unset in normal runs: costs nothing.
+ */
+export const acceptedKeys: { record?: (file: string, offset: number, known: readonly string[]) => void } = {};
+
+/**
  * Reads one YAML file and collects problems instead of throwing. The typed
  * getters report what was expected and what was found at the node's position.
  */
@@ -60,6 +66,7 @@ export class YamlReader {
       this.problem(at, `expected a mapping, found ${describe(at.node)}`);
       return undefined;
     }
+    if (known && acceptedKeys.record && at.node.range) acceptedKeys.record(this.file, at.node.range[0], known);
     const out = new Map<string, At>();
     for (const pair of at.node.items as Pair<Node, Node | null>[]) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);

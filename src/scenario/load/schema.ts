@@ -1,0 +1,360 @@
+/**
+ * The scenario format as a JSON Schema (draft-07, what editors' YAML language
+ * servers read): `podwalk schema` prints it, schema/podwalk-scenario.schema.json
+ * ships it. It mirrors the loader (src/scenario/check/*): every mapping the
+ * loader closes with a list of known keys is closed here with the same keys,
+ * which test/scenario/schema.test.ts checks by recording what the loader
+ * accepts. Kubernetes fields the loader accepts without acting on them are
+ * listed (typed loosely) so that real manifests validate.
+ */
+import { DROP_REASONS } from '../../trace/events.js';
+
+type Schema = Record<string, unknown>;
+
+const closed = (properties: Record<string, Schema>, description?: string, required?: string[]): Schema => ({
+  type: 'object',
+  ...(description ? { description } : {}),
+  properties,
+  additionalProperties: false,
+  ...(required ? { required } : {}),
+});
+const open = (description: string, properties: Record<string, Schema> = {}): Schema => ({ type: 'object', description, properties, additionalProperties: true });
+const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+const int = (description: string, minimum: number, maximum: number, extra: Schema = {}): Schema => ({ type: 'integer', description, minimum, maximum, ...extra });
+const bool = (description: string, dflt?: boolean): Schema => ({ type: 'boolean', description, ...(dflt === undefined ? {} : { default: dflt }) });
+const oneOf = (description: string, choices: readonly string[], dflt?: string): Schema => ({ type: 'string', description, enum: [...choices], ...(dflt === undefined ? {} : { default: dflt }) });
+const list = (items: Schema, description: string): Schema => ({ type: 'array', description, items });
+const ref = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
+/** Accepted as Kubernetes allows it; podwalk does not act on it. */
+const ignored = (what = 'accepted as Kubernetes allows it; not modelled'): Schema => ({ description: what });
+const ignoredAll = (keys: readonly string[]): Record<string, Schema> => Object.fromEntries(keys.map((k) => [k, ignored()]));
+
+const CIDR = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
+const IPV4 = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
+const DURATION = '^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$';
+const duration = (description: string, dflt?: string): Schema => ({ description, anyOf: [{ type: 'string', pattern: DURATION }, { const: 0 }], ...(dflt === undefined ? {} : { default: dflt }) });
+const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: ['string', 'number', 'boolean'] } });
+const intOrString = (description: string): Schema => ({ description, type: ['integer', 'string'] });
+
+const kubeObject = (kind: string, apiVersion: string, fields: Record<string, Schema>, description: string, metadata: Schema = ref('objectMeta')): Schema =>
+  closed({ apiVersion: { const: apiVersion, description: `${apiVersion}` }, kind: { const: kind }, metadata, ...fields }, description, ['apiVersion', 'kind', 'metadata']);
+
+const selector = closed(
+  {
+    matchLabels: stringMap('labels that must all match'),
+    matchExpressions: list(closed({ key: str('label key'), operator: oneOf('operator', ['In', 'NotIn', 'Exists', 'DoesNotExist']), values: list({ type: 'string' }, 'values for In / NotIn') }, undefined, ['key', 'operator']), 'set-based requirements'),
+  },
+  'a label selector',
+);
+
+const DEFS: Record<string, Schema> = {
+  objectMeta: closed(
+    {
+      name: str('object name (DNS-1123)'),
+      namespace: str('namespace (default: default)', { default: 'default' }),
+      labels: stringMap('labels'),
+      annotations: stringMap('annotations (not acted on)'),
+      deletionTimestamp: { description: 'set: the object is being deleted (pods: endpoints turn terminating)' },
+      ...ignoredAll(['generateName', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionGracePeriodSeconds']),
+    },
+    'metadata (kubectl get -o yaml output is accepted as is)',
+    ['name'],
+  ),
+  labelSelector: selector,
+  containerPort: closed(
+    { containerPort: int('port the container listens on', 1, 65535), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), name: str('port name (IANA service name), for named targetPorts and policy ports'), ...ignoredAll(['hostPort', 'hostIP']) },
+    undefined,
+    ['containerPort'],
+  ),
+  container: closed(
+    {
+      name: str('container name'),
+      image: str('image (not pulled; any string)'),
+      ports: list(ref('containerPort'), 'ports the container listens on; other ports answer with RST / port unreachable'),
+      ...ignoredAll(['command', 'args', 'workingDir', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty']),
+    },
+    undefined,
+    ['name', 'image'],
+  ),
+  podSpec: closed(
+    {
+      containers: list(ref('container'), 'at least one container'),
+      nodeName: str('the node the pod runs on (default: placed by podwalk, see docs/scenario-format.md)'),
+      hostNetwork: bool('share the node network namespace (pod IP = node IP)', false),
+      ...ignoredAll(['volumes', 'initContainers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources']),
+    },
+    'a pod spec',
+    ['containers'],
+  ),
+  podStatus: closed(
+    {
+      podIP: str('the pod IP (default: next free address of the node podCIDR)', { pattern: IPV4 }),
+      conditions: list(
+        closed({ type: str('condition type (Ready is read)'), status: oneOf('condition status', ['True', 'False', 'Unknown']), ...ignoredAll(['lastProbeTime', 'lastTransitionTime', 'reason', 'message', 'observedGeneration']) }, undefined, ['type', 'status']),
+        'Ready=False makes the pod not ready (its endpoints are not ready)',
+      ),
+      ...ignoredAll(['podIPs', 'hostIP', 'hostIPs', 'phase', 'containerStatuses', 'initContainerStatuses', 'qosClass', 'startTime', 'message', 'reason', 'nominatedNodeName']),
+    },
+    'status as kubectl prints it',
+  ),
+  podTemplate: closed({ metadata: open('template metadata: labels are what selectors match', { labels: stringMap('pod labels') }), spec: ref('podSpec') }, 'the pod template', ['spec']),
+  Pod: kubeObject('Pod', 'v1', { spec: ref('podSpec'), status: ref('podStatus') }, 'a Pod'),
+  Namespace: kubeObject('Namespace', 'v1', { spec: ignored(), status: ignored() }, 'a Namespace (default, kube-system, kube-public, kube-node-lease exist already)'),
+  Deployment: kubeObject(
+    'Deployment',
+    'apps/v1',
+    {
+      spec: closed(
+        { replicas: int('number of pods', 0, 1000, { default: 1 }), selector: ref('labelSelector'), template: ref('podTemplate'), ...ignoredAll(['strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused']) },
+        undefined,
+        ['selector', 'template'],
+      ),
+      status: ignored(),
+    },
+    'a Deployment: spec.replicas pods named <name>-<hash>-<suffix>',
+  ),
+  ReplicaSet: kubeObject(
+    'ReplicaSet',
+    'apps/v1',
+    { spec: closed({ replicas: int('number of pods', 0, 1000, { default: 1 }), selector: ref('labelSelector'), template: ref('podTemplate'), ...ignoredAll(['minReadySeconds']) }, undefined, ['selector', 'template']), status: ignored() },
+    'a ReplicaSet: spec.replicas pods named <name>-<suffix>',
+  ),
+  servicePort: closed(
+    {
+      name: str('port name (required when there are several)'),
+      protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'),
+      port: int('the Service port', 1, 65535),
+      targetPort: intOrString('container port number or name (default: port)'),
+      nodePort: int('node port (NodePort/LoadBalancer; default: allocated)', 1, 65535),
+      appProtocol: ignored(),
+    },
+    undefined,
+    ['port'],
+  ),
+  Service: kubeObject(
+    'Service',
+    'v1',
+    {
+      spec: closed({
+        type: oneOf('Service type', ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'], 'ClusterIP'),
+        selector: stringMap('pods this Service sends to (its EndpointSlices are derived from it)'),
+        ports: list(ref('servicePort'), 'ports'),
+        clusterIP: str('cluster IP, None for headless (default: allocated from serviceCIDR)'),
+        clusterIPs: list({ type: 'string' }, 'at most one (IPv4 only)'),
+        ipFamilies: list(oneOf('family', ['IPv4', 'IPv6']), 'IPv4 only'),
+        ipFamilyPolicy: oneOf('family policy', ['SingleStack', 'PreferDualStack', 'RequireDualStack']),
+        externalIPs: list({ type: 'string', pattern: IPV4 }, 'external IPs kube-proxy captures'),
+        externalName: str('ExternalName: the CNAME target'),
+        externalTrafficPolicy: oneOf('external traffic policy', ['Cluster', 'Local'], 'Cluster'),
+        internalTrafficPolicy: oneOf('internal traffic policy', ['Cluster', 'Local'], 'Cluster'),
+        healthCheckNodePort: int('health check node port (Local external policy)', 1, 65535),
+        sessionAffinity: oneOf('session affinity', ['None', 'ClientIP'], 'None'),
+        sessionAffinityConfig: closed({ clientIP: closed({ timeoutSeconds: int('affinity timeout', 1, 86400, { default: 10800 }) }) }),
+        loadBalancerIP: str('deprecated; the address comes from status.loadBalancer.ingress'),
+        loadBalancerSourceRanges: list({ type: 'string', pattern: CIDR }, 'client CIDRs allowed through the load balancer address'),
+        allocateLoadBalancerNodePorts: bool('allocate node ports for a LoadBalancer', true),
+        publishNotReadyAddresses: bool('not-ready pods are endpoints too', false),
+        ...ignoredAll(['loadBalancerClass', 'trafficDistribution']),
+      }),
+      status: closed({
+        loadBalancer: closed({ ingress: list(closed({ ip: str('load balancer address', { pattern: IPV4 }), ...ignoredAll(['hostname', 'ipMode', 'ports']) }), 'addresses the cloud load balancer gave') }),
+        conditions: ignored(),
+      }),
+    },
+    'a Service',
+  ),
+  objectReference: closed(Object.fromEntries(['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((k) => [k, str(k === 'name' || k === 'namespace' ? `the target's ${k}` : 'not acted on')]))),
+  endpointPort: closed({ name: str('port name (matches the Service port name)'), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), port: int('endpoint port', 1, 65535), appProtocol: ignored() }, undefined, ['port']),
+  EndpointSlice: kubeObject(
+    'EndpointSlice',
+    'discovery.k8s.io/v1',
+    {
+      addressType: oneOf('address type (IPv4 only; FQDN slices are ignored, as kube-proxy does)', ['IPv4', 'IPv6', 'FQDN']),
+      endpoints: list(
+        closed({
+          addresses: list({ type: 'string', pattern: IPV4 }, 'one address'),
+          conditions: closed({ ready: bool('ready', true), serving: bool('serving (default: ready)'), terminating: bool('terminating', false) }),
+          nodeName: str('the node the endpoint is on'),
+          targetRef: ref('objectReference'),
+          ...ignoredAll(['hostname', 'zone', 'hints', 'deprecatedTopology']),
+        }),
+        'endpoints',
+      ),
+      ports: list(ref('endpointPort'), 'ports'),
+    },
+    'an EndpointSlice (needs the label kubernetes.io/service-name)',
+  ),
+  Endpoints: kubeObject(
+    'Endpoints',
+    'v1',
+    {
+      subsets: list(
+        closed({
+          addresses: list(closed({ ip: str('address', { pattern: IPV4 }), nodeName: str('node'), targetRef: ref('objectReference'), hostname: ignored() }, undefined, ['ip']), 'ready addresses'),
+          notReadyAddresses: list(closed({ ip: str('address', { pattern: IPV4 }), nodeName: str('node'), targetRef: ref('objectReference'), hostname: ignored() }, undefined, ['ip']), 'not-ready addresses'),
+          ports: list(ref('endpointPort'), 'ports'),
+        }),
+        'subsets (mirrored to EndpointSlices, as the EndpointSliceMirroring controller does)',
+      ),
+    },
+    'legacy Endpoints (only for Services without a selector)',
+  ),
+  policyPeer: closed({ podSelector: ref('labelSelector'), namespaceSelector: ref('labelSelector'), ipBlock: closed({ cidr: str('CIDR', { pattern: CIDR }), except: list({ type: 'string', pattern: CIDR }, 'CIDRs inside cidr that are excluded') }, undefined, ['cidr']) }),
+  policyPort: closed({ protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), port: intOrString('port number or named container port'), endPort: int('last port of a range', 1, 65535) }),
+  networkPolicySpec: closed({
+    podSelector: ref('labelSelector'),
+    policyTypes: list(oneOf('type', ['Ingress', 'Egress']), 'default: Ingress, plus Egress when egress rules exist'),
+    ingress: list(closed({ from: list(ref('policyPeer'), 'allowed sources'), ports: list(ref('policyPort'), 'allowed ports') }), 'ingress rules'),
+    egress: list(closed({ to: list(ref('policyPeer'), 'allowed destinations'), ports: list(ref('policyPort'), 'allowed ports') }), 'egress rules'),
+  }),
+  NetworkPolicy: kubeObject('NetworkPolicy', 'networking.k8s.io/v1', { spec: ref('networkPolicySpec') }, 'a NetworkPolicy'),
+  ConfigMap: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
+  DaemonSet: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'apps/v1' }, kind: { const: 'DaemonSet' } } },
+};
+
+/** Kinds a resource may be; `resource` picks the definition by `kind`. */
+export const SCHEMA_KINDS = ['Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'NetworkPolicy', 'ConfigMap', 'DaemonSet'];
+
+const resource: Schema = {
+  type: 'object',
+  description: 'a Kubernetes object as kubectl accepts (or prints) it',
+  required: ['apiVersion', 'kind'],
+  properties: { kind: { enum: SCHEMA_KINDS } },
+  allOf: SCHEMA_KINDS.map((k) => ({ if: { properties: { kind: { const: k } }, required: ['kind'] }, then: ref(k) })),
+};
+
+const cluster = closed({
+  network: oneOf('the pod network (CNI) backend', ['host-gw', 'flannel-vxlan', 'flannel-udp'], 'flannel-vxlan'),
+  proxyMode: oneOf('kube-proxy mode', ['iptables', 'ipvs'], 'iptables'),
+  clusterCIDR: str('pod addresses; node podCIDRs are /24s of it', { pattern: CIDR, default: '10.244.0.0/16' }),
+  serviceCIDR: str('Service cluster IPs', { pattern: CIDR, default: '10.96.0.0/12' }),
+  serviceNodePortRange: str('node port range (kube-apiserver --service-node-port-range)', { pattern: '^[0-9]+-[0-9]+$', default: '30000-32767' }),
+  bridge: str('bridge name on every node', { default: 'cbr0' }),
+  hairpinMode: bool('bridge ports in hairpin mode (flannel CNI config)', true),
+  podMTU: int('MTU of cbr0 and pods (default: derived from the backend)', 68, 65535),
+  seed: int('seed of all randomness', 0, 4294967295, { default: 1 }),
+  dns: bool('built-in cluster DNS (coredns + kube-system/kube-dns)', true),
+  underlay: closed(
+    {
+      cidr: str('the network joining nodes; node IPs default to .11, .12, ...', { pattern: CIDR, default: '192.168.56.0/24' }),
+      mtu: int('underlay MTU', 68, 65535, { default: 1500 }),
+      bandwidth: str('link rate', { pattern: '^[0-9]+(\\.[0-9]+)?\\s*[a-zA-Z]+$', default: '10Gbit' }),
+      latency: duration('one-way latency per link', '50us'),
+      gateway: str('default gateway of every node (default: .1)', { pattern: IPV4 }),
+    },
+    'the L2 network joining the nodes',
+  ),
+  nodes: list(
+    closed(
+      {
+        name: str('node name (DNS label)'),
+        ip: str('node IP on the underlay (default: next free from .11)', { pattern: IPV4 }),
+        podCIDR: str('the node pod subnet (default: next free /24 of clusterCIDR)', { pattern: CIDR }),
+      },
+      undefined,
+      ['name'],
+    ),
+    'the nodes, at least one',
+  ),
+  externalHosts: list(closed({ name: str('host name (DNS label)'), ip: str('address on the underlay', { pattern: IPV4 }) }, undefined, ['name', 'ip']), 'machines on the underlay outside the cluster'),
+  networkPolicy: closed(
+    {
+      denyAction: oneOf('what a denied packet meets', ['drop', 'reject'], 'drop'),
+      ipBlockMatchesPods: bool('ipBlock peers also match pod IPs', true),
+      selfViaService: oneOf('a pod reaching itself through a Service', ['allow', 'enforce'], 'allow'),
+      hostNetworkPeers: oneOf('how hostNetwork pods count as peers', ['as-node', 'as-pod'], 'as-node'),
+    },
+    'what the NetworkPolicy API leaves to implementations',
+  ),
+  costModel: {
+    description: 'per-hop CPU costs (docs/cost-model.md): true/default, false, or stage overrides',
+    anyOf: [
+      { type: 'boolean' },
+      { const: 'default' },
+      closed(
+        Object.fromEntries(
+          ['veth', 'bridge', 'routing', 'netfilterHook', 'nic', 'vxlanEncap', 'vxlanDecap', 'syscall', 'wakeup'].map((k) => [k, closed({ packetNs: { type: 'number', minimum: 0 }, byteNs: { type: 'number', minimum: 0 } })]).concat([['netfilterRuleNs', { type: 'number', minimum: 0 }]]),
+        ),
+      ),
+    ],
+  },
+  ipvs: closed(
+    {
+      scheduler: oneOf('IPVS scheduler (--ipvs-scheduler)', ['rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq'], 'rr'),
+      tcpTimeout: str('ipvsadm --set TCP timeout as a Go duration (0s: kernel default)', { default: '0s' }),
+      tcpFinTimeout: str('TCP FIN timeout (0s: kernel default)', { default: '0s' }),
+      udpTimeout: str('UDP timeout (0s: kernel default)', { default: '0s' }),
+    },
+    "kube-proxy's ipvs settings (used in ipvs mode)",
+  ),
+});
+
+const policyExpectation = closed({ name: str('<namespace>/<name>'), direction: oneOf('direction', ['ingress', 'egress']), verdict: oneOf('verdict', ['allow', 'deny']) }, undefined, ['name']);
+const minMax = (description: string, item: Schema): Schema => ({ description, anyOf: [item, closed({ min: item, max: item })] });
+
+const expect = closed({
+  verdict: oneOf('outcome of every request', ['delivered', 'dropped']),
+  deliveredTo: { description: 'endpoint(s): delivered to one of these', anyOf: [{ type: 'string' }, list({ type: 'string' }, 'any of')] },
+  seenSource: str('source IP the receiving socket sees', { pattern: IPV4 }),
+  dropReason: oneOf('drop reason', DROP_REASONS),
+  via: list({ type: 'string' }, 'ordered subsequence of <netns>:<dev> the request crossed'),
+  notVia: list({ type: 'string' }, '<netns>:<dev> the request must not cross'),
+  natted: { description: 'true/false, or {dst, src} addresses a NAT rewrote to', anyOf: [{ type: 'boolean' }, closed({ dst: str('ip[:port]'), src: str('ip[:port]') })] },
+  policy: { description: 'NetworkPolicies that decided the request', anyOf: [{ type: 'string' }, policyExpectation, list({ anyOf: [{ type: 'string' }, policyExpectation] }, 'each must match')] },
+  hops: minMax('devices crossed: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
+  rtt: minMax('simulated round trip: a maximum or {min, max}', { type: 'string', pattern: DURATION }),
+});
+
+const trafficItem = closed(
+  {
+    name: str('unique name'),
+    from: str('pod/<ns>/<name>, pod/<name>, node/<name>, host/<name>'),
+    to: str('the from forms, an IP, service/<ns>/<name>, or a DNS name'),
+    protocol: oneOf('protocol', ['TCP', 'UDP', 'ICMP'], 'TCP'),
+    port: int('destination port (not for ICMP)', 1, 65535),
+    payload: int('L4 payload bytes', 0, 65507, { default: 64 }),
+    count: int('packets (or connections)', 1, 100000, { default: 1 }),
+    at: duration('start time', '0ms'),
+    interval: duration('between packets when count > 1', '1ms'),
+    ttl: int('IP TTL (like ping -t)', 1, 255, { default: 64 }),
+    reuseConnection: bool('TCP: later packets reuse the first connection', false),
+    expect,
+  },
+  'one flow',
+  ['name', 'from', 'to'],
+);
+
+const step = closed(
+  {
+    at: duration('when', '0ms'),
+    apply: closed({ apiVersion: { const: 'networking.k8s.io/v1' }, kind: { const: 'NetworkPolicy' }, metadata: open('metadata', { name: str('name'), namespace: str('namespace') }), spec: ref('networkPolicySpec') }, 'create or replace a NetworkPolicy'),
+    delete: str('networkpolicy/<namespace>/<name>', { pattern: '^[Nn]etwork[Pp]olicy/[^/]+/[^/]+$' }),
+    label: closed({ pod: str('<namespace>/<name>'), namespace: str('namespace name'), labels: { type: 'object', description: 'labels to set; null removes one', additionalProperties: { type: ['string', 'null'] } } }, 'change labels', ['labels']),
+  },
+  'one control-plane change: exactly one of apply, delete, label',
+);
+
+/** The JSON Schema of a scenario file (and, under definitions.manifest, of an included manifest document). */
+export function scenarioSchema(): Schema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'podwalk scenario (podwalk/v1alpha1)',
+    description: 'A podwalk scenario: a cluster, Kubernetes objects, traffic and expectations. Reference: docs/scenario-format.md',
+    ...closed(
+      {
+        apiVersion: { const: 'podwalk/v1alpha1' },
+        kind: { const: 'Scenario' },
+        metadata: closed({ name: str('scenario name'), description: str('what the scenario shows') }, undefined, ['name']),
+        cluster,
+        resources: list(ref('resource'), 'Kubernetes objects as kubectl accepts them'),
+        include: list({ type: 'string' }, 'manifest files (multi-document) relative to this file'),
+        traffic: list(trafficItem, 'flows to send'),
+        matrix: closed({ port: int('port probed', 1, 65535, { default: 80 }), protocol: oneOf('protocol', ['TCP', 'UDP'], 'TCP'), via: oneOf('probe pods directly or their Services', ['pod', 'service'], 'pod'), at: duration('when'), expect: str('expected truth table (. allowed, X blocked)') }, 'the reachability probe'),
+        steps: list(step, 'control-plane changes at simulated times'),
+      },
+      undefined,
+      ['apiVersion', 'kind', 'metadata', 'cluster'],
+    ),
+    definitions: { ...DEFS, resource, manifest: ref('resource') },
+  };
+}
