@@ -267,7 +267,7 @@ const cluster = closed({
     'what the NetworkPolicy API leaves to implementations',
   ),
   costModel: {
-    description: 'per-hop CPU costs (docs/cost-model.md): true/default, false, or stage overrides',
+    description: 'per-hop CPU costs (docs/cost-model.md): on by default (true/default), false turns them off, or stage overrides of the defaults',
     anyOf: [
       { type: 'boolean' },
       { const: 'default' },
