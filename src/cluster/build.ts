@@ -1,4 +1,5 @@
 import { Rng } from '../engine/rng.js';
+import { formatIpv4 } from '../wire/addr.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Bridge } from '../kernel/bridge.js';
 import { NetNs } from '../kernel/netns.js';
@@ -98,7 +99,9 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   let policyAgent: PolicyAgent | undefined;
   if (np) {
     policyAgent = new PolicyAgent(nodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
-    policyAgent.sync(policyWorld(np, pods));
+    // A hostNetwork pod speaks from whichever node address the route selects (not only the node IP).
+    const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));
+    policyAgent.sync(policyWorld(np, pods, nodeAddresses));
   }
   return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}) };
 }

@@ -1,8 +1,9 @@
 import type { NetNs } from '../kernel/netns.js';
+import { formatIpv4 } from '../wire/addr.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
 import { jumpRules, serviceChains, syncProxyRules, type ProxierConfig } from './kube-proxy/index.js';
-import type { ClusterInput, ControlPlaneInput } from './spec.js';
+import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
 /** What kube-proxy programmed on one node. */
 export interface NodeProxy {
@@ -21,7 +22,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
   const out = new Map<string, NodeProxy>();
   for (const [name, ns] of nodes) {
     const node = spec.nodes.find((n) => n.name === name)!;
-    const config: ProxierConfig = { nodeName: name, nodeIPs: [node.ip], clusterCIDR: spec.clusterCIDR };
+    const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
     if (spec.proxyMode === 'ipvs') {
       const plan = programIpvsNode(ns, config, cp, spec.ipvs);
       out.set(name, { mode: 'ipvs', config, restored: plan.rules });
@@ -46,6 +47,22 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     });
   }
   return out;
+}
+
+/** kube-proxy's configuration on one node, from the cluster's KubeProxyConfiguration (mode-neutral). */
+export function proxierConfig(spec: ClusterInput, node: { name: string; ip: string; podCIDR: string }, localAddresses?: string[]): ProxierConfig {
+  const kp = spec.kubeProxy ?? { ...DEFAULT_KUBE_PROXY, clusterCIDR: spec.clusterCIDR };
+  return {
+    nodeName: node.name,
+    nodeIPs: [node.ip],
+    // The local-traffic detector: upstream writes the same `-s`/`! -s` matches for either mode, only the CIDR differs.
+    clusterCIDR: kp.detectLocalMode === 'NodeCIDR' ? node.podCIDR : kp.clusterCIDR,
+    masqueradeAll: kp.masqueradeAll,
+    localhostNodePorts: kp.localhostNodePorts,
+    randomFully: kp.randomFully,
+    nodePortAddresses: kp.nodePortAddresses,
+    ...(localAddresses ? { localAddresses } : {}),
+  };
 }
 
 /**

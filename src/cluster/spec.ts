@@ -24,7 +24,36 @@ export interface ClusterInput {
   costModel?: CostModel;
   /** kube-proxy's ipvs settings (KubeProxyIPVSConfiguration); absent = its defaults. Only read in ipvs mode. */
   ipvs?: IpvsProxyInput;
+  /** kube-proxy's mode-neutral settings (KubeProxyConfiguration); absent = its defaults (DEFAULT_KUBE_PROXY). */
+  kubeProxy?: KubeProxyInput;
 }
+
+/**
+ * The KubeProxyConfiguration settings every proxy mode (iptables, ipvs, nftables) reads.
+ * Defaults (DEFAULT_KUBE_PROXY) are kube-proxy's own, with clusterCIDR as kubeadm sets it.
+ */
+export interface KubeProxyInput {
+  /** `--masquerade-all`: SNAT every packet to a Service IP. Default false. */
+  masqueradeAll: boolean;
+  /** `--cluster-cidr`; `''` = none (no "from outside the cluster" masquerade). kubeadm: the pod subnet. */
+  clusterCIDR: string;
+  /** `--detect-local-mode`: which sources are "local" pods: the cluster CIDR (default) or the node's podCIDR. */
+  detectLocalMode: 'ClusterCIDR' | 'NodeCIDR';
+  /** `--nodeport-addresses`: CIDRs (or `primary`, the node IP) NodePorts answer on; [] = every local address. */
+  nodePortAddresses: string[];
+  /** `--iptables-localhost-nodeports`: NodePorts also answer on 127.0.0.1 (needs route_localnet). Default true. */
+  localhostNodePorts: boolean;
+  /** The node's iptables supports `--random-fully` (>= 1.6.2), so kube-proxy's MASQUERADE uses it. Default true. */
+  randomFully: boolean;
+}
+
+export const DEFAULT_KUBE_PROXY: Omit<KubeProxyInput, 'clusterCIDR'> = {
+  masqueradeAll: false,
+  detectLocalMode: 'ClusterCIDR',
+  nodePortAddresses: [],
+  localhostNodePorts: true,
+  randomFully: true,
+};
 
 /** KubeProxyIPVSConfiguration: the scheduler of every virtual service, and `ipvsadm --set` timeouts in seconds (0 = the kernel's). */
 export interface IpvsProxyInput {

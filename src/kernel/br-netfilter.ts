@@ -23,7 +23,9 @@ export function brNfActive(br: Bridge, skb: Skb): boolean {
  * br_nf_pre_routing (+ _finish): run PREROUTING on the frame's IPv4 packet.
  * Returns 'bridge' to let the bridge decide as usual, or 'done' when the
  * frame was consumed, passed up after DNAT, or handed to the neighbour layer
- * for a "bridged DNAT" (the new destination sits behind this same bridge).
+ * for a "bridged DNAT" (the new destination sits behind this same bridge):
+ * through neighbour output on the bridge device while the neighbour entry is
+ * not REACHABLE, straight to the destination's port once it is.
  */
 export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge' | 'done' {
   const ns = br.ns;
@@ -45,8 +47,20 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
   const route = ns.fib.lookup(after.dst);
   if (route && route.type === 'unicast' && route.dev === br) {
     // Bridged DNAT: resolve the new destination's MAC, then bridge the frame as if it had come in on inPort.
-    skb.bridgedDnat = { port: inPort, srcMac: formatMac(frame, 6) };
     const nextHop = route.via ?? after.dst;
+    const mac = ns.neigh.connectedMac(br, nextHop);
+    if (mac !== undefined) {
+      // The neighbour is REACHABLE: only its destination MAC is copied in (neigh_hh_bridge), the sender's
+      // source MAC stays, and the frame goes straight on from the port it came in on: no cbr0 transmit.
+      const f = reframe(frame, skb.data);
+      f.set(macBytes(mac), 0);
+      skb.data = f;
+      br.handleFrameFinish(inPort, skb);
+      return 'done';
+    }
+    // Otherwise the neighbour layer resolves it on the bridge device (cbr0 transmits it), and br_dev_xmit
+    // puts it back into the bridge from the original port with the sender's MAC.
+    skb.bridgedDnat = { port: inPort, srcMac: formatMac(frame, 6) };
     ns.neigh.output(br, nextHop, skb, ns.selectSource(br, nextHop) ?? after.src);
     return 'done';
   }

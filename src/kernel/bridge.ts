@@ -76,6 +76,12 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     const src = formatMac(data, 6);
     this.learn(src, inPort, skb);
     if (brNfActive(this, skb) && brNfPrerouting(this, inPort, skb) === 'done') return;
+    this.handleFrameFinish(inPort, skb);
+  }
+
+  /** br_handle_frame_finish: deliver up, flood or forward by destination MAC (after br_netfilter's PREROUTING). */
+  handleFrameFinish(inPort: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
     const dst = formatMac(skb.data, 0);
 
     if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
@@ -124,10 +130,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       const data = skb.data.slice();
       data.set(dnat.srcMac.split(':').map((h) => parseInt(h, 16)), 6);
       skb.data = data;
-      const dstMac = formatMac(data, 0);
-      const entry = this.lookup(dstMac);
-      if (!entry || entry.port === undefined) this.flood(dnat.port, skb, false);
-      else this.forwardTo(dnat.port, entry.port, skb, dstMac);
+      this.handleFrameFinish(dnat.port, skb);
       return;
     }
     const dst = formatMac(skb.data, 0);

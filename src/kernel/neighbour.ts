@@ -29,6 +29,8 @@ export interface NeighEntry {
   queue: Skb[];
   /** Bumped on every state change so that stale timers know to stand down. */
   generation: number;
+  /** The cached hardware header (neigh->hh) exists: set by the first packet sent through the entry. */
+  hh?: boolean;
 }
 
 /** Called for every queued packet when resolution fails (the stack sends ICMP host unreachable). */
@@ -201,8 +203,21 @@ export class NeighTable {
     for (const skb of queued) this.onFailure(skb, e);
   }
 
+  /**
+   * br_nf_pre_routing_finish_bridge's test: the entry is NUD_CONNECTED (REACHABLE or PERMANENT,
+   * after lazy ageing) and its cached header exists. Then the MAC is returned, and a bridged DNAT
+   * copies it into the frame (neigh_hh_bridge) instead of going through neighbour output.
+   */
+  connectedMac(dev: NetDevice, ip: number): string | undefined {
+    const e = this.entries.get(key(dev, ip));
+    if (!e) return undefined;
+    this.age(e);
+    return (e.state === 'REACHABLE' || e.state === 'PERMANENT') && e.hh ? e.mac : undefined;
+  }
+
   /** Frame the IPv4 packet for the resolved neighbour and hand it to the device. */
   private send(e: NeighEntry, skb: Skb): void {
+    e.hh = true;
     skb.data = encodeEthernet({ dst: e.mac!, src: e.dev.mac, etherType: ETHERTYPE_IPV4, payload: skb.data });
     e.dev.xmit(skb);
   }

@@ -8,7 +8,7 @@
 import type { CostModel } from '../kernel/cost-model.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
-import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
   file: string;
@@ -69,6 +69,8 @@ export interface ClusterSpec {
   costModel?: CostModel;
   /** `cluster.ipvs`: kube-proxy's ipvs settings (scheduler, timeouts), used in ipvs mode. */
   ipvs: IpvsProxyInput;
+  /** `cluster.kubeProxy`: kube-proxy's mode-neutral settings (masqueradeAll, clusterCIDR, nodePortAddresses, ...). */
+  kubeProxy: KubeProxyInput;
 }
 
 export interface NamespaceSpec {

@@ -46,6 +46,7 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     ['ipBlock with podSelector', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}', /from\[0\]\.ipBlock: may not specify more than 1 peer type/],
     ['empty peer', '{podSelector: {}, ingress: [{from: [{}]}]}', /from\[0\]: must specify a peer/],
     ['unknown policy type', '{podSelector: {}, policyTypes: [Ingres]}', /policyTypes\[0\]: expected one of Ingress, Egress, found Ingres \(did you mean Ingress\?\)/],
+    ['three policy types', '{podSelector: {}, policyTypes: [Ingress, Egress, Ingress]}', /spec\.policyTypes: may not specify more than two policyTypes/],
     ['ports directly under spec (the slides)', '{podSelector: {}, ports: [{port: 80}]}', /spec\.ports: unknown field ports/],
   ];
   for (const [name, spec, want] of cases) {
@@ -62,6 +63,17 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     const np = r.scenario.networkPolicies[0]!;
     expect(np.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.egress[0]!.ports[1]).toEqual({ protocol: 'TCP', port: 80 });
+  });
+
+  it('policyTypes [] is defaulted like an absent list; a repeated type is accepted (upstream has no uniqueness check)', () => {
+    const load = (spec: string) => {
+      const r = loadScenarioText(doc(spec), 'x.yaml');
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      return r.scenario.networkPolicies[0]!.policyTypes;
+    };
+    expect(load('{podSelector: {}, policyTypes: []}')).toEqual(['Ingress']);
+    expect(load('{podSelector: {}, policyTypes: [], egress: [{}]}')).toEqual(['Ingress', 'Egress']);
+    expect(load('{podSelector: {}, policyTypes: [Egress, Egress]}')).toEqual(['Egress']);
   });
 
   it('cluster.networkPolicy switches are checked', () => {

@@ -72,3 +72,13 @@ describe('Services through kube-proxy (iptables mode)', () => {
     expect(renderJsonLines(b.events, { scenario: 'x', seed: 1 })).toBe(renderJsonLines(a.events, { scenario: 'x', seed: 1 }));
   });
 });
+
+describe('bridged DNAT and the neighbour cache (br_nf_pre_routing_finish_bridge)', () => {
+  it('goes through cbr0 neighbour output until the endpoint entry is REACHABLE, then straight to its port', () => {
+    const result = run('service-bridged-dnat.yaml');
+    const cbr0Tx = result.flows.map((f) => result.events.filter((e) => e.kind === 'tx' && e.pkt === f.pkt && e.at === 'node1:cbr0').length);
+    expect(cbr0Tx).toEqual([1, 0, 0]);
+    // Either way the endpoint gets the frame with the client's own MAC as source, TTL untouched.
+    for (const f of result.flows) expect(f.verdict).toBe('delivered');
+  });
+});

@@ -1,3 +1,5 @@
+import { cidrContains, parseCidr, parseIpv4 } from '../../wire/addr.js';
+
 /** What kube-proxy (iptables mode, IPv4) knows about its node and how it was started. */
 export interface ProxierConfig {
   /** `--hostname-override`: endpoints whose nodeName equals it are local. */
@@ -22,6 +24,10 @@ export interface ProxierConfig {
   conntrackTCPBeLiberal?: boolean;
   /** The iptables binary supports `--random-fully` (appended to MASQUERADE). Default false, as in upstream's tests. */
   randomFully?: boolean;
+  /** `--nodeport-addresses`: CIDRs or `primary`; absent/[] = NodePorts on every local address. */
+  nodePortAddresses?: string[];
+  /** The node's interface addresses, in interface order, that `--nodeport-addresses` CIDRs select from (default nodeIPs + 127.0.0.1). */
+  localAddresses?: string[];
 }
 
 /** ProxierConfig with every default applied. */
@@ -35,6 +41,10 @@ export interface ResolvedProxierConfig {
   nfacct: boolean;
   conntrackTCPBeLiberal: boolean;
   randomFully: boolean;
+  /** NodePorts answer on every local address (`--nodeport-addresses` unset or 0.0.0.0/0). */
+  nodePortsOnAllAddresses: boolean;
+  /** Otherwise: the node addresses the CIDRs select (upstream GetNodeIPs), one KUBE-NODEPORTS jump each. */
+  nodePortIPs: string[];
 }
 
 /**
@@ -44,16 +54,30 @@ export interface ResolvedProxierConfig {
  */
 export function resolveConfig(cfg: ProxierConfig): ResolvedProxierConfig {
   const bit = cfg.masqueradeBit ?? 14;
+  const npa = (cfg.nodePortAddresses ?? []).map((a) => (a === 'primary' ? `${cfg.nodeIPs[0] ?? '0.0.0.0'}/32` : a));
+  const all = npa.length === 0 || npa.some((a) => a.endsWith('/0'));
+  const local = cfg.localAddresses ?? [...cfg.nodeIPs, '127.0.0.1'];
+  const nodePortIPs = all ? [] : local.filter((ip, i) => local.indexOf(ip) === i && npa.some((c) => inCidr(c, ip)));
+  // Upstream (NewProxier): localhost NodePorts are off unless --nodeport-addresses lets 127.0.0.1 in.
+  const loopbackAllowed = all || npa.some((c) => inCidr(c, '127.0.0.1'));
   if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new RangeError(`masqueradeBit ${bit} is not in 0..31`);
   return {
     nodeName: cfg.nodeName,
     nodeIPs: [...cfg.nodeIPs],
     clusterCIDR: cfg.clusterCIDR.trim(),
     masqueradeMark: `0x${(2 ** bit).toString(16)}`,
-    localhostNodePorts: cfg.localhostNodePorts ?? true,
+    localhostNodePorts: (cfg.localhostNodePorts ?? true) && loopbackAllowed,
     masqueradeAll: cfg.masqueradeAll ?? false,
     nfacct: cfg.nfacct ?? true,
     conntrackTCPBeLiberal: cfg.conntrackTCPBeLiberal ?? false,
     randomFully: cfg.randomFully ?? false,
+    nodePortsOnAllAddresses: all,
+    nodePortIPs,
   };
+}
+
+function inCidr(cidr: string, ip: string): boolean {
+  const c = parseCidr(cidr);
+  const a = parseIpv4(ip);
+  return c !== undefined && a !== undefined && cidrContains(c, a);
 }

@@ -96,20 +96,16 @@ export function planProxyRules(cfg: ProxierConfig, services: readonly ServiceInp
 
   // The NodePort dispatch must come after every service's own rules, so a
   // cluster IP that is also local never reaches KUBE-NODEPORTS first.
-  nat.append(
-    KUBE_SERVICES,
-    '-m',
-    'comment',
-    '--comment',
-    quoted('kubernetes service nodeports; NOTE: this must be the last rule in this chain'),
-    '-m',
-    'addrtype',
-    '--dst-type',
-    'LOCAL',
-    c.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'],
-    '-j',
-    KUBE_NODEPORTS,
-  );
+  const nodePortsComment = ['-m', 'comment', '--comment', quoted('kubernetes service nodeports; NOTE: this must be the last rule in this chain')];
+  if (c.nodePortsOnAllAddresses) {
+    nat.append(KUBE_SERVICES, nodePortsComment, '-m', 'addrtype', '--dst-type', 'LOCAL', c.localhostNodePorts ? [] : ['!', '-d', '127.0.0.0/8'], '-j', KUBE_NODEPORTS);
+  } else {
+    // --nodeport-addresses: one jump per node address the CIDRs select (a loopback one only with localhost NodePorts).
+    for (const ip of c.nodePortIPs) {
+      if (ip.startsWith('127.') && !c.localhostNodePorts) continue;
+      nat.append(KUBE_SERVICES, nodePortsComment, '-d', ip, '-j', KUBE_NODEPORTS);
+    }
+  }
   writeForwardChain(filter, c);
   return { filter, nat, ports, largeClusterMode };
 }

@@ -163,7 +163,10 @@ function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: Networ
   // Egress to a named port: the name is resolved on each destination pod, so peer and port go into one ip,port set.
   if (dir === 'egress' && typeof port?.port === 'string') {
     const name = port.port;
-    const candidates = peer === undefined ? world.pods : peer.ipBlock ? podsInBlock(world, peer) : peerPods(world, pol, peer);
+    // An ipBlock peer with ipBlockMatchesPods: false excludes pod IPs before any port is resolved,
+    // so only the block's non-pod holders of the name (hostNetwork pods, on their node IP) remain.
+    const inBlock = (): PolicyPod[] => podsInBlock(world, peer!).filter((p) => world.options.ipBlockMatchesPods || p.hostNetwork);
+    const candidates = peer === undefined ? world.pods : peer.ipBlock ? inBlock() : peerPods(world, pol, peer);
     const members = candidates.flatMap((p) => p.ports.filter((c) => c.name === name && c.protocol === port.protocol).map((c) => `${p.ip},${PROTO[port.protocol]}:${c.containerPort}`));
     const set = addSet(sets, 'hash:ip,port', members.sort(), `named ${name} ${port.protocol} ${JSON.stringify(peer ?? null)} ${pol.namespace}`);
     return `-p ${PROTO[port.protocol]} -m set --match-set ${set} dst,dst`;
@@ -176,7 +179,9 @@ function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: Networ
     else if (rest.length === 0) return undefined; // the excepts cover the whole block
     if (allPods) parts.push(`-m set ! --match-set ${allPods} ${side}`);
   } else if (peer) {
-    const members = peerPods(world, pol, peer).map((p) => p.ip).sort(ipOrder);
+    // As the source of ingress, a hostNetwork peer may carry any of its node's addresses; as an egress destination
+    // it is reached on its node IP (traffic to the node's other addresses is not for the pod's sockets only).
+    const members = peerPods(world, pol, peer).flatMap((p) => (side === 'src' ? [p.ip, ...(p.hostAddresses ?? [])] : [p.ip])).sort(ipOrder);
     parts.push(`-m set --match-set ${addSet(sets, 'hash:ip', members, `pods ${pol.namespace} ${JSON.stringify(peer)}`)} ${side}`);
   }
   if (port) {

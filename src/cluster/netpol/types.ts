@@ -59,6 +59,12 @@ export interface PolicyPod {
   hostNetwork: boolean;
   labels: Record<string, string>;
   ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string }[];
+  /**
+   * hostNetwork pods: every address of their node besides `ip` (the bridge's `.1`, flannel.1's or
+   * flannel0's `<subnet>.0`), because the node picks the source by route: across a VXLAN or udp
+   * overlay the other node sees `<subnet>.0`, not the node IP.
+   */
+  hostAddresses?: string[];
 }
 
 export interface PolicyNamespace {

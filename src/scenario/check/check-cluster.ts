@@ -2,11 +2,12 @@ import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCi
 import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol/types.js';
 import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
+import { checkKubeProxy } from './check-kube-proxy.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -34,6 +35,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
   const networkPolicy = policyOptions(r, f.get('networkPolicy'));
   const costModel = checkCostModel(r, f.get('costModel'));
   const ipvs = checkIpvs(r, f.get('ipvs'));
+  const kubeProxy = checkKubeProxy(r, f.get('kubeProxy'), clusterCIDR ? formatCidr(clusterCIDR) : '');
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
   const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
@@ -160,6 +162,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
     networkPolicy,
     ...(costModel ? { costModel } : {}),
     ipvs,
+    kubeProxy,
   };
 }
 

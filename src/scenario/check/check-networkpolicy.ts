@@ -35,21 +35,21 @@ export function readNetworkPolicy(r: YamlReader, top: Map<string, At>, at: At, n
   const egressAt = spec.get('egress');
   const ingress = r.list(field('ingress')).map((x) => readRule(r, x, 'from'));
   const egress = r.list(field('egress')).map((x) => readRule(r, x, 'to'));
-  let policyTypes: PolicyType[];
+  let policyTypes: PolicyType[] = [];
   const typesAt = spec.get('policyTypes');
-  if (typesAt && typesAt.node != null) {
-    policyTypes = [];
-    for (const t of r.list(typesAt)) {
+  const typeItems = typesAt && typesAt.node != null ? r.list(typesAt) : [];
+  // Upstream validation (ValidateNetworkPolicySpec): at most two entries, each Ingress or Egress.
+  // It has no uniqueness check, so [Ingress, Ingress] is stored as written and means Ingress.
+  if (typeItems.length > 2) r.problem(typesAt!, `may not specify more than two policyTypes (found ${typeItems.length})`);
+  else {
+    for (const t of typeItems) {
       const v = r.oneOf<PolicyType>(t, ['Ingress', 'Egress']);
-      if (v === undefined) continue;
-      if (policyTypes.includes(v)) r.problem(t, `duplicate policy type ${v}`);
-      else policyTypes.push(v);
+      if (v !== undefined && !policyTypes.includes(v)) policyTypes.push(v);
     }
-    if (policyTypes.length === 0 && r.list(typesAt).length === 0) r.problem(typesAt, 'expected Ingress and/or Egress (an empty list is not allowed)');
-  } else {
-    // The API's defaulting: Ingress always; Egress only when the policy has egress rules.
-    policyTypes = egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   }
+  // The API's defaulting (SetDefaults_NetworkPolicy) tests len(policyTypes) == 0, so an absent
+  // list and an empty one both become Ingress, plus Egress only when the policy has egress rules.
+  if (typeItems.length === 0) policyTypes = egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   if (!policyTypes.includes('Ingress') && ingressAt && r.list(ingressAt).length > 0) r.warn(ingressAt, 'ingress rules are ignored: policyTypes does not list Ingress');
   if (!policyTypes.includes('Egress') && egressAt && r.list(egressAt).length > 0) r.warn(egressAt, 'egress rules are ignored: policyTypes does not list Egress');
   if (!podSelector || ingress.includes(undefined) || egress.includes(undefined)) return undefined;
