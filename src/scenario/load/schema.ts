@@ -203,7 +203,7 @@ const DEFS: Record<string, Schema> = {
   policyPort: closed({ protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), port: intOrString('port number or named container port'), endPort: int('last port of a range', 1, 65535) }),
   networkPolicySpec: closed({
     podSelector: ref('labelSelector'),
-    policyTypes: list(oneOf('type', ['Ingress', 'Egress']), 'default: Ingress, plus Egress when egress rules exist'),
+    policyTypes: { ...list(oneOf('type', ['Ingress', 'Egress']), 'default (also for []): Ingress, plus Egress when egress rules exist; at most two entries, repeats allowed'), maxItems: 2 },
     ingress: list(closed({ from: list(ref('policyPeer'), 'allowed sources'), ports: list(ref('policyPort'), 'allowed ports') }), 'ingress rules'),
     egress: list(closed({ to: list(ref('policyPeer'), 'allowed destinations'), ports: list(ref('policyPort'), 'allowed ports') }), 'egress rules'),
   }),
@@ -286,6 +286,17 @@ const cluster = closed({
       udpTimeout: str('UDP timeout (0s: kernel default)', { default: '0s' }),
     },
     "kube-proxy's ipvs settings (used in ipvs mode)",
+  ),
+  kubeProxy: closed(
+    {
+      masqueradeAll: bool('--masquerade-all: SNAT every packet to a Service IP', false),
+      clusterCIDR: str("--cluster-cidr (default: cluster.clusterCIDR, as kubeadm sets it); '' = unset", { anyOf: [{ pattern: CIDR }, { const: '' }] }),
+      detectLocalMode: oneOf('--detect-local-mode: what counts as a local pod source', ['ClusterCIDR', 'NodeCIDR'], 'ClusterCIDR'),
+      nodePortAddresses: list({ anyOf: [{ type: 'string', pattern: CIDR }, { const: 'primary' }] }, '--nodeport-addresses: CIDRs or primary (the node IP); empty = every local address'),
+      localhostNodePorts: bool('--iptables-localhost-nodeports: NodePorts on 127.0.0.1 too', true),
+      randomFully: bool("iptables supports --random-fully, so kube-proxy's MASQUERADE uses it (random source ports)", true),
+    },
+    "kube-proxy's mode-neutral settings (KubeProxyConfiguration)",
   ),
 });
 
