@@ -15,6 +15,8 @@ import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
 import { attachCapture, writePcap } from './pcap.js';
 import { renderReport } from './report.js';
+import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
+import { viewOptions, type ViewFlags } from './view-flags.js';
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, expectationFailed: 1, invalidInput: 2 } as const;
@@ -26,6 +28,8 @@ export const DEFAULT_SCENARIO = join(packageRoot, 'scenarios', 'classic-walk.yam
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Where `out` goes: its width and colour (absent = plain, as pipes and tests get). */
+  term?: Terminal;
 }
 
 class InputError extends Error {}
@@ -52,7 +56,7 @@ function parseSeed(v: string): number {
 }
 
 /** Run the CLI with `argv` (without node and script); returns the exit code. */
-export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): number {
+export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), term: detectTerminal(process.stdout, process.env) }): number {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('podwalk')
@@ -69,18 +73,31 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--pcap <dir>', 'write a pcapng capture of every device to DIR')
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs (replay one scenario in both kube-proxy modes)", parseProxyMode)
-    .option('--quiet', 'print only flow outcomes, no hop tables')
+    .option('--detail <level>', 'path (devices crossed) | hops (numbered hops and decisions; the default) | full (every trace event, the table)')
+    .option('-v, --verbose', '-v: hops with every category shown; -vv: full', (_: string, n: number) => n + 1, 0)
+    .option('--flow <name>', 'only this traffic item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--show <list>', 'at hops, show in full: arp, fdb, netfilter, conntrack (comma-separated, or all)')
+    .option('--hide <list>', 'at hops, leave out: arp, fdb, netfilter, conntrack (comma-separated, or all)')
+    .option('--quiet', 'print only each flow\'s headline')
     .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
     .option('--update', 'with --golden: write the golden trace instead of comparing')
-    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean }) => {
+    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
       if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
+      const view = viewOptions(o, (m) => {
+        throw new InputError(m);
+      });
       const scenario = load(file ?? DEFAULT_SCENARIO, o.seed, o.proxyMode);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       let capture: (() => Uint8Array) | undefined;
       const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world)) : undefined);
       const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
       if (o.json) io.out(renderJsonLines(result.events, { scenario: scenario.name, seed: scenario.cluster.seed }));
-      else io.out(renderReport(result, mismatches, { hops: !o.quiet }));
+      else {
+        const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));
+        const unknown = view.flows.filter((n) => !known.has(n));
+        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(result.flows.map((f) => f.traffic.name))].join(', ')})`);
+        io.out(renderReport(result, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
+      }
       if (o.pcap && capture) io.err(`pcap: wrote ${writePcap(o.pcap, scenario.name, capture())}\n`);
       if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
       code = mismatches.length > 0 ? EXIT.expectationFailed : EXIT.ok;

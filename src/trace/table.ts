@@ -2,13 +2,29 @@ import Table from 'cli-table3';
 import type { TraceEvent } from './events.js';
 import { describeEvent, formatTime } from './format.js';
 
-/** Hops as a table for people: time, packet, where, what. */
-export function renderTable(events: readonly TraceEvent[]): string {
+/**
+ * Hops as a table for people: time, packet, where, what. With `width` (a
+ * terminal's columns) the where and event columns wrap inside their cells so
+ * no row is wider than the terminal; without it rows are as wide as they need.
+ */
+export function renderTable(events: readonly TraceEvent[], width?: number): string {
+  const rows = events.map((e) => [formatTime(e.t), `#${e.pkt}`, e.at, describeEvent(e)]);
+  if (width === undefined) {
+    const table = new Table({ head: ['t (µs)', 'pkt', 'where', 'event'], style: { head: [], border: [], compact: true }, wordWrap: false });
+    for (const r of rows) table.push(r);
+    return table.toString();
+  }
+  const t = Math.max(8, ...rows.map((r) => r[0]!.length)) + 2;
+  const p = Math.max(5, ...rows.map((r) => r[1]!.length)) + 2;
+  const where = Math.min(Math.max(7, ...rows.map((r) => r[2]!.length)) + 2, Math.max(12, Math.floor(width / 4)));
+  const event = Math.max(20, width - t - p - where - 5);
   const table = new Table({
     head: ['t (µs)', 'pkt', 'where', 'event'],
+    colWidths: [t, p, where, event],
     style: { head: [], border: [], compact: true },
-    wordWrap: false,
+    wordWrap: true,
+    wrapOnWordBoundary: false,
   });
-  for (const e of events) table.push([formatTime(e.t), `#${e.pkt}`, e.at, describeEvent(e)]);
+  for (const r of rows) table.push(r);
   return table.toString();
 }

@@ -19,7 +19,7 @@ describe('podwalk CLI', () => {
   it('runs the default scenario with exit 0', () => {
     const r = runCli(['run']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('== same-node');
+    expect(r.out).toContain('same-node: TCP, delivered');
     expect(r.out).toContain('all met');
   });
 

@@ -13,7 +13,7 @@ function run(args: string[]): { code: number; out: string; err: string } {
 
 describe('--proxy-mode and the ipvs views', () => {
   it('replays an iptables-mode scenario in ipvs mode: IPVS schedules instead of nat PREROUTING DNAT', () => {
-    const r = run(['run', join(scenarios, 'service-clusterip.yaml'), '--proxy-mode', 'ipvs']);
+    const r = run(['run', join(scenarios, 'service-clusterip.yaml'), '--proxy-mode', 'ipvs', '--detail', 'full']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/ipvs schedule TCP 10\.96\.0\.\d+:80 rr -> 10\.244\.\d+\.\d+:8080/);
     expect(r.out).not.toMatch(/-j KUBE-SEP-/);

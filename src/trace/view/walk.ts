@@ -1,0 +1,108 @@
+import type { TraceEvent } from '../events.js';
+import { renderTable } from '../table.js';
+import { endpoint, FlowPackets, formatDuration, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
+import { requestSteps, type Step } from './hops.js';
+import type { ViewOptions } from './options.js';
+import { devicesCrossed, replySummary } from './reply.js';
+import { arpSummary, dnsSummary } from './side.js';
+import { fit, fitAll, paint, type Terminal, visibleWidth } from './terminal.js';
+
+/** `--flow NAME`: a traffic item's name selects all its packets (`name#1`, `name#2`, …). */
+export function selectFlows<T extends { name: string }>(flows: readonly T[], names: readonly string[]): T[] {
+  return names.length === 0 ? [...flows] : flows.filter((f) => names.some((n) => n === f.name || f.name.startsWith(`${n}#`)));
+}
+
+/** Just the headline (`--quiet`). */
+export function renderHeadline(flow: WalkFlow, term: Terminal): string[] {
+  const fp = new FlowPackets(flow.events);
+  return headline(flow, fp, flow.pkt === undefined ? [] : fp.eventsOf(fp.requestChain(flow.pkt)), term);
+}
+
+/**
+ * One flow as people read a traceroute: a headline (who talks to whom, what
+ * it resolved to, the verdict and the round trip), then, by detail level,
+ * the devices crossed (`path`), numbered hops and decisions with side
+ * traffic and the answer summarised (`hops`), or every trace event (`full`).
+ */
+export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): string[] {
+  const fp = new FlowPackets(flow.events);
+  const chain = flow.pkt === undefined ? [] : fp.requestChain(flow.pkt);
+  const chainEvents = fp.eventsOf(chain);
+  const lines = headline(flow, fp, chainEvents, term);
+  if (opts.detail === 'full') return [...lines, ...tableLines(flow.events, term)];
+  const path = devicesCrossed(chainEvents);
+  if (opts.detail === 'path') return [...lines, ...fit(`  path: ${pathText(path)}`, term, 8)];
+  const steps = requestSteps(chainEvents, opts.visibility);
+  lines.push(...stepLines(steps, term));
+  const side: string[] = [];
+  const dns = dnsSummary(fp, flow.pkt);
+  if (dns) side.push(dns);
+  if (opts.visibility.arp !== 'hidden') side.push(...arpSummary(fp, opts.visibility.arp === 'summary'));
+  if (flow.pkt !== undefined && fp.created.has(flow.pkt)) side.push(...replySummary(fp, flow.pkt, path));
+  for (const s of side) lines.push(...fit(`     ${paint(term, 'dim', s)}`, term, 7));
+  return lines;
+}
+
+function headline(flow: WalkFlow, fp: FlowPackets, chain: readonly TraceEvent[], term: Terminal): string[] {
+  const req = flow.pkt === undefined ? undefined : fp.created.get(flow.pkt);
+  const fate =
+    flow.verdict === 'delivered'
+      ? paint(term, 'good', 'delivered')
+      : paint(term, 'bad', `dropped: ${flow.dropReason ?? 'unknown'}`);
+  const rtt = flow.rttNs === undefined ? (flow.verdict === 'delivered' ? ', no answer' : '') : `, rtt ${formatDuration(flow.rttNs)}`;
+  const first = `${paint(term, 'bold', flow.name)}: ${flow.protocol}, ${fate}${rtt}`;
+  const out = fit(first, term, 4);
+  if (!req) {
+    out.push(...fit(`  → ${flow.target}${flow.dropDetail ? ` (${flow.dropDetail})` : ''}`, term, 4));
+    return out;
+  }
+  const from = `${shortWhere(req.at)} ${endpoint(req.frame.src, req.frame.sport)}`;
+  const sent = endpoint(req.frame.dst, req.frame.dport);
+  const written = flow.target === req.frame.dst ? sent : `${flow.target} ${sent}`;
+  const dnat = chain.find((e): e is Extract<TraceEvent, { kind: 'nat' }> => e.kind === 'nat' && e.manip === 'dst' && e.type !== 'reverse');
+  const ipvs = chain.find((e): e is Extract<TraceEvent, { kind: 'ipvs' }> => e.kind === 'ipvs' && e.chosen !== undefined);
+  const endpointAfter = dnat ? dnat.after.split(' > ')[1] : ipvs?.chosen;
+  const to = flow.deliveredTo ? shortWhere(flow.deliveredTo.replace(/^pod\//, '')) : undefined;
+  const resolved = endpointAfter ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}` : to && !flow.target.endsWith(to) ? ` ⇒ ${to}` : '';
+  out.push(...fit(`  ${from} → ${written}${resolved}`, term, 4));
+  return out;
+}
+
+function stepLines(steps: readonly Step[], term: Terminal): string[] {
+  const numW = String(steps.length).length;
+  const whereW = Math.min(Math.max(0, ...steps.map((s) => visibleWidth(s.where))), term.width === undefined ? 40 : Math.floor(term.width / 3));
+  const indent = 2 + numW + 2 + whereW + 2;
+  const out: string[] = [];
+  steps.forEach((s, i) => {
+    const where = s.where.length > whereW ? s.where : s.where.padEnd(whereW);
+    out.push(...fit(`  ${String(i + 1).padStart(numW)}  ${where}  ${paint(term, s.tone, s.text)}`, term, indent));
+    for (const d of s.details) out.push(...fit(`${' '.repeat(indent)}${paint(term, 'dim', d)}`, term, indent + 2));
+  });
+  return out;
+}
+
+/** `pod1:eth0 → node1:veth… → cbr0 → … → pod2:eth0`: the namespace only when it changes. */
+export function pathText(path: readonly string[]): string {
+  let ns: string | undefined;
+  return path
+    .map((at) => {
+      const n = netnsOf(at);
+      const dev = at.slice(n.length + 1);
+      const s = n === ns ? dev : shortWhere(at);
+      ns = n;
+      return s;
+    })
+    .join(' → ');
+}
+
+/** The full event table; on a terminal its columns are narrowed to fit. */
+function tableLines(events: readonly TraceEvent[], term: Terminal): string[] {
+  return fitAll(renderTable(events, term.width).split('\n'), term);
+}
+
+/** Every flow of a run, per the options, with the scenario line on top. */
+export function renderWalks(title: string, flows: readonly WalkFlow[], opts: ViewOptions, term: Terminal, headlinesOnly = false): string[] {
+  const out = fit(title, term);
+  for (const f of selectFlows(flows, opts.flows)) out.push('', ...(headlinesOnly ? renderHeadline(f, term) : renderWalk(f, opts, term)));
+  return out;
+}

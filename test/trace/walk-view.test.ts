@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../../src/cli/main.js';
+import { detectTerminal, fit, paint, PLAIN, visibleWidth, type Terminal } from '../../src/trace/view/terminal.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const scenario = (name: string): string => join(root, 'scenarios', name);
+
+function run(args: string[], term?: Terminal): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = cli(args, { out: (s) => (out += s), err: (s) => (err += s), ...(term ? { term } : {}) });
+  return { code, out, err };
+}
+
+/** The report split into flows: each starts at a line that is not indented, after a blank line. */
+function flowsOf(out: string): string[][] {
+  const blocks = out.split('\n\n').map((b) => b.split('\n').filter((l) => l !== ''));
+  return blocks.filter((b) => /^\S+: (TCP|UDP|ICMP)/.test(b[0] ?? ''));
+}
+
+describe('the walk view (podwalk run)', () => {
+  it('shows each classic walk in at most 25 lines of at most 80 columns on an 80-column terminal', () => {
+    const r = run(['run'], { width: 80, colour: false });
+    expect(r.code).toBe(0);
+    const flows = flowsOf(r.out);
+    expect(flows.map((f) => f[0]!.split(':')[0])).toEqual(['same-node', 'across-nodes']);
+    for (const f of flows) expect(f.length).toBeLessThanOrEqual(25);
+    for (const l of r.out.split('\n')) expect(visibleWidth(l), l).toBeLessThanOrEqual(80);
+  });
+
+  it('reads hops off the trace: who talks to whom, the bridge, the tunnel, the socket, the answer', () => {
+    const out = run(['run']).out;
+    const [same, across] = flowsOf(out);
+    expect(same![0]).toMatch(/^same-node: TCP, delivered, rtt \d+\.\d µs$/);
+    expect(same![0]).not.toMatch(/rtt 0\.0 µs/);
+    expect(same![1]).toMatch(/^ {2}pod1 10\.244\.1\.2:\d+ → pod2 10\.244\.1\.3:8080$/);
+    expect(same!.join('\n')).toMatch(/\d {2}node1:cbr0 +bridged veth[0-9a-f]{8} → veth[0-9a-f]{8}/);
+    expect(same!.join('\n')).toMatch(/pod2:eth0 +delivered to tcp 10\.244\.1\.3:8080/);
+    expect(same!.join('\n')).toMatch(/ARP: 1 exchange: pod1:eth0 ↔ pod2:eth0 \(10\.244\.1\.3\)/);
+    expect(same!.join('\n')).toMatch(/reply: TCP \[S\.\] from pod2, back through the same 5 devices in reverse/);
+    const a = across!.join('\n');
+    expect(a).toMatch(/node1:flannel\.1 +encapsulated VXLAN VNI 1 \+50 B: 192\.168\.56\.11:\d+ → 192\.168\.56\.12:8472/);
+    expect(a).toMatch(/node2:flannel\.1 +decapsulated VNI 1 -50 B/);
+    expect(a).toMatch(/node1 +routed 10\.244\.2\.2: 10\.244\.2\.0\/24 via 10\.244\.2\.0 dev flannel\.1 onlink \(in on cbr0\), ttl 63/);
+    // No full rule dumps, no conntrack tuples, no arp-ignored drops at the default level.
+    expect(out).not.toMatch(/-A KUBE-|conntrack|arp-ignored/);
+  });
+
+  it('names the Service, the endpoint DNAT chose and the rule that chose it', () => {
+    const out = run(['run', scenario('netpol-service-denied.yaml'), '--flow', 'frontend-via-service']).out;
+    expect(out).toMatch(/frontend 10\.244\.1\.2:\d+ → service\/default\/backend 10\.96\.0\.11:80 ⇒ backend 10\.244\.2\.2:9376/);
+    expect(out).toMatch(/node1 +DNAT 10\.96\.0\.11:80 → 10\.244\.2\.2:9376 by KUBE-SEP-[A-Z2-7]{16}/);
+    expect(out).toMatch(/policy ingress default\/backend: allowed by default\/backend-from-frontend ingress\[0\]/);
+    expect(out).toMatch(/un-NATed at node1 \(source 10\.244\.2\.2:9376 → 10\.96\.0\.11:80\)/);
+    expect(out).not.toContain('intruder-via-service');
+  });
+
+  it('a drop names the reason and the rule; a DNS name shows its lookup', () => {
+    const denied = run(['run', scenario('netpol-deny-all-allow-dns.yaml'), '--flow', 'lookup-then-connect']).out;
+    expect(denied).toMatch(/lookup-then-connect: TCP, dropped: policy-denied/);
+    expect(denied).toMatch(/dropped: policy-denied\n +-A NETPOL-EGR-[0-9A-F]+ .*-j DROP/);
+    expect(denied).toMatch(/DNS: 2 queries to 10\.96\.0\.10:53, [\d.]+ µs: cart\.shop\.shop\.svc\.cluster\.local NXDomain; cart\.shop\.svc\.cluster\.local → A 10\.96\.0\.11/);
+  });
+
+  it('--detail path prints the devices crossed; --detail full (or -vv) the table of every event', () => {
+    const path = run(['run', '--detail', 'path']).out;
+    expect(path).toMatch(/path: pod1:eth0 → node1:veth[0-9a-f]{8} → cbr0 → veth[0-9a-f]{8} → pod2:eth0\n/);
+    expect(path).not.toMatch(/reply:/);
+    const full = run(['run', '-vv', '--flow', 'same-node']).out;
+    expect(full).toMatch(/│ t \(µs\) │ pkt │ where/);
+    expect(full).toMatch(/DROP arp-ignored/);
+    expect(run(['run', '--detail', 'full']).out).toBe(run(['run', '-vv']).out);
+  });
+
+  it('--show and --hide choose the side categories; -v shows them all', () => {
+    const shown = run(['run', '--flow', 'same-node', '--show', 'netfilter,conntrack']).out;
+    expect(shown).toMatch(/br_netfilter iptables -t nat PREROUTING: ACCEPT \(policy\), 5 rules evaluated/);
+    expect(shown).toMatch(/conntrack NEW original\n +src=10\.244\.1\.2/);
+    const hidden = run(['run', '--flow', 'same-node', '--hide', 'arp']).out;
+    expect(hidden).not.toMatch(/ARP/);
+    const verbose = run(['run', '--flow', 'same-node', '-v']).out;
+    expect(verbose).toMatch(/ARP resolving 10\.244\.1\.3 \[INCOMPLETE\]/);
+    expect(verbose).toMatch(/ARP at 0\.0 µs: pod1:eth0 who-has 10\.244\.1\.3, broadcast to 3 bridge ports; pod2:eth0 10\.244\.1\.3 is-at [0-9a-f:]{17}/);
+    expect(verbose).toMatch(/iptables -t filter FORWARD/);
+  });
+
+  it('rejects unknown flows, categories and levels with exit 2', () => {
+    expect(run(['run', '--flow', 'nope']).err).toMatch(/--flow: no traffic item nope \(have: same-node, across-nodes\)/);
+    expect(run(['run', '--flow', 'nope']).code).toBe(2);
+    expect(run(['run', '--show', 'bogus']).err).toMatch(/--show: unknown category bogus/);
+    expect(run(['run', '--detail', 'max']).code).toBe(2);
+    expect(run(['run', '--show', 'arp', '--hide', 'arp']).err).toMatch(/both name arp/);
+  });
+
+  it('piped output is plain and the same whatever the terminal would have been', () => {
+    const plain = run(['run']).out;
+    expect(plain).not.toContain('\x1b[');
+    expect(run(['run'], PLAIN).out).toBe(plain);
+    expect(run(['run'], { colour: true }).out).toContain('\x1b[32mdelivered\x1b[39m');
+  });
+
+  it('--detail full fits the table into the terminal too', () => {
+    const out = run(['run', '--detail', 'full', '--flow', 'same-node'], { width: 100, colour: false }).out;
+    for (const l of out.split('\n')) expect(visibleWidth(l), l).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('terminal', () => {
+  it('colour on a TTY unless NO_COLOR; FORCE_COLOR forces it either way; width only on a TTY', () => {
+    expect(detectTerminal({ isTTY: true, columns: 80 }, {})).toEqual({ width: 80, colour: true });
+    expect(detectTerminal({ isTTY: true, columns: 80 }, { NO_COLOR: '1' })).toEqual({ width: 80, colour: false });
+    expect(detectTerminal({ isTTY: false }, { FORCE_COLOR: '1' })).toEqual({ colour: true });
+    expect(detectTerminal({ isTTY: true, columns: 120 }, { FORCE_COLOR: '0' })).toEqual({ width: 120, colour: false });
+    expect(detectTerminal({}, {})).toEqual({ colour: false });
+  });
+
+  it('fit wraps at spaces with a hanging indent, cuts words longer than the line, and ignores colour codes', () => {
+    const t: Terminal = { width: 20, colour: false };
+    expect(fit('aaaa bbbb cccc dddd eeee ffff', t, 2)).toEqual(['aaaa bbbb cccc dddd', '  eeee ffff']);
+    expect(fit('x'.repeat(45), t, 0)).toEqual(['x'.repeat(20), 'x'.repeat(20), 'x'.repeat(5)]);
+    const coloured = paint({ colour: true }, 'bad', 'dropped here');
+    expect(fit(`${coloured} ok`, t)).toEqual([`${coloured} ok`]);
+    expect(fit('a'.repeat(30), PLAIN)).toEqual(['a'.repeat(30)]);
+  });
+});
