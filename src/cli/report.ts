@@ -88,6 +88,12 @@ export function renderReport(result: RunResult, mismatches: Mismatch[], opts: { 
   const title = `scenario ${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`;
   const walks = renderWalks(title, walkFlows(result), opts.view, term, opts.quiet);
   const parts = [...walks];
+  const changes = result.events.filter((e) => e.kind === 'change');
+  if (changes.length > 0 && !opts.quiet) {
+    // The timeline of steps and the controllers reacting to them (the walks above are per flow).
+    parts.push('', paint(term, 'bad', 'changes (steps and the controllers reacting to them):'));
+    for (const c of changes) parts.push(...fit(`  ${(c.t / 1e9).toFixed(6)} s  ${c.at}: ${c.change}: ${c.detail}`, term, 4));
+  }
   if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);
   const checked = result.flows.filter((f) => f.traffic.expect).length;
   parts.push('');

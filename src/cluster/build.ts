@@ -10,7 +10,7 @@ import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses } from './cloud-lb.js';
-import { installCoreDns } from './coredns.js';
+import { installCoreDns, type CoreDns } from './coredns.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { programProxies, type NodeProxy } from './proxy.js';
@@ -32,6 +32,13 @@ export interface Cluster {
   proxies: Map<string, NodeProxy>;
   /** The NetworkPolicy agent, when the control plane has policies (see controlPlane.networkPolicy). */
   policyAgent?: PolicyAgent;
+  /** Each node's CNI bridge (pods created later plug into it). */
+  bridges: Map<string, Bridge>;
+  /** CoreDNS, serving in the kube-dns pods. */
+  dns: CoreDns;
+  /** What the cluster was built from (controllers that change it later start here). */
+  spec: ClusterInput;
+  controlPlane: ControlPlaneInput;
 }
 
 /**
@@ -94,7 +101,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   const controlPlane = opts.controlPlane ?? { services: [], endpointSlices: [] };
   const proxies = programProxies(nodes, spec, controlPlane);
   routeExternalAddresses(gateway, spec, controlPlane.services);
-  installCoreDns(podNs, spec, controlPlane);
+  const dns = installCoreDns(podNs, spec, controlPlane);
   const np = controlPlane.networkPolicy;
   let policyAgent: PolicyAgent | undefined;
   if (np) {
@@ -103,5 +110,5 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));
     policyAgent.sync(policyWorld(np, pods, nodeAddresses));
   }
-  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}) };
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, spec, controlPlane };
 }

@@ -1,28 +1,51 @@
 import type { NetNs } from '../kernel/netns.js';
 import { decodeDns, DNS_QR } from '../wire/dns.js';
-import { answer, encodeReply, recordsFromControlPlane } from './cluster-dns.js';
+import { answer, encodeReply, recordsFromControlPlane, type ClusterDnsRecords } from './cluster-dns.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
 /**
  * CoreDNS as kubeadm deploys it, running in the pods behind
  * kube-system/kube-dns: it binds UDP 53 and answers each query with the
  * kubernetes plugin's logic (cluster-dns.ts) over the Services and
- * EndpointSlices of the control plane.
+ * EndpointSlices it watches (`update` when they change).
  */
-export function installCoreDns(pods: Map<string, NetNs>, spec: ClusterInput, cp: ControlPlaneInput): void {
-  void spec;
-  const slices = cp.endpointSlices.filter((s) => s.namespace === 'kube-system' && s.serviceName === 'kube-dns');
-  const servers = new Set(slices.flatMap((s) => s.endpoints.map((e) => e.targetRef)).filter((r): r is string => r !== undefined));
-  const records = recordsFromControlPlane(cp);
-  for (const ref of servers) {
-    const ns = pods.get(ref);
-    if (!ns) continue;
+export class CoreDns {
+  private records: ClusterDnsRecords;
+
+  constructor(cp: ControlPlaneInput) {
+    this.records = recordsFromControlPlane(cp);
+  }
+
+  /** The watch saw new Services or EndpointSlices. */
+  update(cp: ControlPlaneInput): void {
+    this.records = recordsFromControlPlane(cp);
+  }
+
+  /** Start the server in a pod: bind UDP 53. */
+  serve(ns: NetNs): void {
     ns.sockets.listenUdp(53, (d, skb) => {
       const q = decodeDns(d.payload);
       if (!q.ok || q.value.flags & DNS_QR) return; // not a query: CoreDNS ignores it
-      const reply = encodeReply(answer(q.value, records), q.value);
+      const reply = encodeReply(answer(q.value, this.records), q.value);
       // The answer leaves from the address the query came to (the pod IP; conntrack turns it back into the Service IP).
       ns.sockets.sendDatagram(53, d.src, d.sport, reply, skb, d.dst);
     });
   }
+}
+
+/** The kube-dns pods: the targets of kube-system/kube-dns's slices. */
+export function isDnsServerPod(ref: string, cp: ControlPlaneInput): boolean {
+  return cp.endpointSlices.some((s) => s.namespace === 'kube-system' && s.serviceName === 'kube-dns' && s.endpoints.some((e) => e.targetRef === ref));
+}
+
+export function installCoreDns(pods: Map<string, NetNs>, spec: ClusterInput, cp: ControlPlaneInput): CoreDns {
+  void spec;
+  const dns = new CoreDns(cp);
+  const slices = cp.endpointSlices.filter((s) => s.namespace === 'kube-system' && s.serviceName === 'kube-dns');
+  const servers = new Set(slices.flatMap((s) => s.endpoints.map((e) => e.targetRef)).filter((r): r is string => r !== undefined));
+  for (const ref of servers) {
+    const ns = pods.get(ref);
+    if (ns) dns.serve(ns);
+  }
+  return dns;
 }

@@ -1,8 +1,9 @@
 import type { NetNs } from '../kernel/netns.js';
 import { formatIpv4 } from '../wire/addr.js';
+import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
-import { jumpRules, serviceChains, syncProxyRules, type ProxierConfig } from './kube-proxy/index.js';
+import { isServiceChainName, jumpRules, planProxyRules, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
 /** What kube-proxy programmed on one node. */
@@ -11,6 +12,28 @@ export interface NodeProxy {
   config: ProxierConfig;
   /** The iptables-restore text of its last sync (KUBE-* chains), as kube-proxy wrote it. */
   restored: string;
+  /** The API objects of its last sync. */
+  synced: ControlPlaneInput;
+  /**
+   * A full syncProxyRules against new API objects (iptables mode): the new
+   * chains restored with --noflush, chains no longer needed deleted (`-X`), as
+   * upstream's full sync does. Returns what the UDP conntrack cleanup needs.
+   */
+  resync?(cp: ControlPlaneInput): StaleUdp;
+}
+
+/**
+ * UDP destinations whose connections must be forgotten after a sync, as
+ * upstream's conntrack cleanup computes them: an endpoint that could be
+ * chosen before and cannot now (`conntrack -D -p udp --orig-dst VIP
+ * --dst-nat EP`, and for node ports `--orig-port-dst NP --dst-nat EP`), and a
+ * Service port that had no endpoint and has one now (`conntrack -D -p udp
+ * --orig-dst VIP`: entries made while its packets were rejected would
+ * otherwise keep rejecting).
+ */
+export interface StaleUdp {
+  endpoints: { vips: string[]; nodePort: number; endpointIp: string; servicePort: string }[];
+  revived: { vips: string[]; servicePort: string }[];
 }
 
 /**
@@ -25,24 +48,37 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
     if (spec.proxyMode === 'ipvs') {
       const plan = programIpvsNode(ns, config, cp, spec.ipvs);
-      out.set(name, { mode: 'ipvs', config, restored: plan.rules });
+      out.set(name, { mode: 'ipvs', config, restored: plan.rules, synced: cp });
       continue;
     }
     // kube-proxy's output depends only on the API objects: it is generated (once) when first
     // needed, and the rules are parsed when the node's iptables are first used (deferred-netfilter.ts).
+    let current = cp;
     let text: string | undefined;
-    const restored = (): string => (text ??= syncProxyRules(config, cp.services, cp.endpointSlices));
+    const restored = (): string => (text ??= syncProxyRules(config, current.services, current.endpointSlices));
     const rules = new DeferredNetfilter((nf) => {
       nf.restore(jumpRules(config), { noflush: true });
       nf.restore(restored(), { noflush: true });
     });
     const hooks = ns.enableNetfilter(rules);
-    hooks.explainNat = candidatesExplainer(config, cp);
+    hooks.explainNat = candidatesExplainer(config, () => current);
     out.set(name, {
       mode: spec.proxyMode,
       config,
       get restored() {
         return restored();
+      },
+      get synced() {
+        return current;
+      },
+      resync(next: ControlPlaneInput): StaleUdp {
+        const before = planProxyRules(config, current.services, current.endpointSlices);
+        rules.materialize();
+        current = next;
+        text = undefined;
+        const after = planProxyRules(config, next.services, next.endpointSlices);
+        rules.restore(withStaleChainsDeleted(restored(), rules), { noflush: true });
+        return staleUdp(before, after);
       },
     });
   }
@@ -66,16 +102,58 @@ export function proxierConfig(spec: ClusterInput, node: { name: string; ip: stri
 }
 
 /**
+ * Upstream's full sync declares every chain it still needs (which flushes
+ * them) and deletes, with `-X`, the service chains it wrote before and no
+ * longer needs, so that a removed endpoint's KUBE-SEP chain disappears.
+ */
+function withStaleChainsDeleted(text: string, nf: Netfilter): string {
+  const declared = new Set([...text.matchAll(/^:(\S+) /gm)].map((m) => m[1]!));
+  const stale = nf.chains('nat').filter((c) => isServiceChainName(c) && !declared.has(c));
+  if (stale.length === 0) return text;
+  // Flush them first in the nat block (they may jump to each other), then delete.
+  const natStart = text.indexOf('*nat\n');
+  const commit = text.indexOf('COMMIT', natStart);
+  const decl = stale.map((c) => `:${c} - [0:0]`).join('\n');
+  const del = stale.map((c) => `-X ${c}`).join('\n');
+  const head = text.slice(0, natStart + 5);
+  const body = text.slice(natStart + 5, commit);
+  return `${head}${decl}\n${body}${del}\n${text.slice(commit)}`;
+}
+
+function staleUdp(before: ProxyRulesPlan, after: ProxyRulesPlan): StaleUdp {
+  const out: StaleUdp = { endpoints: [], revived: [] };
+  const now = new Map(after.ports.map((p) => [p.info.nameString, p]));
+  for (const old of before.ports) {
+    if (old.info.protocol !== 'UDP') continue;
+    const cur = now.get(old.info.nameString);
+    const vips = [old.info.clusterIP, ...old.info.externalIPs, ...old.info.loadBalancerVIPs];
+    const keep = new Set(cur?.categorized.reachable.map((e) => e.ip) ?? []);
+    for (const ip of new Set(old.categorized.reachable.map((e) => e.ip))) {
+      if (!keep.has(ip)) out.endpoints.push({ vips, nodePort: old.info.nodePort, endpointIp: ip, servicePort: old.info.nameString });
+    }
+  }
+  const had = new Map(before.ports.map((p) => [p.info.nameString, p.categorized.reachable.length > 0]));
+  for (const p of after.ports) {
+    if (p.info.protocol === 'UDP' && p.categorized.reachable.length > 0 && had.get(p.info.nameString) === false) {
+      out.revived.push({ vips: [p.info.clusterIP, ...p.info.externalIPs, ...p.info.loadBalancerVIPs], servicePort: p.info.nameString });
+    }
+  }
+  return out;
+}
+
+/**
  * For the trace: when a connection's first packet is DNATed, every endpoint
  * the service chain it went through could have picked (KUBE-SVC-* for
  * Cluster policy, KUBE-SVL-* for Local).
  */
-function candidatesExplainer(config: ProxierConfig, cp: ControlPlaneInput): (matched: readonly { chain: string }[]) => string[] | undefined {
+function candidatesExplainer(config: ProxierConfig, cp: () => ControlPlaneInput): (matched: readonly { chain: string }[]) => string[] | undefined {
   let byChain: Map<string, string[]> | undefined; // computed on the first DNAT this node explains
+  let of: ControlPlaneInput | undefined;
   const chains = (): Map<string, string[]> => {
-    if (byChain) return byChain;
+    if (byChain && of === cp()) return byChain;
+    of = cp();
     byChain = new Map<string, string[]>();
-    for (const e of serviceChains(config, cp.services, cp.endpointSlices)) {
+    for (const e of serviceChains(config, of.services, of.endpointSlices)) {
       if (e.clusterChain) byChain.set(e.clusterChain, e.endpoints.filter((x) => x.inClusterChain).map((x) => x.endpoint));
       if (e.localChain) byChain.set(e.localChain, e.endpoints.filter((x) => x.inLocalChain).map((x) => x.endpoint));
     }

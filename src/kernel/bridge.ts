@@ -46,6 +46,13 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     // set explicitly; podwalk keeps the bridge's own MAC (README: not modelled).
   }
 
+  /** `ip link set dev X nomaster` (or the port's deletion): its FDB entries go with it, as br_fdb_delete_by_port does. */
+  removePort(dev: NetDevice): void {
+    this.ports.delete(dev);
+    if (dev.master === this) dev.master = undefined;
+    for (const [mac, e] of this.fdb) if (e.port === dev) this.fdb.delete(mac);
+  }
+
   setHairpin(dev: NetDevice, on: boolean): void {
     const st = this.ports.get(dev);
     if (st) st.hairpin = on;

@@ -139,6 +139,18 @@ export class Conntrack {
     return [...this.entries];
   }
 
+  /** `conntrack -D` / `-F`: remove every confirmed entry the predicate selects; returns how many. */
+  delete(pred: (e: CtEntry) => boolean): number {
+    let n = 0;
+    for (const e of [...this.entries]) {
+      if (pred(e)) {
+        this.remove(e);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** early_drop: make room by evicting the oldest connection that is not assured. */
   private earlyDrop(): boolean {
     for (const e of this.entries) {

@@ -87,4 +87,6 @@ export abstract class NetDevice {
 /** What a bridge offers its ports (keeps device.ts free of the bridge's details). */
 export interface BridgePortOwner {
   handleFrame(port: NetDevice, skb: Skb): void;
+  /** Detach a port (its device is being deleted). */
+  removePort?(port: NetDevice): void;
 }

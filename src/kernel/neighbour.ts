@@ -57,6 +57,25 @@ export class NeighTable {
     return e;
   }
 
+  /** The device is gone (neigh_ifdown): its entries go, packets waiting on them are dropped. */
+  forgetDevice(dev: NetDevice): void {
+    for (const [k, e] of this.entries) {
+      if (e.dev !== dev) continue;
+      this.entries.delete(k);
+      e.generation++;
+      for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} was deleted`);
+    }
+  }
+
+  /** `ip neigh del IP dev DEV`. */
+  remove(dev: NetDevice, ip: number): boolean {
+    const e = this.entries.get(key(dev, ip));
+    if (!e) return false;
+    this.entries.delete(key(dev, ip));
+    e.generation++;
+    return true;
+  }
+
   /** `ip neigh replace IP lladdr MAC dev DEV nud permanent`. */
   addPermanent(dev: NetDevice, ip: number, mac: string): void {
     const e = this.entry(dev, ip);

@@ -109,6 +109,22 @@ export class NetNs {
     return dev;
   }
 
+  /**
+   * `ip link del DEV`: the device goes down and away with its addresses, the
+   * routes through it and its neighbour entries; a veth takes its peer with it
+   * (and off its bridge), as deleting one end of a pair does.
+   */
+  removeDevice(dev: NetDevice): void {
+    if (this.devices.get(dev.name) !== dev) return;
+    dev.up = false;
+    this.devices.delete(dev.name);
+    dev.master?.removePort?.(dev);
+    for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i]!.dev === dev) this.addrs.splice(i, 1);
+    this.fib.delete((r) => r.dev === dev);
+    this.neigh.forgetDevice(dev);
+    if (dev instanceof Veth && dev.peer && dev.peer.ns.devices.get(dev.peer.name) === dev.peer) dev.peer.ns.removeDevice(dev.peer);
+  }
+
   allocIfindex(): number {
     return this.nextIfindex++;
   }

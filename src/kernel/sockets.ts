@@ -29,7 +29,7 @@ export interface SendRequest {
   flow: string;
   /** ICMP echo sequence number / distinguishes repeated sends. */
   seq?: number;
-  /** TCP: write on an established connection to the same destination if there is one (keep-alive), else connect. */
+  /** TCP: write on an established connection to the same destination if there is one (keep-alive), else connect. UDP: send from one connected socket (same source port). */
   reuse?: boolean;
 }
 
@@ -74,6 +74,8 @@ export class Sockets {
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
+  /** Connected UDP sockets (`reuse`): destination `ip:port` → our source port. */
+  private readonly udpConnected = new Map<string, number>();
   private nextEphemeral: number;
   private pingId: number;
 
@@ -102,6 +104,17 @@ export class Sockets {
     this.udp.delete(port);
   }
 
+  /**
+   * The applications exit (a container stops): listeners close, and so do
+   * their connections, so that a later segment for one is answered with a
+   * RST as for any closed port. Kernel tunnel sockets stay.
+   */
+  closeApplications(): void {
+    this.udp.clear();
+    this.tcpListen.clear();
+    this.tcpConns.clear();
+  }
+
   listenTcp(port: number): void {
     this.tcpListen.add(port);
   }
@@ -124,7 +137,22 @@ export class Sockets {
     const ttl = req.ttl ?? 64;
     const payload = new Uint8Array(req.payload);
     if (req.protocol === 'UDP') {
-      const l4 = encodeUdp({ srcPort: this.ephemeral(), dstPort: req.port!, payload }, src, req.dst);
+      // reuse: one connected UDP socket for every datagram to this destination (same source port), like a metrics agent's.
+      let sport: number;
+      if (req.reuse) {
+        const k = `${req.dst}:${req.port}`;
+        let port = this.udpConnected.get(k);
+        if (port === undefined || !this.udp.has(port)) {
+          do port = this.ephemeral();
+          while (this.udp.has(port));
+          this.udp.set(port, undefined); // bound: the answers are read, not refused
+          this.udpConnected.set(k, port);
+        }
+        sport = port;
+      } else {
+        sport = this.ephemeral();
+      }
+      const l4 = encodeUdp({ srcPort: sport, dstPort: req.port!, payload }, src, req.dst);
       // Unconnected UDP with PMTU discovery "want": DF set. Current kernels still
       // give such packets a varying IP id (measured: test/linux/reference-walk.sh);
       // the per-destination hash Linux uses is modelled as a seeded random id.

@@ -1,6 +1,7 @@
 import { Link, type LinkProps } from '../engine/link.js';
 import { chargeCpu } from './cost-model.js';
 import { NetDevice } from './device.js';
+import type { Netem } from './netem.js';
 import { scrub, type Skb } from './skb.js';
 
 /**
@@ -11,6 +12,8 @@ export class Uplink extends NetDevice {
   readonly kind = 'uplink';
   private peer: Uplink | undefined;
   private wire: Link | undefined;
+  /** A netem qdisc on this NIC's egress (`steps:` link faults); absent = frames go straight to the wire. */
+  netem: Netem | undefined;
 
   /** Cable two NICs together with the given wire properties (both directions). */
   static cable(a: Uplink, b: Uplink, props: LinkProps): void {
@@ -31,6 +34,13 @@ export class Uplink extends NetDevice {
     const w = this.ns.world;
     // Cost model: the frame reaches the wire once the CPU has done its work.
     const busy = w.costs && this.ns.cpu ? chargeCpu(this.ns.cpu, w.sched.now, skb) : 0;
+    if (this.netem) {
+      const v = this.netem.decide(skb.data);
+      if (v.kind === 'loss') return w.drop(skb, this.where, 'link-fault', `lost by ${this.name}'s netem qdisc (loss ${this.netem.spec.lossPct}%)`);
+      skb.data = v.data;
+      w.sched.after(busy + v.delayNs, () => wire.send(skb.data.length, () => peer.receive(skb)));
+      return;
+    }
     if (busy > 0) w.sched.after(busy, () => wire.send(skb.data.length, () => peer.receive(skb)));
     else wire.send(skb.data.length, () => peer.receive(skb));
   }

@@ -37,6 +37,11 @@ export class VxlanDevice extends NetDevice {
     this.fdb.set(mac, dst);
   }
 
+  /** `bridge fdb del MAC dev flannel.1`. */
+  removeFdb(mac: string): boolean {
+    return this.fdb.delete(mac);
+  }
+
   fdbEntries(): { mac: string; dst: number }[] {
     return [...this.fdb].map(([mac, dst]) => ({ mac, dst }));
   }

@@ -1,5 +1,5 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
-import type { DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import type { ChangeKind, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
@@ -69,6 +69,11 @@ export class World {
 
   emit(event: TraceEvent): void {
     this.tracer.emit(event);
+  }
+
+  /** The cluster changed at `at` (a namespace, or `cluster` for API objects): a trace event about no packet. */
+  change(at: string, change: ChangeKind, detail: string): void {
+    this.tracer.emit({ kind: 'change', t: this.sched.now, pkt: 0, at, change, detail });
   }
 
   summary(data: Uint8Array, l3only = false): FrameSummary {

@@ -203,7 +203,22 @@ export type StepAction =
   | { kind: 'apply'; policy: NetworkPolicySpec }
   | { kind: 'delete'; namespace: string; name: string }
   | { kind: 'label'; target: 'pod'; namespace: string; name: string; labels: Record<string, string | null> }
-  | { kind: 'label'; target: 'namespace'; name: string; labels: Record<string, string | null> };
+  | { kind: 'label'; target: 'namespace'; name: string; labels: Record<string, string | null> }
+  /** `kubectl delete pod`: terminating now, the app serves `preStopNs` more, then exits; a Deployment's pod is replaced. */
+  | { kind: 'delete-pod'; namespace: string; name: string; preStopNs: number; readyAfterNs: number }
+  /** A container restart: same pod and IP, its connections are gone. */
+  | { kind: 'restart-pod'; namespace: string; name: string }
+  | { kind: 'scale'; namespace: string; deployment: string; replicas: number; readyAfterNs: number }
+  | { kind: 'rollout'; namespace: string; deployment: string; maxSurge: number; maxUnavailable: number; preStopNs: number; readyAfterNs: number }
+  | { kind: 'node'; node: string; state: 'down' | 'up'; notReadyAfterNs: number; withdrawRoutesAfterNs?: number }
+  /** netem on a machine's uplink (`tc qdisc replace dev eth0 root netem ...`); all zero = removed. */
+  | { kind: 'link'; machine: string; lossPct: number; delayNs: number; jitterNs: number; corruptPct: number; reorderPct: number }
+  | { kind: 'mtu'; netns: string; device: string; mtu: number }
+  | { kind: 'conntrack'; node: string; flush: true }
+  | { kind: 'conntrack'; node: string; flush: false; protocol?: 'TCP' | 'UDP' | 'ICMP'; origSrc?: string; origDst?: string; origDport?: number; replySrc?: string }
+  /** kube-proxy's behaviour on a node (or every node): sync delay, stale UDP conntrack cleanup. */
+  | { kind: 'kube-proxy'; node?: string; syncDelayNs?: number; conntrackCleanup?: boolean }
+  | { kind: 'hairpin'; namespace: string; name: string; on: boolean };
 
 export interface StepSpec {
   atNs: number;

@@ -33,6 +33,8 @@ export type DropReason =
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
+  | 'conntrack-insert-failed' // nf_conntrack_confirm lost a race: another packet of the same tuple was confirmed first (insert_failed)
+  | 'link-fault' // lost or corrupted on a link with an injected fault (loss %, corruption): a `steps:` link fault
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
@@ -58,6 +60,8 @@ export const DROP_REASONS: readonly DropReason[] = [
   'conntrack-full',
   'ipvs-no-destination',
   'policy-denied',
+  'conntrack-insert-failed',
+  'link-fault',
   'dns-unresolved',
   'event-budget',
   'not-finished',
@@ -262,7 +266,46 @@ export interface DropEvent extends Base {
   detail: string;
 }
 
+/**
+ * What can change in a cluster while packets flow: a `steps:` item, or a
+ * controller reacting to one (closed set, documented in docs/trace.md).
+ */
+export type ChangeKind =
+  | 'policy' // a NetworkPolicy was applied or deleted
+  | 'label' // a pod's or namespace's labels changed
+  | 'pod-created' // a pod was scheduled and its network set up (CNI ADD)
+  | 'pod-ready' // a pod's Ready condition became true
+  | 'pod-terminating' // a pod got its deletionTimestamp (SIGTERM)
+  | 'pod-deleted' // a pod's containers exited and its network was torn down (CNI DEL)
+  | 'scale' // a Deployment's replicas changed
+  | 'rollout' // a Deployment rolled out a new ReplicaSet
+  | 'endpoints' // the EndpointSlice controller rewrote a Service's slices
+  | 'proxy-sync' // kube-proxy on one node reprogrammed its rules
+  | 'proxy-config' // kube-proxy's settings on a node changed (sync delay, conntrack cleanup)
+  | 'conntrack-delete' // conntrack entries were deleted (kube-proxy's stale UDP cleanup, or `conntrack -D`)
+  | 'conntrack-flush' // `conntrack -F`
+  | 'node-down' // a node's link went down
+  | 'node-up' // a node's link came back
+  | 'routes' // the network backend added or withdrew a node's routes
+  | 'link-fault' // loss, delay, jitter, corruption or reordering set on a link
+  | 'mtu' // a device's MTU changed
+  | 'hairpin' // a bridge port's hairpin mode changed
+  | 'sysctl' // a kernel setting changed
+  | 'app'; // an application event (a client gave up, a connection closed)
+
+/**
+ * The cluster changed. Not about a packet: `pkt` is 0. `at` is the namespace
+ * that changed (`node1`, `default/web-1`) or `cluster` for API objects.
+ */
+export interface ChangeEvent extends Base {
+  kind: 'change';
+  change: ChangeKind;
+  /** What happened, as the command or API change would read (`kubectl delete pod default/web-1`, `conntrack -F`). */
+  detail: string;
+}
+
 export type TraceEvent =
+  | ChangeEvent
   | CreateEvent
   | TxEvent
   | RxEvent

@@ -6,7 +6,8 @@ import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.j
 import { simulate } from '../../src/scenario/run/simulate.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+// Top-level scenarios and the gallery of famous failures (scenarios/gallery/, docs/gallery.md).
+const files = [...readdirSync(dir).filter((f) => f.endsWith('.yaml')), ...readdirSync(join(dir, 'gallery')).filter((f) => f.endsWith('.yaml')).map((f) => join('gallery', f))];
 
 describe('every scenario file', () => {
   it('exists', () => expect(files.length).toBeGreaterThanOrEqual(5));

@@ -1,28 +1,38 @@
+import { CHANGE_VERBS, readChangeStep } from './check-change-steps.js';
 import { readNetworkPolicy } from './check-networkpolicy.js';
 import { parseDuration } from '../load/quantities.js';
-import type { NamespaceSpec, PodSpec, StepSpec } from '../types.js';
+import type { ClusterSpec, NamespaceSpec, PodSpec, StepSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
+const VERBS = ['apply', 'delete', 'label', ...CHANGE_VERBS];
+
 /**
- * `steps:` — control-plane changes at simulated times: apply (create or
- * replace) a NetworkPolicy, delete one, or change a pod's or namespace's
- * labels (a `null` value removes the label), as `kubectl apply`, `kubectl
- * delete` and `kubectl label` would.
+ * `steps:` — changes at simulated times: apply (create or replace) a
+ * NetworkPolicy, delete one, or change a pod's or namespace's labels (a
+ * `null` value removes the label), as `kubectl apply`, `kubectl delete` and
+ * `kubectl label` would; and the changes of check-change-steps.ts (pods,
+ * Deployments, nodes, links, MTU, conntrack, kube-proxy, hairpin).
  */
-export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[] }): StepSpec[] {
+export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[]; cluster: ClusterSpec }): StepSpec[] {
   const out: StepSpec[] = [];
   for (const item of at ? r.list(at) : []) {
-    const m = r.map(item, ['at', 'apply', 'delete', 'label']);
+    const m = r.map(item, ['at', ...VERBS]);
     if (!m) continue;
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
-    const verbs = ['apply', 'delete', 'label'].filter((k) => m.has(k));
+    const verbs = VERBS.filter((k) => m.has(k));
     if (verbs.length !== 1) {
-      r.problem(item, `expected exactly one of apply, delete, label${verbs.length > 1 ? ` (found ${verbs.join(', ')})` : ''}`);
+      r.problem(item, `expected exactly one of ${VERBS.join(', ')}${verbs.length > 1 ? ` (found ${verbs.join(', ')})` : ''}`);
       continue;
     }
     const pos = r.pos(item);
+    const change = CHANGE_VERBS.find((v) => v === verbs[0]);
+    if (change) {
+      const action = readChangeStep(r, change, m.get(change)!, world);
+      if (action) out.push({ atNs, action, pos });
+      continue;
+    }
     if (verbs[0] === 'apply') {
       const obj = m.get('apply')!;
       const top = r.map(obj, ['apiVersion', 'kind', 'metadata', 'spec']);

@@ -39,7 +39,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (to?.kind === 'dns' && from) checkDnsName(r, toAt, to.name, from, world);
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;
     const reuseConnection = r.bool(m.get('reuseConnection')) ?? false;
-    if (reuseConnection && protocol !== 'TCP') r.problem(m.get('reuseConnection')!, `reuseConnection is for TCP (a ${protocol} packet has no connection to reuse)`);
+    if (reuseConnection && protocol === 'ICMP') r.problem(m.get('reuseConnection')!, 'reuseConnection is for TCP (keep-alive) and UDP (one connected socket); an ICMP echo has no connection to reuse');
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
@@ -73,7 +73,7 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const dAt = m.get('deliveredTo');
   if (dAt) {
     const items = r.scalar(dAt) !== undefined && typeof r.scalar(dAt) !== 'object' ? [dAt] : r.list(dAt);
-    deliveredTo = items.map((i) => ref(r, i, world, ['pod', 'node', 'host'], true)).filter((x): x is EndpointRef => x !== undefined);
+    deliveredTo = items.map((i) => ref(r, i, world, ['pod', 'node', 'host'], true, true)).filter((x): x is EndpointRef => x !== undefined);
   }
   const sAt = m.get('seenSource');
   const seenSource = r.str(sAt);
@@ -129,7 +129,7 @@ function netnsExists(ns: string, w: World): boolean {
 }
 
 /** Parse and resolve `pod/ns/name`, `pod/name`, `node/x`, `host/y`, an IP, `service/ns/name`, `service/name`, a DNS name. */
-function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], required: boolean): EndpointRef | undefined {
+function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], required: boolean, future = false): EndpointRef | undefined {
   const s = r.str(at, required);
   if (s === undefined) return undefined;
   const parts = s.split('/');
@@ -141,7 +141,9 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   if (parts[0] === 'pod' && (parts.length === 2 || parts.length === 3)) {
     const namespace = parts.length === 3 ? parts[1]! : 'default';
     const name = parts[parts.length - 1]!;
-    if (!w.pods.some((p) => p.namespace === namespace && p.name === name)) {
+    // deliveredTo may name a pod a Deployment's controllers make later (steps: deletePod, scale, rollout): `<deployment>-<hash>-<5 chars>`.
+    const later = future && w.pods.some((p) => p.namespace === namespace && p.owner?.kind === 'Deployment' && new RegExp(`^${p.owner.name}-[a-z0-9]{10}-[a-z0-9]{5}$`).test(name));
+    if (!later && !w.pods.some((p) => p.namespace === namespace && p.name === name)) {
       const here = w.pods.filter((p) => p.namespace === namespace).map((p) => p.name);
       return fail(`no pod ${namespace}/${name} (pods in ${namespace}: ${here.join(', ') || 'none'})`);
     }

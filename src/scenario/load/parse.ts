@@ -75,7 +75,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   const res = checkResources(docs, cluster, { r, at: need('cluster') });
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
-  const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces }) : [];
+  const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces, cluster }) : [];
   const problems = done();
   if (problems.length > 0 || !cluster || name === undefined) return { ok: false, problems };
   return {

@@ -70,10 +70,10 @@ export class ScenarioRun {
         services: scenario.services,
         endpointSlices: scenario.endpointSlices,
         // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
-        ...(scenario.networkPolicies.length > 0 || scenario.steps.length > 0 ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
+        ...(scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label') ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
       },
     });
-    scheduleSteps(this.cluster, scenario.steps);
+    scheduleSteps(this.cluster, scenario);
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     opts.onBuilt?.(this.cluster);
   }

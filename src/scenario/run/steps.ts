@@ -1,21 +1,127 @@
 import type { Cluster } from '../../cluster/build.js';
+import { ControlLoop } from '../../cluster/live/control-loop.js';
+import { deleteConntrack, flushConntrack } from '../../cluster/live/conntrack-ops.js';
+import { nodeDown, nodeUp } from '../../cluster/live/nodes.js';
+import { hostVethName } from '../../cluster/names.js';
 import type { PolicyWorld } from '../../cluster/netpol/types.js';
-import type { StepAction, StepSpec } from '../types.js';
+import { Netem, formatNetem } from '../../kernel/netem.js';
+import type { Bridge } from '../../kernel/bridge.js';
+import type { Uplink } from '../../kernel/uplink.js';
+import type { Scenario, StepAction, StepSpec } from '../types.js';
+
+type PolicyAction = Extract<StepAction, { kind: 'apply' | 'delete' | 'label' }>;
+type ChangeAction = Exclude<StepAction, PolicyAction>;
+
+const isPolicyAction = (a: StepAction): a is PolicyAction => a.kind === 'apply' || a.kind === 'delete' || a.kind === 'label';
 
 /**
- * Carries out the scenario's control-plane steps at their simulated times:
- * the API objects change and the policy agent re-syncs every node, as it
- * would on a watch event. Connections already in conntrack keep flowing
- * (the agent lets ESTABLISHED traffic skip policy), as with kube-router and
- * Calico; only new connections see the new policy.
+ * Carries out the scenario's steps at their simulated times. Policy steps
+ * change the API objects and the policy agent re-syncs every node, as it
+ * would on a watch event (connections already in conntrack keep flowing, as
+ * with kube-router and Calico; only new connections see the new policy).
+ * The other steps go through the controllers (cluster/live/): pods, nodes,
+ * kube-proxy, and the kernel changes an operator would make by hand.
  */
-export function scheduleSteps(cluster: Cluster, steps: readonly StepSpec[]): void {
+export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps' | 'pods' | 'services' | 'endpointSlices'>): ControlLoop | undefined {
+  const steps = scenario.steps;
   const agent = cluster.policyAgent;
-  if (!agent || steps.length === 0) return;
-  for (const s of steps) cluster.sched.at(s.atNs, () => agent.sync(applyStep(agent.world, s.action)));
+  const needsLoop = steps.some((s) => !isPolicyAction(s.action));
+  const loop = needsLoop
+    ? new ControlLoop(
+        cluster,
+        scenario.pods.map((p) => ({ ...p, labels: { ...p.labels } })),
+        scenario.services,
+        scenario.endpointSlices.filter((s) => !s.derived),
+      )
+    : undefined;
+  for (const s of steps) {
+    const a = s.action;
+    if (isPolicyAction(a)) {
+      if (agent) cluster.sched.at(s.atNs, () => {
+        cluster.world.change('cluster', a.kind === 'label' ? 'label' : 'policy', describePolicyStep(a));
+        agent.sync(applyStep(agent.world, a));
+      });
+    } else {
+      cluster.sched.at(s.atNs, () => runChange(cluster, loop!, a, s));
+    }
+  }
+  return loop;
 }
 
-export function applyStep(world: PolicyWorld, a: StepAction): PolicyWorld {
+function describePolicyStep(a: PolicyAction): string {
+  if (a.kind === 'apply') return `kubectl apply networkpolicy ${a.policy.namespace}/${a.policy.name}`;
+  if (a.kind === 'delete') return `kubectl delete networkpolicy ${a.namespace}/${a.name}`;
+  const labels = Object.entries(a.labels).map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`)).join(' ');
+  return a.target === 'pod' ? `kubectl label pod ${a.namespace}/${a.name} ${labels}` : `kubectl label namespace ${a.name} ${labels}`;
+}
+
+function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: StepSpec): void {
+  const w = cluster.world;
+  switch (a.kind) {
+    case 'delete-pod': {
+      const pod = loop.find(a.namespace, a.name);
+      if (pod) loop.deletePod(pod, a.preStopNs, true, a.readyAfterNs);
+      return;
+    }
+    case 'restart-pod': {
+      const pod = loop.find(a.namespace, a.name);
+      if (pod) loop.restartPod(pod);
+      return;
+    }
+    case 'scale':
+      return loop.scale(a.namespace, a.deployment, a.replicas, a.readyAfterNs);
+    case 'rollout':
+      return loop.rollout(a.namespace, a.deployment, a);
+    case 'node':
+      if (a.state === 'down') return nodeDown(cluster, loop, a.node, { graceNs: a.notReadyAfterNs, ...(a.withdrawRoutesAfterNs === undefined ? {} : { withdrawAfterNs: a.withdrawRoutesAfterNs }) });
+      return nodeUp(cluster, loop, a.node);
+    case 'link': {
+      const ns = cluster.nodes.get(a.machine) ?? cluster.hosts.get(a.machine)!;
+      const eth0 = ns.device('eth0') as Uplink;
+      const spec = { lossPct: a.lossPct, delayNs: a.delayNs, jitterNs: a.jitterNs, corruptPct: a.corruptPct, reorderPct: a.reorderPct };
+      const off = Object.values(spec).every((v) => v === 0);
+      eth0.netem = off ? undefined : new Netem(spec, ns.rng.fork(`netem:${s.atNs}`));
+      w.change(ns.name, 'link-fault', off ? `tc qdisc del dev eth0 root (on ${a.machine})` : `tc qdisc replace dev eth0 root ${formatNetem(spec)} (on ${a.machine})`);
+      return;
+    }
+    case 'mtu': {
+      const ns = cluster.netns.get(a.netns);
+      const dev = ns?.device(a.device);
+      if (!ns || !dev) return w.change(a.netns, 'mtu', `ip link set dev ${a.device} mtu ${a.mtu}: Cannot find device "${a.device}"`);
+      dev.mtu = a.mtu;
+      return w.change(ns.name, 'mtu', `ip link set dev ${a.device} mtu ${a.mtu}`);
+    }
+    case 'conntrack': {
+      const ns = cluster.nodes.get(a.node)!;
+      if (a.flush) {
+        flushConntrack(ns);
+        return;
+      }
+      const proto = a.protocol === undefined ? undefined : { TCP: 6, UDP: 17, ICMP: 1 }[a.protocol];
+      const cmd = ['conntrack -D', a.protocol ? `-p ${a.protocol.toLowerCase()}` : '', a.origSrc ? `--orig-src ${a.origSrc}` : '', a.origDst ? `--orig-dst ${a.origDst}` : '', a.origDport ? `--orig-port-dst ${a.origDport}` : '', a.replySrc ? `--reply-src ${a.replySrc}` : ''].filter((x) => x).join(' ');
+      deleteConntrack(ns, { ...(proto === undefined ? {} : { protocol: proto }), ...(a.origSrc ? { origSrc: a.origSrc } : {}), ...(a.origDst ? { origDst: a.origDst } : {}), ...(a.origDport ? { origDport: a.origDport } : {}), ...(a.replySrc ? { replySrc: a.replySrc } : {}) }, cmd);
+      return;
+    }
+    case 'kube-proxy': {
+      for (const n of cluster.spec.nodes) {
+        if (a.node !== undefined && a.node !== n.name) continue;
+        loop.setProxyBehaviour(n.name, { ...(a.syncDelayNs === undefined ? {} : { syncDelayNs: a.syncDelayNs }), ...(a.conntrackCleanup === undefined ? {} : { conntrackCleanup: a.conntrackCleanup }) });
+      }
+      return;
+    }
+    case 'hairpin': {
+      const pod = loop.find(a.namespace, a.name);
+      if (!pod) return;
+      const node = cluster.nodes.get(pod.nodeName)!;
+      const port = node.device(hostVethName(a.namespace, a.name));
+      const br = cluster.bridges.get(pod.nodeName) as Bridge;
+      if (port) br.setHairpin(port, a.on);
+      return w.change(node.name, 'hairpin', `bridge link set dev ${port?.name ?? '?'} hairpin ${a.on ? 'on' : 'off'} (pod ${a.namespace}/${a.name})`);
+    }
+  }
+}
+
+export function applyStep(world: PolicyWorld, a: PolicyAction): PolicyWorld {
   switch (a.kind) {
     case 'apply': {
       const rest = world.policies.filter((p) => !(p.namespace === a.policy.namespace && p.name === a.policy.name));

@@ -1,0 +1,347 @@
+import type { NetNs } from '../../kernel/netns.js';
+import { formatIpv4, parseCidr, cidrHost, cidrBroadcast, parseIpv4 } from '../../wire/addr.js';
+import type { Cluster } from '../build.js';
+import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
+import { generatedSuffix, podTemplateHash } from '../generated-names.js';
+import type { StaleUdp } from '../proxy.js';
+import type { EndpointSliceInput, PodInput, ServiceInput } from '../spec.js';
+import { deleteConntrack } from './conntrack-ops.js';
+import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
+
+/** A pod as the controllers see it: the API object's fields that matter to networking. */
+export interface LivePod extends PodInput, ControllerPod {
+  labels: Record<string, string>;
+  owner?: { kind: 'Deployment' | 'ReplicaSet'; name: string };
+}
+
+/** kube-proxy's behaviour on one node, as `steps:` can change it. */
+export interface ProxyBehaviour {
+  /** Time from an EndpointSlice change to this node's rules (watch latency, minSyncPeriod, a busy node). */
+  syncDelayNs: number;
+  /** Delete stale UDP conntrack entries after a sync, as kube-proxy does (false = a kube-proxy that misses it). */
+  conntrackCleanup: boolean;
+}
+
+/** How long after creation a new pod's Ready condition turns true (container start + readiness probe), by default. */
+export const DEFAULT_POD_READY_NS = 1e9;
+/** kubelet's PLEG relist period: the time from the containers' exit to the pod's sandbox (and network) being torn down. */
+export const SANDBOX_TEARDOWN_NS = 1e9;
+
+/**
+ * The controllers that react while traffic flows, each as its upstream
+ * counterpart: the ReplicaSet controller (replacements, scale), the
+ * Deployment controller (rolling updates), the EndpointSlice controller
+ * (ready / serving / terminating conditions, deleted pods removed), kubelet
+ * (CNI ADD/DEL, readiness, container exit), and kube-proxy on every node
+ * (re-sync after its delay, then the stale UDP conntrack cleanup).
+ */
+export class ControlLoop {
+  readonly pods: LivePod[];
+  private slices: EndpointSliceInput[];
+  private readonly behaviour = new Map<string, ProxyBehaviour>();
+  /** Per node: the EndpointSlice generation its kube-proxy has programmed. */
+  private readonly syncedGen = new Map<string, number>();
+  private gen = 0;
+  /** host-local IPAM's last reserved address, per node (allocation continues after it). */
+  private readonly lastIp = new Map<string, number>();
+  /** Revision per Deployment (`<ns>/<name>`), for new pod-template-hashes. */
+  private readonly revisions = new Map<string, number>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    pods: readonly LivePod[],
+    private readonly services: readonly ServiceInput[],
+    /** Slices written by hand (not derived from a selector): they stay as they are. */
+    private readonly handSlices: readonly EndpointSliceInput[],
+  ) {
+    this.pods = pods.map((p) => ({ ...p }));
+    this.slices = [...cluster.controlPlane.endpointSlices];
+    for (const n of cluster.spec.nodes) {
+      this.behaviour.set(n.name, { syncDelayNs: 0, conntrackCleanup: true });
+      this.syncedGen.set(n.name, 0);
+      const ips = this.pods.filter((p) => p.nodeName === n.name && !p.hostNetwork).map((p) => parseIpv4(p.ip)!);
+      this.lastIp.set(n.name, ips.length > 0 ? Math.max(...ips) : cidrHost(parseCidr(n.podCIDR)!, 1));
+    }
+  }
+
+  private get now(): number {
+    return this.cluster.sched.now;
+  }
+
+  private change(at: string, kind: Parameters<Cluster['world']['change']>[1], detail: string): void {
+    this.cluster.world.change(at, kind, detail);
+  }
+
+  find(namespace: string, name: string): LivePod | undefined {
+    return this.pods.find((p) => p.namespace === namespace && p.name === name);
+  }
+
+  proxyBehaviour(node: string): ProxyBehaviour {
+    return this.behaviour.get(node)!;
+  }
+
+  setProxyBehaviour(node: string, b: Partial<ProxyBehaviour>): void {
+    const cur = this.behaviour.get(node)!;
+    Object.assign(cur, b);
+    const parts = [`syncDelay ${cur.syncDelayNs / 1e6}ms`, `conntrack cleanup ${cur.conntrackCleanup ? 'on' : 'off'}`];
+    this.change(node, 'proxy-config', `kube-proxy on ${node}: ${parts.join(', ')}`);
+  }
+
+  // --- kubelet / ReplicaSet / Deployment ---------------------------------------------------------
+
+  /** A new pod is scheduled and started; Ready after `readyAfterNs`. */
+  createPod(template: LivePod, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS): LivePod {
+    const nodeName = this.schedule(template);
+    const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
+    const pod: LivePod = { ...template, name, labels, nodeName, ip, ready: false, terminating: false, ports: template.ports.map((p) => ({ ...p })) };
+    this.pods.push(pod);
+    const ns = startPodNetwork(this.cluster, pod);
+    this.change(ns.name, 'pod-created', `pod ${pod.namespace}/${pod.name} on ${nodeName}, IP ${ip} (CNI ADD)`);
+    if (this.isDnsPod(pod)) this.cluster.dns.serve(ns);
+    this.endpointsChanged();
+    this.cluster.sched.after(readyAfterNs, () => {
+      if (pod.terminating || !this.pods.includes(pod)) return;
+      pod.ready = true;
+      this.change(ns.name, 'pod-ready', `pod ${pod.namespace}/${pod.name} is Ready`);
+      this.endpointsChanged();
+    });
+    return pod;
+  }
+
+  /**
+   * `kubectl delete pod`: the pod is terminating at once (its endpoint turns
+   * not ready, still serving); its application keeps serving for `preStopNs`
+   * (a preStop sleep), then exits; the sandbox goes a moment later (CNI DEL)
+   * and the pod object with it. A Deployment's ReplicaSet starts a
+   * replacement right away (terminating pods do not count as replicas).
+   */
+  deletePod(pod: LivePod, preStopNs: number, replace: boolean, readyAfterNs = DEFAULT_POD_READY_NS): void {
+    if (pod.terminating) return;
+    pod.terminating = true;
+    const where = `${pod.namespace}/${pod.name}`;
+    this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, SIGTERM${preStopNs > 0 ? ` after a ${preStopNs / 1e9} s preStop` : ''})`);
+    this.endpointsChanged();
+    if (replace && pod.owner) this.createPod(pod, this.replacementName(pod), pod.labels, readyAfterNs);
+    this.cluster.sched.after(preStopNs, () => {
+      const ns = this.cluster.pods.get(where);
+      ns?.sockets.closeApplications();
+      pod.ready = false;
+      this.change(where, 'pod-terminating', `pod ${where}: containers exited (listening sockets closed)`);
+      this.endpointsChanged();
+      this.cluster.sched.after(SANDBOX_TEARDOWN_NS, () => {
+        stopPodNetwork(this.cluster, pod);
+        this.pods.splice(this.pods.indexOf(pod), 1);
+        this.change(where, 'pod-deleted', `pod ${where} deleted, IP ${pod.ip} released (CNI DEL)`);
+        this.endpointsChanged();
+      });
+    });
+  }
+
+  /** A container restart: same pod, same IP; the process's sockets are gone and come back listening. */
+  restartPod(pod: LivePod): void {
+    const where = `${pod.namespace}/${pod.name}`;
+    const ns = this.cluster.pods.get(where);
+    if (!ns) return;
+    ns.sockets.closeApplications();
+    listen(ns, pod);
+    if (this.isDnsPod(pod)) this.cluster.dns.serve(ns);
+    this.change(where, 'pod-created', `pod ${where}: container restarted (same IP ${pod.ip}; its connections are gone)`);
+  }
+
+  /** The Deployment's (or ReplicaSet's) pods that are not terminating, oldest first. */
+  activePods(namespace: string, owner: string): LivePod[] {
+    return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner && !p.terminating);
+  }
+
+  /** `kubectl scale --replicas=N`: new pods named from the next replica indexes; the newest go first when scaling down. */
+  scale(namespace: string, owner: string, replicas: number, readyAfterNs = DEFAULT_POD_READY_NS): void {
+    const active = this.activePods(namespace, owner);
+    this.change('cluster', 'scale', `kubectl scale deployment ${namespace}/${owner} --replicas=${replicas} (from ${active.length})`);
+    if (active.length === 0) return;
+    for (let i = active.length; i < replicas; i++) {
+      const t = active[0]!;
+      this.createPod(t, this.nextName(t), t.labels, readyAfterNs);
+    }
+    for (const p of active.slice(replicas).reverse()) this.deletePod(p, 0, false);
+  }
+
+  /**
+   * A rolling update (`kubectl rollout restart`): a new ReplicaSet (new
+   * pod-template-hash) grows by maxSurge while the old one shrinks, never
+   * leaving fewer than replicas − maxUnavailable ready pods; each old pod is
+   * deleted with `preStopNs` of draining. Steps are driven by readiness, as
+   * the Deployment controller's are.
+   */
+  rollout(namespace: string, owner: string, o: { maxSurge: number; maxUnavailable: number; preStopNs: number; readyAfterNs: number }): void {
+    const key = `${namespace}/${owner}`;
+    const rev = (this.revisions.get(key) ?? 1) + 1;
+    this.revisions.set(key, rev);
+    const hash = podTemplateHash(`${key}/revision-${rev}`);
+    const old = this.activePods(namespace, owner);
+    const replicas = old.length;
+    if (replicas === 0) return;
+    const template = old[0]!;
+    const labels = { ...template.labels, 'pod-template-hash': hash };
+    this.change('cluster', 'rollout', `deployment ${key}: rolling update to ReplicaSet ${owner}-${hash} (maxSurge ${o.maxSurge}, maxUnavailable ${o.maxUnavailable})`);
+    const fresh: LivePod[] = [];
+    const remaining = [...old];
+    const minAvailable = replicas - o.maxUnavailable;
+    const step = (): void => {
+      for (let progress = true; progress; ) {
+        progress = false;
+        // Surge: new pods while old + new stay within replicas + maxSurge.
+        while (fresh.length < replicas && remaining.length + fresh.length < replicas + o.maxSurge) {
+          const p = this.createPod(template, `${owner}-${hash}-${generatedSuffix(`${key}/${rev}/${fresh.length}`)}`, labels, o.readyAfterNs);
+          fresh.push(p);
+          this.cluster.sched.after(o.readyAfterNs, step); // the controller looks again once it is ready
+          progress = true;
+        }
+        // Old pods go while ready pods stay at replicas − maxUnavailable or more.
+        let ready = fresh.filter((p) => p.ready).length + remaining.filter((p) => p.ready).length;
+        while (remaining.length > 0) {
+          const victim = remaining[0]!;
+          const after = ready - (victim.ready ? 1 : 0);
+          if (after < minAvailable) break;
+          remaining.shift();
+          ready = after;
+          this.deletePod(victim, o.preStopNs, false);
+          progress = true;
+        }
+      }
+    };
+    step();
+  }
+
+  // --- nodes ---------------------------------------------------------------------------------------
+
+  /** The node's pods become NotReady (the node lifecycle controller, after node-monitor-grace-period). */
+  markNodePodsNotReady(node: string): void {
+    const pods = this.pods.filter((p) => p.nodeName === node && p.ready);
+    for (const p of pods) p.ready = false;
+    this.change('cluster', 'endpoints', `node ${node} NotReady: ${pods.length} pod(s) marked not ready`);
+    this.endpointsChanged();
+  }
+
+  markNodePodsReady(node: string): void {
+    const pods = this.pods.filter((p) => p.nodeName === node && !p.ready && !p.terminating);
+    for (const p of pods) p.ready = true;
+    this.change('cluster', 'endpoints', `node ${node} Ready: ${pods.length} pod(s) ready again`);
+    this.endpointsChanged();
+  }
+
+  // --- EndpointSlice controller and kube-proxy ----------------------------------------------------
+
+  /** The EndpointSlice controller recomputes every selector Service's slices; kube-proxies follow after their delay. */
+  endpointsChanged(): void {
+    const derived = deriveEndpointSlices(this.services, this.pods);
+    const next = [...this.handSlices, ...derived];
+    const changed = changedServices(this.slices, next);
+    this.slices = next;
+    if (changed.length === 0) return;
+    this.gen++;
+    this.change('cluster', 'endpoints', `EndpointSlices of ${changed.join(', ')} updated`);
+    this.cp = { ...this.cluster.controlPlane, endpointSlices: next };
+    this.cluster.dns.update(this.cp);
+    for (const n of this.cluster.spec.nodes) {
+      const delay = this.behaviour.get(n.name)!.syncDelayNs;
+      this.cluster.sched.after(delay, () => this.syncNode(n.name));
+    }
+  }
+
+  private cp: Cluster['controlPlane'] | undefined;
+
+  /** kube-proxy's sync: whatever it has seen by now, once (several changes in a row make one sync). */
+  private syncNode(node: string): void {
+    if (this.syncedGen.get(node)! >= this.gen || !this.cp) return;
+    this.syncedGen.set(node, this.gen);
+    const cp = this.cp;
+    const proxy = this.cluster.proxies.get(node)!;
+    if (!proxy.resync) return;
+    const stale = proxy.resync(cp);
+    this.change(node, 'proxy-sync', `kube-proxy on ${node}: iptables-restore --noflush (EndpointSlice change)`);
+    if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
+  }
+
+  /** kube-proxy's conntrack cleanup after a sync (pkg/proxy/conntrack), one `conntrack -D` per stale destination. */
+  private cleanUdp(node: string, stale: StaleUdp): void {
+    const ns = this.cluster.nodes.get(node)!;
+    for (const e of stale.endpoints) {
+      for (const vip of e.vips) deleteConntrack(ns, { protocol: 17, origDst: vip, replySrc: e.endpointIp }, `conntrack -D -p udp --orig-dst ${vip} --dst-nat ${e.endpointIp} (${e.servicePort}: endpoint gone)`);
+      if (e.nodePort) deleteConntrack(ns, { protocol: 17, origDport: e.nodePort, replySrc: e.endpointIp }, `conntrack -D -p udp --orig-port-dst ${e.nodePort} --dst-nat ${e.endpointIp} (${e.servicePort}: endpoint gone)`);
+    }
+    for (const r of stale.revived) for (const vip of r.vips) deleteConntrack(ns, { protocol: 17, origDst: vip }, `conntrack -D -p udp --orig-dst ${vip} (${r.servicePort}: has endpoints again)`);
+  }
+
+  // --- helpers --------------------------------------------------------------------------------------
+
+  private isDnsPod(pod: LivePod): boolean {
+    return pod.namespace === 'kube-system' && pod.labels['k8s-app'] === 'kube-dns';
+  }
+
+  /** kube-scheduler, reduced: the node with the fewest pods of the same owner, then the fewest pods, then node order. */
+  private schedule(t: LivePod): string {
+    const nodes = this.cluster.spec.nodes.map((n) => n.name).filter((n) => !this.down.has(n));
+    const candidates = nodes.length > 0 ? nodes : this.cluster.spec.nodes.map((n) => n.name);
+    let best = candidates[0]!;
+    let bestKey = [Infinity, Infinity];
+    for (const n of candidates) {
+      const mine = this.pods.filter((p) => p.nodeName === n && !p.terminating && p.namespace === t.namespace && p.owner?.name === t.owner?.name && t.owner).length;
+      const all = this.pods.filter((p) => p.nodeName === n && !p.terminating).length;
+      if (mine < bestKey[0]! || (mine === bestKey[0] && all < bestKey[1]!)) {
+        best = n;
+        bestKey = [mine, all];
+      }
+    }
+    return best;
+  }
+
+  /** Nodes that are down (the scheduler avoids them). */
+  readonly down = new Set<string>();
+
+  /** host-local IPAM: the next free address after the last one it handed out, wrapping around the range. */
+  private allocateIp(node: string): string {
+    const c = parseCidr(this.cluster.spec.nodes.find((n) => n.name === node)!.podCIDR)!;
+    const first = cidrHost(c, 2);
+    const last = cidrBroadcast(c) - 1;
+    const used = new Set(this.pods.filter((p) => p.nodeName === node && !p.hostNetwork).map((p) => parseIpv4(p.ip)!));
+    let a = this.lastIp.get(node)!;
+    for (let i = 0; i <= last - first; i++) {
+      a = a >= last || a < first ? first : a + 1;
+      if (!used.has(a)) {
+        this.lastIp.set(node, a);
+        return formatIpv4(a);
+      }
+    }
+    throw new Error(`no free pod address on ${node}`);
+  }
+
+  /** A ReplicaSet's replacement pod: `<rs>-<new 5 chars>`. */
+  private replacementName(pod: LivePod): string {
+    return this.nextName(pod);
+  }
+
+  private nextName(pod: LivePod): string {
+    const base = pod.name.slice(0, pod.name.lastIndexOf('-'));
+    for (let i = 0; ; i++) {
+      const name = `${base}-${generatedSuffix(`${pod.namespace}/${base}/${this.now}/${i}`)}`;
+      if (!this.pods.some((p) => p.namespace === pod.namespace && p.name === name) && !this.cluster.netns.has(`${pod.namespace}/${name}`)) return name;
+    }
+  }
+}
+
+/** Services (`ns/name`) whose slices differ between two lists. */
+function changedServices(a: readonly EndpointSliceInput[], b: readonly EndpointSliceInput[]): string[] {
+  const group = (l: readonly EndpointSliceInput[]): Map<string, string> => {
+    const m = new Map<string, string>();
+    for (const s of l) {
+      const k = `${s.namespace}/${s.serviceName}`;
+      m.set(k, (m.get(k) ?? '') + JSON.stringify([s.name, s.ports, s.endpoints]));
+    }
+    return m;
+  };
+  const ga = group(a);
+  const gb = group(b);
+  return [...new Set([...ga.keys(), ...gb.keys()])].filter((k) => ga.get(k) !== gb.get(k)).sort();
+}
+
+export type { NetNs };
