@@ -335,14 +335,26 @@ const trafficItem = closed(
   ['name', 'from', 'to'],
 );
 
+const podRefStr = (d: string): Schema => str(`${d}: <namespace>/<name> of a pod that exists when the run starts`);
+const percent = (d: string): Schema => ({ description: `${d}: a percentage (5%, or a number 0-100)`, type: ['string', 'number'] });
 const step = closed(
   {
     at: duration('when', '0ms'),
     apply: closed({ apiVersion: { const: 'networking.k8s.io/v1' }, kind: { const: 'NetworkPolicy' }, metadata: open('metadata', { name: str('name'), namespace: str('namespace') }), spec: ref('networkPolicySpec') }, 'create or replace a NetworkPolicy'),
     delete: str('networkpolicy/<namespace>/<name>', { pattern: '^[Nn]etwork[Pp]olicy/[^/]+/[^/]+$' }),
     label: closed({ pod: str('<namespace>/<name>'), namespace: str('namespace name'), labels: { type: 'object', description: 'labels to set; null removes one', additionalProperties: { type: ['string', 'null'] } } }, 'change labels', ['labels']),
+    deletePod: closed({ pod: podRefStr('the pod'), preStop: duration('how long the application keeps serving after SIGTERM (a preStop sleep)', '0s'), readyAfter: duration("the replacement's time to Ready", '1s') }, 'kubectl delete pod (a Deployment pod is replaced)', ['pod']),
+    restart: podRefStr('a container restart: same pod and IP, its connections are gone'),
+    scale: closed({ deployment: str('<namespace>/<name>'), replicas: int('new replica count', 0, 1000), readyAfter: duration("new pods' time to Ready", '1s') }, 'kubectl scale deployment', ['deployment', 'replicas']),
+    rollout: closed({ deployment: str('<namespace>/<name>'), maxSurge: intOrString('count or percentage (default 25%)'), maxUnavailable: intOrString('count or percentage (default 25%)'), preStop: duration('draining time of each old pod', '0s'), readyAfter: duration("new pods' time to Ready", '1s') }, 'a rolling update to a new ReplicaSet', ['deployment']),
+    node: closed({ name: str('node name'), state: oneOf('link state', ['down', 'up']), notReadyAfter: duration("node-monitor-grace-period: the node's pods turn NotReady after it", '40s'), withdrawRoutesAfter: duration("flannel removes the node's routes elsewhere after its lease expires (absent: never)") }, 'a node goes down or comes back', ['name', 'state']),
+    link: closed({ machine: str('node or external host whose eth0 gets the netem qdisc'), loss: percent('frames lost'), delay: duration('added delay'), jitter: duration('± uniform jitter'), corrupt: percent('frames with a flipped bit'), reorder: percent('frames sent ahead of the delayed ones (needs delay)') }, 'tc qdisc replace dev eth0 root netem ... (all zero: removed)', ['machine']),
+    mtu: closed({ device: str('<node>:<dev> or <namespace>/<pod>:<dev>'), mtu: int('new MTU', 68, 65535) }, 'ip link set dev DEV mtu N', ['device', 'mtu']),
+    conntrack: closed({ node: str('node name'), flush: bool('conntrack -F'), protocol: oneOf('-p', ['TCP', 'UDP', 'ICMP']), origSrc: str('--orig-src', { pattern: IPV4 }), origDst: str('--orig-dst', { pattern: IPV4 }), origDport: int('--orig-port-dst', 1, 65535), replySrc: str('--reply-src (= --dst-nat of a DNATed connection)', { pattern: IPV4 }) }, 'conntrack -F, or conntrack -D with a filter', ['node']),
+    kubeProxy: closed({ node: str('node name (absent: every node)'), syncDelay: duration('time from an EndpointSlice change to this node\'s rules', '0s'), conntrackCleanup: bool('delete stale UDP conntrack entries after a sync', true) }, "kube-proxy's behaviour from now on (iptables mode)"),
+    hairpin: closed({ pod: podRefStr('the pod'), on: bool('hairpin mode of its bridge port') }, 'bridge link set dev vethX hairpin on|off', ['pod', 'on']),
   },
-  'one control-plane change: exactly one of apply, delete, label',
+  'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin',
 );
 
 /** The JSON Schema of a scenario file (and, under definitions.manifest, of an included manifest document). */
@@ -361,7 +373,7 @@ export function scenarioSchema(): Schema {
         include: list({ type: 'string' }, 'manifest files (multi-document) relative to this file'),
         traffic: list(trafficItem, 'flows to send'),
         matrix: closed({ port: int('port probed', 1, 65535, { default: 80 }), protocol: oneOf('protocol', ['TCP', 'UDP'], 'TCP'), via: oneOf('probe pods directly or their Services', ['pod', 'service'], 'pod'), at: duration('when'), expect: str('expected truth table (. allowed, X blocked)') }, 'the reachability probe'),
-        steps: list(step, 'control-plane changes at simulated times'),
+        steps: list(step, 'changes at simulated times'),
       },
       undefined,
       ['apiVersion', 'kind', 'metadata', 'cluster'],
