@@ -89,9 +89,9 @@ export function renderReport(result: RunResult, mismatches: Mismatch[], opts: { 
   const walks = renderWalks(title, walkFlows(result), opts.view, term, opts.quiet);
   const parts = [...walks];
   const changes = result.events.filter((e) => e.kind === 'change');
-  if (changes.length > 0 && !opts.quiet) {
+  if (changes.length > 0) {
     // The timeline of steps and the controllers reacting to them (the walks above are per flow).
-    parts.push('', paint(term, 'bad', 'changes (steps and the controllers reacting to them):'));
+    parts.push('', 'changes (steps and the controllers reacting to them):');
     for (const c of changes) parts.push(...fit(`  ${(c.t / 1e9).toFixed(6)} s  ${c.at}: ${c.change}: ${c.detail}`, term, 4));
   }
   if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);

@@ -125,6 +125,9 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         }
         break;
       }
+      case 'change':
+        add(e.at, `cluster change (${e.change}): ${e.detail}`, e, 'note');
+        break;
       default:
         e satisfies never;
     }
