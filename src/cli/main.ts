@@ -13,8 +13,9 @@ import { registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
-import { attachCapture, writePcap } from './pcap.js';
+import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
 import { renderReport } from './report.js';
+import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
 import { viewOptions, type ViewFlags } from './view-flags.js';
 
@@ -70,7 +71,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .description('run a scenario: print every hop, check expectations (exit 0 ok, 1 expectation failed, 2 invalid input)')
     .argument('[file]', 'scenario file (default: the built-in classic walk)')
     .option('--json', 'print the trace as JSON Lines instead of tables')
-    .option('--pcap <dir>', 'write a pcapng capture of every device to DIR')
+    .option('--pcap <dir>', 'write a pcapng capture of every device to DIR/<scenario>.pcapng (one interface per device)')
+    .option('--pcap-per-interface', 'with --pcap: one file per device, DIR/<scenario>.<netns>_<dev>.pcapng, as tcpdump -i would capture it')
+    .option('--pcap-device <pattern>', 'with --pcap: only devices matching <netns>:<dev> (* wildcard; repeatable), e.g. node1:eth0', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs (replay one scenario in both kube-proxy modes)", parseProxyMode)
     .option('--detail <level>', 'path (devices crossed) | hops (numbered hops and decisions; the default) | full (every trace event, the table)')
@@ -81,24 +84,28 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--quiet', 'print only each flow\'s headline')
     .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
     .option('--update', 'with --golden: write the golden trace instead of comparing')
-    .action((file: string | undefined, o: { json?: boolean; pcap?: string; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
+    .action((file: string | undefined, o: { json?: boolean; pcap?: string; pcapPerInterface?: boolean; pcapDevice?: string[]; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
       if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
       const view = viewOptions(o, (m) => {
         throw new InputError(m);
       });
       const scenario = load(file ?? DEFAULT_SCENARIO, o.seed, o.proxyMode);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
-      let capture: (() => Uint8Array) | undefined;
-      const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world)) : undefined);
+      if (!o.pcap && (o.pcapPerInterface || (o.pcapDevice ?? []).length > 0)) throw new InputError('--pcap-per-interface, --pcap-device: only with --pcap DIR');
+      let capture: CaptureFiles | undefined;
+      const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] })) : undefined);
       const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
-      if (o.json) io.out(renderJsonLines(result.events, { scenario: scenario.name, seed: scenario.cluster.seed }));
+      if (o.json) io.out(renderJsonLines(result.events, { scenario: scenario.name, seed: scenario.cluster.seed }, result.flows.map(flowSummaryRecord)));
       else {
         const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));
         const unknown = view.flows.filter((n) => !known.has(n));
         if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(result.flows.map((f) => f.traffic.name))].join(', ')})`);
         io.out(renderReport(result, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
       }
-      if (o.pcap && capture) io.err(`pcap: wrote ${writePcap(o.pcap, scenario.name, capture())}\n`);
+      if (o.pcap && capture) {
+        const files = writePcaps(o.pcap, capture());
+        io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);
+      }
       if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
       code = mismatches.length > 0 ? EXIT.expectationFailed : EXIT.ok;
       if (o.golden) {

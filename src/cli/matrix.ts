@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { compareMatrix, formatMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/run/matrix.js';
+import { compareMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/run/matrix.js';
 import type { Scenario } from '../scenario/types.js';
+import { PLAIN, type Terminal } from '../trace/view/terminal.js';
+import { renderMatrixTable } from './matrix-table.js';
 
 interface MatrixFlags {
   port?: string;
@@ -16,7 +18,7 @@ interface MatrixFlags {
  * section gives defaults and, with `expect:`, the table to check (exit 1 on a
  * difference).
  */
-export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void }, load: (file: string, proxyMode?: 'iptables' | 'ipvs') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
+export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void; term?: Terminal }, load: (file: string, proxyMode?: 'iptables' | 'ipvs') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
   program
     .command('matrix')
     .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
@@ -43,7 +45,7 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
       if (o.json) io.out(`${JSON.stringify(matrixJson(result, diffs), null, 2)}\n`);
       else {
         io.out(`reachability ${opts.protocol}/${opts.port} via ${opts.via} (${result.pods.length} pods, ${result.pods.length ** 2} probes)\n`);
-        io.out(formatMatrix(result));
+        io.out(`${renderMatrixTable(result, io.term ?? PLAIN).join('\n')}\n`);
         for (const n of result.notes) io.out(`note: ${n}\n`);
         if (sameProbe && m.expect) io.out(diffs.length === 0 ? 'expected matrix: met\n' : `expected matrix: ${diffs.length} cell(s) differ\n${diffs.map((d) => `  ${d}`).join('\n')}\n`);
       }

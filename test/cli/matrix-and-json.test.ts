@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderMatrixTable } from '../../src/cli/matrix-table.js';
+import { cli } from '../../src/cli/main.js';
+import { parseMatrix } from '../../src/scenario/run/matrix.js';
+import { PLAIN } from '../../src/trace/view/terminal.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+describe('podwalk matrix layout', () => {
+  it('aligns columns, labels from/to, explains the marks, and stays pasteable into matrix.expect', () => {
+    let out = '';
+    expect(cli(['matrix', join(root, 'scenarios', 'netpol-default-deny.yaml')], { out: (s) => (out += s), err: () => {} })).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[1]).toBe('from ↓  to →');
+    expect(lines[2]).toBe('-       x/a x/b y/a y/b');
+    expect(lines[3]).toBe('x/a     .   X   .   .');
+    expect(out).toContain('. allowed: the probe was delivered to the pod');
+    expect(out).toContain('X blocked: dropped, or delivered elsewhere');
+    expect(out).toMatch(/\? not probed/);
+    const parsed = parseMatrix(lines.slice(2, 7).join('\n'));
+    expect(typeof parsed === 'string' ? parsed : parsed.pods).toEqual(['x/a', 'x/b', 'y/a', 'y/b']);
+  });
+
+  it('numbers the columns of long pod names and says which number is which pod; explains every ?', () => {
+    const cell = (from: string, to: string, allowed: boolean, skipped?: string) => ({ from, to, allowed, ...(skipped ? { skipped } : {}) });
+    const pods = ['default/web-55489cf447-8g6lj', 'default/client'];
+    const lines = renderMatrixTable(
+      { pods, cells: [[cell(pods[0]!, pods[0]!, true), cell(pods[0]!, pods[1]!, false)], [cell(pods[1]!, pods[0]!, true, 'not a pod with a Service'), cell(pods[1]!, pods[1]!, true)]] },
+      PLAIN,
+    );
+    expect(lines.slice(0, 4)).toEqual([
+      'from ↓                          to →',
+      '-                               1 2',
+      '1 default/web-55489cf447-8g6lj  . X',
+      '2 default/client                ? .',
+    ]);
+    expect(lines).toContain('? not probed: not a pod with a Service');
+  });
+});
+
+describe('--json flow summary records', () => {
+  it('ends with one "kind":"flow" record per flow: verdict, path, NAT, policies, rtt', () => {
+    let out = '';
+    expect(cli(['run', join(root, 'scenarios', 'netpol-service-denied.yaml'), '--json'], { out: (s) => (out += s), err: () => {} })).toBe(0);
+    const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const flows = records.filter((r) => r['kind'] === 'flow');
+    expect(flows.map((f) => f['flow'])).toEqual(['intruder-via-service', 'frontend-via-service']);
+    expect(records.slice(-2)).toEqual(flows);
+    const ok = flows[1]!;
+    expect(ok).toMatchObject({ from: 'pod/default/frontend', to: 'service/default/backend', protocol: 'TCP', port: 80, verdict: 'delivered', deliveredTo: 'pod/default/backend', seenSource: '10.244.1.2' });
+    expect(ok['rttNs']).toBeGreaterThan(0);
+    expect((ok['path'] as string[]).at(-1)).toBe('default/backend:eth0');
+    expect(ok['nat']).toEqual([{ at: 'node1', type: 'DNAT', manip: 'dst', before: expect.stringMatching(/ > 10\.96\.0\.11:80$/), after: expect.stringMatching(/ > 10\.244\.2\.2:9376$/) }]);
+    expect(ok['policies']).toEqual([{ at: 'node2', direction: 'ingress', pod: 'default/backend', verdict: 'allow', because: 'rule', policy: 'default/backend-from-frontend', rule: 0 }]);
+    expect(flows[0]).toMatchObject({ verdict: 'dropped', dropReason: 'policy-denied' });
+  });
+});
