@@ -23,7 +23,7 @@ describe('podwalk matrix layout', () => {
   });
 
   it('numbers the columns of long pod names and says which number is which pod; explains every ?', () => {
-    const cell = (from: string, to: string, allowed: boolean, skipped?: string) => ({ from, to, allowed, ...(skipped ? { skipped } : {}) });
+    const cell = (from: string, to: string, allowed: boolean, skipped?: string) => ({ from, to, allowed, flow: undefined, ...(skipped ? { skipped } : {}) });
     const pods = ['default/web-55489cf447-8g6lj', 'default/client'];
     const lines = renderMatrixTable(
       { pods, cells: [[cell(pods[0]!, pods[0]!, true), cell(pods[0]!, pods[1]!, false)], [cell(pods[1]!, pods[0]!, true, 'not a pod with a Service'), cell(pods[1]!, pods[1]!, true)]] },
