@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkCluster } from '../check/check-cluster.js';
 import { checkMatrix } from '../check/check-matrix.js';
@@ -6,6 +5,7 @@ import { checkSteps } from '../check/check-steps.js';
 import { checkResources } from '../check/check-resources.js';
 import { checkTraffic } from '../check/check-traffic.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
+import { readInput } from './read-input.js';
 import { formatProblem, YamlReader, type At } from './yaml-reader.js';
 
 export { formatProblem };
@@ -22,13 +22,9 @@ export interface LoadOverrides {
 }
 
 export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    return { ok: false, problems: [{ file: path, line: 1, col: 1, path: '(file)', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] };
-  }
-  return loadScenarioText(text, path, overrides);
+  const input = readInput(path);
+  if ('error' in input) return { ok: false, problems: [{ file: path, line: 1, col: 1, path: '(file)', message: input.error }] };
+  return loadScenarioText(input.text, path, overrides);
 }
 
 /** Load a scenario from YAML text; `file` names it in messages and anchors `include:` paths. */
@@ -59,14 +55,12 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     const rel = r.str(inc, true);
     if (rel === undefined) continue;
     const p = resolve(dirname(file), rel);
-    let incText: string;
-    try {
-      incText = readFileSync(p, 'utf8');
-    } catch {
-      r.problem(inc, `cannot read included file ${rel} (looked at ${p})`);
+    const input = readInput(p);
+    if ('error' in input) {
+      r.problem(inc, `included file ${rel}: ${input.error} (looked at ${p})`);
       continue;
     }
-    const ir = new YamlReader(rel, incText);
+    const ir = new YamlReader(rel, input.text);
     readers.push(ir);
     ir.docs.forEach((d, i) => {
       if (d.contents !== null) docs.push({ r: ir, at: { node: d.contents, path: `${inc.path} (${rel}) doc ${i + 1}`, near: d.start } });

@@ -1,5 +1,7 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from 'yaml';
 import type { Problem, SourcePos } from '../types.js';
+import { escapeControl, hasControl, oneLine, printable } from '../../trace/safe-text.js';
+import { keyText, parseYamlTree } from './yaml-tree.js';
 
 /** A YAML node together with where it is: enough to point every problem at file:line:col. */
 export interface At {
@@ -18,27 +20,23 @@ export const acceptedKeys: { record?: (file: string, offset: number, known: read
 /**
  * Reads one YAML file and collects problems instead of throwing. The typed
  * getters report what was expected and what was found at the node's position.
+ * Aliases and merge keys are already resolved (see yaml-tree.ts): the getters
+ * only ever meet mappings, lists and scalars.
  */
 export class YamlReader {
   readonly problems: Problem[] = [];
   readonly warnings: Problem[] = [];
-  private readonly lines = new LineCounter();
+  private readonly lines: LineCounter;
   readonly docs: { contents: Node | null; start: SourcePos }[] = [];
 
   constructor(
     readonly file: string,
     text: string,
   ) {
-    const docs = parseAllDocuments(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-    const list = Array.isArray(docs) ? docs : [];
-    for (const d of list) {
-      for (const e of d.errors) {
-        const off = e.pos?.[0] ?? 0;
-        const lp = this.lines.linePos(off);
-        this.problems.push({ file, line: lp.line, col: lp.col, path: '(yaml)', message: e.message.split('\n')[0]! });
-      }
-      this.docs.push({ contents: d.contents as Node | null, start: this.posAt(d.range?.[0] ?? 0) });
-    }
+    const tree = parseYamlTree(file, text);
+    this.lines = tree.lines;
+    this.problems.push(...tree.problems);
+    for (const d of tree.docs) this.docs.push({ contents: d.contents, start: this.posAt(d.offset) });
   }
 
   posAt(offset: number): SourcePos {
@@ -69,12 +67,12 @@ export class YamlReader {
     if (known && acceptedKeys.record && at.node.range) acceptedKeys.record(this.file, at.node.range[0], known);
     const out = new Map<string, At>();
     for (const pair of at.node.items as Pair<Node, Node | null>[]) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const key = keyText(pair.key);
       const keyPos = pair.key?.range ? this.posAt(pair.key.range[0]) : this.pos(at);
       const childPath = at.path ? `${at.path}.${key}` : key;
       if (known && !known.includes(key)) {
         const hint = suggest(key, known);
-        this.problems.push({ ...keyPos, path: childPath, message: `unknown field ${key}${hint ? ` (did you mean ${hint}?)` : ''}` });
+        this.problems.push({ ...keyPos, path: childPath, message: `unknown field ${printable(key)}${hint ? ` (did you mean ${hint}?)` : ''}` });
         continue;
       }
       out.set(key, { node: pair.value, path: childPath, near: keyPos });
@@ -104,7 +102,14 @@ export class YamlReader {
       return undefined;
     }
     const v = this.scalar(at);
-    if (typeof v === 'string') return v;
+    if (typeof v === 'string') {
+      // Written as escapes ("\e[2J"): a name or value with control characters would drive the terminal that prints it.
+      if (hasControl(v.replace(/[\n\t]/g, ''))) {
+        this.problem(at, `control characters are not allowed in a value, found "${printable(v)}"`);
+        return undefined;
+      }
+      return v;
+    }
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     this.problem(at, `expected a string, found ${describe(at.node)}`);
     return undefined;
@@ -150,7 +155,7 @@ export class YamlReader {
     if (v === undefined) return undefined;
     if ((choices as readonly string[]).includes(v)) return v as T;
     const hint = suggest(v, choices);
-    this.problem(at!, `expected one of ${choices.join(', ')}, found ${v}${hint ? ` (did you mean ${hint}?)` : ''}`);
+    this.problem(at!, `expected one of ${choices.join(', ')}, found ${printable(v)}${hint ? ` (did you mean ${hint}?)` : ''}`);
     return undefined;
   }
 }
@@ -170,15 +175,16 @@ function describe(n: Node | null | undefined): string {
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
-  if (typeof v === 'string') return `"${v}"`;
+  if (typeof v === 'string') return `"${printable(v)}"`;
   if (typeof v === 'object') return 'a mapping or list';
-  return String(v);
+  return printable(v);
 }
 
 /** The closest known word within edit distance 2 (case-insensitive), for "did you mean". */
 export function suggest(word: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
+  if (word.length > 64) return undefined; // no name is that long, and the distance is quadratic
   for (const k of known) {
     const d = distance(word.toLowerCase(), k.toLowerCase());
     if (d < bestD) {
@@ -203,6 +209,7 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** `file:line:col: field.path: message`, always one printable line (see safe-text.ts). */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path}: ${p.message}`;
+  return `${escapeControl(p.file)}:${p.line}:${p.col}: ${oneLine(p.path, 200)}: ${oneLine(p.message)}`;
 }

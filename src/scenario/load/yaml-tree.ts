@@ -1,0 +1,222 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, YAMLMap, type Document, type Node, type Pair } from 'yaml';
+import type { Problem } from '../types.js';
+import { printable } from '../../trace/safe-text.js';
+
+/** Largest YAML text read (characters); a scenario with its manifests is far smaller. Documented in docs/scenario-format.md. */
+export const MAX_YAML_CHARS = 16 * 1024 * 1024;
+/** Nodes a document may have once every alias is expanded: stops "billion laughs" alias bombs, fits any real scenario. */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
+export interface YamlTree {
+  docs: { contents: Node | null; offset: number }[];
+  problems: Problem[];
+  lines: LineCounter;
+}
+
+/**
+ * Parse YAML text into plain trees the reader can walk: aliases replaced by
+ * the node they name, merge keys (`<<: *base`) applied, duplicate keys
+ * reported. The library's own duplicate-key check compares every key with
+ * every other (a 60,000-key file took 20 s), so it is off and done here with
+ * a set per mapping. Raw control characters, which YAML 1.2 does not allow in
+ * a stream (kubectl rejects them too), are refused before parsing so that no
+ * message can carry one.
+ */
+export function parseYamlTree(file: string, text: string): YamlTree {
+  const lines = new LineCounter();
+  const problems: Problem[] = [];
+  const at = (offset: number, path: string, message: string): void => {
+    const lp = lines.linePos(offset);
+    problems.push({ file, line: lp.line, col: lp.col, path, message });
+  };
+  if (text.length > MAX_YAML_CHARS) {
+    problems.push({ file, line: 1, col: 1, path: '(file)', message: `too large: ${text.length} characters (at most ${MAX_YAML_CHARS})` });
+    return { docs: [], problems, lines };
+  }
+  const bad = controlCharacters(text);
+  if (bad.length > 0) {
+    // Positions without parsing: count lines up to each offending character.
+    for (const off of bad) {
+      const before = text.lastIndexOf('\n', off - 1);
+      const line = countLines(text, off);
+      const code = text.charCodeAt(off).toString(16).toUpperCase().padStart(4, '0');
+      problems.push({ file, line, col: off - before, path: '(yaml)', message: `control character U+${code} is not allowed in YAML (write it as an escape in a double-quoted string)` });
+    }
+    return { docs: [], problems, lines };
+  }
+  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
+  const list = Array.isArray(parsed) ? parsed : [];
+  const docs: YamlTree['docs'] = [];
+  for (const d of list) {
+    for (const e of d.errors) at(e.pos?.[0] ?? 0, '(yaml)', e.message.split('\n')[0]!);
+    if (d.errors.length > 0) continue;
+    try {
+      const contents = new Expander(d, at, (offset) => lines.linePos(offset).line).doc();
+      docs.push({ contents, offset: d.range?.[0] ?? 0 });
+    } catch (e) {
+      // Nesting deeper than the stack (the parser itself reports the same, as a problem).
+      if (!(e instanceof RangeError)) throw e;
+      at(d.range?.[0] ?? 0, '(yaml)', 'nested too deeply');
+    }
+  }
+  return { docs, problems, lines };
+}
+
+/** The mapping key as the reader sees it (`1` and `"1"` are the same field name). */
+export function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value);
+  return String(key);
+}
+
+/** Resolves aliases and merge keys of one document, once per node (shared nodes stay shared). */
+class Expander {
+  private readonly done = new Map<Node, Node>();
+  private readonly active = new Set<Node>();
+  private readonly sizes = new Map<Node, number>();
+  /** Each alias's node, found in one pass (the library's Alias.resolve walks the whole document per alias). */
+  private readonly targets = new Map<Node, Node | undefined>();
+
+  constructor(
+    private readonly d: Document.Parsed,
+    private readonly at: (offset: number, path: string, message: string) => void,
+    private readonly lineAt: (offset: number) => number,
+  ) {}
+
+  doc(): Node | null {
+    const root = this.d.contents as Node | null;
+    if (!root) return null;
+    this.findAnchors(root, new Map());
+    const out = this.visit(root, '');
+    if (this.size(out) > MAX_EXPANDED_NODES) {
+      this.at(root.range?.[0] ?? 0, '(yaml)', `aliases expand this document to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?)`);
+      return null;
+    }
+    return out;
+  }
+
+  private visit(node: Node, path: string): Node {
+    if (isAlias(node)) {
+      const target = this.targets.get(node);
+      if (!target) return node; // the parser already reported the unknown anchor
+      if (this.active.has(target)) {
+        this.at(node.range?.[0] ?? 0, path || '(yaml)', `alias *${printable(node.source)} refers to a node that contains it`);
+        return nullNode(node);
+      }
+      return this.visit(target, path);
+    }
+    const seen = this.done.get(node);
+    if (seen) return seen;
+    this.active.add(node);
+    let out: Node = node;
+    if (isSeq(node)) node.items = (node.items as Node[]).map((n, i) => (n ? this.visit(n, `${path}[${i}]`) : n));
+    else if (isMap(node)) out = this.mapping(node as YAMLMap<Node, Node | null>, path);
+    this.active.delete(node);
+    this.done.set(node, out);
+    return out;
+  }
+
+  /** An alias names the closest anchor before it in document order (YAML 1.2, 7.1). */
+  private findAnchors(node: Node | null | undefined, anchors: Map<string, Node>): void {
+    if (!node) return;
+    if (isAlias(node)) {
+      this.targets.set(node, anchors.get(node.source));
+      return;
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isSeq(node)) for (const n of node.items as Node[]) this.findAnchors(n, anchors);
+    else if (isMap(node))
+      for (const p of node.items as Pair<Node, Node | null>[]) {
+        this.findAnchors(p.key, anchors);
+        this.findAnchors(p.value, anchors);
+      }
+  }
+
+  /** Own keys first (a duplicate is an error), then keys merged in that are not there yet, in `<<` order. */
+  private mapping(node: YAMLMap<Node, Node | null>, path: string): Node {
+    const keys = new Map<string, Node>();
+    const own: Pair<Node, Node | null>[] = [];
+    const merges: { value: Node; path: string }[] = [];
+    for (const pair of node.items) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'symbol') {
+        if (pair.value) merges.push({ value: pair.value, path: path ? `${path}.<<` : '<<' });
+        continue;
+      }
+      const key = keyText(pair.key);
+      const child = path ? `${path}.${key}` : key;
+      if (!isScalar(pair.key)) {
+        this.at(pair.key?.range?.[0] ?? node.range?.[0] ?? 0, path || '(yaml)', 'expected a plain key (a name), found a mapping or list as key');
+        continue;
+      }
+      const first = keys.get(key);
+      if (first) {
+        this.at(pair.key.range?.[0] ?? 0, child, `duplicate key ${printable(key)} (first at line ${this.line(first)})`);
+        continue;
+      }
+      keys.set(key, pair.key);
+      if (pair.value) pair.value = this.visit(pair.value, child);
+      own.push(pair);
+    }
+    if (merges.length === 0) {
+      node.items = own;
+      return node;
+    }
+    const merged = new YAMLMap<Node, Node | null>();
+    merged.range = node.range;
+    merged.items = own;
+    for (const m of merges) {
+      const src = this.visit(m.value, m.path);
+      const sources = isSeq(src) ? (src.items as Node[]) : [src];
+      for (const s of sources) {
+        if (!isMap(s)) {
+          this.at(s?.range?.[0] ?? m.value.range?.[0] ?? 0, m.path, 'a merge key (<<) takes a mapping or a list of mappings');
+          continue;
+        }
+        for (const pair of s.items as Pair<Node, Node | null>[]) {
+          const key = keyText(pair.key);
+          if (keys.has(key)) continue;
+          keys.set(key, pair.key);
+          merged.items.push(pair);
+        }
+      }
+    }
+    return merged;
+  }
+
+  /** Nodes of the tree with every shared node counted each time it is used (what a naive walk visits), capped. */
+  private size(node: Node | null | undefined): number {
+    if (!node) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    if (isSeq(node)) for (const c of node.items as Node[]) n += this.size(c);
+    else if (isMap(node)) for (const p of node.items as Pair<Node, Node | null>[]) n += 1 + this.size(p.value);
+    n = Math.min(n, MAX_EXPANDED_NODES + 1);
+    this.sizes.set(node, n);
+    return n;
+  }
+
+  private line(key: Node): number {
+    return this.lineAt(key.range?.[0] ?? 0);
+  }
+}
+
+function nullNode(like: Node): Node {
+  const n = new Scalar(null);
+  n.range = like.range;
+  return n as Node;
+}
+
+/** Offsets of characters YAML 1.2 does not allow in a stream: C0 controls but TAB/LF/CR, DEL, C1 controls but NEL. */
+function controlCharacters(text: string): number[] {
+  const out: number[] = [];
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const re = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F]/g;
+  for (let m = re.exec(text); m && out.length < 5; m = re.exec(text)) out.push(m.index);
+  return out;
+}
+
+function countLines(text: string, end: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
