@@ -48,7 +48,7 @@ export function parseYamlTree(file: string, text: string): YamlTree {
   const list = Array.isArray(parsed) ? parsed : [];
   const docs: YamlTree['docs'] = [];
   for (const d of list) {
-    for (const e of d.errors) at(e.pos?.[0] ?? 0, '(yaml)', e.message.split('\n')[0]!);
+    for (const e of d.errors) at(e.pos?.[0] ?? 0, '(yaml)', /call stack/i.test(e.message) ? 'nested too deeply' : e.message.split('\n')[0]!);
     if (d.errors.length > 0) continue;
     try {
       const contents = new Expander(d, at, (offset) => lines.linePos(offset).line).doc();
