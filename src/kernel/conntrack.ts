@@ -41,6 +41,11 @@ export class CtEntry {
   expiresNs = 0;
   /** IPVS owns this connection's destination NAT (net.ipv4.vs.conntrack = 1 altered the reply tuple); nf_nat leaves it alone. */
   ipvs = false;
+  /**
+   * IPS_NAT_CLASH: lost a confirm race to an entry with the same original tuple and different NAT;
+   * it is in the table for its reply direction only, for 1 s, and leaves on its first reply.
+   */
+  clash = false;
 
   constructor(
     readonly id: number,
@@ -98,19 +103,51 @@ export class Conntrack {
     return { kind: 'new', entry };
   }
 
-  /** Would this reply tuple collide with an existing connection (NAT must pick another port)? */
-  replyTaken(reply: CtTuple): boolean {
-    return this.byTuple.has(key(reply));
+  /**
+   * nf_conntrack_tuple_taken: would this reply tuple collide with an existing connection (NAT must
+   * pick another port)? Not when the holder has the same original tuple as `self` (Linux >= 5.6):
+   * that is the same flow seen twice at once, and confirm resolves it.
+   */
+  replyTaken(reply: CtTuple, self?: CtEntry): boolean {
+    const hit = this.byTuple.get(key(reply));
+    return hit !== undefined && !(self && sameTuple(hit.entry.orig, self.orig));
   }
 
-  /** __nf_conntrack_confirm: the entry enters the table once its first packet made it through. */
-  confirm(entry: CtEntry, nowNs: number): void {
-    if (entry.confirmed) return;
+  /**
+   * __nf_conntrack_confirm: the entry enters the table once its first packet made it through.
+   * If a packet of the same flow confirmed first (two packets from one socket in flight before
+   * either was confirmed), nf_ct_resolve_clash decides: identical NAT -> the packet joins that
+   * entry ('merged'); otherwise UDP and ICMP (allow_clash) insert this one for its reply direction
+   * only, for 1 s (Linux >= 5.8, __nf_ct_resolve_clash_harder); anything else is dropped.
+   */
+  confirm(entry: CtEntry, nowNs: number): { kind: 'inserted' } | { kind: 'merged'; entry: CtEntry } | { kind: 'clash' } | { kind: 'failed' } {
+    if (entry.confirmed) return { kind: 'inserted' };
+    const hit = this.byTuple.get(key(entry.orig));
+    const live = hit && hit.entry.expiresNs > nowNs ? hit.entry : undefined;
+    if (hit && !live) this.remove(hit.entry);
+    const replyHit = this.byTuple.get(key(entry.reply));
+    if (live) {
+      if (sameTuple(live.reply, entry.reply)) return { kind: 'merged', entry: live };
+      const allowClash = entry.orig.protocol === IPPROTO_UDP || entry.orig.protocol === IPPROTO_ICMP;
+      if (!allowClash || replyHit) return { kind: 'failed' };
+      entry.confirmed = true;
+      entry.clash = true;
+      entry.expiresNs = nowNs + 1e9;
+      this.byTuple.set(key(entry.reply), { entry, dir: 1 });
+      return { kind: 'clash' };
+    }
+    if (replyHit && replyHit.entry.expiresNs > nowNs) return { kind: 'failed' };
     entry.confirmed = true;
     this.entries.add(entry);
     this.byTuple.set(key(entry.orig), { entry, dir: 0 });
     this.byTuple.set(key(entry.reply), { entry, dir: 1 });
     if (entry.expiresNs === 0) entry.expiresNs = nowNs + CT_TIMEOUTS.generic * 1e9;
+    return { kind: 'inserted' };
+  }
+
+  /** IPS_NAT_CLASH entries go away on their first reply (nf_ct_deliver_cached_events' clash cleanup). */
+  replied(entry: CtEntry): void {
+    if (entry.clash) this.byTuple.delete(key(entry.reply));
   }
 
   /** Per-packet protocol tracking: state, reply seen, assured, timeout. */
@@ -164,8 +201,8 @@ export class Conntrack {
 
   private remove(e: CtEntry): void {
     this.entries.delete(e);
-    this.byTuple.delete(key(e.orig));
-    this.byTuple.delete(key(e.reply));
+    if (this.byTuple.get(key(e.orig))?.entry === e) this.byTuple.delete(key(e.orig));
+    if (this.byTuple.get(key(e.reply))?.entry === e) this.byTuple.delete(key(e.reply));
   }
 }
 
@@ -181,6 +218,10 @@ function nextTcpState(s: TcpCtState | undefined, dir: 0 | 1, flags: number): Tcp
     if (s === 'LAST_ACK') return 'TIME_WAIT';
   }
   return s;
+}
+
+function sameTuple(a: CtTuple, b: CtTuple): boolean {
+  return a.src === b.src && a.dst === b.dst && a.protocol === b.protocol && a.sport === b.sport && a.dport === b.dport;
 }
 
 export function invert(t: CtTuple): CtTuple {

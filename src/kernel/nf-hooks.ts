@@ -148,7 +148,15 @@ export class NfHooks {
       }
       return undefined;
     }
-    if ((hook === 'POSTROUTING' || (hook === 'INPUT' && !ctx.keepUnconfirmed)) && skb.nfct?.table === this.conntrack) this.conntrack.confirm(skb.nfct.entry, w.sched.now);
+    if ((hook === 'POSTROUTING' || (hook === 'INPUT' && !ctx.keepUnconfirmed)) && skb.nfct?.table === this.conntrack && !skb.nfct.entry.confirmed) {
+      const c = this.conntrack.confirm(skb.nfct.entry, w.sched.now);
+      // Another packet of the same flow won the race to the table: join its entry, or be dropped.
+      if (c.kind === 'merged') skb.nfct = { ...skb.nfct, entry: c.entry };
+      if (c.kind === 'failed') {
+        w.drop(skb, this.ns.name, 'conntrack-insert-failed', `nf_conntrack: ${formatTuple(skb.nfct.entry.orig)} was confirmed meanwhile with another NAT (insert_failed)`);
+        return undefined;
+      }
+    }
     return packet;
   }
 
@@ -185,6 +193,7 @@ export class NfHooks {
     const dir = r.kind === 'found' ? r.dir : 0;
     const state: CtState = dir === 1 || entry.seenReply ? 'ESTABLISHED' : 'NEW';
     this.conntrack.update(entry, dir, ip.protocol, flags, now);
+    if (dir === 1) this.conntrack.replied(entry);
     skb.nfct = { table: this.conntrack, entry, dir };
     this.emitCt(skb, state, dir, entry);
     return state;
@@ -281,13 +290,13 @@ export class NfHooks {
   private uniquePort(entry: CtEntry, randomFully: boolean): void {
     const r = entry.reply;
     if (r.protocol !== IPPROTO_TCP && r.protocol !== 17) return;
-    if (!randomFully && !this.conntrack.replyTaken(r)) return;
+    if (!randomFully && !this.conntrack.replyTaken(r, entry)) return;
     const [lo, hi] = r.dport < 1024 ? [600, 1023] : [1024, 65535];
     const span = hi - lo + 1;
     let p = randomFully ? lo + (this.rng.nextU32() % span) : r.dport;
     for (let i = 0; i < span; i++) {
       const candidate: CtTuple = { ...r, dport: p };
-      if (!this.conntrack.replyTaken(candidate)) {
+      if (!this.conntrack.replyTaken(candidate, entry)) {
         entry.reply = candidate;
         return;
       }

@@ -82,3 +82,20 @@ describe('bridged DNAT and the neighbour cache (br_nf_pre_routing_finish_bridge)
     for (const f of result.flows) expect(f.verdict).toBe('delivered');
   });
 });
+
+describe('the stub resolver asks A and AAAA (getaddrinfo AF_UNSPEC)', () => {
+  it('sends both queries per candidate from one socket; CoreDNS answers AAAA with NODATA (NOERROR, no answer, SOA)', () => {
+    const result = run('dns-lookup.yaml');
+    const sent = result.events.filter((e) => e.kind === 'tx' && e.at === 'default/client:eth0' && e.frame.dport === 53);
+    const received = result.events.filter((e) => e.kind === 'rx' && e.at === 'default/client:eth0' && e.frame.sport === 53);
+    const info = (e: (typeof sent)[number]): string => (e.kind === 'tx' || e.kind === 'rx' ? e.frame.info : '');
+    const a = sent.filter((e) => / A\? /.test(info(e)));
+    const aaaa = sent.filter((e) => / AAAA\? /.test(info(e)));
+    expect(a.length).toBeGreaterThan(0);
+    expect(aaaa.length).toBe(a.length);
+    // Same socket: one source port for both queries of a candidate.
+    expect(sent[0]!.kind === 'tx' && sent[1]!.kind === 'tx' && sent[0]!.frame.sport === sent[1]!.frame.sport).toBe(true);
+    // The found name's AAAA answer: NOERROR, 0 answers, 1 authority (the SOA).
+    expect(received.some((e) => / 0\/1\/0 /.test(info(e)) && !/NXDomain/.test(info(e)))).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4 } from '../../wire/addr.js';
-import { decodeDns, DNS_A, DNS_CLASS_IN, DNS_RD, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN } from '../../wire/dns.js';
+import { decodeDns, DNS_A, DNS_AAAA, DNS_CLASS_IN, DNS_RD, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN, type DnsMessage } from '../../wire/dns.js';
 import { resolverCandidates } from '../check/dns-name.js';
 
 /** glibc's resolver defaults: 5 s per try, 2 attempts (resolv.conf `options timeout:5 attempts:2`). */
@@ -11,18 +11,23 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
 
 /**
  * A pod's stub resolver (glibc, the resolv.conf kubelet writes for
- * ClusterFirst): one A query per search candidate, each a real UDP datagram
- * to the kube-dns Service IP from an ephemeral port; NXDOMAIN moves on to the
- * next candidate, an A record ends the lookup, silence is retried once after
- * 5 s. Only A queries are sent (glibc also sends AAAA in parallel).
+ * ClusterFirst). For each search candidate it sends an A and an AAAA query
+ * back to back from one ephemeral UDP socket to the kube-dns Service IP, as
+ * getaddrinfo(AF_UNSPEC) does (each query with its own random id), and waits
+ * for both answers. NXDOMAIN (or no address, NODATA) moves on to the next
+ * candidate; an A record ends the lookup (the cluster is IPv4: AAAA answers
+ * NODATA). If an answer is missing after 5 s, both queries are sent again
+ * once (resolv.conf `options timeout:5 attempts:2`).
  */
 export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void): void {
   const candidates = resolverCandidates(name, podNamespace);
   const sched = ns.world.sched;
   let index = 0;
   let attempt = 0;
-  let id = ns.rng.int(0, 0xffff);
+  let round = 0;
   let finished = false;
+  /** The outstanding queries of this round by id, and what came back for each. */
+  let pending = new Map<number, { type: number; reply?: DnsMessage }>();
   const tried: string[] = [];
   const finish = (r: LookupResult): void => {
     finished = true;
@@ -31,21 +36,31 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
   };
   const port = ns.sockets.openUdp((d) => {
     const m = decodeDns(d.payload);
-    if (finished || !m.ok || m.value.id !== id) return; // a stray or late answer
-    const code = rcode(m.value);
-    const a = m.value.answers.find((r) => r.data.kind === 'a');
-    if (code === RCODE_NOERROR && a && a.data.kind === 'a') return finish({ ok: true, ip: a.data.ip, name: candidates[index]! });
+    if (finished || !m.ok) return;
+    const q = pending.get(m.value.id);
+    if (!q || q.reply) return; // a stray, late or repeated answer
+    q.reply = m.value;
+    if ([...pending.values()].some((x) => !x.reply)) return; // wait for the other answer
+    const a = [...pending.values()].find((x) => x.type === DNS_A)!.reply!;
+    const code = rcode(a);
+    const rec = a.answers.find((r) => r.data.kind === 'a');
+    if (code === RCODE_NOERROR && rec && rec.data.kind === 'a') return finish({ ok: true, ip: rec.data.ip, name: candidates[index]! });
     tried.push(`${candidates[index]} (${code === RCODE_NXDOMAIN ? 'NXDOMAIN' : code === RCODE_NOERROR ? 'no A record' : `rcode ${code}`})`);
     if (code !== RCODE_NXDOMAIN && code !== RCODE_NOERROR) return finish({ ok: false, why: `${name}: server failure; tried ${tried.join(', ')}` });
     next();
   });
   const send = (): void => {
-    id = (id + 1) & 0xffff;
-    const query = encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type: DNS_A, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: [] });
-    ns.sockets.sendDatagram(port, dnsIp, 53, query, { flow });
-    const sentId = id;
+    const thisRound = ++round;
+    pending = new Map();
+    for (const type of [DNS_A, DNS_AAAA]) {
+      let id = ns.rng.int(0, 0xffff);
+      while (pending.has(id)) id = ns.rng.int(0, 0xffff);
+      pending.set(id, { type });
+      const query = encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: [] });
+      ns.sockets.sendDatagram(port, dnsIp, 53, query, { flow });
+    }
     sched.after(TIMEOUT_NS, () => {
-      if (finished || id !== sentId) return;
+      if (finished || round !== thisRound) return;
       if (++attempt < ATTEMPTS) send();
       else finish({ ok: false, why: `${name}: no answer from ${formatIpv4(dnsIp)} after ${ATTEMPTS} tries of ${TIMEOUT_NS / 1e9} s` });
     });
