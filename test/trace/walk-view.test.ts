@@ -60,7 +60,7 @@ describe('the walk view (podwalk run)', () => {
     const denied = run(['run', scenario('netpol-deny-all-allow-dns.yaml'), '--flow', 'lookup-then-connect']).out;
     expect(denied).toMatch(/lookup-then-connect: TCP, dropped: policy-denied/);
     expect(denied).toMatch(/dropped: policy-denied\n +-A NETPOL-EGR-[0-9A-F]+ .*-j DROP/);
-    expect(denied).toMatch(/DNS: 2 queries to 10\.96\.0\.10:53, [\d.]+ µs: cart\.shop\.shop\.svc\.cluster\.local NXDomain; cart\.shop\.svc\.cluster\.local → A 10\.96\.0\.11/);
+    expect(denied).toMatch(/DNS: 4 queries to 10\.96\.0\.10:53, [\d.]+ µs: cart\.shop\.shop\.svc\.cluster\.local: A NXDomain, AAAA NXDomain; cart\.shop\.svc\.cluster\.local: A → 10\.96\.0\.11, AAAA NODATA/);
   });
 
   it('--detail path prints the devices crossed; --detail full (or -vv) the table of every event', () => {

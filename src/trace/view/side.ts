@@ -43,17 +43,24 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
   const queries = [...fp.created.values()].filter((c) => c.by === 'app' && c.cause === undefined && c.frame.dport === 53 && c.pkt !== request);
   if (queries.length === 0) return undefined;
   const parts: string[] = [];
+  let lastName: string | undefined;
   let server: string | undefined;
   let first: number | undefined;
   let lastAnswer: number | undefined;
   for (const q of queries) {
     server ??= q.frame.dst;
     first ??= q.t;
-    const name = /\?\s(\S+)/.exec(q.frame.info)?.[1] ?? q.frame.info;
+    const m = /(\S+)\?\s(\S+)/.exec(q.frame.info);
+    const type = m?.[1] ?? '';
+    const name = (m?.[2] ?? q.frame.info).replace(/\.$/, '');
     const answer = fp.eventsOf(fp.descendants(q.pkt).filter((p) => p !== q.pkt)).find((e): e is Extract<TraceEvent, { kind: 'deliver' }> => isFinalDelivery(e) && netnsOf(e.at) === q.at);
     const reply = answer ? fp.created.get(answer.pkt) : undefined;
     if (answer) lastAnswer = answer.t;
-    parts.push(`${name.replace(/\.$/, '')} ${reply ? answerText(reply.frame.info) : 'no answer'}`);
+    // The resolver asks A and AAAA for each name: one part per name, its answers by type.
+    const text = `${type} ${reply ? answerText(reply.frame.info) : 'no answer'}`;
+    if (name === lastName) parts[parts.length - 1] += `, ${text}`;
+    else parts.push(`${name}: ${text}`);
+    lastName = name;
   }
   const took = first !== undefined && lastAnswer !== undefined ? `, ${((lastAnswer - first) / 1000).toFixed(1)} µs` : '';
   return `DNS: ${queries.length} quer${queries.length === 1 ? 'y' : 'ies'} to ${server ?? '?'}:53${took}: ${parts.join('; ')}`;
@@ -63,5 +70,8 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
 function answerText(info: string): string {
   if (info.includes('NXDomain')) return 'NXDomain';
   const a = [...info.matchAll(/\bA (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
-  return a.length > 0 ? `→ A ${a.join(', ')}` : (/: \S+ (.*) \(\d+\)$/.exec(info)?.[1] ?? info);
+  if (a.length > 0) return `→ ${a.join(', ')}`;
+  // NOERROR with no answer (only the SOA in authority): the name exists, the type does not.
+  if (/\s0\/\d+\/\d+ \(\d+\)$/.test(info) && !/ServFail|Refused|FormErr|NotImp/.test(info)) return 'NODATA';
+  return /: \S+ (.*) \(\d+\)$/.exec(info)?.[1] ?? info;
 }
