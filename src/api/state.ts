@@ -1,5 +1,5 @@
 import type { NetNs } from '../kernel/netns.js';
-import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes } from '../kernel/show.js';
+import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes, showRouteCache } from '../kernel/show.js';
 
 /** Kernel state views of one namespace, printed as the Linux tools print them, as of the current simulated time. */
 export interface KernelState {
@@ -19,11 +19,14 @@ export interface KernelState {
   ipvs(): string;
   /** `ipset list`. */
   ipsets(): string;
+  /** `ip route show cache`: path MTUs learned from ICMP fragmentation needed, with their expiry. */
+  routeCache(): string;
 }
 
 export function kernelState(ns: NetNs): KernelState {
   return {
     routes: (table = 'main') => showRoutes(ns, table),
+    routeCache: () => showRouteCache(ns),
     neigh: () => showNeigh(ns),
     fdb: () => showFdb(ns),
     addr: () => showAddr(ns),

@@ -136,7 +136,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .command('show')
     .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save would')
     .argument('<file>', 'scenario file')
-    .argument('[what]', 'routes | neigh | fdb | addr | iptables | conntrack | ipvs | ipset', 'routes')
+    .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | conntrack | ipvs | ipset', 'routes')
     .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
     .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs', parseProxyMode)
     .action((file: string, what: string, o: { node: string; proxyMode?: ProxyMode }) => {

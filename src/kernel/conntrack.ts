@@ -77,6 +77,12 @@ export type CtLookup = { kind: 'found'; entry: CtEntry; dir: 0 | 1 } | { kind: '
  */
 export class Conntrack {
   max = CT_MAX_DEFAULT;
+  /**
+   * Linux >= 5.8 keeps a UDP/ICMP packet that lost the confirm race (__nf_ct_resolve_clash_harder).
+   * false = older kernels, where it is dropped as insert_failed: the 5 s DNS timeouts of parallel
+   * A/AAAA queries (kubernetes#56903).
+   */
+  resolveClashHarder = true;
   private readonly byTuple = new Map<string, { entry: CtEntry; dir: 0 | 1 }>();
   private readonly entries = new Set<CtEntry>();
   private lastId = 0;
@@ -129,7 +135,7 @@ export class Conntrack {
     if (live) {
       if (sameTuple(live.reply, entry.reply)) return { kind: 'merged', entry: live };
       const allowClash = entry.orig.protocol === IPPROTO_UDP || entry.orig.protocol === IPPROTO_ICMP;
-      if (!allowClash || replyHit) return { kind: 'failed' };
+      if (!allowClash || !this.resolveClashHarder || replyHit) return { kind: 'failed' };
       entry.confirmed = true;
       entry.clash = true;
       entry.expiresNs = nowNs + 1e9;

@@ -1,3 +1,4 @@
+import { PmtuCache } from './pmtu.js';
 import type { Rng } from '../engine/rng.js';
 import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
@@ -38,6 +39,8 @@ export class NetNs {
   readonly addrs: IfAddr[] = [];
   readonly fib = new Fib();
   readonly neigh: NeighTable;
+  /** Path MTUs learned from ICMP "fragmentation needed" (route exceptions). */
+  readonly pmtu = new PmtuCache();
   readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false };
   /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */
   nf: NfHooks | undefined;

@@ -4,10 +4,27 @@ import { VxlanDevice } from './vxlan.js';
 import { formatEntry } from './conntrack.js';
 import { formatRoute, sortForShow } from './fib.js';
 import type { NetNs } from './netns.js';
+import { PmtuCache } from './pmtu.js';
 
 /** `ip route show` (main table), then `ip route show table local` when asked. */
 export function showRoutes(ns: NetNs, table: 'main' | 'local' = 'main'): string {
   return sortForShow(ns.fib.list(table)).map(formatRoute).join('\n');
+}
+
+/**
+ * `ip route show cache`: the learned path MTUs (route exceptions), each under
+ * the route it refines, as iproute2 prints them (`cache expires 599sec mtu 1450`).
+ */
+export function showRouteCache(ns: NetNs): string {
+  const now = ns.world.sched.now;
+  return ns.pmtu
+    .list(now)
+    .map((e) => {
+      const route = ns.fib.lookup(e.dst);
+      const via = route?.via !== undefined ? ` via ${formatIpv4(route.via)}` : '';
+      return `${formatIpv4(e.dst)}${via} dev ${route?.dev?.name ?? '?'}\n    ${PmtuCache.describe(e, now)}`;
+    })
+    .join('\n');
 }
 
 /** `ip neigh show`. */
@@ -86,6 +103,7 @@ export function showIpsets(ns: NetNs): string {
 export function showViews(ns: NetNs): Record<string, () => string> {
   return {
     routes: () => showRoutes(ns),
+    'route-cache': () => showRouteCache(ns),
     neigh: () => showNeigh(ns),
     fdb: () => showFdb(ns),
     addr: () => showAddr(ns),

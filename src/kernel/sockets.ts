@@ -5,6 +5,7 @@ import {
   ICMP_DEST_UNREACH,
   ICMP_ECHO_REPLY,
   ICMP_ECHO_REQUEST,
+  UNREACH_FRAG_NEEDED,
   UNREACH_PORT,
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
@@ -245,6 +246,14 @@ export class Sockets {
       const reply = encodeIcmp({ type: ICMP_ECHO_REPLY, code: 0, rest: m.rest, payload: m.payload });
       this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src: ip.dst, dst: ip.src, payload: reply }, 'icmp', skb.flow, skb.id);
       return;
+    }
+    if (m.type === ICMP_DEST_UNREACH && m.code === UNREACH_FRAG_NEEDED && m.payload.length >= 20) {
+      // icmp_unreach -> udp_err/tcp_v4_err -> ipv4_sk_update_pmtu: remember the next-hop MTU for the quoted packet's destination.
+      const q = m.payload;
+      const innerSrc = ((q[12]! << 24) | (q[13]! << 16) | (q[14]! << 8) | q[15]!) >>> 0;
+      const innerDst = ((q[16]! << 24) | (q[17]! << 16) | (q[18]! << 8) | q[19]!) >>> 0;
+      const routeMtu = this.ns.stack.routeMtu(innerDst);
+      if (this.ns.isLocal(innerSrc) && routeMtu !== undefined) this.ns.pmtu.learn(innerDst, m.rest & 0xffff, routeMtu, w.sched.now);
     }
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
     w.deliver(skb, dev.where, 'icmp', { socket: m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', src: formatIpv4(ip.src) });

@@ -174,13 +174,16 @@ export class Stack {
       ip = after;
     }
     const nextHop = route.via ?? ip.dst;
-    if (skb.data.length > dev.mtu) {
+    // dst_mtu: the device's MTU, or less once a path MTU was learned for this destination.
+    const learned = this.ns.pmtu.get(ip.dst, w.sched.now);
+    const mtu = learned !== undefined && learned < dev.mtu ? learned : dev.mtu;
+    if (skb.data.length > mtu) {
       if (ip.df) {
-        this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, dev.mtu);
-        w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${dev.mtu} of ${dev.name} with DF set`);
+        this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, mtu);
+        w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${mtu} ${mtu === dev.mtu ? `of ${dev.name}` : `(path MTU learned for ${formatIpv4(ip.dst)})`} with DF set`);
         return;
       }
-      const frags = fragmentIpv4(ip, dev.mtu);
+      const frags = fragmentIpv4(ip, mtu);
       // The original becomes the first fragment; the others are new packets.
       frags.forEach((f, i) => {
         const bytes = encodeIpv4(f);
@@ -277,6 +280,15 @@ export class Stack {
 
   /** MTU of the device the route to `dst` leaves by (what TCP derives its MSS from). */
   mtuFor(dst: number): number | undefined {
+    const route = this.ns.fib.lookup(dst);
+    if (!route?.dev) return undefined;
+    const dev = route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;
+    const learned = this.ns.pmtu.get(dst, this.ns.world.sched.now);
+    return learned !== undefined && learned < dev ? learned : dev;
+  }
+
+  /** The MTU of the route to `dst` without any learned path MTU (what a new report is compared with). */
+  routeMtu(dst: number): number | undefined {
     const route = this.ns.fib.lookup(dst);
     if (!route?.dev) return undefined;
     return route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;

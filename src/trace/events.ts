@@ -34,7 +34,6 @@ export type DropReason =
   | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
-  | 'conntrack-insert-failed' // nf_conntrack_confirm lost a race: another packet of the same tuple was confirmed first (insert_failed)
   | 'link-fault' // lost or corrupted on a link with an injected fault (loss %, corruption): a `steps:` link fault
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
@@ -62,7 +61,6 @@ export const DROP_REASONS: readonly DropReason[] = [
   'conntrack-insert-failed',
   'ipvs-no-destination',
   'policy-denied',
-  'conntrack-insert-failed',
   'link-fault',
   'dns-unresolved',
   'event-budget',

@@ -41,3 +41,18 @@ describe('conntrack: two packets of one flow racing to confirm (nf_ct_resolve_cl
     expect(race(IPPROTO_TCP, 0x0af40204).second.kind).toBe('failed');
   });
 });
+
+describe('older kernels (resolveClashHarder false)', () => {
+  it('drop the UDP packet that lost the race: insert_failed', () => {
+    const ct = new Conntrack();
+    ct.resolveClashHarder = false;
+    const t = { src: 1, dst: 2, protocol: IPPROTO_UDP, sport: 40000, dport: 53 };
+    const a = ct.lookup(t, undefined, 0);
+    const b = ct.lookup(t, undefined, 0);
+    if (a.kind !== 'new' || b.kind !== 'new') throw new Error('expected two new entries');
+    a.entry.reply = { ...a.entry.reply, src: 3 };
+    b.entry.reply = { ...b.entry.reply, src: 4 };
+    ct.confirm(a.entry, 0);
+    expect(ct.confirm(b.entry, 0).kind).toBe('failed');
+  });
+});
