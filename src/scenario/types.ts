@@ -26,10 +26,22 @@ export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 export type ProxyMode = 'iptables' | 'ipvs';
 export type Protocol = 'TCP' | 'UDP' | 'ICMP';
 
+/** A node taint (`spec.taints[]`): pods without a matching toleration are not placed there (NoSchedule, NoExecute). */
+export interface NodeTaint {
+  key: string;
+  value: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
 export interface NodeSpec {
   name: string;
   ip: string; // node IP on the underlay
   podCIDR: string; // e.g. 10.244.1.0/24
+  /** Labels (with the kubelet's kubernetes.io/hostname, os, arch), for nodeSelector and affinity. */
+  labels: Record<string, string>;
+  taints: NodeTaint[];
+  /** `spec.unschedulable` (cordoned): new pods are not placed there (DaemonSet pods still are). */
+  unschedulable: boolean;
   pos: SourcePos;
 }
 

@@ -14,6 +14,7 @@ import { isMap, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli/main.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { includedFiles } from '../../src/scenario/load/include.js';
 import { scenarioSchema } from '../../src/scenario/load/schema.js';
 import { acceptedKeys } from '../../src/scenario/load/yaml-reader.js';
 
@@ -30,7 +31,10 @@ const files = [
 
 function includesOf(file: string): string[] {
   const doc = parseAllDocuments(readFileSync(file, 'utf8'))[0]!.toJS() as { include?: string[] };
-  return (doc.include ?? []).map((p) => resolve(dirname(file), p));
+  return (doc.include ?? []).flatMap((p) => {
+    const found = includedFiles(dirname(file), p);
+    return 'files' in found ? found.files : [];
+  });
 }
 
 function deref(s: Schema): Schema {
@@ -101,16 +105,19 @@ describe('scenario JSON Schema', () => {
   for (const file of files) {
     it(`${file.slice(root.length + 1)}: validates, and the loader accepts exactly the keys the schema lists`, () => {
       const docs = parseAllDocuments(readFileSync(file, 'utf8'));
-      expect(validateScenario(docs[0]!.toJS()), JSON.stringify(validateScenario.errors, null, 1)).toBe(true);
-      const located = new Map<string, Map<number, Schema>>();
       const at = new Map<number, Schema>();
-      walk(schema, docs[0]!.contents as Node, at);
+      for (const d of docs) {
+        expect(validateScenario(d.toJS()), JSON.stringify(validateScenario.errors, null, 1)).toBe(true);
+        walk((d.toJS() as { kind?: string }).kind === 'Scenario' ? defs.scenario! : defs.manifest!, d.contents as Node, at);
+      }
+      const located = new Map<string, Map<number, Schema>>();
       located.set(file, at);
       for (const inc of includesOf(file)) {
         const m = new Map<number, Schema>();
         for (const d of parseAllDocuments(readFileSync(inc, 'utf8'))) {
           if (d.contents === null) continue;
           expect(validateManifest(d.toJS()), `${inc}: ${JSON.stringify(validateManifest.errors, null, 1)}`).toBe(true);
+          expect(validateScenario(d.toJS()), `${inc}: ${JSON.stringify(validateScenario.errors, null, 1)}`).toBe(true);
           walk(defs.manifest!, d.contents as Node, m);
         }
         located.set(inc, m);

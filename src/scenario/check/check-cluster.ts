@@ -4,6 +4,8 @@ import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
 import { checkKubeProxy } from './check-kube-proxy.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
+import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
+import { stringMap } from './check-pod.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -12,13 +14,30 @@ const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
 
+/** What else decides the cluster besides `cluster:` itself. */
+export interface ClusterInputs {
+  seed?: number;
+  proxyMode?: ProxyMode;
+  /** `kind: Node` objects among the resources (they add to, or fill in, `cluster.nodes`). */
+  nodeObjects?: NodeObject[];
+  /** Nodes to create when neither `cluster.nodes` nor Node objects name any (plain manifests). */
+  defaultNodes?: string[];
+}
+
+/** Where a node came from, so that problems about its address point at the right file. */
+type NodeEntry = NodeSpec & { explicitIp: boolean; explicitCidr: boolean; ipFromNode?: boolean; cidrFromNode?: boolean; rd: YamlReader; cidrRd: YamlReader; ipAt?: At; cidrAt?: At };
+
 /** `cluster:` with every default applied, or undefined if it has problems (they are recorded). */
-export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxyModeOverride?: ProxyMode): ClusterSpec | undefined {
+export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}): ClusterSpec | undefined {
+  const { seed: seedOverride, proxyMode: proxyModeOverride } = inputs;
   const before = r.problems.length;
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
   const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
   const proxyMode = proxyModeOverride ?? ((r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode);
-  const clusterCIDR = cidr(r, f.get('clusterCIDR'), '10.244.0.0/16');
+  const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
+  const nodes = readNodes(r, nodesAt, inputs);
+  // Node objects copied from a real cluster bring their own addresses: the defaults widen to hold them.
+  const clusterCIDR = cidr(r, f.get('clusterCIDR'), f.get('clusterCIDR') ? undefined : covering(nodes.filter((n) => n.cidrFromNode).map((n) => parseCidr(n.podCIDR)!), '10.244.0.0/16', 16));
   const serviceCIDR = cidr(r, f.get('serviceCIDR'), '10.96.0.0/12');
   if (clusterCIDR && serviceCIDR && cidrOverlaps(clusterCIDR, serviceCIDR)) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}`);
   const range = nodePortRange(r, f.get('serviceNodePortRange'));
@@ -38,7 +57,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
   const kubeProxy = checkKubeProxy(r, f.get('kubeProxy'), clusterCIDR ? formatCidr(clusterCIDR) : '');
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
-  const underlayCidr = cidr(r, u.get('cidr'), '192.168.56.0/24');
+  const underlayCidr = cidr(r, u.get('cidr'), u.get('cidr') ? undefined : covering(nodes.filter((n) => n.ipFromNode).map((n) => ({ network: parseIpv4(n.ip)!, prefix: 32, address: parseIpv4(n.ip)! })), '192.168.56.0/24', 24));
   const mtu = r.int(u.get('mtu'), 68, 65535) ?? 1500;
   // The overlay's headers must leave room for the 68 bytes every IPv4 link must carry.
   const overhead = network === 'flannel-vxlan' ? 50 : network === 'flannel-udp' ? 28 : 0;
@@ -46,7 +65,9 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
   const bandwidthBps = r.quantity(u.get('bandwidth'), parseRate, 10e9);
   const latencyNs = r.quantity(u.get('latency'), parseDuration, 50_000);
   if (clusterCIDR && underlayCidr && cidrOverlaps(clusterCIDR, underlayCidr)) r.problem(f.get('clusterCIDR') ?? u.get('cidr') ?? at, `clusterCIDR ${formatCidr(clusterCIDR)} overlaps the underlay ${formatCidr(underlayCidr)}`);
+  // The gateway is .1 unless a node already has that address (kind's nodes start at .2, but not every cluster's do).
   let gateway = underlayCidr ? cidrHost(underlayCidr, 1) : 0;
+  for (let i = 2; underlayCidr && !gwAtGiven(u) && nodes.some((n) => n.explicitIp && parseIpv4(n.ip) === gateway) && i < cidrSize(underlayCidr) - 1; i++) gateway = cidrHost(underlayCidr, i);
   const gwAt = u.get('gateway');
   if (gwAt && underlayCidr) {
     const g = ip(r, gwAt);
@@ -57,25 +78,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
   }
 
   const taken = new Map<number, string>([[gateway, 'the underlay gateway']]);
-  const names = new Set<string>();
-  const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
-  const nodeItems = r.list(nodesAt);
-  if (nodeItems.length === 0) r.problem(nodesAt, 'expected a list of at least one node');
-  const nodes: (NodeSpec & { explicitIp: boolean; explicitCidr: boolean; ipAt?: At; cidrAt?: At })[] = [];
-  for (const item of nodeItems) {
-    const m = r.map(item, ['name', 'ip', 'podCIDR']);
-    if (!m) continue;
-    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
-    if (name === undefined) continue;
-    if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
-    if (names.has(name)) r.problem(m.get('name')!, `duplicate name ${name}`);
-    names.add(name);
-    const ipAt = m.get('ip');
-    const cidrAt = m.get('podCIDR');
-    const nodeIp = ipAt ? ip(r, ipAt) : undefined;
-    const pod = cidrAt ? cidr(r, cidrAt, undefined) : undefined;
-    nodes.push({ name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
-  }
+  const names = new Set(nodes.map((n) => n.name));
 
   const hosts: ExternalHostSpec[] = [];
   const hostAts: At[] = [];
@@ -94,13 +97,13 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
 
   if (underlayCidr) {
     // Explicit addresses first, so that defaults skip them.
-    const claim = (addr: number, who: string, where: At): void => {
-      if (!usableHost(underlayCidr, addr)) r.problem(where, `${formatIpv4(addr)} is not a usable host address of the underlay ${formatCidr(underlayCidr)}`);
+    const claim = (addr: number, who: string, where: At, rd = r): void => {
+      if (!usableHost(underlayCidr, addr)) rd.problem(where, `${formatIpv4(addr)} is not a usable host address of the underlay ${formatCidr(underlayCidr)}`);
       const other = taken.get(addr);
-      if (other) r.problem(where, `${formatIpv4(addr)} is already used by ${other}`);
+      if (other) rd.problem(where, `${formatIpv4(addr)} is already used by ${other}`);
       taken.set(addr, who);
     };
-    for (const n of nodes) if (n.explicitIp) claim(parseIpv4(n.ip)!, `node ${n.name}`, n.ipAt!);
+    for (const n of nodes) if (n.explicitIp) claim(parseIpv4(n.ip)!, `node ${n.name}`, n.ipAt!, n.rd);
     hosts.forEach((h, i) => claim(parseIpv4(h.ip)!, `host ${h.name}`, hostAts[i]!));
     let next = 11;
     for (const n of nodes) {
@@ -121,7 +124,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
     for (const n of nodes) {
       if (!n.explicitCidr) continue;
       const c = parseCidr(n.podCIDR)!;
-      checkPodCidr(r, n.cidrAt!, c, clusterCIDR, serviceCIDR, underlayCidr, used, n.name);
+      checkPodCidr(n.cidrRd, n.cidrAt!, c, clusterCIDR, serviceCIDR, underlayCidr, used, n.name);
     }
     let index = 1;
     for (const n of nodes) {
@@ -144,7 +147,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
     }
   }
 
-  if (r.problems.length > before || !clusterCIDR || !serviceCIDR || !underlayCidr) return undefined;
+  if (r.problems.length > before || nodes.some((n) => n.rd.problems.length > 0 || n.cidrRd.problems.length > 0) || !clusterCIDR || !serviceCIDR || !underlayCidr) return undefined;
   return {
     network,
     proxyMode,
@@ -156,7 +159,7 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
     ...(podMTU === undefined ? {} : { podMTU }),
     seed,
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
-    nodes: nodes.map(({ name, ip: nip, podCIDR, pos }) => ({ name, ip: nip, podCIDR, pos })),
+    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos })),
     externalHosts: hosts,
     dns,
     networkPolicy,
@@ -164,6 +167,77 @@ export function checkCluster(r: YamlReader, at: At, seedOverride?: number, proxy
     ipvs,
     kubeProxy,
   };
+}
+
+/**
+ * `cluster.nodes` (the short form) and `kind: Node` objects, merged by name:
+ * a Node fills in what its short entry leaves out; saying two different
+ * things about one node's address or podCIDR is an error at the short entry.
+ * Order: `cluster.nodes`, then Nodes not listed there, in file order.
+ */
+function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry[] {
+  const nodes: NodeEntry[] = [];
+  const names = new Set<string>();
+  for (const item of r.list(nodesAt)) {
+    const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints']);
+    if (!m) continue;
+    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
+    if (name === undefined) continue;
+    if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
+    if (names.has(name)) r.problem(m.get('name')!, `duplicate name ${name}`);
+    names.add(name);
+    const ipAt = m.get('ip');
+    const cidrAt = m.get('podCIDR');
+    const nodeIp = ipAt ? ip(r, ipAt) : undefined;
+    const pod = cidrAt ? cidr(r, cidrAt, undefined) : undefined;
+    const labels = { ...wellKnownNodeLabels(name), ...stringMap(r, m.get('labels')) };
+    const taints = readTaints(r, m.get('taints'));
+    nodes.push({ name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', labels, taints, unschedulable: false, pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, rd: r, cidrRd: r, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
+  }
+  const seenObjects = new Map<string, NodeObject>();
+  for (const o of inputs.nodeObjects ?? []) {
+    const where = `${o.pos.file}:${o.pos.line}:${o.pos.col}`;
+    const dup = seenObjects.get(o.name);
+    if (dup) {
+      o.r.problem(o.at, `duplicate Node ${o.name} (also at ${dup.pos.file}:${dup.pos.line}:${dup.pos.col})`);
+      continue;
+    }
+    seenObjects.set(o.name, o);
+    if (!DNS_LABEL.test(o.name)) o.r.problem(o.at, `a Node name must be a DNS label here (it names network namespaces), found "${o.name}"`);
+    const short = nodes.find((n) => n.name === o.name);
+    if (!short) {
+      nodes.push({ name: o.name, ip: o.ip ?? '', podCIDR: o.podCIDR ?? '', labels: { ...wellKnownNodeLabels(o.name), ...o.labels }, taints: o.taints, unschedulable: o.unschedulable, pos: o.pos, explicitIp: o.ip !== undefined, explicitCidr: o.podCIDR !== undefined, ipFromNode: o.ip !== undefined, cidrFromNode: o.podCIDR !== undefined, rd: o.r, cidrRd: o.r, ...(o.ipAt ? { ipAt: o.ipAt } : {}), ...(o.cidrAt ? { cidrAt: o.cidrAt } : {}) });
+      continue;
+    }
+    if (short.explicitIp && o.ip !== undefined && o.ip !== short.ip) r.problem(short.ipAt!, `node ${o.name} has ip ${short.ip} here, but its Node object (${where}) has InternalIP ${o.ip}`);
+    else if (!short.explicitIp && o.ip !== undefined) Object.assign(short, { ip: o.ip, explicitIp: true, ipFromNode: true, ipAt: o.ipAt, rd: o.r });
+    if (short.explicitCidr && o.podCIDR !== undefined && o.podCIDR !== short.podCIDR) r.problem(short.cidrAt!, `node ${o.name} has podCIDR ${short.podCIDR} here, but its Node object (${where}) has spec.podCIDR ${o.podCIDR}`);
+    else if (!short.explicitCidr && o.podCIDR !== undefined) Object.assign(short, { podCIDR: o.podCIDR, explicitCidr: true, cidrFromNode: true, cidrAt: o.cidrAt, cidrRd: o.r });
+    short.labels = { ...short.labels, ...o.labels };
+    short.taints = [...short.taints, ...o.taints.filter((t) => !short.taints.some((x) => x.key === t.key && x.effect === t.effect))];
+    short.unschedulable = o.unschedulable;
+  }
+  if (nodes.length === 0 && inputs.defaultNodes) {
+    for (const name of inputs.defaultNodes) nodes.push({ name, ip: '', podCIDR: '', labels: wellKnownNodeLabels(name), taints: [], unschedulable: false, pos: r.pos(nodesAt), explicitIp: false, explicitCidr: false, rd: r, cidrRd: r });
+  }
+  if (nodes.length === 0) r.problem(nodesAt, 'expected a list of at least one node (or kind: Node objects)');
+  return nodes;
+}
+
+/** The default, or (when given CIDRs fall outside it) the smallest CIDR of at most `maxPrefix` bits holding them all. */
+function covering(cidrs: Cidr[], dflt: string, maxPrefix: number): string {
+  const d = parseCidr(dflt)!;
+  if (cidrs.every((c) => cidrContains(d, c.network) && c.prefix >= d.prefix)) return dflt;
+  for (let prefix = Math.min(maxPrefix, ...cidrs.map((c) => c.prefix)); prefix >= 8; prefix--) {
+    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+    const net = (cidrs[0]!.network & mask) >>> 0;
+    if (cidrs.every((c) => ((c.network & mask) >>> 0) === net)) return `${formatIpv4(net)}/${prefix}`;
+  }
+  return dflt;
+}
+
+function gwAtGiven(u: Map<string, At>): boolean {
+  return u.has('gateway');
 }
 
 /** `cluster.networkPolicy`: the switches for what the NetworkPolicy API leaves to implementations. */

@@ -8,7 +8,9 @@ import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
+import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
+import { readNodeObject, type NodeObject } from './check-node.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const OBJECT = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
@@ -22,6 +24,7 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   Deployment: { api: 'apps/v1', top: OBJECT },
   ReplicaSet: { api: 'apps/v1', top: OBJECT },
   NetworkPolicy: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
+  Node: { api: 'v1', top: OBJECT },
 };
 /** Kinds podwalk reads but does not act on yet (reported as a warning). */
 const IGNORED_KINDS: Record<string, string> = {
@@ -67,34 +70,17 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const dns = cluster?.dns === true;
 
   for (const { r, at } of docs) {
-    const top = r.map(at, null);
-    if (!top) continue;
-    const kind = r.str(top.get('kind') ?? { ...at, path: `${at.path}.kind` }, true);
-    const apiVersion = r.str(top.get('apiVersion') ?? { ...at, path: `${at.path}.apiVersion` }, true);
-    if (kind === undefined || apiVersion === undefined) continue;
-    const expectedApi = MODELLED[kind]?.api ?? IGNORED_KINDS[kind];
-    if (expectedApi === undefined) {
-      const known = [...Object.keys(MODELLED), ...Object.keys(IGNORED_KINDS)];
-      const hint = suggest(kind, known);
-      r.problem(top.get('kind')!, `unknown kind ${kind}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk reads: ${known.join(', ')}`);
-      continue;
-    }
-    if (apiVersion !== expectedApi) {
-      r.problem(top.get('apiVersion')!, `expected apiVersion ${expectedApi} for ${kind}, found ${apiVersion}`);
-      continue;
-    }
+    // Nodes were read before the cluster (readNodeObjects): they decide it.
+    if (kindOf(at) === 'Node') continue;
+    const head = readHeader(r, at);
+    if (!head) continue;
+    const { kind, top, meta, name, nameAt } = head;
     const modelled = MODELLED[kind];
-    const meta = r.map(top.get('metadata') ?? { node: undefined, path: `${at.path}.metadata`, near: r.pos(at) }, modelled ? META : null);
-    const nameAt = meta?.get('name') ?? { node: undefined, path: `${at.path}.metadata.name`, near: r.pos(at) };
-    const name = r.str(nameAt, true);
-    if (name === undefined) continue;
-    if (!DNS_SUBDOMAIN.test(name)) r.problem(nameAt, `expected a DNS-1123 name (lowercase letters, digits, '-', '.'), found "${name}"`);
     if (!modelled) {
       ignored.push({ kind, name, pos: r.pos(at) });
       r.warn(top.get('kind')!, `${kind} ${name} is read but not acted on: ${kind}s are not modelled in this version`);
       continue;
     }
-    for (const key of top.keys()) if (!modelled.top.includes(key)) r.problem(top.get(key)!, `unknown field ${key}`);
     const labels = stringMap(r, meta?.get('labels'));
     if (kind === 'Namespace') {
       if (namespaces.some((n) => n.name === name)) r.problem(nameAt, `duplicate Namespace ${name}`);
@@ -158,6 +144,48 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
   return { namespaces, pods, services: ordered, endpointSlices, networkPolicies, ignored };
+}
+
+/** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */
+function readHeader(r: YamlReader, at: At): { kind: string; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
+  const top = r.map(at, null);
+  if (!top) return undefined;
+  const kind = r.str(top.get('kind') ?? { ...at, path: `${at.path}.kind` }, true);
+  const apiVersion = r.str(top.get('apiVersion') ?? { ...at, path: `${at.path}.apiVersion` }, true);
+  if (kind === undefined || apiVersion === undefined) return undefined;
+  const expectedApi = MODELLED[kind]?.api ?? IGNORED_KINDS[kind];
+  if (expectedApi === undefined) {
+    const known = [...Object.keys(MODELLED), ...Object.keys(IGNORED_KINDS)];
+    const hint = suggest(kind, known);
+    r.problem(top.get('kind')!, `unknown kind ${kind}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk reads: ${known.join(', ')}`);
+    return undefined;
+  }
+  if (apiVersion !== expectedApi) {
+    r.problem(top.get('apiVersion')!, `expected apiVersion ${expectedApi} for ${kind}, found ${apiVersion}`);
+    return undefined;
+  }
+  const modelled = MODELLED[kind];
+  const meta = r.map(top.get('metadata') ?? { node: undefined, path: `${at.path}.metadata`, near: r.pos(at) }, modelled ? META : null);
+  const nameAt = meta?.get('name') ?? { node: undefined, path: `${at.path}.metadata.name`, near: r.pos(at) };
+  const name = r.str(nameAt, true);
+  if (name === undefined) return undefined;
+  if (!DNS_SUBDOMAIN.test(name)) r.problem(nameAt, `expected a DNS-1123 name (lowercase letters, digits, '-', '.'), found "${name}"`);
+  if (modelled) for (const key of top.keys()) if (!modelled.top.includes(key)) r.problem(top.get(key)!, `unknown field ${key}`);
+  return { kind, top, meta, name, nameAt };
+}
+
+/** The `kind: Node` objects among the resources (cluster-scoped: no namespace). Read before the cluster, which they define. */
+export function readNodeObjects(docs: { r: YamlReader; at: At }[]): NodeObject[] {
+  const out: NodeObject[] = [];
+  for (const { r, at } of docs) {
+    if (kindOf(at) !== 'Node') continue;
+    const head = readHeader(r, at);
+    if (!head) continue;
+    if (head.meta?.get('namespace')) r.warn(head.meta.get('namespace')!, 'Nodes are cluster-scoped: metadata.namespace is ignored');
+    const node = readNodeObject(r, head.top, at, head.name, stringMap(r, head.meta?.get('labels')));
+    if (node) out.push(node);
+  }
+  return out;
 }
 
 /** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */

@@ -1,10 +1,12 @@
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, extname, relative } from 'node:path';
 import { checkCluster } from '../check/check-cluster.js';
 import { checkMatrix } from '../check/check-matrix.js';
 import { checkSteps } from '../check/check-steps.js';
-import { checkResources } from '../check/check-resources.js';
+import { checkResources, readNodeObjects } from '../check/check-resources.js';
 import { checkTraffic } from '../check/check-traffic.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
+import { kindOf, objectsIn, type ObjectDoc } from './documents.js';
+import { includedFiles } from './include.js';
 import { readInput } from './read-input.js';
 import { formatProblem, YamlReader, type At } from './yaml-reader.js';
 
@@ -13,21 +15,31 @@ export { formatProblem };
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
 
 const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
+/** Keys only a scenario has: a document with one of them is the scenario, whatever else is wrong with it. */
+const SCENARIO_ONLY = ['cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
+/** The cluster plain manifests run on (docs/scenario-format.md "Plain manifests"). */
+export const DEFAULT_NODES = ['node1', 'node2'];
 
-/** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
 /** Command-line overrides of the file: `--seed`, `--proxy-mode`. */
 export interface LoadOverrides {
   seed?: number;
   proxyMode?: ProxyMode;
 }
 
+/** Load a scenario file (and its `include:` manifests). Bad input never throws: it is reported. */
 export function loadScenarioFile(path: string, overrides: LoadOverrides = {}): LoadResult {
   const input = readInput(path);
   if ('error' in input) return { ok: false, problems: [{ file: path, line: 1, col: 1, path: '(file)', message: input.error }] };
   return loadScenarioText(input.text, path, overrides);
 }
 
-/** Load a scenario from YAML text; `file` names it in messages and anchors `include:` paths. */
+/**
+ * Load a scenario from YAML text; `file` names it in messages and anchors
+ * `include:` paths. The text may hold one Scenario document plus any number
+ * of Kubernetes objects (`---`-separated, or in `kind: List`s), or only
+ * Kubernetes objects: then they run on the default cluster (and a warning
+ * says so).
+ */
 export function loadScenarioText(text: string, file = '<inline>', overrides: LoadOverrides = {}): LoadResult {
   const r = new YamlReader(file, text);
   const readers = [r];
@@ -36,37 +48,71 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
       .flatMap((x) => x.problems)
       .sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
   if (r.problems.length > 0) return { ok: false, problems: done() };
-  if (r.docs.length !== 1) return { ok: false, problems: [{ file, line: 1, col: 1, path: '(file)', message: `expected exactly one YAML document, found ${r.docs.length}` }] };
-  const root: At = { node: r.docs[0]!.contents, path: '', near: r.docs[0]!.start };
-  const top = r.map(root, TOP);
+  const docs: At[] = r.docs.flatMap((d, i) => (isEmpty(d.contents) ? [] : [{ node: d.contents, path: `doc ${i + 1}`, near: d.start }]));
+  const scenarioDocs = docs.filter(isScenarioDoc);
+  for (const extra of scenarioDocs.slice(1)) r.problem(extra, `a file holds at most one Scenario document (the first is at line ${r.pos(scenarioDocs[0]!).line}); put the others in files of their own`);
+  if (docs.length === 0) return { ok: false, problems: [{ file, line: 1, col: 1, path: '(file)', message: 'empty: expected a Scenario (apiVersion: podwalk/v1alpha1, kind: Scenario) or Kubernetes manifests' }] };
+  const scenarioDoc = scenarioDocs[0];
+  // Objects after (or before) the Scenario document, or every document of a plain manifest file.
+  const objects: ObjectDoc[] = docs.filter((d) => !isScenarioDoc(d)).flatMap((d) => objectsIn(r, d));
+
+  const root: At = scenarioDoc ? { ...scenarioDoc, path: '' } : { node: undefined, path: '', near: { file, line: 1, col: 1 } };
+  const top = scenarioDoc ? r.map(root, TOP) : new Map<string, At>();
   if (!top) return { ok: false, problems: done() };
   const need = (key: string): At => top.get(key) ?? { node: undefined, path: key, near: r.pos(root) };
-  const apiVersion = r.str(need('apiVersion'), true);
-  if (apiVersion !== undefined && apiVersion !== 'podwalk/v1alpha1') r.problem(need('apiVersion'), `expected podwalk/v1alpha1, found ${apiVersion}`);
-  const kind = r.str(need('kind'), true);
-  if (kind !== undefined && kind !== 'Scenario') r.problem(need('kind'), `expected Scenario, found ${kind}`);
-  const meta = r.map(need('metadata'), ['name', 'description']);
-  const name = r.str(meta?.get('name') ?? { node: undefined, path: 'metadata.name', near: r.pos(need('metadata')) }, true);
-  const description = r.str(meta?.get('description')) ?? '';
+  let name: string | undefined;
+  let description = '';
+  if (scenarioDoc) {
+    const apiVersion = r.str(need('apiVersion'), true);
+    if (apiVersion !== undefined && apiVersion !== 'podwalk/v1alpha1') r.problem(need('apiVersion'), `expected podwalk/v1alpha1, found ${apiVersion}`);
+    const kind = r.str(need('kind'), true);
+    if (kind !== undefined && kind !== 'Scenario') r.problem(need('kind'), `expected Scenario, found ${kind}`);
+    const meta = r.map(need('metadata'), ['name', 'description']);
+    name = r.str(meta?.get('name') ?? { node: undefined, path: 'metadata.name', near: r.pos(need('metadata')) }, true);
+    description = r.str(meta?.get('description')) ?? '';
+  } else {
+    name = basename(file, extname(file)) || 'manifests';
+    description = `the manifests in ${file} on the default cluster`;
+  }
 
-  const cluster = checkCluster(r, need('cluster'), overrides.seed, overrides.proxyMode);
-  const docs = r.list(need('resources')).map((at) => ({ r, at }));
+  objects.unshift(...r.list(need('resources')).flatMap((at) => objectsIn(r, at)));
   for (const inc of r.list(need('include'))) {
-    const rel = r.str(inc, true);
-    if (rel === undefined) continue;
-    const p = resolve(dirname(file), rel);
-    const input = readInput(p);
-    if ('error' in input) {
-      r.problem(inc, `included file ${rel}: ${input.error} (looked at ${p})`);
+    const entry = r.str(inc, true);
+    if (entry === undefined) continue;
+    const found = includedFiles(file === '<inline>' ? '.' : dirname(file), entry);
+    if ('error' in found) {
+      r.problem(inc, found.error);
       continue;
     }
-    const ir = new YamlReader(rel, input.text);
-    readers.push(ir);
-    ir.docs.forEach((d, i) => {
-      if (d.contents !== null) docs.push({ r: ir, at: { node: d.contents, path: `${inc.path} (${rel}) doc ${i + 1}`, near: d.start } });
-    });
+    for (const p of found.files) {
+      const input = readInput(p);
+      if ('error' in input) {
+        r.problem(inc, `included file ${entry}: ${input.error} (looked at ${p})`);
+        continue;
+      }
+      const incText = input.text;
+      // Messages name included files as the scenario's include: would reach them.
+      const shown = file === '<inline>' ? p : relative(dirname(file), p) || p;
+      const ir = new YamlReader(shown, incText);
+      readers.push(ir);
+      ir.docs.forEach((d, i) => {
+        if (!isEmpty(d.contents)) objects.push(...objectsIn(ir, { node: d.contents, path: `doc ${i + 1}`, near: d.start }));
+      });
+    }
   }
-  const res = checkResources(docs, cluster, { r, at: need('cluster') });
+
+  const nodeObjects = readNodeObjects(objects);
+  const cluster = checkCluster(r, need('cluster'), {
+    ...(overrides.seed === undefined ? {} : { seed: overrides.seed }),
+    ...(overrides.proxyMode === undefined ? {} : { proxyMode: overrides.proxyMode }),
+    nodeObjects,
+    ...(scenarioDoc ? {} : { defaultNodes: DEFAULT_NODES }),
+  });
+  if (!scenarioDoc && cluster) {
+    const from = nodeObjects.length > 0 ? `the ${nodeObjects.length} Node object${nodeObjects.length > 1 ? 's' : ''}` : `${DEFAULT_NODES.length} nodes (${DEFAULT_NODES.join(', ')})`;
+    r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic; \`podwalk init ${file}\` writes a scenario around them to add traffic to`);
+  }
+  const res = checkResources(objects, cluster, { r, at: need('cluster') });
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
   const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces, cluster }) : [];
@@ -92,4 +138,17 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
       warnings: readers.flatMap((x) => x.warnings),
     },
   };
+}
+
+function isEmpty(n: unknown): boolean {
+  return n === null || n === undefined || (typeof n === 'object' && 'value' in (n as object) && (n as { value: unknown }).value === null);
+}
+
+/** The Scenario document: `kind: Scenario`, a `podwalk/...` apiVersion, or a key only scenarios have. */
+function isScenarioDoc(at: At): boolean {
+  if (kindOf(at) === 'Scenario') return true;
+  const n = at.node as { get?: (k: string) => unknown; has?: (k: string) => boolean } | null;
+  if (!n?.has) return false;
+  const api = n.get?.('apiVersion');
+  return (typeof api === 'string' && api.startsWith('podwalk/')) || SCENARIO_ONLY.some((k) => n.has!(k));
 }

@@ -61,6 +61,25 @@ const DEFS: Record<string, Schema> = {
     ['name'],
   ),
   labelSelector: selector,
+  taint: closed({ key: str('taint key'), value: str('taint value', { default: '' }), effect: oneOf('effect', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']), timeAdded: ignored() }, undefined, ['key', 'effect']),
+  Node: kubeObject(
+    'Node',
+    'v1',
+    {
+      spec: closed({
+        podCIDR: str('the node pod subnet', { pattern: CIDR }),
+        podCIDRs: list({ type: 'string' }, 'pod subnets (the IPv4 one is used)'),
+        taints: list(ref('taint'), 'taints'),
+        unschedulable: bool('cordoned: new pods are not placed here (DaemonSet pods are)', false),
+        ...ignoredAll(['providerID', 'externalID', 'configSource']),
+      }),
+      status: closed({
+        addresses: list(closed({ type: str('InternalIP is the node address on the underlay'), address: str('the address') }), 'node addresses'),
+        ...ignoredAll(['capacity', 'allocatable', 'conditions', 'daemonEndpoints', 'nodeInfo', 'images', 'volumesInUse', 'volumesAttached', 'config', 'phase', 'runtimeHandlers', 'features', 'declaredFeatures']),
+      }),
+    },
+    'a Node as kubectl get nodes -o yaml prints it: defines (or fills in) a cluster node',
+  ),
   containerPort: closed(
     { containerPort: int('port the container listens on', 1, 65535), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), name: str('port name (IANA service name), for named targetPorts and policy ports'), ...ignoredAll(['hostPort', 'hostIP']) },
     undefined,
@@ -208,12 +227,17 @@ const DEFS: Record<string, Schema> = {
     egress: list(closed({ to: list(ref('policyPeer'), 'allowed destinations'), ports: list(ref('policyPort'), 'allowed ports') }), 'egress rules'),
   }),
   NetworkPolicy: kubeObject('NetworkPolicy', 'networking.k8s.io/v1', { spec: ref('networkPolicySpec') }, 'a NetworkPolicy'),
+  List: closed(
+    { apiVersion: { const: 'v1' }, kind: { const: 'List' }, metadata: ignored(), items: list(ref('resource'), 'the objects, read as if written one by one') },
+    'what kubectl get a,b,c -o yaml prints',
+    ['apiVersion', 'kind', 'items'],
+  ),
   ConfigMap: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
   DaemonSet: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'apps/v1' }, kind: { const: 'DaemonSet' } } },
 };
 
 /** Kinds a resource may be; `resource` picks the definition by `kind`. */
-export const SCHEMA_KINDS = ['Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'NetworkPolicy', 'ConfigMap', 'DaemonSet'];
+export const SCHEMA_KINDS = ['List', 'Node', 'Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'NetworkPolicy', 'ConfigMap', 'DaemonSet'];
 
 const resource: Schema = {
   type: 'object',
@@ -250,6 +274,8 @@ const cluster = closed({
         name: str('node name (DNS label)'),
         ip: str('node IP on the underlay (default: next free from .11)', { pattern: IPV4 }),
         podCIDR: str('the node pod subnet (default: next free /24 of clusterCIDR)', { pattern: CIDR }),
+        labels: stringMap('node labels (kubernetes.io/hostname, os and arch are added), for nodeSelector and affinity'),
+        taints: list(ref('taint'), 'taints: pods without a matching toleration are not placed here'),
       },
       undefined,
       ['name'],
@@ -357,27 +383,34 @@ const step = closed(
   'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin',
 );
 
-/** The JSON Schema of a scenario file (and, under definitions.manifest, of an included manifest document). */
+const scenario = closed(
+  {
+    apiVersion: { const: 'podwalk/v1alpha1' },
+    kind: { const: 'Scenario' },
+    metadata: closed({ name: str('scenario name'), description: str('what the scenario shows') }, undefined, ['name']),
+    cluster,
+    resources: list(ref('resource'), 'Kubernetes objects as kubectl accepts them (Lists too)'),
+    include: list({ type: 'string' }, 'manifest files, directories or globs, relative to this file'),
+    traffic: list(trafficItem, 'flows to send'),
+    matrix: closed({ port: int('port probed', 1, 65535, { default: 80 }), protocol: oneOf('protocol', ['TCP', 'UDP'], 'TCP'), via: oneOf('probe pods directly or their Services', ['pod', 'service'], 'pod'), at: duration('when'), expect: str('expected truth table (. allowed, X blocked)') }, 'the reachability probe'),
+    steps: list(step, 'changes at simulated times'),
+  },
+  'a podwalk scenario: a cluster, Kubernetes objects, traffic and expectations',
+  ['apiVersion', 'kind', 'metadata', 'cluster'],
+);
+
+/**
+ * The JSON Schema of a scenario file's documents: the Scenario, or (any
+ * document whose kind is not Scenario) a Kubernetes object or List.
+ */
 export function scenarioSchema(): Schema {
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'podwalk scenario (podwalk/v1alpha1)',
-    description: 'A podwalk scenario: a cluster, Kubernetes objects, traffic and expectations. Reference: docs/scenario-format.md',
-    ...closed(
-      {
-        apiVersion: { const: 'podwalk/v1alpha1' },
-        kind: { const: 'Scenario' },
-        metadata: closed({ name: str('scenario name'), description: str('what the scenario shows') }, undefined, ['name']),
-        cluster,
-        resources: list(ref('resource'), 'Kubernetes objects as kubectl accepts them'),
-        include: list({ type: 'string' }, 'manifest files (multi-document) relative to this file'),
-        traffic: list(trafficItem, 'flows to send'),
-        matrix: closed({ port: int('port probed', 1, 65535, { default: 80 }), protocol: oneOf('protocol', ['TCP', 'UDP'], 'TCP'), via: oneOf('probe pods directly or their Services', ['pod', 'service'], 'pod'), at: duration('when'), expect: str('expected truth table (. allowed, X blocked)') }, 'the reachability probe'),
-        steps: list(step, 'changes at simulated times'),
-      },
-      undefined,
-      ['apiVersion', 'kind', 'metadata', 'cluster'],
-    ),
-    definitions: { ...DEFS, resource, manifest: ref('resource') },
+    description: 'A podwalk scenario, or a Kubernetes manifest in a scenario file. Reference: docs/scenario-format.md',
+    if: { required: ['kind'], properties: { kind: { not: { const: 'Scenario' } } } },
+    then: ref('manifest'),
+    else: ref('scenario'),
+    definitions: { ...DEFS, resource, manifest: ref('resource'), scenario },
   };
 }
