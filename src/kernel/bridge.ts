@@ -156,7 +156,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     this.ns.world.sched.after(0, () => {
       const w = this.ns.world;
       w.capture?.(this.where, w.sched.now, skb.data, false);
-      if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data) });
+      if (w.detailed) w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data));
       this.ns.stack.receive(this, skb);
     });
   }

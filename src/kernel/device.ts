@@ -42,7 +42,7 @@ export abstract class NetDevice {
     }
     skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
-    if (w.detailed) w.emit({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    if (w.detailed) w.emit(w.framed({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
     if (w.costs && this.ns.cpu) this.xmitCost(w.costs, skb);
     this.transmit(skb);
   }
@@ -73,7 +73,7 @@ export abstract class NetDevice {
     }
     skb.at = this.where;
     w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
-    if (w.detailed) w.emit({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where, frame: w.summary(skb.data, !this.ethernet) });
+    if (w.detailed) w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
     if (w.costs && this.ns.cpu) {
       // A bridge port's frame is bridged; anything else goes up to IP (ip_rcv, routing).
       if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.data.length);

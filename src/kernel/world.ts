@@ -1,5 +1,5 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
-import type { ChangeKind, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
@@ -49,16 +49,12 @@ export class World {
   ): Skb {
     const skb: Skb = { id: ++this.lastPacketId, data, flow };
     this.inFlight.set(skb.id, skb);
-    this.tracer.emit({
-      kind: 'create',
-      t: this.sched.now,
-      pkt: skb.id,
-      at,
-      ...(flow === undefined ? {} : { flow }),
-      ...(cause === undefined ? {} : { cause }),
-      by,
-      frame: l3only ? describeIpv4(data) : describeFrame(data),
-    });
+    // Keys in the order the JSON trace has always printed them: kind, t, pkt, at, flow, cause, by, frame.
+    const event = { kind: 'create', t: this.sched.now, pkt: skb.id, at } as Omit<CreateEvent, 'frame'>;
+    if (flow !== undefined) event.flow = flow;
+    if (cause !== undefined) event.cause = cause;
+    event.by = by;
+    this.tracer.emit(this.framed(event, data, l3only));
     return skb;
   }
 
@@ -78,6 +74,27 @@ export class World {
 
   summary(data: Uint8Array, l3only = false): FrameSummary {
     return l3only ? describeIpv4(data) : describeFrame(data);
+  }
+
+  /**
+   * `event` with its `frame`: the tcpdump-like description of `data`, made
+   * when something first reads it (a report, the JSON output, a matcher) and
+   * kept. Describing every frame of every hop up front was the largest cost of
+   * a traced run, and most traces are never printed whole. Reading it later
+   * sees the same bytes: a frame is never written in place once it has been
+   * handed on — every writer copies first, as the kernel's skb_cow does
+   * (stack forward, NAT rewrites, bridge MAC rewrite, encapsulation).
+   */
+  framed<E extends object>(event: E, data: Uint8Array, l3only = false): E & { frame: FrameSummary } {
+    let frame: FrameSummary | undefined;
+    return Object.defineProperty(event as E & { frame: FrameSummary }, 'frame', {
+      enumerable: true,
+      configurable: true,
+      get: () => (frame ??= l3only ? describeIpv4(data) : describeFrame(data)),
+      set: (f: FrameSummary) => {
+        frame = f;
+      },
+    });
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {
