@@ -16,6 +16,8 @@ export interface ScaleCase {
   pods: number;
   services: number;
   proxyMode?: ProxyMode;
+  /** How the generated scenario is written (default YAML, flow style; JSON goes through the loader's JSON fast path). */
+  format?: 'yaml' | 'json';
 }
 
 export interface ScaleResult extends ScaleCase {
@@ -44,38 +46,38 @@ export interface ScaleResult extends ScaleCase {
 /** The scenario text for one case: nodes in /24 pod subnets, pods round-robin, Services over 5-pod groups. */
 export function scaleScenario(c: ScaleCase, packets = 200): string {
   const groups = Math.max(1, Math.floor(c.pods / 5));
-  const lines: string[] = [];
-  // Underlay /16 and cluster /8: room for 1,000+ nodes and their /24s.
-  lines.push(
-    'apiVersion: podwalk/v1alpha1',
-    'kind: Scenario',
-    'metadata: {name: scale}',
-    'cluster:',
-    '  network: host-gw',
-    `  proxyMode: ${c.proxyMode ?? 'iptables'}`,
-    '  dns: false',
-    '  clusterCIDR: 10.0.0.0/8',
-    '  serviceCIDR: 172.16.0.0/16',
-    '  underlay: {cidr: 192.168.0.0/16}',
-    '  nodes:',
-  );
-  for (let n = 0; n < c.nodes; n++) lines.push(`    - {name: n${n}, ip: 192.168.${1 + Math.floor((n + 2) / 250)}.${(n + 2) % 250 + 1}, podCIDR: 10.${1 + Math.floor(n / 250)}.${n % 250}.0/24}`);
-  lines.push('resources:');
+  // Underlay /16 and cluster /8: room for 5,000 nodes and their /24s.
+  const cluster = { network: 'host-gw', proxyMode: c.proxyMode ?? 'iptables', dns: false, clusterCIDR: '10.0.0.0/8', serviceCIDR: '172.16.0.0/16', underlay: { cidr: '192.168.0.0/16' } };
+  const nodes: object[] = [];
+  for (let n = 0; n < c.nodes; n++) nodes.push({ name: `n${n}`, ip: `192.168.${1 + Math.floor((n + 2) / 250)}.${((n + 2) % 250) + 1}`, podCIDR: `10.${1 + Math.floor(n / 250)}.${n % 250}.0/24` });
+  const resources: object[] = [];
   for (let p = 0; p < c.pods; p++) {
-    lines.push(`  - {apiVersion: v1, kind: Pod, metadata: {name: p${p}, labels: {g: g${p % groups}}}, spec: {nodeName: n${p % c.nodes}, containers: [{name: c, image: i, ports: [{containerPort: 8080, protocol: UDP}]}]}}`);
+    resources.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${p}`, labels: { g: `g${p % groups}` } }, spec: { nodeName: `n${p % c.nodes}`, containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 8080, protocol: 'UDP' }] }] } });
   }
-  for (let s = 0; s < c.services; s++) {
-    lines.push(`  - {apiVersion: v1, kind: Service, metadata: {name: s${s}}, spec: {selector: {g: g${s % groups}}, ports: [{port: 80, targetPort: 8080, protocol: UDP}]}}`);
+  for (let i = 0; i < c.services; i++) {
+    resources.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}` }, spec: { selector: { g: `g${i % groups}` }, ports: [{ port: 80, targetPort: 8080, protocol: 'UDP' }] } });
   }
-  lines.push('traffic:');
-  if (c.services > 0) {
-    lines.push(`  - {name: first, from: pod/p0, to: service/s${c.services - 1}, protocol: UDP, port: 80, payload: 64}`);
-    lines.push(`  - {name: burst, from: pod/p0, to: service/s${c.services - 1}, protocol: UDP, port: 80, payload: 64, count: ${packets}, interval: 1us, at: 1ms}`);
-  } else {
-    lines.push(`  - {name: first, from: pod/p0, to: pod/p${Math.min(1, c.pods - 1)}, protocol: UDP, port: 8080, payload: 64}`);
-    lines.push(`  - {name: burst, from: pod/p0, to: pod/p${Math.min(1, c.pods - 1)}, protocol: UDP, port: 8080, payload: 64, count: ${packets}, interval: 1us, at: 1ms}`);
+  const to = c.services > 0 ? { to: `service/s${c.services - 1}`, port: 80 } : { to: `pod/p${Math.min(1, c.pods - 1)}`, port: 8080 };
+  const traffic = [
+    { name: 'first', from: 'pod/p0', to: to.to, protocol: 'UDP', port: to.port, payload: 64 },
+    { name: 'burst', from: 'pod/p0', to: to.to, protocol: 'UDP', port: to.port, payload: 64, count: packets, interval: '1us', at: '1ms' },
+  ];
+  const list = (items: object[], flow: (x: object) => string, indent: string): string => items.map((x) => `${indent}${flow(x)}`).join(c.format === 'json' ? ',\n' : '\n');
+  if (c.format === 'json') {
+    // One object per line, as `kubectl get -o json` piped through jq -c would give: read by the loader's JSON fast path.
+    const j = (x: object): string => JSON.stringify(x);
+    return `{"apiVersion": "podwalk/v1alpha1", "kind": "Scenario", "metadata": {"name": "scale"},\n"cluster": ${j(cluster).slice(0, -1)}, "nodes": [\n${list(nodes, j, '  ')}\n]},\n"resources": [\n${list(resources, j, '  ')}\n],\n"traffic": [\n${list(traffic, j, '  ')}\n]}\n`;
   }
-  return lines.join('\n') + '\n';
+  const y = (x: object): string => flowYaml(x);
+  const head = Object.entries(cluster).map(([k, v]) => `  ${k}: ${typeof v === 'object' ? flowYaml(v) : String(v)}`);
+  return ['apiVersion: podwalk/v1alpha1', 'kind: Scenario', 'metadata: {name: scale}', 'cluster:', ...head, '  nodes:', list(nodes, y, '    - '), 'resources:', list(resources, y, '  - '), 'traffic:', list(traffic, y, '  - ')].join('\n') + '\n';
+}
+
+/** `{a: 1, b: [x]}`: YAML flow style with plain scalars (the generated names and values never need quoting). */
+function flowYaml(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(flowYaml).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${flowYaml(x)}`).join(', ')}}`;
+  return String(v);
 }
 
 /** Packets in the timed burst of a scale case: enough that the per-packet figure is not lost in the clock's resolution. */
@@ -147,7 +149,7 @@ function traversal(one: Scenario): { rulesTraversed: number; delivered: boolean;
 
 
 /** Kubernetes' documented limits ("Considerations for large clusters"): nodes, pods, Services. */
-export const KUBERNETES_MAX: ScaleCase = { nodes: 5_000, pods: 150_000, services: 10_000 };
+export const KUBERNETES_MAX: ScaleCase = { nodes: 5_000, pods: 150_000, services: 10_000, format: 'json' };
 
 export interface ClusterMaxResult extends ScaleCase {
   loadMs: number;

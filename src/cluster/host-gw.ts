@@ -10,9 +10,12 @@ export function programHostGw(nodes: Map<string, NetNs>, spec: ClusterInput): vo
   for (const self of spec.nodes) {
     const ns = nodes.get(self.name)!;
     const eth0 = ns.device('eth0')!;
-    for (const other of spec.nodes) {
-      if (other === self) continue;
-      ns.addRoute(other.podCIDR, { via: other.ip, dev: eth0 });
-    }
+    // On the node's first route lookup (or `ip route`): a 5,000-node cluster would otherwise hold 25 million routes.
+    ns.fib.defer(() => {
+      for (const other of spec.nodes) {
+        if (other === self) continue;
+        ns.addRoute(other.podCIDR, { via: other.ip, dev: eth0 });
+      }
+    });
   }
 }

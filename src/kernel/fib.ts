@@ -36,8 +36,28 @@ export class Fib {
    * host-gw cluster has 1,000 routes on every node).
    */
   private readonly index = { local: newTableIndex(), main: newTableIndex() };
+  /**
+   * Route programming a control plane left for the first use of this table
+   * (flannel host-gw's route to every other node: N² routes in an N-node
+   * cluster, of which a walk reads a handful of nodes'). Every method runs it
+   * first, so the routes end up exactly as if added eagerly, in the same order.
+   */
+  private deferred: (() => void)[] | undefined;
+
+  /** Add routes on first use instead of now (see `deferred`). */
+  defer(program: () => void): void {
+    (this.deferred ??= []).push(program);
+  }
+
+  private settle(): void {
+    const programs = this.deferred;
+    if (!programs) return;
+    this.deferred = undefined;
+    for (const p of programs) p();
+  }
 
   add(route: Route): void {
+    if (this.deferred) this.settle();
     const key = routeKey(route);
     if (this.keys.has(key)) throw new Error(`RTNETLINK answers: File exists (${formatRoute(route)})`);
     this.keys.add(key);
@@ -55,6 +75,7 @@ export class Fib {
   }
 
   delete(pred: (r: Route) => boolean): number {
+    if (this.deferred) this.settle();
     let n = 0;
     for (let i = this.routes.length - 1; i >= 0; i--) {
       if (pred(this.routes[i]!)) {
@@ -72,11 +93,13 @@ export class Fib {
   }
 
   list(table: 'local' | 'main' = 'main'): Route[] {
+    if (this.deferred) this.settle();
     return this.routes.filter((r) => r.table === table);
   }
 
   /** fib_lookup: the local table first, then main. */
   lookup(dst: number): Route | undefined {
+    if (this.deferred) this.settle();
     return lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
   }
 }

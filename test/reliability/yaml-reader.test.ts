@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { YamlReader } from '../../src/scenario/load/yaml-reader.js';
 import { MAX_EXPANDED_NODES } from '../../src/scenario/load/yaml-tree.js';
+import { MAX_INPUT_BYTES } from '../../src/scenario/load/read-input.js';
 import { hasControl } from '../../src/trace/safe-text.js';
 
 const HEAD = 'apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: t}\ncluster:\n  nodes: [{name: node1}]\n';
@@ -105,8 +106,8 @@ describe('input files', () => {
 
   it('caps the size of a file', () => {
     const file = join(dir, 'huge.yaml');
-    writeFileSync(file, Buffer.alloc(16 * 1024 * 1024 + 10, 0x20));
+    writeFileSync(file, Buffer.alloc(MAX_INPUT_BYTES + 10, 0x20));
     const r = loadScenarioFile(file);
-    expect(!r.ok && r.problems[0]!.message).toMatch(/^too large: 16777226 bytes \(at most 16777216\)$/);
+    expect(!r.ok && r.problems[0]!.message).toBe(`too large: ${MAX_INPUT_BYTES + 10} bytes (at most ${MAX_INPUT_BYTES})`);
   });
 });
