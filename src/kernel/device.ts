@@ -30,8 +30,11 @@ export abstract class NetDevice {
 
   /** `<netns>:<device>`, as trace events and `via:` expectations name it. */
   get where(): string {
-    return `${this.ns.name}:${this.name}`;
+    // Read on every hop (skb.at, trace events): built once, the namespace and name never change.
+    return (this.whereText ??= `${this.ns.name}:${this.name}`);
   }
+
+  private whereText: string | undefined;
 
   /** Transmit a frame out of this device. */
   xmit(skb: Skb): void {
