@@ -161,8 +161,10 @@ export interface ClusterMaxResult extends ScaleCase {
   rssAfterBuildBytes: number;
   /** The first packet to the last Service, traced: programs the nodes it reaches (deferred rules), resolves ARP. */
   firstPacketMs: number;
+  firstPacketCpuMs: number;
   /** A second traced packet to the last Service (a new connection: full rule walk, new conntrack entries). */
   tracedPacketMs: number;
+  tracedPacketCpuMs: number;
   rulesTraversed: number;
   delivered: boolean;
 }
@@ -194,17 +196,18 @@ export function runClusterMax(c: ScaleCase, clock: () => number, gc?: () => void
   const { heapUsed: heapBytes, rss: rssAfterBuildBytes } = process.memoryUsage();
   const [first, second] = traffic;
   if (!first || !second) throw new Error('the scale scenario has two traffic items');
-  const timed = (t: typeof first, untilNs: number): number => {
+  const timed = (t: typeof first, untilNs: number): [number, number] => {
     const s = clock();
+    const sc = cpuMs();
     run.schedule(t);
     run.runUntil(untilNs);
-    return clock() - s;
+    return [clock() - s, cpuMs() - sc];
   };
-  const firstPacketMs = timed(first, second.atNs - 1);
-  const tracedPacketMs = timed(second, second.atNs + 1_000_000);
+  const [firstPacketMs, firstPacketCpuMs] = timed(first, second.atNs - 1);
+  const [tracedPacketMs, tracedPacketCpuMs] = timed(second, second.atNs + 1_000_000);
   const r = run.finish();
   const last = r.flows[r.flows.length - 1];
   const pkt = last?.pkt;
   const rulesTraversed = r.events.reduce((n, e) => n + (e.kind === 'netfilter' && e.pkt === pkt ? e.evaluated : 0), 0);
-  return { ...c, loadMs, buildMs, loadCpuMs, buildCpuMs, heapBytes, rssAfterBuildBytes, firstPacketMs, tracedPacketMs, rulesTraversed, delivered: r.flows.every((f) => f.verdict === 'delivered') };
+  return { ...c, loadMs, buildMs, loadCpuMs, buildCpuMs, heapBytes, rssAfterBuildBytes, firstPacketMs, firstPacketCpuMs, tracedPacketMs, tracedPacketCpuMs, rulesTraversed, delivered: r.flows.every((f) => f.verdict === 'delivered') };
 }

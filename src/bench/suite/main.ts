@@ -378,7 +378,7 @@ if (want('max')) {
   summary.max = r;
   const cells = r.error
     ? [`not finished: ${r.error}`, '', '', '', '', '', '']
-    : [`${int(r.loadMs)} + ${int(r.buildMs)} = ${int(r.loadMs + r.buildMs)}`, `${int(r.loadCpuMs + r.buildCpuMs)}`, mb(r.peakRssBytes), `${r.firstPacketMs.toFixed(1)}`, `${r.tracedPacketMs.toFixed(2)}`, int(r.rulesTraversed), r.delivered ? 'delivered' : 'NOT delivered'];
+    : [`${int(r.loadMs)} + ${int(r.buildMs)} = ${int(r.loadMs + r.buildMs)}`, `${int(r.loadCpuMs + r.buildCpuMs)}`, mb(r.peakRssBytes), `${r.firstPacketMs.toFixed(0)} (CPU ${r.firstPacketCpuMs.toFixed(0)})`, `${r.tracedPacketMs.toFixed(2)} (CPU ${r.tracedPacketCpuMs.toFixed(2)})`, int(r.rulesTraversed), r.delivered ? 'delivered' : 'NOT delivered'];
   const t = new Table({ style: PLAIN, head: ['nodes / pods / Services', 'load + build ms', 'CPU ms', 'peak RSS MB', 'first packet ms', 'traced packet ms', 'rules traversed', 'verdict', 'load avg'] });
   t.push([`${int(c.nodes)} / ${int(c.pods)} / ${int(c.services)}`, ...cells, r.loadavg1AtStart]);
   console.log("\nKubernetes' maximum cluster (goal: load + build < 60 s, peak RSS < 8 GB, traced packet to the last Service < 10 ms)");
