@@ -15,6 +15,7 @@ import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
 import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
 import { renderReport } from './report.js';
+import { writeWalkPage } from './html/write.js';
 import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
 import { viewOptions, type ViewFlags } from './view-flags.js';
@@ -81,10 +82,11 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--flow <name>', 'only this traffic item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--show <list>', 'at hops, show in full: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--hide <list>', 'at hops, leave out: arp, fdb, netfilter, conntrack (comma-separated, or all)')
+    .option('--html <file>', 'also write the walk as one self-contained HTML page (cluster drawing, step through each flow)')
     .option('--quiet', 'print only each flow\'s headline')
     .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
     .option('--update', 'with --golden: write the golden trace instead of comparing')
-    .action((file: string | undefined, o: { json?: boolean; pcap?: string; pcapPerInterface?: boolean; pcapDevice?: string[]; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
+    .action((file: string | undefined, o: { json?: boolean; html?: string; pcap?: string; pcapPerInterface?: boolean; pcapDevice?: string[]; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
       if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
       const view = viewOptions(o, (m) => {
         throw new InputError(m);
@@ -102,6 +104,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(result.flows.map((f) => f.traffic.name))].join(', ')})`);
         io.out(renderReport(result, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
       }
+      if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result)}\n`);
       if (o.pcap && capture) {
         const files = writePcaps(o.pcap, capture());
         io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);

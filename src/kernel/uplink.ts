@@ -16,6 +16,11 @@ export class Uplink extends NetDevice {
   netem: Netem | undefined;
 
   /** Cable two NICs together with the given wire properties (both directions). */
+  /** The NIC at the other end of this one's cable (for drawing the topology). */
+  get cabledTo(): Uplink | undefined {
+    return this.peer;
+  }
+
   static cable(a: Uplink, b: Uplink, props: LinkProps): void {
     a.peer = b;
     b.peer = a;

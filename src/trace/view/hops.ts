@@ -5,7 +5,10 @@ import type { Tone } from './terminal.js';
 
 /** One numbered line of the walk: where, what happened there, and optional indented detail. */
 export interface Step {
+  /** Where, shortened for people (`pod1:eth0`). */
   where: string;
+  /** Where, as the trace says it (`default/pod1:eth0`, or a namespace). */
+  at: string;
   text: string;
   tone?: Tone;
   details: string[];
@@ -24,9 +27,10 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
   const steps: Step[] = [];
   const lastNf = new Map<string, NetfilterEvent>();
   let lastIn: string | undefined; // the device the packet last came in on
-  let localRoute = false;
+  let pending: TraceEvent[] = []; // events that belong to the next step (a local route decision before the delivery)
   const add = (at: string, text: string, e: TraceEvent, tone?: Tone): Step => {
-    const s: Step = { where: shortWhere(at), text, details: [], events: [e], ...(tone ? { tone } : {}) };
+    const s: Step = { where: shortWhere(at), at, text, details: [], events: [...pending, e], ...(tone ? { tone } : {}) };
+    pending = [];
     steps.push(s);
     return s;
   };
@@ -48,10 +52,8 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
       case 'route': {
         const how = shortRoute(e.route);
         const prev = last();
-        if (e.decision === 'local') {
-          localRoute = true;
-          if (prev) prev.events.push(e);
-        } else if (e.decision === 'output' && prev && netnsOf(prev.where) === shortWhere(e.at) && !prev.text.includes('; route: ')) {
+        if (e.decision === 'local') pending.push(e);
+        else if (e.decision === 'output' && prev && netnsOf(prev.where) === shortWhere(e.at) && !prev.text.includes('; route: ')) {
           prev.text += `; route: ${how}`;
           prev.events.push(e);
         } else add(e.at, `${e.decision === 'forward' ? 'routed' : 'output routed'} ${e.dst}: ${how}${lastIn ? ` (in on ${lastIn})` : ''}`, e);
@@ -111,7 +113,6 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         if (isFinalDelivery(e)) add(e.at, `delivered to ${e.socket?.startsWith(e.to) ? '' : `${e.to} `}${e.socket ?? ''}${e.src ? `, source seen ${endpoint(e.src, e.sport)}` : ''}`, e, 'good');
         else if (e.to === 'tunnel') add(e.at, `taken by the tunnel daemon (${deviceOf(e.at) ?? '?'})`, e);
         else if (e.to === 'reassembly') add(e.at, 'fragment held for reassembly', e, 'dim');
-        if (localRoute && isFinalDelivery(e)) localRoute = false;
         break;
       case 'drop': {
         // A rule as the detail goes on its own line: it is long and it is the answer to "why".

@@ -1,0 +1,162 @@
+import type { Cluster } from '../../cluster/build.js';
+import type { NetDevice } from '../../kernel/device.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { Uplink } from '../../kernel/uplink.js';
+import { Veth } from '../../kernel/veth.js';
+import type { RunResult } from '../../scenario/run/simulate.js';
+import type { FrameSummary, TraceEvent } from '../../trace/events.js';
+import { describeEvent } from '../../trace/format.js';
+import { FlowPackets, type WalkFlow } from '../../trace/view/flow-packets.js';
+import { requestSteps } from '../../trace/view/hops.js';
+import { DEFAULT_VISIBILITY } from '../../trace/view/options.js';
+import { devicesCrossed } from '../../trace/view/reply.js';
+import { PLAIN } from '../../trace/view/terminal.js';
+import { renderHeadline, renderWalk } from '../../trace/view/walk.js';
+import { walkFlows } from '../report.js';
+
+/** What the HTML walk draws and steps through: the cluster's devices and each flow's hops. Plain data, embedded as JSON. */
+export interface PageData {
+  title: string;
+  machines: Machine[];
+  /** Device pairs to draw a line between: veth peers, cables, bridge ports and their bridge (`at` strings). */
+  links: [string, string][];
+  flows: PageFlow[];
+}
+
+export interface Machine {
+  name: string;
+  role: 'node' | 'host' | 'gateway' | 'underlay';
+  devices: PageDevice[];
+  pods: { name: string; devices: PageDevice[] }[];
+}
+
+export interface PageDevice {
+  at: string;
+  name: string;
+  kind: string;
+  master?: string;
+  addrs: string[];
+}
+
+export interface PageFlow {
+  name: string;
+  verdict: 'delivered' | 'dropped';
+  headline: string[];
+  /** Devices the request crossed, in order. */
+  path: string[];
+  steps: PageStep[];
+  /** Side traffic and reply lines, as the text view prints them. */
+  notes: string[];
+}
+
+export interface PageStep {
+  where: string;
+  at: string;
+  text: string;
+  tone?: string;
+  details: string[];
+  /** The frame as the last device before (or at) this step saw it. */
+  frame?: FrameSummary;
+  /** Every trace event this step stands for, worded as the full table words them. */
+  events: string[];
+}
+
+export function buildPageData(result: RunResult): PageData {
+  const cluster = result.cluster;
+  return {
+    title: `${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`,
+    machines: machines(cluster),
+    links: links(cluster),
+    flows: walkFlows(result).map(pageFlow),
+  };
+}
+
+function device(d: NetDevice, ns: NetNs): PageDevice {
+  const master = d.master as unknown as { name?: string } | undefined;
+  return {
+    at: `${ns.name}:${d.name}`,
+    name: d.name,
+    kind: d.kind,
+    ...(master?.name ? { master: `${ns.name}:${master.name}` } : {}),
+    addrs: ns.addrs.filter((a) => a.dev === d).map((a) => `${ipString(a.ip)}/${a.prefix}`),
+  };
+}
+
+function devicesOf(ns: NetNs): PageDevice[] {
+  return [...ns.devices.values()].filter((d) => d.kind !== 'loopback').map((d) => device(d, ns));
+}
+
+/** Nodes with their pods (a pod belongs to the node its eth0's veth peer lives in), external hosts, the gateway, the underlay switch. */
+function machines(c: Cluster): Machine[] {
+  const podsOf = new Map<string, { name: string; devices: PageDevice[] }[]>();
+  for (const [name, ns] of c.pods) {
+    if (c.nodes.get(ns.name) === ns) continue; // hostNetwork
+    const eth = [...ns.devices.values()].find((d) => d instanceof Veth) as Veth | undefined;
+    const node = eth?.peer?.ns.name;
+    if (!node) continue;
+    let list = podsOf.get(node);
+    if (!list) podsOf.set(node, (list = []));
+    list.push({ name, devices: devicesOf(ns) });
+  }
+  const out: Machine[] = [];
+  for (const [name, ns] of c.nodes) out.push({ name, role: 'node', devices: devicesOf(ns), pods: podsOf.get(name) ?? [] });
+  for (const [name, ns] of c.hosts) out.push({ name, role: 'host', devices: devicesOf(ns), pods: [] });
+  out.push({ name: c.gateway.name, role: 'gateway', devices: devicesOf(c.gateway), pods: [] });
+  out.push({ name: c.underlay.ns.name, role: 'underlay', devices: devicesOf(c.underlay.ns), pods: [] });
+  return out;
+}
+
+function links(c: Cluster): [string, string][] {
+  const seen = new Set<string>();
+  const out: [string, string][] = [];
+  const add = (a: string, b: string): void => {
+    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push([a, b]);
+  };
+  for (const ns of c.netns.values()) {
+    for (const d of ns.devices.values()) {
+      if (d instanceof Veth && d.peer) add(d.where, d.peer.where);
+      if (d instanceof Uplink && d.cabledTo) add(d.where, d.cabledTo.where);
+      const master = d.master as unknown as { name?: string } | undefined;
+      if (master?.name) add(d.where, `${ns.name}:${master.name}`);
+    }
+  }
+  return out;
+}
+
+function pageFlow(f: WalkFlow): PageFlow {
+  const fp = new FlowPackets(f.events);
+  const chain = f.pkt === undefined ? [] : fp.eventsOf(fp.requestChain(f.pkt));
+  const steps = requestSteps(chain, DEFAULT_VISIBILITY);
+  const position = new Map<TraceEvent, number>(chain.map((e, i) => [e, i]));
+  const frameBefore = (i: number): FrameSummary | undefined => {
+    for (let k = i; k >= 0; k--) {
+      const e = chain[k]!;
+      if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'create') return e.frame;
+    }
+    for (let k = i + 1; k < chain.length; k++) {
+      const e = chain[k]!;
+      if (e.kind === 'tx' || e.kind === 'rx') return e.frame;
+    }
+    return undefined;
+  };
+  const headline = renderHeadline(f, PLAIN);
+  const walk = renderWalk(f, { detail: 'hops', flows: [], visibility: DEFAULT_VISIBILITY }, PLAIN);
+  return {
+    name: f.name,
+    verdict: f.verdict,
+    headline,
+    path: devicesCrossed(chain),
+    steps: steps.map((s) => {
+      const frame = frameBefore(position.get(s.events[0]!) ?? 0);
+      return { where: s.where, at: s.at, text: s.text, ...(s.tone ? { tone: s.tone } : {}), details: s.details, ...(frame ? { frame } : {}), events: s.events.map(describeEvent) };
+    }),
+    notes: walk.filter((l) => /^ {5}\S/.test(l)).map((l) => l.trim()),
+  };
+}
+
+function ipString(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}

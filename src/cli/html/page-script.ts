@@ -1,0 +1,158 @@
+/**
+ * The page's script (plain browser JavaScript, inline): lays the cluster out
+ * as SVG, lists a flow's steps and steps through them. Reads the data from
+ * the `#walk-data` JSON block. No network, no libraries.
+ */
+export const PAGE_SCRIPT = String.raw`
+(function () {
+  const data = JSON.parse(document.getElementById('walk-data').textContent);
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.getElementById('topology');
+  const pos = new Map();
+  const el = (tag, attrs, parent) => {
+    const e = document.createElementNS(NS, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  };
+  const text = (s, attrs, parent) => { const t = el('text', attrs, parent); t.textContent = s; return t; };
+
+  // Layout: machines side by side; in a node, pods on top, their veths, the bridge, overlay devices, the NIC; the underlay switch below all.
+  const DW = 120, DH = 24, POD_W = 140, TOP = 40;
+  const Y = { pod: TOP + 30, veth: TOP + 130, bridge: TOP + 180, other: TOP + 230, uplink: TOP + 280, port: TOP + 360, sw: TOP + 420 };
+  const machines = data.machines.filter((m) => m.role !== 'underlay');
+  const underlay = data.machines.find((m) => m.role === 'underlay');
+  const devLayer = el('g', {}, null), linkLayer = el('g', {}, null), boxLayer = el('g', {}, null);
+  const peerOf = new Map();
+  for (const [a, b] of data.links) { if (!peerOf.has(a)) peerOf.set(a, []); if (!peerOf.has(b)) peerOf.set(b, []); peerOf.get(a).push(b); peerOf.get(b).push(a); }
+  const drawDev = (d, x, y, w) => {
+    const g = el('g', { class: 'dev kind-' + d.kind, 'data-at': d.at }, devLayer);
+    const title = el('title', {}, g); title.textContent = d.at + ' (' + d.kind + ')' + (d.addrs.length ? ' ' + d.addrs.join(' ') : '');
+    el('rect', { x: x, y: y, width: w || DW, height: DH }, g);
+    text(d.name, { x: x + 6, y: y + 16 }, g);
+    pos.set(d.at, { x: x, y: y, w: w || DW, h: DH });
+  };
+  let x = 10;
+  for (const m of machines) {
+    const pods = m.pods;
+    const width = Math.max(1, pods.length) * POD_W + 20;
+    const g = el('g', { class: 'machine ' + m.role, 'data-ns': m.name }, boxLayer);
+    el('rect', { class: 'box', x: x, y: TOP, width: width - 10, height: Y.uplink + DH + 16 - TOP, rx: 8 }, g);
+    text(m.name + (m.role === 'node' ? '' : ' (' + m.role + ')'), { class: 'label', x: x + 8, y: TOP + 16 }, g);
+    pods.forEach((p, i) => {
+      const px = x + 10 + i * POD_W;
+      const pg = el('g', { class: 'pod', 'data-ns': p.name }, boxLayer);
+      el('rect', { class: 'box', x: px, y: Y.pod, width: POD_W - 14, height: 70, rx: 6 }, pg);
+      const label = p.name.length > 19 ? p.name.slice(0, 18) + '…' : p.name;
+      const t = text(label, { class: 'label', x: px + 6, y: Y.pod + 16 }, pg);
+      el('title', {}, t).textContent = p.name;
+      p.devices.forEach((d, k) => drawDev(d, px + 6, Y.pod + 30 + k * (DH + 4), POD_W - 26));
+      // The node side of the pod's veth pair goes under the pod.
+      for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) {
+        const vd = m.devices.find((n) => n.at === peer);
+        if (vd) drawDev(vd, px + 6, Y.veth, POD_W - 26);
+      }
+    });
+    let ox = x + 10;
+    for (const d of m.devices) {
+      if (pos.has(d.at)) continue;
+      if (d.kind === 'bridge') drawDev(d, x + 10, Y.bridge, width - 30);
+      else if (d.kind === 'uplink') drawDev(d, x + (width - 10 - DW) / 2, Y.uplink);
+      else { drawDev(d, ox, d.kind === 'veth' ? Y.veth : Y.other); ox += DW + 10; }
+    }
+    x += width;
+  }
+  const total = x;
+  if (underlay) {
+    const g = el('g', { class: 'machine underlay', 'data-ns': underlay.name }, boxLayer);
+    el('rect', { class: 'box', x: 10, y: Y.port - 24, width: total - 20, height: Y.sw + DH + 10 - (Y.port - 24), rx: 8 }, g);
+    text(underlay.name + ' (switch)', { class: 'label', x: 18, y: Y.port - 8 }, g);
+    let free = total - DW - 20;
+    for (const d of underlay.devices) {
+      if (d.kind === 'bridge') { drawDev(d, 20, Y.sw, total - 40); continue; }
+      const far = (peerOf.get(d.at) || []).map((p) => pos.get(p)).find((p) => p && p.y === Y.uplink);
+      if (far) drawDev(d, far.x, Y.port);
+      else { drawDev(d, free, Y.port); free -= DW + 10; }
+    }
+  }
+  for (const [a, b] of data.links) {
+    const p = pos.get(a), q = pos.get(b);
+    if (!p || !q) continue;
+    const top = p.y < q.y ? p : q, bot = p.y < q.y ? q : p;
+    el('line', { class: 'link', 'data-a': a, 'data-b': b, x1: top.x + top.w / 2, y1: top.y + top.h, x2: bot.x + bot.w / 2, y2: bot.y }, linkLayer);
+  }
+  const walkLayer = el('g', {}, null);
+  svg.appendChild(boxLayer); svg.appendChild(linkLayer); svg.appendChild(walkLayer); svg.appendChild(devLayer);
+  svg.setAttribute('viewBox', '0 0 ' + total + ' ' + (Y.sw + DH + 20));
+
+  // Stepping.
+  const picker = document.getElementById('flow-picker');
+  const list = document.getElementById('steps');
+  const detail = document.getElementById('detail');
+  const counter = document.getElementById('counter');
+  let flow = null, index = 0;
+  data.flows.forEach((f, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = f.name + ' (' + f.verdict + ')'; picker.appendChild(o); });
+  const nsOf = (at) => { const i = at.lastIndexOf(':'); return i < 0 ? at : at.slice(0, i); };
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  function choose(i) {
+    flow = data.flows[i];
+    index = 0;
+    const head = document.getElementById('headline');
+    head.textContent = flow.headline.join('\n');
+    head.className = flow.verdict;
+    document.getElementById('notes').textContent = flow.notes.join('\n');
+    list.innerHTML = '';
+    flow.steps.forEach((s, k) => {
+      const li = document.createElement('li');
+      li.className = s.tone || '';
+      li.dataset.at = s.at;
+      li.innerHTML = '<span class="where">' + esc(s.where) + '</span> ' + esc(s.text);
+      li.addEventListener('click', () => { index = k; show(); });
+      list.appendChild(li);
+    });
+    show();
+  }
+  function show() {
+    const onPath = new Set(flow.path);
+    for (const g of svg.querySelectorAll('.dev')) {
+      g.classList.toggle('onpath', onPath.has(g.dataset.at));
+      g.classList.remove('current', 'drop');
+    }
+    for (const g of svg.querySelectorAll('.machine, .pod')) g.classList.remove('current', 'drop');
+    for (const l of svg.querySelectorAll('line.link')) l.classList.toggle('onpath', onPath.has(l.dataset.a) && onPath.has(l.dataset.b));
+    // The walk itself, device to device in the order crossed (also where no cable joins them: routing, the tunnel).
+    walkLayer.innerHTML = '';
+    const pts = flow.path.map((at) => pos.get(at)).filter(Boolean).map((p) => (p.x + p.w / 2) + ',' + (p.y + p.h / 2));
+    if (pts.length > 1) el('polyline', { class: 'walk', points: pts.join(' ') }, walkLayer);
+    const last = flow.steps[flow.steps.length - 1];
+    if (flow.verdict === 'dropped' && last) mark(last.at, 'drop');
+    const s = flow.steps[index];
+    counter.textContent = flow.steps.length ? 'hop ' + (index + 1) + ' of ' + flow.steps.length : 'no hops';
+    [...list.children].forEach((li, k) => li.classList.toggle('current', k === index));
+    if (!s) { detail.innerHTML = '<h2>never sent</h2>'; return; }
+    mark(s.at, s.tone === 'bad' ? 'drop' : 'current');
+    list.children[index].scrollIntoView({ block: 'nearest' });
+    detail.className = s.tone === 'bad' ? 'drop' : '';
+    let h = '<h2><span class="where">' + esc(s.at) + '</span></h2><p class="what">' + esc(s.text) + '</p>';
+    if (s.details.length) h += '<pre class="rule">' + esc(s.details.join('\n')) + '</pre>';
+    if (s.frame) {
+      const f = s.frame;
+      const row = (k, v) => (v === undefined ? '' : '<tr><td>' + k + '</td><td>' + esc(v) + '</td></tr>');
+      h += '<table class="frame">' + row('frame', f.len + ' B ' + f.type) + row('MAC', f.srcMac && (f.srcMac + ' → ' + f.dstMac)) + row('IP', f.src && (f.src + (f.sport !== undefined ? ':' + f.sport : '') + ' → ' + f.dst + (f.dport !== undefined ? ':' + f.dport : ''))) + row('TTL', f.ttl) + row('info', f.info) + '</table>';
+    }
+    h += '<pre class="events">' + esc(s.events.join('\n')) + '</pre>';
+    detail.innerHTML = h;
+  }
+  function mark(at, cls) {
+    const dev = svg.querySelector('.dev[data-at="' + CSS.escape(at) + '"]');
+    if (dev) { dev.classList.add(cls); return; }
+    const box = svg.querySelector('[data-ns="' + CSS.escape(nsOf(at)) + '"]') || svg.querySelector('[data-ns="' + CSS.escape(at) + '"]');
+    if (box) box.classList.add(cls);
+  }
+  document.getElementById('next').addEventListener('click', () => { if (flow && index < flow.steps.length - 1) { index++; show(); } });
+  document.getElementById('prev').addEventListener('click', () => { if (flow && index > 0) { index--; show(); } });
+  document.addEventListener('keydown', (e) => { if (e.key === 'ArrowRight' || e.key === 'j') document.getElementById('next').click(); if (e.key === 'ArrowLeft' || e.key === 'k') document.getElementById('prev').click(); });
+  picker.addEventListener('change', () => choose(Number(picker.value)));
+  if (data.flows.length) choose(0);
+})();
+`;

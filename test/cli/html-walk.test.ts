@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../src/cli/main.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`html walk browser test skipped: ${CHROMIUM} is absent (CI installs Debian's chromium; locally: apt-get install chromium)`);
+
+function writePage(scenario: string): { file: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'podwalk-html-'));
+  const file = join(dir, 'walk.html');
+  let err = '';
+  const code = cli(['run', join(root, 'scenarios', scenario), '--quiet', '--html', file], { out: () => {}, err: (s) => (err += s) });
+  expect(code).toBe(0);
+  expect(err).toContain(`html: wrote ${file}`);
+  return { file, dir };
+}
+
+describe('podwalk run --html', () => {
+  it('writes one self-contained page: no external scripts, styles or fetches', () => {
+    const html = readFileSync(writePage('classic-walk.yaml').file, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).toContain('"name":"across-nodes"');
+  });
+});
+
+describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
+  let browser: BrowserContext;
+  beforeAll(async () => {
+    // A fresh profile each run (Playwright passes it as --user-data-dir), no downloads, no network services.
+    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'podwalk-chromium-')), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 900 },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('draws the cluster, steps through the cross-node flow hop by hop, and shows each hop\'s frame', async () => {
+    const { file, dir } = writePage('classic-walk.yaml');
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    // The drawing: nodes, pods, bridges, veths, the overlay device, NICs, the underlay switch.
+    for (const at of ['node1:cbr0', 'node1:flannel.1', 'node1:eth0', 'node2:flannel.1', 'default/pod1:eth0', 'default/pod4:eth0', 'underlay:br0', 'underlay:port-node1']) {
+      expect(await page.locator(`g.dev[data-at="${at}"]`).count(), at).toBe(1);
+    }
+    expect(await page.locator('g.dev.kind-veth').count()).toBeGreaterThanOrEqual(6);
+    expect(await page.locator('line.link').count()).toBeGreaterThan(10);
+    await page.selectOption('#flow-picker', { label: 'across-nodes (delivered)' });
+    const steps = await page.locator('#steps li').allTextContents();
+    expect(steps.length).toBeGreaterThanOrEqual(6);
+    expect(await page.locator('#headline').textContent()).toMatch(/across-nodes: TCP, delivered/);
+    // Step forward to the encapsulation and check what the page says and highlights.
+    const seen: { at: string | null; what: string | null }[] = [];
+    for (let i = 0; i < steps.length; i++) {
+      seen.push({ at: await page.locator('#steps li.current').getAttribute('data-at'), what: await page.locator('#detail .what').textContent() });
+      await page.click('#next');
+    }
+    const encap = seen.find((s) => s.what?.startsWith('encapsulated VXLAN VNI 1 +50 B'));
+    expect(encap?.at).toBe('node1:flannel.1');
+    expect(seen.at(-1)?.what).toMatch(/^delivered to tcp 10\.244\.2\.2:8080/);
+    expect(seen.map((s) => s.at)).toEqual(expect.arrayContaining(['underlay:br0', 'node2:flannel.1', 'default/pod4:eth0']));
+    // On the last hop the delivering device is the current one; the path is drawn.
+    expect(await page.locator('g.dev.current').getAttribute('data-at')).toBe('default/pod4:eth0');
+    expect(await page.locator('g.dev.onpath').count()).toBeGreaterThanOrEqual(10);
+    expect(await page.locator('#detail table.frame').textContent()).toMatch(/10\.244\.1\.2:\d+ → 10\.244\.2\.2:8080/);
+    // And back.
+    await page.click('#prev');
+    expect(await page.locator('#counter').textContent()).toBe(`hop ${steps.length - 1} of ${steps.length}`);
+    await page.screenshot({ path: join(dir, 'classic-walk.png'), fullPage: true });
+    console.log(`html walk screenshot: ${join(dir, 'classic-walk.png')}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it('highlights where a denied flow was dropped, with the rule', async () => {
+    const { file } = writePage('netpol-service-denied.yaml');
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    await page.selectOption('#flow-picker', { label: 'intruder-via-service (dropped)' });
+    expect(await page.locator('#headline').getAttribute('class')).toBe('dropped');
+    const n = await page.locator('#steps li').count();
+    await page.locator('#steps li').nth(n - 1).click();
+    expect(await page.locator('#detail').getAttribute('class')).toBe('drop');
+    expect(await page.locator('#detail .what').textContent()).toBe('dropped: policy-denied');
+    expect(await page.locator('#detail pre.rule').textContent()).toMatch(/^-A NETPOL-ING-[0-9A-F]+ .* -j DROP$/);
+    expect(await page.locator('.drop').count()).toBeGreaterThanOrEqual(1);
+    await page.close();
+  }, 60_000);
+});
