@@ -124,6 +124,11 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
     }
     if (skb.brPrerouted && !brNfForward(this, skb)) return;
+    // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
+    if (skb.data.length - 14 > out.mtu) {
+      w.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
+      return;
+    }
     out.xmit(skb);
   }
 

@@ -32,6 +32,8 @@ export interface SendRequest {
   seq?: number;
   /** TCP: write on an established connection to the same destination if there is one (keep-alive), else connect. UDP: send from one connected socket (same source port). */
   reuse?: boolean;
+  /** TCP: the application closes the connection if its request is not acknowledged within this time. */
+  timeoutNs?: number;
 }
 
 /** A datagram as a UDP socket's owner reads it (recvfrom). */
@@ -61,6 +63,50 @@ interface TcpConn {
   pendingPayload: number; // client: bytes to send once established
   flow: string | undefined;
   mss: number;
+  /** Segments sent and not yet acknowledged (SYN, data), oldest first: what the retransmission timer resends. */
+  inflight: Unacked[];
+  /** The retransmission timer: current RTO (before backoff), backoff count, generation (a new one cancels the old). */
+  rtoNs: number;
+  backoff: number;
+  timerGen: number;
+  /** Smoothed RTT and its variation (RFC 6298, as tcp_rtt_estimator keeps them); 0 = no sample yet. */
+  srttNs: number;
+  rttvarNs: number;
+  /** The request's data was all acknowledged (`complete` traced once). */
+  done: boolean;
+  /** Closed: aborted or given up; timers stop. */
+  dead: boolean;
+  /** Receiver: data that arrived ahead of a hole, by sequence number → its end (tcp_data_queue_ofo). */
+  ofo: Map<number, number>;
+}
+
+/** A sent segment waiting for its ACK. */
+interface Unacked {
+  seq: number;
+  /** Sequence number after it (seq + data + SYN/FIN). */
+  end: number;
+  flags: number;
+  len: number;
+  ttl: number;
+  sentNs: number;
+  /** Karn's rule: no RTT sample from a segment sent more than once. */
+  retransmitted: boolean;
+  /** The packet that carried it first (retransmissions name it as their cause). */
+  pkt: number | undefined;
+}
+
+/** Linux's TCP timer constants (include/net/tcp.h, sysctl defaults). */
+export const TCP_TIMERS = {
+  /** TCP_TIMEOUT_INIT: the RTO before any RTT sample (RFC 6298), so a lost SYN is resent after 1 s. */
+  initialRtoNs: 1e9,
+  /** TCP_RTO_MIN. */
+  minRtoNs: 200e6,
+  /** TCP_RTO_MAX. */
+  maxRtoNs: 120e9,
+  /** net.ipv4.tcp_syn_retries: a connect gives up after 1+2+4+8+16+32 s of retries and 64 s more (127 s). */
+  synRetries: 6,
+  /** net.ipv4.tcp_retries2: an established connection gives up after ~15 backed-off retransmissions (~924 s). */
+  retries2: 15,
 }
 
 /**
@@ -113,6 +159,10 @@ export class Sockets {
   closeApplications(): void {
     this.udp.clear();
     this.tcpListen.clear();
+    for (const c of this.tcpConns.values()) {
+      c.dead = true;
+      c.timerGen++;
+    }
     this.tcpConns.clear();
   }
 
@@ -167,6 +217,7 @@ export class Sockets {
       const open = [...this.tcpConns.values()].find((c) => c.remote === req.dst && c.rport === req.port && c.state === 'ESTABLISHED');
       if (open) {
         open.flow = req.flow;
+        open.done = false;
         return this.tcpSend(open, TCP_PSH | TCP_ACK, Math.max(1, req.payload), 'app', undefined, ttl);
       }
     }
@@ -184,8 +235,16 @@ export class Sockets {
       pendingPayload: req.payload,
       flow: req.flow,
       mss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
+      ...newTimers(),
     };
     this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
+    if (req.timeoutNs !== undefined) {
+      // The application's own deadline (curl --max-time, a client library's timeout): it closes the socket.
+      this.ns.world.sched.after(req.timeoutNs, () => {
+        if (conn.dead || conn.done) return;
+        this.tcpEnd(conn, 'gave-up', `the application gave up after ${req.timeoutNs! / 1e9} s (${conn.state}, ${conn.inflight.length} segment(s) unacknowledged)`, 0);
+      });
+    }
     return this.tcpSend(conn, TCP_SYN, 0, 'app', undefined, ttl);
   }
 
@@ -257,6 +316,26 @@ export class Sockets {
     }
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
     w.deliver(skb, dev.where, 'icmp', { socket: m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', src: formatIpv4(ip.src) });
+    if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED) this.tcpIcmpError(m.code, m.payload, skb.id);
+  }
+
+  /**
+   * tcp_v4_err: an ICMP destination unreachable about one of our segments.
+   * A connect in SYN_SENT ends with ECONNREFUSED (port unreachable) or
+   * EHOSTUNREACH / ENETUNREACH; an established connection only notes it.
+   */
+  private tcpIcmpError(code: number, quoted: Uint8Array, pkt: number): void {
+    if (quoted.length < 28 || quoted[9] !== IPPROTO_TCP) return;
+    const ihl = (quoted[0]! & 0x0f) * 4;
+    if (quoted.length < ihl + 4) return;
+    const src = ((quoted[12]! << 24) | (quoted[13]! << 16) | (quoted[14]! << 8) | quoted[15]!) >>> 0;
+    const dst = ((quoted[16]! << 24) | (quoted[17]! << 16) | (quoted[18]! << 8) | quoted[19]!) >>> 0;
+    const sport = (quoted[ihl]! << 8) | quoted[ihl + 1]!;
+    const dport = (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!;
+    const conn = this.tcpConns.get(connKey(src, sport, dst, dport));
+    if (!conn || conn.state !== 'SYN_SENT') return;
+    if (code === UNREACH_PORT) this.tcpEnd(conn, 'refused', 'ICMP port unreachable: connect() failed with ECONNREFUSED', pkt);
+    else this.tcpEnd(conn, 'unreachable', `ICMP destination unreachable (code ${code}): connect() failed with ${code === 0 ? 'ENETUNREACH' : 'EHOSTUNREACH'}`, pkt);
   }
 
   private tcpRcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
@@ -288,6 +367,7 @@ export class Sockets {
         pendingPayload: 0,
         flow: skb.flow,
         mss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
+        ...newTimers(),
       };
       this.tcpConns.set(connKey(child.local, child.lport, child.remote, child.rport), child);
       this.tcpSend(child, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id);
@@ -318,12 +398,19 @@ export class Sockets {
   private tcpEstablishedRcv(conn: TcpConn, seg: TcpSegment, skb: Skb): void {
     conn.tsRecent = tcpTsVal(seg.options) ?? conn.tsRecent;
     if (seg.flags & TCP_RST) {
-      this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
+      this.tcpEnd(conn, 'reset', `RST from ${formatIpv4(conn.remote)}:${conn.rport}${conn.state === 'SYN_SENT' ? ' (connection refused)' : ' (connection reset by peer)'}`, skb.id);
       return;
     }
+    if (conn.state === 'SYN_RECV' && seg.flags & TCP_SYN && !(seg.flags & TCP_ACK)) {
+      // The client did not get our SYN-ACK and sent its SYN again: answer it again (tcp_check_req).
+      this.tcpSend(conn, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id, 64, (conn.sndNxt - 1) >>> 0);
+      return;
+    }
+    if (seg.flags & TCP_ACK) this.tcpAck(conn, seg.ack, skb.id);
     if (conn.state === 'SYN_SENT' && seg.flags & TCP_SYN && seg.flags & TCP_ACK) {
       conn.state = 'ESTABLISHED';
       conn.rcvNxt = (seg.seq + 1) >>> 0;
+      this.tcpEvent(conn, 'established', 'three-way handshake done', skb.id);
       this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
       // Then the request data, in MSS-sized segments sent back to back. Like
       // tcp_current_mss, a segment's data is the MSS minus the options every
@@ -336,16 +423,28 @@ export class Sockets {
         this.tcpSend(conn, TCP_PSH | TCP_ACK, n, 'tcp', skb.id);
         left -= n;
       }
+      this.checkComplete(conn, skb.id);
       return;
     }
     if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) conn.state = 'ESTABLISHED';
     if (seg.payload.length > 0) {
-      conn.rcvNxt = (seg.seq + seg.payload.length) >>> 0;
+      // In order: take it and whatever the out-of-order queue held right after it; ahead of a hole: queue it.
+      // Either way ACK what is contiguous (a duplicate ACK when there is a hole).
+      const end = (seg.seq + seg.payload.length) >>> 0;
+      if (seg.seq === conn.rcvNxt) {
+        conn.rcvNxt = end;
+        for (let next = conn.ofo.get(conn.rcvNxt); next !== undefined; next = conn.ofo.get(conn.rcvNxt)) {
+          conn.ofo.delete(conn.rcvNxt);
+          conn.rcvNxt = next;
+        }
+      } else if (((seg.seq - conn.rcvNxt) | 0) > 0) {
+        conn.ofo.set(seg.seq, end);
+      }
       this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
     }
   }
 
-  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp', cause?: number, ttl = 64): number | undefined {
+  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
     const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
@@ -353,17 +452,98 @@ export class Sockets {
     const seg: TcpSegment = {
       srcPort: conn.lport,
       dstPort: conn.rport,
-      seq: conn.sndNxt,
+      seq: resendSeq ?? conn.sndNxt,
       ack: flags & TCP_ACK ? conn.rcvNxt : 0,
       flags,
       window: syn ? (flags & TCP_ACK ? 65160 : 64240) : 502,
       options,
       payload: new Uint8Array(len),
     };
-    conn.sndNxt = (conn.sndNxt + len + (syn ? 1 : 0)) >>> 0;
     const id = conn.ipId;
     conn.ipId = (conn.ipId + 1) & 0xffff;
-    return this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
+    const tracked = resendSeq === undefined && (len > 0 || (syn && !(flags & TCP_ACK)));
+    if (resendSeq === undefined) conn.sndNxt = (conn.sndNxt + len + (syn ? 1 : 0)) >>> 0;
+    const pkt = this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
+    if (tracked) {
+      // The client's SYN and data wait for their ACK under the retransmission timer.
+      conn.inflight.push({ seq: seg.seq, end: conn.sndNxt, flags, len, ttl, sentNs: this.ns.world.sched.now, retransmitted: false, pkt });
+      if (conn.inflight.length === 1) this.armRto(conn);
+    }
+    return pkt;
+  }
+
+  /** An ACK arrived: forget what it covers, take an RTT sample (Karn), re-arm or stop the timer (tcp_ack, tcp_rearm_rto). */
+  private tcpAck(conn: TcpConn, ack: number, pkt: number): void {
+    const now = this.ns.world.sched.now;
+    let acked = 0;
+    while (conn.inflight.length > 0 && ((ack - conn.inflight[0]!.end) | 0) >= 0) {
+      const u = conn.inflight.shift()!;
+      if (acked++ === 0 && !u.retransmitted) this.rttSample(conn, now - u.sentNs);
+    }
+    if (acked === 0) return;
+    conn.backoff = 0;
+    if (conn.inflight.length > 0) this.armRto(conn);
+    else conn.timerGen++;
+    if (conn.state === 'ESTABLISHED') this.checkComplete(conn, pkt);
+  }
+
+  private checkComplete(conn: TcpConn, pkt: number): void {
+    if (conn.done || conn.inflight.length > 0 || conn.pendingPayload > 0 || conn.state !== 'ESTABLISHED' || conn.flow === undefined) return;
+    conn.done = true;
+    this.tcpEvent(conn, 'complete', 'every byte of the request acknowledged', pkt);
+  }
+
+  /** tcp_rtt_estimator + tcp_set_rto: RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN), at most TCP_RTO_MAX. */
+  private rttSample(conn: TcpConn, rttNs: number): void {
+    if (conn.srttNs === 0) {
+      conn.srttNs = rttNs;
+      conn.rttvarNs = rttNs / 2;
+    } else {
+      conn.rttvarNs = 0.75 * conn.rttvarNs + 0.25 * Math.abs(conn.srttNs - rttNs);
+      conn.srttNs = 0.875 * conn.srttNs + 0.125 * rttNs;
+    }
+    conn.rtoNs = Math.min(TCP_TIMERS.maxRtoNs, Math.round(conn.srttNs + Math.max(4 * conn.rttvarNs, TCP_TIMERS.minRtoNs)));
+  }
+
+  private armRto(conn: TcpConn): void {
+    const gen = ++conn.timerGen;
+    const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
+    this.ns.world.sched.after(delay, () => {
+      if (gen !== conn.timerGen || conn.dead) return;
+      this.retransmit(conn);
+    });
+  }
+
+  /** tcp_retransmit_timer: resend the oldest unacknowledged segment and back off, or give up after the retries. */
+  private retransmit(conn: TcpConn): void {
+    const head = conn.inflight[0];
+    if (!head) return;
+    const syn = (head.flags & TCP_SYN) !== 0;
+    const limit = syn ? TCP_TIMERS.synRetries : TCP_TIMERS.retries2;
+    if (conn.backoff >= limit) {
+      const what = syn ? `connect() timed out: no SYN-ACK after ${limit} retries (tcp_syn_retries)` : `no ACK after ${limit} retransmissions (tcp_retries2): ETIMEDOUT`;
+      this.tcpEnd(conn, 'timeout', what, head.pkt ?? 0);
+      return;
+    }
+    conn.backoff++;
+    head.retransmitted = true;
+    const pkt = this.tcpSend(conn, head.flags, head.len, 'tcp', head.pkt, head.ttl, head.seq);
+    const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
+    this.tcpEvent(conn, 'retransmit', `${syn ? 'SYN' : `${head.len} B at seq ${head.seq}`} resent (retry ${conn.backoff}/${limit}); next timeout in ${delay / 1e9} s`, pkt ?? 0);
+    this.armRto(conn);
+  }
+
+  /** The connection is over for its owner: forget it, stop its timers, trace why. */
+  private tcpEnd(conn: TcpConn, action: 'reset' | 'timeout' | 'gave-up' | 'refused' | 'unreachable', detail: string, pkt: number): void {
+    conn.dead = true;
+    conn.timerGen++;
+    this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
+    if (conn.flow !== undefined || action !== 'reset') this.tcpEvent(conn, action, detail, pkt);
+  }
+
+  private tcpEvent(conn: TcpConn, action: 'established' | 'complete' | 'retransmit' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up', detail: string, pkt: number): void {
+    const w = this.ns.world;
+    w.emit({ kind: 'tcp', t: w.sched.now, pkt, at: this.ns.name, action, ...(conn.flow === undefined ? {} : { flow: conn.flow }), conn: `${formatIpv4(conn.local)}:${conn.lport} > ${formatIpv4(conn.remote)}:${conn.rport}`, detail });
   }
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
@@ -379,6 +559,10 @@ export class Sockets {
     this.ns.stack.sendLocal(skb, ip);
     return skb.id;
   }
+}
+
+function newTimers(): Pick<TcpConn, 'inflight' | 'rtoNs' | 'backoff' | 'timerGen' | 'srttNs' | 'rttvarNs' | 'done' | 'dead' | 'ofo'> {
+  return { inflight: [], rtoNs: TCP_TIMERS.initialRtoNs, backoff: 0, timerGen: 0, srttNs: 0, rttvarNs: 0, done: false, dead: false, ofo: new Map() };
 }
 
 /** Length of the timestamps option as Linux pads it (NOP, NOP, TS 10 bytes). */

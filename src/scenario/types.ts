@@ -177,6 +177,10 @@ export interface Expectation {
   policy?: PolicyExpectation[]; // each must match one of the request's policy decisions
   hops?: { min?: number; max?: number }; // number of devices crossed (`path` length)
   rtt?: { minNs?: number; maxNs?: number }; // simulated round trip bounds
+  /** TCP: how the connection ended for the client (FlowResult.connection.outcome). */
+  connection?: ConnectionOutcome;
+  /** TCP: how many retransmissions the client made. */
+  retransmits?: { min?: number; max?: number };
   pos: SourcePos;
 }
 
@@ -193,6 +197,10 @@ export interface PolicyExpectation {
   verdict?: 'allow' | 'deny';
 }
 
+/** A TCP client's view of its connection, from its socket's `tcp` trace events. */
+export type ConnectionOutcome = 'established' | 'complete' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up' | 'none';
+export const CONNECTION_OUTCOMES: readonly ConnectionOutcome[] = ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none'];
+
 export interface TrafficSpec {
   name: string;
   from: EndpointRef; // pod | node | host
@@ -206,6 +214,8 @@ export interface TrafficSpec {
   ttl?: number; // IP TTL the sender uses (default 64), like ping -t
   /** TCP keep-alive: each later packet is a data segment on the connection the first one opened (if still established). */
   reuseConnection?: boolean;
+  /** TCP: the client gives up (closes) if its request is not acknowledged within this time. */
+  timeoutNs?: number;
   expect?: Expectation;
   pos: SourcePos;
 }

@@ -34,6 +34,7 @@ export type DropReason =
   | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
+  | 'mtu-exceeded' // a bridge's egress port cannot carry a frame that large (layer 2: dropped silently, no ICMP)
   | 'link-fault' // lost or corrupted on a link with an injected fault (loss %, corruption): a `steps:` link fault
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
@@ -61,6 +62,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'conntrack-insert-failed',
   'ipvs-no-destination',
   'policy-denied',
+  'mtu-exceeded',
   'link-fault',
   'dns-unresolved',
   'event-budget',
@@ -304,8 +306,26 @@ export interface ChangeEvent extends Base {
   detail: string;
 }
 
+/**
+ * A TCP socket's life, as the application sees it (`at` is the namespace):
+ * the connection established, the request's data all acknowledged
+ * (`complete`), a retransmission (`pkt` is the retransmitted segment), and how
+ * it ended: `reset` (RST received), `refused` / `unreachable` (an ICMP error
+ * ended the connect), `timeout` (retries exhausted: tcp_syn_retries /
+ * tcp_retries2), `gave-up` (the application's own timeout closed it).
+ */
+export interface TcpEvent extends Base {
+  kind: 'tcp';
+  action: 'established' | 'complete' | 'retransmit' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up';
+  flow?: string;
+  /** `local > remote` as the socket sees it (`10.244.1.2:38341 > 10.96.0.10:80`). */
+  conn: string;
+  detail: string;
+}
+
 export type TraceEvent =
   | ChangeEvent
+  | TcpEvent
   | CreateEvent
   | TxEvent
   | RxEvent

@@ -41,6 +41,8 @@ export function describeEvent(e: TraceEvent): string {
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':
       return `DROP ${e.reason}: ${e.detail}`;
+    case 'tcp':
+      return `TCP ${e.action} ${e.conn}: ${e.detail}`;
     case 'change':
       return `CHANGE ${e.change}: ${e.detail}`;
   }

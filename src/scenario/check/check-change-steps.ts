@@ -78,9 +78,9 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       if (dev === undefined || mtu === undefined) return undefined;
       const i = dev.lastIndexOf(':');
       const netns = dev.slice(0, i);
-      const known = w.cluster.nodes.some((n) => n.name === netns) || w.cluster.externalHosts.some((h) => h.name === netns) || w.pods.some((p) => `${p.namespace}/${p.name}` === netns);
+      const known = netns === 'underlay' || netns === 'gateway' || w.cluster.nodes.some((n) => n.name === netns) || w.cluster.externalHosts.some((h) => h.name === netns) || w.pods.some((p) => `${p.namespace}/${p.name}` === netns);
       if (i <= 0 || !known) {
-        r.problem(m.get('device')!, `expected <node>:<dev> or <namespace>/<pod>:<dev>, found "${dev}"`);
+        r.problem(m.get('device')!, `expected <node>:<dev>, <namespace>/<pod>:<dev>, underlay:<port> or gateway:<dev>, found "${dev}"`);
         return undefined;
       }
       return { kind: 'mtu', netns, device: dev.slice(i + 1), mtu };

@@ -3,11 +3,11 @@ import { parseIpv4 } from '../../wire/addr.js';
 import { isDnsName, resolveServiceName } from './dns-name.js';
 import { parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
-import type { ClusterSpec, EndpointRef, Expectation, PodSpec, Protocol, ServiceSpec, TrafficSpec } from '../types.js';
+import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 
-const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'expect'];
-const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt'];
+const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'expect'];
+const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits'];
 
 interface World {
   cluster: ClusterSpec;
@@ -39,6 +39,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (to?.kind === 'dns' && from) checkDnsName(r, toAt, to.name, from, world);
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;
     const reuseConnection = r.bool(m.get('reuseConnection')) ?? false;
+    const timeoutNs = m.get('timeout') ? r.quantity(m.get('timeout'), parseDuration, 0) : undefined;
+    if (timeoutNs !== undefined && protocol !== 'TCP') r.problem(m.get('timeout')!, 'timeout is the TCP client giving up on its connection; only for TCP');
     if (reuseConnection && protocol === 'ICMP') r.problem(m.get('reuseConnection')!, 'reuseConnection is for TCP (keep-alive) and UDP (one connected socket); an ICMP echo has no connection to reuse');
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
@@ -58,6 +60,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       intervalNs,
       ...(ttl === undefined ? {} : { ttl }),
       ...(reuseConnection ? { reuseConnection } : {}),
+      ...(timeoutNs === undefined ? {} : { timeoutNs }),
       ...(expect ? { expect } : {}),
       pos: r.pos(item),
     });
@@ -91,6 +94,8 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const policy = expectPolicy(r, m.get('policy'));
   const hops = expectHops(r, m.get('hops'));
   const rtt = expectRtt(r, m.get('rtt'));
+  const connection = r.oneOf(m.get('connection'), CONNECTION_OUTCOMES);
+  const retransmits = expectHops(r, m.get('retransmits'));
   return {
     ...(verdict ? { verdict } : {}),
     ...(deliveredTo ? { deliveredTo } : {}),
@@ -98,6 +103,8 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     ...(dropReason !== undefined ? { dropReason } : {}),
     ...(via ? { via } : {}),
     ...(notVia ? { notVia } : {}),
+    ...(connection ? { connection } : {}),
+    ...(retransmits ? { retransmits } : {}),
     ...(natted !== undefined ? { natted } : {}),
     ...(policy ? { policy } : {}),
     ...(hops ? { hops } : {}),

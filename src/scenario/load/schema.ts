@@ -340,6 +340,8 @@ const expect = closed({
   policy: { description: 'NetworkPolicies that decided the request', anyOf: [{ type: 'string' }, policyExpectation, list({ anyOf: [{ type: 'string' }, policyExpectation] }, 'each must match')] },
   hops: minMax('devices crossed: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
   rtt: minMax('simulated round trip: a maximum or {min, max}', { type: 'string', pattern: DURATION }),
+  connection: oneOf("TCP: how the client's connection ended", ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none']),
+  retransmits: minMax('TCP: retransmissions by the client: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
 });
 
 const trafficItem = closed(
@@ -354,7 +356,8 @@ const trafficItem = closed(
     at: duration('start time', '0ms'),
     interval: duration('between packets when count > 1', '1ms'),
     ttl: int('IP TTL (like ping -t)', 1, 255, { default: 64 }),
-    reuseConnection: bool('TCP: later packets reuse the first connection', false),
+    reuseConnection: bool('TCP: later packets reuse the first connection; UDP: one connected socket', false),
+    timeout: duration('TCP: the client gives up if its request is not acknowledged within this time'),
     expect,
   },
   'one flow',

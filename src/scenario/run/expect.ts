@@ -7,7 +7,7 @@ import type { Expectation, NatExpectation, PolicyExpectation } from '../types.js
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {
   flow: string;
-  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt';
+  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits';
   expected: string;
   actual: string;
 }
@@ -47,6 +47,9 @@ export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
     if (r.rttNs === undefined) miss('rtt', describeRange(e.rtt.minNs, e.rtt.maxNs, fmt), 'no answer came back');
     else if (!inRange(r.rttNs, e.rtt.minNs, e.rtt.maxNs)) miss('rtt', describeRange(e.rtt.minNs, e.rtt.maxNs, fmt), fmt(r.rttNs));
   }
+  const c = r.connection ?? { outcome: 'none', retransmits: 0 };
+  if (e.connection && e.connection !== c.outcome) miss('connection', e.connection, `${c.outcome}${c.detail ? ` (${c.detail})` : ''}`);
+  if (e.retransmits && !inRange(c.retransmits, e.retransmits.min, e.retransmits.max)) miss('retransmits', describeRange(e.retransmits.min, e.retransmits.max, String), String(c.retransmits));
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
-import type { EndpointRef, TrafficSpec } from '../types.js';
+import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
 export interface FlowResult {
@@ -25,6 +25,32 @@ export interface FlowResult {
   policies?: PolicyEvent[];
   /** Netfilter rules whose targets the request took (`-A CHAIN ...` as iptables-save prints them), in order. */
   rules?: string[];
+  /** TCP: the client's connection as its socket saw it (its `tcp` trace events). */
+  connection?: { outcome: ConnectionOutcome; retransmits: number; detail?: string };
+}
+
+/**
+ * A TCP flow's connection from the client socket's `tcp` events: the last
+ * ending (timeout, reset, refused, unreachable, gave-up) wins, else
+ * `complete`, else `established`, else `none`; retransmissions counted.
+ */
+export function connectionOf(events: readonly TraceEvent[], flow: string): NonNullable<FlowResult['connection']> {
+  let outcome: ConnectionOutcome = 'none';
+  let detail: string | undefined;
+  let retransmits = 0;
+  for (const e of events) {
+    if (e.kind !== 'tcp' || e.flow !== flow) continue;
+    if (e.action === 'retransmit') retransmits++;
+    else if (e.action === 'established') {
+      if (outcome === 'none') outcome = 'established';
+    } else if (e.action === 'complete') {
+      if (outcome === 'none' || outcome === 'established') outcome = 'complete';
+    } else {
+      outcome = e.action;
+      detail = e.detail;
+    }
+  }
+  return { outcome, retransmits, ...(detail === undefined ? {} : { detail }) };
 }
 
 /** The trace indexed once by packet, so that summarizing many flows stays linear. */
@@ -34,8 +60,12 @@ export class TraceIndex {
   /** Packets each packet caused, with who created them. */
   private readonly children = new Map<number, { pkt: number; by: CreateEvent['by'] }[]>();
 
+  /** The `tcp` events (a TCP client's view), in order. */
+  readonly tcpEvents: TraceEvent[] = [];
+
   constructor(readonly events: readonly TraceEvent[]) {
     events.forEach((e, i) => {
+      if (e.kind === 'tcp') this.tcpEvents.push(e);
       let list = this.byPkt.get(e.pkt);
       if (!list) this.byPkt.set(e.pkt, (list = []));
       list.push(i);
@@ -100,7 +130,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       rules.push(...e.rules);
     }
   }
-  const matched = { nat, policies, rules };
+  const matched = { nat, policies, rules, ...(traffic.protocol === 'TCP' ? { connection: connectionOf(index.tcpEvents, flow) } : {}) };
   // The round trip ends with the first answer (reply, RST, ICMP error) delivered back at the sender.
   const inLineage = new Set(lineage);
   const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));

@@ -95,7 +95,7 @@ export class ScenarioRun {
       let id: number | undefined;
       let unresolved: string | undefined;
       const send = (dst: number): void => {
-        id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), ...(t.reuseConnection ? { reuse: true } : {}), flow, seq: k + 1 });
+        id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), ...(t.reuseConnection ? { reuse: true } : {}), ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }), flow, seq: k + 1 });
       };
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));

@@ -126,6 +126,9 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         }
         break;
       }
+      case 'tcp':
+        add(e.at, `TCP ${e.action}: ${e.detail}`, e, e.action === 'established' || e.action === 'complete' ? 'good' : e.action === 'retransmit' ? 'note' : 'bad');
+        break;
       case 'change':
         add(e.at, `cluster change (${e.change}): ${e.detail}`, e, 'note');
         break;
