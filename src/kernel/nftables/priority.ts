@@ -1,0 +1,45 @@
+import type { NftHook } from './types.js';
+
+/**
+ * Base chain priorities. nft accepts a number or a standard name with an
+ * optional offset (`dstnat`, `dstnat - 10`, `dstnat-10`), and lists a priority
+ * by name when it is a standard one (within 10 of it), as `nft list` does.
+ * These are the IPv4 values of the kernel's NF_IP_PRI_* (raw -300, mangle
+ * -150, dstnat -100, filter 0, security 50, srcnat 100); `dstnat` exists on
+ * prerouting and output, `srcnat` on postrouting and input.
+ */
+const NAMED: readonly [string, number, readonly NftHook[] | undefined][] = [
+  ['raw', -300, undefined],
+  ['mangle', -150, undefined],
+  ['dstnat', -100, ['prerouting', 'output']],
+  ['filter', 0, undefined],
+  ['security', 50, undefined],
+  ['srcnat', 100, ['postrouting', 'input']],
+];
+
+/** The priority the words say, or an error message. */
+export function parsePriority(words: readonly string[], hook: NftHook): number | string {
+  const text = words.join('');
+  const m = /^([a-z]+)?([+-]?\d+)?$/.exec(text);
+  if (!m || (m[1] === undefined && m[2] === undefined)) return `invalid priority "${words.join(' ')}"`;
+  let base = 0;
+  if (m[1] !== undefined) {
+    const named = NAMED.find((n) => n[0] === m[1]);
+    if (!named) return `unknown priority name "${m[1]}"`;
+    if (named[2] && !named[2].includes(hook)) return `priority "${m[1]}" is not valid on hook ${hook}`;
+    base = named[1];
+    if (m[2] !== undefined && !/^[+-]/.test(m[2])) return `invalid priority "${words.join(' ')}"`;
+  }
+  return base + (m[2] === undefined ? 0 : Number(m[2]));
+}
+
+/** As `nft list` prints it: `filter`, `dstnat - 10`, or the number. */
+export function formatPriority(p: number, hook: NftHook): string {
+  for (const [name, value, hooks] of NAMED) {
+    if (hooks && !hooks.includes(hook)) continue;
+    const off = p - value;
+    if (off === 0) return name;
+    if (Math.abs(off) <= 10) return `${name} ${off < 0 ? '-' : '+'} ${Math.abs(off)}`;
+  }
+  return String(p);
+}
