@@ -7,7 +7,7 @@ export interface LoadOptions {
   /** Override the scenario's `cluster.seed`. */
   seed?: number;
   /** Override the scenario's `cluster.proxyMode` (as `podwalk run --proxy-mode`): replay one file in both modes. */
-  proxyMode?: 'iptables' | 'ipvs';
+  proxyMode?: 'iptables' | 'ipvs' | 'nftables';
   /** Name used in error messages; `include:` paths are relative to its directory (default `<inline>` / `<object>`, i.e. the working directory). */
   file?: string;
 }

@@ -47,8 +47,8 @@ function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResul
 }
 
 function parseProxyMode(v: string): ProxyMode {
-  if (v === 'iptables' || v === 'ipvs') return v;
-  throw new InputError(`--proxy-mode: expected iptables or ipvs, got ${v}`);
+  if (v === 'iptables' || v === 'ipvs' || v === 'nftables') return v;
+  throw new InputError(`--proxy-mode: expected iptables, ipvs or nftables, got ${v}`);
 }
 
 function parseSeed(v: string): number {
@@ -76,7 +76,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--pcap-per-interface', 'with --pcap: one file per device, DIR/<scenario>.<netns>_<dev>.pcapng, as tcpdump -i would capture it')
     .option('--pcap-device <pattern>', 'with --pcap: only devices matching <netns>:<dev> (* wildcard; repeatable), e.g. node1:eth0', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--seed <n>', 'override the scenario seed', parseSeed)
-    .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs (replay one scenario in both kube-proxy modes)", parseProxyMode)
+    .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs | nftables (replay one scenario in another kube-proxy mode)", parseProxyMode)
     .option('--detail <level>', 'path (devices crossed) | hops (numbered hops and decisions; the default) | full (every trace event, the table)')
     .option('-v, --verbose', '-v: hops with every category shown; -vv: full', (_: string, n: number) => n + 1, 0)
     .option('--flow <name>', 'only this traffic item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -137,11 +137,11 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
 
   program
     .command('show')
-    .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save would')
+    .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save/nft would')
     .argument('<file>', 'scenario file')
-    .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | conntrack | ipvs | ipset', 'routes')
+    .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | nft | conntrack | ipvs | ipset', 'routes')
     .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
-    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs', parseProxyMode)
+    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables', parseProxyMode)
     .action((file: string, what: string, o: { node: string; proxyMode?: ProxyMode }) => {
       const scenario = load(file, undefined, o.proxyMode);
       const result = run(scenario);

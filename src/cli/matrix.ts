@@ -9,7 +9,7 @@ interface MatrixFlags {
   protocol?: string;
   via?: string;
   json?: boolean;
-  proxyMode?: 'iptables' | 'ipvs';
+  proxyMode?: 'iptables' | 'ipvs' | 'nftables';
 }
 
 /**
@@ -18,7 +18,7 @@ interface MatrixFlags {
  * section gives defaults and, with `expect:`, the table to check (exit 1 on a
  * difference).
  */
-export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void; term?: Terminal }, load: (file: string, proxyMode?: 'iptables' | 'ipvs') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
+export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void; term?: Terminal }, load: (file: string, proxyMode?: 'iptables' | 'ipvs' | 'nftables') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
   program
     .command('matrix')
     .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
@@ -27,9 +27,9 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
     .option('--protocol <proto>', 'TCP | UDP (default TCP)')
     .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
     .option('--json', 'print JSON instead of the table')
-    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs')
+    .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables')
     .action((file: string, o: MatrixFlags) => {
-      if (o.proxyMode !== undefined && o.proxyMode !== 'iptables' && o.proxyMode !== 'ipvs') fail(`--proxy-mode: expected iptables or ipvs, got ${String(o.proxyMode)}`);
+      if (o.proxyMode !== undefined && o.proxyMode !== 'iptables' && o.proxyMode !== 'ipvs' && o.proxyMode !== 'nftables') fail(`--proxy-mode: expected iptables, ipvs or nftables, got ${String(o.proxyMode)}`);
       const scenario = load(file, o.proxyMode);
       const m = scenario.matrix;
       const opts: MatrixOptions = {

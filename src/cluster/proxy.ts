@@ -4,13 +4,14 @@ import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
 import { isServiceChainName, jumpRules, planProxyRules, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
+import { programNftablesNode } from './nftables-node.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
 /** What kube-proxy programmed on one node. */
 export interface NodeProxy {
-  mode: 'iptables' | 'ipvs';
+  mode: 'iptables' | 'ipvs' | 'nftables';
   config: ProxierConfig;
-  /** The iptables-restore text of its last sync (KUBE-* chains), as kube-proxy wrote it. */
+  /** What kube-proxy wrote in its last sync: iptables-restore text (KUBE-* chains), or in nftables mode the `nft -f` transaction. */
   restored: string;
   /** The API objects of its last sync. */
   synced: ControlPlaneInput;
@@ -46,6 +47,26 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
   for (const [name, ns] of nodes) {
     const node = spec.nodes.find((n) => n.name === name)!;
     const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
+    if (spec.proxyMode === 'nftables') {
+      const node = programNftablesNode(ns, { ...config, serviceCIDRs: [spec.serviceCIDR] }, cp);
+      out.set(name, {
+        mode: 'nftables',
+        config,
+        get restored() {
+          return node.plan().transaction;
+        },
+        get synced() {
+          return node.synced();
+        },
+        resync(next: ControlPlaneInput): StaleUdp {
+          // The UDP conntrack clean-up follows the same endpoint changes in every mode.
+          const before = planProxyRules(config, node.synced().services, node.synced().endpointSlices);
+          node.resync(next);
+          return staleUdp(before, planProxyRules(config, next.services, next.endpointSlices));
+        },
+      });
+      continue;
+    }
     if (spec.proxyMode === 'ipvs') {
       const plan = programIpvsNode(ns, config, cp, spec.ipvs);
       out.set(name, { mode: 'ipvs', config, restored: plan.rules, synced: cp });

@@ -10,7 +10,7 @@ export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
 export interface ClusterInput {
   network: NetworkBackend;
-  proxyMode: 'iptables' | 'ipvs';
+  proxyMode: 'iptables' | 'ipvs' | 'nftables';
   clusterCIDR: string;
   serviceCIDR: string;
   bridge: string;

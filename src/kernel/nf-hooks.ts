@@ -10,6 +10,7 @@ import type { NetNs } from './netns.js';
 import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
 import type { Skb } from './skb.js';
 import type { PolicyEvent } from '../trace/events.js';
+import { walkBaseChain, type HookedChain, type Nftables, type NftTraversal } from './nftables/index.js';
 
 /** What the hooks need of the rule engine (src/kernel/netfilter). */
 export interface RuleEngine {
@@ -28,6 +29,20 @@ const TABLES: Record<Hook, readonly TableName[]> = {
   OUTPUT: ['raw', 'mangle', 'nat', 'filter'],
   POSTROUTING: ['mangle', 'nat'],
 };
+
+/** iptables tables' priorities (NF_IP_PRI_*); nat is NAT_DST before routing, NAT_SRC after. */
+const TABLE_PRIORITY: Record<TableName, number> = { raw: -300, mangle: -150, nat: -100, filter: 0 };
+const NAT_PRIORITY: Record<Hook, number> = { PREROUTING: -100, OUTPUT: -100, INPUT: 100, POSTROUTING: 100, FORWARD: 0 };
+const NFT_HOOK: Record<Hook, 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting'> = { PREROUTING: 'prerouting', INPUT: 'input', FORWARD: 'forward', OUTPUT: 'output', POSTROUTING: 'postrouting' };
+
+/**
+ * What runs on a hook, in priority order: an iptables table, an nftables base
+ * chain (filter or route type), or the NAT stage. NAT is one stage at the
+ * nat priority: nf_nat runs every nat-type chain of the hook (the iptables nat
+ * table and nftables nat chains, by priority) on a connection's first packet
+ * until one of them sets up a binding.
+ */
+type Stage = { kind: 'table'; table: TableName } | { kind: 'nft'; chain: HookedChain } | { kind: 'nat'; nft: HookedChain[] };
 
 /** Which address NAT may change on a hook: destination before routing, source after. */
 const MANIP: Partial<Record<Hook, 'src' | 'dst'>> = { PREROUTING: 'dst', OUTPUT: 'dst', INPUT: 'src', POSTROUTING: 'src' };
@@ -83,11 +98,52 @@ export class NfHooks {
    */
   explainFilter: ((matched: readonly MatchedRule[]) => { events: Omit<PolicyEvent, 'kind' | 't' | 'pkt' | 'at'>[]; denied: boolean } | undefined) | undefined;
 
+  /** The namespace's nftables (nft -f), if anything loaded a ruleset; its base chains run beside the iptables tables. */
+  nft: Nftables | undefined;
+  private stageCache = new Map<Hook, Stage[]>();
+  private stageGeneration = -1;
+
   constructor(
     private readonly ns: NetNs,
     readonly engine: RuleEngine,
   ) {
     this.rng = ns.rng.fork('netfilter');
+  }
+
+  /** Hook an nftables ruleset into this namespace's netfilter (the first `nft` command does this on Linux). */
+  attachNftables(nft: Nftables): void {
+    this.nft = nft;
+    this.stageGeneration = -1;
+  }
+
+  /** The hook's stages in priority order (ties: iptables first, registered at boot; then nft chains in creation order). */
+  private stages(hook: Hook): Stage[] {
+    const gen = this.nft?.generation ?? 0;
+    if (gen !== this.stageGeneration) {
+      this.stageCache.clear();
+      this.stageGeneration = gen;
+    }
+    let stages = this.stageCache.get(hook);
+    if (stages) return stages;
+    const prio = (t: TableName): number => (t === 'nat' ? NAT_PRIORITY[hook] : TABLE_PRIORITY[t]);
+    const entries: { p: number; order: number; stage: Stage }[] = TABLES[hook].map((t, i) => ({ p: prio(t), order: i, stage: t === 'nat' ? { kind: 'nat', nft: [] } : { kind: 'table', table: t } }));
+    const hooked = this.nft?.hooked(NFT_HOOK[hook]) ?? [];
+    let nat = entries.find((e) => e.stage.kind === 'nat')?.stage as Extract<Stage, { kind: 'nat' }> | undefined;
+    hooked.forEach((hc, i) => {
+      if (hc.chain.base!.type === 'nat') {
+        if (!nat) {
+          nat = { kind: 'nat', nft: [] };
+          entries.push({ p: NAT_PRIORITY[hook], order: 100, stage: nat });
+        }
+        nat.nft.push(hc);
+        return;
+      }
+      entries.push({ p: hc.chain.base!.priority, order: 100 + i, stage: { kind: 'nft', chain: hc } });
+    });
+    entries.sort((a, b) => a.p - b.p || a.order - b.order);
+    stages = entries.map((e) => e.stage);
+    this.stageCache.set(hook, stages);
+    return stages;
   }
 
   /**
@@ -110,29 +166,50 @@ export class NfHooks {
     const manip = MANIP[hook];
     if (w.costs && !after) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
     let skipping = after;
-    for (const table of TABLES[hook]) {
+    for (const stage of this.stages(hook)) {
       if (skipping) {
-        skipping = table !== 'nat';
+        skipping = stage.kind !== 'nat';
         continue;
       }
-      if (table === 'nat') {
+      if (stage.kind === 'nat') {
         if (hook === 'INPUT' && ctx.keepUnconfirmed) continue;
         const ct = skb.nfct;
         const decide = ct !== undefined && ct.table === this.conntrack && !ct.entry.confirmed && ct.dir === 0 && !ct.entry.natDone[manip!];
         let action: NatAction | undefined;
         let matched: readonly MatchedRule[] = [];
+        let byNft = false;
         if (decide && !this.engine.idle('nat', hook)) {
           const t = this.traverse('nat', hook, skb, packet, state, ctx);
           action = t.nat;
           matched = t.matched;
         }
+        // nf_nat_inet_fn: the hook's nat chains in priority order until one sets up a binding.
+        if (decide && action === undefined) {
+          for (const hc of stage.nft) {
+            const t = this.traverseNft(hc, hook, skb, packet, state, ctx);
+            if (t.verdict !== 'accept') return this.nftVerdict(t, hc, skb, packet);
+            if (t.nat) {
+              action = t.nat;
+              matched = t.rules.map((r) => ({ table: 'nat', chain: r.slice(0, r.indexOf(': ')), rule: r }));
+              byNft = true;
+              break;
+            }
+          }
+        }
         if (decide) this.bind(ct.entry, manip!, action, packet, ctx);
-        const rewritten = this.applyNat(skb, packet, manip!, action, matched, decide);
+        const rewritten = this.applyNat(skb, packet, manip!, action, matched, decide, byNft);
         if (rewritten === undefined) return undefined;
         packet = rewritten;
         if (ctx.part === 'until-nat') return packet;
         continue;
       }
+      if (stage.kind === 'nft') {
+        if (stage.chain.chain.rules.length === 0 && stage.chain.chain.base!.policy === 'accept') continue;
+        const t = this.traverseNft(stage.chain, hook, skb, packet, state, ctx);
+        if (t.verdict !== 'accept') return this.nftVerdict(t, stage.chain, skb, packet);
+        continue;
+      }
+      const table = stage.table;
       if (this.engine.idle(table, hook)) continue;
       const t = this.traverse(table, hook, skb, packet, state, ctx);
       const explained = table === 'filter' && this.explainFilter ? this.explainFilter(t.matched) : undefined;
@@ -217,15 +294,60 @@ export class NfHooks {
     return ct.dir === 1 || ct.entry.seenReply ? 'ESTABLISHED' : 'NEW';
   }
 
-  private traverse(table: TableName, hook: Hook, skb: Skb, ip: Ipv4Packet, state: CtState, ctx: HookContext): Traversal {
+  /** An nftables drop or reject ends the packet here (reject answers first, as nft_reject does). */
+  private nftVerdict(t: NftTraversal, hc: HookedChain, skb: Skb, ip: Ipv4Packet): undefined {
+    const why = t.byPolicy ? `policy ${t.verdict} of chain ${hc.table.family} ${hc.table.name} ${hc.chain.name}` : `${hc.table.family} ${hc.table.name} ${t.rules[t.rules.length - 1] ?? hc.chain.name}`;
+    if (t.verdict === 'reject') {
+      this.reject(skb, ip, t.rejectWith ?? 'icmp-port-unreachable');
+      this.ns.world.drop(skb, this.ns.name, 'netfilter-reject', why);
+    } else this.ns.world.drop(skb, this.ns.name, 'netfilter-drop', why);
+    return undefined;
+  }
+
+  /** Run one nftables base chain (nft_do_chain) and report it as an `nftables` trace event. */
+  private traverseNft(hc: HookedChain, hook: Hook, skb: Skb, ip: Ipv4Packet, state: CtState, ctx: HookContext): NftTraversal {
     const w = this.ns.world;
+    const pkt = this.packetOf(skb, ip, state, ctx);
+    const result = walkBaseChain(hc, pkt, this.envNow());
+    skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
+    // A set or map lookup is a hash probe: charged like one rule.
+    if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * (result.evaluated + result.lookups);
+    if (w.detailed) {
+      const b = hc.chain.base!;
+      w.emit({
+        kind: 'nftables',
+        t: w.sched.now,
+        pkt: skb.id,
+        at: this.ns.name,
+        table: `${hc.table.family} ${hc.table.name}`,
+        chain: hc.chain.name,
+        hook: NFT_HOOK[hook],
+        priority: b.priority,
+        rules: result.rules,
+        elements: result.elements,
+        verdict: result.verdict,
+        policy: result.byPolicy,
+        evaluated: result.evaluated,
+        lookups: result.lookups,
+        ...(ctx.bridged ? { bridged: true } : {}),
+      });
+    }
+    return result;
+  }
+
+  private envNow(): NfEnv {
+    const ns = this.ns;
+    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a) });
+    env.nowNs = ns.world.sched.now;
+    return env;
+  }
+
+  private packetOf(skb: Skb, ip: Ipv4Packet, state: CtState, ctx: HookContext): NfPacket {
     const ct = skb.nfct?.table === this.conntrack ? skb.nfct.entry : undefined;
     const states: CtState[] = [state];
     if (ct?.dnat) states.push('DNAT');
     if (ct?.snat) states.push('SNAT');
     const t = readTuple(skb.data);
-    // Optional fields are set only when present (matches tell "absent" from a value); assigning
-    // them one by one spares the temporary objects spreads would make on this hot path.
     const pkt: NfPacket = { src: ip.src, dst: ip.dst, protocol: ip.protocol, mark: skb.mark ?? 0, ctstate: states, length: ip.payload.length + 20 };
     if (t.sport !== undefined && ip.protocol !== IPPROTO_ICMP) {
       pkt.sport = t.sport;
@@ -238,9 +360,13 @@ export class NfHooks {
     }
     if (ctx.inDev) pkt.inIf = ctx.inDev.name;
     if (ctx.outDev) pkt.outIf = ctx.outDev.name;
-    const ns = this.ns;
-    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a) });
-    env.nowNs = w.sched.now;
+    return pkt;
+  }
+
+  private traverse(table: TableName, hook: Hook, skb: Skb, ip: Ipv4Packet, state: CtState, ctx: HookContext): Traversal {
+    const w = this.ns.world;
+    const pkt = this.packetOf(skb, ip, state, ctx);
+    const env = this.envNow();
     const result = this.engine.traverse(table, hook, pkt, env);
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
     if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * result.evaluated;
@@ -249,7 +375,7 @@ export class NfHooks {
         kind: 'netfilter',
         t: w.sched.now,
         pkt: skb.id,
-        at: ns.name,
+        at: this.ns.name,
         table,
         chain: hook,
         rules: result.matched.map((m) => m.rule),
@@ -305,7 +431,7 @@ export class NfHooks {
   }
 
   /** nf_nat_packet: make the packet's addresses what its connection's binding says. */
-  private applyNat(skb: Skb, ip: Ipv4Packet, manip: 'src' | 'dst', action: NatAction | undefined, matched: readonly MatchedRule[], first: boolean): Ipv4Packet | undefined {
+  private applyNat(skb: Skb, ip: Ipv4Packet, manip: 'src' | 'dst', action: NatAction | undefined, matched: readonly MatchedRule[], first: boolean, byNft = false): Ipv4Packet | undefined {
     const ct = skb.nfct;
     if (!ct || ct.table !== this.conntrack) return ip;
     // An IPVS connection: the destination NAT (and its undoing on replies) is IPVS's, not nf_nat's.
@@ -334,7 +460,8 @@ export class NfHooks {
     if (w.detailed) {
       const type = ct.dir === 1 ? 'reverse' : (action?.type ?? (manip === 'dst' ? 'DNAT' : 'SNAT'));
       const candidates = first && action ? this.explainNat?.(matched) : undefined;
-      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after), first, ...(candidates ? { candidates } : {}) });
+      const by = first && byNft ? { by: 'nftables' as const } : {};
+      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after), first, ...(candidates ? { candidates } : {}), ...by });
     }
     const r = decodeIpv4(skb.data);
     return r.ok ? r.value : ip;

@@ -5,6 +5,7 @@ import { formatEntry } from './conntrack.js';
 import { formatRoute, sortForShow } from './fib.js';
 import type { NetNs } from './netns.js';
 import { PmtuCache } from './pmtu.js';
+import { listRuleset } from './nftables/index.js';
 
 /** `ip route show` (main table), then `ip route show table local` when asked. */
 export function showRoutes(ns: NetNs, table: 'main' | 'local' = 'main'): string {
@@ -93,6 +94,12 @@ export function showIpvs(ns: NetNs): string {
   return `${ns.ipvs.list()}\n\n${ns.ipvs.listTimeouts()}\n\n${ns.ipvs.listConns()}`;
 }
 
+/** `nft list ruleset`: empty when nothing loaded nftables here (iptables and ipvs modes). */
+export function showNft(ns: NetNs): string {
+  const nft = ns.nf?.nft;
+  return nft ? listRuleset(nft, ns.world.sched.now) : '';
+}
+
 /** `ipset list`. */
 export function showIpsets(ns: NetNs): string {
   const engine = ns.nf?.engine as { ipsets?: { list(): string } } | undefined;
@@ -108,6 +115,7 @@ export function showViews(ns: NetNs): Record<string, () => string> {
     fdb: () => showFdb(ns),
     addr: () => showAddr(ns),
     iptables: () => showIptables(ns),
+    nft: () => showNft(ns),
     conntrack: () => showConntrack(ns),
     ipvs: () => showIpvs(ns),
     ipset: () => showIpsets(ns),

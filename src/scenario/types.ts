@@ -23,7 +23,7 @@ export interface Problem extends SourcePos {
 }
 
 export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
-export type ProxyMode = 'iptables' | 'ipvs';
+export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
 export type Protocol = 'TCP' | 'UDP' | 'ICMP';
 
 /** A node taint (`spec.taints[]`): pods without a matching toleration are not placed there (NoSchedule, NoExecute). */

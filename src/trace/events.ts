@@ -174,6 +174,33 @@ export interface NetfilterEvent extends Base {
   bridged?: boolean;
 }
 
+/**
+ * One nftables base chain ran for one hook (`at` is the namespace): the rules
+ * taken and the set or map elements that matched (a verdict map lookup names
+ * the element whose verdict was taken), the verdict, and what it cost.
+ */
+export interface NftablesEvent extends Base {
+  kind: 'nftables';
+  /** `<family> <name>`, e.g. `ip kube-proxy`. */
+  table: string;
+  /** The base chain the walk started in. */
+  chain: string;
+  hook: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+  priority: number;
+  /** `<chain>: <rule as nft lists it>` for every rule whose statements all ran, in order. */
+  rules: string[];
+  /** `@<set or map>: <element>` (or `vmap { <element> }` for an anonymous map) for every lookup that matched. */
+  elements: string[];
+  verdict: 'accept' | 'drop' | 'reject';
+  /** The verdict is the base chain's policy. */
+  policy: boolean;
+  /** Rules evaluated. */
+  evaluated: number;
+  /** Set and map lookups (hash probes), hits and misses. */
+  lookups: number;
+  bridged?: boolean;
+}
+
 /** The packet was looked up in (or entered into) the namespace's conntrack table. */
 export interface ConntrackEvent extends Base {
   kind: 'conntrack';
@@ -197,8 +224,8 @@ export interface NatEvent extends Base {
   first: boolean;
   /** For a load-balanced Service: every endpoint the rules could have chosen. */
   candidates?: string[];
-  /** Rewritten by IPVS (masq forwarding), not by the nat table. */
-  by?: 'ipvs';
+  /** Rewritten by IPVS (masq forwarding), or decided by an nftables nat chain, not by the iptables nat table. */
+  by?: 'ipvs' | 'nftables';
 }
 
 /**
@@ -336,6 +363,7 @@ export type TraceEvent =
   | IcmpEvent
   | TunnelEvent
   | NetfilterEvent
+  | NftablesEvent
   | ConntrackEvent
   | NatEvent
   | PolicyEvent

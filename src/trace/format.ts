@@ -29,10 +29,17 @@ export function describeEvent(e: TraceEvent): string {
     case 'netfilter':
       // One line per rule taken, so that a walk through KUBE-SERVICES reads like iptables-save.
       return [`${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules evaluated]`, ...e.rules.map((r) => `  ${r}`)].join('\n');
+    case 'nftables':
+      // The base chain, then one line per rule taken and per set/map element that matched.
+      return [
+        `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules, ${e.lookups} lookups]`,
+        ...e.rules.map((r) => `  ${r}`),
+        ...e.elements.map((x) => `  = ${x}`),
+      ].join('\n');
     case 'conntrack':
       return `conntrack ${e.state} ${e.dir}: ${e.entry}`;
     case 'nat':
-      return `${e.by === 'ipvs' ? 'IPVS ' : ''}${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : e.by === 'ipvs' ? ' (IPVS connection)' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+      return `${e.by === 'ipvs' ? 'IPVS ' : e.by === 'nftables' ? 'nft ' : ''}${e.type} ${e.manip} ${e.before} -> ${e.after}${e.first ? '' : e.by === 'ipvs' ? ' (IPVS connection)' : ' (conntrack binding)'}${e.candidates ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
     case 'ipvs':
       return `ipvs ${e.action} ${e.service}${e.chosen ? ` -> ${e.chosen}` : ''}${e.candidates && e.candidates.length > 0 ? ` (candidates: ${e.candidates.join(', ')})` : ''}${e.conn ? ` [${e.conn}]` : ''}`;
     case 'policy':

@@ -1,4 +1,4 @@
-import { formatCidr, parseCidr } from '../../wire/addr.js';
+import { cidrContains, formatCidr, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService, type ProxyEndpoint } from './endpoints.js';
@@ -99,25 +99,40 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
   tx.add(`add rule ${T} cluster-ips-check ip daddr @cluster-ips reject comment "Reject traffic to invalid ports of ClusterIPs"`);
   const serviceCIDRs = (cfg.serviceCIDRs ?? []).map((s) => parseCidr(s.trim())).filter((x) => x !== undefined).map(formatCidr);
   if (serviceCIDRs.length > 0) tx.add(`add rule ${T} cluster-ips-check ip daddr { ${serviceCIDRs.join(',')} } drop comment "Drop traffic to unallocated ClusterIPs"`);
-  // --nodeport-addresses defaults to "primary" in nftables mode: NodePorts answer on the node IP only.
-  tx.add(`add set ${T} nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`);
-  tx.add(`flush set ${T} nodeport-ips`);
+  // --nodeport-addresses defaults to "primary" in nftables mode: NodePorts answer on the node IP only
+  // (and never on 127.0.0.1: nftables mode has no localhost NodePorts). A CIDR list that covers
+  // everything (0.0.0.0/0) means every local address, tested with `fib daddr type local` instead of a set.
+  const npa = (cfg.nodePortAddresses ?? []).length > 0 ? cfg.nodePortAddresses! : ['primary'];
+  const npCidrs = npa.map((a) => parseCidr(a === 'primary' ? `${c.nodeIPs[0] ?? '0.0.0.0'}/32` : a.trim())).filter((x) => x !== undefined);
+  const matchAll = npCidrs.some((x) => x.prefix === 0);
   const nodeIP = c.nodeIPs[0];
-  if (nodeIP !== undefined) tx.add(`add element ${T} nodeport-ips { ${nodeIP} }`);
+  tx.add(`add set ${T} nodeport-ips { type ipv4_addr ; comment "IPs that accept NodePort traffic" ; }`);
+  if (matchAll) tx.add(`delete set ${T} nodeport-ips`);
+  else {
+    tx.add(`flush set ${T} nodeport-ips`);
+    const local = cfg.localAddresses ?? c.nodeIPs;
+    for (const ip of local) {
+      const n = parseIpv4(ip);
+      if (n === undefined || n >>> 24 === 127) continue;
+      if (npCidrs.some((x) => cidrContains(x, n))) tx.add(`add element ${T} nodeport-ips { ${ip} }`);
+    }
+  }
   tx.add(`add map ${T} no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
   tx.add(`add map ${T} no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`);
   tx.add(`add chain ${T} reject-chain { comment "helper for @no-endpoint-services / @no-endpoint-nodeports" ; }`);
   tx.add(`flush chain ${T} reject-chain`);
   tx.add(`add rule ${T} reject-chain reject`);
   tx.add(`add rule ${T} service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services`);
-  tx.add(`add rule ${T} nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports`);
+  if (matchAll) tx.add(`add rule ${T} nodeport-endpoints-check ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports`);
+  else tx.add(`add rule ${T} nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports`);
   tx.add(`add map ${T} firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`);
   ensure('firewall-check');
   tx.add(`add rule ${T} firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips`);
   tx.add(`add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
   tx.add(`add map ${T} service-nodeports { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`);
   tx.add(`add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`);
-  tx.add(`add rule ${T} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`);
+  if (matchAll) tx.add(`add rule ${T} services fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports`);
+  else tx.add(`add rule ${T} services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports`);
   for (const name of ['cluster-ips', 'service-ips', 'firewall-ips', 'no-endpoint-services', 'no-endpoint-nodeports', 'service-nodeports']) tx.add(`flush ${name === 'cluster-ips' ? 'set' : 'map'} ${T} ${name}`);
 
   // syncProxyRules: every service port (sorted, as upstream's tests read it).

@@ -10,6 +10,7 @@ import type { NftSet } from './set.js';
  * nft prints them back.
  */
 export function listRuleset(nft: Nftables, nowNs: number): string {
+  nft.materialize();
   const out: string[] = [];
   for (const t of nft.tables.values()) out.push(listTable(t, nowNs));
   return out.join('\n');
@@ -56,6 +57,7 @@ function listSet(s: NftSet, nowNs: number): string[] {
  * sets and maps with their properties, rules as they were written, elements.
  */
 export function dumpRuleset(nft: Nftables): string {
+  nft.materialize();
   const out: string[] = [];
   for (const t of nft.tables.values()) {
     const p = `${t.family} ${t.name}`;

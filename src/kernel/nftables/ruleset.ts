@@ -56,11 +56,38 @@ export class Nftables {
   generation = 0;
   private readonly byHook = new Map<NftHook, HookedChain[]>();
   private hookedAt = -1;
+  private pending: ((nft: Nftables) => void) | undefined;
+
+  /**
+   * `program` (optional) loads the ruleset the first time anything needs it —
+   * a packet reaching a hook, a listing — so a node of a large cluster that no
+   * packet crosses never parses its kube-proxy table (see deferred-netfilter.ts
+   * for the iptables side). Nothing observable changes: the same text is loaded.
+   */
+  constructor(program?: (nft: Nftables) => void) {
+    this.pending = program;
+  }
+
+  /** Run the deferred programming now (idempotent). */
+  materialize(): this {
+    const p = this.pending;
+    if (p) {
+      this.pending = undefined;
+      p(this);
+    }
+    return this;
+  }
+
+  /** Whether the deferred programming has run. */
+  get programmed(): boolean {
+    return this.pending === undefined;
+  }
 
   private now = 0;
 
   /** `nft -f`: apply the commands as one transaction at simulated time `nowNs` (element timeouts start then). Throws NftError (1-based line and column). */
   load(text: string, nowNs = 0): void {
+    this.materialize();
     this.now = nowNs;
     const undo: (() => void)[] = [];
     try {
@@ -75,6 +102,7 @@ export class Nftables {
 
   /** Base chains on a hook, lowest priority first (ties: creation order, as nf_register_net_hook inserts). */
   hooked(hook: NftHook): readonly HookedChain[] {
+    this.materialize();
     if (this.hookedAt !== this.generation) {
       this.byHook.clear();
       for (const h of HOOKS) this.byHook.set(h, []);
@@ -86,10 +114,12 @@ export class Nftables {
   }
 
   table(family: NftFamily, name: string): NftTable | undefined {
+    this.materialize();
     return this.tables.get(`${family} ${name}`);
   }
 
   ruleCount(): number {
+    this.materialize();
     let n = 0;
     for (const t of this.tables.values()) for (const c of t.chains.values()) n += c.rules.length;
     return n;

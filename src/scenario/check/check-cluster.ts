@@ -33,7 +33,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const before = r.problems.length;
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
   const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
-  const proxyMode = proxyModeOverride ?? ((r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs']) ?? 'iptables') as ProxyMode);
+  const proxyMode = proxyModeOverride ?? ((r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs', 'nftables']) ?? 'iptables') as ProxyMode);
   const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
   const nodes = readNodes(r, nodesAt, inputs);
   // Node objects copied from a real cluster bring their own addresses: the defaults widen to hold them.

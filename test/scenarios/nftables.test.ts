@@ -1,0 +1,60 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+import type { FlowResult } from '../../src/scenario/run/flows.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'scenarios');
+
+/**
+ * Where kube-proxy's nftables mode behaves differently from iptables mode
+ * (docs/nftables.md), as `file: flow` → what nftables mode does instead.
+ */
+const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = {
+  // cluster-ips-check: a packet to a ClusterIP that matched no service port is rejected (iptables mode routes it on).
+  'service-ipvs.yaml: ping-the-cluster-ip': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
+    expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr @cluster-ips reject');
+  },
+  'service-ipvs.yaml: not-a-service-port': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
+  },
+};
+
+function run(file: string, mode: 'iptables' | 'nftables'): FlowResult[] {
+  const r = loadScenarioFile(join(dir, file), { proxyMode: mode });
+  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+  return simulate(r.scenario).flows;
+}
+
+describe('every scenario in nftables mode (--proxy-mode nftables): same outcomes as iptables mode except the documented differences', () => {
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    it(f, () => {
+      const ipt = run(f, 'iptables');
+      const nft = run(f, 'nftables');
+      expect(nft.map((x) => x.flow)).toEqual(ipt.map((x) => x.flow));
+      for (let i = 0; i < ipt.length; i++) {
+        const a = ipt[i]!;
+        const b = nft[i]!;
+        const key = `${f}: ${a.flow.replace(/#\d+$/, '')}`;
+        if (DIFFERENCES[key]) {
+          DIFFERENCES[key](a, b);
+          continue;
+        }
+        expect({ flow: b.flow, verdict: b.verdict, dropReason: b.dropReason }).toEqual({ flow: a.flow, verdict: a.verdict, dropReason: a.dropReason });
+        if (a.deliveredTo === b.deliveredTo) {
+          expect(b.seenSource).toBe(a.seenSource);
+          continue;
+        }
+        // Both modes pick an endpoint at random (a statistic ladder, numgen random mod N): the draws differ,
+        // the candidates do not. The pick must be one the Service's chain offered.
+        const candidates = b.nat.find((n) => n.candidates)?.candidates ?? [];
+        expect(candidates.length).toBeGreaterThan(1);
+        expect(a.nat.find((n) => n.candidates)?.candidates).toEqual(candidates);
+      }
+    });
+  }
+});
