@@ -1,29 +1,37 @@
 import type { Command } from 'commander';
-import { compareModes, formatComparison } from '../scenario/run/compare-modes.js';
+import { compareModes, formatComparison, type ModeSide } from '../scenario/run/compare-modes.js';
 import { simulate } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';
 
+const MODES: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
+
 /**
- * `podwalk compare FILE`: run one scenario in kube-proxy's iptables mode and
- * in its ipvs mode (the file's `cluster.proxyMode` is overridden both ways)
- * and print, flow by flow, each mode's outcome and what the request cost:
- * hook traversals, iptables rules evaluated, IPVS lookups. Expectations are
- * not checked (they are written for one mode); the exit code is 0.
+ * `podwalk compare FILE`: run one scenario in kube-proxy's iptables, ipvs and
+ * nftables modes (the file's `cluster.proxyMode` is overridden each time;
+ * `--modes` picks fewer) and print, flow by flow, each mode's outcome and what
+ * the request cost: hook traversals, rules evaluated, IPVS lookups, nftables
+ * map lookups. Expectations are not checked (they are written for one mode);
+ * the exit code is 0.
  */
-export function registerCompare(program: Command, io: { out: (s: string) => void }, load: (file: string, seed: number | undefined, proxyMode: ProxyMode) => Scenario, parseSeed: (v: string) => number): void {
+export function registerCompare(program: Command, io: { out: (s: string) => void }, load: (file: string, seed: number | undefined, proxyMode: ProxyMode) => Scenario, parseSeed: (v: string) => number, fail: (message: string) => never): void {
   program
     .command('compare')
-    .description('run a scenario in both kube-proxy modes (iptables, ipvs) and compare each flow: outcome, hooks, rules evaluated, IPVS lookups')
+    .description('run a scenario in each kube-proxy mode (iptables, ipvs, nftables) and compare each flow: outcome, hooks, rules evaluated, IPVS and map lookups')
     .argument('<file>', 'scenario file')
     .option('--seed <n>', 'override the scenario seed', parseSeed)
+    .option('--modes <list>', 'comma-separated modes to compare (default iptables,ipvs,nftables)')
     .option('--json', 'print JSON instead of text')
-    .action((file: string, o: { seed?: number; json?: boolean }) => {
-      const a = load(file, o.seed, 'iptables');
-      const b = load(file, o.seed, 'ipvs');
-      const rows = compareModes(simulate(a), simulate(b));
+    .action((file: string, o: { seed?: number; json?: boolean; modes?: string }) => {
+      const modes = o.modes === undefined ? MODES : o.modes.split(',').map((m) => m.trim());
+      for (const m of modes) if (!MODES.includes(m as ProxyMode)) fail(`--modes: expected a comma-separated list of iptables, ipvs, nftables, got ${m}`);
+      if (modes.length < 2 || new Set(modes).size !== modes.length) fail(`--modes: expected at least two different modes, got ${o.modes}`);
+      const scenarios = modes.map((m) => ({ mode: m as ProxyMode, scenario: load(file, o.seed, m as ProxyMode) }));
+      const rows = compareModes(scenarios.map((s) => ({ mode: s.mode, run: simulate(s.scenario) })));
+      const first = scenarios[0]!.scenario;
       if (o.json) {
-        const side = (s: (typeof rows)[number]['iptables']) => ({ verdict: s.flow.verdict, deliveredTo: s.flow.deliveredTo, seenSource: s.flow.seenSource, dropReason: s.flow.dropReason, ...s.cost });
-        io.out(`${JSON.stringify({ scenario: a.name, seed: a.cluster.seed, flows: rows.map((r) => ({ flow: r.flow, differs: r.differs, iptables: side(r.iptables), ipvs: side(r.ipvs) })) }, null, 2)}\n`);
-      } else io.out(formatComparison(a.name, a.cluster.seed, rows));
+        const side = (s: ModeSide) => ({ verdict: s.flow.verdict, deliveredTo: s.flow.deliveredTo, seenSource: s.flow.seenSource, dropReason: s.flow.dropReason, ...s.cost });
+        const flows = rows.map((r) => ({ flow: r.flow, differs: r.differs, ...Object.fromEntries(r.sides.map((s) => [s.mode, side(s.side)])) }));
+        io.out(`${JSON.stringify({ scenario: first.name, seed: first.cluster.seed, modes, flows }, null, 2)}\n`);
+      } else io.out(formatComparison(first.name, first.cluster.seed, rows));
     });
 }

@@ -164,7 +164,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     (c) => (code = c),
   );
 
-  registerCompare(program, io, load, parseSeed);
+  registerCompare(program, io, load, parseSeed, (message) => {
+    throw new InputError(message);
+  });
 
   registerBench(program, io, (file) => load(file), (v) => {
     const n = Number(v);

@@ -11,11 +11,11 @@ function run(args: string[]): { code: number; out: string; err: string } {
   return { code, out, err };
 }
 
-describe('podwalk compare: one scenario in both kube-proxy modes', () => {
+describe('podwalk compare: one scenario in each kube-proxy mode', () => {
   it('pairs every flow with its outcome and cost in each mode', () => {
-    const r = run(['compare', join(scenarios, 'service-clusterip.yaml')]);
+    const r = run(['compare', join(scenarios, 'service-clusterip.yaml'), '--modes', 'iptables,ipvs']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^scenario service-clusterip \(seed 1\): kube-proxy iptables mode vs ipvs mode/);
+    expect(r.out).toMatch(/^scenario service-clusterip \(seed 1\): kube-proxy iptables mode vs ipvs mode\n/);
     expect(r.out).toMatch(/== to-service\n {3}iptables: delivered to pod\/default\/web-a \(source 10\.244\.1\.2\) \| 5 hops, 3 hook traversals, \d+ rules evaluated, DNAT by the nat table\n {3}ipvs: {5}delivered to pod\/default\/web-a \(source 10\.244\.1\.2\) \| 5 hops, 4 hook traversals, \d+ rules evaluated, 1 IPVS lookup, DNAT by IPVS/);
     expect(r.out).toMatch(/4 flow\(s\): 4 with the same outcome, 0 different/);
   });
@@ -28,6 +28,24 @@ describe('podwalk compare: one scenario in both kube-proxy modes', () => {
     expect(late.iptables.verdict).toBe('delivered');
     expect(late.ipvs).toMatchObject({ verdict: 'dropped', dropReason: 'tcp-reset', ipvsLookups: 0 });
     expect(j.flows.find((f) => f.flow === 'open')!.differs).toEqual([]);
+  });
+
+  it('compares the three modes by default; nftables counts map lookups and names nftables as the DNAT', () => {
+    const r = run(['compare', join(scenarios, 'service-clusterip.yaml'), '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { modes: string[]; flows: { flow: string; nftables: { verdict: string; mapLookups: number; dnatBy: string; rulesEvaluated: number } }[] };
+    expect(j.modes).toEqual(['iptables', 'ipvs', 'nftables']);
+    const f = j.flows.find((x) => x.flow === 'same-node-endpoint')!;
+    expect(f.nftables).toMatchObject({ verdict: 'delivered', dnatBy: 'nftables' });
+    expect(f.nftables.mapLookups).toBeGreaterThan(0);
+    const text = run(['compare', join(scenarios, 'service-clusterip.yaml')]).out;
+    expect(text).toMatch(/^scenario service-clusterip \(seed 1\): kube-proxy iptables mode vs ipvs mode vs nftables mode\n/);
+    expect(text).toMatch(/\n {3}nftables: delivered to pod\/default\/web-a \(source 10\.244\.1\.2\) \| 5 hops, \d+ hook traversals, \d+ rules evaluated, \d+ map lookups, DNAT by nftables\n/);
+  });
+
+  it('--modes must name at least two known modes (exit 2)', () => {
+    expect(run(['compare', join(scenarios, 'service-clusterip.yaml'), '--modes', 'iptables']).code).toBe(2);
+    expect(run(['compare', join(scenarios, 'service-clusterip.yaml'), '--modes', 'iptables,userspace']).err).toMatch(/--modes: expected/);
   });
 
   it('is deterministic: the same file and seed give the same text', () => {

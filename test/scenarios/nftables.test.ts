@@ -51,9 +51,9 @@ describe('every scenario in nftables mode (--proxy-mode nftables): same outcomes
         }
         // Both modes pick an endpoint at random (a statistic ladder, numgen random mod N): the draws differ,
         // the candidates do not. The pick must be one the Service's chain offered.
-        const candidates = b.nat.find((n) => n.candidates)?.candidates ?? [];
+        const candidates = (b.nat ?? []).find((n) => n.candidates)?.candidates ?? [];
         expect(candidates.length).toBeGreaterThan(1);
-        expect(a.nat.find((n) => n.candidates)?.candidates).toEqual(candidates);
+        expect((a.nat ?? []).find((n) => n.candidates)?.candidates).toEqual(candidates);
       }
     });
   }

@@ -1,19 +1,22 @@
 import type { FlowResult } from './flows.js';
 import { TraceIndex } from './flows.js';
 import type { RunResult } from './simulate.js';
+import type { ProxyMode } from '../types.js';
 
 /** What one flow's request cost on its way, read from its trace (the request and its bridge copies and fragments). */
 export interface RequestCost {
   /** Devices crossed. */
   hops: number;
-  /** Netfilter hook traversals (each table walked on each hook counts once). */
+  /** Netfilter hook traversals (each iptables table or nftables base chain walked on each hook counts once). */
   hookTraversals: number;
-  /** iptables rules evaluated, over every traversal: the linear cost kube-proxy's chains add. */
+  /** iptables or nftables rules evaluated, over every traversal: the linear cost kube-proxy's chains add. */
   rulesEvaluated: number;
   /** IPVS lookups that handled it (schedule or existing connection). */
   ipvsLookups: number;
-  /** Who rewrote its destination: `nat` (an iptables DNAT), `ipvs`, or nothing. */
-  dnatBy?: 'nat' | 'ipvs';
+  /** nftables set and map lookups (hash probes: `service-ips`, `no-endpoint-services`, ...). */
+  mapLookups: number;
+  /** Who rewrote its destination: `nat` (an iptables DNAT), `ipvs`, `nftables` (an nft nat chain), or nothing. */
+  dnatBy?: 'nat' | 'ipvs' | 'nftables';
 }
 
 export interface ModeSide {
@@ -21,29 +24,34 @@ export interface ModeSide {
   cost: RequestCost;
 }
 
+type Outcome = 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason';
+
 export interface FlowComparison {
   flow: string;
-  iptables: ModeSide;
-  ipvs: ModeSide;
-  /** Outcome fields that differ between the modes (`verdict`, `deliveredTo`, `seenSource`, `dropReason`). */
-  differs: ('verdict' | 'deliveredTo' | 'seenSource' | 'dropReason')[];
+  /** Each mode's side, in the order the runs were given. */
+  sides: { mode: ProxyMode; side: ModeSide }[];
+  /** Outcome fields that differ between any two of the modes. */
+  differs: Outcome[];
 }
 
 /**
- * One scenario run in both kube-proxy modes, flow by flow: the outcome in
- * each, and what the request cost on its way (hooks, rules, IPVS lookups).
- * Both runs come from the same file and seed, so flows pair up by name.
+ * One scenario run in several kube-proxy modes, flow by flow: the outcome in
+ * each, and what the request cost on its way (hooks, rules, IPVS lookups,
+ * nftables map lookups). The runs come from the same file and seed, so flows
+ * pair up by name.
  */
-export function compareModes(iptables: RunResult, ipvs: RunResult): FlowComparison[] {
-  const costA = costs(iptables);
-  const costB = costs(ipvs);
-  const other = new Map(ipvs.flows.map((f) => [f.flow, f]));
+export function compareModes(runs: readonly { mode: ProxyMode; run: RunResult }[]): FlowComparison[] {
+  const first = runs[0];
+  if (!first) return [];
+  const cost = runs.map((r) => costs(r.run));
+  const byName = runs.map((r) => new Map(r.run.flows.map((f) => [f.flow, f])));
   const out: FlowComparison[] = [];
-  for (const a of iptables.flows) {
-    const b = other.get(a.flow);
-    if (!b) continue;
-    const differs = (['verdict', 'deliveredTo', 'seenSource', 'dropReason'] as const).filter((k) => a[k] !== b[k]);
-    out.push({ flow: a.flow, iptables: { flow: a, cost: costA(a) }, ipvs: { flow: b, cost: costB(b) }, differs });
+  for (const a of first.run.flows) {
+    const flows = byName.map((m) => m.get(a.flow));
+    if (flows.some((f) => f === undefined)) continue;
+    const sides = runs.map((r, i) => ({ mode: r.mode, side: { flow: flows[i]!, cost: cost[i]!(flows[i]!) } }));
+    const differs = (['verdict', 'deliveredTo', 'seenSource', 'dropReason'] as const).filter((k) => flows.some((f) => f![k] !== a[k]));
+    out.push({ flow: a.flow, sides, differs });
   }
   return out;
 }
@@ -51,34 +59,41 @@ export function compareModes(iptables: RunResult, ipvs: RunResult): FlowComparis
 function costs(run: RunResult): (f: FlowResult) => RequestCost {
   const index = new TraceIndex(run.events);
   return (f) => {
-    const cost: RequestCost = { hops: f.path.length, hookTraversals: 0, rulesEvaluated: 0, ipvsLookups: 0 };
+    const cost: RequestCost = { hops: f.path.length, hookTraversals: 0, rulesEvaluated: 0, ipvsLookups: 0, mapLookups: 0 };
     if (f.pkt === undefined) return cost;
     for (const e of index.eventsOf(index.descendants(f.pkt, ['bridge', 'app']))) {
       if (e.kind === 'netfilter') {
         cost.hookTraversals++;
         cost.rulesEvaluated += e.evaluated;
+      } else if (e.kind === 'nftables') {
+        cost.hookTraversals++;
+        cost.rulesEvaluated += e.evaluated;
+        cost.mapLookups += e.lookups;
       } else if (e.kind === 'ipvs' && (e.action === 'schedule' || e.action === 'persistent' || e.action === 'existing')) cost.ipvsLookups++;
-      else if (e.kind === 'nat' && e.manip === 'dst' && e.type !== 'reverse' && cost.dnatBy === undefined) cost.dnatBy = e.by === 'ipvs' ? 'ipvs' : 'nat';
+      else if (e.kind === 'nat' && e.manip === 'dst' && e.type !== 'reverse' && cost.dnatBy === undefined) cost.dnatBy = e.by ?? 'nat';
     }
     return cost;
   };
 }
 
-/** The comparison as people read it: per flow both outcomes and costs, then a summary. */
+/** The comparison as people read it: per flow every mode's outcome and cost, then a summary. */
 export function formatComparison(name: string, seed: number, rows: readonly FlowComparison[]): string {
-  const lines = [`scenario ${name} (seed ${seed}): kube-proxy iptables mode vs ipvs mode`];
+  const modes = rows[0]?.sides.map((s) => s.mode) ?? [];
+  const width = Math.max(...modes.map((m) => m.length)) + 1;
+  const lines = [`scenario ${name} (seed ${seed}): kube-proxy ${modes.map((m) => `${m} mode`).join(' vs ')}`];
   for (const r of rows) {
     lines.push('', `== ${r.flow}${r.differs.length > 0 ? `  (differs: ${r.differs.join(', ')})` : ''}`);
-    lines.push(`   iptables: ${outcome(r.iptables.flow)} | ${describeCost(r.iptables.cost)}`);
-    lines.push(`   ipvs:     ${outcome(r.ipvs.flow)} | ${describeCost(r.ipvs.cost)}`);
+    for (const s of r.sides) lines.push(`   ${`${s.mode}:`.padEnd(width)} ${outcome(s.side.flow)} | ${describeCost(s.side.cost)}`);
   }
-  const sum = (side: 'iptables' | 'ipvs', k: 'rulesEvaluated' | 'hookTraversals' | 'ipvsLookups'): number => rows.reduce((n, r) => n + r[side].cost[k], 0);
+  const sum = (i: number, k: 'rulesEvaluated' | 'hookTraversals' | 'ipvsLookups' | 'mapLookups'): number => rows.reduce((n, r) => n + r.sides[i]!.side.cost[k], 0);
   const same = rows.filter((r) => r.differs.length === 0).length;
-  lines.push(
-    '',
-    `${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`,
-    `requests in total: iptables ${sum('iptables', 'rulesEvaluated')} rules evaluated in ${sum('iptables', 'hookTraversals')} hook traversals; ipvs ${sum('ipvs', 'rulesEvaluated')} rules in ${sum('ipvs', 'hookTraversals')} traversals and ${sum('ipvs', 'ipvsLookups')} IPVS lookups`,
-  );
+  const totals = modes.map((m, i) => {
+    let t = `${m} ${sum(i, 'rulesEvaluated')} rules evaluated in ${sum(i, 'hookTraversals')} hook traversals`;
+    if (sum(i, 'ipvsLookups') > 0) t += `, ${sum(i, 'ipvsLookups')} IPVS lookups`;
+    if (sum(i, 'mapLookups') > 0) t += `, ${sum(i, 'mapLookups')} map lookups`;
+    return t;
+  });
+  lines.push('', `${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`, `requests in total: ${totals.join('; ')}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -86,9 +101,12 @@ function outcome(f: FlowResult): string {
   return f.verdict === 'delivered' ? `delivered to ${f.deliveredTo}${f.seenSource ? ` (source ${f.seenSource})` : ''}` : `dropped: ${f.dropReason ?? 'unknown'}`;
 }
 
+const DNAT_BY = { nat: 'the nat table', ipvs: 'IPVS', nftables: 'nftables' } as const;
+
 function describeCost(c: RequestCost): string {
   const parts = [`${c.hops} hops`, `${c.hookTraversals} hook traversals`, `${c.rulesEvaluated} rules evaluated`];
   if (c.ipvsLookups > 0) parts.push(`${c.ipvsLookups} IPVS lookup${c.ipvsLookups > 1 ? 's' : ''}`);
-  if (c.dnatBy) parts.push(`DNAT by ${c.dnatBy === 'ipvs' ? 'IPVS' : 'the nat table'}`);
+  if (c.mapLookups > 0) parts.push(`${c.mapLookups} map lookup${c.mapLookups > 1 ? 's' : ''}`);
+  if (c.dnatBy) parts.push(`DNAT by ${DNAT_BY[c.dnatBy]}`);
   return parts.join(', ');
 }
