@@ -249,7 +249,7 @@ const resource: Schema = {
 
 const cluster = closed({
   network: oneOf('the pod network (CNI) backend', ['host-gw', 'flannel-vxlan', 'flannel-udp'], 'flannel-vxlan'),
-  proxyMode: oneOf('kube-proxy mode', ['iptables', 'ipvs'], 'iptables'),
+  proxyMode: oneOf('kube-proxy mode', ['iptables', 'ipvs', 'nftables'], 'iptables'),
   clusterCIDR: str('pod addresses; node podCIDRs are /24s of it', { pattern: CIDR, default: '10.244.0.0/16' }),
   serviceCIDR: str('Service cluster IPs', { pattern: CIDR, default: '10.96.0.0/12' }),
   serviceNodePortRange: str('node port range (kube-apiserver --service-node-port-range)', { pattern: '^[0-9]+-[0-9]+$', default: '30000-32767' }),
