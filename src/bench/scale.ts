@@ -32,12 +32,14 @@ export interface ScaleResult extends ScaleCase {
   /** Generating and parsing one node's kube-proxy rules on first use: time and heap. */
   programNodeMs: number;
   programNodeBytes: number;
-  /** iptables rules programmed on one node (all tables). */
+  /** iptables rules programmed on one node (all tables), plus nftables rules in nftables mode. */
   rulesPerNode: number;
-  /** Rules evaluated by netfilter for the first packet of a connection to the last Service, summed over the path. */
+  /** Rules evaluated (iptables and nftables) for the first packet of a connection to the last Service, summed over the path. */
   rulesTraversed: number;
   /** IPVS mode: virtual-service lookups (`ipvs` trace events) on that packet's path. */
   ipvsLookups: number;
+  /** nftables mode: set and map lookups (hash probes) on that packet's path. */
+  mapLookups: number;
   /** Wall time per packet for a burst of packets to that Service (tracing off), us. */
   usPerPacket: number;
   delivered: boolean;
@@ -99,22 +101,26 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
   gc?.();
   const { heapUsed: heapBytes, rss: rssAfterBuildBytes } = process.memoryUsage();
   // Programming one node (kube-proxy's text parsed into rules): what each node a packet reaches costs.
-  // Only iptables mode defers it; ipvs mode programs every node at build time (reported as 0).
+  // iptables and nftables modes defer it; ipvs mode programs every node at build time (reported as 0).
   const node0 = cluster.nodes.get('n0')!;
   const engine = node0.nf?.engine as (DeferredNetfilter & { ruleCount?: () => number }) | undefined;
-  const deferred = typeof engine?.materialize === 'function' && !engine.programmed;
+  const nft = node0.nf?.nft;
+  const deferred = (typeof engine?.materialize === 'function' && !engine.programmed) || (nft !== undefined && !nft.programmed);
   t0 = clock();
-  if (deferred) engine.materialize();
+  if (deferred) {
+    engine?.materialize?.();
+    nft?.materialize();
+  }
   const programNodeMs = deferred ? clock() - t0 : 0;
   gc?.();
   const programNodeBytes = deferred ? Math.max(0, process.memoryUsage().heapUsed - heapBytes) : 0;
-  const rulesPerNode = engine?.ruleCount?.() ?? 0;
+  const rulesPerNode = (engine?.ruleCount?.() ?? 0) + (nft?.ruleCount() ?? 0);
   cluster = undefined; // the runs below build their own
   gc?.();
 
   // The traversal count comes from a detailed run of one packet (netfilter events carry `evaluated`).
   const one = { ...scenario, traffic: scenario.traffic.slice(0, 1) };
-  const { rulesTraversed, delivered, ipvsLookups } = traversal(one);
+  const { rulesTraversed, delivered, ipvsLookups, mapLookups } = traversal(one);
   gc?.();
 
   // Per-packet cost: from the start of the burst (the nodes the packets reach already programmed,
@@ -126,7 +132,11 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
   simulate(scenario, {
     detailed: false,
     onBuilt: (cl) => {
-      for (const name of reached) (cl.nodes.get(name)?.nf?.engine as DeferredNetfilter | undefined)?.materialize?.();
+      for (const name of reached) {
+        const nf = cl.nodes.get(name)?.nf;
+        (nf?.engine as DeferredNetfilter | undefined)?.materialize?.();
+        nf?.nft?.materialize();
+      }
       cl.sched.at(burstAt, () => {
         gc?.();
         burstStart = clock();
@@ -134,14 +144,15 @@ export function runScale(c: ScaleCase, clock: () => number, gc?: () => void): Sc
     },
   });
   const usPerPacket = ((clock() - burstStart) * 1000) / packets;
-  return { ...c, loadMs, buildMs, heapBytes, rssAfterBuildBytes, programNodeMs, programNodeBytes, rulesPerNode, rulesTraversed, ipvsLookups, usPerPacket, delivered };
+  return { ...c, loadMs, buildMs, heapBytes, rssAfterBuildBytes, programNodeMs, programNodeBytes, rulesPerNode, rulesTraversed, ipvsLookups, mapLookups, usPerPacket, delivered };
 }
 
 /** One packet with tracing on: the rules its netfilter walks evaluated, IPVS lookups, its verdict (the run is dropped after). */
-function traversal(one: Scenario): { rulesTraversed: number; delivered: boolean; ipvsLookups: number } {
+function traversal(one: Scenario): { rulesTraversed: number; delivered: boolean; ipvsLookups: number; mapLookups: number } {
   const r = simulate(one, { detailed: true });
   return {
-    rulesTraversed: r.events.reduce((n, e) => n + (e.kind === 'netfilter' ? e.evaluated : 0), 0),
+    rulesTraversed: r.events.reduce((n, e) => n + (e.kind === 'netfilter' || e.kind === 'nftables' ? e.evaluated : 0), 0),
+    mapLookups: r.events.reduce((n, e) => n + (e.kind === 'nftables' ? e.lookups : 0), 0),
     delivered: r.flows[0]?.verdict === 'delivered',
     ipvsLookups: r.events.filter((e) => (e.kind as string) === 'ipvs').length,
   };

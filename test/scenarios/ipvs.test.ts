@@ -24,6 +24,10 @@ const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) 
   // No endpoints = a virtual service without real servers: ip_vs_leave answers ICMP port unreachable.
   'service-no-endpoints.yaml: tcp-refused': (flows) => expect(flows.find((f) => f.flow === 'tcp-refused')!.dropReason).toBe('ipvs-no-destination'),
   'service-no-endpoints.yaml: udp-refused': (flows) => expect(flows.find((f) => f.flow === 'udp-refused')!.dropReason).toBe('ipvs-no-destination'),
+  // service-nftables.yaml is written for nftables mode: ipvs mode has no cluster-ips-check drop (the address is
+  // routed, and nothing routes the service CIDR), and its Service without endpoints is an empty virtual service.
+  'service-nftables.yaml: unallocated-cluster-ip': (flows) => expect(flows.find((f) => f.flow === 'unallocated-cluster-ip')!.dropReason).toBe('no-route'),
+  'service-nftables.yaml: no-endpoints': (flows) => expect(flows.find((f) => f.flow === 'no-endpoints')!.dropReason).toBe('ipvs-no-destination'),
   // externalTrafficPolicy Local without a local endpoint falls back to the cluster's endpoints (kubernetes#97081).
   'service-nodeport.yaml: etp-local-without-endpoint': (flows) => expect(flows.find((f) => f.flow === 'etp-local-without-endpoint')!.verdict).toBe('delivered'),
 };

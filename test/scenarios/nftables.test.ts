@@ -22,6 +22,25 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
     expect(ipt.dropReason).toBe('no-route');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
   },
+  'service-nftables.yaml: ping-the-cluster-ip': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
+  },
+  'service-nftables.yaml: not-a-service-port': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
+  },
+  // cluster-ips-check: an address of the service CIDR that no Service holds is dropped.
+  'service-nftables.yaml: unallocated-cluster-ip': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-drop' });
+    expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr { 10.96.0.0/12 } drop');
+  },
+  // --nodeport-addresses defaults to `primary` in nftables mode: the bridge address is not a NodePort address.
+  'service-nftables.yaml: nodeport-on-bridge-address': (ipt, nft) => {
+    expect(ipt.verdict).toBe('delivered');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'tcp-reset' });
+  },
 };
 
 function run(file: string, mode: 'iptables' | 'nftables'): FlowResult[] {

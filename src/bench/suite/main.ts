@@ -93,7 +93,7 @@ const steps =
   (want('speed') ? WALKS.length * 2 : 0) +
   (want('memory') ? 2 : 0) +
   (want('encap') ? ENCAP_RUNS.length : 0) +
-  (want('scale') ? SCALE_CASES.length + SCALE_CASES.filter(([n]) => n <= IPVS_MAX_NODES).length : 0) +
+  (want('scale') ? 2 * SCALE_CASES.length + SCALE_CASES.filter(([n]) => n <= IPVS_MAX_NODES).length : 0) +
   (want('max') ? 1 : 0);
 const bar = progress(steps);
 const t0 = performance.now();
@@ -344,7 +344,8 @@ if (want('scale')) {
   type Row = ScaleResult & { error?: string; loadavg1AtStart: number; peakRssBytes: number };
   const rows: Row[] = [];
   for (const [nodes, pods, services] of SCALE_CASES) {
-    for (const proxyMode of ['iptables', 'ipvs'] as const) {
+    // nftables mode defers each node's table to its first use, like iptables mode: compared at every size.
+    for (const proxyMode of ['iptables', 'ipvs', 'nftables'] as const) {
       if (proxyMode === 'ipvs' && nodes > IPVS_MAX_NODES) continue;
       bar.start(`scale: ${nodes} nodes, ${pods} pods, ${services} Services (${proxyMode})`);
       const c: ScaleCase = { nodes, pods, services, proxyMode };
@@ -357,16 +358,23 @@ if (want('scale')) {
   const t = new Table({ style: PLAIN, head: ['nodes', 'pods', 'Services', 'mode', 'load ms', 'build ms', 'heap MB', 'RSS MB (build / peak)', 'program 1 node ms / MB', 'rules/node', 'rules traversed', 'us/packet', 'load avg'] });
   for (const r of rows) {
     if (r.error) t.push([r.nodes, r.pods, r.services, r.proxyMode ?? 'iptables', { colSpan: 9, content: `not run: ${r.error.slice(0, 80)}` }]);
-    else t.push([r.nodes, int(r.pods), int(r.services), r.proxyMode ?? 'iptables', int(r.loadMs), int(r.buildMs), mb(r.heapBytes), `${mb(r.rssAfterBuildBytes)} / ${mb(r.peakRssBytes)}`, r.programNodeMs ? `${int(r.programNodeMs)} / ${mb(r.programNodeBytes)}` : 'at build', int(r.rulesPerNode), int(r.rulesTraversed), r.usPerPacket.toFixed(1), r.loadavg1AtStart]);
+    else t.push([r.nodes, int(r.pods), int(r.services), (r.proxyMode ?? 'iptables') + (r.ipvsLookups ? ` (${r.ipvsLookups} ipvs)` : '') + (r.mapLookups ? ` (${r.mapLookups} lookups)` : ''), int(r.loadMs), int(r.buildMs), mb(r.heapBytes), `${mb(r.rssAfterBuildBytes)} / ${mb(r.peakRssBytes)}`, r.programNodeMs ? `${int(r.programNodeMs)} / ${mb(r.programNodeBytes)}` : 'at build', int(r.rulesPerNode), int(r.rulesTraversed), r.usPerPacket.toFixed(1), r.loadavg1AtStart]);
   }
   console.log('\nScale (each case in its own process; load = YAML to validated scenario, build = cluster up; us/packet = new connections to the last Service, tracing off)');
   console.log(t.toString());
   const ok = rows.filter((r) => !r.error && r.proxyMode === 'iptables');
   const growth = ok.filter((r) => r.pods === r.nodes * 30);
   const svcs = ok.filter((r) => r.nodes === 10 && r.pods === 500);
+  const nftSvcs = rows.filter((r) => !r.error && r.proxyMode === 'nftables' && r.nodes === 10 && r.pods === 500);
   write('scale-build.svg', lineChart({ title: 'Load and build time as the cluster grows (30 pods, 10 Services per node)', xLabel: 'nodes', yLabel: 'ms', logX: true, logY: true, series: [{ name: 'load (YAML)', points: growth.map((r) => [r.nodes, r.loadMs]) }, { name: 'build', points: growth.map((r) => [r.nodes, r.buildMs]) }] }));
   write('scale-memory.svg', lineChart({ title: 'Heap after build and peak RSS', xLabel: 'nodes', yLabel: 'bytes', logX: true, logY: true, series: [{ name: 'heap after build', points: growth.map((r) => [r.nodes, r.heapBytes]) }, { name: 'peak RSS', points: growth.map((r) => [r.nodes, r.peakRssBytes]) }] }));
-  write('scale-services.svg', lineChart({ title: 'Packet to a Service: rules traversed and cost (10 nodes)', xLabel: 'Services', yLabel: 'rules / us', logX: true, logY: true, series: [{ name: 'iptables rules traversed', points: svcs.map((r) => [r.services, r.rulesTraversed]) }, { name: 'us per packet', points: svcs.map((r) => [r.services, r.usPerPacket]) }] }));
+  write('scale-services.svg', lineChart({ title: 'Packet to a Service: rules traversed and cost (10 nodes)', xLabel: 'Services', yLabel: 'rules / us', logX: true, logY: true, series: [
+        { name: 'iptables rules traversed', points: svcs.map((r) => [r.services, r.rulesTraversed]) },
+        { name: 'us per packet', points: svcs.map((r) => [r.services, r.usPerPacket]) },
+        // nftables mode: the same packet's rules (a map lookup replaces the linear chain), and its map lookups.
+        { name: 'nftables rules traversed', points: nftSvcs.map((r) => [r.services, r.rulesTraversed]) },
+        { name: 'nftables map lookups', points: nftSvcs.map((r) => [r.services, r.mapLookups]) },
+      ] }));
 }
 
 // ---------------------------------------------------------------- Kubernetes' maximum cluster

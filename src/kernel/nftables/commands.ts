@@ -63,13 +63,15 @@ function tableBlock(toks: Token[], i: number): { commands: Command[]; end: numbe
   const at = toks[i]!;
   const word = (text: string): Token => ({ text, line: at.line, col: at.col });
   const commands: Command[] = [{ words: [word('add'), word('table'), ...head] }];
+  // Every chain exists before any rule: a rule may jump to a chain listed after its own (nft resolves the block as a whole).
+  const rules: Command[] = [];
   j++;
   // Inside the table: `comment "x"`, `set NAME { ... }`, `map NAME { ... }`, `chain NAME { ... }`.
   for (;;) {
     while (toks[j] && (toks[j]!.text === NL || toks[j]!.text === ';')) j++;
     const t = toks[j];
     if (!t) throw new NftError('unterminated table block', at.line, at.col);
-    if (t.text === '}') return { commands, end: j };
+    if (t.text === '}') return { commands: [...commands, ...rules], end: j };
     if (t.text === 'comment') {
       commands[0]!.words.push(word('{'), t, toks[j + 1]!, word(';'), word('}'));
       j += 2;
@@ -96,7 +98,7 @@ function tableBlock(toks: Token[], i: number): { commands: Command[]; end: numbe
       const isProp = (l: Token[]): boolean => ['type', 'policy', 'comment'].includes(l[0]!.text);
       const spec = lines.filter(isProp).flatMap((l) => [...l, word(';')]);
       commands.push({ words: [word('add'), word('chain'), ...head, name, ...(spec.length > 0 ? [word('{'), ...spec, word('}')] : [])] });
-      for (const l of lines) if (!isProp(l)) commands.push({ words: [word('add'), word('rule'), ...head, name, ...l] });
+      for (const l of lines) if (!isProp(l)) rules.push({ words: [word('add'), word('rule'), ...head, name, ...l] });
     } else {
       const spec = lines.flatMap((l) => [...l, word(';')]);
       commands.push({ words: [word('add'), t, ...head, name, word('{'), ...spec, word('}')] });

@@ -1,4 +1,4 @@
-import type { NetfilterEvent, TraceEvent } from '../events.js';
+import type { NetfilterEvent, NftablesEvent, TraceEvent } from '../events.js';
 import { deviceOf, endpoint, lastOf, isFinalDelivery, netnsOf, shortInfo, shortRoute, shortWhere } from './flow-packets.js';
 import type { Category, Visibility } from './options.js';
 import type { Tone } from './terminal.js';
@@ -26,6 +26,7 @@ export interface Step {
 export function requestSteps(events: readonly TraceEvent[], show: Record<Category, Visibility>): Step[] {
   const steps: Step[] = [];
   const lastNf = new Map<string, NetfilterEvent>();
+  const lastNft = new Map<string, NftablesEvent>();
   let lastIn: string | undefined; // the device the packet last came in on
   let pending: TraceEvent[] = []; // events that belong to the next step (a local route decision before the delivery)
   const add = (at: string, text: string, e: TraceEvent, tone?: Tone): Step => {
@@ -87,12 +88,19 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
           s.details.push(...e.rules);
         }
         break;
+      case 'nftables':
+        lastNft.set(e.at, e);
+        if (shown('netfilter')) {
+          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''}, ${e.evaluated} rules evaluated, ${e.lookups} lookups`, e, e.verdict === 'accept' ? undefined : 'bad');
+          s.details.push(...e.rules, ...e.elements.map((x) => `= ${x}`));
+        }
+        break;
       case 'conntrack':
         if (shown('conntrack')) add(e.at, `conntrack ${e.state} ${e.dir}`, e, 'dim').details.push(e.entry);
         break;
       case 'nat':
         if (e.by === 'ipvs' || e.type === 'reverse' || show.netfilter === 'hidden') break;
-        add(e.at, natText(e, lastNf.get(e.at)), e, 'note');
+        add(e.at, e.by === 'nftables' ? nftNatText(e, lastNft.get(e.at)) : natText(e, lastNf.get(e.at)), e, 'note');
         break;
       case 'ipvs':
         if (show.netfilter === 'hidden') break;
@@ -155,6 +163,19 @@ function natText(e: Extract<TraceEvent, { kind: 'nat' }>, nf: NetfilterEvent | u
   const of = e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length} endpoints)` : '';
   const how = e.first ? (chain ? ` by ${chain}` : '') : ' (existing connection)';
   return `${e.type} ${side(e.before)} → ${side(e.after)}${how}${of}`;
+}
+
+/** An nftables NAT: the chain whose statement decided it (`endpoint-…: meta l4proto tcp dnat to …`). */
+function nftNatText(e: Extract<TraceEvent, { kind: 'nat' }>, nft: NftablesEvent | undefined): string {
+  const side = (s: string): string => {
+    const [src, dst] = s.split(' > ');
+    return (e.manip === 'dst' ? dst : src) ?? s;
+  };
+  const stmt = e.type === 'MASQUERADE' ? ': masquerade' : e.type === 'DNAT' ? ' dnat to ' : ' snat to ';
+  const rule = nft ? lastOf(nft.rules, (r) => r.includes(stmt)) : undefined;
+  const chain = rule?.slice(0, rule.indexOf(': '));
+  const of = e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length} endpoints)` : '';
+  return `${e.type} ${side(e.before)} → ${side(e.after)}${chain ? ` by nft chain ${chain}` : ''}${of}`;
 }
 
 function ipvsText(e: Extract<TraceEvent, { kind: 'ipvs' }>): string {

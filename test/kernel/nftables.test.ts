@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/rng.js';
+import { dumpRuleset, listRuleset, Nftables, NftError, walkBaseChain } from '../../src/kernel/nftables/index.js';
+import type { NfEnv, NfPacket } from '../../src/kernel/netfilter/types.js';
+import { parseIpv4 } from '../../src/wire/addr.js';
+
+const env = (nowNs = 0, local: string[] = []): NfEnv => ({ nowNs, rng: new Rng(7), addrType: (a) => (local.map((x) => parseIpv4(x)).includes(a) ? 'LOCAL' : 'UNICAST') });
+const pkt = (src: string, dst: string, dport = 80, protocol = 6): NfPacket => ({ src: parseIpv4(src)!, dst: parseIpv4(dst)!, protocol, sport: 40000, dport, mark: 0, ctstate: ['NEW'], length: 60 });
+
+const RULESET = `
+add table ip t { comment "test" ; }
+add chain ip t pre { type nat hook prerouting priority dstnat ; }
+add chain ip t fwd { type filter hook forward priority filter ; policy drop ; }
+add chain ip t svc
+add chain ip t ep-a
+add chain ip t ep-b
+add chain ip t mark
+add map ip t dispatch { type ipv4_addr . inet_proto . inet_service : verdict ; }
+add set ip t allowed { type ipv4_addr ; flags interval ; }
+add rule ip t pre ip daddr . meta l4proto . th dport vmap @dispatch
+add rule ip t svc jump mark
+add rule ip t svc numgen random mod 2 vmap { 0 : goto ep-a , 1 : goto ep-b }
+add rule ip t mark mark set mark or 0x4000
+add rule ip t ep-a meta l4proto tcp dnat to 10.0.0.1:8080
+add rule ip t ep-b meta l4proto tcp dnat to 10.0.0.2:8080
+add rule ip t fwd ip saddr @allowed accept
+add rule ip t fwd ct state new tcp dport { 22, 80-90 } counter accept
+add element ip t dispatch { 10.96.0.1 . tcp . 80 : goto svc }
+add element ip t allowed { 192.168.0.0/16, 10.1.2.3 }
+`;
+
+function hooked(nft: Nftables, hook: 'prerouting' | 'forward') {
+  return nft.hooked(hook)[0]!;
+}
+
+describe('nftables: nft -f, evaluation, nft list ruleset', () => {
+  it('dispatches through a verdict map with a concatenated key, numgen picks, the mark survives the jump', () => {
+    const nft = new Nftables();
+    nft.load(RULESET);
+    const p = pkt('10.0.0.9', '10.96.0.1');
+    const t = walkBaseChain(hooked(nft, 'prerouting'), p, env());
+    expect(t.verdict).toBe('accept');
+    expect(t.nat?.type).toBe('DNAT');
+    expect(p.mark).toBe(0x4000);
+    expect(t.elements[0]).toBe('@dispatch: 10.96.0.1 . tcp . 80 : goto svc');
+    expect(t.lookups).toBe(2);
+    expect(t.rules[0]).toBe('pre: ip daddr . meta l4proto . th dport vmap @dispatch');
+    // A key that is not in the map: the rule does not match, the chain's policy applies.
+    const miss = walkBaseChain(hooked(nft, 'prerouting'), pkt('10.0.0.9', '10.96.0.1', 81), env());
+    expect(miss).toMatchObject({ verdict: 'accept', byPolicy: true });
+    expect(miss.nat).toBeUndefined();
+  });
+
+  it('interval sets, anonymous sets with ranges, and a drop policy', () => {
+    const nft = new Nftables();
+    nft.load(RULESET);
+    const fwd = hooked(nft, 'forward');
+    expect(walkBaseChain(fwd, pkt('192.168.3.4', '1.1.1.1', 443), env()).verdict).toBe('accept');
+    expect(walkBaseChain(fwd, pkt('10.1.2.3', '1.1.1.1', 443), env()).verdict).toBe('accept');
+    expect(walkBaseChain(fwd, pkt('10.1.2.4', '1.1.1.1', 85), env()).verdict).toBe('accept');
+    expect(walkBaseChain(fwd, pkt('10.1.2.4', '1.1.1.1', 443), env())).toMatchObject({ verdict: 'drop', byPolicy: true });
+  });
+
+  it('a transaction commits entirely or not at all, and errors point at line and column', () => {
+    const nft = new Nftables();
+    nft.load(RULESET);
+    const before = dumpRuleset(nft);
+    let err: unknown;
+    try {
+      nft.load('add element ip t allowed { 10.9.9.9 }\nadd rule ip t svc jump nowhere\n');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NftError);
+    expect((err as NftError).line).toBe(2);
+    expect((err as NftError).message).toMatch(/No such file or directory: chain nowhere/);
+    expect(dumpRuleset(nft)).toBe(before);
+    expect(() => nft.load('add rule ip t fwd ip daddr @dispatch accept')).toThrow(/is a map, not a set/);
+    expect(() => nft.load('add chain ip t x { type nat hook forward priority 0 ; }')).toThrow(/nat chain cannot hook forward/);
+  });
+
+  it('goto does not return to the chain that went there; return goes back to the last jump', () => {
+    const nft = new Nftables();
+    nft.load(`add table ip t
+add chain ip t in { type filter hook input priority 0 ; }
+add chain ip t a
+add chain ip t b
+add rule ip t in jump a
+add rule ip t in mark set mark or 0x2
+add rule ip t a goto b
+add rule ip t a mark set mark or 0x1
+add rule ip t b return
+`);
+    const p = pkt('1.1.1.1', '2.2.2.2');
+    walkBaseChain(nft.hooked('input')[0]!, p, env());
+    expect(p.mark).toBe(0x2); // a's own mark rule never ran: b returned to `in`
+  });
+
+  it('dynamic sets with a timeout: update adds or refreshes, lookups stop matching once it lapsed', () => {
+    const nft = new Nftables();
+    nft.load(`add table ip t
+add chain ip t pre { type filter hook prerouting priority -110 ; }
+add set ip t seen { type ipv4_addr ; flags dynamic,timeout ; timeout 10s ; }
+add rule ip t pre ip saddr @seen mark set mark or 0x1
+add rule ip t pre update @seen { ip saddr }
+`);
+    const pre = nft.hooked('prerouting')[0]!;
+    const first = pkt('10.0.0.5', '1.1.1.1');
+    walkBaseChain(pre, first, env(0));
+    expect(first.mark).toBe(0);
+    const again = pkt('10.0.0.5', '1.1.1.1');
+    walkBaseChain(pre, again, env(9e9));
+    expect(again.mark).toBe(1); // refreshed at 9 s: lives until 19 s
+    const late = pkt('10.0.0.5', '1.1.1.1');
+    walkBaseChain(pre, late, env(18e9));
+    expect(late.mark).toBe(1);
+    const lapsed = pkt('10.0.0.5', '1.1.1.1');
+    walkBaseChain(pre, lapsed, env(40e9)); // refreshed at 18 s, gone at 28 s: not seen, then added afresh
+    expect(lapsed.mark).toBe(0);
+    expect(listRuleset(nft, 41e9)).toContain('elements = { 10.0.0.5 timeout 10s expires 9s }');
+  });
+
+  it('nft list ruleset prints named priorities and nft-normalized rules, and loads back to the same ruleset', () => {
+    const nft = new Nftables();
+    nft.load(RULESET);
+    nft.load('add chain ip t early { type filter hook prerouting priority dstnat - 10 ; }\nadd rule ip t early mark and 0x4000 == 0 return');
+    const listed = listRuleset(nft, 0);
+    expect(listed).toContain('type filter hook prerouting priority dstnat - 10; policy accept;');
+    expect(listed).toContain('type filter hook forward priority filter; policy drop;');
+    expect(listed).toContain('meta mark set meta mark | 0x00004000');
+    expect(listed).toContain('meta mark & 0x00004000 == 0x00000000 return');
+    const again = new Nftables();
+    again.load(listed);
+    expect(listRuleset(again, 0)).toBe(listed);
+  });
+
+  it('fib daddr type local reads the namespace routing', () => {
+    const nft = new Nftables();
+    nft.load('add table ip t\nadd chain ip t o { type filter hook output priority 0 ; }\nadd rule ip t o fib daddr type local drop');
+    expect(walkBaseChain(nft.hooked('output')[0]!, pkt('1.1.1.1', '192.168.0.2'), env(0, ['192.168.0.2'])).verdict).toBe('drop');
+    expect(walkBaseChain(nft.hooked('output')[0]!, pkt('1.1.1.1', '192.168.0.3'), env(0, ['192.168.0.2'])).verdict).toBe('accept');
+  });
+});
