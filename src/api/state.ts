@@ -1,5 +1,5 @@
 import type { NetNs } from '../kernel/netns.js';
-import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showRoutes, showRouteCache } from '../kernel/show.js';
+import { showAddr, showConntrack, showFdb, showIpsets, showIptables, showIpvs, showNeigh, showNft, showRoutes, showRouteCache } from '../kernel/show.js';
 
 /** Kernel state views of one namespace, printed as the Linux tools print them, as of the current simulated time. */
 export interface KernelState {
@@ -13,6 +13,8 @@ export interface KernelState {
   addr(): string;
   /** `iptables-save`. */
   iptables(): string;
+  /** `nft list ruleset` (empty without nftables, i.e. outside nftables mode), element timeouts as of now. */
+  nft(): string;
   /** `conntrack -L`, with seconds left as of now. */
   conntrack(): string;
   /** `ipvsadm -Ln`, `-L --timeout` and `-Lnc` (empty without IPVS, i.e. outside ipvs mode). */
@@ -31,6 +33,7 @@ export function kernelState(ns: NetNs): KernelState {
     fdb: () => showFdb(ns),
     addr: () => showAddr(ns),
     iptables: () => showIptables(ns),
+    nft: () => showNft(ns),
     conntrack: () => showConntrack(ns),
     ipvs: () => showIpvs(ns),
     ipsets: () => showIpsets(ns),

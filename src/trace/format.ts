@@ -32,7 +32,7 @@ export function describeEvent(e: TraceEvent): string {
     case 'nftables':
       // The base chain, then one line per rule taken and per set/map element that matched.
       return [
-        `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules, ${e.lookups} lookups]`,
+        `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules, ${e.lookups} lookup${e.lookups === 1 ? '' : 's'}]`,
         ...e.rules.map((r) => `  ${r}`),
         ...e.elements.map((x) => `  = ${x}`),
       ].join('\n');

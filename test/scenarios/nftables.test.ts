@@ -77,3 +77,36 @@ describe('every scenario in nftables mode (--proxy-mode nftables): same outcomes
     });
   }
 });
+
+describe('nftables mode through the library API and the trace', () => {
+  it('state().nft() prints the kube-proxy table; iptables stays without KUBE- chains; the trace names the map element taken', async () => {
+    const { Simulation } = await import('../../src/api/index.js');
+    const sim = Simulation.fromFile(join(dir, 'service-clusterip.yaml'), { proxyMode: 'nftables' });
+    const results = sim.run();
+    const nft = sim.state('node1').nft();
+    expect(nft).toMatch(/^table ip kube-proxy \{\n\tcomment "rules for kube-proxy"/);
+    expect(nft).toContain('type nat hook prerouting priority dstnat; policy accept;');
+    expect(sim.state('node1').iptables()).not.toContain('KUBE-');
+    const ev = results.events.find((e) => e.kind === 'nftables' && e.chain === 'nat-prerouting' && e.elements.length > 0);
+    expect(ev).toBeDefined();
+    if (ev?.kind !== 'nftables') return;
+    expect(ev.elements[0]).toMatch(/^@service-ips: 10\.96\.0\.11 \. tcp \. 80 : goto service-[A-Z2-7]{8}-default\/web\/tcp\/$/);
+    expect(ev.rules).toContain('nat-prerouting: jump services');
+    const dnat = results.events.find((e) => e.kind === 'nat' && e.type === 'DNAT');
+    expect(dnat).toMatchObject({ by: 'nftables', first: true });
+    const iptables = Simulation.fromFile(join(dir, 'service-clusterip.yaml'), { proxyMode: 'iptables' });
+    iptables.run();
+    expect(iptables.state('node1').nft()).toBe('');
+  });
+
+  it('ClientIP affinity: the first connection fills the endpoint set, later ones follow it while its timeout runs', () => {
+    const r = loadScenarioFile(join(dir, 'service-nftables.yaml'));
+    if (!r.ok) throw new Error('load');
+    const res = simulate(r.scenario);
+    const sticky = res.flows.filter((f) => f.flow.startsWith('sticky#'));
+    expect(new Set(sticky.map((f) => f.deliveredTo)).size).toBe(1);
+    // From the second connection on, the affinity set decides before numgen.
+    const second = res.events.filter((e) => e.kind === 'nftables' && e.elements.some((x) => x.startsWith('@affinity-')));
+    expect(second.length).toBeGreaterThanOrEqual(3);
+  });
+});

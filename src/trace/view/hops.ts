@@ -91,7 +91,7 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
       case 'nftables':
         lastNft.set(e.at, e);
         if (shown('netfilter')) {
-          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''}, ${e.evaluated} rules evaluated, ${e.lookups} lookups`, e, e.verdict === 'accept' ? undefined : 'bad');
+          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''}, ${e.evaluated} rules evaluated, ${e.lookups} lookup${e.lookups === 1 ? '' : 's'}`, e, e.verdict === 'accept' ? undefined : 'bad');
           s.details.push(...e.rules, ...e.elements.map((x) => `= ${x}`));
         }
         break;
