@@ -50,7 +50,9 @@ function run(file: string, mode: 'iptables' | 'nftables'): FlowResult[] {
 }
 
 describe('every scenario in nftables mode (--proxy-mode nftables): same outcomes as iptables mode except the documented differences', () => {
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+  // Every scenario, the gallery's too (its change steps make kube-proxy re-sync: one more `nft -f`).
+  const files = [...readdirSync(dir).filter((x) => x.endsWith('.yaml')), ...readdirSync(join(dir, 'gallery')).filter((x) => x.endsWith('.yaml')).map((x) => `gallery/${x}`)];
+  for (const f of files) {
     it(f, () => {
       const ipt = run(f, 'iptables');
       const nft = run(f, 'nftables');

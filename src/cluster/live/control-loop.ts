@@ -258,7 +258,7 @@ export class ControlLoop {
     const proxy = this.cluster.proxies.get(node)!;
     if (!proxy.resync) return;
     const stale = proxy.resync(cp);
-    this.change(node, 'proxy-sync', `kube-proxy on ${node}: iptables-restore --noflush (EndpointSlice change)`);
+    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${proxy.mode === 'nftables' ? 'nft -f' : 'iptables-restore --noflush'} (EndpointSlice change)`);
     if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
   }
 
