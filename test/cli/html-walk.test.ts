@@ -90,8 +90,8 @@ describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
     await page.goto(pathToFileURL(file).href);
     await page.selectOption('#flow-picker', { label: 'intruder-via-service (dropped)' });
     expect(await page.locator('#headline').getAttribute('class')).toBe('dropped');
-    const n = await page.locator('#steps li').count();
-    await page.locator('#steps li').nth(n - 1).click();
+    // The drop step (the client's TCP socket comes after it: its retransmissions and, last, its timeout).
+    await page.locator('#steps li', { hasText: 'dropped: policy-denied' }).first().click();
     expect(await page.locator('#detail').getAttribute('class')).toBe('drop');
     expect(await page.locator('#detail .what').textContent()).toBe('dropped: policy-denied');
     expect(await page.locator('#detail pre.rule').textContent()).toMatch(/^-A NETPOL-ING-[0-9A-F]+ .* -j DROP$/);
