@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { rerunWithHeap } from '../dist/cli/heap.js';
 import { cli } from '../dist/cli/main.js';
+import { oneLine } from '../dist/trace/safe-text.js';
 
 // `podwalk run | head`: the reader went away; stop quietly as other CLI tools do.
 process.stdout.on('error', (e) => {
@@ -15,6 +16,7 @@ try {
   const code = rerunWithHeap(fileURLToPath(import.meta.url), process.argv.slice(2));
   process.exitCode = code ?? cli(process.argv.slice(2));
 } catch (e) {
-  process.stderr.write(`podwalk: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+  // A bug, never the input's fault (exit 3, see the README's exit codes): one escaped, bounded line and how to report it.
+  process.stderr.write(`podwalk: internal error: ${oneLine(String(e instanceof Error ? e.message : e), 500)}\npodwalk: this is a bug; please report it with the command line, the scenario file(s) and \`podwalk --version\`\n`);
   process.exitCode = 3;
 }

@@ -118,7 +118,11 @@ export class Simulation {
 
   /** Run to the end (queue drained) and return the results. Calling it again returns the same results. */
   run(): Results {
-    this.results ??= new Results(this.run_.finish());
+    if (!this.results) {
+      const raw = this.run_.finish();
+      if (raw.invalid) throw new ScenarioError(raw.invalid);
+      this.results = new Results(raw);
+    }
     return this.results;
   }
 

@@ -5,14 +5,17 @@ import { Command, CommanderError } from 'commander';
 import { showViews } from '../kernel/show.js';
 import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
+import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
-import type { ProxyMode, Scenario } from '../scenario/types.js';
+import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
 import { renderJsonLines } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
+import { OutputPathError } from './output-file.js';
+import { oneLine } from '../trace/safe-text.js';
 import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
 import { renderReport } from './report.js';
 import { writeWalkPage } from './html/write.js';
@@ -34,16 +37,25 @@ interface Io {
   term?: Terminal;
 }
 
+/** A usage error: one line, whatever the user typed into it (escaped when printed). */
 class InputError extends Error {}
+/** Invalid scenario input: one `file:line:col: path: message` line per problem. */
+class InvalidScenario extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`${problems.length} problem(s)`);
+  }
+}
 
 function load(file: string, seed?: number, proxyMode?: ProxyMode): Scenario {
   const r = loadScenarioFile(file, { ...(seed === undefined ? {} : { seed }), ...(proxyMode === undefined ? {} : { proxyMode }) });
-  if (!r.ok) throw new InputError(r.problems.map(formatProblem).join('\n'));
+  if (!r.ok) throw new InvalidScenario(r.problems);
   return r.scenario;
 }
 
 function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResult {
-  return simulate(scenario, onBuilt ? { onBuilt } : {});
+  const result = simulate(scenario, onBuilt ? { onBuilt } : {});
+  if (result.invalid) throw new InvalidScenario(result.invalid);
+  return result;
 }
 
 function parseProxyMode(v: string): ProxyMode {
@@ -52,8 +64,8 @@ function parseProxyMode(v: string): ProxyMode {
 }
 
 function parseSeed(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InputError(`--seed: expected a non-negative integer, got ${v}`);
+  const n = parseSeedText(v);
+  if (typeof n === 'string') throw new InputError(`--seed: ${n}`);
   return n;
 }
 
@@ -65,7 +77,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .description('Walk packets through a simulated Kubernetes node network, hop by hop.')
     .version(readVersion())
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: (s) => io.err(s.split('\n').map((l) => oneLine(l)).join('\n')) });
 
   program
     .command('run')
@@ -178,8 +190,13 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     program.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
-    if (e instanceof InputError) {
-      io.err(`${e.message}\n`);
+    if (e instanceof InvalidScenario) {
+      io.err(`${e.problems.map(formatProblem).join('\n')}\n`);
+      return EXIT.invalidInput;
+    }
+    if (e instanceof InputError || e instanceof OutputPathError) {
+      // Messages echo what the user typed: one printable line, whatever it was.
+      io.err(`${oneLine(e.message)}\n`);
       return EXIT.invalidInput;
     }
     throw e;

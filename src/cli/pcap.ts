@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeInside } from './output-file.js';
 import type { World } from '../kernel/world.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, PcapngWriter } from '../wire/pcapng.js';
 
@@ -53,12 +52,5 @@ function deviceMatcher(patterns: readonly string[]): (where: string) => boolean 
 
 /** Write the files into `dir`; returns their paths, sorted. */
 export function writePcaps(dir: string, files: Map<string, Uint8Array>): string[] {
-  mkdirSync(dir, { recursive: true });
-  const out: string[] = [];
-  for (const [name, bytes] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const file = join(dir, name);
-    writeFileSync(file, bytes);
-    out.push(file);
-  }
-  return out;
+  return [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, bytes]) => writeInside('--pcap', dir, name, bytes));
 }

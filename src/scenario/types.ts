@@ -173,6 +173,8 @@ export interface Expectation {
   dropReason?: string; // one of DROP_REASONS (validated)
   via?: string[]; // ordered subsequence of `<netns>:<dev>` locations
   notVia?: string[]; // `<netns>:<dev>` locations the request must not cross
+  /** Where each via/notVia location was written (`message` = the location), to report one naming no device. */
+  devicesAt?: Problem[];
   natted?: NatExpectation;
   policy?: PolicyExpectation[]; // each must match one of the request's policy decisions
   hops?: { min?: number; max?: number }; // number of devices crossed (`path` length)

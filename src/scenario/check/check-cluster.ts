@@ -3,9 +3,11 @@ import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol
 import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
 import { checkKubeProxy } from './check-kube-proxy.js';
+import { isScalar } from 'yaml';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
 import { stringMap } from './check-pod.js';
+import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -45,7 +47,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   if (!IFNAME.test(bridge)) r.problem(f.get('bridge')!, `expected a Linux interface name (1-15 characters, no spaces, '/' or ':'), found "${bridge}"`);
   const hairpinMode = r.bool(f.get('hairpinMode')) ?? true;
   const podMTU = r.int(f.get('podMTU'), 68, 65535);
-  const seed = seedOverride ?? r.int(f.get('seed'), 0, 2 ** 32 - 1) ?? 1;
+  const seed = seedOverride ?? seedField(r, f.get('seed')) ?? 1;
   // Cluster DNS (coredns + the kube-dns Service) is on unless turned off, as in every kubeadm cluster.
   const dns = r.bool(f.get('dns')) ?? true;
   // kube-dns lives at the 10th address of the service CIDR, so the CIDR must have one.
@@ -297,4 +299,17 @@ function nodePortRange(r: YamlReader, at: At | undefined): [number, number] {
     return [30000, 32767];
   }
   return [lo, hi];
+}
+
+/** `cluster.seed`, by the same rule as `--seed` (see load/seed.ts): the digits as written, not what YAML makes of `0x10`. */
+function seedField(r: YamlReader, at: At | undefined): number | undefined {
+  if (!at || at.node == null) return undefined;
+  const n = at.node;
+  const text = isScalar(n) && n.type === 'PLAIN' && typeof n.value === 'number' ? (n.source ?? String(n.value)) : typeof r.scalar(at) === 'object' ? 'a mapping or list' : String(r.scalar(at));
+  const v = parseSeedText(text);
+  if (typeof v === 'string') {
+    r.problem(at, v);
+    return undefined;
+  }
+  return v;
 }

@@ -1,4 +1,5 @@
 import { isMap } from 'yaml';
+import { MAX_DURATION_NS } from '../load/quantities.js';
 import { DEFAULT_COST_MODEL, type CostModel, type StageCost } from '../../kernel/cost-model.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -37,8 +38,8 @@ export function checkCostModel(r: YamlReader, at: At | undefined): CostModel | u
 function nonNegative(r: YamlReader, at: At | undefined): number | undefined {
   if (!at || at.node == null) return undefined;
   const v = r.scalar(at);
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    r.problem(at, `expected a non-negative number of nanoseconds, found ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !(v >= 0 && v <= MAX_DURATION_NS)) {
+    r.problem(at, `expected a number of nanoseconds from 0 to ${MAX_DURATION_NS}, found ${JSON.stringify(v)}`);
     return undefined;
   }
   return v;

@@ -41,5 +41,11 @@ function seconds(r: YamlReader, at: At | undefined): number {
     r.problem(at, `expected a duration in whole seconds like 900s, 15m or 1h30m (0s keeps the kernel's timeout), found ${JSON.stringify(v)}`);
     return 0;
   }
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  const total = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  // ipvsadm --set takes an int of seconds.
+  if (total > 2 ** 31 - 1) {
+    r.problem(at, `expected at most ${2 ** 31 - 1} seconds, found ${JSON.stringify(v)}`);
+    return 0;
+  }
+  return total;
 }

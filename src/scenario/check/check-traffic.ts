@@ -1,9 +1,9 @@
 import { DROP_REASONS } from '../../trace/events.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { isDnsName, resolveServiceName } from './dns-name.js';
-import { parseDuration } from '../load/quantities.js';
+import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
-import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
+import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'expect'];
@@ -46,6 +46,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const ttl = r.int(m.get('ttl'), 1, 255);
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
     const intervalNs = r.quantity(m.get('interval'), parseDuration, 1_000_000);
+    // The last packet's time, not only each term, must stay within the clock's exact range.
+    if (atNs + (count - 1) * intervalNs > MAX_DURATION_NS) r.problem(m.get('interval') ?? m.get('count') ?? item, `the last packet would be sent after 1000000s (at + (count - 1) x interval); send fewer or closer together`);
     const expect = m.get('expect') ? expectation(r, m.get('expect')!, world) : undefined;
     if (name === undefined || !from || !to) continue;
     out.push({
@@ -88,8 +90,9 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     r.problem(rAt!, `unknown drop reason ${dropReason}${hint ? ` (did you mean ${hint}?)` : ''}; expected one of ${DROP_REASONS.join(', ')}`);
   }
   if (dropReason !== undefined && verdict === 'delivered') r.problem(rAt!, 'dropReason contradicts verdict: delivered');
-  const via = m.get('via') ? devices(r, m.get('via')!, world) : undefined;
-  const notVia = m.get('notVia') ? devices(r, m.get('notVia')!, world) : undefined;
+  const places: Problem[] = [];
+  const via = m.get('via') ? devices(r, m.get('via')!, world, places) : undefined;
+  const notVia = m.get('notVia') ? devices(r, m.get('notVia')!, world, places) : undefined;
   const natted = expectNatted(r, m.get('natted'));
   const policy = expectPolicy(r, m.get('policy'));
   const hops = expectHops(r, m.get('hops'));
@@ -105,6 +108,7 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     ...(notVia ? { notVia } : {}),
     ...(connection ? { connection } : {}),
     ...(retransmits ? { retransmits } : {}),
+    ...(places.length > 0 ? { devicesAt: places } : {}),
     ...(natted !== undefined ? { natted } : {}),
     ...(policy ? { policy } : {}),
     ...(hops ? { hops } : {}),
@@ -114,7 +118,7 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
 }
 
 /** A list of `<netns>:<dev>` locations (`via`, `notVia`), each checked against the cluster's namespaces. */
-function devices(r: YamlReader, at: At, world: World): string[] {
+function devices(r: YamlReader, at: At, world: World, places: Problem[]): string[] {
   const out: string[] = [];
   for (const v of r.list(at)) {
     const s = r.str(v, true);
@@ -127,6 +131,8 @@ function devices(r: YamlReader, at: At, world: World): string[] {
       continue;
     }
     out.push(s);
+    // Whether the device exists is known once the cluster is built (see run/unknown-devices.ts).
+    places.push({ ...r.pos(v), path: v.path, message: s });
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { checkTraffic } from '../check/check-traffic.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
 import { kindOf, objectsIn, type ObjectDoc } from './documents.js';
 import { includedFiles } from './include.js';
+import { printable } from '../../trace/safe-text.js';
 import { readInput } from './read-input.js';
 import { formatProblem, YamlReader, type At } from './yaml-reader.js';
 
@@ -14,6 +15,7 @@ export { formatProblem };
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TOP = ['apiVersion', 'kind', 'metadata', 'cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
 /** Keys only a scenario has: a document with one of them is the scenario, whatever else is wrong with it. */
 const SCENARIO_ONLY = ['cluster', 'resources', 'include', 'traffic', 'matrix', 'steps'];
@@ -69,6 +71,8 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     if (kind !== undefined && kind !== 'Scenario') r.problem(need('kind'), `expected Scenario, found ${kind}`);
     const meta = r.map(need('metadata'), ['name', 'description']);
     name = r.str(meta?.get('name') ?? { node: undefined, path: 'metadata.name', near: r.pos(need('metadata')) }, true);
+    // The name becomes output file names (--golden, --pcap): a Kubernetes object name (DNS subdomain), so never a path.
+    if (name !== undefined && (name.length > 253 || !DNS_SUBDOMAIN.test(name))) r.problem(meta!.get('name')!, `expected a name of lowercase letters, digits, '-' and '.' (at most 253, starting and ending with a letter or digit), found "${printable(name)}"`);
     description = r.str(meta?.get('description')) ?? '';
   } else {
     name = basename(file, extname(file)) || 'manifests';

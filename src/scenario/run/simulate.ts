@@ -5,7 +5,8 @@ import type { TraceEvent } from '../../trace/events.js';
 import { lookup } from './dns-lookup.js';
 import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
 import { scheduleSteps } from './steps.js';
-import type { EndpointRef, Scenario, TrafficSpec } from '../types.js';
+import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
+import { deviceNames, unknownDevices } from './unknown-devices.js';
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
 export const DEFAULT_EVENT_BUDGET = 5_000_000;
@@ -26,6 +27,8 @@ export interface RunResult {
   /** Why the run stopped; `budget` means a runaway was cut short. */
   stopped: 'idle' | 'budget';
   eventsExecuted: number;
+  /** Invalid input only the built cluster shows (`expect.via` naming no device): the caller reports it as such (exit 2). */
+  invalid?: Problem[];
 }
 
 /**
@@ -59,6 +62,7 @@ export class ScenarioRun {
   private budgetLeft: number;
   private outOfBudget = false;
   private result: RunResult | undefined;
+  private devicesAtBuild: Set<string>;
 
   constructor(
     readonly scenario: Scenario,
@@ -74,6 +78,7 @@ export class ScenarioRun {
       },
     });
     scheduleSteps(this.cluster, scenario);
+    this.devicesAtBuild = deviceNames(this.cluster);
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     opts.onBuilt?.(this.cluster);
   }
@@ -143,7 +148,9 @@ export class ScenarioRun {
       if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
       return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
     });
-    this.result = { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted };
+    const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster)]);
+    const invalid = unknownDevices([...new Set(this.sent.map((s) => s.traffic))], known);
+    this.result = { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted, ...(invalid.length > 0 ? { invalid } : {}) };
     return this.result;
   }
 }
