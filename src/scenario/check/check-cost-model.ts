@@ -39,7 +39,7 @@ function nonNegative(r: YamlReader, at: At | undefined): number | undefined {
   if (!at || at.node == null) return undefined;
   const v = r.scalar(at);
   if (typeof v !== 'number' || !(v >= 0 && v <= MAX_DURATION_NS)) {
-    r.problem(at, `expected a number of nanoseconds from 0 to ${MAX_DURATION_NS}, found ${JSON.stringify(v)}`);
+    r.problem(at, `expected a non-negative number of nanoseconds (at most ${MAX_DURATION_NS}), found ${JSON.stringify(v)}`);
     return undefined;
   }
   return v;

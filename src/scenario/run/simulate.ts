@@ -148,7 +148,9 @@ export class ScenarioRun {
       if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
       return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
     });
+    // Devices at the start and the end (steps add and remove some), and every location the trace names (flanneld is a process, not a device).
     const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster)]);
+    for (const e of events) known.add(e.at);
     const invalid = unknownDevices([...new Set(this.sent.map((s) => s.traffic))], known);
     this.result = { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted, ...(invalid.length > 0 ? { invalid } : {}) };
     return this.result;
