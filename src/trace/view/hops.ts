@@ -132,6 +132,9 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
           const rule = nf.rules[nf.rules.length - 1];
           s.details.push(rule ?? `iptables -t ${nf.table} ${nf.chain} policy ${nf.verdict}`);
         }
+        // An nftables drop or reject: the map element that sent it there says which Service it was.
+        const nft = lastNft.get(netnsOf(e.at));
+        if (nft && nft.verdict !== 'accept' && (e.reason === 'netfilter-drop' || e.reason === 'netfilter-reject')) s.details.push(...nft.elements.map((x) => `= ${x}`));
         break;
       }
       case 'tcp':
