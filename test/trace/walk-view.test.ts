@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli/main.js';
@@ -103,6 +105,31 @@ describe('the walk view (podwalk run)', () => {
   it('--detail full fits the table into the terminal too', () => {
     const out = run(['run', '--detail', 'full', '--flow', 'same-node'], { width: 100, colour: false }).out;
     for (const l of out.split('\n')) expect(visibleWidth(l), l).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('the answer line', () => {
+  it('lists a short exchange and counts a long one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-bulk-'));
+    const file = join(dir, 'bulk.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: podwalk/v1alpha1',
+        'kind: Scenario',
+        'metadata: {name: bulk}',
+        'cluster: {network: host-gw, nodes: [{name: node1}]}',
+        'resources:',
+        '  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}',
+        '  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node1, containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}}',
+        'traffic:',
+        '  - {name: bulk, from: pod/a, to: pod/b, port: 80, payload: 20000}',
+        '',
+      ].join('\n'),
+    );
+    const out = run(['run', file]).out;
+    expect(out).toMatch(/then: \d+ more packets \(\d+ →, \d+ ←\): all delivered/);
+    expect(run(['run']).out).toMatch(/then: → \[\.\], → \[P\.\] len 64, ← \[\.\]: all delivered/);
   });
 });
 

@@ -1,6 +1,9 @@
 import type { TraceEvent } from '../events.js';
 import { type FlowPackets, formatDuration, isFinalDelivery, netnsOf, shortInfo, shortWhere } from './flow-packets.js';
 
+/** More packets than this after the answer are counted, not listed. */
+const MAX_LISTED = 8;
+
 /** Devices a packet crossed, in order, consecutive repeats collapsed (as FlowResult.path). */
 export function devicesCrossed(events: readonly TraceEvent[]): string[] {
   const path: string[] = [];
@@ -52,7 +55,11 @@ export function replySummary(fp: FlowPackets, request: number, requestPath: read
     const req = fp.created.get(request)!;
     out.push(`reply: ${shortInfo(c.frame.info)} from ${shortWhere(c.at)}, back through ${route}${unnat.length > 0 ? `, ${unnat.join(', ')}` : ''}${done ? `, after ${formatDuration(done.t - req.t)}` : ', not delivered'}`);
   }
-  if (rest.length > 0) {
+  if (rest.length > MAX_LISTED) {
+    const ok = rest.filter((p) => fp.eventsOf(fp.requestChain(p)).some(isFinalDelivery)).length;
+    const out0 = rest.filter((p) => fp.created.get(p)!.frame.src === fp.created.get(request)?.frame.src).length;
+    out.push(`then: ${rest.length} more packets (${out0} →, ${rest.length - out0} ←): ${ok === rest.length ? 'all delivered' : `${ok} delivered, ${rest.length - ok} dropped`}`);
+  } else if (rest.length > 0) {
     const parts = rest.map((p) => {
       const c = fp.created.get(p)!;
       const evs = fp.eventsOf(fp.requestChain(p));
