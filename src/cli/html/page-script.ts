@@ -124,8 +124,8 @@ export const PAGE_SCRIPT = String.raw`
     walkLayer.innerHTML = '';
     const pts = flow.path.map((at) => pos.get(at)).filter(Boolean).map((p) => (p.x + p.w / 2) + ',' + (p.y + p.h / 2));
     if (pts.length > 1) el('polyline', { class: 'walk', points: pts.join(' ') }, walkLayer);
-    const last = flow.steps[flow.steps.length - 1];
-    if (flow.verdict === 'dropped' && last) mark(last.at, 'drop');
+    // Where the request was dropped stays red whichever hop is shown.
+    for (const d of flow.steps) if (d.tone === 'bad' && d.text.startsWith('dropped')) mark(d.at, 'drop');
     const s = flow.steps[index];
     counter.textContent = flow.steps.length ? 'hop ' + (index + 1) + ' of ' + flow.steps.length : 'no hops';
     [...list.children].forEach((li, k) => li.classList.toggle('current', k === index));

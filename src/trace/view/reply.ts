@@ -68,7 +68,15 @@ export function replySummary(fp: FlowPackets, request: number, requestPath: read
       return `${c.frame.src === fp.created.get(request)?.frame.src ? '→' : '←'} ${shortInfo(c.frame.info).replace(/^(TCP|UDP) /, '')}${ok ? '' : ` (dropped${drop && drop.kind === 'drop' ? `: ${drop.reason}` : ''})`}`;
     });
     const all = rest.every((p) => fp.eventsOf(fp.requestChain(p)).some(isFinalDelivery));
-    out.push(`then: ${parts.join(', ')}${all ? ': all delivered' : ''}`);
+    // Repeats in a row (a SYN retransmitted into the same drop) are one entry with a count.
+    const grouped: string[] = [];
+    for (let i = 0; i < parts.length; ) {
+      let j = i;
+      while (j < parts.length && parts[j] === parts[i]) j++;
+      grouped.push(j - i > 1 ? `${parts[i]!} ×${j - i}` : parts[i]!);
+      i = j;
+    }
+    out.push(`then: ${grouped.join(', ')}${all ? ': all delivered' : ''}`);
   }
   return out;
 }
