@@ -97,7 +97,7 @@ export function toBeNatted(x: unknown, isNot: boolean, want: { dst?: string; src
   if (!isFlow(x)) return notAFlow(x, 'toBeNatted');
   const e: NatExpectation = want.dst === undefined && want.src === undefined ? true : want;
   const pass = natMatches(x.nat, e);
-  const nat = only(x.requestEvents, ['netfilter', 'nat'], 'netfilter and NAT on the request');
+  const nat = only(x.requestEvents, ['netfilter', 'nftables', 'nat'], 'netfilter and NAT on the request');
   return {
     pass,
     message: msg([`expected ${q(x)} ${not(isNot)}to be natted: ${describeNatExpectation(e)}`, `  actual: ${describeNat(x.nat)}`, nat ?? aroundOutcome(x)]),

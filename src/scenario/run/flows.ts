@@ -23,7 +23,7 @@ export interface FlowResult {
   nat?: NatEvent[];
   /** NetworkPolicy decisions taken on the request, in order. */
   policies?: PolicyEvent[];
-  /** Netfilter rules whose targets the request took (`-A CHAIN ...` as iptables-save prints them), in order. */
+  /** Rules the request took, in order: iptables ones as iptables-save prints them (`-A CHAIN ...`), nftables ones as `<chain>: <rule>`. */
   rules?: string[];
   /** TCP: the client's connection as its socket saw it (its `tcp` trace events). */
   connection?: { outcome: ConnectionOutcome; retransmits: number; detail?: string };
@@ -127,6 +127,8 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
     } else if (e.kind === 'policy') {
       policies.push(e);
     } else if (e.kind === 'netfilter') {
+      rules.push(...e.rules);
+    } else if (e.kind === 'nftables') {
       rules.push(...e.rules);
     }
   }
