@@ -11,3 +11,20 @@ export class ScenarioError extends Error {
     this.name = 'ScenarioError';
   }
 }
+
+/**
+ * A library call used wrongly: an argument of the wrong type or out of range
+ * (`seed: -1`, `send(null)`, `at(t, 'x')`), or a call at the wrong moment
+ * (`send` or `runUntil` after `run()`, a time in the past). `argument` names
+ * what to fix; the message starts with it. A RangeError, so code that caught
+ * the RangeErrors of earlier versions still does.
+ */
+export class UsageError extends RangeError {
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(`${argument}: ${message}`);
+    this.name = 'UsageError';
+  }
+}

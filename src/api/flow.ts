@@ -2,6 +2,9 @@ import type { FlowResult, TraceIndex } from '../scenario/run/flows.js';
 import type { TrafficSpec } from '../scenario/types.js';
 import type { CreateEvent, DeliverEvent, DropEvent, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
 import { renderTable } from '../trace/table.js';
+import { printable } from '../trace/safe-text.js';
+import { kindOf, requireObject, requireString } from './check-args.js';
+import { UsageError } from './errors.js';
 
 /** Which events `hops()` returns. All given criteria must hold. */
 export interface HopFilter {
@@ -144,6 +147,7 @@ export class Flow {
 
   /** Events of the request (or of every packet), filtered by where and what. */
   hops(filter: HopFilter = {}): TraceEvent[] {
+    checkHopFilter(filter);
     const ns = filter.netns ?? filter.node;
     const kinds = filter.kind === undefined ? undefined : typeof filter.kind === 'string' ? [filter.kind] : filter.kind;
     const dev = filter.device;
@@ -177,4 +181,21 @@ export class Flow {
   table(events: readonly TraceEvent[] = this.requestEvents): string {
     return renderTable(events);
   }
+}
+
+const FILTER_KEYS = ['netns', 'node', 'device', 'kind', 'packets'];
+// Every kind, checked complete by the compiler: a new event kind must be added here.
+const KIND_SET: Record<TraceKind, true> = { change: true, tcp: true, create: true, tx: true, rx: true, arp: true, fdb: true, route: true, forward: true, icmp: true, encap: true, decap: true, netfilter: true, nftables: true, conntrack: true, nat: true, policy: true, ipvs: true, deliver: true, drop: true };
+const TRACE_KINDS = Object.keys(KIND_SET);
+
+/** A hop filter as documented, or a UsageError naming the field. */
+function checkHopFilter(filter: unknown): void {
+  const f = requireObject(filter, 'filter');
+  for (const k of Object.keys(f)) if (!FILTER_KEYS.includes(k)) throw new UsageError(`filter.${printable(k, 40)}`, `unknown field (expected ${FILTER_KEYS.join(', ')})`);
+  for (const k of ['netns', 'node', 'device'] as const) if (f[k] !== undefined) requireString(f[k], `filter.${k}`);
+  if (f.kind !== undefined) {
+    const kinds = Array.isArray(f.kind) ? (f.kind as unknown[]) : [f.kind];
+    for (const k of kinds) if (typeof k !== 'string' || !(TRACE_KINDS as readonly string[]).includes(k)) throw new UsageError('filter.kind', `expected a trace event kind (${TRACE_KINDS.join(', ')}) or a list of them, got ${kindOf(k)}`);
+  }
+  if (f.packets !== undefined && f.packets !== 'request' && f.packets !== 'all') throw new UsageError('filter.packets', `expected request or all, got ${kindOf(f.packets)}`);
 }

@@ -7,4 +7,4 @@ export { Flow, type HopFilter, type Packet, type MatchedRule } from './flow.js';
 export { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
 export { type SendSpec, type SimTime } from './send.js';
 export { type KernelState } from './state.js';
-export { ScenarioError } from './errors.js';
+export { ScenarioError, UsageError } from './errors.js';

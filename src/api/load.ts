@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { loadScenarioFile, loadScenarioText } from '../scenario/load/parse.js';
 import type { Scenario } from '../scenario/types.js';
+import { checkOptions, notPlainData, requireObject, requireString } from './check-args.js';
 import { ScenarioError } from './errors.js';
 
 export interface LoadOptions {
@@ -14,11 +15,15 @@ export interface LoadOptions {
 
 /** A scenario from a file, as `podwalk run FILE` reads it. Throws ScenarioError on invalid input. */
 export function scenarioFromFile(path: string, opts: Pick<LoadOptions, 'seed' | 'proxyMode'> = {}): Scenario {
+  requireString(path, 'path');
+  checkOptions(opts);
   return unwrap(loadScenarioFile(path, seedOf(opts)));
 }
 
 /** A scenario from YAML text. Throws ScenarioError on invalid input. */
 export function scenarioFromYaml(text: string, opts: LoadOptions = {}): Scenario {
+  requireString(text, 'text');
+  checkOptions(opts);
   return unwrap(loadScenarioText(text, opts.file ?? '<inline>', seedOf(opts)));
 }
 
@@ -29,6 +34,10 @@ export function scenarioFromYaml(text: string, opts: LoadOptions = {}): Scenario
  * out as YAML, and the field path names the offending field.
  */
 export function scenarioFromObject(obj: object, opts: LoadOptions = {}): Scenario {
+  requireObject(obj, 'obj');
+  checkOptions(opts);
+  const bad = notPlainData(obj);
+  if (bad) throw new ScenarioError([{ file: opts.file ?? '<object>', line: 1, col: 1, path: bad.path, message: bad.why }]);
   return unwrap(loadScenarioText(stringify(obj), opts.file ?? '<object>', seedOf(opts)));
 }
 

@@ -1,11 +1,12 @@
 import type { Cluster } from '../cluster/build.js';
 import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
 import { TraceIndex } from '../scenario/run/flows.js';
-import { parseDuration } from '../scenario/load/quantities.js';
+import { MAX_DURATION_NS, parseDuration } from '../scenario/load/quantities.js';
 import { ScenarioRun, type RunResult } from '../scenario/run/simulate.js';
 import type { Scenario, TrafficSpec } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
-import { ScenarioError } from './errors.js';
+import { checkOptions, kindOf, requireFunction, requireObject, requireString } from './check-args.js';
+import { ScenarioError, UsageError } from './errors.js';
 import { Flow } from './flow.js';
 import { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
 import { trafficFromSend, type SendSpec, type SimTime } from './send.js';
@@ -21,13 +22,14 @@ export interface SimulationOptions {
 }
 
 /** Simulated time in integer nanoseconds (`'1ms'` -> 1000000). Throws on a malformed duration. */
-export function toNs(t: SimTime): number {
+export function toNs(t: SimTime, argument = 'time'): number {
   if (typeof t === 'number') {
-    if (!Number.isInteger(t) || t < 0) throw new RangeError(`simulated time: expected non-negative integer nanoseconds, got ${t}`);
+    if (!Number.isInteger(t) || t < 0 || t > MAX_DURATION_NS) throw new UsageError(argument, `expected integer nanoseconds from 0 to ${MAX_DURATION_NS} or a duration like '1ms', got ${kindOf(t)}`);
     return t;
   }
+  if (typeof t !== 'string') throw new UsageError(argument, `expected integer nanoseconds or a duration like '1ms', got ${kindOf(t)}`);
   const v = parseDuration(t);
-  if (typeof v === 'string') throw new RangeError(`simulated time: ${v}`);
+  if (typeof v === 'string') throw new UsageError(argument, v);
   return v;
 }
 
@@ -54,6 +56,8 @@ export class Simulation {
     readonly scenario: Scenario,
     opts: SimulationOptions = {},
   ) {
+    requireObject(scenario, 'scenario');
+    checkOptions(opts);
     this.run_ = new ScenarioRun(scenario, { ...(opts.detailed === undefined ? {} : { detailed: opts.detailed }), ...(opts.eventBudget === undefined ? {} : { eventBudget: opts.eventBudget }) });
     if (opts.traffic ?? true) for (const t of scenario.traffic) this.schedule(t);
   }
@@ -86,31 +90,43 @@ export class Simulation {
    * Returns the flow name (`name#k` per packet when `count > 1`).
    */
   send(spec: SendSpec): string {
-    if (this.results) throw new Error('the simulation has run to the end: send before run()');
+    requireObject(spec, 'spec');
+    if (this.results) throw new UsageError('send', 'the simulation has run to the end: send before run()');
+    if (spec.name !== undefined) requireString(spec.name, 'spec.name');
+    // One rule for times everywhere (as runUntil and at): integer ns or a duration string.
+    const atNs = spec.at === undefined ? this.now : toNs(spec.at, 'spec.at');
+    if (spec.interval !== undefined) toNs(spec.interval, 'spec.interval');
     const name = spec.name ?? `send-${++this.sends}`;
-    if (this.names.has(name)) throw new ScenarioError([{ file: `send(${name})`, line: 1, col: 1, path: 'send.name', message: `duplicate flow name ${name}` }]);
-    const t = trafficFromSend({ ...spec, at: spec.at ?? this.now }, this.scenario, name);
-    if (t.atNs < this.now) throw new RangeError(`send ${name}: at ${t.atNs} ns is in the past (now ${this.now} ns)`);
+    const t = trafficFromSend({ ...spec, at: atNs }, this.scenario, name);
+    const clash = flowNames(t).find((f) => this.names.has(f));
+    if (clash !== undefined) throw new ScenarioError([{ file: `send(${name})`, line: 1, col: 1, path: 'send.name', message: `duplicate flow name ${clash}` }]);
+    if (t.atNs < this.now) throw new UsageError('spec.at', `${t.atNs} ns is in the past (now ${this.now} ns)`);
     this.schedule(t);
     return name;
   }
 
   /** Run the simulation up to simulated time `t` (inclusive); kernel state is then as of `t`. */
   runUntil(t: SimTime): this {
-    this.run_.runUntil(toNs(t));
+    const ns = toNs(t, 't');
+    if (this.results) throw new UsageError('runUntil', 'the simulation has run to the end');
+    if (ns < this.now) throw new UsageError('t', `${ns} ns is in the past (now ${this.now} ns): the clock only moves forward`);
+    this.run_.runUntil(ns);
     return this;
   }
 
   /** Call `fn` at simulated time `t`, in the middle of the run (e.g. to read state while packets are in flight). */
   at(t: SimTime, fn: (sim: Simulation) => void): this {
-    const ns = toNs(t);
-    if (ns < this.now) throw new RangeError(`at ${ns} ns is in the past (now ${this.now} ns)`);
+    const ns = toNs(t, 't');
+    requireFunction(fn, 'fn');
+    if (this.results) throw new UsageError('at', 'the simulation has run to the end: it would never be called');
+    if (ns < this.now) throw new UsageError('t', `${ns} ns is in the past (now ${this.now} ns)`);
     this.cluster.sched.at(ns, () => fn(this));
     return this;
   }
 
   /** Kernel state of a namespace now: a node, `<ns>/<pod>`, an external host, `gateway`, `underlay`. */
   state(netns: string): KernelState {
+    requireString(netns, 'netns');
     const ns = this.cluster.netns.get(netns) ?? this.cluster.pods.get(netns);
     if (!ns) throw new RangeError(`no namespace ${netns} (have: ${[...this.cluster.netns.keys(), ...this.cluster.pods.keys()].join(', ')})`);
     return kernelState(ns);
@@ -127,9 +143,14 @@ export class Simulation {
   }
 
   private schedule(t: TrafficSpec): void {
-    this.names.add(t.name);
+    for (const f of flowNames(t)) this.names.add(f);
     this.run_.schedule(t);
   }
+}
+
+/** The flows an item makes: `name`, or `name#1` ... `name#count` (a later `send` may not reuse any of them, nor the bare name). */
+function flowNames(t: TrafficSpec): string[] {
+  return t.count > 1 ? [t.name, ...Array.from({ length: t.count }, (_, k) => `${t.name}#${k + 1}`)] : [t.name];
 }
 
 /** The finished run: every flow, the full trace, and the expectation check. */
@@ -163,6 +184,7 @@ export class Results {
 
   /** A flow by name (`name`, or `name#k` when its item sent several packets). */
   flow(name: string): Flow {
+    requireString(name, 'name');
     const f = this.byName.get(name);
     if (!f) throw new RangeError(`no flow ${name} (flows: ${[...this.byName.keys()].join(', ') || 'none'})`);
     return f;
