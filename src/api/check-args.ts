@@ -1,4 +1,5 @@
 import { checkSeedValue } from '../scenario/load/seed.js';
+import type { ProxyMode } from '../scenario/types.js';
 import { printable } from '../trace/safe-text.js';
 import { UsageError } from './errors.js';
 
@@ -25,6 +26,8 @@ export function requireFunction(v: unknown, argument: string): void {
   if (typeof v !== 'function') throw new UsageError(argument, `expected a function, got ${kindOf(v)}`);
 }
 
+// Every mode, checked complete by the compiler.
+const PROXY_MODES: Record<ProxyMode, true> = { iptables: true, ipvs: true, nftables: true };
 const OPTION_KEYS = ['seed', 'proxyMode', 'file', 'detailed', 'eventBudget', 'traffic'] as const;
 
 /** The options of `Simulation.fromFile/fromYaml/fromObject` (and `scenarioFrom*`): each checked, unknown ones refused. */
@@ -36,7 +39,7 @@ export function checkOptions(opts: unknown, allowed: readonly (typeof OPTION_KEY
     const s = checkSeedValue(o.seed);
     if (typeof s === 'string') throw new UsageError('options.seed', s);
   }
-  if (o.proxyMode !== undefined && o.proxyMode !== 'iptables' && o.proxyMode !== 'ipvs') throw new UsageError('options.proxyMode', `expected iptables or ipvs, got ${kindOf(o.proxyMode)}`);
+  if (o.proxyMode !== undefined && !(Object.keys(PROXY_MODES) as unknown[]).includes(o.proxyMode)) throw new UsageError('options.proxyMode', `expected ${Object.keys(PROXY_MODES).join(', ')}, got ${kindOf(o.proxyMode)}`);
   if (o.file !== undefined) requireString(o.file, 'options.file');
   for (const k of ['detailed', 'traffic'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new UsageError(`options.${k}`, `expected true or false, got ${kindOf(o[k])}`);
   const b = o.eventBudget;

@@ -29,7 +29,7 @@ describe('library API: every entry point checks its arguments', () => {
     [{ seed: -1 }, /^options\.seed:/],
     [{ seed: 1.5 }, /^options\.seed:/],
     [{ seed: 2 ** 40 }, /^options\.seed:/],
-    [{ proxyMode: 'bogus' }, /^options\.proxyMode: expected iptables or ipvs/],
+    [{ proxyMode: 'bogus' }, /^options\.proxyMode: expected iptables, ipvs, nftables/],
     [{ eventBudget: -1 }, /^options\.eventBudget: expected a positive integer/],
     [{ eventBudget: 'x' }, /^options\.eventBudget:/],
     [{ detailed: 'yes' }, /^options\.detailed: expected true or false/],
