@@ -118,6 +118,8 @@ export interface PodSpec {
   terminating: boolean;
   /** Set for pods made from a Deployment or ReplicaSet template. */
   owner?: PodOwner;
+  /** resolv.conf `options` from spec.dnsConfig (`single-request-reopen`, `single-request`, `ndots:2`). */
+  dnsOptions?: string[];
   /** Part of the built-in cluster add-ons (the coredns pods), not written in the scenario. */
   builtin: boolean;
   pos: SourcePos; // the Pod, or the Deployment/ReplicaSet it came from (built-ins: the `cluster:` mapping)
@@ -242,7 +244,9 @@ export type StepAction =
   | { kind: 'conntrack'; node: string; flush: false; protocol?: 'TCP' | 'UDP' | 'ICMP'; origSrc?: string; origDst?: string; origDport?: number; replySrc?: string }
   /** kube-proxy's behaviour on a node (or every node): sync delay, stale UDP conntrack cleanup. */
   | { kind: 'kube-proxy'; node?: string; syncDelayNs?: number; conntrackCleanup?: boolean }
-  | { kind: 'hairpin'; namespace: string; name: string; on: boolean };
+  | { kind: 'hairpin'; namespace: string; name: string; on: boolean }
+  /** The node's kernel release, for behaviour that changed between releases (conntrack clash resolution, 5.8). */
+  | { kind: 'kernel'; node: string; release: string; major: number; minor: number };
 
 export interface StepSpec {
   atNs: number;

@@ -4,7 +4,7 @@ import type { ClusterSpec, PodSpec, StepAction } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** The step verbs that change the cluster itself (pods, nodes, links, kernel state, kube-proxy), besides policy ones. */
-export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node', 'link', 'mtu', 'conntrack', 'kubeProxy', 'hairpin'] as const;
+export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node', 'link', 'mtu', 'conntrack', 'kubeProxy', 'hairpin', 'kernel'] as const;
 
 export interface StepWorld {
   pods: PodSpec[];
@@ -117,6 +117,16 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       const node = nodeAt ? nodeName(r, nodeAt, w) : undefined;
       const cleanup = r.bool(m.get('conntrackCleanup'));
       return { kind: 'kube-proxy', ...(node ? { node } : {}), ...(m.get('syncDelay') ? { syncDelayNs: dur(m.get('syncDelay'), 0) } : {}), ...(cleanup === undefined ? {} : { conntrackCleanup: cleanup }) };
+    }
+    case 'kernel': {
+      const m = r.map(at, ['node', 'release']);
+      if (!m) return undefined;
+      const node = nodeName(r, m.get('node') ?? { ...at, path: `${at.path}.node` }, w);
+      const release = r.str(m.get('release') ?? { ...at, path: `${at.path}.release` }, true);
+      const v = release === undefined ? undefined : /^([0-9]+)\.([0-9]+)/.exec(release);
+      if (release !== undefined && !v) r.problem(m.get('release')!, `expected a kernel release like 5.4 or 6.1.0-18-amd64, found "${release}"`);
+      if (!node || !v) return undefined;
+      return { kind: 'kernel', node, release: release!, major: Number(v[1]), minor: Number(v[2]) };
     }
     case 'hairpin': {
       const m = r.map(at, ['pod', 'on']);

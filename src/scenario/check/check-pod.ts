@@ -69,11 +69,13 @@ export function readPod(src: PodSource): RawPod | undefined {
   const ready = readReady(r, status?.get('conditions'));
   const nodeAt = spec.get('nodeName');
   const nodeName = r.str(nodeAt);
+  const dnsOptions = resolverOptions(spec.get('dnsConfig'));
   return {
     namespace,
     name,
     labels: src.labels,
     hostNetwork,
+    ...(dnsOptions.length > 0 ? { dnsOptions } : {}),
     ports,
     ready,
     terminating: src.terminating,
@@ -85,6 +87,17 @@ export function readPod(src: PodSource): RawPod | undefined {
     ...(nodeName === undefined ? {} : { nodeName, nodeAt: nodeAt! }),
     ...(ipText === undefined || parseIpv4(ipText) === undefined ? {} : { ip: ipText, ipAt: ipAt! }),
   };
+}
+
+/**
+ * `spec.dnsConfig.options[]` as kubelet writes them into resolv.conf
+ * (`single-request-reopen`, `ndots:2`); the rest of dnsConfig is accepted
+ * as Kubernetes allows it and not acted on.
+ */
+function resolverOptions(at: At | undefined): string[] {
+  const cfg = (at?.node as { toJSON?: () => unknown } | undefined)?.toJSON?.() as { options?: { name?: unknown; value?: unknown }[] } | undefined;
+  if (!cfg || !Array.isArray(cfg.options)) return [];
+  return cfg.options.filter((o) => typeof o?.name === 'string').map((o) => (o.value === undefined || o.value === null ? String(o.name) : `${String(o.name)}:${String(o.value)}`));
 }
 
 /** The Ready condition: a pod in this model is ready unless its status says `Ready: "False"`. */

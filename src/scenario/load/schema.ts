@@ -382,8 +382,9 @@ const step = closed(
     conntrack: closed({ node: str('node name'), flush: bool('conntrack -F'), protocol: oneOf('-p', ['TCP', 'UDP', 'ICMP']), origSrc: str('--orig-src', { pattern: IPV4 }), origDst: str('--orig-dst', { pattern: IPV4 }), origDport: int('--orig-port-dst', 1, 65535), replySrc: str('--reply-src (= --dst-nat of a DNATed connection)', { pattern: IPV4 }) }, 'conntrack -F, or conntrack -D with a filter', ['node']),
     kubeProxy: closed({ node: str('node name (absent: every node)'), syncDelay: duration('time from an EndpointSlice change to this node\'s rules', '0s'), conntrackCleanup: bool('delete stale UDP conntrack entries after a sync', true) }, "kube-proxy's behaviour from now on (iptables mode)"),
     hairpin: closed({ pod: podRefStr('the pod'), on: bool('hairpin mode of its bridge port') }, 'bridge link set dev vethX hairpin on|off', ['pod', 'on']),
+    kernel: closed({ node: str('node name'), release: str('kernel release (5.4, 6.1.0-18-amd64)') }, "the node's kernel release (conntrack clash resolution changed in 5.8)", ['node', 'release']),
   },
-  'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin',
+  'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin, kernel',
 );
 
 const scenario = closed(

@@ -19,7 +19,11 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * NODATA). If an answer is missing after 5 s, both queries are sent again
  * once (resolv.conf `options timeout:5 attempts:2`).
  */
-export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void): void {
+export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void, options: readonly string[] = []): void {
+  // resolv.conf options: single-request sends A, waits for its answer, then AAAA on the same socket;
+  // single-request-reopen does the same from a new socket (glibc res_send.c, RES_SNGLKUP / RES_SNGLKUPREOP).
+  let sequential = options.includes('single-request') || options.includes('single-request-reopen');
+  const reopen = options.includes('single-request-reopen');
   const candidates = resolverCandidates(name, podNamespace);
   const sched = ns.world.sched;
   let index = 0;
@@ -34,12 +38,21 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
     ns.sockets.closeUdp(port);
     done(r);
   };
-  const port = ns.sockets.openUdp((d) => {
+  const onAnswer = (d: { payload: Uint8Array }): void => {
     const m = decodeDns(d.payload);
     if (finished || !m.ok) return;
     const q = pending.get(m.value.id);
     if (!q || q.reply) return; // a stray, late or repeated answer
     q.reply = m.value;
+    if (q.type === DNS_A && pending.has(-DNS_AAAA)) {
+      // Sequential: the A answer is in; now the AAAA query (from a new socket with single-request-reopen).
+      if (reopen) {
+        ns.sockets.closeUdp(port);
+        port = ns.sockets.openUdp(onAnswer);
+      }
+      sendQuery(DNS_AAAA);
+      return;
+    }
     if ([...pending.values()].some((x) => !x.reply)) return; // wait for the other answer
     const a = [...pending.values()].find((x) => x.type === DNS_A)!.reply!;
     const code = rcode(a);
@@ -48,19 +61,32 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
     tried.push(`${candidates[index]} (${code === RCODE_NXDOMAIN ? 'NXDOMAIN' : code === RCODE_NOERROR ? 'no A record' : `rcode ${code}`})`);
     if (code !== RCODE_NXDOMAIN && code !== RCODE_NOERROR) return finish({ ok: false, why: `${name}: server failure; tried ${tried.join(', ')}` });
     next();
-  });
+  };
+  let port = ns.sockets.openUdp(onAnswer);
+  const sendQuery = (type: number): void => {
+    pending.delete(-type);
+    let id = ns.rng.int(0, 0xffff);
+    while (pending.has(id)) id = ns.rng.int(0, 0xffff);
+    pending.set(id, { type });
+    const query = encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: [] });
+    ns.sockets.sendDatagram(port, dnsIp, 53, query, { flow });
+  };
   const send = (): void => {
     const thisRound = ++round;
     pending = new Map();
-    for (const type of [DNS_A, DNS_AAAA]) {
-      let id = ns.rng.int(0, 0xffff);
-      while (pending.has(id)) id = ns.rng.int(0, 0xffff);
-      pending.set(id, { type });
-      const query = encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: [] });
-      ns.sockets.sendDatagram(port, dnsIp, 53, query, { flow });
+    if (sequential) {
+      sendQuery(DNS_A);
+      // The AAAA query waits for the A answer (a placeholder keeps the round incomplete until then).
+      pending.set(-DNS_AAAA, { type: DNS_AAAA });
+    } else {
+      sendQuery(DNS_A);
+      sendQuery(DNS_AAAA);
     }
     sched.after(TIMEOUT_NS, () => {
       if (finished || round !== thisRound) return;
+      // glibc: a timeout after one of the two answers came back switches to single-request for the retry.
+      const answered = [...pending.values()].some((x) => x.reply);
+      if (answered && !sequential) sequential = true;
       if (++attempt < ATTEMPTS) send();
       else finish({ ok: false, why: `${name}: no answer from ${formatIpv4(dnsIp)} after ${ATTEMPTS} tries of ${TIMEOUT_NS / 1e9} s` });
     });

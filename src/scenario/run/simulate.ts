@@ -106,10 +106,19 @@ export class ScenarioRun {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));
         // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
         const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
-        lookup(from, podNs, to.name, parseIpv4(dnsIp!)!, flow, (r) => {
-          if (r.ok) send(r.ip);
-          else unresolved = r.why;
-        });
+        const options = t.from.kind === 'pod' ? (scenario.pods.find((p) => t.from.kind === 'pod' && p.namespace === t.from.namespace && p.name === t.from.name)?.dnsOptions ?? []) : [];
+        lookup(
+          from,
+          podNs,
+          to.name,
+          parseIpv4(dnsIp!)!,
+          flow,
+          (r) => {
+            if (r.ok) send(r.ip);
+            else unresolved = r.why;
+          },
+          options,
+        );
       });
       this.sent.push({ flow, traffic: t, pkt: () => id, unresolved: () => unresolved });
     }

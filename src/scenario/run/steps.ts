@@ -109,6 +109,12 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
       }
       return;
     }
+    case 'kernel': {
+      const ns = cluster.nodes.get(a.node)!;
+      const harder = a.major > 5 || (a.major === 5 && a.minor >= 8);
+      if (ns.nf) ns.nf.conntrack.resolveClashHarder = harder;
+      return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT`);
+    }
     case 'hairpin': {
       const pod = loop.find(a.namespace, a.name);
       if (!pod) return;

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+
+/**
+ * What the gallery's stories claim beyond their `expect:` blocks (those run in
+ * scenarios.test.ts): the timings and events docs/gallery.md describes.
+ */
+const run = (file: string) => {
+  const r = loadScenarioFile(join(import.meta.dirname, '..', '..', 'scenarios', 'gallery', file));
+  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+  return simulate(r.scenario);
+};
+
+describe('gallery', () => {
+  it('conntrack-dns-race: the racing lookup loses a query (insert_failed) and waits 5 s; single-request-reopen does not', () => {
+    const res = run('conntrack-dns-race.yaml');
+    expect(res.events.some((e) => e.kind === 'drop' && e.reason === 'conntrack-insert-failed')).toBe(true);
+    const sentAt = (flow: string): number => res.events.find((e) => e.kind === 'create' && e.pkt === res.flows.find((f) => f.flow === flow)!.pkt)!.t;
+    expect(sentAt('lookup-races')).toBeGreaterThanOrEqual(5e9);
+    expect(sentAt('lookup-reopen')).toBeLessThan(10e6);
+  });
+
+  it('stale-udp-conntrack: only the node whose kube-proxy cleans up deletes the entry', () => {
+    const res = run('stale-udp-conntrack.yaml');
+    const deletes = res.events.filter((e) => e.kind === 'change' && e.change === 'conntrack-delete');
+    expect(deletes.map((e) => e.at)).not.toContain('node1');
+    expect(deletes.some((e) => e.at === 'node2' && e.detail.includes('--dst-nat 10.244.1.3') && e.detail.includes('1 flow entry deleted'))).toBe(true);
+  });
+
+  it('vxlan-mtu-black-hole: full-sized segments vanish at layer 2 without any ICMP, and the client backs off', () => {
+    const res = run('vxlan-mtu-black-hole.yaml');
+    expect(res.events.some((e) => e.kind === 'drop' && e.reason === 'mtu-exceeded')).toBe(true);
+    expect(res.events.some((e) => e.kind === 'icmp' && e.message.includes('fragmentation'))).toBe(false);
+    const retries = res.events.filter((e) => e.kind === 'tcp' && e.flow === 'bulk-upload' && e.action === 'retransmit').map((e) => e.t);
+    // Exponential backoff: each gap at least as long as the one before.
+    for (let i = 2; i < retries.length; i++) expect(retries[i]! - retries[i - 1]!).toBeGreaterThanOrEqual(retries[i - 1]! - retries[i - 2]!);
+  });
+
+  it('is deterministic: same file, same trace', () => {
+    const a = JSON.stringify(run('rolling-update-resets.yaml').events);
+    expect(JSON.stringify(run('rolling-update-resets.yaml').events)).toBe(a);
+  });
+});
