@@ -1,4 +1,6 @@
 import { cidrBroadcast, cidrHost, cidrContains, type Cidr } from '../wire/addr.js';
+import { fnv32a } from './generated-names.js';
+import { mix } from './placement.js';
 
 /**
  * host-local IPAM for one node's pod subnet: the network address, the bridge
@@ -28,12 +30,29 @@ export class PodIpam {
     return undefined;
   }
 
+  /**
+   * An address that depends only on `key` (the pod's namespace/name): a hash
+   * picks the starting address, the first free one from there (wrapping) is
+   * taken. So a pod's address does not depend on how many other pods came
+   * before it; only a collision (two pods hashing to one address on one node)
+   * makes one of them take the next free address.
+   */
+  allocateFor(key: string): number | undefined {
+    const first = cidrHost(this.subnet, 2);
+    const count = cidrBroadcast(this.subnet) - first;
+    if (count <= 0) return undefined;
+    const start = mix(fnv32a(key)) % count;
+    for (let i = 0; i < count; i++) {
+      const a = first + ((start + i) % count);
+      if (!this.used.has(a)) {
+        this.used.add(a);
+        return a;
+      }
+    }
+    return undefined;
+  }
+
   allocatable(ip: number): boolean {
     return cidrContains(this.subnet, ip) && ip !== this.subnet.network && ip !== cidrHost(this.subnet, 1) && ip !== cidrBroadcast(this.subnet);
   }
-}
-
-/** The default scheduler here: pods without a nodeName go round-robin in node order. */
-export function roundRobin(nodeNames: readonly string[], count: number): string[] {
-  return Array.from({ length: count }, (_, i) => nodeNames[i % nodeNames.length]!);
 }

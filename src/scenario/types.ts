@@ -99,7 +99,7 @@ export interface ContainerPortSpec {
 
 /** The controller that made a pod (pods declared directly have none). */
 export interface PodOwner {
-  kind: 'Deployment' | 'ReplicaSet';
+  kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
   /** The Deployment's or ReplicaSet's name (in the pod's namespace). */
   name: string;
 }
@@ -108,7 +108,7 @@ export interface PodSpec {
   namespace: string;
   name: string;
   labels: Record<string, string>;
-  nodeName: string; // resolved: given, or round-robin in node order
+  nodeName: string; // resolved: given, or placed (cluster/placement.ts: filters, then rendezvous hash of the name)
   ip: string; // resolved: status.podIP, or IPAM (.2, .3, ... of the node's podCIDR); node IP when hostNetwork
   hostNetwork: boolean;
   ports: ContainerPortSpec[];
@@ -116,10 +116,13 @@ export interface PodSpec {
   ready: boolean;
   /** metadata.deletionTimestamp is set: the pod is shutting down (EndpointSlices show it terminating). */
   terminating: boolean;
-  /** Set for pods made from a Deployment or ReplicaSet template. */
+  /** Set for pods made from a Deployment, ReplicaSet, StatefulSet or DaemonSet template. */
   owner?: PodOwner;
   /** resolv.conf `options` from spec.dnsConfig (`single-request-reopen`, `single-request`, `ndots:2`). */
   dnsOptions?: string[];
+  /** `spec.hostname` / `spec.subdomain` (StatefulSet pods: their name and the governing Service): with a headless Service named like the subdomain, DNS answers `<hostname>.<subdomain>.<ns>.svc.cluster.local`. */
+  hostname?: string;
+  subdomain?: string;
   /** Part of the built-in cluster add-ons (the coredns pods), not written in the scenario. */
   builtin: boolean;
   pos: SourcePos; // the Pod, or the Deployment/ReplicaSet it came from (built-ins: the `cluster:` mapping)

@@ -11,7 +11,7 @@ import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
 /** A pod as the controllers see it: the API object's fields that matter to networking. */
 export interface LivePod extends PodInput, ControllerPod {
   labels: Record<string, string>;
-  owner?: { kind: 'Deployment' | 'ReplicaSet'; name: string };
+  owner?: { kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet'; name: string };
 }
 
 /** kube-proxy's behaviour on one node, as `steps:` can change it. */

@@ -41,6 +41,7 @@ export function builtinDns(r: YamlReader, at: At, cluster: ClusterSpec): { servi
       ready: true,
       terminating: false,
       owner: { kind: 'Deployment', name: DNS_DEPLOYMENT },
+      placement: { nodeSelector: {}, tolerations: [], requiredNodeTerms: [] },
       builtin: true,
       pos,
       r,

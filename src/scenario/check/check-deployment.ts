@@ -1,16 +1,20 @@
 import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
+import { ineligible, type PlacementNode } from '../../cluster/placement.js';
 import { readPod, stringMap, type RawPod } from './check-pod.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const DEPLOYMENT_SPEC = ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
 const REPLICASET_SPEC = ['replicas', 'selector', 'template', 'minReadySeconds'];
+const STATEFULSET_SPEC = ['replicas', 'selector', 'template', 'serviceName', 'podManagementPolicy', 'updateStrategy', 'revisionHistoryLimit', 'minReadySeconds', 'volumeClaimTemplates', 'persistentVolumeClaimRetentionPolicy', 'ordinals'];
+const DAEMONSET_SPEC = ['selector', 'template', 'updateStrategy', 'minReadySeconds', 'revisionHistoryLimit'];
+const SPEC_FIELDS: Record<Workload, string[]> = { Deployment: DEPLOYMENT_SPEC, ReplicaSet: REPLICASET_SPEC, StatefulSet: STATEFULSET_SPEC, DaemonSet: DAEMONSET_SPEC };
 const SELECTOR = ['matchLabels', 'matchExpressions'];
 const EXPRESSION = ['key', 'operator', 'values'];
 const TEMPLATE = ['metadata', 'spec'];
 /** A scenario is a small cluster; this keeps a typo (replicas: 30000) from making a huge one. */
 const MAX_REPLICAS = 1000;
 
-export type Workload = 'Deployment' | 'ReplicaSet';
+export type Workload = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
 
 /**
  * The pods a Deployment (apps/v1) or ReplicaSet would run: `spec.replicas`
@@ -24,10 +28,10 @@ export type Workload = 'Deployment' | 'ReplicaSet';
  */
 export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>, at: At, namespace: string, name: string): RawPod[] {
   const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
-  const spec = r.map(specAt, kind === 'Deployment' ? DEPLOYMENT_SPEC : REPLICASET_SPEC);
+  const spec = r.map(specAt, SPEC_FIELDS[kind]);
   if (!spec) return [];
   const field = (k: string): At => spec.get(k) ?? { node: undefined, path: `${specAt.path}.${k}`, near: r.pos(specAt) };
-  const replicas = r.int(spec.get('replicas'), 0, MAX_REPLICAS) ?? 1;
+  const replicas = kind === 'DaemonSet' ? 0 : (r.int(spec.get('replicas'), 0, MAX_REPLICAS) ?? 1);
   const tm = r.map(field('template'), TEMPLATE);
   if (!spec.get('template')) r.problem(field('template'), 'required: the pod template (metadata.labels and spec)');
   const tmeta = tm?.get('metadata') ? r.map(tm.get('metadata')!, null) : undefined;
@@ -36,16 +40,48 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   if (!tm || !spec.get('template') || !selectorOk) return [];
   const templateSpecAt = tm.get('spec') ?? { node: undefined, path: `${field('template').path}.spec`, near: r.pos(field('template')) };
   const hash = podTemplateHash(`${namespace}/${name}`);
-  const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : labels;
+  const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : kind === 'ReplicaSet' ? labels : { ...labels, 'controller-revision-hash': `${name}-${hash}` };
   // One read of the template (so each problem is reported once), then one copy per replica.
   const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, terminating: false, owner: { kind, name } });
+  if (!template) return [];
+  // A DaemonSet's pods depend on the nodes: the template goes back, to be copied once per eligible node (daemonSetPods).
+  if (kind === 'DaemonSet') return [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }];
+  if (kind === 'StatefulSet') return statefulSetPods(r, spec, template, namespace, name, replicas);
   const pods: RawPod[] = [];
-  for (let i = 0; template && i < replicas; i++) {
+  for (let i = 0; i < replicas; i++) {
     const suffix = generatedSuffix(`${namespace}/${name}/${i}`);
     const podName = kind === 'Deployment' ? `${name}-${hash}-${suffix}` : `${name}-${suffix}`;
     pods.push({ ...template, name: podName, labels: { ...podLabels }, ports: template.ports.map((p) => ({ ...p })) });
   }
   return pods;
+}
+
+/**
+ * A StatefulSet's pods: `<name>-<ordinal>` from `spec.ordinals.start`
+ * (default 0), each with the labels the controller adds
+ * (`statefulset.kubernetes.io/pod-name`, `apps.kubernetes.io/pod-index`), its
+ * own name as hostname and `spec.serviceName` as subdomain: with that headless
+ * Service, `web-0.web.<ns>.svc.cluster.local` resolves to the pod.
+ */
+function statefulSetPods(r: YamlReader, spec: Map<string, At>, template: RawPod, namespace: string, name: string, replicas: number): RawPod[] {
+  const serviceName = r.str(spec.get('serviceName'));
+  const ordinals = spec.get('ordinals') ? r.map(spec.get('ordinals')!, ['start']) : undefined;
+  const start = r.int(ordinals?.get('start'), 0, 1_000_000) ?? 0;
+  const pods: RawPod[] = [];
+  for (let i = start; i < start + replicas; i++) {
+    const podName = `${name}-${i}`;
+    const labels = { ...template.labels, 'statefulset.kubernetes.io/pod-name': podName, 'apps.kubernetes.io/pod-index': String(i) };
+    pods.push({ ...template, name: podName, labels, hostname: podName, ...(serviceName ? { subdomain: serviceName } : {}), ports: template.ports.map((p) => ({ ...p })) });
+  }
+  return pods;
+}
+
+/** The pods a DaemonSet template stands for: one per node that may run it (nodeSelector, affinity, taints), named `<name>-<5 chars>`. */
+export function daemonSetPods(template: RawPod, nodes: readonly PlacementNode[]): RawPod[] {
+  const { perNode: _p, ...base } = template;
+  return nodes
+    .filter((n) => ineligible(template.placement, n) === undefined)
+    .map((n) => ({ ...base, name: `${template.name}-${generatedSuffix(`${template.namespace}/${template.name}/${n.name}`)}`, nodeName: n.name, labels: { ...template.labels, 'pod-template-generation': '1' }, ports: template.ports.map((p) => ({ ...p })) }));
 }
 
 /**

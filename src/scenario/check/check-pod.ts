@@ -1,4 +1,5 @@
-import { PodIpam, roundRobin } from '../../cluster/pod-ipam.js';
+import { ineligible, pickNode, type NodeSelectorRequirement, type PlacementPod, type Toleration } from '../../cluster/placement.js';
+import { PodIpam } from '../../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
@@ -13,6 +14,10 @@ const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
 /** A pod as read, before scheduling and IPAM; `r`/`at` point at what to blame for placement problems. */
 export interface RawPod extends Omit<PodSpec, 'nodeName' | 'ip'> {
   nodeName?: string;
+  /** What decides which nodes may run it. */
+  placement: PlacementPod;
+  /** A DaemonSet's template: copied once per eligible node once the nodes are known. */
+  perNode?: boolean;
   ip?: string;
   nodeAt?: At;
   ipAt?: At;
@@ -70,7 +75,13 @@ export function readPod(src: PodSource): RawPod | undefined {
   const nodeAt = spec.get('nodeName');
   const nodeName = r.str(nodeAt);
   const dnsOptions = resolverOptions(spec.get('dnsConfig'));
+  const placement = readPlacement(r, spec);
+  const hostname = r.str(spec.get('hostname'));
+  const subdomain = r.str(spec.get('subdomain'));
   return {
+    placement,
+    ...(hostname === undefined ? {} : { hostname }),
+    ...(subdomain === undefined ? {} : { subdomain }),
     namespace,
     name,
     labels: src.labels,
@@ -114,22 +125,63 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
   return ready;
 }
 
+/** nodeSelector, tolerations and required node affinity: the filters placement keeps (cluster/placement.ts). */
+function readPlacement(r: YamlReader, spec: Map<string, At>): PlacementPod {
+  const nodeSelector = stringMap(r, spec.get('nodeSelector'));
+  const tolerations: Toleration[] = [];
+  for (const t of spec.get('tolerations') ? r.list(spec.get('tolerations')!) : []) {
+    const m = r.map(t, null);
+    if (!m) continue;
+    const operator = r.oneOf(m.get('operator'), ['Equal', 'Exists'] as const) ?? 'Equal';
+    const key = r.str(m.get('key'));
+    const value = r.str(m.get('value'));
+    const effect = r.oneOf(m.get('effect'), ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
+    tolerations.push({ operator, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(effect === undefined ? {} : { effect }) });
+  }
+  const requiredNodeTerms: NodeSelectorRequirement[][] = [];
+  const aff = spec.get('affinity') ? r.map(spec.get('affinity')!, null) : undefined;
+  const na = aff?.get('nodeAffinity') ? r.map(aff.get('nodeAffinity')!, null) : undefined;
+  const req = na?.get('requiredDuringSchedulingIgnoredDuringExecution') ? r.map(na.get('requiredDuringSchedulingIgnoredDuringExecution')!, null) : undefined;
+  for (const term of req?.get('nodeSelectorTerms') ? r.list(req.get('nodeSelectorTerms')!) : []) {
+    const tm = r.map(term, null);
+    const reqs: NodeSelectorRequirement[] = [];
+    for (const e of tm?.get('matchExpressions') ? r.list(tm.get('matchExpressions')!) : []) {
+      const em = r.map(e, null);
+      const key = r.str(em?.get('key') ?? { ...e, path: `${e.path}.key` }, true);
+      const operator = r.oneOf(em?.get('operator') ?? { ...e, path: `${e.path}.operator` }, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const);
+      const values = (em?.get('values') ? r.list(em.get('values')!) : []).map((v) => r.str(v)).filter((v): v is string => v !== undefined);
+      if (key !== undefined && operator !== undefined) reqs.push({ key, operator, values });
+    }
+    requiredNodeTerms.push(reqs);
+  }
+  return { nodeSelector, tolerations, requiredNodeTerms };
+}
+
 /**
- * Schedule unscheduled pods round-robin (in list order, over those without a
- * nodeName), then IPAM: explicit podIPs first, then the rest in list order.
- * Callers put declared pods first, so pods added later (Deployments, the
- * built-in coredns) never change the nodes or addresses declared pods get.
+ * Placement and IPAM (docs/scenario-format.md "Placement"): a pod without a
+ * nodeName goes to one of the nodes that may run it, by rendezvous hashing
+ * of its namespace/name (cluster/placement.ts). Addresses: explicit podIPs
+ * first; then pods written as Pods get .2, .3, ... of their node's podCIDR in
+ * file order, then the built-in coredns pods likewise; then pods made by controllers get an address picked by a hash
+ * of their name (PodIpam.allocateFor). So adding a replica, or a pod, moves
+ * no other pod to another node and changes no other pod's address (short of
+ * two controller pods hashing to one address on one node).
  */
 export function placePods(pods: RawPod[], cluster: ClusterSpec): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
-  const picks = roundRobin(nodeNames, pods.filter((p) => p.nodeName === undefined).length);
   const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
   const out: PodSpec[] = [];
-  let pick = 0;
   for (const p of pods) {
-    const nodeName = p.nodeName ?? picks[pick++]!;
-    if (!nodeNames.includes(nodeName)) p.r.problem(p.nodeAt!, `no node named ${nodeName} (nodes: ${nodeNames.join(', ')})`);
-    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, ...rest } = p;
+    let nodeName = p.nodeName;
+    if (nodeName === undefined) {
+      const why = cluster.nodes.map((n) => [n.name, ineligible(p.placement, n)] as const);
+      nodeName = pickNode(`${p.namespace}/${p.name}`, why.filter(([, w]) => w === undefined).map(([n]) => n));
+      if (nodeName === undefined) {
+        p.r.problem(p.at, `no node can run pod ${p.namespace}/${p.name}: ${why.map(([n, w]) => `${n}: ${w}`).join('; ')}`);
+        nodeName = '';
+      }
+    } else if (!nodeNames.includes(nodeName)) p.r.problem(p.nodeAt ?? p.at, `no node named ${nodeName} (nodes: ${nodeNames.join(', ')})`);
+    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, ...rest } = p;
     out.push({ ...rest, nodeName, ip: p.ip ?? '' });
   }
   out.forEach((p, i) => {
@@ -153,12 +205,24 @@ export function placePods(pods: RawPod[], cluster: ClusterSpec): PodSpec[] {
     if (!pool.allocatable(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is not a pod address of node ${node.name}'s podCIDR ${node.podCIDR} (not the network, the bridge gateway .1 or broadcast)`);
     else if (!pool.reserve(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is already used by another pod`);
   });
-  out.forEach((p, i) => {
+  const allocate = (p: PodSpec, i: number, hashed: boolean): void => {
     if (p.ip !== '' || !cluster.nodes.some((n) => n.name === p.nodeName)) return;
-    const a = ipam.get(p.nodeName)!.allocate();
+    const pool = ipam.get(p.nodeName)!;
+    const a = hashed ? pool.allocateFor(`${p.namespace}/${p.name}`) : pool.allocate();
     if (a === undefined) pods[i]!.r.problem(pods[i]!.at, `no free pod IP left on node ${p.nodeName}`);
     else p.ip = formatIpv4(a);
+  };
+  // Pods written as Pods, then the built-in coredns pods (always two, always on the first nodes): in order.
+  out.forEach((p, i) => {
+    if (!p.owner) allocate(p, i, false);
   });
+  out.forEach((p, i) => {
+    if (p.builtin) allocate(p, i, false);
+  });
+  // Controller pods in name order, so that which of two colliding pods keeps the address does not depend on file order.
+  const owned = out.map((p, i) => [p, i] as const).filter(([p]) => p.owner && !p.builtin);
+  owned.sort(([a], [b]) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
+  for (const [p, i] of owned) allocate(p, i, true);
   return out;
 }
 

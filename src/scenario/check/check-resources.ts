@@ -2,7 +2,7 @@ import { deriveEndpointSlices } from '../../cluster/endpointslice-controller.js'
 import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
-import { readWorkload } from './check-deployment.js';
+import { daemonSetPods, readWorkload, type Workload } from './check-deployment.js';
 import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
@@ -23,13 +23,14 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   EndpointSlice: { api: 'discovery.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'addressType', 'endpoints', 'ports'] },
   Deployment: { api: 'apps/v1', top: OBJECT },
   ReplicaSet: { api: 'apps/v1', top: OBJECT },
+  StatefulSet: { api: 'apps/v1', top: OBJECT },
+  DaemonSet: { api: 'apps/v1', top: OBJECT },
   NetworkPolicy: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
   Node: { api: 'v1', top: OBJECT },
 };
 /** Kinds podwalk reads but does not act on yet (reported as a warning). */
 const IGNORED_KINDS: Record<string, string> = {
   ConfigMap: 'v1',
-  DaemonSet: 'apps/v1',
 };
 const META = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -97,7 +98,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     seen.add(key);
     namespaced.push({ r, at, nsAt, namespace });
     if (dns && namespace === DNS_NAMESPACE && ((kind === 'Service' && name === DNS_SERVICE) || (kind === 'Deployment' && name === DNS_DEPLOYMENT))) {
-      r.problem(nameAt, `${kind} ${namespace}/${name} is built in (cluster DNS); set cluster.dns: false to declare your own`);
+      // Printed by a real API server (it has a uid): the cluster's own DNS, which the built-in one stands for.
+      if (meta?.get('uid')) r.warn(nameAt, `${kind} ${namespace}/${name} is replaced by podwalk's built-in cluster DNS (coredns, kube-dns at the 10th service address); set cluster.dns: false to use this one`);
+      else r.problem(nameAt, `${kind} ${namespace}/${name} is built in (cluster DNS); set cluster.dns: false to declare your own`);
       continue;
     }
     if (kind === 'Pod') {
@@ -116,7 +119,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
     } else {
-      owned.push(...readWorkload(r, kind as 'Deployment' | 'ReplicaSet', top, at, namespace, name));
+      owned.push(...readWorkload(r, kind as Workload, top, at, namespace, name));
     }
   }
 
@@ -128,7 +131,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
-  const raws = [...declared, ...owned, ...(dnsObjects?.pods ?? [])];
+  const raws = [...declared, ...owned.flatMap((p) => (p.perNode ? daemonSetPods(p, cluster.nodes) : [p])), ...(dnsObjects?.pods ?? [])];
   const names = new Set<string>();
   const unique = raws.filter((p) => {
     const k = `${p.namespace}/${p.name}`;
