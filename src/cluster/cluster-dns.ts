@@ -87,7 +87,7 @@ export function recordsFromControlPlane(cp: ControlPlaneInput, opts: Omit<Cluste
   }
   const services = cp.services.map((s): DnsService => {
     const endpoints = (byService.get(`${s.namespace}/${s.name}`) ?? [])
-      .flatMap((e) => e.endpoints.map((p) => ({ ip: p.ip, ready: p.ready })));
+      .flatMap((e) => e.endpoints.map((p) => ({ ip: p.ip, ready: p.ready, ...(p.hostname ? { hostname: p.hostname } : {}) })));
     return {
       namespace: s.namespace,
       name: s.name,

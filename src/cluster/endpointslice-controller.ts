@@ -13,6 +13,9 @@ export interface ControllerPod {
   ready: boolean;
   /** metadata.deletionTimestamp is set. */
   terminating: boolean;
+  /** spec.hostname / spec.subdomain: a pod whose subdomain names the Service gets its hostname on its endpoint. */
+  hostname?: string;
+  subdomain?: string;
 }
 
 export type ControllerService = Pick<ServiceInput, 'namespace' | 'name' | 'type' | 'ports' | 'selector'> & {
@@ -46,7 +49,7 @@ export function deriveEndpointSlices(services: readonly ControllerService[], pod
       const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { ports, endpoints: [] }));
-      g.endpoints.push(endpointOf(pod, svc.publishNotReadyAddresses ?? false));
+      g.endpoints.push(endpointOf(pod, svc, svc.publishNotReadyAddresses ?? false));
     }
     if (groups.size === 0) groups.set('', { ports: [], endpoints: [] });
     let index = 0;
@@ -111,10 +114,13 @@ function resolvePorts(svc: ControllerService, pod: ControllerPod): EndpointSlice
  * terminating = it has a deletionTimestamp; ready = serving and not
  * terminating, unless the Service publishes not-ready addresses.
  */
-function endpointOf(pod: ControllerPod, publishNotReady: boolean): EndpointInput {
+function endpointOf(pod: ControllerPod, svc: ControllerService, publishNotReady: boolean): EndpointInput {
   const serving = pod.ready;
+  // As upstream's podToEndpoint: the hostname only when the pod's subdomain is this Service.
+  const hostname = pod.hostname && pod.subdomain === svc.name ? pod.hostname : undefined;
   return {
     ip: pod.ip,
+    ...(hostname ? { hostname } : {}),
     nodeName: pod.nodeName,
     targetRef: `${pod.namespace}/${pod.name}`,
     ready: publishNotReady || (serving && !pod.terminating),

@@ -14,6 +14,8 @@ import { cidrBroadcast, cidrContains, cidrHost, type Cidr } from '../wire/addr.j
  */
 export const KUBERNETES_SERVICE_INDEX = 1;
 export const KUBE_DNS_INDEX = 10;
+/** How assign-service-addresses names default/kubernetes when it reserves its cluster IP. */
+export const KUBERNETES_SERVICE_WHO = 'Service default/kubernetes';
 export const FIRST_DYNAMIC_INDEX = 11;
 
 export type ReserveResult = 'ok' | 'outside' | 'network' | 'broadcast' | 'taken';
@@ -37,7 +39,8 @@ export class ClusterIpAllocator {
     if (!cidrContains(this.cidr, ip)) return 'outside';
     if (ip === this.cidr.network) return 'network';
     if (ip === cidrBroadcast(this.cidr)) return 'broadcast';
-    if (this.used.has(ip)) return 'taken';
+    // The kubernetes Service itself (as kubectl prints it) takes the address kept for it.
+    if (this.used.has(ip) && !(who === KUBERNETES_SERVICE_WHO && this.used.get(ip) === 'the kubernetes Service (default/kubernetes)')) return 'taken';
     this.used.set(ip, who);
     return 'ok';
   }

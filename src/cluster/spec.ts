@@ -137,6 +137,8 @@ export interface EndpointInput {
   nodeName?: string;
   /** The pod behind it, `<ns>/<name>`, when known. */
   targetRef?: string;
+  /** `endpoints[].hostname`: the DNS name `<hostname>.<service>.<ns>.svc.<zone>` (StatefulSet pods through their headless Service). */
+  hostname?: string;
   ready: boolean;
   serving: boolean;
   terminating: boolean;

@@ -92,10 +92,10 @@ function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | u
   const terminating = r.bool(c?.get('terminating')) ?? false;
   const nodeName = r.str(m.get('nodeName'));
   const targetRef = m.get('targetRef') ? objectRef(r, m.get('targetRef')!, namespace) : undefined;
-  r.str(m.get('hostname'));
+  const hostname = r.str(m.get('hostname'));
   r.str(m.get('zone'));
   if (ip === undefined) return undefined;
-  return { ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving, terminating };
+  return { ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ...(hostname === undefined ? {} : { hostname }), ready, serving, terminating };
 }
 
 function objectRef(r: YamlReader, at: At, namespace: string): string | undefined {

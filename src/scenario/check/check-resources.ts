@@ -84,7 +84,10 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     }
     const labels = stringMap(r, meta?.get('labels'));
     if (kind === 'Namespace') {
-      if (namespaces.some((n) => n.name === name)) r.problem(nameAt, `duplicate Namespace ${name}`);
+      const builtinNs = namespaces.find((n) => n.name === name && !n.pos);
+      // kubectl get ns prints the built-in namespaces too: they are the same namespaces (with the labels given).
+      if (builtinNs) Object.assign(builtinNs, { labels: { ...labels, 'kubernetes.io/metadata.name': name }, pos: r.pos(at) });
+      else if (namespaces.some((n) => n.name === name)) r.problem(nameAt, `duplicate Namespace ${name}`);
       else namespaces.push({ name, labels: { ...labels, 'kubernetes.io/metadata.name': name }, pos: r.pos(at) });
       continue;
     }

@@ -5,6 +5,7 @@ import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
+import { resolveWorkloadRef } from './workload-ref.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'expect'];
 const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits'];
@@ -151,7 +152,11 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
     return undefined;
   };
   let out: EndpointRef;
-  if (parts[0] === 'pod' && (parts.length === 2 || parts.length === 3)) {
+  const workload = resolveWorkloadRef(s, w.pods, w.cluster.nodes.map((n) => n.name));
+  if (workload && 'error' in workload) return fail(workload.error);
+  if (workload) {
+    out = { kind: 'pod', namespace: workload.pod.namespace, name: workload.pod.name };
+  } else if (parts[0] === 'pod' && (parts.length === 2 || parts.length === 3)) {
     const namespace = parts.length === 3 ? parts[1]! : 'default';
     const name = parts[parts.length - 1]!;
     // deliveredTo may name a pod a Deployment's controllers make later (steps: deletePod, scale, rollout): `<deployment>-<hash>-<5 chars>`.
@@ -188,7 +193,7 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
     return fail(`expected an IPv4 address like 10.96.0.10, found "${s}"`);
   } else {
     const dnsHint = allowed.includes('dns') ? ', service/<ns>/<name>, service/<name>, a DNS name (<service>, <service>.<ns>, <service>.<ns>.svc[.cluster.local])' : '';
-    return fail(`expected pod/<ns>/<name>, pod/<name>, node/<name>, host/<name>${dnsHint}${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"`);
+    return fail(`expected pod/<ns>/<name>, pod/<name>, pod/<ns>?<label>=<value>, deployment/<ns>/<name>, statefulset/<ns>/<name>-<n>, daemonset/<ns>/<name>@<node>, node/<name>, host/<name>${dnsHint}${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"`);
   }
   if (!allowed.includes(out.kind)) return fail(`expected ${allowed.join(', ')} here, found a ${out.kind}`);
   return out;
@@ -215,6 +220,10 @@ function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w:
   // hostNetwork pods and nodes use the node's resolv.conf: no cluster search path.
   const namespace = pod && !pod.hostNetwork ? pod.namespace : undefined;
   if (resolveServiceName(name, namespace, w.services ?? []) !== undefined) return;
+  // <hostname>.<service>.<ns>.svc...: a pod's own name under its headless Service (StatefulSet pods).
+  const [first, ...rest] = name.toLowerCase().split('.');
+  const svc = rest.length > 0 ? resolveServiceName(rest.join('.'), namespace, w.services ?? []) : undefined;
+  if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.hostname === first && p.subdomain === svc.name)) return;
   const bare = name.toLowerCase();
   const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
   r.warn(at, `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time: the lookup will fail (NXDOMAIN) at run time${hint}`);

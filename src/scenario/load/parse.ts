@@ -114,7 +114,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   });
   if (!scenarioDoc && cluster) {
     const from = nodeObjects.length > 0 ? `the ${nodeObjects.length} Node object${nodeObjects.length > 1 ? 's' : ''}` : `${DEFAULT_NODES.length} nodes (${DEFAULT_NODES.join(', ')})`;
-    r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic; \`podwalk init ${file}\` writes a scenario around them to add traffic to`);
+    r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
   }
   const res = checkResources(objects, cluster, { r, at: need('cluster') });
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];

@@ -400,7 +400,7 @@ const scenario = closed(
     steps: list(step, 'changes at simulated times'),
   },
   'a podwalk scenario: a cluster, Kubernetes objects, traffic and expectations',
-  ['apiVersion', 'kind', 'metadata', 'cluster'],
+  ['apiVersion', 'kind', 'metadata'],
 );
 
 /**
