@@ -27,6 +27,7 @@ const scenarioDir = join(root, 'scenarios');
 const files = [
   ...readdirSync(scenarioDir).filter((f) => f.endsWith('.yaml')).map((f) => join(scenarioDir, f)),
   join(import.meta.dirname, 'fixtures', 'every-field.yaml'),
+  join(import.meta.dirname, '..', 'byoc', 'shop.yaml'),
 ];
 
 function includesOf(file: string): string[] {

@@ -130,8 +130,8 @@ describe('services of every type load with defaults and allocations', () => {
     const dns = s.pods.filter((p) => p.builtin);
     expect(s.pods.slice(-2)).toEqual(dns);
     expect(dns.map((p) => [p.namespace, p.nodeName, p.ip])).toEqual([
-      ['kube-system', 'node1', '10.244.1.3'],
-      ['kube-system', 'node2', '10.244.2.5'],
+      ['kube-system', 'node1', '10.244.1.48'],
+      ['kube-system', 'node2', '10.244.2.148'],
     ]);
     for (const p of dns) {
       expect(p.name).toMatch(new RegExp(`^coredns-${GENERATED}{10}-${GENERATED}{5}$`));
@@ -194,7 +194,7 @@ describe('services of every type load with defaults and allocations', () => {
       { name: 'dns-tcp', port: 53, protocol: 'TCP' },
       { name: 'metrics', port: 9153, protocol: 'TCP' },
     ]);
-    expect(dns[0]!.endpoints.map((e) => e.ip)).toEqual(['10.244.1.3', '10.244.2.5']);
+    expect(dns[0]!.endpoints.map((e) => e.ip)).toEqual(['10.244.1.48', '10.244.2.148']);
   });
 
   it('traffic to service/ refs, DNS names and node ports', () => {
@@ -334,7 +334,7 @@ describe('bad input: file:line:col, field path, what was expected', () => {
     ['ExternalName target', [svc('s', 'type: ExternalName, externalName: db.example.com')], ['{name: f, from: pod/p1, to: service/s, port: 80}'], [], 8, 'service/s', /traffic\[0\]\.to: Service default\/s is type ExternalName: it is only a DNS alias \(CNAME\) for db\.example\.com/],
     ['headless target', [svc('s', 'clusterIP: None, selector: {app: web}')], ['{name: f, from: pod/p1, to: service/s, port: 80}'], [], 8, 'service/s', /traffic\[0\]\.to: Service default\/s is headless/],
     ['service as a sender', [svc('s', 'ports: [{port: 80}]')], ['{name: f, from: service/s, to: pod/p1, port: 80}'], [], 8, 'service/s', /traffic\[0\]\.from: expected pod, node, host here, found a service/],
-    ['not a DNS name', [], ['{name: f, from: pod/p1, to: "web_app", port: 80}'], [], 7, '"web_app"', /traffic\[0\]\.to: expected pod\/<ns>\/<name>, pod\/<name>, node\/<name>, host\/<name>, service\/<ns>\/<name>, service\/<name>, a DNS name/],
+    ['not a DNS name', [], ['{name: f, from: pod/p1, to: "web_app", port: 80}'], [], 7, '"web_app"', /traffic\[0\]\.to: expected pod\/<ns>\/<name>, pod\/<name>, .*deployment\/<ns>\/<name>, .*node\/<name>, host\/<name>, service\/<ns>\/<name>, service\/<name>, a DNS name/],
     ['bad IPv4 address', [], ['{name: f, from: pod/p1, to: 10.0.0.256, port: 80}'], [], 7, '10.0.0.256', /traffic\[0\]\.to: expected an IPv4 address like 10\.96\.0\.10, found "10\.0\.0\.256"/],
     ['serviceCIDR too small for kube-dns', [], [], ['serviceCIDR: 10.96.0.0/29'], 10, '10.96.0.0/29', /cluster\.serviceCIDR: serviceCIDR 10\.96\.0\.0\/29 has no 10th address for the kube-dns Service/],
   ];

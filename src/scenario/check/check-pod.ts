@@ -162,7 +162,7 @@ function readPlacement(r: YamlReader, spec: Map<string, At>): PlacementPod {
  * nodeName goes to one of the nodes that may run it, by rendezvous hashing
  * of its namespace/name (cluster/placement.ts). Addresses: explicit podIPs
  * first; then pods written as Pods get .2, .3, ... of their node's podCIDR in
- * file order, then the built-in coredns pods likewise; then pods made by controllers get an address picked by a hash
+ * file order; then pods made by controllers (and the built-in coredns pods) get an address picked by a hash
  * of their name (PodIpam.allocateFor). So adding a replica, or a pod, moves
  * no other pod to another node and changes no other pod's address (short of
  * two controller pods hashing to one address on one node).
@@ -212,15 +212,12 @@ export function placePods(pods: RawPod[], cluster: ClusterSpec): PodSpec[] {
     if (a === undefined) pods[i]!.r.problem(pods[i]!.at, `no free pod IP left on node ${p.nodeName}`);
     else p.ip = formatIpv4(a);
   };
-  // Pods written as Pods, then the built-in coredns pods (always two, always on the first nodes): in order.
+  // Pods written as Pods: in order.
   out.forEach((p, i) => {
     if (!p.owner) allocate(p, i, false);
   });
-  out.forEach((p, i) => {
-    if (p.builtin) allocate(p, i, false);
-  });
-  // Controller pods in name order, so that which of two colliding pods keeps the address does not depend on file order.
-  const owned = out.map((p, i) => [p, i] as const).filter(([p]) => p.owner && !p.builtin);
+  // Controller pods (the built-in coredns too) in name order, so that which of two colliding pods keeps the address does not depend on file order.
+  const owned = out.map((p, i) => [p, i] as const).filter(([p]) => p.owner);
   owned.sort(([a], [b]) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
   for (const [p, i] of owned) allocate(p, i, true);
   return out;

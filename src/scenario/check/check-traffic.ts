@@ -79,7 +79,14 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const dAt = m.get('deliveredTo');
   if (dAt) {
     const items = r.scalar(dAt) !== undefined && typeof r.scalar(dAt) !== 'object' ? [dAt] : r.list(dAt);
-    deliveredTo = items.map((i) => ref(r, i, world, ['pod', 'node', 'host'], true, true)).filter((x): x is EndpointRef => x !== undefined);
+    deliveredTo = items.flatMap((i) => {
+      // A workload or selector means any of its pods.
+      const text = r.str(i);
+      const w = text === undefined ? undefined : resolveWorkloadRef(text, world.pods, world.cluster.nodes.map((n) => n.name));
+      if (w && 'all' in w) return w.all.map((p): EndpointRef => ({ kind: 'pod', namespace: p.namespace, name: p.name }));
+      const one = ref(r, i, world, ['pod', 'node', 'host'], true, true);
+      return one ? [one] : [];
+    });
   }
   const sAt = m.get('seenSource');
   const seenSource = r.str(sAt);

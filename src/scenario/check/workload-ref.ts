@@ -10,16 +10,17 @@ const KINDS: Record<string, NonNullable<PodSpec['owner']>['kind']> = { deploymen
  * `pod/<ns>?<label>=<value>,...` (a label selector). The namespace may be
  * left out (`deployment/web`: namespace default). When several pods fit, the
  * choice is deterministic: ready pods before others, then by name; the flow's
- * headline shows the pod chosen.
+ * headline shows the pod chosen. `all`: every pod the reference covers
+ * (for `deliveredTo`, where it means any of them).
  */
-export function resolveWorkloadRef(s: string, pods: readonly PodSpec[], nodeOrder: readonly string[]): { pod: PodSpec } | { error: string } | undefined {
+export function resolveWorkloadRef(s: string, pods: readonly PodSpec[], nodeOrder: readonly string[]): { pod: PodSpec; all: PodSpec[] } | { error: string } | undefined {
   const sel = /^pod\/(?:([^/?]+)\/)?\?(.+)$|^pod\/([^/?]+)\?(.+)$/.exec(s);
   if (sel) {
     const namespace = sel[1] ?? sel[3] ?? 'default';
     const terms = (sel[2] ?? sel[4]!).split(',').map((t) => t.trim().split('=') as [string, string?]);
     if (terms.some(([k, v]) => !k || v === undefined)) return { error: `expected a label selector like pod/<ns>?app=web,tier=front, found "${s}"` };
     const fit = pods.filter((p) => p.namespace === namespace && terms.every(([k, v]) => p.labels[k] === v));
-    return pick(fit, `no pod in namespace ${namespace} has labels ${terms.map(([k, v]) => `${k}=${v}`).join(',')}`);
+    return pick(fit, fit, `no pod in namespace ${namespace} has labels ${terms.map(([k, v]) => `${k}=${v}`).join(',')}`);
   }
   const m = /^(deployment|replicaset|statefulset|daemonset)\/(?:([^/]+)\/)?([^/@]+)(?:@([^/]+))?$/.exec(s);
   if (!m) return undefined;
@@ -41,23 +42,23 @@ export function resolveWorkloadRef(s: string, pods: readonly PodSpec[], nodeOrde
   }
   if (ordinal !== undefined) {
     const pod = mine.find((p) => p.name === `${name}-${ordinal}`);
-    return pod ? { pod } : { error: `StatefulSet ${namespace}/${name} has no pod ${name}-${ordinal} (pods: ${mine.map((p) => p.name).join(', ')})` };
+    return pod ? { pod, all: [pod] } : { error: `StatefulSet ${namespace}/${name} has no pod ${name}-${ordinal} (pods: ${mine.map((p) => p.name).join(', ')})` };
   }
   if (kind === 'DaemonSet') {
     if (node !== undefined) {
       const pod = mine.find((p) => p.nodeName === node);
-      return pod ? { pod } : { error: `DaemonSet ${namespace}/${name} has no pod on node ${node} (it runs on: ${mine.map((p) => p.nodeName).join(', ')})` };
+      return pod ? { pod, all: [pod] } : { error: `DaemonSet ${namespace}/${name} has no pod on node ${node} (it runs on: ${mine.map((p) => p.nodeName).join(', ')})` };
     }
     const byNode = [...mine].sort((a, b) => nodeOrder.indexOf(a.nodeName) - nodeOrder.indexOf(b.nodeName));
-    return { pod: byNode[0]! };
+    return { pod: byNode[0]!, all: mine };
   }
-  if (kind === 'StatefulSet') return { pod: [...mine].sort((a, b) => ordinalOf(a) - ordinalOf(b))[0]! };
-  return pick(mine, '');
+  if (kind === 'StatefulSet') return { pod: [...mine].sort((a, b) => ordinalOf(a) - ordinalOf(b))[0]!, all: mine };
+  return pick(mine, mine, '');
 }
 
-function pick(fit: readonly PodSpec[], none: string): { pod: PodSpec } | { error: string } {
+function pick(fit: readonly PodSpec[], all: PodSpec[], none: string): { pod: PodSpec; all: PodSpec[] } | { error: string } {
   const sorted = [...fit].sort((a, b) => Number(b.ready && !b.terminating) - Number(a.ready && !a.terminating) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return sorted[0] ? { pod: sorted[0] } : { error: none };
+  return sorted[0] ? { pod: sorted[0], all } : { error: none };
 }
 
 function ordinalOf(p: PodSpec): number {

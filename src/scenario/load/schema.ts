@@ -233,11 +233,36 @@ const DEFS: Record<string, Schema> = {
     ['apiVersion', 'kind', 'items'],
   ),
   ConfigMap: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
-  DaemonSet: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'apps/v1' }, kind: { const: 'DaemonSet' } } },
+  StatefulSet: kubeObject(
+    'StatefulSet',
+    'apps/v1',
+    {
+      spec: closed(
+        {
+          replicas: int('number of pods', 0, 1000, { default: 1 }),
+          selector: ref('labelSelector'),
+          template: ref('podTemplate'),
+          serviceName: str('the governing headless Service: pods resolve as <pod>.<serviceName>.<ns>.svc.cluster.local'),
+          ordinals: closed({ start: int('first ordinal', 0, 1000000, { default: 0 }) }),
+          ...ignoredAll(['podManagementPolicy', 'updateStrategy', 'revisionHistoryLimit', 'minReadySeconds', 'volumeClaimTemplates', 'persistentVolumeClaimRetentionPolicy']),
+        },
+        undefined,
+        ['selector', 'template'],
+      ),
+      status: ignored(),
+    },
+    'a StatefulSet: pods <name>-0, <name>-1, ...',
+  ),
+  DaemonSet: kubeObject(
+    'DaemonSet',
+    'apps/v1',
+    { spec: closed({ selector: ref('labelSelector'), template: ref('podTemplate'), ...ignoredAll(['updateStrategy', 'minReadySeconds', 'revisionHistoryLimit']) }, undefined, ['selector', 'template']), status: ignored() },
+    'a DaemonSet: one pod per node that may run it',
+  ),
 };
 
 /** Kinds a resource may be; `resource` picks the definition by `kind`. */
-export const SCHEMA_KINDS = ['List', 'Node', 'Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'NetworkPolicy', 'ConfigMap', 'DaemonSet'];
+export const SCHEMA_KINDS = ['List', 'Node', 'Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'NetworkPolicy', 'ConfigMap'];
 
 const resource: Schema = {
   type: 'object',
