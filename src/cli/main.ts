@@ -9,7 +9,7 @@ import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
-import { renderJsonLines } from '../trace/jsonl.js';
+import { JsonLinesSink } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
@@ -107,9 +107,14 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       if (!o.pcap && (o.pcapPerInterface || (o.pcapDevice ?? []).length > 0)) throw new InputError('--pcap-per-interface, --pcap-device: only with --pcap DIR');
       let capture: CaptureFiles | undefined;
-      const result = run(scenario, o.pcap ? (c) => (capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] })) : undefined);
+      // --json streams: each event is written as it happens, the flow records once the run is over.
+      const jsonl = o.json ? new JsonLinesSink(io.out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
+      const result = run(scenario, (c) => {
+        if (o.pcap) capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
+        if (jsonl) c.world.tracer.attach(jsonl);
+      });
       const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
-      if (o.json) io.out(renderJsonLines(result.events, { scenario: scenario.name, seed: scenario.cluster.seed }, result.flows.map(flowSummaryRecord)));
+      if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
       else {
         const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));
         const unknown = view.flows.filter((n) => !known.has(n));
