@@ -30,6 +30,10 @@ export interface SendRequest {
   flow: string;
   /** ICMP echo sequence number / distinguishes repeated sends. */
   seq?: number;
+  /** bind() to this source port first (UDP and TCP); absent = an ephemeral port. */
+  sport?: number;
+  /** UDP: the application waits for an answer, so its socket stays bound and reads it (no port unreachable). */
+  awaitReply?: boolean;
   /** TCP: write on an established connection to the same destination if there is one (keep-alive), else connect. UDP: send from one connected socket (same source port). */
   reuse?: boolean;
   /** TCP: the application closes the connection if its request is not acknowledged within this time. */
@@ -78,6 +82,10 @@ interface TcpConn {
   dead: boolean;
   /** Receiver: data that arrived ahead of a hole, by sequence number → its end (tcp_data_queue_ofo). */
   ofo: Map<number, number>;
+  /** Accepted from a listener (the server side). */
+  server?: boolean;
+  /** Server: the flow whose request its application last answered (one answer per request, not per segment). */
+  answered?: string;
 }
 
 /** A sent segment waiting for its ACK. */
@@ -120,6 +128,8 @@ export class Sockets {
   /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Set<number>();
+  /** UDP ports a server application listens on (not a client's bound socket): these may answer. */
+  private readonly udpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
   /** Connected UDP sockets (`reuse`): destination `ip:port` → our source port. */
   private readonly udpConnected = new Map<string, number>();
@@ -137,6 +147,7 @@ export class Sockets {
 
   listenUdp(port: number, handler?: UdpHandler): void {
     this.udp.set(port, handler);
+    if (!handler) this.udpListen.add(port);
   }
 
   /** bind() to a free ephemeral port with an application reading it; returns the port. */
@@ -200,8 +211,15 @@ export class Sockets {
           this.udpConnected.set(k, port);
         }
         sport = port;
+      } else if (req.sport !== undefined) {
+        sport = req.sport;
+        if (req.awaitReply) this.udp.set(sport, this.udp.get(sport)); // bind(): the answer is read
       } else {
         sport = this.ephemeral();
+        if (req.awaitReply) {
+          while (this.udp.has(sport)) sport = this.ephemeral();
+          this.udp.set(sport, undefined);
+        }
       }
       const l4 = encodeUdp({ srcPort: sport, dstPort: req.port!, payload }, src, req.dst);
       // Unconnected UDP with PMTU discovery "want": DF set. Current kernels still
@@ -223,7 +241,7 @@ export class Sockets {
     }
     const conn: TcpConn = {
       local: src,
-      lport: this.ephemeral(),
+      lport: req.sport ?? this.ephemeral(),
       remote: req.dst,
       rport: req.port!,
       state: 'SYN_SENT',
@@ -260,10 +278,10 @@ export class Sockets {
    * sendto() on a bound UDP socket with real bytes (a userspace daemon such as
    * flanneld): the datagram is a new packet caused by `cause`.
    */
-  sendDatagram(sport: number, dst: number, dport: number, payload: Uint8Array, cause: Skb | { flow: string | undefined; id?: number }, src?: number): number | undefined {
+  sendDatagram(sport: number, dst: number, dport: number, payload: Uint8Array, cause: Skb | { flow: string | undefined; id?: number }, src?: number, by: 'app' | 'server' = 'app'): number | undefined {
     const from = src ?? this.ns.stack.sourceFor(dst) ?? 0;
     const l4 = encodeUdp({ srcPort: sport, dstPort: dport, payload }, from, dst);
-    return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: from, dst, payload: l4 }, 'app', cause.flow, cause.id);
+    return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: from, dst, payload: l4 }, by, cause.flow, cause.id, true);
   }
 
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
@@ -278,7 +296,13 @@ export class Sockets {
         if (tunnel) return tunnel(skb, ip, u.payload);
         if (this.udp.has(u.dstPort)) {
           w.deliver(skb, dev.where, 'udp', { socket: `${formatIpv4(ip.dst)}:${u.dstPort}`, src: formatIpv4(ip.src), sport: u.srcPort });
-          this.udp.get(u.dstPort)?.({ payload: u.payload, src: ip.src, sport: u.srcPort, dst: ip.dst, dport: u.dstPort }, skb);
+          const handler = this.udp.get(u.dstPort);
+          if (handler) handler({ payload: u.payload, src: ip.src, sport: u.srcPort, dst: ip.dst, dport: u.dstPort }, skb);
+          else if (this.udpListen.has(u.dstPort)) {
+            // A server that answers: sendto() back to where the datagram came from, from the address it came to.
+            const n = this.ns.world.serverReply?.(skb.flow, 'UDP');
+            if (n !== undefined) this.sendDatagram(u.dstPort, ip.src, u.srcPort, new Uint8Array(n), skb, ip.dst, 'server');
+          }
           return;
         }
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
@@ -368,6 +392,7 @@ export class Sockets {
         flow: skb.flow,
         mss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
         ...newTimers(),
+        server: true,
       };
       this.tcpConns.set(connKey(child.local, child.lport, child.remote, child.rport), child);
       this.tcpSend(child, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id);
@@ -440,11 +465,19 @@ export class Sockets {
       } else if (((seg.seq - conn.rcvNxt) | 0) > 0) {
         conn.ofo.set(seg.seq, end);
       }
-      this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+      // A server that answers writes its reply once the request is in: the ACK rides on the data (no bare ACK first).
+      const n = conn.server && conn.ofo.size === 0 && conn.answered !== skb.flow ? this.ns.world.serverReply?.(skb.flow, 'TCP') : undefined;
+      if (n === undefined || n === 0) {
+        this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+        return;
+      }
+      conn.answered = skb.flow;
+      const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
+      for (let left = n; left > 0; left -= segmentData) this.tcpSend(conn, TCP_PSH | TCP_ACK, Math.min(left, segmentData), 'server', skb.id);
     }
   }
 
-  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
+  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp' | 'server', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
     const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
@@ -547,7 +580,7 @@ export class Sockets {
   }
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
-  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp', flow: string | undefined, cause?: number, userData = false): number | undefined {
+  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
     const bytes = encodeIpv4(ip);
     const w = this.ns.world;
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);

@@ -19,6 +19,13 @@ export class World {
 
   /** The per-hop cost model, when a run enables it (off: hops take no time). */
   costs: CostModel | undefined;
+  /**
+   * The applications behind listening sockets (any namespace): how many bytes
+   * they answer a request of `flow` with (undefined = they only read). A UDP
+   * server answers each datagram; a TCP server writes its answer once it has
+   * read the request's data.
+   */
+  serverReply: ((flow: string | undefined, protocol: 'TCP' | 'UDP') => number | undefined) | undefined;
 
   constructor(
     readonly sched: Scheduler,
@@ -42,7 +49,7 @@ export class World {
   newSkb(
     data: Uint8Array,
     at: string,
-    by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge',
+    by: CreateEvent['by'],
     flow: string | undefined,
     cause?: number,
     l3only = false,

@@ -188,6 +188,8 @@ export interface Expectation {
   connection?: ConnectionOutcome;
   /** TCP: how many retransmissions the client made. */
   retransmits?: { min?: number; max?: number };
+  /** Where the first answer came from, as the sender's socket sees it (`ip` or `ip:port`): after any un-NAT. */
+  replySource?: string;
   pos: SourcePos;
 }
 
@@ -223,6 +225,10 @@ export interface TrafficSpec {
   reuseConnection?: boolean;
   /** TCP: the client gives up (closes) if its request is not acknowledged within this time. */
   timeoutNs?: number;
+  /** bind() the client to this source port instead of an ephemeral one. */
+  sourcePort?: number;
+  /** The server answers each request with this many bytes (UDP per datagram; TCP once it read the data). */
+  reply?: number;
   expect?: Expectation;
   pos: SourcePos;
 }

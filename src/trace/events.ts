@@ -96,7 +96,8 @@ export interface CreateEvent extends Base {
   kind: 'create';
   flow?: string; // traffic item this packet belongs to (scenario name + index)
   cause?: number; // packet that caused it (ARP request for a queued packet, ICMP error, reply)
-  by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge';
+  /** `server`: an application's answer to a request it read (a UDP or TCP server that replies). */
+  by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge' | 'server';
   frame: FrameSummary;
 }
 

@@ -7,8 +7,8 @@ import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectati
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { resolveWorkloadRef } from './workload-ref.js';
 
-const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'expect'];
-const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits'];
+const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'reply', 'expect'];
+const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource'];
 
 interface World {
   cluster: ClusterSpec;
@@ -43,6 +43,11 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const timeoutNs = m.get('timeout') ? r.quantity(m.get('timeout'), parseDuration, 0) : undefined;
     if (timeoutNs !== undefined && protocol !== 'TCP') r.problem(m.get('timeout')!, 'timeout is the TCP client giving up on its connection; only for TCP');
     if (reuseConnection && protocol === 'ICMP') r.problem(m.get('reuseConnection')!, 'reuseConnection is for TCP (keep-alive) and UDP (one connected socket); an ICMP echo has no connection to reuse');
+    const sourcePort = r.int(m.get('sourcePort'), 1, 65535);
+    if (sourcePort !== undefined && protocol === 'ICMP') r.problem(m.get('sourcePort')!, 'ICMP has no ports: remove sourcePort');
+    // The server's answer: bytes it sends back to each request (UDP: per datagram; TCP: once it read the data).
+    const reply = r.int(m.get('reply'), 0, protocol === 'UDP' ? 65507 : 65000);
+    if (reply !== undefined && protocol === 'ICMP') r.problem(m.get('reply')!, 'an ICMP echo is always answered by the kernel: remove reply');
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
@@ -64,6 +69,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       ...(ttl === undefined ? {} : { ttl }),
       ...(reuseConnection ? { reuseConnection } : {}),
       ...(timeoutNs === undefined ? {} : { timeoutNs }),
+      ...(sourcePort === undefined || protocol === 'ICMP' ? {} : { sourcePort }),
+      ...(reply === undefined || protocol === 'ICMP' ? {} : { reply }),
       ...(expect ? { expect } : {}),
       pos: r.pos(item),
     });
@@ -107,6 +114,9 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const rtt = expectRtt(r, m.get('rtt'));
   const connection = r.oneOf(m.get('connection'), CONNECTION_OUTCOMES);
   const retransmits = expectHops(r, m.get('retransmits'));
+  const rsAt = m.get('replySource');
+  const replySource = r.str(rsAt);
+  if (replySource !== undefined && !/^\d+\.\d+\.\d+\.\d+(:\d{1,5})?$/.test(replySource)) r.problem(rsAt!, `expected an IPv4 address, optionally with :port, found "${replySource}"`);
   return {
     ...(verdict ? { verdict } : {}),
     ...(deliveredTo ? { deliveredTo } : {}),
@@ -121,6 +131,7 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     ...(policy ? { policy } : {}),
     ...(hops ? { hops } : {}),
     ...(rtt ? { rtt } : {}),
+    ...(replySource !== undefined ? { replySource } : {}),
     pos: r.pos(at),
   };
 }

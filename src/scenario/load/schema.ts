@@ -367,6 +367,7 @@ const expect = closed({
   rtt: minMax('simulated round trip: a maximum or {min, max}', { type: 'string', pattern: DURATION }),
   connection: oneOf("TCP: how the client's connection ended", ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none']),
   retransmits: minMax('TCP: retransmissions by the client: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
+  replySource: str("ip[:port] the first answer came from, as the sender's socket saw it (after un-NAT)"),
 });
 
 const trafficItem = closed(
@@ -383,6 +384,8 @@ const trafficItem = closed(
     ttl: int('IP TTL (like ping -t)', 1, 255, { default: 64 }),
     reuseConnection: bool('TCP: later packets reuse the first connection; UDP: one connected socket', false),
     timeout: duration('TCP: the client gives up if its request is not acknowledged within this time'),
+    sourcePort: int('bind the client to this source port (not for ICMP)', 1, 65535),
+    reply: int('the server answers each request with this many bytes (UDP: each datagram; TCP: once it read the data)', 0, 65507),
     expect,
   },
   'one flow',

@@ -7,7 +7,7 @@ import type { Expectation, NatExpectation, PolicyExpectation } from '../types.js
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {
   flow: string;
-  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits';
+  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits' | 'replySource';
   expected: string;
   actual: string;
 }
@@ -50,6 +50,11 @@ export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
   const c = r.connection ?? { outcome: 'none', retransmits: 0 };
   if (e.connection && e.connection !== c.outcome) miss('connection', e.connection, `${c.outcome}${c.detail ? ` (${c.detail})` : ''}`);
   if (e.retransmits && !inRange(c.retransmits, e.retransmits.min, e.retransmits.max)) miss('retransmits', describeRange(e.retransmits.min, e.retransmits.max, String), String(c.retransmits));
+  if (e.replySource !== undefined) {
+    const got = r.replySource;
+    const ok = got !== undefined && (e.replySource.includes(':') ? got === e.replySource : got.split(':')[0] === e.replySource);
+    if (!ok) miss('replySource', e.replySource, got ?? 'no answer came back');
+  }
   return out;
 }
 

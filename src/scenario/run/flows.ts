@@ -19,6 +19,8 @@ export interface FlowResult {
   path: string[];
   /** Simulated round trip: request sent to first answer received back at the sender, in ns. */
   rttNs?: number;
+  /** `ip:port` the first answer came from as the sender's socket saw it (after un-NAT), when a socket read it. */
+  replySource?: string;
   /** NAT applied to the request (DNAT, SNAT, MASQUERADE and their bindings; not replies' `reverse`), in order. */
   nat?: NatEvent[];
   /** NetworkPolicy decisions taken on the request, in order. */
@@ -140,6 +142,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
     .eventsOf(answers)
     .find((e) => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel' && senderNs !== undefined && e.at.startsWith(`${senderNs}:`));
   const rttNs = answer ? answer.t - sentAt : undefined;
+  const replySource = answer?.kind === 'deliver' && answer.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp') ? `${answer.src}${answer.sport === undefined ? '' : `:${answer.sport}`}` : undefined;
   if (delivered) {
     const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));
     return {
@@ -151,6 +154,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       ...(delivered.src === undefined ? {} : { seenSource: delivered.src }),
       path,
       ...(rttNs === undefined ? {} : { rttNs }),
+      ...(replySource === undefined ? {} : { replySource }),
       ...matched,
     };
   }

@@ -61,6 +61,8 @@ export class ScenarioRun {
   private readonly sent: Sent[] = [];
   private budgetLeft: number;
   private outOfBudget = false;
+  /** Reply sizes by traffic item name (`reply:`), read by the servers' applications. */
+  private readonly replies = new Map<string, number>();
   private result: RunResult | undefined;
   private devicesAtBuild: Set<string>;
 
@@ -79,6 +81,9 @@ export class ScenarioRun {
     });
     scheduleSteps(this.cluster, scenario);
     this.devicesAtBuild = deviceNames(this.cluster);
+    // The applications behind every listening socket answer requests whose traffic item asks for a reply.
+    const answer = (flow: string | undefined): number | undefined => (flow === undefined ? undefined : this.replies.get(flow.replace(/#\d+$/, '')));
+    this.cluster.world.serverReply = answer; // pods a step creates later answer too
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     opts.onBuilt?.(this.cluster);
   }
@@ -93,6 +98,7 @@ export class ScenarioRun {
     if (this.result) throw new Error('the run has finished: no more traffic can be sent');
     const { cluster, scenario } = this;
     const from = resolveNetns(t.from, cluster);
+    if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     const to = t.to;
     const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
     for (let k = 0; k < t.count; k++) {
@@ -100,7 +106,19 @@ export class ScenarioRun {
       let id: number | undefined;
       let unresolved: string | undefined;
       const send = (dst: number): void => {
-        id = from.sockets.send({ dst, protocol: t.protocol, ...(t.port === undefined ? {} : { port: t.port }), payload: t.payload, ...(t.ttl === undefined ? {} : { ttl: t.ttl }), ...(t.reuseConnection ? { reuse: true } : {}), ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }), flow, seq: k + 1 });
+        id = from.sockets.send({
+          dst,
+          protocol: t.protocol,
+          ...(t.port === undefined ? {} : { port: t.port }),
+          payload: t.payload,
+          ...(t.ttl === undefined ? {} : { ttl: t.ttl }),
+          ...(t.reuseConnection ? { reuse: true } : {}),
+          ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }),
+          ...(t.sourcePort === undefined ? {} : { sport: t.sourcePort }),
+          ...(t.reply === undefined ? {} : { awaitReply: true }),
+          flow,
+          seq: k + 1,
+        });
       };
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));
