@@ -14,7 +14,7 @@ import { installCoreDns, type CoreDns } from './coredns.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { programProxies, type NodeProxy } from './proxy.js';
-import type { ClusterInput, ControlPlaneInput, PodInput } from './spec.js';
+import { NODE_SYSCTL_DEFAULTS, type ClusterInput, type ControlPlaneInput, type PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
 
 /** Everything a run needs: the world and every namespace by the name traces use. */
@@ -65,8 +65,10 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     (spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.network === 'flannel-udp' ? spec.underlay.mtu - FLANNEL_UDP_OVERHEAD : spec.underlay.mtu);
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
-    ns.sysctl.ipForward = true; // every Kubernetes node routes for its pods
-    ns.sysctl.bridgeNfCallIptables = true; // br_netfilter, which kube-proxy requires (kubeadm checks it)
+    // A kubeadm node: ip_forward and bridge-nf-call-iptables are 1 (its preflight checks both), unless the scenario says otherwise.
+    const sysctls = spec.sysctls ?? NODE_SYSCTL_DEFAULTS;
+    ns.sysctl.ipForward = sysctls.ipForward;
+    ns.sysctl.bridgeNfCallIptables = sysctls.bridgeNfCallIptables;
     const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
     bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, podMtu));

@@ -3,7 +3,7 @@ import { formatIpv4 } from '../wire/addr.js';
 import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
-import { isServiceChainName, jumpRules, planProxyRules, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
+import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
 import { programNftablesNode } from './nftables-node.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
@@ -47,6 +47,9 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
   for (const [name, ns] of nodes) {
     const node = spec.nodes.find((n) => n.name === name)!;
     const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
+    // kube-proxy sets route_localnet=1 when it serves NodePorts on 127.0.0.1 (iptables mode), unless the scenario fixes the sysctl.
+    const localhostNodePorts = spec.proxyMode === 'iptables' && resolveConfig(config).localhostNodePorts;
+    ns.sysctl.routeLocalnet = spec.sysctls?.routeLocalnet ?? localhostNodePorts;
     if (spec.proxyMode === 'nftables') {
       const node = programNftablesNode(ns, { ...config, serviceCIDRs: [spec.serviceCIDR] }, cp);
       out.set(name, {

@@ -26,7 +26,21 @@ export interface ClusterInput {
   ipvs?: IpvsProxyInput;
   /** kube-proxy's mode-neutral settings (KubeProxyConfiguration); absent = its defaults (DEFAULT_KUBE_PROXY). */
   kubeProxy?: KubeProxyInput;
+  /** Node sysctls; absent = a kubeadm node's (NODE_SYSCTL_DEFAULTS). */
+  sysctls?: NodeSysctlsInput;
 }
+
+/** The sysctls podwalk's kernel model reads on nodes. */
+export interface NodeSysctlsInput {
+  /** net.ipv4.ip_forward: 1 on a kubeadm node (its preflight check requires it). */
+  ipForward: boolean;
+  /** net.bridge.bridge-nf-call-iptables: 1 on a kubeadm node (preflight requires it; kube-proxy needs it). */
+  bridgeNfCallIptables: boolean;
+  /** net.ipv4.conf.all.route_localnet: absent = what kube-proxy sets (1 when it serves localhost NodePorts, iptables mode). */
+  routeLocalnet?: boolean;
+}
+
+export const NODE_SYSCTL_DEFAULTS: NodeSysctlsInput = { ipForward: true, bridgeNfCallIptables: true };
 
 /**
  * The KubeProxyConfiguration settings every proxy mode (iptables, ipvs, nftables) reads.

@@ -27,6 +27,8 @@ export interface Sysctls {
   ipForward: boolean;
   /** net.bridge.bridge-nf-call-iptables (br_netfilter): bridged IPv4 traverses this namespace's iptables. */
   bridgeNfCallIptables: boolean;
+  /** net.ipv4.conf.all.route_localnet: 127.0.0.0/8 may be routed to and from other devices (localhost NodePorts need it). */
+  routeLocalnet?: boolean;
 }
 
 /**

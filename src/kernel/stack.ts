@@ -234,6 +234,11 @@ export class Stack {
           w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(after.dst)} after NAT`);
           return true;
         }
+        // __ip_route_output_key: a loopback source may leave by another device only with route_localnet.
+        if (again.type !== 'local' && after.src >>> 24 === 127 && !this.ns.sysctl.routeLocalnet) {
+          w.drop(skb, this.ns.name, 'martian', `ip_route_me_harder: source ${formatIpv4(after.src)} cannot leave by ${again.dev.name} towards ${formatIpv4(after.dst)} (net.ipv4.conf.all.route_localnet = 0)`);
+          return true;
+        }
         route = again;
         this.traceRoute(skb, after.dst, route, 'output');
       }

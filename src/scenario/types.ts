@@ -8,7 +8,7 @@
 import type { CostModel } from '../kernel/cost-model.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
-import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
   file: string;
@@ -83,6 +83,8 @@ export interface ClusterSpec {
   ipvs: IpvsProxyInput;
   /** `cluster.kubeProxy`: kube-proxy's mode-neutral settings (masqueradeAll, clusterCIDR, nodePortAddresses, ...). */
   kubeProxy: KubeProxyInput;
+  /** `cluster.sysctls`: node sysctls; absent = a kubeadm node's. */
+  sysctls?: NodeSysctlsInput;
 }
 
 export interface NamespaceSpec {

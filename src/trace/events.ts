@@ -31,6 +31,7 @@ export type DropReason =
   | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
   | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
+  | 'martian' // a loopback (127/8) address routed to or from another device without route_localnet
   | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
@@ -59,6 +60,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'netfilter-drop',
   'netfilter-reject',
   'conntrack-full',
+  'martian',
   'conntrack-insert-failed',
   'ipvs-no-destination',
   'policy-denied',

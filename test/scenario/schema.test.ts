@@ -160,7 +160,7 @@ describe('scenario JSON Schema', () => {
     };
     visit(schema);
     // A field is documented when it appears as a word inside `code` (`cluster.nodes[].ip`, `{min, max}`).
-    const words = new Set([...doc.replace(/```[\s\S]*?```/g, "").matchAll(/`([^`]+)`/g)].flatMap((m) => m[1]!.split(/[^A-Za-z0-9_$]+/)));
+    const words = new Set([...doc.replace(/```[\s\S]*?```/g, "").matchAll(/`([^`]+)`/g)].flatMap((m) => [m[1]!, ...m[1]!.split(/[^A-Za-z0-9_$]+/)]));
     const undocumented = [...names].filter((k) => !words.has(k));
     expect(undocumented).toEqual([]);
   });

@@ -29,6 +29,8 @@ const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) 
   'service-nftables.yaml: unallocated-cluster-ip': (flows) => expect(flows.find((f) => f.flow === 'unallocated-cluster-ip')!.dropReason).toBe('no-route'),
   'service-nftables.yaml: no-endpoints': (flows) => expect(flows.find((f) => f.flow === 'no-endpoints')!.dropReason).toBe('ipvs-no-destination'),
   // externalTrafficPolicy Local without a local endpoint falls back to the cluster's endpoints (kubernetes#97081).
+  // ipvs mode serves NodePorts on the node's addresses only, never on 127.0.0.1: nothing listens there (reset), route_localnet or not.
+  'sysctl-route-localnet.yaml: localhost-nodeport': (flows) => expect(flows.find((f) => f.flow === 'localhost-nodeport')!.dropReason).toBe('tcp-reset'),
   'service-nodeport.yaml: etp-local-without-endpoint': (flows) => expect(flows.find((f) => f.flow === 'etp-local-without-endpoint')!.verdict).toBe('delivered'),
 };
 

@@ -4,6 +4,7 @@ import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
 import { checkKubeProxy } from './check-kube-proxy.js';
 import { isScalar } from 'yaml';
+import { checkSysctls } from './check-sysctls.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
 import { stringMap } from './check-pod.js';
@@ -11,7 +12,7 @@ import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -56,6 +57,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const networkPolicy = policyOptions(r, f.get('networkPolicy'));
   const costModel = checkCostModel(r, f.get('costModel'));
   const ipvs = checkIpvs(r, f.get('ipvs'));
+  const sysctls = checkSysctls(r, f.get('sysctls'));
   const kubeProxy = checkKubeProxy(r, f.get('kubeProxy'), clusterCIDR ? formatCidr(clusterCIDR) : '');
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
@@ -168,6 +170,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     ...(costModel ? { costModel } : {}),
     ipvs,
     kubeProxy,
+    ...(sysctls ? { sysctls } : {}),
   };
 }
 

@@ -338,6 +338,14 @@ const cluster = closed({
     },
     "kube-proxy's ipvs settings (used in ipvs mode)",
   ),
+  sysctls: closed(
+    {
+      'net.ipv4.ip_forward': int('1 on a kubeadm node (preflight requires it)', 0, 1, { default: 1 }),
+      'net.bridge.bridge-nf-call-iptables': int('1 on a kubeadm node (preflight requires it): bridged IPv4 traverses iptables', 0, 1, { default: 1 }),
+      'net.ipv4.conf.all.route_localnet': int('default: 1 when kube-proxy serves localhost NodePorts (it sets it), else 0', 0, 1),
+    },
+    'node sysctls by their Linux names',
+  ),
   kubeProxy: closed(
     {
       masqueradeAll: bool('--masquerade-all: SNAT every packet to a Service IP', false),
