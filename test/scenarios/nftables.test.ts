@@ -13,6 +13,11 @@ const dir = join(import.meta.dirname, '..', '..', 'scenarios');
  */
 const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = {
   // cluster-ips-check: a packet to a ClusterIP that matched no service port is rejected (iptables mode routes it on).
+  // nftables mode has no localhost NodePorts (upstream: only iptables mode serves 127.0.0.1): nothing listens there.
+  'sysctl-route-localnet.yaml: localhost-nodeport': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('martian');
+    expect(nft.dropReason).toBe('tcp-reset');
+  },
   'service-ipvs.yaml: ping-the-cluster-ip': (ipt, nft) => {
     expect(ipt.dropReason).toBe('no-route');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
