@@ -260,7 +260,7 @@ export class Sockets {
       // The application's own deadline (curl --max-time, a client library's timeout): it closes the socket.
       this.ns.world.sched.after(req.timeoutNs, () => {
         if (conn.dead || conn.done) return;
-        this.tcpEnd(conn, 'gave-up', `the application gave up after ${req.timeoutNs! / 1e9} s (${conn.state}, ${conn.inflight.length} segment(s) unacknowledged)`, 0);
+        this.tcpEnd(conn, 'gave-up', `the application gave up after ${req.timeoutNs! / 1e9} s (${conn.state}, ${conn.inflight.length} segment(s) unacknowledged)`, conn.inflight[0]?.pkt ?? 0);
       });
     }
     return this.tcpSend(conn, TCP_SYN, 0, 'app', undefined, ttl);
