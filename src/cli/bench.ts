@@ -68,5 +68,6 @@ export function renderEncap(r: EncapResult): string {
       base ? (x.goodputCpuBps / base.goodputCpuBps).toFixed(2) : '',
     ]);
   }
-  return `Encapsulation overhead: ${head}\n\nUDP datagrams, pod -> pod across nodes\n${udp.toString()}\n\nTCP bulk transfer (MSS from the path MTU)\n${tcp.toString()}\n\n`;
+  const wireNote = 'kpps "wire": frames as tcpdump shows them, without the 8-byte preamble, 12-byte inter-frame gap and 4-byte FCS a NIC also sends, so small frames show more packets/s than a real link carries';
+  return `Encapsulation overhead: ${head}\n\nUDP datagrams, pod -> pod across nodes\n${udp.toString()}\n${wireNote}\n\nTCP bulk transfer (MSS from the path MTU)\n${tcp.toString()}\n\n`;
 }

@@ -213,7 +213,7 @@ function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpe
       const sel = Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
       raw.r.warn(raw.selectorAt, `selector ${sel} matches no pod in namespace ${svc.namespace}: Service ${svc.namespace}/${svc.name} has no endpoints`);
     }
-    out.push(...mine);
+    for (const slice of mine) out.push(slice);
   }
   return out;
 }
