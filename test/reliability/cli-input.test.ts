@@ -104,3 +104,13 @@ describe('messages never carry control characters', () => {
     expect(r.err).toMatch(/…\(\+\d+ chars\)/);
   });
 });
+
+describe('--html output path', () => {
+  it('under a regular file is a usage error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-out-'));
+    writeFileSync(join(dir, 'afile'), '');
+    const r = runCli(['run', '--quiet', '--html', join(dir, 'afile', 'walk.html')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^--html: cannot create directory .*afile: /m);
+  });
+});
