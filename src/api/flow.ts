@@ -1,4 +1,4 @@
-import type { FlowResult, TraceIndex } from '../scenario/run/flows.js';
+import type { FlowResult, HttpOutcome, IngressDecision, TraceIndex } from '../scenario/run/flows.js';
 import type { TrafficSpec } from '../scenario/types.js';
 import type { CreateEvent, DeliverEvent, DropEvent, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
 import { renderTable } from '../trace/table.js';
@@ -127,6 +127,14 @@ export class Flow {
   get natted(): boolean {
     return this.nat.length > 0;
   }
+  /** HTTP traffic: the status the client read, the body size, the X-Forwarded-For the backend read. */
+  get http(): HttpOutcome | undefined {
+    return this.result.http;
+  }
+  /** HTTP traffic through an ingress controller: the rule it chose, the backend, the upstreams it tried. */
+  get ingress(): IngressDecision | undefined {
+    return this.result.ingress;
+  }
   /** NetworkPolicy decisions on the request. */
   get policies(): readonly PolicyEvent[] {
     return this.result.policies ?? [];
@@ -185,7 +193,7 @@ export class Flow {
 
 const FILTER_KEYS = ['netns', 'node', 'device', 'kind', 'packets'];
 // Every kind, checked complete by the compiler: a new event kind must be added here.
-const KIND_SET: Record<TraceKind, true> = { change: true, tcp: true, create: true, tx: true, rx: true, arp: true, fdb: true, route: true, forward: true, icmp: true, encap: true, decap: true, netfilter: true, nftables: true, conntrack: true, nat: true, policy: true, ipvs: true, deliver: true, drop: true };
+const KIND_SET: Record<TraceKind, true> = { change: true, tcp: true, create: true, tx: true, rx: true, arp: true, fdb: true, route: true, forward: true, icmp: true, encap: true, decap: true, netfilter: true, nftables: true, conntrack: true, nat: true, policy: true, ipvs: true, http: true, ingress: true, deliver: true, drop: true };
 const TRACE_KINDS = Object.keys(KIND_SET);
 
 /** A hop filter as documented, or a UsageError naming the field. */

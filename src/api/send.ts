@@ -30,6 +30,8 @@ export interface SendSpec {
   ttl?: number;
   /** TCP keep-alive: packets after the first are data segments on the connection the first opened. */
   reuseConnection?: boolean;
+  /** Send one HTTP/1.1 request on the TCP connection (`{method, host, path, headers}`, as `traffic[].http`). */
+  http?: { method?: string; host?: string; path?: string; headers?: Record<string, string> };
   /** An `expect:` block as in a scenario file; checked by `Results.mismatches()`. */
   expect?: Record<string, unknown>;
 }

@@ -11,6 +11,8 @@ import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses } from './cloud-lb.js';
 import { installCoreDns, type CoreDns } from './coredns.js';
+import { listen } from './live/pod-network.js';
+import { installIngressControllers } from './ingress/controller.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { programProxies, type NodeProxy } from './proxy.js';
@@ -93,10 +95,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const node = nodes.get(p.nodeName)!;
     const nodeSpec = spec.nodes.find((n) => n.name === p.nodeName)!;
     const ns = p.hostNetwork ? node : addPod(node, bridges.get(p.nodeName)!, p, nodeSpec.podCIDR, spec.hairpinMode);
-    for (const port of p.ports) {
-      if (port.protocol === 'TCP') ns.sockets.listenTcp(port.containerPort);
-      else if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
-    }
+    listen(ns, p);
     podNs.set(`${p.namespace}/${p.name}`, ns);
     if (!p.hostNetwork) netns.set(ns.name, ns);
   }
@@ -104,6 +103,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   const proxies = programProxies(nodes, spec, controlPlane);
   routeExternalAddresses(gateway, spec, controlPlane.services);
   const dns = installCoreDns(podNs, spec, controlPlane);
+  installIngressControllers(podNs, pods, controlPlane);
   const np = controlPlane.networkPolicy;
   let policyAgent: PolicyAgent | undefined;
   if (np) {

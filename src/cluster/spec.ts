@@ -5,6 +5,7 @@ import type { CostModel } from '../kernel/cost-model.js';
  * scenario layer's validated types fit these shapes as they are.
  */
 import type { NetworkPolicyInput, PolicyNamespace, PolicyOptions } from './netpol/types.js';
+import type { IngressClassInput, IngressControllerFlags, IngressInput } from './ingress/types.js';
 
 export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
@@ -83,6 +84,8 @@ export interface ControlPlaneInput {
   endpointSlices: EndpointSliceInput[];
   /** NetworkPolicies and what they select on; absent = no policy agent runs. */
   networkPolicy?: NetworkPolicyControl;
+  /** Ingresses and IngressClasses, for the ingress controllers among the pods. */
+  ingress?: { ingresses: IngressInput[]; classes: IngressClassInput[] };
 }
 
 /** What the NetworkPolicy agent watches (pods come from the cluster's pod list, with their labels). */
@@ -101,6 +104,10 @@ export interface PodInput {
   ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string }[];
   /** Pod labels (NetworkPolicy selectors); absent = none. */
   labels?: Record<string, string>;
+  /** Pod annotations (how its HTTP server answers); absent = none. */
+  annotations?: Record<string, string>;
+  /** The pod runs an ingress-nginx controller with these flags. */
+  ingressController?: IngressControllerFlags;
 }
 
 /** One port of a Service (`spec.ports[]`), with defaults applied. */

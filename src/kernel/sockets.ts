@@ -38,6 +38,12 @@ export interface SendRequest {
   reuse?: boolean;
   /** TCP: the application closes the connection if its request is not acknowledged within this time. */
   timeoutNs?: number;
+  /** TCP: the application's bytes (an HTTP request) instead of `payload` zero bytes. */
+  data?: Uint8Array;
+  /** TCP: the application that reads the connection. */
+  app?: TcpApp;
+  /** The packet that made the application connect (its SYN's `create` event names it as the cause). */
+  cause?: number;
 }
 
 /** A datagram as a UDP socket's owner reads it (recvfrom). */
@@ -52,6 +58,32 @@ export interface Datagram {
 /** An application reading a UDP socket; `skb` is the packet it read (to name as the cause of answers). */
 export type UdpHandler = (d: Datagram, skb: Skb) => void;
 
+/** One end of a TCP connection as its application holds it (a socket after connect() or accept()). */
+export interface TcpStream {
+  readonly local: number;
+  readonly lport: number;
+  readonly remote: number;
+  readonly rport: number;
+  /** write(): the bytes leave in MSS-sized data segments, caused by `cause` (the packet the application reacted to). */
+  write(bytes: Uint8Array, cause: Skb): void;
+  /** close() before the handshake finished (a client giving up): the connection is forgotten, its timers stop. */
+  abort(why: string): void;
+}
+
+/**
+ * An application on a TCP connection: told when a connect() it made
+ * completes, when bytes arrive (in sequence order), and when the connection
+ * fails (RST, an ICMP error while connecting, the kernel's own timeout).
+ */
+export interface TcpApp {
+  opened?(s: TcpStream, skb: Skb): void;
+  data?(s: TcpStream, bytes: Uint8Array, skb: Skb): void;
+  failed?(why: 'reset' | 'refused' | 'unreachable' | 'timeout'): void;
+}
+
+/** A listening socket's application: given each accepted connection, returns what reads it. */
+export type TcpAccept = (s: TcpStream) => TcpApp;
+
 interface TcpConn {
   local: number;
   lport: number;
@@ -65,6 +97,11 @@ interface TcpConn {
   tsRecent: number;
   ipId: number;
   pendingPayload: number; // client: bytes to send once established
+  /** client: the application's bytes to send once established (instead of `pendingPayload` zero bytes). */
+  pendingData?: Uint8Array;
+  app?: TcpApp;
+  /** Receiver with an application: bytes that arrived ahead of a hole, by sequence number. */
+  ofoData?: Map<number, Uint8Array>;
   flow: string | undefined;
   mss: number;
   /** Segments sent and not yet acknowledged (SYN, data), oldest first: what the retransmission timer resends. */
@@ -101,6 +138,8 @@ interface Unacked {
   retransmitted: boolean;
   /** The packet that carried it first (retransmissions name it as their cause). */
   pkt: number | undefined;
+  /** The application's bytes it carried (resent as they were); absent = `len` zero bytes. */
+  data?: Uint8Array;
 }
 
 /** Linux's TCP timer constants (include/net/tcp.h, sysctl defaults). */
@@ -127,7 +166,7 @@ export class Sockets {
   private readonly udp = new Map<number, UdpHandler | undefined>();
   /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
-  private readonly tcpListen = new Set<number>();
+  private readonly tcpListen = new Map<number, TcpAccept | undefined>();
   /** UDP ports a server application listens on (not a client's bound socket): these may answer. */
   private readonly udpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
@@ -177,13 +216,19 @@ export class Sockets {
     this.tcpConns.clear();
   }
 
-  listenTcp(port: number): void {
-    this.tcpListen.add(port);
+  /** listen(); `accept` is the application reading accepted connections (none = the kernel only ACKs what arrives). */
+  listenTcp(port: number, accept?: TcpAccept): void {
+    this.tcpListen.set(port, accept);
+  }
+
+  /** Whether something listens on TCP `port`. */
+  listensTcp(port: number): boolean {
+    return this.tcpListen.has(port);
   }
 
   /** Listening sockets as `ss -lntu` would list them: `udp:8080`, `tcp:80`. */
   listening(): string[] {
-    return [...[...this.tcpListen].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`)].sort();
+    return [...[...this.tcpListen.keys()].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`)].sort();
   }
 
   private ephemeral(): number {
@@ -239,6 +284,13 @@ export class Sockets {
         return this.tcpSend(open, TCP_PSH | TCP_ACK, Math.max(1, req.payload), 'app', undefined, ttl);
       }
     }
+    return this.connect(req).pkt;
+  }
+
+  /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */
+  connect(req: SendRequest): { pkt: number | undefined; stream: TcpStream } {
+    const src = this.ns.stack.sourceFor(req.dst) ?? 0;
+    const ttl = req.ttl ?? 64;
     const conn: TcpConn = {
       local: src,
       lport: req.sport ?? this.ephemeral(),
@@ -250,10 +302,12 @@ export class Sockets {
       tsOffset: this.ns.rng.nextU32(),
       tsRecent: 0,
       ipId: this.ns.rng.int(0, 0xffff),
-      pendingPayload: req.payload,
+      pendingPayload: req.data ? 0 : req.payload,
+      ...(req.data ? { pendingData: req.data } : {}),
       flow: req.flow,
       mss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
       ...newTimers(),
+      ...(req.app ? { app: req.app } : {}),
     };
     this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
     if (req.timeoutNs !== undefined) {
@@ -263,7 +317,29 @@ export class Sockets {
         this.tcpEnd(conn, 'gave-up', `the application gave up after ${req.timeoutNs! / 1e9} s (${conn.state}, ${conn.inflight.length} segment(s) unacknowledged)`, conn.inflight[0]?.pkt ?? 0);
       });
     }
-    return this.tcpSend(conn, TCP_SYN, 0, 'app', undefined, ttl);
+    return { pkt: this.tcpSend(conn, TCP_SYN, 0, 'app', req.cause, ttl), stream: this.stream(conn) };
+  }
+
+  /** The application's handle on a connection. */
+  private stream(conn: TcpConn): TcpStream {
+    return {
+      local: conn.local,
+      lport: conn.lport,
+      remote: conn.remote,
+      rport: conn.rport,
+      write: (bytes, cause) => this.writeSegments(conn, bytes, 'app', cause.id),
+      abort: (why) => {
+        if (!conn.dead) this.tcpEnd(conn, 'gave-up', why, 0);
+      },
+    };
+  }
+
+  /** Data in MSS-sized segments sent back to back (there is no congestion window to wait for). */
+  private writeSegments(conn: TcpConn, bytes: Uint8Array, by: 'app' | 'tcp', cause: number | undefined): void {
+    const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
+    for (let off = 0; off < bytes.length; off += segmentData) {
+      this.tcpSend(conn, TCP_PSH | TCP_ACK, bytes.subarray(off, Math.min(bytes.length, off + segmentData)), by, cause);
+    }
   }
 
   /**
@@ -394,6 +470,8 @@ export class Sockets {
         ...newTimers(),
         server: true,
       };
+      const accept = this.tcpListen.get(seg.dstPort);
+      if (accept) child.app = accept(this.stream(child));
       this.tcpConns.set(connKey(child.local, child.lport, child.remote, child.rport), child);
       this.tcpSend(child, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id);
       return;
@@ -448,7 +526,13 @@ export class Sockets {
         this.tcpSend(conn, TCP_PSH | TCP_ACK, n, 'tcp', skb.id);
         left -= n;
       }
+      if (conn.pendingData) {
+        const data = conn.pendingData;
+        delete conn.pendingData;
+        this.writeSegments(conn, data, 'tcp', skb.id);
+      }
       this.checkComplete(conn, skb.id);
+      conn.app?.opened?.(this.stream(conn), skb);
       return;
     }
     if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) conn.state = 'ESTABLISHED';
@@ -456,28 +540,37 @@ export class Sockets {
       // In order: take it and whatever the out-of-order queue held right after it; ahead of a hole: queue it.
       // Either way ACK what is contiguous (a duplicate ACK when there is a hole).
       const end = (seg.seq + seg.payload.length) >>> 0;
+      // What the application may read now, in order (an application's bytes wait behind a hole too).
+      const readable: Uint8Array[] = [];
       if (seg.seq === conn.rcvNxt) {
         conn.rcvNxt = end;
+        readable.push(seg.payload);
         for (let next = conn.ofo.get(conn.rcvNxt); next !== undefined; next = conn.ofo.get(conn.rcvNxt)) {
+          const held = conn.ofoData?.get(conn.rcvNxt);
+          if (held) readable.push(held);
+          conn.ofoData?.delete(conn.rcvNxt);
           conn.ofo.delete(conn.rcvNxt);
           conn.rcvNxt = next;
         }
       } else if (((seg.seq - conn.rcvNxt) | 0) > 0) {
         conn.ofo.set(seg.seq, end);
+        if (conn.app) (conn.ofoData ??= new Map()).set(seg.seq, seg.payload);
       }
       // A server that answers writes its reply once the request is in: the ACK rides on the data (no bare ACK first).
       const n = conn.server && conn.ofo.size === 0 && conn.answered !== skb.flow ? this.ns.world.serverReply?.(skb.flow, 'TCP') : undefined;
       if (n === undefined || n === 0) {
         this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
-        return;
+      } else {
+        conn.answered = skb.flow;
+        const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
+        for (let left = n; left > 0; left -= segmentData) this.tcpSend(conn, TCP_PSH | TCP_ACK, Math.min(left, segmentData), 'server', skb.id);
       }
-      conn.answered = skb.flow;
-      const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
-      for (let left = n; left > 0; left -= segmentData) this.tcpSend(conn, TCP_PSH | TCP_ACK, Math.min(left, segmentData), 'server', skb.id);
+      for (const bytes of readable) conn.app?.data?.(this.stream(conn), bytes, skb);
     }
   }
 
-  private tcpSend(conn: TcpConn, flags: number, len: number, by: 'app' | 'tcp' | 'server', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
+  private tcpSend(conn: TcpConn, flags: number, data: number | Uint8Array, by: 'app' | 'tcp' | 'server', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
+    const len = typeof data === 'number' ? data : data.length;
     const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
@@ -490,7 +583,7 @@ export class Sockets {
       flags,
       window: syn ? (flags & TCP_ACK ? 65160 : 64240) : 502,
       options,
-      payload: new Uint8Array(len),
+      payload: typeof data === 'number' ? new Uint8Array(len) : data,
     };
     const id = conn.ipId;
     conn.ipId = (conn.ipId + 1) & 0xffff;
@@ -499,7 +592,7 @@ export class Sockets {
     const pkt = this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
     if (tracked) {
       // The client's SYN and data wait for their ACK under the retransmission timer.
-      conn.inflight.push({ seq: seg.seq, end: conn.sndNxt, flags, len, ttl, sentNs: this.ns.world.sched.now, retransmitted: false, pkt });
+      conn.inflight.push({ seq: seg.seq, end: conn.sndNxt, flags, len, ttl, sentNs: this.ns.world.sched.now, retransmitted: false, pkt, ...(typeof data === 'number' ? {} : { data }) });
       if (conn.inflight.length === 1) this.armRto(conn);
     }
     return pkt;
@@ -560,7 +653,7 @@ export class Sockets {
     }
     conn.backoff++;
     head.retransmitted = true;
-    const pkt = this.tcpSend(conn, head.flags, head.len, 'tcp', head.pkt, head.ttl, head.seq);
+    const pkt = this.tcpSend(conn, head.flags, head.data ?? head.len, 'tcp', head.pkt, head.ttl, head.seq);
     const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
     this.tcpEvent(conn, 'retransmit', `${syn ? 'SYN' : `${head.len} B at seq ${head.seq}`} resent (retry ${conn.backoff}/${limit}); next timeout in ${delay / 1e9} s`, pkt ?? 0);
     this.armRto(conn);
@@ -572,6 +665,7 @@ export class Sockets {
     conn.timerGen++;
     this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
     if (conn.flow !== undefined || action !== 'reset') this.tcpEvent(conn, action, detail, pkt);
+    if (action !== 'gave-up') conn.app?.failed?.(action);
   }
 
   private tcpEvent(conn: TcpConn, action: 'established' | 'complete' | 'retransmit' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up', detail: string, pkt: number): void {

@@ -6,6 +6,8 @@
  */
 
 import type { CostModel } from '../kernel/cost-model.js';
+import type { IngressControllerFlags } from '../cluster/ingress/types.js';
+import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
@@ -127,6 +129,10 @@ export interface PodSpec {
   subdomain?: string;
   /** Part of the built-in cluster add-ons (the coredns pods), not written in the scenario. */
   builtin: boolean;
+  /** `metadata.annotations` (absent = none). */
+  annotations?: Record<string, string>;
+  /** The pod runs an ingress-nginx controller (`/nginx-ingress-controller` in a container), started with these flags. */
+  ingressController?: IngressControllerFlags;
   pos: SourcePos; // the Pod, or the Deployment/ReplicaSet it came from (built-ins: the `cluster:` mapping)
 }
 
@@ -192,7 +198,34 @@ export interface Expectation {
   retransmits?: { min?: number; max?: number };
   /** Where the first answer came from, as the sender's socket sees it (`ip` or `ip:port`): after any un-NAT. */
   replySource?: string;
+  /** HTTP traffic: the status the client got back. */
+  httpStatus?: number;
+  /** HTTP traffic through an ingress controller: the rule it matched (or `default: true` = none). */
+  ingressRule?: IngressRuleExpectation;
+  /** HTTP traffic: the X-Forwarded-For the backend read. */
+  forwardedFor?: string;
   pos: SourcePos;
+}
+
+/** `expect.ingressRule`: every given field must equal the controller's decision. */
+export interface IngressRuleExpectation {
+  /** No rule matched: the server's default backend took the request. */
+  default?: boolean;
+  ingress?: string;
+  host?: string;
+  path?: string;
+  pathType?: 'Exact' | 'Prefix' | 'ImplementationSpecific';
+  /** `ns/service:port`. */
+  backend?: string;
+}
+
+/** `traffic[].http`: one HTTP/1.1 request sent on the TCP connection. */
+export interface HttpTrafficSpec {
+  method: string;
+  /** The Host header; absent = the address or name in `to`. */
+  host?: string;
+  path: string;
+  headers: [string, string][];
 }
 
 /**
@@ -231,6 +264,8 @@ export interface TrafficSpec {
   sourcePort?: number;
   /** The server answers each request with this many bytes (UDP per datagram; TCP once it read the data). */
   reply?: number;
+  /** An HTTP request instead of `payload` zero bytes (TCP only). */
+  http?: HttpTrafficSpec;
   expect?: Expectation;
   pos: SourcePos;
 }
@@ -299,6 +334,9 @@ export interface Scenario {
   dns: boolean;
   /** NetworkPolicies in effect from the start (steps may change them later). */
   networkPolicies: NetworkPolicySpec[];
+  /** Ingresses (class filled in by the DefaultIngressClass admission plugin) and IngressClasses, in file order. */
+  ingresses: IngressSpec[];
+  ingressClasses: IngressClassSpec[];
   /** `matrix:`: the reachability probe and its expected truth table. */
   matrix?: MatrixSpec;
   /** `steps:`: control-plane changes at simulated times, in time order. */

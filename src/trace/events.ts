@@ -279,6 +279,55 @@ export interface PolicyEvent extends Base {
   isolatedBy: string[];
 }
 
+/**
+ * An application read a whole HTTP/1.1 message off a TCP connection (`at` is
+ * its namespace; `pkt` the segment that completed the message): a server or
+ * the ingress controller a request, a client or the controller a response.
+ */
+export interface HttpEvent extends Base {
+  kind: 'http';
+  message: 'request' | 'response';
+  /** Requests: method, Host header and request target. */
+  method?: string;
+  host?: string;
+  path?: string;
+  /** Requests: the X-Forwarded-For header, when the request carries one. */
+  forwardedFor?: string;
+  /** Responses: the status code. */
+  status?: number;
+  /** Body bytes (Content-Length). */
+  bytes: number;
+}
+
+/**
+ * The ingress controller decided about a request (`at` is the controller
+ * pod's namespace; `pkt` the segment that completed the request):
+ * `proxy` = a rule (or a default backend) chose a Service and the upstream it
+ * connects to; `retry` = that upstream failed (`reason`) and the next is tried;
+ * `respond` = the controller answers itself with `status` (404 no rule and no
+ * default backend, 503 no endpoints, 502/504 every upstream failed).
+ */
+export interface IngressEvent extends Base {
+  kind: 'ingress';
+  action: 'proxy' | 'retry' | 'respond';
+  /** The nginx server that took the request: a rule's host, a wildcard, or `_` (the catch-all). */
+  server: string;
+  /** The Ingress path that matched (absent: the server's root default location). */
+  ingress?: string;
+  host?: string;
+  path?: string;
+  pathType?: 'Exact' | 'Prefix' | 'ImplementationSpecific';
+  /** The backend Service and port: `ns/name:port`. */
+  backend?: string;
+  /** The address the controller connects to: an endpoint `ip:port`, or the Service's `clusterIP:port` (service-upstream). */
+  upstream?: string;
+  upstreamIs?: 'endpoint' | 'service';
+  /** Every upstream the balancer could have chosen. */
+  candidates?: string[];
+  status?: number;
+  reason?: string;
+}
+
 export interface DeliverEvent extends Base {
   kind: 'deliver';
   /**
@@ -371,6 +420,8 @@ export type TraceEvent =
   | NatEvent
   | PolicyEvent
   | IpvsEvent
+  | HttpEvent
+  | IngressEvent
   | DeliverEvent
   | DropEvent;
 

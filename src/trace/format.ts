@@ -44,6 +44,12 @@ export function describeEvent(e: TraceEvent): string {
       return `ipvs ${e.action} ${e.service}${e.chosen ? ` -> ${e.chosen}` : ''}${e.candidates && e.candidates.length > 0 ? ` (candidates: ${e.candidates.join(', ')})` : ''}${e.conn ? ` [${e.conn}]` : ''}`;
     case 'policy':
       return `policy ${e.direction} ${e.pod}: ${e.verdict.toUpperCase()} ${policyWhy(e)}`;
+    case 'http':
+      return e.message === 'request'
+        ? `http request ${e.method} ${e.host ?? ''}${e.path} (${e.bytes} B body)${e.forwardedFor ? ` X-Forwarded-For: ${e.forwardedFor}` : ''}`
+        : `http response ${e.status} (${e.bytes} B body)`;
+    case 'ingress':
+      return describeIngress(e);
     case 'deliver':
       return `DELIVER to ${e.to}${e.socket ? ` ${e.socket}` : ''}${e.src ? ` from ${e.src}${e.sport ? `:${e.sport}` : ''}` : ''}`;
     case 'drop':
@@ -52,6 +58,18 @@ export function describeEvent(e: TraceEvent): string {
       return `TCP ${e.action} ${e.conn}: ${e.detail}`;
     case 'change':
       return `CHANGE ${e.change}: ${e.detail}`;
+  }
+}
+
+function describeIngress(e: Extract<TraceEvent, { kind: 'ingress' }>): string {
+  const rule = e.ingress ? `${e.ingress} ${e.host ?? '*'}${e.path ? ` ${e.path}` : ''}${e.pathType ? ` (${e.pathType})` : ''}` : `server ${e.server} default`;
+  switch (e.action) {
+    case 'proxy':
+      return `ingress ${rule} -> ${e.backend ?? 'default backend'} via ${e.upstreamIs} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+    case 'retry':
+      return `ingress upstream ${e.upstream} failed (${e.reason}), next upstream`;
+    case 'respond':
+      return `ingress ${rule}: answers ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
   }
 }
 

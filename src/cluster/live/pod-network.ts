@@ -2,6 +2,7 @@ import type { NetNs } from '../../kernel/netns.js';
 import type { Cluster } from '../build.js';
 import { addPod } from '../cni-bridge.js';
 import { hostVethName } from '../names.js';
+import { serveHttp } from '../http/server.js';
 import type { PodInput } from '../spec.js';
 
 /**
@@ -19,12 +20,10 @@ export function startPodNetwork(cluster: Cluster, pod: PodInput): NetNs {
   return ns;
 }
 
-/** The containers (re)start: their declared ports listen again. */
+/** The containers (re)start: their declared ports listen again (TCP ports serve HTTP, cluster/http/server.ts). */
 export function listen(ns: NetNs, pod: PodInput): void {
-  for (const port of pod.ports) {
-    if (port.protocol === 'TCP') ns.sockets.listenTcp(port.containerPort);
-    else if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
-  }
+  for (const port of pod.ports) if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
+  serveHttp(ns, pod);
 }
 
 /**

@@ -36,13 +36,14 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   if (!spec.get('template')) r.problem(field('template'), 'required: the pod template (metadata.labels and spec)');
   const tmeta = tm?.get('metadata') ? r.map(tm.get('metadata')!, null) : undefined;
   const labels = stringMap(r, tmeta?.get('labels'));
+  const annotations = stringMap(r, tmeta?.get('annotations'));
   const selectorOk = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
   if (!tm || !spec.get('template') || !selectorOk) return [];
   const templateSpecAt = tm.get('spec') ?? { node: undefined, path: `${field('template').path}.spec`, near: r.pos(field('template')) };
   const hash = podTemplateHash(`${namespace}/${name}`);
   const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : kind === 'ReplicaSet' ? labels : { ...labels, 'controller-revision-hash': `${name}-${hash}` };
   // One read of the template (so each problem is reported once), then one copy per replica.
-  const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, terminating: false, owner: { kind, name } });
+  const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, annotations, terminating: false, owner: { kind, name } });
   if (!template) return [];
   // A DaemonSet's pods depend on the nodes: the template goes back, to be copied once per eligible node (daemonSetPods).
   if (kind === 'DaemonSet') return [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }];

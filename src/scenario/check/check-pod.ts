@@ -1,6 +1,7 @@
 import { ineligible, pickNode, type NodeSelectorRequirement, type PlacementPod, type Toleration } from '../../cluster/placement.js';
 import { PodIpam } from '../../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
+import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
 import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -35,6 +36,8 @@ export interface PodSource {
   namespace: string;
   name: string;
   labels: Record<string, string>;
+  /** `metadata.annotations` (HTTP answers of podwalk's servers: see readHttpAnswer). */
+  annotations?: Record<string, string>;
   terminating: boolean;
   owner?: PodOwner;
 }
@@ -48,11 +51,13 @@ export function readPod(src: PodSource): RawPod | undefined {
   const containers = r.list(containersAt);
   if (containers.length === 0) r.problem(containersAt, 'expected at least one container');
   const ports: ContainerPortSpec[] = [];
+  let ingressController: IngressControllerFlags | undefined;
   for (const c of containers) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
     r.str(cm.get('name') ?? { ...c, path: `${c.path}.name` }, true);
     r.str(cm.get('image') ?? { ...c, path: `${c.path}.image` }, true);
+    ingressController ??= ingressControllerFlags(r, cm);
     for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
       const pm = r.map(p, PORT);
       if (!pm) continue;
@@ -91,6 +96,8 @@ export function readPod(src: PodSource): RawPod | undefined {
     ready,
     terminating: src.terminating,
     builtin: false,
+    ...(src.annotations && Object.keys(src.annotations).length > 0 ? { annotations: src.annotations } : {}),
+    ...(ingressController ? { ingressController } : {}),
     ...(src.owner ? { owner: src.owner } : {}),
     pos: r.pos(src.at),
     r,
@@ -109,6 +116,26 @@ function resolverOptions(at: At | undefined): string[] {
   const cfg = (at?.node as { toJSON?: () => unknown } | undefined)?.toJSON?.() as { options?: { name?: unknown; value?: unknown }[] } | undefined;
   if (!cfg || !Array.isArray(cfg.options)) return [];
   return cfg.options.filter((o) => typeof o?.name === 'string').map((o) => (o.value === undefined || o.value === null ? String(o.name) : `${String(o.name)}:${String(o.value)}`));
+}
+
+/**
+ * An ingress-nginx controller container: its command or args run
+ * `/nginx-ingress-controller` (as in the project's deploy manifests); the
+ * flags that decide which Ingresses it serves are read from its args.
+ */
+function ingressControllerFlags(r: YamlReader, cm: Map<string, At>): IngressControllerFlags | undefined {
+  const words = (k: string): string[] => (cm.get(k) ? r.list(cm.get(k)!) : []).map((w) => r.str(w)).filter((w): w is string => w !== undefined);
+  const all = [...words('command'), ...words('args')];
+  if (!all.some((w) => w === 'nginx-ingress-controller' || w.endsWith('/nginx-ingress-controller'))) return undefined;
+  const flags = { ...DEFAULT_CONTROLLER_FLAGS };
+  for (const w of all) {
+    const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(w);
+    if (!m) continue;
+    if (m[1] === 'controller-class' && m[2]) flags.controllerClass = m[2];
+    else if (m[1] === 'ingress-class' && m[2]) flags.ingressClass = m[2];
+    else if (m[1] === 'watch-ingress-without-class') flags.watchWithoutClass = m[2] === undefined || m[2] === 'true';
+  }
+  return flags;
 }
 
 /** The Ready condition: a pod in this model is ready unless its status says `Ready: "False"`. */

@@ -3,6 +3,7 @@ import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
 import { daemonSetPods, readWorkload, type Workload } from './check-deployment.js';
+import { admitIngresses, ingressWarnings, readIngress, readIngressClass, type IngressClassSpec, type IngressSpec } from './check-ingress.js';
 import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
@@ -27,6 +28,8 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   DaemonSet: { api: 'apps/v1', top: OBJECT },
   NetworkPolicy: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
   Node: { api: 'v1', top: OBJECT },
+  Ingress: { api: 'networking.k8s.io/v1', top: OBJECT },
+  IngressClass: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
 };
 /** Kinds podwalk reads but does not act on yet (reported as a warning). */
 const IGNORED_KINDS: Record<string, string> = {
@@ -44,6 +47,8 @@ export interface Resources {
   /** Hand-written (and mirrored) slices, then the controller's. */
   endpointSlices: EndpointSliceSpec[];
   networkPolicies: NetworkPolicySpec[];
+  ingresses: IngressSpec[];
+  ingressClasses: IngressClassSpec[];
   ignored: IgnoredResource[];
 }
 
@@ -65,6 +70,10 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const services: RawService[] = [];
   const slices: RawSlice[] = [];
   const networkPolicies: NetworkPolicySpec[] = [];
+  let ingresses: IngressSpec[] = [];
+  const ingressClasses: IngressClassSpec[] = [];
+  const classAt = new Map<string, { r: YamlReader; at: At }>();
+  const ingressAt = new Map<string, { r: YamlReader; at: At }>();
   const ignored: IgnoredResource[] = [];
   const seen = new Set<string>();
   const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
@@ -91,6 +100,16 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       else namespaces.push({ name, labels: { ...labels, 'kubernetes.io/metadata.name': name }, pos: r.pos(at) });
       continue;
     }
+    if (kind === 'IngressClass') {
+      // Cluster-scoped, like a Namespace.
+      if (ingressClasses.some((c) => c.name === name)) r.problem(nameAt, `duplicate IngressClass ${name}`);
+      else {
+        const c = readIngressClass(r, top, at, meta, name);
+        if (c) ingressClasses.push(c);
+        classAt.set(name, { r, at });
+      }
+      continue;
+    }
     const nsAt = meta?.get('namespace');
     const namespace = r.str(nsAt) ?? 'default';
     const key = `${kind} ${namespace}/${name}`;
@@ -108,7 +127,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     }
     if (kind === 'Pod') {
       const terminating = meta?.get('deletionTimestamp') !== undefined && r.str(meta.get('deletionTimestamp')) !== undefined;
-      const pod = readPod({ r, at, specAt: top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) }, statusAt: top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, namespace, name, labels, terminating });
+      const pod = readPod({ r, at, annotations: stringMap(r, meta?.get('annotations')), specAt: top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) }, statusAt: top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, namespace, name, labels, terminating });
       if (pod) declared.push(pod);
     } else if (kind === 'Service') {
       const svc = readService(r, top, at, namespace, name, labels);
@@ -119,6 +138,12 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     } else if (kind === 'NetworkPolicy') {
       const np = readNetworkPolicy(r, top, at, namespace, name);
       if (np) networkPolicies.push(np);
+    } else if (kind === 'Ingress') {
+      const ing = readIngress(r, top, at, meta, namespace, name);
+      if (ing) {
+        ingresses.push(ing);
+        ingressAt.set(`${namespace}/${name}`, { r, at });
+      }
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
     } else {
@@ -130,7 +155,11 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   for (const o of namespaced) {
     if (!namespaces.some((n) => n.name === o.namespace)) o.r.problem(o.nsAt ?? o.at, `namespace ${o.namespace} not found (declare a Namespace)`);
   }
-  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], networkPolicies, ignored };
+  ingresses = admitIngresses(ingresses, ingressClasses, (c, message) => {
+    const where = classAt.get(c.name)!;
+    where.r.problem(where.at, message);
+  });
+  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
@@ -149,7 +178,11 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
-  return { namespaces, pods, services: ordered, endpointSlices, networkPolicies, ignored };
+  for (const ing of ingresses) {
+    const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
+    for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
+  }
+  return { namespaces, pods, services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
 }
 
 /** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */

@@ -4,11 +4,12 @@ import { isDnsName, resolveServiceName } from './dns-name.js';
 import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
+import { expectForwardedFor, expectHttpStatus, expectIngressRule, readHttpTraffic } from './check-http.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { resolveWorkloadRef } from './workload-ref.js';
 
-const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'reply', 'expect'];
-const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource'];
+const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'reply', 'http', 'expect'];
+const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource', 'httpStatus', 'ingressRule', 'forwardedFor'];
 
 interface World {
   cluster: ClusterSpec;
@@ -48,6 +49,10 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     // The server's answer: bytes it sends back to each request (UDP: per datagram; TCP: once it read the data).
     const reply = r.int(m.get('reply'), 0, protocol === 'UDP' ? 65507 : 65000);
     if (reply !== undefined && protocol === 'ICMP') r.problem(m.get('reply')!, 'an ICMP echo is always answered by the kernel: remove reply');
+    const httpAt = m.get('http');
+    const http = httpAt && httpAt.node != null ? readHttpTraffic(r, httpAt) : undefined;
+    if (http && protocol !== 'TCP') r.problem(httpAt!, `http needs protocol TCP, found ${protocol}`);
+    if (http && reuseConnection) r.problem(m.get('reuseConnection')!, 'reuseConnection is not modelled for http traffic (each request opens its connection)');
     const count = r.int(m.get('count'), 1, 100_000) ?? 1;
     const ttl = r.int(m.get('ttl'), 1, 255);
     const atNs = r.quantity(m.get('at'), parseDuration, 0);
@@ -71,6 +76,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       ...(timeoutNs === undefined ? {} : { timeoutNs }),
       ...(sourcePort === undefined || protocol === 'ICMP' ? {} : { sourcePort }),
       ...(reply === undefined || protocol === 'ICMP' ? {} : { reply }),
+      ...(http ? { http } : {}),
       ...(expect ? { expect } : {}),
       pos: r.pos(item),
     });
@@ -117,6 +123,9 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const rsAt = m.get('replySource');
   const replySource = r.str(rsAt);
   if (replySource !== undefined && !/^\d+\.\d+\.\d+\.\d+(:\d{1,5})?$/.test(replySource)) r.problem(rsAt!, `expected an IPv4 address, optionally with :port, found "${replySource}"`);
+  const httpStatus = expectHttpStatus(r, m.get('httpStatus'));
+  const ingressRule = expectIngressRule(r, m.get('ingressRule'));
+  const forwardedFor = expectForwardedFor(r, m.get('forwardedFor'));
   return {
     ...(verdict ? { verdict } : {}),
     ...(deliveredTo ? { deliveredTo } : {}),
@@ -132,6 +141,9 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     ...(hops ? { hops } : {}),
     ...(rtt ? { rtt } : {}),
     ...(replySource !== undefined ? { replySource } : {}),
+    ...(httpStatus !== undefined ? { httpStatus } : {}),
+    ...(ingressRule ? { ingressRule } : {}),
+    ...(forwardedFor !== undefined ? { forwardedFor } : {}),
     pos: r.pos(at),
   };
 }

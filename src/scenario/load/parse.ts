@@ -136,6 +136,8 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
       endpointSlices: res.endpointSlices,
       dns: cluster.dns,
       networkPolicies: res.networkPolicies,
+      ingresses: res.ingresses,
+      ingressClasses: res.ingressClasses,
       ...(matrix ? { matrix } : {}),
       steps,
       traffic,

@@ -53,7 +53,7 @@ const DEFS: Record<string, Schema> = {
       name: str('object name (DNS-1123)'),
       namespace: str('namespace (default: default)', { default: 'default' }),
       labels: stringMap('labels'),
-      annotations: stringMap('annotations (not acted on)'),
+      annotations: stringMap('annotations: podwalk.io/http-status and podwalk.io/http-body-bytes (how a pod answers HTTP), kubernetes.io/ingress.class, nginx.ingress.kubernetes.io/service-upstream, ingressclass.kubernetes.io/is-default-class; others are not acted on'),
       deletionTimestamp: { description: 'set: the object is being deleted (pods: endpoints turn terminating)' },
       ...ignoredAll(['generateName', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionGracePeriodSeconds']),
     },
@@ -90,7 +90,9 @@ const DEFS: Record<string, Schema> = {
       name: str('container name'),
       image: str('image (not pulled; any string)'),
       ports: list(ref('containerPort'), 'ports the container listens on; other ports answer with RST / port unreachable'),
-      ...ignoredAll(['command', 'args', 'workingDir', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty']),
+      command: list({ type: 'string' }, 'entrypoint; /nginx-ingress-controller here (or in args) makes the pod an ingress-nginx controller'),
+      args: list({ type: 'string' }, 'arguments; for an ingress-nginx controller --controller-class, --ingress-class and --watch-ingress-without-class are read'),
+      ...ignoredAll(['workingDir', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty']),
     },
     undefined,
     ['name', 'image'],
@@ -232,6 +234,36 @@ const DEFS: Record<string, Schema> = {
     'what kubectl get a,b,c -o yaml prints',
     ['apiVersion', 'kind', 'items'],
   ),
+  ingressBackend: closed(
+    {
+      service: closed(
+        { name: str('Service name (DNS-1035 label)'), port: closed({ number: int('Service port number', 1, 65535), name: str('Service port name') }, 'exactly one of number and name') },
+        'the backend Service',
+        ['name', 'port'],
+      ),
+      resource: { description: 'a resource backend: valid, not modelled (warning)' },
+    },
+    'where matching requests go: a Service and one of its ports',
+  ),
+  ingressSpec: closed({
+    ingressClassName: str('the IngressClass (default: the class annotated ingressclass.kubernetes.io/is-default-class)'),
+    defaultBackend: ref('ingressBackend'),
+    tls: list(closed({ hosts: list({ type: 'string' }, 'hosts served over TLS'), secretName: str('certificate Secret (not read)') }), 'TLS hosts (accepted; no cryptography is modelled)'),
+    rules: list(
+      closed({
+        host: str('host (exact, or *.domain for one DNS label); absent = every host'),
+        http: closed({ paths: list(closed({ path: str('absolute path'), pathType: oneOf('how path matches', ['Exact', 'Prefix', 'ImplementationSpecific']), backend: ref('ingressBackend') }, undefined, ['pathType', 'backend']), 'at least one path') }, undefined, ['paths']),
+      }),
+      'host and path rules',
+    ),
+  }),
+  Ingress: kubeObject('Ingress', 'networking.k8s.io/v1', { spec: ref('ingressSpec'), status: ignored() }, 'an Ingress (served by the ingress-nginx controller pods whose class matches)'),
+  IngressClass: kubeObject(
+    'IngressClass',
+    'networking.k8s.io/v1',
+    { spec: closed({ controller: str('the controller, a domain-prefixed path such as k8s.io/ingress-nginx'), parameters: ignored() }, undefined, ['controller']) },
+    'an IngressClass (cluster-scoped)',
+  ),
   ConfigMap: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
   StatefulSet: kubeObject(
     'StatefulSet',
@@ -262,7 +294,7 @@ const DEFS: Record<string, Schema> = {
 };
 
 /** Kinds a resource may be; `resource` picks the definition by `kind`. */
-export const SCHEMA_KINDS = ['List', 'Node', 'Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'NetworkPolicy', 'ConfigMap'];
+export const SCHEMA_KINDS = ['List', 'Node', 'Namespace', 'Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'NetworkPolicy', 'Ingress', 'IngressClass', 'ConfigMap'];
 
 const resource: Schema = {
   type: 'object',
@@ -376,6 +408,15 @@ const expect = closed({
   connection: oneOf("TCP: how the client's connection ended", ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none']),
   retransmits: minMax('TCP: retransmissions by the client: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
   replySource: str("ip[:port] the first answer came from, as the sender's socket saw it (after un-NAT)"),
+  httpStatus: int('http traffic: the response status the client read', 100, 599),
+  forwardedFor: str('http traffic: the X-Forwarded-For header the backend read', { pattern: IPV4 }),
+  ingressRule: {
+    description: 'http traffic: the Ingress rule the controller chose: <ns>/<name>, default (no rule matched), or fields that must all match',
+    anyOf: [
+      { type: 'string' },
+      closed({ default: bool('true: no rule path matched, a default backend took the request'), ingress: str('<namespace>/<name>'), host: str('the rule host as written'), path: str('the path as written'), pathType: oneOf('path type', ['Exact', 'Prefix', 'ImplementationSpecific']), backend: str('<namespace>/<service>:<port>') }),
+    ],
+  },
 });
 
 const trafficItem = closed(
@@ -394,6 +435,15 @@ const trafficItem = closed(
     timeout: duration('TCP: the client gives up if its request is not acknowledged within this time'),
     sourcePort: int('bind the client to this source port (not for ICMP)', 1, 65535),
     reply: int('the server answers each request with this many bytes (UDP: each datagram; TCP: once it read the data)', 0, 65507),
+    http: closed(
+      {
+        method: str('HTTP method', { default: 'GET' }),
+        host: str('Host header (default: the to address or name)'),
+        path: str('request target', { default: '/' }),
+        headers: stringMap('more request header fields'),
+      },
+      'send one HTTP/1.1 request on the connection (TCP only); the server answers',
+    ),
     expect,
   },
   'one flow',

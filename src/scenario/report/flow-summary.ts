@@ -1,4 +1,4 @@
-import type { FlowResult } from '../run/flows.js';
+import type { FlowResult, HttpOutcome, IngressDecision } from '../run/flows.js';
 import { refString } from '../run/flows.js';
 
 /**
@@ -27,6 +27,10 @@ export interface FlowSummaryRecord {
   policies: { at: string; direction: string; pod: string; verdict: string; because: string; policy?: string; rule?: number }[];
   /** Netfilter rules whose targets the request took, as iptables-save prints them. */
   rules: string[];
+  /** `http` traffic: the status the client read, body bytes, the X-Forwarded-For the backend read. */
+  http?: HttpOutcome;
+  /** `http` traffic through an ingress controller: the rule, backend and upstreams tried. */
+  ingress?: IngressDecision;
 }
 
 export function flowSummaryRecord(f: FlowResult): FlowSummaryRecord {
@@ -48,5 +52,7 @@ export function flowSummaryRecord(f: FlowResult): FlowSummaryRecord {
     nat: (f.nat ?? []).map((n) => ({ at: n.at, type: n.type, manip: n.manip, before: n.before, after: n.after, ...(n.by ? { by: n.by } : {}) })),
     policies: (f.policies ?? []).map((p) => ({ at: p.at, direction: p.direction, pod: p.pod, verdict: p.verdict, because: p.because, ...(p.policy === undefined ? {} : { policy: p.policy }), ...(p.rule === undefined ? {} : { rule: p.rule }) })),
     rules: f.rules ?? [],
+    ...(f.http ? { http: f.http } : {}),
+    ...(f.ingress ? { ingress: f.ingress } : {}),
   };
 }

@@ -1,13 +1,13 @@
 import type { NatEvent, PolicyEvent } from '../../trace/events.js';
 import { formatTime } from '../../trace/format.js';
-import type { FlowResult } from './flows.js';
+import type { FlowResult, IngressDecision } from './flows.js';
 import { refString } from './flows.js';
-import type { Expectation, NatExpectation, PolicyExpectation } from '../types.js';
+import type { Expectation, IngressRuleExpectation, NatExpectation, PolicyExpectation } from '../types.js';
 
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {
   flow: string;
-  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits' | 'replySource';
+  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits' | 'replySource' | 'httpStatus' | 'ingressRule' | 'forwardedFor';
   expected: string;
   actual: string;
 }
@@ -55,7 +55,34 @@ export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
     const ok = got !== undefined && (e.replySource.includes(':') ? got === e.replySource : got.split(':')[0] === e.replySource);
     if (!ok) miss('replySource', e.replySource, got ?? 'no answer came back');
   }
+  if (e.httpStatus !== undefined && r.http?.status !== e.httpStatus) miss('httpStatus', String(e.httpStatus), r.http?.status === undefined ? 'no HTTP response' : String(r.http.status));
+  if (e.forwardedFor !== undefined && r.http?.forwardedFor !== e.forwardedFor) miss('forwardedFor', e.forwardedFor, r.http?.forwardedFor ?? 'no X-Forwarded-For read by a backend');
+  if (e.ingressRule && !ingressRuleMatches(r.ingress, e.ingressRule)) miss('ingressRule', describeIngressRule(e.ingressRule), describeIngressDecision(r.ingress));
   return out;
+}
+
+/** Whether the controller's decision is the expected rule (every given field equal; `default` = no rule path matched). */
+export function ingressRuleMatches(d: IngressDecision | undefined, e: IngressRuleExpectation): boolean {
+  if (!d) return false;
+  if (e.default !== undefined && e.default !== (d.path === undefined)) return false;
+  return (
+    (e.ingress === undefined || e.ingress === d.ingress) &&
+    (e.host === undefined || e.host === d.host) &&
+    (e.path === undefined || e.path === d.path) &&
+    (e.pathType === undefined || e.pathType === d.pathType) &&
+    (e.backend === undefined || e.backend === d.backend)
+  );
+}
+
+export function describeIngressRule(e: IngressRuleExpectation): string {
+  if (e.default) return 'no rule (the default backend)';
+  return [e.ingress, e.host && `host ${e.host}`, e.path && `path ${e.path}`, e.pathType, e.backend && `-> ${e.backend}`].filter(Boolean).join(' ');
+}
+
+export function describeIngressDecision(d: IngressDecision | undefined): string {
+  if (!d) return 'no ingress controller decided about the request';
+  const rule = d.path === undefined ? `no rule (server ${d.server} default${d.ingress ? ` of ${d.ingress}` : ''})` : `${d.ingress} host ${d.host ?? '*'} path ${d.path} ${d.pathType}`;
+  return `${rule}${d.backend ? ` -> ${d.backend}` : ''}${d.answered ? ` answered ${d.answered}` : ''}`;
 }
 
 /** The first element of `want` not found, in order, as a subsequence of `have`. */

@@ -29,6 +29,33 @@ export interface FlowResult {
   rules?: string[];
   /** TCP: the client's connection as its socket saw it (its `tcp` trace events). */
   connection?: { outcome: ConnectionOutcome; retransmits: number; detail?: string };
+  /** HTTP traffic: what came back and what the backend read (see http-flow.ts). */
+  http?: HttpOutcome;
+  /** HTTP traffic through an ingress controller: its decision (the rule, the backend, the upstream). */
+  ingress?: IngressDecision;
+}
+
+export interface HttpOutcome {
+  /** The response status the client read; absent = no response came back. */
+  status?: number;
+  bytes?: number;
+  /** X-Forwarded-For in the request the backend read. */
+  forwardedFor?: string;
+}
+
+/** The ingress controller's decision about a request (from its `ingress` trace events). */
+export interface IngressDecision {
+  controller: string;
+  server: string;
+  ingress?: string;
+  host?: string;
+  path?: string;
+  pathType?: 'Exact' | 'Prefix' | 'ImplementationSpecific';
+  backend?: string;
+  /** Upstreams tried, in order (`ip:port`). */
+  upstreams: string[];
+  /** When the controller answered itself (404, 503, 502, 504). */
+  answered?: number;
 }
 
 /**
@@ -61,6 +88,8 @@ export class TraceIndex {
   private readonly byPkt = new Map<number, number[]>();
   /** Packets each packet caused, with who created them. */
   private readonly children = new Map<number, { pkt: number; by: CreateEvent['by'] }[]>();
+  /** Packets of each flow (the `flow` their create event names), in creation order. */
+  private readonly byFlow = new Map<string, number[]>();
 
   /** The `tcp` events (a TCP client's view), in order. */
   readonly tcpEvents: TraceEvent[] = [];
@@ -71,6 +100,11 @@ export class TraceIndex {
       let list = this.byPkt.get(e.pkt);
       if (!list) this.byPkt.set(e.pkt, (list = []));
       list.push(i);
+      if (e.kind === 'create' && e.flow !== undefined) {
+        let pk = this.byFlow.get(e.flow);
+        if (!pk) this.byFlow.set(e.flow, (pk = []));
+        pk.push(e.pkt);
+      }
       if (e.kind === 'create' && e.cause !== undefined) {
         let kids = this.children.get(e.cause);
         if (!kids) this.children.set(e.cause, (kids = []));
@@ -86,6 +120,16 @@ export class TraceIndex {
       for (const k of this.children.get(out[i]!) ?? []) if (!through || through.includes(k.by)) out.push(k.pkt);
     }
     return out;
+  }
+
+  /** Packets created for a flow, in order. */
+  packetsOf(flow: string): readonly number[] {
+    return this.byFlow.get(flow) ?? [];
+  }
+
+  /** Packets `pkt` caused through one creator, in order. */
+  childrenOf(pkt: number, by: CreateEvent['by']): number[] {
+    return (this.children.get(pkt) ?? []).filter((k) => k.by === by).map((k) => k.pkt);
   }
 
   /** Events of these packets, in trace order. */

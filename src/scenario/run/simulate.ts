@@ -2,7 +2,10 @@ import { buildCluster, type Cluster } from '../../cluster/build.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { TraceEvent } from '../../trace/events.js';
+import { sendHttp } from '../../cluster/http/client.js';
+import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
+import { withHttp } from './http-flow.js';
 import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
@@ -75,6 +78,7 @@ export class ScenarioRun {
       controlPlane: {
         services: scenario.services,
         endpointSlices: scenario.endpointSlices,
+        ingress: { ingresses: scenario.ingresses, classes: scenario.ingressClasses },
         // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
         ...(scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label') ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
       },
@@ -106,6 +110,12 @@ export class ScenarioRun {
       let id: number | undefined;
       let unresolved: string | undefined;
       const send = (dst: number): void => {
+        if (t.http) {
+          const host = t.http.host ?? (to.kind === 'dns' ? to.name : formatIpv4(dst));
+          const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
+          id = sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
+          return;
+        }
         id = from.sockets.send({
           dst,
           protocol: t.protocol,
@@ -173,7 +183,8 @@ export class ScenarioRun {
     const flows = this.sent.map((s): FlowResult => {
       const why = s.unresolved();
       if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
-      return summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
+      const r = summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
+      return s.traffic.http && r.pkt !== undefined ? withHttp(r, index, cluster) : r;
     });
     // Devices at the start and the end (steps add and remove some), and every location the trace names (flanneld is a process, not a device).
     const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster)]);

@@ -117,6 +117,12 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
       case 'icmp':
         add(e.at, `answers with ICMP ${e.message}`, e, 'note');
         break;
+      case 'http':
+        add(e.at, e.message === 'request' ? `HTTP request read: ${e.method} ${e.host ?? ''}${e.path ?? ''}${e.forwardedFor ? ` (X-Forwarded-For ${e.forwardedFor})` : ''}` : `HTTP response read: ${e.status} (${e.bytes} B body)`, e, 'note');
+        break;
+      case 'ingress':
+        add(e.at, ingressText(e), e, e.action === 'proxy' ? 'note' : e.action === 'retry' ? 'bad' : e.status !== undefined && e.status >= 500 ? 'bad' : 'note');
+        break;
       case 'deliver':
         if (isFinalDelivery(e)) add(e.at, `delivered to ${e.socket?.startsWith(e.to) ? '' : `${e.to} `}${e.socket ?? ''}${e.src ? `, source seen ${endpoint(e.src, e.sport)}` : ''}`, e, 'good');
         else if (e.to === 'tunnel') add(e.at, `taken by the tunnel daemon (${deviceOf(e.at) ?? '?'})`, e);
@@ -148,6 +154,14 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
     }
   }
   return steps;
+}
+
+/** The controller's decision: which rule, which backend, which upstream (or why nginx answers itself). */
+function ingressText(e: Extract<TraceEvent, { kind: 'ingress' }>): string {
+  const rule = e.path !== undefined ? `rule ${e.ingress} ${e.host ?? '*'} ${e.path} (${e.pathType})` : `no rule: ${e.ingress ? `defaultBackend of ${e.ingress}` : `server ${e.server}'s default backend`}`;
+  if (e.action === 'proxy') return `ingress ${rule} → ${e.backend}: connects to ${e.upstreamIs} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length})` : ''}`;
+  if (e.action === 'retry') return `ingress upstream ${e.upstream} failed: ${e.reason}; next upstream`;
+  return `ingress ${rule}: nginx answers ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
 }
 
 function arrows(addrs: string): string {

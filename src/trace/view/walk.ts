@@ -2,6 +2,7 @@ import type { TraceEvent } from '../events.js';
 import { renderTable } from '../table.js';
 import { endpoint, FlowPackets, formatDuration, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
 import { requestSteps, type Step } from './hops.js';
+import { proxiedSteps } from './proxied.js';
 import type { ViewOptions } from './options.js';
 import { devicesCrossed, replySummary } from './reply.js';
 import { arpSummary, dnsSummary } from './side.js';
@@ -32,7 +33,7 @@ export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): s
   if (opts.detail === 'full') return [...lines, ...tableLines(flow.events, term)];
   const path = devicesCrossed(chainEvents);
   if (opts.detail === 'path') return [...lines, ...fit(`  path: ${pathText(path)}`, term, 8)];
-  const steps = requestSteps(chainEvents, opts.visibility);
+  const steps = [...requestSteps(chainEvents, opts.visibility), ...proxiedSteps(fp, opts.visibility)];
   lines.push(...stepLines(steps, term));
   const side: string[] = [];
   const dns = dnsSummary(fp, flow.pkt);

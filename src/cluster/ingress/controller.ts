@@ -1,0 +1,237 @@
+import type { NetNs } from '../../kernel/netns.js';
+import type { Skb } from '../../kernel/skb.js';
+import type { TcpStream } from '../../kernel/sockets.js';
+import type { IngressEvent } from '../../trace/events.js';
+import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
+import { encodeRequest, encodeResponse, header, looksLikeRequest, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
+import { requestReader, responseReader, traceRequest, traceResponse } from '../http/reader.js';
+import type { ControlPlaneInput, PodInput } from '../spec.js';
+import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
+import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
+
+/** ingress-nginx's defaults (its ConfigMap keys): proxy-connect-timeout 5 s, proxy-next-upstream "error timeout", proxy-next-upstream-tries 3. */
+export const PROXY_CONNECT_TIMEOUT_NS = 5_000_000_000;
+export const PROXY_NEXT_UPSTREAM_TRIES = 3;
+/** How nginx's error log would put a failed upstream connect. */
+const FAILURES = {
+  reset: 'connection refused (RST)',
+  refused: 'connection refused (ICMP port unreachable)',
+  unreachable: 'connect() failed (ICMP destination unreachable)',
+  timeout: 'connect() timed out in the kernel',
+} as const;
+
+/** The ports nginx listens on in the controller pod (ingress-nginx's http and https). */
+const LISTEN: { port: number; scheme: 'http' | 'https' }[] = [
+  { port: 80, scheme: 'http' },
+  { port: 443, scheme: 'https' },
+];
+
+/** Whether a controller started with `flags` serves `ing` (ingress-nginx's class checks). */
+export function serves(flags: IngressControllerFlags, ing: IngressInput, classes: readonly IngressClassInput[]): boolean {
+  if (ing.ingressClassName !== undefined) return classes.some((c) => c.name === ing.ingressClassName && c.controller === flags.controllerClass);
+  if (ing.classAnnotation !== undefined) return ing.classAnnotation === flags.ingressClass;
+  return flags.watchWithoutClass;
+}
+
+interface Upstream {
+  addr: number;
+  port: number;
+  text: string;
+}
+
+/**
+ * Runs an ingress-nginx controller in each pod that has one: nginx listens
+ * on 80 and 443 in the pod's namespace, terminates the client's TCP
+ * connection, reads the HTTP request, picks the server and location as
+ * nginx does (routing.ts), and proxies the request over a new TCP connection
+ * from the pod to one endpoint of the backend Service (the Lua balancer,
+ * round robin), or to the Service's cluster IP with service-upstream. The
+ * upstream's response is relayed on the client's connection. No rule → the
+ * default backend's 404; no endpoints → 503; an upstream that refuses or
+ * does not answer within proxy-connect-timeout → the next one, then 502 / 504.
+ */
+export function installIngressControllers(podNs: Map<string, NetNs>, pods: readonly PodInput[], cp: ControlPlaneInput): void {
+  const ingress = cp.ingress ?? { ingresses: [], classes: [] };
+  for (const pod of pods) {
+    if (!pod.ingressController) continue;
+    const ns = podNs.get(`${pod.namespace}/${pod.name}`);
+    if (!ns || pod.hostNetwork) continue;
+    const flags = pod.ingressController;
+    const servers = buildServers(ingress.ingresses.filter((i) => serves(flags, i, ingress.classes)));
+    const nginx = new Nginx(ns, servers, cp);
+    for (const l of LISTEN) ns.sockets.listenTcp(l.port, (client) => nginx.accept(client, l.scheme));
+  }
+}
+
+class Nginx {
+  /** The balancer's position per backend (round robin, starting at a seeded random endpoint). */
+  private readonly rr = new Map<string, number>();
+
+  constructor(
+    private readonly ns: NetNs,
+    private readonly servers: Server[],
+    private readonly cp: ControlPlaneInput,
+  ) {}
+
+  accept(client: TcpStream, scheme: 'http' | 'https'): { data: (s: TcpStream, bytes: Uint8Array, skb: Skb) => void } {
+    const reader = requestReader();
+    let first = true;
+    return {
+      data: (s, bytes, skb) => {
+        if (first && !looksLikeRequest(bytes)) return;
+        first = false;
+        const req = reader.push(bytes);
+        if (!req) return;
+        traceRequest(this.ns.world, this.ns.name, skb, req);
+        this.handle(s, req, skb, scheme);
+      },
+    };
+  }
+
+  private handle(client: TcpStream, req: HttpRequest, skb: Skb, scheme: 'http' | 'https'): void {
+    const server = selectServer(this.servers, header(req.headers, 'host'));
+    const loc = selectLocation(server, req.target);
+    const where = describe(server, loc);
+    if (!loc || loc.backend.kind === 'default') {
+      this.event(skb, { action: 'respond', ...where, status: 404, reason: 'no rule matched and no defaultBackend: the default backend' });
+      return this.answer(client, 404, skb);
+    }
+    const { namespace, backend } = loc.backend;
+    const backendText = `${namespace}/${backend.service}:${'number' in backend.port ? backend.port.number : backend.port.name}`;
+    const svc = this.cp.services.find((x) => x.namespace === namespace && x.name === backend.service);
+    const sp = svc?.ports.find((p) => p.protocol === 'TCP' && ('number' in backend.port ? p.port === backend.port.number : p.name === backend.port.name));
+    if (!svc || !sp) {
+      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: svc ? `Service ${namespace}/${backend.service} has no such port` : `Service ${namespace}/${backend.service} not found` });
+      return this.answer(client, 503, skb);
+    }
+    let upstreams: Upstream[];
+    let upstreamIs: 'endpoint' | 'service';
+    if (loc.serviceUpstream && svc.clusterIP) {
+      upstreams = [{ addr: parseIpv4(svc.clusterIP)!, port: sp.port, text: `${svc.clusterIP}:${sp.port}` }];
+      upstreamIs = 'service';
+    } else {
+      upstreams = this.endpoints(namespace, backend.service, sp.name);
+      upstreamIs = 'endpoint';
+    }
+    if (upstreams.length === 0) {
+      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: 'the Service has no ready endpoints' });
+      return this.answer(client, 503, skb);
+    }
+    const proxied = this.upstreamRequest(req, client, scheme);
+    const key = `${backendText} ${upstreamIs}`;
+    const candidates = upstreams.map((u) => u.text);
+    const attempt = (tries: number): void => {
+      const u = this.pick(key, upstreams);
+      this.event(skb, { action: 'proxy', ...where, backend: backendText, upstream: u.text, upstreamIs, candidates });
+      let settled = false;
+      const fail = (reason: 'error' | 'timeout', detail: string): void => {
+        if (settled) return;
+        settled = true;
+        if (tries < PROXY_NEXT_UPSTREAM_TRIES) {
+          this.event(skb, { action: 'retry', ...where, backend: backendText, upstream: u.text, upstreamIs, reason: detail });
+          return attempt(tries + 1);
+        }
+        const status = reason === 'timeout' ? 504 : 502;
+        this.event(skb, { action: 'respond', ...where, backend: backendText, upstream: u.text, upstreamIs, status, reason: `${detail} (${tries} tries)` });
+        this.answer(client, status, skb);
+      };
+      const reader = responseReader();
+      let connected = false;
+      const { stream } = this.ns.sockets.connect({
+        dst: u.addr,
+        protocol: 'TCP',
+        port: u.port,
+        payload: proxied.length,
+        data: proxied,
+        flow: skb.flow ?? '',
+        cause: skb.id,
+        app: {
+          opened: () => {
+            connected = true;
+          },
+          data: (_s, bytes, rskb) => {
+            const res = reader.push(bytes);
+            if (!res || settled) return;
+            settled = true;
+            traceResponse(this.ns.world, this.ns.name, rskb, res);
+            client.write(this.relayed(res), rskb);
+          },
+          failed: (why) => fail('error', FAILURES[why]),
+        },
+      });
+      // proxy_connect_timeout: no SYN-ACK in time, nginx closes the socket and this upstream failed.
+      this.ns.world.sched.after(PROXY_CONNECT_TIMEOUT_NS, () => {
+        if (connected || settled) return;
+        stream.abort(`nginx gave up: proxy-connect-timeout ${PROXY_CONNECT_TIMEOUT_NS / 1e9}s`);
+        fail('timeout', `no answer within proxy-connect-timeout ${PROXY_CONNECT_TIMEOUT_NS / 1e9}s`);
+      });
+    };
+    attempt(1);
+  }
+
+  /** Ready endpoints of the Service port, as ingress-nginx reads them from EndpointSlices. */
+  private endpoints(namespace: string, service: string, portName: string): Upstream[] {
+    const out: Upstream[] = [];
+    for (const slice of this.cp.endpointSlices) {
+      if (slice.namespace !== namespace || slice.serviceName !== service) continue;
+      const port = slice.ports.find((p) => p.name === portName && p.protocol === 'TCP');
+      if (!port) continue;
+      for (const e of slice.endpoints) if (e.ready && !out.some((o) => o.text === `${e.ip}:${port.port}`)) out.push({ addr: parseIpv4(e.ip)!, port: port.port, text: `${e.ip}:${port.port}` });
+    }
+    return out;
+  }
+
+  /** The Lua balancer's round robin (a seeded random start per backend). */
+  private pick(key: string, upstreams: Upstream[]): Upstream {
+    let i = this.rr.get(key);
+    if (i === undefined) i = this.ns.rng.int(0, upstreams.length - 1);
+    this.rr.set(key, (i + 1) % upstreams.length);
+    return upstreams[i % upstreams.length]!;
+  }
+
+  /** The request nginx sends upstream (proxy_set_header as ingress-nginx configures them; use-forwarded-headers off). */
+  private upstreamRequest(req: HttpRequest, client: TcpStream, scheme: 'http' | 'https'): Uint8Array {
+    const remote = formatIpv4(client.remote);
+    const host = header(req.headers, 'host') ?? '';
+    const replaced = new Set(['host', 'connection', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-scheme', 'x-scheme', 'content-length']);
+    const headers: [string, string][] = [
+      ['Host', host],
+      ['X-Real-IP', remote],
+      ['X-Forwarded-For', remote],
+      ['X-Forwarded-Host', host],
+      ['X-Forwarded-Port', String(client.lport)],
+      ['X-Forwarded-Proto', scheme],
+      ['X-Forwarded-Scheme', scheme],
+      ['X-Scheme', scheme],
+      ...req.headers.filter(([k]) => !replaced.has(k.toLowerCase())),
+    ];
+    if (req.bodyBytes > 0) headers.push(['Content-Length', String(req.bodyBytes)]);
+    return encodeRequest({ method: req.method, target: req.target, headers, bodyBytes: req.bodyBytes });
+  }
+
+  private relayed(res: HttpResponse): Uint8Array {
+    return encodeResponse({ status: res.status, reason: res.reason, headers: [['Content-Length', String(res.bodyBytes)], ...res.headers.filter(([k]) => k.toLowerCase() !== 'content-length')], bodyBytes: res.bodyBytes });
+  }
+
+  /** nginx answers itself, with its own error page. */
+  private answer(client: TcpStream, status: number, cause: Skb): void {
+    const page = nginxErrorPage(status);
+    client.write(encodeResponse({ status, reason: REASONS[status] ?? '', headers: [['Content-Type', 'text/html'], ['Content-Length', String(page)]], bodyBytes: page }), cause);
+  }
+
+  private event(skb: Skb, e: Omit<IngressEvent, 'kind' | 't' | 'pkt' | 'at'>): void {
+    const w = this.ns.world;
+    w.emit({ kind: 'ingress', t: w.sched.now, pkt: skb.id, at: this.ns.name, ...e });
+  }
+}
+
+function describe(server: Server, loc: Location | undefined): Pick<IngressEvent, 'server' | 'ingress' | 'host' | 'path' | 'pathType'> {
+  const r = loc?.rule;
+  return { server: server.hostname, ...(r ? { ingress: r.ingress, ...(r.host === undefined ? {} : { host: r.host }), path: r.path, pathType: r.pathType } : loc?.ingress ? { ingress: loc.ingress } : {}) };
+}
+
+/** Size of nginx's built-in error page for `status` (`<title>404 Not Found</title>` ... `<center>nginx</center>`). */
+export function nginxErrorPage(status: number): number {
+  const line = `${status} ${REASONS[status] ?? ''}`;
+  return `<html>\r\n<head><title>${line}</title></head>\r\n<body>\r\n<center><h1>${line}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`.length;
+}

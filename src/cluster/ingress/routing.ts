@@ -1,0 +1,142 @@
+import type { IngressBackendInput, IngressInput, PathType } from './types.js';
+
+/**
+ * How ingress-nginx turns Ingresses into nginx `server` and `location`
+ * blocks, and how nginx then picks one for a request. Modelled on the
+ * controller's createServers / updateServerLocations and nginx's own rules:
+ *
+ * - one server per host (`_` = the catch-all for requests no host matches and
+ *   rules without a host); the first Ingress (in creation order) that names a
+ *   host creates its server, with a root location `/` that goes to that
+ *   Ingress's `defaultBackend`, else to the controller's default backend (404);
+ * - an Ingress with a `defaultBackend` and no rules takes the catch-all's root;
+ * - a path already defined on a server (same path and pathType) keeps its
+ *   first Ingress;
+ * - `Exact` is `location = /p`; `Prefix /p` becomes `location /p/` plus
+ *   `location = /p` (element-wise prefix matching, as the API says);
+ *   `ImplementationSpecific` stays a plain nginx prefix `location /p`, so it
+ *   matches `/pxyz` too (ingress-nginx without use-regex);
+ * - nginx: an exact location wins, else the longest matching prefix;
+ * - `*.example.com` becomes `~^(?<subdomain>[\w-]+)\.example\.com$`: exactly
+ *   one label, as the Ingress API defines wildcards. Exact names win over it.
+ */
+
+/** Where a location sends requests: a Service backend of an Ingress, or the controller's own default backend. */
+export type LocationBackend = { kind: 'service'; namespace: string; backend: IngressBackendInput } | { kind: 'default' };
+
+export interface Location {
+  /** The nginx location path (`/p/` for a Prefix `/p`). */
+  path: string;
+  match: 'exact' | 'prefix';
+  /** The Ingress path it came from; absent for a server's root default location. */
+  rule?: { ingress: string; host?: string; path: string; pathType: PathType };
+  backend: LocationBackend;
+  /** `ns/name` of the Ingress whose settings (annotations) the location uses. */
+  ingress?: string;
+  serviceUpstream: boolean;
+}
+
+export interface Server {
+  /** `_` for the catch-all server. */
+  hostname: string;
+  locations: Location[];
+}
+
+export const CATCH_ALL = '_';
+
+/** The nginx servers (sorted by name, catch-all last) for the Ingresses one controller serves, in creation order. */
+export function buildServers(ingresses: readonly IngressInput[]): Server[] {
+  const servers = new Map<string, Server>();
+  servers.set(CATCH_ALL, { hostname: CATCH_ALL, locations: [{ path: '/', match: 'prefix', backend: { kind: 'default' }, serviceUpstream: false }] });
+  const rootOf = (s: Server): Location => s.locations.find((l) => l.path === '/' && !l.rule && l.match === 'prefix')!;
+  for (const ing of ingresses) {
+    const key = `${ing.namespace}/${ing.name}`;
+    const dflt: LocationBackend = ing.defaultBackend ? { kind: 'service', namespace: ing.namespace, backend: ing.defaultBackend } : { kind: 'default' };
+    if (ing.defaultBackend && ing.rules.length === 0) {
+      const root = rootOf(servers.get(CATCH_ALL)!);
+      if (root.backend.kind === 'default') Object.assign(root, { backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream });
+    }
+    for (const rule of ing.rules) {
+      const host = rule.host ?? CATCH_ALL;
+      if (!servers.has(host)) servers.set(host, { hostname: host, locations: [{ path: '/', match: 'prefix', backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream }] });
+    }
+  }
+  // Paths, in the same order: the first Ingress to define a path on a server keeps it.
+  const defined = new Map<string, Set<string>>();
+  for (const ing of ingresses) {
+    const key = `${ing.namespace}/${ing.name}`;
+    for (const rule of ing.rules) {
+      const server = servers.get(rule.host ?? CATCH_ALL)!;
+      let seen = defined.get(server.hostname);
+      if (!seen) defined.set(server.hostname, (seen = new Set()));
+      for (const p of rule.paths) {
+        const path = p.path === '' ? '/' : p.path;
+        if (seen.has(`${p.pathType} ${path}`)) continue;
+        seen.add(`${p.pathType} ${path}`);
+        const loc: Location = {
+          path,
+          match: p.pathType === 'Exact' ? 'exact' : 'prefix',
+          rule: { ingress: key, ...(rule.host === undefined ? {} : { host: rule.host }), path, pathType: p.pathType },
+          backend: { kind: 'service', namespace: ing.namespace, backend: p.backend },
+          ingress: key,
+          serviceUpstream: ing.serviceUpstream,
+        };
+        // A rule for `/` replaces the server's root default location.
+        const root = loc.match === 'prefix' && path === '/' ? server.locations.findIndex((l) => l.path === '/' && !l.rule && l.match === 'prefix') : -1;
+        if (root >= 0) server.locations[root] = loc;
+        else server.locations.push(loc);
+      }
+    }
+  }
+  for (const s of servers.values()) s.locations = splitPrefixes(s.locations);
+  const named = [...servers.values()].filter((s) => s.hostname !== CATCH_ALL).sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+  return [...named, servers.get(CATCH_ALL)!];
+}
+
+/** updateServerLocations: `Prefix /p` → `location /p/` and, unless an Exact `/p` exists, `location = /p`. */
+function splitPrefixes(locations: Location[]): Location[] {
+  const exact = new Set(locations.filter((l) => l.match === 'exact').map((l) => l.path));
+  const out: Location[] = [];
+  for (const l of locations) {
+    if (l.path === '/' || l.rule?.pathType !== 'Prefix') {
+      out.push(l);
+      continue;
+    }
+    out.push({ ...l, path: l.path.endsWith('/') ? l.path : `${l.path}/` });
+    if (!exact.has(l.path)) out.push({ ...l, match: 'exact' });
+  }
+  return out;
+}
+
+/** The server nginx picks for a Host header: exact name, then a wildcard (one label), then the catch-all. */
+export function selectServer(servers: readonly Server[], hostHeader: string | undefined): Server {
+  const host = (hostHeader ?? '').toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+  const exact = servers.find((s) => s.hostname === host);
+  if (exact) return exact;
+  const wildcard = servers.find((s) => s.hostname.startsWith('*.') && matchesWildcard(s.hostname, host));
+  return wildcard ?? servers.find((s) => s.hostname === CATCH_ALL)!;
+}
+
+/** `*.example.com` matches `a.example.com`, not `example.com` nor `a.b.example.com` (ingress-nginx's `[\w-]+` label). */
+export function matchesWildcard(pattern: string, host: string): boolean {
+  const suffix = pattern.slice(1); // `.example.com`
+  if (!host.endsWith(suffix)) return false;
+  return /^[\w-]+$/.test(host.slice(0, host.length - suffix.length));
+}
+
+/** nginx's location choice for a request path (query string removed): exact first, else the longest prefix. */
+export function selectLocation(server: Server, target: string): Location | undefined {
+  const path = target.split('?')[0]!.split('#')[0]!;
+  const exact = server.locations.find((l) => l.match === 'exact' && l.path === path);
+  if (exact) return exact;
+  let best: Location | undefined;
+  for (const l of server.locations) if (l.match === 'prefix' && path.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l;
+  return best;
+}
+
+/** The Ingress API's own definition of a Prefix match (element-wise), for documentation and tests. */
+export function apiPrefixMatch(prefix: string, path: string): boolean {
+  const want = prefix.split('/').filter(Boolean);
+  const have = path.split('/').filter(Boolean);
+  return want.length <= have.length && want.every((e, i) => have[i] === e);
+}

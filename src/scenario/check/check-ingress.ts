@@ -1,0 +1,311 @@
+import type { IngressBackendInput, IngressClassInput, IngressInput, IngressPathInput, IngressRuleInput, PathType } from '../../cluster/ingress/types.js';
+import { parseIpv4 } from '../../wire/addr.js';
+import type { PodSpec, ServiceSpec, SourcePos } from '../types.js';
+import { stringMap } from './check-pod.js';
+import type { At, YamlReader } from '../load/yaml-reader.js';
+
+/** An Ingress as the API server stores it, plus where it was written. */
+export interface IngressSpec extends IngressInput {
+  pos: SourcePos;
+}
+
+export interface IngressClassSpec extends IngressClassInput {
+  pos: SourcePos;
+}
+
+const SPEC = ['ingressClassName', 'defaultBackend', 'tls', 'rules'];
+const RULE = ['host', 'http'];
+const HTTP = ['paths'];
+const PATH = ['path', 'pathType', 'backend'];
+const BACKEND = ['service', 'resource'];
+const SERVICE = ['name', 'port'];
+const PORT = ['name', 'number'];
+const TLS = ['hosts', 'secretName'];
+const CLASS_SPEC = ['controller', 'parameters'];
+const PATH_TYPES = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
+
+/** Annotations with a meaning here. */
+export const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+export const SERVICE_UPSTREAM_ANNOTATION = 'nginx.ingress.kubernetes.io/service-upstream';
+
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A Service name (DNS-1035 label). */
+const DNS_LABEL_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** IANA_SVC_NAME: at most 15 lowercase alphanumerics or '-', a letter somewhere, no '-' at an end or twice in a row. */
+const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
+/** `IsDomainPrefixedPath`: `example.com/anything`. */
+const DOMAIN_PREFIXED_PATH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
+/** Directory traversal the API rejects in Exact and Prefix paths. */
+const BAD_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
+const BAD_SUFFIXES = ['/..', '/.'];
+
+/**
+ * Reads a networking.k8s.io/v1 Ingress with the API server's validation
+ * (ValidateIngressCreate): rules or a defaultBackend, hosts that are DNS
+ * names (a leading `*.` wildcard allowed) and not IPs, at least one path per
+ * `http`, a pathType on every path and paths fitting it, backends naming a
+ * Service and exactly one of port name / number, TLS hosts and secret names,
+ * and the class annotation agreeing with `ingressClassName`.
+ */
+export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: Map<string, At> | undefined, namespace: string, name: string): IngressSpec | undefined {
+  const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
+  const spec = r.map(specAt, SPEC);
+  if (!spec) return undefined;
+  const annotations = stringMap(r, meta?.get('annotations'));
+  const field = (k: string): At => spec.get(k) ?? { node: undefined, path: `${specAt.path}.${k}`, near: r.pos(specAt) };
+  let ok = true;
+  const className = r.str(spec.get('ingressClassName'));
+  if (className !== undefined && !DNS_SUBDOMAIN.test(className)) {
+    r.problem(spec.get('ingressClassName')!, `expected an IngressClass name (a DNS-1123 subdomain), found "${className}"`);
+    ok = false;
+  }
+  const classAnnotation = annotations[CLASS_ANNOTATION];
+  if (classAnnotation !== undefined && className !== undefined && classAnnotation !== className) {
+    r.problem(meta!.get('annotations')!, `annotation ${CLASS_ANNOTATION} "${classAnnotation}" must match ingressClassName "${className}" when both are specified`);
+    ok = false;
+  }
+  const defaultBackend = spec.get('defaultBackend') && spec.get('defaultBackend')!.node != null ? readBackend(r, field('defaultBackend')) : undefined;
+  if (defaultBackend === null) ok = false;
+  const rules: IngressRuleInput[] = [];
+  for (const ruleAt of r.list(field('rules'))) {
+    const rule = readRule(r, ruleAt);
+    if (rule) rules.push(rule);
+    else ok = false;
+  }
+  if (rules.length === 0 && r.list(field('rules')).length === 0 && !spec.get('defaultBackend')) {
+    r.problem(specAt, 'either `defaultBackend` or `rules` must be specified');
+    ok = false;
+  }
+  const tlsHosts: string[] = [];
+  for (const t of r.list(field('tls'))) {
+    const m = r.map(t, TLS);
+    if (!m) continue;
+    for (const h of m.get('hosts') ? r.list(m.get('hosts')!) : []) {
+      const host = r.str(h, true);
+      if (host === undefined) continue;
+      const why = hostProblem(host, false);
+      if (why) {
+        r.problem(h, why);
+        ok = false;
+      } else tlsHosts.push(host);
+    }
+    const secret = r.str(m.get('secretName'));
+    if (secret !== undefined && secret !== '' && !DNS_SUBDOMAIN.test(secret)) {
+      r.problem(m.get('secretName')!, `expected a Secret name (a DNS-1123 subdomain), found "${secret}"`);
+      ok = false;
+    }
+  }
+  const upstream = annotations[SERVICE_UPSTREAM_ANNOTATION];
+  if (upstream !== undefined && upstream !== 'true' && upstream !== 'false') {
+    r.warn(meta!.get('annotations')!, `annotation ${SERVICE_UPSTREAM_ANNOTATION} is "${upstream}"; ingress-nginx reads only "true" or "false" (taken as false)`);
+  }
+  if (!ok) return undefined;
+  return {
+    namespace,
+    name,
+    ...(className === undefined ? {} : { ingressClassName: className }),
+    ...(classAnnotation === undefined ? {} : { classAnnotation }),
+    ...(defaultBackend ? { defaultBackend } : {}),
+    rules,
+    tlsHosts,
+    serviceUpstream: upstream === 'true',
+    pos: r.pos(at),
+  };
+}
+
+function readRule(r: YamlReader, at: At): IngressRuleInput | undefined {
+  const m = r.map(at, RULE);
+  if (!m) return undefined;
+  let ok = true;
+  const host = r.str(m.get('host'));
+  if (host !== undefined && host !== '') {
+    const why = hostProblem(host, true);
+    if (why) {
+      r.problem(m.get('host')!, why);
+      ok = false;
+    }
+  }
+  const paths: IngressPathInput[] = [];
+  const httpAt = m.get('http');
+  if (httpAt && httpAt.node != null) {
+    const hm = r.map(httpAt, HTTP);
+    const pathsAt = hm?.get('paths') ?? { node: undefined, path: `${httpAt.path}.paths`, near: r.pos(httpAt) };
+    const list = hm ? r.list(pathsAt) : [];
+    if (hm && list.length === 0) {
+      r.problem(pathsAt, 'required: at least one path');
+      ok = false;
+    }
+    for (const p of list) {
+      const path = readPath(r, p);
+      if (path === null) ok = false;
+      else if (path) paths.push(path);
+    }
+  }
+  if (!ok) return undefined;
+  return { ...(host === undefined || host === '' ? {} : { host }), paths };
+}
+
+/** A path; null = invalid, undefined = valid but not modelled (a resource backend, warned about). */
+function readPath(r: YamlReader, at: At): IngressPathInput | null | undefined {
+  const m = r.map(at, PATH);
+  if (!m) return null;
+  const typeAt = m.get('pathType') ?? { node: undefined, path: `${at.path}.pathType`, near: r.pos(at) };
+  if (!m.get('pathType') || m.get('pathType')!.node == null) {
+    r.problem(typeAt, 'required: pathType must be specified (Exact, Prefix or ImplementationSpecific)');
+    return null;
+  }
+  const pathType = r.oneOf<PathType>(typeAt, PATH_TYPES);
+  if (pathType === undefined) return null;
+  const pathAt = m.get('path') ?? { node: undefined, path: `${at.path}.path`, near: r.pos(at) };
+  const path = r.str(m.get('path')) ?? '';
+  let ok = true;
+  if (pathType !== 'ImplementationSpecific' || path !== '') {
+    if (!path.startsWith('/')) {
+      r.problem(pathAt, `must be an absolute path (starting with /), found "${path}"`);
+      ok = false;
+    }
+  }
+  if (pathType !== 'ImplementationSpecific') {
+    for (const s of BAD_SEQUENCES) {
+      if (path.includes(s)) {
+        r.problem(pathAt, `must not contain '${s}', found "${path}"`);
+        ok = false;
+      }
+    }
+    for (const s of BAD_SUFFIXES) {
+      if (path.endsWith(s)) {
+        r.problem(pathAt, `cannot end with '${s}', found "${path}"`);
+        ok = false;
+      }
+    }
+  }
+  const backendAt = m.get('backend') ?? { node: undefined, path: `${at.path}.backend`, near: r.pos(at) };
+  if (!m.get('backend')) {
+    r.problem(backendAt, 'required: a backend (service name and port)');
+    return null;
+  }
+  const backend = readBackend(r, backendAt);
+  if (backend === null || !ok) return null;
+  return backend ? { path, pathType, backend } : undefined;
+}
+
+/** A backend; null = invalid, undefined = a resource backend (valid, not modelled: warned). */
+function readBackend(r: YamlReader, at: At): IngressBackendInput | null | undefined {
+  const m = r.map(at, BACKEND);
+  if (!m) return null;
+  const svcAt = m.get('service');
+  const resAt = m.get('resource');
+  const hasSvc = svcAt !== undefined && svcAt.node != null;
+  const hasRes = resAt !== undefined && resAt.node != null;
+  if (hasSvc && hasRes) {
+    r.problem(at, 'cannot set both resource and service backends');
+    return null;
+  }
+  if (hasRes) {
+    r.warn(resAt, 'resource backends are not modelled: requests for this path get what ingress-nginx gives them (it ignores resource backends)');
+    return undefined;
+  }
+  if (!hasSvc) {
+    r.problem(at, 'resource or service backend is required');
+    return null;
+  }
+  const s = r.map(svcAt, SERVICE);
+  if (!s) return null;
+  const nameAt = s.get('name') ?? { node: undefined, path: `${svcAt.path}.name`, near: r.pos(svcAt) };
+  const name = r.str(nameAt, true);
+  let ok = name !== undefined;
+  if (name !== undefined && !DNS_LABEL_1035.test(name)) {
+    r.problem(nameAt, `expected a Service name (a DNS-1035 label: lowercase letters, digits and '-', starting with a letter), found "${name}"`);
+    ok = false;
+  }
+  const portAt = s.get('port') ?? { node: undefined, path: `${svcAt.path}.port`, near: r.pos(svcAt) };
+  const pm = r.map(portAt, PORT);
+  const portName = pm ? r.str(pm.get('name')) : undefined;
+  const portNumber = pm ? r.int(pm.get('number'), 1, 65535) : undefined;
+  const hasName = portName !== undefined && portName !== '';
+  const hasNumber = pm?.get('number') !== undefined && pm.get('number')!.node != null;
+  if (hasName && hasNumber) {
+    r.problem(portAt, 'cannot set both port name & port number');
+    return null;
+  }
+  if (hasName && !PORT_NAME.test(portName)) {
+    r.problem(pm!.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
+    return null;
+  }
+  if (!hasName && !hasNumber) {
+    r.problem(portAt, 'port name or number is required');
+    return null;
+  }
+  if (!ok || (hasNumber && portNumber === undefined)) return null;
+  return { service: name!, port: hasName ? { name: portName } : { number: portNumber! } };
+}
+
+/** Why a host is not acceptable (IsDNS1123Subdomain, or IsWildcardDNS1123Subdomain when it has a `*`), or undefined. */
+function hostProblem(host: string, rule: boolean): string | undefined {
+  if (rule && parseIpv4(host) !== undefined) return `must be a DNS name, not an IP address, found "${host}"`;
+  if (host.includes('*')) {
+    if (!host.startsWith('*.') || !DNS_SUBDOMAIN.test(host.slice(2))) return `a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain (lowercase), found "${host}"`;
+    return undefined;
+  }
+  if (!DNS_SUBDOMAIN.test(host)) return `expected a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), found "${host}"`;
+  return undefined;
+}
+
+/** Reads a networking.k8s.io/v1 IngressClass (ValidateIngressClass): a controller that is a domain-prefixed path. */
+export function readIngressClass(r: YamlReader, top: Map<string, At>, at: At, meta: Map<string, At> | undefined, name: string): IngressClassSpec | undefined {
+  const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
+  const spec = r.map(specAt, CLASS_SPEC);
+  if (!spec) return undefined;
+  const ctrlAt = spec.get('controller') ?? { node: undefined, path: `${specAt.path}.controller`, near: r.pos(specAt) };
+  const controller = r.str(ctrlAt, true);
+  if (controller === undefined) return undefined;
+  if (controller.length > 250 || !DOMAIN_PREFIXED_PATH.test(controller)) {
+    r.problem(ctrlAt, `expected a domain-prefixed path of at most 250 characters (such as k8s.io/ingress-nginx), found "${controller}"`);
+    return undefined;
+  }
+  const annotations = stringMap(r, meta?.get('annotations'));
+  return { name, controller, isDefault: annotations[DEFAULT_CLASS_ANNOTATION] === 'true', pos: r.pos(at) };
+}
+
+/**
+ * The DefaultIngressClass admission plugin: an Ingress created with neither
+ * `ingressClassName` nor the class annotation gets the default class's name.
+ * More than one default class is refused, as the plugin refuses it.
+ */
+export function admitIngresses(ingresses: IngressSpec[], classes: IngressClassSpec[], refuse: (c: IngressClassSpec, message: string) => void): IngressSpec[] {
+  const defaults = classes.filter((c) => c.isDefault);
+  if (defaults.length > 1) {
+    refuse(defaults[1]!, `${defaults.length} default IngressClasses were found (${defaults.map((c) => c.name).join(', ')}), only 1 allowed`);
+    return ingresses;
+  }
+  const d = defaults[0];
+  if (!d) return ingresses;
+  return ingresses.map((i) => (i.ingressClassName === undefined && i.classAnnotation === undefined ? { ...i, ingressClassName: d.name } : i));
+}
+
+/**
+ * What is valid for the API server but will not work (worth a warning, not an
+ * error: objects may be created in any order): a backend Service or port that
+ * does not exist (nginx answers 503), an IngressClass that does not exist or
+ * that no controller pod serves.
+ */
+export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec[], classes: readonly IngressClassSpec[], pods: readonly PodSpec[]): string[] {
+  const out: string[] = [];
+  const backends = [...(ing.defaultBackend ? [ing.defaultBackend] : []), ...ing.rules.flatMap((r) => r.paths.map((p) => p.backend))];
+  for (const b of backends) {
+    const svc = services.find((s) => s.namespace === ing.namespace && s.name === b.service);
+    const port = 'number' in b.port ? String(b.port.number) : b.port.name;
+    if (!svc) out.push(`backend Service ${ing.namespace}/${b.service} does not exist: ingress-nginx answers 503 for its paths`);
+    else if (!svc.ports.some((p) => ('number' in b.port ? p.port === b.port.number : p.name === b.port.name))) out.push(`Service ${ing.namespace}/${b.service} has no port ${port}: ingress-nginx answers 503 for its paths`);
+  }
+  const controllers = pods.filter((p) => p.ingressController);
+  if (ing.ingressClassName !== undefined) {
+    const cls = classes.find((c) => c.name === ing.ingressClassName);
+    if (!cls) out.push(`IngressClass ${ing.ingressClassName} does not exist: no controller serves this Ingress`);
+    else if (!controllers.some((p) => p.ingressController!.controllerClass === cls.controller)) out.push(`no ingress controller pod runs with --controller-class=${cls.controller} (IngressClass ${cls.name}): nothing serves this Ingress`);
+  } else if (ing.classAnnotation === undefined && !controllers.some((p) => p.ingressController!.watchWithoutClass)) {
+    out.push('no ingressClassName, no default IngressClass and no controller started with --watch-ingress-without-class: nothing serves this Ingress');
+  }
+  return out;
+}

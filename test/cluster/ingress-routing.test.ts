@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { apiPrefixMatch, buildServers, matchesWildcard, selectLocation, selectServer } from '../../src/cluster/ingress/routing.js';
+import type { IngressInput, IngressPathInput } from '../../src/cluster/ingress/types.js';
+
+const svc = (name: string): IngressPathInput['backend'] => ({ service: name, port: { number: 80 } });
+const ing = (name: string, spec: Partial<IngressInput>): IngressInput => ({ namespace: 'default', name, rules: [], tlsHosts: [], serviceUpstream: false, ...spec });
+
+function route(ingresses: IngressInput[], host: string, path: string): string {
+  const loc = selectLocation(selectServer(buildServers(ingresses), host), path);
+  if (!loc || loc.backend.kind === 'default') return '404';
+  return loc.backend.backend.service;
+}
+
+describe('ingress routing (ingress-nginx servers and locations, nginx choice)', () => {
+  const paths = ing('paths', {
+    rules: [
+      {
+        host: 'shop.example.com',
+        paths: [
+          { path: '/foo', pathType: 'Prefix', backend: svc('prefix') },
+          { path: '/foo/bar', pathType: 'Exact', backend: svc('exact') },
+          { path: '/img', pathType: 'ImplementationSpecific', backend: svc('impl') },
+        ],
+      },
+    ],
+  });
+
+  it('Prefix matches element-wise: /foo, /foo/, /foo/x but not /foobar', () => {
+    expect(route([paths], 'shop.example.com', '/foo')).toBe('prefix');
+    expect(route([paths], 'shop.example.com', '/foo/')).toBe('prefix');
+    expect(route([paths], 'shop.example.com', '/foo/x?y=1')).toBe('prefix');
+    expect(route([paths], 'shop.example.com', '/foobar')).toBe('404');
+    for (const p of ['/foo', '/foo/', '/foo/x']) expect(apiPrefixMatch('/foo', p)).toBe(true);
+    expect(apiPrefixMatch('/foo', '/foobar')).toBe(false);
+  });
+
+  it('Exact wins over a Prefix for its own path only', () => {
+    expect(route([paths], 'shop.example.com', '/foo/bar')).toBe('exact');
+    expect(route([paths], 'shop.example.com', '/foo/bar/')).toBe('prefix');
+  });
+
+  it('ImplementationSpecific is a plain nginx prefix: /img matches /imgs too', () => {
+    expect(route([paths], 'shop.example.com', '/imgs/a.png')).toBe('impl');
+  });
+
+  it('a Prefix written with a trailing slash does not match the bare path (ingress-nginx adds = /foo/ only)', () => {
+    const slash = ing('slash', { rules: [{ host: 'a.example', paths: [{ path: '/app/', pathType: 'Prefix', backend: svc('app') }] }] });
+    expect(route([slash], 'a.example', '/app/x')).toBe('app');
+    expect(route([slash], 'a.example', '/app')).toBe('404');
+  });
+
+  it('hosts: case and port ignored, exact before wildcard, wildcard = one label, unknown host = catch-all', () => {
+    const hosts = ing('hosts', {
+      rules: [
+        { host: 'a.example.com', paths: [{ path: '/', pathType: 'Prefix', backend: svc('exact-host') }] },
+        { host: '*.example.com', paths: [{ path: '/', pathType: 'Prefix', backend: svc('wild') }] },
+      ],
+    });
+    expect(route([hosts], 'A.Example.com:8080', '/')).toBe('exact-host');
+    expect(route([hosts], 'b.example.com', '/')).toBe('wild');
+    expect(route([hosts], 'x.b.example.com', '/')).toBe('404');
+    expect(route([hosts], 'example.com', '/')).toBe('404');
+    expect(matchesWildcard('*.example.com', 'b-2.example.com')).toBe(true);
+  });
+
+  it('defaultBackend: the root of the Ingress hosts, and the catch-all when the Ingress has no rules', () => {
+    const withDefault = ing('d', { defaultBackend: svc('fallback'), rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'Prefix', backend: svc('api') }] }] });
+    expect(route([withDefault], 'a.example', '/other')).toBe('fallback');
+    expect(route([withDefault], 'b.example', '/other')).toBe('404');
+    const only = ing('only', { defaultBackend: svc('everything') });
+    expect(route([only], 'anything.example', '/x')).toBe('everything');
+  });
+
+  it('the first Ingress to define a host path keeps it; rules without a host join the catch-all server', () => {
+    const first = ing('first', { rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('first') }] }] });
+    const second = ing('second', { rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('second') }, { path: '/y', pathType: 'Prefix', backend: svc('y') }] }, { paths: [{ path: '/', pathType: 'Prefix', backend: svc('any-host') }] }] });
+    expect(route([first, second], 'a.example', '/x')).toBe('first');
+    expect(route([first, second], 'a.example', '/y')).toBe('y');
+    expect(route([first, second], 'zzz', '/')).toBe('any-host');
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+
+/** A scenario with one Ingress whose spec is `spec` (line 6), and more objects after it. */
+function doc(spec: string, extra: string[] = [], meta = '{name: ing}'): string {
+  return [
+    'apiVersion: podwalk/v1alpha1',
+    'kind: Scenario',
+    'metadata: {name: t}',
+    'resources:',
+    '  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{name: http, port: 80}]}}',
+    `  - {apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: ${meta}, spec: ${spec}}`,
+    ...extra,
+    'cluster:',
+    '  network: host-gw',
+    '  nodes: [{name: a}]',
+    '',
+  ].join('\n');
+}
+
+function problems(text: string): string[] {
+  const r = loadScenarioText(text, 'x.yaml');
+  return r.ok ? [] : r.problems.map(formatProblem);
+}
+
+const backend = '{service: {name: web, port: {number: 80}}}';
+
+describe('Ingress validation, as the API server does it (exit 2, file:line:col and the field)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['neither rules nor defaultBackend', '{}', /x\.yaml:6:\d+: resources\[1\]\.spec: either `defaultBackend` or `rules` must be specified/],
+    ['pathType missing', `{rules: [{http: {paths: [{path: /, backend: ${backend}}]}}]}`, /paths\[0\]\.pathType: required: pathType must be specified/],
+    ['relative path', `{rules: [{http: {paths: [{path: api, pathType: Prefix, backend: ${backend}}]}}]}`, /paths\[0\]\.path: must be an absolute path/],
+    ['traversal', `{rules: [{http: {paths: [{path: /a/../b, pathType: Exact, backend: ${backend}}]}}]}`, /paths\[0\]\.path: must not contain '\/\.\.\/'/],
+    ['dot suffix', `{rules: [{http: {paths: [{path: /a/., pathType: Prefix, backend: ${backend}}]}}]}`, /cannot end with '\/\.'/],
+    ['empty paths', '{rules: [{host: a.example, http: {paths: []}}]}', /rules\[0\]\.http\.paths: required: at least one path/],
+    ['IP host', `{rules: [{host: 10.0.0.1, http: {paths: [{path: /, pathType: Prefix, backend: ${backend}}]}}]}`, /rules\[0\]\.host: must be a DNS name, not an IP address/],
+    ['bad wildcard', `{rules: [{host: "a.*.example", http: {paths: [{path: /, pathType: Prefix, backend: ${backend}}]}}]}`, /rules\[0\]\.host: a wildcard DNS-1123 subdomain must start with '\*\.'/],
+    ['upper-case host', `{rules: [{host: Shop.Example, http: {paths: [{path: /, pathType: Prefix, backend: ${backend}}]}}]}`, /rules\[0\]\.host: expected a DNS-1123 subdomain/],
+    ['port name and number', '{defaultBackend: {service: {name: web, port: {number: 80, name: http}}}}', /defaultBackend\.service\.port: cannot set both port name & port number/],
+    ['no port', '{defaultBackend: {service: {name: web, port: {}}}}', /defaultBackend\.service\.port: port name or number is required/],
+    ['both backends', '{defaultBackend: {service: {name: web, port: {number: 80}}, resource: {kind: Bucket, name: b}}}', /defaultBackend: cannot set both resource and service backends/],
+    ['bad pathType', `{rules: [{http: {paths: [{path: /, pathType: Regex, backend: ${backend}}]}}]}`, /pathType: expected one of Exact, Prefix, ImplementationSpecific, found Regex/],
+    ['unknown field', `{rules: [{hots: a.example}]}`, /rules\[0\]\.hots: unknown field hots \(did you mean host\?\)/],
+  ];
+  for (const [what, spec, re] of cases) {
+    it(what, () => expect(problems(doc(spec)).join('\n')).toMatch(re));
+  }
+
+  it('ImplementationSpecific may have an empty path and any characters', () => {
+    expect(problems(doc(`{rules: [{http: {paths: [{pathType: ImplementationSpecific, backend: ${backend}}, {path: "/a//b", pathType: ImplementationSpecific, backend: ${backend}}]}}]}`))).toEqual([]);
+  });
+
+  it('the class annotation must agree with ingressClassName', () => {
+    expect(problems(doc(`{ingressClassName: nginx, defaultBackend: ${backend}}`, [], '{name: ing, annotations: {kubernetes.io/ingress.class: other}}')).join('\n')).toMatch(/metadata\.annotations: annotation kubernetes\.io\/ingress\.class "other" must match ingressClassName "nginx"/);
+  });
+
+  it('IngressClass: controller required and domain-prefixed; the default class is filled in by admission; two defaults are refused', () => {
+    const cls = (name: string, ctrl: string, dflt = false): string => `  - {apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: ${name}${dflt ? ', annotations: {ingressclass.kubernetes.io/is-default-class: "true"}' : ''}}, spec: {controller: ${ctrl}}}`;
+    expect(problems(doc(`{defaultBackend: ${backend}}`, [cls('x', 'nginx')])).join('\n')).toMatch(/x\.yaml:7:\d+: resources\[2\]\.spec\.controller: expected a domain-prefixed path/);
+    const r = loadScenarioText(doc(`{defaultBackend: ${backend}}`, [cls('nginx', 'k8s.io/ingress-nginx', true)]), 'x.yaml');
+    expect(r.ok && r.scenario.ingresses[0]!.ingressClassName).toBe('nginx');
+    expect(problems(doc(`{defaultBackend: ${backend}}`, [cls('a', 'k8s.io/ingress-nginx', true), cls('b', 'k8s.io/ingress-nginx', true)])).join('\n')).toMatch(/x\.yaml:8:\d+: .*2 default IngressClasses were found \(a, b\), only 1 allowed/);
+  });
+});
+
+describe('Ingress warnings: valid for the API server, but nothing will work', () => {
+  it('a missing backend Service, a missing port, a class nobody serves', () => {
+    const r = loadScenarioText(doc('{ingressClassName: none, rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: gone, port: {number: 80}}}}, {path: /b, pathType: Prefix, backend: {service: {name: web, port: {name: grpc}}}}]}}]}'), 'x.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const w = r.scenario.warnings.map(formatProblem).join('\n');
+    expect(w).toMatch(/x\.yaml:6:\d+: resources\[1\]: backend Service default\/gone does not exist: ingress-nginx answers 503/);
+    expect(w).toMatch(/Service default\/web has no port grpc/);
+    expect(w).toMatch(/IngressClass none does not exist: no controller serves this Ingress/);
+  });
+});

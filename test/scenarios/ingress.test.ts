@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../src/api/index.js';
+import type { CreateEvent } from '../../src/trace/events.js';
+import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+
+const file = (f: string): string => join(import.meta.dirname, '..', '..', 'scenarios', f);
+
+describe('ingress: the controller is a proxy, and the network sees it as one', () => {
+  it('the backend NetworkPolicy decides on the controller pod, not the client', () => {
+    const r = loadScenarioFile(file('ingress-policy-blocks-controller.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    const blocked = res.flows.find((f) => f.flow === 'through-ingress-blocked')!;
+    const deny = blocked.policies!.find((p) => p.verdict === 'deny')!;
+    expect(deny).toMatchObject({ direction: 'ingress', pod: 'shop/cart', isolatedBy: ['shop/cart-from-frontend'] });
+    // Three connects, each a SYN from the controller pod caused by the client's request segment.
+    expect(blocked.ingress?.upstreams).toEqual(['10.244.2.2:8080', '10.244.2.2:8080', '10.244.2.2:8080']);
+    const syns = res.events.filter((e): e is CreateEvent => e.kind === 'create' && e.flow === 'through-ingress-blocked' && e.by === 'app' && e.frame.info.startsWith('TCP [S]') && e.at.startsWith('ingress-nginx/'));
+    const controller = r.scenario.pods.find((p) => p.namespace === 'ingress-nginx')!.ip;
+    expect(syns.map((e) => e.frame.src)).toEqual([controller, controller, controller]);
+    expect(syns[2]!.t - syns[0]!.t).toBeGreaterThanOrEqual(10_000_000_000); // proxy-connect-timeout 5 s between tries
+    expect(blocked.http?.status).toBe(504);
+  });
+
+  it('service-upstream: the controller connects to the cluster IP and its own node DNATs it', () => {
+    const r = loadScenarioFile(file('ingress-default-backend.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const flow = simulate(r.scenario).flows.find((f) => f.flow === 'service-upstream')!;
+    expect(flow.ingress?.upstreams[0]).toMatch(/^10\.96\.\d+\.\d+:80$/);
+    const dnat = flow.nat!.filter((n) => n.type === 'DNAT');
+    expect(dnat.map((n) => n.at)).toEqual(['node1', 'node1']); // NodePort on node1, then the cluster IP on node1 too
+  });
+
+  it('a wrong expectation names what the controller did', () => {
+    const r = loadScenarioFile(file('ingress-host-fanout.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const flow = simulate(r.scenario).flows.find((f) => f.flow === 'shop-host')!;
+    const miss = checkExpectation(flow, { httpStatus: 404, ingressRule: { path: '/cart' }, forwardedFor: '192.168.56.100', pos: { file: 'x', line: 1, col: 1 } });
+    expect(miss.map((m) => [m.field, m.actual])).toEqual([
+      ['httpStatus', '200'],
+      ['forwardedFor', '10.244.1.1'],
+      ['ingressRule', 'default/hosts host shop.example.com path / Prefix -> default/shop:80'],
+    ]);
+  });
+
+  it('the library API sends HTTP and reads the outcome', () => {
+    const sim = Simulation.fromFile(file('ingress-host-fanout.yaml'));
+    sim.send({ name: 'api', from: 'host/client', to: 'node/node1', port: 30080, http: { host: 'api.example.com', path: '/x' }, at: '10ms' });
+    const f = sim.run().flow('api');
+    expect(f.http?.status).toBe(200);
+    expect(f.ingress).toMatchObject({ ingress: 'default/hosts', host: 'api.example.com', backend: 'default/api:web' });
+    expect(f.deliveredTo).toBe('pod/default/api');
+  });
+});
