@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { HttpEvent, IngressEvent } from '../../trace/events.js';
-import { summarizeFlow, type FlowResult, type IngressDecision, type TraceIndex } from './flows.js';
+import { connectionOf, summarizeFlow, type FlowResult, type IngressDecision, type TraceIndex } from './flows.js';
 
 /**
  * An HTTP flow through a proxy is two TCP connections: the client's to the
@@ -49,6 +49,8 @@ export function withHttp(first: FlowResult, index: TraceIndex, cluster: Cluster)
     ...(response?.status === undefined ? {} : { status: response.status, bytes: response.bytes }),
     ...(backendRequest?.forwardedFor === undefined ? {} : { forwardedFor: backendRequest.forwardedFor }),
   };
+  // The client's connection is the one its own socket saw (the proxy's connections carry the same flow name).
+  if (out.connection) out.connection = connectionOf(events.filter((e) => e.at === senderNs), first.flow);
   // An HTTP exchange's round trip: the SYN sent to the response read.
   const sent = events.find((e) => e.kind === 'create');
   if (response && sent) out.rttNs = response.t - sent.t;
