@@ -185,8 +185,10 @@ function percent(r: YamlReader, at: At | undefined): number {
 function countOrPercent(r: YamlReader, at: At | undefined, replicas: number, round: (x: number) => number, dflt: number): number {
   const v = r.scalar(at);
   if (v === undefined) return dflt;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  if (typeof v === 'string' && /^[0-9]+%$/.test(v)) return round((replicas * Number(v.slice(0, -1))) / 100);
+  // An intstr is an int32; past the replica count neither value changes what a rollout does
+  // (it never needs more than `replicas` new pods nor can take down more than it has), so cap there.
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1) return Math.min(v, replicas);
+  if (typeof v === 'string' && /^[0-9]{1,10}%$/.test(v)) return Math.min(round((replicas * Number(v.slice(0, -1))) / 100), replicas);
   r.problem(at!, `expected a count or a percentage (like 1 or 25%), found ${JSON.stringify(v)}`);
   return dflt;
 }

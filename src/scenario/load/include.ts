@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 
 /** Manifest file names `include:` picks up from a directory (as `kubectl apply -f dir/`). */
@@ -32,9 +32,16 @@ export function includedFiles(base: string, entry: string): { files: string[] } 
   return files.length > 0 ? { files } : { error: `no file matches ${entry} (looked under ${root})` };
 }
 
-function walk(dir: string): string[] {
+/**
+ * Every regular file under `dir`. Symlinked directories are followed (as a shell's `**` does), but
+ * each real directory is walked once, so a link back to an ancestor cannot loop.
+ */
+function walk(dir: string, seen = new Set<string>()): string[] {
   let names: string[];
   try {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return [];
+    seen.add(real);
     names = readdirSync(dir).sort();
   } catch {
     return [];
@@ -43,7 +50,7 @@ function walk(dir: string): string[] {
     const p = join(dir, n);
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) return [];
-    return st.isDirectory() ? (n.startsWith('.') || n === 'node_modules' ? [] : walk(p)) : st.isFile() ? [p] : [];
+    return st.isDirectory() ? (n.startsWith('.') || n === 'node_modules' ? [] : walk(p, seen)) : st.isFile() ? [p] : [];
   });
 }
 
