@@ -8,6 +8,7 @@ import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
 import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
+import { progressLine } from './progress.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
 import { JsonLinesSink } from '../trace/jsonl.js';
 import { registerBench } from './bench.js';
@@ -35,6 +36,8 @@ interface Io {
   err: (s: string) => void;
   /** Where `out` goes: its width and colour (absent = plain, as pipes and tests get). */
   term?: Terminal;
+  /** stderr is a terminal: long runs show a progress line there. */
+  errIsTTY?: boolean;
 }
 
 /** A usage error: one line, whatever the user typed into it (escaped when printed). */
@@ -52,8 +55,8 @@ function load(file: string, seed?: number, proxyMode?: ProxyMode): Scenario {
   return r.scenario;
 }
 
-function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt']): RunResult {
-  const result = simulate(scenario, onBuilt ? { onBuilt } : {});
+function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt'], onProgress?: SimulateOptions['onProgress']): RunResult {
+  const result = simulate(scenario, { ...(onBuilt ? { onBuilt } : {}), ...(onProgress ? { onProgress } : {}) });
   if (result.invalid) throw new InvalidScenario(result.invalid);
   return result;
 }
@@ -70,7 +73,7 @@ function parseSeed(v: string): number {
 }
 
 /** Run the CLI with `argv` (without node and script); returns the exit code. */
-export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), term: detectTerminal(process.stdout, process.env) }): number {
+export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s), term: detectTerminal(process.stdout, process.env), errIsTTY: process.stderr.isTTY === true }): number {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('podwalk')
@@ -109,10 +112,16 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       let capture: CaptureFiles | undefined;
       // --json streams: each event is written as it happens, the flow records once the run is over.
       const jsonl = o.json ? new JsonLinesSink(io.out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
-      const result = run(scenario, (c) => {
-        if (o.pcap) capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
-        if (jsonl) c.world.tracer.attach(jsonl);
-      });
+      const progress = progressLine(io.err, io.errIsTTY ?? false);
+      const result = run(
+        scenario,
+        (c) => {
+          if (o.pcap) capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
+          if (jsonl) c.world.tracer.attach(jsonl);
+        },
+        progress.onProgress,
+      );
+      progress.done();
       const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
       if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
       else {

@@ -55,9 +55,10 @@ export class Scheduler {
    * Run events until the queue is empty, `untilNs` is passed, or `budget`
    * events have run. The budget is what guarantees the simulator never hangs.
    */
-  run(opts: { untilNs?: number; budget?: number } = {}): RunOutcome {
+  run(opts: { untilNs?: number; budget?: number; onProgress?: (eventsExecuted: number, nowNs: number) => void } = {}): RunOutcome {
     const until = opts.untilNs ?? Number.POSITIVE_INFINITY;
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
+    const onProgress = opts.onProgress;
     let n = 0;
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
@@ -71,6 +72,8 @@ export class Scheduler {
       n++;
       this.executed++;
       top.action();
+      // Every 65,536 events: cheap enough to leave in the loop, often enough for a progress line.
+      if (onProgress && (this.executed & 0xffff) === 0) onProgress(this.executed, this.clock);
     }
     return { kind: 'idle', events: n };
   }

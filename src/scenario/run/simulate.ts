@@ -20,6 +20,15 @@ export interface SimulateOptions {
   eventBudget?: number;
   /** Called once the cluster is up, before any traffic (attach captures, inspect state). */
   onBuilt?: (cluster: Cluster) => void;
+  /** Called every 65,536 events while the run goes on (the CLI's progress line on stderr). */
+  onProgress?: (p: RunProgress) => void;
+}
+
+/** How far a long run has come: events run so far, the simulated clock, and the event budget. */
+export interface RunProgress {
+  events: number;
+  nowNs: number;
+  budget: number;
 }
 
 export interface RunResult {
@@ -68,6 +77,7 @@ export class ScenarioRun {
   private readonly replies = new Map<string, number>();
   private result: RunResult | undefined;
   private devicesAtBuild: Set<string>;
+  private onProgress: ((events: number, nowNs: number) => void) | undefined;
 
   constructor(
     readonly scenario: Scenario,
@@ -89,6 +99,9 @@ export class ScenarioRun {
     const answer = (flow: string | undefined): number | undefined => (flow === undefined ? undefined : this.replies.get(flow.replace(/#\d+$/, '')));
     this.cluster.world.serverReply = answer; // pods a step creates later answer too
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
+    const budget = this.budgetLeft;
+    const report = opts.onProgress;
+    if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget });
     opts.onBuilt?.(this.cluster);
   }
 
@@ -159,7 +172,7 @@ export class ScenarioRun {
     // A no-op at `ns` makes the clock land exactly there even when the queue drains earlier (timers read `now`).
     sched.at(ns, () => {});
     const before = sched.eventsExecuted;
-    const outcome = sched.run({ untilNs: ns, budget: this.budgetLeft });
+    const outcome = sched.run({ untilNs: ns, budget: this.budgetLeft, ...(this.onProgress ? { onProgress: this.onProgress } : {}) });
     this.budgetLeft -= sched.eventsExecuted - before;
     if (outcome.kind === 'budget') this.outOfBudget = true;
   }
@@ -169,7 +182,7 @@ export class ScenarioRun {
     if (this.result) return this.result;
     const { cluster, scenario } = this;
     const before = cluster.sched.eventsExecuted;
-    const outcome = this.outOfBudget ? { kind: 'budget' as const, events: 0, pending: cluster.sched.pending } : cluster.sched.run({ budget: this.budgetLeft });
+    const outcome = this.outOfBudget ? { kind: 'budget' as const, events: 0, pending: cluster.sched.pending } : cluster.sched.run({ budget: this.budgetLeft, ...(this.onProgress ? { onProgress: this.onProgress } : {}) });
     this.budgetLeft -= cluster.sched.eventsExecuted - before;
     if (outcome.kind === 'budget') {
       cluster.world.finish('event-budget', `run stopped after ${cluster.sched.eventsExecuted} events with ${outcome.pending} pending (a forwarding loop?)`);
