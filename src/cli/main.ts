@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { showViews } from '../kernel/show.js';
@@ -7,6 +7,7 @@ import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
 import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
+import { scaffoldScenario } from '../scenario/init/scaffold.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
 import { progressLine } from './progress.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
@@ -15,7 +16,7 @@ import { registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
-import { OutputPathError } from './output-file.js';
+import { OutputPathError, why } from './output-file.js';
 import { oneLine } from '../trace/safe-text.js';
 import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
 import { renderReport } from './report.js';
@@ -159,6 +160,31 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .description('print the JSON Schema of scenario files (for editors: see docs/scenario-format.md)')
     .action(() => {
       io.out(`${JSON.stringify(scenarioSchema(), null, 2)}\n`);
+    });
+
+  program
+    .command('init')
+    .description('write a scenario around manifests: their cluster, an include of them, one example flow per Service')
+    .argument('<manifests...>', 'manifest files or directories (e.g. kubectl get ... -o yaml output)')
+    .option('-o, --output <file>', 'write the scenario to FILE (include paths relative to it) instead of stdout')
+    .option('--force', 'with -o: overwrite FILE if it exists')
+    .action((manifests: string[], o: { output?: string; force?: boolean }) => {
+      if (o.force && !o.output) throw new InputError('--force: only with -o FILE');
+      if (o.output && existsSync(o.output) && !o.force) throw new InputError(`-o: ${o.output} exists; use --force to overwrite it`);
+      // On stdout, include paths are relative to the current directory (where `> file` puts it).
+      const target = o.output ?? resolve('scenario.yaml');
+      const r = scaffoldScenario(manifests, target);
+      if (!r.ok) {
+        if ('error' in r) throw new InputError(r.error);
+        throw new InvalidScenario(r.problems);
+      }
+      if (!o.output) return io.out(r.text);
+      try {
+        writeFileSync(o.output, r.text);
+      } catch (e) {
+        throw new OutputPathError(`-o: cannot write ${o.output}: ${why(e)}`);
+      }
+      io.err(`init: wrote ${o.output}; run it with: podwalk run ${o.output}\n`);
     });
 
   program

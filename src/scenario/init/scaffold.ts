@@ -1,0 +1,173 @@
+import { statSync } from 'node:fs';
+import { basename, extname, relative, resolve, sep } from 'node:path';
+import type { PodSpec, Problem, Scenario, ServiceSpec } from '../types.js';
+import { DEFAULT_NODES, loadScenarioText } from '../load/parse.js';
+
+/** The editor line docs/scenario-format.md documents ("Editor support"). */
+export const SCHEMA_LINE = '# yaml-language-server: $schema=./node_modules/podwalk/schema/podwalk-scenario.schema.json';
+
+export type ScaffoldResult = { ok: true; text: string } | { ok: false; error: string } | { ok: false; problems: Problem[] };
+
+/**
+ * A scenario around existing manifests (`podwalk init`): an `include:` of
+ * them, relative to `scenarioFile`; the cluster from their Node objects or
+ * the default cluster plain manifests run on; one example traffic item per
+ * Service. The manifests are loaded through the ordinary loader, so the
+ * scaffold names only pods and Services podwalk will really create, and the
+ * result is loaded once more before it is returned: it runs as is.
+ */
+export function scaffoldScenario(manifests: string[], scenarioFile: string): ScaffoldResult {
+  const dir = resolve(scenarioFile, '..');
+  const includes: string[] = [];
+  for (const m of manifests) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(m).isDirectory();
+    } catch (e) {
+      return { ok: false, error: `init: cannot read ${m}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    }
+    const abs = resolve(m);
+    // A directory include reads every .yaml in it: the scenario itself must not be one of them.
+    if (isDir && abs === dir && /\.(ya?ml|json)$/.test(scenarioFile)) return { ok: false, error: `init: the scenario ${scenarioFile} would be written into ${m}, which it includes: write it elsewhere (-o)` };
+    if (!isDir && abs === resolve(scenarioFile)) return { ok: false, error: `init: ${m} is the output file itself` };
+    includes.push(relative(dir, abs).split(sep).join('/') || '.');
+  }
+  const name = scenarioName(scenarioFile, manifests[0]!);
+
+  // First pass: the manifests alone, to learn their nodes, pods and Services.
+  const base = loadScenarioText(render(name, includes, undefined, []), scenarioFile);
+  if (!base.ok) {
+    // Without Node objects a Scenario must name its nodes: retry on the default cluster's.
+    if (!base.problems.some((p) => p.path === 'cluster.nodes' && p.message.includes('at least one node'))) return { ok: false, problems: base.problems };
+    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, []), scenarioFile);
+    if (!withDefaults.ok) return { ok: false, problems: withDefaults.problems };
+    return finish(name, includes, DEFAULT_NODES, withDefaults.scenario, scenarioFile);
+  }
+  return finish(name, includes, undefined, base.scenario, scenarioFile);
+}
+
+function finish(name: string, includes: string[], nodes: string[] | undefined, scenario: Scenario, scenarioFile: string): ScaffoldResult {
+  const text = render(name, includes, nodes, exampleTraffic(scenario), scenario.cluster.nodes.length);
+  const check = loadScenarioText(text, scenarioFile);
+  return check.ok ? { ok: true, text } : { ok: false, problems: check.problems };
+}
+
+interface TrafficItem {
+  name: string;
+  from: string;
+  to: string;
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  note: string;
+}
+
+/**
+ * One item per Service: from a pod of another workload (same namespace
+ * first, where NetworkPolicies are most likely to allow it), else from the
+ * first workload, to the Service's first port.
+ */
+function exampleTraffic(s: Scenario): TrafficItem[] {
+  const pods = s.pods.filter((p) => !p.builtin);
+  if (pods.length === 0) return [];
+  const items: TrafficItem[] = [];
+  const used = new Set<string>();
+  for (const svc of s.services) {
+    if (svc.builtin || svc.type === 'ExternalName' || (svc.namespace === 'default' && svc.name === 'kubernetes')) continue;
+    const port = svc.ports[0];
+    if (!port || port.protocol === 'SCTP') continue;
+    const backends = new Set(pods.filter((p) => selects(svc, p)).map(workloadOf));
+    const others = pods.filter((p) => !backends.has(workloadOf(p)));
+    const from = others.find((p) => p.namespace === svc.namespace) ?? others[0] ?? pods[0]!;
+    const fromRef = workloadRef(from);
+    let itemName = `${shortName(from)}-to-${svc.name}`;
+    for (let i = 2; used.has(itemName); i++) itemName = `${shortName(from)}-to-${svc.name}-${i}`;
+    used.add(itemName);
+    items.push({
+      name: itemName,
+      from: fromRef,
+      // A headless Service has no cluster IP: its DNS name resolves to its pods.
+      to: svc.headless ? `${svc.name}.${svc.namespace}` : `service/${svc.namespace}/${svc.name}`,
+      port: port.port,
+      protocol: port.protocol,
+      note: `${svc.namespace}/${svc.name} port ${port.name || port.port}${svc.headless ? ' (headless: by DNS name)' : ''}`,
+    });
+  }
+  return items;
+}
+
+function selects(svc: ServiceSpec, p: PodSpec): boolean {
+  if (!svc.selector || svc.namespace !== p.namespace) return false;
+  return Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v);
+}
+
+function workloadOf(p: PodSpec): string {
+  return p.owner ? `${p.namespace}/${p.owner.kind}/${p.owner.name}` : `${p.namespace}/Pod/${p.name}`;
+}
+
+/** The workload-reference form (docs/scenario-format.md `traffic[]`) naming this pod's workload. */
+function workloadRef(p: PodSpec): string {
+  switch (p.owner?.kind) {
+    case 'Deployment':
+      return `deployment/${p.namespace}/${p.owner.name}`;
+    case 'ReplicaSet':
+      return `replicaset/${p.namespace}/${p.owner.name}`;
+    case 'StatefulSet':
+      return `statefulset/${p.namespace}/${p.name}`;
+    case 'DaemonSet':
+      return `daemonset/${p.namespace}/${p.owner.name}@${p.nodeName}`;
+    default:
+      return `pod/${p.namespace}/${p.name}`;
+  }
+}
+
+function shortName(p: PodSpec): string {
+  return p.owner && p.owner.kind !== 'StatefulSet' ? p.owner.name : p.name;
+}
+
+/** metadata.name: the output file's name (or the first manifest's), as a DNS subdomain. */
+function scenarioName(scenarioFile: string, firstManifest: string): string {
+  const fromFile = (f: string): string =>
+    basename(f, extname(f))
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+      .slice(0, 63);
+  return fromFile(scenarioFile) || fromFile(resolve(firstManifest)) || 'scenario';
+}
+
+function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], nodeCount = 0): string {
+  const lines = [
+    SCHEMA_LINE,
+    '# Written by podwalk init: edit freely. Run it with `podwalk run FILE`.',
+    'apiVersion: podwalk/v1alpha1',
+    'kind: Scenario',
+    'metadata:',
+    `  name: ${name}`,
+    `  description: ${q(`The manifests in ${includes.join(', ')}, with one example flow per Service.`)}`,
+    '# Manifest files and directories, relative to this file.',
+    'include:',
+    ...includes.map((i) => `  - ${q(i)}`),
+    'cluster:',
+    '  network: flannel-vxlan # or host-gw, flannel-udp',
+    '  proxyMode: iptables # or ipvs, nftables',
+  ];
+  if (nodes) lines.push('  # No kind: Node objects in the manifests: the default cluster\'s nodes.', '  nodes:', ...nodes.map((n) => `    - name: ${n}`));
+  else lines.push(`  # Nodes: the ${nodeCount} kind: Node object${nodeCount === 1 ? '' : 's'} in the manifests.`);
+  if (traffic.length === 0) {
+    lines.push('# No Service (or no pod) in the manifests: add traffic items (docs/scenario-format.md).', 'traffic: []');
+  } else {
+    lines.push('# One example per Service. Add `expect: {verdict: delivered}` once you know what should happen.', 'traffic:');
+    for (const t of traffic) {
+      lines.push(`  - name: ${q(t.name)} # to ${t.note}`, `    from: ${q(t.from)}`, `    to: ${q(t.to)}`);
+      if (t.protocol !== 'TCP') lines.push(`    protocol: ${t.protocol}`);
+      lines.push(`    port: ${t.port}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A YAML scalar: plain when it surely reads back as the same string, else double-quoted. */
+function q(s: string): string {
+  return /^[A-Za-z0-9_./-][A-Za-z0-9_./@ ,-]*$/.test(s) && !/[ ,]$/.test(s) && !/^(true|false|yes|no|on|off|null|~|[-+]?\.?\d.*|\.(inf|nan)|-.*)$/i.test(s) ? s : JSON.stringify(s);
+}
+
