@@ -19,7 +19,13 @@ export interface RawSlice {
   serviceAt: At;
   /** Mirrored from a legacy Endpoints object (skipped when the Service has a selector, as upstream). */
   mirrored: boolean;
+  /** Written by the EndpointSlice controller (its managed-by label), as `kubectl get endpointslices -o yaml` prints them. */
+  controllerManaged?: boolean;
 }
+
+/** The label the EndpointSlice controller puts on the slices it owns, and its value. */
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+const ENDPOINTSLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 
 /** Read one EndpointSlice (discovery.k8s.io/v1); undefined for slices kube-proxy would not use. */
 export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, meta: Map<string, At> | undefined, namespace: string, name: string): RawSlice | undefined {
@@ -44,7 +50,9 @@ export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, m
   }
   const serviceName = r.str(serviceAt);
   if (serviceName === undefined || addressType !== 'IPv4') return undefined;
-  return { spec: { namespace, name, serviceName, ports, endpoints, derived: false, pos: r.pos(at) }, r, serviceAt, mirrored: false };
+  const labels = r.map(meta?.get('labels') ?? { node: undefined, path: `${at.path}.metadata.labels`, near: r.pos(at) }, null);
+  const controllerManaged = r.scalar(labels?.get(MANAGED_BY_LABEL)) === ENDPOINTSLICE_CONTROLLER;
+  return { spec: { namespace, name, serviceName, ports, endpoints, derived: false, pos: r.pos(at) }, r, serviceAt, mirrored: false, controllerManaged };
 }
 
 /** `metadata.labels["kubernetes.io/service-name"]`, required: kube-proxy finds a slice's Service only by it. */
@@ -162,6 +170,13 @@ export function resolveSlices(raws: RawSlice[], services: ServiceSpec[], cluster
     }
     if (raw.mirrored && svc.selector) {
       raw.r.warn(raw.serviceAt, `Endpoints ${s.namespace}/${s.serviceName} ignored: the Service has a selector, so the EndpointSlice controller derives its endpoints (the mirroring controller skips these)`);
+      continue;
+    }
+    // A slice printed from a live cluster names that cluster's pod IPs. For a Service with a selector its
+    // owner, the EndpointSlice controller, recomputes it from the pods here, as it would reconcile on a real
+    // cluster; slices other controllers manage are used beside the derived ones, as kube-proxy does.
+    if (raw.controllerManaged && svc.selector && Object.keys(svc.selector).length > 0) {
+      raw.r.warn(raw.serviceAt, `EndpointSlice ${s.namespace}/${s.name} replaced: the EndpointSlice controller manages it and derives ${s.serviceName}'s endpoints from the pods podwalk runs`);
       continue;
     }
     for (const ep of s.endpoints) {
