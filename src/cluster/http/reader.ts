@@ -1,6 +1,7 @@
 import type { Skb } from '../../kernel/skb.js';
 import type { World } from '../../kernel/world.js';
-import { decodeRequest, decodeResponse, header, type HttpDecode, type HttpRequest, type HttpResponse } from '../../wire/http.js';
+import type { TcpStream } from '../../kernel/sockets.js';
+import { decodeRequest, decodeResponse, header, looksLikeRequest, type HttpDecode, type HttpRequest, type HttpResponse } from '../../wire/http.js';
 
 /**
  * Collects a TCP connection's bytes until one whole HTTP message is there
@@ -48,4 +49,24 @@ export function traceRequest(w: World, at: string, skb: Skb, req: HttpRequest): 
 /** The `http` trace event for a response an application read in namespace `at`. */
 export function traceResponse(w: World, at: string, skb: Skb, res: HttpResponse): void {
   w.emit({ kind: 'http', t: w.sched.now, pkt: skb.id, at, message: 'response', status: res.status, bytes: res.bodyBytes });
+}
+
+/**
+ * The data handler of an HTTP server's accepted connection: gathers one request (a stream whose
+ * first bytes are not HTTP is ignored, as a server would close it), traces it where it was read
+ * (namespace `at`), then hands it to `handle`.
+ */
+export function onHttpRequest(w: World, at: string, handle: (s: TcpStream, req: HttpRequest, skb: Skb) => void): { data: (s: TcpStream, bytes: Uint8Array, skb: Skb) => void } {
+  const reader = requestReader();
+  let first = true;
+  return {
+    data: (s, bytes, skb) => {
+      if (first && !looksLikeRequest(bytes)) return;
+      first = false;
+      const req = reader.push(bytes);
+      if (!req) return;
+      traceRequest(w, at, skb, req);
+      handle(s, req, skb);
+    },
+  };
 }

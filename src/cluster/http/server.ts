@@ -1,7 +1,7 @@
 import type { NetNs } from '../../kernel/netns.js';
-import { encodeResponse, looksLikeRequest, REASONS } from '../../wire/http.js';
+import { encodeResponse, REASONS } from '../../wire/http.js';
 import type { PodInput } from '../spec.js';
-import { requestReader, traceRequest } from './reader.js';
+import { onHttpRequest } from './reader.js';
 
 /** Pod annotations that say how a pod's HTTP server answers (podwalk's own; real servers decide for themselves). */
 export const HTTP_STATUS_ANNOTATION = 'podwalk.io/http-status';
@@ -27,21 +27,12 @@ export function serveHttp(ns: NetNs, pod: PodInput): void {
   const answer = httpAnswerOf(pod);
   for (const port of pod.ports) {
     if (port.protocol !== 'TCP') continue;
-    ns.sockets.listenTcp(port.containerPort, () => {
-      const reader = requestReader();
-      let first = true;
-      return {
-        data: (s, bytes, skb) => {
-          if (first && !looksLikeRequest(bytes)) return;
-          first = false;
-          const req = reader.push(bytes);
-          if (!req) return;
-          traceRequest(ns.world, ns.name, skb, req);
-          const bodyBytes = req.method === 'HEAD' ? 0 : answer.bodyBytes;
-          const res = encodeResponse({ status: answer.status, reason: REASONS[answer.status] ?? '', headers: [['Content-Length', String(bodyBytes)], ['Content-Type', 'text/plain']], bodyBytes });
-          s.write(res, skb);
-        },
-      };
-    });
+    ns.sockets.listenTcp(port.containerPort, () =>
+      onHttpRequest(ns.world, ns.name, (s, req, skb) => {
+        const bodyBytes = req.method === 'HEAD' ? 0 : answer.bodyBytes;
+        const res = encodeResponse({ status: answer.status, reason: REASONS[answer.status] ?? '', headers: [['Content-Length', String(bodyBytes)], ['Content-Type', 'text/plain']], bodyBytes });
+        s.write(res, skb);
+      }),
+    );
   }
 }

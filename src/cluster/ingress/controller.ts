@@ -3,8 +3,8 @@ import type { Skb } from '../../kernel/skb.js';
 import type { TcpStream } from '../../kernel/sockets.js';
 import type { IngressEvent } from '../../trace/events.js';
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
-import { encodeRequest, encodeResponse, header, looksLikeRequest, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
-import { requestReader, responseReader, traceRequest, traceResponse } from '../http/reader.js';
+import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
+import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
 import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
@@ -74,18 +74,7 @@ class Nginx {
   ) {}
 
   accept(client: TcpStream, scheme: 'http' | 'https'): { data: (s: TcpStream, bytes: Uint8Array, skb: Skb) => void } {
-    const reader = requestReader();
-    let first = true;
-    return {
-      data: (s, bytes, skb) => {
-        if (first && !looksLikeRequest(bytes)) return;
-        first = false;
-        const req = reader.push(bytes);
-        if (!req) return;
-        traceRequest(this.ns.world, this.ns.name, skb, req);
-        this.handle(s, req, skb, scheme);
-      },
-    };
+    return onHttpRequest(this.ns.world, this.ns.name, (s, req, skb) => this.handle(s, req, skb, scheme));
   }
 
   private handle(client: TcpStream, req: HttpRequest, skb: Skb, scheme: 'http' | 'https'): void {
