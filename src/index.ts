@@ -5,7 +5,7 @@
 export { loadScenarioFile, loadScenarioText, formatProblem, type LoadResult } from './scenario/load/parse.js';
 export { loadScenarioFile as loadScenario } from './scenario/load/parse.js';
 export { simulate, DEFAULT_EVENT_BUDGET, type RunResult, type SimulateOptions } from './scenario/run/simulate.js';
-export { checkExpectation, type Mismatch } from './scenario/run/expect.js';
+export { checkExpectation, checkExpectations, type Mismatch } from './scenario/run/expect.js';
 export type { FlowResult } from './scenario/run/flows.js';
 export type * from './scenario/types.js';
 export * from './trace/index.js';

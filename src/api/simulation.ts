@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/build.js';
-import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
+import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
 import { TraceIndex } from '../scenario/run/flows.js';
 import { MAX_DURATION_NS, parseDuration } from '../scenario/load/quantities.js';
 import { ScenarioRun, type RunResult } from '../scenario/run/simulate.js';
@@ -192,6 +192,6 @@ export class Results {
 
   /** Every unmet `expect:` of the scenario's traffic and of sends that carried one. */
   mismatches(): Mismatch[] {
-    return this.raw.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+    return checkExpectations(this.raw.flows);
   }
 }

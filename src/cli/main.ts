@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { showViews } from '../kernel/show.js';
-import { checkExpectation, type Mismatch } from '../scenario/run/expect.js';
+import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
 import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
@@ -123,7 +123,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         progress.onProgress,
       );
       progress.done();
-      const mismatches: Mismatch[] = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+      const mismatches: Mismatch[] = checkExpectations(result.flows);
       if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
       else {
         const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));

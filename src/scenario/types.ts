@@ -204,7 +204,17 @@ export interface Expectation {
   ingressRule?: IngressRuleExpectation;
   /** HTTP traffic: the X-Forwarded-For the backend read. */
   forwardedFor?: string;
+  /** The endpoints the load-balancing NAT chose among: exactly these addresses (`ip`, or `ip:port` when written with a port). */
+  candidates?: CandidateExpectation[];
+  /** Session affinity: the request went to the same backend as this flow (`name` = its first request, or `name#k`). */
+  sameBackendAs?: string;
   pos: SourcePos;
+}
+
+/** One expected candidate endpoint: its address and how the scenario named it (`pod/shop/web-1`, `10.244.1.5:8080`). */
+export interface CandidateExpectation {
+  address: string;
+  written: string;
 }
 
 /** `expect.ingressRule`: every given field must equal the controller's decision. */

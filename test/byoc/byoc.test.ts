@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { checkExpectations } from '../../src/scenario/run/expect.js';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -64,7 +64,7 @@ describe('kubectl get -o yaml output, as printed', () => {
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
     expect(r.scenario.warnings.map(formatProblem).join('\n')).not.toMatch(/resolves to no Service/);
     const result = simulate(r.scenario);
-    expect(result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []))).toEqual([]);
+    expect(checkExpectations(result.flows)).toEqual([]);
     const created = result.events.filter((e) => e.kind === 'create').map((e) => e.pkt);
     const ended = result.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').map((e) => e.pkt);
     expect([...ended].sort((a, b) => a - b)).toEqual([...created].sort((a, b) => a - b));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { checkExpectations } from '../../src/scenario/run/expect.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
@@ -16,7 +16,7 @@ function problems(yaml: string): string[] {
 function mismatches(yaml: string): string[] {
   const r = loadScenarioText(yaml, 'shop.yaml');
   if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
-  return simulate(r.scenario).flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : [])).map((m) => `${m.flow}: ${m.field}: expected ${m.expected}; actual ${m.actual}`);
+  return checkExpectations(simulate(r.scenario).flows).map((m) => `${m.flow}: ${m.field}: expected ${m.expected}; actual ${m.actual}`);
 }
 
 describe('expect: notVia, natted, policy, hops, rtt', () => {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkExpectation } from '../../src/scenario/run/expect.js';
+import { checkExpectations } from '../../src/scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
@@ -17,7 +17,7 @@ describe('every scenario file', () => {
       const r = loadScenarioFile(join(dir, file));
       if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
       const result = simulate(r.scenario);
-      const mismatches = result.flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect) : []));
+      const mismatches = checkExpectations(result.flows);
       expect(mismatches).toEqual([]);
       expect(result.flows.every((f) => f.traffic.expect)).toBe(true);
       // Every packet created ends in exactly one deliver or drop.

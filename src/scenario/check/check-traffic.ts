@@ -3,13 +3,15 @@ import { parseIpv4 } from '../../wire/addr.js';
 import { isDnsName, resolveServiceName } from './dns-name.js';
 import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
-import { CONNECTION_OUTCOMES, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
+import { CONNECTION_OUTCOMES, type CandidateExpectation, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
 import { expectForwardedFor, expectHttpStatus, expectIngressRule, readHttpTraffic } from './check-http.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { resolveWorkloadRef } from './workload-ref.js';
 
 const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'reply', 'http', 'expect'];
-const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource', 'httpStatus', 'ingressRule', 'forwardedFor'];
+const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource', 'httpStatus', 'ingressRule', 'forwardedFor', 'candidates', 'sameBackendAs'];
+/** Per-proxy-mode blocks under `expect`: their fields replace the common ones when the run uses that mode. */
+const MODES = ['iptables', 'ipvs', 'nftables'] as const;
 
 interface World {
   cluster: ClusterSpec;
@@ -22,6 +24,7 @@ interface World {
 export function checkTraffic(r: YamlReader, at: At | undefined, world: World): TrafficSpec[] {
   const out: TrafficSpec[] = [];
   const names = new Set<string>();
+  const sameBackend: { at: At; name: string }[] = [];
   for (const item of at ? r.list(at) : []) {
     const m = r.map(item, TRAFFIC);
     if (!m) continue;
@@ -59,7 +62,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const intervalNs = r.quantity(m.get('interval'), parseDuration, 1_000_000);
     // The last packet's time, not only each term, must stay within the clock's exact range.
     if (atNs + (count - 1) * intervalNs > MAX_DURATION_NS) r.problem(m.get('interval') ?? m.get('count') ?? item, `the last packet would be sent after 1000000s (at + (count - 1) x interval); send fewer or closer together`);
-    const expect = m.get('expect') ? expectation(r, m.get('expect')!, world) : undefined;
+    const expect = m.get('expect') ? expectationForMode(r, m.get('expect')!, world, sameBackend) : undefined;
     if (name === undefined || !from || !to) continue;
     out.push({
       name,
@@ -81,12 +84,45 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       pos: r.pos(item),
     });
   }
+  // sameBackendAs may name a flow written further down.
+  const counts = new Map(out.map((t) => [t.name, t.count]));
+  for (const s of sameBackend) {
+    const hash = /^(.*)#([0-9]+)$/.exec(s.name);
+    const base = hash ? hash[1]! : s.name;
+    const n = counts.get(base);
+    if (n === undefined) r.problem(s.at, `expected the name of a traffic item (or <name>#<k>), found "${s.name}"${suggestIn(s.name, [...counts.keys()])}`);
+    else if (hash && (Number(hash[2]) < 1 || Number(hash[2]) > n)) r.problem(s.at, `${base} sends ${n} request${n > 1 ? 's' : ''}: expected ${base}#1${n > 1 ? ` to ${base}#${n}` : ''}, found "${s.name}"`);
+  }
   return out;
 }
 
-function expectation(r: YamlReader, at: At, world: World): Expectation | undefined {
-  const m = r.map(at, EXPECT);
+function suggestIn(name: string, names: readonly string[]): string {
+  const hint = suggest(name, names);
+  return hint ? ` (did you mean ${hint}?)` : '';
+}
+
+/**
+ * `expect:` with its per-mode blocks (`ipvs:`, `nftables:`, `iptables:`) resolved for the mode this run
+ * uses (`cluster.proxyMode`, or `--proxy-mode`): each field given in the block replaces the common one.
+ */
+function expectationForMode(r: YamlReader, at: At, world: World, sameBackend: { at: At; name: string }[]): Expectation | undefined {
+  const m = r.map(at, [...EXPECT, ...MODES]);
   if (!m) return undefined;
+  let out = expectation(r, at, m, world, sameBackend);
+  for (const mode of MODES) {
+    const blockAt = m.get(mode);
+    if (!blockAt || blockAt.node == null) continue;
+    const bm = r.map(blockAt, EXPECT);
+    if (!bm) continue;
+    const block = expectation(r, blockAt, bm, world, sameBackend);
+    if (mode !== world.cluster.proxyMode) continue;
+    const { pos: _pos, devicesAt, ...fields } = block;
+    out = { ...out, ...fields, ...(devicesAt || out.devicesAt ? { devicesAt: [...(out.devicesAt ?? []), ...(devicesAt ?? [])] } : {}) };
+  }
+  return out;
+}
+
+function expectation(r: YamlReader, at: At, m: Map<string, At>, world: World, sameBackend: { at: At; name: string }[]): Expectation {
   const verdict = r.oneOf(m.get('verdict'), ['delivered', 'dropped'] as const);
   let deliveredTo: EndpointRef[] | undefined;
   const dAt = m.get('deliveredTo');
@@ -126,6 +162,10 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
   const httpStatus = expectHttpStatus(r, m.get('httpStatus'));
   const ingressRule = expectIngressRule(r, m.get('ingressRule'));
   const forwardedFor = expectForwardedFor(r, m.get('forwardedFor'));
+  const candidates = m.get('candidates') ? expectCandidates(r, m.get('candidates')!, world) : undefined;
+  const sbAt = m.get('sameBackendAs');
+  const sameBackendAs = r.str(sbAt, true);
+  if (sameBackendAs !== undefined) sameBackend.push({ at: sbAt!, name: sameBackendAs });
   return {
     ...(verdict ? { verdict } : {}),
     ...(deliveredTo ? { deliveredTo } : {}),
@@ -144,8 +184,44 @@ function expectation(r: YamlReader, at: At, world: World): Expectation | undefin
     ...(httpStatus !== undefined ? { httpStatus } : {}),
     ...(ingressRule ? { ingressRule } : {}),
     ...(forwardedFor !== undefined ? { forwardedFor } : {}),
+    ...(candidates ? { candidates } : {}),
+    ...(sameBackendAs !== undefined ? { sameBackendAs } : {}),
     pos: r.pos(at),
   };
+}
+
+/**
+ * `candidates: [pod/shop/web-1, deployment/shop/web, 10.244.2.7:8080, node/node1]`: the endpoints the
+ * NAT chose among, each as an address. A workload or selector stands for all its pods; a pod or node
+ * for its IP (any port); `ip` or `ip:port` as written.
+ */
+function expectCandidates(r: YamlReader, at: At, world: World): CandidateExpectation[] {
+  const out: CandidateExpectation[] = [];
+  for (const item of r.list(at)) {
+    const text = r.str(item, true);
+    if (text === undefined) continue;
+    const ipPort = /^(\d+\.\d+\.\d+\.\d+):(\d{1,5})$/.exec(text);
+    if (ipPort) {
+      const port = Number(ipPort[2]);
+      if (parseIpv4(ipPort[1]!) === undefined || port < 1 || port > 65535) r.problem(item, `expected <ip>:<port> like 10.244.1.5:8080, found "${text}"`);
+      else out.push({ address: text, written: text });
+      continue;
+    }
+    const w = resolveWorkloadRef(text, world.pods, world.cluster.nodes.map((n) => n.name));
+    if (w && 'all' in w) {
+      for (const p of w.all) out.push({ address: p.ip, written: `pod/${p.namespace}/${p.name}` });
+      continue;
+    }
+    const one = ref(r, item, world, ['pod', 'node', 'ip'], true);
+    if (!one) continue;
+    if (one.kind === 'ip') out.push({ address: one.ip, written: text });
+    else if (one.kind === 'node') out.push({ address: world.cluster.nodes.find((n) => n.name === one.name)!.ip, written: text });
+    else if (one.kind === 'pod') {
+      const pod = world.pods.find((p) => p.namespace === one.namespace && p.name === one.name);
+      if (pod) out.push({ address: pod.ip, written: `pod/${pod.namespace}/${pod.name}` });
+    }
+  }
+  return out;
 }
 
 /** A list of `<netns>:<dev>` locations (`via`, `notVia`), each checked against the cluster's namespaces. */

@@ -394,7 +394,7 @@ const cluster = closed({
 const policyExpectation = closed({ name: str('<namespace>/<name>'), direction: oneOf('direction', ['ingress', 'egress']), verdict: oneOf('verdict', ['allow', 'deny']) }, undefined, ['name']);
 const minMax = (description: string, item: Schema): Schema => ({ description, anyOf: [item, closed({ min: item, max: item })] });
 
-const expect = closed({
+const expectFields = {
   verdict: oneOf('outcome of every request', ['delivered', 'dropped']),
   deliveredTo: { description: 'endpoint(s): delivered to one of these', anyOf: [{ type: 'string' }, list({ type: 'string' }, 'any of')] },
   seenSource: str('source IP the receiving socket sees', { pattern: IPV4 }),
@@ -417,7 +417,11 @@ const expect = closed({
       closed({ default: bool('true: no rule path matched, a default backend took the request'), ingress: str('<namespace>/<name>'), host: str('the rule host as written'), path: str('the path as written'), pathType: oneOf('path type', ['Exact', 'Prefix', 'ImplementationSpecific']), backend: str('<namespace>/<service>:<port>') }),
     ],
   },
-});
+  candidates: list({ type: 'string' }, 'exactly the endpoints the load-balancing NAT chose among: pods, workloads (all their pods), node/<name>, <ip> or <ip>:<port>'),
+  sameBackendAs: str('session affinity: the same backend (NATed endpoint) as this flow (<name> = its first request, or <name>#<k>)'),
+};
+const modeExpect = (mode: string): Schema => closed(expectFields, `fields that replace the ones above when the run uses kube-proxy's ${mode} mode (cluster.proxyMode or --proxy-mode)`);
+const expect = closed({ ...expectFields, iptables: modeExpect('iptables'), ipvs: modeExpect('ipvs'), nftables: modeExpect('nftables') });
 
 const trafficItem = closed(
   {

@@ -7,17 +7,30 @@ import type { Expectation, IngressRuleExpectation, NatExpectation, PolicyExpecta
 /** One unmet expectation: what was expected and what happened. */
 export interface Mismatch {
   flow: string;
-  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits' | 'replySource' | 'httpStatus' | 'ingressRule' | 'forwardedFor';
+  field: 'verdict' | 'deliveredTo' | 'seenSource' | 'dropReason' | 'via' | 'notVia' | 'natted' | 'policy' | 'hops' | 'rtt' | 'connection' | 'retransmits' | 'replySource' | 'httpStatus' | 'ingressRule' | 'forwardedFor' | 'candidates' | 'sameBackendAs';
   expected: string;
   actual: string;
+}
+
+/** Every flow's expectation checked; `sameBackendAs` looks the other flows up among `flows`. */
+export function checkExpectations(flows: readonly FlowResult[]): Mismatch[] {
+  const byName = new Map<string, FlowResult>();
+  for (const f of flows) {
+    byName.set(f.flow, f);
+    // `name` alone is the item's first request (`name` or `name#1`).
+    const item = f.flow.replace(/#1$/, '');
+    if (!byName.has(item)) byName.set(item, f);
+  }
+  return flows.flatMap((f) => (f.traffic.expect ? checkExpectation(f, f.traffic.expect, (name) => byName.get(name)) : []));
 }
 
 /**
  * Compare a flow with its expectation; an empty list means it passed. The
  * vitest matchers (`podwalk/vitest`) use the same predicates below, so a
  * scenario's `expect:` and a test's `expect(flow)` can never disagree.
+ * `other` finds another flow's result by name (for `sameBackendAs`).
  */
-export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
+export function checkExpectation(r: FlowResult, e: Expectation, other?: (flow: string) => FlowResult | undefined): Mismatch[] {
   const out: Mismatch[] = [];
   const miss = (field: Mismatch['field'], expected: string, actual: string): void => {
     out.push({ flow: r.flow, field, expected, actual });
@@ -58,7 +71,33 @@ export function checkExpectation(r: FlowResult, e: Expectation): Mismatch[] {
   if (e.httpStatus !== undefined && r.http?.status !== e.httpStatus) miss('httpStatus', String(e.httpStatus), r.http?.status === undefined ? 'no HTTP response' : String(r.http.status));
   if (e.forwardedFor !== undefined && r.http?.forwardedFor !== e.forwardedFor) miss('forwardedFor', e.forwardedFor, r.http?.forwardedFor ?? 'no X-Forwarded-For read by a backend');
   if (e.ingressRule && !ingressRuleMatches(r.ingress, e.ingressRule)) miss('ingressRule', describeIngressRule(e.ingressRule), describeIngressDecision(r.ingress));
+  if (e.candidates && !candidatesMatch(r.candidates, e.candidates.map((c) => c.address))) {
+    miss('candidates', e.candidates.map((c) => (c.written === c.address ? c.address : `${c.written} (${c.address})`)).join(', '), r.candidates ? r.candidates.join(', ') : 'no load-balancing NAT chose an endpoint');
+  }
+  if (e.sameBackendAs !== undefined) {
+    const o = other?.(e.sameBackendAs);
+    const mine = backendOf(r);
+    const theirs = o ? backendOf(o) : undefined;
+    if (!o) miss('sameBackendAs', `the backend of ${e.sameBackendAs}`, `no flow ${e.sameBackendAs} in this run`);
+    else if (mine === undefined || mine !== theirs) miss('sameBackendAs', `${theirs ?? 'no backend'} (as ${o.flow})`, mine ?? 'no backend: neither NATed to an endpoint nor delivered');
+  }
   return out;
+}
+
+/** Exactly the expected addresses: `ip` matches any port of that IP, `ip:port` only itself. */
+export function candidatesMatch(actual: readonly string[] | undefined, wanted: readonly string[]): boolean {
+  if (!actual) return false;
+  return actual.every((a) => wanted.some((w) => addressMatches(a, w))) && wanted.every((w) => actual.some((a) => addressMatches(a, w)));
+}
+
+/**
+ * The backend a request went to: the endpoint (`ip:port`) its first destination NAT chose (iptables
+ * DNAT, IPVS, nftables), else, without NAT, where it was delivered.
+ */
+export function backendOf(r: FlowResult): string | undefined {
+  const dnat = (r.nat ?? []).find((n) => n.manip === 'dst');
+  if (dnat) return endpoints(dnat.after).dst;
+  return r.deliveredTo;
 }
 
 /** Whether the controller's decision is the expected rule (every given field equal; `default` = no rule path matched). */

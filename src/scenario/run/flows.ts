@@ -23,6 +23,12 @@ export interface FlowResult {
   replySource?: string;
   /** NAT applied to the request (DNAT, SNAT, MASQUERADE and their bindings; not replies' `reverse`), in order. */
   nat?: NatEvent[];
+  /**
+   * The endpoints (`ip:port`) the load-balancing NAT chose among for the request, when one did: the
+   * KUBE-SVC/KUBE-SVL chain's endpoints (iptables), the service-/local- chain's (nftables), the
+   * virtual service's real servers (IPVS).
+   */
+  candidates?: string[];
   /** NetworkPolicy decisions taken on the request, in order. */
   policies?: PolicyEvent[];
   /** Rules the request took, in order: iptables ones as iptables-save prints them (`-A CHAIN ...`), nftables ones as `<chain>: <rule>`. */
@@ -157,6 +163,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
   const nat: NatEvent[] = [];
   const policies: PolicyEvent[] = [];
   const rules: string[] = [];
+  let candidates: string[] | undefined;
   for (const e of index.eventsOf(lineage)) {
     if (e.kind === 'create' && e.pkt === pkt) {
       sentAt = e.t;
@@ -170,6 +177,10 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       anyDrop = e;
     } else if (e.kind === 'nat') {
       if (e.type !== 'reverse') nat.push(e);
+      if (e.type !== 'reverse' && e.candidates && !candidates) candidates = e.candidates;
+    } else if (e.kind === 'ipvs') {
+      // A real server is described as `ip:port (weight w, n active, m inactive)`.
+      if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !candidates) candidates = e.candidates.map((c) => c.split(' ')[0]!);
     } else if (e.kind === 'policy') {
       policies.push(e);
     } else if (e.kind === 'netfilter') {
@@ -178,7 +189,7 @@ export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | 
       rules.push(...e.rules);
     }
   }
-  const matched = { nat, policies, rules, ...(traffic.protocol === 'TCP' ? { connection: connectionOf(index.tcpEvents, flow) } : {}) };
+  const matched = { nat, ...(candidates ? { candidates } : {}), policies, rules, ...(traffic.protocol === 'TCP' ? { connection: connectionOf(index.tcpEvents, flow) } : {}) };
   // The round trip ends with the first answer (reply, RST, ICMP error) delivered back at the sender.
   const inLineage = new Set(lineage);
   const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));
