@@ -1,6 +1,6 @@
 import { cidrBroadcast, cidrHost, cidrContains, type Cidr } from '../wire/addr.js';
 import { fnv32a } from './generated-names.js';
-import { mix } from './placement.js';
+import { mix } from './scheduler/rendezvous.js';
 
 /**
  * host-local IPAM for one node's pod subnet: the network address, the bridge

@@ -1,5 +1,6 @@
 import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
-import { ineligible, type PlacementNode } from '../../cluster/placement.js';
+import { nodeRefuses } from '../../cluster/scheduler/schedule.js';
+import type { PlacementNode } from '../../cluster/scheduler/types.js';
 import { readPod, stringMap, type RawPod } from './check-pod.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -81,7 +82,7 @@ function statefulSetPods(r: YamlReader, spec: Map<string, At>, template: RawPod,
 export function daemonSetPods(template: RawPod, nodes: readonly PlacementNode[]): RawPod[] {
   const { perNode: _p, ...base } = template;
   return nodes
-    .filter((n) => ineligible(template.placement, n) === undefined)
+    .filter((n) => nodeRefuses(template.placement, n) === undefined)
     .map((n) => ({ ...base, name: `${template.name}-${generatedSuffix(`${template.namespace}/${template.name}/${n.name}`)}`, nodeName: n.name, labels: { ...template.labels, 'pod-template-generation': '1' }, ports: template.ports.map((p) => ({ ...p })) }));
 }
 

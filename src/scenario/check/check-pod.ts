@@ -1,4 +1,6 @@
-import { ineligible, pickNode, type NodeSelectorRequirement, type PlacementPod, type Toleration } from '../../cluster/placement.js';
+import { schedule } from '../../cluster/scheduler/schedule.js';
+import type { BoundPod, PlacementPod, SchedulingContext } from '../../cluster/scheduler/types.js';
+import { readPlacement } from './check-scheduling.js';
 import { PodIpam } from '../../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
@@ -80,7 +82,7 @@ export function readPod(src: PodSource): RawPod | undefined {
   const nodeAt = spec.get('nodeName');
   const nodeName = r.str(nodeAt);
   const dnsOptions = resolverOptions(spec.get('dnsConfig'));
-  const placement = readPlacement(r, spec);
+  const placement = readPlacement(r, spec, src.labels);
   const hostname = r.str(spec.get('hostname'));
   const subdomain = r.str(spec.get('subdomain'));
   return {
@@ -152,63 +154,48 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
   return ready;
 }
 
-/** nodeSelector, tolerations and required node affinity: the filters placement keeps (cluster/placement.ts). */
-function readPlacement(r: YamlReader, spec: Map<string, At>): PlacementPod {
-  const nodeSelector = stringMap(r, spec.get('nodeSelector'));
-  const tolerations: Toleration[] = [];
-  for (const t of spec.get('tolerations') ? r.list(spec.get('tolerations')!) : []) {
-    const m = r.map(t, null);
-    if (!m) continue;
-    const operator = r.oneOf(m.get('operator'), ['Equal', 'Exists'] as const) ?? 'Equal';
-    const key = r.str(m.get('key'));
-    const value = r.str(m.get('value'));
-    const effect = r.oneOf(m.get('effect'), ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
-    tolerations.push({ operator, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(effect === undefined ? {} : { effect }) });
-  }
-  const requiredNodeTerms: NodeSelectorRequirement[][] = [];
-  const aff = spec.get('affinity') ? r.map(spec.get('affinity')!, null) : undefined;
-  const na = aff?.get('nodeAffinity') ? r.map(aff.get('nodeAffinity')!, null) : undefined;
-  const req = na?.get('requiredDuringSchedulingIgnoredDuringExecution') ? r.map(na.get('requiredDuringSchedulingIgnoredDuringExecution')!, null) : undefined;
-  for (const term of req?.get('nodeSelectorTerms') ? r.list(req.get('nodeSelectorTerms')!) : []) {
-    const tm = r.map(term, null);
-    const reqs: NodeSelectorRequirement[] = [];
-    for (const e of tm?.get('matchExpressions') ? r.list(tm.get('matchExpressions')!) : []) {
-      const em = r.map(e, null);
-      const key = r.str(em?.get('key') ?? { ...e, path: `${e.path}.key` }, true);
-      const operator = r.oneOf(em?.get('operator') ?? { ...e, path: `${e.path}.operator` }, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const);
-      const values = (em?.get('values') ? r.list(em.get('values')!) : []).map((v) => r.str(v)).filter((v): v is string => v !== undefined);
-      if (key !== undefined && operator !== undefined) reqs.push({ key, operator, values });
-    }
-    requiredNodeTerms.push(reqs);
-  }
-  return { nodeSelector, tolerations, requiredNodeTerms };
-}
-
 /**
- * Placement and IPAM (docs/scenario-format.md "Placement"): a pod without a
- * nodeName goes to one of the nodes that may run it, by rendezvous hashing
- * of its namespace/name (cluster/placement.ts). Addresses: explicit podIPs
- * first; then pods written as Pods get .2, .3, ... of their node's podCIDR in
- * file order; then pods made by controllers (and the built-in coredns pods) get an address picked by a hash
- * of their name (PodIpam.allocateFor). So adding a replica, or a pod, moves
- * no other pod to another node and changes no other pod's address (short of
- * two controller pods hashing to one address on one node).
+ * Placement and IPAM (docs/scenario-format.md "Placement"): pods with a
+ * nodeName are bound first; the others are scheduled one at a time in the
+ * order given (declared Pods in file order, then each workload's pods by
+ * replica index, workloads in file order), each seeing the pods bound before
+ * it (cluster/scheduler/schedule.ts: filters, scores, then rendezvous hash of
+ * its namespace/name among the best nodes). A pod no node can take stays
+ * Pending: a warning in the scheduler's words, and it is not run.
+ * Addresses: explicit podIPs first; then pods written as Pods get .2, .3,
+ * ... of their node's podCIDR in file order; then pods made by controllers
+ * (and the built-in coredns pods) get an address picked by a hash of their
+ * name (PodIpam.allocateFor). So adding a replica, or a pod, moves no other
+ * pod to another node and changes no other pod's address (short of two
+ * controller pods hashing to one address on one node, and of pods placed
+ * after it whose inter-pod rules select it).
  */
-export function placePods(pods: RawPod[], cluster: ClusterSpec): PodSpec[] {
+export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
   const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
+  const bound: BoundPod[] = [];
+  const ctx: SchedulingContext = { nodes: cluster.nodes, bound, namespaceLabels };
+  const view = (p: RawPod, nodeName: string): BoundPod => ({ namespace: p.namespace, name: p.name, labels: p.labels, terminating: p.terminating, placement: p.placement, nodeName });
+  for (const p of all) {
+    if (p.nodeName === undefined) continue;
+    if (!nodeNames.includes(p.nodeName)) p.r.problem(p.nodeAt ?? p.at, `no node named ${p.nodeName} (nodes: ${nodeNames.join(', ')})`);
+    else bound.push(view(p, p.nodeName));
+  }
+  const pods: RawPod[] = [];
   const out: PodSpec[] = [];
-  for (const p of pods) {
+  for (const p of all) {
     let nodeName = p.nodeName;
     if (nodeName === undefined) {
-      const why = cluster.nodes.map((n) => [n.name, ineligible(p.placement, n)] as const);
-      nodeName = pickNode(`${p.namespace}/${p.name}`, why.filter(([, w]) => w === undefined).map(([n]) => n));
-      if (nodeName === undefined) {
-        p.r.problem(p.at, `no node can run pod ${p.namespace}/${p.name}: ${why.map(([n, w]) => `${n}: ${w}`).join('; ')}`);
-        nodeName = '';
+      const d = schedule(view(p, ''), ctx);
+      if ('pending' in d) {
+        p.r.warn(p.at, `pod ${p.namespace}/${p.name} stays Pending and is not run (FailedScheduling: ${d.pending})`);
+        continue;
       }
-    } else if (!nodeNames.includes(nodeName)) p.r.problem(p.nodeAt ?? p.at, `no node named ${nodeName} (nodes: ${nodeNames.join(', ')})`);
+      nodeName = d.node;
+      bound.push(view(p, nodeName));
+    }
     const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, ...rest } = p;
+    pods.push(p);
     out.push({ ...rest, nodeName, ip: p.ip ?? '' });
   }
   out.forEach((p, i) => {

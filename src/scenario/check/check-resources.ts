@@ -174,7 +174,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     names.add(k);
     return true;
   });
-  const pods = placePods(unique, cluster);
+  const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])));
   const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];

@@ -61,6 +61,65 @@ const DEFS: Record<string, Schema> = {
     ['name'],
   ),
   labelSelector: selector,
+  toleration: closed(
+    {
+      key: str('taint key (empty with operator Exists: every taint)'),
+      operator: oneOf('operator', ['Equal', 'Exists'], 'Equal'),
+      value: str('taint value (Equal)'),
+      effect: oneOf('effect (empty: every effect)', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+      tolerationSeconds: int('with NoExecute: how long the pod stays after the taint appears (not modelled)', -9007199254740991, 9007199254740991),
+    },
+    'a toleration',
+  ),
+  nodeSelectorRequirement: closed({ key: str('node label key (matchFields: metadata.name)'), operator: oneOf('operator', ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']), values: list({ type: 'string' }, 'values: In/NotIn at least one, Gt/Lt exactly one integer') }, undefined, ['key', 'operator']),
+  nodeSelectorTerm: closed({ matchExpressions: list(ref('nodeSelectorRequirement'), 'node label requirements (ANDed)'), matchFields: list(ref('nodeSelectorRequirement'), 'node field requirements: metadata.name In/NotIn') }, 'a node selector term (an empty term matches no node)'),
+  podAffinityTerm: closed(
+    {
+      labelSelector: ref('labelSelector'),
+      namespaces: list({ type: 'string' }, "namespaces of the pods to match (with namespaceSelector: ORed; both absent: the pod's own)"),
+      namespaceSelector: ref('labelSelector'),
+      topologyKey: str('node label whose value is the topology domain (kubernetes.io/hostname, topology.kubernetes.io/zone)'),
+      matchLabelKeys: list({ type: 'string' }, "pod label keys ANDed into labelSelector with this pod's values"),
+      mismatchLabelKeys: list({ type: 'string' }, "pod label keys ANDed into labelSelector as NotIn this pod's values"),
+    },
+    'a pod (anti-)affinity term',
+    ['topologyKey'],
+  ),
+  podAffinity: closed(
+    {
+      requiredDuringSchedulingIgnoredDuringExecution: list(ref('podAffinityTerm'), 'terms that must hold (filter)'),
+      preferredDuringSchedulingIgnoredDuringExecution: list(closed({ weight: int('weight', 1, 100), podAffinityTerm: ref('podAffinityTerm') }, undefined, ['weight', 'podAffinityTerm']), 'weighted terms (score)'),
+    },
+    'pod affinity or anti-affinity',
+  ),
+  affinity: closed(
+    {
+      nodeAffinity: closed(
+        {
+          requiredDuringSchedulingIgnoredDuringExecution: closed({ nodeSelectorTerms: list(ref('nodeSelectorTerm'), 'terms, ORed') }, 'a node selector (filter)', ['nodeSelectorTerms']),
+          preferredDuringSchedulingIgnoredDuringExecution: list(closed({ weight: int('weight', 1, 100), preference: ref('nodeSelectorTerm') }, undefined, ['weight', 'preference']), 'weighted node selector terms (score)'),
+        },
+        'node affinity',
+      ),
+      podAffinity: ref('podAffinity'),
+      podAntiAffinity: ref('podAffinity'),
+    },
+    'scheduling constraints (docs/scenario-format.md "Placement")',
+  ),
+  topologySpreadConstraint: closed(
+    {
+      maxSkew: int('how many more matching pods one domain may have than the least loaded', 1, 2147483647),
+      topologyKey: str('node label whose value is the domain'),
+      whenUnsatisfiable: oneOf('DoNotSchedule filters, ScheduleAnyway scores', ['DoNotSchedule', 'ScheduleAnyway']),
+      labelSelector: ref('labelSelector'),
+      minDomains: int('with DoNotSchedule: fewer domains than this count as a global minimum of 0', 1, 2147483647),
+      nodeAffinityPolicy: oneOf('whether nodes the pod could not run on count as domains', ['Honor', 'Ignore'], 'Honor'),
+      nodeTaintsPolicy: oneOf('whether tainted nodes count as domains', ['Honor', 'Ignore'], 'Ignore'),
+      matchLabelKeys: list({ type: 'string' }, "pod label keys ANDed into labelSelector with this pod's values"),
+    },
+    'a topology spread constraint',
+    ['maxSkew', 'topologyKey', 'whenUnsatisfiable'],
+  ),
   taint: closed({ key: str('taint key'), value: str('taint value', { default: '' }), effect: oneOf('effect', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']), timeAdded: ignored() }, undefined, ['key', 'effect']),
   Node: kubeObject(
     'Node',
@@ -102,7 +161,11 @@ const DEFS: Record<string, Schema> = {
       containers: list(ref('container'), 'at least one container'),
       nodeName: str('the node the pod runs on (default: placed by podwalk, see docs/scenario-format.md)'),
       hostNetwork: bool('share the node network namespace (pod IP = node IP)', false),
-      ...ignoredAll(['volumes', 'initContainers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources']),
+      nodeSelector: stringMap('node labels the node must have (placement filter)'),
+      tolerations: list(ref('toleration'), 'taints the pod tolerates'),
+      affinity: ref('affinity'),
+      topologySpreadConstraints: list(ref('topologySpreadConstraint'), 'how the pod spreads over topology domains with the pods its selector matches'),
+      ...ignoredAll(['volumes', 'initContainers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'schedulerName', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources']),
     },
     'a pod spec',
     ['containers'],

@@ -1,0 +1,103 @@
+import type { LabelSelector } from '../netpol/types.js';
+
+/**
+ * What kube-scheduler reads to place a pod (docs/scenario-format.md
+ * "Placement"): the node side and the pod side of its filter and score
+ * plugins, as far as podwalk models them.
+ */
+
+export interface PlacementNode {
+  name: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  unschedulable: boolean;
+}
+
+export interface Taint {
+  key: string;
+  value: string;
+  effect: string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator: 'Equal' | 'Exists';
+  value?: string;
+  effect?: string;
+}
+
+/** A `matchExpressions` / `matchFields` entry of a node selector term. */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values: string[];
+}
+
+/** One nodeSelectorTerm: its expressions (node labels) and fields (`metadata.name`) are ANDed; an empty term matches no node. */
+export interface NodeSelectorTerm {
+  matchExpressions: NodeSelectorRequirement[];
+  matchFields: NodeSelectorRequirement[];
+}
+
+/** A pod (anti-)affinity term: pods its selector matches, in its namespaces, near (same topology domain as) the node. */
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  /** `namespaces` and `namespaceSelector` are ORed; both absent = the pod's own namespace. */
+  namespaces: string[];
+  namespaceSelector?: LabelSelector;
+  topologyKey: string;
+}
+
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  term: PodAffinityTerm;
+}
+
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  /** Pod label keys whose values (on the pod being placed) are ANDed into the selector. */
+  matchLabelKeys: string[];
+  nodeAffinityPolicy: 'Honor' | 'Ignore';
+  nodeTaintsPolicy: 'Honor' | 'Ignore';
+}
+
+export interface PlacementPod {
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+  /** nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution: terms ORed. */
+  requiredNodeTerms: NodeSelectorTerm[];
+  /** nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution. */
+  preferredNodeTerms?: { weight: number; term: NodeSelectorTerm }[];
+  podAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
+  podAntiAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** DaemonSet pods: the controller adds tolerations for the node-condition taints and ignores cordoning. */
+  daemon?: boolean;
+}
+
+/** A pod as the scheduler sees it: where it is (placed pods) and what it asks for. */
+export interface SchedulingPod {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  terminating: boolean;
+  placement: PlacementPod;
+}
+
+/** A pod already bound to a node. */
+export interface BoundPod extends SchedulingPod {
+  nodeName: string;
+}
+
+/** The cluster state a scheduling decision reads. */
+export interface SchedulingContext {
+  nodes: readonly PlacementNode[];
+  /** Pods already bound, in the order they were bound. */
+  bound: readonly BoundPod[];
+  /** Namespace labels, for namespaceSelector. */
+  namespaceLabels: ReadonlyMap<string, Record<string, string>>;
+}

@@ -1,0 +1,118 @@
+// Placement from manifests: affinity, anti-affinity and topology spread read and
+// validated as the API server does, acted on by the scheduler model; stable
+// under scaling; an unschedulable pod stays Pending with a warning.
+import { describe, expect, it } from 'vitest';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+import type { Scenario } from '../../src/scenario/types.js';
+
+const cluster = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: t}
+cluster:
+  nodes:
+    - {name: n1, labels: {topology.kubernetes.io/zone: z1}}
+    - {name: n2, labels: {topology.kubernetes.io/zone: z1}}
+    - {name: n3, labels: {topology.kubernetes.io/zone: z2}}
+    - {name: n4, labels: {topology.kubernetes.io/zone: z2}}
+resources:
+`;
+const deployment = (name: string, replicas: number, spec: string): string => `  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: ${name}}
+    spec:
+      replicas: ${replicas}
+      selector: {matchLabels: {app: ${name}}}
+      template:
+        metadata: {labels: {app: ${name}}}
+        spec:
+          containers: [{name: c, image: i}]
+${spec.replace(/^/gm, '          ')}
+`;
+const antiSelf = (name: string, key = 'kubernetes.io/hostname') => `affinity:
+  podAntiAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - {labelSelector: {matchLabels: {app: ${name}}}, topologyKey: ${key}}`;
+const spreadZones = (name: string) => `topologySpreadConstraints:
+  - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: ${name}}}}`;
+
+function load(text: string): Scenario {
+  const r = loadScenarioText(text, 'p.yaml');
+  if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+  return r.scenario;
+}
+const nodesOf = (s: Scenario, app: string) => s.pods.filter((p) => p.labels.app === app).map((p) => p.nodeName);
+const zone = (n: string) => (n === 'n1' || n === 'n2' ? 'z1' : 'z2');
+
+describe('placement from manifests', () => {
+  it('required anti-affinity puts one replica per node; the fifth stays Pending with the scheduler’s message', () => {
+    const r = loadScenarioText(cluster + deployment('web', 5, antiSelf('web')), 'p.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(new Set(nodesOf(r.scenario, 'web'))).toEqual(new Set(['n1', 'n2', 'n3', 'n4']));
+    expect(nodesOf(r.scenario, 'web')).toHaveLength(4);
+    expect(r.scenario.warnings.map(formatProblem)).toContainEqual(expect.stringMatching(/^p\.yaml:\d+:\d+: resources\[0\]: pod default\/web-[a-z0-9]+-[a-z0-9]{5} stays Pending and is not run \(FailedScheduling: 0\/4 nodes are available: 4 node\(s\) didn't match pod anti-affinity rules\.\)$/));
+  });
+
+  it('topology spread over zones balances them, and the pods of another workload with a zone anti-affinity keep apart', () => {
+    const s = load(cluster + deployment('api', 4, spreadZones('api')) + deployment('cache', 2, antiSelf('cache', 'topology.kubernetes.io/zone')));
+    const zones = nodesOf(s, 'api').map(zone);
+    expect(zones.filter((z) => z === 'z1')).toHaveLength(2);
+    expect(new Set(nodesOf(s, 'cache').map(zone)).size).toBe(2);
+  });
+
+  it('scaling a workload up or down moves none of its other pods, nor any other workload’s', () => {
+    const text = (web: number, api: number) => cluster + deployment('web', web, antiSelf('web')) + deployment('api', api, spreadZones('api')) + deployment('plain', 3, '');
+    const where = (s: Scenario) => new Map(s.pods.map((p) => [p.name, `${p.nodeName} ${p.ip}`]));
+    const base = where(load(text(2, 3)));
+    for (const [web, api] of [[3, 3], [1, 3], [2, 6], [2, 1], [4, 5]] as const) {
+      const after = where(load(text(web, api)));
+      for (const [pod, place] of after) if (base.has(pod)) expect(place, `${pod} with web=${web} api=${api}`).toBe(base.get(pod));
+    }
+  });
+
+  it('preferred node affinity and PreferNoSchedule taints steer pods', () => {
+    const tainted = cluster.replace('{name: n1, labels: {topology.kubernetes.io/zone: z1}}', '{name: n1, labels: {topology.kubernetes.io/zone: z1}, taints: [{key: spot, effect: PreferNoSchedule}]}');
+    const prefer = `affinity:
+  nodeAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - {weight: 80, preference: {matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [z1]}]}}`;
+    const s = load(tainted + deployment('web', 6, prefer));
+    expect(nodesOf(s, 'web').every((n) => n === 'n2')).toBe(true);
+  });
+
+  it('bad scheduling fields are file:line:col errors, as the API server rejects them', () => {
+    const bad = `affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+        - matchExpressions: [{key: cores, operator: Gt, values: [many]}]
+          matchFields: [{key: metadata.labels, operator: In, values: [x]}]
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - {weight: 0, preference: {}}
+  podAntiAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - {labelSelector: {matchLabels: {app: web}}, topologyKey: ""}
+tolerations:
+  - {operator: Exists, value: x}
+  - {key: a, effect: NoSchedule, tolerationSeconds: 5}
+topologySpreadConstraints:
+  - {maxSkew: 0, topologyKey: zone, whenUnsatisfiable: Maybe}
+  - {maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, minDomains: 2}`;
+    const r = loadScenarioText(cluster + deployment('web', 1, bad), 'p.yaml');
+    const got = r.ok ? [] : r.problems.map(formatProblem);
+    const spec = 'resources\\[0\\]\\.spec\\.template\\.spec';
+    for (const m of [
+      `affinity\\.nodeAffinity\\.requiredDuringSchedulingIgnoredDuringExecution\\.nodeSelectorTerms\\[0\\]\\.matchExpressions\\[0\\]\\.values: operator Gt takes exactly one integer value`,
+      `nodeSelectorTerms\\[0\\]\\.matchFields\\[0\\]\\.key: expected metadata\\.name`,
+      `preferredDuringSchedulingIgnoredDuringExecution\\[0\\]\\.weight: expected an integer between 1 and 100, found 0`,
+      `podAntiAffinity\\.requiredDuringSchedulingIgnoredDuringExecution\\[0\\]\\.topologyKey: expected a non-empty topology key`,
+      `tolerations\\[0\\]\\.value: value must be empty when operator is 'Exists'`,
+      `tolerations\\[1\\]\\.tolerationSeconds: effect must be 'NoExecute'`,
+      `topologySpreadConstraints\\[0\\]\\.maxSkew: expected an integer between 1 and 2147483647, found 0`,
+      `topologySpreadConstraints\\[0\\]\\.whenUnsatisfiable: expected one of DoNotSchedule, ScheduleAnyway, found Maybe`,
+      `topologySpreadConstraints\\[1\\]\\.minDomains: minDomains can only be set with whenUnsatisfiable: DoNotSchedule`,
+    ]) {
+      expect(got, m).toContainEqual(expect.stringMatching(new RegExp(`^p\\.yaml:\\d+:\\d+: ${spec}\\..*${m}`)));
+    }
+  });
+});
