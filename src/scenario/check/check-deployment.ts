@@ -80,9 +80,9 @@ function statefulSetPods(r: YamlReader, spec: Map<string, At>, template: RawPod,
 
 /** The pods a DaemonSet template stands for: one per node that may run it (nodeSelector, affinity, taints), named `<name>-<5 chars>`. */
 export function daemonSetPods(template: RawPod, nodes: readonly PlacementNode[]): RawPod[] {
-  const { perNode: _p, ...base } = template;
+  const { perNode: _p, skipNodes, ...base } = template;
   return nodes
-    .filter((n) => nodeRefuses(template.placement, n) === undefined)
+    .filter((n) => nodeRefuses(template.placement, n) === undefined && !skipNodes?.includes(n.name))
     .map((n) => ({ ...base, name: `${template.name}-${generatedSuffix(`${template.namespace}/${template.name}/${n.name}`)}`, nodeName: n.name, labels: { ...template.labels, 'pod-template-generation': '1' }, ports: template.ports.map((p) => ({ ...p })) }));
 }
 

@@ -21,6 +21,8 @@ export interface RawPod extends Omit<PodSpec, 'nodeName' | 'ip'> {
   placement: PlacementPod;
   /** A DaemonSet's template: copied once per eligible node once the nodes are known. */
   perNode?: boolean;
+  /** A DaemonSet's template: nodes whose pod was printed (kubectl get pods) and is not made again. */
+  skipNodes?: string[];
   ip?: string;
   nodeAt?: At;
   ipAt?: At;
@@ -194,7 +196,7 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
       nodeName = d.node;
       bound.push(view(p, nodeName));
     }
-    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, ...rest } = p;
+    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, ...rest } = p;
     pods.push(p);
     out.push({ ...rest, nodeName, ip: p.ip ?? '' });
   }

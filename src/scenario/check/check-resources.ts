@@ -12,6 +12,7 @@ import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, Po
 import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { readNodeObject, type NodeObject } from './check-node.js';
+import { matchPrintedPods, readControllerRef, type OwnerRef, type WorkloadObject } from './printed-pods.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const OBJECT = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
@@ -65,8 +66,9 @@ export interface BuiltinSource {
  */
 export function checkResources(docs: { r: YamlReader; at: At }[], cluster: ClusterSpec | undefined, builtin?: BuiltinSource): Resources {
   const namespaces: NamespaceSpec[] = BUILTIN_NAMESPACES.map((name) => ({ name, labels: { 'kubernetes.io/metadata.name': name } }));
-  const declared: RawPod[] = [];
-  const owned: RawPod[] = [];
+  let declared: RawPod[] = [];
+  const printedRefs: { pod: RawPod; ref?: OwnerRef }[] = [];
+  const workloads: WorkloadObject[] = [];
   const services: RawService[] = [];
   const slices: RawSlice[] = [];
   const networkPolicies: NetworkPolicySpec[] = [];
@@ -123,12 +125,17 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       // Printed by a real API server (it has a uid): the cluster's own DNS, which the built-in one stands for.
       if (meta?.get('uid')) r.warn(nameAt, `${kind} ${namespace}/${name} is replaced by podwalk's built-in cluster DNS (coredns, kube-dns at the 10th service address); set cluster.dns: false to use this one`);
       else r.problem(nameAt, `${kind} ${namespace}/${name} is built in (cluster DNS); set cluster.dns: false to declare your own`);
+      // Its ReplicaSets and printed pods go with it (printed-pods.ts).
+      if (kind === 'Deployment') workloads.push({ kind, namespace, name, ...uidOf(r, meta), replicas: 0, pods: [], replaced: true, r, at });
       continue;
     }
     if (kind === 'Pod') {
       const terminating = meta?.get('deletionTimestamp') !== undefined && r.str(meta.get('deletionTimestamp')) !== undefined;
       const pod = readPod({ r, at, annotations: stringMap(r, meta?.get('annotations')), specAt: top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) }, statusAt: top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, namespace, name, labels, terminating });
-      if (pod) declared.push(pod);
+      if (pod) {
+        declared.push(pod);
+        printedRefs.push({ pod, ref: readControllerRef(r, meta) });
+      }
     } else if (kind === 'Service') {
       const svc = readService(r, top, at, namespace, name, labels);
       if (svc) services.push(svc);
@@ -147,9 +154,29 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
     } else {
-      owned.push(...readWorkload(r, kind as Workload, top, at, namespace, name));
+      const pods = readWorkload(r, kind as Workload, top, at, namespace, name);
+      const controller = readControllerRef(r, meta);
+      const annotations = stringMap(r, meta?.get('annotations'));
+      const revision = Number(annotations['deployment.kubernetes.io/revision']);
+      workloads.push({
+        kind: kind as Workload,
+        namespace,
+        name,
+        ...uidOf(r, meta),
+        ...(controller ? { controller } : {}),
+        ...(Number.isInteger(revision) ? { revision } : {}),
+        ...(labels['pod-template-hash'] ? { templateHash: labels['pod-template-hash'] } : {}),
+        replicas: pods.length,
+        pods,
+        r,
+        at,
+      });
     }
   }
+  // Pods kubectl printed for a workload in the input are its replicas (printed-pods.ts).
+  const matched = matchPrintedPods(workloads, printedRefs);
+  declared = declared.filter((p) => !matched.dropped.has(p));
+  const owned = matched.owned;
 
   // Namespaces may be declared after the objects that use them, as with kubectl apply -f dir/.
   for (const o of namespaced) {
@@ -225,6 +252,11 @@ export function readNodeObjects(docs: { r: YamlReader; at: At }[]): NodeObject[]
     if (node) out.push(node);
   }
   return out;
+}
+
+function uidOf(r: YamlReader, meta: Map<string, At> | undefined): { uid?: string } {
+  const uid = r.str(meta?.get('uid'));
+  return uid ? { uid } : {};
 }
 
 /** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */
