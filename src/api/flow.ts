@@ -193,7 +193,7 @@ export class Flow {
 
 const FILTER_KEYS = ['netns', 'node', 'device', 'kind', 'packets'];
 // Every kind, checked complete by the compiler: a new event kind must be added here.
-const KIND_SET: Record<TraceKind, true> = { change: true, tcp: true, create: true, tx: true, rx: true, arp: true, fdb: true, route: true, forward: true, icmp: true, encap: true, decap: true, netfilter: true, nftables: true, conntrack: true, nat: true, policy: true, ipvs: true, http: true, ingress: true, deliver: true, drop: true };
+const KIND_SET: Record<TraceKind, true> = { change: true, tcp: true, create: true, tx: true, rx: true, arp: true, fdb: true, route: true, forward: true, icmp: true, rpfilter: true, encap: true, decap: true, netfilter: true, nftables: true, conntrack: true, nat: true, policy: true, ipvs: true, http: true, ingress: true, deliver: true, drop: true };
 const TRACE_KINDS = Object.keys(KIND_SET);
 
 /** A hop filter as documented, or a UsageError naming the field. */

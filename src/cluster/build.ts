@@ -16,7 +16,7 @@ import { installIngressControllers } from './ingress/controller.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { programProxies, type NodeProxy } from './proxy.js';
-import { NODE_SYSCTL_DEFAULTS, type ClusterInput, type ControlPlaneInput, type PodInput } from './spec.js';
+import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type ClusterInput, type ControlPlaneInput, type PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
 
 /** Everything a run needs: the world and every namespace by the name traces use. */
@@ -71,6 +71,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const sysctls = spec.sysctls ?? NODE_SYSCTL_DEFAULTS;
     ns.sysctl.ipForward = sysctls.ipForward;
     ns.sysctl.bridgeNfCallIptables = sysctls.bridgeNfCallIptables;
+    const rp = sysctls.rpFilter ?? NODE_RP_FILTER_DEFAULT;
+    ns.sysctl.rpFilter = { all: rp.all, default: rp.default, dev: new Map(Object.entries(rp.dev)) };
     const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
     bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, podMtu));

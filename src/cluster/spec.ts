@@ -1,3 +1,4 @@
+import type { RpFilterMode } from '../kernel/rp-filter.js';
 import type { CostModel } from '../kernel/cost-model.js';
 /**
  * What the control plane needs to know to program the nodes. Plain data, so
@@ -39,9 +40,18 @@ export interface NodeSysctlsInput {
   bridgeNfCallIptables: boolean;
   /** net.ipv4.conf.all.route_localnet: absent = what kube-proxy sets (1 when it serves localhost NodePorts, iptables mode). */
   routeLocalnet?: boolean;
+  /**
+   * net.ipv4.conf.{all,default,<dev>}.rp_filter. kubeadm sets none; the node's
+   * distribution does: Ubuntu (procps' /etc/sysctl.d/10-network-security.conf)
+   * and systemd's own 50-default.conf put 2 (loose) in `all` and `default`.
+   */
+  rpFilter?: { all: RpFilterMode; default: RpFilterMode; dev: Readonly<Record<string, RpFilterMode>> };
 }
 
 export const NODE_SYSCTL_DEFAULTS: NodeSysctlsInput = { ipForward: true, bridgeNfCallIptables: true };
+
+/** A kubeadm node's rp_filter: loose everywhere, as Ubuntu and systemd's 50-default.conf set it (kernel default 0). */
+export const NODE_RP_FILTER_DEFAULT = { all: 2, default: 2, dev: {} } as const satisfies NodeSysctlsInput['rpFilter'];
 
 /**
  * The KubeProxyConfiguration settings every proxy mode (iptables, ipvs, nftables) reads.

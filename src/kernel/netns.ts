@@ -1,4 +1,5 @@
 import { PmtuCache } from './pmtu.js';
+import type { RpFilterSysctls } from './rp-filter.js';
 import type { Rng } from '../engine/rng.js';
 import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
@@ -29,6 +30,8 @@ export interface Sysctls {
   bridgeNfCallIptables: boolean;
   /** net.ipv4.conf.all.route_localnet: 127.0.0.0/8 may be routed to and from other devices (localhost NodePorts need it). */
   routeLocalnet?: boolean;
+  /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
+  rpFilter: RpFilterSysctls;
 }
 
 /**
@@ -43,7 +46,7 @@ export class NetNs {
   readonly neigh: NeighTable;
   /** Path MTUs learned from ICMP "fragmentation needed" (route exceptions). */
   readonly pmtu = new PmtuCache();
-  readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false };
+  readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false, rpFilter: { all: 0, default: 0, dev: new Map() } };
   /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */
   nf: NfHooks | undefined;
   /** The IPVS table (ip_vs), once something configures a virtual service here. */

@@ -13,6 +13,7 @@ import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reass
 import type { NetDevice } from './device.js';
 import { formatRoute, type Route } from './fib.js';
 import type { NetNs } from './netns.js';
+import { rpFilterMode, validateSource } from './rp-filter.js';
 import type { Skb } from './skb.js';
 
 /**
@@ -116,6 +117,8 @@ export class Stack {
     }
     skb.brPrerouted = undefined;
     const route = this.ns.fib.lookup(ip.dst);
+    // ip_route_input_slow -> fib_validate_source (loopback packets keep their route and skip it).
+    if (dev !== this.ns.lo && !this.sourceValid(dev, skb, ip)) return;
     if (route && (route.type === 'local' || route.type === 'broadcast')) {
       this.traceRoute(skb, ip.dst, route, 'local');
       this.localDeliver(dev, skb, ip);
@@ -133,6 +136,20 @@ export class Stack {
     }
     this.traceRoute(skb, ip.dst, route, 'forward');
     this.forward(dev, skb, ip, route);
+  }
+
+  /** The reverse-path check of IP input (rp-filter.ts): false when the packet was dropped. */
+  private sourceValid(dev: NetDevice, skb: Skb, ip: Ipv4Packet): boolean {
+    const c = validateSource(this.ns, dev, ip.src);
+    if (c.ok && !c.asymmetric) return true;
+    const w = this.ns.world;
+    if (w.detailed) {
+      const mode = rpFilterMode(this.ns.sysctl.rpFilter, dev);
+      w.emit({ kind: 'rpfilter', t: w.sched.now, pkt: skb.id, at: dev.where, src: formatIpv4(ip.src), mode, reverse: c.ok ? c.asymmetric!.reverse : c.reverse, result: c.ok ? 'loose-pass' : c.reason === 'martian' ? 'martian' : 'drop' });
+    }
+    if (c.ok) return true;
+    w.drop(skb, dev.where, c.reason, c.detail);
+    return false;
   }
 
   /** ip_forward: TTL, the FORWARD hook, then output (POSTROUTING, MTU, neighbour). */

@@ -31,7 +31,8 @@ export type DropReason =
   | 'netfilter-drop' // a DROP target or a built-in chain's DROP policy
   | 'netfilter-reject' // a REJECT target: dropped, and an ICMP error or TCP RST sent back
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
-  | 'martian' // a loopback (127/8) address routed to or from another device without route_localnet
+  | 'martian' // a loopback (127/8) address routed to or from another device without route_localnet, or a packet from one of our own addresses
+  | 'rp-filter' // reverse-path filter: rp_filter 1 and the route back to the source leaves by another device, or no route back at all (IPReversePathFilter)
   | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
@@ -61,6 +62,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'netfilter-reject',
   'conntrack-full',
   'martian',
+  'rp-filter',
   'conntrack-insert-failed',
   'ipvs-no-destination',
   'policy-denied',
@@ -140,6 +142,23 @@ export interface RouteEvent extends Base {
 export interface ForwardEvent extends Base {
   kind: 'forward';
   ttl: number; // TTL after the decrement
+}
+
+/**
+ * The reverse-path check on IP input (fib_validate_source) did something
+ * worth telling: dropped the packet (`drop`, rp_filter 1 or no route back;
+ * `martian`, a source that is our own address) or let an asymmetric one
+ * through in loose mode (`loose-pass`: strict mode would have dropped it).
+ * Packets whose route back leaves by the device they came in on make no event.
+ */
+export interface RpFilterEvent extends Base {
+  kind: 'rpfilter';
+  src: string;
+  /** The effective rp_filter on the input device: max(all, device). */
+  mode: 0 | 1 | 2;
+  /** The route back to the source, as `ip route` prints it (`none`, `local`). */
+  reverse: string;
+  result: 'drop' | 'martian' | 'loose-pass';
 }
 
 export interface IcmpEvent extends Base {
@@ -413,6 +432,7 @@ export type TraceEvent =
   | RouteEvent
   | ForwardEvent
   | IcmpEvent
+  | RpFilterEvent
   | TunnelEvent
   | NetfilterEvent
   | NftablesEvent

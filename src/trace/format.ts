@@ -21,6 +21,8 @@ export function describeEvent(e: TraceEvent): string {
       return `route ${e.decision} ${e.dst}: ${e.route}`;
     case 'forward':
       return `forward, ttl now ${e.ttl}`;
+    case 'rpfilter':
+      return `rp_filter ${e.mode} ${e.result} from ${e.src}: route back ${e.reverse}`;
     case 'icmp':
       return `icmp ${e.message} (about #${e.about})`;
     case 'encap':

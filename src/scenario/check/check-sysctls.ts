@@ -1,26 +1,49 @@
-import { NODE_SYSCTL_DEFAULTS, type NodeSysctlsInput } from '../../cluster/spec.js';
+import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type NodeSysctlsInput } from '../../cluster/spec.js';
+import type { RpFilterMode } from '../../kernel/rp-filter.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
+/**
+ * rp_filter per device, for the node devices podwalk makes, by the names
+ * sysctl gives them (a dot in an interface name becomes a slash).
+ */
+const RP_FILTER_DEVICES = ['eth0', 'cbr0', 'flannel/1', 'flannel0'] as const;
+const rpKey = (d: string): string => `net.ipv4.conf.${d}.rp_filter`;
+
 /** The node sysctls the kernel model reads, by their Linux names. */
-const NAMES = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.ipv4.conf.all.route_localnet'] as const;
+const NAMES = [
+  'net.ipv4.ip_forward',
+  'net.bridge.bridge-nf-call-iptables',
+  'net.ipv4.conf.all.route_localnet',
+  rpKey('all'),
+  rpKey('default'),
+  ...RP_FILTER_DEVICES.map(rpKey),
+] as const;
 
 /**
- * `cluster.sysctls`: node sysctls by their Linux names, 0 or 1. Defaults are a
+ * `cluster.sysctls`: node sysctls by their Linux names. Defaults are a
  * kubeadm node's: ip_forward 1 and bridge-nf-call-iptables 1 (kubeadm's
  * preflight checks refuse a node without them), route_localnet as kube-proxy
- * sets it (1 when it serves localhost NodePorts).
+ * sets it (1 when it serves localhost NodePorts), rp_filter 2 in `all` and
+ * `default` as Ubuntu and systemd's 50-default.conf set it.
  */
 export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInput | undefined {
   if (!at || at.node == null) return undefined;
   const m = r.map(at, [...NAMES]) ?? new Map<string, At>();
-  const flag = (name: (typeof NAMES)[number]): boolean | undefined => {
+  const flag = (name: string): boolean | undefined => {
     const v = r.int(m.get(name), 0, 1);
     return v === undefined ? undefined : v === 1;
   };
+  const mode = (name: string): RpFilterMode | undefined => r.int(m.get(name), 0, 2) as RpFilterMode | undefined;
   const routeLocalnet = flag('net.ipv4.conf.all.route_localnet');
+  const dev: Record<string, RpFilterMode> = {};
+  for (const d of RP_FILTER_DEVICES) {
+    const v = mode(rpKey(d));
+    if (v !== undefined) dev[d.replaceAll('/', '.')] = v;
+  }
   return {
     ipForward: flag('net.ipv4.ip_forward') ?? NODE_SYSCTL_DEFAULTS.ipForward,
     bridgeNfCallIptables: flag('net.bridge.bridge-nf-call-iptables') ?? NODE_SYSCTL_DEFAULTS.bridgeNfCallIptables,
     ...(routeLocalnet === undefined ? {} : { routeLocalnet }),
+    rpFilter: { all: mode(rpKey('all')) ?? NODE_RP_FILTER_DEFAULT.all, default: mode(rpKey('default')) ?? NODE_RP_FILTER_DEFAULT.default, dev },
   };
 }

@@ -114,6 +114,10 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         if (e.action === 'failed') add(e.at, `ARP for ${e.ip} failed: no answer`, e, 'bad');
         else if (shown('arp') && e.action !== 'learned') add(e.at, `ARP ${e.action} ${e.ip}${e.mac ? ` ${e.mac}` : ''}${e.state ? ` [${e.state}]` : ''}`, e, 'dim');
         break;
+      case 'rpfilter':
+        // A drop says why itself; only the asymmetric packet loose mode lets through needs a line.
+        if (e.result === 'loose-pass') add(e.at, `rp_filter 2 (loose): ${e.src} came in here but its route back is ${e.reverse}; allowed (strict mode would drop it)`, e, 'note');
+        break;
       case 'icmp':
         add(e.at, `answers with ICMP ${e.message}`, e, 'note');
         break;
@@ -223,3 +227,4 @@ function policyWhy(e: Extract<TraceEvent, { kind: 'policy' }>): string {
       return "(from the pod's own node)";
   }
 }
+
