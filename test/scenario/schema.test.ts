@@ -28,6 +28,7 @@ const files = [
   ...readdirSync(scenarioDir).filter((f) => f.endsWith('.yaml')).map((f) => join(scenarioDir, f)),
   join(import.meta.dirname, 'fixtures', 'every-field.yaml'),
   join(import.meta.dirname, '..', 'byoc', 'shop.yaml'),
+  join(import.meta.dirname, '..', 'byoc', 'shop-dev.yaml'),
 ];
 
 function includesOf(file: string): string[] {
