@@ -56,8 +56,8 @@ function load(file: string, seed?: number, proxyMode?: ProxyMode): Scenario {
   return r.scenario;
 }
 
-function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt'], onProgress?: SimulateOptions['onProgress']): RunResult {
-  const result = simulate(scenario, { ...(onBuilt ? { onBuilt } : {}), ...(onProgress ? { onProgress } : {}) });
+function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt'], onProgress?: SimulateOptions['onProgress'], keepTrace = true): RunResult {
+  const result = simulate(scenario, { ...(onBuilt ? { onBuilt } : {}), ...(onProgress ? { onProgress } : {}), keepTrace });
   if (result.invalid) throw new InvalidScenario(result.invalid);
   return result;
 }
@@ -121,6 +121,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
           if (jsonl) c.world.tracer.attach(jsonl);
         },
         progress.onProgress,
+        // Streamed JSON needs no kept trace (flows are summarised as events happen); the report, HTML and golden files read it.
+        !(o.json && !o.golden && !o.html),
       );
       progress.done();
       const mismatches: Mismatch[] = checkExpectations(result.flows);

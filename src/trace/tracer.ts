@@ -1,32 +1,49 @@
 import type { TraceEvent } from './events.js';
 
-/** Something that takes trace events as they happen (a JSON Lines writer, a view that streams). */
+/** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
 export interface TraceSink {
   event(e: TraceEvent): void;
 }
 
 /**
- * Collects trace events. Outcome events (`create`, `deliver`, `drop`) are
- * always kept because verdicts and expectations are computed from them; the
- * per-hop events only when `detailed` is on, so that a run with tracing off
- * pays nothing for describing frames it will never print. Sinks see each
- * event the moment it is emitted, so output can be written while the run goes
- * on instead of as one string at the end.
+ * Hands trace events to its sinks the moment they are emitted, so output is
+ * written and flows are summarised while the run goes on. It also keeps the
+ * events (`events`) unless told to `release` them: a run whose output is
+ * streamed then holds no trace, and its memory does not grow with the
+ * trace's length. Outcome events (`create`, `deliver`, `drop`) are always
+ * emitted; the per-hop events only when `detailed` is on, so that a run with
+ * tracing off pays nothing for describing frames it will never print.
  */
 export class Tracer {
-  readonly events: TraceEvent[] = [];
+  private kept: TraceEvent[] | undefined = [];
   private readonly sinks: TraceSink[] = [];
 
   constructor(readonly detailed: boolean = true) {}
 
   emit(event: TraceEvent): void {
-    this.events.push(event);
+    this.kept?.push(event);
     for (const s of this.sinks) s.event(event);
   }
 
-  /** Stream events to `sink` from now on, after replaying those already emitted (cluster set-up). */
+  /** Every event so far, in order; only while they are kept. */
+  get events(): TraceEvent[] {
+    if (!this.kept) throw new Error('the trace was not kept (the run streamed it to its sinks)');
+    return this.kept;
+  }
+
+  /** Whether `events` is still available. */
+  get keeping(): boolean {
+    return this.kept !== undefined;
+  }
+
+  /** Stream events to `sink` from now on, after replaying those already emitted (cluster set-up) if they were kept. */
   attach(sink: TraceSink): void {
-    for (const e of this.events) sink.event(e);
+    for (const e of this.kept ?? []) sink.event(e);
     this.sinks.push(sink);
+  }
+
+  /** Stop keeping events (those so far are dropped): from now on only the sinks see them. */
+  release(): void {
+    this.kept = undefined;
   }
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { checkExpectations } from '../../src/scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
+import { oracleFlows } from '../scenario/flow-oracle.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 // Top-level scenarios and the gallery of famous failures (scenarios/gallery/, docs/gallery.md).
@@ -20,6 +21,8 @@ describe('every scenario file', () => {
       const mismatches = checkExpectations(result.flows);
       expect(mismatches).toEqual([]);
       expect(result.flows.every((f) => f.traffic.expect)).toBe(true);
+      // Flows summarised as the events streamed by are those read from the whole trace.
+      expect(result.flows).toEqual(oracleFlows(result));
       // Every packet created ends in exactly one deliver or drop.
       const created = result.events.filter((e) => e.kind === 'create').map((e) => e.pkt);
       const ended = result.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').map((e) => e.pkt);

@@ -1,5 +1,5 @@
 import type { Cluster } from '../../cluster/build.js';
-import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import type { CreateEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
 import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
@@ -64,30 +64,6 @@ export interface IngressDecision {
   answered?: number;
 }
 
-/**
- * A TCP flow's connection from the client socket's `tcp` events: the last
- * ending (timeout, reset, refused, unreachable, gave-up) wins, else
- * `complete`, else `established`, else `none`; retransmissions counted.
- */
-export function connectionOf(events: readonly TraceEvent[], flow: string): NonNullable<FlowResult['connection']> {
-  let outcome: ConnectionOutcome = 'none';
-  let detail: string | undefined;
-  let retransmits = 0;
-  for (const e of events) {
-    if (e.kind !== 'tcp' || e.flow !== flow) continue;
-    if (e.action === 'retransmit') retransmits++;
-    else if (e.action === 'established') {
-      if (outcome === 'none') outcome = 'established';
-    } else if (e.action === 'complete') {
-      if (outcome === 'none' || outcome === 'established') outcome = 'complete';
-    } else {
-      outcome = e.action;
-      detail = e.detail;
-    }
-  }
-  return { outcome, retransmits, ...(detail === undefined ? {} : { detail }) };
-}
-
 /** The trace indexed once by packet, so that summarizing many flows stays linear. */
 export class TraceIndex {
   /** Positions of each packet's events in the trace. */
@@ -143,78 +119,6 @@ export class TraceIndex {
     const idx = pkts.flatMap((p) => this.byPkt.get(p) ?? []).sort((a, b) => a - b);
     return idx.map((i) => this.events[i]!);
   }
-}
-
-/**
- * Reads a flow's fate out of the trace: its request packet, the bridge clones
- * and fragments made of it form one lineage; delivered if any of them reached
- * a socket, else dropped with the reason the packet itself ended with.
- */
-export function summarizeFlow(flow: string, traffic: TrafficSpec, pkt: number | undefined, index: TraceIndex, cluster: Cluster, unsent: DropReason = 'not-finished'): FlowResult {
-  // Never sent: the run stopped (event budget) before the traffic item's time came.
-  if (pkt === undefined) return { flow, traffic, pkt, verdict: 'dropped', dropReason: unsent, dropDetail: 'never sent: the run stopped first', path: [] };
-  const lineage = index.descendants(pkt, ['bridge', 'app']);
-  const path: string[] = [];
-  let delivered: DeliverEvent | undefined;
-  let ownDrop: DropEvent | undefined;
-  let anyDrop: DropEvent | undefined;
-  let sentAt = 0;
-  let senderNs: string | undefined;
-  const nat: NatEvent[] = [];
-  const policies: PolicyEvent[] = [];
-  const rules: string[] = [];
-  let candidates: string[] | undefined;
-  for (const e of index.eventsOf(lineage)) {
-    if (e.kind === 'create' && e.pkt === pkt) {
-      sentAt = e.t;
-      senderNs = e.at;
-    } else if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') {
-      if (path[path.length - 1] !== e.at) path.push(e.at);
-    } else if (e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel' && !delivered) {
-      delivered = e;
-    } else if (e.kind === 'drop') {
-      if (e.pkt === pkt) ownDrop = e;
-      anyDrop = e;
-    } else if (e.kind === 'nat') {
-      if (e.type !== 'reverse') nat.push(e);
-      if (e.type !== 'reverse' && e.candidates && !candidates) candidates = e.candidates;
-    } else if (e.kind === 'ipvs') {
-      // A real server is described as `ip:port (weight w, n active, m inactive)`.
-      if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !candidates) candidates = e.candidates.map((c) => c.split(' ')[0]!);
-    } else if (e.kind === 'policy') {
-      policies.push(e);
-    } else if (e.kind === 'netfilter') {
-      rules.push(...e.rules);
-    } else if (e.kind === 'nftables') {
-      rules.push(...e.rules);
-    }
-  }
-  const matched = { nat, ...(candidates ? { candidates } : {}), policies, rules, ...(traffic.protocol === 'TCP' ? { connection: connectionOf(index.tcpEvents, flow) } : {}) };
-  // The round trip ends with the first answer (reply, RST, ICMP error) delivered back at the sender.
-  const inLineage = new Set(lineage);
-  const answers = index.descendants(pkt).filter((p) => !inLineage.has(p));
-  const answer = index
-    .eventsOf(answers)
-    .find((e) => e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel' && senderNs !== undefined && e.at.startsWith(`${senderNs}:`));
-  const rttNs = answer ? answer.t - sentAt : undefined;
-  const replySource = answer?.kind === 'deliver' && answer.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp') ? `${answer.src}${answer.sport === undefined ? '' : `:${answer.sport}`}` : undefined;
-  if (delivered) {
-    const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));
-    return {
-      flow,
-      traffic,
-      pkt,
-      verdict: 'delivered',
-      deliveredTo: refForNetns(netnsName, cluster),
-      ...(delivered.src === undefined ? {} : { seenSource: delivered.src }),
-      path,
-      ...(rttNs === undefined ? {} : { rttNs }),
-      ...(replySource === undefined ? {} : { replySource }),
-      ...matched,
-    };
-  }
-  const drop = ownDrop ?? anyDrop;
-  return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path, ...matched };
 }
 
 /** The ref string (`pod/ns/name`, `node/x`, `host/y`) of a namespace, for deliveredTo. */

@@ -5,8 +5,8 @@ import type { TraceEvent } from '../../trace/events.js';
 import { sendHttp } from '../../cluster/http/client.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
-import { withHttp } from './http-flow.js';
-import { summarizeFlow, TraceIndex, type FlowResult } from './flows.js';
+import type { FlowResult } from './flows.js';
+import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, unknownDevices } from './unknown-devices.js';
@@ -22,6 +22,12 @@ export interface SimulateOptions {
   onBuilt?: (cluster: Cluster) => void;
   /** Called every 65,536 events while the run goes on (the CLI's progress line on stderr). */
   onProgress?: (p: RunProgress) => void;
+  /**
+   * Keep the whole trace in `RunResult.events` (default). `false`: events
+   * only reach the sinks attached in `onBuilt` (streamed output) and the
+   * flow summariser, so memory does not grow with the trace's length.
+   */
+  keepTrace?: boolean;
 }
 
 /** How far a long run has come: events run so far, the simulated clock, and the event budget. */
@@ -34,7 +40,8 @@ export interface RunProgress {
 export interface RunResult {
   scenario: Scenario;
   cluster: Cluster;
-  events: TraceEvent[];
+  /** The whole trace, in order (throws when the run was made with `keepTrace: false`). */
+  readonly events: TraceEvent[];
   flows: FlowResult[];
   /** Why the run stopped; `budget` means a runaway was cut short. */
   stopped: 'idle' | 'budget';
@@ -54,11 +61,9 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
   return run.finish();
 }
 
-/** A traffic item's packet that was scheduled: its flow name and, once sent, the request packet. */
+/** A traffic item's packet that was scheduled: the flow the summariser follows, and why its name did not resolve. */
 interface Sent {
-  flow: string;
-  traffic: TrafficSpec;
-  pkt: () => number | undefined;
+  tracked: TrackedFlow;
   unresolved: () => string | undefined;
 }
 
@@ -78,6 +83,10 @@ export class ScenarioRun {
   private result: RunResult | undefined;
   private devicesAtBuild: Set<string>;
   private onProgress: ((events: number, nowNs: number) => void) | undefined;
+  /** Every flow's fate, read from the events as they happen (the trace need not be kept). */
+  private readonly summarizer = new FlowSummarizer();
+  /** Every location the trace names (flanneld is a process, not a device): `expect.via` may name any. */
+  private readonly seen = new Set<string>();
 
   constructor(
     readonly scenario: Scenario,
@@ -102,7 +111,11 @@ export class ScenarioRun {
     const budget = this.budgetLeft;
     const report = opts.onProgress;
     if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget });
+    const tracer = this.cluster.world.tracer;
+    tracer.attach(this.summarizer);
+    tracer.attach({ event: (e) => this.seen.add(e.at) });
     opts.onBuilt?.(this.cluster);
+    if (opts.keepTrace === false) tracer.release();
   }
 
   /** Simulated time now (ns). */
@@ -120,29 +133,29 @@ export class ScenarioRun {
     const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
     for (let k = 0; k < t.count; k++) {
       const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
-      let id: number | undefined;
       let unresolved: string | undefined;
-      const send = (dst: number): void => {
-        if (t.http) {
-          const host = t.http.host ?? (to.kind === 'dns' ? to.name : formatIpv4(dst));
-          const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
-          id = sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
-          return;
-        }
-        id = from.sockets.send({
-          dst,
-          protocol: t.protocol,
-          ...(t.port === undefined ? {} : { port: t.port }),
-          payload: t.payload,
-          ...(t.ttl === undefined ? {} : { ttl: t.ttl }),
-          ...(t.reuseConnection ? { reuse: true } : {}),
-          ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }),
-          ...(t.sourcePort === undefined ? {} : { sport: t.sourcePort }),
-          ...(t.reply === undefined ? {} : { awaitReply: true }),
-          flow,
-          seq: k + 1,
+      const tracked = this.summarizer.track(flow, t);
+      const send = (dst: number): void =>
+        this.summarizer.send(tracked, () => {
+          if (t.http) {
+            const host = t.http.host ?? (to.kind === 'dns' ? to.name : formatIpv4(dst));
+            const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
+            return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
+          }
+          return from.sockets.send({
+            dst,
+            protocol: t.protocol,
+            ...(t.port === undefined ? {} : { port: t.port }),
+            payload: t.payload,
+            ...(t.ttl === undefined ? {} : { ttl: t.ttl }),
+            ...(t.reuseConnection ? { reuse: true } : {}),
+            ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }),
+            ...(t.sourcePort === undefined ? {} : { sport: t.sourcePort }),
+            ...(t.reply === undefined ? {} : { awaitReply: true }),
+            flow,
+            seq: k + 1,
+          });
         });
-      };
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));
         // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
@@ -161,7 +174,7 @@ export class ScenarioRun {
           options,
         );
       });
-      this.sent.push({ flow, traffic: t, pkt: () => id, unresolved: () => unresolved });
+      this.sent.push({ tracked, unresolved: () => unresolved });
     }
   }
 
@@ -190,20 +203,27 @@ export class ScenarioRun {
     } else {
       cluster.world.finish('not-finished', 'still in flight when the event queue drained');
     }
-    const events = cluster.world.tracer.events;
-    const index = new TraceIndex(events);
     const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
-    const flows = this.sent.map((s): FlowResult => {
-      const why = s.unresolved();
-      if (why !== undefined) return { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
-      const r = summarizeFlow(s.flow, s.traffic, s.pkt(), index, cluster, unsent);
-      return s.traffic.http && r.pkt !== undefined ? withHttp(r, index, cluster) : r;
+    const flows = this.sent.map(({ tracked: f, unresolved }): FlowResult => {
+      const why = unresolved();
+      if (why !== undefined) return { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
+      return this.summarizer.result(f, cluster, unsent);
     });
-    // Devices at the start and the end (steps add and remove some), and every location the trace names (flanneld is a process, not a device).
-    const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster)]);
-    for (const e of events) known.add(e.at);
-    const invalid = unknownDevices([...new Set(this.sent.map((s) => s.traffic))], known);
-    this.result = { scenario, cluster, events, flows, stopped: outcome.kind === 'budget' ? 'budget' : 'idle', eventsExecuted: cluster.sched.eventsExecuted, ...(invalid.length > 0 ? { invalid } : {}) };
+    // Devices at the start and the end (steps add and remove some), and every location the trace names.
+    const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster), ...this.seen]);
+    const invalid = unknownDevices([...new Set(this.sent.map((s) => s.tracked.traffic))], known);
+    const tracer = cluster.world.tracer;
+    this.result = {
+      scenario,
+      cluster,
+      get events() {
+        return tracer.events;
+      },
+      flows,
+      stopped: outcome.kind === 'budget' ? 'budget' : 'idle',
+      eventsExecuted: cluster.sched.eventsExecuted,
+      ...(invalid.length > 0 ? { invalid } : {}),
+    };
     return this.result;
   }
 }

@@ -1,0 +1,106 @@
+import type { Cluster } from '../../cluster/build.js';
+import type { DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import type { TrafficSpec } from '../types.js';
+import { refForNetns, type FlowResult } from './flows.js';
+
+/** A socket (not ARP, not reassembly, not a tunnel daemon) took the packet. */
+function finalDelivery(e: TraceEvent): e is DeliverEvent {
+  return e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel';
+}
+
+/**
+ * What became of one request packet, folded from the events as they stream
+ * by. Its lineage (the request, and the bridge clones, fragments and tunnel
+ * daemons' packets that carried it on) gives the path, the NAT (and the endpoints
+ * it chose among), policies and rules taken and where it ended: delivered if any of them reached a socket,
+ * else dropped with the reason the request itself ended with (or the last
+ * drop of the lineage). The other packets it caused are its answers: the
+ * first one a socket of the sender took ends the round trip. Only these
+ * fields are kept, never the events (list fields grow with the lineage's
+ * hops, not with the run).
+ */
+export class RequestSummary {
+  private readonly path: string[] = [];
+  private delivered: DeliverEvent | undefined;
+  private ownDrop: DropEvent | undefined;
+  private anyDrop: DropEvent | undefined;
+  private sentAt = 0;
+  private senderNs: string | undefined;
+  private readonly nat: NatEvent[] = [];
+  private readonly policies: PolicyEvent[] = [];
+  private readonly rules: string[] = [];
+  private candidates: string[] | undefined;
+  private answer: DeliverEvent | undefined;
+
+  /** `answers: false`: only the lineage matters (an ingress controller's upstream connection). */
+  constructor(
+    readonly pkt: number,
+    private readonly answers = true,
+  ) {}
+
+  /** Still looking for the first answer: packets the request causes from now on still matter to it. */
+  get wantsAnswers(): boolean {
+    return this.answers && this.answer === undefined;
+  }
+
+  /** An event of a packet of the lineage. */
+  lineage(e: TraceEvent): void {
+    if (e.kind === 'create' && e.pkt === this.pkt) {
+      this.sentAt = e.t;
+      this.senderNs = e.at;
+    } else if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') {
+      if (this.path[this.path.length - 1] !== e.at) this.path.push(e.at);
+    } else if (e.kind === 'deliver' && finalDelivery(e) && !this.delivered) {
+      this.delivered = e;
+    } else if (e.kind === 'drop') {
+      if (e.pkt === this.pkt) this.ownDrop = e;
+      this.anyDrop = e;
+    } else if (e.kind === 'nat') {
+      if (e.type !== 'reverse') this.nat.push(e);
+      if (e.type !== 'reverse' && e.candidates && !this.candidates) this.candidates = e.candidates;
+    } else if (e.kind === 'ipvs') {
+      // A real server is described as `ip:port (weight w, n active, m inactive)`.
+      if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !this.candidates) this.candidates = e.candidates.map((c) => c.split(' ')[0]!);
+    } else if (e.kind === 'policy') {
+      this.policies.push(e);
+    } else if (e.kind === 'netfilter' || e.kind === 'nftables') {
+      this.rules.push(...e.rules);
+    }
+  }
+
+  /** An event of a packet the request caused outside its lineage (a reply, an ICMP error, ARP). */
+  caused(e: TraceEvent): void {
+    if (this.wantsAnswers && finalDelivery(e) && this.senderNs !== undefined && e.at.startsWith(`${this.senderNs}:`)) this.answer = e;
+  }
+
+  /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
+  result(flow: string, traffic: TrafficSpec, cluster: Cluster, extra: Pick<FlowResult, 'connection'> = {}): FlowResult {
+    const { pkt, path, delivered, answer } = this;
+    const { candidates } = this;
+    const matched = { nat: this.nat, ...(candidates ? { candidates } : {}), policies: this.policies, rules: this.rules, ...extra };
+    const rttNs = answer ? answer.t - this.sentAt : undefined;
+    const replySource = answer?.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp') ? `${answer.src}${answer.sport === undefined ? '' : `:${answer.sport}`}` : undefined;
+    if (delivered) {
+      const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));
+      return {
+        flow,
+        traffic,
+        pkt,
+        verdict: 'delivered',
+        deliveredTo: refForNetns(netnsName, cluster),
+        ...(delivered.src === undefined ? {} : { seenSource: delivered.src }),
+        path,
+        ...(rttNs === undefined ? {} : { rttNs }),
+        ...(replySource === undefined ? {} : { replySource }),
+        ...matched,
+      };
+    }
+    const drop = this.ownDrop ?? this.anyDrop;
+    return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path, ...matched };
+  }
+}
+
+/** A flow whose request was never sent: the run stopped (event budget) before the traffic item's time came. */
+export function unsentResult(flow: string, traffic: TrafficSpec, unsent: DropReason): FlowResult {
+  return { flow, traffic, pkt: undefined, verdict: 'dropped', dropReason: unsent, dropDetail: 'never sent: the run stopped first', path: [] };
+}
