@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { ScenarioRun } from '../../src/scenario/run/simulate.js';
+import type { Scenario } from '../../src/scenario/types.js';
+
+const classic = readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'classic-walk.yaml'), 'utf8');
+
+/** The classic walk's cluster with one traffic item of our own. */
+function scenarioWith(traffic: string): Scenario {
+  const r = loadScenarioText(`${classic.split('traffic:')[0]}traffic:\n${traffic}`, 'bounded.yaml');
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+}
+
+/** Run without keeping the trace; count the events streamed and what the flow summariser holds. */
+function streamed(scenario: Scenario): { events: number; followed: number; flows: number; run: ScenarioRun } {
+  let events = 0;
+  const run = new ScenarioRun(scenario, { keepTrace: false, onBuilt: (c) => c.world.tracer.attach({ event: () => events++ }) });
+  for (const t of scenario.traffic) run.schedule(t);
+  const result = run.finish();
+  return { events, followed: (run as unknown as { summarizer: { packetsFollowed: number } }).summarizer.packetsFollowed, flows: result.flows.length, run };
+}
+
+/**
+ * Streamed output must not hold the trace: with `keepTrace: false` nothing
+ * keeps events, and the flow summariser's state is a few packets per flow,
+ * however many events each flow has. Counted, not timed.
+ */
+describe('a streamed run keeps state per flow, not per event', () => {
+  it('keeps no trace', () => {
+    const { run } = streamed(scenarioWith('  - {name: one, from: pod/pod1, to: pod/pod4, port: 8080}\n'));
+    expect(run.cluster.world.tracer.keeping).toBe(false);
+    expect(() => run.finish().events).toThrow(/not kept/);
+  });
+
+  it('one TCP flow: the summariser follows as many packets for 65,000 bytes as for 64 (the request and its first answer)', () => {
+    const short = streamed(scenarioWith('  - {name: small, from: pod/pod1, to: pod/pod4, port: 8080, payload: 64}\n'));
+    const long = streamed(scenarioWith('  - {name: bulk, from: pod/pod1, to: pod/pod4, port: 8080, payload: 65000}\n'));
+    expect(long.events).toBeGreaterThan(10 * short.events);
+    // The SYN, ARP on the way, and the SYN-ACK: what comes after the first answer is not followed.
+    expect(long.followed).toBe(short.followed);
+    expect(long.followed).toBeLessThan(20);
+  });
+
+  it('many flows: a few packets followed per flow, whatever the trace length', () => {
+    const { events, followed, flows } = streamed(scenarioWith('  - {name: many, from: pod/pod1, to: pod/pod4, port: 8080, count: 150, interval: 10us}\n'));
+    expect(flows).toBe(150);
+    expect(events / flows).toBeGreaterThan(100);
+    expect(followed / flows).toBeLessThanOrEqual(3);
+  });
+});
