@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { showViews } from '../kernel/show.js';
+import { showIptables, showViews } from '../kernel/show.js';
 import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
 import { parseSeedText } from '../scenario/load/seed.js';
@@ -196,7 +196,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | nft | conntrack | ipvs | ipset', 'routes')
     .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
     .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables', parseProxyMode)
-    .action((file: string, what: string, o: { node: string; proxyMode?: ProxyMode }) => {
+    .option('-c, --counters', "iptables: each rule's [packets:bytes] from the run, as iptables-save -c prints them")
+    .action((file: string, what: string, o: { node: string; proxyMode?: ProxyMode; counters?: boolean }) => {
+      if (o.counters && what !== 'iptables') throw new InputError(`--counters: only for the iptables view, not ${what}`);
       const scenario = load(file, undefined, o.proxyMode);
       const result = run(scenario);
       const ns = result.cluster.netns.get(o.node) ?? result.cluster.pods.get(o.node);
@@ -204,7 +206,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const views = showViews(ns);
       const view = views[what];
       if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);
-      const text = view();
+      const text = o.counters ? showIptables(ns, true) : view();
       io.out(text.length > 0 ? `${text}\n` : '');
     });
 

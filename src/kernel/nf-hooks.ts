@@ -17,8 +17,10 @@ export interface RuleEngine {
   traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal;
   /** True when the table's built-in chain for the hook has no rules and policy ACCEPT. */
   idle(table: TableName, hook: Hook): boolean;
-  /** The rule set as iptables-save prints it. */
-  save(): string;
+  /** The rule set as iptables-save prints it (`-c`: with each rule's counters). */
+  save(opts?: { counters?: boolean }): string;
+  /** Count a packet on the policy of a built-in chain skipped as idle. */
+  countPolicy(table: TableName, hook: Hook, bytes: number): void;
 }
 
 /** Tables on each hook in priority order (raw -300, conntrack -200, mangle -150, nat -100 / +100, filter 0). */
@@ -182,7 +184,7 @@ export class NfHooks {
           const t = this.traverse('nat', hook, skb, packet, state, ctx);
           action = t.nat;
           matched = t.matched;
-        }
+        } else if (decide) this.engine.countPolicy('nat', hook, packet.payload.length + 20);
         // nf_nat_inet_fn: the hook's nat chains in priority order until one sets up a binding.
         if (decide && action === undefined) {
           for (const hc of stage.nft) {
@@ -210,7 +212,10 @@ export class NfHooks {
         continue;
       }
       const table = stage.table;
-      if (this.engine.idle(table, hook)) continue;
+      if (this.engine.idle(table, hook)) {
+        this.engine.countPolicy(table, hook, packet.payload.length + 20);
+        continue;
+      }
       const t = this.traverse(table, hook, skb, packet, state, ctx);
       const explained = table === 'filter' && this.explainFilter ? this.explainFilter(t.matched) : undefined;
       if (explained && w.detailed) for (const e of explained.events) w.emit({ kind: 'policy', t: w.sched.now, pkt: skb.id, at: this.ns.name, ...e });

@@ -51,9 +51,20 @@ export class Netfilter {
     });
   }
 
-  /** iptables-save of every table loaded so far (see save.ts for the format). */
-  save(): string {
-    return saveTables(this.tables);
+  /** iptables-save [-c] of every table loaded so far (see save.ts for the format). */
+  save(opts: { counters?: boolean } = {}): string {
+    return saveTables(this.tables, opts.counters ?? false);
+  }
+
+  /**
+   * A packet met the policy of a built-in chain the walk skipped as idle
+   * (no rules, policy ACCEPT): count it there, as the kernel's walk would.
+   */
+  countPolicy(table: TableName, hook: Hook, bytes: number): void {
+    const c = this.tables.get(table)?.get(hook);
+    if (!c?.builtin) return;
+    c.counters.pkts++;
+    c.counters.bytes += bytes;
   }
 
   /**

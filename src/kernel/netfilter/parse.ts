@@ -91,6 +91,14 @@ function chainLine(work: Table, line: string, noflush: boolean): void {
   work.set(name, newChain(name, false));
 }
 
+/** `-Z`: the chain's policy counters and its rules' counters back to zero. */
+function zero(c: Chain): void {
+  for (const x of [c.counters, ...c.rules.map((r) => r.counters)]) {
+    x.pkts = 0;
+    x.bytes = 0;
+  }
+}
+
 function checkChainName(name: string): void {
   if (name.length > 28) throw new RuleError(`Invalid chain name \`${name}' (28 characters max)`);
   if (name.startsWith('-') || name === '!' || /\s/.test(name)) throw new RuleError(`Invalid chain name \`${name}'`);
@@ -177,7 +185,8 @@ function command(state: RestoreState, table: TableName, work: Table, args: strin
       return;
     case '-Z':
     case '--zero':
-      return; // counters are not kept
+      for (const c of name === undefined ? work.values() : [need()]) zero(c);
+      return;
     case '-P':
     case '--policy': {
       const c = need();

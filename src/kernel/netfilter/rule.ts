@@ -3,7 +3,7 @@ import { RuleError, type Match, type MatchContext, type OptSpec, type Opts } fro
 import { MATCH_MODULES, PROTO_MODULES } from './matches.js';
 import { parseProto, protoName } from './proto.js';
 import { compileTarget, TARGET_OPTIONS, type Target } from './target.js';
-import type { MatchedRule, TableName } from './types.js';
+import type { Counters, MatchedRule, TableName } from './types.js';
 
 export { RuleError };
 
@@ -35,6 +35,13 @@ export interface Rule {
   readonly matched: MatchedRule;
   /** Line of the restore input it came from (for errors found at COMMIT). */
   line: number;
+  /**
+   * Packets and bytes (IP total length) that matched the rule, whatever its
+   * target: the kernel's per-rule counters, printed by `iptables-save -c`.
+   * Kept by a --noflush restore that leaves the rule in place; a rule added
+   * again (its chain flushed by a `:CHAIN` line) starts from zero.
+   */
+  readonly counters: Counters;
 }
 
 export interface IfMatch {
@@ -217,5 +224,6 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
     text,
     matched: { table: ctx.table, chain: ctx.chain, rule: text },
     line: 0,
+    counters: { pkts: 0, bytes: 0 },
   };
 }

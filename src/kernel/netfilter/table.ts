@@ -1,7 +1,7 @@
 import { RuleError } from './match.js';
 import type { Rule } from './rule.js';
 import { T_GOTO, T_JUMP } from './target.js';
-import type { Hook, TableName } from './types.js';
+import type { Counters, Hook, TableName } from './types.js';
 
 /** The built-in chains of each table, in the order iptables-save lists them. */
 export const BUILTIN: Readonly<Record<TableName, readonly Hook[]>> = {
@@ -18,12 +18,14 @@ export interface Chain {
   rules: Rule[];
   /** For each rule, the chain a jump/goto leads to (resolved at commit; the walk follows it). */
   next: (Chain | undefined)[];
+  /** Built-in chains: packets and bytes that met the policy (`:INPUT ACCEPT [pkts:bytes]`); a --noflush copy shares them. */
+  readonly counters: Counters;
 }
 
 export type Table = Map<string, Chain>;
 
 export function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, policy: 'ACCEPT', rules: [], next: [] };
+  return { name, builtin, policy: 'ACCEPT', rules: [], next: [], counters: { pkts: 0, bytes: 0 } };
 }
 
 export function emptyTable(t: TableName): Table {

@@ -17,6 +17,13 @@ function ifMatches(name: string | undefined, want: string, wildcard: boolean): b
   return wildcard ? name.startsWith(want) : name === want;
 }
 
+/** The built-in chain's policy decides: it counts the packet (the chain's counters). */
+function policy(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, matched: MatchedRule[], evaluated: number): Traversal {
+  base.counters.pkts++;
+  base.counters.bytes += pkt.length;
+  return { table, hook, verdict: base.policy, matched, byPolicy: true, evaluated };
+}
+
 /**
  * ipt_do_table: run `base` (a built-in chain) for one packet. Rules in order;
  * a jump pushes the rule after it, a goto does not, RETURN or the end of a
@@ -37,7 +44,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
   const proto = pkt.protocol;
   for (;;) {
     if (i >= rules.length) {
-      if (depth === 0) return { table, hook, verdict: base.policy, matched, byPolicy: true, evaluated };
+      if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated);
       depth--;
       chain = stack.chains[depth]!;
       rules = chain.rules;
@@ -61,6 +68,9 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
       }
     }
     if (!ok) continue;
+    // ipt_do_table: a rule whose matches all hold counts the packet, whatever its target does.
+    r.counters.pkts++;
+    r.counters.bytes += pkt.length;
     const t = r.target;
     switch (t.kind) {
       case T_ACCEPT:
@@ -81,7 +91,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
         continue;
       case T_RETURN:
         matched.push(r.matched);
-        if (depth === 0) return { table, hook, verdict: base.policy, matched, byPolicy: true, evaluated };
+        if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated);
         depth--;
         chain = stack.chains[depth]!;
         rules = chain.rules;

@@ -57,6 +57,12 @@ export interface NfEnv {
   addrType(ip: number): AddrType;
 }
 
+/** Packet and byte counters of a rule or a built-in chain's policy (struct xt_counters). */
+export interface Counters {
+  pkts: number;
+  bytes: number;
+}
+
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
 export type NatAction =
   | { type: 'DNAT'; toIp: number; toPort?: number }
