@@ -1,11 +1,12 @@
 import type { NetNs } from '../kernel/netns.js';
 import { decodeDns, DNS_QR } from '../wire/dns.js';
+import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
 import { answer, encodeReply, recordsFromControlPlane, type ClusterDnsRecords } from './cluster-dns.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
 /**
  * CoreDNS as kubeadm deploys it, running in the pods behind
- * kube-system/kube-dns: it binds UDP 53 and answers each query with the
+ * kube-system/kube-dns: it binds UDP and TCP 53 and answers each query with the
  * kubernetes plugin's logic (cluster-dns.ts) over the Services and
  * EndpointSlices it watches (`update` when they change).
  */
@@ -21,7 +22,7 @@ export class CoreDns {
     this.records = recordsFromControlPlane(cp);
   }
 
-  /** Start the server in a pod: bind UDP 53. */
+  /** Start the server in a pod: bind UDP 53 and listen on TCP 53. */
   serve(ns: NetNs): void {
     ns.sockets.listenUdp(53, (d, skb) => {
       const q = decodeDns(d.payload);
@@ -29,6 +30,21 @@ export class CoreDns {
       const reply = encodeReply(answer(q.value, this.records), q.value);
       // The answer leaves from the address the query came to (the pod IP; conntrack turns it back into the Service IP).
       ns.sockets.sendDatagram(53, d.src, d.sport, reply, skb, d.dst);
+    });
+    // Over TCP the same answer is never truncated (a 65,535-byte buffer): each
+    // length-prefixed query read from the stream gets its own framed reply,
+    // written as soon as it is read (miekg/dns serves a connection's queries in order).
+    ns.sockets.listenTcp(53, () => {
+      const reader = new DnsTcpReader();
+      return {
+        data: (s, bytes, skb) => {
+          for (const raw of reader.push(bytes)) {
+            const q = decodeDns(raw);
+            if (!q.ok || q.value.flags & DNS_QR) continue;
+            s.write(frameDnsTcp([encodeReply(answer(q.value, this.records), q.value, 'tcp')]), skb);
+          }
+        },
+      };
     });
   }
 }

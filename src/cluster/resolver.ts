@@ -5,10 +5,9 @@ import { DEFAULT_CLUSTER_ZONE } from './cluster-dns.js';
 /**
  * A pod's stub resolver for dnsPolicy ClusterFirst: the resolv.conf kubelet
  * asks the runtime to write, and glibc's search-list rules over it.
- *
- * podwalk's resolver sends one A query per candidate and waits for its
- * answer before the next; glibc sends A and AAAA in parallel on the same
- * socket (unless `options single-request`), which is not modelled.
+ * The packets themselves are sent by scenario/run/dns-lookup.ts (A and
+ * AAAA in parallel from one socket, as glibc does; TCP after a truncated
+ * answer).
  */
 
 /** kubelet's ClusterFirst `options ndots:5`. */

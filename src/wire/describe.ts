@@ -1,6 +1,7 @@
 import { formatIpv4, formatMac } from './addr.js';
 import { decodeArp } from './arp.js';
 import { decodeDns, DNS_PORT, type DnsMessage, type DnsRecord } from './dns.js';
+import { dnsTcpMessages } from './dns-tcp.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
 import { formatTcpFlags, TCP_ACK, TCP_SYN } from './tcp.js';
@@ -80,6 +81,9 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
     // Handshakes show sequence numbers, data shows its size, bare control segments what they acknowledge.
     const what = flags & TCP_SYN ? `seq ${seq}${flags & TCP_ACK ? ` ack ${ack}` : ''}` : len > 0 ? `len ${len}` : flags & TCP_ACK ? `ack ${ack}` : `seq ${seq}`;
     s.info = `TCP ${formatTcpFlags(flags)} ${what}${fragNote}`;
+    // DNS over TCP: the length-prefixed messages a segment starts with, as tcpdump prints them after the TCP header.
+    const dns = len > 0 && (s.sport === DNS_PORT || s.dport === DNS_PORT) && !ip.mf ? dnsTcpMessages(p.subarray(p.length - len)) : [];
+    if (dns.length > 0 && dns[0]!.message.length >= 12) s.info += `: ${dns.map((m) => (m.partial ? dnsHeadText(m.message) : dnsText(m.message))).join('; ')}`;
   } else if (ip.protocol === IPPROTO_ICMP) {
     s.proto = 'icmp';
     const m = decodeIcmp(p);
@@ -105,6 +109,16 @@ function icmpText(type: number, code: number, rest: number): string {
     return names[code] ?? `unreachable code ${code}`;
   }
   return `type ${type} code ${code}`;
+}
+
+/** The start of a message that goes on in the next segment: its header, then tcpdump's `[|domain]`. */
+function dnsHeadText(b: Uint8Array): string {
+  if (b.length < 12) return '[|domain]';
+  const f = (b[2]! << 8) | b[3]!;
+  const n = (i: number): number => (b[i]! << 8) | b[i + 1]!;
+  const id = n(0);
+  if (!(f & 0x8000)) return `${id}${f & 0x0100 ? '+' : ''} [|domain]`;
+  return `${id}${DNS_RCODES[f & 0xf] ?? ` Resp${f & 0xf}`}${f & 0x0400 ? '*' : ''}${f & 0x0080 ? '' : '-'}${f & 0x0200 ? '|' : ''} ${n(6)}/${n(8)}/${n(10)} [|domain]`;
 }
 
 /** tcpdump's type mnemonics (print-domain.c ns_type2str), `Type<n>` for the rest. */

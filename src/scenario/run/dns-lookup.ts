@@ -1,11 +1,14 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4 } from '../../wire/addr.js';
-import { decodeDns, DNS_A, DNS_AAAA, DNS_CLASS_IN, DNS_RD, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN, type DnsMessage } from '../../wire/dns.js';
+import { decodeDns, DNS_A, DNS_AAAA, DNS_CLASS_IN, DNS_OPT, DNS_RD, DNS_TC, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN, type DnsMessage, type DnsRecord } from '../../wire/dns.js';
+import { DnsTcpReader, frameDnsTcp } from '../../wire/dns-tcp.js';
 import { resolverCandidates } from '../check/dns-name.js';
 
 /** glibc's resolver defaults: 5 s per try, 2 attempts (resolv.conf `options timeout:5 attempts:2`). */
 const TIMEOUT_NS = 5e9;
 const ATTEMPTS = 2;
+/** The UDP payload size glibc offers with `options edns0` (RESOLV_EDNS_BUFFER_SIZE). */
+const EDNS_BUFFER = 1200;
 
 export type LookupResult = { ok: true; ip: number; name: string } | { ok: false; why: string };
 
@@ -18,39 +21,61 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * candidate; an A record ends the lookup (the cluster is IPv4: AAAA answers
  * NODATA). If an answer is missing after 5 s, both queries are sent again
  * once (resolv.conf `options timeout:5 attempts:2`).
+ *
+ * Over TCP (glibc res_send.c send_vc): an answer with the TC bit makes the
+ * resolver ask the same server again over TCP, both queries written on one
+ * new connection, each behind its two-byte length; `options use-vc` uses TCP
+ * from the start. glibc waits on that connection without a timeout of its
+ * own, so a SYN that is dropped ends the lookup only when the kernel gives up
+ * connecting (tcp_syn_retries: 127 s); a failed connection fails the lookup
+ * (one TCP attempt per server). The next search candidate starts over UDP.
  */
 export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void, options: readonly string[] = []): void {
   // resolv.conf options: single-request sends A, waits for its answer, then AAAA on the same socket;
   // single-request-reopen does the same from a new socket (glibc res_send.c, RES_SNGLKUP / RES_SNGLKUPREOP).
   let sequential = options.includes('single-request') || options.includes('single-request-reopen');
   const reopen = options.includes('single-request-reopen');
+  const useVc = options.includes('use-vc');
+  const edns = options.includes('edns0');
   const candidates = resolverCandidates(name, podNamespace);
   const sched = ns.world.sched;
   let index = 0;
   let attempt = 0;
   let round = 0;
   let finished = false;
+  /** The candidate's queries go over TCP (use-vc, or a truncated answer came back). */
+  let overTcp = useVc;
   /** The outstanding queries of this round by id, and what came back for each. */
   let pending = new Map<number, { type: number; reply?: DnsMessage }>();
   const tried: string[] = [];
+  let port: number | undefined;
+  const closeUdp = (): void => {
+    if (port !== undefined) ns.sockets.closeUdp(port);
+    port = undefined;
+  };
   const finish = (r: LookupResult): void => {
     finished = true;
-    ns.sockets.closeUdp(port);
+    closeUdp();
     done(r);
   };
-  const onAnswer = (d: { payload: Uint8Array }): void => {
-    const m = decodeDns(d.payload);
-    if (finished || !m.ok) return;
+  /** An answer read from the UDP socket, or from the TCP connection of round `tcpRound`. */
+  const onMessage = (payload: Uint8Array, transport: 'udp' | 'tcp', tcpRound?: number): void => {
+    const m = decodeDns(payload);
+    if (finished || !m.ok || (tcpRound !== undefined && tcpRound !== round)) return;
     const q = pending.get(m.value.id);
     if (!q || q.reply) return; // a stray, late or repeated answer
+    if (transport === 'udp' && m.value.flags & DNS_TC) {
+      // send_dg: "to get the rest of answer, use TCP with same server" — both queries again, this round over.
+      closeUdp();
+      overTcp = true;
+      send();
+      return;
+    }
     q.reply = m.value;
     if (q.type === DNS_A && pending.has(-DNS_AAAA)) {
       // Sequential: the A answer is in; now the AAAA query (from a new socket with single-request-reopen).
-      if (reopen) {
-        ns.sockets.closeUdp(port);
-        port = ns.sockets.openUdp(onAnswer);
-      }
-      sendQuery(DNS_AAAA);
+      if (reopen) openUdp();
+      sendUdpQuery(DNS_AAAA);
       return;
     }
     if ([...pending.values()].some((x) => !x.reply)) return; // wait for the other answer
@@ -62,25 +87,59 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
     if (code !== RCODE_NXDOMAIN && code !== RCODE_NOERROR) return finish({ ok: false, why: `${name}: server failure; tried ${tried.join(', ')}` });
     next();
   };
-  let port = ns.sockets.openUdp(onAnswer);
-  const sendQuery = (type: number): void => {
+  // One UDP socket serves the lookup's queries (a new one after single-request-reopen's A answer, or after a truncated answer closed it).
+  const openUdp = (): void => {
+    closeUdp();
+    port = ns.sockets.openUdp((d) => onMessage(d.payload, 'udp'));
+  };
+  /** A new query of `type` for the current candidate, registered as outstanding. */
+  const query = (type: number): Uint8Array => {
     pending.delete(-type);
     let id = ns.rng.int(0, 0xffff);
     while (pending.has(id)) id = ns.rng.int(0, 0xffff);
     pending.set(id, { type });
-    const query = encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: [] });
-    ns.sockets.sendDatagram(port, dnsIp, 53, query, { flow });
+    // `options edns0`: an OPT record offering a 1200-byte UDP buffer (glibc's res_nopt).
+    const opt: DnsRecord[] = edns ? [{ name: '', type: DNS_OPT, cls: EDNS_BUFFER, ttl: 0, data: { kind: 'raw', bytes: new Uint8Array(0) } }] : [];
+    return encodeDns({ id, flags: DNS_RD, questions: [{ name: candidates[index]!, type, cls: DNS_CLASS_IN }], answers: [], authority: [], additional: opt });
+  };
+  const sendUdpQuery = (type: number): void => {
+    ns.sockets.sendDatagram(port!, dnsIp, 53, query(type), { flow });
+  };
+  const sendTcp = (thisRound: number): void => {
+    // One connection, both queries in one write (send_vc's writev), whatever single-request says.
+    const data = frameDnsTcp([query(DNS_A), query(DNS_AAAA)]);
+    const reader = new DnsTcpReader();
+    ns.sockets.connect({
+      dst: dnsIp,
+      protocol: 'TCP',
+      port: 53,
+      payload: data.length,
+      data,
+      flow,
+      app: {
+        data: (_s, bytes) => {
+          for (const m of reader.push(bytes)) onMessage(m, 'tcp', thisRound);
+        },
+        failed: (why) => {
+          if (finished || thisRound !== round) return;
+          const errno = why === 'timeout' ? 'ETIMEDOUT' : why === 'unreachable' ? 'EHOSTUNREACH' : why === 'refused' ? 'ECONNREFUSED' : 'ECONNRESET';
+          finish({ ok: false, why: `${name}: DNS over TCP to ${formatIpv4(dnsIp)}:53 failed (${errno}) for ${candidates[index]}` });
+        },
+      },
+    });
   };
   const send = (): void => {
     const thisRound = ++round;
     pending = new Map();
+    if (overTcp) return sendTcp(thisRound); // no resolver timeout: the kernel's connect and retransmission timers decide
+    if (port === undefined) openUdp();
     if (sequential) {
-      sendQuery(DNS_A);
+      sendUdpQuery(DNS_A);
       // The AAAA query waits for the A answer (a placeholder keeps the round incomplete until then).
       pending.set(-DNS_AAAA, { type: DNS_AAAA });
     } else {
-      sendQuery(DNS_A);
-      sendQuery(DNS_AAAA);
+      sendUdpQuery(DNS_A);
+      sendUdpQuery(DNS_AAAA);
     }
     sched.after(TIMEOUT_NS, () => {
       if (finished || round !== thisRound) return;
@@ -94,6 +153,7 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
   const next = (): void => {
     index++;
     attempt = 0;
+    overTcp = useVc;
     if (index >= candidates.length) return finish({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}` });
     send();
   };

@@ -37,40 +37,82 @@ function formatTimeShort(ns: number): string {
 
 /**
  * The resolver's DNS lookup before the request: every query (the search list
- * tried in order) and what came back, as tcpdump prints DNS.
+ * tried in order) and what came back, as tcpdump prints DNS. Queries retried
+ * over TCP (after a truncated answer, or `options use-vc`) are read off the
+ * connection's data segments and marked `(TCP)`.
  */
 export function dnsSummary(fp: FlowPackets, request: number | undefined): string | undefined {
-  const queries = [...fp.created.values()].filter((c) => c.by === 'app' && c.cause === undefined && c.frame.dport === 53 && c.pkt !== request);
-  if (queries.length === 0) return undefined;
+  const created = [...fp.created.values()];
+  const isTcpQuery = (c: (typeof created)[number]): boolean => c.frame.proto === 'tcp' && c.frame.dport === 53 && /\?\s/.test(c.frame.info);
+  const tcpQueries = new Set(created.filter(isTcpQuery).map((c) => c.pkt));
+  const sends = created.filter(
+    (c) => c.frame.dport === 53 && c.pkt !== request && ((c.by === 'app' && c.cause === undefined && c.frame.proto === 'udp') || (tcpQueries.has(c.pkt) && (c.cause === undefined || !tcpQueries.has(c.cause)))),
+  );
+  if (sends.length === 0) return undefined;
   const parts: string[] = [];
   let lastName: string | undefined;
   let server: string | undefined;
   let first: number | undefined;
   let lastAnswer: number | undefined;
-  for (const q of queries) {
+  let count = 0;
+  for (const q of sends) {
     server ??= q.frame.dst;
     first ??= q.t;
-    const m = /(\S+)\?\s(\S+)/.exec(q.frame.info);
-    const type = m?.[1] ?? '';
-    const name = (m?.[2] ?? q.frame.info).replace(/\.$/, '');
-    const answer = fp.eventsOf(fp.descendants(q.pkt).filter((p) => p !== q.pkt)).find((e): e is Extract<TraceEvent, { kind: 'deliver' }> => isFinalDelivery(e) && netnsOf(e.at) === q.at);
-    const reply = answer ? fp.created.get(answer.pkt) : undefined;
-    if (answer) lastAnswer = answer.t;
-    // The resolver asks A and AAAA for each name: one part per name, its answers by type.
-    const text = `${type} ${reply ? answerText(reply.frame.info) : 'no answer'}`;
-    if (name === lastName) parts[parts.length - 1] += `, ${text}`;
-    else parts.push(`${name}: ${text}`);
-    lastName = name;
+    const tcp = q.frame.proto === 'tcp';
+    // Answers by DNS id: every message delivered back to the asking namespace after this send.
+    const answers = new Map<string, string>();
+    for (const e of fp.eventsOf(fp.descendants(q.pkt).filter((p) => p !== q.pkt))) {
+      if (!isFinalDelivery(e) || netnsOf(e.at) !== q.at) continue;
+      const reply = fp.created.get(e.pkt);
+      if (!reply) continue;
+      for (const m of dnsMessages(reply.frame.info)) {
+        if (!answers.has(dnsId(m))) answers.set(dnsId(m), m);
+        lastAnswer = Math.max(lastAnswer ?? 0, e.t);
+      }
+    }
+    for (const m of dnsMessages(q.frame.info)) {
+      count++;
+      const qm = /(\S+)\?\s(\S+)/.exec(m);
+      const type = qm?.[1] ?? '';
+      const name = (qm?.[2] ?? m).replace(/\.$/, '');
+      const reply = answers.get(dnsId(m));
+      // The resolver asks A and AAAA for each name: one part per name, its answers by type.
+      const text = `${type}${tcp ? ' (TCP)' : ''} ${reply ? answerText(`: ${reply}`) : 'no answer'}`;
+      if (name === lastName) parts[parts.length - 1] += `, ${text}`;
+      else parts.push(`${name}: ${text}`);
+      lastName = name;
+    }
   }
+  // A TCP retry whose connection never carried a query: say so, it is why the lookup failed.
+  const syns = created.filter((c) => c.frame.proto === 'tcp' && c.frame.dport === 53 && c.pkt !== request && /^TCP \[S\]/.test(c.frame.info)).length;
+  if (syns > 0 && tcpQueries.size === 0) parts.push(`then TCP 53: no connection (${syns} SYN${syns === 1 ? '' : 's'})`);
   const took = first !== undefined && lastAnswer !== undefined ? `, ${((lastAnswer - first) / 1000).toFixed(1)} µs` : '';
-  return `DNS: ${queries.length} quer${queries.length === 1 ? 'y' : 'ies'} to ${server ?? '?'}:53${took}: ${parts.join('; ')}`;
+  return `DNS: ${count} quer${count === 1 ? 'y' : 'ies'} to ${server ?? '?'}:53${took}: ${parts.join('; ')}`;
+}
+
+/** A message's id: tcpdump's text starts with it. */
+function dnsId(text: string): string {
+  return /^\d+/.exec(text)?.[0] ?? text;
+}
+
+/** The DNS messages a frame description holds: `UDP 53: <msg>`, `TCP [P.] len 62: <msg>; <msg>`. */
+function dnsMessages(info: string): string[] {
+  const m = /^(?:UDP 53|TCP \S+ len \d+): (.*)$/.exec(info);
+  return m ? m[1]!.split('; ') : [];
 }
 
 /** `UDP 53: 13969 1/0/0 A 10.96.0.11 (68)` → `A 10.96.0.11`; `… NXDomain …` → `NXDomain`. */
 function answerText(info: string): string {
   if (info.includes('NXDomain')) return 'NXDomain';
+  // Over TCP a long answer spans segments: the first one shows its header (`40/0/0 [|domain]`).
+  const head = /: \d+\S* (\d+)\/\d+\/\d+ \[\|domain\]$/.exec(info);
+  if (head) return `${head[1]} record${head[1] === '1' ? '' : 's'}`;
   const a = [...info.matchAll(/\bA (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]);
-  if (a.length > 0) return `→ ${a.join(', ')}`;
+  // tcpdump's `|` after the id: the TC bit, the answer was cut to what fits a UDP message.
+  const truncated = /: \d+\S*\|/.test(info) ? 'truncated (TC), ' : '';
+  if (a.length > 4) return `${truncated}→ ${a.slice(0, 3).join(', ')} and ${a.length - 3} more`;
+  if (a.length > 0) return `${truncated}→ ${a.join(', ')}`;
+  if (truncated) return 'truncated (TC)';
   // NOERROR with no answer (only the SOA in authority): the name exists, the type does not.
   if (/\s0\/\d+\/\d+ \(\d+\)$/.test(info) && !/ServFail|Refused|FormErr|NotImp/.test(info)) return 'NODATA';
   return /: \S+ (.*) \(\d+\)$/.exec(info)?.[1] ?? info;
