@@ -1,4 +1,3 @@
-import type { TraceEvent } from '../events.js';
 import { type FlowPackets, isFinalDelivery, netnsOf, shortWhere } from './flow-packets.js';
 
 /**
