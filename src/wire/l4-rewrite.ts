@@ -92,6 +92,7 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
   const q = hl + 8;
   if (total < q + 20) return b;
   const qhl = (b[q]! & 15) * 4;
+  const before = b.slice(q, q + qhl + 4);
   if (inner.src !== undefined) put32(b, q + 12, inner.src);
   if (inner.dst !== undefined) put32(b, q + 16, inner.dst);
   b[q + 10] = 0;
@@ -101,6 +102,12 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
   if ((qproto === IPPROTO_TCP || qproto === IPPROTO_UDP) && total >= q + qhl + 4) {
     if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);
     if (inner.dport !== undefined) put16(b, q + qhl + 2, inner.dport);
+    // The quoted TCP/UDP checksum is updated incrementally for the new addresses and ports, as the
+    // l4proto manip does for the inner header (a quoted UDP checksum of 0 stays 0); only if quoted at all.
+    const csumAt = q + qhl + (qproto === IPPROTO_TCP ? 16 : 6);
+    if (total >= csumAt + 2 && !(qproto === IPPROTO_UDP && b[csumAt] === 0 && b[csumAt + 1] === 0)) {
+      put16(b, csumAt, adjustWords(before, b.subarray(q), (b[csumAt]! << 8) | b[csumAt + 1]!, [12, 14, 16, 18, qhl, qhl + 2]));
+    }
   }
   b[hl + 2] = 0;
   b[hl + 3] = 0;
@@ -110,8 +117,12 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
 
 /** RFC 1624 update of an L4 checksum for the changed address and port words. */
 function adjust(before: Uint8Array, after: Uint8Array, hl: number, csumAt: number): number {
-  let sum = ~((before[csumAt]! << 8) | before[csumAt + 1]!) & 0xffff;
-  const words = [12, 14, 16, 18, hl, hl + 2];
+  return adjustWords(before, after, (before[csumAt]! << 8) | before[csumAt + 1]!, [12, 14, 16, 18, hl, hl + 2]);
+}
+
+/** RFC 1624: checksum `check` after the 16-bit words at `words` changed from `before` to `after`. */
+function adjustWords(before: Uint8Array, after: Uint8Array, check: number, words: readonly number[]): number {
+  let sum = ~check & 0xffff;
   for (const o of words) {
     sum += ~((before[o]! << 8) | before[o + 1]!) & 0xffff;
     sum += (after[o]! << 8) | after[o + 1]!;
