@@ -1,24 +1,24 @@
 // kube-scheduler's filters and scores as podwalk models them (cluster/scheduler):
 // each case states what upstream's plugin does.
 import { describe, expect, it } from 'vitest';
-import { schedule } from '../../src/cluster/scheduler/schedule.js';
-import type { BoundPod, PlacementNode, PlacementPod, SchedulingContext, SchedulingPod } from '../../src/cluster/scheduler/types.js';
+import { bind, schedule, schedulingContext } from '../../src/cluster/scheduler/schedule.js';
+import type { BoundPod, PlacementNode, PlacementPod, SchedulingPod } from '../../src/cluster/scheduler/types.js';
 
 const node = (name: string, labels: Record<string, string> = {}, taints: PlacementNode['taints'] = [], unschedulable = false): PlacementNode => ({ name, labels: { 'kubernetes.io/hostname': name, ...labels }, taints, unschedulable });
 const nodes = [node('a', { zone: 'z1', disk: 'ssd', cores: '8' }), node('b', { zone: 'z1', cores: '16' }), node('c', { zone: 'z2', disk: 'hdd', cores: '4' })];
 const none: PlacementPod = { nodeSelector: {}, tolerations: [], requiredNodeTerms: [] };
 const pod = (name: string, placement: Partial<PlacementPod> = {}, labels: Record<string, string> = { app: 'web' }): SchedulingPod => ({ namespace: 'ns', name, labels, terminating: false, placement: { ...none, ...placement } });
-const ctx = (bound: BoundPod[] = [], ns = nodes): SchedulingContext => ({ nodes: ns, bound, namespaceLabels: new Map([['ns', { team: 'a' }], ['other', { team: 'b' }]]) });
 const on = (p: SchedulingPod, nodeName: string): BoundPod => ({ ...p, nodeName });
 const web = { labelSelector: { matchLabels: { app: 'web' }, matchExpressions: [] }, namespaces: [] };
 
 /** Schedule pods one after another, as podwalk's loader does; returns node names (or the Pending message). */
 function run(pods: SchedulingPod[], ns = nodes, bound: BoundPod[] = []): string[] {
-  const c = { ...ctx(bound, ns), bound: [...bound] };
+  const c = schedulingContext(ns, new Map([['ns', { team: 'a' }], ['other', { team: 'b' }]]));
+  for (const b of bound) bind(c, b);
   return pods.map((p) => {
     const d = schedule(p, c);
     if ('pending' in d) return d.pending;
-    c.bound.push(on(p, d.node));
+    bind(c, on(p, d.node));
     return d.node;
   });
 }

@@ -2,7 +2,8 @@ import type { LabelSelector } from './types.js';
 
 /** labels.SelectorFromSet + requirements: every pair and expression must hold; an empty selector selects everything. */
 export function selects(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
+  // for-in, not Object.entries: the scheduler asks this for every pair of pods.
+  for (const k in sel.matchLabels) if (labels[k] !== sel.matchLabels[k]) return false;
   for (const e of sel.matchExpressions) {
     const has = Object.hasOwn(labels, e.key);
     switch (e.operator) {

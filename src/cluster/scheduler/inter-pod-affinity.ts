@@ -1,5 +1,5 @@
 import { selects } from '../netpol/selector.js';
-import type { PlacementNode, PodAffinityTerm, SchedulingContext, SchedulingPod } from './types.js';
+import type { BoundPod, PlacementNode, PodAffinityTerm, SchedulingContext, SchedulingPod } from './types.js';
 
 /**
  * The InterPodAffinity plugin. Filter: the pod's required affinity (a pod
@@ -9,6 +9,8 @@ import type { PlacementNode, PodAffinityTerm, SchedulingContext, SchedulingPod }
  * anti-affinity of pods already running (symmetry). Score: preferred terms of
  * both sides add or subtract their weight per topology domain; the running
  * pods' required affinity towards the pod adds 1 (hardPodAffinityWeight).
+ * As upstream, the domains are counted once per pod (PreFilter / PreScore),
+ * then each node is a lookup.
  */
 
 /** Existing pods' terms count 1 towards a pod their required affinity selects (KubeSchedulerConfiguration's default). */
@@ -22,60 +24,80 @@ export function termSelects(term: PodAffinityTerm, ownerNs: string, pod: Schedul
   return term.namespaceSelector !== undefined && selects(term.namespaceSelector, ctx.namespaceLabels.get(pod.namespace) ?? {});
 }
 
-/** Nodes in one topology domain: both carry the key, with the same value. */
-function sameDomain(a: PlacementNode | undefined, b: PlacementNode, key: string): boolean {
-  const v = a?.labels[key];
-  return v !== undefined && v === b.labels[key];
+/** Topology domains: for each topology key, the label values where something was found. */
+class Domains {
+  private readonly byKey = new Map<string, Set<string>>();
+  add(key: string, node: PlacementNode): void {
+    const v = node.labels[key];
+    if (v === undefined) return;
+    let set = this.byKey.get(key);
+    if (!set) this.byKey.set(key, (set = new Set()));
+    set.add(v);
+  }
+  has(key: string, node: PlacementNode): boolean {
+    const v = node.labels[key];
+    return v !== undefined && this.byKey.get(key)?.has(v) === true;
+  }
+  /** Whether the node is in any of the domains, whatever the key. */
+  hasAny(node: PlacementNode): boolean {
+    for (const [key, set] of this.byKey) if (node.labels[key] !== undefined && set.has(node.labels[key]!)) return true;
+    return false;
+  }
+  get empty(): boolean {
+    return this.byKey.size === 0;
+  }
 }
 
-/** Why the node fails InterPodAffinity, in the scheduler's words, or undefined. */
-export function interPodAffinityRefuses(pod: SchedulingPod, node: PlacementNode, ctx: SchedulingContext): string | undefined {
-  const nodeOf = nodeIndex(ctx);
+/** InterPodAffinity's filter for one pod: why a node fails it, in the scheduler's words, or undefined. */
+export function interPodAffinityFilter(pod: SchedulingPod, ctx: SchedulingContext): (node: PlacementNode) => string | undefined {
   const required = pod.placement.podAffinity?.required ?? [];
-  if (required.length > 0) {
-    const near = required.every((t) => ctx.bound.some((e) => termSelects(t, pod.namespace, e, ctx) && sameDomain(nodeOf.get(e.nodeName), node, t.topologyKey)));
-    if (!near) {
-      const anyMatch = ctx.bound.some((e) => required.some((t) => termSelects(t, pod.namespace, e, ctx) && nodeOf.get(e.nodeName)?.labels[t.topologyKey] !== undefined));
-      const selfMatch = required.every((t) => termSelects(t, pod.namespace, pod, ctx));
-      if (anyMatch || !selfMatch) return "node(s) didn't match pod affinity rules";
-    }
+  const anti = pod.placement.podAntiAffinity?.required ?? [];
+  const near = required.map(() => new Domains());
+  const avoid = new Domains();
+  const existingAvoid = new Domains();
+  // Only the pod's own terms need every running pod; symmetry needs only the pods with required anti-affinity.
+  for (const e of required.length + anti.length > 0 ? ctx.bound : ctx.withRequiredAnti) {
+    const node = ctx.nodeByName.get(e.nodeName);
+    if (!node) continue;
+    required.forEach((t, i) => termSelects(t, pod.namespace, e, ctx) && near[i]!.add(t.topologyKey, node));
+    for (const t of anti) if (termSelects(t, pod.namespace, e, ctx)) avoid.add(t.topologyKey, node);
+    for (const t of e.placement.podAntiAffinity?.required ?? []) if (termSelects(t, e.namespace, pod, ctx)) existingAvoid.add(t.topologyKey, node);
   }
-  for (const t of pod.placement.podAntiAffinity?.required ?? []) {
-    if (ctx.bound.some((e) => termSelects(t, pod.namespace, e, ctx) && sameDomain(nodeOf.get(e.nodeName), node, t.topologyKey))) return "node(s) didn't match pod anti-affinity rules";
-  }
-  for (const e of ctx.bound) {
-    for (const t of e.placement.podAntiAffinity?.required ?? []) {
-      if (termSelects(t, e.namespace, pod, ctx) && sameDomain(nodeOf.get(e.nodeName), node, t.topologyKey)) return "node(s) didn't satisfy existing pods anti-affinity rules";
-    }
-  }
-  return undefined;
+  // The first pod of a group whose affinity selects itself may go anywhere.
+  const firstOfGroup = required.length > 0 && near.every((d) => d.empty) && required.every((t) => termSelects(t, pod.namespace, pod, ctx));
+  return (node) => {
+    if (!firstOfGroup && !required.every((t, i) => near[i]!.has(t.topologyKey, node))) return "node(s) didn't match pod affinity rules";
+    if (anti.some((t) => avoid.has(t.topologyKey, node))) return "node(s) didn't match pod anti-affinity rules";
+    if (existingAvoid.hasAny(node)) return "node(s) didn't satisfy existing pods anti-affinity rules";
+    return undefined;
+  };
 }
 
-/** Raw InterPodAffinity scores of the candidate nodes (higher is better), normalised to 0..100 by min and max. */
+/** InterPodAffinity's scores of the candidate nodes, normalised to 0..100 by min and max (higher is better). */
 export function interPodAffinityScores(pod: SchedulingPod, candidates: readonly PlacementNode[], ctx: SchedulingContext): number[] {
-  const nodeOf = nodeIndex(ctx);
-  const byDomain = new Map<string, number>();
+  const preferred = pod.placement.podAffinity?.preferred ?? [];
+  const avoided = pod.placement.podAntiAffinity?.preferred ?? [];
+  const byDomain = new Map<string, Map<string, number>>();
   const add = (node: PlacementNode, key: string, w: number): void => {
     const v = node.labels[key];
     if (v === undefined) return;
-    const k = `${key}\u0000${v}`;
-    byDomain.set(k, (byDomain.get(k) ?? 0) + w);
+    let m = byDomain.get(key);
+    if (!m) byDomain.set(key, (m = new Map()));
+    m.set(v, (m.get(v) ?? 0) + w);
   };
-  for (const e of ctx.bound) {
-    const node = nodeOf.get(e.nodeName);
+  for (const e of preferred.length + avoided.length > 0 ? ctx.bound : ctx.withAffinity) {
+    const node = ctx.nodeByName.get(e.nodeName);
     if (!node) continue;
-    for (const p of pod.placement.podAffinity?.preferred ?? []) if (termSelects(p.term, pod.namespace, e, ctx)) add(node, p.term.topologyKey, p.weight);
-    for (const p of pod.placement.podAntiAffinity?.preferred ?? []) if (termSelects(p.term, pod.namespace, e, ctx)) add(node, p.term.topologyKey, -p.weight);
+    for (const p of preferred) if (termSelects(p.term, pod.namespace, e, ctx)) add(node, p.term.topologyKey, p.weight);
+    for (const p of avoided) if (termSelects(p.term, pod.namespace, e, ctx)) add(node, p.term.topologyKey, -p.weight);
     for (const t of e.placement.podAffinity?.required ?? []) if (termSelects(t, e.namespace, pod, ctx)) add(node, t.topologyKey, HARD_POD_AFFINITY_WEIGHT);
     for (const p of e.placement.podAffinity?.preferred ?? []) if (termSelects(p.term, e.namespace, pod, ctx)) add(node, p.term.topologyKey, p.weight);
     for (const p of e.placement.podAntiAffinity?.preferred ?? []) if (termSelects(p.term, e.namespace, pod, ctx)) add(node, p.term.topologyKey, -p.weight);
   }
+  if (byDomain.size === 0) return candidates.map(() => 0);
   const raw = candidates.map((n) => {
     let s = 0;
-    for (const [k, w] of byDomain) {
-      const [key, value] = k.split('\u0000') as [string, string];
-      if (n.labels[key] === value) s += w;
-    }
+    for (const [key, m] of byDomain) if (n.labels[key] !== undefined) s += m.get(n.labels[key]!) ?? 0;
     return s;
   });
   const max = Math.max(...raw);
@@ -83,7 +105,9 @@ export function interPodAffinityScores(pod: SchedulingPod, candidates: readonly 
   return raw.map((s) => (max - min > 0 ? Math.trunc((100 * (s - min)) / (max - min)) : 0));
 }
 
-function nodeIndex(ctx: SchedulingContext): Map<string, PlacementNode> {
-  return new Map(ctx.nodes.map((n) => [n.name, n]));
+/** Whether a bound pod has terms other pods must respect or are scored by. */
+export function hasPodAffinityTerms(p: BoundPod): boolean {
+  const a = p.placement.podAffinity;
+  const n = p.placement.podAntiAffinity;
+  return (a?.required.length ?? 0) + (a?.preferred.length ?? 0) + (n?.required.length ?? 0) + (n?.preferred.length ?? 0) > 0;
 }
-

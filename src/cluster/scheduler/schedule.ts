@@ -1,9 +1,9 @@
-import { interPodAffinityRefuses, interPodAffinityScores } from './inter-pod-affinity.js';
+import { hasPodAffinityTerms, interPodAffinityFilter, interPodAffinityScores } from './inter-pod-affinity.js';
 import { nodeAffinityAllows, preferredNodeScore } from './node-affinity.js';
 import { pickNode } from './rendezvous.js';
 import { cordonRefuses, intolerablePreferNoSchedule, untoleratedTaint } from './taints.js';
-import { topologySpreadRefuses, topologySpreadScores } from './topology-spread.js';
-import type { PlacementNode, PlacementPod, SchedulingContext, SchedulingPod } from './types.js';
+import { topologySpreadFilter, topologySpreadScores } from './topology-spread.js';
+import type { BoundPod, PlacementNode, PlacementPod, SchedulingContext, SchedulingPod } from './types.js';
 
 /**
  * One scheduling cycle of kube-scheduler's default profile, for the plugins
@@ -32,11 +32,25 @@ export function nodeRefuses(pod: PlacementPod, node: PlacementNode): string | un
   return undefined;
 }
 
+/** An empty cluster state over these nodes. */
+export function schedulingContext(nodes: readonly PlacementNode[], namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): SchedulingContext {
+  return { nodes, nodeByName: new Map(nodes.map((n) => [n.name, n])), bound: [], withAffinity: [], withRequiredAnti: [], namespaceLabels };
+}
+
+/** Record a pod as running on its node: later decisions see it. */
+export function bind(ctx: SchedulingContext, pod: BoundPod): void {
+  ctx.bound.push(pod);
+  if (hasPodAffinityTerms(pod)) ctx.withAffinity.push(pod);
+  if ((pod.placement.podAntiAffinity?.required.length ?? 0) > 0) ctx.withRequiredAnti.push(pod);
+}
+
 export function schedule(pod: SchedulingPod, ctx: SchedulingContext): Decision {
   const reasons = new Map<string, number>();
   const feasible: PlacementNode[] = [];
+  const spread = topologySpreadFilter(pod, ctx);
+  const affinity = interPodAffinityFilter(pod, ctx);
   for (const node of ctx.nodes) {
-    const why = nodeRefuses(pod.placement, node) ?? topologySpreadRefuses(pod, node, ctx) ?? interPodAffinityRefuses(pod, node, ctx);
+    const why = nodeRefuses(pod.placement, node) ?? spread(node) ?? affinity(node);
     if (why === undefined) feasible.push(node);
     else reasons.set(why, (reasons.get(why) ?? 0) + 1);
   }

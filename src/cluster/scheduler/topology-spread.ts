@@ -46,12 +46,12 @@ function hasKeys(node: PlacementNode, cs: readonly TopologySpreadConstraint[]): 
   return cs.every((c) => node.labels[c.topologyKey] !== undefined);
 }
 
-/** Why DoNotSchedule constraints refuse the node, in the scheduler's words, or undefined. */
-export function topologySpreadRefuses(pod: SchedulingPod, node: PlacementNode, ctx: SchedulingContext): string | undefined {
+/** PodTopologySpread's filter for one pod (DoNotSchedule constraints): why a node fails it, in the scheduler's words, or undefined. */
+export function topologySpreadFilter(pod: SchedulingPod, ctx: SchedulingContext): (node: PlacementNode) => string | undefined {
   const hard = (pod.placement.topologySpreadConstraints ?? []).filter((c) => c.whenUnsatisfiable === 'DoNotSchedule');
-  if (hard.length === 0) return undefined;
-  if (!hasKeys(node, hard)) return "node(s) didn't match pod topology spread constraints (missing required label)";
-  for (const c of hard) {
+  if (hard.length === 0) return () => undefined;
+  // Counted once per pod (PreFilter): matching pods per domain, the least loaded domain, whether the pod counts itself.
+  const checks = hard.map((c) => {
     const perNode = countsByNode(c, pod, ctx);
     const domains = new Map<string, number>();
     for (const n of ctx.nodes) {
@@ -63,10 +63,13 @@ export function topologySpreadRefuses(pod: SchedulingPod, node: PlacementNode, c
     if (c.minDomains !== undefined && domains.size < c.minDomains) min = 0;
     const sel = selectorOf(c, pod);
     const self = sel && selects(sel, pod.labels) ? 1 : 0;
-    const skew = (domains.get(node.labels[c.topologyKey]!) ?? 0) + self - min;
-    if (skew > c.maxSkew) return "node(s) didn't match pod topology spread constraints";
-  }
-  return undefined;
+    return { c, domains, min, self };
+  });
+  return (node) => {
+    if (!hasKeys(node, hard)) return "node(s) didn't match pod topology spread constraints (missing required label)";
+    for (const { c, domains, min, self } of checks) if ((domains.get(node.labels[c.topologyKey]!) ?? 0) + self - min > c.maxSkew) return "node(s) didn't match pod topology spread constraints";
+    return undefined;
+  };
 }
 
 /** PodTopologySpread's normalised scores (0..100, higher is better) of the candidate nodes for ScheduleAnyway constraints. */
@@ -74,24 +77,25 @@ export function topologySpreadScores(pod: SchedulingPod, candidates: readonly Pl
   const soft = (pod.placement.topologySpreadConstraints ?? []).filter((c) => c.whenUnsatisfiable === 'ScheduleAnyway');
   if (soft.length === 0) return candidates.map(() => 0);
   const ignored = new Set(candidates.filter((n) => !hasKeys(n, soft)).map((n) => n.name));
+  const scored = candidates.filter((n) => !ignored.has(n.name));
+  // Per constraint: matching pods per node, per domain (over every admitted node with all keys), and the number of domains among the candidates.
+  const per = soft.map((c) => {
+    const perNode = countsByNode(c, pod, ctx);
+    const perDomain = new Map<string, number>();
+    for (const n of ctx.nodes) {
+      if (!hasKeys(n, soft) || !included(c, pod, n)) continue;
+      const v = n.labels[c.topologyKey]!;
+      perDomain.set(v, (perDomain.get(v) ?? 0) + (perNode.get(n.name) ?? 0));
+    }
+    const size = c.topologyKey === HOSTNAME ? scored.length : new Set(scored.map((n) => n.labels[c.topologyKey]!)).size;
+    return { c, perNode, perDomain, weight: Math.log(size + 2) };
+  });
   const raw = candidates.map((node) => {
     if (ignored.has(node.name)) return -1;
     let score = 0;
-    for (const c of soft) {
-      const perNode = countsByNode(c, pod, ctx);
-      let count: number;
-      let size: number;
-      if (c.topologyKey === HOSTNAME) {
-        count = perNode.get(node.name) ?? 0;
-        size = candidates.length - ignored.size;
-      } else {
-        // Domains are those of the candidates; pods count over every admitted node carrying all keys.
-        const values = new Set(candidates.filter((n) => !ignored.has(n.name)).map((n) => n.labels[c.topologyKey]!));
-        size = values.size;
-        count = 0;
-        for (const n of ctx.nodes) if (n.labels[c.topologyKey] === node.labels[c.topologyKey] && hasKeys(n, soft) && included(c, pod, n)) count += perNode.get(n.name) ?? 0;
-      }
-      score += count * Math.log(size + 2) + (c.maxSkew - 1);
+    for (const { c, perNode, perDomain, weight } of per) {
+      const count = c.topologyKey === HOSTNAME ? (perNode.get(node.name) ?? 0) : (perDomain.get(node.labels[c.topologyKey]!) ?? 0);
+      score += count * weight + (c.maxSkew - 1);
     }
     return Math.round(score);
   });

@@ -93,11 +93,16 @@ export interface BoundPod extends SchedulingPod {
   nodeName: string;
 }
 
-/** The cluster state a scheduling decision reads. */
+/** The cluster state a scheduling decision reads (made by schedulingContext, grown by bind). */
 export interface SchedulingContext {
   nodes: readonly PlacementNode[];
+  nodeByName: ReadonlyMap<string, PlacementNode>;
   /** Pods already bound, in the order they were bound. */
-  bound: readonly BoundPod[];
+  bound: BoundPod[];
+  /** The bound pods with pod affinity or anti-affinity terms (other pods are scored by them). */
+  withAffinity: BoundPod[];
+  /** The bound pods with required anti-affinity terms (other pods must respect them). */
+  withRequiredAnti: BoundPod[];
   /** Namespace labels, for namespaceSelector. */
   namespaceLabels: ReadonlyMap<string, Record<string, string>>;
 }

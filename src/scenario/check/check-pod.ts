@@ -1,5 +1,5 @@
-import { schedule } from '../../cluster/scheduler/schedule.js';
-import type { BoundPod, PlacementPod, SchedulingContext } from '../../cluster/scheduler/types.js';
+import { bind, schedule, schedulingContext } from '../../cluster/scheduler/schedule.js';
+import type { BoundPod, PlacementPod } from '../../cluster/scheduler/types.js';
 import { readPlacement } from './check-scheduling.js';
 import { PodIpam } from '../../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
@@ -175,13 +175,12 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
 export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
   const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
-  const bound: BoundPod[] = [];
-  const ctx: SchedulingContext = { nodes: cluster.nodes, bound, namespaceLabels };
+  const ctx = schedulingContext(cluster.nodes, namespaceLabels);
   const view = (p: RawPod, nodeName: string): BoundPod => ({ namespace: p.namespace, name: p.name, labels: p.labels, terminating: p.terminating, placement: p.placement, nodeName });
   for (const p of all) {
     if (p.nodeName === undefined) continue;
     if (!nodeNames.includes(p.nodeName)) p.r.problem(p.nodeAt ?? p.at, `no node named ${p.nodeName} (nodes: ${nodeNames.join(', ')})`);
-    else bound.push(view(p, p.nodeName));
+    else bind(ctx, view(p, p.nodeName));
   }
   const pods: RawPod[] = [];
   const out: PodSpec[] = [];
@@ -194,7 +193,7 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
         continue;
       }
       nodeName = d.node;
-      bound.push(view(p, nodeName));
+      bind(ctx, view(p, nodeName));
     }
     const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, ...rest } = p;
     pods.push(p);
