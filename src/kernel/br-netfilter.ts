@@ -36,6 +36,7 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
     return 'done';
   }
   skb.data = frame.subarray(14, 14 + r.value.totalLength);
+  skb.physIn = inPort;
   const after = ns.nf!.run('PREROUTING', skb, r.value, { inDev: br, bridged: true });
   if (!after) return 'done';
   skb.brPrerouted = true;
@@ -73,21 +74,24 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
 }
 
 /**
- * br_nf_forward_ip + br_nf_post_routing for a frame being bridged out of a
- * port: FORWARD then POSTROUTING. Returns false when netfilter consumed it.
+ * br_nf_forward_ip + br_nf_post_routing for a frame being bridged out of
+ * `port`: FORWARD then POSTROUTING (`-o` sees the bridge, `--physdev-out` the
+ * port). A flooded frame comes here once per egress port, each copy on its
+ * own, as br_flood hands every port a clone. Returns false when netfilter
+ * consumed it.
  */
-export function brNfForward(br: Bridge, skb: Skb): boolean {
+export function brNfForward(br: Bridge, skb: Skb, port: NetDevice): boolean {
   const ns = br.ns;
   const frame = skb.data;
   const r = decodeIpv4(frame.subarray(14));
   if (!r.ok) return true;
   skb.data = frame.subarray(14, 14 + r.value.totalLength);
-  let fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, bridged: true });
+  let fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, physOut: port, bridged: true });
   if (!fwd) return false;
   // IPVS's FORWARD hook runs on bridged IPv4 too: a real server answering a client on its own bridge.
   const rep = ns.ipvs?.reply(skb, fwd);
   if (rep?.kind === 'rewritten') fwd = rep.packet;
-  const post = ns.nf!.run('POSTROUTING', skb, fwd, { outDev: br, nextHop: fwd.dst, bridged: true });
+  const post = ns.nf!.run('POSTROUTING', skb, fwd, { outDev: br, physOut: port, nextHop: fwd.dst, bridged: true });
   if (!post) return false;
   skb.data = reframe(frame, skb.data);
   skb.brPrerouted = undefined;

@@ -123,10 +123,15 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     } else if (w.detailed) {
       w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
     }
-    if (skb.brPrerouted && !brNfForward(this, skb)) return;
+    this.forwardOut(out, skb);
+  }
+
+  /** __br_forward: br_netfilter's FORWARD and POSTROUTING for this port, then br_dev_queue_push_xmit. */
+  private forwardOut(out: NetDevice, skb: Skb): void {
+    if (skb.brPrerouted && !brNfForward(this, skb, out)) return;
     // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
     if (skb.data.length - 14 > out.mtu) {
-      w.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
+      this.ns.world.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
       return;
     }
     out.xmit(skb);
@@ -221,9 +226,17 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     const last = local ? undefined : targets[targets.length - 1];
     for (const port of targets) {
       if (port === last) continue;
-      port.xmit(w.clone(skb, this.where));
+      const copy = w.clone(skb, this.where);
+      if (skb.brPrerouted) {
+        // skb_clone shares the conntrack reference, mark and br_netfilter state: each copy meets FORWARD on its own.
+        copy.brPrerouted = true;
+        copy.physIn = skb.physIn;
+        copy.nfct = skb.nfct;
+        copy.mark = skb.mark;
+      }
+      this.forwardOut(port, copy);
     }
-    if (last) last.xmit(skb);
+    if (last) this.forwardOut(last, skb);
     else this.passUp(skb);
   }
 }

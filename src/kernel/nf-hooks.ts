@@ -66,6 +66,8 @@ export interface HookContext {
   nextHop?: number;
   /** A bridged frame (br_netfilter). */
   bridged?: boolean;
+  /** The bridge port a bridged frame is going out of (br_netfilter's physoutdev). */
+  physOut?: NetDevice;
   /**
    * IPVS takes the packet at LOCAL_IN (priority 99, after filter): nat INPUT
    * (priority 100) and the confirm (last) never see it; IPVS sends it out and
@@ -365,6 +367,8 @@ export class NfHooks {
     }
     if (ctx.inDev) pkt.inIf = ctx.inDev.name;
     if (ctx.outDev) pkt.outIf = ctx.outDev.name;
+    if (skb.physIn) pkt.physIn = skb.physIn.name;
+    if (ctx.physOut) pkt.physOut = ctx.physOut.name;
     return pkt;
   }
 

@@ -17,6 +17,8 @@ export interface Skb {
   mark?: number;
   /** skb->_nfct: the packet's connection and its direction there (0 original, 1 reply). */
   nfct?: { table: Conntrack; entry: CtEntry; dir: 0 | 1; related?: boolean };
+  /** br_netfilter's physindev: the bridge port the frame came in by (kept while the host routes it; `-m physdev`). */
+  physIn?: NetDevice;
   /** br_netfilter: PREROUTING already ran while the frame crossed the bridge (ip_sabotage_in). */
   brPrerouted?: boolean;
   /**
@@ -36,6 +38,7 @@ export interface Skb {
 export function scrub(skb: Skb, crossNamespace: boolean): void {
   skb.nfct = undefined;
   skb.brPrerouted = undefined;
+  skb.physIn = undefined;
   skb.bridgedDnat = undefined;
   if (crossNamespace) skb.mark = undefined;
 }

@@ -36,6 +36,13 @@ export interface NfPacket {
   /** Input / output interface names (`-i` / `-o`); absent where the hook has none. */
   inIf?: string;
   outIf?: string;
+  /**
+   * br_netfilter's record of the bridge ports (`-m physdev`): the port a frame
+   * entered a bridge by (kept while the host routes it), and the port it is
+   * being bridged out of (FORWARD/POSTROUTING of a bridged frame only).
+   */
+  physIn?: string;
+  physOut?: string;
   /** skb->mark; MARK targets change it in place. */
   mark: number;
   /** The packet's conntrack state(s). */
