@@ -14,7 +14,7 @@ export abstract class NetDevice {
   abstract readonly kind: DeviceKind;
   /** Set when the device is a bridge port (`ip link set X master br`). */
   master: BridgePortOwner | undefined;
-  up = true;
+  private linkUp = true;
   /** Whether frames carry an Ethernet header (false for tun: L3 only). */
   readonly ethernet: boolean = true;
   /** Whether the neighbour layer must resolve a next hop (false for loopback, tun). */
@@ -27,6 +27,18 @@ export abstract class NetDevice {
     public mtu: number,
     readonly ifindex: number,
   ) {}
+
+  /** Administrative and carrier state in one (`ip link set up|down`, a cable pulled, the device deleted). */
+  get up(): boolean {
+    return this.linkUp;
+  }
+
+  set up(v: boolean) {
+    if (v === this.linkUp) return;
+    this.linkUp = v;
+    // Cached route lookups skip down devices: they must be recomputed.
+    this.ns.world.fast.linkGeneration++;
+  }
 
   /** `<netns>:<device>`, as trace events and `via:` expectations name it. */
   get where(): string {

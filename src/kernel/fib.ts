@@ -1,5 +1,6 @@
 import { formatIpv4, prefixMask, type Cidr } from '../wire/addr.js';
 import type { NetDevice } from './device.js';
+import type { FastPath } from './fast-path.js';
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole';
 export type RouteScope = 'global' | 'link' | 'host';
@@ -43,6 +44,19 @@ export class Fib {
    * first, so the routes end up exactly as if added eagerly, in the same order.
    */
   private deferred: (() => void)[] | undefined;
+  /** Bumped by every change to the routes (the fast path's caches of lookups depend on them). */
+  generation = 0;
+  /**
+   * The fast path's lookup cache, as Linux caches a route on the socket and
+   * in nexthop exceptions: destination -> result, valid for one (routes,
+   * link states) generation pair. A lookup's result depends only on the routes
+   * and on which devices are up.
+   */
+  private readonly cache = new Map<number, Route | undefined>();
+  private cacheGeneration = -1;
+  private cacheLinkGeneration = -1;
+
+  constructor(private readonly fast?: FastPath) {}
 
   /** Add routes on first use instead of now (see `deferred`). */
   defer(program: () => void): void {
@@ -54,6 +68,7 @@ export class Fib {
     if (!programs) return;
     this.deferred = undefined;
     for (const p of programs) p();
+    this.generation++;
   }
 
   add(route: Route): void {
@@ -72,6 +87,7 @@ export class Fib {
     }
     rs.splice(lo, 0, route);
     indexRoute(this.index[route.table], route);
+    this.generation++;
   }
 
   delete(pred: (r: Route) => boolean): number {
@@ -88,6 +104,7 @@ export class Fib {
       this.index.local = newTableIndex();
       this.index.main = newTableIndex();
       for (const r of this.routes) indexRoute(this.index[r.table], r);
+      this.generation++;
     }
     return n;
   }
@@ -100,9 +117,24 @@ export class Fib {
   /** fib_lookup: the local table first, then main. */
   lookup(dst: number): Route | undefined {
     if (this.deferred) this.settle();
-    return lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
+    const fast = this.fast;
+    if (!fast?.enabled) return lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
+    if (this.cacheGeneration !== this.generation || this.cacheLinkGeneration !== fast.linkGeneration || this.cache.size >= FIB_CACHE_MAX) {
+      this.cache.clear();
+      this.cacheGeneration = this.generation;
+      this.cacheLinkGeneration = fast.linkGeneration;
+    }
+    let r = this.cache.get(dst);
+    if (r === undefined && !this.cache.has(dst)) {
+      r = lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
+      this.cache.set(dst, r);
+    } else fast.hits++;
+    return r;
   }
 }
+
+/** Destinations cached per namespace before the cache starts over (bounded memory). */
+const FIB_CACHE_MAX = 4096;
 
 interface TableIndex {
   prefixes: number[]; // longest first

@@ -42,7 +42,7 @@ export interface Sysctls {
 export class NetNs {
   readonly devices = new Map<string, NetDevice>();
   readonly addrs: IfAddr[] = [];
-  readonly fib = new Fib();
+  readonly fib: Fib;
   readonly neigh: NeighTable;
   /** Path MTUs learned from ICMP "fragmentation needed" (route exceptions). */
   readonly pmtu = new PmtuCache();
@@ -67,6 +67,7 @@ export class NetNs {
     readonly name: string,
   ) {
     this.rng = world.rng.fork(`netns:${name}`);
+    this.fib = new Fib(world.fast);
     this.neigh = new NeighTable(this);
     this.stack = new Stack(this);
     this.sockets = new Sockets(this);

@@ -344,8 +344,9 @@ export class NfHooks {
 
   private envNow(): NfEnv {
     const ns = this.ns;
-    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a) });
+    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a), fast: ns.world.fast, fibGeneration: 0 });
     env.nowNs = ns.world.sched.now;
+    env.fibGeneration = ns.fib.generation;
     return env;
   }
 

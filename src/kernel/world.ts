@@ -3,6 +3,7 @@ import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } fr
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
+import { FastPath } from './fast-path.js';
 import type { Skb } from './skb.js';
 
 /**
@@ -26,6 +27,8 @@ export class World {
    * read the request's data.
    */
   serverReply: ((flow: string | undefined, protocol: 'TCP' | 'UDP') => number | undefined) | undefined;
+  /** The flow fast path: its switch and the generation counters its caches check (fast-path.ts). */
+  readonly fast = new FastPath();
 
   constructor(
     readonly sched: Scheduler,

@@ -43,6 +43,8 @@ export class IpSet {
   private root: Level = new Map();
   /** How many rules reference the set (`References:` in ipset list). */
   references = 0;
+  /** Called on every change of the members (the fast path's cached walks depend on them). */
+  onChange: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -65,6 +67,7 @@ export class IpSet {
     }
     if (this.members.size >= this.options.maxelem) throw new IpSetError('Hash is full, cannot add more elements');
     this.members.set(text, keys);
+    this.onChange?.();
     let level = this.root;
     keys.forEach((k, i) => {
       const last = i === keys.length - 1;
@@ -100,6 +103,7 @@ export class IpSet {
   flush(): void {
     this.members.clear();
     this.root = new Map();
+    this.onChange?.();
   }
 
   /** `ipset test`: is exactly this element in the set (nets: does a stored net contain it)? */
@@ -214,6 +218,8 @@ export class IpSet {
 /** The ipsets of one network namespace, as the `ipset` command manages them. */
 export class IpSets {
   private readonly sets = new Map<string, IpSet>();
+  /** Bumped by every change to any set or its members (fast-path.ts). */
+  generation = 0;
 
   create(name: string, type: IpSetType, opts: IpSetCreateOptions = {}, exist = false): IpSet {
     const have = this.sets.get(name);
@@ -224,7 +230,9 @@ export class IpSets {
     if (!(type in DIMS)) throw new IpSetError(`Syntax error: typename '${type}' is unknown`);
     if (type === 'bitmap:port' && !opts.range) throw new IpSetError('Syntax error: bitmap:port needs a range');
     const set = new IpSet(name, type, { hashsize: opts.hashsize ?? 1024, maxelem: opts.maxelem ?? 65536, ...(opts.range ? { range: opts.range } : {}) });
+    set.onChange = () => this.generation++;
     this.sets.set(name, set);
+    this.generation++;
     return set;
   }
 
@@ -238,6 +246,7 @@ export class IpSets {
     if (!set) throw new IpSetError('The set with the given name does not exist');
     if (set.references > 0) throw new IpSetError('Set cannot be destroyed: it is in use by a kernel component');
     this.sets.delete(name);
+    this.generation++;
   }
 
   names(): string[] {

@@ -5,6 +5,7 @@ import { orderedChains, saveTables } from './save.js';
 import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
 import type { Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
+import { tableReadsSport, WalkCache } from './walk-cache.js';
 
 export { NetfilterParseError };
 
@@ -33,12 +34,22 @@ export class Netfilter {
   private readonly stack = newWalkStack();
   /** Per table, per hook: the built-in chain has no rules and policy ACCEPT (nested: no key string per packet). */
   private readonly idleHooks = new Map<TableName, Map<Hook, boolean>>();
+  /** Bumped by every restore (tables, chains, rules): the fast path's cached walks depend on them. */
+  generation = 0;
+  /** The fast path's walks (walk-cache.ts), valid for one (rules, ipsets, routes, links) generation. */
+  private readonly walks = new WalkCache();
+  private readonly walksStamp = [-1, -1, -1, -1];
+  /** Per table: does a rule read the source port (then it is part of the walk key)? */
+  private readonly sportTables = new Map<TableName, boolean>();
 
   /**
    * iptables-restore [--noflush]. Throws NetfilterParseError with the 1-based
    * line; tables committed before the failing block stay committed.
    */
   restore(text: string, opts: { noflush?: boolean } = {}): void {
+    // Even a failed restore may have committed some tables.
+    this.generation++;
+    this.sportTables.clear();
     restore({ tables: this.tables, recent: this.recent, sets: this.ipsets }, text, opts.noflush ?? false, (name, table) => {
       this.tables.set(name, table);
       const idle = new Map<Hook, boolean>();
@@ -113,7 +124,29 @@ export class Netfilter {
   traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal {
     const base = this.tables.get(table)?.get(hook);
     if (!base || !base.builtin) return { table, hook, verdict: 'ACCEPT', matched: [], byPolicy: true, evaluated: 0 };
-    return walk(table, hook, base, pkt, env, this.stack);
+    const fast = env.fast;
+    if (!fast?.enabled) return walk(table, hook, base, pkt, env, this.stack);
+    const stamp = this.walksStamp;
+    const fib = env.fibGeneration ?? 0;
+    if (stamp[0] !== this.generation || stamp[1] !== this.ipsets.generation || stamp[2] !== fib || stamp[3] !== fast.linkGeneration) {
+      this.walks.clear();
+      stamp[0] = this.generation;
+      stamp[1] = this.ipsets.generation;
+      stamp[2] = fib;
+      stamp[3] = fast.linkGeneration;
+    }
+    let sport = this.sportTables.get(table);
+    if (sport === undefined) this.sportTables.set(table, (sport = tableReadsSport(this.tables.get(table)!.values())));
+    const hit = this.walks.get(table, hook, pkt, sport);
+    if (hit) {
+      fast.hits++;
+      pkt.mark = hit.mark;
+      return hit.result;
+    }
+    const markIn = pkt.mark;
+    const result = walk(table, hook, base, pkt, env, this.stack);
+    if (!this.stack.volatile) this.walks.set(table, hook, pkt, markIn, sport, result, pkt.mark);
+    return result;
   }
 
   private countSetReferences(): void {

@@ -1,6 +1,7 @@
 import { formatAddrMask, parseAddrMask } from './addr.js';
 import { RuleError, type Match, type MatchContext, type OptSpec, type Opts } from './match.js';
 import { MATCH_MODULES, PROTO_MODULES } from './matches.js';
+import { isVolatile, readsSourcePort } from './walk-cache.js';
 import { parseProto, protoName } from './proto.js';
 import { compileTarget, TARGET_OPTIONS, type Target } from './target.js';
 import type { Counters, MatchedRule, TableName } from './types.js';
@@ -42,6 +43,10 @@ export interface Rule {
    * again (its chain flushed by a `:CHAIN` line) starts from zero.
    */
   readonly counters: Counters;
+  /** Fast path: a walk that reaches this rule is not cached (walk-cache.ts). */
+  readonly volatile: boolean;
+  /** Fast path: some match reads the source port, which is then part of the cache key. */
+  readonly readsSport: boolean;
 }
 
 export interface IfMatch {
@@ -225,5 +230,7 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
     matched: { table: ctx.table, chain: ctx.chain, rule: text },
     line: 0,
     counters: { pkts: 0, bytes: 0 },
+    volatile: isVolatile(matches, t),
+    readsSport: readsSourcePort(matches),
   };
 }

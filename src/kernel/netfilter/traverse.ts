@@ -6,10 +6,12 @@ import type { Hook, MatchedRule, NfEnv, NfPacket, TableName, Traversal } from '.
 export interface WalkStack {
   chains: Chain[];
   next: number[];
+  /** Set by a walk that reached a volatile rule (walk-cache.ts): its result must not be cached. */
+  volatile: boolean;
 }
 
 export function newWalkStack(): WalkStack {
-  return { chains: [], next: [] };
+  return { chains: [], next: [], volatile: false };
 }
 
 function ifMatches(name: string | undefined, want: string, wildcard: boolean): boolean {
@@ -42,6 +44,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
   const src = pkt.src;
   const dst = pkt.dst;
   const proto = pkt.protocol;
+  stack.volatile = false;
   for (;;) {
     if (i >= rules.length) {
       if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated);
@@ -59,6 +62,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
     if (r.proto !== 0 && (proto === r.proto) === r.protoNeg) continue;
     if (r.inIf !== undefined && ifMatches(pkt.inIf, r.inIf.name, r.inIf.wildcard) === r.inIf.neg) continue;
     if (r.outIf !== undefined && ifMatches(pkt.outIf, r.outIf.name, r.outIf.wildcard) === r.outIf.neg) continue;
+    if (r.volatile) stack.volatile = true;
     const tests = r.tests;
     let ok = true;
     for (let k = 0; k < tests.length; k++) {

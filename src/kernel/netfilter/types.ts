@@ -1,4 +1,5 @@
 import type { Rng } from '../../engine/rng.js';
+import type { FastPath } from '../fast-path.js';
 
 /**
  * The contract between the netfilter rule engine (tables, chains, matches,
@@ -62,6 +63,9 @@ export interface NfEnv {
   rng: Rng;
   /** The route type of an address in this namespace (`-m addrtype`). */
   addrType(ip: number): AddrType;
+  /** The fast path (absent: walk every time) and the generation of the routes `addrType` reads. */
+  fast?: FastPath;
+  fibGeneration?: number;
 }
 
 /** Packet and byte counters of a rule or a built-in chain's policy (struct xt_counters). */

@@ -1,0 +1,38 @@
+/**
+ * The flow fast path's switch and the world-wide generation counters its
+ * caches check (in the spirit of Linux's route cache and nf_flowtable, and of
+ * Open vSwitch's megaflow cache): a cached decision is reused only while every
+ * piece of state it was computed from is unchanged, which the caches test with
+ * integer compares of generation counters that every change bumps.
+ *
+ * The fast path must be invisible: the same traces, captures and outcomes with
+ * it on or off (`PODWALK_FAST_PATH=off` turns it off; test/fast-path runs
+ * every scenario both ways and compares the bytes). So a cache may only hold a
+ * result that is a pure function of its key and of generation-counted state;
+ * anything else (random draws, clocks, per-connection state) is not cached.
+ *
+ * Registered state (whoever adds state a cached decision reads must add its
+ * counter here or in the cache's own check):
+ * - `Fib.generation`: routes added, deleted or settled from a deferred program;
+ * - `FastPath.linkGeneration`: any device's link going up or down (a route
+ *   through a down device is skipped, so lookups depend on it);
+ * - `Netfilter.generation`: rule sets restored (tables, chains, rules);
+ * - `IpSets.generation`: ipset members and sets.
+ */
+export class FastPath {
+  /** Bumped whenever any device's link state changes (routes through down devices are skipped). */
+  linkGeneration = 0;
+  /** Decisions answered from a cache in this world (tests check the differential runs exercised the fast path). */
+  hits = 0;
+
+  constructor(
+    /** Off: every packet walks every decision (the reference the differential test compares against). */
+    public enabled: boolean = fastPathFromEnv(),
+  ) {}
+}
+
+/** `PODWALK_FAST_PATH=off` (or 0/false) turns the fast path off for a whole process. */
+export function fastPathFromEnv(): boolean {
+  const v = typeof process === 'undefined' ? undefined : process.env.PODWALK_FAST_PATH;
+  return !(v === 'off' || v === '0' || v === 'false');
+}

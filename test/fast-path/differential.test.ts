@@ -1,0 +1,123 @@
+// The flow fast path must be invisible (src/kernel/fast-path.ts): every scenario in scenarios/ (the gallery
+// included) and a few busier workloads run with it on and off, through the CLI as a user runs them, and must give
+// byte-identical JSON traces, pcapng captures and exit codes. The examples (test/examples) run with it off as well
+// as on: see the `fast path off` project in vitest.config.ts.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
+import { cli } from '../../src/cli/main.js';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const scenarios = join(root, 'scenarios');
+const work = mkdtempSync(join(tmpdir(), 'podwalk-fast-path-'));
+const saved = process.env.PODWALK_FAST_PATH;
+afterAll(() => {
+  if (saved === undefined) delete process.env.PODWALK_FAST_PATH;
+  else process.env.PODWALK_FAST_PATH = saved;
+});
+
+/** Every .yaml under scenarios/, however deep (new folders are picked up, nothing is skipped). */
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? yamlFiles(join(dir, d.name)) : d.name.endsWith('.yaml') ? [join(dir, d.name)] : []));
+}
+
+/**
+ * Busier runs than the scenarios' one or two packets, so that cached decisions are reused many times: the
+ * benchmark walks (bursts of new connections), one connected UDP socket, and a TCP connection carrying data.
+ */
+function workloads(): { name: string; text: string }[] {
+  const walks: WalkName[] = ['same-node', 'cross-node', 'cross-node-vxlan', 'cluster-ip'];
+  const out = walks.map((walk) => ({ name: `walk-${walk}`, text: walkScenarioText({ walk, packets: 40, intervalNs: 20_000 }) }));
+  const base = walkScenarioText({ walk: 'cluster-ip', packets: 1 }).split('traffic:')[0]!;
+  out.push({
+    name: 'reused-connections',
+    text: `${base}traffic:
+  - {name: udp, from: pod/a, to: service/svc, protocol: UDP, port: 53, payload: 100, count: 30, interval: 50us, reuseConnection: true}
+  - {name: tcp, from: pod/a, to: pod/c, protocol: TCP, port: 80, count: 20, interval: 100us, reuseConnection: true, at: 5ms}
+  - {name: other, from: pod/b, to: service/svc, protocol: UDP, port: 53, count: 20, interval: 30us, at: 9ms}
+`,
+  });
+  return out;
+}
+
+interface Output {
+  code: number;
+  json: string;
+  err: string;
+  pcaps: Map<string, Buffer>;
+}
+
+function runCli(file: string, fast: 'on' | 'off', tag: string, extra: string[] = []): Output {
+  process.env.PODWALK_FAST_PATH = fast;
+  const dir = join(work, `${tag}-${fast}`);
+  mkdirSync(dir, { recursive: true });
+  let json = '';
+  let err = '';
+  const code = cli(['run', file, '--json', '--pcap', dir, ...extra], { out: (s) => (json += s), err: (s) => (err += s) });
+  const pcaps = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+  // The capture directory differs between the two runs by name only.
+  return { code, json, err: err.replaceAll(dir, '<pcap-dir>'), pcaps };
+}
+
+function expectSame(file: string, tag: string, extra: string[] = []): void {
+  const on = runCli(file, 'on', tag, extra);
+  const off = runCli(file, 'off', tag, extra);
+  expect(on.code, 'exit code').toBe(off.code);
+  expect(on.err, 'stderr').toBe(off.err);
+  // Compare line by line first: a difference then names the first event that differs.
+  const a = on.json.split('\n');
+  const b = off.json.split('\n');
+  const first = a.findIndex((l, i) => l !== b[i]);
+  expect(first === -1 ? undefined : { line: first + 1, on: a[first], off: b[first] }).toBeUndefined();
+  expect(on.json === off.json, 'JSON trace').toBe(true);
+  expect([...on.pcaps.keys()]).toEqual([...off.pcaps.keys()]);
+  for (const [name, bytes] of on.pcaps) expect(bytes.equals(off.pcaps.get(name)!), `${name} bytes`).toBe(true);
+}
+
+describe('the fast path is invisible: same JSON trace, pcapng and exit code on and off', () => {
+  const files = yamlFiles(scenarios);
+  it('finds the scenarios', () => expect(files.length).toBeGreaterThanOrEqual(40));
+  for (const file of files) {
+    const rel = file.slice(scenarios.length + 1);
+    it(rel, () => expectSame(file, rel.replace(/[/.]/g, '_')));
+  }
+  for (const w of workloads()) {
+    it(`${w.name} (busier workload)`, () => {
+      const file = join(work, `${w.name}.yaml`);
+      writeFileSync(file, w.text);
+      expectSame(file, w.name);
+    });
+  }
+  // State that changes while traffic flows: every cache must notice every change.
+  const changes = join(import.meta.dirname, 'changes.yaml');
+  for (const mode of ['iptables', 'ipvs', 'nftables']) it(`changes.yaml (node down/up, routes withdrawn, MTU, flush, policy, rollout, loss) in ${mode} mode`, () => expectSame(changes, `changes-${mode}`, ['--proxy-mode', mode]));
+  // The same workloads in the other kube-proxy modes (other rule engines behind the same hooks).
+  for (const mode of ['ipvs', 'nftables']) {
+    it(`walk-cluster-ip and reused-connections in ${mode} mode`, () => {
+      for (const w of workloads().filter((x) => x.name === 'walk-cluster-ip' || x.name === 'reused-connections')) {
+        const file = join(work, `${w.name}.yaml`);
+        writeFileSync(file, w.text);
+        expectSame(file, `${w.name}-${mode}`, ['--proxy-mode', mode]);
+      }
+    });
+  }
+});
+
+describe('the differential runs exercise the fast path', () => {
+  it('answers decisions from its caches when on, never when off', () => {
+    const hits = (fast: 'on' | 'off'): number => {
+      process.env.PODWALK_FAST_PATH = fast;
+      const r = loadScenarioText(workloads().find((w) => w.name === 'reused-connections')!.text, 'w.yaml');
+      if (!r.ok) throw new Error('workload does not load');
+      let n = 0;
+      simulate(r.scenario, { onBuilt: (c) => c.sched.at(1e9, () => (n = c.world.fast.hits)) });
+      return n;
+    };
+    expect(hits('on')).toBeGreaterThan(100);
+    expect(hits('off')).toBe(0);
+  });
+});
