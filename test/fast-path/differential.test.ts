@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
 import { cli } from '../../src/cli/main.js';
-import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import type { Cluster } from '../../src/cluster/build.js';
+import { showConntrack, showIptables, showNeigh, showRouteCache, showRoutes } from '../../src/kernel/show.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -103,6 +105,38 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
         writeFileSync(file, w.text);
         expectSame(file, `${w.name}-${mode}`, ['--proxy-mode', mode]);
       }
+    });
+  }
+});
+
+/** What the trace does not show but `podwalk show` would: rule counters, conntrack, routes, route cache, neighbours. */
+function kernelState(file: string, fast: 'on' | 'off'): string {
+  process.env.PODWALK_FAST_PATH = fast;
+  const r = loadScenarioFile(file);
+  if (!r.ok) throw new Error(`${file} does not load`);
+  let cluster: Cluster | undefined;
+  simulate(r.scenario, { detailed: false, onBuilt: (c) => (cluster = c) });
+  return [...cluster!.netns.values()]
+    .map((ns) => [ns.name, showIptables(ns, true), showConntrack(ns), showRoutes(ns), showRouteCache(ns), showNeigh(ns)].join('\n'))
+    .join('\n\n');
+}
+
+describe('the fast path is invisible: same kernel state after the run (rule counters, conntrack, routes, neighbours)', () => {
+  const files = [...yamlFiles(scenarios), join(import.meta.dirname, 'changes.yaml')];
+  for (const w of workloads()) {
+    const file = join(work, `state-${w.name}.yaml`);
+    writeFileSync(file, w.text);
+    files.push(file);
+  }
+  for (const file of files) {
+    it(file.slice(root.length + 1), () => {
+      const on = kernelState(file, 'on');
+      const off = kernelState(file, 'off');
+      const a = on.split('\n');
+      const b = off.split('\n');
+      const first = a.findIndex((l, i) => l !== b[i]);
+      expect(first === -1 ? undefined : { line: first + 1, on: a[first], off: b[first] }).toBeUndefined();
+      expect(on === off).toBe(true);
     });
   }
 });

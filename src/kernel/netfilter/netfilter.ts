@@ -125,7 +125,10 @@ export class Netfilter {
     const base = this.tables.get(table)?.get(hook);
     if (!base || !base.builtin) return { table, hook, verdict: 'ACCEPT', matched: [], byPolicy: true, evaluated: 0 };
     const fast = env.fast;
-    if (!fast?.enabled) return walk(table, hook, base, pkt, env, this.stack);
+    if (!fast?.enabled) {
+      this.stack.record = false;
+      return walk(table, hook, base, pkt, env, this.stack);
+    }
     const stamp = this.walksStamp;
     const fib = env.fibGeneration ?? 0;
     if (stamp[0] !== this.generation || stamp[1] !== this.ipsets.generation || stamp[2] !== fib || stamp[3] !== fast.linkGeneration) {
@@ -140,12 +143,18 @@ export class Netfilter {
     const hit = this.walks.get(table, hook, pkt, sport);
     if (hit) {
       fast.hits++;
-      pkt.mark = hit.mark;
+      pkt.mark = hit.markOut;
+      const counted = hit.counted;
+      for (let i = 0; i < counted.length; i++) {
+        counted[i]!.pkts++;
+        counted[i]!.bytes += pkt.length;
+      }
       return hit.result;
     }
     const markIn = pkt.mark;
+    this.stack.record = true;
     const result = walk(table, hook, base, pkt, env, this.stack);
-    if (!this.stack.volatile) this.walks.set(table, hook, pkt, markIn, sport, result, pkt.mark);
+    if (!this.stack.volatile) this.walks.set(table, hook, pkt, markIn, sport, result, pkt.mark, this.stack.counted.slice());
     return result;
   }
 

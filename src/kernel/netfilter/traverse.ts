@@ -1,6 +1,6 @@
 import type { Chain } from './table.js';
 import { T_ACCEPT, T_DROP, T_GOTO, T_JUMP, T_MARK, T_NAT, T_REJECT, T_RETURN } from './target.js';
-import type { Hook, MatchedRule, NfEnv, NfPacket, TableName, Traversal } from './types.js';
+import type { Counters, Hook, MatchedRule, NfEnv, NfPacket, TableName, Traversal } from './types.js';
 
 /** Reusable return stack for one namespace's walks (a walk never re-enters itself). */
 export interface WalkStack {
@@ -8,10 +8,13 @@ export interface WalkStack {
   next: number[];
   /** Set by a walk that reached a volatile rule (walk-cache.ts): its result must not be cached. */
   volatile: boolean;
+  /** When set, the walk lists the counters it bumped in `counted` (a cached walk bumps them again). */
+  record: boolean;
+  counted: Counters[];
 }
 
 export function newWalkStack(): WalkStack {
-  return { chains: [], next: [], volatile: false };
+  return { chains: [], next: [], volatile: false, record: false, counted: [] };
 }
 
 function ifMatches(name: string | undefined, want: string, wildcard: boolean): boolean {
@@ -20,9 +23,10 @@ function ifMatches(name: string | undefined, want: string, wildcard: boolean): b
 }
 
 /** The built-in chain's policy decides: it counts the packet (the chain's counters). */
-function policy(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, matched: MatchedRule[], evaluated: number): Traversal {
+function policy(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, matched: MatchedRule[], evaluated: number, stack: WalkStack): Traversal {
   base.counters.pkts++;
   base.counters.bytes += pkt.length;
+  if (stack.record) stack.counted.push(base.counters);
   return { table, hook, verdict: base.policy, matched, byPolicy: true, evaluated };
 }
 
@@ -45,9 +49,10 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
   const dst = pkt.dst;
   const proto = pkt.protocol;
   stack.volatile = false;
+  stack.counted.length = 0;
   for (;;) {
     if (i >= rules.length) {
-      if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated);
+      if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated, stack);
       depth--;
       chain = stack.chains[depth]!;
       rules = chain.rules;
@@ -75,6 +80,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
     // ipt_do_table: a rule whose matches all hold counts the packet, whatever its target does.
     r.counters.pkts++;
     r.counters.bytes += pkt.length;
+    if (stack.record) stack.counted.push(r.counters);
     const t = r.target;
     switch (t.kind) {
       case T_ACCEPT:
@@ -95,7 +101,7 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
         continue;
       case T_RETURN:
         matched.push(r.matched);
-        if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated);
+        if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated, stack);
         depth--;
         chain = stack.chains[depth]!;
         rules = chain.rules;

@@ -1,7 +1,7 @@
 import type { Match } from './match.js';
 import { T_MARK, type Target } from './target.js';
 import type { Rule } from './rule.js';
-import type { Hook, NfPacket, TableName, Traversal } from './types.js';
+import type { Counters, Hook, NfPacket, TableName, Traversal } from './types.js';
 
 /**
  * The fast path's cache of rule walks (see ../fast-path.ts), in the spirit of
@@ -12,7 +12,8 @@ import type { Hook, NfPacket, TableName, Traversal } from './types.js';
  * (`-m statistic`), reads a clock or keeps state (`-m recent`), or is a match
  * or target this cache does not know. Such a walk is not cached. Cached
  * results are returned as they are (callers only read them) with the mark the
- * walk left.
+ * walk left, and bump the counters the walk bumped (rules whose matches held,
+ * the policy) by the packet's own length.
  */
 
 /** Match modules whose test reads only the packet fields in the key (addrtype: + routes, set: + ipsets). */
@@ -36,7 +37,7 @@ export function readsSourcePort(matches: readonly Match[]): boolean {
 }
 
 /** One cached walk: the key fields it was computed for, its result, and the mark it left. */
-interface CachedWalk {
+export interface CachedWalk {
   src: number;
   dst: number;
   protocol: number;
@@ -50,6 +51,8 @@ interface CachedWalk {
   outIf: string | undefined;
   result: Traversal;
   markOut: number;
+  /** The rule and policy counters the walk bumped: a hit bumps them again, with its own length. */
+  counted: readonly Counters[];
   /** The next entry with the same hash. */
   next: CachedWalk | undefined;
 }
@@ -78,28 +81,28 @@ export class WalkCache {
     this.size = 0;
   }
 
-  get(table: TableName, hook: Hook, p: NfPacket, withSport: boolean): { result: Traversal; mark: number } | undefined {
+  get(table: TableName, hook: Hook, p: NfPacket, withSport: boolean): CachedWalk | undefined {
     const ct = ctBits(p);
     const sport = withSport ? (p.sport ?? -1) : -1;
     const icmp = p.icmpType === undefined ? -1 : (p.icmpType << 8) | (p.icmpCode ?? 0);
     let e = this.slots[HOOK_SLOT[hook] + TABLE_SLOT[table]]!.get(hash(p, sport, ct));
     for (; e !== undefined; e = e.next) {
       if (e.src === p.src && e.dst === p.dst && e.protocol === p.protocol && e.sport === sport && e.dport === (p.dport ?? -1) && e.tcpFlags === (p.tcpFlags ?? -1) && e.icmp === icmp && e.mark === p.mark && e.ct === ct && e.inIf === p.inIf && e.outIf === p.outIf) {
-        return { result: e.result, mark: e.markOut };
+        return e;
       }
     }
     return undefined;
   }
 
   /** Store a walk; `p` as it was before the walk (its mark), `markOut` as the walk left it. */
-  set(table: TableName, hook: Hook, p: NfPacket, markIn: number, withSport: boolean, result: Traversal, markOut: number): void {
+  set(table: TableName, hook: Hook, p: NfPacket, markIn: number, withSport: boolean, result: Traversal, markOut: number, counted: readonly Counters[]): void {
     if (this.size >= WALK_CACHE_MAX) this.clear();
     const ct = ctBits(p);
     const sport = withSport ? (p.sport ?? -1) : -1;
     const icmp = p.icmpType === undefined ? -1 : (p.icmpType << 8) | (p.icmpCode ?? 0);
     const slot = this.slots[HOOK_SLOT[hook] + TABLE_SLOT[table]]!;
     const key = hash({ ...p, mark: markIn }, sport, ct);
-    const entry: CachedWalk = { src: p.src, dst: p.dst, protocol: p.protocol, sport, dport: p.dport ?? -1, tcpFlags: p.tcpFlags ?? -1, icmp, mark: markIn, ct, inIf: p.inIf, outIf: p.outIf, result, markOut, next: slot.get(key) };
+    const entry: CachedWalk = { src: p.src, dst: p.dst, protocol: p.protocol, sport, dport: p.dport ?? -1, tcpFlags: p.tcpFlags ?? -1, icmp, mark: markIn, ct, inIf: p.inIf, outIf: p.outIf, result, markOut, counted, next: slot.get(key) };
     slot.set(key, entry);
     this.size++;
   }
