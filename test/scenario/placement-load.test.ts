@@ -51,6 +51,10 @@ describe('placement from manifests', () => {
     expect(new Set(nodesOf(r.scenario, 'web'))).toEqual(new Set(['n1', 'n2', 'n3', 'n4']));
     expect(nodesOf(r.scenario, 'web')).toHaveLength(4);
     expect(r.scenario.warnings.map(formatProblem)).toContainEqual(expect.stringMatching(/^p\.yaml:\d+:\d+: resources\[0\]: pod default\/web-[a-z0-9]+-[a-z0-9]{5} stays Pending and is not run \(FailedScheduling: 0\/4 nodes are available: 4 node\(s\) didn't match pod anti-affinity rules\.\)$/));
+    // Named in traffic, it is an error that says why.
+    const pending = r.scenario.warnings.map((w) => /pod (default\/web-\S+) stays Pending/.exec(w.message)?.[1]).find(Boolean)!;
+    const t = loadScenarioText(`${cluster}${deployment('web', 5, antiSelf('web'))}traffic:\n  - {name: t, from: pod/${pending}, to: 10.244.1.9, port: 80}\n`, 'p.yaml');
+    expect(!t.ok && t.problems.map(formatProblem)).toEqual([expect.stringMatching(new RegExp(`^p\\.yaml:\\d+:\\d+: traffic\\[0\\]\\.from: pod ${pending} is Pending, not running: no node could take it \\(0/4 nodes are available: 4 node\\(s\\) didn't match pod anti-affinity rules\\.\\)$`))]);
   });
 
   it('topology spread over zones balances them, and the pods of another workload with a zone anti-affinity keep apart', () => {

@@ -172,7 +172,7 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
  * controller pods hashing to one address on one node, and of pods placed
  * after it whose inter-pod rules select it).
  */
-export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): PodSpec[] {
+export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map(), pending?: Map<string, string>): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
   const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
   const ctx = schedulingContext(cluster.nodes, namespaceLabels);
@@ -190,6 +190,7 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
       const d = schedule(view(p, ''), ctx);
       if ('pending' in d) {
         p.r.warn(p.at, `pod ${p.namespace}/${p.name} stays Pending and is not run (FailedScheduling: ${d.pending})`);
+        pending?.set(`${p.namespace}/${p.name}`, d.pending);
         continue;
       }
       nodeName = d.node;

@@ -43,6 +43,8 @@ export interface Resources {
   namespaces: NamespaceSpec[];
   /** Declared pods, then Deployment/ReplicaSet pods, then the built-in coredns pods. */
   pods: PodSpec[];
+  /** Pods no node could take (namespace/name -> the scheduler's FailedScheduling message): not run. */
+  pending: Map<string, string>;
   /** Declared Services, then the built-in kube-dns. */
   services: ServiceSpec[];
   /** Hand-written (and mirrored) slices, then the controller's. */
@@ -186,7 +188,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = classAt.get(c.name)!;
     where.r.problem(where.at, message);
   });
-  if (!cluster) return { namespaces, pods: [], services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
+  if (!cluster) return { namespaces, pods: [], pending: new Map(), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
@@ -201,7 +203,8 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     names.add(k);
     return true;
   });
-  const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])));
+  const pending = new Map<string, string>();
+  const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])), pending);
   const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
@@ -209,7 +212,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
     for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
   }
-  return { namespaces, pods, services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
+  return { namespaces, pods, pending, services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
 }
 
 /** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */

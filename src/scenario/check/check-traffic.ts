@@ -18,6 +18,8 @@ interface World {
   pods: PodSpec[];
   /** Services with addresses allocated (empty when the caller has none). */
   services?: ServiceSpec[];
+  /** Pods left Pending by the scheduler (namespace/name -> why): named in traffic, they are an error that says so. */
+  pending?: ReadonlyMap<string, string>;
 }
 
 /** `traffic:` items with refs resolved against the cluster and pods. */
@@ -249,6 +251,12 @@ function netnsExists(ns: string, w: World): boolean {
 }
 
 /** Parse and resolve `pod/ns/name`, `pod/name`, `node/x`, `host/y`, an IP, `service/ns/name`, `service/name`, a DNS name. */
+/** The pod a `pod/ns/name` or `statefulset/ns/name-N` reference names (namespace/name), if it names one. */
+function pendingName(s: string): string | undefined {
+  const m = /^(?:pod|statefulset)\/(?:([^/?@]+)\/)?([^/?@]+)$/.exec(s);
+  return m ? `${m[1] ?? 'default'}/${m[2]}` : undefined;
+}
+
 function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], required: boolean, future = false): EndpointRef | undefined {
   const s = r.str(at, required);
   if (s === undefined) return undefined;
@@ -258,6 +266,9 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
     return undefined;
   };
   let out: EndpointRef;
+  const pendingPod = pendingName(s);
+  const why = pendingPod && w.pending?.get(pendingPod);
+  if (why) return fail(`pod ${pendingPod} is Pending, not running: no node could take it (${why})`);
   const workload = resolveWorkloadRef(s, w.pods, w.cluster.nodes.map((n) => n.name));
   if (workload && 'error' in workload) return fail(workload.error);
   if (workload) {

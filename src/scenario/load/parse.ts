@@ -118,7 +118,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
   }
   const res = checkResources(objects, cluster, { r, at: need('cluster') });
-  const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, services: res.services }) : [];
+  const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, pending: res.pending, services: res.services }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
   const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces, cluster }) : [];
   const problems = done();
