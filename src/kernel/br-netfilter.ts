@@ -1,6 +1,6 @@
 import { formatMac } from '../wire/addr.js';
 import { ETHERTYPE_IPV4 } from '../wire/ethernet.js';
-import { decodeIpv4 } from '../wire/ipv4.js';
+import { decodeIpv4, encodeIpv4, fragmentIpv4 } from '../wire/ipv4.js';
 import type { Bridge } from './bridge.js';
 import type { NetDevice } from './device.js';
 import type { Skb } from './skb.js';
@@ -96,6 +96,30 @@ export function brNfForward(br: Bridge, skb: Skb, port: NetDevice): boolean {
   skb.data = reframe(frame, skb.data);
   skb.brPrerouted = undefined;
   return true;
+}
+
+/**
+ * br_nf_dev_queue_xmit: a datagram nf_defrag reassembled on the bridge leaves
+ * the port in fragments again, none larger than the largest it came in
+ * (frag_max_size) or the port's MTU, each behind the frame's Ethernet header.
+ */
+export function brNfRefragment(br: Bridge, skb: Skb, port: NetDevice): Skb[] {
+  const max = skb.fragMaxSize;
+  skb.fragMaxSize = undefined;
+  if (max === undefined) return [skb];
+  const mtu = Math.min(max, port.mtu);
+  const frame = skb.data;
+  if (frame.length - 14 <= mtu) return [skb];
+  const r = decodeIpv4(frame.subarray(14));
+  if (!r.ok || r.value.df) return [skb];
+  return fragmentIpv4(r.value, mtu).map((f, i) => {
+    const bytes = reframe(frame, encodeIpv4(f));
+    if (i === 0) {
+      skb.data = bytes;
+      return skb;
+    }
+    return br.ns.world.newSkb(bytes, br.where, 'app', skb.flow, skb.id);
+  });
 }
 
 /** The frame's Ethernet header in front of (possibly rewritten) IPv4 bytes. */

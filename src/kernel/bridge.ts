@@ -1,5 +1,5 @@
 import { BROADCAST_MAC, formatMac, isMulticastMac } from '../wire/addr.js';
-import { brNfActive, brNfForward, brNfPrerouting } from './br-netfilter.js';
+import { brNfActive, brNfForward, brNfPrerouting, brNfRefragment } from './br-netfilter.js';
 import { NetDevice, type BridgePortOwner } from './device.js';
 import type { Skb } from './skb.js';
 
@@ -129,12 +129,14 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   /** __br_forward: br_netfilter's FORWARD and POSTROUTING for this port, then br_dev_queue_push_xmit. */
   private forwardOut(out: NetDevice, skb: Skb): void {
     if (skb.brPrerouted && !brNfForward(this, skb, out)) return;
-    // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
-    if (skb.data.length - 14 > out.mtu) {
-      this.ns.world.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
-      return;
+    for (const part of brNfRefragment(this, skb, out)) {
+      // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
+      if (part.data.length - 14 > out.mtu) {
+        this.ns.world.drop(part, this.where, 'mtu-exceeded', `${part.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
+        continue;
+      }
+      out.xmit(part);
     }
-    out.xmit(skb);
   }
 
   /** The host stack transmits through the bridge device (br_dev_xmit). */

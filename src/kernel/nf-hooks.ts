@@ -5,6 +5,7 @@ import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../wire/l4-rewrite.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
+import { isFragment, NfDefrag } from './nf-defrag.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
@@ -91,6 +92,7 @@ export interface HookContext {
  */
 export class NfHooks {
   readonly conntrack = new Conntrack();
+  private readonly defrag = new NfDefrag();
   private readonly rng: Rng;
   /** One environment for every traversal, its clock updated each time (rules only read it during a walk). */
   private env: NfEnv | undefined;
@@ -159,6 +161,15 @@ export class NfHooks {
     const w = this.ns.world;
     let state: CtState = 'UNTRACKED';
     const after = ctx.part === 'after-nat';
+    if (hook === 'PREROUTING' && isFragment(ip)) {
+      // nf_defrag_ipv4 (priority -400): conntrack and NAT only ever see whole datagrams.
+      const whole = this.defrag.gather(skb, ip, w.sched.now);
+      if (!whole) {
+        w.deliver(skb, ctx.inDev?.where ?? this.ns.name, 'reassembly');
+        return undefined;
+      }
+      ip = whole;
+    }
     if ((hook === 'PREROUTING' || hook === 'OUTPUT') && !after) {
       const r = this.track(skb, ip);
       if (r === undefined) return undefined;
@@ -253,8 +264,8 @@ export class NfHooks {
       return this.stateOf(skb);
     }
     skb.nfct = undefined;
-    // Fragments are not reassembled before conntrack here (nf_defrag_ipv4 is not modelled): untracked.
-    if (ip.mf || ip.fragmentOffset > 0) return 'UNTRACKED';
+    // A fragment here was not gathered by nf_defrag (OUTPUT of a packet a raw socket fragmented itself): untracked.
+    if (isFragment(ip)) return 'UNTRACKED';
     const now = w.sched.now;
     const related = this.relatedTo(ip, now);
     if (related) {

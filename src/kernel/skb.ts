@@ -26,6 +26,11 @@ export interface Skb {
    * as if it had come in on `port`, keeping the sender's source MAC.
    */
   bridgedDnat?: { port: NetDevice; srcMac: string };
+  /**
+   * IPCB(skb)->frag_max_size: set when nf_defrag reassembled this packet from
+   * fragments, the largest of them; output fragments it again to that size.
+   */
+  fragMaxSize?: number;
   /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
   cost?: number;
 }
@@ -41,4 +46,5 @@ export function scrub(skb: Skb, crossNamespace: boolean): void {
   skb.physIn = undefined;
   skb.bridgedDnat = undefined;
   if (crossNamespace) skb.mark = undefined;
+  skb.fragMaxSize = undefined;
 }

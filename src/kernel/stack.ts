@@ -193,7 +193,11 @@ export class Stack {
     const nextHop = route.via ?? ip.dst;
     // dst_mtu: the device's MTU, or less once a path MTU was learned for this destination.
     const learned = this.ns.pmtu.get(ip.dst, w.sched.now);
-    const mtu = learned !== undefined && learned < dev.mtu ? learned : dev.mtu;
+    let mtu = learned !== undefined && learned < dev.mtu ? learned : dev.mtu;
+    // ip_do_fragment: a datagram nf_defrag reassembled leaves in fragments no larger than those it came in.
+    const fragMax = skb.fragMaxSize;
+    skb.fragMaxSize = undefined;
+    if (fragMax !== undefined && fragMax < mtu) mtu = fragMax;
     if (skb.data.length > mtu) {
       if (ip.df) {
         this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, mtu);
