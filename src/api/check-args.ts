@@ -28,7 +28,7 @@ export function requireFunction(v: unknown, argument: string): void {
 
 // Every mode, checked complete by the compiler.
 const PROXY_MODES: Record<ProxyMode, true> = { iptables: true, ipvs: true, nftables: true };
-const OPTION_KEYS = ['seed', 'proxyMode', 'file', 'detailed', 'eventBudget', 'traffic'] as const;
+const OPTION_KEYS = ['seed', 'proxyMode', 'file', 'detailed', 'eventBudget', 'traffic', 'onEvent'] as const;
 
 /** The options of `Simulation.fromFile/fromYaml/fromObject` (and `scenarioFrom*`): each checked, unknown ones refused. */
 export function checkOptions(opts: unknown, allowed: readonly (typeof OPTION_KEYS)[number][] = OPTION_KEYS): void {
@@ -42,6 +42,7 @@ export function checkOptions(opts: unknown, allowed: readonly (typeof OPTION_KEY
   if (o.proxyMode !== undefined && !(Object.keys(PROXY_MODES) as unknown[]).includes(o.proxyMode)) throw new UsageError('options.proxyMode', `expected ${Object.keys(PROXY_MODES).join(', ')}, got ${kindOf(o.proxyMode)}`);
   if (o.file !== undefined) requireString(o.file, 'options.file');
   for (const k of ['detailed', 'traffic'] as const) if (o[k] !== undefined && typeof o[k] !== 'boolean') throw new UsageError(`options.${k}`, `expected true or false, got ${kindOf(o[k])}`);
+  if (o.onEvent !== undefined) requireFunction(o.onEvent, 'options.onEvent');
   const b = o.eventBudget;
   if (b !== undefined && !(typeof b === 'number' && Number.isInteger(b) && b >= 1 && b <= Number.MAX_SAFE_INTEGER)) throw new UsageError('options.eventBudget', `expected a positive integer, got ${kindOf(b)}`);
 }

@@ -19,6 +19,11 @@ export interface SimulationOptions {
   eventBudget?: number;
   /** Also send the scenario's own `traffic:` items (default true). */
   traffic?: boolean;
+  /**
+   * Called with each trace event the moment it happens (cluster set-up first), while `run`,
+   * `runUntil` or `at` callbacks go on: watch a long run without waiting for its results.
+   */
+  onEvent?: (e: TraceEvent) => void;
 }
 
 /** Simulated time in integer nanoseconds (`'1ms'` -> 1000000). Throws on a malformed duration. */
@@ -58,7 +63,11 @@ export class Simulation {
   ) {
     requireObject(scenario, 'scenario');
     checkOptions(opts);
-    this.run_ = new ScenarioRun(scenario, { ...(opts.detailed === undefined ? {} : { detailed: opts.detailed }), ...(opts.eventBudget === undefined ? {} : { eventBudget: opts.eventBudget }) });
+    this.run_ = new ScenarioRun(scenario, {
+      ...(opts.detailed === undefined ? {} : { detailed: opts.detailed }),
+      ...(opts.eventBudget === undefined ? {} : { eventBudget: opts.eventBudget }),
+      ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
+    });
     if (opts.traffic ?? true) for (const t of scenario.traffic) this.schedule(t);
   }
 

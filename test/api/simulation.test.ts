@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError, Simulation, toNs } from '../../src/api/index.js';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
 
@@ -88,6 +90,28 @@ describe('library API: Simulation', () => {
     expect(r.flow('later').delivered).toBe(true);
     expect(r.mismatches().map((m) => m.field)).toEqual(['hops']);
     expect(() => sim.send({ from: 'pod/client', to: 'pod/web', port: 8080 })).toThrow(/send before run/);
+  });
+
+  it('streams: onEvent sees every event as it happens, the same trace run() returns', () => {
+    const seen: string[] = [];
+    const sim = Simulation.fromFile(join(scenarios, 'cross-node-vxlan.yaml'), { onEvent: (e) => seen.push(JSON.stringify(e)) });
+    sim.runUntil('1ns');
+    const early = seen.length;
+    const results = sim.run();
+    expect(early).toBeGreaterThan(0);
+    expect(seen.length).toBeGreaterThan(early);
+    expect(seen).toEqual(results.events.map((e) => JSON.stringify(e)));
+  });
+
+  it('simulate with keepTrace false: flows and onEvent, no kept trace', () => {
+    const loaded = loadScenarioFile(join(scenarios, 'cross-node-vxlan.yaml'));
+    if (!loaded.ok) throw new Error('fixture');
+    let n = 0;
+    const streamed = simulate(loaded.scenario, { keepTrace: false, onEvent: () => n++ });
+    const kept = simulate(loaded.scenario);
+    expect(streamed.flows).toEqual(kept.flows);
+    expect(n).toBe(kept.events.length);
+    expect(() => streamed.events).toThrow(/not kept/);
   });
 
   it('is deterministic: the same sends give the same trace', () => {

@@ -34,6 +34,7 @@ describe('library API: every entry point checks its arguments', () => {
     [{ eventBudget: 'x' }, /^options\.eventBudget:/],
     [{ detailed: 'yes' }, /^options\.detailed: expected true or false/],
     [{ sed: 1 }, /^options\.sed: unknown option/],
+    [{ onEvent: 'log' }, /^options\.onEvent: expected a function/],
   ])('fromYaml options %j', (opts, message) => {
     throwsNaming(() => Simulation.fromYaml(YAML, opts as never), UsageError, message);
   });

@@ -28,6 +28,8 @@ export interface SimulateOptions {
    * flow summariser, so memory does not grow with the trace's length.
    */
   keepTrace?: boolean;
+  /** Each trace event the moment it happens (cluster set-up first), in order: the streaming form of `events`. */
+  onEvent?: (e: TraceEvent) => void;
 }
 
 /** How far a long run has come: events run so far, the simulated clock, and the event budget. */
@@ -114,6 +116,7 @@ export class ScenarioRun {
     const tracer = this.cluster.world.tracer;
     tracer.attach(this.summarizer);
     tracer.attach({ event: (e) => this.seen.add(e.at) });
+    if (opts.onEvent) tracer.attach({ event: opts.onEvent });
     opts.onBuilt?.(this.cluster);
     if (opts.keepTrace === false) tracer.release();
   }
