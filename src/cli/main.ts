@@ -20,6 +20,8 @@ import { OutputPathError, why } from './output-file.js';
 import { oneLine } from '../trace/safe-text.js';
 import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
 import { renderReport } from './report.js';
+import { WalkEvents } from '../scenario/report/walk-events.js';
+import { selectFlows } from '../trace/view/walk.js';
 import { writeWalkPage } from './html/write.js';
 import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
@@ -56,8 +58,8 @@ function load(file: string, seed?: number, proxyMode?: ProxyMode): Scenario {
   return r.scenario;
 }
 
-function run(scenario: Scenario, onBuilt?: SimulateOptions['onBuilt'], onProgress?: SimulateOptions['onProgress'], keepTrace = true): RunResult {
-  const result = simulate(scenario, { ...(onBuilt ? { onBuilt } : {}), ...(onProgress ? { onProgress } : {}), keepTrace });
+function run(scenario: Scenario, opts: SimulateOptions = {}): RunResult {
+  const result = simulate(scenario, opts);
   if (result.invalid) throw new InvalidScenario(result.invalid);
   return result;
 }
@@ -113,17 +115,19 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       let capture: CaptureFiles | undefined;
       // --json streams: each event is written as it happens, the flow records once the run is over.
       const jsonl = o.json ? new JsonLinesSink(io.out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
+      // The report gathers the events of the flows it shows as they happen (not the whole trace).
+      const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
       const progress = progressLine(io.err, io.errIsTTY ?? false);
-      const result = run(
-        scenario,
-        (c) => {
+      const result = run(scenario, {
+        onBuilt: (c) => {
           if (o.pcap) capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
           if (jsonl) c.world.tracer.attach(jsonl);
         },
-        progress.onProgress,
-        // Streamed JSON needs no kept trace (flows are summarised as events happen); the report, HTML and golden files read it.
-        !(o.json && !o.golden && !o.html),
-      );
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+        ...(walk ? { flowSinks: [walk] } : {}),
+        // Flows are summarised as events happen, so only HTML and golden files need the whole trace kept.
+        keepTrace: Boolean(o.golden || o.html),
+      });
       progress.done();
       const mismatches: Mismatch[] = checkExpectations(result.flows);
       if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
@@ -131,7 +135,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));
         const unknown = view.flows.filter((n) => !known.has(n));
         if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(result.flows.map((f) => f.traffic.name))].join(', ')})`);
-        io.out(renderReport(result, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
+        io.out(renderReport(result, walk!, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
       }
       if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result)}\n`);
       if (o.pcap && capture) {

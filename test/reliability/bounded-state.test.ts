@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
-import { ScenarioRun } from '../../src/scenario/run/simulate.js';
+import { ScenarioRun, simulate } from '../../src/scenario/run/simulate.js';
+import { WalkEvents } from '../../src/scenario/report/walk-events.js';
 import type { Scenario } from '../../src/scenario/types.js';
 
 const classic = readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'classic-walk.yaml'), 'utf8');
@@ -49,5 +50,19 @@ describe('a streamed run keeps state per flow, not per event', () => {
     expect(flows).toBe(150);
     expect(events / flows).toBeGreaterThan(100);
     expect(followed / flows).toBeLessThanOrEqual(3);
+  });
+
+  it('the walk view gathers only the flows it shows (--flow), not the trace', () => {
+    const scenario = scenarioWith('  - {name: many, from: pod/pod1, to: pod/pod4, port: 8080, count: 40, interval: 10us}\n');
+    let events = 0;
+    const one = new WalkEvents((f) => f === 'many#7');
+    const result = simulate(scenario, { keepTrace: false, flowSinks: [one], onEvent: () => events++ });
+    const held = one.held;
+    const seven = one.take('many#7');
+    expect(result.flows).toHaveLength(40);
+    expect(seven.length).toBe(held);
+    expect(held).toBeGreaterThan(50);
+    expect(held * 20).toBeLessThan(events);
+    expect(one.held).toBe(0);
   });
 });

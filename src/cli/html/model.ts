@@ -13,6 +13,7 @@ import { devicesCrossed } from '../../trace/view/reply.js';
 import { PLAIN } from '../../trace/view/terminal.js';
 import { renderHeadline, renderWalk } from '../../trace/view/walk.js';
 import { walkFlows } from '../report.js';
+import { WalkEvents } from '../../scenario/report/walk-events.js';
 
 /** What the HTML walk draws and steps through: the cluster's devices and each flow's hops. Plain data, embedded as JSON. */
 export interface PageData {
@@ -67,7 +68,7 @@ export function buildPageData(result: RunResult): PageData {
     title: `${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`,
     machines: machines(cluster),
     links: links(cluster),
-    flows: walkFlows(result).map(pageFlow),
+    flows: walkFlows(result.flows, WalkEvents.fromTrace(result.events, result.flows)).map(pageFlow),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, DropReason, TraceEvent } from '../../trace/events.js';
-import type { TraceSink } from '../../trace/tracer.js';
+import type { FlowSink } from './flow-stream.js';
 import type { TrafficSpec } from '../types.js';
 import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
@@ -31,7 +31,7 @@ interface Owner {
  * ConnectionTally, HttpSummary), never events. The results are exactly those
  * read from the whole trace (test/scenario/flow-oracle.ts; test/scenarios).
  */
-export class FlowSummarizer implements TraceSink {
+export class FlowSummarizer implements FlowSink {
   private readonly owners = new Map<number, Owner[]>();
   /** Flows by name: `tcp` events and `create`s name their flow. */
   private readonly byName = new Map<string, TrackedFlow[]>();
@@ -41,8 +41,8 @@ export class FlowSummarizer implements TraceSink {
   private readonly requests = new Map<number, RequestSummary>();
   /** Packets created for HTTP flows (their `create` names the flow), for the summaries that read their events. */
   private readonly httpPackets = new Map<number, HttpSummary[]>();
-  /** Events emitted while a request is being sent (its id is known only when `send` returns). */
-  private held: TraceEvent[] | undefined;
+  /** Flows by name, waiting for their request. */
+  private readonly sending = new Map<string, TrackedFlow>();
 
   /** Start following a flow (before it is sent). */
   track(flow: string, traffic: TrafficSpec): TrackedFlow {
@@ -56,32 +56,18 @@ export class FlowSummarizer implements TraceSink {
     let list = this.byName.get(flow);
     if (!list) this.byName.set(flow, (list = []));
     list.push(f);
+    this.sending.set(flow, f);
     return f;
   }
 
-  /**
-   * `send` sends the flow's request and returns its packet id. The kernel
-   * traces the request's first hops before that id is returned, so events are
-   * held until then and read once the request is known.
-   */
-  send(f: TrackedFlow, send: () => number | undefined): void {
-    const outer = this.held;
-    this.held = [];
-    const held = this.held;
-    try {
-      const pkt = send();
-      if (pkt !== undefined) this.requests.set(pkt, (f.request = new RequestSummary(pkt)));
-    } finally {
-      this.held = outer;
-      for (const e of held) this.event(e);
-    }
+  /** A flow's request was sent as packet `pkt` (FlowStream tells it before the packet's events). */
+  request(flow: string, pkt: number): void {
+    const f = this.sending.get(flow);
+    this.sending.delete(flow);
+    if (f) this.requests.set(pkt, (f.request = new RequestSummary(pkt)));
   }
 
   event(e: TraceEvent): void {
-    if (this.held) {
-      this.held.push(e);
-      return;
-    }
     if (e.kind === 'create') this.adopt(e);
     else if (e.kind === 'tcp' && e.flow !== undefined) for (const f of this.byName.get(e.flow) ?? []) f.connection?.add(e);
     const owners = this.owners.get(e.pkt);

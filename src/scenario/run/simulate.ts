@@ -7,6 +7,7 @@ import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
 import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
+import { FlowStream, type FlowSink } from './flow-stream.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, unknownDevices } from './unknown-devices.js';
@@ -30,6 +31,8 @@ export interface SimulateOptions {
   keepTrace?: boolean;
   /** Each trace event the moment it happens (cluster set-up first), in order: the streaming form of `events`. */
   onEvent?: (e: TraceEvent) => void;
+  /** Readers of the events that need to know each flow's request packet (the walk view's per-flow events). */
+  flowSinks?: FlowSink[];
 }
 
 /** How far a long run has come: events run so far, the simulated clock, and the event budget. */
@@ -85,6 +88,8 @@ export class ScenarioRun {
   private result: RunResult | undefined;
   private devicesAtBuild: Set<string>;
   private onProgress: ((events: number, nowNs: number) => void) | undefined;
+  /** The events with each flow's request named, for the summariser and `flowSinks`. */
+  private readonly stream = new FlowStream();
   /** Every flow's fate, read from the events as they happen (the trace need not be kept). */
   private readonly summarizer = new FlowSummarizer();
   /** Every location the trace names (flanneld is a process, not a device): `expect.via` may name any. */
@@ -114,7 +119,9 @@ export class ScenarioRun {
     const report = opts.onProgress;
     if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget });
     const tracer = this.cluster.world.tracer;
-    tracer.attach(this.summarizer);
+    this.stream.attach(this.summarizer);
+    for (const s of opts.flowSinks ?? []) this.stream.attach(s);
+    tracer.attach(this.stream);
     tracer.attach({ event: (e) => this.seen.add(e.at) });
     if (opts.onEvent) tracer.attach({ event: opts.onEvent });
     opts.onBuilt?.(this.cluster);
@@ -139,7 +146,7 @@ export class ScenarioRun {
       let unresolved: string | undefined;
       const tracked = this.summarizer.track(flow, t);
       const send = (dst: number): void =>
-        this.summarizer.send(tracked, () => {
+        void this.stream.send(flow, () => {
           if (t.http) {
             const host = t.http.host ?? (to.kind === 'dns' ? to.name : formatIpv4(dst));
             const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;

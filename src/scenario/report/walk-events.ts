@@ -1,0 +1,73 @@
+import type { ChangeEvent, TraceEvent } from '../../trace/events.js';
+import type { FlowSink } from '../run/flow-stream.js';
+
+/**
+ * The events the walk view shows per flow, gathered as the run goes: a
+ * flow's packets (tagged with the flow at creation) and everything its
+ * request caused, even packets the kernel files under the connection's first
+ * flow (a later segment's ACK); and the `change` events (the timeline of
+ * steps). Only the flows asked for are gathered, and `take` hands a flow's
+ * events over and forgets them: the rest of the trace is never kept.
+ */
+export class WalkEvents implements FlowSink {
+  /** Packets descending from a followed request: the flows whose request they descend from. */
+  private readonly descendants = new Map<number, string[]>();
+  /** Followed flows' packets by the flow their creation names. */
+  private readonly tagged = new Map<number, string>();
+  private readonly requests = new Map<number, string>();
+  private readonly byFlow = new Map<string, TraceEvent[]>();
+  readonly changes: ChangeEvent[] = [];
+
+  /** `follows`: whether a flow's events are wanted (the run's flows, or those `--flow` selects). */
+  constructor(private readonly follows: (flow: string) => boolean) {}
+
+  /** From a kept trace and its flows' request packets (the HTML page). */
+  static fromTrace(events: readonly TraceEvent[], flows: readonly { flow: string; pkt: number | undefined }[]): WalkEvents {
+    const names = new Set(flows.map((f) => f.flow));
+    const w = new WalkEvents((f) => names.has(f));
+    for (const f of flows) if (f.pkt !== undefined) w.request(f.flow, f.pkt);
+    for (const e of events) w.event(e);
+    return w;
+  }
+
+  request(flow: string, pkt: number): void {
+    if (this.follows(flow)) this.requests.set(pkt, flow);
+  }
+
+  event(e: TraceEvent): void {
+    if (e.kind === 'change') this.changes.push(e);
+    if (e.kind === 'create') {
+      const from = new Set(e.cause === undefined ? [] : (this.descendants.get(e.cause) ?? []));
+      const request = this.requests.get(e.pkt);
+      if (request !== undefined) {
+        from.add(request);
+        this.requests.delete(e.pkt);
+      }
+      if (from.size > 0) this.descendants.set(e.pkt, [...from]);
+      if (e.flow !== undefined && this.follows(e.flow)) this.tagged.set(e.pkt, e.flow);
+    }
+    const tag = this.tagged.get(e.pkt);
+    if (tag !== undefined) this.add(tag, e);
+    for (const f of this.descendants.get(e.pkt) ?? []) if (f !== tag) this.add(f, e);
+  }
+
+  /** Events held now, over all flows (a test checks only the flows asked for are kept). */
+  get held(): number {
+    let n = this.changes.length;
+    for (const list of this.byFlow.values()) n += list.length;
+    return n;
+  }
+
+  /** A flow's events, in trace order; forgotten here once taken. */
+  take(flow: string): TraceEvent[] {
+    const events = this.byFlow.get(flow) ?? [];
+    this.byFlow.delete(flow);
+    return events;
+  }
+
+  private add(flow: string, e: TraceEvent): void {
+    let list = this.byFlow.get(flow);
+    if (!list) this.byFlow.set(flow, (list = []));
+    list.push(e);
+  }
+}
