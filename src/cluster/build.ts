@@ -15,6 +15,7 @@ import { listen } from './live/pod-network.js';
 import { installIngressControllers } from './ingress/controller.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
+import { importRoutes } from './node-import.js';
 import { programProxies, type NodeProxy } from './proxy.js';
 import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type ClusterInput, type ControlPlaneInput, type PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
@@ -103,13 +104,17 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   }
   const controlPlane = opts.controlPlane ?? { services: [], endpointSlices: [] };
   const proxies = programProxies(nodes, spec, controlPlane);
+  // A node's saved `ip route` replaces the main table the backend programmed (after kube-proxy: a route may name kube-ipvs0).
+  for (const n of spec.nodes) if (n.imported?.ipRoute) importRoutes(nodes.get(n.name)!, n.imported.ipRoute);
   routeExternalAddresses(gateway, spec, controlPlane.services);
   const dns = installCoreDns(podNs, spec, controlPlane);
   installIngressControllers(podNs, pods, controlPlane);
   const np = controlPlane.networkPolicy;
   let policyAgent: PolicyAgent | undefined;
   if (np) {
-    policyAgent = new PolicyAgent(nodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
+    // A node with a saved iptables rule set keeps it as it is: whatever policy agent it runs, its rules are in the snapshot.
+    const agentNodes = new Map([...nodes].filter(([name]) => !spec.nodes.find((n) => n.name === name)?.imported?.iptablesSave));
+    policyAgent = new PolicyAgent(agentNodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
     // A hostNetwork pod speaks from whichever node address the route selects (not only the node IP).
     const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));
     policyAgent.sync(policyWorld(np, pods, nodeAddresses));

@@ -5,7 +5,8 @@ import type { NetNs } from '../kernel/netns.js';
 import { parseIpv4 } from '../wire/addr.js';
 import { planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
-import type { ControlPlaneInput, IpvsProxyInput } from './spec.js';
+import { importedNetfilter, importIpvs, KUBE_IPVS_DEV } from './node-import.js';
+import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.js';
 
 /**
  * kube-proxy in ipvs mode on one node, done the way it does it: create the
@@ -14,23 +15,32 @@ import type { ControlPlaneInput, IpvsProxyInput } from './spec.js';
  * `ipset restore`, then ensure the jump rules and load its chains with
  * `iptables-restore --noflush`. Configured IPVS timeouts are set first
  * (`ipvsadm --set`, as kube-proxy does at start when any is non-zero).
+ * A node that imports saved state keeps it instead of the matching part.
  */
-export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput): IpvsPlan {
+export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput, imported: NodeImportInput = {}): IpvsPlan {
   const plan = planIpvs(config, cp.services, cp.endpointSlices, settings?.scheduler);
-  const dummy = ns.attach(new Dummy(ns, 'kube-ipvs0', ns.randomMac(), 1500, ns.allocIfindex()));
-  for (const ip of plan.bound) ns.addAddress(dummy, `${ip}/32`, { noPrefixRoute: true });
   const ipvs = new Ipvs(ns);
   if (settings) ipvs.setTimeouts({ tcp: settings.tcpTimeoutS, tcpfin: settings.tcpFinTimeoutS, udp: settings.udpTimeoutS });
-  for (const v of plan.virtualServers) {
-    const vip = parseIpv4(v.vip)!;
-    const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });
-    for (const d of v.dests) ipvs.addDest(svc, parseIpv4(d.ip)!, d.port);
+  // Each imported part replaces what kube-proxy would write there (docs/node-import.md).
+  if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm, ipvs);
+  else {
+    const dummy = ns.attach(new Dummy(ns, KUBE_IPVS_DEV, ns.randomMac(), 1500, ns.allocIfindex()));
+    for (const ip of plan.bound) ns.addAddress(dummy, `${ip}/32`, { noPrefixRoute: true });
+    for (const v of plan.virtualServers) {
+      const vip = parseIpv4(v.vip)!;
+      const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });
+      for (const d of v.dests) ipvs.addDest(svc, parseIpv4(d.ip)!, d.port);
+    }
+    ns.ipvs = ipvs;
   }
-  ns.ipvs = ipvs;
-  const rules = new Netfilter();
-  rules.ipsets.restore(plan.ipsets);
-  rules.restore(plan.jumps, { noflush: true });
-  rules.restore(plan.rules, { noflush: true });
+  let rules: Netfilter;
+  if (imported.iptablesSave) rules = importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave, ipsetSave: imported.ipsetSave ?? plan.ipsets });
+  else {
+    rules = new Netfilter();
+    rules.ipsets.restore(imported.ipsetSave ?? plan.ipsets);
+    rules.restore(plan.jumps, { noflush: true });
+    rules.restore(plan.rules, { noflush: true });
+  }
   ns.enableNetfilter(rules);
   return plan;
 }

@@ -4,6 +4,7 @@ import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
 import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
+import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
@@ -50,8 +51,14 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     // kube-proxy sets route_localnet=1 when it serves NodePorts on 127.0.0.1 (iptables mode), unless the scenario fixes the sysctl.
     const localhostNodePorts = spec.proxyMode === 'iptables' && resolveConfig(config).localhostNodePorts;
     ns.sysctl.routeLocalnet = spec.sysctls?.routeLocalnet ?? localhostNodePorts;
+    const imported = node.imported ?? {};
     if (spec.proxyMode === 'nftables') {
       const node = programNftablesNode(ns, { ...config, serviceCIDRs: [spec.serviceCIDR] }, cp);
+      // kube-proxy's nftables table is its own; a saved iptables rule set is what other components wrote.
+      const engine = ns.nf!.engine as Netfilter;
+      if (imported.iptablesSave) importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave }, engine);
+      else if (imported.ipsetSave) engine.ipsets.restore(imported.ipsetSave);
+      if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);
       out.set(name, {
         mode: 'nftables',
         config,
@@ -71,8 +78,15 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       continue;
     }
     if (spec.proxyMode === 'ipvs') {
-      const plan = programIpvsNode(ns, config, cp, spec.ipvs);
-      out.set(name, { mode: 'ipvs', config, restored: plan.rules, synced: cp });
+      const plan = programIpvsNode(ns, config, cp, spec.ipvs, imported);
+      out.set(name, { mode: 'ipvs', config, restored: imported.iptablesSave ? '' : plan.rules, synced: cp });
+      continue;
+    }
+    if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);
+    if (imported.iptablesSave) {
+      // The saved rule set is the node's: kube-proxy writes nothing over it, on later syncs either (a static snapshot).
+      ns.enableNetfilter(importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave }));
+      out.set(name, { mode: spec.proxyMode, config, restored: '', synced: cp, resync: () => ({ endpoints: [], revived: [] }) });
       continue;
     }
     // kube-proxy's output depends only on the API objects: it is generated (once) when first
@@ -81,6 +95,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     let text: string | undefined;
     const restored = (): string => (text ??= syncProxyRules(config, current.services, current.endpointSlices));
     const rules = new DeferredNetfilter((nf) => {
+      if (imported.ipsetSave) nf.ipsets.restore(imported.ipsetSave);
       nf.restore(jumpRules(config), { noflush: true });
       nf.restore(restored(), { noflush: true });
     });

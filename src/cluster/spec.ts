@@ -20,7 +20,7 @@ export interface ClusterInput {
   podMTU?: number;
   seed: number;
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
-  nodes: { name: string; ip: string; podCIDR: string }[];
+  nodes: { name: string; ip: string; podCIDR: string; imported?: NodeImportInput }[];
   externalHosts: { name: string; ip: string }[];
   /** Per-hop CPU costs (kernel/cost-model.ts); absent = hops take no time. */
   costModel?: CostModel;
@@ -30,6 +30,22 @@ export interface ClusterInput {
   kubeProxy?: KubeProxyInput;
   /** Node sysctls; absent = a kubeadm node's (NODE_SYSCTL_DEFAULTS). */
   sysctls?: NodeSysctlsInput;
+}
+
+/**
+ * State saved on a real node, loaded on this node instead of what podwalk's
+ * components would program (docs/node-import.md). Texts as the tools print
+ * them, already checked by the loader; each one replaces only its own part.
+ */
+export interface NodeImportInput {
+  /** `iptables-save`: the node's whole iptables rule set; neither kube-proxy nor the policy agent writes iptables here. */
+  iptablesSave?: string;
+  /** `ipset save`: the node's ipsets (instead of kube-proxy's, in ipvs mode). */
+  ipsetSave?: string;
+  /** `ipvsadm -Sn`: the node's IPVS virtual services, their addresses bound to kube-ipvs0 as kube-proxy binds them. */
+  ipvsadm?: string;
+  /** `ip route`: the node's main routing table. */
+  ipRoute?: string;
 }
 
 /** The sysctls podwalk's kernel model reads on nodes. */

@@ -4,7 +4,9 @@ import type { FastPath } from './fast-path.js';
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole';
 export type RouteScope = 'global' | 'link' | 'host';
-export type RouteProto = 'kernel' | 'boot' | 'static';
+/** rtnetlink's route origins by their iproute2 names (rt_protos): who installed the route. */
+export type RouteProto = 'kernel' | 'boot' | 'static' | 'redirect' | 'ra' | 'dhcp' | 'zebra' | 'bird' | 'babel' | 'bgp' | 'isis' | 'ospf' | 'rip' | 'eigrp';
+export const ROUTE_PROTOS: readonly RouteProto[] = ['kernel', 'boot', 'static', 'redirect', 'ra', 'dhcp', 'zebra', 'bird', 'babel', 'bgp', 'isis', 'ospf', 'rip', 'eigrp'];
 
 /** One route, with the fields `ip route` prints. */
 export interface Route {

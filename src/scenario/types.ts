@@ -10,7 +10,7 @@ import type { IngressControllerFlags } from '../cluster/ingress/types.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
-import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
   file: string;
@@ -45,7 +45,16 @@ export interface NodeSpec {
   /** `spec.unschedulable` (cordoned): new pods are not placed there (DaemonSet pods still are). */
   unschedulable: boolean;
   pos: SourcePos;
+  /** `import:` — state saved on a real node, loaded instead of what podwalk programs (docs/node-import.md). */
+  imported?: NodeImportSpec;
 }
+
+/** A node's saved state: the texts (already checked), and each one's file as messages name it. */
+export interface NodeImportSpec extends NodeImportInput {
+  files: Partial<Record<NodeImportPart, string>>;
+}
+
+export type NodeImportPart = 'iptablesSave' | 'ipsetSave' | 'ipvsadm' | 'ipRoute';
 
 export interface ExternalHostSpec {
   name: string;

@@ -9,3 +9,4 @@ export { chainHash, servicePortName, servicePortChains, endpointChain, isService
 export { probability, probabilityLadder, formatFixed } from './probability-ladder.js';
 export { endpointsFor, categorizeEndpoints, type ProxyEndpoint, type CategorizedEndpoints } from './endpoints.js';
 export { servicePortInfos, type ServicePortInfo } from './service-port.js';
+export { IPVS_SETS } from './ipvs-proxier.js';

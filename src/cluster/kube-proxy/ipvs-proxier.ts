@@ -36,7 +36,7 @@ export interface PlannedVirtualServer {
 }
 
 /** The ipsets ipvs mode creates (ipsetInfo), with their types and comments. */
-const SETS = {
+export const IPVS_SETS = {
   'KUBE-LOOP-BACK': ['hash:ip,port,ip', 'Kubernetes endpoints dst ip:port, source ip for solving hairpin purpose'],
   'KUBE-CLUSTER-IP': ['hash:ip,port', 'Kubernetes service cluster ip + port for masquerade purpose'],
   'KUBE-EXTERNAL-IP': ['hash:ip,port', 'Kubernetes service external ip + port for masquerade and filter purpose'],
@@ -53,7 +53,7 @@ const SETS = {
   'KUBE-HEALTH-CHECK-NODE-PORT': ['bitmap:port', 'Kubernetes health check node port'],
   'KUBE-IPVS-IPS': ['hash:ip', 'IPVS service ip'],
 } as const;
-type SetName = keyof typeof SETS;
+type SetName = keyof typeof IPVS_SETS;
 
 /** ipsetWithIptablesChain: sets that get one jump rule each when they are not empty, in upstream's order. */
 const SET_RULES: { set: SetName; table: 'nat' | 'filter'; from: string; to: string; match: string; proto?: string }[] = [
@@ -87,7 +87,7 @@ const FILTER_CHAINS = ['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 
 
 export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[], scheduler: SchedulerName = 'rr'): IpvsPlan {
   const c = resolveConfig(cfg);
-  const members = new Map<SetName, Set<string>>(Object.keys(SETS).map((k) => [k as SetName, new Set<string>()]));
+  const members = new Map<SetName, Set<string>>(Object.keys(IPVS_SETS).map((k) => [k as SetName, new Set<string>()]));
   const add = (s: SetName, m: string): void => void members.get(s)!.add(m);
   const bound = new Set<string>();
   const vss: PlannedVirtualServer[] = [];
@@ -136,7 +136,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   for (const ip of bound) add('KUBE-IPVS-IPS', ip);
 
   const setLines: string[] = [];
-  for (const [name, [type]] of Object.entries(SETS)) {
+  for (const [name, [type]] of Object.entries(IPVS_SETS)) {
     setLines.push(`create ${name} ${type}${type === 'bitmap:port' ? ' range 0-65535' : ''}`);
     for (const m of members.get(name as SetName)!) setLines.push(`add ${name} ${m}`);
   }
@@ -145,15 +145,15 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   const filter: string[] = [];
   for (const r of SET_RULES) {
     if (!nonEmpty(r.set)) continue;
-    (r.table === 'nat' ? nat : filter).push(`-A ${r.from}${r.proto ? ` -p ${r.proto}` : ''} -m comment --comment "${SETS[r.set][1]}" -m set --match-set ${r.set} ${r.match} -j ${r.to}`);
+    (r.table === 'nat' ? nat : filter).push(`-A ${r.from}${r.proto ? ` -p ${r.proto}` : ''} -m comment --comment "${IPVS_SETS[r.set][1]}" -m set --match-set ${r.set} ${r.match} -j ${r.to}`);
   }
   if (nonEmpty('KUBE-CLUSTER-IP')) {
     const notLocal = c.clusterCIDR ? ` ! -s ${c.clusterCIDR}` : '';
-    nat.push(`-A KUBE-SERVICES -m comment --comment "${SETS['KUBE-CLUSTER-IP'][1]}" -m set --match-set KUBE-CLUSTER-IP dst,dst${c.masqueradeAll ? '' : notLocal} -j KUBE-MARK-MASQ`);
+    nat.push(`-A KUBE-SERVICES -m comment --comment "${IPVS_SETS['KUBE-CLUSTER-IP'][1]}" -m set --match-set KUBE-CLUSTER-IP dst,dst${c.masqueradeAll ? '' : notLocal} -j KUBE-MARK-MASQ`);
   }
   for (const s of ['KUBE-EXTERNAL-IP', 'KUBE-EXTERNAL-IP-LOCAL'] as const) {
     if (!nonEmpty(s)) continue;
-    const base = `-A KUBE-SERVICES -m comment --comment "${SETS[s][1]}" -m set --match-set ${s} dst,dst`;
+    const base = `-A KUBE-SERVICES -m comment --comment "${IPVS_SETS[s][1]}" -m set --match-set ${s} dst,dst`;
     if (s === 'KUBE-EXTERNAL-IP') nat.push(`${base} -j KUBE-MARK-MASQ`);
     nat.push(`${base} -m physdev ! --physdev-is-in -m addrtype ! --src-type LOCAL -j ACCEPT`, `${base} -m addrtype --dst-type LOCAL -j ACCEPT`);
   }
@@ -163,7 +163,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   filter.push(
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.masqueradeMark}/${c.masqueradeMark} -j ACCEPT`,
     '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-    `-A KUBE-NODE-PORT -m comment --comment "${SETS['KUBE-HEALTH-CHECK-NODE-PORT'][1]}" -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`,
+    `-A KUBE-NODE-PORT -m comment --comment "${IPVS_SETS['KUBE-HEALTH-CHECK-NODE-PORT'][1]}" -m set --match-set KUBE-HEALTH-CHECK-NODE-PORT dst -j ACCEPT`,
     // kubernetes#72236: a service IP answers only on its service ports; anything else NEW is rejected.
     '-A KUBE-IPVS-FILTER -m set --match-set KUBE-LOAD-BALANCER dst,dst -j RETURN',
     '-A KUBE-IPVS-FILTER -m set --match-set KUBE-CLUSTER-IP dst,dst -j RETURN',

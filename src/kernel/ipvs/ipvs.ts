@@ -100,6 +100,11 @@ export class Ipvs {
     return this.services.size;
   }
 
+  /** Virtual services in `ipvsadm -L` order (protocol, address, port). */
+  virtualServices(): VirtualService[] {
+    return [...this.services.values()].sort(serviceOrder);
+  }
+
   /** Whether a packet is for a virtual service or belongs to a known IPVS connection (cheap: no side effects). */
   wants(skb: Skb, ip: Ipv4Packet): boolean {
     if (ip.protocol === IPPROTO_ICMP) return this.conns.size > 0 && this.quotedConn(ip, 'request') !== undefined;
@@ -286,7 +291,7 @@ export class Ipvs {
   /** `ipvsadm -Ln`. */
   list(): string {
     const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
-    for (const s of [...this.services.values()].sort(serviceOrder)) {
+    for (const s of this.virtualServices()) {
       out.push(`${s.protocol}  ${`${formatIpv4(s.vip)}:${s.port}`.padEnd(22)} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`);
       for (const d of s.dests) out.push(`  -> ${`${formatIpv4(d.ip)}:${d.port}`.padEnd(28)} Masq    ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${d.inactConns}`);
     }

@@ -1,7 +1,8 @@
 import { IpSets } from './ipset.js';
 import { restore, NetfilterParseError } from './parse.js';
 import { RecentLists } from './recent-lists.js';
-import { orderedChains, saveTables } from './save.js';
+import type { Rule } from './rule.js';
+import { orderedChains, SAVE_ORDER, saveTables } from './save.js';
 import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
 import type { Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
@@ -111,6 +112,14 @@ export class Netfilter {
     return orderedChains(t)
       .filter((c) => chain === undefined || c.name === chain)
       .map((c) => ({ name: c.name, builtin: c.builtin, ...(c.builtin ? { policy: c.policy } : {}), rules: c.rules.map((r) => r.text), references: refs.get(c.name) ?? 0 }));
+  }
+
+  /** Visit every rule, table by table in iptables-save order, chains in their order (for import checks). */
+  forEachRule(fn: (table: TableName, rule: Rule) => void): void {
+    for (const name of SAVE_ORDER) {
+      const t = this.tables.get(name);
+      if (t) for (const c of orderedChains(t)) for (const r of c.rules) fn(name, r);
+    }
   }
 
   /** Rule count, of one table or all. */

@@ -39,8 +39,10 @@ export function restore(state: RestoreState, text: string, noflush: boolean, com
   const lines = text.split('\n');
   for (const raw of lines) {
     n++;
-    const line = raw.trim();
+    let line = raw.trim();
     if (line === '' || line[0] === '#') continue;
+    // `iptables-save -c` puts a rule's counters first, `[packets:bytes] -A ...`; iptables-restore reads them, podwalk keeps none.
+    if (line[0] === '[') line = line.replace(/^\[[0-9]+:[0-9]+\]\s*/, '');
     try {
       if (line[0] === '*') {
         if (table) throw new RuleError(`table '${table}' was not committed before '${line}'`);

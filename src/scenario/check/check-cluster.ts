@@ -7,6 +7,7 @@ import { isScalar } from 'yaml';
 import { checkSysctls } from './check-sysctls.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
+import { checkNodeImport, readNodeImport, type RawNodeImport } from './check-node-import.js';
 import { stringMap } from './check-pod.js';
 import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
@@ -28,7 +29,7 @@ export interface ClusterInputs {
 }
 
 /** Where a node came from, so that problems about its address point at the right file. */
-type NodeEntry = NodeSpec & { explicitIp: boolean; explicitCidr: boolean; ipFromNode?: boolean; cidrFromNode?: boolean; rd: YamlReader; cidrRd: YamlReader; ipAt?: At; cidrAt?: At };
+type NodeEntry = NodeSpec & { importRaw?: RawNodeImport; explicitIp: boolean; explicitCidr: boolean; ipFromNode?: boolean; cidrFromNode?: boolean; rd: YamlReader; cidrRd: YamlReader; ipAt?: At; cidrAt?: At };
 
 /** `cluster:` with every default applied, or undefined if it has problems (they are recorded). */
 export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}): ClusterSpec | undefined {
@@ -152,6 +153,13 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   }
 
   if (r.problems.length > before || nodes.some((n) => n.rd.problems.length > 0 || n.cidrRd.problems.length > 0) || !clusterCIDR || !serviceCIDR || !underlayCidr) return undefined;
+  // Saved node state is checked once the node's addresses and devices are settled.
+  for (const n of nodes) {
+    if (!n.importRaw) continue;
+    checkNodeImport(r, n.importRaw, { node: n.name, proxyMode, network, bridge, underlay: underlayCidr, podCIDR: parseCidr(n.podCIDR)!, clusterCIDR });
+    n.imported = n.importRaw.spec;
+  }
+  if (r.problems.length > before) return undefined;
   return {
     network,
     proxyMode,
@@ -163,7 +171,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     ...(podMTU === undefined ? {} : { podMTU }),
     seed,
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
-    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos })),
+    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}) })),
     externalHosts: hosts,
     dns,
     networkPolicy,
@@ -184,7 +192,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
   const nodes: NodeEntry[] = [];
   const names = new Set<string>();
   for (const item of r.list(nodesAt)) {
-    const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints']);
+    const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints', 'import']);
     if (!m) continue;
     const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
     if (name === undefined) continue;
@@ -197,7 +205,8 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     const pod = cidrAt ? cidr(r, cidrAt, undefined) : undefined;
     const labels = { ...wellKnownNodeLabels(name), ...stringMap(r, m.get('labels')) };
     const taints = readTaints(r, m.get('taints'));
-    nodes.push({ name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', labels, taints, unschedulable: false, pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, rd: r, cidrRd: r, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
+    const importRaw = m.get('import') ? readNodeImport(r, m.get('import')!) : undefined;
+    nodes.push({ ...(importRaw ? { importRaw } : {}), name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', labels, taints, unschedulable: false, pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, rd: r, cidrRd: r, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
   }
   const seenObjects = new Map<string, NodeObject>();
   for (const o of inputs.nodeObjects ?? []) {

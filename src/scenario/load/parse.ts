@@ -4,6 +4,7 @@ import { checkMatrix } from '../check/check-matrix.js';
 import { checkSteps } from '../check/check-steps.js';
 import { checkResources, readNodeObjects } from '../check/check-resources.js';
 import { checkTraffic } from '../check/check-traffic.js';
+import { importWarnings } from '../check/import-addresses.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
 import { kindOf, objectsIn, type ObjectDoc } from './documents.js';
 import { includedFiles } from './include.js';
@@ -118,6 +119,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
   }
   const res = checkResources(objects, cluster, { r, at: need('cluster') });
+  if (cluster) r.warnings.push(...importWarnings(cluster, res.pods, res.services, res.endpointSlices, res.networkPolicies.length));
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, pending: res.pending, services: res.services }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
   const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, namespaces: res.namespaces, cluster }) : [];
