@@ -197,7 +197,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .command('show')
     .description('print kernel state of a namespace after the traffic ran, as ip/bridge/iptables-save/nft would')
     .argument('<file>', 'scenario file')
-    .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | nft | conntrack | ipvs | ipset', 'routes')
+    .argument('[what]', 'routes | route-cache | neigh | fdb | addr | iptables | nft | conntrack | ipvs | ipvs-save | ipset | ipset-save', 'routes')
     .requiredOption('--node <name>', 'node (or host, gateway, <ns>/<pod>) to show')
     .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables', parseProxyMode)
     .option('-c, --counters', "iptables: each rule's [packets:bytes] from the run, as iptables-save -c prints them")

@@ -4,6 +4,7 @@ import { VxlanDevice } from './vxlan.js';
 import { formatEntry } from './conntrack.js';
 import { formatRoute, sortForShow } from './fib.js';
 import type { NetNs } from './netns.js';
+import { saveIpvs } from './ipvs/ipvsadm-dump.js';
 import { PmtuCache } from './pmtu.js';
 import { listRuleset } from './nftables/index.js';
 
@@ -100,6 +101,17 @@ export function showNft(ns: NetNs): string {
   return nft ? listRuleset(nft, ns.world.sched.now) : '';
 }
 
+/** `ipvsadm -Sn`: the virtual services as ipvsadm-restore (and a node's `import.ipvsadm`) reads them. */
+export function showIpvsSave(ns: NetNs): string {
+  return ns.ipvs ? saveIpvs(ns.ipvs).trimEnd() : '';
+}
+
+/** `ipset save`: what a node's `import.ipsetSave` reads. */
+export function showIpsetSave(ns: NetNs): string {
+  const engine = ns.nf?.engine as { ipsets?: { save(): string } } | undefined;
+  return engine?.ipsets ? engine.ipsets.save().trimEnd() : '';
+}
+
 /** `ipset list`. */
 export function showIpsets(ns: NetNs): string {
   const engine = ns.nf?.engine as { ipsets?: { list(): string } } | undefined;
@@ -118,6 +130,8 @@ export function showViews(ns: NetNs): Record<string, () => string> {
     nft: () => showNft(ns),
     conntrack: () => showConntrack(ns),
     ipvs: () => showIpvs(ns),
+    'ipvs-save': () => showIpvsSave(ns),
     ipset: () => showIpsets(ns),
+    'ipset-save': () => showIpsetSave(ns),
   };
 }

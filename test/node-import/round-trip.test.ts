@@ -55,7 +55,8 @@ describe('node import round trip (show -> import -> show)', () => {
         if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
         const s = r.scenario;
         const before = build(s);
-        for (const node of s.cluster.nodes) {
+        // Nodes that already import their state are not podwalk's to round-trip.
+        for (const node of s.cluster.nodes.filter((n) => !n.imported)) {
           const ns = before.nodes.get(node.name)!;
           const imp = saved(ns);
           // The loader's checks: no problem, no warning.
@@ -72,7 +73,8 @@ describe('node import round trip (show -> import -> show)', () => {
           });
           expect([...rd.problems, ...rd.warnings].map(formatProblem)).toEqual([]);
           const imported = { ...s, cluster: { ...c, nodes: c.nodes.map((n) => (n.name === node.name ? { ...n, imported: imp } : n)) } };
-          expect(importWarnings(imported.cluster, s.pods, s.services, s.endpointSlices, 0).map(formatProblem)).toEqual([]);
+          const index = c.nodes.indexOf(node);
+          expect(importWarnings(imported.cluster, s.pods, s.services, s.endpointSlices, 0).filter((w) => w.path.startsWith(`cluster.nodes[${index}]`)).map(formatProblem)).toEqual([]);
           const after = build(imported).nodes.get(node.name)!;
           const again = saved(after);
           expect(again.iptablesSave).toBe(imp.iptablesSave);

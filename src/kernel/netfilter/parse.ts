@@ -41,7 +41,7 @@ export function restore(state: RestoreState, text: string, noflush: boolean, com
     n++;
     let line = raw.trim();
     if (line === '' || line[0] === '#') continue;
-    // `iptables-save -c` puts a rule's counters first, `[packets:bytes] -A ...`; iptables-restore reads them, podwalk keeps none.
+    // `iptables-save -c` puts a rule's counters first, `[packets:bytes] -A ...`; iptables-restore without -c ignores them, and so does this.
     if (line[0] === '[') line = line.replace(/^\[[0-9]+:[0-9]+\]\s*/, '');
     try {
       if (line[0] === '*') {

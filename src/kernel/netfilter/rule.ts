@@ -3,7 +3,7 @@ import { RuleError, type Match, type MatchContext, type OptSpec, type Opts } fro
 import { MATCH_MODULES, PROTO_MODULES } from './matches.js';
 import { isVolatile, readsSourcePort } from './walk-cache.js';
 import { parseProto, protoName } from './proto.js';
-import { compileTarget, TARGET_OPTIONS, type Target } from './target.js';
+import { compileTarget, isTargetExtension, TARGET_OPTIONS, type Target } from './target.js';
 import type { Counters, MatchedRule, TableName } from './types.js';
 
 export { RuleError };
@@ -188,6 +188,8 @@ export function parseRule(args: readonly string[], ctx: RuleContext): Rule {
         loaded.push(owner);
       }
     }
+    // A target that is neither a known extension nor a chain: say so rather than stumble on its options (-j LOG --log-prefix).
+    if (!owner && target && !isGoto && !isTargetExtension(target.name) && !ctx.chainExists(target.name)) throw new RuleError(`Couldn't load target \`${target.name}':No such file or directory`);
     if (!owner) throw new RuleError(`unknown option "${a}"`);
     const spec = owner.options.get(a)!;
     const key = spec.alias ?? a;

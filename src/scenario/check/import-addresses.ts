@@ -36,7 +36,7 @@ export function importWarnings(cluster: ClusterSpec, pods: readonly PodSpec[], s
     const imp = node.imported;
     if (!imp) continue;
     if (policies > 0 && imp.iptablesSave !== undefined) {
-      out.push({ ...node.pos, path: `cluster.nodes[${cluster.nodes.indexOf(node)}].import.iptablesSave`, message: `node ${node.name} keeps its saved iptables rules as they are: podwalk's NetworkPolicy agent programs nothing there, so the ${policies} NetworkPolicies apply on it only as far as the policy agent's rules in ${imp.files.iptablesSave} do` });
+      out.push({ ...node.pos, path: `cluster.nodes[${cluster.nodes.indexOf(node)}].import.iptablesSave`, message: `node ${node.name} keeps its saved iptables rules as they are: podwalk's NetworkPolicy agent programs nothing there, so ${policies === 1 ? 'the NetworkPolicy applies' : `the ${policies} NetworkPolicies apply`} on it only as far as the policy agent's rules in ${imp.files.iptablesSave} do` });
     }
     const perFile = new Map<string, number>();
     const warn = (part: NodeImportPart, line: number, word: string, message: string): void => {
@@ -45,7 +45,10 @@ export function importWarnings(cluster: ClusterSpec, pods: readonly PodSpec[], s
       perFile.set(file, n);
       if (n > MAX_WARNINGS_PER_FILE) return;
       const raw = imp[part]!.split('\n')[line - 1] ?? '';
-      out.push({ file, line, col: columnOf(raw, word), path: `cluster.nodes[${cluster.nodes.indexOf(node)}].import.${part}`, message });
+      // `-o docker0`: point at the word after its option when the option is named.
+      const flag = /^(-[sdio]|--to-destination|--to-source) /.exec(message)?.[1];
+      const at = flag ? raw.indexOf(`${flag} ${word}`) : -1;
+      out.push({ file, line, col: at >= 0 ? at + flag!.length + 2 : columnOf(raw, word), path: `cluster.nodes[${cluster.nodes.indexOf(node)}].import.${part}`, message });
     };
     if (imp.iptablesSave !== undefined) iptablesWarnings(node, imp.iptablesSave, imp.ipsetSave, known, cluster, warn);
     if (imp.ipvsadm !== undefined) ipvsWarnings(imp.ipvsadm, known, (line, word, what) => warn('ipvsadm', line, word, `${what} is not an address this scenario knows (no pod, node, Service, endpoint or external host has it)`));
@@ -54,6 +57,7 @@ export function importWarnings(cluster: ClusterSpec, pods: readonly PodSpec[], s
         if (r.via !== undefined && !isKnown(known, r.via, 0xffffffff)) warn('ipRoute', r.line, formatIpv4(r.via), `gateway ${formatIpv4(r.via)} is not an address this scenario knows (no node, gateway or external host has it)`);
       }
     }
+    out.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
     for (const [file, n] of perFile) {
       if (n > MAX_WARNINGS_PER_FILE) out.push({ file, line: 1, col: 1, path: `cluster.nodes[${cluster.nodes.indexOf(node)}].import`, message: `${n - MAX_WARNINGS_PER_FILE} more warnings like these in ${file} not shown` });
     }
@@ -73,10 +77,20 @@ function iptablesWarnings(node: NodeSpec, text: string, sets: string | undefined
     warn('iptablesSave', a.line, word, `${a.role} ${what}: here the rule ${a.role.startsWith('--to') ? 'sends packets nowhere podwalk models' : 'never matches (or, negated, always does)'}`);
   }
   const devs = [...nodeDevices({ node: node.name, proxyMode: cluster.proxyMode, network: cluster.network, bridge: cluster.bridge, underlay: parseCidr(cluster.underlay.cidr)!, podCIDR: parseCidr(node.podCIDR)!, clusterCIDR: parseCidr(cluster.clusterCIDR)! }, node.imported?.ipvsadm !== undefined).keys()];
+  // One warning per missing interface, at its first use, naming the other lines.
+  const missing = new Map<string, { line: number; role: string; lines: number[] }>();
   for (const i of ruleInterfaces(nf)) {
     // Pods' host-side veths are named by podwalk (veth + 8 hex), so a prefix match on veth covers them.
     const exists = i.wildcard ? devs.some((d) => d.startsWith(i.name)) || 'veth'.startsWith(i.name) || i.name.startsWith('veth') : devs.includes(i.name);
-    if (!exists) warn('iptablesSave', i.line, `${i.name}${i.wildcard ? '+' : ''}`, `${i.role} ${i.name}${i.wildcard ? '+' : ''}: node ${node.name} has no such interface (it has ${devs.join(', ')} and the pods' veths)`);
+    if (exists) continue;
+    const name = `${i.name}${i.wildcard ? '+' : ''}`;
+    const m = missing.get(name);
+    if (m) m.lines.push(i.line);
+    else missing.set(name, { line: i.line, role: i.role, lines: [] });
+  }
+  for (const [name, m] of missing) {
+    const also = [...new Set(m.lines.filter((l) => l !== m.line))];
+    warn('iptablesSave', m.line, name, `${m.role} ${name}: node ${node.name} has no such interface (it has ${devs.join(', ')} and the pods' veths): a match on it never holds here (negated, always)${also.length ? ` (also on line${also.length > 1 ? 's' : ''} ${also.join(', ')})` : ''}`);
   }
 }
 

@@ -398,6 +398,15 @@ const cluster = closed({
         podCIDR: str('the node pod subnet (default: next free /24 of clusterCIDR)', { pattern: CIDR }),
         labels: stringMap('node labels (kubernetes.io/hostname, os and arch are added), for nodeSelector and affinity'),
         taints: list(ref('taint'), 'taints: pods without a matching toleration are not placed here'),
+        import: closed(
+          {
+            iptablesSave: str('path (relative to this file) of what iptables-save printed on the node: its whole iptables rule set'),
+            ipsetSave: str('path of what ipset save printed on the node: its ipsets'),
+            ipvsadm: str('path of what ipvsadm -Sn printed on the node: its IPVS virtual services'),
+            ipRoute: str('path of what ip route printed on the node: its main routing table'),
+          },
+          'state saved on a real node, loaded instead of what podwalk would program (docs/node-import.md)',
+        ),
       },
       undefined,
       ['name'],
