@@ -109,6 +109,7 @@ export function checkNodeImport(r: YamlReader, raw: RawNodeImport, ctx: ImportCo
   }
   if (spec.ipvsadm !== undefined) {
     try {
+      // A table on no namespace: loading one reads and writes only the table itself.
       restoreIpvs(new Ipvs(undefined as never), spec.ipvsadm);
     } catch (e) {
       if (!(e instanceof DumpError)) throw e;
@@ -144,7 +145,14 @@ function checkRoutes(text: string, ctx: ImportContext, ipvsadm: boolean, problem
   for (const l of routes) {
     if (l.devName === undefined) continue;
     if (!devs.has(l.devName)) {
-      const hint = /^(cni0|cbr0|br0|docker0)$/.test(l.devName) && l.devName !== 'docker0' ? `; set cluster.bridge: ${l.devName} if that is your CNI bridge` : /^(en|eth|wl)/.test(l.devName) ? '; podwalk names the node NIC eth0' : '';
+      const hint =
+        l.devName === 'docker0'
+          ? "; podwalk's node has no Docker bridge: leave the line out"
+          : /^(cni|cbr|br)[0-9]/.test(l.devName)
+            ? `; set cluster.bridge: ${l.devName} if that is your CNI bridge`
+            : /^(en|eth|wl)/.test(l.devName)
+              ? '; podwalk names the node NIC eth0: rename it in the dump'
+              : '';
       problem(l.line, l.devCol, `device ${l.devName} does not exist on node ${ctx.node} (it has ${[...devs.keys()].join(', ')})${hint}`);
       continue;
     }
