@@ -26,6 +26,12 @@ export interface WalkCase {
   intervalNs?: number;
   /** Underlay link rate, e.g. '10Gbit'. */
   bandwidth?: string;
+  /**
+   * Every datagram from one connected UDP socket, as the ns-3 program sends
+   * (one flow: after the first datagram the connection is established on
+   * every node). Default: a new socket (so a new connection) per datagram.
+   */
+  connected?: boolean;
 }
 
 /** When the burst starts: late enough for the warm-up packet's ARP to finish even on a slow link. */
@@ -50,7 +56,7 @@ traffic:
   # One packet first, so that ARP is resolved before the burst (a burst into an
   # unresolved neighbour overflows its queue, as on Linux).
   - {name: warm-up, from: pod/a, to: ${to}, protocol: UDP, port: 53, payload: ${payload}}
-  - {name: f, from: pod/a, to: ${to}, protocol: UDP, port: 53, payload: ${payload}, count: ${c.packets}, interval: ${interval}, at: ${BURST_AT_NS}ns}
+  - {name: f, from: pod/a, to: ${to}, protocol: UDP, port: 53, payload: ${payload}, count: ${c.packets}, interval: ${interval}, at: ${BURST_AT_NS}ns${c.connected ? ', reuseConnection: true' : ''}}
 `;
 }
 
