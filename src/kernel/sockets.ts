@@ -1,3 +1,4 @@
+import type { TcpEvent } from '../trace/events.js';
 import { formatIpv4 } from '../wire/addr.js';
 import {
   decodeIcmp,
@@ -417,6 +418,50 @@ export class Sockets {
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
     w.deliver(skb, dev.where, 'icmp', { socket: m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', src: formatIpv4(ip.src) });
     if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED) this.tcpIcmpError(m.code, m.payload, skb.id);
+    if (m.type === ICMP_DEST_UNREACH && m.code === UNREACH_FRAG_NEEDED) this.tcpMtuReduced(m.payload, skb.id);
+  }
+
+  /**
+   * tcp_v4_err (ICMP_FRAG_NEEDED) -> tcp_v4_mtu_reduced: the connection's MSS
+   * follows the path MTU just learned (tcp_sync_mss), and tcp_simple_retransmit
+   * sends again at once, cut to the new size, every unacknowledged segment too
+   * large for it; the retransmission timer is left as it was.
+   */
+  private tcpMtuReduced(quoted: Uint8Array, pkt: number): void {
+    const conn = this.connOfQuoted(quoted);
+    if (!conn || conn.dead) return;
+    const mtu = this.ns.stack.mtuFor(conn.remote);
+    if (mtu === undefined || mtu - 40 >= conn.mss) return;
+    const before = conn.mss;
+    conn.mss = mtu - 40;
+    const segmentData = conn.mss - TCP_TS_OPTION_BYTES;
+    const resend: Unacked[] = [];
+    conn.inflight = conn.inflight.flatMap((u) => {
+      if ((u.flags & TCP_SYN) !== 0 || u.len <= segmentData) return [u];
+      const pieces: Unacked[] = [];
+      for (let off = 0; off < u.len; off += segmentData) {
+        const len = Math.min(segmentData, u.len - off);
+        const seq = (u.seq + off) >>> 0;
+        // Resent: no RTT sample from these (Karn).
+        pieces.push({ ...u, seq, end: (seq + len) >>> 0, len, retransmitted: true, ...(u.data ? { data: u.data.subarray(off, off + len) } : {}) });
+      }
+      resend.push(...pieces);
+      return pieces;
+    });
+    this.tcpEvent(conn, 'mss', `path MTU ${mtu}: MSS ${before} -> ${conn.mss}; ${resend.length} segment${resend.length === 1 ? '' : 's'} sent again at the new size`, pkt);
+    for (const u of resend) this.tcpSend(conn, u.flags, u.data ?? u.len, 'tcp', u.pkt, u.ttl, u.seq);
+  }
+
+  /** The connection whose segment an ICMP error quotes (its IP header and first 8 bytes). */
+  private connOfQuoted(quoted: Uint8Array): TcpConn | undefined {
+    if (quoted.length < 28 || quoted[9] !== IPPROTO_TCP) return undefined;
+    const ihl = (quoted[0]! & 0x0f) * 4;
+    if (quoted.length < ihl + 4) return undefined;
+    const src = ((quoted[12]! << 24) | (quoted[13]! << 16) | (quoted[14]! << 8) | quoted[15]!) >>> 0;
+    const dst = ((quoted[16]! << 24) | (quoted[17]! << 16) | (quoted[18]! << 8) | quoted[19]!) >>> 0;
+    const sport = (quoted[ihl]! << 8) | quoted[ihl + 1]!;
+    const dport = (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!;
+    return this.tcpConns.get(connKey(src, sport, dst, dport));
   }
 
   /**
@@ -425,14 +470,7 @@ export class Sockets {
    * EHOSTUNREACH / ENETUNREACH; an established connection only notes it.
    */
   private tcpIcmpError(code: number, quoted: Uint8Array, pkt: number): void {
-    if (quoted.length < 28 || quoted[9] !== IPPROTO_TCP) return;
-    const ihl = (quoted[0]! & 0x0f) * 4;
-    if (quoted.length < ihl + 4) return;
-    const src = ((quoted[12]! << 24) | (quoted[13]! << 16) | (quoted[14]! << 8) | quoted[15]!) >>> 0;
-    const dst = ((quoted[16]! << 24) | (quoted[17]! << 16) | (quoted[18]! << 8) | quoted[19]!) >>> 0;
-    const sport = (quoted[ihl]! << 8) | quoted[ihl + 1]!;
-    const dport = (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!;
-    const conn = this.tcpConns.get(connKey(src, sport, dst, dport));
+    const conn = this.connOfQuoted(quoted);
     if (!conn || conn.state !== 'SYN_SENT') return;
     if (code === UNREACH_PORT) this.tcpEnd(conn, 'refused', 'ICMP port unreachable: connect() failed with ECONNREFUSED', pkt);
     else this.tcpEnd(conn, 'unreachable', `ICMP destination unreachable (code ${code}): connect() failed with ${code === 0 ? 'ENETUNREACH' : 'EHOSTUNREACH'}`, pkt);
@@ -668,7 +706,7 @@ export class Sockets {
     if (action !== 'gave-up') conn.app?.failed?.(action);
   }
 
-  private tcpEvent(conn: TcpConn, action: 'established' | 'complete' | 'retransmit' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up', detail: string, pkt: number): void {
+  private tcpEvent(conn: TcpConn, action: TcpEvent['action'], detail: string, pkt: number): void {
     const w = this.ns.world;
     w.emit({ kind: 'tcp', t: w.sched.now, pkt, at: this.ns.name, action, ...(conn.flow === undefined ? {} : { flow: conn.flow }), conn: `${formatIpv4(conn.local)}:${conn.lport} > ${formatIpv4(conn.remote)}:${conn.rport}`, detail });
   }

@@ -414,7 +414,8 @@ export interface ChangeEvent extends Base {
  */
 export interface TcpEvent extends Base {
   kind: 'tcp';
-  action: 'established' | 'complete' | 'retransmit' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up';
+  /** `mss`: an ICMP fragmentation-needed lowered the connection's MSS to the path MTU (segments too large for it sent again, cut to size). */
+  action: 'established' | 'complete' | 'retransmit' | 'mss' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up';
   flow?: string;
   /** `local > remote` as the socket sees it (`10.244.1.2:38341 > 10.96.0.10:80`). */
   conn: string;

@@ -33,6 +33,7 @@ export function connectionOf(events: readonly TraceEvent[], flow: string): NonNu
   for (const e of events) {
     if (e.kind !== 'tcp' || e.flow !== flow) continue;
     if (e.action === 'retransmit') retransmits++;
+    else if (e.action === 'mss') continue;
     else if (e.action === 'established') {
       if (outcome === 'none') outcome = 'established';
     } else if (e.action === 'complete') {

@@ -15,6 +15,7 @@ export class ConnectionTally {
 
   add(e: TcpEvent): void {
     if (e.action === 'retransmit') this.retransmits++;
+    else if (e.action === 'mss') return; // the connection goes on
     else if (e.action === 'established') {
       if (this.outcome === 'none') this.outcome = 'established';
     } else if (e.action === 'complete') {
