@@ -124,7 +124,11 @@ describe.skipIf(!hasTshark)('pcapng export decoded by tshark', () => {
   it.each(captured)('decodes the capture of %s with no malformed packet, error or bad checksum', (f) => {
     runCli(['run', scenario(f), '--pcap', pcapDir, '--quiet']);
     const file = join(pcapDir, f.replace(/\.yaml$/, '.pcapng'));
-    const filter = '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || icmp.checksum.status == 0';
+    // An ICMP error quotes at most 576 bytes (icmp_send), so a quoted segment of a larger packet is cut short
+    // and its TCP checksum cannot add up; tshark 4.0 checks it anyway. Whole quotes are still checked.
+    const broken = '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == 0 || udp.checksum.status == 0 || tcp.checksum.status == 0 || icmp.checksum.status == 0';
+    const cutQuote = 'icmp && ip.len > 576 && tcp.checksum.status == 0 && !_ws.malformed && ip.checksum.status != 0 && icmp.checksum.status != 0';
+    const filter = `(${broken}) && !(${cutQuote})`;
     // One file holds every interface, so a segment appears once per device it crossed: TCP reassembly
     // across those copies would report overlaps that no single interface has. Segments are checked one by one.
     const checks = [...['ip', 'udp', 'tcp'].flatMap((p) => ['-o', `${p}.check_checksum:TRUE`]), '-o', 'tcp.desegment_tcp_streams:FALSE'];
