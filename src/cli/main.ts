@@ -18,7 +18,7 @@ import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
 import { OutputPathError, why } from './output-file.js';
 import { oneLine } from '../trace/safe-text.js';
-import { attachCapture, writePcaps, type CaptureFiles } from './pcap.js';
+import { attachCapture, type Capture } from './pcap.js';
 import { renderReport } from './report.js';
 import { WalkEvents } from '../scenario/report/walk-events.js';
 import { selectFlows } from '../trace/view/walk.js';
@@ -112,34 +112,43 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const scenario = load(file ?? DEFAULT_SCENARIO, o.seed, o.proxyMode);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       if (!o.pcap && (o.pcapPerInterface || (o.pcapDevice ?? []).length > 0)) throw new InputError('--pcap-per-interface, --pcap-device: only with --pcap DIR');
-      let capture: CaptureFiles | undefined;
+      if (!o.json) {
+        // Checked before the run: nothing is written (report, capture) for a --flow that names no flow.
+        const unknown = view.flows.filter((n) => !scenario.traffic.some((t) => n === t.name || (t.count > 1 && flowIndex(n, t.name, t.count))));
+        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
+      }
+      let capture: Capture | undefined;
       // --json streams: each event is written as it happens, the flow records once the run is over.
       const jsonl = o.json ? new JsonLinesSink(io.out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
       // The report gathers the events of the flows it shows as they happen (not the whole trace).
       const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
       const progress = progressLine(io.err, io.errIsTTY ?? false);
-      const result = run(scenario, {
-        onBuilt: (c) => {
-          if (o.pcap) capture = attachCapture(c.world, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
-          if (jsonl) c.world.tracer.attach(jsonl);
-        },
-        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-        ...(walk ? { flowSinks: [walk] } : {}),
-        // Flows are summarised as events happen, so only HTML and golden files need the whole trace kept.
-        keepTrace: Boolean(o.golden || o.html),
-      });
+      let result: RunResult;
+      try {
+        result = run(scenario, {
+          onBuilt: (c) => {
+            if (o.pcap) capture = attachCapture(c.world, o.pcap, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
+            if (jsonl) c.world.tracer.attach(jsonl);
+          },
+          ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+          ...(walk ? { flowSinks: [walk] } : {}),
+          // Flows are summarised as events happen, so only HTML and golden files need the whole trace kept.
+          keepTrace: Boolean(o.golden || o.html),
+        });
+      } catch (e) {
+        // Invalid input found by the run, or a pcap path that cannot be written: leave no partial capture behind.
+        capture?.abort();
+        throw e;
+      }
       progress.done();
       const mismatches: Mismatch[] = checkExpectations(result.flows);
       if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
       else {
-        const known = new Set(result.flows.flatMap((f) => [f.flow, f.traffic.name]));
-        const unknown = view.flows.filter((n) => !known.has(n));
-        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(result.flows.map((f) => f.traffic.name))].join(', ')})`);
         io.out(renderReport(result, walk!, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
       }
       if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result)}\n`);
       if (o.pcap && capture) {
-        const files = writePcaps(o.pcap, capture());
+        const files = capture.finish();
         io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);
       }
       if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
@@ -250,6 +259,13 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     throw e;
   }
   return code;
+}
+
+/** `name#k` with 1 ≤ k ≤ count: one of the flows a traffic item of `count` packets makes. */
+function flowIndex(flow: string, name: string, count: number): boolean {
+  if (!flow.startsWith(`${name}#`)) return false;
+  const k = flow.slice(name.length + 1);
+  return /^[1-9][0-9]*$/.test(k) && Number(k) <= count;
 }
 
 function readVersion(): string {

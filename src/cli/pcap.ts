@@ -1,5 +1,7 @@
-import { writeInside } from './output-file.js';
+import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { fileInside, OutputPathError, why } from './output-file.js';
 import type { World } from '../kernel/world.js';
+import { printable } from '../trace/safe-text.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, PcapngWriter } from '../wire/pcapng.js';
 
 export interface CaptureOptions {
@@ -9,34 +11,86 @@ export interface CaptureOptions {
   devices: readonly string[];
 }
 
-/** What a capture hands back once the run is over: file name → pcapng bytes. */
-export type CaptureFiles = () => Map<string, Uint8Array>;
+/** A capture being written: `finish` writes the rest and returns the files' paths (sorted); `abort` removes them. */
+export interface Capture {
+  finish(): string[];
+  abort(): void;
+}
+
+/** Written out whenever a file has this much pending: memory stays bounded however long the run. */
+const CHUNK_BYTES = 1 << 20;
+
+interface CaptureFile {
+  path: string;
+  writer: PcapngWriter;
+  fd: number | undefined;
+}
 
 /**
- * Capture frames devices send or receive, timestamps from the simulated
- * clock. One file holds every device as its own interface (`node1:eth0`):
- * good for following a packet, but the same TCP segment appears once per hop,
- * which tshark's TCP analysis reads as retransmissions. Per interface gives
- * one file per device, as `tcpdump -i` would on that device.
+ * Capture frames devices send or receive into `dir`, timestamps from the
+ * simulated clock, written while the run goes on (in 1 MiB chunks, so the
+ * frames are never all held). One file holds every device as its own
+ * interface (`node1:eth0`): good for following a packet, but the same TCP
+ * segment appears once per hop, which tshark's TCP analysis reads as
+ * retransmissions. Per interface gives one file per device, as `tcpdump -i`
+ * would on that device. A file exists only once a frame went into it.
  */
-export function attachCapture(world: World, name: string, opts: CaptureOptions = { perInterface: false, devices: [] }): CaptureFiles {
+export function attachCapture(world: World, dir: string, name: string, opts: CaptureOptions = { perInterface: false, devices: [] }): Capture {
   const match = deviceMatcher(opts.devices);
-  const writers = new Map<string, PcapngWriter>();
-  const ifaces = new Map<string, { writer: PcapngWriter; id: number }>();
+  const files = new Map<string, CaptureFile>();
+  const ifaces = new Map<string, { file: CaptureFile; id: number }>();
   const fileFor = (where: string): string => (opts.perInterface ? `${name}.${safeName(where)}.pcapng` : `${name}.pcapng`);
   world.capture = (where, t, data, l3only) => {
     if (!match(where)) return;
     let iface = ifaces.get(where);
     if (!iface) {
-      const file = fileFor(where);
-      let writer = writers.get(file);
-      if (!writer) writers.set(file, (writer = new PcapngWriter({ application: 'podwalk' })));
-      iface = { writer, id: writer.addInterface(where, l3only ? LINKTYPE_RAW : LINKTYPE_ETHERNET) };
+      const fileName = fileFor(where);
+      let file = files.get(fileName);
+      if (!file) files.set(fileName, (file = { path: fileInside('--pcap', dir, fileName), writer: new PcapngWriter({ application: 'podwalk' }), fd: undefined }));
+      iface = { file, id: file.writer.addInterface(where, l3only ? LINKTYPE_RAW : LINKTYPE_ETHERNET) };
       ifaces.set(where, iface);
     }
-    iface.writer.addPacket(iface.id, t, data);
+    iface.file.writer.addPacket(iface.id, t, data);
+    if (iface.file.writer.pending >= CHUNK_BYTES) write(dir, iface.file);
   };
-  return () => new Map([...writers].map(([file, w]) => [file, w.toBytes()]));
+  return {
+    finish: () => {
+      for (const f of files.values()) {
+        write(dir, f);
+        closeSync(f.fd!);
+      }
+      return [...files.values()].map((f) => f.path).sort();
+    },
+    abort: () => {
+      for (const f of files.values()) {
+        if (f.fd === undefined) continue;
+        closeSync(f.fd);
+        unlinkSync(f.path);
+      }
+    },
+  };
+}
+
+/** Append what `file` has pending, opening it (and creating `dir`) on its first write. */
+function write(dir: string, file: CaptureFile): void {
+  if (file.fd === undefined) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new OutputPathError(`--pcap: cannot create directory ${printable(dir, 200)}: ${why(e)}`);
+    }
+    try {
+      file.fd = openSync(file.path, 'w');
+    } catch (e) {
+      throw new OutputPathError(`--pcap: cannot write ${printable(file.path, 200)}: ${why(e)}`);
+    }
+  }
+  const bytes = file.writer.take();
+  try {
+    for (let off = 0; off < bytes.length; ) off += writeSync(file.fd, bytes, off);
+  } catch (e) {
+    throw new OutputPathError(`--pcap: cannot write ${printable(file.path, 200)}: ${why(e)}`);
+  }
 }
 
 /** `default/pod1:eth0` → `default_pod1_eth0`: a file name on any system. */
@@ -48,9 +102,4 @@ function deviceMatcher(patterns: readonly string[]): (where: string) => boolean 
   if (patterns.length === 0) return () => true;
   const res = patterns.map((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
   return (where) => res.some((r) => r.test(where));
-}
-
-/** Write the files into `dir`; returns their paths, sorted. */
-export function writePcaps(dir: string, files: Map<string, Uint8Array>): string[] {
-  return [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, bytes]) => writeInside('--pcap', dir, name, bytes));
 }

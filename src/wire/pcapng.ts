@@ -36,8 +36,15 @@ function block(type: number, body: Uint8Array): Uint8Array {
   return b;
 }
 
+/**
+ * Builds a pcapng section block by block. `toBytes` gives the blocks not yet
+ * taken; `take` hands them over and forgets them, so a capture can be written
+ * while the run goes on (an interface block is added before its first packet,
+ * so the bytes are the same either way).
+ */
 export class PcapngWriter {
-  private readonly blocks: Uint8Array[] = [];
+  private blocks: Uint8Array[] = [];
+  private size = 0;
   private readonly snapLens: number[] = [];
 
   constructor(opts: { application?: string } = {}) {
@@ -49,7 +56,7 @@ export class PcapngWriter {
     dv.setUint16(6, 0, true);
     dv.setBigInt64(8, -1n, true); // section length unknown
     body.set(opt, 16);
-    this.blocks.push(block(0x0a0d0d0a, body));
+    this.push(block(0x0a0d0d0a, body));
   }
 
   addInterface(name: string, linkType = LINKTYPE_ETHERNET, snapLen = 262144): number {
@@ -62,7 +69,7 @@ export class PcapngWriter {
     dv.setUint16(0, linkType, true);
     dv.setUint32(4, snapLen, true);
     body.set(opt, 8);
-    this.blocks.push(block(1, body));
+    this.push(block(1, body));
     this.snapLens.push(snapLen);
     return this.snapLens.length - 1;
   }
@@ -82,17 +89,34 @@ export class PcapngWriter {
     dv.setUint32(16, data.length, true);
     body.set(captured, 20);
     body.set(opt, 20 + pad4(captured.length));
-    this.blocks.push(block(6, body));
+    this.push(block(6, body));
+  }
+
+  /** Bytes of the blocks not yet taken. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** The blocks not yet taken, as bytes; forgotten here. */
+  take(): Uint8Array {
+    const out = this.toBytes();
+    this.blocks = [];
+    this.size = 0;
+    return out;
   }
 
   toBytes(): Uint8Array {
-    const total = this.blocks.reduce((s, b) => s + b.length, 0);
-    const out = new Uint8Array(total);
+    const out = new Uint8Array(this.size);
     let o = 0;
     for (const b of this.blocks) {
       out.set(b, o);
       o += b.length;
     }
     return out;
+  }
+
+  private push(b: Uint8Array): void {
+    this.blocks.push(b);
+    this.size += b.length;
   }
 }

@@ -63,6 +63,13 @@ describe('expect.via naming a device that does not exist', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/s\.yaml:53:44: traffic\[1\]\.expect\.via\[2\]: no device node1:flannel\.9 \(devices of node1: lo, eth0, cbr0, flannel\.1, /);
   });
+
+  it('leaves no capture behind (pcap files are written while the run goes on)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-out-'));
+    const r = runCli(['run', scenarioFile(classic.replace('node1:flannel.1', 'node1:flannel.9')), '--quiet', '--pcap', join(dir, 'p')]);
+    expect(r.code).toBe(2);
+    expect(readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.pcapng'))).toEqual([]);
+  });
 });
 
 describe('output paths', () => {

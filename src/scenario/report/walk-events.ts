@@ -3,10 +3,10 @@ import type { FlowSink } from '../run/flow-stream.js';
 
 /**
  * The events the walk view shows per flow, gathered as the run goes: a
- * flow's packets (tagged with the flow at creation) and everything its
- * request caused, even packets the kernel files under the connection's first
- * flow (a later segment's ACK); and the `change` events (the timeline of
- * steps). Only the flows asked for are gathered, and `take` hands a flow's
+ * flow's packets (tagged with the flow at creation) and what its request
+ * caused, even packets the kernel files under the connection's first flow
+ * (the answer to a reused connection's segment); and the `change` events
+ * (the timeline of steps). Only the flows asked for are gathered, and `take` hands a flow's
  * events over and forgets them: the rest of the trace is never kept.
  */
 export class WalkEvents implements FlowSink {
@@ -37,7 +37,9 @@ export class WalkEvents implements FlowSink {
   event(e: TraceEvent): void {
     if (e.kind === 'change') this.changes.push(e);
     if (e.kind === 'create') {
-      const from = new Set(e.cause === undefined ? [] : (this.descendants.get(e.cause) ?? []));
+      // The walk has always followed what a request caused through packets not tagged with its own flow
+      // (a packet tagged with it is shown, but what it causes is not followed): kept so walks stay the same.
+      const from = new Set((e.cause === undefined ? [] : (this.descendants.get(e.cause) ?? [])).filter((f) => f !== e.flow));
       const request = this.requests.get(e.pkt);
       if (request !== undefined) {
         from.add(request);
