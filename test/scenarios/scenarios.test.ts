@@ -5,6 +5,8 @@ import { checkExpectations } from '../../src/scenario/run/expect.js';
 import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import { oracleFlows } from '../scenario/flow-oracle.js';
+import { oracleFlowEvents } from '../scenario/walk-oracle.js';
+import { WalkEvents } from '../../src/scenario/report/walk-events.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 // Top-level scenarios and the gallery of famous failures (scenarios/gallery/, docs/gallery.md).
@@ -23,6 +25,10 @@ describe('every scenario file', () => {
       expect(result.flows.every((f) => f.traffic.expect)).toBe(true);
       // Flows summarised as the events streamed by are those read from the whole trace.
       expect(result.flows).toEqual(oracleFlows(result));
+      // The walk view's events per flow, gathered as they stream by, are those read from the whole trace.
+      const walk = WalkEvents.fromTrace(result.events, result.flows);
+      const oracle = oracleFlowEvents(result.events, result.flows);
+      for (const f of result.flows) expect(walk.take(f.flow)).toEqual(oracle.get(f.flow));
       // Every packet created ends in exactly one deliver or drop.
       const created = result.events.filter((e) => e.kind === 'create').map((e) => e.pkt);
       const ended = result.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').map((e) => e.pkt);
