@@ -72,10 +72,9 @@ function parsePort(v: string, fail: (m: string) => never): number {
   return n;
 }
 
-function parseProtocol(v: string, fail: (m: string) => never): 'TCP' | 'UDP' {
-  if (v === 'TCP' || v === 'UDP') return v;
-  if (v === 'SCTP') fail('--protocol SCTP: SCTP packets are not modelled (policies with SCTP ports are enforced, but no SCTP probe can be sent)');
-  return fail(`--protocol: expected TCP or UDP, got ${v}`);
+function parseProtocol(v: string, fail: (m: string) => never): 'TCP' | 'UDP' | 'SCTP' {
+  if (v === 'TCP' || v === 'UDP' || v === 'SCTP') return v;
+  return fail(`--protocol: expected TCP, UDP or SCTP, got ${v}`);
 }
 
 function parseVia(v: string, fail: (m: string) => never): 'pod' | 'service' {

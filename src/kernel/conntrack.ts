@@ -1,7 +1,9 @@
 import { formatIpv4 } from '../wire/addr.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { PacketTuple } from '../wire/l4-rewrite.js';
+import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
+import { nextSctpState, SCTP_CT_TIMEOUTS, sctpNewInvalid, type SctpCtState } from './sctp/conntrack-sctp.js';
 
 /** One direction of a connection: what conntrack hashes on. */
 export interface CtTuple {
@@ -38,6 +40,7 @@ export class CtEntry {
   /** Whether the nat table has been consulted for this manip type (nf_nat_initialized). */
   readonly natDone = { src: false, dst: false };
   tcpState: TcpCtState | undefined;
+  sctpState: SctpCtState | undefined;
   expiresNs = 0;
   /** IPVS owns this connection's destination NAT (net.ipv4.vs.conntrack = 1 altered the reply tuple); nf_nat leaves it alone. */
   ipvs = false;
@@ -104,6 +107,11 @@ export class Conntrack {
       if (tcpFlags & TCP_RST) return { kind: 'invalid', why: 'RST for no connection' };
       if ((tcpFlags & TCP_SYN) && (tcpFlags & TCP_ACK)) return { kind: 'invalid', why: 'SYN-ACK for no connection' };
     }
+    if (t.protocol === IPPROTO_SCTP && tcpFlags !== undefined) {
+      // sctp_new: for SCTP `tcpFlags` is the packet's set of chunk types.
+      const why = sctpNewInvalid(tcpFlags, tcpFlags === 0 ? 0 : 1);
+      if (why) return { kind: 'invalid', why };
+    }
     if (this.entries.size >= this.max && !this.earlyDrop()) return { kind: 'full' };
     const entry = new CtEntry(++this.lastId, tuple, invert(tuple));
     return { kind: 'new', entry };
@@ -156,7 +164,7 @@ export class Conntrack {
     if (entry.clash) this.byTuple.delete(key(entry.reply));
   }
 
-  /** Per-packet protocol tracking: state, reply seen, assured, timeout. */
+  /** Per-packet protocol tracking: state, reply seen, assured, timeout. `tcpFlags`: TCP's flags, SCTP's chunk-type mask. */
   update(entry: CtEntry, dir: 0 | 1, protocol: number, tcpFlags: number | undefined, nowNs: number): void {
     if (dir === 1) entry.seenReply = true;
     let timeout: number;
@@ -168,6 +176,13 @@ export class Conntrack {
       // A UDP "stream": traffic seen in both directions and then more from the originator.
       if (entry.seenReply && dir === 0) entry.assured = true;
       timeout = entry.assured ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp;
+    } else if (protocol === IPPROTO_SCTP) {
+      const before = entry.sctpState;
+      const next = nextSctpState(before, dir, tcpFlags ?? 0);
+      // An invalid transition leaves the entry alone (the packet is not counted as part of it).
+      if (next !== 'INVALID') entry.sctpState = next;
+      if (entry.sctpState === 'ESTABLISHED' && before !== 'ESTABLISHED') entry.assured = true;
+      timeout = SCTP_CT_TIMEOUTS[entry.sctpState ?? 'CLOSED'];
     } else if (protocol === IPPROTO_ICMP) {
       timeout = CT_TIMEOUTS.icmp;
     } else {
@@ -253,7 +268,7 @@ const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 13
 export function formatTuple(t: CtTuple, icmpType = 8): string {
   const base = `src=${formatIpv4(t.src)} dst=${formatIpv4(t.dst)}`;
   if (t.protocol === IPPROTO_ICMP) return `${base} type=${icmpType} code=0 id=${t.sport}`;
-  if (t.protocol === IPPROTO_TCP || t.protocol === IPPROTO_UDP || t.protocol === 132) return `${base} sport=${t.sport} dport=${t.dport}`;
+  if (t.protocol === IPPROTO_TCP || t.protocol === IPPROTO_UDP || t.protocol === IPPROTO_SCTP) return `${base} sport=${t.sport} dport=${t.dport}`;
   return base;
 }
 
@@ -261,7 +276,7 @@ export function formatTuple(t: CtTuple, icmpType = 8): string {
 export function formatEntry(e: CtEntry, nowNs: number): string {
   const name = PROTO_NAMES[e.orig.protocol] ?? 'unknown';
   const secs = Math.max(0, Math.floor((e.expiresNs - nowNs) / 1e9));
-  const state = e.tcpState ? ` ${e.tcpState}` : '';
+  const state = e.tcpState ? ` ${e.tcpState}` : e.sctpState ? ` ${e.sctpState}` : '';
   // ICMP echo: the original is a request (type 8), the reply an echo reply (type 0).
   const replyText = formatTuple(e.reply, 0);
   return `${name.padEnd(8)} ${e.orig.protocol} ${secs}${state} ${formatTuple(e.orig)}${e.seenReply ? '' : ' [UNREPLIED]'} ${replyText}${e.assured ? ' [ASSURED]' : ''} mark=0 use=1`;

@@ -3,6 +3,8 @@ import { formatIpv4 } from '../wire/addr.js';
 import { ICMP_DEST_UNREACH } from '../wire/icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../wire/l4-rewrite.js';
+import { IPPROTO_SCTP, sctpChunkTypes } from '../wire/sctp.js';
+import { sctpChunkMask } from './sctp/conntrack-sctp.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
 import { isFragment, NfDefrag } from './nf-defrag.js';
@@ -274,7 +276,8 @@ export class NfHooks {
       return 'RELATED';
     }
     const tuple = readTuple(skb.data);
-    const flags = ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? ip.payload[13]! : undefined;
+    // TCP: its flags; SCTP: the set of chunk types (what each protocol's conntrack reads).
+    const flags = ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? ip.payload[13]! : ip.protocol === IPPROTO_SCTP ? sctpChunkMask(sctpChunkTypes(ip.payload)) : undefined;
     const r = this.conntrack.lookup(tuple, flags, now);
     if (r.kind === 'full') {
       w.drop(skb, this.ns.name, 'conntrack-full', `nf_conntrack: table full (${this.conntrack.max} entries), dropping packet`);

@@ -12,11 +12,13 @@ import {
 } from '../wire/icmp.js';
 import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
+import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { decodeUdp, encodeUdp } from '../wire/udp.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
 import type { Skb } from './skb.js';
+import { SctpEndpoints } from './sctp/endpoint.js';
 
 /** Linux's net.ipv4.ip_local_port_range default. */
 export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
@@ -24,7 +26,7 @@ export const EPHEMERAL_PORTS: [number, number] = [32768, 60999];
 /** What an application asks the kernel to send (one datagram, one connection, one echo). */
 export interface SendRequest {
   dst: number;
-  protocol: 'TCP' | 'UDP' | 'ICMP';
+  protocol: 'TCP' | 'UDP' | 'ICMP' | 'SCTP';
   port?: number;
   payload: number; // L4 payload bytes
   ttl?: number;
@@ -175,10 +177,13 @@ export class Sockets {
   private readonly udpConnected = new Map<string, number>();
   private nextEphemeral: number;
   private pingId: number;
+  /** SCTP listeners and associations (kernel/sctp). */
+  readonly sctp: SctpEndpoints;
 
   constructor(private readonly ns: NetNs) {
     this.nextEphemeral = ns.rng.int(EPHEMERAL_PORTS[0], EPHEMERAL_PORTS[1]);
     this.pingId = ns.rng.int(1, 0xffff);
+    this.sctp = new SctpEndpoints(ns, (ip, by, flow, cause, userData) => this.emit(ip, by, flow, cause, userData));
   }
 
   addUdpTunnel(port: number, rcv: (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void): void {
@@ -209,6 +214,7 @@ export class Sockets {
    */
   closeApplications(): void {
     this.udp.clear();
+    this.sctp.close();
     this.tcpListen.clear();
     for (const c of this.tcpConns.values()) {
       c.dead = true;
@@ -229,7 +235,7 @@ export class Sockets {
 
   /** Listening sockets as `ss -lntu` would list them: `udp:8080`, `tcp:80`. */
   listening(): string[] {
-    return [...[...this.tcpListen.keys()].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`)].sort();
+    return [...[...this.tcpListen.keys()].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`), ...this.sctp.ports().map((p) => `sctp:${p}`)].sort();
   }
 
   private ephemeral(): number {
@@ -273,6 +279,7 @@ export class Sockets {
       // the per-destination hash Linux uses is modelled as a seeded random id.
       return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, l4.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_UDP, src, dst: req.dst, payload: l4 }, 'app', req.flow);
     }
+    if (req.protocol === 'SCTP') return this.sctp.connect({ dst: req.dst, port: req.port!, sport: req.sport ?? this.ephemeral(), payload: req.payload, flow: req.flow, ...(req.ttl === undefined ? {} : { ttl: req.ttl }) });
     if (req.protocol === 'ICMP') {
       const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
       return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, icmp.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
@@ -390,6 +397,8 @@ export class Sockets {
         return this.tcpRcv(dev, skb, ip);
       case IPPROTO_ICMP:
         return this.icmpRcv(dev, skb, ip);
+      case IPPROTO_SCTP:
+        return this.sctp.rcv(dev, skb, ip);
       default:
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PROTOCOL, skb);
         w.drop(skb, dev.where, 'no-handler', `no handler for IP protocol ${ip.protocol}`);
@@ -712,7 +721,7 @@ export class Sockets {
   }
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
-  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
+  private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
     const bytes = encodeIpv4(ip);
     const w = this.ns.world;
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);

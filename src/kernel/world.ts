@@ -115,7 +115,7 @@ export class World {
   deliver(
     skb: Skb,
     at: string,
-    to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel',
+    to: 'udp' | 'tcp' | 'sctp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel',
     extra: { socket?: string; src?: string; sport?: number } = {},
   ): void {
     if (!this.inFlight.delete(skb.id)) return;

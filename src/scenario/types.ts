@@ -26,7 +26,7 @@ export interface Problem extends SourcePos {
 
 export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
-export type Protocol = 'TCP' | 'UDP' | 'ICMP';
+export type Protocol = 'TCP' | 'UDP' | 'ICMP' | 'SCTP';
 
 /** A node taint (`spec.taints[]`): pods without a matching toleration are not placed there (NoSchedule, NoExecute). */
 export interface NodeTaint {
@@ -322,7 +322,7 @@ export interface StepSpec {
 /** `matrix:` in a scenario: how to probe every pod pair, and what table to expect. */
 export interface MatrixSpec {
   port: number;
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'SCTP';
   via: 'pod' | 'service';
   atNs?: number;
   /** Expected marks by source, then destination (`ns/name`); `?` = not checked. */

@@ -22,6 +22,7 @@ export type DropReason =
   | 'forwarding-disabled' // not for us and net.ipv4.ip_forward = 0
   | 'port-unreachable' // UDP to a port nobody listens on (ICMP port unreachable)
   | 'tcp-reset' // TCP segment to a closed port (answered with RST)
+  | 'sctp-abort' // SCTP packet for no association: an INIT to a closed port (answered with ABORT), or out of the blue
   | 'no-handler' // IP protocol nobody handles (ICMP protocol unreachable)
   | 'bridge-same-port' // bridge would send it back out of the port it came in on (hairpin off)
   | 'link-down' // device or its peer is down / not connected
@@ -52,6 +53,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'forwarding-disabled',
   'port-unreachable',
   'tcp-reset',
+  'sctp-abort',
   'no-handler',
   'bridge-same-port',
   'link-down',
@@ -81,7 +83,7 @@ export interface FrameSummary {
   type: 'ipv4' | 'arp' | 'other';
   src?: string; // IPv4 source, or ARP sender IP
   dst?: string; // IPv4 destination, or ARP target IP
-  proto?: 'tcp' | 'udp' | 'icmp' | number;
+  proto?: 'tcp' | 'udp' | 'icmp' | 'sctp' | number;
   sport?: number;
   dport?: number;
   ttl?: number;
@@ -101,7 +103,7 @@ export interface CreateEvent extends Base {
   flow?: string; // traffic item this packet belongs to (scenario name + index)
   cause?: number; // packet that caused it (ARP request for a queued packet, ICMP error, reply)
   /** `server`: an application's answer to a request it read (a UDP or TCP server that replies). */
-  by: 'app' | 'arp' | 'icmp' | 'tcp' | 'udp' | 'bridge' | 'server';
+  by: 'app' | 'arp' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'bridge' | 'server';
   frame: FrameSummary;
 }
 
@@ -354,7 +356,7 @@ export interface DeliverEvent extends Base {
    * (a fragment merged into the whole), or a tunnel daemon that carries it on as
    * a new packet (flanneld's udp backend).
    */
-  to: 'udp' | 'tcp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel';
+  to: 'udp' | 'tcp' | 'sctp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel';
   socket?: string; // local ip:port of the receiving socket
   src?: string; // source IP the receiver sees
   sport?: number;

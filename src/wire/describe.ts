@@ -2,6 +2,7 @@ import { formatIpv4, formatMac } from './addr.js';
 import { decodeArp } from './arp.js';
 import { decodeDns, DNS_PORT, type DnsMessage, type DnsRecord } from './dns.js';
 import { dnsTcpMessages } from './dns-tcp.js';
+import { IPPROTO_SCTP, SCTP_CHUNK_NAMES, SCTP_DATA, SCTP_INIT, SCTP_INIT_ACK, SCTP_SACK, u32At } from './sctp.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
 import { formatTcpFlags, TCP_ACK, TCP_SYN } from './tcp.js';
@@ -15,7 +16,7 @@ export interface FrameSummary {
   type: 'ipv4' | 'arp' | 'other';
   src?: string;
   dst?: string;
-  proto?: 'tcp' | 'udp' | 'icmp' | number;
+  proto?: 'tcp' | 'udp' | 'icmp' | 'sctp' | number;
   sport?: number;
   dport?: number;
   ttl?: number;
@@ -84,6 +85,11 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
     // DNS over TCP: the length-prefixed messages a segment starts with, as tcpdump prints them after the TCP header.
     const dns = len > 0 && (s.sport === DNS_PORT || s.dport === DNS_PORT) && !ip.mf ? dnsTcpMessages(p.subarray(p.length - len)) : [];
     if (dns.length > 0 && dns[0]!.message.length >= 12) s.info += `: ${dns.map((m) => (m.partial ? dnsHeadText(m.message) : dnsText(m.message))).join('; ')}`;
+  } else if (ip.protocol === IPPROTO_SCTP && p.length >= 12) {
+    s.proto = 'sctp';
+    s.sport = (p[0]! << 8) | p[1]!;
+    s.dport = (p[2]! << 8) | p[3]!;
+    s.info = `SCTP ${sctpChunksText(p)}${fragNote}`;
   } else if (ip.protocol === IPPROTO_ICMP) {
     s.proto = 'icmp';
     const m = decodeIcmp(p);
@@ -95,8 +101,25 @@ export function describeIpv4(b: Uint8Array): FrameSummary {
   return s;
 }
 
-function protoName(p: number): 'tcp' | 'udp' | 'icmp' | number {
-  return p === IPPROTO_TCP ? 'tcp' : p === IPPROTO_UDP ? 'udp' : p === IPPROTO_ICMP ? 'icmp' : p;
+function protoName(p: number): 'tcp' | 'udp' | 'icmp' | 'sctp' | number {
+  return p === IPPROTO_TCP ? 'tcp' : p === IPPROTO_UDP ? 'udp' : p === IPPROTO_ICMP ? 'icmp' : p === IPPROTO_SCTP ? 'sctp' : p;
+}
+
+/** The chunks of an SCTP packet as tcpdump names them: `[INIT]`, `[DATA] len 64`, `[SACK] cum ack 7`. */
+function sctpChunksText(p: Uint8Array): string {
+  const parts: string[] = [];
+  for (let off = 12; off + 4 <= p.length; ) {
+    const type = p[off]!;
+    const len = (p[off + 2]! << 8) | p[off + 3]!;
+    const name = `[${SCTP_CHUNK_NAMES[type] ?? `chunk ${type}`}]`;
+    if (type === SCTP_DATA && len >= 16) parts.push(`${name} TSN ${u32At(p, off + 4)} len ${len - 16}`);
+    else if (type === SCTP_SACK && len >= 16) parts.push(`${name} cum-ack ${u32At(p, off + 4)}`);
+    else if ((type === SCTP_INIT || type === SCTP_INIT_ACK) && len >= 20) parts.push(`${name} init tag ${u32At(p, off + 4)}`);
+    else parts.push(name);
+    if (len < 4) break;
+    off += (len + 3) & ~3;
+  }
+  return parts.join(' ');
 }
 
 function icmpText(type: number, code: number, rest: number): string {

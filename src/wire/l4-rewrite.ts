@@ -1,5 +1,6 @@
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
+import { IPPROTO_SCTP, refreshSctpChecksum } from './sctp.js';
 
 /** New values for the address and port fields of an IPv4 packet (what NAT rewrites). */
 export interface AddrChange {
@@ -26,7 +27,7 @@ export function readTuple(ip: Uint8Array): PacketTuple {
   const t: PacketTuple = { src: u32(ip, 12), dst: u32(ip, 16), protocol: proto };
   const firstFragment = (((ip[6]! << 8) | ip[7]!) & 0x1fff) === 0;
   if (!firstFragment) return t;
-  if ((proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === 132) && ip.length >= hl + 4) {
+  if ((proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) && ip.length >= hl + 4) {
     t.sport = (ip[hl]! << 8) | ip[hl + 1]!;
     t.dport = (ip[hl + 2]! << 8) | ip[hl + 3]!;
   } else if (proto === IPPROTO_ICMP && ip.length >= hl + 8 && (ip[hl] === 8 || ip[hl] === 0)) {
@@ -71,6 +72,12 @@ export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
     let sum = internetChecksum(b, hl, total, pseudoHeaderSum(u32(b, 12), u32(b, 16), proto, len));
     if (proto === IPPROTO_UDP && sum === 0) sum = 0xffff;
     put16(b, csumAt, sum);
+  } else if (proto === IPPROTO_SCTP && total >= hl + 12) {
+    // sctp_manip_pkt: new ports, then the CRC32c over the whole packet again (it does not cover
+    // the addresses, so SNAT/DNAT of addresses alone leaves it valid). A first fragment cannot be redone.
+    if (c.sport !== undefined) put16(b, hl, c.sport);
+    if (c.dport !== undefined) put16(b, hl + 2, c.dport);
+    if (!mf && (c.sport !== undefined || c.dport !== undefined)) refreshSctpChecksum(b, hl, total);
   } else if (proto === IPPROTO_ICMP && (c.sport !== undefined || c.dport !== undefined) && (b[hl] === 8 || b[hl] === 0)) {
     put16(b, hl + 4, c.sport ?? c.dport!);
     b[hl + 2] = 0;
@@ -99,6 +106,10 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
   b[q + 11] = 0;
   put16(b, q + 10, internetChecksum(b, q, q + qhl));
   const qproto = b[q + 9]!;
+  if (qproto === IPPROTO_SCTP && total >= q + qhl + 4) {
+    if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);
+    if (inner.dport !== undefined) put16(b, q + qhl + 2, inner.dport);
+  }
   if ((qproto === IPPROTO_TCP || qproto === IPPROTO_UDP) && total >= q + qhl + 4) {
     if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);
     if (inner.dport !== undefined) put16(b, q + qhl + 2, inner.dport);

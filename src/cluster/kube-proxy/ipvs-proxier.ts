@@ -25,7 +25,7 @@ export interface IpvsPlan {
 }
 
 export interface PlannedVirtualServer {
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'SCTP';
   vip: string;
   port: number;
   scheduler: SchedulerName;
@@ -94,7 +94,6 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   const bySvc = slicesByService(slices);
   for (const svc of services) {
     for (const sp of servicePortInfos(svc)) {
-      if (sp.protocol === 'SCTP') continue; // podwalk sends no SCTP
       const proto = sp.proto;
       const eps = endpointsFor(sp, bySvc.get(`${sp.namespace}/${sp.serviceName}`) ?? [], c.nodeName);
       const cat = categorizeEndpoints(sp, eps);
@@ -102,7 +101,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
       // are none here (kubernetes#97081: local pods can still reach the Service; external replies break).
       const pick = (onlyLocal: boolean): { ip: string; port: number }[] => (onlyLocal && cat.local.length > 0 ? cat.local : cat.cluster.length > 0 ? cat.cluster : cat.local).map((e) => ({ ip: e.ip, port: e.port }));
       const vs = (vip: string, port: number, onlyLocal: boolean): void => {
-        vss.push({ protocol: sp.protocol as 'TCP' | 'UDP', vip, port, scheduler, ...(sp.sessionAffinityClientIP ? { persistentSec: sp.stickyMaxAgeSeconds } : {}), dests: pick(onlyLocal), service: sp.nameString });
+        vss.push({ protocol: sp.protocol, vip, port, scheduler, ...(sp.sessionAffinityClientIP ? { persistentSec: sp.stickyMaxAgeSeconds } : {}), dests: pick(onlyLocal), service: sp.nameString });
       };
       for (const ep of eps) if (ep.local) add('KUBE-LOOP-BACK', `${ep.ip},${proto}:${ep.port},${ep.ip}`);
       add('KUBE-CLUSTER-IP', `${sp.clusterIP},${proto}:${sp.port}`);
@@ -124,9 +123,12 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
         vs(ip, sp.port, sp.externalPolicyLocal);
       }
       if (sp.nodePort > 0) {
-        const P = proto.toUpperCase() as 'TCP' | 'UDP';
-        add(`KUBE-NODE-PORT-${P}`, String(sp.nodePort));
-        if (sp.externalPolicyLocal) add(`KUBE-NODE-PORT-LOCAL-${P}`, String(sp.nodePort));
+        // SCTP node ports go in KUBE-NODE-PORT-SCTP-HASH (hash:ip,port) upstream; podwalk does not program those sets (documented).
+        if (sp.protocol !== 'SCTP') {
+          const P = proto.toUpperCase() as 'TCP' | 'UDP';
+          add(`KUBE-NODE-PORT-${P}`, String(sp.nodePort));
+          if (sp.externalPolicyLocal) add(`KUBE-NODE-PORT-LOCAL-${P}`, String(sp.nodePort));
+        }
         // --nodeport-addresses unset: the node's addresses (podwalk: its node IP).
         for (const ip of c.nodeIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
       }

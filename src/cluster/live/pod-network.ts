@@ -22,7 +22,10 @@ export function startPodNetwork(cluster: Cluster, pod: PodInput): NetNs {
 
 /** The containers (re)start: their declared ports listen again (TCP ports serve HTTP, cluster/http/server.ts). */
 export function listen(ns: NetNs, pod: PodInput): void {
-  for (const port of pod.ports) if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
+  for (const port of pod.ports) {
+    if (port.protocol === 'UDP') ns.sockets.listenUdp(port.containerPort);
+    if (port.protocol === 'SCTP') ns.sockets.sctp.listen(port.containerPort);
+  }
   serveHttp(ns, pod);
 }
 

@@ -5,12 +5,14 @@ import type { CtEntry } from '../conntrack.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
 import { schedule, type Dest, type SchedState, type SchedulerName } from './schedulers.js';
+import { IPPROTO_SCTP, SCTP_INIT } from '../../wire/sctp.js';
 import { TCP_SYN } from '../../wire/tcp.js';
+import { nextSctpIpvsState, SCTP_TIMEOUT_S, type IpvsSctpState } from './sctp-states.js';
 import { isActive, nextTcpState, TCP_TIMEOUT_S, type IpvsTcpState } from './tcp-states.js';
 
 /** A virtual service: `ipvsadm -A -t VIP:PORT -s SCHED [-p TIMEOUT]`. */
 export interface VirtualService {
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'SCTP';
   vip: number;
   port: number;
   scheduler: SchedulerName;
@@ -22,14 +24,14 @@ export interface VirtualService {
 
 /** One IPVS connection entry (`ipvsadm -Lnc`): client → VIP → real server. */
 interface Conn {
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'SCTP';
   cip: number;
   cport: number;
   vip: number;
   vport: number;
   dest: Dest;
-  /** IPVS's TCP state (tcp-states.ts); `UDP` for UDP; `NONE` for a template. */
-  state: IpvsTcpState | 'UDP';
+  /** IPVS's TCP state (tcp-states.ts); `UDP` for UDP; SCTP's (sctp-states.ts); `NONE` for a template. */
+  state: IpvsTcpState | 'UDP' | IpvsSctpState;
   /** Counted in its real server's InActConn rather than ActiveConn (IP_VS_CONN_F_INACTIVE). */
   inactive: boolean;
   expiresNs: number;
@@ -53,7 +55,7 @@ export interface IpvsTimeouts {
 /** ICMP errors IPVS relates to a connection (ip_vs_in_icmp / ip_vs_out_icmp): unreachable, time exceeded, parameter problem. */
 const ICMP_ERRORS = new Set([3, 11, 12]);
 
-const PROTO: Record<number, 'TCP' | 'UDP' | undefined> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP' };
+const PROTO: Record<number, 'TCP' | 'UDP' | 'SCTP' | undefined> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
 
 /** What the stack should do with a packet after IPVS looked at it. */
 export type IpvsVerdict = { kind: 'pass' } | { kind: 'forward'; packet: Ipv4Packet } | { kind: 'rewritten'; packet: Ipv4Packet } | { kind: 'drop' };
@@ -92,7 +94,7 @@ export class Ipvs {
     for (const k of ['tcp', 'tcpfin', 'udp'] as const) if (t[k]) this.timeouts[k] = t[k];
   }
 
-  service(protocol: 'TCP' | 'UDP', vip: number, port: number): VirtualService | undefined {
+  service(protocol: 'TCP' | 'UDP' | 'SCTP', vip: number, port: number): VirtualService | undefined {
     return this.services.get(svcKey(protocol, vip, port));
   }
 
@@ -113,8 +115,8 @@ export class Ipvs {
     const t = readTuple(skb.data);
     if (t.dport === undefined || t.sport === undefined) return false;
     if (this.conns.has(connKey(proto, ip.src, t.sport, ip.dst, t.dport))) return true;
-    // tcp_conn_schedule: only a SYN opens a connection; any other segment without an entry is left to the local stack.
-    return this.services.has(svcKey(proto, ip.dst, t.dport)) && (proto !== 'TCP' || isSyn(skb.data));
+    // tcp_conn_schedule: only a SYN opens a connection (sctp_conn_schedule: only an INIT); anything else without an entry is left to the local stack.
+    return this.services.has(svcKey(proto, ip.dst, t.dport)) && opensConn(proto, skb.data);
   }
 
   /**
@@ -135,7 +137,7 @@ export class Ipvs {
     let conn = this.live(this.conns.get(key), now);
     const svc = this.service(proto, ip.dst, t.dport);
     if (!conn && !svc) return { kind: 'pass' };
-    if (!conn && proto === 'TCP' && !isSyn(skb.data)) return { kind: 'pass' };
+    if (!conn && !opensConn(proto, skb.data)) return { kind: 'pass' };
     let action: 'existing' | 'schedule' | 'persistent' = 'existing';
     if (!conn) {
       const s = svc!;
@@ -157,7 +159,7 @@ export class Ipvs {
       const candidates = s.dests.map(describeDest);
       // ip_vs_bind_dest: a new entry starts inactive (the real server's conn_flags carry IP_VS_CONN_F_INACTIVE); its first state change may make it active.
       const ct = skb.nfct?.entry;
-      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}) };
+      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : proto === 'SCTP' ? 'S_INIT1' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}) };
       dest.inactConns++;
       this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
@@ -218,8 +220,20 @@ export class Ipvs {
       conn.expiresNs = now + this.timeouts.udp * 1e9;
       return;
     }
+    if (conn.protocol === 'SCTP') {
+      const next = nextSctpIpvsState(conn.state as IpvsSctpState, dir, skb.data[ipHeaderLength(skb.data) + 12]);
+      // Every SCTP state but CLOSED counts as active (ip_vs_sctp_set_state).
+      if (conn.inactive !== (next === 'S_CLOSED')) {
+        conn.dest.inactConns += next === 'S_CLOSED' ? 1 : -1;
+        conn.dest.activeConns += next === 'S_CLOSED' ? -1 : 1;
+        conn.inactive = next === 'S_CLOSED';
+      }
+      conn.state = next;
+      conn.expiresNs = now + SCTP_TIMEOUT_S[next] * 1e9;
+      return;
+    }
     const flags = skb.data[ipHeaderLength(skb.data) + 13] ?? 0;
-    const next = nextTcpState(conn.state, dir, flags);
+    const next = nextTcpState(conn.state as IpvsTcpState, dir, flags);
     if (next !== conn.state) {
       const active = isActive(next);
       if (conn.inactive && active) {
@@ -323,6 +337,13 @@ function ipHeaderLength(b: Uint8Array): number {
 
 function isSyn(b: Uint8Array): boolean {
   return ((b[ipHeaderLength(b) + 13] ?? 0) & TCP_SYN) !== 0;
+}
+
+/** Whether a packet may open a new IPVS connection: a TCP SYN, an SCTP INIT (first chunk), any UDP datagram. */
+function opensConn(proto: 'TCP' | 'UDP' | 'SCTP', b: Uint8Array): boolean {
+  if (proto === 'TCP') return isSyn(b);
+  if (proto === 'SCTP') return b[ipHeaderLength(b) + 12] === SCTP_INIT;
+  return true;
 }
 
 function readU32(b: Uint8Array, at: number): number {

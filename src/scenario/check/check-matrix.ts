@@ -14,7 +14,7 @@ export function checkMatrix(r: YamlReader, at: At | undefined, podKeys: Readonly
   const m = r.map(at, ['port', 'protocol', 'via', 'at', 'expect']);
   if (!m) return undefined;
   const port = r.int(m.get('port'), 1, 65535) ?? 80;
-  const protocol = r.oneOf(m.get('protocol'), ['TCP', 'UDP'] as const) ?? 'TCP';
+  const protocol = r.oneOf(m.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP';
   const via = r.oneOf(m.get('via'), ['pod', 'service'] as const) ?? 'pod';
   const atNs = m.get('at') ? r.quantity(m.get('at'), parseDuration, 0) : undefined;
   const expectAt = m.get('expect');

@@ -37,7 +37,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const from = ref(r, m.get('from') ?? { ...item, path: `${item.path}.from` }, world, ['pod', 'node', 'host'], true);
     const toAt = m.get('to') ?? { ...item, path: `${item.path}.to` };
     const to = ref(r, toAt, world, ['pod', 'node', 'host', 'ip', 'service', 'dns'], true);
-    const protocol = (r.oneOf<Protocol>(m.get('protocol'), ['TCP', 'UDP', 'ICMP']) ?? 'TCP') as Protocol;
+    const protocol = (r.oneOf<Protocol>(m.get('protocol'), ['TCP', 'UDP', 'ICMP', 'SCTP']) ?? 'TCP') as Protocol;
     const portAt = m.get('port');
     const port = r.int(portAt, 1, 65535);
     if (protocol === 'ICMP' && portAt) r.problem(portAt, 'ICMP has no ports: remove port');
@@ -48,12 +48,13 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     const reuseConnection = r.bool(m.get('reuseConnection')) ?? false;
     const timeoutNs = m.get('timeout') ? r.quantity(m.get('timeout'), parseDuration, 0) : undefined;
     if (timeoutNs !== undefined && protocol !== 'TCP') r.problem(m.get('timeout')!, 'timeout is the TCP client giving up on its connection; only for TCP');
-    if (reuseConnection && protocol === 'ICMP') r.problem(m.get('reuseConnection')!, 'reuseConnection is for TCP (keep-alive) and UDP (one connected socket); an ICMP echo has no connection to reuse');
+    if (reuseConnection && (protocol === 'ICMP' || protocol === 'SCTP')) r.problem(m.get('reuseConnection')!, `reuseConnection is for TCP (keep-alive) and UDP (one connected socket); not modelled for ${protocol}`);
     const sourcePort = r.int(m.get('sourcePort'), 1, 65535);
     if (sourcePort !== undefined && protocol === 'ICMP') r.problem(m.get('sourcePort')!, 'ICMP has no ports: remove sourcePort');
     // The server's answer: bytes it sends back to each request (UDP: per datagram; TCP: once it read the data).
     const reply = r.int(m.get('reply'), 0, protocol === 'UDP' ? 65507 : 65000);
     if (reply !== undefined && protocol === 'ICMP') r.problem(m.get('reply')!, 'an ICMP echo is always answered by the kernel: remove reply');
+    if (reply !== undefined && protocol === 'SCTP') r.problem(m.get('reply')!, 'an SCTP server that answers is not modelled (the association carries one DATA chunk, SACKed): remove reply');
     const httpAt = m.get('http');
     const http = httpAt && httpAt.node != null ? readHttpTraffic(r, httpAt) : undefined;
     if (http && protocol !== 'TCP') r.problem(httpAt!, `http needs protocol TCP, found ${protocol}`);
@@ -317,7 +318,7 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
 }
 
 /** A service/ target's port must be one the Service has for that protocol (kube-proxy has no rule for any other). */
-function checkServicePort(r: YamlReader, at: At, to: Extract<EndpointRef, { kind: 'service' }>, protocol: 'TCP' | 'UDP', w: World): void {
+function checkServicePort(r: YamlReader, at: At, to: Extract<EndpointRef, { kind: 'service' }>, protocol: 'TCP' | 'UDP' | 'SCTP', w: World): void {
   const svc = (w.services ?? []).find((x) => x.namespace === to.namespace && x.name === to.name);
   if (!svc) return;
   const port = r.scalar(at);

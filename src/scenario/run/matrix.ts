@@ -4,7 +4,7 @@ import type { PodSpec, Scenario, TrafficSpec } from '../types.js';
 
 export interface MatrixOptions {
   port: number;
-  protocol: 'TCP' | 'UDP';
+  protocol: 'TCP' | 'UDP' | 'SCTP';
   /** Probe the destination pod's own IP, or the ClusterIP of a Service whose only endpoint it is. */
   via: 'pod' | 'service';
   /** Simulated time the first probe leaves (probes follow 1 ms apart). */
