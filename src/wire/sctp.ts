@@ -149,7 +149,9 @@ export function initValue(i: SctpInit): Uint8Array {
     b.set(p.value, off + 4);
     off += (4 + p.value.length + 3) & ~3;
   }
-  return b;
+  // The last parameter's padding is the chunk's padding, which the chunk length does not count (RFC 4960 3.2).
+  const last = i.params[i.params.length - 1];
+  return last ? b.subarray(0, size - (((4 + last.value.length + 3) & ~3) - (4 + last.value.length))) : b;
 }
 
 export function readInit(value: Uint8Array): SctpInit | undefined {
