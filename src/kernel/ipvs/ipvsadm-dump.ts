@@ -11,18 +11,17 @@ import { SCHEDULERS, type SchedulerName } from './schedulers.js';
 export function saveIpvs(ipvs: Ipvs): string {
   const out: string[] = [];
   for (const s of ipvs.virtualServices()) {
-    const svc = `${s.protocol === 'TCP' ? '-t' : '-u'} ${formatIpv4(s.vip)}:${s.port}`;
+    const svc = `${s.protocol === 'TCP' ? '-t' : s.protocol === 'UDP' ? '-u' : '--sctp-service'} ${formatIpv4(s.vip)}:${s.port}`;
     out.push(`-A ${svc} -s ${s.scheduler}${s.persistentSec !== undefined ? ` -p ${s.persistentSec}` : ''}`);
     for (const d of s.dests) out.push(`-a ${svc} -r ${formatIpv4(d.ip)}:${d.port} -m -w ${d.weight}`);
   }
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-const PROTO_FLAG: Record<string, 'TCP' | 'UDP' | undefined> = { '-t': 'TCP', '--tcp-service': 'TCP', '-u': 'UDP', '--udp-service': 'UDP' };
+const PROTO_FLAG: Record<string, 'TCP' | 'UDP' | 'SCTP' | undefined> = { '-t': 'TCP', '--tcp-service': 'TCP', '-u': 'UDP', '--udp-service': 'UDP', '--sctp-service': 'SCTP' };
 const NOT_MODELLED: Record<string, string> = {
   '-f': 'firewall-mark services (-f) are not modelled',
   '--fwmark-service': 'firewall-mark services are not modelled',
-  '--sctp-service': 'SCTP virtual services are not modelled',
   '-g': 'direct routing (-g) is not modelled: podwalk forwards by masquerading (-m), as kube-proxy configures IPVS',
   '--gatewaying': 'direct routing is not modelled: podwalk forwards by masquerading (-m), as kube-proxy configures IPVS',
   '-i': 'IP-in-IP tunnelling (-i) is not modelled: podwalk forwards by masquerading (-m), as kube-proxy configures IPVS',
@@ -46,7 +45,7 @@ export function restoreIpvs(ipvs: Ipvs, text: string): void {
     const cmd = args[0]!;
     if (cmd !== '-A' && cmd !== '--add-service' && cmd !== '-a' && cmd !== '--add-server') fail(cmd, `unknown ipvsadm command ${cmd}: expected -A (a virtual service) or -a (a real server), as ipvsadm -Sn prints`);
     const service = cmd === '-A' || cmd === '--add-service';
-    let proto: 'TCP' | 'UDP' | undefined;
+    let proto: 'TCP' | 'UDP' | 'SCTP' | undefined;
     let vip: { ip: number; port: number } | undefined;
     let scheduler: SchedulerName = 'wlc';
     let persistent: number | undefined;
@@ -83,7 +82,7 @@ export function restoreIpvs(ipvs: Ipvs, text: string): void {
         weight = Number(v);
       } else fail(a, `unknown ipvsadm option ${a} for ${service ? '-A' : '-a'}`);
     }
-    if (!proto || !vip) return fail(cmd, `${cmd} needs a virtual service: -t ADDRESS:PORT or -u ADDRESS:PORT`);
+    if (!proto || !vip) return fail(cmd, `${cmd} needs a virtual service: -t, -u or --sctp-service ADDRESS:PORT`);
     const existing = ipvs.service(proto, vip.ip, vip.port);
     if (service) {
       if (existing) fail(args[2], `virtual service ${proto} ${formatIpv4(vip.ip)}:${vip.port} is already defined (ipvsadm: Service already exists)`);
