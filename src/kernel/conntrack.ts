@@ -79,7 +79,10 @@ export type CtLookup = { kind: 'found'; entry: CtEntry; dir: 0 | 1 } | { kind: '
  * and stays bounded (nf_conntrack_max, with early drop of unassured entries).
  */
 export class Conntrack {
+  /** net.netfilter.nf_conntrack_max. */
   max = CT_MAX_DEFAULT;
+  /** net.netfilter.nf_conntrack_tcp_timeout_*, seconds (a node's sysctls may change them). */
+  readonly tcpTimeouts: Record<TcpCtState, number> = { ...CT_TIMEOUTS.tcp };
   /**
    * Linux >= 5.8 keeps a UDP/ICMP packet that lost the confirm race (__nf_ct_resolve_clash_harder).
    * false = older kernels, where it is dropped as insert_failed: the 5 s DNS timeouts of parallel
@@ -99,7 +102,9 @@ export class Conntrack {
     const tuple = toTuple(t);
     const hit = this.byTuple.get(key(tuple));
     if (hit) {
-      if (hit.entry.expiresNs > nowNs) return { kind: 'found', entry: hit.entry, dir: hit.dir };
+      // tcp_packet: a new SYN for a connection in TIME_WAIT or CLOSE ends the old one and starts anew (a reused port).
+      const reopened = hit.dir === 0 && tcpFlags !== undefined && (tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (hit.entry.tcpState === 'TIME_WAIT' || hit.entry.tcpState === 'CLOSE');
+      if (hit.entry.expiresNs > nowNs && !reopened) return { kind: 'found', entry: hit.entry, dir: hit.dir };
       this.remove(hit.entry);
     }
     if (t.protocol === IPPROTO_TCP && tcpFlags !== undefined) {
@@ -171,7 +176,7 @@ export class Conntrack {
     if (protocol === IPPROTO_TCP) {
       entry.tcpState = nextTcpState(entry.tcpState, dir, tcpFlags ?? 0);
       if (entry.tcpState === 'ESTABLISHED' && dir === 0 && entry.seenReply) entry.assured = true;
-      timeout = CT_TIMEOUTS.tcp[entry.tcpState];
+      timeout = this.tcpTimeouts[entry.tcpState];
     } else if (protocol === IPPROTO_UDP) {
       // A UDP "stream": traffic seen in both directions and then more from the originator.
       if (entry.seenReply && dir === 0) entry.assured = true;
@@ -232,7 +237,8 @@ function nextTcpState(s: TcpCtState | undefined, dir: 0 | 1, flags: number): Tcp
   if (flags & TCP_RST) return 'CLOSE';
   if (s === undefined) return flags & TCP_SYN ? 'SYN_SENT' : 'ESTABLISHED'; // loose pickup
   if (flags & TCP_SYN) return dir === 1 && flags & TCP_ACK && s === 'SYN_SENT' ? 'SYN_RECV' : s;
-  if (flags & TCP_FIN) return s === 'ESTABLISHED' ? 'FIN_WAIT' : s === 'CLOSE_WAIT' ? 'LAST_ACK' : s === 'FIN_WAIT' ? 'TIME_WAIT' : s;
+  // tcp_conntracks: a FIN (with or without ACK) in either direction; the second FIN waits for its ACK in LAST_ACK.
+  if (flags & TCP_FIN) return s === 'ESTABLISHED' ? 'FIN_WAIT' : s === 'CLOSE_WAIT' || s === 'FIN_WAIT' ? 'LAST_ACK' : s;
   if (flags & TCP_ACK) {
     if (s === 'SYN_RECV' && dir === 0) return 'ESTABLISHED';
     if (s === 'FIN_WAIT') return 'CLOSE_WAIT';

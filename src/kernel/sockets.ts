@@ -11,12 +11,13 @@ import {
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
 import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
-import { decodeTcp, encodeTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
+import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { decodeUdp, encodeUdp } from '../wire/udp.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
+import type { TcpEvent } from '../trace/events.js';
 import type { Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
@@ -47,7 +48,27 @@ export interface SendRequest {
   app?: TcpApp;
   /** The packet that made the application connect (its SYN's `create` event names it as the cause). */
   cause?: number;
+  /** TCP: the application closes the connection (FIN) this long after its request is acknowledged (0: at once, a short-lived connection). */
+  closeAfterNs?: number;
+  /** TCP: SO_KEEPALIVE with these TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT values. */
+  keepAlive?: KeepAlive;
 }
+
+/** SO_KEEPALIVE's three knobs, per socket (defaults: the net.ipv4.tcp_keepalive_* sysctls, TCP_KEEPALIVE_DEFAULTS). */
+export interface KeepAlive {
+  /** Idle time before the first probe (tcp_keepalive_time). */
+  idleNs: number;
+  /** Between unanswered probes (tcp_keepalive_intvl). */
+  intervalNs: number;
+  /** Unanswered probes before the connection is declared dead (tcp_keepalive_probes). */
+  probes: number;
+}
+
+/** net.ipv4.tcp_keepalive_time 7200 s, tcp_keepalive_intvl 75 s, tcp_keepalive_probes 9. */
+export const TCP_KEEPALIVE_DEFAULTS: KeepAlive = { idleNs: 7200e9, intervalNs: 75e9, probes: 9 };
+
+/** TCP_TIMEWAIT_LEN: how long the side that closed first keeps the connection's ports (60 s, not a sysctl). */
+export const TCP_TIMEWAIT_NS = 60e9;
 
 /** A datagram as a UDP socket's owner reads it (recvfrom). */
 export interface Datagram {
@@ -92,7 +113,7 @@ interface TcpConn {
   lport: number;
   remote: number;
   rport: number;
-  state: 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED';
+  state: TcpSocketState;
   sndNxt: number;
   rcvNxt: number;
   tsOffset: number;
@@ -126,7 +147,19 @@ interface TcpConn {
   server?: boolean;
   /** Server: the flow whose request its application last answered (one answer per request, not per segment). */
   answered?: string;
+  /** The application closes this long after its last request was acknowledged (`closeAfterNs`); the timer's generation. */
+  closeAfterNs?: number;
+  closeGen: number;
+  keepAlive?: KeepAlive;
+  /** When a segment last arrived (tcp_keepalive_timer's idle time counts from it). */
+  lastRcvNs: number;
+  /** Keep-alive probes sent without an answer (icsk_probes_out); the keep-alive timer's generation. */
+  kaProbes: number;
+  kaGen: number;
 }
+
+/** The socket states this model reaches (tcp_states.h), from connect/listen to the end of TIME_WAIT. */
+type TcpSocketState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT1' | 'FIN_WAIT2' | 'CLOSING' | 'TIME_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK';
 
 /** A sent segment waiting for its ACK. */
 interface Unacked {
@@ -314,8 +347,10 @@ export class Sockets {
       ...(req.data ? { pendingData: req.data } : {}),
       flow: req.flow,
       mss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
-      ...newTimers(),
+      ...newTimers(this.ns.world.sched.now),
       ...(req.app ? { app: req.app } : {}),
+      ...(req.closeAfterNs === undefined ? {} : { closeAfterNs: req.closeAfterNs }),
+      ...(req.keepAlive ? { keepAlive: req.keepAlive } : {}),
     };
     this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
     if (req.timeoutNs !== undefined) {
@@ -514,7 +549,7 @@ export class Sockets {
         pendingPayload: 0,
         flow: skb.flow,
         mss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
-        ...newTimers(),
+        ...newTimers(this.ns.world.sched.now),
         server: true,
       };
       const accept = this.tcpListen.get(seg.dstPort);
@@ -547,6 +582,9 @@ export class Sockets {
 
   private tcpEstablishedRcv(conn: TcpConn, seg: TcpSegment, skb: Skb): void {
     conn.tsRecent = tcpTsVal(seg.options) ?? conn.tsRecent;
+    // Anything from the peer shows it is alive: the keep-alive idle time starts again (tcp_ack: icsk_probes_out = 0).
+    conn.lastRcvNs = this.ns.world.sched.now;
+    conn.kaProbes = 0;
     if (seg.flags & TCP_RST) {
       this.tcpEnd(conn, 'reset', `RST from ${formatIpv4(conn.remote)}:${conn.rport}${conn.state === 'SYN_SENT' ? ' (connection refused)' : ' (connection reset by peer)'}`, skb.id);
       return;
@@ -578,11 +616,17 @@ export class Sockets {
         delete conn.pendingData;
         this.writeSegments(conn, data, 'tcp', skb.id);
       }
+      if (conn.keepAlive) this.armKeepalive(conn, conn.keepAlive.idleNs);
       this.checkComplete(conn, skb.id);
       conn.app?.opened?.(this.stream(conn), skb);
       return;
     }
     if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) conn.state = 'ESTABLISHED';
+    if (seg.payload.length === 0 && !(seg.flags & TCP_FIN) && ((seg.seq - conn.rcvNxt) | 0) < 0) {
+      // A segment below the window (a keep-alive probe: seq = snd_una - 1): tcp_send_dupack answers with an ACK.
+      this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+      return;
+    }
     if (seg.payload.length > 0) {
       // In order: take it and whatever the out-of-order queue held right after it; ahead of a hole: queue it.
       // Either way ACK what is contiguous (a duplicate ACK when there is a hole).
@@ -614,6 +658,95 @@ export class Sockets {
       }
       for (const bytes of readable) conn.app?.data?.(this.stream(conn), bytes, skb);
     }
+    if (seg.flags & TCP_FIN) this.tcpFin(conn, seg, skb);
+  }
+
+  /**
+   * tcp_fin: the peer closed its side. In order only (a FIN behind a hole waits for the retransmission).
+   * The applications here close on end of file, so a passive closer answers FIN+ACK at once (LAST_ACK);
+   * the side that closed first ACKs it and waits in TIME_WAIT.
+   */
+  private tcpFin(conn: TcpConn, seg: TcpSegment, skb: Skb): void {
+    const finSeq = (seg.seq + seg.payload.length) >>> 0;
+    if (finSeq !== conn.rcvNxt) {
+      // TIME_WAIT: the peer did not get our last ACK and resent its FIN; ACK it again.
+      if (conn.state === 'TIME_WAIT' && ((finSeq + 1) >>> 0) === conn.rcvNxt) this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+      return;
+    }
+    conn.rcvNxt = (finSeq + 1) >>> 0;
+    if (conn.state === 'ESTABLISHED') {
+      conn.state = 'CLOSE_WAIT';
+      this.tcpClose(conn, skb.id);
+      return;
+    }
+    this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
+    if (conn.state === 'FIN_WAIT1') conn.state = conn.inflight.length === 0 ? 'TIME_WAIT' : 'CLOSING';
+    else if (conn.state === 'FIN_WAIT2') conn.state = 'TIME_WAIT';
+    if (conn.state === 'TIME_WAIT') this.timeWait(conn, skb.id);
+  }
+
+  /** close(): send our FIN (with the ACK) once, ESTABLISHED -> FIN_WAIT1 or CLOSE_WAIT -> LAST_ACK. */
+  private tcpClose(conn: TcpConn, cause: number | undefined): void {
+    if (conn.state !== 'ESTABLISHED' && conn.state !== 'CLOSE_WAIT') return;
+    conn.state = conn.state === 'ESTABLISHED' ? 'FIN_WAIT1' : 'LAST_ACK';
+    conn.kaGen++;
+    const pkt = this.tcpSend(conn, TCP_FIN | TCP_ACK, 0, 'tcp', cause);
+    if (conn.state === 'FIN_WAIT1' && !conn.server) this.tcpEvent(conn, 'close', 'the application closed: FIN sent (FIN_WAIT1)', pkt ?? 0);
+  }
+
+  /** Our FIN was acknowledged: FIN_WAIT1 -> FIN_WAIT2, CLOSING -> TIME_WAIT, LAST_ACK -> gone. */
+  private finAcked(conn: TcpConn, pkt: number): void {
+    if (conn.state === 'FIN_WAIT1') conn.state = 'FIN_WAIT2';
+    else if (conn.state === 'CLOSING') {
+      conn.state = 'TIME_WAIT';
+      this.timeWait(conn, pkt);
+    } else if (conn.state === 'LAST_ACK') this.forget(conn);
+  }
+
+  /** Both FINs exchanged: the socket keeps its ports for TCP_TIMEWAIT_LEN, then goes. */
+  private timeWait(conn: TcpConn, pkt: number): void {
+    conn.timerGen++;
+    if (!conn.server) this.tcpEvent(conn, 'closed', `FIN exchanged: TIME_WAIT for ${TCP_TIMEWAIT_NS / 1e9} s`, pkt);
+    this.ns.world.sched.after(TCP_TIMEWAIT_NS, () => {
+      if (conn.state === 'TIME_WAIT' && !conn.dead) this.forget(conn);
+    });
+  }
+
+  private forget(conn: TcpConn): void {
+    conn.dead = true;
+    conn.timerGen++;
+    conn.kaGen++;
+    const k = connKey(conn.local, conn.lport, conn.remote, conn.rport);
+    if (this.tcpConns.get(k) === conn) this.tcpConns.delete(k);
+  }
+
+  private armKeepalive(conn: TcpConn, delayNs: number): void {
+    const gen = ++conn.kaGen;
+    this.ns.world.sched.after(delayNs, () => {
+      if (gen === conn.kaGen && !conn.dead) this.keepaliveTimer(conn);
+    });
+  }
+
+  /**
+   * tcp_keepalive_timer: after `idle` without a segment from the peer, probe it (an ACK with
+   * seq = snd_una - 1, which the peer answers with an ACK) every `interval`; after `probes`
+   * unanswered probes the connection is dead (ETIMEDOUT). Not while data is in flight: the
+   * retransmission timer watches the peer then.
+   */
+  private keepaliveTimer(conn: TcpConn): void {
+    const ka = conn.keepAlive!;
+    if (conn.state !== 'ESTABLISHED') return;
+    if (conn.inflight.length > 0) return this.armKeepalive(conn, ka.idleNs);
+    const idle = this.ns.world.sched.now - conn.lastRcvNs;
+    if (idle < ka.idleNs) return this.armKeepalive(conn, ka.idleNs - idle);
+    if (conn.kaProbes >= ka.probes) {
+      this.tcpEnd(conn, 'timeout', `keep-alive: ${ka.probes} probes unanswered (tcp_keepalive_probes): ETIMEDOUT`, 0);
+      return;
+    }
+    conn.kaProbes++;
+    const pkt = this.tcpSend(conn, TCP_ACK, 0, 'tcp', undefined, 64, (conn.sndNxt - 1) >>> 0);
+    this.tcpEvent(conn, 'keepalive', `probe ${conn.kaProbes}/${ka.probes} after ${idle / 1e9} s idle; next in ${ka.intervalNs / 1e9} s`, pkt ?? 0);
+    this.armKeepalive(conn, ka.intervalNs);
   }
 
   private tcpSend(conn: TcpConn, flags: number, data: number | Uint8Array, by: 'app' | 'tcp' | 'server', cause?: number, ttl = 64, resendSeq?: number): number | undefined {
@@ -634,8 +767,9 @@ export class Sockets {
     };
     const id = conn.ipId;
     conn.ipId = (conn.ipId + 1) & 0xffff;
-    const tracked = resendSeq === undefined && (len > 0 || (syn && !(flags & TCP_ACK)));
-    if (resendSeq === undefined) conn.sndNxt = (conn.sndNxt + len + (syn ? 1 : 0)) >>> 0;
+    const fin = (flags & TCP_FIN) !== 0;
+    const tracked = resendSeq === undefined && (len > 0 || (syn && !(flags & TCP_ACK)) || fin);
+    if (resendSeq === undefined) conn.sndNxt = (conn.sndNxt + len + (syn || fin ? 1 : 0)) >>> 0;
     const pkt = this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
     if (tracked) {
       // The client's SYN and data wait for their ACK under the retransmission timer.
@@ -658,12 +792,21 @@ export class Sockets {
     if (conn.inflight.length > 0) this.armRto(conn);
     else conn.timerGen++;
     if (conn.state === 'ESTABLISHED') this.checkComplete(conn, pkt);
+    else if (conn.inflight.length === 0) this.finAcked(conn, pkt);
   }
 
   private checkComplete(conn: TcpConn, pkt: number): void {
     if (conn.done || conn.inflight.length > 0 || conn.pendingPayload > 0 || conn.state !== 'ESTABLISHED' || conn.flow === undefined) return;
     conn.done = true;
     this.tcpEvent(conn, 'complete', 'every byte of the request acknowledged', pkt);
+    const after = conn.closeAfterNs;
+    if (after === undefined) return;
+    // The application closes once it has read what arrived (the kernel ACKs that first), or later when
+    // the connection has been idle that long (a pool's idle timeout); a new request re-arms it.
+    const gen = ++conn.closeGen;
+    this.ns.world.sched.after(after, () => {
+      if (gen === conn.closeGen && !conn.dead) this.tcpClose(conn, after === 0 ? pkt : undefined);
+    });
   }
 
   /** tcp_rtt_estimator + tcp_set_rto: RTO = SRTT + max(4·RTTVAR, TCP_RTO_MIN), at most TCP_RTO_MAX. */
@@ -702,7 +845,7 @@ export class Sockets {
     head.retransmitted = true;
     const pkt = this.tcpSend(conn, head.flags, head.data ?? head.len, 'tcp', head.pkt, head.ttl, head.seq);
     const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
-    this.tcpEvent(conn, 'retransmit', `${syn ? 'SYN' : `${head.len} B at seq ${head.seq}`} resent (retry ${conn.backoff}/${limit}); next timeout in ${delay / 1e9} s`, pkt ?? 0);
+    this.tcpEvent(conn, 'retransmit', `${syn ? 'SYN' : head.flags & TCP_FIN ? 'FIN' : `${head.len} B at seq ${head.seq}`} resent (retry ${conn.backoff}/${limit}); next timeout in ${delay / 1e9} s`, pkt ?? 0);
     this.armRto(conn);
   }
 
@@ -735,8 +878,8 @@ export class Sockets {
   }
 }
 
-function newTimers(): Pick<TcpConn, 'inflight' | 'rtoNs' | 'backoff' | 'timerGen' | 'srttNs' | 'rttvarNs' | 'done' | 'dead' | 'ofo'> {
-  return { inflight: [], rtoNs: TCP_TIMERS.initialRtoNs, backoff: 0, timerGen: 0, srttNs: 0, rttvarNs: 0, done: false, dead: false, ofo: new Map() };
+function newTimers(nowNs: number): Pick<TcpConn, 'inflight' | 'rtoNs' | 'backoff' | 'timerGen' | 'srttNs' | 'rttvarNs' | 'done' | 'dead' | 'ofo' | 'lastRcvNs' | 'kaProbes' | 'kaGen' | 'closeGen'> {
+  return { inflight: [], rtoNs: TCP_TIMERS.initialRtoNs, backoff: 0, timerGen: 0, srttNs: 0, rttvarNs: 0, done: false, dead: false, ofo: new Map(), lastRcvNs: nowNs, kaProbes: 0, kaGen: 0, closeGen: 0 };
 }
 
 /** Length of the timestamps option as Linux pads it (NOP, NOP, TS 10 bytes). */

@@ -261,8 +261,8 @@ export interface PolicyExpectation {
 }
 
 /** A TCP client's view of its connection, from its socket's `tcp` trace events. */
-export type ConnectionOutcome = 'established' | 'complete' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up' | 'none';
-export const CONNECTION_OUTCOMES: readonly ConnectionOutcome[] = ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none'];
+export type ConnectionOutcome = 'established' | 'complete' | 'closed' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up' | 'none';
+export const CONNECTION_OUTCOMES: readonly ConnectionOutcome[] = ['established', 'complete', 'closed', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none'];
 
 export interface TrafficSpec {
   name: string;
@@ -281,6 +281,10 @@ export interface TrafficSpec {
   timeoutNs?: number;
   /** bind() the client to this source port instead of an ephemeral one. */
   sourcePort?: number;
+  /** TCP: the client closes its connection (FIN) this long after its request is acknowledged (`close: true` = 0). */
+  closeAfterNs?: number;
+  /** TCP: SO_KEEPALIVE on the client's socket. */
+  keepAlive?: { idleNs: number; intervalNs: number; probes: number };
   /** The server answers each request with this many bytes (UDP per datagram; TCP once it read the data). */
   reply?: number;
   /** An HTTP request instead of `payload` zero bytes (TCP only). */

@@ -416,8 +416,12 @@ export interface ChangeEvent extends Base {
  */
 export interface TcpEvent extends Base {
   kind: 'tcp';
-  /** `mss`: an ICMP fragmentation-needed lowered the connection's MSS to the path MTU (segments too large for it sent again, cut to size). */
-  action: 'established' | 'complete' | 'retransmit' | 'mss' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up';
+  /**
+   * `mss`: an ICMP fragmentation-needed lowered the connection's MSS to the path MTU (segments too large for it sent again, cut to size);
+   * `close`: the application closed, FIN sent; `closed`: FINs exchanged, the socket in TIME_WAIT;
+   * `keepalive`: a keep-alive probe sent after the idle time.
+   */
+  action: 'established' | 'complete' | 'retransmit' | 'mss' | 'close' | 'closed' | 'keepalive' | 'timeout' | 'reset' | 'refused' | 'unreachable' | 'gave-up';
   flow?: string;
   /** `local > remote` as the socket sees it (`10.244.1.2:38341 > 10.96.0.10:80`). */
   conn: string;

@@ -7,8 +7,9 @@ import { CONNECTION_OUTCOMES, type CandidateExpectation, type ClusterSpec, type 
 import { expectForwardedFor, expectHttpStatus, expectIngressRule, readHttpTraffic } from './check-http.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { resolveWorkloadRef } from './workload-ref.js';
+import { TCP_KEEPALIVE_DEFAULTS } from '../../kernel/sockets.js';
 
-const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'reply', 'http', 'expect'];
+const TRAFFIC = ['name', 'from', 'to', 'protocol', 'port', 'payload', 'count', 'at', 'interval', 'ttl', 'reuseConnection', 'timeout', 'sourcePort', 'close', 'keepAlive', 'reply', 'http', 'expect'];
 const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'notVia', 'natted', 'policy', 'hops', 'rtt', 'connection', 'retransmits', 'replySource', 'httpStatus', 'ingressRule', 'forwardedFor', 'candidates', 'sameBackendAs'];
 /** Per-proxy-mode blocks under `expect`: their fields replace the common ones when the run uses that mode. */
 const MODES = ['iptables', 'ipvs', 'nftables'] as const;
@@ -51,6 +52,13 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (reuseConnection && (protocol === 'ICMP' || protocol === 'SCTP')) r.problem(m.get('reuseConnection')!, `reuseConnection is for TCP (keep-alive) and UDP (one connected socket); not modelled for ${protocol}`);
     const sourcePort = r.int(m.get('sourcePort'), 1, 65535);
     if (sourcePort !== undefined && protocol === 'ICMP') r.problem(m.get('sourcePort')!, 'ICMP has no ports: remove sourcePort');
+    const closeAt = m.get('close');
+    const closeAfterNs = closeAt && closeAt.node != null ? readClose(r, closeAt) : undefined;
+    if (closeAfterNs !== undefined && protocol !== 'TCP') r.problem(closeAt!, 'close sends a TCP FIN; only for TCP');
+    const keepAlive = m.get('keepAlive') ? readKeepAlive(r, m.get('keepAlive')!) : undefined;
+    if (keepAlive && protocol !== 'TCP') r.problem(m.get('keepAlive')!, 'keepAlive is a TCP socket option; only for TCP');
+    // A run ends when nothing is left to do; a connection nobody closes would send keep-alive probes for ever.
+    if (keepAlive && protocol === 'TCP' && closeAfterNs === undefined) r.problem(m.get('keepAlive')!, 'keepAlive needs close: <duration> (when the application closes the idle connection), or the probes would never end');
     // The server's answer: bytes it sends back to each request (UDP: per datagram; TCP: once it read the data).
     const reply = r.int(m.get('reply'), 0, protocol === 'UDP' ? 65507 : 65000);
     if (reply !== undefined && protocol === 'ICMP') r.problem(m.get('reply')!, 'an ICMP echo is always answered by the kernel: remove reply');
@@ -81,6 +89,8 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       ...(reuseConnection ? { reuseConnection } : {}),
       ...(timeoutNs === undefined ? {} : { timeoutNs }),
       ...(sourcePort === undefined || protocol === 'ICMP' ? {} : { sourcePort }),
+      ...(closeAfterNs !== undefined && protocol === 'TCP' ? { closeAfterNs } : {}),
+      ...(keepAlive && protocol === 'TCP' ? { keepAlive } : {}),
       ...(reply === undefined || protocol === 'ICMP' ? {} : { reply }),
       ...(http ? { http } : {}),
       ...(expect ? { expect } : {}),
@@ -345,4 +355,25 @@ function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w:
   const bare = name.toLowerCase();
   const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
   r.warn(at, `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time: the lookup will fail (NXDOMAIN) at run time${hint}`);
+}
+
+/** `keepAlive: {idle, interval, probes}`: TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT, defaulting to the net.ipv4.tcp_keepalive_* sysctls. */
+function readKeepAlive(r: YamlReader, at: At): NonNullable<TrafficSpec['keepAlive']> | undefined {
+  const m = r.map(at, ['idle', 'interval', 'probes']);
+  if (!m) return undefined;
+  const d = TCP_KEEPALIVE_DEFAULTS;
+  // The socket options take whole seconds, 1 to 32767 (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL).
+  const seconds = (name: 'idle' | 'interval', dflt: number): number => {
+    const v = r.quantity(m.get(name), parseDuration, dflt);
+    if (m.get(name) && (v < 1e9 || v > 32767e9 || v % 1e9 !== 0)) r.problem(m.get(name)!, 'expected whole seconds from 1s to 32767s (the socket option is in seconds)');
+    return v;
+  };
+  return { idleNs: seconds('idle', d.idleNs), intervalNs: seconds('interval', d.intervalNs), probes: r.int(m.get('probes'), 1, 127) ?? d.probes };
+}
+
+/** `close: true` (at once, once the request is acknowledged), `false` (never), or a duration (that long after). */
+function readClose(r: YamlReader, at: At): number | undefined {
+  const v = r.scalar(at);
+  if (typeof v === 'boolean') return v ? 0 : undefined;
+  return r.quantity(at, parseDuration, 0);
 }

@@ -485,7 +485,7 @@ const expectFields = {
   policy: { description: 'NetworkPolicies that decided the request', anyOf: [{ type: 'string' }, policyExpectation, list({ anyOf: [{ type: 'string' }, policyExpectation] }, 'each must match')] },
   hops: minMax('devices crossed: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
   rtt: minMax('simulated round trip: a maximum or {min, max}', { type: 'string', pattern: DURATION }),
-  connection: oneOf("TCP: how the client's connection ended", ['established', 'complete', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none']),
+  connection: oneOf("TCP: how the client's connection ended", ['established', 'complete', 'closed', 'timeout', 'reset', 'refused', 'unreachable', 'gave-up', 'none']),
   retransmits: minMax('TCP: retransmissions by the client: N or {min, max}', { type: 'integer', minimum: 0, maximum: 10000 }),
   replySource: str("ip[:port] the first answer came from, as the sender's socket saw it (after un-NAT)"),
   httpStatus: int('http traffic: the response status the client read', 100, 599),
@@ -518,6 +518,15 @@ const trafficItem = closed(
     reuseConnection: bool('TCP: later packets reuse the first connection; UDP: one connected socket', false),
     timeout: duration('TCP: the client gives up if its request is not acknowledged within this time'),
     sourcePort: int('bind the client to this source port (not for ICMP)', 1, 65535),
+    close: { description: 'TCP: the client closes its connection (FIN) once its request is acknowledged (true), or that long after (a duration)', anyOf: [{ type: 'boolean' }, { type: 'string', pattern: DURATION }, { const: 0 }], default: false },
+    keepAlive: closed(
+      {
+        idle: duration('TCP_KEEPIDLE: idle time before the first probe', '7200s'),
+        interval: duration('TCP_KEEPINTVL: between unanswered probes', '75s'),
+        probes: int('TCP_KEEPCNT: unanswered probes before the connection is dead', 1, 127, { default: 9 }),
+      },
+      "TCP: SO_KEEPALIVE on the client's socket ({} = the sysctl defaults)",
+    ),
     reply: int('the server answers each request with this many bytes (UDP: each datagram; TCP: once it read the data)', 0, 65507),
     http: closed(
       {

@@ -161,6 +161,8 @@ export class ScenarioRun {
             ...(t.reuseConnection ? { reuse: true } : {}),
             ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }),
             ...(t.sourcePort === undefined ? {} : { sport: t.sourcePort }),
+            ...(t.closeAfterNs === undefined ? {} : { closeAfterNs: t.closeAfterNs }),
+            ...(t.keepAlive ? { keepAlive: t.keepAlive } : {}),
             ...(t.reply === undefined ? {} : { awaitReply: true }),
             flow,
             seq: k + 1,

@@ -148,7 +148,7 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         break;
       }
       case 'tcp':
-        add(e.at, `TCP ${e.action}: ${e.detail}`, e, e.action === 'established' || e.action === 'complete' ? 'good' : e.action === 'retransmit' ? 'note' : 'bad');
+        add(e.at, `TCP ${e.action}: ${e.detail}`, e, e.action === 'established' || e.action === 'complete' || e.action === 'closed' ? 'good' : e.action === 'retransmit' || e.action === 'close' || e.action === 'keepalive' ? 'note' : 'bad');
         break;
       case 'change':
         add(e.at, `cluster change (${e.change}): ${e.detail}`, e, 'note');
