@@ -1,3 +1,4 @@
+import type { KernelLimitName } from '../kernel/limits.js';
 import { Rng } from '../engine/rng.js';
 import { formatIpv4 } from '../wire/addr.js';
 import { Scheduler } from '../engine/scheduler.js';
@@ -74,6 +75,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     ns.sysctl.bridgeNfCallIptables = sysctls.bridgeNfCallIptables;
     const rp = sysctls.rpFilter ?? NODE_RP_FILTER_DEFAULT;
     ns.sysctl.rpFilter = { all: rp.all, default: rp.default, dev: new Map(Object.entries(rp.dev)) };
+    for (const [name, value] of Object.entries(sysctls.limits ?? {}) as [KernelLimitName, number][]) ns.setLimit(name, value);
     const eth0 = underlay.plug(ns, n.ip, `port-${n.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
     bridges.set(n.name, setupNodeBridge(ns, spec.bridge, n.podCIDR, podMtu));

@@ -1,5 +1,6 @@
 import type { RpFilterMode } from '../kernel/rp-filter.js';
 import type { CostModel } from '../kernel/cost-model.js';
+import type { KernelLimitsInput } from '../kernel/limits.js';
 /**
  * What the control plane needs to know to program the nodes. Plain data, so
  * that the cluster layer does not depend on how scenarios are written; the
@@ -62,6 +63,8 @@ export interface NodeSysctlsInput {
    * and systemd's own 50-default.conf put 2 (loose) in `all` and `default`.
    */
   rpFilter?: { all: RpFilterMode; default: RpFilterMode; dev: Readonly<Record<string, RpFilterMode>> };
+  /** Table limits and timeouts by their Linux names (nf_conntrack_max, gc_thresh3, ...): see kernel/limits.ts. */
+  limits?: KernelLimitsInput;
 }
 
 export const NODE_SYSCTL_DEFAULTS: NodeSysctlsInput = { ipForward: true, bridgeNfCallIptables: true };

@@ -2,6 +2,7 @@ import { formatIpv4 } from '../wire/addr.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { PacketTuple } from '../wire/l4-rewrite.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
+import type { KernelLimits } from './limits.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import { nextSctpState, SCTP_CT_TIMEOUTS, sctpNewInvalid, type SctpCtState } from './sctp/conntrack-sctp.js';
 
@@ -194,6 +195,13 @@ export class Conntrack {
       timeout = CT_TIMEOUTS.generic;
     }
     entry.expiresNs = nowNs + timeout * 1e9;
+  }
+
+  /** The node's sysctls: nf_conntrack_max and the TCP ESTABLISHED / TIME_WAIT timeouts (new timeouts apply from the next packet). */
+  applyLimits(l: KernelLimits): void {
+    this.max = l['net.netfilter.nf_conntrack_max'];
+    this.tcpTimeouts.ESTABLISHED = l['net.netfilter.nf_conntrack_tcp_timeout_established'];
+    this.tcpTimeouts.TIME_WAIT = l['net.netfilter.nf_conntrack_tcp_timeout_time_wait'];
   }
 
   /** Live entries, oldest first (`conntrack -L`). */

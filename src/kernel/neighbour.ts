@@ -17,6 +17,9 @@ export const NEIGH_DEFAULTS = {
   unresQlen: 101, // packets queued per unresolved entry
 };
 
+/** Forced garbage collection spares entries updated in the last 5 s, and runs at gc_thresh2 at most every 5 s. */
+const NEIGH_FORCED_GC_NS = 5e9;
+
 export interface NeighEntry {
   ip: number;
   dev: NetDevice;
@@ -31,6 +34,8 @@ export interface NeighEntry {
   generation: number;
   /** The cached hardware header (neigh->hh) exists: set by the first packet sent through the entry. */
   hh?: boolean;
+  /** When the state last changed (neigh->updated): forced garbage collection spares entries younger than 5 s. */
+  updatedNs: number;
 }
 
 /** Called for every queued packet when resolution fails (the stack sends ICMP host unreachable). */
@@ -41,7 +46,10 @@ export type NeighFailure = (skb: Skb, entry: NeighEntry) => void;
  * while resolving, retries, and moves entries through Linux's NUD states.
  */
 export class NeighTable {
+  /** In creation order, which is the order of the kernel's gc_list. */
   private readonly entries = new Map<string, NeighEntry>();
+  /** When forced garbage collection last ran (tbl->last_flush). */
+  private lastFlushNs = 0;
   onFailure: NeighFailure = () => {};
 
   constructor(private readonly ns: NetNs) {}
@@ -78,7 +86,8 @@ export class NeighTable {
 
   /** `ip neigh replace IP lladdr MAC dev DEV nud permanent`. */
   addPermanent(dev: NetDevice, ip: number, mac: string): void {
-    const e = this.entry(dev, ip);
+    // Permanent entries are exempt from garbage collection and from the table's limits.
+    const e = this.entry(dev, ip, true)!;
     e.mac = mac;
     this.setState(e, 'PERMANENT');
   }
@@ -91,6 +100,12 @@ export class NeighTable {
   output(dev: NetDevice, nextHop: number, skb: Skb, arpSource: number): void {
     const w = this.ns.world;
     const e = this.entry(dev, nextHop);
+    if (!e) {
+      // ip_finish_output2: no neighbour could be created, so the packet cannot be framed (NEIGH_CREATEFAIL).
+      const l = this.ns.limits;
+      w.drop(skb, dev.where, 'neigh-table-overflow', `arp_cache: neighbor table overflow! (${this.gcEntries()} entries, gc_thresh3 ${l['net.ipv4.neigh.default.gc_thresh3']}; none reclaimable)`);
+      return;
+    }
     this.age(e);
     switch (e.state) {
       case 'PERMANENT':
@@ -125,7 +140,7 @@ export class NeighTable {
     const existing = this.entries.get(key(dev, ip));
     if (!existing && how === 'reply') return; // unsolicited replies are ignored (arp_accept = 0)
     const e = existing ?? this.entry(dev, ip);
-    if (e.state === 'PERMANENT') return;
+    if (!e || e.state === 'PERMANENT') return; // a full table learns nothing new
     const changed = e.mac !== mac;
     e.mac = mac;
     // A reply confirms reachability; a request only tells us an address (STALE).
@@ -140,14 +155,63 @@ export class NeighTable {
     for (const q of queued) this.send(e, q);
   }
 
-  private entry(dev: NetDevice, ip: number): NeighEntry {
+  /** The entry for a neighbour, created if new (neigh_create); undefined when the table is full. */
+  private entry(dev: NetDevice, ip: number, exempt = false): NeighEntry | undefined {
     const k = key(dev, ip);
     let e = this.entries.get(k);
     if (!e) {
-      e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0 };
+      if (!exempt && !this.roomForOne()) return undefined;
+      e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0, updatedNs: this.ns.world.sched.now };
       this.entries.set(k, e);
     }
     return e;
+  }
+
+  /**
+   * neigh_alloc's limits: at gc_thresh3 entries, or at gc_thresh2 when the last forced collection is
+   * more than 5 s old, collect first (neigh_forced_gc); at gc_thresh3 with nothing collected the
+   * table is full ("neighbor table overflow!"). Permanent entries do not count.
+   */
+  private roomForOne(): boolean {
+    const l = this.ns.limits;
+    const t2 = l['net.ipv4.neigh.default.gc_thresh2'];
+    const t3 = l['net.ipv4.neigh.default.gc_thresh3'];
+    if (this.entries.size < Math.min(t2, t3)) return true; // cheap: fewer entries than either threshold
+    const n = this.gcEntries();
+    const now = this.ns.world.sched.now;
+    if (n >= t3 || (n >= t2 && now > this.lastFlushNs + NEIGH_FORCED_GC_NS)) {
+      if (!this.forcedGc(n - t2) && n >= t3) return false;
+    }
+    return true;
+  }
+
+  /** gc_entries: the entries garbage collection may reclaim (all but PERMANENT). */
+  private gcEntries(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.state !== 'PERMANENT') n++;
+    return n;
+  }
+
+  /**
+   * neigh_forced_gc: remove up to `maxClean` entries nothing holds (no timer running: STALE or
+   * FAILED, not REACHABLE, INCOMPLETE, DELAY or PROBE) that failed or have not been updated for
+   * 5 s, oldest first. Returns whether any went.
+   */
+  private forcedGc(maxClean: number): boolean {
+    const now = this.ns.world.sched.now;
+    let shrunk = 0;
+    for (const [k, e] of this.entries) {
+      if (shrunk >= maxClean) break;
+      if (e.state === 'PERMANENT') continue;
+      this.age(e);
+      if (e.state !== 'STALE' && e.state !== 'FAILED') continue;
+      if (e.state === 'STALE' && e.updatedNs > now - NEIGH_FORCED_GC_NS) continue;
+      this.entries.delete(k);
+      e.generation++;
+      shrunk++;
+    }
+    this.lastFlushNs = now;
+    return shrunk > 0;
   }
 
   private randomReachable(): number {
@@ -155,14 +219,18 @@ export class NeighTable {
     return Math.floor(base / 2 + this.ns.rng.next() * base);
   }
 
-  /** REACHABLE silently becomes STALE once reachable_time has passed (checked lazily). */
+  /** REACHABLE silently becomes STALE once reachable_time has passed (checked lazily; updated when it happened). */
   private age(e: NeighEntry): void {
-    if (e.state === 'REACHABLE' && this.ns.world.sched.now - e.confirmedNs > e.reachableNs) this.setState(e, 'STALE');
+    if (e.state === 'REACHABLE' && this.ns.world.sched.now - e.confirmedNs > e.reachableNs) {
+      this.setState(e, 'STALE');
+      e.updatedNs = e.confirmedNs + e.reachableNs;
+    }
   }
 
   private setState(e: NeighEntry, state: NeighState): void {
     e.state = state;
     e.generation++;
+    e.updatedNs = this.ns.world.sched.now;
   }
 
   private enqueue(e: NeighEntry, skb: Skb): void {

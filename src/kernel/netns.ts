@@ -1,3 +1,4 @@
+import { defaultLimits, type KernelLimitName, type KernelLimits } from './limits.js';
 import { PmtuCache } from './pmtu.js';
 import type { RpFilterSysctls } from './rp-filter.js';
 import type { Rng } from '../engine/rng.js';
@@ -47,6 +48,8 @@ export class NetNs {
   /** Path MTUs learned from ICMP "fragmentation needed" (route exceptions). */
   readonly pmtu = new PmtuCache();
   readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false, rpFilter: { all: 0, default: 0, dev: new Map() } };
+  /** Table sizes and timeouts (nf_conntrack_max, gc_thresh3, ...); change them with setLimit. */
+  readonly limits: KernelLimits = defaultLimits();
   /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */
   nf: NfHooks | undefined;
   /** The IPVS table (ip_vs), once something configures a virtual service here. */
@@ -74,6 +77,12 @@ export class NetNs {
     this.lo = this.attach(new Loopback(this, 'lo', '00:00:00:00:00:00', 65536, this.nextIfindex++));
     this.addAddress(this.lo, '127.0.0.1/8');
   }
+  /** `sysctl -w NAME=VALUE` for a table limit: the conntrack table and the neighbour table read it from now on. */
+  setLimit(name: KernelLimitName, value: number): void {
+    this.limits[name] = value;
+    this.nf?.conntrack.applyLimits(this.limits);
+  }
+
 
   /** A locally administered unicast MAC, as the kernel's eth_random_addr makes. */
   randomMac(): string {

@@ -116,6 +116,7 @@ export class NfHooks {
     readonly engine: RuleEngine,
   ) {
     this.rng = ns.rng.fork('netfilter');
+    this.conntrack.applyLimits(ns.limits);
   }
 
   /** Hook an nftables ruleset into this namespace's netfilter (the first `nft` command does this on Linux). */

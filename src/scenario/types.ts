@@ -6,6 +6,7 @@
  */
 
 import type { CostModel } from '../kernel/cost-model.js';
+import type { KernelLimitName, KernelLimitsInput } from '../kernel/limits.js';
 import type { IngressControllerFlags } from '../cluster/ingress/types.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
@@ -315,7 +316,9 @@ export type StepAction =
   | { kind: 'kube-proxy'; node?: string; syncDelayNs?: number; conntrackCleanup?: boolean }
   | { kind: 'hairpin'; namespace: string; name: string; on: boolean }
   /** The node's kernel release, for behaviour that changed between releases (conntrack clash resolution, 5.8). */
-  | { kind: 'kernel'; node: string; release: string; major: number; minor: number };
+  | { kind: 'kernel'; node: string; release: string; major: number; minor: number }
+  /** `sysctl -w` of table limits on one node (or every node). */
+  | { kind: 'sysctl'; node?: string; values: KernelLimitsInput };
 
 export interface StepSpec {
   atNs: number;

@@ -18,6 +18,7 @@ export type DropReason =
   | 'no-route' // FIB lookup found no route (ICMP net unreachable to the sender)
   | 'neigh-failed' // ARP got no answer after all probes (ICMP host unreachable)
   | 'neigh-queue-full' // too many packets waiting for one ARP resolution (unres_qlen)
+  | 'neigh-table-overflow' // no neighbour entry could be created: gc_thresh3 reached and nothing reclaimable ("neighbor table overflow!")
   | 'ttl-exceeded' // TTL reached 0 while forwarding (ICMP time exceeded)
   | 'forwarding-disabled' // not for us and net.ipv4.ip_forward = 0
   | 'port-unreachable' // UDP to a port nobody listens on (ICMP port unreachable)
@@ -49,6 +50,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'no-route',
   'neigh-failed',
   'neigh-queue-full',
+  'neigh-table-overflow',
   'ttl-exceeded',
   'forwarding-disabled',
   'port-unreachable',

@@ -23,7 +23,7 @@ export function oracleFlows(result: RunResult): FlowResult[] {
 
 /**
  * A TCP flow's connection from the client socket's `tcp` events: the last
- * ending (timeout, reset, refused, unreachable, gave-up) wins, else
+ * ending (closed, timeout, reset, refused, unreachable, gave-up) wins, else
  * `complete`, else `established`, else `none`; retransmissions counted.
  */
 export function connectionOf(events: readonly TraceEvent[], flow: string): NonNullable<FlowResult['connection']> {
@@ -33,7 +33,7 @@ export function connectionOf(events: readonly TraceEvent[], flow: string): NonNu
   for (const e of events) {
     if (e.kind !== 'tcp' || e.flow !== flow) continue;
     if (e.action === 'retransmit') retransmits++;
-    else if (e.action === 'mss') continue;
+    else if (e.action === 'mss' || e.action === 'close' || e.action === 'keepalive') continue;
     else if (e.action === 'established') {
       if (outcome === 'none') outcome = 'established';
     } else if (e.action === 'complete') {

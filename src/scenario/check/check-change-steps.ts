@@ -1,10 +1,12 @@
+import { KERNEL_LIMIT_NAMES } from '../../kernel/limits.js';
+import { readLimits } from './check-sysctls.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { parseDuration } from '../load/quantities.js';
 import type { ClusterSpec, PodSpec, StepAction } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** The step verbs that change the cluster itself (pods, nodes, links, kernel state, kube-proxy), besides policy ones. */
-export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node', 'link', 'mtu', 'conntrack', 'kubeProxy', 'hairpin', 'kernel'] as const;
+export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node', 'link', 'mtu', 'conntrack', 'kubeProxy', 'hairpin', 'kernel', 'sysctl'] as const;
 
 export interface StepWorld {
   pods: PodSpec[];
@@ -127,6 +129,15 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       if (release !== undefined && !v) r.problem(m.get('release')!, `expected a kernel release like 5.4 or 6.1.0-18-amd64, found "${release}"`);
       if (!node || !v) return undefined;
       return { kind: 'kernel', node, release: release!, major: Number(v[1]), minor: Number(v[2]) };
+    }
+    case 'sysctl': {
+      const m = r.map(at, ['node', ...KERNEL_LIMIT_NAMES]);
+      if (!m) return undefined;
+      const nodeAt = m.get('node');
+      const node = nodeAt ? nodeName(r, nodeAt, w) : undefined;
+      const values = readLimits(r, m);
+      if (!values) r.problem(at, `expected at least one of ${KERNEL_LIMIT_NAMES.join(', ')}`);
+      return values && { kind: 'sysctl', ...(node ? { node } : {}), values };
     }
     case 'hairpin': {
       const m = r.map(at, ['pod', 'on']);

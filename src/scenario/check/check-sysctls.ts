@@ -1,5 +1,6 @@
 import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type NodeSysctlsInput } from '../../cluster/spec.js';
 import type { RpFilterMode } from '../../kernel/rp-filter.js';
+import { KERNEL_LIMIT_NAMES, KERNEL_LIMITS, type KernelLimitsInput } from '../../kernel/limits.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /**
@@ -20,7 +21,8 @@ const NAMES = [
 ] as const;
 
 /**
- * `cluster.sysctls`: node sysctls by their Linux names. Defaults are a
+ * `cluster.sysctls`: node sysctls by their Linux names: switches and modes, and table limits
+ * (integers, kernel/limits.ts). Defaults are a
  * kubeadm node's: ip_forward 1 and bridge-nf-call-iptables 1 (kubeadm's
  * preflight checks refuse a node without them), route_localnet as kube-proxy
  * sets it (1 when it serves localhost NodePorts), rp_filter 2 in `all` and
@@ -28,7 +30,7 @@ const NAMES = [
  */
 export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInput | undefined {
   if (!at || at.node == null) return undefined;
-  const m = r.map(at, [...NAMES]) ?? new Map<string, At>();
+  const m = r.map(at, [...NAMES, ...KERNEL_LIMIT_NAMES]) ?? new Map<string, At>();
   const flag = (name: string): boolean | undefined => {
     const v = r.int(m.get(name), 0, 1);
     return v === undefined ? undefined : v === 1;
@@ -40,10 +42,28 @@ export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInpu
     const v = mode(rpKey(d));
     if (v !== undefined) dev[d.replaceAll('/', '.')] = v;
   }
+  const limits = readLimits(r, m);
   return {
+    ...(limits ? { limits } : {}),
     ipForward: flag('net.ipv4.ip_forward') ?? NODE_SYSCTL_DEFAULTS.ipForward,
     bridgeNfCallIptables: flag('net.bridge.bridge-nf-call-iptables') ?? NODE_SYSCTL_DEFAULTS.bridgeNfCallIptables,
     ...(routeLocalnet === undefined ? {} : { routeLocalnet }),
     rpFilter: { all: mode(rpKey('all')) ?? NODE_RP_FILTER_DEFAULT.all, default: mode(rpKey('default')) ?? NODE_RP_FILTER_DEFAULT.default, dev },
   };
+}
+
+/**
+ * The table limits among `entries` (cluster.sysctls or a sysctl step): integers in the kernel's range.
+ * gc_thresh1 <= gc_thresh2 <= gc_thresh3 is not required by Linux and not checked here either.
+ */
+export function readLimits(r: YamlReader, entries: Map<string, At>): KernelLimitsInput | undefined {
+  const out: KernelLimitsInput = {};
+  let any = false;
+  for (const name of KERNEL_LIMIT_NAMES) {
+    const v = r.int(entries.get(name), KERNEL_LIMITS[name].min, KERNEL_LIMITS[name].max);
+    if (v === undefined) continue;
+    out[name] = v;
+    any = true;
+  }
+  return any ? out : undefined;
 }

@@ -7,6 +7,7 @@
  * accepts. Kubernetes fields the loader accepts without acting on them are
  * listed (typed loosely) so that real manifests validate.
  */
+import { KERNEL_LIMIT_NAMES, KERNEL_LIMITS } from '../../kernel/limits.js';
 import { DROP_REASONS } from '../../trace/events.js';
 
 type Schema = Record<string, unknown>;
@@ -33,6 +34,10 @@ const CIDR = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
 const IPV4 = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
 const DURATION = '^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$';
 const duration = (description: string, dflt?: string): Schema => ({ description, anyOf: [{ type: 'string', pattern: DURATION }, { const: 0 }], ...(dflt === undefined ? {} : { default: dflt }) });
+
+/** The integer sysctls (kernel/limits.ts), for cluster.sysctls and the sysctl step. */
+const limitSchemas: Record<string, Schema> = Object.fromEntries(KERNEL_LIMIT_NAMES.map((n) => [n, int(`default ${KERNEL_LIMITS[n].dflt}`, KERNEL_LIMITS[n].min, KERNEL_LIMITS[n].max, { default: KERNEL_LIMITS[n].dflt })]));
+
 const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: ['string', 'number', 'boolean'] } });
 const intOrString = (description: string): Schema => ({ description, type: ['integer', 'string'] });
 
@@ -455,6 +460,7 @@ const cluster = closed({
       'net.ipv4.conf.cbr0.rp_filter': int('rp_filter of the node bridge named cbr0', 0, 2),
       'net.ipv4.conf.flannel/1.rp_filter': int("rp_filter of flannel's VXLAN device flannel.1", 0, 2),
       'net.ipv4.conf.flannel0.rp_filter': int("rp_filter of flannel's TUN device flannel0 (udp backend)", 0, 2),
+      ...limitSchemas,
     },
     'node sysctls by their Linux names',
   ),
@@ -562,8 +568,9 @@ const step = closed(
     kubeProxy: closed({ node: str('node name (absent: every node)'), syncDelay: duration('time from an EndpointSlice change to this node\'s rules', '0s'), conntrackCleanup: bool('delete stale UDP conntrack entries after a sync', true) }, "kube-proxy's behaviour from now on (iptables mode)"),
     hairpin: closed({ pod: podRefStr('the pod'), on: bool('hairpin mode of its bridge port') }, 'bridge link set dev vethX hairpin on|off', ['pod', 'on']),
     kernel: closed({ node: str('node name'), release: str('kernel release (5.4, 6.1.0-18-amd64)') }, "the node's kernel release (conntrack clash resolution changed in 5.8)", ['node', 'release']),
+    sysctl: closed({ node: str('node name (absent: every node)'), ...limitSchemas }, 'sysctl -w for table limits (nf_conntrack_max, gc_thresh3, ...) from now on'),
   },
-  'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin, kernel',
+  'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin, kernel, sysctl',
 );
 
 const scenario = closed(

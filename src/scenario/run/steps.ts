@@ -6,6 +6,7 @@ import { hostVethName } from '../../cluster/names.js';
 import type { PolicyWorld } from '../../cluster/netpol/types.js';
 import { Netem, formatNetem } from '../../kernel/netem.js';
 import type { Bridge } from '../../kernel/bridge.js';
+import type { KernelLimitName } from '../../kernel/limits.js';
 import type { Uplink } from '../../kernel/uplink.js';
 import type { Scenario, StepAction, StepSpec } from '../types.js';
 
@@ -114,6 +115,16 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
       const harder = a.major > 5 || (a.major === 5 && a.minor >= 8);
       if (ns.nf) ns.nf.conntrack.resolveClashHarder = harder;
       return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT`);
+    }
+    case 'sysctl': {
+      const entries = Object.entries(a.values) as [KernelLimitName, number][];
+      for (const n of cluster.spec.nodes) {
+        if (a.node !== undefined && a.node !== n.name) continue;
+        const ns = cluster.nodes.get(n.name)!;
+        for (const [name, value] of entries) ns.setLimit(name, value);
+        w.change(ns.name, 'sysctl', `sysctl -w ${entries.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      }
+      return;
     }
     case 'hairpin': {
       const pod = loop.find(a.namespace, a.name);
