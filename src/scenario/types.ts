@@ -6,7 +6,7 @@
  */
 
 import type { CostModel } from '../kernel/cost-model.js';
-import type { KernelLimitName, KernelLimitsInput } from '../kernel/limits.js';
+import type { KernelLimitsInput } from '../kernel/limits.js';
 import type { IngressControllerFlags } from '../cluster/ingress/types.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';

@@ -38,6 +38,23 @@ describe('gallery', () => {
     for (let i = 2; i < retries.length; i++) expect(retries[i]! - retries[i - 1]!).toBeGreaterThanOrEqual(retries[i - 1]! - retries[i - 2]!);
   });
 
+  it('conntrack-table-full: SYNs are dropped once TIME_WAIT entries fill nf_conntrack_max; the pooled connection and a larger table are fine', () => {
+    const res = run('conntrack-table-full.yaml');
+    const full = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'conntrack-full' ? [e] : []));
+    expect(full.length).toBeGreaterThan(37); // every first SYN and its retransmission
+    expect(full.every((e) => e.at === 'node1' && e.detail === 'nf_conntrack: table full (64 entries), dropping packet')).toBe(true);
+    expect(full.every((e) => e.t > 3e9 && e.t < 10e9)).toBe(true);
+  });
+
+  it('neighbour-table-overflow: node2 refuses neighbours 9 and up until entries go stale; raising gc_thresh3 ends it', () => {
+    const res = run('neighbour-table-overflow.yaml');
+    const overflow = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'neigh-table-overflow' ? [e] : []));
+    expect(new Set(overflow.map((e) => e.at))).toEqual(new Set(['node2:cbr0']));
+    expect(Math.max(...overflow.map((e) => e.t))).toBeLessThan(31e9);
+    const connected = res.events.find((e) => e.kind === 'tcp' && e.flow === 'scrape-7' && e.action === 'established')!;
+    expect(connected.t).toBeGreaterThan(31e9);
+  });
+
   it('is deterministic: same file, same trace', () => {
     const a = JSON.stringify(run('rolling-update-resets.yaml').events);
     expect(JSON.stringify(run('rolling-update-resets.yaml').events)).toBe(a);
