@@ -6,6 +6,7 @@ import { programIpvsNode } from './ipvs-node.js';
 import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
+import { serveHealthChecks } from './proxy-health.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
 /** What kube-proxy programmed on one node. */
@@ -51,6 +52,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     // kube-proxy sets route_localnet=1 when it serves NodePorts on 127.0.0.1 (iptables mode), unless the scenario fixes the sysctl.
     const localhostNodePorts = spec.proxyMode === 'iptables' && resolveConfig(config).localhostNodePorts;
     ns.sysctl.routeLocalnet = spec.sysctls?.routeLocalnet ?? localhostNodePorts;
+    serveHealthChecks(ns, name, () => out.get(name)?.synced ?? cp);
     const imported = node.imported ?? {};
     if (spec.proxyMode === 'nftables') {
       const node = programNftablesNode(ns, { ...config, serviceCIDRs: [spec.serviceCIDR] }, cp);
