@@ -17,7 +17,6 @@ import { decodeUdp, encodeUdp } from '../wire/udp.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import type { TcpEvent } from '../trace/events.js';
 import type { Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
