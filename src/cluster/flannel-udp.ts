@@ -13,6 +13,15 @@ export const FLANNEL_UDP_PORT = 8285;
 export const FLANNEL_UDP_OVERHEAD = 28;
 export const FLANNEL_TUN_DEV = 'flannel0';
 
+/** One subnet lease as flanneld holds it: the pod subnet and the address of the node that owns it. */
+interface Lease {
+  cidr: Cidr;
+  ip: number;
+}
+
+/** Each node's flanneld and the leases it knows (its own watch of the subnet registry). */
+const leasesOf = new WeakMap<NetNs, Lease[]>();
+
 /**
  * flannel's udp backend: a `flannel0` TUN device holding `<subnet>.0` with the
  * whole cluster prefix (so `clusterCIDR dev flannel0` is the connected route),
@@ -29,7 +38,9 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
     const ns = nodes.get(n.name)!;
     const tun = ns.attach(new TunDevice(ns, FLANNEL_TUN_DEV, '00:00:00:00:00:00', spec.underlay.mtu - FLANNEL_UDP_OVERHEAD, ns.allocIfindex()));
     ns.addAddress(tun, `${formatIpv4(cidrHost(parseCidr(n.podCIDR)!, 0))}/${cluster.prefix}`);
-    tun.reader = (skb) => forward(ns, tun, skb, subnets, cluster);
+    const leases = subnets.map((s) => ({ ...s }));
+    leasesOf.set(ns, leases);
+    tun.reader = (skb) => forward(ns, tun, skb, leases, cluster);
     ns.sockets.addUdpTunnel(FLANNEL_UDP_PORT, (skb, _ip, payload) => {
       // The datagram ends at flanneld's socket; its payload goes into the TUN as a new packet.
       ns.world.deliver(skb, `${ns.name}:flanneld`, 'tunnel', { socket: `0.0.0.0:${FLANNEL_UDP_PORT}` });
@@ -47,7 +58,29 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
   }
 }
 
-function forward(ns: NetNs, tun: TunDevice, skb: Skb, subnets: { cidr: Cidr; ip: number }[], cluster: Cidr): void {
+/**
+ * A lease expired (the node stopped renewing it): this node's flanneld forgets the subnet, so packets
+ * for it are answered with net unreachable instead of being sent to a node that is gone. Returns
+ * how many leases went (0 or 1).
+ */
+export function forgetUdpLease(ns: NetNs, podCIDR: string): number {
+  const leases = leasesOf.get(ns);
+  const c = parseCidr(podCIDR)!;
+  const i = leases?.findIndex((l) => l.cidr.network === c.network && l.cidr.prefix === c.prefix) ?? -1;
+  if (i < 0) return 0;
+  leases!.splice(i, 1);
+  return 1;
+}
+
+/** The node renewed its lease: flanneld routes its subnet again. */
+export function learnUdpLease(ns: NetNs, podCIDR: string, nodeIp: string): void {
+  const leases = leasesOf.get(ns);
+  if (!leases) return;
+  forgetUdpLease(ns, podCIDR);
+  leases.push({ cidr: parseCidr(podCIDR)!, ip: parseIpv4(nodeIp)! });
+}
+
+function forward(ns: NetNs, tun: TunDevice, skb: Skb, subnets: readonly Lease[], cluster: Cidr): void {
   const w = ns.world;
   const r = decodeIpv4(skb.data);
   if (!r.ok) return w.drop(skb, `${ns.name}:flanneld`, 'malformed', r.error);

@@ -1,6 +1,7 @@
 import { VxlanDevice } from '../../kernel/vxlan.js';
 import { cidrHost, formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { Cluster } from '../build.js';
+import { forgetUdpLease, learnUdpLease } from '../flannel-udp.js';
 import { FLANNEL_VXLAN_DEV } from '../flannel-vxlan.js';
 import type { ControlLoop } from './control-loop.js';
 
@@ -12,7 +13,8 @@ export const NODE_MONITOR_GRACE_NS = 40e9;
  * After node-monitor-grace-period the node lifecycle controller marks its pods
  * NotReady (kube-proxies elsewhere then stop choosing them); if `withdrawAfterNs`
  * is given, flannel on the other nodes removes the node's routes (and VXLAN
- * neighbour and FDB entries) once its subnet lease is gone.
+ * neighbour and FDB entries; with the udp backend, flanneld's own lease table)
+ * once its subnet lease is gone.
  */
 export function nodeDown(cluster: Cluster, loop: ControlLoop, name: string, o: { graceNs: number; withdrawAfterNs?: number }): void {
   const ns = cluster.nodes.get(name)!;
@@ -47,6 +49,8 @@ function withdrawRoutes(cluster: Cluster, name: string): void {
   for (const [other, ns] of cluster.nodes) {
     if (other === name) continue;
     n += ns.fib.delete((r) => r.table === 'main' && r.dst.network === subnet.network && r.dst.prefix === subnet.prefix);
+    // The udp backend has no per-node route (flannel0 holds the whole cluster prefix): flanneld's table is the route.
+    if (cluster.spec.network === 'flannel-udp') n += forgetUdpLease(ns, node.podCIDR);
     const dev = ns.device(FLANNEL_VXLAN_DEV);
     if (dev instanceof VxlanDevice) {
       const remote = cluster.nodes.get(name)!.device(FLANNEL_VXLAN_DEV)!;
@@ -75,7 +79,7 @@ function restoreRoutes(cluster: Cluster, name: string): void {
       ns.addRoute(node.podCIDR, { via: gw, dev, onlink: true });
     } else if (cluster.spec.network === 'host-gw') {
       ns.addRoute(node.podCIDR, { via: node.ip, dev: ns.device('eth0')! });
-    }
+    } else learnUdpLease(ns, node.podCIDR, node.ip);
   }
   cluster.world.change('cluster', 'routes', `flannel: ${name} renewed its lease for ${node.podCIDR}; routes to it restored`);
 }

@@ -54,7 +54,6 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       if (!m.get('state')) r.problem(at, 'state: required, expected down or up');
       if (!node || !state) return undefined;
       const withdraw = m.get('withdrawRoutesAfter');
-      if (withdraw && w.cluster.network === 'flannel-udp') r.problem(withdraw, 'route withdrawal is modelled for host-gw and flannel-vxlan only');
       return { kind: 'node', node, state, notReadyAfterNs: dur(m.get('notReadyAfter'), 40e9), ...(withdraw ? { withdrawRoutesAfterNs: dur(withdraw, 0) } : {}) };
     }
     case 'link': {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+
+/** node2 goes down at 1 s; flannel withdraws its subnet at 5 s; a client on node1 connects at 10 s. */
+const scenario = (network: string): string => `
+apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: node-down-${network}}
+cluster:
+  network: ${network}
+  nodes: [{name: node1}, {name: node2}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {nodeName: node2, containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: curl}]}}
+steps:
+  - {at: 1s, node: {name: node2, state: down, withdrawRoutesAfter: 4s}}
+traffic:
+  - {name: before, from: pod/client, to: pod/web, port: 8080, at: 2s, timeout: 2s}
+  - {name: after, from: pod/client, to: pod/web, port: 8080, at: 10s, timeout: 5s}
+`;
+
+const run = (network: string) => {
+  const r = loadScenarioText(scenario(network));
+  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+  return simulate(r.scenario);
+};
+
+describe('node down: flannel withdraws the node subnet when its lease expires', () => {
+  it('flannel-udp: flanneld forgets the lease and answers net unreachable (ENETUNREACH) instead of sending into the void', () => {
+    const res = run('flannel-udp');
+    const before = res.flows.find((f) => f.flow === 'before')!;
+    const after = res.flows.find((f) => f.flow === 'after')!;
+    // Before the lease expires flanneld still sends to node2's address, which never answers.
+    expect(before.connection?.outcome).toBe('gave-up');
+    expect(after).toMatchObject({ verdict: 'dropped', dropReason: 'no-route' });
+    expect(after.dropDetail).toMatch(/^flanneld knows no node for 10\.244\.2\./);
+    expect(after.connection?.outcome).toBe('unreachable');
+    expect(res.events.some((e) => e.kind === 'change' && e.change === 'routes' && e.detail.includes('withdrawn'))).toBe(true);
+  });
+});
