@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { compareMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/run/matrix.js';
 import type { Scenario } from '../scenario/types.js';
+import { parseDuration } from '../scenario/load/quantities.js';
 import { PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderMatrixTable } from './matrix-table.js';
 
@@ -10,6 +11,7 @@ interface MatrixFlags {
   via?: string;
   json?: boolean;
   proxyMode?: 'iptables' | 'ipvs' | 'nftables';
+  at?: string;
 }
 
 /**
@@ -26,6 +28,7 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
     .option('--port <p>', 'destination port (default: the file\'s matrix.port, else 80)')
     .option('--protocol <proto>', 'TCP | UDP (default TCP)')
     .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
+    .option('--at <time>', "probe at this simulated time (like 2s), after the file's steps up to then (default: the file's matrix.at, else 0)")
     .option('--json', 'print JSON instead of the table')
     .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables')
     .action((file: string, o: MatrixFlags) => {
@@ -36,15 +39,16 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
         port: o.port === undefined ? (m?.port ?? 80) : parsePort(o.port, fail),
         protocol: o.protocol === undefined ? (m?.protocol ?? 'TCP') : parseProtocol(o.protocol, fail),
         via: o.via === undefined ? (m?.via ?? 'pod') : parseVia(o.via, fail),
-        ...(m?.atNs === undefined ? {} : { atNs: m.atNs }),
       };
+      const atNs = o.at === undefined ? m?.atNs : parseAt(o.at, fail);
+      if (atNs !== undefined) opts.atNs = atNs;
       const result = probeMatrix(scenario, opts);
       // The expected table only applies to the probe it was written for.
-      const sameProbe = m !== undefined && m.port === opts.port && m.protocol === opts.protocol && m.via === opts.via;
+      const sameProbe = m !== undefined && m.port === opts.port && m.protocol === opts.protocol && m.via === opts.via && m.atNs === opts.atNs;
       const diffs = sameProbe && m.expect ? compareMatrix(result, m.expect) : [];
       if (o.json) io.out(`${JSON.stringify(matrixJson(result, diffs), null, 2)}\n`);
       else {
-        io.out(`reachability ${opts.protocol}/${opts.port} via ${opts.via} (${result.pods.length} pods, ${result.pods.length ** 2} probes)\n`);
+        io.out(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${result.pods.length} pods, ${result.pods.length ** 2} probes)\n`);
         io.out(`${renderMatrixTable(result, io.term ?? PLAIN).join('\n')}\n`);
         for (const n of result.notes) io.out(`note: ${n}\n`);
         if (sameProbe && m.expect) io.out(diffs.length === 0 ? 'expected matrix: met\n' : `expected matrix: ${diffs.length} cell(s) differ\n${diffs.map((d) => `  ${d}`).join('\n')}\n`);
@@ -58,12 +62,26 @@ function matrixJson(m: ReachabilityMatrix, diffs: string[]): unknown {
     port: m.options.port,
     protocol: m.options.protocol,
     via: m.options.via,
+    ...(m.options.atNs === undefined ? {} : { atNs: m.options.atNs }),
     pods: m.pods,
     matrix: Object.fromEntries(m.cells.map((row, i) => [m.pods[i], Object.fromEntries(row.map((c) => [c.to, c.skipped ? null : c.allowed]))])),
     blocked: m.cells.flat().filter((c) => !c.allowed && !c.skipped).map((c) => ({ from: c.from, to: c.to, reason: c.flow?.dropReason ?? c.flow?.verdict ?? 'not sent', detail: c.flow?.dropDetail })),
     notes: m.notes,
     mismatches: diffs,
   };
+}
+
+function parseAt(v: string, fail: (m: string) => never): number {
+  const ns = parseDuration(v.trim() === '0' ? 0 : v);
+  if (typeof ns === 'string') fail(`--at: ${ns}`);
+  return ns as number;
+}
+
+/** Simulated time as written in scenarios: the largest unit that keeps it whole. */
+function formatDuration(ns: number): string {
+  if (ns === 0) return '0';
+  for (const [unit, size] of [['s', 1e9], ['ms', 1e6], ['us', 1e3]] as const) if (ns >= size && ns % size === 0) return `${ns / size}${unit}`;
+  return `${ns}ns`;
 }
 
 function parsePort(v: string, fail: (m: string) => never): number {

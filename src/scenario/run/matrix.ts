@@ -1,4 +1,6 @@
-import { simulate } from './simulate.js';
+import { ScenarioRun } from './simulate.js';
+import type { Cluster } from '../../cluster/build.js';
+import { formatIpv4 } from '../../wire/addr.js';
 import type { FlowResult } from './flows.js';
 import type { PodSpec, Scenario, TrafficSpec } from '../types.js';
 
@@ -7,7 +9,11 @@ export interface MatrixOptions {
   protocol: 'TCP' | 'UDP' | 'SCTP';
   /** Probe the destination pod's own IP, or the ClusterIP of a Service whose only endpoint it is. */
   via: 'pod' | 'service';
-  /** Simulated time the first probe leaves (probes follow 1 ms apart). */
+  /**
+   * Simulated time the first probe leaves (probes follow 1 ms apart). The scenario's steps up to then
+   * have happened (policies applied, labels changed, pods a step made or deleted: the pods probed are
+   * the ones that exist then) and later ones do not.
+   */
   atNs?: number;
 }
 
@@ -38,23 +44,30 @@ const PROBE_GAP_NS = 1_000_000;
  * the cluster, allowed when it reaches a listening socket on the destination.
  */
 export function probeMatrix(scenario: Scenario, opts: MatrixOptions): ReachabilityMatrix {
-  const pods = scenario.pods.filter((p) => !p.builtin && !p.hostNetwork).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  const traffic: TrafficSpec[] = [];
-  const skipped = new Map<string, string>();
   const start = opts.atNs ?? 0;
+  // The cluster as of `start`: the steps up to then (inclusive) happen first, and what the controllers do
+  // about them; later steps do not, so every probe sees the same policies, labels and pods, however
+  // long the probes take (they leave 1 ms apart).
+  const steps = opts.atNs === undefined ? scenario.steps : scenario.steps.filter((s) => s.atNs <= start);
+  const run = new ScenarioRun({ ...scenario, traffic: [], steps }, { detailed: true });
+  if (start > 0) run.runUntil(start);
+  const pods = podsAt(scenario, run.cluster).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const skipped = new Map<string, string>();
+  let n = 0;
   for (const src of pods) {
     for (const dst of pods) {
       const name = `${key(src)} -> ${key(dst)}`;
-      const to = opts.via === 'pod' ? ({ kind: 'pod', namespace: dst.namespace, name: dst.name } as const) : serviceFor(scenario, dst, opts);
+      // A pod made by a step has no load-time spec: it is addressed by the IP its CNI ADD gave it.
+      const to = opts.via === 'service' ? serviceFor(scenario, dst, opts) : dst.spec ? ({ kind: 'pod', namespace: dst.namespace, name: dst.name } as const) : ({ kind: 'ip', ip: dst.ip } as const);
       if (typeof to === 'string') {
         skipped.set(name, to);
         continue;
       }
-      traffic.push({ name, from: { kind: 'pod', namespace: src.namespace, name: src.name }, to, protocol: opts.protocol, port: opts.port, payload: 64, count: 1, atNs: start + traffic.length * PROBE_GAP_NS, intervalNs: PROBE_GAP_NS, pos: src.pos });
+      const t: TrafficSpec = { name, from: { kind: 'pod', namespace: src.namespace, name: src.name }, to, protocol: opts.protocol, port: opts.port, payload: 64, count: 1, atNs: start + n++ * PROBE_GAP_NS, intervalNs: PROBE_GAP_NS, pos: src.spec?.pos ?? { file: scenario.file, line: 1, col: 1 } };
+      run.schedule(t);
     }
   }
-  const run = simulate({ ...scenario, traffic }, { detailed: true });
-  const byName = new Map(run.flows.map((f) => [f.flow, f]));
+  const byName = new Map(run.finish().flows.map((f) => [f.flow, f]));
   const cells = pods.map((src) =>
     pods.map((dst): MatrixCell => {
       const name = `${key(src)} -> ${key(dst)}`;
@@ -63,8 +76,34 @@ export function probeMatrix(scenario: Scenario, opts: MatrixOptions): Reachabili
       return { from: key(src), to: key(dst), allowed: flow?.verdict === 'delivered' && flow.deliveredTo === `pod/${key(dst)}`, flow, ...(why ? { skipped: why } : {}) };
     }),
   );
-  const notes = (opts.via === 'pod' ? pods : []).filter((p) => !listens(p, opts)).map((p) => `${key(p)} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
+  const notes = (opts.via === 'pod' ? pods : []).filter((p) => p.spec && !listens(p.spec, opts)).map((p) => `${key(p)} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
   return { options: opts, pods: pods.map(key), cells, notes };
+}
+
+/** A pod as probed: its spec when the scenario wrote it (or its controllers made it at load time). */
+interface ProbedPod {
+  namespace: string;
+  name: string;
+  ip: string;
+  spec?: PodSpec;
+}
+
+/**
+ * The pods that exist in the cluster now (their network namespaces), leaving out the built-in add-ons
+ * and hostNetwork pods as the e2e suite's model does.
+ */
+function podsAt(scenario: Scenario, cluster: Cluster): ProbedPod[] {
+  const specs = new Map(scenario.pods.map((p) => [key(p), p]));
+  const out: ProbedPod[] = [];
+  for (const [k, ns] of cluster.pods) {
+    const spec = specs.get(k);
+    if (spec?.builtin || spec?.hostNetwork || ns.name !== k) continue;
+    const eth0 = ns.addrs.find((a) => a.dev.name === 'eth0');
+    if (!eth0) continue;
+    const slash = k.indexOf('/');
+    out.push({ namespace: k.slice(0, slash), name: k.slice(slash + 1), ip: formatIpv4(eth0.ip), ...(spec ? { spec } : {}) });
+  }
+  return out;
 }
 
 function key(p: { namespace: string; name: string }): string {
@@ -76,7 +115,7 @@ function listens(p: PodSpec, opts: MatrixOptions): boolean {
 }
 
 /** A Service in the pod's namespace whose single endpoint is this pod, serving the probe port. */
-function serviceFor(scenario: Scenario, pod: PodSpec, opts: MatrixOptions): TrafficSpec['to'] | string {
+function serviceFor(scenario: Scenario, pod: { namespace: string; name: string; ip: string }, opts: MatrixOptions): TrafficSpec['to'] | string {
   for (const svc of scenario.services) {
     if (svc.namespace !== pod.namespace || svc.clusterIP === undefined || !svc.ports.some((p) => p.port === opts.port && p.protocol === opts.protocol)) continue;
     const eps = scenario.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name).flatMap((s) => s.endpoints);
