@@ -108,7 +108,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   const proxies = programProxies(nodes, spec, controlPlane);
   // A node's saved `ip route` replaces the main table the backend programmed (after kube-proxy: a route may name kube-ipvs0).
   for (const n of spec.nodes) if (n.imported?.ipRoute) importRoutes(nodes.get(n.name)!, n.imported.ipRoute);
-  routeExternalAddresses(gateway, spec, controlPlane.services);
+  routeExternalAddresses(gateway, spec, controlPlane.services, controlPlane.endpointSlices);
   const dns = installCoreDns(podNs, spec, controlPlane);
   installIngressControllers(podNs, pods, controlPlane);
   const np = controlPlane.networkPolicy;

@@ -20,6 +20,56 @@ export interface Route {
   scope: RouteScope;
   src?: number; // preferred source address
   metric?: number;
+  /**
+   * A multipath route (`ip route add X nexthop via A dev eth0 nexthop via B dev eth0`): `via`/`dev`
+   * are the first nexthop's; forwarding picks one per flow (`selectNexthop`).
+   */
+  nexthops?: Nexthop[];
+}
+
+/** One path of a multipath route. */
+export interface Nexthop {
+  via: number;
+  dev: NetDevice;
+  weight: number;
+}
+
+/**
+ * fib_select_multipath: the flow's hash (31 bits) picks the first nexthop whose upper bound it does
+ * not exceed; each nexthop owns a share of the hash space proportional to its weight (hash-threshold,
+ * as fib_rebalance sets the bounds). `hash` comes from `multipathHash`.
+ */
+export function selectNexthop(route: Route, hash: number): Nexthop {
+  const nhs = route.nexthops!;
+  const total = nhs.reduce((n, nh) => n + nh.weight, 0);
+  let w = 0;
+  for (const nh of nhs) {
+    w += nh.weight;
+    const upper = Math.round((w * 2 ** 31) / total) - 1;
+    if (hash <= upper) return nh;
+  }
+  return nhs[nhs.length - 1]!;
+}
+
+/**
+ * fib_multipath_hash: policy 0 hashes the addresses (L3), policy 1 the 5-tuple (L4), keyed by the
+ * namespace's random seed as the kernel keys its flow hash; 31 bits, as the kernel shifts them.
+ */
+export function multipathHash(seed: number, policy: 0 | 1, f: { src: number; dst: number; protocol: number; sport?: number; dport?: number }): number {
+  let h = seed >>> 0;
+  const mix = (v: number): void => {
+    h = Math.imul(h ^ (v >>> 0), 0x9e3779b1);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x85ebca77);
+    h ^= h >>> 13;
+  };
+  mix(f.src);
+  mix(f.dst);
+  if (policy === 1) {
+    mix(f.protocol);
+    mix(((f.sport ?? 0) << 16) | (f.dport ?? 0));
+  }
+  return (h >>> 1) & 0x7fffffff;
 }
 
 /**
@@ -185,14 +235,16 @@ export function formatRoute(r: Route): string {
   const { network, prefix } = r.dst;
   const dst = prefix === 0 ? 'default' : prefix === 32 ? formatIpv4(network) : `${formatIpv4(network)}/${prefix}`;
   const parts: string[] = r.type === 'unicast' ? [dst] : [r.type, dst];
-  if (r.via !== undefined) parts.push('via', formatIpv4(r.via));
-  if (r.dev) parts.push('dev', r.dev.name);
+  if (r.via !== undefined && !r.nexthops) parts.push('via', formatIpv4(r.via));
+  if (r.dev && !r.nexthops) parts.push('dev', r.dev.name);
   // Routes added by hand carry proto boot, which `ip route` does not print.
   if (r.proto !== 'boot') parts.push('proto', r.proto);
   if (r.scope !== 'global') parts.push('scope', r.scope);
   if (r.src !== undefined) parts.push('src', formatIpv4(r.src));
   if (r.metric !== undefined && r.metric !== 0) parts.push('metric', String(r.metric));
   if (r.onlink) parts.push('onlink');
+  // `ip route` prints each nexthop on a line of its own; one line here, as `ip route add` takes them.
+  for (const nh of r.nexthops ?? []) parts.push('nexthop via', formatIpv4(nh.via), 'dev', nh.dev.name, 'weight', String(nh.weight));
   return parts.join(' ');
 }
 

@@ -6,7 +6,7 @@ import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../
 import { Bridge } from './bridge.js';
 import type { Cpu } from './cost-model.js';
 import type { NetDevice } from './device.js';
-import { Fib, type Route } from './fib.js';
+import { Fib, multipathHash, selectNexthop, type Nexthop, type Route } from './fib.js';
 import { Loopback } from './loopback.js';
 import { NeighTable } from './neighbour.js';
 import type { Ipvs } from './ipvs/ipvs.js';
@@ -33,6 +33,8 @@ export interface Sysctls {
   routeLocalnet?: boolean;
   /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
   rpFilter: RpFilterSysctls;
+  /** net.ipv4.fib_multipath_hash_policy: 0 (default) hashes addresses, 1 the 5-tuple. */
+  fibMultipathHashPolicy?: 0 | 1;
 }
 
 /**
@@ -172,7 +174,36 @@ export class NetNs {
   }
 
   /** `ip route add DST [via GW] dev DEV [onlink] [src SRC]`. */
+  /** `ip route add DST nexthop via A dev D [weight W] nexthop via B ...`: one route, several paths. */
+  addMultipathRoute(dst: string, nexthops: readonly { via: string; dev: NetDevice; weight?: number }[]): Route {
+    const first = nexthops[0];
+    if (!first) throw new Error('a multipath route needs at least one nexthop');
+    const route = this.routeFor(dst, { via: first.via, dev: first.dev });
+    route.nexthops = nexthops.map((nh) => {
+      const via = parseCidr(`${nh.via}/32`)!.address;
+      if (!this.onLink(via, nh.dev)) throw new Error(`RTNETLINK answers: Network is unreachable (gateway ${nh.via} not on ${nh.dev.name})`);
+      return { via, dev: nh.dev, weight: nh.weight ?? 1 };
+    });
+    this.fib.add(route);
+    return route;
+  }
+
+  /** A multipath route's path for this flow (fib_select_multipath), hashed with this namespace's seed. */
+  nexthopFor(route: Route, flow: { src: number; dst: number; protocol: number; sport?: number; dport?: number }): Nexthop {
+    this.multipathSeed ??= this.rng.fork('fib_multipath_hash_seed').int(0, 0xffffffff);
+    return selectNexthop(route, multipathHash(this.multipathSeed, this.sysctl.fibMultipathHashPolicy ?? 0, flow));
+  }
+
+  private multipathSeed: number | undefined;
+
   addRoute(dst: string, opts: { via?: string; dev: NetDevice; onlink?: boolean; src?: string; metric?: number }): Route {
+    const route = this.routeFor(dst, opts);
+    this.fib.add(route);
+    return route;
+  }
+
+  /** The route `ip route add` would add (checked), not added yet. */
+  private routeFor(dst: string, opts: { via?: string; dev: NetDevice; onlink?: boolean; src?: string; metric?: number }): Route {
     const c = dst === 'default' ? { network: 0, prefix: 0, address: 0 } : parseCidr(dst.includes('/') ? dst : `${dst}/32`);
     if (!c) throw new Error(`invalid route destination ${dst}`);
     const via = opts.via === undefined ? undefined : parseCidr(`${opts.via}/32`)?.address;
@@ -192,7 +223,6 @@ export class NetNs {
       ...(opts.src === undefined ? {} : { src: parseCidr(`${opts.src}/32`)!.address }),
       ...(opts.metric === undefined ? {} : { metric: opts.metric }),
     };
-    this.fib.add(route);
     return route;
   }
 

@@ -12,6 +12,7 @@ import {
 import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reassembler, type Ipv4Packet } from '../wire/ipv4.js';
 import type { NetDevice } from './device.js';
 import { formatRoute, type Route } from './fib.js';
+import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
 import type { Skb } from './skb.js';
@@ -132,6 +133,15 @@ export class Stack {
       if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'forward' });
       this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_NET, skb);
       w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    if (route.nexthops) {
+      // fib_select_multipath: one path per flow.
+      // The flow dissector finds ports in TCP, UDP and SCTP only (not in ICMP).
+      const t = ip.protocol === IPPROTO_ICMP ? { src: ip.src, dst: ip.dst, protocol: ip.protocol } : readTuple(skb.data);
+      const nh = this.ns.nexthopFor(route, t);
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: formatRoute(route), decision: 'forward', nexthop: `via ${formatIpv4(nh.via)} dev ${nh.dev.name}`, nexthops: route.nexthops.length });
+      this.forward(dev, skb, ip, { ...route, via: nh.via, dev: nh.dev });
       return;
     }
     this.traceRoute(skb, ip.dst, route, 'forward');

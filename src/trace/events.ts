@@ -141,6 +141,9 @@ export interface RouteEvent extends Base {
   /** The route that matched, printed as `ip route` prints it. */
   route: string;
   decision: 'local' | 'forward' | 'output';
+  /** A multipath route: the path the flow's hash chose (`via 192.168.56.12 dev eth0`) and how many there were. */
+  nexthop?: string;
+  nexthops?: number;
 }
 
 export interface ForwardEvent extends Base {
