@@ -2,8 +2,8 @@ import { Dummy } from '../kernel/dummy.js';
 import { Ipvs } from '../kernel/ipvs/ipvs.js';
 import { Netfilter } from '../kernel/netfilter/netfilter.js';
 import type { NetNs } from '../kernel/netns.js';
-import { parseIpv4 } from '../wire/addr.js';
-import { planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
+import { formatIpv4, parseIpv4 } from '../wire/addr.js';
+import { legacyVirtualServers, planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs, KUBE_IPVS_DEV } from './node-import.js';
 import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.js';
@@ -19,6 +19,12 @@ import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.
  */
 export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput, imported: NodeImportInput = {}): IpvsPlan {
   const plan = planIpvs(config, cp.services, cp.endpointSlices, settings?.scheduler);
+  // --ipvs-strict-arp: the addresses on kube-ipvs0 must not be answered for on the node's other devices
+  // (every node holds every VIP), nor announced as ARP senders (setSysctl net/ipv4/conf/all/arp_ignore, arp_announce).
+  if (settings?.strictARP) {
+    ns.sysctl.arpIgnore = 1;
+    ns.sysctl.arpAnnounce = 2;
+  }
   const ipvs = new Ipvs(ns);
   if (settings) ipvs.setTimeouts({ tcp: settings.tcpTimeoutS, tcpfin: settings.tcpFinTimeoutS, udp: settings.udpTimeoutS });
   // Each imported part replaces what kube-proxy would write there (docs/node-import.md).
@@ -26,6 +32,9 @@ export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPla
   else {
     const dummy = ns.attach(new Dummy(ns, KUBE_IPVS_DEV, ns.randomMac(), 1500, ns.allocIfindex()));
     for (const ip of plan.bound) ns.addAddress(dummy, `${ip}/32`, { noPrefixRoute: true });
+    // cleanLegacyService: virtual servers kube-proxy did not create go, unless in --ipvs-exclude-cidrs.
+    const existing = ipvs.virtualServices().map((v) => ({ protocol: v.protocol, vip: formatIpv4(v.vip), port: v.port }));
+    for (const v of legacyVirtualServers(existing, plan.virtualServers, settings?.excludeCIDRs ?? [])) ipvs.deleteService(v.protocol, parseIpv4(v.vip)!, v.port);
     for (const v of plan.virtualServers) {
       const vip = parseIpv4(v.vip)!;
       const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });

@@ -105,6 +105,10 @@ export interface IpvsProxyInput {
   tcpTimeoutS: number;
   tcpFinTimeoutS: number;
   udpTimeoutS: number;
+  /** `--ipvs-strict-arp`: kube-proxy sets arp_ignore=1 and arp_announce=2 on every node (absent = false). */
+  strictARP?: boolean;
+  /** `--ipvs-exclude-cidrs`: IPVS virtual servers in these ranges survive kube-proxy's clean-up (absent = none). */
+  excludeCIDRs?: string[];
 }
 
 /** The API objects kube-proxy and cluster DNS act on. */

@@ -8,6 +8,9 @@ import type { Skb } from './skb.js';
 export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT';
 
 /** Linux defaults (net.ipv4.neigh.default.*). */
+/** NUD_VALID: states that hold a usable address. */
+const VALID = new Set<NeighState>(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
+
 export const NEIGH_DEFAULTS = {
   mcastSolicit: 3, // broadcast probes before giving up
   ucastSolicit: 3, // unicast probes from PROBE state
@@ -15,6 +18,7 @@ export const NEIGH_DEFAULTS = {
   baseReachableNs: 30e9, // base_reachable_time_ms = 30000, randomized to [0.5, 1.5) x
   delayFirstProbeNs: 5e9, // delay_first_probe_time = 5 s
   unresQlen: 101, // packets queued per unresolved entry
+  locktimeNs: 1e9, // locktime = 100 (1 s): a reply for a fresh entry may not change its address
 };
 
 /** Forced garbage collection spares entries updated in the last 5 s, and runs at gc_thresh2 at most every 5 s. */
@@ -135,14 +139,20 @@ export class NeighTable {
   }
 
   /** arp_process, once an ARP packet reached this namespace on `dev` and is about us. */
-  learn(dev: NetDevice, ip: number, mac: string, how: 'reply' | 'request', pkt: number): void {
+  learn(dev: NetDevice, ip: number, mac: string, how: 'reply' | 'request', pkt: number): string | undefined {
     const w = this.ns.world;
     const existing = this.entries.get(key(dev, ip));
-    if (!existing && how === 'reply') return; // unsolicited replies are ignored (arp_accept = 0)
+    if (!existing && how === 'reply') return undefined; // unsolicited replies are ignored (arp_accept = 0)
     const e = existing ?? this.entry(dev, ip);
-    if (!e || e.state === 'PERMANENT') return; // a full table learns nothing new
+    if (!e || e.state === 'PERMANENT') return undefined; // a full table learns nothing new
     const changed = e.mac !== mac;
+    // arp_process: a reply within locktime of the last update does not override a valid address
+    // (neigh_update without NEIGH_UPDATE_F_OVERRIDE): when several hosts answer, the first one wins.
+    if (how === 'reply' && changed && e.mac !== undefined && VALID.has(e.state) && e.updatedNs !== undefined && w.sched.now - e.updatedNs < NEIGH_DEFAULTS.locktimeNs) {
+      return `${formatIpv4(ip)} is already at ${e.mac} (${e.state}, updated ${w.sched.now - e.updatedNs} ns ago, within locktime 1 s): a second answer does not override the first`;
+    }
     e.mac = mac;
+    e.updatedNs = w.sched.now;
     // A reply confirms reachability; a request only tells us an address (STALE).
     const next: NeighState = how === 'reply' ? 'REACHABLE' : changed || e.state === 'INCOMPLETE' || e.state === 'FAILED' ? 'STALE' : e.state;
     this.setState(e, next);
@@ -153,6 +163,7 @@ export class NeighTable {
     if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt, at: dev.where, action: existing?.state === 'INCOMPLETE' ? 'resolved' : 'learned', ip: formatIpv4(ip), mac, state: toTraceState(e.state) });
     const queued = e.queue.splice(0);
     for (const q of queued) this.send(e, q);
+    return undefined;
   }
 
   /** The entry for a neighbour, created if new (neigh_create); undefined when the table is full. */

@@ -33,6 +33,10 @@ export interface Sysctls {
   routeLocalnet?: boolean;
   /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
   rpFilter: RpFilterSysctls;
+  /** net.ipv4.conf.all.arp_ignore: 0 (default) answers ARP for any local address; 1 only for addresses on the device asked. */
+  arpIgnore?: 0 | 1;
+  /** net.ipv4.conf.all.arp_announce: 0 (default) uses the packet's source in ARP requests; 2 the outgoing device's best address. */
+  arpAnnounce?: 0 | 2;
   /** net.ipv4.fib_multipath_hash_policy: 0 (default) hashes addresses, 1 the 5-tuple. */
   fibMultipathHashPolicy?: 0 | 1;
 }

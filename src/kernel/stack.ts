@@ -77,6 +77,12 @@ export class Stack {
         w.drop(skb, dev.where, 'arp-ignored', `who-has ${formatIpv4(arp.targetIp)}: not ours`);
         return;
       }
+      // arp_ignore = 1: only for an address configured on the device the request came in on.
+      if (this.ns.sysctl.arpIgnore === 1 && !this.ns.addrs.some((a) => a.dev === dev && a.ip === arp.targetIp)) {
+        const on = this.ns.addrs.find((a) => a.ip === arp.targetIp)?.dev.name ?? '?';
+        w.drop(skb, dev.where, 'arp-ignored', `who-has ${formatIpv4(arp.targetIp)}: ours, but on ${on}, not ${dev.name} (arp_ignore = 1)`);
+        return;
+      }
       this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'request', skb.id);
       const reply = encodeEthernet({
         dst: arp.senderMac,
@@ -95,8 +101,9 @@ export class Stack {
       w.drop(skb, dev.where, 'arp-ignored', `reply for ${formatIpv4(arp.targetIp)}: not ours`);
       return;
     }
-    this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'reply', skb.id);
-    w.deliver(skb, dev.where, 'arp');
+    const ignored = this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'reply', skb.id);
+    if (ignored) w.drop(skb, dev.where, 'arp-ignored', ignored);
+    else w.deliver(skb, dev.where, 'arp');
   }
 
   /** ip_rcv + ip_rcv_finish: validate, route, then deliver locally or forward. */
@@ -232,8 +239,9 @@ export class Stack {
       dev.xmit(skb);
       return;
     }
-    // arp_announce = 0: the packet's own source if it is ours, else the device's address.
-    const arpSource = this.ns.isLocal(src) ? src : (this.ns.selectSource(dev, nextHop) ?? src);
+    // arp_announce = 0: the packet's own source if it is ours, else the device's address;
+    // 2: always the device's best address for the target (never, say, a VIP bound to kube-ipvs0).
+    const arpSource = this.ns.isLocal(src) && this.ns.sysctl.arpAnnounce !== 2 ? src : (this.ns.selectSource(dev, nextHop) ?? src);
     this.ns.neigh.output(dev, nextHop, skb, arpSource);
   }
 

@@ -1,4 +1,5 @@
 import type { SchedulerName } from '../../kernel/ipvs/schedulers.js';
+import { parseCidr, parseIpv4, prefixMask } from '../../wire/addr.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService } from './endpoints.js';
@@ -185,4 +186,32 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
     .map((t) => [`*${t}`, ...[...FILTER_CHAINS, ...NAT_CHAINS].filter((x, i, a) => a.indexOf(x) === i && (t === 'nat' ? NAT_CHAINS : FILTER_CHAINS).includes(x)).map((x) => `:${x} - [0:0]`), ...JUMPS.filter((j) => j[0] === t).map((j) => `-I ${j[1]} 1 -m comment --comment "${j[3]}" -j ${j[2]}`), 'COMMIT'].join('\n'))
     .join('\n');
   return { bound: [...bound], virtualServers: vss, ipsets: `${setLines.join('\n')}\n`, jumps: `${jumps}\n`, rules };
+}
+
+/** A virtual server as `ipvsadm -Ln` lists it: protocol, address, port. */
+export interface VirtualServerKey {
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  vip: string;
+  port: number;
+}
+
+/**
+ * cleanLegacyService: the virtual servers kube-proxy deletes at the end of a
+ * sync, i.e. those in the kernel it did not (re)create in this sync, except
+ * the ones whose address is in `--ipvs-exclude-cidrs`: IPVS is shared with
+ * anything else on the node (another load balancer, keepalived), and without
+ * the exclusion kube-proxy deletes their virtual servers every sync period.
+ */
+export function legacyVirtualServers(existing: readonly VirtualServerKey[], planned: readonly VirtualServerKey[], excludeCIDRs: readonly string[]): VirtualServerKey[] {
+  const keep = new Set(planned.map(vsKey));
+  const excluded = excludeCIDRs.map((c) => parseCidr(c)!);
+  return existing.filter((v) => {
+    if (keep.has(vsKey(v))) return false;
+    const ip = parseIpv4(v.vip)!;
+    return !excluded.some((c) => ((ip ^ c.network) & prefixMask(c.prefix)) === 0);
+  });
+}
+
+function vsKey(v: VirtualServerKey): string {
+  return `${v.protocol} ${v.vip}:${v.port}`;
 }

@@ -98,6 +98,11 @@ export class Ipvs {
     return this.services.get(svcKey(protocol, vip, port));
   }
 
+  /** `ipvsadm -D -t|-u VIP:PORT`: the virtual service and its real servers go (connections age out). */
+  deleteService(protocol: 'TCP' | 'UDP' | 'SCTP', vip: number, port: number): boolean {
+    return this.services.delete(svcKey(protocol, vip, port));
+  }
+
   get size(): number {
     return this.services.size;
   }

@@ -1,7 +1,8 @@
 import type { IpvsProxyInput } from '../../cluster/spec.js';
+import { formatCidr, parseCidr } from '../../wire/addr.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const FIELDS = ['scheduler', 'tcpTimeout', 'tcpFinTimeout', 'udpTimeout'];
+const FIELDS = ['scheduler', 'tcpTimeout', 'tcpFinTimeout', 'udpTimeout', 'strictARP', 'excludeCIDRs'];
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'sh', 'dh', 'sed', 'nq'] as const;
 /** Schedulers kube-proxy accepts that the kernel model does not implement. */
 const NOT_MODELLED = ['lblc', 'lblcr', 'mh'];
@@ -11,8 +12,10 @@ export const DEFAULT_IPVS: IpvsProxyInput = { scheduler: 'rr', tcpTimeoutS: 0, t
 
 /**
  * `cluster.ipvs`, the scenario's KubeProxyIPVSConfiguration: `scheduler`
- * (`--ipvs-scheduler`) and the `ipvsadm --set` timeouts as Go durations
- * (`900s`, `15m`, `1h30m`; `0s` keeps the kernel's). Read in every mode, so
+ * (`--ipvs-scheduler`), the `ipvsadm --set` timeouts as Go durations
+ * (`900s`, `15m`, `1h30m`; `0s` keeps the kernel's), `strictARP`
+ * (`--ipvs-strict-arp`, default false) and `excludeCIDRs`
+ * (`--ipvs-exclude-cidrs`, default none). Read in every mode, so
  * that `--proxy-mode` can switch one file between the two; only ipvs mode uses it.
  */
 export function checkIpvs(r: YamlReader, at: At | undefined): IpvsProxyInput {
@@ -28,7 +31,23 @@ export function checkIpvs(r: YamlReader, at: At | undefined): IpvsProxyInput {
     tcpTimeoutS: seconds(r, m.get('tcpTimeout')),
     tcpFinTimeoutS: seconds(r, m.get('tcpFinTimeout')),
     udpTimeoutS: seconds(r, m.get('udpTimeout')),
+    ...(r.bool(m.get('strictARP')) ? { strictARP: true } : {}),
+    ...excludeCidrs(r, m.get('excludeCIDRs')),
   };
+}
+
+/** `excludeCIDRs: [10.0.0.0/8, ...]` (`--ipvs-exclude-cidrs`). */
+function excludeCidrs(r: YamlReader, at: At | undefined): { excludeCIDRs?: string[] } {
+  if (!at || at.node == null) return {};
+  const out: string[] = [];
+  for (const item of r.list(at)) {
+    const s = r.str(item, true);
+    if (s === undefined) continue;
+    const c = parseCidr(s);
+    if (!c) r.problem(item, `expected an IPv4 CIDR like 10.0.0.0/8, found "${s}"`);
+    else out.push(formatCidr(c));
+  }
+  return out.length > 0 ? { excludeCIDRs: out } : {};
 }
 
 /** A Go duration in whole seconds (IPVS timeouts are seconds): `0`, `90s`, `15m`, `1h30m`. */

@@ -109,6 +109,11 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
   return out;
 }
 
+function isNullValue(at: At): boolean {
+  const n = at.node as { value?: unknown } | null | undefined;
+  return n == null || (typeof n === 'object' && 'value' in n && n.value === null);
+}
+
 function suggestIn(name: string, names: readonly string[]): string {
   const hint = suggest(name, names);
   return hint ? ` (did you mean ${hint}?)` : '';
@@ -127,10 +132,13 @@ function expectationForMode(r: YamlReader, at: At, world: World, sameBackend: { 
     if (!blockAt || blockAt.node == null) continue;
     const bm = r.map(blockAt, EXPECT);
     if (!bm) continue;
-    const block = expectation(r, blockAt, bm, world, sameBackend);
+    // `field: null` (or `~`) in the block: that mode has no such expectation.
+    const removed = [...bm].filter(([, v]) => isNullValue(v)).map(([k]) => k);
+    const block = expectation(r, blockAt, new Map([...bm].filter(([k]) => !removed.includes(k))), world, sameBackend);
     if (mode !== world.cluster.proxyMode) continue;
     const { pos: _pos, devicesAt, ...fields } = block;
     out = { ...out, ...fields, ...(devicesAt || out.devicesAt ? { devicesAt: [...(out.devicesAt ?? []), ...(devicesAt ?? [])] } : {}) };
+    for (const k of removed) delete (out as unknown as Record<string, unknown>)[k];
   }
   return out;
 }

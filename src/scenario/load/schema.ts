@@ -446,6 +446,8 @@ const cluster = closed({
       tcpTimeout: str('ipvsadm --set TCP timeout as a Go duration (0s: kernel default)', { default: '0s' }),
       tcpFinTimeout: str('TCP FIN timeout (0s: kernel default)', { default: '0s' }),
       udpTimeout: str('UDP timeout (0s: kernel default)', { default: '0s' }),
+      strictARP: bool('--ipvs-strict-arp: arp_ignore=1 and arp_announce=2 on every node, so no node answers ARP for the addresses on kube-ipvs0', false),
+      excludeCIDRs: list({ type: 'string', pattern: CIDR }, "--ipvs-exclude-cidrs: kube-proxy's clean-up leaves IPVS virtual servers in these ranges alone"),
     },
     "kube-proxy's ipvs settings (used in ipvs mode)",
   ),
@@ -506,7 +508,9 @@ const expectFields = {
   candidates: list({ type: 'string' }, 'exactly the endpoints the load-balancing NAT chose among: pods, workloads (all their pods), node/<name>, <ip> or <ip>:<port>'),
   sameBackendAs: str('session affinity: the same backend (NATed endpoint) as this flow (<name> = its first request, or <name>#<k>)'),
 };
-const modeExpect = (mode: string): Schema => closed(expectFields, `fields that replace the ones above when the run uses kube-proxy's ${mode} mode (cluster.proxyMode or --proxy-mode)`);
+// In a per-mode block, `null` removes the field for that mode.
+const orNull = Object.fromEntries(Object.entries(expectFields).map(([k, v]) => [k, { ...(v.description ? { description: v.description } : {}), anyOf: [v, { type: 'null' }] }]));
+const modeExpect = (mode: string): Schema => closed(orNull, `fields that replace the ones above when the run uses kube-proxy's ${mode} mode (cluster.proxyMode or --proxy-mode); null removes one`);
 const expect = closed({ ...expectFields, iptables: modeExpect('iptables'), ipvs: modeExpect('ipvs'), nftables: modeExpect('nftables') });
 
 const trafficItem = closed(

@@ -15,12 +15,14 @@ export function arpSummary(fp: FlowPackets, oneLine = true): string[] {
     const answers = [...fp.created.values()].filter((r) => r.by === 'arp' && r.cause !== undefined && copies.includes(r.cause) && r.frame.info.includes('is-at'));
     ignored += fp.eventsOf(copies).filter((e) => e.kind === 'drop' && e.reason === 'arp-ignored').length;
     const who = shortWhere(c.at);
+    // Several hosts claiming the address (every ipvs-mode node for a kube-ipvs0 address without strictARP): the first answer wins.
+    const also = answers.length > 1 ? `; also answered by ${answers.slice(1).map((r) => shortWhere(r.at)).join(', ')}, not taken` : '';
     if (!oneLine) {
       const flood = copies.length > 1 ? `, broadcast to ${copies.length - 1} bridge port${copies.length === 2 ? '' : 's'}` : '';
-      exchanges.push(`ARP at ${formatTimeShort(c.t)}: ${who} who-has ${c.frame.dst ?? '?'}${flood}; ${answers.length > 0 ? `${shortWhere(answers[0]!.at)} ${answers[0]!.frame.info.replace(/^ARP /, '')}` : 'no answer'}`);
+      exchanges.push(`ARP at ${formatTimeShort(c.t)}: ${who} who-has ${c.frame.dst ?? '?'}${flood}; ${answers.length > 0 ? `${shortWhere(answers[0]!.at)} ${answers[0]!.frame.info.replace(/^ARP /, '')}` : 'no answer'}${also}`);
       continue;
     }
-    const x = `${who} ↔ ${answers.length > 0 ? shortWhere(answers[0]!.at) : 'no answer'} (${c.frame.dst ?? '?'})`;
+    const x = `${who} ↔ ${answers.length > 0 ? shortWhere(answers[0]!.at) : 'no answer'} (${c.frame.dst ?? '?'}${also})`;
     if (!times.has(x)) exchanges.push(x);
     times.set(x, (times.get(x) ?? 0) + 1);
   }
