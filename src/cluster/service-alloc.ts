@@ -17,6 +17,8 @@ export const KUBE_DNS_INDEX = 10;
 /** How assign-service-addresses names default/kubernetes when it reserves its cluster IP. */
 export const KUBERNETES_SERVICE_WHO = 'Service default/kubernetes';
 export const FIRST_DYNAMIC_INDEX = 11;
+/** Who holds `.1` in messages: the built-in Service or the one kubectl printed. */
+const KUBERNETES_SERVICE_HOLDER = 'the kubernetes Service (default/kubernetes)';
 
 export type ReserveResult = 'ok' | 'outside' | 'network' | 'broadcast' | 'taken';
 
@@ -26,7 +28,7 @@ export class ClusterIpAllocator {
 
   constructor(readonly cidr: Cidr) {
     const k = cidrHost(cidr, KUBERNETES_SERVICE_INDEX);
-    if (k < cidrBroadcast(cidr)) this.used.set(k, 'the kubernetes Service (default/kubernetes)');
+    if (k < cidrBroadcast(cidr)) this.used.set(k, KUBERNETES_SERVICE_HOLDER);
   }
 
   /** The address at host index `i` of the CIDR, if it is a usable host address. */
@@ -40,7 +42,8 @@ export class ClusterIpAllocator {
     if (ip === this.cidr.network) return 'network';
     if (ip === cidrBroadcast(this.cidr)) return 'broadcast';
     // The kubernetes Service itself (as kubectl prints it) takes the address kept for it.
-    if (this.used.has(ip) && !(who === KUBERNETES_SERVICE_WHO && this.used.get(ip) === 'the kubernetes Service (default/kubernetes)')) return 'taken';
+    if (who === KUBERNETES_SERVICE_WHO && this.used.get(ip) === KUBERNETES_SERVICE_HOLDER) return 'ok';
+    if (this.used.has(ip)) return 'taken';
     this.used.set(ip, who);
     return 'ok';
   }

@@ -87,6 +87,8 @@ export interface ClusterSpec {
   externalHosts: ExternalHostSpec[];
   /** Cluster DNS (`cluster.dns`, default true): the built-in kube-system/coredns Deployment and kube-dns Service. */
   dns: boolean;
+  /** `cluster.kubernetesService` (default true): the API server's default/kubernetes Service, endpoints at the control-plane nodes' :6443. */
+  kubernetesService: boolean;
   /** `cluster.networkPolicy`: how the policy agent handles what the API leaves open. */
   networkPolicy: PolicyOptions;
   /** `cluster.costModel`: per-hop CPU costs (docs/cost-model.md); absent = the defaults, undefined only for `costModel: false` (hops take no time). */

@@ -93,7 +93,7 @@ describe('bad input: one line per problem, file:line:col, field path, what was e
     ['port on ICMP', base(nodes, '', '  - {name: f, from: pod/p1, to: pod/p1, protocol: ICMP, port: 1}'), /ICMP has no ports/],
     ['unknown drop reason', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {dropReason: no-rout}}'), /unknown drop reason no-rout \(did you mean no-route\?\)/],
     ['bad via', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {via: [nowhere:eth0]}}'), /expect\.via\[0\]: expected <netns>:<device>/],
-    ['dangling service target', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /traffic\[0\]\.to: no Service default\/web \(Services in default: none\)/],
+    ['dangling service target', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /traffic\[0\]\.to: no Service default\/web \(Services in default: kubernetes\)/],
   ];
   for (const [label, text, re] of cases) {
     it(label, () => {

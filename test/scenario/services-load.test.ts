@@ -127,7 +127,7 @@ describe('services of every type load with defaults and allocations', () => {
   });
 
   it('coredns pods come last, round-robin from the first node, marked built in', () => {
-    const dns = s.pods.filter((p) => p.builtin);
+    const dns = s.pods.filter((p) => p.builtin && !p.hostNetwork);
     expect(s.pods.slice(-2)).toEqual(dns);
     expect(dns.map((p) => [p.namespace, p.nodeName, p.ip])).toEqual([
       ['kube-system', 'node1', '10.244.1.48'],
@@ -233,7 +233,9 @@ describe('existing scenarios keep their pods and addresses', () => {
       const r = loadScenarioFile(join(dir, f));
       if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
       expect(r.scenario.pods.filter((p) => !p.builtin).map((p) => `${p.namespace}/${p.name} ${p.nodeName} ${p.ip}`)).toEqual(before[f]);
-      expect(r.scenario.pods.filter((p) => p.builtin)).toHaveLength(2);
+      // coredns's two pods, and the API server's static pod (hostNetwork) on the first node.
+      expect(r.scenario.pods.filter((p) => p.builtin && !p.hostNetwork)).toHaveLength(2);
+      expect(r.scenario.pods.filter((p) => p.builtin && p.hostNetwork).map((p) => `${p.namespace}/${p.name}`)).toEqual([`kube-system/kube-apiserver-${r.scenario.cluster.nodes[0]!.name}`]);
     });
   }
 });
@@ -243,8 +245,8 @@ describe('cluster.dns: false', () => {
     const s = load(doc([svc('ten', 'clusterIP: 10.96.0.10, ports: [{port: 80}]')], [], ['dns: false']));
     expect(s.dns).toBe(false);
     expect(s.cluster.dns).toBe(false);
-    expect(s.pods.map((p) => p.name)).toEqual(['p1']);
-    expect(s.services.map((x) => [x.name, x.clusterIP])).toEqual([['ten', '10.96.0.10']]);
+    expect(s.pods.map((p) => p.name)).toEqual(['p1', 'kube-apiserver-a']);
+    expect(s.services.map((x) => [x.name, x.clusterIP])).toEqual([['ten', '10.96.0.10'], ['kubernetes', '10.96.0.1']]);
   });
 
   it('DNS names need cluster DNS', () => {
@@ -323,7 +325,7 @@ describe('bad input: file:line:col, field path, what was expected', () => {
     ['unknown Service field', [svc('s', 'ports: [{port: 80}], selecter: {app: web}')], [], [], 6, 'selecter', /spec\.selecter: unknown field selecter \(did you mean selector\?\)/],
     ['kube-dns declared while cluster DNS is on', ['{apiVersion: v1, kind: Service, metadata: {name: kube-dns, namespace: kube-system}, spec: {ports: [{port: 53}]}}'], [], [], 6, 'kube-dns', /metadata\.name: Service kube-system\/kube-dns is built in \(cluster DNS\); set cluster\.dns: false to declare your own/],
     ['slice without service-name label', ['{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: e}, addressType: IPv4, endpoints: []}'], [], [], 6, '{name: e}', /resources\[1\]\.metadata\.labels\["kubernetes\.io\/service-name"\]: required: the label kubernetes\.io\/service-name/],
-    ['dangling slice', ['{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: e, labels: {kubernetes.io/service-name: nope}}, addressType: IPv4, endpoints: []}'], [], [], 6, 'nope', /metadata\.labels\.kubernetes\.io\/service-name: no Service default\/nope for this EndpointSlice \(Services in default: none\)/],
+    ['dangling slice', ['{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: e, labels: {kubernetes.io/service-name: nope}}, addressType: IPv4, endpoints: []}'], [], [], 6, 'nope', /metadata\.labels\.kubernetes\.io\/service-name: no Service default\/nope for this EndpointSlice \(Services in default: kubernetes\)/],
     ['IPv6 slice', [svc('s', 'ports: [{port: 80}]'), '{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: e, labels: {kubernetes.io/service-name: s}}, addressType: IPv6, endpoints: []}'], [], [], 7, 'IPv6', /resources\[2\]\.addressType: IPv6: podwalk clusters are IPv4 only/],
     ['slice address not IPv4', [svc('s', 'ports: [{port: 80}]'), '{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: e, labels: {kubernetes.io/service-name: s}}, addressType: IPv4, endpoints: [{addresses: [10.0.0.300]}]}'], [], [], 7, '10.0.0.300', /resources\[2\]\.endpoints\[0\]\.addresses\[0\]: expected an IPv4 address, found "10\.0\.0\.300"/],
     ['deployment selector does not match', ['{apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {selector: {matchLabels: {app: x}}, template: {metadata: {labels: {app: y}}, spec: {containers: [{name: c, image: i}]}}}}'], [], [], 6, '{app: x}', /spec\.selector\.matchLabels: selector does not match template labels: app=x is not among spec\.template\.metadata\.labels \(app=y\)/],

@@ -1,4 +1,4 @@
-import { ClusterIpAllocator, NodePortAllocator } from '../../cluster/service-alloc.js';
+import { ClusterIpAllocator, KUBERNETES_SERVICE_WHO, NodePortAllocator } from '../../cluster/service-alloc.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, ServiceSpec } from '../types.js';
@@ -16,7 +16,10 @@ export function assignServiceAddresses(raws: RawService[], cluster: ClusterSpec)
   const ips = new ClusterIpAllocator(cidr);
   const nodePorts = new NodePortAllocator(cluster.serviceNodePortRange);
   const [lo, hi] = cluster.serviceNodePortRange;
-  const who = (s: ServiceSpec): string => `Service ${s.namespace}/${s.name}${s.builtin ? ' (built-in cluster DNS; set cluster.dns: false to free it)' : ''}`;
+  const who = (s: ServiceSpec): string => {
+    if (s.namespace === 'default' && s.name === 'kubernetes') return KUBERNETES_SERVICE_WHO; // built in or as kubectl prints it
+    return `Service ${s.namespace}/${s.name}${s.builtin ? ' (built-in cluster DNS; set cluster.dns: false to free it)' : ''}`;
+  };
 
   for (const raw of raws) {
     const s = raw.spec;

@@ -13,7 +13,7 @@ import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'sysctls'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -52,6 +52,8 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const seed = seedOverride ?? seedField(r, f.get('seed')) ?? 1;
   // Cluster DNS (coredns + the kube-dns Service) is on unless turned off, as in every kubeadm cluster.
   const dns = r.bool(f.get('dns')) ?? true;
+  // The API server's own Service (default/kubernetes at the first service address), as in every cluster.
+  const kubernetesService = r.bool(f.get('kubernetesService')) ?? true;
   // kube-dns lives at the 10th address of the service CIDR, so the CIDR must have one.
   if (dns && serviceCIDR && cidrSize(serviceCIDR) < 12) r.problem(f.get('serviceCIDR')!, `serviceCIDR ${formatCidr(serviceCIDR)} has no 10th address for the kube-dns Service: use /28 or larger, or set cluster.dns: false`);
 
@@ -174,6 +176,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}) })),
     externalHosts: hosts,
     dns,
+    kubernetesService,
     networkPolicy,
     ...(costModel ? { costModel } : {}),
     ipvs,

@@ -8,6 +8,7 @@ import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
+import { APISERVER_NAMESPACE, APISERVER_SERVICE, builtinApiServer } from './builtin-apiserver.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
 import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
@@ -191,8 +192,13 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   if (!cluster) return { namespaces, pods: [], pending: new Map(), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
-  // Declared pods first, then Deployment pods, then coredns: adding either never moves a declared pod.
-  const raws = [...declared, ...owned.flatMap((p) => (p.perNode ? daemonSetPods(p, cluster.nodes) : [p])), ...(dnsObjects?.pods ?? [])];
+  // default/kubernetes, unless the scenario turns it off or declares its own (as `kubectl get svc -A` prints it).
+  const ownKubernetes = services.some((x) => x.spec.namespace === APISERVER_NAMESPACE && x.spec.name === APISERVER_SERVICE);
+  const api = cluster.kubernetesService && builtin && !ownKubernetes ? builtinApiServer(builtin.r, builtin.at, cluster) : undefined;
+  // A printed kube-apiserver static pod is the API server itself.
+  const apiPods = (api?.pods ?? []).filter((p) => !declared.some((d) => d.namespace === p.namespace && d.name === p.name));
+  // Declared pods first, then Deployment pods, then the API server's static pod, then coredns: adding any never moves a declared pod.
+  const raws = [...declared, ...owned.flatMap((p) => (p.perNode ? daemonSetPods(p, cluster.nodes) : [p])), ...apiPods, ...(dnsObjects?.pods ?? [])];
   const names = new Set<string>();
   const unique = raws.filter((p) => {
     const k = `${p.namespace}/${p.name}`;
@@ -205,9 +211,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   });
   const pending = new Map<string, string>();
   const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])), pending);
-  const svcs = assignServiceAddresses([...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
+  const svcs = assignServiceAddresses([...(api ? [api.service] : []), ...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
-  const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods)];
+  const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods), ...(api ? [api.slice] : [])];
   for (const ing of ingresses) {
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
     for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);

@@ -385,6 +385,7 @@ const cluster = closed({
   podMTU: int('MTU of cbr0 and pods (default: derived from the backend)', 68, 65535),
   seed: int('seed of all randomness', 0, 4294967295, { default: 1 }),
   dns: bool('built-in cluster DNS (coredns + kube-system/kube-dns)', true),
+  kubernetesService: bool("the API server's default/kubernetes Service (first service address, 443 -> the control-plane nodes' 6443)", true),
   underlay: closed(
     {
       cidr: str('the network joining nodes; node IPs default to .11, .12, ...', { pattern: CIDR, default: '192.168.56.0/24' }),

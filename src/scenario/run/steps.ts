@@ -30,7 +30,9 @@ export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps'
   const loop = needsLoop
     ? new ControlLoop(
         cluster,
-        scenario.pods.map((p) => ({ ...p, labels: { ...p.labels } })),
+        // Static pods (the built-in kube-apiserver) are kubelet's, from a manifest: no controller here acts on them,
+        // and the reduced scheduler's "fewest pods" stands for the load of the pods it placed.
+        scenario.pods.filter((p) => !(p.builtin && p.hostNetwork)).map((p) => ({ ...p, labels: { ...p.labels } })),
         scenario.services,
         scenario.endpointSlices.filter((s) => !s.derived),
       )
