@@ -52,7 +52,7 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         break;
       case 'route': {
         // A multipath route: the path this flow hashed to.
-        const how = e.nexthop ? `${e.dst} ${e.nexthop} (multipath, 1 of ${e.nexthops ?? 0} nexthops by flow hash)` : shortRoute(e.route);
+        const how = e.nexthop ? `${e.dst} ${e.nexthop}, multipath: 1 of ${e.nexthops ?? 0} nexthops by flow hash` : shortRoute(e.route);
         const prev = last();
         if (e.decision === 'local') pending.push(e);
         else if (e.decision === 'output' && prev && netnsOf(prev.where) === shortWhere(e.at) && !prev.text.includes('; route: ')) {
