@@ -77,7 +77,7 @@ describe('the walk view (podwalk run)', () => {
 
   it('--show and --hide choose the side categories; -v shows them all', () => {
     const shown = run(['run', '--flow', 'same-node', '--show', 'netfilter,conntrack']).out;
-    expect(shown).toMatch(/br_netfilter iptables -t nat PREROUTING: ACCEPT \(policy\), 5 rules evaluated/);
+    expect(shown).toMatch(/br_netfilter iptables -t nat PREROUTING: ACCEPT \(policy\), 6 rules evaluated/);
     expect(shown).toMatch(/conntrack NEW original\n +src=10\.244\.1\.2/);
     const hidden = run(['run', '--flow', 'same-node', '--hide', 'arp']).out;
     expect(hidden).not.toMatch(/ARP/);
