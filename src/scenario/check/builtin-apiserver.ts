@@ -1,5 +1,5 @@
 import { KUBERNETES_SERVICE_INDEX } from '../../cluster/service-alloc.js';
-import { cidrHost, formatIpv4, parseCidr } from '../../wire/addr.js';
+import { clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, EndpointSliceSpec, NodeSpec } from '../types.js';
@@ -50,26 +50,15 @@ export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): {
     r,
     at,
   }));
-  const clusterIP = formatIpv4(cidrHost(parseCidr(cluster.serviceCIDR)!, KUBERNETES_SERVICE_INDEX));
+  const clusterIP = reservedServiceIP(cluster, KUBERNETES_SERVICE_INDEX);
   const service: RawService = {
     spec: {
       namespace: APISERVER_NAMESPACE,
       name: APISERVER_SERVICE,
       labels: { component: 'apiserver', provider: 'kubernetes' },
-      type: 'ClusterIP',
+      ...clusterIPServiceDefaults(),
       clusterIP,
-      headless: false,
       ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: APISERVER_PORT }],
-      externalIPs: [],
-      loadBalancerIPs: [],
-      loadBalancerSourceRanges: [],
-      externalTrafficPolicy: 'Cluster',
-      internalTrafficPolicy: 'Cluster',
-      sessionAffinity: 'None',
-      affinityTimeoutSeconds: 10800,
-      allocateLoadBalancerNodePorts: false,
-      publishNotReadyAddresses: false,
-      builtin: true,
       pos,
     },
     r,

@@ -1,6 +1,6 @@
 import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
 import { KUBE_DNS_INDEX } from '../../cluster/service-alloc.js';
-import { cidrHost, formatIpv4, parseCidr } from '../../wire/addr.js';
+import { clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, ContainerPortSpec } from '../types.js';
@@ -48,31 +48,20 @@ export function builtinDns(r: YamlReader, at: At, cluster: ClusterSpec): { servi
       at,
     });
   }
-  const clusterIP = formatIpv4(cidrHost(parseCidr(cluster.serviceCIDR)!, KUBE_DNS_INDEX));
+  const clusterIP = reservedServiceIP(cluster, KUBE_DNS_INDEX);
   const service: RawService = {
     spec: {
       namespace: DNS_NAMESPACE,
       name: DNS_SERVICE,
       labels: { ...LABELS, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
-      type: 'ClusterIP',
+      ...clusterIPServiceDefaults(),
       clusterIP,
-      headless: false,
       ports: [
         { name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 },
         { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53 },
         { name: 'metrics', protocol: 'TCP', port: 9153, targetPort: 9153 },
       ],
       selector: { ...LABELS },
-      externalIPs: [],
-      loadBalancerIPs: [],
-      loadBalancerSourceRanges: [],
-      externalTrafficPolicy: 'Cluster',
-      internalTrafficPolicy: 'Cluster',
-      sessionAffinity: 'None',
-      affinityTimeoutSeconds: 10800,
-      allocateLoadBalancerNodePorts: false,
-      publishNotReadyAddresses: false,
-      builtin: true,
       pos,
     },
     r,
