@@ -38,4 +38,17 @@ describe('node down: flannel withdraws the node subnet when its lease expires', 
     expect(after.connection?.outcome).toBe('unreachable');
     expect(res.events.some((e) => e.kind === 'change' && e.change === 'routes' && e.detail.includes('withdrawn'))).toBe(true);
   });
+
+  it('flannel-vxlan: the withdrawn subnet falls to the default route; the gateway drops it and cannot send its ICMP back to a pod address', () => {
+    const res = run('flannel-vxlan');
+    const after = res.flows.find((f) => f.flow === 'after')!;
+    expect(after).toMatchObject({ verdict: 'dropped', dropReason: 'no-route' });
+    const drops = res.events.filter((e) => e.kind === 'drop' && e.reason === 'no-route');
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.every((e) => e.kind === 'drop' && e.at === 'gateway')).toBe(true);
+    // No ICMP error leaves the gateway: it has no route back to 10.244.1.0/24 (node1's own
+    // host unreachable for the 'before' flow is another matter).
+    expect(res.events.filter((e) => e.kind === 'icmp' && e.at === 'gateway').length).toBe(0);
+    expect(after.connection?.outcome).toBe('gave-up');
+  });
 });
