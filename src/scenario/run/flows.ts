@@ -1,5 +1,5 @@
 import type { Cluster } from '../../cluster/build.js';
-import type { CreateEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import type { CreateEvent, IngressEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
 import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
 /** What became of one packet a traffic item sent (its "request"). */
@@ -50,14 +50,8 @@ export interface HttpOutcome {
 }
 
 /** The ingress controller's decision about a request (from its `ingress` trace events). */
-export interface IngressDecision {
+export interface IngressDecision extends Pick<IngressEvent, 'server' | 'ingress' | 'host' | 'path' | 'pathType' | 'backend'> {
   controller: string;
-  server: string;
-  ingress?: string;
-  host?: string;
-  path?: string;
-  pathType?: 'Exact' | 'Prefix' | 'ImplementationSpecific';
-  backend?: string;
   /** Upstreams tried, in order (`ip:port`). */
   upstreams: string[];
   /** When the controller answered itself (404, 503, 502, 504). */
