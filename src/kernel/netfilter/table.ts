@@ -1,4 +1,5 @@
 import { RuleError } from './match.js';
+import type { DstIndex } from './dst-index.js';
 import type { Rule } from './rule.js';
 import { T_GOTO, T_JUMP } from './target.js';
 import type { Counters, Hook, TableName } from './types.js';
@@ -20,12 +21,14 @@ export interface Chain {
   next: (Chain | undefined)[];
   /** Built-in chains: packets and bytes that met the policy (`:INPUT ACCEPT [pkts:bytes]`); a --noflush copy shares them. */
   readonly counters: Counters;
+  /** The walk's shortcut past rules for other destinations (dst-index.ts): undefined until the first walk after commit, null when not worth it. */
+  dstIndex: DstIndex | null | undefined;
 }
 
 export type Table = Map<string, Chain>;
 
 export function newChain(name: string, builtin: boolean): Chain {
-  return { name, builtin, policy: 'ACCEPT', rules: [], next: [], counters: { pkts: 0, bytes: 0 } };
+  return { name, builtin, policy: 'ACCEPT', rules: [], next: [], counters: { pkts: 0, bytes: 0 }, dstIndex: undefined };
 }
 
 export function emptyTable(t: TableName): Table {
@@ -34,7 +37,7 @@ export function emptyTable(t: TableName): Table {
 
 /** A working copy for iptables-restore --noflush: chains copied, rules shared (they are immutable). */
 export function cloneTable(t: Table): Table {
-  return new Map([...t].map(([k, c]) => [k, { ...c, rules: [...c.rules], next: [] }]));
+  return new Map([...t].map(([k, c]) => [k, { ...c, rules: [...c.rules], next: [], dstIndex: undefined }]));
 }
 
 /**
@@ -70,6 +73,7 @@ export function commitTable(table: TableName, t: Table): void {
   for (const h of BUILTIN[table]) visit(t.get(h)!, h);
   for (const c of t.values()) {
     c.next = c.rules.map((r) => (r.target.kind === T_JUMP || r.target.kind === T_GOTO ? t.get(r.target.chain!) : undefined));
+    c.dstIndex = undefined;
     for (const r of c.rules) if (r.target.chain !== undefined && !t.has(r.target.chain)) throw new RuleError(`chain ${r.target.chain} does not exist (jumped to from ${c.name})`);
   }
 }

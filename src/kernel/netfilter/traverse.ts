@@ -1,3 +1,4 @@
+import { buildDstIndex, exactFor, nextCandidate, type DstIndex } from './dst-index.js';
 import type { Chain } from './table.js';
 import { T_ACCEPT, T_DROP, T_GOTO, T_JUMP, T_MARK, T_NAT, T_REJECT, T_RETURN } from './target.js';
 import type { Counters, Hook, MatchedRule, NfEnv, NfPacket, TableName, Traversal } from './types.js';
@@ -15,6 +16,15 @@ export interface WalkStack {
 
 export function newWalkStack(): WalkStack {
   return { chains: [], next: [], volatile: false, record: false, counted: [] };
+}
+
+const NO_RULES: readonly number[] = [];
+
+/** The chain's destination index, built on its first walk after the commit. */
+function indexOf(chain: Chain): DstIndex | null {
+  let ix = chain.dstIndex;
+  if (ix === undefined) chain.dstIndex = ix = buildDstIndex(chain.rules);
+  return ix;
 }
 
 function ifMatches(name: string | undefined, want: string, wildcard: boolean): boolean {
@@ -50,13 +60,23 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
   const proto = pkt.protocol;
   stack.volatile = false;
   stack.counted.length = 0;
+  // Long chains of `-d VIP/32` rules (KUBE-SERVICES): jump between the rules this destination can match (dst-index.ts).
+  let ix = indexOf(chain);
+  let mine = ix ? exactFor(ix, dst) : NO_RULES;
   for (;;) {
+    if (ix !== null) {
+      const to = nextCandidate(ix, mine, i);
+      evaluated += to - i;
+      i = to;
+    }
     if (i >= rules.length) {
       if (depth === 0) return policy(table, hook, base, pkt, matched, evaluated, stack);
       depth--;
       chain = stack.chains[depth]!;
       rules = chain.rules;
       i = stack.next[depth]!;
+      ix = indexOf(chain);
+      mine = ix ? exactFor(ix, dst) : NO_RULES;
       continue;
     }
     const r = rules[i]!;
@@ -106,6 +126,8 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
         chain = stack.chains[depth]!;
         rules = chain.rules;
         i = stack.next[depth]!;
+        ix = indexOf(chain);
+        mine = ix ? exactFor(ix, dst) : NO_RULES;
         continue;
       case T_JUMP:
       case T_GOTO: {
@@ -120,6 +142,8 @@ export function walk(table: TableName, hook: Hook, base: Chain, pkt: NfPacket, e
         chain = chain.next[at]!;
         rules = chain.rules;
         i = 0;
+        ix = indexOf(chain);
+        mine = ix ? exactFor(ix, dst) : NO_RULES;
         continue;
       }
       default:
