@@ -1,7 +1,8 @@
 // The flow fast path must be invisible (src/kernel/fast-path.ts): every scenario in scenarios/ (the gallery
 // included) and a few busier workloads run with it on and off, through the CLI as a user runs them, and must give
-// byte-identical JSON traces, pcapng captures and exit codes. The examples (test/examples) run with it off as well
-// as on: see the `fast path off` project in vitest.config.ts.
+// byte-identical JSON traces, pcapng captures and exit codes. The examples (test/examples) drive the library API:
+// the `examples, fast path off` project in vitest.config.ts runs them with it off and compares each of their
+// simulations with a twin run with it on (test/fast-path/twin-setup.ts).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
