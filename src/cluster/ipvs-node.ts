@@ -6,6 +6,7 @@ import { formatIpv4, parseIpv4 } from '../wire/addr.js';
 import { legacyVirtualServers, planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs, KUBE_IPVS_DEV } from './node-import.js';
+import { IpvsSync } from './ipvs-sync.js';
 import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.js';
 
 /**
@@ -17,7 +18,7 @@ import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.
  * (`ipvsadm --set`, as kube-proxy does at start when any is non-zero).
  * A node that imports saved state keeps it instead of the matching part.
  */
-export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput, imported: NodeImportInput = {}): IpvsPlan {
+export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPlaneInput, settings?: IpvsProxyInput, imported: NodeImportInput = {}): { plan: IpvsPlan; sync?: IpvsSync } {
   const plan = planIpvs(config, cp.services, cp.endpointSlices, settings?.scheduler);
   // --ipvs-strict-arp: the addresses on kube-ipvs0 must not be answered for on the node's other devices
   // (every node holds every VIP), nor announced as ARP senders (setSysctl net/ipv4/conf/all/arp_ignore, arp_announce).
@@ -51,5 +52,7 @@ export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPla
     rules.restore(plan.rules, { noflush: true });
   }
   ns.enableNetfilter(rules);
-  return plan;
+  // Later syncs (EndpointSlice changes) edit what kube-proxy wrote; a node whose IPVS table or rules were imported stays as saved.
+  if (imported.ipvsadm || imported.iptablesSave) return { plan };
+  return { plan, sync: new IpvsSync(ns, ipvs, rules, config, settings) };
 }

@@ -80,8 +80,23 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       continue;
     }
     if (spec.proxyMode === 'ipvs') {
-      const plan = programIpvsNode(ns, config, cp, spec.ipvs, imported);
-      out.set(name, { mode: 'ipvs', config, restored: imported.iptablesSave ? '' : plan.rules, synced: cp });
+      const { plan, sync } = programIpvsNode(ns, config, cp, spec.ipvs, imported);
+      let synced = cp;
+      out.set(name, {
+        mode: 'ipvs',
+        config,
+        restored: imported.iptablesSave ? '' : plan.rules,
+        get synced() {
+          return synced;
+        },
+        resync(next: ControlPlaneInput): StaleUdp {
+          // kube-proxy's ipvs proxier runs the same UDP conntrack clean-up as the iptables one.
+          const before = planProxyRules(config, synced.services, synced.endpointSlices);
+          sync?.sync(next);
+          synced = next;
+          return staleUdp(before, planProxyRules(config, next.services, next.endpointSlices));
+        },
+      });
       continue;
     }
     if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);

@@ -13,6 +13,11 @@ export const KERNEL_LIMITS = {
   'net.ipv4.neigh.default.gc_thresh1': { dflt: 128, min: 0, max: 2 ** 31 - 1 },
   'net.ipv4.neigh.default.gc_thresh2': { dflt: 512, min: 0, max: 2 ** 31 - 1 },
   'net.ipv4.neigh.default.gc_thresh3': { dflt: 1024, min: 0, max: 2 ** 31 - 1 },
+  // IPVS (kernel default 0; kube-proxy's ipvs mode sets both to 1 at start, the value a kube-proxy node has):
+  // a packet of a connection whose real server was deleted expires the connection instead of being dropped forever,
+  'net.ipv4.vs.expire_nodest_conn': { dflt: 1, min: 0, max: 1 },
+  // and a persistence template whose real server has weight 0 is expired instead of still sending the client there.
+  'net.ipv4.vs.expire_quiescent_template': { dflt: 1, min: 0, max: 1 },
 } as const;
 
 export type KernelLimitName = keyof typeof KERNEL_LIMITS;

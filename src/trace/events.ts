@@ -37,6 +37,7 @@ export type DropReason =
   | 'rp-filter' // reverse-path filter: rp_filter 1 and the route back to the source leaves by another device, or no route back at all (IPReversePathFilter)
   | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
+  | 'ipvs-dest-unavailable' // a packet of an IPVS connection whose real server was deleted (expire_nodest_conn)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)
   | 'mtu-exceeded' // a bridge's egress port cannot carry a frame that large (layer 2: dropped silently, no ICMP)
   | 'link-fault' // lost or corrupted on a link with an injected fault (loss %, corruption): a `steps:` link fault
@@ -69,6 +70,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'rp-filter',
   'conntrack-insert-failed',
   'ipvs-no-destination',
+  'ipvs-dest-unavailable',
   'policy-denied',
   'mtu-exceeded',
   'link-fault',

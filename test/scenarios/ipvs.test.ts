@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkExpectations } from '../../src/scenario/run/expect.js';
@@ -61,5 +61,39 @@ traffic:
     expect(res.flows[0]).toMatchObject({ verdict: 'delivered', deliveredTo: 'node/node1' });
     const answer = res.events.find((e) => e.kind === 'deliver' && e.at === 'default/client:eth0' && e.to === 'tcp');
     expect(answer).toMatchObject({ src: '10.96.0.50', sport: 9100 });
+  });
+});
+
+describe('ipvs during change: graceful termination and expire_nodest_conn (scenarios/ipvs-graceful-termination.yaml)', () => {
+  const r = loadScenarioFile(join(dir, 'ipvs-graceful-termination.yaml'));
+  if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+  const res = simulate(r.scenario);
+  const syncs = res.events.flatMap((e) => (e.kind === 'change' && e.change === 'proxy-sync' ? [e] : []));
+
+  it('a TCP real server with a connection gets weight 0 on its node, is deleted where it has none, and goes at the minute check after its last connection', () => {
+    const quiesce = syncs.find((e) => e.detail.startsWith('ipvsadm -e -t 10.96.0.11:80 -r 10.244.1.45:8080 -m -w 0'))!;
+    expect([quiesce.at, quiesce.t]).toEqual(['node1', 5e9]);
+    expect(quiesce.detail).toContain('1 active, 0 inactive');
+    expect(syncs.some((e) => e.at === 'node2' && e.t === 5e9 && e.detail === 'ipvsadm -d -t 10.96.0.11:80 -r 10.244.1.45:8080 (endpoint gone)')).toBe(true);
+    // The last request at 20 s; IPVS's ESTABLISHED timeout 900 s; kube-proxy's check every 60 s.
+    const gone = syncs.find((e) => e.detail.startsWith('ipvsadm -d -t 10.96.0.11:80 -r 10.244.1.45:8080 (graceful termination'))!;
+    expect([gone.at, gone.t]).toEqual(['node1', 960e9]);
+  });
+
+  it('UDP real servers are deleted at once; expire_nodest_conn = 1 loses nothing once the conntrack entry is cleaned, 0 drops until the entry times out', () => {
+    expect(syncs.filter((e) => e.detail.startsWith('ipvsadm -d -u 10.96.0.12:8125 -r 10.244.1.146:8125')).map((e) => [e.at, e.t])).toEqual([['node1', 10e9], ['node2', 10e9]]);
+    const stale = res.flows.filter((f) => f.flow.startsWith('metrics-a-stale'));
+    expect(stale.every((f) => f.dropReason === 'ipvs-dest-unavailable')).toBe(true);
+    expect(res.flows.filter((f) => f.flow.startsWith('metrics-b-after')).every((f) => f.verdict === 'delivered')).toBe(true);
+  });
+
+  it('with expire_nodest_conn = 1 and no conntrack clean-up, one datagram is dropped and the next is scheduled anew', () => {
+    const text = readFileSync(join(dir, 'ipvs-graceful-termination.yaml'), 'utf8').replace('net.ipv4.vs.expire_nodest_conn: 0', 'net.ipv4.vs.expire_nodest_conn: 1').replace('steps:\n', 'steps:\n  - {at: 0s, kubeProxy: {conntrackCleanup: false}}\n');
+    const r2 = loadScenarioText(text, 'ipvs-graceful-termination.yaml');
+    if (!r2.ok) throw new Error(r2.problems.map((p) => p.message).join('\n'));
+    const flows = simulate(r2.scenario).flows.filter((f) => f.flow.startsWith('metrics-a-stale'));
+    expect(flows[0]!.dropReason).toBe('ipvs-dest-unavailable');
+    expect(flows[0]!.dropDetail).toContain('expire_nodest_conn = 1');
+    expect(flows.slice(1).every((f) => f.verdict === 'delivered')).toBe(true);
   });
 });

@@ -257,8 +257,9 @@ export class ControlLoop {
     const cp = this.cp;
     const proxy = this.cluster.proxies.get(node)!;
     if (!proxy.resync) return;
+    const how = proxy.mode === 'nftables' ? 'nft -f' : proxy.mode === 'ipvs' ? 'ipvs sync (ipvsadm, ipset restore, iptables-restore --noflush)' : 'iptables-restore --noflush';
+    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (EndpointSlice change)`);
     const stale = proxy.resync(cp);
-    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${proxy.mode === 'nftables' ? 'nft -f' : 'iptables-restore --noflush'} (EndpointSlice change)`);
     if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
   }
 

@@ -74,6 +74,8 @@ export class Ipvs {
   private readonly services = new Map<string, VirtualService>();
   private readonly conns = new Map<string, Conn>();
   private readonly replies = new Map<string, Conn>();
+  /** Deleted real servers that still had connections (ipvs->dest_trash). */
+  private readonly trash: { svc: VirtualService; dest: Dest }[] = [];
   /** The kernel's defaults until `setTimeouts`. */
   private readonly timeouts: IpvsTimeouts = { tcp: TCP_TIMEOUT_S.ESTABLISHED, tcpfin: TCP_TIMEOUT_S.FIN_WAIT, udp: 300 };
 
@@ -85,8 +87,49 @@ export class Ipvs {
     return svc;
   }
 
-  addDest(svc: VirtualService, ip: number, port: number, weight = 1): void {
-    svc.dests.push({ ip, port, weight, activeConns: 0, inactConns: 0 });
+  addDest(svc: VirtualService, ip: number, port: number, weight = 1): Dest {
+    // ip_vs_trash_get_dest: a real server deleted while it still had connections comes back as itself, counters and all.
+    const trashed = this.trash.findIndex((t) => t.svc === svc && t.dest.ip === ip && t.dest.port === port);
+    if (trashed >= 0) {
+      const d = this.trash.splice(trashed, 1)[0]!.dest;
+      d.weight = weight;
+      d.available = true;
+      svc.dests.push(d);
+      return d;
+    }
+    const d: Dest = { ip, port, weight, activeConns: 0, inactConns: 0 };
+    svc.dests.push(d);
+    return d;
+  }
+
+  /** The real server `ip:port` of a virtual service. */
+  dest(svc: VirtualService, ip: number, port: number): Dest | undefined {
+    return svc.dests.find((d) => d.ip === ip && d.port === port);
+  }
+
+  /** `ipvsadm -e ... -w W`: weight 0 quiesces a real server (no new connections; its connections go on). */
+  setWeight(dest: Dest, weight: number): void {
+    dest.weight = weight;
+  }
+
+  /**
+   * `ipvsadm -d`: the real server leaves its service. It is no longer
+   * available (IP_VS_DEST_F_AVAILABLE cleared); connections still bound to it
+   * stay in the table until they expire, and a packet of one meets
+   * expire_nodest_conn (request). Kept in the trash while it has connections.
+   */
+  deleteDest(svc: VirtualService, dest: Dest): void {
+    const i = svc.dests.indexOf(dest);
+    if (i < 0) return;
+    svc.dests.splice(i, 1);
+    dest.available = false;
+    if (dest.activeConns + dest.inactConns > 0) this.trash.push({ svc, dest });
+  }
+
+  /** The connection timers that have fired by now (the kernel runs them; podwalk looks when it needs the counters). */
+  expireConnections(): void {
+    const now = this.ns.world.sched.now;
+    for (const c of [...this.conns.values()]) this.live(c, now);
   }
 
   /** `ipvsadm --set tcp tcpfin udp`: a 0 leaves that timeout as it is, as the kernel does. */
@@ -140,6 +183,24 @@ export class Ipvs {
     const w = this.ns.world;
     const key = connKey(proto, ip.src, t.sport, ip.dst, t.dport);
     let conn = this.live(this.conns.get(key), now);
+    if (conn && conn.dest.available === false) {
+      // ip_vs_in: the connection's real server was deleted.
+      const uses = this.ns.limits['net.ipv4.vs.expire_nodest_conn'] === 1;
+      const target = `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`;
+      if (!uses) {
+        w.drop(skb, this.ns.name, 'ipvs-dest-unavailable', `IPVS connection to deleted real server ${target}: dropped (expire_nodest_conn = 0: the entry stays until its timer fires)`);
+        return { kind: 'drop' };
+      }
+      // expire_nodest_conn = 1: the entry goes now. A packet tracked by the connection's own (confirmed)
+      // conntrack entry is dropped and that entry goes too; one with a fresh entry is scheduled anew.
+      const oldCt = conn.ct !== undefined && skb.nfct?.entry === conn.ct;
+      this.expireNow(conn, oldCt);
+      if (oldCt) {
+        w.drop(skb, this.ns.name, 'ipvs-dest-unavailable', `IPVS connection to deleted real server ${target} expired (expire_nodest_conn = 1) with its conntrack entry; this packet is dropped, the next one is scheduled anew`);
+        return { kind: 'drop' };
+      }
+      conn = undefined;
+    }
     const svc = this.service(proto, ip.dst, t.dport);
     if (!conn && !svc) return { kind: 'pass' };
     if (!conn && !opensConn(proto, skb.data)) return { kind: 'pass' };
@@ -149,7 +210,9 @@ export class Ipvs {
       // Persistence: a template per client IP keeps it on the same real server (ip_vs_sched_persist).
       const tkey = connKey(proto, ip.src, 0, ip.dst, t.dport);
       const tmpl = s.persistentSec !== undefined ? this.live(this.conns.get(tkey), now) : undefined;
-      const dest = tmpl?.dest && s.dests.includes(tmpl.dest) && tmpl.dest.weight > 0 ? tmpl.dest : schedule(s.scheduler, s.dests, s.state, { src: ip.src, dst: ip.dst });
+      // ip_vs_check_template: a template whose real server is gone, or quiesced with expire_quiescent_template = 1, is not used.
+      const quiescentOk = this.ns.limits['net.ipv4.vs.expire_quiescent_template'] === 0;
+      const dest = tmpl?.dest && s.dests.includes(tmpl.dest) && (tmpl.dest.weight > 0 || quiescentOk) ? tmpl.dest : schedule(s.scheduler, s.dests, s.state, { src: ip.src, dst: ip.dst });
       if (!dest) {
         if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'no-destination', service: describeService(s), scheduler: s.scheduler, candidates: [] });
         this.ns.stack.icmpError(skb.data, 3, 3, skb);
@@ -298,13 +361,30 @@ export class Ipvs {
   /** An entry still alive at `now` (expired ones are removed, and their server's counters released). */
   private live(c: Conn | undefined, now: number): Conn | undefined {
     if (!c || c.expiresNs === 0 || c.expiresNs > now) return c;
-    this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
-    if (!c.template) {
-      this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
-      if (c.inactive) c.dest.inactConns--;
-      else c.dest.activeConns--;
-    }
+    this.remove(c);
     return undefined;
+  }
+
+  /** ip_vs_conn_expire_now: the entry goes at once; with `dropCt`, its conntrack entry too (ip_vs_conn_drop_conntrack). */
+  private expireNow(c: Conn, dropCt: boolean): void {
+    this.remove(c);
+    if (dropCt && c.ct) {
+      const ct = c.ct;
+      this.ns.nf?.conntrack.delete((e) => e === ct);
+    }
+  }
+
+  private remove(c: Conn): void {
+    this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
+    if (c.template) return;
+    this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
+    if (c.inactive) c.dest.inactConns--;
+    else c.dest.activeConns--;
+    // The last connection of a deleted real server frees it from the trash.
+    if (c.dest.available === false && c.dest.activeConns + c.dest.inactConns === 0) {
+      const i = this.trash.findIndex((t) => t.dest === c.dest);
+      if (i >= 0) this.trash.splice(i, 1);
+    }
   }
 
   /** `ipvsadm -Ln`. */

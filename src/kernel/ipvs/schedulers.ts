@@ -13,6 +13,12 @@ export interface Dest {
   weight: number;
   activeConns: number;
   inactConns: number;
+  /**
+   * IP_VS_DEST_F_AVAILABLE: false once the real server is deleted from its
+   * service (`ipvsadm -d`). Its connections keep pointing at it until they go
+   * (net.ipv4.vs.expire_nodest_conn decides how fast); absent = available.
+   */
+  available?: boolean;
 }
 
 /** Per-service scheduler state (rr's cursor, wrr's current weight). */

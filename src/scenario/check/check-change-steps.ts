@@ -113,7 +113,6 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'kubeProxy': {
       const m = r.map(at, ['node', 'syncDelay', 'conntrackCleanup']);
       if (!m) return undefined;
-      if (w.cluster.proxyMode === 'ipvs') r.problem(at, 'kube-proxy re-syncs during a run are modelled in iptables and nftables modes only');
       const nodeAt = m.get('node');
       const node = nodeAt ? nodeName(r, nodeAt, w) : undefined;
       const cleanup = r.bool(m.get('conntrackCleanup'));
