@@ -8,13 +8,14 @@ set -euo pipefail
 SRC="$(cd "$(dirname "$0")" && pwd)/pod-walk.cc"
 OUT=${1:-"$(dirname "$0")/pod-walk"}
 
+PKG_CONFIG=${PKG_CONFIG:-pkg-config}
 MODULES="ns3-core ns3-network ns3-internet ns3-csma ns3-bridge ns3-point-to-point ns3-traffic-control ns3-applications"
-CFLAGS=$(pkg-config --cflags $MODULES | tr ' ' '\n' | grep -v -e '^-I/usr\\\?;$' -e 'python3' | sort -u | tr '\n' ' ')
+CFLAGS=$($PKG_CONFIG --cflags $MODULES | tr ' ' '\n' | grep -v -e '^-I/usr\\\?;$' -e 'python3' | sort -u | tr '\n' ' ')
 # The .pc files also list absolute paths such as /usr/lib/x86_64-linux-gnu/libgsl.so that exist
 # only with libgsl-dev installed; the ns-3 shared libraries already carry those dependencies,
 # so drop any absolute library path that is not present.
 LIBS=""
-for f in $(pkg-config --libs $MODULES); do
+for f in $($PKG_CONFIG --libs $MODULES); do
   case "$f" in
     /*) [ -e "$f" ] && LIBS="$LIBS $f" ;;
     *) LIBS="$LIBS $f" ;;

@@ -3,29 +3,32 @@
  * rows compare (same machine, same load), each with the load average it saw.
  *
  *   npm run bench [-- SECTION... ] [-- --out DIR] [-- --reps N]
- *   sections: ns3 speed memory encap scale max   (default: all)
+ *   sections: ns3 max memory speed encap scale   (default: all)
  *
- * Results (JSON, SVG, and report.md with the headline tables in Markdown) go
- * to bench/out/ (ignored by git) unless --out says otherwise; bench/results/
- * is the committed snapshot that bench/README.md shows (--out bench/results).
- * Nothing in `npm test` depends on timing.
+ * Results (summary.json, report.md with every table in Markdown, SVG charts)
+ * go to bench/out/ (ignored by git) unless --out says otherwise. With
+ * `--out bench/results`, the committed snapshot, the run also rewrites
+ * bench/README.md between its report markers: one command regenerates every
+ * figure that page shows. Nothing in `npm test` depends on timing.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import Table from 'cli-table3';
 import { runEncap, type EncapResult } from '../encap.js';
-import { KUBERNETES_MAX, type ClusterMaxResult, type ScaleCase, type ScaleResult } from '../scale.js';
-import { memoryPerPacketInFlight, runWalk, WALKS, type WalkCase, type WalkName, type WalkResult } from '../walk.js';
+import { KUBERNETES_MAX, SCALE_BURST, type ClusterMaxResult, type ScaleCase, type ScaleResult } from '../scale.js';
+import { memoryPerPacketInFlight, runWalk, WALKS, type WalkCase, type WalkResult } from '../walk.js';
 import { memoryPerIdlePod } from '../memory.js';
 import { barChart, lineChart } from './chart.js';
-import { int, load1, machine, type Machine } from './machine.js';
-import { buildNs3, ns3Missing, runNs3, type Ns3Mode, type Ns3Run } from './ns3.js';
+import { load1, machine, processTreeCpuSeconds } from './machine.js';
+import { int, median } from './markdown.js';
+import { ns3Row, type Ns3Cell, type Rate, type Sender } from './ns3-compare.js';
+import { buildNs3, ns3Missing, runNs3, type Ns3Mode } from './ns3.js';
 import { progress } from './progress.js';
+import { encapMarkdown, maxMarkdown, memoryMarkdown, ns3Markdown, reportMarkdown, scaleMarkdown, speedMarkdown, spliceReport, type Measured, type Report } from './report.js';
 
-const SECTIONS = ['ns3', 'speed', 'memory', 'encap', 'scale', 'max'] as const;
+const SECTIONS = ['ns3', 'max', 'memory', 'speed', 'encap', 'scale'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const argv = process.argv.slice(2);
@@ -43,22 +46,26 @@ for (const s of chosen) {
 const want = (s: Section): boolean => chosen.length === 0 || chosen.includes(s);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OUT = resolve(option('--out') ?? `${ROOT}bench/out`);
+/** The committed snapshot: a run written there also refreshes bench/README.md's report block. */
+const COMMITTED = resolve(`${ROOT}bench/results`);
+/** Where the ns-3 program is built (ignored by git): reused by every later run until bench/ns3/pod-walk.cc changes. */
+const SCRATCH = resolve(`${ROOT}bench/out`);
 const REPS = Number(option('--reps') ?? 3);
+if (!Number.isInteger(REPS) || REPS < 1) {
+  console.error(`bench: --reps wants a whole number >= 1, got ${JSON.stringify(option('--reps'))}`);
+  process.exit(2);
+}
 mkdirSync(OUT, { recursive: true });
+mkdirSync(SCRATCH, { recursive: true });
 const write = (name: string, text: string): void => writeFileSync(`${OUT}/${name}`, text);
-const PLAIN = { head: [], border: [], compact: true };
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
-/** Packets per timed run in the ns-3 comparison: the anchor's 100,000 (tracing on: fewer, it is slower). */
+/** Packets per timed run in the ns-3 comparison: the issue's 100,000 (tracing on: fewer, it is slower). */
 const NS3_PACKETS = 100_000;
 const TRACED_PACKETS = 20_000;
 /** Packets per sample in the per-walk speed table, and samples per cell. */
 const SPEED_PACKETS = 5_000;
-const SPEED_SAMPLES = 5;
+const SPEED_SAMPLES = 3;
 const ENCAP_RUNS: [number, number][] = [
   [1500, 10e9],
   [9000, 10e9],
@@ -70,194 +77,114 @@ const REFERENCES = [
   { what: '2024, 40 Gbit/s, MTU 9000: flannel (VXLAN)', mtu: 9000, bw: 40e9, backend: 'flannel-vxlan', runs: [19.59, 20.6, 19.8] },
   { what: '2020, 10 Gbit/s, MTU 9000: flannel (VXLAN)', mtu: 9000, bw: 10e9, backend: 'flannel-vxlan', runs: [9.629, 9.625, 9.815] },
 ];
-const SCALE_CASES: [number, number, number][] = [
-  // growth: nodes, pods (30 per node), Services (10 per node)
-  [2, 60, 10],
-  [10, 300, 100],
-  [100, 3_000, 1_000],
-  [1_000, 30_000, 10_000],
-  // Services alone grow (10 nodes, 500 pods): the linear KUBE-SERVICES chain
-  [10, 500, 10],
-  [10, 500, 1_000],
-  [10, 500, 10_000],
+/**
+ * Scale cases: [nodes, pods, Services, proxy modes]. The cluster grows (30 pods and 10 Services a node), then
+ * the Services alone (10 nodes, 500 pods: the linear KUBE-SERVICES chain). The three proxy modes are compared
+ * where it costs little and at 10,000 Services; the 1,000-node case runs in iptables mode only (ipvs programs
+ * every node at build time; the Kubernetes-maximum section covers the largest cluster), to keep a run short.
+ */
+const ALL_MODES = ['iptables', 'ipvs', 'nftables'] as const;
+const SCALE_CASES: [number, number, number, readonly ScaleCase['proxyMode'][]][] = [
+  [2, 60, 10, ALL_MODES],
+  [10, 300, 100, ALL_MODES],
+  [100, 3_000, 1_000, ALL_MODES],
+  [1_000, 30_000, 10_000, ['iptables']],
+  [10, 500, 10, ['iptables']],
+  [10, 500, 1_000, ['iptables']],
+  [10, 500, 10_000, ALL_MODES],
 ];
-/** ipvs mode programs every node at build time (kube-ipvs0 holds every Service IP on every node): compared up to this size. */
-const IPVS_MAX_NODES = 100;
 /** The Kubernetes-maximum case gets this long before it is reported as not finished. */
-const MAX_CASE_TIMEOUT_S = 240;
+const MAX_CASE_TIMEOUT_S = 300;
+const SCALE_CASE_TIMEOUT_S = 180;
 /** Heap for the child processes of the scale cases (the CLI sets its own, see src/cli/heap.ts). */
 const CHILD_HEAP_MB = 12_288;
 
+const walkModes: { mode: Ns3Mode; sender: Sender }[] = [
+  { mode: 'same-node', sender: 'new-socket' },
+  { mode: 'cross-node', sender: 'new-socket' },
+  { mode: 'same-node', sender: 'connected' },
+  { mode: 'cross-node', sender: 'connected' },
+];
 const steps =
-  (want('ns3') ? REPS * 10 : 0) +
-  (want('speed') ? WALKS.length * 2 : 0) +
+  (want('ns3') ? REPS * (2 + walkModes.length * 2) : 0) +
+  (want('max') ? 1 : 0) +
   (want('memory') ? 2 : 0) +
+  (want('speed') ? WALKS.length * 2 : 0) +
   (want('encap') ? ENCAP_RUNS.length : 0) +
-  (want('scale') ? 2 * SCALE_CASES.length + SCALE_CASES.filter(([n]) => n <= IPVS_MAX_NODES).length : 0) +
-  (want('max') ? 1 : 0);
+  (want('scale') ? SCALE_CASES.reduce((n, c) => n + c[3].length, 0) : 0);
 const bar = progress(steps);
 const t0 = performance.now();
-const summary: Record<string, unknown> & { machine: Machine } = { machine: machine() };
-const report: string[] = [];
+const cpu0 = processTreeCpuSeconds();
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const report: Report = { machine: machine(), machineAfter: machine(), cost: { wallS: 0, cpuS: 0, command } };
+/** Each section's tables on stdout as soon as it is done (the same Markdown as report.md). */
+const show = (lines: string[]): void => console.log(`\n${lines.join('\n')}`);
 
 /** Run one case in a child process (fresh heap, its own peak RSS); `error` set when it failed. */
-function child<T>(args: string[], heapMb?: number, timeoutS?: number): T & { error?: string; loadavg1AtStart: number; peakRssBytes: number } {
+function child<T>(args: string[], heapMb?: number, timeoutS?: number): Measured<T> {
   const flags = ['--expose-gc', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
   try {
     const out = execFileSync(process.execPath, [...flags, CHILD, ...args], { encoding: 'utf8', maxBuffer: 1 << 22, ...(timeoutS ? { timeout: timeoutS * 1000 } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
-    return JSON.parse(out.trim().split('\n').pop() ?? '{}');
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured<T>;
   } catch (e) {
     const err = e as { signal?: string; stderr?: string; message: string };
     const why = err.signal === 'SIGTERM' ? `not finished after ${timeoutS} s` : /heap out of memory/i.test(err.stderr ?? '') ? `out of memory (heap ${heapMb} MB)` : err.message.split('\n')[0]!;
-    return { error: why, loadavg1AtStart: load1(), peakRssBytes: 0 } as T & { error: string; loadavg1AtStart: number; peakRssBytes: number };
+    return { error: why, loadavg1AtStart: load1(), peakRssBytes: 0 } as Measured<T>;
   }
 }
 
-const walkChild = (c: WalkCase, tracing: boolean): WalkResult & { error?: string; loadavg1AtStart: number; peakRssBytes: number } => child<WalkResult>(['walk', JSON.stringify(c), tracing ? 'on' : 'off']);
+const walkChild = (c: WalkCase, tracing: boolean): Rate => {
+  const r = child<WalkResult>(['walk', JSON.stringify(c), tracing ? 'on' : 'off']);
+  if (r.error) throw new Error(`podwalk ${c.walk}${c.connected ? ' (connected)' : ''}: ${r.error}`);
+  if (r.delivered !== c.packets) throw new Error(`podwalk ${c.walk}: ${r.delivered} of ${c.packets} datagrams delivered`);
+  return { wall: r.packetsPerSec, cpu: r.packetsPerCpuSec, peakRssBytes: r.peakRssBytes, loadavg1: r.loadavg1AtStart };
+};
 
 // ---------------------------------------------------------------- ns-3 side by side
 if (want('ns3')) {
-  const missing = ns3Missing();
+  let skipped = ns3Missing();
   let bin: string | undefined;
-  let note = missing;
-  if (!missing) {
+  if (!skipped) {
     try {
       bar.start('ns3: building bench/ns3/pod-walk.cc');
-      bin = buildNs3(OUT);
+      bin = buildNs3(SCRATCH); // built once, kept in the scratch directory whatever --out says
     } catch (e) {
-      note = `build failed: ${String((e as { stderr?: string }).stderr ?? e).slice(0, 300)}`;
+      skipped = `bench/ns3/build.sh failed: ${String((e as { stderr?: string }).stderr ?? e).slice(0, 300)}`;
     }
   }
-  const modes: { mode: Ns3Mode; walk: WalkName }[] = [
-    { mode: 'same-node', walk: 'same-node' },
-    { mode: 'cross-node', walk: 'cross-node' },
-  ];
-  type Measured = WalkResult & { peakRssBytes: number };
-  // off/on: a new socket per datagram (a new connection on every node each time); connOff/connOn: one connected
-  // socket, as the ns-3 program sends (one flow: established after its first datagram, where the fast path pays).
-  type Cell = { ns3: Ns3Run[]; off: Measured[]; on: Measured[]; connOff: Measured[]; connOn: Measured[]; loads: number[] };
-  const cells = new Map<Ns3Mode, Cell>(modes.map((m) => [m.mode, { ns3: [], off: [], on: [], connOff: [], connOn: [], loads: [] }]));
+  const cells: Ns3Cell[] = walkModes.map(({ mode, sender }) => ({ mode, sender, ns3: [], off: [], on: [] }));
   // Interleaved: every repetition runs every cell once, so that a burst of load on the machine hits all cells alike.
+  // ns-3 runs once per walk and repetition; both podwalk senders are compared with that run.
   for (let r = 1; r <= REPS; r++) {
-    for (const { mode, walk } of modes) {
-      const cell = cells.get(mode)!;
-      bar.start(`ns3: ${mode} ns-3 (${r}/${REPS})`);
+    for (const mode of ['same-node', 'cross-node'] as const) {
+      bar.start(`ns3: ${mode}, ns-3 (${r}/${REPS})`);
       if (bin) {
         const x = runNs3(bin, mode, NS3_PACKETS);
-        cell.ns3.push(x);
-        cell.loads.push(x.loadavg1_at_start);
+        if (!x.ok) throw new Error(`ns-3 ${mode}: not every datagram was delivered`);
+        for (const c of cells) if (c.mode === mode) c.ns3.push({ wall: x.pkts_per_wall_s, cpu: x.pkts_per_cpu_s, peakRssBytes: x.peak_rss_kb * 1024, loadavg1: x.loadavg1_at_start });
       }
       bar.tick();
-      bar.start(`ns3: ${mode} podwalk, tracing off (${r}/${REPS})`);
-      const off = walkChild({ walk, packets: NS3_PACKETS }, false);
-      if (off.error) throw new Error(`podwalk ${walk}: ${off.error}`);
-      cell.off.push(off);
-      cell.loads.push(off.loadavg1AtStart);
-      bar.tick();
-      bar.start(`ns3: ${mode} podwalk, tracing on (${r}/${REPS})`);
-      const on = walkChild({ walk, packets: TRACED_PACKETS }, true);
-      if (on.error) throw new Error(`podwalk ${walk}: ${on.error}`);
-      cell.on.push(on);
-      cell.loads.push(on.loadavg1AtStart);
-      bar.tick();
-      for (const tracing of [false, true]) {
-        bar.start(`ns3: ${mode} podwalk, one connected socket, tracing ${tracing ? 'on' : 'off'} (${r}/${REPS})`);
-        const x = walkChild({ walk, packets: tracing ? TRACED_PACKETS : NS3_PACKETS, connected: true }, tracing);
-        if (x.error) throw new Error(`podwalk ${walk} (connected): ${x.error}`);
-        (tracing ? cell.connOn : cell.connOff).push(x);
-        cell.loads.push(x.loadavg1AtStart);
-        bar.tick();
+      for (const c of cells.filter((x) => x.mode === mode)) {
+        for (const tracing of [false, true]) {
+          bar.start(`ns3: ${mode}, podwalk, ${c.sender}, tracing ${tracing ? 'on' : 'off'} (${r}/${REPS})`);
+          const rate = walkChild({ walk: mode, packets: tracing ? TRACED_PACKETS : NS3_PACKETS, ...(c.sender === 'connected' ? { connected: true } : {}) }, tracing);
+          (tracing ? c.on : c.off).push(rate);
+          bar.tick();
+        }
       }
     }
   }
-  const rows = modes.map(({ mode }) => {
-    const c = cells.get(mode)!;
-    const ns3 = median(c.ns3.map((x) => x.pkts_per_wall_s));
-    const off = median(c.off.map((x) => x.packetsPerSec));
-    const on = median(c.on.map((x) => x.packetsPerSec));
-    const ns3Cpu = median(c.ns3.map((x) => x.pkts_per_cpu_s));
-    const offCpu = median(c.off.map((x) => x.packetsPerCpuSec));
-    const onCpu = median(c.on.map((x) => x.packetsPerCpuSec));
-    return {
-      mode,
-      ns3PacketsPerSec: ns3,
-      ns3PacketsPerCpuSec: ns3Cpu,
-      podwalkOffCpu: offCpu,
-      podwalkOnCpu: onCpu,
-      ratioOffCpu: offCpu / ns3Cpu,
-      ratioOnCpu: onCpu / ns3Cpu,
-      ns3Ok: c.ns3.every((x) => x.ok),
-      ns3PeakRssBytes: Math.max(0, ...c.ns3.map((x) => x.peak_rss_kb * 1024)),
-      podwalkOff: off,
-      podwalkOn: on,
-      podwalkPeakRssBytes: Math.max(...c.off.map((x) => x.peakRssBytes)),
-      ratioOff: off / ns3,
-      ratioOn: on / ns3,
-      connected: {
-        off: median(c.connOff.map((x) => x.packetsPerSec)),
-        on: median(c.connOn.map((x) => x.packetsPerSec)),
-        offCpu: median(c.connOff.map((x) => x.packetsPerCpuSec)),
-        onCpu: median(c.connOn.map((x) => x.packetsPerCpuSec)),
-        ratioOff: median(c.connOff.map((x) => x.packetsPerSec)) / ns3,
-        ratioOn: median(c.connOn.map((x) => x.packetsPerSec)) / ns3,
-        ratioOffCpu: median(c.connOff.map((x) => x.packetsPerCpuSec)) / ns3Cpu,
-        ratioOnCpu: median(c.connOn.map((x) => x.packetsPerCpuSec)) / ns3Cpu,
-        runs: { off: c.connOff.map((x) => x.packetsPerSec), on: c.connOn.map((x) => x.packetsPerSec), offCpu: c.connOff.map((x) => x.packetsPerCpuSec), onCpu: c.connOn.map((x) => x.packetsPerCpuSec) },
-      },
-      loadavg1: [Math.min(...c.loads), Math.max(...c.loads)],
-      runs: { ns3: c.ns3.map((x) => x.pkts_per_wall_s), off: c.off.map((x) => x.packetsPerSec), on: c.on.map((x) => x.packetsPerSec), ns3Cpu: c.ns3.map((x) => x.pkts_per_cpu_s), offCpu: c.off.map((x) => x.packetsPerCpuSec), onCpu: c.on.map((x) => x.packetsPerCpuSec) },
-    };
-  });
-  summary.ns3 = { packets: NS3_PACKETS, tracedPackets: TRACED_PACKETS, reps: REPS, note: note ?? 'ns-3 3.37 (libns3-dev), bench/ns3/pod-walk.cc', rows };
-  const ratio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
-  const t = new Table({ style: PLAIN, head: ['walk', 'ns-3 pkts/s', 'podwalk off', 'off / ns-3', 'podwalk on', 'on / ns-3', 'per CPU-s: off / on vs ns-3', 'load avg'] });
-  for (const r of rows) t.push([r.mode, bin ? int(r.ns3PacketsPerSec) : 'skipped', int(r.podwalkOff), ratio(r.ratioOff), int(r.podwalkOn), ratio(r.ratioOn), `${ratio(r.ratioOffCpu)} / ${ratio(r.ratioOnCpu)}`, r.loadavg1.join('-')]);
-  console.log(`\nSide by side with ns-3: ${int(NS3_PACKETS)} UDP datagrams of 64 B every 5 us (tracing on: ${int(TRACED_PACKETS)}), median of ${REPS} interleaved runs`);
-  if (!bin) console.log(`ns-3 skipped: ${note}`);
-  for (const r of rows) t.push([`${r.mode}, 1 socket`, bin ? int(r.ns3PacketsPerSec) : 'skipped', int(r.connected.off), ratio(r.connected.ratioOff), int(r.connected.on), ratio(r.connected.ratioOn), `${ratio(r.connected.ratioOffCpu)} / ${ratio(r.connected.ratioOnCpu)}`, '']);
-  console.log(t.toString());
-  report.push(
-    `### Side by side with ns-3 (${int(NS3_PACKETS)} UDP datagrams of 64 B every 5 µs; tracing on: ${int(TRACED_PACKETS)}; median of ${REPS} interleaved runs)`,
-    '',
-    bin ? '' : `ns-3 skipped: ${note}\n`,
-    '| walk | ns-3 packets/s | podwalk, tracing off | off / ns-3 | podwalk, full tracing | on / ns-3 | per CPU second: off / on vs ns-3 | peak RSS ns-3 / podwalk | load average during the runs |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.mode}, a new socket per datagram | ${bin ? int(r.ns3PacketsPerSec) : 'skipped'} | ${int(r.podwalkOff)} | **${ratio(r.ratioOff)}** | ${int(r.podwalkOn)} | **${ratio(r.ratioOn)}** | ${ratio(r.ratioOffCpu)} / ${ratio(r.ratioOnCpu)} | ${bin ? int(r.ns3PeakRssBytes / 2 ** 20) : '-'} / ${int(r.podwalkPeakRssBytes / 2 ** 20)} MiB | ${r.loadavg1.join(' – ')} |`),
-    ...rows.map((r) => `| ${r.mode}, one connected socket (as ns-3 sends) | ${bin ? int(r.ns3PacketsPerSec) : 'skipped'} | ${int(r.connected.off)} | **${ratio(r.connected.ratioOff)}** | ${int(r.connected.on)} | **${ratio(r.connected.ratioOn)}** | ${ratio(r.connected.ratioOffCpu)} / ${ratio(r.connected.ratioOnCpu)} | | (same runs) |`),
-    '',
-  );
+  report.ns3 = { packets: NS3_PACKETS, tracedPackets: TRACED_PACKETS, reps: REPS, ...(skipped ? { skipped } : {}), rows: cells.map(ns3Row) };
+  show(ns3Markdown(report.ns3));
 }
 
-// ---------------------------------------------------------------- speed per walk
-if (want('speed')) {
-  const rows: { walk: string; tracing: string; packetsPerSec: number; min: number; max: number; eventsPerPacket: number; loadavg1: number }[] = [];
-  for (const w of WALKS) {
-    for (const tracing of [false, true]) {
-      bar.start(`speed: ${w.title}, tracing ${tracing ? 'on' : 'off'}`);
-      const load = load1();
-      const samples: WalkResult[] = [];
-      for (let i = 0; i < SPEED_SAMPLES; i++) samples.push(runWalk({ walk: w.name, packets: SPEED_PACKETS }, tracing, () => performance.now()));
-      if (samples.some((s) => s.delivered !== SPEED_PACKETS)) throw new Error(`${w.name}: not every packet was delivered`);
-      const rates = samples.map((s) => s.packetsPerSec).sort((a, b) => a - b);
-      rows.push({ walk: w.title, tracing: tracing ? 'on' : 'off', packetsPerSec: median(rates), min: rates[0]!, max: rates[rates.length - 1]!, eventsPerPacket: samples[0]!.events / (SPEED_PACKETS + 1), loadavg1: load });
-      bar.tick();
-    }
-  }
-  summary.speed = { packetsPerRun: SPEED_PACKETS, samples: SPEED_SAMPLES, note: 'in one process; each sample builds the cluster, sends the packets and summarizes every flow; packets/s = packets / sample time', rows };
-  const t = new Table({ style: PLAIN, head: ['walk', 'tracing', 'packets/s (median)', 'spread (min-max)', 'events/packet', 'load avg'] });
-  for (const r of rows) t.push([r.walk, r.tracing, int(r.packetsPerSec), `${int(r.min)} - ${int(r.max)}`, r.eventsPerPacket.toFixed(1), r.loadavg1]);
-  console.log(`\nSimulator speed per walk: ${SPEED_PACKETS} UDP packets per sample, ${SPEED_SAMPLES} samples`);
-  console.log(t.toString());
-  write(
-    'speed.svg',
-    barChart({
-      title: 'Simulator speed per walk (median packets/s)',
-      xLabel: 'walk',
-      yLabel: 'packets/s',
-      groups: WALKS.map((w) => w.name),
-      series: ['off', 'on'].map((tr) => ({ name: `tracing ${tr}`, values: WALKS.map((w) => rows.find((r) => r.walk === w.title && r.tracing === tr)!.packetsPerSec) })),
-    }),
-  );
+// ---------------------------------------------------------------- Kubernetes' maximum cluster (once: it is the expensive case)
+if (want('max')) {
+  const c = KUBERNETES_MAX;
+  bar.start(`max: ${int(c.nodes)} nodes, ${int(c.pods)} pods, ${int(c.services)} Services (once)`);
+  report.max = { ...c, ...child<ClusterMaxResult>(['max', JSON.stringify(c)], CHILD_HEAP_MB, MAX_CASE_TIMEOUT_S) };
+  bar.tick();
+  show(maxMarkdown(report.max));
 }
 
 // ---------------------------------------------------------------- memory
@@ -271,41 +198,59 @@ if (want('memory')) {
     bar.start('memory: per idle pod');
     const idle = memoryPerIdlePod(10, 2_000, gc);
     bar.tick();
-    summary.memory = { inFlight, idle };
-    console.log(`\nMemory: ${int(inFlight.bytesPerPacket)} bytes per packet in flight (${int(inFlight.packets)} queued on a 1 Mbit/s link); ${int(idle.bytesPerPod)} bytes per idle pod (${int(idle.pods)} pods on ${idle.nodes} nodes, heap after build minus an empty cluster's)`);
-    report.push(
-      '### Memory',
-      '',
-      '| what | bytes | how |',
-      '|---|---:|---|',
-      `| per packet in flight | ${int(inFlight.bytesPerPacket)} | ${int(inFlight.packets)} datagrams queued on a 1 Mbit/s link, heap after a full GC minus just before they were sent (packet, trace create event, conntrack entry, scheduler entry) |`,
-      `| per idle pod | ${int(idle.bytesPerPod)} | ${int(idle.pods)} pods on ${idle.nodes} nodes, heap after build minus the same cluster without pods |`,
-      '',
-    );
+    report.memory = { inFlight, idle };
+    show(memoryMarkdown(report.memory));
   }
+}
+
+// ---------------------------------------------------------------- speed per walk
+if (want('speed')) {
+  const rows: NonNullable<Report['speed']>['rows'] = [];
+  for (const w of WALKS) {
+    for (const tracing of [false, true]) {
+      bar.start(`speed: ${w.title}, tracing ${tracing ? 'on' : 'off'}`);
+      const load = load1();
+      const samples: WalkResult[] = [];
+      for (let i = 0; i < SPEED_SAMPLES; i++) samples.push(runWalk({ walk: w.name, packets: SPEED_PACKETS }, tracing, () => performance.now()));
+      if (samples.some((s) => s.delivered !== SPEED_PACKETS)) throw new Error(`${w.name}: not every packet was delivered`);
+      const rates = samples.map((s) => s.packetsPerSec);
+      rows.push({ walk: w.title, tracing: tracing ? 'on' : 'off', packetsPerSec: median(rates), packetsPerCpuSec: median(samples.map((s) => s.packetsPerCpuSec)), min: Math.min(...rates), max: Math.max(...rates), loadavg1: load });
+      bar.tick();
+    }
+  }
+  report.speed = { packetsPerRun: SPEED_PACKETS, samples: SPEED_SAMPLES, rows };
+  show(speedMarkdown(report.speed));
+  write(
+    'speed.svg',
+    barChart({
+      title: 'Simulator speed per walk (median packets/s)',
+      xLabel: 'walk',
+      yLabel: 'packets/s',
+      groups: WALKS.map((w) => w.name),
+      series: ['off', 'on'].map((tr) => ({ name: `tracing ${tr}`, values: WALKS.map((w) => rows.find((r) => r.walk === w.title && r.tracing === tr)!.packetsPerSec) })),
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- encap
 if (want('encap')) {
-  const runs: (EncapResult & { wallMs: number })[] = [];
+  const runs: EncapResult[] = [];
   for (const [mtu, bw] of ENCAP_RUNS) {
     bar.start(`encap: MTU ${mtu}, ${bw / 1e9} Gbit/s`);
-    const s = performance.now();
-    runs.push({ ...runEncap({ topology: { mtu, bandwidthBps: bw, latencyNs: 50_000 } }), wallMs: Math.round(performance.now() - s) });
+    runs.push(runEncap({ topology: { mtu, bandwidthBps: bw, latencyNs: 50_000 } }));
     bar.tick();
   }
-  summary.encap = runs;
+  const tcpOf = (mtu: number, bw: number, backend: string): number => runs.find((r) => r.topology.mtu === mtu && r.topology.bandwidthBps === bw)!.tcp.find((t) => t.backend === backend)!.goodputCpuBps;
+  report.encap = runs;
+  report.encapReferences = REFERENCES.map((x) => ({ ...x, median: median(x.runs), model: tcpOf(x.mtu, x.bw, x.backend) / 1e9 }));
+  show(encapMarkdown(runs, report.encapReferences));
   for (const r of runs) {
-    const t = new Table({ style: PLAIN, head: ['backend', 'pod MTU', 'data/segment', 'frame', 'efficiency', 'goodput wire', 'goodput cpu', 'cpu vs host-gw'] });
-    const base = r.tcp[0]!.goodputCpuBps;
-    for (const x of r.tcp) t.push([x.backend, x.podMtu, x.segmentData, x.frameBytes, `${(100 * x.efficiency).toFixed(2)}%`, `${(x.goodputWireBps / 1e9).toFixed(2)} Gbit/s`, `${(x.goodputCpuBps / 1e9).toFixed(2)} Gbit/s`, (x.goodputCpuBps / base).toFixed(2)]);
-    console.log(`\nTCP bulk, underlay MTU ${r.topology.mtu}, ${r.topology.bandwidthBps / 1e9} Gbit/s (${r.simulatedPackets} packets simulated in ${r.wallMs} ms; full UDP sweep: podwalk bench encap)`);
-    console.log(t.toString());
     const backends = [...new Set(r.udp.map((u) => u.backend))];
+    const g = r.topology.bandwidthBps / 1e9;
     write(
-      `encap-udp-${r.topology.mtu}-${r.topology.bandwidthBps / 1e9}g.svg`,
+      `encap-udp-${r.topology.mtu}-${g}g.svg`,
       lineChart({
-        title: `UDP goodput vs payload, MTU ${r.topology.mtu}, ${r.topology.bandwidthBps / 1e9} Gbit/s`,
+        title: `UDP goodput vs payload, MTU ${r.topology.mtu}, ${g} Gbit/s`,
         xLabel: 'UDP payload (bytes)',
         yLabel: 'goodput (bit/s)',
         logX: true,
@@ -327,25 +272,6 @@ if (want('encap')) {
         }),
       );
   }
-  const tcpOf = (mtu: number, bw: number, backend: string): number => {
-    const run = runs.find((r) => r.topology.mtu === mtu && r.topology.bandwidthBps === bw)!;
-    return run.tcp.find((t) => t.backend === backend)!.goodputCpuBps;
-  };
-  const ref = new Table({ style: PLAIN, head: ['reference', 'published Gbit/s (median, min-max)', 'model Gbit/s', 'model / published'] });
-  const comparison = REFERENCES.map((x) => {
-    const model = tcpOf(x.mtu, x.bw, x.backend) / 1e9;
-    const sorted = [...x.runs].sort((a, b) => a - b);
-    const med = sorted[1]!;
-    ref.push([x.what, `${med.toFixed(2)} (${sorted[0]!.toFixed(2)}-${sorted[2]!.toFixed(2)})`, `${model.toFixed(2)} (${x.backend})`, (model / med).toFixed(2)]);
-    return { ...x, median: med, model };
-  });
-  console.log('\nCost model vs published single-stream TCP measurements');
-  console.log(ref.toString());
-  const ratios = (b: string): string => ENCAP_RUNS.map(([m, bw]) => `${(tcpOf(m, bw, b) / tcpOf(m, bw, 'host-gw')).toFixed(2)} (MTU ${m}, ${bw / 1e9}G)`).join(', ');
-  console.log(`throughput ratios with the cost model: vxlan/host-gw ${ratios('flannel-vxlan')}; udp/host-gw ${ratios('flannel-udp')}`);
-  console.log('published (2024, 40G, MTU 9000): flannel/bare metal single stream 0.62 (0.58-0.73 across run pairs)');
-  console.log('kpps "wire" counts frame bytes as tcpdump shows them: no preamble (8 B), inter-frame gap (12 B) or FCS (4 B), so small frames exceed a real NIC\'s line rate');
-  summary.encapReferences = comparison;
   write(
     'encap-tcp.svg',
     barChart({
@@ -362,76 +288,56 @@ if (want('encap')) {
 }
 
 // ---------------------------------------------------------------- scale
-const mb = (b: number): string => int(b / 2 ** 20);
 if (want('scale')) {
-  type Row = ScaleResult & { error?: string; loadavg1AtStart: number; peakRssBytes: number };
-  const rows: Row[] = [];
-  for (const [nodes, pods, services] of SCALE_CASES) {
-    // nftables mode defers each node's table to its first use, like iptables mode: compared at every size.
-    for (const proxyMode of ['iptables', 'ipvs', 'nftables'] as const) {
-      if (proxyMode === 'ipvs' && nodes > IPVS_MAX_NODES) continue;
+  const rows: Measured<ScaleResult>[] = [];
+  for (const [nodes, pods, services, modes] of SCALE_CASES) {
+    for (const proxyMode of modes) {
       bar.start(`scale: ${nodes} nodes, ${pods} pods, ${services} Services (${proxyMode})`);
-      const c: ScaleCase = { nodes, pods, services, proxyMode };
-      const r = child<ScaleResult>(['scale', JSON.stringify(c)], CHILD_HEAP_MB, MAX_CASE_TIMEOUT_S);
-      rows.push({ ...c, ...r });
+      const c: ScaleCase = { nodes, pods, services, ...(proxyMode ? { proxyMode } : {}) };
+      rows.push({ ...c, ...child<ScaleResult>(['scale', JSON.stringify(c)], CHILD_HEAP_MB, SCALE_CASE_TIMEOUT_S) });
       bar.tick();
     }
   }
-  summary.scale = rows;
-  const t = new Table({ style: PLAIN, head: ['nodes', 'pods', 'Services', 'mode', 'load ms', 'build ms', 'heap MB', 'RSS MB (build / peak)', 'program 1 node ms / MB', 'rules/node', 'rules traversed', 'us/packet', 'load avg'] });
-  for (const r of rows) {
-    if (r.error) t.push([r.nodes, r.pods, r.services, r.proxyMode ?? 'iptables', { colSpan: 9, content: `not run: ${r.error.slice(0, 80)}` }]);
-    else t.push([r.nodes, int(r.pods), int(r.services), (r.proxyMode ?? 'iptables') + (r.ipvsLookups ? ` (${r.ipvsLookups} ipvs)` : '') + (r.mapLookups ? ` (${r.mapLookups} lookups)` : ''), int(r.loadMs), int(r.buildMs), mb(r.heapBytes), `${mb(r.rssAfterBuildBytes)} / ${mb(r.peakRssBytes)}`, r.programNodeMs ? `${int(r.programNodeMs)} / ${mb(r.programNodeBytes)}` : 'at build', int(r.rulesPerNode), int(r.rulesTraversed), r.usPerPacket.toFixed(1), r.loadavg1AtStart]);
-  }
-  console.log('\nScale (each case in its own process; load = YAML to validated scenario, build = cluster up; us/packet = new connections to the last Service, tracing off)');
-  console.log(t.toString());
-  const ok = rows.filter((r) => !r.error && r.proxyMode === 'iptables');
+  report.scale = rows;
+  report.scaleBurst = SCALE_BURST;
+  show(scaleMarkdown(rows, SCALE_BURST));
+  const ok = rows.filter((r) => !r.error && (r.proxyMode ?? 'iptables') === 'iptables');
   const growth = ok.filter((r) => r.pods === r.nodes * 30);
   const svcs = ok.filter((r) => r.nodes === 10 && r.pods === 500);
   const nftSvcs = rows.filter((r) => !r.error && r.proxyMode === 'nftables' && r.nodes === 10 && r.pods === 500);
   write('scale-build.svg', lineChart({ title: 'Load and build time as the cluster grows (30 pods, 10 Services per node)', xLabel: 'nodes', yLabel: 'ms', logX: true, logY: true, series: [{ name: 'load (YAML)', points: growth.map((r) => [r.nodes, r.loadMs]) }, { name: 'build', points: growth.map((r) => [r.nodes, r.buildMs]) }] }));
   write('scale-memory.svg', lineChart({ title: 'Heap after build and peak RSS', xLabel: 'nodes', yLabel: 'bytes', logX: true, logY: true, series: [{ name: 'heap after build', points: growth.map((r) => [r.nodes, r.heapBytes]) }, { name: 'peak RSS', points: growth.map((r) => [r.nodes, r.peakRssBytes]) }] }));
-  write('scale-services.svg', lineChart({ title: 'Packet to a Service: rules traversed and cost (10 nodes)', xLabel: 'Services', yLabel: 'rules / us', logX: true, logY: true, series: [
+  write(
+    'scale-services.svg',
+    lineChart({
+      title: 'Packet to a Service: rules traversed and cost (10 nodes)',
+      xLabel: 'Services',
+      yLabel: 'rules / us',
+      logX: true,
+      logY: true,
+      series: [
         { name: 'iptables rules traversed', points: svcs.map((r) => [r.services, r.rulesTraversed]) },
-        { name: 'us per packet', points: svcs.map((r) => [r.services, r.usPerPacket]) },
+        { name: 'us per packet (CPU)', points: svcs.map((r) => [r.services, r.usPerPacket]) },
         // nftables mode: the same packet's rules (a map lookup replaces the linear chain), and its map lookups.
         { name: 'nftables rules traversed', points: nftSvcs.map((r) => [r.services, r.rulesTraversed]) },
         { name: 'nftables map lookups', points: nftSvcs.map((r) => [r.services, r.mapLookups]) },
-      ] }));
-}
-
-// ---------------------------------------------------------------- Kubernetes' maximum cluster
-if (want('max')) {
-  const c = KUBERNETES_MAX;
-  bar.start(`max: ${int(c.nodes)} nodes, ${int(c.pods)} pods, ${int(c.services)} Services`);
-  const r = { ...c, ...child<ClusterMaxResult>(['max', JSON.stringify(c)], CHILD_HEAP_MB, MAX_CASE_TIMEOUT_S) };
-  bar.tick();
-  summary.max = r;
-  const cells = r.error
-    ? [`not finished: ${r.error}`, '', '', '', '', '', '']
-    : [`${int(r.loadMs)} + ${int(r.buildMs)} = ${int(r.loadMs + r.buildMs)}`, `${int(r.loadCpuMs + r.buildCpuMs)}`, mb(r.peakRssBytes), `${r.firstPacketMs.toFixed(0)} (CPU ${r.firstPacketCpuMs.toFixed(0)})`, `${r.tracedPacketMs.toFixed(2)} (CPU ${r.tracedPacketCpuMs.toFixed(2)})`, int(r.rulesTraversed), r.delivered ? 'delivered' : 'NOT delivered'];
-  const t = new Table({ style: PLAIN, head: ['nodes / pods / Services', 'load + build ms', 'CPU ms', 'peak RSS MB', 'first packet ms', 'traced packet ms', 'rules traversed', 'verdict', 'load avg'] });
-  t.push([`${int(c.nodes)} / ${int(c.pods)} / ${int(c.services)}`, ...cells, r.loadavg1AtStart]);
-  console.log("\nKubernetes' maximum cluster (goal: load + build < 60 s, peak RSS < 8 GB, traced packet to the last Service < 10 ms)");
-  console.log(t.toString());
-  report.push(
-    "### Kubernetes' maximum cluster",
-    '',
-    '| nodes / pods / Services | load + build ms (wall) | load + build CPU ms | peak RSS MiB | first packet ms (programs the nodes it reaches) | traced packet to the last Service ms | rules traversed | verdict | load average |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|',
-    `| ${int(c.nodes)} / ${int(c.pods)} / ${int(c.services)} | ${cells.join(' | ')} | ${r.loadavg1AtStart} |`,
-    '',
+      ],
+    }),
   );
 }
 
 bar.end();
-summary.totalSeconds = Math.round((performance.now() - t0) / 1000);
-summary.machineAfter = machine();
-const m = summary.machine;
-report.unshift(
-  `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}. Load average (1/5/15 min) ${m.loadavg.join(' / ')} at the start, ${(summary.machineAfter as Machine).loadavg.join(' / ')} at the end; the run took ${summary.totalSeconds} s.`,
-  '',
-);
-write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-write('report.md', report.join('\n') + '\n');
-console.log(`\nbench: ${summary.totalSeconds} s (load average ${m.loadavg.join(' ')} -> ${(summary.machineAfter as Machine).loadavg.join(' ')}); results in ${OUT}`);
+report.machineAfter = machine();
+report.cost.wallS = (performance.now() - t0) / 1000;
+report.cost.cpuS = processTreeCpuSeconds() - cpu0;
+const markdown = reportMarkdown(report);
+write('summary.json', JSON.stringify(report, null, 2) + '\n');
+write('report.md', markdown);
+console.log(`\n${markdown.split('\n').slice(0, 2).join('\n')}`);
+if (OUT === COMMITTED) {
+  const readme = `${ROOT}bench/README.md`;
+  writeFileSync(readme, spliceReport(readFileSync(readme, 'utf8'), markdown));
+  console.log(`bench/README.md: the report block rewritten from this run`);
+}
+const shownOut = relative(process.cwd(), OUT);
+console.log(`bench: results in ${shownOut.startsWith('..') ? OUT : shownOut || '.'}`);
