@@ -7,6 +7,7 @@ import { NetNs } from '../kernel/netns.js';
 import { World } from '../kernel/world.js';
 import { Tracer } from '../trace/tracer.js';
 import { addPod, setupNodeBridge } from './cni-bridge.js';
+import { setNodeCpus } from './node-cpus.js';
 import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
@@ -69,6 +70,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     (spec.network === 'flannel-vxlan' ? flannelVxlanMtu(spec.underlay.mtu) : spec.network === 'flannel-udp' ? spec.underlay.mtu - FLANNEL_UDP_OVERHEAD : spec.underlay.mtu);
   for (const n of spec.nodes) {
     const ns = new NetNs(world, n.name);
+    if (n.cpus !== undefined) setNodeCpus(ns, n.cpus);
     // A kubeadm node: ip_forward and bridge-nf-call-iptables are 1 (its preflight checks both), unless the scenario says otherwise.
     const sysctls = spec.sysctls ?? NODE_SYSCTL_DEFAULTS;
     ns.sysctl.ipForward = sysctls.ipForward;

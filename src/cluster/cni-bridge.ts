@@ -2,6 +2,7 @@ import type { Bridge } from '../kernel/bridge.js';
 import { NetNs } from '../kernel/netns.js';
 import { cidrHost, formatIpv4, parseCidr } from '../wire/addr.js';
 import { hostVethName, podNetnsName } from './names.js';
+import { podCpu } from './node-cpus.js';
 import type { PodInput } from './spec.js';
 
 /**
@@ -21,7 +22,7 @@ export function setupNodeBridge(node: NetNs, name: string, podCIDR: string, mtu:
 export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, hairpin: boolean): NetNs {
   const c = parseCidr(podCIDR)!;
   const ns = new NetNs(node.world, podNetnsName(pod.namespace, pod.name));
-  ns.cpu = node.cpu; // a pod's packets are processed by its node's kernel
+  ns.cpu = podCpu(node); // a pod's packets are processed by its node's kernel, on the CPU its processes run on
   const [hostSide, eth0] = node.addVethPair(hostVethName(pod.namespace, pod.name), ns, 'eth0', br.mtu);
   br.addPort(hostSide, hairpin);
   ns.addAddress(eth0, `${pod.ip}/${c.prefix}`);

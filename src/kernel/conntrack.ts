@@ -2,6 +2,7 @@ import { formatIpv4 } from '../wire/addr.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { PacketTuple } from '../wire/l4-rewrite.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
+import type { Cpu } from './cost-model.js';
 import type { KernelLimits } from './limits.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
 import { nextSctpState, SCTP_CT_TIMEOUTS, sctpNewInvalid, type SctpCtState } from './sctp/conntrack-sctp.js';
@@ -50,6 +51,9 @@ export class CtEntry {
    * it is in the table for its reply direction only, for 1 s, and leaves on its first reply.
    */
   clash = false;
+  /** When the confirm ran (event time plus the packet's work by then, ns) and on which CPU: see natTaken. */
+  confirmedAtNs = 0;
+  confirmedOn: Cpu | undefined;
 
   constructor(
     readonly id: number,
@@ -134,13 +138,27 @@ export class Conntrack {
   }
 
   /**
+   * replyTaken as NAT on `cpu` sees it at `atNs`: an entry another CPU confirmed at that instant or
+   * later is not in the table yet for it (both packets were between their NAT and their confirm at
+   * once; the simulation merely ran the other one first). Its confirm will then find the clash.
+   */
+  natTaken(reply: CtTuple, self: CtEntry, cpu: Cpu | undefined, atNs: number): boolean {
+    const hit = this.byTuple.get(key(reply));
+    if (hit === undefined || sameTuple(hit.entry.orig, self.orig)) return false;
+    const e = hit.entry;
+    // An expired entry is gone for the kernel (its timer fired); the table here forgets it lazily.
+    if (e.expiresNs <= atNs) return false;
+    return e.confirmedOn === cpu || e.confirmedAtNs < atNs;
+  }
+
+  /**
    * __nf_conntrack_confirm: the entry enters the table once its first packet made it through.
    * If a packet of the same flow confirmed first (two packets from one socket in flight before
    * either was confirmed), nf_ct_resolve_clash decides: identical NAT -> the packet joins that
    * entry ('merged'); otherwise UDP and ICMP (allow_clash) insert this one for its reply direction
    * only, for 1 s (Linux >= 5.8, __nf_ct_resolve_clash_harder); anything else is dropped.
    */
-  confirm(entry: CtEntry, nowNs: number): { kind: 'inserted' } | { kind: 'merged'; entry: CtEntry } | { kind: 'clash' } | { kind: 'failed' } {
+  confirm(entry: CtEntry, nowNs: number): { kind: 'inserted' } | { kind: 'merged'; entry: CtEntry } | { kind: 'clash' } | { kind: 'failed'; reply?: true } {
     if (entry.confirmed) return { kind: 'inserted' };
     const hit = this.byTuple.get(key(entry.orig));
     const live = hit && hit.entry.expiresNs > nowNs ? hit.entry : undefined;
@@ -156,7 +174,8 @@ export class Conntrack {
       this.byTuple.set(key(entry.reply), { entry, dir: 1 });
       return { kind: 'clash' };
     }
-    if (replyHit && replyHit.entry.expiresNs > nowNs) return { kind: 'failed' };
+    // Another connection holds the reply tuple: NAT gave both the same source port (chosen at once on two CPUs, or none was free).
+    if (replyHit && replyHit.entry.expiresNs > nowNs) return { kind: 'failed', reply: true };
     entry.confirmed = true;
     this.entries.add(entry);
     this.byTuple.set(key(entry.orig), { entry, dir: 0 });

@@ -6,7 +6,9 @@ import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type Packet
 import { IPPROTO_SCTP, sctpChunkTypes } from '../wire/sctp.js';
 import { sctpChunkMask } from './sctp/conntrack-sctp.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
-import { addCost } from './cost-model.js';
+import { addCost, type Cpu } from './cost-model.js';
+import { NatPortAllocator } from './nat-port.js';
+import { Veth } from './veth.js';
 import { isFragment, NfDefrag } from './nf-defrag.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
@@ -94,6 +96,10 @@ export interface HookContext {
  */
 export class NfHooks {
   readonly conntrack = new Conntrack();
+  /** nf_nat's source-port search (which kernel behaviour: a `kernel` step sets it). */
+  readonly natPorts: NatPortAllocator;
+  /** Connections nf_nat found no free source port for (the range it searched): their confirm fails. */
+  private readonly noFreePort = new WeakMap<CtEntry, string>();
   private readonly defrag = new NfDefrag();
   private readonly rng: Rng;
   /** One environment for every traversal, its clock updated each time (rules only read it during a walk). */
@@ -116,6 +122,7 @@ export class NfHooks {
     readonly engine: RuleEngine,
   ) {
     this.rng = ns.rng.fork('netfilter');
+    this.natPorts = new NatPortAllocator(this.rng);
     this.conntrack.applyLimits(ns.limits);
   }
 
@@ -214,7 +221,7 @@ export class NfHooks {
             }
           }
         }
-        if (decide) this.bind(ct.entry, manip!, action, packet, ctx);
+        if (decide) this.bind(ct.entry, manip!, action, packet, ctx, skb);
         const rewritten = this.applyNat(skb, packet, manip!, action, matched, decide, byNft);
         if (rewritten === undefined) return undefined;
         packet = rewritten;
@@ -247,11 +254,22 @@ export class NfHooks {
       return undefined;
     }
     if ((hook === 'POSTROUTING' || (hook === 'INPUT' && !ctx.keepUnconfirmed)) && skb.nfct?.table === this.conntrack && !skb.nfct.entry.confirmed) {
-      const c = this.conntrack.confirm(skb.nfct.entry, w.sched.now);
+      const entry = skb.nfct.entry;
+      const c = this.conntrack.confirm(entry, w.sched.now);
+      if (c.kind === 'inserted') {
+        entry.confirmedAtNs = w.sched.now + (skb.cost ?? 0);
+        entry.confirmedOn = this.cpuOf(skb, ctx);
+      }
       // Another packet of the same flow won the race to the table: join its entry, or be dropped.
       if (c.kind === 'merged') skb.nfct = { ...skb.nfct, entry: c.entry };
       if (c.kind === 'failed') {
-        w.drop(skb, this.ns.name, 'conntrack-insert-failed', `nf_conntrack: ${formatTuple(skb.nfct.entry.orig)} was confirmed meanwhile with another NAT (insert_failed)`);
+        const exhausted = this.noFreePort.get(entry);
+        const why = !c.reply
+          ? `nf_conntrack: ${formatTuple(entry.orig)} was confirmed meanwhile with another NAT (insert_failed)`
+          : exhausted
+            ? `nf_conntrack: reply tuple ${formatTuple(entry.reply)} is another connection's: nf_nat found no free source port in ${exhausted} and used a taken one (insert_failed)`
+            : `nf_conntrack: reply tuple ${formatTuple(entry.reply)} is another connection's: both NATs chose the same source port at once (insert_failed)`;
+        w.drop(skb, this.ns.name, 'conntrack-insert-failed', why);
         return undefined;
       }
     }
@@ -414,45 +432,45 @@ export class NfHooks {
   }
 
   /** nf_nat_setup_info: the first packet's NAT decision becomes the connection's reply tuple. */
-  private bind(entry: CtEntry, manip: 'src' | 'dst', action: NatAction | undefined, ip: Ipv4Packet, ctx: HookContext): void {
+  private bind(entry: CtEntry, manip: 'src' | 'dst', action: NatAction | undefined, ip: Ipv4Packet, ctx: HookContext, skb: Skb): void {
     entry.natDone[manip] = true;
     if (manip === 'dst') {
       if (action?.type === 'DNAT') entry.reply = { ...entry.reply, src: action.toIp, sport: action.toPort ?? entry.reply.sport };
       return;
     }
     let src = entry.reply.dst;
-    let randomFully = false;
-    let port: number | undefined;
-    if (action?.type === 'SNAT') {
-      src = action.toIp;
-      port = action.toPort;
-      randomFully = action.randomFully ?? false;
-    } else if (action?.type === 'MASQUERADE') {
+    if (action?.type === 'SNAT') src = action.toIp;
+    else if (action?.type === 'MASQUERADE') {
       const out = ctx.outDev;
       const chosen = out ? this.ns.selectSource(out, ctx.nextHop ?? ip.dst) : undefined;
       if (chosen !== undefined) src = chosen;
-      randomFully = action.randomFully ?? false;
     }
-    entry.reply = { ...entry.reply, dst: src, dport: port ?? entry.reply.dport };
-    this.uniquePort(entry, randomFully);
+    entry.reply = { ...entry.reply, dst: src };
+    const r = entry.reply;
+    // A null binding (no SNAT rule) keeps the port unless it clashes, as a real SNAT does (get_unique_tuple).
+    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17) return;
+    const nat = action?.type === 'SNAT' || action?.type === 'MASQUERADE' ? action : undefined;
+    const range: [number, number] | undefined = nat?.toPort === undefined ? undefined : [nat.toPort, nat.toPortMax ?? nat.toPort];
+    const cpu = this.cpuOf(skb, ctx);
+    const atNs = this.ns.world.sched.now + (skb.cost ?? 0);
+    const choice = this.natPorts.choose(r.protocol, {
+      origPort: r.dport,
+      range,
+      random: nat?.randomFully === true || nat?.random === true,
+      taken: (port) => this.conntrack.natTaken({ ...r, dport: port }, entry, cpu, atNs),
+    }, { cpu, atNs });
+    if (choice.port !== r.dport) entry.reply = { ...r, dport: choice.port };
+    if (!choice.free) this.noFreePort.set(entry, `${choice.range[0]}-${choice.range[1]}`);
   }
 
-  /** get_unique_tuple: if the reply tuple is taken by another connection, move the source port. */
-  private uniquePort(entry: CtEntry, randomFully: boolean): void {
-    const r = entry.reply;
-    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17) return;
-    if (!randomFully && !this.conntrack.replyTaken(r, entry)) return;
-    const [lo, hi] = r.dport < 1024 ? [600, 1023] : [1024, 65535];
-    const span = hi - lo + 1;
-    let p = randomFully ? lo + (this.rng.nextU32() % span) : r.dport;
-    for (let i = 0; i < span; i++) {
-      const candidate: CtTuple = { ...r, dport: p };
-      if (!this.conntrack.replyTaken(candidate, entry)) {
-        entry.reply = candidate;
-        return;
-      }
-      p = p >= hi ? lo : p + 1;
-    }
+  /**
+   * The CPU a packet is processed on here: one that came in from a pod's veth is
+   * still on the CPU its sender ran on (veth_xmit queues it to that CPU's
+   * backlog); anything else on the node's own.
+   */
+  private cpuOf(skb: Skb, ctx: HookContext): Cpu | undefined {
+    const port = skb.physIn ?? ctx.inDev;
+    return port instanceof Veth && port.peer.ns !== this.ns ? port.peer.ns.cpu : this.ns.cpu;
   }
 
   /** nf_nat_packet: make the packet's addresses what its connection's binding says. */

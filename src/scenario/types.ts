@@ -48,6 +48,8 @@ export interface NodeSpec {
   pos: SourcePos;
   /** `import:` — state saved on a real node, loaded instead of what podwalk programs (docs/node-import.md). */
   imported?: NodeImportSpec;
+  /** `cpus:` — CPUs processing the node's packets, pods spread over them (cluster/node-cpus.ts); absent = 1. */
+  cpus?: number;
 }
 
 /** A node's saved state: the texts (already checked), and each one's file as messages name it. */

@@ -35,7 +35,7 @@ export type DropReason =
   | 'conntrack-full' // nf_conntrack: table full, dropping packet
   | 'martian' // a loopback (127/8) address routed to or from another device without route_localnet, or a packet from one of our own addresses
   | 'rp-filter' // reverse-path filter: rp_filter 1 and the route back to the source leaves by another device, or no route back at all (IPReversePathFilter)
-  | 'conntrack-insert-failed' // __nf_conntrack_confirm: another packet of the same flow confirmed a different NAT first (TCP; insert_failed)
+  | 'conntrack-insert-failed' // __nf_conntrack_confirm: the same flow confirmed first with a different NAT, or the reply tuple (source NAT port) is taken (insert_failed)
   | 'ipvs-no-destination' // IPVS virtual service without real servers (ip_vs_leave: ICMP port unreachable)
   | 'ipvs-dest-unavailable' // a packet of an IPVS connection whose real server was deleted (expire_nodest_conn)
   | 'policy-denied' // a NetworkPolicy isolates the pod and no rule allows this packet (the agent's DROP/REJECT)

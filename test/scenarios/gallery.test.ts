@@ -55,6 +55,38 @@ describe('gallery', () => {
     expect(connected.t).toBeGreaterThan(31e9);
   });
 
+  it('snat-port-race: two pods NATed at once on two CPUs get the same port without --random-fully; the loser retransmits after 1 s', () => {
+    const res = run('snat-port-race.yaml');
+    const port = (flow: string): string => {
+      const pkt = res.flows.find((f) => f.flow === flow)!.pkt;
+      const nat = res.events.find((e) => e.kind === 'nat' && e.pkt === pkt && e.first);
+      return nat?.kind === 'nat' ? nat.after.split(' ')[0]! : '';
+    };
+    const clashes = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'conntrack-insert-failed' ? [e] : []));
+    // Only node1 (no --random-fully), once per racing pair: same port kept, rover (4.19), same port kept again after the upgrade.
+    expect(clashes.map((e) => e.at)).toEqual(['node1', 'node1', 'node1']);
+    expect(clashes.every((e) => e.detail.includes('both NATs chose the same source port at once'))).toBe(true);
+    expect(port('same-port-a1')).toBe(port('same-port-b1'));
+    expect(port('rover-a1')).toBe(port('rover-b1'));
+    expect(port('rover-a1')).not.toBe('192.168.56.11:41001'); // its own port was taken: the rover's
+    expect(port('upgraded-rover-a1')).not.toBe(port('upgraded-rover-b1'));
+    expect(port('same-port-a2')).not.toBe(port('same-port-b2'));
+    const established = (flow: string): number => res.events.find((e) => e.kind === 'tcp' && e.flow === flow && e.action === 'established')!.t;
+    expect(established('rover-b1') - established('rover-a1')).toBeGreaterThan(0.99e9); // the SYN retransmission (initial RTO 1 s)
+    expect(established('rover-b2') - established('rover-a2')).toBeLessThan(1e6);
+    expect(JSON.stringify(run('snat-port-race.yaml').events)).toBe(JSON.stringify(res.events));
+  });
+
+  it('snat-port-exhaustion: once every port of the range is held in TIME_WAIT, new SYNs fail at the confirm; a shorter TIME_WAIT ends it', () => {
+    const res = run('snat-port-exhaustion.yaml');
+    const failed = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'conntrack-insert-failed' ? [e] : []));
+    expect(failed.length).toBeGreaterThanOrEqual(40); // each of the 20 SYNs and its retransmissions
+    expect(failed.every((e) => e.at === 'node1' && e.detail.includes('no free source port in 40000-40099'))).toBe(true);
+    expect(failed.every((e) => e.t > 10e9 && e.t < 15e9)).toBe(true);
+    const natPorts = res.events.flatMap((e) => (e.kind === 'nat' && e.type === 'MASQUERADE' && e.first ? [Number(e.after.split(' ')[0]!.split(':')[1])] : []));
+    expect(natPorts.every((p) => p >= 40000 && p <= 40099)).toBe(true);
+  });
+
   it('is deterministic: same file, same trace', () => {
     const a = JSON.stringify(run('rolling-update-resets.yaml').events);
     expect(JSON.stringify(run('rolling-update-resets.yaml').events)).toBe(a);

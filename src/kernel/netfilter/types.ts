@@ -77,8 +77,8 @@ export interface Counters {
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
 export type NatAction =
   | { type: 'DNAT'; toIp: number; toPort?: number }
-  | { type: 'SNAT'; toIp: number; toPort?: number; randomFully?: boolean }
-  | { type: 'MASQUERADE'; randomFully?: boolean };
+  | { type: 'SNAT'; toIp: number; toPort?: number; toPortMax?: number; random?: boolean; randomFully?: boolean }
+  | { type: 'MASQUERADE'; toPort?: number; toPortMax?: number; random?: boolean; randomFully?: boolean };
 
 export type RejectWith =
   | 'icmp-net-unreachable'

@@ -173,7 +173,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     ...(podMTU === undefined ? {} : { podMTU }),
     seed,
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
-    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}) })),
+    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported, cpus }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}), ...(cpus === undefined ? {} : { cpus }) })),
     externalHosts: hosts,
     dns,
     kubernetesService,
@@ -195,7 +195,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
   const nodes: NodeEntry[] = [];
   const names = new Set<string>();
   for (const item of r.list(nodesAt)) {
-    const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints', 'import']);
+    const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints', 'cpus', 'import']);
     if (!m) continue;
     const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
     if (name === undefined) continue;
@@ -209,7 +209,8 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     const labels = { ...wellKnownNodeLabels(name), ...stringMap(r, m.get('labels')) };
     const taints = readTaints(r, m.get('taints'));
     const importRaw = m.get('import') ? readNodeImport(r, m.get('import')!) : undefined;
-    nodes.push({ ...(importRaw ? { importRaw } : {}), name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', labels, taints, unschedulable: false, pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, rd: r, cidrRd: r, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
+    const cpus = r.int(m.get('cpus'), 1, 1024);
+    nodes.push({ ...(importRaw ? { importRaw } : {}), ...(cpus === undefined ? {} : { cpus }), name, ip: nodeIp === undefined ? '' : formatIpv4(nodeIp), podCIDR: pod ? formatCidr(pod) : '', labels, taints, unschedulable: false, pos: r.pos(item), explicitIp: nodeIp !== undefined, explicitCidr: pod !== undefined, rd: r, cidrRd: r, ...(ipAt ? { ipAt } : {}), ...(cidrAt ? { cidrAt } : {}) });
   }
   const seenObjects = new Map<string, NodeObject>();
   for (const o of inputs.nodeObjects ?? []) {

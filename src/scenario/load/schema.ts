@@ -404,6 +404,7 @@ const cluster = closed({
         podCIDR: str('the node pod subnet (default: next free /24 of clusterCIDR)', { pattern: CIDR }),
         labels: stringMap('node labels (kubernetes.io/hostname, os and arch are added), for nodeSelector and affinity'),
         taints: list(ref('taint'), 'taints: pods without a matching toleration are not placed here'),
+        cpus: int("CPUs processing the node's packets; pods are spread over them round-robin, so two pods' packets can be NATed in parallel", 1, 1024, { default: 1 }),
         import: closed(
           {
             iptablesSave: str('path (relative to this file) of what iptables-save printed on the node: its whole iptables rule set'),

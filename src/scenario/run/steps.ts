@@ -7,6 +7,7 @@ import type { PolicyWorld } from '../../cluster/netpol/types.js';
 import { Netem, formatNetem } from '../../kernel/netem.js';
 import type { Bridge } from '../../kernel/bridge.js';
 import type { KernelLimitName } from '../../kernel/limits.js';
+import { natPortSearchFor } from '../../kernel/nat-port.js';
 import type { Uplink } from '../../kernel/uplink.js';
 import type { Scenario, StepAction, StepSpec } from '../types.js';
 
@@ -115,8 +116,13 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
     case 'kernel': {
       const ns = cluster.nodes.get(a.node)!;
       const harder = a.major > 5 || (a.major === 5 && a.minor >= 8);
-      if (ns.nf) ns.nf.conntrack.resolveClashHarder = harder;
-      return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT`);
+      const search = natPortSearchFor(a.major, a.minor);
+      if (ns.nf) {
+        ns.nf.conntrack.resolveClashHarder = harder;
+        ns.nf.natPorts.search = search;
+      }
+      const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : 'searches a taken SNAT source port from a random offset';
+      return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}`);
     }
     case 'sysctl': {
       const entries = Object.entries(a.values) as [KernelLimitName, number][];

@@ -1,0 +1,147 @@
+import type { Rng } from '../engine/rng.js';
+import type { Cpu } from './cost-model.js';
+
+/**
+ * How nf_nat searches for a free source port when the connection's own is
+ * taken (nf_nat_l4proto_unique_tuple):
+ * - `rover` (Linux before 5.17, and stable kernels before their February 2022
+ *   updates): the search starts at a per-protocol "rover" shared by every
+ *   connection and CPU, walks the whole range, and stores where it stopped.
+ *   Two connections NATed at once on two CPUs read the same rover and pick the
+ *   same port: the second loses the confirm (insert_failed). Only
+ *   `--random-fully` (or `--random`) starts from a random offset.
+ * - `random` (Linux 5.17, commits "remove l4 protocol port rovers" and "limit
+ *   port clash resolution attempts", backported to the stable kernels): a
+ *   source-NAT search always starts at a random offset, and gives up after
+ *   128 tries, then 64, 32, 16 and 8 more from new random offsets.
+ * Either way, when nothing free is found the last port tried is used anyway:
+ * the connection then fails at the confirm, as a clash (insert_failed).
+ */
+export type NatPortSearch = 'rover' | 'random';
+
+/** NF_NAT_MAX_ATTEMPTS: the first round of a `random` search. */
+export const NAT_MAX_ATTEMPTS = 128;
+
+/** Who is asking, and when: a CPU's view of the table (see NatPortAllocator). */
+export interface NatView {
+  cpu: Cpu | undefined;
+  /** The instant of the decision (ns): the packet's event time plus the work it had done on this CPU by then. */
+  atNs: number;
+}
+
+export interface NatPortRequest {
+  /** The connection's source port before SNAT. */
+  origPort: number;
+  /** `--to-ports a-b`, `--to-source ip:a-b` (NF_NAT_RANGE_PROTO_SPECIFIED). */
+  range: [number, number] | undefined;
+  /** `--random` or `--random-fully` (NF_NAT_RANGE_PROTO_RANDOM_ALL): never keep the original port, start at random. */
+  random: boolean;
+  /** nf_nat_used_tuple: is the reply tuple with this source port someone else's? */
+  taken: (port: number) => boolean;
+}
+
+export interface NatPortChoice {
+  port: number;
+  /** false: every port tried was taken; the port is used anyway and the confirm will fail. */
+  free: boolean;
+  /** How many candidate ports were looked at. */
+  tries: number;
+  /** The range searched. */
+  range: [number, number];
+}
+
+/** The rover's last write: who wrote it and when, and what it held before (what a concurrent reader still sees). */
+interface Rover {
+  value: number;
+  before: number;
+  cpu: Cpu | undefined;
+  atNs: number;
+}
+
+/**
+ * Source-port selection of one network namespace's nf_nat (get_unique_tuple's
+ * port part). Concurrency: the simulation runs packets one after the other,
+ * but a node may have several CPUs (`cluster.nodes[].cpus`). A rover write made
+ * on another CPU at or after this decision's instant is not seen (both CPUs
+ * read it before either wrote), as a conntrack entry confirmed meanwhile on
+ * another CPU is not (Conntrack.natTaken).
+ */
+export class NatPortAllocator {
+  search: NatPortSearch = 'random';
+  private readonly rovers = new Map<number, Rover>();
+
+  constructor(private readonly rng: Rng) {}
+
+  choose(protocol: number, req: NatPortRequest, view: NatView): NatPortChoice {
+    const [min, max] = req.range ?? defaultRange(req.origPort);
+    const inRange = req.origPort >= min && req.origPort <= max;
+    // get_unique_tuple: keep the original port when it is in range and free (a one-port range is used as it is).
+    if (!req.random && inRange && (min === max || !req.taken(req.origPort))) return { port: req.origPort, free: true, tries: 1, range: [min, max] };
+    if (!req.random && min === max) return { port: min, free: !req.taken(min), tries: 1, range: [min, max] };
+    const size = max - min + 1;
+    const found = this.search === 'rover' ? this.roverSearch(protocol, req, view, min, size) : this.randomSearch(req, min, size);
+    return { ...found, range: [min, max] };
+  }
+
+  /** Linux < 5.17: start at the shared rover (or at random with --random/--random-fully), walk the whole range. */
+  private roverSearch(protocol: number, req: NatPortRequest, view: NatView, min: number, size: number): Omit<NatPortChoice, 'range'> {
+    let off = req.random ? this.rng.nextU32() % size : this.readRover(protocol, view);
+    for (let i = 1; ; i++, off = (off + 1) & 0xffff) {
+      const port = min + (off % size);
+      if (i !== size && req.taken(port)) continue;
+      if (!req.random) this.writeRover(protocol, off, view);
+      return { port, free: i !== size || !req.taken(port), tries: i };
+    }
+  }
+
+  /** Linux >= 5.17: a random offset, at most 128 tries, then rounds of half as many from new random offsets. */
+  private randomSearch(req: NatPortRequest, min: number, size: number): Omit<NatPortChoice, 'range'> {
+    let attempts = Math.min(size, NAT_MAX_ATTEMPTS);
+    let tries = 0;
+    let port = min;
+    for (;;) {
+      // The kernel's offset is 16 bits wide (it wraps at 65536, which slightly favours the low ports of the
+      // full range); podwalk draws it within the range.
+      let off = this.rng.nextU32() % size;
+      for (let i = 0; i < attempts; i++, off = (off + 1) % size) {
+        port = min + off;
+        tries++;
+        if (!req.taken(port)) return { port, free: true, tries };
+      }
+      if (attempts >= size || attempts < 16) return { port, free: false, tries };
+      attempts = Math.floor(attempts / 2);
+    }
+  }
+
+  private readRover(protocol: number, view: NatView): number {
+    const r = this.rovers.get(protocol);
+    if (!r) return 0;
+    const concurrent = r.cpu !== view.cpu && r.atNs >= view.atNs;
+    return concurrent ? r.before : r.value;
+  }
+
+  private writeRover(protocol: number, value: number, view: NatView): void {
+    const r = this.rovers.get(protocol);
+    this.rovers.set(protocol, { value, before: r ? this.readRover(protocol, view) : 0, cpu: view.cpu, atNs: view.atNs });
+  }
+}
+
+/**
+ * The range a source port may be moved within when the rule names none: the
+ * original port's class (nf_nat_l4proto_unique_tuple: below 512, 600-1023 for
+ * other privileged ports, else 1024-65535).
+ */
+export function defaultRange(port: number): [number, number] {
+  if (port < 512) return [1, 511];
+  if (port < 1024) return [600, 1023];
+  return [1024, 65535];
+}
+
+/**
+ * The kernel's port search for a release string such as `4.19.0-26-amd64` or
+ * `6.1`: the rover before 5.17. (Stable kernels got the change as updates in
+ * February 2022; podwalk goes by major.minor only.)
+ */
+export function natPortSearchFor(major: number, minor: number): NatPortSearch {
+  return major > 5 || (major === 5 && minor >= 17) ? 'random' : 'rover';
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/rng.js';
+import { defaultRange, NatPortAllocator, natPortSearchFor } from '../../src/kernel/nat-port.js';
+
+const cpu0 = { busyUntil: 0 };
+const cpu1 = { busyUntil: 0 };
+const TCP = 6;
+
+describe('nf_nat source-port selection', () => {
+  it('keeps a free original port unless told to randomise; a taken one is searched for', () => {
+    const a = new NatPortAllocator(new Rng(1));
+    expect(a.choose(TCP, { origPort: 40000, range: undefined, random: false, taken: () => false }, { cpu: cpu0, atNs: 0 }).port).toBe(40000);
+    const r = a.choose(TCP, { origPort: 40000, range: undefined, random: true, taken: () => false }, { cpu: cpu0, atNs: 0 });
+    expect(r.range).toEqual([1024, 65535]);
+    const moved = a.choose(TCP, { origPort: 40000, range: undefined, random: false, taken: (p) => p === 40000 }, { cpu: cpu0, atNs: 0 });
+    expect(moved.port).not.toBe(40000);
+    expect(moved.free).toBe(true);
+  });
+
+  it('moves a port within its class, or within --to-ports', () => {
+    expect(defaultRange(22)).toEqual([1, 511]);
+    expect(defaultRange(700)).toEqual([600, 1023]);
+    expect(defaultRange(33000)).toEqual([1024, 65535]);
+    const a = new NatPortAllocator(new Rng(2));
+    const c = a.choose(TCP, { origPort: 33000, range: [40000, 40009], random: false, taken: () => false }, { cpu: cpu0, atNs: 0 });
+    expect(c.port).toBeGreaterThanOrEqual(40000);
+    expect(c.port).toBeLessThanOrEqual(40009);
+  });
+
+  it('rover (Linux < 5.17): two CPUs searching at the same instant start at the same rover and pick the same port', () => {
+    const a = new NatPortAllocator(new Rng(3));
+    a.search = 'rover';
+    const taken = (p: number): boolean => p === 41001 || p === 41002;
+    const first = a.choose(TCP, { origPort: 41001, range: undefined, random: false, taken }, { cpu: cpu0, atNs: 100 });
+    const second = a.choose(TCP, { origPort: 41002, range: undefined, random: false, taken }, { cpu: cpu1, atNs: 100 });
+    expect(second.port).toBe(first.port);
+    // On the same CPU (or later) the rover's new value is seen; the port it points at is then taken and skipped.
+    const later = a.choose(TCP, { origPort: 41002, range: undefined, random: false, taken: (p) => taken(p) || p === first.port }, { cpu: cpu1, atNs: 200 });
+    expect(later.port).toBe(first.port + 1);
+  });
+
+  it('random (Linux >= 5.17): 128 tries, then 64, 32, 16 and 8 from new offsets; a small range is searched once, whole', () => {
+    const a = new NatPortAllocator(new Rng(4));
+    const full = a.choose(TCP, { origPort: 40000, range: undefined, random: false, taken: () => true }, { cpu: cpu0, atNs: 0 });
+    expect(full).toMatchObject({ free: false, tries: 128 + 64 + 32 + 16 + 8 });
+    const small = a.choose(TCP, { origPort: 33000, range: [40000, 40099], random: true, taken: () => true }, { cpu: cpu0, atNs: 0 });
+    expect(small).toMatchObject({ free: false, tries: 100 });
+    expect(natPortSearchFor(4, 19)).toBe('rover');
+    expect(natPortSearchFor(5, 17)).toBe('random');
+  });
+});
