@@ -90,6 +90,16 @@ export interface KubeProxyInput {
   localhostNodePorts: boolean;
   /** The node's iptables supports `--random-fully` (>= 1.6.2), so kube-proxy's MASQUERADE uses it. Default true. */
   randomFully: boolean;
+  /**
+   * `minSyncPeriod` (iptables.minSyncPeriod, ipvs.minSyncPeriod, nftables.minSyncPeriod) in ns: at least this
+   * long between the end of one sync and the start of the next. Absent = the mode's default (kubeProxyMinSyncNs).
+   */
+  minSyncPeriodNs?: number;
+}
+
+/** KubeProxyConfiguration v1alpha1 defaults: iptables and nftables minSyncPeriod 1s; ipvs.minSyncPeriod has none (0s). */
+export function kubeProxyMinSyncNs(mode: 'iptables' | 'ipvs' | 'nftables', kp: KubeProxyInput | undefined): number {
+  return kp?.minSyncPeriodNs ?? (mode === 'ipvs' ? 0 : 1e9);
 }
 
 export const DEFAULT_KUBE_PROXY: Omit<KubeProxyInput, 'clusterCIDR'> = {

@@ -4,7 +4,7 @@ import type { Cluster } from '../build.js';
 import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../generated-names.js';
 import type { StaleUdp } from '../proxy.js';
-import type { EndpointSliceInput, PodInput, ServiceInput } from '../spec.js';
+import { kubeProxyMinSyncNs, type EndpointSliceInput, type PodInput, type ServiceInput } from '../spec.js';
 import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
 
@@ -16,7 +16,7 @@ export interface LivePod extends PodInput, ControllerPod {
 
 /** kube-proxy's behaviour on one node, as `steps:` can change it. */
 export interface ProxyBehaviour {
-  /** Time from an EndpointSlice change to this node's rules (watch latency, minSyncPeriod, a busy node). */
+  /** Time from an EndpointSlice change to this node's kube-proxy asking for a sync (watch latency, a busy node); minSyncPeriod may hold it longer. */
   syncDelayNs: number;
   /** Delete stale UDP conntrack entries after a sync, as kube-proxy does (false = a kube-proxy that misses it). */
   conntrackCleanup: boolean;
@@ -39,8 +39,10 @@ export class ControlLoop {
   readonly pods: LivePod[];
   private slices: EndpointSliceInput[];
   private readonly behaviour = new Map<string, ProxyBehaviour>();
-  /** Per node: the EndpointSlice generation its kube-proxy has programmed. */
-  private readonly syncedGen = new Map<string, number>();
+  /** Per node: its kube-proxy's sync runner (what it programmed last, when, a queued sync). */
+  private readonly runner = new Map<string, SyncRunner>();
+  /** minSyncPeriod (cluster.kubeProxy, else the mode's default). */
+  private readonly minSyncNs: number;
   private gen = 0;
   /** host-local IPAM's last reserved address, per node (allocation continues after it). */
   private readonly lastIp = new Map<string, number>();
@@ -56,9 +58,11 @@ export class ControlLoop {
   ) {
     this.pods = pods.map((p) => ({ ...p }));
     this.slices = [...cluster.controlPlane.endpointSlices];
+    this.minSyncNs = kubeProxyMinSyncNs(cluster.spec.proxyMode, cluster.spec.kubeProxy);
     for (const n of cluster.spec.nodes) {
       this.behaviour.set(n.name, { syncDelayNs: 0, conntrackCleanup: true });
-      this.syncedGen.set(n.name, 0);
+      // kube-proxy has been running long before the run starts: its last sync is long past.
+      this.runner.set(n.name, { syncedGen: 0, lastSyncNs: -Infinity, pendingAt: undefined });
       const ips = this.pods.filter((p) => p.nodeName === n.name && !p.hostNetwork).map((p) => parseIpv4(p.ip)!);
       this.lastIp.set(n.name, ips.length > 0 ? Math.max(...ips) : cidrHost(parseCidr(n.podCIDR)!, 1));
     }
@@ -242,23 +246,43 @@ export class ControlLoop {
     this.change('cluster', 'endpoints', `EndpointSlices of ${changed.join(', ')} updated`);
     this.cp = { ...this.cluster.controlPlane, endpointSlices: next };
     this.cluster.dns.update(this.cp);
-    for (const n of this.cluster.spec.nodes) {
-      const delay = this.behaviour.get(n.name)!.syncDelayNs;
-      this.cluster.sched.after(delay, () => this.syncNode(n.name));
-    }
+    // Each kube-proxy asks its sync runner for a sync once the change reaches it (its delay); the sync reads its
+    // informer cache then, so it programs whatever the API holds at that moment.
+    for (const n of this.cluster.spec.nodes) this.cluster.sched.after(this.behaviour.get(n.name)!.syncDelayNs, () => this.requestSync(n.name));
   }
 
   private cp: Cluster['controlPlane'] | undefined;
 
+  /**
+   * BoundedFrequencyRunner.Run (pkg/proxy/runner): a sync as soon as
+   * possible, but at least minSyncPeriod after the previous one; while one is
+   * queued, further requests join it.
+   */
+  private requestSync(node: string): void {
+    const r = this.runner.get(node)!;
+    if (r.pendingAt !== undefined) return;
+    const at = r.lastSyncNs + this.minSyncNs;
+    if (at <= this.now) return this.syncNode(node, undefined);
+    r.pendingAt = at;
+    const held = r.lastSyncNs;
+    this.cluster.sched.at(at, () => {
+      r.pendingAt = undefined;
+      this.syncNode(node, held);
+    });
+  }
+
   /** kube-proxy's sync: whatever it has seen by now, once (several changes in a row make one sync). */
-  private syncNode(node: string): void {
-    if (this.syncedGen.get(node)! >= this.gen || !this.cp) return;
-    this.syncedGen.set(node, this.gen);
+  private syncNode(node: string, heldSince: number | undefined): void {
+    const r = this.runner.get(node)!;
+    if (r.syncedGen >= this.gen || !this.cp) return;
+    r.syncedGen = this.gen;
+    r.lastSyncNs = this.now;
     const cp = this.cp;
     const proxy = this.cluster.proxies.get(node)!;
     if (!proxy.resync) return;
     const how = proxy.mode === 'nftables' ? 'nft -f' : proxy.mode === 'ipvs' ? 'ipvs sync (ipvsadm, ipset restore, iptables-restore --noflush)' : 'iptables-restore --noflush';
-    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (EndpointSlice change)`);
+    const held = heldSince === undefined ? '' : `; held until minSyncPeriod ${this.minSyncNs / 1e9} s after the sync at ${fmtSeconds(heldSince)}`;
+    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (EndpointSlice change${held})`);
     const stale = proxy.resync(cp);
     if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
   }
@@ -328,6 +352,20 @@ export class ControlLoop {
       if (!this.pods.some((p) => p.namespace === pod.namespace && p.name === name) && !this.cluster.netns.has(`${pod.namespace}/${name}`)) return name;
     }
   }
+}
+
+/** One node's kube-proxy sync runner: what it last programmed, when, and a queued sync. */
+interface SyncRunner {
+  /** The EndpointSlice generation it programmed last. */
+  syncedGen: number;
+  /** When the last sync ran (-Infinity: before the run). */
+  lastSyncNs: number;
+  /** A queued sync's time. */
+  pendingAt: number | undefined;
+}
+
+function fmtSeconds(ns: number): string {
+  return `${Number((ns / 1e9).toFixed(6))} s`;
 }
 
 /** Services (`ns/name`) whose slices differ between two lists. */

@@ -1,8 +1,9 @@
 import type { KubeProxyInput } from '../../cluster/spec.js';
 import { formatCidr, parseCidr } from '../../wire/addr.js';
+import { parseDuration } from '../load/quantities.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const FIELDS = ['masqueradeAll', 'clusterCIDR', 'detectLocalMode', 'nodePortAddresses', 'localhostNodePorts', 'randomFully'];
+const FIELDS = ['masqueradeAll', 'clusterCIDR', 'detectLocalMode', 'nodePortAddresses', 'localhostNodePorts', 'randomFully', 'minSyncPeriod'];
 
 /**
  * `cluster.kubeProxy`: the KubeProxyConfiguration settings every proxy mode
@@ -13,7 +14,8 @@ const FIELDS = ['masqueradeAll', 'clusterCIDR', 'detectLocalMode', 'nodePortAddr
  * - `nodePortAddresses` [] (NodePorts on every local address); CIDRs, or `primary` (the node IP);
  * - `localhostNodePorts` true (`--iptables-localhost-nodeports`);
  * - `randomFully` true: kube-proxy adds `--random-fully` to its MASQUERADE rule whenever the
- *   iptables binary supports it (iptables >= 1.6.2, every current distribution).
+ *   iptables binary supports it (iptables >= 1.6.2, every current distribution);
+ * - `minSyncPeriod`: absent = the mode's default (1s in iptables and nftables modes, 0s in ipvs mode).
  */
 export function checkKubeProxy(r: YamlReader, at: At | undefined, clusterCIDR: string): KubeProxyInput {
   const m = at && at.node != null ? (r.map(at, FIELDS) ?? new Map<string, At>()) : new Map<string, At>();
@@ -45,5 +47,6 @@ export function checkKubeProxy(r: YamlReader, at: At | undefined, clusterCIDR: s
     nodePortAddresses,
     localhostNodePorts: r.bool(m.get('localhostNodePorts')) ?? true,
     randomFully: r.bool(m.get('randomFully')) ?? true,
+    ...(m.get('minSyncPeriod') ? { minSyncPeriodNs: r.quantity(m.get('minSyncPeriod'), parseDuration, 0) } : {}),
   };
 }

@@ -476,6 +476,7 @@ const cluster = closed({
       nodePortAddresses: list({ anyOf: [{ type: 'string', pattern: CIDR }, { const: 'primary' }] }, '--nodeport-addresses: CIDRs or primary (the node IP); empty = every local address'),
       localhostNodePorts: bool('--iptables-localhost-nodeports: NodePorts on 127.0.0.1 too', true),
       randomFully: bool("iptables supports --random-fully, so kube-proxy's MASQUERADE uses it (random source ports)", true),
+      minSyncPeriod: duration('least time between the end of one kube-proxy sync and the start of the next (absent: 1s in iptables and nftables modes, 0s in ipvs mode)'),
     },
     "kube-proxy's mode-neutral settings (KubeProxyConfiguration)",
   ),
