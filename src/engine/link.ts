@@ -1,4 +1,4 @@
-import type { Scheduler } from './scheduler.js';
+import type { Call, Scheduler } from './scheduler.js';
 
 /**
  * A point-to-point wire in one direction: a frame takes `bytes*8/bandwidth` to
@@ -29,11 +29,23 @@ export class Link {
    * Returns the arrival time.
    */
   send(bytes: number, arrive: () => void): number {
+    const arrival = this.occupy(bytes);
+    this.sched.at(arrival, arrive);
+    return arrival;
+  }
+
+  /** `send` without a closure: `arrive(a, b)` runs when the last bit reaches the far end. */
+  sendCall<A, B>(bytes: number, arrive: Call<A, B>, a: A, b: B): number {
+    const arrival = this.occupy(bytes);
+    this.sched.callAt(arrival, arrive, a, b);
+    return arrival;
+  }
+
+  /** The wire is busy with `bytes` after what it already carries: when they arrive. */
+  private occupy(bytes: number): number {
     const start = Math.max(this.sched.now, this.busyUntil);
     const done = start + this.serializationNs(bytes);
     this.busyUntil = done;
-    const arrival = done + this.props.latencyNs;
-    this.sched.at(arrival, arrive);
-    return arrival;
+    return done + this.props.latencyNs;
   }
 }

@@ -6,11 +6,8 @@
 
 export type Action = () => void;
 
-interface Entry {
-  time: number;
-  seq: number;
-  action: Action;
-}
+/** A scheduled call without a closure: `fn(a, b)` (a handler shared by every packet, and its arguments). */
+export type Call<A, B> = (a: A, b: B) => void;
 
 /** Why `run` returned. */
 export type RunOutcome =
@@ -18,8 +15,25 @@ export type RunOutcome =
   | { kind: 'until'; events: number } // reached the time limit with events left
   | { kind: 'budget'; events: number; pending: number }; // event budget exhausted: likely a loop
 
+/** Runs an `Action` scheduled with `at`/`after`: the action is the call's first argument. */
+const runAction: Call<Action, undefined> = (action) => action();
+
+const INITIAL_CAPACITY = 1024;
+
+/**
+ * A binary min-heap kept in parallel arrays, one slot per pending event: time
+ * and sequence number in typed arrays, the handler and its two arguments in
+ * plain arrays. Scheduling allocates nothing (the arrays grow by doubling), so
+ * a packet's hand-offs cost no garbage beyond what its callers make: a per-hop
+ * handler is a function shared by every packet (`call`), not a closure.
+ */
 export class Scheduler {
-  private heap: Entry[] = [];
+  private times = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private fns: (Call<never, never> | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private as: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private bs: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private size = 0;
   private seq = 0;
   private clock = 0;
   private executed = 0;
@@ -35,7 +49,7 @@ export class Scheduler {
   }
 
   get pending(): number {
-    return this.heap.length;
+    return this.size;
   }
 
   /** Run `action` after `delayNs` (≥ 0, integer) from now. */
@@ -45,10 +59,36 @@ export class Scheduler {
 
   /** Run `action` at absolute time `timeNs` (never in the past). */
   at(timeNs: number, action: Action): void {
-    if (!Number.isInteger(timeNs) || timeNs < this.clock) {
-      throw new RangeError(`cannot schedule at ${timeNs} ns (now ${this.clock} ns)`);
-    }
-    this.push({ time: timeNs, seq: this.seq++, action });
+    this.callAt(timeNs, runAction, action, undefined);
+  }
+
+  /** Call `fn(a, b)` after `delayNs` from now: `after` without a closure. */
+  call<A, B>(delayNs: number, fn: Call<A, B>, a: A, b: B): void {
+    this.callAt(this.clock + delayNs, fn, a, b);
+  }
+
+  /** Call `fn(a, b)` at absolute time `timeNs`: `at` without a closure. */
+  callAt<A, B>(timeNs: number, fn: Call<A, B>, a: A, b: B): void {
+    this.check(timeNs);
+    this.push(timeNs, this.seq++, fn as Call<never, never>, a, b);
+  }
+
+  /**
+   * Take the next `n` sequence numbers now, for events that will be scheduled
+   * later with `atReserved`: they run exactly where they would have, had they
+   * all been scheduled at this moment (a train of datagrams scheduled one at a
+   * time as it goes, instead of all of them up front).
+   */
+  reserve(n: number): number {
+    const first = this.seq;
+    this.seq += n;
+    return first;
+  }
+
+  /** Run `action` at `timeNs` with a sequence number taken earlier by `reserve`. */
+  atReserved(timeNs: number, seq: number, action: Action): void {
+    this.check(timeNs);
+    this.push(timeNs, seq, runAction as Call<never, never>, action, undefined);
   }
 
   /**
@@ -60,18 +100,21 @@ export class Scheduler {
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
     const onProgress = opts.onProgress;
     let n = 0;
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
-      if (top.time > until) {
+    while (this.size > 0) {
+      const time = this.times[0]!;
+      if (time > until) {
         this.clock = until;
         return { kind: 'until', events: n };
       }
-      if (n >= budget) return { kind: 'budget', events: n, pending: this.heap.length };
+      if (n >= budget) return { kind: 'budget', events: n, pending: this.size };
+      const fn = this.fns[0] as Call<unknown, unknown>;
+      const a = this.as[0];
+      const b = this.bs[0];
       this.pop();
-      this.clock = top.time;
+      this.clock = time;
       n++;
       this.executed++;
-      top.action();
+      fn(a, b);
       // Every 65,536 events: cheap enough to leave in the loop, often enough for a progress line.
       if (onProgress && (this.executed & 0xffff) === 0) onProgress(this.executed, this.clock);
     }
@@ -80,41 +123,97 @@ export class Scheduler {
 
   /** Forget all pending events (used when a run is abandoned). */
   clear(): void {
-    this.heap.length = 0;
+    this.fns.fill(undefined, 0, this.size);
+    this.as.fill(undefined, 0, this.size);
+    this.bs.fill(undefined, 0, this.size);
+    this.size = 0;
   }
 
-  private less(a: Entry, b: Entry): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  private check(timeNs: number): void {
+    if (!Number.isInteger(timeNs) || timeNs < this.clock) {
+      throw new RangeError(`cannot schedule at ${timeNs} ns (now ${this.clock} ns)`);
+    }
   }
 
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
+  private grow(): void {
+    const cap = this.times.length * 2;
+    const times = new Float64Array(cap);
+    times.set(this.times);
+    this.times = times;
+    const seqs = new Float64Array(cap);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
+    for (let i = this.fns.length; i < cap; i++) {
+      this.fns.push(undefined);
+      this.as.push(undefined);
+      this.bs.push(undefined);
+    }
+  }
+
+  private push(time: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown): void {
+    if (this.size === this.times.length) this.grow();
+    const { times, seqs, fns, as, bs } = this;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(e, h[parent]!)) break;
-      h[i] = h[parent]!;
+      const pt = times[parent]!;
+      if (pt < time || (pt === time && seqs[parent]! < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent]!;
+      fns[i] = fns[parent];
+      as[i] = as[parent];
+      bs[i] = bs[parent];
       i = parent;
     }
-    h[i] = e;
+    times[i] = time;
+    seqs[i] = seq;
+    fns[i] = fn;
+    as[i] = a;
+    bs[i] = b;
   }
 
+  /** Remove the root: the last slot's event sinks down from the top. */
   private pop(): void {
-    const h = this.heap;
-    const last = h.pop()!;
-    if (h.length === 0) return;
+    const { times, seqs, fns, as, bs } = this;
+    const n = --this.size;
+    const time = times[n]!;
+    const seq = seqs[n]!;
+    const fn = fns[n];
+    const a = as[n];
+    const b = bs[n];
+    fns[n] = undefined; // the slot no longer holds its handler's arguments alive
+    as[n] = undefined;
+    bs[n] = undefined;
+    if (n === 0) {
+      fns[0] = undefined;
+      as[0] = undefined;
+      bs[0] = undefined;
+      return;
+    }
     let i = 0;
-    const n = h.length;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && this.less(h[r]!, h[l]!) ? r : l;
-      if (!this.less(h[c]!, last)) break;
-      h[i] = h[c]!;
+      let c = l;
+      if (r < n) {
+        const tr = times[r]!;
+        const tl = times[l]!;
+        if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) c = r;
+      }
+      const tc = times[c]!;
+      if (tc > time || (tc === time && seqs[c]! > seq)) break;
+      times[i] = tc;
+      seqs[i] = seqs[c]!;
+      fns[i] = fns[c];
+      as[i] = as[c];
+      bs[i] = bs[c];
       i = c;
     }
-    h[i] = last;
+    times[i] = time;
+    seqs[i] = seq;
+    fns[i] = fn;
+    as[i] = a;
+    bs[i] = b;
   }
 }

@@ -73,6 +73,21 @@ export class CtEntry {
   tuple(dir: 0 | 1): CtTuple {
     return dir === 0 ? this.orig : this.reply;
   }
+
+  private textReply: CtTuple | undefined;
+  private textCached = '';
+
+  /**
+   * Both tuples as `conntrack -L` prints them (the trace's `conntrack` events). Made again only when
+   * the reply tuple changes (NAT replaces it, never edits it in place): a traced flow's packets share it.
+   */
+  get text(): string {
+    if (this.textReply !== this.reply) {
+      this.textReply = this.reply;
+      this.textCached = `${formatTuple(this.orig)} ${formatTuple(this.reply, 0)}`;
+    }
+    return this.textCached;
+  }
 }
 
 export type CtLookup = { kind: 'found'; entry: CtEntry; dir: 0 | 1 } | { kind: 'new'; entry: CtEntry } | { kind: 'invalid'; why: string } | { kind: 'full' };

@@ -231,6 +231,18 @@ function lookupTable(t: TableIndex, dst: number): Route | undefined {
 }
 
 /** A route as `ip route show [table local]` prints it. */
+const routeTexts = new WeakMap<Route, string>();
+
+/**
+ * `formatRoute` of a route in a table, made once: a traced walk names the same
+ * routes on every packet. Routes are not changed once added (a change replaces them).
+ */
+export function routeText(r: Route): string {
+  let text = routeTexts.get(r);
+  if (text === undefined) routeTexts.set(r, (text = formatRoute(r)));
+  return text;
+}
+
 export function formatRoute(r: Route): string {
   const { network, prefix } = r.dst;
   const dst = prefix === 0 ? 'default' : prefix === 32 ? formatIpv4(network) : `${formatIpv4(network)}/${prefix}`;

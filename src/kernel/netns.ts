@@ -246,10 +246,14 @@ export class NetNs {
    * else any address of the namespace (not loopback).
    */
   selectSource(dev: NetDevice, dst: number): number | undefined {
-    const own = this.addrs.filter((a) => a.dev === dev);
-    const same = own.find((a) => ((a.ip ^ dst) & prefixMask(a.prefix)) === 0);
-    if (same) return same.ip;
-    if (own[0]) return own[0].ip;
+    // Asked for every forwarded packet (the ARP source it would use): one pass, no arrays built.
+    let first: number | undefined;
+    for (const a of this.addrs) {
+      if (a.dev !== dev) continue;
+      if (((a.ip ^ dst) & prefixMask(a.prefix)) === 0) return a.ip;
+      first ??= a.ip;
+    }
+    if (first !== undefined) return first;
     return this.addrs.find((a) => a.dev !== this.lo)?.ip;
   }
 

@@ -522,7 +522,7 @@ export class NfHooks {
   private emitCt(skb: Skb, state: CtState, dir: 0 | 1, entry: CtEntry): void {
     const w = this.ns.world;
     if (!w.detailed) return;
-    w.emit({ kind: 'conntrack', t: w.sched.now, pkt: skb.id, at: this.ns.name, state: state === 'SNAT' || state === 'DNAT' ? 'ESTABLISHED' : state, dir: dir === 0 ? 'original' : 'reply', entry: `${formatTuple(entry.orig)} ${formatTuple(entry.reply, 0)}` });
+    w.emit({ kind: 'conntrack', t: w.sched.now, pkt: skb.id, at: this.ns.name, state: state === 'SNAT' || state === 'DNAT' ? 'ESTABLISHED' : state, dir: dir === 0 ? 'original' : 'reply', entry: entry.text });
   }
 }
 

@@ -11,7 +11,7 @@ import {
 } from '../wire/icmp.js';
 import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reassembler, type Ipv4Packet } from '../wire/ipv4.js';
 import type { NetDevice } from './device.js';
-import { formatRoute, type Route } from './fib.js';
+import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
@@ -147,7 +147,7 @@ export class Stack {
       // The flow dissector finds ports in TCP, UDP and SCTP only (not in ICMP).
       const t = ip.protocol === IPPROTO_ICMP ? { src: ip.src, dst: ip.dst, protocol: ip.protocol } : readTuple(skb.data);
       const nh = this.ns.nexthopFor(route, t);
-      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: formatRoute(route), decision: 'forward', nexthop: `via ${formatIpv4(nh.via)} dev ${nh.dev.name}`, nexthops: route.nexthops.length });
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: routeText(route), decision: 'forward', nexthop: `via ${formatIpv4(nh.via)} dev ${nh.dev.name}`, nexthops: route.nexthops.length });
       this.forward(dev, skb, ip, { ...route, via: nh.via, dev: nh.dev });
       return;
     }
@@ -436,7 +436,7 @@ export class Stack {
 
   private traceRoute(skb: Skb, dst: number, route: Route, decision: 'local' | 'forward' | 'output'): void {
     const w = this.ns.world;
-    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: formatRoute(route), decision });
+    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: routeText(route), decision });
   }
 }
 

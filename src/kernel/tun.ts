@@ -27,6 +27,6 @@ export class TunDevice extends NetDevice {
   write(skb: Skb): void {
     const w = this.ns.world;
     if (w.costs) addCost(skb, w.costs.syscall, skb.data.length);
-    w.handoff(this.ns.cpu, skb, () => this.receive(skb));
+    w.handoffTo(this.ns.cpu, skb, this);
   }
 }

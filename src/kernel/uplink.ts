@@ -2,6 +2,7 @@ import { Link, type LinkProps } from '../engine/link.js';
 import { chargeCpu } from './cost-model.js';
 import { NetDevice } from './device.js';
 import type { Netem } from './netem.js';
+import { receiveOn } from './world.js';
 import { scrub, type Skb } from './skb.js';
 
 /**
@@ -43,10 +44,10 @@ export class Uplink extends NetDevice {
       const v = this.netem.decide(skb.data);
       if (v.kind === 'loss') return w.drop(skb, this.where, 'link-fault', `lost by ${this.name}'s netem qdisc (loss ${this.netem.spec.lossPct}%)`);
       skb.data = v.data;
-      w.sched.after(busy + v.delayNs, () => wire.send(skb.data.length, () => peer.receive(skb)));
+      w.sched.after(busy + v.delayNs, () => wire.sendCall(skb.data.length, receiveOn, peer, skb));
       return;
     }
-    if (busy > 0) w.sched.after(busy, () => wire.send(skb.data.length, () => peer.receive(skb)));
-    else wire.send(skb.data.length, () => peer.receive(skb));
+    if (busy > 0) w.sched.after(busy, () => wire.sendCall(skb.data.length, receiveOn, peer, skb));
+    else wire.sendCall(skb.data.length, receiveOn, peer, skb);
   }
 }

@@ -12,6 +12,6 @@ export class Veth extends NetDevice {
   protected transmit(skb: Skb): void {
     const peer = this.peer;
     if (peer.ns !== this.ns) scrub(skb, true);
-    this.ns.world.handoff(this.ns.cpu, skb, () => peer.receive(skb));
+    this.ns.world.handoffTo(this.ns.cpu, skb, peer);
   }
 }

@@ -88,7 +88,7 @@ export class VxlanDevice extends NetDevice {
     skb.data = inner;
     scrub(skb, false);
     if (w.costs) addCost(skb, w.costs.vxlanDecap, payload.length);
-    w.handoff(this.ns.cpu, skb, () => this.receive(skb));
+    w.handoffTo(this.ns.cpu, skb, this);
   }
 }
 

@@ -6,6 +6,45 @@ import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
 import type { Skb } from './skb.js';
 
+/** Where a framed event keeps its bytes until its `frame` is read: not enumerable (not in JSON, not compared). */
+const FRAME_BYTES = Symbol('frame bytes');
+
+interface FramedEvent {
+  [FRAME_BYTES]: Uint8Array;
+  frame: FrameSummary;
+}
+
+/** `frame` becomes a plain data property once known (read or set): same place among the keys, same JSON. */
+function settleFrame(event: FramedEvent, frame: FrameSummary): FrameSummary {
+  Object.defineProperty(event, 'frame', { value: frame, writable: true, enumerable: true, configurable: true });
+  return frame;
+}
+
+function lazyFrame(describe: (b: Uint8Array) => FrameSummary): PropertyDescriptor {
+  return {
+    enumerable: true,
+    configurable: true,
+    get(this: FramedEvent) {
+      return settleFrame(this, describe(this[FRAME_BYTES]));
+    },
+    set(this: FramedEvent, f: FrameSummary) {
+      settleFrame(this, f);
+    },
+  };
+}
+
+const lazyEthernetFrame = lazyFrame(describeFrame);
+const lazyPacketFrame = lazyFrame(describeIpv4);
+const rawBytes: PropertyDescriptor = { value: undefined, writable: false, enumerable: false, configurable: true };
+
+/** Something a packet is handed to: a device's receive path. */
+export interface Receiver {
+  receive(skb: Skb): void;
+}
+
+/** The scheduled half of `handoffTo` and of a wire's arrival: one function for every packet. */
+export const receiveOn = (to: Receiver, skb: Skb): void => to.receive(skb);
+
 /**
  * What every kernel object shares: the clock, the randomness, the trace and
  * packet ids. Several network namespaces (nodes, pods, hosts) live in one world.
@@ -46,6 +85,11 @@ export class World {
    */
   handoff(cpu: Cpu | undefined, skb: Skb, action: Action): void {
     this.sched.after(this.costs && cpu ? chargeCpu(cpu, this.sched.now, skb) : 0, action);
+  }
+
+  /** `handoff` to `to.receive(skb)`, without a closure per packet (the veth peer, a device's own receive). */
+  handoffTo(cpu: Cpu | undefined, skb: Skb, to: Receiver): void {
+    this.sched.call(this.costs && cpu ? chargeCpu(cpu, this.sched.now, skb) : 0, receiveOn, to, skb);
   }
 
   /** A new packet; `at` is where it was created, `by` who made it. */
@@ -96,15 +140,12 @@ export class World {
    * (stack forward, NAT rewrites, bridge MAC rewrite, encapsulation).
    */
   framed<E extends object>(event: E, data: Uint8Array, l3only = false): E & { frame: FrameSummary } {
-    let frame: FrameSummary | undefined;
-    return Object.defineProperty(event as E & { frame: FrameSummary }, 'frame', {
-      enumerable: true,
-      configurable: true,
-      get: () => (frame ??= l3only ? describeIpv4(data) : describeFrame(data)),
-      set: (f: FrameSummary) => {
-        frame = f;
-      },
-    });
+    // Two shared property descriptors instead of a closure pair per event: every event of a shape keeps
+    // one hidden class, and nothing but the bytes' reference is stored until someone reads `frame`.
+    rawBytes.value = data;
+    Object.defineProperty(event, FRAME_BYTES, rawBytes);
+    rawBytes.value = undefined;
+    return Object.defineProperty(event as E & { frame: FrameSummary }, 'frame', l3only ? lazyPacketFrame : lazyEthernetFrame);
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {

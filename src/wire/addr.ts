@@ -74,8 +74,34 @@ export function parseMac(s: string): Uint8Array | undefined {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** One interned MAC text: `hi` is the first two octets; entries whose last four octets agree are chained. */
+interface MacText {
+  hi: number;
+  text: string;
+  next: MacText | undefined;
+}
+
+const MAC_TEXTS_MAX = 65536;
+const macTexts = new Map<number, MacText>();
+let macTextCount = 0;
+
+/**
+ * The MAC at `b[offset..offset+6]` as text. Read on every hop (bridge
+ * forwarding, the stack's destination check), so each address's text is
+ * made once and then found by its last four octets as a small integer:
+ * the per-frame path builds no string.
+ */
 export function formatMac(b: Uint8Array, offset = 0): string {
-  return `${HEX[b[offset]!]}:${HEX[b[offset + 1]!]}:${HEX[b[offset + 2]!]}:${HEX[b[offset + 3]!]}:${HEX[b[offset + 4]!]}:${HEX[b[offset + 5]!]}`;
+  const hi = (b[offset]! << 8) | b[offset + 1]!;
+  const lo = (b[offset + 2]! << 24) | (b[offset + 3]! << 16) | (b[offset + 4]! << 8) | b[offset + 5]!;
+  const first = macTexts.get(lo);
+  for (let e = first; e; e = e.next) if (e.hi === hi) return e.text;
+  const text = `${HEX[b[offset]!]}:${HEX[b[offset + 1]!]}:${HEX[b[offset + 2]!]}:${HEX[b[offset + 3]!]}:${HEX[b[offset + 4]!]}:${HEX[b[offset + 5]!]}`;
+  if (macTextCount < MAC_TEXTS_MAX) {
+    macTexts.set(lo, { hi, text, next: first });
+    macTextCount++;
+  }
+  return text;
 }
 
 /** The I/G bit: the lowest bit of the first octet marks group (multicast/broadcast) addresses. */
