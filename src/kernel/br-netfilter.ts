@@ -41,7 +41,7 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
   if (!after) return 'done';
   skb.brPrerouted = true;
   if (after.dst === r.value.dst) {
-    skb.data = reframe(frame, skb.data);
+    skb.data = rejoin(frame, skb.data);
     return 'bridge';
   }
   // DNAT changed the destination: route it (br_nf_pre_routing_finish).
@@ -93,7 +93,7 @@ export function brNfForward(br: Bridge, skb: Skb, port: NetDevice): boolean {
   if (rep?.kind === 'rewritten') fwd = rep.packet;
   const post = ns.nf!.run('POSTROUTING', skb, fwd, { outDev: br, physOut: port, nextHop: fwd.dst, bridged: true });
   if (!post) return false;
-  skb.data = reframe(frame, skb.data);
+  skb.data = rejoin(frame, skb.data);
   skb.brPrerouted = undefined;
   return true;
 }
@@ -120,6 +120,16 @@ export function brNfRefragment(br: Bridge, skb: Skb, port: NetDevice): Skb[] {
     }
     return br.ns.world.newSkb(bytes, br.where, 'app', skb.flow, skb.id);
   });
+}
+
+/**
+ * The frame again around its IPv4 bytes, as `reframe` makes it but without a
+ * copy when netfilter left them where they were (no NAT rewrote them): then
+ * the frame's own bytes are the answer. Only for callers that do not write it.
+ */
+function rejoin(frame: Uint8Array, ip: Uint8Array): Uint8Array {
+  if (ip.buffer === frame.buffer && ip.byteOffset === frame.byteOffset + 14) return ip.length + 14 === frame.length ? frame : frame.subarray(0, 14 + ip.length);
+  return reframe(frame, ip);
 }
 
 /** The frame's Ethernet header in front of (possibly rewritten) IPv4 bytes. */

@@ -1,7 +1,7 @@
 import { BROADCAST_MAC, formatMac, isMulticastMac } from '../wire/addr.js';
 import { brNfActive, brNfForward, brNfPrerouting, brNfRefragment } from './br-netfilter.js';
 import { NetDevice, type BridgePortOwner } from './device.js';
-import type { Skb } from './skb.js';
+import { share, type Skb } from './skb.js';
 
 /** Linux's default forwarding-database ageing time (bridge `ageing_time`, 300 s). */
 export const FDB_AGEING_NS = 300e9;
@@ -167,8 +167,14 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it).
     this.ns.world.sched.after(0, () => {
       const w = this.ns.world;
-      w.capture?.(this.where, w.sched.now, skb.data, false);
-      if (w.detailed) w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data));
+      if (w.capture) {
+        w.capture(this.where, w.sched.now, skb.data, false);
+        share(skb);
+      }
+      if (w.detailed) {
+        w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data));
+        share(skb);
+      }
       this.ns.stack.receive(this, skb);
     });
   }

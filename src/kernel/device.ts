@@ -1,6 +1,6 @@
 import { addCost, type CostModel } from './cost-model.js';
 import type { NetNs } from './netns.js';
-import type { Skb } from './skb.js';
+import { share, type Skb } from './skb.js';
 
 export type DeviceKind = 'loopback' | 'veth' | 'bridge' | 'uplink' | 'vxlan' | 'tun' | 'dummy';
 
@@ -56,8 +56,14 @@ export abstract class NetDevice {
       return;
     }
     skb.at = this.where;
-    w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
-    if (w.detailed) w.emit(w.framed({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+    if (w.capture) {
+      w.capture(this.where, w.sched.now, skb.data, !this.ethernet);
+      share(skb);
+    }
+    if (w.detailed) {
+      w.emit(w.framed({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+      share(skb); // the event describes these bytes when first read: they must not change
+    }
     if (w.costs && this.ns.cpu) this.xmitCost(w.costs, skb);
     this.transmit(skb);
   }
@@ -87,8 +93,14 @@ export abstract class NetDevice {
       return;
     }
     skb.at = this.where;
-    w.capture?.(this.where, w.sched.now, skb.data, !this.ethernet);
-    if (w.detailed) w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+    if (w.capture) {
+      w.capture(this.where, w.sched.now, skb.data, !this.ethernet);
+      share(skb);
+    }
+    if (w.detailed) {
+      w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+      share(skb); // the event describes these bytes when first read: they must not change
+    }
     if (w.costs && this.ns.cpu) {
       // A bridge port's frame is bridged; anything else goes up to IP (ip_rcv, routing).
       if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.data.length);

@@ -3,7 +3,7 @@ import { ARP_REQUEST, encodeArp, type ArpPacket } from '../wire/arp.js';
 import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import type { Skb } from './skb.js';
+import { pushEthernet, type Skb } from './skb.js';
 
 export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT';
 
@@ -316,7 +316,7 @@ export class NeighTable {
   /** Frame the IPv4 packet for the resolved neighbour and hand it to the device. */
   private send(e: NeighEntry, skb: Skb): void {
     e.hh = true;
-    skb.data = encodeEthernet({ dst: e.mac!, src: e.dev.mac, etherType: ETHERTYPE_IPV4, payload: skb.data });
+    pushEthernet(skb, e.mac!, e.dev.mac, ETHERTYPE_IPV4);
     e.dev.xmit(skb);
   }
 }

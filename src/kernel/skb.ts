@@ -1,3 +1,4 @@
+import { writeMac } from '../wire/addr.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
 import type { NetDevice } from './device.js';
 
@@ -33,6 +34,64 @@ export interface Skb {
   fragMaxSize?: number;
   /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
   cost?: number;
+  /**
+   * The buffer this packet alone holds (no trace event, capture or clone reads it later): while
+   * `data` is a view into it, headers are written in place (skb_cow finds it unshared). See `cow`.
+   */
+  owned?: ArrayBufferLike;
+}
+
+/**
+ * Bytes kept free in front of a packet copied by `cow` and `pushEthernet`: an
+ * Ethernet header (14) and, for a later encapsulation, outer headers fit in
+ * front without another copy (skb headroom, NET_SKB_PAD).
+ */
+export const HEADROOM = 64;
+
+/**
+ * Someone will read the packet's present bytes later (a trace event describes
+ * them when asked, a capture, a bridge clone sharing them): from now on they
+ * are copied before any write, as skb_cow does for a cloned skb.
+ */
+export function share(skb: Skb): void {
+  skb.owned = undefined;
+}
+
+/**
+ * skb_cow: the packet's bytes, ready to be written. In place when the packet
+ * owns its buffer; otherwise a copy (with headroom in front) that it owns from
+ * now on. Either way `skb.data` is the result.
+ */
+export function cow(skb: Skb): Uint8Array {
+  const d = skb.data;
+  if (d.buffer === skb.owned) return d;
+  const buf = new Uint8Array(HEADROOM + d.length);
+  buf.set(d, HEADROOM);
+  skb.owned = buf.buffer;
+  return (skb.data = buf.subarray(HEADROOM));
+}
+
+/**
+ * skb_push + eth_header: put a 14-byte Ethernet header in front of the
+ * packet's bytes — into the headroom when the packet owns its buffer, else
+ * into a copy it then owns.
+ */
+export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number): void {
+  const d = skb.data;
+  let out: Uint8Array;
+  if (d.buffer === skb.owned && d.byteOffset >= 14) {
+    out = new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
+  } else {
+    const buf = new Uint8Array(HEADROOM + 14 + d.length);
+    out = buf.subarray(HEADROOM);
+    out.set(d, 14);
+    skb.owned = buf.buffer;
+  }
+  writeMac(out, 0, dst);
+  writeMac(out, 6, src);
+  out[12] = etherType >>> 8;
+  out[13] = etherType & 255;
+  skb.data = out;
 }
 
 /**

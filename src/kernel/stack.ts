@@ -15,7 +15,7 @@ import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import type { Skb } from './skb.js';
+import { cow, type Skb } from './skb.js';
 
 /**
  * The IPv4 protocol stack of one namespace: ip_rcv, routing decisions,
@@ -177,9 +177,7 @@ export class Stack {
       w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
       return;
     }
-    const data = skb.data.slice(); // skb_cow: we are about to write the header
-    const ttl = decrementTtl(data, 0);
-    skb.data = data;
+    const ttl = decrementTtl(cow(skb), 0); // skb_cow: we are about to write the header
     if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
     let packet: Ipv4Packet | undefined = { ...ip, ttl };
     const nf = this.ns.nf;

@@ -4,7 +4,7 @@ import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
-import type { Skb } from './skb.js';
+import { share, type Skb } from './skb.js';
 
 /** Where a framed event keeps its bytes until its `frame` is read: not enumerable (not in JSON, not compared). */
 const FRAME_BYTES = Symbol('frame bytes');
@@ -114,6 +114,7 @@ export class World {
 
   /** A copy of `skb` that leads its own life from here (bridge flooding). */
   clone(skb: Skb, at: string): Skb {
+    share(skb); // both read the same bytes from here
     return this.newSkb(skb.data, at, 'bridge', skb.flow, skb.id);
   }
 
