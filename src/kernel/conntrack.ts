@@ -54,6 +54,8 @@ export class CtEntry {
   /** When the confirm ran (event time plus the packet's work by then, ns) and on which CPU: see natTaken. */
   confirmedAtNs = 0;
   confirmedOn: Cpu | undefined;
+  /** TCP: the highest sequence number the originator has sent up to (seen[0].td_end; SYN and FIN count one). */
+  origSeqEnd: number | undefined;
 
   constructor(
     readonly id: number,
@@ -157,13 +159,31 @@ export class Conntrack {
    * later is not in the table yet for it (both packets were between their NAT and their confirm at
    * once; the simulation merely ran the other one first). Its confirm will then find the clash.
    */
-  natTaken(reply: CtTuple, self: CtEntry, cpu: Cpu | undefined, atNs: number): boolean {
+  natTaken(reply: CtTuple, self: CtEntry, cpu: Cpu | undefined, atNs: number, evict = false): boolean {
     const hit = this.byTuple.get(key(reply));
     if (hit === undefined || sameTuple(hit.entry.orig, self.orig)) return false;
     const e = hit.entry;
     // An expired entry is gone for the kernel (its timer fired); the table here forgets it lazily.
     if (e.expiresNs <= atNs) return false;
-    return e.confirmedOn === cpu || e.confirmedAtNs < atNs;
+    if (!(e.confirmedOn === cpu || e.confirmedAtNs < atNs)) return false;
+    if (evict && hit.dir === 1 && this.mayEvict(e, self)) {
+      this.remove(e);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * nf_nat_used_tuple_harder (Linux >= 6.5): a new connection's SYN may take the reply tuple of a
+   * source-NATed TCP connection that is closing (TIME_WAIT or CLOSE) if its sequence number is ahead
+   * of the old one's (so stray old packets would be out of window).
+   */
+  private mayEvict(old: CtEntry, self: CtEntry): boolean {
+    if (self.orig.protocol !== IPPROTO_TCP || self.tcpState !== 'SYN_SENT') return false;
+    if (old.tcpState !== 'TIME_WAIT' && old.tcpState !== 'CLOSE') return false;
+    if (!old.snat || old.clash) return false;
+    if (old.origSeqEnd === undefined || self.origSeqEnd === undefined) return false;
+    return ((self.origSeqEnd - old.origSeqEnd) | 0) > 0;
   }
 
   /**

@@ -14,6 +14,7 @@ import type { Cpu } from './cost-model.js';
  *   port clash resolution attempts", backported to the stable kernels): a
  *   source-NAT search always starts at a random offset, and gives up after
  *   128 tries, then 64, 32, 16 and 8 more from new random offsets.
+ * Linux 6.5 added an eviction to the random search (NAT_HARDER_THRESH).
  * Either way, when nothing free is found the last port tried is used anyway:
  * the connection then fails at the confirm, as a clash (insert_failed).
  */
@@ -21,6 +22,13 @@ export type NatPortSearch = 'rover' | 'random';
 
 /** NF_NAT_MAX_ATTEMPTS: the first round of a `random` search. */
 export const NAT_MAX_ATTEMPTS = 128;
+
+/**
+ * NF_NAT_HARDER_THRESH (Linux >= 6.5, "snat: evict closing tcp entries on reply tuple collision"):
+ * in a round's last 32 tries, a new TCP connection may take the port of a source-NATed connection
+ * in TIME_WAIT (or CLOSE) whose sequence numbers it is ahead of; the old entry is killed.
+ */
+export const NAT_HARDER_THRESH = NAT_MAX_ATTEMPTS / 4;
 
 /** Who is asking, and when: a CPU's view of the table (see NatPortAllocator). */
 export interface NatView {
@@ -36,8 +44,11 @@ export interface NatPortRequest {
   range: [number, number] | undefined;
   /** `--random` or `--random-fully` (NF_NAT_RANGE_PROTO_RANDOM_ALL): never keep the original port, start at random. */
   random: boolean;
-  /** nf_nat_used_tuple: is the reply tuple with this source port someone else's? */
-  taken: (port: number) => boolean;
+  /**
+   * nf_nat_used_tuple: is the reply tuple with this source port someone else's? `attemptsLeft`
+   * (random search only) lets Linux >= 6.5 evict a closing holder in the last 32 tries.
+   */
+  taken: (port: number, attemptsLeft?: number) => boolean;
 }
 
 export interface NatPortChoice {
@@ -68,6 +79,8 @@ interface Rover {
  */
 export class NatPortAllocator {
   search: NatPortSearch = 'random';
+  /** Linux >= 6.5: the last tries of a random search may evict a closing TCP connection (NAT_HARDER_THRESH). */
+  evictClosing = true;
   private readonly rovers = new Map<number, Rover>();
 
   constructor(private readonly rng: Rng) {}
@@ -106,7 +119,7 @@ export class NatPortAllocator {
       for (let i = 0; i < attempts; i++, off = (off + 1) % size) {
         port = min + off;
         tries++;
-        if (!req.taken(port)) return { port, free: true, tries };
+        if (!req.taken(port, attempts - i)) return { port, free: true, tries };
       }
       if (attempts >= size || attempts < 16) return { port, free: false, tries };
       attempts = Math.floor(attempts / 2);
@@ -144,4 +157,9 @@ export function defaultRange(port: number): [number, number] {
  */
 export function natPortSearchFor(major: number, minor: number): NatPortSearch {
   return major > 5 || (major === 5 && minor >= 17) ? 'random' : 'rover';
+}
+
+/** Whether the release evicts closing connections in the last tries of a search (Linux 6.5). */
+export function natEvictsClosing(major: number, minor: number): boolean {
+  return major > 6 || (major === 6 && minor >= 5);
 }

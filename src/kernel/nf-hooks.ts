@@ -7,7 +7,7 @@ import { IPPROTO_SCTP, sctpChunkTypes } from '../wire/sctp.js';
 import { sctpChunkMask } from './sctp/conntrack-sctp.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
 import { addCost, type Cpu } from './cost-model.js';
-import { NatPortAllocator } from './nat-port.js';
+import { NAT_HARDER_THRESH, NatPortAllocator } from './nat-port.js';
 import { Veth } from './veth.js';
 import { isFragment, NfDefrag } from './nf-defrag.js';
 import type { NetDevice } from './device.js';
@@ -310,6 +310,7 @@ export class NfHooks {
     const dir = r.kind === 'found' ? r.dir : 0;
     const state: CtState = dir === 1 || entry.seenReply ? 'ESTABLISHED' : 'NEW';
     this.conntrack.update(entry, dir, ip.protocol, flags, now);
+    if (dir === 0 && ip.protocol === IPPROTO_TCP && ip.payload.length >= 20) trackSeqEnd(entry, ip.payload);
     if (dir === 1) this.conntrack.replied(entry);
     skb.nfct = { table: this.conntrack, entry, dir };
     this.emitCt(skb, state, dir, entry);
@@ -457,7 +458,7 @@ export class NfHooks {
       origPort: r.dport,
       range,
       random: nat?.randomFully === true || nat?.random === true,
-      taken: (port) => this.conntrack.natTaken({ ...r, dport: port }, entry, cpu, atNs),
+      taken: (port, attemptsLeft) => this.conntrack.natTaken({ ...r, dport: port }, entry, cpu, atNs, this.natPorts.evictClosing && attemptsLeft !== undefined && attemptsLeft <= NAT_HARDER_THRESH),
     }, { cpu, atNs });
     if (choice.port !== r.dport) entry.reply = { ...r, dport: choice.port };
     if (!choice.free) this.noFreePort.set(entry, `${choice.range[0]}-${choice.range[1]}`);
@@ -524,6 +525,15 @@ export class NfHooks {
     if (!w.detailed) return;
     w.emit({ kind: 'conntrack', t: w.sched.now, pkt: skb.id, at: this.ns.name, state: state === 'SNAT' || state === 'DNAT' ? 'ESTABLISHED' : state, dir: dir === 0 ? 'original' : 'reply', entry: entry.text });
   }
+}
+
+/** seen[0].td_end: the end of what the originator sent (sequence number + data, SYN and FIN counting one), never going back. */
+function trackSeqEnd(e: CtEntry, tcp: Uint8Array): void {
+  const seq = ((tcp[4]! << 24) | (tcp[5]! << 16) | (tcp[6]! << 8) | tcp[7]!) >>> 0;
+  const flags = tcp[13]!;
+  const len = tcp.length - (tcp[12]! >> 4) * 4 + (flags & 0x02 ? 1 : 0) + (flags & 0x01 ? 1 : 0);
+  const end = (seq + len) >>> 0;
+  if (e.origSeqEnd === undefined || ((end - e.origSeqEnd) | 0) > 0) e.origSeqEnd = end;
 }
 
 /** Whether the connection has the NAT a packet in direction `dir` undergoes at `manip` (IPS_DST_NAT / IPS_SRC_NAT). */

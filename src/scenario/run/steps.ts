@@ -7,7 +7,7 @@ import type { PolicyWorld } from '../../cluster/netpol/types.js';
 import { Netem, formatNetem } from '../../kernel/netem.js';
 import type { Bridge } from '../../kernel/bridge.js';
 import type { KernelLimitName } from '../../kernel/limits.js';
-import { natPortSearchFor } from '../../kernel/nat-port.js';
+import { natEvictsClosing, natPortSearchFor } from '../../kernel/nat-port.js';
 import type { Uplink } from '../../kernel/uplink.js';
 import type { Scenario, StepAction, StepSpec } from '../types.js';
 
@@ -120,8 +120,9 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
       if (ns.nf) {
         ns.nf.conntrack.resolveClashHarder = harder;
         ns.nf.natPorts.search = search;
+        ns.nf.natPorts.evictClosing = natEvictsClosing(a.major, a.minor);
       }
-      const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : 'searches a taken SNAT source port from a random offset';
+      const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : `searches a taken SNAT source port from a random offset${natEvictsClosing(a.major, a.minor) ? ', evicting a closing connection in its last tries' : ''}`;
       return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}`);
     }
     case 'sysctl': {
