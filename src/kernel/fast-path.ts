@@ -18,12 +18,20 @@
  *   through a down device is skipped, so lookups depend on it);
  * - `Netfilter.generation`: rule sets restored (tables, chains, rules);
  * - `IpSets.generation`: ipset members and sets.
+ *
+ * The caches: `Fib.lookup` per destination, `Netfilter.traverse` per table
+ * walk (netfilter/walk-cache.ts), and the forwarding flow table of each
+ * namespace (flowtable.ts), which replays a connection's whole routed walk
+ * through the namespace — route, reverse-path check, TTL, FORWARD and
+ * POSTROUTING with their counters and costs — when tracing is off.
  */
 export class FastPath {
   /** Bumped whenever any device's link state changes (routes through down devices are skipped). */
   linkGeneration = 0;
   /** Decisions answered from a cache in this world (tests check the differential runs exercised the fast path). */
   hits = 0;
+  /** Packets whose forwarding through a namespace was replayed from its flow table (flowtable.ts). */
+  replays = 0;
 
   constructor(
     /** Off: every packet walks every decision (the reference the differential test compares against). */

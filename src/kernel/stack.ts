@@ -16,6 +16,7 @@ import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
 import { cow, type Skb } from './skb.js';
+import { FlowTable } from './flowtable.js';
 
 /**
  * The IPv4 protocol stack of one namespace: ip_rcv, routing decisions,
@@ -24,6 +25,8 @@ import { cow, type Skb } from './skb.js';
  */
 export class Stack {
   private readonly reassembler = new Reassembler();
+  /** The fast path's forwarding flow table (flowtable.ts): made on the first packet that may use it. */
+  private flowtable: FlowTable | undefined;
 
   constructor(private readonly ns: NetNs) {
     ns.neigh.onFailure = (skb, entry) => {
@@ -123,7 +126,21 @@ export class Stack {
       if (!after) return;
       ip = after;
     }
+    const bridged = skb.brPrerouted === true;
     skb.brPrerouted = undefined;
+    if (nf && w.fast.enabled && !w.detailed) {
+      const ft = (this.flowtable ??= new FlowTable(this.ns));
+      if (ft.replayOrRecord(dev, skb, ip, bridged)) return;
+      this.route(dev, skb, ip);
+      ft.end();
+      return;
+    }
+    this.route(dev, skb, ip);
+  }
+
+  /** ip_rcv_finish's routing decision: deliver locally or forward. */
+  private route(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
     const route = this.ns.fib.lookup(ip.dst);
     // ip_route_input_slow -> fib_validate_source (loopback packets keep their route and skip it).
     if (dev !== this.ns.lo && !this.sourceValid(dev, skb, ip)) return;
@@ -147,6 +164,7 @@ export class Stack {
       // The flow dissector finds ports in TCP, UDP and SCTP only (not in ICMP).
       const t = ip.protocol === IPPROTO_ICMP ? { src: ip.src, dst: ip.dst, protocol: ip.protocol } : readTuple(skb.data);
       const nh = this.ns.nexthopFor(route, t);
+      this.flowtable?.end(); // one path per flow, but not recorded (a nexthop's weight may change without a route event)
       if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: routeText(route), decision: 'forward', nexthop: `via ${formatIpv4(nh.via)} dev ${nh.dev.name}`, nexthops: route.nexthops.length });
       this.forward(dev, skb, ip, { ...route, via: nh.via, dev: nh.dev });
       return;
@@ -234,12 +252,14 @@ export class Stack {
 
   private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number): void {
     if (!dev.needsArp) {
+      this.flowtable?.reached(skb, dev, nextHop, 0);
       dev.xmit(skb);
       return;
     }
     // arp_announce = 0: the packet's own source if it is ours, else the device's address;
     // 2: always the device's best address for the target (never, say, a VIP bound to kube-ipvs0).
     const arpSource = this.ns.isLocal(src) && this.ns.sysctl.arpAnnounce !== 2 ? src : (this.ns.selectSource(dev, nextHop) ?? src);
+    this.flowtable?.reached(skb, dev, nextHop, arpSource);
     this.ns.neigh.output(dev, nextHop, skb, arpSource);
   }
 

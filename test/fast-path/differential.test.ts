@@ -110,19 +110,23 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
   }
 });
 
-/** What the trace does not show but `podwalk show` would: rule counters, conntrack, routes, route cache, neighbours. */
+/**
+ * A run with tracing off (as benchmarks and `Simulation({detailed: false})` run; the CLI traces every hop, and
+ * some of the fast path works only when no hop is traced: kernel/flowtable.ts): its outcome events (create,
+ * deliver, drop, with their times), its flow records, and what `podwalk show` would print afterwards: rule
+ * counters, conntrack, routes, route cache, neighbours.
+ */
 function kernelState(file: string, fast: 'on' | 'off'): string {
   process.env.PODWALK_FAST_PATH = fast;
   const r = loadScenarioFile(file);
   if (!r.ok) throw new Error(`${file} does not load`);
   let cluster: Cluster | undefined;
-  simulate(r.scenario, { detailed: false, onBuilt: (c) => (cluster = c) });
-  return [...cluster!.netns.values()]
-    .map((ns) => [ns.name, showIptables(ns, true), showConntrack(ns), showRoutes(ns), showRouteCache(ns), showNeigh(ns)].join('\n'))
-    .join('\n\n');
+  const run = simulate(r.scenario, { detailed: false, onBuilt: (c) => (cluster = c) });
+  const state = [...cluster!.netns.values()].map((ns) => [ns.name, showIptables(ns, true), showConntrack(ns), showRoutes(ns), showRouteCache(ns), showNeigh(ns)].join('\n'));
+  return [...run.events.map((e) => JSON.stringify(e)), ...run.flows.map((f) => JSON.stringify(f)), ...state].join('\n');
 }
 
-describe('the fast path is invisible: same kernel state after the run (rule counters, conntrack, routes, neighbours)', () => {
+describe('the fast path is invisible with tracing off: same outcome events, flows and kernel state after the run (rule counters, conntrack, routes, neighbours)', () => {
   const files = [...yamlFiles(scenarios), join(import.meta.dirname, 'changes.yaml')];
   for (const w of workloads()) {
     const file = join(work, `state-${w.name}.yaml`);
@@ -154,5 +158,19 @@ describe('the differential runs exercise the fast path', () => {
     };
     expect(hits('on')).toBeGreaterThan(100);
     expect(hits('off')).toBe(0);
+  });
+  it('replays forwarded packets of established connections from the flow tables when tracing is off', () => {
+    const replays = (fast: 'on' | 'off', detailed: boolean): number => {
+      process.env.PODWALK_FAST_PATH = fast;
+      const r = loadScenarioText(workloads().find((w) => w.name === 'reused-connections')!.text, 'w.yaml');
+      if (!r.ok) throw new Error('workload does not load');
+      let n = 0;
+      simulate(r.scenario, { detailed, onBuilt: (c) => c.sched.at(1e9, () => (n = c.world.fast.replays)) });
+      return n;
+    };
+    // 30 datagrams of one connection and 20 TCP segments, each forwarded by two nodes: all but the first few replayed.
+    expect(replays('on', false)).toBeGreaterThan(40);
+    expect(replays('on', true)).toBe(0);
+    expect(replays('off', false)).toBe(0);
   });
 });

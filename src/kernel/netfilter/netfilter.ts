@@ -7,6 +7,7 @@ import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
 import type { Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
 import { tableReadsSport, WalkCache } from './walk-cache.js';
+import type { FlowRecording } from '../flowtable.js';
 
 export { NetfilterParseError };
 
@@ -42,6 +43,8 @@ export class Netfilter {
   private readonly walksStamp = [-1, -1, -1, -1];
   /** Per table: does a rule read the source port (then it is part of the walk key)? */
   private readonly sportTables = new Map<TableName, boolean>();
+  /** Set while the flow table records a packet's walk (../flowtable.ts): the counters bumped, and whether a walk was volatile. */
+  flowRecording: FlowRecording | undefined;
 
   /**
    * iptables-restore [--noflush]. Throws NetfilterParseError with the 1-based
@@ -77,6 +80,7 @@ export class Netfilter {
     if (!c?.builtin) return;
     c.counters.pkts++;
     c.counters.bytes += bytes;
+    this.flowRecording?.counters.push(c.counters);
   }
 
   /**
@@ -132,7 +136,10 @@ export class Netfilter {
   /** Run the table's built-in chain for the hook (ACCEPT by policy when there is none). */
   traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal {
     const base = this.tables.get(table)?.get(hook);
-    if (!base || !base.builtin) return { table, hook, verdict: 'ACCEPT', matched: [], byPolicy: true, evaluated: 0 };
+    if (!base || !base.builtin) {
+      this.flowRecording?.walks.push({ hook, evaluated: 0 });
+      return { table, hook, verdict: 'ACCEPT', matched: [], byPolicy: true, evaluated: 0 };
+    }
     const fast = env.fast;
     if (!fast?.enabled) {
       this.stack.record = false;
@@ -158,12 +165,22 @@ export class Netfilter {
         counted[i]!.pkts++;
         counted[i]!.bytes += pkt.length;
       }
+      if (this.flowRecording) {
+        this.flowRecording.counters.push(...counted);
+        this.flowRecording.walks.push({ hook, evaluated: hit.result.evaluated });
+      }
       return hit.result;
     }
     const markIn = pkt.mark;
     this.stack.record = true;
     const result = walk(table, hook, base, pkt, env, this.stack);
     if (!this.stack.volatile) this.walks.set(table, hook, pkt, markIn, sport, result, pkt.mark, this.stack.counted.slice());
+    const rec = this.flowRecording;
+    if (rec) {
+      if (this.stack.volatile) rec.volatile = true;
+      else rec.counters.push(...this.stack.counted);
+      rec.walks.push({ hook, evaluated: result.evaluated });
+    }
     return result;
   }
 
