@@ -82,7 +82,7 @@ function flowYaml(v: unknown): string {
 }
 
 /** Packets in the timed part of a scale case's burst (sent after as many untimed ones): enough that the per-packet figure is not lost in the clock's resolution. */
-export const SCALE_BURST = 500;
+export const SCALE_BURST = 2_000;
 
 /** Process CPU time (user + system, GC threads included), ms: what other load on a shared machine inflates least. */
 function cpuMs(): number {

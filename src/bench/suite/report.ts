@@ -260,7 +260,7 @@ export function scaleMarkdown(rows: Measured<ScaleResult>[], burst: number): str
     '',
     'Generated clusters: pods round-robin over the nodes, ClusterIP Services over groups of 5 pods, host-gw; each case in its own process. ' +
       '*program 1 node*: generating and loading one node\'s kube-proxy rules, done on a node\'s first use; *rules traversed*: rules evaluated for the first packet to the **last** Service, over its whole path; ' +
-      `*µs per packet*: CPU time of a burst of ${int(burst)} new connections to that Service, from its first datagram to its last delivery, per datagram (the nodes it reaches programmed before).`,
+      `*µs per packet*: CPU time per datagram of new connections to that Service, tracing off: ${int(2 * burst)} are sent, timed from the ${int(burst)}th delivery to the last (the first half warms the process up; the nodes they reach are programmed before).`,
     '',
     `iptables mode (kube-proxy's default):`,
     '',
