@@ -131,7 +131,7 @@ function child<T>(args: string[], heapMb?: number, timeoutS?: number): Measured<
     return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured<T>;
   } catch (e) {
     const err = e as { signal?: string; stderr?: string; message: string };
-    const why = err.signal === 'SIGTERM' ? `not finished after ${timeoutS} s` : /heap out of memory/i.test(err.stderr ?? '') ? `out of memory (heap ${heapMb} MB)` : err.message.split('\n')[0]!;
+    const why = err.signal === 'SIGTERM' ? `timed out after ${timeoutS} s` : /heap out of memory/i.test(err.stderr ?? '') ? `out of memory (heap ${heapMb} MB)` : err.message.split('\n')[0]!;
     return { error: why, loadavg1AtStart: load1(), peakRssBytes: 0 } as Measured<T>;
   }
 }
