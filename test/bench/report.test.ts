@@ -13,7 +13,7 @@ function report(ns3: boolean): Report {
   return {
     machine,
     machineAfter: { ...machine, loadavg: [1.5, 0.9, 0.4] },
-    cost: { wallS: 312.4, cpuS: 290.2, command: 'npm run bench' },
+    cost: { wallS: 312.4, cpuS: 290.2, command: 'npm run bench', commit: 'abc1234' },
     ns3: {
       packets: 100_000,
       tracedPackets: 20_000,
@@ -83,7 +83,7 @@ describe('bench report', () => {
     const md = reportMarkdown(report(true));
     const widest = Math.max(...md.split('\n').filter((l) => l.startsWith('|')).map((l) => l.replace(/\\\|/g, '').split('|').length - 2));
     expect(widest).toBeLessThanOrEqual(8);
-    expect(md.split('\n')[0]).toMatch(/^Machine: Test CPU, 2 cores, 8 GiB.*0\.5 \/ 0\.4 \/ 0\.3 at the start.*\*\*312 s\*\* of wall time and 290 s of CPU/);
+    expect(md.split('\n')[0]).toMatch(/^Machine: Test CPU, 2 cores, 8 GiB, Linux 6.1, Node v20; podwalk at abc1234.*0\.5 \/ 0\.4 \/ 0\.3 at the start.*\*\*312 s\*\* of wall time and 290 s of CPU/);
   });
 
   it('a case that did not finish says so', () => {

@@ -119,7 +119,16 @@ const bar = progress(steps);
 const t0 = performance.now();
 const cpu0 = processTreeCpuSeconds();
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-const report: Report = { machine: machine(), machineAfter: machine(), cost: { wallS: 0, cpuS: 0, command } };
+/** Which code was measured: the checkout's commit, `-dirty` with local changes (none when it is not a git checkout). */
+function commitOf(dir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', dir, 'describe', '--always', '--dirty', '--exclude', '*'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+const commit = commitOf(ROOT);
+const report: Report = { machine: machine(), machineAfter: machine(), cost: { wallS: 0, cpuS: 0, command, ...(commit ? { commit } : {}) } };
 /** Each section's tables on stdout as soon as it is done (the same Markdown as report.md). */
 const show = (lines: string[]): void => console.log(`\n${lines.join('\n').trimEnd()}`);
 

@@ -47,6 +47,8 @@ export interface RunCost {
   wallS: number;
   cpuS: number;
   command: string;
+  /** `git describe --always --dirty` of the checkout measured, when it is one. */
+  commit?: string;
 }
 
 export interface Report {
@@ -71,7 +73,7 @@ const cluster = (c: { nodes: number; pods: number; services: number }): string =
 export function header(r: Report): string[] {
   const m = r.machine;
   return [
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}. ` +
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB, Linux ${m.kernel}, Node ${m.node}${r.cost.commit ? `; podwalk at ${r.cost.commit}` : ''}. ` +
       `Load average (1 / 5 / 15 min): ${m.loadavg.join(' / ')} at the start, ${r.machineAfter.loadavg.join(' / ')} at the end. ` +
       `The run (\`${r.cost.command}\`) took **${int(r.cost.wallS)} s** of wall time and ${int(r.cost.cpuS)} s of CPU (every process of the run).`,
     '',
