@@ -98,9 +98,11 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   }
 
   const podNs = new Map<string, NetNs>();
+  // By name: 150,000 pods on 5,000 nodes must not scan the node list per pod.
+  const nodeSpecs = new Map(spec.nodes.map((n) => [n.name, n]));
   for (const p of pods) {
     const node = nodes.get(p.nodeName)!;
-    const nodeSpec = spec.nodes.find((n) => n.name === p.nodeName)!;
+    const nodeSpec = nodeSpecs.get(p.nodeName)!;
     const ns = p.hostNetwork ? node : addPod(node, bridges.get(p.nodeName)!, p, nodeSpec.podCIDR, spec.hairpinMode);
     listen(ns, p);
     podNs.set(`${p.namespace}/${p.name}`, ns);
@@ -117,7 +119,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   let policyAgent: PolicyAgent | undefined;
   if (np) {
     // A node with a saved iptables rule set keeps it as it is: whatever policy agent it runs, its rules are in the snapshot.
-    const agentNodes = new Map([...nodes].filter(([name]) => !spec.nodes.find((n) => n.name === name)?.imported?.iptablesSave));
+    const agentNodes = new Map([...nodes].filter(([name]) => !nodeSpecs.get(name)?.imported?.iptablesSave));
     policyAgent = new PolicyAgent(agentNodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
     // A hostNetwork pod speaks from whichever node address the route selects (not only the node IP).
     const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));

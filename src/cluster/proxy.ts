@@ -46,8 +46,9 @@ export interface StaleUdp {
  */
 export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp: ControlPlaneInput): Map<string, NodeProxy> {
   const out = new Map<string, NodeProxy>();
+  const specs = new Map(spec.nodes.map((n) => [n.name, n]));
   for (const [name, ns] of nodes) {
-    const node = spec.nodes.find((n) => n.name === name)!;
+    const node = specs.get(name)!;
     const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
     // kube-proxy sets route_localnet=1 when it serves NodePorts on 127.0.0.1 (iptables mode), unless the scenario fixes the sysctl.
     const localhostNodePorts = spec.proxyMode === 'iptables' && resolveConfig(config).localhostNodePorts;

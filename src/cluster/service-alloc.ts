@@ -25,10 +25,13 @@ export type ReserveResult = 'ok' | 'outside' | 'network' | 'broadcast' | 'taken'
 export class ClusterIpAllocator {
   /** Address -> who holds it (for "already used by" messages). */
   private readonly used = new Map<number, string>();
+  /** Every dynamic address below this one is taken (addresses are never released): where the next search starts. */
+  private firstMaybeFree: number;
 
   constructor(readonly cidr: Cidr) {
     const k = cidrHost(cidr, KUBERNETES_SERVICE_INDEX);
     if (k < cidrBroadcast(cidr)) this.used.set(k, KUBERNETES_SERVICE_HOLDER);
+    this.firstMaybeFree = cidrHost(cidr, FIRST_DYNAMIC_INDEX);
   }
 
   /** The address at host index `i` of the CIDR, if it is a usable host address. */
@@ -54,12 +57,15 @@ export class ClusterIpAllocator {
 
   allocate(who: string): number | undefined {
     const last = cidrBroadcast(this.cidr);
-    for (let a = cidrHost(this.cidr, FIRST_DYNAMIC_INDEX); a < last; a++) {
+    // The lowest free address, as before, without rescanning the ones found taken (10,000 Services: 50 million lookups).
+    for (let a = this.firstMaybeFree; a < last; a++) {
       if (!this.used.has(a)) {
         this.used.set(a, who);
+        this.firstMaybeFree = a + 1;
         return a;
       }
     }
+    this.firstMaybeFree = last;
     return undefined;
   }
 }
@@ -73,8 +79,12 @@ export class ClusterIpAllocator {
  */
 export class NodePortAllocator {
   private readonly used = new Map<number, string>();
+  /** Every port below this one is taken (ports are never released): where the next search starts. */
+  private firstMaybeFree: number;
 
-  constructor(readonly range: readonly [number, number]) {}
+  constructor(readonly range: readonly [number, number]) {
+    this.firstMaybeFree = range[0];
+  }
 
   inRange(port: number): boolean {
     return port >= this.range[0] && port <= this.range[1];
@@ -92,12 +102,14 @@ export class NodePortAllocator {
   }
 
   allocate(who: string): number | undefined {
-    for (let p = this.range[0]; p <= this.range[1]; p++) {
+    for (let p = this.firstMaybeFree; p <= this.range[1]; p++) {
       if (!this.used.has(p)) {
         this.used.set(p, who);
+        this.firstMaybeFree = p + 1;
         return p;
       }
     }
+    this.firstMaybeFree = this.range[1] + 1;
     return undefined;
   }
 }

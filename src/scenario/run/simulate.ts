@@ -8,9 +8,10 @@ import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
 import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
+import { ScenarioIndex } from './scenario-index.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
-import { deviceNames, unknownDevices } from './unknown-devices.js';
+import { deviceNames, namesDevices, snapshotDevices, unknownDevices, type DeviceSnapshot } from './unknown-devices.js';
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
 export const DEFAULT_EVENT_BUDGET = 5_000_000;
@@ -86,7 +87,7 @@ export class ScenarioRun {
   /** Reply sizes by traffic item name (`reply:`), read by the servers' applications. */
   private readonly replies = new Map<string, number>();
   private result: RunResult | undefined;
-  private devicesAtBuild: Set<string>;
+  private devicesAtBuild: DeviceSnapshot;
   private onProgress: ((events: number, nowNs: number) => void) | undefined;
   /** The events with each flow's request named, for the summariser and `flowSinks`. */
   private readonly stream = new FlowStream();
@@ -94,6 +95,8 @@ export class ScenarioRun {
   private readonly summarizer = new FlowSummarizer();
   /** Every location the trace names (flanneld is a process, not a device): `expect.via` may name any. */
   private readonly seen = new Set<string>();
+  /** Pods and Services by name, for the traffic's endpoints. */
+  private readonly index: ScenarioIndex;
 
   constructor(
     readonly scenario: Scenario,
@@ -109,8 +112,9 @@ export class ScenarioRun {
         ...(scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label') ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy } } : {}),
       },
     });
+    this.index = new ScenarioIndex(scenario);
     scheduleSteps(this.cluster, scenario);
-    this.devicesAtBuild = deviceNames(this.cluster);
+    this.devicesAtBuild = snapshotDevices(this.cluster);
     // The applications behind every listening socket answer requests whose traffic item asks for a reply.
     const answer = (flow: string | undefined): number | undefined => (flow === undefined ? undefined : this.replies.get(flow.replace(/#\d+$/, '')));
     this.cluster.world.serverReply = answer; // pods a step creates later answer too
@@ -140,7 +144,7 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     const to = t.to;
-    const dnsIp = scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP;
+    const dnsIp = to.kind === 'dns' ? scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP : undefined;
     for (let k = 0; k < t.count; k++) {
       const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
       let unresolved: string | undefined;
@@ -169,10 +173,10 @@ export class ScenarioRun {
           });
         });
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
-        if (to.kind !== 'dns') return send(resolveIp(to, scenario, cluster));
+        if (to.kind !== 'dns') return send(resolveIp(to, scenario, this.index));
         // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
         const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
-        const options = t.from.kind === 'pod' ? (scenario.pods.find((p) => t.from.kind === 'pod' && p.namespace === t.from.namespace && p.name === t.from.name)?.dnsOptions ?? []) : [];
+        const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
         lookup(
           from,
           podNs,
@@ -222,8 +226,8 @@ export class ScenarioRun {
       return this.summarizer.result(f, cluster, unsent);
     });
     // Devices at the start and the end (steps add and remove some), and every location the trace names.
-    const known = new Set([...this.devicesAtBuild, ...deviceNames(cluster), ...this.seen]);
-    const invalid = unknownDevices([...new Set(this.sent.map((s) => s.tracked.traffic))], known);
+    const traffic = [...new Set(this.sent.map((s) => s.tracked.traffic))];
+    const invalid = namesDevices(traffic) ? unknownDevices(traffic, new Set([...deviceNames(this.devicesAtBuild, snapshotDevices(cluster)), ...this.seen])) : [];
     const tracer = cluster.world.tracer;
     this.result = {
       scenario,
@@ -247,21 +251,20 @@ function resolveNetns(ref: EndpointRef, cluster: Cluster): NetNs {
   return ns;
 }
 
-function resolveIp(ref: EndpointRef, scenario: Scenario, cluster: Cluster): number {
+function resolveIp(ref: EndpointRef, scenario: Scenario, index: ScenarioIndex): number {
   switch (ref.kind) {
     case 'ip':
       return parseIpv4(ref.ip)!;
     case 'pod':
-      return parseIpv4(scenario.pods.find((p) => p.namespace === ref.namespace && p.name === ref.name)!.ip)!;
+      return parseIpv4(index.pod(ref.namespace, ref.name)!.ip)!;
     case 'node':
       return parseIpv4(scenario.cluster.nodes.find((n) => n.name === ref.name)!.ip)!;
     case 'host':
       return parseIpv4(scenario.cluster.externalHosts.find((h) => h.name === ref.name)!.ip)!;
     case 'service':
       // A client addresses a Service by its cluster IP; kube-proxy's rules do the rest.
-      return parseIpv4(scenario.services.find((s) => s.namespace === ref.namespace && s.name === ref.name)!.clusterIP!)!;
+      return parseIpv4(index.service(ref.namespace, ref.name)!.clusterIP!)!;
     default:
-      void cluster;
       throw new Error(`${ref.kind} targets are not modelled yet`);
   }
 }

@@ -2,11 +2,26 @@ import type { Cluster } from '../../cluster/build.js';
 import { printable } from '../../trace/safe-text.js';
 import type { Problem, TrafficSpec } from '../types.js';
 
-/** Every `<netns>:<device>` of the cluster now. */
-export function deviceNames(cluster: Cluster): Set<string> {
-  const out = new Set<string>();
-  for (const [name, ns] of [...cluster.netns, ...cluster.pods]) for (const dev of ns.devices.keys()) out.add(`${name}:${dev}`);
+/** The devices of every namespace now, by the names the trace and `expect.via` use for the namespace. */
+export type DeviceSnapshot = [string, string[]][];
+
+/** Taken at build and at the end; cheap (a 150,000-pod cluster has 300,000 devices), spelt out only when an expectation names a device. */
+export function snapshotDevices(cluster: Cluster): DeviceSnapshot {
+  const out: DeviceSnapshot = [];
+  for (const m of [cluster.netns, cluster.pods]) for (const [name, ns] of m) out.push([name, [...ns.devices.keys()]]);
   return out;
+}
+
+/** Every `<netns>:<device>` of the snapshots. */
+export function deviceNames(...snapshots: DeviceSnapshot[]): Set<string> {
+  const out = new Set<string>();
+  for (const snap of snapshots) for (const [name, devs] of snap) for (const dev of devs) out.add(`${name}:${dev}`);
+  return out;
+}
+
+/** Whether any of these traffic items names a device in `expect.via` / `notVia`. */
+export function namesDevices(traffic: readonly TrafficSpec[]): boolean {
+  return traffic.some((t) => (t.expect?.devicesAt?.length ?? 0) > 0);
 }
 
 /**
