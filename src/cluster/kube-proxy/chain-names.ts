@@ -31,8 +31,19 @@ export function base32(bytes: Uint8Array): string {
 
 /** The 16-character hash of `text` (its sha256, base32, truncated). */
 export function chainHash(text: string): string {
-  return base32(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16);
+  // Every node names the same service ports' chains: a cluster of 10,000 Services
+  // would otherwise hash 60,000 names again on each node kube-proxy programs.
+  let h = HASHED.get(text);
+  if (h === undefined) {
+    if (HASHED.size >= HASHED_MAX) HASHED.clear();
+    HASHED.set(text, (h = base32(createHash('sha256').update(text, 'utf8').digest()).slice(0, 16)));
+  }
+  return h;
 }
+
+/** Names hashed so far (a pure function's results; bounded so a long-lived process does not grow without end). */
+const HASHED = new Map<string, string>();
+const HASHED_MAX = 1 << 18;
 
 /**
  * A service port's name as kube-proxy prints it (ServicePortName.String()):

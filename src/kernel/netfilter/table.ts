@@ -12,6 +12,8 @@ export const BUILTIN: Readonly<Record<TableName, readonly Hook[]>> = {
   filter: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
+const HOOK_BIT: Readonly<Record<Hook, number>> = { PREROUTING: 1, INPUT: 2, FORWARD: 4, OUTPUT: 8, POSTROUTING: 16 };
+
 export interface Chain {
   readonly name: string;
   readonly builtin: boolean;
@@ -48,15 +50,16 @@ export function cloneTable(t: Table): Table {
  * jumps are resolved to chain objects for the walk.
  */
 export function commitTable(table: TableName, t: Table): void {
-  const hooksOf = new Map<string, Set<Hook>>();
-  const onPath = new Set<string>();
+  // Per chain, the hooks it was reached from as a bit mask (tens of thousands of kube-proxy chains: no Set each).
+  const hooksOf = new Map<Chain, number>();
+  const onPath = new Set<Chain>();
   const visit = (c: Chain, hook: Hook): void => {
-    if (onPath.has(c.name)) throw new RuleError(`Too many levels of symbolic links (chain ${c.name} jumps back into itself)`);
-    let hooks = hooksOf.get(c.name);
-    if (hooks?.has(hook)) return;
-    if (!hooks) hooksOf.set(c.name, (hooks = new Set()));
-    hooks.add(hook);
-    onPath.add(c.name);
+    if (onPath.has(c)) throw new RuleError(`Too many levels of symbolic links (chain ${c.name} jumps back into itself)`);
+    const bit = HOOK_BIT[hook];
+    const seen = hooksOf.get(c) ?? 0;
+    if ((seen & bit) !== 0) return;
+    hooksOf.set(c, seen | bit);
+    onPath.add(c);
     for (const r of c.rules) {
       const tg = r.target;
       if (tg.hooks && !tg.hooks.includes(hook)) {
@@ -68,7 +71,7 @@ export function commitTable(table: TableName, t: Table): void {
         visit(to, hook);
       }
     }
-    onPath.delete(c.name);
+    onPath.delete(c);
   };
   for (const h of BUILTIN[table]) visit(t.get(h)!, h);
   for (const c of t.values()) {
