@@ -1,4 +1,5 @@
 import { Netfilter } from '../kernel/netfilter/netfilter.js';
+import type { SharedRules } from '../kernel/netfilter/shared-rules.js';
 
 /**
  * A node's iptables whose kube-proxy programming is carried out the first time
@@ -16,8 +17,8 @@ import { Netfilter } from '../kernel/netfilter/netfilter.js';
 export class DeferredNetfilter extends Netfilter {
   private pending: ((rules: Netfilter) => void) | undefined;
 
-  constructor(program: (rules: Netfilter) => void) {
-    super();
+  constructor(program: (rules: Netfilter) => void, shared?: SharedRules) {
+    super(shared);
     this.pending = program;
     for (const name of Object.getOwnPropertyNames(Netfilter.prototype)) {
       if (name === 'constructor') continue;

@@ -1,9 +1,10 @@
 import type { NetNs } from '../kernel/netns.js';
 import { formatIpv4 } from '../wire/addr.js';
 import type { Netfilter } from '../kernel/netfilter/netfilter.js';
+import { SharedRules } from '../kernel/netfilter/shared-rules.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
-import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, serviceChains, syncProxyRules, type ProxierConfig, type ProxyRulesPlan } from './kube-proxy/index.js';
+import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, type ProxierConfig, type ProxyRulesPlan, type ServicePortPlan } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
 import { serveHealthChecks } from './proxy-health.js';
@@ -47,6 +48,8 @@ export interface StaleUdp {
 export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp: ControlPlaneInput): Map<string, NodeProxy> {
   const out = new Map<string, NodeProxy>();
   const specs = new Map(spec.nodes.map((n) => [n.name, n]));
+  // kube-proxy writes nearly the same lines on every node: each is parsed once for the cluster.
+  const shared = new SharedRules();
   for (const [name, ns] of nodes) {
     const node = specs.get(name)!;
     const config = proxierConfig(spec, node, ns.addrs.map((a) => formatIpv4(a.ip)));
@@ -111,14 +114,27 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     // needed, and the rules are parsed when the node's iptables are first used (deferred-netfilter.ts).
     let current = cp;
     let text: string | undefined;
-    const restored = (): string => (text ??= syncProxyRules(config, current.services, current.endpointSlices));
+    // One plan of the current sync gives both the restore text and the trace's candidate endpoints (10,000 Services: planned once per node, not twice).
+    let planned: { of: ControlPlaneInput; ports: readonly ServicePortPlan[] } | undefined;
+    const ports = (): readonly ServicePortPlan[] => {
+      if (planned?.of !== current) planned = { of: current, ports: planProxyRules(config, current.services, current.endpointSlices).ports };
+      return planned.ports;
+    };
+    const restored = (): string => {
+      if (text === undefined) {
+        const plan = planProxyRules(config, current.services, current.endpointSlices);
+        planned = { of: current, ports: plan.ports };
+        text = plan.filter.render() + plan.nat.render();
+      }
+      return text;
+    };
     const rules = new DeferredNetfilter((nf) => {
       if (imported.ipsetSave) nf.ipsets.restore(imported.ipsetSave);
       nf.restore(jumpRules(config), { noflush: true });
       nf.restore(restored(), { noflush: true });
-    });
+    }, shared);
     const hooks = ns.enableNetfilter(rules);
-    hooks.explainNat = candidatesExplainer(config, () => current);
+    hooks.explainNat = candidatesExplainer(ports);
     out.set(name, {
       mode: spec.proxyMode,
       config,
@@ -203,16 +219,21 @@ function staleUdp(before: ProxyRulesPlan, after: ProxyRulesPlan): StaleUdp {
  * the service chain it went through could have picked (KUBE-SVC-* for
  * Cluster policy, KUBE-SVL-* for Local).
  */
-function candidatesExplainer(config: ProxierConfig, cp: () => ControlPlaneInput): (matched: readonly { chain: string }[]) => string[] | undefined {
+function candidatesExplainer(ports: () => readonly ServicePortPlan[]): (matched: readonly { chain: string }[]) => string[] | undefined {
   let byChain: Map<string, string[]> | undefined; // computed on the first DNAT this node explains
-  let of: ControlPlaneInput | undefined;
+  let of: readonly ServicePortPlan[] | undefined;
   const chains = (): Map<string, string[]> => {
-    if (byChain && of === cp()) return byChain;
-    of = cp();
+    if (byChain && of === ports()) return byChain;
+    of = ports();
     byChain = new Map<string, string[]>();
-    for (const e of serviceChains(config, of.services, of.endpointSlices)) {
-      if (e.clusterChain) byChain.set(e.clusterChain, e.endpoints.filter((x) => x.inClusterChain).map((x) => x.endpoint));
-      if (e.localChain) byChain.set(e.localChain, e.endpoints.filter((x) => x.inLocalChain).map((x) => x.endpoint));
+    for (const p of of) {
+      // Every endpoint kube-proxy knows, in its order, that the chain lists (as serviceChains reports them).
+      const listed = (chain: { endpoints: readonly { key: string }[] }): string[] => {
+        const keys = new Set(chain.endpoints.map((e) => e.key));
+        return p.endpoints.filter((e) => keys.has(e.key)).map((e) => e.key);
+      };
+      if (p.clusterChain) byChain.set(p.clusterChain.chain, listed(p.clusterChain));
+      if (p.localChain) byChain.set(p.localChain.chain, listed(p.localChain));
     }
     return byChain;
   };

@@ -61,6 +61,7 @@ export const recentModule: MatchModule = {
     return {
       module: 'recent',
       inert: false,
+      bound: true,
       test(p, env) {
         const addr = ((dest ? p.dst : p.src) & mask) >>> 0;
         const now = env.nowNs;

@@ -59,6 +59,7 @@ export const statisticModule: MatchModule = {
       return {
         module: 'statistic',
         inert: false,
+        bound: true,
         test() {
           count = count === last ? 0 : count + 1;
           return (count === 0) !== neg;

@@ -12,6 +12,12 @@ export interface Match {
   readonly inert: boolean;
   /** The ipset a set match reads (for `References:` and ipset destroy). */
   readonly setName?: string;
+  /**
+   * Bound to one namespace's state (its recent lists, its ipsets) or keeping
+   * state of its own (`--mode nth`'s packet count): a rule holding such a
+   * match is never shared between rule sets (shared-rules.ts).
+   */
+  readonly bound?: true;
   test(pkt: NfPacket, env: NfEnv): boolean;
   save(): string;
 }

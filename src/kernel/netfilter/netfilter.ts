@@ -2,6 +2,7 @@ import { IpSets } from './ipset.js';
 import { restore, NetfilterParseError } from './parse.js';
 import { RecentLists } from './recent-lists.js';
 import type { Rule } from './rule.js';
+import type { SharedRules } from './shared-rules.js';
 import { orderedChains, SAVE_ORDER, saveTables } from './save.js';
 import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
@@ -46,6 +47,9 @@ export class Netfilter {
   /** Set while the flow table records a packet's walk (../flowtable.ts): the counters bumped, and whether a walk was volatile. */
   flowRecording: FlowRecording | undefined;
 
+  /** `shared`: rules parsed for other namespaces with the same lines (the nodes of one cluster; shared-rules.ts). */
+  constructor(private readonly shared?: SharedRules) {}
+
   /**
    * iptables-restore [--noflush]. Throws NetfilterParseError with the 1-based
    * line; tables committed before the failing block stay committed.
@@ -54,7 +58,7 @@ export class Netfilter {
     // Even a failed restore may have committed some tables.
     this.generation++;
     this.sportTables.clear();
-    restore({ tables: this.tables, recent: this.recent, sets: this.ipsets }, text, opts.noflush ?? false, (name, table) => {
+    restore({ tables: this.tables, recent: this.recent, sets: this.ipsets, ...(this.shared ? { shared: this.shared } : {}) }, text, opts.noflush ?? false, (name, table) => {
       this.tables.set(name, table);
       const idle = new Map<Hook, boolean>();
       for (const h of BUILTIN[name]) {

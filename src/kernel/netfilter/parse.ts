@@ -2,6 +2,7 @@ import type { IpSets } from './ipset.js';
 import { RuleError } from './match.js';
 import type { RecentLists } from './recent-lists.js';
 import { parseRule, type Rule } from './rule.js';
+import type { SharedRules } from './shared-rules.js';
 import { splitArgs } from './rule-text.js';
 import { BUILTIN, cloneTable, commitTable, emptyTable, newChain, references, type Chain, type Table } from './table.js';
 import type { TableName } from './types.js';
@@ -20,6 +21,8 @@ export interface RestoreState {
   tables: Map<TableName, Table>;
   recent: RecentLists;
   sets: IpSets;
+  /** Rules parsed for other namespaces' identical lines (the nodes of one cluster), when shared. */
+  shared?: SharedRules;
 }
 
 const TABLES = new Set<string>(Object.keys(BUILTIN));
@@ -62,7 +65,8 @@ export function restore(state: RestoreState, text: string, noflush: boolean, com
         continue;
       }
       if (line[0] === ':') chainLine(work, line, noflush);
-      else command(state, table, work, splitArgs(line), n);
+      else if (state.shared && line.startsWith('-A ') && state.shared.append(table, work, line, n)) continue;
+      else command(state, table, work, splitArgs(line), n, line);
     } catch (e) {
       throw new NetfilterParseError(n, e instanceof Error ? e.message : String(e));
     }
@@ -107,7 +111,7 @@ function checkChainName(name: string): void {
 }
 
 /** One `-A/-I/-D/-R/-N/-X/-F/-Z/-P` line inside a table block. */
-function command(state: RestoreState, table: TableName, work: Table, args: string[], line: number): void {
+function command(state: RestoreState, table: TableName, work: Table, args: string[], line: number, text: string): void {
   const [cmd, name, ...rest] = args;
   const chain = name === undefined ? undefined : work.get(name);
   const need = (): Chain => {
@@ -129,7 +133,9 @@ function command(state: RestoreState, table: TableName, work: Table, args: strin
     case '-A':
     case '--append': {
       const c = need();
-      c.rules.push(rule(c, rest));
+      const r = rule(c, rest);
+      c.rules.push(r);
+      if (cmd === '-A') state.shared?.offer(table, text, r);
       return;
     }
     case '-I':
