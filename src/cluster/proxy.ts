@@ -4,7 +4,7 @@ import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import { SharedRules } from '../kernel/netfilter/shared-rules.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
-import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, type ProxierConfig, type ProxyRulesPlan, type ServicePortPlan } from './kube-proxy/index.js';
+import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, type ProxierConfig, type ServicePortPlan } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
 import { serveHealthChecks } from './proxy-health.js';
@@ -145,13 +145,12 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
         return current;
       },
       resync(next: ControlPlaneInput): StaleUdp {
-        const before = planProxyRules(config, current.services, current.endpointSlices);
+        const before = ports();
         rules.materialize();
         current = next;
         text = undefined;
-        const after = planProxyRules(config, next.services, next.endpointSlices);
         rules.restore(withStaleChainsDeleted(restored(), rules), { noflush: true });
-        return staleUdp(before, after);
+        return staleUdp({ ports: before }, { ports: ports() });
       },
     });
   }
@@ -193,7 +192,7 @@ function withStaleChainsDeleted(text: string, nf: Netfilter): string {
   return `${head}${decl}\n${body}${del}\n${text.slice(commit)}`;
 }
 
-function staleUdp(before: ProxyRulesPlan, after: ProxyRulesPlan): StaleUdp {
+function staleUdp(before: { ports: readonly ServicePortPlan[] }, after: { ports: readonly ServicePortPlan[] }): StaleUdp {
   const out: StaleUdp = { endpoints: [], revived: [] };
   const now = new Map(after.ports.map((p) => [p.info.nameString, p]));
   for (const old of before.ports) {
