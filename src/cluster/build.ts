@@ -11,7 +11,7 @@ import { setNodeCpus } from './node-cpus.js';
 import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
-import { routeExternalAddresses } from './cloud-lb.js';
+import { routeExternalAddresses, type CloudLoadBalancer, type HealthProbe } from './cloud-lb.js';
 import { installCoreDns, type CoreDns } from './coredns.js';
 import { listen } from './live/pod-network.js';
 import { installIngressControllers } from './ingress/controller.js';
@@ -19,6 +19,7 @@ import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { importRoutes } from './node-import.js';
 import { programProxies, type NodeProxy } from './proxy.js';
+import { localReadyEndpoints } from './proxy-health.js';
 import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type ClusterInput, type ControlPlaneInput, type PodInput } from './spec.js';
 import { Underlay } from './underlay.js';
 
@@ -44,6 +45,8 @@ export interface Cluster {
   /** What the cluster was built from (controllers that change it later start here). */
   spec: ClusterInput;
   controlPlane: ControlPlaneInput;
+  /** The cloud load balancer in front of LoadBalancer Services (its health checks follow the nodes). */
+  loadBalancer?: CloudLoadBalancer;
 }
 
 /**
@@ -112,7 +115,13 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   const proxies = programProxies(nodes, spec, controlPlane);
   // A node's saved `ip route` replaces the main table the backend programmed (after kube-proxy: a route may name kube-ipvs0).
   for (const n of spec.nodes) if (n.imported?.ipRoute) importRoutes(nodes.get(n.name)!, n.imported.ipRoute);
-  routeExternalAddresses(gateway, spec, controlPlane.services, controlPlane.endpointSlices);
+  // The load balancer's probes: kube-proxy's health server (healthCheckNodePort for eTP Local, else /healthz), or silence from a node that is down.
+  const probe: HealthProbe = (svc, node) => {
+    if (nodes.get(node)?.device('eth0')?.up === false) return 'timeout';
+    if (svc.externalTrafficPolicy !== 'Local') return 200;
+    return localReadyEndpoints(proxies.get(node)!.synced, svc, node) > 0 ? 200 : 503;
+  };
+  const loadBalancer = routeExternalAddresses(gateway, spec, controlPlane.services, controlPlane.endpointSlices, probe);
   const dns = installCoreDns(podNs, spec, controlPlane);
   installIngressControllers(podNs, pods, controlPlane);
   const np = controlPlane.networkPolicy;
@@ -125,5 +134,5 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));
     policyAgent.sync(policyWorld(np, pods, nodeAddresses));
   }
-  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, spec, controlPlane };
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, spec, controlPlane, ...(loadBalancer ? { loadBalancer } : {}) };
 }

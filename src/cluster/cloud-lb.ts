@@ -1,4 +1,5 @@
 import type { NetNs } from '../kernel/netns.js';
+import { parseCidr } from '../wire/addr.js';
 import type { ClusterInput, EndpointSliceInput, ServiceInput } from './spec.js';
 
 /**
@@ -21,22 +22,19 @@ import type { ClusterInput, EndpointSliceInput, ServiceInput } from './spec.js';
  * externalIPs are the operator's: routed to the first node, as a static route
  * would.
  *
- * The health check is evaluated when the cluster is built: later changes to the
- * endpoints (steps) do not re-route.
+ * When the cluster is built the load balancer has converged (the backends
+ * above). While it runs, it keeps probing (CloudLoadBalancer): a node leaves
+ * or rejoins an address's backends only after its health checks say so.
  */
-export function routeExternalAddresses(gateway: NetNs, spec: ClusterInput, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[] = []): void {
+export function routeExternalAddresses(gateway: NetNs, spec: ClusterInput, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[] = [], probe?: HealthProbe): CloudLoadBalancer | undefined {
   const first = spec.nodes[0];
   const eth0 = gateway.device('eth0');
-  if (!first || !eth0) return;
+  if (!first || !eth0) return undefined;
   // A cloud load balancer spreads by connection (5-tuple), not by client address.
   gateway.sysctl.fibMultipathHashPolicy = 1;
-  const backends = loadBalancerBackends(spec, services, slices);
-  const done = new Set<string>();
-  for (const [ip, nodes] of backends) {
-    done.add(ip);
-    if (nodes.length === 1) gateway.addRoute(`${ip}/32`, { via: nodes[0]!, dev: eth0 });
-    else gateway.addMultipathRoute(`${ip}/32`, nodes.map((via) => ({ via, dev: eth0 })));
-  }
+  const lb = new CloudLoadBalancer(gateway, spec, services, slices, probe);
+  lb.routeAll();
+  const done = new Set(lb.addresses());
   for (const svc of services) {
     for (const ip of svc.externalIPs) {
       if (done.has(ip)) continue;
@@ -44,6 +42,138 @@ export function routeExternalAddresses(gateway: NetNs, spec: ClusterInput, servi
       gateway.addRoute(`${ip}/32`, { via: first.ip, dev: eth0 });
     }
   }
+  return lb;
+}
+
+/**
+ * How a cloud load balancer probes nodes: GCE's L4 health check as the
+ * Kubernetes GCE provider creates it (cloud-provider-gcp / ingress-gce L4:
+ * gceHcCheckIntervalSeconds 8, gceHcTimeoutSeconds 1, gceHcHealthyThreshold 1,
+ * gceHcUnhealthyThreshold 3, so 24 s of failures before traffic is steered
+ * away). AWS's classic and NLB target defaults are slower (10 s interval).
+ */
+export const LB_HEALTH_CHECK = { intervalNs: 8e9, timeoutNs: 1e9, healthyThreshold: 1, unhealthyThreshold: 3 } as const;
+
+/** What one probe of a node gets: an HTTP 200, an HTTP 503, or nothing before the timeout (node down). */
+export type ProbeResult = 200 | 503 | 'timeout';
+
+/** The probe's answer for one Service on one node now (kube-proxy's health server, or the node's silence). */
+export type HealthProbe = (svc: ServiceInput, node: string) => ProbeResult;
+
+/** A load-balancer Service's view of one node: in its backends or not, and the probe outcome it is acting on. */
+interface NodeHealth {
+  healthy: boolean;
+  /** The last probe outcome class seen, and since when. */
+  passing: boolean;
+  since: number;
+  /** Bumped on every outcome change: a decision scheduled under an older token is void. */
+  token: number;
+}
+
+/**
+ * The cloud load balancer while the cluster runs. Probes go to every node at
+ * fixed times (every `intervalNs` from t = 0, all nodes in step): for
+ * externalTrafficPolicy Local to the Service's healthCheckNodePort
+ * (kube-proxy answers 200 with a ready local endpoint, 503 without), for
+ * Cluster to kube-proxy's own /healthz on 10256 (it answers while the node is
+ * up). A node down answers nothing: the probe fails after `timeoutNs`. A node
+ * leaves an address's backends after `unhealthyThreshold` failed probes in a
+ * row and comes back after `healthyThreshold` passing ones; with no healthy
+ * node the balancer fails open (every node). The probe answers only change
+ * when kube-proxy re-syncs a node or a node goes down or up, so podwalk
+ * computes, at each such change, when the balancer will act, rather than
+ * tracing every probe; the change list shows each decision.
+ */
+export class CloudLoadBalancer {
+  private readonly health = new Map<string, Map<string, NodeHealth>>();
+  private readonly lbServices: ServiceInput[];
+
+  constructor(
+    private readonly gateway: NetNs,
+    private readonly spec: ClusterInput,
+    services: readonly ServiceInput[],
+    slices: readonly EndpointSliceInput[],
+    private readonly probe: HealthProbe | undefined,
+  ) {
+    this.lbServices = services.filter((s) => s.loadBalancerIPs.length > 0);
+    for (const svc of this.lbServices) {
+      const m = new Map<string, NodeHealth>();
+      for (const n of spec.nodes) {
+        // Converged: in the backends exactly when the probes pass (fail open aside).
+        const passing = svc.externalTrafficPolicy !== 'Local' || hasReadyLocal(svc, slices, n.name);
+        m.set(n.name, { healthy: passing, passing, since: 0, token: 0 });
+      }
+      this.health.set(key(svc), m);
+    }
+  }
+
+  addresses(): string[] {
+    return [...new Set(this.lbServices.flatMap((s) => s.loadBalancerIPs))];
+  }
+
+  /** Every load-balancer address routed to its backends (the union over the Services sharing it). */
+  routeAll(): void {
+    for (const ip of this.addresses()) this.route(ip);
+  }
+
+  /** Something on the node changed (kube-proxy synced, the node went down or up): the probes' answers may change. */
+  nodeChanged(node: string): void {
+    if (!this.probe) return;
+    const sched = this.gateway.world.sched;
+    for (const svc of this.lbServices) {
+      const h = this.health.get(key(svc))!.get(node)!;
+      const result = this.probe(svc, node);
+      const passing = result === 200;
+      if (passing === h.passing) continue;
+      h.passing = passing;
+      h.since = sched.now;
+      const token = ++h.token;
+      if (passing === h.healthy) continue; // back to what the balancer already acts on
+      const c = LB_HEALTH_CHECK;
+      const first = Math.ceil(sched.now / c.intervalNs) * c.intervalNs;
+      const n = passing ? c.healthyThreshold : c.unhealthyThreshold;
+      const at = first + (n - 1) * c.intervalNs + (result === 'timeout' ? c.timeoutNs : 0);
+      sched.at(at, () => {
+        if (h.token !== token) return;
+        h.healthy = passing;
+        const what = passing ? `passed ${n} health check${n === 1 ? '' : 's'}` : `failed ${n} health checks in a row (${result === 'timeout' ? `no answer within ${c.timeoutNs / 1e9} s` : 'HTTP 503'} since ${seconds(h.since)})`;
+        const port = svc.externalTrafficPolicy === 'Local' ? `healthCheckNodePort ${svc.healthCheckNodePort}` : "kube-proxy's :10256/healthz";
+        const verb = passing ? 'back in' : 'out of';
+        this.gateway.world.change('gateway', 'lb-health', `cloud load balancer: ${node} ${what} on ${port} (probed every ${c.intervalNs / 1e9} s): ${verb} ${svc.namespace}/${svc.name}'s backends (${svc.loadBalancerIPs.join(', ')})`);
+        for (const ip of svc.loadBalancerIPs) this.route(ip);
+      });
+    }
+  }
+
+  /** The route for one address: a nexthop per healthy node (node order), every node when none is healthy. */
+  private route(ip: string): void {
+    const eth0 = this.gateway.device('eth0')!;
+    const all = this.spec.nodes;
+    const chosen = new Set<string>();
+    for (const svc of this.lbServices) {
+      if (!svc.loadBalancerIPs.includes(ip)) continue;
+      const m = this.health.get(key(svc))!;
+      const healthy = all.filter((n) => m.get(n.name)!.healthy);
+      for (const n of healthy.length > 0 ? healthy : all) chosen.add(n.name);
+    }
+    const vias = all.filter((n) => chosen.has(n.name)).map((n) => n.ip);
+    const dst = parseCidr(`${ip}/32`)!;
+    this.gateway.fib.delete((r) => r.table === 'main' && r.dst.network === dst.network && r.dst.prefix === 32);
+    if (vias.length === 1) this.gateway.addRoute(`${ip}/32`, { via: vias[0]!, dev: eth0 });
+    else this.gateway.addMultipathRoute(`${ip}/32`, vias.map((via) => ({ via, dev: eth0 })));
+  }
+}
+
+function key(svc: ServiceInput): string {
+  return `${svc.namespace}/${svc.name}`;
+}
+
+function hasReadyLocal(svc: ServiceInput, slices: readonly EndpointSliceInput[], node: string): boolean {
+  return slices.some((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.endpoints.some((e) => e.ready && e.nodeName === node));
+}
+
+function seconds(ns: number): string {
+  return `${Number((ns / 1e9).toFixed(6))} s`;
 }
 
 /**

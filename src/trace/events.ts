@@ -400,6 +400,7 @@ export type ChangeKind =
   | 'mtu' // a device's MTU changed
   | 'hairpin' // a bridge port's hairpin mode changed
   | 'sysctl' // a kernel setting changed
+  | 'lb-health' // the cloud load balancer took a node out of (or back into) an address's backends after its health checks
   | 'app'; // an application event (a client gave up, a connection closed)
 
 /**

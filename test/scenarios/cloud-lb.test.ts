@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBalancerBackends } from '../../src/cluster/cloud-lb.js';
 import { selectNexthop, type Route } from '../../src/kernel/fib.js';
-import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
 const file = join(import.meta.dirname, '..', '..', 'scenarios', 'service-loadbalancer-spread.yaml');
@@ -49,5 +49,38 @@ describe('the cloud load balancer spreads connections over the eligible nodes', 
     expect(selectNexthop(route, 2 ** 29 - 1).via).toBe(1);
     expect(selectNexthop(route, 2 ** 29).via).toBe(2);
     expect(selectNexthop(route, 2 ** 31 - 1).via).toBe(2);
+  });
+});
+
+describe('the cloud load balancer keeps probing while the cluster changes (GCE L4: every 8 s, 1 s timeout, out after 3 failures, back after 1 pass)', () => {
+  it('eTP Cluster: a node that goes down is out after three probes time out, and back at the first probe after it returns', () => {
+    const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: lb-node-down}
+cluster:
+  network: host-gw
+  nodes: [{name: node1}, {name: node2}]
+  externalHosts: [{name: client, ip: 192.168.56.100}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.10}]}}
+steps:
+  - {at: 10s, node: {name: node2, state: down}}
+  - {at: 50s, node: {name: node2, state: up}}
+traffic:
+  - {name: c, from: host/client, to: 203.0.113.10, port: 80, at: 1s, count: 1, expect: {verdict: delivered}}
+`;
+    const r = loadScenarioText(text, 'lb-node-down.yaml');
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    const res = simulate(r.scenario);
+    const lb = res.events.flatMap((e) => (e.kind === 'change' && e.change === 'lb-health' ? [[e.t, e.detail] as const] : []));
+    expect(lb).toEqual([
+      [33e9, "cloud load balancer: node2 failed 3 health checks in a row (no answer within 1 s since 10 s) on kube-proxy's :10256/healthz (probed every 8 s): out of default/web's backends (203.0.113.10)"],
+      [56e9, "cloud load balancer: node2 passed 1 health check on kube-proxy's :10256/healthz (probed every 8 s): back in default/web's backends (203.0.113.10)"],
+    ]);
   });
 });

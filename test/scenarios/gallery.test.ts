@@ -100,6 +100,22 @@ describe('gallery', () => {
     expect(established.length).toBeGreaterThan(15);
   });
 
+  it('etp-local-health-check-lag: node2 drops web connections from 11 s until the balancer leaves it at 32 s (3 failed probes, 8 s apart); the draining shop pod loses none', () => {
+    const res = run('etp-local-health-check-lag.yaml');
+    const lb = res.events.flatMap((e) => (e.kind === 'change' && e.change === 'lb-health' ? [e] : []));
+    expect(lb.map((e) => [e.t, e.detail.includes("out of default/web's") || e.detail.includes("out of default/shop's")])).toEqual([
+      [32e9, true],
+      [32e9, true],
+    ]);
+    const drops = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'netfilter-drop' ? [e] : []));
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.every((e) => e.at === 'node2' && e.t >= 11e9 && e.t < 32e9 && e.detail.includes('default/web has no local endpoints'))).toBe(true);
+    // A connection whose SYNs the hash kept sending to node2 completes only after the balancer moved on.
+    const lag = res.flows.filter((f) => f.flow.startsWith('web-lag#'));
+    expect(Math.max(...lag.map((f) => f.connection?.retransmits ?? 0))).toBeGreaterThanOrEqual(3);
+    expect(res.flows.filter((f) => f.flow.startsWith('shop-during#')).every((f) => f.verdict === 'delivered' && (f.connection?.retransmits ?? 0) === 0)).toBe(true);
+  });
+
   it('is deterministic: same file, same trace', () => {
     const a = JSON.stringify(run('rolling-update-resets.yaml').events);
     expect(JSON.stringify(run('rolling-update-resets.yaml').events)).toBe(a);

@@ -285,6 +285,8 @@ export class ControlLoop {
     this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (EndpointSlice change${held})`);
     const stale = proxy.resync(cp);
     if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
+    // The node's health-check answers follow this sync; the cloud load balancer's probes will see them.
+    this.cluster.loadBalancer?.nodeChanged(node);
   }
 
   /** kube-proxy's conntrack cleanup after a sync (pkg/proxy/conntrack), one `conntrack -D` per stale destination. */
