@@ -2,6 +2,7 @@ import { formatIpv4 } from '../wire/addr.js';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { PacketTuple } from '../wire/l4-rewrite.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
+import { CtTable } from './conntrack-table.js';
 import type { Cpu } from './cost-model.js';
 import type { KernelLimits } from './limits.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.js';
@@ -111,7 +112,7 @@ export class Conntrack {
    * A/AAAA queries (kubernetes#56903).
    */
   resolveClashHarder = true;
-  private readonly byTuple = new Map<string, { entry: CtEntry; dir: 0 | 1 }>();
+  private readonly byTuple = new CtTable();
   private readonly entries = new Set<CtEntry>();
   private lastId = 0;
 
@@ -122,7 +123,7 @@ export class Conntrack {
   /** nf_conntrack_in's lookup: the packet's connection, or a new unconfirmed one. */
   lookup(t: PacketTuple, tcpFlags: number | undefined, nowNs: number): CtLookup {
     const tuple = toTuple(t);
-    const hit = this.byTuple.get(key(tuple));
+    const hit = this.byTuple.get(tuple);
     if (hit) {
       // tcp_packet: a new SYN for a connection in TIME_WAIT or CLOSE ends the old one and starts anew (a reused port).
       const reopened = hit.dir === 0 && tcpFlags !== undefined && (tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (hit.entry.tcpState === 'TIME_WAIT' || hit.entry.tcpState === 'CLOSE');
@@ -150,7 +151,7 @@ export class Conntrack {
    * that is the same flow seen twice at once, and confirm resolves it.
    */
   replyTaken(reply: CtTuple, self?: CtEntry): boolean {
-    const hit = this.byTuple.get(key(reply));
+    const hit = this.byTuple.get(reply);
     return hit !== undefined && !(self && sameTuple(hit.entry.orig, self.orig));
   }
 
@@ -160,7 +161,7 @@ export class Conntrack {
    * once; the simulation merely ran the other one first). Its confirm will then find the clash.
    */
   natTaken(reply: CtTuple, self: CtEntry, cpu: Cpu | undefined, atNs: number, evict = false): boolean {
-    const hit = this.byTuple.get(key(reply));
+    const hit = this.byTuple.get(reply);
     if (hit === undefined || sameTuple(hit.entry.orig, self.orig)) return false;
     const e = hit.entry;
     // An expired entry is gone for the kernel (its timer fired); the table here forgets it lazily.
@@ -195,10 +196,10 @@ export class Conntrack {
    */
   confirm(entry: CtEntry, nowNs: number): { kind: 'inserted' } | { kind: 'merged'; entry: CtEntry } | { kind: 'clash' } | { kind: 'failed'; reply?: true } {
     if (entry.confirmed) return { kind: 'inserted' };
-    const hit = this.byTuple.get(key(entry.orig));
+    const hit = this.byTuple.get(entry.orig);
     const live = hit && hit.entry.expiresNs > nowNs ? hit.entry : undefined;
     if (hit && !live) this.remove(hit.entry);
-    const replyHit = this.byTuple.get(key(entry.reply));
+    const replyHit = this.byTuple.get(entry.reply);
     if (live) {
       if (sameTuple(live.reply, entry.reply)) return { kind: 'merged', entry: live };
       const allowClash = entry.orig.protocol === IPPROTO_UDP || entry.orig.protocol === IPPROTO_ICMP;
@@ -206,22 +207,22 @@ export class Conntrack {
       entry.confirmed = true;
       entry.clash = true;
       entry.expiresNs = nowNs + 1e9;
-      this.byTuple.set(key(entry.reply), { entry, dir: 1 });
+      this.byTuple.set(entry.reply, entry, 1);
       return { kind: 'clash' };
     }
     // Another connection holds the reply tuple: NAT gave both the same source port (chosen at once on two CPUs, or none was free).
     if (replyHit && replyHit.entry.expiresNs > nowNs) return { kind: 'failed', reply: true };
     entry.confirmed = true;
     this.entries.add(entry);
-    this.byTuple.set(key(entry.orig), { entry, dir: 0 });
-    this.byTuple.set(key(entry.reply), { entry, dir: 1 });
+    this.byTuple.set(entry.orig, entry, 0);
+    this.byTuple.set(entry.reply, entry, 1);
     if (entry.expiresNs === 0) entry.expiresNs = nowNs + CT_TIMEOUTS.generic * 1e9;
     return { kind: 'inserted' };
   }
 
   /** IPS_NAT_CLASH entries go away on their first reply (nf_ct_deliver_cached_events' clash cleanup). */
   replied(entry: CtEntry): void {
-    if (entry.clash) this.byTuple.delete(key(entry.reply));
+    if (entry.clash) this.byTuple.delete(entry.reply);
   }
 
   /** Per-packet protocol tracking: state, reply seen, assured, timeout. `tcpFlags`: TCP's flags, SCTP's chunk-type mask. */
@@ -289,8 +290,8 @@ export class Conntrack {
 
   private remove(e: CtEntry): void {
     this.entries.delete(e);
-    if (this.byTuple.get(key(e.orig))?.entry === e) this.byTuple.delete(key(e.orig));
-    if (this.byTuple.get(key(e.reply))?.entry === e) this.byTuple.delete(key(e.reply));
+    if (this.byTuple.get(e.orig)?.entry === e) this.byTuple.delete(e.orig);
+    if (this.byTuple.get(e.reply)?.entry === e) this.byTuple.delete(e.reply);
   }
 }
 
@@ -319,15 +320,6 @@ export function invert(t: CtTuple): CtTuple {
 
 function toTuple(t: PacketTuple): CtTuple {
   return { src: t.src, dst: t.dst, protocol: t.protocol, sport: t.sport ?? 0, dport: t.dport ?? 0 };
-}
-
-/**
- * The table key of a tuple: seven 16-bit code units (protocol, both addresses
- * in halves, both ports) — a short string, cheap to build and hash on the
- * per-packet path, unique per tuple.
- */
-function key(t: CtTuple): string {
-  return String.fromCharCode(t.protocol, t.src >>> 16, t.src & 0xffff, t.dst >>> 16, t.dst & 0xffff, t.sport, t.dport);
 }
 
 const PROTO_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };

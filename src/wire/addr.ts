@@ -10,7 +10,19 @@ export const BROADCAST_MAC = 'ff:ff:ff:ff:ff:ff';
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;
 
+const parsedIpv4 = new Map<string, number | undefined>();
+
+/** A dotted quad as a uint32, or undefined when it is not one (each text parsed once: a sender resolves its target per datagram). */
 export function parseIpv4(s: string): number | undefined {
+  let n = parsedIpv4.get(s);
+  if (n === undefined && !parsedIpv4.has(s)) {
+    n = parseDottedQuad(s);
+    if (parsedIpv4.size < 65536) parsedIpv4.set(s, n);
+  }
+  return n;
+}
+
+function parseDottedQuad(s: string): number | undefined {
   const parts = s.split('.');
   if (parts.length !== 4) return undefined;
   let n = 0;
@@ -23,8 +35,17 @@ export function parseIpv4(s: string): number | undefined {
   return n >>> 0;
 }
 
+const ipv4Texts = new Map<number, string>();
+
+/** A uint32 address as a dotted quad. Interned (keyed as a small integer): trace and outcome events name the same addresses on every packet. */
 export function formatIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  const key = n | 0;
+  let text = ipv4Texts.get(key);
+  if (text === undefined) {
+    text = `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    if (ipv4Texts.size < 65536) ipv4Texts.set(key, text);
+  }
+  return text;
 }
 
 export function prefixMask(prefix: number): number {

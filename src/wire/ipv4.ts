@@ -23,20 +23,33 @@ export function encodeIpv4(p: Ipv4Packet): Uint8Array {
   const optLen = p.options ? (p.options.length + 3) & ~3 : 0;
   const hl = 20 + optLen;
   const b = new Uint8Array(hl + p.payload.length);
-  const v = new DataView(b.buffer);
   b[0] = 0x40 | (hl >> 2);
   b[1] = p.tos;
-  v.setUint16(2, b.length);
-  v.setUint16(4, p.id & 0xffff);
-  v.setUint16(6, (p.df ? 0x4000 : 0) | (p.mf ? 0x2000 : 0) | ((p.fragmentOffset >> 3) & 0x1fff));
+  put16(b, 2, b.length);
+  put16(b, 4, p.id & 0xffff);
+  put16(b, 6, (p.df ? 0x4000 : 0) | (p.mf ? 0x2000 : 0) | ((p.fragmentOffset >> 3) & 0x1fff));
   b[8] = p.ttl;
   b[9] = p.protocol;
-  v.setUint32(12, p.src);
-  v.setUint32(16, p.dst);
+  put32(b, 12, p.src);
+  put32(b, 16, p.dst);
   if (p.options) b.set(p.options, 20);
-  v.setUint16(10, internetChecksum(b, 0, hl));
+  put16(b, 10, internetChecksum(b, 0, hl));
   b.set(p.payload, hl);
   return b;
+}
+
+/** Big-endian 16 bits at `off` (no DataView to allocate per packet). */
+export function put16(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 8) & 255;
+  b[off + 1] = v & 255;
+}
+
+/** Big-endian 32 bits at `off`. */
+export function put32(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 24) & 255;
+  b[off + 1] = (v >>> 16) & 255;
+  b[off + 2] = (v >>> 8) & 255;
+  b[off + 3] = v & 255;
 }
 
 export function decodeIpv4(b: Uint8Array): Decoded<Ipv4Packet & { headerLength: number; totalLength: number }> {

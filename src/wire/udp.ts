@@ -1,6 +1,6 @@
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import { fail, type Decoded } from './decoded.js';
-import { IPPROTO_UDP } from './ipv4.js';
+import { IPPROTO_UDP, put16 } from './ipv4.js';
 
 export interface UdpDatagram {
   srcPort: number;
@@ -10,13 +10,12 @@ export interface UdpDatagram {
 
 export function encodeUdp(d: UdpDatagram, srcIp: number, dstIp: number): Uint8Array {
   const b = new Uint8Array(8 + d.payload.length);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, d.srcPort);
-  v.setUint16(2, d.dstPort);
-  v.setUint16(4, b.length);
+  put16(b, 0, d.srcPort);
+  put16(b, 2, d.dstPort);
+  put16(b, 4, b.length);
   b.set(d.payload, 8);
   const c = internetChecksum(b, 0, b.length, pseudoHeaderSum(srcIp, dstIp, IPPROTO_UDP, b.length));
-  v.setUint16(6, c === 0 ? 0xffff : c); // 0 means "no checksum", so a computed 0 is sent as all ones
+  put16(b, 6, c === 0 ? 0xffff : c); // 0 means "no checksum", so a computed 0 is sent as all ones
   return b;
 }
 

@@ -71,9 +71,11 @@ export class FlowSummarizer implements FlowSink {
     if (e.kind === 'create') this.adopt(e);
     else if (e.kind === 'tcp' && e.flow !== undefined) for (const f of this.byName.get(e.flow) ?? []) f.connection?.add(e);
     const owners = this.owners.get(e.pkt);
-    for (const o of owners ?? []) {
-      if (o.lineage) o.summary.lineage(e);
-      else o.summary.caused(e);
+    if (owners) {
+      for (const o of owners) {
+        if (o.lineage) o.summary.lineage(e);
+        else o.summary.caused(e);
+      }
     }
     this.httpEvent(e);
   }
@@ -92,24 +94,32 @@ export class FlowSummarizer implements FlowSink {
 
   /** A new packet: which requests it matters to, from its cause (and whether it is a request itself). */
   private adopt(e: CreateEvent): void {
-    const owners: Owner[] = [];
+    // Arrays made only when there is something to put in them: most packets matter to no flow.
+    let owners: Owner[] | undefined;
     if (e.cause !== undefined) {
-      for (const o of this.owners.get(e.cause) ?? []) {
-        const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
-        if (lineage || o.summary.wantsAnswers) owners.push({ summary: o.summary, lineage });
+      const causeOwners = this.owners.get(e.cause);
+      if (causeOwners) {
+        for (const o of causeOwners) {
+          const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
+          if (lineage || o.summary.wantsAnswers) (owners ??= []).push({ summary: o.summary, lineage });
+        }
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
-      if (e.by === 'app') for (const h of this.byDecision.get(e.cause) ?? []) if (e.frame.info.startsWith('TCP [S]')) owners.push({ summary: h.leg(e.pkt), lineage: true });
+      const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
+      if (deciding) for (const h of deciding) if (e.frame.info.startsWith('TCP [S]')) (owners ??= []).push({ summary: h.leg(e.pkt), lineage: true });
     }
     const request = this.requests.get(e.pkt);
     if (request) {
       this.requests.delete(e.pkt);
-      owners.push({ summary: request, lineage: true });
+      (owners ??= []).push({ summary: request, lineage: true });
     }
-    if (owners.length > 0) this.owners.set(e.pkt, owners);
+    if (owners) this.owners.set(e.pkt, owners);
     if (e.flow === undefined) return;
-    const http = (this.byName.get(e.flow) ?? []).flatMap((f) => (f.http ? [f.http] : []));
-    if (http.length === 0) return;
+    const flows = this.byName.get(e.flow);
+    if (!flows) return;
+    let http: HttpSummary[] | undefined;
+    for (const f of flows) if (f.http) (http ??= []).push(f.http);
+    if (!http) return;
     this.httpPackets.set(e.pkt, http);
     for (const h of http) h.adopt(e);
   }

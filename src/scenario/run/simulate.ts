@@ -1,5 +1,6 @@
 import { buildCluster, type Cluster } from '../../cluster/build.js';
 import type { NetNs } from '../../kernel/netns.js';
+import type { SendRequest } from '../../kernel/sockets.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { TraceEvent } from '../../trace/events.js';
 import { sendHttp } from '../../cluster/http/client.js';
@@ -156,21 +157,17 @@ export class ScenarioRun {
             const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
             return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
           }
-          return from.sockets.send({
-            dst,
-            protocol: t.protocol,
-            ...(t.port === undefined ? {} : { port: t.port }),
-            payload: t.payload,
-            ...(t.ttl === undefined ? {} : { ttl: t.ttl }),
-            ...(t.reuseConnection ? { reuse: true } : {}),
-            ...(t.timeoutNs === undefined ? {} : { timeoutNs: t.timeoutNs }),
-            ...(t.sourcePort === undefined ? {} : { sport: t.sourcePort }),
-            ...(t.closeAfterNs === undefined ? {} : { closeAfterNs: t.closeAfterNs }),
-            ...(t.keepAlive ? { keepAlive: t.keepAlive } : {}),
-            ...(t.reply === undefined ? {} : { awaitReply: true }),
-            flow,
-            seq: k + 1,
-          });
+          // Built field by field: one object per datagram, not one per optional field.
+          const req: SendRequest = { dst, protocol: t.protocol, payload: t.payload, flow, seq: k + 1 };
+          if (t.port !== undefined) req.port = t.port;
+          if (t.ttl !== undefined) req.ttl = t.ttl;
+          if (t.reuseConnection) req.reuse = true;
+          if (t.timeoutNs !== undefined) req.timeoutNs = t.timeoutNs;
+          if (t.sourcePort !== undefined) req.sport = t.sourcePort;
+          if (t.closeAfterNs !== undefined) req.closeAfterNs = t.closeAfterNs;
+          if (t.keepAlive) req.keepAlive = t.keepAlive;
+          if (t.reply !== undefined) req.awaitReply = true;
+          return from.sockets.send(req);
         });
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, this.index));
