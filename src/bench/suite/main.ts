@@ -7,9 +7,10 @@
  *
  * Results (summary.json, report.md with every table in Markdown, SVG charts)
  * go to bench/out/ (ignored by git) unless --out says otherwise. With
- * `--out bench/results`, the committed snapshot, the run also rewrites
- * bench/README.md between its report markers: one command regenerates every
- * figure that page shows. Nothing in `npm test` depends on timing.
+ * `--out bench/results`, the committed snapshot, a whole run (no section
+ * names) also rewrites bench/README.md between its report markers: one
+ * command regenerates every figure that page shows. Nothing in `npm test`
+ * depends on timing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -347,9 +348,13 @@ write('summary.json', JSON.stringify(report, null, 2) + '\n');
 write('report.md', markdown);
 console.log(`\n${markdown.split('\n').slice(0, 2).join('\n')}`);
 if (OUT === COMMITTED) {
-  const readme = `${ROOT}bench/README.md`;
-  writeFileSync(readme, spliceReport(readFileSync(readme, 'utf8'), markdown));
-  console.log(`bench/README.md: the report block rewritten from this run`);
+  // The page shows one whole run: a run of some sections only leaves it as it is.
+  if (chosen.length > 0) console.log('bench/README.md: left as it is (its report is a whole run: run without section names to rewrite it)');
+  else {
+    const readme = `${ROOT}bench/README.md`;
+    writeFileSync(readme, spliceReport(readFileSync(readme, 'utf8'), markdown));
+    console.log('bench/README.md: the report block rewritten from this run');
+  }
 }
 const shownOut = relative(process.cwd(), OUT);
 console.log(`bench: results in ${shownOut.startsWith('..') ? OUT : shownOut || '.'}`);

@@ -66,6 +66,8 @@ export interface Report {
   max?: Measured<ClusterMaxResult> | (ScaleCase & { error: string; loadavg1AtStart: number; peakRssBytes: number });
 }
 
+/** A headline figure in bold; a missing one ("–") plain. */
+const bold = (x: string): string => (x === '–' ? x : `**${x}**`);
 const SENDER = { 'new-socket': 'a new socket per datagram', connected: 'one connected socket (as ns-3 sends)' } as const;
 const WALK = { 'same-node': 'same node', 'cross-node': 'cross-node (host-gw)' } as const;
 const cluster = (c: { nodes: number; pods: number; services: number }): string => `${int(c.nodes)} / ${int(c.pods)} / ${int(c.services)}`;
@@ -144,7 +146,7 @@ export function ns3Markdown(s: Ns3Section): string[] {
   return [
     '### Side by side with ns-3',
     '',
-    `${int(s.packets)} UDP datagrams of 64 B, one every 5 µs, per run (tracing on: ${int(s.tracedPackets)}); median of ${s.reps} interleaved runs; ` +
+    `${int(s.packets)} UDP datagrams of 64 B, one every 5 µs, per run (tracing on: ${int(s.tracedPackets)}); ${s.reps === 1 ? 'one run each' : `median of ${s.reps} interleaved runs`}; ` +
       `1-minute load average at the start of the runs ${range(loads)}. ns-3 times \`Simulator::Run()\`; podwalk times \`simulate()\` (building the two nodes, every packet, every flow's summary).`,
     '',
     ...(s.skipped ? [`**ns-3 skipped: ${s.skipped}.** podwalk's rates are still measured; the ratios are left blank.`, ''] : []),
@@ -152,7 +154,7 @@ export function ns3Markdown(s: Ns3Section): string[] {
     '',
     ...table(
       ['walk, podwalk sender', 'ns-3', 'podwalk, tracing off', '× ns-3', 'podwalk, full tracing', '× ns-3'],
-      rows.map((x) => [name(x), int(x.ns3.wall), int(x.off.wall), `**${ratio(x.off.wall, x.ns3.wall)}**`, int(x.on.wall), `**${ratio(x.on.wall, x.ns3.wall)}**`]),
+      rows.map((x) => [name(x), int(x.ns3.wall), int(x.off.wall), bold(ratio(x.off.wall, x.ns3.wall)), int(x.on.wall), bold(ratio(x.on.wall, x.ns3.wall))]),
       ['l', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
