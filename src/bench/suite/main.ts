@@ -37,10 +37,25 @@ const option = (name: string): string | undefined => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : undefined;
 };
+const USAGE = `usage: npm run bench [-- SECTION...] [-- --out DIR] [-- --reps N]
+  sections: ${SECTIONS.join(' ')} (default: all, one report)
+  --out DIR   results directory (default bench/out, not tracked by git);
+              bench/results also rewrites bench/README.md's report
+  --reps N    repetitions of the ns-3 comparison (default 3, median)
+  a whole run is about 340 s of CPU: bench/README.md, "What a run costs"`;
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = argv.find((a) => a.startsWith('-') && a !== '--out' && a !== '--reps');
+if (unknown) {
+  console.error(`bench: unknown option ${JSON.stringify(unknown)}\n${USAGE}`);
+  process.exit(2);
+}
 const chosen = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
 for (const s of chosen) {
   if (!(SECTIONS as readonly string[]).includes(s)) {
-    console.error(`bench: unknown section ${JSON.stringify(s)} (sections: ${SECTIONS.join(', ')})`);
+    console.error(`bench: unknown section ${JSON.stringify(s)}\n${USAGE}`);
     process.exit(2);
   }
 }
