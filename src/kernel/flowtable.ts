@@ -1,3 +1,4 @@
+import type { TraceEvent } from '../trace/events.js';
 import type { Ipv4Packet } from '../wire/ipv4.js';
 import { decrementTtl, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
@@ -22,8 +23,10 @@ import { cow, type Skb } from './skb.js';
  * What is replayed starts after PREROUTING (which runs as always: conntrack
  * looks the packet up and refreshes its connection, DNAT applies) and ends
  * at neighbour output (which runs as always: the neighbour's state machine,
- * framing, the device). A walk is recorded only when it was plain: tracing
- * off (no hop events to emit), iptables only (no nftables, no
+ * framing, the device). With tracing on, the walk's hop events (route,
+ * rpfilter, forward, netfilter, policy) are recorded too and emitted again,
+ * re-stamped with the time and the packet's id. A walk is recorded only when
+ * it was plain: iptables only (no nftables, no
  * IPVS), a UDP or TCP packet of a confirmed connection, not a fragment,
  * unicast route without multipath, no learned path MTU, no fragmentation,
  * no NAT on these hooks (the bytes leave with only TTL and checksum changed),
@@ -59,6 +62,8 @@ interface FlowEntry {
   protocol: number;
   ports: number;
   tcpFlags: number;
+  /** The TTL the packet came with (the `forward` event shows the one it leaves with). */
+  ttl: number;
   /** skb.mark as the walk found it (-1: unset). */
   markIn: number;
   ct: CtEntry;
@@ -77,6 +82,8 @@ interface FlowEntry {
   forwardRules: number[];
   postroutingRules: number[];
   markOut: number | undefined;
+  /** Tracing on: the walk's hop events without their time and packet id, emitted again re-stamped. */
+  events: readonly TraceEvent[] | undefined;
   next: FlowEntry | undefined;
 }
 
@@ -86,10 +93,12 @@ const FLOWTABLE_MAX = 4096;
 interface Pending {
   skb: Skb;
   key: number;
-  entry: Omit<FlowEntry, 'outDev' | 'nextHop' | 'arpSource' | 'counters' | 'forwardRules' | 'postroutingRules' | 'markOut' | 'next'>;
+  entry: Omit<FlowEntry, 'outDev' | 'nextHop' | 'arpSource' | 'counters' | 'forwardRules' | 'postroutingRules' | 'markOut' | 'events' | 'next'>;
   /** The IPv4 bytes as the walk started: the walk may change only TTL and checksum. */
   before: Uint8Array;
   recording: FlowRecording;
+  /** Tracing on: the hop events the walk emitted (route, rpfilter, forward, netfilter, policy). */
+  events: TraceEvent[] | undefined;
 }
 
 export class FlowTable {
@@ -107,6 +116,7 @@ export class FlowTable {
   replayOrRecord(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
     const engine = this.eligible(skb, ip);
     if (!engine) return false;
+    const detailed = this.ns.world.detailed;
     const d = skb.data;
     const ports = (d[20]! << 24) | (d[21]! << 16) | (d[22]! << 8) | d[23]!;
     const tcpFlags = ip.protocol === IPPROTO_TCP ? d[33]! : -1;
@@ -116,7 +126,8 @@ export class FlowTable {
     const fib = this.ns.fib.generation;
     const fast = this.ns.world.fast;
     for (let e = this.flows.get(key); e !== undefined; e = e.next) {
-      if (e.inDev !== dev || e.src !== ip.src || e.dst !== ip.dst || e.ports !== ports || e.protocol !== ip.protocol || e.tcpFlags !== tcpFlags || e.markIn !== markIn || e.bridged !== bridged) continue;
+      if (e.inDev !== dev || e.src !== ip.src || e.dst !== ip.dst || e.ports !== ports || e.protocol !== ip.protocol || e.tcpFlags !== tcpFlags || e.ttl !== ip.ttl || e.markIn !== markIn || e.bridged !== bridged) continue;
+      if ((e.events !== undefined) !== detailed) continue;
       if (e.ct !== ct.entry || e.dir !== ct.dir || e.seenReply !== ct.entry.seenReply || e.reply !== ct.entry.reply) continue;
       if (e.fibGeneration !== fib || e.linkGeneration !== fast.linkGeneration || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation) continue;
       if (d.length > e.outDev.mtu || this.ns.pmtu.get(ip.dst, this.ns.world.sched.now) !== undefined) continue;
@@ -126,12 +137,15 @@ export class FlowTable {
     // Record this walk; `end` keeps it if it went all the way to neighbour output as a plain walk.
     const recording: FlowRecording = { counters: [], volatile: false, walks: [] };
     engine.flowRecording = recording;
+    const events: TraceEvent[] | undefined = detailed ? [] : undefined;
+    this.ns.world.eventRecording = events;
     this.pending = {
       skb,
       key,
-      entry: { inDev: dev, bridged, src: ip.src, dst: ip.dst, protocol: ip.protocol, ports, tcpFlags, markIn, ct: ct.entry, dir: ct.dir, seenReply: ct.entry.seenReply, reply: ct.entry.reply, fibGeneration: fib, linkGeneration: fast.linkGeneration, nfGeneration: engine.generation, setsGeneration: engine.ipsets.generation },
+      entry: { inDev: dev, bridged, src: ip.src, dst: ip.dst, protocol: ip.protocol, ports, tcpFlags, ttl: ip.ttl, markIn, ct: ct.entry, dir: ct.dir, seenReply: ct.entry.seenReply, reply: ct.entry.reply, fibGeneration: fib, linkGeneration: fast.linkGeneration, nfGeneration: engine.generation, setsGeneration: engine.ipsets.generation },
       before: d.slice(), // the walk may write the bytes in place (skb.ts cow)
       recording,
+      events,
     };
     return false;
   }
@@ -147,7 +161,10 @@ export class FlowTable {
     this.pending = undefined;
     const engine = this.ns.nf?.engine as unknown as RecordingEngine;
     engine.flowRecording = undefined;
+    this.ns.world.eventRecording = undefined;
     if (p.recording.volatile || !sameButTtl(p.before, skb.data)) return;
+    // Only this packet's hop events, none that describes its bytes (a frame is read when printed).
+    if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind))) return;
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
     if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation || e.linkGeneration !== this.ns.world.fast.linkGeneration) return;
@@ -159,7 +176,7 @@ export class FlowTable {
     const walks = p.recording.walks;
     if (walks.some((x) => x.hook !== 'FORWARD' && x.hook !== 'POSTROUTING')) return;
     const rules = (hook: Hook): number[] => walks.filter((x) => x.hook === hook).map((x) => x.evaluated);
-    this.flows.set(p.key, { ...e, outDev, nextHop, arpSource, counters: p.recording.counters, forwardRules: rules('FORWARD'), postroutingRules: rules('POSTROUTING'), markOut: skb.mark, next: this.flows.get(p.key) });
+    this.flows.set(p.key, { ...e, outDev, nextHop, arpSource, counters: p.recording.counters, forwardRules: rules('FORWARD'), postroutingRules: rules('POSTROUTING'), markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 
@@ -167,6 +184,7 @@ export class FlowTable {
   end(): void {
     if (this.pending === undefined) return;
     this.pending = undefined;
+    this.ns.world.eventRecording = undefined;
     const engine = this.ns.nf?.engine as unknown as RecordingEngine | undefined;
     if (engine) engine.flowRecording = undefined;
   }
@@ -175,7 +193,7 @@ export class FlowTable {
   private eligible(skb: Skb, ip: Ipv4Packet): RecordingEngine | undefined {
     const ns = this.ns;
     const w = ns.world;
-    if (!w.fast.enabled || w.detailed || ns.ipvs || !ns.sysctl.ipForward) return undefined;
+    if (!w.fast.enabled || ns.ipvs || !ns.sysctl.ipForward) return undefined;
     const nf = ns.nf;
     if (!nf || nf.nft) return undefined;
     const engine = nf.engine as unknown as Partial<RecordingEngine>;
@@ -195,6 +213,18 @@ export class FlowTable {
     const w = this.ns.world;
     w.fast.hits++;
     w.fast.replays++;
+    const events = e.events;
+    if (events) {
+      // The walk's hop events in their order, each a new object with this packet's id and the time now
+      // (spreading keeps the key order the JSON trace prints).
+      const now = w.sched.now;
+      for (let i = 0; i < events.length; i++) {
+        const x = { ...events[i]! };
+        x.t = now;
+        x.pkt = skb.id;
+        w.emit(x);
+      }
+    }
     const data = cow(skb); // as forwarding does: in place when the packet alone holds its buffer
     decrementTtl(data, 0);
     const counters = e.counters;
@@ -216,6 +246,9 @@ export class FlowTable {
     else e.outDev.xmit(skb);
   }
 }
+
+/** Hop events a routed walk emits that depend only on the flow key and on generation-counted state. */
+const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['route', 'rpfilter', 'forward', 'netfilter', 'policy']);
 
 /** Only the TTL (byte 8) and the header checksum (10, 11) differ. */
 function sameButTtl(a: Uint8Array, b: Uint8Array): boolean {

@@ -128,7 +128,7 @@ export class Stack {
     }
     const bridged = skb.brPrerouted === true;
     skb.brPrerouted = undefined;
-    if (nf && w.fast.enabled && !w.detailed) {
+    if (nf && w.fast.enabled) {
       const ft = (this.flowtable ??= new FlowTable(this.ns));
       if (ft.replayOrRecord(dev, skb, ip, bridged)) return;
       this.route(dev, skb, ip);

@@ -120,7 +120,11 @@ export class World {
 
   emit(event: TraceEvent): void {
     this.tracer.emit(event);
+    this.eventRecording?.push(event);
   }
+
+  /** Set while the flow fast path records a walk's hop events (flowtable.ts): they are replayed re-stamped. */
+  eventRecording: TraceEvent[] | undefined;
 
   /** The cluster changed at `at` (a namespace, or `cluster` for API objects): a trace event about no packet. */
   change(at: string, change: ChangeKind, detail: string): void {

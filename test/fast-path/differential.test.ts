@@ -159,7 +159,7 @@ describe('the differential runs exercise the fast path', () => {
     expect(hits('on')).toBeGreaterThan(100);
     expect(hits('off')).toBe(0);
   });
-  it('replays forwarded packets of established connections from the flow tables when tracing is off', () => {
+  it('replays forwarded packets of established connections from the flow tables, tracing on or off', () => {
     const replays = (fast: 'on' | 'off', detailed: boolean): number => {
       process.env.PODWALK_FAST_PATH = fast;
       const r = loadScenarioText(workloads().find((w) => w.name === 'reused-connections')!.text, 'w.yaml');
@@ -170,7 +170,7 @@ describe('the differential runs exercise the fast path', () => {
     };
     // 30 datagrams of one connection and 20 TCP segments, each forwarded by two nodes: all but the first few replayed.
     expect(replays('on', false)).toBeGreaterThan(40);
-    expect(replays('on', true)).toBe(0);
+    expect(replays('on', true)).toBeGreaterThan(40);
     expect(replays('off', false)).toBe(0);
   });
 });
