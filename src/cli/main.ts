@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { showIptables, showViews } from '../kernel/show.js';
-import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
+import type { Mismatch } from '../scenario/run/expect.js';
+import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
 import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
@@ -19,13 +20,17 @@ import { checkGolden } from './golden.js';
 import { OutputPathError, why } from './output-file.js';
 import { oneLine } from '../trace/safe-text.js';
 import { attachCapture, type Capture } from './pcap.js';
-import { renderReport } from './report.js';
+import { ReportWriter } from './report.js';
+import { LineSpool } from './line-spool.js';
 import { WalkEvents } from '../scenario/report/walk-events.js';
 import { selectFlows } from '../trace/view/walk.js';
 import { writeWalkPage } from './html/write.js';
 import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
 import { viewOptions, type ViewFlags } from './view-flags.js';
+
+/** Walks beyond which a report on a terminal is announced on stderr (with how to print less). */
+const LONG_REPORT = 1000;
 
 /** Exit codes of the contract. */
 export const EXIT = { ok: 0, expectationFailed: 1, invalidInput: 2 } as const;
@@ -117,12 +122,29 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         const unknown = view.flows.filter((n) => !scenario.traffic.some((t) => n === t.name || (t.count > 1 && flowIndex(n, t.name, t.count))));
         if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
       }
+      if (!o.json && !o.quiet && io.term?.width !== undefined) {
+        // A long report on a terminal: say what is coming, and how to get less of it.
+        const walks = scenario.traffic.reduce((n, t) => n + selectFlows(Array.from({ length: t.count }, (_, k) => ({ name: t.count > 1 ? `${t.name}#${k + 1}` : t.name })), view.flows).length, 0);
+        if (walks > LONG_REPORT) io.err(`podwalk: ${walks.toLocaleString('en-US')} walks to print, each once its flow is over; --quiet prints headlines only, --flow NAME#K one walk\n`);
+      }
       let capture: Capture | undefined;
-      // --json streams: each event is written as it happens, the flow records once the run is over.
-      const jsonl = o.json ? new JsonLinesSink(io.out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
-      // The report gathers the events of the flows it shows as they happen (not the whole trace).
-      const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
       const progress = progressLine(io.err, io.errIsTTY ?? false);
+      // Whatever goes to stdout while the run goes on first erases the progress line (both may be one terminal).
+      const out = (s: string): void => {
+        progress.clear();
+        io.out(s);
+      };
+      // --json streams: each event is written as it happens, the flow records once the run is over.
+      const jsonl = o.json ? new JsonLinesSink(out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
+      // The report gathers the events of the flows it shows as they happen (not the whole trace), and
+      // prints each flow's walk once the flow is over.
+      const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
+      const report = walk ? new ReportWriter(out, scenario, walk, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }) : undefined;
+      // Kept only for what reads the whole run: the HTML page and golden files (the trace), the JSON flow records.
+      const keep = Boolean(o.golden || o.html);
+      // --json: the flow records (one line each) and the expectations, as flows end.
+      const records = new LineSpool();
+      const expectations = new ExpectationStream(scenario.traffic);
       let result: RunResult;
       try {
         result = run(scenario, {
@@ -133,18 +155,27 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
           ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           ...(walk ? { flowSinks: [walk] } : {}),
           // Flows are summarised as events happen, so only HTML and golden files need the whole trace kept.
-          keepTrace: Boolean(o.golden || o.html),
+          keepTrace: keep,
+          keepFlows: keep,
+          onFlow: (r) => {
+            if (report) report.flow(r);
+            else {
+              expectations.add(r);
+              records.push(JSON.stringify(flowSummaryRecord(r)));
+            }
+          },
         });
       } catch (e) {
         // Invalid input found by the run, or a pcap path that cannot be written: leave no partial capture behind.
         capture?.abort();
+        records.discard();
         throw e;
       }
       progress.done();
-      const mismatches: Mismatch[] = checkExpectations(result.flows);
-      if (jsonl) jsonl.end(result.flows.map(flowSummaryRecord));
-      else {
-        io.out(renderReport(result, walk!, mismatches, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }));
+      const mismatches: Mismatch[] = report ? report.end(result) : expectations.finish();
+      if (jsonl) {
+        jsonl.end();
+        records.drain(out);
       }
       if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result)}\n`);
       if (o.pcap && capture) {

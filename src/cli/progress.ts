@@ -7,11 +7,12 @@ const EVERY_MS = 250;
 
 /**
  * A progress line on stderr for long runs (`podwalk run` with a large `count:`), redrawn in place:
- * events run so far against the event budget, and the simulated clock. Only for a terminal:
+ * flows done (their walks printed, when the report streams them), events run so far against the
+ * event budget, and the simulated clock. Only for a terminal:
  * piped stderr stays free of it, so logs and tests read the same as before.
  */
-export function progressLine(write: (s: string) => void, isTTY: boolean): { onProgress?: (p: RunProgress) => void; done: () => void } {
-  if (!isTTY) return { done: () => {} };
+export function progressLine(write: (s: string) => void, isTTY: boolean): { onProgress?: (p: RunProgress) => void; clear: () => void; done: () => void } {
+  if (!isTTY) return { clear: () => {}, done: () => {} };
   const start = process.hrtime.bigint();
   let last = -Infinity;
   let shown = false;
@@ -23,7 +24,14 @@ export function progressLine(write: (s: string) => void, isTTY: boolean): { onPr
       last = now;
       shown = true;
       const pct = Math.min(100, (100 * p.events) / p.budget).toFixed(0);
-      write(`\r\x1b[Kpodwalk: ${p.events.toLocaleString('en-US')} events (${pct}% of the ${p.budget.toLocaleString('en-US')}-event budget), simulated ${(p.nowNs / 1e9).toFixed(3)} s`);
+      const n = (x: number): string => x.toLocaleString('en-US');
+      // Short enough for 80 columns (a wrapped line cannot be redrawn in place).
+      write(`\r\x1b[Kpodwalk: ${n(p.flowsOver)}/${n(p.flows)} flows done; ${n(p.events)} events (${pct}% of budget); t = ${(p.nowNs / 1e9).toFixed(3)} s`);
+    },
+    // Erased before anything else is written to the terminal (the report streams there); the next update redraws it.
+    clear: () => {
+      if (shown) write('\r\x1b[K');
+      shown = false;
     },
     done: () => {
       if (shown) write('\r\x1b[K');

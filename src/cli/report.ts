@@ -1,13 +1,15 @@
 import type { FlowResult } from '../scenario/run/flows.js';
 import { refString } from '../scenario/run/flows.js';
 import type { Mismatch } from '../scenario/run/expect.js';
+import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import type { RunResult } from '../scenario/run/simulate.js';
+import type { Scenario } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { WalkFlow } from '../trace/view/flow-packets.js';
 import type { WalkEvents } from '../scenario/report/walk-events.js';
 import type { ViewOptions } from '../trace/view/options.js';
 import { fit, paint, type Terminal } from '../trace/view/terminal.js';
-import { renderWalks } from '../trace/view/walk.js';
+import { renderHeadline, renderWalk, selectFlows } from '../trace/view/walk.js';
 
 /** Which flow each packet belongs to (packets inherit their flow at creation). */
 export function eventsByFlow(events: readonly TraceEvent[]): Map<string, TraceEvent[]> {
@@ -23,9 +25,9 @@ export function eventsByFlow(events: readonly TraceEvent[]): Map<string, TraceEv
   return out;
 }
 
-/** A flow's outcome and events in the shape the walk view reads (each flow's events taken from `walk`). */
-export function walkFlows(flows: readonly FlowResult[], walk: WalkEvents): WalkFlow[] {
-  return flows.map((r: FlowResult) => ({
+/** A flow's outcome and events in the shape the walk view reads. */
+export function walkFlow(r: FlowResult, events: TraceEvent[]): WalkFlow {
+  return {
     name: r.flow,
     protocol: r.traffic.protocol,
     target: r.traffic.to.kind === 'pod' ? (r.traffic.to.namespace === 'default' ? r.traffic.to.name : `${r.traffic.to.namespace}/${r.traffic.to.name}`) : refString(r.traffic.to),
@@ -36,33 +38,79 @@ export function walkFlows(flows: readonly FlowResult[], walk: WalkEvents): WalkF
     ...(r.dropDetail === undefined ? {} : { dropDetail: r.dropDetail }),
     ...(r.rttNs === undefined ? {} : { rttNs: r.rttNs }),
     ...(r.pkt === undefined ? {} : { pkt: r.pkt }),
-    events: walk.take(r.flow),
-  }));
+    events,
+  };
+}
+
+/** Every flow with its events taken from `walk`. */
+export function walkFlows(flows: readonly FlowResult[], walk: WalkEvents): WalkFlow[] {
+  return flows.map((r) => walkFlow(r, walk.take(r.flow)));
+}
+
+export interface ReportOptions {
+  view: ViewOptions;
+  /** Headlines only. */
+  quiet: boolean;
+  term: Terminal;
 }
 
 /**
- * The human report: per flow its walk at the chosen detail (headline only
- * with `quiet`), then the expectation summary. The events come from `walk`,
- * gathered while the run went on (the trace itself need not be kept).
+ * The human report, written while the run goes on: the scenario line at
+ * once, each flow's walk (at the chosen detail; its headline only with
+ * `quiet`) as soon as the flow is over and those before it are out (a run's
+ * `onFlow` hands results over in that order), then the timeline of changes
+ * and the expectation summary when the run ends. Byte for byte what one
+ * string rendered at the end would be; what it keeps is the events of the
+ * flows not yet over (`walk`), the expectations' mismatches, and the few
+ * results a `sameBackendAs` names.
  */
-export function renderReport(result: RunResult, walk: WalkEvents, mismatches: Mismatch[], opts: { view: ViewOptions; quiet: boolean; term: Terminal }): string {
-  const { term } = opts;
-  const title = `scenario ${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`;
-  const walks = renderWalks(title, walkFlows(result.flows, walk), opts.view, term, opts.quiet);
-  const parts = [...walks];
-  const changes = walk.changes;
-  if (changes.length > 0) {
-    // The timeline of steps and the controllers reacting to them (the walks above are per flow).
-    parts.push('', 'changes (steps and the controllers reacting to them):');
-    for (const c of changes) parts.push(...fit(`  ${(c.t / 1e9).toFixed(6)} s  ${c.at}: ${c.change}: ${c.detail}`, term, 4));
+export class ReportWriter {
+  private readonly expectations: ExpectationStream;
+
+  constructor(
+    private readonly write: (s: string) => void,
+    scenario: Scenario,
+    private readonly walk: WalkEvents,
+    private readonly opts: ReportOptions,
+  ) {
+    this.expectations = new ExpectationStream(scenario.traffic);
+    const title = `scenario ${scenario.name} (${scenario.cluster.network}, seed ${scenario.cluster.seed})`;
+    this.lines(fit(title, opts.term));
   }
-  if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);
-  const checked = result.flows.filter((f) => f.traffic.expect).length;
-  parts.push('');
-  if (mismatches.length === 0) parts.push(paint(term, 'good', `expectations: ${checked} flow(s) checked, all met`));
-  else {
-    parts.push(paint(term, 'bad', `expectations: ${mismatches.length} not met`));
-    for (const m of mismatches) parts.push(...fit(`  ${m.flow}: ${m.field}`, term, 4), ...fit(`    expected: ${m.expected}`, term, 14), ...fit(`    actual:   ${m.actual}`, term, 14));
+
+  /** A flow is over: its walk, if it is one of those shown. */
+  flow(r: FlowResult): void {
+    this.expectations.add(r);
+    const events = this.walk.take(r.flow);
+    if (selectFlows([{ name: r.flow }], this.opts.view.flows).length === 0) return;
+    const f = walkFlow(r, events);
+    this.lines(['', ...(this.opts.quiet ? renderHeadline(f, this.opts.term) : renderWalk(f, this.opts.view, this.opts.term))]);
   }
-  return parts.join('\n') + '\n';
+
+  /** The run is over (every flow handed over): changes, a budget stop, the expectations. Returns the mismatches. */
+  end(result: Pick<RunResult, 'stopped' | 'eventsExecuted'>): Mismatch[] {
+    const { term } = this.opts;
+    const parts: string[] = [];
+    const changes = this.walk.changes;
+    if (changes.length > 0) {
+      // The timeline of steps and the controllers reacting to them (the walks above are per flow).
+      parts.push('', 'changes (steps and the controllers reacting to them):');
+      for (const c of changes) parts.push(...fit(`  ${(c.t / 1e9).toFixed(6)} s  ${c.at}: ${c.change}: ${c.detail}`, term, 4));
+    }
+    if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);
+    const mismatches = this.expectations.finish();
+    parts.push('');
+    if (mismatches.length === 0) parts.push(paint(term, 'good', `expectations: ${this.expectations.checked} flow(s) checked, all met`));
+    else {
+      parts.push(paint(term, 'bad', `expectations: ${mismatches.length} not met`));
+      for (const m of mismatches) parts.push(...fit(`  ${m.flow}: ${m.field}`, term, 4), ...fit(`    expected: ${m.expected}`, term, 14), ...fit(`    actual:   ${m.actual}`, term, 14));
+    }
+    this.lines(parts);
+    return mismatches;
+  }
+
+  /** Each line ends with a newline: the pieces add up to the lines joined, whatever the order of the calls. */
+  private lines(lines: readonly string[]): void {
+    if (lines.length > 0) this.write(`${lines.join('\n')}\n`);
+  }
 }

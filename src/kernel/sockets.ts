@@ -251,6 +251,7 @@ export class Sockets {
     for (const c of this.tcpConns.values()) {
       c.dead = true;
       c.timerGen++;
+      this.ns.world.holds.free(c);
     }
     this.tcpConns.clear();
   }
@@ -320,6 +321,7 @@ export class Sockets {
       const open = [...this.tcpConns.values()].find((c) => c.remote === req.dst && c.rport === req.port && c.state === 'ESTABLISHED');
       if (open) {
         open.flow = req.flow;
+        this.ns.world.holds.hold(open, req.flow); // and still its first flow: the peer's segments are filed under it
         open.done = false;
         return this.tcpSend(open, TCP_PSH | TCP_ACK, Math.max(1, req.payload), 'app', undefined, ttl);
       }
@@ -352,6 +354,7 @@ export class Sockets {
       ...(req.keepAlive ? { keepAlive: req.keepAlive } : {}),
     };
     this.tcpConns.set(connKey(conn.local, conn.lport, conn.remote, conn.rport), conn);
+    this.ns.world.holds.hold(conn, conn.flow);
     if (req.timeoutNs !== undefined) {
       // The application's own deadline (curl --max-time, a client library's timeout): it closes the socket.
       this.ns.world.sched.after(req.timeoutNs, () => {
@@ -554,6 +557,7 @@ export class Sockets {
       const accept = this.tcpListen.get(seg.dstPort);
       if (accept) child.app = accept(this.stream(child));
       this.tcpConns.set(connKey(child.local, child.lport, child.remote, child.rport), child);
+      this.ns.world.holds.hold(child, child.flow);
       this.tcpSend(child, TCP_SYN | TCP_ACK, 0, 'tcp', skb.id);
       return;
     }
@@ -717,6 +721,7 @@ export class Sockets {
     conn.kaGen++;
     const k = connKey(conn.local, conn.lport, conn.remote, conn.rport);
     if (this.tcpConns.get(k) === conn) this.tcpConns.delete(k);
+    this.ns.world.holds.free(conn);
   }
 
   private armKeepalive(conn: TcpConn, delayNs: number): void {
@@ -855,6 +860,7 @@ export class Sockets {
     this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
     if (conn.flow !== undefined || action !== 'reset') this.tcpEvent(conn, action, detail, pkt);
     if (action !== 'gave-up') conn.app?.failed?.(action);
+    this.ns.world.holds.free(conn);
   }
 
   private tcpEvent(conn: TcpConn, action: TcpEvent['action'], detail: string, pkt: number): void {

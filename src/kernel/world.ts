@@ -4,6 +4,7 @@ import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
+import { FlowHolds } from './flow-holds.js';
 import { share, type Skb } from './skb.js';
 
 /** Where a framed event keeps its bytes until its `frame` is read: not enumerable (not in JSON, not compared). */
@@ -68,6 +69,8 @@ export class World {
   serverReply: ((flow: string | undefined, protocol: 'TCP' | 'UDP') => number | undefined) | undefined;
   /** The flow fast path: its switch and the generation counters its caches check (fast-path.ts). */
   readonly fast = new FastPath();
+  /** Sockets that may still act for a flow once its packets have ended (when a flow is over: flow-holds.ts). */
+  readonly holds = new FlowHolds();
 
   constructor(
     readonly sched: Scheduler,

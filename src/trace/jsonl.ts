@@ -37,8 +37,9 @@ export class JsonLinesSink implements TraceSink {
     this.push(JSON.stringify(e));
   }
 
-  end(trailer: readonly object[] = []): void {
-    for (const r of trailer) this.push(JSON.stringify(r));
+  /** The run is over: the trailer records, each a JSON text already (one line each). */
+  end(trailer: readonly string[] = []): void {
+    for (const line of trailer) this.push(line);
     this.flush();
   }
 

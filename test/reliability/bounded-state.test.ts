@@ -25,6 +25,38 @@ function streamed(scenario: Scenario): { events: number; followed: number; flows
 }
 
 /**
+ * A UDP item of `count` datagrams run as the human report runs it (results and events taken as each
+ * flow is over); the most held at once by the walk view, flow-life and the summariser.
+ */
+function reported(count: number) {
+  const scenario = scenarioWith(`  - {name: many, from: pod/pod1, to: pod/pod4, port: 8080, protocol: UDP, count: ${count}, interval: 10us}\n`);
+  const walk = new WalkEvents(() => true);
+  let events = 0;
+  const seen = { flows: 0, held: 0, packets: 0, open: 0, followed: 0, firstOverAt: -1 };
+  const run: ScenarioRun = new ScenarioRun(scenario, {
+    keepTrace: false,
+    keepFlows: false,
+    flowSinks: [walk],
+    onEvent: () => events++,
+    onFlow: (r) => {
+      seen.held = Math.max(seen.held, walk.held);
+      walk.take(r.flow);
+      seen.flows++;
+      if (seen.firstOverAt < 0) seen.firstOverAt = run.now;
+      const inside = run as unknown as { life: { open: number }; summarizer: { packetsFollowed: number } };
+      seen.packets = Math.max(seen.packets, walk.packets);
+      seen.open = Math.max(seen.open, inside.life.open);
+      seen.followed = Math.max(seen.followed, inside.summarizer.packetsFollowed);
+    },
+  });
+  for (const t of scenario.traffic) run.schedule(t);
+  const result = run.finish();
+  expect(() => result.flows).toThrow(/not kept/);
+  const inside = run as unknown as { life: { packets: number }; summarizer: { packetsFollowed: number } };
+  return { ...seen, events, left: { events: walk.held, packets: walk.packets, lifePackets: inside.life.packets, followed: inside.summarizer.packetsFollowed } };
+}
+
+/**
  * Streamed output must not hold the trace: with `keepTrace: false` nothing
  * keeps events, and the flow summariser's state is a few packets per flow,
  * however many events each flow has. Counted, not timed.
@@ -50,6 +82,22 @@ describe('a streamed run keeps state per flow, not per event', () => {
     expect(flows).toBe(150);
     expect(events / flows).toBeGreaterThan(100);
     expect(followed / flows).toBeLessThanOrEqual(3);
+  });
+
+  it('the human report: each flow is printed and forgotten once over, so what is held does not grow with the run', () => {
+    const short = reported(100);
+    const long = reported(300);
+    expect(long.flows).toBe(300);
+    // Printed while the run went on: the first flow was over long before the last one was sent (at 2.99 ms).
+    expect(long.firstOverAt).toBeLessThan(1_000_000);
+    // At most what is in flight at once (the first ARP resolution holds about 40 datagrams), however long the run.
+    expect(long.held).toBeGreaterThan(0);
+    expect(long.held).toBeLessThanOrEqual(short.held);
+    expect(long.held * 3).toBeLessThan(long.events);
+    for (const k of ['packets', 'open', 'followed'] as const) expect(long[k]).toBeLessThanOrEqual(short[k]);
+    expect(long.open).toBeLessThan(100);
+    // And nothing is left once the run is over.
+    expect(long.left).toEqual({ events: 0, packets: 0, lifePackets: 0, followed: 0 });
   });
 
   it('the walk view gathers only the flows it shows (--flow), not the trace', () => {

@@ -6,6 +6,10 @@ import { cli } from '../../src/cli/main.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import { renderJsonLines } from '../../src/trace/jsonl.js';
+import { ReportWriter } from '../../src/cli/report.js';
+import { viewOptions } from '../../src/cli/view-flags.js';
+import { WalkEvents } from '../../src/scenario/report/walk-events.js';
+import { PLAIN } from '../../src/trace/view/terminal.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -25,5 +29,28 @@ describe('run --json streams JSON Lines', () => {
     const result = simulate(loaded.scenario);
     const whole = renderJsonLines(result.events, { scenario: loaded.scenario.name, seed: loaded.scenario.cluster.seed });
     expect(chunks.join('').startsWith(whole)).toBe(true);
+  });
+});
+
+describe('run (the human report) streams the walks', () => {
+  it('writes each walk once its flow is over, byte-identical to the report rendered from the whole trace at the end', () => {
+    const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', '    at: 1ms\n    count: 30\n    interval: 10us\n    close: true');
+    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
+    writeFileSync(file, text);
+    const chunks: string[] = [];
+    expect(cli(['run', file], { out: (s) => chunks.push(s), err: () => {} })).toBe(0);
+    // The scenario line, one write per flow (1 + 30), the summary.
+    expect(chunks).toHaveLength(33);
+    expect(chunks[1]!.startsWith('\nsame-node: TCP, delivered')).toBe(true);
+    const loaded = loadScenarioFile(file);
+    if (!loaded.ok) throw new Error('fixture');
+    const result = simulate(loaded.scenario);
+    const whole: string[] = [];
+    const report = new ReportWriter((s) => whole.push(s), loaded.scenario, WalkEvents.fromTrace(result.events, result.flows), { view: viewOptions({}, (m) => {
+      throw new Error(m);
+    }), quiet: false, term: PLAIN });
+    for (const f of result.flows) report.flow(f);
+    report.end(result);
+    expect(chunks.join('')).toBe(whole.join(''));
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkExpectations } from '../../src/scenario/run/expect.js';
+import { ExpectationStream } from '../../src/scenario/run/expect-stream.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import type { ProxyMode } from '../../src/scenario/types.js';
@@ -15,7 +16,14 @@ function load(yaml: string, proxyMode?: ProxyMode) {
 function mismatches(yaml: string, proxyMode?: ProxyMode): string[] {
   const r = load(yaml, proxyMode);
   if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
-  return checkExpectations(simulate(r.scenario).flows).map((m) => `${m.flow}: ${m.field}: expected ${m.expected}; actual ${m.actual}`);
+  const flows = simulate(r.scenario).flows;
+  const all = checkExpectations(flows);
+  // Checked one flow at a time as flows end (podwalk run), the mismatches are the same, in the same order.
+  const streamed = new ExpectationStream(r.scenario.traffic);
+  for (const f of flows) streamed.add(f);
+  expect(streamed.finish()).toEqual(all);
+  expect(streamed.checked).toBe(flows.filter((f) => f.traffic.expect).length);
+  return all.map((m) => `${m.flow}: ${m.field}: expected ${m.expected}; actual ${m.actual}`);
 }
 
 describe('expect.candidates and expect.sameBackendAs', () => {

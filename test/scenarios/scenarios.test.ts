@@ -7,6 +7,7 @@ import { simulate } from '../../src/scenario/run/simulate.js';
 import { oracleFlows } from '../scenario/flow-oracle.js';
 import { oracleFlowEvents } from '../scenario/walk-oracle.js';
 import { WalkEvents } from '../../src/scenario/report/walk-events.js';
+import type { TraceEvent } from '../../src/trace/events.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 // Top-level scenarios and the gallery of famous failures (scenarios/gallery/, docs/gallery.md).
@@ -19,7 +20,10 @@ describe('every scenario file', () => {
     it(`${file}: loads, runs, meets its expectations, accounts for every packet`, () => {
       const r = loadScenarioFile(join(dir, file));
       if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
-      const result = simulate(r.scenario);
+      // The walk view's events gathered live and taken the moment each flow is over (as `podwalk run` prints it).
+      const live = new WalkEvents(() => true);
+      const taken = new Map<string, TraceEvent[]>();
+      const result = simulate(r.scenario, { flowSinks: [live], onFlow: (f) => taken.set(f.flow, live.take(f.flow)) });
       const mismatches = checkExpectations(result.flows);
       expect(mismatches).toEqual([]);
       expect(result.flows.every((f) => f.traffic.expect)).toBe(true);
@@ -29,6 +33,10 @@ describe('every scenario file', () => {
       const walk = WalkEvents.fromTrace(result.events, result.flows);
       const oracle = oracleFlowEvents(result.events, result.flows);
       for (const f of result.flows) expect(walk.take(f.flow)).toEqual(oracle.get(f.flow));
+      // Taken once over, a flow has all its events: nothing about it came later (flow-life.ts), and nothing is left.
+      for (const f of result.flows) expect(taken.get(f.flow)).toEqual(oracle.get(f.flow));
+      expect(live.packets).toBe(0);
+      expect(live.held).toBe(live.changes.length);
       // Every packet created ends in exactly one deliver or drop.
       const created = result.events.filter((e) => e.kind === 'create').map((e) => e.pkt);
       const ended = result.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').map((e) => e.pkt);

@@ -115,7 +115,10 @@ export class SctpEndpoints {
   /** The applications exit: listeners and associations go. */
   close(): void {
     this.listening.clear();
-    for (const a of this.assocs.values()) a.timerGen++;
+    for (const a of this.assocs.values()) {
+      a.timerGen++;
+      this.ns.world.holds.free(a);
+    }
     this.assocs.clear();
   }
 
@@ -141,6 +144,7 @@ export class SctpEndpoints {
       sackPending: false,
     };
     this.assocs.set(key(a.local, a.lport, a.remote, a.rport), a);
+    this.ns.world.holds.hold(a, a.flow);
     // Linux lists the address types it supports (IPv4 = 5 for an IPv4 socket).
     a.init = initValue({ initiateTag: a.myTag, arwnd: SCTP_DEFAULTS.arwnd, outStreams: SCTP_DEFAULTS.outStreams, inStreams: SCTP_DEFAULTS.inStreams, initialTsn: a.nextTsn, params: [{ type: SCTP_PARAM_SUPPORTED_ADDRESS_TYPES, value: Uint8Array.of(0, 5) }] });
     a.initPkt = this.send(a, 0, [{ type: SCTP_INIT, flags: 0, value: a.init }], 'app', undefined);
@@ -173,6 +177,7 @@ export class SctpEndpoints {
         const s: Assoc = { local: ip.dst, lport: p.dstPort, remote: ip.src, rport: p.srcPort, state: 'ESTABLISHED', myTag: c.myTag, peerTag: c.peerTag, nextTsn: c.myTsn, cumTsn: (c.peerTsn - 1) >>> 0, flow: skb.flow, pendingPayload: 0, ttl: 64, ipId: this.ns.rng.int(0, 0xffff), initRetries: 0, timerGen: 0, sackPending: false };
         this.cookies.delete(hex(first.value));
         this.assocs.set(key(s.local, s.lport, s.remote, s.rport), s);
+        this.ns.world.holds.hold(s, s.flow);
         this.send(s, s.peerTag, [{ type: SCTP_COOKIE_ACK, flags: 0, value: new Uint8Array(0) }], 'sctp', skb.id);
         for (const chunk of p.chunks.slice(1)) this.onChunk(s, chunk, skb); // DATA bundled with the COOKIE ECHO
         return;
@@ -246,6 +251,7 @@ export class SctpEndpoints {
       a.state = 'CLOSED';
       a.timerGen++;
       this.assocs.delete(key(a.local, a.lport, a.remote, a.rport));
+      this.ns.world.holds.free(a);
     }
   }
 
@@ -258,6 +264,7 @@ export class SctpEndpoints {
       if (a.initRetries >= SCTP_DEFAULTS.maxInitRetransmits) {
         a.state = 'CLOSED';
         this.assocs.delete(key(a.local, a.lport, a.remote, a.rport));
+        this.ns.world.holds.free(a);
         return;
       }
       a.initRetries++;

@@ -7,7 +7,8 @@ import type { FlowSink } from '../run/flow-stream.js';
  * caused, even packets the kernel files under the connection's first flow
  * (the answer to a reused connection's segment); and the `change` events
  * (the timeline of steps). Only the flows asked for are gathered, and `take` hands a flow's
- * events over and forgets them: the rest of the trace is never kept.
+ * events over and forgets them and its packets: the rest of the trace is never kept, and a
+ * flow taken once it is over (scenario/run/flow-life.ts) leaves nothing behind.
  */
 export class WalkEvents implements FlowSink {
   /** Packets descending from a followed request: the flows whose request they descend from. */
@@ -16,6 +17,8 @@ export class WalkEvents implements FlowSink {
   private readonly tagged = new Map<number, string>();
   private readonly requests = new Map<number, string>();
   private readonly byFlow = new Map<string, TraceEvent[]>();
+  /** Packets that name each followed flow in `descendants` or `tagged` (forgotten with it). */
+  private readonly pktsOf = new Map<string, number[]>();
   readonly changes: ChangeEvent[] = [];
 
   /** `follows`: whether a flow's events are wanted (the run's flows, or those `--flow` selects). */
@@ -46,7 +49,11 @@ export class WalkEvents implements FlowSink {
         this.requests.delete(e.pkt);
       }
       if (from.size > 0) this.descendants.set(e.pkt, [...from]);
-      if (e.flow !== undefined && this.follows(e.flow)) this.tagged.set(e.pkt, e.flow);
+      for (const f of from) this.note(f, e.pkt);
+      if (e.flow !== undefined && this.follows(e.flow)) {
+        this.tagged.set(e.pkt, e.flow);
+        this.note(e.flow, e.pkt);
+      }
     }
     const tag = this.tagged.get(e.pkt);
     if (tag !== undefined) this.add(tag, e);
@@ -60,11 +67,32 @@ export class WalkEvents implements FlowSink {
     return n;
   }
 
-  /** A flow's events, in trace order; forgotten here once taken. */
+  /** Packets remembered now (a test checks a flow taken leaves none behind). */
+  get packets(): number {
+    return new Set([...this.tagged.keys(), ...this.descendants.keys()]).size;
+  }
+
+  /**
+   * A flow's events, in trace order; forgotten here once taken, with its
+   * packets (take a flow once nothing can add to it: at the end, or once it is over).
+   */
   take(flow: string): TraceEvent[] {
     const events = this.byFlow.get(flow) ?? [];
     this.byFlow.delete(flow);
+    for (const p of this.pktsOf.get(flow) ?? []) {
+      if (this.tagged.get(p) === flow) this.tagged.delete(p);
+      const rest = (this.descendants.get(p) ?? []).filter((f) => f !== flow);
+      if (rest.length > 0) this.descendants.set(p, rest);
+      else this.descendants.delete(p);
+    }
+    this.pktsOf.delete(flow);
     return events;
+  }
+
+  private note(flow: string, pkt: number): void {
+    let list = this.pktsOf.get(flow);
+    if (!list) this.pktsOf.set(flow, (list = []));
+    list.push(pkt);
   }
 
   private add(flow: string, e: TraceEvent): void {

@@ -14,12 +14,15 @@ export interface TrackedFlow {
   request: RequestSummary | undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
+  /** Packets whose state here names this flow (forgotten with it). */
+  readonly pkts: number[];
 }
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
 interface Owner {
   summary: RequestSummary;
   lineage: boolean;
+  flow: TrackedFlow;
 }
 
 /**
@@ -36,11 +39,11 @@ export class FlowSummarizer implements FlowSink {
   /** Flows by name: `tcp` events and `create`s name their flow. */
   private readonly byName = new Map<string, TrackedFlow[]>();
   /** HTTP flows by the packet their controller decided on (its upstream SYNs' cause). */
-  private readonly byDecision = new Map<number, HttpSummary[]>();
+  private readonly byDecision = new Map<number, TrackedFlow[]>();
   /** Requests sent, waiting for their `create` to be read. */
-  private readonly requests = new Map<number, RequestSummary>();
+  private readonly requests = new Map<number, { flow: TrackedFlow; summary: RequestSummary }>();
   /** Packets created for HTTP flows (their `create` names the flow), for the summaries that read their events. */
-  private readonly httpPackets = new Map<number, HttpSummary[]>();
+  private readonly httpPackets = new Map<number, TrackedFlow[]>();
   /** Flows by name, waiting for their request. */
   private readonly sending = new Map<string, TrackedFlow>();
 
@@ -52,6 +55,7 @@ export class FlowSummarizer implements FlowSink {
       request: undefined,
       connection: traffic.protocol === 'TCP' ? new ConnectionTally() : undefined,
       http: traffic.http ? new HttpSummary(flow) : undefined,
+      pkts: [],
     };
     let list = this.byName.get(flow);
     if (!list) this.byName.set(flow, (list = []));
@@ -64,7 +68,32 @@ export class FlowSummarizer implements FlowSink {
   request(flow: string, pkt: number): void {
     const f = this.sending.get(flow);
     this.sending.delete(flow);
-    if (f) this.requests.set(pkt, (f.request = new RequestSummary(pkt)));
+    if (f) this.requests.set(pkt, { flow: f, summary: (f.request = new RequestSummary(pkt)) });
+  }
+
+  /**
+   * A flow is over (its result taken): forget what is kept for it. Packets it
+   * shares with flows not over stay for those.
+   */
+  forget(f: TrackedFlow): void {
+    const drop = <T>(map: Map<number, T[]>, pkt: number, keep: (x: T) => boolean): void => {
+      const list = map.get(pkt);
+      if (!list) return;
+      const rest = list.filter(keep);
+      if (rest.length > 0) map.set(pkt, rest);
+      else map.delete(pkt);
+    };
+    for (const p of f.pkts) {
+      drop(this.owners, p, (o) => o.flow !== f);
+      drop(this.httpPackets, p, (x) => x !== f);
+      drop(this.byDecision, p, (x) => x !== f);
+    }
+    f.pkts.length = 0;
+    const named = (this.byName.get(f.flow) ?? []).filter((x) => x !== f);
+    if (named.length > 0) this.byName.set(f.flow, named);
+    else this.byName.delete(f.flow);
+    if (this.sending.get(f.flow) === f) this.sending.delete(f.flow);
+    if (f.request) this.requests.delete(f.request.pkt);
   }
 
   event(e: TraceEvent): void {
@@ -101,39 +130,47 @@ export class FlowSummarizer implements FlowSink {
       if (causeOwners) {
         for (const o of causeOwners) {
           const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
-          if (lineage || o.summary.wantsAnswers) (owners ??= []).push({ summary: o.summary, lineage });
+          if (lineage || o.summary.wantsAnswers) (owners ??= []).push({ summary: o.summary, lineage, flow: o.flow });
         }
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
-      if (deciding) for (const h of deciding) if (e.frame.info.startsWith('TCP [S]')) (owners ??= []).push({ summary: h.leg(e.pkt), lineage: true });
+      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) (owners ??= []).push({ summary: f.http!.leg(e.pkt), lineage: true, flow: f });
     }
     const request = this.requests.get(e.pkt);
     if (request) {
       this.requests.delete(e.pkt);
-      (owners ??= []).push({ summary: request, lineage: true });
+      (owners ??= []).push({ summary: request.summary, lineage: true, flow: request.flow });
     }
-    if (owners) this.owners.set(e.pkt, owners);
+    if (owners) {
+      this.owners.set(e.pkt, owners);
+      for (const o of owners) if (o.flow.pkts[o.flow.pkts.length - 1] !== e.pkt) o.flow.pkts.push(e.pkt);
+    }
     if (e.flow === undefined) return;
     const flows = this.byName.get(e.flow);
     if (!flows) return;
-    let http: HttpSummary[] | undefined;
-    for (const f of flows) if (f.http) (http ??= []).push(f.http);
+    let http: TrackedFlow[] | undefined;
+    for (const f of flows) if (f.http) (http ??= []).push(f);
     if (!http) return;
     this.httpPackets.set(e.pkt, http);
-    for (const h of http) h.adopt(e);
+    for (const f of http) {
+      f.http!.adopt(e);
+      if (f.pkts[f.pkts.length - 1] !== e.pkt) f.pkts.push(e.pkt);
+    }
   }
 
   /** HTTP flows read the `http`, `ingress` and `tcp` events of their own packets. */
   private httpEvent(e: TraceEvent): void {
     if (e.kind !== 'http' && e.kind !== 'ingress' && e.kind !== 'tcp') return;
-    for (const h of this.httpPackets.get(e.pkt) ?? []) {
+    for (const f of this.httpPackets.get(e.pkt) ?? []) {
+      const h = f.http!;
       const decided = h.decisionPkt !== undefined;
       h.event(e);
       if (decided || h.decisionPkt === undefined) continue;
       let list = this.byDecision.get(h.decisionPkt);
       if (!list) this.byDecision.set(h.decisionPkt, (list = []));
-      list.push(h);
+      list.push(f);
+      f.pkts.push(h.decisionPkt);
     }
   }
 }

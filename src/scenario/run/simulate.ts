@@ -2,7 +2,7 @@ import { buildCluster, type Cluster } from '../../cluster/build.js';
 import type { NetNs } from '../../kernel/netns.js';
 import type { SendRequest } from '../../kernel/sockets.js';
 import { parseIpv4 } from '../../wire/addr.js';
-import type { TraceEvent } from '../../trace/events.js';
+import type { DropReason, TraceEvent } from '../../trace/events.js';
 import { sendHttp } from '../../cluster/http/client.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
@@ -10,6 +10,7 @@ import type { FlowResult } from './flows.js';
 import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
+import { FlowLife } from './flow-life.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, namesDevices, snapshotDevices, unknownDevices, type DeviceSnapshot } from './unknown-devices.js';
@@ -35,6 +36,19 @@ export interface SimulateOptions {
   onEvent?: (e: TraceEvent) => void;
   /** Readers of the events that need to know each flow's request packet (the walk view's per-flow events). */
   flowSinks?: FlowSink[];
+  /**
+   * Each flow's result as soon as the flow is over (flow-life.ts), in the
+   * order of `RunResult.flows` (a flow waits for those before it): the
+   * streaming form of `flows`. Called before the flow's last readers
+   * (`flowSinks`) forget it.
+   */
+  onFlow?: (r: FlowResult) => void;
+  /**
+   * Keep every flow's result in `RunResult.flows` (default). `false`: results
+   * only reach `onFlow`, and a flow over is forgotten at once, so memory does
+   * not grow with the number of flows either (what the kernel really keeps aside).
+   */
+  keepFlows?: boolean;
 }
 
 /** How far a long run has come: events run so far, the simulated clock, and the event budget. */
@@ -42,6 +56,9 @@ export interface RunProgress {
   events: number;
   nowNs: number;
   budget: number;
+  /** Flows whose results are out (over, and every flow before them too), of the flows scheduled so far. */
+  flowsOver: number;
+  flows: number;
 }
 
 export interface RunResult {
@@ -49,7 +66,8 @@ export interface RunResult {
   cluster: Cluster;
   /** The whole trace, in order (throws when the run was made with `keepTrace: false`). */
   readonly events: TraceEvent[];
-  flows: FlowResult[];
+  /** Every flow's result, in the order the traffic was scheduled (throws when the run was made with `keepFlows: false`). */
+  readonly flows: FlowResult[];
   /** Why the run stopped; `budget` means a runaway was cut short. */
   stopped: 'idle' | 'budget';
   eventsExecuted: number;
@@ -72,6 +90,8 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
 interface Sent {
   tracked: TrackedFlow;
   unresolved: () => string | undefined;
+  /** Nothing can add to it any more (flow-life.ts). */
+  over: boolean;
 }
 
 /**
@@ -82,7 +102,20 @@ interface Sent {
  */
 export class ScenarioRun {
   readonly cluster: Cluster;
-  private readonly sent: Sent[] = [];
+  /** Flows scheduled, in order; a flow's entry is let go once its result is out (`undefined`). */
+  private readonly sent: (Sent | undefined)[] = [];
+  /** Traffic items scheduled (for `expect.via` names checked at the end). */
+  private readonly scheduled = new Set<TrafficSpec>();
+  /** Flows before this one have had their results taken. */
+  private next = 0;
+  /** Scheduled flows not yet out, by name (their index in `sent`). */
+  private readonly pending = new Map<string, number[]>();
+  private readonly results: FlowResult[] | undefined;
+  private readonly onFlow: ((r: FlowResult) => void) | undefined;
+  /** Knows when each flow is over, so results are taken and forgotten as the run goes. */
+  private readonly life: FlowLife;
+  /** Why a request that never left was dropped: known only at the end (undefined while the run goes on). */
+  private unsent: DropReason | undefined;
   private budgetLeft: number;
   private outOfBudget = false;
   /** Reply sizes by traffic item name (`reply:`), read by the servers' applications. */
@@ -122,8 +155,13 @@ export class ScenarioRun {
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     const budget = this.budgetLeft;
     const report = opts.onProgress;
-    if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget });
+    if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget, flowsOver: this.next, flows: this.sent.length });
     const tracer = this.cluster.world.tracer;
+    this.results = opts.keepFlows === false ? undefined : [];
+    this.onFlow = opts.onFlow;
+    // First of the sinks: a flow found over with an event is taken before anyone reads that event.
+    this.life = new FlowLife(this.cluster.world.holds, () => this.cluster.sched.now, (flow) => this.over(flow));
+    tracer.attach(this.life);
     this.stream.attach(this.summarizer);
     for (const s of opts.flowSinks ?? []) this.stream.attach(s);
     tracer.attach(this.stream);
@@ -144,6 +182,7 @@ export class ScenarioRun {
     const { cluster, scenario } = this;
     const from = resolveNetns(t.from, cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
+    this.scheduled.add(t);
     const to = t.to;
     const dnsIp = to.kind === 'dns' ? scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP : undefined;
     for (let k = 0; k < t.count; k++) {
@@ -170,10 +209,14 @@ export class ScenarioRun {
           return from.sockets.send(req);
         });
       cluster.sched.at(t.atNs + k * t.intervalNs, () => {
+        this.life.start(flow);
         if (to.kind !== 'dns') return send(resolveIp(to, scenario, this.index));
         // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
         const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
         const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
+        // The resolver may still send (its retry timer) while none of its packets is in flight: it holds the flow.
+        const resolver = {};
+        cluster.world.holds.hold(resolver, flow);
         lookup(
           from,
           podNs,
@@ -183,11 +226,47 @@ export class ScenarioRun {
           (r) => {
             if (r.ok) send(r.ip);
             else unresolved = r.why;
+            cluster.world.holds.free(resolver);
           },
           options,
         );
       });
-      this.sent.push({ tracked, unresolved: () => unresolved });
+      let indices = this.pending.get(flow);
+      if (!indices) this.pending.set(flow, (indices = []));
+      indices.push(this.sent.length);
+      this.sent.push({ tracked, unresolved: () => unresolved, over: false });
+    }
+  }
+
+  /** `flow` is over: its result (and those of the flows after it that were waiting for it) can be taken. */
+  private over(flow: string): void {
+    const indices = this.pending.get(flow);
+    // Several flows of one name (the library lets a test name two sends alike): the earliest first.
+    const i = indices?.find((k) => !this.sent[k]!.over);
+    if (i === undefined) return;
+    this.sent[i]!.over = true;
+    this.takeResults();
+  }
+
+  /**
+   * Results of the flows over, in order, up to the first one not over. A
+   * flow whose request never left waits for the end (why it did not leave
+   * depends on how the run ended).
+   */
+  private takeResults(): void {
+    while (this.next < this.sent.length) {
+      const s = this.sent[this.next]!;
+      const why = s.unresolved();
+      if (this.unsent === undefined && (!s.over || (why === undefined && !s.tracked.request))) return;
+      const f = s.tracked;
+      const r: FlowResult = why !== undefined ? { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(f, this.cluster, this.unsent ?? 'not-finished');
+      this.results?.push(r);
+      this.onFlow?.(r);
+      this.summarizer.forget(f);
+      const indices = this.pending.get(f.flow)!;
+      indices.shift();
+      if (indices.length === 0) this.pending.delete(f.flow);
+      this.sent[this.next++] = undefined;
     }
   }
 
@@ -216,23 +295,25 @@ export class ScenarioRun {
     } else {
       cluster.world.finish('not-finished', 'still in flight when the event queue drained');
     }
-    const unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
-    const flows = this.sent.map(({ tracked: f, unresolved }): FlowResult => {
-      const why = unresolved();
-      if (why !== undefined) return { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] };
-      return this.summarizer.result(f, cluster, unsent);
-    });
+    // Every packet has ended (the queue drained, or the budget stopped it): every flow is over.
+    this.life.finish();
+    this.unsent = outcome.kind === 'budget' ? 'event-budget' : 'not-finished';
+    this.takeResults();
     // Devices at the start and the end (steps add and remove some), and every location the trace names.
-    const traffic = [...new Set(this.sent.map((s) => s.tracked.traffic))];
+    const traffic = [...this.scheduled];
     const invalid = namesDevices(traffic) ? unknownDevices(traffic, new Set([...deviceNames(this.devicesAtBuild, snapshotDevices(cluster)), ...this.seen])) : [];
     const tracer = cluster.world.tracer;
+    const results = this.results;
     this.result = {
       scenario,
       cluster,
       get events() {
         return tracer.events;
       },
-      flows,
+      get flows() {
+        if (!results) throw new Error('flow results were not kept (the run handed them to onFlow)');
+        return results;
+      },
       stopped: outcome.kind === 'budget' ? 'budget' : 'idle',
       eventsExecuted: cluster.sched.eventsExecuted,
       ...(invalid.length > 0 ? { invalid } : {}),

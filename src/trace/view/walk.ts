@@ -100,10 +100,3 @@ export function pathText(path: readonly string[]): string {
 function tableLines(events: readonly TraceEvent[], term: Terminal): string[] {
   return fitAll(renderTable(events, term.width).split('\n'), term);
 }
-
-/** Every flow of a run, per the options, with the scenario line on top. */
-export function renderWalks(title: string, flows: readonly WalkFlow[], opts: ViewOptions, term: Terminal, headlinesOnly = false): string[] {
-  const out = fit(title, term);
-  for (const f of selectFlows(flows, opts.flows)) out.push('', ...(headlinesOnly ? renderHeadline(f, term) : renderWalk(f, opts, term)));
-  return out;
-}
