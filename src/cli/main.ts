@@ -125,7 +125,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (!o.json && !o.quiet && io.term?.width !== undefined) {
         // A long report on a terminal: say what is coming, and how to get less of it.
         const walks = scenario.traffic.reduce((n, t) => n + selectFlows(Array.from({ length: t.count }, (_, k) => ({ name: t.count > 1 ? `${t.name}#${k + 1}` : t.name })), view.flows).length, 0);
-        if (walks > LONG_REPORT) io.err(`podwalk: ${walks.toLocaleString('en-US')} walks to print, each once its flow is over; --quiet prints headlines only, --flow NAME#K one walk\n`);
+        if (walks > LONG_REPORT) io.err(`podwalk: ${walks.toLocaleString('en-US')} walks follow as flows end (--quiet: headlines only)\n`);
       }
       let capture: Capture | undefined;
       const progress = progressLine(io.err, io.errIsTTY ?? false);

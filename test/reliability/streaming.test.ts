@@ -54,3 +54,17 @@ describe('run (the human report) streams the walks', () => {
     expect(chunks.join('')).toBe(whole.join(''));
   });
 });
+
+describe('a long report on a terminal', () => {
+  it('says on stderr how many walks follow before printing them, and is otherwise the same report', () => {
+    const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', '    at: 1ms\n    count: 1001\n    interval: 1us\n    protocol: UDP');
+    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
+    writeFileSync(file, text);
+    const err: string[] = [];
+    const out: string[] = [];
+    cli(['run', file, '--detail', 'path'], { out: (s) => out.push(s), err: (s) => err.push(s), term: { width: 80, colour: false } });
+    expect(err).toEqual(['podwalk: 1,002 walks follow as flows end (--quiet: headlines only)\n']);
+    expect(err[0]!.length).toBeLessThanOrEqual(81);
+    expect(out.length).toBe(1004);
+  });
+});
