@@ -31,6 +31,12 @@ interface Life {
  * `t` is looked at with the first event after `t`, before that event is
  * read by anyone (attach this sink first). Nothing that happens then or
  * later can be about it.
+ *
+ * Why holders and not the event queue: in a long run the queue is never
+ * empty (the next sends, earlier flows' TIME_WAIT and neighbour timers), and
+ * a queued timer does not say whose it is; the objects that can still act
+ * for a flow do. test/scenarios checks on every scenario that each flow,
+ * taken when this says it is over, has every event the whole trace gives it.
  */
 export class FlowLife implements TraceSink {
   private readonly lives = new Map<string, Life>();
