@@ -42,7 +42,7 @@ const USAGE = `usage: npm run bench [-- SECTION...] [-- --out DIR] [-- --reps N]
   --out DIR   results directory (default bench/out, not tracked by git);
               bench/results also rewrites bench/README.md's report
   --reps N    repetitions of the ns-3 comparison (default 3, median)
-  a whole run is about 340 s of CPU: bench/README.md, "What a run costs"`;
+  a whole run is about 250 s of CPU: bench/README.md, "What a run costs"`;
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(USAGE);
   process.exit(0);
