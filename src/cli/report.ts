@@ -100,7 +100,8 @@ export class ReportWriter {
     if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);
     const mismatches = this.expectations.finish();
     parts.push('');
-    if (mismatches.length === 0) parts.push(paint(term, 'good', `expectations: ${this.expectations.checked} flow(s) checked, all met`));
+    if (mismatches.length === 0 && this.expectations.checked === 0) parts.push('expectations: none given (add `expect:` to a traffic item to check it)');
+    else if (mismatches.length === 0) parts.push(paint(term, 'good', `expectations: ${this.expectations.checked} flow(s) checked, all met`));
     else {
       parts.push(paint(term, 'bad', `expectations: ${mismatches.length} not met`));
       for (const m of mismatches) parts.push(...fit(`  ${m.flow}: ${m.field}`, term, 4), ...fit(`    expected: ${m.expected}`, term, 14), ...fit(`    actual:   ${m.actual}`, term, 14));
