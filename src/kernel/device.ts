@@ -50,10 +50,21 @@ export abstract class NetDevice {
 
   /** Transmit a frame out of this device. */
   xmit(skb: Skb): void {
+    if (!this.passes(skb, 'tx')) return;
+    const w = this.ns.world;
+    if (w.costs && this.ns.cpu) this.xmitCost(w.costs, skb);
+    this.transmit(skb);
+  }
+
+  /**
+   * What every frame crossing this device goes through, either way: dropped
+   * if the link is down (false), else captured and traced here (`tx`/`rx`).
+   */
+  private passes(skb: Skb, kind: 'tx' | 'rx'): boolean {
     const w = this.ns.world;
     if (!this.up) {
       w.drop(skb, this.where, 'link-down', `${this.name} is down`);
-      return;
+      return false;
     }
     skb.at = this.where;
     if (w.capture) {
@@ -61,11 +72,10 @@ export abstract class NetDevice {
       share(skb);
     }
     if (w.detailed) {
-      w.emit(w.framed({ kind: 'tx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+      w.emit(w.framed({ kind, t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
       share(skb); // the event describes these bytes when first read: they must not change
     }
-    if (w.costs && this.ns.cpu) this.xmitCost(w.costs, skb);
-    this.transmit(skb);
+    return true;
   }
 
   /** Cost model: the work transmitting on this kind of device takes. */
@@ -87,20 +97,8 @@ export abstract class NetDevice {
 
   /** A frame arrives at this device from its wire or peer. */
   receive(skb: Skb): void {
+    if (!this.passes(skb, 'rx')) return;
     const w = this.ns.world;
-    if (!this.up) {
-      w.drop(skb, this.where, 'link-down', `${this.name} is down`);
-      return;
-    }
-    skb.at = this.where;
-    if (w.capture) {
-      w.capture(this.where, w.sched.now, skb.data, !this.ethernet);
-      share(skb);
-    }
-    if (w.detailed) {
-      w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
-      share(skb); // the event describes these bytes when first read: they must not change
-    }
     if (w.costs && this.ns.cpu) {
       // A bridge port's frame is bridged; anything else goes up to IP (ip_rcv, routing).
       if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.data.length);
