@@ -13,11 +13,17 @@ import { PLAIN } from '../../src/trace/view/terminal.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
+/** The classic walk with `fields` added to its traffic items, written to a fresh temporary file. */
+function classicWalkWith(...fields: string[]): string {
+  const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', ['    at: 1ms', ...fields.map((f) => `    ${f}`)].join('\n'));
+  const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
 describe('run --json streams JSON Lines', () => {
   it('writes the trace in chunks while the run goes on, byte-identical to rendering it at the end', () => {
-    const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', '    at: 1ms\n    count: 60\n    interval: 10us');
-    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
-    writeFileSync(file, text);
+    const file = classicWalkWith('count: 60', 'interval: 10us');
     const chunks: string[] = [];
     const code = cli(['run', file, '--json'], { out: (s) => chunks.push(s), err: () => {} });
     expect(code).toBe(0);
@@ -34,9 +40,7 @@ describe('run --json streams JSON Lines', () => {
 
 describe('run (the human report) streams the walks', () => {
   it('writes each walk once its flow is over, byte-identical to the report rendered from the whole trace at the end', () => {
-    const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', '    at: 1ms\n    count: 30\n    interval: 10us\n    close: true');
-    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
-    writeFileSync(file, text);
+    const file = classicWalkWith('count: 30', 'interval: 10us', 'close: true');
     const chunks: string[] = [];
     expect(cli(['run', file], { out: (s) => chunks.push(s), err: () => {} })).toBe(0);
     // The scenario line, one write per flow (1 + 30), the summary.
@@ -57,9 +61,7 @@ describe('run (the human report) streams the walks', () => {
 
 describe('a long report on a terminal', () => {
   it('says on stderr how many walks follow before printing them, and is otherwise the same report', () => {
-    const text = readFileSync(join(root, 'scenarios', 'classic-walk.yaml'), 'utf8').replace('    at: 1ms', '    at: 1ms\n    count: 1001\n    interval: 1us\n    protocol: UDP');
-    const file = join(mkdtempSync(join(tmpdir(), 'podwalk-stream-')), 's.yaml');
-    writeFileSync(file, text);
+    const file = classicWalkWith('count: 1001', 'interval: 1us', 'protocol: UDP');
     const err: string[] = [];
     const out: string[] = [];
     cli(['run', file, '--detail', 'path'], { out: (s) => out.push(s), err: (s) => err.push(s), term: { width: 80, colour: false } });
