@@ -1,5 +1,5 @@
 import { KUBERNETES_SERVICE_INDEX } from '../../cluster/service-alloc.js';
-import { clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
+import { builtinPod, clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, EndpointSliceSpec, NodeSpec } from '../types.js';
@@ -35,21 +35,16 @@ export function controlPlaneNodes(cluster: ClusterSpec): NodeSpec[] {
 export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): { service: RawService; slice: EndpointSliceSpec; pods: RawPod[] } {
   const pos = r.pos(at);
   const nodes = controlPlaneNodes(cluster);
-  const pods: RawPod[] = nodes.map((n) => ({
-    namespace: 'kube-system',
-    name: `kube-apiserver-${n.name}`,
-    labels: { component: 'kube-apiserver', tier: 'control-plane' },
-    nodeName: n.name,
-    hostNetwork: true,
-    ports: [{ containerPort: APISERVER_PORT, protocol: 'TCP', name: 'https' }],
-    ready: true,
-    terminating: false,
-    placement: { nodeSelector: {}, tolerations: [], requiredNodeTerms: [] },
-    builtin: true,
-    pos,
-    r,
-    at,
-  }));
+  const pods: RawPod[] = nodes.map((n) =>
+    builtinPod(r, at, {
+      namespace: 'kube-system',
+      name: `kube-apiserver-${n.name}`,
+      labels: { component: 'kube-apiserver', tier: 'control-plane' },
+      nodeName: n.name,
+      hostNetwork: true,
+      ports: [{ containerPort: APISERVER_PORT, protocol: 'TCP', name: 'https' }],
+    }),
+  );
   const clusterIP = reservedServiceIP(cluster, KUBERNETES_SERVICE_INDEX);
   const service: RawService = {
     spec: {

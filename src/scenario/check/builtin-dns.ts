@@ -1,6 +1,6 @@
 import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
 import { KUBE_DNS_INDEX } from '../../cluster/service-alloc.js';
-import { clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
+import { builtinPod, clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, ContainerPortSpec } from '../types.js';
@@ -31,22 +31,17 @@ export function builtinDns(r: YamlReader, at: At, cluster: ClusterSpec): { servi
   const hash = podTemplateHash(`${DNS_NAMESPACE}/${DNS_DEPLOYMENT}`);
   const pods: RawPod[] = [];
   for (let i = 0; i < DNS_REPLICAS; i++) {
-    pods.push({
-      namespace: DNS_NAMESPACE,
-      name: `${DNS_DEPLOYMENT}-${hash}-${generatedSuffix(`${DNS_NAMESPACE}/${DNS_DEPLOYMENT}/${i}`)}`,
-      labels: { ...LABELS, 'pod-template-hash': hash },
-      nodeName: cluster.nodes[i % cluster.nodes.length]!.name,
-      hostNetwork: false,
-      ports: PORTS.map((p) => ({ ...p })),
-      ready: true,
-      terminating: false,
-      owner: { kind: 'Deployment', name: DNS_DEPLOYMENT },
-      placement: { nodeSelector: {}, tolerations: [], requiredNodeTerms: [] },
-      builtin: true,
-      pos,
-      r,
-      at,
-    });
+    pods.push(
+      builtinPod(r, at, {
+        namespace: DNS_NAMESPACE,
+        name: `${DNS_DEPLOYMENT}-${hash}-${generatedSuffix(`${DNS_NAMESPACE}/${DNS_DEPLOYMENT}/${i}`)}`,
+        labels: { ...LABELS, 'pod-template-hash': hash },
+        nodeName: cluster.nodes[i % cluster.nodes.length]!.name,
+        hostNetwork: false,
+        ports: PORTS.map((p) => ({ ...p })),
+        owner: { kind: 'Deployment', name: DNS_DEPLOYMENT },
+      }),
+    );
   }
   const clusterIP = reservedServiceIP(cluster, KUBE_DNS_INDEX);
   const service: RawService = {
