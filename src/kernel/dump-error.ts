@@ -24,3 +24,23 @@ export function columnOf(line: string, word: string | undefined): number {
   }
   return line.length - line.trimStart().length + 1;
 }
+
+/** Fails the current dump line at `word` (its column) with `message`. */
+export type FailAt = (word: string | undefined, message: string) => never;
+
+/**
+ * Each line of a dump worth reading (not blank, not a `#` comment), as its
+ * blank-separated words, with the raw line (for columns) and a `fail` that
+ * throws a DumpError at this line and the column of a word, and its 1-based
+ * line number.
+ */
+export function forEachDumpLine(text: string, visit: (words: string[], raw: string, fail: FailAt, lineNo: number) => void): void {
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const fail: FailAt = (word, message) => {
+      throw new DumpError(i + 1, columnOf(raw, word), message);
+    };
+    visit(line.split(/\s+/), raw, fail, i + 1);
+  });
+}

@@ -1,5 +1,5 @@
 import { formatIpv4, parseCidr, parseIpv4, type Cidr } from '../wire/addr.js';
-import { columnOf, DumpError } from './dump-error.js';
+import { columnOf, forEachDumpLine } from './dump-error.js';
 import { ROUTE_PROTOS, type Route, type RouteProto, type RouteScope, type RouteType } from './fib.js';
 import type { NetNs } from './netns.js';
 
@@ -33,13 +33,7 @@ const STATE_FLAGS = new Set(['linkdown', 'dead', 'pervasive', 'offload', 'trap',
  */
 export function parseRouteDump(text: string): RouteLine[] {
   const out: RouteLine[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const fail = (word: string | undefined, message: string): never => {
-      throw new DumpError(i + 1, columnOf(raw, word), message);
-    };
-    const w = line.split(/\s+/);
+  forEachDumpLine(text, (w, raw, fail, lineNo) => {
     let k = 0;
     let type: RouteType = 'unicast';
     if (TYPES.has(w[0]!)) type = w[k++] as RouteType;
@@ -49,7 +43,7 @@ export function parseRouteDump(text: string): RouteLine[] {
     const dst = dstText === 'default' ? { network: 0, prefix: 0, address: 0 } : parseCidr(dstText.includes('/') ? dstText : `${dstText}/32`);
     if (!dst) return fail(dstText, `expected a destination like 10.244.1.0/24 or default, found ${dstText}`);
     if (dst.address !== dst.network) fail(dstText, `${dstText} has host bits set (ip route prints the network)`);
-    const r: RouteLine = { line: i + 1, type, dst: { ...dst, address: dst.network }, onlink: false, proto: 'boot', scope: 'global', devCol: 0, viaCol: 0 };
+    const r: RouteLine = { line: lineNo, type, dst: { ...dst, address: dst.network }, onlink: false, proto: 'boot', scope: 'global', devCol: 0, viaCol: 0 };
     for (; k < w.length; k++) {
       const a = w[k]!;
       const value = (): string => w[++k] ?? fail(a, `${a} needs a value`);

@@ -1,5 +1,5 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
-import { columnOf, DumpError } from '../dump-error.js';
+import { forEachDumpLine } from '../dump-error.js';
 import type { Ipvs } from './ipvs.js';
 import { SCHEDULERS, type SchedulerName } from './schedulers.js';
 
@@ -35,13 +35,7 @@ const NOT_MODELLED: Record<string, string> = {
  * for anything else.
  */
 export function restoreIpvs(ipvs: Ipvs, text: string): void {
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const fail = (word: string | undefined, message: string): never => {
-      throw new DumpError(i + 1, columnOf(raw, word), message);
-    };
-    const args = line.split(/\s+/);
+  forEachDumpLine(text, (args, _raw, fail) => {
     const cmd = args[0]!;
     if (cmd !== '-A' && cmd !== '--add-service' && cmd !== '-a' && cmd !== '--add-server') fail(cmd, `unknown ipvsadm command ${cmd}: expected -A (a virtual service) or -a (a real server), as ipvsadm -Sn prints`);
     const service = cmd === '-A' || cmd === '--add-service';
