@@ -103,7 +103,10 @@ export class IpvsSync {
     if (graceful && d.activeConns + d.inactConns > 0) return false;
     const left = d.activeConns + d.inactConns;
     this.ipvs.deleteDest(svc, d);
-    const note = left > 0 ? `; its ${left} connection(s) expire on their next packet (expire_nodest_conn)` : '';
+    // What becomes of the connections left is the node's expire_nodest_conn (as the kernel's ip_vs_in reads it).
+    const expireOnPacket = this.ns.limits['net.ipv4.vs.expire_nodest_conn'] === 1;
+    const fate = expireOnPacket ? 'expire on their next packet (expire_nodest_conn = 1)' : 'stay until their timer fires, their packets dropped (expire_nodest_conn = 0)';
+    const note = left > 0 ? `; its ${left} connection(s) ${fate}` : '';
     this.trace(`ipvsadm -d ${flag(svc.protocol)} ${vs(svc)} -r ${formatIpv4(d.ip)}:${d.port} (${why}${note})`);
     return true;
   }
