@@ -113,6 +113,7 @@ export class Fib {
   /** Add routes on first use instead of now (see `deferred`). */
   defer(program: () => void): void {
     (this.deferred ??= []).push(program);
+    this.generation++; // routes to come are a change: walks cached or recorded before it must not be reused
   }
 
   private settle(): void {

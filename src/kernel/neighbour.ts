@@ -7,9 +7,10 @@ import { pushEthernet, type Skb } from './skb.js';
 
 export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT';
 
-/** Linux defaults (net.ipv4.neigh.default.*). */
 /** NUD_VALID: states that hold a usable address. */
 const VALID = new Set<NeighState>(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
+
+/** Linux defaults (net.ipv4.neigh.default.*). */
 
 export const NEIGH_DEFAULTS = {
   mcastSolicit: 3, // broadcast probes before giving up

@@ -141,9 +141,17 @@ export class Ipvs {
     return this.services.get(svcKey(protocol, vip, port));
   }
 
-  /** `ipvsadm -D -t|-u VIP:PORT`: the virtual service and its real servers go (connections age out). */
+  /**
+   * `ipvsadm -D -t|-u VIP:PORT`: the virtual service goes and its real
+   * servers with it, each unlinked as by `ipvsadm -d` (__ip_vs_del_service):
+   * connections still bound to them meet expire_nodest_conn.
+   */
   deleteService(protocol: 'TCP' | 'UDP' | 'SCTP', vip: number, port: number): boolean {
-    return this.services.delete(svcKey(protocol, vip, port));
+    const key = svcKey(protocol, vip, port);
+    const svc = this.services.get(key);
+    if (!svc) return false;
+    for (const d of [...svc.dests]) this.deleteDest(svc, d);
+    return this.services.delete(key);
   }
 
   get size(): number {
@@ -290,11 +298,12 @@ export class Ipvs {
     }
     if (conn.protocol === 'SCTP') {
       const next = nextSctpIpvsState(conn.state as IpvsSctpState, dir, skb.data[ipHeaderLength(skb.data) + 12]);
-      // Every SCTP state but CLOSED counts as active (ip_vs_sctp_set_state).
-      if (conn.inactive !== (next === 'S_CLOSED')) {
-        conn.dest.inactConns += next === 'S_CLOSED' ? 1 : -1;
-        conn.dest.activeConns += next === 'S_CLOSED' ? -1 : 1;
-        conn.inactive = next === 'S_CLOSED';
+      // Only an ESTABLISHED association counts as active; the handshake and CLOSED are inactive (set_sctp_state).
+      const inactive = next !== 'S_ESTABLISHED';
+      if (conn.inactive !== inactive) {
+        conn.dest.inactConns += inactive ? 1 : -1;
+        conn.dest.activeConns += inactive ? -1 : 1;
+        conn.inactive = inactive;
       }
       conn.state = next;
       conn.expiresNs = now + SCTP_TIMEOUT_S[next] * 1e9;
