@@ -11,7 +11,6 @@ export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE
 const VALID = new Set<NeighState>(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT']);
 
 /** Linux defaults (net.ipv4.neigh.default.*). */
-
 export const NEIGH_DEFAULTS = {
   mcastSolicit: 3, // broadcast probes before giving up
   ucastSolicit: 3, // unicast probes from PROBE state
