@@ -1,5 +1,5 @@
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, put16, put32 } from './ipv4.js';
 import { IPPROTO_SCTP, refreshSctpChecksum } from './sctp.js';
 
 /** New values for the address and port fields of an IPv4 packet (what NAT rewrites). */
@@ -144,16 +144,4 @@ function adjustWords(before: Uint8Array, after: Uint8Array, check: number, words
 
 function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
-function put32(b: Uint8Array, o: number, v: number): void {
-  b[o] = v >>> 24;
-  b[o + 1] = (v >>> 16) & 255;
-  b[o + 2] = (v >>> 8) & 255;
-  b[o + 3] = v & 255;
-}
-
-function put16(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 8) & 255;
-  b[o + 1] = v & 255;
 }
