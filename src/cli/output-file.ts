@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { printable } from '../trace/safe-text.js';
 
@@ -14,17 +14,56 @@ export class OutputPathError extends Error {}
  */
 export function writeInside(option: string, dir: string, name: string, data: string | Uint8Array): string {
   const file = fileInside(option, dir, name);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new OutputPathError(`${option}: cannot create directory ${printable(dir, 200)}: ${why(e)}`);
-  }
+  makeOutputDirectory(option, dir);
   try {
     writeFileSync(file, data);
   } catch (e) {
     throw new OutputPathError(`${option}: cannot write ${printable(file, 200)}: ${why(e)}`);
   }
   return file;
+}
+
+/** Create `dir` (and its parents) for an option's output, or say why not as a usage error. */
+export function makeOutputDirectory(option: string, dir: string): void {
+  try {
+    makeDirectory(dir);
+  } catch (e) {
+    throw new OutputPathError(`${option}: cannot create directory ${printable(dir, 200)}: ${why(e)}`);
+  }
+}
+
+/**
+ * `mkdir -p`, one component at a time. Not Node's recursive mkdirSync: where
+ * the kernel answers ENOENT for a directory that can never exist (`/proc/x`)
+ * it retries forever, and the run would hang instead of failing.
+ */
+function makeDirectory(dir: string): void {
+  const abs = resolve(dir);
+  let st: Stats | undefined;
+  try {
+    st = statSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (st) {
+    if (st.isDirectory()) return;
+    throw Object.assign(new Error(`${abs} is not a directory`), { code: 'EEXIST' });
+  }
+  const parent = dirname(abs);
+  if (parent !== abs) {
+    try {
+      makeDirectory(parent);
+    } catch (e) {
+      // A parent that exists as a file: a component of the path is not a directory.
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`${parent} is not a directory`), { code: 'ENOTDIR' });
+      throw e;
+    }
+  }
+  try {
+    mkdirSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(abs).isDirectory()) throw e;
+  }
 }
 
 /** `dir/name`, refusing a name that would leave `dir` (`../x`, `a/b`, `..`). */
@@ -43,6 +82,7 @@ const WHY: Record<string, string> = {
   EROFS: 'read-only file system',
   ENOSPC: 'no space left on device',
   ENAMETOOLONG: 'name too long',
+  ENOENT: 'no such file or directory, and it cannot be created there',
 };
 
 export function why(e: unknown): string {

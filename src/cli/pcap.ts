@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { fileInside, OutputPathError, why } from './output-file.js';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { fileInside, makeOutputDirectory, OutputPathError, why } from './output-file.js';
 import type { World } from '../kernel/world.js';
 import { printable } from '../trace/safe-text.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, PcapngWriter } from '../wire/pcapng.js';
@@ -74,11 +74,7 @@ export function attachCapture(world: World, dir: string, name: string, opts: Cap
 /** Append what `file` has pending, opening it (and creating `dir`) on its first write. */
 function write(dir: string, file: CaptureFile): void {
   if (file.fd === undefined) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new OutputPathError(`--pcap: cannot create directory ${printable(dir, 200)}: ${why(e)}`);
-    }
+    makeOutputDirectory('--pcap', dir);
     try {
       file.fd = openSync(file.path, 'w');
     } catch (e) {

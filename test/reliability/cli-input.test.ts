@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,13 @@ describe('output paths', () => {
     const g = runCli(['run', '--quiet', '--golden', join(dir, 'afile'), '--update']);
     expect(g.code).toBe(2);
     expect(g.err).toMatch(/^--golden: .*afile\/classic-walk\.trace: cannot read: a path component is not a directory$/m);
+  });
+
+  it.runIf(existsSync('/proc/self'))('--pcap where no directory can ever be made (/proc) ends with exit 2, not a hang', () => {
+    // Node's recursive mkdir retries ENOENT there forever; podwalk makes directories one component at a time.
+    const r = runCli(['run', '--quiet', '--pcap', '/proc/podwalk-no-such-dir']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^--pcap: cannot create directory \/proc\/podwalk-no-such-dir: no such file or directory, and it cannot be created there$/m);
   });
 
   it.each(['../escaped-by-name', 'sub/dir', '""', 'Upper', '-x', 'a..b'])('metadata.name %s is refused: names become file names and must stay inside the directory', (name) => {
