@@ -175,30 +175,3 @@ function hasReadyLocal(svc: ServiceInput, slices: readonly EndpointSliceInput[],
 function seconds(ns: number): string {
   return `${Number((ns / 1e9).toFixed(6))} s`;
 }
-
-/**
- * Node IPs behind each load-balancer address, in node order: every node for
- * externalTrafficPolicy Cluster, the nodes with a ready local endpoint for
- * Local (all nodes when none has one). An address several Services share gets
- * the union.
- */
-export function loadBalancerBackends(spec: ClusterInput, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[]): Map<string, string[]> {
-  const all = spec.nodes.map((n) => n.ip);
-  const out = new Map<string, Set<string>>();
-  for (const svc of services) {
-    if (svc.loadBalancerIPs.length === 0) continue;
-    let nodes = all;
-    if (svc.externalTrafficPolicy === 'Local') {
-      const healthy = new Set(slices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name).flatMap((s) => s.endpoints.filter((e) => e.ready && e.nodeName !== undefined).map((e) => e.nodeName!)));
-      const passing = spec.nodes.filter((n) => healthy.has(n.name)).map((n) => n.ip);
-      if (passing.length > 0) nodes = passing;
-    }
-    for (const ip of svc.loadBalancerIPs) {
-      let set = out.get(ip);
-      if (!set) out.set(ip, (set = new Set()));
-      for (const n of nodes) set.add(n);
-    }
-  }
-  // Node order, whatever order the Services added them in.
-  return new Map([...out].map(([ip, set]) => [ip, all.filter((n) => set.has(n))]));
-}

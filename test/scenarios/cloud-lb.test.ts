@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBalancerBackends } from '../../src/cluster/cloud-lb.js';
 import { selectNexthop, type Route } from '../../src/kernel/fib.js';
+import { showRoutes } from '../../src/kernel/show.js';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
+import type { Scenario } from '../../src/scenario/types.js';
 
 const file = join(import.meta.dirname, '..', '..', 'scenarios', 'service-loadbalancer-spread.yaml');
 
@@ -18,6 +19,17 @@ function entryNodes(seed?: number): string[] {
     .map((e) => (e?.kind === 'route' ? (e.nexthop ?? e.route) : 'none'));
 }
 
+/** The node IPs the gateway routes each load-balancer address to, read off its routes once the cluster is built (as `ip route` prints them). */
+function loadBalancerBackends(scenario: Scenario): Map<string, string[]> {
+  const routes = showRoutes(simulate({ ...scenario, traffic: [] }).cluster.gateway);
+  const out = new Map<string, string[]>();
+  for (const line of routes.split('\n')) {
+    const m = /^(203\.0\.113\.\d+) (.*)$/.exec(line);
+    if (m) out.set(m[1]!, [...m[2]!.matchAll(/via (\S+)/g)].map((v) => v[1]!));
+  }
+  return out;
+}
+
 describe('the cloud load balancer spreads connections over the eligible nodes', () => {
   it('externalTrafficPolicy Cluster: connections enter at every node, chosen per connection by the 5-tuple hash', () => {
     const nodes = entryNodes();
@@ -30,16 +42,14 @@ describe('the cloud load balancer spreads connections over the eligible nodes', 
   it('externalTrafficPolicy Local: only nodes with a ready endpoint pass the health check; none passing fails open to every node', () => {
     const r = loadScenarioFile(file);
     if (!r.ok) throw new Error('does not load');
-    const { cluster, services, endpointSlices } = r.scenario;
-    const spec = { ...cluster, nodes: cluster.nodes };
-    expect(loadBalancerBackends(spec as never, services, endpointSlices)).toEqual(
+    expect(loadBalancerBackends(r.scenario)).toEqual(
       new Map([
         ['203.0.113.10', ['192.168.56.11', '192.168.56.12', '192.168.56.13']],
         ['203.0.113.11', ['192.168.56.13']],
       ]),
     );
-    const notReady = endpointSlices.map((s) => ({ ...s, endpoints: s.endpoints.map((e) => ({ ...e, ready: false })) }));
-    expect(loadBalancerBackends(spec as never, services, notReady).get('203.0.113.11')).toEqual(['192.168.56.11', '192.168.56.12', '192.168.56.13']);
+    const notReady = r.scenario.endpointSlices.map((s) => ({ ...s, endpoints: s.endpoints.map((e) => ({ ...e, ready: false })) }));
+    expect(loadBalancerBackends({ ...r.scenario, endpointSlices: notReady }).get('203.0.113.11')).toEqual(['192.168.56.11', '192.168.56.12', '192.168.56.13']);
   });
 
   it('fib_select_multipath: each nexthop owns a share of the 31-bit hash space by weight', () => {
