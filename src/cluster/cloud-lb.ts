@@ -60,13 +60,19 @@ export type ProbeResult = 200 | 503 | 'timeout';
 /** The probe's answer for one Service on one node now (kube-proxy's health server, or the node's silence). */
 export type HealthProbe = (svc: ServiceInput, node: string) => ProbeResult;
 
-/** A load-balancer Service's view of one node: in its backends or not, and the probe outcome it is acting on. */
+/** A load-balancer Service's view of one node: in its backends or not, and the probe outcomes it is acting on. */
 interface NodeHealth {
   healthy: boolean;
-  /** The last probe outcome class seen, and since when. */
-  passing: boolean;
-  since: number;
-  /** Bumped on every outcome change: a decision scheduled under an older token is void. */
+  /** What a probe of the node gets now. */
+  result: ProbeResult;
+  /**
+   * The current run of passing (or failing) answers: when it started, then
+   * each change of how probes fail within it (an HTTP 503, then no answer
+   * once the node is down): failures of either kind count in one row.
+   */
+  streak: { result: ProbeResult; since: number }[];
+  /** The balancer's next decision about the node: the probe that completes the threshold, and a token (bumped to void it). */
+  pending: { decidingProbe: number; token: number } | undefined;
   token: number;
 }
 
@@ -100,8 +106,8 @@ export class CloudLoadBalancer {
       const m = new Map<string, NodeHealth>();
       for (const n of spec.nodes) {
         // Converged: in the backends exactly when the probes pass (fail open aside).
-        const passing = svc.externalTrafficPolicy !== 'Local' || hasReadyLocal(svc, slices, n.name);
-        m.set(n.name, { healthy: passing, passing, since: 0, token: 0 });
+        const result = svc.externalTrafficPolicy !== 'Local' || hasReadyLocal(svc, slices, n.name) ? 200 : 503;
+        m.set(n.name, { healthy: result === 200, result, streak: [{ result, since: 0 }], pending: undefined, token: 0 });
       }
       this.health.set(key(svc), m);
     }
@@ -116,33 +122,56 @@ export class CloudLoadBalancer {
     for (const ip of this.addresses()) this.route(ip);
   }
 
-  /** Something on the node changed (kube-proxy synced, the node went down or up): the probes' answers may change. */
+  /**
+   * Something on the node changed (kube-proxy synced, the node went down or
+   * up): the probes' answers may change. Probes go out at every multiple of
+   * the interval; an HTTP answer counts at once, a silent node's probe when it
+   * times out. The balancer acts on the probe that completes the threshold: if
+   * the node's answer changes before that probe goes out (503 → no answer, or
+   * back to passing), the decision moves or is void; once it is out, it
+   * stands (a probe sent to a node that was down still times out).
+   */
   nodeChanged(node: string): void {
     if (!this.probe) return;
-    const sched = this.gateway.world.sched;
+    const now = this.gateway.world.sched.now;
     for (const svc of this.lbServices) {
       const h = this.health.get(key(svc))!.get(node)!;
       const result = this.probe(svc, node);
-      const passing = result === 200;
-      if (passing === h.passing) continue;
-      h.passing = passing;
-      h.since = sched.now;
-      const token = ++h.token;
-      if (passing === h.healthy) continue; // back to what the balancer already acts on
-      const c = LB_HEALTH_CHECK;
-      const first = Math.ceil(sched.now / c.intervalNs) * c.intervalNs;
-      const n = passing ? c.healthyThreshold : c.unhealthyThreshold;
-      const at = first + (n - 1) * c.intervalNs + (result === 'timeout' ? c.timeoutNs : 0);
-      sched.at(at, () => {
-        if (h.token !== token) return;
-        h.healthy = passing;
-        const what = passing ? `passed ${n} health check${n === 1 ? '' : 's'}` : `failed ${n} health checks in a row (${result === 'timeout' ? `no answer within ${c.timeoutNs / 1e9} s` : 'HTTP 503'} since ${seconds(h.since)})`;
-        const port = svc.externalTrafficPolicy === 'Local' ? `healthCheckNodePort ${svc.healthCheckNodePort}` : "kube-proxy's :10256/healthz";
-        const verb = passing ? 'back in' : 'out of';
-        this.gateway.world.change('gateway', 'lb-health', `cloud load balancer: ${node} ${what} on ${port} (probed every ${c.intervalNs / 1e9} s): ${verb} ${svc.namespace}/${svc.name}'s backends (${svc.loadBalancerIPs.join(', ')})`);
-        for (const ip of svc.loadBalancerIPs) this.route(ip);
-      });
+      if (result === h.result) continue;
+      if ((result === 200) !== (h.result === 200)) h.streak = [];
+      h.result = result;
+      h.streak.push({ result, since: now });
+      if (h.pending && h.pending.decidingProbe < now) continue; // in flight: it decides, then the balancer looks again
+      h.pending = undefined;
+      this.plan(svc, node, h);
     }
+  }
+
+  /** Schedule the balancer's decision about a node whose answers disagree with its place in the backends. */
+  private plan(svc: ServiceInput, node: string, h: NodeHealth): void {
+    const passing = h.result === 200;
+    if (passing === h.healthy) return;
+    const sched = this.gateway.world.sched;
+    const c = LB_HEALTH_CHECK;
+    const n = passing ? c.healthyThreshold : c.unhealthyThreshold;
+    const firstProbe = Math.ceil(h.streak[0]!.since / c.intervalNs) * c.intervalNs;
+    const decidingProbe = firstProbe + (n - 1) * c.intervalNs;
+    const token = ++h.token;
+    const streak = h.streak;
+    h.pending = { decidingProbe, token };
+    sched.at(decidingProbe + (h.result === 'timeout' ? c.timeoutNs : 0), () => {
+      if (h.pending?.token !== token) return;
+      h.pending = undefined;
+      h.healthy = passing;
+      const seen = streak.filter((s) => s.since <= decidingProbe);
+      const why = seen.map((s) => `${s.result === 'timeout' ? `no answer within ${c.timeoutNs / 1e9} s` : 'HTTP 503'} since ${seconds(s.since)}`).join(', then ');
+      const what = passing ? `passed ${n} health check${n === 1 ? '' : 's'}` : `failed ${n} health checks in a row (${why})`;
+      const port = svc.externalTrafficPolicy === 'Local' ? `healthCheckNodePort ${svc.healthCheckNodePort}` : "kube-proxy's :10256/healthz";
+      const verb = passing ? 'back in' : 'out of';
+      this.gateway.world.change('gateway', 'lb-health', `cloud load balancer: ${node} ${what} on ${port} (probed every ${c.intervalNs / 1e9} s): ${verb} ${svc.namespace}/${svc.name}'s backends (${svc.loadBalancerIPs.join(', ')})`);
+      for (const ip of svc.loadBalancerIPs) this.route(ip);
+      this.plan(svc, node, h); // answers that changed after the deciding probe went out
+    });
   }
 
   /** The route for one address: a nexthop per healthy node (node order), every node when none is healthy. */

@@ -94,3 +94,46 @@ traffic:
     ]);
   });
 });
+
+describe('a node that is already failing and then goes down: failures of either kind count in one row', () => {
+  const scenario = (steps: string): string => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: lb-503-then-down}
+cluster:
+  network: host-gw
+  nodes: [{name: node1}, {name: node2}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web-1, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: web-2, labels: {app: web}}, spec: {nodeName: node2, containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec: {type: LoadBalancer, externalTrafficPolicy: Local, healthCheckNodePort: 32000, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+    status: {loadBalancer: {ingress: [{ip: 203.0.113.10}]}}
+steps:
+${steps}
+`;
+  const lbChanges = (steps: string): (readonly [number, string])[] => {
+    const r = loadScenarioText(scenario(steps), 'lb-503-then-down.yaml');
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    return simulate(r.scenario).events.flatMap((e) => (e.kind === 'change' && e.change === 'lb-health' ? [[e.t, e.detail] as const] : []));
+  };
+  const out = (why: string): string => `cloud load balancer: node2 failed 3 health checks in a row (${why}) on healthCheckNodePort 32000 (probed every 8 s): out of default/web's backends (203.0.113.10)`;
+
+  it('503 from 10 s, down at 20 s: the deciding probe (32 s) gets no answer, so the node is out when it times out (33 s)', () => {
+    expect(lbChanges('  - {at: 10s, deletePod: {pod: default/web-2}}\n  - {at: 20s, node: {name: node2, state: down}}')).toEqual([
+      [33e9, out('HTTP 503 since 10 s, then no answer within 1 s since 20 s')],
+    ]);
+  });
+
+  it('down after the deciding probe got its 503: the decision stands at 32 s', () => {
+    expect(lbChanges('  - {at: 10s, deletePod: {pod: default/web-2}}\n  - {at: 32.5s, node: {name: node2, state: down}}')).toEqual([[32e9, out('HTTP 503 since 10 s')]]);
+  });
+
+  it('down from 10 s, back at 32.5 s: the probe of 32 s was already out and times out (out at 33 s), the next one passes (back at 40 s)', () => {
+    expect(lbChanges('  - {at: 10s, node: {name: node2, state: down}}\n  - {at: 32.5s, node: {name: node2, state: up}}')).toEqual([
+      [33e9, out('no answer within 1 s since 10 s')],
+      [40e9, "cloud load balancer: node2 passed 1 health check on healthCheckNodePort 32000 (probed every 8 s): back in default/web's backends (203.0.113.10)"],
+    ]);
+  });
+});
