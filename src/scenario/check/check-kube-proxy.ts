@@ -1,6 +1,6 @@
 import type { KubeProxyInput } from '../../cluster/spec.js';
 import { formatCidr, parseCidr } from '../../wire/addr.js';
-import { parseDuration } from '../load/quantities.js';
+import { parseGoDuration } from '../load/quantities.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const FIELDS = ['masqueradeAll', 'clusterCIDR', 'detectLocalMode', 'nodePortAddresses', 'localhostNodePorts', 'randomFully', 'minSyncPeriod'];
@@ -15,7 +15,8 @@ const FIELDS = ['masqueradeAll', 'clusterCIDR', 'detectLocalMode', 'nodePortAddr
  * - `localhostNodePorts` true (`--iptables-localhost-nodeports`);
  * - `randomFully` true: kube-proxy adds `--random-fully` to its MASQUERADE rule whenever the
  *   iptables binary supports it (iptables >= 1.6.2, every current distribution);
- * - `minSyncPeriod`: absent = the mode's default (1s in iptables and nftables modes, 0s in ipvs mode).
+ * - `minSyncPeriod`: absent = the mode's default (1s in iptables and nftables modes, 0s in ipvs mode);
+ *   written as kube-proxy reads it, a Go duration (`1m`, `1h30m`, `500ms`, `1.5s`).
  */
 export function checkKubeProxy(r: YamlReader, at: At | undefined, clusterCIDR: string): KubeProxyInput {
   const m = at && at.node != null ? (r.map(at, FIELDS) ?? new Map<string, At>()) : new Map<string, At>();
@@ -47,6 +48,6 @@ export function checkKubeProxy(r: YamlReader, at: At | undefined, clusterCIDR: s
     nodePortAddresses,
     localhostNodePorts: r.bool(m.get('localhostNodePorts')) ?? true,
     randomFully: r.bool(m.get('randomFully')) ?? true,
-    ...(m.get('minSyncPeriod') ? { minSyncPeriodNs: r.quantity(m.get('minSyncPeriod'), parseDuration, 0) } : {}),
+    ...(m.get('minSyncPeriod') ? { minSyncPeriodNs: r.quantity(m.get('minSyncPeriod'), parseGoDuration, 0) } : {}),
   };
 }

@@ -33,6 +33,9 @@ const ignoredAll = (keys: readonly string[]): Record<string, Schema> => Object.f
 const CIDR = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
 const IPV4 = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
 const DURATION = '^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$';
+/** time.ParseDuration's syntax (kube-proxy's settings): one or more <number><unit>, units up to hours. */
+const GO_DURATION = '^\\+?(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$';
+const goDuration = (description: string): Schema => ({ description, anyOf: [{ type: 'string', pattern: GO_DURATION }, { type: 'string', pattern: DURATION }, { const: 0 }, { const: '0' }] });
 const duration = (description: string, dflt?: string): Schema => ({ description, anyOf: [{ type: 'string', pattern: DURATION }, { const: 0 }], ...(dflt === undefined ? {} : { default: dflt }) });
 
 /** The integer sysctls (kernel/limits.ts), for cluster.sysctls and the sysctl step. */
@@ -476,7 +479,7 @@ const cluster = closed({
       nodePortAddresses: list({ anyOf: [{ type: 'string', pattern: CIDR }, { const: 'primary' }] }, '--nodeport-addresses: CIDRs or primary (the node IP); empty = every local address'),
       localhostNodePorts: bool('--iptables-localhost-nodeports: NodePorts on 127.0.0.1 too', true),
       randomFully: bool("iptables supports --random-fully, so kube-proxy's MASQUERADE uses it (random source ports)", true),
-      minSyncPeriod: duration('least time between the end of one kube-proxy sync and the start of the next (absent: 1s in iptables and nftables modes, 0s in ipvs mode)'),
+      minSyncPeriod: goDuration('least time between the end of one kube-proxy sync and the start of the next, as a Go duration (1s, 500ms, 1.5s, 1m30s, 1h; absent: 1s in iptables and nftables modes, 0s in ipvs mode)'),
     },
     "kube-proxy's mode-neutral settings (KubeProxyConfiguration)",
   ),
