@@ -399,7 +399,8 @@ export type ChangeKind =
   | 'link-fault' // loss, delay, jitter, corruption or reordering set on a link
   | 'mtu' // a device's MTU changed
   | 'hairpin' // a bridge port's hairpin mode changed
-  | 'sysctl' // a kernel setting changed
+  | 'sysctl' // a kernel setting changed (`sysctl -w`)
+  | 'kernel' // a node now runs another kernel release (a `kernel` step): nf_nat's port search, conntrack's clash handling
   | 'lb-health' // the cloud load balancer took a node out of (or back into) an address's backends after its health checks
   | 'app'; // an application event (a client gave up, a connection closed)
 

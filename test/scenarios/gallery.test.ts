@@ -77,6 +77,15 @@ describe('gallery', () => {
     expect(JSON.stringify(run('snat-port-race.yaml').events)).toBe(JSON.stringify(res.events));
   });
 
+  it('a kernel step is a `kernel` change (the release changed, not a sysctl), as docs/trace.md lists it', () => {
+    const changes = run('snat-port-race.yaml').events.flatMap((e) => (e.kind === 'change' && e.detail.includes('runs Linux') ? [[e.at, e.change, e.detail.split(':')[0]] as const] : []));
+    expect(changes).toEqual([
+      ['node1', 'kernel', 'node1 runs Linux 4.19.0-9-amd64'],
+      ['node2', 'kernel', 'node2 runs Linux 4.19.0-9-amd64'],
+      ['node1', 'kernel', 'node1 runs Linux 6.1.0-18-amd64'],
+    ]);
+  });
+
   it('snat-port-exhaustion: once every port of the range is held in TIME_WAIT, new SYNs fail at the confirm; a shorter TIME_WAIT ends it', () => {
     const res = run('snat-port-exhaustion.yaml');
     const failed = res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'conntrack-insert-failed' ? [e] : []));

@@ -123,7 +123,7 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
         ns.nf.natPorts.evictClosing = natEvictsClosing(a.major, a.minor);
       }
       const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : `searches a taken SNAT source port from a random offset${natEvictsClosing(a.major, a.minor) ? ', evicting a closing connection in its last tries' : ''}`;
-      return w.change(ns.name, 'sysctl', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}`);
+      return w.change(ns.name, 'kernel', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}`);
     }
     case 'sysctl': {
       const entries = Object.entries(a.values) as [KernelLimitName, number][];
