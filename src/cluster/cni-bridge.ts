@@ -23,6 +23,7 @@ export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, 
   const c = parseCidr(podCIDR)!;
   const ns = new NetNs(node.world, podNetnsName(pod.namespace, pod.name));
   ns.cpu = podCpu(node); // a pod's packets are processed by its node's kernel, on the CPU its processes run on
+  ns.kernel = node.kernel; // one kernel: nf_nat's rovers and the release's behaviour are the node's
   const [hostSide, eth0] = node.addVethPair(hostVethName(pod.namespace, pod.name), ns, 'eth0', br.mtu);
   br.addPort(hostSide, hairpin);
   ns.addAddress(eth0, `${pod.ip}/${c.prefix}`);

@@ -70,20 +70,54 @@ interface Rover {
 }
 
 /**
- * Source-port selection of one network namespace's nf_nat (get_unique_tuple's
- * port part). Concurrency: the simulation runs packets one after the other,
- * but a node may have several CPUs (`cluster.nodes[].cpus`). A rover write made
- * on another CPU at or after this decision's instant is not seen (both CPUs
- * read it before either wrote), as a conntrack entry confirmed meanwhile on
- * another CPU is not (Conntrack.natTaken).
+ * What nf_nat keeps once per kernel, whatever the network namespace: before
+ * Linux 5.17 each protocol's rover is a static variable of the module
+ * (nf_nat_proto_udp.c's `udp_port_rover`, later nf_nat_proto.c's), so every
+ * namespace on the machine (a node and all its pods) advances the same one;
+ * and the release decides the search, for every namespace alike.
  */
-export class NatPortAllocator {
+export class NatPortKernel {
   search: NatPortSearch = 'random';
   /** Linux >= 6.5: the last tries of a random search may evict a closing TCP connection (NAT_HARDER_THRESH). */
   evictClosing = true;
-  private readonly rovers = new Map<number, Rover>();
+  readonly rovers = new Map<number, Rover>();
+}
 
-  constructor(private readonly rng: Rng) {}
+/**
+ * Source-port selection of one network namespace's nf_nat (get_unique_tuple's
+ * port part), on the kernel state its machine shares (NatPortKernel).
+ * Concurrency: the simulation runs packets one after the other, but a node
+ * may have several CPUs (`cluster.nodes[].cpus`). A rover write made on
+ * another CPU at or after this decision's instant is not seen (both CPUs read
+ * it before either wrote), as a conntrack entry confirmed meanwhile on another
+ * CPU is not (Conntrack.natTaken).
+ */
+export class NatPortAllocator {
+  private readonly rovers: Map<number, Rover>;
+
+  constructor(
+    private readonly rng: Rng,
+    /** The machine's kernel (a pod's namespace shares its node's). */
+    readonly kernel = new NatPortKernel(),
+  ) {
+    this.rovers = kernel.rovers;
+  }
+
+  get search(): NatPortSearch {
+    return this.kernel.search;
+  }
+
+  set search(s: NatPortSearch) {
+    this.kernel.search = s;
+  }
+
+  get evictClosing(): boolean {
+    return this.kernel.evictClosing;
+  }
+
+  set evictClosing(on: boolean) {
+    this.kernel.evictClosing = on;
+  }
 
   choose(protocol: number, req: NatPortRequest, view: NatView): NatPortChoice {
     const [min, max] = req.range ?? defaultRange(req.origPort);

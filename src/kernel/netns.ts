@@ -8,6 +8,7 @@ import type { Cpu } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import { Fib, multipathHash, selectNexthop, type Nexthop, type Route } from './fib.js';
 import { Loopback } from './loopback.js';
+import { MachineKernel } from './machine-kernel.js';
 import { NeighTable } from './neighbour.js';
 import type { Ipvs } from './ipvs/ipvs.js';
 import { NfHooks, type RuleEngine } from './nf-hooks.js';
@@ -69,6 +70,8 @@ export class NetNs {
    * share their node's; undefined = hardware that costs no CPU (the switch).
    */
   cpu: Cpu | undefined = { busyUntil: 0 };
+  /** The machine's kernel, shared by all its namespaces (a pod's is its node's): module-global state such as nf_nat's rovers. */
+  kernel = new MachineKernel();
   private nextIfindex = 1;
 
   constructor(

@@ -122,7 +122,7 @@ export class NfHooks {
     readonly engine: RuleEngine,
   ) {
     this.rng = ns.rng.fork('netfilter');
-    this.natPorts = new NatPortAllocator(this.rng);
+    this.natPorts = new NatPortAllocator(this.rng, ns.kernel.natPorts);
     this.conntrack.applyLimits(ns.limits);
   }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng.js';
-import { defaultRange, NatPortAllocator, natPortSearchFor } from '../../src/kernel/nat-port.js';
+import { join } from 'node:path';
+import { defaultRange, NatPortAllocator, NatPortKernel, natPortSearchFor } from '../../src/kernel/nat-port.js';
+import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const cpu0 = { busyUntil: 0 };
 const cpu1 = { busyUntil: 0 };
@@ -47,5 +51,38 @@ describe('nf_nat source-port selection', () => {
     expect(small).toMatchObject({ free: false, tries: 100 });
     expect(natPortSearchFor(4, 19)).toBe('rover');
     expect(natPortSearchFor(5, 17)).toBe('random');
+  });
+});
+
+describe("nf_nat's rover is the kernel's (a static of the module), not a namespace's", () => {
+  it('two namespaces of one kernel advance one rover: the second starts where the first stopped', () => {
+    const kernel = new NatPortKernel();
+    kernel.search = 'rover';
+    const node = new NatPortAllocator(new Rng(5), kernel);
+    const pod = new NatPortAllocator(new Rng(6), kernel);
+    const taken = (p: number): boolean => p >= 1024 && p < 1030;
+    const first = node.choose(TCP, { origPort: 1024, range: undefined, random: false, taken }, { cpu: cpu0, atNs: 0 });
+    expect(first.port).toBe(1030);
+    const next = pod.choose(TCP, { origPort: 1024, range: undefined, random: false, taken: (p) => taken(p) || p === 1030 }, { cpu: cpu0, atNs: 10 });
+    expect(next).toMatchObject({ port: 1031, tries: 2 }); // from the shared rover, not from 0 as its own would
+    // Another machine's kernel has its own rover.
+    const other = new NatPortAllocator(new Rng(7), Object.assign(new NatPortKernel(), { search: 'rover' as const }));
+    expect(other.choose(TCP, { origPort: 1024, range: undefined, random: false, taken }, { cpu: cpu0, atNs: 10 }).tries).toBe(7);
+  });
+
+  it("in a cluster a pod shares its node's kernel, so a kernel step reaches its namespace too; other nodes keep their own", () => {
+    const r = loadScenarioFile(join(import.meta.dirname, '..', '..', 'scenarios', 'gallery', 'snat-port-race.yaml'));
+    if (!r.ok) throw new Error('load');
+    const cluster = simulate({ ...r.scenario, traffic: [], steps: r.scenario.steps.filter((s) => s.atNs === 0) }).cluster;
+    const node1 = cluster.nodes.get('node1')!;
+    const pod = cluster.pods.get('default/a1')!;
+    expect(pod).not.toBe(node1);
+    expect(pod.kernel).toBe(node1.kernel);
+    expect(cluster.nodes.get('node3')!.kernel).not.toBe(node1.kernel);
+    // Rules loaded in the pod's own namespace NAT with the node's kernel: Linux 4.19's rover, shared.
+    const podNat = pod.enableNetfilter(new Netfilter()).natPorts;
+    expect(podNat.search).toBe('rover');
+    expect(podNat.kernel).toBe(node1.nf!.natPorts.kernel);
+    expect(cluster.nodes.get('node3')!.kernel.natPorts.search).toBe('random');
   });
 });

@@ -117,11 +117,10 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
       const ns = cluster.nodes.get(a.node)!;
       const harder = a.major > 5 || (a.major === 5 && a.minor >= 8);
       const search = natPortSearchFor(a.major, a.minor);
-      if (ns.nf) {
-        ns.nf.conntrack.resolveClashHarder = harder;
-        ns.nf.natPorts.search = search;
-        ns.nf.natPorts.evictClosing = natEvictsClosing(a.major, a.minor);
-      }
+      if (ns.nf) ns.nf.conntrack.resolveClashHarder = harder;
+      // nf_nat's search is the kernel's, for the node and its pods alike.
+      ns.kernel.natPorts.search = search;
+      ns.kernel.natPorts.evictClosing = natEvictsClosing(a.major, a.minor);
       const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : `searches a taken SNAT source port from a random offset${natEvictsClosing(a.major, a.minor) ? ', evicting a closing connection in its last tries' : ''}`;
       return w.change(ns.name, 'kernel', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}`);
     }
