@@ -1,9 +1,9 @@
 import { formatMac } from '../wire/addr.js';
 import { ETHERTYPE_IPV4 } from '../wire/ethernet.js';
-import { decodeIpv4, encodeIpv4, fragmentIpv4 } from '../wire/ipv4.js';
+import { encodeIpv4, fragmentIpv4 } from '../wire/ipv4.js';
 import type { Bridge } from './bridge.js';
 import type { NetDevice } from './device.js';
-import type { Skb } from './skb.js';
+import { ipv4Of, type Skb } from './skb.js';
 
 /**
  * br_netfilter: with `net.bridge.bridge-nf-call-iptables = 1` (which kube-proxy
@@ -30,7 +30,7 @@ export function brNfActive(br: Bridge, skb: Skb): boolean {
 export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge' | 'done' {
   const ns = br.ns;
   const frame = skb.data;
-  const r = decodeIpv4(frame.subarray(14));
+  const r = ipv4Of(skb, 14);
   if (!r.ok) {
     ns.world.drop(skb, br.where, 'malformed', `br_netfilter: ${r.error}`);
     return 'done';
@@ -83,7 +83,7 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
 export function brNfForward(br: Bridge, skb: Skb, port: NetDevice): boolean {
   const ns = br.ns;
   const frame = skb.data;
-  const r = decodeIpv4(frame.subarray(14));
+  const r = ipv4Of(skb, 14);
   if (!r.ok) return true;
   skb.data = frame.subarray(14, 14 + r.value.totalLength);
   let fwd = ns.nf!.run('FORWARD', skb, r.value, { inDev: br, outDev: br, physOut: port, bridged: true });
@@ -110,7 +110,7 @@ export function brNfRefragment(br: Bridge, skb: Skb, port: NetDevice): Skb[] {
   const mtu = Math.min(max, port.mtu);
   const frame = skb.data;
   if (frame.length - 14 <= mtu) return [skb];
-  const r = decodeIpv4(frame.subarray(14));
+  const r = ipv4Of(skb, 14);
   if (!r.ok || r.value.df) return [skb];
   return fragmentIpv4(r.value, mtu).map((f, i) => {
     const bytes = reframe(frame, encodeIpv4(f));

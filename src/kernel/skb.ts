@@ -1,4 +1,6 @@
 import { writeMac } from '../wire/addr.js';
+import { decodeIpv4, type DecodedIpv4 } from '../wire/ipv4.js';
+import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
 import type { NetDevice } from './device.js';
 
@@ -39,6 +41,42 @@ export interface Skb {
    * `data` is a view into it, headers are written in place (skb_cow finds it unshared). See `cow`.
    */
   owned?: ArrayBufferLike;
+  /**
+   * The buffer whose bytes in front of `data` (the headroom) this packet alone may write, though
+   * `data` itself is shared: a new packet's create event reads its bytes, not what is put in
+   * front of them (skb_push into a fresh skb's headroom). See `pushEthernet`.
+   */
+  head?: ArrayBufferLike;
+  /**
+   * The IPv4 header as `ipv4Of` last decoded it (its payload a view into `data`'s buffer). It
+   * holds while that view still lies where `data` puts the packet: every write in place goes
+   * through `cow`, which forgets it, and new bytes live in a new buffer.
+   */
+  ip?: { ok: true; value: DecodedIpv4 };
+}
+
+/**
+ * A new packet's skb with every field present from the start (unset ones
+ * undefined): all packets share one shape, so the hops that read and set
+ * these fields stay monomorphic and never grow an object's property store.
+ */
+export function makeSkb(id: number, data: Uint8Array, flow: string | undefined): Skb {
+  return {
+    id,
+    data,
+    flow,
+    at: undefined,
+    mark: undefined,
+    nfct: undefined,
+    physIn: undefined,
+    brPrerouted: undefined,
+    bridgedDnat: undefined,
+    fragMaxSize: undefined,
+    cost: undefined,
+    owned: undefined,
+    head: undefined,
+    ip: undefined,
+  };
 }
 
 /**
@@ -55,6 +93,7 @@ export const HEADROOM = 64;
  */
 export function share(skb: Skb): void {
   skb.owned = undefined;
+  skb.head = undefined;
 }
 
 /**
@@ -64,6 +103,7 @@ export function share(skb: Skb): void {
  */
 export function cow(skb: Skb): Uint8Array {
   const d = skb.data;
+  skb.ip = undefined; // the caller is about to write: a header decoded before may change
   if (d.buffer === skb.owned) return d;
   const buf = new Uint8Array(HEADROOM + d.length);
   buf.set(d, HEADROOM);
@@ -72,14 +112,33 @@ export function cow(skb: Skb): Uint8Array {
 }
 
 /**
+ * The IPv4 packet `skb.data` carries from byte `offset` (0, or 14 behind an
+ * Ethernet header), decoded once per packet rather than at every hop that
+ * reads it (the bridge's netfilter, the receiving stack): the same answer as
+ * `decodeIpv4` on the present bytes.
+ */
+export function ipv4Of(skb: Skb, offset = 0): Decoded<DecodedIpv4> {
+  const d = skb.data;
+  const c = skb.ip;
+  if (c !== undefined) {
+    const v = c.value;
+    const p = v.payload;
+    if (p.buffer === d.buffer && p.byteOffset === d.byteOffset + offset + v.headerLength && offset + v.totalLength <= d.length) return c;
+  }
+  const r = decodeIpv4(d, offset);
+  if (r.ok) skb.ip = r;
+  return r;
+}
+
+/**
  * skb_push + eth_header: put a 14-byte Ethernet header in front of the
- * packet's bytes — into the headroom when the packet owns its buffer, else
- * into a copy it then owns.
+ * packet's bytes — into the headroom when the packet owns its buffer or at
+ * least its headroom, else into a copy it then owns.
  */
 export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number): void {
   const d = skb.data;
   let out: Uint8Array;
-  if (d.buffer === skb.owned && d.byteOffset >= 14) {
+  if ((d.buffer === skb.owned || d.buffer === skb.head) && d.byteOffset >= 14) {
     out = new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
   } else {
     const buf = new Uint8Array(HEADROOM + 14 + d.length);

@@ -10,14 +10,15 @@ import {
   UNREACH_PORT,
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
-import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
+import { encodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type DecodedIpv4, type Ipv4Packet } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { decodeUdp, encodeUdp } from '../wire/udp.js';
+import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import type { Skb } from './skb.js';
+import { HEADROOM, type Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
 /** Linux's net.ipv4.ip_local_port_range default. */
@@ -205,8 +206,8 @@ export class Sockets {
   /** UDP ports a server application listens on (not a client's bound socket): these may answer. */
   private readonly udpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
-  /** Connected UDP sockets (`reuse`): destination `ip:port` → our source port. */
-  private readonly udpConnected = new Map<string, number>();
+  /** Connected UDP sockets (`reuse`), by destination (address × 65536 + port). */
+  private readonly udpConnected = new Map<number, ConnectedUdp>();
   private nextEphemeral: number;
   private pingId: number;
   /** SCTP listeners and associations (kernel/sctp). */
@@ -282,20 +283,13 @@ export class Sockets {
   send(req: SendRequest): number | undefined {
     const src = this.ns.stack.sourceFor(req.dst) ?? 0;
     const ttl = req.ttl ?? 64;
-    const payload = new Uint8Array(req.payload);
     if (req.protocol === 'UDP') {
-      // reuse: one connected UDP socket for every datagram to this destination (same source port), like a metrics agent's.
       let sport: number;
       if (req.reuse) {
-        const k = `${req.dst}:${req.port}`;
-        let port = this.udpConnected.get(k);
-        if (port === undefined || !this.udp.has(port)) {
-          do port = this.ephemeral();
-          while (this.udp.has(port));
-          this.udp.set(port, undefined); // bound: the answers are read, not refused
-          this.udpConnected.set(k, port);
-        }
-        sport = port;
+        // One connected UDP socket per destination (the same source port for every datagram), like a metrics agent's.
+        const sock = this.connectedUdp(req.dst, req.port!);
+        if (28 + req.payload <= 0xffff) return this.sendConnected(sock, req, src, ttl);
+        sport = sock.sport; // too big for one IPv4 packet: encoded as any datagram, its length fields as they come
       } else if (req.sport !== undefined) {
         sport = req.sport;
         if (req.awaitReply) this.udp.set(sport, this.udp.get(sport)); // bind(): the answer is read
@@ -306,7 +300,7 @@ export class Sockets {
           this.udp.set(sport, undefined);
         }
       }
-      const l4 = encodeUdp({ srcPort: sport, dstPort: req.port!, payload }, src, req.dst);
+      const l4 = encodeUdp({ srcPort: sport, dstPort: req.port!, payload: new Uint8Array(req.payload) }, src, req.dst);
       // Unconnected UDP with PMTU discovery "want": DF set. Current kernels still
       // give such packets a varying IP id (measured: test/linux/reference-walk.sh);
       // the per-destination hash Linux uses is modelled as a seeded random id.
@@ -314,7 +308,7 @@ export class Sockets {
     }
     if (req.protocol === 'SCTP') return this.sctp.connect({ dst: req.dst, port: req.port!, sport: req.sport ?? this.ephemeral(), payload: req.payload, flow: req.flow, ...(req.ttl === undefined ? {} : { ttl: req.ttl }) });
     if (req.protocol === 'ICMP') {
-      const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload });
+      const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload: new Uint8Array(req.payload) });
       return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, icmp.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
     }
     if (req.reuse) {
@@ -327,6 +321,33 @@ export class Sockets {
       }
     }
     return this.connect(req).pkt;
+  }
+
+  /** The connected UDP socket this namespace keeps for a destination (`reuse`), bound on first use. */
+  private connectedUdp(dst: number, dport: number): ConnectedUdp {
+    const key = dst * 65536 + dport;
+    let sock = this.udpConnected.get(key);
+    if (sock === undefined || !this.udp.has(sock.sport)) {
+      let port: number;
+      do port = this.ephemeral();
+      while (this.udp.has(port));
+      this.udp.set(port, undefined); // bound: the answers are read, not refused
+      this.udpConnected.set(key, (sock = { sport: port, template: undefined }));
+    }
+    return sock;
+  }
+
+  /**
+   * sendto() on a connected UDP socket: the datagram is made from the
+   * socket's template (the same bytes as encoding it afresh), its DF and IP
+   * id chosen as for any UDP datagram (see `send`).
+   */
+  private sendConnected(sock: ConnectedUdp, req: SendRequest, src: number, ttl: number): number | undefined {
+    const df = this.fitsPath(req.dst, 8 + req.payload);
+    let t = sock.template;
+    if (t === undefined || !t.fits(src, ttl, df, req.payload)) t = sock.template = new UdpTemplate(src, req.dst, sock.sport, req.port!, ttl, df, req.payload);
+    const bytes = t.datagram(this.ns.rng.int(0, 0xffff), HEADROOM);
+    return this.emitBytes(bytes, t.decoded(bytes), true, 'app', req.flow);
   }
 
   /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */
@@ -870,9 +891,20 @@ export class Sockets {
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
   private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
-    const bytes = encodeIpv4(ip);
+    return this.emitBytes(encodeIpv4(ip, HEADROOM), ip, false, by, flow, cause, userData);
+  }
+
+  /**
+   * A new packet of `bytes` (with HEADROOM free bytes in front) sent from
+   * here; `ip` is what they carry — `decoded` when it is exactly what
+   * `decodeIpv4` reads from them, so no later hop decodes them again.
+   */
+  private emitBytes(bytes: Uint8Array, ip: Ipv4Packet, decoded: boolean, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
     const w = this.ns.world;
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
+    // The create event reads these bytes, not the free ones in front: the link layer's header goes there.
+    skb.head = bytes.buffer;
+    if (decoded) skb.ip = { ok: true, value: ip as DecodedIpv4 };
     if (w.costs) {
       // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.
       if (by === 'app' || userData) addCost(skb, w.costs.syscall, bytes.length);
@@ -881,6 +913,12 @@ export class Sockets {
     this.ns.stack.sendLocal(skb, ip);
     return skb.id;
   }
+}
+
+/** A connected UDP socket: its source port and the headers of its datagrams. */
+interface ConnectedUdp {
+  sport: number;
+  template: UdpTemplate | undefined;
 }
 
 function newTimers(nowNs: number): Pick<TcpConn, 'inflight' | 'rtoNs' | 'backoff' | 'timerGen' | 'srttNs' | 'rttvarNs' | 'done' | 'dead' | 'ofo' | 'lastRcvNs' | 'kaProbes' | 'kaGen' | 'closeGen'> {

@@ -15,7 +15,7 @@ import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import { cow, type Skb } from './skb.js';
+import { cow, ipv4Of, type Skb } from './skb.js';
 import { FlowTable } from './flowtable.js';
 
 /**
@@ -112,7 +112,7 @@ export class Stack {
   /** ip_rcv + ip_rcv_finish: validate, route, then deliver locally or forward. */
   private ipRcv(dev: NetDevice, skb: Skb): void {
     const w = this.ns.world;
-    const r = decodeIpv4(skb.data);
+    const r = ipv4Of(skb);
     if (!r.ok) {
       w.drop(skb, dev.where, 'malformed', r.error);
       return;

@@ -5,7 +5,7 @@ import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
 import { FlowHolds } from './flow-holds.js';
-import { share, type Skb } from './skb.js';
+import { makeSkb, share, type Skb } from './skb.js';
 
 /** Where a framed event keeps its bytes until its `frame` is read: not enumerable (not in JSON, not compared). */
 const FRAME_BYTES = Symbol('frame bytes');
@@ -104,7 +104,7 @@ export class World {
     cause?: number,
     l3only = false,
   ): Skb {
-    const skb: Skb = { id: ++this.lastPacketId, data, flow };
+    const skb = makeSkb(++this.lastPacketId, data, flow);
     this.inFlight.set(skb.id, skb);
     // Keys in the order the JSON trace has always printed them: kind, t, pkt, at, flow, cause, by, frame.
     const event = { kind: 'create', t: this.sched.now, pkt: skb.id, at } as Omit<CreateEvent, 'frame'>;

@@ -142,5 +142,11 @@ export function writeMac(out: Uint8Array, off: number, mac: string): void {
     b = Uint8Array.from({ length: 6 }, (_, i) => parseInt(mac.slice(i * 3, i * 3 + 2), 16));
     if (macBytes.size < 65536) macBytes.set(mac, b);
   }
-  out.set(b, off);
+  // Six stores rather than TypedArray#set: this runs twice per framed packet.
+  out[off] = b[0]!;
+  out[off + 1] = b[1]!;
+  out[off + 2] = b[2]!;
+  out[off + 3] = b[3]!;
+  out[off + 4] = b[4]!;
+  out[off + 5] = b[5]!;
 }

@@ -19,13 +19,19 @@ export interface Ipv4Packet {
   payload: Uint8Array;
 }
 
-export function encodeIpv4(p: Ipv4Packet): Uint8Array {
+/**
+ * The packet's bytes. With `headroom`, that many free bytes sit in front of
+ * them in the same buffer (the returned view starts after them), so that a
+ * link-layer header can be put in front later without a copy.
+ */
+export function encodeIpv4(p: Ipv4Packet, headroom = 0): Uint8Array {
   const optLen = p.options ? (p.options.length + 3) & ~3 : 0;
   const hl = 20 + optLen;
-  const b = new Uint8Array(hl + p.payload.length);
+  const len = hl + p.payload.length;
+  const b = headroom === 0 ? new Uint8Array(len) : new Uint8Array(new ArrayBuffer(headroom + len), headroom, len);
   b[0] = 0x40 | (hl >> 2);
   b[1] = p.tos;
-  put16(b, 2, b.length);
+  put16(b, 2, len);
   put16(b, 4, p.id & 0xffff);
   put16(b, 6, (p.df ? 0x4000 : 0) | (p.mf ? 0x2000 : 0) | ((p.fragmentOffset >> 3) & 0x1fff));
   b[8] = p.ttl;
@@ -52,33 +58,40 @@ export function put32(b: Uint8Array, off: number, v: number): void {
   b[off + 3] = v & 255;
 }
 
-export function decodeIpv4(b: Uint8Array): Decoded<Ipv4Packet & { headerLength: number; totalLength: number }> {
-  if (b.length < 20) return fail(`IPv4 packet of ${b.length} bytes is shorter than its header`);
-  if (b[0]! >> 4 !== 4) return fail(`IP version ${b[0]! >> 4}`);
-  const hl = (b[0]! & 15) * 4;
-  if (hl < 20 || hl > b.length) return fail(`bad IPv4 header length ${hl}`);
-  const total = (b[2]! << 8) | b[3]!;
-  if (total < hl || total > b.length) return fail(`IPv4 total length ${total} does not fit ${b.length} bytes`);
-  if (internetChecksum(b, 0, hl) !== 0) return fail('bad IPv4 header checksum');
-  const frag = (b[6]! << 8) | b[7]!;
-  return {
-    ok: true,
-    value: {
-      tos: b[1]!,
-      id: (b[4]! << 8) | b[5]!,
-      df: (frag & 0x4000) !== 0,
-      mf: (frag & 0x2000) !== 0,
-      fragmentOffset: (frag & 0x1fff) * 8,
-      ttl: b[8]!,
-      protocol: b[9]!,
-      src: ((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) >>> 0,
-      dst: ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0,
-      ...(hl > 20 ? { options: b.subarray(20, hl) } : {}),
-      payload: b.subarray(hl, total),
-      headerLength: hl,
-      totalLength: total,
-    },
-  };
+/** A decoded IPv4 packet: its fields, and where its header and the packet end. */
+export type DecodedIpv4 = Ipv4Packet & { headerLength: number; totalLength: number };
+
+/**
+ * The IPv4 packet in `b` from byte `at` (0, or 14 behind an Ethernet header):
+ * validated, with `options` and `payload` as views into `b` (no copy).
+ */
+export function decodeIpv4(b: Uint8Array, at = 0): Decoded<DecodedIpv4> {
+  const n = b.length - at;
+  if (n < 20) return fail(`IPv4 packet of ${Math.max(0, n)} bytes is shorter than its header`);
+  const v0 = b[at]!;
+  if (v0 >> 4 !== 4) return fail(`IP version ${v0 >> 4}`);
+  const hl = (v0 & 15) * 4;
+  if (hl < 20 || hl > n) return fail(`bad IPv4 header length ${hl}`);
+  const total = (b[at + 2]! << 8) | b[at + 3]!;
+  if (total < hl || total > n) return fail(`IPv4 total length ${total} does not fit ${n} bytes`);
+  if (internetChecksum(b, at, at + hl) !== 0) return fail('bad IPv4 header checksum');
+  const frag = (b[at + 6]! << 8) | b[at + 7]!;
+  const tos = b[at + 1]!;
+  const id = (b[at + 4]! << 8) | b[at + 5]!;
+  const ttl = b[at + 8]!;
+  const protocol = b[at + 9]!;
+  const src = ((b[at + 12]! << 24) | (b[at + 13]! << 16) | (b[at + 14]! << 8) | b[at + 15]!) >>> 0;
+  const dst = ((b[at + 16]! << 24) | (b[at + 17]! << 16) | (b[at + 18]! << 8) | b[at + 19]!) >>> 0;
+  const df = (frag & 0x4000) !== 0;
+  const mf = (frag & 0x2000) !== 0;
+  const fragmentOffset = (frag & 0x1fff) * 8;
+  const payload = b.subarray(at + hl, at + total);
+  // Two literals rather than a spread of `options`: one object per packet, and one shape for the usual header.
+  const value: DecodedIpv4 =
+    hl > 20
+      ? { tos, id, df, mf, fragmentOffset, ttl, protocol, src, dst, options: b.subarray(at + 20, at + hl), payload, headerLength: hl, totalLength: total }
+      : { tos, id, df, mf, fragmentOffset, ttl, protocol, src, dst, payload, headerLength: hl, totalLength: total };
+  return { ok: true, value };
 }
 
 /** Decrement TTL in place, updating the checksum incrementally (RFC 1624). */

@@ -1,0 +1,81 @@
+import { internetChecksum, pseudoHeaderSum } from './checksum.js';
+import { IPPROTO_UDP, put16, put32, type DecodedIpv4 } from './ipv4.js';
+
+/** Bytes of the IPv4 (no options) and UDP headers. */
+const HEADERS = 28;
+
+/**
+ * The IPv4 and UDP headers of one connected UDP socket's datagrams, built
+ * once. Everything in them but the IP id is the same for every datagram of
+ * the socket while its source, TTL, DF and size stay: addresses, ports,
+ * lengths and — the payload being zero bytes — even the UDP checksum. A
+ * datagram copies them and writes its id, updating the header checksum
+ * incrementally (RFC 1624) instead of encoding and checksumming afresh.
+ */
+export class UdpTemplate {
+  private readonly header = new Uint8Array(HEADERS);
+  /** One's-complement sum of the IPv4 header with id 0, not yet complemented. */
+  private readonly headerSum: number;
+
+  constructor(
+    readonly src: number,
+    readonly dst: number,
+    sport: number,
+    dport: number,
+    readonly ttl: number,
+    readonly df: boolean,
+    /** UDP payload bytes, all zero. */
+    readonly payloadBytes: number,
+  ) {
+    const h = this.header;
+    h[0] = 0x45;
+    put16(h, 2, HEADERS + payloadBytes);
+    put16(h, 6, df ? 0x4000 : 0);
+    h[8] = ttl;
+    h[9] = IPPROTO_UDP;
+    put32(h, 12, src);
+    put32(h, 16, dst);
+    this.headerSum = ~internetChecksum(h, 0, 20) & 0xffff;
+    put16(h, 20, sport);
+    put16(h, 22, dport);
+    put16(h, 24, 8 + payloadBytes);
+    const c = internetChecksum(h, 20, HEADERS, pseudoHeaderSum(src, dst, IPPROTO_UDP, 8 + payloadBytes));
+    put16(h, 26, c === 0 ? 0xffff : c); // as encodeUdp: a computed 0 is sent as all ones
+  }
+
+  /** Whether a datagram with these values is this template's. */
+  fits(src: number, ttl: number, df: boolean, payloadBytes: number): boolean {
+    return src === this.src && ttl === this.ttl && df === this.df && payloadBytes === this.payloadBytes;
+  }
+
+  /** One datagram with IP id `id`: its bytes, after `headroom` free bytes in the same buffer. */
+  datagram(id: number, headroom: number): Uint8Array {
+    const total = HEADERS + this.payloadBytes;
+    const b = new Uint8Array(new ArrayBuffer(headroom + total), headroom, total);
+    b.set(this.header);
+    id &= 0xffff;
+    put16(b, 4, id);
+    let sum = this.headerSum + id;
+    sum = (sum & 0xffff) + (sum >>> 16);
+    put16(b, 10, ~sum & 0xffff);
+    return b;
+  }
+
+  /** A datagram's bytes as `decodeIpv4` reads them back (the same object, made without reading them). */
+  decoded(b: Uint8Array): DecodedIpv4 {
+    return {
+      tos: 0,
+      id: (b[4]! << 8) | b[5]!,
+      df: this.df,
+      mf: false,
+      fragmentOffset: 0,
+      ttl: this.ttl,
+      protocol: IPPROTO_UDP,
+      src: this.src,
+      dst: this.dst,
+      payload: b.subarray(20),
+      headerLength: 20,
+      totalLength: b.length,
+    };
+  }
+}
