@@ -75,9 +75,9 @@ export class Scheduler {
 
   /**
    * Take the next `n` sequence numbers now, for events that will be scheduled
-   * later with `atReserved`: they run exactly where they would have, had they
-   * all been scheduled at this moment (a train of datagrams scheduled one at a
-   * time as it goes, instead of all of them up front).
+   * later with `callAtReserved`: they run exactly where they would have, had
+   * they all been scheduled at this moment (a train of datagrams scheduled one
+   * at a time as it goes, instead of all of them up front).
    */
   reserve(n: number): number {
     const first = this.seq;
@@ -85,10 +85,10 @@ export class Scheduler {
     return first;
   }
 
-  /** Run `action` at `timeNs` with a sequence number taken earlier by `reserve`. */
-  atReserved(timeNs: number, seq: number, action: Action): void {
+  /** `callAt` with a sequence number taken earlier by `reserve` (each used once). */
+  callAtReserved<A, B>(timeNs: number, seq: number, fn: Call<A, B>, a: A, b: B): void {
     this.check(timeNs);
-    this.push(timeNs, seq, runAction as Call<never, never>, action, undefined);
+    this.push(timeNs, seq, fn as Call<never, never>, a, b);
   }
 
   /**

@@ -14,6 +14,22 @@ describe('Scheduler', () => {
     expect(s.now).toBe(20);
   });
 
+  it('runs events scheduled later with reserved sequence numbers where they would have run scheduled up front', () => {
+    // A train of sends at 0, 10, 20, each scheduling the next as it runs, interleaved with events scheduled
+    // after the reservation at the same instants: the train's sends come first at each instant, as they would have.
+    const s = new Scheduler();
+    const seen: string[] = [];
+    const first = s.reserve(3);
+    const send = (k: number, _: undefined): void => {
+      seen.push(`send${k}`);
+      if (k < 2) s.callAtReserved((k + 1) * 10, first + k + 1, send, k + 1, undefined);
+    };
+    for (const t of [0, 10, 20]) s.at(t, () => seen.push(`other${t}`));
+    s.callAtReserved(0, first, send, 0, undefined);
+    s.run();
+    expect(seen).toEqual(['send0', 'other0', 'send1', 'other10', 'send2', 'other20']);
+  });
+
   it('stops at the event budget instead of looping forever', () => {
     const s = new Scheduler();
     const loop = (): void => s.after(1, loop);

@@ -3,13 +3,22 @@ import type { TraceEvent } from '../../trace/events.js';
 import type { TraceSink } from '../../trace/tracer.js';
 
 /** A flow not yet over: its packets in flight, and the packets that name it (forgotten with it). */
-interface Life {
+interface Life<T> {
   readonly flow: string;
+  /** What `start` was given, handed back when the flow is over (a flow never started has none). */
+  token: T | undefined;
   /** Its request was due (the traffic item's time came): before that, it is not over, whatever else holds. */
   started: boolean;
   inFlight: number;
   readonly pkts: number[];
+  /** Since when it has had nothing in flight, while it waits in the candidates (`maybeOver`). */
+  since: number;
+  /** Its place among the candidates (-1: not one). */
+  slot: number;
 }
+
+/** The flows a packet belongs to: one (most packets), or several (an answer to packets of several flows). */
+type Lives<T> = Life<T> | Life<T>[];
 
 /**
  * Knows when each flow of a run is over, so that its walk can be printed
@@ -38,31 +47,37 @@ interface Life {
  * for a flow do. test/scenarios checks on every scenario that each flow,
  * taken when this says it is over, has every event the whole trace gives it.
  */
-export class FlowLife implements TraceSink {
-  private readonly lives = new Map<string, Life>();
+export class FlowLife<T> implements TraceSink {
+  private readonly lives = new Map<string, Life<T>>();
   /** Packets of flows not yet over, and those flows. */
-  private readonly pktLives = new Map<number, Life[]>();
-  /** Flows with nothing in flight, to look at once the clock has moved past the time they got there. */
-  private readonly maybeOver = new Map<Life, number>();
+  private readonly pktLives = new Map<number, Lives<T>>();
+  /**
+   * Flows with nothing in flight, to look at once the clock has moved past
+   * the time they got there, in the order they became candidates. An entry
+   * whose life's `slot` is not its index is stale (the flow took something
+   * up again since): skipped, and dropped at the next `settle`.
+   */
+  private readonly candidates: Life<T>[] = [];
   private lastT = 0;
 
   /** `now`: the simulated clock (a flow started, or let go by its last holder, when no event says so). */
   constructor(
     private readonly holds: FlowHolds,
     private readonly now: () => number,
-    private readonly over: (flow: string) => void,
+    private readonly over: (token: T) => void,
   ) {
     holds.onFree = (flow) => {
       const l = this.lives.get(flow);
-      if (l && l.inFlight === 0) this.maybeOver.set(l, this.now());
+      if (l && l.inFlight === 0) this.maybeOver(l, this.now());
     };
   }
 
-  /** `flow`'s request is being sent now (its packets, if any, follow in this instant). */
-  start(flow: string): void {
+  /** `flow`'s request is being sent now (its packets, if any, follow in this instant); `token` comes back when it is over. */
+  start(flow: string, token: T): void {
     const l = this.life(flow);
     l.started = true;
-    if (l.inFlight === 0) this.maybeOver.set(l, this.now());
+    l.token = token;
+    if (l.inFlight === 0) this.maybeOver(l, this.now());
   }
 
   /** Flows started and not over yet (bounded by what is really in flight or held; a test counts it). */
@@ -81,51 +96,104 @@ export class FlowLife implements TraceSink {
       this.lastT = e.t;
     }
     if (e.kind === 'create') {
-      const lives: Life[] = [];
       // A packet naming a flow already over would open it again (never started, so over only at the end):
       // the caller sees the name twice (a test checks that never happens on any scenario).
-      if (e.flow !== undefined) lives.push(this.life(e.flow));
-      for (const l of e.cause === undefined ? [] : (this.pktLives.get(e.cause) ?? [])) if (!lives.includes(l)) lives.push(l);
-      if (lives.length === 0) return;
-      this.pktLives.set(e.pkt, lives);
-      for (const l of lives) {
-        l.inFlight++;
-        l.pkts.push(e.pkt);
-        this.maybeOver.delete(l);
+      let lives: Lives<T> | undefined = e.flow === undefined ? undefined : this.life(e.flow);
+      const caused = e.cause === undefined ? undefined : this.pktLives.get(e.cause);
+      if (caused !== undefined) {
+        if (!Array.isArray(caused)) lives = joined(lives, caused);
+        else for (const l of caused) lives = joined(lives, l);
       }
+      if (lives === undefined) return;
+      this.pktLives.set(e.pkt, lives);
+      if (!Array.isArray(lives)) this.inFlight(lives, e.pkt);
+      else for (const l of lives) this.inFlight(l, e.pkt);
       return;
     }
     if (e.kind !== 'deliver' && e.kind !== 'drop') return;
-    for (const l of this.pktLives.get(e.pkt) ?? []) if (--l.inFlight === 0) this.maybeOver.set(l, e.t);
+    const lives = this.pktLives.get(e.pkt);
+    if (lives === undefined) return;
+    if (!Array.isArray(lives)) {
+      if (--lives.inFlight === 0) this.maybeOver(lives, e.t);
+    } else for (const l of lives) if (--l.inFlight === 0) this.maybeOver(l, e.t);
   }
 
   /** The run is over: every flow still open is over now (their packets were ended by the run's end). */
   finish(): void {
-    for (const l of this.lives.values()) this.maybeOver.set(l, -1);
+    for (const l of this.lives.values()) this.maybeOver(l, -1);
     this.settle(Infinity, true);
+  }
+
+  /** `pkt` of `l` is in flight: `l` is no candidate any more. */
+  private inFlight(l: Life<T>, pkt: number): void {
+    l.inFlight++;
+    l.pkts.push(pkt);
+    l.slot = -1;
+  }
+
+  /** `l` has had nothing in flight since `t`: a candidate (where it already was one, if it was). */
+  private maybeOver(l: Life<T>, t: number): void {
+    l.since = t;
+    if (l.slot >= 0) return;
+    l.slot = this.candidates.length;
+    this.candidates.push(l);
   }
 
   /** Candidates that got there before `t` (a later instant): over, unless something took them up again. */
   private settle(t: number, all = false): void {
-    if (this.maybeOver.size === 0) return;
+    const q = this.candidates;
+    const n = q.length;
+    if (n === 0) return;
+    let kept = 0;
     // In the order they became candidates: deterministic, and the caller prints in flow order anyway.
-    for (const [l, since] of [...this.maybeOver]) {
-      if (since >= t) continue;
-      this.maybeOver.delete(l);
+    for (let i = 0; i < n; i++) {
+      const l = q[i]!;
+      if (l.slot !== i) continue;
+      if (l.since >= t) {
+        l.slot = kept;
+        q[kept++] = l;
+        continue;
+      }
+      l.slot = -1;
       if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
       this.lives.delete(l.flow);
-      for (const p of l.pkts) {
-        const rest = (this.pktLives.get(p) ?? []).filter((x) => x !== l);
-        if (rest.length > 0) this.pktLives.set(p, rest);
-        else this.pktLives.delete(p);
-      }
-      this.over(l.flow);
+      for (const p of l.pkts) this.unlink(p, l);
+      if (l.token !== undefined) this.over(l.token);
     }
+    // Candidates that came while the flows over were handed on wait for the next time.
+    for (let i = n; i < q.length; i++) {
+      const l = q[i]!;
+      if (l.slot !== i) continue;
+      l.slot = kept;
+      q[kept++] = l;
+    }
+    q.length = kept;
   }
 
-  private life(flow: string): Life {
+  /** `pkt` no longer belongs to `l` (over). */
+  private unlink(pkt: number, l: Life<T>): void {
+    const lives = this.pktLives.get(pkt);
+    if (lives === undefined) return;
+    if (!Array.isArray(lives)) {
+      if (lives === l) this.pktLives.delete(pkt);
+      return;
+    }
+    const rest = lives.filter((x) => x !== l);
+    if (rest.length === 0) this.pktLives.delete(pkt);
+    else this.pktLives.set(pkt, rest.length === 1 ? rest[0]! : rest);
+  }
+
+  private life(flow: string): Life<T> {
     let l = this.lives.get(flow);
-    if (!l) this.lives.set(flow, (l = { flow, started: false, inFlight: 0, pkts: [] }));
+    if (!l) this.lives.set(flow, (l = { flow, token: undefined, started: false, inFlight: 0, pkts: [], since: 0, slot: -1 }));
     return l;
   }
+}
+
+/** `lives` and `l` (once). */
+function joined<T>(lives: Lives<T> | undefined, l: Life<T>): Lives<T> {
+  if (lives === undefined) return l;
+  if (!Array.isArray(lives)) return lives === l ? lives : [lives, l];
+  if (!lives.includes(l)) lives.push(l);
+  return lives;
 }

@@ -17,23 +17,28 @@ export interface FlowSink {
 export class FlowStream implements TraceSink {
   private readonly sinks: FlowSink[] = [];
   private held: TraceEvent[] | undefined;
+  /** An empty array kept for the next `send` (most sends are not nested): no array per request. */
+  private spare: TraceEvent[] | undefined = [];
 
   attach(sink: FlowSink): void {
     this.sinks.push(sink);
   }
 
-  /** `send` sends the request of `flow` and returns its packet id (undefined: nothing was sent). */
-  send(flow: string, send: () => number | undefined): number | undefined {
+  /** `send(a, b)` sends the request of `flow` and returns its packet id (undefined: nothing was sent). */
+  send<A, B>(flow: string, send: (a: A, b: B) => number | undefined, a: A, b: B): number | undefined {
     const outer = this.held;
-    const held: TraceEvent[] = [];
+    const held = this.spare ?? [];
+    this.spare = undefined;
     this.held = held;
     let pkt: number | undefined;
     try {
-      pkt = send();
+      pkt = send(a, b);
       if (pkt !== undefined) for (const s of this.sinks) s.request(flow, pkt);
     } finally {
       this.held = outer;
-      for (const e of held) this.event(e);
+      for (let i = 0; i < held.length; i++) this.event(held[i]!);
+      held.length = 0;
+      this.spare = held;
     }
     return pkt;
   }

@@ -20,9 +20,11 @@ export interface TrackedFlow {
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
 interface Owner {
-  summary: RequestSummary;
-  lineage: boolean;
-  flow: TrackedFlow;
+  readonly summary: RequestSummary;
+  readonly lineage: boolean;
+  readonly flow: TrackedFlow;
+  /** The same summary's owner of what this lineage caused (made once, shared by every such packet). */
+  caused?: Owner;
 }
 
 /**
@@ -36,12 +38,12 @@ interface Owner {
  */
 export class FlowSummarizer implements FlowSink {
   private readonly owners = new Map<number, Owner[]>();
-  /** Flows by name: `tcp` events and `create`s name their flow. */
+  /** TCP and HTTP flows by name (their `tcp` events and `create`s name their flow): what reads those. */
   private readonly byName = new Map<string, TrackedFlow[]>();
   /** HTTP flows by the packet their controller decided on (its upstream SYNs' cause). */
   private readonly byDecision = new Map<number, TrackedFlow[]>();
   /** Requests sent, waiting for their `create` to be read. */
-  private readonly requests = new Map<number, { flow: TrackedFlow; summary: RequestSummary }>();
+  private readonly requests = new Map<number, TrackedFlow>();
   /** Packets created for HTTP flows (their `create` names the flow), for the summaries that read their events. */
   private readonly httpPackets = new Map<number, TrackedFlow[]>();
   /** Flows by name, waiting for their request. */
@@ -57,9 +59,11 @@ export class FlowSummarizer implements FlowSink {
       http: traffic.http ? new HttpSummary(flow) : undefined,
       pkts: [],
     };
-    let list = this.byName.get(flow);
-    if (!list) this.byName.set(flow, (list = []));
-    list.push(f);
+    if (f.connection || f.http) {
+      let list = this.byName.get(flow);
+      if (!list) this.byName.set(flow, (list = []));
+      list.push(f);
+    }
     this.sending.set(flow, f);
     return f;
   }
@@ -68,7 +72,10 @@ export class FlowSummarizer implements FlowSink {
   request(flow: string, pkt: number): void {
     const f = this.sending.get(flow);
     this.sending.delete(flow);
-    if (f) this.requests.set(pkt, { flow: f, summary: (f.request = new RequestSummary(pkt)) });
+    if (f) {
+      f.request = new RequestSummary(pkt);
+      this.requests.set(pkt, f);
+    }
   }
 
   /**
@@ -76,29 +83,29 @@ export class FlowSummarizer implements FlowSink {
    * shares with flows not over stay for those.
    */
   forget(f: TrackedFlow): void {
-    const drop = <T>(map: Map<number, T[]>, pkt: number, keep: (x: T) => boolean): void => {
-      const list = map.get(pkt);
-      if (!list) return;
-      const rest = list.filter(keep);
-      if (rest.length > 0) map.set(pkt, rest);
-      else map.delete(pkt);
-    };
     for (const p of f.pkts) {
-      drop(this.owners, p, (o) => o.flow !== f);
-      drop(this.httpPackets, p, (x) => x !== f);
-      drop(this.byDecision, p, (x) => x !== f);
+      const owners = this.owners.get(p);
+      if (owners) without(this.owners, p, owners, owners.filter((o) => o.flow !== f));
+      if (f.http) {
+        const http = this.httpPackets.get(p);
+        if (http) without(this.httpPackets, p, http, http.filter((x) => x !== f));
+        const deciding = this.byDecision.get(p);
+        if (deciding) without(this.byDecision, p, deciding, deciding.filter((x) => x !== f));
+      }
     }
     f.pkts.length = 0;
-    const named = (this.byName.get(f.flow) ?? []).filter((x) => x !== f);
-    if (named.length > 0) this.byName.set(f.flow, named);
-    else this.byName.delete(f.flow);
+    const named = this.byName.get(f.flow);
+    if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
     if (this.sending.get(f.flow) === f) this.sending.delete(f.flow);
     if (f.request) this.requests.delete(f.request.pkt);
   }
 
   event(e: TraceEvent): void {
     if (e.kind === 'create') this.adopt(e);
-    else if (e.kind === 'tcp' && e.flow !== undefined) for (const f of this.byName.get(e.flow) ?? []) f.connection?.add(e);
+    else if (e.kind === 'tcp' && e.flow !== undefined) {
+      const named = this.byName.get(e.flow);
+      if (named) for (const f of named) f.connection?.add(e);
+    }
     const owners = this.owners.get(e.pkt);
     if (owners) {
       for (const o of owners) {
@@ -117,7 +124,7 @@ export class FlowSummarizer implements FlowSink {
   /** A flow's result once the run is over (`unsent`: why a request that never left was dropped). */
   result(f: TrackedFlow, cluster: Cluster, unsent: DropReason): FlowResult {
     if (!f.request) return unsentResult(f.flow, f.traffic, unsent);
-    const first = f.request.result(f.flow, f.traffic, cluster, f.connection ? { connection: f.connection.result() } : {});
+    const first = f.request.result(f.flow, f.traffic, cluster, f.connection?.result());
     return f.http ? f.http.result(first, cluster) : first;
   }
 
@@ -130,7 +137,7 @@ export class FlowSummarizer implements FlowSink {
       if (causeOwners) {
         for (const o of causeOwners) {
           const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
-          if (lineage || o.summary.wantsAnswers) (owners ??= []).push({ summary: o.summary, lineage, flow: o.flow });
+          if (lineage || o.summary.wantsAnswers) (owners ??= []).push(lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, flow: o.flow }));
         }
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
@@ -140,7 +147,7 @@ export class FlowSummarizer implements FlowSink {
     const request = this.requests.get(e.pkt);
     if (request) {
       this.requests.delete(e.pkt);
-      (owners ??= []).push({ summary: request.summary, lineage: true, flow: request.flow });
+      (owners ??= []).push({ summary: request.request!, lineage: true, flow: request });
     }
     if (owners) {
       this.owners.set(e.pkt, owners);
@@ -173,4 +180,11 @@ export class FlowSummarizer implements FlowSink {
       f.pkts.push(h.decisionPkt);
     }
   }
+}
+
+/** `map`'s list at `key` is `rest` now, `list` less what left it (gone when empty; unchanged when nothing left). */
+function without<K, T>(map: Map<K, T[]>, key: K, list: T[], rest: T[]): void {
+  if (rest.length === list.length) return;
+  if (rest.length > 0) map.set(key, rest);
+  else map.delete(key);
 }

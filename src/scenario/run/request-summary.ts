@@ -74,30 +74,47 @@ export class RequestSummary {
   }
 
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
-  result(flow: string, traffic: TrafficSpec, cluster: Cluster, extra: Pick<FlowResult, 'connection'> = {}): FlowResult {
+  result(flow: string, traffic: TrafficSpec, cluster: Cluster, connection?: FlowResult['connection']): FlowResult {
     const { pkt, path, delivered, answer } = this;
-    const { candidates } = this;
-    const matched = { nat: this.nat, ...(candidates ? { candidates } : {}), policies: this.policies, rules: this.rules, ...extra };
-    const rttNs = answer ? answer.t - this.sentAt : undefined;
-    const replySource = answer?.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp') ? `${answer.src}${answer.sport === undefined ? '' : `:${answer.sport}`}` : undefined;
+    // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
+    let r: FlowResult;
     if (delivered) {
-      const netnsName = delivered.at.slice(0, delivered.at.lastIndexOf(':'));
-      return {
-        flow,
-        traffic,
-        pkt,
-        verdict: 'delivered',
-        deliveredTo: refForNetns(netnsName, cluster),
-        ...(delivered.src === undefined ? {} : { seenSource: delivered.src }),
-        path,
-        ...(rttNs === undefined ? {} : { rttNs }),
-        ...(replySource === undefined ? {} : { replySource }),
-        ...matched,
-      };
+      const to = deliveredTo(delivered.at, cluster);
+      r = delivered.src === undefined ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path } : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource: delivered.src, path };
+      if (answer) r.rttNs = answer.t - this.sentAt;
+      if (answer?.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp')) r.replySource = answer.sport === undefined ? answer.src : `${answer.src}:${answer.sport}`;
+    } else {
+      const drop = this.ownDrop ?? this.anyDrop;
+      r = drop ? { flow, traffic, pkt, verdict: 'dropped', dropReason: drop.reason, dropDetail: drop.detail, path } : { flow, traffic, pkt, verdict: 'dropped', path };
     }
-    const drop = this.ownDrop ?? this.anyDrop;
-    return { flow, traffic, pkt, verdict: 'dropped', ...(drop ? { dropReason: drop.reason, dropDetail: drop.detail } : {}), path, ...matched };
+    r.nat = this.nat;
+    if (this.candidates) r.candidates = this.candidates;
+    r.policies = this.policies;
+    r.rules = this.rules;
+    if (connection) r.connection = connection;
+    return r;
   }
+}
+
+/** Per cluster, each delivery place (`<netns>:<where>`) and its namespace's ref: made once, not once per flow. */
+const places = new WeakMap<Cluster, Map<string, { netns: string; ref: string }>>();
+
+/** `deliveredTo` of a delivery at `at`: `refForNetns` of its namespace as the cluster is now (steps add and remove pods). */
+function deliveredTo(at: string, cluster: Cluster): string {
+  let known = places.get(cluster);
+  if (!known) places.set(cluster, (known = new Map()));
+  let place = known.get(at);
+  if (!place) {
+    const netns = at.slice(0, at.lastIndexOf(':'));
+    known.set(at, (place = { netns, ref: refForNetns(netns, cluster) }));
+  } else if (!sameRef(place.ref, place.netns, cluster)) place.ref = refForNetns(place.netns, cluster);
+  return place.ref;
+}
+
+/** Whether `ref` is still what `refForNetns(netns)` says (without making the string again). */
+function sameRef(ref: string, netns: string, cluster: Cluster): boolean {
+  const kind = cluster.nodes.has(netns) ? 'node/' : cluster.hosts.has(netns) ? 'host/' : cluster.pods.has(netns) ? 'pod/' : '';
+  return kind === '' ? ref === netns : ref.length === kind.length + netns.length && ref.startsWith(kind);
 }
 
 /** A flow whose request was never sent: the run stopped (event budget) before the traffic item's time came. */

@@ -8,6 +8,7 @@ import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
 import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
+import { unsentResult } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
 import { FlowLife } from './flow-life.js';
@@ -86,10 +87,38 @@ export function simulate(scenario: Scenario, opts: SimulateOptions = {}): RunRes
   return run.finish();
 }
 
-/** A traffic item's packet that was scheduled: the flow the summariser follows, and why its name did not resolve. */
+/**
+ * A traffic item scheduled. Its `count` requests are sent one at a time, each
+ * scheduling the next when it runs (one event ahead, not `count` up front),
+ * with sequence numbers reserved when the item was scheduled: they run
+ * exactly where they would have run, had all been scheduled at once.
+ */
+interface Item {
+  readonly t: TrafficSpec;
+  readonly from: NetNs;
+  /** The sequence number of the item's first request (the next `count - 1` are its later ones). */
+  readonly seq: number;
+  /** Requests due so far (their flows have started). */
+  started: number;
+  /** Flows whose results have been taken. */
+  taken: number;
+  /** Flows started and not yet taken, in order. */
+  readonly open: Sent[];
+  /** The destination address, once known (resolved at the first request: the scenario's addresses never change). */
+  dst: number | undefined;
+}
+
+/** A flow that started (its request was due): what the summariser follows, and why its name did not resolve. */
 interface Sent {
-  tracked: TrackedFlow;
-  unresolved: () => string | undefined;
+  readonly item: Item;
+  /** 0-based: the item's `k + 1`th request. */
+  readonly k: number;
+  readonly flow: string;
+  readonly tracked: TrackedFlow;
+  /** Where its request goes (once its name, if any, resolved). */
+  dst: number;
+  /** Why its DNS name did not resolve (undefined: it did, or there was none). */
+  unresolved: string | undefined;
   /** Nothing can add to it any more (flow-life.ts). */
   over: boolean;
 }
@@ -101,19 +130,24 @@ interface Sent {
  * summarizes every flow exactly as `simulate` does (it is what `simulate` uses).
  */
 export class ScenarioRun {
+  /** A traffic item's next request is due (scheduled without a closure). */
+  private static readonly due = (run: ScenarioRun, item: Item): void => run.startNext(item);
+  /** Sends a started flow's request; returns its packet id (FlowStream.send). */
+  private static readonly sendRequest = (run: ScenarioRun, s: Sent): number | undefined => run.sendRequest(s);
   readonly cluster: Cluster;
-  /** Flows scheduled, in order; a flow's entry is let go once its result is out (`undefined`). */
-  private readonly sent: (Sent | undefined)[] = [];
+  /** Traffic items scheduled, in order; an item's entry is let go once all its results are out (`undefined`). */
+  private readonly items: (Item | undefined)[] = [];
+  /** Items before this one have had all their results taken. */
+  private nextItem = 0;
   /** Traffic items scheduled (for `expect.via` names checked at the end). */
   private readonly scheduled = new Set<TrafficSpec>();
-  /** Flows before this one have had their results taken. */
-  private next = 0;
-  /** Scheduled flows not yet out, by name (their index in `sent`). */
-  private readonly pending = new Map<string, number[]>();
+  /** Flows scheduled so far (every request of every item), and those whose results are out. */
+  private flows = 0;
+  private flowsTaken = 0;
   private readonly results: FlowResult[] | undefined;
   private readonly onFlow: ((r: FlowResult) => void) | undefined;
   /** Knows when each flow is over, so results are taken and forgotten as the run goes. */
-  private readonly life: FlowLife;
+  private readonly life: FlowLife<Sent>;
   /** Why a request that never left was dropped: known only at the end (undefined while the run goes on). */
   private unsent: DropReason | undefined;
   private budgetLeft: number;
@@ -155,12 +189,12 @@ export class ScenarioRun {
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     const budget = this.budgetLeft;
     const report = opts.onProgress;
-    if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget, flowsOver: this.next, flows: this.sent.length });
+    if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget, flowsOver: this.flowsTaken, flows: this.flows });
     const tracer = this.cluster.world.tracer;
     this.results = opts.keepFlows === false ? undefined : [];
     this.onFlow = opts.onFlow;
     // First of the sinks: a flow found over with an event is taken before anyone reads that event.
-    this.life = new FlowLife(this.cluster.world.holds, () => this.cluster.sched.now, (flow) => this.over(flow));
+    this.life = new FlowLife<Sent>(this.cluster.world.holds, () => this.cluster.sched.now, (s) => this.over(s));
     tracer.attach(this.life);
     this.stream.attach(this.summarizer);
     for (const s of opts.flowSinks ?? []) this.stream.attach(s);
@@ -179,94 +213,127 @@ export class ScenarioRun {
   /** Schedule a validated traffic item (its `atNs` must not be in the past). */
   schedule(t: TrafficSpec): void {
     if (this.result) throw new Error('the run has finished: no more traffic can be sent');
-    const { cluster, scenario } = this;
-    const from = resolveNetns(t.from, cluster);
+    const sched = this.cluster.sched;
+    const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const to = t.to;
-    const dnsIp = to.kind === 'dns' ? scenario.services.find((s) => s.builtin && s.name === 'kube-dns')?.clusterIP : undefined;
-    for (let k = 0; k < t.count; k++) {
-      const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
-      let unresolved: string | undefined;
-      const tracked = this.summarizer.track(flow, t);
-      const send = (dst: number): void =>
-        void this.stream.send(flow, () => {
-          if (t.http) {
-            const host = t.http.host ?? (to.kind === 'dns' ? to.name : formatIpv4(dst));
-            const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
-            return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
-          }
-          // Built field by field: one object per datagram, not one per optional field.
-          const req: SendRequest = { dst, protocol: t.protocol, payload: t.payload, flow, seq: k + 1 };
-          if (t.port !== undefined) req.port = t.port;
-          if (t.ttl !== undefined) req.ttl = t.ttl;
-          if (t.reuseConnection) req.reuse = true;
-          if (t.timeoutNs !== undefined) req.timeoutNs = t.timeoutNs;
-          if (t.sourcePort !== undefined) req.sport = t.sourcePort;
-          if (t.closeAfterNs !== undefined) req.closeAfterNs = t.closeAfterNs;
-          if (t.keepAlive) req.keepAlive = t.keepAlive;
-          if (t.reply !== undefined) req.awaitReply = true;
-          return from.sockets.send(req);
-        });
-      cluster.sched.at(t.atNs + k * t.intervalNs, () => {
-        this.life.start(flow);
-        if (to.kind !== 'dns') return send(resolveIp(to, scenario, this.index));
-        // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
-        const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
-        const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
-        // The resolver may still send (its retry timer) while none of its packets is in flight: it holds the flow.
-        const resolver = {};
-        cluster.world.holds.hold(resolver, flow);
-        lookup(
-          from,
-          podNs,
-          to.name,
-          parseIpv4(dnsIp!)!,
-          flow,
-          (r) => {
-            if (r.ok) send(r.ip);
-            else unresolved = r.why;
-            cluster.world.holds.free(resolver);
-          },
-          options,
-        );
-      });
-      let indices = this.pending.get(flow);
-      if (!indices) this.pending.set(flow, (indices = []));
-      indices.push(this.sent.length);
-      this.sent.push({ tracked, unresolved: () => unresolved, over: false });
-    }
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, open: [], dst: undefined };
+    this.items.push(item);
+    this.flows += t.count;
+    if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
   }
 
-  /** `flow` is over: its result (and those of the flows after it that were waiting for it) can be taken. */
-  private over(flow: string): void {
-    const indices = this.pending.get(flow);
-    // Several flows of one name (the library lets a test name two sends alike): the earliest first.
-    const i = indices?.find((k) => !this.sent[k]!.over);
-    if (i === undefined) return;
-    this.sent[i]!.over = true;
+  /** Requests of scheduled items not yet in the event queue (each item has its next one there). */
+  private get unscheduled(): number {
+    let n = 0;
+    for (let i = this.nextItem; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item && item.started < item.t.count) n += item.t.count - item.started - 1;
+    }
+    return n;
+  }
+
+  /** `item`'s next request is due: its flow starts, the one after it is scheduled, and the request is sent. */
+  private startNext(item: Item): void {
+    const { t } = item;
+    const k = item.started++;
+    if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
+    const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
+    const s: Sent = { item, k, flow, tracked: this.summarizer.track(flow, t), dst: 0, unresolved: undefined, over: false };
+    item.open.push(s);
+    this.life.start(flow, s);
+    const to = t.to;
+    if (to.kind !== 'dns') {
+      s.dst = item.dst ??= resolveIp(to, this.scenario, this.index);
+      this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+      return;
+    }
+    // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
+    const { cluster, scenario } = this;
+    const dnsIp = scenario.services.find((x) => x.builtin && x.name === 'kube-dns')?.clusterIP;
+    const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
+    const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
+    // The resolver may still send (its retry timer) while none of its packets is in flight: it holds the flow.
+    const resolver = {};
+    cluster.world.holds.hold(resolver, flow);
+    lookup(
+      item.from,
+      podNs,
+      to.name,
+      parseIpv4(dnsIp!)!,
+      flow,
+      (r) => {
+        if (r.ok) {
+          s.dst = r.ip;
+          this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+        } else s.unresolved = r.why;
+        cluster.world.holds.free(resolver);
+      },
+      options,
+    );
+  }
+
+  /** Sends a started flow's request; returns its packet id. */
+  private sendRequest(s: Sent): number | undefined {
+    const { item, flow, k } = s;
+    const { t, from } = item;
+    const dst = s.dst;
+    if (t.http) {
+      const host = t.http.host ?? (t.to.kind === 'dns' ? t.to.name : formatIpv4(dst));
+      const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
+      return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
+    }
+    // Built field by field: one object per datagram, not one per optional field.
+    const req: SendRequest = { dst, protocol: t.protocol, payload: t.payload, flow, seq: k + 1 };
+    if (t.port !== undefined) req.port = t.port;
+    if (t.ttl !== undefined) req.ttl = t.ttl;
+    if (t.reuseConnection) req.reuse = true;
+    if (t.timeoutNs !== undefined) req.timeoutNs = t.timeoutNs;
+    if (t.sourcePort !== undefined) req.sport = t.sourcePort;
+    if (t.closeAfterNs !== undefined) req.closeAfterNs = t.closeAfterNs;
+    if (t.keepAlive) req.keepAlive = t.keepAlive;
+    if (t.reply !== undefined) req.awaitReply = true;
+    return from.sockets.send(req);
+  }
+
+  /** A started flow is over: its result (and those of the flows after it that were waiting for it) can be taken. */
+  private over(s: Sent): void {
+    s.over = true;
     this.takeResults();
   }
 
   /**
    * Results of the flows over, in order, up to the first one not over. A
    * flow whose request never left waits for the end (why it did not leave
-   * depends on how the run ended).
+   * depends on how the run ended); so does one not started yet.
    */
   private takeResults(): void {
-    while (this.next < this.sent.length) {
-      const s = this.sent[this.next]!;
-      const why = s.unresolved();
-      if (this.unsent === undefined && (!s.over || (why === undefined && !s.tracked.request))) return;
-      const f = s.tracked;
-      const r: FlowResult = why !== undefined ? { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(f, this.cluster, this.unsent ?? 'not-finished');
+    while (this.nextItem < this.items.length) {
+      const item = this.items[this.nextItem]!;
+      if (item.taken === item.t.count) {
+        this.items[this.nextItem++] = undefined;
+        continue;
+      }
+      const s = item.taken < item.started ? item.open[0]! : undefined;
+      let r: FlowResult;
+      if (s === undefined) {
+        // Never started: the run stopped (event budget) before its time came.
+        if (this.unsent === undefined) return;
+        r = unsentResult(item.t.count > 1 ? `${item.t.name}#${item.taken + 1}` : item.t.name, item.t, this.unsent);
+      } else {
+        const why = s.unresolved;
+        if (this.unsent === undefined && (!s.over || (why === undefined && !s.tracked.request))) return;
+        const f = s.tracked;
+        r = why !== undefined ? { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(f, this.cluster, this.unsent ?? 'not-finished');
+      }
       this.results?.push(r);
       this.onFlow?.(r);
-      this.summarizer.forget(f);
-      const indices = this.pending.get(f.flow)!;
-      indices.shift();
-      if (indices.length === 0) this.pending.delete(f.flow);
-      this.sent[this.next++] = undefined;
+      if (s) {
+        this.summarizer.forget(s.tracked);
+        item.open.shift();
+      }
+      item.taken++;
+      this.flowsTaken++;
     }
   }
 
@@ -287,7 +354,9 @@ export class ScenarioRun {
     if (this.result) return this.result;
     const { cluster, scenario } = this;
     const before = cluster.sched.eventsExecuted;
-    const outcome = this.outOfBudget ? { kind: 'budget' as const, events: 0, pending: cluster.sched.pending } : cluster.sched.run({ budget: this.budgetLeft, ...(this.onProgress ? { onProgress: this.onProgress } : {}) });
+    const run = this.outOfBudget ? { kind: 'budget' as const, events: 0, pending: cluster.sched.pending } : cluster.sched.run({ budget: this.budgetLeft, ...(this.onProgress ? { onProgress: this.onProgress } : {}) });
+    // Pending as if every request had been scheduled up front (the message says how much was left).
+    const outcome = run.kind === 'budget' ? { ...run, pending: run.pending + this.unscheduled } : run;
     this.budgetLeft -= cluster.sched.eventsExecuted - before;
     if (outcome.kind === 'budget') {
       cluster.world.finish('event-budget', `run stopped after ${cluster.sched.eventsExecuted} events with ${outcome.pending} pending (a forwarding loop?)`);
