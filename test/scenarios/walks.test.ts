@@ -189,6 +189,33 @@ traffic:
     const ended = res.events.filter((e) => e.kind === 'deliver' || e.kind === 'drop').length;
     expect(ended).toBe(created);
   });
+
+  it('a count:N item cut short: its later requests count as pending and end as never sent, in order', () => {
+    const r = loadScenarioText(
+      `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: budget}
+cluster: {network: host-gw, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 53, protocol: UDP}]}]}}
+traffic:
+  - {name: f, from: pod/a, to: pod/b, protocol: UDP, port: 53, count: 10, interval: 1ns}
+  - {name: g, from: pod/a, to: pod/b, protocol: UDP, port: 53, at: 1s}
+`,
+      'budget.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const res = simulate(r.scenario, { eventBudget: 4 });
+    expect(res.stopped).toBe('budget');
+    // The requests not yet due are in the count as if all had been queued up front (each item queues only its next one).
+    const drop = res.events.find((e) => e.kind === 'drop' && e.reason === 'event-budget');
+    const pending = Number(/with (\d+) pending/.exec(drop && drop.kind === 'drop' ? drop.detail : '')![1]);
+    const sent = res.events.filter((e) => e.kind === 'create' && e.flow !== undefined).length;
+    expect(pending).toBeGreaterThanOrEqual(10 - sent + 1);
+    expect(res.flows.map((f) => f.flow)).toEqual([...Array.from({ length: 10 }, (_, k) => `f#${k + 1}`), 'g']);
+    expect(res.flows.slice(sent).every((f) => f.dropReason === 'event-budget' && f.dropDetail === 'never sent: the run stopped first')).toBe(true);
+  });
 });
 
 describe('TCP as Linux puts it on the wire', () => {

@@ -1,6 +1,7 @@
 import type { FlowHolds } from '../../kernel/flow-holds.js';
 import type { TraceEvent } from '../../trace/events.js';
 import type { TraceSink } from '../../trace/tracer.js';
+import { SteadyMap } from './steady-map.js';
 
 /** A flow not yet over: its packets in flight, and the packets that name it (forgotten with it). */
 interface Life<T> {
@@ -48,9 +49,9 @@ type Lives<T> = Life<T> | Life<T>[];
  * taken when this says it is over, has every event the whole trace gives it.
  */
 export class FlowLife<T> implements TraceSink {
-  private readonly lives = new Map<string, Life<T>>();
+  private readonly lives = new SteadyMap<string, Life<T>>();
   /** Packets of flows not yet over, and those flows. */
-  private readonly pktLives = new Map<number, Lives<T>>();
+  private readonly pktLives = new SteadyMap<number, Lives<T>>();
   /**
    * Flows with nothing in flight, to look at once the clock has moved past
    * the time they got there, in the order they became candidates. An entry
@@ -167,7 +168,7 @@ export class FlowLife<T> implements TraceSink {
       l.slot = kept;
       q[kept++] = l;
     }
-    q.length = kept;
+    while (q.length > kept) q.pop(); // (setting `length` is a call into the runtime; a pop or two is not)
   }
 
   /** `pkt` no longer belongs to `l` (over). */

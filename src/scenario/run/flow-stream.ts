@@ -37,7 +37,8 @@ export class FlowStream implements TraceSink {
     } finally {
       this.held = outer;
       for (let i = 0; i < held.length; i++) this.event(held[i]!);
-      held.length = 0;
+      // Emptied by pops: setting `length` is a call into the runtime, a pop or two is not.
+      while (held.length > 0) held.pop();
       this.spare = held;
     }
     return pkt;

@@ -6,6 +6,7 @@ import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
 import { HttpSummary } from './http-summary.js';
 import { RequestSummary, unsentResult } from './request-summary.js';
+import { SteadyMap } from './steady-map.js';
 
 /** A flow being followed: its request (once sent) and, for TCP and HTTP, what its sockets saw. */
 export interface TrackedFlow {
@@ -37,17 +38,17 @@ interface Owner {
  * read from the whole trace (test/scenario/flow-oracle.ts; test/scenarios).
  */
 export class FlowSummarizer implements FlowSink {
-  private readonly owners = new Map<number, Owner[]>();
+  private readonly owners = new SteadyMap<number, Owner[]>();
   /** TCP and HTTP flows by name (their `tcp` events and `create`s name their flow): what reads those. */
   private readonly byName = new Map<string, TrackedFlow[]>();
   /** HTTP flows by the packet their controller decided on (its upstream SYNs' cause). */
   private readonly byDecision = new Map<number, TrackedFlow[]>();
-  /** Requests sent, waiting for their `create` to be read. */
-  private readonly requests = new Map<number, TrackedFlow>();
+  /** Flows whose request was sent, waiting for its `create` to be read (the events of a send follow at once: one, at most a few). */
+  private readonly awaiting: TrackedFlow[] = [];
   /** Packets created for HTTP flows (their `create` names the flow), for the summaries that read their events. */
   private readonly httpPackets = new Map<number, TrackedFlow[]>();
-  /** Flows by name, waiting for their request. */
-  private readonly sending = new Map<string, TrackedFlow>();
+  /** The flow whose request the stream names next (`sending`). */
+  private next: TrackedFlow | undefined;
 
   /** Start following a flow (before it is sent). */
   track(flow: string, traffic: TrafficSpec): TrackedFlow {
@@ -64,18 +65,21 @@ export class FlowSummarizer implements FlowSink {
       if (!list) this.byName.set(flow, (list = []));
       list.push(f);
     }
-    this.sending.set(flow, f);
     return f;
+  }
+
+  /** `f`'s request is being sent: the next request the stream names (`request`) is its. */
+  sending(f: TrackedFlow): void {
+    this.next = f;
   }
 
   /** A flow's request was sent as packet `pkt` (FlowStream tells it before the packet's events). */
   request(flow: string, pkt: number): void {
-    const f = this.sending.get(flow);
-    this.sending.delete(flow);
-    if (f) {
-      f.request = new RequestSummary(pkt);
-      this.requests.set(pkt, f);
-    }
+    const f = this.next;
+    if (f === undefined || f.flow !== flow) return;
+    this.next = undefined;
+    f.request = new RequestSummary(pkt);
+    this.awaiting.push(f);
   }
 
   /**
@@ -96,8 +100,9 @@ export class FlowSummarizer implements FlowSink {
     f.pkts.length = 0;
     const named = this.byName.get(f.flow);
     if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
-    if (this.sending.get(f.flow) === f) this.sending.delete(f.flow);
-    if (f.request) this.requests.delete(f.request.pkt);
+    if (this.next === f) this.next = undefined;
+    const i = this.awaiting.indexOf(f);
+    if (i >= 0) this.awaiting.splice(i, 1);
   }
 
   event(e: TraceEvent): void {
@@ -144,10 +149,12 @@ export class FlowSummarizer implements FlowSink {
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
       if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) (owners ??= []).push({ summary: f.http!.leg(e.pkt), lineage: true, flow: f });
     }
-    const request = this.requests.get(e.pkt);
-    if (request) {
-      this.requests.delete(e.pkt);
-      (owners ??= []).push({ summary: request.request!, lineage: true, flow: request });
+    for (let i = 0; i < this.awaiting.length; i++) {
+      const f = this.awaiting[i]!;
+      if (f.request!.pkt !== e.pkt) continue;
+      this.awaiting.splice(i, 1);
+      (owners ??= []).push({ summary: f.request!, lineage: true, flow: f });
+      break;
     }
     if (owners) {
       this.owners.set(e.pkt, owners);
@@ -183,7 +190,7 @@ export class FlowSummarizer implements FlowSink {
 }
 
 /** `map`'s list at `key` is `rest` now, `list` less what left it (gone when empty; unchanged when nothing left). */
-function without<K, T>(map: Map<K, T[]>, key: K, list: T[], rest: T[]): void {
+function without<K, T>(map: { set(key: K, list: T[]): unknown; delete(key: K): unknown }, key: K, list: T[], rest: T[]): void {
   if (rest.length === list.length) return;
   if (rest.length > 0) map.set(key, rest);
   else map.delete(key);

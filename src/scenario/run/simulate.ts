@@ -278,6 +278,7 @@ export class ScenarioRun {
     const { item, flow, k } = s;
     const { t, from } = item;
     const dst = s.dst;
+    this.summarizer.sending(s.tracked);
     if (t.http) {
       const host = t.http.host ?? (t.to.kind === 'dns' ? t.to.name : formatIpv4(dst));
       const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
