@@ -1,4 +1,5 @@
 import { writeMac } from '../wire/addr.js';
+import { freshBytes, within } from '../wire/bytes.js';
 import { decodeIpv4, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
@@ -37,16 +38,17 @@ export interface Skb {
   /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
   cost?: number;
   /**
-   * The buffer this packet alone holds (no trace event, capture or clone reads it later): while
-   * `data` is a view into it, headers are written in place (skb_cow finds it unshared). See `cow`.
+   * The span of memory this packet alone may write: its bytes (`data`, while they lie inside it)
+   * and the headroom in front of them. Someone else reading the bytes (a trace event, a capture,
+   * a clone) takes it away (`share`). See `cow` and `pushEthernet`.
    */
-  owned?: ArrayBufferLike;
+  room?: Uint8Array;
   /**
-   * The buffer whose bytes in front of `data` (the headroom) this packet alone may write, though
-   * `data` itself is shared: a new packet's create event reads its bytes, not what is put in
-   * front of them (skb_push into a fresh skb's headroom). See `pushEthernet`.
+   * Whether `data` itself is the packet's alone too, not only the headroom in front: a new
+   * packet's create event reads its bytes, not what is put in front of them (skb_push into a
+   * fresh skb's headroom), so a socket's packet starts with its room but not owned.
    */
-  head?: ArrayBufferLike;
+  owned?: boolean;
   /**
    * The IPv4 header as `ipv4Of` last decoded it (its payload a view into `data`'s buffer). It
    * holds while that view still lies where `data` puts the packet: every write in place goes
@@ -73,8 +75,8 @@ export function makeSkb(id: number, data: Uint8Array, flow: string | undefined):
     bridgedDnat: undefined,
     fragMaxSize: undefined,
     cost: undefined,
+    room: undefined,
     owned: undefined,
-    head: undefined,
     ip: undefined,
   };
 }
@@ -92,23 +94,41 @@ export const HEADROOM = 64;
  * are copied before any write, as skb_cow does for a cloned skb.
  */
 export function share(skb: Skb): void {
+  skb.room = undefined;
   skb.owned = undefined;
-  skb.head = undefined;
 }
 
 /**
- * skb_cow: the packet's bytes, ready to be written. In place when the packet
- * owns its buffer; otherwise a copy (with headroom in front) that it owns from
- * now on. Either way `skb.data` is the result.
+ * skb_cow: the packet's bytes, ready to be written. In place when they are
+ * the packet's alone; otherwise a copy (with headroom in front) that it owns
+ * from now on. Either way `skb.data` is the result.
  */
 export function cow(skb: Skb): Uint8Array {
   const d = skb.data;
   skb.ip = undefined; // the caller is about to write: a header decoded before may change
-  if (d.buffer === skb.owned) return d;
-  const buf = new Uint8Array(HEADROOM + d.length);
-  buf.set(d, HEADROOM);
-  skb.owned = buf.buffer;
-  return (skb.data = buf.subarray(HEADROOM));
+  const room = skb.room;
+  if (skb.owned && room !== undefined && within(room, d)) return d;
+  return (skb.data = roomFor(skb, d.length, 0, d));
+}
+
+/**
+ * Memory for a new packet of `len` bytes: HEADROOM free bytes, then its bytes
+ * (`room.subarray(HEADROOM)`, zero until written). A socket writes them, makes
+ * the packet and gives it this room (`skb.room`): the link layer's header
+ * goes in front without a copy.
+ */
+export function packetRoom(len: number): Uint8Array {
+  return freshBytes(HEADROOM + len);
+}
+
+/** A new room for `skb` (HEADROOM + `at` + `len` bytes) holding `d` at `at`: the packet owns it. */
+function roomFor(skb: Skb, len: number, at: number, d: Uint8Array): Uint8Array {
+  const room = freshBytes(HEADROOM + at + len);
+  const out = room.subarray(HEADROOM);
+  out.set(d, at);
+  skb.room = room;
+  skb.owned = true;
+  return out;
 }
 
 /**
@@ -132,19 +152,17 @@ export function ipv4Of(skb: Skb, offset = 0): Decoded<DecodedIpv4> {
 
 /**
  * skb_push + eth_header: put a 14-byte Ethernet header in front of the
- * packet's bytes — into the headroom when the packet owns its buffer or at
- * least its headroom, else into a copy it then owns.
+ * packet's bytes — into its room's headroom when it has one, else into a copy
+ * it then owns.
  */
 export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number): void {
   const d = skb.data;
+  const room = skb.room;
   let out: Uint8Array;
-  if ((d.buffer === skb.owned || d.buffer === skb.head) && d.byteOffset >= 14) {
+  if (room !== undefined && within(room, d) && d.byteOffset - 14 >= room.byteOffset) {
     out = new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
   } else {
-    const buf = new Uint8Array(HEADROOM + 14 + d.length);
-    out = buf.subarray(HEADROOM);
-    out.set(d, 14);
-    skb.owned = buf.buffer;
+    out = roomFor(skb, d.length, 14, d);
   }
   writeMac(out, 0, dst);
   writeMac(out, 6, src);

@@ -19,19 +19,21 @@ export interface Ipv4Packet {
   payload: Uint8Array;
 }
 
-/**
- * The packet's bytes. With `headroom`, that many free bytes sit in front of
- * them in the same buffer (the returned view starts after them), so that a
- * link-layer header can be put in front later without a copy.
- */
-export function encodeIpv4(p: Ipv4Packet, headroom = 0): Uint8Array {
-  const optLen = p.options ? (p.options.length + 3) & ~3 : 0;
-  const hl = 20 + optLen;
-  const len = hl + p.payload.length;
-  const b = headroom === 0 ? new Uint8Array(len) : new Uint8Array(new ArrayBuffer(headroom + len), headroom, len);
+export function encodeIpv4(p: Ipv4Packet): Uint8Array {
+  return writeIpv4(p, new Uint8Array(ipv4Length(p)));
+}
+
+/** Bytes of `p` encoded: its header (options padded to a multiple of 4) and payload. */
+export function ipv4Length(p: Ipv4Packet): number {
+  return 20 + (p.options ? (p.options.length + 3) & ~3 : 0) + p.payload.length;
+}
+
+/** Encode `p` into `b` (of `ipv4Length(p)` zero bytes); returns `b`. */
+export function writeIpv4(p: Ipv4Packet, b: Uint8Array): Uint8Array {
+  const hl = 20 + (p.options ? (p.options.length + 3) & ~3 : 0);
   b[0] = 0x40 | (hl >> 2);
   b[1] = p.tos;
-  put16(b, 2, len);
+  put16(b, 2, b.length);
   put16(b, 4, p.id & 0xffff);
   put16(b, 6, (p.df ? 0x4000 : 0) | (p.mf ? 0x2000 : 0) | ((p.fragmentOffset >> 3) & 0x1fff));
   b[8] = p.ttl;

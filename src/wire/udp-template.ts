@@ -48,10 +48,13 @@ export class UdpTemplate {
     return src === this.src && ttl === this.ttl && df === this.df && payloadBytes === this.payloadBytes;
   }
 
-  /** One datagram with IP id `id`: its bytes, after `headroom` free bytes in the same buffer. */
-  datagram(id: number, headroom: number): Uint8Array {
-    const total = HEADERS + this.payloadBytes;
-    const b = new Uint8Array(new ArrayBuffer(headroom + total), headroom, total);
+  /** Bytes of each datagram. */
+  get length(): number {
+    return HEADERS + this.payloadBytes;
+  }
+
+  /** Write the datagram with IP id `id` into `b` (`length` zero bytes); returns `b`. */
+  write(id: number, b: Uint8Array): Uint8Array {
     b.set(this.header);
     id &= 0xffff;
     put16(b, 4, id);

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { cow, HEADROOM, ipv4Of, makeSkb, pushEthernet, share } from '../../src/kernel/skb.js';
-import { decodeIpv4, encodeIpv4, IPPROTO_UDP } from '../../src/wire/ipv4.js';
+import { cow, HEADROOM, ipv4Of, makeSkb, packetRoom, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
+import { decodeIpv4, IPPROTO_UDP, ipv4Length, writeIpv4, type Ipv4Packet } from '../../src/wire/ipv4.js';
 
-const packet = () => encodeIpv4({ tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) }, HEADROOM);
+const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) };
+
+/** A packet as a socket makes it: its bytes in a room of their own, read by its create event. */
+function newPacket(): Skb {
+  const room = packetRoom(ipv4Length(ip));
+  const skb = makeSkb(1, writeIpv4(ip, room.subarray(HEADROOM)), undefined);
+  skb.room = room;
+  return skb;
+}
 
 describe('skb', () => {
   it('decodes a packet once, and again only once its bytes were written or replaced', () => {
-    const skb = makeSkb(1, packet(), undefined);
-    skb.head = skb.data.buffer; // as a socket's new packet has it
+    const skb = newPacket();
     const first = ipv4Of(skb);
     expect(first).toEqual(decodeIpv4(skb.data));
     expect(ipv4Of(skb)).toBe(first);
@@ -22,30 +29,36 @@ describe('skb', () => {
     const again = ipv4Of(skb);
     expect(again).not.toBe(first);
     expect(again.ok).toBe(false); // the checksum no longer holds
-    skb.data = packet();
+    skb.data = newPacket().data;
     expect(ipv4Of(skb)).toEqual(first);
   });
 
   it('puts the Ethernet header into the headroom it holds, without touching the shared bytes', () => {
-    const bytes = packet();
-    const skb = makeSkb(1, bytes, undefined);
-    skb.head = bytes.buffer;
+    const skb = newPacket();
+    const bytes = skb.data;
     const before = [...bytes];
     pushEthernet(skb, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
     expect(skb.data.buffer).toBe(bytes.buffer);
-    expect(skb.data.byteOffset).toBe(HEADROOM - 14);
+    expect(skb.data.byteOffset).toBe(bytes.byteOffset - 14);
     expect([...bytes]).toEqual(before);
     expect([...skb.data.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 2]);
-    expect(cow(skb)).not.toBe(skb.data.buffer); // the packet's own bytes are still shared: a write copies
-    expect(skb.data.buffer).not.toBe(bytes.buffer);
+    const frame = skb.data;
+    expect(cow(skb)).not.toBe(frame); // the packet's own bytes are still shared: a write copies
+    expect([...skb.data]).toEqual([...frame]);
+    const copy = skb.data;
+    expect(cow(skb)).toBe(copy); // the copy is its own
+    pushEthernet(skb, '02:00:00:00:00:03', '02:00:00:00:00:01', 0x0800); // a header in front of it, in place
+    expect(skb.data.buffer).toBe(copy.buffer);
+    expect(skb.data.byteOffset).toBe(copy.byteOffset - 14);
+    expect(cow(skb)).toBe(skb.data);
   });
 
   it('gives up the headroom once someone else reads the buffer', () => {
-    const bytes = packet();
-    const skb = makeSkb(1, bytes, undefined);
-    skb.head = bytes.buffer;
+    const skb = newPacket();
+    const bytes = skb.data;
     share(skb);
     pushEthernet(skb, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
-    expect(skb.data.buffer).not.toBe(bytes.buffer);
+    expect(skb.data.byteOffset === bytes.byteOffset - 14 && skb.data.buffer === bytes.buffer).toBe(false);
+    expect([...skb.data.subarray(14)]).toEqual([...bytes]);
   });
 });
