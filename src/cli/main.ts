@@ -107,9 +107,10 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--hide <list>', 'at hops, leave out: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--html <file>', 'also write the walk as one self-contained HTML page (cluster drawing, step through each flow)')
     .option('--quiet', 'print only each flow\'s headline')
+    .option('--no-collapse', 'print every walk of a repeated traffic item (count: N) in full; by default a run of walks identical but for times and ports prints once, then "… and N more identical walks"')
     .option('--golden <dir>', 'compare the full trace with DIR/<scenario>.trace (exit 1 on any difference, with a diff)')
     .option('--update', 'with --golden: write the golden trace instead of comparing')
-    .action((file: string | undefined, o: { json?: boolean; html?: string; pcap?: string; pcapPerInterface?: boolean; pcapDevice?: string[]; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
+    .action((file: string | undefined, o: { json?: boolean; html?: string; pcap?: string; pcapPerInterface?: boolean; pcapDevice?: string[]; seed?: number; proxyMode?: ProxyMode; quiet?: boolean; collapse?: boolean; golden?: string; update?: boolean } & ViewFlags) => {
       if (o.update && !o.golden) throw new InputError('--update: only with --golden DIR');
       const view = viewOptions(o, (m) => {
         throw new InputError(m);
@@ -125,7 +126,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (!o.json && !o.quiet && io.term?.width !== undefined) {
         // A long report on a terminal: say what is coming, and how to get less of it.
         const walks = scenario.traffic.reduce((n, t) => n + selectFlows(Array.from({ length: t.count }, (_, k) => ({ name: t.count > 1 ? `${t.name}#${k + 1}` : t.name })), view.flows).length, 0);
-        if (walks > LONG_REPORT) io.err(`podwalk: ${walks.toLocaleString('en-US')} walks follow as flows end (--quiet: headlines only)\n`);
+        // With repeats folded (the default) fewer may come: identical walks of one item print once.
+        const n = walks.toLocaleString('en-US');
+        if (walks > LONG_REPORT) io.err(o.collapse === false ? `podwalk: ${n} walks follow as flows end (--quiet: headlines only)\n` : `podwalk: up to ${n} walks follow (repeats folded; --quiet: headlines only)\n`);
       }
       let capture: Capture | undefined;
       const progress = progressLine(io.err, io.errIsTTY ?? false);
@@ -139,7 +142,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       // The report gathers the events of the flows it shows as they happen (not the whole trace), and
       // prints each flow's walk once the flow is over.
       const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
-      const report = walk ? new ReportWriter(out, scenario, walk, { view, quiet: o.quiet ?? false, term: io.term ?? PLAIN }) : undefined;
+      const report = walk ? new ReportWriter(out, scenario, walk, { view, quiet: o.quiet ?? false, collapse: o.collapse ?? true, term: io.term ?? PLAIN }) : undefined;
       // Kept only for what reads the whole run: the HTML page and golden files (the trace), the JSON flow records.
       const keep = Boolean(o.golden || o.html);
       // --json: the flow records (one line each) and the expectations, as flows end.

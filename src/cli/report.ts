@@ -7,8 +7,9 @@ import type { Scenario } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { WalkFlow } from '../trace/view/flow-packets.js';
 import type { WalkEvents } from '../scenario/report/walk-events.js';
+import { walkKey, WalkRepeats } from '../scenario/report/walk-repeats.js';
 import type { ViewOptions } from '../trace/view/options.js';
-import { fit, paint, type Terminal } from '../trace/view/terminal.js';
+import { fit, paint, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderHeadline, renderWalk, selectFlows } from '../trace/view/walk.js';
 
 /** Which flow each packet belongs to (packets inherit their flow at creation). */
@@ -52,6 +53,13 @@ export interface ReportOptions {
   /** Headlines only. */
   quiet: boolean;
   term: Terminal;
+  /**
+   * Consecutive walks of one traffic item that read the same but for times,
+   * packet ids and ephemeral ports are printed once, then one `… and N more
+   * identical walks` line (default true; never at `full` detail, nor for a
+   * flow `--flow` names as `name#k`).
+   */
+  collapse?: boolean;
 }
 
 /**
@@ -61,11 +69,13 @@ export interface ReportOptions {
  * `onFlow` hands results over in that order), then the timeline of changes
  * and the expectation summary when the run ends. Byte for byte what one
  * string rendered at the end would be; what it keeps is the events of the
- * flows not yet over (`walk`), the expectations' mismatches, and the few
- * results a `sameBackendAs` names.
+ * flows not yet over (`walk`), the expectations' mismatches, the few
+ * results a `sameBackendAs` names, and the key of the walk shown last (a
+ * repeat of it is counted, not printed: `WalkRepeats`).
  */
 export class ReportWriter {
   private readonly expectations: ExpectationStream;
+  private readonly repeats = new WalkRepeats();
 
   constructor(
     private readonly write: (s: string) => void,
@@ -84,12 +94,36 @@ export class ReportWriter {
     const events = this.walk.take(r.flow);
     if (selectFlows([{ name: r.flow }], this.opts.view.flows).length === 0) return;
     const f = walkFlow(r, events);
-    this.lines(['', ...(this.opts.quiet ? renderHeadline(f, this.opts.term) : renderWalk(f, this.opts.view, this.opts.term))]);
+    const render = (term: Terminal): string[] => (this.opts.quiet ? renderHeadline(f, term) : renderWalk(f, this.opts.view, term));
+    if (!this.collapses(r)) {
+      this.show(undefined, undefined, render(this.opts.term));
+      return;
+    }
+    // Compared as piped output reads (no wrapping, no colour): a longer rtt must not make a repeat look different.
+    const plain = render(PLAIN);
+    const key = walkKey(plain, f);
+    if (!this.repeats.repeats(r.traffic.name, key, f)) this.show(r.traffic.name, key, isPlain(this.opts.term) ? plain : render(this.opts.term));
+    // The item's last flow: nothing more can repeat it, say so now rather than when the next item's walk comes.
+    if (r.flow === `${r.traffic.name}#${r.traffic.count}`) this.show(undefined, undefined, []);
+  }
+
+  /** Whether this flow's walk may be folded into a repeat line: a repeated item, at a detail that summarises, not asked for by its own name. */
+  private collapses(r: FlowResult): boolean {
+    return (this.opts.collapse ?? true) && r.traffic.count > 1 && this.opts.view.detail !== 'full' && !this.opts.view.flows.includes(r.flow);
+  }
+
+  /** Prints a walk (none: just ends the repeats of the one before), after the line counting that one's repeats. */
+  private show(item: string | undefined, key: string | undefined, walk: readonly string[]): void {
+    const repeated = this.repeats.shown(item, key, this.opts.quiet ? 'headline' : 'walk');
+    const lines = repeated === undefined ? [] : fit(repeated, this.opts.term, 4);
+    if (walk.length > 0) lines.push('', ...walk);
+    this.lines(lines);
   }
 
   /** The run is over (every flow handed over): changes, a budget stop, the expectations. Returns the mismatches. */
   end(result: Pick<RunResult, 'stopped' | 'eventsExecuted'>): Mismatch[] {
     const { term } = this.opts;
+    this.show(undefined, undefined, []);
     const parts: string[] = [];
     const changes = this.walk.changes;
     if (changes.length > 0) {
@@ -114,4 +148,8 @@ export class ReportWriter {
   private lines(lines: readonly string[]): void {
     if (lines.length > 0) this.write(`${lines.join('\n')}\n`);
   }
+}
+
+function isPlain(term: Terminal): boolean {
+  return term.width === undefined && !term.colour;
 }

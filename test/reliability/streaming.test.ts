@@ -39,23 +39,40 @@ describe('run --json streams JSON Lines', () => {
 });
 
 describe('run (the human report) streams the walks', () => {
-  it('writes each walk once its flow is over, byte-identical to the report rendered from the whole trace at the end', () => {
-    const file = classicWalkWith('count: 30', 'interval: 10us', 'close: true');
-    const chunks: string[] = [];
-    expect(cli(['run', file], { out: (s) => chunks.push(s), err: () => {} })).toBe(0);
-    // The scenario line, one write per flow (1 + 30), the summary.
-    expect(chunks).toHaveLength(33);
-    expect(chunks[1]!.startsWith('\nsame-node: TCP, delivered')).toBe(true);
+  /** The report of `file` rendered at the end from the whole trace. */
+  function wholeReport(file: string, collapse: boolean): string {
     const loaded = loadScenarioFile(file);
     if (!loaded.ok) throw new Error('fixture');
     const result = simulate(loaded.scenario);
     const whole: string[] = [];
     const report = new ReportWriter((s) => whole.push(s), loaded.scenario, WalkEvents.fromTrace(result.events, result.flows), { view: viewOptions({}, (m) => {
       throw new Error(m);
-    }), quiet: false, term: PLAIN });
+    }), quiet: false, collapse, term: PLAIN });
     for (const f of result.flows) report.flow(f);
     report.end(result);
-    expect(chunks.join('')).toBe(whole.join(''));
+    return whole.join('');
+  }
+
+  it('writes each walk once its flow is over, byte-identical to the report rendered from the whole trace at the end', () => {
+    const file = classicWalkWith('count: 30', 'interval: 10us', 'close: true');
+    const chunks: string[] = [];
+    expect(cli(['run', file, '--no-collapse'], { out: (s) => chunks.push(s), err: () => {} })).toBe(0);
+    // The scenario line, one write per flow (1 + 30), the summary.
+    expect(chunks).toHaveLength(33);
+    expect(chunks[1]!.startsWith('\nsame-node: TCP, delivered')).toBe(true);
+    expect(chunks.join('')).toBe(wholeReport(file, false));
+  });
+
+  it('folding repeated walks keeps it streamed: the walks that differ as their flows end, the count once the run of repeats is over', () => {
+    const file = classicWalkWith('count: 30', 'interval: 10us', 'close: true');
+    const chunks: string[] = [];
+    expect(cli(['run', file], { out: (s) => chunks.push(s), err: () => {} })).toBe(0);
+    expect(chunks.join('')).toBe(wholeReport(file, true));
+    // The scenario line, same-node, across-nodes#1 (with its ARP), #2 (another source port and VXLAN
+    // source port, the same walk), the count of #3–#30 once #30 is over, the summary.
+    expect(chunks).toHaveLength(6);
+    expect(chunks[3]!.startsWith('\nacross-nodes#2: TCP, delivered')).toBe(true);
+    expect(chunks[4]).toMatch(/^ {2}… and 28 more identical walks \(across-nodes#3–across-nodes#30\): rtt [\d.]+–[\d.]+ µs\n$/);
   });
 });
 
@@ -65,8 +82,13 @@ describe('a long report on a terminal', () => {
     const err: string[] = [];
     const out: string[] = [];
     cli(['run', file, '--detail', 'path'], { out: (s) => out.push(s), err: (s) => err.push(s), term: { width: 80, colour: false } });
-    expect(err).toEqual(['podwalk: 1,002 walks follow as flows end (--quiet: headlines only)\n']);
+    expect(err).toEqual(['podwalk: up to 1,002 walks follow (repeats folded; --quiet: headlines only)\n']);
     expect(err[0]!.length).toBeLessThanOrEqual(81);
-    expect(out.length).toBe(1004);
+    // same-node#1 with its ARP, #2, then #3–#1001 folded into one line; across-nodes once.
+    expect(out.length).toBe(6);
+    const every: string[] = [];
+    cli(['run', file, '--detail', 'path', '--no-collapse'], { out: (s) => every.push(s), err: (s) => err.push(s), term: { width: 80, colour: false } });
+    expect(err[1]).toBe('podwalk: 1,002 walks follow as flows end (--quiet: headlines only)\n');
+    expect(every.length).toBe(1004);
   });
 });
