@@ -21,7 +21,9 @@ import { runEncap, type EncapResult } from '../encap.js';
 import { KUBERNETES_MAX, SCALE_BURST, type ClusterMaxResult, type ScaleCase, type ScaleResult } from '../scale.js';
 import { memoryPerPacketInFlight, runWalk, WALKS, type WalkCase, type WalkResult } from '../walk.js';
 import { memoryPerIdlePod } from '../memory.js';
+import type { FloorResult, FloorVariant } from '../floor.js';
 import { barChart, lineChart } from './chart.js';
+import { floorRow, type FloorCell, type FloorRate } from './floor-compare.js';
 import { load1, machine, processTreeCpuSeconds } from './machine.js';
 import { int, median } from './markdown.js';
 import { ns3Row, type Ns3Cell, type Rate, type Sender } from './ns3-compare.js';
@@ -42,6 +44,10 @@ const USAGE = `usage: npm run bench [-- SECTION...] [-- --out DIR] [-- --reps N]
   --out DIR   results directory (default bench/out, not tracked by git);
               bench/results also rewrites bench/README.md's report
   --reps N    repetitions of the ns-3 comparison (default 3, median)
+  ns3 also times the floor (src/bench/floor.ts): the exact work alone, in
+  V8 - the walk's scheduler events (as many, same times and order, the real
+  Scheduler), frame bytes, outcome events and flow records - with every
+  event and with send + deliver only
   a whole run is about 250 s of CPU: bench/README.md, "What a run costs"`;
 if (argv.includes('--help') || argv.includes('-h')) {
   console.log(USAGE);
@@ -118,6 +124,8 @@ const SCALE_CASE_TIMEOUT_S = 400;
 /** Heap for the child processes of the scale cases (the CLI sets its own, see src/cli/heap.ts). */
 const CHILD_HEAP_MB = 12_288;
 
+/** The floor's variants (src/bench/floor.ts): every event of the walk, and send + deliver only. */
+const FLOOR_VARIANTS: FloorVariant[] = ['every-event', 'whole-packet'];
 const walkModes: { mode: Ns3Mode; sender: Sender }[] = [
   { mode: 'same-node', sender: 'new-socket' },
   { mode: 'cross-node', sender: 'new-socket' },
@@ -125,7 +133,7 @@ const walkModes: { mode: Ns3Mode; sender: Sender }[] = [
   { mode: 'cross-node', sender: 'connected' },
 ];
 const steps =
-  (want('ns3') ? REPS * (2 + walkModes.length * 2) : 0) +
+  (want('ns3') ? REPS * (2 + walkModes.length * 2 + 2 * FLOOR_VARIANTS.length) : 0) +
   (want('max') ? 1 : 0) +
   (want('memory') ? 2 : 0) +
   (want('speed') ? WALKS.length * 2 : 0) +
@@ -168,6 +176,13 @@ const walkChild = (c: WalkCase, tracing: boolean): Rate => {
   return { wall: r.packetsPerSec, cpu: r.packetsPerCpuSec, peakRssBytes: r.peakRssBytes, loadavg1: r.loadavg1AtStart };
 };
 
+const floorChild = (c: { walk: Ns3Mode; packets: number; variant: FloorVariant }): FloorRate => {
+  const r = child<FloorResult>(['floor', JSON.stringify(c)]);
+  if (r.error) throw new Error(`floor ${c.walk} (${c.variant}): ${r.error}`);
+  if (r.delivered !== c.packets) throw new Error(`floor ${c.walk}: ${r.delivered} of ${c.packets} datagrams delivered`);
+  return { wall: r.packetsPerSec, cpu: r.packetsPerCpuSec, peakRssBytes: r.peakRssBytes, loadavg1: r.loadavg1AtStart, eventsPerDatagram: r.eventsPerDatagram, walkEventsPerDatagram: r.walkEventsPerDatagram, frameBytes: r.frameBytes, captured: r.captured, matching: r.matching };
+};
+
 // ---------------------------------------------------------------- ns-3 side by side
 if (want('ns3')) {
   let skipped = ns3Missing();
@@ -181,6 +196,7 @@ if (want('ns3')) {
     }
   }
   const cells: Ns3Cell[] = walkModes.map(({ mode, sender }) => ({ mode, sender, ns3: [], off: [], on: [] }));
+  const floors: FloorCell[] = (['same-node', 'cross-node'] as const).map((mode) => ({ mode, every: [], whole: [], ns3EventsPerPacket: [] }));
   // Interleaved: every repetition runs every cell once, so that a burst of load on the machine hits all cells alike.
   // ns-3 runs once per walk and repetition; both podwalk senders are compared with that run.
   for (let r = 1; r <= REPS; r++) {
@@ -190,6 +206,7 @@ if (want('ns3')) {
         const x = runNs3(bin, mode, NS3_PACKETS);
         if (!x.ok) throw new Error(`ns-3 ${mode}: not every datagram was delivered`);
         for (const c of cells) if (c.mode === mode) c.ns3.push({ wall: x.pkts_per_wall_s, cpu: x.pkts_per_cpu_s, peakRssBytes: x.peak_rss_kb * 1024, loadavg1: x.loadavg1_at_start });
+        floors.find((f) => f.mode === mode)!.ns3EventsPerPacket.push(x.events / x.packets);
       }
       bar.tick();
       for (const c of cells.filter((x) => x.mode === mode)) {
@@ -200,9 +217,17 @@ if (want('ns3')) {
           bar.tick();
         }
       }
+      const floor = floors.find((f) => f.mode === mode)!;
+      for (const variant of FLOOR_VARIANTS) {
+        bar.start(`ns3: ${mode}, floor, ${variant} (${r}/${REPS})`);
+        (variant === 'every-event' ? floor.every : floor.whole).push(floorChild({ walk: mode, packets: NS3_PACKETS, variant }));
+        bar.tick();
+      }
     }
   }
-  report.ns3 = { packets: NS3_PACKETS, tracedPackets: TRACED_PACKETS, reps: REPS, ...(skipped ? { skipped } : {}), rows: cells.map(ns3Row) };
+  const rows = cells.map(ns3Row);
+  const ns3Of = (mode: Ns3Mode): { wall: number; cpu: number } => rows.find((x) => x.mode === mode)?.ns3 ?? { wall: NaN, cpu: NaN };
+  report.ns3 = { packets: NS3_PACKETS, tracedPackets: TRACED_PACKETS, reps: REPS, ...(skipped ? { skipped } : {}), rows, floor: floors.map((f) => floorRow(f, ns3Of(f.mode))) };
   show(ns3Markdown(report.ns3));
 }
 

@@ -2,6 +2,7 @@ import type { EncapResult } from '../encap.js';
 import type { ClusterMaxResult, ScaleCase, ScaleResult } from '../scale.js';
 import type { Machine } from './machine.js';
 import { fixed, int, mib, range, ratio, table } from './markdown.js';
+import { usPer, type FloorRow } from './floor-compare.js';
 import type { Ns3Row } from './ns3-compare.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Ns3Section {
   /** Why ns-3 did not run (podwalk's side is still timed), or undefined. */
   skipped?: string;
   rows: Ns3Row[];
+  /** The floor (src/bench/floor.ts) on each walk, from the same repetitions. */
+  floor?: FloorRow[];
 }
 
 export interface SpeedRow {
@@ -167,6 +170,67 @@ export function ns3Markdown(s: Ns3Section): string[] {
     ),
     '',
     `Peak RSS (same node / cross-node): ns-3 ${s.skipped ? '–' : `${rss('ns3')} MiB`}; podwalk ${rss('off')} MiB with tracing off (${int(s.packets)} datagrams), ${rss('on')} MiB with tracing on.`,
+    '',
+    ...(s.floor ? floorMarkdown(s) : []),
+  ];
+}
+
+/** µs with two decimals; "–" when there is none. */
+const us = (x: number): string => fixed(x, 2);
+
+/** What the floor's figures say about 10× on one walk, in one sentence. */
+export function floorVerdict(f: FloorRow, podwalkCpu: number): string {
+  const walk = `${WALK[f.mode][0]!.toUpperCase()}${WALK[f.mode].slice(1)}`;
+  if (!Number.isFinite(f.us.tenfold)) return `${walk}: no verdict without ns-3.`;
+  // What 10× leaves after a floor that takes `floorUs` (negative: not even the floor fits).
+  const left = (floorUs: number): string => {
+    const x = f.us.tenfold - floorUs;
+    return x < 0 ? `is over it by ${us(-x)} µs: **out of reach even with nothing else done**` : `leaves **${us(x)} µs** per datagram for all other work (podwalk spends ${us(usPer(podwalkCpu) - floorUs)} µs on it now)`;
+  };
+  return (
+    `${walk}: 10× ns-3 allows ${us(f.us.tenfold)} µs of CPU per datagram; ` +
+    `the floor with every event (${fixed(f.walkEventsPerDatagram, 0)} a datagram) takes ${us(f.us.every)} µs (${ratio(f.every.cpu, f.ns3.cpu)} ns-3 per CPU second) and ${left(f.us.every)}; ` +
+    `with send + deliver only it takes ${us(f.us.whole)} µs (${ratio(f.whole.cpu, f.ns3.cpu)}) and ${left(f.us.whole)}.`
+  );
+}
+
+export function floorMarkdown(s: Ns3Section): string[] {
+  const floor = s.floor ?? [];
+  const podwalk = (f: FloorRow): Ns3Row | undefined => s.rows.find((x) => x.mode === f.mode && x.sender === 'connected');
+  const f0 = floor[0];
+  return [
+    '#### The floor: the exact work alone',
+    '',
+    'What an exact simulation of these walks cannot avoid, alone, in V8 (`src/bench/floor.ts`), timed in the same repetitions as ns-3 and podwalk. ' +
+      "Per datagram: the scheduler events of podwalk's walk — as many, at the same times after the send, each scheduled by the same event, so in the same (time, sequence) order, through the real `Scheduler` (captured from the real walk with one connected socket)" +
+      `; the frame's bytes once (${f0 ? int(f0.frameBytes) : '–'} B from a template, IPv4 id and checksum patched); a packet record; a \`create\` and a \`deliver\` outcome event and a flow record, handed on. ` +
+      'Nothing else: no routing, netfilter, conntrack, neighbour or FDB lookups, counters, cost model (its delays are taken as given), per-hop frame rewrites, socket queue, hop trace events, nor keeping the trace and flow records. ' +
+      '*Send + deliver*: the same with 2 events per datagram, what a replay of the whole path that elides the intermediate events would leave. ' +
+      'Each is a bound on what podwalk could reach with that design, not a forecast of it.',
+    '',
+    'Packets per second (wall clock):',
+    '',
+    ...table(
+      ['walk', 'ns-3', 'podwalk, tracing off', '× ns-3', 'floor, every event', '× ns-3', 'floor, send + deliver', '× ns-3'],
+      floor.map((f) => {
+        const ns3 = f.ns3.wall;
+        const off = podwalk(f)?.off.wall ?? NaN;
+        return [WALK[f.mode], int(ns3), int(off), ratio(off, ns3), int(f.every.wall), bold(ratio(f.every.wall, ns3)), int(f.whole.wall), bold(ratio(f.whole.wall, ns3))];
+      }),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    'CPU time per datagram, µs (from packets per CPU second; load from other processes disturbs it less):',
+    '',
+    ...table(
+      ['walk', 'events per datagram: podwalk / ns-3', 'ns-3', '10× ns-3 allows', 'podwalk, tracing off', 'floor, every event', 'floor, send + deliver'],
+      floor.map((f) => [WALK[f.mode], `${fixed(f.walkEventsPerDatagram, 0)} / ${fixed(f.ns3EventsPerPacket, 0)}`, us(f.us.ns3), us(f.us.tenfold), us(usPer(podwalk(f)?.off.cpu ?? NaN)), us(f.us.every), us(f.us.whole)]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    ...(s.skipped ? ['Without ns-3 the floor has nothing to be compared with: no verdict.'] : floor.map((f) => `- ${floorVerdict(f, podwalk(f)?.off.cpu ?? NaN)}`)),
+    '',
+    `The profile's shape held for ${floor.map((f) => `${int(f.matching)} of ${int(f.captured)}`).join(' / ')} captured datagrams (same node / cross-node; the first of the connection costs the cost model more CPU time and is replayed with its own shape); 1-minute load average at the start of the floor's runs ${range(floor.flatMap((f) => f.loadavg1))}.`,
     '',
   ];
 }
