@@ -1,5 +1,5 @@
 import { loadScenarioText, formatProblem } from '../scenario/load/parse.js';
-import { simulate } from '../scenario/run/simulate.js';
+import { simulate, type SimulateOptions } from '../scenario/run/simulate.js';
 import type { Scenario } from '../scenario/types.js';
 
 /**
@@ -79,6 +79,15 @@ export interface WalkResult extends WalkCase {
 }
 
 /**
+ * How a timed walk runs. Tracing on is what every `podwalk run` does (the CLI
+ * always traces every hop): the same per-hop events, in the same order, as
+ * `podwalk run --json` writes (test/bench/walk.test.ts compares them); they
+ * are kept in memory, not written out. Tracing off (outcome events only) is
+ * the library's `detailed: false`, which the CLI does not offer.
+ */
+export const walkOptions = (tracing: boolean): SimulateOptions => ({ detailed: tracing });
+
+/**
  * One timed run (wall-clock: benchmarks only, never tests). The clock covers
  * what a user waits for: building two nodes, the packets and their summaries.
  */
@@ -86,7 +95,7 @@ export function runWalk(c: WalkCase, tracing: boolean, clock: () => number): Wal
   const scenario = loadWalk(c);
   const cpu0 = process.cpuUsage();
   const t0 = clock();
-  const r = simulate(scenario, { detailed: tracing });
+  const r = simulate(scenario, walkOptions(tracing));
   const wallMs = clock() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
