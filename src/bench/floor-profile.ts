@@ -11,7 +11,7 @@ import { loadWalk, type WalkCase, type WalkName } from './walk.js';
  * shape through the real Scheduler without any of the kernel's work.
  *
  * The capture watches a real run of the walk (tracing off) from the outside:
- * it wraps the cluster's Scheduler and World instances (`callAt`, `atReserved`,
+ * it wraps the cluster's Scheduler and World instances (the heap's insertion,
  * `newSkb`, `deliver`), so each event is tied to the one that scheduled it,
  * and each datagram to the event that created it. An event belongs to the
  * datagram it created, else to the datagram of the event that scheduled it.
@@ -95,25 +95,17 @@ export function captureProfile(c: WalkCase, order?: RanEvent[]): WalkProfile {
         const p = parentOf[id]!;
         if (p >= 0) datagramOf[id] = datagramOf[p]!;
       };
-      const callAt = sched.callAt.bind(sched);
-      const atReserved = sched.atReserved.bind(sched);
-      sched.callAt = <A, B>(timeNs: number, fn: Call<A, B>, a: A, b: B): void => {
-        const id = track(timeNs);
-        callAt(timeNs, (x: A, y: B) => {
+      // Every way of scheduling (callAt, callAtReserved, at, call, ...) ends in the heap's one insertion, `push`.
+      const heap = sched as unknown as { push: (time: number, seq: number, fn: Call<unknown, unknown>, a: unknown, b: unknown) => void };
+      const push = heap.push.bind(sched);
+      heap.push = (time, seq, fn, a, b) => {
+        const id = track(time);
+        push(time, seq, (x: unknown, y: unknown) => {
           const outer = current;
           enter(id);
           fn(x, y);
           current = outer;
         }, a, b);
-      };
-      sched.atReserved = (timeNs: number, seq: number, action: () => void): void => {
-        const id = track(timeNs);
-        atReserved(timeNs, seq, () => {
-          const outer = current;
-          enter(id);
-          action();
-          current = outer;
-        });
       };
       const newSkb = world.newSkb.bind(world);
       world.newSkb = (data, at, by, flow, cause, l3only): Skb => {

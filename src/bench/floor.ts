@@ -131,7 +131,7 @@ export function runFloor(profile: WalkProfile, c: FloorCase, clock: () => number
     for (let i = 0; i < next.length; i++) sched.call(offsetNs[next[i]!]! - offsetNs[j]!, hop, d, next[i]!);
   };
 
-  const send = (): void => {
+  const send: Call<undefined, undefined> = () => {
     const k = sent++;
     const id = ++lastId;
     const data = new Uint8Array(template.length);
@@ -149,10 +149,10 @@ export function runFloor(profile: WalkProfile, c: FloorCase, clock: () => number
     const e: FloorCreate = { kind: 'create', t: sched.now, pkt: id, at: createAt, flow: d.flow, by, data };
     lastEvent = e;
     outcomes++;
-    if (sent < n) sched.atReserved(BURST_AT_NS + sent * interval, first + sent, send);
+    if (sent < n) sched.callAtReserved(BURST_AT_NS + sent * interval, first + sent, send, undefined, undefined);
     hop(d, 0);
   };
-  if (n > 0) sched.atReserved(BURST_AT_NS, first, send);
+  if (n > 0) sched.callAtReserved(BURST_AT_NS, first, send, undefined, undefined);
   sched.run();
 
   const wallMs = clock() - t0;
