@@ -117,8 +117,11 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   for (const n of spec.nodes) if (n.imported?.ipRoute) importRoutes(nodes.get(n.name)!, n.imported.ipRoute);
   // The load balancer's probes: kube-proxy's health server (healthCheckNodePort for eTP Local, else /healthz), or silence from a node that is down.
   const probe: HealthProbe = (svc, node) => {
-    if (nodes.get(node)?.device('eth0')?.up === false) return 'timeout';
+    const ns = nodes.get(node)!;
+    if (ns.device('eth0')?.up === false) return 'timeout';
     if (svc.externalTrafficPolicy !== 'Local') return 200;
+    // Until the node's kube-proxy has synced the Service, nothing listens on its healthCheckNodePort.
+    if (svc.healthCheckNodePort === undefined || !ns.sockets.listensTcp(svc.healthCheckNodePort)) return 'refused';
     return localReadyEndpoints(proxies.get(node)!.synced, svc, node) > 0 ? 200 : 503;
   };
   const loadBalancer = routeExternalAddresses(gateway, spec, controlPlane.services, controlPlane.endpointSlices, probe);

@@ -34,14 +34,6 @@ export function routeExternalAddresses(gateway: NetNs, spec: ClusterInput, servi
   gateway.sysctl.fibMultipathHashPolicy = 1;
   const lb = new CloudLoadBalancer(gateway, spec, services, slices, probe);
   lb.routeAll();
-  const done = new Set(lb.addresses());
-  for (const svc of services) {
-    for (const ip of svc.externalIPs) {
-      if (done.has(ip)) continue;
-      done.add(ip);
-      gateway.addRoute(`${ip}/32`, { via: first.ip, dev: eth0 });
-    }
-  }
   return lb;
 }
 
@@ -54,8 +46,8 @@ export function routeExternalAddresses(gateway: NetNs, spec: ClusterInput, servi
  */
 export const LB_HEALTH_CHECK = { intervalNs: 8e9, timeoutNs: 1e9, healthyThreshold: 1, unhealthyThreshold: 3 } as const;
 
-/** What one probe of a node gets: an HTTP 200, an HTTP 503, or nothing before the timeout (node down). */
-export type ProbeResult = 200 | 503 | 'timeout';
+/** What one probe of a node gets: an HTTP 200, an HTTP 503, a refused connection (nothing listens on the port yet), or nothing before the timeout (node down). */
+export type ProbeResult = 200 | 503 | 'refused' | 'timeout';
 
 /** The probe's answer for one Service on one node now (kube-proxy's health server, or the node's silence). */
 export type HealthProbe = (svc: ServiceInput, node: string) => ProbeResult;
@@ -63,6 +55,8 @@ export type HealthProbe = (svc: ServiceInput, node: string) => ProbeResult;
 /** A load-balancer Service's view of one node: in its backends or not, and the probe outcomes it is acting on. */
 interface NodeHealth {
   healthy: boolean;
+  /** It has been in the backends before (a node of a load balancer created while the cluster runs has not). */
+  joined: boolean;
   /** What a probe of the node gets now. */
   result: ProbeResult;
   /**
@@ -92,7 +86,8 @@ interface NodeHealth {
  */
 export class CloudLoadBalancer {
   private readonly health = new Map<string, Map<string, NodeHealth>>();
-  private readonly lbServices: ServiceInput[];
+  /** Every Service the cloud's service controller knows, by `ns/name`: load balancers and externalIPs. */
+  private readonly services = new Map<string, ServiceInput>();
 
   constructor(
     private readonly gateway: NetNs,
@@ -101,25 +96,74 @@ export class CloudLoadBalancer {
     slices: readonly EndpointSliceInput[],
     private readonly probe: HealthProbe | undefined,
   ) {
-    this.lbServices = services.filter((s) => s.loadBalancerIPs.length > 0);
-    for (const svc of this.lbServices) {
+    for (const svc of services) this.services.set(key(svc), svc);
+    for (const svc of this.lbServices()) {
       const m = new Map<string, NodeHealth>();
       for (const n of spec.nodes) {
         // Converged: in the backends exactly when the probes pass (fail open aside).
         const result = svc.externalTrafficPolicy !== 'Local' || hasReadyLocal(svc, slices, n.name) ? 200 : 503;
-        m.set(n.name, { healthy: result === 200, result, streak: [{ result, since: 0 }], pending: undefined, token: 0 });
+        m.set(n.name, { healthy: result === 200, joined: true, result, streak: [{ result, since: 0 }], pending: undefined, token: 0 });
       }
       this.health.set(key(svc), m);
     }
   }
 
-  addresses(): string[] {
-    return [...new Set(this.lbServices.flatMap((s) => s.loadBalancerIPs))];
+  /** The Services with a load-balancer address, in the order they were created. */
+  private lbServices(): ServiceInput[] {
+    return [...this.services.values()].filter((s) => s.loadBalancerIPs.length > 0);
   }
 
-  /** Every load-balancer address routed to its backends (the union over the Services sharing it). */
+  addresses(): string[] {
+    return [...new Set(this.lbServices().flatMap((s) => s.loadBalancerIPs))];
+  }
+
+  /** Every load-balancer address routed to its backends (the union over the Services sharing it), then the external IPs. */
   routeAll(): void {
-    for (const ip of this.addresses()) this.route(ip);
+    const done = new Set(this.addresses());
+    for (const ip of done) this.route(ip);
+    for (const svc of this.services.values()) {
+      for (const ip of svc.externalIPs) {
+        if (done.has(ip)) continue;
+        done.add(ip);
+        this.route(ip);
+      }
+    }
+  }
+
+  /**
+   * A Service was created, changed or deleted while the cluster runs: the
+   * cloud's service controller creates, updates or deletes its load balancer
+   * (EnsureLoadBalancer / EnsureLoadBalancerDeleted), taken as immediate.
+   * A new load balancer starts with no node known healthy, so it fails open
+   * (every node) until each node's first passing probe; a changed one keeps
+   * what it knew of each node and probes the new target (healthCheckNodePort
+   * or /healthz) from now on. Its addresses (and external IPs, the
+   * operator's routes) are routed or withdrawn.
+   */
+  serviceChanged(prev: ServiceInput | undefined, next: ServiceInput | undefined): void {
+    const k = key((prev ?? next)!);
+    const touched = new Set([...(prev ? [...prev.loadBalancerIPs, ...prev.externalIPs] : []), ...(next ? [...next.loadBalancerIPs, ...next.externalIPs] : [])]);
+    if (next) this.services.set(k, next);
+    else this.services.delete(k);
+    const m = this.health.get(k);
+    if (!next || next.loadBalancerIPs.length === 0) {
+      for (const h of m?.values() ?? []) h.pending = undefined; // its decisions are void
+      this.health.delete(k);
+    } else if (m) {
+      for (const n of this.spec.nodes) this.observe(next, n.name, m.get(n.name)!);
+    } else {
+      const fresh = new Map<string, NodeHealth>();
+      this.health.set(k, fresh);
+      const now = this.gateway.world.sched.now;
+      for (const n of this.spec.nodes) {
+        const result = this.probe?.(next, n.name) ?? 200;
+        const h: NodeHealth = { healthy: false, joined: false, result, streak: [{ result, since: now }], pending: undefined, token: 0 };
+        fresh.set(n.name, h);
+        if (this.probe) this.plan(k, n.name, h);
+        else h.healthy = result === 200;
+      }
+    }
+    for (const ip of touched) this.route(ip);
   }
 
   /**
@@ -132,23 +176,28 @@ export class CloudLoadBalancer {
    * stands (a probe sent to a node that was down still times out).
    */
   nodeChanged(node: string): void {
+    for (const svc of this.lbServices()) this.observe(svc, node, this.health.get(key(svc))!.get(node)!);
+  }
+
+  /** Probe the node for one Service now: a change of answer moves (or voids) the balancer's next decision. */
+  private observe(svc: ServiceInput, node: string, h: NodeHealth): void {
     if (!this.probe) return;
     const now = this.gateway.world.sched.now;
-    for (const svc of this.lbServices) {
-      const h = this.health.get(key(svc))!.get(node)!;
-      const result = this.probe(svc, node);
-      if (result === h.result) continue;
-      if ((result === 200) !== (h.result === 200)) h.streak = [];
-      h.result = result;
-      h.streak.push({ result, since: now });
-      if (h.pending && h.pending.decidingProbe < now) continue; // in flight: it decides, then the balancer looks again
-      h.pending = undefined;
-      this.plan(svc, node, h);
-    }
+    const result = this.probe(svc, node);
+    if (result === h.result) return;
+    if ((result === 200) !== (h.result === 200)) h.streak = [];
+    h.result = result;
+    // Two changes in one instant (a Service step, then kube-proxy's sync): no probe saw the first.
+    const last = h.streak[h.streak.length - 1];
+    if (last?.since === now) last.result = result;
+    else h.streak.push({ result, since: now });
+    if (h.pending && h.pending.decidingProbe < now) return; // in flight: it decides, then the balancer looks again
+    h.pending = undefined;
+    this.plan(key(svc), node, h);
   }
 
   /** Schedule the balancer's decision about a node whose answers disagree with its place in the backends. */
-  private plan(svc: ServiceInput, node: string, h: NodeHealth): void {
+  private plan(k: string, node: string, h: NodeHealth): void {
     const passing = h.result === 200;
     if (passing === h.healthy) return;
     const sched = this.gateway.world.sched;
@@ -160,36 +209,45 @@ export class CloudLoadBalancer {
     const streak = h.streak;
     h.pending = { decidingProbe, token };
     sched.at(decidingProbe + (h.result === 'timeout' ? c.timeoutNs : 0), () => {
-      if (h.pending?.token !== token) return;
+      const svc = this.services.get(k);
+      if (h.pending?.token !== token || !svc) return;
       h.pending = undefined;
       h.healthy = passing;
       const seen = streak.filter((s) => s.since <= decidingProbe);
-      const why = seen.map((s) => `${s.result === 'timeout' ? `no answer within ${c.timeoutNs / 1e9} s` : 'HTTP 503'} since ${seconds(s.since)}`).join(', then ');
+      const why = seen.map((s) => `${failure(s.result)} since ${seconds(s.since)}`).join(', then ');
       const what = passing ? `passed ${n} health check${n === 1 ? '' : 's'}` : `failed ${n} health checks in a row (${why})`;
       const port = svc.externalTrafficPolicy === 'Local' ? `healthCheckNodePort ${svc.healthCheckNodePort}` : "kube-proxy's :10256/healthz";
-      const verb = passing ? 'back in' : 'out of';
+      const verb = !passing ? 'out of' : h.joined ? 'back in' : 'into';
+      h.joined ||= passing;
       this.gateway.world.change('gateway', 'lb-health', `cloud load balancer: ${node} ${what} on ${port} (probed every ${c.intervalNs / 1e9} s): ${verb} ${svc.namespace}/${svc.name}'s backends (${svc.loadBalancerIPs.join(', ')})`);
       for (const ip of svc.loadBalancerIPs) this.route(ip);
-      this.plan(svc, node, h); // answers that changed after the deciding probe went out
+      this.plan(k, node, h); // answers that changed after the deciding probe went out
     });
   }
 
-  /** The route for one address: a nexthop per healthy node (node order), every node when none is healthy. */
+  /**
+   * The route for one address: for a load-balancer address a nexthop per
+   * healthy node (node order), every node when none is healthy; for an
+   * external IP the operator's static route to the first node; none once no
+   * Service has it.
+   */
   private route(ip: string): void {
     const eth0 = this.gateway.device('eth0')!;
     const all = this.spec.nodes;
     const chosen = new Set<string>();
-    for (const svc of this.lbServices) {
+    let external = false;
+    for (const svc of this.services.values()) {
+      external ||= svc.externalIPs.includes(ip);
       if (!svc.loadBalancerIPs.includes(ip)) continue;
       const m = this.health.get(key(svc))!;
       const healthy = all.filter((n) => m.get(n.name)!.healthy);
       for (const n of healthy.length > 0 ? healthy : all) chosen.add(n.name);
     }
-    const vias = all.filter((n) => chosen.has(n.name)).map((n) => n.ip);
+    const vias = chosen.size > 0 ? all.filter((n) => chosen.has(n.name)).map((n) => n.ip) : external ? [all[0]!.ip] : [];
     const dst = parseCidr(`${ip}/32`)!;
     this.gateway.fib.delete((r) => r.table === 'main' && r.dst.network === dst.network && r.dst.prefix === 32);
     if (vias.length === 1) this.gateway.addRoute(`${ip}/32`, { via: vias[0]!, dev: eth0 });
-    else this.gateway.addMultipathRoute(`${ip}/32`, vias.map((via) => ({ via, dev: eth0 })));
+    else if (vias.length > 1) this.gateway.addMultipathRoute(`${ip}/32`, vias.map((via) => ({ via, dev: eth0 })));
   }
 }
 
@@ -199,6 +257,11 @@ function key(svc: ServiceInput): string {
 
 function hasReadyLocal(svc: ServiceInput, slices: readonly EndpointSliceInput[], node: string): boolean {
   return slices.some((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.endpoints.some((e) => e.ready && e.nodeName === node));
+}
+
+/** How a probe failed, as the balancer's message says it. */
+function failure(r: ProbeResult): string {
+  return r === 'timeout' ? `no answer within ${LB_HEALTH_CHECK.timeoutNs / 1e9} s` : r === 'refused' ? 'connection refused' : 'HTTP 503';
 }
 
 function seconds(ns: number): string {

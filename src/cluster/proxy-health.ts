@@ -9,19 +9,46 @@ import type { ControlPlaneInput, ServiceInput } from './spec.js';
  * Service's healthCheckNodePort on the node and answers any HTTP request with
  * the number of ready endpoints on this node: 200 when there is at least one,
  * 503 when there is none. That is how a cloud load balancer learns which
- * nodes may receive the Service's traffic. The count follows kube-proxy's last
- * sync (`synced`), so it lags an endpoint change by the sync delay, as the rules do.
+ * nodes may receive the Service's traffic. The listeners and the count follow
+ * kube-proxy's last sync (`synced`): each sync opens the ports of Services
+ * that gained one and closes those of Services that lost theirs or are gone
+ * (SyncServices), so a Service created or changed while the cluster runs is
+ * served as one that was there from the start, once the node has synced it.
  */
-export function serveHealthChecks(ns: NetNs, nodeName: string, synced: () => ControlPlaneInput): void {
-  for (const svc of synced().services) {
-    const port = svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' ? svc.healthCheckNodePort : undefined;
-    if (port === undefined) continue;
-    ns.sockets.listenTcp(port, () =>
-      onHttpRequest(ns.world, ns.name, (s, _req, skb) => {
-        const n = localReadyEndpoints(synced(), svc, nodeName);
-        s.write(healthResponse(svc, n), skb);
-      }),
-    );
+export class ServiceHealthServer {
+  /** The ports listened on, and the Service (`ns/name`) each serves. */
+  private readonly serving = new Map<number, string>();
+
+  constructor(
+    private readonly ns: NetNs,
+    private readonly nodeName: string,
+    private readonly synced: () => ControlPlaneInput,
+  ) {
+    this.sync();
+  }
+
+  /** SyncServices: listen for exactly the health-check node ports of the last sync's Services. */
+  sync(): void {
+    const want = new Map<number, string>();
+    for (const svc of this.synced().services) {
+      if (svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort !== undefined) want.set(svc.healthCheckNodePort, key(svc));
+    }
+    for (const [port, k] of this.serving) {
+      if (want.get(port) === k) continue;
+      this.ns.sockets.unlistenTcp(port);
+      this.serving.delete(port);
+    }
+    for (const [port, k] of want) {
+      if (this.serving.has(port)) continue;
+      this.serving.set(port, k);
+      this.ns.sockets.listenTcp(port, () =>
+        onHttpRequest(this.ns.world, this.ns.name, (s, _req, skb) => {
+          const cp = this.synced();
+          const svc = cp.services.find((x) => key(x) === k);
+          s.write(healthResponse(svc ?? serviceNamed(k), svc ? localReadyEndpoints(cp, svc, this.nodeName) : 0), skb);
+        }),
+      );
+    }
   }
 }
 
@@ -35,8 +62,17 @@ export function localReadyEndpoints(cp: ControlPlaneInput, svc: ServiceInput, no
   return ips.size;
 }
 
+function key(svc: { namespace: string; name: string }): string {
+  return `${svc.namespace}/${svc.name}`;
+}
+
+function serviceNamed(k: string): { namespace: string; name: string } {
+  const [namespace, name] = k.split('/') as [string, string];
+  return { namespace, name };
+}
+
 /** The answer upstream's hcHandler writes: JSON naming the Service and the count; 503 without local endpoints. */
-function healthResponse(svc: ServiceInput, localEndpoints: number): Uint8Array {
+function healthResponse(svc: { namespace: string; name: string }, localEndpoints: number): Uint8Array {
   const body = new TextEncoder().encode(
     JSON.stringify({ service: { namespace: svc.namespace, name: svc.name }, localEndpoints, serviceProxyHealthy: true }, undefined, 2),
   );

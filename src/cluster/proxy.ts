@@ -7,7 +7,7 @@ import { programIpvsNode } from './ipvs-node.js';
 import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, type ProxierConfig, type ServicePortPlan } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
-import { serveHealthChecks } from './proxy-health.js';
+import { ServiceHealthServer } from './proxy-health.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from './spec.js';
 
 /** What kube-proxy programmed on one node. */
@@ -18,6 +18,8 @@ export interface NodeProxy {
   restored: string;
   /** The API objects of its last sync. */
   synced: ControlPlaneInput;
+  /** Its service health server (healthCheckNodePorts): to be re-synced after each sync. */
+  health: ServiceHealthServer;
   /**
    * A full syncProxyRules against new API objects (iptables mode): the new
    * chains restored with --noflush, chains no longer needed deleted (`-X`), as
@@ -56,7 +58,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     // kube-proxy sets route_localnet=1 when it serves NodePorts on 127.0.0.1 (iptables mode), unless the scenario fixes the sysctl.
     const localhostNodePorts = spec.proxyMode === 'iptables' && resolveConfig(config).localhostNodePorts;
     ns.sysctl.routeLocalnet = spec.sysctls?.routeLocalnet ?? localhostNodePorts;
-    serveHealthChecks(ns, name, () => out.get(name)?.synced ?? cp);
+    const health = new ServiceHealthServer(ns, name, () => out.get(name)?.synced ?? cp);
     const imported = node.imported ?? {};
     if (spec.proxyMode === 'nftables') {
       const node = programNftablesNode(ns, { ...config, serviceCIDRs: [spec.serviceCIDR] }, cp);
@@ -66,6 +68,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       else if (imported.ipsetSave) engine.ipsets.restore(imported.ipsetSave);
       if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);
       out.set(name, {
+        health,
         mode: 'nftables',
         config,
         get restored() {
@@ -87,6 +90,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       const { plan, sync } = programIpvsNode(ns, config, cp, spec.ipvs, imported);
       let synced = cp;
       out.set(name, {
+        health,
         mode: 'ipvs',
         config,
         restored: imported.iptablesSave ? '' : plan.rules,
@@ -107,7 +111,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     if (imported.iptablesSave) {
       // The saved rule set is the node's: kube-proxy writes nothing over it, on later syncs either (a static snapshot).
       ns.enableNetfilter(importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave }));
-      out.set(name, { mode: spec.proxyMode, config, restored: '', synced: cp, resync: () => ({ endpoints: [], revived: [] }) });
+      out.set(name, { health, mode: spec.proxyMode, config, restored: '', synced: cp, resync: () => ({ endpoints: [], revived: [] }) });
       continue;
     }
     // kube-proxy's output depends only on the API objects: it is generated (once) when first
@@ -136,6 +140,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     const hooks = ns.enableNetfilter(rules);
     hooks.explainNat = candidatesExplainer(ports);
     out.set(name, {
+        health,
       mode: spec.proxyMode,
       config,
       get restored() {

@@ -262,6 +262,11 @@ export class Sockets {
     this.tcpListen.set(port, accept);
   }
 
+  /** close() of a listening socket: new connections to `port` are refused; those it accepted stay. */
+  unlistenTcp(port: number): void {
+    this.tcpListen.delete(port);
+  }
+
   /** Whether something listens on TCP `port`. */
   listensTcp(port: number): boolean {
     return this.tcpListen.has(port);

@@ -302,6 +302,9 @@ export interface TrafficSpec {
 export type StepAction =
   | { kind: 'apply'; policy: NetworkPolicySpec }
   | { kind: 'delete'; namespace: string; name: string }
+  /** `kubectl apply` of a Service: created, or replaced (keeping its allocated cluster IP and node ports). */
+  | { kind: 'apply-service'; service: ServiceSpec }
+  | { kind: 'delete-service'; namespace: string; name: string }
   | { kind: 'label'; target: 'pod'; namespace: string; name: string; labels: Record<string, string | null> }
   | { kind: 'label'; target: 'namespace'; name: string; labels: Record<string, string | null> }
   /** `kubectl delete pod`: terminating now, the app serves `preStopNs` more, then exits; a Deployment's pod is replaced. */

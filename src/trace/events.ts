@@ -381,6 +381,7 @@ export interface DropEvent extends Base {
  */
 export type ChangeKind =
   | 'policy' // a NetworkPolicy was applied or deleted
+  | 'service' // a Service was created, replaced or deleted (`kubectl apply` / `delete`)
   | 'label' // a pod's or namespace's labels changed
   | 'pod-created' // a pod was scheduled and its network set up (CNI ADD)
   | 'pod-ready' // a pod's Ready condition became true

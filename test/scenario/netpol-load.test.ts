@@ -86,7 +86,7 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     const p = problems(text).join('\n');
     expect(p).toMatch(/steps\[0\]\.label\.pod: no pod default\/nope/);
     expect(p).toMatch(/steps\[1\]\.delete: expected networkpolicy\/<namespace>\/<name>/);
-    expect(p).toMatch(/steps\[2\]\.apply\.kind: steps can apply NetworkPolicy objects only/);
+    expect(p).toMatch(/steps\[2\]\.apply\.kind: steps can apply NetworkPolicy and Service objects only/);
   });
 
   it('matrix: an expected table naming an unknown pod is an error', () => {

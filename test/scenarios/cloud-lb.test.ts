@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { selectNexthop, type Route } from '../../src/kernel/fib.js';
 import { showRoutes } from '../../src/kernel/show.js';
-import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import type { Scenario } from '../../src/scenario/types.js';
+import type { TraceEvent } from '../../src/trace/events.js';
 
 const file = join(import.meta.dirname, '..', '..', 'scenarios', 'service-loadbalancer-spread.yaml');
 
@@ -135,5 +136,91 @@ ${steps}
       [33e9, out('no answer within 1 s since 10 s')],
       [40e9, "cloud load balancer: node2 passed 1 health check on healthCheckNodePort 32000 (probed every 8 s): back in default/web's backends (203.0.113.10)"],
     ]);
+  });
+});
+
+describe('Services created, changed and deleted by steps are served like the scenario\'s own', () => {
+  const lbChanges = (events: readonly TraceEvent[]): (readonly [number, string])[] => events.flatMap((e) => (e.kind === 'change' && e.change === 'lb-health' ? [[e.t, e.detail] as const] : []));
+
+  it('created at 5 s: kube-proxy opens its healthCheckNodePort, the new load balancer fails open and takes node3 alone at the first probe; deleted at 30 s: listener and route gone', () => {
+    const r = loadScenarioFile(join(import.meta.dirname, '..', '..', 'scenarios', 'service-loadbalancer-added.yaml'));
+    if (!r.ok) throw new Error('does not load');
+    const step = r.scenario.steps[0]!.action;
+    expect(step.kind === 'apply-service' && [step.service.clusterIP, step.service.ports[0]!.nodePort, step.service.healthCheckNodePort]).toEqual(['10.96.0.11', 30000, 32000]);
+    const res = simulate(r.scenario);
+    // The gateway's route for the address as each packet found it: nowhere, every node (fail open), node3, nowhere.
+    const routes = new Map<string, Set<string>>();
+    for (const e of res.events) {
+      if (e.at !== 'gateway' || (e.kind !== 'route' && !(e.kind === 'drop' && e.reason === 'no-route')) || (e.kind === 'route' && e.dst !== '203.0.113.20')) continue;
+      const phase = e.t < 5e9 ? 'before' : e.t < 8e9 ? 'created' : e.t < 30e9 ? 'probed' : 'deleted';
+      if (!routes.has(phase)) routes.set(phase, new Set());
+      routes.get(phase)!.add(e.kind === 'route' ? `${e.route.split(' ').slice(0, 4).join(' ')}${e.nexthops ? ` (${e.nexthops} nexthops)` : ''}` : 'none');
+    }
+    expect(Object.fromEntries([...routes].map(([k, v]) => [k, [...v]]))).toMatchObject({
+      before: ['none'],
+      created: [expect.stringContaining('(3 nexthops)')],
+      probed: expect.arrayContaining(['203.0.113.20 via 192.168.56.13 dev']),
+      deleted: ['none'],
+    });
+    expect(lbChanges(res.events)).toEqual([[8e9, "cloud load balancer: node3 passed 1 health check on healthCheckNodePort 32000 (probed every 8 s): into default/web-local's backends (203.0.113.20)"]]);
+    // The health server's answers (200 on node3, 503 on node1, refused before and after) are the scenario's own expectations.
+    expect(res.flows.filter((f) => f.flow.startsWith('health-')).length).toBe(4);
+    expect(['node1', 'node2', 'node3'].map((n) => res.cluster.nodes.get(n)!.sockets.listensTcp(32000))).toEqual([false, false, false]);
+    expect(res.cluster.proxies.get('node3')!.restored).not.toContain('web-local');
+  });
+
+  it('replaced at 10 s with externalTrafficPolicy Local: same cluster IP and node port, a healthCheckNodePort on every node, and node2 (no endpoint) out after three 503s', () => {
+    const svc = (etp: string) => `
+      apiVersion: v1
+      kind: Service
+      metadata: {name: web}
+      spec: {type: LoadBalancer, externalTrafficPolicy: ${etp}, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+      status: {loadBalancer: {ingress: [{ip: 203.0.113.10}]}}`;
+    const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: lb-replaced}
+cluster:
+  network: host-gw
+  nodes: [{name: node1}, {name: node2}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}}
+  - ${svc('Cluster').trim().replace(/\n {6}/g, '\n    ')}
+steps:
+  - at: 10s
+    apply:${svc('Local').replace(/\n {6}/g, '\n      ')}
+`;
+    const r = loadScenarioText(text, 'lb-replaced.yaml');
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    const before = r.scenario.services.find((s) => s.name === 'web')!;
+    const step = r.scenario.steps[0]!.action;
+    if (step.kind !== 'apply-service') throw new Error('not a Service step');
+    expect([step.service.clusterIP, step.service.ports[0]!.nodePort]).toEqual([before.clusterIP, before.ports[0]!.nodePort]);
+    expect(step.service.healthCheckNodePort).toBeGreaterThanOrEqual(30000);
+    const res = simulate(r.scenario);
+    expect(lbChanges(res.events)).toEqual([
+      [32e9, `cloud load balancer: node2 failed 3 health checks in a row (HTTP 503 since 10 s) on healthCheckNodePort ${step.service.healthCheckNodePort} (probed every 8 s): out of default/web's backends (203.0.113.10)`],
+    ]);
+    expect(['node1', 'node2'].map((n) => res.cluster.nodes.get(n)!.sockets.listensTcp(step.service.healthCheckNodePort!))).toEqual([true, true]);
+  });
+
+  it('what the API server would refuse is an exit-2 error at its place: a changed cluster IP, deleting a Service that is not there, replacing a built-in one', () => {
+    const base = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: bad-steps}
+cluster: {network: host-gw, nodes: [{name: node1}]}
+resources:
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: 10.96.0.50, selector: {app: web}, ports: [{port: 80}]}}
+steps:
+`;
+    const problems = (steps: string): string[] => {
+      const r = loadScenarioText(base + steps, 'bad-steps.yaml');
+      return r.ok ? [] : r.problems.map((p) => formatProblem(p));
+    };
+    expect(problems('  - {at: 1s, apply: {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {clusterIP: 10.96.0.51, ports: [{port: 80}]}}}\n')).toEqual([
+      'bad-steps.yaml:8:94: steps[0].apply.spec.clusterIP: field is immutable: Service default/web has clusterIP 10.96.0.50',
+    ]);
+    expect(problems('  - {at: 1s, delete: service/default/web}\n  - {at: 2s, delete: service/default/web}\n')).toEqual(['bad-steps.yaml:9:22: steps[1].delete: no Service default/web exists at 2 s']);
+    expect(problems('  - {at: 1s, delete: service/kube-system/kube-dns}\n')).toEqual(['bad-steps.yaml:8:22: steps[0].delete: Service kube-system/kube-dns is built in (cluster DNS, the API server)']);
+    expect(problems('  - {at: 1s, delete: pod/default/web}\n')[0]).toContain('expected networkpolicy/<namespace>/<name> or service/<namespace>/<name>');
   });
 });

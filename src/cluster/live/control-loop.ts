@@ -37,6 +37,10 @@ export const SANDBOX_TEARDOWN_NS = 1e9;
  */
 export class ControlLoop {
   readonly pods: LivePod[];
+  /** The Services the API holds now (steps may create, replace or delete them). */
+  private readonly services: ServiceInput[];
+  /** Whether a step changed the Services (then kube-proxy syncs read this list, not the build's). */
+  private servicesEdited = false;
   private slices: EndpointSliceInput[];
   private readonly behaviour = new Map<string, ProxyBehaviour>();
   /** Per node: its kube-proxy's sync runner (what it programmed last, when, a queued sync). */
@@ -52,11 +56,12 @@ export class ControlLoop {
   constructor(
     private readonly cluster: Cluster,
     pods: readonly LivePod[],
-    private readonly services: readonly ServiceInput[],
+    services: readonly ServiceInput[],
     /** Slices written by hand (not derived from a selector): they stay as they are. */
     private readonly handSlices: readonly EndpointSliceInput[],
   ) {
     this.pods = pods.map((p) => ({ ...p }));
+    this.services = [...services];
     this.slices = [...cluster.controlPlane.endpointSlices];
     this.minSyncNs = kubeProxyMinSyncNs(cluster.spec.proxyMode, cluster.spec.kubeProxy);
     for (const n of cluster.spec.nodes) {
@@ -233,18 +238,55 @@ export class ControlLoop {
     this.endpointsChanged();
   }
 
+  // --- Services ------------------------------------------------------------------------------------
+
+  /**
+   * `kubectl apply` of a Service: created, or replaced. The API change
+   * reaches every controller as a build-time Service's did: the
+   * EndpointSlice controller, kube-proxy on each node (rules and health-check
+   * listener, after its sync delay), CoreDNS, and the cloud's service
+   * controller (the load balancer and its health checks).
+   */
+  applyService(svc: ServiceInput): void {
+    const i = this.services.findIndex((s) => s.namespace === svc.namespace && s.name === svc.name);
+    const prev = i >= 0 ? this.services[i] : undefined;
+    if (prev) this.services[i] = svc;
+    else this.services.push(svc);
+    const addresses = [svc.clusterIP, ...svc.loadBalancerIPs, ...svc.externalIPs].filter((a) => a !== undefined).join(', ');
+    this.change('cluster', 'service', `kubectl apply service ${svc.namespace}/${svc.name}: ${prev ? 'configured' : 'created'} (${svc.type}${addresses ? ` ${addresses}` : ''})`);
+    this.servicesChanged(prev, svc);
+  }
+
+  /** `kubectl delete service`: its endpoints, rules, health-check listener and load balancer go. */
+  deleteService(namespace: string, name: string): void {
+    const i = this.services.findIndex((s) => s.namespace === namespace && s.name === name);
+    if (i < 0) return;
+    const [prev] = this.services.splice(i, 1);
+    this.change('cluster', 'service', `kubectl delete service ${namespace}/${name}`);
+    this.servicesChanged(prev, undefined);
+  }
+
+  private servicesChanged(prev: ServiceInput | undefined, next: ServiceInput | undefined): void {
+    this.servicesEdited = true;
+    this.cluster.loadBalancer?.serviceChanged(prev, next);
+    this.endpointsChanged(true);
+  }
+
   // --- EndpointSlice controller and kube-proxy ----------------------------------------------------
 
-  /** The EndpointSlice controller recomputes every selector Service's slices; kube-proxies follow after their delay. */
-  endpointsChanged(): void {
+  /**
+   * The EndpointSlice controller recomputes every selector Service's slices;
+   * kube-proxies follow after their delay (also when a Service itself changed).
+   */
+  endpointsChanged(servicesChanged = false): void {
     const derived = deriveEndpointSlices(this.services, this.pods);
     const next = [...this.handSlices, ...derived];
     const changed = changedServices(this.slices, next);
     this.slices = next;
-    if (changed.length === 0) return;
+    if (changed.length === 0 && !servicesChanged) return;
     this.gen++;
-    this.change('cluster', 'endpoints', `EndpointSlices of ${changed.join(', ')} updated`);
-    this.cp = { ...this.cluster.controlPlane, endpointSlices: next };
+    if (changed.length > 0) this.change('cluster', 'endpoints', `EndpointSlices of ${changed.join(', ')} updated`);
+    this.cp = { ...this.cluster.controlPlane, ...(this.servicesEdited ? { services: [...this.services] } : {}), endpointSlices: next };
     this.cluster.dns.update(this.cp);
     // Each kube-proxy asks its sync runner for a sync once the change reaches it (its delay); the sync reads its
     // informer cache then, so it programs whatever the API holds at that moment.
@@ -282,8 +324,9 @@ export class ControlLoop {
     if (!proxy.resync) return;
     const how = proxy.mode === 'nftables' ? 'nft -f' : proxy.mode === 'ipvs' ? 'ipvs sync (ipvsadm, ipset restore, iptables-restore --noflush)' : 'iptables-restore --noflush';
     const held = heldSince === undefined ? '' : `; held until minSyncPeriod ${this.minSyncNs / 1e9} s after the sync at ${fmtSeconds(heldSince)}`;
-    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (EndpointSlice change${held})`);
+    this.change(node, 'proxy-sync', `kube-proxy on ${node}: ${how} (${this.servicesEdited ? 'Service or EndpointSlice' : 'EndpointSlice'} change${held})`);
     const stale = proxy.resync(cp);
+    proxy.health.sync();
     if (this.behaviour.get(node)!.conntrackCleanup) this.cleanUdp(node, stale);
     // The node's health-check answers follow this sync; the cloud load balancer's probes will see them.
     this.cluster.loadBalancer?.nodeChanged(node);

@@ -10,8 +10,11 @@ import type { ClusterSpec, ServiceSpec } from '../types.js';
  * allocated value never steals an address or port a later Service names;
  * then missing values are allocated in file order. `raws` lists the built-in
  * kube-dns first so its fixed address wins and a clash names the culprit.
+ * `existing` are Services the API server already holds (Services created by
+ * `steps:` are allocated after the scenario's own): their addresses and
+ * ports are taken.
  */
-export function assignServiceAddresses(raws: RawService[], cluster: ClusterSpec): ServiceSpec[] {
+export function assignServiceAddresses(raws: RawService[], cluster: ClusterSpec, existing: readonly ServiceSpec[] = []): ServiceSpec[] {
   const cidr = parseCidr(cluster.serviceCIDR)!;
   const ips = new ClusterIpAllocator(cidr);
   const nodePorts = new NodePortAllocator(cluster.serviceNodePortRange);
@@ -20,6 +23,12 @@ export function assignServiceAddresses(raws: RawService[], cluster: ClusterSpec)
     if (s.namespace === 'default' && s.name === 'kubernetes') return KUBERNETES_SERVICE_WHO; // built in or as kubectl prints it
     return `Service ${s.namespace}/${s.name}${s.builtin ? ' (built-in cluster DNS; set cluster.dns: false to free it)' : ''}`;
   };
+
+  for (const s of existing) {
+    if (s.clusterIP !== undefined) ips.reserve(parseIpv4(s.clusterIP)!, who(s));
+    for (const p of s.ports) if (p.nodePort !== undefined) nodePorts.reserve(p.nodePort, who(s));
+    if (s.healthCheckNodePort !== undefined) nodePorts.reserve(s.healthCheckNodePort, `${who(s)} (healthCheckNodePort)`);
+  }
 
   for (const raw of raws) {
     const s = raw.spec;

@@ -222,7 +222,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
 }
 
 /** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */
-function readHeader(r: YamlReader, at: At): { kind: string; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
+export function readHeader(r: YamlReader, at: At): { kind: string; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
   const top = r.map(at, null);
   if (!top) return undefined;
   const kind = r.str(top.get('kind') ?? { ...at, path: `${at.path}.kind` }, true);

@@ -1,7 +1,8 @@
 import { CHANGE_VERBS, readChangeStep } from './check-change-steps.js';
 import { readNetworkPolicy } from './check-networkpolicy.js';
 import { parseDuration } from '../load/quantities.js';
-import type { ClusterSpec, NamespaceSpec, PodSpec, StepSpec } from '../types.js';
+import { appliesService, readServiceStep, serviceStepActions, type ServiceStep } from './check-service-steps.js';
+import type { ClusterSpec, NamespaceSpec, PodSpec, ServiceSpec, StepSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -10,13 +11,14 @@ const VERBS = ['apply', 'delete', 'label', ...CHANGE_VERBS];
 
 /**
  * `steps:` — changes at simulated times: apply (create or replace) a
- * NetworkPolicy, delete one, or change a pod's or namespace's labels (a
+ * NetworkPolicy or a Service, delete one, or change a pod's or namespace's labels (a
  * `null` value removes the label), as `kubectl apply`, `kubectl delete` and
  * `kubectl label` would; and the changes of check-change-steps.ts (pods,
  * Deployments, nodes, links, MTU, conntrack, kube-proxy, hairpin).
  */
-export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[]; cluster: ClusterSpec }): StepSpec[] {
+export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[]; services: ServiceSpec[]; cluster: ClusterSpec }): StepSpec[] {
   const out: StepSpec[] = [];
+  const serviceSteps: ServiceStep[] = [];
   for (const item of at ? r.list(at) : []) {
     const m = r.map(item, ['at', ...VERBS]);
     if (!m) continue;
@@ -35,11 +37,16 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
     }
     if (verbs[0] === 'apply') {
       const obj = m.get('apply')!;
+      if (appliesService(obj)) {
+        const raw = readServiceStep(r, obj, world.namespaces);
+        if (raw) serviceSteps.push({ atNs, pos, raw });
+        continue;
+      }
       const top = r.map(obj, ['apiVersion', 'kind', 'metadata', 'spec']);
       if (!top) continue;
       const kind = r.str(top.get('kind') ?? { ...obj, path: `${obj.path}.kind` }, true);
       if (kind !== undefined && kind !== 'NetworkPolicy') {
-        r.problem(top.get('kind')!, `steps can apply NetworkPolicy objects only, found ${kind}`);
+        r.problem(top.get('kind')!, `steps can apply NetworkPolicy and Service objects only, found ${kind}`);
         continue;
       }
       const api = r.str(top.get('apiVersion') ?? { ...obj, path: `${obj.path}.apiVersion` }, true);
@@ -57,8 +64,13 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
       const s = r.str(d, true);
       const parts = s?.split('/') ?? [];
       if (s === undefined) continue;
-      if (parts.length !== 3 || parts[0]!.toLowerCase() !== 'networkpolicy') {
-        r.problem(d, `expected networkpolicy/<namespace>/<name>, found "${s}"`);
+      const what = parts[0]!.toLowerCase();
+      if (parts.length !== 3 || (what !== 'networkpolicy' && what !== 'service')) {
+        r.problem(d, `expected networkpolicy/<namespace>/<name> or service/<namespace>/<name>, found "${s}"`);
+        continue;
+      }
+      if (what === 'service') {
+        serviceSteps.push({ atNs, pos, at: d, delete: { namespace: parts[1]!, name: parts[2]! } });
         continue;
       }
       out.push({ atNs, action: { kind: 'delete', namespace: parts[1]!, name: parts[2]! }, pos });
@@ -96,5 +108,7 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
       }
     }
   }
-  return out.sort((a, b) => a.atNs - b.atNs);
+  out.push(...serviceStepActions(r, serviceSteps, world));
+  // Steps at the same time happen in file order.
+  return out.sort((a, b) => a.atNs - b.atNs || a.pos.line - b.pos.line || a.pos.col - b.pos.col);
 }

@@ -564,8 +564,14 @@ const percent = (d: string): Schema => ({ description: `${d}: a percentage (5%, 
 const step = closed(
   {
     at: duration('when', '0ms'),
-    apply: closed({ apiVersion: { const: 'networking.k8s.io/v1' }, kind: { const: 'NetworkPolicy' }, metadata: open('metadata', { name: str('name'), namespace: str('namespace') }), spec: ref('networkPolicySpec') }, 'create or replace a NetworkPolicy'),
-    delete: str('networkpolicy/<namespace>/<name>', { pattern: '^[Nn]etwork[Pp]olicy/[^/]+/[^/]+$' }),
+    apply: {
+      description: 'create or replace a NetworkPolicy or a Service (kubectl apply)',
+      allOf: [
+        { if: { properties: { kind: { const: 'NetworkPolicy' } }, required: ['kind'] }, then: closed({ apiVersion: { const: 'networking.k8s.io/v1' }, kind: { const: 'NetworkPolicy' }, metadata: open('metadata', { name: str('name'), namespace: str('namespace') }), spec: ref('networkPolicySpec') }, 'create or replace a NetworkPolicy') },
+        { if: { properties: { kind: { const: 'Service' } }, required: ['kind'] }, then: ref('Service') },
+      ],
+    },
+    delete: str('networkpolicy/<namespace>/<name> or service/<namespace>/<name>', { pattern: '^([Nn]etwork[Pp]olicy|[Ss]ervice)/[^/]+/[^/]+$' }),
     label: closed({ pod: str('<namespace>/<name>'), namespace: str('namespace name'), labels: { type: 'object', description: 'labels to set; null removes one', additionalProperties: { type: ['string', 'null'] } } }, 'change labels', ['labels']),
     deletePod: closed({ pod: podRefStr('the pod'), preStop: duration('how long the application keeps serving after SIGTERM (a preStop sleep)', '0s'), readyAfter: duration("the replacement's time to Ready", '1s') }, 'kubectl delete pod (a Deployment pod is replaced)', ['pod']),
     restart: podRefStr('a container restart: same pod and IP, its connections are gone'),

@@ -62,6 +62,10 @@ function describePolicyStep(a: PolicyAction): string {
 function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: StepSpec): void {
   const w = cluster.world;
   switch (a.kind) {
+    case 'apply-service':
+      return loop.applyService(a.service);
+    case 'delete-service':
+      return loop.deleteService(a.namespace, a.name);
     case 'delete-pod': {
       const pod = loop.find(a.namespace, a.name);
       if (pod) loop.deletePod(pod, a.preStopNs, true, a.readyAfterNs);
