@@ -1,5 +1,6 @@
 import type { FlowResult, HttpOutcome, IngressDecision } from '../run/flows.js';
 import { refString } from '../run/flows.js';
+import type { ConnectionOutcome } from '../types.js';
 
 /**
  * The per-flow summary record of the JSON Lines output (`"kind":"flow"`):
@@ -31,6 +32,10 @@ export interface FlowSummaryRecord {
   http?: HttpOutcome;
   /** `http` traffic through an ingress controller: the rule, backend and upstreams tried. */
   ingress?: IngressDecision;
+  /** TCP: how the client's connection ended up (`expect.connection`'s values), whatever became of the first packet. */
+  connection?: ConnectionOutcome;
+  /** TCP: retransmissions the client made (a dropped SYN whose retransmission got through: `verdict` dropped, `connection` complete, `retransmits` 1). */
+  retransmits?: number;
 }
 
 export function flowSummaryRecord(f: FlowResult): FlowSummaryRecord {
@@ -54,5 +59,6 @@ export function flowSummaryRecord(f: FlowResult): FlowSummaryRecord {
     rules: f.rules ?? [],
     ...(f.http ? { http: f.http } : {}),
     ...(f.ingress ? { ingress: f.ingress } : {}),
+    ...(f.connection ? { connection: f.connection.outcome, retransmits: f.connection.retransmits } : {}),
   };
 }

@@ -34,10 +34,12 @@ export function answerPackets(fp: FlowPackets, request: number): { answer?: numb
 /**
  * The answer in one line: what came back, whether it retraced the request's
  * devices, where NAT was undone, how long it took; then the rest of the
- * exchange in one more line.
+ * exchange in one more line (but the packets `told` already).
  */
-export function replySummary(fp: FlowPackets, request: number, requestPath: readonly string[]): string[] {
-  const { answer, rest } = answerPackets(fp, request);
+export function replySummary(fp: FlowPackets, request: number, requestPath: readonly string[], told: readonly number[] = []): string[] {
+  const { answer, rest: all } = answerPackets(fp, request);
+  // Packets already told elsewhere (the request's retransmissions up to the one that got through).
+  const rest = told.length === 0 ? all : all.filter((p) => !told.includes(p));
   const out: string[] = [];
   if (answer === undefined) out.push('reply: none came back');
   else {

@@ -1,10 +1,11 @@
 import type { TraceEvent } from '../events.js';
 import { renderTable } from '../table.js';
-import { endpoint, FlowPackets, formatDuration, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
+import { endpoint, FlowPackets, formatDuration, isFinalDelivery, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
 import { requestSteps, type Step } from './hops.js';
 import { proxiedSteps } from './proxied.js';
 import type { ViewOptions } from './options.js';
 import { devicesCrossed, replySummary } from './reply.js';
+import { retriedRequest, retriedSummary, type Retried } from './retried.js';
 import { arpSummary, dnsSummary } from './side.js';
 import { fit, fitAll, paint, type Terminal, visibleWidth } from './terminal.js';
 
@@ -16,7 +17,12 @@ export function selectFlows<T extends { name: string }>(flows: readonly T[], nam
 /** Just the headline (`--quiet`). */
 export function renderHeadline(flow: WalkFlow, term: Terminal): string[] {
   const fp = new FlowPackets(flow.events);
-  return headline(flow, fp, flow.pkt === undefined ? [] : fp.eventsOf(fp.requestChain(flow.pkt)), term);
+  return headline(flow, fp, flow.pkt === undefined ? [] : fp.eventsOf(fp.requestChain(flow.pkt)), retried(flow, fp), term);
+}
+
+/** A dropped request whose retransmission got through (the headline tells the end; the steps, the first copy's drop). */
+function retried(flow: WalkFlow, fp: FlowPackets): Retried | undefined {
+  return flow.verdict === 'dropped' && flow.pkt !== undefined ? retriedRequest(fp, flow.pkt) : undefined;
 }
 
 /**
@@ -29,7 +35,8 @@ export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): s
   const fp = new FlowPackets(flow.events);
   const chain = flow.pkt === undefined ? [] : fp.requestChain(flow.pkt);
   const chainEvents = fp.eventsOf(chain);
-  const lines = headline(flow, fp, chainEvents, term);
+  const retry = retried(flow, fp);
+  const lines = headline(flow, fp, chainEvents, retry, term);
   if (opts.detail === 'full') return [...lines, ...tableLines(flow.events, term)];
   const path = devicesCrossed(chainEvents);
   if (opts.detail === 'path') return [...lines, ...fit(`  path: ${pathText(path)}`, term, 8)];
@@ -39,18 +46,27 @@ export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): s
   const dns = dnsSummary(fp, flow.pkt);
   if (dns) side.push(dns);
   if (opts.visibility.arp !== 'hidden') side.push(...arpSummary(fp, opts.visibility.arp === 'summary'));
-  if (flow.pkt !== undefined && fp.created.has(flow.pkt)) side.push(...replySummary(fp, flow.pkt, path));
+  // After a retransmission got through, the answer is compared with its path, and the copies are told here, not under `then:`.
+  if (retry && flow.pkt !== undefined) side.push(retriedSummary(fp, flow.pkt, retry));
+  if (flow.pkt !== undefined && fp.created.has(flow.pkt)) side.push(...replySummary(fp, flow.pkt, retry ? devicesCrossed(retry.chain) : path, retry?.all.slice(0, retry.nth)));
   for (const s of side) lines.push(...fit(`     ${paint(term, 'dim', s)}`, term, 7));
   return lines;
 }
 
-function headline(flow: WalkFlow, fp: FlowPackets, chain: readonly TraceEvent[], term: Terminal): string[] {
+function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[], retry: Retried | undefined, term: Terminal): string[] {
   const req = flow.pkt === undefined ? undefined : fp.created.get(flow.pkt);
+  // What happened in the end: a first SYN dropped and its retransmission delivered is a connection that got through.
   const fate =
     flow.verdict === 'delivered'
       ? paint(term, 'good', 'delivered')
-      : paint(term, 'bad', `dropped: ${flow.dropReason ?? 'unknown'}`);
+      : retry
+        ? `${paint(term, 'good', `delivered after ${retry.nth} retransmission${retry.nth === 1 ? '' : 's'}`)} ${paint(term, 'note', `(first ${retry.what} dropped: ${flow.dropReason ?? 'unknown'})`)}`
+        : paint(term, 'bad', `dropped: ${flow.dropReason ?? 'unknown'}`);
   const rtt = flow.rttNs === undefined ? (flow.verdict === 'delivered' ? ', no answer' : '') : `, rtt ${formatDuration(flow.rttNs)}`;
+  // The endpoint and the receiver the headline names are the delivered copy's.
+  const chain = retry ? retry.chain : request;
+  const deliveredAt = retry?.chain.find(isFinalDelivery)?.at;
+  const deliveredTo = flow.deliveredTo ?? (deliveredAt === undefined ? undefined : netnsOf(deliveredAt));
   const first = `${paint(term, 'bold', flow.name)}: ${flow.protocol}, ${fate}${rtt}`;
   const out = fit(first, term, 4);
   if (!req) {
@@ -63,7 +79,7 @@ function headline(flow: WalkFlow, fp: FlowPackets, chain: readonly TraceEvent[],
   const dnat = chain.find((e): e is Extract<TraceEvent, { kind: 'nat' }> => e.kind === 'nat' && e.manip === 'dst' && e.type !== 'reverse');
   const ipvs = chain.find((e): e is Extract<TraceEvent, { kind: 'ipvs' }> => e.kind === 'ipvs' && e.chosen !== undefined);
   const endpointAfter = dnat ? dnat.after.split(' > ')[1] : ipvs?.chosen;
-  const to = flow.deliveredTo ? shortWhere(flow.deliveredTo.replace(/^pod\//, '')) : undefined;
+  const to = deliveredTo ? shortWhere(deliveredTo.replace(/^pod\//, '')) : undefined;
   const resolved = endpointAfter ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}` : to && !flow.target.endsWith(to) ? ` ⇒ ${to}` : '';
   out.push(...fit(`  ${from} → ${written}${resolved}`, term, 4));
   return out;
