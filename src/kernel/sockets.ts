@@ -13,7 +13,7 @@ import {
 import { ipv4Length, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type DecodedIpv4, type Ipv4Packet, writeIpv4 } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
-import { decodeUdp, encodeUdp } from '../wire/udp.js';
+import { encodeUdp, udpError, udpPayload } from '../wire/udp.js';
 import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
@@ -208,6 +208,8 @@ export class Sockets {
   private readonly tcpConns = new Map<string, TcpConn>();
   /** Connected UDP sockets (`reuse`), by destination (address × 65536 + port). */
   private readonly udpConnected = new Map<number, ConnectedUdp>();
+  /** Deliver events' `ip:port` of a local UDP socket, by port (`socketText`). */
+  private readonly socketTexts = new Map<number, { ip: number; text: string }>();
   private nextEphemeral: number;
   private pingId: number;
   /** SCTP listeners and associations (kernel/sctp). */
@@ -432,29 +434,41 @@ export class Sockets {
     return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: from, dst, payload: l4 }, by, cause.flow, cause.id, true);
   }
 
+  /** `ip:port` of a local UDP socket as deliver events name it, made once per port (every datagram names it). */
+  private socketText(ip: number, port: number): string {
+    const known = this.socketTexts.get(port);
+    if (known !== undefined && known.ip === ip) return known.text;
+    const text = `${formatIpv4(ip)}:${port}`;
+    this.socketTexts.set(port, { ip, text });
+    return text;
+  }
+
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
   rcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
     const w = this.ns.world;
     switch (ip.protocol) {
       case IPPROTO_UDP: {
-        const r = decodeUdp(ip.payload, ip.src, ip.dst);
-        if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
-        const u = r.value;
-        const tunnel = this.udpTunnels.get(u.dstPort);
-        if (tunnel) return tunnel(skb, ip, u.payload);
-        if (this.udp.has(u.dstPort)) {
-          w.deliver(skb, dev.where, 'udp', { socket: `${formatIpv4(ip.dst)}:${u.dstPort}`, src: formatIpv4(ip.src), sport: u.srcPort });
-          const handler = this.udp.get(u.dstPort);
-          if (handler) handler({ payload: u.payload, src: ip.src, sport: u.srcPort, dst: ip.dst, dport: u.dstPort }, skb);
-          else if (this.udpListen.has(u.dstPort)) {
+        // Validated as decodeUdp does, then read in place: most datagrams need only their ports.
+        const u = ip.payload;
+        const error = udpError(u, ip.src, ip.dst);
+        if (error !== undefined) return w.drop(skb, dev.where, 'malformed', error);
+        const sport = (u[0]! << 8) | u[1]!;
+        const dport = (u[2]! << 8) | u[3]!;
+        const tunnel = this.udpTunnels.get(dport);
+        if (tunnel) return tunnel(skb, ip, udpPayload(u));
+        if (this.udp.has(dport)) {
+          w.deliver(skb, dev.where, 'udp', { socket: this.socketText(ip.dst, dport), src: formatIpv4(ip.src), sport });
+          const handler = this.udp.get(dport);
+          if (handler) handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
+          else if (this.udpListen.has(dport)) {
             // A server that answers: sendto() back to where the datagram came from, from the address it came to.
             const n = this.ns.world.serverReply?.(skb.flow, 'UDP');
-            if (n !== undefined) this.sendDatagram(u.dstPort, ip.src, u.srcPort, new Uint8Array(n), skb, ip.dst, 'server');
+            if (n !== undefined) this.sendDatagram(dport, ip.src, sport, new Uint8Array(n), skb, ip.dst, 'server');
           }
           return;
         }
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
-        w.drop(skb, dev.where, 'port-unreachable', `nothing listens on UDP ${formatIpv4(ip.dst)}:${u.dstPort}`);
+        w.drop(skb, dev.where, 'port-unreachable', `nothing listens on UDP ${formatIpv4(ip.dst)}:${dport}`);
         return;
       }
       case IPPROTO_TCP:
