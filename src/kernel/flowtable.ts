@@ -1,12 +1,12 @@
 import type { TraceEvent } from '../trace/events.js';
 import type { Ipv4Packet } from '../wire/ipv4.js';
-import { decrementTtl, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
+import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import type { NetDevice } from './device.js';
 import { addCost } from './cost-model.js';
 import type { Counters, Hook } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
-import { cow, type Skb } from './skb.js';
+import { decrementTtlOf, type Skb } from './skb.js';
 
 /**
  * A namespace's forwarding flow table, in the spirit of Linux's nf_flowtable
@@ -225,8 +225,8 @@ export class FlowTable {
         w.emit(x);
       }
     }
-    const data = cow(skb); // as forwarding does: in place when the packet alone holds its buffer
-    decrementTtl(data, 0);
+    decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
+    const data = skb.data;
     const counters = e.counters;
     const len = data.length;
     for (let i = 0; i < counters.length; i++) {

@@ -1,6 +1,6 @@
 import { writeMac } from '../wire/addr.js';
 import { freshBytes, within } from '../wire/bytes.js';
-import { decodeIpv4, type DecodedIpv4 } from '../wire/ipv4.js';
+import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
 import type { NetDevice } from './device.js';
@@ -138,16 +138,43 @@ function roomFor(skb: Skb, len: number, at: number, d: Uint8Array): Uint8Array {
  * `decodeIpv4` on the present bytes.
  */
 export function ipv4Of(skb: Skb, offset = 0): Decoded<DecodedIpv4> {
-  const d = skb.data;
-  const c = skb.ip;
-  if (c !== undefined) {
-    const v = c.value;
-    const p = v.payload;
-    if (p.buffer === d.buffer && p.byteOffset === d.byteOffset + offset + v.headerLength && offset + v.totalLength <= d.length) return c;
-  }
-  const r = decodeIpv4(d, offset);
+  const known = decodedIpv4(skb, offset);
+  if (known !== undefined) return known;
+  const r = decodeIpv4(skb.data, offset);
   if (r.ok) skb.ip = r;
   return r;
+}
+
+/** `skb.ip` if it still describes the bytes at `offset` of `skb.data` (its payload is where they put it). */
+function decodedIpv4(skb: Skb, offset: number): { ok: true; value: DecodedIpv4 } | undefined {
+  const c = skb.ip;
+  if (c === undefined) return undefined;
+  const d = skb.data;
+  const v = c.value;
+  const p = v.payload;
+  return p.buffer === d.buffer && p.byteOffset === d.byteOffset + offset + v.headerLength && offset + v.totalLength <= d.length ? c : undefined;
+}
+
+/**
+ * ip_forward's TTL decrement (ip_decrease_ttl): the bytes made writable
+ * (`cow`), the TTL lowered and the header checksum updated in place (RFC
+ * 1624). Returns the new TTL. A header decoded before stays known with its
+ * new TTL (and its views into the new bytes), so the next hop reads it
+ * without decoding.
+ */
+export function decrementTtlOf(skb: Skb): number {
+  const known = decodedIpv4(skb, 0);
+  const data = cow(skb);
+  const ttl = decrementTtl(data, 0);
+  if (known !== undefined) {
+    const v = known.value;
+    const value = { ...v }; // the same keys in the same order: what decodeIpv4 makes of the new bytes
+    value.ttl = ttl;
+    value.payload = data.subarray(v.headerLength, v.totalLength);
+    if (v.options) value.options = data.subarray(20, v.headerLength);
+    skb.ip = { ok: true, value };
+  }
+  return ttl;
 }
 
 /**

@@ -15,7 +15,7 @@ import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import { cow, ipv4Of, type Skb } from './skb.js';
+import { decrementTtlOf, ipv4Of, type Skb } from './skb.js';
 import { FlowTable } from './flowtable.js';
 
 /**
@@ -195,7 +195,7 @@ export class Stack {
       w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
       return;
     }
-    const ttl = decrementTtl(cow(skb), 0); // skb_cow: we are about to write the header
+    const ttl = decrementTtlOf(skb); // skb_cow, then the header written
     if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
     let packet: Ipv4Packet | undefined = { ...ip, ttl };
     const nf = this.ns.nf;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cow, HEADROOM, ipv4Of, makeSkb, packetRoom, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
+import { cow, decrementTtlOf, HEADROOM, ipv4Of, makeSkb, packetRoom, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
 import { decodeIpv4, IPPROTO_UDP, ipv4Length, writeIpv4, type Ipv4Packet } from '../../src/wire/ipv4.js';
 
 const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) };
@@ -60,5 +60,22 @@ describe('skb', () => {
     pushEthernet(skb, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
     expect(skb.data.byteOffset === bytes.byteOffset - 14 && skb.data.buffer === bytes.buffer).toBe(false);
     expect([...skb.data.subarray(14)]).toEqual([...bytes]);
+  });
+
+  it('keeps the decoded header through a TTL decrement, as decoding the new bytes would give it', () => {
+    for (const options of [undefined, Uint8Array.of(0x94, 4, 0, 0)]) {
+      const skb = newPacket();
+      if (options) skb.data = writeIpv4({ ...ip, options }, new Uint8Array(ipv4Length({ ...ip, options })));
+      const first = ipv4Of(skb);
+      expect(decrementTtlOf(skb)).toBe(63);
+      const kept = skb.ip;
+      expect(kept).toBeDefined();
+      expect(kept).not.toBe(first);
+      expect(ipv4Of(skb)).toBe(kept);
+      expect(kept).toEqual(decodeIpv4(skb.data));
+      expect(Object.keys(kept!.value)).toEqual(Object.keys((decodeIpv4(skb.data) as { value: object }).value));
+      expect(decrementTtlOf(skb)).toBe(62); // now in place: the packet owns its copy
+      expect(skb.ip).toEqual(decodeIpv4(skb.data));
+    }
   });
 });
