@@ -1,4 +1,5 @@
 import { Scheduler, type Call } from '../engine/scheduler.js';
+import { freshBytes } from '../wire/bytes.js';
 import type { FlowResult } from '../scenario/run/flows.js';
 import type { CreateEvent, DeliverEvent } from '../trace/events.js';
 import { captureProfile, type RanEvent, type WalkProfile, type WalkShape } from './floor-profile.js';
@@ -16,8 +17,9 @@ import { BURST_AT_NS, loadWalk, type WalkName } from './walk.js';
  *   sequence numbers reserved up front, one send scheduled ahead), or just
  *   the send and the delivery (`whole-packet`: what a replay of the whole
  *   path that elides the intermediate events would leave);
- * - the frame: one buffer of Ethernet + IPv4 + UDP + payload (106 bytes for
- *   64 B) copied from a template, IPv4 id and header checksum patched;
+ * - the frame: Ethernet + IPv4 + UDP + payload (106 bytes for 64 B) copied
+ *   from a template into bytes carved from a shared slab (wire/bytes.ts, as
+ *   podwalk's packets are), IPv4 id and header checksum patched;
  * - a packet record carried from event to event (id, frame, flow name);
  * - a `create` and a `deliver` outcome event, with the fields the real ones
  *   have, handed to a sink (the frame by reference, as a lazy description does);
@@ -134,7 +136,7 @@ export function runFloor(profile: WalkProfile, c: FloorCase, clock: () => number
   const send: Call<undefined, undefined> = () => {
     const k = sent++;
     const id = ++lastId;
-    const data = new Uint8Array(template.length);
+    const data = freshBytes(template.length);
     data.set(template);
     const ipId = k & 0xffff;
     data[18] = ipId >> 8;

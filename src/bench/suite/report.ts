@@ -203,7 +203,7 @@ export function floorMarkdown(s: Ns3Section): string[] {
     '',
     'What an exact simulation of these walks cannot avoid, alone, in V8 (`src/bench/floor.ts`), timed in the same repetitions as ns-3 and podwalk. ' +
       "Per datagram: the scheduler events of podwalk's walk — as many, at the same times after the send, each scheduled by the same event, so in the same (time, sequence) order, through the real `Scheduler` (captured from the real walk with one connected socket)" +
-      `; the frame's bytes once (${f0 ? int(f0.frameBytes) : '–'} B from a template, IPv4 id and checksum patched); a packet record; a \`create\` and a \`deliver\` outcome event and a flow record, handed on. ` +
+      `; the frame's bytes once (${f0 ? int(f0.frameBytes) : '–'} B from a template into a shared slab, IPv4 id and checksum patched); a packet record; a \`create\` and a \`deliver\` outcome event and a flow record, handed on. ` +
       'Nothing else: no routing, netfilter, conntrack, neighbour or FDB lookups, counters, cost model (its delays are taken as given), per-hop frame rewrites, socket queue, hop trace events, nor keeping the trace and flow records. ' +
       '*Send + deliver*: the same with 2 events per datagram, what a replay of the whole path that elides the intermediate events would leave. ' +
       'Each is a bound on what podwalk could reach with that design, not a forecast of it.',
