@@ -39,6 +39,9 @@ interface Owner {
  */
 export class FlowSummarizer implements FlowSink {
   private readonly owners = new SteadyMap<number, Owner[]>();
+  /** The last packet whose owners `event` looked up, and them (a packet's hops come one after another). */
+  private ownersPkt = -1;
+  private ownersOfPkt: Owner[] | undefined;
   /** TCP and HTTP flows by name (their `tcp` events and `create`s name their flow): what reads those. */
   private readonly byName = new Map<string, TrackedFlow[]>();
   /** HTTP flows by the packet their controller decided on (its upstream SYNs' cause). */
@@ -98,6 +101,8 @@ export class FlowSummarizer implements FlowSink {
       }
     }
     f.pkts.length = 0;
+    this.ownersPkt = -1;
+    this.ownersOfPkt = undefined;
     const named = this.byName.get(f.flow);
     if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
     if (this.next === f) this.next = undefined;
@@ -111,7 +116,11 @@ export class FlowSummarizer implements FlowSink {
       const named = this.byName.get(e.flow);
       if (named) for (const f of named) f.connection?.add(e);
     }
-    const owners = this.owners.get(e.pkt);
+    if (e.pkt !== this.ownersPkt) {
+      this.ownersPkt = e.pkt;
+      this.ownersOfPkt = this.owners.get(e.pkt);
+    }
+    const owners = this.ownersOfPkt;
     if (owners) {
       for (const o of owners) {
         if (o.lineage) o.summary.lineage(e);
@@ -158,6 +167,7 @@ export class FlowSummarizer implements FlowSink {
     }
     if (owners) {
       this.owners.set(e.pkt, owners);
+      if (e.pkt === this.ownersPkt) this.ownersOfPkt = owners;
       for (const o of owners) if (o.flow.pkts[o.flow.pkts.length - 1] !== e.pkt) o.flow.pkts.push(e.pkt);
     }
     if (e.flow === undefined) return;

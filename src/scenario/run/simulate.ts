@@ -184,7 +184,8 @@ export class ScenarioRun {
     scheduleSteps(this.cluster, scenario);
     this.devicesAtBuild = snapshotDevices(this.cluster);
     // The applications behind every listening socket answer requests whose traffic item asks for a reply.
-    const answer = (flow: string | undefined): number | undefined => (flow === undefined ? undefined : this.replies.get(flow.replace(/#\d+$/, '')));
+    // Asked for every request a server reads: nothing to look up when no item asks for a reply.
+    const answer = (flow: string | undefined): number | undefined => (flow === undefined || this.replies.size === 0 ? undefined : this.replies.get(flow.replace(/#\d+$/, '')));
     this.cluster.world.serverReply = answer; // pods a step creates later answer too
     this.budgetLeft = opts.eventBudget ?? DEFAULT_EVENT_BUDGET;
     const budget = this.budgetLeft;
