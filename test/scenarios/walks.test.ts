@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioText, formatProblem } from '../../src/scenario/load/parse.js';
 import { simulate, type RunResult } from '../../src/scenario/run/simulate.js';
@@ -242,5 +244,16 @@ traffic:
       .filter((e): e is RxEvent => e.kind === 'rx' && e.at === 'default/a:eth0' && e.frame.proto === 'tcp')
       .map((e) => `${e.frame.info.split(' ')[1]} ${e.frame.len}`);
     expect(back).toEqual(['[S.] 74', '[.] 66', '[R.] 54']);
+  });
+});
+
+describe('expect.via naming no device', () => {
+  it('is found alike whether the trace was kept (read at the end) or streamed (places gathered as it went)', () => {
+    const classic = readFileSync(join(import.meta.dirname, '..', '..', 'scenarios', 'classic-walk.yaml'), 'utf8');
+    const r = loadScenarioText(classic.replace('node1:flannel.1', 'node1:flannel.9'), 'classic.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    const kept = simulate(r.scenario).invalid;
+    expect(kept?.map((p) => p.message)).toEqual([expect.stringMatching(/^no device node1:flannel\.9 \(devices of node1: lo, eth0, cbr0, flannel\.1/)]);
+    expect(simulate(r.scenario, { keepTrace: false }).invalid).toEqual(kept);
   });
 });

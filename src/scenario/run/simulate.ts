@@ -161,7 +161,7 @@ export class ScenarioRun {
   private readonly stream = new FlowStream();
   /** Every flow's fate, read from the events as they happen (the trace need not be kept). */
   private readonly summarizer = new FlowSummarizer();
-  /** Every location the trace names (flanneld is a process, not a device): `expect.via` may name any. */
+  /** Every location a streamed trace named (flanneld is a process, not a device): `expect.via` may name any. */
   private readonly seen = new Set<string>();
   /** Pods and Services by name, for the traffic's endpoints. */
   private readonly index: ScenarioIndex;
@@ -200,7 +200,8 @@ export class ScenarioRun {
     this.stream.attach(this.summarizer);
     for (const s of opts.flowSinks ?? []) this.stream.attach(s);
     tracer.attach(this.stream);
-    tracer.attach({ event: (e) => this.seen.add(e.at) });
+    // A kept trace says at the end where it went; only a streamed one needs them gathered as it goes.
+    if (opts.keepTrace === false) tracer.attach({ event: (e) => this.seen.add(e.at) });
     if (opts.onEvent) tracer.attach({ event: opts.onEvent });
     opts.onBuilt?.(this.cluster);
     if (opts.keepTrace === false) tracer.release();
@@ -372,7 +373,13 @@ export class ScenarioRun {
     this.takeResults();
     // Devices at the start and the end (steps add and remove some), and every location the trace names.
     const traffic = [...this.scheduled];
-    const invalid = namesDevices(traffic) ? unknownDevices(traffic, new Set([...deviceNames(this.devicesAtBuild, snapshotDevices(cluster)), ...this.seen])) : [];
+    let invalid: Problem[] = [];
+    if (namesDevices(traffic)) {
+      const known = deviceNames(this.devicesAtBuild, snapshotDevices(cluster));
+      if (cluster.world.tracer.keeping) for (const e of cluster.world.tracer.events) known.add(e.at);
+      else for (const at of this.seen) known.add(at);
+      invalid = unknownDevices(traffic, known);
+    }
     const tracer = cluster.world.tracer;
     const results = this.results;
     this.result = {
