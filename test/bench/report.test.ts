@@ -98,6 +98,9 @@ describe('bench report', () => {
     expect(md).toContain('| cross-node (host-gw) | 50,000 | 600,000 | 12.0× | 1,000,000 | **20.0×** | 4,000,000 | **80.0×** |');
     expect(md).toContain('| cross-node (host-gw) | 7 / 13 | 20.00 | 2.00 | 1.67 | 1.00 | 0.25 |');
     expect(md).toContain('1,999 of 2,000 / 1,999 of 2,000 captured datagrams');
+    const failed = floorMarkdown({ ...r.ns3!, floor: [floorRow({ mode: 'same-node', every: [], whole: [], ns3EventsPerPacket: [9], error: 'floor same-node (every-event): the capture saw 1 of 2 events' }, { wall: 100_000, cpu: 100_000 })] }).join('\n');
+    expect(failed).toContain('**Floor not measured on the same node walk: floor same-node (every-event): the capture saw 1 of 2 events.**');
+    expect(failed).toContain('| same node | 100,000 | – | – | – | – | – | – |');
   });
 
   it('ns-3 missing: the section says why, podwalk is still shown, ratios and goals are blank', () => {

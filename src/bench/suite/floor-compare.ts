@@ -26,10 +26,13 @@ export interface FloorCell {
   every: FloorRate[];
   whole: FloorRate[];
   ns3EventsPerPacket: number[];
+  /** Why a run of the floor failed (the rest of the section is still reported). */
+  error?: string;
 }
 
 export interface FloorRow {
   mode: Ns3Mode;
+  error?: string;
   /** Scheduler events per datagram: the real walk's (= the every-event floor's) and ns-3's (NaN when skipped). */
   walkEventsPerDatagram: number;
   ns3EventsPerPacket: number;
@@ -68,6 +71,7 @@ export function floorRow(c: FloorCell, ns3: { wall: number; cpu: number }): Floo
   const loads = all.map((x) => x.loadavg1);
   return {
     mode: c.mode,
+    ...(c.error ? { error: c.error } : {}),
     walkEventsPerDatagram: first?.walkEventsPerDatagram ?? NaN,
     ns3EventsPerPacket: median(c.ns3EventsPerPacket),
     frameBytes: first?.frameBytes ?? NaN,

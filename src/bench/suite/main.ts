@@ -220,7 +220,11 @@ if (want('ns3')) {
       const floor = floors.find((f) => f.mode === mode)!;
       for (const variant of FLOOR_VARIANTS) {
         bar.start(`ns3: ${mode}, floor, ${variant} (${r}/${REPS})`);
-        (variant === 'every-event' ? floor.every : floor.whole).push(floorChild({ walk: mode, packets: NS3_PACKETS, variant }));
+        try {
+          (variant === 'every-event' ? floor.every : floor.whole).push(floorChild({ walk: mode, packets: NS3_PACKETS, variant }));
+        } catch (e) {
+          floor.error ??= (e as Error).message; // reported with the section; ns-3 and podwalk still are
+        }
         bar.tick();
       }
     }

@@ -230,6 +230,7 @@ export function floorMarkdown(s: Ns3Section): string[] {
     '',
     ...(s.skipped ? ['Without ns-3 the floor has nothing to be compared with: no verdict.'] : floor.map((f) => `- ${floorVerdict(f, podwalk(f)?.off.cpu ?? NaN)}`)),
     '',
+    ...floor.filter((f) => f.error).map((f) => `**Floor not measured on the ${WALK[f.mode]} walk: ${f.error}.**`),
     `The profile's shape held for ${floor.map((f) => `${int(f.matching)} of ${int(f.captured)}`).join(' / ')} captured datagrams (same node / cross-node; the first of the connection costs the cost model more CPU time and is replayed with its own shape); 1-minute load average at the start of the floor's runs ${range(floor.flatMap((f) => f.loadavg1))}.`,
     '',
   ];
