@@ -77,3 +77,15 @@ function keepAllocated(raw: RawService, prev: ServiceSpec): void {
   }
   if (s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local' && s.healthCheckNodePort === undefined && prev.healthCheckNodePort !== undefined) s.healthCheckNodePort = prev.healthCheckNodePort;
 }
+
+/** Services the scenario does not start with but a step creates: each as first applied (its cluster IP never changes). */
+export function servicesCreatedBySteps(steps: readonly StepSpec[], existing: readonly ServiceSpec[]): ServiceSpec[] {
+  const seen = new Set(existing.map((s) => `${s.namespace}/${s.name}`));
+  const out: ServiceSpec[] = [];
+  for (const { action: a } of steps) {
+    if (a.kind !== 'apply-service' || seen.has(`${a.service.namespace}/${a.service.name}`)) continue;
+    seen.add(`${a.service.namespace}/${a.service.name}`);
+    out.push(a.service);
+  }
+  return out;
+}

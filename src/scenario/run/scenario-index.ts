@@ -20,7 +20,9 @@ export class ScenarioIndex {
   }
 
   service(namespace: string, name: string): Service | undefined {
-    return (this.services ??= byName(this.scenario.services)).get(`${namespace}/${name}`);
+    // A Service a step creates is reached at the cluster IP it is first given (it never changes).
+    const created = (): Service[] => this.scenario.steps.flatMap((s) => (s.action.kind === 'apply-service' ? [s.action.service] : []));
+    return (this.services ??= byName([...this.scenario.services, ...created()])).get(`${namespace}/${name}`);
   }
 }
 
