@@ -172,7 +172,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
         share(skb);
       }
       if (w.detailed) {
-        w.emit(w.framed({ kind: 'rx', t: w.sched.now, pkt: skb.id, at: this.where }, skb.data));
+        w.frameEvent('rx', skb.id, this.where, skb.data);
         share(skb);
       }
       this.ns.stack.receive(this, skb);

@@ -72,7 +72,7 @@ export abstract class NetDevice {
       share(skb);
     }
     if (w.detailed) {
-      w.emit(w.framed({ kind, t: w.sched.now, pkt: skb.id, at: this.where }, skb.data, !this.ethernet));
+      w.frameEvent(kind, skb.id, this.where, skb.data, !this.ethernet);
       share(skb); // the event describes these bytes when first read: they must not change
     }
     return true;

@@ -1,42 +1,12 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
 import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import { CreateFrameEvent, FrameEvent } from '../trace/framed.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
 import { FlowHolds } from './flow-holds.js';
 import { makeSkb, share, type Skb } from './skb.js';
-
-/** Where a framed event keeps its bytes until its `frame` is read: not enumerable (not in JSON, not compared). */
-const FRAME_BYTES = Symbol('frame bytes');
-
-interface FramedEvent {
-  [FRAME_BYTES]: Uint8Array;
-  frame: FrameSummary;
-}
-
-/** `frame` becomes a plain data property once known (read or set): same place among the keys, same JSON. */
-function settleFrame(event: FramedEvent, frame: FrameSummary): FrameSummary {
-  Object.defineProperty(event, 'frame', { value: frame, writable: true, enumerable: true, configurable: true });
-  return frame;
-}
-
-function lazyFrame(describe: (b: Uint8Array) => FrameSummary): PropertyDescriptor {
-  return {
-    enumerable: true,
-    configurable: true,
-    get(this: FramedEvent) {
-      return settleFrame(this, describe(this[FRAME_BYTES]));
-    },
-    set(this: FramedEvent, f: FrameSummary) {
-      settleFrame(this, f);
-    },
-  };
-}
-
-const lazyEthernetFrame = lazyFrame(describeFrame);
-const lazyPacketFrame = lazyFrame(describeIpv4);
-const rawBytes: PropertyDescriptor = { value: undefined, writable: false, enumerable: false, configurable: true };
 
 /** Something a packet is handed to: a device's receive path. */
 export interface Receiver {
@@ -106,12 +76,7 @@ export class World {
   ): Skb {
     const skb = makeSkb(++this.lastPacketId, data, flow);
     this.inFlight.set(skb.id, skb);
-    // Keys in the order the JSON trace has always printed them: kind, t, pkt, at, flow, cause, by, frame.
-    const event = { kind: 'create', t: this.sched.now, pkt: skb.id, at } as Omit<CreateEvent, 'frame'>;
-    if (flow !== undefined) event.flow = flow;
-    if (cause !== undefined) event.cause = cause;
-    event.by = by;
-    this.tracer.emit(this.framed(event, data, l3only));
+    this.tracer.emit(new CreateFrameEvent(this.sched.now, skb.id, at, flow, cause, by, data, l3only));
     return skb;
   }
 
@@ -139,21 +104,17 @@ export class World {
   }
 
   /**
-   * `event` with its `frame`: the tcpdump-like description of `data`, made
-   * when something first reads it (a report, the JSON output, a matcher) and
-   * kept. Describing every frame of every hop up front was the largest cost of
-   * a traced run, and most traces are never printed whole. Reading it later
-   * sees the same bytes: a frame is never written in place once it has been
-   * handed on — every writer copies first, as the kernel's skb_cow does
-   * (stack forward, NAT rewrites, bridge MAC rewrite, encapsulation).
+   * The `tx`/`rx` trace point: `data` is what the device at `at` sent or
+   * received. Its `frame` is described when something first reads it (a
+   * report, the JSON output, a matcher) — describing every frame of every hop
+   * up front was the largest cost of a traced run, and most traces are never
+   * printed whole (trace/framed.ts). Reading it later sees the same bytes: the
+   * caller `share`s them, and a frame is never written in place once shared —
+   * every writer copies first, as the kernel's skb_cow does (stack forward, NAT
+   * rewrites, bridge MAC rewrite, encapsulation).
    */
-  framed<E extends object>(event: E, data: Uint8Array, l3only = false): E & { frame: FrameSummary } {
-    // Two shared property descriptors instead of a closure pair per event: every event of a shape keeps
-    // one hidden class, and nothing but the bytes' reference is stored until someone reads `frame`.
-    rawBytes.value = data;
-    Object.defineProperty(event, FRAME_BYTES, rawBytes);
-    rawBytes.value = undefined;
-    return Object.defineProperty(event as E & { frame: FrameSummary }, 'frame', l3only ? lazyPacketFrame : lazyEthernetFrame);
+  frameEvent(kind: 'tx' | 'rx', pkt: number, at: string, data: Uint8Array, l3only = false): void {
+    this.emit(new FrameEvent(kind, this.sched.now, pkt, at, data, l3only));
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {

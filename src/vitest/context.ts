@@ -1,5 +1,6 @@
 import type { Flow } from '../api/flow.js';
 import type { TraceEvent } from '../trace/events.js';
+import { settled } from '../trace/framed.js';
 import { renderTable } from '../trace/table.js';
 
 /** Rows shown around the interesting event in a failure message: enough to read the walk, short enough to scan. */
@@ -17,7 +18,7 @@ export function around(events: readonly TraceEvent[], focus: number, label = 'tr
   const f = Math.max(0, Math.min(focus, events.length - 1));
   const from = start !== undefined && start <= f && f - start <= MAX_BEFORE ? start : Math.max(0, f - BEFORE);
   const to = Math.min(events.length, f + AFTER + 1);
-  const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...e, at: `▶ ${e.at}` } : e));
+  const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...settled(e), at: `▶ ${e.at}` } : e));
   const skipped = [from > 0 ? `${from} earlier` : '', to < events.length ? `${events.length - to} later` : ''].filter(Boolean).join(', ');
   return `${label} (${what}${skipped ? `; ${skipped} not shown` : ''}):\n${renderTable(rows)}`;
 }
