@@ -215,15 +215,8 @@ export class FlowTable {
     w.fast.replays++;
     const events = e.events;
     if (events) {
-      // The walk's hop events in their order, each a new object with this packet's id and the time now
-      // (spreading keeps the key order the JSON trace prints).
-      const now = w.sched.now;
-      for (let i = 0; i < events.length; i++) {
-        const x = { ...events[i]! };
-        x.t = now;
-        x.pkt = skb.id;
-        w.emit(x);
-      }
+      // The walk's hop events in their order, each a new object with this packet's id and the time now.
+      for (let i = 0; i < events.length; i++) w.emitCopy(events[i]!, skb.id);
     }
     decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
     const data = skb.data;

@@ -91,6 +91,12 @@ export class World {
     this.eventRecording?.push(event);
   }
 
+  /** Emit `template` again for packet `pkt`, now: a recorded hop event replayed (flowtable.ts). */
+  emitCopy(template: TraceEvent, pkt: number): void {
+    const event = this.tracer.emitCopy(template, this.sched.now, pkt);
+    this.eventRecording?.push(event);
+  }
+
   /** Set while the flow fast path records a walk's hop events (flowtable.ts): they are replayed re-stamped. */
   eventRecording: TraceEvent[] | undefined;
 

@@ -1,6 +1,11 @@
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import type { CreateEvent, FrameSummary } from './events.js';
 
+/** The bytes `e` will describe its frame from; undefined once described (trace/event-store.ts keeps these). */
+export let bytesOf: (e: FrameEvent | CreateFrameEvent) => Uint8Array | undefined;
+/** Whether `e`'s bytes are an IPv4 packet (an L3-only device), not an Ethernet frame. */
+export let isL3only: (e: FrameEvent | CreateFrameEvent) => boolean;
+
 /**
  * The events that carry a frame (`create`, `tx`, `rx`) as classes whose
  * `frame` is described from the bytes when first read: a report, the JSON
@@ -23,6 +28,11 @@ import type { CreateEvent, FrameSummary } from './events.js';
 abstract class Framed {
   #bytes: Uint8Array | undefined;
   readonly #l3only: boolean;
+
+  static {
+    bytesOf = (e) => e.#bytes;
+    isL3only = (e) => e.#l3only;
+  }
 
   constructor(bytes: Uint8Array, l3only: boolean) {
     this.#bytes = bytes;

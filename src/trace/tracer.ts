@@ -1,3 +1,4 @@
+import { copyOf, EventStore } from './event-store.js';
 import type { TraceEvent } from './events.js';
 
 /** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
@@ -13,22 +14,39 @@ export interface TraceSink {
  * trace's length. Outcome events (`create`, `deliver`, `drop`) are always
  * emitted; the per-hop events only when `detailed` is on, so that a run with
  * tracing off pays nothing for describing frames it will never print.
+ * Kept events are stored compactly until read (event-store.ts).
  */
 export class Tracer {
-  private kept: TraceEvent[] | undefined = [];
+  private kept: EventStore | undefined = new EventStore();
   private readonly sinks: TraceSink[] = [];
 
   constructor(readonly detailed: boolean = true) {}
 
   emit(event: TraceEvent): void {
-    this.kept?.push(event);
+    this.kept?.add(event);
     for (const s of this.sinks) s.event(event);
   }
 
-  /** Every event so far, in order; only while they are kept. */
+  /**
+   * Emit a copy of the plain event `template` for packet `pkt` at time `t`
+   * (a recorded hop replayed for another packet): kept as the template and
+   * two numbers, not as another object.
+   */
+  emitCopy(template: TraceEvent, t: number, pkt: number): TraceEvent {
+    const event = copyOf(template, t, pkt);
+    this.kept?.addCopy(template, t, pkt);
+    for (const s of this.sinks) s.event(event);
+    return event;
+  }
+
+  /**
+   * Every event so far, in order; only while they are kept. Read it again
+   * after more events: the array returned grows at the next read, not while
+   * the run goes on.
+   */
   get events(): TraceEvent[] {
     if (!this.kept) throw new Error('the trace was not kept (the run streamed it to its sinks)');
-    return this.kept;
+    return this.kept.all();
   }
 
   /** Whether `events` is still available. */
@@ -38,7 +56,7 @@ export class Tracer {
 
   /** Stream events to `sink` from now on, after replaying those already emitted (cluster set-up) if they were kept. */
   attach(sink: TraceSink): void {
-    for (const e of this.kept ?? []) sink.event(e);
+    for (const e of this.kept?.all() ?? []) sink.event(e);
     this.sinks.push(sink);
   }
 

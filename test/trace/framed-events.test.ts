@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { loadWalk } from '../../src/bench/walk.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+import { EventStore } from '../../src/trace/event-store.js';
+import type { TraceEvent } from '../../src/trace/events.js';
+import { CreateFrameEvent, FrameEvent, settled } from '../../src/trace/framed.js';
+import { describeFrame, describeIpv4 } from '../../src/wire/describe.js';
+import { encodeEthernet } from '../../src/wire/ethernet.js';
+import { encodeIpv4, IPPROTO_UDP } from '../../src/wire/ipv4.js';
+import { parseIpv4 } from '../../src/wire/addr.js';
+import { encodeUdp } from '../../src/wire/udp.js';
+
+const src = parseIpv4('10.244.1.2')!;
+const dst = parseIpv4('10.244.2.2')!;
+const packet = encodeIpv4({ tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src, dst, payload: encodeUdp({ srcPort: 40000, dstPort: 53, payload: new Uint8Array(8) }, src, dst) });
+const frame = encodeEthernet({ dst: '0a:00:00:00:00:02', src: '0a:00:00:00:00:01', etherType: 0x0800, payload: packet });
+
+describe('framed events', () => {
+  it('print the same JSON as the object literals they replace, read or not', () => {
+    const literal = { kind: 'tx', t: 5, pkt: 3, at: 'node1:eth0', frame: describeFrame(frame) };
+    expect(JSON.stringify(new FrameEvent('tx', 5, 3, 'node1:eth0', frame, false))).toBe(JSON.stringify(literal));
+    const read = new FrameEvent('tx', 5, 3, 'node1:eth0', frame, false);
+    expect(read.frame.info).toBe(literal.frame.info);
+    expect(JSON.stringify(read)).toBe(JSON.stringify(literal));
+    // Once read, the own keys are the literal's, in its order: a spread or toEqual sees the same object.
+    expect(Object.keys(read)).toEqual(Object.keys(literal));
+    expect({ ...read }).toEqual(literal);
+    const create = { kind: 'create', t: 1, pkt: 2, at: 'default/a', flow: 'f#1', by: 'app', frame: describeIpv4(packet) };
+    expect(JSON.stringify(new CreateFrameEvent(1, 2, 'default/a', 'f#1', undefined, 'app', packet, true))).toBe(JSON.stringify(create));
+    expect(Object.keys(settled(new CreateFrameEvent(1, 2, 'default/a', 'f#1', 9, 'app', packet, true)))).toEqual(['kind', 't', 'pkt', 'at', 'flow', 'cause', 'by', 'frame']);
+  });
+
+  it('keep the bytes out of JSON, spread and keys; a spread copy of a settled event has its frame', () => {
+    const e = new FrameEvent('rx', 0, 1, 'h:eth0', frame, false);
+    expect(Object.keys(e)).toEqual(['kind', 't', 'pkt', 'at']);
+    expect('frame' in e).toBe(true);
+    expect(({ ...settled(e) } as { frame?: unknown }).frame).toEqual(describeFrame(frame));
+  });
+});
+
+describe('EventStore', () => {
+  it('gives back what it was given, in order, the same objects at every read', () => {
+    const store = new EventStore();
+    const template: TraceEvent = { kind: 'forward', t: 0, pkt: 0, at: 'node1', ttl: 63 };
+    const given: TraceEvent[] = [];
+    const add = (e: TraceEvent): void => {
+      store.add(e);
+      given.push(e);
+    };
+    add({ kind: 'route', t: 1, pkt: 1, at: 'a', dst: '10.0.0.1', route: 'default via 10.0.0.254 dev eth0', decision: 'output' });
+    add(new FrameEvent('tx', 2, 1, 'a:eth0', frame, false));
+    store.addCopy(template, 3, 1);
+    given.push({ ...template, t: 3, pkt: 1 });
+    add(new FrameEvent('rx', 4, 1, 'b:tun0', packet, true));
+    const first = store.all();
+    expect(first.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
+    add({ kind: 'deliver', t: 5, pkt: 1, at: 'b:tun0', to: 'udp' });
+    const second = store.all();
+    expect(second).toBe(first);
+    expect(second.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
+  });
+
+  it('a traced walk reads back exactly what its sinks saw as it happened', () => {
+    const seen: string[] = [];
+    const r = simulate(loadWalk({ walk: 'cross-node', packets: 20, connected: true }), { onEvent: (e) => seen.push(JSON.stringify(e)) });
+    expect(r.events.some((e) => e.kind === 'tx')).toBe(true);
+    expect(r.events.map((e) => JSON.stringify(e))).toEqual(seen);
+  });
+});
