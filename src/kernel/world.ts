@@ -1,5 +1,5 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
-import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import type { ChangeKind, CreateEvent, DeliverEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
 import { CreateFrameEvent, FrameEvent } from '../trace/framed.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
@@ -135,7 +135,12 @@ export class World {
     extra: { socket?: string; src?: string; sport?: number } = {},
   ): void {
     if (!this.inFlight.delete(skb.id)) return;
-    this.tracer.emit({ kind: 'deliver', t: this.sched.now, pkt: skb.id, at, to, ...extra });
+    // Keys in DeliverEvent's order, those given only (a literal, not a spread: one shape per caller's fields).
+    const e: DeliverEvent = { kind: 'deliver', t: this.sched.now, pkt: skb.id, at, to };
+    if (extra.socket !== undefined) e.socket = extra.socket;
+    if (extra.src !== undefined) e.src = extra.src;
+    if (extra.sport !== undefined) e.sport = extra.sport;
+    this.tracer.emit(e);
   }
 
   /** Ends every packet still in flight (run over): nothing vanishes silently. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadWalk } from '../../src/bench/walk.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
-import { EventStore } from '../../src/trace/event-store.js';
+import { copyOf, EventStore } from '../../src/trace/event-store.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { CreateFrameEvent, FrameEvent, settled } from '../../src/trace/framed.js';
 import { describeFrame, describeIpv4 } from '../../src/wire/describe.js';
@@ -60,6 +60,22 @@ describe('EventStore', () => {
     expect(second.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
   });
 
+  it('copies a template as a spread would: its keys in order, its values, a new time and packet', () => {
+    const templates: TraceEvent[] = [
+      { kind: 'netfilter', t: 0, pkt: 0, at: 'node1', table: 'filter', chain: 'FORWARD', rules: ['-A FORWARD -j KUBE-FORWARD'], verdict: 'ACCEPT', policy: true, evaluated: 7 },
+      { kind: 'route', t: 0, pkt: 0, at: 'node1', dst: '10.244.2.2', route: 'default via 10.0.0.1 dev eth0', decision: 'forward', nexthop: 'via 10.0.0.1 dev eth0', nexthops: 2 },
+      { kind: 'route', t: 0, pkt: 0, at: 'node1', dst: '10.244.2.2', route: 'default via 10.0.0.1 dev eth0', decision: 'forward' },
+    ];
+    for (const x of templates) {
+      for (const [t, pkt] of [[5, 9], [7, 10]] as const) {
+        const copy = copyOf(x, t, pkt);
+        expect(copy).not.toBe(x);
+        expect(JSON.stringify(copy)).toBe(JSON.stringify({ ...x, t, pkt }));
+      }
+    }
+    expect(x0()).toEqual({ kind: 'forward', t: 0, pkt: 0, at: 'a', ttl: 3 });
+  });
+
   it('a traced walk reads back exactly what its sinks saw as it happened', () => {
     const seen: string[] = [];
     const r = simulate(loadWalk({ walk: 'cross-node', packets: 20, connected: true }), { onEvent: (e) => seen.push(JSON.stringify(e)) });
@@ -67,3 +83,10 @@ describe('EventStore', () => {
     expect(r.events.map((e) => JSON.stringify(e))).toEqual(seen);
   });
 });
+
+/** A template copied twice keeps its own values (a copy is not the template). */
+function x0(): TraceEvent {
+  const x: TraceEvent = { kind: 'forward', t: 0, pkt: 0, at: 'a', ttl: 3 };
+  copyOf(x, 1, 1).at = 'changed';
+  return x;
+}
