@@ -4,7 +4,8 @@ import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import type { NetDevice } from './device.js';
 import { addCost } from './cost-model.js';
-import type { Counters, Hook } from './netfilter/types.js';
+import type { Counters, FlowRecording, Hook } from './netfilter/types.js';
+import type { RuleEngine } from './nf-hooks.js';
 import type { NetNs } from './netns.js';
 import { decrementTtlOf, type Skb } from './skb.js';
 
@@ -36,23 +37,6 @@ import { decrementTtlOf, type Skb } from './skb.js';
  * the connection is the same entry in the same state (direction, replied,
  * NAT binding), and that the packet still fits the device.
  */
-
-/** What a walk through the iptables engine reports to a recording (netfilter.ts). */
-export interface FlowRecording {
-  /** Every rule and policy counter the walks bumped, in order, once per bump. */
-  counters: Counters[];
-  /** A walk reached a rule whose outcome is not a function of the cache key: do not replay. */
-  volatile: boolean;
-  /** Each table walked, in order, with the rules it evaluated (the cost model charges them). */
-  walks: { hook: Hook; evaluated: number }[];
-}
-
-/** The iptables engine's parts a flow entry depends on (the generation counters) and records through. */
-export interface RecordingEngine {
-  generation: number;
-  readonly ipsets: { generation: number };
-  flowRecording: FlowRecording | undefined;
-}
 
 interface FlowEntry {
   inDev: NetDevice;
@@ -159,7 +143,7 @@ export class FlowTable {
     const p = this.pending;
     if (p === undefined || p.skb !== skb) return;
     this.pending = undefined;
-    const engine = this.ns.nf?.engine as unknown as RecordingEngine;
+    const engine = this.ns.nf!.engine;
     engine.flowRecording = undefined;
     this.ns.world.eventRecording = undefined;
     if (p.recording.volatile || !sameButTtl(p.before, skb.data)) return;
@@ -185,19 +169,17 @@ export class FlowTable {
     if (this.pending === undefined) return;
     this.pending = undefined;
     this.ns.world.eventRecording = undefined;
-    const engine = this.ns.nf?.engine as unknown as RecordingEngine | undefined;
+    const engine = this.ns.nf?.engine;
     if (engine) engine.flowRecording = undefined;
   }
 
   /** The engine to record through, when this packet's walk may be recorded or replayed at all. */
-  private eligible(skb: Skb, ip: Ipv4Packet): RecordingEngine | undefined {
+  private eligible(skb: Skb, ip: Ipv4Packet): RuleEngine | undefined {
     const ns = this.ns;
     const w = ns.world;
     if (!w.fast.enabled || ns.ipvs || !ns.sysctl.ipForward) return undefined;
     const nf = ns.nf;
     if (!nf || nf.nft) return undefined;
-    const engine = nf.engine as unknown as Partial<RecordingEngine>;
-    if (typeof engine.generation !== 'number' || !engine.ipsets) return undefined;
     if (ip.protocol !== IPPROTO_UDP && ip.protocol !== IPPROTO_TCP) return undefined;
     const d = skb.data;
     // A plain IPv4 header (no options), whole datagram, the length the header says.
@@ -205,7 +187,7 @@ export class FlowTable {
     const ct = skb.nfct;
     if (!ct || ct.table !== nf.conntrack || ct.related || !ct.entry.confirmed || ct.entry.ipvs) return undefined;
     if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return undefined;
-    return engine as RecordingEngine;
+    return nf.engine;
   }
 
   /** What the recorded walk did, for this packet: TTL, counters, mark, then neighbour output. */

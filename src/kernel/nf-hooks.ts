@@ -12,7 +12,7 @@ import { Veth } from './veth.js';
 import { isFragment, NfDefrag } from './nf-defrag.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import type { AddrType, CtState, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
+import type { AddrType, CtState, FlowRecording, Hook, MatchedRule, NatAction, NfEnv, NfPacket, RejectWith, TableName, Traversal } from './netfilter/types.js';
 import type { Skb } from './skb.js';
 import type { PolicyEvent } from '../trace/events.js';
 import { walkBaseChain, type HookedChain, type Nftables, type NftTraversal } from './nftables/index.js';
@@ -26,6 +26,12 @@ export interface RuleEngine {
   save(opts?: { counters?: boolean }): string;
   /** Count a packet on the policy of a built-in chain skipped as idle. */
   countPolicy(table: TableName, hook: Hook, bytes: number): void;
+  /** Bumped by every change of the rule set: the flow table's recorded walks depend on it (flowtable.ts). */
+  readonly generation: number;
+  /** The ipsets the rules read, with their own generation. */
+  readonly ipsets: { readonly generation: number };
+  /** Set while the flow table records a packet's walk: the engine reports its counters and walks there. */
+  flowRecording: FlowRecording | undefined;
 }
 
 /** Tables on each hook in priority order (raw -300, conntrack -200, mangle -150, nat -100 / +100, filter 0). */

@@ -80,6 +80,7 @@ function portModule(name: 'tcp' | 'udp' | 'sctp', proto: number): MatchModule {
       return {
         module: name,
         inert: false,
+        ...(sp ? { readsSport: true as const } : {}),
         test(p: NfPacket): boolean {
           const s = p.sport;
           const d = p.dport;
@@ -131,6 +132,7 @@ export const multiportModule: MatchModule = {
     return {
       module: 'multiport',
       inert: false,
+      ...(which === '--dports' ? {} : { readsSport: true as const }),
       test(p) {
         const s = p.sport;
         const d = p.dport;

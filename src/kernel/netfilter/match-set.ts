@@ -17,6 +17,7 @@ export const setModule: MatchModule = {
     if (dirs.length > 6) throw new RuleError("set: Can't be more src/dst options than 6.");
     const neg = m.neg;
     const text = `-m set ${not(neg)}--match-set ${name} ${dirText}`;
-    return { module: 'set', inert: false, bound: true, setName: name, test: (p) => set.testPacket(p, dirs) !== neg, save: () => text };
+    // Any `src` direction may be a port dimension's (the set's type decides): the source port may be read.
+    return { module: 'set', inert: false, bound: true, setName: name, ...(dirs.includes(0) ? { readsSport: true as const } : {}), test: (p) => set.testPacket(p, dirs) !== neg, save: () => text };
   },
 };

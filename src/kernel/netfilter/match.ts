@@ -18,6 +18,13 @@ export interface Match {
    * match is never shared between rule sets (shared-rules.ts).
    */
   readonly bound?: true;
+  /**
+   * The test reads the packet's source port (`--sport`, `--sports`, `--ports`,
+   * a set looked up with `src`): only then is the source port part of the
+   * fast path's walk key (walk-cache.ts), so that a client's new connections
+   * to one Service share their walks.
+   */
+  readonly readsSport?: true;
   test(pkt: NfPacket, env: NfEnv): boolean;
   save(): string;
 }

@@ -6,9 +6,8 @@ import type { SharedRules } from './shared-rules.js';
 import { orderedChains, SAVE_ORDER, saveTables } from './save.js';
 import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
-import type { Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
+import type { FlowRecording, Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
 import { tableReadsSport, WalkCache } from './walk-cache.js';
-import type { FlowRecording } from '../flowtable.js';
 
 export { NetfilterParseError };
 

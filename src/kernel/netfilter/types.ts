@@ -74,6 +74,20 @@ export interface Counters {
   bytes: number;
 }
 
+/**
+ * What the rule engine reports while the fast path's flow table records a
+ * packet's walk (../flowtable.ts): it replays these for the connection's
+ * later packets.
+ */
+export interface FlowRecording {
+  /** Every rule and policy counter the walks bumped, in order, once per bump. */
+  counters: Counters[];
+  /** A walk reached a rule whose outcome is not a function of the cache key: do not replay. */
+  volatile: boolean;
+  /** Each table walked, in order, with the rules it evaluated (the cost model charges them). */
+  walks: { hook: Hook; evaluated: number }[];
+}
+
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
 export type NatAction =
   | { type: 'DNAT'; toIp: number; toPort?: number }

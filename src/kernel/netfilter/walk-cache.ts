@@ -28,12 +28,7 @@ export function isVolatile(matches: readonly Match[], target: Target): boolean {
 
 /** Does any match of the rule read the source port (only then is it part of the key)? */
 export function readsSourcePort(matches: readonly Match[]): boolean {
-  return matches.some((m) => {
-    if (m.inert) return false;
-    const text = m.save();
-    if (m.module === 'set') return /--match-set \S+ \S*src/.test(text);
-    return /--sport|--sports|--ports|--source-port/.test(text);
-  });
+  return matches.some((m) => !m.inert && m.readsSport === true);
 }
 
 /** One cached walk: the key fields it was computed for, its result, and the mark it left. */
