@@ -28,6 +28,12 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   readonly kind = 'bridge';
   private readonly ports = new Map<NetDevice, PortState>();
   private readonly fdb = new Map<string, FdbEntry>();
+  /**
+   * Bumped whenever an FDB entry is added, replaced or removed, or a port's
+   * hairpin mode changes (not when an entry's updated time is refreshed): the
+   * flow table's recorded crossings depend on it (flowtable.ts).
+   */
+  fdbGeneration = 0;
   ageingNs = FDB_AGEING_NS;
   /**
    * Whether frames for the host (broadcasts, our MAC) go up to this
@@ -42,6 +48,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     dev.master = this;
     // Like Linux, the port's own address becomes a permanent local entry.
     this.fdb.set(dev.mac, { mac: dev.mac, port: dev, local: true, updatedNs: 0 });
+    this.fdbGeneration++;
     // Linux would switch the bridge's MAC to the lowest port MAC unless it was
     // set explicitly; podwalk keeps the bridge's own MAC (README: not modelled).
   }
@@ -51,11 +58,13 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     this.ports.delete(dev);
     if (dev.master === this) dev.master = undefined;
     for (const [mac, e] of this.fdb) if (e.port === dev) this.fdb.delete(mac);
+    this.fdbGeneration++;
   }
 
   setHairpin(dev: NetDevice, on: boolean): void {
     const st = this.ports.get(dev);
     if (st) st.hairpin = on;
+    this.fdbGeneration++;
   }
 
   portList(): NetDevice[] {
@@ -80,10 +89,16 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       w.drop(skb, this.where, 'malformed', `frame of ${data.length} bytes is shorter than an Ethernet header`);
       return;
     }
+    // The fast path: a confirmed connection's crossing replayed from the flow table, or recorded (flowtable.ts).
+    const flows = w.fast.enabled && this.ns.nf !== undefined ? this.ns.stack.flows() : undefined;
+    if (flows) {
+      if (flows.replayBridged(this, inPort, skb)) return;
+      flows.recordBridged(this, inPort, skb);
+    }
     const src = formatMac(data, 6);
     this.learn(src, inPort, skb);
-    if (brNfActive(this, skb) && brNfPrerouting(this, inPort, skb) === 'done') return;
-    this.handleFrameFinish(inPort, skb);
+    if (!brNfActive(this, skb) || brNfPrerouting(this, inPort, skb) === 'bridge') this.handleFrameFinish(inPort, skb);
+    flows?.end();
   }
 
   /** br_handle_frame_finish: deliver up, flood or forward by destination MAC (after br_netfilter's PREROUTING). */
@@ -101,6 +116,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (entry?.local) {
       // Addressed to the bridge or one of its ports' own MACs: it is for this host.
       if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'local', mac: dst });
+      this.ns.stack.recordedFlows?.reachedBridgePort(skb, undefined, this.fdb.get(formatMac(skb.data, 6)), entry);
       this.passUp(skb);
       return;
     }
@@ -108,11 +124,11 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       this.flood(inPort, skb, false);
       return;
     }
-    this.forwardTo(inPort, entry.port!, skb, dst);
+    this.forwardTo(inPort, entry.port!, skb, dst, entry);
   }
 
   /** br_forward: hairpin check, then (br_netfilter) FORWARD and POSTROUTING, then out of the port. */
-  private forwardTo(inPort: NetDevice, out: NetDevice, skb: Skb, dst: string): void {
+  private forwardTo(inPort: NetDevice, out: NetDevice, skb: Skb, dst: string, entry: FdbEntry): void {
     const w = this.ns.world;
     if (out === inPort) {
       if (!this.isHairpin(inPort)) {
@@ -123,11 +139,11 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     } else if (w.detailed) {
       w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
     }
-    this.forwardOut(out, skb);
+    this.forwardOut(out, skb, entry);
   }
 
   /** __br_forward: br_netfilter's FORWARD and POSTROUTING for this port, then br_dev_queue_push_xmit. */
-  private forwardOut(out: NetDevice, skb: Skb): void {
+  private forwardOut(out: NetDevice, skb: Skb, dstFdb?: FdbEntry): void {
     if (skb.brPrerouted && !brNfForward(this, skb, out)) return;
     for (const part of brNfRefragment(this, skb, out)) {
       // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
@@ -135,6 +151,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
         this.ns.world.drop(part, this.where, 'mtu-exceeded', `${part.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
         continue;
       }
+      this.ns.stack.recordedFlows?.reachedBridgePort(part, out, this.fdb.get(formatMac(part.data, 6)), dstFdb);
       out.xmit(part);
     }
   }
@@ -190,6 +207,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       return;
     }
     this.fdb.set(src, { mac: src, port, local: false, updatedNs: now });
+    this.fdbGeneration++;
     if (w.detailed) w.emit({ kind: 'fdb', t: now, pkt: skb.id, at: this.where, action: 'learn', mac: src, port: port.name });
   }
 
@@ -199,6 +217,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (!e) return undefined;
     if (!e.local && this.ns.world.sched.now - e.updatedNs > this.ageingNs) {
       this.fdb.delete(mac);
+      this.fdbGeneration++;
       return undefined;
     }
     return e;

@@ -146,6 +146,18 @@ export class Conntrack {
   }
 
   /**
+   * The fast path's lookup without side effects (flowtable.ts): the live
+   * connection direction `t` belongs to, where `lookup` would find it and do
+   * nothing else. Undefined where `lookup` would do more (no entry, an
+   * expired one to remove); a TCP SYN reopening a closed connection is the
+   * caller's to rule out.
+   */
+  peek(t: CtTuple, nowNs: number): { readonly entry: CtEntry; readonly dir: 0 | 1 } | undefined {
+    const hit = this.byTuple.get(t);
+    return hit !== undefined && hit.entry.expiresNs > nowNs ? hit : undefined;
+  }
+
+  /**
    * nf_conntrack_tuple_taken: would this reply tuple collide with an existing connection (NAT must
    * pick another port)? Not when the holder has the same original tuple as `self` (Linux >= 5.6):
    * that is the same flow seen twice at once, and confirm resolves it.

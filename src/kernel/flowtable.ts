@@ -1,55 +1,78 @@
 import type { TraceEvent } from '../trace/events.js';
-import type { Ipv4Packet } from '../wire/ipv4.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
+import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
-import type { NetDevice } from './device.js';
 import { addCost } from './cost-model.js';
-import type { Counters, FlowRecording, Hook } from './netfilter/types.js';
-import type { RuleEngine } from './nf-hooks.js';
+import type { NetDevice } from './device.js';
+import type { Counters, FlowRecording } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
+import type { RuleEngine } from './nf-hooks.js';
 import { decrementTtlOf, type Skb } from './skb.js';
 
 /**
- * A namespace's forwarding flow table, in the spirit of Linux's nf_flowtable
- * (and of the first step of Open vSwitch's megaflow replay): once a packet of
- * a connection has been routed through this namespace the long way — route
- * lookup, reverse-path check, TTL, the FORWARD and POSTROUTING hooks — the
- * next packet with the same key replays what that walk decided: the same TTL
- * decrement, the same rule and policy counters bumped by its own length, the
- * mark the walk left, and neighbour output to the same next hop out of the
- * same device. Unlike nf_flowtable it is invisible (see fast-path.ts): it
- * skips only decisions that are pure functions of the key and of state whose
- * generation it checks, and it replays every side effect of the walk.
+ * A namespace's flow table, in the spirit of Linux's nf_flowtable (and of the
+ * first step of Open vSwitch's megaflow replay): once a packet of a confirmed
+ * connection has crossed this namespace the long way, the next packet with the
+ * same key replays what that walk decided, as one step — its segment of the
+ * connection's walk through this namespace. Unlike nf_flowtable it is
+ * invisible (see fast-path.ts): it skips only decisions that are pure
+ * functions of the key and of state whose generation it checks, and it
+ * replays every side effect of the walk, in order.
  *
- * What is replayed starts after PREROUTING (which runs as always: conntrack
- * looks the packet up and refreshes its connection, DNAT applies) and ends
- * at neighbour output (which runs as always: the neighbour's state machine,
- * framing, the device). With tracing on, the walk's hop events (route,
- * rpfilter, forward, netfilter, policy) are recorded too and emitted again,
- * re-stamped with the time and the packet's id. A walk is recorded only when
- * it was plain: iptables only (no nftables, no
- * IPVS), a UDP or TCP packet of a confirmed connection, not a fragment,
+ * Two segments are replayed (the entry points, for whoever replays more of a
+ * walk: `replayRouted`, `replayBridged`; each returns false when the packet
+ * must walk, and the caller then records the walk with `recordRouted` /
+ * `recordBridged`, marks where the segment ends with `reachedNeighbour` /
+ * `reachedPort` / `reachedHost`, and calls `end` once the walk is over):
+ *
+ * - **Routed** (stack.ts, ip_rcv to neighbour output): PREROUTING — the
+ *   connection's conntrack refresh (state, timeout, TCP sequence end), its
+ *   rule and policy counters — unless br_netfilter already ran it on the
+ *   bridge, then route lookup, reverse-path check, TTL, FORWARD and
+ *   POSTROUTING with their counters and the mark they leave; then neighbour
+ *   output, which runs as always (the neighbour's state machine, framing,
+ *   the device).
+ * - **Bridged** (bridge.ts, a frame entering a bridge port with br_netfilter
+ *   on, up to the port it leaves by or up to the host): the FDB refresh of
+ *   the sender's MAC (learning: its updated time), br_netfilter's PREROUTING
+ *   with the conntrack refresh, the FDB lookup of the destination (ageing),
+ *   and for a bridged frame FORWARD and POSTROUTING; then the port's transmit
+ *   or the pass up to the host stack, which run as always.
+ *
+ * In both, the cost model's charges are made again in the same order, the
+ * counters are bumped by the packet's own length, and with tracing on the
+ * walk's hop events (conntrack, fdb, route, rpfilter, forward, netfilter,
+ * policy) are emitted again as new objects re-stamped with the time and the
+ * packet's id. A walk is recorded only when it was plain: iptables only (no
+ * nftables, no IPVS), a whole UDP or TCP datagram (no SYN) of a confirmed
+ * connection, no NAT (the bytes leave with only TTL and checksum changed),
  * unicast route without multipath, no learned path MTU, no fragmentation,
- * no NAT on these hooks (the bytes leave with only TTL and checksum changed),
  * and no rule walk that reached a volatile rule (`-m statistic`, `-m recent`,
- * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that the
- * routes, link states, rule sets and ipsets are of the same generation, that
- * the connection is the same entry in the same state (direction, replied,
- * NAT binding), and that the packet still fits the device.
+ * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that routes,
+ * link states, rule sets, ipsets and the bridge's forwarding database are of
+ * the same generation, that the connection is the same live entry in the same
+ * state (direction, replied, NAT binding), that the FDB entries have not aged
+ * out and the sender has not moved, and that the packet fits the device.
  */
 
 interface FlowEntry {
+  /** Routed: the device the packet came in by; bridged: the bridge port. */
   inDev: NetDevice;
+  /** Bridged: the frame's Ethernet header (both MACs, the ethertype). */
+  header: Uint8Array | undefined;
+  /** Routed: whether br_netfilter ran PREROUTING on the bridge (then the replay starts after it). */
   bridged: boolean;
   src: number;
   dst: number;
   protocol: number;
   ports: number;
   tcpFlags: number;
-  /** The TTL the packet came with (the `forward` event shows the one it leaves with). */
+  /** Routed: the TTL the packet came with (the `forward` event shows the one it leaves with); bridged: -1. */
   ttl: number;
   /** skb.mark as the walk found it (-1: unset). */
   markIn: number;
+  /** The replay refreshes the connection itself (it includes PREROUTING): its tuple, for `Conntrack.peek`. */
+  tuple: CtTuple | undefined;
   ct: CtEntry;
   dir: 0 | 1;
   seenReply: boolean;
@@ -58,30 +81,43 @@ interface FlowEntry {
   linkGeneration: number;
   nfGeneration: number;
   setsGeneration: number;
-  outDev: NetDevice;
-  nextHop: number;
-  arpSource: number;
   counters: Counters[];
-  /** Rules evaluated by each table walk of FORWARD, then of POSTROUTING (the cost model charges them). */
-  forwardRules: number[];
-  postroutingRules: number[];
+  /** The cost model's netfilter charges in order (FlowRecording.charges). */
+  charges: number[];
   markOut: number | undefined;
   /** Tracing on: the walk's hop events without their time and packet id, emitted again re-stamped. */
   events: readonly TraceEvent[] | undefined;
+  /** Routed: neighbour output to `nextHop` out of `outDev`, ARP asking from `arpSource`. */
+  outDev: NetDevice | undefined;
+  nextHop: number;
+  arpSource: number;
+  /**
+   * Bridged: the bridge, its MAC and FDB generation, the sender's and the
+   * destination's FDB entries (none for one of the bridge's own addresses),
+   * and the port out (undefined: up to the host).
+   */
+  bridge: Bridge | undefined;
+  bridgeMac: string;
+  fdbGeneration: number;
+  srcFdb: FdbEntry | undefined;
+  dstFdb: FdbEntry | undefined;
+  port: NetDevice | undefined;
   next: FlowEntry | undefined;
 }
 
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
+type Recorded = Omit<FlowEntry, 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+
 interface Pending {
   skb: Skb;
   key: number;
-  entry: Omit<FlowEntry, 'outDev' | 'nextHop' | 'arpSource' | 'counters' | 'forwardRules' | 'postroutingRules' | 'markOut' | 'events' | 'next'>;
-  /** The IPv4 bytes as the walk started: the walk may change only TTL and checksum. */
+  entry: Recorded;
+  /** The bytes as the walk started (IPv4, or the frame when bridged): the walk may change only TTL and checksum. */
   before: Uint8Array;
   recording: FlowRecording;
-  /** Tracing on: the hop events the walk emitted (route, rpfilter, forward, netfilter, policy). */
+  /** Tracing on: the hop events the walk emitted. */
   events: TraceEvent[] | undefined;
 }
 
@@ -93,78 +129,138 @@ export class FlowTable {
   constructor(private readonly ns: NetNs) {}
 
   /**
-   * After PREROUTING, before the route lookup: replay the packet's recorded
-   * walk (true: it was sent on to neighbour output), or start recording
-   * this walk (false: the caller walks as usual, then calls `end`).
+   * A packet at ip_rcv, before PREROUTING (after it when br_netfilter ran it
+   * on the bridge: `bridged`): replay its recorded walk up to neighbour output
+   * (true: it was sent on), or false: walk it (`recordRouted` first).
    */
-  replayOrRecord(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
-    const engine = this.eligible(skb, ip);
+  replayRouted(dev: NetDevice, skb: Skb, bridged: boolean): boolean {
+    const engine = this.engine(skb, 0, bridged);
     if (!engine) return false;
-    const detailed = this.ns.world.detailed;
     const d = skb.data;
-    const ports = (d[20]! << 24) | (d[21]! << 16) | (d[22]! << 8) | d[23]!;
-    const tcpFlags = ip.protocol === IPPROTO_TCP ? d[33]! : -1;
-    const markIn = skb.mark ?? -1; // undefined and 0 both read as 0, but a replay must leave the one the walk left
-    const ct = skb.nfct!;
-    const key = hash(dev.ifindex, ip.src, ip.dst, ports, (ip.protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
-    const fib = this.ns.fib.generation;
-    const fast = this.ns.world.fast;
+    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
+    const protocol = d[9]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
+    const markIn = skb.mark ?? -1;
+    const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
+    const ttl = d[8]!;
     for (let e = this.flows.get(key); e !== undefined; e = e.next) {
-      if (e.inDev !== dev || e.src !== ip.src || e.dst !== ip.dst || e.ports !== ports || e.protocol !== ip.protocol || e.tcpFlags !== tcpFlags || e.ttl !== ip.ttl || e.markIn !== markIn || e.bridged !== bridged) continue;
-      if ((e.events !== undefined) !== detailed) continue;
-      if (e.ct !== ct.entry || e.dir !== ct.dir || e.seenReply !== ct.entry.seenReply || e.reply !== ct.entry.reply) continue;
-      if (e.fibGeneration !== fib || e.linkGeneration !== fast.linkGeneration || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation) continue;
-      if (d.length > e.outDev.mtu || this.ns.pmtu.get(ip.dst, this.ns.world.sched.now) !== undefined) continue;
-      this.replay(e, skb);
+      if (e.inDev !== dev || e.header !== undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.ttl !== ttl || e.markIn !== markIn || e.bridged !== bridged) continue;
+      if (!this.valid(e, engine, skb)) continue;
+      const out = e.outDev!;
+      if (d.length > out.mtu || this.ns.pmtu.get(dst, this.ns.world.sched.now) !== undefined) continue;
+      this.replay(e, skb, d, 20, d.length);
+      decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
+      if (out.needsArp) this.ns.neigh.output(out, e.nextHop, skb, e.arpSource);
+      else out.xmit(skb);
       return true;
     }
-    // Record this walk; `end` keeps it if it went all the way to neighbour output as a plain walk.
-    const recording: FlowRecording = { counters: [], volatile: false, walks: [] };
-    engine.flowRecording = recording;
-    const events: TraceEvent[] | undefined = detailed ? [] : undefined;
-    this.ns.world.eventRecording = events;
-    this.pending = {
-      skb,
-      key,
-      entry: { inDev: dev, bridged, src: ip.src, dst: ip.dst, protocol: ip.protocol, ports, tcpFlags, ttl: ip.ttl, markIn, ct: ct.entry, dir: ct.dir, seenReply: ct.entry.seenReply, reply: ct.entry.reply, fibGeneration: fib, linkGeneration: fast.linkGeneration, nfGeneration: engine.generation, setsGeneration: engine.ipsets.generation },
-      before: d.slice(), // the walk may write the bytes in place (skb.ts cow)
-      recording,
-      events,
-    };
     return false;
   }
 
-  /**
-   * The recorded walk reached neighbour output for `skb`: keep it if it was
-   * plain (called from the stack's neighbour output, before anything else
-   * happens to the packet).
-   */
-  reached(skb: Skb, outDev: NetDevice, nextHop: number, arpSource: number): void {
-    const p = this.pending;
-    if (p === undefined || p.skb !== skb) return;
-    this.pending = undefined;
-    const engine = this.ns.nf!.engine;
-    engine.flowRecording = undefined;
-    this.ns.world.eventRecording = undefined;
-    if (p.recording.volatile || !sameButTtl(p.before, skb.data)) return;
-    // Only this packet's hop events, none that describes its bytes (a frame is read when printed).
-    if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind))) return;
-    // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
-    const e = p.entry;
-    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation || e.linkGeneration !== this.ns.world.fast.linkGeneration) return;
-    if (skb.nfct?.entry !== e.ct || !e.ct.confirmed || e.ct.reply !== e.reply || e.ct.seenReply !== e.seenReply) return;
-    if (this.size >= FLOWTABLE_MAX) {
-      this.flows.clear();
-      this.size = 0;
-    }
-    const walks = p.recording.walks;
-    if (walks.some((x) => x.hook !== 'FORWARD' && x.hook !== 'POSTROUTING')) return;
-    const rules = (hook: Hook): number[] => walks.filter((x) => x.hook === hook).map((x) => x.evaluated);
-    this.flows.set(p.key, { ...e, outDev, nextHop, arpSource, counters: p.recording.counters, forwardRules: rules('FORWARD'), postroutingRules: rules('POSTROUTING'), markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
-    this.size++;
+  /** The routed walk `replayRouted` turned down starts: record it (when it may be replayed at all). */
+  recordRouted(dev: NetDevice, skb: Skb, bridged: boolean): void {
+    const engine = this.engine(skb, 0, bridged);
+    if (!engine) return;
+    const d = skb.data;
+    const protocol = d[9]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
+    const markIn = skb.mark ?? -1;
+    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
+    const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
+    this.start(skb, key, engine, { inDev: dev, header: undefined, bridged, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, engine, d, 0, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
-  /** The walk started by `replayOrRecord` is over (sent, dropped, delivered, or handed elsewhere). */
+  /**
+   * A frame entering bridge `br` by `port`, before learning and br_netfilter's
+   * PREROUTING: replay its recorded crossing up to the port it leaves by or
+   * up to the host (true), or false: walk it (`recordBridged` first).
+   */
+  replayBridged(br: Bridge, port: NetDevice, skb: Skb): boolean {
+    const engine = this.engine(skb, 14, false);
+    if (!engine) return false;
+    const d = skb.data;
+    const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
+    const protocol = d[23]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[47]! : -1;
+    const markIn = skb.mark ?? -1;
+    const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
+    const now = this.ns.world.sched.now;
+    for (let e = this.flows.get(key); e !== undefined; e = e.next) {
+      if (e.inDev !== port || e.header === undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.markIn !== markIn || !sameHeader(e.header, d)) continue;
+      if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) continue;
+      // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
+      const s = e.srcFdb!;
+      if (s.port !== port || now - s.updatedNs > br.ageingNs) continue;
+      // br_fdb_find: the destination has not aged out either (the bridge's own MAC never does).
+      const t = e.dstFdb;
+      if (t !== undefined && now - t.updatedNs > br.ageingNs) continue;
+      const out = e.port;
+      if (out !== undefined && d.length - 14 > out.mtu) continue;
+      if (!this.valid(e, engine, skb)) continue;
+      s.updatedNs = now;
+      skb.physIn = port;
+      this.replay(e, skb, d, 34, d.length - 14);
+      if (out !== undefined) out.xmit(skb);
+      else {
+        skb.brPrerouted = true;
+        br.passUp(skb);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The bridged walk `replayBridged` turned down starts: record it (when it may be replayed at all). */
+  recordBridged(br: Bridge, port: NetDevice, skb: Skb): void {
+    if (!br.ns.sysctl.bridgeNfCallIptables) return;
+    const engine = this.engine(skb, 14, false);
+    if (!engine) return;
+    const d = skb.data;
+    const protocol = d[23]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[47]! : -1;
+    const markIn = skb.mark ?? -1;
+    const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
+    const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
+    this.start(skb, key, engine, { inDev: port, header: d.slice(0, 14), bridged: false, src, dst, protocol, ports, tcpFlags, ttl: -1, markIn, ...this.connection(skb, engine, d, 14, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+  }
+
+  /**
+   * The routed walk being recorded reached neighbour output for `skb` (called
+   * from the stack, before anything else happens to the packet): keep it if
+   * it was plain.
+   */
+  reachedNeighbour(skb: Skb, outDev: NetDevice, nextHop: number, arpSource: number): void {
+    const p = this.finish(skb);
+    if (p === undefined || p.entry.header !== undefined) return;
+    if (!sameButTtl(p.before, skb.data)) return;
+    const hooks = p.recording.hooks;
+    const expected = p.entry.bridged ? ['FORWARD', 'POSTROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'];
+    if (hooks.length !== expected.length || hooks.some((h, i) => h !== expected[i])) return;
+    this.keep(p, skb, { outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined });
+  }
+
+  /**
+   * The bridged walk being recorded reached `port`'s transmit (or, `port`
+   * undefined, the pass up to the host) for `skb`, with the FDB entries it
+   * learnt the sender into and found the destination in: keep it if it was
+   * plain.
+   */
+  reachedBridgePort(skb: Skb, port: NetDevice | undefined, srcFdb: FdbEntry | undefined, dstFdb: FdbEntry | undefined): void {
+    const p = this.finish(skb);
+    if (p === undefined || p.entry.header === undefined || srcFdb === undefined || srcFdb.local) return;
+    // Forwarded by a learnt entry to a port, or passed up for one of the bridge's own addresses.
+    if (dstFdb === undefined || dstFdb.local !== (port === undefined)) return;
+    if (!equalBytes(p.before, skb.data) || skb.fragMaxSize !== undefined || skb.physIn !== p.entry.inDev) return;
+    const hooks = p.recording.hooks;
+    const expected = port === undefined ? ['PREROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'];
+    if (hooks.length !== expected.length || hooks.some((h, i) => h !== expected[i])) return;
+    // The pass up keeps br_netfilter's mark of PREROUTING done; a bridged frame leaves without it.
+    if (skb.brPrerouted !== (port === undefined ? true : undefined)) return;
+    if (p.entry.bridge!.fdbGeneration !== p.entry.fdbGeneration) return;
+    this.keep(p, skb, { outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb.local ? undefined : dstFdb, port });
+  }
+
+  /** The walk started by `recordRouted` or `recordBridged` is over (sent, dropped, delivered, or handed elsewhere). */
   end(): void {
     if (this.pending === undefined) return;
     this.pending = undefined;
@@ -173,37 +269,118 @@ export class FlowTable {
     if (engine) engine.flowRecording = undefined;
   }
 
-  /** The engine to record through, when this packet's walk may be recorded or replayed at all. */
-  private eligible(skb: Skb, ip: Ipv4Packet): RuleEngine | undefined {
+  /**
+   * The engine to record through, when this packet may be recorded or
+   * replayed at all (`at`: where its IPv4 header starts; `bridged`: br_netfilter
+   * already ran PREROUTING and attached its connection).
+   */
+  private engine(skb: Skb, at: number, bridged: boolean): RuleEngine | undefined {
     const ns = this.ns;
-    const w = ns.world;
-    if (!w.fast.enabled || ns.ipvs || !ns.sysctl.ipForward) return undefined;
+    if (!ns.world.fast.enabled || ns.ipvs) return undefined;
     const nf = ns.nf;
-    if (!nf || nf.nft) return undefined;
-    if (ip.protocol !== IPPROTO_UDP && ip.protocol !== IPPROTO_TCP) return undefined;
+    if (!nf || nf.nft || nf.engine.flowRecording !== undefined) return undefined;
     const d = skb.data;
-    // A plain IPv4 header (no options), whole datagram, the length the header says.
-    if (d.length < 40 || d[0] !== 0x45 || ip.mf || ip.fragmentOffset !== 0 || ip.ttl <= 1 || d.length !== ((d[2]! << 8) | d[3]!)) return undefined;
-    const ct = skb.nfct;
-    if (!ct || ct.table !== nf.conntrack || ct.related || !ct.entry.confirmed || ct.entry.ipvs) return undefined;
+    // A plain IPv4 header (no options), a whole UDP or TCP datagram (no SYN), the length the header says.
+    if (d.length < at + 40 || d[at] !== 0x45 || ((d[at + 6]! & 0x3f) | d[at + 7]!) !== 0 || d.length - at !== ((d[at + 2]! << 8) | d[at + 3]!)) return undefined;
+    if (at === 14 && ((d[12]! << 8) | d[13]!) !== 0x0800) return undefined;
+    const protocol = d[at + 9]!;
+    if (protocol === IPPROTO_TCP ? (d[at + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return undefined;
     if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return undefined;
+    if (at === 0 && (!ns.sysctl.ipForward || d[at + 8]! <= 1)) return undefined;
+    if (bridged) {
+      const ct = skb.nfct;
+      if (!ct || ct.table !== nf.conntrack || ct.related || !ct.entry.confirmed || ct.entry.ipvs) return undefined;
+    } else if (skb.nfct !== undefined || skb.brPrerouted) return undefined;
     return nf.engine;
   }
 
-  /** What the recorded walk did, for this packet: TTL, counters, mark, then neighbour output. */
-  private replay(e: FlowEntry, skb: Skb): void {
+  /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
+  private connection(skb: Skb, engine: RuleEngine, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration'> {
+    const ns = this.ns;
+    let tuple: CtTuple | undefined;
+    let ct: CtEntry | undefined;
+    let dir: 0 | 1 = 0;
+    if (bridged) {
+      ct = skb.nfct!.entry;
+      dir = skb.nfct!.dir;
+    } else {
+      tuple = { src: read32(d, at + 12), dst: read32(d, at + 16), protocol: d[at + 9]!, sport: (d[at + 20]! << 8) | d[at + 21]!, dport: (d[at + 22]! << 8) | d[at + 23]! };
+      const hit = ns.nf!.conntrack.peek(tuple, ns.world.sched.now);
+      ct = hit?.entry;
+      dir = hit?.dir ?? 0;
+    }
+    // No live confirmed connection yet: the walk is recorded but not kept (`keep` checks it is the one the walk found).
+    return { tuple, ct: ct!, dir, seenReply: ct?.seenReply ?? false, reply: ct?.reply ?? NO_TUPLE, fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine.generation, setsGeneration: engine.ipsets.generation };
+  }
+
+  private start(skb: Skb, key: number, engine: RuleEngine, entry: Recorded): void {
+    const w = this.ns.world;
+    const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [] };
+    engine.flowRecording = recording;
+    const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
+    w.eventRecording = events;
+    this.pending = { skb, key, entry, before: skb.data.slice(), recording, events };
+  }
+
+  /** The recording of `skb`'s walk stops here (whatever the outcome); undefined when it may not be kept. */
+  private finish(skb: Skb): Pending | undefined {
+    const p = this.pending;
+    if (p === undefined || p.skb !== skb) return undefined;
+    this.end();
+    if (p.recording.volatile) return undefined;
+    // Only this packet's hop events, none that describes its bytes (a frame is read when printed).
+    if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind))) return undefined;
+    // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
+    const e = p.entry;
+    const engine = this.ns.nf!.engine;
+    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation || e.linkGeneration !== this.ns.world.fast.linkGeneration) return undefined;
+    // The connection the walk found (or, replaying PREROUTING, would find by its tuple) is live, confirmed and unchanged.
+    const ct = skb.nfct;
+    if (ct === undefined || ct.table !== this.ns.nf!.conntrack || ct.related || ct.entry !== e.ct || ct.dir !== e.dir || !e.ct.confirmed || e.ct.ipvs || e.ct.reply !== e.reply || e.ct.seenReply !== (e.seenReply || e.dir === 1)) return undefined;
+    return p;
+  }
+
+  private keep(p: Pending, skb: Skb, end: Pick<FlowEntry, 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port'>): void {
+    if (this.size >= FLOWTABLE_MAX) {
+      this.flows.clear();
+      this.size = 0;
+    }
+    const r = p.recording;
+    this.flows.set(p.key, { ...p.entry, ...end, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    this.size++;
+  }
+
+  /** Whether the state `e` was recorded under is unchanged, and the packet's connection is the one it found. */
+  private valid(e: FlowEntry, engine: RuleEngine, skb: Skb): boolean {
+    const w = this.ns.world;
+    if ((e.events !== undefined) !== w.detailed) return false;
+    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation) return false;
+    const ct = e.ct;
+    if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;
+    if (e.tuple === undefined) {
+      const n = skb.nfct!;
+      return n.entry === ct && n.dir === e.dir;
+    }
+    const hit = this.ns.nf!.conntrack.peek(e.tuple, w.sched.now);
+    return hit !== undefined && hit.entry === ct && hit.dir === e.dir;
+  }
+
+  /**
+   * What the recorded walk did to `skb` (its IPv4 header at `at` - 20, `len`
+   * bytes long), in order: the connection refreshed, the hop events, the
+   * counters, the mark, the cost model's charges.
+   */
+  private replay(e: FlowEntry, skb: Skb, d: Uint8Array, l4: number, len: number): void {
     const w = this.ns.world;
     w.fast.hits++;
     w.fast.replays++;
+    if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct, e.dir, e.protocol, d.subarray(l4, l4 + len - 20));
     const events = e.events;
     if (events) {
       // The walk's hop events in their order, each a new object with this packet's id and the time now.
       for (let i = 0; i < events.length; i++) w.emitCopy(events[i]!, skb.id);
     }
-    decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
-    const data = skb.data;
     const counters = e.counters;
-    const len = data.length;
     for (let i = 0; i < counters.length; i++) {
       counters[i]!.pkts++;
       counters[i]!.bytes += len;
@@ -212,24 +389,41 @@ export class FlowTable {
     const costs = w.costs;
     if (costs) {
       // What nf-hooks.ts charges, in its order and with its arithmetic: a hook, then each table walked on it.
-      addCost(skb, costs.netfilterHook, len);
-      for (const n of e.forwardRules) skb.cost = (skb.cost ?? 0) + costs.netfilterRuleNs * n;
-      addCost(skb, costs.netfilterHook, len);
-      for (const n of e.postroutingRules) skb.cost = (skb.cost ?? 0) + costs.netfilterRuleNs * n;
+      const charges = e.charges;
+      for (let i = 0; i < charges.length; i++) {
+        const n = charges[i]!;
+        if (n < 0) addCost(skb, costs.netfilterHook, len);
+        else skb.cost = (skb.cost ?? 0) + costs.netfilterRuleNs * n;
+      }
     }
-    if (e.outDev.needsArp) this.ns.neigh.output(e.outDev, e.nextHop, skb, e.arpSource);
-    else e.outDev.xmit(skb);
   }
 }
 
-/** Hop events a routed walk emits that depend only on the flow key and on generation-counted state. */
-const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['route', 'rpfilter', 'forward', 'netfilter', 'policy']);
+const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
+
+/** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
+const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'policy']);
+
+function read32(d: Uint8Array, i: number): number {
+  return ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0;
+}
 
 /** Only the TTL (byte 8) and the header checksum (10, 11) differ. */
 function sameButTtl(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && i !== 8 && i !== 10 && i !== 11) return false;
   return a[8] === b[8]! + 1;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameHeader(h: Uint8Array, d: Uint8Array): boolean {
+  for (let i = 0; i < 14; i++) if (h[i] !== d[i]) return false;
+  return true;
 }
 
 function hash(ifindex: number, src: number, dst: number, ports: number, proto: number, mark: number): number {

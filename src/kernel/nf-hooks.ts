@@ -196,6 +196,11 @@ export class NfHooks {
     let packet = ip;
     const manip = MANIP[hook];
     if (w.costs && !after) addCost(skb, w.costs.netfilterHook, ip.payload.length + 20);
+    const rec = this.engine.flowRecording;
+    if (rec && !after) {
+      rec.hooks.push(hook);
+      rec.charges.push(-1);
+    }
     let skipping = after;
     for (const stage of this.stages(hook)) {
       if (skipping) {
@@ -323,6 +328,22 @@ export class NfHooks {
     return state;
   }
 
+  /**
+   * The flow table's replay of nf_conntrack_in (flowtable.ts) for a packet of
+   * a live connection `Conntrack.peek` found: what `track` does when its
+   * lookup finds the entry — the protocol's state and timeout, TCP's
+   * sequence end, a reply ending a clash entry — but not its trace event
+   * (the replay emits the one it recorded). `l4`: the transport header.
+   */
+  refresh(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, l4: Uint8Array): void {
+    const now = this.ns.world.sched.now;
+    const tcp = protocol === IPPROTO_TCP;
+    this.conntrack.update(entry, dir, protocol, tcp && l4.length >= 14 ? l4[13]! : undefined, now);
+    if (dir === 0 && tcp && l4.length >= 20) trackSeqEnd(entry, l4);
+    if (dir === 1) this.conntrack.replied(entry);
+    skb.nfct = { table: this.conntrack, entry, dir };
+  }
+
   /** An ICMP error belongs to the connection of the packet it quotes (nf_conntrack_icmp_error). */
   private relatedTo(ip: Ipv4Packet, now: number): { entry: CtEntry; dir: 0 | 1 } | undefined {
     if (ip.protocol !== IPPROTO_ICMP || ip.payload.length < 28) return undefined;
@@ -356,6 +377,8 @@ export class NfHooks {
     const w = this.ns.world;
     const pkt = this.packetOf(skb, ip, state, ctx);
     const result = walkBaseChain(hc, pkt, this.envNow());
+    const rec = this.engine.flowRecording;
+    if (rec) rec.volatile = true; // the flow table replays iptables walks only
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
     // A set or map lookup is a hash probe: charged like one rule.
     if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * (result.evaluated + result.lookups);
@@ -420,6 +443,7 @@ export class NfHooks {
     const result = this.engine.traverse(table, hook, pkt, env);
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
     if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * result.evaluated;
+    this.engine.flowRecording?.charges.push(result.evaluated);
     if (w.detailed) {
       w.emit({
         kind: 'netfilter',

@@ -25,8 +25,18 @@ import { FlowTable } from './flowtable.js';
  */
 export class Stack {
   private readonly reassembler = new Reassembler();
-  /** The fast path's forwarding flow table (flowtable.ts): made on the first packet that may use it. */
+  /** The fast path's flow table (flowtable.ts): made on the first packet that may use it. */
   private flowtable: FlowTable | undefined;
+
+  /** The namespace's flow table (routed and bridged crossings replayed: flowtable.ts), made when first needed. */
+  flows(): FlowTable {
+    return (this.flowtable ??= new FlowTable(this.ns));
+  }
+
+  /** The flow table if one was made (where a recorded walk may end). */
+  get recordedFlows(): FlowTable | undefined {
+    return this.flowtable;
+  }
 
   constructor(private readonly ns: NetNs) {
     ns.neigh.onFailure = (skb, entry) => {
@@ -121,21 +131,24 @@ export class Stack {
     if (skb.data.length !== r.value.totalLength) skb.data = skb.data.subarray(0, r.value.totalLength); // pskb_trim
     const nf = this.ns.nf;
     // br_netfilter already ran PREROUTING for a frame the bridge passed up (ip_sabotage_in).
-    if (nf && !skb.brPrerouted) {
-      const after = nf.run('PREROUTING', skb, ip, { inDev: dev });
-      if (!after) return;
-      ip = after;
-    }
     const bridged = skb.brPrerouted === true;
     skb.brPrerouted = undefined;
-    if (nf && w.fast.enabled) {
-      const ft = (this.flowtable ??= new FlowTable(this.ns));
-      if (ft.replayOrRecord(dev, skb, ip, bridged)) return;
-      this.route(dev, skb, ip);
-      ft.end();
-      return;
+    // The fast path: a confirmed connection's crossing replayed from the flow table, or recorded (flowtable.ts).
+    const flows = nf && w.fast.enabled ? this.flows() : undefined;
+    if (flows) {
+      if (flows.replayRouted(dev, skb, bridged)) return;
+      flows.recordRouted(dev, skb, bridged);
+    }
+    if (nf && !bridged) {
+      const after = nf.run('PREROUTING', skb, ip, { inDev: dev });
+      if (!after) {
+        flows?.end();
+        return;
+      }
+      ip = after;
     }
     this.route(dev, skb, ip);
+    flows?.end();
   }
 
   /** ip_rcv_finish's routing decision: deliver locally or forward. */
@@ -252,14 +265,14 @@ export class Stack {
 
   private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number): void {
     if (!dev.needsArp) {
-      this.flowtable?.reached(skb, dev, nextHop, 0);
+      this.flowtable?.reachedNeighbour(skb, dev, nextHop, 0);
       dev.xmit(skb);
       return;
     }
     // arp_announce = 0: the packet's own source if it is ours, else the device's address;
     // 2: always the device's best address for the target (never, say, a VIP bound to kube-ipvs0).
     const arpSource = this.ns.isLocal(src) && this.ns.sysctl.arpAnnounce !== 2 ? src : (this.ns.selectSource(dev, nextHop) ?? src);
-    this.flowtable?.reached(skb, dev, nextHop, arpSource);
+    this.flowtable?.reachedNeighbour(skb, dev, nextHop, arpSource);
     this.ns.neigh.output(dev, nextHop, skb, arpSource);
   }
 

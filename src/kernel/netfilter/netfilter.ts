@@ -140,7 +140,6 @@ export class Netfilter {
   traverse(table: TableName, hook: Hook, pkt: NfPacket, env: NfEnv): Traversal {
     const base = this.tables.get(table)?.get(hook);
     if (!base || !base.builtin) {
-      this.flowRecording?.walks.push({ hook, evaluated: 0 });
       return { table, hook, verdict: 'ACCEPT', matched: [], byPolicy: true, evaluated: 0 };
     }
     const fast = env.fast;
@@ -168,10 +167,7 @@ export class Netfilter {
         counted[i]!.pkts++;
         counted[i]!.bytes += pkt.length;
       }
-      if (this.flowRecording) {
-        this.flowRecording.counters.push(...counted);
-        this.flowRecording.walks.push({ hook, evaluated: hit.result.evaluated });
-      }
+      if (this.flowRecording) this.flowRecording.counters.push(...counted);
       return hit.result;
     }
     const markIn = pkt.mark;
@@ -182,7 +178,6 @@ export class Netfilter {
     if (rec) {
       if (this.stack.volatile) rec.volatile = true;
       else rec.counters.push(...this.stack.counted);
-      rec.walks.push({ hook, evaluated: result.evaluated });
     }
     return result;
   }

@@ -84,8 +84,14 @@ export interface FlowRecording {
   counters: Counters[];
   /** A walk reached a rule whose outcome is not a function of the cache key: do not replay. */
   volatile: boolean;
-  /** Each table walked, in order, with the rules it evaluated (the cost model charges them). */
-  walks: { hook: Hook; evaluated: number }[];
+  /** The hooks run, in order (nf-hooks.ts). */
+  hooks: Hook[];
+  /**
+   * The cost model's netfilter charges in their order (nf-hooks.ts): -1 for a
+   * hook entered (netfilterHook on the packet's length), n >= 0 for a table
+   * walk that evaluated n rules (netfilterRuleNs each).
+   */
+  charges: number[];
 }
 
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
