@@ -17,20 +17,23 @@
  * - `FastPath.linkGeneration`: any device's link going up or down (a route
  *   through a down device is skipped, so lookups depend on it);
  * - `Netfilter.generation`: rule sets restored (tables, chains, rules);
- * - `IpSets.generation`: ipset members and sets.
+ * - `IpSets.generation`: ipset members and sets;
+ * - `Bridge.fdbGeneration`: forwarding database entries added, replaced or
+ *   removed, and hairpin modes.
  *
  * The caches: `Fib.lookup` per destination, `Netfilter.traverse` per table
  * walk (netfilter/walk-cache.ts), and the forwarding flow table of each
- * namespace (flowtable.ts), which replays a connection's whole routed walk
- * through the namespace — route, reverse-path check, TTL, FORWARD and
- * POSTROUTING with their counters and costs — when tracing is off.
+ * namespace (flowtable.ts), which replays a confirmed connection's crossing of
+ * the namespace — routed (PREROUTING with the conntrack refresh, route,
+ * reverse-path check, TTL, FORWARD, POSTROUTING) or bridged with br_netfilter
+ * (FDB learning and ageing, the same hooks) — with every side effect in order.
  */
 export class FastPath {
   /** Bumped whenever any device's link state changes (routes through down devices are skipped). */
   linkGeneration = 0;
   /** Decisions answered from a cache in this world (tests check the differential runs exercised the fast path). */
   hits = 0;
-  /** Packets whose forwarding through a namespace was replayed from its flow table (flowtable.ts). */
+  /** Packets whose crossing of a namespace (routed or bridged) was replayed from its flow table (flowtable.ts). */
   replays = 0;
 
   constructor(

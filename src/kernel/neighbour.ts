@@ -54,6 +54,11 @@ export class NeighTable {
   private readonly entries = new Map<string, NeighEntry>();
   /** When forced garbage collection last ran (tbl->last_flush). */
   private lastFlushNs = 0;
+  /**
+   * The entry `entry` found last, until an entry leaves the table: a stream of
+   * packets to one next hop finds it without making its key text each time.
+   */
+  private last: NeighEntry | undefined;
   onFailure: NeighFailure = () => {};
 
   constructor(private readonly ns: NetNs) {}
@@ -75,6 +80,7 @@ export class NeighTable {
       if (e.dev !== dev) continue;
       this.entries.delete(k);
       e.generation++;
+      this.last = undefined;
       for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} was deleted`);
     }
   }
@@ -85,6 +91,7 @@ export class NeighTable {
     if (!e) return false;
     this.entries.delete(key(dev, ip));
     e.generation++;
+    this.last = undefined;
     return true;
   }
 
@@ -168,6 +175,8 @@ export class NeighTable {
 
   /** The entry for a neighbour, created if new (neigh_create); undefined when the table is full. */
   private entry(dev: NetDevice, ip: number, exempt = false): NeighEntry | undefined {
+    const last = this.last;
+    if (last !== undefined && last.ip === ip && last.dev === dev) return last;
     const k = key(dev, ip);
     let e = this.entries.get(k);
     if (!e) {
@@ -175,6 +184,7 @@ export class NeighTable {
       e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0, updatedNs: this.ns.world.sched.now };
       this.entries.set(k, e);
     }
+    this.last = e;
     return e;
   }
 
@@ -219,6 +229,7 @@ export class NeighTable {
       if (e.state === 'STALE' && e.updatedNs > now - NEIGH_FORCED_GC_NS) continue;
       this.entries.delete(k);
       e.generation++;
+      this.last = undefined;
       shrunk++;
     }
     this.lastFlushNs = now;

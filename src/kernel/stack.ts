@@ -340,7 +340,7 @@ export class Stack {
       ip = after;
     }
     const dev = route.type === 'local' ? this.ns.lo : route.dev!;
-    this.output(skb, ip, { ...route, dev });
+    this.output(skb, ip, dev === route.dev ? route : { ...route, dev });
     return true;
   }
 
