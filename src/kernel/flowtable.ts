@@ -1,12 +1,11 @@
 import type { TraceEvent } from '../trace/events.js';
-import { IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
+import { IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { Counters, FlowRecording } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
-import type { RuleEngine } from './nf-hooks.js';
 import { decrementTtlOf, type Skb } from './skb.js';
 
 /**
@@ -19,19 +18,24 @@ import { decrementTtlOf, type Skb } from './skb.js';
  * functions of the key and of state whose generation it checks, and it
  * replays every side effect of the walk, in order.
  *
- * Two segments are replayed (the entry points, for whoever replays more of a
- * walk: `replayRouted`, `replayBridged`; each returns false when the packet
- * must walk, and the caller then records the walk with `recordRouted` /
- * `recordBridged`, marks where the segment ends with `reachedNeighbour` /
- * `reachedPort` / `reachedHost`, and calls `end` once the walk is over):
+ * The segments replayed (the entry points, for whoever replays more of a
+ * walk: `replayRouted`, `replayOutput`, `replayBridged`; each returns false
+ * when the packet must walk, and the caller then records the walk with
+ * `recordRouted` / `recordOutput` / `recordBridged`, marks where the segment
+ * ends with `reachedNeighbour` / `reachedSocket` / `reachedBridgePort`, and
+ * calls `end` once the walk is over):
  *
- * - **Routed** (stack.ts, ip_rcv to neighbour output): PREROUTING — the
- *   connection's conntrack refresh (state, timeout, TCP sequence end), its
- *   rule and policy counters — unless br_netfilter already ran it on the
- *   bridge, then route lookup, reverse-path check, TTL, FORWARD and
- *   POSTROUTING with their counters and the mark they leave; then neighbour
- *   output, which runs as always (the neighbour's state machine, framing,
- *   the device).
+ * - **Routed** (stack.ts, from ip_rcv): PREROUTING — the connection's
+ *   conntrack refresh (state, timeout, TCP sequence end), its rule and policy
+ *   counters — unless br_netfilter already ran it on the bridge, then route
+ *   lookup and reverse-path check; then either forwarding (TTL, FORWARD and
+ *   POSTROUTING with their counters and the mark they leave) up to neighbour
+ *   output, which runs as always (the neighbour's state machine, framing, the
+ *   device), or local input (INPUT) up to the socket layer, which runs as
+ *   always (socket lookup, queueing, the `deliver` event).
+ * - **Local output** (stack.ts, ip_queue_xmit in the sender's namespace):
+ *   route output, OUTPUT with the conntrack refresh, POSTROUTING, up to
+ *   neighbour output.
  * - **Bridged** (bridge.ts, a frame entering a bridge port with br_netfilter
  *   on, up to the port it leaves by or up to the host): the FDB refresh of
  *   the sender's MAC (learning: its updated time), br_netfilter's PREROUTING
@@ -43,9 +47,10 @@ import { decrementTtlOf, type Skb } from './skb.js';
  * counters are bumped by the packet's own length, and with tracing on the
  * walk's hop events (conntrack, fdb, route, rpfilter, forward, netfilter,
  * policy) are emitted again as new objects re-stamped with the time and the
- * packet's id. A walk is recorded only when it was plain: iptables only (no
- * nftables, no IPVS), a whole UDP or TCP datagram (no SYN) of a confirmed
- * connection, no NAT (the bytes leave with only TTL and checksum changed),
+ * packet's id. A namespace without netfilter (a pod) replays the same
+ * segments without hooks. A walk is recorded only when it was plain: iptables
+ * only (no nftables, no IPVS), a whole UDP or TCP datagram (no SYN) of a
+ * confirmed connection where netfilter tracks them, no NAT (the bytes leave with only TTL and checksum changed),
  * unicast route without multipath, no learned path MTU, no fragmentation,
  * and no rule walk that reached a volatile rule (`-m statistic`, `-m recent`,
  * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that routes,
@@ -55,9 +60,13 @@ import { decrementTtlOf, type Skb } from './skb.js';
  * out and the sender has not moved, and that the packet fits the device.
  */
 
+/** Where a recorded segment ends: neighbour output, the socket layer, a bridge port or the pass up to the host. */
+type SegmentEnd = 'neighbour' | 'socket' | 'bridge';
+
 interface FlowEntry {
-  /** Routed: the device the packet came in by; bridged: the bridge port. */
-  inDev: NetDevice;
+  /** Routed: the device the packet came in by; bridged: the bridge port; local output: none. */
+  inDev: NetDevice | undefined;
+  ends: SegmentEnd;
   /** Bridged: the frame's Ethernet header (both MACs, the ethertype). */
   header: Uint8Array | undefined;
   /** Routed: whether br_netfilter ran PREROUTING on the bridge (then the replay starts after it). */
@@ -71,9 +80,10 @@ interface FlowEntry {
   ttl: number;
   /** skb.mark as the walk found it (-1: unset). */
   markIn: number;
-  /** The replay refreshes the connection itself (it includes PREROUTING): its tuple, for `Conntrack.peek`. */
+  /** The replay refreshes the connection itself (it includes PREROUTING or OUTPUT): its tuple, for `Conntrack.peek`. */
   tuple: CtTuple | undefined;
-  ct: CtEntry;
+  /** The packet's connection (none in a namespace without netfilter). */
+  ct: CtEntry | undefined;
   dir: 0 | 1;
   seenReply: boolean;
   reply: CtTuple;
@@ -87,7 +97,7 @@ interface FlowEntry {
   markOut: number | undefined;
   /** Tracing on: the walk's hop events without their time and packet id, emitted again re-stamped. */
   events: readonly TraceEvent[] | undefined;
-  /** Routed: neighbour output to `nextHop` out of `outDev`, ARP asking from `arpSource`. */
+  /** Ends at neighbour output: to `nextHop` out of `outDev`, ARP asking from `arpSource`. */
   outDev: NetDevice | undefined;
   nextHop: number;
   arpSource: number;
@@ -108,7 +118,7 @@ interface FlowEntry {
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ends' | 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
@@ -116,6 +126,7 @@ interface Pending {
   entry: Recorded;
   /** The bytes as the walk started (IPv4, or the frame when bridged): the walk may change only TTL and checksum. */
   before: Uint8Array;
+  /** What the rule engine reported (a namespace without netfilter: nothing). */
   recording: FlowRecording;
   /** Tracing on: the hop events the walk emitted. */
   events: TraceEvent[] | undefined;
@@ -133,9 +144,8 @@ export class FlowTable {
    * on the bridge: `bridged`): replay its recorded walk up to neighbour output
    * (true: it was sent on), or false: walk it (`recordRouted` first).
    */
-  replayRouted(dev: NetDevice, skb: Skb, bridged: boolean): boolean {
-    const engine = this.engine(skb, 0, bridged);
-    if (!engine) return false;
+  replayRouted(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
+    if (!this.eligible(skb, 0, bridged)) return false;
     const d = skb.data;
     const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
     const protocol = d[9]!;
@@ -145,29 +155,75 @@ export class FlowTable {
     const ttl = d[8]!;
     for (let e = this.flows.get(key); e !== undefined; e = e.next) {
       if (e.inDev !== dev || e.header !== undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.ttl !== ttl || e.markIn !== markIn || e.bridged !== bridged) continue;
-      if (!this.valid(e, engine, skb)) continue;
+      if (!this.valid(e, skb)) continue;
+      if (e.ends === 'socket') {
+        this.replay(e, skb, d, 20, d.length);
+        this.ns.sockets.rcv(dev, skb, ip);
+        return true;
+      }
       const out = e.outDev!;
       if (d.length > out.mtu || this.ns.pmtu.get(dst, this.ns.world.sched.now) !== undefined) continue;
       this.replay(e, skb, d, 20, d.length);
       decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
-      if (out.needsArp) this.ns.neigh.output(out, e.nextHop, skb, e.arpSource);
-      else out.xmit(skb);
+      this.neighbourOutput(e, out, skb);
       return true;
     }
     return false;
   }
 
+  /**
+   * A locally generated packet at ip_queue_xmit, before its route lookup:
+   * replay its recorded walk up to neighbour output (true: it was sent on),
+   * or false: walk it (`recordOutput` first).
+   */
+  replayOutput(skb: Skb): boolean {
+    if (!this.eligible(skb, 0, false)) return false;
+    const d = skb.data;
+    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
+    const protocol = d[9]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
+    const markIn = skb.mark ?? -1;
+    const key = hash(0, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x40000, markIn);
+    const ttl = d[8]!;
+    for (let e = this.flows.get(key); e !== undefined; e = e.next) {
+      if (e.inDev !== undefined || e.header !== undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.ttl !== ttl || e.markIn !== markIn) continue;
+      if (!this.valid(e, skb)) continue;
+      const out = e.outDev!;
+      if (d.length > out.mtu || this.ns.pmtu.get(dst, this.ns.world.sched.now) !== undefined) continue;
+      this.replay(e, skb, d, 20, d.length);
+      this.neighbourOutput(e, out, skb);
+      return true;
+    }
+    return false;
+  }
+
+  /** The local output `replayOutput` turned down starts: record it (when it may be replayed at all). */
+  recordOutput(skb: Skb): void {
+    if (!this.eligible(skb, 0, false)) return;
+    const d = skb.data;
+    const protocol = d[9]!;
+    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
+    const markIn = skb.mark ?? -1;
+    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
+    const key = hash(0, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x40000, markIn);
+    this.start(skb, key, { inDev: undefined, header: undefined, bridged: false, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+  }
+
+  private neighbourOutput(e: FlowEntry, out: NetDevice, skb: Skb): void {
+    if (out.needsArp) this.ns.neigh.output(out, e.nextHop, skb, e.arpSource);
+    else out.xmit(skb);
+  }
+
   /** The routed walk `replayRouted` turned down starts: record it (when it may be replayed at all). */
   recordRouted(dev: NetDevice, skb: Skb, bridged: boolean): void {
-    const engine = this.engine(skb, 0, bridged);
-    if (!engine) return;
+    if (!this.eligible(skb, 0, bridged)) return;
     const d = skb.data;
     const protocol = d[9]!;
     const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
     const markIn = skb.mark ?? -1;
     const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
     const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
-    this.start(skb, key, engine, { inDev: dev, header: undefined, bridged, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, engine, d, 0, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    this.start(skb, key, { inDev: dev, header: undefined, bridged, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   /**
@@ -176,8 +232,7 @@ export class FlowTable {
    * up to the host (true), or false: walk it (`recordBridged` first).
    */
   replayBridged(br: Bridge, port: NetDevice, skb: Skb): boolean {
-    const engine = this.engine(skb, 14, false);
-    if (!engine) return false;
+    if (this.ns.nf === undefined || !this.eligible(skb, 14, false)) return false;
     const d = skb.data;
     const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
     const protocol = d[23]!;
@@ -196,7 +251,7 @@ export class FlowTable {
       if (t !== undefined && now - t.updatedNs > br.ageingNs) continue;
       const out = e.port;
       if (out !== undefined && d.length - 14 > out.mtu) continue;
-      if (!this.valid(e, engine, skb)) continue;
+      if (!this.valid(e, skb)) continue;
       s.updatedNs = now;
       skb.physIn = port;
       this.replay(e, skb, d, 34, d.length - 14);
@@ -212,16 +267,14 @@ export class FlowTable {
 
   /** The bridged walk `replayBridged` turned down starts: record it (when it may be replayed at all). */
   recordBridged(br: Bridge, port: NetDevice, skb: Skb): void {
-    if (!br.ns.sysctl.bridgeNfCallIptables) return;
-    const engine = this.engine(skb, 14, false);
-    if (!engine) return;
+    if (!br.ns.sysctl.bridgeNfCallIptables || this.ns.nf === undefined || !this.eligible(skb, 14, false)) return;
     const d = skb.data;
     const protocol = d[23]!;
     const tcpFlags = protocol === IPPROTO_TCP ? d[47]! : -1;
     const markIn = skb.mark ?? -1;
     const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
     const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
-    this.start(skb, key, engine, { inDev: port, header: d.slice(0, 14), bridged: false, src, dst, protocol, ports, tcpFlags, ttl: -1, markIn, ...this.connection(skb, engine, d, 14, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+    this.start(skb, key, { inDev: port, header: d.slice(0, 14), bridged: false, src, dst, protocol, ports, tcpFlags, ttl: -1, markIn, ...this.connection(skb, d, 14, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
   }
 
   /**
@@ -232,11 +285,26 @@ export class FlowTable {
   reachedNeighbour(skb: Skb, outDev: NetDevice, nextHop: number, arpSource: number): void {
     const p = this.finish(skb);
     if (p === undefined || p.entry.header !== undefined) return;
-    if (!sameButTtl(p.before, skb.data)) return;
+    const output = p.entry.inDev === undefined;
+    if (output ? !equalBytes(p.before, skb.data) : !sameButTtl(p.before, skb.data)) return;
+    if (!this.hooksWere(p, output ? ['OUTPUT', 'POSTROUTING'] : p.entry.bridged ? ['FORWARD', 'POSTROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
+    this.keep(p, skb, { ends: 'neighbour', outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined });
+  }
+
+  /** The routed walk being recorded reached the socket layer (ip_local_deliver_finish) for `skb`: keep it if it was plain. */
+  reachedSocket(skb: Skb): void {
+    const p = this.finish(skb);
+    if (p === undefined || p.entry.header !== undefined || p.entry.inDev === undefined) return;
+    if (!equalBytes(p.before, skb.data)) return;
+    if (!this.hooksWere(p, p.entry.bridged ? ['INPUT'] : ['PREROUTING', 'INPUT'])) return;
+    this.keep(p, skb, { ends: 'socket', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb: undefined, dstFdb: undefined, port: undefined });
+  }
+
+  /** The hooks the walk ran were these, in this order (none without netfilter). */
+  private hooksWere(p: Pending, expected: readonly string[]): boolean {
     const hooks = p.recording.hooks;
-    const expected = p.entry.bridged ? ['FORWARD', 'POSTROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'];
-    if (hooks.length !== expected.length || hooks.some((h, i) => h !== expected[i])) return;
-    this.keep(p, skb, { outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined });
+    if (this.ns.nf === undefined) return hooks.length === 0;
+    return hooks.length === expected.length && hooks.every((h, i) => h === expected[i]);
   }
 
   /**
@@ -251,13 +319,11 @@ export class FlowTable {
     // Forwarded by a learnt entry to a port, or passed up for one of the bridge's own addresses.
     if (dstFdb === undefined || dstFdb.local !== (port === undefined)) return;
     if (!equalBytes(p.before, skb.data) || skb.fragMaxSize !== undefined || skb.physIn !== p.entry.inDev) return;
-    const hooks = p.recording.hooks;
-    const expected = port === undefined ? ['PREROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'];
-    if (hooks.length !== expected.length || hooks.some((h, i) => h !== expected[i])) return;
+    if (!this.hooksWere(p, port === undefined ? ['PREROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
     // The pass up keeps br_netfilter's mark of PREROUTING done; a bridged frame leaves without it.
     if (skb.brPrerouted !== (port === undefined ? true : undefined)) return;
     if (p.entry.bridge!.fdbGeneration !== p.entry.fdbGeneration) return;
-    this.keep(p, skb, { outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb.local ? undefined : dstFdb, port });
+    this.keep(p, skb, { ends: 'bridge', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb.local ? undefined : dstFdb, port });
   }
 
   /** The walk started by `recordRouted` or `recordBridged` is over (sent, dropped, delivered, or handed elsewhere). */
@@ -270,33 +336,37 @@ export class FlowTable {
   }
 
   /**
-   * The engine to record through, when this packet may be recorded or
-   * replayed at all (`at`: where its IPv4 header starts; `bridged`: br_netfilter
-   * already ran PREROUTING and attached its connection).
+   * Whether this packet may be recorded or replayed at all (`at`: where its
+   * IPv4 header starts; `bridged`: br_netfilter already ran PREROUTING and
+   * attached its connection).
    */
-  private engine(skb: Skb, at: number, bridged: boolean): RuleEngine | undefined {
+  private eligible(skb: Skb, at: number, bridged: boolean): boolean {
     const ns = this.ns;
-    if (!ns.world.fast.enabled || ns.ipvs) return undefined;
+    const w = ns.world;
+    // Not while another walk of this namespace is being recorded (an ICMP error that walk sends, say).
+    if (!w.fast.enabled || ns.ipvs || this.pending !== undefined || w.eventRecording !== undefined) return false;
     const nf = ns.nf;
-    if (!nf || nf.nft || nf.engine.flowRecording !== undefined) return undefined;
+    if (nf && (nf.nft || nf.engine.flowRecording !== undefined)) return false;
     const d = skb.data;
     // A plain IPv4 header (no options), a whole UDP or TCP datagram (no SYN), the length the header says.
-    if (d.length < at + 40 || d[at] !== 0x45 || ((d[at + 6]! & 0x3f) | d[at + 7]!) !== 0 || d.length - at !== ((d[at + 2]! << 8) | d[at + 3]!)) return undefined;
-    if (at === 14 && ((d[12]! << 8) | d[13]!) !== 0x0800) return undefined;
+    if (d.length < at + 40 || d[at] !== 0x45 || ((d[at + 6]! & 0x3f) | d[at + 7]!) !== 0 || d.length - at !== ((d[at + 2]! << 8) | d[at + 3]!)) return false;
+    if (at === 14 && ((d[12]! << 8) | d[13]!) !== 0x0800) return false;
     const protocol = d[at + 9]!;
-    if (protocol === IPPROTO_TCP ? (d[at + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return undefined;
-    if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return undefined;
-    if (at === 0 && (!ns.sysctl.ipForward || d[at + 8]! <= 1)) return undefined;
+    if (protocol === IPPROTO_TCP ? (d[at + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return false;
+    if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return false;
     if (bridged) {
       const ct = skb.nfct;
-      if (!ct || ct.table !== nf.conntrack || ct.related || !ct.entry.confirmed || ct.entry.ipvs) return undefined;
-    } else if (skb.nfct !== undefined || skb.brPrerouted) return undefined;
-    return nf.engine;
+      return nf !== undefined && ct !== undefined && ct.table === nf.conntrack && !ct.related && ct.entry.confirmed && !ct.entry.ipvs;
+    }
+    return skb.nfct === undefined && !skb.brPrerouted;
   }
 
   /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
-  private connection(skb: Skb, engine: RuleEngine, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration'> {
+  private connection(skb: Skb, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration'> {
     const ns = this.ns;
+    const engine = ns.nf?.engine;
+    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1 };
+    if (engine === undefined) return { tuple: undefined, ct: undefined, dir: 0, seenReply: false, reply: NO_TUPLE, ...gens };
     let tuple: CtTuple | undefined;
     let ct: CtEntry | undefined;
     let dir: 0 | 1 = 0;
@@ -309,14 +379,17 @@ export class FlowTable {
       ct = hit?.entry;
       dir = hit?.dir ?? 0;
     }
-    // No live confirmed connection yet: the walk is recorded but not kept (`keep` checks it is the one the walk found).
-    return { tuple, ct: ct!, dir, seenReply: ct?.seenReply ?? false, reply: ct?.reply ?? NO_TUPLE, fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine.generation, setsGeneration: engine.ipsets.generation };
+    // No live connection yet: the walk is recorded but not kept (`finish` checks it is the one the walk found).
+    return { tuple, ct, dir, seenReply: ct?.seenReply ?? false, reply: ct?.reply ?? NO_TUPLE, ...gens };
   }
 
-  private start(skb: Skb, key: number, engine: RuleEngine, entry: Recorded): void {
+  private start(skb: Skb, key: number, entry: Recorded): void {
+    // Netfilter tracks this packet but has no live connection for it yet: a first packet is never kept.
+    if (this.ns.nf !== undefined && entry.ct === undefined) return;
     const w = this.ns.world;
     const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [] };
-    engine.flowRecording = recording;
+    const engine = this.ns.nf?.engine;
+    if (engine) engine.flowRecording = recording;
     const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
     w.eventRecording = events;
     this.pending = { skb, key, entry, before: skb.data.slice(), recording, events };
@@ -332,15 +405,17 @@ export class FlowTable {
     if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind))) return undefined;
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
-    const engine = this.ns.nf!.engine;
-    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation || e.linkGeneration !== this.ns.world.fast.linkGeneration) return undefined;
-    // The connection the walk found (or, replaying PREROUTING, would find by its tuple) is live, confirmed and unchanged.
+    const nf = this.ns.nf;
+    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration) return undefined;
+    if (nf === undefined) return skb.nfct === undefined ? p : undefined;
+    // The connection the walk found (or, replaying PREROUTING or OUTPUT, would find by its tuple) is live, confirmed and unchanged.
     const ct = skb.nfct;
-    if (ct === undefined || ct.table !== this.ns.nf!.conntrack || ct.related || ct.entry !== e.ct || ct.dir !== e.dir || !e.ct.confirmed || e.ct.ipvs || e.ct.reply !== e.reply || e.ct.seenReply !== (e.seenReply || e.dir === 1)) return undefined;
+    const c = e.ct;
+    if (ct === undefined || c === undefined || ct.table !== nf.conntrack || ct.related || ct.entry !== c || ct.dir !== e.dir || !c.confirmed || c.ipvs || c.reply !== e.reply || c.seenReply !== (e.seenReply || e.dir === 1)) return undefined;
     return p;
   }
 
-  private keep(p: Pending, skb: Skb, end: Pick<FlowEntry, 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port'>): void {
+  private keep(p: Pending, skb: Skb, end: Pick<FlowEntry, 'ends' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port'>): void {
     if (this.size >= FLOWTABLE_MAX) {
       this.flows.clear();
       this.size = 0;
@@ -351,11 +426,13 @@ export class FlowTable {
   }
 
   /** Whether the state `e` was recorded under is unchanged, and the packet's connection is the one it found. */
-  private valid(e: FlowEntry, engine: RuleEngine, skb: Skb): boolean {
+  private valid(e: FlowEntry, skb: Skb): boolean {
     const w = this.ns.world;
     if ((e.events !== undefined) !== w.detailed) return false;
-    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== engine.generation || e.setsGeneration !== engine.ipsets.generation) return false;
+    const engine = this.ns.nf?.engine;
+    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1)) return false;
     const ct = e.ct;
+    if (ct === undefined) return engine === undefined;
     if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;
     if (e.tuple === undefined) {
       const n = skb.nfct!;
@@ -374,7 +451,7 @@ export class FlowTable {
     const w = this.ns.world;
     w.fast.hits++;
     w.fast.replays++;
-    if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct, e.dir, e.protocol, d.subarray(l4, l4 + len - 20));
+    if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d.subarray(l4, l4 + len - 20));
     const events = e.events;
     if (events) {
       // The walk's hop events in their order, each a new object with this packet's id and the time now.

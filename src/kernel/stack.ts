@@ -134,9 +134,9 @@ export class Stack {
     const bridged = skb.brPrerouted === true;
     skb.brPrerouted = undefined;
     // The fast path: a confirmed connection's crossing replayed from the flow table, or recorded (flowtable.ts).
-    const flows = nf && w.fast.enabled ? this.flows() : undefined;
+    const flows = w.fast.enabled ? this.flows() : undefined;
     if (flows) {
-      if (flows.replayRouted(dev, skb, bridged)) return;
+      if (flows.replayRouted(dev, skb, ip, bridged)) return;
       flows.recordRouted(dev, skb, bridged);
     }
     if (nf && !bridged) {
@@ -282,6 +282,18 @@ export class Stack {
    * is no route (the application would get ENETUNREACH).
    */
   sendLocal(skb: Skb, packet: Ipv4Packet): boolean {
+    // The fast path: a confirmed connection's local output replayed from the flow table, or recorded (flowtable.ts).
+    const flows = this.ns.world.fast.enabled ? this.flows() : undefined;
+    if (!flows) return this.localOutput(skb, packet);
+    if (flows.replayOutput(skb)) return true;
+    flows.recordOutput(skb);
+    const sent = this.localOutput(skb, packet);
+    flows.end();
+    return sent;
+  }
+
+  /** ip_queue_xmit's walk: route output, OUTPUT (split around IPVS's hooks), then output. */
+  private localOutput(skb: Skb, packet: Ipv4Packet): boolean {
     const w = this.ns.world;
     let ip = packet;
     let route = this.ns.fib.lookup(ip.dst);
@@ -402,6 +414,7 @@ export class Stack {
         if (v.kind === 'forward') return this.ipvsXmit(skb, v.packet);
       }
     }
+    this.flowtable?.reachedSocket(skb);
     this.ns.sockets.rcv(dev, skb, packet);
   }
 

@@ -1,6 +1,6 @@
 // The flow table's segment replays (src/kernel/flowtable.ts) must notice every change to what they recorded: a
 // connected UDP flow across cbr0 (same node) and across two nodes runs while the test changes the state under it —
-// a bridge port down and up, the destination's FDB entry aged out, the sender's MAC moved to another port, hairpin
+// the sender's routes and MTU, a bridge port down and up, the destination's FDB entry aged out, the sender's MAC moved to another port, hairpin
 // toggled, a rule restored (a policy), a conntrack flush — with the fast path on and off, traced and untraced. The
 // full trace (every hop event, in order, with its time), the outcomes and the exact kernel state must be the same.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,10 +8,12 @@ import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
 import { Bridge } from '../../src/kernel/bridge.js';
 import type { NetDevice } from '../../src/kernel/device.js';
+import type { Route } from '../../src/kernel/fib.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { showIptables } from '../../src/kernel/show.js';
 import { Veth } from '../../src/kernel/veth.js';
+import { formatIpv4, parseCidr } from '../../src/wire/addr.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
@@ -36,7 +38,16 @@ function changes(walk: WalkName): [number, Change][] {
   const br = (c: Cluster): Bridge => c.bridges.get('node1')!;
   const node1 = (c: Cluster): NetNs => c.nodes.get('node1')!;
   const dstPod = walk === 'same-node' ? 'default/b' : 'default/a';
+  const sender = (c: Cluster): NetNs => c.pods.get('default/a')!;
+  const to = walk === 'same-node' ? 'default/b' : 'default/c';
   return [
+    // The sender's routes change under the same source address: a /32 to the destination via the node (same
+    // node: the datagrams are routed by node1 instead of bridged) or on-link (across nodes: ARP for it fails).
+    [T0 + 0.5 * MS, (c) => sender(c).fib.add(hostRoute(c, to, walk === 'same-node' ? c.nodes.get('node1')!.addrs.find((x) => x.dev.name === 'cbr0')!.ip : undefined))],
+    [T0 + 0.8 * MS, (c) => void sender(c).fib.delete((r) => r.proto === 'static')],
+    // The sender's device shrinks below the datagrams (fragmented from then on), then grows back.
+    [T0 + 0.9 * MS, (c) => void (sender(c).devices.get('eth0')!.mtu = 60)],
+    [T0 + 0.95 * MS, (c) => void (sender(c).devices.get('eth0')!.mtu = 1500)],
     // A bridge port goes down and comes back (the receiver's, or the sender's on the cross-node walk).
     [T0 + 1 * MS, (c) => void (portOf(br(c), dstPod).up = false)],
     [T0 + 1.5 * MS, (c) => void (portOf(br(c), dstPod).up = true)],
@@ -57,6 +68,13 @@ function changes(walk: WalkName): [number, Change][] {
     [T0 + 7 * MS, (c) => br(c).removePort(portOf(br(c), dstPod))],
     [T0 + 7.5 * MS, (c) => br(c).addPort(portOf2(c, dstPod), false)],
   ];
+}
+
+/** `ip route add <pod>/32 [via <gw>] dev eth0` in the sender. */
+function hostRoute(c: Cluster, pod: string, via: number | undefined): Route {
+  const ip = c.pods.get(pod)!.addrs.find((x) => x.dev.name === 'eth0')!.ip;
+  const dev = c.pods.get('default/a')!.devices.get('eth0')!;
+  return { table: 'main', type: 'unicast', dst: parseCidr(`${formatIpv4(ip)}/32`)!, dev, ...(via === undefined ? {} : { via }), proto: 'static', scope: via === undefined ? 'link' : 'global' };
 }
 
 /** The receiver's port found by its peer (it is no longer among the bridge's ports once removed). */
