@@ -25,7 +25,8 @@
  * walk (netfilter/walk-cache.ts), and the forwarding flow table of each
  * namespace (flowtable.ts), which replays a confirmed connection's crossing of
  * the namespace — routed (PREROUTING with the conntrack refresh, route,
- * reverse-path check, TTL, FORWARD, POSTROUTING) or bridged with br_netfilter
+ * reverse-path check, TTL, FORWARD, POSTROUTING, or INPUT up to the socket),
+ * local output (route, OUTPUT, POSTROUTING) or bridged with br_netfilter
  * (FDB learning and ageing, the same hooks) — with every side effect in order.
  */
 export class FastPath {
