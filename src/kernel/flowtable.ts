@@ -139,6 +139,11 @@ export class FlowTable {
 
   constructor(private readonly ns: NetNs) {}
 
+  /** How many recorded walks the table keeps (tests: what a traffic pattern costs it). */
+  get entries(): number {
+    return this.size;
+  }
+
   /**
    * A packet at ip_rcv, before PREROUTING (after it when br_netfilter ran it
    * on the bridge: `bridged`): replay its recorded walk up to neighbour output
@@ -386,6 +391,9 @@ export class FlowTable {
   private start(skb: Skb, key: number, entry: Recorded): void {
     // Netfilter tracks this packet but has no live connection for it yet: a first packet is never kept.
     if (this.ns.nf !== undefined && entry.ct === undefined) return;
+    // No netfilter here to tell a first packet: a key is recorded the second time it comes, so that a flow of
+    // one packet (a new socket per datagram) does not pay for a recording nobody replays.
+    if (this.ns.nf === undefined && !this.flows.has(key) && this.firstSighting(key)) return;
     const w = this.ns.world;
     const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [] };
     const engine = this.ns.nf?.engine;
@@ -393,6 +401,16 @@ export class FlowTable {
     const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
     w.eventRecording = events;
     this.pending = { skb, key, entry, before: skb.data.slice(), recording, events };
+  }
+
+  /** Keys seen once and not recorded yet (namespaces without netfilter): bounded as the table is. */
+  private readonly seen = new Set<number>();
+
+  private firstSighting(key: number): boolean {
+    if (this.seen.delete(key)) return false;
+    if (this.seen.size >= FLOWTABLE_MAX) this.seen.clear();
+    this.seen.add(key);
+    return true;
   }
 
   /** The recording of `skb`'s walk stops here (whatever the outcome); undefined when it may not be kept. */
