@@ -211,6 +211,7 @@ export class FlowTable {
     const markIn = skb.mark ?? -1;
     const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
     const key = hash(0, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x40000, markIn);
+    if (this.firstSighting(key)) return;
     this.start(skb, key, { inDev: undefined, header: undefined, bridged: false, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
@@ -228,6 +229,7 @@ export class FlowTable {
     const markIn = skb.mark ?? -1;
     const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
     const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
+    if (this.firstSighting(key)) return;
     this.start(skb, key, { inDev: dev, header: undefined, bridged, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
@@ -279,6 +281,7 @@ export class FlowTable {
     const markIn = skb.mark ?? -1;
     const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
     const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
+    if (this.firstSighting(key)) return;
     this.start(skb, key, { inDev: port, header: d.slice(0, 14), bridged: false, src, dst, protocol, ports, tcpFlags, ttl: -1, markIn, ...this.connection(skb, d, 14, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
   }
 
@@ -391,9 +394,6 @@ export class FlowTable {
   private start(skb: Skb, key: number, entry: Recorded): void {
     // Netfilter tracks this packet but has no live connection for it yet: a first packet is never kept.
     if (this.ns.nf !== undefined && entry.ct === undefined) return;
-    // No netfilter here to tell a first packet: a key is recorded the second time it comes, so that a flow of
-    // one packet (a new socket per datagram) does not pay for a recording nobody replays.
-    if (this.ns.nf === undefined && !this.flows.has(key) && this.firstSighting(key)) return;
     const w = this.ns.world;
     const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [] };
     const engine = this.ns.nf?.engine;
@@ -403,11 +403,17 @@ export class FlowTable {
     this.pending = { skb, key, entry, before: skb.data.slice(), recording, events };
   }
 
-  /** Keys seen once and not recorded yet (namespaces without netfilter): bounded as the table is. */
+  /** Keys seen once and not recorded yet: bounded as the table is. */
   private readonly seen = new Set<number>();
 
+  /**
+   * A key is recorded the second time it comes (or when an entry of it is
+   * stale), so that a flow of one packet — a new socket per datagram, where
+   * even a namespace with conntrack keeps the first packet's routed walk once
+   * br_netfilter made the connection — pays no recording nobody replays.
+   */
   private firstSighting(key: number): boolean {
-    if (this.seen.delete(key)) return false;
+    if (this.flows.has(key) || this.seen.delete(key)) return false;
     if (this.seen.size >= FLOWTABLE_MAX) this.seen.clear();
     this.seen.add(key);
     return true;
