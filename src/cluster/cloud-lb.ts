@@ -1,6 +1,6 @@
 import type { NetNs } from '../kernel/netns.js';
 import { parseCidr } from '../wire/addr.js';
-import type { ClusterInput, EndpointSliceInput, ServiceInput } from './spec.js';
+import { serviceKey, type ClusterInput, type EndpointSliceInput, type ServiceInput } from './spec.js';
 
 /**
  * The cloud's side of LoadBalancer Services and the operator's side of
@@ -96,7 +96,7 @@ export class CloudLoadBalancer {
     slices: readonly EndpointSliceInput[],
     private readonly probe: HealthProbe | undefined,
   ) {
-    for (const svc of services) this.services.set(key(svc), svc);
+    for (const svc of services) this.services.set(serviceKey(svc), svc);
     for (const svc of this.lbServices()) {
       const m = new Map<string, NodeHealth>();
       for (const n of spec.nodes) {
@@ -104,7 +104,7 @@ export class CloudLoadBalancer {
         const result = svc.externalTrafficPolicy !== 'Local' || hasReadyLocal(svc, slices, n.name) ? 200 : 503;
         m.set(n.name, { healthy: result === 200, joined: true, result, streak: [{ result, since: 0 }], pending: undefined, token: 0 });
       }
-      this.health.set(key(svc), m);
+      this.health.set(serviceKey(svc), m);
     }
   }
 
@@ -141,7 +141,7 @@ export class CloudLoadBalancer {
    * operator's routes) are routed or withdrawn.
    */
   serviceChanged(prev: ServiceInput | undefined, next: ServiceInput | undefined): void {
-    const k = key((prev ?? next)!);
+    const k = serviceKey((prev ?? next)!);
     const touched = new Set([...(prev ? [...prev.loadBalancerIPs, ...prev.externalIPs] : []), ...(next ? [...next.loadBalancerIPs, ...next.externalIPs] : [])]);
     if (next) this.services.set(k, next);
     else this.services.delete(k);
@@ -176,7 +176,7 @@ export class CloudLoadBalancer {
    * stands (a probe sent to a node that was down still times out).
    */
   nodeChanged(node: string): void {
-    for (const svc of this.lbServices()) this.observe(svc, node, this.health.get(key(svc))!.get(node)!);
+    for (const svc of this.lbServices()) this.observe(svc, node, this.health.get(serviceKey(svc))!.get(node)!);
   }
 
   /** Probe the node for one Service now: a change of answer moves (or voids) the balancer's next decision. */
@@ -193,7 +193,7 @@ export class CloudLoadBalancer {
     else h.streak.push({ result, since: now });
     if (h.pending && h.pending.decidingProbe < now) return; // in flight: it decides, then the balancer looks again
     h.pending = undefined;
-    this.plan(key(svc), node, h);
+    this.plan(serviceKey(svc), node, h);
   }
 
   /** Schedule the balancer's decision about a node whose answers disagree with its place in the backends. */
@@ -239,7 +239,7 @@ export class CloudLoadBalancer {
     for (const svc of this.services.values()) {
       external ||= svc.externalIPs.includes(ip);
       if (!svc.loadBalancerIPs.includes(ip)) continue;
-      const m = this.health.get(key(svc))!;
+      const m = this.health.get(serviceKey(svc))!;
       const healthy = all.filter((n) => m.get(n.name)!.healthy);
       for (const n of healthy.length > 0 ? healthy : all) chosen.add(n.name);
     }
@@ -249,10 +249,6 @@ export class CloudLoadBalancer {
     if (vias.length === 1) this.gateway.addRoute(`${ip}/32`, { via: vias[0]!, dev: eth0 });
     else if (vias.length > 1) this.gateway.addMultipathRoute(`${ip}/32`, vias.map((via) => ({ via, dev: eth0 })));
   }
-}
-
-function key(svc: ServiceInput): string {
-  return `${svc.namespace}/${svc.name}`;
 }
 
 function hasReadyLocal(svc: ServiceInput, slices: readonly EndpointSliceInput[], node: string): boolean {

@@ -1,7 +1,7 @@
 import type { NetNs } from '../kernel/netns.js';
 import { encodeResponse } from '../wire/http.js';
 import { onHttpRequest } from './http/reader.js';
-import type { ControlPlaneInput, ServiceInput } from './spec.js';
+import { serviceKey, type ControlPlaneInput, type ServiceInput } from './spec.js';
 
 /**
  * kube-proxy's service health server (pkg/proxy/healthcheck): for every
@@ -31,7 +31,7 @@ export class ServiceHealthServer {
   sync(): void {
     const want = new Map<number, string>();
     for (const svc of this.synced().services) {
-      if (svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort !== undefined) want.set(svc.healthCheckNodePort, key(svc));
+      if (svc.type === 'LoadBalancer' && svc.externalTrafficPolicy === 'Local' && svc.healthCheckNodePort !== undefined) want.set(svc.healthCheckNodePort, serviceKey(svc));
     }
     for (const [port, k] of this.serving) {
       if (want.get(port) === k) continue;
@@ -44,7 +44,7 @@ export class ServiceHealthServer {
       this.ns.sockets.listenTcp(port, () =>
         onHttpRequest(this.ns.world, this.ns.name, (s, _req, skb) => {
           const cp = this.synced();
-          const svc = cp.services.find((x) => key(x) === k);
+          const svc = cp.services.find((x) => serviceKey(x) === k);
           s.write(healthResponse(svc ?? serviceNamed(k), svc ? localReadyEndpoints(cp, svc, this.nodeName) : 0), skb);
         }),
       );
@@ -62,9 +62,6 @@ export function localReadyEndpoints(cp: ControlPlaneInput, svc: ServiceInput, no
   return ips.size;
 }
 
-function key(svc: { namespace: string; name: string }): string {
-  return `${svc.namespace}/${svc.name}`;
-}
 
 function serviceNamed(k: string): { namespace: string; name: string } {
   const [namespace, name] = k.split('/') as [string, string];

@@ -68,7 +68,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       else if (imported.ipsetSave) engine.ipsets.restore(imported.ipsetSave);
       if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);
       out.set(name, {
-        health,
+      health,
         mode: 'nftables',
         config,
         get restored() {

@@ -218,3 +218,8 @@ export interface EndpointSliceInput {
   ports: { name: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
   endpoints: EndpointInput[];
 }
+
+/** A Service's `<namespace>/<name>`: how kube-proxy, the cloud controller and the steps name it. */
+export function serviceKey(svc: { namespace: string; name: string }): string {
+  return `${svc.namespace}/${svc.name}`;
+}

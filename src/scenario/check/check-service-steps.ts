@@ -1,3 +1,4 @@
+import { serviceKey } from '../../cluster/spec.js';
 import { kindOf } from '../load/documents.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 import type { ClusterSpec, NamespaceSpec, ServiceSpec, StepSpec } from '../types.js';
@@ -32,12 +33,11 @@ export function readServiceStep(r: YamlReader, obj: At, namespaces: readonly Nam
  * leaves fields it did not write; a deleted one must exist.
  */
 export function serviceStepActions(r: YamlReader, steps: readonly ServiceStep[], world: { services: readonly ServiceSpec[]; cluster: ClusterSpec }): StepSpec[] {
-  const key = (s: { namespace: string; name: string }): string => `${s.namespace}/${s.name}`;
-  const current = new Map(world.services.map((s) => [key(s), s]));
+  const current = new Map(world.services.map((s) => [serviceKey(s), s]));
   const out: StepSpec[] = [];
   for (const st of [...steps].sort((a, b) => a.atNs - b.atNs)) {
     if ('delete' in st) {
-      const k = key(st.delete);
+      const k = serviceKey(st.delete);
       const prev = current.get(k);
       if (!prev) r.problem(st.at, `no Service ${k} exists at ${st.atNs / 1e9} s`);
       else if (prev.builtin) r.problem(st.at, `Service ${k} is built in (cluster DNS, the API server)`);
@@ -48,14 +48,14 @@ export function serviceStepActions(r: YamlReader, steps: readonly ServiceStep[],
       continue;
     }
     const s = st.raw.spec;
-    const k = key(s);
+    const k = serviceKey(s);
     const prev = current.get(k);
     if (prev?.builtin) {
       r.problem(st.raw.at, `Service ${k} is built in (cluster DNS, the API server)`);
       continue;
     }
     if (prev) keepAllocated(st.raw, prev);
-    const [spec] = assignServiceAddresses([st.raw], world.cluster, [...current.values()].filter((x) => key(x) !== k));
+    const [spec] = assignServiceAddresses([st.raw], world.cluster, [...current.values()].filter((x) => serviceKey(x) !== k));
     current.set(k, spec!);
     out.push({ atNs: st.atNs, action: { kind: 'apply-service', service: spec! }, pos: st.pos });
   }

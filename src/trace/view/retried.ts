@@ -51,6 +51,6 @@ export function retriedSummary(fp: FlowPackets, request: number, r: Retried): st
     .filter((e): e is Extract<TraceEvent, { kind: 'nat' }> => e.kind === 'nat' && e.type !== 'reverse')
     .map((e) => `, ${e.type} at ${shortWhere(e.at)} → ${(e.manip === 'src' ? e.after.split(' > ')[0] : e.after.split(' > ')[1]) ?? e.after}`)
     .join('');
-  const which = r.nth === 1 ? `retransmitted ${delay} later` : `retransmitted ${r.nth} times (the first ${r.nth - 1} dropped too); the last, ${delay} after the first ${r.what}`;
+  const which = r.nth === 1 ? `retransmitted ${delay} later` : `retransmitted ${r.nth} times (${r.nth === 2 ? 'the first retransmission' : `the first ${r.nth - 1} retransmissions`} dropped too); the last, ${delay} after the first ${r.what}`;
   return `${which}: delivered to ${end ? shortWhere(end.at) : '?'} through ${devices} device${devices === 1 ? '' : 's'}${nat}`;
 }
