@@ -149,7 +149,7 @@ export function ns3Markdown(s: Ns3Section): string[] {
   return [
     '### Side by side with ns-3',
     '',
-    `${int(s.packets)} UDP datagrams of 64 B, one every 5 µs, per run (tracing on: ${int(s.tracedPackets)}); ${s.reps === 1 ? 'one run each' : `median of ${s.reps} interleaved runs`}; ` +
+    `${int(s.packets)} UDP datagrams of 64 B, one every 5 µs, per run${s.tracedPackets === s.packets ? ', tracing off and on alike' : ` (tracing on: ${int(s.tracedPackets)})`}; ${s.reps === 1 ? 'one run each' : `median of ${s.reps} interleaved runs`}; ` +
       `1-minute load average at the start of the runs ${range(loads)}. ns-3 times \`Simulator::Run()\`; podwalk times \`simulate()\` (building the two nodes, every packet, every flow's summary).`,
     '',
     ...(s.skipped ? [`**ns-3 skipped: ${s.skipped}.** podwalk's rates are still measured; the ratios are left blank.`, ''] : []),
