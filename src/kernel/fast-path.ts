@@ -20,6 +20,8 @@
  * - `IpSets.generation`: ipset members and sets;
  * - `Bridge.fdbGeneration`: forwarding database entries added, replaced or
  *   removed, and hairpin modes.
+ * - `Sysctls.generation`: any switch or mode of a namespace written
+ *   (ip_forward, rp_filter, bridge-nf-call-iptables, arp_announce, ...).
  *
  * The caches: `Fib.lookup` per destination, `Netfilter.traverse` per table
  * walk (netfilter/walk-cache.ts), and the forwarding flow table of each

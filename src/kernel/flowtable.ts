@@ -54,8 +54,8 @@ import { decrementTtlOf, type Skb } from './skb.js';
  * unicast route without multipath, no learned path MTU, no fragmentation,
  * and no rule walk that reached a volatile rule (`-m statistic`, `-m recent`,
  * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that routes,
- * link states, rule sets, ipsets and the bridge's forwarding database are of
- * the same generation, that the connection is the same live entry in the same
+ * link states, rule sets, ipsets, the namespace's sysctls and the bridge's
+ * forwarding database are of the same generation, that the connection is the same live entry in the same
  * state (direction, replied, NAT binding), that the FDB entries have not aged
  * out and the sender has not moved, and that the packet fits the device.
  */
@@ -91,6 +91,8 @@ interface FlowEntry {
   linkGeneration: number;
   nfGeneration: number;
   setsGeneration: number;
+  /** The namespace's sysctls (ip_forward, rp_filter, bridge-nf-call-iptables, arp_announce: sysctls.ts). */
+  sysctlGeneration: number;
   counters: Counters[];
   /** The cost model's netfilter charges in order (FlowRecording.charges). */
   charges: number[];
@@ -370,10 +372,10 @@ export class FlowTable {
   }
 
   /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
-  private connection(skb: Skb, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration'> {
+  private connection(skb: Skb, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'sysctlGeneration'> {
     const ns = this.ns;
     const engine = ns.nf?.engine;
-    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1 };
+    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
     if (engine === undefined) return { tuple: undefined, ct: undefined, dir: 0, seenReply: false, reply: NO_TUPLE, ...gens };
     let tuple: CtTuple | undefined;
     let ct: CtEntry | undefined;
@@ -430,7 +432,7 @@ export class FlowTable {
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
     const nf = this.ns.nf;
-    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration) return undefined;
+    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration || e.sysctlGeneration !== this.ns.sysctl.generation) return undefined;
     if (nf === undefined) return skb.nfct === undefined ? p : undefined;
     // The connection the walk found (or, replaying PREROUTING or OUTPUT, would find by its tuple) is live, confirmed and unchanged.
     const ct = skb.nfct;
@@ -454,7 +456,7 @@ export class FlowTable {
     const w = this.ns.world;
     if ((e.events !== undefined) !== w.detailed) return false;
     const engine = this.ns.nf?.engine;
-    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1)) return false;
+    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
     const ct = e.ct;
     if (ct === undefined) return engine === undefined;
     if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;

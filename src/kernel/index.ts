@@ -1,5 +1,6 @@
 export { World } from './world.js';
-export { NetNs, type IfAddr, type Sysctls } from './netns.js';
+export { NetNs, type IfAddr } from './netns.js';
+export { Sysctls } from './sysctls.js';
 export { NetDevice, type DeviceKind } from './device.js';
 export { Bridge, FDB_AGEING_NS, type FdbEntry } from './bridge.js';
 export { Veth } from './veth.js';

@@ -1,6 +1,5 @@
 import { defaultLimits, type KernelLimitName, type KernelLimits } from './limits.js';
 import { PmtuCache } from './pmtu.js';
-import type { RpFilterSysctls } from './rp-filter.js';
 import type { Rng } from '../engine/rng.js';
 import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
@@ -14,6 +13,7 @@ import type { Ipvs } from './ipvs/ipvs.js';
 import { NfHooks, type RuleEngine } from './nf-hooks.js';
 import { Sockets } from './sockets.js';
 import { Stack } from './stack.js';
+import { Sysctls } from './sysctls.js';
 import { Uplink } from './uplink.js';
 import { Veth } from './veth.js';
 import type { World } from './world.js';
@@ -23,23 +23,6 @@ export interface IfAddr {
   dev: NetDevice;
   ip: number;
   prefix: number;
-}
-
-export interface Sysctls {
-  /** net.ipv4.ip_forward */
-  ipForward: boolean;
-  /** net.bridge.bridge-nf-call-iptables (br_netfilter): bridged IPv4 traverses this namespace's iptables. */
-  bridgeNfCallIptables: boolean;
-  /** net.ipv4.conf.all.route_localnet: 127.0.0.0/8 may be routed to and from other devices (localhost NodePorts need it). */
-  routeLocalnet?: boolean;
-  /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
-  rpFilter: RpFilterSysctls;
-  /** net.ipv4.conf.all.arp_ignore: 0 (default) answers ARP for any local address; 1 only for addresses on the device asked. */
-  arpIgnore?: 0 | 1;
-  /** net.ipv4.conf.all.arp_announce: 0 (default) uses the packet's source in ARP requests; 2 the outgoing device's best address. */
-  arpAnnounce?: 0 | 2;
-  /** net.ipv4.fib_multipath_hash_policy: 0 (default) hashes addresses, 1 the 5-tuple. */
-  fibMultipathHashPolicy?: 0 | 1;
 }
 
 /**
@@ -54,7 +37,8 @@ export class NetNs {
   readonly neigh: NeighTable;
   /** Path MTUs learned from ICMP "fragmentation needed" (route exceptions). */
   readonly pmtu = new PmtuCache();
-  readonly sysctl: Sysctls = { ipForward: false, bridgeNfCallIptables: false, rpFilter: { all: 0, default: 0, dev: new Map() } };
+  /** Switches and modes; every write bumps their generation (the flow table checks it). */
+  readonly sysctl = new Sysctls();
   /** Table sizes and timeouts (nf_conntrack_max, gc_thresh3, ...); change them with setLimit. */
   readonly limits: KernelLimits = defaultLimits();
   /** Netfilter hooks and conntrack: absent until something loads rules here (no rules, no conntrack). */

@@ -6,14 +6,14 @@ import type { NetNs } from './netns.js';
 /** net.ipv4.conf.*.rp_filter: 0 off, 1 strict, 2 loose (RFC 3704). */
 export type RpFilterMode = 0 | 1 | 2;
 
-/** The rp_filter settings of one namespace: `all`, `default` and per-device values. */
+/** The rp_filter settings of one namespace: `all`, `default` and per-device values (replaced whole: sysctls.ts). */
 export interface RpFilterSysctls {
   /** net.ipv4.conf.all.rp_filter */
-  all: RpFilterMode;
+  readonly all: RpFilterMode;
   /** net.ipv4.conf.default.rp_filter: the value a device without its own gets. */
-  default: RpFilterMode;
+  readonly default: RpFilterMode;
   /** net.ipv4.conf.<dev>.rp_filter, by device name. */
-  dev: Map<string, RpFilterMode>;
+  readonly dev: ReadonlyMap<string, RpFilterMode>;
 }
 
 /** IN_DEV_RPFILTER: the effective mode on `dev` is the larger of `all` and the device's own. */

@@ -1,7 +1,7 @@
 // The flow table's segment replays (src/kernel/flowtable.ts) must notice every change to what they recorded: a
 // connected UDP flow across cbr0 (same node) and across two nodes runs while the test changes the state under it —
 // the sender's routes and MTU, a bridge port down and up, the destination's FDB entry aged out, the sender's MAC moved to another port, hairpin
-// toggled, a rule restored (a policy), a conntrack flush — with the fast path on and off, traced and untraced. The
+// toggled, sysctls written (ip_forward, arp_announce, rp_filter, bridge-nf-call-iptables), a rule restored (a policy), a conntrack flush — with the fast path on and off, traced and untraced. The
 // full trace (every hop event, in order, with its time), the outcomes and the exact kernel state must be the same.
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
@@ -54,6 +54,21 @@ function changes(walk: WalkName): [number, Change][] {
     // Hairpin off and on on the sender's port (the FDB generation moves; the decision does not).
     [T0 + 2 * MS, (c) => br(c).setHairpin(portOf(br(c), 'default/a'), false)],
     [T0 + 2.5 * MS, (c) => br(c).setHairpin(portOf(br(c), 'default/a'), true)],
+    // sysctl -w under the flow (each write bumps the namespace's sysctl generation): forwarding off and on again
+    // on node1 (across nodes: dropped as forwarding-disabled meanwhile);
+    [T0 + 2.6 * MS, (c) => void (node1(c).sysctl.ipForward = false)],
+    [T0 + 2.75 * MS, (c) => void (node1(c).sysctl.ipForward = true)],
+    // arp_announce 2 in the sender (the ARP source a segment keeps for its next hop);
+    [T0 + 2.8 * MS, (c) => void (sender(c).sysctl.arpAnnounce = 2)],
+    // the receiver's route back to the sender leaves by lo: rp_filter loose lets the datagrams in (an `rpfilter`
+    // loose-pass hop), strict drops them, off again lets them in silently;
+    [T0 + 3.3 * MS, (c) => c.pods.get(to)!.fib.add({ ...hostRoute(c, 'default/a', undefined), dev: c.pods.get(to)!.lo })],
+    [T0 + 3.4 * MS, (c) => void (c.pods.get(to)!.sysctl.rpFilter = { all: 2, default: 0, dev: new Map() })],
+    [T0 + 3.6 * MS, (c) => void (c.pods.get(to)!.sysctl.rpFilter = { all: 0, default: 0, dev: new Map([['eth0', 1]]) })],
+    [T0 + 3.8 * MS, (c) => void (c.pods.get(to)!.sysctl.rpFilter = { all: 0, default: 0, dev: new Map() })],
+    // bridge-nf-call-iptables off on node1 (frames cross cbr0 without iptables: no counters, no conntrack), then on.
+    [T0 + 5.5 * MS, (c) => void (node1(c).sysctl.bridgeNfCallIptables = false)],
+    [T0 + 5.8 * MS, (c) => void (node1(c).sysctl.bridgeNfCallIptables = true)],
     // A rule restored in FORWARD that counts the flow's packets, then one that drops them, then gone again.
     [T0 + 3 * MS, (c) => (node1(c).nf!.engine as Netfilter).restore('*filter\n-I FORWARD 1 -p udp -m udp --dport 53 -m comment --comment count\nCOMMIT\n', { noflush: true })],
     [T0 + 4 * MS, (c) => (node1(c).nf!.engine as Netfilter).restore('*filter\n-I FORWARD 1 -p udp -m udp --dport 53 -j DROP\nCOMMIT\n', { noflush: true })],
@@ -111,7 +126,7 @@ function firstDifference(a: string, b: string): { line: number; on: string | und
   return i === -1 && x.length === y.length ? undefined : { line: i + 1, on: x[i], off: y[i] };
 }
 
-describe('segment replays notice every change under them (port down, FDB ageing and removal, hairpin, rules, conntrack flush)', () => {
+describe('segment replays notice every change under them (port down, FDB ageing and removal, hairpin, sysctls, rules, conntrack flush)', () => {
   for (const walk of ['same-node', 'cross-node'] as const) {
     for (const detailed of [false, true]) {
       it(`${walk}, tracing ${detailed ? 'on' : 'off'}`, () => {

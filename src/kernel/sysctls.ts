@@ -1,0 +1,88 @@
+import type { RpFilterSysctls } from './rp-filter.js';
+
+/**
+ * A namespace's networking switches and modes (net.ipv4.*, net.bridge.*).
+ * Every write bumps `generation`: the flow table's recorded walks read these
+ * settings (ip_forward when forwarding, rp_filter in the reverse-path check,
+ * bridge-nf-call-iptables on a bridge port, arp_announce for the ARP source
+ * kept with a segment, ...), so a walk recorded before a `sysctl -w` is never
+ * replayed after it (flowtable.ts, fast-path.ts). A setter, not a rule for
+ * whoever writes: a change cannot forget to count.
+ *
+ * rp_filter is one value (all, default, per device) replaced whole: its
+ * fields and map are read-only, so it cannot change without a write here.
+ */
+export class Sysctls {
+  /** Bumped by every write of any setting below. */
+  generation = 0;
+  #ipForward = false;
+  #bridgeNfCallIptables = false;
+  #routeLocalnet: boolean | undefined;
+  #rpFilter: RpFilterSysctls = { all: 0, default: 0, dev: new Map() };
+  #arpIgnore: 0 | 1 | undefined;
+  #arpAnnounce: 0 | 2 | undefined;
+  #fibMultipathHashPolicy: 0 | 1 | undefined;
+
+  /** net.ipv4.ip_forward */
+  get ipForward(): boolean {
+    return this.#ipForward;
+  }
+  set ipForward(v: boolean) {
+    this.#ipForward = v;
+    this.generation++;
+  }
+
+  /** net.bridge.bridge-nf-call-iptables (br_netfilter): bridged IPv4 traverses this namespace's iptables. */
+  get bridgeNfCallIptables(): boolean {
+    return this.#bridgeNfCallIptables;
+  }
+  set bridgeNfCallIptables(v: boolean) {
+    this.#bridgeNfCallIptables = v;
+    this.generation++;
+  }
+
+  /** net.ipv4.conf.all.route_localnet: 127.0.0.0/8 may be routed to and from other devices (localhost NodePorts need it). */
+  get routeLocalnet(): boolean | undefined {
+    return this.#routeLocalnet;
+  }
+  set routeLocalnet(v: boolean | undefined) {
+    this.#routeLocalnet = v;
+    this.generation++;
+  }
+
+  /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
+  get rpFilter(): RpFilterSysctls {
+    return this.#rpFilter;
+  }
+  set rpFilter(v: RpFilterSysctls) {
+    this.#rpFilter = v;
+    this.generation++;
+  }
+
+  /** net.ipv4.conf.all.arp_ignore: 0 (default) answers ARP for any local address; 1 only for addresses on the device asked. */
+  get arpIgnore(): 0 | 1 | undefined {
+    return this.#arpIgnore;
+  }
+  set arpIgnore(v: 0 | 1 | undefined) {
+    this.#arpIgnore = v;
+    this.generation++;
+  }
+
+  /** net.ipv4.conf.all.arp_announce: 0 (default) uses the packet's source in ARP requests; 2 the outgoing device's best address. */
+  get arpAnnounce(): 0 | 2 | undefined {
+    return this.#arpAnnounce;
+  }
+  set arpAnnounce(v: 0 | 2 | undefined) {
+    this.#arpAnnounce = v;
+    this.generation++;
+  }
+
+  /** net.ipv4.fib_multipath_hash_policy: 0 (default) hashes addresses, 1 the 5-tuple. */
+  get fibMultipathHashPolicy(): 0 | 1 | undefined {
+    return this.#fibMultipathHashPolicy;
+  }
+  set fibMultipathHashPolicy(v: 0 | 1 | undefined) {
+    this.#fibMultipathHashPolicy = v;
+    this.generation++;
+  }
+}
