@@ -1,6 +1,5 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
-import type { ChangeKind, CreateEvent, DeliverEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
-import { CreateFrameEvent, FrameEvent } from '../trace/framed.js';
+import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
@@ -76,7 +75,7 @@ export class World {
   ): Skb {
     const skb = makeSkb(++this.lastPacketId, data, flow);
     this.inFlight.set(skb.id, skb);
-    this.tracer.emit(new CreateFrameEvent(this.sched.now, skb.id, at, flow, cause, by, data, l3only));
+    this.tracer.emitCreate(this.sched.now, skb.id, at, flow, cause, by, data, l3only);
     return skb;
   }
 
@@ -120,7 +119,8 @@ export class World {
    * rewrites, bridge MAC rewrite, encapsulation).
    */
   frameEvent(kind: 'tx' | 'rx', pkt: number, at: string, data: Uint8Array, l3only = false): void {
-    this.emit(new FrameEvent(kind, this.sched.now, pkt, at, data, l3only));
+    const event = this.tracer.emitFrame(kind, this.sched.now, pkt, at, data, l3only);
+    this.eventRecording?.push(event);
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {
@@ -135,12 +135,7 @@ export class World {
     extra: { socket?: string; src?: string; sport?: number } = {},
   ): void {
     if (!this.inFlight.delete(skb.id)) return;
-    // Keys in DeliverEvent's order, those given only (a literal, not a spread: one shape per caller's fields).
-    const e: DeliverEvent = { kind: 'deliver', t: this.sched.now, pkt: skb.id, at, to };
-    if (extra.socket !== undefined) e.socket = extra.socket;
-    if (extra.src !== undefined) e.src = extra.src;
-    if (extra.sport !== undefined) e.sport = extra.sport;
-    this.tracer.emit(e);
+    this.tracer.emitDeliver(this.sched.now, skb.id, at, to, extra.socket, extra.src, extra.sport);
   }
 
   /** Ends every packet still in flight (run over): nothing vanishes silently. */

@@ -1,55 +1,129 @@
-import type { TraceEvent } from './events.js';
-import { bytesOf, FrameEvent, isL3only } from './framed.js';
+import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
+import { bytesOf, CreateFrameEvent, FrameEvent, isL3only } from './framed.js';
 
-/** How a stored event is kept (one byte each). */
-const PLAIN = 0; // the event object itself
-const TX = 1; // a `tx` FrameEvent as its parts: at, bytes (refs); t, pkt (numbers)
+/** How a stored event is kept (one byte each): its kind of record, and flags. */
+const PLAIN = 0; // the event object itself (refs)
+const TX = 1; // a `tx` frame: t; pkt, at, bytes (buffer, offset, length)
 const RX = 2;
-const L3ONLY = 4; // flag on TX/RX: the bytes are an IPv4 packet, not an Ethernet frame
-const COPY = 8; // a copy of a template event with its own t and pkt: template (refs); t, pkt (numbers)
+const CREATE = 3; // a `create`: t; pkt, at, bytes, cause, by (and its flow in refs)
+const DELIVER = 4; // a `deliver`: t; pkt, at, to, socket, src, sport
+const COPY = 5; // a copy of a template event with its own t and pkt: t; pkt, template
+const KIND = 7;
+const L3ONLY = 8; // TX/RX/CREATE: the bytes are an IPv4 packet, not an Ethernet frame
+const FLOW = 16; // CREATE: it names a flow (the next ref)
+
+/** Numbers after `t` each record keeps in `ints`, by kind. */
+const INTS = [0, 5, 5, 7, 6, 2];
+/** `none` in `ints` (an absent cause, socket, source or port). */
+const NONE = -1;
+
+/** `by` and `to` as small numbers (their index here). */
+const BY: readonly CreateEvent['by'][] = ['app', 'arp', 'icmp', 'tcp', 'sctp', 'udp', 'bridge', 'server'];
+const TO: readonly DeliverEvent['to'][] = ['udp', 'tcp', 'sctp', 'icmp', 'arp', 'reassembly', 'tunnel'];
 
 /**
  * The events of a run that keeps its whole trace, in order. A traced
- * packet's walk is some 25 events; kept as objects they all outlive the young
- * generation, and a long run's garbage collector spends its time copying and
- * marking them. So the events whose content is a few numbers and references
- * to things kept anyway — a device's `tx`/`rx` (where, the bytes) and a
- * recorded hop event replayed for another packet (the template, its time and
- * packet) — are kept as those parts in flat arrays, and made into objects
- * again when the trace is read (`all`); every other event is kept as it is.
+ * packet's walk is some 10 to 25 events; kept as objects they all outlive the
+ * young generation, and a long run's garbage collector spends its time
+ * copying and marking them (the largest cost of keeping a trace). So the
+ * events a walk makes most — a device's `tx`/`rx`, a packet's `create` and
+ * `deliver`, a recorded hop event replayed for another packet — are kept as
+ * numbers in typed arrays, which the collector never walks: their texts
+ * (places, sockets, addresses) and templates by their index in a table of
+ * those seen, their bytes as buffer, offset and length (a packet's bytes are
+ * never written once traced, and their buffers are never reused: see
+ * wire/bytes.ts and kernel/skb.ts `cow`). They are made into objects again
+ * when the trace is read (`all`); every other event is kept as it is.
  *
  * Reading materialises what is pending and keeps the objects from then on,
  * so reading twice gives the same objects, and the array grows with later
  * events at the next read. An event that was kept in parts is an equal new
- * object, not the one the sinks saw when it was emitted.
+ * object (the same keys in the same order), not the one the sinks saw.
  */
 export class EventStore {
   private readonly list: TraceEvent[] = [];
-  // Pending events in parts, in order: one tag each; their references and numbers in order of the tags.
-  private tags = new Uint8Array(1024);
-  private nums = new Float64Array(2048);
-  private refs: unknown[] = [];
+  /**
+   * Pending records, in order, in chunks filled one after another (a chunk
+   * full is never copied, as a growing array would be): one tag each; their
+   * time and numbers in the chunk, in order of the tags; their references
+   * (plain events, flow names) in `refs`.
+   */
+  private readonly full: Chunk[] = [];
+  private tags = new Uint8Array(CHUNK);
+  private ts = new Float64Array(CHUNK);
+  private ints = new Int32Array(CHUNK * 4);
   private n = 0;
-  private nn = 0;
+  private nt = 0;
+  private ni = 0;
+  private refs: unknown[] = [];
+  /** Texts (places, sockets, sources) by index, and the index of each. */
+  private readonly texts: string[] = [];
+  private readonly textIds = new Map<string, number>();
+  /** Byte buffers by index (the last one found kept at hand: a packet's frames share one), and templates. */
+  private readonly buffers: ArrayBufferLike[] = [];
+  private readonly bufferIds = new Map<ArrayBufferLike, number>();
+  private lastBuffer: ArrayBufferLike | undefined;
+  private lastBufferId = 0;
+  private readonly templates: TraceEvent[] = [];
+  private readonly templateIds = new Map<TraceEvent, number>();
 
-  /** Keep `e` (as it is now: a `tx`/`rx` event's frame is the one its bytes describe). */
+  /** Keep `e` (as it is now: a framed event whose frame was read is kept whole). */
   add(e: TraceEvent): void {
     if (e instanceof FrameEvent) {
       const bytes = bytesOf(e);
-      if (bytes !== undefined) {
-        this.refs.push(e.at, bytes);
-        this.parts((e.kind === 'tx' ? TX : RX) | (isL3only(e) ? L3ONLY : 0), e.t, e.pkt);
-        return;
-      }
+      if (bytes !== undefined) return this.addFrame(e.kind, e.t, e.pkt, e.at, bytes, isL3only(e));
+    } else if (e instanceof CreateFrameEvent) {
+      const bytes = bytesOf(e);
+      if (bytes !== undefined) return this.addCreate(e.t, e.pkt, e.at, e.flow, e.cause, e.by, bytes, isL3only(e));
     }
     this.refs.push(e);
     this.tag(PLAIN);
   }
 
-  /** Keep `copyOf(template, t, pkt)` (a plain event: no frame). */
+  /** Keep a `tx`/`rx` event of `bytes` (which never change from now on). */
+  addFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void {
+    const i = this.record((kind === 'tx' ? TX : RX) | (l3only ? L3ONLY : 0), t, 5);
+    const ints = this.ints;
+    ints[i] = pkt;
+    ints[i + 1] = this.text(at);
+    this.putBytes(i + 2, bytes);
+  }
+
+  /** Keep a `create` event of `bytes` (which never change from now on). */
+  addCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    const i = this.record(CREATE | (l3only ? L3ONLY : 0) | (flow !== undefined ? FLOW : 0), t, 7);
+    const ints = this.ints;
+    ints[i] = pkt;
+    ints[i + 1] = this.text(at);
+    this.putBytes(i + 2, bytes);
+    ints[i + 5] = cause ?? NONE;
+    ints[i + 6] = BY.indexOf(by);
+    if (flow !== undefined) this.refs.push(flow);
+  }
+
+  /** Keep a `deliver` event. */
+  addDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    const i = this.record(DELIVER, t, 6);
+    const ints = this.ints;
+    ints[i] = pkt;
+    ints[i + 1] = this.text(at);
+    ints[i + 2] = TO.indexOf(to);
+    ints[i + 3] = socket === undefined ? NONE : this.text(socket);
+    ints[i + 4] = src === undefined ? NONE : this.text(src);
+    ints[i + 5] = sport ?? NONE;
+  }
+
+  /** Keep `copyOf(template, t, pkt)` (a plain event: no frame; the template never changes). */
   addCopy(template: TraceEvent, t: number, pkt: number): void {
-    this.refs.push(template);
-    this.parts(COPY, t, pkt);
+    let id = this.templateIds.get(template);
+    if (id === undefined) {
+      id = this.templates.length;
+      this.templates.push(template);
+      this.templateIds.set(template, id);
+    }
+    const i = this.record(COPY, t, 2);
+    this.ints[i] = pkt;
+    this.ints[i + 1] = id;
   }
 
   /** Every event kept, in order. */
@@ -58,44 +132,130 @@ export class EventStore {
     return this.list;
   }
 
-  private parts(tag: number, t: number, pkt: number): void {
-    if (this.nn + 2 > this.nums.length) {
-      const bigger = new Float64Array(this.nums.length * 2);
-      bigger.set(this.nums);
-      this.nums = bigger;
-    }
-    this.nums[this.nn++] = t;
-    this.nums[this.nn++] = pkt;
-    this.tag(tag);
+  /** A record tagged `tag` at time `t` with `k` numbers: where its numbers go in `ints`. */
+  private record(tag: number, t: number, k: number): number {
+    if (this.n === CHUNK || this.ni + k > this.ints.length) this.nextChunk();
+    this.ts[this.nt++] = t;
+    const i = this.ni;
+    this.ni += k;
+    this.tags[this.n++] = tag;
+    return i;
   }
 
   private tag(tag: number): void {
-    if (this.n === this.tags.length) {
-      const bigger = new Uint8Array(this.tags.length * 2);
-      bigger.set(this.tags);
-      this.tags = bigger;
-    }
+    if (this.n === CHUNK) this.nextChunk();
     this.tags[this.n++] = tag;
   }
 
-  private materialise(): void {
-    const { tags, nums, refs, list } = this;
-    let r = 0;
-    let k = 0;
-    for (let i = 0; i < this.n; i++) {
-      const tag = tags[i]!;
-      if (tag === PLAIN) list.push(refs[r++] as TraceEvent);
-      else if (tag === COPY) list.push(copyOf(refs[r++] as TraceEvent, nums[k++]!, nums[k++]!));
-      else {
-        const at = refs[r++] as string;
-        const bytes = refs[r++] as Uint8Array;
-        list.push(new FrameEvent((tag & 3) === TX ? 'tx' : 'rx', nums[k++]!, nums[k++]!, at, bytes, (tag & L3ONLY) !== 0));
-      }
-    }
+  /** The chunk being filled is full: keep it aside, fill a new one. */
+  private nextChunk(): void {
+    this.full.push({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n });
+    this.tags = new Uint8Array(CHUNK);
+    this.ts = new Float64Array(CHUNK);
+    this.ints = new Int32Array(CHUNK * 4);
     this.n = 0;
-    this.nn = 0;
+    this.nt = 0;
+    this.ni = 0;
+  }
+
+  private text(s: string): number {
+    let id = this.textIds.get(s);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.texts.push(s);
+      this.textIds.set(s, id);
+    }
+    return id;
+  }
+
+  /** `bytes` as three numbers at `i`: its buffer's index, its offset and its length. */
+  private putBytes(i: number, bytes: Uint8Array): void {
+    const buffer = bytes.buffer;
+    let id = this.lastBufferId;
+    if (buffer !== this.lastBuffer) {
+      const known = this.bufferIds.get(buffer);
+      if (known === undefined) {
+        id = this.buffers.length;
+        this.buffers.push(buffer);
+        this.bufferIds.set(buffer, id);
+      } else id = known;
+      this.lastBuffer = buffer;
+      this.lastBufferId = id;
+    }
+    const ints = this.ints;
+    ints[i] = id;
+    ints[i + 1] = bytes.byteOffset;
+    ints[i + 2] = bytes.length;
+  }
+
+  private bytesAt(ints: Int32Array, i: number): Uint8Array {
+    return new Uint8Array(this.buffers[ints[i]!]!, ints[i + 1]!, ints[i + 2]!);
+  }
+
+  private materialise(): void {
+    let r = 0;
+    for (const c of this.full) r = this.materialiseChunk(c, r);
+    this.materialiseChunk({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n }, r);
+    this.full.length = 0;
+    this.n = 0;
+    this.nt = 0;
+    this.ni = 0;
     this.refs = [];
   }
+
+  /** The records of chunk `c` made objects, its references from `refs[r]` on; where the next chunk's start. */
+  private materialiseChunk(c: Chunk, r: number): number {
+    const { tags, ts, ints, n } = c;
+    const { refs, list, texts } = this;
+    let k = 0;
+    let i = 0;
+    for (let j = 0; j < n; j++) {
+      const tag = tags[j]!;
+      const kind = tag & KIND;
+      if (kind === PLAIN) {
+        list.push(refs[r++] as TraceEvent);
+        continue;
+      }
+      const t = ts[k++]!;
+      const pkt = ints[i]!;
+      if (kind === COPY) list.push(copyOf(this.templates[ints[i + 1]!]!, t, pkt));
+      else if (kind === DELIVER) {
+        const socket = ints[i + 3]!;
+        const src = ints[i + 4]!;
+        const sport = ints[i + 5]!;
+        list.push(deliverEvent(t, pkt, texts[ints[i + 1]!]!, TO[ints[i + 2]!]!, socket === NONE ? undefined : texts[socket], src === NONE ? undefined : texts[src], sport === NONE ? undefined : sport));
+      } else if (kind === CREATE) {
+        const cause = ints[i + 5]!;
+        const flow = (tag & FLOW) !== 0 ? (refs[r++] as string) : undefined;
+        list.push(new CreateFrameEvent(t, pkt, texts[ints[i + 1]!]!, flow, cause === NONE ? undefined : cause, BY[ints[i + 6]!]!, this.bytesAt(ints, i + 2), (tag & L3ONLY) !== 0));
+      } else list.push(new FrameEvent(kind === TX ? 'tx' : 'rx', t, pkt, texts[ints[i + 1]!]!, this.bytesAt(ints, i + 2), (tag & L3ONLY) !== 0));
+      i += INTS[kind]!;
+    }
+    return r;
+  }
+}
+
+/** Records per chunk (a chunk's numbers: four per record on average, a full one starts the next chunk). */
+const CHUNK = 16384;
+
+/** A chunk of records: tags, times and numbers, `n` records. */
+interface Chunk {
+  readonly tags: Uint8Array;
+  readonly ts: Float64Array;
+  readonly ints: Int32Array;
+  readonly n: number;
+}
+
+/**
+ * A `deliver` event: a literal in DeliverEvent's key order, with the
+ * optional fields given only (one shape per set of fields, not a spread).
+ */
+export function deliverEvent(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): DeliverEvent {
+  const e: DeliverEvent = { kind: 'deliver', t, pkt, at, to };
+  if (socket !== undefined) e.socket = socket;
+  if (src !== undefined) e.src = src;
+  if (sport !== undefined) e.sport = sport;
+  return e;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { copyOf, EventStore } from './event-store.js';
-import type { TraceEvent } from './events.js';
+import { copyOf, deliverEvent, EventStore } from './event-store.js';
+import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
+import { CreateFrameEvent, FrameEvent } from './framed.js';
 
 /** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
 export interface TraceSink {
@@ -24,6 +25,31 @@ export class Tracer {
 
   emit(event: TraceEvent): void {
     this.kept?.add(event);
+    for (const s of this.sinks) s.event(event);
+  }
+
+  /**
+   * Emit a device's `tx`/`rx` of `bytes` (which never change from now on):
+   * kept as its parts, an object made only for the sinks.
+   */
+  emitFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): TraceEvent {
+    const event = new FrameEvent(kind, t, pkt, at, bytes, l3only);
+    this.kept?.addFrame(kind, t, pkt, at, bytes, l3only);
+    for (const s of this.sinks) s.event(event);
+    return event;
+  }
+
+  /** Emit a packet's `create` (its `bytes` never change from now on): kept as its parts. */
+  emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    const event = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
+    this.kept?.addCreate(t, pkt, at, flow, cause, by, bytes, l3only);
+    for (const s of this.sinks) s.event(event);
+  }
+
+  /** Emit a packet's `deliver`: kept as its parts. */
+  emitDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    const event = deliverEvent(t, pkt, at, to, socket, src, sport);
+    this.kept?.addDeliver(t, pkt, at, to, socket, src, sport);
     for (const s of this.sinks) s.event(event);
   }
 

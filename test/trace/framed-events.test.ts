@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadWalk } from '../../src/bench/walk.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
-import { copyOf, EventStore } from '../../src/trace/event-store.js';
+import { copyOf, deliverEvent, EventStore } from '../../src/trace/event-store.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { CreateFrameEvent, FrameEvent, settled } from '../../src/trace/framed.js';
 import { describeFrame, describeIpv4 } from '../../src/wire/describe.js';
@@ -58,6 +58,64 @@ describe('EventStore', () => {
     const second = store.all();
     expect(second).toBe(first);
     expect(second.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
+  });
+
+  it('keeps creates, frames and delivers as their parts and reads them back equal, key order included', () => {
+    const store = new EventStore();
+    const given: TraceEvent[] = [];
+    const create = (t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: 'app' | 'bridge' | 'server', bytes: Uint8Array, l3only: boolean): void => {
+      store.addCreate(t, pkt, at, flow, cause, by, bytes, l3only);
+      given.push(new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only));
+    };
+    const deliver = (...a: Parameters<typeof deliverEvent>): void => {
+      store.addDeliver(...a);
+      given.push(deliverEvent(...a));
+    };
+    // Bytes from two buffers, one of them at an offset, so that the store's buffer table is exercised.
+    const slab = new Uint8Array(frame.length + 40);
+    slab.set(frame, 24);
+    const inSlab = slab.subarray(24, 24 + frame.length);
+    create(1, 1, 'default/a', 'f#1', undefined, 'app', packet, true);
+    create(2, 2, 'node1:cbr0', undefined, 1, 'bridge', inSlab, false);
+    create(3_000_000_000_123, 3, 'default/b', 'f#2', 0, 'server', packet, true);
+    store.addFrame('tx', 4, 1, 'default/a:eth0', inSlab, false);
+    given.push(new FrameEvent('tx', 4, 1, 'default/a:eth0', inSlab, false));
+    store.addFrame('rx', 5, 1, 'node1:tun0', packet, true);
+    given.push(new FrameEvent('rx', 5, 1, 'node1:tun0', packet, true));
+    deliver(6, 1, 'default/b:eth0', 'udp', '10.244.1.3:53', '10.244.1.2', 50045);
+    deliver(7, 2, 'default/b:eth0', 'arp', undefined, undefined, undefined);
+    deliver(8, 3, 'default/a:eth0', 'icmp', 'ping', '10.244.1.3', undefined);
+    deliver(9, 4, 'default/a:eth0', 'tcp', undefined, '10.0.0.1', 0);
+    const back = store.all();
+    expect(back.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
+    expect(back.map((e) => Object.keys(settled(e)))).toEqual(given.map((e) => Object.keys(settled(e))));
+  });
+
+  it('reads back a long trace kept in several chunks, with reads in between', () => {
+    const store = new EventStore();
+    const template: TraceEvent = { kind: 'forward', t: 0, pkt: 0, at: 'node1', ttl: 63 };
+    const given: string[] = [];
+    const read: string[] = [];
+    for (let p = 1; p <= 5_000; p++) {
+      store.addCreate(p, p, 'default/a', `f#${p}`, undefined, 'app', packet, true);
+      given.push(JSON.stringify(new CreateFrameEvent(p, p, 'default/a', `f#${p}`, undefined, 'app', packet, true)));
+      store.addFrame('tx', p, p, 'default/a:eth0', frame, false);
+      given.push(JSON.stringify(new FrameEvent('tx', p, p, 'default/a:eth0', frame, false)));
+      store.addCopy(template, p + 1, p);
+      given.push(JSON.stringify({ ...template, t: p + 1, pkt: p }));
+      if (p % 1000 === 0) {
+        const e: TraceEvent = { kind: 'drop', t: p + 2, pkt: p, at: 'node1', reason: 'no-route', detail: `${p}` };
+        store.add(e);
+        given.push(JSON.stringify(e));
+      } else {
+        store.addDeliver(p + 2, p, 'default/b:eth0', 'udp', '10.244.1.3:53', '10.244.1.2', p);
+        given.push(JSON.stringify(deliverEvent(p + 2, p, 'default/b:eth0', 'udp', '10.244.1.3:53', '10.244.1.2', p)));
+      }
+      if (p === 3_000) read.push(...store.all().map((e) => JSON.stringify(e)));
+    }
+    read.push(...store.all().slice(read.length).map((e) => JSON.stringify(e)));
+    expect(read.length).toBe(given.length);
+    expect(read).toEqual(given);
   });
 
   it('copies a template as a spread would: its keys in order, its values, a new time and packet', () => {
