@@ -1,4 +1,4 @@
-import type { RpFilterSysctls } from './rp-filter.js';
+import type { RpFilterMode, RpFilterSysctls } from './rp-filter.js';
 
 /**
  * A namespace's networking switches and modes (net.ipv4.*, net.bridge.*).
@@ -75,6 +75,29 @@ export class Sysctls {
   set arpAnnounce(v: 0 | 2 | undefined) {
     this.#arpAnnounce = v;
     this.generation++;
+  }
+
+  /**
+   * `sysctl -w NAME=VALUE` of a switch or mode by its Linux name (a dot in a
+   * device name written as a slash, as sysctl does): ip_forward,
+   * bridge-nf-call-iptables, all.route_localnet, {all,default,<dev>}.rp_filter.
+   * False: not one of these names (the caller checked the value's range).
+   */
+  write(name: string, value: number): boolean {
+    if (name === 'net.ipv4.ip_forward') this.ipForward = value === 1;
+    else if (name === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value === 1;
+    else if (name === 'net.ipv4.conf.all.route_localnet') this.routeLocalnet = value === 1;
+    else {
+      const rp = /^net\.ipv4\.conf\.([^.]+)\.rp_filter$/.exec(name);
+      if (!rp) return false;
+      const dev = rp[1]!.replaceAll('/', '.');
+      const mode = value as RpFilterMode;
+      const cur = this.rpFilter;
+      if (dev === 'all') this.rpFilter = { ...cur, all: mode };
+      else if (dev === 'default') this.rpFilter = { ...cur, default: mode };
+      else this.rpFilter = { ...cur, dev: new Map(cur.dev).set(dev, mode) };
+    }
+    return true;
   }
 
   /** net.ipv4.fib_multipath_hash_policy: 0 (default) hashes addresses, 1 the 5-tuple. */

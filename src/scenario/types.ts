@@ -324,8 +324,8 @@ export type StepAction =
   | { kind: 'hairpin'; namespace: string; name: string; on: boolean }
   /** The node's kernel release, for behaviour that changed between releases (conntrack clash resolution, 5.8). */
   | { kind: 'kernel'; node: string; release: string; major: number; minor: number }
-  /** `sysctl -w` of table limits on one node (or every node). */
-  | { kind: 'sysctl'; node?: string; values: KernelLimitsInput };
+  /** `sysctl -w` on one node (or every node): table limits, and switches and modes by their Linux names (kernel/sysctls.ts). */
+  | { kind: 'sysctl'; node?: string; values: KernelLimitsInput; switches?: Readonly<Record<string, number>> };
 
 export interface StepSpec {
   atNs: number;

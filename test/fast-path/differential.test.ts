@@ -101,7 +101,7 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
   }
   // State that changes while traffic flows: every cache must notice every change.
   const changes = join(import.meta.dirname, 'changes.yaml');
-  for (const mode of ['iptables', 'ipvs', 'nftables']) it(`changes.yaml (node down/up, routes withdrawn, MTU, flush, policy, rollout, loss) in ${mode} mode`, () => expectSame(changes, `changes-${mode}`, ['--proxy-mode', mode]));
+  for (const mode of ['iptables', 'ipvs', 'nftables']) it(`changes.yaml (node down/up, routes withdrawn, MTU, flush, sysctls, policy, rollout, loss) in ${mode} mode`, () => expectSame(changes, `changes-${mode}`, ['--proxy-mode', mode]));
   // The same workloads in the other kube-proxy modes (other rule engines behind the same hooks).
   for (const mode of ['ipvs', 'nftables']) {
     it(`walk-cluster-ip and reused-connections in ${mode} mode`, () => {

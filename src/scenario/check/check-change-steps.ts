@@ -1,5 +1,5 @@
 import { KERNEL_LIMIT_NAMES } from '../../kernel/limits.js';
-import { readLimits } from './check-sysctls.js';
+import { readLimits, readSwitches, SWITCH_NAMES } from './check-sysctls.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { parseDuration } from '../load/quantities.js';
 import type { ClusterSpec, PodSpec, StepAction } from '../types.js';
@@ -129,13 +129,14 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       return { kind: 'kernel', node, release: release!, major: Number(v[1]), minor: Number(v[2]) };
     }
     case 'sysctl': {
-      const m = r.map(at, ['node', ...KERNEL_LIMIT_NAMES]);
+      const m = r.map(at, ['node', ...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES]);
       if (!m) return undefined;
       const nodeAt = m.get('node');
       const node = nodeAt ? nodeName(r, nodeAt, w) : undefined;
       const values = readLimits(r, m);
-      if (!values) r.problem(at, `expected at least one of ${KERNEL_LIMIT_NAMES.join(', ')}`);
-      return values && { kind: 'sysctl', ...(node ? { node } : {}), values };
+      const switches = readSwitches(r, m);
+      if (!values && !switches) r.problem(at, `expected at least one of ${[...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES].join(', ')}`);
+      return (values || switches) && { kind: 'sysctl', ...(node ? { node } : {}), values: values ?? {}, ...(switches ? { switches } : {}) };
     }
     case 'hairpin': {
       const m = r.map(at, ['pod', 'on']);

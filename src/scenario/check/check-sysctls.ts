@@ -10,8 +10,8 @@ import type { At, YamlReader } from '../load/yaml-reader.js';
 const RP_FILTER_DEVICES = ['eth0', 'cbr0', 'flannel/1', 'flannel0'] as const;
 const rpKey = (d: string): string => `net.ipv4.conf.${d}.rp_filter`;
 
-/** The node sysctls the kernel model reads, by their Linux names. */
-const NAMES = [
+/** The node sysctls the kernel model reads, by their Linux names (switches and modes: kernel/sysctls.ts). */
+export const SWITCH_NAMES = [
   'net.ipv4.ip_forward',
   'net.bridge.bridge-nf-call-iptables',
   'net.ipv4.conf.all.route_localnet',
@@ -30,7 +30,7 @@ const NAMES = [
  */
 export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInput | undefined {
   if (!at || at.node == null) return undefined;
-  const m = r.map(at, [...NAMES, ...KERNEL_LIMIT_NAMES]) ?? new Map<string, At>();
+  const m = r.map(at, [...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES]) ?? new Map<string, At>();
   const flag = (name: string): boolean | undefined => {
     const v = r.int(m.get(name), 0, 1);
     return v === undefined ? undefined : v === 1;
@@ -50,6 +50,21 @@ export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInpu
     ...(routeLocalnet === undefined ? {} : { routeLocalnet }),
     rpFilter: { all: mode(rpKey('all')) ?? NODE_RP_FILTER_DEFAULT.all, default: mode(rpKey('default')) ?? NODE_RP_FILTER_DEFAULT.default, dev },
   };
+}
+
+/**
+ * The switches and modes among `entries` (a sysctl step), by their Linux names: 0 or 1, rp_filter 0 to 2.
+ */
+export function readSwitches(r: YamlReader, entries: Map<string, At>): Record<string, number> | undefined {
+  const out: Record<string, number> = {};
+  let any = false;
+  for (const name of SWITCH_NAMES) {
+    const v = r.int(entries.get(name), 0, name.endsWith('.rp_filter') ? 2 : 1);
+    if (v === undefined) continue;
+    out[name] = v;
+    any = true;
+  }
+  return any ? out : undefined;
 }
 
 /**

@@ -41,6 +41,22 @@ const duration = (description: string, dflt?: string): Schema => ({ description,
 /** The integer sysctls (kernel/limits.ts), for cluster.sysctls and the sysctl step. */
 const limitSchemas: Record<string, Schema> = Object.fromEntries(KERNEL_LIMIT_NAMES.map((n) => [n, int(`default ${KERNEL_LIMITS[n].dflt}`, KERNEL_LIMITS[n].min, KERNEL_LIMITS[n].max, { default: KERNEL_LIMITS[n].dflt })]));
 
+/** The switches and modes (kernel/sysctls.ts), for cluster.sysctls (with a kubeadm node's defaults) and the sysctl step. */
+const switchSchemas = (defaults: boolean): Record<string, Schema> => {
+  const dflt = (v: number): Schema => (defaults ? { default: v } : {});
+  return {
+    'net.ipv4.ip_forward': int('1 on a kubeadm node (preflight requires it)', 0, 1, dflt(1)),
+    'net.bridge.bridge-nf-call-iptables': int('1 on a kubeadm node (preflight requires it): bridged IPv4 traverses iptables', 0, 1, dflt(1)),
+    'net.ipv4.conf.all.route_localnet': int('default: 1 when kube-proxy serves localhost NodePorts (it sets it), else 0', 0, 1),
+    'net.ipv4.conf.all.rp_filter': int('reverse-path filter for every device: 0 off, 1 strict, 2 loose; effective per device = max(all, device). 2 on a kubeadm node (Ubuntu, systemd 50-default.conf)', 0, 2, dflt(2)),
+    'net.ipv4.conf.default.rp_filter': int('rp_filter of every node device without its own value', 0, 2, dflt(2)),
+    'net.ipv4.conf.eth0.rp_filter': int("rp_filter of the node's underlay NIC", 0, 2),
+    'net.ipv4.conf.cbr0.rp_filter': int('rp_filter of the node bridge named cbr0', 0, 2),
+    'net.ipv4.conf.flannel/1.rp_filter': int("rp_filter of flannel's VXLAN device flannel.1", 0, 2),
+    'net.ipv4.conf.flannel0.rp_filter': int("rp_filter of flannel's TUN device flannel0 (udp backend)", 0, 2),
+  };
+};
+
 const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: ['string', 'number', 'boolean'] } });
 const intOrString = (description: string): Schema => ({ description, type: ['integer', 'string'] });
 
@@ -458,15 +474,7 @@ const cluster = closed({
   ),
   sysctls: closed(
     {
-      'net.ipv4.ip_forward': int('1 on a kubeadm node (preflight requires it)', 0, 1, { default: 1 }),
-      'net.bridge.bridge-nf-call-iptables': int('1 on a kubeadm node (preflight requires it): bridged IPv4 traverses iptables', 0, 1, { default: 1 }),
-      'net.ipv4.conf.all.route_localnet': int('default: 1 when kube-proxy serves localhost NodePorts (it sets it), else 0', 0, 1),
-      'net.ipv4.conf.all.rp_filter': int('reverse-path filter for every device: 0 off, 1 strict, 2 loose; effective per device = max(all, device). 2 on a kubeadm node (Ubuntu, systemd 50-default.conf)', 0, 2, { default: 2 }),
-      'net.ipv4.conf.default.rp_filter': int('rp_filter of every node device without its own value', 0, 2, { default: 2 }),
-      'net.ipv4.conf.eth0.rp_filter': int("rp_filter of the node's underlay NIC", 0, 2),
-      'net.ipv4.conf.cbr0.rp_filter': int('rp_filter of the node bridge named cbr0', 0, 2),
-      'net.ipv4.conf.flannel/1.rp_filter': int("rp_filter of flannel's VXLAN device flannel.1", 0, 2),
-      'net.ipv4.conf.flannel0.rp_filter': int("rp_filter of flannel's TUN device flannel0 (udp backend)", 0, 2),
+      ...switchSchemas(true),
       ...limitSchemas,
     },
     'node sysctls by their Linux names',
@@ -584,7 +592,7 @@ const step = closed(
     kubeProxy: closed({ node: str('node name (absent: every node)'), syncDelay: duration('time from an EndpointSlice change to this node\'s rules', '0s'), conntrackCleanup: bool('delete stale UDP conntrack entries after a sync', true) }, "kube-proxy's behaviour from now on"),
     hairpin: closed({ pod: podRefStr('the pod'), on: bool('hairpin mode of its bridge port') }, 'bridge link set dev vethX hairpin on|off', ['pod', 'on']),
     kernel: closed({ node: str('node name'), release: str('kernel release (5.4, 6.1.0-18-amd64)') }, "the node's kernel release (conntrack clash resolution changed in 5.8)", ['node', 'release']),
-    sysctl: closed({ node: str('node name (absent: every node)'), ...limitSchemas }, 'sysctl -w for table limits (nf_conntrack_max, gc_thresh3, ...) from now on'),
+    sysctl: closed({ node: str('node name (absent: every node)'), ...switchSchemas(false), ...limitSchemas }, 'sysctl -w from now on: switches and modes (ip_forward, rp_filter, ...) and table limits (nf_conntrack_max, gc_thresh3, ...)'),
   },
   'one change: exactly one of apply, delete, label, deletePod, restart, scale, rollout, node, link, mtu, conntrack, kubeProxy, hairpin, kernel, sysctl',
 );

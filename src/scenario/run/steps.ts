@@ -130,11 +130,13 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
     }
     case 'sysctl': {
       const entries = Object.entries(a.values) as [KernelLimitName, number][];
+      const switches = Object.entries(a.switches ?? {});
       for (const n of cluster.spec.nodes) {
         if (a.node !== undefined && a.node !== n.name) continue;
         const ns = cluster.nodes.get(n.name)!;
+        for (const [name, value] of switches) ns.sysctl.write(name, value);
         for (const [name, value] of entries) ns.setLimit(name, value);
-        w.change(ns.name, 'sysctl', `sysctl -w ${entries.map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        w.change(ns.name, 'sysctl', `sysctl -w ${[...switches, ...entries].map(([k, v]) => `${k}=${v}`).join(' ')}`);
       }
       return;
     }
