@@ -121,7 +121,7 @@ export function captureProfile(c: WalkCase, order?: RanEvent[]): WalkProfile {
       const deliver = world.deliver.bind(world);
       world.deliver = (skb, at, to, extra = {}): void => {
         const m = skb.flow !== undefined ? BURST_FLOW.exec(skb.flow) : null;
-        if (m && world.inFlight.has(skb.id)) delivered.set(Number(m[1]) - 1, { event: current, at, to, extra });
+        if (m && world.inFlight.has(skb)) delivered.set(Number(m[1]) - 1, { event: current, at, to, extra });
         deliver(skb, at, to, extra);
       };
     },

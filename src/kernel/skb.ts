@@ -38,9 +38,10 @@ export interface Skb {
   /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
   cost?: number;
   /**
-   * The span of memory this packet alone may write: its bytes (`data`, while they lie inside it)
-   * and the headroom in front of them. Someone else reading the bytes (a trace event, a capture,
-   * a clone) takes it away (`share`). See `cow` and `pushEthernet`.
+   * The bytes this packet was made in (or last copied into): they and the HEADROOM bytes in
+   * front of them are the memory this packet alone may write — its bytes (`data`, while they
+   * lie inside it) and the headroom in front of them. Someone else reading the bytes (a trace
+   * event, a capture, a clone) takes it away (`share`). See `cow` and `pushEthernet`.
    */
   room?: Uint8Array;
   /**
@@ -55,6 +56,16 @@ export interface Skb {
    * through `cow`, which forgets it, and new bytes live in a new buffer.
    */
   ip?: { ok: true; value: DecodedIpv4 };
+  /**
+   * The packet's bytes as they last were with (or without) an Ethernet header in front: pushing
+   * or pulling that header again takes this view instead of making one (a walk frames and
+   * unframes the same bytes at every namespace it crosses).
+   */
+  alt?: Uint8Array;
+  /** In flight: created and not yet delivered or dropped (`World.inFlight`, a list threaded through the packets). */
+  live?: boolean;
+  livePrev?: Skb | undefined;
+  liveNext?: Skb | undefined;
 }
 
 /**
@@ -74,10 +85,14 @@ export function makeSkb(id: number, data: Uint8Array, flow: string | undefined):
     brPrerouted: undefined,
     bridgedDnat: undefined,
     fragMaxSize: undefined,
-    cost: undefined,
+    cost: 0, // a number from the start: the cost model adds to it in place rather than boxing a new one per hop
     room: undefined,
     owned: undefined,
     ip: undefined,
+    alt: undefined,
+    live: undefined,
+    livePrev: undefined,
+    liveNext: undefined,
   };
 }
 
@@ -107,26 +122,25 @@ export function cow(skb: Skb): Uint8Array {
   const d = skb.data;
   skb.ip = undefined; // the caller is about to write: a header decoded before may change
   const room = skb.room;
-  if (skb.owned && room !== undefined && within(room, d)) return d;
+  if (skb.owned && room !== undefined && within(room, d, HEADROOM)) return d;
   return (skb.data = roomFor(skb, d.length, 0, d));
 }
 
 /**
- * Memory for a new packet of `len` bytes: HEADROOM free bytes, then its bytes
- * (`room.subarray(HEADROOM)`, zero until written). A socket writes them, makes
- * the packet and gives it this room (`skb.room`): the link layer's header
- * goes in front without a copy.
+ * Memory for a new packet of `len` bytes (zero until written), with HEADROOM
+ * free bytes in front of them. A socket writes them, makes the packet and
+ * gives it them as its room (`skb.room`): the link layer's header goes in
+ * front without a copy.
  */
-export function packetRoom(len: number): Uint8Array {
-  return freshBytes(HEADROOM + len);
+export function packetBytes(len: number): Uint8Array {
+  return freshBytes(len, HEADROOM);
 }
 
-/** A new room for `skb` (HEADROOM + `at` + `len` bytes) holding `d` at `at`: the packet owns it. */
+/** A new room for `skb` (`at` + `len` bytes after HEADROOM) holding `d` at `at`: the packet owns it. */
 function roomFor(skb: Skb, len: number, at: number, d: Uint8Array): Uint8Array {
-  const room = freshBytes(HEADROOM + at + len);
-  const out = room.subarray(HEADROOM);
+  const out = freshBytes(at + len, HEADROOM);
   out.set(d, at);
-  skb.room = room;
+  skb.room = out;
   skb.owned = true;
   return out;
 }
@@ -186,8 +200,9 @@ export function pushEthernet(skb: Skb, dst: string, src: string, etherType: numb
   const d = skb.data;
   const room = skb.room;
   let out: Uint8Array;
-  if (room !== undefined && within(room, d) && d.byteOffset - 14 >= room.byteOffset) {
-    out = new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
+  if (room !== undefined && within(room, d, HEADROOM) && d.byteOffset - 14 >= room.byteOffset - HEADROOM) {
+    const alt = skb.alt;
+    out = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset - 14 && alt.length === d.length + 14 ? alt : new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
   } else {
     out = roomFor(skb, d.length, 14, d);
   }
@@ -195,7 +210,19 @@ export function pushEthernet(skb: Skb, dst: string, src: string, etherType: numb
   writeMac(out, 6, src);
   out[12] = etherType >>> 8;
   out[13] = etherType & 255;
+  skb.alt = d;
   skb.data = out;
+}
+
+/**
+ * skb_pull of the Ethernet header (eth_type_trans): the packet's bytes from
+ * byte 14 of its frame on.
+ */
+export function pullEthernet(skb: Skb): void {
+  const d = skb.data;
+  const alt = skb.alt;
+  skb.data = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset + 14 && alt.length === d.length - 14 ? alt : d.subarray(14);
+  skb.alt = d;
 }
 
 /**

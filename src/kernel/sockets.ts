@@ -18,7 +18,7 @@ import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import { HEADROOM, packetRoom, type Skb } from './skb.js';
+import { packetBytes, type Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
 /** Linux's net.ipv4.ip_local_port_range default. */
@@ -353,9 +353,8 @@ export class Sockets {
     const df = this.fitsPath(req.dst, 8 + req.payload);
     let t = sock.template;
     if (t === undefined || !t.fits(src, ttl, df, req.payload)) t = sock.template = new UdpTemplate(src, req.dst, sock.sport, req.port!, ttl, df, req.payload);
-    const room = packetRoom(t.length);
-    const bytes = t.write(this.ns.rng.int(0, 0xffff), room.subarray(HEADROOM));
-    return this.emitBytes(room, bytes, t.decoded(bytes), true, 'app', req.flow);
+    const bytes = t.write(this.ns.rng.int(0, 0xffff), packetBytes(t.length));
+    return this.emitBytes(bytes, t.decoded(bytes), true, 'app', req.flow);
   }
 
   /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */
@@ -911,20 +910,19 @@ export class Sockets {
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
   private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
-    const room = packetRoom(ipv4Length(ip));
-    return this.emitBytes(room, writeIpv4(ip, room.subarray(HEADROOM)), ip, false, by, flow, cause, userData);
+    return this.emitBytes(writeIpv4(ip, packetBytes(ipv4Length(ip))), ip, false, by, flow, cause, userData);
   }
 
   /**
-   * A new packet of `bytes` (in `room`, after HEADROOM free bytes) sent from
+   * A new packet of `bytes` (from `packetBytes`: headroom in front) sent from
    * here; `ip` is what they carry — `decoded` when it is exactly what
    * `decodeIpv4` reads from them, so no later hop decodes them again.
    */
-  private emitBytes(room: Uint8Array, bytes: Uint8Array, ip: Ipv4Packet, decoded: boolean, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
+  private emitBytes(bytes: Uint8Array, ip: Ipv4Packet, decoded: boolean, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
     const w = this.ns.world;
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
     // The create event reads these bytes, not the free ones in front: the link layer's header goes there.
-    skb.room = room;
+    skb.room = bytes;
     if (decoded) skb.ip = { ok: true, value: ip as DecodedIpv4 };
     if (w.costs) {
       // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.

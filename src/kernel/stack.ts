@@ -15,7 +15,7 @@ import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import { decrementTtlOf, ipv4Of, type Skb } from './skb.js';
+import { decrementTtlOf, ipv4Of, pullEthernet, type Skb } from './skb.js';
 import { FlowTable } from './flowtable.js';
 
 /**
@@ -64,7 +64,7 @@ export class Stack {
       return;
     }
     const etherType = (d[12]! << 8) | d[13]!;
-    skb.data = d.subarray(14);
+    pullEthernet(skb);
     if (etherType === ETHERTYPE_ARP) this.arpRcv(dev, skb);
     else if (etherType === ETHERTYPE_IPV4) this.ipRcv(dev, skb);
     else w.drop(skb, dev.where, 'no-handler', `ethertype 0x${etherType.toString(16)}`);

@@ -5,6 +5,7 @@ import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
 import { FlowHolds } from './flow-holds.js';
+import { LivePackets } from './live-packets.js';
 import { makeSkb, share, type Skb } from './skb.js';
 
 /** Something a packet is handed to: a device's receive path. */
@@ -22,7 +23,7 @@ export const receiveOn = (to: Receiver, skb: Skb): void => to.receive(skb);
 export class World {
   private lastPacketId = 0;
   /** Packets created and not yet ended in deliver/drop, for the accounting check. */
-  readonly inFlight = new Map<number, Skb>();
+  readonly inFlight = new LivePackets();
 
   /** Packet capture tap: sees every frame a device sends or receives (tcpdump -i any). */
   capture: ((where: string, tNs: number, data: Uint8Array, l3only: boolean) => void) | undefined;
@@ -74,7 +75,7 @@ export class World {
     l3only = false,
   ): Skb {
     const skb = makeSkb(++this.lastPacketId, data, flow);
-    this.inFlight.set(skb.id, skb);
+    this.inFlight.add(skb);
     this.tracer.emitCreate(this.sched.now, skb.id, at, flow, cause, by, data, l3only);
     return skb;
   }
@@ -124,7 +125,7 @@ export class World {
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {
-    if (!this.inFlight.delete(skb.id)) return;
+    if (!this.inFlight.remove(skb)) return;
     this.tracer.emit({ kind: 'drop', t: this.sched.now, pkt: skb.id, at, reason, detail });
   }
 
@@ -134,12 +135,12 @@ export class World {
     to: 'udp' | 'tcp' | 'sctp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel',
     extra: { socket?: string; src?: string; sport?: number } = {},
   ): void {
-    if (!this.inFlight.delete(skb.id)) return;
+    if (!this.inFlight.remove(skb)) return;
     this.tracer.emitDeliver(this.sched.now, skb.id, at, to, extra.socket, extra.src, extra.sport);
   }
 
   /** Ends every packet still in flight (run over): nothing vanishes silently. */
   finish(reason: 'event-budget' | 'not-finished', detail: string): void {
-    for (const skb of [...this.inFlight.values()]) this.drop(skb, skb.at ?? 'world', reason, detail);
+    for (const skb of this.inFlight.values()) this.drop(skb, skb.at ?? 'world', reason, detail);
   }
 }

@@ -14,19 +14,28 @@ const CARVE_MAX = 2048;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let used = 0;
 
-/** `n` zero bytes, never handed out before (writers own them). */
-export function freshBytes(n: number): Uint8Array {
-  if (n > CARVE_MAX) return new Uint8Array(n);
-  if (used + n > SLAB_BYTES) {
+/**
+ * `n` zero bytes, never handed out before (writers own them), with `front`
+ * more zero bytes right in front of them in the same buffer (headroom a
+ * header may later be written into: see `within`). One view is made, for
+ * the `n` bytes: a packet's bytes and its headroom cost a single object.
+ */
+export function freshBytes(n: number, front = 0): Uint8Array {
+  const total = front + n;
+  if (total > CARVE_MAX) return new Uint8Array(new ArrayBuffer(total), front, n);
+  if (used + total > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
     used = 0;
   }
-  const b = new Uint8Array(slab, used, n);
-  used += (n + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
+  const b = new Uint8Array(slab, used + front, n);
+  used += (total + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
   return b;
 }
 
-/** Whether `part` lies within `span` (the same buffer, not beyond either end). */
-export function within(span: Uint8Array, part: Uint8Array): boolean {
-  return part.buffer === span.buffer && part.byteOffset >= span.byteOffset && part.byteOffset + part.length <= span.byteOffset + span.length;
+/**
+ * Whether `part` lies within `span` or the `front` bytes right in front of
+ * it (the same buffer, not beyond either end).
+ */
+export function within(span: Uint8Array, part: Uint8Array, front = 0): boolean {
+  return part.buffer === span.buffer && part.byteOffset >= span.byteOffset - front && part.byteOffset + part.length <= span.byteOffset + span.length;
 }

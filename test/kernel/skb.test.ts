@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cow, decrementTtlOf, HEADROOM, ipv4Of, makeSkb, packetRoom, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
+import { cow, decrementTtlOf, HEADROOM, ipv4Of, makeSkb, packetBytes, pullEthernet, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
 import { decodeIpv4, IPPROTO_UDP, ipv4Length, writeIpv4, type Ipv4Packet } from '../../src/wire/ipv4.js';
 
 const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) };
 
 /** A packet as a socket makes it: its bytes in a room of their own, read by its create event. */
 function newPacket(): Skb {
-  const room = packetRoom(ipv4Length(ip));
-  const skb = makeSkb(1, writeIpv4(ip, room.subarray(HEADROOM)), undefined);
-  skb.room = room;
+  const bytes = packetBytes(ipv4Length(ip));
+  const skb = makeSkb(1, writeIpv4(ip, bytes), undefined);
+  skb.room = bytes;
   return skb;
 }
 
@@ -77,5 +77,34 @@ describe('skb', () => {
       expect(decrementTtlOf(skb)).toBe(62); // now in place: the packet owns its copy
       expect(skb.ip).toEqual(decodeIpv4(skb.data));
     }
+  });
+
+  it('frames and unframes the same bytes with the views it had (no new view per hop), writing only its headroom', () => {
+    const skb = newPacket();
+    const bytes = skb.data;
+    const whole = new Uint8Array(bytes.buffer, bytes.byteOffset - HEADROOM, bytes.length + HEADROOM);
+    expect(whole.every((x, i) => i >= HEADROOM || x === 0)).toBe(true);
+    pushEthernet(skb, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
+    const frame = skb.data;
+    pullEthernet(skb);
+    expect(skb.data).toBe(bytes);
+    pushEthernet(skb, '02:00:00:00:00:03', '02:00:00:00:00:01', 0x0800);
+    expect(skb.data).toBe(frame);
+    expect([...frame.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 3]);
+    pullEthernet(skb);
+    expect(skb.data).toBe(bytes);
+    // A packet whose bytes were copied meanwhile frames the copy, with views of it.
+    const copy = cow(skb);
+    expect(copy).not.toBe(bytes);
+    pushEthernet(skb, '02:00:00:00:00:04', '02:00:00:00:00:01', 0x0800);
+    expect(skb.data).not.toBe(frame);
+    expect(skb.data.buffer).toBe(copy.buffer);
+    expect(skb.data.byteOffset).toBe(copy.byteOffset - 14);
+    // Without a view to take, a pull is a plain view of the bytes behind the header.
+    const other = makeSkb(2, frame, undefined);
+    pullEthernet(other);
+    expect(other.data.buffer).toBe(frame.buffer);
+    expect(other.data.byteOffset).toBe(frame.byteOffset + 14);
+    expect(other.data.length).toBe(frame.length - 14);
   });
 });

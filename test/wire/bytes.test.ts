@@ -3,7 +3,12 @@ import { freshBytes, within } from '../../src/wire/bytes.js';
 
 describe('freshBytes', () => {
   it('hands out zero bytes that no other request shares', () => {
-    const got = Array.from({ length: 400 }, (_, i) => freshBytes(1 + ((i * 37) % 300)));
+    // Each with the bytes in front it was asked for: they are zero and no one else's either.
+    const got = Array.from({ length: 400 }, (_, i) => {
+      const front = (i * 13) % 80;
+      const b = freshBytes(1 + ((i * 37) % 300), front);
+      return new Uint8Array(b.buffer, b.byteOffset - front, b.length + front);
+    });
     for (const b of got) {
       expect(b.every((x) => x === 0)).toBe(true);
       b.fill(0xff);
@@ -22,6 +27,9 @@ describe('freshBytes', () => {
     const b = freshBytes(9000);
     expect(b.byteOffset).toBe(0);
     expect(b.buffer.byteLength).toBe(9000);
+    const c = freshBytes(9000, 64);
+    expect(c.byteOffset).toBe(64);
+    expect(c.buffer.byteLength).toBe(9064);
   });
 
   it('tells whether a view lies within a span', () => {
@@ -29,5 +37,10 @@ describe('freshBytes', () => {
     expect(within(span, span.subarray(10, 20))).toBe(true);
     expect(within(span, new Uint8Array(span.buffer, span.byteOffset, 101))).toBe(false);
     expect(within(span, new Uint8Array(100))).toBe(false);
+    const roomy = freshBytes(100, 14);
+    const framed = new Uint8Array(roomy.buffer, roomy.byteOffset - 14, 114);
+    expect(within(roomy, framed)).toBe(false);
+    expect(within(roomy, framed, 14)).toBe(true);
+    expect(within(roomy, new Uint8Array(roomy.buffer, roomy.byteOffset - 15, 115), 14)).toBe(false);
   });
 });
