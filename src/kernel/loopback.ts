@@ -1,5 +1,6 @@
 import { NetDevice } from './device.js';
 import type { Skb } from './skb.js';
+import { receiveOn } from './world.js';
 
 /** `lo`: what it transmits comes straight back into the same namespace. */
 export class Loopback extends NetDevice {
@@ -9,6 +10,6 @@ export class Loopback extends NetDevice {
   override readonly ethernet = false;
 
   protected transmit(skb: Skb): void {
-    this.ns.world.sched.after(0, () => this.receive(skb));
+    this.ns.world.sched.call(0, receiveOn, this, skb);
   }
 }

@@ -178,14 +178,19 @@ function decodedIpv4(skb: Skb, offset: number): { ok: true; value: DecodedIpv4 }
  */
 export function decrementTtlOf(skb: Skb): number {
   const known = decodedIpv4(skb, 0);
+  const before = skb.data;
   const data = cow(skb);
   const ttl = decrementTtl(data, 0);
   if (known !== undefined) {
     const v = known.value;
-    const value = { ...v }; // the same keys in the same order: what decodeIpv4 makes of the new bytes
-    value.ttl = ttl;
-    value.payload = data.subarray(v.headerLength, v.totalLength);
-    if (v.options) value.options = data.subarray(20, v.headerLength);
+    // Written in place, the views into the bytes still hold; a copy needs its own.
+    const moved = data !== before;
+    const payload = moved ? data.subarray(v.headerLength, v.totalLength) : v.payload;
+    // The same keys in the same order as decodeIpv4 makes of the new bytes (a literal per shape, not a spread).
+    const value: DecodedIpv4 =
+      v.options !== undefined
+        ? { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, options: moved ? data.subarray(20, v.headerLength) : v.options, payload, headerLength: v.headerLength, totalLength: v.totalLength }
+        : { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, payload, headerLength: v.headerLength, totalLength: v.totalLength };
     skb.ip = { ok: true, value };
   }
   return ttl;

@@ -47,7 +47,15 @@ export class Uplink extends NetDevice {
       w.sched.after(busy + v.delayNs, () => wire.sendCall(skb.data.length, receiveOn, peer, skb));
       return;
     }
-    if (busy > 0) w.sched.after(busy, () => wire.sendCall(skb.data.length, receiveOn, peer, skb));
+    if (busy > 0) w.sched.call(busy, toWire, this, skb);
     else wire.sendCall(skb.data.length, receiveOn, peer, skb);
   }
+
+  /** The frame goes on the wire to the NIC at the other end (cabled once, before any frame). */
+  sendOnWire(skb: Skb): void {
+    this.wire!.sendCall(skb.data.length, receiveOn, this.peer!, skb);
+  }
 }
+
+/** The scheduled half of a transmission the CPU delayed: one function for every frame, no closure per frame. */
+const toWire = (dev: Uplink, skb: Skb): void => dev.sendOnWire(skb);
