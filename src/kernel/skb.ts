@@ -1,5 +1,5 @@
 import { writeMac } from '../wire/addr.js';
-import { freshBytes, within } from '../wire/bytes.js';
+import { freshBytes, view, within } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
@@ -185,11 +185,11 @@ export function decrementTtlOf(skb: Skb): number {
     const v = known.value;
     // Written in place, the views into the bytes still hold; a copy needs its own.
     const moved = data !== before;
-    const payload = moved ? data.subarray(v.headerLength, v.totalLength) : v.payload;
+    const payload = moved ? view(data, v.headerLength, v.totalLength) : v.payload;
     // The same keys in the same order as decodeIpv4 makes of the new bytes (a literal per shape, not a spread).
     const value: DecodedIpv4 =
       v.options !== undefined
-        ? { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, options: moved ? data.subarray(20, v.headerLength) : v.options, payload, headerLength: v.headerLength, totalLength: v.totalLength }
+        ? { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, options: moved ? view(data, 20, v.headerLength) : v.options, payload, headerLength: v.headerLength, totalLength: v.totalLength }
         : { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, payload, headerLength: v.headerLength, totalLength: v.totalLength };
     skb.ip = { ok: true, value };
   }
@@ -226,7 +226,7 @@ export function pushEthernet(skb: Skb, dst: string, src: string, etherType: numb
 export function pullEthernet(skb: Skb): void {
   const d = skb.data;
   const alt = skb.alt;
-  skb.data = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset + 14 && alt.length === d.length - 14 ? alt : d.subarray(14);
+  skb.data = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset + 14 && alt.length === d.length - 14 ? alt : view(d, 14, d.length);
   skb.alt = d;
 }
 

@@ -208,6 +208,8 @@ export class Sockets {
   private readonly tcpConns = new Map<string, TcpConn>();
   /** Connected UDP sockets (`reuse`), by destination (address × 65536 + port). */
   private readonly udpConnected = new Map<number, ConnectedUdp>();
+  /** The one `connectedUdp` returned last. */
+  private lastConnected: ConnectedUdp | undefined;
   /** Deliver events' `ip:port` of a local UDP socket, by port (`socketText`). */
   private readonly socketTexts = new Map<number, { ip: number; text: string }>();
   private nextEphemeral: number;
@@ -332,16 +334,19 @@ export class Sockets {
 
   /** The connected UDP socket this namespace keeps for a destination (`reuse`), bound on first use. */
   private connectedUdp(dst: number, dport: number): ConnectedUdp {
+    // The socket of the last datagram first: a train of datagrams asks for the same one every time.
+    let sock = this.lastConnected;
+    if (sock !== undefined && sock.dst === dst && sock.dport === dport && this.udp.has(sock.sport)) return sock;
     const key = dst * 65536 + dport;
-    let sock = this.udpConnected.get(key);
+    sock = this.udpConnected.get(key);
     if (sock === undefined || !this.udp.has(sock.sport)) {
       let port: number;
       do port = this.ephemeral();
       while (this.udp.has(port));
       this.udp.set(port, undefined); // bound: the answers are read, not refused
-      this.udpConnected.set(key, (sock = { sport: port, template: undefined }));
+      this.udpConnected.set(key, (sock = { dst, dport, sport: port, template: undefined }));
     }
-    return sock;
+    return (this.lastConnected = sock);
   }
 
   /**
@@ -936,6 +941,8 @@ export class Sockets {
 
 /** A connected UDP socket: its source port and the headers of its datagrams. */
 interface ConnectedUdp {
+  dst: number;
+  dport: number;
   sport: number;
   template: UdpTemplate | undefined;
 }

@@ -1,3 +1,4 @@
+import { view } from './bytes.js';
 import { internetChecksum } from './checksum.js';
 import { fail, type Decoded } from './decoded.js';
 
@@ -87,11 +88,11 @@ export function decodeIpv4(b: Uint8Array, at = 0): Decoded<DecodedIpv4> {
   const df = (frag & 0x4000) !== 0;
   const mf = (frag & 0x2000) !== 0;
   const fragmentOffset = (frag & 0x1fff) * 8;
-  const payload = b.subarray(at + hl, at + total);
+  const payload = view(b, at + hl, at + total);
   // Two literals rather than a spread of `options`: one object per packet, and one shape for the usual header.
   const value: DecodedIpv4 =
     hl > 20
-      ? { tos, id, df, mf, fragmentOffset, ttl, protocol, src, dst, options: b.subarray(at + 20, at + hl), payload, headerLength: hl, totalLength: total }
+      ? { tos, id, df, mf, fragmentOffset, ttl, protocol, src, dst, options: view(b, at + 20, at + hl), payload, headerLength: hl, totalLength: total }
       : { tos, id, df, mf, fragmentOffset, ttl, protocol, src, dst, payload, headerLength: hl, totalLength: total };
   return { ok: true, value };
 }

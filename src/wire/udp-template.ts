@@ -1,3 +1,4 @@
+import { view } from './bytes.js';
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_UDP, put16, put32, type DecodedIpv4 } from './ipv4.js';
 
@@ -76,7 +77,7 @@ export class UdpTemplate {
       protocol: IPPROTO_UDP,
       src: this.src,
       dst: this.dst,
-      payload: b.subarray(20),
+      payload: view(b, 20, b.length),
       headerLength: 20,
       totalLength: b.length,
     };

@@ -23,6 +23,7 @@ import {
   formatCidr,
   formatIpv4,
   formatMac,
+  writeMac,
   formatTcpFlags,
   fragmentIpv4,
   icmpError,
@@ -80,6 +81,12 @@ describe('addresses', () => {
     expect(formatMac(parseMac('02:42:0A:F4:01:02')!)).toBe(MAC_A);
     expect(parseMac('02:42:0a:f4:01')).toBeUndefined();
     expect(formatMac(Uint8Array.of(0, 1, 2, 3, 4, 5, 6), 1)).toBe('01:02:03:04:05:06');
+    // writeMac reads the text as parseMac does, either case.
+    for (const mac of ['02:42:0A:F4:01:02', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '9a:bC:De:f0:12:3f']) {
+      const out = new Uint8Array(8);
+      writeMac(out, 1, mac);
+      expect([...out]).toEqual([0, ...parseMac(mac)!, 0]);
+    }
     expect([isMulticastMac('ff:ff:ff:ff:ff:ff'), isMulticastMac('01:00:5e:00:00:01'), isMulticastMac(MAC_A), isMulticastMac('0B:00:00:00:00:00')]).toEqual([true, true, false, true]);
   });
 });
