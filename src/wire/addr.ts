@@ -133,9 +133,11 @@ export function isMulticastMac(mac: string): boolean {
   return (digit & 1) === 1;
 }
 
-/** The value of the hex digit with char code `c` (callers hold valid MACs). */
-function hexDigit(c: number): number {
-  return c <= 57 ? c - 48 : (c | 32) - 87;
+/** The value of each hex digit by its char code (either case). */
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[HEX[i]!.charCodeAt(1)] = i;
+  HEX_VALUE[HEX[i]!.toUpperCase().charCodeAt(1)] = i;
 }
 
 /**
@@ -145,5 +147,10 @@ function hexDigit(c: number): number {
  * allocation per call on the framing path.
  */
 export function writeMac(out: Uint8Array, off: number, mac: string): void {
-  for (let i = 0; i < 6; i++) out[off + i] = (hexDigit(mac.charCodeAt(i * 3)) << 4) | hexDigit(mac.charCodeAt(i * 3 + 1));
+  out[off] = (HEX_VALUE[mac.charCodeAt(0)]! << 4) | HEX_VALUE[mac.charCodeAt(1)]!;
+  out[off + 1] = (HEX_VALUE[mac.charCodeAt(3)]! << 4) | HEX_VALUE[mac.charCodeAt(4)]!;
+  out[off + 2] = (HEX_VALUE[mac.charCodeAt(6)]! << 4) | HEX_VALUE[mac.charCodeAt(7)]!;
+  out[off + 3] = (HEX_VALUE[mac.charCodeAt(9)]! << 4) | HEX_VALUE[mac.charCodeAt(10)]!;
+  out[off + 4] = (HEX_VALUE[mac.charCodeAt(12)]! << 4) | HEX_VALUE[mac.charCodeAt(13)]!;
+  out[off + 5] = (HEX_VALUE[mac.charCodeAt(15)]! << 4) | HEX_VALUE[mac.charCodeAt(16)]!;
 }
