@@ -1,6 +1,5 @@
 import type { KernelLimitName } from '../kernel/limits.js';
 import { Rng } from '../engine/rng.js';
-import { formatIpv4 } from '../wire/addr.js';
 import { Scheduler } from '../engine/scheduler.js';
 import type { Bridge } from '../kernel/bridge.js';
 import { NetNs } from '../kernel/netns.js';
@@ -132,10 +131,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   if (np) {
     // A node with a saved iptables rule set keeps it as it is: whatever policy agent it runs, its rules are in the snapshot.
     const agentNodes = new Map([...nodes].filter(([name]) => !nodeSpecs.get(name)?.imported?.iptablesSave));
-    policyAgent = new PolicyAgent(agentNodes, spec.proxyMode === 'ipvs' ? localServiceIps(controlPlane.services) : []);
-    // A hostNetwork pod speaks from whichever node address the route selects (not only the node IP).
-    const nodeAddresses = (node: string): string[] => (nodes.get(node)?.addrs ?? []).filter((a) => a.dev.name !== 'lo').map((a) => formatIpv4(a.ip));
-    policyAgent.sync(policyWorld(np, pods, nodeAddresses));
+    policyAgent = new PolicyAgent(agentNodes, localServiceIps(spec.proxyMode, controlPlane.services));
+    policyAgent.sync(policyWorld(np, pods, nodes));
   }
   return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, spec, controlPlane, ...(loadBalancer ? { loadBalancer } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4, parseCidr, cidrHost, cidrBroadcast, parseIpv4 } from '../../wire/addr.js';
 import type { Cluster } from '../build.js';
+import { localServiceIps, policyPod } from '../netpol/world.js';
 import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../generated-names.js';
 import type { StaleUdp } from '../proxy.js';
@@ -106,6 +107,8 @@ export class ControlLoop {
     this.pods.push(pod);
     const ns = startPodNetwork(this.cluster, pod);
     this.change(ns.name, 'pod-created', `pod ${pod.namespace}/${pod.name} on ${nodeName}, IP ${ip} (CNI ADD)`);
+    // The policy agent sees the pod with its IP and isolates it before it serves anything (as the upstream e2e suite expects).
+    this.cluster.policyAgent?.podAdded(policyPod(pod, this.cluster.nodes.get(nodeName)));
     if (this.isDnsPod(pod)) this.cluster.dns.serve(ns);
     this.endpointsChanged();
     this.cluster.sched.after(readyAfterNs, () => {
@@ -141,6 +144,7 @@ export class ControlLoop {
         stopPodNetwork(this.cluster, pod);
         this.pods.splice(this.pods.indexOf(pod), 1);
         this.change(where, 'pod-deleted', `pod ${where} deleted, IP ${pod.ip} released (CNI DEL)`);
+        this.cluster.policyAgent?.podDeleted(pod.namespace, pod.name);
         this.endpointsChanged();
       });
     });
@@ -269,6 +273,8 @@ export class ControlLoop {
   private servicesChanged(prev: ServiceInput | undefined, next: ServiceInput | undefined): void {
     this.servicesEdited = true;
     this.cluster.loadBalancer?.serviceChanged(prev, next);
+    // In ipvs mode a Service's IPs are local addresses on every node: the policy agent lets them through INPUT.
+    this.cluster.policyAgent?.serviceIpsChanged(localServiceIps(this.cluster.spec.proxyMode, this.services));
     this.endpointsChanged(true);
   }
 

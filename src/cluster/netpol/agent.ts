@@ -2,7 +2,7 @@ import { Netfilter } from '../../kernel/netfilter/netfilter.js';
 import type { MatchedRule } from '../../kernel/netfilter/types.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { planNode, TOP_CHAINS, type NodePolicyPlan, type RuleNote } from './plan.js';
-import type { PolicyWorld } from './types.js';
+import type { PolicyPod, PolicyWorld } from './types.js';
 
 /** What the agent last programmed on one node (for `show`, tests and resyncs). */
 export interface NodePolicyState {
@@ -16,7 +16,9 @@ export interface NodePolicyState {
  * ipsets of peer addresses and filter-table chains per local pod, hooked
  * first in FORWARD, INPUT and OUTPUT, and re-syncs them whenever policies,
  * pods or namespace labels change. Everything goes in through the kernel
- * model's ipset and iptables-restore parsers, as on a node.
+ * model's ipset and iptables-restore parsers, as on a node. It watches the
+ * API as a real agent does: pods the controllers create or delete while the
+ * run goes on, and (ipvs mode) the Services whose IPs are local addresses.
  */
 export class PolicyAgent {
   private readonly state = new Map<string, NodePolicyState>();
@@ -24,9 +26,29 @@ export class PolicyAgent {
 
   constructor(
     private readonly nodes: Map<string, NetNs>,
-    /** Service IPs that are local addresses on every node (ipvs mode's kube-ipvs0); empty in iptables mode. */
-    private readonly localServiceIps: readonly string[],
+    /** Service IPs that are local addresses on every node (ipvs mode's kube-ipvs0); empty in the other modes. */
+    private localServiceIps: readonly string[],
   ) {}
+
+  /** A watch event: a pod has its IP (CNI ADD done), or is replaced by one of the same name. */
+  podAdded(pod: PolicyPod): void {
+    const w = this.world;
+    this.sync({ ...w, pods: [...w.pods.filter((p) => !(p.namespace === pod.namespace && p.name === pod.name)), pod] });
+  }
+
+  /** A watch event: the pod object is gone (its address may go to the next pod). */
+  podDeleted(namespace: string, name: string): void {
+    const w = this.world;
+    this.sync({ ...w, pods: w.pods.filter((p) => !(p.namespace === namespace && p.name === name)) });
+  }
+
+  /** A watch event on Services: re-sync when the set of local Service IPs changed. */
+  serviceIpsChanged(ips: readonly string[]): void {
+    const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+    if (same(ips, this.localServiceIps)) return;
+    this.localServiceIps = [...ips];
+    this.sync(this.world);
+  }
 
   /** Program (or re-program) every node from the current API objects. */
   sync(world: PolicyWorld): void {
