@@ -43,6 +43,10 @@ export interface Cluster {
   dns: CoreDns;
   /** What the cluster was built from (controllers that change it later start here). */
   spec: ClusterInput;
+  /**
+   * The API objects: the build's, then the Services and EndpointSlices as the controllers (cluster/live/) leave
+   * them after each change. Policies are the agent's (`policyAgent.world`), which steps change.
+   */
   controlPlane: ControlPlaneInput;
   /** The cloud load balancer in front of LoadBalancer Services (its health checks follow the nodes). */
   loadBalancer?: CloudLoadBalancer;

@@ -45,6 +45,31 @@ steps:
     expect(after.cells.flat().every((c) => c.allowed)).toBe(true);
   });
 
+  it('via: service probes through the Services that exist at T: one a step created, not one a step deleted', () => {
+    const yaml = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: matrix-at-services}
+cluster: {network: flannel-vxlan, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {pod: a}}, spec: {nodeName: node1, containers: [{name: c, image: web, ports: [{containerPort: 80}]}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b, labels: {pod: b}}, spec: {nodeName: node2, containers: [{name: c, image: web, ports: [{containerPort: 80}]}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {selector: {pod: a}, ports: [{port: 80}]}}
+  - apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata: {name: b-from-nobody}
+    spec: {podSelector: {matchLabels: {pod: b}}}
+steps:
+  - {at: 1ms, apply: {apiVersion: v1, kind: Service, metadata: {name: b}, spec: {selector: {pod: b}, ports: [{port: 80}]}}}
+  - {at: 1ms, delete: service/default/a}
+`;
+    const r = loadScenarioText(yaml, 'm.yaml');
+    if (!r.ok) throw new Error('does not load');
+    const marks = (atNs: number): string[] => probeMatrix(r.scenario, { port: 80, protocol: 'TCP', via: 'service', atNs }).cells.flat().map((c) => `${c.from}->${c.to} ${c.skipped ? '?' : c.allowed ? '.' : 'X'}`);
+    expect(marks(0)).toEqual(['default/a->default/a .', 'default/a->default/b ?', 'default/b->default/a .', 'default/b->default/b ?']);
+    // Once kube-proxy has synced the change (minSyncPeriod 1 s after its last sync): b through its new Service, denied by its policy.
+    expect(marks(2e9)).toEqual(['default/a->default/a ?', 'default/a->default/b X', 'default/b->default/a ?', 'default/b->default/b .']);
+  });
+
   it('the CLI takes a duration, names the time in the header, and rejects a bad one with exit 2', () => {
     let out = '';
     let err = '';

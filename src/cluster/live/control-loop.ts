@@ -293,6 +293,7 @@ export class ControlLoop {
     this.gen++;
     if (changed.length > 0) this.change('cluster', 'endpoints', `EndpointSlices of ${changed.join(', ')} updated`);
     this.cp = { ...this.cluster.controlPlane, ...(this.servicesEdited ? { services: [...this.services] } : {}), endpointSlices: next };
+    this.cluster.controlPlane = this.cp; // what `kubectl get` would list now (the matrix reads it)
     this.cluster.dns.update(this.cp);
     // Each kube-proxy asks its sync runner for a sync once the change reaches it (its delay); the sync reads its
     // informer cache then, so it programs whatever the API holds at that moment.

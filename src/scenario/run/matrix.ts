@@ -58,7 +58,7 @@ export function probeMatrix(scenario: Scenario, opts: MatrixOptions): Reachabili
     for (const dst of pods) {
       const name = `${key(src)} -> ${key(dst)}`;
       // A pod made by a step has no load-time spec: it is addressed by the IP its CNI ADD gave it.
-      const to = opts.via === 'service' ? serviceFor(scenario, dst, opts) : dst.spec ? ({ kind: 'pod', namespace: dst.namespace, name: dst.name } as const) : ({ kind: 'ip', ip: dst.ip } as const);
+      const to = opts.via === 'service' ? serviceFor(run.cluster.controlPlane, dst, opts) : dst.spec ? ({ kind: 'pod', namespace: dst.namespace, name: dst.name } as const) : ({ kind: 'ip', ip: dst.ip } as const);
       if (typeof to === 'string') {
         skipped.set(name, to);
         continue;
@@ -114,11 +114,15 @@ function listens(p: PodSpec, opts: MatrixOptions): boolean {
   return p.ports.some((c) => c.containerPort === opts.port && c.protocol === opts.protocol);
 }
 
-/** A Service in the pod's namespace whose single endpoint is this pod, serving the probe port. */
-function serviceFor(scenario: Scenario, pod: { namespace: string; name: string; ip: string }, opts: MatrixOptions): TrafficSpec['to'] | string {
-  for (const svc of scenario.services) {
+/**
+ * A Service in the pod's namespace whose single endpoint is this pod, serving the probe port: among the
+ * Services and EndpointSlices that exist when the probes start (a step may have created, replaced or deleted
+ * one, and the controllers changed its endpoints).
+ */
+function serviceFor(api: Cluster['controlPlane'], pod: { namespace: string; name: string; ip: string }, opts: MatrixOptions): TrafficSpec['to'] | string {
+  for (const svc of api.services) {
     if (svc.namespace !== pod.namespace || svc.clusterIP === undefined || !svc.ports.some((p) => p.port === opts.port && p.protocol === opts.protocol)) continue;
-    const eps = scenario.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name).flatMap((s) => s.endpoints);
+    const eps = api.endpointSlices.filter((s) => s.namespace === svc.namespace && s.serviceName === svc.name).flatMap((s) => s.endpoints);
     if (eps.length === 1 && eps[0]!.ip === pod.ip) return { kind: 'service', namespace: svc.namespace, name: svc.name };
   }
   return `no Service in ${pod.namespace} has ${key(pod)} as its only endpoint on ${opts.protocol}/${opts.port}`;
