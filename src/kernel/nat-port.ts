@@ -103,20 +103,9 @@ export class NatPortAllocator {
     this.rovers = kernel.rovers;
   }
 
-  get search(): NatPortSearch {
-    return this.kernel.search;
-  }
-
-  set search(s: NatPortSearch) {
-    this.kernel.search = s;
-  }
-
+  /** Whether nf_nat_used_tuple may evict a closing holder (the release's; a `kernel` step changes the machine's). */
   get evictClosing(): boolean {
     return this.kernel.evictClosing;
-  }
-
-  set evictClosing(on: boolean) {
-    this.kernel.evictClosing = on;
   }
 
   choose(protocol: number, req: NatPortRequest, view: NatView): NatPortChoice {
@@ -126,7 +115,7 @@ export class NatPortAllocator {
     if (!req.random && inRange && (min === max || !req.taken(req.origPort))) return { port: req.origPort, free: true, tries: 1, range: [min, max] };
     if (!req.random && min === max) return { port: min, free: !req.taken(min), tries: 1, range: [min, max] };
     const size = max - min + 1;
-    const found = this.search === 'rover' ? this.roverSearch(protocol, req, view, min, size) : this.randomSearch(req, min, size);
+    const found = this.kernel.search === 'rover' ? this.roverSearch(protocol, req, view, min, size) : this.randomSearch(req, min, size);
     return { ...found, range: [min, max] };
   }
 

@@ -9,6 +9,8 @@ import { simulate } from '../../src/scenario/run/simulate.js';
 const cpu0 = { busyUntil: 0 };
 const cpu1 = { busyUntil: 0 };
 const TCP = 6;
+/** A kernel before 5.17 (a `kernel` step sets this on a machine). */
+const oldKernel = (): NatPortKernel => Object.assign(new NatPortKernel(), { search: 'rover' as const });
 
 describe('nf_nat source-port selection', () => {
   it('keeps a free original port unless told to randomise; a taken one is searched for', () => {
@@ -32,8 +34,7 @@ describe('nf_nat source-port selection', () => {
   });
 
   it('rover (Linux < 5.17): two CPUs searching at the same instant start at the same rover and pick the same port', () => {
-    const a = new NatPortAllocator(new Rng(3));
-    a.search = 'rover';
+    const a = new NatPortAllocator(new Rng(3), oldKernel());
     const taken = (p: number): boolean => p === 41001 || p === 41002;
     const first = a.choose(TCP, { origPort: 41001, range: undefined, random: false, taken }, { cpu: cpu0, atNs: 100 });
     const second = a.choose(TCP, { origPort: 41002, range: undefined, random: false, taken }, { cpu: cpu1, atNs: 100 });
@@ -56,8 +57,7 @@ describe('nf_nat source-port selection', () => {
 
 describe("nf_nat's rover is the kernel's (a static of the module), not a namespace's", () => {
   it('two namespaces of one kernel advance one rover: the second starts where the first stopped', () => {
-    const kernel = new NatPortKernel();
-    kernel.search = 'rover';
+    const kernel = oldKernel();
     const node = new NatPortAllocator(new Rng(5), kernel);
     const pod = new NatPortAllocator(new Rng(6), kernel);
     const taken = (p: number): boolean => p >= 1024 && p < 1030;
@@ -66,7 +66,7 @@ describe("nf_nat's rover is the kernel's (a static of the module), not a namespa
     const next = pod.choose(TCP, { origPort: 1024, range: undefined, random: false, taken: (p) => taken(p) || p === 1030 }, { cpu: cpu0, atNs: 10 });
     expect(next).toMatchObject({ port: 1031, tries: 2 }); // from the shared rover, not from 0 as its own would
     // Another machine's kernel has its own rover.
-    const other = new NatPortAllocator(new Rng(7), Object.assign(new NatPortKernel(), { search: 'rover' as const }));
+    const other = new NatPortAllocator(new Rng(7), oldKernel());
     expect(other.choose(TCP, { origPort: 1024, range: undefined, random: false, taken }, { cpu: cpu0, atNs: 10 }).tries).toBe(7);
   });
 
@@ -79,10 +79,14 @@ describe("nf_nat's rover is the kernel's (a static of the module), not a namespa
     expect(pod).not.toBe(node1);
     expect(pod.kernel).toBe(node1.kernel);
     expect(cluster.nodes.get('node3')!.kernel).not.toBe(node1.kernel);
-    // Rules loaded in the pod's own namespace NAT with the node's kernel: Linux 4.19's rover, shared.
+    // Rules loaded in the pod's own namespace NAT with the node's kernel: Linux 4.19's rover, shared. The pod's
+    // search starts where the node's stopped (its port is taken now, so one step further).
     const podNat = pod.enableNetfilter(new Netfilter()).natPorts;
-    expect(podNat.search).toBe('rover');
-    expect(podNat.kernel).toBe(node1.nf!.natPorts.kernel);
-    expect(cluster.nodes.get('node3')!.kernel.natPorts.search).toBe('random');
+    const first = node1.nf!.natPorts.choose(TCP, { origPort: 1024, range: undefined, random: false, taken: (p) => p === 1024 }, { cpu: cpu0, atNs: 0 });
+    const next = podNat.choose(TCP, { origPort: 1024, range: undefined, random: false, taken: (p) => p === 1024 || p === first.port }, { cpu: cpu0, atNs: 10 });
+    expect(next).toMatchObject({ port: first.port + 1, tries: 2 });
+    // node3 had no kernel step: Linux >= 5.17's random search, 248 tries when everything is taken (a rover walks the whole range).
+    const node3 = new NatPortAllocator(new Rng(8), cluster.nodes.get('node3')!.kernel.natPorts);
+    expect(node3.choose(TCP, { origPort: 1024, range: undefined, random: false, taken: () => true }, { cpu: cpu0, atNs: 0 }).tries).toBe(128 + 64 + 32 + 16 + 8);
   });
 });
