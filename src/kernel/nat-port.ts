@@ -9,7 +9,10 @@ import type { Cpu } from './cost-model.js';
  *   connection and CPU, walks the whole range, and stores where it stopped.
  *   Two connections NATed at once on two CPUs read the same rover and pick the
  *   same port: the second loses the confirm (insert_failed). Only
- *   `--random-fully` (or `--random`) starts from a random offset.
+ *   `--random-fully` starts from a random offset; `--random` starts from a
+ *   keyed hash of the NAT address and the destination address and port
+ *   (secure_port), the same for every connection to one destination, so two
+ *   such connections NATed at once still pick the same port.
  * - `random` (Linux 5.17, commits "remove l4 protocol port rovers" and "limit
  *   port clash resolution attempts", backported to the stable kernels): a
  *   source-NAT search always starts at a random offset, and gives up after
@@ -42,8 +45,14 @@ export interface NatPortRequest {
   origPort: number;
   /** `--to-ports a-b`, `--to-source ip:a-b` (NF_NAT_RANGE_PROTO_SPECIFIED). */
   range: [number, number] | undefined;
-  /** `--random` or `--random-fully` (NF_NAT_RANGE_PROTO_RANDOM_ALL): never keep the original port, start at random. */
-  random: boolean;
+  /**
+   * `--random` ('hash', NF_NAT_RANGE_PROTO_RANDOM) or `--random-fully` ('fully', NF_NAT_RANGE_PROTO_RANDOM_FULLY),
+   * both NF_NAT_RANGE_PROTO_RANDOM_ALL: never keep the original port; search from a random offset (before
+   * 5.17, `--random` from the keyed hash of `reply`'s addresses instead).
+   */
+  random: false | 'hash' | 'fully';
+  /** The connection's reply tuple with the NAT address as its destination (`--random`'s hash reads it). */
+  reply: { src: number; dst: number; sport: number };
   /**
    * nf_nat_used_tuple: is the reply tuple with this source port someone else's? `attemptsLeft`
    * (random search only) lets Linux >= 6.5 evict a closing holder in the last 32 tries.
@@ -81,6 +90,8 @@ export class NatPortKernel {
   /** Linux >= 6.5: the last tries of a random search may evict a closing TCP connection (NAT_HARDER_THRESH). */
   evictClosing = true;
   readonly rovers = new Map<number, Rover>();
+  /** net_secret: drawn once per boot, on first use (`--random`'s port hash on kernels before 5.17). */
+  netSecret: number | undefined;
 }
 
 /**
@@ -119,9 +130,9 @@ export class NatPortAllocator {
     return { ...found, range: [min, max] };
   }
 
-  /** Linux < 5.17: start at the shared rover (or at random with --random/--random-fully), walk the whole range. */
+  /** Linux < 5.17: start at the shared rover (at random with --random-fully, at the keyed hash with --random), walk the whole range. */
   private roverSearch(protocol: number, req: NatPortRequest, view: NatView, min: number, size: number): Omit<NatPortChoice, 'range'> {
-    let off = req.random ? this.rng.nextU32() % size : this.readRover(protocol, view);
+    let off = req.random === 'fully' ? this.rng.nextU32() % size : req.random === 'hash' ? this.securePort(req.reply) : this.readRover(protocol, view);
     for (let i = 1; ; i++, off = (off + 1) & 0xffff) {
       const port = min + (off % size);
       if (i !== size && req.taken(port)) continue;
@@ -147,6 +158,18 @@ export class NatPortAllocator {
       if (attempts >= size || attempts < 16) return { port, free: false, tries };
       attempts = Math.floor(attempts / 2);
     }
+  }
+
+  /**
+   * secure_ipv4_port_ephemeral(NAT address, destination, destination port): a hash keyed by the boot-time
+   * net_secret (siphash since 4.14; here a seeded key and a 32-bit mix), truncated to nf_nat's 16-bit offset.
+   */
+  private securePort(reply: NatPortRequest['reply']): number {
+    const key = (this.kernel.netSecret ??= this.rng.nextU32());
+    let h = Math.imul(key ^ reply.dst, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ reply.src, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 16) ^ reply.sport, 0x27d4eb2f);
+    return (h ^ (h >>> 15)) & 0xffff;
   }
 
   private readRover(protocol: number, view: NatView): number {

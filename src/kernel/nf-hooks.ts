@@ -487,7 +487,8 @@ export class NfHooks {
     const choice = this.natPorts.choose(r.protocol, {
       origPort: r.dport,
       range,
-      random: nat?.randomFully === true || nat?.random === true,
+      random: nat?.randomFully === true ? 'fully' : nat?.random === true ? 'hash' : false,
+      reply: r,
       taken: (port, attemptsLeft) => this.conntrack.natTaken({ ...r, dport: port }, entry, cpu, atNs, this.natPorts.evictClosing && attemptsLeft !== undefined && attemptsLeft <= NAT_HARDER_THRESH),
     }, { cpu, atNs });
     if (choice.port !== r.dport) entry.reply = { ...r, dport: choice.port };
