@@ -51,6 +51,26 @@ describe('nftables: nft -f, evaluation, nft list ruleset', () => {
     expect(miss.nat).toBeUndefined();
   });
 
+  it('masquerade and snat carry random and fully-random to nf_nat, as iptables --random and --random-fully', () => {
+    const nft = new Nftables();
+    nft.load(`
+add table ip m
+add chain ip m post { type nat hook postrouting priority srcnat ; }
+add rule ip m post ip daddr 1.1.1.1 masquerade random
+add rule ip m post ip daddr 1.1.1.2 masquerade fully-random
+add rule ip m post ip daddr 1.1.1.3 snat to 192.168.0.1 random,persistent
+add rule ip m post ip daddr 1.1.1.4 masquerade
+`);
+    const post = nft.hooked('postrouting')[0]!;
+    const nat = (dst: string) => walkBaseChain(post, pkt('10.0.0.9', dst), env()).nat;
+    expect(nat('1.1.1.1')).toEqual({ type: 'MASQUERADE', random: true });
+    expect(nat('1.1.1.2')).toEqual({ type: 'MASQUERADE', randomFully: true });
+    expect(nat('1.1.1.3')).toEqual({ type: 'SNAT', toIp: parseIpv4('192.168.0.1'), random: true });
+    expect(nat('1.1.1.4')).toEqual({ type: 'MASQUERADE' });
+    // nft prints the flags as it reads them: comma-separated.
+    expect(listRuleset(nft, 0)).toContain('snat to 192.168.0.1 random,persistent');
+  });
+
   it('interval sets, anonymous sets with ranges, and a drop policy', () => {
     const nft = new Nftables();
     nft.load(RULESET);

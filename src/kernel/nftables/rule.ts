@@ -270,9 +270,9 @@ class RuleParser {
     const port = colon > 0 ? Number(to.slice(colon + 1)) : undefined;
     if (ip === undefined || (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))) this.fail(`expected ADDRESS[:PORT] after "${kind} to", found "${to}"`);
     const flags = this.natFlags();
-    const action: NatAction = kind === 'dnat' ? { type: 'DNAT', toIp: ip!, ...(port === undefined ? {} : { toPort: port }) } : { type: 'SNAT', toIp: ip!, ...(port === undefined ? {} : { toPort: port }), ...(flags.includes('fully-random') ? { randomFully: true } : {}) };
+    const action: NatAction = kind === 'dnat' ? { type: 'DNAT', toIp: ip!, ...(port === undefined ? {} : { toPort: port }) } : { type: 'SNAT', toIp: ip!, ...(port === undefined ? {} : { toPort: port }), ...randomFlags(flags) };
     return {
-      list: `${kind} to ${to}${flags.map((f) => ` ${f}`).join('')}`,
+      list: `${kind} to ${to}${flags.length > 0 ? ` ${flags.join(',')}` : ''}`,
       nat: true,
       run: (s) => {
         s.nat = action;
@@ -294,9 +294,9 @@ class RuleParser {
   private masquerade(): Stmt {
     this.next();
     const flags = this.natFlags();
-    const action: NatAction = { type: 'MASQUERADE', ...(flags.includes('fully-random') ? { randomFully: true } : {}) };
+    const action: NatAction = { type: 'MASQUERADE', ...randomFlags(flags) };
     return {
-      list: `masquerade${flags.map((f) => ` ${f}`).join('')}`,
+      list: `masquerade${flags.length > 0 ? ` ${flags.join(',')}` : ''}`,
       nat: true,
       run: (s) => {
         s.nat = action;
@@ -568,4 +568,9 @@ function fmtKey(types: readonly NftType[], key: readonly Range[]): string {
 
 function hex8(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** `random` (NF_NAT_RANGE_PROTO_RANDOM) and `fully-random` (NF_NAT_RANGE_PROTO_RANDOM_FULLY), as iptables' --random and --random-fully. */
+function randomFlags(flags: readonly string[]): { random?: true; randomFully?: true } {
+  return { ...(flags.includes('random') ? { random: true as const } : {}), ...(flags.includes('fully-random') ? { randomFully: true as const } : {}) };
 }
