@@ -7,6 +7,7 @@ import { IPPROTO_SCTP, sctpChunkTypes } from '../wire/sctp.js';
 import { sctpChunkMask } from './sctp/conntrack-sctp.js';
 import { Conntrack, formatTuple, invert, type CtEntry, type CtTuple } from './conntrack.js';
 import { addCost, type Cpu } from './cost-model.js';
+import { natAddress } from './nat-addr.js';
 import { NAT_HARDER_THRESH, NatPortAllocator } from './nat-port.js';
 import { Veth } from './veth.js';
 import { isFragment, NfDefrag } from './nf-defrag.js';
@@ -466,11 +467,11 @@ export class NfHooks {
   private bind(entry: CtEntry, manip: 'src' | 'dst', action: NatAction | undefined, ip: Ipv4Packet, ctx: HookContext, skb: Skb): void {
     entry.natDone[manip] = true;
     if (manip === 'dst') {
-      if (action?.type === 'DNAT') entry.reply = { ...entry.reply, src: action.toIp, sport: action.toPort ?? entry.reply.sport };
+      if (action?.type === 'DNAT') entry.reply = { ...entry.reply, src: natAddress(action, entry.reply.dst, entry.reply.src), sport: action.toPort ?? entry.reply.sport };
       return;
     }
     let src = entry.reply.dst;
-    if (action?.type === 'SNAT') src = action.toIp;
+    if (action?.type === 'SNAT') src = natAddress(action, entry.reply.dst, entry.reply.src);
     else if (action?.type === 'MASQUERADE') {
       const out = ctx.outDev;
       const chosen = out ? this.ns.selectSource(out, ctx.nextHop ?? ip.dst) : undefined;

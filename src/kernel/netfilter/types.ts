@@ -96,8 +96,8 @@ export interface FlowRecording {
 
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
 export type NatAction =
-  | { type: 'DNAT'; toIp: number; toPort?: number }
-  | { type: 'SNAT'; toIp: number; toPort?: number; toPortMax?: number; random?: boolean; randomFully?: boolean }
+  | { type: 'DNAT'; toIp: number; toIpMax?: number; persistent?: boolean; toPort?: number }
+  | { type: 'SNAT'; toIp: number; toIpMax?: number; persistent?: boolean; toPort?: number; toPortMax?: number; random?: boolean; randomFully?: boolean }
   | { type: 'MASQUERADE'; toPort?: number; toPortMax?: number; random?: boolean; randomFully?: boolean };
 
 export type RejectWith =
