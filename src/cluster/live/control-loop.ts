@@ -150,6 +150,17 @@ export class ControlLoop {
     });
   }
 
+  /**
+   * `kubectl label pod`: the EndpointSlice controller selects again (the pod may join or leave a Service's
+   * endpoints; kube-proxy follows after its delay). Its ReplicaSet does not let go of it (no replacement).
+   */
+  relabelPod(namespace: string, name: string, relabel: (labels: Record<string, string>) => Record<string, string>): void {
+    const pod = this.find(namespace, name);
+    if (!pod) return;
+    pod.labels = relabel(pod.labels);
+    this.endpointsChanged();
+  }
+
   /** A container restart: same pod, same IP; the process's sockets are gone and come back listening. */
   restartPod(pod: LivePod): void {
     const where = `${pod.namespace}/${pod.name}`;

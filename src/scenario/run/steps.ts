@@ -20,14 +20,16 @@ const isPolicyAction = (a: StepAction): a is PolicyAction => a.kind === 'apply' 
  * Carries out the scenario's steps at their simulated times. Policy steps
  * change the API objects and the policy agent re-syncs every node, as it
  * would on a watch event (connections already in conntrack keep flowing, as
- * with kube-router and Calico; only new connections see the new policy).
+ * with kube-router and Calico; only new connections see the new policy); a
+ * relabelled pod also reaches the EndpointSlice controller, which may add it
+ * to a Service's endpoints or take it out.
  * The other steps go through the controllers (cluster/live/): pods, nodes,
  * kube-proxy, and the kernel changes an operator would make by hand.
  */
 export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps' | 'pods' | 'services' | 'endpointSlices'>): ControlLoop | undefined {
   const steps = scenario.steps;
   const agent = cluster.policyAgent;
-  const needsLoop = steps.some((s) => !isPolicyAction(s.action));
+  const needsLoop = steps.some((s) => !isPolicyAction(s.action) || (s.action.kind === 'label' && s.action.target === 'pod'));
   const loop = needsLoop
     ? new ControlLoop(
         cluster,
@@ -41,9 +43,12 @@ export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps'
   for (const s of steps) {
     const a = s.action;
     if (isPolicyAction(a)) {
-      if (agent) cluster.sched.at(s.atNs, () => {
-        cluster.world.change('cluster', a.kind === 'label' ? 'label' : 'policy', describePolicyStep(a));
-        agent.sync(applyStep(agent.world, a));
+      cluster.sched.at(s.atNs, () => {
+        if (agent) {
+          cluster.world.change('cluster', a.kind === 'label' ? 'label' : 'policy', describePolicyStep(a));
+          agent.sync(applyStep(agent.world, a));
+        }
+        if (a.kind === 'label' && a.target === 'pod') loop!.relabelPod(a.namespace, a.name, (labels) => relabel(labels, a.labels));
       });
     } else {
       cluster.sched.at(s.atNs, () => runChange(cluster, loop!, a, s));
@@ -161,16 +166,18 @@ export function applyStep(world: PolicyWorld, a: PolicyAction): PolicyWorld {
     case 'delete':
       return { ...world, policies: world.policies.filter((p) => !(p.namespace === a.namespace && p.name === a.name)) };
     case 'label': {
-      const relabel = (labels: Record<string, string>): Record<string, string> => {
-        const out = { ...labels };
-        for (const [k, v] of Object.entries(a.labels)) {
-          if (v === null) delete out[k];
-          else out[k] = v;
-        }
-        return out;
-      };
-      if (a.target === 'namespace') return { ...world, namespaces: world.namespaces.map((n) => (n.name === a.name ? { ...n, labels: relabel(n.labels) } : n)) };
-      return { ...world, pods: world.pods.map((p) => (p.namespace === a.namespace && p.name === a.name ? { ...p, labels: relabel(p.labels) } : p)) };
+      if (a.target === 'namespace') return { ...world, namespaces: world.namespaces.map((n) => (n.name === a.name ? { ...n, labels: relabel(n.labels, a.labels) } : n)) };
+      return { ...world, pods: world.pods.map((p) => (p.namespace === a.namespace && p.name === a.name ? { ...p, labels: relabel(p.labels, a.labels) } : p)) };
     }
   }
+}
+
+/** `kubectl label`: set each label, remove those given as null. */
+function relabel(labels: Record<string, string>, change: Record<string, string | null>): Record<string, string> {
+  const out = { ...labels };
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
 }
