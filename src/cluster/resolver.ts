@@ -13,6 +13,42 @@ import { DEFAULT_CLUSTER_ZONE } from './cluster-dns.js';
 /** kubelet's ClusterFirst `options ndots:5`. */
 export const CLUSTER_FIRST_NDOTS = 5;
 
+/** What a stub resolver reads from resolv.conf `options` (the rest it reads are flags: single-request, use-vc, edns0). */
+export interface ResolverLimits {
+  ndots: number;
+  /** Seconds to wait for the answers to one try (`timeout:`; RES_TIMEOUT). */
+  timeoutS: number;
+  /** Tries per name (`attempts:`; RES_DFLRETRY). */
+  attempts: number;
+}
+
+/**
+ * glibc's res_init reading of `options ndots:N timeout:N attempts:N` (atoi,
+ * then capped at RES_MAXNDOTS 15, RES_MAXRETRANS 30, RES_MAXRETRY 5; a later
+ * option wins), over kubelet's ClusterFirst `ndots:5` and the defaults of 5 s
+ * and 2 tries. kubelet lets the pod's `dnsConfig.options` replace its own
+ * option of the same name.
+ */
+export function resolverLimits(options: readonly string[]): ResolverLimits {
+  const out: ResolverLimits = { ndots: CLUSTER_FIRST_NDOTS, timeoutS: 5, attempts: 2 };
+  for (const o of options) {
+    const colon = o.indexOf(':');
+    if (colon < 0) continue;
+    const value = Math.max(0, atoi(o.slice(colon + 1)));
+    const name = o.slice(0, colon);
+    if (name === 'ndots') out.ndots = Math.min(value, 15);
+    else if (name === 'timeout') out.timeoutS = Math.min(value, 30);
+    else if (name === 'attempts') out.attempts = Math.min(value, 5);
+  }
+  return out;
+}
+
+/** C's atoi: optional blanks and sign, then digits up to the first other character; 0 without any. */
+function atoi(s: string): number {
+  const m = /^[ \t]*([+-]?[0-9]+)/.exec(s);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
+}
+
 /** kubelet's search path for a pod in `podNamespace` (the node's own search domains, none in podwalk, would follow). */
 export function searchList(podNamespace: string, zone = DEFAULT_CLUSTER_ZONE): string[] {
   return [`${podNamespace}.svc.${zone}`, `svc.${zone}`, zone];

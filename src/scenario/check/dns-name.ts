@@ -17,13 +17,14 @@ export function isDnsName(s: string): boolean {
 
 /**
  * The names a resolver tries for `name`, in order: the pod's search path
- * (src/cluster/resolver.ts, glibc's rules with ndots:5). Without a namespace
- * (a node or external host sending) only the name itself is tried.
+ * (src/cluster/resolver.ts, glibc's rules with ndots:5 unless the pod's
+ * dnsConfig says otherwise). Without a namespace (a node or external host
+ * sending) only the name itself is tried.
  */
-export function resolverCandidates(name: string, namespace: string | undefined): string[] {
+export function resolverCandidates(name: string, namespace: string | undefined, ndots?: number): string[] {
   const lower = name.toLowerCase();
   if (namespace === undefined || lower.endsWith('.')) return [lower.replace(/\.$/, '')];
-  return searchCandidates(lower, namespace);
+  return searchCandidates(lower, namespace, ndots === undefined ? {} : { ndots });
 }
 
 /** The Service a cluster DNS name `<service>.<namespace>.svc.cluster.local` names, if that is its form. */

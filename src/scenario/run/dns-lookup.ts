@@ -1,12 +1,10 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4 } from '../../wire/addr.js';
-import { decodeDns, DNS_A, DNS_AAAA, DNS_CLASS_IN, DNS_OPT, DNS_RD, DNS_TC, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN, type DnsMessage, type DnsRecord } from '../../wire/dns.js';
+import { decodeDns, DNS_A, DNS_AAAA, DNS_CLASS_IN, DNS_OPT, DNS_RD, DNS_TC, encodeDns, rcode, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage, type DnsRecord } from '../../wire/dns.js';
 import { DnsTcpReader, frameDnsTcp } from '../../wire/dns-tcp.js';
+import { resolverLimits } from '../../cluster/resolver.js';
 import { resolverCandidates } from '../check/dns-name.js';
 
-/** glibc's resolver defaults: 5 s per try, 2 attempts (resolv.conf `options timeout:5 attempts:2`). */
-const TIMEOUT_NS = 5e9;
-const ATTEMPTS = 2;
 /** The UDP payload size glibc offers with `options edns0` (RESOLV_EDNS_BUFFER_SIZE). */
 const EDNS_BUFFER = 1200;
 
@@ -20,7 +18,8 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * for both answers. NXDOMAIN (or no address, NODATA) moves on to the next
  * candidate; an A record ends the lookup (the cluster is IPv4: AAAA answers
  * NODATA). If an answer is missing after 5 s, both queries are sent again
- * once (resolv.conf `options timeout:5 attempts:2`).
+ * once (resolv.conf `options timeout:5 attempts:2`, or the pod's dnsConfig
+ * `ndots`, `timeout` and `attempts`; `attempts:0` sends nothing and fails).
  *
  * Over TCP (glibc res_send.c send_vc): an answer with the TC bit makes the
  * resolver ask the same server again over TCP, both queries written on one
@@ -29,6 +28,12 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * own, so a SYN that is dropped ends the lookup only when the kernel gives up
  * connecting (tcp_syn_retries: 127 s); a failed connection fails the lookup
  * (one TCP attempt per server). The next search candidate starts over UDP.
+ *
+ * Which failure ends the lookup is res_search's: the name tried as is first
+ * (at least `ndots` dots) may fail in any way, the search list follows; a
+ * search name answered NXDOMAIN, NODATA or SERVFAIL moves on to the next,
+ * any other failure (no answer, REFUSED, ...) ends the search list, but a
+ * name not yet tried as is is still tried as is.
  */
 export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void, options: readonly string[] = []): void {
   // resolv.conf options: single-request sends A, waits for its answer, then AAAA on the same socket;
@@ -37,7 +42,12 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
   const reopen = options.includes('single-request-reopen');
   const useVc = options.includes('use-vc');
   const edns = options.includes('edns0');
-  const candidates = resolverCandidates(name, podNamespace);
+  const limits = resolverLimits(options);
+  const candidates = resolverCandidates(name, podNamespace, limits.ndots);
+  /** The name as typed: the candidate without a search domain (first or last). */
+  const asIs = name.toLowerCase().replace(/\.$/, '');
+  // send_dg waits at least a second (`timeout:0` too).
+  const timeoutNs = Math.max(1, limits.timeoutS) * 1e9;
   const sched = ns.world.sched;
   let index = 0;
   let attempt = 0;
@@ -84,8 +94,17 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
     const rec = a.answers.find((r) => r.data.kind === 'a');
     if (code === RCODE_NOERROR && rec && rec.data.kind === 'a') return finish({ ok: true, ip: rec.data.ip, name: candidates[index]! });
     tried.push(`${candidates[index]} (${code === RCODE_NXDOMAIN ? 'NXDOMAIN' : code === RCODE_NOERROR ? 'no A record' : `rcode ${code}`})`);
-    if (code !== RCODE_NXDOMAIN && code !== RCODE_NOERROR) return finish({ ok: false, why: `${name}: server failure; tried ${tried.join(', ')}` });
-    next();
+    failed(code === RCODE_NXDOMAIN || code === RCODE_NOERROR || code === RCODE_SERVFAIL, `${name}: server failure; tried ${tried.join(', ')}`);
+  };
+  /** A candidate failed: res_search moves on (see above), or goes straight to the as-is try it still owes, or gives up. */
+  const failed = (moveOn: boolean, why: string): void => {
+    if (moveOn || candidates[index] === asIs) return next();
+    const last = candidates.length - 1;
+    if (index < last && candidates[last] === asIs) {
+      index = last - 1;
+      return next();
+    }
+    finish({ ok: false, why });
   };
   // One UDP socket serves the lookup's queries (a new one after single-request-reopen's A answer, or after a truncated answer closed it).
   const openUdp = (): void => {
@@ -123,7 +142,11 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
         failed: (why) => {
           if (finished || thisRound !== round) return;
           const errno = why === 'timeout' ? 'ETIMEDOUT' : why === 'unreachable' ? 'EHOSTUNREACH' : why === 'refused' ? 'ECONNREFUSED' : 'ECONNRESET';
-          finish({ ok: false, why: `${name}: DNS over TCP to ${formatIpv4(dnsIp)}:53 failed (${errno}) for ${candidates[index]}` });
+          const why2 = `${name}: DNS over TCP to ${formatIpv4(dnsIp)}:53 failed (${errno}) for ${candidates[index]}`;
+          // res_search: ECONNREFUSED from a search name ends the lookup at once, without the as-is try.
+          if (errno === 'ECONNREFUSED' && candidates[index] !== asIs) return finish({ ok: false, why: why2 });
+          tried.push(`${candidates[index]} (${errno} over TCP)`);
+          failed(false, why2);
         },
       },
     });
@@ -141,13 +164,16 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
       sendUdpQuery(DNS_A);
       sendUdpQuery(DNS_AAAA);
     }
-    sched.after(TIMEOUT_NS, () => {
+    sched.after(timeoutNs, () => {
       if (finished || round !== thisRound) return;
       // glibc: a timeout after one of the two answers came back switches to single-request for the retry.
       const answered = [...pending.values()].some((x) => x.reply);
       if (answered && !sequential) sequential = true;
-      if (++attempt < ATTEMPTS) send();
-      else finish({ ok: false, why: `${name}: no answer from ${formatIpv4(dnsIp)} after ${ATTEMPTS} tries of ${TIMEOUT_NS / 1e9} s` });
+      if (++attempt < limits.attempts) send();
+      else {
+        tried.push(`${candidates[index]} (no answer)`);
+        failed(false, `${name}: no answer from ${formatIpv4(dnsIp)} after ${limits.attempts} tries of ${timeoutNs / 1e9} s`);
+      }
     });
   };
   const next = (): void => {
@@ -157,5 +183,7 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
     if (index >= candidates.length) return finish({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}` });
     send();
   };
+  // res_send's loop over `attempts` tries: with none it sends nothing and fails (TRY_AGAIN ends the search).
+  if (limits.attempts === 0) return sched.after(0, () => finish({ ok: false, why: `${name}: resolv.conf options attempts:0: no query sent` }));
   send();
 }
