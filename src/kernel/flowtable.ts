@@ -478,11 +478,8 @@ export class FlowTable {
     w.fast.hits++;
     w.fast.replays++;
     if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d.subarray(l4, l4 + len - 20));
-    const events = e.events;
-    if (events) {
-      // The walk's hop events in their order, each a new object with this packet's id and the time now.
-      for (let i = 0; i < events.length; i++) w.emitCopy(events[i]!, skb.id);
-    }
+    // The walk's hop events in their order, each a new object with this packet's id and the time now.
+    if (e.events) w.emitCopies(e.events, skb.id);
     const counters = e.counters;
     for (let i = 0; i < counters.length; i++) {
       counters[i]!.pkts++;

@@ -91,10 +91,9 @@ export class World {
     this.eventRecording?.push(event);
   }
 
-  /** Emit `template` again for packet `pkt`, now: a recorded hop event replayed (flowtable.ts). */
-  emitCopy(template: TraceEvent, pkt: number): void {
-    const event = this.tracer.emitCopy(template, this.sched.now, pkt);
-    this.eventRecording?.push(event);
+  /** Emit each event of `segment` again for packet `pkt`, now: a recorded walk's hop events replayed (flowtable.ts). */
+  emitCopies(segment: readonly TraceEvent[], pkt: number): void {
+    this.tracer.emitCopies(segment, this.sched.now, pkt, this.eventRecording);
   }
 
   /** Set while the flow fast path records a walk's hop events (flowtable.ts): they are replayed re-stamped. */

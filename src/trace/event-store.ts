@@ -1,4 +1,4 @@
-import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
+import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from './events.js';
 import { bytesOf, CreateFrameEvent, FrameEvent, isL3only } from './framed.js';
 
 /** How a stored event is kept (one byte each): its kind of record, and flags. */
@@ -7,19 +7,22 @@ const TX = 1; // a `tx` frame: t; pkt, at, bytes (buffer, offset, length)
 const RX = 2;
 const CREATE = 3; // a `create`: t; pkt, at, bytes, cause, by (and its flow in refs)
 const DELIVER = 4; // a `deliver`: t; pkt, at, to, socket, src, sport
-const COPY = 5; // a copy of a template event with its own t and pkt: t; pkt, template
+const COPIES = 5; // copies of a replayed segment's template events with their own t and pkt: t; pkt, segment
+const FDB = 6; // an `fdb`: t; pkt, at, action, mac, port
 const KIND = 7;
 const L3ONLY = 8; // TX/RX/CREATE: the bytes are an IPv4 packet, not an Ethernet frame
 const FLOW = 16; // CREATE: it names a flow (the next ref)
 
 /** Numbers after `t` each record keeps in `ints`, by kind. */
-const INTS = [0, 5, 5, 7, 6, 2];
+const INTS = [0, 5, 5, 7, 6, 2, 5];
 /** `none` in `ints` (an absent cause, socket, source or port). */
 const NONE = -1;
 
 /** `by` and `to` as small numbers (their index here). */
 const BY: readonly CreateEvent['by'][] = ['app', 'arp', 'icmp', 'tcp', 'sctp', 'udp', 'bridge', 'server'];
 const TO: readonly DeliverEvent['to'][] = ['udp', 'tcp', 'sctp', 'icmp', 'arp', 'reassembly', 'tunnel'];
+/** `action` of an `fdb` event likewise. */
+const FDB_ACTIONS: readonly FdbEvent['action'][] = ['learn', 'forward', 'flood', 'local', 'hairpin'];
 
 /**
  * The events of a run that keeps its whole trace, in order. A traced
@@ -27,7 +30,8 @@ const TO: readonly DeliverEvent['to'][] = ['udp', 'tcp', 'sctp', 'icmp', 'arp', 
  * young generation, and a long run's garbage collector spends its time
  * copying and marking them (the largest cost of keeping a trace). So the
  * events a walk makes most — a device's `tx`/`rx`, a packet's `create` and
- * `deliver`, a recorded hop event replayed for another packet — are kept as
+ * `deliver`, a bridge's `fdb`, a recorded walk's hop events replayed for
+ * another packet — are kept as
  * numbers in typed arrays, which the collector never walks: their texts
  * (places, sockets, addresses) and templates by their index in a table of
  * those seen, their bytes as buffer, offset and length (a packet's bytes are
@@ -64,11 +68,12 @@ export class EventStore {
   private readonly bufferIds = new Map<ArrayBufferLike, number>();
   private lastBuffer: ArrayBufferLike | undefined;
   private lastBufferId = 0;
-  private readonly templates: TraceEvent[] = [];
-  private readonly templateIds = new Map<TraceEvent, number>();
+  private readonly segments: (readonly TraceEvent[])[] = [];
+  private readonly segmentIds = new Map<readonly TraceEvent[], number>();
 
   /** Keep `e` (as it is now: a framed event whose frame was read is kept whole). */
   add(e: TraceEvent): void {
+    if (e.kind === 'fdb') return this.addFdb(e);
     if (e instanceof FrameEvent) {
       const bytes = bytesOf(e);
       if (bytes !== undefined) return this.addFrame(e.kind, e.t, e.pkt, e.at, bytes, isL3only(e));
@@ -101,6 +106,17 @@ export class EventStore {
     if (flow !== undefined) this.refs.push(flow);
   }
 
+  /** Keep an `fdb` event (made in FdbEvent's key order: kind, t, pkt, at, action, mac, port). */
+  addFdb(e: FdbEvent): void {
+    const i = this.record(FDB, e.t, 5);
+    const ints = this.ints;
+    ints[i] = e.pkt;
+    ints[i + 1] = this.text(e.at);
+    ints[i + 2] = FDB_ACTIONS.indexOf(e.action);
+    ints[i + 3] = this.text(e.mac);
+    ints[i + 4] = e.port === undefined ? NONE : this.text(e.port);
+  }
+
   /** Keep a `deliver` event. */
   addDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
     const i = this.record(DELIVER, t, 6);
@@ -113,15 +129,15 @@ export class EventStore {
     ints[i + 5] = sport ?? NONE;
   }
 
-  /** Keep `copyOf(template, t, pkt)` (a plain event: no frame; the template never changes). */
-  addCopy(template: TraceEvent, t: number, pkt: number): void {
-    let id = this.templateIds.get(template);
+  /** Keep `copyOf(x, t, pkt)` of each event `x` of `segment` (plain events: no frame; the segment never changes). */
+  addCopies(segment: readonly TraceEvent[], t: number, pkt: number): void {
+    let id = this.segmentIds.get(segment);
     if (id === undefined) {
-      id = this.templates.length;
-      this.templates.push(template);
-      this.templateIds.set(template, id);
+      id = this.segments.length;
+      this.segments.push(segment);
+      this.segmentIds.set(segment, id);
     }
-    const i = this.record(COPY, t, 2);
+    const i = this.record(COPIES, t, 2);
     this.ints[i] = pkt;
     this.ints[i + 1] = id;
   }
@@ -218,7 +234,12 @@ export class EventStore {
       }
       const t = ts[k++]!;
       const pkt = ints[i]!;
-      if (kind === COPY) list.push(copyOf(this.templates[ints[i + 1]!]!, t, pkt));
+      if (kind === FDB) {
+        const port = ints[i + 4]!;
+        const e: FdbEvent = { kind: 'fdb', t, pkt, at: texts[ints[i + 1]!]!, action: FDB_ACTIONS[ints[i + 2]!]!, mac: texts[ints[i + 3]!]! };
+        if (port !== NONE) e.port = texts[port];
+        list.push(e);
+      } else if (kind === COPIES) for (const x of this.segments[ints[i + 1]!]!) list.push(copyOf(x, t, pkt));
       else if (kind === DELIVER) {
         const socket = ints[i + 3]!;
         const src = ints[i + 4]!;
@@ -268,7 +289,21 @@ export function copyOf(template: TraceEvent, t: number, pkt: number): TraceEvent
   return copy(template, t, pkt);
 }
 
-type Copier = (template: TraceEvent, t: number, pkt: number) => TraceEvent;
+export type Copier = (template: TraceEvent, t: number, pkt: number) => TraceEvent;
+
+/** The copier of each event of `segment`, in order (found once per segment, not once per event and replay). */
+export function copiersOf(segment: readonly TraceEvent[]): readonly Copier[] {
+  let list = segmentCopiers.get(segment);
+  if (list === undefined) {
+    list = segment.map((x) => {
+      let copy = copiers.get(x);
+      if (copy === undefined) copiers.set(x, (copy = copier(x)));
+      return copy;
+    });
+    segmentCopiers.set(segment, list);
+  }
+  return list;
+}
 
 /**
  * A function that copies objects shaped as `template` with one object
@@ -302,5 +337,7 @@ function spreadCopy(template: TraceEvent, t: number, pkt: number): TraceEvent {
 
 /** Each replayed template's copier (templates live as long as the flow table keeps their walk)... */
 const copiers = new WeakMap<TraceEvent, Copier>();
+/** Each replayed segment's copiers, in order. */
+const segmentCopiers = new WeakMap<readonly TraceEvent[], readonly Copier[]>();
 /** ...made once per shape (the keys in order): a few dozen at most, however many walks are recorded. */
 const byShape = new Map<string, Copier>();

@@ -1,4 +1,4 @@
-import { copyOf, deliverEvent, EventStore } from './event-store.js';
+import { copiersOf, deliverEvent, EventStore } from './event-store.js';
 import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
 import { CreateFrameEvent, FrameEvent } from './framed.js';
 
@@ -54,15 +54,21 @@ export class Tracer {
   }
 
   /**
-   * Emit a copy of the plain event `template` for packet `pkt` at time `t`
-   * (a recorded hop replayed for another packet): kept as the template and
-   * two numbers, not as another object.
+   * Emit a copy of each plain event of `segment` for packet `pkt` at time
+   * `t` (a recorded walk's hop events replayed for another packet), in order,
+   * each also pushed onto `also` when given: kept as the segment and two
+   * numbers, not as objects.
    */
-  emitCopy(template: TraceEvent, t: number, pkt: number): TraceEvent {
-    const event = copyOf(template, t, pkt);
-    this.kept?.addCopy(template, t, pkt);
-    for (const s of this.sinks) s.event(event);
-    return event;
+  emitCopies(segment: readonly TraceEvent[], t: number, pkt: number, also: TraceEvent[] | undefined): void {
+    if (segment.length === 0) return;
+    const copy = copiersOf(segment);
+    this.kept?.addCopies(segment, t, pkt);
+    const sinks = this.sinks;
+    for (let i = 0; i < segment.length; i++) {
+      const event = copy[i]!(segment[i]!, t, pkt);
+      for (let j = 0; j < sinks.length; j++) sinks[j]!.event(event);
+      also?.push(event);
+    }
   }
 
   /**

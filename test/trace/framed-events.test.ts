@@ -49,8 +49,8 @@ describe('EventStore', () => {
     };
     add({ kind: 'route', t: 1, pkt: 1, at: 'a', dst: '10.0.0.1', route: 'default via 10.0.0.254 dev eth0', decision: 'output' });
     add(new FrameEvent('tx', 2, 1, 'a:eth0', frame, false));
-    store.addCopy(template, 3, 1);
-    given.push({ ...template, t: 3, pkt: 1 });
+    store.addCopies([template, template], 3, 1);
+    given.push({ ...template, t: 3, pkt: 1 }, { ...template, t: 3, pkt: 1 });
     add(new FrameEvent('rx', 4, 1, 'b:tun0', packet, true));
     const first = store.all();
     expect(first.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
@@ -60,7 +60,7 @@ describe('EventStore', () => {
     expect(second.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
   });
 
-  it('keeps creates, frames and delivers as their parts and reads them back equal, key order included', () => {
+  it('keeps creates, frames, delivers and fdb events as their parts and reads them back equal, key order included', () => {
     const store = new EventStore();
     const given: TraceEvent[] = [];
     const create = (t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: 'app' | 'bridge' | 'server', bytes: Uint8Array, l3only: boolean): void => {
@@ -86,6 +86,15 @@ describe('EventStore', () => {
     deliver(7, 2, 'default/b:eth0', 'arp', undefined, undefined, undefined);
     deliver(8, 3, 'default/a:eth0', 'icmp', 'ping', '10.244.1.3', undefined);
     deliver(9, 4, 'default/a:eth0', 'tcp', undefined, '10.0.0.1', 0);
+    const fdb: TraceEvent[] = [
+      { kind: 'fdb', t: 10, pkt: 1, at: 'node1:cbr0', action: 'forward', mac: '0a:00:00:00:00:02', port: 'veth1' },
+      { kind: 'fdb', t: 11, pkt: 1, at: 'node1:cbr0', action: 'local', mac: '0a:00:00:00:00:02' },
+      { kind: 'fdb', t: 12, pkt: 2, at: 'node1:cbr0', action: 'flood', mac: 'ff:ff:ff:ff:ff:ff', port: 'veth1,veth2' },
+    ];
+    for (const e of fdb) {
+      store.add(e);
+      given.push(e);
+    }
     const back = store.all();
     expect(back.map((e) => JSON.stringify(e))).toEqual(given.map((e) => JSON.stringify(e)));
     expect(back.map((e) => Object.keys(settled(e)))).toEqual(given.map((e) => Object.keys(settled(e))));
@@ -101,7 +110,7 @@ describe('EventStore', () => {
       given.push(JSON.stringify(new CreateFrameEvent(p, p, 'default/a', `f#${p}`, undefined, 'app', packet, true)));
       store.addFrame('tx', p, p, 'default/a:eth0', frame, false);
       given.push(JSON.stringify(new FrameEvent('tx', p, p, 'default/a:eth0', frame, false)));
-      store.addCopy(template, p + 1, p);
+      store.addCopies([template], p + 1, p);
       given.push(JSON.stringify({ ...template, t: p + 1, pkt: p }));
       if (p % 1000 === 0) {
         const e: TraceEvent = { kind: 'drop', t: p + 2, pkt: p, at: 'node1', reason: 'no-route', detail: `${p}` };
