@@ -119,8 +119,7 @@ export class World {
    * rewrites, bridge MAC rewrite, encapsulation).
    */
   frameEvent(kind: 'tx' | 'rx', pkt: number, at: string, data: Uint8Array, l3only = false): void {
-    const event = this.tracer.emitFrame(kind, this.sched.now, pkt, at, data, l3only);
-    this.eventRecording?.push(event);
+    this.tracer.emitFrame(kind, this.sched.now, pkt, at, data, l3only, this.eventRecording);
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {

@@ -1,10 +1,24 @@
-import { copiersOf, deliverEvent, EventStore } from './event-store.js';
+import { copiersOf, deliverEvent, EventStore, type Copier } from './event-store.js';
 import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
 import { CreateFrameEvent, FrameEvent } from './framed.js';
 
 /** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
 export interface TraceSink {
   event(e: TraceEvent): void;
+  /**
+   * Optional: a device's `tx`/`rx` told by its parts instead of `event`, so
+   * that no object is made for a sink that reads only some of its fields
+   * (`new FrameEvent(kind, t, pkt, at, bytes, l3only)` is the event; its
+   * bytes never change).
+   */
+  frame?(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void;
+  /**
+   * Optional: a recorded walk's hop events replayed for packet `pkt` at time
+   * `t` — `copyOf(x, t, pkt)` of each event `x` of `segment`, in order —
+   * told at once instead of `event` with each copy. The sink is told when it
+   * would have read the first of them (they all have the same time).
+   */
+  copies?(segment: readonly TraceEvent[], t: number, pkt: number): void;
 }
 
 /**
@@ -29,14 +43,20 @@ export class Tracer {
   }
 
   /**
-   * Emit a device's `tx`/`rx` of `bytes` (which never change from now on):
-   * kept as its parts, an object made only for the sinks.
+   * Emit a device's `tx`/`rx` of `bytes` (which never change from now on),
+   * also pushed onto `also` when given: kept as its parts, an object made
+   * only for those who need one.
    */
-  emitFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): TraceEvent {
-    const event = new FrameEvent(kind, t, pkt, at, bytes, l3only);
+  emitFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean, also: TraceEvent[] | undefined): void {
     this.kept?.addFrame(kind, t, pkt, at, bytes, l3only);
-    for (const s of this.sinks) s.event(event);
-    return event;
+    let event: FrameEvent | undefined;
+    const sinks = this.sinks;
+    for (let j = 0; j < sinks.length; j++) {
+      const s = sinks[j]!;
+      if (s.frame !== undefined) s.frame(kind, t, pkt, at, bytes, l3only);
+      else s.event((event ??= new FrameEvent(kind, t, pkt, at, bytes, l3only)));
+    }
+    also?.push(event ?? new FrameEvent(kind, t, pkt, at, bytes, l3only));
   }
 
   /** Emit a packet's `create` (its `bytes` never change from now on): kept as its parts. */
@@ -57,17 +77,21 @@ export class Tracer {
    * Emit a copy of each plain event of `segment` for packet `pkt` at time
    * `t` (a recorded walk's hop events replayed for another packet), in order,
    * each also pushed onto `also` when given: kept as the segment and two
-   * numbers, not as objects.
+   * numbers, and made objects only for those who need them.
    */
   emitCopies(segment: readonly TraceEvent[], t: number, pkt: number, also: TraceEvent[] | undefined): void {
     if (segment.length === 0) return;
-    const copy = copiersOf(segment);
     this.kept?.addCopies(segment, t, pkt);
     const sinks = this.sinks;
+    let copy: readonly Copier[] | undefined;
     for (let i = 0; i < segment.length; i++) {
-      const event = copy[i]!(segment[i]!, t, pkt);
-      for (let j = 0; j < sinks.length; j++) sinks[j]!.event(event);
-      also?.push(event);
+      let event: TraceEvent | undefined;
+      for (let j = 0; j < sinks.length; j++) {
+        const s = sinks[j]!;
+        if (s.copies === undefined) s.event((event ??= (copy ??= copiersOf(segment))[i]!(segment[i]!, t, pkt)));
+        else if (i === 0) s.copies(segment, t, pkt);
+      }
+      also?.push(event ?? (copy ??= copiersOf(segment))[i]!(segment[i]!, t, pkt));
     }
   }
 
