@@ -85,6 +85,7 @@ interface FlowEntry {
   /** The packet's connection (none in a namespace without netfilter). */
   ct: CtEntry | undefined;
   dir: 0 | 1;
+  /** Whether the connection had seen an answer once the recorded walk was over (a replay must find it so). */
   seenReply: boolean;
   reply: CtTuple;
   fibGeneration: number;
@@ -447,7 +448,10 @@ export class FlowTable {
       this.size = 0;
     }
     const r = p.recording;
-    this.flows.set(p.key, { ...p.entry, ...end, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    // The connection as the walk left it: the first answer's walk marks it replied (`finish` checked it did, and
+    // nothing else), and the next answer finds it so. The state the walk found would never match again.
+    const seenReply = p.entry.ct?.seenReply ?? false;
+    this.flows.set(p.key, { ...p.entry, ...end, seenReply, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 

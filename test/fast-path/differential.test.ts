@@ -15,6 +15,7 @@ import type { NetNs } from '../../src/kernel/netns.js';
 import { showConntrack, showIptables, showNeigh, showRouteCache, showRoutes } from '../../src/kernel/show.js';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
+import { answeredFlushedText } from './answered-flushed.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const scenarios = join(root, 'scenarios');
@@ -39,6 +40,8 @@ function workloads(): { name: string; text: string }[] {
   const out = walks.map((walk) => ({ name: `walk-${walk}`, text: walkScenarioText({ walk, packets: 40, intervalNs: 20_000 }) }));
   // One connected socket, as the benchmark times it: every crossing after the first is replayed, up to the last.
   for (const walk of ['same-node', 'cross-node'] as const) out.push({ name: `connected-${walk}`, text: walkScenarioText({ walk, packets: 40, intervalNs: 20_000, connected: true }) });
+  // Answers, and the connection flushed mid-flow (the first answer of the new one is recorded: reply-entries.test.ts).
+  for (const walk of ['same-node', 'cross-node'] as const) out.push({ name: `answered-flushed-${walk}`, text: answeredFlushedText(walk, 40, '100400us') });
   const base = walkScenarioText({ walk: 'cluster-ip', packets: 1 }).split('traffic:')[0]!;
   out.push({
     name: 'reused-connections',
