@@ -1,5 +1,5 @@
 import type { TraceEvent } from '../trace/events.js';
-import { IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
+import { get32, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
 import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
@@ -118,6 +118,27 @@ interface FlowEntry {
   next: FlowEntry | undefined;
 }
 
+/** A packet's flow key as `FlowTable.keyOf` reads it, and its hash. */
+interface FlowKey {
+  src: number;
+  dst: number;
+  /** Source port << 16 | destination port. */
+  ports: number;
+  protocol: number;
+  /** TCP's flags; -1 for UDP. */
+  tcpFlags: number;
+  ttl: number;
+  /** skb.mark (-1: unset). */
+  markIn: number;
+  hash: number;
+}
+
+/** The segments a key may start (mixed into its hash): routed, routed after br_netfilter's PREROUTING, bridged, local output. */
+const ROUTED = 0;
+const ROUTED_AFTER_BRIDGE = 0x10000;
+const BRIDGED = 0x20000;
+const OUTPUT = 0x40000;
+
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
@@ -139,6 +160,8 @@ export class FlowTable {
   private readonly flows = new Map<number, FlowEntry>();
   private size = 0;
   private pending: Pending | undefined;
+  /** The key of the packet at hand (keyOf): one record, read afresh for each packet. */
+  private readonly key: FlowKey = { src: 0, dst: 0, ports: 0, protocol: 0, tcpFlags: -1, ttl: 0, markIn: -1, hash: 0 };
 
   constructor(private readonly ns: NetNs) {}
 
@@ -154,15 +177,10 @@ export class FlowTable {
    */
   replayRouted(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
     if (!this.eligible(skb, 0, bridged)) return false;
+    const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
     const d = skb.data;
-    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
-    const protocol = d[9]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
-    const markIn = skb.mark ?? -1;
-    const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
-    const ttl = d[8]!;
-    for (let e = this.flows.get(key); e !== undefined; e = e.next) {
-      if (e.inDev !== dev || e.header !== undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.ttl !== ttl || e.markIn !== markIn || e.bridged !== bridged) continue;
+    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
+      if (e.inDev !== dev || e.header !== undefined || e.bridged !== bridged || e.ttl !== k.ttl || !sameKey(e, k)) continue;
       if (!this.valid(e, skb)) continue;
       if (e.ends === 'socket') {
         this.replay(e, skb, d, 20, d.length);
@@ -170,13 +188,21 @@ export class FlowTable {
         return true;
       }
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(dst, this.ns.world.sched.now) !== undefined) continue;
+      if (d.length > out.mtu || this.ns.pmtu.get(k.dst, this.ns.world.sched.now) !== undefined) continue;
       this.replay(e, skb, d, 20, d.length);
       decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
       this.neighbourOutput(e, out, skb);
       return true;
     }
     return false;
+  }
+
+  /** The routed walk `replayRouted` turned down starts: record it (when it may be replayed at all). */
+  recordRouted(dev: NetDevice, skb: Skb, bridged: boolean): void {
+    if (!this.eligible(skb, 0, bridged)) return;
+    const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
+    if (this.firstSighting(k.hash)) return;
+    this.start(skb, k.hash, { inDev: dev, header: undefined, bridged, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   /**
@@ -186,18 +212,13 @@ export class FlowTable {
    */
   replayOutput(skb: Skb): boolean {
     if (!this.eligible(skb, 0, false)) return false;
+    const k = this.keyOf(skb, 0, 0, OUTPUT);
     const d = skb.data;
-    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
-    const protocol = d[9]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
-    const markIn = skb.mark ?? -1;
-    const key = hash(0, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x40000, markIn);
-    const ttl = d[8]!;
-    for (let e = this.flows.get(key); e !== undefined; e = e.next) {
-      if (e.inDev !== undefined || e.header !== undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.ttl !== ttl || e.markIn !== markIn) continue;
+    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
+      if (e.inDev !== undefined || e.header !== undefined || e.ttl !== k.ttl || !sameKey(e, k)) continue;
       if (!this.valid(e, skb)) continue;
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(dst, this.ns.world.sched.now) !== undefined) continue;
+      if (d.length > out.mtu || this.ns.pmtu.get(k.dst, this.ns.world.sched.now) !== undefined) continue;
       this.replay(e, skb, d, 20, d.length);
       this.neighbourOutput(e, out, skb);
       return true;
@@ -208,32 +229,14 @@ export class FlowTable {
   /** The local output `replayOutput` turned down starts: record it (when it may be replayed at all). */
   recordOutput(skb: Skb): void {
     if (!this.eligible(skb, 0, false)) return;
-    const d = skb.data;
-    const protocol = d[9]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
-    const markIn = skb.mark ?? -1;
-    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
-    const key = hash(0, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x40000, markIn);
-    if (this.firstSighting(key)) return;
-    this.start(skb, key, { inDev: undefined, header: undefined, bridged: false, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    const k = this.keyOf(skb, 0, 0, OUTPUT);
+    if (this.firstSighting(k.hash)) return;
+    this.start(skb, k.hash, { inDev: undefined, header: undefined, bridged: false, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   private neighbourOutput(e: FlowEntry, out: NetDevice, skb: Skb): void {
     if (out.needsArp) this.ns.neigh.output(out, e.nextHop, skb, e.arpSource);
     else out.xmit(skb);
-  }
-
-  /** The routed walk `replayRouted` turned down starts: record it (when it may be replayed at all). */
-  recordRouted(dev: NetDevice, skb: Skb, bridged: boolean): void {
-    if (!this.eligible(skb, 0, bridged)) return;
-    const d = skb.data;
-    const protocol = d[9]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[33]! : -1;
-    const markIn = skb.mark ?? -1;
-    const src = read32(d, 12), dst = read32(d, 16), ports = read32(d, 20);
-    const key = hash(dev.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ (bridged ? 0x10000 : 0), markIn);
-    if (this.firstSighting(key)) return;
-    this.start(skb, key, { inDev: dev, header: undefined, bridged, src, dst, protocol, ports, tcpFlags, ttl: d[8]!, markIn, ...this.connection(skb, d, 0, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   /**
@@ -243,15 +246,11 @@ export class FlowTable {
    */
   replayBridged(br: Bridge, port: NetDevice, skb: Skb): boolean {
     if (this.ns.nf === undefined || !this.eligible(skb, 14, false)) return false;
+    const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
     const d = skb.data;
-    const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
-    const protocol = d[23]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[47]! : -1;
-    const markIn = skb.mark ?? -1;
-    const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
     const now = this.ns.world.sched.now;
-    for (let e = this.flows.get(key); e !== undefined; e = e.next) {
-      if (e.inDev !== port || e.header === undefined || e.src !== src || e.dst !== dst || e.ports !== ports || e.protocol !== protocol || e.tcpFlags !== tcpFlags || e.markIn !== markIn || !sameHeader(e.header, d)) continue;
+    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
+      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || !sameHeader(e.header, d)) continue;
       if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) continue;
       // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
       const s = e.srcFdb!;
@@ -278,14 +277,30 @@ export class FlowTable {
   /** The bridged walk `replayBridged` turned down starts: record it (when it may be replayed at all). */
   recordBridged(br: Bridge, port: NetDevice, skb: Skb): void {
     if (!br.ns.sysctl.bridgeNfCallIptables || this.ns.nf === undefined || !this.eligible(skb, 14, false)) return;
+    const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
+    if (this.firstSighting(k.hash)) return;
+    this.start(skb, k.hash, { inDev: port, header: skb.data.slice(0, 14), bridged: false, ...keyFields(k), ttl: -1, ...this.connection(skb, k, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+  }
+
+  /**
+   * The flow key of `skb` (its IPv4 header at `at`: 0, or 14 behind an
+   * Ethernet header) coming in by `ifindex` (0: local output) to `segment`,
+   * read into the table's one scratch record: no allocation per packet.
+   * A bridged frame's key mixes in part of its destination MAC (the entry
+   * compares the whole header).
+   */
+  private keyOf(skb: Skb, at: number, ifindex: number, segment: number): FlowKey {
     const d = skb.data;
-    const protocol = d[23]!;
-    const tcpFlags = protocol === IPPROTO_TCP ? d[47]! : -1;
-    const markIn = skb.mark ?? -1;
-    const src = read32(d, 26), dst = read32(d, 30), ports = read32(d, 34);
-    const key = hash(port.ifindex, src, dst, ports, (protocol << 9) ^ (tcpFlags & 0x1ff) ^ 0x20000, markIn ^ read32(d, 2));
-    if (this.firstSighting(key)) return;
-    this.start(skb, key, { inDev: port, header: d.slice(0, 14), bridged: false, src, dst, protocol, ports, tcpFlags, ttl: -1, markIn, ...this.connection(skb, d, 14, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+    const k = this.key;
+    k.src = get32(d, at + 12);
+    k.dst = get32(d, at + 16);
+    k.ports = get32(d, at + 20);
+    k.protocol = d[at + 9]!;
+    k.tcpFlags = k.protocol === IPPROTO_TCP ? d[at + 33]! : -1;
+    k.ttl = d[at + 8]!;
+    k.markIn = skb.mark ?? -1;
+    k.hash = hash(ifindex, k.src, k.dst, k.ports, (k.protocol << 9) ^ (k.tcpFlags & 0x1ff) ^ segment, at === 14 ? k.markIn ^ get32(d, 2) : k.markIn);
+    return k;
   }
 
   /**
@@ -373,7 +388,7 @@ export class FlowTable {
   }
 
   /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
-  private connection(skb: Skb, d: Uint8Array, at: number, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'sysctlGeneration'> {
+  private connection(skb: Skb, k: FlowKey, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'sysctlGeneration'> {
     const ns = this.ns;
     const engine = ns.nf?.engine;
     const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
@@ -385,7 +400,7 @@ export class FlowTable {
       ct = skb.nfct!.entry;
       dir = skb.nfct!.dir;
     } else {
-      tuple = { src: read32(d, at + 12), dst: read32(d, at + 16), protocol: d[at + 9]!, sport: (d[at + 20]! << 8) | d[at + 21]!, dport: (d[at + 22]! << 8) | d[at + 23]! };
+      tuple = { src: k.src, dst: k.dst, protocol: k.protocol, sport: k.ports >>> 16, dport: k.ports & 0xffff };
       const hit = ns.nf!.conntrack.peek(tuple, ns.world.sched.now);
       ct = hit?.entry;
       dir = hit?.dir ?? 0;
@@ -508,8 +523,14 @@ const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
 const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'policy']);
 
-function read32(d: Uint8Array, i: number): number {
-  return ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) >>> 0;
+/** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
+function sameKey(e: FlowEntry, k: FlowKey): boolean {
+  return e.src === k.src && e.dst === k.dst && e.ports === k.ports && e.protocol === k.protocol && e.tcpFlags === k.tcpFlags && e.markIn === k.markIn;
+}
+
+/** The key's fields an entry keeps (a new object: the key is the table's scratch record). */
+function keyFields(k: FlowKey): Pick<FlowEntry, 'src' | 'dst' | 'protocol' | 'ports' | 'tcpFlags' | 'markIn'> {
+  return { src: k.src, dst: k.dst, protocol: k.protocol, ports: k.ports, tcpFlags: k.tcpFlags, markIn: k.markIn };
 }
 
 /** Only the TTL (byte 8) and the header checksum (10, 11) differ. */

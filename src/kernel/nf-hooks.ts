@@ -321,10 +321,7 @@ export class NfHooks {
     const entry = r.entry;
     const dir = r.kind === 'found' ? r.dir : 0;
     const state: CtState = dir === 1 || entry.seenReply ? 'ESTABLISHED' : 'NEW';
-    this.conntrack.update(entry, dir, ip.protocol, flags, now);
-    if (dir === 0 && ip.protocol === IPPROTO_TCP && ip.payload.length >= 20) trackSeqEnd(entry, ip.payload);
-    if (dir === 1) this.conntrack.replied(entry);
-    skb.nfct = { table: this.conntrack, entry, dir };
+    this.follow(skb, entry, dir, ip.protocol, flags, ip.payload, now);
     this.emitCt(skb, state, dir, entry);
     return state;
   }
@@ -337,10 +334,18 @@ export class NfHooks {
    * (the replay emits the one it recorded). `l4`: the transport header.
    */
   refresh(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, l4: Uint8Array): void {
-    const now = this.ns.world.sched.now;
-    const tcp = protocol === IPPROTO_TCP;
-    this.conntrack.update(entry, dir, protocol, tcp && l4.length >= 14 ? l4[13]! : undefined, now);
-    if (dir === 0 && tcp && l4.length >= 20) trackSeqEnd(entry, l4);
+    this.follow(skb, entry, dir, protocol, protocol === IPPROTO_TCP && l4.length >= 14 ? l4[13]! : undefined, l4, this.ns.world.sched.now);
+  }
+
+  /**
+   * nf_conntrack_in once the packet's connection is found or made: the
+   * protocol's state and timeout (`flags`: TCP's flags, SCTP's chunk-type
+   * mask), TCP's sequence end (`l4`: the transport header), a reply ending a
+   * clash entry; then the packet belongs to it.
+   */
+  private follow(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, flags: number | undefined, l4: Uint8Array, now: number): void {
+    this.conntrack.update(entry, dir, protocol, flags, now);
+    if (dir === 0 && protocol === IPPROTO_TCP && l4.length >= 20) trackSeqEnd(entry, l4);
     if (dir === 1) this.conntrack.replied(entry);
     skb.nfct = { table: this.conntrack, entry, dir };
   }

@@ -53,6 +53,11 @@ export function put16(b: Uint8Array, off: number, v: number): void {
   b[off + 1] = v & 255;
 }
 
+/** The big-endian 32 bits at `off` (an address, two ports), unsigned. */
+export function get32(b: Uint8Array, off: number): number {
+  return ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+}
+
 /** Big-endian 32 bits at `off`. */
 export function put32(b: Uint8Array, off: number, v: number): void {
   b[off] = (v >>> 24) & 255;
@@ -83,8 +88,8 @@ export function decodeIpv4(b: Uint8Array, at = 0): Decoded<DecodedIpv4> {
   const id = (b[at + 4]! << 8) | b[at + 5]!;
   const ttl = b[at + 8]!;
   const protocol = b[at + 9]!;
-  const src = ((b[at + 12]! << 24) | (b[at + 13]! << 16) | (b[at + 14]! << 8) | b[at + 15]!) >>> 0;
-  const dst = ((b[at + 16]! << 24) | (b[at + 17]! << 16) | (b[at + 18]! << 8) | b[at + 19]!) >>> 0;
+  const src = get32(b, at + 12);
+  const dst = get32(b, at + 16);
   const df = (frag & 0x4000) !== 0;
   const mf = (frag & 0x2000) !== 0;
   const fragmentOffset = (frag & 0x1fff) * 8;

@@ -1,5 +1,5 @@
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
-import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, put16, put32 } from './ipv4.js';
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, get32, put16, put32 } from './ipv4.js';
 import { IPPROTO_SCTP, refreshSctpChecksum } from './sctp.js';
 
 /** New values for the address and port fields of an IPv4 packet (what NAT rewrites). */
@@ -24,7 +24,7 @@ export interface PacketTuple {
 export function readTuple(ip: Uint8Array): PacketTuple {
   const hl = (ip[0]! & 15) * 4;
   const proto = ip[9]!;
-  const t: PacketTuple = { src: u32(ip, 12), dst: u32(ip, 16), protocol: proto };
+  const t: PacketTuple = { src: get32(ip, 12), dst: get32(ip, 16), protocol: proto };
   const firstFragment = (((ip[6]! << 8) | ip[7]!) & 0x1fff) === 0;
   if (!firstFragment) return t;
   if ((proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_SCTP) && ip.length >= hl + 4) {
@@ -69,7 +69,7 @@ export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
     b[csumAt] = 0;
     b[csumAt + 1] = 0;
     const len = total - hl;
-    let sum = internetChecksum(b, hl, total, pseudoHeaderSum(u32(b, 12), u32(b, 16), proto, len));
+    let sum = internetChecksum(b, hl, total, pseudoHeaderSum(get32(b, 12), get32(b, 16), proto, len));
     if (proto === IPPROTO_UDP && sum === 0) sum = 0xffff;
     put16(b, csumAt, sum);
   } else if (proto === IPPROTO_SCTP && total >= hl + 12) {
@@ -140,8 +140,4 @@ function adjustWords(before: Uint8Array, after: Uint8Array, check: number, words
   }
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
-}
-
-function u32(b: Uint8Array, o: number): number {
-  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
