@@ -119,10 +119,11 @@ export function captureProfile(c: WalkCase, order?: RanEvent[]): WalkProfile {
         return skb;
       };
       const deliver = world.deliver.bind(world);
-      world.deliver = (skb, at, to, extra = {}): void => {
+      world.deliver = (skb, at, to, socket, src, sport): void => {
         const m = skb.flow !== undefined ? BURST_FLOW.exec(skb.flow) : null;
+        const extra = { ...(socket === undefined ? {} : { socket }), ...(src === undefined ? {} : { src }), ...(sport === undefined ? {} : { sport }) };
         if (m && world.inFlight.has(skb)) delivered.set(Number(m[1]) - 1, { event: current, at, to, extra });
-        deliver(skb, at, to, extra);
+        deliver(skb, at, to, socket, src, sport);
       };
     },
   });

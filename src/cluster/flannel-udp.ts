@@ -43,7 +43,7 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
     tun.reader = (skb) => forward(ns, tun, skb, leases, cluster);
     ns.sockets.addUdpTunnel(FLANNEL_UDP_PORT, (skb, _ip, payload) => {
       // The datagram ends at flanneld's socket; its payload goes into the TUN as a new packet.
-      ns.world.deliver(skb, `${ns.name}:flanneld`, 'tunnel', { socket: `0.0.0.0:${FLANNEL_UDP_PORT}` });
+      ns.world.deliver(skb, `${ns.name}:flanneld`, 'tunnel', `0.0.0.0:${FLANNEL_UDP_PORT}`);
       const inner = ns.world.newSkb(payload.slice(), `${ns.name}:flanneld`, 'app', skb.flow, skb.id, true);
       const costs = ns.world.costs;
       if (costs) {
@@ -98,7 +98,7 @@ function forward(ns: NetNs, tun: TunDevice, skb: Skb, subnets: readonly Lease[],
   decrementTtl(bytes, 0);
   // flanneld's read of the TUN ends this packet; its sendto() makes a new one.
   emitTunnel(ns, skb, 'encap', bytes.length, bytes.length + FLANNEL_UDP_OVERHEAD);
-  w.deliver(skb, `${ns.name}:flanneld`, 'tunnel', { socket: `${tun.name} reader` });
+  w.deliver(skb, `${ns.name}:flanneld`, 'tunnel', `${tun.name} reader`);
   ns.sockets.sendDatagram(FLANNEL_UDP_PORT, owner.ip, FLANNEL_UDP_PORT, bytes, skb);
 }
 

@@ -461,7 +461,7 @@ export class Sockets {
         const tunnel = this.udpTunnels.get(dport);
         if (tunnel) return tunnel(skb, ip, udpPayload(u));
         if (this.udp.has(dport)) {
-          w.deliver(skb, dev.where, 'udp', { socket: this.socketText(ip.dst, dport), src: formatIpv4(ip.src), sport });
+          w.deliver(skb, dev.where, 'udp', this.socketText(ip.dst, dport), formatIpv4(ip.src), sport);
           const handler = this.udp.get(dport);
           if (handler) handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
           else if (this.udpListen.has(dport)) {
@@ -493,7 +493,7 @@ export class Sockets {
     if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
     const m = r.value;
     if (m.type === ICMP_ECHO_REQUEST) {
-      w.deliver(skb, dev.where, 'icmp', { socket: 'icmp echo', src: formatIpv4(ip.src) });
+      w.deliver(skb, dev.where, 'icmp', 'icmp echo', formatIpv4(ip.src));
       const reply = encodeIcmp({ type: ICMP_ECHO_REPLY, code: 0, rest: m.rest, payload: m.payload });
       this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src: ip.dst, dst: ip.src, payload: reply }, 'icmp', skb.flow, skb.id);
       return;
@@ -507,7 +507,7 @@ export class Sockets {
       if (this.ns.isLocal(innerSrc) && routeMtu !== undefined) this.ns.pmtu.learn(innerDst, m.rest & 0xffff, routeMtu, w.sched.now);
     }
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
-    w.deliver(skb, dev.where, 'icmp', { socket: m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', src: formatIpv4(ip.src) });
+    w.deliver(skb, dev.where, 'icmp', m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', formatIpv4(ip.src));
     if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED) this.tcpIcmpError(m.code, m.payload, skb.id);
     if (m.type === ICMP_DEST_UNREACH && m.code === UNREACH_FRAG_NEEDED) this.tcpMtuReduced(m.payload, skb.id);
   }
@@ -575,13 +575,13 @@ export class Sockets {
     const at = { socket: `${formatIpv4(ip.dst)}:${seg.dstPort}`, src: formatIpv4(ip.src), sport: seg.srcPort };
     const conn = this.tcpConns.get(connKey(ip.dst, seg.dstPort, ip.src, seg.srcPort));
     if (conn) {
-      w.deliver(skb, dev.where, 'tcp', at);
+      w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport);
       this.tcpEstablishedRcv(conn, seg, skb);
       return;
     }
-    if (seg.flags & TCP_RST) return w.deliver(skb, dev.where, 'tcp', at); // RST for nothing: ignored
+    if (seg.flags & TCP_RST) return w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport); // RST for nothing: ignored
     if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && this.tcpListen.has(seg.dstPort)) {
-      w.deliver(skb, dev.where, 'tcp', at);
+      w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport);
       const child: TcpConn = {
         local: ip.dst,
         lport: seg.dstPort,

@@ -131,10 +131,13 @@ export class World {
     skb: Skb,
     at: string,
     to: 'udp' | 'tcp' | 'sctp' | 'icmp' | 'arp' | 'reassembly' | 'tunnel',
-    extra: { socket?: string; src?: string; sport?: number } = {},
+    // The reading socket's fields one by one, not an object a datagram would make only to be read here.
+    socket?: string,
+    src?: string,
+    sport?: number,
   ): void {
     if (!this.inFlight.remove(skb)) return;
-    this.tracer.emitDeliver(this.sched.now, skb.id, at, to, extra.socket, extra.src, extra.sport);
+    this.tracer.emitDeliver(this.sched.now, skb.id, at, to, socket, src, sport);
   }
 
   /** Ends every packet still in flight (run over): nothing vanishes silently. */

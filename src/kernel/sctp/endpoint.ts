@@ -162,18 +162,18 @@ export class SctpEndpoints {
     const first = p.chunks[0];
     const a = this.assocs.get(key(ip.dst, p.dstPort, ip.src, p.srcPort));
     if (a && first?.type !== SCTP_INIT) {
-      w.deliver(skb, dev.where, 'sctp', at);
+      w.deliver(skb, dev.where, 'sctp', at.socket, at.src, at.sport);
       for (const c of p.chunks) this.onChunk(a, c, skb);
       return;
     }
     if (first?.type === SCTP_INIT && this.listening.has(p.dstPort)) {
-      w.deliver(skb, dev.where, 'sctp', at);
+      w.deliver(skb, dev.where, 'sctp', at.socket, at.src, at.sport);
       return this.answerInit(ip, p.srcPort, p.dstPort, first, skb);
     }
     if (first?.type === SCTP_COOKIE_ECHO && this.listening.has(p.dstPort)) {
       const c = this.cookies.get(hex(first.value));
       if (c) {
-        w.deliver(skb, dev.where, 'sctp', at);
+        w.deliver(skb, dev.where, 'sctp', at.socket, at.src, at.sport);
         const s: Assoc = { local: ip.dst, lport: p.dstPort, remote: ip.src, rport: p.srcPort, state: 'ESTABLISHED', myTag: c.myTag, peerTag: c.peerTag, nextTsn: c.myTsn, cumTsn: (c.peerTsn - 1) >>> 0, flow: skb.flow, pendingPayload: 0, ttl: 64, ipId: this.ns.rng.int(0, 0xffff), initRetries: 0, timerGen: 0, sackPending: false };
         this.cookies.delete(hex(first.value));
         this.assocs.set(key(s.local, s.lport, s.remote, s.rport), s);
