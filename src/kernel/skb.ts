@@ -122,7 +122,8 @@ export function cow(skb: Skb): Uint8Array {
   const d = skb.data;
   skb.ip = undefined; // the caller is about to write: a header decoded before may change
   const room = skb.room;
-  if (skb.owned && room !== undefined && within(room, d, HEADROOM)) return d;
+  // `d === room` first: the usual case, and reading a view's buffer and offsets is not free.
+  if (skb.owned && room !== undefined && (d === room || within(room, d, HEADROOM))) return d;
   return (skb.data = roomFor(skb, d.length, 0, d));
 }
 
@@ -205,7 +206,7 @@ export function pushEthernet(skb: Skb, dst: string, src: string, etherType: numb
   const d = skb.data;
   const room = skb.room;
   let out: Uint8Array;
-  if (room !== undefined && within(room, d, HEADROOM) && d.byteOffset - 14 >= room.byteOffset - HEADROOM) {
+  if (room !== undefined && (d === room || (within(room, d, HEADROOM) && d.byteOffset - 14 >= room.byteOffset - HEADROOM))) {
     const alt = skb.alt;
     out = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset - 14 && alt.length === d.length + 14 ? alt : new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
   } else {
