@@ -51,6 +51,8 @@ export const IPVS_SETS = {
   'KUBE-NODE-PORT-LOCAL-TCP': ['bitmap:port', 'Kubernetes nodeport TCP port with externalTrafficPolicy=local'],
   'KUBE-NODE-PORT-UDP': ['bitmap:port', 'Kubernetes nodeport UDP port for masquerade purpose'],
   'KUBE-NODE-PORT-LOCAL-UDP': ['bitmap:port', 'Kubernetes nodeport UDP port with externalTrafficPolicy=local'],
+  'KUBE-NODE-PORT-SCTP-HASH': ['hash:ip,port', "Kubernetes nodeport SCTP port for masquerade purpose with type 'hash ip:port'"],
+  'KUBE-NODE-PORT-LOCAL-SCTP-HASH': ['hash:ip,port', "Kubernetes nodeport SCTP port with externalTrafficPolicy=local with type 'hash ip:port'"],
   'KUBE-HEALTH-CHECK-NODE-PORT': ['bitmap:port', 'Kubernetes health check node port'],
   'KUBE-IPVS-IPS': ['hash:ip', 'IPVS service ip'],
 } as const;
@@ -65,6 +67,8 @@ const SET_RULES: { set: SetName; table: 'nat' | 'filter'; from: string; to: stri
   { set: 'KUBE-NODE-PORT-TCP', table: 'nat', from: 'KUBE-NODE-PORT', to: 'KUBE-MARK-MASQ', match: 'dst', proto: 'tcp' },
   { set: 'KUBE-NODE-PORT-LOCAL-UDP', table: 'nat', from: 'KUBE-NODE-PORT', to: 'RETURN', match: 'dst', proto: 'udp' },
   { set: 'KUBE-NODE-PORT-UDP', table: 'nat', from: 'KUBE-NODE-PORT', to: 'KUBE-MARK-MASQ', match: 'dst', proto: 'udp' },
+  { set: 'KUBE-NODE-PORT-LOCAL-SCTP-HASH', table: 'nat', from: 'KUBE-NODE-PORT', to: 'RETURN', match: 'dst,dst', proto: 'sctp' },
+  { set: 'KUBE-NODE-PORT-SCTP-HASH', table: 'nat', from: 'KUBE-NODE-PORT', to: 'KUBE-MARK-MASQ', match: 'dst,dst', proto: 'sctp' },
   { set: 'KUBE-LOAD-BALANCER-FW', table: 'filter', from: 'KUBE-PROXY-FIREWALL', to: 'KUBE-SOURCE-RANGES-FIREWALL', match: 'dst,dst' },
   { set: 'KUBE-LOAD-BALANCER-SOURCE-CIDR', table: 'filter', from: 'KUBE-SOURCE-RANGES-FIREWALL', to: 'RETURN', match: 'dst,dst,src' },
   { set: 'KUBE-LOAD-BALANCER-SOURCE-IP', table: 'filter', from: 'KUBE-SOURCE-RANGES-FIREWALL', to: 'RETURN', match: 'dst,dst,src' },
@@ -124,11 +128,16 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
         vs(ip, sp.port, sp.externalPolicyLocal);
       }
       if (sp.nodePort > 0) {
-        // SCTP node ports go in KUBE-NODE-PORT-SCTP-HASH (hash:ip,port) upstream; podwalk does not program those sets (documented).
         if (sp.protocol !== 'SCTP') {
           const P = proto.toUpperCase() as 'TCP' | 'UDP';
           add(`KUBE-NODE-PORT-${P}`, String(sp.nodePort));
           if (sp.externalPolicyLocal) add(`KUBE-NODE-PORT-LOCAL-${P}`, String(sp.nodePort));
+        } else {
+          // SCTP's sets are hash:ip,port, not bitmap:port: one entry per node address the port is open on.
+          for (const ip of c.nodeIPs) {
+            add('KUBE-NODE-PORT-SCTP-HASH', `${ip},${proto}:${sp.nodePort}`);
+            if (sp.externalPolicyLocal) add('KUBE-NODE-PORT-LOCAL-SCTP-HASH', `${ip},${proto}:${sp.nodePort}`);
+          }
         }
         // --nodeport-addresses unset: the node's addresses (podwalk: its node IP).
         for (const ip of c.nodeIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
