@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { checkTraffic } from '../scenario/check/check-traffic.js';
+import { servicesCreatedBySteps } from '../scenario/check/check-service-steps.js';
 import type { Scenario, TrafficSpec } from '../scenario/types.js';
 import { YamlReader } from '../scenario/load/yaml-reader.js';
 import { ScenarioError } from './errors.js';
@@ -53,7 +54,9 @@ export function trafficFromSend(spec: SendSpec, scenario: Scenario, name: string
   const file = `send(${name})`;
   const r = new YamlReader(file, stringify([item]));
   const doc = r.docs[0]!;
-  const out = checkTraffic(r, { node: doc.contents, path: 'send', near: doc.start }, { cluster: scenario.cluster, pods: scenario.pods, services: scenario.services });
+  // As in a file, traffic may name a Service a step creates.
+  const services = [...scenario.services, ...servicesCreatedBySteps(scenario.steps, scenario.services)];
+  const out = checkTraffic(r, { node: doc.contents, path: 'send', near: doc.start }, { cluster: scenario.cluster, pods: scenario.pods, services });
   const problems = r.problems.map((p) => ({ ...p, path: p.path.replace(/^send\[0\]/, 'send') }));
   if (problems.length > 0 || out.length !== 1) throw new ScenarioError(problems);
   return out[0]!;
