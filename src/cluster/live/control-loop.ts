@@ -12,6 +12,8 @@ import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
 /** A pod as the controllers see it: the API object's fields that matter to networking. */
 export interface LivePod extends PodInput, ControllerPod {
   labels: Record<string, string>;
+  /** The labels its controller's template gave it, once a label step has changed `labels` (new replicas get these). */
+  templateLabels?: Record<string, string>;
   owner?: { kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet'; name: string };
 }
 
@@ -103,7 +105,9 @@ export class ControlLoop {
   createPod(template: LivePod, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS): LivePod {
     const nodeName = this.schedule(template);
     const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
-    const pod: LivePod = { ...template, name, labels, nodeName, ip, ready: false, terminating: false, ports: template.ports.map((p) => ({ ...p })) };
+    // A new pod: the template's labels are its own (a relabelled template pod's `templateLabels` does not carry over).
+    const { templateLabels: _relabelled, ...spec } = template;
+    const pod: LivePod = { ...spec, name, labels, nodeName, ip, ready: false, terminating: false, ports: template.ports.map((p) => ({ ...p })) };
     this.pods.push(pod);
     const ns = startPodNetwork(this.cluster, pod);
     this.change(ns.name, 'pod-created', `pod ${pod.namespace}/${pod.name} on ${nodeName}, IP ${ip} (CNI ADD)`);
@@ -133,7 +137,7 @@ export class ControlLoop {
     const where = `${pod.namespace}/${pod.name}`;
     this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, SIGTERM${preStopNs > 0 ? ` after a ${preStopNs / 1e9} s preStop` : ''})`);
     this.endpointsChanged();
-    if (replace && pod.owner) this.createPod(pod, this.replacementName(pod), pod.labels, readyAfterNs);
+    if (replace && pod.owner) this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs);
     this.cluster.sched.after(preStopNs, () => {
       const ns = this.cluster.pods.get(where);
       ns?.sockets.closeApplications();
@@ -157,6 +161,7 @@ export class ControlLoop {
   relabelPod(namespace: string, name: string, relabel: (labels: Record<string, string>) => Record<string, string>): void {
     const pod = this.find(namespace, name);
     if (!pod) return;
+    pod.templateLabels ??= pod.labels;
     pod.labels = relabel(pod.labels);
     this.endpointsChanged();
   }
@@ -184,7 +189,7 @@ export class ControlLoop {
     if (active.length === 0) return;
     for (let i = active.length; i < replicas; i++) {
       const t = active[0]!;
-      this.createPod(t, this.nextName(t), t.labels, readyAfterNs);
+      this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs);
     }
     for (const p of active.slice(replicas).reverse()) this.deletePod(p, 0, false);
   }
@@ -205,7 +210,7 @@ export class ControlLoop {
     const replicas = old.length;
     if (replicas === 0) return;
     const template = old[0]!;
-    const labels = { ...template.labels, 'pod-template-hash': hash };
+    const labels = { ...templateLabels(template), 'pod-template-hash': hash };
     this.change('cluster', 'rollout', `deployment ${key}: rolling update to ReplicaSet ${owner}-${hash} (maxSurge ${o.maxSurge}, maxUnavailable ${o.maxUnavailable})`);
     const fresh: LivePod[] = [];
     const remaining = [...old];
@@ -415,6 +420,11 @@ export class ControlLoop {
       if (!this.pods.some((p) => p.namespace === pod.namespace && p.name === name) && !this.cluster.netns.has(`${pod.namespace}/${name}`)) return name;
     }
   }
+}
+
+/** The labels a controller gives a new pod made from `pod`'s template (not a label step's). */
+function templateLabels(pod: LivePod): Record<string, string> {
+  return pod.templateLabels ?? pod.labels;
 }
 
 /** One node's kube-proxy sync runner: what it last programmed, when, and a queued sync. */
