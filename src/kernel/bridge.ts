@@ -116,7 +116,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (entry?.local) {
       // Addressed to the bridge or one of its ports' own MACs: it is for this host.
       if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'local', mac: dst });
-      this.ns.stack.recordedFlows?.reachedBridgePort(skb, undefined, this.fdb.get(formatMac(skb.data, 6)), entry);
+      this.reached(skb, undefined, entry);
       this.passUp(skb);
       return;
     }
@@ -145,15 +145,25 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   /** __br_forward: br_netfilter's FORWARD and POSTROUTING for this port, then br_dev_queue_push_xmit. */
   private forwardOut(out: NetDevice, skb: Skb, dstFdb?: FdbEntry): void {
     if (skb.brPrerouted && !brNfForward(this, skb, out)) return;
-    for (const part of brNfRefragment(this, skb, out)) {
-      // br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2).
-      if (part.data.length - 14 > out.mtu) {
-        this.ns.world.drop(part, this.where, 'mtu-exceeded', `${part.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
-        continue;
-      }
-      this.ns.stack.recordedFlows?.reachedBridgePort(part, out, this.fdb.get(formatMac(part.data, 6)), dstFdb);
-      out.xmit(part);
+    // Only a datagram nf_defrag reassembled may leave in fragments (no list made for the others).
+    if (skb.fragMaxSize === undefined) this.pushXmit(out, skb, dstFdb);
+    else for (const part of brNfRefragment(this, skb, out)) this.pushXmit(out, part, dstFdb);
+  }
+
+  /** br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2). */
+  private pushXmit(out: NetDevice, skb: Skb, dstFdb: FdbEntry | undefined): void {
+    if (skb.data.length - 14 > out.mtu) {
+      this.ns.world.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
+      return;
     }
+    this.reached(skb, out, dstFdb);
+    out.xmit(skb);
+  }
+
+  /** A crossing the flow table is recording ends here (at `out`, or up to the host): with the FDB entries it used. */
+  private reached(skb: Skb, out: NetDevice | undefined, dstFdb: FdbEntry | undefined): void {
+    const flows = this.ns.stack.recordedFlows;
+    if (flows?.recording(skb)) flows.reachedBridgePort(skb, out, this.fdb.get(formatMac(skb.data, 6)), dstFdb);
   }
 
   /** The host stack transmits through the bridge device (br_dev_xmit). */
@@ -181,19 +191,22 @@ export class Bridge extends NetDevice implements BridgePortOwner {
 
   /** Hand a frame to this namespace's stack as received on the bridge device. */
   passUp(skb: Skb): void {
-    // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it).
-    this.ns.world.sched.after(0, () => {
-      const w = this.ns.world;
-      if (w.capture) {
-        w.capture(this.where, w.sched.now, skb.data, false);
-        share(skb);
-      }
-      if (w.detailed) {
-        w.frameEvent('rx', skb.id, this.where, skb.data);
-        share(skb);
-      }
-      this.ns.stack.receive(this, skb);
-    });
+    // The frame now appears on the bridge device itself (tcpdump -i cbr0 sees it): one handler for every frame, no closure.
+    this.ns.world.sched.call(0, Bridge.receiveUp, this, skb);
+  }
+
+  /** The frame `passUp` scheduled arrives on the bridge device, for the host's stack. */
+  private static receiveUp(br: Bridge, skb: Skb): void {
+    const w = br.ns.world;
+    if (w.capture) {
+      w.capture(br.where, w.sched.now, skb.data, false);
+      share(skb);
+    }
+    if (w.detailed) {
+      w.frameEvent('rx', skb.id, br.where, skb.data);
+      share(skb);
+    }
+    br.ns.stack.receive(br, skb);
   }
 
   private learn(src: string, port: NetDevice, skb: Skb): void {

@@ -36,6 +36,14 @@ export const CT_TIMEOUTS = {
 export const CT_MAX_DEFAULT = 131072;
 
 /** A connection: its original and reply tuples (the reply one is where NAT shows). */
+/** skb->_nfct: a packet's connection and its direction there (0 original, 1 reply); `related`: an ICMP error about it. */
+export interface CtRef {
+  table: Conntrack;
+  entry: CtEntry;
+  dir: 0 | 1;
+  related?: boolean;
+}
+
 export class CtEntry {
   confirmed = false;
   seenReply = false;
@@ -57,6 +65,8 @@ export class CtEntry {
   confirmedOn: Cpu | undefined;
   /** TCP: the highest sequence number the originator has sent up to (seen[0].td_end; SYN and FIN count one). */
   origSeqEnd: number | undefined;
+  /** skb->_nfct of its packets in each direction (Conntrack.ref): made once, shared, never changed in place. */
+  refs: [CtRef | undefined, CtRef | undefined] = [undefined, undefined];
 
   constructor(
     readonly id: number,
@@ -113,6 +123,12 @@ export class Conntrack {
    */
   resolveClashHarder = true;
   private readonly byTuple = new CtTable();
+
+  /** What a packet of `entry` in direction `dir` carries as skb->_nfct: one object per connection and direction, not one per packet. */
+  ref(entry: CtEntry, dir: 0 | 1): CtRef {
+    return (entry.refs[dir] ??= { table: this, entry, dir });
+  }
+
   private readonly entries = new Set<CtEntry>();
   private lastId = 0;
 

@@ -352,6 +352,11 @@ export class FlowTable {
     this.keep(p, skb, { ends: 'bridge', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb.local ? undefined : dstFdb, port });
   }
 
+  /** Whether the walk of `skb` is being recorded (what a `reached...` call would read need not be looked up otherwise). */
+  recording(skb: Skb): boolean {
+    return this.pending?.skb === skb;
+  }
+
   /** The walk started by `recordRouted` or `recordBridged` is over (sent, dropped, delivered, or handed elsewhere). */
   end(): void {
     if (this.pending === undefined) return;
@@ -496,7 +501,7 @@ export class FlowTable {
     const w = this.ns.world;
     w.fast.hits++;
     w.fast.replays++;
-    if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d.subarray(l4, l4 + len - 20));
+    if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d, l4, l4 + len - 20);
     // The walk's hop events in their order, each a new object with this packet's id and the time now.
     if (e.events) w.emitCopies(e.events, skb.id);
     const counters = e.counters;

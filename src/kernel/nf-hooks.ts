@@ -1,7 +1,7 @@
 import type { Rng } from '../engine/rng.js';
 import { formatIpv4 } from '../wire/addr.js';
 import { ICMP_DEST_UNREACH } from '../wire/icmp.js';
-import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
+import { decodeIpv4, get32, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../wire/l4-rewrite.js';
 import { IPPROTO_SCTP, sctpChunkTypes } from '../wire/sctp.js';
 import { sctpChunkMask } from './sctp/conntrack-sctp.js';
@@ -321,7 +321,7 @@ export class NfHooks {
     const entry = r.entry;
     const dir = r.kind === 'found' ? r.dir : 0;
     const state: CtState = dir === 1 || entry.seenReply ? 'ESTABLISHED' : 'NEW';
-    this.follow(skb, entry, dir, ip.protocol, flags, ip.payload, now);
+    this.follow(skb, entry, dir, ip.protocol, flags, ip.payload, 0, ip.payload.length, now);
     this.emitCt(skb, state, dir, entry);
     return state;
   }
@@ -331,23 +331,24 @@ export class NfHooks {
    * a live connection `Conntrack.peek` found: what `track` does when its
    * lookup finds the entry — the protocol's state and timeout, TCP's
    * sequence end, a reply ending a clash entry — but not its trace event
-   * (the replay emits the one it recorded). `l4`: the transport header.
+   * (the replay emits the one it recorded). The transport header and its
+   * data are `b[l4..end]` (read in place: no view made per packet).
    */
-  refresh(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, l4: Uint8Array): void {
-    this.follow(skb, entry, dir, protocol, protocol === IPPROTO_TCP && l4.length >= 14 ? l4[13]! : undefined, l4, this.ns.world.sched.now);
+  refresh(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, b: Uint8Array, l4: number, end: number): void {
+    this.follow(skb, entry, dir, protocol, protocol === IPPROTO_TCP && end - l4 >= 14 ? b[l4 + 13]! : undefined, b, l4, end, this.ns.world.sched.now);
   }
 
   /**
    * nf_conntrack_in once the packet's connection is found or made: the
    * protocol's state and timeout (`flags`: TCP's flags, SCTP's chunk-type
-   * mask), TCP's sequence end (`l4`: the transport header), a reply ending a
-   * clash entry; then the packet belongs to it.
+   * mask), TCP's sequence end (the transport header and data: `b[l4..end]`),
+   * a reply ending a clash entry; then the packet belongs to it.
    */
-  private follow(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, flags: number | undefined, l4: Uint8Array, now: number): void {
+  private follow(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, flags: number | undefined, b: Uint8Array, l4: number, end: number, now: number): void {
     this.conntrack.update(entry, dir, protocol, flags, now);
-    if (dir === 0 && protocol === IPPROTO_TCP && l4.length >= 20) trackSeqEnd(entry, l4);
+    if (dir === 0 && protocol === IPPROTO_TCP && end - l4 >= 20) trackSeqEnd(entry, b, l4, end);
     if (dir === 1) this.conntrack.replied(entry);
-    skb.nfct = { table: this.conntrack, entry, dir };
+    skb.nfct = this.conntrack.ref(entry, dir);
   }
 
   /** An ICMP error belongs to the connection of the packet it quotes (nf_conntrack_icmp_error). */
@@ -564,13 +565,16 @@ export class NfHooks {
   }
 }
 
-/** seen[0].td_end: the end of what the originator sent (sequence number + data, SYN and FIN counting one), never going back. */
-function trackSeqEnd(e: CtEntry, tcp: Uint8Array): void {
-  const seq = ((tcp[4]! << 24) | (tcp[5]! << 16) | (tcp[6]! << 8) | tcp[7]!) >>> 0;
-  const flags = tcp[13]!;
-  const len = tcp.length - (tcp[12]! >> 4) * 4 + (flags & 0x02 ? 1 : 0) + (flags & 0x01 ? 1 : 0);
-  const end = (seq + len) >>> 0;
-  if (e.origSeqEnd === undefined || ((end - e.origSeqEnd) | 0) > 0) e.origSeqEnd = end;
+/**
+ * seen[0].td_end: the end of what the originator sent (sequence number + data, SYN and FIN counting one), never
+ * going back. The TCP header and its data are `b[at..end]`.
+ */
+function trackSeqEnd(e: CtEntry, b: Uint8Array, at: number, end: number): void {
+  const seq = get32(b, at + 4);
+  const flags = b[at + 13]!;
+  const len = end - at - (b[at + 12]! >> 4) * 4 + (flags & 0x02 ? 1 : 0) + (flags & 0x01 ? 1 : 0);
+  const seqEnd = (seq + len) >>> 0;
+  if (e.origSeqEnd === undefined || ((seqEnd - e.origSeqEnd) | 0) > 0) e.origSeqEnd = seqEnd;
 }
 
 /** Whether the connection has the NAT a packet in direction `dir` undergoes at `manip` (IPS_DST_NAT / IPS_SRC_NAT). */

@@ -358,12 +358,21 @@ export class Stack {
 
   /** The source address the kernel would pick to reach `dst` (ip route get). */
   sourceFor(dst: number): number | undefined {
+    // Asked for every datagram a socket sends: the last answer holds while routes, links (and with the routes the
+    // addresses: each adds and takes its local route) are the same generation (fast-path.ts).
+    const c = this.lastSource;
+    const fast = this.ns.world.fast;
+    if (fast.enabled && c.dst === dst && c.fibGeneration === this.ns.fib.generation && c.linkGeneration === fast.linkGeneration) return c.src;
     const route = this.ns.fib.lookup(dst);
-    if (!route || !route.dev) return undefined;
-    if (route.src !== undefined) return route.src;
-    if (route.type === 'local') return dst;
-    return this.ns.selectSource(route.dev, route.via ?? dst);
+    const src = !route || !route.dev ? undefined : route.src !== undefined ? route.src : route.type === 'local' ? dst : this.ns.selectSource(route.dev, route.via ?? dst);
+    c.dst = dst;
+    c.fibGeneration = this.ns.fib.generation;
+    c.linkGeneration = fast.linkGeneration;
+    c.src = src;
+    return src;
   }
+
+  private readonly lastSource: { dst: number; fibGeneration: number; linkGeneration: number; src: number | undefined } = { dst: -1, fibGeneration: -1, linkGeneration: -1, src: undefined };
 
   /** MTU of the device the route to `dst` leaves by (what TCP derives its MSS from). */
   mtuFor(dst: number): number | undefined {
