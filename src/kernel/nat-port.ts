@@ -4,8 +4,8 @@ import type { Cpu } from './cost-model.js';
 /**
  * How nf_nat searches for a free source port when the connection's own is
  * taken (nf_nat_l4proto_unique_tuple):
- * - `rover` (Linux before 5.17, and stable kernels before their February 2022
- *   updates): the search starts at a per-protocol "rover" shared by every
+ * - `rover` (Linux 4.x, and the 4.9/4.14/4.19 stable kernels before their
+ *   February 2022 updates): the search starts at a per-protocol "rover" shared by every
  *   connection and CPU, walks the whole range, and stores where it stopped.
  *   Two connections NATed at once on two CPUs read the same rover and pick the
  *   same port: the second loses the confirm (insert_failed). Only
@@ -13,8 +13,9 @@ import type { Cpu } from './cost-model.js';
  *   keyed hash of the NAT address and the destination address and port
  *   (secure_port), the same for every connection to one destination, so two
  *   such connections NATed at once still pick the same port.
- * - `random` (Linux 5.17, commits "remove l4 protocol port rovers" and "limit
- *   port clash resolution attempts", backported to the stable kernels): a
+ * - `random` (Linux 5.0, commits "remove l4 protocol port rovers" and "limit
+ *   port clash resolution attempts", merged in December 2018 and backported
+ *   to the 4.x stable kernels in February 2022): a
  *   source-NAT search always starts at a random offset, and gives up after
  *   128 tries, then 64, 32, 16 and 8 more from new random offsets.
  * Linux 6.5 added an eviction to the random search (NAT_HARDER_THRESH).
@@ -48,7 +49,7 @@ export interface NatPortRequest {
   /**
    * `--random` ('hash', NF_NAT_RANGE_PROTO_RANDOM) or `--random-fully` ('fully', NF_NAT_RANGE_PROTO_RANDOM_FULLY),
    * both NF_NAT_RANGE_PROTO_RANDOM_ALL: never keep the original port; search from a random offset (before
-   * 5.17, `--random` from the keyed hash of `reply`'s addresses instead).
+   * 5.0, `--random` from the keyed hash of `reply`'s addresses instead).
    */
   random: false | 'hash' | 'fully';
   /** The connection's reply tuple with the NAT address as its destination (`--random`'s hash reads it). */
@@ -80,8 +81,8 @@ interface Rover {
 
 /**
  * What nf_nat keeps once per kernel, whatever the network namespace: before
- * Linux 5.17 each protocol's rover is a static variable of the module
- * (nf_nat_proto_udp.c's `udp_port_rover`, later nf_nat_proto.c's), so every
+ * Linux 5.0 each protocol's rover is a static variable of the module
+ * (nf_nat_proto_udp.c's `udp_port_rover`, and one per other protocol), so every
  * namespace on the machine (a node and all its pods) advances the same one;
  * and the release decides the search, for every namespace alike.
  */
@@ -90,7 +91,7 @@ export class NatPortKernel {
   /** Linux >= 6.5: the last tries of a random search may evict a closing TCP connection (NAT_HARDER_THRESH). */
   evictClosing = true;
   readonly rovers = new Map<number, Rover>();
-  /** net_secret: drawn once per boot, on first use (`--random`'s port hash on kernels before 5.17). */
+  /** net_secret: drawn once per boot, on first use (`--random`'s port hash on kernels before 5.0). */
   netSecret: number | undefined;
 }
 
@@ -130,7 +131,7 @@ export class NatPortAllocator {
     return { ...found, range: [min, max] };
   }
 
-  /** Linux < 5.17: start at the shared rover (at random with --random-fully, at the keyed hash with --random), walk the whole range. */
+  /** Linux < 5.0: start at the shared rover (at random with --random-fully, at the keyed hash with --random), walk the whole range. */
   private roverSearch(protocol: number, req: NatPortRequest, view: NatView, min: number, size: number): Omit<NatPortChoice, 'range'> {
     let off = req.random === 'fully' ? this.rng.nextU32() % size : req.random === 'hash' ? this.securePort(req.reply) : this.readRover(protocol, view);
     for (let i = 1; ; i++, off = (off + 1) & 0xffff) {
@@ -141,7 +142,7 @@ export class NatPortAllocator {
     }
   }
 
-  /** Linux >= 5.17: a random offset, at most 128 tries, then rounds of half as many from new random offsets. */
+  /** Linux >= 5.0: a random offset, at most 128 tries, then rounds of half as many from new random offsets. */
   private randomSearch(req: NatPortRequest, min: number, size: number): Omit<NatPortChoice, 'range'> {
     let attempts = Math.min(size, NAT_MAX_ATTEMPTS);
     let tries = 0;
@@ -197,12 +198,12 @@ export function defaultRange(port: number): [number, number] {
 }
 
 /**
- * The kernel's port search for a release string such as `4.19.0-26-amd64` or
- * `6.1`: the rover before 5.17. (Stable kernels got the change as updates in
- * February 2022; podwalk goes by major.minor only.)
+ * The kernel's port search for a release's major number (`4.19.0-9-amd64`: 4,
+ * `6.1`: 6): the rover before 5.0. (The 4.x stable kernels got the change as
+ * updates in February 2022; podwalk goes by the release number only.)
  */
-export function natPortSearchFor(major: number, minor: number): NatPortSearch {
-  return major > 5 || (major === 5 && minor >= 17) ? 'random' : 'rover';
+export function natPortSearchFor(major: number): NatPortSearch {
+  return major >= 5 ? 'random' : 'rover';
 }
 
 /** Whether the release evicts closing connections in the last tries of a search (Linux 6.5). */

@@ -125,7 +125,7 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
     case 'kernel': {
       const ns = cluster.nodes.get(a.node)!;
       const harder = a.major > 5 || (a.major === 5 && a.minor >= 8);
-      const search = natPortSearchFor(a.major, a.minor);
+      const search = natPortSearchFor(a.major);
       if (ns.nf) ns.nf.conntrack.resolveClashHarder = harder;
       // nf_nat's search is the kernel's, for the node and its pods alike.
       ns.kernel.natPorts.search = search;
