@@ -21,6 +21,11 @@ export interface CtSlot {
  */
 export class CtTable {
   private readonly buckets = new Map<number, CtSlot>();
+  /**
+   * Bumped whenever a tuple stops mapping where it did (removed, or replaced: `set` removes first). While it
+   * stands still, a tuple `get` found keeps its slot: adding other tuples never moves it (the flow table's check).
+   */
+  removals = 0;
 
   get(t: CtTuple): CtSlot | undefined {
     const src = t.src >>> 0;
@@ -56,6 +61,7 @@ export class CtTable {
       if (prev) prev.next = s.next;
       else if (s.next) this.buckets.set(h, s.next);
       else this.buckets.delete(h);
+      this.removals++;
       return;
     }
   }

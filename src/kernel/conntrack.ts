@@ -173,6 +173,11 @@ export class Conntrack {
     return hit !== undefined && hit.entry.expiresNs > nowNs ? hit : undefined;
   }
 
+  /** Tuples removed from the table so far (CtTable.removals): while it stands still, what `peek` found stays put. */
+  get removals(): number {
+    return this.byTuple.removals;
+  }
+
   /**
    * nf_conntrack_tuple_taken: would this reply tuple collide with an existing connection (NAT must
    * pick another port)? Not when the holder has the same original tuple as `self` (Linux >= 5.6):

@@ -168,6 +168,10 @@ export class Fib {
   }
 
   /** fib_lookup: the local table first, then main. */
+  /** The last destination looked up and its answer, for the cache's generation (-1: none). */
+  private lastDst = -1;
+  private lastRoute: Route | undefined;
+
   lookup(dst: number): Route | undefined {
     if (this.deferred) this.settle();
     const fast = this.fast;
@@ -176,12 +180,20 @@ export class Fib {
       this.cache.clear();
       this.cacheGeneration = this.generation;
       this.cacheLinkGeneration = fast.linkGeneration;
+      this.lastDst = -1;
+    }
+    // The destination asked last (a flow's packets ask for the same one at every layer): no Map lookup.
+    if (dst === this.lastDst) {
+      fast.hits++;
+      return this.lastRoute;
     }
     let r = this.cache.get(dst);
     if (r === undefined && !this.cache.has(dst)) {
       r = lookupTable(this.index.local, dst) ?? lookupTable(this.index.main, dst);
       this.cache.set(dst, r);
     } else fast.hits++;
+    this.lastDst = dst;
+    this.lastRoute = r;
     return r;
   }
 }

@@ -84,6 +84,8 @@ interface FlowEntry {
   tuple: CtTuple | undefined;
   /** The packet's connection (none in a namespace without netfilter). */
   ct: CtEntry | undefined;
+  /** Conntrack.removals when `tuple` was last found to map to `ct` (-1: never checked; `valid` looks it up then). */
+  ctRemovals: number;
   dir: 0 | 1;
   /** Whether the connection had seen an answer once the recorded walk was over (a replay must find it so). */
   seenReply: boolean;
@@ -142,7 +144,7 @@ const OUTPUT = 0x40000;
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'ends' | 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
@@ -471,7 +473,7 @@ export class FlowTable {
     // The connection as the walk left it: the first answer's walk marks it replied (`finish` checked it did, and
     // nothing else), and the next answer finds it so. The state the walk found would never match again.
     const seenReply = p.entry.ct?.seenReply ?? false;
-    this.flows.set(p.key, { ...p.entry, ...end, seenReply, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 
@@ -488,8 +490,14 @@ export class FlowTable {
       const n = skb.nfct!;
       return n.entry === ct && n.dir === e.dir;
     }
-    const hit = this.ns.nf!.conntrack.peek(e.tuple, w.sched.now);
-    return hit !== undefined && hit.entry === ct && hit.dir === e.dir;
+    const conntrack = this.ns.nf!.conntrack;
+    const now = w.sched.now;
+    // No tuple left the table since the tuple was last found to map to this direction of `ct`: it still does.
+    if (e.ctRemovals === conntrack.removals) return ct.expiresNs > now;
+    const hit = conntrack.peek(e.tuple, now);
+    if (hit === undefined || hit.entry !== ct || hit.dir !== e.dir) return false;
+    e.ctRemovals = conntrack.removals;
+    return true;
   }
 
   /**
