@@ -21,18 +21,29 @@ const runAction: Call<Action, undefined> = (action) => action();
 const INITIAL_CAPACITY = 1024;
 
 /**
- * A binary min-heap kept in parallel arrays, one slot per pending event: time
- * and sequence number in typed arrays, the handler and its two arguments in
- * plain arrays. Scheduling allocates nothing (the arrays grow by doubling), so
- * a packet's hand-offs cost no garbage beyond what its callers make: a per-hop
- * handler is a function shared by every packet (`call`), not a closure.
+ * A binary min-heap of pending events. Each event has a slot holding its
+ * handler and two arguments, written once when it is scheduled and cleared
+ * when it runs (slots are reused, most recently freed first); the heap itself
+ * orders only keys in typed arrays — time, sequence number and slot — so
+ * moving an event up or down a level copies three numbers and no references
+ * (no write barrier). Scheduling allocates nothing (the arrays grow by
+ * doubling), so a packet's hand-offs cost no garbage beyond what its callers
+ * make: a per-hop handler is a function shared by every packet (`call`), not
+ * a closure.
  */
 export class Scheduler {
+  // The heap, by position: each event's time, sequence number and slot.
   private times = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
+  private slots = new Int32Array(INITIAL_CAPACITY);
+  // By slot: the handler and its arguments.
   private fns: (Call<never, never> | undefined)[] = new Array(INITIAL_CAPACITY).fill(undefined);
   private as: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
   private bs: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  /** Slots freed by events that ran, the last freed on top; `used` slots were ever handed out. */
+  private free = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
+  private used = 0;
   private size = 0;
   private seq = 0;
   private clock = 0;
@@ -107,10 +118,11 @@ export class Scheduler {
         return { kind: 'until', events: n };
       }
       if (n >= budget) return { kind: 'budget', events: n, pending: this.size };
-      const fn = this.fns[0] as Call<unknown, unknown>;
-      const a = this.as[0];
-      const b = this.bs[0];
-      this.pop();
+      const slot = this.slots[0]!;
+      const fn = this.fns[slot] as Call<unknown, unknown>;
+      const a = this.as[slot];
+      const b = this.bs[slot];
+      this.pop(slot);
       this.clock = time;
       n++;
       this.executed++;
@@ -123,10 +135,12 @@ export class Scheduler {
 
   /** Forget all pending events (used when a run is abandoned). */
   clear(): void {
-    this.fns.fill(undefined, 0, this.size);
-    this.as.fill(undefined, 0, this.size);
-    this.bs.fill(undefined, 0, this.size);
+    this.fns.fill(undefined, 0, this.used);
+    this.as.fill(undefined, 0, this.used);
+    this.bs.fill(undefined, 0, this.used);
     this.size = 0;
+    this.used = 0;
+    this.freeCount = 0;
   }
 
   private check(timeNs: number): void {
@@ -143,6 +157,12 @@ export class Scheduler {
     const seqs = new Float64Array(cap);
     seqs.set(this.seqs);
     this.seqs = seqs;
+    const slots = new Int32Array(cap);
+    slots.set(this.slots);
+    this.slots = slots;
+    const free = new Int32Array(cap);
+    free.set(this.free);
+    this.free = free;
     for (let i = this.fns.length; i < cap; i++) {
       this.fns.push(undefined);
       this.as.push(undefined);
@@ -152,7 +172,12 @@ export class Scheduler {
 
   private push(time: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown): void {
     if (this.size === this.times.length) this.grow();
-    const { times, seqs, fns, as, bs } = this;
+    // Every pending event holds one slot, so a free one exists whenever the heap has room.
+    const slot = this.freeCount > 0 ? this.free[--this.freeCount]! : this.used++;
+    this.fns[slot] = fn;
+    this.as[slot] = a;
+    this.bs[slot] = b;
+    const { times, seqs, slots } = this;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -160,36 +185,26 @@ export class Scheduler {
       if (pt < time || (pt === time && seqs[parent]! < seq)) break;
       times[i] = pt;
       seqs[i] = seqs[parent]!;
-      fns[i] = fns[parent];
-      as[i] = as[parent];
-      bs[i] = bs[parent];
+      slots[i] = slots[parent]!;
       i = parent;
     }
     times[i] = time;
     seqs[i] = seq;
-    fns[i] = fn;
-    as[i] = a;
-    bs[i] = b;
+    slots[i] = slot;
   }
 
-  /** Remove the root: the last slot's event sinks down from the top. */
-  private pop(): void {
-    const { times, seqs, fns, as, bs } = this;
+  /** Remove the root, whose slot is `top`: the slot is freed and the last position's event sinks down from the top. */
+  private pop(top: number): void {
+    this.fns[top] = undefined; // the slot no longer holds its handler's arguments alive
+    this.as[top] = undefined;
+    this.bs[top] = undefined;
+    this.free[this.freeCount++] = top;
     const n = --this.size;
+    if (n === 0) return;
+    const { times, seqs, slots } = this;
     const time = times[n]!;
     const seq = seqs[n]!;
-    const fn = fns[n];
-    const a = as[n];
-    const b = bs[n];
-    fns[n] = undefined; // the slot no longer holds its handler's arguments alive
-    as[n] = undefined;
-    bs[n] = undefined;
-    if (n === 0) {
-      fns[0] = undefined;
-      as[0] = undefined;
-      bs[0] = undefined;
-      return;
-    }
+    const slot = slots[n]!;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
@@ -205,15 +220,11 @@ export class Scheduler {
       if (tc > time || (tc === time && seqs[c]! > seq)) break;
       times[i] = tc;
       seqs[i] = seqs[c]!;
-      fns[i] = fns[c];
-      as[i] = as[c];
-      bs[i] = bs[c];
+      slots[i] = slots[c]!;
       i = c;
     }
     times[i] = time;
     seqs[i] = seq;
-    fns[i] = fn;
-    as[i] = a;
-    bs[i] = b;
+    slots[i] = slot;
   }
 }

@@ -58,6 +58,48 @@ describe('Scheduler', () => {
     s.run();
     expect(got).toEqual([...got].sort((a, b) => a - b));
   });
+  it('runs events scheduled while others run in (time, sequence) order, reusing freed slots', () => {
+    // Events that schedule more as they run (ties at the same instant, zero delays, reserved sequence numbers),
+    // against a sort of every event by (time, sequence): the heap moves keys, the slots hold the handlers.
+    const s = new Scheduler();
+    const rng = new Rng(11);
+    const ran: [number, number][] = [];
+    const scheduled: [number, number][] = [];
+    let next = 0;
+    const hit = (id: number, t: number): void => {
+      ran.push([t, id]);
+      for (let k = rng.int(0, 2); k > 0 && next < 5000; k--) {
+        const at = s.now + rng.int(0, 3) * rng.int(0, 50);
+        const id2 = next++;
+        scheduled.push([at, id2]);
+        s.callAt(at, hit, id2, at);
+      }
+    };
+    for (let i = 0; i < 50; i++) {
+      const id = next++;
+      scheduled.push([i % 7, id]);
+      s.callAt(i % 7, hit, id, i % 7);
+    }
+    expect(s.run().kind).toBe('idle');
+    expect(s.pending).toBe(0);
+    // Ids grow with the sequence number: sorting by (time, id) is the order they must have run in.
+    expect(ran).toEqual([...scheduled].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+    expect(ran.length).toBeGreaterThan(1000);
+  });
+
+  it('grows past its initial capacity and starts afresh after clear', () => {
+    const s = new Scheduler();
+    const got: number[] = [];
+    for (let i = 0; i < 3000; i++) s.call(3000 - i, (x: number) => got.push(x), i, undefined);
+    s.run({ untilNs: 1500 });
+    expect(got).toEqual(Array.from({ length: 1500 }, (_, k) => 2999 - k));
+    s.clear();
+    expect(s.pending).toBe(0);
+    s.call(1, (x: number) => got.push(x), -1, undefined);
+    s.call(0, (x: number) => got.push(x), -2, undefined);
+    s.run();
+    expect(got.slice(-2)).toEqual([-2, -1]);
+  });
 });
 
 describe('Rng', () => {
