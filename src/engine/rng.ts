@@ -9,6 +9,8 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
+  /** The last step's output (uint32). */
+  private out = 0;
 
   constructor(seed: number) {
     let x = seed >>> 0;
@@ -28,25 +30,39 @@ export class Rng {
 
   /** Uniform 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
+    this.step();
+    return this.out;
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    this.step();
+    return this.out / 4294967296;
+  }
+
+  /** Uniform integer in [lo, hi] inclusive. */
+  int(lo: number, hi: number): number {
+    this.step();
+    return lo + Math.floor((this.out / 4294967296) * (hi - lo + 1));
+  }
+
+  /**
+   * One xoshiro128** step; its output is left in `out`. Returning nothing
+   * (the output is a number field, written in place) is what keeps a caller
+   * that is not inlined from boxing a heap number per draw: `int` — one per
+   * datagram for its IPv4 ID — returns a small integer.
+   */
+  private step(): void {
+    const s1 = this.s1;
+    const x = Math.imul(s1, 5);
+    this.out = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const t = s1 << 9;
     this.s2 ^= this.s0;
     this.s3 ^= this.s1;
     this.s1 ^= this.s2;
     this.s0 ^= this.s3;
     this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
-  }
-
-  /** Uniform float in [0, 1). */
-  next(): number {
-    return this.nextU32() / 4294967296;
-  }
-
-  /** Uniform integer in [lo, hi] inclusive. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
+    this.s3 = ((this.s3 << 11) | (this.s3 >>> 21)) >>> 0;
   }
 
   /** An independent stream whose numbers depend only on the seed and the label. */
@@ -55,8 +71,4 @@ export class Rng {
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
     return new Rng(h >>> 0);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
