@@ -1,6 +1,7 @@
 import type { FlowHolds } from '../../kernel/flow-holds.js';
 import type { TraceEvent } from '../../trace/events.js';
 import type { TraceSink } from '../../trace/tracer.js';
+import { PacketMap } from './packet-map.js';
 import { SteadyMap } from './steady-map.js';
 
 /** A flow not yet over: its packets in flight, and the packets that name it (forgotten with it). */
@@ -11,7 +12,9 @@ interface Life<T> {
   /** Its request was due (the traffic item's time came): before that, it is not over, whatever else holds. */
   started: boolean;
   inFlight: number;
-  readonly pkts: number[];
+  /** Its first packet (-1: none yet), and those after it: most flows have one packet, so no array for them. */
+  pkt: number;
+  pkts: number[] | undefined;
   /** Since when it has had nothing in flight, while it waits in the candidates (`maybeOver`). */
   since: number;
   /** Its place among the candidates (-1: not one). */
@@ -51,7 +54,7 @@ type Lives<T> = Life<T> | Life<T>[];
 export class FlowLife<T> implements TraceSink {
   private readonly lives = new SteadyMap<string, Life<T>>();
   /** Packets of flows not yet over, and those flows. */
-  private readonly pktLives = new SteadyMap<number, Lives<T>>();
+  private readonly pktLives = new PacketMap<Lives<T>>();
   /**
    * Flows with nothing in flight, to look at once the clock has moved past
    * the time they got there, in the order they became candidates. An entry
@@ -128,7 +131,9 @@ export class FlowLife<T> implements TraceSink {
   /** `pkt` of `l` is in flight: `l` is no candidate any more. */
   private inFlight(l: Life<T>, pkt: number): void {
     l.inFlight++;
-    l.pkts.push(pkt);
+    if (l.pkt < 0) l.pkt = pkt;
+    else if (l.pkts === undefined) l.pkts = [pkt];
+    else l.pkts.push(pkt);
     l.slot = -1;
   }
 
@@ -158,7 +163,8 @@ export class FlowLife<T> implements TraceSink {
       l.slot = -1;
       if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
       this.lives.delete(l.flow);
-      for (const p of l.pkts) this.unlink(p, l);
+      if (l.pkt >= 0) this.unlink(l.pkt, l);
+      if (l.pkts !== undefined) for (const p of l.pkts) this.unlink(p, l);
       if (l.token !== undefined) this.over(l.token);
     }
     // Candidates that came while the flows over were handed on wait for the next time.
@@ -186,7 +192,7 @@ export class FlowLife<T> implements TraceSink {
 
   private life(flow: string): Life<T> {
     let l = this.lives.get(flow);
-    if (!l) this.lives.set(flow, (l = { flow, token: undefined, started: false, inFlight: 0, pkts: [], since: 0, slot: -1 }));
+    if (!l) this.lives.set(flow, (l = { flow, token: undefined, started: false, inFlight: 0, pkt: -1, pkts: undefined, since: 0, slot: -1 }));
     return l;
   }
 }

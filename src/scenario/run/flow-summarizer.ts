@@ -6,7 +6,7 @@ import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
 import { HttpSummary } from './http-summary.js';
 import { RequestSummary, unsentResult } from './request-summary.js';
-import { SteadyMap } from './steady-map.js';
+import { PacketMap } from './packet-map.js';
 
 /** A flow being followed: its request (once sent) and, for TCP and HTTP, what its sockets saw. */
 export interface TrackedFlow {
@@ -15,8 +15,9 @@ export interface TrackedFlow {
   request: RequestSummary | undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
-  /** Packets whose state here names this flow (forgotten with it). */
-  readonly pkts: number[];
+  /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
+  pkt: number;
+  pkts: number[] | undefined;
 }
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
@@ -28,6 +29,9 @@ interface Owner {
   caused?: Owner;
 }
 
+/** A packet's owners: one (most packets), or several. */
+type Owners = Owner | Owner[];
+
 /**
  * Summarises every flow of a run as the trace streams by, so no one has to
  * keep the trace. Per packet it remembers only which requests it matters to
@@ -38,10 +42,10 @@ interface Owner {
  * read from the whole trace (test/scenario/flow-oracle.ts; test/scenarios).
  */
 export class FlowSummarizer implements FlowSink {
-  private readonly owners = new SteadyMap<number, Owner[]>();
+  private readonly owners = new PacketMap<Owners>();
   /** The last packet whose owners `event` looked up, and them (a packet's hops come one after another). */
   private ownersPkt = -1;
-  private ownersOfPkt: Owner[] | undefined;
+  private ownersOfPkt: Owners | undefined;
   /** TCP and HTTP flows by name (their `tcp` events and `create`s name their flow): what reads those. */
   private readonly byName = new Map<string, TrackedFlow[]>();
   /** HTTP flows by the packet their controller decided on (its upstream SYNs' cause). */
@@ -61,7 +65,8 @@ export class FlowSummarizer implements FlowSink {
       request: undefined,
       connection: traffic.protocol === 'TCP' ? new ConnectionTally() : undefined,
       http: traffic.http ? new HttpSummary(flow) : undefined,
-      pkts: [],
+      pkt: -1,
+      pkts: undefined,
     };
     if (f.connection || f.http) {
       let list = this.byName.get(flow);
@@ -90,24 +95,32 @@ export class FlowSummarizer implements FlowSink {
    * shares with flows not over stay for those.
    */
   forget(f: TrackedFlow): void {
-    for (const p of f.pkts) {
-      const owners = this.owners.get(p);
-      if (owners) without(this.owners, p, owners, owners.filter((o) => o.flow !== f));
-      if (f.http) {
-        const http = this.httpPackets.get(p);
-        if (http) without(this.httpPackets, p, http, http.filter((x) => x !== f));
-        const deciding = this.byDecision.get(p);
-        if (deciding) without(this.byDecision, p, deciding, deciding.filter((x) => x !== f));
-      }
-    }
-    f.pkts.length = 0;
+    if (f.pkt >= 0) this.forgetPacket(f, f.pkt);
+    if (f.pkts) for (const p of f.pkts) this.forgetPacket(f, p);
+    f.pkt = -1;
+    f.pkts = undefined;
     this.ownersPkt = -1;
     this.ownersOfPkt = undefined;
     const named = this.byName.get(f.flow);
     if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
     if (this.next === f) this.next = undefined;
-    const i = this.awaiting.indexOf(f);
-    if (i >= 0) this.awaiting.splice(i, 1);
+    removeAt(this.awaiting, this.awaiting.indexOf(f));
+  }
+
+  /** `p` no longer matters to `f` (over). */
+  private forgetPacket(f: TrackedFlow, p: number): void {
+    const owners = this.owners.get(p);
+    if (owners !== undefined) {
+      if (!Array.isArray(owners)) {
+        if (owners.flow === f) this.owners.delete(p);
+      } else without(this.owners, p, owners, owners.filter((o) => o.flow !== f));
+    }
+    if (f.http) {
+      const http = this.httpPackets.get(p);
+      if (http) without(this.httpPackets, p, http, http.filter((x) => x !== f));
+      const deciding = this.byDecision.get(p);
+      if (deciding) without(this.byDecision, p, deciding, deciding.filter((x) => x !== f));
+    }
   }
 
   event(e: TraceEvent): void {
@@ -121,10 +134,15 @@ export class FlowSummarizer implements FlowSink {
       this.ownersOfPkt = this.owners.get(e.pkt);
     }
     const owners = this.ownersOfPkt;
-    if (owners) {
-      for (const o of owners) {
-        if (o.lineage) o.summary.lineage(e);
-        else o.summary.caused(e);
+    if (owners !== undefined) {
+      if (!Array.isArray(owners)) {
+        if (owners.lineage) owners.summary.lineage(e);
+        else owners.summary.caused(e);
+      } else {
+        for (const o of owners) {
+          if (o.lineage) o.summary.lineage(e);
+          else o.summary.caused(e);
+        }
       }
     }
     this.httpEvent(e);
@@ -144,31 +162,30 @@ export class FlowSummarizer implements FlowSink {
 
   /** A new packet: which requests it matters to, from its cause (and whether it is a request itself). */
   private adopt(e: CreateEvent): void {
-    // Arrays made only when there is something to put in them: most packets matter to no flow.
-    let owners: Owner[] | undefined;
+    // Arrays made only when there are several owners: most packets matter to one flow or none.
+    let owners: Owners | undefined;
     if (e.cause !== undefined) {
       const causeOwners = this.owners.get(e.cause);
-      if (causeOwners) {
-        for (const o of causeOwners) {
-          const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
-          if (lineage || o.summary.wantsAnswers) (owners ??= []).push(lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, flow: o.flow }));
-        }
+      if (causeOwners !== undefined) {
+        if (!Array.isArray(causeOwners)) owners = inherited(owners, causeOwners, e);
+        else for (const o of causeOwners) owners = inherited(owners, o, e);
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
-      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) (owners ??= []).push({ summary: f.http!.leg(e.pkt), lineage: true, flow: f });
+      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, flow: f });
     }
     for (let i = 0; i < this.awaiting.length; i++) {
       const f = this.awaiting[i]!;
       if (f.request!.pkt !== e.pkt) continue;
-      this.awaiting.splice(i, 1);
-      (owners ??= []).push({ summary: f.request!, lineage: true, flow: f });
+      removeAt(this.awaiting, i);
+      owners = withOwner(owners, { summary: f.request!, lineage: true, flow: f });
       break;
     }
-    if (owners) {
+    if (owners !== undefined) {
       this.owners.set(e.pkt, owners);
       if (e.pkt === this.ownersPkt) this.ownersOfPkt = owners;
-      for (const o of owners) if (o.flow.pkts[o.flow.pkts.length - 1] !== e.pkt) o.flow.pkts.push(e.pkt);
+      if (!Array.isArray(owners)) remember(owners.flow, e.pkt);
+      else for (const o of owners) remember(o.flow, e.pkt);
     }
     if (e.flow === undefined) return;
     const flows = this.byName.get(e.flow);
@@ -179,7 +196,7 @@ export class FlowSummarizer implements FlowSink {
     this.httpPackets.set(e.pkt, http);
     for (const f of http) {
       f.http!.adopt(e);
-      if (f.pkts[f.pkts.length - 1] !== e.pkt) f.pkts.push(e.pkt);
+      remember(f, e.pkt);
     }
   }
 
@@ -194,9 +211,39 @@ export class FlowSummarizer implements FlowSink {
       let list = this.byDecision.get(h.decisionPkt);
       if (!list) this.byDecision.set(h.decisionPkt, (list = []));
       list.push(f);
-      f.pkts.push(h.decisionPkt);
+      remember(f, h.decisionPkt, true);
     }
   }
+}
+
+/** What `o` (an owner of the packet that caused `e`'s) makes of `e`'s packet, added to `owners`. */
+function inherited(owners: Owners | undefined, o: Owner, e: CreateEvent): Owners | undefined {
+  const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
+  if (!lineage && !o.summary.wantsAnswers) return owners;
+  return withOwner(owners, lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, flow: o.flow }));
+}
+
+/** `owners` and `o`. */
+function withOwner(owners: Owners | undefined, o: Owner): Owners {
+  if (owners === undefined) return o;
+  if (!Array.isArray(owners)) return [owners, o];
+  owners.push(o);
+  return owners;
+}
+
+/** `pkt`'s state names `f` (`again`: even if it was the last one remembered). */
+function remember(f: TrackedFlow, pkt: number, again = false): void {
+  if (f.pkt < 0) f.pkt = pkt;
+  else if (f.pkts === undefined) {
+    if (again || f.pkt !== pkt) f.pkts = [pkt];
+  } else if (again || f.pkts[f.pkts.length - 1] !== pkt) f.pkts.push(pkt);
+}
+
+/** Removes `list[i]` (if `i` is an index), keeping the order: no array made (as `splice` makes one for what it removes). */
+function removeAt<T>(list: T[], i: number): void {
+  if (i < 0) return;
+  for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j]!;
+  list.pop();
 }
 
 /** `map`'s list at `key` is `rest` now, `list` less what left it (gone when empty; unchanged when nothing left). */

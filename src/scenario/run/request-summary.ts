@@ -75,9 +75,16 @@ export class RequestSummary {
 
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
   result(flow: string, traffic: TrafficSpec, cluster: Cluster, connection?: FlowResult['connection']): FlowResult {
-    const { pkt, path, delivered, answer } = this;
+    const { pkt, path, delivered, answer, nat, policies, rules } = this;
     // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
     let r: FlowResult;
+    if (delivered && !answer && !this.candidates && !connection) {
+      // The common case as one literal: every field in the object itself, none added later (a second store).
+      const to = deliveredTo(delivered.at, cluster);
+      return delivered.src === undefined
+        ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path, nat, policies, rules }
+        : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource: delivered.src, path, nat, policies, rules };
+    }
     if (delivered) {
       const to = deliveredTo(delivered.at, cluster);
       r = delivered.src === undefined ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path } : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource: delivered.src, path };

@@ -102,8 +102,9 @@ interface Item {
   started: number;
   /** Flows whose results have been taken. */
   taken: number;
-  /** Flows started and not yet taken, in order. */
-  readonly open: Sent[];
+  /** Flows started and not yet taken, in order: the first, and the last (linked by `Sent.next`). */
+  first: Sent | undefined;
+  last: Sent | undefined;
   /** The destination address, once known (resolved at the first request: the scenario's addresses never change). */
   dst: number | undefined;
 }
@@ -121,6 +122,8 @@ interface Sent {
   unresolved: string | undefined;
   /** Nothing can add to it any more (flow-life.ts). */
   over: boolean;
+  /** The item's flow started after it (not taken yet). */
+  next: Sent | undefined;
 }
 
 /**
@@ -219,7 +222,7 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, open: [], dst: undefined };
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, dst: undefined };
     this.items.push(item);
     this.flows += t.count;
     if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
@@ -241,8 +244,10 @@ export class ScenarioRun {
     const k = item.started++;
     if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
     const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
-    const s: Sent = { item, k, flow, tracked: this.summarizer.track(flow, t), dst: 0, unresolved: undefined, over: false };
-    item.open.push(s);
+    const s: Sent = { item, k, flow, tracked: this.summarizer.track(flow, t), dst: 0, unresolved: undefined, over: false, next: undefined };
+    if (item.last === undefined) item.first = s;
+    else item.last.next = s;
+    item.last = s;
     this.life.start(flow, s);
     const to = t.to;
     if (to.kind !== 'dns') {
@@ -317,7 +322,7 @@ export class ScenarioRun {
         this.items[this.nextItem++] = undefined;
         continue;
       }
-      const s = item.taken < item.started ? item.open[0]! : undefined;
+      const s = item.taken < item.started ? item.first! : undefined;
       let r: FlowResult;
       if (s === undefined) {
         // Never started: the run stopped (event budget) before its time came.
@@ -333,7 +338,8 @@ export class ScenarioRun {
       this.onFlow?.(r);
       if (s) {
         this.summarizer.forget(s.tracked);
-        item.open.shift();
+        item.first = s.next;
+        if (item.first === undefined) item.last = undefined;
       }
       item.taken++;
       this.flowsTaken++;
