@@ -62,6 +62,8 @@ export class FlowLife<T> implements TraceSink {
    * up again since): skipped, and dropped at the next `settle`.
    */
   private readonly candidates: Life<T>[] = [];
+  /** The life `life` last found or made (a flow's request is created right after its start: no lookup by name). */
+  private recent: Life<T> | undefined;
   private lastT = 0;
 
   /** `now`: the simulated clock (a flow started, or let go by its last holder, when no event says so). */
@@ -163,6 +165,7 @@ export class FlowLife<T> implements TraceSink {
       l.slot = -1;
       if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
       this.lives.delete(l.flow);
+      if (this.recent === l) this.recent = undefined;
       if (l.pkt >= 0) this.unlink(l.pkt, l);
       if (l.pkts !== undefined) for (const p of l.pkts) this.unlink(p, l);
       if (l.token !== undefined) this.over(l.token);
@@ -191,9 +194,11 @@ export class FlowLife<T> implements TraceSink {
   }
 
   private life(flow: string): Life<T> {
+    const recent = this.recent;
+    if (recent !== undefined && recent.flow === flow) return recent;
     let l = this.lives.get(flow);
     if (!l) this.lives.set(flow, (l = { flow, token: undefined, started: false, inFlight: 0, pkt: -1, pkts: undefined, since: 0, slot: -1 }));
-    return l;
+    return (this.recent = l);
   }
 }
 

@@ -8,16 +8,26 @@ import { HttpSummary } from './http-summary.js';
 import { RequestSummary, unsentResult } from './request-summary.js';
 import { PacketMap } from './packet-map.js';
 
-/** A flow being followed: its request (once sent) and, for TCP and HTTP, what its sockets saw. */
-export interface TrackedFlow {
-  readonly flow: string;
-  readonly traffic: TrafficSpec;
-  request: RequestSummary | undefined;
+/**
+ * A flow being followed: its request (once sent) and, for TCP and HTTP, what
+ * its sockets saw. A class the caller may extend with its own per-flow fields
+ * (one object per flow, not two).
+ */
+export class TrackedFlow {
+  request: RequestSummary | undefined = undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
   /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
-  pkt: number;
-  pkts: number[] | undefined;
+  pkt = -1;
+  pkts: number[] | undefined = undefined;
+
+  constructor(
+    readonly flow: string,
+    readonly traffic: TrafficSpec,
+  ) {
+    this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
+    this.http = traffic.http ? new HttpSummary(flow) : undefined;
+  }
 }
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
@@ -58,22 +68,12 @@ export class FlowSummarizer implements FlowSink {
   private next: TrackedFlow | undefined;
 
   /** Start following a flow (before it is sent). */
-  track(flow: string, traffic: TrafficSpec): TrackedFlow {
-    const f: TrackedFlow = {
-      flow,
-      traffic,
-      request: undefined,
-      connection: traffic.protocol === 'TCP' ? new ConnectionTally() : undefined,
-      http: traffic.http ? new HttpSummary(flow) : undefined,
-      pkt: -1,
-      pkts: undefined,
-    };
+  track(f: TrackedFlow): void {
     if (f.connection || f.http) {
-      let list = this.byName.get(flow);
-      if (!list) this.byName.set(flow, (list = []));
+      let list = this.byName.get(f.flow);
+      if (!list) this.byName.set(f.flow, (list = []));
       list.push(f);
     }
-    return f;
   }
 
   /** `f`'s request is being sent: the next request the stream names (`request`) is its. */

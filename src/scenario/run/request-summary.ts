@@ -103,25 +103,37 @@ export class RequestSummary {
   }
 }
 
-/** Per cluster, each delivery place (`<netns>:<where>`) and its namespace's ref: made once, not once per flow. */
-const places = new WeakMap<Cluster, Map<string, { netns: string; ref: string }>>();
+/** A delivery place (`<netns>:<where>`): its namespace's ref, as of when the cluster had these many namespaces. */
+interface Place {
+  readonly netns: string;
+  ref: string;
+  nodes: number;
+  hosts: number;
+  pods: number;
+}
 
-/** `deliveredTo` of a delivery at `at`: `refForNetns` of its namespace as the cluster is now (steps add and remove pods). */
+/** Per cluster, each delivery place: its ref made once, not once per flow. */
+const places = new WeakMap<Cluster, Map<string, Place>>();
+
+/**
+ * `deliveredTo` of a delivery at `at`: `refForNetns` of its namespace as the
+ * cluster is now. Steps add pods (and the cluster never lets a namespace go:
+ * a deleted pod's stays, traces name it), so a ref can only change when the
+ * cluster has more namespaces than when it was made.
+ */
 function deliveredTo(at: string, cluster: Cluster): string {
   let known = places.get(cluster);
   if (!known) places.set(cluster, (known = new Map()));
   let place = known.get(at);
-  if (!place) {
-    const netns = at.slice(0, at.lastIndexOf(':'));
-    known.set(at, (place = { netns, ref: refForNetns(netns, cluster) }));
-  } else if (!sameRef(place.ref, place.netns, cluster)) place.ref = refForNetns(place.netns, cluster);
+  if (!place) known.set(at, (place = { netns: at.slice(0, at.lastIndexOf(':')), ref: '', nodes: -1, hosts: -1, pods: -1 }));
+  const { nodes, hosts, pods } = cluster;
+  if (place.nodes !== nodes.size || place.hosts !== hosts.size || place.pods !== pods.size) {
+    place.ref = refForNetns(place.netns, cluster);
+    place.nodes = nodes.size;
+    place.hosts = hosts.size;
+    place.pods = pods.size;
+  }
   return place.ref;
-}
-
-/** Whether `ref` is still what `refForNetns(netns)` says (without making the string again). */
-function sameRef(ref: string, netns: string, cluster: Cluster): boolean {
-  const kind = cluster.nodes.has(netns) ? 'node/' : cluster.hosts.has(netns) ? 'host/' : cluster.pods.has(netns) ? 'pod/' : '';
-  return kind === '' ? ref === netns : ref.length === kind.length + netns.length && ref.startsWith(kind);
 }
 
 /** A flow whose request was never sent: the run stopped (event budget) before the traffic item's time came. */

@@ -7,7 +7,7 @@ import { sendHttp } from '../../cluster/http/client.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
-import { FlowSummarizer, type TrackedFlow } from './flow-summarizer.js';
+import { FlowSummarizer, TrackedFlow } from './flow-summarizer.js';
 import { unsentResult } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
@@ -110,20 +110,24 @@ interface Item {
 }
 
 /** A flow that started (its request was due): what the summariser follows, and why its name did not resolve. */
-interface Sent {
-  readonly item: Item;
-  /** 0-based: the item's `k + 1`th request. */
-  readonly k: number;
-  readonly flow: string;
-  readonly tracked: TrackedFlow;
+class Sent extends TrackedFlow {
   /** Where its request goes (once its name, if any, resolved). */
-  dst: number;
+  dst = 0;
   /** Why its DNS name did not resolve (undefined: it did, or there was none). */
-  unresolved: string | undefined;
+  unresolved: string | undefined = undefined;
   /** Nothing can add to it any more (flow-life.ts). */
-  over: boolean;
+  over = false;
   /** The item's flow started after it (not taken yet). */
-  next: Sent | undefined;
+  next: Sent | undefined = undefined;
+
+  constructor(
+    readonly item: Item,
+    /** 0-based: the item's `k + 1`th request. */
+    readonly k: number,
+    flow: string,
+  ) {
+    super(flow, item.t);
+  }
 }
 
 /**
@@ -244,7 +248,8 @@ export class ScenarioRun {
     const k = item.started++;
     if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
     const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
-    const s: Sent = { item, k, flow, tracked: this.summarizer.track(flow, t), dst: 0, unresolved: undefined, over: false, next: undefined };
+    const s = new Sent(item, k, flow);
+    this.summarizer.track(s);
     if (item.last === undefined) item.first = s;
     else item.last.next = s;
     item.last = s;
@@ -285,7 +290,7 @@ export class ScenarioRun {
     const { item, flow, k } = s;
     const { t, from } = item;
     const dst = s.dst;
-    this.summarizer.sending(s.tracked);
+    this.summarizer.sending(s);
     if (t.http) {
       const host = t.http.host ?? (t.to.kind === 'dns' ? t.to.name : formatIpv4(dst));
       const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
@@ -330,14 +335,13 @@ export class ScenarioRun {
         r = unsentResult(item.t.count > 1 ? `${item.t.name}#${item.taken + 1}` : item.t.name, item.t, this.unsent);
       } else {
         const why = s.unresolved;
-        if (this.unsent === undefined && (!s.over || (why === undefined && !s.tracked.request))) return;
-        const f = s.tracked;
-        r = why !== undefined ? { flow: f.flow, traffic: f.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(f, this.cluster, this.unsent ?? 'not-finished');
+        if (this.unsent === undefined && (!s.over || (why === undefined && !s.request))) return;
+        r = why !== undefined ? { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(s, this.cluster, this.unsent ?? 'not-finished');
       }
       this.results?.push(r);
       this.onFlow?.(r);
       if (s) {
-        this.summarizer.forget(s.tracked);
+        this.summarizer.forget(s);
         item.first = s.next;
         if (item.first === undefined) item.last = undefined;
       }
