@@ -8,6 +8,7 @@ import { oracleFlows } from '../scenario/flow-oracle.js';
 import { oracleFlowEvents } from '../scenario/walk-oracle.js';
 import { WalkEvents } from '../../src/scenario/report/walk-events.js';
 import type { TraceEvent } from '../../src/trace/events.js';
+import type { Cluster } from '../../src/cluster/build.js';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios');
 // Top-level scenarios and the gallery of famous failures (scenarios/gallery/, docs/gallery.md).
@@ -23,7 +24,15 @@ describe('every scenario file', () => {
       // The walk view's events gathered live and taken the moment each flow is over (as `podwalk run` prints it).
       const live = new WalkEvents(() => true);
       const taken = new Map<string, TraceEvent[]>();
-      const result = simulate(r.scenario, { flowSinks: [live], onFlow: (f) => taken.set(f.flow, live.take(f.flow)) });
+      // Every event happens at the clock's time (flow-life.ts reads the clock, not the event's `t`).
+      let clock: (() => number) | undefined;
+      const offClock: TraceEvent[] = [];
+      const onBuilt = (c: Cluster): void => {
+        c.world.tracer.attach({ event: (e) => clock && e.t !== clock() && offClock.push(e) }); // (the set-up's events replayed first)
+        clock = () => c.sched.now;
+      };
+      const result = simulate(r.scenario, { flowSinks: [live], onFlow: (f) => taken.set(f.flow, live.take(f.flow)), onBuilt });
+      expect(offClock).toEqual([]);
       const mismatches = checkExpectations(result.flows);
       expect(mismatches).toEqual([]);
       expect(result.flows.every((f) => f.traffic.expect)).toBe(true);

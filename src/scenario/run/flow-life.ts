@@ -42,8 +42,9 @@ type Lives<T> = Life<T> | Life<T>[];
  * packet that was just delivered may still be answered (the answer is
  * created right after the delivery), so a flow whose last packet ended at
  * `t` is looked at with the first event after `t`, before that event is
- * read by anyone (attach this sink first). Nothing that happens then or
- * later can be about it.
+ * read by anyone (attach this sink first), or with the first flow started
+ * after `t` (before any of its packets). Nothing that happens then or later
+ * can be about it.
  *
  * Why holders and not the event queue: in a long run the queue is never
  * empty (the next sends, earlier flows' TIME_WAIT and neighbour timers), and
@@ -52,7 +53,14 @@ type Lives<T> = Life<T> | Life<T>[];
  * taken when this says it is over, has every event the whole trace gives it.
  */
 export class FlowLife<T> implements TraceSink {
+  /** Flows not yet over by name, but the newest (`newest`). */
   private readonly lives = new SteadyMap<string, Life<T>>();
+  /**
+   * The flow made last, kept out of `lives` while it is the newest: in a
+   * train of datagrams each flow is over by the time the next one starts, so
+   * none is ever added to or removed from the map by name.
+   */
+  private newest: Life<T> | undefined;
   /** Packets of flows not yet over, and those flows. */
   private readonly pktLives = new PacketMap<Lives<T>>();
   /**
@@ -62,8 +70,6 @@ export class FlowLife<T> implements TraceSink {
    * up again since): skipped, and dropped at the next `settle`.
    */
   private readonly candidates: Life<T>[] = [];
-  /** The life `life` last found or made (a flow's request is created right after its start: no lookup by name). */
-  private recent: Life<T> | undefined;
   private lastT = 0;
 
   /** `now`: the simulated clock (a flow started, or let go by its last holder, when no event says so). */
@@ -73,13 +79,15 @@ export class FlowLife<T> implements TraceSink {
     private readonly over: (token: T) => void,
   ) {
     holds.onFree = (flow) => {
-      const l = this.lives.get(flow);
+      const l = this.find(flow);
       if (l && l.inFlight === 0) this.maybeOver(l, this.now());
     };
   }
 
   /** `flow`'s request is being sent now (its packets, if any, follow in this instant); `token` comes back when it is over. */
   start(flow: string, token: T): void {
+    // The clock moved on since the last event: flows over by now are taken first (as that event would have).
+    this.clock(this.now());
     const l = this.life(flow);
     l.started = true;
     l.token = token;
@@ -88,7 +96,7 @@ export class FlowLife<T> implements TraceSink {
 
   /** Flows started and not over yet (bounded by what is really in flight or held; a test counts it). */
   get open(): number {
-    return this.lives.size;
+    return this.lives.size + (this.newest === undefined ? 0 : 1);
   }
 
   /** Packets remembered (those of flows not over). */
@@ -97,10 +105,10 @@ export class FlowLife<T> implements TraceSink {
   }
 
   event(e: TraceEvent): void {
-    if (e.t > this.lastT) {
-      this.settle(e.t);
-      this.lastT = e.t;
-    }
+    // An event happens now: its time read off the clock, not off events of many shapes (a fractional time read
+    // that way is a number boxed anew each time).
+    const t = this.now();
+    if (t > this.lastT) this.clock(t);
     if (e.kind === 'create') {
       // A packet naming a flow already over would open it again (never started, so over only at the end):
       // the caller sees the name twice (a test checks that never happens on any scenario).
@@ -120,13 +128,14 @@ export class FlowLife<T> implements TraceSink {
     const lives = this.pktLives.get(e.pkt);
     if (lives === undefined) return;
     if (!Array.isArray(lives)) {
-      if (--lives.inFlight === 0) this.maybeOver(lives, e.t);
-    } else for (const l of lives) if (--l.inFlight === 0) this.maybeOver(l, e.t);
+      if (--lives.inFlight === 0) this.maybeOver(lives, t);
+    } else for (const l of lives) if (--l.inFlight === 0) this.maybeOver(l, t);
   }
 
   /** The run is over: every flow still open is over now (their packets were ended by the run's end). */
   finish(): void {
     for (const l of this.lives.values()) this.maybeOver(l, -1);
+    if (this.newest) this.maybeOver(this.newest, -1);
     this.settle(Infinity, true);
   }
 
@@ -164,8 +173,8 @@ export class FlowLife<T> implements TraceSink {
       }
       l.slot = -1;
       if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
-      this.lives.delete(l.flow);
-      if (this.recent === l) this.recent = undefined;
+      if (l === this.newest) this.newest = undefined;
+      else this.lives.delete(l.flow);
       if (l.pkt >= 0) this.unlink(l.pkt, l);
       if (l.pkts !== undefined) for (const p of l.pkts) this.unlink(p, l);
       if (l.token !== undefined) this.over(l.token);
@@ -193,12 +202,25 @@ export class FlowLife<T> implements TraceSink {
     else this.pktLives.set(pkt, rest.length === 1 ? rest[0]! : rest);
   }
 
+  /** The clock reads `t`: once it has moved past the last time seen, the candidates from before are looked at. */
+  private clock(t: number): void {
+    if (t <= this.lastT) return;
+    this.settle(t);
+    this.lastT = t;
+  }
+
+  /** `flow`'s life, if it is not over. */
+  private find(flow: string): Life<T> | undefined {
+    const newest = this.newest;
+    return newest !== undefined && newest.flow === flow ? newest : this.lives.get(flow);
+  }
+
+  /** `flow`'s life, made if it has none. */
   private life(flow: string): Life<T> {
-    const recent = this.recent;
-    if (recent !== undefined && recent.flow === flow) return recent;
-    let l = this.lives.get(flow);
-    if (!l) this.lives.set(flow, (l = { flow, token: undefined, started: false, inFlight: 0, pkt: -1, pkts: undefined, since: 0, slot: -1 }));
-    return (this.recent = l);
+    const l = this.find(flow);
+    if (l) return l;
+    if (this.newest) this.lives.set(this.newest.flow, this.newest);
+    return (this.newest = { flow, token: undefined, started: false, inFlight: 0, pkt: -1, pkts: undefined, since: 0, slot: -1 });
   }
 }
 

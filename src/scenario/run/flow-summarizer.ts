@@ -101,7 +101,7 @@ export class FlowSummarizer implements FlowSink {
     f.pkts = undefined;
     this.ownersPkt = -1;
     this.ownersOfPkt = undefined;
-    const named = this.byName.get(f.flow);
+    const named = f.connection || f.http ? this.byName.get(f.flow) : undefined;
     if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
     if (this.next === f) this.next = undefined;
     removeAt(this.awaiting, this.awaiting.indexOf(f));
@@ -145,7 +145,7 @@ export class FlowSummarizer implements FlowSink {
         }
       }
     }
-    this.httpEvent(e);
+    if (this.httpPackets.size > 0) this.httpEvent(e);
   }
 
   /** Packets followed (the state kept per packet; a test checks it does not grow with the trace). */
@@ -188,7 +188,7 @@ export class FlowSummarizer implements FlowSink {
       else for (const o of owners) remember(o.flow, e.pkt);
     }
     if (e.flow === undefined) return;
-    const flows = this.byName.get(e.flow);
+    const flows = this.byName.size > 0 ? this.byName.get(e.flow) : undefined;
     if (!flows) return;
     let http: TrackedFlow[] | undefined;
     for (const f of flows) if (f.http) (http ??= []).push(f);

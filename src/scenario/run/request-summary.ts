@@ -64,7 +64,7 @@ export class RequestSummary {
     } else if (e.kind === 'policy') {
       this.policies.push(e);
     } else if (e.kind === 'netfilter' || e.kind === 'nftables') {
-      this.rules.push(...e.rules);
+      for (const r of e.rules) this.rules.push(r);
     }
   }
 

@@ -105,6 +105,8 @@ interface Item {
   /** Flows started and not yet taken, in order: the first, and the last (linked by `Sent.next`). */
   first: Sent | undefined;
   last: Sent | undefined;
+  /** `name#` of an item of several requests (each flow's name is it and the request's number). */
+  readonly prefix: string;
   /** The destination address, once known (resolved at the first request: the scenario's addresses never change). */
   dst: number | undefined;
 }
@@ -226,7 +228,7 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, dst: undefined };
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, prefix: `${t.name}#`, dst: undefined };
     this.items.push(item);
     this.flows += t.count;
     if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
@@ -247,7 +249,7 @@ export class ScenarioRun {
     const { t } = item;
     const k = item.started++;
     if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
-    const flow = t.count > 1 ? `${t.name}#${k + 1}` : t.name;
+    const flow = t.count > 1 ? item.prefix + (k + 1) : t.name;
     const s = new Sent(item, k, flow);
     this.summarizer.track(s);
     if (item.last === undefined) item.first = s;
