@@ -43,28 +43,44 @@ export class RequestSummary {
     return this.answers && this.answer === undefined;
   }
 
-  /** An event of a packet of the lineage. */
+  /** An event of a packet of the lineage (the hops first: most events are). */
   lineage(e: TraceEvent): void {
-    if (e.kind === 'create' && e.pkt === this.pkt) {
-      this.sentAt = e.t;
-      this.senderNs = e.at;
-    } else if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'fdb' || e.kind === 'encap' || e.kind === 'decap') {
-      if (this.path[this.path.length - 1] !== e.at) this.path.push(e.at);
-    } else if (e.kind === 'deliver' && finalDelivery(e) && !this.delivered) {
-      this.delivered = e;
-    } else if (e.kind === 'drop') {
-      if (e.pkt === this.pkt) this.ownDrop = e;
-      this.anyDrop = e;
-    } else if (e.kind === 'nat') {
-      if (e.type !== 'reverse') this.nat.push(e);
-      if (e.type !== 'reverse' && e.candidates && !this.candidates) this.candidates = e.candidates;
-    } else if (e.kind === 'ipvs') {
-      // A real server is described as `ip:port (weight w, n active, m inactive)`.
-      if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !this.candidates) this.candidates = e.candidates.map((c) => c.split(' ')[0]!);
-    } else if (e.kind === 'policy') {
-      this.policies.push(e);
-    } else if (e.kind === 'netfilter' || e.kind === 'nftables') {
-      for (const r of e.rules) this.rules.push(r);
+    switch (e.kind) {
+      case 'tx':
+      case 'rx':
+      case 'fdb':
+      case 'encap':
+      case 'decap':
+        if (this.path[this.path.length - 1] !== e.at) this.path.push(e.at);
+        return;
+      case 'netfilter':
+      case 'nftables':
+        for (const r of e.rules) this.rules.push(r);
+        return;
+      case 'create':
+        if (e.pkt === this.pkt) {
+          this.sentAt = e.t;
+          this.senderNs = e.at;
+        }
+        return;
+      case 'deliver':
+        if (!this.delivered && finalDelivery(e)) this.delivered = e;
+        return;
+      case 'drop':
+        if (e.pkt === this.pkt) this.ownDrop = e;
+        this.anyDrop = e;
+        return;
+      case 'nat':
+        if (e.type !== 'reverse') this.nat.push(e);
+        if (e.type !== 'reverse' && e.candidates && !this.candidates) this.candidates = e.candidates;
+        return;
+      case 'ipvs':
+        // A real server is described as `ip:port (weight w, n active, m inactive)`.
+        if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !this.candidates) this.candidates = e.candidates.map((c) => c.split(' ')[0]!);
+        return;
+      case 'policy':
+        this.policies.push(e);
+        return;
     }
   }
 
@@ -75,7 +91,9 @@ export class RequestSummary {
 
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
   result(flow: string, traffic: TrafficSpec, cluster: Cluster, connection?: FlowResult['connection']): FlowResult {
-    const { pkt, path, delivered, answer, nat, policies, rules } = this;
+    const { pkt, delivered, answer, nat, policies } = this;
+    const path = exact(this.path);
+    const rules = exact(this.rules);
     // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
     let r: FlowResult;
     if (delivered && !answer && !this.candidates && !connection) {
@@ -101,6 +119,15 @@ export class RequestSummary {
     if (connection) r.connection = connection;
     return r;
   }
+}
+
+/**
+ * `list` as a result keeps it: a copy just long enough, when it has anything
+ * (an array grown by pushes has room for 16 more, and a result is kept to the
+ * end of the run).
+ */
+function exact<T>(list: T[]): T[] {
+  return list.length === 0 ? list : list.slice();
 }
 
 /** A delivery place (`<netns>:<where>`): its namespace's ref, as of when the cluster had these many namespaces. */

@@ -256,30 +256,35 @@ export class ScenarioRun {
     else item.last.next = s;
     item.last = s;
     this.life.start(flow, s);
-    const to = t.to;
-    if (to.kind !== 'dns') {
-      s.dst = item.dst ??= resolveIp(to, this.scenario, this.index);
-      this.stream.send(flow, ScenarioRun.sendRequest, this, s);
-      return;
-    }
-    // A name: the sender's resolver asks cluster DNS first (real packets), then connects.
+    if (t.to.kind === 'dns') return this.resolveThenSend(s, t.to.name);
+    s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
+    this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+  }
+
+  /**
+   * A name: the sender's resolver asks cluster DNS first (real packets), then
+   * connects. (A method of its own: the closure's variables would otherwise
+   * be kept in a context made on every request, of any item.)
+   */
+  private resolveThenSend(s: Sent, name: string): void {
     const { cluster, scenario } = this;
+    const { t, from } = s.item;
     const dnsIp = scenario.services.find((x) => x.builtin && x.name === 'kube-dns')?.clusterIP;
     const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
     const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
     // The resolver may still send (its retry timer) while none of its packets is in flight: it holds the flow.
     const resolver = {};
-    cluster.world.holds.hold(resolver, flow);
+    cluster.world.holds.hold(resolver, s.flow);
     lookup(
-      item.from,
+      from,
       podNs,
-      to.name,
+      name,
       parseIpv4(dnsIp!)!,
-      flow,
+      s.flow,
       (r) => {
         if (r.ok) {
           s.dst = r.ip;
-          this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+          this.stream.send(s.flow, ScenarioRun.sendRequest, this, s);
         } else s.unresolved = r.why;
         cluster.world.holds.free(resolver);
       },
