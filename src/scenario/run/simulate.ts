@@ -111,8 +111,12 @@ interface Item {
   dst: number | undefined;
 }
 
-/** A flow that started (its request was due): what the summariser follows, and why its name did not resolve. */
-class Sent extends TrackedFlow {
+/**
+ * A flow that started (its request was due): what the summariser follows,
+ * why its name did not resolve, and the request the sender's sockets are
+ * given (its fields read off the traffic item: no object per datagram).
+ */
+class Sent extends TrackedFlow implements SendRequest {
   /** Where its request goes (once its name, if any, resolved). */
   dst = 0;
   /** Why its DNS name did not resolve (undefined: it did, or there was none). */
@@ -129,6 +133,40 @@ class Sent extends TrackedFlow {
     flow: string,
   ) {
     super(flow, item.t);
+  }
+
+  get protocol(): TrafficSpec['protocol'] {
+    return this.traffic.protocol;
+  }
+  get payload(): number {
+    return this.traffic.payload;
+  }
+  get seq(): number {
+    return this.k + 1;
+  }
+  get port(): number | undefined {
+    return this.traffic.port;
+  }
+  get ttl(): number | undefined {
+    return this.traffic.ttl;
+  }
+  get reuse(): true | undefined {
+    return this.traffic.reuseConnection ? true : undefined;
+  }
+  get timeoutNs(): number | undefined {
+    return this.traffic.timeoutNs;
+  }
+  get sport(): number | undefined {
+    return this.traffic.sourcePort;
+  }
+  get closeAfterNs(): number | undefined {
+    return this.traffic.closeAfterNs;
+  }
+  get keepAlive(): TrafficSpec['keepAlive'] {
+    return this.traffic.keepAlive || undefined;
+  }
+  get awaitReply(): true | undefined {
+    return this.traffic.reply !== undefined ? true : undefined;
   }
 }
 
@@ -294,26 +332,15 @@ export class ScenarioRun {
 
   /** Sends a started flow's request; returns its packet id. */
   private sendRequest(s: Sent): number | undefined {
-    const { item, flow, k } = s;
-    const { t, from } = item;
+    const { t, from } = s.item;
     const dst = s.dst;
     this.summarizer.sending(s);
     if (t.http) {
       const host = t.http.host ?? (t.to.kind === 'dns' ? t.to.name : formatIpv4(dst));
       const bodyBytes = t.http.method === 'GET' || t.http.method === 'HEAD' ? 0 : t.payload;
-      return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, flow, t.ttl);
+      return sendHttp(from, dst, t.port!, { method: t.http.method, host, path: t.http.path, headers: t.http.headers, bodyBytes }, s.flow, t.ttl);
     }
-    // Built field by field: one object per datagram, not one per optional field.
-    const req: SendRequest = { dst, protocol: t.protocol, payload: t.payload, flow, seq: k + 1 };
-    if (t.port !== undefined) req.port = t.port;
-    if (t.ttl !== undefined) req.ttl = t.ttl;
-    if (t.reuseConnection) req.reuse = true;
-    if (t.timeoutNs !== undefined) req.timeoutNs = t.timeoutNs;
-    if (t.sourcePort !== undefined) req.sport = t.sourcePort;
-    if (t.closeAfterNs !== undefined) req.closeAfterNs = t.closeAfterNs;
-    if (t.keepAlive) req.keepAlive = t.keepAlive;
-    if (t.reply !== undefined) req.awaitReply = true;
-    return from.sockets.send(req);
+    return from.sockets.send(s);
   }
 
   /** A started flow is over: its result (and those of the flows after it that were waiting for it) can be taken. */
