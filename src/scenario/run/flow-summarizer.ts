@@ -8,13 +8,25 @@ import { HttpSummary } from './http-summary.js';
 import { RequestSummary, unsentResult } from './request-summary.js';
 import { PacketMap } from './packet-map.js';
 
+/** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
+interface Owner {
+  readonly summary: RequestSummary;
+  readonly lineage: boolean;
+  readonly tracked: TrackedFlow;
+  /** The same summary's owner of what this lineage caused (made once, shared by every such packet). */
+  caused?: Owner;
+}
+
 /**
  * A flow being followed: its request (once sent) and, for TCP and HTTP, what
  * its sockets saw. A class the caller may extend with its own per-flow fields
  * (one object per flow, not two).
  */
-export class TrackedFlow {
+export class TrackedFlow implements Owner {
   request: RequestSummary | undefined = undefined;
+  /** A flow is the owner of its request's lineage (no record of its own for that): `summary` is its request's. */
+  readonly lineage = true;
+  caused: Owner | undefined = undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
   /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
@@ -28,15 +40,14 @@ export class TrackedFlow {
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;
   }
-}
 
-/** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
-interface Owner {
-  readonly summary: RequestSummary;
-  readonly lineage: boolean;
-  readonly flow: TrackedFlow;
-  /** The same summary's owner of what this lineage caused (made once, shared by every such packet). */
-  caused?: Owner;
+  get summary(): RequestSummary {
+    return this.request!;
+  }
+
+  get tracked(): TrackedFlow {
+    return this;
+  }
 }
 
 /** A packet's owners: one (most packets), or several. */
@@ -112,8 +123,8 @@ export class FlowSummarizer implements FlowSink {
     const owners = this.owners.get(p);
     if (owners !== undefined) {
       if (!Array.isArray(owners)) {
-        if (owners.flow === f) this.owners.delete(p);
-      } else without(this.owners, p, owners, owners.filter((o) => o.flow !== f));
+        if (owners.tracked === f) this.owners.delete(p);
+      } else without(this.owners, p, owners, owners.filter((o) => o.tracked !== f));
     }
     if (f.http) {
       const http = this.httpPackets.get(p);
@@ -172,20 +183,20 @@ export class FlowSummarizer implements FlowSink {
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
-      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, flow: f });
+      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, tracked: f });
     }
     for (let i = 0; i < this.awaiting.length; i++) {
       const f = this.awaiting[i]!;
       if (f.request!.pkt !== e.pkt) continue;
       removeAt(this.awaiting, i);
-      owners = withOwner(owners, { summary: f.request!, lineage: true, flow: f });
+      owners = withOwner(owners, f);
       break;
     }
     if (owners !== undefined) {
       this.owners.set(e.pkt, owners);
       if (e.pkt === this.ownersPkt) this.ownersOfPkt = owners;
-      if (!Array.isArray(owners)) remember(owners.flow, e.pkt);
-      else for (const o of owners) remember(o.flow, e.pkt);
+      if (!Array.isArray(owners)) remember(owners.tracked, e.pkt);
+      else for (const o of owners) remember(o.tracked, e.pkt);
     }
     if (e.flow === undefined) return;
     const flows = this.byName.size > 0 ? this.byName.get(e.flow) : undefined;
@@ -220,7 +231,7 @@ export class FlowSummarizer implements FlowSink {
 function inherited(owners: Owners | undefined, o: Owner, e: CreateEvent): Owners | undefined {
   const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
   if (!lineage && !o.summary.wantsAnswers) return owners;
-  return withOwner(owners, lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, flow: o.flow }));
+  return withOwner(owners, lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, tracked: o.tracked }));
 }
 
 /** `owners` and `o`. */
