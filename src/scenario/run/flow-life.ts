@@ -104,11 +104,18 @@ export class FlowLife<T> implements TraceSink {
     return this.pktLives.size;
   }
 
+  /** A `tx`/`rx` (TraceSink.frame): the clock may have moved, nothing else. */
+  frame(): void {
+    this.tick();
+  }
+
+  /** A replayed walk's hop events (TraceSink.copies): the clock may have moved, nothing else. */
+  copies(): void {
+    this.tick();
+  }
+
   event(e: TraceEvent): void {
-    // An event happens now: its time read off the clock, not off events of many shapes (a fractional time read
-    // that way is a number boxed anew each time).
-    const t = this.now();
-    if (t > this.lastT) this.clock(t);
+    const t = this.tick();
     if (e.kind === 'create') {
       // A packet naming a flow already over would open it again (never started, so over only at the end):
       // the caller sees the name twice (a test checks that never happens on any scenario).
@@ -130,6 +137,16 @@ export class FlowLife<T> implements TraceSink {
     if (!Array.isArray(lives)) {
       if (--lives.inFlight === 0) this.maybeOver(lives, t);
     } else for (const l of lives) if (--l.inFlight === 0) this.maybeOver(l, t);
+  }
+
+  /**
+   * An event happens now: flows over before it are settled first. Its time is read off the clock, not off events
+   * of many shapes (a fractional time read that way is a number boxed anew each time).
+   */
+  private tick(): number {
+    const t = this.now();
+    if (t > this.lastT) this.clock(t);
+    return t;
   }
 
   /** The run is over: every flow still open is over now (their packets were ended by the run's end). */

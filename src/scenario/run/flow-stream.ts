@@ -1,11 +1,12 @@
+import { copiersOf, copyOf } from '../../trace/event-store.js';
 import type { TraceEvent } from '../../trace/events.js';
+import { FrameEvent } from '../../trace/framed.js';
 import type { TraceSink } from '../../trace/tracer.js';
 
 /** Something that reads a run's events knowing which packet is which flow's request. */
-export interface FlowSink {
+export interface FlowSink extends TraceSink {
   /** `pkt` is the request of `flow` (told before any event of it is read). */
   request(flow: string, pkt: number): void;
-  event(e: TraceEvent): void;
 }
 
 /**
@@ -47,5 +48,33 @@ export class FlowStream implements TraceSink {
   event(e: TraceEvent): void {
     if (this.held) this.held.push(e);
     else for (const s of this.sinks) s.event(e);
+  }
+
+  /** A `tx`/`rx` by its parts (TraceSink.frame): an object made only to be held, or for a sink that reads events. */
+  frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void {
+    if (this.held) {
+      this.held.push(new FrameEvent(kind, t, pkt, at, bytes, l3only));
+      return;
+    }
+    let e: FrameEvent | undefined;
+    for (const s of this.sinks) {
+      if (s.frame !== undefined) s.frame(kind, t, pkt, at, bytes, l3only);
+      else s.event((e ??= new FrameEvent(kind, t, pkt, at, bytes, l3only)));
+    }
+  }
+
+  /** A replayed walk's hop events at once (TraceSink.copies): objects made only to be held, or for sinks that read events. */
+  copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
+    const held = this.held;
+    if (held) {
+      const copy = copiersOf(segment);
+      for (let i = 0; i < segment.length; i++) held.push(copy[i]!(segment[i]!, t, pkt));
+      return;
+    }
+    let made: TraceEvent[] | undefined;
+    for (const s of this.sinks) {
+      if (s.copies !== undefined) s.copies(segment, t, pkt);
+      else for (const e of (made ??= segment.map((x) => copyOf(x, t, pkt)))) s.event(e);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, DropReason, TraceEvent } from '../../trace/events.js';
 import type { FlowSink } from './flow-stream.js';
+import { copyOf } from '../../trace/event-store.js';
 import type { TrafficSpec } from '../types.js';
 import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
@@ -134,17 +135,47 @@ export class FlowSummarizer implements FlowSink {
     }
   }
 
+  /** A `tx`/`rx` by its parts: only a lineage's path reads one (never a delivery, never HTTP's). */
+  frame(_kind: 'tx' | 'rx', _t: number, pkt: number, at: string): void {
+    const owners = this.ownersOf(pkt);
+    if (owners === undefined) return;
+    if (!Array.isArray(owners)) {
+      if (owners.lineage) owners.summary.hop(at);
+    } else for (const o of owners) if (o.lineage) o.summary.hop(at);
+  }
+
+  /** A replayed walk's hop events (copies of `segment`'s for `pkt` at `t`): what `event` does with each, at once. */
+  copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
+    const owners = this.ownersOf(pkt);
+    if (owners !== undefined) {
+      if (!Array.isArray(owners)) this.replayedTo(owners, segment, t, pkt);
+      else for (const o of owners) this.replayedTo(o, segment, t, pkt);
+    }
+    if (this.httpPackets.size > 0) for (const x of segment) this.httpEvent(copyOf(x, t, pkt));
+  }
+
+  /** What `event` does with each of a replayed segment's events, for one owner. */
+  private replayedTo(o: Owner, segment: readonly TraceEvent[], t: number, pkt: number): void {
+    if (o.lineage) o.summary.replayed(segment, t, pkt);
+    else for (const x of segment) if (x.kind === 'deliver') o.summary.caused(copyOf(x, t, pkt));
+  }
+
+  /** `pkt`'s owners (the last packet looked up kept at hand: a packet's hops come one after another). */
+  private ownersOf(pkt: number): Owners | undefined {
+    if (pkt !== this.ownersPkt) {
+      this.ownersPkt = pkt;
+      this.ownersOfPkt = this.owners.get(pkt);
+    }
+    return this.ownersOfPkt;
+  }
+
   event(e: TraceEvent): void {
     if (e.kind === 'create') this.adopt(e);
     else if (e.kind === 'tcp' && e.flow !== undefined) {
       const named = this.byName.get(e.flow);
       if (named) for (const f of named) f.connection?.add(e);
     }
-    if (e.pkt !== this.ownersPkt) {
-      this.ownersPkt = e.pkt;
-      this.ownersOfPkt = this.owners.get(e.pkt);
-    }
-    const owners = this.ownersOfPkt;
+    const owners = this.ownersOf(e.pkt);
     if (owners !== undefined) {
       if (!Array.isArray(owners)) {
         if (owners.lineage) owners.summary.lineage(e);

@@ -1,5 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import { copyOf } from '../../trace/event-store.js';
 import type { TrafficSpec } from '../types.js';
 import { refForNetns, type FlowResult } from './flows.js';
 
@@ -82,6 +83,21 @@ export class RequestSummary {
         this.policies.push(e);
         return;
     }
+  }
+
+  /** A `tx`/`rx` of a packet of the lineage, told by where it happened: what `lineage` does with one. */
+  hop(at: string): void {
+    if (this.path[this.path.length - 1] !== at) this.path.push(at);
+  }
+
+  /**
+   * Copies of `segment`'s events for packet `pkt` at time `t` (a replayed
+   * walk's hop events) of a packet of the lineage: each read as `lineage`
+   * reads it. An event whose time or packet it reads, or that it keeps, is
+   * copied; for the rest (where, rules, candidates) the template says the same.
+   */
+  replayed(segment: readonly TraceEvent[], t: number, pkt: number): void {
+    for (const x of segment) this.lineage(x.kind === 'policy' || x.kind === 'nat' || x.kind === 'create' || x.kind === 'deliver' || x.kind === 'drop' ? copyOf(x, t, pkt) : x);
   }
 
   /** An event of a packet the request caused outside its lineage (a reply, an ICMP error, ARP). */
