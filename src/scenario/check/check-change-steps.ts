@@ -129,13 +129,15 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       return { kind: 'kernel', node, release: release!, major: Number(v[1]), minor: Number(v[2]) };
     }
     case 'sysctl': {
+      const before = r.problems.length;
       const m = r.map(at, ['node', ...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES]);
       if (!m) return undefined;
       const nodeAt = m.get('node');
       const node = nodeAt ? nodeName(r, nodeAt, w) : undefined;
       const values = readLimits(r, m);
       const switches = readSwitches(r, m);
-      if (!values && !switches) r.problem(at, `expected at least one of ${[...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES].join(', ')}`);
+      // The whole list of names only when the step named none: a misspelt name or a bad value was already pointed at.
+      if (!values && !switches && r.problems.length === before) r.problem(at, `expected at least one of ${[...SWITCH_NAMES, ...KERNEL_LIMIT_NAMES].join(', ')}`);
       return (values || switches) && { kind: 'sysctl', ...(node ? { node } : {}), values: values ?? {}, ...(switches ? { switches } : {}) };
     }
     case 'hairpin': {
