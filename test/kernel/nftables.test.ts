@@ -154,6 +154,46 @@ add rule ip t pre update @seen { ip saddr }
     expect(listRuleset(again, 0)).toBe(listed);
   });
 
+  // Expected text: what nft 1.0.6 listed for the same sets and rules on Linux 6.18.
+  it('nft list sorts elements and lays them out as nft does; a one-element anonymous set of one value is a comparison', () => {
+    const nft = new Nftables();
+    nft.load(`add table ip t
+add chain ip t c
+add set ip t ips { type ipv4_addr ; }
+add set ip t ports { type inet_service ; }
+add set ip t marks { type mark ; }
+add set ip t r { type ipv4_addr ; flags interval ; }
+add map ip t pv { type inet_proto . inet_service : verdict ; }
+add map ip t svc { type ipv4_addr . inet_proto . inet_service : verdict ; }
+add element ip t ips { 10.96.0.12, 10.96.0.1, 10.96.0.11, 10.96.0.100, 10.96.0.10 }
+add element ip t ports { 80, 53, 443, 8080, 9000, 22, 30080 }
+add element ip t marks { 0x10, 0x3, 0x4000, 0x1, 0x2, 0x7, 0x8 }
+add element ip t r { 10.0.2.0/24, 10.0.0.0/24, 192.168.0.1-192.168.0.9, 10.0.9.9 }
+add element ip t pv { udp . 30053 : goto c, tcp . 30080 : goto c, tcp . 30001 : goto c, udp . 256 : goto c, tcp . 1 : goto c }
+add element ip t svc { 10.96.0.12 . tcp . 80 : goto c, 10.96.0.1 . tcp . 443 : goto c, 10.96.0.10 . udp . 53 : goto c }
+add rule ip t c tcp dport { 443, 80, 22 } accept
+add rule ip t c ip daddr { 10.96.0.0/12 } drop
+add rule ip t c ip saddr != { 192.168.56.100-192.168.56.110 } drop
+add rule ip t c numgen random mod 3 vmap { 2 : goto c, 0 : goto c, 1 : goto c }`);
+    const listed = listRuleset(nft, 0);
+    const pad = '\t\t\t     ';
+    expect(listed).toContain(`elements = { 10.96.0.1, 10.96.0.10,\n${pad}10.96.0.11, 10.96.0.12,\n${pad}10.96.0.100 }`);
+    expect(listed).toContain(`elements = { 22, 53, 80, 443, 8080,\n${pad}9000, 30080 }`);
+    expect(listed).toContain(`elements = { 0x00000001, 0x00000002, 0x00000003, 0x00000007, 0x00000008,\n${pad}0x00000010, 0x00004000 }`);
+    expect(listed).toContain(`elements = { 10.0.0.0/24, 10.0.2.0/24,\n${pad}10.0.9.9, 192.168.0.1-192.168.0.9 }`);
+    expect(listed).toContain(
+      `elements = { udp . 256 : goto c,\n${pad}tcp . 1 : goto c,\n${pad}tcp . 30001 : goto c,\n${pad}udp . 30053 : goto c,\n${pad}tcp . 30080 : goto c }`,
+    );
+    expect(listed).toContain(`elements = { 10.96.0.10 . udp . 53 : goto c,\n${pad}10.96.0.12 . tcp . 80 : goto c,\n${pad}10.96.0.1 . tcp . 443 : goto c }`);
+    expect(listed).toContain('\t\ttcp dport { 22, 80, 443 } accept\n');
+    expect(listed).toContain('\t\tip daddr 10.96.0.0/12 drop\n');
+    expect(listed).toContain('\t\tip saddr != 192.168.56.100-192.168.56.110 drop\n');
+    expect(listed).toContain('\t\tnumgen random mod 3 vmap { 0 : goto c, 1 : goto c, 2 : goto c }\n');
+    const again = new Nftables();
+    again.load(listed);
+    expect(listRuleset(again, 0)).toBe(listed);
+  });
+
   it('fib daddr type local reads the namespace routing', () => {
     const nft = new Nftables();
     nft.load('add table ip t\nadd chain ip t o { type filter hook output priority 0 ; }\nadd rule ip t o fib daddr type local drop');

@@ -21,8 +21,11 @@ const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) 
   // routed, and nothing routes the service CIDR), and its Service without endpoints is an empty virtual service.
   'service-nftables.yaml: unallocated-cluster-ip': (flows) => expect(flows.find((f) => f.flow === 'unallocated-cluster-ip')!.dropReason).toBe('no-route'),
   'service-nftables.yaml: no-endpoints': (flows) => expect(flows.find((f) => f.flow === 'no-endpoints')!.dropReason).toBe('ipvs-no-destination'),
+  // nftables mode's --nodeport-addresses defaults to `primary`; ipvs mode, as iptables mode, opens NodePorts on every
+  // local address but loopback (upstream: GetAllLocalAddressesExcept(kube-ipvs0)), cbr0's included.
+  'service-nftables.yaml: nodeport-on-bridge-address': (flows) => expect(flows.find((f) => f.flow === 'nodeport-on-bridge-address')!.verdict).toBe('delivered'),
   // externalTrafficPolicy Local without a local endpoint falls back to the cluster's endpoints (kubernetes#97081).
-  // ipvs mode serves NodePorts on the node's addresses only, never on 127.0.0.1: nothing listens there (reset), route_localnet or not.
+  // ipvs mode serves NodePorts on the node's local addresses but never on 127.0.0.1: nothing listens there (reset), route_localnet or not.
   'sysctl-route-localnet.yaml: localhost-nodeport': (flows) => expect(flows.find((f) => f.flow === 'localhost-nodeport')!.dropReason).toBe('tcp-reset'),
   'service-nodeport.yaml: etp-local-without-endpoint': (flows) => expect(flows.find((f) => f.flow === 'etp-local-without-endpoint')!.verdict).toBe('delivered'),
 };

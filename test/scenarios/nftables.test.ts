@@ -47,7 +47,7 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
   'service-nftables.yaml: unallocated-cluster-ip': (ipt, nft) => {
     expect(ipt.dropReason).toBe('no-route');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-drop' });
-    expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr { 10.96.0.0/12 } drop');
+    expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr 10.96.0.0/12 drop');
   },
   // --nodeport-addresses defaults to `primary` in nftables mode: the bridge address is not a NodePort address.
   'service-nftables.yaml: nodeport-on-bridge-address': (ipt, nft) => {

@@ -92,6 +92,11 @@ const FILTER_CHAINS = ['KUBE-FORWARD', 'KUBE-NODE-PORT', 'KUBE-PROXY-FIREWALL', 
 
 export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[], scheduler: SchedulerName = 'rr'): IpvsPlan {
   const c = resolveConfig(cfg);
+  // NodePorts open on every local address but loopback (upstream lists them
+  // all, kube-ipvs0's VIPs aside: cbr0's and flannel.1's too) when
+  // --nodeport-addresses is unset, else on the addresses it selects, loopback
+  // dropped: ipvs cannot serve 127.0.0.1 as iptables mode's route_localnet does.
+  const nodePortAddrs = (c.nodePortsOnAllAddresses ? (cfg.localAddresses ?? c.nodeIPs) : c.nodePortIPs).filter((ip, i, all) => !ip.startsWith('127.') && all.indexOf(ip) === i);
   const members = new Map<SetName, Set<string>>(Object.keys(IPVS_SETS).map((k) => [k as SetName, new Set<string>()]));
   const add = (s: SetName, m: string): void => void members.get(s)!.add(m);
   const bound = new Set<string>();
@@ -134,13 +139,12 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
           if (sp.externalPolicyLocal) add(`KUBE-NODE-PORT-LOCAL-${P}`, String(sp.nodePort));
         } else {
           // SCTP's sets are hash:ip,port, not bitmap:port: one entry per node address the port is open on.
-          for (const ip of c.nodeIPs) {
+          for (const ip of nodePortAddrs) {
             add('KUBE-NODE-PORT-SCTP-HASH', `${ip},${proto}:${sp.nodePort}`);
             if (sp.externalPolicyLocal) add('KUBE-NODE-PORT-LOCAL-SCTP-HASH', `${ip},${proto}:${sp.nodePort}`);
           }
         }
-        // --nodeport-addresses unset: the node's addresses (podwalk: its node IP).
-        for (const ip of c.nodeIPs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
+        for (const ip of nodePortAddrs) vs(ip, sp.nodePort, sp.externalPolicyLocal);
       }
       if (sp.healthCheckNodePort > 0) add('KUBE-HEALTH-CHECK-NODE-PORT', String(sp.healthCheckNodePort));
     }

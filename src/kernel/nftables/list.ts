@@ -1,11 +1,12 @@
 import { formatDuration } from './duration.js';
+import { compareKeys, elementsPerLine } from './element-order.js';
 import { formatPriority } from './priority.js';
 import type { Nftables, NftTable } from './ruleset.js';
 import type { NftSet } from './set.js';
 
 /**
  * `nft list ruleset`: every table with its sets and maps (elements as the
- * kernel holds them, with the time left on timed ones), then its chains with
+ * nft sorts and lays them out, with the time left on timed ones), then its chains with
  * their hook, priority (by name when standard) and policy, and the rules as
  * nft prints them back.
  */
@@ -42,10 +43,14 @@ function listSet(s: NftSet, nowNs: number): string[] {
   if (s.flags.length > 0) b.push(`\t\tflags ${s.flags.join(',')}`);
   if (s.timeoutMs !== undefined) b.push(`\t\ttimeout ${formatDuration(s.timeoutMs)}`);
   if (s.comment !== undefined) b.push(`\t\tcomment "${s.comment}"`);
-  const els = s.elements(nowNs).map((e) => s.formatElement(e, nowNs));
+  const els = s
+    .elements(nowNs)
+    .sort((x, y) => compareKeys(s.keyTypes, x.key, y.key))
+    .map((e) => s.formatElement(e, nowNs));
   if (els.length > 0) {
-    const pad = '\t\t\t     ';
-    b.push(`\t\telements = { ${els.map((e, i) => (i === 0 ? '' : pad) + e + (i < els.length - 1 ? ',' : ' }')).join('\n')}`);
+    const perLine = elementsPerLine(s.keyTypes);
+    const text = els.map((e, i) => (i === 0 ? '' : i % perLine === 0 ? '\n\t\t\t     ' : ' ') + e + (i < els.length - 1 ? ',' : ' }')).join('');
+    b.push(`\t\telements = { ${text}`);
   }
   b.push('\t}');
   return b;

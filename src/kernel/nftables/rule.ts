@@ -1,6 +1,7 @@
 import type { CtState, NatAction, NfEnv, NfPacket } from '../netfilter/types.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { formatValue, parseValue, type NftType, type Range } from './datatypes.js';
+import { compareKeys } from './element-order.js';
 import type { NftSet } from './set.js';
 import { unquote, type Token } from './tokens.js';
 import { formatVerdict, readVerdict, type NftVerdict } from './verdict.js';
@@ -429,7 +430,10 @@ class RuleParser {
     }
     if (this.peek() === '{') {
       const elems = this.anonElements(types, false);
-      const list = `${head} ${neg ? '!= ' : ''}{ ${elems.map((e) => fmtKey(types, e.key)).join(', ')} }`;
+      // nft (since 1.0.0) turns a one-element anonymous set of a single value,
+      // prefix or range into a plain comparison; a concatenation keeps its braces.
+      const shown = sortedKeys(types, elems).map((k) => fmtKey(types, k));
+      const list = shown.length === 1 && types.length === 1 ? `${head} ${neg ? '!= ' : ''}${shown[0]}` : `${head} ${neg ? '!= ' : ''}{ ${shown.join(', ')} }`;
       return {
         list,
         run: (s) => {
@@ -484,7 +488,7 @@ class RuleParser {
     for (const e of elems) exact.set(e.key.map((r) => r.lo).join(','), e as { key: Range[]; verdict: NftVerdict });
     const text = (e: { key: Range[]; verdict?: NftVerdict }): string => `${fmtKey(types, e.key)} : ${formatVerdict(e.verdict!)}`;
     return {
-      list: `${head} vmap { ${elems.map(text).join(', ')} }`,
+      list: `${head} vmap { ${[...elems].sort((x, y) => compareKeys(types, x.key, y.key)).map(text).join(', ')} }`,
       targets: elems.flatMap((e) => (e.verdict && (e.verdict.kind === 'jump' || e.verdict.kind === 'goto') ? [e.verdict.chain] : [])),
       run: (s) => {
         const k = get(s);
@@ -560,6 +564,11 @@ function keyOf(sels: readonly Selector[], s: WalkState): number[] | undefined {
 function inKey(key: readonly Range[], values: readonly number[]): boolean {
   for (let i = 0; i < key.length; i++) if (values[i]! < key[i]!.lo || values[i]! > key[i]!.hi) return false;
   return true;
+}
+
+/** An anonymous set's keys in the order nft lists them. */
+function sortedKeys(types: readonly NftType[], elems: readonly { key: Range[] }[]): Range[][] {
+  return elems.map((e) => e.key).sort((x, y) => compareKeys(types, x, y));
 }
 
 function fmtKey(types: readonly NftType[], key: readonly Range[]): string {
