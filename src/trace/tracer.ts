@@ -19,6 +19,17 @@ export interface TraceSink {
    * would have read the first of them (they all have the same time).
    */
   copies?(segment: readonly TraceEvent[], t: number, pkt: number): void;
+  /**
+   * Optional: a packet's `create` told by its parts instead of `event`
+   * (`new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only)` is
+   * the event; its bytes never change): a run with tracing off makes one per
+   * datagram, and its own sinks read only some of its fields. Used only
+   * when every sink has it: otherwise all are given the one event object (a
+   * sink may read its frame, and they see the same object as before).
+   */
+  create?(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void;
+  /** Optional: a packet's `deliver` told by its parts (`deliverEvent(t, pkt, at, to, socket, src, sport)` is the event). */
+  deliver?(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void;
 }
 
 /**
@@ -34,6 +45,8 @@ export interface TraceSink {
 export class Tracer {
   private kept: EventStore | undefined = new EventStore();
   private readonly sinks: TraceSink[] = [];
+  /** Every sink takes a `create` by its parts (TraceSink.create). */
+  private createByParts = true;
 
   constructor(readonly detailed: boolean = true) {}
 
@@ -61,16 +74,25 @@ export class Tracer {
 
   /** Emit a packet's `create` (its `bytes` never change from now on): kept as its parts. */
   emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
-    const event = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
     this.kept?.addCreate(t, pkt, at, flow, cause, by, bytes, l3only);
-    for (const s of this.sinks) s.event(event);
+    const sinks = this.sinks;
+    if (this.createByParts) for (let j = 0; j < sinks.length; j++) sinks[j]!.create!(t, pkt, at, flow, cause, by, bytes, l3only);
+    else {
+      const event = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
+      for (let j = 0; j < sinks.length; j++) sinks[j]!.event(event);
+    }
   }
 
-  /** Emit a packet's `deliver`: kept as its parts. */
+  /** Emit a packet's `deliver`: kept as its parts, an object made only for those who need one. */
   emitDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
-    const event = deliverEvent(t, pkt, at, to, socket, src, sport);
     this.kept?.addDeliver(t, pkt, at, to, socket, src, sport);
-    for (const s of this.sinks) s.event(event);
+    let event: DeliverEvent | undefined;
+    const sinks = this.sinks;
+    for (let j = 0; j < sinks.length; j++) {
+      const s = sinks[j]!;
+      if (s.deliver !== undefined) s.deliver(t, pkt, at, to, socket, src, sport);
+      else s.event((event ??= deliverEvent(t, pkt, at, to, socket, src, sport)));
+    }
   }
 
   /**
@@ -114,6 +136,7 @@ export class Tracer {
   attach(sink: TraceSink): void {
     for (const e of this.kept?.all() ?? []) sink.event(e);
     this.sinks.push(sink);
+    if (sink.create === undefined) this.createByParts = false;
   }
 
   /** Stop keeping events (those so far are dropped): from now on only the sinks see them. */

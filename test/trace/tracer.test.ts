@@ -1,16 +1,20 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWalk } from '../../src/bench/walk.js';
+import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
-import { copyOf } from '../../src/trace/event-store.js';
-import type { TraceEvent } from '../../src/trace/events.js';
-import { FrameEvent } from '../../src/trace/framed.js';
+import { copyOf, deliverEvent } from '../../src/trace/event-store.js';
+import type { CreateEvent, DeliverEvent, TraceEvent } from '../../src/trace/events.js';
+import { CreateFrameEvent, FrameEvent } from '../../src/trace/framed.js';
 import type { TraceSink } from '../../src/trace/tracer.js';
 
-/** A sink told frames and replayed segments by their parts, making the events back itself. */
+/** A sink told frames, replayed segments, creates and deliveries by their parts, making the events back itself. */
 class PartsSink implements TraceSink {
   readonly seen: TraceEvent[] = [];
   frames = 0;
   segments = 0;
+  creates = 0;
+  delivers = 0;
   event(e: TraceEvent): void {
     this.seen.push(e);
   }
@@ -22,11 +26,22 @@ class PartsSink implements TraceSink {
     this.segments++;
     for (const x of segment) this.seen.push(copyOf(x, t, pkt));
   }
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    this.creates++;
+    this.seen.push(new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only));
+  }
+  deliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    this.delivers++;
+    this.seen.push(deliverEvent(t, pkt, at, to, socket, src, sport));
+  }
 }
 
+const json = (events: readonly TraceEvent[]): string[] => events.map((e) => JSON.stringify(e));
+
 describe('Tracer', () => {
-  it('tells a sink with frame() and copies() the same events, in the same order, as one reading objects', () => {
+  it('tells a sink with frame(), copies(), create() and deliver() the same events, in the same order, as one reading objects', () => {
     for (const walk of ['same-node', 'cross-node'] as const) {
+      // With a sink that reads objects, creates are objects for every sink (it may read their frames).
       const parts = new PartsSink();
       const objects: string[] = [];
       const r = simulate(loadWalk({ walk, packets: 30, connected: true }), {
@@ -35,8 +50,34 @@ describe('Tracer', () => {
       });
       expect(parts.frames).toBeGreaterThan(0);
       expect(parts.segments).toBeGreaterThan(0);
-      expect(parts.seen.map((e) => JSON.stringify(e))).toEqual(objects);
-      expect(r.events.map((e) => JSON.stringify(e))).toEqual(objects);
+      expect(parts.delivers).toBeGreaterThan(0);
+      expect(json(parts.seen)).toEqual(objects);
+      expect(json(r.events)).toEqual(objects);
+      // Without one, every sink is told creates by their parts too.
+      const alone = new PartsSink();
+      const r2 = simulate(loadWalk({ walk, packets: 30, connected: true }), { onBuilt: (c) => c.world.tracer.attach(alone) });
+      expect(alone.creates).toBeGreaterThan(30);
+      expect(json(alone.seen)).toEqual(objects);
+      expect(json(r2.events)).toEqual(objects);
+      expect(r2.flows).toEqual(r.flows);
     }
   });
+
+  // The run's own sinks (flow-life, flow-stream, the summariser) take creates and deliveries by their parts
+  // unless some sink reads objects: the flows are the same either way, tracing on or off.
+  const dir = join(import.meta.dirname, '..', '..', 'scenarios');
+  const files = ['ingress-host-fanout.yaml', 'dns-lookup.yaml', 'service-replies.yaml', 'bridge-flood-br-netfilter.yaml', 'service-fragmented-udp.yaml', 'cross-node-vxlan.yaml', 'gallery/conntrack-dns-race.yaml'];
+  for (const file of files)
+    it(`${file}: the same flows whether outcome events reach the run's sinks as objects or by their parts`, () => {
+      const s = loadScenarioFile(join(dir, file));
+      if (!s.ok) throw new Error(s.problems.map(formatProblem).join('\n'));
+      for (const detailed of [true, false]) {
+        const byParts = simulate(s.scenario, { detailed });
+        let read = 0;
+        const asObjects = simulate(s.scenario, { detailed, onEvent: () => read++ });
+        expect(read).toBeGreaterThan(0);
+        expect(byParts.flows).toEqual(asObjects.flows);
+        expect(json(byParts.events)).toEqual(json(asObjects.events));
+      }
+    });
 });

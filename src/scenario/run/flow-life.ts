@@ -114,25 +114,42 @@ export class FlowLife<T> implements TraceSink {
     this.tick();
   }
 
+  /** A packet's `create` by its parts (TraceSink.create): what `event` does with one. */
+  create(_t: number, pkt: number, _at: string, flow: string | undefined, cause: number | undefined): void {
+    this.tick();
+    this.created(pkt, flow, cause);
+  }
+
+  /** A packet's `deliver` by its parts (TraceSink.deliver): what `event` does with one. */
+  deliver(_t: number, pkt: number): void {
+    this.ended(pkt, this.tick());
+  }
+
   event(e: TraceEvent): void {
     const t = this.tick();
-    if (e.kind === 'create') {
-      // A packet naming a flow already over would open it again (never started, so over only at the end):
-      // the caller sees the name twice (a test checks that never happens on any scenario).
-      let lives: Lives<T> | undefined = e.flow === undefined ? undefined : this.life(e.flow);
-      const caused = e.cause === undefined ? undefined : this.pktLives.get(e.cause);
-      if (caused !== undefined) {
-        if (!Array.isArray(caused)) lives = joined(lives, caused);
-        else for (const l of caused) lives = joined(lives, l);
-      }
-      if (lives === undefined) return;
-      this.pktLives.set(e.pkt, lives);
-      if (!Array.isArray(lives)) this.inFlight(lives, e.pkt);
-      else for (const l of lives) this.inFlight(l, e.pkt);
-      return;
+    if (e.kind === 'create') this.created(e.pkt, e.flow, e.cause);
+    else if (e.kind === 'deliver' || e.kind === 'drop') this.ended(e.pkt, t);
+  }
+
+  /** Packet `pkt` was created, naming `flow` and caused by `cause`: it is in flight for their flows. */
+  private created(pkt: number, flow: string | undefined, cause: number | undefined): void {
+    // A packet naming a flow already over would open it again (never started, so over only at the end):
+    // the caller sees the name twice (a test checks that never happens on any scenario).
+    let lives: Lives<T> | undefined = flow === undefined ? undefined : this.life(flow);
+    const caused = cause === undefined ? undefined : this.pktLives.get(cause);
+    if (caused !== undefined) {
+      if (!Array.isArray(caused)) lives = joined(lives, caused);
+      else for (const l of caused) lives = joined(lives, l);
     }
-    if (e.kind !== 'deliver' && e.kind !== 'drop') return;
-    const lives = this.pktLives.get(e.pkt);
+    if (lives === undefined) return;
+    this.pktLives.set(pkt, lives);
+    if (!Array.isArray(lives)) this.inFlight(lives, pkt);
+    else for (const l of lives) this.inFlight(l, pkt);
+  }
+
+  /** Packet `pkt` ended (delivered or dropped) at `t`. */
+  private ended(pkt: number, t: number): void {
+    const lives = this.pktLives.get(pkt);
     if (lives === undefined) return;
     if (!Array.isArray(lives)) {
       if (--lives.inFlight === 0) this.maybeOver(lives, t);

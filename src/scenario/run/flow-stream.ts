@@ -1,6 +1,6 @@
-import { copiersOf, copyOf } from '../../trace/event-store.js';
-import type { TraceEvent } from '../../trace/events.js';
-import { FrameEvent } from '../../trace/framed.js';
+import { copiersOf, deliverEvent } from '../../trace/event-store.js';
+import type { CreateEvent, DeliverEvent, TraceEvent } from '../../trace/events.js';
+import { CreateFrameEvent, FrameEvent } from '../../trace/framed.js';
 import type { TraceSink } from '../../trace/tracer.js';
 
 /** Something that reads a run's events knowing which packet is which flow's request. */
@@ -9,20 +9,71 @@ export interface FlowSink extends TraceSink {
   request(flow: string, pkt: number): void;
 }
 
+/** What a held record is: an event object, or an event told by its parts (TraceSink's optional methods). */
+const EVENT = 0;
+const CREATE = 1;
+const DELIVER = 2;
+const FRAME = 3;
+const COPIES = 4;
+
+/**
+ * An event held while a request is being sent: the object a sink gave, or
+ * the parts it was told by. Records are reused (a free list), so holding the
+ * events of a send makes no object once the first few sends are done.
+ */
+class Held {
+  kind = EVENT;
+  event: TraceEvent | undefined = undefined;
+  t = 0;
+  pkt = 0;
+  at = '';
+  /** create: flow, cause, by; frame: tx or rx; create and frame: bytes, l3only. */
+  flow: string | undefined = undefined;
+  cause: number | undefined = undefined;
+  by: CreateEvent['by'] = 'app';
+  frameKind: 'tx' | 'rx' = 'tx';
+  bytes: Uint8Array | undefined = undefined;
+  l3only = false;
+  /** deliver: to, socket, src, sport. */
+  to: DeliverEvent['to'] = 'udp';
+  socket: string | undefined = undefined;
+  src: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  /** copies: the replayed segment. */
+  segment: readonly TraceEvent[] | undefined = undefined;
+
+  /** Let go of what it refers to (it waits in the free list). */
+  clear(): void {
+    this.event = undefined;
+    this.flow = undefined;
+    this.bytes = undefined;
+    this.socket = undefined;
+    this.src = undefined;
+    this.segment = undefined;
+  }
+}
+
 /**
  * The trace as flow sinks read it: each event in order, and each flow's
  * request named before its first event. The kernel traces a request's first
  * hops before `send` returns its packet id, so events are held while a
- * request is being sent and handed on once it is known.
+ * request is being sent and handed on once it is known. Events told by
+ * their parts (TraceSink.create/deliver/frame/copies) are held and handed on
+ * by their parts: an object is made only for a sink that reads objects.
  */
 export class FlowStream implements TraceSink {
   private readonly sinks: FlowSink[] = [];
-  private held: TraceEvent[] | undefined;
+  /** Every sink takes a `create` by its parts (else each is given the one object: see TraceSink.create). */
+  private createByParts = true;
+  private held: Held[] | undefined;
   /** An empty array kept for the next `send` (most sends are not nested): no array per request. */
-  private spare: TraceEvent[] | undefined = [];
+  private spare: Held[] | undefined = [];
+  /** Held records free for reuse. */
+  private readonly free: Held[] = [];
 
   attach(sink: FlowSink): void {
     this.sinks.push(sink);
+    if (sink.create === undefined) this.createByParts = false;
   }
 
   /** `send(a, b)` sends the request of `flow` and returns its packet id (undefined: nothing was sent). */
@@ -37,7 +88,12 @@ export class FlowStream implements TraceSink {
       if (pkt !== undefined) for (const s of this.sinks) s.request(flow, pkt);
     } finally {
       this.held = outer;
-      for (let i = 0; i < held.length; i++) this.event(held[i]!);
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!;
+        this.handOn(h);
+        h.clear();
+        this.free.push(h);
+      }
       // Emptied by pops: setting `length` is a call into the runtime, a pop or two is not.
       while (held.length > 0) held.pop();
       this.spare = held;
@@ -46,14 +102,52 @@ export class FlowStream implements TraceSink {
   }
 
   event(e: TraceEvent): void {
-    if (this.held) this.held.push(e);
+    if (this.held) this.hold(EVENT, 0, 0, '').event = e;
     else for (const s of this.sinks) s.event(e);
   }
 
-  /** A `tx`/`rx` by its parts (TraceSink.frame): an object made only to be held, or for a sink that reads events. */
+  /** A `create` by its parts (TraceSink.create): an object made only for a sink that reads events. */
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    if (this.held) {
+      const h = this.hold(CREATE, t, pkt, at);
+      h.flow = flow;
+      h.cause = cause;
+      h.by = by;
+      h.bytes = bytes;
+      h.l3only = l3only;
+      return;
+    }
+    if (this.createByParts) for (const s of this.sinks) s.create!(t, pkt, at, flow, cause, by, bytes, l3only);
+    else {
+      const e = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
+      for (const s of this.sinks) s.event(e);
+    }
+  }
+
+  /** A `deliver` by its parts (TraceSink.deliver): an object made only for a sink that reads events. */
+  deliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    if (this.held) {
+      const h = this.hold(DELIVER, t, pkt, at);
+      h.to = to;
+      h.socket = socket;
+      h.src = src;
+      h.sport = sport;
+      return;
+    }
+    let e: DeliverEvent | undefined;
+    for (const s of this.sinks) {
+      if (s.deliver !== undefined) s.deliver(t, pkt, at, to, socket, src, sport);
+      else s.event((e ??= deliverEvent(t, pkt, at, to, socket, src, sport)));
+    }
+  }
+
+  /** A `tx`/`rx` by its parts (TraceSink.frame): an object made only for a sink that reads events. */
   frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void {
     if (this.held) {
-      this.held.push(new FrameEvent(kind, t, pkt, at, bytes, l3only));
+      const h = this.hold(FRAME, t, pkt, at);
+      h.frameKind = kind;
+      h.bytes = bytes;
+      h.l3only = l3only;
       return;
     }
     let e: FrameEvent | undefined;
@@ -63,18 +157,49 @@ export class FlowStream implements TraceSink {
     }
   }
 
-  /** A replayed walk's hop events at once (TraceSink.copies): objects made only to be held, or for sinks that read events. */
+  /** A replayed walk's hop events at once (TraceSink.copies): objects made only for sinks that read events. */
   copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
-    const held = this.held;
-    if (held) {
-      const copy = copiersOf(segment);
-      for (let i = 0; i < segment.length; i++) held.push(copy[i]!(segment[i]!, t, pkt));
+    if (this.held) {
+      this.hold(COPIES, t, pkt, '').segment = segment;
       return;
     }
     let made: TraceEvent[] | undefined;
     for (const s of this.sinks) {
       if (s.copies !== undefined) s.copies(segment, t, pkt);
-      else for (const e of (made ??= segment.map((x) => copyOf(x, t, pkt)))) s.event(e);
+      else {
+        if (made === undefined) {
+          const copy = copiersOf(segment);
+          made = segment.map((x, i) => copy[i]!(x, t, pkt));
+        }
+        for (const e of made) s.event(e);
+      }
+    }
+  }
+
+  /** A record held for the send under way (a free one reused). */
+  private hold(kind: number, t: number, pkt: number, at: string): Held {
+    const h = this.free.pop() ?? new Held();
+    h.kind = kind;
+    h.t = t;
+    h.pkt = pkt;
+    h.at = at;
+    this.held!.push(h);
+    return h;
+  }
+
+  /** What was held, handed on as it came (held again by an outer send under way). */
+  private handOn(h: Held): void {
+    switch (h.kind) {
+      case EVENT:
+        return this.event(h.event!);
+      case CREATE:
+        return this.create(h.t, h.pkt, h.at, h.flow, h.cause, h.by, h.bytes!, h.l3only);
+      case DELIVER:
+        return this.deliver(h.t, h.pkt, h.at, h.to, h.socket, h.src, h.sport);
+      case FRAME:
+        return this.frame(h.frameKind, h.t, h.pkt, h.at, h.bytes!, h.l3only);
+      case COPIES:
+        return this.copies(h.segment!, h.t, h.pkt);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
-import type { CreateEvent, DropReason, TraceEvent } from '../../trace/events.js';
+import type { CreateEvent, DeliverEvent, DropReason, TraceEvent } from '../../trace/events.js';
+import { CreateFrameEvent } from '../../trace/framed.js';
 import type { FlowSink } from './flow-stream.js';
 import { copyOf } from '../../trace/event-store.js';
 import type { TrafficSpec } from '../types.js';
@@ -76,6 +77,8 @@ export class FlowSummarizer implements FlowSink {
   private readonly awaiting: TrackedFlow[] = [];
   /** Packets created for HTTP flows (their `create` names the flow), for the summaries that read their events. */
   private readonly httpPackets = new Map<number, TrackedFlow[]>();
+  /** The `create` being read (reused). */
+  private readonly creating = new Creating();
   /** The flow whose request the stream names next (`sending`). */
   private next: TrackedFlow | undefined;
 
@@ -169,8 +172,36 @@ export class FlowSummarizer implements FlowSink {
     return this.ownersOfPkt;
   }
 
+  /** A `create` by its parts (TraceSink.create): what `event` does with one, an object made only for HTTP's. */
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    this.creating.told(t, pkt, at, flow, cause, by, bytes, l3only);
+    this.adopt(this.creating);
+    this.creating.of(undefined);
+    const owners = this.ownersOf(pkt);
+    if (owners === undefined) return;
+    // A create is never an answer (`caused` reads deliveries only).
+    if (!Array.isArray(owners)) {
+      if (owners.lineage) owners.summary.created(pkt, t, at);
+    } else for (const o of owners) if (o.lineage) o.summary.created(pkt, t, at);
+  }
+
+  /** A `deliver` by its parts (TraceSink.deliver): what `event` does with one. */
+  deliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    const owners = this.ownersOf(pkt);
+    if (owners === undefined) return;
+    if (!Array.isArray(owners)) {
+      if (owners.lineage) owners.summary.delivery(at, to, src);
+      else owners.summary.causedDelivery(t, pkt, at, to, socket, src, sport);
+    } else {
+      for (const o of owners) {
+        if (o.lineage) o.summary.delivery(at, to, src);
+        else o.summary.causedDelivery(t, pkt, at, to, socket, src, sport);
+      }
+    }
+  }
+
   event(e: TraceEvent): void {
-    if (e.kind === 'create') this.adopt(e);
+    if (e.kind === 'create') this.adopt(this.creating.of(e));
     else if (e.kind === 'tcp' && e.flow !== undefined) {
       const named = this.byName.get(e.flow);
       if (named) for (const f of named) f.connection?.add(e);
@@ -188,6 +219,7 @@ export class FlowSummarizer implements FlowSink {
       }
     }
     if (this.httpPackets.size > 0) this.httpEvent(e);
+    if (e.kind === 'create') this.creating.of(undefined);
   }
 
   /** Packets followed (the state kept per packet; a test checks it does not grow with the trace). */
@@ -203,7 +235,7 @@ export class FlowSummarizer implements FlowSink {
   }
 
   /** A new packet: which requests it matters to, from its cause (and whether it is a request itself). */
-  private adopt(e: CreateEvent): void {
+  private adopt(e: Creating): void {
     // Arrays made only when there are several owners: most packets matter to one flow or none.
     let owners: Owners | undefined;
     if (e.cause !== undefined) {
@@ -214,7 +246,7 @@ export class FlowSummarizer implements FlowSink {
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
-      if (deciding) for (const f of deciding) if (e.frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, tracked: f });
+      if (deciding) for (const f of deciding) if (e.event().frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, tracked: f });
     }
     for (let i = 0; i < this.awaiting.length; i++) {
       const f = this.awaiting[i]!;
@@ -237,7 +269,7 @@ export class FlowSummarizer implements FlowSink {
     if (!http) return;
     this.httpPackets.set(e.pkt, http);
     for (const f of http) {
-      f.http!.adopt(e);
+      f.http!.adopt(e.event());
       remember(f, e.pkt);
     }
   }
@@ -259,7 +291,7 @@ export class FlowSummarizer implements FlowSink {
 }
 
 /** What `o` (an owner of the packet that caused `e`'s) makes of `e`'s packet, added to `owners`. */
-function inherited(owners: Owners | undefined, o: Owner, e: CreateEvent): Owners | undefined {
+function inherited(owners: Owners | undefined, o: Owner, e: Creating): Owners | undefined {
   const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
   if (!lineage && !o.summary.wantsAnswers) return owners;
   return withOwner(owners, lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, tracked: o.tracked }));
@@ -279,6 +311,50 @@ function remember(f: TrackedFlow, pkt: number, again = false): void {
   else if (f.pkts === undefined) {
     if (again || f.pkt !== pkt) f.pkts = [pkt];
   } else if (again || f.pkts[f.pkts.length - 1] !== pkt) f.pkts.push(pkt);
+}
+
+/**
+ * The `create` being read, by its parts: the event object is made only if
+ * something reads it (an HTTP flow's summary). One per summariser, reused.
+ */
+class Creating {
+  t = 0;
+  pkt = 0;
+  at = '';
+  flow: string | undefined = undefined;
+  cause: number | undefined = undefined;
+  by: CreateEvent['by'] = 'app';
+  private bytes: Uint8Array | undefined = undefined;
+  private l3only = false;
+  private made: CreateEvent | undefined = undefined;
+
+  /** A create told by its parts. */
+  told(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array | undefined, l3only: boolean): void {
+    this.t = t;
+    this.pkt = pkt;
+    this.at = at;
+    this.flow = flow;
+    this.cause = cause;
+    this.by = by;
+    this.bytes = bytes;
+    this.l3only = l3only;
+    this.made = undefined;
+  }
+
+  /** A create given as an object (undefined: let go of the last one). */
+  of(e: CreateEvent | undefined): this {
+    if (e === undefined) this.told(0, 0, '', undefined, undefined, 'app', undefined, false);
+    else {
+      this.told(e.t, e.pkt, e.at, e.flow, e.cause, e.by, undefined, false);
+      this.made = e;
+    }
+    return this;
+  }
+
+  /** The event itself. */
+  event(): CreateEvent {
+    return (this.made ??= new CreateFrameEvent(this.t, this.pkt, this.at, this.flow, this.cause, this.by, this.bytes!, this.l3only));
+  }
 }
 
 /** Removes `list[i]` (if `i` is an index), keeping the order: no array made (as `splice` makes one for what it removes). */

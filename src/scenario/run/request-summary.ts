@@ -1,12 +1,17 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { DeliverEvent, DropEvent, DropReason, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
-import { copyOf } from '../../trace/event-store.js';
+import { copyOf, deliverEvent } from '../../trace/event-store.js';
 import type { TrafficSpec } from '../types.js';
 import { refForNetns, type FlowResult } from './flows.js';
 
 /** A socket (not ARP, not reassembly, not a tunnel daemon) took the packet. */
 function finalDelivery(e: TraceEvent): e is DeliverEvent {
-  return e.kind === 'deliver' && e.to !== 'arp' && e.to !== 'reassembly' && e.to !== 'tunnel';
+  return e.kind === 'deliver' && toSocket(e.to);
+}
+
+/** A `deliver` to `to` is to a socket. */
+function toSocket(to: DeliverEvent['to']): boolean {
+  return to !== 'arp' && to !== 'reassembly' && to !== 'tunnel';
 }
 
 /**
@@ -22,7 +27,9 @@ function finalDelivery(e: TraceEvent): e is DeliverEvent {
  */
 export class RequestSummary {
   private readonly path: string[] = [];
-  private delivered: DeliverEvent | undefined;
+  /** Where a socket first took a packet of the lineage, and the source it saw (undefined: none yet). */
+  private deliveredAt: string | undefined;
+  private deliveredSrc: string | undefined;
   private ownDrop: DropEvent | undefined;
   private anyDrop: DropEvent | undefined;
   private sentAt = 0;
@@ -59,14 +66,9 @@ export class RequestSummary {
         for (const r of e.rules) this.rules.push(r);
         return;
       case 'create':
-        if (e.pkt === this.pkt) {
-          this.sentAt = e.t;
-          this.senderNs = e.at;
-        }
-        return;
+        return this.created(e.pkt, e.t, e.at);
       case 'deliver':
-        if (!this.delivered && finalDelivery(e)) this.delivered = e;
-        return;
+        return this.delivery(e.at, e.to, e.src);
       case 'drop':
         if (e.pkt === this.pkt) this.ownDrop = e;
         this.anyDrop = e;
@@ -85,6 +87,20 @@ export class RequestSummary {
     }
   }
 
+  /** A `create` of a packet of the lineage, told by its parts: what `lineage` does with one. */
+  created(pkt: number, t: number, at: string): void {
+    if (pkt !== this.pkt) return;
+    this.sentAt = t;
+    this.senderNs = at;
+  }
+
+  /** A `deliver` of a packet of the lineage, told by its parts: what `lineage` does with one. */
+  delivery(at: string, to: DeliverEvent['to'], src: string | undefined): void {
+    if (this.deliveredAt !== undefined || !toSocket(to)) return;
+    this.deliveredAt = at;
+    this.deliveredSrc = src;
+  }
+
   /** A `tx`/`rx` of a packet of the lineage, told by where it happened: what `lineage` does with one. */
   hop(at: string): void {
     if (this.path[this.path.length - 1] !== at) this.path.push(at);
@@ -97,31 +113,46 @@ export class RequestSummary {
    * copied; for the rest (where, rules, candidates) the template says the same.
    */
   replayed(segment: readonly TraceEvent[], t: number, pkt: number): void {
-    for (const x of segment) this.lineage(x.kind === 'policy' || x.kind === 'nat' || x.kind === 'create' || x.kind === 'deliver' || x.kind === 'drop' ? copyOf(x, t, pkt) : x);
+    for (const x of segment) {
+      if (x.kind === 'create') this.created(pkt, t, x.at);
+      else if (x.kind === 'deliver') this.delivery(x.at, x.to, x.src);
+      else this.lineage(x.kind === 'policy' || x.kind === 'nat' || x.kind === 'drop' ? copyOf(x, t, pkt) : x);
+    }
   }
 
   /** An event of a packet the request caused outside its lineage (a reply, an ICMP error, ARP). */
   caused(e: TraceEvent): void {
-    if (this.wantsAnswers && finalDelivery(e) && this.senderNs !== undefined && e.at.startsWith(`${this.senderNs}:`)) this.answer = e;
+    if (this.wantsAnswers && finalDelivery(e) && this.inSender(e.at)) this.answer = e;
+  }
+
+  /** A `deliver` of a packet the request caused outside its lineage, told by its parts: what `caused` does with one. */
+  causedDelivery(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
+    if (this.wantsAnswers && toSocket(to) && this.inSender(at)) this.answer = deliverEvent(t, pkt, at, to, socket, src, sport);
+  }
+
+  /** A delivery at `at` is in the sender's namespace. */
+  private inSender(at: string): boolean {
+    return this.senderNs !== undefined && at.startsWith(`${this.senderNs}:`);
   }
 
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
   result(flow: string, traffic: TrafficSpec, cluster: Cluster, connection?: FlowResult['connection']): FlowResult {
-    const { pkt, delivered, answer, nat, policies } = this;
+    const { pkt, deliveredAt, answer, nat, policies } = this;
     const path = exact(this.path);
     const rules = exact(this.rules);
     // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
     let r: FlowResult;
-    if (delivered && !answer && !this.candidates && !connection) {
+    const seenSource = this.deliveredSrc;
+    if (deliveredAt !== undefined && !answer && !this.candidates && !connection) {
       // The common case as one literal: every field in the object itself, none added later (a second store).
-      const to = deliveredTo(delivered.at, cluster);
-      return delivered.src === undefined
+      const to = deliveredTo(deliveredAt, cluster);
+      return seenSource === undefined
         ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path, nat, policies, rules }
-        : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource: delivered.src, path, nat, policies, rules };
+        : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource, path, nat, policies, rules };
     }
-    if (delivered) {
-      const to = deliveredTo(delivered.at, cluster);
-      r = delivered.src === undefined ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path } : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource: delivered.src, path };
+    if (deliveredAt !== undefined) {
+      const to = deliveredTo(deliveredAt, cluster);
+      r = seenSource === undefined ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path } : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource, path };
       if (answer) r.rttNs = answer.t - this.sentAt;
       if (answer?.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp')) r.replySource = answer.sport === undefined ? answer.src : `${answer.src}:${answer.sport}`;
     } else {
