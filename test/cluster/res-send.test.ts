@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { resSend, type ResSendResult } from '../../src/cluster/res-send.js';
+import { Rng, Scheduler } from '../../src/engine/index.js';
+import { NetNs, World } from '../../src/kernel/index.js';
+import { Tracer } from '../../src/trace/tracer.js';
+import { parseIpv4 } from '../../src/wire/addr.js';
+import { decodeDns, DNS_A, DNS_AA, DNS_AAAA, DNS_QR, DNS_RD, encodeDns, RCODE_NOERROR, RCODE_REFUSED, RCODE_SERVFAIL, type DnsMessage } from '../../src/wire/dns.js';
+
+/** What a DNS server saw: when, from which port, which id and type. */
+interface Seen {
+  s: number;
+  server: string;
+  sport: number;
+  id: number;
+  type: 'A' | 'AAAA';
+}
+
+/** An answer a scripted server gives: an rcode (with an A record for NOERROR A), or nothing. */
+type Script = (type: 'A' | 'AAAA', n: number) => number | 'drop';
+
+/**
+ * A client and DNS servers on one bridge (10.0.0.1 the client, 10.0.0.2...
+ * the servers); each server answers as its script says. Returns what the
+ * servers saw and what res_send returned.
+ */
+function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[] } = {}) {
+  const w = new World(new Scheduler(), new Rng(7), new Tracer(false));
+  const sw = new NetNs(w, 'sw');
+  const br = sw.addBridge('br0');
+  const host = (name: string, i: number): NetNs => {
+    const h = new NetNs(w, name);
+    const [port, eth0] = sw.addVethPair(`p${i}`, h, 'eth0');
+    br.addPort(port, false);
+    h.addAddress(eth0, `10.0.0.${i}/24`);
+    return h;
+  };
+  const client = host('client', 1);
+  const seen: Seen[] = [];
+  const servers = scripts.map((script, k) => {
+    const h = host(`dns${k}`, k + 2);
+    const counts = { A: 0, AAAA: 0 };
+    h.sockets.listenUdp(53, (d, skb) => {
+      const q = decodeDns(d.payload);
+      if (!q.ok) return;
+      const type = q.value.questions[0]!.type === DNS_A ? 'A' : 'AAAA';
+      seen.push({ s: w.sched.now / 1e9, server: `10.0.0.${k + 2}`, sport: d.sport, id: q.value.id, type });
+      const code = script(type, counts[type]++);
+      if (code === 'drop') return;
+      const reply: DnsMessage = {
+        id: q.value.id,
+        flags: DNS_QR | DNS_RD | DNS_AA | code,
+        questions: q.value.questions,
+        answers: code === RCODE_NOERROR && type === 'A' ? [{ name: q.value.questions[0]!.name, type: DNS_A, cls: 1, ttl: 5, data: { kind: 'a', ip: parseIpv4('10.96.0.80')! } }] : [],
+        authority: [],
+        additional: [],
+      };
+      h.sockets.sendDatagram(53, d.src, d.sport, encodeDns(reply), skb);
+    });
+    return `10.0.0.${k + 2}`;
+  });
+  let result: ResSendResult | undefined;
+  let doneAt = 0;
+  const st = {
+    ns: client,
+    servers: [...servers, ...(opts.extraServers ?? [])].map((s) => parseIpv4(s)!),
+    retrans: opts.timeout ?? 5,
+    retry: opts.attempts ?? 2,
+    useVc: false,
+    edns: false,
+    single: opts.single ?? opts.reopen ?? false,
+    reopen: opts.reopen ?? false,
+    flow: 'lookup',
+  };
+  w.sched.at(0, () =>
+    resSend(st, 'web.default.svc.cluster.local', (r) => {
+      result = r;
+      doneAt = w.sched.now / 1e9;
+    }),
+  );
+  w.sched.run();
+  const r = result!;
+  return { seen, r, doneAt, st, rcodes: [r.reply1, r.reply2].map((m) => (m ? `${m.questions[0]!.type === DNS_AAAA ? 'AAAA' : 'A'} ${m.flags & 0xf}` : '-')) };
+}
+
+const always =
+  (code: number): Script =>
+  () =>
+    code;
+
+describe("glibc's res_send: error answers, tries and servers (resolv/res_send.c)", () => {
+  it('both answers SERVFAIL: the same server is asked again at once, from the same socket, with the same ids, `attempts` times', () => {
+    const { seen, r, doneAt } = exchange([always(RCODE_SERVFAIL)]);
+    expect(seen.map((x) => x.type)).toEqual(['A', 'AAAA', 'A', 'AAAA']);
+    expect(new Set(seen.map((x) => x.sport)).size).toBe(1);
+    expect(seen[2]!.id).toBe(seen[0]!.id);
+    expect(seen[3]!.id).toBe(seen[1]!.id);
+    expect(seen[2]!.s).toBeLessThan(0.01); // no timeout waited
+    expect(r.errno).toBe('ETIMEDOUT');
+    expect(r.bufferRcode).toBe(RCODE_SERVFAIL);
+    expect(doneAt).toBeLessThan(0.01);
+    expect(exchange([always(RCODE_REFUSED)], { attempts: 4 }).seen).toHaveLength(8);
+  });
+
+  it('one answer an error, the other good: the good one is used, nothing asked again', () => {
+    const aFails = exchange([(type) => (type === 'A' ? RCODE_SERVFAIL : RCODE_NOERROR)]);
+    expect(aFails.seen).toHaveLength(2);
+    expect(aFails.rcodes).toEqual(['-', 'AAAA 0']);
+    const aaaaRefused = exchange([(type) => (type === 'A' ? RCODE_NOERROR : RCODE_REFUSED)]);
+    expect(aaaaRefused.seen).toHaveLength(2);
+    expect(aaaaRefused.rcodes).toEqual(['A 0', '-']);
+    expect(aaaaRefused.r.reply1!.answers).toHaveLength(1);
+  });
+
+  it('one query at a time: an A error ends the try at once (no AAAA query), and the next try comes from a new socket', () => {
+    const { seen, r } = exchange([always(RCODE_SERVFAIL)], { single: true });
+    expect(seen.map((x) => x.type)).toEqual(['A', 'A']);
+    expect(seen[0]!.sport).not.toBe(seen[1]!.sport);
+    expect(seen[1]!.id).toBe(seen[0]!.id);
+    expect(r.errno).toBe('ETIMEDOUT');
+  });
+
+  it('several nameservers: an error moves on to the next server, and a round asks each once before the next round', () => {
+    const { seen, r } = exchange([always(RCODE_SERVFAIL), (_type, n) => (n === 0 ? RCODE_SERVFAIL : RCODE_NOERROR)]);
+    expect(seen.map((x) => `${x.server} ${x.type}`)).toEqual(['10.0.0.2 A', '10.0.0.2 AAAA', '10.0.0.3 A', '10.0.0.3 AAAA', '10.0.0.2 A', '10.0.0.2 AAAA', '10.0.0.3 A', '10.0.0.3 AAAA']);
+    expect(r.errno).toBeUndefined();
+    expect(r.reply1!.answers).toHaveLength(1);
+  });
+
+  it("no answers: server k of n waits (timeout << k) / n s (at least 1), round after round", () => {
+    const { seen, r, doneAt } = exchange([() => 'drop', () => 'drop'], { extraServers: ['10.0.0.9'] });
+    // 3 servers, timeout 5: 5 s, 10/3 = 3 s, 20/3 = 6 s per round.
+    expect(seen.filter((x) => x.type === 'A').map((x) => `${x.s} ${x.server}`)).toEqual(['0 10.0.0.2', '5 10.0.0.3', '14 10.0.0.2', '19 10.0.0.3']);
+    expect(doneAt).toBeCloseTo(28, 3);
+    expect(r.errno).toBe('ETIMEDOUT');
+    expect(r.bufferRcode).toBe(RCODE_NOERROR);
+  });
+
+  it('a timeout with one answer in: asked again one query at a time, then the second query from a new socket, then the one answer is used (no try spent)', () => {
+    const { seen, r, doneAt, st } = exchange([(type) => (type === 'AAAA' ? 'drop' : RCODE_NOERROR)], { attempts: 1 });
+    expect(seen.map((x) => `${x.s} ${x.type}`)).toEqual(['0 A', '0 AAAA', '5 A', '5 AAAA', '10 A', '10 AAAA']);
+    // single-request: A and AAAA from the same socket; single-request-reopen: the AAAA from a new one.
+    expect(seen[3]!.sport).toBe(seen[2]!.sport);
+    expect(seen[5]!.sport).not.toBe(seen[4]!.sport);
+    expect(doneAt).toBeCloseTo(15, 3);
+    expect(r.errno).toBeUndefined();
+    expect(r.reply1!.answers).toHaveLength(1);
+    expect([st.single, st.reopen]).toEqual([true, true]);
+  });
+});
