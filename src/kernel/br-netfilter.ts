@@ -49,6 +49,7 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
   if (route && route.type === 'unicast' && route.dev === br) {
     // Bridged DNAT: resolve the new destination's MAC, then bridge the frame as if it had come in on inPort.
     const nextHop = route.via ?? after.dst;
+    ns.stack.recordedFlows?.end(); // not replayed by the flow table (the neighbour's state decides the way)
     const mac = ns.neigh.connectedMac(br, nextHop);
     if (mac !== undefined) {
       // The neighbour is REACHABLE: only its destination MAC is copied in (neigh_hh_bridge), the sender's
@@ -69,6 +70,7 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
   const up = reframe(frame, skb.data);
   up.set(macBytes(br.mac), 0);
   skb.data = up;
+  br.reached(skb, undefined, undefined);
   br.passUp(skb);
   return 'done';
 }

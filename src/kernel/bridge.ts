@@ -160,8 +160,12 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     out.xmit(skb);
   }
 
-  /** A crossing the flow table is recording ends here (at `out`, or up to the host): with the FDB entries it used. */
-  private reached(skb: Skb, out: NetDevice | undefined, dstFdb: FdbEntry | undefined): void {
+  /**
+   * A crossing the flow table is recording ends here (at `out`, or up to the
+   * host): with the FDB entries it used (none when br_netfilter passes it up
+   * after DNAT).
+   */
+  reached(skb: Skb, out: NetDevice | undefined, dstFdb: FdbEntry | undefined): void {
     const flows = this.ns.stack.recordedFlows;
     if (flows?.recording(skb)) flows.reachedBridgePort(skb, out, this.fdb.get(formatMac(skb.data, 6)), dstFdb);
   }

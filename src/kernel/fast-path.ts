@@ -29,7 +29,8 @@
  * the namespace — routed (PREROUTING with the conntrack refresh, route,
  * reverse-path check, TTL, FORWARD, POSTROUTING, or INPUT up to the socket),
  * local output (route, OUTPUT, POSTROUTING) or bridged with br_netfilter
- * (FDB learning and ageing, the same hooks) — with every side effect in order.
+ * (FDB learning and ageing, the same hooks) — with every side effect in order,
+ * an established connection's NAT rewrites included.
  */
 export class FastPath {
   /** Bumped whenever any device's link state changes (routes through down devices are skipped). */

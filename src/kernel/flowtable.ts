@@ -1,12 +1,13 @@
 import type { TraceEvent } from '../trace/events.js';
-import { get32, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
+import { decrementTtl, get32, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../wire/ipv4.js';
+import { rewriteDatagramInPlace, wholeTcpOrUdp, type AddrChange } from '../wire/l4-rewrite.js';
 import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { Counters, FlowRecording } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
-import { decrementTtlOf, type Skb } from './skb.js';
+import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
 
 /**
  * A namespace's flow table, in the spirit of Linux's nf_flowtable (and of the
@@ -45,12 +46,28 @@ import { decrementTtlOf, type Skb } from './skb.js';
  *
  * In both, the cost model's charges are made again in the same order, the
  * counters are bumped by the packet's own length, and with tracing on the
- * walk's hop events (conntrack, fdb, route, rpfilter, forward, netfilter,
- * policy) are emitted again as new objects re-stamped with the time and the
+ * walk's hop events (conntrack, nat, fdb, route, rpfilter, forward,
+ * netfilter, policy) are emitted again as new objects re-stamped with the time and the
  * packet's id. A namespace without netfilter (a pod) replays the same
- * segments without hooks. A walk is recorded only when it was plain: iptables
+ * segments without hooks.
+ *
+ * NAT is replayed as nf_flowtable offloads NAT'd flows: a confirmed
+ * connection's binding is fixed, so its later packets get the same rewrite
+ * (nf_nat_packet) — the destination before routing (PREROUTING, OUTPUT), the
+ * source after (POSTROUTING, INPUT), replies un-NATed the other way round —
+ * which the replay does again in place with the checksums recomputed as the
+ * walk's rewrite computes them (`rewriteDatagramInPlace`), around the TTL
+ * decrement as forwarding orders them. A frame br_netfilter DNATs on the
+ * bridge and passes up to be routed (a pod to a ClusterIP whose endpoint is
+ * elsewhere) is a bridged segment that ends at the pass up, with the bridge's
+ * MAC written in; a DNAT back onto the same bridge ("bridged DNAT", which
+ * the neighbour's state steers) is not replayed. A walk is kept only if
+ * redoing its rewrites on the bytes it started with gives the bytes it left
+ * with (`reproduces`).
+ *
+ * A walk is recorded only when it was plain: iptables
  * only (no nftables, no IPVS), a whole UDP or TCP datagram (no SYN) of a
- * confirmed connection where netfilter tracks them, no NAT (the bytes leave with only TTL and checksum changed),
+ * confirmed connection where netfilter tracks them, no NAT decided (a connection's first packet),
  * unicast route without multipath, no learned path MTU, no fragmentation,
  * and no rule walk that reached a volatile rule (`-m statistic`, `-m recent`,
  * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that routes,
@@ -100,6 +117,18 @@ interface FlowEntry {
   /** The cost model's netfilter charges in order (FlowRecording.charges). */
   charges: number[];
   markOut: number | undefined;
+  /**
+   * NAT of an established connection (nf_nat_packet), as the walk rewrote the
+   * packet: its destination before routing (PREROUTING, OUTPUT: before the
+   * TTL), its source after (POSTROUTING, INPUT). Each replayed with
+   * `rewriteDatagramInPlace`, the bytes `rewriteAddrs` makes in the walk.
+   */
+  manipDst: AddrChange | undefined;
+  manipSrc: AddrChange | undefined;
+  /** The destination as the packet leaves (after NAT): the one whose learned path MTU output reads. */
+  outDst: number;
+  /** Bridged: the Ethernet header the frame leaves with when the walk changed it (DNAT passes it up to the bridge's MAC). */
+  headerOut: Uint8Array | undefined;
   /** Tracing on: the walk's hop events without their time and packet id, emitted again re-stamped. */
   events: readonly TraceEvent[] | undefined;
   /** Ends at neighbour output: to `nextHop` out of `outDev`, ARP asking from `arpSource`. */
@@ -144,13 +173,13 @@ const OUTPUT = 0x40000;
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
   key: number;
   entry: Recorded;
-  /** The bytes as the walk started (IPv4, or the frame when bridged): the walk may change only TTL and checksum. */
+  /** The bytes as the walk started (IPv4, or the frame when bridged): the walk may change only what a replay redoes. */
   before: Uint8Array;
   /** What the rule engine reported (a namespace without netfilter: nothing). */
   recording: FlowRecording;
@@ -186,13 +215,20 @@ export class FlowTable {
       if (!this.valid(e, skb)) continue;
       if (e.ends === 'socket') {
         this.replay(e, skb, d, 20, d.length);
-        this.ns.sockets.rcv(dev, skb, ip);
+        if (e.manipDst === undefined && e.manipSrc === undefined) this.ns.sockets.rcv(dev, skb, ip);
+        else {
+          natReplay(skb, 0, e.manipDst);
+          natReplay(skb, 0, e.manipSrc);
+          this.ns.sockets.rcv(dev, skb, (ipv4Of(skb) as { value: Ipv4Packet }).value);
+        }
         return true;
       }
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(k.dst, this.ns.world.sched.now) !== undefined) continue;
+      if (d.length > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
       this.replay(e, skb, d, 20, d.length);
+      natReplay(skb, 0, e.manipDst);
       decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
+      natReplay(skb, 0, e.manipSrc);
       this.neighbourOutput(e, out, skb);
       return true;
     }
@@ -220,8 +256,10 @@ export class FlowTable {
       if (e.inDev !== undefined || e.header !== undefined || e.ttl !== k.ttl || !sameKey(e, k)) continue;
       if (!this.valid(e, skb)) continue;
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(k.dst, this.ns.world.sched.now) !== undefined) continue;
+      if (d.length > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
       this.replay(e, skb, d, 20, d.length);
+      natReplay(skb, 0, e.manipDst);
+      natReplay(skb, 0, e.manipSrc);
       this.neighbourOutput(e, out, skb);
       return true;
     }
@@ -266,6 +304,9 @@ export class FlowTable {
       s.updatedNs = now;
       skb.physIn = port;
       this.replay(e, skb, d, 34, d.length - 14);
+      natReplay(skb, 14, e.manipDst);
+      natReplay(skb, 14, e.manipSrc);
+      if (e.headerOut !== undefined) cow(skb).set(e.headerOut, 0);
       if (out !== undefined) out.xmit(skb);
       else {
         skb.brPrerouted = true;
@@ -314,18 +355,18 @@ export class FlowTable {
     const p = this.finish(skb);
     if (p === undefined || p.entry.header !== undefined) return;
     const output = p.entry.inDev === undefined;
-    if (output ? !equalBytes(p.before, skb.data) : !sameButTtl(p.before, skb.data)) return;
+    if (!reproduces(p, skb, 0, !output, undefined)) return;
     if (!this.hooksWere(p, output ? ['OUTPUT', 'POSTROUTING'] : p.entry.bridged ? ['FORWARD', 'POSTROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
-    this.keep(p, skb, { ends: 'neighbour', outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined });
+    this.keep(p, skb, { ends: 'neighbour', outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined, headerOut: undefined });
   }
 
   /** The routed walk being recorded reached the socket layer (ip_local_deliver_finish) for `skb`: keep it if it was plain. */
   reachedSocket(skb: Skb): void {
     const p = this.finish(skb);
     if (p === undefined || p.entry.header !== undefined || p.entry.inDev === undefined) return;
-    if (!equalBytes(p.before, skb.data)) return;
+    if (!reproduces(p, skb, 0, false, undefined)) return;
     if (!this.hooksWere(p, p.entry.bridged ? ['INPUT'] : ['PREROUTING', 'INPUT'])) return;
-    this.keep(p, skb, { ends: 'socket', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb: undefined, dstFdb: undefined, port: undefined });
+    this.keep(p, skb, { ends: 'socket', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb: undefined, dstFdb: undefined, port: undefined, headerOut: undefined });
   }
 
   /** The hooks the walk ran were these, in this order (none without netfilter). */
@@ -338,20 +379,23 @@ export class FlowTable {
   /**
    * The bridged walk being recorded reached `port`'s transmit (or, `port`
    * undefined, the pass up to the host) for `skb`, with the FDB entries it
-   * learnt the sender into and found the destination in: keep it if it was
-   * plain.
+   * learnt the sender into and found the destination in (none: DNAT in
+   * PREROUTING sent it up to be routed, br_nf_pre_routing_finish): keep it if
+   * it was plain.
    */
   reachedBridgePort(skb: Skb, port: NetDevice | undefined, srcFdb: FdbEntry | undefined, dstFdb: FdbEntry | undefined): void {
     const p = this.finish(skb);
     if (p === undefined || p.entry.header === undefined || srcFdb === undefined || srcFdb.local) return;
-    // Forwarded by a learnt entry to a port, or passed up for one of the bridge's own addresses.
-    if (dstFdb === undefined || dstFdb.local !== (port === undefined)) return;
-    if (!equalBytes(p.before, skb.data) || skb.fragMaxSize !== undefined || skb.physIn !== p.entry.inDev) return;
+    // Forwarded by a learnt entry to a port, passed up for one of the bridge's own addresses, or passed up after DNAT.
+    const routedAfterDnat = dstFdb === undefined && port === undefined && p.recording.manipDst !== undefined;
+    if (!routedAfterDnat && (dstFdb === undefined || dstFdb.local !== (port === undefined))) return;
+    const headerOut = sameHeader(p.before, skb.data) ? undefined : skb.data.slice(0, 14);
+    if (!reproduces(p, skb, 14, false, headerOut) || skb.fragMaxSize !== undefined || skb.physIn !== p.entry.inDev) return;
     if (!this.hooksWere(p, port === undefined ? ['PREROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
     // The pass up keeps br_netfilter's mark of PREROUTING done; a bridged frame leaves without it.
     if (skb.brPrerouted !== (port === undefined ? true : undefined)) return;
     if (p.entry.bridge!.fdbGeneration !== p.entry.fdbGeneration) return;
-    this.keep(p, skb, { ends: 'bridge', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb.local ? undefined : dstFdb, port });
+    this.keep(p, skb, { ends: 'bridge', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb?.local ? undefined : dstFdb, port, headerOut });
   }
 
   /** Whether the walk of `skb` is being recorded (what a `reached...` call would read need not be looked up otherwise). */
@@ -420,7 +464,7 @@ export class FlowTable {
     // Netfilter tracks this packet but has no live connection for it yet: a first packet is never kept.
     if (this.ns.nf !== undefined && entry.ct === undefined) return;
     const w = this.ns.world;
-    const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [] };
+    const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [], manipDst: undefined, manipSrc: undefined };
     const engine = this.ns.nf?.engine;
     if (engine) engine.flowRecording = recording;
     const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
@@ -451,7 +495,8 @@ export class FlowTable {
     this.end();
     if (p.recording.volatile) return undefined;
     // Only this packet's hop events, none that describes its bytes (a frame is read when printed).
-    if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind))) return undefined;
+    // A connection's NAT is decided by its first packet, never replayed (nor are the candidates it had).
+    if (p.events?.some((x) => x.pkt !== skb.id || 'frame' in x || !REPLAYABLE_EVENTS.has(x.kind) || (x.kind === 'nat' && x.first))) return undefined;
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
     const nf = this.ns.nf;
@@ -464,7 +509,7 @@ export class FlowTable {
     return p;
   }
 
-  private keep(p: Pending, skb: Skb, end: Pick<FlowEntry, 'ends' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port'>): void {
+  private keep(p: Pending, skb: Skb, end: Pick<FlowEntry, 'ends' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'headerOut'>): void {
     if (this.size >= FLOWTABLE_MAX) {
       this.flows.clear();
       this.size = 0;
@@ -473,7 +518,8 @@ export class FlowTable {
     // The connection as the walk left it: the first answer's walk marks it replied (`finish` checked it did, and
     // nothing else), and the next answer finds it so. The state the walk found would never match again.
     const seenReply = p.entry.ct?.seenReply ?? false;
-    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    const outDst = get32(skb.data, p.entry.header === undefined ? 16 : 30);
+    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 
@@ -534,7 +580,7 @@ export class FlowTable {
 const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
 
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
-const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'policy']);
+const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'policy']);
 
 /** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
 function sameKey(e: FlowEntry, k: FlowKey): boolean {
@@ -546,11 +592,26 @@ function keyFields(k: FlowKey): Pick<FlowEntry, 'src' | 'dst' | 'protocol' | 'po
   return { src: k.src, dst: k.dst, protocol: k.protocol, ports: k.ports, tcpFlags: k.tcpFlags, markIn: k.markIn };
 }
 
-/** Only the TTL (byte 8) and the header checksum (10, 11) differ. */
-function sameButTtl(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && i !== 8 && i !== 10 && i !== 11) return false;
-  return a[8] === b[8]! + 1;
+/**
+ * Whether what a replay does to the bytes (the NAT rewrites, the TTL when
+ * forwarding, the Ethernet header out) makes of the bytes the walk started
+ * with (`p.before`, the IPv4 header at `at`) the bytes it left with: a walk
+ * that changed anything else is not kept.
+ */
+function reproduces(p: Pending, skb: Skb, at: number, forwarded: boolean, headerOut: Uint8Array | undefined): boolean {
+  const r = p.recording;
+  const b = r.manipDst === undefined && r.manipSrc === undefined && !forwarded && headerOut === undefined ? p.before : p.before.slice();
+  if ((r.manipDst !== undefined || r.manipSrc !== undefined) && !wholeTcpOrUdp(b, at)) return false;
+  if (r.manipDst !== undefined) rewriteDatagramInPlace(b, at, r.manipDst);
+  if (forwarded) decrementTtl(b, at);
+  if (r.manipSrc !== undefined) rewriteDatagramInPlace(b, at, r.manipSrc);
+  if (headerOut !== undefined) b.set(headerOut, 0);
+  return equalBytes(b, skb.data);
+}
+
+/** A recorded NAT rewrite done again to `skb`'s IPv4 packet at `at` (in place when the packet alone holds its bytes). */
+function natReplay(skb: Skb, at: number, change: AddrChange | undefined): void {
+  if (change !== undefined) rewriteDatagramInPlace(cow(skb), at, change);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -559,6 +620,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** The first 14 bytes (an Ethernet header) are the same. */
 function sameHeader(h: Uint8Array, d: Uint8Array): boolean {
   for (let i = 0; i < 14; i++) if (h[i] !== d[i]) return false;
   return true;

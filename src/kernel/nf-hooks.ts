@@ -535,6 +535,13 @@ export class NfHooks {
       inner = { dst: want.src, dport: want.sport };
     }
     if (!change) return ip;
+    const rec = this.engine.flowRecording;
+    if (rec) {
+      // The flow table replays a connection's NAT as this rewrite of its later packets (an ICMP error's is not replayed).
+      if (related) rec.volatile = true;
+      else if (manip === 'dst') rec.manipDst = rec.manipDst === undefined ? change : { ...rec.manipDst, ...change };
+      else rec.manipSrc = rec.manipSrc === undefined ? change : { ...rec.manipSrc, ...change };
+    }
     const before = endpoints(now);
     skb.data = related ? rewriteIcmpError(skb.data, change, inner) : rewriteAddrs(skb.data, change);
     const w = this.ns.world;

@@ -45,6 +45,10 @@ export function readTuple(ip: Uint8Array): PacketTuple {
  */
 export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
   const b = ip.slice();
+  if (wholeTcpOrUdp(b, 0)) {
+    rewriteDatagramInPlace(b, 0, c);
+    return b;
+  }
   const hl = (b[0]! & 15) * 4;
   const total = (b[2]! << 8) | b[3]!;
   if (c.src !== undefined) put32(b, 12, c.src);
@@ -61,17 +65,9 @@ export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
     if (c.dport !== undefined) put16(b, hl + 2, c.dport);
     const csumAt = hl + (proto === IPPROTO_TCP ? 16 : 6);
     if (proto === IPPROTO_UDP && b[csumAt] === 0 && b[csumAt + 1] === 0) return b;
-    if (mf) {
-      // The L4 checksum covers the whole datagram, which a first fragment does not hold: update it incrementally.
-      put16(b, csumAt, adjust(ip, b, hl, csumAt));
-      return b;
-    }
-    b[csumAt] = 0;
-    b[csumAt + 1] = 0;
-    const len = total - hl;
-    let sum = internetChecksum(b, hl, total, pseudoHeaderSum(get32(b, 12), get32(b, 16), proto, len));
-    if (proto === IPPROTO_UDP && sum === 0) sum = 0xffff;
-    put16(b, csumAt, sum);
+    // Only a first fragment comes here (a whole datagram was rewritten above). The L4 checksum covers the whole
+    // datagram, which a first fragment does not hold: update it incrementally.
+    if (mf) put16(b, csumAt, adjust(ip, b, hl, csumAt));
   } else if (proto === IPPROTO_SCTP && total >= hl + 12) {
     // sctp_manip_pkt: new ports, then the CRC32c over the whole packet again (it does not cover
     // the addresses, so SNAT/DNAT of addresses alone leaves it valid). A first fragment cannot be redone.
@@ -85,6 +81,39 @@ export function rewriteAddrs(ip: Uint8Array, c: AddrChange): Uint8Array {
     put16(b, hl + 2, internetChecksum(b, hl, total));
   }
   return b;
+}
+
+/** Whether the IPv4 packet at `b[at..]` is a whole (unfragmented) TCP or UDP datagram: what `rewriteDatagramInPlace` takes. */
+export function wholeTcpOrUdp(b: Uint8Array, at: number): boolean {
+  const proto = b[at + 9]!;
+  return (proto === IPPROTO_TCP || proto === IPPROTO_UDP) && (((b[at + 6]! << 8) | b[at + 7]!) & 0x3fff) === 0;
+}
+
+/**
+ * What `rewriteAddrs` makes of a whole TCP or UDP datagram (`wholeTcpOrUdp`),
+ * written in place at `b[at..]`: the new addresses and ports, the IPv4 header
+ * checksum and the TCP/UDP checksum recomputed (a UDP checksum of 0 stays 0).
+ * The flow table replays a connection's NAT with it (kernel/flowtable.ts).
+ */
+export function rewriteDatagramInPlace(b: Uint8Array, at: number, c: AddrChange): void {
+  const hl = (b[at]! & 15) * 4;
+  const total = (b[at + 2]! << 8) | b[at + 3]!;
+  if (c.src !== undefined) put32(b, at + 12, c.src);
+  if (c.dst !== undefined) put32(b, at + 16, c.dst);
+  b[at + 10] = 0;
+  b[at + 11] = 0;
+  put16(b, at + 10, internetChecksum(b, at, at + hl));
+  const proto = b[at + 9]!;
+  const l4 = at + hl;
+  if (c.sport !== undefined) put16(b, l4, c.sport);
+  if (c.dport !== undefined) put16(b, l4 + 2, c.dport);
+  const csumAt = l4 + (proto === IPPROTO_TCP ? 16 : 6);
+  if (proto === IPPROTO_UDP && b[csumAt] === 0 && b[csumAt + 1] === 0) return;
+  b[csumAt] = 0;
+  b[csumAt + 1] = 0;
+  let sum = internetChecksum(b, l4, at + total, pseudoHeaderSum(get32(b, at + 12), get32(b, at + 16), proto, total - hl));
+  if (proto === IPPROTO_UDP && sum === 0) sum = 0xffff;
+  put16(b, csumAt, sum);
 }
 
 /**

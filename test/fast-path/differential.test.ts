@@ -105,6 +105,9 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
   // State that changes while traffic flows: every cache must notice every change.
   const changes = join(import.meta.dirname, 'changes.yaml');
   for (const mode of ['iptables', 'ipvs', 'nftables']) it(`changes.yaml (node down/up, routes withdrawn, MTU, flush, sysctls, policy, rollout, loss) in ${mode} mode`, () => expectSame(changes, `changes-${mode}`, ['--proxy-mode', mode]));
+  // Connections through NAT (the flow table replays their rewrites) while the Service's endpoints and rules change.
+  const natChanges = join(import.meta.dirname, 'nat-changes.yaml');
+  for (const mode of ['iptables', 'ipvs', 'nftables']) it(`nat-changes.yaml (scale, conntrack -D and -F, endpoint deleted, Service deleted and applied) in ${mode} mode`, () => expectSame(natChanges, `nat-changes-${mode}`, ['--proxy-mode', mode]));
   // The same workloads in the other kube-proxy modes (other rule engines behind the same hooks).
   for (const mode of ['ipvs', 'nftables']) {
     it(`walk-cluster-ip and reused-connections in ${mode} mode`, () => {
@@ -144,7 +147,7 @@ function exactState(ns: NetNs, now: number): string {
 }
 
 describe('the fast path is invisible with tracing off: same outcome events, flows and kernel state after the run (rule counters, conntrack, routes, neighbours)', () => {
-  const files = [...yamlFiles(scenarios), join(import.meta.dirname, 'changes.yaml')];
+  const files = [...yamlFiles(scenarios), join(import.meta.dirname, 'changes.yaml'), join(import.meta.dirname, 'nat-changes.yaml')];
   for (const w of workloads()) {
     const file = join(work, `state-${w.name}.yaml`);
     writeFileSync(file, w.text);

@@ -1,4 +1,5 @@
 import type { Rng } from '../../engine/rng.js';
+import type { AddrChange } from '../../wire/l4-rewrite.js';
 import type { FastPath } from '../fast-path.js';
 
 /**
@@ -92,6 +93,13 @@ export interface FlowRecording {
    * walk that evaluated n rules (netfilterRuleNs each).
    */
   charges: number[];
+  /**
+   * The addresses and ports NAT rewrote the packet to (nf_nat_packet of an
+   * established connection: nf-hooks.ts), by manip: the destination (before
+   * routing: PREROUTING, OUTPUT) and the source (after: POSTROUTING, INPUT).
+   */
+  manipDst: AddrChange | undefined;
+  manipSrc: AddrChange | undefined;
 }
 
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */

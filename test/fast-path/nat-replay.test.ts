@@ -1,0 +1,76 @@
+// The flow table replays an established connection's NAT (src/kernel/flowtable.ts): the benchmark's pod → ClusterIP
+// walk from one connected socket, answered, while the Service changes under it — rules resynced (another pod
+// labelled into the Service, then out), the connection's conntrack entry deleted (conntrack -D), the whole table
+// flushed, the endpoint's pod deleted (its stale UDP entries cleaned up, the next connection DNATed to the pod
+// left), the Service deleted. With the fast path on and off, traced and untraced, the full trace (every hop event
+// with its time), the flows and the exact kernel state (rule counters, conntrack entries with their expiry, FDB
+// entries with their updated time, the CPU's busy-until) must be the same.
+import { afterAll, describe, expect, it } from 'vitest';
+import { walkScenarioText } from '../../src/bench/walk.js';
+import type { Cluster } from '../../src/cluster/build.js';
+import { Bridge } from '../../src/kernel/bridge.js';
+import { showIptables } from '../../src/kernel/show.js';
+import { loadScenarioText } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
+
+const saved = process.env.PODWALK_FAST_PATH;
+afterAll(() => {
+  if (saved === undefined) delete process.env.PODWALK_FAST_PATH;
+  else process.env.PODWALK_FAST_PATH = saved;
+});
+
+/** The burst starts at 100 ms: 400 datagrams, one every 20 us (8 ms), each answered. */
+function text(steps: boolean): string {
+  const walk = walkScenarioText({ walk: 'cluster-ip', packets: 400, intervalNs: 20_000, connected: true }).replace('reuseConnection: true}', 'reuseConnection: true, reply: 100}');
+  if (!steps) return walk;
+  // kube-proxy syncs at once (minSyncPeriod 0), so every change reaches the rules while the burst runs.
+  return `${walk.replace('dns: false,', 'dns: false, kubeProxy: {minSyncPeriod: 0s},')}steps:
+  - {at: 100500us, label: {pod: default/b, labels: {app: c}}}
+  - {at: 101500us, conntrack: {node: node1, protocol: UDP}}
+  - {at: 102500us, label: {pod: default/b, labels: {app: null}}}
+  - {at: 103500us, conntrack: {node: node1, flush: true}}
+  - {at: 104500us, deletePod: {pod: default/c}}
+  - {at: 107000us, delete: service/default/svc}
+`;
+}
+
+function run(steps: boolean, fast: 'on' | 'off', detailed: boolean): { text: string; replays: number } {
+  process.env.PODWALK_FAST_PATH = fast;
+  const r = loadScenarioText(text(steps), 'w.yaml');
+  if (!r.ok) throw new Error('walk does not load');
+  let cluster: Cluster | undefined;
+  const result = simulate(r.scenario, { detailed, onBuilt: (c) => (cluster = c) });
+  const c = cluster!;
+  const state = [...c.netns.values()].map((ns) => {
+    const ct = (ns.nf?.conntrack.list(c.sched.now) ?? []).map((e) => `ct ${e.text} ${e.expiresNs} ${e.assured} ${e.seenReply}`);
+    const fdb = [...ns.devices.values()].flatMap((d) => (d instanceof Bridge ? d.fdbEntries().map((e) => `fdb ${e.mac} ${e.port?.name ?? '-'} ${e.updatedNs}`) : []));
+    return [ns.name, showIptables(ns, true), ...ct, ...fdb, `cpu ${ns.cpu?.busyUntil}`].join('\n');
+  });
+  const out = [...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), ...state].join('\n');
+  return { text: out, replays: c.world.fast.replays };
+}
+
+function firstDifference(a: string, b: string): { line: number; on: string | undefined; off: string | undefined } | undefined {
+  const x = a.split('\n');
+  const y = b.split('\n');
+  const i = x.findIndex((l, k) => l !== y[k]);
+  return i === -1 && x.length === y.length ? undefined : { line: i + 1, on: x[i], off: y[i] };
+}
+
+describe('NAT replays: pod -> ClusterIP and its answers, DNAT and un-DNAT replayed', () => {
+  it('replays every crossing of an established connection, as a walk without NAT is', () => {
+    // Each request crosses the client, node1's bridge (DNAT, up to be routed), node1, node2 and the server; each
+    // answer the server, node2's bridge, node2, node1 (un-DNAT) and the client: ten crossings a datagram.
+    const { replays } = run(false, 'on', false);
+    expect(replays).toBeGreaterThan(10 * 395);
+  });
+  for (const detailed of [false, true]) {
+    it(`changes under the flow (rules resynced, conntrack -D and -F, endpoint deleted, Service deleted), tracing ${detailed ? 'on' : 'off'}`, () => {
+      const on = run(true, 'on', detailed);
+      const off = run(true, 'off', detailed);
+      expect(firstDifference(on.text, off.text)).toBeUndefined();
+      expect(on.replays).toBeGreaterThan(1000);
+      expect(off.replays).toBe(0);
+    });
+  }
+});
