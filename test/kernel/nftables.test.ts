@@ -138,6 +138,11 @@ add rule ip t pre update @seen { ip saddr }
     walkBaseChain(pre, lapsed, env(40e9)); // refreshed at 18 s, gone at 28 s: not seen, then added afresh
     expect(lapsed.mark).toBe(0);
     expect(listRuleset(nft, 41e9)).toContain('elements = { 10.0.0.5 timeout 10s expires 9s }');
+    // nft_dynset gives a set the packet path writes a size of 65535 (nft 1.0.6 on Linux 6.18 lists it so).
+    expect(listRuleset(nft, 41e9)).toContain('set seen {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n');
+    const reloaded = new Nftables();
+    reloaded.load(listRuleset(nft, 0).replace(/\n\t\telements = .*\n/, '\n'));
+    expect(listRuleset(reloaded, 0)).toBe(listRuleset(nft, 0).replace(/\n\t\telements = .*\n/, '\n'));
   });
 
   it('nft list ruleset prints named priorities and nft-normalized rules, and loads back to the same ruleset', () => {

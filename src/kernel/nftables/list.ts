@@ -40,6 +40,7 @@ function listTable(t: NftTable, nowNs: number): string {
 
 function listSet(s: NftSet, nowNs: number): string[] {
   const b = [`\t${s.isMap ? 'map' : 'set'} ${s.name} {`, `\t\ttype ${s.typeText()}`];
+  if (s.maxElements !== undefined) b.push(`\t\tsize ${s.maxElements}`);
   if (s.flags.length > 0) b.push(`\t\tflags ${s.flags.join(',')}`);
   if (s.timeoutMs !== undefined) b.push(`\t\ttimeout ${formatDuration(s.timeoutMs)}`);
   if (s.comment !== undefined) b.push(`\t\tcomment "${s.comment}"`);

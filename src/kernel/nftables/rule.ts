@@ -41,6 +41,8 @@ export interface Stmt {
   targets?: string[];
   /** Named sets it reads or writes. */
   sets?: string[];
+  /** The set an `add @set` / `update @set` statement writes from the packet path (nft_dynset). */
+  updates?: string;
   /** A NAT statement (only valid in nat chains). */
   nat?: boolean;
   /** A reject (only valid on input, forward and output, and prerouting since Linux 5.9). */
@@ -251,6 +253,7 @@ class RuleParser {
     return {
       list: `${op} @${name} { ${sels.map((x) => x.list).join(' . ')} }`,
       sets: [name],
+      updates: name,
       run: (s) => {
         const values = keyOf(sels, s);
         if (!values) return BREAK;

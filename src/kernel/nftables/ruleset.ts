@@ -295,6 +295,9 @@ export class Nftables {
       const timeoutMs = timeoutTok ? parseDuration(timeoutTok.text) : undefined;
       if (timeoutTok && timeoutMs === undefined) fail(`invalid timeout "${timeoutTok.text}"`, timeoutTok);
       const comment = props.has('comment') ? unquote(props.get('comment')![0]!.text) : undefined;
+      const sizeTok = props.get('size')?.[0];
+      const size = sizeTok && /^\d+$/.test(sizeTok.text) ? Number(sizeTok.text) : undefined;
+      if (sizeTok && (size === undefined || size < 1 || size > 0xffffffff)) fail(`invalid size "${sizeTok.text}"`, sizeTok);
       let s = existing;
       if (s) {
         if (s.isMap !== (kind === 'map') || s.keyTypes.join(' . ') !== keyTypes.join(' . ')) fail(`Could not process rule: File exists: ${kind} ${name} has another type`, nameTok);
@@ -303,6 +306,7 @@ export class Nftables {
         s.flags = flags;
         s.timeoutMs = timeoutMs;
         s.comment = comment;
+        s.maxElements = size;
         t.sets.set(name, s);
         undo.push(() => t.sets.delete(name));
       }
@@ -333,6 +337,14 @@ export class Nftables {
       for (const target of s.targets ?? []) {
         if (!t.chains.has(target)) fail(`Could not process rule: No such file or directory: chain ${target}`, rest.find((x) => x.text === target) ?? chainTok);
         if (t.chains.get(target)!.base) fail(`Could not process rule: Operation not supported: cannot jump to base chain ${target}`, chainTok);
+      }
+    }
+    for (const s of rule.stmts) {
+      // nft_dynset_init: a set the packet path adds to gets a size, 65535 unless it has one (`nft list` shows it).
+      const set = s.updates === undefined ? undefined : t.sets.get(s.updates);
+      if (set && set.maxElements === undefined) {
+        set.maxElements = DYNSET_DEFAULT_SIZE;
+        undo.push(() => (set.maxElements = undefined));
       }
     }
     const chain = c!;
@@ -394,6 +406,9 @@ export class Nftables {
 }
 
 /** `{ key value... ; key value... ; }` → property → its words (`type`, `flags`, `timeout`, `comment`, `policy`, `elements`). */
+/** The size nft_dynset gives a set that has none (0xffff). */
+const DYNSET_DEFAULT_SIZE = 65535;
+
 function braceProps(rest: Token[], fail: (m: string, t?: Token) => never): Map<string, Token[]> {
   const out = new Map<string, Token[]>();
   if (rest.length === 0) return out;

@@ -29,6 +29,8 @@ export class NftSet {
   flags: string[] = [];
   timeoutMs: number | undefined;
   comment: string | undefined;
+  /** `size`: the most elements it may hold (not enforced: nothing here comes near it). */
+  maxElements: number | undefined;
   private readonly exact = new Map<string, NftElement>();
   private readonly ranges: NftElement[] = [];
 
