@@ -400,8 +400,9 @@ export class Ipvs {
   list(): string {
     const out = ['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn'];
     for (const s of this.virtualServices()) {
-      out.push(`${s.protocol}  ${`${formatIpv4(s.vip)}:${s.port}`.padEnd(22)} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`);
-      for (const d of s.dests) out.push(`  -> ${`${formatIpv4(d.ip)}:${d.port}`.padEnd(28)} Masq    ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${d.inactConns}`);
+      // ipvsadm: "%-4s %s" names the service, "%s %s" adds the scheduler; a real server is "  -> %-28s %-7s %-6d %-10u %-10u".
+      out.push(`${s.protocol.padEnd(4)} ${formatIpv4(s.vip)}:${s.port} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`);
+      for (const d of sortedDests(s)) out.push(`  -> ${`${formatIpv4(d.ip)}:${d.port}`.padEnd(28)} Masq    ${String(d.weight).padEnd(6)} ${String(d.activeConns).padEnd(10)} ${String(d.inactConns).padEnd(10)}`);
     }
     return out.join('\n');
   }
@@ -457,9 +458,28 @@ function connKey(p: string, a: number, ap: number, b: number, bp: number): strin
   return `${p}:${a}:${ap}:${b}:${bp}`;
 }
 
+/**
+ * ipvsadm's order (libipvs ipvs_cmp_services / ipvs_cmp_dests): protocol
+ * number, address, port. The address difference is taken as a C int, so it
+ * wraps: 192.168.56.11 sorts before 10.96.0.1 (their difference is over
+ * 2^31). Where a node's addresses fit in no half of the address space the
+ * comparison is not transitive and real ipvsadm's order also depends on its
+ * qsort and the kernel's hash order; this stable sort is one such order.
+ */
 function serviceOrder(a: VirtualService, b: VirtualService): number {
-  return a.protocol.localeCompare(b.protocol) || a.vip - b.vip || a.port - b.port;
+  return PROTO_NUMBER[a.protocol] - PROTO_NUMBER[b.protocol] || addressOrder(a.vip, b.vip) || a.port - b.port;
 }
+
+/** The real servers of a service as ipvsadm lists them (`--nosort` aside); the scheduler keeps its own order. */
+export function sortedDests(s: VirtualService): Dest[] {
+  return [...s.dests].sort((a, b) => addressOrder(a.ip, b.ip) || a.port - b.port);
+}
+
+function addressOrder(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+const PROTO_NUMBER: Record<VirtualService['protocol'], number> = { TCP: IPPROTO_TCP, UDP: IPPROTO_UDP, SCTP: IPPROTO_SCTP };
 
 export function describeService(s: VirtualService): string {
   return `${s.protocol} ${formatIpv4(s.vip)}:${s.port} ${s.scheduler}${s.persistentSec !== undefined ? ` persistent ${s.persistentSec}` : ''}`;

@@ -1,6 +1,6 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { forEachDumpLine } from '../dump-error.js';
-import type { Ipvs } from './ipvs.js';
+import { sortedDests, type Ipvs } from './ipvs.js';
 import { SCHEDULERS, type SchedulerName } from './schedulers.js';
 
 /**
@@ -13,7 +13,7 @@ export function saveIpvs(ipvs: Ipvs): string {
   for (const s of ipvs.virtualServices()) {
     const svc = `${s.protocol === 'TCP' ? '-t' : s.protocol === 'UDP' ? '-u' : '--sctp-service'} ${formatIpv4(s.vip)}:${s.port}`;
     out.push(`-A ${svc} -s ${s.scheduler}${s.persistentSec !== undefined ? ` -p ${s.persistentSec}` : ''}`);
-    for (const d of s.dests) out.push(`-a ${svc} -r ${formatIpv4(d.ip)}:${d.port} -m -w ${d.weight}`);
+    for (const d of sortedDests(s)) out.push(`-a ${svc} -r ${formatIpv4(d.ip)}:${d.port} -m -w ${d.weight}`);
   }
   return out.length ? `${out.join('\n')}\n` : '';
 }
