@@ -4,8 +4,12 @@ import type { TraceSink } from '../../trace/tracer.js';
 import { PacketMap } from './packet-map.js';
 import { SteadyMap } from './steady-map.js';
 
-/** A flow not yet over: its packets in flight, and the packets that name it (forgotten with it). */
-interface Life<T> {
+/**
+ * A flow not yet over: its packets in flight, and the packets that name it
+ * (forgotten with it). A started flow's own object is its life (`start`: no
+ * record of its own per flow); a flow only packets name has a plain record.
+ */
+export interface Life<T> {
   readonly flow: string;
   /** What `start` was given, handed back when the flow is over (a flow never started has none). */
   token: T | undefined;
@@ -13,8 +17,8 @@ interface Life<T> {
   started: boolean;
   inFlight: number;
   /** Its first packet (-1: none yet), and those after it: most flows have one packet, so no array for them. */
-  pkt: number;
-  pkts: number[] | undefined;
+  firstPkt: number;
+  laterPkts: number[] | undefined;
   /** Since when it has had nothing in flight, while it waits in the candidates (`maybeOver`). */
   since: number;
   /** Its place among the candidates (-1: not one). */
@@ -52,7 +56,7 @@ type Lives<T> = Life<T> | Life<T>[];
  * for a flow do. test/scenarios checks on every scenario that each flow,
  * taken when this says it is over, has every event the whole trace gives it.
  */
-export class FlowLife<T> implements TraceSink {
+export class FlowLife<T extends Life<T>> implements TraceSink {
   /** Flows not yet over by name, but the newest (`newest`). */
   private readonly lives = new SteadyMap<string, Life<T>>();
   /**
@@ -84,13 +88,17 @@ export class FlowLife<T> implements TraceSink {
     };
   }
 
-  /** `flow`'s request is being sent now (its packets, if any, follow in this instant); `token` comes back when it is over. */
-  start(flow: string, token: T): void {
+  /**
+   * `flow`'s request is being sent now (its packets, if any, follow in this instant); `flow` comes back when it is
+   * over. A flow's object is its own life (its Life fields as a new life has them), unless packets named it first.
+   */
+  start(flow: T): void {
     // The clock moved on since the last event: flows over by now are taken first (as that event would have).
     this.clock(this.now());
-    const l = this.life(flow);
+    let l: Life<T> | undefined = this.find(flow.flow);
+    if (l === undefined) this.newestIs((l = flow));
     l.started = true;
-    l.token = token;
+    l.token = flow;
     if (l.inFlight === 0) this.maybeOver(l, this.now());
   }
 
@@ -176,9 +184,9 @@ export class FlowLife<T> implements TraceSink {
   /** `pkt` of `l` is in flight: `l` is no candidate any more. */
   private inFlight(l: Life<T>, pkt: number): void {
     l.inFlight++;
-    if (l.pkt < 0) l.pkt = pkt;
-    else if (l.pkts === undefined) l.pkts = [pkt];
-    else l.pkts.push(pkt);
+    if (l.firstPkt < 0) l.firstPkt = pkt;
+    else if (l.laterPkts === undefined) l.laterPkts = [pkt];
+    else l.laterPkts.push(pkt);
     l.slot = -1;
   }
 
@@ -209,8 +217,8 @@ export class FlowLife<T> implements TraceSink {
       if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
       if (l === this.newest) this.newest = undefined;
       else this.lives.delete(l.flow);
-      if (l.pkt >= 0) this.unlink(l.pkt, l);
-      if (l.pkts !== undefined) for (const p of l.pkts) this.unlink(p, l);
+      if (l.firstPkt >= 0) this.unlink(l.firstPkt, l);
+      if (l.laterPkts !== undefined) for (const p of l.laterPkts) this.unlink(p, l);
       if (l.token !== undefined) this.over(l.token);
     }
     // Candidates that came while the flows over were handed on wait for the next time.
@@ -253,8 +261,15 @@ export class FlowLife<T> implements TraceSink {
   private life(flow: string): Life<T> {
     const l = this.find(flow);
     if (l) return l;
+    const made: Life<T> = { flow, token: undefined, started: false, inFlight: 0, firstPkt: -1, laterPkts: undefined, since: 0, slot: -1 };
+    this.newestIs(made);
+    return made;
+  }
+
+  /** `l` is the newest life (the one before it goes into the map). */
+  private newestIs(l: Life<T>): void {
     if (this.newest) this.lives.set(this.newest.flow, this.newest);
-    return (this.newest = { flow, token: undefined, started: false, inFlight: 0, pkt: -1, pkts: undefined, since: 0, slot: -1 });
+    this.newest = l;
   }
 }
 

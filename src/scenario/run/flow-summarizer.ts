@@ -13,38 +13,41 @@ import { PacketMap } from './packet-map.js';
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
 interface Owner {
   readonly summary: RequestSummary;
-  readonly lineage: boolean;
+  readonly ofLineage: boolean;
   readonly tracked: TrackedFlow;
   /** The same summary's owner of what this lineage caused (made once, shared by every such packet). */
-  caused?: Owner;
+  ofCaused?: Owner;
 }
 
 /**
- * A flow being followed: its request (once sent) and, for TCP and HTTP, what
- * its sockets saw. A class the caller may extend with its own per-flow fields
- * (one object per flow, not two).
+ * A flow being followed: its request's summary (it is that summary, once
+ * the request is sent: `sent`) and, for TCP and HTTP, what its sockets saw. A
+ * class the caller may extend with its own per-flow fields (one object per
+ * flow, not several).
  */
-export class TrackedFlow implements Owner {
-  request: RequestSummary | undefined = undefined;
-  /** A flow is the owner of its request's lineage (no record of its own for that): `summary` is its request's. */
-  readonly lineage = true;
-  caused: Owner | undefined = undefined;
+export class TrackedFlow extends RequestSummary implements Owner {
+  /** Its request was sent (`pkt` is the request packet). */
+  sent = false;
+  /** A flow is the owner of its request's lineage (no record of its own for that): `summary` is the flow itself. */
+  readonly ofLineage = true;
+  ofCaused: Owner | undefined = undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
   /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
-  pkt = -1;
-  pkts: number[] | undefined = undefined;
+  named = -1;
+  namedMore: number[] | undefined = undefined;
 
   constructor(
     readonly flow: string,
     readonly traffic: TrafficSpec,
   ) {
+    super(-1);
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;
   }
 
   get summary(): RequestSummary {
-    return this.request!;
+    return this;
   }
 
   get tracked(): TrackedFlow {
@@ -101,7 +104,8 @@ export class FlowSummarizer implements FlowSink {
     const f = this.next;
     if (f === undefined || f.flow !== flow) return;
     this.next = undefined;
-    f.request = new RequestSummary(pkt);
+    f.pkt = pkt;
+    f.sent = true;
     this.awaiting.push(f);
   }
 
@@ -110,10 +114,10 @@ export class FlowSummarizer implements FlowSink {
    * shares with flows not over stay for those.
    */
   forget(f: TrackedFlow): void {
-    if (f.pkt >= 0) this.forgetPacket(f, f.pkt);
-    if (f.pkts) for (const p of f.pkts) this.forgetPacket(f, p);
-    f.pkt = -1;
-    f.pkts = undefined;
+    if (f.named >= 0) this.forgetPacket(f, f.named);
+    if (f.namedMore) for (const p of f.namedMore) this.forgetPacket(f, p);
+    f.named = -1;
+    f.namedMore = undefined;
     this.ownersPkt = -1;
     this.ownersOfPkt = undefined;
     const named = f.connection || f.http ? this.byName.get(f.flow) : undefined;
@@ -143,8 +147,8 @@ export class FlowSummarizer implements FlowSink {
     const owners = this.ownersOf(pkt);
     if (owners === undefined) return;
     if (!Array.isArray(owners)) {
-      if (owners.lineage) owners.summary.hop(at);
-    } else for (const o of owners) if (o.lineage) o.summary.hop(at);
+      if (owners.ofLineage) owners.summary.hop(at);
+    } else for (const o of owners) if (o.ofLineage) o.summary.hop(at);
   }
 
   /** A replayed walk's hop events (copies of `segment`'s for `pkt` at `t`): what `event` does with each, at once. */
@@ -159,7 +163,7 @@ export class FlowSummarizer implements FlowSink {
 
   /** What `event` does with each of a replayed segment's events, for one owner. */
   private replayedTo(o: Owner, segment: readonly TraceEvent[], t: number, pkt: number): void {
-    if (o.lineage) o.summary.replayed(segment, t, pkt);
+    if (o.ofLineage) o.summary.replayed(segment, t, pkt);
     else for (const x of segment) if (x.kind === 'deliver') o.summary.caused(copyOf(x, t, pkt));
   }
 
@@ -181,8 +185,8 @@ export class FlowSummarizer implements FlowSink {
     if (owners === undefined) return;
     // A create is never an answer (`caused` reads deliveries only).
     if (!Array.isArray(owners)) {
-      if (owners.lineage) owners.summary.created(pkt, t, at);
-    } else for (const o of owners) if (o.lineage) o.summary.created(pkt, t, at);
+      if (owners.ofLineage) owners.summary.created(pkt, t, at);
+    } else for (const o of owners) if (o.ofLineage) o.summary.created(pkt, t, at);
   }
 
   /** A `deliver` by its parts (TraceSink.deliver): what `event` does with one. */
@@ -190,11 +194,11 @@ export class FlowSummarizer implements FlowSink {
     const owners = this.ownersOf(pkt);
     if (owners === undefined) return;
     if (!Array.isArray(owners)) {
-      if (owners.lineage) owners.summary.delivery(at, to, src);
+      if (owners.ofLineage) owners.summary.delivery(at, to, src);
       else owners.summary.causedDelivery(t, pkt, at, to, socket, src, sport);
     } else {
       for (const o of owners) {
-        if (o.lineage) o.summary.delivery(at, to, src);
+        if (o.ofLineage) o.summary.delivery(at, to, src);
         else o.summary.causedDelivery(t, pkt, at, to, socket, src, sport);
       }
     }
@@ -209,11 +213,11 @@ export class FlowSummarizer implements FlowSink {
     const owners = this.ownersOf(e.pkt);
     if (owners !== undefined) {
       if (!Array.isArray(owners)) {
-        if (owners.lineage) owners.summary.lineage(e);
+        if (owners.ofLineage) owners.summary.lineage(e);
         else owners.summary.caused(e);
       } else {
         for (const o of owners) {
-          if (o.lineage) o.summary.lineage(e);
+          if (o.ofLineage) o.summary.lineage(e);
           else o.summary.caused(e);
         }
       }
@@ -229,8 +233,8 @@ export class FlowSummarizer implements FlowSink {
 
   /** A flow's result once the run is over (`unsent`: why a request that never left was dropped). */
   result(f: TrackedFlow, cluster: Cluster, unsent: DropReason): FlowResult {
-    if (!f.request) return unsentResult(f.flow, f.traffic, unsent);
-    const first = f.request.result(f.flow, f.traffic, cluster, f.connection?.result());
+    if (!f.sent) return unsentResult(f.flow, f.traffic, unsent);
+    const first = f.result(f.flow, f.traffic, cluster, f.connection?.result());
     return f.http ? f.http.result(first, cluster) : first;
   }
 
@@ -246,11 +250,11 @@ export class FlowSummarizer implements FlowSink {
       }
       // An ingress controller's connect() to an upstream: a SYN caused by the request segment it decided on.
       const deciding = e.by === 'app' ? this.byDecision.get(e.cause) : undefined;
-      if (deciding) for (const f of deciding) if (e.event().frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), lineage: true, tracked: f });
+      if (deciding) for (const f of deciding) if (e.event().frame.info.startsWith('TCP [S]')) owners = withOwner(owners, { summary: f.http!.leg(e.pkt), ofLineage: true, tracked: f });
     }
     for (let i = 0; i < this.awaiting.length; i++) {
       const f = this.awaiting[i]!;
-      if (f.request!.pkt !== e.pkt) continue;
+      if (f.pkt !== e.pkt) continue;
       removeAt(this.awaiting, i);
       owners = withOwner(owners, f);
       break;
@@ -292,9 +296,9 @@ export class FlowSummarizer implements FlowSink {
 
 /** What `o` (an owner of the packet that caused `e`'s) makes of `e`'s packet, added to `owners`. */
 function inherited(owners: Owners | undefined, o: Owner, e: Creating): Owners | undefined {
-  const lineage = o.lineage && (e.by === 'bridge' || e.by === 'app');
-  if (!lineage && !o.summary.wantsAnswers) return owners;
-  return withOwner(owners, lineage === o.lineage ? o : (o.caused ??= { summary: o.summary, lineage, tracked: o.tracked }));
+  const ofLineage = o.ofLineage && (e.by === 'bridge' || e.by === 'app');
+  if (!ofLineage && !o.summary.wantsAnswers) return owners;
+  return withOwner(owners, ofLineage === o.ofLineage ? o : (o.ofCaused ??= { summary: o.summary, ofLineage, tracked: o.tracked }));
 }
 
 /** `owners` and `o`. */
@@ -307,10 +311,10 @@ function withOwner(owners: Owners | undefined, o: Owner): Owners {
 
 /** `pkt`'s state names `f` (`again`: even if it was the last one remembered). */
 function remember(f: TrackedFlow, pkt: number, again = false): void {
-  if (f.pkt < 0) f.pkt = pkt;
-  else if (f.pkts === undefined) {
-    if (again || f.pkt !== pkt) f.pkts = [pkt];
-  } else if (again || f.pkts[f.pkts.length - 1] !== pkt) f.pkts.push(pkt);
+  if (f.named < 0) f.named = pkt;
+  else if (f.namedMore === undefined) {
+    if (again || f.named !== pkt) f.namedMore = [pkt];
+  } else if (again || f.namedMore[f.namedMore.length - 1] !== pkt) f.namedMore.push(pkt);
 }
 
 /**

@@ -23,7 +23,9 @@ function toSocket(to: DeliverEvent['to']): boolean {
  * drop of the lineage). The other packets it caused are its answers: the
  * first one a socket of the sender took ends the round trip. Only these
  * fields are kept, never the events (list fields grow with the lineage's
- * hops, not with the run).
+ * hops, not with the run). A tracked flow is its request's summary
+ * (flow-summarizer.ts: no second object per flow); an HTTP flow's upstream
+ * legs have one each.
  */
 export class RequestSummary {
   private readonly path: string[] = [];
@@ -40,9 +42,12 @@ export class RequestSummary {
   private candidates: string[] | undefined;
   private answer: DeliverEvent | undefined;
 
-  /** `answers: false`: only the lineage matters (an ingress controller's upstream connection). */
+  /**
+   * `pkt`: the request packet (-1: not sent yet, set once it is). `answers: false`: only the lineage matters (an
+   * ingress controller's upstream connection).
+   */
   constructor(
-    readonly pkt: number,
+    public pkt: number,
     private readonly answers = true,
   ) {}
 

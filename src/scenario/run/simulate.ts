@@ -11,7 +11,7 @@ import { FlowSummarizer, TrackedFlow } from './flow-summarizer.js';
 import { unsentResult } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
-import { FlowLife } from './flow-life.js';
+import { FlowLife, type Life } from './flow-life.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, namesDevices, snapshotDevices, unknownDevices, type DeviceSnapshot } from './unknown-devices.js';
@@ -112,11 +112,12 @@ interface Item {
 }
 
 /**
- * A flow that started (its request was due): what the summariser follows,
- * why its name did not resolve, and the request the sender's sockets are
- * given (its fields read off the traffic item: no object per datagram).
+ * A flow that started (its request was due): what the summariser follows
+ * (its request's summary too), its life (flow-life.ts), why its name did not
+ * resolve, and the request the sender's sockets are given (its fields read
+ * off the traffic item): one object per datagram.
  */
-class Sent extends TrackedFlow implements SendRequest {
+class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
   /** Where its request goes (once its name, if any, resolved). */
   dst = 0;
   /** Why its DNS name did not resolve (undefined: it did, or there was none). */
@@ -125,6 +126,14 @@ class Sent extends TrackedFlow implements SendRequest {
   over = false;
   /** The item's flow started after it (not taken yet). */
   next: Sent | undefined = undefined;
+  // Its life (flow-life.ts), as a new one is.
+  token: Sent | undefined = undefined;
+  started = false;
+  inFlight = 0;
+  firstPkt = -1;
+  laterPkts: number[] | undefined = undefined;
+  since = 0;
+  slot = -1;
 
   constructor(
     readonly item: Item,
@@ -293,7 +302,7 @@ export class ScenarioRun {
     if (item.last === undefined) item.first = s;
     else item.last.next = s;
     item.last = s;
-    this.life.start(flow, s);
+    this.life.start(s);
     if (t.to.kind === 'dns') return this.resolveThenSend(s, t.to.name);
     s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
     this.stream.send(flow, ScenarioRun.sendRequest, this, s);
@@ -369,7 +378,7 @@ export class ScenarioRun {
         r = unsentResult(item.t.count > 1 ? `${item.t.name}#${item.taken + 1}` : item.t.name, item.t, this.unsent);
       } else {
         const why = s.unresolved;
-        if (this.unsent === undefined && (!s.over || (why === undefined && !s.request))) return;
+        if (this.unsent === undefined && (!s.over || (why === undefined && !s.sent))) return;
         r = why !== undefined ? { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(s, this.cluster, this.unsent ?? 'not-finished');
       }
       this.results?.push(r);
