@@ -15,8 +15,9 @@ import { ipv4Of, type Skb } from './skb.js';
 
 /** Whether frames entering `br` are subject to iptables. */
 export function brNfActive(br: Bridge, skb: Skb): boolean {
-  const d = skb.data;
-  return br.ns.nf !== undefined && br.ns.sysctl.bridgeNfCallIptables && d.length >= 34 && ((d[12]! << 8) | d[13]!) === ETHERTYPE_IPV4;
+  if (br.ns.nf === undefined || !br.ns.sysctl.bridgeNfCallIptables || skb.len < 34) return false;
+  const d = skb.buf; // read where the bytes lie (skb.ts: no view per hop)
+  return ((d[skb.off + 12]! << 8) | d[skb.off + 13]!) === ETHERTYPE_IPV4;
 }
 
 /**

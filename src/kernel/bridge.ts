@@ -84,9 +84,8 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   /** A frame arrives on one of our ports (br_handle_frame). */
   handleFrame(inPort: NetDevice, skb: Skb): void {
     const w = this.ns.world;
-    const data = skb.data;
-    if (data.length < 14) {
-      w.drop(skb, this.where, 'malformed', `frame of ${data.length} bytes is shorter than an Ethernet header`);
+    if (skb.len < 14) {
+      w.drop(skb, this.where, 'malformed', `frame of ${skb.len} bytes is shorter than an Ethernet header`);
       return;
     }
     // The fast path: a confirmed connection's crossing replayed from the flow table, or recorded (flowtable.ts).
@@ -95,7 +94,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       if (flows.replayBridged(this, inPort, skb)) return;
       flows.recordBridged(this, inPort, skb);
     }
-    const src = formatMac(data, 6);
+    const src = formatMac(skb.buf, skb.off + 6); // read where the bytes lie (skb.ts: no view per hop)
     this.learn(src, inPort, skb);
     if (!brNfActive(this, skb) || brNfPrerouting(this, inPort, skb) === 'bridge') this.handleFrameFinish(inPort, skb);
     flows?.end();
@@ -104,7 +103,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   /** br_handle_frame_finish: deliver up, flood or forward by destination MAC (after br_netfilter's PREROUTING). */
   handleFrameFinish(inPort: NetDevice, skb: Skb): void {
     const w = this.ns.world;
-    const dst = formatMac(skb.data, 0);
+    const dst = formatMac(skb.buf, skb.off);
 
     if (dst === BROADCAST_MAC || isMulticastMac(dst)) {
       // Broadcasts go up to the host too; Linux gives the original to the local
@@ -152,8 +151,8 @@ export class Bridge extends NetDevice implements BridgePortOwner {
 
   /** br_dev_queue_push_xmit: a frame larger than the egress port's MTU is dropped, silently (no ICMP at layer 2). */
   private pushXmit(out: NetDevice, skb: Skb, dstFdb: FdbEntry | undefined): void {
-    if (skb.data.length - 14 > out.mtu) {
-      this.ns.world.drop(skb, this.where, 'mtu-exceeded', `${skb.data.length - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
+    if (skb.len - 14 > out.mtu) {
+      this.ns.world.drop(skb, this.where, 'mtu-exceeded', `${skb.len - 14} B frame payload does not fit ${out.name}'s MTU ${out.mtu} (dropped at layer 2, no ICMP)`);
       return;
     }
     this.reached(skb, out, dstFdb);
@@ -183,7 +182,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       this.handleFrameFinish(dnat.port, skb);
       return;
     }
-    const dst = formatMac(skb.data, 0);
+    const dst = formatMac(skb.buf, skb.off);
     const entry = dst === BROADCAST_MAC || isMulticastMac(dst) ? undefined : this.lookup(dst);
     if (!entry || entry.port === undefined) {
       this.flood(undefined, skb, false);

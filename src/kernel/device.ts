@@ -80,7 +80,7 @@ export abstract class NetDevice {
 
   /** Cost model: the work transmitting on this kind of device takes. */
   private xmitCost(c: CostModel, skb: Skb): void {
-    const n = skb.data.length;
+    const n = skb.len;
     if (this.kind === 'veth') addCost(skb, c.veth, n);
     else if (this.kind === 'uplink') addCost(skb, c.nic, n);
     else if (this.kind === 'bridge') addCost(skb, c.bridge, n);
@@ -101,8 +101,8 @@ export abstract class NetDevice {
     const w = this.ns.world;
     if (w.costs && this.ns.cpu) {
       // A bridge port's frame is bridged; anything else goes up to IP (ip_rcv, routing).
-      if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.data.length);
-      addCost(skb, this.master ? w.costs.bridge : w.costs.routing, skb.data.length);
+      if (this.kind === 'uplink') addCost(skb, w.costs.nic, skb.len);
+      addCost(skb, this.master ? w.costs.bridge : w.costs.routing, skb.len);
     }
     if (this.master) this.master.handleFrame(this, skb);
     else this.ns.stack.receive(this, skb);

@@ -209,12 +209,14 @@ export class FlowTable {
   replayRouted(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
     if (!this.eligible(skb, 0, bridged)) return false;
     const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
-    const d = skb.data;
+    // The packet's bytes read where they lie (skb.ts: no view made per hop).
+    const d = skb.buf;
+    const len = skb.len;
     for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
       if (e.inDev !== dev || e.header !== undefined || e.bridged !== bridged || e.ttl !== k.ttl || !sameKey(e, k)) continue;
       if (!this.valid(e, skb)) continue;
       if (e.ends === 'socket') {
-        this.replay(e, skb, d, 20, d.length);
+        this.replay(e, skb, d, skb.off + 20, len);
         if (e.manipDst === undefined && e.manipSrc === undefined) this.ns.sockets.rcv(dev, skb, ip);
         else {
           natReplay(skb, 0, e.manipDst);
@@ -224,8 +226,8 @@ export class FlowTable {
         return true;
       }
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
-      this.replay(e, skb, d, 20, d.length);
+      if (len > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
+      this.replay(e, skb, d, skb.off + 20, len);
       natReplay(skb, 0, e.manipDst);
       decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
       natReplay(skb, 0, e.manipSrc);
@@ -251,13 +253,14 @@ export class FlowTable {
   replayOutput(skb: Skb): boolean {
     if (!this.eligible(skb, 0, false)) return false;
     const k = this.keyOf(skb, 0, 0, OUTPUT);
-    const d = skb.data;
+    const d = skb.buf;
+    const len = skb.len;
     for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
       if (e.inDev !== undefined || e.header !== undefined || e.ttl !== k.ttl || !sameKey(e, k)) continue;
       if (!this.valid(e, skb)) continue;
       const out = e.outDev!;
-      if (d.length > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
-      this.replay(e, skb, d, 20, d.length);
+      if (len > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
+      this.replay(e, skb, d, skb.off + 20, len);
       natReplay(skb, 0, e.manipDst);
       natReplay(skb, 0, e.manipSrc);
       this.neighbourOutput(e, out, skb);
@@ -287,10 +290,11 @@ export class FlowTable {
   replayBridged(br: Bridge, port: NetDevice, skb: Skb): boolean {
     if (this.ns.nf === undefined || !this.eligible(skb, 14, false)) return false;
     const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
-    const d = skb.data;
+    const d = skb.buf;
+    const off = skb.off;
     const now = this.ns.world.sched.now;
     for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
-      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || !sameHeader(e.header, d)) continue;
+      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || !sameHeader(e.header, d, off)) continue;
       if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) continue;
       // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
       const s = e.srcFdb!;
@@ -299,11 +303,11 @@ export class FlowTable {
       const t = e.dstFdb;
       if (t !== undefined && now - t.updatedNs > br.ageingNs) continue;
       const out = e.port;
-      if (out !== undefined && d.length - 14 > out.mtu) continue;
+      if (out !== undefined && skb.len - 14 > out.mtu) continue;
       if (!this.valid(e, skb)) continue;
       s.updatedNs = now;
       skb.physIn = port;
-      this.replay(e, skb, d, 34, d.length - 14);
+      this.replay(e, skb, d, off + 34, skb.len - 14);
       natReplay(skb, 14, e.manipDst);
       natReplay(skb, 14, e.manipSrc);
       if (e.headerOut !== undefined) cow(skb).set(e.headerOut, 0);
@@ -333,16 +337,17 @@ export class FlowTable {
    * compares the whole header).
    */
   private keyOf(skb: Skb, at: number, ifindex: number, segment: number): FlowKey {
-    const d = skb.data;
+    const d = skb.buf;
+    const h = skb.off + at;
     const k = this.key;
-    k.src = get32(d, at + 12);
-    k.dst = get32(d, at + 16);
-    k.ports = get32(d, at + 20);
-    k.protocol = d[at + 9]!;
-    k.tcpFlags = k.protocol === IPPROTO_TCP ? d[at + 33]! : -1;
-    k.ttl = d[at + 8]!;
+    k.src = get32(d, h + 12);
+    k.dst = get32(d, h + 16);
+    k.ports = get32(d, h + 20);
+    k.protocol = d[h + 9]!;
+    k.tcpFlags = k.protocol === IPPROTO_TCP ? d[h + 33]! : -1;
+    k.ttl = d[h + 8]!;
     k.markIn = skb.mark ?? -1;
-    k.hash = hash(ifindex, k.src, k.dst, k.ports, (k.protocol << 9) ^ (k.tcpFlags & 0x1ff) ^ segment, at === 14 ? k.markIn ^ get32(d, 2) : k.markIn);
+    k.hash = hash(ifindex, k.src, k.dst, k.ports, (k.protocol << 9) ^ (k.tcpFlags & 0x1ff) ^ segment, at === 14 ? k.markIn ^ get32(d, skb.off + 2) : k.markIn);
     return k;
   }
 
@@ -389,7 +394,7 @@ export class FlowTable {
     // Forwarded by a learnt entry to a port, passed up for one of the bridge's own addresses, or passed up after DNAT.
     const routedAfterDnat = dstFdb === undefined && port === undefined && p.recording.manipDst !== undefined;
     if (!routedAfterDnat && (dstFdb === undefined || dstFdb.local !== (port === undefined))) return;
-    const headerOut = sameHeader(p.before, skb.data) ? undefined : skb.data.slice(0, 14);
+    const headerOut = sameHeader(p.before, skb.data, 0) ? undefined : skb.data.slice(0, 14);
     if (!reproduces(p, skb, 14, false, headerOut) || skb.fragMaxSize !== undefined || skb.physIn !== p.entry.inDev) return;
     if (!this.hooksWere(p, port === undefined ? ['PREROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
     // The pass up keeps br_netfilter's mark of PREROUTING done; a bridged frame leaves without it.
@@ -424,12 +429,15 @@ export class FlowTable {
     if (!w.fast.enabled || ns.ipvs || this.pending !== undefined || w.eventRecording !== undefined) return false;
     const nf = ns.nf;
     if (nf && (nf.nft || nf.engine.flowRecording !== undefined)) return false;
-    const d = skb.data;
+    const d = skb.buf;
+    const len = skb.len;
+    const o = skb.off;
+    const h = o + at;
     // A plain IPv4 header (no options), a whole UDP or TCP datagram (no SYN), the length the header says.
-    if (d.length < at + 40 || d[at] !== 0x45 || ((d[at + 6]! & 0x3f) | d[at + 7]!) !== 0 || d.length - at !== ((d[at + 2]! << 8) | d[at + 3]!)) return false;
-    if (at === 14 && ((d[12]! << 8) | d[13]!) !== 0x0800) return false;
-    const protocol = d[at + 9]!;
-    if (protocol === IPPROTO_TCP ? (d[at + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return false;
+    if (len < at + 40 || d[h] !== 0x45 || ((d[h + 6]! & 0x3f) | d[h + 7]!) !== 0 || len - at !== ((d[h + 2]! << 8) | d[h + 3]!)) return false;
+    if (at === 14 && ((d[o + 12]! << 8) | d[o + 13]!) !== 0x0800) return false;
+    const protocol = d[h + 9]!;
+    if (protocol === IPPROTO_TCP ? (d[h + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return false;
     if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return false;
     if (bridged) {
       const ct = skb.nfct;
@@ -547,8 +555,8 @@ export class FlowTable {
   }
 
   /**
-   * What the recorded walk did to `skb` (its IPv4 header at `at` - 20, `len`
-   * bytes long), in order: the connection refreshed, the hop events, the
+   * What the recorded walk did to `skb` (its IPv4 header at `l4` - 20 of `d`,
+   * the memory its bytes lie in, `len` bytes long), in order: the connection refreshed, the hop events, the
    * counters, the mark, the cost model's charges.
    */
   private replay(e: FlowEntry, skb: Skb, d: Uint8Array, l4: number, len: number): void {
@@ -620,9 +628,9 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The first 14 bytes (an Ethernet header) are the same. */
-function sameHeader(h: Uint8Array, d: Uint8Array): boolean {
-  for (let i = 0; i < 14; i++) if (h[i] !== d[i]) return false;
+/** The 14 bytes of `d` from `at` (an Ethernet header) are the header `h`. */
+function sameHeader(h: Uint8Array, d: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 14; i++) if (h[i] !== d[at + i]) return false;
   return true;
 }
 

@@ -1,99 +1,145 @@
 import { writeMac } from '../wire/addr.js';
-import { freshBytes, view, within } from '../wire/bytes.js';
+import { carve, carvedIn } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
 import type { NetDevice } from './device.js';
 
+/** A view's position in its buffer, read once per foreign view (an accessor call, not a field load). */
+function wholeBufferOf(d: Uint8Array): Uint8Array {
+  if (d === lastPacketBytes) return lastPacketBuf;
+  const b = d.buffer;
+  if (d.byteOffset === 0 && d.length === b.byteLength) return d;
+  const c = carvedIn();
+  return c.buffer === b ? c : new Uint8Array(b);
+}
+
 /**
  * A packet in flight: the bytes on the wire plus the metadata Linux keeps in an
  * skb. `id` names one packet lineage in the trace; `flow` ties the packet (and
  * everything the kernel does because of it) to a traffic item.
+ *
+ * Its bytes are `buf[off .. off + len)`: `buf` is the whole memory they lie in
+ * (a slab shared with other packets, or a buffer of their own) and pushing or
+ * pulling a header moves two numbers — no view per hop (a Uint8Array view is
+ * about 96 bytes and a slow constructor). `data` is a view of them, made when
+ * something first reads them at their present place (hot readers read `buf`
+ * at `off` instead).
  */
-export interface Skb {
-  readonly id: number;
-  /** Bytes of the frame (Ethernet) or of the IPv4 packet on L3-only devices. Treated as immutable. */
-  data: Uint8Array;
-  readonly flow: string | undefined;
+export class Skb {
+  /** The memory the packet's bytes lie in, from its first byte (byteOffset 0). */
+  buf: Uint8Array;
+  /** Where the packet's bytes start in `buf`. */
+  off: number;
+  /** How many bytes the packet has (the frame, or the IPv4 packet on L3-only devices). */
+  len: number;
   /** Last device that handled it: where it is reported if the run ends with it still in flight. */
-  at?: string;
+  at: string | undefined = undefined;
   /** skb->mark, set by MARK targets. Scrubbed when the packet changes namespace. */
-  mark?: number;
+  mark: number | undefined = undefined;
   /** skb->_nfct: the packet's connection and its direction there (0 original, 1 reply). */
-  nfct?: { table: Conntrack; entry: CtEntry; dir: 0 | 1; related?: boolean };
+  nfct: { table: Conntrack; entry: CtEntry; dir: 0 | 1; related?: boolean } | undefined = undefined;
   /** br_netfilter's physindev: the bridge port the frame came in by (kept while the host routes it; `-m physdev`). */
-  physIn?: NetDevice;
+  physIn: NetDevice | undefined = undefined;
   /** br_netfilter: PREROUTING already ran while the frame crossed the bridge (ip_sabotage_in). */
-  brPrerouted?: boolean;
+  brPrerouted: boolean | undefined = undefined;
   /**
    * br_netfilter "bridged DNAT": once framed for its new destination, bridge it
    * as if it had come in on `port`, keeping the sender's source MAC.
    */
-  bridgedDnat?: { port: NetDevice; srcMac: string };
+  bridgedDnat: { port: NetDevice; srcMac: string } | undefined = undefined;
   /**
    * IPCB(skb)->frag_max_size: set when nf_defrag reassembled this packet from
    * fragments, the largest of them; output fragments it again to that size.
    */
-  fragMaxSize?: number;
-  /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. */
-  cost?: number;
+  fragMaxSize: number | undefined = undefined;
+  /** Cost model only: CPU work (ns) done on it since its last hand-off, not yet charged. A number from the start: added to in place. */
+  cost: number | undefined = 0;
   /**
-   * The bytes this packet was made in (or last copied into): they and the HEADROOM bytes in
-   * front of them are the memory this packet alone may write — its bytes (`data`, while they
-   * lie inside it) and the headroom in front of them. Someone else reading the bytes (a trace
-   * event, a capture, a clone) takes it away (`share`). See `cow` and `pushEthernet`.
+   * Where the part of `buf` this packet alone may write starts (none while -1): the
+   * HEADROOM bytes in front of the bytes it was made in (or last copied into), and those
+   * bytes. Its bytes lie inside it while it has one (moved only by pushing and pulling a
+   * header, or cut short). Someone else reading the bytes (a trace event, a capture, a
+   * clone) takes it away (`share`). See `cow` and `pushEthernet`.
    */
-  room?: Uint8Array;
+  roomStart = -1;
   /**
-   * Whether `data` itself is the packet's alone too, not only the headroom in front: a new
-   * packet's create event reads its bytes, not what is put in front of them (skb_push into a
-   * fresh skb's headroom), so a socket's packet starts with its room but not owned.
+   * Whether its bytes themselves are the packet's alone too, not only the headroom in
+   * front: a new packet's create event reads its bytes, not what is put in front of them
+   * (skb_push into a fresh skb's headroom), so a socket's packet starts with its room but
+   * not owned.
    */
-  owned?: boolean;
+  owned = false;
   /**
-   * The IPv4 header as `ipv4Of` last decoded it (its payload a view into `data`'s buffer). It
-   * holds while that view still lies where `data` puts the packet: every write in place goes
-   * through `cow`, which forgets it, and new bytes live in a new buffer.
+   * The IPv4 header as `ipv4Of` last decoded it at byte `ipAt` of `buf` (its payload a view
+   * of the same bytes). It holds while the header still starts there: every write in place
+   * goes through `cow`, which forgets it, and new memory forgets it too (but for
+   * `decrementTtlOf`, which keeps it true).
    */
-  ip?: { ok: true; value: DecodedIpv4 };
-  /**
-   * The packet's bytes as they last were with (or without) an Ethernet header in front: pushing
-   * or pulling that header again takes this view instead of making one (a walk frames and
-   * unframes the same bytes at every namespace it crosses).
-   */
-  alt?: Uint8Array;
+  ip: { ok: true; value: DecodedIpv4 } | undefined = undefined;
+  ipAt = -1;
+  /** `data` as last made, while the bytes are where it shows them (forgotten when they move). */
+  private view: Uint8Array | undefined;
   /** In flight: created and not yet delivered or dropped (`World.inFlight`, a list threaded through the packets). */
-  live?: boolean;
-  livePrev?: Skb | undefined;
-  liveNext?: Skb | undefined;
+  live: boolean | undefined = undefined;
+  livePrev: Skb | undefined = undefined;
+  liveNext: Skb | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    data: Uint8Array,
+    readonly flow: string | undefined,
+  ) {
+    const buf = wholeBufferOf(data);
+    this.buf = buf;
+    this.off = data === lastPacketBytes ? lastPacketAt : buf === data ? 0 : data.byteOffset;
+    this.len = data.length;
+    this.view = data;
+  }
+
+  /** The packet's bytes (the frame, or the IPv4 packet on L3-only devices) as a view. Treated as immutable: writers go through `cow`. */
+  get data(): Uint8Array {
+    return (this.view ??= new Uint8Array(this.buf.buffer, this.off, this.len));
+  }
+
+  /** New bytes for the packet (a copy, a rewrite, a part of what it had): in its room still only when cut short where they were. */
+  set data(d: Uint8Array) {
+    let off: number;
+    if (d.buffer === this.buf.buffer) off = d.byteOffset;
+    else {
+      const buf = wholeBufferOf(d);
+      off = buf === d ? 0 : d.byteOffset;
+      this.moveTo(buf);
+    }
+    const len = d.length;
+    // Cut short in place (pskb_trim), the bytes stay in the room; anywhere else, the room is not known to hold them.
+    if (off !== this.off || len > this.len) share(this);
+    this.off = off;
+    this.len = len;
+    this.view = d;
+  }
+
+  /** The bytes are now `len` bytes at `off` of `buf` (a header pushed or pulled, a copy made). */
+  place(off: number, len: number): void {
+    this.off = off;
+    this.len = len;
+    this.view = undefined;
+  }
+
+  /** The packet's bytes are in `buf` from now on: what was known of positions in the old memory no longer holds. */
+  moveTo(buf: Uint8Array): void {
+    if (buf === this.buf) return;
+    this.buf = buf;
+    this.view = undefined;
+    this.ip = undefined;
+    this.roomStart = -1;
+    this.owned = false;
+  }
 }
 
-/**
- * A new packet's skb with every field present from the start (unset ones
- * undefined): all packets share one shape, so the hops that read and set
- * these fields stay monomorphic and never grow an object's property store.
- */
+/** A new packet's skb (`new Skb`): every packet has one shape, so the hops that read and set its fields stay monomorphic. */
 export function makeSkb(id: number, data: Uint8Array, flow: string | undefined): Skb {
-  return {
-    id,
-    data,
-    flow,
-    at: undefined,
-    mark: undefined,
-    nfct: undefined,
-    physIn: undefined,
-    brPrerouted: undefined,
-    bridgedDnat: undefined,
-    fragMaxSize: undefined,
-    cost: 0, // a number from the start: the cost model adds to it in place rather than boxing a new one per hop
-    room: undefined,
-    owned: undefined,
-    ip: undefined,
-    alt: undefined,
-    live: undefined,
-    livePrev: undefined,
-    liveNext: undefined,
-  };
+  return new Skb(id, data, flow);
 }
 
 /**
@@ -109,8 +155,8 @@ export const HEADROOM = 64;
  * are copied before any write, as skb_cow does for a cloned skb.
  */
 export function share(skb: Skb): void {
-  skb.room = undefined;
-  skb.owned = undefined;
+  skb.roomStart = -1;
+  skb.owned = false;
 }
 
 /**
@@ -119,31 +165,53 @@ export function share(skb: Skb): void {
  * from now on. Either way `skb.data` is the result.
  */
 export function cow(skb: Skb): Uint8Array {
-  const d = skb.data;
   skb.ip = undefined; // the caller is about to write: a header decoded before may change
-  const room = skb.room;
-  // `d === room` first: the usual case, and reading a view's buffer and offsets is not free.
-  if (skb.owned && room !== undefined && (d === room || within(room, d, HEADROOM))) return d;
-  return (skb.data = roomFor(skb, d.length, 0, d));
+  if (!(skb.owned && skb.roomStart >= 0)) copyToRoom(skb, 0);
+  return skb.data;
 }
+
+/** The last `packetBytes` and where they lie: the skb made of them finds its memory without reading the view's accessors. */
+let lastPacketBytes: Uint8Array | undefined;
+let lastPacketBuf: Uint8Array = carvedIn();
+let lastPacketAt = 0;
 
 /**
  * Memory for a new packet of `len` bytes (zero until written), with HEADROOM
  * free bytes in front of them. A socket writes them, makes the packet and
- * gives it them as its room (`skb.room`): the link layer's header goes in
+ * gives it the headroom (`giveHeadroom`): the link layer's header goes in
  * front without a copy.
  */
 export function packetBytes(len: number): Uint8Array {
-  return freshBytes(len, HEADROOM);
+  const at = carve(HEADROOM + len) + HEADROOM;
+  const buf = carvedIn();
+  const bytes = new Uint8Array(buf.buffer, at, len);
+  lastPacketBytes = bytes;
+  lastPacketBuf = buf;
+  lastPacketAt = at;
+  return bytes;
 }
 
-/** A new room for `skb` (`at` + `len` bytes after HEADROOM) holding `d` at `at`: the packet owns it. */
-function roomFor(skb: Skb, len: number, at: number, d: Uint8Array): Uint8Array {
-  const out = freshBytes(at + len, HEADROOM);
-  out.set(d, at);
-  skb.room = out;
+/** The packet's bytes came from `packetBytes`: they and the HEADROOM in front are its room (not owned: its create event reads them). */
+export function giveHeadroom(skb: Skb): void {
+  skb.roomStart = skb.off - HEADROOM;
+}
+
+/** New room for the packet: its bytes copied behind HEADROOM + `front` free bytes, which it owns; its bytes then start `front` bytes earlier. */
+function copyToRoom(skb: Skb, front: number): void {
+  const len = skb.len;
+  const room = carve(HEADROOM + front + len);
+  const out = carvedIn();
+  const to = room + HEADROOM + front;
+  if (len <= 128) {
+    // A short packet is copied byte by byte: cheaper than the view `set` needs.
+    const src = skb.buf;
+    const from = skb.off;
+    for (let i = 0; i < len; i++) out[to + i] = src[from + i]!;
+  } else out.set(skb.data, to);
+  skb.moveTo(out);
+  skb.place(to - front, len + front);
+  skb.roomStart = room;
   skb.owned = true;
-  return out;
 }
 
 /**
@@ -156,43 +224,40 @@ export function ipv4Of(skb: Skb, offset = 0): Decoded<DecodedIpv4> {
   const known = decodedIpv4(skb, offset);
   if (known !== undefined) return known;
   const r = decodeIpv4(skb.data, offset);
-  if (r.ok) skb.ip = r;
+  if (r.ok) knownIpv4(skb, r, offset);
   return r;
 }
 
-/** `skb.ip` if it still describes the bytes at `offset` of `skb.data` (its payload is where they put it). */
+/** `r` is what `decodeIpv4` reads from the packet's bytes at `offset`: later hops take it without decoding. */
+export function knownIpv4(skb: Skb, r: { ok: true; value: DecodedIpv4 }, offset = 0): void {
+  skb.ip = r;
+  skb.ipAt = skb.off + offset;
+}
+
+/** `skb.ip` if it still describes the bytes at `offset` of the packet (its header starts there, all of it inside). */
 function decodedIpv4(skb: Skb, offset: number): { ok: true; value: DecodedIpv4 } | undefined {
   const c = skb.ip;
-  if (c === undefined) return undefined;
-  const d = skb.data;
-  const v = c.value;
-  const p = v.payload;
-  return p.buffer === d.buffer && p.byteOffset === d.byteOffset + offset + v.headerLength && offset + v.totalLength <= d.length ? c : undefined;
+  return c !== undefined && skb.ipAt === skb.off + offset && offset + c.value.totalLength <= skb.len ? c : undefined;
 }
 
 /**
  * ip_forward's TTL decrement (ip_decrease_ttl): the bytes made writable
  * (`cow`), the TTL lowered and the header checksum updated in place (RFC
- * 1624). Returns the new TTL. A header decoded before stays known with its
- * new TTL (and its views into the new bytes), so the next hop reads it
- * without decoding.
+ * 1624). Returns the new TTL. A header decoded before stays known, its TTL
+ * updated in place (no object per hop), so the next hop reads it without
+ * decoding.
  */
 export function decrementTtlOf(skb: Skb): number {
   const known = decodedIpv4(skb, 0);
-  const before = skb.data;
-  const data = cow(skb);
-  const ttl = decrementTtl(data, 0);
-  if (known !== undefined) {
-    const v = known.value;
-    // Written in place, the views into the bytes still hold; a copy needs its own.
-    const moved = data !== before;
-    const payload = moved ? view(data, v.headerLength, v.totalLength) : v.payload;
-    // The same keys in the same order as decodeIpv4 makes of the new bytes (a literal per shape, not a spread).
-    const value: DecodedIpv4 =
-      v.options !== undefined
-        ? { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, options: moved ? view(data, 20, v.headerLength) : v.options, payload, headerLength: v.headerLength, totalLength: v.totalLength }
-        : { tos: v.tos, id: v.id, df: v.df, mf: v.mf, fragmentOffset: v.fragmentOffset, ttl, protocol: v.protocol, src: v.src, dst: v.dst, payload, headerLength: v.headerLength, totalLength: v.totalLength };
-    skb.ip = { ok: true, value };
+  if (!(skb.owned && skb.roomStart >= 0)) copyToRoom(skb, 0);
+  const ttl = decrementTtl(skb.buf, skb.off);
+  if (known === undefined) skb.ip = undefined;
+  else {
+    // The header as decoding the new bytes gives it: only its TTL changed. Its views may be of
+    // the bytes this packet was copied from: the same content (the TTL is not in them), and
+    // never written (a packet copies bytes it does not own before writing; it owns them no more).
+    known.value.ttl = ttl;
+    knownIpv4(skb, known);
   }
   return ttl;
 }
@@ -200,35 +265,25 @@ export function decrementTtlOf(skb: Skb): number {
 /**
  * skb_push + eth_header: put a 14-byte Ethernet header in front of the
  * packet's bytes — into its room's headroom when it has one, else into a copy
- * it then owns.
+ * it then owns. Two numbers move; no view is made.
  */
 export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number): void {
-  const d = skb.data;
-  const room = skb.room;
-  let out: Uint8Array;
-  if (room !== undefined && (d === room || (within(room, d, HEADROOM) && d.byteOffset - 14 >= room.byteOffset - HEADROOM))) {
-    const alt = skb.alt;
-    out = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset - 14 && alt.length === d.length + 14 ? alt : new Uint8Array(d.buffer, d.byteOffset - 14, d.length + 14);
-  } else {
-    out = roomFor(skb, d.length, 14, d);
-  }
-  writeMac(out, 0, dst);
-  writeMac(out, 6, src);
-  out[12] = etherType >>> 8;
-  out[13] = etherType & 255;
-  skb.alt = d;
-  skb.data = out;
+  if (skb.roomStart >= 0 && skb.off - 14 >= skb.roomStart) skb.place(skb.off - 14, skb.len + 14);
+  else copyToRoom(skb, 14);
+  const b = skb.buf;
+  const o = skb.off;
+  writeMac(b, o, dst);
+  writeMac(b, o + 6, src);
+  b[o + 12] = etherType >>> 8;
+  b[o + 13] = etherType & 255;
 }
 
 /**
  * skb_pull of the Ethernet header (eth_type_trans): the packet's bytes from
- * byte 14 of its frame on.
+ * byte 14 of its frame on (the caller checked it has them).
  */
 export function pullEthernet(skb: Skb): void {
-  const d = skb.data;
-  const alt = skb.alt;
-  skb.data = alt !== undefined && alt.buffer === d.buffer && alt.byteOffset === d.byteOffset + 14 && alt.length === d.length - 14 ? alt : view(d, 14, d.length);
-  skb.alt = d;
+  skb.place(skb.off + 14, skb.len - 14);
 }
 
 /**

@@ -18,7 +18,7 @@ import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import { packetBytes, type Skb } from './skb.js';
+import { giveHeadroom, knownIpv4, packetBytes, type Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
 /** Linux's net.ipv4.ip_local_port_range default. */
@@ -447,6 +447,18 @@ export class Sockets {
     return text;
   }
 
+  /** The address a datagram came from as deliver events name it: the last one's text again when it is the same sender (a train of datagrams). */
+  private peerText(ip: number): string {
+    if (ip !== this.lastPeer) {
+      this.lastPeer = ip;
+      this.lastPeerText = formatIpv4(ip);
+    }
+    return this.lastPeerText;
+  }
+
+  private lastPeer = -1;
+  private lastPeerText = '';
+
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
   rcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
     const w = this.ns.world;
@@ -461,7 +473,7 @@ export class Sockets {
         const tunnel = this.udpTunnels.get(dport);
         if (tunnel) return tunnel(skb, ip, udpPayload(u));
         if (this.udp.has(dport)) {
-          w.deliver(skb, dev.where, 'udp', this.socketText(ip.dst, dport), formatIpv4(ip.src), sport);
+          w.deliver(skb, dev.where, 'udp', this.socketText(ip.dst, dport), this.peerText(ip.src), sport);
           const handler = this.udp.get(dport);
           if (handler) handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
           else if (this.udpListen.has(dport)) {
@@ -927,8 +939,8 @@ export class Sockets {
     const w = this.ns.world;
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
     // The create event reads these bytes, not the free ones in front: the link layer's header goes there.
-    skb.room = bytes;
-    if (decoded) skb.ip = { ok: true, value: ip as DecodedIpv4 };
+    giveHeadroom(skb);
+    if (decoded) knownIpv4(skb, { ok: true, value: ip as DecodedIpv4 });
     if (w.costs) {
       // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.
       if (by === 'app' || userData) addCost(skb, w.costs.syscall, bytes.length);

@@ -53,17 +53,19 @@ export class Stack {
       this.ipRcv(dev, skb);
       return;
     }
-    const d = skb.data;
-    if (d.length < 14) {
-      w.drop(skb, dev.where, 'malformed', `frame of ${d.length} bytes`);
+    if (skb.len < 14) {
+      w.drop(skb, dev.where, 'malformed', `frame of ${skb.len} bytes`);
       return;
     }
-    const dst = formatMac(d, 0);
+    // Read where the bytes lie (skb.ts: no view made per hop).
+    const d = skb.buf;
+    const o = skb.off;
+    const dst = formatMac(d, o);
     if (dst !== dev.mac && dst !== BROADCAST_MAC && !isMulticastMac(dst)) {
       w.drop(skb, dev.where, 'other-host', `frame for ${dst}, not for ${dev.mac}`);
       return;
     }
-    const etherType = (d[12]! << 8) | d[13]!;
+    const etherType = (d[o + 12]! << 8) | d[o + 13]!;
     pullEthernet(skb);
     if (etherType === ETHERTYPE_ARP) this.arpRcv(dev, skb);
     else if (etherType === ETHERTYPE_IPV4) this.ipRcv(dev, skb);
@@ -128,7 +130,7 @@ export class Stack {
       return;
     }
     let ip: Ipv4Packet = r.value;
-    if (skb.data.length !== r.value.totalLength) skb.data = skb.data.subarray(0, r.value.totalLength); // pskb_trim
+    if (skb.len !== r.value.totalLength) skb.data = skb.data.subarray(0, r.value.totalLength); // pskb_trim
     const nf = this.ns.nf;
     // br_netfilter already ran PREROUTING for a frame the bridge passed up (ip_sabotage_in).
     const bridged = skb.brPrerouted === true;

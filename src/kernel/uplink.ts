@@ -44,16 +44,16 @@ export class Uplink extends NetDevice {
       const v = this.netem.decide(skb.data);
       if (v.kind === 'loss') return w.drop(skb, this.where, 'link-fault', `lost by ${this.name}'s netem qdisc (loss ${this.netem.spec.lossPct}%)`);
       skb.data = v.data;
-      w.sched.after(busy + v.delayNs, () => wire.sendCall(skb.data.length, receiveOn, peer, skb));
+      w.sched.after(busy + v.delayNs, () => wire.sendCall(skb.len, receiveOn, peer, skb));
       return;
     }
     if (busy > 0) w.sched.call(busy, toWire, this, skb);
-    else wire.sendCall(skb.data.length, receiveOn, peer, skb);
+    else wire.sendCall(skb.len, receiveOn, peer, skb);
   }
 
   /** The frame goes on the wire to the NIC at the other end (cabled once, before any frame). */
   sendOnWire(skb: Skb): void {
-    this.wire!.sendCall(skb.data.length, receiveOn, this.peer!, skb);
+    this.wire!.sendCall(skb.len, receiveOn, this.peer!, skb);
   }
 }
 

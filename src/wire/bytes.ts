@@ -3,16 +3,45 @@
  * an ArrayBuffer of its own: off-heap memory plus bookkeeping the garbage
  * collector sweeps, about ten times the cost of a view. Packets are made and
  * copied at every hop, so their bytes are carved from shared slabs instead.
- * A slab lives while any view into it does; slabs are small so that a few
- * packets kept long (a trace, a fragment queue) keep little else alive.
+ * A slab lives while any view into it does (or a packet that holds it: an
+ * skb keeps its slab and an offset, not a view per hop); slabs are small so
+ * that a few packets kept long (a trace, a fragment queue) keep little else
+ * alive.
  */
 
 const SLAB_BYTES = 16384;
 /** Larger requests get a buffer of their own. */
 const CARVE_MAX = 2048;
 
-let slab = new ArrayBuffer(SLAB_BYTES);
+let slab = new Uint8Array(SLAB_BYTES);
 let used = 0;
+/** Where the last `carve` took its bytes from. */
+let carved = slab;
+
+/**
+ * `total` zero bytes, never handed out before (writers own them), from
+ * byte `carve()` of `carvedIn()`: no view is made. A packet's skb keeps the
+ * slab and the offset (skb.ts).
+ */
+export function carve(total: number): number {
+  if (total > CARVE_MAX) {
+    carved = new Uint8Array(total);
+    return 0;
+  }
+  if (used + total > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    used = 0;
+  }
+  carved = slab;
+  const at = used;
+  used += (total + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
+  return at;
+}
+
+/** The memory (a whole slab, or a buffer of its own) the last `carve` took its bytes from. */
+export function carvedIn(): Uint8Array {
+  return carved;
+}
 
 /**
  * `n` zero bytes, never handed out before (writers own them), with `front`
@@ -21,15 +50,8 @@ let used = 0;
  * the `n` bytes: a packet's bytes and its headroom cost a single object.
  */
 export function freshBytes(n: number, front = 0): Uint8Array {
-  const total = front + n;
-  if (total > CARVE_MAX) return new Uint8Array(new ArrayBuffer(total), front, n);
-  if (used + total > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    used = 0;
-  }
-  const b = new Uint8Array(slab, used + front, n);
-  used += (total + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
-  return b;
+  const at = carve(front + n);
+  return new Uint8Array(carved.buffer, at + front, n);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cow, decrementTtlOf, HEADROOM, ipv4Of, makeSkb, packetBytes, pullEthernet, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
+import { cow, decrementTtlOf, giveHeadroom, HEADROOM, ipv4Of, makeSkb, packetBytes, pullEthernet, pushEthernet, share, type Skb } from '../../src/kernel/skb.js';
 import { decodeIpv4, IPPROTO_UDP, ipv4Length, writeIpv4, type Ipv4Packet } from '../../src/wire/ipv4.js';
 
 const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) };
@@ -8,7 +8,7 @@ const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, 
 function newPacket(): Skb {
   const bytes = packetBytes(ipv4Length(ip));
   const skb = makeSkb(1, writeIpv4(ip, bytes), undefined);
-  skb.room = bytes;
+  giveHeadroom(skb);
   return skb;
 }
 
@@ -70,7 +70,7 @@ describe('skb', () => {
       expect(decrementTtlOf(skb)).toBe(63);
       const kept = skb.ip;
       expect(kept).toBeDefined();
-      expect(kept).not.toBe(first);
+      expect(kept).toBe(first); // its TTL updated in place: no object per hop
       expect(ipv4Of(skb)).toBe(kept);
       expect(kept).toEqual(decodeIpv4(skb.data));
       expect(Object.keys(kept!.value)).toEqual(Object.keys((decodeIpv4(skb.data) as { value: object }).value));
@@ -79,32 +79,47 @@ describe('skb', () => {
     }
   });
 
-  it('frames and unframes the same bytes with the views it had (no new view per hop), writing only its headroom', () => {
+  it('frames and unframes the same bytes in place (two numbers move, no view made), writing only its headroom', () => {
     const skb = newPacket();
     const bytes = skb.data;
     const whole = new Uint8Array(bytes.buffer, bytes.byteOffset - HEADROOM, bytes.length + HEADROOM);
     expect(whole.every((x, i) => i >= HEADROOM || x === 0)).toBe(true);
+    const { buf, off, len } = skb;
+    expect(buf.byteOffset).toBe(0);
+    expect(buf.buffer).toBe(bytes.buffer);
+    expect(off).toBe(bytes.byteOffset);
     pushEthernet(skb, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
-    const frame = skb.data;
+    expect([skb.buf, skb.off, skb.len]).toEqual([buf, off - 14, len + 14]);
+    expect([...buf.subarray(off - 14, off - 8)]).toEqual([2, 0, 0, 0, 0, 2]);
     pullEthernet(skb);
-    expect(skb.data).toBe(bytes);
+    expect([skb.buf, skb.off, skb.len]).toEqual([buf, off, len]);
+    expect(skb.data).toEqual(bytes);
     pushEthernet(skb, '02:00:00:00:00:03', '02:00:00:00:00:01', 0x0800);
-    expect(skb.data).toBe(frame);
-    expect([...frame.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 3]);
+    expect([...skb.data.subarray(0, 6)]).toEqual([2, 0, 0, 0, 0, 3]);
+    expect(skb.data.buffer).toBe(bytes.buffer);
+    expect(skb.data.byteOffset).toBe(bytes.byteOffset - 14);
     pullEthernet(skb);
-    expect(skb.data).toBe(bytes);
-    // A packet whose bytes were copied meanwhile frames the copy, with views of it.
+    // A packet whose bytes were copied meanwhile frames the copy, in its own headroom.
     const copy = cow(skb);
     expect(copy).not.toBe(bytes);
+    expect([...copy]).toEqual([...bytes]);
     pushEthernet(skb, '02:00:00:00:00:04', '02:00:00:00:00:01', 0x0800);
-    expect(skb.data).not.toBe(frame);
     expect(skb.data.buffer).toBe(copy.buffer);
     expect(skb.data.byteOffset).toBe(copy.byteOffset - 14);
-    // Without a view to take, a pull is a plain view of the bytes behind the header.
+    expect([...skb.data.subarray(14)]).toEqual([...bytes]);
+    // A frame from elsewhere: a pull reads the bytes behind the header where they are.
+    const frame = skb.data;
     const other = makeSkb(2, frame, undefined);
     pullEthernet(other);
     expect(other.data.buffer).toBe(frame.buffer);
     expect(other.data.byteOffset).toBe(frame.byteOffset + 14);
     expect(other.data.length).toBe(frame.length - 14);
+    // Bytes set from elsewhere end the room: the next header goes into a copy, the bytes untouched.
+    const foreign = Uint8Array.from(bytes);
+    other.data = foreign;
+    pushEthernet(other, '02:00:00:00:00:05', '02:00:00:00:00:01', 0x0800);
+    expect(other.data.buffer).not.toBe(foreign.buffer);
+    expect([...other.data.subarray(14)]).toEqual([...foreign]);
+
   });
 });
