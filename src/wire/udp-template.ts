@@ -1,4 +1,3 @@
-import { view } from './bytes.js';
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_UDP, put16, put32, type DecodedIpv4 } from './ipv4.js';
 
@@ -15,6 +14,12 @@ const HEADERS = 28;
  */
 export class UdpTemplate {
   private readonly header = new Uint8Array(HEADERS);
+  /**
+   * What follows the IPv4 header in every datagram: the UDP header and the zero payload,
+   * the same bytes each time. A datagram's decoded header shows them as its payload (the
+   * same content as its own bytes there) rather than a view made per datagram.
+   */
+  private readonly udp: Uint8Array;
   /** One's-complement sum of the IPv4 header with id 0, not yet complemented. */
   private readonly headerSum: number;
 
@@ -42,6 +47,8 @@ export class UdpTemplate {
     put16(h, 24, 8 + payloadBytes);
     const c = internetChecksum(h, 20, HEADERS, pseudoHeaderSum(src, dst, IPPROTO_UDP, 8 + payloadBytes));
     put16(h, 26, c === 0 ? 0xffff : c); // as encodeUdp: a computed 0 is sent as all ones
+    this.udp = new Uint8Array(8 + payloadBytes);
+    this.udp.set(h.subarray(20));
   }
 
   /** Whether a datagram with these values is this template's. */
@@ -65,7 +72,11 @@ export class UdpTemplate {
     return b;
   }
 
-  /** A datagram's bytes as `decodeIpv4` reads them back (the same object, made without reading them). */
+  /**
+   * A datagram's bytes as `decodeIpv4` reads them back (an equal object, made without
+   * reading them): its payload is the template's copy of those bytes, which no one
+   * writes (a packet's bytes are copied before a write, and the header decoded again).
+   */
   decoded(b: Uint8Array): DecodedIpv4 {
     return {
       tos: 0,
@@ -77,7 +88,7 @@ export class UdpTemplate {
       protocol: IPPROTO_UDP,
       src: this.src,
       dst: this.dst,
-      payload: view(b, 20, b.length),
+      payload: this.udp,
       headerLength: 20,
       totalLength: b.length,
     };
