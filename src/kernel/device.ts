@@ -1,3 +1,4 @@
+import { MacHeader } from '../wire/addr.js';
 import { addCost, type CostModel } from './cost-model.js';
 import type { NetNs } from './netns.js';
 import { share, type Skb } from './skb.js';
@@ -47,6 +48,13 @@ export abstract class NetDevice {
   }
 
   private whereText: string | undefined;
+
+  /** The MACs this device last framed with, as numbers (pushEthernet); made when it first frames (an idle pod's devices never do). */
+  get macs(): MacHeader {
+    return (this.macHeader ??= new MacHeader());
+  }
+
+  private macHeader: MacHeader | undefined;
 
   /** Transmit a frame out of this device. */
   xmit(skb: Skb): void {

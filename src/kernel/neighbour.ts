@@ -327,7 +327,7 @@ export class NeighTable {
   /** Frame the IPv4 packet for the resolved neighbour and hand it to the device. */
   private send(e: NeighEntry, skb: Skb): void {
     e.hh = true;
-    pushEthernet(skb, e.mac!, e.dev.mac, ETHERTYPE_IPV4);
+    pushEthernet(skb, e.mac!, e.dev.mac, ETHERTYPE_IPV4, e.dev.macs);
     e.dev.xmit(skb);
   }
 }

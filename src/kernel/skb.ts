@@ -1,4 +1,4 @@
-import { writeMac } from '../wire/addr.js';
+import { MacHeader } from '../wire/addr.js';
 import { carve, carvedIn } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
@@ -265,18 +265,21 @@ export function decrementTtlOf(skb: Skb): number {
 /**
  * skb_push + eth_header: put a 14-byte Ethernet header in front of the
  * packet's bytes — into its room's headroom when it has one, else into a copy
- * it then owns. Two numbers move; no view is made.
+ * it then owns. Two numbers move; no view is made. `macs`: the sending
+ * device's, which keeps the MACs it framed with last as numbers.
  */
-export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number): void {
+export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number, macs: MacHeader = anyDevice): void {
   if (skb.roomStart >= 0 && skb.off - 14 >= skb.roomStart) skb.place(skb.off - 14, skb.len + 14);
   else copyToRoom(skb, 14);
   const b = skb.buf;
   const o = skb.off;
-  writeMac(b, o, dst);
-  writeMac(b, o + 6, src);
+  macs.write(b, o, dst, src);
   b[o + 12] = etherType >>> 8;
   b[o + 13] = etherType & 255;
 }
+
+/** The MACs framed last by a caller that names no device. */
+const anyDevice = new MacHeader();
 
 /**
  * skb_pull of the Ethernet header (eth_type_trans): the packet's bytes from

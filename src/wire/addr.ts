@@ -154,3 +154,55 @@ export function writeMac(out: Uint8Array, off: number, mac: string): void {
   out[off + 4] = (HEX_VALUE[mac.charCodeAt(12)]! << 4) | HEX_VALUE[mac.charCodeAt(13)]!;
   out[off + 5] = (HEX_VALUE[mac.charCodeAt(15)]! << 4) | HEX_VALUE[mac.charCodeAt(16)]!;
 }
+
+/** The first two octets of a MAC text, as a number (callers hold valid MACs). */
+function macHi(mac: string): number {
+  return (((HEX_VALUE[mac.charCodeAt(0)]! << 4) | HEX_VALUE[mac.charCodeAt(1)]!) << 8) | (HEX_VALUE[mac.charCodeAt(3)]! << 4) | HEX_VALUE[mac.charCodeAt(4)]!;
+}
+
+/** The last four octets of a MAC text, as an unsigned number. */
+function macLo(mac: string): number {
+  let v = 0;
+  for (let i = 6; i < 18; i += 3) v = (v << 8) | (HEX_VALUE[mac.charCodeAt(i)]! << 4) | HEX_VALUE[mac.charCodeAt(i + 1)]!;
+  return v >>> 0;
+}
+
+/**
+ * The destination and source MACs a device last framed with, their octets
+ * kept as numbers: framing for the same pair again (a flow's packets, hop
+ * after hop) writes numbers rather than reading 24 hex digits — the
+ * neighbour's cached header (hh_cache), in spirit.
+ */
+export class MacHeader {
+  private dst = '';
+  private dstHi = 0;
+  private dstLo = 0;
+  private src = '';
+  private srcHi = 0;
+  private srcLo = 0;
+
+  /** Write `dst` and `src` (MAC texts) into `out` at `off` and `off + 6`, as `writeMac` does. */
+  write(out: Uint8Array, off: number, dst: string, src: string): void {
+    if (dst !== this.dst) {
+      this.dst = dst;
+      this.dstHi = macHi(dst);
+      this.dstLo = macLo(dst);
+    }
+    if (src !== this.src) {
+      this.src = src;
+      this.srcHi = macHi(src);
+      this.srcLo = macLo(src);
+    }
+    put48(out, off, this.dstHi, this.dstLo);
+    put48(out, off + 6, this.srcHi, this.srcLo);
+  }
+}
+
+function put48(out: Uint8Array, off: number, hi: number, lo: number): void {
+  out[off] = hi >>> 8;
+  out[off + 1] = hi & 255;
+  out[off + 2] = lo >>> 24;
+  out[off + 3] = (lo >>> 16) & 255;
+  out[off + 4] = (lo >>> 8) & 255;
+  out[off + 5] = lo & 255;
+}

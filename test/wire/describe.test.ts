@@ -24,6 +24,7 @@ import {
   formatIpv4,
   formatMac,
   writeMac,
+  MacHeader,
   formatTcpFlags,
   fragmentIpv4,
   icmpError,
@@ -86,6 +87,13 @@ describe('addresses', () => {
       const out = new Uint8Array(8);
       writeMac(out, 1, mac);
       expect([...out]).toEqual([0, ...parseMac(mac)!, 0]);
+    }
+    // A device's MacHeader writes the same bytes, the pair it framed with last kept as numbers.
+    const header = new MacHeader();
+    for (const [dst, src] of [['02:42:0A:F4:01:02', 'ff:ff:ff:ff:ff:ff'], ['02:42:0A:F4:01:02', '9a:bC:De:f0:12:3f'], ['00:00:00:00:00:00', '9a:bC:De:f0:12:3f'], ['80:01:02:03:04:ff', 'fe:dc:ba:98:76:54']]) {
+      const out = new Uint8Array(14);
+      header.write(out, 1, dst!, src!);
+      expect([...out]).toEqual([0, ...parseMac(dst!)!, ...parseMac(src!)!, 0]);
     }
     expect([isMulticastMac('ff:ff:ff:ff:ff:ff'), isMulticastMac('01:00:5e:00:00:01'), isMulticastMac(MAC_A), isMulticastMac('0B:00:00:00:00:00')]).toEqual([true, true, false, true]);
   });
