@@ -25,12 +25,11 @@ export interface ResolverLimits {
 /**
  * glibc's res_init reading of `options ndots:N timeout:N attempts:N` (atoi,
  * then capped at RES_MAXNDOTS 15, RES_MAXRETRANS 30, RES_MAXRETRY 5; a later
- * option wins), over kubelet's ClusterFirst `ndots:5` and the defaults of 5 s
- * and 2 tries. kubelet lets the pod's `dnsConfig.options` replace its own
- * option of the same name.
+ * option wins) over its defaults: ndots 1, 5 s, 2 tries. (kubelet writes
+ * `ndots:5` for ClusterFirst: see podResolvConf.)
  */
 export function resolverLimits(options: readonly string[]): ResolverLimits {
-  const out: ResolverLimits = { ndots: CLUSTER_FIRST_NDOTS, timeoutS: 5, attempts: 2 };
+  const out: ResolverLimits = { ndots: 1, timeoutS: 5, attempts: 2 };
   for (const o of options) {
     const colon = o.indexOf(':');
     if (colon < 0) continue;
@@ -54,30 +53,153 @@ export function searchList(podNamespace: string, zone = DEFAULT_CLUSTER_ZONE): s
   return [`${podNamespace}.svc.${zone}`, `svc.${zone}`, zone];
 }
 
+/** A pod's `spec.dnsPolicy`. */
+export type DnsPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+
+/** `spec.dnsConfig` as the API server accepted it (options as `name` or `name:value`). */
+export interface PodDnsConfig {
+  nameservers: string[];
+  searches: string[];
+  options: { name: string; value?: string }[];
+}
+
+/** The lines of a resolv.conf: what the container runtime writes from kubelet's DNSConfig. */
+export interface ResolvConfLines {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+}
+
+/** kubelet's limits (pkg/apis/core/validation MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars; the subdomain length). */
+export const MAX_DNS_NAMESERVERS = 3;
+export const MAX_DNS_SEARCH_PATHS = 32;
+export const MAX_DNS_SEARCH_LIST_CHARS = 2048;
+const MAX_SEARCH_LENGTH = 253;
+
+/**
+ * The node's /etc/resolv.conf as podwalk models it (kubelet's --resolv-conf,
+ * and what nodes and external hosts use themselves): the cluster DNS as the
+ * only nameserver, no search path, no options. There is no upstream
+ * resolver in podwalk for it to name.
+ */
+export function nodeResolvConf(clusterDns: string): ResolvConfLines {
+  return { nameservers: [clusterDns], search: [], options: [] };
+}
+
+/**
+ * kubelet's GetPodDNS (pkg/kubelet/network/dns): the resolv.conf a pod gets.
+ * ClusterFirst (the default; ClusterFirstWithHostNet too, and ClusterFirst
+ * only for pods not on the host network): the cluster DNS, the search path
+ * `<ns>.svc.<zone> svc.<zone> <zone>` before the node's, `ndots:5`. Default
+ * (and ClusterFirst on the host network): the node's resolv.conf. None:
+ * nothing but the pod's dnsConfig. Then dnsConfig is appended (duplicates
+ * dropped; an option replaces the one of its name) and the result cut to
+ * kubelet's limits (3 nameservers; 32 search paths, none longer than 253
+ * characters, 2048 in all: the last ones go), each cut reported in
+ * kubelet's words (a DNSConfigForming warning event).
+ */
+export function podResolvConf(pod: { namespace: string; hostNetwork: boolean; dnsPolicy?: DnsPolicy; dnsConfig?: PodDnsConfig }, clusterDns: string, zone = DEFAULT_CLUSTER_ZONE): ResolvConfLines & { warnings: string[] } {
+  const policy = pod.dnsPolicy ?? 'ClusterFirst';
+  const cluster = policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.hostNetwork);
+  const host = nodeResolvConf(clusterDns);
+  let conf: ResolvConfLines =
+    policy === 'None'
+      ? { nameservers: [], search: [], options: [] }
+      : cluster
+        ? { nameservers: [clusterDns], search: unique([...searchList(pod.namespace, zone), ...host.search]), options: [`ndots:${CLUSTER_FIRST_NDOTS}`] }
+        : host;
+  const cfg = pod.dnsConfig;
+  if (cfg) conf = { nameservers: unique([...conf.nameservers, ...cfg.nameservers]), search: unique([...conf.search, ...cfg.searches]), options: mergeOptions(conf.options, cfg.options) };
+  const warnings: string[] = [];
+  if (conf.nameservers.length > MAX_DNS_NAMESERVERS) {
+    conf.nameservers = conf.nameservers.slice(0, MAX_DNS_NAMESERVERS);
+    warnings.push(`Nameserver limits were exceeded, some nameservers have been omitted, the applied nameserver line is: ${conf.nameservers.join(' ')}`);
+  }
+  let search = conf.search;
+  let cut = search.length > MAX_DNS_SEARCH_PATHS;
+  search = search.slice(0, MAX_DNS_SEARCH_PATHS);
+  if (search.some((d) => d.length > MAX_SEARCH_LENGTH)) {
+    cut = true;
+    search = search.filter((d) => d.length <= MAX_SEARCH_LENGTH);
+  }
+  while (search.join(' ').length > MAX_DNS_SEARCH_LIST_CHARS) {
+    cut = true;
+    search = search.slice(0, -1);
+  }
+  if (cut) warnings.push(`Search Line limits were exceeded, some search paths have been omitted, the applied search line is: ${search.join(' ')}`);
+  return { ...conf, search, warnings };
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+/** kubelet's mergeDNSOptions: by name, the pod's replacing the base's (kubelet's order is a Go map's; here the base's, then new names). */
+function mergeOptions(base: readonly string[], pod: readonly { name: string; value?: string }[]): string[] {
+  const byName = new Map<string, string>();
+  for (const o of base) {
+    const colon = o.indexOf(':');
+    byName.set(colon < 0 ? o : o.slice(0, colon), colon < 0 ? '' : o.slice(colon + 1));
+  }
+  for (const o of pod) byName.set(o.name, o.value ?? '');
+  return [...byName].map(([name, value]) => (value === '' ? name : `${name}:${value}`));
+}
+
+/** resolv.conf as the container runtime writes it (search, nameserver, options). */
+export function formatResolvConf(c: ResolvConfLines): string {
+  return `${c.search.length > 0 ? `search ${c.search.join(' ')}\n` : ''}${c.nameservers.map((n) => `nameserver ${n}\n`).join('')}${c.options.length > 0 ? `options ${c.options.join(' ')}\n` : ''}`;
+}
+
 /**
  * /etc/resolv.conf as a pod with dnsPolicy ClusterFirst sees it, in the
  * order containerd writes DNSConfig (search, nameserver, options).
  */
 export function resolvConf(podNamespace: string, dnsIP: string | number, zone = DEFAULT_CLUSTER_ZONE): string {
   const ip = typeof dnsIP === 'number' ? formatIpv4(dnsIP) : dnsIP;
-  return `search ${searchList(podNamespace, zone).join(' ')}\nnameserver ${ip}\noptions ndots:${CLUSTER_FIRST_NDOTS}\n`;
+  const c = podResolvConf({ namespace: podNamespace, hostNetwork: false }, ip, zone);
+  return formatResolvConf(c);
+}
+
+/** One name res_search tries, and where in its order it stands. */
+export interface SearchCandidate {
+  name: string;
+  /** `as-is`: tried first (at least ndots dots); `search`: a search domain appended (`.` in the list: the name itself); `last`: as is, after the search list. */
+  stage: 'as-is' | 'search' | 'last';
 }
 
 /**
- * The names glibc's res_search tries for `name`, in order (written without
- * the trailing dot, as they go on the wire):
+ * The names glibc's res_search tries for `name` with resolv.conf's search
+ * list, in order (written without the trailing dot, as they go on the
+ * wire):
  * - a trailing dot makes the name absolute: only itself;
  * - with at least `ndots` dots it is tried as is first, then with each
  *   search domain;
  * - otherwise each search domain first, then as is (single-label names
- *   too: `options no-tld-query` is not set).
- * Names are sent as typed (glibc does not fold case).
+ *   too: `options no-tld-query` is not set), unless the search list holds
+ *   the root `.` (then the name was tried as is in its place).
+ */
+export function searchPlan(name: string, search: readonly string[], ndots: number): SearchCandidate[] {
+  if (name.endsWith('.')) return [{ name: name.slice(0, -1), stage: 'as-is' }];
+  const dots = name.split('.').length - 1;
+  const out: SearchCandidate[] = [];
+  if (dots >= ndots) out.push({ name, stage: 'as-is' });
+  let rootOnList = false;
+  for (const d of search) {
+    const domain = d.startsWith('.') ? d.slice(1) : d;
+    if (domain === '') rootOnList = true;
+    out.push({ name: domain === '' ? name : `${name}.${domain.replace(/\.$/, '')}`, stage: 'search' });
+  }
+  if (dots < ndots && !rootOnList) out.push({ name, stage: 'last' });
+  return out;
+}
+
+/**
+ * The names glibc's res_search tries for `name` from a ClusterFirst pod in
+ * `podNamespace` (searchPlan over kubelet's search path, ndots:5 unless
+ * told). Names are sent as typed (glibc does not fold case).
  */
 export function searchCandidates(name: string, podNamespace: string, opts: { ndots?: number; zone?: string } = {}): string[] {
-  if (name.endsWith('.')) return [name.slice(0, -1)];
-  const dots = name.split('.').length - 1;
-  const searched = searchList(podNamespace, opts.zone).map((d) => `${name}.${d}`);
-  return dots >= (opts.ndots ?? CLUSTER_FIRST_NDOTS) ? [name, ...searched] : [...searched, name];
+  return searchPlan(name, searchList(podNamespace, opts.zone), opts.ndots ?? CLUSTER_FIRST_NDOTS).map((c) => c.name);
 }
 
 /**

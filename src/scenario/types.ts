@@ -8,6 +8,7 @@
 import type { CostModel } from '../kernel/cost-model.js';
 import type { KernelLimitsInput } from '../kernel/limits.js';
 import type { IngressControllerFlags } from '../cluster/ingress/types.js';
+import type { DnsPolicy, PodDnsConfig } from '../cluster/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
@@ -136,8 +137,10 @@ export interface PodSpec {
   terminating: boolean;
   /** Set for pods made from a Deployment, ReplicaSet, StatefulSet or DaemonSet template. */
   owner?: PodOwner;
-  /** resolv.conf `options` from spec.dnsConfig (`single-request-reopen`, `single-request`, `ndots:2`). */
-  dnsOptions?: string[];
+  /** `spec.dnsPolicy` (absent: ClusterFirst). */
+  dnsPolicy?: DnsPolicy;
+  /** `spec.dnsConfig`: nameservers, searches and options kubelet adds to the policy's resolv.conf (cluster/resolver.ts podResolvConf). */
+  dnsConfig?: PodDnsConfig;
   /** `spec.hostname` / `spec.subdomain` (StatefulSet pods: their name and the governing Service): with a headless Service named like the subdomain, DNS answers `<hostname>.<subdomain>.<ns>.svc.cluster.local`. */
   hostname?: string;
   subdomain?: string;

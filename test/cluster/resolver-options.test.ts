@@ -4,8 +4,9 @@ import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
 describe("a pod's resolv.conf options (dnsConfig.options, read as glibc's res_init reads them)", () => {
-  it('ndots, timeout and attempts over the ClusterFirst defaults, capped at 15, 30 and 5; a later option wins', () => {
-    expect(resolverLimits([])).toEqual({ ndots: 5, timeoutS: 5, attempts: 2 });
+  it("ndots, timeout and attempts over glibc's defaults (kubelet writes ndots:5 for ClusterFirst), capped at 15, 30 and 5; a later option wins", () => {
+    expect(resolverLimits([])).toEqual({ ndots: 1, timeoutS: 5, attempts: 2 });
+    expect(resolverLimits(['ndots:5'])).toEqual({ ndots: 5, timeoutS: 5, attempts: 2 });
     expect(resolverLimits(['ndots:1', 'timeout:2', 'attempts:3', 'single-request-reopen'])).toEqual({ ndots: 1, timeoutS: 2, attempts: 3 });
     expect(resolverLimits(['ndots:99', 'timeout:99', 'attempts:99'])).toEqual({ ndots: 15, timeoutS: 30, attempts: 5 });
     expect(resolverLimits(['ndots:2', 'ndots:3x', 'timeout:x'])).toEqual({ ndots: 3, timeoutS: 0, attempts: 2 });

@@ -1,6 +1,7 @@
 import { bind, schedule, schedulingContext } from '../../cluster/scheduler/schedule.js';
 import type { BoundPod, PlacementPod } from '../../cluster/scheduler/types.js';
 import { readPlacement } from './check-scheduling.js';
+import { readPodDns } from './check-pod-dns.js';
 import { PodIpam } from '../../cluster/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
@@ -83,7 +84,7 @@ export function readPod(src: PodSource): RawPod | undefined {
   const ready = readReady(r, status?.get('conditions'));
   const nodeAt = spec.get('nodeName');
   const nodeName = r.str(nodeAt);
-  const dnsOptions = resolverOptions(spec.get('dnsConfig'));
+  const dns = readPodDns(r, spec, specAt);
   const placement = readPlacement(r, spec, src.labels);
   const hostname = r.str(spec.get('hostname'));
   const subdomain = r.str(spec.get('subdomain'));
@@ -95,7 +96,7 @@ export function readPod(src: PodSource): RawPod | undefined {
     name,
     labels: src.labels,
     hostNetwork,
-    ...(dnsOptions.length > 0 ? { dnsOptions } : {}),
+    ...dns,
     ports,
     ready,
     terminating: src.terminating,
@@ -109,17 +110,6 @@ export function readPod(src: PodSource): RawPod | undefined {
     ...(nodeName === undefined ? {} : { nodeName, nodeAt: nodeAt! }),
     ...(ipText === undefined || parseIpv4(ipText) === undefined ? {} : { ip: ipText, ipAt: ipAt! }),
   };
-}
-
-/**
- * `spec.dnsConfig.options[]` as kubelet writes them into resolv.conf
- * (`single-request-reopen`, `ndots:2`); the rest of dnsConfig is accepted
- * as Kubernetes allows it and not acted on.
- */
-function resolverOptions(at: At | undefined): string[] {
-  const cfg = (at?.node as { toJSON?: () => unknown } | undefined)?.toJSON?.() as { options?: { name?: unknown; value?: unknown }[] } | undefined;
-  if (!cfg || !Array.isArray(cfg.options)) return [];
-  return cfg.options.filter((o) => typeof o?.name === 'string').map((o) => (o.value === undefined || o.value === null ? String(o.name) : `${String(o.name)}:${String(o.value)}`));
 }
 
 /**

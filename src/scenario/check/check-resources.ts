@@ -6,6 +6,7 @@ import { daemonSetPods, readWorkload, type Workload } from './check-deployment.j
 import { admitIngresses, ingressWarnings, readIngress, readIngressClass, type IngressClassSpec, type IngressSpec } from './check-ingress.js';
 import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
 import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
+import { warnResolvConfLimits } from './check-pod-dns.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import { APISERVER_NAMESPACE, APISERVER_SERVICE, builtinApiServer } from './builtin-apiserver.js';
@@ -211,6 +212,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   });
   const pending = new Map<string, string>();
   const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])), pending);
+  warnResolvConfLimits(unique, cluster);
   const svcs = assignServiceAddresses([...(api ? [api.service] : []), ...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods), ...(api ? [api.slice] : [])];

@@ -1,6 +1,6 @@
 import { DROP_REASONS } from '../../trace/events.js';
 import { parseIpv4 } from '../../wire/addr.js';
-import { isDnsName, resolveServiceName } from './dns-name.js';
+import { isDnsName, resolveServiceName, searchConfOf } from './dns-name.js';
 import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import { CONNECTION_OUTCOMES, type CandidateExpectation, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
@@ -353,12 +353,13 @@ function checkServicePort(r: YamlReader, at: At, to: Extract<EndpointRef, { kind
  */
 function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w: World): void {
   const pod = from.kind === 'pod' ? w.pods.find((p) => p.namespace === from.namespace && p.name === from.name) : undefined;
-  // hostNetwork pods and nodes use the node's resolv.conf: no cluster search path.
-  const namespace = pod && !pod.hostNetwork ? pod.namespace : undefined;
-  if (resolveServiceName(name, namespace, w.services ?? []) !== undefined) return;
+  // The pod's resolv.conf (hostNetwork pods with ClusterFirst, and nodes, use the node's: no cluster search path).
+  const conf = searchConfOf(pod);
+  const namespace = conf.search.length > 0 && pod ? pod.namespace : undefined;
+  if (resolveServiceName(name, conf, w.services ?? []) !== undefined) return;
   // <hostname>.<service>.<ns>.svc...: a pod's own name under its headless Service (StatefulSet pods).
   const [first, ...rest] = name.toLowerCase().split('.');
-  const svc = rest.length > 0 ? resolveServiceName(rest.join('.'), namespace, w.services ?? []) : undefined;
+  const svc = rest.length > 0 ? resolveServiceName(rest.join('.'), conf, w.services ?? []) : undefined;
   if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.hostname === first && p.subdomain === svc.name)) return;
   const bare = name.toLowerCase();
   const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';

@@ -1,5 +1,5 @@
-import { searchCandidates } from '../../cluster/resolver.js';
-import type { ServiceSpec } from '../types.js';
+import { nodeResolvConf, podResolvConf, resolverLimits, searchPlan } from '../../cluster/resolver.js';
+import type { PodSpec, ServiceSpec } from '../types.js';
 
 /** The cluster domain (kubelet's --cluster-domain); podwalk uses the default. */
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -15,16 +15,21 @@ export function isDnsName(s: string): boolean {
   return !/^[0-9]+$/.test(labels[labels.length - 1]!);
 }
 
-/**
- * The names a resolver tries for `name`, in order: the pod's search path
- * (src/cluster/resolver.ts, glibc's rules with ndots:5 unless the pod's
- * dnsConfig says otherwise). Without a namespace (a node or external host
- * sending) only the name itself is tried.
- */
-export function resolverCandidates(name: string, namespace: string | undefined, ndots?: number): string[] {
-  const lower = name.toLowerCase();
-  if (namespace === undefined || lower.endsWith('.')) return [lower.replace(/\.$/, '')];
-  return searchCandidates(lower, namespace, ndots === undefined ? {} : { ndots });
+/** What res_search goes by: resolv.conf's search list and ndots. */
+export interface SearchConf {
+  search: readonly string[];
+  ndots: number;
+}
+
+/** The search list and ndots of a pod's resolv.conf (kubelet's; see cluster/resolver.ts), or of a node's (no search path) for anything else. */
+export function searchConfOf(pod: Pick<PodSpec, 'namespace' | 'hostNetwork' | 'dnsPolicy' | 'dnsConfig'> | undefined): SearchConf {
+  const conf = pod ? podResolvConf(pod, '0.0.0.0') : nodeResolvConf('0.0.0.0');
+  return { search: conf.search, ndots: resolverLimits(conf.options).ndots };
+}
+
+/** The names a resolver tries for `name`, in order (glibc's res_search over `conf`), lowercased. */
+export function resolverCandidates(name: string, conf: SearchConf): string[] {
+  return searchPlan(name.toLowerCase(), conf.search, conf.ndots).map((c) => c.name);
 }
 
 /** The Service a cluster DNS name `<service>.<namespace>.svc.cluster.local` names, if that is its form. */
@@ -36,12 +41,12 @@ export function serviceOfFqdn(fqdn: string): { namespace: string; name: string }
 }
 
 /**
- * The Service `name` resolves to from a pod in `namespace` (CoreDNS answers
- * NXDOMAIN for names in the cluster zone that are no Service, and the
- * resolver moves on down the search list), or undefined.
+ * The Service `name` resolves to with `conf` (CoreDNS answers NXDOMAIN for
+ * names in the cluster zone that are no Service, and the resolver moves on
+ * down the search list), or undefined.
  */
-export function resolveServiceName(name: string, namespace: string | undefined, services: readonly ServiceSpec[]): ServiceSpec | undefined {
-  for (const c of resolverCandidates(name, namespace)) {
+export function resolveServiceName(name: string, conf: SearchConf, services: readonly ServiceSpec[]): ServiceSpec | undefined {
+  for (const c of resolverCandidates(name, conf)) {
     const ref = serviceOfFqdn(c);
     const svc = ref && services.find((s) => s.namespace === ref.namespace && s.name === ref.name);
     if (svc) return svc;

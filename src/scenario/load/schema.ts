@@ -191,10 +191,20 @@ const DEFS: Record<string, Schema> = {
       tolerations: list(ref('toleration'), 'taints the pod tolerates'),
       affinity: ref('affinity'),
       topologySpreadConstraints: list(ref('topologySpreadConstraint'), 'how the pod spreads over topology domains with the pods its selector matches'),
-      ...ignoredAll(['volumes', 'initContainers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'schedulerName', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources']),
+      dnsPolicy: oneOf("the pod's resolv.conf: ClusterFirst (cluster DNS, search path, ndots:5; the node's on the host network), ClusterFirstWithHostNet, Default (the node's), None (dnsConfig only)", ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'], 'ClusterFirst'),
+      dnsConfig: ref('podDnsConfig'),
+      ...ignoredAll(['volumes', 'initContainers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'schedulerName', 'hostAliases', 'priorityClassName', 'priority', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources']),
     },
     'a pod spec',
     ['containers'],
+  ),
+  podDnsConfig: closed(
+    {
+      nameservers: list({ type: 'string', pattern: IPV4 }, 'at most 3 nameservers added after the policy\'s (None: the only ones, at least one)'),
+      searches: list({ type: 'string' }, 'search domains added after the policy\'s (at most 32, 2048 characters)'),
+      options: list(closed({ name: str('resolv.conf option: ndots, timeout, attempts, single-request, single-request-reopen, use-vc, edns0 are acted on'), value: str('its value (ndots, timeout, attempts)') }, undefined, ['name']), 'resolv.conf options, replacing the policy\'s of the same name'),
+    },
+    "kubelet merges these into the pod's resolv.conf",
   ),
   podStatus: closed(
     {

@@ -1,15 +1,15 @@
 import type { NetNs } from '../../kernel/netns.js';
-import { formatIpv4 } from '../../wire/addr.js';
+import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { rcode, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage } from '../../wire/dns.js';
-import { resolverLimits } from '../../cluster/resolver.js';
+import { resolverLimits, searchPlan, type ResolvConfLines } from '../../cluster/resolver.js';
 import { rcodeName, resSend, type ResSendResult, type ResState } from '../../cluster/res-send.js';
-import { resolverCandidates } from '../check/dns-name.js';
 
 export type LookupResult = { ok: true; ip: number; name: string } | { ok: false; why: string };
 
 /**
  * A pod's stub resolver (glibc's getaddrinfo over the resolv.conf kubelet
- * writes for ClusterFirst): res_search over the search candidates, each
+ * writes for it: cluster/resolver.ts podResolvConf): res_search over the
+ * search candidates (searchPlan), each
  * asked with an A and an AAAA query by res_send (src/cluster/res-send.ts:
  * back to back from one UDP socket, tries over the nameservers, TCP after a
  * truncated answer; resolv.conf `options` single-request(-reopen), use-vc,
@@ -24,14 +24,14 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * failure (no answer, REFUSED, ...) ends the search list, but a name not yet
  * tried as is is still tried as is; a TCP connection refused ends the lookup.
  */
-export function lookup(ns: NetNs, podNamespace: string | undefined, name: string, dnsIp: number, flow: string, done: (r: LookupResult) => void, options: readonly string[] = []): void {
+export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: string, done: (r: LookupResult) => void): void {
+  const { options } = conf;
   const limits = resolverLimits(options);
-  const candidates = resolverCandidates(name, podNamespace, limits.ndots);
-  /** The name as typed: the candidate without a search domain (first or last). */
-  const asIs = name.toLowerCase().replace(/\.$/, '');
+  const candidates = searchPlan(name.toLowerCase(), conf.search, limits.ndots);
   const st: ResState = {
     ns,
-    servers: [dnsIp],
+    // glibc reads at most MAXNS (3) nameservers; kubelet never writes more.
+    servers: conf.nameservers.slice(0, 3).map((n) => parseIpv4(n)!),
     retrans: limits.timeoutS,
     retry: limits.attempts,
     useVc: options.includes('use-vc'),
@@ -44,23 +44,23 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
   const tried: string[] = [];
   /** A candidate failed: res_search moves on, or goes straight to the as-is try it still owes, or gives up. */
   const failed = (moveOn: boolean, why: string): void => {
-    if (moveOn || candidates[index] === asIs) return next();
+    if (moveOn || candidates[index]!.stage !== 'search') return next();
     const last = candidates.length - 1;
-    if (index < last && candidates[last] === asIs) {
+    if (index < last && candidates[last]!.stage === 'last') {
       index = last - 1;
       return next();
     }
     done({ ok: false, why });
   };
   const answered = (r: ResSendResult): void => {
-    const candidate = candidates[index]!;
+    const { name: candidate, stage } = candidates[index]!;
     const servers = st.servers.map(formatIpv4).join(', ');
     if (r.errno !== undefined) {
       // res_query: res_send failed, TRY_AGAIN; res_search moves on only if the answer buffer holds a SERVFAIL.
       tried.push(`${candidate} (${r.log.length > 0 ? folded(r.log) : r.errno})`);
       const why = `${name}: ${r.errno === 'ETIMEDOUT' && r.bufferRcode === RCODE_NOERROR ? `no answer from ${servers} after ${st.retry} tries of ${Math.max(1, st.retrans)} s` : `server failure (${r.errno})`}; tried ${tried.join(', ')}`;
       // res_search: ECONNREFUSED from a search name ends the lookup at once, without the as-is try.
-      if (r.errno === 'ECONNREFUSED' && candidate !== asIs) return done({ ok: false, why });
+      if (r.errno === 'ECONNREFUSED' && stage === 'search') return done({ ok: false, why });
       return failed(r.bufferRcode === RCODE_SERVFAIL, why);
     }
     const step = resQuery(r.reply1, r.reply2);
@@ -71,11 +71,11 @@ export function lookup(ns: NetNs, podNamespace: string | undefined, name: string
   const next = (): void => {
     index++;
     if (index >= candidates.length) return done({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}` });
-    resSend(st, candidates[index]!, answered);
+    resSend(st, candidates[index]!.name, answered);
   };
   // res_send's loop over `attempts` tries: with none it sends nothing and fails (TRY_AGAIN ends the search).
   if (limits.attempts === 0) return ns.world.sched.after(0, () => done({ ok: false, why: `${name}: resolv.conf options attempts:0: no query sent` }));
-  resSend(st, candidates[index]!, answered);
+  resSend(st, candidates[index]!.name, answered);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { SendRequest } from '../../kernel/sockets.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { DropReason, TraceEvent } from '../../trace/events.js';
 import { sendHttp } from '../../cluster/http/client.js';
+import { nodeResolvConf, podResolvConf } from '../../cluster/resolver.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
@@ -316,27 +317,20 @@ export class ScenarioRun {
   private resolveThenSend(s: Sent, name: string): void {
     const { cluster, scenario } = this;
     const { t, from } = s.item;
-    const dnsIp = scenario.services.find((x) => x.builtin && x.name === 'kube-dns')?.clusterIP;
-    const podNs = t.from.kind === 'pod' ? t.from.namespace : undefined;
-    const options = t.from.kind === 'pod' ? (this.index.pod(t.from.namespace, t.from.name)?.dnsOptions ?? []) : [];
+    const dnsIp = scenario.services.find((x) => x.builtin && x.name === 'kube-dns')!.clusterIP!;
+    // The sender's resolv.conf: a pod's as kubelet writes it (dnsPolicy, dnsConfig), a node's or host's otherwise.
+    const pod = t.from.kind === 'pod' ? this.index.pod(t.from.namespace, t.from.name) : undefined;
+    const conf = pod ? podResolvConf(pod, dnsIp) : nodeResolvConf(dnsIp);
     // The resolver may still send (its retry timer) while none of its packets is in flight: it holds the flow.
     const resolver = {};
     cluster.world.holds.hold(resolver, s.flow);
-    lookup(
-      from,
-      podNs,
-      name,
-      parseIpv4(dnsIp!)!,
-      s.flow,
-      (r) => {
-        if (r.ok) {
-          s.dst = r.ip;
-          this.stream.send(s.flow, ScenarioRun.sendRequest, this, s);
-        } else s.unresolved = r.why;
-        cluster.world.holds.free(resolver);
-      },
-      options,
-    );
+    lookup(from, conf, name, s.flow, (r) => {
+      if (r.ok) {
+        s.dst = r.ip;
+        this.stream.send(s.flow, ScenarioRun.sendRequest, this, s);
+      } else s.unresolved = r.why;
+      cluster.world.holds.free(resolver);
+    });
   }
 
   /** Sends a started flow's request; returns its packet id. */
