@@ -10,7 +10,7 @@ import type { KernelLimitsInput } from '../kernel/limits.js';
 import type { IngressControllerFlags } from '../cluster/ingress/types.js';
 import type { DnsPolicy, PodDnsConfig } from '../cluster/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
-import type { PolicyOptions } from '../cluster/netpol/types.js';
+import type { LabelSelector, PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
@@ -121,6 +121,8 @@ export interface PodOwner {
   kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
   /** The Deployment's or ReplicaSet's name (in the pod's namespace). */
   name: string;
+  /** The selector of the controller that owns the pod: a Deployment's ReplicaSet's is the Deployment's plus its pod-template-hash. A pod it no longer selects is released. */
+  selector?: LabelSelector;
 }
 
 export interface PodSpec {

@@ -73,3 +73,51 @@ traffic:
     expect(to).not.toContain(`pod/default/${replica}`);
   });
 });
+
+describe("the ReplicaSet controller's ClaimPods on a relabelled pod", () => {
+  const doc = (steps: string, replicas = 2, selector = '{matchLabels: {app: web}}') => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: rs-claim}
+cluster: {network: flannel-vxlan, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: busybox}]}}
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    metadata: {name: web}
+    spec:
+      replicas: ${replicas}
+      selector: ${selector}
+      template:
+        metadata: {labels: {app: web, tier: front}}
+        spec: {containers: [{name: w, image: nginx, ports: [{containerPort: 80}]}]}
+${steps}`;
+  const run = (steps: (pods: string[]) => string, replicas = 2, selector?: string) => {
+    const first = loadScenarioText(doc('', replicas, selector), 'rs.yaml');
+    if (!first.ok) throw new Error('load');
+    const pods = first.scenario.pods.filter((p) => p.name.startsWith('web-')).map((p) => p.name);
+    const loaded = loadScenarioText(doc(`steps:\n${steps(pods)}`, replicas, selector), 'rs.yaml');
+    if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+    const r = simulate(loaded.scenario);
+    const changes = r.events.flatMap((e) => (e.kind === 'change' && (e.change === 'scale' || e.change === 'pod-created' || e.change === 'pod-terminating') ? [`${e.t / 1e9} ${e.detail}`] : []));
+    return { pods, changes };
+  };
+
+  it('a pod relabelled out of the selector is released and replaced; a label the selector does not read changes nothing', () => {
+    const { pods, changes } = run((p) => `  - {at: 1ms, label: {pod: default/${p[0]}, labels: {app: debug}}}\n  - {at: 2ms, label: {pod: default/${p[1]}, labels: {tier: back}}}\n`);
+    expect(changes).toHaveLength(2);
+    expect(changes[0]).toBe(`0.001 replicaset default/web released pod default/${pods[0]} (its labels no longer match the selector app=web): 1 of 2 replicas, creating 1`);
+    expect(changes[1]).toMatch(/^0\.001 pod default\/web-[a-z0-9]{5} on node\d, IP /);
+    // matchExpressions count too: tier NotIn [back] no longer holds for the second pod.
+    const expr = run((p) => `  - {at: 1ms, label: {pod: default/${p[1]}, labels: {tier: back}}}\n`, 2, '{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: NotIn, values: [back]}]}');
+    expect(expr.changes[0]).toBe(`0.001 replicaset default/web released pod default/${expr.pods[1]} (its labels no longer match the selector app=web,tier notin (back)): 1 of 2 replicas, creating 1`);
+  });
+
+  it('labelled back, the pod is adopted and the ReplicaSet deletes the pod ranked first: not ready before ready, then the newer', () => {
+    // Back before the replacement is Ready (1 s): the replacement, not ready, goes.
+    const early = run((p) => `  - {at: 1ms, label: {pod: default/${p[0]}, labels: {app: debug}}}\n  - {at: 500ms, label: {pod: default/${p[0]}, labels: {app: web}}}\n`);
+    const replacement = /pod default\/(web-[a-z0-9]{5}) on/.exec(early.changes[1]!)![1]!;
+    expect(early.changes[2]).toBe(`0.5 replicaset default/web adopted pod default/${early.pods[0]} (its labels match the selector again): 3 of 2 replicas, deleting default/${replacement}`);
+    // A deleted pod is not released: it was not relabelled.
+    expect(early.changes.filter((c) => c.includes('released'))).toHaveLength(1);
+  });
+});

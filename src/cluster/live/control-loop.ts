@@ -2,6 +2,8 @@ import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4, parseCidr, cidrHost, cidrBroadcast, parseIpv4 } from '../../wire/addr.js';
 import type { Cluster } from '../build.js';
 import { localServiceIps, policyPod } from '../netpol/world.js';
+import { formatSelector, selects } from '../netpol/selector.js';
+import type { LabelSelector } from '../netpol/types.js';
 import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../generated-names.js';
 import type { StaleUdp } from '../proxy.js';
@@ -14,7 +16,19 @@ export interface LivePod extends PodInput, ControllerPod {
   labels: Record<string, string>;
   /** The labels its controller's template gave it, once a label step has changed `labels` (new replicas get these). */
   templateLabels?: Record<string, string>;
-  owner?: { kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet'; name: string };
+  owner?: PodController;
+  /** The ReplicaSet that released the pod (its labels stopped matching): it may adopt it again. */
+  releasedBy?: PodController;
+  /** When the pod was created and last became Ready (ns; 0 for the scenario's pods): the ReplicaSet's scale-down ranking reads them. */
+  createdAt?: number;
+  readyAt?: number;
+}
+
+/** The controller a pod's ownerReference names, and the selector it claims pods with. */
+export interface PodController {
+  kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
+  name: string;
+  selector?: LabelSelector;
 }
 
 /** kube-proxy's behaviour on one node, as `steps:` can change it. */
@@ -106,8 +120,8 @@ export class ControlLoop {
     const nodeName = this.schedule(template);
     const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
     // A new pod: the template's labels are its own (a relabelled template pod's `templateLabels` does not carry over).
-    const { templateLabels: _relabelled, ...spec } = template;
-    const pod: LivePod = { ...spec, name, labels, nodeName, ip, ready: false, terminating: false, ports: template.ports.map((p) => ({ ...p })) };
+    const { templateLabels: _relabelled, releasedBy: _released, readyAt: _readyAt, ...spec } = template;
+    const pod: LivePod = { ...spec, name, labels, nodeName, ip, ready: false, terminating: false, createdAt: this.now, ports: template.ports.map((p) => ({ ...p })) };
     this.pods.push(pod);
     const ns = startPodNetwork(this.cluster, pod);
     this.change(ns.name, 'pod-created', `pod ${pod.namespace}/${pod.name} on ${nodeName}, IP ${ip} (CNI ADD)`);
@@ -118,6 +132,7 @@ export class ControlLoop {
     this.cluster.sched.after(readyAfterNs, () => {
       if (pod.terminating || !this.pods.includes(pod)) return;
       pod.ready = true;
+      pod.readyAt = this.now;
       this.change(ns.name, 'pod-ready', `pod ${pod.namespace}/${pod.name} is Ready`);
       this.endpointsChanged();
     });
@@ -156,7 +171,10 @@ export class ControlLoop {
 
   /**
    * `kubectl label pod`: the EndpointSlice controller selects again (the pod may join or leave a Service's
-   * endpoints; kube-proxy follows after its delay). Its ReplicaSet does not let go of it (no replacement).
+   * endpoints; kube-proxy follows after its delay), and so does the pod's ReplicaSet (ClaimPods): a pod its
+   * selector no longer matches is released (its ownerReference removed: it runs on, owned by nobody) and
+   * a replacement is created from the template; a released pod that matches again is adopted back, and the
+   * ReplicaSet, one replica over, deletes the pod ranked first for deletion (getPodsToDelete).
    */
   relabelPod(namespace: string, name: string, relabel: (labels: Record<string, string>) => Record<string, string>): void {
     const pod = this.find(namespace, name);
@@ -164,6 +182,45 @@ export class ControlLoop {
     pod.templateLabels ??= pod.labels;
     pod.labels = relabel(pod.labels);
     this.endpointsChanged();
+    if (!pod.terminating) this.claim(pod);
+  }
+
+  /** The ReplicaSet controller's ClaimPods for one relabelled pod: release it, or adopt it back. */
+  private claim(pod: LivePod): void {
+    const o = pod.owner;
+    const where = `${pod.namespace}/${pod.name}`;
+    if (o && isReplicaSetPod(o) && o.selector && !selects(o.selector, pod.labels)) {
+      const before = this.activePods(pod.namespace, o.name).length;
+      delete pod.owner;
+      pod.releasedBy = o;
+      this.change('cluster', 'scale', `${replicaSetName(o, pod)} released pod ${where} (its labels no longer match the selector ${formatSelector(o.selector)}): ${before - 1} of ${before} replicas, creating 1`);
+      this.createPod({ ...pod, owner: o }, this.replacementName(pod), templateLabels(pod));
+      return;
+    }
+    const back = pod.releasedBy;
+    if (!o && back?.selector && selects(back.selector, pod.labels)) {
+      const desired = this.activePods(pod.namespace, back.name).length;
+      pod.owner = back;
+      delete pod.releasedBy;
+      const active = this.activePods(pod.namespace, back.name);
+      const victim = this.toDelete(active);
+      this.change('cluster', 'scale', `${replicaSetName(back, pod)} adopted pod ${where} (its labels match the selector again): ${active.length} of ${desired} replicas, deleting ${victim.namespace}/${victim.name}`);
+      this.deletePod(victim, 0, false);
+    }
+  }
+
+  /**
+   * getPodsToDelete's first pod (controller_utils ActivePodsWithRanks): not
+   * ready before ready; then the one sharing its node with more of the
+   * ReplicaSet's pods; then the one ready for less time and the newer
+   * (LogarithmicScaleDown: times compared by their power of two).
+   */
+  private toDelete(pods: readonly LivePod[]): LivePod {
+    const onNode = (p: LivePod): number => pods.filter((q) => q.nodeName === p.nodeName).length;
+    const log2 = (since: number | undefined): number => Math.floor(Math.log2(Math.max(1, this.now - (since ?? 0))));
+    const rank = (a: LivePod, b: LivePod): number =>
+      Number(a.ready) - Number(b.ready) || onNode(b) - onNode(a) || (a.ready && b.ready ? log2(a.readyAt) - log2(b.readyAt) : 0) || log2(a.createdAt) - log2(b.createdAt);
+    return [...pods].sort(rank)[0]!;
   }
 
   /** A container restart: same pod, same IP; the process's sockets are gone and come back listening. */
@@ -209,7 +266,9 @@ export class ControlLoop {
     const old = this.activePods(namespace, owner);
     const replicas = old.length;
     if (replicas === 0) return;
-    const template = old[0]!;
+    // The new ReplicaSet's pods: its pod-template-hash in their labels and in the selector it claims them by.
+    const sel = old[0]!.owner?.selector;
+    const template: LivePod = sel ? { ...old[0]!, owner: { ...old[0]!.owner!, selector: { ...sel, matchLabels: { ...sel.matchLabels, 'pod-template-hash': hash } } } } : old[0]!;
     const labels = { ...templateLabels(template), 'pod-template-hash': hash };
     this.change('cluster', 'rollout', `deployment ${key}: rolling update to ReplicaSet ${owner}-${hash} (maxSurge ${o.maxSurge}, maxUnavailable ${o.maxUnavailable})`);
     const fresh: LivePod[] = [];
@@ -420,6 +479,17 @@ export class ControlLoop {
       if (!this.pods.some((p) => p.namespace === pod.namespace && p.name === name) && !this.cluster.netns.has(`${pod.namespace}/${name}`)) return name;
     }
   }
+}
+
+/** A pod a ReplicaSet owns (a Deployment's pods belong to its current ReplicaSet). */
+function isReplicaSetPod(o: PodController): boolean {
+  return o.kind === 'Deployment' || o.kind === 'ReplicaSet';
+}
+
+/** The ReplicaSet's name: its own, or a Deployment's `<deployment>-<pod-template-hash>`. */
+function replicaSetName(o: PodController, pod: LivePod): string {
+  const hash = o.selector?.matchLabels['pod-template-hash'];
+  return `replicaset ${pod.namespace}/${o.kind === 'Deployment' && hash ? `${o.name}-${hash}` : o.name}`;
 }
 
 /** The labels a controller gives a new pod made from `pod`'s template (not a label step's). */

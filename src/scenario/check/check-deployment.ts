@@ -3,6 +3,7 @@ import { nodeRefuses } from '../../cluster/scheduler/schedule.js';
 import type { PlacementNode } from '../../cluster/scheduler/types.js';
 import { readPod, stringMap, type RawPod } from './check-pod.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
+import type { LabelSelector } from '../../cluster/netpol/types.js';
 
 const DEPLOYMENT_SPEC = ['replicas', 'selector', 'template', 'strategy', 'minReadySeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'paused'];
 const REPLICASET_SPEC = ['replicas', 'selector', 'template', 'minReadySeconds'];
@@ -38,13 +39,15 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   const tmeta = tm?.get('metadata') ? r.map(tm.get('metadata')!, null) : undefined;
   const labels = stringMap(r, tmeta?.get('labels'));
   const annotations = stringMap(r, tmeta?.get('annotations'));
-  const selectorOk = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
-  if (!tm || !spec.get('template') || !selectorOk) return [];
+  const selector = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
+  if (!tm || !spec.get('template') || !selector) return [];
   const templateSpecAt = tm.get('spec') ?? { node: undefined, path: `${field('template').path}.spec`, near: r.pos(field('template')) };
   const hash = podTemplateHash(`${namespace}/${name}`);
   const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : kind === 'ReplicaSet' ? labels : { ...labels, 'controller-revision-hash': `${name}-${hash}` };
   // One read of the template (so each problem is reported once), then one copy per replica.
-  const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, annotations, terminating: false, owner: { kind, name } });
+  // The pods' controller selects them by the workload's selector; a Deployment's ReplicaSet adds its pod-template-hash.
+  const ownerSelector = kind === 'Deployment' ? { ...selector, matchLabels: { ...selector.matchLabels, 'pod-template-hash': hash } } : selector;
+  const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, annotations, terminating: false, owner: { kind, name, selector: ownerSelector } });
   if (!template) return [];
   // A DaemonSet's pods depend on the nodes: the template goes back, to be copied once per eligible node (daemonSetPods).
   if (kind === 'DaemonSet') return [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }];
@@ -88,15 +91,17 @@ export function daemonSetPods(template: RawPod, nodes: readonly PlacementNode[])
 
 /**
  * apps/v1 requires a non-empty selector that selects the template's labels
- * (otherwise the controller would orphan the pods it makes).
+ * (otherwise the controller would orphan the pods it makes). Returns it when
+ * it does.
  */
-function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, present: boolean): boolean {
+function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, present: boolean): LabelSelector | undefined {
   if (!present) {
     r.problem(at, 'required: a selector (matchLabels) that matches spec.template.metadata.labels');
-    return false;
+    return undefined;
   }
   const m = r.map(at, SELECTOR);
-  if (!m) return false;
+  if (!m) return undefined;
+  const matchExpressions: LabelSelector['matchExpressions'] = [];
   const matchLabels = stringMap(r, m.get('matchLabels'));
   let ok = true;
   let terms = Object.keys(matchLabels).length;
@@ -117,6 +122,7 @@ function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, pr
     if ((op === 'In' || op === 'NotIn') && values.length === 0) r.problem(em.get('values') ?? e, `operator ${op} needs at least one value`);
     if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) r.problem(em.get('values')!, `operator ${op} takes no values`);
     if (key === undefined || op === undefined) continue;
+    matchExpressions.push({ key, operator: op, values });
     const has = key in labels;
     const pass = op === 'In' ? has && values.includes(labels[key]!) : op === 'NotIn' ? !has || !values.includes(labels[key]!) : op === 'Exists' ? has : !has;
     if (!pass) {
@@ -128,7 +134,7 @@ function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, pr
     r.problem(at, 'empty selector: apps/v1 requires matchLabels or matchExpressions that match the template labels');
     ok = false;
   }
-  return ok;
+  return ok ? { matchLabels, matchExpressions } : undefined;
 }
 
 function show(labels: Record<string, string>): string {

@@ -91,7 +91,7 @@ export function matchPrintedPods(workloads: WorkloadObject[], declared: { pod: R
     }
     if (!w) continue;
     if (w.replaced) dropped.add(pod);
-    else pod.owner = { kind: w.kind, name: w.name };
+    else pod.owner = w.pods[0]?.owner ?? { kind: w.kind, name: w.name };
     const list = printed.get(w);
     if (list) list.push(pod);
     else printed.set(w, [pod]);
@@ -139,5 +139,7 @@ function renameToCurrentReplicaSet(d: WorkloadObject, sets: WorkloadObject[]): v
   d.pods.forEach((p, i) => {
     p.name = `${current.name}-${generatedSuffix(`${d.namespace}/${d.name}/${i}`)}`;
     p.labels = { ...p.labels, 'pod-template-hash': hash };
+    const sel = p.owner?.selector;
+    if (sel) p.owner = { ...p.owner!, selector: { ...sel, matchLabels: { ...sel.matchLabels, 'pod-template-hash': hash } } };
   });
 }
