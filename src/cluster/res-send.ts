@@ -272,11 +272,15 @@ class ResSend {
     const m = decodeDns(payload);
     if (!m.ok) return;
     const a = m.value;
-    // Which query it answers: one not answered yet, by id (and question: the same name).
+    // Which query it answers: one not answered yet, by id and question (res_queriesmatch) — except an error
+    // answer that is a bare header ("Some recursive resolvers send REFUSED without copying back the question").
+    const code = rcode(a);
+    const bare = a.questions.length === 0 && (code === RCODE_SERVFAIL || code === RCODE_NOTIMP || code === RCODE_REFUSED);
+    const asks = (q: Query): boolean => bare || (a.questions.length === 1 && a.questions[0]!.type === q.type && a.questions[0]!.name.toLowerCase() === this.name.toLowerCase());
     let matching = 0;
-    if (!dg.recv1 && a.id === this.q1.id) matching = 1;
-    if (!dg.recv2 && dg.wrote2 && a.id === this.q2.id) matching = 2;
-    if (matching === 0 || a.questions[0]?.name.toLowerCase() !== this.name.toLowerCase()) return; // spurious: keep waiting
+    if (!dg.recv1 && a.id === this.q1.id && asks(this.q1)) matching = 1;
+    if (!dg.recv2 && dg.wrote2 && a.id === this.q2.id && asks(this.q2)) matching = 2;
+    if (matching === 0) return; // spurious: keep waiting
     this.gotsomewhere = true;
     // The first answer lands in the caller's buffer, the second in the other.
     const intoFirst = !dg.recv1 && !dg.recv2;

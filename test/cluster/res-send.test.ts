@@ -23,7 +23,7 @@ type Script = (type: 'A' | 'AAAA', n: number) => number | 'drop';
  * the servers); each server answers as its script says. Returns what the
  * servers saw and what res_send returned.
  */
-function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[] } = {}) {
+function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[]; bare?: boolean } = {}) {
   const w = new World(new Scheduler(), new Rng(7), new Tracer(false));
   const sw = new NetNs(w, 'sw');
   const br = sw.addBridge('br0');
@@ -49,7 +49,7 @@ function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number
       const reply: DnsMessage = {
         id: q.value.id,
         flags: DNS_QR | DNS_RD | DNS_AA | code,
-        questions: q.value.questions,
+        questions: opts.bare && code !== RCODE_NOERROR ? [] : q.value.questions,
         answers: code === RCODE_NOERROR && type === 'A' ? [{ name: q.value.questions[0]!.name, type: DNS_A, cls: 1, ttl: 5, data: { kind: 'a', ip: parseIpv4('10.96.0.80')! } }] : [],
         authority: [],
         additional: [],
@@ -99,6 +99,11 @@ describe("glibc's res_send: error answers, tries and servers (resolv/res_send.c)
     expect(r.bufferRcode).toBe(RCODE_SERVFAIL);
     expect(doneAt).toBeLessThan(0.01);
     expect(exchange([always(RCODE_REFUSED)], { attempts: 4 }).seen).toHaveLength(8);
+    // A REFUSED that is a bare header (no question copied back) still counts as the answer.
+    const bare = exchange([always(RCODE_REFUSED)], { bare: true });
+    expect(bare.seen).toHaveLength(4);
+    expect(bare.doneAt).toBeLessThan(0.01);
+    expect(bare.r.bufferRcode).toBe(RCODE_REFUSED);
   });
 
   it('one answer an error, the other good: the good one is used, nothing asked again', () => {
