@@ -68,8 +68,18 @@ export class EventStore {
   private readonly bufferIds = new Map<ArrayBufferLike, number>();
   private lastBuffer: ArrayBufferLike | undefined;
   private lastBufferId = 0;
+  /**
+   * The bytes kept last and where they are (a veth's rx keeps the bytes its
+   * peer's tx kept): a view's buffer and offset are read through getters
+   * that cost more than the rest of a record.
+   */
+  private lastBytes: Uint8Array | undefined;
+  private lastOffset = 0;
   private readonly segments: (readonly TraceEvent[])[] = [];
   private readonly segmentIds = new Map<readonly TraceEvent[], number>();
+  /** The segment kept last and its index (a flow's packets replay the same ones). */
+  private lastSegment: readonly TraceEvent[] | undefined;
+  private lastSegmentId = 0;
 
   /** Keep `e` (as it is now: a framed event whose frame was read is kept whole). */
   add(e: TraceEvent): void {
@@ -131,12 +141,14 @@ export class EventStore {
 
   /** Keep `copyOf(x, t, pkt)` of each event `x` of `segment` (plain events: no frame; the segment never changes). */
   addCopies(segment: readonly TraceEvent[], t: number, pkt: number): void {
-    let id = this.segmentIds.get(segment);
+    let id = segment === this.lastSegment ? this.lastSegmentId : this.segmentIds.get(segment);
     if (id === undefined) {
       id = this.segments.length;
       this.segments.push(segment);
       this.segmentIds.set(segment, id);
     }
+    this.lastSegment = segment;
+    this.lastSegmentId = id;
     const i = this.record(COPIES, t, 2);
     this.ints[i] = pkt;
     this.ints[i + 1] = id;
@@ -186,6 +198,13 @@ export class EventStore {
 
   /** `bytes` as three numbers at `i`: its buffer's index, its offset and its length. */
   private putBytes(i: number, bytes: Uint8Array): void {
+    const ints = this.ints;
+    if (bytes === this.lastBytes) {
+      ints[i] = this.lastBufferId;
+      ints[i + 1] = this.lastOffset;
+      ints[i + 2] = bytes.length;
+      return;
+    }
     const buffer = bytes.buffer;
     let id = this.lastBufferId;
     if (buffer !== this.lastBuffer) {
@@ -198,10 +217,12 @@ export class EventStore {
       this.lastBuffer = buffer;
       this.lastBufferId = id;
     }
-    const ints = this.ints;
+    const offset = bytes.byteOffset;
     ints[i] = id;
-    ints[i + 1] = bytes.byteOffset;
+    ints[i + 1] = offset;
     ints[i + 2] = bytes.length;
+    this.lastBytes = bytes;
+    this.lastOffset = offset;
   }
 
   private bytesAt(ints: Int32Array, i: number): Uint8Array {

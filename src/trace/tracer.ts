@@ -47,6 +47,8 @@ export class Tracer {
   private readonly sinks: TraceSink[] = [];
   /** Every sink takes a `create` by its parts (TraceSink.create). */
   private createByParts = true;
+  /** Every sink takes a replayed segment at once (TraceSink.copies). */
+  private copiesAtOnce = true;
 
   constructor(readonly detailed: boolean = true) {}
 
@@ -105,6 +107,10 @@ export class Tracer {
     if (segment.length === 0) return;
     this.kept?.addCopies(segment, t, pkt);
     const sinks = this.sinks;
+    if (this.copiesAtOnce && also === undefined) {
+      for (let j = 0; j < sinks.length; j++) sinks[j]!.copies!(segment, t, pkt);
+      return;
+    }
     let copy: readonly Copier[] | undefined;
     for (let i = 0; i < segment.length; i++) {
       let event: TraceEvent | undefined;
@@ -137,6 +143,7 @@ export class Tracer {
     for (const e of this.kept?.all() ?? []) sink.event(e);
     this.sinks.push(sink);
     if (sink.create === undefined) this.createByParts = false;
+    if (sink.copies === undefined) this.copiesAtOnce = false;
   }
 
   /** Stop keeping events (those so far are dropped): from now on only the sinks see them. */
