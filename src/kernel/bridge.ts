@@ -114,7 +114,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     const entry = this.lookup(dst);
     if (entry?.local) {
       // Addressed to the bridge or one of its ports' own MACs: it is for this host.
-      if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'local', mac: dst });
+      if (w.detailed) w.fdbEvent(skb.id, this.where, 'local', dst);
       this.reached(skb, undefined, entry);
       this.passUp(skb);
       return;
@@ -134,9 +134,9 @@ export class Bridge extends NetDevice implements BridgePortOwner {
         w.drop(skb, this.where, 'bridge-same-port', `${dst} is behind ${inPort.name}, where the frame came from (hairpin off)`);
         return;
       }
-      if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'hairpin', mac: dst, port: out.name });
+      if (w.detailed) w.fdbEvent(skb.id, this.where, 'hairpin', dst, out.name);
     } else if (w.detailed) {
-      w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: out.name });
+      w.fdbEvent(skb.id, this.where, 'forward', dst, out.name);
     }
     this.forwardOut(out, skb, entry);
   }
@@ -188,7 +188,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       this.flood(undefined, skb, false);
       return;
     }
-    if (w.detailed) w.emit({ kind: 'fdb', t: w.sched.now, pkt: skb.id, at: this.where, action: 'forward', mac: dst, port: entry.port.name });
+    if (w.detailed) w.fdbEvent(skb.id, this.where, 'forward', dst, entry.port.name);
     entry.port.xmit(skb);
   }
 
@@ -224,7 +224,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     }
     this.fdb.set(src, { mac: src, port, local: false, updatedNs: now });
     this.fdbGeneration++;
-    if (w.detailed) w.emit({ kind: 'fdb', t: now, pkt: skb.id, at: this.where, action: 'learn', mac: src, port: port.name });
+    if (w.detailed) w.fdbEvent(skb.id, this.where, 'learn', src, port.name);
   }
 
   private lookup(mac: string): FdbEntry | undefined {

@@ -1,5 +1,5 @@
 import type { Action, Rng, Scheduler } from '../engine/index.js';
-import type { ChangeKind, CreateEvent, DropReason, FrameSummary, TraceEvent } from '../trace/events.js';
+import type { ChangeKind, CreateEvent, DropReason, FdbEvent, FrameSummary, TraceEvent } from '../trace/events.js';
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
@@ -120,6 +120,11 @@ export class World {
    */
   frameEvent(kind: 'tx' | 'rx', pkt: number, at: string, data: Uint8Array, l3only = false): void {
     this.tracer.emitFrame(kind, this.sched.now, pkt, at, data, l3only, this.eventRecording);
+  }
+
+  /** A bridge's `fdb` trace point (learned, forwarded, ...): told by its parts, an object only for who reads one. */
+  fdbEvent(pkt: number, at: string, action: FdbEvent['action'], mac: string, port?: string): void {
+    this.tracer.emitFdb(this.sched.now, pkt, at, action, mac, port, this.eventRecording);
   }
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {

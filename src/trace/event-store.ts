@@ -83,7 +83,7 @@ export class EventStore {
 
   /** Keep `e` (as it is now: a framed event whose frame was read is kept whole). */
   add(e: TraceEvent): void {
-    if (e.kind === 'fdb') return this.addFdb(e);
+    if (e.kind === 'fdb') return this.addFdb(e.t, e.pkt, e.at, e.action, e.mac, e.port);
     if (e instanceof FrameEvent) {
       const bytes = bytesOf(e);
       if (bytes !== undefined) return this.addFrame(e.kind, e.t, e.pkt, e.at, bytes, isL3only(e));
@@ -116,15 +116,15 @@ export class EventStore {
     if (flow !== undefined) this.refs.push(flow);
   }
 
-  /** Keep an `fdb` event (made in FdbEvent's key order: kind, t, pkt, at, action, mac, port). */
-  addFdb(e: FdbEvent): void {
-    const i = this.record(FDB, e.t, 5);
+  /** Keep an `fdb` event (`fdbEvent(t, pkt, at, action, mac, port)` is the event). */
+  addFdb(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined): void {
+    const i = this.record(FDB, t, 5);
     const ints = this.ints;
-    ints[i] = e.pkt;
-    ints[i + 1] = this.text(e.at);
-    ints[i + 2] = FDB_ACTIONS.indexOf(e.action);
-    ints[i + 3] = this.text(e.mac);
-    ints[i + 4] = e.port === undefined ? NONE : this.text(e.port);
+    ints[i] = pkt;
+    ints[i + 1] = this.text(at);
+    ints[i + 2] = FDB_ACTIONS.indexOf(action);
+    ints[i + 3] = this.text(mac);
+    ints[i + 4] = port === undefined ? NONE : this.text(port);
   }
 
   /** Keep a `deliver` event. */
@@ -257,9 +257,7 @@ export class EventStore {
       const pkt = ints[i]!;
       if (kind === FDB) {
         const port = ints[i + 4]!;
-        const e: FdbEvent = { kind: 'fdb', t, pkt, at: texts[ints[i + 1]!]!, action: FDB_ACTIONS[ints[i + 2]!]!, mac: texts[ints[i + 3]!]! };
-        if (port !== NONE) e.port = texts[port];
-        list.push(e);
+        list.push(fdbEvent(t, pkt, texts[ints[i + 1]!]!, FDB_ACTIONS[ints[i + 2]!]!, texts[ints[i + 3]!]!, port === NONE ? undefined : texts[port]));
       } else if (kind === COPIES) for (const x of this.segments[ints[i + 1]!]!) list.push(copyOf(x, t, pkt));
       else if (kind === DELIVER) {
         const socket = ints[i + 3]!;
@@ -298,6 +296,11 @@ export function deliverEvent(t: number, pkt: number, at: string, to: DeliverEven
   if (src !== undefined) e.src = src;
   if (sport !== undefined) e.sport = sport;
   return e;
+}
+
+/** An `fdb` event: a literal in FdbEvent's key order (kind, t, pkt, at, action, mac, then port if there is one). */
+export function fdbEvent(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined): FdbEvent {
+  return port === undefined ? { kind: 'fdb', t, pkt, at, action, mac } : { kind: 'fdb', t, pkt, at, action, mac, port };
 }
 
 /**

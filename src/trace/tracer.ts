@@ -1,5 +1,5 @@
-import { copiersOf, deliverEvent, EventStore, type Copier } from './event-store.js';
-import type { CreateEvent, DeliverEvent, TraceEvent } from './events.js';
+import { copiersOf, deliverEvent, EventStore, fdbEvent, type Copier } from './event-store.js';
+import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from './events.js';
 import { CreateFrameEvent, FrameEvent } from './framed.js';
 
 /** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
@@ -30,6 +30,8 @@ export interface TraceSink {
   create?(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void;
   /** Optional: a packet's `deliver` told by its parts (`deliverEvent(t, pkt, at, to, socket, src, sport)` is the event). */
   deliver?(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void;
+  /** Optional: a bridge's `fdb` told by its parts (`fdbEvent(t, pkt, at, action, mac, port)` is the event). */
+  fdb?(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined): void;
 }
 
 /**
@@ -95,6 +97,22 @@ export class Tracer {
       if (s.deliver !== undefined) s.deliver(t, pkt, at, to, socket, src, sport);
       else s.event((event ??= deliverEvent(t, pkt, at, to, socket, src, sport)));
     }
+  }
+
+  /**
+   * Emit a bridge's `fdb` (also pushed onto `also` when given): kept as its
+   * parts, an object made only for those who need one.
+   */
+  emitFdb(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined, also: TraceEvent[] | undefined): void {
+    this.kept?.addFdb(t, pkt, at, action, mac, port);
+    let event: FdbEvent | undefined;
+    const sinks = this.sinks;
+    for (let j = 0; j < sinks.length; j++) {
+      const s = sinks[j]!;
+      if (s.fdb !== undefined) s.fdb(t, pkt, at, action, mac, port);
+      else s.event((event ??= fdbEvent(t, pkt, at, action, mac, port)));
+    }
+    also?.push(event ?? fdbEvent(t, pkt, at, action, mac, port));
   }
 
   /**

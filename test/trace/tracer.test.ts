@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadWalk } from '../../src/bench/walk.js';
 import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
-import { copyOf, deliverEvent } from '../../src/trace/event-store.js';
-import type { CreateEvent, DeliverEvent, TraceEvent } from '../../src/trace/events.js';
+import { copyOf, deliverEvent, fdbEvent } from '../../src/trace/event-store.js';
+import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from '../../src/trace/events.js';
 import { CreateFrameEvent, FrameEvent } from '../../src/trace/framed.js';
 import type { TraceSink } from '../../src/trace/tracer.js';
 
@@ -15,6 +15,7 @@ class PartsSink implements TraceSink {
   segments = 0;
   creates = 0;
   delivers = 0;
+  fdbs = 0;
   event(e: TraceEvent): void {
     this.seen.push(e);
   }
@@ -34,12 +35,16 @@ class PartsSink implements TraceSink {
     this.delivers++;
     this.seen.push(deliverEvent(t, pkt, at, to, socket, src, sport));
   }
+  fdb(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined): void {
+    this.fdbs++;
+    this.seen.push(fdbEvent(t, pkt, at, action, mac, port));
+  }
 }
 
 const json = (events: readonly TraceEvent[]): string[] => events.map((e) => JSON.stringify(e));
 
 describe('Tracer', () => {
-  it('tells a sink with frame(), copies(), create() and deliver() the same events, in the same order, as one reading objects', () => {
+  it('tells a sink with frame(), copies(), create(), deliver() and fdb() the same events, in the same order, as one reading objects', () => {
     for (const walk of ['same-node', 'cross-node'] as const) {
       // With a sink that reads objects, creates are objects for every sink (it may read their frames).
       const parts = new PartsSink();
@@ -51,6 +56,7 @@ describe('Tracer', () => {
       expect(parts.frames).toBeGreaterThan(0);
       expect(parts.segments).toBeGreaterThan(0);
       expect(parts.delivers).toBeGreaterThan(0);
+      if (walk === 'cross-node') expect(parts.fdbs).toBeGreaterThan(30);
       expect(json(parts.seen)).toEqual(objects);
       expect(json(r.events)).toEqual(objects);
       // Without one, every sink is told creates by their parts too.

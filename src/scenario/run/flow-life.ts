@@ -122,6 +122,11 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
     this.tick();
   }
 
+  /** A bridge's `fdb` (TraceSink.fdb): the clock may have moved, nothing else. */
+  fdb(): void {
+    this.tick();
+  }
+
   /** A packet's `create` by its parts (TraceSink.create): what `event` does with one. */
   create(_t: number, pkt: number, _at: string, flow: string | undefined, cause: number | undefined): void {
     this.tick();

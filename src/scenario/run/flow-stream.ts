@@ -1,5 +1,5 @@
-import { copiersOf, deliverEvent } from '../../trace/event-store.js';
-import type { CreateEvent, DeliverEvent, TraceEvent } from '../../trace/events.js';
+import { copiersOf, deliverEvent, fdbEvent } from '../../trace/event-store.js';
+import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from '../../trace/events.js';
 import { CreateFrameEvent, FrameEvent } from '../../trace/framed.js';
 import type { TraceSink } from '../../trace/tracer.js';
 
@@ -15,6 +15,7 @@ const CREATE = 1;
 const DELIVER = 2;
 const FRAME = 3;
 const COPIES = 4;
+const FDB = 5;
 
 /**
  * An event held while a request is being sent: the object a sink gave, or
@@ -41,6 +42,10 @@ class Held {
   sport: number | undefined = undefined;
   /** copies: the replayed segment. */
   segment: readonly TraceEvent[] | undefined = undefined;
+  /** fdb: action, mac and port. */
+  action: FdbEvent['action'] = 'forward';
+  mac = '';
+  port: string | undefined = undefined;
 
   /** Let go of what it refers to (it waits in the free list). */
   clear(): void {
@@ -50,6 +55,7 @@ class Held {
     this.socket = undefined;
     this.src = undefined;
     this.segment = undefined;
+    this.port = undefined;
   }
 }
 
@@ -58,7 +64,7 @@ class Held {
  * request named before its first event. The kernel traces a request's first
  * hops before `send` returns its packet id, so events are held while a
  * request is being sent and handed on once it is known. Events told by
- * their parts (TraceSink.create/deliver/frame/copies) are held and handed on
+ * their parts (TraceSink.create/deliver/frame/copies/fdb) are held and handed on
  * by their parts: an object is made only for a sink that reads objects.
  */
 export class FlowStream implements TraceSink {
@@ -157,6 +163,22 @@ export class FlowStream implements TraceSink {
     }
   }
 
+  /** A bridge's `fdb` by its parts (TraceSink.fdb): an object made only for a sink that reads events. */
+  fdb(t: number, pkt: number, at: string, action: FdbEvent['action'], mac: string, port: string | undefined): void {
+    if (this.held) {
+      const h = this.hold(FDB, t, pkt, at);
+      h.action = action;
+      h.mac = mac;
+      h.port = port;
+      return;
+    }
+    let e: FdbEvent | undefined;
+    for (const s of this.sinks) {
+      if (s.fdb !== undefined) s.fdb(t, pkt, at, action, mac, port);
+      else s.event((e ??= fdbEvent(t, pkt, at, action, mac, port)));
+    }
+  }
+
   /** A replayed walk's hop events at once (TraceSink.copies): objects made only for sinks that read events. */
   copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
     if (this.held) {
@@ -200,6 +222,8 @@ export class FlowStream implements TraceSink {
         return this.frame(h.frameKind, h.t, h.pkt, h.at, h.bytes!, h.l3only);
       case COPIES:
         return this.copies(h.segment!, h.t, h.pkt);
+      case FDB:
+        return this.fdb(h.t, h.pkt, h.at, h.action, h.mac, h.port);
     }
   }
 }

@@ -151,6 +151,11 @@ export class FlowSummarizer implements FlowSink {
     } else for (const o of owners) if (o.ofLineage) o.summary.hop(at);
   }
 
+  /** A bridge's `fdb` by its parts: read as a `tx`/`rx` is (a place on the lineage's path). */
+  fdb(_t: number, pkt: number, at: string): void {
+    this.frame('tx', 0, pkt, at);
+  }
+
   /** A replayed walk's hop events (copies of `segment`'s for `pkt` at `t`): what `event` does with each, at once. */
   copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
     const owners = this.ownersOf(pkt);
