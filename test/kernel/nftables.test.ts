@@ -145,6 +145,22 @@ add rule ip t pre update @seen { ip saddr }
     expect(listRuleset(reloaded, 0)).toBe(listRuleset(nft, 0).replace(/\n\t\telements = .*\n/, '\n'));
   });
 
+  // nft 1.0.6 on Linux 6.18: flags in nft's order; `dynamic` added by nft only to a set sent with the rule that updates it.
+  it('set flags: listed in nft order; a set an update rule of the same transaction writes becomes dynamic', () => {
+    const nft = new Nftables();
+    nft.load(`add table ip t
+add chain ip t c
+add set ip t a { type ipv4_addr ; flags timeout,dynamic ; }
+add set ip t same { type ipv4_addr ; flags timeout ; }
+add set ip t earlier { type ipv4_addr ; flags timeout ; }
+add rule ip t c add @same { ip saddr }`);
+    nft.load('add rule ip t c add @earlier { ip saddr }');
+    const listed = listRuleset(nft, 0);
+    expect(listed).toContain('set a {\n\t\ttype ipv4_addr\n\t\tflags dynamic,timeout\n');
+    expect(listed).toContain('set same {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n');
+    expect(listed).toContain('set earlier {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags timeout\n');
+  });
+
   it('nft list ruleset prints named priorities and nft-normalized rules, and loads back to the same ruleset', () => {
     const nft = new Nftables();
     nft.load(RULESET);

@@ -41,7 +41,7 @@ function listTable(t: NftTable, nowNs: number): string {
 function listSet(s: NftSet, nowNs: number): string[] {
   const b = [`\t${s.isMap ? 'map' : 'set'} ${s.name} {`, `\t\ttype ${s.typeText()}`];
   if (s.maxElements !== undefined) b.push(`\t\tsize ${s.maxElements}`);
-  if (s.flags.length > 0) b.push(`\t\tflags ${s.flags.join(',')}`);
+  if (s.flags.length > 0) b.push(`\t\tflags ${[...s.flags].sort((x, y) => FLAG_ORDER.indexOf(x) - FLAG_ORDER.indexOf(y)).join(',')}`);
   if (s.timeoutMs !== undefined) b.push(`\t\ttimeout ${formatDuration(s.timeoutMs)}`);
   if (s.comment !== undefined) b.push(`\t\tcomment "${s.comment}"`);
   const els = s
@@ -86,3 +86,6 @@ export function dumpRuleset(nft: Nftables): string {
   }
   return `${out.join('\n')}\n`;
 }
+
+/** The order nft lists set flags in, whatever order they were declared in. */
+const FLAG_ORDER = ['constant', 'dynamic', 'interval', 'timeout'];

@@ -84,11 +84,14 @@ export class Nftables {
   }
 
   private now = 0;
+  /** Sets the transaction being loaded creates: nft's evaluator gives one the packet path writes the `dynamic` flag. */
+  private createdNow = new Set<NftSet>();
 
   /** `nft -f`: apply the commands as one transaction at simulated time `nowNs` (element timeouts start then). Throws NftError (1-based line and column). */
   load(text: string, nowNs = 0): void {
     this.materialize();
     this.now = nowNs;
+    this.createdNow.clear();
     const undo: (() => void)[] = [];
     try {
       for (const c of splitCommands(text)) this.apply(c.words, undo);
@@ -308,6 +311,7 @@ export class Nftables {
         s.comment = comment;
         s.maxElements = size;
         t.sets.set(name, s);
+        this.createdNow.add(s);
         undo.push(() => t.sets.delete(name));
       }
       const elems = props.get('elements');
@@ -345,6 +349,13 @@ export class Nftables {
       if (set && set.maxElements === undefined) {
         set.maxElements = DYNSET_DEFAULT_SIZE;
         undo.push(() => (set.maxElements = undefined));
+      }
+      // nft sets NFT_SET_EVAL on a set it sends in the same transaction as the rule that updates it;
+      // a set made by an earlier command keeps the flags it was made with.
+      if (set && this.createdNow.has(set) && !set.flags.includes('dynamic')) {
+        const before = set.flags;
+        set.flags = [...before, 'dynamic'];
+        undo.push(() => (set.flags = before));
       }
     }
     const chain = c!;
