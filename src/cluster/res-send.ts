@@ -194,10 +194,16 @@ class ResSend {
     let sock = this.sockets[server];
     if (sock === undefined) {
       const queued: Uint8Array[] = [];
-      const port = this.ns.sockets.openUdp((d) => {
-        if (this.waitingOn(server)) this.onUdp(server, d.payload);
-        else queued.push(d.payload);
-      });
+      const port = this.ns.sockets.openUdp(
+        (d) => {
+          if (this.waitingOn(server)) this.onUdp(server, d.payload);
+          else queued.push(d.payload);
+        },
+        // reopen() connects the socket and __res_enable_icmp sets IP_RECVERR: an ICMP error about a query wakes poll().
+        (errno, dst, dport) => {
+          if (dst === this.st.servers[server] && dport === 53 && this.waitingOn(server)) this.dgError(errno);
+        },
+      );
       sock = { port, queued };
       this.sockets[server] = sock;
     }
@@ -262,6 +268,19 @@ class ResSend {
     }
     this.gotsomewhere = true;
     this.note('no answer');
+    this.call++;
+    this.nextServer();
+  }
+
+  /**
+   * send_dg's POLLERR: the server's address or port is unreachable. Every
+   * socket closes and the next server is asked at once; gotsomewhere stays
+   * as it was, so when every server refuses res_send fails with
+   * ECONNREFUSED (and res_search stops: TRY_AGAIN).
+   */
+  private dgError(errno: string): void {
+    this.note(`ICMP destination unreachable (${errno})`);
+    this.closeAll();
     this.call++;
     this.nextServer();
   }

@@ -82,6 +82,18 @@ export interface Datagram {
 /** An application reading a UDP socket; `skb` is the packet it read (to name as the cause of answers). */
 export type UdpHandler = (d: Datagram, skb: Skb) => void;
 
+/**
+ * An ICMP destination unreachable about a datagram a socket sent, reported
+ * to a connected socket with IP_RECVERR (glibc's resolver sets it): the
+ * errno of icmp_err_convert, and the quoted destination.
+ */
+export type UdpErrorHandler = (errno: UdpErrno, dst: number, dport: number) => void;
+
+export type UdpErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'ECONNREFUSED' | 'EOPNOTSUPP' | 'EHOSTDOWN' | 'ENONET';
+
+/** icmp_err_convert, by destination unreachable code (4, fragmentation needed, is the path MTU's and never reported here). */
+const UNREACH_ERRNO: readonly UdpErrno[] = ['ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EOPNOTSUPP', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH'];
+
 /** One end of a TCP connection as its application holds it (a socket after connect() or accept()). */
 export interface TcpStream {
   readonly local: number;
@@ -200,6 +212,8 @@ export const TCP_TIMERS = {
 export class Sockets {
   /** Bound UDP ports; a handler is an application that reads what arrives (a DNS server, a resolver). */
   private readonly udp = new Map<number, UdpHandler | undefined>();
+  /** Sockets that hear ICMP errors (IP_RECVERR), by local port. */
+  private readonly udpErrors = new Map<number, UdpErrorHandler>();
   /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Map<number, TcpAccept | undefined>();
@@ -233,15 +247,17 @@ export class Sockets {
   }
 
   /** bind() to a free ephemeral port with an application reading it; returns the port. */
-  openUdp(handler: UdpHandler): number {
+  openUdp(handler: UdpHandler, onError?: UdpErrorHandler): number {
     let port = this.ephemeral();
     while (this.udp.has(port)) port = this.ephemeral();
     this.udp.set(port, handler);
+    if (onError) this.udpErrors.set(port, onError);
     return port;
   }
 
   closeUdp(port: number): void {
     this.udp.delete(port);
+    this.udpErrors.delete(port);
   }
 
   /**
@@ -251,6 +267,7 @@ export class Sockets {
    */
   closeApplications(): void {
     this.udp.clear();
+    this.udpErrors.clear();
     this.sctp.close();
     this.tcpListen.clear();
     for (const c of this.tcpConns.values()) {
@@ -521,6 +538,7 @@ export class Sockets {
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
     w.deliver(skb, dev.where, 'icmp', m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', formatIpv4(ip.src));
     if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED) this.tcpIcmpError(m.code, m.payload, skb.id);
+    if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED && this.udpErrors.size > 0) this.udpIcmpError(m.code, m.payload);
     if (m.type === ICMP_DEST_UNREACH && m.code === UNREACH_FRAG_NEEDED) this.tcpMtuReduced(m.payload, skb.id);
   }
 
@@ -553,6 +571,21 @@ export class Sockets {
     });
     this.tcpEvent(conn, 'mss', `path MTU ${mtu}: MSS ${before} -> ${conn.mss}; ${resend.length} segment${resend.length === 1 ? '' : 's'} sent again at the new size`, pkt);
     for (const u of resend) this.tcpSend(conn, u.flags, u.data ?? u.len, 'tcp', u.pkt, u.ttl, u.seq);
+  }
+
+  /**
+   * __udp4_lib_err: the socket that sent the quoted datagram hears the error
+   * when it asked to (IP_RECVERR: every code, soft ones too); a socket
+   * that did not is never told, as nothing here connects one.
+   */
+  private udpIcmpError(code: number, quoted: Uint8Array): void {
+    if (quoted.length < 28 || quoted[9] !== IPPROTO_UDP) return;
+    const ihl = (quoted[0]! & 0x0f) * 4;
+    if (quoted.length < ihl + 4) return;
+    const onError = this.udpErrors.get((quoted[ihl]! << 8) | quoted[ihl + 1]!);
+    if (!onError) return;
+    const dst = ((quoted[16]! << 24) | (quoted[17]! << 16) | (quoted[18]! << 8) | quoted[19]!) >>> 0;
+    onError(UNREACH_ERRNO[code] ?? 'EHOSTUNREACH', dst, (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!);
   }
 
   /** The connection whose segment an ICMP error quotes (its IP header and first 8 bytes). */

@@ -18,12 +18,15 @@ interface Seen {
 /** An answer a scripted server gives: an rcode (with an A record for NOERROR A), or nothing. */
 type Script = (type: 'A' | 'AAAA', n: number) => number | 'drop';
 
+/** A server host with nothing listening on port 53: its stack answers ICMP port unreachable. */
+const CLOSED = 'closed' as const;
+
 /**
  * A client and DNS servers on one bridge (10.0.0.1 the client, 10.0.0.2...
  * the servers); each server answers as its script says. Returns what the
  * servers saw and what res_send returned.
  */
-function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[]; bare?: boolean } = {}) {
+function exchange(scripts: (Script | typeof CLOSED)[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[]; bare?: boolean } = {}) {
   const w = new World(new Scheduler(), new Rng(7), new Tracer(false));
   const sw = new NetNs(w, 'sw');
   const br = sw.addBridge('br0');
@@ -39,6 +42,7 @@ function exchange(scripts: Script[], opts: { attempts?: number; timeout?: number
   const servers = scripts.map((script, k) => {
     const h = host(`dns${k}`, k + 2);
     const counts = { A: 0, AAAA: 0 };
+    if (script === CLOSED) return `10.0.0.${k + 2}`;
     h.sockets.listenUdp(53, (d, skb) => {
       const q = decodeDns(d.payload);
       if (!q.ok) return;
@@ -132,12 +136,33 @@ describe("glibc's res_send: error answers, tries and servers (resolv/res_send.c)
   });
 
   it("no answers: server k of n waits (timeout << k) / n s (at least 1), round after round", () => {
-    const { seen, r, doneAt } = exchange([() => 'drop', () => 'drop'], { extraServers: ['10.0.0.9'] });
+    const { seen, r, doneAt } = exchange([() => 'drop', () => 'drop', () => 'drop']);
     // 3 servers, timeout 5: 5 s, 10/3 = 3 s, 20/3 = 6 s per round.
-    expect(seen.filter((x) => x.type === 'A').map((x) => `${x.s} ${x.server}`)).toEqual(['0 10.0.0.2', '5 10.0.0.3', '14 10.0.0.2', '19 10.0.0.3']);
+    expect(seen.filter((x) => x.type === 'A').map((x) => `${x.s} ${x.server}`)).toEqual(['0 10.0.0.2', '5 10.0.0.3', '8 10.0.0.4', '14 10.0.0.2', '19 10.0.0.3', '22 10.0.0.4']);
     expect(doneAt).toBeCloseTo(28, 3);
     expect(r.errno).toBe('ETIMEDOUT');
     expect(r.bufferRcode).toBe(RCODE_NOERROR);
+  });
+
+  // reopen() connects each server's socket and sets IP_RECVERR (__res_enable_icmp): send_dg's poll() sees POLLERR.
+  it('an ICMP port unreachable about a query moves on to the next server at once; every server refusing fails with ECONNREFUSED', () => {
+    const next = exchange([CLOSED, always(RCODE_NOERROR)]);
+    expect(next.seen.map((x) => `${x.s} ${x.server} ${x.type}`)).toEqual(['0 10.0.0.3 A', '0 10.0.0.3 AAAA']);
+    expect(next.r.log[0]).toBe('10.0.0.2: ICMP destination unreachable (ECONNREFUSED)');
+    expect(next.r.reply1!.answers).toHaveLength(1);
+    const refused = exchange([CLOSED]);
+    expect(refused.r.errno).toBe('ECONNREFUSED');
+    expect(refused.r.log).toEqual(['10.0.0.2: ICMP destination unreachable (ECONNREFUSED)', '10.0.0.2: ICMP destination unreachable (ECONNREFUSED)']);
+    expect(refused.doneAt).toBeLessThan(0.01);
+  });
+
+  it("a server nobody answers ARP for: the stack's host unreachable (3 probes, 1 s apart) ends the wait before the timeout", () => {
+    const { seen, r, doneAt } = exchange([() => 'drop'], { extraServers: ['10.0.0.9'] });
+    // 10.0.0.2 waits its 5 s; 10.0.0.9 (10/2 = 5 s) fails when ARP gives up, 3 s in; then the next round.
+    expect(seen.filter((x) => x.type === 'A').map((x) => `${x.s} ${x.server}`)).toEqual(['0 10.0.0.2', '8 10.0.0.2']);
+    expect(r.log).toContain('10.0.0.9: ICMP destination unreachable (EHOSTUNREACH)');
+    expect(doneAt).toBeCloseTo(16, 3);
+    expect(r.errno).toBe('ETIMEDOUT');
   });
 
   it('a timeout with one answer in: asked again one query at a time, then the second query from a new socket, then the one answer is used (no try spent)', () => {

@@ -58,7 +58,7 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
     if (r.errno !== undefined) {
       // res_query: res_send failed, TRY_AGAIN; res_search moves on only if the answer buffer holds a SERVFAIL.
       tried.push(`${candidate} (${r.log.length > 0 ? folded(r.log) : r.errno})`);
-      const why = `${name}: ${r.errno === 'ETIMEDOUT' && r.bufferRcode === RCODE_NOERROR ? `no answer from ${servers} after ${st.retry} tries of ${Math.max(1, st.retrans)} s` : `server failure (${r.errno})`}; tried ${tried.join(', ')}`;
+      const why = `${name}: ${r.errno === 'ETIMEDOUT' && r.bufferRcode === RCODE_NOERROR ? `no answer from ${servers} after ${st.retry} tries of ${Math.max(1, st.retrans)} s` : r.errno === 'ECONNREFUSED' ? 'no DNS server reachable (ECONNREFUSED)' : `server failure (${r.errno})`}; tried ${tried.join(', ')}`;
       // res_search: ECONNREFUSED from a search name ends the lookup at once, without the as-is try.
       if (r.errno === 'ECONNREFUSED' && stage === 'search') return done({ ok: false, why });
       return failed(r.bufferRcode === RCODE_SERVFAIL, why);
