@@ -99,10 +99,13 @@ export class ReportWriter {
       this.show(undefined, undefined, render(this.opts.term));
       return;
     }
-    // Compared as piped output reads (no wrapping, no colour): a longer rtt must not make a repeat look different.
-    const plain = render(PLAIN);
-    const key = walkKey(plain, f);
-    if (!this.repeats.repeats(r.traffic.name, key, f)) this.show(r.traffic.name, key, isPlain(this.opts.term) ? plain : render(this.opts.term));
+    // A flow that reads like a repeat already rendered is one: no walk rendered (the run's many identical datagrams).
+    if (!this.repeats.readsAsRepeat(r.traffic.name, f)) {
+      // Compared as piped output reads (no wrapping, no colour): a longer rtt must not make a repeat look different.
+      const plain = render(PLAIN);
+      const key = walkKey(plain, f);
+      if (!this.repeats.repeats(r.traffic.name, key, f)) this.show(r.traffic.name, key, isPlain(this.opts.term) ? plain : render(this.opts.term));
+    }
     // The item's last flow: nothing more can repeat it, say so now rather than when the next item's walk comes.
     if (r.flow === `${r.traffic.name}#${r.traffic.count}`) this.show(undefined, undefined, []);
   }

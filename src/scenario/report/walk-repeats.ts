@@ -1,5 +1,6 @@
 import type { TraceEvent } from '../../trace/events.js';
 import { formatDuration, type WalkFlow } from '../../trace/view/flow-packets.js';
+import { WalkModel } from './walk-model.js';
 
 /**
  * What a walk says once the numbers that change from one repeat to the next
@@ -57,7 +58,10 @@ function ephemeral(events: readonly TraceEvent[], request: number | undefined): 
 /**
  * Consecutive walks of one traffic item with the same key, after the first
  * one shown: how many, which, and the spread of their round trips. Holds a
- * few numbers and strings whatever the count (the report streams).
+ * few numbers and strings whatever the count (the report streams), and the
+ * last flow whose walk was found by its key to repeat the one shown: a flow
+ * that reads the same as that one (`WalkModel`: its events but for times, ids
+ * and ephemeral ports) repeats it too, with no walk rendered to tell.
  */
 export class WalkRepeats {
   private item: string | undefined;
@@ -67,10 +71,25 @@ export class WalkRepeats {
   private last = '';
   private rttMin = Infinity;
   private rttMax = -Infinity;
+  /** A repeat whose rendered walk had the shown walk's key (none yet: undefined). */
+  private model: WalkModel | undefined;
 
   /** Whether `flow` (of traffic item `item`, with this key) repeats the walk shown last; if so it is counted. */
   repeats(item: string, key: string, flow: WalkFlow): boolean {
     if (item !== this.item || key !== this.key) return false;
+    this.model = new WalkModel(flow);
+    this.counted(flow);
+    return true;
+  }
+
+  /** Whether `flow` repeats the walk shown last, told from its events alone (false: render it and ask `repeats`); if so it is counted. */
+  readsAsRepeat(item: string, flow: WalkFlow): boolean {
+    if (item !== this.item || this.model === undefined || !this.model.matches(flow)) return false;
+    this.counted(flow);
+    return true;
+  }
+
+  private counted(flow: WalkFlow): void {
     if (this.count === 0) this.first = flow.name;
     this.last = flow.name;
     this.count++;
@@ -78,7 +97,6 @@ export class WalkRepeats {
       this.rttMin = Math.min(this.rttMin, flow.rttNs);
       this.rttMax = Math.max(this.rttMax, flow.rttNs);
     }
-    return true;
   }
 
   /**
@@ -89,6 +107,7 @@ export class WalkRepeats {
     const line = this.line(what);
     this.item = item;
     this.key = key;
+    this.model = undefined;
     this.count = 0;
     this.rttMin = Infinity;
     this.rttMax = -Infinity;
