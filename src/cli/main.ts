@@ -152,6 +152,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       try {
         result = run(scenario, {
           onBuilt: (c) => {
+            report?.built(c);
             if (o.pcap) capture = attachCapture(c.world, o.pcap, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
             if (jsonl) c.world.tracer.attach(jsonl);
           },

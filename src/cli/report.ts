@@ -1,5 +1,6 @@
 import type { FlowResult } from '../scenario/run/flows.js';
-import { refString } from '../scenario/run/flows.js';
+import type { Cluster } from '../cluster/build.js';
+import { refForNetns, refString } from '../scenario/run/flows.js';
 import type { Mismatch } from '../scenario/run/expect.js';
 import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import type { RunResult } from '../scenario/run/simulate.js';
@@ -26,8 +27,8 @@ export function eventsByFlow(events: readonly TraceEvent[]): Map<string, TraceEv
   return out;
 }
 
-/** A flow's outcome and events in the shape the walk view reads. */
-export function walkFlow(r: FlowResult, events: TraceEvent[]): WalkFlow {
+/** A flow's outcome and events in the shape the walk view reads (`placeOf`: the cluster's namespaces named as `deliveredTo` names them). */
+export function walkFlow(r: FlowResult, events: TraceEvent[], placeOf?: (netns: string) => string): WalkFlow {
   return {
     name: r.flow,
     protocol: r.traffic.protocol,
@@ -39,13 +40,14 @@ export function walkFlow(r: FlowResult, events: TraceEvent[]): WalkFlow {
     ...(r.dropDetail === undefined ? {} : { dropDetail: r.dropDetail }),
     ...(r.rttNs === undefined ? {} : { rttNs: r.rttNs }),
     ...(r.pkt === undefined ? {} : { pkt: r.pkt }),
+    ...(placeOf === undefined ? {} : { placeOf }),
     events,
   };
 }
 
 /** Every flow with its events taken from `walk`. */
-export function walkFlows(flows: readonly FlowResult[], walk: WalkEvents): WalkFlow[] {
-  return flows.map((r) => walkFlow(r, walk.take(r.flow)));
+export function walkFlows(flows: readonly FlowResult[], walk: WalkEvents, placeOf?: (netns: string) => string): WalkFlow[] {
+  return flows.map((r) => walkFlow(r, walk.take(r.flow), placeOf));
 }
 
 export interface ReportOptions {
@@ -76,6 +78,8 @@ export interface ReportOptions {
 export class ReportWriter {
   private readonly expectations: ExpectationStream;
   private readonly repeats = new WalkRepeats();
+  /** The cluster's namespaces named as `deliveredTo` names them, once it is built. */
+  private placeOf: ((netns: string) => string) | undefined;
 
   constructor(
     private readonly write: (s: string) => void,
@@ -88,12 +92,17 @@ export class ReportWriter {
     this.lines(fit(title, opts.term));
   }
 
+  /** The cluster is built (before any flow): a headline names where a retransmission was delivered as the run names places. */
+  built(cluster: Cluster): void {
+    this.placeOf = (netns) => refForNetns(netns, cluster);
+  }
+
   /** A flow is over: its walk, if it is one of those shown. */
   flow(r: FlowResult): void {
     this.expectations.add(r);
     const events = this.walk.take(r.flow);
     if (selectFlows([{ name: r.flow }], this.opts.view.flows).length === 0) return;
-    const f = walkFlow(r, events);
+    const f = walkFlow(r, events, this.placeOf);
     const render = (term: Terminal): string[] => (this.opts.quiet ? renderHeadline(f, term) : renderWalk(f, this.opts.view, term));
     if (!this.collapses(r)) {
       this.show(undefined, undefined, render(this.opts.term));

@@ -3,6 +3,7 @@ import type { NetDevice } from '../../kernel/device.js';
 import type { NetNs } from '../../kernel/netns.js';
 import { Uplink } from '../../kernel/uplink.js';
 import { Veth } from '../../kernel/veth.js';
+import { refForNetns } from '../../scenario/run/flows.js';
 import type { RunResult } from '../../scenario/run/simulate.js';
 import type { FrameSummary, TraceEvent } from '../../trace/events.js';
 import { describeEvent } from '../../trace/format.js';
@@ -68,7 +69,7 @@ export function buildPageData(result: RunResult): PageData {
     title: `${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`,
     machines: machines(cluster),
     links: links(cluster),
-    flows: walkFlows(result.flows, WalkEvents.fromTrace(result.events, result.flows)).map(pageFlow),
+    flows: walkFlows(result.flows, WalkEvents.fromTrace(result.events, result.flows), (netns) => refForNetns(netns, result.cluster)).map(pageFlow),
   };
 }
 

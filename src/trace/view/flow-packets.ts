@@ -11,6 +11,12 @@ export interface WalkFlow {
   verdict: 'delivered' | 'dropped';
   /** `pod/ns/name`, `node/x`, `host/y`. */
   deliveredTo?: string;
+  /**
+   * A namespace (`default/pod1`, `node2`) named as `deliveredTo` names it: for
+   * where a retransmission that got through was delivered (a dropped request
+   * has no `deliveredTo`). Absent: the namespace's own name.
+   */
+  placeOf?: (netns: string) => string;
   dropReason?: string;
   dropDetail?: string;
   rttNs?: number;

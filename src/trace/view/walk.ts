@@ -66,7 +66,8 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   // The endpoint and the receiver the headline names are the delivered copy's.
   const chain = retry ? retry.chain : request;
   const deliveredAt = retry?.chain.find(isFinalDelivery)?.at;
-  const deliveredTo = flow.deliveredTo ?? (deliveredAt === undefined ? undefined : netnsOf(deliveredAt));
+  // Named as the run names a delivery (`node/node2`, not the namespace `node2`), so it reads as every other headline.
+  const deliveredTo = flow.deliveredTo ?? (deliveredAt === undefined ? undefined : placeOf(flow, netnsOf(deliveredAt)));
   const first = `${paint(term, 'bold', flow.name)}: ${flow.protocol}, ${fate}${rtt}`;
   const out = fit(first, term, 4);
   if (!req) {
@@ -83,6 +84,10 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   const resolved = endpointAfter ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}` : to && !flow.target.endsWith(to) ? ` ⇒ ${to}` : '';
   out.push(...fit(`  ${from} → ${written}${resolved}`, term, 4));
   return out;
+}
+
+function placeOf(flow: WalkFlow, netns: string): string {
+  return flow.placeOf ? flow.placeOf(netns) : netns;
 }
 
 function stepLines(steps: readonly Step[], term: Terminal): string[] {
