@@ -23,7 +23,7 @@ import { attachCapture, type Capture } from './pcap.js';
 import { ReportWriter } from './report.js';
 import { LineSpool } from './line-spool.js';
 import { WalkEvents } from '../scenario/report/walk-events.js';
-import { selectFlows } from '../trace/view/walk.js';
+import { isSelected, selectFlows } from '../trace/view/walk.js';
 import { writeWalkPage } from './html/write.js';
 import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
@@ -141,7 +141,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const jsonl = o.json ? new JsonLinesSink(out, { scenario: scenario.name, seed: scenario.cluster.seed }) : undefined;
       // The report gathers the events of the flows it shows as they happen (not the whole trace), and
       // prints each flow's walk once the flow is over.
-      const walk = o.json ? undefined : new WalkEvents((f) => selectFlows([{ name: f }], view.flows).length > 0);
+      const walk = o.json ? undefined : new WalkEvents((f) => isSelected(f, view.flows));
       const report = walk ? new ReportWriter(out, scenario, walk, { view, quiet: o.quiet ?? false, collapse: o.collapse ?? true, term: io.term ?? PLAIN }) : undefined;
       // Kept only for what reads the whole run: the HTML page and golden files (the trace), the JSON flow records.
       const keep = Boolean(o.golden || o.html);

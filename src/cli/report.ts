@@ -11,7 +11,7 @@ import type { WalkEvents } from '../scenario/report/walk-events.js';
 import { walkKey, WalkRepeats } from '../scenario/report/walk-repeats.js';
 import type { ViewOptions } from '../trace/view/options.js';
 import { fit, paint, PLAIN, type Terminal } from '../trace/view/terminal.js';
-import { renderHeadline, renderWalk, selectFlows } from '../trace/view/walk.js';
+import { isSelected, renderHeadline, renderWalk } from '../trace/view/walk.js';
 
 /** Which flow each packet belongs to (packets inherit their flow at creation). */
 export function eventsByFlow(events: readonly TraceEvent[]): Map<string, TraceEvent[]> {
@@ -101,7 +101,7 @@ export class ReportWriter {
   flow(r: FlowResult): void {
     this.expectations.add(r);
     const events = this.walk.take(r.flow);
-    if (selectFlows([{ name: r.flow }], this.opts.view.flows).length === 0) return;
+    if (!isSelected(r.flow, this.opts.view.flows)) return;
     const f = walkFlow(r, events, this.placeOf);
     const render = (term: Terminal): string[] => (this.opts.quiet ? renderHeadline(f, term) : renderWalk(f, this.opts.view, term));
     if (!this.collapses(r)) {

@@ -1,4 +1,4 @@
-import type { ChangeEvent, TraceEvent } from '../../trace/events.js';
+import type { ChangeEvent, CreateEvent, TraceEvent } from '../../trace/events.js';
 import type { FlowSink } from '../run/flow-stream.js';
 
 /**
@@ -11,14 +11,11 @@ import type { FlowSink } from '../run/flow-stream.js';
  * flow taken once it is over (scenario/run/flow-life.ts) leaves nothing behind.
  */
 export class WalkEvents implements FlowSink {
-  /** Packets descending from a followed request: the flows whose request they descend from. */
-  private readonly descendants = new Map<number, string[]>();
-  /** Followed flows' packets by the flow their creation names. */
-  private readonly tagged = new Map<number, string>();
+  /** Followed flows by name: their events so far and the packets that name them. */
+  private readonly flows = new Map<string, Followed>();
+  /** Packets of followed flows: the flow each is tagged with, the flows whose request it descends from. */
+  private readonly pkts = new Map<number, Pkt>();
   private readonly requests = new Map<number, string>();
-  private readonly byFlow = new Map<string, TraceEvent[]>();
-  /** Packets that name each followed flow in `descendants` or `tagged` (forgotten with it). */
-  private readonly pktsOf = new Map<string, number[]>();
   readonly changes: ChangeEvent[] = [];
 
   /** `follows`: whether a flow's events are wanted (the run's flows, or those `--flow` selects). */
@@ -39,37 +36,44 @@ export class WalkEvents implements FlowSink {
 
   event(e: TraceEvent): void {
     if (e.kind === 'change') this.changes.push(e);
-    if (e.kind === 'create') {
-      // The walk has always followed what a request caused through packets not tagged with its own flow
-      // (a packet tagged with it is shown, but what it causes is not followed): kept so walks stay the same.
-      const from = new Set((e.cause === undefined ? [] : (this.descendants.get(e.cause) ?? [])).filter((f) => f !== e.flow));
-      const request = this.requests.get(e.pkt);
-      if (request !== undefined) {
-        from.add(request);
-        this.requests.delete(e.pkt);
-      }
-      if (from.size > 0) this.descendants.set(e.pkt, [...from]);
-      for (const f of from) this.note(f, e.pkt);
-      if (e.flow !== undefined && this.follows(e.flow)) {
-        this.tagged.set(e.pkt, e.flow);
-        this.note(e.flow, e.pkt);
-      }
+    const p = e.kind === 'create' ? this.created(e) : this.pkts.get(e.pkt);
+    if (p === undefined) return;
+    if (p.tag !== undefined) p.tag.events.push(e);
+    if (p.from !== undefined) for (const f of p.from) if (f !== p.tag) f.events.push(e);
+  }
+
+  /** A packet is created: the followed flows it belongs to, remembered (none: undefined). */
+  private created(e: CreateEvent): Pkt | undefined {
+    // The walk has always followed what a request caused through packets not tagged with its own flow
+    // (a packet tagged with it is shown, but what it causes is not followed): kept so walks stay the same.
+    let from: Followed[] | undefined;
+    const parent = e.cause === undefined ? undefined : this.pkts.get(e.cause)?.from;
+    if (parent !== undefined) for (const f of parent) if (f.name !== e.flow) (from ??= []).push(f);
+    const request = this.requests.get(e.pkt);
+    if (request !== undefined) {
+      const f = this.flow(request);
+      if (!from?.includes(f)) (from ??= []).push(f);
+      this.requests.delete(e.pkt);
     }
-    const tag = this.tagged.get(e.pkt);
-    if (tag !== undefined) this.add(tag, e);
-    for (const f of this.descendants.get(e.pkt) ?? []) if (f !== tag) this.add(f, e);
+    const tag = e.flow !== undefined && this.follows(e.flow) ? this.flow(e.flow) : undefined;
+    if (from === undefined && tag === undefined) return undefined;
+    const p: Pkt = { tag, from };
+    this.pkts.set(e.pkt, p);
+    if (from !== undefined) for (const f of from) f.pkts.push(e.pkt);
+    if (tag !== undefined) tag.pkts.push(e.pkt);
+    return p;
   }
 
   /** Events held now, over all flows (a test checks only the flows asked for are kept). */
   get held(): number {
     let n = this.changes.length;
-    for (const list of this.byFlow.values()) n += list.length;
+    for (const f of this.flows.values()) n += f.events.length;
     return n;
   }
 
   /** Packets remembered now (a test checks a flow taken leaves none behind). */
   get packets(): number {
-    return new Set([...this.tagged.keys(), ...this.descendants.keys()]).size;
+    return this.pkts.size;
   }
 
   /**
@@ -77,27 +81,39 @@ export class WalkEvents implements FlowSink {
    * packets (take a flow once nothing can add to it: at the end, or once it is over).
    */
   take(flow: string): TraceEvent[] {
-    const events = this.byFlow.get(flow) ?? [];
-    this.byFlow.delete(flow);
-    for (const p of this.pktsOf.get(flow) ?? []) {
-      if (this.tagged.get(p) === flow) this.tagged.delete(p);
-      const rest = (this.descendants.get(p) ?? []).filter((f) => f !== flow);
-      if (rest.length > 0) this.descendants.set(p, rest);
-      else this.descendants.delete(p);
+    const f = this.flows.get(flow);
+    if (f === undefined) return [];
+    this.flows.delete(flow);
+    for (const pkt of f.pkts) {
+      const p = this.pkts.get(pkt);
+      if (p === undefined) continue;
+      if (p.tag === f) p.tag = undefined;
+      if (p.from !== undefined) {
+        const i = p.from.indexOf(f);
+        if (i >= 0) p.from.splice(i, 1);
+        if (p.from.length === 0) p.from = undefined;
+      }
+      if (p.tag === undefined && p.from === undefined) this.pkts.delete(pkt);
     }
-    this.pktsOf.delete(flow);
-    return events;
+    return f.events;
   }
 
-  private note(flow: string, pkt: number): void {
-    let list = this.pktsOf.get(flow);
-    if (!list) this.pktsOf.set(flow, (list = []));
-    list.push(pkt);
+  private flow(name: string): Followed {
+    let f = this.flows.get(name);
+    if (f === undefined) this.flows.set(name, (f = { name, events: [], pkts: [] }));
+    return f;
   }
+}
 
-  private add(flow: string, e: TraceEvent): void {
-    let list = this.byFlow.get(flow);
-    if (!list) this.byFlow.set(flow, (list = []));
-    list.push(e);
-  }
+/** A followed flow: its events in trace order, and the packets that name it (forgotten with it). */
+interface Followed {
+  readonly name: string;
+  readonly events: TraceEvent[];
+  readonly pkts: number[];
+}
+
+/** A packet of followed flows: the flow its creation names, the flows whose request it descends from. */
+interface Pkt {
+  tag: Followed | undefined;
+  from: Followed[] | undefined;
 }

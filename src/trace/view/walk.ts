@@ -11,7 +11,12 @@ import { fit, fitAll, paint, type Terminal, visibleWidth } from './terminal.js';
 
 /** `--flow NAME`: a traffic item's name selects all its packets (`name#1`, `name#2`, …). */
 export function selectFlows<T extends { name: string }>(flows: readonly T[], names: readonly string[]): T[] {
-  return names.length === 0 ? [...flows] : flows.filter((f) => names.some((n) => n === f.name || f.name.startsWith(`${n}#`)));
+  return names.length === 0 ? [...flows] : flows.filter((f) => isSelected(f.name, names));
+}
+
+/** Whether `--flow` `names` (none: every flow) select the flow `flow`. */
+export function isSelected(flow: string, names: readonly string[]): boolean {
+  return names.length === 0 || names.some((n) => n === flow || (flow.startsWith(n) && flow.charCodeAt(n.length) === 35)); // 35: '#'
 }
 
 /** Just the headline (`--quiet`). */
