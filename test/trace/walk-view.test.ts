@@ -150,4 +150,11 @@ describe('terminal', () => {
     expect(fit(`${coloured} ok`, t)).toEqual([`${coloured} ok`]);
     expect(fit('a'.repeat(30), PLAIN)).toEqual(['a'.repeat(30)]);
   });
+
+  it('keeps a number and its unit on one line', () => {
+    const t: Terminal = { width: 20, colour: false };
+    expect(fit('reply came after 411.2 µs', t, 2)).toEqual(['reply came after', '  411.2 µs']);
+    expect(fit('encapsulated +50 B: 192.168.56.11', t, 2)).toEqual(['encapsulated +50 B:', '  192.168.56.11']);
+    expect(fit('seen by 3 sockets here', t, 2)).toEqual(['seen by 3 sockets', '  here']);
+  });
 });

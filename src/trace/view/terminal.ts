@@ -95,9 +95,21 @@ export function fitAll(lines: readonly string[], term: Terminal, indent = 0): st
   return lines.flatMap((l) => fit(l, term, indent));
 }
 
+/** The words and the runs of spaces between them; a number and its unit (`411.2 µs`, `+50 B`) stay one word. */
 function splitKeepingSpaces(s: string): string[] {
-  return s.split(/( +)/).filter((x) => x !== '');
+  const parts = s.split(/( +)/).filter((x) => x !== '');
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && parts[i] === ' ' && /\d$/.test(prev) && UNIT.test(parts[i + 1] ?? '')) {
+      out[out.length - 1] = `${prev} ${parts[++i]!}`;
+    } else out.push(parts[i]!);
+  }
+  return out;
 }
+
+/** A unit the views write after a number: a duration or bytes. */
+const UNIT = /^(?:ns|µs|us|ms|s|B)(?![\p{L}\d])/u;
 
 /** The first `n` visible columns of `s` and the rest, never splitting an escape sequence. */
 function cut(s: string, n: number): [string, string] {
