@@ -50,17 +50,20 @@ export function brNfPrerouting(br: Bridge, inPort: NetDevice, skb: Skb): 'bridge
   if (route && route.type === 'unicast' && route.dev === br) {
     // Bridged DNAT: resolve the new destination's MAC, then bridge the frame as if it had come in on inPort.
     const nextHop = route.via ?? after.dst;
-    ns.stack.recordedFlows?.end(); // not replayed by the flow table (the neighbour's state decides the way)
     const mac = ns.neigh.connectedMac(br, nextHop);
+    const flows = ns.stack.recordedFlows;
     if (mac !== undefined) {
       // The neighbour is REACHABLE: only its destination MAC is copied in (neigh_hh_bridge), the sender's
       // source MAC stays, and the frame goes straight on from the port it came in on: no cbr0 transmit.
       const f = reframe(frame, skb.data);
       f.set(macBytes(mac), 0);
       skb.data = f;
+      // A crossing the flow table records is replayed only while the neighbour answers the same (flowtable.ts).
+      if (flows?.recording(skb)) flows.steeredBy(nextHop, mac);
       br.handleFrameFinish(inPort, skb);
       return 'done';
     }
+    flows?.end(); // through neighbour output and cbr0's transmit: not replayed
     // Otherwise the neighbour layer resolves it on the bridge device (cbr0 transmits it), and br_dev_xmit
     // puts it back into the bridge from the original port with the sender's MAC.
     skb.bridgedDnat = { port: inPort, srcMac: formatMac(frame, 6) };

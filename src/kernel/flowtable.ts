@@ -60,8 +60,12 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * decrement as forwarding orders them. A frame br_netfilter DNATs on the
  * bridge and passes up to be routed (a pod to a ClusterIP whose endpoint is
  * elsewhere) is a bridged segment that ends at the pass up, with the bridge's
- * MAC written in; a DNAT back onto the same bridge ("bridged DNAT", which
- * the neighbour's state steers) is not replayed. A walk is kept only if
+ * MAC written in. A DNAT back onto the same bridge ("bridged DNAT": an
+ * endpoint behind the client's own bridge, or the client itself, hairpinned
+ * and masqueraded) takes the MAC of the new destination's neighbour entry
+ * while that is NUD_CONNECTED: the replay asks the neighbour table again and
+ * walks when it answers otherwise (through neighbour output and cbr0, which
+ * is not replayed). A walk is kept only if
  * redoing its rewrites on the bytes it started with gives the bytes it left
  * with (`reproduces`).
  *
@@ -129,6 +133,15 @@ interface FlowEntry {
   outDst: number;
   /** Bridged: the Ethernet header the frame leaves with when the walk changed it (DNAT passes it up to the bridge's MAC). */
   headerOut: Uint8Array | undefined;
+  /**
+   * Bridged DNAT (the new destination behind the same bridge): the next hop
+   * whose neighbour entry, found NUD_CONNECTED, gave the frame its new
+   * destination MAC (br_nf_pre_routing_finish_bridge); the replay asks the
+   * neighbour table again (its lazy ageing included, as the walk does) and
+   * walks when the answer differs.
+   */
+  dnatNextHop: number;
+  dnatMac: string | undefined;
   /** Tracing on: the walk's hop events without their time and packet id, emitted again re-stamped. */
   events: readonly TraceEvent[] | undefined;
   /** Ends at neighbour output: to `nextHop` out of `outDev`, ARP asking from `arpSource`. */
@@ -173,7 +186,7 @@ const OUTPUT = 0x40000;
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'dnatNextHop' | 'dnatMac' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
@@ -185,6 +198,9 @@ interface Pending {
   recording: FlowRecording;
   /** Tracing on: the hop events the walk emitted. */
   events: TraceEvent[] | undefined;
+  /** Bridged DNAT: the neighbour that steered the frame (`steeredBy`). */
+  dnatNextHop: number;
+  dnatMac: string | undefined;
 }
 
 export class FlowTable {
@@ -305,6 +321,7 @@ export class FlowTable {
       const out = e.port;
       if (out !== undefined && skb.len - 14 > out.mtu) continue;
       if (!this.valid(e, skb)) continue;
+      if (e.dnatMac !== undefined && this.ns.neigh.connectedMac(br, e.dnatNextHop) !== e.dnatMac) continue;
       s.updatedNs = now;
       skb.physIn = port;
       this.replay(e, skb, d, off + 34, skb.len - 14);
@@ -403,6 +420,16 @@ export class FlowTable {
     this.keep(p, skb, { ends: 'bridge', outDev: undefined, nextHop: 0, arpSource: 0, srcFdb, dstFdb: dstFdb?.local ? undefined : dstFdb, port, headerOut });
   }
 
+  /**
+   * The bridged walk being recorded was DNATed back onto its bridge and
+   * given `mac`, the NUD_CONNECTED neighbour entry's of `nextHop` (br-netfilter.ts).
+   */
+  steeredBy(nextHop: number, mac: string): void {
+    const p = this.pending!;
+    p.dnatNextHop = nextHop;
+    p.dnatMac = mac;
+  }
+
   /** Whether the walk of `skb` is being recorded (what a `reached...` call would read need not be looked up otherwise). */
   recording(skb: Skb): boolean {
     return this.pending?.skb === skb;
@@ -477,7 +504,7 @@ export class FlowTable {
     if (engine) engine.flowRecording = recording;
     const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
     w.eventRecording = events;
-    this.pending = { skb, key, entry, before: skb.data.slice(), recording, events };
+    this.pending = { skb, key, entry, before: skb.data.slice(), recording, events, dnatNextHop: 0, dnatMac: undefined };
   }
 
   /** Keys seen once and not recorded yet: bounded as the table is. */
@@ -527,7 +554,7 @@ export class FlowTable {
     // nothing else), and the next answer finds it so. The state the walk found would never match again.
     const seenReply = p.entry.ct?.seenReply ?? false;
     const outDst = get32(skb.data, p.entry.header === undefined ? 16 : 30);
-    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 

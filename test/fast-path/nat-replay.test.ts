@@ -34,12 +34,46 @@ function text(steps: boolean): string {
 `;
 }
 
-function run(steps: boolean, fast: 'on' | 'off', detailed: boolean): { text: string; replays: number } {
+/**
+ * The same walk to a Service whose endpoint is behind the client's own bridge (bridged DNAT: the neighbour entry
+ * gives the frame its new MAC while it is REACHABLE), from pod a or from the endpoint itself (hairpin, masqueraded),
+ * while the neighbour entry is deleted (the next frame goes through neighbour output and ARP), the rules resync and
+ * the table is flushed.
+ */
+function sameNodeText(from: 'a' | 'b'): string {
+  const walk = walkScenarioText({ walk: 'cluster-ip', packets: 400, intervalNs: 20_000, connected: true })
+    .replace('reuseConnection: true}', 'reuseConnection: true, reply: 100}')
+    .replace('dns: false,', 'dns: false, kubeProxy: {minSyncPeriod: 0s},')
+    .replace('metadata: {name: b}', 'metadata: {name: b, labels: {app: b}}')
+    .replace('selector: {app: c}', 'selector: {app: b}')
+    .replaceAll('from: pod/a', `from: pod/${from}`);
+  return `${walk}steps:
+  - {at: 101000us, label: {pod: default/c, labels: {app: b}}}
+  - {at: 102000us, label: {pod: default/c, labels: {app: null}}}
+  - {at: 104000us, conntrack: {node: node1, flush: true}}
+`;
+}
+
+/** `ip neigh del` of the endpoint on node1's bridge, inside the burst (the scenario format has no step for it). */
+function neighDeleted(c: Cluster): void {
+  const node1 = c.nodes.get('node1')!;
+  const br = c.bridges.get('node1')!;
+  const b = c.pods.get('default/b')!.addrs.find((x) => x.dev.name === 'eth0')!.ip;
+  c.sched.at(103_000_000, () => void node1.neigh.remove(br, b));
+}
+
+function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detailed: boolean): { text: string; replays: number } {
   process.env.PODWALK_FAST_PATH = fast;
-  const r = loadScenarioText(text(steps), 'w.yaml');
+  const r = loadScenarioText(typeof steps === 'boolean' ? text(steps) : sameNodeText(steps === 'hairpin' ? 'b' : 'a'), 'w.yaml');
   if (!r.ok) throw new Error('walk does not load');
   let cluster: Cluster | undefined;
-  const result = simulate(r.scenario, { detailed, onBuilt: (c) => (cluster = c) });
+  const result = simulate(r.scenario, {
+    detailed,
+    onBuilt: (c) => {
+      cluster = c;
+      if (typeof steps !== 'boolean') neighDeleted(c);
+    },
+  });
   const c = cluster!;
   const state = [...c.netns.values()].map((ns) => {
     const ct = (ns.nf?.conntrack.list(c.sched.now) ?? []).map((e) => `ct ${e.text} ${e.expiresNs} ${e.assured} ${e.seenReply}`);
@@ -72,5 +106,17 @@ describe('NAT replays: pod -> ClusterIP and its answers, DNAT and un-DNAT replay
       expect(on.replays).toBeGreaterThan(1000);
       expect(off.replays).toBe(0);
     });
+  }
+  for (const variant of ['same-node', 'hairpin'] as const) {
+    for (const detailed of [false, true]) {
+      it(`bridged DNAT (${variant === 'hairpin' ? 'the endpoint to its own Service, masqueraded' : 'an endpoint behind the same bridge'}): the neighbour entry deleted, rules resynced, conntrack flushed, tracing ${detailed ? 'on' : 'off'}`, () => {
+        const on = run(variant, 'on', detailed);
+        const off = run(variant, 'off', detailed);
+        expect(firstDifference(on.text, off.text)).toBeUndefined();
+        // The client, node1's bridge both ways (DNAT and un-DNAT) and the server: four crossings a datagram.
+        expect(on.replays).toBeGreaterThan(4 * 300);
+        expect(off.replays).toBe(0);
+      });
+    }
   }
 });
