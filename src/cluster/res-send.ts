@@ -6,7 +6,8 @@ import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
 /**
  * glibc's res_send (resolv/res_send.c, __res_context_send with send_dg and
  * send_vc) for the A and AAAA queries getaddrinfo(AF_UNSPEC) asks for one
- * name: `attempts` rounds over the resolv.conf nameservers in order, each
+ * name: `attempts` rounds over the resolv.conf nameservers in order (with
+ * `options rotate`, from one further each call), each
  * server asked over UDP and given `timeout` s (the first server; server k
  * of n gets (timeout << k) / n, at least 1 s). What a server's answers do:
  *
@@ -52,6 +53,8 @@ export interface ResState {
   single: boolean;
   /** RES_SNGLKUPREOP: `single-request-reopen`, or set by a second such timeout. */
   reopen: boolean;
+  /** `options rotate` (RES_ROTATE). */
+  readonly rotate?: boolean;
   /** The flow the packets belong to. */
   readonly flow: string;
 }
@@ -92,6 +95,21 @@ interface Query {
   id?: number;
 }
 
+/**
+ * nameserver_offset (RES_ROTATE): with `options rotate` and several
+ * nameservers, each res_send starts one server further than the one before
+ * in the same process (here: the pod's network namespace), from a random
+ * first offset; otherwise at the first server.
+ */
+const rotation = new WeakMap<NetNs, number>();
+function nameserverOffset(st: ResState): number {
+  const n = st.servers.length;
+  if (n <= 1 || !st.rotate) return 0;
+  const next = rotation.get(st.ns) ?? st.ns.rng.int(0, 0x7fffffff);
+  rotation.set(st.ns, next + 1);
+  return next % n;
+}
+
 /** Sends `name`'s A and AAAA queries as res_send does; `done` gets what came of it. */
 export function resSend(st: ResState, name: string, done: (r: ResSendResult) => void): void {
   new ResSend(st, name, done).start();
@@ -101,7 +119,9 @@ class ResSend {
   private readonly q1: Query = { type: DNS_A };
   private readonly q2: Query = { type: DNS_AAAA };
   private try = 0;
-  private server = 0;
+  /** ns_shift: how far into this round's servers; the server asked is ns_shift + the rotation offset. */
+  private shift = 0;
+  private readonly offset: number;
   private vCircuit: boolean;
   private gotsomewhere = false;
   private terrno: ResErrno = 'ETIMEDOUT';
@@ -120,6 +140,14 @@ class ResSend {
     private readonly done: (r: ResSendResult) => void,
   ) {
     this.vCircuit = st.useVc;
+    this.offset = nameserverOffset(st);
+  }
+
+  /** The nameserver asked now (an index into resolv.conf's). */
+  private get server(): number {
+    const n = this.st.servers.length;
+    const s = this.shift + this.offset;
+    return s >= n ? s - n : s;
   }
 
   start(): void {
@@ -139,8 +167,8 @@ class ResSend {
 
   /** next_ns: the next server, after the last the next round; none left: res_send fails. */
   private nextServer(): void {
-    if (++this.server < this.st.servers.length) return this.askServer();
-    this.server = 0;
+    if (++this.shift < this.st.servers.length) return this.askServer();
+    this.shift = 0;
     if (++this.try < this.st.retry) return this.askServer();
     this.closeAll();
     const errno: ResErrno = this.vCircuit ? this.terrno : this.gotsomewhere ? 'ETIMEDOUT' : 'ECONNREFUSED';

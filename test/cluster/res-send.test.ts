@@ -26,7 +26,7 @@ const CLOSED = 'closed' as const;
  * the servers); each server answers as its script says. Returns what the
  * servers saw and what res_send returned.
  */
-function exchange(scripts: (Script | typeof CLOSED)[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[]; bare?: boolean } = {}) {
+function exchange(scripts: (Script | typeof CLOSED)[], opts: { attempts?: number; timeout?: number; single?: boolean; reopen?: boolean; extraServers?: string[]; bare?: boolean; rotate?: boolean; calls?: number } = {}) {
   const w = new World(new Scheduler(), new Rng(7), new Tracer(false));
   const sw = new NetNs(w, 'sw');
   const br = sw.addBridge('br0');
@@ -73,14 +73,17 @@ function exchange(scripts: (Script | typeof CLOSED)[], opts: { attempts?: number
     edns: false,
     single: opts.single ?? opts.reopen ?? false,
     reopen: opts.reopen ?? false,
+    rotate: opts.rotate ?? false,
     flow: 'lookup',
   };
-  w.sched.at(0, () =>
+  // `calls` res_send calls one after the other (a process's lookups).
+  const call = (left: number): void =>
     resSend(st, 'web.default.svc.cluster.local', (r) => {
       result = r;
       doneAt = w.sched.now / 1e9;
-    }),
-  );
+      if (left > 1) call(left - 1);
+    });
+  w.sched.at(0, () => call(opts.calls ?? 1));
   w.sched.run();
   const r = result!;
   return { seen, r, doneAt, st, rcodes: [r.reply1, r.reply2].map((m) => (m ? `${m.questions[0]!.type === DNS_AAAA ? 'AAAA' : 'A'} ${m.flags & 0xf}` : '-')) };
@@ -163,6 +166,14 @@ describe("glibc's res_send: error answers, tries and servers (resolv/res_send.c)
     expect(r.log).toContain('10.0.0.9: ICMP destination unreachable (EHOSTUNREACH)');
     expect(doneAt).toBeCloseTo(16, 3);
     expect(r.errno).toBe('ETIMEDOUT');
+  });
+
+  it('options rotate: each res_send of the process starts one server further (from a random first one); without it, always the first', () => {
+    const ok = always(RCODE_NOERROR);
+    const first = (rotate: boolean) => exchange([ok, ok, ok], { rotate, calls: 4 }).seen.filter((x) => x.type === 'A').map((x) => Number(x.server.slice(-1)) - 2);
+    expect(first(false)).toEqual([0, 0, 0, 0]);
+    const r = first(true);
+    expect(r.slice(1)).toEqual([1, 2, 3].map((k) => (r[0]! + k) % 3));
   });
 
   it('a timeout with one answer in: asked again one query at a time, then the second query from a new socket, then the one answer is used (no try spent)', () => {

@@ -202,7 +202,7 @@ const DEFS: Record<string, Schema> = {
     {
       nameservers: list({ type: 'string', pattern: IPV4 }, 'at most 3 nameservers added after the policy\'s (None: the only ones, at least one)'),
       searches: list({ type: 'string' }, 'search domains added after the policy\'s (at most 32, 2048 characters)'),
-      options: list(closed({ name: str('resolv.conf option: ndots, timeout, attempts, single-request, single-request-reopen, use-vc, edns0 are acted on'), value: str('its value (ndots, timeout, attempts)') }, undefined, ['name']), 'resolv.conf options, replacing the policy\'s of the same name'),
+      options: list(closed({ name: str('resolv.conf option: ndots, timeout, attempts, single-request, single-request-reopen, use-vc, edns0, rotate are acted on'), value: str('its value (ndots, timeout, attempts)') }, undefined, ['name']), 'resolv.conf options, replacing the policy\'s of the same name'),
     },
     "kubelet merges these into the pod's resolv.conf",
   ),

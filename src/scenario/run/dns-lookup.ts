@@ -13,7 +13,7 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
  * asked with an A and an AAAA query by res_send (src/cluster/res-send.ts:
  * back to back from one UDP socket, tries over the nameservers, TCP after a
  * truncated answer; resolv.conf `options` single-request(-reopen), use-vc,
- * edns0, ndots, timeout and attempts from the pod's dnsConfig;
+ * edns0, rotate, ndots, timeout and attempts;
  * `attempts:0` sends nothing and fails). An A record ends the lookup (the
  * cluster is IPv4: AAAA answers NODATA).
  *
@@ -38,6 +38,7 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
     edns: options.includes('edns0'),
     single: options.includes('single-request') || options.includes('single-request-reopen'),
     reopen: options.includes('single-request-reopen'),
+    rotate: options.includes('rotate'),
     flow,
   };
   let index = 0;
