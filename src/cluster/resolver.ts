@@ -165,6 +165,14 @@ export interface SearchCandidate {
   name: string;
   /** `as-is`: tried first (at least ndots dots); `search`: a search domain appended (`.` in the list: the name itself); `last`: as is, after the search list. */
   stage: 'as-is' | 'search' | 'last';
+  /** A search candidate from `.` on the search list: the name itself. */
+  root?: true;
+  /**
+   * The `last` try when `.` is on the search list: res_search sends it only
+   * if the search ended before reaching `.` (root_on_list counts only the
+   * domains it tried).
+   */
+  unlessRootTried?: true;
 }
 
 /**
@@ -187,9 +195,9 @@ export function searchPlan(name: string, search: readonly string[], ndots: numbe
   for (const d of search) {
     const domain = d.startsWith('.') ? d.slice(1) : d;
     if (domain === '') rootOnList = true;
-    out.push({ name: domain === '' ? name : `${name}.${domain.replace(/\.$/, '')}`, stage: 'search' });
+    out.push(domain === '' ? { name, stage: 'search', root: true } : { name: `${name}.${domain.replace(/\.$/, '')}`, stage: 'search' });
   }
-  if (dots < ndots && !rootOnList) out.push({ name, stage: 'last' });
+  if (dots < ndots) out.push(rootOnList ? { name, stage: 'last', unlessRootTried: true } : { name, stage: 'last' });
   return out;
 }
 
@@ -199,7 +207,9 @@ export function searchPlan(name: string, search: readonly string[], ndots: numbe
  * told). Names are sent as typed (glibc does not fold case).
  */
 export function searchCandidates(name: string, podNamespace: string, opts: { ndots?: number; zone?: string } = {}): string[] {
-  return searchPlan(name, searchList(podNamespace, opts.zone), opts.ndots ?? CLUSTER_FIRST_NDOTS).map((c) => c.name);
+  return searchPlan(name, searchList(podNamespace, opts.zone), opts.ndots ?? CLUSTER_FIRST_NDOTS)
+    .filter((c) => !c.unlessRootTried)
+    .map((c) => c.name);
 }
 
 /**

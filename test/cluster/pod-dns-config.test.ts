@@ -41,10 +41,12 @@ describe("kubelet's GetPodDNS: dnsPolicy and dnsConfig make the pod's resolv.con
   });
 
   it("res_search's order over a search list: ndots decides whether the name goes first; '.' stands for the name itself", () => {
-    const names = (name: string, search: string[], ndots: number) => searchPlan(name, search, ndots).map((c) => `${c.stage}:${c.name}`);
+    const names = (name: string, search: string[], ndots: number) => searchPlan(name, search, ndots).map((c) => `${c.stage}:${c.name}${c.unlessRootTried ? ' (unless . was tried)' : ''}`);
     expect(names('web', ['a.example', 'b.example'], 1)).toEqual(['search:web.a.example', 'search:web.b.example', 'last:web']);
     expect(names('web.shop', ['a.example'], 1)).toEqual(['as-is:web.shop', 'search:web.shop.a.example']);
-    expect(names('web', ['.', 'a.example'], 1)).toEqual(['search:web', 'search:web.a.example']);
+    // root_on_list counts only the domains res_search reached: a search ended before `.` still tries the name as is.
+    expect(names('web', ['.', 'a.example'], 1)).toEqual(['search:web', 'search:web.a.example', 'last:web (unless . was tried)']);
+    expect(names('web', ['a.example', '.'], 1)).toEqual(['search:web.a.example', 'search:web', 'last:web (unless . was tried)']);
     expect(names('web.shop.', ['a.example'], 5)).toEqual(['as-is:web.shop']);
   });
 });
@@ -74,6 +76,7 @@ ${spec
   it("the API server's checks are file:line:col errors", () => {
     expect(problems('dnsPolicy: None')).toEqual(['d.yaml:12:18: resources[0].spec.dnsConfig: required: must provide `dnsConfig` when `dnsPolicy` is None']);
     expect(problems('dnsPolicy: None\ndnsConfig: {searches: [a.example]}')).toEqual(['d.yaml:13:18: resources[0].spec.dnsConfig.nameservers: required: must provide at least one DNS nameserver when `dnsPolicy` is None']);
+    expect(problems('dnsPolicy: ""')).toEqual([]); // defaulted to ClusterFirst before validation (SetDefaults_PodSpec)
     expect(problems('dnsPolicy: clusterfirst')).toEqual([expect.stringMatching(/^d\.yaml:12:18: resources\[0\]\.spec\.dnsPolicy: expected one of ClusterFirst, ClusterFirstWithHostNet, Default, None/)]);
     expect(problems('dnsConfig: {nameservers: [192.0.2.1, 192.0.2.2, 192.0.2.3, 192.0.2.4]}')).toEqual(['d.yaml:12:32: resources[0].spec.dnsConfig.nameservers: must not have more than 3 nameservers, found 4']);
     expect(problems('dnsConfig: {nameservers: [dns.example, "2001:db8::53"]}')).toEqual([

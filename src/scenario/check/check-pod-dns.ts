@@ -1,3 +1,4 @@
+import { isScalar } from 'yaml';
 import { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS, podResolvConf, type DnsPolicy, type PodDnsConfig } from '../../cluster/resolver.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
@@ -19,7 +20,8 @@ const SEARCH_DOMAIN = /^_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\._?[a-z0-9]([-_a-z0-9]
  */
 export function readPodDns(r: YamlReader, spec: Map<string, At>, specAt: At): { dnsPolicy?: DnsPolicy; dnsConfig?: PodDnsConfig } {
   const policyAt = spec.get('dnsPolicy');
-  const dnsPolicy = policyAt ? (r.oneOf(policyAt, POLICIES) as DnsPolicy | undefined) : undefined;
+  // The API server defaults an empty dnsPolicy to ClusterFirst (SetDefaults_PodSpec) before validating it.
+  const dnsPolicy = policyAt && !(isScalar(policyAt.node) && policyAt.node.value === '') ? (r.oneOf(policyAt, POLICIES) as DnsPolicy | undefined) : undefined;
   const cfgAt = spec.get('dnsConfig');
   const cfg = cfgAt && cfgAt.node != null ? r.map(cfgAt, ['nameservers', 'searches', 'options']) : undefined;
   const out: { dnsPolicy?: DnsPolicy; dnsConfig?: PodDnsConfig } = dnsPolicy === undefined ? {} : { dnsPolicy };

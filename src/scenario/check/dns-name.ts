@@ -29,7 +29,9 @@ export function searchConfOf(pod: Pick<PodSpec, 'namespace' | 'hostNetwork' | 'd
 
 /** The names a resolver tries for `name`, in order (glibc's res_search over `conf`), lowercased. */
 export function resolverCandidates(name: string, conf: SearchConf): string[] {
-  return searchPlan(name.toLowerCase(), conf.search, conf.ndots).map((c) => c.name);
+  return searchPlan(name.toLowerCase(), conf.search, conf.ndots)
+    .filter((c) => !c.unlessRootTried)
+    .map((c) => c.name);
 }
 
 /** The Service a cluster DNS name `<service>.<namespace>.svc.cluster.local` names, if that is its form. */

@@ -47,7 +47,7 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
   const failed = (moveOn: boolean, why: string): void => {
     if (moveOn || candidates[index]!.stage !== 'search') return next();
     const last = candidates.length - 1;
-    if (index < last && candidates[last]!.stage === 'last') {
+    if (index < last && candidates[last]!.stage === 'last' && !(candidates[last]!.unlessRootTried && rootTried)) {
       index = last - 1;
       return next();
     }
@@ -69,14 +69,21 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
     tried.push(`${candidate} (${step.label})`);
     failed(step.moveOn || (step.tryAgain && r.bufferRcode === RCODE_SERVFAIL), `${name}: server failure; tried ${tried.join(', ')}`);
   };
+  let rootTried = false;
+  const send = (): void => {
+    const c = candidates[index]!;
+    if (c.root) rootTried = true;
+    resSend(st, c.name, answered);
+  };
   const next = (): void => {
     index++;
+    if (index < candidates.length && candidates[index]!.unlessRootTried && rootTried) index++;
     if (index >= candidates.length) return done({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}` });
-    resSend(st, candidates[index]!.name, answered);
+    send();
   };
   // res_send's loop over `attempts` tries: with none it sends nothing and fails (TRY_AGAIN ends the search).
   if (limits.attempts === 0) return ns.world.sched.after(0, () => done({ ok: false, why: `${name}: resolv.conf options attempts:0: no query sent` }));
-  resSend(st, candidates[index]!.name, answered);
+  send();
 }
 
 /**
