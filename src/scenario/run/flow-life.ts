@@ -11,10 +11,11 @@ import { SteadyMap } from './steady-map.js';
  */
 export interface Life<T> {
   readonly flow: string;
-  /** What `start` was given, handed back when the flow is over (a flow never started has none). */
+  /**
+   * What `start` was given, handed back when the flow is over. A flow never started has none: its request was not
+   * due yet (the traffic item's time had not come), so it is not over, whatever else holds.
+   */
   token: T | undefined;
-  /** Its request was due (the traffic item's time came): before that, it is not over, whatever else holds. */
-  started: boolean;
   inFlight: number;
   /** Its first packet (-1: none yet), and those after it: most flows have one packet, so no array for them. */
   firstPkt: number;
@@ -97,7 +98,6 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
     this.clock(this.now());
     let l: Life<T> | undefined = this.find(flow.flow);
     if (l === undefined) this.newestIs((l = flow));
-    l.started = true;
     l.token = flow;
     if (l.inFlight === 0) this.maybeOver(l, this.now());
   }
@@ -219,7 +219,7 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
         continue;
       }
       l.slot = -1;
-      if (!all && (!l.started || l.inFlight > 0 || this.holds.held(l.flow))) continue;
+      if (!all && (l.token === undefined || l.inFlight > 0 || this.holds.held(l.flow))) continue;
       if (l === this.newest) this.newest = undefined;
       else this.lives.delete(l.flow);
       if (l.firstPkt >= 0) this.unlink(l.firstPkt, l);
@@ -259,14 +259,16 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
   /** `flow`'s life, if it is not over. */
   private find(flow: string): Life<T> | undefined {
     const newest = this.newest;
-    return newest !== undefined && newest.flow === flow ? newest : this.lives.get(flow);
+    if (newest !== undefined && newest.flow === flow) return newest;
+    // (A train of datagrams has none but the newest: no hash of a new name computed for nothing.)
+    return this.lives.size === 0 ? undefined : this.lives.get(flow);
   }
 
   /** `flow`'s life, made if it has none. */
   private life(flow: string): Life<T> {
     const l = this.find(flow);
     if (l) return l;
-    const made: Life<T> = { flow, token: undefined, started: false, inFlight: 0, firstPkt: -1, laterPkts: undefined, since: 0, slot: -1 };
+    const made: Life<T> = { flow, token: undefined, inFlight: 0, firstPkt: -1, laterPkts: undefined, since: 0, slot: -1 };
     this.newestIs(made);
     return made;
   }

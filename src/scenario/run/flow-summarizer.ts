@@ -7,7 +7,7 @@ import type { TrafficSpec } from '../types.js';
 import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
 import { HttpSummary } from './http-summary.js';
-import { RequestSummary, unsentResult } from './request-summary.js';
+import { DeliveryPlaces, RequestSummary, unsentResult } from './request-summary.js';
 import { PacketMap } from './packet-map.js';
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
@@ -26,10 +26,6 @@ interface Owner {
  * flow, not several).
  */
 export class TrackedFlow extends RequestSummary implements Owner {
-  /** Its request was sent (`pkt` is the request packet). */
-  sent = false;
-  /** A flow is the owner of its request's lineage (no record of its own for that): `summary` is the flow itself. */
-  readonly ofLineage = true;
   ofCaused: Owner | undefined = undefined;
   readonly connection: ConnectionTally | undefined;
   readonly http: HttpSummary | undefined;
@@ -44,6 +40,16 @@ export class TrackedFlow extends RequestSummary implements Owner {
     super(-1);
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;
+  }
+
+  /** Its request was sent (`pkt` is the request packet). */
+  get sent(): boolean {
+    return this.pkt >= 0;
+  }
+
+  /** A flow is the owner of its request's lineage (no record of its own for that): `summary` is the flow itself. */
+  get ofLineage(): true {
+    return true;
   }
 
   get summary(): RequestSummary {
@@ -84,6 +90,8 @@ export class FlowSummarizer implements FlowSink {
   private readonly creating = new Creating();
   /** The flow whose request the stream names next (`sending`). */
   private next: TrackedFlow | undefined;
+  /** Where flows were delivered, for their results (made for the cluster of the first result). */
+  private places: DeliveryPlaces | undefined;
 
   /** Start following a flow (before it is sent). */
   track(f: TrackedFlow): void {
@@ -105,7 +113,6 @@ export class FlowSummarizer implements FlowSink {
     if (f === undefined || f.flow !== flow) return;
     this.next = undefined;
     f.pkt = pkt;
-    f.sent = true;
     this.awaiting.push(f);
   }
 
@@ -123,7 +130,7 @@ export class FlowSummarizer implements FlowSink {
     const named = f.connection || f.http ? this.byName.get(f.flow) : undefined;
     if (named) without(this.byName, f.flow, named, named.filter((x) => x !== f));
     if (this.next === f) this.next = undefined;
-    removeAt(this.awaiting, this.awaiting.indexOf(f));
+    if (this.awaiting.length > 0) removeAt(this.awaiting, this.awaiting.indexOf(f));
   }
 
   /** `p` no longer matters to `f` (over). */
@@ -239,8 +246,10 @@ export class FlowSummarizer implements FlowSink {
   /** A flow's result once the run is over (`unsent`: why a request that never left was dropped). */
   result(f: TrackedFlow, cluster: Cluster, unsent: DropReason): FlowResult {
     if (!f.sent) return unsentResult(f.flow, f.traffic, unsent);
-    const first = f.result(f.flow, f.traffic, cluster, f.connection?.result());
-    return f.http ? f.http.result(first, cluster) : first;
+    let places = this.places;
+    if (places === undefined || places.cluster !== cluster) this.places = places = new DeliveryPlaces(cluster);
+    const first = f.result(f.flow, f.traffic, places, f.connection?.result());
+    return f.http ? f.http.result(first, places) : first;
   }
 
   /** A new packet: which requests it matters to, from its cause (and whether it is a request itself). */

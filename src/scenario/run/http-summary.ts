@@ -1,8 +1,7 @@
-import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, HttpEvent, IngressEvent, TraceEvent } from '../../trace/events.js';
 import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult, IngressDecision } from './flows.js';
-import { RequestSummary } from './request-summary.js';
+import { RequestSummary, type DeliveryPlaces } from './request-summary.js';
 
 /**
  * An HTTP flow through a proxy is two TCP connections: the client's to the
@@ -51,12 +50,12 @@ export class HttpSummary {
   }
 
   /** `first` (the client's connection) completed with the legs and what came back. */
-  result(first: FlowResult, cluster: Cluster): FlowResult {
+  result(first: FlowResult, places: DeliveryPlaces): FlowResult {
     const senderNs = this.firstCreate?.at;
     let out: FlowResult = first;
     const decision = this.ingress[0];
     if (decision) {
-      const legs = this.legs.map((l) => l.result(first.flow, first.traffic, cluster));
+      const legs = this.legs.map((l) => l.result(first.flow, first.traffic, places));
       const last = legs[legs.length - 1];
       if (last) {
         const { verdict, deliveredTo, seenSource, dropReason, dropDetail } = last;

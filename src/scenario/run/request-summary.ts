@@ -28,7 +28,9 @@ function toSocket(to: DeliverEvent['to']): boolean {
  * legs have one each.
  */
 export class RequestSummary {
-  private readonly path: string[] = [];
+  // The lists are made when something goes in them; a result's empty ones are made with it (a train of datagrams
+  // with tracing off: four empty lists per result, made where the result is, so kept as it is).
+  private path: string[] | undefined = undefined;
   /** Where a socket first took a packet of the lineage, and the source it saw (undefined: none yet). */
   private deliveredAt: string | undefined;
   private deliveredSrc: string | undefined;
@@ -36,9 +38,9 @@ export class RequestSummary {
   private anyDrop: DropEvent | undefined;
   private sentAt = 0;
   private senderNs: string | undefined;
-  private readonly nat: NatEvent[] = [];
-  private readonly policies: PolicyEvent[] = [];
-  private readonly rules: string[] = [];
+  private nat: NatEvent[] | undefined = undefined;
+  private policies: PolicyEvent[] | undefined = undefined;
+  private rules: string[] | undefined = undefined;
   private candidates: string[] | undefined;
   private answer: DeliverEvent | undefined;
 
@@ -64,11 +66,14 @@ export class RequestSummary {
       case 'fdb':
       case 'encap':
       case 'decap':
-        if (this.path[this.path.length - 1] !== e.at) this.path.push(e.at);
+        this.hop(e.at);
         return;
       case 'netfilter':
       case 'nftables':
-        for (const r of e.rules) this.rules.push(r);
+        if (e.rules.length > 0) {
+          const rules = (this.rules ??= []);
+          for (const r of e.rules) rules.push(r);
+        }
         return;
       case 'create':
         return this.created(e.pkt, e.t, e.at);
@@ -79,7 +84,7 @@ export class RequestSummary {
         this.anyDrop = e;
         return;
       case 'nat':
-        if (e.type !== 'reverse') this.nat.push(e);
+        if (e.type !== 'reverse') (this.nat ??= []).push(e);
         if (e.type !== 'reverse' && e.candidates && !this.candidates) this.candidates = e.candidates;
         return;
       case 'ipvs':
@@ -87,7 +92,7 @@ export class RequestSummary {
         if ((e.action === 'schedule' || e.action === 'persistent') && e.candidates && !this.candidates) this.candidates = e.candidates.map((c) => c.split(' ')[0]!);
         return;
       case 'policy':
-        this.policies.push(e);
+        (this.policies ??= []).push(e);
         return;
     }
   }
@@ -108,7 +113,9 @@ export class RequestSummary {
 
   /** A `tx`/`rx` of a packet of the lineage, told by where it happened: what `lineage` does with one. */
   hop(at: string): void {
-    if (this.path[this.path.length - 1] !== at) this.path.push(at);
+    const path = this.path;
+    if (path === undefined) this.path = [at];
+    else if (path[path.length - 1] !== at) path.push(at);
   }
 
   /**
@@ -141,22 +148,24 @@ export class RequestSummary {
   }
 
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
-  result(flow: string, traffic: TrafficSpec, cluster: Cluster, connection?: FlowResult['connection']): FlowResult {
-    const { pkt, deliveredAt, answer, nat, policies } = this;
+  result(flow: string, traffic: TrafficSpec, places: DeliveryPlaces, connection?: FlowResult['connection']): FlowResult {
+    const { pkt, deliveredAt, answer } = this;
     const path = exact(this.path);
+    const nat = this.nat ?? [];
+    const policies = this.policies ?? [];
     const rules = exact(this.rules);
     // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
     let r: FlowResult;
     const seenSource = this.deliveredSrc;
     if (deliveredAt !== undefined && !answer && !this.candidates && !connection) {
       // The common case as one literal: every field in the object itself, none added later (a second store).
-      const to = deliveredTo(deliveredAt, cluster);
+      const to = places.refOf(deliveredAt);
       return seenSource === undefined
         ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path, nat, policies, rules }
         : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource, path, nat, policies, rules };
     }
     if (deliveredAt !== undefined) {
-      const to = deliveredTo(deliveredAt, cluster);
+      const to = places.refOf(deliveredAt);
       r = seenSource === undefined ? { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, path } : { flow, traffic, pkt, verdict: 'delivered', deliveredTo: to, seenSource, path };
       if (answer) r.rttNs = answer.t - this.sentAt;
       if (answer?.src !== undefined && (answer.to === 'udp' || answer.to === 'tcp')) r.replySource = answer.sport === undefined ? answer.src : `${answer.src}:${answer.sport}`;
@@ -164,26 +173,27 @@ export class RequestSummary {
       const drop = this.ownDrop ?? this.anyDrop;
       r = drop ? { flow, traffic, pkt, verdict: 'dropped', dropReason: drop.reason, dropDetail: drop.detail, path } : { flow, traffic, pkt, verdict: 'dropped', path };
     }
-    r.nat = this.nat;
+    r.nat = nat;
     if (this.candidates) r.candidates = this.candidates;
-    r.policies = this.policies;
-    r.rules = this.rules;
+    r.policies = policies;
+    r.rules = this.rules ?? [];
     if (connection) r.connection = connection;
     return r;
   }
 }
 
 /**
- * `list` as a result keeps it: a copy just long enough, when it has anything
- * (an array grown by pushes has room for 16 more, and a result is kept to the
- * end of the run).
+ * `list` as a result keeps it: a copy just long enough (an array grown by
+ * pushes has room for 16 more, and a result is kept to the end of the run),
+ * or a new empty one.
  */
-function exact<T>(list: T[]): T[] {
-  return list.length === 0 ? list : list.slice();
+function exact<T>(list: T[] | undefined): T[] {
+  return list === undefined ? [] : list.slice();
 }
 
 /** A delivery place (`<netns>:<where>`): its namespace's ref, as of when the cluster had these many namespaces. */
 interface Place {
+  readonly at: string;
   readonly netns: string;
   ref: string;
   nodes: number;
@@ -191,28 +201,38 @@ interface Place {
   pods: number;
 }
 
-/** Per cluster, each delivery place: its ref made once, not once per flow. */
-const places = new WeakMap<Cluster, Map<string, Place>>();
-
 /**
- * `deliveredTo` of a delivery at `at`: `refForNetns` of its namespace as the
- * cluster is now. Steps add pods (and the cluster never lets a namespace go:
- * a deleted pod's stays, traces name it), so a ref can only change when the
- * cluster has more namespaces than when it was made.
+ * A cluster's delivery places (`deliveredTo` of a delivery at `at`), each
+ * ref made once, not once per flow, and the last one asked for at hand (a
+ * train of datagrams is delivered to one place). A ref is `refForNetns` of
+ * the place's namespace as the cluster is now: steps add pods (and the
+ * cluster never lets a namespace go: a deleted pod's stays, traces name it),
+ * so a ref can only change when the cluster has more namespaces than when it
+ * was made.
  */
-function deliveredTo(at: string, cluster: Cluster): string {
-  let known = places.get(cluster);
-  if (!known) places.set(cluster, (known = new Map()));
-  let place = known.get(at);
-  if (!place) known.set(at, (place = { netns: at.slice(0, at.lastIndexOf(':')), ref: '', nodes: -1, hosts: -1, pods: -1 }));
-  const { nodes, hosts, pods } = cluster;
-  if (place.nodes !== nodes.size || place.hosts !== hosts.size || place.pods !== pods.size) {
-    place.ref = refForNetns(place.netns, cluster);
-    place.nodes = nodes.size;
-    place.hosts = hosts.size;
-    place.pods = pods.size;
+export class DeliveryPlaces {
+  private readonly known = new Map<string, Place>();
+  private last: Place | undefined;
+
+  constructor(readonly cluster: Cluster) {}
+
+  /** `deliveredTo` of a delivery at `at`. */
+  refOf(at: string): string {
+    let place = this.last;
+    if (place === undefined || place.at !== at) {
+      place = this.known.get(at);
+      if (!place) this.known.set(at, (place = { at, netns: at.slice(0, at.lastIndexOf(':')), ref: '', nodes: -1, hosts: -1, pods: -1 }));
+      this.last = place;
+    }
+    const { nodes, hosts, pods } = this.cluster;
+    if (place.nodes !== nodes.size || place.hosts !== hosts.size || place.pods !== pods.size) {
+      place.ref = refForNetns(place.netns, this.cluster);
+      place.nodes = nodes.size;
+      place.hosts = hosts.size;
+      place.pods = pods.size;
+    }
+    return place.ref;
   }
-  return place.ref;
 }
 
 /** A flow whose request was never sent: the run stopped (event budget) before the traffic item's time came. */

@@ -129,7 +129,6 @@ class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
   next: Sent | undefined = undefined;
   // Its life (flow-life.ts), as a new one is.
   token: Sent | undefined = undefined;
-  started = false;
   inFlight = 0;
   firstPkt = -1;
   laterPkts: number[] | undefined = undefined;
