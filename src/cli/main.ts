@@ -97,12 +97,12 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--json', 'print the trace as JSON Lines instead of tables')
     .option('--pcap <dir>', 'write a pcapng capture of every device to DIR/<scenario>.pcapng (one interface per device)')
     .option('--pcap-per-interface', 'with --pcap: one file per device, DIR/<scenario>.<netns>_<dev>.pcapng, as tcpdump -i would capture it')
-    .option('--pcap-device <pattern>', 'with --pcap: only devices matching <netns>:<dev> (* wildcard; repeatable), e.g. node1:eth0', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--pcap-device <pattern>', 'with --pcap: only devices matching <netns>:<dev> (* wildcard; repeatable), e.g. node1:eth0', collect)
     .option('--seed <n>', 'override the scenario seed', parseSeed)
     .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs | nftables (replay one scenario in another kube-proxy mode)", parseProxyMode)
     .option('--detail <level>', 'path (devices crossed) | hops (numbered hops and decisions; the default) | full (every trace event, the table)')
     .option('-v, --verbose', '-v: hops with every category shown; -vv: full', (_: string, n: number) => n + 1, 0)
-    .option('--flow <name>', 'only this traffic item (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--flow <name>', 'only this traffic item (repeatable)', collect)
     .option('--show <list>', 'at hops, show in full: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--hide <list>', 'at hops, leave out: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--html <file>', 'also write the walk as one self-contained HTML page (cluster drawing, step through each flow)')
@@ -294,6 +294,11 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     throw e;
   }
   return code;
+}
+
+/** A repeatable option's values, in order (no default: help would print `(default: [])`). */
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
 }
 
 /** `name#k` with 1 ≤ k ≤ count: one of the flows a traffic item of `count` packets makes. */
