@@ -157,4 +157,10 @@ describe('terminal', () => {
     expect(fit('encapsulated +50 B: 192.168.56.11', t, 2)).toEqual(['encapsulated +50 B:', '  192.168.56.11']);
     expect(fit('seen by 3 sockets here', t, 2)).toEqual(['seen by 3 sockets', '  here']);
   });
+
+  it('breaks before an arrow, not after it', () => {
+    const t: Terminal = { width: 20, colour: false };
+    expect(fit('client 10.0.0.1 ⇒ web-1 10.0.0.9', t, 4)).toEqual(['client 10.0.0.1', '    ⇒ web-1 10.0.0.9']);
+    expect(fit('sent → 10.244.1.3:5353;', t, 2)).toEqual(['sent', '  → 10.244.1.3:5353;']);
+  });
 });

@@ -95,18 +95,27 @@ export function fitAll(lines: readonly string[], term: Terminal, indent = 0): st
   return lines.flatMap((l) => fit(l, term, indent));
 }
 
-/** The words and the runs of spaces between them; a number and its unit (`411.2 µs`, `+50 B`) stay one word. */
+/**
+ * The words and the runs of spaces between them; a number and its unit
+ * (`411.2 µs`, `+50 B`) stay one word, and so do an arrow and what it points
+ * to (`⇒ web-1 10.244.1.4:8080` breaks before the arrow, not after it).
+ */
 function splitKeepingSpaces(s: string): string[] {
   const parts = s.split(/( +)/).filter((x) => x !== '');
   const out: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     const prev = out[out.length - 1];
-    if (prev !== undefined && parts[i] === ' ' && /\d$/.test(prev) && UNIT.test(parts[i + 1] ?? '')) {
-      out[out.length - 1] = `${prev} ${parts[++i]!}`;
+    const next = parts[i + 1];
+    if (prev !== undefined && next !== undefined && parts[i] === ' ' && ((/\d$/.test(prev) && UNIT.test(next)) || ARROW.test(prev))) {
+      out[out.length - 1] = `${prev} ${next}`;
+      i++;
     } else out.push(parts[i]!);
   }
   return out;
 }
+
+/** An arrow the views write between two things: it goes to the line of the thing it points to. */
+const ARROW = /(?:^|\s)[→⇒↔←]$/u;
 
 /** A unit the views write after a number: a duration or bytes. */
 const UNIT = /^(?:ns|µs|us|ms|s|B)(?![\p{L}\d])/u;
