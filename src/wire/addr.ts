@@ -160,11 +160,11 @@ function macHi(mac: string): number {
   return (((HEX_VALUE[mac.charCodeAt(0)]! << 4) | HEX_VALUE[mac.charCodeAt(1)]!) << 8) | (HEX_VALUE[mac.charCodeAt(3)]! << 4) | HEX_VALUE[mac.charCodeAt(4)]!;
 }
 
-/** The last four octets of a MAC text, as an unsigned number. */
+/** The last four octets of a MAC text, as a 32-bit integer (signed: a small integer, never a boxed number). */
 function macLo(mac: string): number {
   let v = 0;
   for (let i = 6; i < 18; i += 3) v = (v << 8) | (HEX_VALUE[mac.charCodeAt(i)]! << 4) | HEX_VALUE[mac.charCodeAt(i + 1)]!;
-  return v >>> 0;
+  return v;
 }
 
 /**
@@ -180,6 +180,8 @@ export class MacHeader {
   private src = '';
   private srcHi = 0;
   private srcLo = 0;
+  /** Whether `src` is as `formatMac` writes a MAC (lower-case hex): what a frame's bytes are compared with. */
+  private srcCanonical = false;
 
   /** Write `dst` and `src` (MAC texts) into `out` at `off` and `off + 6`, as `writeMac` does. */
   write(out: Uint8Array, off: number, dst: string, src: string): void {
@@ -188,13 +190,25 @@ export class MacHeader {
       this.dstHi = macHi(dst);
       this.dstLo = macLo(dst);
     }
-    if (src !== this.src) {
-      this.src = src;
-      this.srcHi = macHi(src);
-      this.srcLo = macLo(src);
-    }
+    if (src !== this.src) this.source(src);
     put48(out, off, this.dstHi, this.dstLo);
     put48(out, off + 6, this.srcHi, this.srcLo);
+  }
+
+  /**
+   * Whether `formatMac(b, off)` is `src` (the device's own MAC): its six bytes
+   * compared with the numbers kept, no text looked up per frame.
+   */
+  isSource(b: Uint8Array, off: number, src: string): boolean {
+    if (src !== this.src) this.source(src);
+    return this.srcCanonical && ((b[off]! << 8) | b[off + 1]!) === this.srcHi && ((b[off + 2]! << 24) | (b[off + 3]! << 16) | (b[off + 4]! << 8) | b[off + 5]!) === this.srcLo;
+  }
+
+  private source(src: string): void {
+    this.src = src;
+    this.srcHi = macHi(src);
+    this.srcLo = macLo(src);
+    this.srcCanonical = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(src);
   }
 }
 
