@@ -49,7 +49,7 @@ export abstract class NetDevice {
 
   private whereText: string | undefined;
 
-  /** The MACs this device last framed with, as numbers (pushEthernet); made when it first frames (an idle pod's devices never do). */
+  /** The MACs this device last framed with, as numbers (pushEthernet, and its own MAC for frames it receives); made when first needed (an idle pod's devices never need it). */
   get macs(): MacHeader {
     return (this.macHeader ??= new MacHeader());
   }

@@ -1,4 +1,4 @@
-import { BROADCAST_MAC, formatIpv4, formatMac, isMulticastMac } from '../wire/addr.js';
+import { formatIpv4, formatMac } from '../wire/addr.js';
 import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../wire/arp.js';
 import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../wire/ethernet.js';
 import {
@@ -60,9 +60,9 @@ export class Stack {
     // Read where the bytes lie (skb.ts: no view made per hop).
     const d = skb.buf;
     const o = skb.off;
-    const dst = formatMac(d, o);
-    if (dst !== dev.mac && dst !== BROADCAST_MAC && !isMulticastMac(dst)) {
-      w.drop(skb, dev.where, 'other-host', `frame for ${dst}, not for ${dev.mac}`);
+    // Not for us: neither a group address (the I/G bit: broadcast, multicast) nor the device's own.
+    if ((d[o]! & 1) === 0 && !dev.macs.isSource(d, o, dev.mac)) {
+      w.drop(skb, dev.where, 'other-host', `frame for ${formatMac(d, o)}, not for ${dev.mac}`);
       return;
     }
     const etherType = (d[o + 12]! << 8) | d[o + 13]!;

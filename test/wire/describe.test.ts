@@ -94,6 +94,10 @@ describe('addresses', () => {
       const out = new Uint8Array(14);
       header.write(out, 1, dst!, src!);
       expect([...out]).toEqual([0, ...parseMac(dst!)!, ...parseMac(src!)!, 0]);
+      // And it tells a frame's bytes are a MAC when formatMac would read them as that text.
+      expect(header.isSource(out, 7, src!)).toBe(formatMac(out, 7) === src);
+      expect(header.isSource(out, 1, src!)).toBe(formatMac(out, 1) === src);
+      expect(header.isSource(out, 7, formatMac(out, 7))).toBe(true);
     }
     expect([isMulticastMac('ff:ff:ff:ff:ff:ff'), isMulticastMac('01:00:5e:00:00:01'), isMulticastMac(MAC_A), isMulticastMac('0B:00:00:00:00:00')]).toEqual([true, true, false, true]);
   });
