@@ -18,14 +18,13 @@ export class LivePackets {
     return this.count;
   }
 
-  /** Whether `skb` is still in flight. */
+  /** Whether `skb` is still in flight: in the list (the first has no packet before it). */
   has(skb: Skb): boolean {
-    return skb.live === true;
+    return skb.livePrev !== undefined || this.first === skb;
   }
 
   add(skb: Skb): void {
     const last = this.last;
-    skb.live = true;
     skb.livePrev = last;
     skb.liveNext = undefined;
     if (last === undefined) this.first = skb;
@@ -36,7 +35,7 @@ export class LivePackets {
 
   /** Take `skb` out; false when it had already ended. */
   remove(skb: Skb): boolean {
-    if (skb.live !== true) return false;
+    if (!this.has(skb)) return false;
     const prev = skb.livePrev;
     const next = skb.liveNext;
     if (prev === undefined) this.first = next;
@@ -44,7 +43,6 @@ export class LivePackets {
     if (next === undefined) this.last = prev;
     else next.livePrev = prev;
     // An ended packet keeps no other packet alive (a trace or a socket may hold it long).
-    skb.live = false;
     skb.livePrev = undefined;
     skb.liveNext = undefined;
     this.count--;

@@ -80,8 +80,7 @@ export class Skb {
   ipAt = -1;
   /** `data` as last made, while the bytes are where it shows them (forgotten when they move). */
   private view: Uint8Array | undefined;
-  /** In flight: created and not yet delivered or dropped (`World.inFlight`, a list threaded through the packets). */
-  live: boolean | undefined = undefined;
+  /** In flight (created and not yet delivered or dropped): its neighbours in `World.inFlight`, a list threaded through the packets. */
   livePrev: Skb | undefined = undefined;
   liveNext: Skb | undefined = undefined;
 
