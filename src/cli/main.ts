@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { showIptables, showViews } from '../kernel/show.js';
+import { conntrackSummary, showIptables, showViews } from '../kernel/show.js';
 import type { Mismatch } from '../scenario/run/expect.js';
 import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
@@ -256,6 +256,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);
       const text = o.counters ? showIptables(ns, true) : view();
       io.out(text.length > 0 ? `${text}\n` : '');
+      // conntrack -L writes its count to standard error: `| wc -l` counts entries only.
+      if (what === 'conntrack') io.err(`${conntrackSummary(ns)}\n`);
     });
 
   registerMatrix(

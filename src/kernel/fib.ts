@@ -273,6 +273,17 @@ export function formatRoute(r: Route): string {
   return parts.join(' ');
 }
 
+/**
+ * A route as `ip route show` prints it (iproute2 6.1): every line ends in a
+ * blank, and a multipath route's nexthops each on a line of their own,
+ * indented by a tab. (formatRoute is the one-line form traces use.)
+ */
+export function showRouteLine(r: Route): string {
+  if (!r.nexthops) return `${formatRoute(r)} `;
+  const head = formatRoute({ ...r, nexthops: [] }); // an empty list: no via or dev on the head line
+  return [`${head} `, ...r.nexthops.map((nh) => `\tnexthop via ${formatIpv4(nh.via)} dev ${nh.dev.name} weight ${nh.weight} `)].join('\n');
+}
+
 /** Routes in the order the kernel's trie walk lists them: by network, then prefix. */
 export function sortForShow(routes: Route[]): Route[] {
   return [...routes].sort((a, b) => a.dst.network - b.dst.network || a.dst.prefix - b.dst.prefix);

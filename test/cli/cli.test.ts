@@ -56,7 +56,7 @@ describe('podwalk CLI', () => {
     const routes = runCli(['show', scenario('cross-node-vxlan.yaml'), 'routes', '--node', 'node1']).out;
     expect(routes).toContain('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
     const neigh = runCli(['show', scenario('cross-node-host-gw.yaml'), 'neigh', '--node', 'node1']).out;
-    expect(neigh).toMatch(/^192\.168\.56\.12 dev eth0 lladdr [0-9a-f:]{17} REACHABLE$/m);
+    expect(neigh).toMatch(/^192\.168\.56\.12 dev eth0 lladdr [0-9a-f:]{17} REACHABLE $/m);
     const vxfdb = runCli(['show', scenario('cross-node-vxlan.yaml'), 'fdb', '--node', 'node1']).out;
     expect(vxfdb).toMatch(/^[0-9a-f:]{17} dev flannel\.1 dst 192\.168\.56\.12 self permanent$/m);
     const fdb = runCli(['show', scenario('same-node.yaml'), 'fdb', '--node', 'node1']).out;

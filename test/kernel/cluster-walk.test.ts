@@ -49,7 +49,7 @@ describe.each(['host-gw', 'flannel-vxlan', 'flannel-udp'] as const)('%s', (netwo
     else if (network === 'flannel-udp') expect(routes).toContain('10.244.0.0/16 dev flannel0 proto kernel scope link src 10.244.1.0');
     else {
       expect(routes).toContain('10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink');
-      expect(showNeigh(c.nodes.get('node1')!)).toMatch(/^10\.244\.2\.0 dev flannel\.1 lladdr [0-9a-f:]{17} PERMANENT$/m);
+      expect(showNeigh(c.nodes.get('node1')!)).toMatch(/^10\.244\.2\.0 dev flannel\.1 lladdr [0-9a-f:]{17} PERMANENT $/m);
     }
     expect(routes).toContain('default via 192.168.56.1 dev eth0');
     expect(routes).toContain('10.244.1.0/24 dev cbr0 proto kernel scope link src 10.244.1.1');

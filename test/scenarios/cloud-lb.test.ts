@@ -24,8 +24,9 @@ function entryNodes(seed?: number): string[] {
 function loadBalancerBackends(scenario: Scenario): Map<string, string[]> {
   const routes = showRoutes(simulate({ ...scenario, traffic: [] }).cluster.gateway);
   const out = new Map<string, string[]>();
-  for (const line of routes.split('\n')) {
-    const m = /^(203\.0\.113\.\d+) (.*)$/.exec(line);
+  // A multipath route's nexthops follow on lines of their own, tab-indented.
+  for (const route of routes.split(/\n(?!\t)/)) {
+    const m = /^(203\.0\.113\.\d+) ([^]*)$/.exec(route);
     if (m) out.set(m[1]!, [...m[2]!.matchAll(/via (\S+)/g)].map((v) => v[1]!));
   }
   return out;
