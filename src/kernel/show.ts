@@ -1,5 +1,6 @@
 import { formatIpv4 } from '../wire/addr.js';
 import { Bridge } from './bridge.js';
+import { Veth } from './veth.js';
 import { VxlanDevice } from './vxlan.js';
 import { formatEntry } from './conntrack.js';
 import { showRouteLine, sortForShow } from './fib.js';
@@ -60,17 +61,48 @@ export function showFdb(ns: NetNs): string {
   return lines.join('\n');
 }
 
-/** `ip addr show`. */
+/**
+ * `ip addr show` as iproute2 6.1 prints it: flags, mtu, qdisc (noqueue for
+ * virtual devices, fq_codel for a node's NIC and a tun device, noop for a
+ * device never brought up), master, state (UNKNOWN for loopback, VXLAN and
+ * tun, which report no carrier state), group and qlen; a veth's peer
+ * ifindex (`@ifN`) and the peer namespace's id; each address's lifetimes.
+ */
 export function showAddr(ns: NetNs): string {
   const lines: string[] = [];
+  const peerIds = new Map<NetNs, number>();
   for (const dev of ns.devices.values()) {
-    const flags = dev.kind === 'loopback' ? 'LOOPBACK,UP,LOWER_UP' : 'BROADCAST,MULTICAST,UP,LOWER_UP';
+    const up = dev.up;
+    const flags =
+      dev.kind === 'loopback'
+        ? `LOOPBACK${up ? ',UP,LOWER_UP' : ''}`
+        : dev.kind === 'tun'
+          ? `POINTOPOINT,MULTICAST,NOARP${up ? ',UP,LOWER_UP' : ''}`
+          : dev.kind === 'dummy' && !up
+            ? 'BROADCAST,NOARP'
+            : `BROADCAST,MULTICAST${up ? ',UP,LOWER_UP' : ''}`;
+    const qdisc = !up && dev.kind === 'dummy' ? 'noop' : dev.kind === 'uplink' || dev.kind === 'tun' ? 'fq_codel' : 'noqueue';
+    const noCarrierState = dev.kind === 'loopback' || dev.kind === 'vxlan' || dev.kind === 'tun';
+    const state = up ? (noCarrierState ? 'UNKNOWN' : 'UP') : 'DOWN';
     const master = dev.master instanceof Bridge ? ` master ${dev.master.name}` : '';
-    lines.push(`${dev.ifindex}: ${dev.name}: <${flags}> mtu ${dev.mtu}${master} state ${dev.up ? 'UP' : 'DOWN'}`);
-    lines.push(`    link/${dev.kind === 'loopback' ? 'loopback' : 'ether'} ${dev.mac}${dev.kind === 'loopback' ? '' : ' brd ff:ff:ff:ff:ff:ff'}`);
+    const peer = dev instanceof Veth ? dev.peer : undefined;
+    const name = peer ? `${dev.name}@if${peer.ifindex}` : dev.name;
+    lines.push(`${dev.ifindex}: ${name}: <${flags}> mtu ${dev.mtu} qdisc ${qdisc}${master} state ${state} group default qlen ${dev.kind === 'tun' ? 500 : 1000}`);
+    if (dev.kind === 'loopback') lines.push('    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00');
+    else if (dev.kind === 'tun') lines.push('    link/none ');
+    else {
+      // A peer in another namespace is named by the id this namespace gave it (peernet2id: 0, 1, ... as first seen).
+      let netnsId = '';
+      if (peer && peer.ns !== ns) {
+        if (!peerIds.has(peer.ns)) peerIds.set(peer.ns, peerIds.size);
+        netnsId = ` link-netnsid ${peerIds.get(peer.ns)}`;
+      }
+      lines.push(`    link/ether ${dev.mac} brd ff:ff:ff:ff:ff:ff${netnsId}`);
+    }
     for (const a of ns.addrs.filter((x) => x.dev === dev)) {
       const scope = dev.kind === 'loopback' ? 'host' : 'global';
       lines.push(`    inet ${formatIpv4(a.ip)}/${a.prefix} scope ${scope} ${dev.name}`);
+      lines.push('       valid_lft forever preferred_lft forever');
     }
   }
   return lines.join('\n');

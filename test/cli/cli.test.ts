@@ -63,6 +63,17 @@ describe('podwalk CLI', () => {
     expect(fdb).toMatch(/master cbr0/);
     const addr = runCli(['show', scenario('same-node.yaml'), 'addr', '--node', 'default/client']).out;
     expect(addr).toContain('inet 10.244.1.2/24');
+    // As iproute2 6.1 prints them (captured from a namespace built alike on Linux 6.18).
+    expect(addr).toContain('1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n');
+    expect(addr).toMatch(/^2: eth0@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu \d+ qdisc noqueue state UP group default qlen 1000\n {4}link\/ether [0-9a-f:]{17} brd ff:ff:ff:ff:ff:ff link-netnsid 0\n {4}inet 10\.244\.1\.2\/24 scope global eth0\n {7}valid_lft forever preferred_lft forever$/m);
+    const nodeAddr = runCli(['show', scenario('cross-node-vxlan.yaml'), 'addr', '--node', 'node1']).out;
+    expect(nodeAddr).toMatch(/^\d+: flannel\.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UNKNOWN group default qlen 1000$/m);
+    expect(nodeAddr).toMatch(/^\d+: veth[0-9a-f]+@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master cbr0 state UP group default qlen 1000$/m);
+    const multipath = runCli(['show', scenario('service-loadbalancer-spread.yaml'), 'routes', '--node', 'gateway']).out;
+    expect(multipath).toContain('203.0.113.10 \n\tnexthop via 192.168.56.11 dev eth0 weight 1 \n\tnexthop via 192.168.56.12 dev eth0 weight 1 \n');
+    const ct = runCli(['show', scenario('service-nodeport.yaml'), 'conntrack', '--node', 'node1']);
+    expect(ct.out).not.toContain('flow entries');
+    expect(ct.err).toMatch(/^conntrack v1\.4\.7 \(conntrack-tools\): [1-9]\d* flow entries have been shown\.\n$/);
   });
 });
 
