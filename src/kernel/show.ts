@@ -64,8 +64,8 @@ export function showFdb(ns: NetNs): string {
 /**
  * `ip addr show` as iproute2 6.1 prints it: flags, mtu, qdisc (noqueue for
  * virtual devices, fq_codel for a node's NIC and a tun device, noop for a
- * device never brought up), master, state (UNKNOWN for loopback, VXLAN and
- * tun, which report no carrier state), group and qlen; a veth's peer
+ * device never brought up), master, state (UNKNOWN for loopback, VXLAN, tun
+ * and dummy, which report no carrier state), group and qlen; a veth's peer
  * ifindex (`@ifN`) and the peer namespace's id; each address's lifetimes.
  */
 export function showAddr(ns: NetNs): string {
@@ -78,11 +78,11 @@ export function showAddr(ns: NetNs): string {
         ? `LOOPBACK${up ? ',UP,LOWER_UP' : ''}`
         : dev.kind === 'tun'
           ? `POINTOPOINT,MULTICAST,NOARP${up ? ',UP,LOWER_UP' : ''}`
-          : dev.kind === 'dummy' && !up
-            ? 'BROADCAST,NOARP'
+          : dev.kind === 'dummy'
+            ? `BROADCAST,NOARP${up ? ',UP,LOWER_UP' : ''}` // dummy_setup: NOARP, no MULTICAST
             : `BROADCAST,MULTICAST${up ? ',UP,LOWER_UP' : ''}`;
     const qdisc = !up && dev.kind === 'dummy' ? 'noop' : dev.kind === 'uplink' || dev.kind === 'tun' ? 'fq_codel' : 'noqueue';
-    const noCarrierState = dev.kind === 'loopback' || dev.kind === 'vxlan' || dev.kind === 'tun';
+    const noCarrierState = dev.kind === 'loopback' || dev.kind === 'vxlan' || dev.kind === 'tun' || dev.kind === 'dummy';
     const state = up ? (noCarrierState ? 'UNKNOWN' : 'UP') : 'DOWN';
     const master = dev.master instanceof Bridge ? ` master ${dev.master.name}` : '';
     const peer = dev instanceof Veth ? dev.peer : undefined;

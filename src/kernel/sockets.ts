@@ -89,10 +89,10 @@ export type UdpHandler = (d: Datagram, skb: Skb) => void;
  */
 export type UdpErrorHandler = (errno: UdpErrno, dst: number, dport: number) => void;
 
-export type UdpErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'ECONNREFUSED' | 'EOPNOTSUPP' | 'EHOSTDOWN' | 'ENONET';
+export type UdpErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'ECONNREFUSED' | 'EMSGSIZE' | 'EOPNOTSUPP' | 'EHOSTDOWN' | 'ENONET';
 
-/** icmp_err_convert, by destination unreachable code (4, fragmentation needed, is the path MTU's and never reported here). */
-const UNREACH_ERRNO: readonly UdpErrno[] = ['ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EOPNOTSUPP', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH'];
+/** icmp_err_convert, by destination unreachable code (4, fragmentation needed, goes to the path MTU instead and is never reported here). */
+const UNREACH_ERRNO: readonly UdpErrno[] = ['ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EMSGSIZE', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH'];
 
 /** One end of a TCP connection as its application holds it (a socket after connect() or accept()). */
 export interface TcpStream {

@@ -71,6 +71,10 @@ describe('podwalk CLI', () => {
     expect(nodeAddr).toMatch(/^\d+: veth[0-9a-f]+@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master cbr0 state UP group default qlen 1000$/m);
     const multipath = runCli(['show', scenario('service-loadbalancer-spread.yaml'), 'routes', '--node', 'gateway']).out;
     expect(multipath).toContain('203.0.113.10 \n\tnexthop via 192.168.56.11 dev eth0 weight 1 \n\tnexthop via 192.168.56.12 dev eth0 weight 1 \n');
+    // The resolver's summary names the ICMP error that ended each query.
+    const dns = runCli(['run', scenario('dns-no-endpoints.yaml')]);
+    expect(dns.code).toBe(0);
+    expect(dns.out).toContain('web.default.svc.cluster.local: A ICMP port unreachable, AAAA ICMP port unreachable');
     const ct = runCli(['show', scenario('service-nodeport.yaml'), 'conntrack', '--node', 'node1']);
     expect(ct.out).not.toContain('flow entries');
     expect(ct.err).toMatch(/^conntrack v1\.4\.7 \(conntrack-tools\): [1-9]\d* flow entries have been shown\.\n$/);

@@ -62,10 +62,13 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
     const tcp = q.frame.proto === 'tcp';
     // Answers by DNS id: every message delivered back to the asking namespace after this send.
     const answers = new Map<string, string>();
+    // An ICMP error about the query that reached the resolver (kube-dns without endpoints: port unreachable).
+    let icmp: string | undefined;
     for (const e of fp.eventsOf(fp.descendants(q.pkt).filter((p) => p !== q.pkt))) {
       if (!isFinalDelivery(e) || netnsOf(e.at) !== q.at) continue;
       const reply = fp.created.get(e.pkt);
       if (!reply) continue;
+      if (reply.frame.proto === 'icmp') icmp ??= reply.frame.info.replace(/^ICMP /, '');
       for (const m of dnsMessages(reply.frame.info)) {
         if (!answers.has(dnsId(m))) answers.set(dnsId(m), m);
         lastAnswer = Math.max(lastAnswer ?? 0, e.t);
@@ -78,7 +81,7 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
       const name = (qm?.[2] ?? m).replace(/\.$/, '');
       const reply = answers.get(dnsId(m));
       // The resolver asks A and AAAA for each name: one part per name, its answers by type.
-      const text = `${type}${tcp ? ' (TCP)' : ''} ${reply ? answerText(`: ${reply}`) : 'no answer'}`;
+      const text = `${type}${tcp ? ' (TCP)' : ''} ${reply ? answerText(`: ${reply}`) : icmp !== undefined ? `ICMP ${icmp}` : 'no answer'}`;
       if (name === lastName) parts[parts.length - 1] += `, ${text}`;
       else parts.push(`${name}: ${text}`);
       lastName = name;
