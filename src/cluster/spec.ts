@@ -137,6 +137,8 @@ export interface NetworkPolicyControl {
   policies: NetworkPolicyInput[];
   namespaces: PolicyNamespace[];
   options: PolicyOptions;
+  /** kube-apiserver's --service-node-port-range (absent: 30000-32767). */
+  nodePortRange?: readonly [number, number];
 }
 
 export interface PodInput {

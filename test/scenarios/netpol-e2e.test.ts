@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { compareMatrix, formatMatrix, parseMatrix, probeMatrix, type MatrixOptions } from '../../src/scenario/run/matrix.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
+import { showIptables } from '../../src/kernel/show.js';
 
 /**
  * Cases from the upstream e2e NetworkPolicy suite (kubernetes
@@ -238,11 +239,12 @@ resources:
 traffic:
   - {name: self, from: pod/web, to: service/web, port: 80}
 `;
-  const run = (extra: string) => {
-    const r = loadScenarioText(hairpin(extra), 'h.yaml');
+  const load = (text: string) => {
+    const r = loadScenarioText(text, 'h.yaml');
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    return simulate(r.scenario);
+    return r.scenario;
   };
+  const run = (extra: string) => simulate(load(hairpin(extra)));
 
   it('selfViaService: allow (default) lets a pod reach itself through its Service under deny-all', () => {
     const res = run('');
@@ -250,9 +252,43 @@ traffic:
     expect(res.events.some((e) => e.kind === 'policy' && e.because === 'self' && e.verdict === 'allow')).toBe(true);
   });
 
+  it('selfViaService: allow covers the hairpin\'s egress too (deny-all both ways)', () => {
+    const res = simulate(load(hairpin('').replace('policyTypes: [Ingress]', 'policyTypes: [Ingress, Egress]')));
+    expect(res.flows[0]!.verdict).toBe('delivered');
+    const self = res.events.filter((e) => e.kind === 'policy' && e.because === 'self' && e.verdict === 'allow');
+    expect(self.map((e) => e.kind === 'policy' && e.direction).sort()).toEqual(['egress', 'ingress']);
+  });
+
   it('selfViaService: enforce judges the hairpin by the pod\'s own policies', () => {
     const res = run('  networkPolicy: {selfViaService: enforce}\n');
     expect(res.flows[0]!.dropReason).toBe('policy-denied');
+  });
+
+  it('a pod reaching its own node\'s NodePort is judged by its egress policy after the proxy, in every mode (kube-router)', () => {
+    // The egress policy allows the backend only; in ipvs mode the node port is a local address, so without the
+    // agent's node-port RETURN in INPUT the pod's egress chain would judge the node IP before IPVS picks the backend.
+    for (const mode of ['iptables', 'ipvs', 'nftables']) {
+      const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: nodeport-egress}
+cluster: {network: host-gw, proxyMode: ${mode}, serviceNodePortRange: 31000-31999, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client, labels: {app: client}}, spec: {nodeName: node1, containers: [{name: c, image: c}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node2, containers: [{name: c, image: web, ports: [{containerPort: 8080}]}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: NodePort, selector: {app: web}, ports: [{port: 80, targetPort: 8080, nodePort: 31080}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: client-egress}, spec: {podSelector: {matchLabels: {app: client}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 8080}]}]}}
+traffic:
+  - {name: own-node, from: pod/client, to: node/node1, port: 31080}
+  - {name: other-node, from: pod/client, to: node/node2, port: 31080, at: 1ms}
+`;
+      const res = simulate(load(text));
+      const flow = (n: string) => res.flows.find((f) => f.flow === n)!;
+      expect(flow('own-node').verdict, mode).toBe('delivered');
+      // To another node's address the packet is forwarded, and its destination (node2) is not allowed.
+      expect(flow('other-node').dropReason, mode).toBe('policy-denied');
+      const rules = showIptables(res.cluster.nodes.get('node1')!);
+      expect(rules, mode).toContain('-m addrtype --dst-type LOCAL -m multiport --dports 31000:31999 -j RETURN');
+    }
   });
 
   it('ipBlockMatchesPods: false keeps pod IPs out of an ipBlock', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PolicyEvent } from '../../trace/events.js';
 import { formatPrefix, parsePrefix, subtract } from './cidr.js';
 import { formatSelector, selects } from './selector.js';
-import type { Direction, NetworkPolicyInput, PolicyPeer, PolicyPod, PolicyPort, PolicyWorld } from './types.js';
+import { DEFAULT_NODE_PORT_RANGE, type Direction, type NetworkPolicyInput, type PolicyPeer, type PolicyPod, type PolicyPort, type PolicyWorld } from './types.js';
 
 /**
  * What a rule of the agent means, for the trace: the body of the `policy`
@@ -99,6 +99,12 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
     const set = addSet(sets, 'hash:ip', [...serviceIps].sort(ipOrder), 'service-ips');
     top.INPUT.push(`-A ${TOP_CHAINS.INPUT} -m comment --comment "netpol: service IPs are judged after IPVS (OUTPUT)" -m set --match-set ${set} dst -j RETURN`);
   }
+  // As kube-router does: a node port on a local address is judged after the proxy picked a backend (ipvs: in
+  // OUTPUT, as for Service IPs above; iptables/nftables: DNAT in PREROUTING already made it a pod destination).
+  const [lo, hi] = world.nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
+  for (const proto of ['tcp', 'udp', 'sctp'] as const) {
+    top.INPUT.push(`-A ${TOP_CHAINS.INPUT} -p ${proto} -m comment --comment "netpol: ${proto} node ports are judged after the proxy" -m addrtype --dst-type LOCAL -m multiport --dports ${lo}:${hi} -j RETURN`);
+  }
   const allPods = world.options.ipBlockMatchesPods ? undefined : addSet(sets, 'hash:ip', world.pods.filter((p) => !p.hostNetwork).map((p) => p.ip).sort(ipOrder), 'all-pods');
 
   const local = world.pods.filter((p) => p.nodeName === nodeName && !p.hostNetwork).sort((a, b) => (podKey(a) < podKey(b) ? -1 : 1));
@@ -128,6 +134,9 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
       if (dir === 'ingress') {
         body.push(`-A ${chain} ${note(`${who}: from its own node`, { verdict: 'allow', because: 'node-local' })} -m addrtype --src-type LOCAL -j RETURN`);
         if (world.options.selfViaService === 'allow') body.push(`-A ${chain} -s ${addr} ${note(`${who}: the pod itself`, { verdict: 'allow', because: 'self' })} -j RETURN`);
+      } else if (world.options.selfViaService === 'allow') {
+        // The hairpin leaves through the pod's egress chain too (DNAT'd back to the pod itself).
+        body.push(`-A ${chain} -d ${addr} ${note(`${who}: the pod itself`, { verdict: 'allow', because: 'self' })} -j RETURN`);
       }
       for (const pol of isolating) {
         const rules = dir === 'ingress' ? pol.ingress : pol.egress;

@@ -96,4 +96,9 @@ export interface PolicyWorld {
   pods: PolicyPod[];
   namespaces: PolicyNamespace[];
   options: PolicyOptions;
+  /** kube-apiserver's --service-node-port-range (absent: 30000-32767): the agent lets node ports through INPUT. */
+  nodePortRange?: readonly [number, number];
 }
+
+/** kube-apiserver's default --service-node-port-range. */
+export const DEFAULT_NODE_PORT_RANGE: readonly [number, number] = [30000, 32767];

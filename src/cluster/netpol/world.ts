@@ -5,7 +5,7 @@ import type { PolicyPod, PolicyWorld } from './types.js';
 
 /** The agent's view of the API: policies, namespaces and every pod with its labels and named ports. */
 export function policyWorld(np: NetworkPolicyControl, pods: readonly PodInput[], nodes: ReadonlyMap<string, NetNs>): PolicyWorld {
-  return { policies: np.policies, namespaces: np.namespaces, options: np.options, pods: pods.map((p) => policyPod(p, nodes.get(p.nodeName))) };
+  return { policies: np.policies, namespaces: np.namespaces, options: np.options, ...(np.nodePortRange ? { nodePortRange: np.nodePortRange } : {}), pods: pods.map((p) => policyPod(p, nodes.get(p.nodeName))) };
 }
 
 /** A pod as the agent reads it from the API (a hostNetwork pod speaks from whichever node address the route selects, not only the node IP). */
