@@ -47,7 +47,7 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * In both, the cost model's charges are made again in the same order, the
  * counters are bumped by the packet's own length, and with tracing on the
  * walk's hop events (conntrack, nat, fdb, route, rpfilter, forward,
- * netfilter, policy) are emitted again as new objects re-stamped with the time and the
+ * netfilter, nftables, policy) are emitted again as new objects re-stamped with the time and the
  * packet's id. A namespace without netfilter (a pod) replays the same
  * segments without hooks.
  *
@@ -69,13 +69,15 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * redoing its rewrites on the bytes it started with gives the bytes it left
  * with (`reproduces`).
  *
- * A walk is recorded only when it was plain: iptables
- * only (no nftables, no IPVS), a whole UDP or TCP datagram (no SYN) of a
- * confirmed connection where netfilter tracks them, no NAT decided (a connection's first packet),
- * unicast route without multipath, no learned path MTU, no fragmentation,
- * and no rule walk that reached a volatile rule (`-m statistic`, `-m recent`,
- * `-m physdev`, unknown matches: walk-cache.ts). A replay checks that routes,
- * link states, rule sets, ipsets, the namespace's sysctls and the bridge's
+ * A walk is recorded only when it was plain: no IPVS, a whole UDP or TCP
+ * datagram (no SYN) of a confirmed connection where netfilter tracks them, no
+ * NAT decided (a connection's first packet), unicast route without multipath,
+ * no learned path MTU, no fragmentation, no iptables walk that reached a
+ * volatile rule (`-m statistic`, `-m recent`, `-m physdev`, unknown matches:
+ * walk-cache.ts) and no nftables walk that read what changes without a commit
+ * (a `numgen`, a set the packet path writes or whose elements time out:
+ * nftables/rule.ts). A replay checks that routes,
+ * link states, rule sets (iptables and nftables), ipsets, the namespace's sysctls and the bridge's
  * forwarding database are of the same generation, that the connection is the same live entry in the same
  * state (direction, replied, NAT binding), that the FDB entries have not aged
  * out and the sender has not moved, and that the packet fits the device.
@@ -115,6 +117,8 @@ interface FlowEntry {
   linkGeneration: number;
   nfGeneration: number;
   setsGeneration: number;
+  /** The namespace's nftables ruleset (-1: none): its commits (Nftables.generation). */
+  nftGeneration: number;
   /** The namespace's sysctls (ip_forward, rp_filter, bridge-nf-call-iptables, arp_announce: sysctls.ts). */
   sysctlGeneration: number;
   counters: Counters[];
@@ -455,7 +459,7 @@ export class FlowTable {
     // Not while another walk of this namespace is being recorded (an ICMP error that walk sends, say).
     if (!w.fast.enabled || ns.ipvs || this.pending !== undefined || w.eventRecording !== undefined) return false;
     const nf = ns.nf;
-    if (nf && (nf.nft || nf.engine.flowRecording !== undefined)) return false;
+    if (nf && nf.engine.flowRecording !== undefined) return false;
     const d = skb.buf;
     const len = skb.len;
     const o = skb.off;
@@ -474,10 +478,10 @@ export class FlowTable {
   }
 
   /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
-  private connection(skb: Skb, k: FlowKey, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'sysctlGeneration'> {
+  private connection(skb: Skb, k: FlowKey, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'nftGeneration' | 'sysctlGeneration'> {
     const ns = this.ns;
     const engine = ns.nf?.engine;
-    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
+    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, nftGeneration: ns.nf?.nft?.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
     if (engine === undefined) return { tuple: undefined, ct: undefined, dir: 0, seenReply: false, reply: NO_TUPLE, ...gens };
     let tuple: CtTuple | undefined;
     let ct: CtEntry | undefined;
@@ -535,7 +539,7 @@ export class FlowTable {
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
     const nf = this.ns.nf;
-    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration || e.sysctlGeneration !== this.ns.sysctl.generation) return undefined;
+    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration || e.sysctlGeneration !== this.ns.sysctl.generation) return undefined;
     if (nf === undefined) return skb.nfct === undefined ? p : undefined;
     // The connection the walk found (or, replaying PREROUTING or OUTPUT, would find by its tuple) is live, confirmed and unchanged.
     const ct = skb.nfct;
@@ -562,8 +566,9 @@ export class FlowTable {
   private valid(e: FlowEntry, skb: Skb): boolean {
     const w = this.ns.world;
     if ((e.events !== undefined) !== w.detailed) return false;
-    const engine = this.ns.nf?.engine;
-    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
+    const nf = this.ns.nf;
+    const engine = nf?.engine;
+    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
     const ct = e.ct;
     if (ct === undefined) return engine === undefined;
     if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;
@@ -615,7 +620,7 @@ export class FlowTable {
 const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
 
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
-const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'policy']);
+const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'nftables', 'policy']);
 
 /** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
 function sameKey(e: FlowEntry, k: FlowKey): boolean {

@@ -384,11 +384,16 @@ export class NfHooks {
     const w = this.ns.world;
     const pkt = this.packetOf(skb, ip, state, ctx);
     const result = walkBaseChain(hc, pkt, this.envNow());
-    const rec = this.engine.flowRecording;
-    if (rec) rec.volatile = true; // the flow table replays iptables walks only
     skb.mark = pkt.mark === 0 ? undefined : pkt.mark;
     // A set or map lookup is a hash probe: charged like one rule.
     if (w.costs) skb.cost = (skb.cost ?? 0) + w.costs.netfilterRuleNs * (result.evaluated + result.lookups);
+    const rec = this.engine.flowRecording;
+    if (rec) {
+      // The flow table replays the walk while the committed ruleset is the same (Nftables.generation), unless it
+      // read something that changes without a commit (a random numgen, a dynamic or timed set: nftables/rule.ts).
+      if (result.volatile) rec.volatile = true;
+      rec.charges.push(result.evaluated + result.lookups);
+    }
     if (w.detailed) {
       const b = hc.chain.base!;
       w.emit({

@@ -4,12 +4,13 @@
 // flushed, the endpoint's pod deleted (its stale UDP entries cleaned up, the next connection DNATed to the pod
 // left), the Service deleted. With the fast path on and off, traced and untraced, the full trace (every hop event
 // with its time), the flows and the exact kernel state (rule counters, conntrack entries with their expiry, FDB
-// entries with their updated time, the CPU's busy-until) must be the same.
+// entries with their updated time, the CPU's busy-until, IPVS's connections and real servers' counts) must be the
+// same, in each kube-proxy mode (iptables, nftables: the nft base chains' walks replayed as the iptables tables' are).
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
 import { Bridge } from '../../src/kernel/bridge.js';
-import { showIptables } from '../../src/kernel/show.js';
+import { showIptables, showNft } from '../../src/kernel/show.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
@@ -62,9 +63,13 @@ function neighDeleted(c: Cluster): void {
   c.sched.at(103_000_000, () => void node1.neigh.remove(br, b));
 }
 
-function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detailed: boolean): { text: string; replays: number } {
+type Mode = 'iptables' | 'nftables';
+const MODES: readonly Mode[] = ['iptables', 'nftables'];
+
+function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detailed: boolean, mode: Mode = 'iptables'): { text: string; replays: number } {
   process.env.PODWALK_FAST_PATH = fast;
-  const r = loadScenarioText(typeof steps === 'boolean' ? text(steps) : sameNodeText(steps === 'hairpin' ? 'b' : 'a'), 'w.yaml');
+  const scenario = typeof steps === 'boolean' ? text(steps) : sameNodeText(steps === 'hairpin' ? 'b' : 'a');
+  const r = loadScenarioText(scenario.replace('cluster: {', `cluster: {proxyMode: ${mode}, `), 'w.yaml');
   if (!r.ok) throw new Error('walk does not load');
   let cluster: Cluster | undefined;
   const result = simulate(r.scenario, {
@@ -78,7 +83,9 @@ function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detai
   const state = [...c.netns.values()].map((ns) => {
     const ct = (ns.nf?.conntrack.list(c.sched.now) ?? []).map((e) => `ct ${e.text} ${e.expiresNs} ${e.assured} ${e.seenReply}`);
     const fdb = [...ns.devices.values()].flatMap((d) => (d instanceof Bridge ? d.fdbEntries().map((e) => `fdb ${e.mac} ${e.port?.name ?? '-'} ${e.updatedNs}`) : []));
-    return [ns.name, showIptables(ns, true), ...ct, ...fdb, `cpu ${ns.cpu?.busyUntil}`].join('\n');
+    const nft = ns.nf?.nft ? showNft(ns) : '';
+    const ipvs = ns.ipvs ? [ns.ipvs.list(), ns.ipvs.listConns()].join('\n') : '';
+    return [ns.name, showIptables(ns, true), nft, ipvs, ...ct, ...fdb, `cpu ${ns.cpu?.busyUntil}`].join('\n');
   });
   const out = [...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), ...state].join('\n');
   return { text: out, replays: c.world.fast.replays };
@@ -91,17 +98,17 @@ function firstDifference(a: string, b: string): { line: number; on: string | und
   return i === -1 && x.length === y.length ? undefined : { line: i + 1, on: x[i], off: y[i] };
 }
 
-describe('NAT replays: pod -> ClusterIP and its answers, DNAT and un-DNAT replayed', () => {
+describe.each(MODES)('NAT replays in %s mode: pod -> ClusterIP and its answers, DNAT and un-DNAT replayed', (mode) => {
   it('replays every crossing of an established connection, as a walk without NAT is', () => {
     // Each request crosses the client, node1's bridge (DNAT, up to be routed), node1, node2 and the server; each
     // answer the server, node2's bridge, node2, node1 (un-DNAT) and the client: ten crossings a datagram.
-    const { replays } = run(false, 'on', false);
+    const { replays } = run(false, 'on', false, mode);
     expect(replays).toBeGreaterThan(10 * 395);
   });
   for (const detailed of [false, true]) {
     it(`changes under the flow (rules resynced, conntrack -D and -F, endpoint deleted, Service deleted), tracing ${detailed ? 'on' : 'off'}`, () => {
-      const on = run(true, 'on', detailed);
-      const off = run(true, 'off', detailed);
+      const on = run(true, 'on', detailed, mode);
+      const off = run(true, 'off', detailed, mode);
       expect(firstDifference(on.text, off.text)).toBeUndefined();
       expect(on.replays).toBeGreaterThan(1000);
       expect(off.replays).toBe(0);
@@ -110,8 +117,8 @@ describe('NAT replays: pod -> ClusterIP and its answers, DNAT and un-DNAT replay
   for (const variant of ['same-node', 'hairpin'] as const) {
     for (const detailed of [false, true]) {
       it(`bridged DNAT (${variant === 'hairpin' ? 'the endpoint to its own Service, masqueraded' : 'an endpoint behind the same bridge'}): the neighbour entry deleted, rules resynced, conntrack flushed, tracing ${detailed ? 'on' : 'off'}`, () => {
-        const on = run(variant, 'on', detailed);
-        const off = run(variant, 'off', detailed);
+        const on = run(variant, 'on', detailed, mode);
+        const off = run(variant, 'off', detailed, mode);
         expect(firstDifference(on.text, off.text)).toBeUndefined();
         // The client, node1's bridge both ways (DNAT and un-DNAT) and the server: four crossings a datagram.
         expect(on.replays).toBeGreaterThan(4 * 300);

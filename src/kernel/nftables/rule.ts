@@ -26,6 +26,13 @@ export interface WalkState {
   lookups: number;
   verdict: NftVerdict | undefined;
   nat: NatAction | undefined;
+  /**
+   * The walk read or wrote something that is not a function of the packet and
+   * of the committed ruleset: a random or counting `numgen`, a set written from
+   * the packet path, a lookup in a set whose elements time out or the packet
+   * path writes. The flow table does not replay it (flowtable.ts).
+   */
+  volatile: boolean;
 }
 
 /** A statement's outcome: go on with the rule, the rule does not match, or a verdict was set. */
@@ -255,6 +262,7 @@ class RuleParser {
       sets: [name],
       updates: name,
       run: (s) => {
+        s.volatile = true;
         const values = keyOf(sels, s);
         if (!values) return BREAK;
         ctx.set(name)?.update(values, s.env.nowNs, refresh);
@@ -378,9 +386,17 @@ class RuleParser {
         }
         let counter = 0;
         const list = `numgen ${mode} mod ${mod}${offset ? ` offset ${offset}` : ''}`;
-        if (mode === 'inc') return field(list, 'integer', () => (counter++ % mod) + offset);
+        if (mode === 'inc') {
+          return field(list, 'integer', (s) => {
+            s.volatile = true;
+            return (counter++ % mod) + offset;
+          });
+        }
         // nft_ng_random: reciprocal_scale(prandom_u32(), modulus) + offset, drawn from the namespace's seeded RNG.
-        return field(list, 'integer', (s) => Math.floor((s.env.rng.nextU32() * mod) / 2 ** 32) + offset);
+        return field(list, 'integer', (s) => {
+          s.volatile = true;
+          return Math.floor((s.env.rng.nextU32() * mod) / 2 ** 32) + offset;
+        });
       }
       default:
         return this.fail(`unknown expression "${w}"`);
@@ -425,7 +441,9 @@ class RuleParser {
           const k = get(s);
           if (!k) return BREAK;
           s.lookups++;
-          const e = ctx.set(name)?.lookup(k, s.env.nowNs);
+          const set = ctx.set(name);
+          if (set?.changesUncommitted) s.volatile = true;
+          const e = set?.lookup(k, s.env.nowNs);
           if (e && !neg) s.elements.push(`@${name}: ${ctx.set(name)!.formatElement(e)}`);
           return (e !== undefined) !== neg ? NEXT : BREAK;
         },
@@ -478,6 +496,7 @@ class RuleParser {
           if (!k) return BREAK;
           s.lookups++;
           const m = ctx.set(name);
+          if (m?.changesUncommitted) s.volatile = true;
           const e = m?.lookup(k, s.env.nowNs);
           if (!e?.verdict) return BREAK;
           s.elements.push(`@${name}: ${m!.formatElement(e)}`);

@@ -47,8 +47,21 @@ export class NftSet {
     return this.flags.includes('timeout') || this.timeoutMs !== undefined;
   }
 
+  /** An element was ever given a timeout (it lapses with time, no commit needed). */
+  private timed = false;
+
+  /**
+   * Whether a lookup's answer may change without a commit (nft's generation):
+   * elements that time out, or a set the packet path writes (`dynamic`). The
+   * flow table does not replay a walk that looked into one (flowtable.ts).
+   */
+  get changesUncommitted(): boolean {
+    return this.timed || this.hasTimeout || this.flags.includes('dynamic');
+  }
+
   /** Add (or, for `update`, refresh) an element; an existing one keeps its data, as `nft add element` does. */
   add(el: NftElement): boolean {
+    if (el.expiresNs !== undefined) this.timed = true;
     if (el.key.every((r) => r.lo === r.hi)) {
       const k = keyString(el.key);
       if (this.exact.has(k)) return false;

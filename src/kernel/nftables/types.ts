@@ -34,4 +34,6 @@ export interface NftTraversal {
   evaluated: number;
   /** Set and map lookups made (hits and misses): the hash lookups that replace linear rule lists. */
   lookups: number;
+  /** The walk's outcome is not a function of the packet and the committed ruleset alone (rule.ts WalkState.volatile). */
+  volatile: boolean;
 }

@@ -17,13 +17,13 @@ import type { NftVerdict } from './verdict.js';
 export function walkBaseChain(hc: HookedChain, pkt: NfPacket, env: NfEnv): NftTraversal {
   const { table } = hc;
   const base = hc.chain;
-  const s: WalkState = { pkt, env, elements: [], lookups: 0, verdict: undefined, nat: undefined };
+  const s: WalkState = { pkt, env, elements: [], lookups: 0, verdict: undefined, nat: undefined, volatile: false };
   const rules: string[] = [];
   const stack: { chain: NftChain; next: number }[] = [];
   let chain = base;
   let i = 0;
   let evaluated = 0;
-  const end = (verdict: NftTraversal['verdict'], byPolicy: boolean, extra: Partial<NftTraversal> = {}): NftTraversal => ({ verdict, rules, elements: s.elements, byPolicy, evaluated, lookups: s.lookups, ...extra });
+  const end = (verdict: NftTraversal['verdict'], byPolicy: boolean, extra: Partial<NftTraversal> = {}): NftTraversal => ({ verdict, rules, elements: s.elements, byPolicy, evaluated, lookups: s.lookups, volatile: s.volatile, ...extra });
   for (;;) {
     if (i >= chain.rules.length) {
       const back = stack.pop();
