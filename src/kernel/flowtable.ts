@@ -5,7 +5,7 @@ import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
-import type { Counters, FlowRecording } from './netfilter/types.js';
+import type { Counters, FlowRecording, IpvsTouch } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
 import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
 
@@ -47,7 +47,7 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * In both, the cost model's charges are made again in the same order, the
  * counters are bumped by the packet's own length, and with tracing on the
  * walk's hop events (conntrack, nat, fdb, route, rpfilter, forward,
- * netfilter, nftables, policy) are emitted again as new objects re-stamped with the time and the
+ * netfilter, nftables, ipvs, policy) are emitted again as new objects re-stamped with the time and the
  * packet's id. A namespace without netfilter (a pod) replays the same
  * segments without hooks.
  *
@@ -69,7 +69,20 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * redoing its rewrites on the bytes it started with gives the bytes it left
  * with (`reproduces`).
  *
- * A walk is recorded only when it was plain: no IPVS, a whole UDP or TCP
+ * IPVS's NAT is replayed the same way: a request of an established IPVS
+ * connection (LOCAL_IN, then ip_vs_nat_xmit through LOCAL_OUT: a routed
+ * segment INPUT, OUTPUT, POSTROUTING) gets its real server as destination
+ * before the TTL, an answer (FORWARD, or LOCAL_IN for the node's own
+ * connection) the VIP as source after it; the replay moves the IPVS
+ * connection's state and timer again (`Ipvs.retouch`, after the conntrack
+ * refresh as the hooks order them, the conntrack entry's timer capped by it)
+ * while the connection is live in the state the walk found it in. Every
+ * replay in a namespace with IPVS checks `Ipvs.generation` (services, real
+ * servers, weights, timeouts, connection entries added or removed): what IPVS
+ * answered the walk — passing a packet that is none of its business included —
+ * it answers again. A connection's first packet (the scheduling) is never kept.
+ *
+ * A walk is recorded only when it was plain: a whole UDP or TCP
  * datagram (no SYN) of a confirmed connection where netfilter tracks them, no
  * NAT decided (a connection's first packet), unicast route without multipath,
  * no learned path MTU, no fragmentation, no iptables walk that reached a
@@ -119,6 +132,10 @@ interface FlowEntry {
   setsGeneration: number;
   /** The namespace's nftables ruleset (-1: none): its commits (Nftables.generation). */
   nftGeneration: number;
+  /** The namespace's IPVS table (-1: none): its services, real servers and connection entries (Ipvs.generation). */
+  ipvsGeneration: number;
+  /** IPVS forwarded the packet on this established connection (its rewrite is in manipDst or manipSrc). */
+  ipvs: IpvsTouch | undefined;
   /** The namespace's sysctls (ip_forward, rp_filter, bridge-nf-call-iptables, arp_announce: sysctls.ts). */
   sysctlGeneration: number;
   counters: Counters[];
@@ -190,7 +207,7 @@ const OUTPUT = 0x40000;
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'dnatNextHop' | 'dnatMac' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ipvs' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'dnatNextHop' | 'dnatMac' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
@@ -382,7 +399,9 @@ export class FlowTable {
     if (p === undefined || p.entry.header !== undefined) return;
     const output = p.entry.inDev === undefined;
     if (!reproduces(p, skb, 0, !output, undefined)) return;
-    if (!this.hooksWere(p, output ? ['OUTPUT', 'POSTROUTING'] : p.entry.bridged ? ['FORWARD', 'POSTROUTING'] : ['PREROUTING', 'FORWARD', 'POSTROUTING'])) return;
+    // IPVS takes a request at LOCAL_IN and sends it on through LOCAL_OUT (ip_vs_nat_xmit), not FORWARD.
+    const through = p.recording.ipvs?.dir === 'input' && !output ? ['INPUT', 'OUTPUT', 'POSTROUTING'] : ['FORWARD', 'POSTROUTING'];
+    if (!this.hooksWere(p, output ? ['OUTPUT', 'POSTROUTING'] : p.entry.bridged ? through : ['PREROUTING', ...through])) return;
     this.keep(p, skb, { ends: 'neighbour', outDev, nextHop, arpSource, srcFdb: undefined, dstFdb: undefined, port: undefined, headerOut: undefined });
   }
 
@@ -457,7 +476,7 @@ export class FlowTable {
     const ns = this.ns;
     const w = ns.world;
     // Not while another walk of this namespace is being recorded (an ICMP error that walk sends, say).
-    if (!w.fast.enabled || ns.ipvs || this.pending !== undefined || w.eventRecording !== undefined) return false;
+    if (!w.fast.enabled || this.pending !== undefined || w.eventRecording !== undefined) return false;
     const nf = ns.nf;
     if (nf && nf.engine.flowRecording !== undefined) return false;
     const d = skb.buf;
@@ -472,16 +491,16 @@ export class FlowTable {
     if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return false;
     if (bridged) {
       const ct = skb.nfct;
-      return nf !== undefined && ct !== undefined && ct.table === nf.conntrack && !ct.related && ct.entry.confirmed && !ct.entry.ipvs;
+      return nf !== undefined && ct !== undefined && ct.table === nf.conntrack && !ct.related && ct.entry.confirmed;
     }
     return skb.nfct === undefined && !skb.brPrerouted;
   }
 
   /** The packet's connection as the walk will find it (peeked: PREROUTING has not run yet unless `bridged`). */
-  private connection(skb: Skb, k: FlowKey, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'nftGeneration' | 'sysctlGeneration'> {
+  private connection(skb: Skb, k: FlowKey, bridged: boolean): Pick<FlowEntry, 'tuple' | 'ct' | 'dir' | 'seenReply' | 'reply' | 'fibGeneration' | 'linkGeneration' | 'nfGeneration' | 'setsGeneration' | 'nftGeneration' | 'ipvsGeneration' | 'sysctlGeneration'> {
     const ns = this.ns;
     const engine = ns.nf?.engine;
-    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, nftGeneration: ns.nf?.nft?.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
+    const gens = { fibGeneration: ns.fib.generation, linkGeneration: ns.world.fast.linkGeneration, nfGeneration: engine?.generation ?? -1, setsGeneration: engine?.ipsets.generation ?? -1, nftGeneration: ns.nf?.nft?.generation ?? -1, ipvsGeneration: ns.ipvs?.generation ?? -1, sysctlGeneration: ns.sysctl.generation };
     if (engine === undefined) return { tuple: undefined, ct: undefined, dir: 0, seenReply: false, reply: NO_TUPLE, ...gens };
     let tuple: CtTuple | undefined;
     let ct: CtEntry | undefined;
@@ -503,7 +522,7 @@ export class FlowTable {
     // Netfilter tracks this packet but has no live connection for it yet: a first packet is never kept.
     if (this.ns.nf !== undefined && entry.ct === undefined) return;
     const w = this.ns.world;
-    const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [], manipDst: undefined, manipSrc: undefined };
+    const recording: FlowRecording = { counters: [], volatile: false, hooks: [], charges: [], manipDst: undefined, manipSrc: undefined, ipvs: undefined };
     const engine = this.ns.nf?.engine;
     if (engine) engine.flowRecording = recording;
     const events: TraceEvent[] | undefined = w.detailed ? [] : undefined;
@@ -539,12 +558,12 @@ export class FlowTable {
     // The state the walk read must not have changed during it (a rule set restored by a REJECT's answer, say).
     const e = p.entry;
     const nf = this.ns.nf;
-    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration || e.sysctlGeneration !== this.ns.sysctl.generation) return undefined;
+    if (e.fibGeneration !== this.ns.fib.generation || e.nfGeneration !== (nf?.engine.generation ?? -1) || e.setsGeneration !== (nf?.engine.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.ipvsGeneration !== (this.ns.ipvs?.generation ?? -1) || e.linkGeneration !== this.ns.world.fast.linkGeneration || e.sysctlGeneration !== this.ns.sysctl.generation) return undefined;
     if (nf === undefined) return skb.nfct === undefined ? p : undefined;
     // The connection the walk found (or, replaying PREROUTING or OUTPUT, would find by its tuple) is live, confirmed and unchanged.
     const ct = skb.nfct;
     const c = e.ct;
-    if (ct === undefined || c === undefined || ct.table !== nf.conntrack || ct.related || ct.entry !== c || ct.dir !== e.dir || !c.confirmed || c.ipvs || c.reply !== e.reply || c.seenReply !== (e.seenReply || e.dir === 1)) return undefined;
+    if (ct === undefined || c === undefined || ct.table !== nf.conntrack || ct.related || ct.entry !== c || ct.dir !== e.dir || !c.confirmed || c.reply !== e.reply || c.seenReply !== (e.seenReply || e.dir === 1)) return undefined;
     return p;
   }
 
@@ -558,7 +577,7 @@ export class FlowTable {
     // nothing else), and the next answer finds it so. The state the walk found would never match again.
     const seenReply = p.entry.ct?.seenReply ?? false;
     const outDst = get32(skb.data, p.entry.header === undefined ? 16 : 30);
-    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, ipvs: r.ipvs, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
     this.size++;
   }
 
@@ -568,7 +587,8 @@ export class FlowTable {
     if ((e.events !== undefined) !== w.detailed) return false;
     const nf = this.ns.nf;
     const engine = nf?.engine;
-    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
+    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.ipvsGeneration !== (this.ns.ipvs?.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
+    if (e.ipvs !== undefined && !this.ns.ipvs!.replayable(e.ipvs)) return false;
     const ct = e.ct;
     if (ct === undefined) return engine === undefined;
     if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;
@@ -596,6 +616,8 @@ export class FlowTable {
     w.fast.hits++;
     w.fast.replays++;
     if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d, l4, l4 + len - 20);
+    // IPVS's state and timer of the connection, after the conntrack refresh as the walk's hooks order them.
+    if (e.ipvs !== undefined) this.ns.ipvs!.retouch(e.ipvs, skb, e.tcpFlags);
     // The walk's hop events in their order, each a new object with this packet's id and the time now.
     if (e.events) w.emitCopies(e.events, skb.id);
     const counters = e.counters;
@@ -620,7 +642,7 @@ export class FlowTable {
 const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
 
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
-const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'nftables', 'policy']);
+const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'nftables', 'ipvs', 'policy']);
 
 /** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
 function sameKey(e: FlowEntry, k: FlowKey): boolean {

@@ -138,12 +138,14 @@ function kernelState(file: string, fast: 'on' | 'off'): string {
 
 /**
  * What the show commands round or leave out, to the nanosecond: each connection's expiry and protocol state,
- * each bridge's FDB entries with their updated times, the CPU's busy-until (the cost model's charges).
+ * each bridge's FDB entries with their updated times, IPVS's real servers and connection entries with their
+ * timers, the CPU's busy-until (the cost model's charges).
  */
 function exactState(ns: NetNs, now: number): string {
   const ct = (ns.nf?.conntrack.list(now) ?? []).map((e) => `ct ${e.text} expires ${e.expiresNs} ${e.tcpState ?? ''} ${e.assured} ${e.seenReply} ${e.origSeqEnd ?? ''}`);
   const fdb = [...ns.devices.values()].flatMap((d) => (d instanceof Bridge ? d.fdbEntries().map((e) => `fdb ${d.name} ${e.mac} ${e.port?.name ?? '-'} ${e.local} ${e.updatedNs}`) : []));
-  return [...ct, ...fdb, `cpu ${ns.cpu?.busyUntil ?? '-'}`].join('\n');
+  const ipvs = ns.ipvs ? [ns.ipvs.list(), ...ns.ipvs.exactConns()] : [];
+  return [...ct, ...fdb, ...ipvs, `cpu ${ns.cpu?.busyUntil ?? '-'}`].join('\n');
 }
 
 describe('the fast path is invisible with tracing off: same outcome events, flows and kernel state after the run (rule counters, conntrack, routes, neighbours)', () => {

@@ -63,8 +63,8 @@ function neighDeleted(c: Cluster): void {
   c.sched.at(103_000_000, () => void node1.neigh.remove(br, b));
 }
 
-type Mode = 'iptables' | 'nftables';
-const MODES: readonly Mode[] = ['iptables', 'nftables'];
+type Mode = 'iptables' | 'nftables' | 'ipvs';
+const MODES: readonly Mode[] = ['iptables', 'nftables', 'ipvs'];
 
 function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detailed: boolean, mode: Mode = 'iptables'): { text: string; replays: number } {
   process.env.PODWALK_FAST_PATH = fast;
@@ -84,7 +84,7 @@ function run(steps: boolean | 'same-node' | 'hairpin', fast: 'on' | 'off', detai
     const ct = (ns.nf?.conntrack.list(c.sched.now) ?? []).map((e) => `ct ${e.text} ${e.expiresNs} ${e.assured} ${e.seenReply}`);
     const fdb = [...ns.devices.values()].flatMap((d) => (d instanceof Bridge ? d.fdbEntries().map((e) => `fdb ${e.mac} ${e.port?.name ?? '-'} ${e.updatedNs}`) : []));
     const nft = ns.nf?.nft ? showNft(ns) : '';
-    const ipvs = ns.ipvs ? [ns.ipvs.list(), ns.ipvs.listConns()].join('\n') : '';
+    const ipvs = ns.ipvs ? [ns.ipvs.list(), ...ns.ipvs.exactConns()].join('\n') : '';
     return [ns.name, showIptables(ns, true), nft, ipvs, ...ct, ...fdb, `cpu ${ns.cpu?.busyUntil}`].join('\n');
   });
   const out = [...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), ...state].join('\n');

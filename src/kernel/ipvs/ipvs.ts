@@ -1,7 +1,8 @@
 import { formatIpv4 } from '../../wire/addr.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
-import { readTuple, rewriteAddrs, rewriteIcmpError } from '../../wire/l4-rewrite.js';
+import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange } from '../../wire/l4-rewrite.js';
 import type { CtEntry } from '../conntrack.js';
+import type { IpvsTouch } from '../netfilter/types.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
 import { schedule, type Dest, type SchedState, type SchedulerName } from './schedulers.js';
@@ -78,16 +79,26 @@ export class Ipvs {
   private readonly trash: { svc: VirtualService; dest: Dest }[] = [];
   /** The kernel's defaults until `setTimeouts`. */
   private readonly timeouts: IpvsTimeouts = { tcp: TCP_TIMEOUT_S.ESTABLISHED, tcpfin: TCP_TIMEOUT_S.FIN_WAIT, udp: 300 };
+  /**
+   * Bumped when a virtual service, a real server, its weight, a timeout or a
+   * connection entry (added or removed) changes: what every lookup of the
+   * packet path answers is the same while it is (the flow table's replays
+   * check it, flowtable.ts). A packet of an existing connection changes only
+   * that connection's state and timer, never this.
+   */
+  generation = 0;
 
   constructor(private readonly ns: NetNs) {}
 
   addService(s: Omit<VirtualService, 'dests' | 'state'>): VirtualService {
+    this.generation++;
     const svc: VirtualService = { ...s, dests: [], state: { cursor: s.scheduler === 'wrr' ? -1 : 0, cw: 0 } };
     this.services.set(svcKey(s.protocol, s.vip, s.port), svc);
     return svc;
   }
 
   addDest(svc: VirtualService, ip: number, port: number, weight = 1): Dest {
+    this.generation++;
     // ip_vs_trash_get_dest: a real server deleted while it still had connections comes back as itself, counters and all.
     const trashed = this.trash.findIndex((t) => t.svc === svc && t.dest.ip === ip && t.dest.port === port);
     if (trashed >= 0) {
@@ -109,6 +120,7 @@ export class Ipvs {
 
   /** `ipvsadm -e ... -w W`: weight 0 quiesces a real server (no new connections; its connections go on). */
   setWeight(dest: Dest, weight: number): void {
+    this.generation++;
     dest.weight = weight;
   }
 
@@ -121,6 +133,7 @@ export class Ipvs {
   deleteDest(svc: VirtualService, dest: Dest): void {
     const i = svc.dests.indexOf(dest);
     if (i < 0) return;
+    this.generation++;
     svc.dests.splice(i, 1);
     dest.available = false;
     if (dest.activeConns + dest.inactConns > 0) this.trash.push({ svc, dest });
@@ -134,6 +147,7 @@ export class Ipvs {
 
   /** `ipvsadm --set tcp tcpfin udp`: a 0 leaves that timeout as it is, as the kernel does. */
   setTimeouts(t: Partial<IpvsTimeouts>): void {
+    this.generation++;
     for (const k of ['tcp', 'tcpfin', 'udp'] as const) if (t[k]) this.timeouts[k] = t[k];
   }
 
@@ -150,6 +164,7 @@ export class Ipvs {
     const key = svcKey(protocol, vip, port);
     const svc = this.services.get(key);
     if (!svc) return false;
+    this.generation++;
     for (const d of [...svc.dests]) this.deleteDest(svc, d);
     return this.services.delete(key);
   }
@@ -213,6 +228,8 @@ export class Ipvs {
     if (!conn && !svc) return { kind: 'pass' };
     if (!conn && !opensConn(proto, skb.data)) return { kind: 'pass' };
     let action: 'existing' | 'schedule' | 'persistent' = 'existing';
+    // The state the packet finds an existing connection in (what a replay of its walk must find: flowtable.ts).
+    const found = conn?.state;
     if (!conn) {
       const s = svc!;
       // Persistence: a template per client IP keeps it on the same real server (ip_vs_sched_persist).
@@ -231,6 +248,7 @@ export class Ipvs {
       if (s.persistentSec !== undefined) {
         const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + s.persistentSec * 1e9, template: true };
         this.conns.set(tkey, template);
+        this.generation++;
       }
       const candidates = s.dests.map(describeDest);
       // ip_vs_bind_dest: a new entry starts inactive (the real server's conn_flags carry IP_VS_CONN_F_INACTIVE); its first state change may make it active.
@@ -240,6 +258,7 @@ export class Ipvs {
       this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
       this.replies.set(connKey(proto, dest.ip, dest.port, ip.src, t.sport), conn);
+      this.generation++;
       if (w.detailed) {
         w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action, service: describeService(s), scheduler: s.scheduler, candidates, chosen: `${formatIpv4(dest.ip)}:${dest.port}`, conn: describeConn(conn) });
       }
@@ -253,6 +272,7 @@ export class Ipvs {
       w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'existing', service: svc ? describeService(svc) : `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: svc?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
     } else this.touch(conn, 'input', skb, now);
     const before = `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`;
+    this.recorded(action === 'existing' ? { conn, dir: 'input', state: found! } : undefined, 'dst', { dst: conn.dest.ip, dport: conn.dest.port });
     skb.data = rewriteAddrs(skb.data, { dst: conn.dest.ip, dport: conn.dest.port });
     if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'DNAT', manip: 'dst', before, after: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, first: action !== 'existing', by: 'ipvs' });
     return { kind: 'forward', packet: redecode(skb, ip) };
@@ -273,6 +293,7 @@ export class Ipvs {
     const conn = this.live(this.replies.get(connKey(proto, ip.src, t.sport, ip.dst, t.dport)), now);
     if (!conn) return { kind: 'pass' };
     const w = this.ns.world;
+    this.recorded({ conn, dir: 'output', state: conn.state }, 'src', { src: conn.vip, sport: conn.vport });
     this.touch(conn, 'output', skb, now);
     if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'reply', service: `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(proto, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
     skb.data = rewriteAddrs(skb.data, { src: conn.vip, sport: conn.vport });
@@ -281,17 +302,51 @@ export class Ipvs {
   }
 
   /**
+   * Tell the flow table recording this packet's walk (flowtable.ts) that IPVS
+   * rewrote it on `touch`'s connection (its `manip` address to `change`), or,
+   * `touch` undefined, that the walk may not be replayed (a connection
+   * scheduled, an ICMP error translated).
+   */
+  private recorded(touch: IpvsTouch | undefined, manip: 'src' | 'dst', change: AddrChange): void {
+    const rec = this.ns.nf?.engine.flowRecording;
+    if (rec === undefined) return;
+    if (touch === undefined || rec.ipvs !== undefined) {
+      rec.volatile = true;
+      return;
+    }
+    rec.ipvs = touch;
+    if (manip === 'dst') rec.manipDst = rec.manipDst === undefined ? change : { ...rec.manipDst, ...change };
+    else rec.manipSrc = rec.manipSrc === undefined ? change : { ...rec.manipSrc, ...change };
+  }
+
+  /**
+   * The flow table's replay of a packet of an established connection
+   * (flowtable.ts): whether `touch`'s connection is still live in the state
+   * the recorded walk found it in (the caller checked `generation`: it is
+   * still in the table, its real server too).
+   */
+  replayable(touch: IpvsTouch): boolean {
+    const c = touch.conn as Conn;
+    return c.state === touch.state && (c.expiresNs === 0 || c.expiresNs > this.ns.world.sched.now);
+  }
+
+  /** The replay's ip_vs_set_state: what `touch` did to the connection in the walk (`replayable` said it may); `tcpFlags` the packet's (-1: UDP). */
+  retouch(touch: IpvsTouch, skb: Skb, tcpFlags: number): void {
+    this.touch(touch.conn as Conn, touch.dir, skb, this.ns.world.sched.now, tcpFlags);
+  }
+
+  /**
    * ip_vs_set_state: a packet of the connection in `dir` moves its TCP state,
    * moves it between its real server's active and inactive counts, and
    * restarts its timer with the new state's timeout.
    */
-  private touch(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number): void {
-    this.advance(conn, dir, skb, now);
+  private touch(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number, tcpFlags = -1): void {
+    this.advance(conn, dir, skb, now, tcpFlags);
     // The conntrack entry goes when the IPVS entry does (ip_vs_conn_expire → ip_vs_conn_drop_conntrack).
     if (conn.ct && conn.ct.expiresNs > conn.expiresNs) conn.ct.expiresNs = conn.expiresNs;
   }
 
-  private advance(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number): void {
+  private advance(conn: Conn, dir: 'input' | 'output', skb: Skb, now: number, tcpFlags: number): void {
     if (conn.state === 'UDP') {
       conn.expiresNs = now + this.timeouts.udp * 1e9;
       return;
@@ -309,7 +364,8 @@ export class Ipvs {
       conn.expiresNs = now + SCTP_TIMEOUT_S[next] * 1e9;
       return;
     }
-    const flags = skb.data[ipHeaderLength(skb.data) + 13] ?? 0;
+    // A replay passes the flags it keyed the packet by (its bytes may lie behind an Ethernet header).
+    const flags = tcpFlags >= 0 ? tcpFlags : (skb.data[ipHeaderLength(skb.data) + 13] ?? 0);
     const next = nextTcpState(conn.state as IpvsTcpState, dir, flags);
     if (next !== conn.state) {
       const active = isActive(next);
@@ -355,6 +411,7 @@ export class Ipvs {
   private relatedIcmp(skb: Skb, ip: Ipv4Packet, dir: 'request' | 'reply'): IpvsVerdict {
     const conn = this.quotedConn(ip, dir);
     if (!conn) return { kind: 'pass' };
+    this.recorded(undefined, 'dst', {});
     const w = this.ns.world;
     const now = w.sched.now;
     const before = `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`;
@@ -384,6 +441,7 @@ export class Ipvs {
   }
 
   private remove(c: Conn): void {
+    this.generation++;
     this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
     if (c.template) return;
     this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
@@ -394,6 +452,11 @@ export class Ipvs {
       const i = this.trash.findIndex((t) => t.dest === c.dest);
       if (i >= 0) this.trash.splice(i, 1);
     }
+  }
+
+  /** Each connection entry with its timer to the nanosecond (`listConns` rounds to seconds): the fast path's differential tests compare them. */
+  exactConns(): string[] {
+    return [...this.conns.values()].map((c) => `${describeConn(c)} inactive ${c.inactive} expires ${c.expiresNs}`);
   }
 
   /** `ipvsadm -Ln`. */

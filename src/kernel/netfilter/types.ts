@@ -100,6 +100,21 @@ export interface FlowRecording {
    */
   manipDst: AddrChange | undefined;
   manipSrc: AddrChange | undefined;
+  /**
+   * IPVS forwarded the packet on an established connection (ipvs/ipvs.ts): its
+   * rewrite is in `manipDst` (a request to the real server) or `manipSrc` (the
+   * answer given the VIP back); the replay moves the connection's state and
+   * timer again (`Ipvs.retouch`).
+   */
+  ipvs: IpvsTouch | undefined;
+}
+
+/** An IPVS connection a walk moved, the way it moved it, and the state it found it in. */
+export interface IpvsTouch {
+  /** The connection (opaque here: ipvs/ipvs.ts). */
+  readonly conn: object;
+  readonly dir: 'input' | 'output';
+  readonly state: string;
 }
 
 /** A NAT decision, carried out by conntrack on the first packet of a connection. */
