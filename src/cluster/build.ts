@@ -8,6 +8,7 @@ import { Tracer } from '../trace/tracer.js';
 import { addPod, setupNodeBridge } from './cni-bridge.js';
 import { setNodeCpus } from './node-cpus.js';
 import { FLANNEL_UDP_OVERHEAD, programFlannelUdp } from './flannel-udp.js';
+import { programFlannelIptables } from './flannel-iptables.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses, type CloudLoadBalancer, type HealthProbe } from './cloud-lb.js';
@@ -116,6 +117,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   }
   const controlPlane = opts.controlPlane ?? { services: [], endpointSlices: [] };
   const proxies = programProxies(nodes, spec, controlPlane);
+  programFlannelIptables(nodes, spec);
   // A node's saved `ip route` replaces the main table the backend programmed (after kube-proxy: a route may name kube-ipvs0).
   for (const n of spec.nodes) if (n.imported?.ipRoute) importRoutes(nodes.get(n.name)!, n.imported.ipRoute);
   // The load balancer's probes: kube-proxy's health server (healthCheckNodePort for eTP Local, else /healthz), or silence from a node that is down.

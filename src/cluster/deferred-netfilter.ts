@@ -41,6 +41,19 @@ export class DeferredNetfilter extends Netfilter {
     return this.pending === undefined;
   }
 
+  /**
+   * Another component's programming, to run after what is deferred (at once
+   * when that already ran): flanneld's rules follow kube-proxy's first sync.
+   */
+  andThen(program: (rules: Netfilter) => void): void {
+    const first = this.pending;
+    if (!first) return program(this);
+    this.pending = (rules) => {
+      first(rules);
+      program(rules);
+    };
+  }
+
   /** Run the deferred programming now (idempotent). */
   materialize(): void {
     const program = this.pending;

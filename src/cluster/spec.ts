@@ -32,6 +32,18 @@ export interface ClusterInput {
   kubeProxy?: KubeProxyInput;
   /** Node sysctls; absent = a kubeadm node's (NODE_SYSCTL_DEFAULTS). */
   sysctls?: NodeSysctlsInput;
+  /** flanneld's iptables flags; absent = kube-flannel.yml's (DEFAULT_FLANNEL: --ip-masq, --random-fully, forward rules). */
+  flannel?: FlannelInput;
+}
+
+/** flanneld's command-line switches that decide its iptables rules (flannel-iptables.ts). */
+export interface FlannelInput {
+  /** `--ip-masq`: FLANNEL-POSTRTG masquerades what leaves the cluster network. kube-flannel.yml passes it. */
+  ipMasq: boolean;
+  /** `--ip-masq-fully-random-disable`: MASQUERADE without `--random-fully`. Default false. */
+  ipMasqFullyRandomDisable: boolean;
+  /** `--iptables-forward-rules`: FLANNEL-FWD accepts forwarding from and to the cluster network. Default true. */
+  iptablesForwardRules: boolean;
 }
 
 /**

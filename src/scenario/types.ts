@@ -12,7 +12,7 @@ import type { DnsPolicy, PodDnsConfig } from '../cluster/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { LabelSelector, PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
-import type { EndpointInput, EndpointSliceInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
+import type { EndpointInput, EndpointSliceInput, FlannelInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
 export interface SourcePos {
   file: string;
@@ -100,6 +100,8 @@ export interface ClusterSpec {
   ipvs: IpvsProxyInput;
   /** `cluster.kubeProxy`: kube-proxy's mode-neutral settings (masqueradeAll, clusterCIDR, nodePortAddresses, ...). */
   kubeProxy: KubeProxyInput;
+  /** `cluster.flannel`: flanneld's --ip-masq and --iptables-forward-rules (its iptables rules on every node). */
+  flannel: FlannelInput;
   /** `cluster.sysctls`: node sysctls; absent = a kubeadm node's. */
   sysctls?: NodeSysctlsInput;
 }

@@ -72,7 +72,7 @@ traffic:
   it('headlines where the retransmission was delivered as every other headline names it (node/node2, not the namespace node2)', () => {
     let out = '';
     expect(cli(['run', file, '--quiet'], { out: (s) => (out += s), err: () => {} })).toBe(0);
-    expect(out).toContain('\nwarm-up: TCP, delivered, rtt 406.5 µs\n  client 10.244.1.2:37346 → db 192.168.56.12:5432 ⇒ node/node2\n');
+    expect(out).toContain('\nwarm-up: TCP, delivered, rtt 406.6 µs\n  client 10.244.1.2:37346 → db 192.168.56.12:5432 ⇒ node/node2\n');
     expect(out).toContain('\nlossy: TCP, delivered after 1 retransmission (first SYN dropped: link-fault)\n  client 10.244.1.2:37347 → db 192.168.56.12:5432 ⇒ node/node2\n');
   });
 

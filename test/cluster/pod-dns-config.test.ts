@@ -104,16 +104,27 @@ ${spec
   });
 
   it('the lookup asks the nameservers in order: one that never answers costs its timeout, then the next answers', () => {
-    // 192.0.2.53 is nobody (the gateway has no route for it): server 0 waits 5 s, then kube-dns answers.
-    const text = doc('dnsPolicy: None\ndnsConfig: {nameservers: [192.0.2.53, 10.96.0.10], searches: [default.svc.cluster.local]}').replace(
-      'resources:\n',
-      'resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: w, image: nginx, ports: [{containerPort: 80}]}]}}\n  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\n',
-    );
-    const r = loadScenarioText(`${text}traffic:\n  - {name: lookup, from: pod/client, to: web, port: 80}\n`, 'd.yaml');
-    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
-    const res = simulate(r.scenario);
-    expect(res.flows[0]!.verdict).toBe('delivered');
-    const queries = res.events.flatMap((e) => (e.kind === 'create' && e.flow === 'lookup' && / A\? /.test(e.frame.info) ? [`${e.t / 1e9} ${e.frame.dst} ${e.frame.info.replace(/^.* A\? (\S+)\..*$/, '$1')}`] : []));
-    expect(queries).toEqual(['0 192.0.2.53 web.default.svc.cluster.local', '5 10.96.0.10 web.default.svc.cluster.local']);
+    // 192.0.2.53 is nobody: the gateway has no route for it and answers net unreachable.
+    const lookup = (cluster: string) => {
+      const text = doc('dnsPolicy: None\ndnsConfig: {nameservers: [192.0.2.53, 10.96.0.10], searches: [default.svc.cluster.local]}')
+        .replace('cluster: {nodes: [{name: node1}]}', `cluster: {${cluster}nodes: [{name: node1}]}`)
+        .replace(
+          'resources:\n',
+          'resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {nodeName: node1, containers: [{name: w, image: nginx, ports: [{containerPort: 80}]}]}}\n  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\n',
+        );
+      const r = loadScenarioText(`${text}traffic:\n  - {name: lookup, from: pod/client, to: web, port: 80}\n`, 'd.yaml');
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      const res = simulate(r.scenario);
+      expect(res.flows[0]!.verdict).toBe('delivered');
+      return res.events.flatMap((e) => (e.kind === 'create' && e.flow === 'lookup' && / A\? /.test(e.frame.info) ? [`${e.t / 1e9} ${e.frame.dst} ${e.frame.info.replace(/^.* A\? (\S+)\..*$/, '$1')}`] : []));
+    };
+    // Without flannel's masquerade the query leaves with the pod's address, which the gateway cannot route its error
+    // back to: server 0 waits out its 5 s, then kube-dns answers.
+    expect(lookup('flannel: {ipMasq: false}, ')).toEqual(['0 192.0.2.53 web.default.svc.cluster.local', '5 10.96.0.10 web.default.svc.cluster.local']);
+    // With it (kube-flannel.yml's default) the query leaves as the node: the net unreachable comes back, is un-NATed
+    // to the pod's connected socket (IP_RECVERR) and glibc asks the next server at once.
+    const masqueraded = lookup('');
+    expect(masqueraded[0]).toBe('0 192.0.2.53 web.default.svc.cluster.local');
+    expect(masqueraded[1]).toMatch(/^0\.000\d+ 10\.96\.0\.10 web\.default\.svc\.cluster\.local$/);
   });
 });

@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
-/** A two-node VXLAN cluster with one Service (web on node2) and the given `cluster.kubeProxy` block. */
-function run(kubeProxy: string) {
+/** A two-node VXLAN cluster with one Service (web on node2) and the given `cluster.kubeProxy` (and `cluster.flannel`) block. */
+function run(kubeProxy: string, flannel = '{}') {
   const yaml = `apiVersion: podwalk/v1alpha1
 kind: Scenario
 metadata: {name: kp}
 cluster:
   network: flannel-vxlan
   kubeProxy: ${kubeProxy}
+  flannel: ${flannel}
   nodes: [{name: node1}, {name: node2}]
 resources:
   - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
@@ -38,7 +39,11 @@ describe('cluster.kubeProxy: KubeProxyConfiguration settings', () => {
   it('masqueradeAll marks pod -> ClusterIP too; clusterCIDR "" leaves node -> ClusterIP unmasqueraded', () => {
     expect(masquerade(run('{}'), 'pod-to-svc')).toBeUndefined();
     expect(masquerade(run('{masqueradeAll: true}'), 'pod-to-svc')).toBeDefined();
-    expect(masquerade(run(`{clusterCIDR: ''}`), 'node-to-svc')).toBeUndefined();
+    // kube-proxy leaves it alone; flannel's --ip-masq (kube-flannel.yml) then masquerades the node's address leaving by flannel.1.
+    expect(masquerade(run(`{clusterCIDR: ''}`, '{ipMasq: false}'), 'node-to-svc')).toBeUndefined();
+    const flannel = run(`{clusterCIDR: ''}`);
+    expect(masquerade(flannel, 'node-to-svc')!.after.split(':')[0]).toBe('10.244.1.0');
+    expect(flannel.flows.find((f) => f.flow === 'node-to-svc')!.rules?.some((r) => r.includes('FLANNEL-POSTRTG') && r.includes('MASQUERADE'))).toBe(true);
   });
 
   it('detectLocalMode NodeCIDR: the node podCIDR decides "local", so a pod is not masqueraded, the node is', () => {

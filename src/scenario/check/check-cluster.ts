@@ -2,6 +2,7 @@ import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCi
 import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol/types.js';
 import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
+import { checkFlannel } from './check-flannel.js';
 import { checkKubeProxy } from './check-kube-proxy.js';
 import { isScalar } from 'yaml';
 import { checkSysctls } from './check-sysctls.js';
@@ -13,7 +14,7 @@ import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
-const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'sysctls'];
+const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'flannel', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
@@ -62,6 +63,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const ipvs = checkIpvs(r, f.get('ipvs'));
   const sysctls = checkSysctls(r, f.get('sysctls'));
   const kubeProxy = checkKubeProxy(r, f.get('kubeProxy'), clusterCIDR ? formatCidr(clusterCIDR) : '');
+  const flannel = checkFlannel(r, f.get('flannel'));
 
   const u = r.map(f.get('underlay') ?? { node: undefined, path: 'cluster.underlay', near: r.pos(at) }, UNDERLAY_FIELDS) ?? new Map<string, At>();
   const underlayCidr = cidr(r, u.get('cidr'), u.get('cidr') ? undefined : covering(nodes.filter((n) => n.ipFromNode).map((n) => ({ network: parseIpv4(n.ip)!, prefix: 32, address: parseIpv4(n.ip)! })), '192.168.56.0/24', 24));
@@ -181,6 +183,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     ...(costModel ? { costModel } : {}),
     ipvs,
     kubeProxy,
+    flannel,
     ...(sysctls ? { sysctls } : {}),
   };
 }

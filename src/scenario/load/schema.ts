@@ -501,6 +501,14 @@ const cluster = closed({
     },
     "kube-proxy's mode-neutral settings (KubeProxyConfiguration)",
   ),
+  flannel: closed(
+    {
+      ipMasq: bool('--ip-masq: FLANNEL-POSTRTG masquerades what pods send out of the cluster network and what hosts send into it (kube-flannel.yml passes it)', true),
+      ipMasqFullyRandomDisable: bool('--ip-masq-fully-random-disable: MASQUERADE without --random-fully (the pod\'s source port kept when free)', false),
+      iptablesForwardRules: bool('--iptables-forward-rules: FLANNEL-FWD accepts forwarding from and to the cluster network', true),
+    },
+    "flanneld's iptables switches",
+  ),
 });
 
 const policyExpectation = closed({ name: str('<namespace>/<name>'), direction: oneOf('direction', ['ingress', 'egress']), verdict: oneOf('verdict', ['allow', 'deny']) }, undefined, ['name']);
