@@ -17,7 +17,7 @@ export interface LivePod extends PodInput, ControllerPod {
   /** The labels its controller's template gave it, once a label step has changed `labels` (new replicas get these). */
   templateLabels?: Record<string, string>;
   owner?: PodController;
-  /** The ReplicaSet that released the pod (its labels stopped matching): it may adopt it again. */
+  /** The controller that released the pod (its labels stopped matching): it may adopt it again. */
   releasedBy?: PodController;
   /** When the pod was created and last became Ready (ns; 0 for the scenario's pods): the ReplicaSet's scale-down ranking reads them. */
   createdAt?: number;
@@ -38,6 +38,13 @@ export interface ProxyBehaviour {
   /** Delete stale UDP conntrack entries after a sync, as kube-proxy does (false = a kube-proxy that misses it). */
   conntrackCleanup: boolean;
 }
+
+/**
+ * The controllers' work queue retries a failed sync after 5 ms, doubling up to
+ * 1000 s (client-go's DefaultControllerRateLimiter, per item).
+ */
+const RETRY_FIRST_NS = 5e6;
+const RETRY_MAX_NS = 1000e9;
 
 /** How long after creation a new pod's Ready condition turns true (container start + readiness probe), by default. */
 export const DEFAULT_POD_READY_NS = 1e9;
@@ -69,6 +76,11 @@ export class ControlLoop {
   private readonly lastIp = new Map<string, number>();
   /** Revision per Deployment (`<ns>/<name>`), for new pod-template-hashes. */
   private readonly revisions = new Map<string, number>();
+  /**
+   * StatefulSet pods it cannot create because an orphan holds the name (`<ns>/<pod>`): the pod it would
+   * make, and when its first create failed (its sync is retried with backoff from then on).
+   */
+  private readonly nameTaken = new Map<string, { template: LivePod; failedAt: number }>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -115,9 +127,9 @@ export class ControlLoop {
 
   // --- kubelet / ReplicaSet / Deployment ---------------------------------------------------------
 
-  /** A new pod is scheduled and started; Ready after `readyAfterNs`. */
-  createPod(template: LivePod, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS): LivePod {
-    const nodeName = this.schedule(template);
+  /** A new pod is scheduled (or bound to `onNode`, as a DaemonSet binds its pods) and started; Ready after `readyAfterNs`. */
+  createPod(template: LivePod, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS, onNode?: string): LivePod {
+    const nodeName = onNode ?? this.schedule(template);
     const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
     // A new pod: the template's labels are its own (a relabelled template pod's `templateLabels` does not carry over).
     const { templateLabels: _relabelled, releasedBy: _released, readyAt: _readyAt, ...spec } = template;
@@ -144,7 +156,10 @@ export class ControlLoop {
    * not ready, still serving); its application keeps serving for `preStopNs`
    * (a preStop sleep), then exits; the sandbox goes a moment later (CNI DEL)
    * and the pod object with it. A Deployment's ReplicaSet starts a
-   * replacement right away (terminating pods do not count as replicas).
+   * replacement right away (terminating pods do not count as replicas); a
+   * StatefulSet and a DaemonSet wait until the pod is gone (the StatefulSet
+   * makes one of the same name, the DaemonSet one on the same node). An
+   * orphan a StatefulSet was waiting on frees its name.
    */
   deletePod(pod: LivePod, preStopNs: number, replace: boolean, readyAfterNs = DEFAULT_POD_READY_NS): void {
     if (pod.terminating) return;
@@ -152,7 +167,8 @@ export class ControlLoop {
     const where = `${pod.namespace}/${pod.name}`;
     this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, SIGTERM${preStopNs > 0 ? ` after a ${preStopNs / 1e9} s preStop` : ''})`);
     this.endpointsChanged();
-    if (replace && pod.owner) this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs);
+    const owner = pod.owner;
+    if (replace && owner && isReplicaSetPod(owner)) this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs);
     this.cluster.sched.after(preStopNs, () => {
       const ns = this.cluster.pods.get(where);
       ns?.sockets.closeApplications();
@@ -165,7 +181,31 @@ export class ControlLoop {
         this.change(where, 'pod-deleted', `pod ${where} deleted, IP ${pod.ip} released (CNI DEL)`);
         this.cluster.policyAgent?.podDeleted(pod.namespace, pod.name);
         this.endpointsChanged();
+        // The pod's deletion wakes its own controller at once (its informer sees its controllerRef).
+        if (replace && owner?.kind === 'StatefulSet') this.createPod(pod, pod.name, templateLabels(pod), readyAfterNs);
+        else if (replace && owner?.kind === 'DaemonSet') this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs, pod.nodeName);
+        this.nameFreed(where);
       });
+    });
+  }
+
+  /**
+   * An orphan holding a StatefulSet pod's name is gone. Its deletion does not
+   * wake the StatefulSet (no controller cares about an orphan's deletion), so
+   * the pod is made at the sync's next retry: the failed creates were retried
+   * after 5 ms, 10 ms, 20 ms, ... from the first failure.
+   */
+  private nameFreed(where: string): void {
+    const gap = this.nameTaken.get(where);
+    if (!gap) return;
+    this.nameTaken.delete(where);
+    let at = gap.failedAt;
+    for (let delay = RETRY_FIRST_NS; at <= this.now; delay = Math.min(2 * delay, RETRY_MAX_NS)) at += delay;
+    const o = gap.template.owner!;
+    this.cluster.sched.at(at, () => {
+      if (this.find(gap.template.namespace, gap.template.name)) return;
+      this.change('cluster', 'scale', `statefulset ${gap.template.namespace}/${o.name}: sync retried, creating pod ${where} (its name is free)`);
+      this.createPod(gap.template, gap.template.name, templateLabels(gap.template));
     });
   }
 
@@ -185,19 +225,51 @@ export class ControlLoop {
     if (!pod.terminating) this.claim(pod);
   }
 
-  /** The ReplicaSet controller's ClaimPods for one relabelled pod: release it, or adopt it back. */
+  /**
+   * The owning controller's ClaimPods for one relabelled pod (ReplicaSet, StatefulSet and DaemonSet alike):
+   * a pod the selector no longer matches is released, and one released that matches again is adopted back.
+   * What follows is each controller's own: the ReplicaSet creates a replacement at once; the StatefulSet tries
+   * to create the pod of that ordinal, under the same name, which the API server refuses while the orphan
+   * holds it (AlreadyExists: the sync fails and is retried with backoff); the DaemonSet finds no daemon pod on
+   * that node and creates one there.
+   */
   private claim(pod: LivePod): void {
     const o = pod.owner;
     const where = `${pod.namespace}/${pod.name}`;
-    if (o && isReplicaSetPod(o) && o.selector && !selects(o.selector, pod.labels)) {
+    if (o?.selector && !selects(o.selector, pod.labels)) {
       const before = this.activePods(pod.namespace, o.name).length;
       delete pod.owner;
       pod.releasedBy = o;
-      this.change('cluster', 'scale', `${replicaSetName(o, pod)} released pod ${where} (its labels no longer match the selector ${formatSelector(o.selector)}): ${before - 1} of ${before} replicas, creating 1`);
-      this.createPod({ ...pod, owner: o }, this.replacementName(pod), templateLabels(pod));
+      const released = `released pod ${where} (its labels no longer match the selector ${formatSelector(o.selector)}): ${before - 1} of ${before}`;
+      if (isReplicaSetPod(o)) {
+        this.change('cluster', 'scale', `${replicaSetName(o, pod)} ${released} replicas, creating 1`);
+        this.createPod({ ...pod, owner: o }, this.replacementName(pod), templateLabels(pod));
+      } else if (o.kind === 'StatefulSet') {
+        this.change('cluster', 'scale', `statefulset ${pod.namespace}/${o.name} ${released} replicas; creating pod ${where} fails: pods "${pod.name}" already exists (the sync is retried with backoff until the name is free)`);
+        this.nameTaken.set(where, { template: { ...pod, owner: o }, failedAt: this.now });
+      } else {
+        this.change('cluster', 'scale', `daemonset ${pod.namespace}/${o.name} ${released} daemon pods; node ${pod.nodeName} has none, creating 1 there`);
+        this.createPod({ ...pod, owner: o }, this.replacementName(pod), templateLabels(pod), DEFAULT_POD_READY_NS, pod.nodeName);
+      }
       return;
     }
     const back = pod.releasedBy;
+    if (!o && back?.selector && selects(back.selector, pod.labels) && !isReplicaSetPod(back)) {
+      pod.owner = back;
+      delete pod.releasedBy;
+      const adopted = `adopted pod ${where} (its labels match the selector again)`;
+      if (back.kind === 'StatefulSet') {
+        this.nameTaken.delete(where);
+        this.change('cluster', 'scale', `statefulset ${pod.namespace}/${back.name} ${adopted}: ${this.activePods(pod.namespace, back.name).length} replicas`);
+        return;
+      }
+      // Two daemon pods on the node: all but the oldest go (podsShouldBeOnNode, without surge).
+      const onNode = this.activePods(pod.namespace, back.name).filter((p) => p.nodeName === pod.nodeName);
+      const extra = [...onNode].sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0)).slice(1);
+      this.change('cluster', 'scale', `daemonset ${pod.namespace}/${back.name} ${adopted}: ${onNode.length} daemon pods on node ${pod.nodeName}, deleting ${extra.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'none'}`);
+      for (const p of extra) this.deletePod(p, 0, false);
+      return;
+    }
     if (!o && back?.selector && selects(back.selector, pod.labels)) {
       const desired = this.activePods(pod.namespace, back.name).length;
       pod.owner = back;

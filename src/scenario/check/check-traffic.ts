@@ -295,8 +295,11 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   } else if (parts[0] === 'pod' && (parts.length === 2 || parts.length === 3)) {
     const namespace = parts.length === 3 ? parts[1]! : 'default';
     const name = parts[parts.length - 1]!;
-    // deliveredTo may name a pod a Deployment's controllers make later (steps: deletePod, scale, rollout): `<deployment>-<hash>-<5 chars>`.
-    const later = future && w.pods.some((p) => p.namespace === namespace && p.owner?.kind === 'Deployment' && new RegExp(`^${p.owner.name}-[a-z0-9]{10}-[a-z0-9]{5}$`).test(name));
+    // deliveredTo may name a pod a controller makes later (steps: deletePod, scale, rollout, label): a Deployment's
+    // `<deployment>-<hash>-<5 chars>`, a ReplicaSet's or DaemonSet's `<name>-<5 chars>`.
+    const made = (kind: string | undefined, owner: string): RegExp | undefined =>
+      kind === 'Deployment' ? new RegExp(`^${owner}-[a-z0-9]{10}-[a-z0-9]{5}$`) : kind === 'ReplicaSet' || kind === 'DaemonSet' ? new RegExp(`^${owner}-[a-z0-9]{5}$`) : undefined;
+    const later = future && w.pods.some((p) => p.namespace === namespace && p.owner && made(p.owner.kind, p.owner.name)?.test(name));
     if (!later && !w.pods.some((p) => p.namespace === namespace && p.name === name)) {
       const here = w.pods.filter((p) => p.namespace === namespace).map((p) => p.name);
       return fail(`no pod ${namespace}/${name} (pods in ${namespace}: ${here.join(', ') || 'none'})`);
