@@ -276,12 +276,18 @@ export function formatRoute(r: Route): string {
 /**
  * A route as `ip route show` prints it (iproute2 6.1): every line ends in a
  * blank, and a multipath route's nexthops each on a line of their own,
- * indented by a tab. (formatRoute is the one-line form traces use.)
+ * indented by a tab. (formatRoute is the one-line form traces use.) A
+ * nexthop whose device has no carrier is flagged `linkdown` (RTNH_F_LINKDOWN,
+ * set by fib_sync_down_dev on NETDEV_CHANGE), after `onlink`; a multipath
+ * route's head line is when all its nexthops are; a `local` route never is
+ * (the kernel leaves RTN_LOCAL routes alone there).
  */
 export function showRouteLine(r: Route): string {
-  if (!r.nexthops) return `${formatRoute(r)} `;
+  const down = (dev: { up: boolean } | undefined): string => (dev && !dev.up && r.type !== 'local' ? ' linkdown' : '');
+  if (!r.nexthops) return `${formatRoute(r)}${down(r.dev)} `;
   const head = formatRoute({ ...r, nexthops: [] }); // an empty list: no via or dev on the head line
-  return [`${head} `, ...r.nexthops.map((nh) => `\tnexthop via ${formatIpv4(nh.via)} dev ${nh.dev.name} weight ${nh.weight} `)].join('\n');
+  const allDown = r.nexthops.every((nh) => !nh.dev.up) ? ' linkdown' : '';
+  return [`${head}${allDown} `, ...r.nexthops.map((nh) => `\tnexthop via ${formatIpv4(nh.via)} dev ${nh.dev.name} weight ${nh.weight}${down(nh.dev)} `)].join('\n');
 }
 
 /** Routes in the order the kernel's trie walk lists them: by network, then prefix. */

@@ -66,7 +66,9 @@ export function showFdb(ns: NetNs): string {
  * virtual devices, fq_codel for a node's NIC and a tun device, noop for a
  * device never brought up), master, state (UNKNOWN for loopback, VXLAN, tun
  * and dummy, which report no carrier state), group and qlen; a veth's peer
- * ifindex (`@ifN`) and the peer namespace's id; each address's lifetimes.
+ * ifindex (`@ifN`) and the peer namespace's id; each address's lifetimes. A
+ * node's NIC without link (a node step) is up without carrier: NO-CARRIER,
+ * state DOWN, as a pulled cable leaves it.
  */
 export function showAddr(ns: NetNs): string {
   const lines: string[] = [];
@@ -80,7 +82,9 @@ export function showAddr(ns: NetNs): string {
           ? `POINTOPOINT,MULTICAST,NOARP${up ? ',UP,LOWER_UP' : ''}`
           : dev.kind === 'dummy'
             ? `BROADCAST,NOARP${up ? ',UP,LOWER_UP' : ''}` // dummy_setup: NOARP, no MULTICAST
-            : `BROADCAST,MULTICAST${up ? ',UP,LOWER_UP' : ''}`;
+            : dev.kind === 'uplink' && !up
+              ? 'NO-CARRIER,BROADCAST,MULTICAST,UP' // a NIC goes down only by losing its link here (a node step): still administratively up
+              : `BROADCAST,MULTICAST${up ? ',UP,LOWER_UP' : ''}`;
     const qdisc = !up && dev.kind === 'dummy' ? 'noop' : dev.kind === 'uplink' || dev.kind === 'tun' ? 'fq_codel' : 'noqueue';
     const noCarrierState = dev.kind === 'loopback' || dev.kind === 'vxlan' || dev.kind === 'tun' || dev.kind === 'dummy';
     const state = up ? (noCarrierState ? 'UNKNOWN' : 'UP') : 'DOWN';

@@ -20,7 +20,7 @@ export function nodeDown(cluster: Cluster, loop: ControlLoop, name: string, o: {
   const ns = cluster.nodes.get(name)!;
   ns.device('eth0')!.up = false;
   loop.down.add(name);
-  cluster.world.change(name, 'node-down', `ip link set eth0 down on ${name}: the node and its pods are cut off`);
+  cluster.world.change(name, 'node-down', `eth0 on ${name} lost its link (NO-CARRIER): the node and its pods are cut off`);
   cluster.loadBalancer?.nodeChanged(name);
   cluster.sched.after(o.graceNs, () => {
     if (loop.down.has(name)) loop.markNodePodsNotReady(name);
@@ -36,7 +36,7 @@ export function nodeUp(cluster: Cluster, loop: ControlLoop, name: string): void 
   const ns = cluster.nodes.get(name)!;
   ns.device('eth0')!.up = true;
   loop.down.delete(name);
-  cluster.world.change(name, 'node-up', `ip link set eth0 up on ${name}`);
+  cluster.world.change(name, 'node-up', `eth0 on ${name} has its link again (LOWER_UP)`);
   cluster.loadBalancer?.nodeChanged(name);
   restoreRoutes(cluster, name);
   loop.markNodePodsReady(name);
