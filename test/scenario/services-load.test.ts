@@ -362,8 +362,22 @@ describe('warnings, not errors', () => {
       { kind: 'dns', name: 'example.com' },
     ]);
     expect(r.scenario.warnings.map(formatProblem)).toEqual([
-      `${at(text, 7, 'p1, port')}: traffic[0].to: DNS name p1 resolves to no Service from namespace default at load time: the lookup will fail (NXDOMAIN) at run time (did you mean pod/p1?)`,
-      `${at(text, 8, 'example.com')}: traffic[1].to: DNS name example.com resolves to no Service from namespace default at load time: the lookup will fail (NXDOMAIN) at run time`,
+      // The search list's names are in the cluster zone (NXDOMAIN); the name as it is goes last, outside it: SERVFAIL ends it.
+      `${at(text, 7, 'p1, port')}: traffic[0].to: DNS name p1 resolves to no Service from namespace default at load time: if CoreDNS answers, the lookup will fail with SERVFAIL at run time (NXDOMAIN for p1.default.svc.cluster.local, p1.svc.cluster.local, p1.cluster.local; SERVFAIL for p1, outside cluster.local: CoreDNS has no upstream here) (did you mean pod/p1?)`,
+      `${at(text, 8, 'example.com')}: traffic[1].to: DNS name example.com resolves to no Service from namespace default at load time: if CoreDNS answers, the lookup will fail with SERVFAIL at run time (NXDOMAIN for example.com.default.svc.cluster.local, example.com.svc.cluster.local, example.com.cluster.local; SERVFAIL for example.com, outside cluster.local: CoreDNS has no upstream here)`,
+    ]);
+  });
+
+  it('a name inside the cluster zone fails with NXDOMAIN; a pod asking another nameserver first is told so', () => {
+    const text = doc(
+      ['{apiVersion: v1, kind: Pod, metadata: {name: own}, spec: {nodeName: a, dnsPolicy: None, dnsConfig: {nameservers: [192.0.2.53]}, containers: [{name: c, image: i}]}}'],
+      ['{name: f, from: pod/p1, to: nope.default.svc.cluster.local., port: 80}', '{name: g, from: pod/own, to: nope, port: 80}'],
+    );
+    const r = loadScenarioText(text, 'x.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.scenario.warnings.map((w) => w.message)).toEqual([
+      'DNS name nope.default.svc.cluster.local. resolves to no Service from namespace default at load time: if CoreDNS answers, the lookup will fail with NXDOMAIN at run time (NXDOMAIN for nope.default.svc.cluster.local)',
+      'DNS name nope resolves to no Service at load time: the lookup will fail at run time; it asks 192.0.2.53 first, not cluster DNS (the run says what answered)',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { DROP_REASONS } from '../../trace/events.js';
 import { parseIpv4 } from '../../wire/addr.js';
-import { isDnsName, resolveServiceName, searchConfOf } from './dns-name.js';
+import { CLUSTER_DOMAIN, failedLookup, isDnsName, resolveServiceName, searchConfOf } from './dns-name.js';
 import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import { CONNECTION_OUTCOMES, type CandidateExpectation, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
@@ -350,9 +350,14 @@ function checkServicePort(r: YamlReader, at: At, to: Extract<EndpointRef, { kind
 }
 
 /**
- * A name no Service answers is not an input error (a real resolver would get
- * NXDOMAIN at run time, which is worth seeing), but it is worth a warning,
- * with a hint when the name is a pod, node or host written without its prefix.
+ * A name no Service answers is not an input error (the failed lookup is
+ * worth seeing at run time), but it is worth a warning that says how it will
+ * fail if CoreDNS answers (failedLookup: with the default search path the
+ * name as it is goes last, outside the zone, and ends it with SERVFAIL),
+ * with a hint when the name is a pod, node or host written without its
+ * prefix. Whether CoreDNS is reached (kube-dns endpoints, policies, a
+ * nameserver of the pod's own) is the run's to say: its report names what
+ * ended the lookup.
  */
 function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w: World): void {
   const pod = from.kind === 'pod' ? w.pods.find((p) => p.namespace === from.namespace && p.name === from.name) : undefined;
@@ -366,7 +371,14 @@ function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w:
   if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.hostname === first && p.subdomain === svc.name)) return;
   const bare = name.toLowerCase();
   const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
-  r.warn(at, `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time: the lookup will fail (NXDOMAIN) at run time${hint}`);
+  const where = `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time`;
+  if (conf.firstServer) return r.warn(at, `${where}: the lookup will fail at run time; it asks ${conf.firstServer} first, not cluster DNS (the run says what answered)${hint}`);
+  const f = failedLookup(name, conf);
+  const by = (rcode: string): string[] => f.tried.filter((t) => t.rcode === rcode).map((t) => t.name);
+  const nx = by('NXDOMAIN');
+  const servfail = by('SERVFAIL');
+  const answers = [...(nx.length > 0 ? [`NXDOMAIN for ${nx.join(', ')}`] : []), ...(servfail.length > 0 ? [`SERVFAIL for ${servfail.join(', ')}, outside ${CLUSTER_DOMAIN}: CoreDNS has no upstream here`] : [])];
+  r.warn(at, `${where}: if CoreDNS answers, the lookup will fail with ${f.rcode} at run time (${answers.join('; ')})${hint}`);
 }
 
 /** `keepAlive: {idle, interval, probes}`: TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT, defaulting to the net.ipv4.tcp_keepalive_* sysctls. */

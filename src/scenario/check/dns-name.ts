@@ -15,16 +15,38 @@ export function isDnsName(s: string): boolean {
   return !/^[0-9]+$/.test(labels[labels.length - 1]!);
 }
 
-/** What res_search goes by: resolv.conf's search list and ndots. */
+/** What res_search goes by: resolv.conf's search list and ndots (and its first nameserver, when it is not cluster DNS). */
 export interface SearchConf {
   search: readonly string[];
   ndots: number;
+  /** The first nameserver when it is not the cluster's DNS Service (a pod's dnsPolicy None or Default with dnsConfig). */
+  firstServer?: string;
 }
+
+/** Stands for the kube-dns ClusterIP in a resolv.conf built at load time. */
+const CLUSTER_DNS = '0.0.0.0';
 
 /** The search list and ndots of a pod's resolv.conf (kubelet's; see cluster/resolver.ts), or of a node's (no search path) for anything else. */
 export function searchConfOf(pod: Pick<PodSpec, 'namespace' | 'hostNetwork' | 'dnsPolicy' | 'dnsConfig'> | undefined): SearchConf {
-  const conf = pod ? podResolvConf(pod, '0.0.0.0') : nodeResolvConf('0.0.0.0');
-  return { search: conf.search, ndots: resolverLimits(conf.options).ndots };
+  const conf = pod ? podResolvConf(pod, CLUSTER_DNS) : nodeResolvConf(CLUSTER_DNS);
+  const first = conf.nameservers[0];
+  return { search: conf.search, ndots: resolverLimits(conf.options).ndots, ...(first !== undefined && first !== CLUSTER_DNS ? { firstServer: first } : {}) };
+}
+
+/**
+ * How a lookup of a name no Service answers fails when CoreDNS answers it:
+ * NXDOMAIN for each name tried inside the cluster zone, SERVFAIL for one
+ * outside it (CoreDNS forwards it to /etc/resolv.conf's upstream, which
+ * podwalk does not have). res_search moves on after either and, when nothing
+ * resolved, fails with TRY_AGAIN if any answer was SERVFAIL (getaddrinfo's
+ * EAI_AGAIN), else HOST_NOT_FOUND (NXDOMAIN).
+ */
+export function failedLookup(name: string, conf: SearchConf): { rcode: 'NXDOMAIN' | 'SERVFAIL'; tried: { name: string; rcode: 'NXDOMAIN' | 'SERVFAIL' }[] } {
+  const tried = resolverCandidates(name, conf).map((c) => {
+    const n = c.replace(/\.$/, '');
+    return { name: n, rcode: n === CLUSTER_DOMAIN || n.endsWith(`.${CLUSTER_DOMAIN}`) ? ('NXDOMAIN' as const) : ('SERVFAIL' as const) };
+  });
+  return { rcode: tried.some((t) => t.rcode === 'SERVFAIL') ? 'SERVFAIL' : 'NXDOMAIN', tried };
 }
 
 /** The names a resolver tries for `name`, in order (glibc's res_search over `conf`), lowercased. */
