@@ -27,7 +27,7 @@ const run = (network: string) => {
 };
 
 describe('node down: flannel withdraws the node subnet when its lease expires', () => {
-  it('flannel-udp: flanneld forgets the lease and answers net unreachable (ENETUNREACH) instead of sending into the void', () => {
+  it("flannel-udp: flanneld forgets the lease and writes its own net unreachable into flannel0, which node1's kernel drops as a martian (its source is flannel0's own address)", () => {
     const res = run('flannel-udp');
     const before = res.flows.find((f) => f.flow === 'before')!;
     const after = res.flows.find((f) => f.flow === 'after')!;
@@ -35,7 +35,11 @@ describe('node down: flannel withdraws the node subnet when its lease expires', 
     expect(before.connection?.outcome).toBe('gave-up');
     expect(after).toMatchObject({ verdict: 'dropped', dropReason: 'no-route' });
     expect(after.dropDetail).toMatch(/^flanneld knows no node for 10\.244\.2\./);
-    expect(after.connection?.outcome).toBe('unreachable');
+    // send_net_unreachable: from 10.244.1.0 (flannel0), TTL 8, into the TUN; fib_validate_source refuses a local source.
+    const icmp = res.events.find((e) => e.kind === 'create' && e.by === 'icmp' && e.at === 'node1:flanneld');
+    expect(icmp && icmp.kind === 'create' && icmp.frame).toMatchObject({ src: '10.244.1.0', dst: '10.244.1.2', ttl: 8, info: 'ICMP net unreachable' });
+    expect(res.events.some((e) => e.kind === 'drop' && e.pkt === icmp!.pkt && e.reason === 'martian')).toBe(true);
+    expect(after.connection?.outcome).toBe('gave-up');
     expect(res.events.some((e) => e.kind === 'change' && e.change === 'routes' && e.detail.includes('withdrawn'))).toBe(true);
   });
 
