@@ -1,3 +1,5 @@
+import { stateEpoch } from './state-epoch.js';
+
 /**
  * The flow fast path's switch and the world-wide generation counters its
  * caches check (in the spirit of Linux's route cache and nf_flowtable, and of
@@ -33,8 +35,15 @@
  * an established connection's NAT rewrites included.
  */
 export class FastPath {
+  private links = 0;
   /** Bumped whenever any device's link state changes (routes through down devices are skipped). */
-  linkGeneration = 0;
+  get linkGeneration(): number {
+    return this.links;
+  }
+  set linkGeneration(n: number) {
+    this.links = n;
+    stateEpoch.n++;
+  }
   /** Decisions answered from a cache in this world (tests check the differential runs exercised the fast path). */
   hits = 0;
   /** Packets whose crossing of a namespace (routed or bridged) was replayed from its flow table (flowtable.ts). */

@@ -1,6 +1,7 @@
 import { formatIpv4, prefixMask, type Cidr } from '../wire/addr.js';
 import type { NetDevice } from './device.js';
 import type { FastPath } from './fast-path.js';
+import { stateEpoch } from './state-epoch.js';
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole';
 export type RouteScope = 'global' | 'link' | 'host';
@@ -114,6 +115,7 @@ export class Fib {
   defer(program: () => void): void {
     (this.deferred ??= []).push(program);
     this.generation++; // routes to come are a change: walks cached or recorded before it must not be reused
+    stateEpoch.n++;
   }
 
   private settle(): void {
@@ -122,6 +124,7 @@ export class Fib {
     this.deferred = undefined;
     for (const p of programs) p();
     this.generation++;
+    stateEpoch.n++;
   }
 
   add(route: Route): void {
@@ -141,6 +144,7 @@ export class Fib {
     rs.splice(lo, 0, route);
     indexRoute(this.index[route.table], route);
     this.generation++;
+    stateEpoch.n++;
   }
 
   delete(pred: (r: Route) => boolean): number {
@@ -158,6 +162,7 @@ export class Fib {
       this.index.main = newTableIndex();
       for (const r of this.routes) indexRoute(this.index[r.table], r);
       this.generation++;
+      stateEpoch.n++;
     }
     return n;
   }

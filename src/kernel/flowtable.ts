@@ -5,8 +5,10 @@ import type { Bridge, FdbEntry } from './bridge.js';
 import type { CtEntry, CtTuple } from './conntrack.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
+import type { Ipvs, IpvsPassKeys } from './ipvs/ipvs.js';
 import type { Counters, FlowRecording, IpvsTouch } from './netfilter/types.js';
 import type { NetNs } from './netns.js';
+import { stateEpoch } from './state-epoch.js';
 import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
 
 /**
@@ -78,9 +80,12 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from './skb.js';
  * refresh as the hooks order them, the conntrack entry's timer capped by it)
  * while the connection is live in the state the walk found it in. Every
  * replay in a namespace with IPVS checks `Ipvs.generation` (services, real
- * servers, weights, timeouts, connection entries added or removed): what IPVS
- * answered the walk — passing a packet that is none of its business included —
- * it answers again. A connection's first packet (the scheduling) is never kept.
+ * servers, weights, timeouts, templates, connection entries removed): what
+ * IPVS answered the walk it answers again. A walk IPVS passed untouched
+ * (none of its business) asks IPVS again for its keys once connections were
+ * added (`Ipvs.connAdds`, `Ipvs.passes`), so that other flows' new
+ * connections do not make it walk. A connection's first packet (the
+ * scheduling) is never kept.
  *
  * A walk is recorded only when it was plain: a whole UDP or TCP
  * datagram (no SYN) of a confirmed connection where netfilter tracks them, no
@@ -105,6 +110,11 @@ interface FlowEntry {
   ends: SegmentEnd;
   /** Bridged: the frame's Ethernet header (both MACs, the ethertype). */
   header: Uint8Array | undefined;
+  /** Bridged: `header` as numbers (its bytes 0-3, 4-7, 8-11 and 12-13), compared with the frame's without a loop. */
+  header0: number;
+  header4: number;
+  header8: number;
+  header12: number;
   /** Routed: whether br_netfilter ran PREROUTING on the bridge (then the replay starts after it). */
   bridged: boolean;
   src: number;
@@ -136,6 +146,16 @@ interface FlowEntry {
   ipvsGeneration: number;
   /** IPVS forwarded the packet on this established connection (its rewrite is in manipDst or manipSrc). */
   ipvs: IpvsTouch | undefined;
+  /**
+   * IPVS passed the packet (a namespace with IPVS, `ipvs` undefined): its keys
+   * as IPVS looks them up (after the destination NAT; before and after the
+   * source NAT), asked again when connections were added since
+   * (`ipvsConnAdds`: Ipvs.connAdds when last asked).
+   */
+  ipvsPass: readonly IpvsPassKeys[] | undefined;
+  ipvsConnAdds: number;
+  /** `stateEpoch` when the generations above were last found unchanged (-1: never checked). */
+  epoch: number;
   /** The namespace's sysctls (ip_forward, rp_filter, bridge-nf-call-iptables, arp_announce: sysctls.ts). */
   sysctlGeneration: number;
   counters: Counters[];
@@ -180,7 +200,125 @@ interface FlowEntry {
   srcFdb: FdbEntry | undefined;
   dstFdb: FdbEntry | undefined;
   port: NetDevice | undefined;
-  next: FlowEntry | undefined;
+  next: Entry | undefined;
+}
+
+/**
+ * A kept walk, as `FlowEntry` describes it: a class whose fields V8 lays out
+ * in the object itself, in this order — what every packet with the entry's
+ * hash compares first, then what a replay checks and does, the rarely read
+ * last — so a replay reads one object, mostly from its first cache lines
+ * (an object spread together from the recording kept half its fields out of
+ * line).
+ */
+class Entry implements FlowEntry {
+  inDev: FlowEntry['inDev'];
+  header: FlowEntry['header'];
+  bridged: FlowEntry['bridged'];
+  ttl: FlowEntry['ttl'];
+  src: FlowEntry['src'];
+  dst: FlowEntry['dst'];
+  ports: FlowEntry['ports'];
+  protocol: FlowEntry['protocol'];
+  tcpFlags: FlowEntry['tcpFlags'];
+  markIn: FlowEntry['markIn'];
+  header0: FlowEntry['header0'];
+  header4: FlowEntry['header4'];
+  header8: FlowEntry['header8'];
+  header12: FlowEntry['header12'];
+  next: FlowEntry['next'];
+  events: FlowEntry['events'];
+  epoch: FlowEntry['epoch'];
+  ct: FlowEntry['ct'];
+  tuple: FlowEntry['tuple'];
+  ctRemovals: FlowEntry['ctRemovals'];
+  dir: FlowEntry['dir'];
+  seenReply: FlowEntry['seenReply'];
+  reply: FlowEntry['reply'];
+  ipvs: FlowEntry['ipvs'];
+  ipvsPass: FlowEntry['ipvsPass'];
+  ipvsConnAdds: FlowEntry['ipvsConnAdds'];
+  ends: FlowEntry['ends'];
+  counters: FlowEntry['counters'];
+  charges: FlowEntry['charges'];
+  markOut: FlowEntry['markOut'];
+  manipDst: FlowEntry['manipDst'];
+  manipSrc: FlowEntry['manipSrc'];
+  outDev: FlowEntry['outDev'];
+  outDst: FlowEntry['outDst'];
+  nextHop: FlowEntry['nextHop'];
+  arpSource: FlowEntry['arpSource'];
+  bridge: FlowEntry['bridge'];
+  fdbGeneration: FlowEntry['fdbGeneration'];
+  bridgeMac: FlowEntry['bridgeMac'];
+  srcFdb: FlowEntry['srcFdb'];
+  dstFdb: FlowEntry['dstFdb'];
+  port: FlowEntry['port'];
+  headerOut: FlowEntry['headerOut'];
+  dnatMac: FlowEntry['dnatMac'];
+  dnatNextHop: FlowEntry['dnatNextHop'];
+  fibGeneration: FlowEntry['fibGeneration'];
+  linkGeneration: FlowEntry['linkGeneration'];
+  nfGeneration: FlowEntry['nfGeneration'];
+  setsGeneration: FlowEntry['setsGeneration'];
+  nftGeneration: FlowEntry['nftGeneration'];
+  ipvsGeneration: FlowEntry['ipvsGeneration'];
+  sysctlGeneration: FlowEntry['sysctlGeneration'];
+
+  constructor(f: FlowEntry) {
+    this.inDev = f.inDev;
+    this.header = f.header;
+    this.bridged = f.bridged;
+    this.ttl = f.ttl;
+    this.src = f.src;
+    this.dst = f.dst;
+    this.ports = f.ports;
+    this.protocol = f.protocol;
+    this.tcpFlags = f.tcpFlags;
+    this.markIn = f.markIn;
+    this.header0 = f.header0;
+    this.header4 = f.header4;
+    this.header8 = f.header8;
+    this.header12 = f.header12;
+    this.next = f.next;
+    this.events = f.events;
+    this.epoch = f.epoch;
+    this.ct = f.ct;
+    this.tuple = f.tuple;
+    this.ctRemovals = f.ctRemovals;
+    this.dir = f.dir;
+    this.seenReply = f.seenReply;
+    this.reply = f.reply;
+    this.ipvs = f.ipvs;
+    this.ipvsPass = f.ipvsPass;
+    this.ipvsConnAdds = f.ipvsConnAdds;
+    this.ends = f.ends;
+    this.counters = f.counters;
+    this.charges = f.charges;
+    this.markOut = f.markOut;
+    this.manipDst = f.manipDst;
+    this.manipSrc = f.manipSrc;
+    this.outDev = f.outDev;
+    this.outDst = f.outDst;
+    this.nextHop = f.nextHop;
+    this.arpSource = f.arpSource;
+    this.bridge = f.bridge;
+    this.fdbGeneration = f.fdbGeneration;
+    this.bridgeMac = f.bridgeMac;
+    this.srcFdb = f.srcFdb;
+    this.dstFdb = f.dstFdb;
+    this.port = f.port;
+    this.headerOut = f.headerOut;
+    this.dnatMac = f.dnatMac;
+    this.dnatNextHop = f.dnatNextHop;
+    this.fibGeneration = f.fibGeneration;
+    this.linkGeneration = f.linkGeneration;
+    this.nfGeneration = f.nfGeneration;
+    this.setsGeneration = f.setsGeneration;
+    this.nftGeneration = f.nftGeneration;
+    this.ipvsGeneration = f.ipvsGeneration;
+    this.sysctlGeneration = f.sysctlGeneration;
+  }
 }
 
 /** A packet's flow key as `FlowTable.keyOf` reads it, and its hash. */
@@ -207,7 +345,7 @@ const OUTPUT = 0x40000;
 /** Entries per namespace before the table starts over (bounded memory). */
 const FLOWTABLE_MAX = 4096;
 
-type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ipvs' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'dnatNextHop' | 'dnatMac' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
+type Recorded = Omit<FlowEntry, 'ctRemovals' | 'ipvs' | 'ipvsPass' | 'ipvsConnAdds' | 'epoch' | 'ends' | 'counters' | 'charges' | 'markOut' | 'manipDst' | 'manipSrc' | 'outDst' | 'headerOut' | 'dnatNextHop' | 'dnatMac' | 'events' | 'outDev' | 'nextHop' | 'arpSource' | 'srcFdb' | 'dstFdb' | 'port' | 'next'>;
 
 interface Pending {
   skb: Skb;
@@ -225,7 +363,7 @@ interface Pending {
 }
 
 export class FlowTable {
-  private readonly flows = new Map<number, FlowEntry>();
+  private readonly flows = new Map<number, Entry>();
   private size = 0;
   private pending: Pending | undefined;
   /** The key of the packet at hand (keyOf): one record, read afresh for each packet. */
@@ -279,7 +417,7 @@ export class FlowTable {
     if (!this.eligible(skb, 0, bridged)) return;
     const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
     if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: dev, header: undefined, bridged, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    this.start(skb, k.hash, { inDev: dev, header: undefined, ...NO_HEADER, bridged, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   /**
@@ -311,7 +449,7 @@ export class FlowTable {
     if (!this.eligible(skb, 0, false)) return;
     const k = this.keyOf(skb, 0, 0, OUTPUT);
     if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: undefined, header: undefined, bridged: false, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    this.start(skb, k.hash, { inDev: undefined, header: undefined, ...NO_HEADER, bridged: false, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   private neighbourOutput(e: FlowEntry, out: NetDevice, skb: Skb): void {
@@ -331,7 +469,7 @@ export class FlowTable {
     const off = skb.off;
     const now = this.ns.world.sched.now;
     for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
-      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || !sameHeader(e.header, d, off)) continue;
+      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || get32(d, off) !== e.header0 || get32(d, off + 4) !== e.header4 || get32(d, off + 8) !== e.header8 || ((d[off + 12]! << 8) | d[off + 13]!) !== e.header12) continue;
       if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) continue;
       // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
       const s = e.srcFdb!;
@@ -364,7 +502,7 @@ export class FlowTable {
     if (!br.ns.sysctl.bridgeNfCallIptables || this.ns.nf === undefined || !this.eligible(skb, 14, false)) return;
     const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
     if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: port, header: skb.data.slice(0, 14), bridged: false, ...keyFields(k), ttl: -1, ...this.connection(skb, k, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+    this.start(skb, k.hash, { inDev: port, header: skb.data.slice(0, 14), ...headerWords(skb.buf, skb.off), bridged: false, ...keyFields(k), ttl: -1, ...this.connection(skb, k, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
   }
 
   /**
@@ -577,7 +715,9 @@ export class FlowTable {
     // nothing else), and the next answer finds it so. The state the walk found would never match again.
     const seenReply = p.entry.ct?.seenReply ?? false;
     const outDst = get32(skb.data, p.entry.header === undefined ? 16 : 30);
-    this.flows.set(p.key, { ...p.entry, ...end, seenReply, ctRemovals: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, ipvs: r.ipvs, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    const ipvs = this.ns.ipvs;
+    const ipvsPass = ipvs !== undefined && r.ipvs === undefined ? passKeys(ipvs, p.entry, r) : undefined;
+    this.flows.set(p.key, new Entry({ ...p.entry, ...end, seenReply, ctRemovals: -1, epoch: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, ipvs: r.ipvs, ipvsPass, ipvsConnAdds: ipvs?.connAdds ?? -1, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) }));
     this.size++;
   }
 
@@ -587,8 +727,22 @@ export class FlowTable {
     if ((e.events !== undefined) !== w.detailed) return false;
     const nf = this.ns.nf;
     const engine = nf?.engine;
-    if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.ipvsGeneration !== (this.ns.ipvs?.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
-    if (e.ipvs !== undefined && !this.ns.ipvs!.replayable(e.ipvs)) return false;
+    // Nothing any generation counts has changed anywhere since they were last found the same: they still are.
+    if (e.epoch !== stateEpoch.n) {
+      if (e.fibGeneration !== this.ns.fib.generation || e.linkGeneration !== w.fast.linkGeneration || e.nfGeneration !== (engine?.generation ?? -1) || e.setsGeneration !== (engine?.ipsets.generation ?? -1) || e.nftGeneration !== (nf?.nft?.generation ?? -1) || e.ipvsGeneration !== (this.ns.ipvs?.generation ?? -1) || e.sysctlGeneration !== this.ns.sysctl.generation) return false;
+      e.epoch = stateEpoch.n;
+    }
+    const ipvs = this.ns.ipvs;
+    if (ipvs !== undefined) {
+      if (e.ipvs !== undefined) {
+        if (!ipvs.replayable(e.ipvs)) return false;
+      } else if (e.ipvsConnAdds !== ipvs.connAdds) {
+        // Connections were added since IPVS was last found to pass this packet: is none of them its business?
+        const keys = e.ipvsPass!;
+        for (let i = 0; i < keys.length; i++) if (!ipvs.passes(keys[i]!)) return false;
+        e.ipvsConnAdds = ipvs.connAdds;
+      }
+    }
     const ct = e.ct;
     if (ct === undefined) return engine === undefined;
     if (ct.seenReply !== e.seenReply || ct.reply !== e.reply) return false;
@@ -641,8 +795,35 @@ export class FlowTable {
 
 const NO_TUPLE: CtTuple = { src: 0, dst: 0, protocol: 0, sport: 0, dport: 0 };
 
+type HeaderWords = Pick<FlowEntry, 'header0' | 'header4' | 'header8' | 'header12'>;
+const NO_HEADER: HeaderWords = { header0: 0, header4: 0, header8: 0, header12: 0 };
+
+/** The Ethernet header at `d[at..]` as a bridged entry compares it (FlowEntry.header0...). */
+function headerWords(d: Uint8Array, at: number): HeaderWords {
+  return { header0: get32(d, at), header4: get32(d, at + 4), header8: get32(d, at + 8), header12: (d[at + 12]! << 8) | d[at + 13]! };
+}
+
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
 const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack', 'nat', 'fdb', 'route', 'rpfilter', 'forward', 'netfilter', 'nftables', 'ipvs', 'policy']);
+
+/**
+ * The keys IPVS looks a recorded packet up by (Ipvs.passKeys): its tuple
+ * after the destination NAT (PREROUTING, OUTPUT: before IPVS's hooks), and,
+ * when the walk also rewrote its source, after that too (INPUT's SNAT comes
+ * before IPVS's LOCAL_IN hook, POSTROUTING's after its others: both asked).
+ */
+function passKeys(ipvs: Ipvs, e: Recorded, r: FlowRecording): IpvsPassKeys[] {
+  const d = r.manipDst;
+  const dst = d?.dst ?? e.dst;
+  const dport = d?.dport ?? e.ports & 0xffff;
+  const out: IpvsPassKeys[] = [];
+  const k = ipvs.passKeys(e.protocol, e.src, e.ports >>> 16, dst, dport);
+  if (k !== undefined) out.push(k);
+  const s = r.manipSrc;
+  const k2 = s === undefined ? undefined : ipvs.passKeys(e.protocol, s.src ?? e.src, s.sport ?? e.ports >>> 16, dst, dport);
+  if (k2 !== undefined) out.push(k2);
+  return out;
+}
 
 /** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
 function sameKey(e: FlowEntry, k: FlowKey): boolean {

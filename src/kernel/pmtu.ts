@@ -32,6 +32,7 @@ export class PmtuCache {
 
   /** The learned MTU towards `dst`, if one is still valid. */
   get(dst: number, nowNs: number): number | undefined {
+    if (this.byDst.size === 0) return undefined; // asked for every replayed datagram (flowtable.ts): most caches are empty
     const e = this.byDst.get(dst);
     if (!e) return undefined;
     if (e.expiresNs <= nowNs) {

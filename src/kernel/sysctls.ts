@@ -1,4 +1,5 @@
 import type { RpFilterMode, RpFilterSysctls } from './rp-filter.js';
+import { stateEpoch } from './state-epoch.js';
 
 /**
  * A namespace's networking switches and modes (net.ipv4.*, net.bridge.*).
@@ -30,6 +31,7 @@ export class Sysctls {
   set ipForward(v: boolean) {
     this.#ipForward = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** net.bridge.bridge-nf-call-iptables (br_netfilter): bridged IPv4 traverses this namespace's iptables. */
@@ -39,6 +41,7 @@ export class Sysctls {
   set bridgeNfCallIptables(v: boolean) {
     this.#bridgeNfCallIptables = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** net.ipv4.conf.all.route_localnet: 127.0.0.0/8 may be routed to and from other devices (localhost NodePorts need it). */
@@ -48,6 +51,7 @@ export class Sysctls {
   set routeLocalnet(v: boolean | undefined) {
     this.#routeLocalnet = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** net.ipv4.conf.{all,default,<dev>}.rp_filter: reverse-path filtering on IP input (kernel default 0 everywhere). */
@@ -57,6 +61,7 @@ export class Sysctls {
   set rpFilter(v: RpFilterSysctls) {
     this.#rpFilter = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** net.ipv4.conf.all.arp_ignore: 0 (default) answers ARP for any local address; 1 only for addresses on the device asked. */
@@ -66,6 +71,7 @@ export class Sysctls {
   set arpIgnore(v: 0 | 1 | undefined) {
     this.#arpIgnore = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** net.ipv4.conf.all.arp_announce: 0 (default) uses the packet's source in ARP requests; 2 the outgoing device's best address. */
@@ -75,6 +81,7 @@ export class Sysctls {
   set arpAnnounce(v: 0 | 2 | undefined) {
     this.#arpAnnounce = v;
     this.generation++;
+    stateEpoch.n++;
   }
 
   /**
@@ -107,5 +114,6 @@ export class Sysctls {
   set fibMultipathHashPolicy(v: 0 | 1 | undefined) {
     this.#fibMultipathHashPolicy = v;
     this.generation++;
+    stateEpoch.n++;
   }
 }

@@ -10,6 +10,7 @@ import { IPPROTO_SCTP, SCTP_INIT } from '../../wire/sctp.js';
 import { TCP_SYN } from '../../wire/tcp.js';
 import { nextSctpIpvsState, SCTP_TIMEOUT_S, type IpvsSctpState } from './sctp-states.js';
 import { isActive, nextTcpState, TCP_TIMEOUT_S, type IpvsTcpState } from './tcp-states.js';
+import { stateEpoch } from '../state-epoch.js';
 
 /** A virtual service: `ipvsadm -A -t VIP:PORT -s SCHED [-p TIMEOUT]`. */
 export interface VirtualService {
@@ -58,6 +59,12 @@ const ICMP_ERRORS = new Set([3, 11, 12]);
 
 const PROTO: Record<number, 'TCP' | 'UDP' | 'SCTP' | undefined> = { [IPPROTO_TCP]: 'TCP', [IPPROTO_UDP]: 'UDP', [IPPROTO_SCTP]: 'SCTP' };
 
+/** A packet's keys in IPVS's tables (`Ipvs.passKeys`): its connection or reply entry, its virtual service. */
+export interface IpvsPassKeys {
+  readonly conn: string;
+  readonly svc: string;
+}
+
 /** What the stack should do with a packet after IPVS looked at it. */
 export type IpvsVerdict = { kind: 'pass' } | { kind: 'forward'; packet: Ipv4Packet } | { kind: 'rewritten'; packet: Ipv4Packet } | { kind: 'drop' };
 
@@ -80,18 +87,42 @@ export class Ipvs {
   /** The kernel's defaults until `setTimeouts`. */
   private readonly timeouts: IpvsTimeouts = { tcp: TCP_TIMEOUT_S.ESTABLISHED, tcpfin: TCP_TIMEOUT_S.FIN_WAIT, udp: 300 };
   /**
-   * Bumped when a virtual service, a real server, its weight, a timeout or a
-   * connection entry (added or removed) changes: what every lookup of the
-   * packet path answers is the same while it is (the flow table's replays
-   * check it, flowtable.ts). A packet of an existing connection changes only
-   * that connection's state and timer, never this.
+   * Bumped when a virtual service, a real server, its weight, a timeout, a
+   * persistence template or the removal of a connection entry changes what
+   * the packet path's lookups answer (the flow table's replays check it,
+   * flowtable.ts). A packet of an existing connection changes only that
+   * connection's state and timer, never this.
    */
   generation = 0;
+  /**
+   * Connection entries added (a connection's first packet): a new entry
+   * matters only to packets with its tuple or its reply's, so a replay that
+   * IPVS passed asks `passes` again instead of every replay walking anew.
+   */
+  connAdds = 0;
+
+  /** The lookups IPVS makes for a packet of `protocol` from src:sport to dst:dport (undefined: none it handles, always passed). */
+  passKeys(protocol: number, src: number, sport: number, dst: number, dport: number): IpvsPassKeys | undefined {
+    const proto = PROTO[protocol];
+    return proto === undefined ? undefined : { conn: connKey(proto, src, sport, dst, dport), svc: svcKey(proto, dst, dport) };
+  }
+
+  /**
+   * Whether IPVS passes a packet with these keys untouched at every hook:
+   * no connection entry has its tuple (`wants`, `request`), none expects it
+   * as an answer (`reply`), no virtual service has its destination (a UDP
+   * datagram would open a connection; a TCP segment that is no SYN would
+   * not, but is not told apart here: it walks).
+   */
+  passes(k: IpvsPassKeys): boolean {
+    return !this.conns.has(k.conn) && !this.replies.has(k.conn) && !this.services.has(k.svc);
+  }
 
   constructor(private readonly ns: NetNs) {}
 
   addService(s: Omit<VirtualService, 'dests' | 'state'>): VirtualService {
     this.generation++;
+    stateEpoch.n++;
     const svc: VirtualService = { ...s, dests: [], state: { cursor: s.scheduler === 'wrr' ? -1 : 0, cw: 0 } };
     this.services.set(svcKey(s.protocol, s.vip, s.port), svc);
     return svc;
@@ -99,6 +130,7 @@ export class Ipvs {
 
   addDest(svc: VirtualService, ip: number, port: number, weight = 1): Dest {
     this.generation++;
+    stateEpoch.n++;
     // ip_vs_trash_get_dest: a real server deleted while it still had connections comes back as itself, counters and all.
     const trashed = this.trash.findIndex((t) => t.svc === svc && t.dest.ip === ip && t.dest.port === port);
     if (trashed >= 0) {
@@ -121,6 +153,7 @@ export class Ipvs {
   /** `ipvsadm -e ... -w W`: weight 0 quiesces a real server (no new connections; its connections go on). */
   setWeight(dest: Dest, weight: number): void {
     this.generation++;
+    stateEpoch.n++;
     dest.weight = weight;
   }
 
@@ -134,6 +167,7 @@ export class Ipvs {
     const i = svc.dests.indexOf(dest);
     if (i < 0) return;
     this.generation++;
+    stateEpoch.n++;
     svc.dests.splice(i, 1);
     dest.available = false;
     if (dest.activeConns + dest.inactConns > 0) this.trash.push({ svc, dest });
@@ -148,6 +182,7 @@ export class Ipvs {
   /** `ipvsadm --set tcp tcpfin udp`: a 0 leaves that timeout as it is, as the kernel does. */
   setTimeouts(t: Partial<IpvsTimeouts>): void {
     this.generation++;
+    stateEpoch.n++;
     for (const k of ['tcp', 'tcpfin', 'udp'] as const) if (t[k]) this.timeouts[k] = t[k];
   }
 
@@ -165,6 +200,7 @@ export class Ipvs {
     const svc = this.services.get(key);
     if (!svc) return false;
     this.generation++;
+    stateEpoch.n++;
     for (const d of [...svc.dests]) this.deleteDest(svc, d);
     return this.services.delete(key);
   }
@@ -249,6 +285,7 @@ export class Ipvs {
         const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + s.persistentSec * 1e9, template: true };
         this.conns.set(tkey, template);
         this.generation++;
+        stateEpoch.n++;
       }
       const candidates = s.dests.map(describeDest);
       // ip_vs_bind_dest: a new entry starts inactive (the real server's conn_flags carry IP_VS_CONN_F_INACTIVE); its first state change may make it active.
@@ -258,7 +295,7 @@ export class Ipvs {
       this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
       this.replies.set(connKey(proto, dest.ip, dest.port, ip.src, t.sport), conn);
-      this.generation++;
+      this.connAdds++;
       if (w.detailed) {
         w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action, service: describeService(s), scheduler: s.scheduler, candidates, chosen: `${formatIpv4(dest.ip)}:${dest.port}`, conn: describeConn(conn) });
       }
@@ -442,6 +479,7 @@ export class Ipvs {
 
   private remove(c: Conn): void {
     this.generation++;
+    stateEpoch.n++;
     this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
     if (c.template) return;
     this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));

@@ -1,6 +1,7 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix, parseAddrMask, prefixToMask } from './addr.js';
 import type { NfPacket } from './types.js';
+import { stateEpoch } from '../state-epoch.js';
 
 export type IpSetType = 'hash:ip' | 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net' | 'hash:net' | 'bitmap:port';
 type Dim = 'ip' | 'port' | 'net';
@@ -230,9 +231,13 @@ export class IpSets {
     if (!(type in DIMS)) throw new IpSetError(`Syntax error: typename '${type}' is unknown`);
     if (type === 'bitmap:port' && !opts.range) throw new IpSetError('Syntax error: bitmap:port needs a range');
     const set = new IpSet(name, type, { hashsize: opts.hashsize ?? 1024, maxelem: opts.maxelem ?? 65536, ...(opts.range ? { range: opts.range } : {}) });
-    set.onChange = () => this.generation++;
+    set.onChange = () => {
+      this.generation++;
+      stateEpoch.n++;
+    };
     this.sets.set(name, set);
     this.generation++;
+    stateEpoch.n++;
     return set;
   }
 
@@ -247,6 +252,7 @@ export class IpSets {
     if (set.references > 0) throw new IpSetError('Set cannot be destroyed: it is in use by a kernel component');
     this.sets.delete(name);
     this.generation++;
+    stateEpoch.n++;
   }
 
   names(): string[] {

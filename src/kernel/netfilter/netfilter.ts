@@ -8,6 +8,7 @@ import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
 import type { FlowRecording, Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
 import { tableReadsSport, WalkCache } from './walk-cache.js';
+import { stateEpoch } from '../state-epoch.js';
 
 export { NetfilterParseError };
 
@@ -56,6 +57,7 @@ export class Netfilter {
   restore(text: string, opts: { noflush?: boolean } = {}): void {
     // Even a failed restore may have committed some tables.
     this.generation++;
+    stateEpoch.n++;
     this.sportTables.clear();
     restore({ tables: this.tables, recent: this.recent, sets: this.ipsets, ...(this.shared ? { shared: this.shared } : {}) }, text, opts.noflush ?? false, (name, table) => {
       this.tables.set(name, table);

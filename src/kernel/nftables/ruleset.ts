@@ -7,6 +7,7 @@ import { NftSet, type NftElement } from './set.js';
 import { unquote, type Token } from './tokens.js';
 import type { NftChainType, NftFamily, NftHook } from './types.js';
 import { readVerdict } from './verdict.js';
+import { stateEpoch } from '../state-epoch.js';
 
 export { NftError };
 
@@ -101,6 +102,7 @@ export class Nftables {
       throw e;
     }
     this.generation++;
+    stateEpoch.n++;
   }
 
   /** Base chains on a hook, lowest priority first (ties: creation order, as nf_register_net_hook inserts). */
