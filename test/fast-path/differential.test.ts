@@ -109,9 +109,11 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
   const natChanges = join(import.meta.dirname, 'nat-changes.yaml');
   for (const mode of ['iptables', 'ipvs', 'nftables']) it(`nat-changes.yaml (scale, conntrack -D and -F, endpoint deleted, Service deleted and applied) in ${mode} mode`, () => expectSame(natChanges, `nat-changes-${mode}`, ['--proxy-mode', mode]));
   // The same workloads in the other kube-proxy modes (other rule engines behind the same hooks).
+  // (The flow table replays nftables walks and IPVS's connections too: connected flows, answered and flushed.)
+  const perMode = ['walk-cluster-ip', 'reused-connections', 'connected-cross-node', 'answered-flushed-cross-node'];
   for (const mode of ['ipvs', 'nftables']) {
-    it(`walk-cluster-ip and reused-connections in ${mode} mode`, () => {
-      for (const w of workloads().filter((x) => x.name === 'walk-cluster-ip' || x.name === 'reused-connections')) {
+    it(`${perMode.join(', ')} in ${mode} mode`, () => {
+      for (const w of workloads().filter((x) => perMode.includes(x.name))) {
         const file = join(work, `${w.name}.yaml`);
         writeFileSync(file, w.text);
         expectSame(file, `${w.name}-${mode}`, ['--proxy-mode', mode]);
