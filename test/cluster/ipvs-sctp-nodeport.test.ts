@@ -24,7 +24,7 @@ describe('kube-proxy ipvs mode: SCTP NodePorts', () => {
     const ipvs = Simulation.fromYaml(scenario('ipvs'));
     ipvs.runUntil('1ms');
     const sets = ipvs.state('node1').ipsets();
-    expect(sets).toMatch(/Name: KUBE-NODE-PORT-SCTP-HASH\nType: hash:ip,port[^]*?Members:\n192\.168\.56\.11,sctp:30868\n/);
+    expect(sets).toMatch(/Name: KUBE-NODE-PORT-SCTP-HASH\nType: hash:ip,port[^]*?Members:\n(\S+\n)*192\.168\.56\.11,sctp:30868\n/);
     expect(sets).toMatch(/Name: KUBE-NODE-PORT-LOCAL-SCTP-HASH\nType: hash:ip,port[^]*?Members:\n\n/);
     // iptables-save escapes a quote in a comment (xtables_save_string).
     expect(ipvs.state('node1').iptables()).toContain(`-A KUBE-NODE-PORT -p sctp -m comment --comment "Kubernetes nodeport SCTP port for masquerade purpose with type \\'hash ip:port\\'" -m set --match-set KUBE-NODE-PORT-SCTP-HASH dst,dst -j KUBE-MARK-MASQ`);

@@ -10,8 +10,9 @@ describe('ipset', () => {
     s.add('10.96.0.11,80'); // tcp by default
     expect(() => s.add('10.96.0.11,tcp:80')).toThrow(IpSetError);
     s.add('10.96.0.11,tcp:80', { exist: true });
-    expect(sets.save()).toBe('create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.10,udp:53\nadd KUBE-CLUSTER-IP 10.96.0.11,tcp:80\n');
-    expect(sets.list('KUBE-CLUSTER-IP')).toBe('Name: KUBE-CLUSTER-IP\nType: hash:ip,port\nHeader: family inet hashsize 1024 maxelem 65536\nReferences: 0\nNumber of entries: 2\nMembers:\n10.96.0.10,udp:53\n10.96.0.11,tcp:80');
+    // Checked against Linux 6.18 with `ipset create KUBE-CLUSTER-IP hash:ip,port initval 0xe691d369` and the same adds.
+    expect(sets.save()).toBe('create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0xe691d369\nadd KUBE-CLUSTER-IP 10.96.0.11,tcp:80\nadd KUBE-CLUSTER-IP 10.96.0.10,udp:53\n');
+    expect(sets.list('KUBE-CLUSTER-IP')).toBe('Name: KUBE-CLUSTER-IP\nType: hash:ip,port\nRevision: 7\nHeader: family inet hashsize 1024 maxelem 65536 bucketsize 12 initval 0xe691d369\nSize in memory: 312\nReferences: 0\nNumber of entries: 2\nMembers:\n10.96.0.11,tcp:80\n10.96.0.10,udp:53');
     expect(s.test('10.96.0.10,udp:53')).toBe(true);
     expect(s.test('10.96.0.10,tcp:53')).toBe(false);
     expect(s.testPacket(udp('1.1.1.1', '10.96.0.10', 53), [1, 1])).toBe(true);

@@ -1,5 +1,6 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix, parseAddrMask, prefixToMask } from './addr.js';
+import { clampBucketsize, DEFAULT_BUCKETSIZE, HashTable, jhash2 } from './ipset-hash-table.js';
 import type { NfPacket } from './types.js';
 import { stateEpoch } from '../state-epoch.js';
 
@@ -20,9 +21,16 @@ const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 
 
 export class IpSetError extends Error {}
 
+/** The kernel's newest revision of each set type (Linux 6.18), the `Revision:` of ipset list. */
+const REVISION: Record<IpSetType, number> = { 'hash:ip': 6, 'hash:ip,port': 7, 'hash:ip,port,ip': 6, 'hash:ip,port,net': 8, 'hash:net': 7, 'bitmap:port': 3 };
+
 export interface IpSetCreateOptions {
   hashsize?: number;
   maxelem?: number;
+  /** Hash types: the jhash seed (the kernel draws it at random unless `create` gives it, as `ipset save` does). */
+  initval?: number;
+  /** Hash types: slots per bucket before the table grows (2–12, default 12). */
+  bucketsize?: number;
   /** bitmap:port only: the port range (required there). */
   range?: readonly [number, number];
 }
@@ -34,9 +42,9 @@ type Key = number | { net: number; prefix: number };
 type Level = Map<number, Level | true>;
 
 /**
- * One ipset: a typed set of tuples matched against packet fields. Elements
- * are kept in insertion order for `ipset list`/`save` (the kernel prints its
- * hash order; podwalk keeps output deterministic).
+ * One ipset: a typed set of tuples matched against packet fields. `ipset
+ * list`/`save` print a hash set's members in the kernel's bucket order
+ * (ipset-hash-table.ts) and a bitmap's in port order.
  */
 export class IpSet {
   readonly dims: readonly Dim[];
@@ -47,12 +55,19 @@ export class IpSet {
   /** Called on every change of the members (the fast path's cached walks depend on them). */
   onChange: (() => void) | undefined;
 
+  /** Hash types: where the kernel keeps the members (their order, the table's size, memory). */
+  private readonly table: HashTable | undefined;
+
   constructor(
     readonly name: string,
     readonly type: IpSetType,
-    readonly options: Required<Pick<IpSetCreateOptions, 'hashsize' | 'maxelem'>> & Pick<IpSetCreateOptions, 'range'>,
+    readonly options: Required<Pick<IpSetCreateOptions, 'hashsize' | 'maxelem'>> & Pick<IpSetCreateOptions, 'range' | 'initval' | 'bucketsize'>,
   ) {
     this.dims = DIMS[type];
+    if (type !== 'bitmap:port') {
+      const bucketsize = clampBucketsize(options.bucketsize ?? DEFAULT_BUCKETSIZE);
+      this.table = new HashTable(type, options.hashsize, options.initval ?? initvalFor(name), bucketsize);
+    }
   }
 
   get size(): number {
@@ -68,7 +83,13 @@ export class IpSet {
     }
     if (this.members.size >= this.options.maxelem) throw new IpSetError('Hash is full, cannot add more elements');
     this.members.set(text, keys);
+    this.table?.add(text, this.words(keys));
     this.onChange?.();
+    this.index(keys);
+  }
+
+  /** Adds an element's keys to the lookup levels. */
+  private index(keys: Key[]): void {
     let level = this.root;
     keys.forEach((k, i) => {
       const last = i === keys.length - 1;
@@ -94,15 +115,21 @@ export class IpSet {
 
   del(entry: string, opts: { exist?: boolean } = {}): void {
     const text = this.format(this.parse(entry));
-    if (!this.members.delete(text)) {
+    const keys = this.members.get(text);
+    if (!keys) {
       if (opts.exist) return;
       throw new IpSetError("Element cannot be deleted from the set: it's not added");
     }
-    this.rebuild();
+    this.members.delete(text);
+    this.table?.del(text, this.words(keys));
+    this.root = new Map();
+    for (const k of this.members.values()) this.index(k);
+    this.onChange?.();
   }
 
   flush(): void {
     this.members.clear();
+    this.table?.flush();
     this.root = new Map();
     this.onChange?.();
   }
@@ -137,15 +164,30 @@ export class IpSet {
     });
   }
 
-  /** Members as `ipset list` prints them. */
+  /** Members as `ipset list` prints them: a hash set's in bucket order, a bitmap's by port. */
   list(): string[] {
-    return [...this.members.keys()];
+    if (this.table) return this.table.members();
+    return [...this.members.entries()].sort((a, b) => (a[1][0] as number) - (b[1][0] as number)).map(([text]) => text);
   }
 
   /** `Header:` of ipset list and the tail of `create` in ipset save. */
   header(): string {
-    if (this.type === 'bitmap:port') return `range ${this.options.range![0]}-${this.options.range![1]}`;
-    return `family inet hashsize ${this.options.hashsize} maxelem ${this.options.maxelem}`;
+    if (!this.table) return `range ${this.options.range![0]}-${this.options.range![1]}`;
+    const t = this.table;
+    return `family inet hashsize ${t.hashsize} maxelem ${this.options.maxelem} bucketsize ${t.bucketsize} initval 0x${t.initval.toString(16).padStart(8, '0')}`;
+  }
+
+  /** `Revision:` of ipset list: the kernel module's revision of the type. */
+  get revision(): number {
+    return REVISION[this.type];
+  }
+
+  /** `Size in memory:` of ipset list, as the kernel counts it. */
+  get memsize(): number {
+    if (this.table) return this.table.memsize;
+    // bitmap:port: struct bitmap_port (72 B on x86-64) and one bit per port of the range, in longs.
+    const [lo, hi] = this.options.range!;
+    return 72 + Math.ceil((hi - lo + 1) / 64) * 8;
   }
 
   private lookup(level: Level, i: number, value: (i: number) => number): boolean {
@@ -165,10 +207,37 @@ export class IpSet {
     return false;
   }
 
-  private rebuild(): void {
-    const all = [...this.members.keys()];
-    this.flush();
-    for (const m of all) this.add(m);
+  /**
+   * The element struct of a hash type as jhash2 reads it: each field in
+   * network order, taken as little-endian 32-bit words. A port word holds
+   * the port's two bytes, then the protocol and a pad byte (hash:ip,port,net:
+   * the net's prefix − 1, then the protocol); hash:net's second word holds
+   * its prefix in the top byte.
+   */
+  private words(keys: Key[]): number[] {
+    const ip = (k: Key): number => byteSwap(typeof k === 'number' ? k : k.net);
+    const portWord = (k: Key, third: number, fourth: number): number => {
+      const v = k as number;
+      const port = v % 65536;
+      return ((port >>> 8) | ((port & 0xff) << 8) | (third << 16) | (fourth << 24)) >>> 0;
+    };
+    const proto = (k: Key): number => Math.floor((k as number) / 65536);
+    switch (this.type) {
+      case 'hash:ip':
+        return [ip(keys[0]!)];
+      case 'hash:ip,port':
+        return [ip(keys[0]!), portWord(keys[1]!, proto(keys[1]!), 0)];
+      case 'hash:ip,port,ip':
+        return [ip(keys[0]!), ip(keys[2]!), portWord(keys[1]!, proto(keys[1]!), 0)];
+      case 'hash:ip,port,net': {
+        const net = keys[2] as { net: number; prefix: number };
+        return [ip(keys[0]!), ip(net), portWord(keys[1]!, (net.prefix - 1) & 0x7f, proto(keys[1]!))];
+      }
+      case 'hash:net':
+        return [ip(keys[0]!), ((keys[0] as { prefix: number }).prefix << 24) >>> 0];
+      default:
+        return [];
+    }
   }
 
   private parse(entry: string): Key[] {
@@ -230,7 +299,13 @@ export class IpSets {
     }
     if (!(type in DIMS)) throw new IpSetError(`Syntax error: typename '${type}' is unknown`);
     if (type === 'bitmap:port' && !opts.range) throw new IpSetError('Syntax error: bitmap:port needs a range');
-    const set = new IpSet(name, type, { hashsize: opts.hashsize ?? 1024, maxelem: opts.maxelem ?? 65536, ...(opts.range ? { range: opts.range } : {}) });
+    const set = new IpSet(name, type, {
+      hashsize: opts.hashsize ?? 1024,
+      maxelem: opts.maxelem ?? 65536,
+      ...(opts.range ? { range: opts.range } : {}),
+      ...(opts.initval !== undefined ? { initval: opts.initval } : {}),
+      ...(opts.bucketsize !== undefined ? { bucketsize: opts.bucketsize } : {}),
+    });
     set.onChange = () => {
       this.generation++;
       stateEpoch.n++;
@@ -259,11 +334,13 @@ export class IpSets {
     return [...this.sets.keys()];
   }
 
-  /** `ipset list [NAME]` (without the kernel's Revision, Size in memory, bucketsize and initval). */
+  /** `ipset list [NAME]`. */
   list(name?: string): string {
     const sets = name === undefined ? [...this.sets.values()] : [this.must(name)];
     return sets
-      .map((s) => [`Name: ${s.name}`, `Type: ${s.type}`, `Header: ${s.header()}`, `References: ${s.references}`, `Number of entries: ${s.size}`, 'Members:', ...s.list()].join('\n'))
+      .map((s) =>
+        [`Name: ${s.name}`, `Type: ${s.type}`, `Revision: ${s.revision}`, `Header: ${s.header()}`, `Size in memory: ${s.memsize}`, `References: ${s.references}`, `Number of entries: ${s.size}`, 'Members:', ...s.list()].join('\n'),
+      )
       .join('\n\n');
   }
 
@@ -291,6 +368,8 @@ export class IpSets {
             const v = opts[i + 1] ?? '';
             if (opts[i] === 'hashsize') o.hashsize = Number(v);
             else if (opts[i] === 'maxelem') o.maxelem = Number(v);
+            else if (opts[i] === 'bucketsize') o.bucketsize = Number(v);
+            else if (opts[i] === 'initval') o.initval = Number(v) >>> 0;
             else if (opts[i] === 'range') {
               const [lo, hi] = v.split('-').map(Number);
               o.range = [lo ?? 0, hi ?? lo ?? 0];
@@ -313,4 +392,21 @@ export class IpSets {
     if (!s) throw new IpSetError('The set with the given name does not exist');
     return s;
   }
+}
+
+/** A host-order address as the little-endian word its network-order bytes make. */
+function byteSwap(a: number): number {
+  return (((a & 0xff) << 24) | ((a >>> 8) & 0xff) << 16 | ((a >>> 16) & 0xff) << 8 | (a >>> 24)) >>> 0;
+}
+
+/**
+ * A set's jhash seed when `create` gives none. The kernel draws it at random
+ * (get_random_bytes); podwalk derives it from the set's name so that the
+ * same scenario lists its members in the same order on every run.
+ */
+function initvalFor(name: string): number {
+  const bytes = new TextEncoder().encode(name);
+  const words: number[] = [];
+  for (let i = 0; i < bytes.length; i += 4) words.push((bytes[i]! | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24)) >>> 0);
+  return jhash2(words, 0x706f6477); // 'podw'
 }

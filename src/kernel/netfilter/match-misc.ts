@@ -21,7 +21,8 @@ export const nfacctModule: MatchModule = {
   options: { '--nfacct-name': { args: 1 } },
   compile(o) {
     const n = required(o, '--nfacct-name', 'nfacct').args[0]!;
-    const text = `-m nfacct --nfacct-name ${saveString(n)}`;
+    // Two blanks, as iptables 1.8.9 prints it: libxt_nfacct writes "nfacct-name " and xtables_save_string adds its own.
+    const text = `-m nfacct --nfacct-name  ${saveString(n)}`;
     return { module: 'nfacct', inert: true, test: always, save: () => text };
   },
 };
