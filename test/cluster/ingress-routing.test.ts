@@ -39,8 +39,20 @@ describe('ingress routing (ingress-nginx servers and locations, nginx choice)', 
     expect(route([paths], 'shop.example.com', '/foo/bar/')).toBe('prefix');
   });
 
-  it('ImplementationSpecific is a plain nginx prefix: /img matches /imgs too', () => {
-    expect(route([paths], 'shop.example.com', '/imgs/a.png')).toBe('impl');
+  it('ImplementationSpecific is routed as Prefix (SetDefaultNGINXPathType): /img and /img/x, not /imgs', () => {
+    expect(route([paths], 'shop.example.com', '/img')).toBe('impl');
+    expect(route([paths], 'shop.example.com', '/img/a.png')).toBe('impl');
+    expect(route([paths], 'shop.example.com', '/imgs/a.png')).toBe('404');
+    // The rule keeps the pathType it was written with, for events and expectations.
+    const loc = selectLocation(selectServer(buildServers([paths]), 'shop.example.com'), '/img/a.png')!;
+    expect(loc.rule).toMatchObject({ path: '/img', pathType: 'ImplementationSpecific' });
+  });
+
+  it('ImplementationSpecific /p and Prefix /p on one host collide: the first Ingress keeps the path', () => {
+    const impl = ing('impl', { rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'ImplementationSpecific', backend: svc('impl') }] }] });
+    const prefix = ing('prefix', { rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'Prefix', backend: svc('prefix') }] }] });
+    expect(route([impl, prefix], 'a.example', '/api/x')).toBe('impl');
+    expect(route([prefix, impl], 'a.example', '/api')).toBe('prefix');
   });
 
   it('a Prefix written with a trailing slash does not match the bare path (ingress-nginx adds = /foo/ only)', () => {

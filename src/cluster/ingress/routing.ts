@@ -12,10 +12,11 @@ import type { IngressBackendInput, IngressInput, PathType } from './types.js';
  * - an Ingress with a `defaultBackend` and no rules takes the catch-all's root;
  * - a path already defined on a server (same path and pathType) keeps its
  *   first Ingress;
+ * - `ImplementationSpecific` is read as `Prefix` (the controller's
+ *   SetDefaultNGINXPathType rewrites it when it stores an Ingress), so it
+ *   matches element-wise and collides with a `Prefix` of the same path;
  * - `Exact` is `location = /p`; `Prefix /p` becomes `location /p/` plus
  *   `location = /p` (element-wise prefix matching, as the API says);
- *   `ImplementationSpecific` stays a plain nginx prefix `location /p`, so it
- *   matches `/pxyz` too (ingress-nginx without use-regex);
  * - nginx: an exact location wins, else the longest matching prefix;
  * - `*.example.com` becomes `~^(?<subdomain>[\w-]+)\.example\.com$`: exactly
  *   one label, as the Ingress API defines wildcards. Exact names win over it.
@@ -71,11 +72,12 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
       if (!seen) defined.set(server.hostname, (seen = new Set()));
       for (const p of rule.paths) {
         const path = p.path === '' ? '/' : p.path;
-        if (seen.has(`${p.pathType} ${path}`)) continue;
-        seen.add(`${p.pathType} ${path}`);
+        const type = nginxPathType(p.pathType);
+        if (seen.has(`${type} ${path}`)) continue;
+        seen.add(`${type} ${path}`);
         const loc: Location = {
           path,
-          match: p.pathType === 'Exact' ? 'exact' : 'prefix',
+          match: type === 'Exact' ? 'exact' : 'prefix',
           rule: { ingress: key, ...(rule.host === undefined ? {} : { host: rule.host }), path, pathType: p.pathType },
           backend: { kind: 'service', namespace: ing.namespace, backend: p.backend },
           ingress: key,
@@ -93,12 +95,21 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
   return [...named, servers.get(CATCH_ALL)!];
 }
 
+/**
+ * The pathType ingress-nginx routes by: SetDefaultNGINXPathType turns
+ * `ImplementationSpecific` into `Prefix` before the Ingress reaches the
+ * template (the rule keeps its written pathType in podwalk's events).
+ */
+export function nginxPathType(t: PathType): 'Exact' | 'Prefix' {
+  return t === 'Exact' ? 'Exact' : 'Prefix';
+}
+
 /** updateServerLocations: `Prefix /p` → `location /p/` and, unless an Exact `/p` exists, `location = /p`. */
 function splitPrefixes(locations: Location[]): Location[] {
   const exact = new Set(locations.filter((l) => l.match === 'exact').map((l) => l.path));
   const out: Location[] = [];
   for (const l of locations) {
-    if (l.path === '/' || l.rule?.pathType !== 'Prefix') {
+    if (l.path === '/' || !l.rule || l.match !== 'prefix') {
       out.push(l);
       continue;
     }
