@@ -54,12 +54,19 @@ describe('Ingress validation, as the API server does it (exit 2, file:line:col a
     expect(problems(doc(`{ingressClassName: nginx, defaultBackend: ${backend}}`, [], '{name: ing, annotations: {kubernetes.io/ingress.class: other}}')).join('\n')).toMatch(/metadata\.annotations: annotation kubernetes\.io\/ingress\.class "other" must match ingressClassName "nginx"/);
   });
 
-  it('IngressClass: controller required and domain-prefixed; the default class is filled in by admission; two defaults are refused', () => {
+  it('IngressClass: controller required and domain-prefixed; the default class is filled in by admission', () => {
     const cls = (name: string, ctrl: string, dflt = false): string => `  - {apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: ${name}${dflt ? ', annotations: {ingressclass.kubernetes.io/is-default-class: "true"}' : ''}}, spec: {controller: ${ctrl}}}`;
     expect(problems(doc(`{defaultBackend: ${backend}}`, [cls('x', 'nginx')])).join('\n')).toMatch(/x\.yaml:7:\d+: resources\[2\]\.spec\.controller: expected a domain-prefixed path/);
     const r = loadScenarioText(doc(`{defaultBackend: ${backend}}`, [cls('nginx', 'k8s.io/ingress-nginx', true)]), 'x.yaml');
     expect(r.ok && r.scenario.ingresses[0]!.ingressClassName).toBe('nginx');
-    expect(problems(doc(`{defaultBackend: ${backend}}`, [cls('a', 'k8s.io/ingress-nginx', true), cls('b', 'k8s.io/ingress-nginx', true)])).join('\n')).toMatch(/x\.yaml:8:\d+: .*2 default IngressClasses were found \(a, b\), only 1 allowed/);
+  });
+
+  it('two default IngressClasses: the newest (the last in the file) is chosen, with a warning, as since Kubernetes 1.25', () => {
+    const cls = (name: string): string => `  - {apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: ${name}, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}, spec: {controller: k8s.io/ingress-nginx}}`;
+    const r = loadScenarioText(doc(`{defaultBackend: ${backend}}`, [cls('b'), cls('a')]), 'x.yaml');
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.scenario.ingresses[0]!.ingressClassName).toBe('a');
+    expect(r.scenario.warnings.map(formatProblem).join('\n')).toMatch(/x\.yaml:8:\d+: .*2 default IngressClasses \(b, a\): the DefaultIngressClass admission plugin picks the newest, here the last in the file, a/);
   });
 });
 

@@ -271,16 +271,18 @@ export function readIngressClass(r: YamlReader, top: Map<string, At>, at: At, me
 /**
  * The DefaultIngressClass admission plugin: an Ingress created with neither
  * `ingressClassName` nor the class annotation gets the default class's name.
- * More than one default class is refused, as the plugin refuses it.
+ * With more than one default class the plugin (Kubernetes 1.25 and later)
+ * takes the newest, ties broken by name; podwalk has no creation times and
+ * takes file order as creation order, so the last default class in the file
+ * wins (`warn` is told, as it is rarely what was meant).
  */
-export function admitIngresses(ingresses: IngressSpec[], classes: IngressClassSpec[], refuse: (c: IngressClassSpec, message: string) => void): IngressSpec[] {
+export function admitIngresses(ingresses: IngressSpec[], classes: IngressClassSpec[], warn: (c: IngressClassSpec, message: string) => void): IngressSpec[] {
   const defaults = classes.filter((c) => c.isDefault);
-  if (defaults.length > 1) {
-    refuse(defaults[1]!, `${defaults.length} default IngressClasses were found (${defaults.map((c) => c.name).join(', ')}), only 1 allowed`);
-    return ingresses;
-  }
-  const d = defaults[0];
+  const d = defaults.at(-1);
   if (!d) return ingresses;
+  if (defaults.length > 1) {
+    warn(d, `${defaults.length} default IngressClasses (${defaults.map((c) => c.name).join(', ')}): the DefaultIngressClass admission plugin picks the newest, here the last in the file, ${d.name}`);
+  }
   return ingresses.map((i) => (i.ingressClassName === undefined && i.classAnnotation === undefined ? { ...i, ingressClassName: d.name } : i));
 }
 

@@ -188,7 +188,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   }
   ingresses = admitIngresses(ingresses, ingressClasses, (c, message) => {
     const where = classAt.get(c.name)!;
-    where.r.problem(where.at, message);
+    where.r.warn(where.at, message);
   });
   if (!cluster) return { namespaces, pods: [], pending: new Map(), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
