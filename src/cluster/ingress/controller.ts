@@ -6,6 +6,7 @@ import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
 import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
+import { clusterIpPortFor, servicePortFor } from './backend-port.js';
 import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
 
@@ -88,17 +89,22 @@ class Nginx {
     const { namespace, backend } = loc.backend;
     const backendText = `${namespace}/${backend.service}:${'number' in backend.port ? backend.port.number : backend.port.name}`;
     const svc = this.cp.services.find((x) => x.namespace === namespace && x.name === backend.service);
-    const sp = svc?.ports.find((p) => p.protocol === 'TCP' && ('number' in backend.port ? p.port === backend.port.number : p.name === backend.port.name));
-    if (!svc || !sp) {
-      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: svc ? `Service ${namespace}/${backend.service} has no such port` : `Service ${namespace}/${backend.service} not found` });
+    if (!svc) {
+      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: `Service ${namespace}/${backend.service} not found` });
       return this.answer(client, 503, skb);
     }
     let upstreams: Upstream[];
     let upstreamIs: 'endpoint' | 'service';
-    if (loc.serviceUpstream && svc.clusterIP) {
-      upstreams = [{ addr: parseIpv4(svc.clusterIP)!, port: sp.port, text: `${svc.clusterIP}:${sp.port}` }];
+    const clusterPort = loc.serviceUpstream ? clusterIpPortFor(svc, backend.port) : undefined;
+    if (clusterPort !== undefined) {
+      upstreams = [{ addr: parseIpv4(svc.clusterIP!)!, port: clusterPort, text: `${svc.clusterIP}:${clusterPort}` }];
       upstreamIs = 'service';
     } else {
+      const sp = servicePortFor(svc.ports, backend.port);
+      if (!sp) {
+        this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: `Service ${namespace}/${backend.service} has no such port` });
+        return this.answer(client, 503, skb);
+      }
       upstreams = this.endpoints(namespace, backend.service, sp.name);
       upstreamIs = 'endpoint';
     }

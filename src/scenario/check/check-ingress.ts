@@ -1,3 +1,4 @@
+import { clusterIpPortFor, servicePortFor } from '../../cluster/ingress/backend-port.js';
 import type { IngressBackendInput, IngressClassInput, IngressInput, IngressPathInput, IngressRuleInput, PathType } from '../../cluster/ingress/types.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { PodSpec, ServiceSpec, SourcePos } from '../types.js';
@@ -289,8 +290,10 @@ export function admitIngresses(ingresses: IngressSpec[], classes: IngressClassSp
 /**
  * What is valid for the API server but will not work (worth a warning, not an
  * error: objects may be created in any order): a backend Service or port that
- * does not exist (nginx answers 503), an IngressClass that does not exist or
- * that no controller pod serves.
+ * does not exist (nginx answers 503; ports match as in backend-port.ts), a
+ * service-upstream port number the Service does not have (nginx connects to
+ * the cluster IP on it anyway), an IngressClass that does not exist or that
+ * no controller pod serves.
  */
 export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec[], classes: readonly IngressClassSpec[], pods: readonly PodSpec[]): string[] {
   const out: string[] = [];
@@ -299,7 +302,10 @@ export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec
     const svc = services.find((s) => s.namespace === ing.namespace && s.name === b.service);
     const port = 'number' in b.port ? String(b.port.number) : b.port.name;
     if (!svc) out.push(`backend Service ${ing.namespace}/${b.service} does not exist: ingress-nginx answers 503 for its paths`);
-    else if (!svc.ports.some((p) => ('number' in b.port ? p.port === b.port.number : p.name === b.port.name))) out.push(`Service ${ing.namespace}/${b.service} has no port ${port}: ingress-nginx answers 503 for its paths`);
+    else if (ing.serviceUpstream && clusterIpPortFor(svc, b.port) !== undefined) {
+      const n = 'number' in b.port ? b.port.number : undefined;
+      if (n !== undefined && !svc.ports.some((p) => p.port === n)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port}: with service-upstream ingress-nginx still proxies to ${svc.clusterIP}:${port}, which no kube-proxy rule serves`);
+    } else if (!servicePortFor(svc.ports, b.port)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port} (nor a targetPort or name ${port}): ingress-nginx answers 503 for its paths`);
   }
   const controllers = pods.filter((p) => p.ingressController);
   if (ing.ingressClassName !== undefined) {
