@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/api/index.js';
-import type { CreateEvent } from '../../src/trace/events.js';
+import type { CreateEvent, IngressEvent } from '../../src/trace/events.js';
 import { checkExpectation } from '../../src/scenario/run/expect.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
@@ -32,6 +32,22 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     expect(flow.ingress?.upstreams[0]).toMatch(/^10\.96\.\d+\.\d+:80$/);
     const dnat = flow.nat!.filter((n) => n.type === 'DNAT');
     expect(dnat.map((n) => n.at)).toEqual(['node1', 'node1']); // NodePort on node1, then the cluster IP on node1 too
+  });
+
+  it('ssl-redirect: nginx answers 308 with the https Location itself, on port 80 only', () => {
+    const r = loadScenarioFile(file('ingress-ssl-redirect.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    const responds = res.events.filter((e): e is IngressEvent => e.kind === 'ingress' && e.action === 'respond');
+    // In time order: http-redirected, trailing-slash-dropped, unlisted-host-still-redirected.
+    expect(responds.map((e) => [e.status, e.reason?.split(':').slice(0, 2).join(':')])).toEqual([
+      [308, 'ssl-redirect to https://shop.example.com/cart?page=2'],
+      [308, 'ssl-redirect to https://shop.example.com/cart'],
+      [308, 'ssl-redirect to https://blog.example.com'],
+    ]);
+    // No upstream connection for a redirect: the client reads nginx's own 164-byte page.
+    expect(res.flows.find((f) => f.flow === 'http-redirected')!.ingress?.upstreams ?? []).toEqual([]);
+    expect(res.flows.find((f) => f.flow === 'http-redirected')!.http).toMatchObject({ status: 308 });
   });
 
   it('a wrong expectation names what the controller did', () => {

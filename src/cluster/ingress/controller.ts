@@ -7,6 +7,7 @@ import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type 
 import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
 import { clusterIpPortFor, servicePortFor } from './backend-port.js';
+import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
 import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
 
@@ -47,8 +48,9 @@ interface Upstream {
  * nginx does (routing.ts), and proxies the request over a new TCP connection
  * from the pod to one endpoint of the backend Service (the Lua balancer,
  * round robin), or to the Service's cluster IP with service-upstream. The
- * upstream's response is relayed on the client's connection. No rule → the
- * default backend's 404; no endpoints → 503; an upstream that refuses or
+ * upstream's response is relayed on the client's connection. Plain http to
+ * a host with a certificate → ssl-redirect's 308 (ssl-redirect.ts); no
+ * rule → the default backend's 404; no endpoints → 503; an upstream that refuses or
  * does not answer within proxy-connect-timeout → the next one, then 502 / 504.
  */
 export function installIngressControllers(podNs: Map<string, NetNs>, pods: readonly PodInput[], cp: ControlPlaneInput): void {
@@ -58,8 +60,8 @@ export function installIngressControllers(podNs: Map<string, NetNs>, pods: reado
     const ns = podNs.get(`${pod.namespace}/${pod.name}`);
     if (!ns || pod.hostNetwork) continue;
     const flags = pod.ingressController;
-    const servers = buildServers(ingress.ingresses.filter((i) => serves(flags, i, ingress.classes)));
-    const nginx = new Nginx(ns, servers, cp);
+    const served = ingress.ingresses.filter((i) => serves(flags, i, ingress.classes));
+    const nginx = new Nginx(ns, buildServers(served), certifiedHosts(served), cp);
     for (const l of LISTEN) ns.sockets.listenTcp(l.port, (client) => nginx.accept(client, l.scheme));
   }
 }
@@ -71,6 +73,7 @@ class Nginx {
   constructor(
     private readonly ns: NetNs,
     private readonly servers: Server[],
+    private readonly certified: ReadonlySet<string>,
     private readonly cp: ControlPlaneInput,
   ) {}
 
@@ -79,9 +82,15 @@ class Nginx {
   }
 
   private handle(client: TcpStream, req: HttpRequest, skb: Skb, scheme: 'http' | 'https'): void {
-    const server = selectServer(this.servers, header(req.headers, 'host'));
+    const host = header(req.headers, 'host');
+    const server = selectServer(this.servers, host);
     const loc = selectLocation(server, req.target);
     const where = describe(server, loc);
+    if (scheme === 'http' && loc?.sslRedirect && hasCertificate(this.certified, host)) {
+      const location = redirectLocation(host, req.target);
+      this.event(skb, { action: 'respond', ...where, status: 308, reason: `ssl-redirect to ${location}: the host has a TLS certificate and the request came over http` });
+      return this.answer(client, 308, skb, [['Location', location]]);
+    }
     if (!loc || loc.backend.kind === 'default') {
       this.event(skb, { action: 'respond', ...where, status: 404, reason: 'no rule matched and no defaultBackend: the default backend' });
       return this.answer(client, 404, skb);
@@ -208,10 +217,10 @@ class Nginx {
     return encodeResponse({ status: res.status, reason: res.reason, headers: [['Content-Length', String(res.bodyBytes)], ...res.headers.filter(([k]) => k.toLowerCase() !== 'content-length')], bodyBytes: res.bodyBytes });
   }
 
-  /** nginx answers itself, with its own error page. */
-  private answer(client: TcpStream, status: number, cause: Skb): void {
+  /** nginx answers itself, with its own error page (headers in the order nginx's header filter writes them; Server, Date and Connection are not modelled). */
+  private answer(client: TcpStream, status: number, cause: Skb, extra: [string, string][] = []): void {
     const page = nginxErrorPage(status);
-    client.write(encodeResponse({ status, reason: REASONS[status] ?? '', headers: [['Content-Type', 'text/html'], ['Content-Length', String(page)]], bodyBytes: page }), cause);
+    client.write(encodeResponse({ status, reason: REASONS[status] ?? '', headers: [['Content-Type', 'text/html'], ['Content-Length', String(page)], ...extra], bodyBytes: page }), cause);
   }
 
   private event(skb: Skb, e: Omit<IngressEvent, 'kind' | 't' | 'pkt' | 'at'>): void {

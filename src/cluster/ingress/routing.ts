@@ -35,6 +35,12 @@ export interface Location {
   /** `ns/name` of the Ingress whose settings (annotations) the location uses. */
   ingress?: string;
   serviceUpstream: boolean;
+  /**
+   * ssl-redirect applies here (ingress-nginx's default, true, from the
+   * Ingress's annotations); false only for the catch-all server's own root
+   * location, which no Ingress's annotations reach.
+   */
+  sslRedirect: boolean;
 }
 
 export interface Server {
@@ -48,7 +54,7 @@ export const CATCH_ALL = '_';
 /** The nginx servers (sorted by name, catch-all last) for the Ingresses one controller serves, in creation order. */
 export function buildServers(ingresses: readonly IngressInput[]): Server[] {
   const servers = new Map<string, Server>();
-  servers.set(CATCH_ALL, { hostname: CATCH_ALL, locations: [{ path: '/', match: 'prefix', backend: { kind: 'default' }, serviceUpstream: false }] });
+  servers.set(CATCH_ALL, { hostname: CATCH_ALL, locations: [{ path: '/', match: 'prefix', backend: { kind: 'default' }, serviceUpstream: false, sslRedirect: false }] });
   const rootOf = (s: Server): Location => s.locations.find((l) => l.path === '/' && !l.rule && l.match === 'prefix')!;
   for (const ing of ingresses) {
     const key = `${ing.namespace}/${ing.name}`;
@@ -59,7 +65,7 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
     }
     for (const rule of ing.rules) {
       const host = rule.host ?? CATCH_ALL;
-      if (!servers.has(host)) servers.set(host, { hostname: host, locations: [{ path: '/', match: 'prefix', backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream }] });
+      if (!servers.has(host)) servers.set(host, { hostname: host, locations: [{ path: '/', match: 'prefix', backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream, sslRedirect: true }] });
     }
   }
   // Paths, in the same order: the first Ingress to define a path on a server keeps it.
@@ -82,6 +88,7 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
           backend: { kind: 'service', namespace: ing.namespace, backend: p.backend },
           ingress: key,
           serviceUpstream: ing.serviceUpstream,
+          sslRedirect: true,
         };
         // A rule for `/` replaces the server's root default location.
         const root = loc.match === 'prefix' && path === '/' ? server.locations.findIndex((l) => l.path === '/' && !l.rule && l.match === 'prefix') : -1;

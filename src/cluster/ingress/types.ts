@@ -37,6 +37,12 @@ export interface IngressInput {
   rules: IngressRuleInput[];
   /** `spec.tls[].hosts` (no certificates are modelled: the hosts only say which names are served over TLS). */
   tlsHosts: string[];
+  /**
+   * `spec.tls` has at least one entry: ingress-nginx then gives every rule
+   * host of this Ingress a certificate (its Secret's, else the default
+   * one), listed in `tls[].hosts` or not.
+   */
+  hasTls: boolean;
   /** `nginx.ingress.kubernetes.io/service-upstream: "true"`: proxy to the Service's cluster IP, not to its endpoints. */
   serviceUpstream: boolean;
 }

@@ -110,6 +110,7 @@ export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: M
     ...(defaultBackend ? { defaultBackend } : {}),
     rules,
     tlsHosts,
+    hasTls: r.list(field('tls')).length > 0,
     serviceUpstream: upstream === 'true',
     pos: r.pos(at),
   };
