@@ -1,3 +1,4 @@
+import type { Rng } from '../../engine/rng.js';
 import type { NetNs } from '../../kernel/netns.js';
 import type { Skb } from '../../kernel/skb.js';
 import type { TcpStream } from '../../kernel/sockets.js';
@@ -7,6 +8,7 @@ import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type 
 import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
 import { clusterIpPortFor, servicePortFor } from './backend-port.js';
+import { proxyRequest } from './proxy-request.js';
 import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
 import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
@@ -69,13 +71,17 @@ export function installIngressControllers(podNs: Map<string, NetNs>, pods: reado
 class Nginx {
   /** The balancer's position per backend (round robin, starting at a seeded random endpoint). */
   private readonly rr = new Map<string, number>();
+  /** $request_id's random bytes: a stream of its own, so the balancer's and the kernel's draws do not move. */
+  private readonly ids: Rng;
 
   constructor(
     private readonly ns: NetNs,
     private readonly servers: Server[],
     private readonly certified: ReadonlySet<string>,
     private readonly cp: ControlPlaneInput,
-  ) {}
+  ) {
+    this.ids = ns.rng.fork('nginx $request_id');
+  }
 
   accept(client: TcpStream, scheme: 'http' | 'https'): { data: (s: TcpStream, bytes: Uint8Array, skb: Skb) => void } {
     return onHttpRequest(this.ns.world, this.ns.name, (s, req, skb) => this.handle(s, req, skb, scheme));
@@ -193,24 +199,16 @@ class Nginx {
     return upstreams[i % upstreams.length]!;
   }
 
-  /** The request nginx sends upstream (proxy_set_header as ingress-nginx configures them; use-forwarded-headers off). */
+  /** The request nginx sends upstream (proxy-request.ts). */
   private upstreamRequest(req: HttpRequest, client: TcpStream, scheme: 'http' | 'https'): Uint8Array {
-    const remote = formatIpv4(client.remote);
-    const host = header(req.headers, 'host') ?? '';
-    const replaced = new Set(['host', 'connection', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto', 'x-forwarded-scheme', 'x-scheme', 'content-length']);
-    const headers: [string, string][] = [
-      ['Host', host],
-      ['X-Real-IP', remote],
-      ['X-Forwarded-For', remote],
-      ['X-Forwarded-Host', host],
-      ['X-Forwarded-Port', String(client.lport)],
-      ['X-Forwarded-Proto', scheme],
-      ['X-Forwarded-Scheme', scheme],
-      ['X-Scheme', scheme],
-      ...req.headers.filter(([k]) => !replaced.has(k.toLowerCase())),
-    ];
-    if (req.bodyBytes > 0) headers.push(['Content-Length', String(req.bodyBytes)]);
-    return encodeRequest({ method: req.method, target: req.target, headers, bodyBytes: req.bodyBytes });
+    return encodeRequest(proxyRequest(req, { remote: formatIpv4(client.remote), port: client.lport, scheme }, () => this.requestId()));
+  }
+
+  /** nginx's $request_id: 16 random bytes as 32 hex digits (from this controller's own seeded stream). */
+  private requestId(): string {
+    let id = '';
+    for (let i = 0; i < 4; i++) id += this.ids.nextU32().toString(16).padStart(8, '0');
+    return id;
   }
 
   private relayed(res: HttpResponse): Uint8Array {
