@@ -3,7 +3,7 @@ import { apiPrefixMatch, buildServers, matchesWildcard, selectLocation, selectSe
 import type { IngressInput, IngressPathInput } from '../../src/cluster/ingress/types.js';
 
 const svc = (name: string): IngressPathInput['backend'] => ({ service: name, port: { number: 80 } });
-const ing = (name: string, spec: Partial<IngressInput>): IngressInput => ({ namespace: 'default', name, rules: [], tlsHosts: [], hasTls: false, serviceUpstream: false, ...spec });
+const ing = (name: string, spec: Partial<IngressInput>): IngressInput => ({ namespace: 'default', name, rules: [], tlsHosts: [], hasTls: false, serviceUpstream: false, sslRedirect: true, ...spec });
 
 function route(ingresses: IngressInput[], host: string, path: string): string {
   const loc = selectLocation(selectServer(buildServers(ingresses), host), path);

@@ -11,6 +11,7 @@ const ing = (name: string, hosts: string[], hasTls: boolean): IngressInput => ({
   tlsHosts: [],
   hasTls,
   serviceUpstream: false,
+  sslRedirect: true,
 });
 
 describe("ssl-redirect (ingress-nginx's Lua rewrite phase)", () => {

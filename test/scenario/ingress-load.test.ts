@@ -70,6 +70,21 @@ describe('Ingress validation, as the API server does it (exit 2, file:line:col a
   });
 });
 
+describe('Ingress annotations podwalk acts on', () => {
+  it('ssl-redirect: default true, "false" turns it off, anything else warns and keeps the default', () => {
+    const read = (annotations: string): { sslRedirect: boolean; warnings: string } => {
+      const r = loadScenarioText(doc(`{defaultBackend: ${backend}}`, [], `{name: ing, annotations: ${annotations}}`), 'x.yaml');
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      return { sslRedirect: r.scenario.ingresses[0]!.sslRedirect, warnings: r.scenario.warnings.map(formatProblem).join('\n') };
+    };
+    expect(read('{}').sslRedirect).toBe(true);
+    expect(read('{nginx.ingress.kubernetes.io/ssl-redirect: "false"}').sslRedirect).toBe(false);
+    const odd = read('{nginx.ingress.kubernetes.io/ssl-redirect: "no"}');
+    expect(odd.sslRedirect).toBe(true);
+    expect(odd.warnings).toMatch(/ssl-redirect is "no"; ingress-nginx reads only "true" or "false" \(taken as the default, true\)/);
+  });
+});
+
 describe('Ingress warnings: valid for the API server, but nothing will work', () => {
   it('a missing backend Service, a missing port, a class nobody serves', () => {
     const r = loadScenarioText(doc('{ingressClassName: none, rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: gone, port: {number: 80}}}}, {path: /b, pathType: Prefix, backend: {service: {name: web, port: {name: grpc}}}}]}}]}'), 'x.yaml');

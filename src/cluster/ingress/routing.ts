@@ -36,9 +36,9 @@ export interface Location {
   ingress?: string;
   serviceUpstream: boolean;
   /**
-   * ssl-redirect applies here (ingress-nginx's default, true, from the
-   * Ingress's annotations); false only for the catch-all server's own root
-   * location, which no Ingress's annotations reach.
+   * ssl-redirect applies here: the `ssl-redirect` annotation of the
+   * location's Ingress (default true); always false for the catch-all
+   * server's own root location, which no Ingress's annotations reach.
    */
   sslRedirect: boolean;
 }
@@ -65,7 +65,7 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
     }
     for (const rule of ing.rules) {
       const host = rule.host ?? CATCH_ALL;
-      if (!servers.has(host)) servers.set(host, { hostname: host, locations: [{ path: '/', match: 'prefix', backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream, sslRedirect: true }] });
+      if (!servers.has(host)) servers.set(host, { hostname: host, locations: [{ path: '/', match: 'prefix', backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream, sslRedirect: ing.sslRedirect }] });
     }
   }
   // Paths, in the same order: the first Ingress to define a path on a server keeps it.
@@ -88,7 +88,7 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
           backend: { kind: 'service', namespace: ing.namespace, backend: p.backend },
           ingress: key,
           serviceUpstream: ing.serviceUpstream,
-          sslRedirect: true,
+          sslRedirect: ing.sslRedirect,
         };
         // A rule for `/` replaces the server's root default location.
         const root = loc.match === 'prefix' && path === '/' ? server.locations.findIndex((l) => l.path === '/' && !l.rule && l.match === 'prefix') : -1;

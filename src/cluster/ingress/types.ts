@@ -45,6 +45,8 @@ export interface IngressInput {
   hasTls: boolean;
   /** `nginx.ingress.kubernetes.io/service-upstream: "true"`: proxy to the Service's cluster IP, not to its endpoints. */
   serviceUpstream: boolean;
+  /** `nginx.ingress.kubernetes.io/ssl-redirect` (default true): plain http to a host with a certificate gets a 308 to https. */
+  sslRedirect: boolean;
 }
 
 export interface IngressClassInput {

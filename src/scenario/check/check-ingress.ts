@@ -29,6 +29,7 @@ const PATH_TYPES = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 export const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 export const SERVICE_UPSTREAM_ANNOTATION = 'nginx.ingress.kubernetes.io/service-upstream';
+export const SSL_REDIRECT_ANNOTATION = 'nginx.ingress.kubernetes.io/ssl-redirect';
 
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** A Service name (DNS-1035 label). */
@@ -101,6 +102,10 @@ export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: M
   if (upstream !== undefined && upstream !== 'true' && upstream !== 'false') {
     r.warn(meta!.get('annotations')!, `annotation ${SERVICE_UPSTREAM_ANNOTATION} is "${upstream}"; ingress-nginx reads only "true" or "false" (taken as false)`);
   }
+  const redirect = annotations[SSL_REDIRECT_ANNOTATION];
+  if (redirect !== undefined && redirect !== 'true' && redirect !== 'false') {
+    r.warn(meta!.get('annotations')!, `annotation ${SSL_REDIRECT_ANNOTATION} is "${redirect}"; ingress-nginx reads only "true" or "false" (taken as the default, true)`);
+  }
   if (!ok) return undefined;
   return {
     namespace,
@@ -112,6 +117,7 @@ export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: M
     tlsHosts,
     hasTls: r.list(field('tls')).length > 0,
     serviceUpstream: upstream === 'true',
+    sslRedirect: redirect !== 'false',
     pos: r.pos(at),
   };
 }

@@ -77,7 +77,7 @@ const DEFS: Record<string, Schema> = {
       name: str('object name (DNS-1123)'),
       namespace: str('namespace (default: default)', { default: 'default' }),
       labels: stringMap('labels'),
-      annotations: stringMap('annotations: podwalk.io/http-status and podwalk.io/http-body-bytes (how a pod answers HTTP), kubernetes.io/ingress.class, nginx.ingress.kubernetes.io/service-upstream, ingressclass.kubernetes.io/is-default-class; others are not acted on'),
+      annotations: stringMap('annotations: podwalk.io/http-status and podwalk.io/http-body-bytes (how a pod answers HTTP), kubernetes.io/ingress.class, nginx.ingress.kubernetes.io/service-upstream, nginx.ingress.kubernetes.io/ssl-redirect, ingressclass.kubernetes.io/is-default-class; others are not acted on'),
       deletionTimestamp: { description: 'set: the object is being deleted (pods: endpoints turn terminating)' },
       uid: str('the object uid (ownerReferences match it)'),
       ownerReferences: list(open('an owner reference: the controller: true entry makes a Pod its workload replica, a ReplicaSet its Deployment', { kind: str('owner kind'), name: str('owner name'), uid: str('owner uid'), controller: bool('the managing controller') }), 'owners'),
