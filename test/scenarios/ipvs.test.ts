@@ -23,6 +23,13 @@ const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) 
   'service-nftables.yaml: no-endpoints': (flows) => expect(flows.find((f) => f.flow === 'no-endpoints')!.dropReason).toBe('ipvs-no-destination'),
   // nftables mode's --nodeport-addresses defaults to `primary`; ipvs mode, as iptables mode, opens NodePorts on every
   // local address but loopback (upstream: GetAllLocalAddressesExcept(kube-ipvs0)), cbr0's included.
+  // ingress-nginx's service-upstream to a port the Service lacks: KUBE-IPVS-FILTER rejects a new connection to a
+  // Service IP that no virtual service took (icmp-port-unreachable), so nginx answers 502 at once, not 504.
+  'ingress-backend-port.yaml: service-upstream-unchecked-number': (flows) => {
+    const f = flows.find((x) => x.flow === 'service-upstream-unchecked-number')!;
+    expect([f.dropReason, f.http?.status]).toEqual(['netfilter-reject', 502]);
+    expect(f.dropDetail).toContain('KUBE-IPVS-FILTER');
+  },
   'service-nftables.yaml: nodeport-on-bridge-address': (flows) => expect(flows.find((f) => f.flow === 'nodeport-on-bridge-address')!.verdict).toBe('delivered'),
   // externalTrafficPolicy Local without a local endpoint falls back to the cluster's endpoints (kubernetes#97081).
   // ipvs mode serves NodePorts on the node's local addresses but never on 127.0.0.1: nothing listens there (reset), route_localnet or not.

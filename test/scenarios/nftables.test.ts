@@ -43,6 +43,12 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
     expect(ipt.dropReason).toBe('no-route');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-reject' });
   },
+  // ingress-nginx's service-upstream to a cluster IP port the Service lacks: rejected at once, so nginx answers 502, not 504.
+  'ingress-backend-port.yaml: service-upstream-unchecked-number': (ipt, nft) => {
+    expect([ipt.dropReason, ipt.http?.status]).toEqual(['no-route', 504]);
+    expect([nft.dropReason, nft.http?.status]).toEqual(['netfilter-reject', 502]);
+    expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr @cluster-ips reject');
+  },
   // cluster-ips-check: an address of the service CIDR that no Service holds is dropped.
   'service-nftables.yaml: unallocated-cluster-ip': (ipt, nft) => {
     expect(ipt.dropReason).toBe('no-route');
