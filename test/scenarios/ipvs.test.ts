@@ -24,7 +24,7 @@ const DIFFERENCES: Record<string, (flows: ReturnType<typeof simulate>['flows']) 
   // nftables mode's --nodeport-addresses defaults to `primary`; ipvs mode, as iptables mode, opens NodePorts on every
   // local address but loopback (upstream: GetAllLocalAddressesExcept(kube-ipvs0)), cbr0's included.
   // ingress-nginx's service-upstream to a port the Service lacks: KUBE-IPVS-FILTER rejects a new connection to a
-  // Service IP that no virtual service took (icmp-port-unreachable), so nginx answers 502 at once, not 504.
+  // Service IP that no virtual service took (icmp-port-unreachable) on the node, where iptables mode routes it on.
   'ingress-backend-port.yaml: service-upstream-unchecked-number': (flows) => {
     const f = flows.find((x) => x.flow === 'service-upstream-unchecked-number')!;
     expect([f.dropReason, f.http?.status]).toEqual(['netfilter-reject', 502]);
