@@ -206,7 +206,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
       share(skb);
     }
     if (w.detailed) {
-      w.frameEvent('rx', skb.id, br.where, skb.data);
+      w.frameEvent('rx', skb, br.where);
       share(skb);
     }
     br.ns.stack.receive(br, skb);

@@ -80,7 +80,7 @@ export abstract class NetDevice {
       share(skb);
     }
     if (w.detailed) {
-      w.frameEvent(kind, skb.id, this.where, skb.data, !this.ethernet);
+      w.frameEvent(kind, skb, this.where, !this.ethernet);
       share(skb); // the event describes these bytes when first read: they must not change
     }
     return true;

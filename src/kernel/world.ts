@@ -76,7 +76,7 @@ export class World {
   ): Skb {
     const skb = makeSkb(++this.lastPacketId, data, flow);
     this.inFlight.add(skb);
-    this.tracer.emitCreate(this.sched.now, skb.id, at, flow, cause, by, data, l3only);
+    this.tracer.emitCreate(this.sched.now, skb.id, at, flow, cause, by, data, l3only, skb.buf, skb.off, skb.len);
     return skb;
   }
 
@@ -109,8 +109,8 @@ export class World {
   }
 
   /**
-   * The `tx`/`rx` trace point: `data` is what the device at `at` sent or
-   * received. Its `frame` is described when something first reads it (a
+   * The `tx`/`rx` trace point: `skb`'s bytes are what the device at `at`
+   * sent or received. Its `frame` is described when something first reads it (a
    * report, the JSON output, a matcher) — describing every frame of every hop
    * up front was the largest cost of a traced run, and most traces are never
    * printed whole (trace/framed.ts). Reading it later sees the same bytes: the
@@ -118,8 +118,9 @@ export class World {
    * every writer copies first, as the kernel's skb_cow does (stack forward, NAT
    * rewrites, bridge MAC rewrite, encapsulation).
    */
-  frameEvent(kind: 'tx' | 'rx', pkt: number, at: string, data: Uint8Array, l3only = false): void {
-    this.tracer.emitFrame(kind, this.sched.now, pkt, at, data, l3only, this.eventRecording);
+  frameEvent(kind: 'tx' | 'rx', skb: Skb, at: string, l3only = false): void {
+    // Told by where the bytes lie (no view per hop: one is made only for a reader that wants it).
+    this.tracer.emitFrame(kind, this.sched.now, skb.id, at, skb.buf, skb.off, skb.len, l3only, this.eventRecording);
   }
 
   /** A bridge's `fdb` trace point (learned, forwarded, ...): told by its parts, an object only for who reads one. */

@@ -68,6 +68,18 @@ export class EventStore {
   private readonly bufferIds = new Map<ArrayBufferLike, number>();
   private lastBuffer: ArrayBufferLike | undefined;
   private lastBufferId = 0;
+  /** The memory bytes were kept in last by their place (`addCreateIn`, `addFrameIn`: a whole view, as a packet's skb holds it) and its index. */
+  private lastMem: Uint8Array | undefined;
+  private lastMemId = 0;
+  /** The texts of the last `create` and `deliver` and their indexes: a train's are the same each time. */
+  private createdAt: string | undefined;
+  private createdAtId = 0;
+  private deliveredAt: string | undefined;
+  private deliveredAtId = 0;
+  private deliveredSocket: string | undefined;
+  private deliveredSocketId = 0;
+  private deliveredSrc: string | undefined;
+  private deliveredSrcId = 0;
   /**
    * The bytes kept last and where they are (a veth's rx keeps the bytes its
    * peer's tx kept): a view's buffer and offset are read through getters
@@ -104,16 +116,47 @@ export class EventStore {
     this.putBytes(i + 2, bytes);
   }
 
-  /** Keep a `create` event of `bytes` (which never change from now on). */
-  addCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
-    const i = this.record(CREATE | (l3only ? L3ONLY : 0) | (flow !== undefined ? FLOW : 0), t, 7);
+  /** `addFrame` of the `len` bytes at `off` of `mem`, a whole buffer's memory (byteOffset 0): see `addCreateIn`. */
+  addFrameIn(kind: 'tx' | 'rx', t: number, pkt: number, at: string, mem: Uint8Array, off: number, len: number, l3only: boolean): void {
+    const i = this.record((kind === 'tx' ? TX : RX) | (l3only ? L3ONLY : 0), t, 5);
     const ints = this.ints;
     ints[i] = pkt;
     ints[i + 1] = this.text(at);
+    ints[i + 2] = mem === this.lastMem ? this.lastMemId : this.memId(mem);
+    ints[i + 3] = off;
+    ints[i + 4] = len;
+  }
+
+  /** Keep a `create` event of `bytes` (which never change from now on). */
+  addCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    const i = this.createRecord(t, pkt, at, flow, cause, by, l3only);
     this.putBytes(i + 2, bytes);
+  }
+
+  /**
+   * `addCreate` of the `len` bytes at `off` of `mem`, a whole buffer's memory
+   * (byteOffset 0): where a packet's bytes lie is known to its skb, and a
+   * view's `buffer` and `byteOffset` are getters that cost more than the rest
+   * of the record (every datagram's `create` is kept, tracing on or off).
+   */
+  addCreateIn(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array, off: number, len: number, l3only: boolean): void {
+    const i = this.createRecord(t, pkt, at, flow, cause, by, l3only);
+    const ints = this.ints;
+    ints[i + 2] = mem === this.lastMem ? this.lastMemId : this.memId(mem);
+    ints[i + 3] = off;
+    ints[i + 4] = len;
+  }
+
+  /** A `create` record but for its bytes (the three numbers at 2): where its numbers go. */
+  private createRecord(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], l3only: boolean): number {
+    const i = this.record(CREATE | (l3only ? L3ONLY : 0) | (flow !== undefined ? FLOW : 0), t, 7);
+    const ints = this.ints;
+    ints[i] = pkt;
+    ints[i + 1] = at === this.createdAt ? this.createdAtId : this.createdAtText(at);
     ints[i + 5] = cause ?? NONE;
-    ints[i + 6] = BY.indexOf(by);
+    ints[i + 6] = by === 'app' ? 0 : BY.indexOf(by);
     if (flow !== undefined) this.refs.push(flow);
+    return i;
   }
 
   /** Keep an `fdb` event (`fdbEvent(t, pkt, at, action, mac, port)` is the event). */
@@ -132,10 +175,11 @@ export class EventStore {
     const i = this.record(DELIVER, t, 6);
     const ints = this.ints;
     ints[i] = pkt;
-    ints[i + 1] = this.text(at);
-    ints[i + 2] = TO.indexOf(to);
-    ints[i + 3] = socket === undefined ? NONE : this.text(socket);
-    ints[i + 4] = src === undefined ? NONE : this.text(src);
+    // A train of datagrams is delivered at one place, to one socket, from one source: each at hand.
+    ints[i + 1] = at === this.deliveredAt ? this.deliveredAtId : this.deliveredAtText(at);
+    ints[i + 2] = to === 'udp' ? 0 : TO.indexOf(to);
+    ints[i + 3] = socket === undefined ? NONE : socket === this.deliveredSocket ? this.deliveredSocketId : this.deliveredSocketText(socket);
+    ints[i + 4] = src === undefined ? NONE : src === this.deliveredSrc ? this.deliveredSrcId : this.deliveredSrcText(src);
     ints[i + 5] = sport ?? NONE;
   }
 
@@ -186,12 +230,52 @@ export class EventStore {
     this.ni = 0;
   }
 
+  /** `text(s)` kept at hand for the next record of its kind and field. */
+  private createdAtText(s: string): number {
+    this.createdAt = s;
+    return (this.createdAtId = this.text(s));
+  }
+
+  private deliveredAtText(s: string): number {
+    this.deliveredAt = s;
+    return (this.deliveredAtId = this.text(s));
+  }
+
+  private deliveredSocketText(s: string): number {
+    this.deliveredSocket = s;
+    return (this.deliveredSocketId = this.text(s));
+  }
+
+  private deliveredSrcText(s: string): number {
+    this.deliveredSrc = s;
+    return (this.deliveredSrcId = this.text(s));
+  }
+
   private text(s: string): number {
     let id = this.textIds.get(s);
     if (id === undefined) {
       id = this.texts.length;
       this.texts.push(s);
       this.textIds.set(s, id);
+    }
+    return id;
+  }
+
+  /** The index of the buffer `mem` (a whole buffer's memory) is, kept at hand for the next. */
+  private memId(mem: Uint8Array): number {
+    const id = this.bufferId(mem.buffer);
+    this.lastMem = mem;
+    this.lastMemId = id;
+    return id;
+  }
+
+  /** `buffer`'s index in `buffers`. */
+  private bufferId(buffer: ArrayBufferLike): number {
+    let id = this.bufferIds.get(buffer);
+    if (id === undefined) {
+      id = this.buffers.length;
+      this.buffers.push(buffer);
+      this.bufferIds.set(buffer, id);
     }
     return id;
   }
@@ -208,12 +292,7 @@ export class EventStore {
     const buffer = bytes.buffer;
     let id = this.lastBufferId;
     if (buffer !== this.lastBuffer) {
-      const known = this.bufferIds.get(buffer);
-      if (known === undefined) {
-        id = this.buffers.length;
-        this.buffers.push(buffer);
-        this.bufferIds.set(buffer, id);
-      } else id = known;
+      id = this.bufferId(buffer);
       this.lastBuffer = buffer;
       this.lastBufferId = id;
     }

@@ -103,6 +103,11 @@ export class CreateFrameEvent extends Framed {
   }
 }
 
+/** The `len` bytes at `off` of `mem` (a whole buffer's memory, byteOffset 0) as a view: an event's bytes told by their place. */
+export function bytesIn(mem: Uint8Array, off: number, len: number): Uint8Array {
+  return new Uint8Array(mem.buffer, off, len);
+}
+
 /** `e` with its `frame` read, if it has one: its own properties are then everything JSON prints. */
 export function settled<E extends object>(e: E): E {
   if (e instanceof Framed) void e.frame;

@@ -1,6 +1,6 @@
 import { copiersOf, deliverEvent, EventStore, fdbEvent, type Copier } from './event-store.js';
 import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from './events.js';
-import { CreateFrameEvent, FrameEvent } from './framed.js';
+import { bytesIn, CreateFrameEvent, FrameEvent } from './framed.js';
 
 /** Something that takes trace events as they happen (a JSON Lines writer, a flow summariser, a view that streams). */
 export interface TraceSink {
@@ -8,10 +8,13 @@ export interface TraceSink {
   /**
    * Optional: a device's `tx`/`rx` told by its parts instead of `event`, so
    * that no object is made for a sink that reads only some of its fields
-   * (`new FrameEvent(kind, t, pkt, at, bytes, l3only)` is the event; its
-   * bytes never change).
+   * (`new FrameEvent(kind, t, pkt, at, bytesIn(mem, off, len), l3only)` is
+   * the event): its bytes are the `len` bytes at `off` of `mem`, the whole
+   * memory they lie in (byteOffset 0), and never change — told by their
+   * place, as the packet's skb holds them, so that no view is made per hop
+   * for sinks that do not read them.
    */
-  frame?(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void;
+  frame?(kind: 'tx' | 'rx', t: number, pkt: number, at: string, mem: Uint8Array, off: number, len: number, l3only: boolean): void;
   /**
    * Optional: a recorded walk's hop events replayed for packet `pkt` at time
    * `t` — `copyOf(x, t, pkt)` of each event `x` of `segment`, in order —
@@ -60,25 +63,30 @@ export class Tracer {
   }
 
   /**
-   * Emit a device's `tx`/`rx` of `bytes` (which never change from now on),
-   * also pushed onto `also` when given: kept as its parts, an object made
-   * only for those who need one.
+   * Emit a device's `tx`/`rx` of the `len` bytes at `off` of `mem` (the
+   * whole memory they lie in; they never change from now on), also pushed
+   * onto `also` when given: kept as its parts, a view and an object made only
+   * for those who need one.
    */
-  emitFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean, also: TraceEvent[] | undefined): void {
-    this.kept?.addFrame(kind, t, pkt, at, bytes, l3only);
+  emitFrame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, mem: Uint8Array, off: number, len: number, l3only: boolean, also: TraceEvent[] | undefined): void {
+    this.kept?.addFrameIn(kind, t, pkt, at, mem, off, len, l3only);
     let event: FrameEvent | undefined;
     const sinks = this.sinks;
     for (let j = 0; j < sinks.length; j++) {
       const s = sinks[j]!;
-      if (s.frame !== undefined) s.frame(kind, t, pkt, at, bytes, l3only);
-      else s.event((event ??= new FrameEvent(kind, t, pkt, at, bytes, l3only)));
+      if (s.frame !== undefined) s.frame(kind, t, pkt, at, mem, off, len, l3only);
+      else s.event((event ??= new FrameEvent(kind, t, pkt, at, bytesIn(mem, off, len), l3only)));
     }
-    also?.push(event ?? new FrameEvent(kind, t, pkt, at, bytes, l3only));
+    also?.push(event ?? new FrameEvent(kind, t, pkt, at, bytesIn(mem, off, len), l3only));
   }
 
-  /** Emit a packet's `create` (its `bytes` never change from now on): kept as its parts. */
-  emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
-    this.kept?.addCreate(t, pkt, at, flow, cause, by, bytes, l3only);
+  /**
+   * Emit a packet's `create` (its `bytes` never change from now on): kept as
+   * its parts. `bytes` are the `bytes.length` bytes at `off` of `mem`, the
+   * whole memory they lie in (byteOffset 0), as the packet's skb knows them.
+   */
+  emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean, mem: Uint8Array, off: number, len: number): void {
+    this.kept?.addCreateIn(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     const sinks = this.sinks;
     if (this.createByParts) for (let j = 0; j < sinks.length; j++) sinks[j]!.create!(t, pkt, at, flow, cause, by, bytes, l3only);
     else {

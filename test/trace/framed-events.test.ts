@@ -78,6 +78,11 @@ describe('EventStore', () => {
     create(1, 1, 'default/a', 'f#1', undefined, 'app', packet, true);
     create(2, 2, 'node1:cbr0', undefined, 1, 'bridge', inSlab, false);
     create(3_000_000_000_123, 3, 'default/b', 'f#2', 0, 'server', packet, true);
+    // By the memory the bytes lie in and their place there (as a packet's skb knows them): the same event.
+    store.addCreateIn(4, 4, 'default/a', 'f#3', undefined, 'app', slab, 24, frame.length, false);
+    given.push(new CreateFrameEvent(4, 4, 'default/a', 'f#3', undefined, 'app', inSlab, false));
+    store.addCreateIn(5, 5, 'node1:cbr0', undefined, 4, 'bridge', new Uint8Array(packet.buffer), packet.byteOffset, packet.length, true);
+    given.push(new CreateFrameEvent(5, 5, 'node1:cbr0', undefined, 4, 'bridge', packet, true));
     store.addFrame('tx', 4, 1, 'default/a:eth0', inSlab, false);
     given.push(new FrameEvent('tx', 4, 1, 'default/a:eth0', inSlab, false));
     store.addFrame('rx', 5, 1, 'node1:tun0', packet, true);

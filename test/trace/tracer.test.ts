@@ -5,7 +5,7 @@ import { formatProblem, loadScenarioFile } from '../../src/scenario/load/parse.j
 import { simulate } from '../../src/scenario/run/simulate.js';
 import { copyOf, deliverEvent, fdbEvent } from '../../src/trace/event-store.js';
 import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from '../../src/trace/events.js';
-import { CreateFrameEvent, FrameEvent } from '../../src/trace/framed.js';
+import { bytesIn, CreateFrameEvent, FrameEvent } from '../../src/trace/framed.js';
 import type { TraceSink } from '../../src/trace/tracer.js';
 
 /** A sink told frames, replayed segments, creates and deliveries by their parts, making the events back itself. */
@@ -19,9 +19,9 @@ class PartsSink implements TraceSink {
   event(e: TraceEvent): void {
     this.seen.push(e);
   }
-  frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void {
+  frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, mem: Uint8Array, off: number, len: number, l3only: boolean): void {
     this.frames++;
-    this.seen.push(new FrameEvent(kind, t, pkt, at, bytes, l3only));
+    this.seen.push(new FrameEvent(kind, t, pkt, at, bytesIn(mem, off, len), l3only));
   }
   copies(segment: readonly TraceEvent[], t: number, pkt: number): void {
     this.segments++;

@@ -1,6 +1,6 @@
 import { copiersOf, deliverEvent, fdbEvent } from '../../trace/event-store.js';
 import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from '../../trace/events.js';
-import { CreateFrameEvent, FrameEvent } from '../../trace/framed.js';
+import { bytesIn, CreateFrameEvent, FrameEvent } from '../../trace/framed.js';
 import type { TraceSink } from '../../trace/tracer.js';
 
 /** Something that reads a run's events knowing which packet is which flow's request. */
@@ -28,12 +28,15 @@ class Held {
   t = 0;
   pkt = 0;
   at = '';
-  /** create: flow, cause, by; frame: tx or rx; create and frame: bytes, l3only. */
+  /** create: flow, cause, by, bytes; frame: tx or rx, where its bytes lie (mem, off, len); create and frame: l3only. */
   flow: string | undefined = undefined;
   cause: number | undefined = undefined;
   by: CreateEvent['by'] = 'app';
   frameKind: 'tx' | 'rx' = 'tx';
   bytes: Uint8Array | undefined = undefined;
+  mem: Uint8Array | undefined = undefined;
+  off = 0;
+  len = 0;
   l3only = false;
   /** deliver: to, socket, src, sport. */
   to: DeliverEvent['to'] = 'udp';
@@ -52,6 +55,7 @@ class Held {
     this.event = undefined;
     this.flow = undefined;
     this.bytes = undefined;
+    this.mem = undefined;
     this.socket = undefined;
     this.src = undefined;
     this.segment = undefined;
@@ -147,19 +151,21 @@ export class FlowStream implements TraceSink {
     }
   }
 
-  /** A `tx`/`rx` by its parts (TraceSink.frame): an object made only for a sink that reads events. */
-  frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, bytes: Uint8Array, l3only: boolean): void {
+  /** A `tx`/`rx` by its parts (TraceSink.frame): a view and an object made only for a sink that reads events. */
+  frame(kind: 'tx' | 'rx', t: number, pkt: number, at: string, mem: Uint8Array, off: number, len: number, l3only: boolean): void {
     if (this.held) {
       const h = this.hold(FRAME, t, pkt, at);
       h.frameKind = kind;
-      h.bytes = bytes;
+      h.mem = mem;
+      h.off = off;
+      h.len = len;
       h.l3only = l3only;
       return;
     }
     let e: FrameEvent | undefined;
     for (const s of this.sinks) {
-      if (s.frame !== undefined) s.frame(kind, t, pkt, at, bytes, l3only);
-      else s.event((e ??= new FrameEvent(kind, t, pkt, at, bytes, l3only)));
+      if (s.frame !== undefined) s.frame(kind, t, pkt, at, mem, off, len, l3only);
+      else s.event((e ??= new FrameEvent(kind, t, pkt, at, bytesIn(mem, off, len), l3only)));
     }
   }
 
@@ -219,7 +225,7 @@ export class FlowStream implements TraceSink {
       case DELIVER:
         return this.deliver(h.t, h.pkt, h.at, h.to, h.socket, h.src, h.sport);
       case FRAME:
-        return this.frame(h.frameKind, h.t, h.pkt, h.at, h.bytes!, h.l3only);
+        return this.frame(h.frameKind, h.t, h.pkt, h.at, h.mem!, h.off, h.len, h.l3only);
       case COPIES:
         return this.copies(h.segment!, h.t, h.pkt);
       case FDB:
