@@ -50,7 +50,10 @@ export class EventStore {
    * Pending records, in order, in chunks filled one after another (a chunk
    * full is never copied, as a growing array would be): one tag each; their
    * time and numbers in the chunk, in order of the tags; their references
-   * (plain events, flow names) in `refs`.
+   * (plain events, flow names) in the chunk's `refs`, in order (at most one
+   * a record: a fixed array, never grown — a growing array of every flow's
+   * name would be copied at each growth, in the end a large object the
+   * collector only frees by a full mark).
    */
   private readonly full: Chunk[] = [];
   private tags = new Uint8Array(CHUNK);
@@ -59,7 +62,8 @@ export class EventStore {
   private n = 0;
   private nt = 0;
   private ni = 0;
-  private refs: unknown[] = [];
+  private refs: unknown[] = new Array(CHUNK);
+  private nr = 0;
   /** Texts (places, sockets, sources) by index, and the index of each. */
   private readonly texts: string[] = [];
   private readonly textIds = new Map<string, number>();
@@ -103,8 +107,8 @@ export class EventStore {
       const bytes = bytesOf(e);
       if (bytes !== undefined) return this.addCreate(e.t, e.pkt, e.at, e.flow, e.cause, e.by, bytes, isL3only(e));
     }
-    this.refs.push(e);
     this.tag(PLAIN);
+    this.refs[this.nr++] = e;
   }
 
   /** Keep a `tx`/`rx` event of `bytes` (which never change from now on). */
@@ -155,7 +159,7 @@ export class EventStore {
     ints[i + 1] = at === this.createdAt ? this.createdAtId : this.createdAtText(at);
     ints[i + 5] = cause ?? NONE;
     ints[i + 6] = by === 'app' ? 0 : BY.indexOf(by);
-    if (flow !== undefined) this.refs.push(flow);
+    if (flow !== undefined) this.refs[this.nr++] = flow;
     return i;
   }
 
@@ -221,13 +225,15 @@ export class EventStore {
 
   /** The chunk being filled is full: keep it aside, fill a new one. */
   private nextChunk(): void {
-    this.full.push({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n });
+    this.full.push({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n, refs: this.refs });
     this.tags = new Uint8Array(CHUNK);
     this.ts = new Float64Array(CHUNK);
     this.ints = new Int32Array(CHUNK * 4);
+    this.refs = new Array(CHUNK);
     this.n = 0;
     this.nt = 0;
     this.ni = 0;
+    this.nr = 0;
   }
 
   /** `text(s)` kept at hand for the next record of its kind and field. */
@@ -309,22 +315,23 @@ export class EventStore {
   }
 
   private materialise(): void {
-    let r = 0;
-    for (const c of this.full) r = this.materialiseChunk(c, r);
-    this.materialiseChunk({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n }, r);
+    for (const c of this.full) this.materialiseChunk(c);
+    this.materialiseChunk({ tags: this.tags, ts: this.ts, ints: this.ints, n: this.n, refs: this.refs });
     this.full.length = 0;
     this.n = 0;
     this.nt = 0;
     this.ni = 0;
-    this.refs = [];
+    this.refs = new Array(CHUNK);
+    this.nr = 0;
   }
 
-  /** The records of chunk `c` made objects, its references from `refs[r]` on; where the next chunk's start. */
-  private materialiseChunk(c: Chunk, r: number): number {
-    const { tags, ts, ints, n } = c;
-    const { refs, list, texts } = this;
+  /** The records of chunk `c` made objects. */
+  private materialiseChunk(c: Chunk): void {
+    const { tags, ts, ints, n, refs } = c;
+    const { list, texts } = this;
     let k = 0;
     let i = 0;
+    let r = 0;
     for (let j = 0; j < n; j++) {
       const tag = tags[j]!;
       const kind = tag & KIND;
@@ -350,19 +357,19 @@ export class EventStore {
       } else list.push(new FrameEvent(kind === TX ? 'tx' : 'rx', t, pkt, texts[ints[i + 1]!]!, this.bytesAt(ints, i + 2), (tag & L3ONLY) !== 0));
       i += INTS[kind]!;
     }
-    return r;
   }
 }
 
 /** Records per chunk (a chunk's numbers: four per record on average, a full one starts the next chunk). */
 const CHUNK = 16384;
 
-/** A chunk of records: tags, times and numbers, `n` records. */
+/** A chunk of records: tags, times, numbers and references, `n` records. */
 interface Chunk {
   readonly tags: Uint8Array;
   readonly ts: Float64Array;
   readonly ints: Int32Array;
   readonly n: number;
+  readonly refs: unknown[];
 }
 
 /**
