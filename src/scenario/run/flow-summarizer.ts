@@ -26,20 +26,25 @@ interface Owner {
  * flow, not several).
  */
 export class TrackedFlow extends RequestSummary implements Owner {
-  ofCaused: Owner | undefined = undefined;
-  readonly connection: ConnectionTally | undefined;
-  readonly http: HttpSummary | undefined;
+  // Set in the constructor, not by field initialisers (see RequestSummary: this class is a base too).
+  declare ofCaused: Owner | undefined;
+  declare readonly connection: ConnectionTally | undefined;
+  declare readonly http: HttpSummary | undefined;
   /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
-  named = -1;
-  namedMore: number[] | undefined = undefined;
+  declare named: number;
+  declare namedMore: number[] | undefined;
+  declare readonly flow: string;
+  declare readonly traffic: TrafficSpec;
 
-  constructor(
-    readonly flow: string,
-    readonly traffic: TrafficSpec,
-  ) {
+  constructor(flow: string, traffic: TrafficSpec) {
     super(-1);
+    this.ofCaused = undefined;
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;
+    this.named = -1;
+    this.namedMore = undefined;
+    this.flow = flow;
+    this.traffic = traffic;
   }
 
   /** Its request was sent (`pkt` is the request packet). */
@@ -190,6 +195,9 @@ export class FlowSummarizer implements FlowSink {
 
   /** A `create` by its parts (TraceSink.create): what `event` does with one, an object made only for HTTP's. */
   create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    // A packet nothing caused, while no flow reads packets by name: it matters only to a request it is (what
+    // `adopt` finds then, without the create's record).
+    if (cause === undefined && this.byName.size === 0) return this.createdUncaused(t, pkt, at);
     this.creating.told(t, pkt, at, flow, cause, by, bytes, l3only);
     this.adopt(this.creating);
     this.creating.of(undefined);
@@ -199,6 +207,20 @@ export class FlowSummarizer implements FlowSink {
     if (!Array.isArray(owners)) {
       if (owners.ofLineage) owners.summary.created(pkt, t, at);
     } else for (const o of owners) if (o.ofLineage) o.summary.created(pkt, t, at);
+  }
+
+  /** What `create` does with a packet nothing caused when no flow reads packets by name: a request's own, or nobody's. */
+  private createdUncaused(t: number, pkt: number, at: string): void {
+    const awaiting = this.awaiting;
+    for (let i = 0; i < awaiting.length; i++) {
+      const f = awaiting[i]!;
+      if (f.pkt !== pkt) continue;
+      removeAt(awaiting, i);
+      this.owners.set(pkt, f);
+      if (pkt === this.ownersPkt) this.ownersOfPkt = f;
+      remember(f, pkt);
+      return f.created(pkt, t, at);
+    }
   }
 
   /** A `deliver` by its parts (TraceSink.deliver): what `event` does with one. */

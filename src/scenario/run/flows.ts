@@ -2,7 +2,10 @@ import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, IngressEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
 import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
-/** What became of one packet a traffic item sent (its "request"). */
+/**
+ * What became of one packet a traffic item sent (its "request"). Read-only:
+ * its empty lists are one frozen array shared by every result.
+ */
 export interface FlowResult {
   /** `name`, or `name#k` (1-based) when the item sends several packets. */
   flow: string;
