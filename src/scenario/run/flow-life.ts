@@ -58,7 +58,10 @@ type Lives<T> = Life<T> | Life<T>[];
  * taken when this says it is over, has every event the whole trace gives it.
  */
 export class FlowLife<T extends Life<T>> implements TraceSink {
-  /** Flows not yet over by name, but the newest (`newest`). */
+  /**
+   * Flows not yet over by name, but the newest (`newest`) and those in
+   * `older`: indexed only once a name is looked up that is not the newest's.
+   */
   private readonly lives = new SteadyMap<string, Life<T>>();
   /**
    * The flow made last, kept out of `lives` while it is the newest: in a
@@ -66,6 +69,17 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
    * none is ever added to or removed from the map by name.
    */
   private newest: Life<T> | undefined;
+  /**
+   * Flows made before the newest and not yet over, oldest first, not in
+   * `lives` yet: in a train whose flows overlap (a datagram still in flight
+   * when the next one starts) packets name only the newest, so none is ever
+   * added to or removed from the map by name either. Entries from `olderHead`
+   * on; an entry that is over is `undefined`.
+   */
+  private readonly older: (Life<T> | undefined)[] = [];
+  private olderHead = 0;
+  /** Lives made for a name packets gave before its flow started (`life`): only then can `start` find one. */
+  private namedFirst = 0;
   /** Packets of flows not yet over, and those flows. */
   private readonly pktLives = new PacketMap<Lives<T>>();
   /**
@@ -77,34 +91,45 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
   private readonly candidates: Life<T>[] = [];
   private lastT = 0;
 
-  /** `now`: the simulated clock (a flow started, or let go by its last holder, when no event says so). */
+  /** `clock.now`: the simulated time (a flow started, or let go by its last holder, when no event says so). */
   constructor(
     private readonly holds: FlowHolds,
-    private readonly now: () => number,
+    private readonly clock: { readonly now: number },
     private readonly over: (token: T) => void,
   ) {
     holds.onFree = (flow) => {
       const l = this.find(flow);
-      if (l && l.inFlight === 0) this.maybeOver(l, this.now());
+      if (l && l.inFlight === 0) this.maybeOver(l, this.clock.now);
     };
   }
 
   /**
-   * `flow`'s request is being sent now (its packets, if any, follow in this instant); `flow` comes back when it is
-   * over. A flow's object is its own life (its Life fields as a new life has them), unless packets named it first.
+   * `flow`'s request is about to be sent (its packets, if any, follow in this instant); `flow` comes back when it is
+   * over, once `launched` has been told. A flow's object is its own life (its Life fields as a new life has them),
+   * unless packets named it first.
    */
   start(flow: T): void {
     // The clock moved on since the last event: flows over by now are taken first (as that event would have).
-    this.clock(this.now());
-    let l: Life<T> | undefined = this.find(flow.flow);
+    this.moved(this.clock.now);
+    let l: Life<T> | undefined = this.namedFirst > 0 ? this.find(flow.flow) : undefined;
     if (l === undefined) this.newestIs((l = flow));
+    else if (l.token === undefined) this.namedFirst--;
     l.token = flow;
-    if (l.inFlight === 0) this.maybeOver(l, this.now());
+  }
+
+  /**
+   * `flow`'s request was handed to its sender (sent, or waiting for its name to resolve): with nothing of it in
+   * flight (none sent, or all ended at once) it may be over. (Told after the send, not at `start`: a request's
+   * packet is in flight by then, and a flow is a candidate only once it has nothing in flight, as it would be.)
+   */
+  launched(flow: T): void {
+    const l = flow.token === flow ? flow : this.find(flow.flow);
+    if (l !== undefined && l.inFlight === 0) this.maybeOver(l, this.clock.now);
   }
 
   /** Flows started and not over yet (bounded by what is really in flight or held; a test counts it). */
   get open(): number {
-    return this.lives.size + (this.newest === undefined ? 0 : 1);
+    return this.lives.size + this.olderOpen() + (this.newest === undefined ? 0 : 1);
   }
 
   /** Packets remembered (those of flows not over). */
@@ -174,13 +199,14 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
    * of many shapes (a fractional time read that way is a number boxed anew each time).
    */
   private tick(): number {
-    const t = this.now();
-    if (t > this.lastT) this.clock(t);
+    const t = this.clock.now;
+    if (t > this.lastT) this.moved(t);
     return t;
   }
 
   /** The run is over: every flow still open is over now (their packets were ended by the run's end). */
   finish(): void {
+    this.index();
     for (const l of this.lives.values()) this.maybeOver(l, -1);
     if (this.newest) this.maybeOver(this.newest, -1);
     this.settle(Infinity, true);
@@ -220,8 +246,7 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
       }
       l.slot = -1;
       if (!all && (l.token === undefined || l.inFlight > 0 || this.holds.held(l.flow))) continue;
-      if (l === this.newest) this.newest = undefined;
-      else this.lives.delete(l.flow);
+      this.unname(l);
       if (l.firstPkt >= 0) this.unlink(l.firstPkt, l);
       if (l.laterPkts !== undefined) for (const p of l.laterPkts) this.unlink(p, l);
       if (l.token !== undefined) this.over(l.token);
@@ -250,7 +275,7 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
   }
 
   /** The clock reads `t`: once it has moved past the last time seen, the candidates from before are looked at. */
-  private clock(t: number): void {
+  private moved(t: number): void {
     if (t <= this.lastT) return;
     this.settle(t);
     this.lastT = t;
@@ -261,6 +286,7 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
     const newest = this.newest;
     if (newest !== undefined && newest.flow === flow) return newest;
     // (A train of datagrams has none but the newest: no hash of a new name computed for nothing.)
+    if (this.olderHead < this.older.length) this.index();
     return this.lives.size === 0 ? undefined : this.lives.get(flow);
   }
 
@@ -269,14 +295,68 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
     const l = this.find(flow);
     if (l) return l;
     const made: Life<T> = { flow, token: undefined, inFlight: 0, firstPkt: -1, laterPkts: undefined, since: 0, slot: -1 };
+    this.namedFirst++;
     this.newestIs(made);
     return made;
   }
 
-  /** `l` is the newest life (the one before it goes into the map). */
+  /** `l` is the newest life (the one before it waits in `older`). */
   private newestIs(l: Life<T>): void {
-    if (this.newest) this.lives.set(this.newest.flow, this.newest);
+    if (this.newest) this.older.push(this.newest);
     this.newest = l;
+  }
+
+  /** `l` is over: no longer found by its name. */
+  private unname(l: Life<T>): void {
+    if (l.token === undefined) this.namedFirst--;
+    if (l === this.newest) {
+      this.newest = undefined;
+      return;
+    }
+    const older = this.older;
+    // Flows are mostly over in the order they started: the oldest first.
+    for (let i = this.olderHead; i < older.length; i++) {
+      if (older[i] !== l) continue;
+      older[i] = undefined;
+      if (i === this.olderHead) this.trimOlder();
+      return;
+    }
+    this.lives.delete(l.flow);
+  }
+
+  /**
+   * Entries over at the head of `older` dropped; the array emptied once none is left, and those left moved to its
+   * start once the dropped ones are most of it (flows that keep overlapping never empty it: it must not grow).
+   */
+  private trimOlder(): void {
+    const older = this.older;
+    let head = this.olderHead;
+    while (head < older.length && older[head] === undefined) head++;
+    if (head === older.length || (head >= 32 && head * 2 >= older.length)) {
+      let kept = 0;
+      for (let i = head; i < older.length; i++) older[kept++] = older[i];
+      while (older.length > kept) older.pop(); // (setting `length` is a call into the runtime; a pop or two is not)
+      head = 0;
+    }
+    this.olderHead = head;
+  }
+
+  /** Every flow waiting in `older` goes into `lives` (a name that is not the newest's is looked up). */
+  private index(): void {
+    const older = this.older;
+    for (let i = this.olderHead; i < older.length; i++) {
+      const l = older[i];
+      if (l !== undefined) this.lives.set(l.flow, l);
+    }
+    while (older.length > 0) older.pop();
+    this.olderHead = 0;
+  }
+
+  /** Flows waiting in `older`. */
+  private olderOpen(): number {
+    let n = 0;
+    for (let i = this.olderHead; i < this.older.length; i++) if (this.older[i] !== undefined) n++;
+    return n;
   }
 }
 

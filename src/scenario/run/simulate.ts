@@ -251,7 +251,7 @@ export class ScenarioRun {
     this.results = opts.keepFlows === false ? undefined : [];
     this.onFlow = opts.onFlow;
     // First of the sinks: a flow found over with an event is taken before anyone reads that event.
-    this.life = new FlowLife<Sent>(this.cluster.world.holds, () => this.cluster.sched.now, (s) => this.over(s));
+    this.life = new FlowLife<Sent>(this.cluster.world.holds, this.cluster.sched, (s) => this.over(s));
     tracer.attach(this.life);
     this.stream.attach(this.summarizer);
     for (const s of opts.flowSinks ?? []) this.stream.attach(s);
@@ -303,9 +303,12 @@ export class ScenarioRun {
     else item.last.next = s;
     item.last = s;
     this.life.start(s);
-    if (t.to.kind === 'dns') return this.resolveThenSend(s, t.to.name);
-    s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
-    this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+    if (t.to.kind === 'dns') this.resolveThenSend(s, t.to.name);
+    else {
+      s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
+      this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+    }
+    this.life.launched(s);
   }
 
   /**
