@@ -7,7 +7,7 @@ import type { TrafficSpec } from '../types.js';
 import { ConnectionTally } from './connection-tally.js';
 import type { FlowResult } from './flows.js';
 import { HttpSummary } from './http-summary.js';
-import { DeliveryPlaces, RequestSummary, unsentResult } from './request-summary.js';
+import { DeliveryPlaces, Precedents, RequestSummary, unsentResult } from './request-summary.js';
 import { PacketMap } from './packet-map.js';
 
 /** A packet's place in the flows that care about it: in a request's lineage, or among what it caused. */
@@ -36,8 +36,9 @@ export class TrackedFlow extends RequestSummary implements Owner {
   declare readonly flow: string;
   declare readonly traffic: TrafficSpec;
 
-  constructor(flow: string, traffic: TrafficSpec) {
-    super(-1);
+  /** `precedents`: its summariser's (`FlowSummarizer.precedents`), whose lists its own follow. */
+  constructor(flow: string, traffic: TrafficSpec, precedents?: Precedents) {
+    super(-1, true, precedents);
     this.ofCaused = undefined;
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;
@@ -97,6 +98,8 @@ export class FlowSummarizer implements FlowSink {
   private next: TrackedFlow | undefined;
   /** Where flows were delivered, for their results (made for the cluster of the first result). */
   private places: DeliveryPlaces | undefined;
+  /** The lists of the last result, which the flows it tracks follow (given to each when it is made). */
+  readonly precedents = new Precedents();
 
   /** Start following a flow (before it is sent). */
   track(f: TrackedFlow): void {

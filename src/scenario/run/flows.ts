@@ -4,7 +4,8 @@ import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
 /**
  * What became of one packet a traffic item sent (its "request"). Read-only:
- * its empty lists are one frozen array shared by every result.
+ * its lists are frozen and may be shared with other results (every empty
+ * one, and a train's identical paths and rules).
  */
 export interface FlowResult {
   /** `name`, or `name#k` (1-based) when the item sends several packets. */

@@ -30,8 +30,14 @@ function toSocket(to: DeliverEvent['to']): boolean {
 export class RequestSummary {
   // Every field is set in the constructor, none declared with an initialiser: V8 (Node 20) builds an instance of a
   // class whose base has field initialisers two to three times slower (measured: a tracked flow is one per datagram).
-  // The lists are made when something goes in them (a result's empty ones are one shared empty list).
+  // The path and the rules follow the last result's (`Precedents`) while they agree with it: `pathSame` entries
+  // so far; a list of its own is made only where they differ (a train's results share one list each).
   private declare path: string[] | undefined;
+  private declare pathLike: readonly string[];
+  private declare pathSame: number;
+  private declare rulesLike: readonly string[];
+  private declare rulesSame: number;
+  private declare readonly precedents: Precedents | undefined;
   /** Where a socket first took a packet of the lineage, and the source it saw (undefined: none yet). */
   private declare deliveredAt: string | undefined;
   private declare deliveredSrc: string | undefined;
@@ -49,8 +55,17 @@ export class RequestSummary {
   /** `false`: only the lineage matters (an ingress controller's upstream connection). */
   private declare readonly answers: boolean;
 
-  constructor(pkt: number, answers = true) {
+  /**
+   * `pkt`: the request packet (-1: not sent yet). `answers: false`: only the lineage matters (an ingress
+   * controller's upstream connection). `precedents`: the lists of the results before it, which its own follow.
+   */
+  constructor(pkt: number, answers = true, precedents?: Precedents) {
     this.path = undefined;
+    this.pathLike = precedents?.path ?? NONE;
+    this.pathSame = 0;
+    this.rulesLike = precedents?.rules ?? NONE;
+    this.rulesSame = 0;
+    this.precedents = precedents;
     this.deliveredAt = undefined;
     this.deliveredSrc = undefined;
     this.ownDrop = undefined;
@@ -83,10 +98,7 @@ export class RequestSummary {
         return;
       case 'netfilter':
       case 'nftables':
-        if (e.rules.length > 0) {
-          const rules = (this.rules ??= []);
-          for (const r of e.rules) rules.push(r);
-        }
+        for (const r of e.rules) this.rule(r);
         return;
       case 'create':
         return this.created(e.pkt, e.t, e.at);
@@ -127,8 +139,24 @@ export class RequestSummary {
   /** A `tx`/`rx` of a packet of the lineage, told by where it happened: what `lineage` does with one. */
   hop(at: string): void {
     const path = this.path;
-    if (path === undefined) this.path = [at];
-    else if (path[path.length - 1] !== at) path.push(at);
+    if (path !== undefined) {
+      if (path[path.length - 1] !== at) path.push(at);
+      return;
+    }
+    // Still the precedent's path: a repeat of its last place matched, its next place matched, or a path of its own.
+    const like = this.pathLike;
+    const n = this.pathSame;
+    if (n > 0 && like[n - 1] === at) return;
+    if (n < like.length && like[n] === at) this.pathSame = n + 1;
+    else (this.path = like.slice(0, n)).push(at);
+  }
+
+  /** A rule a packet of the lineage took (the precedent's next one, or a list of its own from there). */
+  private rule(r: string): void {
+    const rules = this.rules;
+    if (rules !== undefined) rules.push(r);
+    else if (this.rulesSame < this.rulesLike.length && this.rulesLike[this.rulesSame] === r) this.rulesSame++;
+    else (this.rules = this.rulesLike.slice(0, this.rulesSame)).push(r);
   }
 
   /**
@@ -163,10 +191,15 @@ export class RequestSummary {
   /** The flow's result as far as this request goes (`connection` added by the caller for TCP). */
   result(flow: string, traffic: TrafficSpec, places: DeliveryPlaces, connection?: FlowResult['connection']): FlowResult {
     const { pkt, deliveredAt, answer } = this;
-    const path = exact(this.path);
+    const path = settled(this.path, this.pathLike, this.pathSame);
     const nat = this.nat ?? (NONE as NatEvent[]);
     const policies = this.policies ?? (NONE as PolicyEvent[]);
-    const rules = exact(this.rules);
+    const rules = settled(this.rules, this.rulesLike, this.rulesSame);
+    const precedents = this.precedents;
+    if (precedents !== undefined) {
+      precedents.path = path;
+      precedents.rules = rules;
+    }
     // Built field by field in the order the JSON has always printed them (no spreads: one object per flow).
     let r: FlowResult;
     const seenSource = this.deliveredSrc;
@@ -189,19 +222,32 @@ export class RequestSummary {
     r.nat = nat;
     if (this.candidates) r.candidates = this.candidates;
     r.policies = policies;
-    r.rules = this.rules ?? (NONE as string[]);
+    r.rules = rules;
     if (connection) r.connection = connection;
     return r;
   }
 }
 
 /**
- * `list` as a result keeps it: a copy just long enough (an array grown by
- * pushes has room for 16 more, and a result is kept to the end of the run),
- * or the shared empty list.
+ * A list as a result keeps it, frozen (results share lists): the
+ * precedent's when it is all of it, one just long enough otherwise (an
+ * array grown by pushes has room for 16 more, and a result is kept to the
+ * end of the run), the shared empty list when there is nothing.
  */
-function exact<T>(list: T[] | undefined): T[] {
-  return list === undefined ? (NONE as T[]) : list.slice();
+function settled(own: string[] | undefined, like: readonly string[], same: number): string[] {
+  if (own !== undefined) return Object.freeze(own.slice()) as string[];
+  if (same === like.length) return like as string[];
+  return same === 0 ? (NONE as string[]) : (Object.freeze(like.slice(0, same)) as string[]);
+}
+
+/**
+ * The path and rules of the last result, which a new request's own follow
+ * while they agree: in a train of datagrams every result's are the same,
+ * so one list each is kept for all of them, and nothing is pushed per hop.
+ */
+export class Precedents {
+  path: readonly string[] = NONE;
+  rules: readonly string[] = NONE;
 }
 
 /**

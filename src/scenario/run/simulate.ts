@@ -9,7 +9,7 @@ import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
 import { FlowSummarizer, TrackedFlow } from './flow-summarizer.js';
-import { unsentResult } from './request-summary.js';
+import { unsentResult, type Precedents } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
 import { FlowLife, type Life } from './flow-life.js';
@@ -140,8 +140,9 @@ class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
     /** 0-based: the item's `k + 1`th request. */
     readonly k: number,
     flow: string,
+    precedents: Precedents,
   ) {
-    super(flow, item.t);
+    super(flow, item.t, precedents);
   }
 
   get protocol(): TrafficSpec['protocol'] {
@@ -297,7 +298,7 @@ export class ScenarioRun {
     const k = item.started++;
     if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
     const flow = t.count > 1 ? item.prefix + (k + 1) : t.name;
-    const s = new Sent(item, k, flow);
+    const s = new Sent(item, k, flow, this.summarizer.precedents);
     this.summarizer.track(s);
     if (item.last === undefined) item.first = s;
     else item.last.next = s;
