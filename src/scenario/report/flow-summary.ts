@@ -23,11 +23,11 @@ export interface FlowSummaryRecord {
   dropDetail?: string;
   rttNs?: number;
   /** Devices the request crossed, `<netns>:<dev>`. */
-  path: string[];
+  path: readonly string[];
   nat: { at: string; type: string; manip: string; before: string; after: string; by?: string }[];
   policies: { at: string; direction: string; pod: string; verdict: string; because: string; policy?: string; rule?: number }[];
   /** Netfilter rules whose targets the request took, as iptables-save prints them. */
-  rules: string[];
+  rules: readonly string[];
   /** `http` traffic: the status the client read, body bytes, the X-Forwarded-For the backend read. */
   http?: HttpOutcome;
   /** `http` traffic through an ingress controller: the rule, backend and upstreams tried. */

@@ -20,13 +20,13 @@ export interface FlowResult {
   dropReason?: string;
   dropDetail?: string;
   /** Devices the request crossed, in order (`<netns>:<dev>`), consecutive repeats collapsed. */
-  path: string[];
+  path: readonly string[];
   /** Simulated round trip: request sent to first answer received back at the sender, in ns. */
   rttNs?: number;
   /** `ip:port` the first answer came from as the sender's socket saw it (after un-NAT), when a socket read it. */
   replySource?: string;
   /** NAT applied to the request (DNAT, SNAT, MASQUERADE and their bindings; not replies' `reverse`), in order. */
-  nat?: NatEvent[];
+  nat?: readonly NatEvent[];
   /**
    * The endpoints (`ip:port`) the load-balancing NAT chose among for the request, when one did: the
    * KUBE-SVC/KUBE-SVL chain's endpoints (iptables), the service-/local- chain's (nftables), the
@@ -34,9 +34,9 @@ export interface FlowResult {
    */
   candidates?: string[];
   /** NetworkPolicy decisions taken on the request, in order. */
-  policies?: PolicyEvent[];
+  policies?: readonly PolicyEvent[];
   /** Rules the request took, in order: iptables ones as iptables-save prints them (`-A CHAIN ...`), nftables ones as `<chain>: <rule>`. */
-  rules?: string[];
+  rules?: readonly string[];
   /** TCP: the client's connection as its socket saw it (its `tcp` trace events). */
   connection?: { outcome: ConnectionOutcome; retransmits: number; detail?: string };
   /** HTTP traffic: what came back and what the backend read (see http-flow.ts). */
