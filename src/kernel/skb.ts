@@ -1,5 +1,5 @@
 import { MacHeader } from '../wire/addr.js';
-import { carve, carvedIn } from '../wire/bytes.js';
+import { carve, carveCopy, carvedIn } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
@@ -76,7 +76,7 @@ export class Skb {
    * goes through `cow`, which forgets it, and new memory forgets it too (but for
    * `decrementTtlOf`, which keeps it true).
    */
-  ip: { ok: true; value: DecodedIpv4 } | undefined = undefined;
+  ip: DecodedIpv4 | undefined = undefined;
   ipAt = -1;
   /** `data` as last made, while the bytes are where it shows them (forgotten when they move). */
   private view: Uint8Array | undefined;
@@ -175,13 +175,23 @@ let lastPacketBuf: Uint8Array = carvedIn();
 let lastPacketAt = 0;
 
 /**
- * Memory for a new packet of `len` bytes (zero until written), with HEADROOM
- * free bytes in front of them. A socket writes them, makes the packet and
- * gives it the headroom (`giveHeadroom`): the link layer's header goes in
- * front without a copy.
+ * Bytes kept free in front of a socket's new packet: room for its Ethernet
+ * header (14, 8-byte aligned). Less than HEADROOM: these bytes lie in the
+ * memory its create event keeps for as long as the trace, and nothing but
+ * the link layer's header is put in front of a packet without a copy (an
+ * encapsulation writes new bytes; a first write copies, as the create event
+ * reads these).
+ */
+export const SOCKET_HEADROOM = 16;
+
+/**
+ * Memory for a new packet of `len` bytes (zero until written), with
+ * SOCKET_HEADROOM free bytes in front of them. A socket writes them, makes
+ * the packet and gives it the headroom (`giveHeadroom`): the link layer's
+ * header goes in front without a copy.
  */
 export function packetBytes(len: number): Uint8Array {
-  const at = carve(HEADROOM + len) + HEADROOM;
+  const at = carve(SOCKET_HEADROOM + len) + SOCKET_HEADROOM;
   const buf = carvedIn();
   const bytes = new Uint8Array(buf.buffer, at, len);
   lastPacketBytes = bytes;
@@ -190,15 +200,15 @@ export function packetBytes(len: number): Uint8Array {
   return bytes;
 }
 
-/** The packet's bytes came from `packetBytes`: they and the HEADROOM in front are its room (not owned: its create event reads them). */
+/** The packet's bytes came from `packetBytes`: they and the SOCKET_HEADROOM in front are its room (not owned: its create event reads them). */
 export function giveHeadroom(skb: Skb): void {
-  skb.roomStart = skb.off - HEADROOM;
+  skb.roomStart = skb.off - SOCKET_HEADROOM;
 }
 
 /** New room for the packet: its bytes copied behind HEADROOM + `front` free bytes, which it owns; its bytes then start `front` bytes earlier. */
 function copyToRoom(skb: Skb, front: number): void {
   const len = skb.len;
-  const room = carve(HEADROOM + front + len);
+  const room = carveCopy(HEADROOM + front + len);
   const out = carvedIn();
   const to = room + HEADROOM + front;
   if (len <= 128) {
@@ -221,22 +231,34 @@ function copyToRoom(skb: Skb, front: number): void {
  */
 export function ipv4Of(skb: Skb, offset = 0): Decoded<DecodedIpv4> {
   const known = decodedIpv4(skb, offset);
-  if (known !== undefined) return known;
+  if (known !== undefined) return { ok: true, value: known };
   const r = decodeIpv4(skb.data, offset);
-  if (r.ok) knownIpv4(skb, r, offset);
+  if (r.ok) knownIpv4(skb, r.value, offset);
   return r;
 }
 
-/** `r` is what `decodeIpv4` reads from the packet's bytes at `offset`: later hops take it without decoding. */
-export function knownIpv4(skb: Skb, r: { ok: true; value: DecodedIpv4 }, offset = 0): void {
-  skb.ip = r;
+/**
+ * `ipv4Of(skb, offset)` as a header, or the decoder's error: the same
+ * header, without the result object around it (read for every packet
+ * received: a socket's datagram comes with its header known).
+ */
+export function ipv4HeaderOf(skb: Skb, offset = 0): DecodedIpv4 | string {
+  const known = decodedIpv4(skb, offset);
+  if (known !== undefined) return known;
+  const r = ipv4Of(skb, offset);
+  return r.ok ? r.value : r.error;
+}
+
+/** `ip` is what `decodeIpv4` reads from the packet's bytes at `offset`: later hops take it without decoding. */
+export function knownIpv4(skb: Skb, ip: DecodedIpv4, offset = 0): void {
+  skb.ip = ip;
   skb.ipAt = skb.off + offset;
 }
 
 /** `skb.ip` if it still describes the bytes at `offset` of the packet (its header starts there, all of it inside). */
-function decodedIpv4(skb: Skb, offset: number): { ok: true; value: DecodedIpv4 } | undefined {
+function decodedIpv4(skb: Skb, offset: number): DecodedIpv4 | undefined {
   const c = skb.ip;
-  return c !== undefined && skb.ipAt === skb.off + offset && offset + c.value.totalLength <= skb.len ? c : undefined;
+  return c !== undefined && skb.ipAt === skb.off + offset && offset + c.totalLength <= skb.len ? c : undefined;
 }
 
 /**
@@ -255,7 +277,7 @@ export function decrementTtlOf(skb: Skb): number {
     // The header as decoding the new bytes gives it: only its TTL changed. Its views may be of
     // the bytes this packet was copied from: the same content (the TTL is not in them), and
     // never written (a packet copies bytes it does not own before writing; it owns them no more).
-    known.value.ttl = ttl;
+    known.ttl = ttl;
     knownIpv4(skb, known);
   }
   return ttl;

@@ -222,10 +222,13 @@ export class Sockets {
   private readonly tcpConns = new Map<string, TcpConn>();
   /** Connected UDP sockets (`reuse`), by destination (address × 65536 + port). */
   private readonly udpConnected = new Map<number, ConnectedUdp>();
-  /** The one `connectedUdp` returned last. */
+  /** The one `connectedUdp` returned last, and `udpCloses` then (still bound while no port has been closed since). */
   private lastConnected: ConnectedUdp | undefined;
+  private lastConnectedCloses = -1;
+  /** UDP ports closed so far (`closeUdp`, `closeApplications`). */
+  private udpCloses = 0;
   /** Deliver events' `ip:port` of a local UDP socket, by port (`socketText`). */
-  private readonly socketTexts = new Map<number, { ip: number; text: string }>();
+  private readonly socketTexts = new Map<number, { ip: number; port: number; text: string }>();
   private nextEphemeral: number;
   private pingId: number;
   /** SCTP listeners and associations (kernel/sctp). */
@@ -257,6 +260,7 @@ export class Sockets {
 
   closeUdp(port: number): void {
     this.udp.delete(port);
+    this.udpCloses++;
     this.udpErrors.delete(port);
   }
 
@@ -267,6 +271,7 @@ export class Sockets {
    */
   closeApplications(): void {
     this.udp.clear();
+    this.udpCloses++;
     this.udpErrors.clear();
     this.sctp.close();
     this.tcpListen.clear();
@@ -353,7 +358,7 @@ export class Sockets {
   private connectedUdp(dst: number, dport: number): ConnectedUdp {
     // The socket of the last datagram first: a train of datagrams asks for the same one every time.
     let sock = this.lastConnected;
-    if (sock !== undefined && sock.dst === dst && sock.dport === dport && this.udp.has(sock.sport)) return sock;
+    if (sock !== undefined && sock.dst === dst && sock.dport === dport && this.lastConnectedCloses === this.udpCloses) return sock;
     const key = dst * 65536 + dport;
     sock = this.udpConnected.get(key);
     if (sock === undefined || !this.udp.has(sock.sport)) {
@@ -363,6 +368,7 @@ export class Sockets {
       this.udp.set(port, undefined); // bound: the answers are read, not refused
       this.udpConnected.set(key, (sock = { dst, dport, sport: port, template: undefined }));
     }
+    this.lastConnectedCloses = this.udpCloses;
     return (this.lastConnected = sock);
   }
 
@@ -457,12 +463,15 @@ export class Sockets {
 
   /** `ip:port` of a local UDP socket as deliver events name it, made once per port (every datagram names it). */
   private socketText(ip: number, port: number): string {
-    const known = this.socketTexts.get(port);
-    if (known !== undefined && known.ip === ip) return known.text;
-    const text = `${formatIpv4(ip)}:${port}`;
-    this.socketTexts.set(port, { ip, text });
-    return text;
+    const last = this.lastSocket;
+    if (last !== undefined && last.port === port && last.ip === ip) return last.text; // a train of datagrams to one socket
+    let known = this.socketTexts.get(port);
+    if (known === undefined || known.ip !== ip) this.socketTexts.set(port, (known = { ip, port, text: `${formatIpv4(ip)}:${port}` }));
+    this.lastSocket = known;
+    return known.text;
   }
+
+  private lastSocket: { ip: number; port: number; text: string } | undefined;
 
   /** The address a datagram came from as deliver events name it: the last one's text again when it is the same sender (a train of datagrams). */
   private peerText(ip: number): string {
@@ -476,6 +485,23 @@ export class Sockets {
   private lastPeer = -1;
   private lastPeerText = '';
 
+  /**
+   * UDP bytes found sound last (length and checksum, with these addresses)
+   * that no one writes: bytes of their own, not a view into a packet's (a
+   * connected socket's datagrams show its template's one copy of their UDP
+   * header and payload: udp-template.ts). The next datagram showing the
+   * same bytes with the same addresses is as sound, unchecked again.
+   */
+  private soundIs(u: Uint8Array, src: number, dst: number): void {
+    this.soundUdp = u;
+    this.soundSrc = src;
+    this.soundDst = dst;
+  }
+
+  private soundUdp: Uint8Array | undefined;
+  private soundSrc = 0;
+  private soundDst = 0;
+
   /** A packet for one of our addresses, after reassembly (ip_local_deliver_finish). */
   rcv(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
     const w = this.ns.world;
@@ -483,17 +509,22 @@ export class Sockets {
       case IPPROTO_UDP: {
         // Validated as decodeUdp does, then read in place: most datagrams need only their ports.
         const u = ip.payload;
-        const error = udpError(u, ip.src, ip.dst);
-        if (error !== undefined) return w.drop(skb, dev.where, 'malformed', error);
+        if (u !== this.soundUdp || ip.src !== this.soundSrc || ip.dst !== this.soundDst) {
+          const error = udpError(u, ip.src, ip.dst);
+          if (error !== undefined) return w.drop(skb, dev.where, 'malformed', error);
+          if (u.byteOffset === 0 && u.length === u.buffer.byteLength) this.soundIs(u, ip.src, ip.dst);
+        }
         const sport = (u[0]! << 8) | u[1]!;
         const dport = (u[2]! << 8) | u[3]!;
-        const tunnel = this.udpTunnels.get(dport);
-        if (tunnel) return tunnel(skb, ip, udpPayload(u));
-        if (this.udp.has(dport)) {
+        if (this.udpTunnels.size !== 0) {
+          const tunnel = this.udpTunnels.get(dport);
+          if (tunnel) return tunnel(skb, ip, udpPayload(u));
+        }
+        const handler = this.udp.get(dport);
+        if (handler !== undefined || this.udp.has(dport)) {
           w.deliver(skb, dev.where, 'udp', this.socketText(ip.dst, dport), this.peerText(ip.src), sport);
-          const handler = this.udp.get(dport);
           if (handler) handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
-          else if (this.udpListen.has(dport)) {
+          else if (this.udpListen.size !== 0 && this.udpListen.has(dport)) {
             // A server that answers: sendto() back to where the datagram came from, from the address it came to.
             const n = this.ns.world.serverReply?.(skb.flow, 'UDP');
             if (n !== undefined) this.sendDatagram(dport, ip.src, sport, new Uint8Array(n), skb, ip.dst, 'server');
@@ -973,7 +1004,7 @@ export class Sockets {
     const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
     // The create event reads these bytes, not the free ones in front: the link layer's header goes there.
     giveHeadroom(skb);
-    if (decoded) knownIpv4(skb, { ok: true, value: ip as DecodedIpv4 });
+    if (decoded) knownIpv4(skb, ip as DecodedIpv4);
     if (w.costs) {
       // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.
       if (by === 'app' || userData) addCost(skb, w.costs.syscall, bytes.length);

@@ -15,7 +15,7 @@ import { routeText, type Route } from './fib.js';
 import { readTuple } from '../wire/l4-rewrite.js';
 import type { NetNs } from './netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import { decrementTtlOf, ipv4Of, pullEthernet, type Skb } from './skb.js';
+import { decrementTtlOf, ipv4HeaderOf, pullEthernet, type Skb } from './skb.js';
 import { FlowTable } from './flowtable.js';
 
 /**
@@ -124,13 +124,13 @@ export class Stack {
   /** ip_rcv + ip_rcv_finish: validate, route, then deliver locally or forward. */
   private ipRcv(dev: NetDevice, skb: Skb): void {
     const w = this.ns.world;
-    const r = ipv4Of(skb);
-    if (!r.ok) {
-      w.drop(skb, dev.where, 'malformed', r.error);
+    const h = ipv4HeaderOf(skb);
+    if (typeof h === 'string') {
+      w.drop(skb, dev.where, 'malformed', h);
       return;
     }
-    let ip: Ipv4Packet = r.value;
-    if (skb.len !== r.value.totalLength) skb.data = skb.data.subarray(0, r.value.totalLength); // pskb_trim
+    let ip: Ipv4Packet = h;
+    if (skb.len !== h.totalLength) skb.data = skb.data.subarray(0, h.totalLength); // pskb_trim
     const nf = this.ns.nf;
     // br_netfilter already ran PREROUTING for a frame the bridge passed up (ip_sabotage_in).
     const bridged = skb.brPrerouted === true;

@@ -13,29 +13,54 @@ const SLAB_BYTES = 16384;
 /** Larger requests get a buffer of their own. */
 const CARVE_MAX = 2048;
 
-let slab = new Uint8Array(SLAB_BYTES);
-let used = 0;
-/** Where the last `carve` took its bytes from. */
-let carved = slab;
-
 /**
- * `total` zero bytes, never handed out before (writers own them), from
- * byte `carve()` of `carvedIn()`: no view is made. A packet's skb keeps the
- * slab and the offset (skb.ts).
+ * Where bytes are carved from, one stream per lifetime. A packet's first
+ * bytes are kept by its `create` event for as long as the trace is (every
+ * run keeps one unless told not to); the copies hops make (skb_cow, a header
+ * with no room in front) are garbage once the packet ends when tracing is
+ * off. Carved from one slab, each copy would keep a slab of kept bytes
+ * company — fresh memory the system must fault in, for every slab.
  */
-export function carve(total: number): number {
+class Slabs {
+  slab = new Uint8Array(SLAB_BYTES);
+  used = 0;
+}
+
+/** Bytes a new packet is made of (a socket's datagram): its create event keeps them. */
+const kept = new Slabs();
+/** Copies of a packet's bytes made on its way. */
+const copies = new Slabs();
+
+/** Where the last `carve` took its bytes from. */
+let carved = kept.slab;
+
+function carveFrom(s: Slabs, total: number): number {
   if (total > CARVE_MAX) {
     carved = new Uint8Array(total);
     return 0;
   }
-  if (used + total > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    used = 0;
+  if (s.used + total > SLAB_BYTES) {
+    s.slab = new Uint8Array(SLAB_BYTES);
+    s.used = 0;
   }
-  carved = slab;
-  const at = used;
-  used += (total + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
+  carved = s.slab;
+  const at = s.used;
+  s.used += (total + 7) & ~7; // 8-byte aligned, as a buffer of its own would start
   return at;
+}
+
+/**
+ * `total` zero bytes for a new packet, never handed out before (writers own
+ * them), from byte `carve()` of `carvedIn()`: no view is made. A packet's
+ * skb keeps the slab and the offset (skb.ts).
+ */
+export function carve(total: number): number {
+  return carveFrom(kept, total);
+}
+
+/** `carve` for a copy of a packet's bytes made on its way (skb_cow): from slabs of their own (see `Slabs`). */
+export function carveCopy(total: number): number {
+  return carveFrom(copies, total);
 }
 
 /** The memory (a whole slab, or a buffer of its own) the last `carve` took its bytes from. */
