@@ -59,6 +59,8 @@ export class NeighTable {
    * packets to one next hop finds it without making its key text each time.
    */
   private last: NeighEntry | undefined;
+  /** The entry `last` was before it (until an entry leaves the table). */
+  private beforeLast: NeighEntry | undefined;
   onFailure: NeighFailure = () => {};
 
   constructor(private readonly ns: NetNs) {}
@@ -81,6 +83,7 @@ export class NeighTable {
       this.entries.delete(k);
       e.generation++;
       this.last = undefined;
+      this.beforeLast = undefined;
       for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} was deleted`);
     }
   }
@@ -92,6 +95,7 @@ export class NeighTable {
     this.entries.delete(key(dev, ip));
     e.generation++;
     this.last = undefined;
+    this.beforeLast = undefined;
     return true;
   }
 
@@ -177,6 +181,12 @@ export class NeighTable {
   private entry(dev: NetDevice, ip: number, exempt = false): NeighEntry | undefined {
     const last = this.last;
     if (last !== undefined && last.ip === ip && last.dev === dev) return last;
+    // Two next hops in turn (a tunnel's inner frame to its VTEP, then the outer packet to the underlay's next hop).
+    const before = this.beforeLast;
+    if (before !== undefined && before.ip === ip && before.dev === dev) {
+      this.beforeLast = last;
+      return (this.last = before);
+    }
     const k = key(dev, ip);
     let e = this.entries.get(k);
     if (!e) {
@@ -184,6 +194,7 @@ export class NeighTable {
       e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0, updatedNs: this.ns.world.sched.now };
       this.entries.set(k, e);
     }
+    this.beforeLast = last;
     this.last = e;
     return e;
   }
@@ -230,6 +241,7 @@ export class NeighTable {
       this.entries.delete(k);
       e.generation++;
       this.last = undefined;
+      this.beforeLast = undefined;
       shrunk++;
     }
     this.lastFlushNs = now;

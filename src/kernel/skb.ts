@@ -284,14 +284,36 @@ export function decrementTtlOf(skb: Skb): number {
 }
 
 /**
+ * skb_push: room for `n` bytes of headers in front of the packet's bytes —
+ * its room's headroom when it has that much, else a copy it then owns. Two
+ * numbers move; no view is made. The caller writes the headers at
+ * `skb.buf[skb.off ...]` (the bytes behind them are untouched).
+ */
+export function pushHeaders(skb: Skb, n: number): void {
+  if (skb.roomStart >= 0 && skb.off - n >= skb.roomStart) skb.place(skb.off - n, skb.len + n);
+  else copyToRoom(skb, n);
+}
+
+/**
+ * skb_pull of outer headers (a tunnel's decapsulation): the packet is from
+ * now on the `len` bytes at `off` of its memory, which lie within its present
+ * bytes. When those bytes were the packet's alone, what was in front becomes
+ * headroom it may write, as after `pullEthernet`; otherwise someone reads
+ * them (a socket's packet: its create event), and it has no room.
+ */
+export function pullTo(skb: Skb, off: number, len: number): void {
+  skb.place(off, len);
+  if (!skb.owned) share(skb);
+}
+
+/**
  * skb_push + eth_header: put a 14-byte Ethernet header in front of the
  * packet's bytes — into its room's headroom when it has one, else into a copy
  * it then owns. Two numbers move; no view is made. `macs`: the sending
  * device's, which keeps the MACs it framed with last as numbers.
  */
 export function pushEthernet(skb: Skb, dst: string, src: string, etherType: number, macs: MacHeader = anyDevice): void {
-  if (skb.roomStart >= 0 && skb.off - 14 >= skb.roomStart) skb.place(skb.off - 14, skb.len + 14);
-  else copyToRoom(skb, 14);
+  pushHeaders(skb, 14);
   const b = skb.buf;
   const o = skb.off;
   macs.write(b, o, dst, src);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freshBytes, within } from '../../src/wire/bytes.js';
+import { carve, carveCopy, carvedIn, freshBytes, within } from '../../src/wire/bytes.js';
 
 describe('freshBytes', () => {
   it('hands out zero bytes that no other request shares', () => {
@@ -42,5 +42,21 @@ describe('freshBytes', () => {
     expect(within(roomy, framed)).toBe(false);
     expect(within(roomy, framed, 14)).toBe(true);
     expect(within(roomy, new Uint8Array(roomy.buffer, roomy.byteOffset - 15, 115), 14)).toBe(false);
+  });
+
+  it('carves copies from slabs of their own, never from those of new packets', () => {
+    const kept = new Set<ArrayBufferLike>();
+    const copies = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 600; i++) {
+      const n = 40 + ((i * 29) % 200);
+      const at = i % 3 === 0 ? carveCopy(n) : carve(n);
+      const b = carvedIn();
+      expect(b.byteOffset).toBe(0);
+      expect(b.subarray(at, at + n).every((x) => x === 0)).toBe(true);
+      b.fill(0xff, at, at + n);
+      (i % 3 === 0 ? copies : kept).add(b.buffer);
+    }
+    expect(copies.size).toBeGreaterThan(1);
+    for (const c of copies) expect(kept.has(c)).toBe(false);
   });
 });
