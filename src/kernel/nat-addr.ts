@@ -1,3 +1,5 @@
+import { jhash2 } from './jhash.js';
+
 /**
  * Which address of a NAT range a connection gets (nf_nat's
  * find_best_ips_proto): `--to-source A-B` or `--to-destination A-B`. Linux
@@ -38,32 +40,9 @@ export function reciprocalScale(val: number, range: number): number {
   return Math.floor((hi + Math.floor(lo / 65536)) / 65536);
 }
 
-/** jhash2 (Bob Jenkins' lookup3 hashword) of the four words [addr, 0, 0, 0] with `initval`. */
+/** jhash2 of the four words [addr, 0, 0, 0] (an IPv4 nf_inet_addr) with `initval`. */
 export function jhash2Addr(addr: number, initval: number): number {
-  let a = (0xdeadbeef + (4 << 2) + initval) >>> 0;
-  let b = a;
-  let c = a;
-  // The first three words, then __jhash_mix.
-  a = (a + addr) >>> 0;
-  a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
-  b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
-  c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
-  a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
-  b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
-  c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
-  // The last word (zero), then __jhash_final.
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
-  return c;
-}
-
-function rol32(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return jhash2([addr, 0, 0, 0], initval);
 }
 
 function byteSwap(x: number): number {

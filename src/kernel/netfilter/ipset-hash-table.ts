@@ -19,6 +19,8 @@
  * between kernel versions and architectures.
  */
 
+import { jhash2 } from '../jhash.js';
+
 /** The hash types, by how their element struct is laid out. */
 export type HashSetType = 'hash:ip' | 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net' | 'hash:net';
 
@@ -190,42 +192,4 @@ export class HashTable {
     }
     throw new Error('ipset: cannot increase the hashsize of the set further');
   }
-}
-
-/** jhash2 (Bob Jenkins' lookup3 hashword) of 32-bit words with an initial value, as linux/jhash.h. */
-export function jhash2(k: readonly number[], initval: number): number {
-  let len = k.length;
-  let a = (0xdeadbeef + (len << 2) + initval) >>> 0;
-  let b = a;
-  let c = a;
-  let i = 0;
-  while (len > 3) {
-    a = (a + k[i]!) >>> 0;
-    b = (b + k[i + 1]!) >>> 0;
-    c = (c + k[i + 2]!) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
-    len -= 3;
-    i += 3;
-  }
-  if (len === 0) return c;
-  if (len === 3) c = (c + k[i + 2]!) >>> 0;
-  if (len >= 2) b = (b + k[i + 1]!) >>> 0;
-  a = (a + k[i]!) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
-  return c;
-}
-
-function rol32(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -1,6 +1,7 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix, parseAddrMask, prefixToMask } from './addr.js';
-import { clampBucketsize, DEFAULT_BUCKETSIZE, HashTable, jhash2 } from './ipset-hash-table.js';
+import { jhash2 } from '../jhash.js';
+import { clampBucketsize, DEFAULT_BUCKETSIZE, HashTable } from './ipset-hash-table.js';
 import type { NfPacket } from './types.js';
 import { stateEpoch } from '../state-epoch.js';
 
