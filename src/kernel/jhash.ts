@@ -40,3 +40,8 @@ export function jhash2(k: readonly number[], initval: number): number {
 function rol32(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/** A host-order IPv4 address as jhash2 reads its network-order bytes: one little-endian word. */
+export function addressWord(a: number): number {
+  return (((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24)) >>> 0;
+}

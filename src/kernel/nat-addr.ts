@@ -1,4 +1,4 @@
-import { jhash2 } from './jhash.js';
+import { addressWord, jhash2 } from './jhash.js';
 
 /**
  * Which address of a NAT range a connection gets (nf_nat's
@@ -28,7 +28,7 @@ export function natAddress(range: NatAddressRange, src: number, dst: number): nu
   const max = range.toIpMax;
   if (max === undefined || max === range.toIp) return range.toIp;
   // The tuple's addresses are in network byte order; jhash2 reads them as the CPU's (little-endian) words.
-  const j = jhash2Addr(byteSwap(src), range.persistent ? 0 : byteSwap(dst));
+  const j = jhash2Addr(addressWord(src), range.persistent ? 0 : addressWord(dst));
   const dist = (max - range.toIp + 1) >>> 0;
   return (range.toIp + reciprocalScale(j, dist)) >>> 0;
 }
@@ -43,8 +43,4 @@ export function reciprocalScale(val: number, range: number): number {
 /** jhash2 of the four words [addr, 0, 0, 0] (an IPv4 nf_inet_addr) with `initval`. */
 export function jhash2Addr(addr: number, initval: number): number {
   return jhash2([addr, 0, 0, 0], initval);
-}
-
-function byteSwap(x: number): number {
-  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 }

@@ -1,6 +1,6 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix, parseAddrMask, prefixToMask } from './addr.js';
-import { jhash2 } from '../jhash.js';
+import { addressWord, jhash2 } from '../jhash.js';
 import { clampBucketsize, DEFAULT_BUCKETSIZE, HashTable } from './ipset-hash-table.js';
 import type { NfPacket } from './types.js';
 import { stateEpoch } from '../state-epoch.js';
@@ -216,7 +216,7 @@ export class IpSet {
    * its prefix in the top byte.
    */
   private words(keys: Key[]): number[] {
-    const ip = (k: Key): number => byteSwap(typeof k === 'number' ? k : k.net);
+    const ip = (k: Key): number => addressWord(typeof k === 'number' ? k : k.net);
     const portWord = (k: Key, third: number, fourth: number): number => {
       const v = k as number;
       const port = v % 65536;
@@ -393,11 +393,6 @@ export class IpSets {
     if (!s) throw new IpSetError('The set with the given name does not exist');
     return s;
   }
-}
-
-/** A host-order address as the little-endian word its network-order bytes make. */
-function byteSwap(a: number): number {
-  return (((a & 0xff) << 24) | ((a >>> 8) & 0xff) << 16 | ((a >>> 16) & 0xff) << 8 | (a >>> 24)) >>> 0;
 }
 
 /**
