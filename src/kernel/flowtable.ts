@@ -321,7 +321,11 @@ class Entry implements FlowEntry {
   }
 }
 
-/** A packet's flow key as `FlowTable.keyOf` reads it, and its hash. */
+/**
+ * A packet's flow key as `FlowTable.eligible` reads it. Addresses and ports
+ * are read as signed 32-bit numbers (small integers to V8: no heap number
+ * per field read), as an entry keeps them; `>>> 0` makes them addresses again.
+ */
 interface FlowKey {
   src: number;
   dst: number;
@@ -333,7 +337,6 @@ interface FlowKey {
   ttl: number;
   /** skb.mark (-1: unset). */
   markIn: number;
-  hash: number;
 }
 
 /** The segments a key may start (mixed into its hash): routed, routed after br_netfilter's PREROUTING, bridged, local output. */
@@ -366,8 +369,20 @@ export class FlowTable {
   private readonly flows = new Map<number, Entry>();
   private size = 0;
   private pending: Pending | undefined;
-  /** The key of the packet at hand (keyOf): one record, read afresh for each packet. */
-  private readonly key: FlowKey = { src: 0, dst: 0, ports: 0, protocol: 0, tcpFlags: -1, ttl: 0, markIn: -1, hash: 0 };
+  /** The key of the packet at hand (`eligible` reads it): one record, read afresh for each packet. */
+  private readonly key: FlowKey = { src: 0, dst: 0, ports: 0, protocol: 0, tcpFlags: -1, ttl: 0, markIn: -1 };
+  /**
+   * The entry each kind of segment last replayed or kept, tried before the
+   * key's hash and its chain: a connection's next packet finds it with no
+   * hash computed and no lookup. Set only to an entry no entry ahead of it
+   * in its chain has the same key (a chain's head when kept; when replayed,
+   * the first of its key the scan met), so a replay that starts from it
+   * meets what the scan from the chain's head would meet: the entries ahead
+   * of it could not match.
+   */
+  private lastRouted: Entry | undefined;
+  private lastOutput: Entry | undefined;
+  private lastBridged: Entry | undefined;
 
   constructor(private readonly ns: NetNs) {}
 
@@ -383,41 +398,48 @@ export class FlowTable {
    */
   replayRouted(dev: NetDevice, skb: Skb, ip: Ipv4Packet, bridged: boolean): boolean {
     if (!this.eligible(skb, 0, bridged)) return false;
-    const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
+    const k = this.key;
+    // The first entry of the key that is usable now: from the last one replayed when the key is its key.
+    let e = this.lastRouted;
+    if (e === undefined || !routedMatches(e, dev, bridged, k)) e = this.flows.get(this.hashOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED));
+    let first = true;
+    for (; e !== undefined; e = e.next) {
+      if (!routedMatches(e, dev, bridged, k)) continue;
+      if (this.valid(e, skb) && (e.ends === 'socket' || this.fitsOut(e, skb.len))) break;
+      first = false;
+    }
+    if (e === undefined) return false;
+    if (first) this.lastRouted = e;
     // The packet's bytes read where they lie (skb.ts: no view made per hop).
-    const d = skb.buf;
-    const len = skb.len;
-    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
-      if (e.inDev !== dev || e.header !== undefined || e.bridged !== bridged || e.ttl !== k.ttl || !sameKey(e, k)) continue;
-      if (!this.valid(e, skb)) continue;
-      if (e.ends === 'socket') {
-        this.replay(e, skb, d, skb.off + 20, len);
-        if (e.manipDst === undefined && e.manipSrc === undefined) this.ns.sockets.rcv(dev, skb, ip);
-        else {
-          natReplay(skb, 0, e.manipDst);
-          natReplay(skb, 0, e.manipSrc);
-          this.ns.sockets.rcv(dev, skb, (ipv4Of(skb) as { value: Ipv4Packet }).value);
-        }
-        return true;
+    this.replay(e, skb, skb.buf, skb.off + 20, skb.len);
+    if (e.ends === 'socket') {
+      if (e.manipDst === undefined && e.manipSrc === undefined) this.ns.sockets.rcv(dev, skb, ip);
+      else {
+        natReplay(skb, 0, e.manipDst);
+        natReplay(skb, 0, e.manipSrc);
+        this.ns.sockets.rcv(dev, skb, (ipv4Of(skb) as { value: Ipv4Packet }).value);
       }
-      const out = e.outDev!;
-      if (len > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
-      this.replay(e, skb, d, skb.off + 20, len);
-      natReplay(skb, 0, e.manipDst);
-      decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
-      natReplay(skb, 0, e.manipSrc);
-      this.neighbourOutput(e, out, skb);
       return true;
     }
-    return false;
+    natReplay(skb, 0, e.manipDst);
+    decrementTtlOf(skb); // as forwarding does: in place when the packet alone holds its bytes
+    natReplay(skb, 0, e.manipSrc);
+    this.neighbourOutput(e, e.outDev!, skb);
+    return true;
+  }
+
+  /** Whether a packet of `len` bytes replayed by `e` (ending at neighbour output) leaves without fragmentation or a learned path MTU. */
+  private fitsOut(e: Entry, len: number): boolean {
+    return len <= e.outDev!.mtu && this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) === undefined;
   }
 
   /** The routed walk `replayRouted` turned down starts: record it (when it may be replayed at all). */
   recordRouted(dev: NetDevice, skb: Skb, bridged: boolean): void {
     if (!this.eligible(skb, 0, bridged)) return;
-    const k = this.keyOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
-    if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: dev, header: undefined, ...NO_HEADER, bridged, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    const k = this.key;
+    const key = this.hashOf(skb, 0, dev.ifindex, bridged ? ROUTED_AFTER_BRIDGE : ROUTED);
+    if (this.firstSighting(key)) return;
+    this.start(skb, key, { inDev: dev, header: undefined, ...NO_HEADER, bridged, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, bridged), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   /**
@@ -427,29 +449,31 @@ export class FlowTable {
    */
   replayOutput(skb: Skb): boolean {
     if (!this.eligible(skb, 0, false)) return false;
-    const k = this.keyOf(skb, 0, 0, OUTPUT);
-    const d = skb.buf;
-    const len = skb.len;
-    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
-      if (e.inDev !== undefined || e.header !== undefined || e.ttl !== k.ttl || !sameKey(e, k)) continue;
-      if (!this.valid(e, skb)) continue;
-      const out = e.outDev!;
-      if (len > out.mtu || this.ns.pmtu.get(e.outDst, this.ns.world.sched.now) !== undefined) continue;
-      this.replay(e, skb, d, skb.off + 20, len);
-      natReplay(skb, 0, e.manipDst);
-      natReplay(skb, 0, e.manipSrc);
-      this.neighbourOutput(e, out, skb);
-      return true;
+    const k = this.key;
+    let e = this.lastOutput;
+    if (e === undefined || !outputMatches(e, k)) e = this.flows.get(this.hashOf(skb, 0, 0, OUTPUT));
+    let first = true;
+    for (; e !== undefined; e = e.next) {
+      if (!outputMatches(e, k)) continue;
+      if (this.valid(e, skb) && this.fitsOut(e, skb.len)) break;
+      first = false;
     }
-    return false;
+    if (e === undefined) return false;
+    if (first) this.lastOutput = e;
+    this.replay(e, skb, skb.buf, skb.off + 20, skb.len);
+    natReplay(skb, 0, e.manipDst);
+    natReplay(skb, 0, e.manipSrc);
+    this.neighbourOutput(e, e.outDev!, skb);
+    return true;
   }
 
   /** The local output `replayOutput` turned down starts: record it (when it may be replayed at all). */
   recordOutput(skb: Skb): void {
     if (!this.eligible(skb, 0, false)) return;
-    const k = this.keyOf(skb, 0, 0, OUTPUT);
-    if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: undefined, header: undefined, ...NO_HEADER, bridged: false, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
+    const k = this.key;
+    const key = this.hashOf(skb, 0, 0, OUTPUT);
+    if (this.firstSighting(key)) return;
+    this.start(skb, key, { inDev: undefined, header: undefined, ...NO_HEADER, bridged: false, ...keyFields(k), ttl: k.ttl, ...this.connection(skb, k, false), bridge: undefined, bridgeMac: '', fdbGeneration: 0 });
   }
 
   private neighbourOutput(e: FlowEntry, out: NetDevice, skb: Skb): void {
@@ -464,67 +488,68 @@ export class FlowTable {
    */
   replayBridged(br: Bridge, port: NetDevice, skb: Skb): boolean {
     if (this.ns.nf === undefined || !this.eligible(skb, 14, false)) return false;
-    const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
+    const k = this.key;
     const d = skb.buf;
     const off = skb.off;
     const now = this.ns.world.sched.now;
-    for (let e = this.flows.get(k.hash); e !== undefined; e = e.next) {
-      if (e.inDev !== port || e.header === undefined || !sameKey(e, k) || get32(d, off) !== e.header0 || get32(d, off + 4) !== e.header4 || get32(d, off + 8) !== e.header8 || ((d[off + 12]! << 8) | d[off + 13]!) !== e.header12) continue;
-      if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) continue;
-      // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
-      const s = e.srcFdb!;
-      if (s.port !== port || now - s.updatedNs > br.ageingNs) continue;
-      // br_fdb_find: the destination has not aged out either (the bridge's own MAC never does).
-      const t = e.dstFdb;
-      if (t !== undefined && now - t.updatedNs > br.ageingNs) continue;
-      const out = e.port;
-      if (out !== undefined && skb.len - 14 > out.mtu) continue;
-      if (!this.valid(e, skb)) continue;
-      if (e.dnatMac !== undefined && this.ns.neigh.connectedMac(br, e.dnatNextHop) !== e.dnatMac) continue;
-      s.updatedNs = now;
-      skb.physIn = port;
-      this.replay(e, skb, d, off + 34, skb.len - 14);
-      natReplay(skb, 14, e.manipDst);
-      natReplay(skb, 14, e.manipSrc);
-      if (e.headerOut !== undefined) cow(skb).set(e.headerOut, 0);
-      if (out !== undefined) out.xmit(skb);
-      else {
-        skb.brPrerouted = true;
-        br.passUp(skb);
-      }
-      return true;
+    let e = this.lastBridged;
+    if (e === undefined || !bridgedMatches(e, port, k, d, off)) e = this.flows.get(this.hashOf(skb, 14, port.ifindex, BRIDGED));
+    let first = true;
+    for (; e !== undefined; e = e.next) {
+      if (!bridgedMatches(e, port, k, d, off)) continue;
+      if (this.bridgedUsable(e, br, port, skb, now)) break;
+      first = false;
     }
-    return false;
+    if (e === undefined) return false;
+    if (first) this.lastBridged = e;
+    e.srcFdb!.updatedNs = now;
+    skb.physIn = port;
+    this.replay(e, skb, d, off + 34, skb.len - 14);
+    natReplay(skb, 14, e.manipDst);
+    natReplay(skb, 14, e.manipSrc);
+    if (e.headerOut !== undefined) cow(skb).set(e.headerOut, 0);
+    const out = e.port;
+    if (out !== undefined) out.xmit(skb);
+    else {
+      skb.brPrerouted = true;
+      br.passUp(skb);
+    }
+    return true;
+  }
+
+  /** Whether `e`, a bridged entry of the frame's key, may be replayed for it now (`bridgedMatches` first). */
+  private bridgedUsable(e: Entry, br: Bridge, port: NetDevice, skb: Skb, now: number): boolean {
+    if (e.bridge !== br || e.fdbGeneration !== br.fdbGeneration || e.bridgeMac !== br.mac) return false;
+    // learn: the sender is still behind this port and has not aged out (else learning starts its entry anew).
+    const s = e.srcFdb!;
+    if (s.port !== port || now - s.updatedNs > br.ageingNs) return false;
+    // br_fdb_find: the destination has not aged out either (the bridge's own MAC never does).
+    const t = e.dstFdb;
+    if (t !== undefined && now - t.updatedNs > br.ageingNs) return false;
+    const out = e.port;
+    if (out !== undefined && skb.len - 14 > out.mtu) return false;
+    if (!this.valid(e, skb)) return false;
+    return e.dnatMac === undefined || this.ns.neigh.connectedMac(br, e.dnatNextHop) === e.dnatMac;
   }
 
   /** The bridged walk `replayBridged` turned down starts: record it (when it may be replayed at all). */
   recordBridged(br: Bridge, port: NetDevice, skb: Skb): void {
     if (!br.ns.sysctl.bridgeNfCallIptables || this.ns.nf === undefined || !this.eligible(skb, 14, false)) return;
-    const k = this.keyOf(skb, 14, port.ifindex, BRIDGED);
-    if (this.firstSighting(k.hash)) return;
-    this.start(skb, k.hash, { inDev: port, header: skb.data.slice(0, 14), ...headerWords(skb.buf, skb.off), bridged: false, ...keyFields(k), ttl: -1, ...this.connection(skb, k, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
+    const k = this.key;
+    const key = this.hashOf(skb, 14, port.ifindex, BRIDGED);
+    if (this.firstSighting(key)) return;
+    this.start(skb, key, { inDev: port, header: skb.data.slice(0, 14), ...headerWords(skb.buf, skb.off), bridged: false, ...keyFields(k), ttl: -1, ...this.connection(skb, k, false), bridge: br, bridgeMac: br.mac, fdbGeneration: br.fdbGeneration });
   }
 
   /**
-   * The flow key of `skb` (its IPv4 header at `at`: 0, or 14 behind an
-   * Ethernet header) coming in by `ifindex` (0: local output) to `segment`,
-   * read into the table's one scratch record: no allocation per packet.
-   * A bridged frame's key mixes in part of its destination MAC (the entry
-   * compares the whole header).
+   * The hash of the key `eligible` read from `skb` (its IPv4 header at `at`:
+   * 0, or 14 behind an Ethernet header) coming in by `ifindex` (0: local
+   * output) to `segment`. A bridged frame's mixes in part of its destination
+   * MAC (the entry compares the whole header).
    */
-  private keyOf(skb: Skb, at: number, ifindex: number, segment: number): FlowKey {
-    const d = skb.buf;
-    const h = skb.off + at;
+  private hashOf(skb: Skb, at: number, ifindex: number, segment: number): number {
     const k = this.key;
-    k.src = get32(d, h + 12);
-    k.dst = get32(d, h + 16);
-    k.ports = get32(d, h + 20);
-    k.protocol = d[h + 9]!;
-    k.tcpFlags = k.protocol === IPPROTO_TCP ? d[h + 33]! : -1;
-    k.ttl = d[h + 8]!;
-    k.markIn = skb.mark ?? -1;
-    k.hash = hash(ifindex, k.src, k.dst, k.ports, (k.protocol << 9) ^ (k.tcpFlags & 0x1ff) ^ segment, at === 14 ? k.markIn ^ get32(d, skb.off + 2) : k.markIn);
-    return k;
+    return hash(ifindex, k.src, k.dst, k.ports, (k.protocol << 9) ^ (k.tcpFlags & 0x1ff) ^ segment, at === 14 ? k.markIn ^ int32(skb.buf, skb.off + 2) : k.markIn);
   }
 
   /**
@@ -627,6 +652,14 @@ export class FlowTable {
     const protocol = d[h + 9]!;
     if (protocol === IPPROTO_TCP ? (d[h + 33]! & 0x02) !== 0 : protocol !== IPPROTO_UDP) return false;
     if (skb.fragMaxSize !== undefined || skb.bridgedDnat !== undefined) return false;
+    const k = this.key;
+    k.src = int32(d, h + 12);
+    k.dst = int32(d, h + 16);
+    k.ports = int32(d, h + 20);
+    k.protocol = protocol;
+    k.tcpFlags = protocol === IPPROTO_TCP ? d[h + 33]! : -1;
+    k.ttl = d[h + 8]!;
+    k.markIn = skb.mark ?? -1;
     if (bridged) {
       const ct = skb.nfct;
       return nf !== undefined && ct !== undefined && ct.table === nf.conntrack && !ct.related && ct.entry.confirmed;
@@ -647,7 +680,7 @@ export class FlowTable {
       ct = skb.nfct!.entry;
       dir = skb.nfct!.dir;
     } else {
-      tuple = { src: k.src, dst: k.dst, protocol: k.protocol, sport: k.ports >>> 16, dport: k.ports & 0xffff };
+      tuple = { src: k.src >>> 0, dst: k.dst >>> 0, protocol: k.protocol, sport: k.ports >>> 16, dport: k.ports & 0xffff };
       const hit = ns.nf!.conntrack.peek(tuple, ns.world.sched.now);
       ct = hit?.entry;
       dir = hit?.dir ?? 0;
@@ -709,6 +742,7 @@ export class FlowTable {
     if (this.size >= FLOWTABLE_MAX) {
       this.flows.clear();
       this.size = 0;
+      this.lastRouted = this.lastOutput = this.lastBridged = undefined;
     }
     const r = p.recording;
     // The connection as the walk left it: the first answer's walk marks it replied (`finish` checked it did, and
@@ -717,8 +751,13 @@ export class FlowTable {
     const outDst = get32(skb.data, p.entry.header === undefined ? 16 : 30);
     const ipvs = this.ns.ipvs;
     const ipvsPass = ipvs !== undefined && r.ipvs === undefined ? passKeys(ipvs, p.entry, r) : undefined;
-    this.flows.set(p.key, new Entry({ ...p.entry, ...end, seenReply, ctRemovals: -1, epoch: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, ipvs: r.ipvs, ipvsPass, ipvsConnAdds: ipvs?.connAdds ?? -1, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) }));
+    const e = new Entry({ ...p.entry, ...end, seenReply, ctRemovals: -1, epoch: -1, counters: r.counters, charges: r.charges, markOut: skb.mark, ipvs: r.ipvs, ipvsPass, ipvsConnAdds: ipvs?.connAdds ?? -1, manipDst: r.manipDst, manipSrc: r.manipSrc, outDst, dnatNextHop: p.dnatNextHop, dnatMac: p.dnatMac, events: p.events?.map((x) => ({ ...x })), next: this.flows.get(p.key) });
+    this.flows.set(p.key, e);
     this.size++;
+    // The chain's head now: the first entry of its key.
+    if (e.header !== undefined) this.lastBridged = e;
+    else if (e.inDev === undefined) this.lastOutput = e;
+    else this.lastRouted = e;
   }
 
   /** Whether the state `e` was recorded under is unchanged, and the packet's connection is the one it found. */
@@ -800,7 +839,7 @@ const NO_HEADER: HeaderWords = { header0: 0, header4: 0, header8: 0, header12: 0
 
 /** The Ethernet header at `d[at..]` as a bridged entry compares it (FlowEntry.header0...). */
 function headerWords(d: Uint8Array, at: number): HeaderWords {
-  return { header0: get32(d, at), header4: get32(d, at + 4), header8: get32(d, at + 8), header12: (d[at + 12]! << 8) | d[at + 13]! };
+  return { header0: int32(d, at), header4: int32(d, at + 4), header8: int32(d, at + 8), header12: (d[at + 12]! << 8) | d[at + 13]! };
 }
 
 /** Hop events a walk emits that depend only on the flow key and on generation-counted state. */
@@ -814,13 +853,13 @@ const REPLAYABLE_EVENTS: ReadonlySet<TraceEvent['kind']> = new Set(['conntrack',
  */
 function passKeys(ipvs: Ipvs, e: Recorded, r: FlowRecording): IpvsPassKeys[] {
   const d = r.manipDst;
-  const dst = d?.dst ?? e.dst;
+  const dst = d?.dst ?? e.dst >>> 0;
   const dport = d?.dport ?? e.ports & 0xffff;
   const out: IpvsPassKeys[] = [];
-  const k = ipvs.passKeys(e.protocol, e.src, e.ports >>> 16, dst, dport);
+  const k = ipvs.passKeys(e.protocol, e.src >>> 0, e.ports >>> 16, dst, dport);
   if (k !== undefined) out.push(k);
   const s = r.manipSrc;
-  const k2 = s === undefined ? undefined : ipvs.passKeys(e.protocol, s.src ?? e.src, s.sport ?? e.ports >>> 16, dst, dport);
+  const k2 = s === undefined ? undefined : ipvs.passKeys(e.protocol, s.src ?? e.src >>> 0, s.sport ?? e.ports >>> 16, dst, dport);
   if (k2 !== undefined) out.push(k2);
   return out;
 }
@@ -828,6 +867,26 @@ function passKeys(ipvs: Ipvs, e: Recorded, r: FlowRecording): IpvsPassKeys[] {
 /** What a replay compares of the key (besides where the packet came in and, routed, its TTL). */
 function sameKey(e: FlowEntry, k: FlowKey): boolean {
   return e.src === k.src && e.dst === k.dst && e.ports === k.ports && e.protocol === k.protocol && e.tcpFlags === k.tcpFlags && e.markIn === k.markIn;
+}
+
+/** `e` is a routed entry of the packet's key coming in by `dev` (after br_netfilter's PREROUTING when `bridged`). */
+function routedMatches(e: Entry, dev: NetDevice, bridged: boolean, k: FlowKey): boolean {
+  return e.inDev === dev && e.header === undefined && e.bridged === bridged && e.ttl === k.ttl && sameKey(e, k);
+}
+
+/** `e` is a local output entry of the packet's key. */
+function outputMatches(e: Entry, k: FlowKey): boolean {
+  return e.inDev === undefined && e.header === undefined && e.ttl === k.ttl && sameKey(e, k);
+}
+
+/** `e` is a bridged entry of the frame's key (its Ethernet header at `d[off..]`) coming in by `port`. */
+function bridgedMatches(e: Entry, port: NetDevice, k: FlowKey, d: Uint8Array, off: number): boolean {
+  return e.inDev === port && e.header !== undefined && sameKey(e, k) && int32(d, off) === e.header0 && int32(d, off + 4) === e.header4 && int32(d, off + 8) === e.header8 && ((d[off + 12]! << 8) | d[off + 13]!) === e.header12;
+}
+
+/** Big-endian 32 bits at `d[at..]` as a signed number (a small integer to V8, where an unsigned one above 2^31 is a heap number). */
+function int32(d: Uint8Array, at: number): number {
+  return (d[at]! << 24) | (d[at + 1]! << 16) | (d[at + 2]! << 8) | d[at + 3]!;
 }
 
 /** The key's fields an entry keeps (a new object: the key is the table's scratch record). */
