@@ -5,6 +5,7 @@ import { SharedRules } from '../kernel/netfilter/shared-rules.js';
 import { DeferredNetfilter } from './deferred-netfilter.js';
 import { programIpvsNode } from './ipvs-node.js';
 import { isServiceChainName, jumpRules, planProxyRules, resolveConfig, type ProxierConfig, type ServicePortPlan } from './kube-proxy/index.js';
+import { udpCleanup, type UdpCleanup } from './kube-proxy/conntrack-cleanup.js';
 import { importedNetfilter, importIpvs } from './node-import.js';
 import { programNftablesNode } from './nftables-node.js';
 import { ServiceHealthServer } from './proxy-health.js';
@@ -25,21 +26,7 @@ export interface NodeProxy {
    * chains restored with --noflush, chains no longer needed deleted (`-X`), as
    * upstream's full sync does. Returns what the UDP conntrack cleanup needs.
    */
-  resync?(cp: ControlPlaneInput): StaleUdp;
-}
-
-/**
- * UDP destinations whose connections must be forgotten after a sync, as
- * upstream's conntrack cleanup computes them: an endpoint that could be
- * chosen before and cannot now (`conntrack -D -p udp --orig-dst VIP
- * --dst-nat EP`, and for node ports `--orig-port-dst NP --dst-nat EP`), and a
- * Service port that had no endpoint and has one now (`conntrack -D -p udp
- * --orig-dst VIP`: entries made while its packets were rejected would
- * otherwise keep rejecting).
- */
-export interface StaleUdp {
-  endpoints: { vips: string[]; nodePort: number; endpointIp: string; servicePort: string }[];
-  revived: { vips: string[]; servicePort: string }[];
+  resync?(cp: ControlPlaneInput): UdpCleanup;
 }
 
 /**
@@ -77,11 +64,11 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
         get synced() {
           return node.synced();
         },
-        resync(next: ControlPlaneInput): StaleUdp {
+        resync(next: ControlPlaneInput): UdpCleanup {
           // The UDP conntrack clean-up follows the same endpoint changes in every mode.
           const before = planProxyRules(config, node.synced().services, node.synced().endpointSlices);
           node.resync(next);
-          return staleUdp(before, planProxyRules(config, next.services, next.endpointSlices));
+          return udpCleanup(before.ports, planProxyRules(config, next.services, next.endpointSlices).ports);
         },
       });
       continue;
@@ -97,12 +84,12 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
         get synced() {
           return synced;
         },
-        resync(next: ControlPlaneInput): StaleUdp {
+        resync(next: ControlPlaneInput): UdpCleanup {
           // kube-proxy's ipvs proxier runs the same UDP conntrack clean-up as the iptables one.
           const before = planProxyRules(config, synced.services, synced.endpointSlices);
           sync?.sync(next);
           synced = next;
-          return staleUdp(before, planProxyRules(config, next.services, next.endpointSlices));
+          return udpCleanup(before.ports, planProxyRules(config, next.services, next.endpointSlices).ports);
         },
       });
       continue;
@@ -111,7 +98,7 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     if (imported.iptablesSave) {
       // The saved rule set is the node's: kube-proxy writes nothing over it, on later syncs either (a static snapshot).
       ns.enableNetfilter(importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave }));
-      out.set(name, { health, mode: spec.proxyMode, config, restored: '', synced: cp, resync: () => ({ endpoints: [], revived: [] }) });
+      out.set(name, { health, mode: spec.proxyMode, config, restored: '', synced: cp, resync: () => ({ required: false, serving: { byServiceIP: new Map(), byNodePort: new Map() } }) });
       continue;
     }
     // kube-proxy's output depends only on the API objects: it is generated (once) when first
@@ -149,13 +136,13 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       get synced() {
         return current;
       },
-      resync(next: ControlPlaneInput): StaleUdp {
+      resync(next: ControlPlaneInput): UdpCleanup {
         const before = ports();
         rules.materialize();
         current = next;
         text = undefined;
         rules.restore(withStaleChainsDeleted(restored(), rules), { noflush: true });
-        return staleUdp({ ports: before }, { ports: ports() });
+        return udpCleanup(before, ports());
       },
     });
   }
@@ -195,27 +182,6 @@ function withStaleChainsDeleted(text: string, nf: Netfilter): string {
   const head = text.slice(0, natStart + 5);
   const body = text.slice(natStart + 5, commit);
   return `${head}${decl}\n${body}${del}\n${text.slice(commit)}`;
-}
-
-function staleUdp(before: { ports: readonly ServicePortPlan[] }, after: { ports: readonly ServicePortPlan[] }): StaleUdp {
-  const out: StaleUdp = { endpoints: [], revived: [] };
-  const now = new Map(after.ports.map((p) => [p.info.nameString, p]));
-  for (const old of before.ports) {
-    if (old.info.protocol !== 'UDP') continue;
-    const cur = now.get(old.info.nameString);
-    const vips = [old.info.clusterIP, ...old.info.externalIPs, ...old.info.loadBalancerVIPs];
-    const keep = new Set(cur?.categorized.reachable.map((e) => e.ip) ?? []);
-    for (const ip of new Set(old.categorized.reachable.map((e) => e.ip))) {
-      if (!keep.has(ip)) out.endpoints.push({ vips, nodePort: old.info.nodePort, endpointIp: ip, servicePort: old.info.nameString });
-    }
-  }
-  const had = new Map(before.ports.map((p) => [p.info.nameString, p.categorized.reachable.length > 0]));
-  for (const p of after.ports) {
-    if (p.info.protocol === 'UDP' && p.categorized.reachable.length > 0 && had.get(p.info.nameString) === false) {
-      out.revived.push({ vips: [p.info.clusterIP, ...p.info.externalIPs, ...p.info.loadBalancerVIPs], servicePort: p.info.nameString });
-    }
-  }
-  return out;
 }
 
 /**

@@ -81,8 +81,12 @@ export function multipathHash(seed: number, policy: 0 | 1, f: { src: number; dst
 export class Fib {
   /** Every route, each table's in lookup order (longest prefix, lowest metric, then insertion). */
   private readonly routes: Route[] = [];
-  /** `table|network|prefix|metric|type` of each route: the kernel refuses a second one. */
-  private readonly keys = new Set<string>();
+  /**
+   * How many routes have each `table|network|prefix|metric|type`: `ip route add`
+   * (NLM_F_EXCL) refuses a second one; the kernel's own routes for an address
+   * (fib_magic, NLM_F_APPEND) are appended after the first.
+   */
+  private readonly keys = new Map<string, number>();
   /**
    * The lookup index, per table: prefix lengths longest first, and for each the
    * routes by network, in lookup order. A lookup is then one map probe per
@@ -127,11 +131,18 @@ export class Fib {
     stateEpoch.n++;
   }
 
-  add(route: Route): void {
+  /**
+   * `append`: fib_magic's NLM_F_APPEND, as `ip addr add` adds its local,
+   * broadcast and prefix routes: the same address on a second device gets a
+   * second route after the first (which lookups keep finding); only the very
+   * same route (same device too) is refused.
+   */
+  add(route: Route, opts: { append?: boolean } = {}): void {
     if (this.deferred) this.settle();
     const key = routeKey(route);
-    if (this.keys.has(key)) throw new Error(`RTNETLINK answers: File exists (${formatRoute(route)})`);
-    this.keys.add(key);
+    const n = this.keys.get(key) ?? 0;
+    if (n > 0 && (!opts.append || this.routes.some((r) => r.dev === route.dev && routeKey(r) === key))) throw new Error(`RTNETLINK answers: File exists (${formatRoute(route)})`);
+    this.keys.set(key, n + 1);
     // Insert after every route that sorts before or equal to it (a stable sort's order).
     const rs = this.routes;
     let lo = 0;
@@ -152,7 +163,10 @@ export class Fib {
     let n = 0;
     for (let i = this.routes.length - 1; i >= 0; i--) {
       if (pred(this.routes[i]!)) {
-        this.keys.delete(routeKey(this.routes[i]!));
+        const key = routeKey(this.routes[i]!);
+        const left = this.keys.get(key)! - 1;
+        if (left > 0) this.keys.set(key, left);
+        else this.keys.delete(key);
         this.routes.splice(i, 1);
         n++;
       }

@@ -151,15 +151,17 @@ export class NetNs {
     const addr: IfAddr = { dev, ip: c.address, prefix: c.prefix };
     this.addrs.push(addr);
     const host: Cidr = { network: c.address, prefix: 32, address: c.address };
-    this.fib.add({ table: 'local', type: 'local', dst: host, dev, proto: 'kernel', scope: 'host', src: c.address });
+    // fib_magic appends: an address (or subnet) another device has already gets a second route, after the first.
+    const append = { append: true };
+    this.fib.add({ table: 'local', type: 'local', dst: host, dev, proto: 'kernel', scope: 'host', src: c.address }, append);
     const net: Cidr = { network: c.network, prefix: c.prefix, address: c.network };
     if (c.prefix < 31 && dev !== this.lo) {
       const bcast = cidrBroadcast(net);
-      this.fib.add({ table: 'local', type: 'broadcast', dst: { network: bcast, prefix: 32, address: bcast }, dev, proto: 'kernel', scope: 'link', src: c.address });
+      this.fib.add({ table: 'local', type: 'broadcast', dst: { network: bcast, prefix: 32, address: bcast }, dev, proto: 'kernel', scope: 'link', src: c.address }, append);
     }
     if (c.prefix < 32 && !opts.noPrefixRoute) {
-      if (dev === this.lo) this.fib.add({ table: 'local', type: 'local', dst: net, dev, proto: 'kernel', scope: 'host', src: c.address });
-      else this.fib.add({ table: 'main', type: 'unicast', dst: net, dev, proto: 'kernel', scope: 'link', src: c.address });
+      if (dev === this.lo) this.fib.add({ table: 'local', type: 'local', dst: net, dev, proto: 'kernel', scope: 'host', src: c.address }, append);
+      else this.fib.add({ table: 'main', type: 'unicast', dst: net, dev, proto: 'kernel', scope: 'link', src: c.address }, append);
     }
     return addr;
   }

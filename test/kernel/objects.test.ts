@@ -34,6 +34,23 @@ describe('FIB: longest prefix, local table first, ip route formatting', () => {
   });
 });
 
+describe('FIB: the same address on two devices (fib_magic appends, as `ip addr add` on Linux)', () => {
+  it('keeps both local routes, the first device`s found by lookups; `ip route add` of the same route still fails', () => {
+    const ns = new NetNs(world(), 'n');
+    const eth0 = ns.addUplink('eth0');
+    const dummy = ns.addBridge('kube-ipvs0');
+    ns.addAddress(eth0, '192.168.56.11/24');
+    ns.addAddress(dummy, '192.168.56.11/32', { noPrefixRoute: true });
+    expect(ns.fib.list('local').filter((r) => r.dst.network === parseIpv4('192.168.56.11')).map(formatRoute)).toEqual([
+      'local 192.168.56.11 dev eth0 proto kernel scope host src 192.168.56.11',
+      'local 192.168.56.11 dev kube-ipvs0 proto kernel scope host src 192.168.56.11',
+    ]);
+    expect(formatRoute(ns.fib.lookup(parseIpv4('192.168.56.11')!)!)).toContain('dev eth0');
+    expect(() => ns.addAddress(dummy, '192.168.56.11/32', { noPrefixRoute: true })).toThrow(/File exists/);
+    expect(() => ns.addRoute('192.168.56.0/24', { dev: dummy })).toThrow(/File exists/);
+  });
+});
+
 describe('neighbour table and bridge on a small LAN', () => {
   /** h1 and h2 on one bridge (in netns sw), like pods on cbr0. */
   function lan(hairpin: boolean) {

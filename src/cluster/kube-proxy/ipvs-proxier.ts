@@ -14,7 +14,7 @@ import { servicePortInfos } from './service-port.js';
  * default rr); `sessionAffinity: ClientIP` becomes persistence.
  */
 export interface IpvsPlan {
-  /** Addresses bound to kube-ipvs0 (cluster, external and load-balancer IPs). */
+  /** Addresses bound to kube-ipvs0 (cluster IPs; external and load-balancer IPs that are not already the node's). */
   bound: string[];
   virtualServers: PlannedVirtualServer[];
   /** `ipset restore` text. */
@@ -100,6 +100,13 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   const members = new Map<SetName, Set<string>>(Object.keys(IPVS_SETS).map((k) => [k as SetName, new Set<string>()]));
   const add = (s: SetName, m: string): void => void members.get(s)!.add(m);
   const bound = new Set<string>();
+  // nodeAddressSet (GetAllLocalAddressesExcept kube-ipvs0): an external or load-balancer IP that is already one of
+  // the node's own addresses is served where it is, not bound again to kube-ipvs0 (and so not in KUBE-IPVS-IPS,
+  // which KUBE-IPVS-FILTER rejects other ports of). Cluster IPs are always bound.
+  const nodeAddrs = new Set(cfg.localAddresses ?? [...c.nodeIPs, '127.0.0.1']);
+  const bindUnlessNodeAddress = (ip: string): void => {
+    if (!nodeAddrs.has(ip)) bound.add(ip);
+  };
   const vss: PlannedVirtualServer[] = [];
   const bySvc = slicesByService(slices);
   for (const svc of services) {
@@ -119,7 +126,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
       vs(sp.clusterIP, sp.port, sp.internalPolicyLocal);
       for (const ip of sp.externalIPs) {
         add(sp.externalPolicyLocal ? 'KUBE-EXTERNAL-IP-LOCAL' : 'KUBE-EXTERNAL-IP', `${ip},${proto}:${sp.port}`);
-        bound.add(ip);
+        bindUnlessNodeAddress(ip);
         vs(ip, sp.port, sp.externalPolicyLocal);
       }
       for (const ip of sp.loadBalancerVIPs) {
@@ -129,7 +136,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
           add('KUBE-LOAD-BALANCER-FW', `${ip},${proto}:${sp.port}`);
           for (const cidr of sp.loadBalancerSourceRanges) add('KUBE-LOAD-BALANCER-SOURCE-CIDR', `${ip},${proto}:${sp.port},${cidr}`);
         }
-        bound.add(ip);
+        bindUnlessNodeAddress(ip);
         vs(ip, sp.port, sp.externalPolicyLocal);
       }
       if (sp.nodePort > 0) {

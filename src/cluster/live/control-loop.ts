@@ -6,7 +6,7 @@ import { formatSelector, selects } from '../netpol/selector.js';
 import type { LabelSelector } from '../netpol/types.js';
 import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../generated-names.js';
-import type { StaleUdp } from '../proxy.js';
+import { staleUdpFilters, type UdpCleanup } from '../kube-proxy/conntrack-cleanup.js';
 import { kubeProxyMinSyncNs, type EndpointSliceInput, type PodInput, type ServiceInput } from '../spec.js';
 import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
@@ -486,14 +486,20 @@ export class ControlLoop {
     this.cluster.loadBalancer?.nodeChanged(node);
   }
 
-  /** kube-proxy's conntrack cleanup after a sync (pkg/proxy/conntrack), one `conntrack -D` per stale destination. */
-  private cleanUdp(node: string, stale: StaleUdp): void {
+  /**
+   * kube-proxy's conntrack clean-up after a sync in which a UDP Service's endpoints changed
+   * (pkg/proxy/conntrack CleanStaleEntries): the node's UDP entries listed, one `conntrack -D` for each
+   * Service address (or NodePort) and reply source that is not one of the port's serving endpoints.
+   */
+  private cleanUdp(node: string, cleanup: UdpCleanup): void {
+    if (!cleanup.required) return;
     const ns = this.cluster.nodes.get(node)!;
-    for (const e of stale.endpoints) {
-      for (const vip of e.vips) deleteConntrack(ns, { protocol: 17, origDst: vip, replySrc: e.endpointIp }, `conntrack -D -p udp --orig-dst ${vip} --dst-nat ${e.endpointIp} (${e.servicePort}: endpoint gone)`);
-      if (e.nodePort) deleteConntrack(ns, { protocol: 17, origDport: e.nodePort, replySrc: e.endpointIp }, `conntrack -D -p udp --orig-port-dst ${e.nodePort} --dst-nat ${e.endpointIp} (${e.servicePort}: endpoint gone)`);
+    const entries = (ns.nf?.conntrack.list(this.now) ?? []).filter((e) => e.orig.protocol === 17).map((e) => ({ origDst: formatIpv4(e.orig.dst), origDport: e.orig.dport, replySrc: formatIpv4(e.reply.src) }));
+    for (const f of staleUdpFilters(entries, cleanup.serving)) {
+      const why = `(${f.servicePort}: ${f.replySrc} is not a serving endpoint)`;
+      if (f.origDst === undefined) deleteConntrack(ns, { protocol: 17, origDport: f.origDport, replySrc: f.replySrc }, `conntrack -D -p udp --orig-port-dst ${f.origDport} --dst-nat ${f.replySrc} ${why}`);
+      else deleteConntrack(ns, { protocol: 17, origDst: f.origDst, origDport: f.origDport, replySrc: f.replySrc }, `conntrack -D -p udp --orig-dst ${f.origDst} --orig-port-dst ${f.origDport} --dst-nat ${f.replySrc} ${why}`);
     }
-    for (const r of stale.revived) for (const vip of r.vips) deleteConntrack(ns, { protocol: 17, origDst: vip }, `conntrack -D -p udp --orig-dst ${vip} (${r.servicePort}: has endpoints again)`);
   }
 
   // --- helpers --------------------------------------------------------------------------------------
