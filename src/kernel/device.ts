@@ -15,7 +15,10 @@ export abstract class NetDevice {
   abstract readonly kind: DeviceKind;
   /** Set when the device is a bridge port (`ip link set X master br`). */
   master: BridgePortOwner | undefined;
+  /** IFF_UP && carrier, kept as one field: every frame reads it. */
   private linkUp = true;
+  private admin = true;
+  private carrierOk = true;
   /** Whether frames carry an Ethernet header (false for tun: L3 only). */
   readonly ethernet: boolean = true;
   /** Whether the neighbour layer must resolve a next hop (false for loopback, tun). */
@@ -29,15 +32,47 @@ export abstract class NetDevice {
     readonly ifindex: number,
   ) {}
 
-  /** Administrative and carrier state in one (`ip link set up|down`, a cable pulled, the device deleted). */
+  /**
+   * Operational state (IFF_UP and carrier, the kernel's IFF_RUNNING): frames
+   * cross the device only then. Routing asks `adminUp` instead: Linux keeps
+   * using a route whose device lost its carrier (flagged linkdown, as
+   * net.ipv4.conf.*.ignore_routes_with_linkdown is 0), and the packet is then
+   * lost at the device or its ARP fails.
+   */
   get up(): boolean {
     return this.linkUp;
   }
 
-  set up(v: boolean) {
-    if (v === this.linkUp) return;
-    this.linkUp = v;
-    // Cached route lookups skip down devices: they must be recomputed.
+  /** Administrative state (`ip link set up|down`; a deleted device goes down). */
+  get adminUp(): boolean {
+    return this.admin;
+  }
+
+  set adminUp(v: boolean) {
+    if (v === this.admin) return;
+    this.admin = v;
+    this.linkChanged();
+  }
+
+  /**
+   * Carrier (the cable, a veth's peer): losing it keeps the device's routes
+   * (printed linkdown) but evicts its learned neighbour entries, as
+   * arp_netdev_event does on NETDEV_CHANGE (arp_evict_nocarrier is 1).
+   */
+  get carrier(): boolean {
+    return this.carrierOk;
+  }
+
+  set carrier(v: boolean) {
+    if (v === this.carrierOk) return;
+    this.carrierOk = v;
+    this.linkChanged();
+    if (!v) this.ns.neigh.carrierDown(this);
+  }
+
+  private linkChanged(): void {
+    this.linkUp = this.admin && this.carrierOk;
+    // Cached route lookups and recorded walks read link state: they must be recomputed.
     this.ns.world.fast.linkGeneration++;
   }
 
@@ -71,7 +106,7 @@ export abstract class NetDevice {
   private passes(skb: Skb, kind: 'tx' | 'rx'): boolean {
     const w = this.ns.world;
     if (!this.up) {
-      w.drop(skb, this.where, 'link-down', `${this.name} is down`);
+      w.drop(skb, this.where, 'link-down', this.admin ? `${this.name} has no carrier` : `${this.name} is down`);
       return false;
     }
     skb.at = this.where;

@@ -16,8 +16,10 @@ import { stateEpoch } from './state-epoch.js';
  * Registered state (whoever adds state a cached decision reads must add its
  * counter here or in the cache's own check):
  * - `Fib.generation`: routes added, deleted or settled from a deferred program;
- * - `FastPath.linkGeneration`: any device's link going up or down (a route
- *   through a down device is skipped, so lookups depend on it);
+ * - `FastPath.linkGeneration`: any device going up or down or losing or
+ *   regaining its carrier (a route through an administratively down device is
+ *   skipped, so lookups depend on it; a recorded walk crossed devices that
+ *   were up);
  * - `Netfilter.generation`: rule sets restored (tables, chains, rules);
  * - `IpSets.generation`: ipset members and sets;
  * - `Bridge.fdbGeneration`: forwarding database entries added, replaced or

@@ -107,7 +107,7 @@ export class Fib {
    * The fast path's lookup cache, as Linux caches a route on the socket and
    * in nexthop exceptions: destination -> result, valid for one (routes,
    * link states) generation pair. A lookup's result depends only on the routes
-   * and on which devices are up.
+   * and on which devices are administratively up.
    */
   private readonly cache = new Map<number, Route | undefined>();
   private cacheGeneration = -1;
@@ -257,7 +257,9 @@ function lookupTable(t: TableIndex, dst: number): Route | undefined {
   for (const prefix of t.prefixes) {
     const list = t.byPrefix.get(prefix)!.get((dst & prefixMask(prefix)) >>> 0);
     if (!list) continue;
-    for (const r of list) if (!r.dev || r.dev.up) return r;
+    // An administratively down device's routes are skipped (Linux deletes them); one without carrier keeps
+    // serving lookups (RTNH_F_LINKDOWN only shows: ignore_routes_with_linkdown is 0), as a real node does.
+    for (const r of list) if (!r.dev || r.dev.adminUp) return r;
   }
   return undefined;
 }
@@ -302,10 +304,10 @@ export function formatRoute(r: Route): string {
  * (the kernel leaves RTN_LOCAL routes alone there).
  */
 export function showRouteLine(r: Route): string {
-  const down = (dev: { up: boolean } | undefined): string => (dev && !dev.up && r.type !== 'local' ? ' linkdown' : '');
+  const down = (dev: { carrier: boolean } | undefined): string => (dev && !dev.carrier && r.type !== 'local' ? ' linkdown' : '');
   if (!r.nexthops) return `${formatRoute(r)}${down(r.dev)} `;
   const head = formatRoute({ ...r, nexthops: [] }); // an empty list: no via or dev on the head line
-  const allDown = r.nexthops.every((nh) => !nh.dev.up) ? ' linkdown' : '';
+  const allDown = r.nexthops.every((nh) => !nh.dev.carrier) ? ' linkdown' : '';
   return [`${head}${allDown} `, ...r.nexthops.map((nh) => `\tnexthop via ${formatIpv4(nh.via)} dev ${nh.dev.name} weight ${nh.weight}${down(nh.dev)} `)].join('\n');
 }
 

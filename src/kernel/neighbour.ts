@@ -88,6 +88,22 @@ export class NeighTable {
     }
   }
 
+  /**
+   * The device lost its carrier (neigh_carrier_down, with arp_evict_nocarrier
+   * 1): every entry but the permanent ones goes, and packets waiting on an
+   * address are discarded with it (neigh_flush_dev purges the queue).
+   */
+  carrierDown(dev: NetDevice): void {
+    for (const [k, e] of this.entries) {
+      if (e.dev !== dev || e.state === 'PERMANENT') continue;
+      this.entries.delete(k);
+      e.generation++;
+      this.last = undefined;
+      this.beforeLast = undefined;
+      for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} lost its carrier while ${formatIpv4(e.ip)} was being resolved`);
+    }
+  }
+
   /** `ip neigh del IP dev DEV`. */
   remove(dev: NetDevice, ip: number): boolean {
     const e = this.entries.get(key(dev, ip));

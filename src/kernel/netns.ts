@@ -127,7 +127,7 @@ export class NetNs {
    */
   removeDevice(dev: NetDevice): void {
     if (this.devices.get(dev.name) !== dev) return;
-    dev.up = false;
+    dev.adminUp = false;
     this.devices.delete(dev.name);
     dev.master?.removePort?.(dev);
     for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i]!.dev === dev) this.addrs.splice(i, 1);

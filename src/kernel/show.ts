@@ -82,8 +82,8 @@ export function showAddr(ns: NetNs): string {
           ? `POINTOPOINT,MULTICAST,NOARP${up ? ',UP,LOWER_UP' : ''}`
           : dev.kind === 'dummy'
             ? `BROADCAST,NOARP${up ? ',UP,LOWER_UP' : ''}` // dummy_setup: NOARP, no MULTICAST
-            : dev.kind === 'uplink' && !up
-              ? 'NO-CARRIER,BROADCAST,MULTICAST,UP' // a NIC goes down only by losing its link here (a node step): still administratively up
+            : dev.adminUp && !dev.carrier
+              ? 'NO-CARRIER,BROADCAST,MULTICAST,UP' // a NIC that lost its link (a node step): still administratively up
               : `BROADCAST,MULTICAST${up ? ',UP,LOWER_UP' : ''}`;
     const qdisc = !up && dev.kind === 'dummy' ? 'noop' : dev.kind === 'uplink' || dev.kind === 'tun' ? 'fq_codel' : 'noqueue';
     const noCarrierState = dev.kind === 'loopback' || dev.kind === 'vxlan' || dev.kind === 'tun' || dev.kind === 'dummy';

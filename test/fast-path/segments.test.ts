@@ -49,8 +49,8 @@ function changes(walk: WalkName): [number, Change][] {
     [T0 + 0.9 * MS, (c) => void (sender(c).devices.get('eth0')!.mtu = 60)],
     [T0 + 0.95 * MS, (c) => void (sender(c).devices.get('eth0')!.mtu = 1500)],
     // A bridge port goes down and comes back (the receiver's, or the sender's on the cross-node walk).
-    [T0 + 1 * MS, (c) => void (portOf(br(c), dstPod).up = false)],
-    [T0 + 1.5 * MS, (c) => void (portOf(br(c), dstPod).up = true)],
+    [T0 + 1 * MS, (c) => void (portOf(br(c), dstPod).adminUp = false)],
+    [T0 + 1.5 * MS, (c) => void (portOf(br(c), dstPod).adminUp = true)],
     // Hairpin off and on on the sender's port (the FDB generation moves; the decision does not).
     [T0 + 2 * MS, (c) => br(c).setHairpin(portOf(br(c), 'default/a'), false)],
     [T0 + 2.5 * MS, (c) => br(c).setHairpin(portOf(br(c), 'default/a'), true)],

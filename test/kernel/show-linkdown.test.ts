@@ -23,7 +23,7 @@ describe('ip route: linkdown on a route whose device has no carrier', () => {
   ]);
 
   it('flags every route through the device without carrier, and a multipath head only when all its nexthops are', () => {
-    a.up = false;
+    a.carrier = false;
     expect(showRoutes(ns)).toBe(
       [
         'default via 10.9.0.254 dev eth0 linkdown ',
@@ -36,10 +36,10 @@ describe('ip route: linkdown on a route whose device has no carrier', () => {
       ].join('\n'),
     );
     expect(showRoutes(ns, 'local')).toContain('local 10.9.0.1 dev eth0 proto kernel scope host src 10.9.0.1 \nbroadcast 10.9.0.255 dev eth0 proto kernel scope link src 10.9.0.1 linkdown ');
-    b.up = false;
+    b.carrier = false;
     expect(showRoutes(ns)).toContain('10.4.0.0/16 linkdown \n\tnexthop via 10.9.0.2 dev eth0 weight 1 linkdown \n\tnexthop via 10.6.0.2 dev eth1 weight 1 linkdown ');
-    a.up = true;
-    b.up = true;
+    a.carrier = true;
+    b.carrier = true;
     expect(showRoutes(ns)).not.toContain('linkdown');
   });
 

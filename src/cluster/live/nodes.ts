@@ -18,7 +18,7 @@ export const NODE_MONITOR_GRACE_NS = 40e9;
  */
 export function nodeDown(cluster: Cluster, loop: ControlLoop, name: string, o: { graceNs: number; withdrawAfterNs?: number }): void {
   const ns = cluster.nodes.get(name)!;
-  ns.device('eth0')!.up = false;
+  ns.device('eth0')!.carrier = false;
   loop.down.add(name);
   cluster.world.change(name, 'node-down', `eth0 on ${name} lost its link (NO-CARRIER): the node and its pods are cut off`);
   cluster.loadBalancer?.nodeChanged(name);
@@ -34,7 +34,7 @@ export function nodeDown(cluster: Cluster, loop: ControlLoop, name: string, o: {
 
 export function nodeUp(cluster: Cluster, loop: ControlLoop, name: string): void {
   const ns = cluster.nodes.get(name)!;
-  ns.device('eth0')!.up = true;
+  ns.device('eth0')!.carrier = true;
   loop.down.delete(name);
   cluster.world.change(name, 'node-up', `eth0 on ${name} has its link again (LOWER_UP)`);
   cluster.loadBalancer?.nodeChanged(name);
