@@ -74,9 +74,9 @@ export class CtEntry {
     public reply: CtTuple,
   ) {}
 
-  /** The reply is not simply the original reversed at the destination: DNAT happened. */
+  /** The reply is not simply the original reversed at the destination: DNAT happened (an echo id moves only with SNAT). */
   get dnat(): boolean {
-    return this.reply.src !== this.orig.dst || this.reply.sport !== this.orig.dport;
+    return this.reply.src !== this.orig.dst || (this.reply.sport !== this.orig.dport && this.orig.protocol !== IPPROTO_ICMP);
   }
 
   get snat(): boolean {

@@ -1,4 +1,5 @@
 import type { Rng } from '../engine/rng.js';
+import { IPPROTO_ICMP } from '../wire/ipv4.js';
 import type { Cpu } from './cost-model.js';
 
 /**
@@ -21,6 +22,12 @@ import type { Cpu } from './cost-model.js';
  * Linux 6.5 added an eviction to the random search (NAT_HARDER_THRESH).
  * Either way, when nothing free is found the last port tried is used anyway:
  * the connection then fails at the confirm, as a clash (insert_failed).
+ *
+ * An ICMP echo's identifier is its "port" (the same in both directions): kept
+ * when free, else searched for like a port, over all 65536 ids when the rule
+ * names no range (no privileged classes), from a random offset since 5.0;
+ * before 5.0 icmp_unique_tuple walked 65535 ids from a rover of its own even
+ * for `--random`/`--random-fully`, keeping the id it chose.
  */
 export type NatPortSearch = 'rover' | 'random';
 
@@ -121,13 +128,19 @@ export class NatPortAllocator {
   }
 
   choose(protocol: number, req: NatPortRequest, view: NatView): NatPortChoice {
-    const [min, max] = req.range ?? defaultRange(req.origPort);
+    const icmp = protocol === IPPROTO_ICMP;
+    const [min, max] = req.range ?? (icmp ? ICMP_IDS : defaultRange(req.origPort));
     const inRange = req.origPort >= min && req.origPort <= max;
     // get_unique_tuple: keep the original port when it is in range and free (a one-port range is used as it is).
     if (!req.random && inRange && (min === max || !req.taken(req.origPort))) return { port: req.origPort, free: true, tries: 1, range: [min, max] };
     if (!req.random && min === max) return { port: min, free: !req.taken(min), tries: 1, range: [min, max] };
     const size = max - min + 1;
-    const found = this.kernel.search === 'rover' ? this.roverSearch(protocol, req, view, min, size) : this.randomSearch(req, min, size);
+    const found =
+      this.kernel.search !== 'rover'
+        ? this.randomSearch(req, min, size)
+        : icmp // icmp_unique_tuple: the rover whatever the flags, 0xFFFF ids when no range is given
+          ? this.roverSearch(protocol, { ...req, random: false }, view, min, req.range ? size : 0xffff)
+          : this.roverSearch(protocol, req, view, min, size);
     return { ...found, range: [min, max] };
   }
 
@@ -185,6 +198,9 @@ export class NatPortAllocator {
     this.rovers.set(protocol, { value, before: r ? this.readRover(protocol, view) : 0, cpu: view.cpu, atNs: view.atNs });
   }
 }
+
+/** An ICMP echo id's range when the rule names none (nf_nat_l4proto_unique_tuple: min 0, 65536 ids). */
+const ICMP_IDS: [number, number] = [0, 0xffff];
 
 /**
  * The range a source port may be moved within when the rule names none: the

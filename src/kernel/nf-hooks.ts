@@ -490,8 +490,11 @@ export class NfHooks {
     }
     entry.reply = { ...entry.reply, dst: src };
     const r = entry.reply;
-    // A null binding (no SNAT rule) keeps the port unless it clashes, as a real SNAT does (get_unique_tuple).
-    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17) return;
+    // A null binding (no SNAT rule) keeps the port unless it clashes, as a real SNAT does (get_unique_tuple);
+    // an ICMP echo's id is its port (both tuple fields hold it): two pods' pings with one id to one destination
+    // behind one address would otherwise share a reply tuple.
+    const icmp = r.protocol === IPPROTO_ICMP;
+    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17 && !icmp) return;
     const nat = action?.type === 'SNAT' || action?.type === 'MASQUERADE' ? action : undefined;
     const range: [number, number] | undefined = nat?.toPort === undefined ? undefined : [nat.toPort, nat.toPortMax ?? nat.toPort];
     const cpu = this.cpuOf(skb, ctx);
@@ -501,9 +504,9 @@ export class NfHooks {
       range,
       random: nat?.randomFully === true ? 'fully' : nat?.random === true ? 'hash' : false,
       reply: r,
-      taken: (port, attemptsLeft) => this.conntrack.natTaken({ ...r, dport: port }, entry, cpu, atNs, this.natPorts.evictClosing && attemptsLeft !== undefined && attemptsLeft <= NAT_HARDER_THRESH),
+      taken: (port, attemptsLeft) => this.conntrack.natTaken(icmp ? { ...r, sport: port, dport: port } : { ...r, dport: port }, entry, cpu, atNs, this.natPorts.evictClosing && attemptsLeft !== undefined && attemptsLeft <= NAT_HARDER_THRESH),
     }, { cpu, atNs });
-    if (choice.port !== r.dport) entry.reply = { ...r, dport: choice.port };
+    if (choice.port !== r.dport) entry.reply = icmp ? { ...r, sport: choice.port, dport: choice.port } : { ...r, dport: choice.port };
     if (!choice.free) this.noFreePort.set(entry, `${choice.range[0]}-${choice.range[1]}`);
   }
 
@@ -529,7 +532,9 @@ export class NfHooks {
     // nf_nat_icmp_reply_translation: an ICMP error is only rewritten when its connection has that NAT at all
     // (an error the node itself sends about a non-NATed flow keeps the node's address as its source).
     if (related && !hasNat(ct.entry, manip, ct.dir)) return ip;
-    const hasPorts = now.sport !== undefined && ip.protocol !== IPPROTO_ICMP;
+    // An echo's id is the source "port" of both directions: only source NAT moves it (the original's source,
+    // the reply's destination), so a DNAT of a ping never rewrites it.
+    const hasPorts = now.sport !== undefined && (ip.protocol !== IPPROTO_ICMP || (ct.dir === 0) === (manip === 'src'));
     let change: AddrChange | undefined;
     let inner: AddrChange = {};
     if (manip === 'dst' && (now.dst !== want.dst || (hasPorts && now.dport !== want.dport))) {
@@ -547,15 +552,17 @@ export class NfHooks {
       else if (manip === 'dst') rec.manipDst = rec.manipDst === undefined ? change : { ...rec.manipDst, ...change };
       else rec.manipSrc = rec.manipSrc === undefined ? change : { ...rec.manipSrc, ...change };
     }
-    const before = endpoints(now);
     skb.data = related ? rewriteIcmpError(skb.data, change, inner) : rewriteAddrs(skb.data, change);
     const w = this.ns.world;
     const after = readTuple(skb.data);
     if (w.detailed) {
+      // A ping's id is shown, on the side this NAT rewrites, where source NAT moved it (nf_nat's "port" of an echo).
+      const showId = ip.protocol === IPPROTO_ICMP && now.sport !== after.sport ? manip : undefined;
+      const before = endpoints(now, showId);
       const type = ct.dir === 1 ? 'reverse' : (action?.type ?? (manip === 'dst' ? 'DNAT' : 'SNAT'));
       const candidates = first && action ? this.explainNat?.(matched) : undefined;
       const by = first && byNft ? { by: 'nftables' as const } : {};
-      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after), first, ...(candidates ? { candidates } : {}), ...by });
+      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after, showId), first, ...(candidates ? { candidates } : {}), ...by });
     }
     const r = decodeIpv4(skb.data);
     return r.ok ? r.value : ip;
@@ -591,8 +598,8 @@ function trackSeqEnd(e: CtEntry, b: Uint8Array, at: number, end: number): void {
 
 /** Whether the connection has the NAT a packet in direction `dir` undergoes at `manip` (IPS_DST_NAT / IPS_SRC_NAT). */
 function hasNat(e: CtEntry, manip: 'src' | 'dst', dir: 0 | 1): boolean {
-  const dnat = e.reply.src !== e.orig.dst || e.reply.sport !== e.orig.dport;
-  const snat = e.reply.dst !== e.orig.src || e.reply.dport !== e.orig.sport;
+  const dnat = e.dnat;
+  const snat = e.snat;
   // Original direction: dst manip = DNAT, src manip = SNAT; replies undo them the other way round.
   return (dir === 0) === (manip === 'dst') ? dnat : snat;
 }
@@ -601,9 +608,11 @@ function tupleOf(t: PacketTuple): CtTuple {
   return { src: t.src, dst: t.dst, protocol: t.protocol, sport: t.sport ?? 0, dport: t.dport ?? 0 };
 }
 
-function endpoints(t: PacketTuple): string {
-  const s = formatIpv4(t.src) + (t.sport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.sport}` : '');
-  const d = formatIpv4(t.dst) + (t.dport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.dport}` : '');
+/** `src:sport > dst:dport`; an ICMP echo's id, when asked, after the side a NAT moved it on (`10.244.1.2 id 7 > ...`). */
+function endpoints(t: PacketTuple, echoId?: 'src' | 'dst'): string {
+  const id = t.sport === undefined ? '' : ` id ${t.sport}`;
+  const s = formatIpv4(t.src) + (t.sport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.sport}` : echoId === 'src' ? id : '');
+  const d = formatIpv4(t.dst) + (t.dport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.dport}` : echoId === 'dst' ? id : '');
   return `${s} > ${d}`;
 }
 

@@ -339,7 +339,8 @@ export class Sockets {
     }
     if (req.protocol === 'SCTP') return this.sctp.connect({ dst: req.dst, port: req.port!, sport: req.sport ?? this.ephemeral(), payload: req.payload, flow: req.flow, ...(req.ttl === undefined ? {} : { ttl: req.ttl }) });
     if (req.protocol === 'ICMP') {
-      const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: ((this.pingId << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload: new Uint8Array(req.payload) });
+      // The echo id: a given one (a ping socket bound to it, or ping's own pid, alike in two containers), else this namespace's.
+      const icmp = encodeIcmp({ type: ICMP_ECHO_REQUEST, code: 0, rest: (((req.sport ?? this.pingId) << 16) | ((req.seq ?? 1) & 0xffff)) >>> 0, payload: new Uint8Array(req.payload) });
       return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(req.dst, icmp.length), mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_ICMP, src, dst: req.dst, payload: icmp }, 'app', req.flow);
     }
     if (req.reuse) {

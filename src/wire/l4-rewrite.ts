@@ -128,7 +128,7 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
   const q = hl + 8;
   if (total < q + 20) return b;
   const qhl = (b[q]! & 15) * 4;
-  const before = b.slice(q, q + qhl + 4);
+  const before = b.slice(q, q + qhl + 8);
   if (inner.src !== undefined) put32(b, q + 12, inner.src);
   if (inner.dst !== undefined) put32(b, q + 16, inner.dst);
   b[q + 10] = 0;
@@ -138,6 +138,13 @@ export function rewriteIcmpError(ip: Uint8Array, outer: AddrChange, inner: AddrC
   if (qproto === IPPROTO_SCTP && total >= q + qhl + 4) {
     if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);
     if (inner.dport !== undefined) put16(b, q + qhl + 2, inner.dport);
+  }
+  const qid = inner.sport ?? inner.dport;
+  if (qproto === IPPROTO_ICMP && qid !== undefined && total >= q + qhl + 8 && (b[q + qhl] === 8 || b[q + qhl] === 0)) {
+    // A quoted echo: its id back to what the connection's other side knows (icmp_manip_pkt on the inner header),
+    // its checksum updated for that one word.
+    put16(b, q + qhl + 4, qid);
+    put16(b, q + qhl + 2, adjustWords(before, b.subarray(q), (b[q + qhl + 2]! << 8) | b[q + qhl + 3]!, [qhl + 4]));
   }
   if ((qproto === IPPROTO_TCP || qproto === IPPROTO_UDP) && total >= q + qhl + 4) {
     if (inner.sport !== undefined) put16(b, q + qhl, inner.sport);

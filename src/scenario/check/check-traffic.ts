@@ -51,7 +51,6 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (timeoutNs !== undefined && protocol !== 'TCP') r.problem(m.get('timeout')!, 'timeout is the TCP client giving up on its connection; only for TCP');
     if (reuseConnection && (protocol === 'ICMP' || protocol === 'SCTP')) r.problem(m.get('reuseConnection')!, `reuseConnection is for TCP (keep-alive) and UDP (one connected socket); not modelled for ${protocol}`);
     const sourcePort = r.int(m.get('sourcePort'), 1, 65535);
-    if (sourcePort !== undefined && protocol === 'ICMP') r.problem(m.get('sourcePort')!, 'ICMP has no ports: remove sourcePort');
     const closeAt = m.get('close');
     const closeAfterNs = closeAt && closeAt.node != null ? readClose(r, closeAt) : undefined;
     if (closeAfterNs !== undefined && protocol !== 'TCP') r.problem(closeAt!, 'close sends a TCP FIN; only for TCP');
@@ -88,7 +87,7 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
       ...(ttl === undefined ? {} : { ttl }),
       ...(reuseConnection ? { reuseConnection } : {}),
       ...(timeoutNs === undefined ? {} : { timeoutNs }),
-      ...(sourcePort === undefined || protocol === 'ICMP' ? {} : { sourcePort }),
+      ...(sourcePort === undefined ? {} : { sourcePort }),
       ...(closeAfterNs !== undefined && protocol === 'TCP' ? { closeAfterNs } : {}),
       ...(keepAlive && protocol === 'TCP' ? { keepAlive } : {}),
       ...(reply === undefined || protocol === 'ICMP' ? {} : { reply }),

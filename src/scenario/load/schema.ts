@@ -559,7 +559,7 @@ const trafficItem = closed(
     ttl: int('IP TTL (like ping -t)', 1, 255, { default: 64 }),
     reuseConnection: bool('TCP: later packets reuse the first connection; UDP: one connected socket', false),
     timeout: duration('TCP: the client gives up if its request is not acknowledged within this time'),
-    sourcePort: int('bind the client to this source port (not for ICMP)', 1, 65535),
+    sourcePort: int('bind the client to this source port; for ICMP the echo identifier (a ping socket bound to it, or ping\'s own pid)', 1, 65535),
     close: { description: 'TCP: the client closes its connection (FIN) once its request is acknowledged (true), or that long after (a duration)', anyOf: [{ type: 'boolean' }, { type: 'string', pattern: DURATION }, { const: 0 }], default: false },
     keepAlive: closed(
       {

@@ -149,10 +149,10 @@ export function subsequenceGap(want: readonly string[], have: readonly string[])
   return { found, after };
 }
 
-/** The two endpoints of a NAT event's `before`/`after` (`src:sport > dst:dport`). */
+/** The two endpoints of a NAT event's `before`/`after` (`src:sport > dst:dport`; a ping's ` id N` left out). */
 function endpoints(s: string): { src: string; dst: string } {
   const [src = '', dst = ''] = s.split(' > ');
-  return { src, dst };
+  return { src: src.split(' id ')[0]!, dst: dst.split(' id ')[0]! };
 }
 
 /** `ip` matches `ip` and `ip:port`; `ip:port` matches only itself. */
