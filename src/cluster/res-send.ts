@@ -31,6 +31,13 @@ import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
  *   third timeout the one answer is used. These switches last for the rest
  *   of the lookup (statp->_flags) and cost no try.
  *
+ * An ICMP error about a query (the socket is connected, with IP_RECVERR)
+ * ends the wait on that server at once: every socket closes and the next
+ * server is asked. One that arrives while another server is being waited on
+ * is not seen then (poll watches that server's socket alone) but stays on its
+ * socket (sk_err): the next time that server is asked, the send fails with
+ * it, which ends that try as the error would have, without a query sent.
+ *
  * Each query keeps its id over every try and server (res_mkquery built it
  * once). The sockets close when res_send returns (RES_STAYOPEN is unset):
  * the next name's queries leave from a new port.
@@ -227,9 +234,12 @@ class ResSend {
           if (this.waitingOn(server)) this.onUdp(server, d.payload);
           else queued.push(d.payload);
         },
-        // reopen() connects the socket and __res_enable_icmp sets IP_RECVERR: an ICMP error about a query wakes poll().
+        // reopen() connects the socket and __res_enable_icmp sets IP_RECVERR: an ICMP error about a query wakes poll();
+        // while another server's socket is polled it waits in this one's sk_err for the next send.
         (errno, dst, dport) => {
-          if (dst === this.st.servers[server] && dport === 53 && this.waitingOn(server)) this.dgError(errno);
+          if (dst !== this.st.servers[server] || dport !== 53 || this.finished) return;
+          if (this.waitingOn(server)) this.dgError(errno);
+          else if (this.sockets[server] === sock) sock!.error = errno;
         },
       );
       sock = { port, queued };
@@ -263,6 +273,7 @@ class ResSend {
     dg.reply2 = undefined;
     const call = ++this.call;
     const sock = this.socketFor(dg.server);
+    if (sock.error !== undefined) return this.sendFailed(sock.error);
     const dst = this.st.servers[dg.server]!;
     this.ns.sockets.sendDatagram(sock.port, dst, 53, this.encode(this.q1), { flow: this.st.flow });
     if (!this.st.single) {
@@ -308,6 +319,19 @@ class ResSend {
    */
   private dgError(errno: string): void {
     this.note(`ICMP destination unreachable (${errno})`);
+    this.closeAll();
+    this.call++;
+    this.nextServer();
+  }
+
+  /**
+   * send_dg's sendmmsg/send failed: an ICMP error that came for this server's
+   * socket while another was asked is the socket's pending error, which the
+   * next send returns (and clears). err_out: every socket closes, nothing was
+   * sent, and the next server is asked at once, as after the error itself.
+   */
+  private sendFailed(errno: string): void {
+    this.note(`send failed: ${errno} (an ICMP error about an earlier query, pending on the socket)`);
     this.closeAll();
     this.call++;
     this.nextServer();
@@ -435,10 +459,11 @@ class ResSend {
   }
 }
 
-/** A server's UDP socket and the answers read from it by nobody yet. */
+/** A server's UDP socket, the answers read from it by nobody yet, and an ICMP error nobody read (sk_err). */
 interface UdpSocket {
   readonly port: number;
   readonly queued: Uint8Array[];
+  error?: string;
 }
 
 /** One send_dg call's state. */

@@ -168,6 +168,22 @@ describe("glibc's res_send: error answers, tries and servers (resolv/res_send.c)
     expect(r.errno).toBe('ETIMEDOUT');
   });
 
+  // An ICMP error for a socket poll() is not watching sets its sk_err; send_dg's next send on it fails (err_out).
+  it('a host unreachable that comes while another server is asked stays on its socket: the next try of that server fails to send, and the next server is asked at once', () => {
+    // timeout 2: 10.0.0.9 asked at 0 s, 10.0.0.10 at 2 s; 10.0.0.9's ARP gives up at 3 s, while 10.0.0.10 is waited on.
+    const { r, doneAt } = exchange([], { timeout: 2, extraServers: ['10.0.0.9', '10.0.0.10'] });
+    expect(r.log).toEqual([
+      '10.0.0.9: no answer',
+      '10.0.0.10: no answer',
+      // Round 2 at 4 s: no query leaves for 10.0.0.9; every socket closes; 10.0.0.10 is asked from a new one.
+      '10.0.0.9: send failed: EHOSTUNREACH (an ICMP error about an earlier query, pending on the socket)',
+      // Its ARP (from 2 s) gives up at 5 s, and this time its socket is the one waited on.
+      '10.0.0.10: ICMP destination unreachable (EHOSTUNREACH)',
+    ]);
+    expect(doneAt).toBeCloseTo(5, 3);
+    expect(r.errno).toBe('ETIMEDOUT');
+  });
+
   it('options rotate: each res_send of the process starts one server further (from a random first one); without it, always the first', () => {
     const ok = always(RCODE_NOERROR);
     const first = (rotate: boolean) => exchange([ok, ok, ok], { rotate, calls: 4 }).seen.filter((x) => x.type === 'A').map((x) => Number(x.server.slice(-1)) - 2);
