@@ -35,7 +35,7 @@ import type { ControlPlaneInput } from './spec.js';
  */
 
 export const DEFAULT_CLUSTER_ZONE = 'cluster.local';
-/** The kubernetes plugin's default `ttl` (kubeadm's Corefile says `ttl 30`). */
+/** The kubernetes plugin's default `ttl` (kubeadm's Corefile says `ttl 30`: coredns.ts). */
 export const DEFAULT_DNS_TTL = 5;
 /** Namespaces every API server has, so names in them are never "no such namespace". */
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

@@ -1,25 +1,37 @@
 import type { NetNs } from '../kernel/netns.js';
-import { decodeDns, DNS_QR } from '../wire/dns.js';
+import { decodeDns, DNS_QR, type DnsMessage } from '../wire/dns.js';
 import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
 import { answer, encodeReply, recordsFromControlPlane, type ClusterDnsRecords } from './cluster-dns.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
 /**
+ * kubeadm's Corefile (and coredns.yaml.base) sets `ttl 30` in its kubernetes
+ * block: every record and the SOA carry 30 s (the plugin's own default is 5).
+ */
+export const KUBEADM_DNS_TTL = 30;
+
+/**
  * CoreDNS as kubeadm deploys it, running in the pods behind
  * kube-system/kube-dns: it binds UDP and TCP 53 and answers each query with the
  * kubernetes plugin's logic (cluster-dns.ts) over the Services and
- * EndpointSlices it watches (`update` when they change).
+ * EndpointSlices it watches (`update` when they change), with the Corefile's
+ * `ttl 30`.
  */
 export class CoreDns {
   private records: ClusterDnsRecords;
 
   constructor(cp: ControlPlaneInput) {
-    this.records = recordsFromControlPlane(cp);
+    this.records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL });
   }
 
   /** The watch saw new Services or EndpointSlices. */
   update(cp: ControlPlaneInput): void {
-    this.records = recordsFromControlPlane(cp);
+    this.records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL });
+  }
+
+  /** The reply to a query, as the server writes it (what `serve` sends over UDP and TCP). */
+  reply(q: DnsMessage): DnsMessage {
+    return answer(q, this.records);
   }
 
   /** Start the server in a pod: bind UDP 53 and listen on TCP 53. */
@@ -27,7 +39,7 @@ export class CoreDns {
     ns.sockets.listenUdp(53, (d, skb) => {
       const q = decodeDns(d.payload);
       if (!q.ok || q.value.flags & DNS_QR) return; // not a query: CoreDNS ignores it
-      const reply = encodeReply(answer(q.value, this.records), q.value);
+      const reply = encodeReply(this.reply(q.value), q.value);
       // The answer leaves from the address the query came to (the pod IP; conntrack turns it back into the Service IP).
       ns.sockets.sendDatagram(53, d.src, d.sport, reply, skb, d.dst);
     });
@@ -41,7 +53,7 @@ export class CoreDns {
           for (const raw of reader.push(bytes)) {
             const q = decodeDns(raw);
             if (!q.ok || q.value.flags & DNS_QR) continue;
-            s.write(frameDnsTcp([encodeReply(answer(q.value, this.records), q.value, 'tcp')]), skb);
+            s.write(frameDnsTcp([encodeReply(this.reply(q.value), q.value, 'tcp')]), skb);
           }
         },
       };
