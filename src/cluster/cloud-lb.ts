@@ -6,8 +6,12 @@ import { serviceKey, type ClusterInput, type EndpointSliceInput, type ServiceInp
  * The cloud's side of LoadBalancer Services and the operator's side of
  * externalIPs: something outside the cluster must bring packets for those
  * addresses to a node, with the destination unchanged, as the pass-through
- * network load balancers of GCE, Azure and AWS (NLB, instance targets)
- * deliver (no proxying, no source NAT); kube-proxy on that node does the rest.
+ * network load balancers of GCE and Azure (floating IP, which the Azure cloud
+ * provider turns on) deliver (no proxying, no source NAT); kube-proxy on that
+ * node does the rest (KUBE-EXT-*, and KUBE-FW-* for loadBalancerSourceRanges).
+ * AWS's NLB is not this: with instance targets (the default) it sends to the
+ * node's own address and the Service's NodePort (KUBE-NODEPORTS; the
+ * source ranges are the security group's), with IP targets to the pod.
  *
  * podwalk models the load balancer as the underlay gateway with one multipath
  * route per load-balancer address, a nexthop per eligible node, hashing each
