@@ -236,8 +236,8 @@ function replyOpt(query: DnsMessage): DnsRecord[] {
  *
  * Not modelled: SRV (`_port._proto` names), PTR (reverse zones), TXT
  * `dns-version`, NS records, multicluster/zonal names, `pods verified`,
- * `endpoint_pod_names`, dual-stack, the `cache` plugin's TTL aging and
- * `loadbalance`'s record shuffling, BADVERS for EDNS versions above 0.
+ * `endpoint_pod_names`, dual-stack, the `cache` plugin's TTL aging, BADVERS
+ * for EDNS versions above 0 (`loadbalance`'s shuffling is the server's: coredns.ts).
  */
 export function answer(query: DnsMessage, zone: ClusterDnsRecords): DnsMessage {
   const q = query.questions[0];

@@ -1,7 +1,9 @@
 import type { NetNs } from '../kernel/netns.js';
-import { decodeDns, DNS_QR, type DnsMessage } from '../wire/dns.js';
+import type { Rng } from '../engine/rng.js';
+import { decodeDns, DNS_QR, rcode, RCODE_NOERROR, type DnsMessage } from '../wire/dns.js';
 import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
 import { answer, encodeReply, recordsFromControlPlane, type ClusterDnsRecords } from './cluster-dns.js';
+import { roundRobin } from './coredns-loadbalance.js';
 import type { ClusterInput, ControlPlaneInput } from './spec.js';
 
 /**
@@ -29,17 +31,25 @@ export class CoreDns {
     this.records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL });
   }
 
-  /** The reply to a query, as the server writes it (what `serve` sends over UDP and TCP). */
-  reply(q: DnsMessage): DnsMessage {
-    return answer(q, this.records);
+  /**
+   * The reply to a query, as the server writes it (what `serve` sends over UDP
+   * and TCP): the kubernetes plugin's answer, its records in a new order from
+   * `loadbalance` (kubeadm's Corefile) when it is NOERROR.
+   */
+  reply(q: DnsMessage, rng: Rng): DnsMessage {
+    const m = answer(q, this.records);
+    if (rcode(m) !== RCODE_NOERROR || m.answers.length < 2) return m;
+    return { ...m, answers: roundRobin(m.answers, rng) };
   }
 
   /** Start the server in a pod: bind UDP 53 and listen on TCP 53. */
   serve(ns: NetNs): void {
+    // loadbalance's dns.Id() draws: a stream of this server's own, so they move no other number.
+    const shuffle = ns.rng.fork('coredns loadbalance');
     ns.sockets.listenUdp(53, (d, skb) => {
       const q = decodeDns(d.payload);
       if (!q.ok || q.value.flags & DNS_QR) return; // not a query: CoreDNS ignores it
-      const reply = encodeReply(this.reply(q.value), q.value);
+      const reply = encodeReply(this.reply(q.value, shuffle), q.value);
       // The answer leaves from the address the query came to (the pod IP; conntrack turns it back into the Service IP).
       ns.sockets.sendDatagram(53, d.src, d.sport, reply, skb, d.dst);
     });
@@ -53,7 +63,7 @@ export class CoreDns {
           for (const raw of reader.push(bytes)) {
             const q = decodeDns(raw);
             if (!q.ok || q.value.flags & DNS_QR) continue;
-            s.write(frameDnsTcp([encodeReply(this.reply(q.value), q.value, 'tcp')]), skb);
+            s.write(frameDnsTcp([encodeReply(this.reply(q.value, shuffle), q.value, 'tcp')]), skb);
           }
         },
       };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answer, encodeReply, recordsFromControlPlane, soaRecord, type ClusterDnsRecords } from '../../src/cluster/cluster-dns.js';
 import { CoreDns, KUBEADM_DNS_TTL } from '../../src/cluster/coredns.js';
+import { Rng } from '../../src/engine/rng.js';
 import { resolvConf, resolverStep, searchCandidates } from '../../src/cluster/resolver.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/addr.js';
 import {
@@ -249,9 +250,9 @@ describe("CoreDNS as kubeadm deploys it: the Corefile's `ttl 30`", () => {
   it('answers A records, and the SOA of an NXDOMAIN (its TTL and MINIMUM), with 30 s; the plugin alone says 5', () => {
     const dns = new CoreDns({ services: [{ namespace: 'default', name: 'web', type: 'ClusterIP', clusterIP: '10.96.0.20', ports: [] }], endpointSlices: [] } as never);
     expect(KUBEADM_DNS_TTL).toBe(30);
-    const a = dns.reply(query('web.default.svc.cluster.local'));
+    const a = dns.reply(query('web.default.svc.cluster.local'), new Rng(1));
     expect(a.answers.map((r) => r.ttl)).toEqual([30]);
-    const nx = dns.reply(query('nope.default.svc.cluster.local'));
+    const nx = dns.reply(query('nope.default.svc.cluster.local'), new Rng(1));
     expect(nx.authority.map((r) => [r.ttl, r.data.kind === 'soa' ? r.data.minimum : -1])).toEqual([[30, 30]]);
   });
 });

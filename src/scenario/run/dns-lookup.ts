@@ -3,6 +3,7 @@ import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { rcode, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage } from '../../wire/dns.js';
 import { resolverLimits, searchPlan, type ResolvConfLines } from '../../cluster/resolver.js';
 import { rcodeName, resSend, type ResSendResult, type ResState } from '../../cluster/res-send.js';
+import { sortDestinations } from '../../cluster/gai-sort.js';
 
 export type LookupResult = { ok: true; ip: number; name: string } | { ok: false; why: string };
 
@@ -65,7 +66,8 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
       return failed(r.bufferRcode === RCODE_SERVFAIL, why);
     }
     const step = resQuery(r.reply1, r.reply2);
-    if (step.ip !== undefined) return done({ ok: true, ip: step.ip, name: candidate });
+    // getaddrinfo hands the application its addresses in RFC 3484 order (gai-sort.ts); it connects to the first.
+    if (step.ips !== undefined) return done({ ok: true, ip: sortDestinations(ns, step.ips)[0]!, name: candidate });
     tried.push(`${candidate} (${step.label})`);
     failed(step.moveOn || (step.tryAgain && r.bufferRcode === RCODE_SERVFAIL), `${name}: server failure; tried ${tried.join(', ')}`);
   };
@@ -88,18 +90,18 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
 
 /**
  * res_query's reading of the answers res_send returned (one may be missing:
- * the other stands for both). An A record is the address; otherwise the
+ * the other stands for both). The A records are the addresses, in the answer's order; otherwise the
  * h_errno res_search goes by: NXDOMAIN (HOST_NOT_FOUND) and NOERROR without
  * an address (NO_DATA, or a lone CNAME) move on; SERVFAIL is TRY_AGAIN;
  * FORMERR, NOTIMP, REFUSED are NO_RECOVERY (the search list ends).
  */
-function resQuery(reply1: DnsMessage | undefined, reply2: DnsMessage | undefined): { ip?: number; label: string; moveOn: boolean; tryAgain: boolean } {
+function resQuery(reply1: DnsMessage | undefined, reply2: DnsMessage | undefined): { ips?: number[]; label: string; moveOn: boolean; tryAgain: boolean } {
   const hp = reply1 ?? reply2!;
   const hp2 = reply2 ?? hp;
   for (const m of [hp, hp2]) {
     if (rcode(m) !== RCODE_NOERROR) continue;
-    const rec = m.answers.find((r) => r.data.kind === 'a');
-    if (rec && rec.data.kind === 'a') return { ip: rec.data.ip, label: '', moveOn: false, tryAgain: false };
+    const ips = m.answers.flatMap((r) => (r.data.kind === 'a' ? [r.data.ip] : []));
+    if (ips.length > 0) return { ips, label: '', moveOn: false, tryAgain: false };
   }
   const code = rcode(hp) === RCODE_NOERROR ? rcode(hp2) : rcode(hp);
   if (code === RCODE_NXDOMAIN) return { label: 'NXDOMAIN', moveOn: true, tryAgain: false };
