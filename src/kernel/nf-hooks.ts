@@ -494,7 +494,7 @@ export class NfHooks {
     // an ICMP echo's id is its port (both tuple fields hold it): two pods' pings with one id to one destination
     // behind one address would otherwise share a reply tuple.
     const icmp = r.protocol === IPPROTO_ICMP;
-    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17 && !icmp) return;
+    if (r.protocol !== IPPROTO_TCP && r.protocol !== 17 && r.protocol !== IPPROTO_SCTP && !icmp) return;
     const nat = action?.type === 'SNAT' || action?.type === 'MASQUERADE' ? action : undefined;
     const range: [number, number] | undefined = nat?.toPort === undefined ? undefined : [nat.toPort, nat.toPortMax ?? nat.toPort];
     const cpu = this.cpuOf(skb, ctx);
