@@ -82,6 +82,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const sysctls = spec.sysctls ?? NODE_SYSCTL_DEFAULTS;
     ns.sysctl.ipForward = sysctls.ipForward;
     ns.sysctl.bridgeNfCallIptables = sysctls.bridgeNfCallIptables;
+    if (sysctls.ignoreRoutesWithLinkdown) ns.sysctl.ignoreRoutesWithLinkdown = true;
     const rp = sysctls.rpFilter ?? NODE_RP_FILTER_DEFAULT;
     ns.sysctl.rpFilter = { all: rp.all, default: rp.default, dev: new Map(Object.entries(rp.dev)) };
     for (const [name, value] of Object.entries(sysctls.limits ?? {}) as [KernelLimitName, number][]) ns.setLimit(name, value);

@@ -70,6 +70,8 @@ export interface NodeSysctlsInput {
   bridgeNfCallIptables: boolean;
   /** net.ipv4.conf.all.route_localnet: absent = what kube-proxy sets (1 when it serves localhost NodePorts, iptables mode). */
   routeLocalnet?: boolean;
+  /** net.ipv4.conf.all.ignore_routes_with_linkdown: absent = 0, the kernel's (a route through a device without carrier stays in use). */
+  ignoreRoutesWithLinkdown?: boolean;
   /**
    * net.ipv4.conf.{all,default,<dev>}.rp_filter. kubeadm sets none; the node's
    * distribution does: Ubuntu (procps' /etc/sysctl.d/10-network-security.conf)

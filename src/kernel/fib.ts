@@ -115,6 +115,12 @@ export class Fib {
 
   constructor(private readonly fast?: FastPath) {}
 
+  /** Something lookups read besides the routes changed (a sysctl): cached lookups and walks recorded over them go. */
+  invalidate(): void {
+    this.generation++;
+    stateEpoch.n++;
+  }
+
   /** Add routes on first use instead of now (see `deferred`). */
   defer(program: () => void): void {
     (this.deferred ??= []).push(program);
@@ -258,8 +264,8 @@ function lookupTable(t: TableIndex, dst: number): Route | undefined {
     const list = t.byPrefix.get(prefix)!.get((dst & prefixMask(prefix)) >>> 0);
     if (!list) continue;
     // An administratively down device's routes are skipped (Linux deletes them); one without carrier keeps
-    // serving lookups (RTNH_F_LINKDOWN only shows: ignore_routes_with_linkdown is 0), as a real node does.
-    for (const r of list) if (!r.dev || r.dev.adminUp) return r;
+    // serving lookups (RTNH_F_LINKDOWN only shows) unless ignore_routes_with_linkdown is 1, as on a real node.
+    for (const r of list) if (!r.dev || (r.dev.adminUp && (r.dev.carrier || !r.dev.ns.sysctl.ignoreRoutesWithLinkdown))) return r;
   }
   return undefined;
 }
@@ -299,12 +305,15 @@ export function formatRoute(r: Route): string {
  * blank, and a multipath route's nexthops each on a line of their own,
  * indented by a tab. (formatRoute is the one-line form traces use.) A
  * nexthop whose device has no carrier is flagged `linkdown` (RTNH_F_LINKDOWN,
- * set by fib_sync_down_dev on NETDEV_CHANGE), after `onlink`; a multipath
- * route's head line is when all its nexthops are; a `local` route never is
- * (the kernel leaves RTN_LOCAL routes alone there).
+ * set by fib_sync_down_dev on NETDEV_CHANGE), after `onlink`, and `dead
+ * linkdown` where ignore_routes_with_linkdown makes lookups skip it
+ * (fib_dump_info adds RTNH_F_DEAD then); a multipath route's head line is
+ * when all its nexthops are; a `local` route never is (the kernel leaves
+ * RTN_LOCAL routes alone there).
  */
 export function showRouteLine(r: Route): string {
-  const down = (dev: { carrier: boolean } | undefined): string => (dev && !dev.carrier && r.type !== 'local' ? ' linkdown' : '');
+  const down = (dev: { carrier: boolean; ns: { sysctl: { ignoreRoutesWithLinkdown: boolean } } } | undefined): string =>
+    dev && !dev.carrier && r.type !== 'local' ? (dev.ns.sysctl.ignoreRoutesWithLinkdown ? ' dead linkdown' : ' linkdown') : '';
   if (!r.nexthops) return `${formatRoute(r)}${down(r.dev)} `;
   const head = formatRoute({ ...r, nexthops: [] }); // an empty list: no via or dev on the head line
   const allDown = r.nexthops.every((nh) => !nh.dev.carrier) ? ' linkdown' : '';

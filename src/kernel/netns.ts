@@ -64,6 +64,7 @@ export class NetNs {
   ) {
     this.rng = world.rng.fork(`netns:${name}`);
     this.fib = new Fib(world.fast);
+    this.sysctl.routingChanged = () => this.fib.invalidate();
     this.neigh = new NeighTable(this);
     this.stack = new Stack(this);
     this.sockets = new Sockets(this);

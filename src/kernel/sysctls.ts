@@ -23,6 +23,9 @@ export class Sysctls {
   #arpIgnore: 0 | 1 | undefined;
   #arpAnnounce: 0 | 2 | undefined;
   #fibMultipathHashPolicy: 0 | 1 | undefined;
+  #ignoreRoutesWithLinkdown = false;
+  /** Called when a setting route lookups read changes (NetNs: the routes' generation moves, so cached lookups go). */
+  routingChanged: () => void = () => {};
 
   /** net.ipv4.ip_forward */
   get ipForward(): boolean {
@@ -85,15 +88,32 @@ export class Sysctls {
   }
 
   /**
+   * net.ipv4.conf.all.ignore_routes_with_linkdown (0 by default): 1 makes
+   * route lookups skip a route whose device has no carrier (`ip route` then
+   * prints it `dead linkdown`); with 0 Linux keeps using it.
+   */
+  get ignoreRoutesWithLinkdown(): boolean {
+    return this.#ignoreRoutesWithLinkdown;
+  }
+  set ignoreRoutesWithLinkdown(v: boolean) {
+    this.#ignoreRoutesWithLinkdown = v;
+    this.generation++;
+    stateEpoch.n++;
+    this.routingChanged();
+  }
+
+  /**
    * `sysctl -w NAME=VALUE` of a switch or mode by its Linux name (a dot in a
    * device name written as a slash, as sysctl does): ip_forward,
-   * bridge-nf-call-iptables, all.route_localnet, {all,default,<dev>}.rp_filter.
+   * bridge-nf-call-iptables, all.route_localnet, all.ignore_routes_with_linkdown,
+   * {all,default,<dev>}.rp_filter.
    * False: not one of these names (the caller checked the value's range).
    */
   write(name: string, value: number): boolean {
     if (name === 'net.ipv4.ip_forward') this.ipForward = value === 1;
     else if (name === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value === 1;
     else if (name === 'net.ipv4.conf.all.route_localnet') this.routeLocalnet = value === 1;
+    else if (name === 'net.ipv4.conf.all.ignore_routes_with_linkdown') this.ignoreRoutesWithLinkdown = value === 1;
     else {
       const rp = /^net\.ipv4\.conf\.([^.]+)\.rp_filter$/.exec(name);
       if (!rp) return false;

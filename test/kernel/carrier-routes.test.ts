@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, Scheduler } from '../../src/engine/index.js';
 import { NetNs, World } from '../../src/kernel/index.js';
+import { showRoutes } from '../../src/kernel/show.js';
 import { parseIpv4 } from '../../src/wire/addr.js';
 import { Tracer } from '../../src/trace/tracer.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
@@ -72,5 +73,23 @@ traffic:
     const res = run('flannel-vxlan');
     expect(res.flows.find((f) => f.flow === 'pod')).toMatchObject({ verdict: 'dropped', dropReason: 'neigh-failed' });
     expect(res.events.some((e) => e.kind === 'drop' && e.reason === 'no-route')).toBe(false);
+  });
+});
+
+describe('net.ipv4.conf.all.ignore_routes_with_linkdown = 1', () => {
+  it('lookups skip a route whose device has no carrier, ip route prints it `dead linkdown`; cached lookups follow the sysctl both ways', () => {
+    const ns = new NetNs(new World(new Scheduler(), new Rng(1), new Tracer(true)), 'n');
+    const eth0 = ns.addUplink('eth0');
+    ns.addAddress(eth0, '192.168.56.11/24');
+    ns.addRoute('default', { via: '192.168.56.1', dev: eth0 });
+    const dst = parseIpv4('8.8.8.8')!;
+    eth0.carrier = false;
+    expect(ns.fib.lookup(dst)?.dev).toBe(eth0);
+    ns.sysctl.write('net.ipv4.conf.all.ignore_routes_with_linkdown', 1);
+    expect(ns.fib.lookup(dst)).toBeUndefined();
+    expect(showRoutes(ns)).toContain('default via 192.168.56.1 dev eth0 dead linkdown \n');
+    ns.sysctl.write('net.ipv4.conf.all.ignore_routes_with_linkdown', 0);
+    expect(ns.fib.lookup(dst)?.dev).toBe(eth0);
+    expect(showRoutes(ns)).toContain('default via 192.168.56.1 dev eth0 linkdown \n');
   });
 });

@@ -15,6 +15,7 @@ export const SWITCH_NAMES = [
   'net.ipv4.ip_forward',
   'net.bridge.bridge-nf-call-iptables',
   'net.ipv4.conf.all.route_localnet',
+  'net.ipv4.conf.all.ignore_routes_with_linkdown',
   rpKey('all'),
   rpKey('default'),
   ...RP_FILTER_DEVICES.map(rpKey),
@@ -37,6 +38,7 @@ export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInpu
   };
   const mode = (name: string): RpFilterMode | undefined => r.int(m.get(name), 0, 2) as RpFilterMode | undefined;
   const routeLocalnet = flag('net.ipv4.conf.all.route_localnet');
+  const ignoreRoutesWithLinkdown = flag('net.ipv4.conf.all.ignore_routes_with_linkdown');
   const dev: Record<string, RpFilterMode> = {};
   for (const d of RP_FILTER_DEVICES) {
     const v = mode(rpKey(d));
@@ -48,6 +50,7 @@ export function checkSysctls(r: YamlReader, at: At | undefined): NodeSysctlsInpu
     ipForward: flag('net.ipv4.ip_forward') ?? NODE_SYSCTL_DEFAULTS.ipForward,
     bridgeNfCallIptables: flag('net.bridge.bridge-nf-call-iptables') ?? NODE_SYSCTL_DEFAULTS.bridgeNfCallIptables,
     ...(routeLocalnet === undefined ? {} : { routeLocalnet }),
+    ...(ignoreRoutesWithLinkdown ? { ignoreRoutesWithLinkdown } : {}),
     rpFilter: { all: mode(rpKey('all')) ?? NODE_RP_FILTER_DEFAULT.all, default: mode(rpKey('default')) ?? NODE_RP_FILTER_DEFAULT.default, dev },
   };
 }

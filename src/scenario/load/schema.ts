@@ -48,6 +48,7 @@ const switchSchemas = (defaults: boolean): Record<string, Schema> => {
     'net.ipv4.ip_forward': int('1 on a kubeadm node (preflight requires it)', 0, 1, dflt(1)),
     'net.bridge.bridge-nf-call-iptables': int('1 on a kubeadm node (preflight requires it): bridged IPv4 traverses iptables', 0, 1, dflt(1)),
     'net.ipv4.conf.all.route_localnet': int('default: 1 when kube-proxy serves localhost NodePorts (it sets it), else 0', 0, 1),
+    'net.ipv4.conf.all.ignore_routes_with_linkdown': int("1: route lookups skip a route whose device has no carrier (a node step's eth0); 0, the kernel's default, keeps using it", 0, 1, dflt(0)),
     'net.ipv4.conf.all.rp_filter': int('reverse-path filter for every device: 0 off, 1 strict, 2 loose; effective per device = max(all, device). 2 on a kubeadm node (Ubuntu, systemd 50-default.conf)', 0, 2, dflt(2)),
     'net.ipv4.conf.default.rp_filter': int('rp_filter of every node device without its own value', 0, 2, dflt(2)),
     'net.ipv4.conf.eth0.rp_filter': int("rp_filter of the node's underlay NIC", 0, 2),
