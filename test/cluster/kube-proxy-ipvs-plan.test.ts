@@ -21,3 +21,14 @@ describe('ipvs mode: what is bound to kube-ipvs0 (upstream syncProxyRules, nodeA
     expect(members(plan.ipsets, 'KUBE-LOAD-BALANCER')).toContain('192.168.1.2,tcp:80');
   });
 });
+
+describe('ipvs mode: the KUBE-CLUSTER-IP masquerade rule (upstream writeIptablesRules)', () => {
+  const svc = service('ns1', 'web', '172.30.0.41', [port('p80', 80)]);
+  const rule = (cfg: Partial<typeof TEST_CONFIG>): string | undefined =>
+    planIpvs({ ...TEST_CONFIG, ...cfg }, [svc], []).rules.split('\n').find((l) => l.includes('--match-set KUBE-CLUSTER-IP') && l.includes('KUBE-MARK-MASQ'));
+  const set = '-A KUBE-SERVICES -m comment --comment "Kubernetes service cluster ip + port for masquerade purpose" -m set --match-set KUBE-CLUSTER-IP';
+
+  it('masqueradeAll: every packet to a cluster IP', () => expect(rule({ masqueradeAll: true })).toBe(`${set} dst,dst -j KUBE-MARK-MASQ`));
+  it('a local-traffic detector: what does not come from a pod', () => expect(rule({})).toBe(`${set} dst,dst ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`));
+  it('no detector: only a packet from a Service address to its port (the node`s own, sourced from kube-ipvs0)', () => expect(rule({ clusterCIDR: '' })).toBe(`${set} src,dst -j KUBE-MARK-MASQ`));
+});

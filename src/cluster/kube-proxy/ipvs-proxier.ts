@@ -171,8 +171,13 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
     (r.table === 'nat' ? nat : filter).push(`-A ${r.from}${r.proto ? ` -p ${r.proto}` : ''} -m comment --comment "${IPVS_SETS[r.set][1]}" -m set --match-set ${r.set} ${r.match} -j ${r.to}`);
   }
   if (nonEmpty('KUBE-CLUSTER-IP')) {
-    const notLocal = c.clusterCIDR ? ` ! -s ${c.clusterCIDR}` : '';
-    nat.push(`-A KUBE-SERVICES -m comment --comment "${IPVS_SETS['KUBE-CLUSTER-IP'][1]}" -m set --match-set KUBE-CLUSTER-IP dst,dst${c.masqueradeAll ? '' : notLocal} -j KUBE-MARK-MASQ`);
+    const base = `-A KUBE-SERVICES -m comment --comment "${IPVS_SETS['KUBE-CLUSTER-IP'][1]}" -m set --match-set KUBE-CLUSTER-IP`;
+    // masqueradeAll: everything to a cluster IP; a local-traffic detector: what does not come from a pod.
+    // Without one, only what the node itself sends from a Service address (the VIP a local route to
+    // kube-ipvs0 gives as source) to that Service's port: pods are never masqueraded.
+    if (c.masqueradeAll) nat.push(`${base} dst,dst -j KUBE-MARK-MASQ`);
+    else if (c.clusterCIDR) nat.push(`${base} dst,dst ! -s ${c.clusterCIDR} -j KUBE-MARK-MASQ`);
+    else nat.push(`${base} src,dst -j KUBE-MARK-MASQ`);
   }
   for (const s of ['KUBE-EXTERNAL-IP', 'KUBE-EXTERNAL-IP-LOCAL'] as const) {
     if (!nonEmpty(s)) continue;
