@@ -180,7 +180,7 @@ export interface ServiceSpec extends ServiceInput {
   pos: SourcePos;
 }
 
-/** One endpoint of an EndpointSlice (API defaults: ready true, serving = ready, terminating false). */
+/** One endpoint of an EndpointSlice (an unset condition, as kube-proxy reads it: ready true, serving true, terminating false). */
 export type EndpointSpec = EndpointInput;
 
 /** An EndpointSlice (discovery.k8s.io/v1): written in the scenario, or derived by the EndpointSlice controller. */

@@ -144,13 +144,14 @@ describe('services of every type load with defaults and allocations', () => {
     }
   });
 
-  it('hand-written EndpointSlice: API defaults for conditions', () => {
+  it('hand-written EndpointSlice: unset conditions read as kube-proxy reads them (ready and serving true, terminating false)', () => {
     const db = s.endpointSlices.filter((x) => x.serviceName === 'db');
     expect(db).toHaveLength(1);
     expect(db[0]).toMatchObject({ name: 'db-1', derived: false, ports: [{ name: '', port: 5432, protocol: 'TCP' }] });
     expect(db[0]!.endpoints).toEqual([
       { ip: '192.168.56.100', ready: true, serving: true, terminating: false },
-      { ip: '192.168.56.101', ready: false, serving: false, terminating: false },
+      // serving is not derived from ready (EndpointSliceCache: Serving == nil || *Serving).
+      { ip: '192.168.56.101', ready: false, serving: true, terminating: false },
       { ip: '192.168.56.102', nodeName: 'node1', ready: false, serving: true, terminating: true },
     ]);
   });
@@ -270,7 +271,8 @@ describe('Endpoints (v1) are mirrored into EndpointSlices', () => {
     expect(legacy[0]).toMatchObject({ derived: false, ports: [{ name: '', port: 5432, protocol: 'TCP' }] });
     expect(legacy[0]!.endpoints).toEqual([
       { ip: '192.168.56.100', nodeName: 'a', ready: true, serving: true, terminating: false },
-      { ip: '192.168.56.101', ready: false, serving: false, terminating: false },
+      // addressToEndpoint sets Ready alone; kube-proxy reads the unset Serving as true.
+      { ip: '192.168.56.101', ready: false, serving: true, terminating: false },
     ]);
     expect(s.endpointSlices.filter((x) => x.serviceName === 'web').every((x) => x.derived)).toBe(true);
     expect(s.warnings.map((w) => w.message).join('\n')).toMatch(/Endpoints default\/web ignored: the Service has a selector/);

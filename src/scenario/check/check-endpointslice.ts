@@ -80,7 +80,11 @@ function readPort(r: YamlReader, p: At): EndpointSliceSpec['ports'][number] | un
   return port === undefined ? undefined : { name, port, protocol };
 }
 
-/** One endpoint with the API's defaults: ready nil = true, serving nil = ready, terminating nil = false. */
+/**
+ * One endpoint with the defaults consumers give an unset condition (kube-proxy's
+ * EndpointSliceCache: ready nil = true, serving nil = true, terminating nil = false).
+ * serving is not derived from ready: a terminating endpoint without it still serves.
+ */
 function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | undefined {
   const m = r.map(e, ENDPOINT);
   if (!m) return undefined;
@@ -96,7 +100,7 @@ function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | u
   }
   const c = m.get('conditions') ? r.map(m.get('conditions')!, CONDITIONS) : undefined;
   const ready = r.bool(c?.get('ready')) ?? true;
-  const serving = r.bool(c?.get('serving')) ?? ready;
+  const serving = r.bool(c?.get('serving')) ?? true;
   const terminating = r.bool(c?.get('terminating')) ?? false;
   const nodeName = r.str(m.get('nodeName'));
   const targetRef = m.get('targetRef') ? objectRef(r, m.get('targetRef')!, namespace) : undefined;
@@ -115,8 +119,9 @@ function objectRef(r: YamlReader, at: At, namespace: string): string | undefined
 
 /**
  * A legacy Endpoints (v1) object, converted the way the EndpointSlice
- * mirroring controller does: one slice per subset, `addresses` ready and
- * serving, `notReadyAddresses` neither. The object's name is its Service's.
+ * mirroring controller does: one slice per subset, `addresses` ready,
+ * `notReadyAddresses` not; it sets no other condition, so kube-proxy reads
+ * both as serving and neither as terminating. The object's name is its Service's.
  */
 export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameAt: At, namespace: string, name: string): RawSlice[] {
   const out: RawSlice[] = [];
@@ -144,7 +149,7 @@ export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameA
         const nodeName = r.str(am.get('nodeName'));
         const targetRef = am.get('targetRef') ? objectRef(r, am.get('targetRef')!, namespace) : undefined;
         r.str(am.get('hostname'));
-        endpoints.push({ ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving: ready, terminating: false });
+        endpoints.push({ ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving: true, terminating: false });
       }
     }
     const sliceName = `${name}-${generatedSuffix(`${namespace}/${name}/mirror/${i}`)}`;

@@ -294,7 +294,7 @@ const DEFS: Record<string, Schema> = {
       endpoints: list(
         closed({
           addresses: list({ type: 'string', pattern: IPV4 }, 'one address'),
-          conditions: closed({ ready: bool('ready', true), serving: bool('serving (default: ready)'), terminating: bool('terminating', false) }),
+          conditions: closed({ ready: bool('ready', true), serving: bool('serving', true), terminating: bool('terminating', false) }),
           nodeName: str('the node the endpoint is on'),
           targetRef: ref('objectReference'),
           ...ignoredAll(['hostname', 'zone', 'hints', 'deprecatedTopology']),
