@@ -28,17 +28,29 @@ interface Owner {
 export class TrackedFlow extends RequestSummary implements Owner {
   // Set in the constructor, not by field initialisers (see RequestSummary: this class is a base too).
   declare ofCaused: Owner | undefined;
-  declare readonly connection: ConnectionTally | undefined;
-  declare readonly http: HttpSummary | undefined;
+  declare connection: ConnectionTally | undefined;
+  declare http: HttpSummary | undefined;
   /** Packets whose state here names this flow (forgotten with it): the first (-1: none yet), then the others. */
   declare named: number;
   declare namedMore: number[] | undefined;
-  declare readonly flow: string;
-  declare readonly traffic: TrafficSpec;
+  declare flow: string;
+  declare traffic: TrafficSpec;
 
   /** `precedents`: its summariser's (`FlowSummarizer.precedents`), whose lists its own follow. */
   constructor(flow: string, traffic: TrafficSpec, precedents?: Precedents) {
     super(-1, true, precedents);
+    this.ofCaused = undefined;
+    this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
+    this.http = traffic.http ? new HttpSummary(flow) : undefined;
+    this.named = -1;
+    this.namedMore = undefined;
+    this.flow = flow;
+    this.traffic = traffic;
+  }
+
+  /** Following a new flow again, as the constructor does with the same `precedents` (a record reused: see ScenarioRun). */
+  protected restartFlow(flow: string, traffic: TrafficSpec): void {
+    this.restartSummary();
     this.ofCaused = undefined;
     this.connection = traffic.protocol === 'TCP' ? new ConnectionTally() : undefined;
     this.http = traffic.http ? new HttpSummary(flow) : undefined;

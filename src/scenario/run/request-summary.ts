@@ -81,6 +81,31 @@ export class RequestSummary {
     this.answers = answers;
   }
 
+  /**
+   * A summary of a new request again, as the constructor makes one with the same `answers` and `precedents` (a
+   * record reused once its result is taken: see ScenarioRun). Every field the constructor sets, but those two.
+   */
+  protected restartSummary(): void {
+    const precedents = this.precedents;
+    this.path = undefined;
+    this.pathLike = precedents?.path ?? NONE;
+    this.pathSame = 0;
+    this.rulesLike = precedents?.rules ?? NONE;
+    this.rulesSame = 0;
+    this.deliveredAt = undefined;
+    this.deliveredSrc = undefined;
+    this.ownDrop = undefined;
+    this.anyDrop = undefined;
+    this.sentAt = 0;
+    this.senderNs = undefined;
+    this.nat = undefined;
+    this.policies = undefined;
+    this.rules = undefined;
+    this.candidates = undefined;
+    this.answer = undefined;
+    this.pkt = -1;
+  }
+
   /** Still looking for the first answer: packets the request causes from now on still matter to it. */
   get wantsAnswers(): boolean {
     return this.answers && this.answer === undefined;

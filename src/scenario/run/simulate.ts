@@ -13,9 +13,13 @@ import { unsentResult, type Precedents } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
 import { ScenarioIndex } from './scenario-index.js';
 import { FlowLife, type Life } from './flow-life.js';
+import { FlowNames } from './flow-names.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, namesDevices, snapshotDevices, unknownDevices, type DeviceSnapshot } from './unknown-devices.js';
+
+/** Flows' records kept for reuse at most (as many as flows overlap in a train of datagrams, and a few more). */
+const SPARE_SENT = 64;
 
 /** Events a run may execute before it is declared runaway (loops end here at the latest). */
 export const DEFAULT_EVENT_BUDGET = 5_000_000;
@@ -106,8 +110,8 @@ interface Item {
   /** Flows started and not yet taken, in order: the first, and the last (linked by `Sent.next`). */
   first: Sent | undefined;
   last: Sent | undefined;
-  /** `name#` of an item of several requests (each flow's name is it and the request's number). */
-  readonly prefix: string;
+  /** Its flows' names, `name#k`, when it sends several requests (one, `name`: its flow's name is the item's). */
+  readonly names: FlowNames;
   /** The destination address, once known (resolved at the first request: the scenario's addresses never change). */
   dst: number | undefined;
 }
@@ -119,30 +123,58 @@ interface Item {
  * off the traffic item): one object per datagram.
  */
 class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
+  // Set in the constructor, not by field initialisers (one object per datagram: see RequestSummary).
   /** Where its request goes (once its name, if any, resolved). */
-  dst = 0;
+  declare dst: number;
   /** Why its DNS name did not resolve (undefined: it did, or there was none). */
-  unresolved: string | undefined = undefined;
+  declare unresolved: string | undefined;
   /** Nothing can add to it any more (flow-life.ts). */
-  over = false;
+  declare over: boolean;
   /** The item's flow started after it (not taken yet). */
-  next: Sent | undefined = undefined;
+  declare next: Sent | undefined;
   // Its life (flow-life.ts), as a new one is.
-  token: Sent | undefined = undefined;
-  inFlight = 0;
-  firstPkt = -1;
-  laterPkts: number[] | undefined = undefined;
-  since = 0;
-  slot = -1;
+  declare token: Sent | undefined;
+  declare inFlight: number;
+  declare firstPkt: number;
+  declare laterPkts: number[] | undefined;
+  declare since: number;
+  declare slot: number;
+  declare item: Item;
+  /** 0-based: the item's `k + 1`th request. */
+  declare k: number;
 
-  constructor(
-    readonly item: Item,
-    /** 0-based: the item's `k + 1`th request. */
-    readonly k: number,
-    flow: string,
-    precedents: Precedents,
-  ) {
+  constructor(item: Item, k: number, flow: string, precedents: Precedents) {
     super(flow, item.t, precedents);
+    this.dst = 0;
+    this.unresolved = undefined;
+    this.over = false;
+    this.next = undefined;
+    this.token = undefined;
+    this.inFlight = 0;
+    this.firstPkt = -1;
+    this.laterPkts = undefined;
+    this.since = 0;
+    this.slot = -1;
+    this.item = item;
+    this.k = k;
+  }
+
+  /** The record of a new flow again, as the constructor makes it (its last flow's result taken and forgotten). */
+  again(item: Item, k: number, flow: string): this {
+    this.restartFlow(flow, item.t);
+    this.dst = 0;
+    this.unresolved = undefined;
+    this.over = false;
+    this.next = undefined;
+    this.token = undefined;
+    this.inFlight = 0;
+    this.firstPkt = -1;
+    this.laterPkts = undefined;
+    this.since = 0;
+    this.slot = -1;
+    this.item = item;
+    this.k = k;
+    return this;
   }
 
   get protocol(): TrafficSpec['protocol'] {
@@ -203,6 +235,11 @@ export class ScenarioRun {
   private flowsTaken = 0;
   private readonly results: FlowResult[] | undefined;
   private readonly onFlow: ((r: FlowResult) => void) | undefined;
+  /**
+   * Flows' records whose results were taken, reused for the next flows (`Sent.again`): a train of datagrams makes
+   * none per datagram (one object of some forty fields, and its two boxed times, each allocated and filled anew).
+   */
+  private readonly spare: Sent[] = [];
   /** Knows when each flow is over, so results are taken and forgotten as the run goes. */
   private readonly life: FlowLife<Sent>;
   /** Why a request that never left was dropped: known only at the end (undefined while the run goes on). */
@@ -276,7 +313,7 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, prefix: `${t.name}#`, dst: undefined };
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined };
     this.items.push(item);
     this.flows += t.count;
     if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
@@ -297,8 +334,8 @@ export class ScenarioRun {
     const { t } = item;
     const k = item.started++;
     if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
-    const flow = t.count > 1 ? item.prefix + (k + 1) : t.name;
-    const s = new Sent(item, k, flow, this.summarizer.precedents);
+    const flow = t.count > 1 ? item.names.of(k + 1) : t.name;
+    const s = this.spare.pop()?.again(item, k, flow) ?? new Sent(item, k, flow, this.summarizer.precedents);
     this.summarizer.track(s);
     if (item.last === undefined) item.first = s;
     else item.last.next = s;
@@ -372,7 +409,7 @@ export class ScenarioRun {
       if (s === undefined) {
         // Never started: the run stopped (event budget) before its time came.
         if (this.unsent === undefined) return;
-        r = unsentResult(item.t.count > 1 ? `${item.t.name}#${item.taken + 1}` : item.t.name, item.t, this.unsent);
+        r = unsentResult(item.t.count > 1 ? item.names.of(item.taken + 1) : item.t.name, item.t, this.unsent);
       } else {
         const why = s.unresolved;
         if (this.unsent === undefined && (!s.over || (why === undefined && !s.sent))) return;
@@ -384,6 +421,8 @@ export class ScenarioRun {
         this.summarizer.forget(s);
         item.first = s.next;
         if (item.first === undefined) item.last = undefined;
+        // Nothing refers to it any more (its result has copies of what it keeps, never its own lists to grow).
+        if (this.spare.length < SPARE_SENT) this.spare.push(s);
       }
       item.taken++;
       this.flowsTaken++;
