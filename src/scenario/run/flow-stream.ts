@@ -80,24 +80,42 @@ export class FlowStream implements TraceSink {
   private spare: Held[] | undefined = [];
   /** Held records free for reuse. */
   private readonly free: Held[] = [];
+  /** The flow of the send under way whose request is the first packet it creates (`send`'s `firstIsRequest`). */
+  private early: string | undefined;
+  /** That request's packet, once its `create` told it (-1: not yet). */
+  private told = -1;
 
   attach(sink: FlowSink): void {
     this.sinks.push(sink);
     if (sink.create === undefined) this.createByParts = false;
   }
 
-  /** `send(a, b)` sends the request of `flow` and returns its packet id (undefined: nothing was sent). */
-  send<A, B>(flow: string, send: (a: A, b: B) => number | undefined, a: A, b: B): number | undefined {
+  /**
+   * `send(a, b)` sends the request of `flow` and returns its packet id (undefined: nothing was sent).
+   * `firstIsRequest`: the request is the first packet the send creates, with no cause (a socket's datagram or
+   * echo request: `Sockets.send` creates it before anything else happens, and returns it). Then, unless the send
+   * is nested in another, the sinks are told at its `create`, before it, and the send's events are not held
+   * but handed on as they come: the same sequence, a datagram's walk up to its first queue held by no one.
+   */
+  send<A, B>(flow: string, send: (a: A, b: B) => number | undefined, a: A, b: B, firstIsRequest = false): number | undefined {
     const outer = this.held;
+    const outerEarly = this.early;
+    const outerTold = this.told;
     const held = this.spare ?? [];
     this.spare = undefined;
     this.held = held;
+    this.early = firstIsRequest && outer === undefined ? flow : undefined;
+    this.told = -1;
     let pkt: number | undefined;
     try {
       pkt = send(a, b);
-      if (pkt !== undefined) for (const s of this.sinks) s.request(flow, pkt);
+      if (this.told >= 0) {
+        if (pkt !== this.told) throw new Error(`internal: the request of ${flow} was told as packet ${this.told}, its send returned ${pkt}`);
+      } else if (pkt !== undefined) for (const s of this.sinks) s.request(flow, pkt);
     } finally {
       this.held = outer;
+      this.early = outerEarly;
+      this.told = outerTold;
       for (let i = 0; i < held.length; i++) {
         const h = held[i]!;
         this.handOn(h);
@@ -118,6 +136,13 @@ export class FlowStream implements TraceSink {
 
   /** A `create` by its parts (TraceSink.create): an object made only for a sink that reads events. */
   create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+    if (this.held !== undefined && this.early !== undefined && flow === this.early && cause === undefined && this.held.length === 0) {
+      // The request, the send's first event: named now, and what follows in this send handed on as it comes.
+      this.early = undefined;
+      this.told = pkt;
+      for (const s of this.sinks) s.request(flow, pkt);
+      this.held = undefined;
+    }
     if (this.held) {
       const h = this.hold(CREATE, t, pkt, at);
       h.flow = flow;

@@ -344,7 +344,7 @@ export class ScenarioRun {
     if (t.to.kind === 'dns') this.resolveThenSend(s, t.to.name);
     else {
       s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
-      this.stream.send(flow, ScenarioRun.sendRequest, this, s);
+      this.stream.send(flow, ScenarioRun.sendRequest, this, s, firstIsRequest(t));
     }
     this.life.launched(s);
   }
@@ -367,7 +367,7 @@ export class ScenarioRun {
     lookup(from, conf, name, s.flow, (r) => {
       if (r.ok) {
         s.dst = r.ip;
-        this.stream.send(s.flow, ScenarioRun.sendRequest, this, s);
+        this.stream.send(s.flow, ScenarioRun.sendRequest, this, s, firstIsRequest(t));
       } else s.unresolved = r.why;
       cluster.world.holds.free(resolver);
     });
@@ -487,6 +487,14 @@ export class ScenarioRun {
     };
     return this.result;
   }
+}
+
+/**
+ * Whether an item's request is the first packet its send creates (FlowStream.send): a datagram or an echo
+ * request from the sender's sockets (a TCP connection's or an HTTP request's may follow others, or none).
+ */
+function firstIsRequest(t: TrafficSpec): boolean {
+  return t.http === undefined && (t.protocol === 'UDP' || t.protocol === 'ICMP');
 }
 
 function resolveNetns(ref: EndpointRef, cluster: Cluster): NetNs {
