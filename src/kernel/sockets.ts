@@ -220,8 +220,10 @@ export class Sockets {
   /** UDP ports a server application listens on (not a client's bound socket): these may answer. */
   private readonly udpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
-  /** Connected UDP sockets (`reuse`), by destination (address × 65536 + port). */
+  /** Connected UDP sockets (`reuse`) on an ephemeral port, by destination (address × 65536 + port). */
   private readonly udpConnected = new Map<number, ConnectedUdp>();
+  /** Connected UDP sockets bound to a given source port first (`reuse` with `sport`): by that port, then destination. */
+  private readonly udpBoundConnected = new Map<number, Map<number, ConnectedUdp>>();
   /** The one `connectedUdp` returned last, and `udpCloses` then (still bound while no port has been closed since). */
   private lastConnected: ConnectedUdp | undefined;
   private lastConnectedCloses = -1;
@@ -318,7 +320,7 @@ export class Sockets {
       let sport: number;
       if (req.reuse) {
         // One connected UDP socket per destination (the same source port for every datagram), like a metrics agent's.
-        const sock = this.connectedUdp(req.dst, req.port!);
+        const sock = this.connectedUdp(req.dst, req.port!, req.sport);
         if (28 + req.payload <= 0xffff) return this.sendConnected(sock, req, src, ttl);
         sport = sock.sport; // too big for one IPv4 packet: encoded as any datagram, its length fields as they come
       } else if (req.sport !== undefined) {
@@ -355,19 +357,35 @@ export class Sockets {
     return this.connect(req).pkt;
   }
 
-  /** The connected UDP socket this namespace keeps for a destination (`reuse`), bound on first use. */
-  private connectedUdp(dst: number, dport: number): ConnectedUdp {
+  /**
+   * The connected UDP socket this namespace keeps for a destination (`reuse`),
+   * made on first use: bind() to `bind` if given (then connect(), so the
+   * datagrams leave from that port), else connect() alone, which binds an
+   * ephemeral port.
+   */
+  private connectedUdp(dst: number, dport: number, bind: number | undefined): ConnectedUdp {
     // The socket of the last datagram first: a train of datagrams asks for the same one every time.
     let sock = this.lastConnected;
-    if (sock !== undefined && sock.dst === dst && sock.dport === dport && this.lastConnectedCloses === this.udpCloses) return sock;
+    if (sock !== undefined && sock.dst === dst && sock.dport === dport && sock.bound === bind && this.lastConnectedCloses === this.udpCloses) return sock;
     const key = dst * 65536 + dport;
-    sock = this.udpConnected.get(key);
+    let table = this.udpConnected;
+    if (bind !== undefined) {
+      let t = this.udpBoundConnected.get(bind);
+      if (t === undefined) this.udpBoundConnected.set(bind, (t = new Map()));
+      table = t;
+    }
+    sock = table.get(key);
     if (sock === undefined || !this.udp.has(sock.sport)) {
       let port: number;
-      do port = this.ephemeral();
-      while (this.udp.has(port));
-      this.udp.set(port, undefined); // bound: the answers are read, not refused
-      this.udpConnected.set(key, (sock = { dst, dport, sport: port, template: undefined }));
+      if (bind !== undefined) {
+        port = bind;
+        this.udp.set(port, this.udp.get(port)); // bind(): as an unconnected socket given `sport` (send)
+      } else {
+        do port = this.ephemeral();
+        while (this.udp.has(port));
+        this.udp.set(port, undefined); // bound: the answers are read, not refused
+      }
+      table.set(key, (sock = { dst, dport, sport: port, bound: bind, template: undefined }));
     }
     this.lastConnectedCloses = this.udpCloses;
     return (this.lastConnected = sock);
@@ -1021,6 +1039,8 @@ interface ConnectedUdp {
   dst: number;
   dport: number;
   sport: number;
+  /** The port bind() was given before connect(), if any (else `sport` is an ephemeral one). */
+  bound: number | undefined;
   template: UdpTemplate | undefined;
 }
 
