@@ -23,7 +23,8 @@ export const RS_CHECK_DELETE_INTERVAL_NS = 60e9;
  *   a real server whose ActiveConn + InActConn reached 0 is deleted then;
  * - an endpoint that comes back while its real server is on that list is
  *   taken off it (deleted and added again, weight 1);
- * - the ipsets are refilled and kube-proxy's iptables chains restored.
+ * - the ipsets are refilled and kube-proxy's iptables chains restored;
+ * - addresses no Service uses any more are removed from kube-ipvs0.
  * Each IPVS change is a `proxy-sync` change event, written as the ipvsadm
  * command that does the same.
  */
@@ -61,6 +62,7 @@ export class IpvsSync {
     const sets = Object.keys(IPVS_SETS).flatMap((name) => [`flush ${name}`, ...plan.ipsets.split('\n').filter((l) => l.startsWith(`add ${name} `))]);
     this.rules.ipsets.restore(`${sets.join('\n')}\n`);
     this.rules.restore(plan.rules, { noflush: true });
+    this.unbind(plan);
   }
 
   /** syncEndpoint: this virtual service's real servers made to match the endpoints. */
@@ -132,6 +134,20 @@ export class IpvsSync {
     const dev = this.ns.device(KUBE_IPVS_DEV);
     if (!dev) return;
     for (const ip of plan.bound) if (!this.ns.addrs.some((a) => a.dev === dev && a.ip === parseIpv4(ip))) this.ns.addAddress(dev, `${ip}/32`, { noPrefixRoute: true });
+  }
+
+  /**
+   * Superfluous addresses leave kube-ipvs0 (alreadyBoundAddrs minus activeBindAddrs): a deleted
+   * Service's, which would otherwise stay a local address of every node.
+   */
+  private unbind(plan: IpvsPlan): void {
+    const dev = this.ns.device(KUBE_IPVS_DEV);
+    if (!dev) return;
+    const keep = new Set(plan.bound.map((ip) => parseIpv4(ip)!));
+    for (const a of this.ns.addrs.filter((x) => x.dev === dev && !keep.has(x.ip))) {
+      this.ns.removeAddress(dev, a.ip);
+      this.trace(`ip addr del ${formatIpv4(a.ip)}/32 dev ${KUBE_IPVS_DEV} (no Service uses it any more)`);
+    }
   }
 
   private uniqueName(svc: VirtualService, ip: number, port: number): string {

@@ -167,6 +167,19 @@ export class NetNs {
     return addr;
   }
 
+  /**
+   * `ip addr del IP/PREFIX dev DEV`: the address goes, and with it the routes
+   * the kernel added for it on that device (its local route; its broadcast and
+   * prefix routes when it had them). Returns whether it was there.
+   */
+  removeAddress(dev: NetDevice, ip: number): boolean {
+    const i = this.addrs.findIndex((a) => a.dev === dev && a.ip === ip);
+    if (i < 0) return false;
+    this.addrs.splice(i, 1);
+    this.fib.delete((r) => r.dev === dev && r.proto === 'kernel' && r.src === ip);
+    return true;
+  }
+
   /** `ip route add DST [via GW] dev DEV [onlink] [src SRC]`. */
   /** `ip route add DST nexthop via A dev D [weight W] nexthop via B ...`: one route, several paths. */
   addMultipathRoute(dst: string, nexthops: readonly { via: string; dev: NetDevice; weight?: number }[]): Route {

@@ -115,3 +115,20 @@ describe('neighbour table and bridge on a small LAN', () => {
     expect(w.tracer.events.some((e) => e.kind === 'drop' && e.reason === 'forwarding-disabled' && e.at === 'h2')).toBe(true);
   });
 });
+
+describe('ip addr del', () => {
+  it('takes the address and the kernel routes made for it on that device, and leaves another device`s copy', () => {
+    const ns = new NetNs(world(), 'n');
+    const eth0 = ns.addUplink('eth0');
+    const dummy = ns.addBridge('kube-ipvs0');
+    ns.addAddress(eth0, '192.168.56.11/24');
+    ns.addAddress(dummy, '192.168.56.11/32', { noPrefixRoute: true });
+    ns.addAddress(dummy, '10.96.0.10/32', { noPrefixRoute: true });
+    expect(ns.removeAddress(dummy, parseIpv4('10.96.0.10')!)).toBe(true);
+    expect(ns.removeAddress(dummy, parseIpv4('10.96.0.10')!)).toBe(false);
+    expect(ns.isLocal(parseIpv4('10.96.0.10')!)).toBe(false);
+    expect(ns.fib.lookup(parseIpv4('10.96.0.10')!)).toBeUndefined();
+    ns.removeAddress(dummy, parseIpv4('192.168.56.11')!);
+    expect(ns.fib.list('local').filter((r) => r.dst.network === parseIpv4('192.168.56.11')).map(formatRoute)).toEqual(['local 192.168.56.11 dev eth0 proto kernel scope host src 192.168.56.11']);
+  });
+});

@@ -51,6 +51,11 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
     expect(nft.dropDetail).toContain('cluster-ips-check: ip daddr @cluster-ips reject');
   },
   // cluster-ips-check: an address of the service CIDR that no Service holds is dropped.
+  // A deleted Service's cluster IP: routed on in iptables mode, dropped by cluster-ips-check (unallocated, in the service CIDR).
+  'service-loadbalancer-added.yaml: cluster-ip-after': (ipt, nft) => {
+    expect(ipt.dropReason).toBe('no-route');
+    expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-drop' });
+  },
   'service-nftables.yaml: unallocated-cluster-ip': (ipt, nft) => {
     expect(ipt.dropReason).toBe('no-route');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'netfilter-drop' });
