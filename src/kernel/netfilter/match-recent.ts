@@ -1,6 +1,6 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { RuleError, parseUint, type MatchModule } from './match.js';
-import { RECENT_MAX_STAMPS } from './recent-lists.js';
+import { RECENT_MAX_HITCOUNT, recentStampsFor } from './recent-lists.js';
 
 const COMMANDS = ['--set', '--rcheck', '--update', '--remove'] as const;
 
@@ -8,7 +8,8 @@ const COMMANDS = ['--set', '--rcheck', '--update', '--remove'] as const;
  * recent (xt_recent rev 1): lists of source (or destination) addresses with
  * the times they were seen. --set records, --rcheck tests, --update tests and
  * records on a hit, --remove drops; --seconds/--hitcount narrow the test and
- * --reap forgets addresses whose newest hit is older than --seconds.
+ * --reap makes the test forget the list's least recently updated address if
+ * even its newest hit is older than --seconds (xt_recent.c, recent_mt).
  */
 export const recentModule: MatchModule = {
   name: 'recent',
@@ -34,7 +35,7 @@ export const recentModule: MatchModule = {
     if (!/^[A-Za-z0-9_.-]{1,199}$/.test(name)) throw new RuleError(`recent: bad --name "${name}"`);
     const seconds = o.has('--seconds') ? parseUint(o.get('--seconds')!.args[0]!, 0xffffffff, 'recent --seconds') : 0;
     const hitcount = o.has('--hitcount') ? parseUint(o.get('--hitcount')!.args[0]!, 0xffffffff, 'recent --hitcount') : 0;
-    if (hitcount > RECENT_MAX_STAMPS) throw new RuleError(`recent: hitcount (${hitcount}) is greater than maximum allowed (${RECENT_MAX_STAMPS})`);
+    if (hitcount > RECENT_MAX_HITCOUNT) throw new RuleError(`recent: hitcount (${hitcount}) is larger than allowed maximum (${RECENT_MAX_HITCOUNT})`);
     const reap = o.has('--reap');
     if (reap && seconds === 0) throw new RuleError('recent: --reap requires --seconds');
     if ((seconds || hitcount) && (cmd === '--set' || cmd === '--remove')) throw new RuleError('recent: --seconds and --hitcount only with --rcheck or --update');
@@ -44,7 +45,7 @@ export const recentModule: MatchModule = {
     const mask = maskText === undefined ? 0xffffffff : parseIpv4(maskText);
     if (mask === undefined) throw new RuleError(`recent: bad --mask "${maskText!}"`);
     const lists = ctx.recent;
-    const list = lists.list(name);
+    const list = lists.list(name, recentStampsFor(hitcount));
     const windowNs = seconds * 1e9;
     const text = [
       '-m recent',
@@ -86,13 +87,9 @@ export const recentModule: MatchModule = {
               break;
             }
           }
-          // recent_entry_reap: forget the address when even its newest hit is too old.
-          if (reap && now - e.stamps[e.stamps.length - 1]! > windowNs) {
-            list.delete(addr);
-            return hit !== neg;
-          }
         } else hit = true;
         const ret = hit !== neg;
+        if (reap) lists.reap(list, now - windowNs, cmd === '--update' && ret ? e : undefined);
         if (cmd === '--set' || (cmd === '--update' && ret)) lists.touch(list, addr, now);
         return ret;
       },
