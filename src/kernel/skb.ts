@@ -84,16 +84,23 @@ export class Skb {
   livePrev: Skb | undefined = undefined;
   liveNext: Skb | undefined = undefined;
 
+  /**
+   * A packet of the `len` bytes at `off` of `buf` (the whole memory they lie
+   * in, byteOffset 0); `view`, if the caller has one, shows them (else one is
+   * made only if something reads `data`).
+   */
   constructor(
     readonly id: number,
-    data: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
     readonly flow: string | undefined,
+    view: Uint8Array | undefined,
   ) {
-    const buf = wholeBufferOf(data);
     this.buf = buf;
-    this.off = data === lastPacketBytes ? lastPacketAt : buf === data ? 0 : data.byteOffset;
-    this.len = data.length;
-    this.view = data;
+    this.off = off;
+    this.len = len;
+    this.view = view;
   }
 
   /** The packet's bytes (the frame, or the IPv4 packet on L3-only devices) as a view. Treated as immutable: writers go through `cow`. */
@@ -136,9 +143,48 @@ export class Skb {
   }
 }
 
-/** A new packet's skb (`new Skb`): every packet has one shape, so the hops that read and set its fields stay monomorphic. */
+/** A new packet's skb of the bytes `data` shows (`new Skb` where they lie): every packet has one shape, so the hops that read and set its fields stay monomorphic. */
 export function makeSkb(id: number, data: Uint8Array, flow: string | undefined): Skb {
-  return new Skb(id, data, flow);
+  const buf = wholeBufferOf(data);
+  return new Skb(id, buf, data === lastPacketBytes ? lastPacketAt : buf === data ? 0 : data.byteOffset, data.length, flow, data);
+}
+
+/** A new packet's skb of the `len` bytes at `off` of `buf` (a whole memory, byteOffset 0): no view made. */
+export function makeSkbIn(id: number, buf: Uint8Array, off: number, len: number, flow: string | undefined): Skb {
+  return new Skb(id, buf, off, len, flow, undefined);
+}
+
+/**
+ * `skb`, which ended and which nothing refers to any more (see
+ * `World.recycle`), made the skb `makeSkbIn(id, buf, off, len, flow)` makes:
+ * every field as the constructor sets it (test/kernel/skb.test.ts compares
+ * them), so no object is made for the packet.
+ */
+export function renewSkb(skb: Skb, id: number, buf: Uint8Array, off: number, len: number, flow: string | undefined): Skb {
+  // Read-only to every other reader: a packet's id and flow are its own for its life.
+  const named = skb as unknown as { id: number; flow: string | undefined };
+  named.id = id;
+  named.flow = flow;
+  const s = skb;
+  s.buf = buf;
+  s.off = off;
+  s.len = len;
+  s.at = undefined;
+  s.mark = undefined;
+  s.nfct = undefined;
+  s.physIn = undefined;
+  s.brPrerouted = undefined;
+  s.bridgedDnat = undefined;
+  s.fragMaxSize = undefined;
+  s.cost = 0;
+  s.roomStart = -1;
+  s.owned = false;
+  s.ip = undefined;
+  s.ipAt = -1;
+  s.place(off, len); // and no view
+  s.livePrev = undefined;
+  s.liveNext = undefined;
+  return s;
 }
 
 /**
@@ -198,6 +244,15 @@ export function packetBytes(len: number): Uint8Array {
   lastPacketBuf = buf;
   lastPacketAt = at;
   return bytes;
+}
+
+/**
+ * `packetBytes` without the view: where in `carvedIn()` a new packet's `len`
+ * zero bytes start (SOCKET_HEADROOM free bytes in front), for a writer that
+ * writes them in place and makes the packet with `makeSkbIn`.
+ */
+export function packetRoom(len: number): number {
+  return carve(SOCKET_HEADROOM + len) + SOCKET_HEADROOM;
 }
 
 /** The packet's bytes came from `packetBytes`: they and the SOCKET_HEADROOM in front are its room (not owned: its create event reads them). */

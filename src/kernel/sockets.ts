@@ -10,7 +10,7 @@ import {
   UNREACH_PORT,
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
-import { ipv4Length, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type DecodedIpv4, type Ipv4Packet, writeIpv4 } from '../wire/ipv4.js';
+import { ipv4Length, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet, writeIpv4 } from '../wire/ipv4.js';
 import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { encodeUdp, udpError, udpPayload } from '../wire/udp.js';
@@ -18,7 +18,8 @@ import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './device.js';
 import type { NetNs } from './netns.js';
-import { giveHeadroom, knownIpv4, packetBytes, type Skb } from './skb.js';
+import { carvedIn } from '../wire/bytes.js';
+import { giveHeadroom, knownIpv4, packetBytes, packetRoom, type Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
 
 /** Linux's net.ipv4.ip_local_port_range default. */
@@ -229,6 +230,10 @@ export class Sockets {
   private lastConnectedCloses = -1;
   /** UDP ports closed so far (`closeUdp`, `closeApplications`). */
   private udpCloses = 0;
+  /** Changes to the UDP port tables (`udp`, `udpListen`, `udpTunnels`) so far: what `rcvPort` was found at. */
+  private udpChanges = 0;
+  /** What the UDP port tables said about the port a datagram came to last (`udpPort`): a train's datagrams ask about one port. */
+  private readonly rcvPort: UdpPortLookup = { port: -1, changes: -1, tunnel: undefined, handler: undefined, bound: false, listens: false };
   /** Deliver events' `ip:port` of a local UDP socket, by port (`socketText`). */
   private readonly socketTexts = new Map<number, { ip: number; port: number; text: string }>();
   private nextEphemeral: number;
@@ -244,11 +249,13 @@ export class Sockets {
 
   addUdpTunnel(port: number, rcv: (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void): void {
     this.udpTunnels.set(port, rcv);
+    this.udpChanges++;
   }
 
   listenUdp(port: number, handler?: UdpHandler): void {
     this.udp.set(port, handler);
     if (!handler) this.udpListen.add(port);
+    this.udpChanges++;
   }
 
   /** bind() to a free ephemeral port with an application reading it; returns the port. */
@@ -256,6 +263,7 @@ export class Sockets {
     let port = this.ephemeral();
     while (this.udp.has(port)) port = this.ephemeral();
     this.udp.set(port, handler);
+    this.udpChanges++;
     if (onError) this.udpErrors.set(port, onError);
     return port;
   }
@@ -263,6 +271,7 @@ export class Sockets {
   closeUdp(port: number): void {
     this.udp.delete(port);
     this.udpCloses++;
+    this.udpChanges++;
     this.udpErrors.delete(port);
   }
 
@@ -274,6 +283,7 @@ export class Sockets {
   closeApplications(): void {
     this.udp.clear();
     this.udpCloses++;
+    this.udpChanges++;
     this.udpErrors.clear();
     this.sctp.close();
     this.tcpListen.clear();
@@ -325,12 +335,12 @@ export class Sockets {
         sport = sock.sport; // too big for one IPv4 packet: encoded as any datagram, its length fields as they come
       } else if (req.sport !== undefined) {
         sport = req.sport;
-        if (req.awaitReply) this.udp.set(sport, this.udp.get(sport)); // bind(): the answer is read
+        if (req.awaitReply) this.bindUdp(sport, this.udp.get(sport)); // bind(): the answer is read
       } else {
         sport = this.ephemeral();
         if (req.awaitReply) {
           while (this.udp.has(sport)) sport = this.ephemeral();
-          this.udp.set(sport, undefined);
+          this.bindUdp(sport, undefined);
         }
       }
       const l4 = encodeUdp({ srcPort: sport, dstPort: req.port!, payload: new Uint8Array(req.payload) }, src, req.dst);
@@ -357,6 +367,12 @@ export class Sockets {
     return this.connect(req).pkt;
   }
 
+  /** bind() of a UDP port for a sending socket (`handler` reads what arrives; none: the kernel queues it unread). */
+  private bindUdp(port: number, handler: UdpHandler | undefined): void {
+    this.udp.set(port, handler);
+    this.udpChanges++;
+  }
+
   /**
    * The connected UDP socket this namespace keeps for a destination (`reuse`),
    * made on first use: bind() to `bind` if given (then connect(), so the
@@ -379,11 +395,11 @@ export class Sockets {
       let port: number;
       if (bind !== undefined) {
         port = bind;
-        this.udp.set(port, this.udp.get(port)); // bind(): as an unconnected socket given `sport` (send)
+        this.bindUdp(port, this.udp.get(port)); // bind(): as an unconnected socket given `sport` (send)
       } else {
         do port = this.ephemeral();
         while (this.udp.has(port));
-        this.udp.set(port, undefined); // bound: the answers are read, not refused
+        this.bindUdp(port, undefined); // bound: the answers are read, not refused
       }
       table.set(key, (sock = { dst, dport, sport: port, bound: bind, template: undefined }));
     }
@@ -400,8 +416,14 @@ export class Sockets {
     const df = this.fitsPath(req.dst, 8 + req.payload);
     let t = sock.template;
     if (t === undefined || !t.fits(src, ttl, df, req.payload)) t = sock.template = new UdpTemplate(src, req.dst, sock.sport, req.port!, ttl, df, req.payload);
-    const bytes = t.write(this.ns.rng.int(0, 0xffff), packetBytes(t.length));
-    return this.emitBytes(bytes, t.decoded(bytes), true, 'app', req.flow);
+    // Written where the packet's memory is, and made a packet there: no view of its bytes, no header object of its own.
+    const len = t.length;
+    const at = packetRoom(len);
+    const buf = carvedIn();
+    const id = t.writeAt(this.ns.rng.int(0, 0xffff), buf, at);
+    const skb = this.ns.world.newSkbIn(buf, at, len, this.ns.name, 'app', req.flow, undefined, true);
+    knownIpv4(skb, t.decodedFor(id, skb));
+    return this.sent(skb, true);
   }
 
   /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */
@@ -480,6 +502,23 @@ export class Sockets {
     return this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: this.fitsPath(dst, l4.length), mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: from, dst, payload: l4 }, by, cause.flow, cause.id, true);
   }
 
+  /**
+   * What the UDP port tables say about `port`: a kernel tunnel socket on it, else
+   * whether a socket is bound to it, the application reading it, and whether that is a
+   * server that answers. Looked up again only when the port or the tables changed.
+   */
+  private udpPort(port: number): UdpPortLookup {
+    const c = this.rcvPort;
+    if (c.port === port && c.changes === this.udpChanges) return c;
+    c.port = port;
+    c.changes = this.udpChanges;
+    c.tunnel = this.udpTunnels.size !== 0 ? this.udpTunnels.get(port) : undefined;
+    c.handler = this.udp.get(port);
+    c.bound = c.handler !== undefined || this.udp.has(port);
+    c.listens = this.udpListen.size !== 0 && this.udpListen.has(port);
+    return c;
+  }
+
   /** `ip:port` of a local UDP socket as deliver events name it, made once per port (every datagram names it). */
   private socketText(ip: number, port: number): string {
     const last = this.lastSocket;
@@ -535,19 +574,21 @@ export class Sockets {
         }
         const sport = (u[0]! << 8) | u[1]!;
         const dport = (u[2]! << 8) | u[3]!;
-        if (this.udpTunnels.size !== 0) {
-          const tunnel = this.udpTunnels.get(dport);
-          if (tunnel) return tunnel(skb, ip, udpPayload(u));
-        }
-        const handler = this.udp.get(dport);
-        if (handler !== undefined || this.udp.has(dport)) {
+        const at = this.udpPort(dport);
+        if (at.tunnel) return at.tunnel(skb, ip, udpPayload(u));
+        const handler = at.handler;
+        if (at.bound) {
+          const live = w.inFlight.has(skb);
           w.deliver(skb, dev.where, 'udp', this.socketText(ip.dst, dport), this.peerText(ip.src), sport);
-          if (handler) handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
-          else if (this.udpListen.size !== 0 && this.udpListen.has(dport)) {
+          if (handler) return handler({ payload: udpPayload(u), src: ip.src, sport, dst: ip.dst, dport }, skb);
+          // (The delivery's readers may have changed the tables: asked again then.)
+          if (this.udpPort(dport).listens) {
             // A server that answers: sendto() back to where the datagram came from, from the address it came to.
             const n = this.ns.world.serverReply?.(skb.flow, 'UDP');
             if (n !== undefined) this.sendDatagram(dport, ip.src, sport, new Uint8Array(n), skb, ip.dst, 'server');
           }
+          // Read by no application (none keeps it), the answer's cause told by id: the packet ended here.
+          if (live) w.recycle(skb);
           return;
         }
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
@@ -1010,7 +1051,7 @@ export class Sockets {
 
   /** `userData`: the bytes came from an application's write (a TCP data segment), not the kernel. */
   private emit(ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
-    return this.emitBytes(writeIpv4(ip, packetBytes(ipv4Length(ip))), ip, false, by, flow, cause, userData);
+    return this.emitBytes(writeIpv4(ip, packetBytes(ipv4Length(ip))), ip, by, flow, cause, userData);
   }
 
   /**
@@ -1018,20 +1059,38 @@ export class Sockets {
    * here; `ip` is what they carry — `decoded` when it is exactly what
    * `decodeIpv4` reads from them, so no later hop decodes them again.
    */
-  private emitBytes(bytes: Uint8Array, ip: Ipv4Packet, decoded: boolean, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
-    const w = this.ns.world;
-    const skb = w.newSkb(bytes, this.ns.name, by, flow, cause, true);
+  private emitBytes(bytes: Uint8Array, ip: Ipv4Packet, by: 'app' | 'icmp' | 'tcp' | 'sctp' | 'udp' | 'server', flow: string | undefined, cause?: number, userData = false): number | undefined {
+    const skb = this.ns.world.newSkb(bytes, this.ns.name, by, flow, cause, true);
+    return this.sent(skb, by === 'app' || userData, ip);
+  }
+
+  /**
+   * A new packet of this namespace's (its bytes from `packetBytes` or `packetRoom`) goes
+   * out: its room given, its costs counted, then ip_queue_xmit. `ip`: its header, unless
+   * the skb knows it (`skb.ip`).
+   */
+  private sent(skb: Skb, userData: boolean, ip: Ipv4Packet = skb.ip!): number {
     // The create event reads these bytes, not the free ones in front: the link layer's header goes there.
     giveHeadroom(skb);
-    if (decoded) knownIpv4(skb, ip as DecodedIpv4);
+    const w = this.ns.world;
     if (w.costs) {
       // Cost model: the sender's system call (sendto/write copies the payload in), then ip_output's routing.
-      if (by === 'app' || userData) addCost(skb, w.costs.syscall, bytes.length);
-      addCost(skb, w.costs.routing, bytes.length);
+      if (userData) addCost(skb, w.costs.syscall, skb.len);
+      addCost(skb, w.costs.routing, skb.len);
     }
     this.ns.stack.sendLocal(skb, ip);
     return skb.id;
   }
+}
+
+/** What the UDP port tables said about `port` when they had seen `changes` changes (Sockets.udpPort). */
+interface UdpPortLookup {
+  port: number;
+  changes: number;
+  tunnel: ((skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void) | undefined;
+  handler: UdpHandler | undefined;
+  bound: boolean;
+  listens: boolean;
 }
 
 /** A connected UDP socket: its source port and the headers of its datagrams. */

@@ -6,7 +6,7 @@ import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
 import { FastPath } from './fast-path.js';
 import { FlowHolds } from './flow-holds.js';
 import { LivePackets } from './live-packets.js';
-import { makeSkb, share, type Skb } from './skb.js';
+import { makeSkb, makeSkbIn, renewSkb, share, type Skb } from './skb.js';
 
 /** Something a packet is handed to: a device's receive path. */
 export interface Receiver {
@@ -74,9 +74,46 @@ export class World {
     cause?: number,
     l3only = false,
   ): Skb {
-    const skb = makeSkb(++this.lastPacketId, data, flow);
+    return this.created(makeSkb(++this.lastPacketId, data, flow), at, by, cause, l3only);
+  }
+
+  /**
+   * `newSkb` of the `len` bytes at `off` of `buf` (the whole memory they lie in: see
+   * skb.ts `packetRoom`), with no view made: a recycled skb if there is one.
+   */
+  newSkbIn(buf: Uint8Array, off: number, len: number, at: string, by: CreateEvent['by'], flow: string | undefined, cause: number | undefined, l3only: boolean): Skb {
+    const spare = this.spare;
+    const id = ++this.lastPacketId;
+    let skb: Skb;
+    if (spare === undefined) skb = makeSkbIn(id, buf, off, len, flow);
+    else {
+      this.spare = undefined;
+      skb = renewSkb(spare, id, buf, off, len, flow);
+    }
+    return this.created(skb, at, by, cause, l3only);
+  }
+
+  /**
+   * `skb` ended here (a datagram queued to a socket no application reads) and
+   * nothing refers to it any more: the next `newSkbIn` takes it instead of
+   * making one (a train of datagrams makes no skb per datagram). The caller
+   * knows no one kept it: no application, timer, queue or table was given it
+   * (the trace and the run's readers know packets by id, and their bytes by
+   * where they lie, never by skb), and its own callers only return once it
+   * ended. Taken by `newSkbIn` only, whose callers (a socket sending) run in a
+   * later event.
+   */
+  recycle(skb: Skb): void {
+    if (!this.inFlight.has(skb)) this.spare = skb;
+  }
+
+  /** An ended packet's skb the next `newSkbIn` renews (`recycle`). */
+  private spare: Skb | undefined;
+
+  /** A new packet is in flight, and its `create` event told (its bytes told by their place). */
+  private created(skb: Skb, at: string, by: CreateEvent['by'], cause: number | undefined, l3only: boolean): Skb {
     this.inFlight.add(skb);
-    this.tracer.emitCreate(this.sched.now, skb.id, at, flow, cause, by, data, l3only, skb.buf, skb.off, skb.len);
+    this.tracer.emitCreate(this.sched.now, skb.id, at, skb.flow, cause, by, l3only, skb.buf, skb.off, skb.len);
     return skb;
   }
 

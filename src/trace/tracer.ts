@@ -24,13 +24,14 @@ export interface TraceSink {
   copies?(segment: readonly TraceEvent[], t: number, pkt: number): void;
   /**
    * Optional: a packet's `create` told by its parts instead of `event`
-   * (`new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only)` is
-   * the event; its bytes never change): a run with tracing off makes one per
-   * datagram, and its own sinks read only some of its fields. Used only
-   * when every sink has it: otherwise all are given the one event object (a
-   * sink may read its frame, and they see the same object as before).
+   * (`new CreateFrameEvent(t, pkt, at, flow, cause, by, bytesIn(mem, off,
+   * len), l3only)` is the event; its bytes, told by their place as for
+   * `frame`, never change): a run with tracing off makes one per datagram,
+   * and its own sinks read only some of its fields. Used only when every
+   * sink has it: otherwise all are given the one event object (a sink may
+   * read its frame, and they see the same object as before).
    */
-  create?(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void;
+  create?(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array, off: number, len: number, l3only: boolean): void;
   /** Optional: a packet's `deliver` told by its parts (`deliverEvent(t, pkt, at, to, socket, src, sport)` is the event). */
   deliver?(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void;
   /** Optional: a bridge's `fdb` told by its parts (`fdbEvent(t, pkt, at, action, mac, port)` is the event). */
@@ -81,16 +82,17 @@ export class Tracer {
   }
 
   /**
-   * Emit a packet's `create` (its `bytes` never change from now on): kept as
-   * its parts. `bytes` are the `bytes.length` bytes at `off` of `mem`, the
-   * whole memory they lie in (byteOffset 0), as the packet's skb knows them.
+   * Emit a packet's `create` of the `len` bytes at `off` of `mem`, the whole
+   * memory they lie in (byteOffset 0), as the packet's skb knows them (they
+   * never change from now on): kept as its parts, a view made only for a
+   * sink that reads objects.
    */
-  emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean, mem: Uint8Array, off: number, len: number): void {
+  emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], l3only: boolean, mem: Uint8Array, off: number, len: number): void {
     this.kept?.addCreateIn(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     const sinks = this.sinks;
-    if (this.createByParts) for (let j = 0; j < sinks.length; j++) sinks[j]!.create!(t, pkt, at, flow, cause, by, bytes, l3only);
+    if (this.createByParts) for (let j = 0; j < sinks.length; j++) sinks[j]!.create!(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     else {
-      const event = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
+      const event = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytesIn(mem, off, len), l3only);
       for (let j = 0; j < sinks.length; j++) sinks[j]!.event(event);
     }
   }

@@ -63,24 +63,36 @@ export class UdpTemplate {
 
   /** Write the datagram with IP id `id` into `b` (`length` zero bytes); returns `b`. */
   write(id: number, b: Uint8Array): Uint8Array {
-    b.set(this.header);
-    id &= 0xffff;
-    put16(b, 4, id);
-    let sum = this.headerSum + id;
-    sum = (sum & 0xffff) + (sum >>> 16);
-    put16(b, 10, ~sum & 0xffff);
+    this.writeAt(id, b, 0);
     return b;
   }
 
   /**
-   * A datagram's bytes as `decodeIpv4` reads them back (an equal object, made without
-   * reading them): its payload is the template's copy of those bytes, which no one
-   * writes (a packet's bytes are copied before a write, and the header decoded again).
+   * `write` into the `length` zero bytes at `at` of `b` (no view needed); returns the id
+   * as the header carries it (16 bits).
    */
-  decoded(b: Uint8Array): DecodedIpv4 {
+  writeAt(id: number, b: Uint8Array, at: number): number {
+    // Byte by byte: cheaper than `set`'s call for 28 bytes, and the payload is already zero.
+    const h = this.header;
+    for (let i = 0; i < HEADERS; i++) b[at + i] = h[i]!;
+    id &= 0xffff;
+    put16(b, at + 4, id);
+    let sum = this.headerSum + id;
+    sum = (sum & 0xffff) + (sum >>> 16);
+    put16(b, at + 10, ~sum & 0xffff);
+    return id;
+  }
+
+  /**
+   * The header of a datagram with IP id `id` (its bytes as `write` makes them) as
+   * `decodeIpv4` reads them back: an equal object, made without reading them. Its
+   * payload is the template's copy of those bytes, which no one writes (a packet's
+   * bytes are copied before a write, and the header decoded again).
+   */
+  decoded(id: number): DecodedIpv4 {
     return {
       tos: 0,
-      id: (b[4]! << 8) | b[5]!,
+      id,
       df: this.df,
       mf: false,
       fragmentOffset: 0,
@@ -90,7 +102,52 @@ export class UdpTemplate {
       dst: this.dst,
       payload: this.udp,
       headerLength: 20,
-      totalLength: b.length,
+      totalLength: HEADERS + this.payloadBytes,
     };
   }
+
+  /**
+   * `decoded(id)` for a datagram held by `holder`, in one of the header objects the
+   * template lends in turn (a train of datagrams would otherwise make one per datagram).
+   * A header is its holder's while the holder names it (`holder.ip`); the next in turn
+   * still named is left to its holder, and one more header is made — up to
+   * HEADERS_LENT_MAX (a train's datagrams in flight at once: the wire's latency over
+   * the interval between them); beyond that, the holder is made to forget it (a later
+   * reader of that packet decodes its bytes afresh). A header is read only while its
+   * packet is handled — no one keeps it apart from the packet — and the one write to it
+   * (a forwarded packet's TTL) is its holder's.
+   */
+  decodedFor(id: number, holder: HeaderHolder): DecodedIpv4 {
+    const headers = this.headers;
+    const holders = this.holders;
+    let i = this.nextHeader;
+    if (i === headers.length) i = 0;
+    let h = headers[i];
+    if (h === undefined || (holders[i]!.ip === h && headers.length < HEADERS_LENT_MAX)) {
+      h = this.decoded(id);
+      headers.splice(i, 0, h);
+      holders.splice(i, 0, holder);
+    } else {
+      const old = holders[i]!;
+      if (old.ip === h) old.ip = undefined;
+      h.id = id;
+      h.ttl = this.ttl;
+      holders[i] = holder;
+    }
+    this.nextHeader = i + 1;
+    return h;
+  }
+
+  /** Headers lent (`decodedFor`), oldest lent first from `nextHeader` on, and who holds each. */
+  private readonly headers: DecodedIpv4[] = [];
+  private readonly holders: HeaderHolder[] = [];
+  private nextHeader = 0;
+}
+
+/** The most header objects a template lends at once (`decodedFor`): 1.3 ms of a train 5 us apart in flight. */
+export const HEADERS_LENT_MAX = 256;
+
+/** What holds a datagram's decoded header (a packet's skb: `ip`), made to forget it when the header is reused. */
+export interface HeaderHolder {
+  ip: DecodedIpv4 | undefined;
 }

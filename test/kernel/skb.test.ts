@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cow, decrementTtlOf, giveHeadroom, ipv4HeaderOf, ipv4Of, makeSkb, packetBytes, pullEthernet, pushEthernet, share, SOCKET_HEADROOM, type Skb } from '../../src/kernel/skb.js';
+import { carvedIn } from '../../src/wire/bytes.js';
+import { cow, decrementTtlOf, giveHeadroom, ipv4HeaderOf, ipv4Of, makeSkb, makeSkbIn, packetBytes, packetRoom, pullEthernet, pushEthernet, renewSkb, share, SOCKET_HEADROOM, type Skb } from '../../src/kernel/skb.js';
 import { decodeIpv4, IPPROTO_UDP, ipv4Length, writeIpv4, type Ipv4Packet } from '../../src/wire/ipv4.js';
 
 const ip: Ipv4Packet = { tos: 0, id: 7, df: true, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_UDP, src: 0x0a000001, dst: 0x0a000002, payload: new Uint8Array(12).fill(3) };
@@ -13,6 +14,28 @@ function newPacket(): Skb {
 }
 
 describe('skb', () => {
+  it('renews an ended skb into what a new one is, field by field', () => {
+    const used = newPacket();
+    // Everything a walk may leave on a packet.
+    pushEthernet(used, '02:00:00:00:00:02', '02:00:00:00:00:01', 0x0800);
+    void ipv4Of(used, 14);
+    cow(used);
+    used.at = 'default/a:eth0';
+    used.mark = 7;
+    used.brPrerouted = true;
+    used.fragMaxSize = 100;
+    used.cost = 1.5;
+    void used.data;
+    const at = packetRoom(40);
+    const buf = carvedIn();
+    const fresh = makeSkbIn(9, buf, at, 40, 'f#2');
+    const renewed = renewSkb(used, 9, buf, at, 40, 'f#2');
+    expect(renewed).toBe(used);
+    expect(Object.keys(renewed)).toEqual(Object.keys(fresh));
+    for (const k of Object.keys(fresh)) expect([k, (renewed as unknown as Record<string, unknown>)[k]]).toEqual([k, (fresh as unknown as Record<string, unknown>)[k]]);
+    expect([...renewed.data]).toEqual([...fresh.data]);
+  });
+
   it('decodes a packet once, and again only once its bytes were written or replaced', () => {
     const skb = newPacket();
     const first = ipv4Of(skb);

@@ -19,9 +19,9 @@ const bytes = new Uint8Array(20);
 describe('FlowStream', () => {
   // What the kernel does in a send: the request's create, a hop, a packet it causes, another hop.
   const kernel = (s: FlowStream): number => {
-    s.create(0, 7, 'a', 'f', undefined, 'app', bytes, false);
+    s.create(0, 7, 'a', 'f', undefined, 'app', bytes, 0, 20, false);
     s.frame('tx', 0, 7, 'a:eth0', bytes, 0, 20, false);
-    s.create(0, 8, 'a:eth0', 'f', 7, 'arp', bytes, false);
+    s.create(0, 8, 'a:eth0', 'f', 7, 'arp', bytes, 0, 20, false);
     s.frame('tx', 0, 8, 'a:eth0', bytes, 0, 20, false);
     return 7;
   };
@@ -42,7 +42,7 @@ describe('FlowStream', () => {
     const r = recorder();
     s.attach(r);
     s.send('f', (st: FlowStream) => {
-      st.create(0, 7, 'a', 'f', undefined, 'app', bytes, false);
+      st.create(0, 7, 'a', 'f', undefined, 'app', bytes, 0, 20, false);
       // Handed on as it comes: the sink has read the request and its create already.
       expect(r.log).toEqual(['request f 7', 'create 7 f -']);
       return 7;
@@ -54,7 +54,7 @@ describe('FlowStream', () => {
     const r = recorder();
     s.attach(r);
     s.send('outer', (st: FlowStream) => {
-      st.create(0, 1, 'a', 'outer', undefined, 'app', bytes, false);
+      st.create(0, 1, 'a', 'outer', undefined, 'app', bytes, 0, 20, false);
       expect(st.send('f', kernel, st, undefined, true)).toBe(7);
       // Named, but its events wait behind the outer send's.
       expect(r.log).toEqual(['request f 7']);

@@ -27,9 +27,9 @@ class PartsSink implements TraceSink {
     this.segments++;
     for (const x of segment) this.seen.push(copyOf(x, t, pkt));
   }
-  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array, off: number, len: number, l3only: boolean): void {
     this.creates++;
-    this.seen.push(new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only));
+    this.seen.push(new CreateFrameEvent(t, pkt, at, flow, cause, by, bytesIn(mem, off, len), l3only));
   }
   deliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
     this.delivers++;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeIpv4, encodeIpv4, IPPROTO_UDP } from '../../src/wire/ipv4.js';
 import { encodeUdp } from '../../src/wire/udp.js';
-import { UdpTemplate } from '../../src/wire/udp-template.js';
+import { HEADERS_LENT_MAX, UdpTemplate } from '../../src/wire/udp-template.js';
 
 /** What a datagram is when encoded afresh, field by field. */
 function fresh(src: number, dst: number, sport: number, dport: number, ttl: number, df: boolean, id: number, size: number): Uint8Array {
@@ -32,12 +32,45 @@ describe('UdpTemplate', () => {
       const b = t.write(0xbeef, new Uint8Array(new ArrayBuffer(14 + t.length), 14));
       const r = decodeIpv4(b);
       expect(r.ok).toBe(true);
-      const d = t.decoded(b);
+      const d = t.decoded(0xbeef);
       expect(Object.keys(d)).toEqual(Object.keys(r.ok ? r.value : {}));
       expect(d).toEqual(r.ok ? r.value : undefined);
       // Every datagram shows the template's one copy of the bytes after its IPv4 header (no view per datagram).
-      expect(t.decoded(t.write(7, new Uint8Array(t.length))).payload).toBe(d.payload);
+      expect(t.decoded(7).payload).toBe(d.payload);
+      // Written in place in a larger memory, the same bytes.
+      const mem = new Uint8Array(40 + t.length);
+      expect(t.writeAt(0x1beef, mem, 40)).toBe(0xbeef);
+      expect([...mem.subarray(40)]).toEqual([...b]);
     }
+  });
+
+  it('lends each datagram a header of its own, the same objects again once their holders let go', () => {
+    const t = new UdpTemplate(0x0af40102, 0x0af40103, 40000, 53, 64, true, 64);
+    type Holder = { ip: ReturnType<UdpTemplate['decoded']> | undefined };
+    // Three datagrams in flight at a time: each lent a header of its own, three objects in all.
+    const lent = new Set<object>();
+    const inFlight: Holder[] = [];
+    for (let i = 0; i < 30; i++) {
+      const h: Holder = { ip: undefined };
+      h.ip = t.decodedFor(i, h);
+      h.ip.ttl = 3; // a forwarded packet's TTL, written in its header
+      lent.add(h.ip);
+      inFlight.push(h);
+      expect(new Set(inFlight.map((x) => x.ip)).size).toBe(inFlight.length);
+      for (const x of inFlight) expect(x.ip!.id).toBe(inFlight.indexOf(x) + i + 1 - inFlight.length);
+      if (inFlight.length === 3) inFlight.shift()!.ip = undefined; // delivered: its skb renewed for another packet
+    }
+    expect(lent.size).toBe(3);
+    // A header lent again is the new datagram's: its id and the template's TTL.
+    expect(t.decodedFor(0x4242, { ip: undefined })).toEqual(t.decoded(0x4242));
+  });
+
+  it('makes the holder forget its header once too many are lent', () => {
+    const t = new UdpTemplate(0x0af40102, 0x0af40103, 40000, 53, 64, true, 64);
+    const holders = Array.from({ length: HEADERS_LENT_MAX + 5 }, () => ({ ip: undefined as ReturnType<UdpTemplate['decoded']> | undefined }));
+    holders.forEach((h, i) => (h.ip = t.decodedFor(i, h)));
+    expect(holders.slice(0, 5).every((h) => h.ip === undefined)).toBe(true); // they decode their bytes afresh
+    expect(holders.slice(5).every((h, i) => h.ip!.id === i + 5)).toBe(true);
   });
 
   it('fits only datagrams with its source, TTL, DF and size', () => {

@@ -28,12 +28,11 @@ class Held {
   t = 0;
   pkt = 0;
   at = '';
-  /** create: flow, cause, by, bytes; frame: tx or rx, where its bytes lie (mem, off, len); create and frame: l3only. */
+  /** create: flow, cause, by; frame: tx or rx; create and frame: where their bytes lie (mem, off, len), l3only. */
   flow: string | undefined = undefined;
   cause: number | undefined = undefined;
   by: CreateEvent['by'] = 'app';
   frameKind: 'tx' | 'rx' = 'tx';
-  bytes: Uint8Array | undefined = undefined;
   mem: Uint8Array | undefined = undefined;
   off = 0;
   len = 0;
@@ -54,7 +53,6 @@ class Held {
   clear(): void {
     this.event = undefined;
     this.flow = undefined;
-    this.bytes = undefined;
     this.mem = undefined;
     this.socket = undefined;
     this.src = undefined;
@@ -135,7 +133,7 @@ export class FlowStream implements TraceSink {
   }
 
   /** A `create` by its parts (TraceSink.create): an object made only for a sink that reads events. */
-  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array, off: number, len: number, l3only: boolean): void {
     if (this.held !== undefined && this.early !== undefined && flow === this.early && cause === undefined && this.held.length === 0) {
       // The request, the send's first event: named now, and what follows in this send handed on as it comes.
       this.early = undefined;
@@ -148,13 +146,15 @@ export class FlowStream implements TraceSink {
       h.flow = flow;
       h.cause = cause;
       h.by = by;
-      h.bytes = bytes;
+      h.mem = mem;
+      h.off = off;
+      h.len = len;
       h.l3only = l3only;
       return;
     }
-    if (this.createByParts) for (const s of this.sinks) s.create!(t, pkt, at, flow, cause, by, bytes, l3only);
+    if (this.createByParts) for (const s of this.sinks) s.create!(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     else {
-      const e = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytes, l3only);
+      const e = new CreateFrameEvent(t, pkt, at, flow, cause, by, bytesIn(mem, off, len), l3only);
       for (const s of this.sinks) s.event(e);
     }
   }
@@ -246,7 +246,7 @@ export class FlowStream implements TraceSink {
       case EVENT:
         return this.event(h.event!);
       case CREATE:
-        return this.create(h.t, h.pkt, h.at, h.flow, h.cause, h.by, h.bytes!, h.l3only);
+        return this.create(h.t, h.pkt, h.at, h.flow, h.cause, h.by, h.mem!, h.off, h.len, h.l3only);
       case DELIVER:
         return this.deliver(h.t, h.pkt, h.at, h.to, h.socket, h.src, h.sport);
       case FRAME:

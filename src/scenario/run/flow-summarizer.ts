@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import type { CreateEvent, DeliverEvent, DropReason, TraceEvent } from '../../trace/events.js';
-import { CreateFrameEvent } from '../../trace/framed.js';
+import { bytesIn, CreateFrameEvent } from '../../trace/framed.js';
 import type { FlowSink } from './flow-stream.js';
 import { copyOf } from '../../trace/event-store.js';
 import type { TrafficSpec } from '../types.js';
@@ -209,11 +209,11 @@ export class FlowSummarizer implements FlowSink {
   }
 
   /** A `create` by its parts (TraceSink.create): what `event` does with one, an object made only for HTTP's. */
-  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array, l3only: boolean): void {
+  create(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array, off: number, len: number, l3only: boolean): void {
     // A packet nothing caused, while no flow reads packets by name: it matters only to a request it is (what
     // `adopt` finds then, without the create's record).
     if (cause === undefined && this.byName.size === 0) return this.createdUncaused(t, pkt, at);
-    this.creating.told(t, pkt, at, flow, cause, by, bytes, l3only);
+    this.creating.told(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     this.adopt(this.creating);
     this.creating.of(undefined);
     const owners = this.ownersOf(pkt);
@@ -379,28 +379,33 @@ class Creating {
   flow: string | undefined = undefined;
   cause: number | undefined = undefined;
   by: CreateEvent['by'] = 'app';
-  private bytes: Uint8Array | undefined = undefined;
+  /** Where its bytes lie (the whole memory, byteOffset 0; as TraceSink.create tells them). */
+  private mem: Uint8Array | undefined = undefined;
+  private off = 0;
+  private len = 0;
   private l3only = false;
   private made: CreateEvent | undefined = undefined;
 
   /** A create told by its parts. */
-  told(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], bytes: Uint8Array | undefined, l3only: boolean): void {
+  told(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], mem: Uint8Array | undefined, off: number, len: number, l3only: boolean): void {
     this.t = t;
     this.pkt = pkt;
     this.at = at;
     this.flow = flow;
     this.cause = cause;
     this.by = by;
-    this.bytes = bytes;
+    this.mem = mem;
+    this.off = off;
+    this.len = len;
     this.l3only = l3only;
     this.made = undefined;
   }
 
   /** A create given as an object (undefined: let go of the last one). */
   of(e: CreateEvent | undefined): this {
-    if (e === undefined) this.told(0, 0, '', undefined, undefined, 'app', undefined, false);
+    if (e === undefined) this.told(0, 0, '', undefined, undefined, 'app', undefined, 0, 0, false);
     else {
-      this.told(e.t, e.pkt, e.at, e.flow, e.cause, e.by, undefined, false);
+      this.told(e.t, e.pkt, e.at, e.flow, e.cause, e.by, undefined, 0, 0, false);
       this.made = e;
     }
     return this;
@@ -408,7 +413,7 @@ class Creating {
 
   /** The event itself. */
   event(): CreateEvent {
-    return (this.made ??= new CreateFrameEvent(this.t, this.pkt, this.at, this.flow, this.cause, this.by, this.bytes!, this.l3only));
+    return (this.made ??= new CreateFrameEvent(this.t, this.pkt, this.at, this.flow, this.cause, this.by, bytesIn(this.mem!, this.off, this.len), this.l3only));
   }
 }
 
