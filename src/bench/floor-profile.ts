@@ -107,17 +107,21 @@ export function captureProfile(c: WalkCase, order?: RanEvent[]): WalkProfile {
           current = outer;
         }, a, b);
       };
-      const newSkb = world.newSkb.bind(world);
-      world.newSkb = (data, at, by, flow, cause, l3only): Skb => {
-        const skb = newSkb(data, at, by, flow, cause, l3only);
+      // A burst datagram is made: the event at hand is its first.
+      const made = (skb: Skb, at: string, by: CreateEvent['by'], flow: string | undefined): Skb => {
         const m = by === 'app' && flow !== undefined ? BURST_FLOW.exec(flow) : null;
         if (m && current >= 0) {
           const datagram = Number(m[1]) - 1;
           datagramOf[current] = datagram;
-          created.set(datagram, { datagram, data: data.slice(), at, by });
+          created.set(datagram, { datagram, data: skb.buf.slice(skb.off, skb.off + skb.len), at, by });
         }
         return skb;
       };
+      const newSkb = world.newSkb.bind(world);
+      world.newSkb = (data, at, by, flow, cause, l3only): Skb => made(newSkb(data, at, by, flow, cause, l3only), at, by, flow);
+      // A connected socket's datagrams are made where their bytes lie (World.newSkbIn).
+      const newSkbIn = world.newSkbIn.bind(world);
+      world.newSkbIn = (buf, off, len, at, by, flow, cause, l3only): Skb => made(newSkbIn(buf, off, len, at, by, flow, cause, l3only), at, by, flow);
       const deliver = world.deliver.bind(world);
       world.deliver = (skb, at, to, socket, src, sport): void => {
         const m = skb.flow !== undefined ? BURST_FLOW.exec(skb.flow) : null;
