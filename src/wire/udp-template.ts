@@ -14,6 +14,8 @@ const HEADERS = 28;
  */
 export class UdpTemplate {
   private readonly header = new Uint8Array(HEADERS);
+  /** `header` as seven 32-bit words (in the machine's byte order, as a words view of a packet's memory writes them). */
+  private readonly headerWords = new Int32Array(this.header.buffer);
   /**
    * What follows the IPv4 header in every datagram: the UDP header and the zero payload,
    * the same bytes each time. A datagram's decoded header shows them as its payload (the
@@ -72,9 +74,24 @@ export class UdpTemplate {
    * as the header carries it (16 bits).
    */
   writeAt(id: number, b: Uint8Array, at: number): number {
-    // Byte by byte: cheaper than `set`'s call for 28 bytes, and the payload is already zero.
-    const h = this.header;
-    for (let i = 0; i < HEADERS; i++) b[at + i] = h[i]!;
+    // Seven 32-bit words where `b` allows it (a packet's memory: 8-byte aligned), else byte
+    // by byte — cheaper than `set`'s call for 28 bytes; the payload is already zero.
+    if (b !== this.lastMemory) this.wordsOf(b);
+    const words = this.lastWords;
+    if (words !== undefined && (at & 3) === 0) {
+      const w = this.headerWords;
+      const i = at >>> 2;
+      words[i] = w[0]!;
+      words[i + 1] = w[1]!;
+      words[i + 2] = w[2]!;
+      words[i + 3] = w[3]!;
+      words[i + 4] = w[4]!;
+      words[i + 5] = w[5]!;
+      words[i + 6] = w[6]!;
+    } else {
+      const h = this.header;
+      for (let i = 0; i < HEADERS; i++) b[at + i] = h[i]!;
+    }
     id &= 0xffff;
     put16(b, at + 4, id);
     let sum = this.headerSum + id;
@@ -82,6 +99,15 @@ export class UdpTemplate {
     put16(b, at + 10, ~sum & 0xffff);
     return id;
   }
+
+  /** `b` (written into last) as 32-bit words, when it starts its buffer (byteOffset 0): one view per memory, not per datagram. */
+  private wordsOf(b: Uint8Array): void {
+    this.lastMemory = b;
+    this.lastWords = b.byteOffset === 0 ? new Int32Array(b.buffer, 0, b.length >>> 2) : undefined;
+  }
+
+  private lastMemory: Uint8Array | undefined;
+  private lastWords: Int32Array | undefined;
 
   /**
    * The header of a datagram with IP id `id` (its bytes as `write` makes them) as

@@ -37,10 +37,13 @@ describe('UdpTemplate', () => {
       expect(d).toEqual(r.ok ? r.value : undefined);
       // Every datagram shows the template's one copy of the bytes after its IPv4 header (no view per datagram).
       expect(t.decoded(7).payload).toBe(d.payload);
-      // Written in place in a larger memory, the same bytes.
-      const mem = new Uint8Array(40 + t.length);
-      expect(t.writeAt(0x1beef, mem, 40)).toBe(0xbeef);
-      expect([...mem.subarray(40)]).toEqual([...b]);
+      // Written in place in a larger memory (by words where aligned, else by bytes), the same bytes.
+      for (const at of [40, 41, 42]) {
+        const mem = new Uint8Array(at + t.length + 3);
+        expect(t.writeAt(0x1beef, mem, at)).toBe(0xbeef);
+        expect([...mem.subarray(at, at + t.length)]).toEqual([...b]);
+        expect([...mem.subarray(0, at), ...mem.subarray(at + t.length)].every((x) => x === 0)).toBe(true);
+      }
     }
   });
 
