@@ -1,5 +1,5 @@
 import { MacHeader } from '../wire/addr.js';
-import { carve, carveCopy, carvedIn } from '../wire/bytes.js';
+import { carve, carveCopy, carvedIn, copyBytes } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { CtEntry, Conntrack } from './conntrack.js';
@@ -266,12 +266,9 @@ function copyToRoom(skb: Skb, front: number): void {
   const room = carveCopy(HEADROOM + front + len);
   const out = carvedIn();
   const to = room + HEADROOM + front;
-  if (len <= 128) {
-    // A short packet is copied byte by byte: cheaper than the view `set` needs.
-    const src = skb.buf;
-    const from = skb.off;
-    for (let i = 0; i < len; i++) out[to + i] = src[from + i]!;
-  } else out.set(skb.data, to);
+  // A short packet is copied where its bytes lie (by words when aligned): cheaper than the view `set` needs.
+  if (len <= 128) copyBytes(skb.buf, skb.off, out, to, len);
+  else out.set(skb.data, to);
   skb.moveTo(out);
   skb.place(to - front, len + front);
   skb.roomStart = room;

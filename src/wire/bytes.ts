@@ -95,3 +95,36 @@ export function within(span: Uint8Array, part: Uint8Array, front = 0): boolean {
 export function view(b: Uint8Array, start: number, end: number): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
 }
+
+/**
+ * Copy the `len` bytes at `from` of `src` to `to` of `dst`, both whole
+ * memories (byteOffset 0, as a packet's skb holds them), without a view of
+ * either: 32-bit words when both places are 4-byte aligned (a packet's
+ * memory is 8-byte aligned, so a copy of its IPv4 packet is), bytes
+ * otherwise. A word view is made once per memory, not per copy.
+ */
+export function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, len: number): void {
+  let i = 0;
+  if (((from | to) & 3) === 0 && len >= 16) {
+    const s = wordsOf(src, 0);
+    const d = wordsOf(dst, 1);
+    const n = len >>> 2;
+    const sw = from >>> 2;
+    const dw = to >>> 2;
+    for (let k = 0; k < n; k++) d[dw + k] = s[sw + k]!;
+    i = n << 2;
+  }
+  for (; i < len; i++) dst[to + i] = src[from + i]!;
+}
+
+/** The last two memories copied from (0) and to (1), and their word views (`copyBytes`). */
+const wordMemory: (Uint8Array | undefined)[] = [undefined, undefined];
+const wordViews: Int32Array[] = [new Int32Array(0), new Int32Array(0)];
+
+function wordsOf(mem: Uint8Array, slot: 0 | 1): Int32Array {
+  if (wordMemory[slot] === mem) return wordViews[slot]!;
+  const words = new Int32Array(mem.buffer, 0, mem.length >>> 2);
+  wordMemory[slot] = mem;
+  wordViews[slot] = words;
+  return words;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { carve, carveCopy, carvedIn, freshBytes, within } from '../../src/wire/bytes.js';
+import { carve, carveCopy, carvedIn, copyBytes, freshBytes, within } from '../../src/wire/bytes.js';
 
 describe('freshBytes', () => {
   it('hands out zero bytes that no other request shares', () => {
@@ -58,5 +58,21 @@ describe('freshBytes', () => {
     }
     expect(copies.size).toBeGreaterThan(1);
     for (const c of copies) expect(kept.has(c)).toBe(false);
+  });
+});
+
+describe('copyBytes', () => {
+  it('copies exactly the bytes asked for, aligned or not, touching nothing around them', () => {
+    const src = new Uint8Array(256).map((_, i) => (i * 7 + 3) & 255);
+    for (const from of [0, 4, 8, 1, 2, 3, 14]) {
+      for (const to of [0, 4, 16, 1, 6]) {
+        for (const len of [0, 3, 15, 16, 17, 92, 106, 128]) {
+          const dst = new Uint8Array(256);
+          copyBytes(src, from, dst, to, len);
+          expect([...dst.subarray(to, to + len)]).toEqual([...src.subarray(from, from + len)]);
+          expect([...dst.subarray(0, to), ...dst.subarray(to + len)].every((x) => x === 0)).toBe(true);
+        }
+      }
+    }
   });
 });
