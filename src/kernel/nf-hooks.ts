@@ -537,12 +537,25 @@ export class NfHooks {
     const hasPorts = now.sport !== undefined && (ip.protocol !== IPPROTO_ICMP || (ct.dir === 0) === (manip === 'src'));
     let change: AddrChange | undefined;
     let inner: AddrChange = {};
-    if (manip === 'dst' && (now.dst !== want.dst || (hasPorts && now.dport !== want.dport))) {
-      change = related ? { dst: want.dst } : { dst: want.dst, ...(hasPorts ? { dport: want.dport } : {}) };
-      inner = { src: want.dst, sport: want.dport };
+    if (related) {
+      // The quoted header is always made what the connection's other direction says, whatever the outer header
+      // is (nf_nat_icmp_reply_translation's own case: DNAT in PREROUTING, an error from routing such as a
+      // frag-needed from the node's own address, fixed in POSTROUTING where the outer source is already right).
+      const q = (skb.data[0]! & 15) * 4 + 8;
+      const quoted = readTuple(skb.data.subarray(q));
+      // Ports, or a quoted echo's id (readTuple gives it as both).
+      const quotedPorts = quoted.sport !== undefined;
+      if (manip === 'dst' && (now.dst !== want.dst || quoted.src !== want.dst || (quotedPorts && quoted.sport !== want.dport))) {
+        change = now.dst !== want.dst ? { dst: want.dst } : {};
+        inner = { src: want.dst, sport: want.dport };
+      } else if (manip === 'src' && (now.src !== want.src || quoted.dst !== want.src || (quotedPorts && quoted.dport !== want.sport))) {
+        change = now.src !== want.src ? { src: want.src } : {};
+        inner = { dst: want.src, dport: want.sport };
+      }
+    } else if (manip === 'dst' && (now.dst !== want.dst || (hasPorts && now.dport !== want.dport))) {
+      change = { dst: want.dst, ...(hasPorts ? { dport: want.dport } : {}) };
     } else if (manip === 'src' && (now.src !== want.src || (hasPorts && now.sport !== want.sport))) {
-      change = related ? { src: want.src } : { src: want.src, ...(hasPorts ? { sport: want.sport } : {}) };
-      inner = { dst: want.src, dport: want.sport };
+      change = { src: want.src, ...(hasPorts ? { sport: want.sport } : {}) };
     }
     if (!change) return ip;
     const rec = this.engine.flowRecording;
@@ -552,17 +565,20 @@ export class NfHooks {
       else if (manip === 'dst') rec.manipDst = rec.manipDst === undefined ? change : { ...rec.manipDst, ...change };
       else rec.manipSrc = rec.manipSrc === undefined ? change : { ...rec.manipSrc, ...change };
     }
+    // An error whose outer header stays as it is shows its quoted header's change, seen as the reply it stands for.
+    const quotedOnly = related && change.src === undefined && change.dst === undefined;
+    const quotedBefore = quotedOnly ? quotedEndpoints(skb.data) : undefined;
     skb.data = related ? rewriteIcmpError(skb.data, change, inner) : rewriteAddrs(skb.data, change);
     const w = this.ns.world;
     const after = readTuple(skb.data);
     if (w.detailed) {
       // A ping's id is shown, on the side this NAT rewrites, where source NAT moved it (nf_nat's "port" of an echo).
       const showId = ip.protocol === IPPROTO_ICMP && now.sport !== after.sport ? manip : undefined;
-      const before = endpoints(now, showId);
+      const before = quotedBefore ?? endpoints(now, showId);
       const type = ct.dir === 1 ? 'reverse' : (action?.type ?? (manip === 'dst' ? 'DNAT' : 'SNAT'));
       const candidates = first && action ? this.explainNat?.(matched) : undefined;
       const by = first && byNft ? { by: 'nftables' as const } : {};
-      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: endpoints(after, showId), first, ...(candidates ? { candidates } : {}), ...by });
+      w.emit({ kind: 'nat', t: w.sched.now, pkt: skb.id, at: this.ns.name, type, manip, before, after: quotedOnly ? quotedEndpoints(skb.data) : endpoints(after, showId), first, ...(candidates ? { candidates } : {}), ...by });
     }
     const r = decodeIpv4(skb.data);
     return r.ok ? r.value : ip;
@@ -614,6 +630,12 @@ function endpoints(t: PacketTuple, echoId?: 'src' | 'dst'): string {
   const s = formatIpv4(t.src) + (t.sport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.sport}` : echoId === 'src' ? id : '');
   const d = formatIpv4(t.dst) + (t.dport !== undefined && t.protocol !== IPPROTO_ICMP ? `:${t.dport}` : echoId === 'dst' ? id : '');
   return `${s} > ${d}`;
+}
+
+/** The endpoints an ICMP error's quoted header names, the other way round (the reply the error stands for). */
+function quotedEndpoints(ip: Uint8Array): string {
+  const q = readTuple(ip.subarray((ip[0]! & 15) * 4 + 8));
+  return endpoints({ src: q.dst, dst: q.src, protocol: q.protocol, sport: q.dport, dport: q.sport });
 }
 
 /** `-m addrtype`: what kind of address this is for the namespace's routing (inet_addr_type). */
