@@ -11,7 +11,7 @@ import {
   UNREACH_PROTOCOL,
 } from '../wire/icmp.js';
 import { ipv4Length, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet, writeIpv4 } from '../wire/ipv4.js';
-import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, tcpSynOptions, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
+import { decodeTcp, encodeTcp, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_MSS_DEFAULT, tcpMssOption, tcpSynOptions, tcpSynWindow, tcpTsOption, tcpTsVal, type TcpSegment } from '../wire/tcp.js';
 import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { encodeUdp, udpError, udpPayload } from '../wire/udp.js';
 import { UdpTemplate } from '../wire/udp-template.js';
@@ -140,6 +140,9 @@ interface TcpConn {
   /** Receiver with an application: bytes that arrived ahead of a hole, by sequence number. */
   ofoData?: Map<number, Uint8Array>;
   flow: string | undefined;
+  /** The MSS this end announces in its SYN or SYN-ACK: the route's MTU - 40 (tcp_advertise_mss). */
+  advmss: number;
+  /** The MSS its segments use (headers without options): the smaller of `advmss` and the peer's, lowered by PMTU. */
   mss: number;
   /** Segments sent and not yet acknowledged (SYN, data), oldest first: what the retransmission timer resends. */
   inflight: Unacked[];
@@ -444,6 +447,7 @@ export class Sockets {
       pendingPayload: req.data ? 0 : req.payload,
       ...(req.data ? { pendingData: req.data } : {}),
       flow: req.flow,
+      advmss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
       mss: (this.ns.stack.mtuFor(req.dst) ?? 1500) - 40,
       ...newTimers(this.ns.world.sched.now),
       ...(req.app ? { app: req.app } : {}),
@@ -731,7 +735,9 @@ export class Sockets {
         ipId: 0,
         pendingPayload: 0,
         flow: skb.flow,
-        mss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
+        advmss: (this.ns.stack.mtuFor(ip.src) ?? 1500) - 40,
+        // tcp_openreq_init: the peer's announced MSS clamps ours (536 when its SYN names none).
+        mss: Math.min((this.ns.stack.mtuFor(ip.src) ?? 1500) - 40, tcpMssOption(seg.options) ?? TCP_MSS_DEFAULT),
         ...newTimers(this.ns.world.sched.now),
         server: true,
       };
@@ -782,6 +788,8 @@ export class Sockets {
     if (conn.state === 'SYN_SENT' && seg.flags & TCP_SYN && seg.flags & TCP_ACK) {
       conn.state = 'ESTABLISHED';
       conn.rcvNxt = (seg.seq + 1) >>> 0;
+      // tcp_rcv_synsent_state_process: the SYN-ACK's MSS clamps ours (tcp_sync_mss), as TCP_MAXSEG then shows.
+      conn.mss = Math.min(conn.mss, tcpMssOption(seg.options) ?? TCP_MSS_DEFAULT);
       this.tcpEvent(conn, 'established', 'three-way handshake done', skb.id);
       this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
       // Then the request data, in MSS-sized segments sent back to back. Like
@@ -939,14 +947,15 @@ export class Sockets {
     const tsVal = (conn.tsOffset + Math.floor(this.ns.world.sched.now / 1e6)) >>> 0;
     const syn = (flags & TCP_SYN) !== 0;
     // Linux's SYN and SYN-ACK carry MSS, SACK-permitted, timestamps and window scale.
-    const options = syn ? tcpSynOptions(conn.mss, tsVal, 7, conn.tsRecent) : tcpTsOption(tsVal, conn.tsRecent);
+    const options = syn ? tcpSynOptions(conn.advmss, tsVal, 7, conn.tsRecent) : tcpTsOption(tsVal, conn.tsRecent);
     const seg: TcpSegment = {
       srcPort: conn.lport,
       dstPort: conn.rport,
       seq: resendSeq ?? conn.sndNxt,
       ack: flags & TCP_ACK ? conn.rcvNxt : 0,
       flags,
-      window: syn ? (flags & TCP_ACK ? 65160 : 64240) : 502,
+      // The SYN-ACK's window counts the timestamps the SYN asked for (tcp_openreq_init_rwin); the SYN's does not.
+      window: syn ? tcpSynWindow(flags & TCP_ACK ? conn.advmss - TCP_TS_OPTION_BYTES : conn.advmss) : 502,
       options,
       payload: typeof data === 'number' ? new Uint8Array(len) : data,
     };

@@ -119,3 +119,35 @@ export function tcpTsVal(options: Uint8Array | undefined): number | undefined {
   }
   return undefined;
 }
+
+/** TCP_MSS_DEFAULT: what a peer whose SYN carries no MSS option is taken to accept (RFC 9293). */
+export const TCP_MSS_DEFAULT = 536;
+
+/** The MSS a SYN or SYN-ACK announces (option kind 2), if it carries one (tcp_parse_options). */
+export function tcpMssOption(options: Uint8Array | undefined): number | undefined {
+  if (!options) return undefined;
+  for (let i = 0; i < options.length; ) {
+    const kind = options[i]!;
+    if (kind === 0) return undefined;
+    if (kind === 1) {
+      i++;
+      continue;
+    }
+    const len = options[i + 1] ?? 0;
+    if (len < 2) return undefined;
+    if (kind === 2 && len === 4 && i + 4 <= options.length) return (options[i + 2]! << 8) | options[i + 3]!;
+    i += len;
+  }
+  return undefined;
+}
+
+/**
+ * The receive window a SYN (m = the MSS it announces) or SYN-ACK (m = that MSS
+ * minus the 12 bytes of timestamps) offers: tcp_select_initial_window rounds
+ * the space down to a multiple of m, and the 16-bit field holds at most 65535
+ * (measured on Linux 6.18: 64240 for MSS 1460, 64860 for 1410, 65160 and
+ * 64308 for 1448 and 1398, 62720 for 8960).
+ */
+export function tcpSynWindow(m: number): number {
+  return Math.floor(65535 / m) * m;
+}
