@@ -9,4 +9,15 @@ import { NatPortKernel } from './nat-port.js';
  */
 export class MachineKernel {
   readonly natPorts = new NatPortKernel();
+  /**
+   * net.ipv4.tcp_syn_linear_timeouts as the release sets it: from Linux 6.5 an
+   * unanswered SYN is resent this many times at the initial RTO before the
+   * timeout doubles, on top of tcp_syn_retries (0 before 6.5: no such sysctl).
+   */
+  synLinearTimeouts = 4;
+}
+
+/** tcp_syn_linear_timeouts as a release starts with: 4 from Linux 6.5 (commit ccce324dabfe), before it none. */
+export function synLinearTimeoutsFor(major: number, minor: number): number {
+  return major > 6 || (major === 6 && minor >= 5) ? 4 : 0;
 }

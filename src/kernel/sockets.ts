@@ -202,7 +202,11 @@ export const TCP_TIMERS = {
   minRtoNs: 200e6,
   /** TCP_RTO_MAX. */
   maxRtoNs: 120e9,
-  /** net.ipv4.tcp_syn_retries: a connect gives up after 1+2+4+8+16+32 s of retries and 64 s more (127 s). */
+  /**
+   * net.ipv4.tcp_syn_retries: before Linux 6.5 a connect gives up after 1+2+4+8+16+32 s of retries and 64 s
+   * more (127 s); from 6.5 the machine's tcp_syn_linear_timeouts (4) retries come first at 1 s each and add to
+   * it (1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; given up at 131 s).
+   */
   synRetries: 6,
   /** net.ipv4.tcp_retries2: an established connection gives up after ~15 backed-off retransmissions (~924 s). */
   retries2: 15,
@@ -1015,9 +1019,18 @@ export class Sockets {
     conn.rtoNs = Math.min(TCP_TIMERS.maxRtoNs, Math.round(conn.srttNs + Math.max(4 * conn.rttvarNs, TCP_TIMERS.minRtoNs)));
   }
 
+  /**
+   * The timer's current length: the RTO doubled per retransmission, except a SYN's first
+   * tcp_syn_linear_timeouts retransmissions, which keep it (tcp_retransmit_timer from Linux 6.5).
+   */
+  private rtoDelay(conn: TcpConn): number {
+    const doublings = conn.state === 'SYN_SENT' ? Math.max(0, conn.backoff - this.ns.kernel.synLinearTimeouts) : conn.backoff;
+    return Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** doublings);
+  }
+
   private armRto(conn: TcpConn): void {
     const gen = ++conn.timerGen;
-    const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
+    const delay = this.rtoDelay(conn);
     this.ns.world.sched.after(delay, () => {
       if (gen !== conn.timerGen || conn.dead) return;
       this.retransmit(conn);
@@ -1029,16 +1042,19 @@ export class Sockets {
     const head = conn.inflight[0];
     if (!head) return;
     const syn = (head.flags & TCP_SYN) !== 0;
-    const limit = syn ? TCP_TIMERS.synRetries : TCP_TIMERS.retries2;
+    // tcp_write_timeout: a SYN's linear retries come on top of tcp_syn_retries. (Its time bound, 127 s from
+    // the first SYN, is checked at the same timers and is never reached first with these defaults.)
+    const linear = syn ? this.ns.kernel.synLinearTimeouts : 0;
+    const limit = syn ? TCP_TIMERS.synRetries + linear : TCP_TIMERS.retries2;
     if (conn.backoff >= limit) {
-      const what = syn ? `connect() timed out: no SYN-ACK after ${limit} retries (tcp_syn_retries)` : `no ACK after ${limit} retransmissions (tcp_retries2): ETIMEDOUT`;
+      const what = syn ? `connect() timed out: no SYN-ACK after ${limit} retries (tcp_syn_retries ${TCP_TIMERS.synRetries}${linear ? ` + tcp_syn_linear_timeouts ${linear}` : ''})` : `no ACK after ${limit} retransmissions (tcp_retries2): ETIMEDOUT`;
       this.tcpEnd(conn, 'timeout', what, head.pkt ?? 0);
       return;
     }
     conn.backoff++;
     head.retransmitted = true;
     const pkt = this.tcpSend(conn, head.flags, head.data ?? head.len, 'tcp', head.pkt, head.ttl, head.seq);
-    const delay = Math.min(TCP_TIMERS.maxRtoNs, conn.rtoNs * 2 ** conn.backoff);
+    const delay = this.rtoDelay(conn);
     this.tcpEvent(conn, 'retransmit', `${syn ? 'SYN' : head.flags & TCP_FIN ? 'FIN' : `${head.len} B at seq ${head.seq}`} resent (retry ${conn.backoff}/${limit}); next timeout in ${delay / 1e9} s`, pkt ?? 0);
     this.armRto(conn);
   }

@@ -41,15 +41,15 @@ describe('DNS over TCP', () => {
     expect(created('edns0-fits').some((c) => c.frame.proto === 'tcp' && c.frame.dport === 53)).toBe(false);
   });
 
-  it('a policy allowing only UDP 53 drops the TCP retry; the lookup fails when connect() gives up (127 s)', () => {
+  it('a policy allowing only UDP 53 drops the TCP retry; the lookup fails when connect() gives up (131 s)', () => {
     const flow = res.flows.find((f) => f.flow === 'udp-only-policy')!;
     expect(flow.dropReason).toBe('dns-unresolved');
     expect(flow.dropDetail).toContain('ETIMEDOUT');
     const syns = created('udp-only-policy').filter((c) => c.frame.proto === 'tcp' && c.frame.dport === 53);
-    expect(syns).toHaveLength(7); // the SYN and tcp_syn_retries (6) retransmissions
+    expect(syns).toHaveLength(11); // the SYN and tcp_syn_retries (6) + tcp_syn_linear_timeouts (4) retransmissions
     const dropped = new Set(res.events.flatMap((e) => (e.kind === 'drop' && e.reason === 'policy-denied' ? [e.pkt] : [])));
     expect(syns.every((s) => dropped.has(s.pkt))).toBe(true);
     const gaveUp = res.events.find((e) => e.kind === 'tcp' && e.flow === 'udp-only-policy' && e.action === 'timeout')!;
-    expect(gaveUp.t - syns[0]!.t).toBe(127e9);
+    expect(gaveUp.t - syns[0]!.t).toBe(131e9);
   });
 });
