@@ -63,6 +63,8 @@ export class CtEntry {
   /** When the confirm ran (event time plus the packet's work by then, ns) and on which CPU: see natTaken. */
   confirmedAtNs = 0;
   confirmedOn: Cpu | undefined;
+  /** UDP: a reply seen after this (ns) makes a stream (proto.udp.stream_ts: 2 s after the unconfirmed first packet). */
+  udpStreamNs = 0;
   /** TCP: the highest sequence number the originator has sent up to (seen[0].td_end; SYN and FIN count one). */
   origSeqEnd: number | undefined;
   /** skb->_nfct of its packets in each direction (Conntrack.ref): made once, shared, never changed in place. */
@@ -260,6 +262,8 @@ export class Conntrack {
 
   /** Per-packet protocol tracking: state, reply seen, assured, timeout. `tcpFlags`: TCP's flags, SCTP's chunk-type mask. */
   update(entry: CtEntry, dir: 0 | 1, protocol: number, tcpFlags: number | undefined, nowNs: number): void {
+    // IPS_SEEN_REPLY as the protocol's handler sees it: set only after it ran (nf_conntrack_in).
+    const repliedBefore = entry.seenReply;
     if (dir === 1) entry.seenReply = true;
     let timeout: number;
     if (protocol === IPPROTO_TCP) {
@@ -267,9 +271,13 @@ export class Conntrack {
       if (entry.tcpState === 'ESTABLISHED' && dir === 0 && entry.seenReply) entry.assured = true;
       timeout = this.tcpTimeouts[entry.tcpState];
     } else if (protocol === IPPROTO_UDP) {
-      // A UDP "stream": traffic seen in both directions and then more from the originator.
-      if (entry.seenReply && dir === 0) entry.assured = true;
-      timeout = entry.assured ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp;
+      // nf_conntrack_udp_packet: a packet either way once a reply was seen, more than 2 s after the first, makes a
+      // stream (ASSURED, 120 s); before that the entry is refreshed to 30 s, as an unreplied one is.
+      if (!entry.confirmed) entry.udpStreamNs = nowNs + 2e9;
+      const stream = repliedBefore && nowNs > entry.udpStreamNs;
+      // A clash entry gets the longer timeout but is never assured (it goes on its first reply anyway).
+      if (stream && !entry.clash) entry.assured = true;
+      timeout = stream ? CT_TIMEOUTS.udpStream : CT_TIMEOUTS.udp;
     } else if (protocol === IPPROTO_SCTP) {
       const before = entry.sctpState;
       const next = nextSctpState(before, dir, tcpFlags ?? 0);

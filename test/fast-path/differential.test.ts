@@ -42,6 +42,10 @@ function workloads(): { name: string; text: string }[] {
   for (const walk of ['same-node', 'cross-node'] as const) out.push({ name: `connected-${walk}`, text: walkScenarioText({ walk, packets: 40, intervalNs: 20_000, connected: true }) });
   // Answers, and the connection flushed mid-flow (the first answer of the new one is recorded: reply-entries.test.ts).
   for (const walk of ['same-node', 'cross-node'] as const) out.push({ name: `answered-flushed-${walk}`, text: answeredFlushedText(walk, 40, '100400us') });
+  // An answered UDP stream across the 2 s after which conntrack makes it ASSURED (120 s instead of 30 s).
+  for (const walk of ['cross-node', 'cluster-ip'] as const) {
+    out.push({ name: `answered-stream-${walk}`, text: walkScenarioText({ walk, packets: 12, intervalNs: 300_000_000, connected: true }).replace('reuseConnection: true}', 'reuseConnection: true, reply: 100}') });
+  }
   const base = walkScenarioText({ walk: 'cluster-ip', packets: 1 }).split('traffic:')[0]!;
   out.push({
     name: 'reused-connections',
