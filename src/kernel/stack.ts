@@ -202,12 +202,22 @@ export class Stack {
     return false;
   }
 
-  /** ip_forward: TTL, the FORWARD hook, then output (POSTROUTING, MTU, neighbour). */
+  /** ip_forward: TTL, the size against the MTU, the TTL decrement, the FORWARD hook, then output (POSTROUTING, neighbour). */
   private forward(inDev: NetDevice, skb: Skb, ip: Ipv4Packet, route: Route): void {
     const w = this.ns.world;
     if (ip.ttl <= 1) {
       this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
       w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    // ip_exceeds_mtu, before the TTL is decremented and before FORWARD: the error quotes the packet as it came in
+    // (its TTL unchanged), even one the FORWARD chain would drop. A forwarded packet is measured against the
+    // device's MTU, not a path MTU this node learned (ip_dst_mtu_maybe_forward, ip_forward_use_pmtu 0);
+    // a datagram nf_defrag reassembled, against the largest fragment it came in.
+    const dev = route.dev!;
+    if (ip.df && skb.data.length > dev.mtu && (skb.fragMaxSize === undefined || skb.fragMaxSize > dev.mtu)) {
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, dev.mtu);
+      w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${dev.mtu} of ${dev.name} with DF set`);
       return;
     }
     const ttl = decrementTtlOf(skb); // skb_cow, then the header written
