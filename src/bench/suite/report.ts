@@ -369,7 +369,7 @@ export function maxMarkdown(m: NonNullable<Report['max']>): string[] {
   return [
     "### Kubernetes' maximum cluster",
     '',
-    'Run once (it is the expensive case): the cluster loaded from JSON and built, then two traced packets from the first pod to the last Service, each timed on its own.',
+    'Run once (it is the expensive case): the cluster loaded from JSON and built, then traced packets from the first pod to the last Service: the first two (100 µs apart) timed together, then, after two untimed minor GCs, the traced packet (a new connection) on its own.',
     '',
     ...table(head, [row], ['l', 'r', 'r', 'r', 'r', 'r', 'r']),
     '',
