@@ -100,24 +100,33 @@ export function tcpTsOption(tsVal: number, tsEcr: number): Uint8Array {
   return b;
 }
 
-/** The peer's timestamp value (TSval) from an option block, if it carries one. */
-export function tcpTsVal(options: Uint8Array | undefined): number | undefined {
-  if (!options) return undefined;
+/**
+ * Where option `kind` of length `len` starts in an option block (tcp_parse_options' walk: NOPs skipped, the
+ * walk ends at End of Option List or a malformed length), or -1.
+ */
+function tcpOptionAt(options: Uint8Array | undefined, kind: number, len: number): number {
+  if (!options) return -1;
   for (let i = 0; i < options.length; ) {
-    const kind = options[i]!;
-    if (kind === 0) return undefined;
-    if (kind === 1) {
+    const k = options[i]!;
+    if (k === 0) return -1;
+    if (k === 1) {
       i++;
       continue;
     }
-    const len = options[i + 1] ?? 0;
-    if (len < 2) return undefined;
-    if (kind === 8 && len === 10 && i + 10 <= options.length) {
-      return ((options[i + 2]! << 24) | (options[i + 3]! << 16) | (options[i + 4]! << 8) | options[i + 5]!) >>> 0;
-    }
-    i += len;
+    const l = options[i + 1] ?? 0;
+    if (l < 2) return -1;
+    if (k === kind && l === len && i + len <= options.length) return i;
+    i += l;
   }
-  return undefined;
+  return -1;
+}
+
+/** The peer's timestamp value (TSval) from an option block, if it carries one. */
+export function tcpTsVal(options: Uint8Array | undefined): number | undefined {
+  const i = tcpOptionAt(options, 8, 10);
+  if (i < 0) return undefined;
+  const o = options!;
+  return ((o[i + 2]! << 24) | (o[i + 3]! << 16) | (o[i + 4]! << 8) | o[i + 5]!) >>> 0;
 }
 
 /** TCP_MSS_DEFAULT: what a peer whose SYN carries no MSS option is taken to accept (RFC 9293). */
@@ -125,20 +134,9 @@ export const TCP_MSS_DEFAULT = 536;
 
 /** The MSS a SYN or SYN-ACK announces (option kind 2), if it carries one (tcp_parse_options). */
 export function tcpMssOption(options: Uint8Array | undefined): number | undefined {
-  if (!options) return undefined;
-  for (let i = 0; i < options.length; ) {
-    const kind = options[i]!;
-    if (kind === 0) return undefined;
-    if (kind === 1) {
-      i++;
-      continue;
-    }
-    const len = options[i + 1] ?? 0;
-    if (len < 2) return undefined;
-    if (kind === 2 && len === 4 && i + 4 <= options.length) return (options[i + 2]! << 8) | options[i + 3]!;
-    i += len;
-  }
-  return undefined;
+  const i = tcpOptionAt(options, 2, 4);
+  if (i < 0) return undefined;
+  return (options![i + 2]! << 8) | options![i + 3]!;
 }
 
 /**
