@@ -12,7 +12,7 @@ import { programFlannelIptables } from './flannel-iptables.js';
 import { flannelVxlanMtu, programFlannelVxlan } from './flannel-vxlan.js';
 import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses, type CloudLoadBalancer, type HealthProbe } from './cloud-lb.js';
-import { installCoreDns, type CoreDns } from './coredns.js';
+import { installCoreDns, type CoreDns } from './dns/coredns.js';
 import { listen } from './live/pod-network.js';
 import { installIngressControllers } from './ingress/controller.js';
 import { PolicyAgent } from './netpol/agent.js';

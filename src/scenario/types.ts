@@ -8,7 +8,7 @@
 import type { CostModel } from '../kernel/cost-model.js';
 import type { KernelLimitsInput } from '../kernel/limits.js';
 import type { IngressControllerFlags } from '../cluster/ingress/types.js';
-import type { DnsPolicy, PodDnsConfig } from '../cluster/resolver.js';
+import type { DnsPolicy, PodDnsConfig } from '../cluster/dns/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { LabelSelector, PolicyOptions } from '../cluster/netpol/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';

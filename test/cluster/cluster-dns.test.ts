@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { answer, encodeReply, recordsFromControlPlane, soaRecord, type ClusterDnsRecords } from '../../src/cluster/cluster-dns.js';
-import { CoreDns, KUBEADM_DNS_TTL } from '../../src/cluster/coredns.js';
+import { answer, encodeReply, recordsFromControlPlane, soaRecord, type ClusterDnsRecords } from '../../src/cluster/dns/cluster-dns.js';
+import { CoreDns, KUBEADM_DNS_TTL } from '../../src/cluster/dns/coredns.js';
 import { Rng } from '../../src/engine/rng.js';
-import { resolvConf, resolverStep, searchCandidates } from '../../src/cluster/resolver.js';
+import { resolvConf, resolverStep, searchCandidates } from '../../src/cluster/dns/resolver.js';
 import { formatIpv4, parseIpv4 } from '../../src/wire/addr.js';
 import {
   decodeDns,

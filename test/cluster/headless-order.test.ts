@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roundRobin } from '../../src/cluster/coredns-loadbalance.js';
-import { sortDestinations } from '../../src/cluster/gai-sort.js';
+import { roundRobin } from '../../src/cluster/dns/coredns-loadbalance.js';
+import { sortDestinations } from '../../src/cluster/dns/gai-sort.js';
 import { Rng, Scheduler } from '../../src/engine/index.js';
 import { NetNs, World } from '../../src/kernel/index.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';

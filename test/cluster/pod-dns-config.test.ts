@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatResolvConf, podResolvConf, searchPlan } from '../../src/cluster/resolver.js';
+import { formatResolvConf, podResolvConf, searchPlan } from '../../src/cluster/dns/resolver.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resSend, type ResSendResult } from '../../src/cluster/res-send.js';
+import { resSend, type ResSendResult } from '../../src/cluster/dns/res-send.js';
 import { Rng, Scheduler } from '../../src/engine/index.js';
 import { NetNs, World } from '../../src/kernel/index.js';
 import { Tracer } from '../../src/trace/tracer.js';

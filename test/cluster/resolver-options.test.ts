@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolverLimits } from '../../src/cluster/resolver.js';
+import { resolverLimits } from '../../src/cluster/dns/resolver.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answer as clusterAnswer, encodeReply } from '../../src/cluster/cluster-dns.js';
+import { answer as clusterAnswer, encodeReply } from '../../src/cluster/dns/cluster-dns.js';
 import { encodeEthernet, ETHERTYPE_IPV4 } from '../../src/wire/ethernet.js';
 import { PcapngWriter } from '../../src/wire/pcapng.js';
-import { answer as pluginAnswer, recordsFromControlPlane } from '../../src/cluster/cluster-dns.js';
+import { answer as pluginAnswer, recordsFromControlPlane } from '../../src/cluster/dns/cluster-dns.js';
 import { parseIpv4 } from '../../src/wire/addr.js';
 import { describeIpv4 } from '../../src/wire/describe.js';
 import {

@@ -1,5 +1,5 @@
 import { isScalar } from 'yaml';
-import { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS, podResolvConf, type DnsPolicy, type PodDnsConfig } from '../../cluster/resolver.js';
+import { MAX_DNS_NAMESERVERS, MAX_DNS_SEARCH_LIST_CHARS, MAX_DNS_SEARCH_PATHS, podResolvConf, type DnsPolicy, type PodDnsConfig } from '../../cluster/dns/resolver.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 import type { ClusterSpec } from '../types.js';

@@ -1,4 +1,4 @@
-import { nodeResolvConf, podResolvConf, resolverLimits, searchPlan } from '../../cluster/resolver.js';
+import { nodeResolvConf, podResolvConf, resolverLimits, searchPlan } from '../../cluster/dns/resolver.js';
 import type { PodSpec, ServiceSpec } from '../types.js';
 
 /** The cluster domain (kubelet's --cluster-domain); podwalk uses the default. */

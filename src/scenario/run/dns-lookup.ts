@@ -1,9 +1,9 @@
 import type { NetNs } from '../../kernel/netns.js';
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { rcode, RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage } from '../../wire/dns.js';
-import { resolverLimits, searchPlan, type ResolvConfLines } from '../../cluster/resolver.js';
-import { rcodeName, resSend, type ResSendResult, type ResState } from '../../cluster/res-send.js';
-import { sortDestinations } from '../../cluster/gai-sort.js';
+import { resolverLimits, searchPlan, type ResolvConfLines } from '../../cluster/dns/resolver.js';
+import { rcodeName, resSend, type ResSendResult, type ResState } from '../../cluster/dns/res-send.js';
+import { sortDestinations } from '../../cluster/dns/gai-sort.js';
 
 export type LookupResult = { ok: true; ip: number; name: string } | { ok: false; why: string };
 

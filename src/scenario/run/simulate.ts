@@ -4,7 +4,7 @@ import type { SendRequest } from '../../kernel/sockets.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { DropReason, TraceEvent } from '../../trace/events.js';
 import { sendHttp } from '../../cluster/http/client.js';
-import { nodeResolvConf, podResolvConf } from '../../cluster/resolver.js';
+import { nodeResolvConf, podResolvConf } from '../../cluster/dns/resolver.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';

@@ -1,5 +1,5 @@
-import type { NetNs } from '../kernel/netns.js';
-import { prefixMask } from '../wire/addr.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { prefixMask } from '../../wire/addr.js';
 
 /**
  * glibc's getaddrinfo orders the addresses a name resolved to (rfc3484_sort,

@@ -1,5 +1,5 @@
-import { formatIpv4 } from '../wire/addr.js';
-import { RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage } from '../wire/dns.js';
+import { formatIpv4 } from '../../wire/addr.js';
+import { RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_SERVFAIL, type DnsMessage } from '../../wire/dns.js';
 import { DEFAULT_CLUSTER_ZONE } from './cluster-dns.js';
 
 /**

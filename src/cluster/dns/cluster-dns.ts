@@ -1,4 +1,4 @@
-import { parseIpv4 } from '../wire/addr.js';
+import { parseIpv4 } from '../../wire/addr.js';
 import {
   DNS_A,
   DNS_AAAA,
@@ -23,8 +23,8 @@ import {
   RCODE_SERVFAIL,
   type DnsMessage,
   type DnsRecord,
-} from '../wire/dns.js';
-import type { ControlPlaneInput } from './spec.js';
+} from '../../wire/dns.js';
+import type { ControlPlaneInput } from '../spec.js';
 
 /**
  * CoreDNS as kubeadm deploys it (`kubernetes cluster.local ... { pods

@@ -1,7 +1,7 @@
-import type { NetNs } from '../kernel/netns.js';
-import { formatIpv4 } from '../wire/addr.js';
-import { decodeDns, DNS_A, DNS_AAAA, DNS_AA, DNS_CLASS_IN, DNS_OPT, DNS_RA, DNS_RD, DNS_TC, encodeDns, rcode, RCODE_NOERROR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, type DnsMessage, type DnsRecord } from '../wire/dns.js';
-import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
+import type { NetNs } from '../../kernel/netns.js';
+import { formatIpv4 } from '../../wire/addr.js';
+import { decodeDns, DNS_A, DNS_AAAA, DNS_AA, DNS_CLASS_IN, DNS_OPT, DNS_RA, DNS_RD, DNS_TC, encodeDns, rcode, RCODE_NOERROR, RCODE_NOTIMP, RCODE_REFUSED, RCODE_SERVFAIL, type DnsMessage, type DnsRecord } from '../../wire/dns.js';
+import { DnsTcpReader, frameDnsTcp } from '../../wire/dns-tcp.js';
 
 /**
  * glibc's res_send (resolv/res_send.c, __res_context_send with send_dg and

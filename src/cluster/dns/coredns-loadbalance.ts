@@ -1,5 +1,5 @@
-import type { Rng } from '../engine/rng.js';
-import { DNS_A, DNS_AAAA, DNS_CNAME, type DnsRecord } from '../wire/dns.js';
+import type { Rng } from '../../engine/rng.js';
+import { DNS_A, DNS_AAAA, DNS_CNAME, type DnsRecord } from '../../wire/dns.js';
 
 /** MX (RFC 1035): the plugin shuffles these too; the kubernetes plugin never answers with one. */
 const DNS_MX = 15;

@@ -1,10 +1,10 @@
-import type { NetNs } from '../kernel/netns.js';
-import type { Rng } from '../engine/rng.js';
-import { decodeDns, DNS_QR, rcode, RCODE_NOERROR, type DnsMessage } from '../wire/dns.js';
-import { DnsTcpReader, frameDnsTcp } from '../wire/dns-tcp.js';
+import type { NetNs } from '../../kernel/netns.js';
+import type { Rng } from '../../engine/rng.js';
+import { decodeDns, DNS_QR, rcode, RCODE_NOERROR, type DnsMessage } from '../../wire/dns.js';
+import { DnsTcpReader, frameDnsTcp } from '../../wire/dns-tcp.js';
 import { answer, encodeReply, recordsFromControlPlane, type ClusterDnsRecords } from './cluster-dns.js';
 import { roundRobin } from './coredns-loadbalance.js';
-import type { ClusterInput, ControlPlaneInput } from './spec.js';
+import type { ClusterInput, ControlPlaneInput } from '../spec.js';
 
 /**
  * kubeadm's Corefile (and coredns.yaml.base) sets `ttl 30` in its kubernetes
