@@ -14,7 +14,7 @@ import { programHostGw } from './host-gw.js';
 import { routeExternalAddresses, type CloudLoadBalancer, type HealthProbe } from './cloud-lb.js';
 import { installCoreDns, type CoreDns } from './dns/coredns.js';
 import { listen } from './live/pod-network.js';
-import { installIngressControllers } from './ingress/controller.js';
+import { installIngressControllers, type IngressWatch } from './ingress/controller.js';
 import { PolicyAgent } from './netpol/agent.js';
 import { localServiceIps, policyWorld } from './netpol/world.js';
 import { importRoutes } from './node-import.js';
@@ -42,6 +42,8 @@ export interface Cluster {
   bridges: Map<string, Bridge>;
   /** CoreDNS, serving in the kube-dns pods. */
   dns: CoreDns;
+  /** Each ingress-nginx controller's watch on Services and EndpointSlices. */
+  ingress: IngressWatch[];
   /** What the cluster was built from (controllers that change it later start here). */
   spec: ClusterInput;
   /**
@@ -132,7 +134,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   };
   const loadBalancer = routeExternalAddresses(gateway, spec, controlPlane.services, controlPlane.endpointSlices, probe);
   const dns = installCoreDns(podNs, spec, controlPlane);
-  installIngressControllers(podNs, pods, controlPlane);
+  const ingress = installIngressControllers(podNs, pods, controlPlane);
   const np = controlPlane.networkPolicy;
   let policyAgent: PolicyAgent | undefined;
   if (np) {
@@ -141,5 +143,5 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     policyAgent = new PolicyAgent(agentNodes, localServiceIps(spec.proxyMode, controlPlane.services));
     policyAgent.sync(policyWorld(np, pods, nodes));
   }
-  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, spec, controlPlane, ...(loadBalancer ? { loadBalancer } : {}) };
+  return { world, sched, underlay, gateway, nodes, pods: podNs, hosts, netns, proxies, ...(policyAgent ? { policyAgent } : {}), bridges, dns, ingress, spec, controlPlane, ...(loadBalancer ? { loadBalancer } : {}) };
 }

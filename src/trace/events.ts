@@ -391,6 +391,7 @@ export type ChangeKind =
   | 'rollout' // a Deployment rolled out a new ReplicaSet
   | 'endpoints' // the EndpointSlice controller rewrote a Service's slices
   | 'proxy-sync' // kube-proxy on one node reprogrammed its rules
+  | 'ingress-sync' // an ingress-nginx controller posted new backends to its nginx, or nginx's Lua timer took them
   | 'proxy-config' // kube-proxy's settings on a node changed (sync delay, conntrack cleanup)
   | 'conntrack-delete' // conntrack entries were deleted (kube-proxy's stale UDP cleanup, or `conntrack -D`)
   | 'conntrack-flush' // `conntrack -F`

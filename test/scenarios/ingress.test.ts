@@ -50,6 +50,28 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     expect(res.flows.find((f) => f.flow === 'http-redirected')!.http).toMatchObject({ status: 308 });
   });
 
+  it('nginx sees endpoint changes as the controller syncs them and its Lua timer takes them, not at once', () => {
+    const r = loadScenarioFile(file('ingress-endpoints-change.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    const syncs = res.events.filter((e) => e.kind === 'change' && e.change === 'ingress-sync').map((e) => [e.t / 1e9, e.kind === 'change' && e.detail.startsWith('ingress-nginx:') ? 'post' : 'apply']);
+    expect(syncs).toEqual([
+      [1, 'post'],
+      [2, 'apply'],
+      [7.666666666, 'post'], // two syncs after the one at 1 s, 3.33 s apart (--sync-rate-limit 0.3)
+      [8, 'apply'],
+    ]);
+    const flow = (name: string) => res.flows.find((f) => f.flow === name)!;
+    // Before the Lua timer: the deleted pods' endpoints, refused, 3 tries, 502.
+    expect(flow('before-lua-sync').ingress?.upstreams).toHaveLength(3);
+    expect(flow('before-lua-sync').http?.status).toBe(502);
+    // After it: an empty backend, 503 from nginx with no upstream connection.
+    expect(flow('empty-backend').ingress?.upstreams ?? []).toEqual([]);
+    expect(flow('ready-not-yet-synced').http?.status).toBe(503);
+    const spare = r.scenario.pods.find((p) => p.name === 'spare')!.ip;
+    expect(flow('back').ingress?.upstreams).toEqual([`${spare}:8080`]);
+  });
+
   it('a wrong expectation names what the controller did', () => {
     const r = loadScenarioFile(file('ingress-host-fanout.yaml'));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));

@@ -3,11 +3,12 @@ import type { NetNs } from '../../kernel/netns.js';
 import type { Skb } from '../../kernel/skb.js';
 import type { TcpStream } from '../../kernel/sockets.js';
 import type { IngressEvent } from '../../trace/events.js';
-import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
+import { formatIpv4 } from '../../wire/addr.js';
 import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
 import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
-import { clusterIpPortFor, servicePortFor } from './backend-port.js';
+import { backendKey, backendName, backendsFor, describeBackend, nameOfKey, sameBackend, type Backend, type Upstream } from './backends.js';
+import { BackendSync } from './backend-sync.js';
 import { proxyRequest } from './proxy-request.js';
 import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
 import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
@@ -37,12 +38,6 @@ export function serves(flags: IngressControllerFlags, ing: IngressInput, classes
   return flags.watchWithoutClass;
 }
 
-interface Upstream {
-  addr: number;
-  port: number;
-  text: string;
-}
-
 /**
  * Runs an ingress-nginx controller in each pod that has one: nginx listens
  * on 80 and 443 in the pod's namespace, terminates the client's TCP
@@ -54,9 +49,14 @@ interface Upstream {
  * a host with a certificate → ssl-redirect's 308 (ssl-redirect.ts); no
  * rule → the default backend's 404; no endpoints → 503; an upstream that refuses or
  * does not answer within proxy-connect-timeout → the next one, then 502 / 504.
+ *
+ * Returns each controller's watch: the control loop tells it when Services or
+ * EndpointSlices change, and the new backends reach nginx's balancers as
+ * ingress-nginx's sync and Lua timer bring them (backend-sync.ts).
  */
-export function installIngressControllers(podNs: Map<string, NetNs>, pods: readonly PodInput[], cp: ControlPlaneInput): void {
+export function installIngressControllers(podNs: Map<string, NetNs>, pods: readonly PodInput[], cp: ControlPlaneInput): IngressWatch[] {
   const ingress = cp.ingress ?? { ingresses: [], classes: [] };
+  const watches: IngressWatch[] = [];
   for (const pod of pods) {
     if (!pod.ingressController) continue;
     const ns = podNs.get(`${pod.namespace}/${pod.name}`);
@@ -65,22 +65,57 @@ export function installIngressControllers(podNs: Map<string, NetNs>, pods: reado
     const served = ingress.ingresses.filter((i) => serves(flags, i, ingress.classes));
     const nginx = new Nginx(ns, buildServers(served), certifiedHosts(served), cp);
     for (const l of LISTEN) ns.sockets.listenTcp(l.port, (client) => nginx.accept(client, l.scheme));
+    const sync = new BackendSync(ns.world.sched, cp, nginx);
+    watches.push({ apiChanged: (next) => sync.apiChanged(next) });
   }
+  return watches;
+}
+
+/** A controller's informers: told of every Service or EndpointSlice change. */
+export interface IngressWatch {
+  apiChanged(cp: ControlPlaneInput): void;
 }
 
 class Nginx {
-  /** The balancer's position per backend (round robin, starting at a seeded random endpoint). */
+  /** The balancer's position per backend (round robin, starting at a seeded random endpoint; a new one when its endpoints change). */
   private readonly rr = new Map<string, number>();
   /** $request_id's random bytes: a stream of its own, so the balancer's and the kernel's draws do not move. */
   private readonly ids: Rng;
+  /** The backends the controller last computed (its running configuration) and POSTed to the Lua side. */
+  private posted: Map<string, Backend>;
+  /** The backends nginx's workers balance over (what sync_backends last took). */
+  private lua: Map<string, Backend>;
 
   constructor(
     private readonly ns: NetNs,
     private readonly servers: Server[],
     private readonly certified: ReadonlySet<string>,
-    private readonly cp: ControlPlaneInput,
+    cp: ControlPlaneInput,
   ) {
     this.ids = ns.rng.fork('nginx $request_id');
+    this.posted = backendsFor(servers, cp);
+    this.lua = this.posted;
+  }
+
+  /** syncIngress: the backends from the API objects of now; POSTed when they differ from the running ones. */
+  sync(cp: ControlPlaneInput): boolean {
+    const next = backendsFor(this.servers, cp);
+    const changed = [...next].filter(([k, b]) => !sameBackend(b, this.posted.get(k)));
+    this.posted = next;
+    if (changed.length === 0) return false;
+    const what = changed.map(([k, b]) => `${k} -> ${describeBackend(b)}`).join('; ');
+    this.ns.world.change(this.ns.name, 'ingress-sync', `ingress-nginx: backends changed, POST /configuration/backends (no reload): ${what}`);
+    return true;
+  }
+
+  /** A worker's sync_backends: the posted backends replace the balancers; a backend whose endpoints changed starts its round robin anew (reinit). */
+  apply(): void {
+    const changed = [...this.posted].filter(([k, b]) => !sameBackend(b, this.lua.get(k))).map(([k]) => k);
+    if (changed.length === 0) return;
+    // The balancer's position is per upstream (`ns/svc:port endpoint|service`), which locations with and without service-upstream may share.
+    for (const k of changed) for (const is of ['endpoint', 'service']) this.rr.delete(`${nameOfKey(k)} ${is}`);
+    this.lua = this.posted;
+    this.ns.world.change(this.ns.name, 'ingress-sync', `nginx: sync_backends (Lua timer) rebuilt the balancers of ${changed.join(', ')}`);
   }
 
   accept(client: TcpStream, scheme: 'http' | 'https'): { data: (s: TcpStream, bytes: Uint8Array, skb: Skb) => void } {
@@ -102,36 +137,19 @@ class Nginx {
       return this.answer(client, 404, skb);
     }
     const { namespace, backend } = loc.backend;
-    const backendText = `${namespace}/${backend.service}:${'number' in backend.port ? backend.port.number : backend.port.name}`;
-    const svc = this.cp.services.find((x) => x.namespace === namespace && x.name === backend.service);
-    if (!svc) {
-      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: `Service ${namespace}/${backend.service} not found` });
+    const backendText = backendName(namespace, backend);
+    const key = backendKey(namespace, backend, loc.serviceUpstream);
+    const current = this.lua.get(key)!;
+    if ('none' in current) {
+      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: current.none });
       return this.answer(client, 503, skb);
     }
-    let upstreams: Upstream[];
-    let upstreamIs: 'endpoint' | 'service';
-    const clusterPort = loc.serviceUpstream ? clusterIpPortFor(svc, backend.port) : undefined;
-    if (clusterPort !== undefined) {
-      upstreams = [{ addr: parseIpv4(svc.clusterIP!)!, port: clusterPort, text: `${svc.clusterIP}:${clusterPort}` }];
-      upstreamIs = 'service';
-    } else {
-      const sp = servicePortFor(svc.ports, backend.port);
-      if (!sp) {
-        this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: `Service ${namespace}/${backend.service} has no such port` });
-        return this.answer(client, 503, skb);
-      }
-      upstreams = this.endpoints(namespace, backend.service, sp.name);
-      upstreamIs = 'endpoint';
-    }
-    if (upstreams.length === 0) {
-      this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: 'the Service has no ready endpoints' });
-      return this.answer(client, 503, skb);
-    }
+    const { upstreams, upstreamIs } = current;
     const proxied = this.upstreamRequest(req, client, scheme);
-    const key = `${backendText} ${upstreamIs}`;
     const candidates = upstreams.map((u) => u.text);
+    const balancer = `${backendText} ${upstreamIs}`;
     const attempt = (tries: number): void => {
-      const u = this.pick(key, upstreams);
+      const u = this.pick(balancer, upstreams);
       this.event(skb, { action: 'proxy', ...where, backend: backendText, upstream: u.text, upstreamIs, candidates });
       let settled = false;
       const fail = (reason: 'error' | 'timeout', detail: string): void => {
@@ -177,18 +195,6 @@ class Nginx {
       });
     };
     attempt(1);
-  }
-
-  /** Ready endpoints of the Service port, as ingress-nginx reads them from EndpointSlices. */
-  private endpoints(namespace: string, service: string, portName: string): Upstream[] {
-    const out: Upstream[] = [];
-    for (const slice of this.cp.endpointSlices) {
-      if (slice.namespace !== namespace || slice.serviceName !== service) continue;
-      const port = slice.ports.find((p) => p.name === portName && p.protocol === 'TCP');
-      if (!port) continue;
-      for (const e of slice.endpoints) if (e.ready && !out.some((o) => o.text === `${e.ip}:${port.port}`)) out.push({ addr: parseIpv4(e.ip)!, port: port.port, text: `${e.ip}:${port.port}` });
-    }
-    return out;
   }
 
   /** The Lua balancer's round robin (a seeded random start per backend). */

@@ -442,6 +442,7 @@ export class ControlLoop {
     this.cp = { ...this.cluster.controlPlane, ...(this.servicesEdited ? { services: [...this.services] } : {}), endpointSlices: next };
     this.cluster.controlPlane = this.cp; // what `kubectl get` would list now (the matrix reads it)
     this.cluster.dns.update(this.cp);
+    for (const w of this.cluster.ingress) w.apiChanged(this.cp);
     // Each kube-proxy asks its sync runner for a sync once the change reaches it (its delay); the sync reads its
     // informer cache then, so it programs whatever the API holds at that moment.
     for (const n of this.cluster.spec.nodes) this.cluster.sched.after(this.behaviour.get(n.name)!.syncDelayNs, () => this.requestSync(n.name));
