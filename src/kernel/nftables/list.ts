@@ -42,6 +42,7 @@ function listSet(s: NftSet, nowNs: number): string[] {
   const b = [`\t${s.isMap ? 'map' : 'set'} ${s.name} {`, `\t\ttype ${s.typeText()}`];
   if (s.maxElements !== undefined) b.push(`\t\tsize ${s.maxElements}`);
   if (s.flags.length > 0) b.push(`\t\tflags ${[...s.flags].sort((x, y) => FLAG_ORDER.indexOf(x) - FLAG_ORDER.indexOf(y)).join(',')}`);
+  if (s.autoMerge) b.push('\t\tauto-merge');
   if (s.timeoutMs !== undefined) b.push(`\t\ttimeout ${formatDuration(s.timeoutMs)}`);
   if (s.comment !== undefined) b.push(`\t\tcomment "${s.comment}"`);
   const els = s
@@ -77,6 +78,7 @@ export function dumpRuleset(nft: Nftables): string {
     for (const s of t.sets.values()) {
       const props = [`type ${s.typeText()} ;`];
       if (s.flags.length > 0) props.push(`flags ${s.flags.join(',')} ;`);
+      if (s.autoMerge) props.push('auto-merge ;');
       if (s.timeoutMs !== undefined) props.push(`timeout ${s.timeoutMs / 1000}s ;`);
       if (s.comment !== undefined) props.push(`comment "${s.comment}" ;`);
       out.push(`add ${s.isMap ? 'map' : 'set'} ${p} ${s.name} { ${props.join(' ')} }`);

@@ -2,6 +2,7 @@ import type { CtState, NatAction, NfEnv, NfPacket } from '../netfilter/types.js'
 import { parseIpv4 } from '../../wire/addr.js';
 import { formatValue, parseValue, type NftType, type Range } from './datatypes.js';
 import { compareKeys } from './element-order.js';
+import { anonymousKeys } from './intervals.js';
 import type { NftSet } from './set.js';
 import { unquote, type Token } from './tokens.js';
 import { formatVerdict, readVerdict, type NftVerdict } from './verdict.js';
@@ -103,6 +104,8 @@ export function compileRule(words: Token[], ctx: RuleContext, handle: number): N
 
 class RuleParser {
   private i = 0;
+  /** A value written as a prefix or range was read (nft makes an anonymous set holding one an interval set). */
+  private rangeWritten = false;
   constructor(
     private readonly w: Token[],
     private readonly ctx: RuleContext,
@@ -450,17 +453,25 @@ class RuleParser {
       };
     }
     if (this.peek() === '{') {
-      const elems = this.anonElements(types, false);
-      // nft (since 1.0.0) turns a one-element anonymous set of a single value,
-      // prefix or range into a plain comparison; a concatenation keeps its braces.
-      const shown = sortedKeys(types, elems).map((k) => fmtKey(types, k));
-      const list = shown.length === 1 && types.length === 1 ? `${head} ${neg ? '!= ' : ''}${shown[0]}` : `${head} ${neg ? '!= ' : ''}{ ${shown.join(', ')} }`;
+      this.rangeWritten = false;
+      const written = this.anonElements(types, false);
+      // What the kernel holds and nft lists: an interval set's ranges merged, duplicates once (intervals.ts).
+      const keys = anonymousKeys(
+        types,
+        written.map((e) => e.key),
+        this.rangeWritten,
+      );
+      const shown = keys.map((k) => fmtKey(types, k));
+      // nft (since 1.0.0) turns an anonymous set written with one element (a
+      // value, prefix or range) into a plain comparison; a concatenation keeps
+      // its braces, and so does a set that merging left with one element.
+      const list = written.length === 1 && types.length === 1 ? `${head} ${neg ? '!= ' : ''}${shown[0]}` : `${head} ${neg ? '!= ' : ''}{ ${shown.join(', ')} }`;
       return {
         list,
         run: (s) => {
           const k = get(s);
           if (!k) return BREAK;
-          const hit = elems.some((e) => inKey(e.key, k));
+          const hit = keys.some((key) => inKey(key, k));
           return hit !== neg ? NEXT : BREAK;
         },
       };
@@ -554,6 +565,7 @@ class RuleParser {
       const text = this.next();
       const r = parseValue(t, text);
       if (!r) this.fail(`"${text}" is not a valid ${t}`);
+      if (text.includes('/') || text.indexOf('-') > 0) this.rangeWritten = true;
       out.push(r!);
     });
     return out;
@@ -586,11 +598,6 @@ function keyOf(sels: readonly Selector[], s: WalkState): number[] | undefined {
 function inKey(key: readonly Range[], values: readonly number[]): boolean {
   for (let i = 0; i < key.length; i++) if (values[i]! < key[i]!.lo || values[i]! > key[i]!.hi) return false;
   return true;
-}
-
-/** An anonymous set's keys in the order nft lists them. */
-function sortedKeys(types: readonly NftType[], elems: readonly { key: Range[] }[]): Range[][] {
-  return elems.map((e) => e.key).sort((x, y) => compareKeys(types, x, y));
 }
 
 function fmtKey(types: readonly NftType[], key: readonly Range[]): string {

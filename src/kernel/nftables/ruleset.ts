@@ -2,6 +2,7 @@ import { KEY_TYPES, parseValue, type NftType, type Range } from './datatypes.js'
 import { parseDuration } from './duration.js';
 import { splitCommands } from './commands.js';
 import { parsePriority } from './priority.js';
+import { overlaps, touches } from './intervals.js';
 import { compileRule, NftError, type NftRule } from './rule.js';
 import { NftSet, type NftElement } from './set.js';
 import { unquote, type Token } from './tokens.js';
@@ -312,6 +313,7 @@ export class Nftables {
         s.timeoutMs = timeoutMs;
         s.comment = comment;
         s.maxElements = size;
+        s.autoMerge = props.has('auto-merge');
         t.sets.set(name, s);
         this.createdNow.add(s);
         undo.push(() => t.sets.delete(name));
@@ -385,15 +387,48 @@ export class Nftables {
 
   private addElements(s: NftSet, inner: Token[], undo: (() => void)[], fail: (m: string, t?: Token) => never, create = false): void {
     const words = inner[0]?.text === '{' ? inner.slice(1, -1) : inner;
+    const addedNow: NftElement[] = [];
     for (const el of parseElements(s, words, fail)) {
       if (s.timeoutMs !== undefined && el.timeoutMs === undefined) el.timeoutMs = s.timeoutMs;
       if (el.timeoutMs !== undefined) el.expiresNs = this.now + el.timeoutMs * 1e6;
+      if (s.flags.includes('interval') && s.keyTypes.length === 1 && this.addInterval(s, el, addedNow, undo, fail)) continue;
+      addedNow.push(el);
       if (!s.add(el)) {
         if (create) fail(`Could not process rule: File exists: element in ${s.name}`);
         continue;
       }
       undo.push(() => s.delete(el.key));
     }
+  }
+
+  /**
+   * An element of a named interval set, as nft 1.0.6 adds it (intervals.ts):
+   * with `auto-merge`, one already covered is a no-op and the ranges it
+   * overlaps or touches become one element; without, a range overlapping
+   * another is refused, its exact copy left to the caller. True when handled.
+   */
+  private addInterval(s: NftSet, el: NftElement, addedNow: NftElement[], undo: (() => void)[], fail: (m: string, t?: Token) => never): boolean {
+    const r = el.key[0]!;
+    const live = s.elements(this.now);
+    if (!s.autoMerge) {
+      const clash = live.find((e) => overlaps(e.key[0]!, r) && (e.key[0]!.lo !== r.lo || e.key[0]!.hi !== r.hi));
+      if (clash) fail(addedNow.includes(clash) ? 'conflicting intervals specified' : 'interval overlaps with an existing one');
+      return false;
+    }
+    if (live.some((e) => e.key[0]!.lo <= r.lo && e.key[0]!.hi >= r.hi)) return true;
+    let lo = r.lo;
+    let hi = r.hi;
+    for (const e of live) {
+      if (!touches(e.key[0]!, r)) continue;
+      lo = Math.min(lo, e.key[0]!.lo);
+      hi = Math.max(hi, e.key[0]!.hi);
+      s.delete(e.key);
+      undo.push(() => s.add(e));
+    }
+    el.key = [{ lo, hi }];
+    s.add(el);
+    undo.push(() => s.delete(el.key));
+    return true;
   }
 
   /** Every jump, goto and verdict-map target exists; every set a rule names exists (deleting a used one fails: EBUSY). */

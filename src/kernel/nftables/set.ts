@@ -29,6 +29,8 @@ export class NftSet {
   flags: string[] = [];
   timeoutMs: number | undefined;
   comment: string | undefined;
+  /** `auto-merge`: nft joins overlapping and adjacent ranges of a `flags interval` set (intervals.ts). */
+  autoMerge = false;
   /** `size`: the most elements it may hold (not enforced: nothing here comes near it). */
   maxElements: number | undefined;
   private readonly exact = new Map<string, NftElement>();
