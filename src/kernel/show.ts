@@ -141,7 +141,7 @@ export function showIpvs(ns: NetNs): string {
 /** `nft list ruleset`: empty when nothing loaded nftables here (iptables and ipvs modes). */
 export function showNft(ns: NetNs): string {
   const nft = ns.nf?.nft;
-  return nft ? listRuleset(nft, ns.world.sched.now) : '';
+  return nft ? listRuleset(nft, ns.world.sched.now, ns.kernel.nftDynsetTimeoutListed) : '';
 }
 
 /** `ipvsadm -Sn`: the virtual services as ipvsadm-restore (and a node's `import.ipvsadm`) reads them. */

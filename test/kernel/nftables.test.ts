@@ -137,12 +137,29 @@ add rule ip t pre update @seen { ip saddr }
     const lapsed = pkt('10.0.0.5', '1.1.1.1');
     walkBaseChain(pre, lapsed, env(40e9)); // refreshed at 18 s, gone at 28 s: not seen, then added afresh
     expect(lapsed.mark).toBe(0);
-    expect(listRuleset(nft, 41e9)).toContain('elements = { 10.0.0.5 timeout 10s expires 9s }');
+    // Linux 6.18 (nft 1.0.6, netns): an element update adds with the set's timeout lists `expires` alone;
+    // before 6.12 (commit 4c5daea9af4f) nf_tables_fill_setelem sent its timeout too.
+    expect(listRuleset(nft, 41e9)).toContain('elements = { 10.0.0.5 expires 9s }');
+    expect(listRuleset(nft, 41e9, true)).toContain('elements = { 10.0.0.5 timeout 10s expires 9s }');
     // nft_dynset gives a set the packet path writes a size of 65535 (nft 1.0.6 on Linux 6.18 lists it so).
     expect(listRuleset(nft, 41e9)).toContain('set seen {\n\t\ttype ipv4_addr\n\t\tsize 65535\n\t\tflags dynamic,timeout\n\t\ttimeout 10s\n');
     const reloaded = new Nftables();
     reloaded.load(listRuleset(nft, 0).replace(/\n\t\telements = .*\n/, '\n'));
     expect(listRuleset(reloaded, 0)).toBe(listRuleset(nft, 0).replace(/\n\t\telements = .*\n/, '\n'));
+  });
+
+  it('element timeouts: listed only when they differ from the set\'s (nft add element, nft 1.0.6 on Linux 6.18 and 6.1 alike)', () => {
+    const nft = new Nftables();
+    nft.load(`add table ip t
+add set ip t s { type ipv4_addr ; flags timeout ; timeout 3h ; }
+add set ip t n { type ipv4_addr ; flags timeout ; }
+add element ip t s { 10.0.0.1, 10.0.0.2 timeout 3h, 10.0.0.3 timeout 1h }
+add element ip t n { 10.0.0.4 timeout 1h, 10.0.0.5 }`);
+    for (const old of [false, true]) {
+      const listed = listRuleset(nft, 20e6, old);
+      expect(listed).toContain('elements = { 10.0.0.1 expires 2h59m59s980ms, 10.0.0.2 expires 2h59m59s980ms,\n\t\t\t     10.0.0.3 timeout 1h expires 59m59s980ms }');
+      expect(listed).toContain('elements = { 10.0.0.4 timeout 1h expires 59m59s980ms, 10.0.0.5 }');
+    }
   });
 
   // nft 1.0.6 on Linux 6.18: flags in nft's order; `dynamic` added by nft only to a set sent with the rule that updates it.

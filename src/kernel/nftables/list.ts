@@ -8,20 +8,21 @@ import type { NftSet } from './set.js';
  * `nft list ruleset`: every table with its sets and maps (elements as the
  * nft sorts and lays them out, with the time left on timed ones), then its chains with
  * their hook, priority (by name when standard) and policy, and the rules as
- * nft prints them back.
+ * nft prints them back. `dynsetTimeoutListed`: the machine's kernel is older
+ * than 6.12 (MachineKernel.nftDynsetTimeoutListed; NftSet.formatElement).
  */
-export function listRuleset(nft: Nftables, nowNs: number): string {
+export function listRuleset(nft: Nftables, nowNs: number, dynsetTimeoutListed = false): string {
   nft.materialize();
   const out: string[] = [];
-  for (const t of nft.tables.values()) out.push(listTable(t, nowNs));
+  for (const t of nft.tables.values()) out.push(listTable(t, nowNs, dynsetTimeoutListed));
   return out.join('\n');
 }
 
-function listTable(t: NftTable, nowNs: number): string {
+function listTable(t: NftTable, nowNs: number, dynsetTimeoutListed: boolean): string {
   const lines = [`table ${t.family} ${t.name} {`];
   if (t.comment !== undefined) lines.push(`\tcomment "${t.comment}"`);
   const blocks: string[][] = [];
-  for (const s of t.sets.values()) blocks.push(listSet(s, nowNs));
+  for (const s of t.sets.values()) blocks.push(listSet(s, nowNs, dynsetTimeoutListed));
   for (const c of t.chains.values()) {
     const b = [`\tchain ${c.name} {`];
     if (c.comment !== undefined) b.push(`\t\tcomment "${c.comment}"`);
@@ -38,7 +39,7 @@ function listTable(t: NftTable, nowNs: number): string {
   return lines.join('\n');
 }
 
-function listSet(s: NftSet, nowNs: number): string[] {
+function listSet(s: NftSet, nowNs: number, dynsetTimeoutListed: boolean): string[] {
   const b = [`\t${s.isMap ? 'map' : 'set'} ${s.name} {`, `\t\ttype ${s.typeText()}`];
   if (s.maxElements !== undefined) b.push(`\t\tsize ${s.maxElements}`);
   if (s.flags.length > 0) b.push(`\t\tflags ${[...s.flags].sort((x, y) => FLAG_ORDER.indexOf(x) - FLAG_ORDER.indexOf(y)).join(',')}`);
@@ -48,7 +49,7 @@ function listSet(s: NftSet, nowNs: number): string[] {
   const els = s
     .elements(nowNs)
     .sort((x, y) => compareKeys(s.keyTypes, x.key, y.key))
-    .map((e) => s.formatElement(e, nowNs));
+    .map((e) => s.formatElement(e, nowNs, dynsetTimeoutListed));
   if (els.length > 0) {
     const perLine = elementsPerLine(s.keyTypes);
     const text = els.map((e, i) => (i === 0 ? '' : i % perLine === 0 ? '\n\t\t\t     ' : ' ') + e + (i < els.length - 1 ? ',' : ' }')).join('');

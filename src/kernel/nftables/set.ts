@@ -12,6 +12,8 @@ export interface NftElement {
   /** Timeout sets: when the element lapses (simulated ns), and the timeout it was given (ms). */
   expiresNs?: number;
   timeoutMs?: number;
+  /** Added from the packet path (`update @set`, nft_dynset), not by `nft add element`. */
+  dynset?: true;
 }
 
 /**
@@ -128,7 +130,7 @@ export class NftSet {
       if (refresh && t !== undefined) e.expiresNs = nowNs + t * 1e6;
       return e;
     }
-    const el: NftElement = { key, ...(t === undefined ? {} : { timeoutMs: t, expiresNs: nowNs + t * 1e6 }) };
+    const el: NftElement = { key, dynset: true, ...(t === undefined ? {} : { timeoutMs: t, expiresNs: nowNs + t * 1e6 }) };
     this.exact.set(k, el);
     return el;
   }
@@ -147,11 +149,17 @@ export class NftSet {
     return this.keyTypes.join(' . ') + (this.isMap ? ' : verdict' : '');
   }
 
-  /** An element as nft prints it; `withExpiry` adds `timeout 3h expires 2h59m50s` (nft list). */
-  formatElement(e: NftElement, nowNs?: number): string {
+  /**
+   * An element as nft prints it. With `nowNs` (nft list), a timed element adds
+   * `expires 2h59m50s`, after `timeout 1h` when the kernel sends the element's
+   * own timeout: when it differs from the set's, or, with `dynsetTimeoutListed`
+   * (a kernel before 6.12, MachineKernel), on any element the packet path added.
+   */
+  formatElement(e: NftElement, nowNs?: number, dynsetTimeoutListed = false): string {
     let s = e.key.map((r, i) => formatValue(this.keyTypes[i]!, r)).join(' . ');
     if (nowNs !== undefined && e.expiresNs !== undefined) {
-      s += ` timeout ${formatDuration(e.timeoutMs ?? 0)} expires ${formatDuration(Math.max(0, Math.ceil((e.expiresNs - nowNs) / 1e6)))}`;
+      if (e.timeoutMs !== this.timeoutMs || (e.dynset && dynsetTimeoutListed)) s += ` timeout ${formatDuration(e.timeoutMs ?? 0)}`;
+      s += ` expires ${formatDuration(Math.max(0, Math.ceil((e.expiresNs - nowNs) / 1e6)))}`;
     }
     if (e.comment !== undefined) s += ` comment "${e.comment}"`;
     if (e.verdict) s += ` : ${formatVerdict(e.verdict)}`;

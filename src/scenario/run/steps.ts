@@ -7,7 +7,7 @@ import type { PolicyWorld } from '../../cluster/netpol/types.js';
 import { Netem, formatNetem } from '../../kernel/netem.js';
 import type { Bridge } from '../../kernel/bridge.js';
 import type { KernelLimitName } from '../../kernel/limits.js';
-import { synLinearTimeoutsFor } from '../../kernel/machine-kernel.js';
+import { nftDynsetTimeoutListedFor, synLinearTimeoutsFor } from '../../kernel/machine-kernel.js';
 import { natEvictsClosing, natPortSearchFor } from '../../kernel/nat-port.js';
 import type { Uplink } from '../../kernel/uplink.js';
 import type { Scenario, StepAction, StepSpec } from '../types.js';
@@ -132,6 +132,7 @@ function runChange(cluster: Cluster, loop: ControlLoop, a: ChangeAction, s: Step
       ns.kernel.natPorts.search = search;
       ns.kernel.natPorts.evictClosing = natEvictsClosing(a.major, a.minor);
       ns.kernel.synLinearTimeouts = synLinearTimeoutsFor(a.major, a.minor);
+      ns.kernel.nftDynsetTimeoutListed = nftDynsetTimeoutListedFor(a.major, a.minor);
       const ports = search === 'rover' ? 'searches a taken SNAT source port from the shared rover' : `searches a taken SNAT source port from a random offset${natEvictsClosing(a.major, a.minor) ? ', evicting a closing connection in its last tries' : ''}`;
       return w.change(ns.name, 'kernel', `${a.node} runs Linux ${a.release}: conntrack ${harder ? 'keeps' : 'drops (insert_failed)'} a UDP packet that loses the confirm race with a different NAT; nf_nat ${ports}; an unanswered SYN is resent ${ns.kernel.synLinearTimeouts ? `after 1 s ${ns.kernel.synLinearTimeouts} times before the timeout doubles (tcp_syn_linear_timeouts)` : 'with the timeout doubling from the first resend'}`);
     }
