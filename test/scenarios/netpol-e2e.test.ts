@@ -288,7 +288,25 @@ traffic:
       expect(flow('other-node').dropReason, mode).toBe('policy-denied');
       const rules = showIptables(res.cluster.nodes.get('node1')!);
       expect(rules, mode).toContain('-m addrtype --dst-type LOCAL -m multiport --dports 31000:31999 -j RETURN');
+      // kube-router v2.8.0 and later: one RETURN each for tcp, udp and sctp (npc_iptables.go, ensureTopLevelChains)
+      expect(rules.split('\n').flatMap((l) => (l.includes('--dports 31000:31999') ? [l.split(' ')[3]] : [])), mode).toEqual(['tcp', 'udp', 'sctp']);
     }
+  });
+
+  it('a pod isolated for egress reaching an address of its own node is judged by its egress policy (kube-router, Calico; not kubernetes.io\'s "always allowed")', () => {
+    const text = (egress: string) => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: own-node-egress}
+cluster: {network: flannel-vxlan, nodes: [{name: node1}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client, labels: {app: client}}, spec: {nodeName: node1, containers: [{name: c, image: c}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: client-out}, spec: {podSelector: {matchLabels: {app: client}}, policyTypes: [Egress], egress: ${egress}}}
+traffic:
+  - {name: kubelet, from: pod/client, to: node/node1, port: 10250}
+`;
+    const denied = simulate(load(text('[]'))).flows[0]!;
+    expect(denied.dropReason).toBe('policy-denied');
+    expect(simulate(load(text('[{to: [{ipBlock: {cidr: 192.168.56.0/24}}]}]'))).flows[0]!.dropReason).not.toBe('policy-denied');
   });
 
   it('ipBlockMatchesPods: false keeps pod IPs out of an ipBlock', () => {

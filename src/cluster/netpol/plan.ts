@@ -101,6 +101,8 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
   }
   // As kube-router does: a node port on a local address is judged after the proxy picked a backend (ipvs: in
   // OUTPUT, as for Service IPs above; iptables/nftables: DNAT in PREROUTING already made it a pod destination).
+  // One rule per protocol, sctp included as kube-router writes it from v2.8.0 (commit 39efb9230c06, "add
+  // support for SCTP"; its nftables-only mode too); earlier releases wrote tcp and udp only.
   const [lo, hi] = world.nodePortRange ?? DEFAULT_NODE_PORT_RANGE;
   for (const proto of ['tcp', 'udp', 'sctp'] as const) {
     top.INPUT.push(`-A ${TOP_CHAINS.INPUT} -p ${proto} -m comment --comment "netpol: ${proto} node ports are judged after the proxy" -m addrtype --dst-type LOCAL -m multiport --dports ${lo}:${hi} -j RETURN`);
