@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../../src/cli/main.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
@@ -16,6 +16,11 @@ function run(argv: string[]): { code: number; out: string; err: string } {
 const LIST = join(process.cwd(), 'test', 'byoc', 'kubectl-get-all.yaml');
 
 describe('podwalk init', () => {
+  it('ships what its output points at: the schema, and the docs warnings name', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+    expect(pkg.files).toEqual(expect.arrayContaining(['schema', 'docs']));
+  });
+
   it('scaffolds a scenario around kubectl output that runs as is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
     const file = join(dir, 'shop.yaml');
@@ -23,6 +28,10 @@ describe('podwalk init', () => {
     expect(r.code, r.err).toBe(0);
     const text = readFileSync(file, 'utf8');
     expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=\S+podwalk-scenario\.schema\.json$/);
+    // The editor resolves the path against the scenario file: it must lead to the schema podwalk ships.
+    const schemaPath = resolve(dirname(file), text.split('\n')[0]!.split('$schema=')[1]!);
+    expect(existsSync(schemaPath), schemaPath).toBe(true);
+    expect(schemaPath).toBe(resolve('schema', 'podwalk-scenario.schema.json'));
     expect(text).toContain('kubectl-get-all.yaml');
     // The cluster comes from the file's Node objects; one flow per Service, from workloads.
     expect(text).toContain('from: deployment/shop/frontend');

@@ -1,10 +1,25 @@
 import { statSync } from 'node:fs';
 import { basename, extname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { PodSpec, Problem, Scenario, ServiceSpec } from '../types.js';
 import { DEFAULT_NODES, loadScenarioText } from '../load/parse.js';
 
-/** The editor line docs/scenario-format.md documents ("Editor support"). */
-export const SCHEMA_LINE = '# yaml-language-server: $schema=./node_modules/podwalk/schema/podwalk-scenario.schema.json';
+/**
+ * The JSON Schema this copy of podwalk ships (`schema/` at the package root:
+ * this file is three folders below it, as src/ or as dist/).
+ */
+const SHIPPED_SCHEMA = fileURLToPath(new URL('../../../schema/podwalk-scenario.schema.json', import.meta.url));
+
+/**
+ * The editor line docs/scenario-format.md documents ("Editor support"). The
+ * YAML language server resolves a relative `$schema` against the scenario
+ * file, so the path is written from the scenario's folder to the schema of
+ * the podwalk that wrote it (installed in node_modules or a checkout).
+ */
+export function schemaLine(scenarioFile: string): string {
+  const rel = relative(resolve(scenarioFile, '..'), SHIPPED_SCHEMA).split(sep).join('/');
+  return `# yaml-language-server: $schema=${rel.startsWith('.') ? rel : `./${rel}`}`;
+}
 
 export type ScaffoldResult = { ok: true; text: string } | { ok: false; error: string } | { ok: false; problems: Problem[] };
 
@@ -35,11 +50,11 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string): Sca
   const name = scenarioName(scenarioFile, manifests[0]!);
 
   // First pass: the manifests alone, to learn their nodes, pods and Services.
-  const base = loadScenarioText(render(name, includes, undefined, []), scenarioFile);
+  const base = loadScenarioText(render(name, includes, undefined, [], schemaLine(scenarioFile)), scenarioFile);
   if (!base.ok) {
     // Without Node objects a Scenario must name its nodes: retry on the default cluster's.
     if (!base.problems.some((p) => p.path === 'cluster.nodes' && p.message.includes('at least one node'))) return { ok: false, problems: base.problems };
-    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, []), scenarioFile);
+    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, [], schemaLine(scenarioFile)), scenarioFile);
     if (!withDefaults.ok) return { ok: false, problems: withDefaults.problems };
     return finish(name, includes, DEFAULT_NODES, withDefaults.scenario, scenarioFile);
   }
@@ -47,7 +62,7 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string): Sca
 }
 
 function finish(name: string, includes: string[], nodes: string[] | undefined, scenario: Scenario, scenarioFile: string): ScaffoldResult {
-  const text = render(name, includes, nodes, exampleTraffic(scenario), scenario.cluster.nodes.length);
+  const text = render(name, includes, nodes, exampleTraffic(scenario), schemaLine(scenarioFile), scenario.cluster.nodes.length);
   const check = loadScenarioText(text, scenarioFile);
   return check.ok ? { ok: true, text } : { ok: false, problems: check.problems };
 }
@@ -135,9 +150,9 @@ function scenarioName(scenarioFile: string, firstManifest: string): string {
   return fromFile(scenarioFile) || fromFile(resolve(firstManifest)) || 'scenario';
 }
 
-function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], nodeCount = 0): string {
+function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], schema: string, nodeCount = 0): string {
   const lines = [
-    SCHEMA_LINE,
+    schema,
     '# Written by podwalk init: edit freely. Run it with `podwalk run FILE`.',
     'apiVersion: podwalk/v1alpha1',
     'kind: Scenario',
