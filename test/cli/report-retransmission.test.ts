@@ -25,8 +25,8 @@ describe('a first SYN dropped, its retransmission delivered', () => {
     expect(lines[3]).toBe('  b1 10.244.1.3:40000 → db 192.168.56.13:5432 ⇒ node/node3');
     expect(out).toMatch(/\n {2}4 {2}node1 {2}dropped: conntrack-insert-failed: /);
     // The copy that got through took another NAT port (the rover's), and the answer retraced its path.
-    expect(out).toContain('     retransmitted 1000.000 ms later: delivered to node3:eth0 through 8 devices, MASQUERADE at node1 → 192.168.56.11:1024\n');
-    expect(out).toContain('     reply: TCP [S.] from node3, back through the same 8 devices in reverse, un-NATed at node1 (destination 192.168.56.11:1024 → 10.244.1.3:40000), after 1000.203 ms\n');
+    expect(out).toContain('     retransmitted 1.000 s later: delivered to node3:eth0 through 8 devices, MASQUERADE at node1 → 192.168.56.11:1024\n');
+    expect(out).toContain('     reply: TCP [S.] from node3, back through the same 8 devices in reverse, un-NATed at node1 (destination 192.168.56.11:1024 → 10.244.1.3:40000), after 1.000 s\n');
     expect(out).toContain('     then: → [.], → [P.] len 64, ← [.]: all delivered\n');
     // A flow whose first SYN got through is headlined as before.
     expect(run('--flow', 'same-port-a1', '--quiet')).toContain('\nsame-port-a1: TCP, delivered, rtt ');

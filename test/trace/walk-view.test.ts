@@ -58,6 +58,13 @@ describe('the walk view (podwalk run)', () => {
     expect(out).not.toContain('intruder-via-service');
   });
 
+  it('through an Ingress the headline names the controller with its address, then the backend with its own', () => {
+    const out = run(['run', scenario('ingress-host-fanout.yaml'), '--flow', 'shop-host']).out;
+    expect(out).toMatch(/client 192\.168\.56\.100:\d+ → node\/node1 192\.168\.56\.11:30080 ⇒ ingress-nginx\/ingress-nginx-controller-[0-9a-z]+-[0-9a-z]+ 10\.244\.1\.124:80 → shop 10\.244\.2\.2:8080\n/);
+    // Never the backend's name beside the controller's address.
+    expect(out).not.toMatch(/⇒ shop 10\.244\.1\.124/);
+  });
+
   it('a drop names the reason and the rule; a DNS name shows its lookup', () => {
     const denied = run(['run', scenario('netpol-deny-all-allow-dns.yaml'), '--flow', 'lookup-then-connect']).out;
     expect(denied).toMatch(/lookup-then-connect: TCP, dropped: policy-denied/);

@@ -19,7 +19,7 @@ export function walkKey(lines: readonly string[], flow: WalkFlow): string {
   return roles.size === 0 ? key : key.replace(TOKEN, (t) => roles.get(t) ?? t);
 }
 
-/** A duration as the views print it (`12.6 µs`, `1000.203 ms`, `2 s`). */
+/** A duration as the views print it (`12.6 µs`, `412.9 ms`, `1.000 s`). */
 const TIME = /\d+(?:\.\d+)? ?(?:ns|µs|us|ms|s)\b/g;
 
 /** Where a walk writes a port or an id: `ip:port`, conntrack's `sport=`/`dport=`, an echo's `id N`. */
@@ -123,7 +123,7 @@ export class WalkRepeats {
   }
 }
 
-/** `5.1 µs`, `5.1–9.1 µs`, `9.7 µs–1000.203 ms`. */
+/** `5.1 µs`, `5.1–9.1 µs`, `9.7 µs–1.000 s`. */
 function span(low: string, high: string): string {
   if (low === high) return low;
   const unit = / \S+$/.exec(low)?.[0];

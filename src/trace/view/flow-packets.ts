@@ -131,5 +131,7 @@ export function shortRoute(route: string): string {
 /** Simulated time for people: µs under a millisecond, else ms. */
 export function formatDuration(ns: number): string {
   if (ns < 1_000_000) return `${(ns / 1000).toFixed(1)} µs`;
-  return `${(ns / 1_000_000).toFixed(3)} ms`;
+  if (ns < 1_000_000_000) return `${(ns / 1_000_000).toFixed(3)} ms`;
+  // A connection that waited for retransmissions: seconds read at a glance, to the millisecond.
+  return `${(ns / 1_000_000_000).toFixed(3)} s`;
 }

@@ -10,8 +10,16 @@ import type { Category, Visibility } from './options.js';
  * SYNs it sent because of the request), in the order they happened.
  */
 export function proxiedSteps(fp: FlowPackets, show: Record<Category, Visibility>): Step[] {
+  const upstream = upstreamPackets(fp);
+  if (upstream === undefined) return [];
+  const events: TraceEvent[] = fp.events.filter((e) => e.kind === 'http' || e.kind === 'ingress' || upstream.has(e.pkt));
+  return requestSteps(events, show);
+}
+
+/** The packets of the connections the controller opened because of the request (undefined: no proxy decided anything). */
+export function upstreamPackets(fp: FlowPackets): Set<number> | undefined {
   const decisions = fp.events.filter((e) => e.kind === 'ingress');
-  if (decisions.length === 0) return [];
+  if (decisions.length === 0) return undefined;
   const upstream = new Set<number>();
   for (const d of new Set(decisions.map((e) => e.pkt))) {
     for (const kid of fp.descendants(d, ['app'])) {
@@ -19,6 +27,5 @@ export function proxiedSteps(fp: FlowPackets, show: Record<Category, Visibility>
       if (kid !== d && c && c.cause === d && c.frame.info.startsWith('TCP [S]')) for (const p of fp.requestChain(kid)) upstream.add(p);
     }
   }
-  const events: TraceEvent[] = fp.events.filter((e) => e.kind === 'http' || e.kind === 'ingress' || upstream.has(e.pkt));
-  return requestSteps(events, show);
+  return upstream;
 }

@@ -1,8 +1,8 @@
 import type { TraceEvent } from '../events.js';
 import { renderTable } from '../table.js';
-import { endpoint, FlowPackets, formatDuration, isFinalDelivery, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
+import { endpoint, FlowPackets, formatDuration, isFinalDelivery, lastOf, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
 import { requestSteps, type Step } from './hops.js';
-import { proxiedSteps } from './proxied.js';
+import { proxiedSteps, upstreamPackets } from './proxied.js';
 import type { ViewOptions } from './options.js';
 import { devicesCrossed, replySummary } from './reply.js';
 import { retriedRequest, retriedSummary, type Retried } from './retried.js';
@@ -86,7 +86,19 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   const ipvs = chain.find((e): e is Extract<TraceEvent, { kind: 'ipvs' }> => e.kind === 'ipvs' && e.chosen !== undefined);
   const endpointAfter = dnat ? dnat.after.split(' > ')[1] : ipvs?.chosen;
   const to = deliveredTo ? shortWhere(deliveredTo.replace(/^pod\//, '')) : undefined;
-  const resolved = endpointAfter ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}` : to && !flow.target.endsWith(to) ? ` ⇒ ${to}` : '';
+  // A proxy (nginx of an Ingress) took the request and sent it on over a connection of its own: the DNAT's
+  // address is the proxy's, so it is named with it, then the backend the upstream connection reached.
+  const upstream = upstreamPackets(fp);
+  const proxy = upstream === undefined ? undefined : chain.find((e): e is Extract<TraceEvent, { kind: 'deliver' }> => isFinalDelivery(e));
+  const reached = upstream === undefined ? undefined : lastOf(fp.events, (e) => upstream.has(e.pkt) && isFinalDelivery(e) && e.kind === 'deliver' && e.to === 'tcp');
+  const backend = reached?.kind === 'deliver' ? reached.socket?.split(' ').pop() : undefined;
+  const resolved = proxy
+    ? ` ⇒ ${shortWhere(placeOf(flow, netnsOf(proxy.at)).replace(/^pod\//, ''))} ${endpointAfter ?? proxy.socket?.split(' ').pop() ?? ''}${backend ? ` → ${to ? `${to} ` : ''}${backend}` : ''}`
+    : endpointAfter
+      ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}`
+      : to && !flow.target.endsWith(to)
+        ? ` ⇒ ${to}`
+        : '';
   out.push(...fit(`  ${from} → ${written}${resolved}`, term, 4));
   return out;
 }
