@@ -2,9 +2,10 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { runEncap, type EncapResult, type EncapTopology } from '../bench/encap.js';
 import type { Scenario } from '../scenario/types.js';
+import { fit, PLAIN as PLAIN_TERMINAL, type Terminal } from '../trace/view/terminal.js';
 
 /** `podwalk bench encap [FILE]`: the encapsulation-overhead sweep as tables or JSON. */
-export function registerBench(program: Command, io: { out: (s: string) => void }, load: (file: string) => Scenario, parseMtu: (v: string) => number): void {
+export function registerBench(program: Command, io: { out: (s: string) => void; term?: Terminal }, load: (file: string) => Scenario, parseMtu: (v: string) => number): void {
   const bench = program.command('bench').description('benchmarks measured by simulating packets through the model');
   bench
     .command('encap')
@@ -21,7 +22,7 @@ export function registerBench(program: Command, io: { out: (s: string) => void }
       const mtus = o.mtu ?? (file ? [base.mtu] : [1500, 9000]);
       const results = mtus.map((mtu) => runEncap({ topology: { ...base, mtu } }));
       if (o.json) io.out(JSON.stringify(results, null, 2) + '\n');
-      else for (const r of results) io.out(renderEncap(r));
+      else for (const r of results) io.out(renderEncap(r, io.term?.width));
     });
 }
 
@@ -31,17 +32,15 @@ const gbit = (bps: number): string => (bps / 1e9).toFixed(2);
 const kpps = (pps: number): string => Math.round(pps / 1000).toLocaleString('en');
 const us = (ns: number): string => (ns / 1000).toFixed(1);
 
-/** The sweep as people read it: one UDP table, one TCP table. */
-export function renderEncap(r: EncapResult): string {
+/** The sweep as people read it: one UDP table, one TCP table (each split to fit `width` columns, if given). */
+export function renderEncap(r: EncapResult, width?: number): string {
   const t = r.topology;
   const head = `underlay MTU ${t.mtu}, link ${gbit(t.bandwidthBps)} Gbit/s, ${us(t.latencyNs)} us per link; "wire" = links only, "cpu" = with the per-hop cost model`;
   const hostGw = new Map(r.udp.filter((u) => u.backend === 'host-gw').map((u) => [u.payload, u.underlayBytes]));
-  const udp = new Table({
-    style: PLAIN,
-    head: ['backend', 'UDP payload B', 'frames', 'underlay B', '+B vs host-gw', 'overhead %', 'latency us wire/cpu', 'kpps wire/cpu', 'goodput Gbit/s wire/cpu'],
-  });
+  const udpHead = ['backend', 'UDP payload B', 'frames', 'underlay B', '+B vs host-gw', 'overhead %', 'latency us wire/cpu', 'kpps wire/cpu', 'goodput Gbit/s wire/cpu'];
+  const udpRows: (string | number)[][] = [];
   for (const u of r.udp) {
-    udp.push([
+    udpRows.push([
       u.backend,
       u.payload,
       u.fragmented ? `${u.framesPerDatagram} (fragmented)` : u.framesPerDatagram,
@@ -54,9 +53,10 @@ export function renderEncap(r: EncapResult): string {
     ]);
   }
   const base = r.tcp.find((x) => x.backend === 'host-gw');
-  const tcp = new Table({ style: PLAIN, head: ['backend', 'pod MTU', 'MSS', 'data/segment B', 'frame B', 'efficiency', 'goodput Gbit/s wire', 'goodput Gbit/s cpu', 'cpu vs host-gw'] });
+  const tcpHead = ['backend', 'pod MTU', 'MSS', 'data/segment B', 'frame B', 'efficiency', 'goodput Gbit/s wire', 'goodput Gbit/s cpu', 'cpu vs host-gw'];
+  const tcpRows: (string | number)[][] = [];
   for (const x of r.tcp) {
-    tcp.push([
+    tcpRows.push([
       x.backend,
       x.podMtu,
       x.mss,
@@ -69,5 +69,47 @@ export function renderEncap(r: EncapResult): string {
     ]);
   }
   const wireNote = 'kpps "wire": frames as tcpdump shows them, without the 8-byte preamble, 12-byte inter-frame gap and 4-byte FCS a NIC also sends, so small frames show more packets/s than a real link carries';
-  return `Encapsulation overhead: ${head}\n\nUDP datagrams, pod -> pod across nodes\n${udp.toString()}\n${wireNote}\n\nTCP bulk transfer (MSS from the path MTU)\n${tcp.toString()}\n\n`;
+  const term: Terminal = { ...PLAIN_TERMINAL, width };
+  const text = (line: string): string => fit(line, term, 2).join('\n');
+  return [
+    text(`Encapsulation overhead: ${head}`),
+    '',
+    'UDP datagrams, pod -> pod across nodes',
+    fittedTables(udpHead, udpRows, 2, width),
+    text(wireNote),
+    '',
+    'TCP bulk transfer (MSS from the path MTU)',
+    fittedTables(tcpHead, tcpRows, 1, width),
+    '',
+    '',
+  ].join('\n');
+}
+
+/**
+ * One table, or, when it is wider than the terminal, several one under the
+ * other: each repeats the first `keys` columns (what a row is) and takes as
+ * many of the others as fit.
+ */
+function fittedTables(head: string[], rows: (string | number)[][], keys: number, width: number | undefined): string {
+  const render = (cols: number[]): string => {
+    const t = new Table({ style: PLAIN, head: cols.map((c) => head[c]!) });
+    for (const row of rows) t.push(cols.map((c) => row[c]!));
+    return t.toString();
+  };
+  const all = head.map((_, i) => i);
+  const whole = render(all);
+  const wide = (s: string): number => Math.max(...s.split('\n').map((l) => l.length));
+  if (width === undefined || wide(whole) <= width) return whole;
+  const key = all.slice(0, keys);
+  const parts: string[] = [];
+  let cols = [...key];
+  for (const c of all.slice(keys)) {
+    if (cols.length > keys && wide(render([...cols, c])) > width) {
+      parts.push(render(cols));
+      cols = [...key];
+    }
+    cols.push(c);
+  }
+  parts.push(render(cols));
+  return parts.join('\n');
 }

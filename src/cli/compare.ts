@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { compareModes, formatComparison, type ModeSide } from '../scenario/run/compare-modes.js';
 import { simulate } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';
+import type { Terminal } from '../trace/view/terminal.js';
 
 const MODES: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
 
@@ -13,7 +14,7 @@ const MODES: readonly ProxyMode[] = ['iptables', 'ipvs', 'nftables'];
  * map lookups. Expectations are not checked (they are written for one mode);
  * the exit code is 0.
  */
-export function registerCompare(program: Command, io: { out: (s: string) => void }, load: (file: string, seed: number | undefined, proxyMode: ProxyMode) => Scenario, parseSeed: (v: string) => number, fail: (message: string) => never): void {
+export function registerCompare(program: Command, io: { out: (s: string) => void; term?: Terminal }, load: (file: string, seed: number | undefined, proxyMode: ProxyMode) => Scenario, parseSeed: (v: string) => number, fail: (message: string) => never): void {
   program
     .command('compare')
     .description('run a scenario in each kube-proxy mode (iptables, ipvs, nftables) and compare each flow: outcome, hooks, rules evaluated, IPVS and map lookups')
@@ -32,6 +33,6 @@ export function registerCompare(program: Command, io: { out: (s: string) => void
         const side = (s: ModeSide) => ({ verdict: s.flow.verdict, deliveredTo: s.flow.deliveredTo, seenSource: s.flow.seenSource, dropReason: s.flow.dropReason, ...s.cost });
         const flows = rows.map((r) => ({ flow: r.flow, differs: r.differs, ...Object.fromEntries(r.sides.map((s) => [s.mode, side(s.side)])) }));
         io.out(`${JSON.stringify({ scenario: first.name, seed: first.cluster.seed, modes, flows }, null, 2)}\n`);
-      } else io.out(formatComparison(first.name, first.cluster.seed, rows));
+      } else io.out(formatComparison(first.name, first.cluster.seed, rows, io.term));
     });
 }

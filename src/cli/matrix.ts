@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { compareMatrix, probeMatrix, type MatrixOptions, type ReachabilityMatrix } from '../scenario/run/matrix.js';
 import type { Scenario } from '../scenario/types.js';
 import { parseDuration } from '../scenario/load/quantities.js';
-import { PLAIN, type Terminal } from '../trace/view/terminal.js';
+import { fit, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderMatrixTable } from './matrix-table.js';
 
 interface MatrixFlags {
@@ -48,10 +48,16 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
       const diffs = sameProbe && m.expect ? compareMatrix(result, m.expect) : [];
       if (o.json) io.out(`${JSON.stringify(matrixJson(result, diffs), null, 2)}\n`);
       else {
-        io.out(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${result.pods.length} pods, ${result.pods.length ** 2} probes)\n`);
-        io.out(`${renderMatrixTable(result, io.term ?? PLAIN).join('\n')}\n`);
-        for (const n of result.notes) io.out(`note: ${n}\n`);
-        if (sameProbe && m.expect) io.out(diffs.length === 0 ? 'expected matrix: met\n' : `expected matrix: ${diffs.length} cell(s) differ\n${diffs.map((d) => `  ${d}`).join('\n')}\n`);
+        const term = io.term ?? PLAIN;
+        // Every line fits the terminal as `run`'s do: a long one goes on, indented, on the next.
+        const say = (line: string, indent: number): void => io.out(`${fit(line, term, indent).join('\n')}\n`);
+        say(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${result.pods.length} pods, ${result.pods.length ** 2} probes)`, 2);
+        io.out(`${renderMatrixTable(result, term).join('\n')}\n`);
+        for (const n of result.notes) say(`note: ${n}`, 6);
+        if (sameProbe && m.expect) {
+          say(diffs.length === 0 ? 'expected matrix: met' : `expected matrix: ${diffs.length} cell(s) differ`, 2);
+          for (const d of diffs) say(`  ${d}`, 4);
+        }
       }
       setCode(diffs.length > 0 ? 1 : 0);
     });

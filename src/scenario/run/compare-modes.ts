@@ -1,6 +1,7 @@
 import type { FlowResult } from './flows.js';
 import { TraceIndex } from './flows.js';
 import type { RunResult } from './simulate.js';
+import { fit, PLAIN, type Terminal } from '../../trace/view/terminal.js';
 import type { ProxyMode } from '../types.js';
 
 /** What one flow's request cost on its way, read from its trace (the request and its bridge copies and fragments). */
@@ -77,13 +78,20 @@ function costs(run: RunResult): (f: FlowResult) => RequestCost {
 }
 
 /** The comparison as people read it: per flow every mode's outcome and cost, then a summary. */
-export function formatComparison(name: string, seed: number, rows: readonly FlowComparison[]): string {
+export function formatComparison(name: string, seed: number, rows: readonly FlowComparison[], term: Terminal = PLAIN): string {
   const modes = rows[0]?.sides.map((s) => s.mode) ?? [];
   const width = Math.max(...modes.map((m) => m.length)) + 1;
-  const lines = [`scenario ${name} (seed ${seed}): kube-proxy ${modes.map((m) => `${m} mode`).join(' vs ')}`];
+  const lines = fit(`scenario ${name} (seed ${seed}): kube-proxy ${modes.map((m) => `${m} mode`).join(' vs ')}`, term, 2);
   for (const r of rows) {
-    lines.push('', `== ${r.flow}${r.differs.length > 0 ? `  (differs: ${r.differs.join(', ')})` : ''}`);
-    for (const s of r.sides) lines.push(`   ${`${s.mode}:`.padEnd(width)} ${outcome(s.side.flow)} | ${describeCost(s.side.cost)}`);
+    lines.push('', ...fit(`== ${r.flow}${r.differs.length > 0 ? `  (differs: ${r.differs.join(', ')})` : ''}`, term, 3));
+    for (const s of r.sides) {
+      const head = `   ${`${s.mode}:`.padEnd(width)} ${outcome(s.side.flow)}`;
+      const cost = describeCost(s.side.cost);
+      const line = `${head} | ${cost}`;
+      // On a terminal too narrow for the line the cost goes on its own line under the outcome.
+      if (fit(line, term).length === 1) lines.push(line);
+      else lines.push(...fit(head, term, 4 + width), ...fit(`${' '.repeat(4 + width)}${cost}`, term, 4 + width));
+    }
   }
   const sum = (i: number, k: 'rulesEvaluated' | 'hookTraversals' | 'ipvsLookups' | 'mapLookups'): number => rows.reduce((n, r) => n + r.sides[i]!.side.cost[k], 0);
   const same = rows.filter((r) => r.differs.length === 0).length;
@@ -93,7 +101,7 @@ export function formatComparison(name: string, seed: number, rows: readonly Flow
     if (sum(i, 'mapLookups') > 0) t += `, ${sum(i, 'mapLookups')} map lookups`;
     return t;
   });
-  lines.push('', `${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`, `requests in total: ${totals.join('; ')}`);
+  lines.push('', ...fit(`${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`, term, 2), ...fit(`requests in total: ${totals.join('; ')}`, term, 2));
   return `${lines.join('\n')}\n`;
 }
 
