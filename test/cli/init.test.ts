@@ -84,7 +84,7 @@ describe('podwalk init', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
     const missing = run(['init', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/^init: cannot read .*nope\.yaml: ENOENT\n$/);
+    expect(missing.err).toMatch(/^init: .*nope\.yaml: cannot read: no such file\n$/);
     expect(run(['init']).code).toBe(2);
     const file = join(dir, 'exists.yaml');
     writeFileSync(file, 'keep me\n');

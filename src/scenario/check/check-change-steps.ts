@@ -19,7 +19,7 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
   switch (verb) {
     case 'deletePod': {
       const m = r.map(at, ['pod', 'preStop', 'readyAfter']);
-      const pod = m && podRef(r, m.get('pod') ?? { ...at, path: `${at.path}.pod` }, w);
+      const pod = m && podRef(r, m.get('pod') ?? r.missing(at, 'pod'), w);
       if (!m || !pod) return undefined;
       return { kind: 'delete-pod', namespace: pod.namespace, name: pod.name, preStopNs: dur(m.get('preStop'), 0), readyAfterNs: dur(m.get('readyAfter'), 1e9) };
     }
@@ -29,15 +29,15 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     }
     case 'scale': {
       const m = r.map(at, ['deployment', 'replicas', 'readyAfter']);
-      const d = m && deploymentRef(r, m.get('deployment') ?? { ...at, path: `${at.path}.deployment` }, w);
-      const replicas = m && r.int(m.get('replicas') ?? { ...at, path: `${at.path}.replicas` }, 0, 1000);
+      const d = m && deploymentRef(r, m.get('deployment') ?? r.missing(at, 'deployment'), w);
+      const replicas = m && r.int(m.get('replicas') ?? r.missing(at, 'replicas'), 0, 1000);
       if (m && !m.get('replicas')) r.problem(at, 'replicas: required');
       if (!d || replicas === undefined || replicas === null) return undefined;
       return { kind: 'scale', namespace: d.namespace, deployment: d.name, replicas, readyAfterNs: dur(m!.get('readyAfter'), 1e9) };
     }
     case 'rollout': {
       const m = r.map(at, ['deployment', 'maxSurge', 'maxUnavailable', 'preStop', 'readyAfter']);
-      const d = m && deploymentRef(r, m.get('deployment') ?? { ...at, path: `${at.path}.deployment` }, w);
+      const d = m && deploymentRef(r, m.get('deployment') ?? r.missing(at, 'deployment'), w);
       if (!m || !d) return undefined;
       // The Deployment defaults: 25% each, surge rounded up, unavailable rounded down.
       const replicas = w.pods.filter((p) => p.namespace === d.namespace && p.owner?.name === d.name).length;
@@ -49,8 +49,8 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'node': {
       const m = r.map(at, ['name', 'state', 'notReadyAfter', 'withdrawRoutesAfter']);
       if (!m) return undefined;
-      const node = nodeName(r, m.get('name') ?? { ...at, path: `${at.path}.name` }, w);
-      const state = r.oneOf(m.get('state') ?? { ...at, path: `${at.path}.state` }, ['down', 'up'] as const);
+      const node = nodeName(r, m.get('name') ?? r.missing(at, 'name'), w);
+      const state = r.oneOf(m.get('state') ?? r.missing(at, 'state'), ['down', 'up'] as const);
       if (!m.get('state')) r.problem(at, 'state: required, expected down or up');
       if (!node || !state) return undefined;
       const withdraw = m.get('withdrawRoutesAfter');
@@ -59,7 +59,7 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'link': {
       const m = r.map(at, ['machine', 'loss', 'delay', 'jitter', 'corrupt', 'reorder']);
       if (!m) return undefined;
-      const machine = r.str(m.get('machine') ?? { ...at, path: `${at.path}.machine` }, true);
+      const machine = r.str(m.get('machine') ?? r.missing(at, 'machine'), true);
       if (machine === undefined) return undefined;
       if (!w.cluster.nodes.some((n) => n.name === machine) && !w.cluster.externalHosts.some((h) => h.name === machine)) {
         r.problem(m.get('machine')!, `no node or external host ${machine}`);
@@ -73,8 +73,8 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'mtu': {
       const m = r.map(at, ['device', 'mtu']);
       if (!m) return undefined;
-      const dev = r.str(m.get('device') ?? { ...at, path: `${at.path}.device` }, true);
-      const mtu = r.int(m.get('mtu') ?? { ...at, path: `${at.path}.mtu` }, 68, 65535);
+      const dev = r.str(m.get('device') ?? r.missing(at, 'device'), true);
+      const mtu = r.int(m.get('mtu') ?? r.missing(at, 'mtu'), 68, 65535);
       if (!m.get('mtu')) r.problem(at, 'mtu: required');
       if (dev === undefined || mtu === undefined) return undefined;
       const i = dev.lastIndexOf(':');
@@ -89,7 +89,7 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'conntrack': {
       const m = r.map(at, ['node', 'flush', 'protocol', 'origSrc', 'origDst', 'origDport', 'replySrc']);
       if (!m) return undefined;
-      const node = nodeName(r, m.get('node') ?? { ...at, path: `${at.path}.node` }, w);
+      const node = nodeName(r, m.get('node') ?? r.missing(at, 'node'), w);
       if (!node) return undefined;
       if (r.bool(m.get('flush'))) return { kind: 'conntrack', node, flush: true };
       const ip = (k: string): string | undefined => {
@@ -121,8 +121,8 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     case 'kernel': {
       const m = r.map(at, ['node', 'release']);
       if (!m) return undefined;
-      const node = nodeName(r, m.get('node') ?? { ...at, path: `${at.path}.node` }, w);
-      const release = r.str(m.get('release') ?? { ...at, path: `${at.path}.release` }, true);
+      const node = nodeName(r, m.get('node') ?? r.missing(at, 'node'), w);
+      const release = r.str(m.get('release') ?? r.missing(at, 'release'), true);
       const v = release === undefined ? undefined : /^([0-9]+)\.([0-9]+)/.exec(release);
       if (release !== undefined && !v) r.problem(m.get('release')!, `expected a kernel release like 5.4 or 6.1.0-18-amd64, found "${release}"`);
       if (!node || !v) return undefined;
@@ -142,8 +142,8 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
     }
     case 'hairpin': {
       const m = r.map(at, ['pod', 'on']);
-      const pod = m && podRef(r, m.get('pod') ?? { ...at, path: `${at.path}.pod` }, w);
-      const on = m && r.bool(m.get('on') ?? { ...at, path: `${at.path}.on` });
+      const pod = m && podRef(r, m.get('pod') ?? r.missing(at, 'pod'), w);
+      const on = m && r.bool(m.get('on') ?? r.missing(at, 'on'));
       if (m && !m.get('on')) r.problem(at, 'on: required (true or false)');
       if (!pod || on === undefined || on === null) return undefined;
       return { kind: 'hairpin', namespace: pod.namespace, name: pod.name, on };

@@ -94,7 +94,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   for (const item of r.list(f.get('externalHosts') ?? { node: undefined, path: 'cluster.externalHosts', near: r.pos(at) })) {
     const m = r.map(item, ['name', 'ip']);
     if (!m) continue;
-    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
+    const name = r.str(m.get('name') ?? r.missing(item, 'name'), true);
     const hip = ip(r, m.get('ip') ?? { node: undefined, path: `${item.path}.ip`, near: r.pos(item) }, true);
     if (name === undefined || hip === undefined) continue;
     if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label, found "${name}"`);
@@ -200,7 +200,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
   for (const item of r.list(nodesAt)) {
     const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints', 'cpus', 'import']);
     if (!m) continue;
-    const name = r.str(m.get('name') ?? { ...item, path: `${item.path}.name` }, true);
+    const name = r.str(m.get('name') ?? r.missing(item, 'name'), true);
     if (name === undefined) continue;
     if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
     if (names.has(name)) r.problem(m.get('name')!, `duplicate name ${name}`);

@@ -115,9 +115,9 @@ function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, pr
     terms++;
     const em = r.map(e, EXPRESSION);
     if (!em) continue;
-    const key = r.str(em.get('key') ?? { ...e, path: `${e.path}.key` }, true);
-    const op = r.oneOf(em.get('operator') ?? { ...e, path: `${e.path}.operator` }, ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const);
-    if (!em.get('operator')) r.problem({ ...e, path: `${e.path}.operator` }, 'required, expected one of In, NotIn, Exists, DoesNotExist');
+    const key = r.str(em.get('key') ?? r.missing(e, 'key'), true);
+    const op = r.oneOf(em.get('operator') ?? r.missing(e, 'operator'), ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const);
+    if (!em.get('operator')) r.problem(r.missing(e, 'operator'), 'required, expected one of In, NotIn, Exists, DoesNotExist');
     const values = (em.get('values') ? r.list(em.get('values')!) : []).map((v) => r.str(v, true)).filter((v): v is string => v !== undefined);
     if ((op === 'In' || op === 'NotIn') && values.length === 0) r.problem(em.get('values') ?? e, `operator ${op} needs at least one value`);
     if ((op === 'Exists' || op === 'DoesNotExist') && values.length > 0) r.problem(em.get('values')!, `operator ${op} takes no values`);

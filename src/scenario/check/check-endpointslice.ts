@@ -88,7 +88,7 @@ function readPort(r: YamlReader, p: At): EndpointSliceSpec['ports'][number] | un
 function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | undefined {
   const m = r.map(e, ENDPOINT);
   if (!m) return undefined;
-  const addrsAt = m.get('addresses') ?? { ...e, path: `${e.path}.addresses` };
+  const addrsAt = m.get('addresses') ?? r.missing(e, 'addresses');
   const addrs = r.list(addrsAt);
   if (addrs.length === 0 || addrs.length > 100) r.problem(addrsAt, `expected 1 to 100 IPv4 addresses (kube-proxy uses the first), found ${addrs.length}`);
   let ip: string | undefined;
@@ -139,7 +139,7 @@ export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameA
       for (const a of m.get(key) ? r.list(m.get(key)!) : []) {
         const am = r.map(a, ENDPOINT_ADDRESS);
         if (!am) continue;
-        const ipAt = am.get('ip') ?? { ...a, path: `${a.path}.ip` };
+        const ipAt = am.get('ip') ?? r.missing(a, 'ip');
         const ip = r.str(ipAt, true);
         if (ip === undefined) continue;
         if (parseIpv4(ip) === undefined) {

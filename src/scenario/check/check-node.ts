@@ -88,10 +88,10 @@ export function readTaints(r: YamlReader, at: At | undefined): NodeTaint[] {
   for (const t of at ? r.list(at) : []) {
     const m = r.map(t, TAINT);
     if (!m) continue;
-    const key = r.str(m.get('key') ?? { ...t, path: `${t.path}.key` }, true);
+    const key = r.str(m.get('key') ?? r.missing(t, 'key'), true);
     const value = r.str(m.get('value')) ?? '';
-    const effect = r.oneOf(m.get('effect') ?? { ...t, path: `${t.path}.effect` }, TAINT_EFFECTS);
-    if (!m.get('effect')) r.problem({ ...t, path: `${t.path}.effect` }, `required, expected one of ${TAINT_EFFECTS.join(', ')}`);
+    const effect = r.oneOf(m.get('effect') ?? r.missing(t, 'effect'), TAINT_EFFECTS);
+    if (!m.get('effect')) r.problem(r.missing(t, 'effect'), `required, expected one of ${TAINT_EFFECTS.join(', ')}`);
     if (key !== undefined && effect !== undefined) out.push({ key, value, effect });
   }
   return out;

@@ -60,14 +60,14 @@ export function readPod(src: PodSource): RawPod | undefined {
   for (const c of containers) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
-    r.str(cm.get('name') ?? { ...c, path: `${c.path}.name` }, true);
-    r.str(cm.get('image') ?? { ...c, path: `${c.path}.image` }, true);
+    r.str(cm.get('name') ?? r.missing(c, 'name'), true);
+    r.str(cm.get('image') ?? r.missing(c, 'image'), true);
     ingressController ??= ingressControllerFlags(r, cm);
     for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
       const pm = r.map(p, PORT);
       if (!pm) continue;
-      const containerPort = r.int(pm.get('containerPort') ?? { ...p, path: `${p.path}.containerPort` }, 1, 65535);
-      if (!pm.get('containerPort')) r.problem({ ...p, path: `${p.path}.containerPort` }, 'required, expected an integer between 1 and 65535');
+      const containerPort = r.int(pm.get('containerPort') ?? r.missing(p, 'containerPort'), 1, 65535);
+      if (!pm.get('containerPort')) r.problem(r.missing(p, 'containerPort'), 'required, expected an integer between 1 and 65535');
       const protocol = (r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP') as ContainerPortSpec['protocol'];
       const portName = r.str(pm.get('name'));
       if (portName !== undefined && !PORT_NAME.test(portName)) r.problem(pm.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
@@ -138,9 +138,9 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
   for (const c of at ? r.list(at) : []) {
     const m = r.map(c, CONDITION);
     if (!m) continue;
-    const type = r.str(m.get('type') ?? { ...c, path: `${c.path}.type` }, true);
-    const status = r.oneOf(m.get('status') ?? { ...c, path: `${c.path}.status` }, ['True', 'False', 'Unknown'] as const);
-    if (!m.get('status')) r.problem({ ...c, path: `${c.path}.status` }, 'required, expected one of True, False, Unknown');
+    const type = r.str(m.get('type') ?? r.missing(c, 'type'), true);
+    const status = r.oneOf(m.get('status') ?? r.missing(c, 'status'), ['True', 'False', 'Unknown'] as const);
+    if (!m.get('status')) r.problem(r.missing(c, 'status'), 'required, expected one of True, False, Unknown');
     if (type === 'Ready' && status !== undefined) ready = status === 'True';
   }
   return ready;

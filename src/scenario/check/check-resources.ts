@@ -227,10 +227,14 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
 export function readHeader(r: YamlReader, at: At): { kind: string; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
   const top = r.map(at, null);
   if (!top) return undefined;
-  const kind = r.str(top.get('kind') ?? { ...at, path: `${at.path}.kind` }, true);
-  const apiVersion = r.str(top.get('apiVersion') ?? { ...at, path: `${at.path}.apiVersion` }, true);
+  const kind = r.str(top.get('kind') ?? r.missing(at, 'kind'), true);
+  const apiVersion = r.str(top.get('apiVersion') ?? r.missing(at, 'apiVersion'), true);
   if (kind === undefined || apiVersion === undefined) return undefined;
   const expectedApi = MODELLED[kind]?.api ?? IGNORED_KINDS[kind];
+  if (kind === 'Scenario') {
+    r.problem(top.get('kind')!, 'a Scenario cannot be a resource or an included file: resources:, include: and podwalk init take Kubernetes manifests (a scenario file holds one Scenario document)');
+    return undefined;
+  }
   if (expectedApi === undefined) {
     const known = [...Object.keys(MODELLED), ...Object.keys(IGNORED_KINDS)];
     const hint = suggest(kind, known);

@@ -182,12 +182,12 @@ function readPorts(r: YamlReader, at: At, type: ServiceType, headless: boolean):
     if (!m) continue;
     const nameAt = m.get('name');
     const name = r.str(nameAt) ?? '';
-    if (name === '' && items.length > 1) r.problem(nameAt ?? { ...item, path: `${item.path}.name` }, 'required when the Service has more than one port: expected a DNS label like http');
+    if (name === '' && items.length > 1) r.problem(nameAt ?? r.missing(item, 'name'), 'required when the Service has more than one port: expected a DNS label like http');
     else if (name !== '' && !DNS_LABEL.test(name)) r.problem(nameAt!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
     else if (name !== '' && names.has(name)) r.problem(nameAt!, `duplicate port name ${name}`);
     names.add(name);
     const protocol = (r.oneOf<L4Protocol>(m.get('protocol'), ['TCP', 'UDP', 'SCTP']) ?? 'TCP') as L4Protocol;
-    const portAt = m.get('port') ?? { ...item, path: `${item.path}.port` };
+    const portAt = m.get('port') ?? r.missing(item, 'port');
     const port = r.int(portAt, 1, 65535);
     if (!m.get('port')) r.problem(portAt, 'required, expected an integer between 1 and 65535');
     const targetPort = readTargetPort(r, m.get('targetPort'));

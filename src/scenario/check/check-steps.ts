@@ -44,15 +44,15 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
       }
       const top = r.map(obj, ['apiVersion', 'kind', 'metadata', 'spec']);
       if (!top) continue;
-      const kind = r.str(top.get('kind') ?? { ...obj, path: `${obj.path}.kind` }, true);
+      const kind = r.str(top.get('kind') ?? r.missing(obj, 'kind'), true);
       if (kind !== undefined && kind !== 'NetworkPolicy') {
         r.problem(top.get('kind')!, `steps can apply NetworkPolicy and Service objects only, found ${kind}`);
         continue;
       }
-      const api = r.str(top.get('apiVersion') ?? { ...obj, path: `${obj.path}.apiVersion` }, true);
+      const api = r.str(top.get('apiVersion') ?? r.missing(obj, 'apiVersion'), true);
       if (api !== undefined && api !== 'networking.k8s.io/v1') r.problem(top.get('apiVersion')!, `expected apiVersion networking.k8s.io/v1 for NetworkPolicy, found ${api}`);
-      const meta = r.map(top.get('metadata') ?? { ...obj, path: `${obj.path}.metadata` }, null);
-      const name = r.str(meta?.get('name') ?? { ...obj, path: `${obj.path}.metadata.name` }, true);
+      const meta = r.map(top.get('metadata') ?? r.missing(obj, 'metadata'), null);
+      const name = r.str(meta?.get('name') ?? r.missing(obj, 'metadata.name'), true);
       const nsAt = meta?.get('namespace');
       const namespace = r.str(nsAt) ?? 'default';
       if (!world.namespaces.some((n) => n.name === namespace)) r.problem(nsAt ?? obj, `namespace ${namespace} not found (declare a Namespace)`);
@@ -79,7 +79,7 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
       const lm = r.map(l, ['pod', 'namespace', 'labels']);
       if (!lm) continue;
       const labels: Record<string, string | null> = {};
-      for (const [k, vAt] of r.map(lm.get('labels') ?? { ...l, path: `${l.path}.labels` }, null) ?? []) {
+      for (const [k, vAt] of r.map(lm.get('labels') ?? r.missing(l, 'labels'), null) ?? []) {
         const v = vAt.node == null || r.scalar(vAt) === null ? null : r.str(vAt);
         if (v === undefined) continue;
         if (v !== null && (v.length > 63 || !LABEL_VALUE.test(v))) r.problem(vAt, `invalid label value "${v}"`);

@@ -31,18 +31,18 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
   for (const item of at ? r.list(at) : []) {
     const m = r.map(item, TRAFFIC);
     if (!m) continue;
-    const nameAt = m.get('name') ?? { ...item, path: `${item.path}.name` };
+    const nameAt = m.get('name') ?? r.missing(item, 'name');
     const name = r.str(nameAt, true);
     if (name !== undefined && names.has(name)) r.problem(nameAt, `duplicate traffic name ${name}`);
     if (name !== undefined) names.add(name);
-    const from = ref(r, m.get('from') ?? { ...item, path: `${item.path}.from` }, world, ['pod', 'node', 'host'], true);
-    const toAt = m.get('to') ?? { ...item, path: `${item.path}.to` };
+    const from = ref(r, m.get('from') ?? r.missing(item, 'from'), world, ['pod', 'node', 'host'], true);
+    const toAt = m.get('to') ?? r.missing(item, 'to');
     const to = ref(r, toAt, world, ['pod', 'node', 'host', 'ip', 'service', 'dns'], true);
     const protocol = (r.oneOf<Protocol>(m.get('protocol'), ['TCP', 'UDP', 'ICMP', 'SCTP']) ?? 'TCP') as Protocol;
     const portAt = m.get('port');
     const port = r.int(portAt, 1, 65535);
     if (protocol === 'ICMP' && portAt) r.problem(portAt, 'ICMP has no ports: remove port');
-    if (protocol !== 'ICMP' && !portAt) r.problem({ ...item, path: `${item.path}.port` }, `required for ${protocol}: expected an integer between 1 and 65535`);
+    if (protocol !== 'ICMP' && !portAt) r.problem(r.missing(item, 'port'), `required for ${protocol}: expected an integer between 1 and 65535`);
     if (to?.kind === 'service' && port !== undefined && protocol !== 'ICMP') checkServicePort(r, portAt!, to, protocol, world);
     if (to?.kind === 'dns' && from) checkDnsName(r, toAt, to.name, from, world);
     const payload = r.int(m.get('payload'), 0, protocol === 'UDP' ? 65507 : 65000) ?? 64;

@@ -3,6 +3,7 @@ import { basename, extname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PodSpec, Problem, Scenario, ServiceSpec } from '../types.js';
 import { DEFAULT_NODES, loadScenarioText } from '../load/parse.js';
+import { readInput } from '../load/read-input.js';
 
 /**
  * The JSON Schema this copy of podwalk ships (`schema/` at the package root:
@@ -35,12 +36,16 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string): Sca
   const dir = resolve(scenarioFile, '..');
   const includes: string[] = [];
   for (const m of manifests) {
-    let isDir: boolean;
+    let isDir = false;
     try {
       isDir = statSync(m).isDirectory();
-    } catch (e) {
-      return { ok: false, error: `init: cannot read ${m}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+    } catch {
+      // readInput says why, in words (not ENOENT).
     }
+    // A file is read as the loader will read it: a device or FIFO (/dev/null, <(cmd)) is named here, not as a
+    // problem at an include line of a scenario that was never written.
+    const input = isDir ? undefined : readInput(m);
+    if (input && 'error' in input) return { ok: false, error: `init: ${m}: ${input.error}` };
     const abs = resolve(m);
     // A directory include reads every .yaml in it: the scenario itself must not be one of them.
     if (isDir && abs === dir && /\.(ya?ml|json)$/.test(scenarioFile)) return { ok: false, error: `init: the scenario ${scenarioFile} would be written into ${m}, which it includes: write it elsewhere (-o)` };

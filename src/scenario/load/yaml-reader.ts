@@ -53,6 +53,14 @@ export class YamlReader {
     this.problems.push({ ...this.pos(at), path: at.path, message });
   }
 
+  /**
+   * Where a field of `parent` would be when it is not there: no node (so a getter reports it missing or
+   * required, not "found a mapping" about the parent), the parent's position, the field's path.
+   */
+  missing(parent: At, key: string): At {
+    return { node: undefined, path: `${parent.path}.${key}`, near: this.pos(parent) };
+  }
+
   warn(at: At, message: string): void {
     this.warnings.push({ ...this.pos(at), path: at.path, message });
   }
@@ -69,10 +77,12 @@ export class YamlReader {
     for (const pair of at.node.items as Pair<Node, Node | null>[]) {
       const key = keyText(pair.key);
       const keyPos = pair.key?.range ? this.posAt(pair.key.range[0]) : this.pos(at);
-      const childPath = at.path ? `${at.path}.${key}` : key;
+      // An empty key ("": x) is shown quoted: a bare empty name reads as a message with a word missing.
+      const shown = key === '' ? '""' : key;
+      const childPath = at.path ? `${at.path}.${shown}` : shown;
       if (known && !known.includes(key)) {
         const hint = suggest(key, known);
-        this.problems.push({ ...keyPos, path: childPath, message: `unknown field ${printable(key)}${hint ? ` (did you mean ${hint}?)` : ''}` });
+        this.problems.push({ ...keyPos, path: childPath, message: `unknown field ${printable(shown)}${hint ? ` (did you mean ${hint}?)` : ''}` });
         continue;
       }
       out.set(key, { node: pair.value, path: childPath, near: keyPos });

@@ -1,0 +1,62 @@
+/**
+ * Inputs the fuzzer (or a hunt by hand) found handled badly, each with the
+ * message it must give now. One case per finding; the comment says what it
+ * printed before.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './outcome.js';
+import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+
+const HEAD = 'apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n';
+const NODES = 'cluster:\n  nodes: [{name: node1}]\n';
+
+function problems(text: string): string[] {
+  const r = loadScenarioText(text, 'f.yaml');
+  return r.ok ? [] : r.problems.map(formatProblem);
+}
+
+describe('a required field that is missing is reported missing, not as "found a mapping" about its parent', () => {
+  // Before: the parent's node stood in for the missing field, so each read "expected a string, found a mapping"
+  // (and an integer field said so as well as "required": two lines for one omission).
+  it.each([
+    ['a manifest without kind or apiVersion', 'a: 1\n', ['f.yaml:1:1: doc 1.kind: required, expected a string', 'f.yaml:1:1: doc 1.apiVersion: required, expected a string']],
+    ['a node without a name', `${HEAD}cluster:\n  nodes: [{ip: 10.0.0.1}]\n`, ['f.yaml:5:11: cluster.nodes[0].name: required, expected a string']],
+    ['an external host without a name', `${HEAD}${NODES}  externalHosts: [{ip: 1.2.3.4}]\n`, ['f.yaml:6:19: cluster.externalHosts[0].name: required, expected a string']],
+    ['a taint without key and effect', `${HEAD}cluster:\n  nodes: [{name: node1, taints: [{value: x}]}]\n`, ['f.yaml:5:34: cluster.nodes[0].taints[0].key: required, expected a string', 'f.yaml:5:34: cluster.nodes[0].taints[0].effect: required, expected one of NoSchedule, PreferNoSchedule, NoExecute']],
+    ['an mtu step without device and mtu', `${HEAD}${NODES}steps:\n- {at: 1s, mtu: {}}\n`, ['f.yaml:7:17: steps[0].mtu.device: required, expected a string', 'f.yaml:7:17: steps[0].mtu: mtu: required']],
+    ['a scale step without deployment and replicas', `${HEAD}${NODES}steps:\n- {at: 1s, scale: {}}\n`, ['f.yaml:7:19: steps[0].scale.deployment: required, expected a string', 'f.yaml:7:19: steps[0].scale: replicas: required']],
+    ['a Service port without port', `${HEAD}${NODES}resources:\n- {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{}]}}\n`, ['f.yaml:7:71: resources[0].spec.ports[0].port: required, expected an integer between 1 and 65535']],
+  ])('%s', (_, text, expected) => {
+    const p = problems(text);
+    for (const line of expected) expect(p).toContain(line);
+    expect(p.join('\n')).not.toMatch(/found a mapping/);
+  });
+});
+
+describe('an empty key', () => {
+  // Before: 'f.yaml:5:1: : unknown field ' (an empty path and an empty name).
+  it('is shown quoted, in the path and the message', () => {
+    expect(problems(`${HEAD}${NODES}"": x\n`)).toEqual(['f.yaml:6:1: "": unknown field ""']);
+  });
+});
+
+describe('podwalk init and include: of what is not a manifest file', () => {
+  // Before: 'init: cannot read /x: ENOENT'; /dev/null became a problem at line 10 of a scenario never written
+  // ('scenario.yaml:10:5: include[0]: included file ../../dev/null: cannot read: ...'); a Scenario file was
+  // 'unknown kind Scenario; podwalk reads: Namespace, Pod, ...'.
+  it('names the file and why, in words', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
+    expect(runCli(['init', join(dir, 'nope.yaml')])).toEqual({ code: 2, out: '', err: `init: ${join(dir, 'nope.yaml')}: cannot read: no such file\n` });
+    expect(runCli(['init', '/dev/null'])).toEqual({ code: 2, out: '', err: 'init: /dev/null: cannot read: not a regular file (a device, FIFO or socket)\n' });
+  });
+
+  it('says a Scenario cannot be included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
+    writeFileSync(join(dir, 'other.yaml'), `${HEAD}${NODES}`);
+    writeFileSync(join(dir, 's.yaml'), `${HEAD}${NODES}include: [other.yaml]\n`);
+    expect(runCli(['validate', join(dir, 's.yaml')]).err).toBe('other.yaml:2:7: doc 1.kind: a Scenario cannot be a resource or an included file: resources:, include: and podwalk init take Kubernetes manifests (a scenario file holds one Scenario document)\n');
+  });
+});
