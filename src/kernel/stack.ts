@@ -402,8 +402,11 @@ export class Stack {
     return route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;
   }
 
-  /** ip_local_deliver: reassemble fragments, then hand to the transport protocol. */
-  private localDeliver(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+  /**
+   * ip_local_deliver: reassemble fragments, then hand to the transport protocol. `ipvsDone`: IPVS already
+   * sent this packet to a real server on this host (skb->ipvs_property): IPVS does not take it again.
+   */
+  private localDeliver(dev: NetDevice, skb: Skb, ip: Ipv4Packet, ipvsDone = false): void {
     const w = this.ns.world;
     let packet = ip;
     if (ip.mf || ip.fragmentOffset > 0) {
@@ -418,7 +421,7 @@ export class Stack {
     }
     const nf = this.ns.nf;
     const ipvs = this.ns.ipvs;
-    const forIpvs = ipvs?.wants(skb, packet) ?? false;
+    const forIpvs = !ipvsDone && (ipvs?.wants(skb, packet) ?? false);
     if (nf) {
       const after = nf.run('INPUT', skb, packet, { inDev: dev, keepUnconfirmed: forIpvs });
       if (!after) return;
@@ -448,9 +451,11 @@ export class Stack {
     const w = this.ns.world;
     const route = this.ns.fib.lookup(ip.dst);
     if (route?.type === 'local') {
-      // A real server on this host (a hostNetwork endpoint): IPVS hands the packet to the local stack.
+      // A real server on this host (a hostNetwork endpoint): IPVS hands the packet to the local stack, marked
+      // (ip_vs_nat_send_or_cont sets ipvs_property) so that IPVS lets it by: a real server that is itself a
+      // virtual address (an EndpointSlice naming a ClusterIP) is not scheduled again, without end.
       this.traceRoute(skb, ip.dst, route, 'local');
-      this.localDeliver(this.ns.lo, skb, ip);
+      this.localDeliver(this.ns.lo, skb, ip, true);
       return;
     }
     if (!route || !route.dev || route.type !== 'unicast') {

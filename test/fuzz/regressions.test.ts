@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './outcome.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
+import { MAX_EXPANDED_NODES } from '../../src/scenario/load/yaml-tree.js';
 
 const HEAD = 'apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n';
 const NODES = 'cluster:\n  nodes: [{name: node1}]\n';
@@ -58,5 +59,48 @@ describe('podwalk init and include: of what is not a manifest file', () => {
     writeFileSync(join(dir, 'other.yaml'), `${HEAD}${NODES}`);
     writeFileSync(join(dir, 's.yaml'), `${HEAD}${NODES}include: [other.yaml]\n`);
     expect(runCli(['validate', join(dir, 's.yaml')]).err).toBe('other.yaml:2:7: doc 1.kind: a Scenario cannot be a resource or an included file: resources:, include: and podwalk init take Kubernetes manifests (a scenario file holds one Scenario document)\n');
+  });
+});
+
+describe('aliases over a whole file', () => {
+  // Before: the cap was per document, so 30 documents each just under it (1.3 MB) took 2 minutes and 1.8 GB,
+  // and printed a million duplicate-pod lines.
+  it('are capped for the file, not each document', () => {
+    const doc = (i: number): string => `a${i}: &a${i} [${Array(100).fill('x').join(', ')}]\nb${i}: &b${i} [${Array(100).fill(`*a${i}`).join(', ')}]\nc${i}: [${Array(60).fill(`*b${i}`).join(', ')}]\n`;
+    expect(problems(`${doc(1)}---\n${doc(2)}`)).toEqual([`f.yaml:4:1: (yaml): aliases expand this file to more than ${MAX_EXPANDED_NODES} nodes beyond its text (an alias bomb?)`]);
+    // One such document alone is fine as far as aliases go.
+    expect(problems(doc(1)).join('\n')).not.toMatch(/alias/);
+  });
+});
+
+describe('ipvs: an EndpointSlice that names a virtual address (a ClusterIP)', () => {
+  // Before: exit 3, 'Maximum call stack size exceeded': IPVS sent the packet to the local real server, whose
+  // address is a virtual service again, and scheduled it again without end. Now it is let by, as
+  // skb->ipvs_property does: nothing listens on the ClusterIP itself, so the node resets the connection.
+  it('ends: the packet reaches the local stack once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-ipvs-loop-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      `${HEAD}cluster:
+  proxyMode: ipvs
+  nodes: [{name: node1}, {name: node2}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: curl}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {clusterIP: 10.96.0.50, ports: [{name: http, port: 80}]}}
+  - apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata: {name: a-1, labels: {kubernetes.io/service-name: a}}
+    addressType: IPv4
+    ports: [{name: http, port: 80, protocol: TCP}]
+    endpoints: [{addresses: [10.96.0.50]}]
+traffic:
+  - {name: to-itself, from: pod/client, to: service/a, port: 80, expect: {verdict: dropped, dropReason: tcp-reset}}
+  - {name: from-node, from: node/node1, to: service/a, port: 80, at: 1ms, expect: {verdict: dropped, dropReason: tcp-reset}}
+`,
+    );
+    const r = runCli(['run', file, '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
   });
 });

@@ -59,11 +59,20 @@ export function parseYamlTree(file: string, text: string, opts: { fastJson?: boo
   const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true });
   const list = Array.isArray(parsed) ? parsed : [];
   const docs: YamlTree['docs'] = [];
+  // Nodes aliases add beyond the text, over the whole file: documents each just under the cap would
+  // otherwise multiply it (30 such documents in 1.3 MB took 2 minutes and 1.8 GB, and printed a million lines).
+  let added = 0;
   for (const d of list) {
     for (const e of d.errors) at(e.pos?.[0] ?? 0, '(yaml)', /call stack/i.test(e.message) ? 'nested too deeply' : e.message.split('\n')[0]!);
     if (d.errors.length > 0) continue;
     try {
-      const contents = new Expander(d, at, (offset) => lines.linePos(offset).line).doc();
+      const expander = new Expander(d, at, (offset) => lines.linePos(offset).line);
+      const contents = expander.doc();
+      added += expander.added;
+      if (added > MAX_EXPANDED_NODES) {
+        at(d.range?.[0] ?? 0, '(yaml)', `aliases expand this file to more than ${MAX_EXPANDED_NODES} nodes beyond its text (an alias bomb?)`);
+        break;
+      }
       docs.push({ contents, offset: d.range?.[0] ?? 0 });
     } catch (e) {
       // Nesting deeper than the stack (the parser itself reports the same, as a problem).
@@ -87,6 +96,10 @@ class Expander {
   private readonly sizes = new Map<Node, number>();
   /** Each alias's node, found in one pass (the library's Alias.resolve walks the whole document per alias). */
   private readonly targets = new Map<Node, Node | undefined>();
+  /** Nodes written in the text (an alias counts one). */
+  private written = 0;
+  /** Nodes the aliases add: the expanded document's size less what is written (0 without aliases). */
+  added = 0;
 
   constructor(
     private readonly d: Document.Parsed,
@@ -104,6 +117,7 @@ class Expander {
       this.at(root.range?.[0] ?? 0, '(yaml)', `aliases expand this document to more than ${MAX_EXPANDED_NODES} nodes (an alias bomb?)`);
       return null;
     }
+    if (this.targets.size > 0) this.added = Math.max(0, this.size(out) - this.written);
     return out;
   }
 
@@ -131,6 +145,7 @@ class Expander {
   /** An alias names the closest anchor before it in document order (YAML 1.2, 7.1). */
   private findAnchors(node: Node | null | undefined, anchors: Map<string, Node>): void {
     if (!node) return;
+    this.written++;
     if (isAlias(node)) {
       this.targets.set(node, anchors.get(node.source));
       return;
