@@ -419,7 +419,7 @@ export class NfHooks {
 
   private envNow(): NfEnv {
     const ns = this.ns;
-    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a), fast: ns.world.fast, fibGeneration: 0 });
+    const env = (this.env ??= { nowNs: 0, rng: this.rng, addrType: (a) => addrType(ns, a), ipvsConn: (p) => ns.ipvs?.matchConn(p), fast: ns.world.fast, fibGeneration: 0 });
     env.nowNs = ns.world.sched.now;
     env.fibGeneration = ns.fib.generation;
     return env;
@@ -445,6 +445,8 @@ export class NfHooks {
     if (ctx.outDev) pkt.outIf = ctx.outDev.name;
     if (skb.physIn) pkt.physIn = skb.physIn.name;
     if (ctx.physOut) pkt.physOut = ctx.physOut.name;
+    // skb->ipvs_property, with the conntrack direction `-m ipvs --vdir` reads.
+    if (skb.ipvsProperty) pkt.ipvs = ct === undefined ? 'untracked' : skb.nfct!.dir === 1 ? 'reply' : 'original';
     return pkt;
   }
 

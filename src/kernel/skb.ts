@@ -43,6 +43,8 @@ export class Skb {
   physIn: NetDevice | undefined = undefined;
   /** br_netfilter: PREROUTING already ran while the frame crossed the bridge (ip_sabotage_in). */
   brPrerouted: boolean | undefined = undefined;
+  /** skb->ipvs_property: IPVS sent it on to a real server or gave it the VIP back (`-m ipvs`); skb_scrub_packet clears it. */
+  ipvsProperty = false;
   /**
    * br_netfilter "bridged DNAT": once framed for its new destination, bridge it
    * as if it had come in on `port`, keeping the sender's source MAC.
@@ -174,6 +176,7 @@ export function renewSkb(skb: Skb, id: number, buf: Uint8Array, off: number, len
   s.nfct = undefined;
   s.physIn = undefined;
   s.brPrerouted = undefined;
+  s.ipvsProperty = false;
   s.bridgedDnat = undefined;
   s.fragMaxSize = undefined;
   s.cost = 0;
@@ -386,11 +389,12 @@ export function pullEthernet(skb: Skb): void {
 
 /**
  * skb_scrub_packet: what a packet forgets when it leaves a namespace or is
- * encapsulated — its conntrack reference and bridge-netfilter state, and (across
- * namespaces) its mark.
+ * encapsulated — its conntrack reference, bridge-netfilter state and IPVS
+ * mark (ipvs_reset), and (across namespaces) its mark.
  */
 export function scrub(skb: Skb, crossNamespace: boolean): void {
   skb.nfct = undefined;
+  skb.ipvsProperty = false;
   skb.brPrerouted = undefined;
   skb.physIn = undefined;
   skb.bridgedDnat = undefined;

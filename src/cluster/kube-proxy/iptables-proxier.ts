@@ -1,9 +1,9 @@
-import { cidrContains, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig, type ResolvedProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService, type CategorizedEndpoints, type ProxyEndpoint } from './endpoints.js';
 import { probabilityLadder } from './probability-ladder.js';
 import { quoted, RestoreTable } from './restore-text.js';
+import { rangesAllowNode } from './source-ranges.js';
 import { compareServicePorts, externallyAccessible, servicePortInfos, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port.js';
 import {
   KUBE_EXTERNAL_SERVICES,
@@ -267,14 +267,9 @@ function writeServicePort(
     nat.declare(fwChain);
     plan.firewallChain = fwChain;
     const head = ['-m', 'comment', '--comment', quoted(`${name} loadbalancer IP`)];
-    let allowFromNode = false;
-    const nodeIP = c.nodeIPs[0];
-    for (const cidr of sp.loadBalancerSourceRanges) {
-      nat.append(fwChain, head, '-s', cidr, '-j', extChain);
-      if (nodeIP !== undefined && cidrHasIp(cidr, nodeIP)) allowFromNode = true;
-    }
+    for (const cidr of sp.loadBalancerSourceRanges) nat.append(fwChain, head, '-s', cidr, '-j', extChain);
     // A VIP bound locally makes the node's own requests arrive with the VIP as source: let them through.
-    if (allowFromNode) {
+    if (rangesAllowNode(sp.loadBalancerSourceRanges, c.nodeIPs[0])) {
       for (const ip of sp.loadBalancerVIPs) nat.append(fwChain, head, '-s', ip, '-j', extChain);
     }
     // Falls through un-DNATed, so KUBE-PROXY-FIREWALL in filter drops it.
@@ -317,10 +312,4 @@ function writeServiceToEndpointRules(nat: RestoreTable, sp: ServicePortInfo, cha
     const p = ladder[i];
     nat.append(chain, comment(ep), p === undefined ? [] : ['-m', 'statistic', '--mode', 'random', '--probability', p], '-j', ep.chain);
   });
-}
-
-function cidrHasIp(cidr: string, ip: string): boolean {
-  const c = parseCidr(cidr);
-  const n = parseIpv4(ip);
-  return c !== undefined && n !== undefined && cidrContains(c, n);
 }

@@ -4,6 +4,7 @@ import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import { resolveConfig, type ProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService } from './endpoints.js';
 import { servicePortInfos } from './service-port.js';
+import { rangesAllowNode } from './source-ranges.js';
 
 /**
  * kube-proxy's ipvs mode (pkg/proxy/ipvs), for one node: what it binds to the
@@ -108,6 +109,11 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
     if (!nodeAddrs.has(ip)) bound.add(ip);
   };
   const vss: PlannedVirtualServer[] = [];
+  // lbNoNodeAccessIPPortProtocolEntries (kubernetes#119656): load-balancer IP:ports whose source ranges leave out
+  // the node's IP. The node's own connection to such a VIP (bound to kube-ipvs0, so its source is the VIP itself)
+  // goes through IPVS at LOCAL_OUT and never meets KUBE-PROXY-FIREWALL: KUBE-IPVS-OUT-FILTER drops it in filter OUTPUT.
+  const noNodeAccess: { ip: string; proto: string; port: number }[] = [];
+  const nodeIP = c.nodeIPs[0];
   const bySvc = slicesByService(slices);
   for (const svc of services) {
     for (const sp of servicePortInfos(svc)) {
@@ -135,6 +141,10 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
         if (sp.loadBalancerSourceRanges.length > 0) {
           add('KUBE-LOAD-BALANCER-FW', `${ip},${proto}:${sp.port}`);
           for (const cidr of sp.loadBalancerSourceRanges) add('KUBE-LOAD-BALANCER-SOURCE-CIDR', `${ip},${proto}:${sp.port},${cidr}`);
+          // allowFromNode: a range holding the node's IP lets the node in, as a request from the VIP itself
+          // (a route that loops the VIP back locally) to the VIP: KUBE-LOAD-BALANCER-SOURCE-IP VIP,proto:port,VIP.
+          if (rangesAllowNode(sp.loadBalancerSourceRanges, nodeIP)) add('KUBE-LOAD-BALANCER-SOURCE-IP', `${ip},${proto}:${sp.port},${ip}`);
+          else noNodeAccess.push({ ip, proto, port: sp.port });
         }
         bindUnlessNodeAddress(ip);
         vs(ip, sp.port, sp.externalPolicyLocal);
@@ -187,6 +197,9 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
   }
   nat.push('-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODE-PORT', '-A KUBE-LOAD-BALANCER -j KUBE-MARK-MASQ');
   filter.push('-A KUBE-SOURCE-RANGES-FIREWALL -j DROP');
+  // After IPVS (filter OUTPUT sits behind its LOCAL_OUT hook) the packet goes to the real server, so the VIP is
+  // matched on the IPVS connection (-m ipvs), and the source is the VIP the local route to kube-ipvs0 gave it.
+  for (const e of noNodeAccess) filter.push(`-A KUBE-IPVS-OUT-FILTER -s ${e.ip} -m ipvs --vaddr ${e.ip} --vproto ${e.proto} --vport ${e.port} -j DROP`);
   for (const s of ['KUBE-CLUSTER-IP', 'KUBE-LOAD-BALANCER'] as const) if (nonEmpty(s)) nat.push(`-A KUBE-SERVICES -m set --match-set ${s} dst,dst -j ACCEPT`);
   filter.push(
     `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${c.masqueradeMark}/${c.masqueradeMark} -j ACCEPT`,

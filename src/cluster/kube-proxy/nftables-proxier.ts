@@ -4,6 +4,7 @@ import { resolveConfig, type ProxierConfig } from './config.js';
 import { categorizeEndpoints, endpointsFor, slicesByService, type ProxyEndpoint } from './endpoints.js';
 import { NFT_PREFIX, nftEndpointBase, nftServicePortBase } from './nft-chain-names.js';
 import { compareServicePorts, externallyAccessible, servicePortInfos, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-port.js';
+import { rangesAllowNode } from './source-ranges.js';
 
 /** What the nftables proxier needs beyond the iptables one. */
 export interface NftProxierConfig extends ProxierConfig {
@@ -231,8 +232,7 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
     }
     if (usesFw) {
       const sources = [...sp.loadBalancerSourceRanges];
-      const nodeInRange = nodeIP !== undefined && sp.loadBalancerSourceRanges.some((r) => cidrHas(r, nodeIP));
-      if (nodeInRange) sources.push(...sp.loadBalancerVIPs);
+      if (rangesAllowNode(sp.loadBalancerSourceRanges, nodeIP)) sources.push(...sp.loadBalancerVIPs);
       tx.add(`add rule ${T} ${fwChain} ip saddr != { ${sources.join(' , ')} } drop`);
     }
     if (sp.sessionAffinityClientIP) {
@@ -260,12 +260,6 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
 /** The transaction text alone. */
 export function syncNftables(cfg: NftProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[]): string {
   return planNftables(cfg, services, slices).transaction;
-}
-
-function cidrHas(cidr: string, ip: string): boolean {
-  const c = parseCidr(cidr);
-  const a = parseCidr(`${ip}/32`);
-  return c !== undefined && a !== undefined && ((a.network & (c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0)) >>> 0) === c.network;
 }
 
 class Tx {

@@ -2,7 +2,7 @@ import { formatIpv4 } from '../../wire/addr.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange } from '../../wire/l4-rewrite.js';
 import type { CtEntry } from '../conntrack.js';
-import type { IpvsTouch } from '../netfilter/types.js';
+import type { IpvsConnView, IpvsTouch, NfPacket } from '../netfilter/types.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
 import { schedule, type Dest, type SchedState, type SchedulerName } from './schedulers.js';
@@ -45,6 +45,8 @@ interface Conn {
   ct?: CtEntry;
   /** A persistence template (client IP only, port 0), as `-p` creates. */
   template: boolean;
+  /** The persistence template that scheduled it (cp->control; `-m ipvs --vportctl` reads its port). */
+  control?: Conn;
 }
 
 /** `ipvsadm --set TCP TCPFIN UDP` (seconds): the ESTABLISHED, FIN_WAIT and UDP timeouts; the other TCP states keep theirs. */
@@ -281,8 +283,10 @@ export class Ipvs {
         return { kind: 'drop' };
       }
       action = tmpl ? 'persistent' : 'schedule';
+      let control: Conn | undefined;
       if (s.persistentSec !== undefined) {
         const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + s.persistentSec * 1e9, template: true };
+        control = template;
         this.conns.set(tkey, template);
         this.generation++;
         stateEpoch.n++;
@@ -290,7 +294,7 @@ export class Ipvs {
       const candidates = s.dests.map(describeDest);
       // ip_vs_bind_dest: a new entry starts inactive (the real server's conn_flags carry IP_VS_CONN_F_INACTIVE); its first state change may make it active.
       const ct = skb.nfct?.entry;
-      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : proto === 'SCTP' ? 'S_INIT1' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}) };
+      conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : proto === 'SCTP' ? 'S_INIT1' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}), ...(control ? { control } : {}) };
       dest.inactConns++;
       this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
@@ -311,6 +315,7 @@ export class Ipvs {
     const before = `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`;
     this.recorded(action === 'existing' ? { conn, dir: 'input', state: found! } : undefined, 'dst', { dst: conn.dest.ip, dport: conn.dest.port });
     skb.data = rewriteAddrs(skb.data, { dst: conn.dest.ip, dport: conn.dest.port });
+    skb.ipvsProperty = true;
     if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'DNAT', manip: 'dst', before, after: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, first: action !== 'existing', by: 'ipvs' });
     return { kind: 'forward', packet: redecode(skb, ip) };
   }
@@ -334,8 +339,23 @@ export class Ipvs {
     this.touch(conn, 'output', skb, now);
     if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'reply', service: `${proto} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(proto, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });
     skb.data = rewriteAddrs(skb.data, { src: conn.vip, sport: conn.vport });
+    skb.ipvsProperty = true;
     if (w.detailed) w.emit({ kind: 'nat', t: now, pkt: skb.id, at: this.ns.name, type: 'reverse', manip: 'src', before: `${formatIpv4(ip.src)}:${t.sport} > ${formatIpv4(ip.dst)}:${t.dport}`, after: `${formatIpv4(conn.vip)}:${conn.vport} > ${formatIpv4(ip.dst)}:${t.dport}`, first: false, by: 'ipvs' });
     return { kind: 'rewritten', packet: redecode(skb, ip) };
+  }
+
+  /**
+   * xt_ipvs's lookup (ip_vs_conn_out_get_proto with the tuple inverted): the
+   * connection whose client sent this packet, as IPVS sent it on, to its real
+   * server (source the client, destination the real server). A reply or a
+   * packet IPVS never saw finds none. Read-only: an expired entry is not
+   * found, and left for the next packet of its own to remove.
+   */
+  matchConn(p: NfPacket): IpvsConnView | undefined {
+    const proto = PROTO[p.protocol];
+    if (proto === undefined || p.sport === undefined || p.dport === undefined) return undefined;
+    const c = this.replies.get(connKey(proto, p.dst, p.dport, p.src, p.sport));
+    return c !== undefined && (c.expiresNs === 0 || c.expiresNs > this.ns.world.sched.now) ? c : undefined;
   }
 
   /**
@@ -453,6 +473,7 @@ export class Ipvs {
     const now = w.sched.now;
     const before = `${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`;
     skb.data = dir === 'reply' ? rewriteIcmpError(skb.data, { src: conn.vip }, { dst: conn.vip, dport: conn.vport }) : rewriteIcmpError(skb.data, { dst: conn.dest.ip }, { src: conn.dest.ip, sport: conn.dest.port });
+    skb.ipvsProperty = true;
     const packet = redecode(skb, ip);
     if (w.detailed) {
       w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'related', service: `${conn.protocol} ${formatIpv4(conn.vip)}:${conn.vport}`, scheduler: this.service(conn.protocol, conn.vip, conn.vport)?.scheduler ?? 'rr', chosen: `${formatIpv4(conn.dest.ip)}:${conn.dest.port}`, conn: describeConn(conn) });

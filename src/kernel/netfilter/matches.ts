@@ -2,6 +2,7 @@ import type { MatchModule } from './match.js';
 import { addrtypeModule } from './match-addrtype.js';
 import { conntrackModule } from './match-conntrack.js';
 import { icmpModule } from './match-icmp.js';
+import { ipvsModule } from './match-ipvs.js';
 import { markModule } from './match-mark.js';
 import { commentModule, nfacctModule } from './match-misc.js';
 import { physdevModule } from './match-physdev.js';
@@ -12,7 +13,7 @@ import { statisticModule } from './match-statistic.js';
 
 /** The match extensions podwalk models, by `-m` name. */
 export const MATCH_MODULES: ReadonlyMap<string, MatchModule> = new Map(
-  [tcpModule, udpModule, sctpModule, icmpModule, multiportModule, commentModule, statisticModule, markModule, conntrackModule, addrtypeModule, recentModule, setModule, nfacctModule, physdevModule].map((m) => [m.name, m]),
+  [tcpModule, udpModule, sctpModule, icmpModule, multiportModule, commentModule, statisticModule, markModule, conntrackModule, addrtypeModule, recentModule, setModule, nfacctModule, physdevModule, ipvsModule].map((m) => [m.name, m]),
 );
 
 /** The match `-p NAME` loads implicitly when an option no loaded module knows follows it. */

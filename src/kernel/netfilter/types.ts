@@ -51,6 +51,24 @@ export interface NfPacket {
   ctstate: readonly CtState[];
   /** IP total length in bytes. */
   length: number;
+  /**
+   * skb->ipvs_property (`-m ipvs`): IPVS sent this packet on (to a real server)
+   * or gave it the VIP back, in this namespace; with the packet's conntrack
+   * direction as `--vdir` reads it (`untracked`: no conntrack entry). Absent:
+   * not IPVS's.
+   */
+  ipvs?: 'original' | 'reply' | 'untracked';
+}
+
+/**
+ * What `-m ipvs` reads of the IPVS connection a packet belongs to: the virtual
+ * service's address and port, and the port of the persistence template that
+ * controls it (`--vportctl`).
+ */
+export interface IpvsConnView {
+  readonly vip: number;
+  readonly vport: number;
+  readonly control?: { readonly vport: number };
 }
 
 /** Address types as `-m addrtype` knows them (RTN_* of the namespace's routing). */
@@ -64,6 +82,12 @@ export interface NfEnv {
   rng: Rng;
   /** The route type of an address in this namespace (`-m addrtype`). */
   addrType(ip: number): AddrType;
+  /**
+   * The IPVS connection a packet belongs to as xt_ipvs looks it up
+   * (ip_vs_conn_out_get with the tuple inverted: the client's packet as IPVS
+   * sent it to the real server); absent where the namespace has no IPVS.
+   */
+  ipvsConn?(pkt: NfPacket): IpvsConnView | undefined;
   /** The fast path (absent: walk every time) and the generation of the routes `addrType` reads. */
   fast?: FastPath;
   fibGeneration?: number;
