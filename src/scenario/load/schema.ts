@@ -542,7 +542,8 @@ const expectFields = {
   sameBackendAs: str('session affinity: the same backend (NATed endpoint) as this flow (<name> = its first request, or <name>#<k>)'),
 };
 // In a per-mode block, `null` removes the field for that mode.
-const orNull = Object.fromEntries(Object.entries(expectFields).map(([k, v]) => [k, { ...(v.description ? { description: v.description } : {}), anyOf: [v, { type: 'null' }] }]));
+// A field that is already a choice gets null as one more branch (not a choice nested in a choice), so each form stays one level down.
+const orNull = Object.fromEntries(Object.entries(expectFields).map(([k, v]) => [k, { ...(v.description ? { description: v.description } : {}), anyOf: [...('anyOf' in v && Array.isArray(v.anyOf) ? (v.anyOf as Schema[]) : [v]), { type: 'null' }] }]));
 const modeExpect = (mode: string): Schema => closed(orNull, `fields that replace the ones above when the run uses kube-proxy's ${mode} mode (cluster.proxyMode or --proxy-mode); null removes one`);
 const expect = closed({ ...expectFields, iptables: modeExpect('iptables'), ipvs: modeExpect('ipvs'), nftables: modeExpect('nftables') });
 
