@@ -6,6 +6,7 @@ import { formatIpv4, parseIpv4 } from '../wire/addr.js';
 import { legacyVirtualServers, planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
 import { importedNetfilter, importIpvs, KUBE_IPVS_DEV } from './node-import.js';
+import { applyIpsets } from './ipvs-ipsets.js';
 import { IpvsSync } from './ipvs-sync.js';
 import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from './spec.js';
 
@@ -39,7 +40,12 @@ export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPla
     for (const v of plan.virtualServers) {
       const vip = parseIpv4(v.vip)!;
       const svc = ipvs.service(v.protocol, vip, v.port) ?? ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });
-      for (const d of v.dests) ipvs.addDest(svc, parseIpv4(d.ip)!, d.port);
+      // syncEndpoint: the virtual service gets exactly these real servers. Two Services that claim the same
+      // IP:port (an external IP both list) share one virtual service, and the later one's endpoints replace the
+      // earlier's (nothing is connected yet, so they go at once).
+      const want = new Set(v.dests.map((d) => `${d.ip}:${d.port}`));
+      for (const d of [...svc.dests]) if (!want.has(`${formatIpv4(d.ip)}:${d.port}`)) ipvs.deleteDest(svc, d);
+      for (const d of v.dests) if (!ipvs.dest(svc, parseIpv4(d.ip)!, d.port)) ipvs.addDest(svc, parseIpv4(d.ip)!, d.port);
     }
     ns.ipvs = ipvs;
   }
@@ -47,7 +53,8 @@ export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPla
   if (imported.iptablesSave) rules = importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave, ipsetSave: imported.ipsetSave ?? plan.ipsets });
   else {
     rules = new Netfilter();
-    rules.ipsets.restore(imported.ipsetSave ?? plan.ipsets);
+    if (imported.ipsetSave) rules.ipsets.restore(imported.ipsetSave);
+    else applyIpsets(ns, rules.ipsets, plan.ipsets);
     rules.restore(plan.jumps, { noflush: true });
     rules.restore(plan.rules, { noflush: true });
   }

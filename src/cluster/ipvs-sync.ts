@@ -3,6 +3,7 @@ import type { Dest } from '../kernel/ipvs/schedulers.js';
 import type { Netfilter } from '../kernel/netfilter/netfilter.js';
 import type { NetNs } from '../kernel/netns.js';
 import { formatIpv4, parseIpv4 } from '../wire/addr.js';
+import { applyIpsets } from './ipvs-ipsets.js';
 import { IPVS_SETS, legacyVirtualServers, planIpvs, type IpvsPlan } from './kube-proxy/ipvs-proxier.js';
 import type { ProxierConfig } from './kube-proxy/index.js';
 import { KUBE_IPVS_DEV } from './node-import.js';
@@ -60,7 +61,7 @@ export class IpvsSync {
     }
     // ipset restore: each set's members replaced; then the chains (a declared chain is flushed and rewritten).
     const sets = Object.keys(IPVS_SETS).flatMap((name) => [`flush ${name}`, ...plan.ipsets.split('\n').filter((l) => l.startsWith(`add ${name} `))]);
-    this.rules.ipsets.restore(`${sets.join('\n')}\n`);
+    applyIpsets(this.ns, this.rules.ipsets, `${sets.join('\n')}\n`);
     this.rules.restore(plan.rules, { noflush: true });
     this.unbind(plan);
   }

@@ -66,6 +66,10 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
     expect(ipt.verdict).toBe('delivered');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'tcp-reset' });
   },
+  // Two Services on one external IP and port: iptables mode's first KUBE-SERVICES rule (sa) takes the packet,
+  // nftables mode holds one service-ips element, the later Service's (sb).
+  'service-external-ip-shared.yaml: node-to-shared-ip': (ipt, nft) => expect([ipt.deliveredTo, nft.deliveredTo]).toEqual(['pod/default/a', 'pod/default/b']),
+  'service-external-ip-shared.yaml: pod-to-shared-ip': (ipt, nft) => expect([ipt.deliveredTo, nft.deliveredTo]).toEqual(['pod/default/a', 'pod/default/b']),
 };
 
 function run(file: string, mode: 'iptables' | 'nftables'): FlowResult[] {

@@ -140,9 +140,14 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
   const bySvc = slicesByService(slices);
   const ports = services.flatMap(servicePortInfos).sort(compareServicePorts);
   const plans: NftServicePortPlan[] = [];
-  const elements: string[] = [];
+  // nftElementStorage.ensureElem: one element per set and key. Two Services that claim the same IP . proto . port
+  // (an external IP both list) do not send nft two elements, which it refuses as a whole (File exists): the later
+  // write replaces the earlier (upstream deletes and re-adds it), so the Service that comes last wins. Upstream
+  // walks its Service map in Go's random order; here services sort by namespace, name and port.
+  const elements = new Map<string, string>();
   const element = (set: string, text: string): void => {
-    elements.push(`add element ${T} ${set} { ${text} }`);
+    const key = text.split(/ comment | : /)[0]!;
+    elements.set(`${set} ${key}`, `add element ${T} ${set} { ${text} }`);
   };
   for (const sp of ports) {
     const base = nftServicePortBase(sp.namespace, sp.serviceName, sp.protocol, sp.portName);
@@ -253,7 +258,7 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
     }
     plans.push(plan);
   }
-  for (const e of elements) tx.add(e);
+  for (const e of elements.values()) tx.add(e);
   return { transaction: tx.text(), ports: plans };
 }
 

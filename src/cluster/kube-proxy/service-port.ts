@@ -62,6 +62,17 @@ function ipv4Cidrs(list: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * newBaseServiceInfo's source ranges: the IPv4 ones, none at all when one is
+ * zero-masked (`0.0.0.0/0` means "allow any", the same as no ranges: no
+ * firewall in any mode, kubernetes#132719, fixed in 1.34; before, ipvs mode's
+ * `ipset add` of a /0 net failed on every sync).
+ */
+function sourceRanges(list: readonly string[]): string[] {
+  const cidrs = ipv4Cidrs(list);
+  return cidrs.some((c) => c.endsWith('/0')) ? [] : cidrs;
+}
+
 /** The IPv4 service port infos of one Service (none if kube-proxy skips it). */
 export function servicePortInfos(svc: ServiceInput): ServicePortInfo[] {
   if (!isProxied(svc)) return [];
@@ -83,7 +94,7 @@ export function servicePortInfos(svc: ServiceInput): ServicePortInfo[] {
       nodePort: p.nodePort ?? 0,
       externalIPs: ipv4s(svc.externalIPs),
       loadBalancerVIPs: ipv4s(svc.loadBalancerIPs),
-      loadBalancerSourceRanges: ipv4Cidrs(svc.loadBalancerSourceRanges),
+      loadBalancerSourceRanges: sourceRanges(svc.loadBalancerSourceRanges),
       healthCheckNodePort: needsHealthCheck ? (svc.healthCheckNodePort ?? 0) : 0,
       sessionAffinityClientIP: svc.sessionAffinity === 'ClientIP',
       stickyMaxAgeSeconds: svc.sessionAffinity === 'ClientIP' ? svc.affinityTimeoutSeconds : 0,

@@ -20,7 +20,15 @@ const DIMS: Record<IpSetType, readonly Dim[]> = {
 const PORT_PROTOS: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, udplite: 136 };
 const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 136: 'udplite' };
 
-export class IpSetError extends Error {}
+export class IpSetError extends Error {
+  constructor(
+    message: string,
+    /** `restore`: the (1-based) line it failed at; the lines before it were applied. */
+    readonly line?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** The kernel's newest revision of each set type (Linux 6.18), the `Revision:` of ipset list. */
 const REVISION: Record<IpSetType, number> = { 'hash:ip': 6, 'hash:ip,port': 7, 'hash:ip,port,ip': 6, 'hash:ip,port,net': 8, 'hash:net': 7, 'bitmap:port': 3 };
@@ -383,7 +391,7 @@ export class IpSets {
         else if (cmd === 'destroy' || cmd === '-X') this.destroy(name!);
         else throw new IpSetError(`Unknown command ${cmd ?? ''}`);
       } catch (e) {
-        throw new IpSetError(`Error in line ${idx + 1}: ${e instanceof Error ? e.message : String(e)}`);
+        throw new IpSetError(`Error in line ${idx + 1}: ${e instanceof Error ? e.message : String(e)}`, idx + 1);
       }
     });
   }

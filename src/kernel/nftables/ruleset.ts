@@ -7,7 +7,7 @@ import { compileRule, NftError, type NftRule } from './rule.js';
 import { NftSet, type NftElement } from './set.js';
 import { unquote, type Token } from './tokens.js';
 import type { NftChainType, NftFamily, NftHook } from './types.js';
-import { readVerdict } from './verdict.js';
+import { formatVerdict, readVerdict } from './verdict.js';
 import { stateEpoch } from '../state-epoch.js';
 
 export { NftError };
@@ -395,6 +395,11 @@ export class Nftables {
       addedNow.push(el);
       if (!s.add(el)) {
         if (create) fail(`Could not process rule: File exists: element in ${s.name}`);
+        // nft_add_set_elem: the key is there with other data (a map's verdict): err_element_clash, EEXIST for the whole transaction.
+        const had = s.find(el.key);
+        if (s.isMap && had?.verdict !== undefined && el.verdict !== undefined && formatVerdict(had.verdict) !== formatVerdict(el.verdict)) {
+          fail(`Could not process rule: File exists: element ${s.formatElement(el)} in ${s.name} (already ${formatVerdict(had.verdict)})`);
+        }
         continue;
       }
       undo.push(() => s.delete(el.key));

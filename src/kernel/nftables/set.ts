@@ -78,6 +78,12 @@ export class NftSet {
     return true;
   }
 
+  /** The element with exactly this key, if any. */
+  find(key: Range[]): NftElement | undefined {
+    const k = keyString(key);
+    return this.exact.get(k) ?? this.ranges.find((x) => keyString(x.key) === k);
+  }
+
   /** Remove the element with exactly this key; false when there is none. */
   delete(key: Range[]): NftElement | undefined {
     const k = keyString(key);
