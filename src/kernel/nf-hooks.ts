@@ -89,9 +89,12 @@ export interface HookContext {
   /**
    * Run the hook only up to its nat table, or only after it: IPVS's LOCAL_OUT
    * hooks (priorities NF_IP_PRI_NAT_DST + 1 and + 2) sit between nat OUTPUT
-   * and filter OUTPUT, so the stack splits OUTPUT around them.
+   * and filter OUTPUT, so the stack splits OUTPUT around them. `from-nat`:
+   * the rest of LOCAL_IN after IPVS (priority 99) let a packet it sent to a
+   * real server on this host go on: nat INPUT (100) and the confirm, not
+   * filter INPUT again.
    */
-  part?: 'until-nat' | 'after-nat';
+  part?: 'until-nat' | 'after-nat' | 'from-nat';
 }
 
 /**
@@ -177,7 +180,7 @@ export class NfHooks {
   run(hook: Hook, skb: Skb, ip: Ipv4Packet, ctx: HookContext = {}): Ipv4Packet | undefined {
     const w = this.ns.world;
     let state: CtState = 'UNTRACKED';
-    const after = ctx.part === 'after-nat';
+    const after = ctx.part === 'after-nat' || ctx.part === 'from-nat';
     if (hook === 'PREROUTING' && isFragment(ip)) {
       // nf_defrag_ipv4 (priority -400): conntrack and NAT only ever see whole datagrams.
       const whole = this.defrag.gather(skb, ip, w.sched.now);
@@ -206,7 +209,7 @@ export class NfHooks {
     for (const stage of this.stages(hook)) {
       if (skipping) {
         skipping = stage.kind !== 'nat';
-        continue;
+        if (skipping || ctx.part !== 'from-nat') continue;
       }
       if (stage.kind === 'nat') {
         if (hook === 'INPUT' && ctx.keepUnconfirmed) continue;

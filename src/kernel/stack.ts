@@ -423,11 +423,12 @@ export class Stack {
     const ipvs = this.ns.ipvs;
     const forIpvs = !ipvsDone && (ipvs?.wants(skb, packet) ?? false);
     if (nf) {
-      const after = nf.run('INPUT', skb, packet, { inDev: dev, keepUnconfirmed: forIpvs });
+      // A packet IPVS sent here goes on from where IPVS took it: filter INPUT already judged it.
+      const after = nf.run('INPUT', skb, packet, ipvsDone ? { inDev: dev, part: 'from-nat' } : { inDev: dev, keepUnconfirmed: forIpvs });
       if (!after) return;
       packet = after;
     }
-    if (ipvs) {
+    if (ipvs && !ipvsDone) {
       // ip_vs_reply4 at LOCAL_IN: the answer to the node's own connection through a VIP.
       const rep = ipvs.reply(skb, packet);
       if (rep.kind === 'rewritten') packet = rep.packet;
