@@ -104,3 +104,26 @@ traffic:
     expect(r.code).toBe(0);
   });
 });
+
+describe('endpoint addresses the API server refuses', () => {
+  // Before: accepted; an EndpointSlice naming 127.0.0.1 or 0.0.0.0 ran (ipvs mode: a reset from the node itself).
+  const slice = (addr: string): string => `${HEAD}${NODES}resources:
+  - {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {ports: [{name: http, port: 80}]}}
+  - {apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: a-1, labels: {kubernetes.io/service-name: a}}, addressType: IPv4, endpoints: [{addresses: [${addr}]}]}
+  - {apiVersion: v1, kind: Endpoints, metadata: {name: b}, subsets: [{addresses: [{ip: ${addr}}]}]}
+`;
+  it.each([
+    ['0.0.0.0', 'may not be unspecified (0.0.0.0)'],
+    ['127.0.0.1', 'may not be in the loopback range (127.0.0.0/8)'],
+    ['169.254.169.254', 'may not be in the link-local range (169.254.0.0/16)'],
+    ['224.0.0.1', 'may not be in the link-local multicast range (224.0.0.0/24)'],
+  ])('%s: %s (ValidateNonSpecialIP)', (addr, why) => {
+    const p = problems(slice(addr));
+    expect(p).toContainEqual(expect.stringMatching(new RegExp(`^f\\.yaml:8:\\d+: resources\\[1\\]\\.endpoints\\[0\\]\\.addresses\\[0\\]: ${addr.replace(/\./g, '\\.')} ${why.replace(/[().]/g, '\\$&')}: the API server refuses`)));
+    expect(p).toContainEqual(expect.stringMatching(/^f\.yaml:9:\d+: resources\[2\]\.subsets\[0\]\.addresses\[0\]\.ip: .* the API server refuses/));
+  });
+
+  it('accepts the addresses next to those ranges', () => {
+    for (const addr of ['224.0.1.1', '126.255.255.255', '169.253.0.1']) expect(problems(slice(addr)).join('\n')).not.toMatch(/API server refuses/);
+  });
+});

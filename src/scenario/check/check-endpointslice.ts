@@ -96,6 +96,7 @@ function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | u
     const s = r.str(a, true);
     if (s === undefined) continue;
     if (parseIpv4(s) === undefined) r.problem(a, `expected an IPv4 address, found "${s}"`);
+    else if (specialAddress(s)) r.problem(a, specialAddress(s)!);
     else ip ??= s;
   }
   const c = m.get('conditions') ? r.map(m.get('conditions')!, CONDITIONS) : undefined;
@@ -115,6 +116,21 @@ function objectRef(r: YamlReader, at: At, namespace: string): string | undefined
   const name = r.str(m?.get('name'));
   if (name === undefined) return undefined;
   return `${r.str(m?.get('namespace')) ?? namespace}/${name}`;
+}
+
+/**
+ * Why the API server refuses an endpoint address (ValidateNonSpecialIP, for EndpointSlices and Endpoints
+ * alike), or undefined: the unspecified address, loopback, link-local and link-local multicast.
+ */
+function specialAddress(ip: string): string | undefined {
+  const n = parseIpv4(ip)!;
+  const why =
+    n === 0 ? 'may not be unspecified (0.0.0.0)'
+    : n >>> 24 === 127 ? 'may not be in the loopback range (127.0.0.0/8)'
+    : n >>> 16 === 0xa9fe ? 'may not be in the link-local range (169.254.0.0/16)'
+    : n >>> 8 === 0xe00000 ? 'may not be in the link-local multicast range (224.0.0.0/24)'
+    : undefined;
+  return why && `${ip} ${why}: the API server refuses such an endpoint address`;
 }
 
 /**
@@ -144,6 +160,11 @@ export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameA
         if (ip === undefined) continue;
         if (parseIpv4(ip) === undefined) {
           r.problem(ipAt, `expected an IPv4 address, found "${ip}"`);
+          continue;
+        }
+        const special = specialAddress(ip);
+        if (special) {
+          r.problem(ipAt, special);
           continue;
         }
         const nodeName = r.str(am.get('nodeName'));
