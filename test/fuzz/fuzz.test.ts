@@ -22,6 +22,8 @@ const SEED = Number(process.env.PODWALK_FUZZ_SEED ?? 20261205);
 const SCALE = Number(process.env.PODWALK_FUZZ_SCALE ?? 1);
 /** Generous: the suite shares 2 cores with other runs; a hang is what this guards against. */
 const TIMEOUT = 60_000 * Math.max(1, SCALE);
+/** One small run taking more CPU than this is reported (CPU, not wall time: the machine may be loaded); the bugs it guards against took minutes. */
+const SLOW_MS = 20_000;
 /** Mutants validated per corpus file. */
 const PER_FILE = Math.round(3 * SCALE);
 /** Valid mutants run through run/show/matrix/compare, in all. */
@@ -45,8 +47,8 @@ describe('fuzz: mutants of every scenario and fixture', () => {
   afterAll(() => {
     if (seen.size === 0) rmSync(corpus.root, { recursive: true, force: true });
   });
-  const record = (cmd: string[], file: string, what: string[], text: string, o: Outcome): void => {
-    const bad = violations(o, text);
+  const record = (cmd: string[], file: string, what: string[], text: string, o: Outcome, extra: string[] = []): void => {
+    const bad = [...violations(o, text), ...extra];
     // One report per kind of failure (numbers and paths aside): a hunt finds many mutants of one bug.
     const kind = bad.map((b) => b.replace(/\/[^\s:"]+/g, 'F').replace(/\d+/g, 'N')).join('; ');
     if (bad.length > 0 && !seen.has(kind) && seen.add(kind)) failures.push(`${bad.join('; ')}\n  podwalk ${cmd.join(' ')}  (seed ${SEED}; ${what.join(', ')})\n  ${o.err.split('\n').slice(0, 6).join('\n  ')}`);
@@ -57,7 +59,7 @@ describe('fuzz: mutants of every scenario and fixture', () => {
       const r = rng(SEED ^ hash(base));
       const original = corpus.text(base);
       for (let k = 0; k < PER_FILE; k++) {
-        const m = mutate(r, original);
+        const m = mutate(r, original, corpus.text(pick(r, corpus.files)));
         const file = join(corpus.root, base.replace(/(\.\w+)$/, `.fz${k}$1`));
         writeFileSync(file, m.text);
         const o = runCli(['validate', file]);
@@ -86,7 +88,12 @@ describe('fuzz: mutants of every scenario and fixture', () => {
         ['matrix', file, '--via', pick(r, ['pod', 'service'])],
         ['compare', file],
       ]);
-      record(cmd, file, what, text, runCli(cmd));
+      const t0 = process.cpuUsage();
+      const o = runCli(cmd);
+      const used = process.cpuUsage(t0);
+      const ms = (used.user + used.system) / 1000;
+      // A hang guard, not a speed test: these inputs are small, so only a runaway takes this long.
+      record(cmd, file, what, text, o, ms > SLOW_MS ? [`took ${Math.round(ms / 1000)} s of CPU (more than ${SLOW_MS / 1000} s: a runaway?)`] : []);
     }
     expect(failures.slice(0, 40).join('\n\n')).toBe('');
   }, TIMEOUT);

@@ -163,6 +163,11 @@ function writeDocs(docs: unknown[]): string {
   return docs.map((d) => stringify(d, { aliasDuplicateObjects: false, lineWidth: 0 })).join('---\n');
 }
 
+/** JSON.stringify, with what JSON cannot say (a number beyond a double, NaN) left as YAML would read it. */
+function jsonText(doc: unknown): string {
+  return JSON.stringify(doc, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) ?? 'null';
+}
+
 /** Byte- and line-level changes: what editors, copy-paste and shells do to files. */
 function mutateText(r: Rng, text: string): { text: string; what: string } {
   const lines = text.split('\n');
@@ -216,15 +221,37 @@ function mutateText(r: Rng, text: string): { text: string; what: string } {
   }
 }
 
-/** One mutant of `text`: mostly tree changes (they reach the checks), sometimes text changes (they reach the reader). */
-export function mutate(r: Rng, text: string): { text: string; what: string[] } {
+/**
+ * Crossover: a field takes the value a field of the same name has in another file (a step, a traffic item,
+ * a pod spec from another scenario): valid pieces in combinations no scenario was written for.
+ */
+function crossover(r: Rng, docs: unknown[], donor: unknown[]): string {
+  const mine = docs.flatMap((d) => slots(d)).filter((s) => typeof s.key === 'string');
+  const theirs = donor.flatMap((d) => slots(d)).filter((s) => typeof s.key === 'string');
+  for (let tries = 0; tries < 8 && mine.length > 0; tries++) {
+    const s = pick(r, mine);
+    const same = theirs.filter((t) => t.key === s.key);
+    if (same.length === 0) continue;
+    set(s, structuredClone(get(pick(r, same))));
+    return `${String(s.key)} from another file`;
+  }
+  return 'no crossover';
+}
+
+/**
+ * One mutant of `text`: mostly tree changes (they reach the checks), sometimes text changes (they reach the
+ * reader); with a `donor` file, sometimes a field from it (crossover).
+ */
+export function mutate(r: Rng, text: string, donor?: string): { text: string; what: string[] } {
   const what: string[] = [];
   let out = text;
   const docs = r() < 0.75 ? readDocs(text) : undefined;
   if (docs) {
     const n = 1 + Math.floor(r() * 3);
-    for (let k = 0; k < n; k++) what.push(mutateTree(r, docs));
-    out = writeDocs(docs);
+    const given = donor === undefined ? undefined : readDocs(donor);
+    for (let k = 0; k < n; k++) what.push(given && r() < 0.3 ? crossover(r, docs, given) : mutateTree(r, docs));
+    // Sometimes as JSON (kubectl -o json; generated clusters): the loader reads well-formed JSON on its own path.
+    out = docs.length === 1 && r() < 0.2 ? jsonText(docs[0]) : writeDocs(docs);
   }
   if (!docs || r() < 0.25) {
     const t = mutateText(r, out);
