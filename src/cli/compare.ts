@@ -24,7 +24,7 @@ export function registerCompare(program: Command, io: { out: (s: string) => void
     .option('--json', 'print JSON instead of text')
     .action((file: string, o: { seed?: number; json?: boolean; modes?: string }) => {
       const modes = o.modes === undefined ? MODES : o.modes.split(',').map((m) => m.trim());
-      for (const m of modes) if (!MODES.includes(m as ProxyMode)) fail(`--modes: expected a comma-separated list of iptables, ipvs, nftables, got ${m}`);
+      for (const m of modes) if (!MODES.includes(m as ProxyMode)) fail(`--modes: expected a comma-separated list of iptables, ipvs, nftables, got ${m || 'an empty name'}`);
       if (modes.length < 2 || new Set(modes).size !== modes.length) fail(`--modes: expected at least two different modes, got ${o.modes}`);
       const scenarios = modes.map((m) => ({ mode: m as ProxyMode, scenario: load(file, o.seed, m as ProxyMode) }));
       const rows = compareModes(scenarios.map((s) => ({ mode: s.mode, run: simulate(s.scenario) })));

@@ -121,7 +121,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (!o.json) {
         // Checked before the run: nothing is written (report, capture) for a --flow that names no flow.
         const unknown = view.flows.filter((n) => !scenario.traffic.some((t) => n === t.name || (t.count > 1 && flowIndex(n, t.name, t.count))));
-        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
+        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.map((n) => n || '""').join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
       }
       if (!o.json && !o.quiet && io.term?.width !== undefined) {
         // A long report on a terminal: say what is coming, and how to get less of it.
@@ -250,7 +250,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const scenario = load(file, undefined, o.proxyMode);
       const result = run(scenario);
       const ns = result.cluster.netns.get(o.node) ?? result.cluster.pods.get(o.node);
-      if (!ns) throw new InputError(`--node: no namespace ${o.node} (have: ${[...result.cluster.netns.keys()].join(', ')})`);
+      if (!ns) throw new InputError(`--node: no namespace ${o.node || '""'} (have: ${[...result.cluster.netns.keys()].join(', ')})`);
       const views = showViews(ns);
       const view = views[what];
       if (!view) throw new InputError(`show: unknown view ${what} (expected one of: ${Object.keys(views).join(', ')})`);

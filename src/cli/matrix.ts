@@ -91,8 +91,9 @@ function formatDuration(ns: number): string {
 }
 
 function parsePort(v: string, fail: (m: string) => never): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`--port: expected an integer between 1 and 65535, got ${v}`);
+  // Decimal digits only, as --seed: Number() would also take '0x50', '1e3' and ' 80'.
+  const n = /^[0-9]{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) fail(`--port: expected an integer between 1 and 65535, got ${v === '' ? 'nothing' : v}`);
   return n;
 }
 

@@ -127,3 +127,21 @@ describe('endpoint addresses the API server refuses', () => {
     for (const addr of ['224.0.1.1', '126.255.255.255', '169.253.0.1']) expect(problems(slice(addr)).join('\n')).not.toMatch(/API server refuses/);
   });
 });
+
+describe('command-line values: empty, hexadecimal, exponent', () => {
+  const classic = join(import.meta.dirname, '..', '..', 'scenarios', 'classic-walk.yaml');
+  // Before: '--node: no namespace  (have: ...)' and '--flow: no traffic item  (have: ...)' (an empty name shown as
+  // nothing), '--modes: ... got ' ; and matrix --port took 0x50 and 1e3 as ports 80 and 1000.
+  it.each([
+    [['show', classic, 'routes', '--node', ''], /^--node: no namespace "" \(have: /],
+    [['run', classic, '--flow', ''], /^--flow: no traffic item "" \(have: /],
+    [['compare', classic, '--modes', 'iptables,'], /^--modes: expected a comma-separated list of iptables, ipvs, nftables, got an empty name$/m],
+    [['matrix', classic, '--port', '0x50'], /^--port: expected an integer between 1 and 65535, got 0x50$/m],
+    [['matrix', classic, '--port', '1e3'], /^--port: expected an integer between 1 and 65535, got 1e3$/m],
+    [['matrix', classic, '--port', ''], /^--port: expected an integer between 1 and 65535, got nothing$/m],
+  ])('%j', (args, message) => {
+    const r = runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
