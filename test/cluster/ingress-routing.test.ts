@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { apiPrefixMatch, buildServers, matchesWildcard, selectLocation, selectServer } from '../../src/cluster/ingress/routing.js';
 import type { IngressInput, IngressPathInput } from '../../src/cluster/ingress/types.js';
+import { parseRequestUri } from '../../src/cluster/ingress/uri.js';
 
 const svc = (name: string): IngressPathInput['backend'] => ({ service: name, port: { number: 80 } });
 const ing = (name: string, spec: Partial<IngressInput>): IngressInput => ({ namespace: 'default', name, rules: [], tlsHosts: [], hasTls: false, serviceUpstream: false, sslRedirect: true, ...spec });
 
-function route(ingresses: IngressInput[], host: string, path: string): string {
-  const loc = selectLocation(selectServer(buildServers(ingresses), host), path);
+function route(ingresses: IngressInput[], host: string, target: string): string {
+  const uri = parseRequestUri(target);
+  if (!uri.ok) return '400';
+  const loc = selectLocation(selectServer(buildServers(ingresses), host), uri.path);
   if (!loc || loc.backend.kind === 'default') return '404';
   return loc.backend.backend.service;
 }

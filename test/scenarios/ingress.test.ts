@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/api/index.js';
-import type { CreateEvent, IngressEvent } from '../../src/trace/events.js';
+import type { CreateEvent, HttpEvent, IngressEvent } from '../../src/trace/events.js';
 import { checkExpectation } from '../../src/scenario/run/expect.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
@@ -70,6 +70,18 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     expect(flow('ready-not-yet-synced').http?.status).toBe(503);
     const spare = r.scenario.pods.find((p) => p.name === 'spare')!.ip;
     expect(flow('back').ingress?.upstreams).toEqual([`${spare}:8080`]);
+  });
+
+  it('locations match the normalised URI; the backend still reads the target as the client sent it', () => {
+    const r = loadScenarioFile(file('ingress-uri-normalize.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    const read = res.events.filter((e): e is HttpEvent => e.kind === 'http' && e.message === 'request' && e.at === 'default/api').map((e) => e.path);
+    expect(read).toEqual(['//api/items', '/x/../api/items', '/%61pi/items', '/api%2Fitems', '/./login']);
+    const invalid = res.flows.find((f) => f.flow === 'above-root')!;
+    expect(invalid.http?.status).toBe(400);
+    expect(invalid.ingress?.upstreams ?? []).toEqual([]);
+    expect(invalid.ingress?.server).toBe('_'); // the listener's default server: nginx had not read the Host yet
   });
 
   it('a wrong expectation names what the controller did', () => {

@@ -11,7 +11,8 @@ import { backendKey, backendName, backendsFor, describeBackend, nameOfKey, sameB
 import { BackendSync } from './backend-sync.js';
 import { proxyRequest } from './proxy-request.js';
 import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
-import { buildServers, selectLocation, selectServer, type Location, type Server } from './routing.js';
+import { buildServers, CATCH_ALL, selectLocation, selectServer, type Location, type Server } from './routing.js';
+import { parseRequestUri } from './uri.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
 
 /** ingress-nginx's defaults (its ConfigMap keys): proxy-connect-timeout 5 s, proxy-next-upstream "error timeout", proxy-next-upstream-tries 3. */
@@ -124,8 +125,14 @@ class Nginx {
 
   private handle(client: TcpStream, req: HttpRequest, skb: Skb, scheme: 'http' | 'https'): void {
     const host = header(req.headers, 'host');
+    const uri = parseRequestUri(req.target);
+    if (!uri.ok) {
+      // Found while nginx parses the request line, before any Host is read: the listener's default server (the catch-all) answers.
+      this.event(skb, { action: 'respond', server: CATCH_ALL, status: 400, reason: `client sent invalid request: ${uri.why}` });
+      return this.answer(client, 400, skb);
+    }
     const server = selectServer(this.servers, host);
-    const loc = selectLocation(server, req.target);
+    const loc = selectLocation(server, uri.path);
     const where = describe(server, loc);
     if (scheme === 'http' && loc?.sslRedirect && hasCertificate(this.certified, host)) {
       const location = redirectLocation(host, req.target);

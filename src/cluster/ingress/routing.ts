@@ -142,13 +142,15 @@ export function matchesWildcard(pattern: string, host: string): boolean {
   return /^[\w-]+$/.test(host.slice(0, host.length - suffix.length));
 }
 
-/** nginx's location choice for a request path (query string removed): exact first, else the longest prefix. */
-export function selectLocation(server: Server, target: string): Location | undefined {
-  const path = target.split('?')[0]!.split('#')[0]!;
-  const exact = server.locations.find((l) => l.match === 'exact' && l.path === path);
+/**
+ * nginx's location choice for a request's normalised path ($uri, uri.ts):
+ * an exact location wins, else the longest matching prefix.
+ */
+export function selectLocation(server: Server, uri: string): Location | undefined {
+  const exact = server.locations.find((l) => l.match === 'exact' && l.path === uri);
   if (exact) return exact;
   let best: Location | undefined;
-  for (const l of server.locations) if (l.match === 'prefix' && path.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l;
+  for (const l of server.locations) if (l.match === 'prefix' && uri.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l;
   return best;
 }
 

@@ -163,7 +163,9 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
 
 /** The controller's decision: which rule, which backend, which upstream (or why nginx answers itself). */
 function ingressText(e: Extract<TraceEvent, { kind: 'ingress' }>): string {
-  const rule = e.path !== undefined ? `rule ${e.ingress} ${e.host ?? '*'} ${e.path} (${e.pathType})` : `no rule: ${e.ingress ? `defaultBackend of ${e.ingress}` : `server ${e.server}'s default backend`}`;
+  // A 400 comes while nginx parses the request line: no location was looked for.
+  const rule =
+    e.path !== undefined ? `rule ${e.ingress} ${e.host ?? '*'} ${e.path} (${e.pathType})` : e.status === 400 ? `server ${e.server}` : `no rule: ${e.ingress ? `defaultBackend of ${e.ingress}` : `server ${e.server}'s default backend`}`;
   if (e.action === 'proxy') return `ingress ${rule} → ${e.backend}: connects to ${e.upstreamIs} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length})` : ''}`;
   if (e.action === 'retry') return `ingress upstream ${e.upstream} failed: ${e.reason}; next upstream`;
   return `ingress ${rule}: nginx answers ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
