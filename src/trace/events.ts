@@ -332,8 +332,8 @@ export interface HttpEvent extends Base {
  * pod's namespace; `pkt` the segment that completed the request):
  * `proxy` = a rule (or a default backend) chose a Service and the upstream it
  * connects to; `retry` = that upstream failed (`reason`) and the next is tried;
- * `respond` = the controller answers itself with `status` (400 an invalid request target, 308
- * ssl-redirect, 404 no rule and no default backend, 503 no endpoints, 502/504 every upstream failed).
+ * `respond` = the controller answers itself with `status` (400 an invalid request target, 301
+ * auto redirect to a location named with a trailing slash, 308 ssl-redirect, 404 no rule and no default backend, 503 no endpoints, 502/504 every upstream failed).
  */
 export interface IngressEvent extends Base {
   kind: 'ingress';

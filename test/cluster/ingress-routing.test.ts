@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { apiPrefixMatch, buildServers, matchesWildcard, selectLocation, selectServer } from '../../src/cluster/ingress/routing.js';
+import { apiPrefixMatch, autoRedirect, buildServers, matchesWildcard, selectLocation, selectServer } from '../../src/cluster/ingress/routing.js';
 import type { IngressInput, IngressPathInput } from '../../src/cluster/ingress/types.js';
+import { autoRedirectLocation } from '../../src/cluster/ingress/controller.js';
 import { parseRequestUri } from '../../src/cluster/ingress/uri.js';
 
 const svc = (name: string): IngressPathInput['backend'] => ({ service: name, port: { number: 80 } });
@@ -9,7 +10,10 @@ const ing = (name: string, spec: Partial<IngressInput>): IngressInput => ({ name
 function route(ingresses: IngressInput[], host: string, target: string): string {
   const uri = parseRequestUri(target);
   if (!uri.ok) return '400';
-  const loc = selectLocation(selectServer(buildServers(ingresses), host), uri.path);
+  const server = selectServer(buildServers(ingresses), host);
+  const redirect = autoRedirect(server, uri.path);
+  if (redirect) return `301 ${redirect.path}`;
+  const loc = selectLocation(server, uri.path);
   if (!loc || loc.backend.kind === 'default') return '404';
   return loc.backend.backend.service;
 }
@@ -58,10 +62,19 @@ describe('ingress routing (ingress-nginx servers and locations, nginx choice)', 
     expect(route([prefix, impl], 'a.example', '/api')).toBe('prefix');
   });
 
-  it('a Prefix written with a trailing slash does not match the bare path (ingress-nginx adds = /foo/ only)', () => {
+  it('a Prefix written with a trailing slash does not match the bare path (ingress-nginx adds = /foo/ only): nginx redirects it', () => {
     const slash = ing('slash', { rules: [{ host: 'a.example', paths: [{ path: '/app/', pathType: 'Prefix', backend: svc('app') }] }] });
     expect(route([slash], 'a.example', '/app/x')).toBe('app');
-    expect(route([slash], 'a.example', '/app')).toBe('404');
+    // nginx's auto_redirect (proxy_pass in a location named /app/): 301 to /app/, not the default backend.
+    expect(route([slash], 'a.example', '/app')).toBe('301 /app/');
+    expect(route([slash], 'a.example', '//app')).toBe('301 /app/');
+    expect(route([slash], 'a.example', '/ap')).toBe('404');
+    const exact = ing('exact', { rules: [{ host: 'a.example', paths: [{ path: '/e/', pathType: 'Exact', backend: svc('e') }, { path: '/', pathType: 'Prefix', backend: svc('root') }] }] });
+    expect(route([exact], 'a.example', '/e')).toBe('301 /e/'); // before the shorter Prefix /
+    expect(route([exact], 'a.example', '/e/x')).toBe('root');
+    // A location named /p (Prefix /p makes = /p too) takes /p itself: no redirect.
+    const both = ing('both', { rules: [{ host: 'a.example', paths: [{ path: '/p', pathType: 'Prefix', backend: svc('p') }] }] });
+    expect(route([both], 'a.example', '/p')).toBe('p');
   });
 
   it('hosts: case and port ignored, exact before wildcard, wildcard = one label, unknown host = catch-all', () => {
@@ -92,5 +105,12 @@ describe('ingress routing (ingress-nginx servers and locations, nginx choice)', 
     expect(route([first, second], 'a.example', '/x')).toBe('first');
     expect(route([first, second], 'a.example', '/y')).toBe('y');
     expect(route([first, second], 'zzz', '/')).toBe('any-host');
+  });
+
+  it("an auto redirect's Location: scheme of the connection, the request's host, the escaped name, the arguments", () => {
+    const local = 0x0af40102; // 10.244.1.2
+    expect(autoRedirectLocation('http', 'Shop.Example.com:8080', local, '/foo/', undefined)).toBe('http://shop.example.com/foo/');
+    expect(autoRedirectLocation('https', 'shop.example.com.', local, '/a b/', 'x=1')).toBe('https://shop.example.com/a%20b/?x=1');
+    expect(autoRedirectLocation('http', undefined, local, '/foo/', '')).toBe('http://10.244.1.2/foo/');
   });
 });

@@ -84,6 +84,15 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     expect(invalid.ingress?.server).toBe('_'); // the listener's default server: nginx had not read the Host yet
   });
 
+  it('auto_redirect: a path named without the slash of a /foo/ location gets 301 to it, arguments kept', () => {
+    const r = loadScenarioFile(file('ingress-trailing-slash.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate(r.scenario);
+    const redirects = res.events.filter((e): e is IngressEvent => e.kind === 'ingress' && e.status === 301).map((e) => e.reason?.split(':').slice(0, 2).join(':'));
+    expect(redirects).toEqual(['auto_redirect to http://shop.example.com/foo/', 'auto_redirect to http://shop.example.com/foo/?page=2', 'auto_redirect to http://shop.example.com/foo/', 'auto_redirect to http://shop.example.com/bar/']);
+    expect(res.flows.find((f) => f.flow === 'foo-no-slash')!.ingress?.upstreams ?? []).toEqual([]);
+  });
+
   it('a wrong expectation names what the controller did', () => {
     const r = loadScenarioFile(file('ingress-host-fanout.yaml'));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));

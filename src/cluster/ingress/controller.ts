@@ -11,8 +11,8 @@ import { backendKey, backendName, backendsFor, describeBackend, nameOfKey, sameB
 import { BackendSync } from './backend-sync.js';
 import { proxyRequest } from './proxy-request.js';
 import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
-import { buildServers, CATCH_ALL, selectLocation, selectServer, type Location, type Server } from './routing.js';
-import { parseRequestUri } from './uri.js';
+import { autoRedirect, buildServers, CATCH_ALL, requestHost, selectLocation, selectServer, type Location, type Server } from './routing.js';
+import { escapeUri, parseRequestUri } from './uri.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './types.js';
 
 /** ingress-nginx's defaults (its ConfigMap keys): proxy-connect-timeout 5 s, proxy-next-upstream "error timeout", proxy-next-upstream-tries 3. */
@@ -132,6 +132,13 @@ class Nginx {
       return this.answer(client, 400, skb);
     }
     const server = selectServer(this.servers, host);
+    // The location is found (and an auto redirect answered) before the rewrite phase, where ssl-redirect and the balancer run.
+    const redirect = autoRedirect(server, uri.path);
+    if (redirect) {
+      const location = autoRedirectLocation(scheme, host, client.local, redirect.path, uri.args);
+      this.event(skb, { action: 'respond', ...describe(server, redirect), status: 301, reason: `auto_redirect to ${location}: no location is named ${uri.path}, ${redirect.path} (proxy_pass) is` });
+      return this.answer(client, 301, skb, [['Location', location]]);
+    }
     const loc = selectLocation(server, uri.path);
     const where = describe(server, loc);
     if (scheme === 'http' && loc?.sslRedirect && hasCertificate(this.certified, host)) {
@@ -243,6 +250,19 @@ class Nginx {
 function describe(server: Server, loc: Location | undefined): Pick<IngressEvent, 'server' | 'ingress' | 'host' | 'path' | 'pathType'> {
   const r = loc?.rule;
   return { server: server.hostname, ...(r ? { ingress: r.ingress, ...(r.host === undefined ? {} : { host: r.host }), path: r.path, pathType: r.pathType } : loc?.ingress ? { ingress: loc.ingress } : {}) };
+}
+
+/**
+ * The Location of an auto redirect: the location's name, escaped, with the
+ * request's arguments; made absolute by nginx's header filter
+ * (absolute_redirect on, ingress-nginx's relative-redirects off): the
+ * connection's scheme, the request's host (the Host header lower-cased,
+ * without port or trailing dot; the local address without one), no port
+ * (port_in_redirect off).
+ */
+export function autoRedirectLocation(scheme: 'http' | 'https', hostHeader: string | undefined, local: number, name: string, args: string | undefined): string {
+  const host = requestHost(hostHeader) || formatIpv4(local);
+  return `${scheme}://${host}${escapeUri(name)}${args ? `?${args}` : ''}`;
 }
 
 /** Size of nginx's built-in error page for `status` (`<title>404 Not Found</title>` ... `<center>nginx</center>`). */

@@ -126,9 +126,14 @@ function splitPrefixes(locations: Location[]): Location[] {
   return out;
 }
 
+/** nginx's host of a request (ngx_http_validate_host): the Host header lower-cased, without port or trailing dot; '' without one. */
+export function requestHost(hostHeader: string | undefined): string {
+  return (hostHeader ?? '').toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+}
+
 /** The server nginx picks for a Host header: exact name, then a wildcard (one label), then the catch-all. */
 export function selectServer(servers: readonly Server[], hostHeader: string | undefined): Server {
-  const host = (hostHeader ?? '').toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+  const host = requestHost(hostHeader);
   const exact = servers.find((s) => s.hostname === host);
   if (exact) return exact;
   const wildcard = servers.find((s) => s.hostname.startsWith('*.') && matchesWildcard(s.hostname, host));
@@ -152,6 +157,21 @@ export function selectLocation(server: Server, uri: string): Location | undefine
   let best: Location | undefined;
   for (const l of server.locations) if (l.match === 'prefix' && uri.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l;
   return best;
+}
+
+/**
+ * nginx's auto redirect (ngx_http_core_find_static_location): when no
+ * location is named exactly `uri` but one is named `uri/` and its handler
+ * set auto_redirect, nginx answers 301 to that name instead of using any
+ * shorter prefix. proxy_pass sets it in every location whose name ends in
+ * `/`, and every ingress-nginx location proxies (to the Lua balancer), so a
+ * `Prefix /foo/` (or `Exact /foo/`) path redirects `/foo` to `/foo/`. The
+ * location it names: the exact one when both exist.
+ */
+export function autoRedirect(server: Server, uri: string): Location | undefined {
+  if (server.locations.some((l) => l.path === uri)) return undefined;
+  const named = server.locations.filter((l) => l.path === `${uri}/`);
+  return named.find((l) => l.match === 'exact') ?? named[0];
 }
 
 /** The Ingress API's own definition of a Prefix match (element-wise), for documentation and tests. */

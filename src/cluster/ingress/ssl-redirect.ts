@@ -1,4 +1,4 @@
-import { CATCH_ALL } from './routing.js';
+import { CATCH_ALL, requestHost } from './routing.js';
 import type { IngressInput } from './types.js';
 
 /**
@@ -28,7 +28,7 @@ export function certifiedHosts(ingresses: readonly IngressInput[]): Set<string> 
  * name with its first label made `*` (`a.example.com` → `*.example.com`).
  */
 export function hasCertificate(certified: ReadonlySet<string>, hostHeader: string | undefined): boolean {
-  const host = (hostHeader ?? '').toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+  const host = requestHost(hostHeader);
   if (certified.has(host)) return true;
   const wildcard = host.replace(/^[^.]+\./, '*.');
   return wildcard !== host && certified.has(wildcard);
