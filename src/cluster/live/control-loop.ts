@@ -88,6 +88,8 @@ export class ControlLoop {
     services: readonly ServiceInput[],
     /** Slices written by hand (not derived from a selector): they stay as they are. */
     private readonly handSlices: readonly EndpointSliceInput[],
+    /** The nodes kube-apiserver runs on (its static pods): every node agent watches the API through one of them. */
+    private readonly apiServerNodes: readonly string[] = [],
   ) {
     this.pods = pods.map((p) => ({ ...p }));
     this.services = [...services];
@@ -374,6 +376,49 @@ export class ControlLoop {
 
   // --- nodes ---------------------------------------------------------------------------------------
 
+  /** Nodes that are down (the scheduler avoids them). */
+  readonly down = new Set<string>();
+  /** Nodes whose agents cannot reach an API server now, and since when. */
+  private readonly cutOff = new Map<string, number>();
+
+  /**
+   * Whether the node's agents (kubelet, kube-proxy, the policy agent) reach an API server: one on the
+   * node itself (through its own address, whatever its link), or one on another node while both are up.
+   * Without a known API server node, any node that is up does.
+   */
+  reachesApi(node: string): boolean {
+    if (this.apiServerNodes.length === 0) return !this.down.has(node);
+    return this.apiServerNodes.some((a) => a === node || (!this.down.has(a) && !this.down.has(node)));
+  }
+
+  /**
+   * A node went down or came back: the nodes that lost the API server are marked NotReady by the node
+   * lifecycle controller once they have been silent for `graceNs` (node-monitor-grace-period; it runs
+   * with the API server, so a control-plane node that goes down keeps its own pods Ready and marks the
+   * others NotReady); a node that reaches it again has its pods Ready again, and its agents relist and
+   * sync: kube-proxy programs what the API holds now, the policy agent likewise.
+   */
+  apiReachabilityChanged(graceNs: number): void {
+    for (const n of this.cluster.spec.nodes) {
+      const name = n.name;
+      const reaches = this.reachesApi(name);
+      const since = this.cutOff.get(name);
+      if (!reaches && since === undefined) {
+        const at = this.now;
+        this.cutOff.set(name, at);
+        this.cluster.policyAgent?.setReachable(name, false);
+        this.cluster.sched.after(graceNs, () => {
+          if (this.cutOff.get(name) === at) this.markNodePodsNotReady(name);
+        });
+      } else if (reaches && since !== undefined) {
+        this.cutOff.delete(name);
+        this.cluster.policyAgent?.setReachable(name, true);
+        this.markNodePodsReady(name);
+        this.cluster.sched.after(this.behaviour.get(name)!.syncDelayNs, () => this.requestSync(name));
+      }
+    }
+  }
+
   /** The node's pods become NotReady (the node lifecycle controller, after node-monitor-grace-period). */
   markNodePodsNotReady(node: string): void {
     const pods = this.pods.filter((p) => p.nodeName === node && p.ready);
@@ -468,10 +513,15 @@ export class ControlLoop {
     });
   }
 
-  /** kube-proxy's sync: whatever it has seen by now, once (several changes in a row make one sync). */
+  /**
+   * kube-proxy's sync: whatever it has seen by now, once (several changes in a row make one sync).
+   * A kube-proxy cut off from the API server sees no change: its informers keep the last state they
+   * listed, so it keeps the rules it programmed (its periodic re-sync would program the same); it
+   * syncs when it reaches the API again (the reflectors relist, see apiReachabilityChanged).
+   */
   private syncNode(node: string, heldSince: number | undefined): void {
     const r = this.runner.get(node)!;
-    if (r.syncedGen >= this.gen || !this.cp) return;
+    if (r.syncedGen >= this.gen || !this.cp || !this.reachesApi(node)) return;
     r.syncedGen = this.gen;
     r.lastSyncNs = this.now;
     const cp = this.cp;
@@ -525,9 +575,6 @@ export class ControlLoop {
     }
     return best;
   }
-
-  /** Nodes that are down (the scheduler avoids them). */
-  readonly down = new Set<string>();
 
   /** host-local IPAM: the next free address after the last one it handed out, wrapping around the range. */
   private allocateIp(node: string): string {

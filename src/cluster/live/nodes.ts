@@ -22,9 +22,7 @@ export function nodeDown(cluster: Cluster, loop: ControlLoop, name: string, o: {
   loop.down.add(name);
   cluster.world.change(name, 'node-down', `eth0 on ${name} lost its link (NO-CARRIER): the node and its pods are cut off`);
   cluster.loadBalancer?.nodeChanged(name);
-  cluster.sched.after(o.graceNs, () => {
-    if (loop.down.has(name)) loop.markNodePodsNotReady(name);
-  });
+  loop.apiReachabilityChanged(o.graceNs);
   if (o.withdrawAfterNs !== undefined) {
     cluster.sched.after(o.withdrawAfterNs, () => {
       if (loop.down.has(name)) withdrawRoutes(cluster, name);
@@ -39,7 +37,7 @@ export function nodeUp(cluster: Cluster, loop: ControlLoop, name: string): void 
   cluster.world.change(name, 'node-up', `eth0 on ${name} has its link again (LOWER_UP)`);
   cluster.loadBalancer?.nodeChanged(name);
   restoreRoutes(cluster, name);
-  loop.markNodePodsReady(name);
+  loop.apiReachabilityChanged(NODE_MONITOR_GRACE_NS);
 }
 
 const withdrawn = new WeakMap<Cluster, Set<string>>();

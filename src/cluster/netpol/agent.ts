@@ -23,6 +23,8 @@ export interface NodePolicyState {
 export class PolicyAgent {
   private readonly state = new Map<string, NodePolicyState>();
   private current: PolicyWorld | undefined;
+  /** Nodes whose agent cannot reach the API server: it sees no change and keeps what it programmed. */
+  private readonly cutOff = new Set<string>();
 
   constructor(
     private readonly nodes: Map<string, NetNs>,
@@ -50,10 +52,20 @@ export class PolicyAgent {
     this.sync(this.world);
   }
 
-  /** Program (or re-program) every node from the current API objects. */
+  /** Program (or re-program) every node that reaches the API from the current API objects. */
   sync(world: PolicyWorld): void {
     this.current = world;
-    for (const [name, ns] of this.nodes) this.syncNode(name, ns, world);
+    for (const [name, ns] of this.nodes) if (!this.cutOff.has(name)) this.syncNode(name, ns, world);
+  }
+
+  /** The node's agent lost the API server (its watches stall) or reached it again (it relists and syncs). */
+  setReachable(name: string, reachable: boolean): void {
+    if (!reachable) {
+      this.cutOff.add(name);
+      return;
+    }
+    const ns = this.nodes.get(name);
+    if (this.cutOff.delete(name) && ns && this.current) this.syncNode(name, ns, this.current);
   }
 
   /** The API objects of the last sync (what a change starts from). */

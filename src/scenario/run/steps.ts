@@ -39,6 +39,7 @@ export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps'
         scenario.pods.filter((p) => !(p.builtin && p.hostNetwork)).map((p) => ({ ...p, labels: { ...p.labels } })),
         scenario.services,
         scenario.endpointSlices.filter((s) => !s.derived),
+        scenario.pods.filter((p) => p.builtin && p.labels['component'] === 'kube-apiserver').map((p) => p.nodeName),
       )
     : undefined;
   for (const s of steps) {
