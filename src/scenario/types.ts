@@ -148,6 +148,8 @@ export interface PodSpec {
   /** `spec.hostname` / `spec.subdomain` (StatefulSet pods: their name and the governing Service): with a headless Service named like the subdomain, DNS answers `<hostname>.<subdomain>.<ns>.svc.cluster.local`. */
   hostname?: string;
   subdomain?: string;
+  /** `spec.terminationGracePeriodSeconds` (absent: the API's default, 30): how long kubelet lets a deleted pod's preStop hook and SIGTERM take. */
+  terminationGracePeriodSeconds?: number;
   /** Part of the built-in cluster add-ons (the coredns pods), not written in the scenario. */
   builtin: boolean;
   /** `metadata.annotations` (absent = none). */

@@ -19,6 +19,8 @@ export interface LivePod extends PodInput, ControllerPod {
   owner?: PodController;
   /** The controller that released the pod (its labels stopped matching): it may adopt it again. */
   releasedBy?: PodController;
+  /** `spec.terminationGracePeriodSeconds` (absent: the API's default, 30). */
+  terminationGracePeriodSeconds?: number;
   /** When the pod was created and last became Ready (ns; 0 for the scenario's pods): the ReplicaSet's scale-down ranking reads them. */
   createdAt?: number;
   readyAt?: number;
@@ -48,6 +50,10 @@ const RETRY_MAX_NS = 1000e9;
 
 /** How long after creation a new pod's Ready condition turns true (container start + readiness probe), by default. */
 export const DEFAULT_POD_READY_NS = 1e9;
+/** The API's default `terminationGracePeriodSeconds`. */
+export const DEFAULT_TERMINATION_GRACE_S = 30;
+/** kubelet's minimumGracePeriodInSeconds: the least time between SIGTERM and SIGKILL, whatever the preStop hook took. */
+const MIN_KILL_GRACE_S = 2;
 /** kubelet's PLEG relist period: the time from the containers' exit to the pod's sandbox (and network) being torn down. */
 export const SANDBOX_TEARDOWN_NS = 1e9;
 
@@ -156,8 +162,11 @@ export class ControlLoop {
   /**
    * `kubectl delete pod`: the pod is terminating at once (its endpoint turns
    * not ready, still serving); its application keeps serving for `preStopNs`
-   * (a preStop sleep), then exits; the sandbox goes a moment later (CNI DEL)
-   * and the pod object with it. A Deployment's ReplicaSet starts a
+   * (a preStop sleep), then exits on SIGTERM; the sandbox goes a moment later
+   * (CNI DEL) and the pod object with it. kubelet's killContainer gives the
+   * preStop hook at most the grace period (`terminationGracePeriodSeconds`,
+   * default 30 s): a longer sleep is cut off and SIGTERM comes at the grace
+   * period; SIGKILL would follow what is left of it, at least 2 s. A Deployment's ReplicaSet starts a
    * replacement right away (terminating pods do not count as replicas); a
    * StatefulSet and a DaemonSet wait until the pod is gone (the StatefulSet
    * makes one of the same name, the DaemonSet one on the same node). An
@@ -167,11 +176,12 @@ export class ControlLoop {
     if (pod.terminating) return;
     pod.terminating = true;
     const where = `${pod.namespace}/${pod.name}`;
-    this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, SIGTERM${preStopNs > 0 ? ` after a ${preStopNs / 1e9} s preStop` : ''})`);
+    const term = terminationTimes(pod.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_S, preStopNs);
+    this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, ${term.describe})`);
     this.endpointsChanged();
     const owner = pod.owner;
     if (replace && owner && isReplicaSetPod(owner)) this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs);
-    this.cluster.sched.after(preStopNs, () => {
+    this.cluster.sched.after(term.sigtermNs, () => {
       const ns = this.cluster.pods.get(where);
       ns?.sockets.closeApplications();
       pod.ready = false;
@@ -631,6 +641,19 @@ interface SyncRunner {
   lastSyncNs: number;
   /** A queued sync's time. */
   pendingAt: number | undefined;
+}
+
+/**
+ * kubelet's killContainer: the preStop hook runs for at most the grace
+ * period (it is not run at all with a grace period of 0), then SIGTERM, and
+ * SIGKILL after the grace period less the whole seconds the hook took, at
+ * least minimumGracePeriodInSeconds. The application exits at SIGTERM.
+ */
+export function terminationTimes(graceS: number, preStopNs: number): { sigtermNs: number; describe: string } {
+  const hookNs = graceS > 0 ? Math.min(preStopNs, graceS * 1e9) : 0;
+  const killS = Math.max(MIN_KILL_GRACE_S, graceS - Math.floor(hookNs / 1e9));
+  const hook = preStopNs <= 0 ? '' : hookNs < preStopNs ? ` after the ${preStopNs / 1e9} s preStop, cut off at the ${graceS} s grace period` : ` after a ${preStopNs / 1e9} s preStop`;
+  return { sigtermNs: hookNs, describe: `SIGTERM${hook}; SIGKILL ${killS} s later if still running` };
 }
 
 function fmtSeconds(ns: number): string {

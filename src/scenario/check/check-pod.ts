@@ -86,6 +86,7 @@ export function readPod(src: PodSource): RawPod | undefined {
   const nodeName = r.str(nodeAt);
   const dns = readPodDns(r, spec, specAt);
   const placement = readPlacement(r, spec, src.labels);
+  const terminationGracePeriodSeconds = r.int(spec.get('terminationGracePeriodSeconds'), 0, 9007199254740991);
   const hostname = r.str(spec.get('hostname'));
   const subdomain = r.str(spec.get('subdomain'));
   return {
@@ -101,6 +102,7 @@ export function readPod(src: PodSource): RawPod | undefined {
     ready,
     terminating: src.terminating,
     builtin: false,
+    ...(terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds }),
     ...(src.annotations && Object.keys(src.annotations).length > 0 ? { annotations: src.annotations } : {}),
     ...(ingressController ? { ingressController } : {}),
     ...(src.owner ? { owner: src.owner } : {}),
