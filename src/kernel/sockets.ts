@@ -157,6 +157,8 @@ interface TcpConn {
   done: boolean;
   /** Closed: aborted or given up; timers stop. */
   dead: boolean;
+  /** Its application exited (SOCK_DEAD, orphaned): the kernel finishes the close; new data from the peer is answered with RST. */
+  orphan?: boolean;
   /** Receiver: data that arrived ahead of a hole, by sequence number → its end (tcp_data_queue_ofo). */
   ofo: Map<number, number>;
   /** Accepted from a listener (the server side). */
@@ -210,6 +212,8 @@ export const TCP_TIMERS = {
   synRetries: 6,
   /** net.ipv4.tcp_retries2: an established connection gives up after ~15 backed-off retransmissions (~924 s). */
   retries2: 15,
+  /** net.ipv4.tcp_orphan_retries 0, which tcp_orphan_retries reads as 8: an orphaned socket's retransmissions. */
+  orphanRetries: 8,
 }
 
 /**
@@ -283,9 +287,13 @@ export class Sockets {
   }
 
   /**
-   * The applications exit (a container stops): listeners close, and so do
-   * their connections, so that a later segment for one is answered with a
-   * RST as for any closed port. Kernel tunnel sockets stay.
+   * The applications exit (a container stops): the kernel closes every
+   * socket they held (tcp_close). Listeners go, and with them connections
+   * not yet accepted (a later segment for one meets a RST, as any closed
+   * port); an unfinished connect() is dropped without a word; an open
+   * connection sends its FIN (ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT ->
+   * LAST_ACK) and is left to the kernel, which answers new data from the
+   * peer with RST (RFC 1122, tcp_rcv_state_process). Kernel tunnel sockets stay.
    */
   closeApplications(): void {
     this.udp.clear();
@@ -294,12 +302,15 @@ export class Sockets {
     this.udpErrors.clear();
     this.sctp.close();
     this.tcpListen.clear();
-    for (const c of this.tcpConns.values()) {
-      c.dead = true;
-      c.timerGen++;
-      this.ns.world.holds.free(c);
+    for (const c of [...this.tcpConns.values()]) {
+      delete c.app;
+      if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') this.forget(c);
+      else {
+        c.orphan = true;
+        c.closeGen++;
+        this.tcpClose(c, undefined);
+      }
     }
-    this.tcpConns.clear();
   }
 
   /** listen(); `accept` is the application reading accepted connections (none = the kernel only ACKs what arrives). */
@@ -718,6 +729,13 @@ export class Sockets {
     const seg = r.value;
     const at = { socket: `${formatIpv4(ip.dst)}:${seg.dstPort}`, src: formatIpv4(ip.src), sport: seg.srcPort };
     const conn = this.tcpConns.get(connKey(ip.dst, seg.dstPort, ip.src, seg.srcPort));
+    if (conn?.orphan && (conn.state === 'FIN_WAIT1' || conn.state === 'FIN_WAIT2') && !(seg.flags & TCP_RST) && ((seg.seq + seg.payload.length - conn.rcvNxt) | 0) > 0) {
+      // Data for a socket whose application has gone: nothing will read it (tcp_reset, then tcp_v4_send_reset).
+      w.drop(skb, dev.where, 'tcp-reset', `the application holding TCP ${at.socket} has exited (${conn.state}): new data is answered with RST`);
+      this.forget(conn);
+      this.resetFor(ip, seg, skb);
+      return;
+    }
     if (conn) {
       w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport);
       this.tcpEstablishedRcv(conn, seg, skb);
@@ -872,6 +890,7 @@ export class Sockets {
     conn.rcvNxt = (finSeq + 1) >>> 0;
     if (conn.state === 'ESTABLISHED') {
       conn.state = 'CLOSE_WAIT';
+      if (!conn.server) this.tcpEvent(conn, 'closed', 'the peer closed (FIN): end of file; the application closes in turn (LAST_ACK)', skb.id);
       this.tcpClose(conn, skb.id);
       return;
     }
@@ -1045,7 +1064,12 @@ export class Sockets {
     // tcp_write_timeout: a SYN's linear retries come on top of tcp_syn_retries. (Its time bound, 127 s from
     // the first SYN, is checked at the same timers and is never reached first with these defaults.)
     const linear = syn ? this.ns.kernel.synLinearTimeouts : 0;
-    const limit = syn ? TCP_TIMERS.synRetries + linear : TCP_TIMERS.retries2;
+    const limit = syn ? TCP_TIMERS.synRetries + linear : conn.orphan ? TCP_TIMERS.orphanRetries : TCP_TIMERS.retries2;
+    if (conn.backoff >= limit && conn.orphan) {
+      // tcp_write_timeout on a SOCK_DEAD socket: it is done, with no application left to tell.
+      this.forget(conn);
+      return;
+    }
     if (conn.backoff >= limit) {
       const what = syn ? `connect() timed out: no SYN-ACK after ${limit} retries (tcp_syn_retries ${TCP_TIMERS.synRetries}${linear ? ` + tcp_syn_linear_timeouts ${linear}` : ''})` : `no ACK after ${limit} retransmissions (tcp_retries2): ETIMEDOUT`;
       this.tcpEnd(conn, 'timeout', what, head.pkt ?? 0);

@@ -85,9 +85,15 @@ describe('ipvs during change: graceful termination and expire_nodest_conn (scena
     expect([quiesce.at, quiesce.t]).toEqual(['node1', 5e9]);
     expect(quiesce.detail).toContain('1 active, 0 inactive');
     expect(syncs.some((e) => e.at === 'node2' && e.t === 5e9 && e.detail === 'ipvsadm -d -t 10.96.0.11:80 -r 10.244.1.45:8080 (endpoint gone)')).toBe(true);
-    // The last request at 20 s; IPVS's ESTABLISHED timeout 900 s; kube-proxy's check every 60 s.
+    // The pod's process exits at 35 s and closes the connection (its FIN, the client's in turn): the IPVS entry
+    // leaves ESTABLISHED (900 s) for the closing states and expires within 120 s; kube-proxy's check every 60 s.
+    const long = res.flows.filter((f) => f.flow.startsWith('long-lived#'));
+    expect(long.map((f) => f.connection?.outcome)).toEqual([...Array(19).fill('complete'), 'closed']);
+    const fin = res.events.find((e) => e.kind === 'tcp' && e.flow === 'long-lived#20' && e.action === 'closed')!;
+    expect(fin.t).toBeGreaterThan(35e9);
+    expect(fin.t).toBeLessThan(35.001e9);
     const gone = syncs.find((e) => e.detail.startsWith('ipvsadm -d -t 10.96.0.11:80 -r 10.244.1.45:8080 (graceful termination'))!;
-    expect([gone.at, gone.t]).toEqual(['node1', 960e9]);
+    expect([gone.at, gone.t]).toEqual(['node1', 180e9]);
   });
 
   it('UDP real servers are deleted at once; expire_nodest_conn = 1 loses nothing once the conntrack entry is cleaned, 0 drops until the entry times out', () => {
