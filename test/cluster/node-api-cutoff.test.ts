@@ -34,12 +34,12 @@ describe('a node cut off from the API server', () => {
     const res = run('steps:\n  - {at: 1s, node: {name: node2, state: down}}\n  - {at: 70s, node: {name: node2, state: up}}\n');
     const syncs = changes(res).filter(([, , kind]) => kind === 'proxy-sync').map(([t, at]) => [t, at]);
     expect(syncs).toEqual([
-      [41, 'node1'],
+      [51, 'node1'],
       [70, 'node1'],
       [70, 'node2'],
     ]);
     expect(changes(res).filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([
-      [41, 'node node2 NotReady: 3 pod(s) marked not ready'],
+      [51, 'node node2 NotReady: 3 pod(s) marked not ready'],
       [70, 'node node2 Ready: 3 pod(s) ready again'],
     ]);
   });
@@ -47,8 +47,8 @@ describe('a node cut off from the API server', () => {
   it('the control-plane node going down cuts the others off: they turn NotReady, it stays Ready and its kube-proxy syncs', () => {
     const res = run('steps:\n  - {at: 1s, node: {name: node1, state: down}}\n');
     const c = changes(res);
-    expect(c.filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([[41, 'node node2 NotReady: 3 pod(s) marked not ready']]);
-    expect(c.filter(([, , kind]) => kind === 'proxy-sync').map(([t, at]) => [t, at])).toEqual([[41, 'node1']]);
+    expect(c.filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([[51, 'node node2 NotReady: 3 pod(s) marked not ready']]);
+    expect(c.filter(([, , kind]) => kind === 'proxy-sync').map(([t, at]) => [t, at])).toEqual([[51, 'node1']]);
   });
 
   it('the policy agent on a cut-off node does not see a policy applied meanwhile; it programs it once the node is back', () => {

@@ -5,8 +5,11 @@ import { forgetUdpLease, learnUdpLease } from '../flannel-udp.js';
 import { FLANNEL_VXLAN_DEV } from '../flannel-vxlan.js';
 import type { ControlLoop } from './control-loop.js';
 
-/** The node lifecycle controller's node-monitor-grace-period: a silent node's pods turn NotReady after it. */
-export const NODE_MONITOR_GRACE_NS = 40e9;
+/**
+ * The node lifecycle controller's node-monitor-grace-period: a silent node's pods turn NotReady after it.
+ * kube-controller-manager's default since Kubernetes 1.32 (kubernetes/kubernetes#126287; 40 s before).
+ */
+export const NODE_MONITOR_GRACE_NS = 50e9;
 
 /**
  * A node goes down: its NIC loses link, so nothing reaches it or its pods.

@@ -1,4 +1,5 @@
 import { KERNEL_LIMIT_NAMES } from '../../kernel/limits.js';
+import { NODE_MONITOR_GRACE_NS } from '../../cluster/live/nodes.js';
 import { readLimits, readSwitches, SWITCH_NAMES } from './check-sysctls.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { parseDuration } from '../load/quantities.js';
@@ -54,7 +55,7 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       if (!m.get('state')) r.problem(at, 'state: required, expected down or up');
       if (!node || !state) return undefined;
       const withdraw = m.get('withdrawRoutesAfter');
-      return { kind: 'node', node, state, notReadyAfterNs: dur(m.get('notReadyAfter'), 40e9), ...(withdraw ? { withdrawRoutesAfterNs: dur(withdraw, 0) } : {}) };
+      return { kind: 'node', node, state, notReadyAfterNs: dur(m.get('notReadyAfter'), NODE_MONITOR_GRACE_NS), ...(withdraw ? { withdrawRoutesAfterNs: dur(withdraw, 0) } : {}) };
     }
     case 'link': {
       const m = r.map(at, ['machine', 'loss', 'delay', 'jitter', 'corrupt', 'reorder']);
