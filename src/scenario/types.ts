@@ -11,6 +11,7 @@ import type { IngressControllerFlags } from '../cluster/ingress/types.js';
 import type { DnsPolicy, PodDnsConfig } from '../cluster/dns/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { LabelSelector, PolicyOptions } from '../cluster/netpol/types.js';
+import type { Toleration } from '../cluster/scheduler/types.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, FlannelInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
@@ -148,6 +149,8 @@ export interface PodSpec {
   /** `spec.hostname` / `spec.subdomain` (StatefulSet pods: their name and the governing Service): with a headless Service named like the subdomain, DNS answers `<hostname>.<subdomain>.<ns>.svc.cluster.local`. */
   hostname?: string;
   subdomain?: string;
+  /** `spec.tolerations` (absent: none): the taint eviction controller reads their NoExecute ones. */
+  tolerations?: Toleration[];
   /** `spec.terminationGracePeriodSeconds` (absent: the API's default, 30): how long kubelet lets a deleted pod's preStop hook and SIGTERM take. */
   terminationGracePeriodSeconds?: number;
   /** Part of the built-in cluster add-ons (the coredns pods), not written in the scenario. */

@@ -7,6 +7,8 @@ import type { LabelSelector } from '../netpol/types.js';
 import { deriveEndpointSlices, type ControllerPod } from '../endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../generated-names.js';
 import { staleUdpFilters, type UdpCleanup } from '../kube-proxy/conntrack-cleanup.js';
+import { evictAfterSeconds, UNREACHABLE_TAINT } from '../scheduler/taints.js';
+import type { Toleration } from '../scheduler/types.js';
 import { kubeProxyMinSyncNs, type EndpointSliceInput, type PodInput, type ServiceInput } from '../spec.js';
 import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
@@ -21,6 +23,8 @@ export interface LivePod extends PodInput, ControllerPod {
   releasedBy?: PodController;
   /** `spec.terminationGracePeriodSeconds` (absent: the API's default, 30). */
   terminationGracePeriodSeconds?: number;
+  /** `spec.tolerations`: the taint eviction controller reads their NoExecute ones. */
+  tolerations?: Toleration[];
   /** When the pod was created and last became Ready (ns; 0 for the scenario's pods): the ReplicaSet's scale-down ranking reads them. */
   createdAt?: number;
   readyAt?: number;
@@ -172,16 +176,31 @@ export class ControlLoop {
    * makes one of the same name, the DaemonSet one on the same node). An
    * orphan a StatefulSet was waiting on frees its name.
    */
-  deletePod(pod: LivePod, preStopNs: number, replace: boolean, readyAfterNs = DEFAULT_POD_READY_NS): void {
+  deletePod(pod: LivePod, preStopNs: number, replace: boolean, readyAfterNs = DEFAULT_POD_READY_NS, by = ''): void {
     if (pod.terminating) return;
     pod.terminating = true;
     const where = `${pod.namespace}/${pod.name}`;
     const term = terminationTimes(pod.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_S, preStopNs);
-    this.change(where, 'pod-terminating', `pod ${where} terminating (deletionTimestamp set, ${term.describe})`);
+    // kubelet learns of the deletion through the API: cut off from it, the pod's containers run on (Terminating) until it is back.
+    const kubeletAway = !this.reachesApi(pod.nodeName);
+    const away = kubeletAway ? `; kubelet on ${pod.nodeName} cannot see it until the node reaches the API server again` : '';
+    this.change(where, 'pod-terminating', `pod ${where} terminating (${by}deletionTimestamp set, ${term.describe}${away})`);
     this.endpointsChanged();
     const owner = pod.owner;
     if (replace && owner && isReplicaSetPod(owner)) this.createPod(pod, this.replacementName(pod), templateLabels(pod), readyAfterNs);
-    this.cluster.sched.after(term.sigtermNs, () => {
+    const kill = (): void => this.killPod(pod, term.sigtermNs, replace, readyAfterNs);
+    if (kubeletAway) this.kubeletBacklog.set(pod, kill);
+    else kill();
+  }
+
+  /** Deleted pods whose kubelet has not seen the deletion yet (cut off from the API): what it does once it does. */
+  private readonly kubeletBacklog = new Map<LivePod, () => void>();
+
+  /** kubelet kills a deleted pod's containers (SIGTERM after `sigtermNs`), then the sandbox, then the pod object goes. */
+  private killPod(pod: LivePod, sigtermNs: number, replace: boolean, readyAfterNs: number): void {
+    const where = `${pod.namespace}/${pod.name}`;
+    const owner = pod.owner;
+    this.cluster.sched.after(sigtermNs, () => {
       const ns = this.cluster.pods.get(where);
       ns?.sockets.closeApplications();
       pod.ready = false;
@@ -390,6 +409,8 @@ export class ControlLoop {
   readonly down = new Set<string>();
   /** Nodes whose agents cannot reach an API server now, and since when. */
   private readonly cutOff = new Map<string, number>();
+  /** Nodes with the unreachable taint (NotReady after the grace period): the scheduler avoids them. */
+  private readonly tainted = new Set<string>();
 
   /**
    * Whether the node's agents (kubelet, kube-proxy, the policy agent) reach an API server: one on the
@@ -418,23 +439,46 @@ export class ControlLoop {
         this.cutOff.set(name, at);
         this.cluster.policyAgent?.setReachable(name, false);
         this.cluster.sched.after(graceNs, () => {
-          if (this.cutOff.get(name) === at) this.markNodePodsNotReady(name);
+          if (this.cutOff.get(name) === at) this.markNodePodsNotReady(name, at);
         });
       } else if (reaches && since !== undefined) {
         this.cutOff.delete(name);
+        this.tainted.delete(name);
         this.cluster.policyAgent?.setReachable(name, true);
         this.markNodePodsReady(name);
+        // kubelet sees the deletions it missed and kills those pods.
+        for (const [pod, kill] of [...this.kubeletBacklog]) {
+          if (pod.nodeName !== name) continue;
+          this.kubeletBacklog.delete(pod);
+          kill();
+        }
         this.cluster.sched.after(this.behaviour.get(name)!.syncDelayNs, () => this.requestSync(name));
       }
     }
   }
 
-  /** The node's pods become NotReady (the node lifecycle controller, after node-monitor-grace-period). */
-  markNodePodsNotReady(node: string): void {
+  /**
+   * The node lifecycle controller, once the node has been silent for node-monitor-grace-period: its
+   * pods become NotReady and the node gets the taint node.kubernetes.io/unreachable:NoExecute. The
+   * taint eviction controller then deletes each pod when its toleration of the taint runs out (300 s
+   * by default, DefaultTolerationSeconds; never for a DaemonSet's pods), unless the node is back first;
+   * the pod stays Terminating (its kubelet cannot see the deletion) while its owner replaces it.
+   */
+  private markNodePodsNotReady(node: string, cutOffSince: number): void {
     const pods = this.pods.filter((p) => p.nodeName === node && p.ready);
     for (const p of pods) p.ready = false;
-    this.change('cluster', 'endpoints', `node ${node} NotReady: ${pods.length} pod(s) marked not ready`);
+    this.tainted.add(node);
+    const taint = `${UNREACHABLE_TAINT.key}:${UNREACHABLE_TAINT.effect}`;
+    this.change('cluster', 'endpoints', `node ${node} NotReady: ${pods.length} pod(s) marked not ready; node tainted ${taint}`);
     this.endpointsChanged();
+    for (const p of this.pods.filter((q) => q.nodeName === node && !q.terminating)) {
+      const s = evictAfterSeconds(p.tolerations ?? [], UNREACHABLE_TAINT, p.owner?.kind === 'DaemonSet');
+      if (s === undefined) continue;
+      this.cluster.sched.after(s * 1e9, () => {
+        if (this.cutOff.get(node) !== cutOffSince || p.terminating || !this.pods.includes(p)) return;
+        this.deletePod(p, 0, true, DEFAULT_POD_READY_NS, `evicted by the taint eviction controller: ${taint} not tolerated ${s === 0 ? 'at all' : `past ${s} s`}; `);
+      });
+    }
   }
 
   markNodePodsReady(node: string): void {
@@ -571,7 +615,7 @@ export class ControlLoop {
 
   /** kube-scheduler, reduced: the node with the fewest pods of the same owner, then the fewest pods, then node order. */
   private schedule(t: LivePod): string {
-    const nodes = this.cluster.spec.nodes.map((n) => n.name).filter((n) => !this.down.has(n));
+    const nodes = this.cluster.spec.nodes.map((n) => n.name).filter((n) => !this.down.has(n) && !this.tainted.has(n));
     const candidates = nodes.length > 0 ? nodes : this.cluster.spec.nodes.map((n) => n.name);
     let best = candidates[0]!;
     let bestKey = [Infinity, Infinity];

@@ -22,6 +22,28 @@ export function untoleratedTaint(pod: PlacementPod, node: PlacementNode): Taint 
   return node.taints.find((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !(pod.daemon && DAEMON_TOLERATED.includes(taint.key)) && !pod.tolerations.some((t) => tolerates(t, taint)));
 }
 
+/** The taint the node lifecycle controller puts on a node whose kubelet stopped reporting (its Ready condition Unknown). */
+export const UNREACHABLE_TAINT: Taint = { key: 'node.kubernetes.io/unreachable', value: '', effect: 'NoExecute' };
+/** The DefaultTolerationSeconds admission plugin's default-unreachable-toleration-seconds. */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+
+/**
+ * How long after a NoExecute taint appears the taint eviction controller deletes the pod: 0 when no
+ * toleration matches, else the smallest tolerationSeconds of those that do (getMinTolerationTime, a
+ * negative one counting as 0), undefined when none sets it (the pod stays). Every pod was admitted with
+ * the DefaultTolerationSeconds plugin's 300 s toleration of the unreachable and not-ready taints unless
+ * it had its own; a DaemonSet's pods tolerate them for good (the DaemonSet controller adds that).
+ */
+export function evictAfterSeconds(tolerations: readonly Toleration[], taint: Taint, daemon: boolean): number | undefined {
+  if (daemon && DAEMON_TOLERATED.includes(taint.key)) return undefined;
+  const own = tolerations.some((t) => (!t.key || t.key === taint.key) && (!t.effect || t.effect === 'NoExecute'));
+  const all = own || !['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].includes(taint.key) ? tolerations : [...tolerations, { key: taint.key, operator: 'Exists' as const, effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS }];
+  const matching = all.filter((t) => tolerates(t, taint));
+  if (matching.length === 0) return 0;
+  const seconds = matching.flatMap((t) => (t.tolerationSeconds === undefined ? [] : [Math.max(0, t.tolerationSeconds)]));
+  return seconds.length === 0 ? undefined : Math.min(...seconds);
+}
+
 /** Whether a cordoned node refuses the pod (NodeUnschedulable: unless it tolerates node.kubernetes.io/unschedulable:NoSchedule). */
 export function cordonRefuses(pod: PlacementPod, node: PlacementNode): boolean {
   if (!node.unschedulable || pod.daemon) return false;

@@ -24,6 +24,8 @@ export interface Toleration {
   operator: 'Equal' | 'Exists';
   value?: string;
   effect?: string;
+  /** With NoExecute: how long the pod stays on a node after the taint appears (absent: for good). */
+  tolerationSeconds?: number;
 }
 
 /** A `matchExpressions` / `matchFields` entry of a node selector term. */

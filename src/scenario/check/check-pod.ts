@@ -192,7 +192,7 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
     }
     const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, ...rest } = p;
     pods.push(p);
-    out.push({ ...rest, nodeName, ip: p.ip ?? '' });
+    out.push({ ...rest, ...(p.placement.tolerations.length > 0 ? { tolerations: p.placement.tolerations } : {}), nodeName, ip: p.ip ?? '' });
   }
   out.forEach((p, i) => {
     const raw = pods[i]!;

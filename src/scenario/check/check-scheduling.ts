@@ -84,11 +84,12 @@ function readToleration(r: YamlReader, at: At): Toleration | undefined {
   if (operator === 'Exists' && value) r.problem(m.get('value')!, "value must be empty when operator is 'Exists'");
   if (!key && operator !== 'Exists') r.problem(m.get('operator') ?? at, "operator must be 'Exists' when key is empty (a toleration of every taint)");
   const seconds = m.get('tolerationSeconds');
+  let tolerationSeconds: number | undefined;
   if (seconds && seconds.node != null) {
-    r.int(seconds, -9007199254740991, 9007199254740991);
+    tolerationSeconds = r.int(seconds, -9007199254740991, 9007199254740991);
     if (effect !== 'NoExecute') r.problem(seconds, "effect must be 'NoExecute' when tolerationSeconds is set");
   }
-  return { operator, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(effect === undefined ? {} : { effect }) };
+  return { operator, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), ...(effect === undefined ? {} : { effect }), ...(tolerationSeconds === undefined ? {} : { tolerationSeconds }) };
 }
 
 function readNodeTerm(r: YamlReader, at: At): NodeSelectorTerm {

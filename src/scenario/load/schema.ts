@@ -94,7 +94,7 @@ const DEFS: Record<string, Schema> = {
       operator: oneOf('operator', ['Equal', 'Exists'], 'Equal'),
       value: str('taint value (Equal)'),
       effect: oneOf('effect (empty: every effect)', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
-      tolerationSeconds: int('with NoExecute: how long the pod stays after the taint appears (not modelled)', -9007199254740991, 9007199254740991),
+      tolerationSeconds: int('with NoExecute: how long the pod stays after the taint appears (node.kubernetes.io/unreachable when a node step cuts its node off; default 300 s)', -9007199254740991, 9007199254740991),
     },
     'a toleration',
   ),
