@@ -21,20 +21,26 @@ export function controlPlaneNodes(cluster: ClusterSpec): NodeSpec[] {
   return labelled.length > 0 ? labelled : cluster.nodes.slice(0, 1);
 }
 
+/** Where the API servers run and listen: their nodes and their `--secure-port`. */
+export interface ApiServerPlacement {
+  nodes: NodeSpec[];
+  port: number;
+}
+
 /**
  * What every cluster has without anyone writing it: the API server, reached
  * from pods through the `default/kubernetes` Service. kube-apiserver creates
  * that Service itself (the first address of the service CIDR, port `https`
- * 443 → 6443, no selector, labels `component: apiserver`, `provider:
- * kubernetes`) and keeps its endpoints: one per API server, its advertise
- * address (the control-plane node's IP) on its secure port 6443, in an
+ * 443 → its secure port, no selector, labels `component: apiserver`,
+ * `provider: kubernetes`) and keeps its endpoints: one per API server, its
+ * advertise address (the control-plane node's IP) on its secure port, in an
  * EndpointSlice named `kubernetes` (no node name, no target). The API server
  * itself is a static hostNetwork pod, `kube-system/kube-apiserver-<node>`,
- * listening on 6443 on each control-plane node.
+ * listening on its secure port on each control-plane node.
  */
-export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): { service: RawService; slice: EndpointSliceSpec; pods: RawPod[] } {
+export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec, where: ApiServerPlacement = { nodes: controlPlaneNodes(cluster), port: APISERVER_PORT }): { service: RawService; slice: EndpointSliceSpec; pods: RawPod[] } {
   const pos = r.pos(at);
-  const nodes = controlPlaneNodes(cluster);
+  const { nodes, port } = where;
   const pods: RawPod[] = nodes.map((n) =>
     builtinPod(r, at, {
       namespace: 'kube-system',
@@ -42,7 +48,7 @@ export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): {
       labels: { component: 'kube-apiserver', tier: 'control-plane' },
       nodeName: n.name,
       hostNetwork: true,
-      ports: [{ containerPort: APISERVER_PORT, protocol: 'TCP', name: 'https' }],
+      ports: [{ containerPort: port, protocol: 'TCP', name: 'https' }],
     }),
   );
   const clusterIP = reservedServiceIP(cluster, KUBERNETES_SERVICE_INDEX);
@@ -53,7 +59,7 @@ export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): {
       labels: { component: 'apiserver', provider: 'kubernetes' },
       ...clusterIPServiceDefaults(),
       clusterIP,
-      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: APISERVER_PORT }],
+      ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: port }],
       pos,
     },
     r,
@@ -64,7 +70,7 @@ export function builtinApiServer(r: YamlReader, at: At, cluster: ClusterSpec): {
     namespace: APISERVER_NAMESPACE,
     name: APISERVER_SERVICE,
     serviceName: APISERVER_SERVICE,
-    ports: [{ name: 'https', port: APISERVER_PORT, protocol: 'TCP' }],
+    ports: [{ name: 'https', port, protocol: 'TCP' }],
     endpoints: nodes.map((n) => ({ ip: n.ip, ready: true, serving: true, terminating: false })),
     derived: false,
     pos,

@@ -25,6 +25,8 @@ export interface RawPod extends Omit<PodSpec, 'nodeName' | 'ip'> {
   /** A DaemonSet's template: nodes whose pod was printed (kubectl get pods) and is not made again. */
   skipNodes?: string[];
   ip?: string;
+  /** A container runs kube-apiserver: its `--secure-port` (listened on whatever the pod declares). */
+  apiServerPort?: number;
   nodeAt?: At;
   ipAt?: At;
   r: YamlReader;
@@ -57,12 +59,14 @@ export function readPod(src: PodSource): RawPod | undefined {
   if (containers.length === 0) r.problem(containersAt, 'expected at least one container');
   const ports: ContainerPortSpec[] = [];
   let ingressController: IngressControllerFlags | undefined;
+  let apiServerPort: number | undefined;
   for (const c of containers) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
     r.str(cm.get('name') ?? r.missing(c, 'name'), true);
     r.str(cm.get('image') ?? r.missing(c, 'image'), true);
     ingressController ??= ingressControllerFlags(r, cm);
+    apiServerPort ??= kubeApiServerPort(r, cm);
     for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
       const pm = r.map(p, PORT);
       if (!pm) continue;
@@ -76,6 +80,8 @@ export function readPod(src: PodSource): RawPod | undefined {
       ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
     }
   }
+  // kube-apiserver listens on its secure port; kubeadm's static pod declares no ports (only probes on it).
+  if (apiServerPort !== undefined && !ports.some((x) => x.containerPort === apiServerPort && x.protocol === 'TCP')) ports.push({ containerPort: apiServerPort, protocol: 'TCP' });
   const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
   const status = src.statusAt ? r.map(src.statusAt, STATUS) : undefined;
   const ipAt = status?.get('podIP');
@@ -105,6 +111,7 @@ export function readPod(src: PodSource): RawPod | undefined {
     ...(terminationGracePeriodSeconds === undefined ? {} : { terminationGracePeriodSeconds }),
     ...(src.annotations && Object.keys(src.annotations).length > 0 ? { annotations: src.annotations } : {}),
     ...(ingressController ? { ingressController } : {}),
+    ...(apiServerPort === undefined ? {} : { apiServerPort }),
     ...(src.owner ? { owner: src.owner } : {}),
     pos: r.pos(src.at),
     r,
@@ -120,8 +127,7 @@ export function readPod(src: PodSource): RawPod | undefined {
  * flags that decide which Ingresses it serves are read from its args.
  */
 function ingressControllerFlags(r: YamlReader, cm: Map<string, At>): IngressControllerFlags | undefined {
-  const words = (k: string): string[] => (cm.get(k) ? r.list(cm.get(k)!) : []).map((w) => r.str(w)).filter((w): w is string => w !== undefined);
-  const all = [...words('command'), ...words('args')];
+  const all = commandWords(r, cm);
   if (!all.some((w) => w === 'nginx-ingress-controller' || w.endsWith('/nginx-ingress-controller'))) return undefined;
   const flags = { ...DEFAULT_CONTROLLER_FLAGS };
   for (const w of all) {
@@ -132,6 +138,28 @@ function ingressControllerFlags(r: YamlReader, cm: Map<string, At>): IngressCont
     else if (m[1] === 'watch-ingress-without-class') flags.watchWithoutClass = m[2] === undefined || m[2] === 'true';
   }
   return flags;
+}
+
+/**
+ * A kube-apiserver container (its command or args run `kube-apiserver`, as
+ * kubeadm's static pod does): the port it serves on, `--secure-port`
+ * (default 6443; 0, which turns HTTPS off, is not a listener).
+ */
+function kubeApiServerPort(r: YamlReader, cm: Map<string, At>): number | undefined {
+  const all = commandWords(r, cm);
+  if (!all.some((w) => w === 'kube-apiserver' || w.endsWith('/kube-apiserver'))) return undefined;
+  let port = 6443;
+  for (const w of all) {
+    const m = /^--?secure-port=(\d+)$/.exec(w);
+    if (m) port = Number(m[1]);
+  }
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** A container's command then args, as words. */
+function commandWords(r: YamlReader, cm: Map<string, At>): string[] {
+  const words = (k: string): string[] => (cm.get(k) ? r.list(cm.get(k)!) : []).map((w) => r.str(w)).filter((w): w is string => w !== undefined);
+  return [...words('command'), ...words('args')];
 }
 
 /** The Ready condition: a pod in this model is ready unless its status says `Ready: "False"`. */
@@ -190,7 +218,7 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
       nodeName = d.node;
       bind(ctx, view(p, nodeName));
     }
-    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, ...rest } = p;
+    const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, apiServerPort: _a, ...rest } = p;
     pods.push(p);
     out.push({ ...rest, ...(p.placement.tolerations.length > 0 ? { tolerations: p.placement.tolerations } : {}), nodeName, ip: p.ip ?? '' });
   }

@@ -9,7 +9,7 @@ import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
 import { warnResolvConfLimits } from './check-pod-dns.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
-import { APISERVER_NAMESPACE, APISERVER_SERVICE, builtinApiServer } from './builtin-apiserver.js';
+import { APISERVER_NAMESPACE, APISERVER_PORT, APISERVER_SERVICE, builtinApiServer, controlPlaneNodes, type ApiServerPlacement } from './builtin-apiserver.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
 import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
@@ -193,9 +193,11 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   if (!cluster) return { namespaces, pods: [], pending: new Map(), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
-  // default/kubernetes, unless the scenario turns it off or declares its own (as `kubectl get svc -A` prints it).
-  const ownKubernetes = services.some((x) => x.spec.namespace === APISERVER_NAMESPACE && x.spec.name === APISERVER_SERVICE);
-  const api = cluster.kubernetesService && builtin && !ownKubernetes ? builtinApiServer(builtin.r, builtin.at, cluster) : undefined;
+  // The API server and its default/kubernetes Service, unless the scenario turns them off. A printed Service
+  // (`kubectl get svc -A`) is used as printed; its endpoints are the API servers' own, whatever was printed.
+  const printedKubernetes = services.find((x) => x.spec.namespace === APISERVER_NAMESPACE && x.spec.name === APISERVER_SERVICE);
+  const api = cluster.kubernetesService && builtin ? builtinApiServer(builtin.r, builtin.at, cluster, apiServerPlacement(declared, printedKubernetes, cluster)) : undefined;
+  if (api) replaceApiServerSlices(slices, api.slice);
   // A printed kube-apiserver static pod is the API server itself.
   const apiPods = (api?.pods ?? []).filter((p) => !declared.some((d) => d.namespace === p.namespace && d.name === p.name));
   // Declared pods first, then Deployment pods, then the API server's static pod, then coredns: adding any never moves a declared pod.
@@ -213,7 +215,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const pending = new Map<string, string>();
   const pods = placePods(unique, cluster, new Map(namespaces.map((n) => [n.name, n.labels])), pending);
   warnResolvConfLimits(unique, cluster);
-  const svcs = assignServiceAddresses([...(api ? [api.service] : []), ...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
+  const svcs = assignServiceAddresses([...(api && !printedKubernetes ? [api.service] : []), ...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods), ...(api ? [api.slice] : [])];
   for (const ing of ingresses) {
@@ -267,6 +269,40 @@ export function readNodeObjects(docs: { r: YamlReader; at: At }[]): NodeObject[]
     if (node) out.push(node);
   }
   return out;
+}
+
+/**
+ * Where the API servers are: the nodes of the printed kube-apiserver static
+ * pods (hostNetwork, in kube-system), on their `--secure-port`; without
+ * any, the control-plane nodes, on the printed Service's target port (the
+ * API server writes its secure port there) or 6443.
+ */
+function apiServerPlacement(declared: RawPod[], printed: RawService | undefined, cluster: ClusterSpec): ApiServerPlacement {
+  const running = declared.filter((p) => p.apiServerPort !== undefined && p.hostNetwork && p.namespace === 'kube-system' && p.nodeName !== undefined);
+  const nodes = cluster.nodes.filter((n) => running.some((p) => p.nodeName === n.name));
+  if (nodes.length > 0) return { nodes, port: running[0]!.apiServerPort! };
+  const target = printed?.spec.ports.find((p) => p.name === 'https')?.targetPort ?? printed?.spec.ports[0]?.targetPort;
+  return { nodes: controlPlaneNodes(cluster), port: typeof target === 'number' ? target : APISERVER_PORT };
+}
+
+/**
+ * kube-apiserver's endpoint reconciler writes the kubernetes Service's
+ * endpoints (Endpoints and EndpointSlice `kubernetes`) itself: printed ones
+ * give way to what the API servers here advertise, with a warning when
+ * they said something else (another cluster's, or a managed control plane
+ * outside the nodes).
+ */
+function replaceApiServerSlices(slices: RawSlice[], own: EndpointSliceSpec): void {
+  const key = (s: EndpointSliceSpec): string => `${s.endpoints.map((e) => e.ip).sort().join(',')} ${s.ports.map((p) => p.port).join(',')}`;
+  for (let i = slices.length - 1; i >= 0; i--) {
+    const raw = slices[i]!;
+    if (raw.spec.namespace !== APISERVER_NAMESPACE || raw.spec.serviceName !== APISERVER_SERVICE) continue;
+    slices.splice(i, 1);
+    if (key(raw.spec) === key(own)) continue;
+    const was = raw.spec.endpoints.map((e) => `${e.ip}:${raw.spec.ports[0]?.port ?? '?'}`).join(', ') || 'none';
+    const now = own.endpoints.map((e) => `${e.ip}:${own.ports[0]!.port}`).join(', ');
+    raw.r.warn(raw.serviceAt, `${raw.mirrored ? 'Endpoints' : 'EndpointSlice'} ${raw.spec.namespace}/${raw.mirrored ? raw.spec.serviceName : raw.spec.name} replaced: kube-apiserver keeps the kubernetes Service's endpoints itself; here it listens at ${now} (printed: ${was})`);
+  }
 }
 
 function uidOf(r: YamlReader, meta: Map<string, At> | undefined): { uid?: string } {
