@@ -11,6 +11,7 @@ import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import { APISERVER_NAMESPACE, APISERVER_PORT, APISERVER_SERVICE, builtinApiServer, controlPlaneNodes, type ApiServerPlacement } from './builtin-apiserver.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
+import { isMap } from 'yaml';
 import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { readNodeObject, type NodeObject } from './check-node.js';
@@ -47,6 +48,8 @@ export interface Resources {
   pods: PodSpec[];
   /** Pods no node could take (namespace/name -> the scheduler's FailedScheduling message): not run. */
   pending: Map<string, string>;
+  /** Printed pods that have finished (namespace/name -> status.phase, Succeeded or Failed): not run. */
+  finished: Map<string, string>;
   /** Declared Services, then the built-in kube-dns. */
   services: ServiceSpec[];
   /** Hand-written (and mirrored) slices, then the controller's. */
@@ -84,6 +87,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const seen = new Set<string>();
   const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
   const dns = cluster?.dns === true;
+  const finished: { r: YamlReader; at: At; key: string; phase: string }[] = [];
 
   for (const { r, at } of docs) {
     // Nodes were read before the cluster (readNodeObjects): they decide it.
@@ -134,6 +138,11 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       continue;
     }
     if (kind === 'Pod') {
+      const phase = podPhase(r, top.get('status'));
+      if (phase?.value === 'Succeeded' || phase?.value === 'Failed') {
+        finished.push({ r, at: phase.at, key: `${namespace}/${name}`, phase: phase.value });
+        continue;
+      }
       const terminating = meta?.get('deletionTimestamp') !== undefined && r.str(meta.get('deletionTimestamp')) !== undefined;
       const pod = readPod({ r, at, annotations: stringMap(r, meta?.get('annotations')), specAt: top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) }, statusAt: top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, namespace, name, labels, terminating });
       if (pod) {
@@ -177,6 +186,11 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       });
     }
   }
+  if (finished.length > 0) {
+    const first = finished[0]!;
+    const n = finished.length;
+    first.r.warn(first.at, `${n} printed pod${n > 1 ? 's have' : ' has'} finished (status.phase Succeeded or Failed: completed Job pods, evicted pods; first ${first.key}): skipped, as kubelet keeps no sandbox for ${n > 1 ? 'them' : 'it'} and the EndpointSlice controller leaves ${n > 1 ? 'them' : 'it'} out`);
+  }
   // Pods kubectl printed for a workload in the input are its replicas (printed-pods.ts).
   const matched = matchPrintedPods(workloads, printedRefs);
   declared = declared.filter((p) => !matched.dropped.has(p));
@@ -190,7 +204,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = classAt.get(c.name)!;
     where.r.warn(where.at, message);
   });
-  if (!cluster) return { namespaces, pods: [], pending: new Map(), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
+  if (!cluster) return { namespaces, pods: [], pending: new Map(), finished: finishedMap(finished), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // The API server and its default/kubernetes Service, unless the scenario turns them off. A printed Service
@@ -222,7 +236,17 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
     for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
   }
-  return { namespaces, pods, pending, services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
+  return { namespaces, pods, pending, finished: finishedMap(finished), services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
+}
+
+const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;
+
+/** A printed Pod's `status.phase` (problems about the rest of status are readPod's). */
+function podPhase(r: YamlReader, statusAt: At | undefined): { value: string; at: At } | undefined {
+  if (!statusAt || !isMap(statusAt.node)) return undefined;
+  const at = r.map(statusAt, null)?.get('phase');
+  const value = r.oneOf(at, POD_PHASES);
+  return value === undefined ? undefined : { value, at: at! };
 }
 
 /** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */
@@ -303,6 +327,10 @@ function replaceApiServerSlices(slices: RawSlice[], own: EndpointSliceSpec): voi
     const now = own.endpoints.map((e) => `${e.ip}:${own.ports[0]!.port}`).join(', ');
     raw.r.warn(raw.serviceAt, `${raw.mirrored ? 'Endpoints' : 'EndpointSlice'} ${raw.spec.namespace}/${raw.mirrored ? raw.spec.serviceName : raw.spec.name} replaced: kube-apiserver keeps the kubernetes Service's endpoints itself; here it listens at ${now} (printed: ${was})`);
   }
+}
+
+function finishedMap(list: { key: string; phase: string }[]): Map<string, string> {
+  return new Map(list.map((f) => [f.key, f.phase]));
 }
 
 function uidOf(r: YamlReader, meta: Map<string, At> | undefined): { uid?: string } {

@@ -21,6 +21,8 @@ interface World {
   services?: ServiceSpec[];
   /** Pods left Pending by the scheduler (namespace/name -> why): named in traffic, they are an error that says so. */
   pending?: ReadonlyMap<string, string>;
+  /** Printed pods that have finished (namespace/name -> status.phase): named in traffic, an error that says so. */
+  finished?: ReadonlyMap<string, string>;
 }
 
 /** `traffic:` items with refs resolved against the cluster and pods. */
@@ -287,6 +289,8 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   const pendingPod = pendingName(s);
   const why = pendingPod && w.pending?.get(pendingPod);
   if (why) return fail(`pod ${pendingPod} is Pending, not running: no node could take it (${why})`);
+  const phase = pendingPod && w.finished?.get(pendingPod);
+  if (phase) return fail(`pod ${pendingPod} has finished (status.phase ${phase}): it has no network namespace any more`);
   const workload = resolveWorkloadRef(s, w.pods, w.cluster.nodes.map((n) => n.name));
   if (workload && 'error' in workload) return fail(workload.error);
   if (workload) {
