@@ -294,7 +294,7 @@ describe('ReplicaSet', () => {
 describe('bad input: file:line:col, field path, what was expected', () => {
   // Each case: resources after p1 (line 6 on), traffic, cluster extras; then [line, needle, "path: message" regex].
   const cases: [string, string[], string[], string[], number, string, RegExp][] = [
-    ['clusterIP outside the serviceCIDR', [svc('s', 'clusterIP: 10.0.0.5, ports: [{port: 80}]')], [], [], 6, '10.0.0.5', /resources\[1\]\.spec\.clusterIP: clusterIP 10\.0\.0\.5 is not inside serviceCIDR 10\.96\.0\.0\/12$/],
+    ['clusterIP outside the serviceCIDR', [svc('s', 'clusterIP: 10.0.0.5, ports: [{port: 80}]')], [], [], 6, '10.0.0.5', /resources\[1\]\.spec\.clusterIP: clusterIP 10\.0\.0\.5 is not inside serviceCIDR 10\.96\.0\.0\/12 \(set cluster\.serviceCIDR/],
     ['clusterIP is the network address', [svc('s', 'clusterIP: 10.96.0.0, ports: [{port: 80}]')], [], [], 6, '10.96.0.0', /spec\.clusterIP: clusterIP 10\.96\.0\.0 is the network address of serviceCIDR/],
     ['clusterIP is the broadcast address', [svc('s', 'clusterIP: 10.111.255.255, ports: [{port: 80}]')], [], [], 6, '10.111', /spec\.clusterIP: clusterIP 10\.111\.255\.255 is the broadcast address of serviceCIDR/],
     ['clusterIP already used', [svc('s', 'clusterIP: 10.96.0.20, ports: [{port: 80}]'), svc('t', 'clusterIP: 10.96.0.20, ports: [{port: 80}]')], [], [], 7, '10.96.0.20', /resources\[2\]\.spec\.clusterIP: clusterIP 10\.96\.0\.20 is already used by Service default\/s$/],

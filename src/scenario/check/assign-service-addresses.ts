@@ -36,7 +36,7 @@ export function assignServiceAddresses(raws: RawService[], cluster: ClusterSpec,
     if (s.clusterIP !== undefined) {
       const res = ips.reserve(parseIpv4(s.clusterIP)!, who(s));
       const at = raw.clusterIPAt ?? raw.at;
-      if (res === 'outside') r.problem(at, `clusterIP ${s.clusterIP} is not inside serviceCIDR ${cluster.serviceCIDR}`);
+      if (res === 'outside') r.problem(at, `clusterIP ${s.clusterIP} is not inside serviceCIDR ${cluster.serviceCIDR} (set cluster.serviceCIDR to the cluster's service range, kube-apiserver's --service-cluster-ip-range)`);
       else if (res === 'network') r.problem(at, `clusterIP ${s.clusterIP} is the network address of serviceCIDR ${cluster.serviceCIDR}`);
       else if (res === 'broadcast') r.problem(at, `clusterIP ${s.clusterIP} is the broadcast address of serviceCIDR ${cluster.serviceCIDR}`);
       else if (res === 'taken') r.problem(at, `clusterIP ${s.clusterIP} is already used by ${ips.holder(parseIpv4(s.clusterIP)!)}`);

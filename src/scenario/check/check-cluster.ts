@@ -27,6 +27,16 @@ export interface ClusterInputs {
   nodeObjects?: NodeObject[];
   /** Nodes to create when neither `cluster.nodes` nor Node objects name any (plain manifests). */
   defaultNodes?: string[];
+  /** Cluster IPs of Services an API server printed: the service CIDR is inferred from them when not given. */
+  printedServices?: PrintedServiceAddresses;
+}
+
+/** The cluster IPs of printed Services (with a `metadata.uid`), and the `default/kubernetes` one's. */
+export interface PrintedServiceAddresses {
+  clusterIPs: number[];
+  kubernetes?: number;
+  /** `--service-cluster-ip-range` of a printed kube-apiserver pod. */
+  apiServerRange?: string;
 }
 
 /** Where a node came from, so that problems about its address point at the right file. */
@@ -43,7 +53,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const nodes = readNodes(r, nodesAt, inputs);
   // Node objects copied from a real cluster bring their own addresses: the defaults widen to hold them.
   const clusterCIDR = cidr(r, f.get('clusterCIDR'), f.get('clusterCIDR') ? undefined : covering(nodes.filter((n) => n.cidrFromNode).map((n) => parseCidr(n.podCIDR)!), '10.244.0.0/16', 16));
-  const serviceCIDR = cidr(r, f.get('serviceCIDR'), '10.96.0.0/12');
+  const serviceCIDR = cidr(r, f.get('serviceCIDR'), f.get('serviceCIDR') ? undefined : inferServiceCidr(inputs.printedServices, '10.96.0.0/12'));
   if (clusterCIDR && serviceCIDR && cidrOverlaps(clusterCIDR, serviceCIDR)) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} overlaps clusterCIDR ${formatCidr(clusterCIDR)}`);
   const range = nodePortRange(r, f.get('serviceNodePortRange'));
   const bridge = r.str(f.get('bridge')) ?? 'cbr0';
@@ -56,7 +66,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   // The API server's own Service (default/kubernetes at the first service address), as in every cluster.
   const kubernetesService = r.bool(f.get('kubernetesService')) ?? true;
   // kube-dns lives at the 10th address of the service CIDR, so the CIDR must have one.
-  if (dns && serviceCIDR && cidrSize(serviceCIDR) < 12) r.problem(f.get('serviceCIDR')!, `serviceCIDR ${formatCidr(serviceCIDR)} has no 10th address for the kube-dns Service: use /28 or larger, or set cluster.dns: false`);
+  if (dns && serviceCIDR && cidrSize(serviceCIDR) < 12) r.problem(f.get('serviceCIDR') ?? at, `serviceCIDR ${formatCidr(serviceCIDR)} has no 10th address for the kube-dns Service: use /28 or larger, or set cluster.dns: false`);
 
   const networkPolicy = policyOptions(r, f.get('networkPolicy'));
   const costModel = checkCostModel(r, f.get('costModel'));
@@ -255,6 +265,35 @@ function covering(cidrs: Cidr[], dflt: string, maxPrefix: number): string {
     if (cidrs.every((c) => ((c.network & mask) >>> 0) === net)) return `${formatIpv4(net)}/${prefix}`;
   }
   return dflt;
+}
+
+/**
+ * The service CIDR of a cluster whose objects were printed: a printed
+ * kube-apiserver's `--service-cluster-ip-range`; else the default if
+ * it holds them all (and the kubernetes Service at its first address);
+ * else, as kube-apiserver gives default/kubernetes the first address of its
+ * `--service-cluster-ip-range`, the range starting just below that address:
+ * the first of /12, /16, /20, /24 (kubeadm's, k3s' and EKS', GKE's sizes)
+ * that holds every printed cluster IP, else the smallest that does; without a
+ * printed kubernetes Service, the smallest /16 or larger holding them.
+ */
+function inferServiceCidr(printed: PrintedServiceAddresses | undefined, dflt: string): string {
+  if (printed?.apiServerRange) return printed.apiServerRange;
+  const ips = printed?.clusterIPs ?? [];
+  if (ips.length === 0) return dflt;
+  const d = parseCidr(dflt)!;
+  const k = printed?.kubernetes;
+  const holdsAll = (net: number, prefix: number): boolean => {
+    const mask = (~0 << (32 - prefix)) >>> 0;
+    return ((net & mask) >>> 0) === net && ips.every((ip) => ((ip & mask) >>> 0) === net);
+  };
+  if (holdsAll(d.network, d.prefix) && (k === undefined || k === d.network + 1)) return dflt;
+  if (k !== undefined && k > 0) {
+    const net = k - 1;
+    for (const prefix of [12, 16, 20, 24]) if (holdsAll(net, prefix)) return `${formatIpv4(net)}/${prefix}`;
+    for (let prefix = 28; prefix >= 8; prefix--) if (holdsAll(net, prefix)) return `${formatIpv4(net)}/${prefix}`;
+  }
+  return covering(ips.map((ip) => ({ network: ip, prefix: 32, address: ip })), dflt, 16);
 }
 
 function gwAtGiven(u: Map<string, At>): boolean {

@@ -11,7 +11,9 @@ import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import { APISERVER_NAMESPACE, APISERVER_PORT, APISERVER_SERVICE, builtinApiServer, controlPlaneNodes, type ApiServerPlacement } from './builtin-apiserver.js';
 import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
-import { isMap } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { parseCidr, parseIpv4 } from '../../wire/addr.js';
+import type { PrintedServiceAddresses } from './check-cluster.js';
 import { kindOf } from '../load/documents.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { readNodeObject, type NodeObject } from './check-node.js';
@@ -327,6 +329,54 @@ function replaceApiServerSlices(slices: RawSlice[], own: EndpointSliceSpec): voi
     const now = own.endpoints.map((e) => `${e.ip}:${own.ports[0]!.port}`).join(', ');
     raw.r.warn(raw.serviceAt, `${raw.mirrored ? 'Endpoints' : 'EndpointSlice'} ${raw.spec.namespace}/${raw.mirrored ? raw.spec.serviceName : raw.spec.name} replaced: kube-apiserver keeps the kubernetes Service's endpoints itself; here it listens at ${now} (printed: ${was})`);
   }
+}
+
+/**
+ * The cluster IPs of Services printed by an API server (they carry a
+ * `metadata.uid`), read before the cluster is checked: they tell its
+ * service CIDR. Hand-written Services do not widen it; problems are the
+ * Service check's, later.
+ */
+export function printedServiceAddresses(docs: { at: At }[]): PrintedServiceAddresses {
+  const out: PrintedServiceAddresses = { clusterIPs: [] };
+  const get = (n: unknown, k: string): unknown => (isMap(n) ? n.get(k, true) : undefined);
+  const text = (n: unknown): string | undefined => (isScalar(n) && typeof n.value === 'string' ? n.value : undefined);
+  for (const { at } of docs) {
+    const kind = kindOf(at);
+    if (kind === 'Pod') {
+      // A printed kube-apiserver names the range itself.
+      const flag = apiServerServiceRange(get(get(at.node, 'spec'), 'containers'));
+      if (flag) out.apiServerRange = flag;
+      continue;
+    }
+    if (kind !== 'Service') continue;
+    const meta = get(at.node, 'metadata');
+    if (text(get(meta, 'uid')) === undefined) continue;
+    const ip = parseIpv4(text(get(get(at.node, 'spec'), 'clusterIP')) ?? '');
+    if (ip === undefined) continue;
+    out.clusterIPs.push(ip);
+    if (text(get(meta, 'name')) === APISERVER_SERVICE && (text(get(meta, 'namespace')) ?? 'default') === APISERVER_NAMESPACE) out.kubernetes = ip;
+  }
+  return out;
+}
+
+/** `--service-cluster-ip-range` of a container running kube-apiserver (its first, IPv4 range). */
+function apiServerServiceRange(containers: unknown): string | undefined {
+  if (!isSeq(containers)) return undefined;
+  for (const c of containers.items) {
+    if (!isMap(c)) continue;
+    const words = ['command', 'args'].flatMap((k) => {
+      const l = c.get(k, true);
+      return isSeq(l) ? l.items.map((w) => (isScalar(w) && typeof w.value === 'string' ? w.value : '')) : [];
+    });
+    if (!words.some((w) => w === 'kube-apiserver' || w.endsWith('/kube-apiserver'))) continue;
+    for (const w of words) {
+      const m = /^--?service-cluster-ip-range=(.*)$/.exec(w);
+      const range = m?.[1]!.split(',').find((x) => parseCidr(x) !== undefined);
+      if (range) return range;
+    }
+  }
+  return undefined;
 }
 
 function finishedMap(list: { key: string; phase: string }[]): Map<string, string> {

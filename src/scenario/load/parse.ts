@@ -3,7 +3,7 @@ import { checkCluster } from '../check/check-cluster.js';
 import { checkMatrix } from '../check/check-matrix.js';
 import { servicesCreatedBySteps } from '../check/check-service-steps.js';
 import { checkSteps } from '../check/check-steps.js';
-import { checkResources, readNodeObjects } from '../check/check-resources.js';
+import { checkResources, printedServiceAddresses, readNodeObjects } from '../check/check-resources.js';
 import { checkTraffic } from '../check/check-traffic.js';
 import { importWarnings } from '../check/import-addresses.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
@@ -113,6 +113,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     ...(overrides.seed === undefined ? {} : { seed: overrides.seed }),
     ...(overrides.proxyMode === undefined ? {} : { proxyMode: overrides.proxyMode }),
     nodeObjects,
+    printedServices: printedServiceAddresses(objects),
     ...(scenarioDoc ? {} : { defaultNodes: DEFAULT_NODES }),
   });
   if (!scenarioDoc && cluster) {
