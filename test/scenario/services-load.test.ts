@@ -386,7 +386,7 @@ describe('warnings, not errors', () => {
   it('kinds still not modelled are ignored with a warning', () => {
     const s = load(doc(['{apiVersion: v1, kind: ConfigMap, metadata: {name: cm}, data: {}}']));
     expect(s.ignored.map((x) => x.kind)).toEqual(['ConfigMap']);
-    expect(s.warnings.map((w) => w.message)).toEqual(['ConfigMap cm is read but not acted on: ConfigMaps are not modelled in this version']);
+    expect(s.warnings.map((w) => w.message)).toEqual(['1 ConfigMap object (v1) ignored: they do not change how packets go']);
   });
 });
 

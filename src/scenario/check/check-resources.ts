@@ -15,6 +15,7 @@ import { isMap, isScalar, isSeq } from 'yaml';
 import { parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { PrintedServiceAddresses } from './check-cluster.js';
 import { kindOf } from '../load/documents.js';
+import { ignoredKind, ignoredWarning, NEUTRAL_KINDS, type IgnoredKind } from './ignored-kinds.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { readNodeObject, type NodeObject } from './check-node.js';
 import { matchPrintedPods, readControllerRef, type OwnerRef, type WorkloadObject } from './printed-pods.js';
@@ -36,10 +37,6 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   Node: { api: 'v1', top: OBJECT },
   Ingress: { api: 'networking.k8s.io/v1', top: OBJECT },
   IngressClass: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
-};
-/** Kinds podwalk reads but does not act on yet (reported as a warning). */
-const IGNORED_KINDS: Record<string, string> = {
-  ConfigMap: 'v1',
 };
 const META = ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
@@ -90,6 +87,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
   const dns = cluster?.dns === true;
   const finished: { r: YamlReader; at: At; key: string; phase: string }[] = [];
+  const ignoredKinds = new Map<string, { r: YamlReader; at: At; kind: string; apiVersion: string; n: number; how: IgnoredKind }>();
 
   for (const { r, at } of docs) {
     // Nodes were read before the cluster (readNodeObjects): they decide it.
@@ -100,7 +98,9 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const modelled = MODELLED[kind];
     if (!modelled) {
       ignored.push({ kind, name, pos: r.pos(at) });
-      r.warn(top.get('kind')!, `${kind} ${name} is read but not acted on: ${kind}s are not modelled in this version`);
+      const seenKind = ignoredKinds.get(`${head.apiVersion} ${kind}`);
+      if (seenKind) seenKind.n++;
+      else ignoredKinds.set(`${head.apiVersion} ${kind}`, { r, at: top.get('kind')!, kind, apiVersion: head.apiVersion, n: 1, how: head.ignore });
       continue;
     }
     const labels = stringMap(r, meta?.get('labels'));
@@ -188,6 +188,8 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       });
     }
   }
+  // One warning per kind: `kubectl get -A` prints hundreds of Secrets and RoleBindings.
+  for (const k of ignoredKinds.values()) k.r.warn(k.at, ignoredWarning(k.kind, k.apiVersion, k.n, k.how));
   if (finished.length > 0) {
     const first = finished[0]!;
     const n = finished.length;
@@ -252,24 +254,28 @@ function podPhase(r: YamlReader, statusAt: At | undefined): { value: string; at:
 }
 
 /** What every object has: kind and apiVersion (checked against the kinds podwalk reads), metadata and a name. */
-export function readHeader(r: YamlReader, at: At): { kind: string; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
+export function readHeader(r: YamlReader, at: At): { kind: string; apiVersion: string; ignore?: IgnoredKind; top: Map<string, At>; meta: Map<string, At> | undefined; name: string; nameAt: At } | undefined {
   const top = r.map(at, null);
   if (!top) return undefined;
   const kind = r.str(top.get('kind') ?? r.missing(at, 'kind'), true);
   const apiVersion = r.str(top.get('apiVersion') ?? r.missing(at, 'apiVersion'), true);
   if (kind === undefined || apiVersion === undefined) return undefined;
-  const expectedApi = MODELLED[kind]?.api ?? IGNORED_KINDS[kind];
+  const expectedApi = MODELLED[kind]?.api;
   if (kind === 'Scenario') {
     r.problem(top.get('kind')!, 'a Scenario cannot be a resource or an included file: resources:, include: and podwalk init take Kubernetes manifests (a scenario file holds one Scenario document)');
     return undefined;
   }
-  if (expectedApi === undefined) {
-    const known = [...Object.keys(MODELLED), ...Object.keys(IGNORED_KINDS)];
-    const hint = suggest(kind, known);
-    r.problem(top.get('kind')!, `unknown kind ${kind}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk reads: ${known.join(', ')}`);
+  const ignore = expectedApi === undefined ? ignoredKind(kind, apiVersion) : undefined;
+  if (ignore?.kind === 'wrong-group') {
+    r.problem(top.get('apiVersion')!, `expected apiVersion ${ignore.group ? `${ignore.group}/<version>` : 'v1'} for ${kind}, found ${apiVersion}`);
     return undefined;
   }
-  if (apiVersion !== expectedApi) {
+  if (expectedApi === undefined && ignore === undefined) {
+    const hint = suggest(kind, [...Object.keys(MODELLED), ...NEUTRAL_KINDS]);
+    r.problem(top.get('kind')!, `unknown kind ${kind} in apiVersion ${apiVersion}${hint ? ` (did you mean ${hint}?)` : ''}; podwalk models ${Object.keys(MODELLED).join(', ')}, and ignores built-in kinds that do not change how packets go and custom resources`);
+    return undefined;
+  }
+  if (expectedApi !== undefined && apiVersion !== expectedApi) {
     r.problem(top.get('apiVersion')!, `expected apiVersion ${expectedApi} for ${kind}, found ${apiVersion}`);
     return undefined;
   }
@@ -280,7 +286,7 @@ export function readHeader(r: YamlReader, at: At): { kind: string; top: Map<stri
   if (name === undefined) return undefined;
   if (!DNS_SUBDOMAIN.test(name)) r.problem(nameAt, `expected a DNS-1123 name (lowercase letters, digits, '-', '.'), found "${name}"`);
   if (modelled) for (const key of top.keys()) if (!modelled.top.includes(key)) r.problem(top.get(key)!, `unknown field ${key}`);
-  return { kind, top, meta, name, nameAt };
+  return { kind, apiVersion, ...(ignore ? { ignore } : {}), top, meta, name, nameAt };
 }
 
 /** The `kind: Node` objects among the resources (cluster-scoped: no namespace). Read before the cluster, which they define. */
