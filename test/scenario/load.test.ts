@@ -94,6 +94,10 @@ describe('bad input: one line per problem, file:line:col, field path, what was e
     ['unknown drop reason', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {dropReason: no-rout}}'), /unknown drop reason no-rout \(did you mean no-route\?\)/],
     ['bad via', base(nodes, '', '  - {name: f, from: pod/p1, to: 10.0.0.1, port: 1, expect: {via: [nowhere:eth0]}}'), /expect\.via\[0\]: expected <netns>:<device>/],
     ['dangling service target', base(nodes, '', '  - {name: f, from: pod/p1, to: service/default/web, port: 80}'), /traffic\[0\]\.to: no Service default\/web \(Services in default: kubernetes\)/],
+    // A missing field is reported as missing, not as its parent's type (the item's mapping).
+    ['traffic item without from', base(nodes, '', '  - {name: f, to: pod/p1, port: 80}'), /^x\.yaml:\d+:\d+: traffic\[0\]\.from: required, expected a string$/],
+    ['container without image', base(nodes, '  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: [{name: c}]}}'), /containers\[0\]\.image: required, expected a string$/],
+    ['scale step without deployment', base(nodes, '', '').replace('traffic:', 'steps:\n  - {at: 1s, scale: {replicas: 2}}\ntraffic:'), /steps\[0\]\.scale\.deployment: required, expected a string$/],
   ];
   for (const [label, text, re] of cases) {
     it(label, () => {
