@@ -2,6 +2,9 @@ import type { NetNs } from '../kernel/netns.js';
 import { parseCidr } from '../wire/addr.js';
 import { serviceKey, type ClusterInput, type EndpointSliceInput, type ServiceInput } from './spec.js';
 
+/** The well-known label that keeps a node out of cloud load balancers (k8s.io/api core/v1 LabelNodeExcludeBalancers). */
+export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
 /**
  * The cloud's side of LoadBalancer Services and the operator's side of
  * externalIPs: something outside the cluster must bring packets for those
@@ -23,6 +26,10 @@ import { serviceKey, type ClusterInput, type EndpointSliceInput, type ServiceInp
  *   that have a ready endpoint of the Service (kube-proxy's healthCheckNodePort
  *   answers 200 only there). With none healthy the cloud load balancers fail
  *   open and use every node.
+ * Nodes labelled `node.kubernetes.io/exclude-from-external-load-balancers`
+ * (any value; kubeadm labels its control-plane nodes so) are never backends:
+ * the cloud provider's service controller leaves them out of every load
+ * balancer it programs; with no other node an address has no backends.
  * externalIPs are the operator's: routed to the first node, as a static route
  * would.
  *
@@ -238,14 +245,15 @@ export class CloudLoadBalancer {
   private route(ip: string): void {
     const eth0 = this.gateway.device('eth0')!;
     const all = this.spec.nodes;
+    const eligible = all.filter((n) => n.labels?.[EXCLUDE_FROM_LB_LABEL] === undefined);
     const chosen = new Set<string>();
     let external = false;
     for (const svc of this.services.values()) {
       external ||= svc.externalIPs.includes(ip);
       if (!svc.loadBalancerIPs.includes(ip)) continue;
       const m = this.health.get(serviceKey(svc))!;
-      const healthy = all.filter((n) => m.get(n.name)!.healthy);
-      for (const n of healthy.length > 0 ? healthy : all) chosen.add(n.name);
+      const healthy = eligible.filter((n) => m.get(n.name)!.healthy);
+      for (const n of healthy.length > 0 ? healthy : eligible) chosen.add(n.name);
     }
     const vias = chosen.size > 0 ? all.filter((n) => chosen.has(n.name)).map((n) => n.ip) : external ? [all[0]!.ip] : [];
     const dst = parseCidr(`${ip}/32`)!;
