@@ -54,6 +54,8 @@ describe('kubectl get -o yaml of a kind cluster, as printed', () => {
     ]);
     // Everything printed was running: nothing to make, nothing to say about replicas.
     expect(warnings.filter((w) => /replicas|Pending/.test(w))).toEqual([]);
+    // The controller's printed slices are replaced: one line for all of them.
+    expect(warnings.filter((w) => /EndpointSlice/.test(w))).toEqual([expect.stringMatching(/: 3 EndpointSlices \(shop\/cart-9h2mc, \.\.\.\) replaced: the EndpointSlice controller manages them and derives their Services' endpoints from the pods podwalk runs$/)]);
     // The controller's printed slices are recomputed from these pods: the same endpoints.
     const eps = (svc: string) => s.endpointSlices.filter((x) => x.serviceName === svc && x.namespace === 'shop').flatMap((x) => x.endpoints.map((e) => `${e.ip} ${e.hostname ?? ''}`.trim())).sort();
     expect(eps('frontend')).toEqual(['10.244.1.11', '10.244.1.12', '10.244.2.12']);

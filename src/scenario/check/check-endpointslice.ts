@@ -186,6 +186,7 @@ export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameA
  */
 export function resolveSlices(raws: RawSlice[], services: ServiceSpec[], cluster: ClusterSpec): EndpointSliceSpec[] {
   const out: EndpointSliceSpec[] = [];
+  const replaced: RawSlice[] = [];
   for (const raw of raws) {
     const s = raw.spec;
     const svc = services.find((x) => x.namespace === s.namespace && x.name === s.serviceName);
@@ -202,13 +203,20 @@ export function resolveSlices(raws: RawSlice[], services: ServiceSpec[], cluster
     // owner, the EndpointSlice controller, recomputes it from the pods here, as it would reconcile on a real
     // cluster; slices other controllers manage are used beside the derived ones, as kube-proxy does.
     if (raw.controllerManaged && svc.selector && Object.keys(svc.selector).length > 0) {
-      raw.r.warn(raw.serviceAt, `EndpointSlice ${s.namespace}/${s.name} replaced: the EndpointSlice controller manages it and derives ${s.serviceName}'s endpoints from the pods podwalk runs`);
+      replaced.push(raw);
       continue;
     }
     for (const ep of s.endpoints) {
       if (ep.nodeName !== undefined && !cluster.nodes.some((n) => n.name === ep.nodeName)) raw.r.warn(raw.serviceAt, `endpoint ${ep.ip} names node ${ep.nodeName}, which is not in the cluster (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
     }
     out.push(s);
+  }
+  // One line: a whole cluster's `kubectl get endpointslices -A` would otherwise print one per Service.
+  const first = replaced[0];
+  if (first) {
+    const n = replaced.length;
+    const which = n === 1 ? `EndpointSlice ${first.spec.namespace}/${first.spec.name}` : `${n} EndpointSlices (${first.spec.namespace}/${first.spec.name}, ...)`;
+    first.r.warn(first.serviceAt, `${which} replaced: the EndpointSlice controller manages ${n === 1 ? 'it' : 'them'} and derives ${n === 1 ? `${first.spec.serviceName}'s` : "their Services'"} endpoints from the pods podwalk runs`);
   }
   return out;
 }
