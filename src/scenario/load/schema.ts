@@ -366,7 +366,7 @@ const DEFS: Record<string, Schema> = {
     { spec: closed({ controller: str('the controller, a domain-prefixed path such as k8s.io/ingress-nginx'), parameters: ignored() }, undefined, ['controller']) },
     'an IngressClass (cluster-scoped)',
   ),
-  ConfigMap: { type: 'object', description: 'read, not acted on (warning)', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
+  ConfigMap: { type: 'object', description: 'ignored (one warning per kind), as other kinds that do not change how packets go', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
   StatefulSet: kubeObject(
     'StatefulSet',
     'apps/v1',
@@ -402,7 +402,8 @@ const resource: Schema = {
   type: 'object',
   description: 'a Kubernetes object as kubectl accepts (or prints) it',
   required: ['apiVersion', 'kind'],
-  properties: { kind: { enum: SCHEMA_KINDS } },
+  // Any kind: built-in kinds podwalk does not model and custom resources are ignored with a warning (an unknown kind in a built-in group is the loader's error).
+  properties: { kind: { type: 'string', description: `${SCHEMA_KINDS.filter((k) => k !== 'ConfigMap').join(', ')} are read; other kinds (ConfigMap, ServiceAccount, Job, custom resources, ...) are ignored with one warning per kind` } },
   allOf: SCHEMA_KINDS.map((k) => ({ if: { properties: { kind: { const: k } }, required: ['kind'] }, then: ref(k) })),
 };
 
