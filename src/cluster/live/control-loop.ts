@@ -338,6 +338,9 @@ export class ControlLoop {
   }
 
   /** The Deployment's (or ReplicaSet's) pods that are not terminating, oldest first. */
+  /** The template of a Deployment scaled to 0 (a pod it had), by namespace/name. */
+  private readonly scaledToZero = new Map<string, LivePod>();
+
   activePods(namespace: string, owner: string): LivePod[] {
     return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner && !p.terminating);
   }
@@ -346,11 +349,12 @@ export class ControlLoop {
   scale(namespace: string, owner: string, replicas: number, readyAfterNs = DEFAULT_POD_READY_NS): void {
     const active = this.activePods(namespace, owner);
     this.change('cluster', 'scale', `kubectl scale deployment ${namespace}/${owner} --replicas=${replicas} (from ${active.length})`);
-    if (active.length === 0) return;
-    for (let i = active.length; i < replicas; i++) {
-      const t = active[0]!;
-      this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs);
-    }
+    // The ReplicaSet keeps its pod template at 0 replicas: scaled up again, it makes pods from it.
+    const key = `${namespace}/${owner}`;
+    const t = active[0] ?? this.scaledToZero.get(key);
+    if (t === undefined) return;
+    if (replicas === 0) this.scaledToZero.set(key, t);
+    for (let i = active.length; i < replicas; i++) this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs);
     for (const p of active.slice(replicas).reverse()) this.deletePod(p, 0, false);
   }
 
