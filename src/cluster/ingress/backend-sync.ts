@@ -60,8 +60,16 @@ export class BackendSync {
     this.latest = cp;
   }
 
+  /** The controller process exited (its pod's containers): a dead controller neither syncs nor posts. */
+  private stopped = false;
+
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** The informers saw the Services or EndpointSlices change. */
   apiChanged(cp: ControlPlaneInput): void {
+    if (this.stopped) return;
     this.latest = cp;
     this.queue.push(++this.enqueued);
     if (!this.busy) this.work();
@@ -77,6 +85,7 @@ export class BackendSync {
       const at = Math.max(this.sched.now, this.tokenAt);
       this.tokenAt = at + SYNC_INTERVAL_NS;
       this.sched.at(at, () => {
+        if (this.stopped) return;
         if (this.target.sync(this.latest)) this.post();
         this.lastSync = taken;
         this.busy = false;
@@ -92,6 +101,7 @@ export class BackendSync {
     this.posted = true;
     const tick = (Math.floor(this.sched.now / LUA_SYNC_PERIOD_NS) + 1) * LUA_SYNC_PERIOD_NS;
     this.sched.at(tick, () => {
+      if (this.stopped) return;
       this.posted = false;
       this.target.apply();
     });

@@ -67,14 +67,18 @@ export function installIngressControllers(podNs: Map<string, NetNs>, pods: reado
     const nginx = new Nginx(ns, buildServers(served), certifiedHosts(served), cp);
     for (const l of LISTEN) ns.sockets.listenTcp(l.port, (client) => nginx.accept(client, l.scheme));
     const sync = new BackendSync(ns.world.sched, cp, nginx);
-    watches.push({ apiChanged: (next) => sync.apiChanged(next) });
+    watches.push({ pod: `${pod.namespace}/${pod.name}`, apiChanged: (next) => sync.apiChanged(next), stop: () => sync.stop() });
   }
   return watches;
 }
 
 /** A controller's informers: told of every Service or EndpointSlice change. */
 export interface IngressWatch {
+  /** The controller pod (namespace/name). */
+  pod: string;
   apiChanged(cp: ControlPlaneInput): void;
+  /** The pod's containers exited: no more syncs, and none of those pending happens. */
+  stop(): void;
 }
 
 class Nginx {

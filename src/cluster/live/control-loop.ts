@@ -203,6 +203,8 @@ export class ControlLoop {
     this.cluster.sched.after(sigtermNs, () => {
       const ns = this.cluster.pods.get(where);
       ns?.sockets.closeApplications();
+      // An ingress controller in the pod exited with it: its informers and timers stop.
+      for (const w of this.cluster.ingress) if (w.pod === where) w.stop();
       pod.ready = false;
       this.change(where, 'pod-terminating', `pod ${where}: containers exited (listening sockets closed)`);
       this.endpointsChanged();
