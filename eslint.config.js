@@ -29,7 +29,7 @@ const layerRules = layers.map((layer) => {
         'error',
         {
           patterns: forbidden.map((l) => ({
-            group: [`../${l}/*`, `../${l}`, `../../${l}/*`, `../../../${l}/*`],
+            group: [`../${l}/*`, `../${l}`, `../../${l}/*`, `../../../${l}/*`, `../../../../${l}/*`],
             message: `src/${layer} must not import src/${l} (see docs/architecture.md: dependencies point down only).`,
           })),
         },

@@ -1,4 +1,4 @@
-import type { DeferredNetfilter } from '../cluster/deferred-netfilter.js';
+import type { DeferredNetfilter } from '../cluster/kube-proxy/iptables/deferred-netfilter.js';
 import { formatProblem, loadScenarioText } from '../scenario/load/parse.js';
 import { ScenarioRun, simulate } from '../scenario/run/simulate.js';
 import type { ProxyMode, Scenario } from '../scenario/types.js';

@@ -1,10 +1,10 @@
-import { Dummy } from '../kernel/dummy.js';
+import { Dummy } from '../kernel/devices/dummy.js';
 import { importIptablesSave } from '../kernel/netfilter/import.js';
 import { Ipvs } from '../kernel/ipvs/ipvs.js';
 import { restoreIpvs } from '../kernel/ipvs/ipvsadm-dump.js';
 import { Netfilter } from '../kernel/netfilter/netfilter.js';
 import type { NetNs } from '../kernel/netns.js';
-import { parseRouteDump, replaceMainRoutes } from '../kernel/route-dump.js';
+import { parseRouteDump, replaceMainRoutes } from '../kernel/ipv4/route-dump.js';
 import { formatIpv4 } from '../wire/addr.js';
 import type { NodeImportInput } from './spec.js';
 

@@ -1,4 +1,4 @@
-import type { RpFilterMode } from '../kernel/rp-filter.js';
+import type { RpFilterMode } from '../kernel/ipv4/rp-filter.js';
 import type { CostModel } from '../kernel/cost-model.js';
 import type { KernelLimitsInput } from '../kernel/limits.js';
 /**
@@ -36,7 +36,7 @@ export interface ClusterInput {
   flannel?: FlannelInput;
 }
 
-/** flanneld's command-line switches that decide its iptables rules (flannel-iptables.ts). */
+/** flanneld's command-line switches that decide its iptables rules (flannel/iptables.ts). */
 export interface FlannelInput {
   /** `--ip-masq`: FLANNEL-POSTRTG masquerades what leaves the cluster network. kube-flannel.yml passes it. */
   ipMasq: boolean;

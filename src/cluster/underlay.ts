@@ -1,6 +1,6 @@
-import type { Bridge } from '../kernel/bridge.js';
+import type { Bridge } from '../kernel/devices/bridge.js';
 import { NetNs } from '../kernel/netns.js';
-import { Uplink } from '../kernel/uplink.js';
+import { Uplink } from '../kernel/devices/uplink.js';
 import type { World } from '../kernel/world.js';
 import { parseCidr } from '../wire/addr.js';
 import type { ClusterInput } from './spec.js';

@@ -1,4 +1,4 @@
-import { NatPortKernel } from './nat-port.js';
+import { NatPortKernel } from './conntrack/nat-port.js';
 
 /**
  * The kernel a machine runs, as far as its network namespaces share state: a

@@ -1,21 +1,21 @@
 import { defaultLimits, type KernelLimitName, type KernelLimits } from './limits.js';
-import { PmtuCache } from './pmtu.js';
+import { PmtuCache } from './ipv4/pmtu.js';
 import type { Rng } from '../engine/rng.js';
 import { cidrBroadcast, formatIpv4, parseCidr, prefixMask, type Cidr } from '../wire/addr.js';
-import { Bridge } from './bridge.js';
+import { Bridge } from './devices/bridge.js';
 import type { Cpu } from './cost-model.js';
-import type { NetDevice } from './device.js';
-import { Fib, multipathHash, selectNexthop, type Nexthop, type Route } from './fib.js';
-import { Loopback } from './loopback.js';
+import type { NetDevice } from './devices/device.js';
+import { Fib, multipathHash, selectNexthop, type Nexthop, type Route } from './ipv4/fib.js';
+import { Loopback } from './devices/loopback.js';
 import { MachineKernel } from './machine-kernel.js';
-import { NeighTable } from './neighbour.js';
+import { NeighTable } from './ipv4/neighbour.js';
 import type { Ipvs } from './ipvs/ipvs.js';
-import { NfHooks, type RuleEngine } from './nf-hooks.js';
+import { NfHooks, type RuleEngine } from './ipv4/nf-hooks.js';
 import { Sockets } from './sockets.js';
-import { Stack } from './stack.js';
+import { Stack } from './ipv4/stack.js';
 import { Sysctls } from './sysctls.js';
-import { Uplink } from './uplink.js';
-import { Veth } from './veth.js';
+import { Uplink } from './devices/uplink.js';
+import { Veth } from './devices/veth.js';
 import type { World } from './world.js';
 
 /** An address on a device (`ip addr add IP/PREFIX dev DEV`). */

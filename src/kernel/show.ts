@@ -1,12 +1,12 @@
 import { formatIpv4 } from '../wire/addr.js';
-import { Bridge } from './bridge.js';
-import { Veth } from './veth.js';
-import { VxlanDevice } from './vxlan.js';
-import { formatEntry } from './conntrack.js';
-import { showRouteLine, sortForShow } from './fib.js';
+import { Bridge } from './devices/bridge.js';
+import { Veth } from './devices/veth.js';
+import { VxlanDevice } from './devices/vxlan.js';
+import { formatEntry } from './conntrack/conntrack.js';
+import { showRouteLine, sortForShow } from './ipv4/fib.js';
 import type { NetNs } from './netns.js';
 import { saveIpvs } from './ipvs/ipvsadm-dump.js';
-import { PmtuCache } from './pmtu.js';
+import { PmtuCache } from './ipv4/pmtu.js';
 import { listRuleset } from './nftables/index.js';
 
 /** `ip route show` (main table), then `ip route show table local` when asked. */

@@ -2,8 +2,8 @@ import { MacHeader } from '../wire/addr.js';
 import { carve, carveCopy, carvedIn, copyBytes } from '../wire/bytes.js';
 import { decodeIpv4, decrementTtl, type DecodedIpv4 } from '../wire/ipv4.js';
 import type { Decoded } from '../wire/decoded.js';
-import type { CtEntry, Conntrack } from './conntrack.js';
-import type { NetDevice } from './device.js';
+import type { CtEntry, Conntrack } from './conntrack/conntrack.js';
+import type { NetDevice } from './devices/device.js';
 
 /** A view's position in its buffer, read once per foreign view (an accessor call, not a field load). */
 function wholeBufferOf(d: Uint8Array): Uint8Array {

@@ -16,7 +16,7 @@ import { IPPROTO_SCTP } from '../wire/sctp.js';
 import { encodeUdp, udpError, udpPayload } from '../wire/udp.js';
 import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
-import type { NetDevice } from './device.js';
+import type { NetDevice } from './devices/device.js';
 import type { NetNs } from './netns.js';
 import { carvedIn } from '../wire/bytes.js';
 import { giveHeadroom, knownIpv4, packetBytes, packetRoom, type Skb } from './skb.js';

@@ -1,5 +1,5 @@
-import type { RpFilterMode, RpFilterSysctls } from './rp-filter.js';
-import { stateEpoch } from './state-epoch.js';
+import type { RpFilterMode, RpFilterSysctls } from './ipv4/rp-filter.js';
+import { stateEpoch } from './fastpath/state-epoch.js';
 
 /**
  * A namespace's networking switches and modes (net.ipv4.*, net.bridge.*).

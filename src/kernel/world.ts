@@ -3,8 +3,8 @@ import type { ChangeKind, CreateEvent, DropReason, FdbEvent, FrameSummary, Trace
 import type { Tracer } from '../trace/tracer.js';
 import { describeFrame, describeIpv4 } from '../wire/describe.js';
 import { chargeCpu, type CostModel, type Cpu } from './cost-model.js';
-import { FastPath } from './fast-path.js';
-import { FlowHolds } from './flow-holds.js';
+import { FastPath } from './fastpath/fast-path.js';
+import { FlowHolds } from './fastpath/flow-holds.js';
 import { LivePackets } from './live-packets.js';
 import { makeSkb, makeSkbIn, renewSkb, share, type Skb } from './skb.js';
 

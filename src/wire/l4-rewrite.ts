@@ -93,7 +93,7 @@ export function wholeTcpOrUdp(b: Uint8Array, at: number): boolean {
  * What `rewriteAddrs` makes of a whole TCP or UDP datagram (`wholeTcpOrUdp`),
  * written in place at `b[at..]`: the new addresses and ports, the IPv4 header
  * checksum and the TCP/UDP checksum recomputed (a UDP checksum of 0 stays 0).
- * The flow table replays a connection's NAT with it (kernel/flowtable.ts).
+ * The flow table replays a connection's NAT with it (kernel/fastpath/flowtable.ts).
  */
 export function rewriteDatagramInPlace(b: Uint8Array, at: number, c: AddrChange): void {
   const hl = (b[at]! & 15) * 4;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeferredNetfilter } from '../../src/cluster/deferred-netfilter.js';
+import { DeferredNetfilter } from '../../src/cluster/kube-proxy/iptables/deferred-netfilter.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { scaleScenario } from '../../src/bench/scale.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';

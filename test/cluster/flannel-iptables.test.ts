@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeferredNetfilter } from '../../src/cluster/deferred-netfilter.js';
+import { DeferredNetfilter } from '../../src/cluster/kube-proxy/iptables/deferred-netfilter.js';
 import type { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

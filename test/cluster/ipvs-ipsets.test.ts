@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/api/simulation.js';
-import { applyIpsets } from '../../src/cluster/ipvs-ipsets.js';
+import { applyIpsets } from '../../src/cluster/kube-proxy/ipvs/ipvs-ipsets.js';
 import type { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 
 describe('ipvs mode: an ipset entry the kernel refuses (syncIPSetEntries)', () => {

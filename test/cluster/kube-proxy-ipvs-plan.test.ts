@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planIpvs } from '../../src/cluster/kube-proxy/ipvs-proxier.js';
+import { planIpvs } from '../../src/cluster/kube-proxy/ipvs/ipvs-proxier.js';
 import { ep, port, service, slice, TEST_CONFIG } from './kube-proxy-helpers.js';
 
 const members = (ipsets: string, set: string): string[] => ipsets.split('\n').filter((l) => l.startsWith(`add ${set} `)).map((l) => l.slice(`add ${set} `.length));

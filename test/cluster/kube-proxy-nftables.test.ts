@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { planNftables, syncNftables, type NftProxierConfig } from '../../src/cluster/kube-proxy/nftables-proxier.js';
+import { planNftables, syncNftables, type NftProxierConfig } from '../../src/cluster/kube-proxy/nftables/nftables-proxier.js';
 import { dumpRuleset, Nftables } from '../../src/kernel/nftables/index.js';
 import type { EndpointSliceInput, ServiceInput } from '../../src/cluster/spec.js';
 import { ep, port, service, slice, TEST_CONFIG } from './kube-proxy-helpers.js';

@@ -1,4 +1,4 @@
-// The flow fast path must be invisible (src/kernel/fast-path.ts): every scenario in scenarios/ (the gallery
+// The flow fast path must be invisible (src/kernel/fastpath/fast-path.ts): every scenario in scenarios/ (the gallery
 // included) and a few busier workloads run with it on and off, through the CLI as a user runs them, and must give
 // byte-identical JSON traces, pcapng captures and exit codes. The examples (test/examples) drive the library API:
 // the `examples, fast path off` project in vitest.config.ts runs them with it off and compares each of their
@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
 import { cli } from '../../src/cli/main.js';
 import type { Cluster } from '../../src/cluster/build.js';
-import { Bridge } from '../../src/kernel/bridge.js';
+import { Bridge } from '../../src/kernel/devices/bridge.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { showConntrack, showIptables, showNeigh, showRouteCache, showRoutes } from '../../src/kernel/show.js';
 import { loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
@@ -128,7 +128,7 @@ describe('the fast path is invisible: same JSON trace, pcapng and exit code on a
 
 /**
  * A run with tracing off (as benchmarks and `Simulation({detailed: false})` run; the CLI traces every hop, and
- * some of the fast path works only when no hop is traced: kernel/flowtable.ts): its outcome events (create,
+ * some of the fast path works only when no hop is traced: kernel/fastpath/flowtable.ts): its outcome events (create,
  * deliver, drop, with their times), its flow records, and what `podwalk show` would print afterwards: rule
  * counters, conntrack, routes, route cache, neighbours.
  */

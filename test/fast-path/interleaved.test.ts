@@ -1,5 +1,5 @@
 // A flow table tries the entry it last replayed for a kind of segment before the key's hash chain
-// (src/kernel/flowtable.ts `lastRouted`, `lastOutput`, `lastBridged`). Two connected flows from one pod, their
+// (src/kernel/fastpath/flowtable.ts `lastRouted`, `lastOutput`, `lastBridged`). Two connected flows from one pod, their
 // datagrams interleaved, make every namespace they cross alternate between two keys, so each datagram misses the
 // last entry and finds its own by the chain; rule sets restored and a conntrack flush mid-flow leave stale entries
 // behind the new ones in their chains. With the fast path on and off, traced and untraced, the trace (every event,
@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
-import { Bridge } from '../../src/kernel/bridge.js';
+import { Bridge } from '../../src/kernel/devices/bridge.js';
 import type { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { showIptables } from '../../src/kernel/show.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';

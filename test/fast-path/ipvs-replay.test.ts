@@ -1,5 +1,5 @@
 // In a namespace with IPVS (every node in ipvs mode) the flow table replays what IPVS passed untouched while no
-// connection entry it would find has been added since (src/kernel/flowtable.ts, Ipvs.passes): new connections of
+// connection entry it would find has been added since (src/kernel/fastpath/flowtable.ts, Ipvs.passes): new connections of
 // other flows (a new socket per datagram to the Service) leave a plain flow's replays alone, but a connection whose
 // reply tuple is that flow's (pod a connects to the Service from the port pod c's datagrams go to) makes IPVS give
 // them the VIP as their source (ip_vs_reply4), and the flow must walk into it. With the fast path on and off,

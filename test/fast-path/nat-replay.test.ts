@@ -1,4 +1,4 @@
-// The flow table replays an established connection's NAT (src/kernel/flowtable.ts): the benchmark's pod → ClusterIP
+// The flow table replays an established connection's NAT (src/kernel/fastpath/flowtable.ts): the benchmark's pod → ClusterIP
 // walk from one connected socket, answered, while the Service changes under it — rules resynced (another pod
 // labelled into the Service, then out), the connection's conntrack entry deleted (conntrack -D), the whole table
 // flushed, the endpoint's pod deleted (its stale UDP entries cleaned up, the next connection DNATed to the pod
@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
-import { Bridge } from '../../src/kernel/bridge.js';
+import { Bridge } from '../../src/kernel/devices/bridge.js';
 import { showIptables, showNft } from '../../src/kernel/show.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

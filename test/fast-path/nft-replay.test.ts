@@ -1,4 +1,4 @@
-// The flow table replays nftables walks (src/kernel/flowtable.ts) only while what they read is the committed
+// The flow table replays nftables walks (src/kernel/fastpath/flowtable.ts) only while what they read is the committed
 // ruleset: a walk that drew a numgen, wrote a set from the packet path or looked into a set whose elements time out
 // is walked again every time. A table loaded on node1 under one connected UDP flow (pod a -> pod c, across nodes, in
 // nftables mode) drops by such rules; with the fast path on and off, traced and not, the trace, the flows, the

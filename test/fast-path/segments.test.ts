@@ -1,4 +1,4 @@
-// The flow table's segment replays (src/kernel/flowtable.ts) must notice every change to what they recorded: a
+// The flow table's segment replays (src/kernel/fastpath/flowtable.ts) must notice every change to what they recorded: a
 // connected UDP flow across cbr0 (same node) and across two nodes runs while the test changes the state under it —
 // the sender's routes and MTU, a bridge port down and up, the destination's FDB entry aged out, the sender's MAC moved to another port, hairpin
 // toggled, sysctls written (ip_forward, arp_announce, rp_filter, bridge-nf-call-iptables), a rule restored (a policy), a conntrack flush — with the fast path on and off, traced and untraced. The
@@ -6,13 +6,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { walkScenarioText, type WalkName } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
-import { Bridge } from '../../src/kernel/bridge.js';
-import type { NetDevice } from '../../src/kernel/device.js';
-import type { Route } from '../../src/kernel/fib.js';
+import { Bridge } from '../../src/kernel/devices/bridge.js';
+import type { NetDevice } from '../../src/kernel/devices/device.js';
+import type { Route } from '../../src/kernel/ipv4/fib.js';
 import type { NetNs } from '../../src/kernel/netns.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { showIptables } from '../../src/kernel/show.js';
-import { Veth } from '../../src/kernel/veth.js';
+import { Veth } from '../../src/kernel/devices/veth.js';
 import { formatIpv4, parseCidr } from '../../src/wire/addr.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Conntrack } from '../../src/kernel/conntrack.js';
+import { Conntrack } from '../../src/kernel/conntrack/conntrack.js';
 import { IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/ipv4.js';
 
 /** Two packets of one flow, both looked up before either was confirmed (say A and AAAA from one socket). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { walkScenarioText } from '../../src/bench/walk.js';
 import type { Cluster } from '../../src/cluster/build.js';
-import { Conntrack, CtEntry } from '../../src/kernel/conntrack.js';
+import { Conntrack, CtEntry } from '../../src/kernel/conntrack/conntrack.js';
 import { showConntrack } from '../../src/kernel/show.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
-import { jhash2Addr, natAddress, reciprocalScale } from '../../src/kernel/nat-addr.js';
+import { jhash2Addr, natAddress, reciprocalScale } from '../../src/kernel/conntrack/nat-addr.js';
 import { parseIpv4 } from '../../src/wire/addr.js';
 
 /** Bob Jenkins' lookup3 hashlittle over bytes, written from the reference independently of the kernel's jhash2. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng.js';
 import { join } from 'node:path';
-import { defaultRange, NatPortAllocator, NatPortKernel, natPortSearchFor, type NatPortRequest } from '../../src/kernel/nat-port.js';
+import { defaultRange, NatPortAllocator, NatPortKernel, natPortSearchFor, type NatPortRequest } from '../../src/kernel/conntrack/nat-port.js';
 import { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

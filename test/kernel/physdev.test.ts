@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/api/simulation.js';
-import { Bridge } from '../../src/kernel/bridge.js';
+import { Bridge } from '../../src/kernel/devices/bridge.js';
 import type { Netfilter } from '../../src/kernel/netfilter/netfilter.js';
-import { Veth } from '../../src/kernel/veth.js';
+import { Veth } from '../../src/kernel/devices/veth.js';
 import { env, load, udp } from './netfilter-fixtures.js';
 
 const verdict = (rule: string, pkt: ReturnType<typeof udp>): string => load(`*filter\n:FORWARD DROP [0:0]\n-A FORWARD ${rule} -j ACCEPT\nCOMMIT\n`).traverse('filter', 'FORWARD', pkt, env()).verdict;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PmtuCache } from '../../src/kernel/pmtu.js';
+import { PmtuCache } from '../../src/kernel/ipv4/pmtu.js';
 import { showRouteCache } from '../../src/kernel/show.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

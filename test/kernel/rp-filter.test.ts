@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/rng.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 import { NetNs } from '../../src/kernel/netns.js';
-import { rpFilterMode, validateSource } from '../../src/kernel/rp-filter.js';
+import { rpFilterMode, validateSource } from '../../src/kernel/ipv4/rp-filter.js';
 import { World } from '../../src/kernel/world.js';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

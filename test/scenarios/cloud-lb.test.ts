@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { selectNexthop, type Route } from '../../src/kernel/fib.js';
+import { selectNexthop, type Route } from '../../src/kernel/ipv4/fib.js';
 import { showRoutes } from '../../src/kernel/show.js';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';

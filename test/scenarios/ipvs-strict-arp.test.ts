@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { legacyVirtualServers } from '../../src/cluster/kube-proxy/ipvs-proxier.js';
+import { legacyVirtualServers } from '../../src/cluster/kube-proxy/ipvs/ipvs-proxier.js';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 

@@ -1,8 +1,8 @@
 import type { Cluster } from '../../cluster/build.js';
-import type { NetDevice } from '../../kernel/device.js';
+import type { NetDevice } from '../../kernel/devices/device.js';
 import type { NetNs } from '../../kernel/netns.js';
-import { Uplink } from '../../kernel/uplink.js';
-import { Veth } from '../../kernel/veth.js';
+import { Uplink } from '../../kernel/devices/uplink.js';
+import { Veth } from '../../kernel/devices/veth.js';
 import { refForNetns } from '../../scenario/run/flows.js';
 import type { RunResult } from '../../scenario/run/simulate.js';
 import type { FrameSummary, TraceEvent } from '../../trace/events.js';

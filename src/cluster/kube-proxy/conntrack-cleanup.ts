@@ -1,4 +1,4 @@
-import type { ServicePortPlan } from './iptables-proxier.js';
+import type { ServicePortPlan } from './iptables/iptables-proxier.js';
 
 /**
  * kube-proxy's stale UDP conntrack clean-up (pkg/proxy/conntrack,

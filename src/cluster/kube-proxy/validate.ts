@@ -1,7 +1,7 @@
 import { parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { EndpointSliceInput, ServiceInput } from '../spec.js';
 import type { ProxierConfig } from './config.js';
-import { planProxyRules } from './iptables-proxier.js';
+import { planProxyRules } from './iptables/iptables-proxier.js';
 import { isProxied } from './service-port.js';
 
 /**

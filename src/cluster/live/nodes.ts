@@ -1,8 +1,8 @@
-import { VxlanDevice } from '../../kernel/vxlan.js';
+import { VxlanDevice } from '../../kernel/devices/vxlan.js';
 import { cidrHost, formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { Cluster } from '../build.js';
-import { forgetUdpLease, learnUdpLease } from '../flannel-udp.js';
-import { FLANNEL_VXLAN_DEV } from '../flannel-vxlan.js';
+import { forgetUdpLease, learnUdpLease } from '../flannel/udp.js';
+import { FLANNEL_VXLAN_DEV } from '../flannel/vxlan.js';
 import type { ControlLoop } from './control-loop.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { NetNs } from '../../kernel/netns.js';
 import type { Cluster } from '../build.js';
-import { addPod } from '../cni-bridge.js';
-import { hostVethName } from '../names.js';
+import { addPod } from '../cni/bridge.js';
+import { hostVethName } from '../cni/veth-names.js';
 import { serveHttp } from '../http/server.js';
 import type { PodInput } from '../spec.js';
 

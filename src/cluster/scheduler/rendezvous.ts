@@ -1,4 +1,4 @@
-import { fnv32a } from '../generated-names.js';
+import { fnv32a } from '../control-plane/generated-names.js';
 
 /**
  * Rendezvous hashing, podwalk's stand-in for the scheduler's random choice

@@ -1,7 +1,7 @@
 import { formatIpv4 } from '../../wire/addr.js';
 import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type Ipv4Packet } from '../../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange } from '../../wire/l4-rewrite.js';
-import type { CtEntry } from '../conntrack.js';
+import type { CtEntry } from '../conntrack/conntrack.js';
 import type { IpvsConnView, IpvsTouch, NfPacket } from '../netfilter/types.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
@@ -10,7 +10,7 @@ import { IPPROTO_SCTP, SCTP_INIT } from '../../wire/sctp.js';
 import { TCP_SYN } from '../../wire/tcp.js';
 import { nextSctpIpvsState, SCTP_TIMEOUT_S, type IpvsSctpState } from './sctp-states.js';
 import { isActive, nextTcpState, TCP_TIMEOUT_S, type IpvsTcpState } from './tcp-states.js';
-import { stateEpoch } from '../state-epoch.js';
+import { stateEpoch } from '../fastpath/state-epoch.js';
 
 /** A virtual service: `ipvsadm -A -t VIP:PORT -s SCHED [-p TIMEOUT]`. */
 export interface VirtualService {

@@ -19,7 +19,7 @@
  * between kernel versions and architectures.
  */
 
-import { jhash2 } from '../jhash.js';
+import { jhash2 } from '../conntrack/jhash.js';
 
 /** The hash types, by how their element struct is laid out. */
 export type HashSetType = 'hash:ip' | 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net' | 'hash:net';

@@ -1,9 +1,9 @@
 import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix, parseAddrMask, prefixToMask } from './addr.js';
-import { addressWord, jhash2 } from '../jhash.js';
+import { addressWord, jhash2 } from '../conntrack/jhash.js';
 import { clampBucketsize, DEFAULT_BUCKETSIZE, HashTable } from './ipset-hash-table.js';
 import type { NfPacket } from './types.js';
-import { stateEpoch } from '../state-epoch.js';
+import { stateEpoch } from '../fastpath/state-epoch.js';
 
 export type IpSetType = 'hash:ip' | 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net' | 'hash:net' | 'bitmap:port';
 type Dim = 'ip' | 'port' | 'net';

@@ -8,7 +8,7 @@ import { BUILTIN, type Table } from './table.js';
 import { newWalkStack, walk } from './traverse.js';
 import type { FlowRecording, Hook, NfEnv, NfPacket, TableName, Traversal } from './types.js';
 import { tableReadsSport, WalkCache } from './walk-cache.js';
-import { stateEpoch } from '../state-epoch.js';
+import { stateEpoch } from '../fastpath/state-epoch.js';
 
 export { NetfilterParseError };
 

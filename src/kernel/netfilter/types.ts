@@ -1,6 +1,6 @@
 import type { Rng } from '../../engine/rng.js';
 import type { AddrChange } from '../../wire/l4-rewrite.js';
-import type { FastPath } from '../fast-path.js';
+import type { FastPath } from '../fastpath/fast-path.js';
 
 /**
  * The contract between the netfilter rule engine (tables, chains, matches,

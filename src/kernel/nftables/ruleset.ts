@@ -8,7 +8,7 @@ import { NftSet, type NftElement } from './set.js';
 import { unquote, type Token } from './tokens.js';
 import type { NftChainType, NftFamily, NftHook } from './types.js';
 import { formatVerdict, readVerdict } from './verdict.js';
-import { stateEpoch } from '../state-epoch.js';
+import { stateEpoch } from '../fastpath/state-epoch.js';
 
 export { NftError };
 

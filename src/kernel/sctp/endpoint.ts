@@ -23,7 +23,7 @@ import {
   u32At,
   type SctpChunk,
 } from '../../wire/sctp.js';
-import type { NetDevice } from '../device.js';
+import type { NetDevice } from '../devices/device.js';
 import type { NetNs } from '../netns.js';
 import type { Skb } from '../skb.js';
 

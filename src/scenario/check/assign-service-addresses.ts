@@ -1,11 +1,11 @@
-import { ClusterIpAllocator, KUBERNETES_SERVICE_WHO, NodePortAllocator } from '../../cluster/service-alloc.js';
+import { ClusterIpAllocator, KUBERNETES_SERVICE_WHO, NodePortAllocator } from '../../cluster/control-plane/service-alloc.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { RawService } from './check-service.js';
 import type { ClusterSpec, ServiceSpec } from '../types.js';
 
 /**
  * Give Services their cluster IPs and node ports as kube-apiserver would on
- * create, but deterministically (rules in src/cluster/service-alloc.ts).
+ * create, but deterministically (rules in src/cluster/control-plane/service-alloc.ts).
  * Everything written explicitly is reserved first, in file order, so that an
  * allocated value never steals an address or port a later Service names;
  * then missing values are allocated in file order. `raws` lists the built-in

@@ -1,4 +1,4 @@
-import { KUBERNETES_SERVICE_INDEX } from '../../cluster/service-alloc.js';
+import { KUBERNETES_SERVICE_INDEX } from '../../cluster/control-plane/service-alloc.js';
 import { builtinPod, clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';

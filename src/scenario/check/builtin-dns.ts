@@ -1,5 +1,5 @@
-import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
-import { KUBE_DNS_INDEX } from '../../cluster/service-alloc.js';
+import { generatedSuffix, podTemplateHash } from '../../cluster/control-plane/generated-names.js';
+import { KUBE_DNS_INDEX } from '../../cluster/control-plane/service-alloc.js';
 import { builtinPod, clusterIPServiceDefaults, reservedServiceIP } from './builtin-service.js';
 import type { RawPod } from './check-pod.js';
 import type { RawService } from './check-service.js';

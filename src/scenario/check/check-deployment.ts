@@ -1,4 +1,4 @@
-import { generatedSuffix, podTemplateHash } from '../../cluster/generated-names.js';
+import { generatedSuffix, podTemplateHash } from '../../cluster/control-plane/generated-names.js';
 import { nodeRefuses } from '../../cluster/scheduler/schedule.js';
 import type { PlacementNode } from '../../cluster/scheduler/types.js';
 import { readPod, stringMap, type RawPod } from './check-pod.js';

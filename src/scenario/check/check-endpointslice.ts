@@ -1,4 +1,4 @@
-import { generatedSuffix } from '../../cluster/generated-names.js';
+import { generatedSuffix } from '../../cluster/control-plane/generated-names.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { ClusterSpec, EndpointSliceSpec, EndpointSpec, L4Protocol, ServiceSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';

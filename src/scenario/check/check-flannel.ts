@@ -1,4 +1,4 @@
-import { DEFAULT_FLANNEL } from '../../cluster/flannel-iptables.js';
+import { DEFAULT_FLANNEL } from '../../cluster/flannel/iptables.js';
 import type { FlannelInput } from '../../cluster/spec.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 

@@ -5,7 +5,7 @@ import { restoreIpvs } from '../../kernel/ipvs/ipvsadm-dump.js';
 import { importIptablesSave } from '../../kernel/netfilter/import.js';
 import { IpSetError } from '../../kernel/netfilter/ipset.js';
 import { Netfilter } from '../../kernel/netfilter/netfilter.js';
-import { parseRouteDump } from '../../kernel/route-dump.js';
+import { parseRouteDump } from '../../kernel/ipv4/route-dump.js';
 import { IPVS_SETS } from '../../cluster/kube-proxy/index.js';
 import { cidrContains, formatIpv4, parseCidr, type Cidr } from '../../wire/addr.js';
 import { readInput } from '../load/read-input.js';

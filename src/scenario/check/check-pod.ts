@@ -2,7 +2,7 @@ import { bind, schedule, schedulingContext } from '../../cluster/scheduler/sched
 import type { BoundPod, PlacementPod } from '../../cluster/scheduler/types.js';
 import { readPlacement } from './check-scheduling.js';
 import { readPodDns } from './check-pod-dns.js';
-import { PodIpam } from '../../cluster/pod-ipam.js';
+import { PodIpam } from '../../cluster/cni/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
 import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from '../types.js';

@@ -1,4 +1,4 @@
-import { deriveEndpointSlices } from '../../cluster/endpointslice-controller.js';
+import { deriveEndpointSlices } from '../../cluster/control-plane/endpointslice-controller.js';
 import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';

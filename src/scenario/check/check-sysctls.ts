@@ -1,5 +1,5 @@
 import { NODE_RP_FILTER_DEFAULT, NODE_SYSCTL_DEFAULTS, type NodeSysctlsInput } from '../../cluster/spec.js';
-import type { RpFilterMode } from '../../kernel/rp-filter.js';
+import type { RpFilterMode } from '../../kernel/ipv4/rp-filter.js';
 import { KERNEL_LIMIT_NAMES, KERNEL_LIMITS, type KernelLimitsInput } from '../../kernel/limits.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 

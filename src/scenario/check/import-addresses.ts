@@ -3,7 +3,7 @@ import { Ipvs } from '../../kernel/ipvs/ipvs.js';
 import { restoreIpvs } from '../../kernel/ipvs/ipvsadm-dump.js';
 import { importIptablesSave, ruleAddresses, ruleInterfaces } from '../../kernel/netfilter/import.js';
 import { Netfilter } from '../../kernel/netfilter/netfilter.js';
-import { parseRouteDump } from '../../kernel/route-dump.js';
+import { parseRouteDump } from '../../kernel/ipv4/route-dump.js';
 import { cidrContains, cidrOverlaps, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../wire/addr.js';
 import { formatAddrMask, maskToPrefix } from '../../kernel/netfilter/addr.js';
 import type { ClusterSpec, EndpointSliceSpec, NodeImportPart, NodeSpec, PodSpec, Problem, ServiceSpec } from '../types.js';

@@ -1,4 +1,4 @@
-import { generatedSuffix } from '../../cluster/generated-names.js';
+import { generatedSuffix } from '../../cluster/control-plane/generated-names.js';
 import type { Workload } from './check-deployment.js';
 import type { RawPod } from './check-pod.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';

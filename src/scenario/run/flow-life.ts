@@ -1,4 +1,4 @@
-import type { FlowHolds } from '../../kernel/flow-holds.js';
+import type { FlowHolds } from '../../kernel/fastpath/flow-holds.js';
 import type { TraceEvent } from '../../trace/events.js';
 import type { TraceSink } from '../../trace/tracer.js';
 import { PacketMap } from './packet-map.js';
@@ -35,7 +35,7 @@ type Lives<T> = Life<T> | Life<T>[];
  *
  * A flow is over once nothing can add to it any more: it has started, none
  * of its packets is in flight, and no kernel object holds it
- * (kernel/flow-holds.ts: its TCP connections until they are gone, which
+ * (kernel/fastpath/flow-holds.ts: its TCP connections until they are gone, which
  * for one the application leaves open is the end of the run; a DNS lookup
  * under way). A packet belongs to the flow its `create` names and to every
  * flow of the packet that caused it, a superset of what the walk and the

@@ -1,0 +1,518 @@
+import { formatIpv4, formatMac } from '../../wire/addr.js';
+import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../../wire/arp.js';
+import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../wire/ethernet.js';
+import {
+  ICMP_DEST_UNREACH,
+  ICMP_TIME_EXCEEDED,
+  icmpError,
+  UNREACH_FRAG_NEEDED,
+  UNREACH_HOST,
+  UNREACH_NET,
+} from '../../wire/icmp.js';
+import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reassembler, type Ipv4Packet } from '../../wire/ipv4.js';
+import type { NetDevice } from '../devices/device.js';
+import { routeText, type Route } from './fib.js';
+import { readTuple } from '../../wire/l4-rewrite.js';
+import type { NetNs } from '../netns.js';
+import { rpFilterMode, validateSource } from './rp-filter.js';
+import { decrementTtlOf, ipv4HeaderOf, pullEthernet, type Skb } from '../skb.js';
+import { FlowTable } from '../fastpath/flowtable.js';
+
+/**
+ * The IPv4 protocol stack of one namespace: ip_rcv, routing decisions,
+ * forwarding (TTL, MTU, ICMP errors), local output with source selection and
+ * fragmentation, and ARP processing. Transport protocols live in sockets.ts.
+ */
+export class Stack {
+  private readonly reassembler = new Reassembler();
+  /** The fast path's flow table (flowtable.ts): made on the first packet that may use it. */
+  private flowtable: FlowTable | undefined;
+
+  /** The namespace's flow table (routed and bridged crossings replayed: flowtable.ts), made when first needed. */
+  flows(): FlowTable {
+    return (this.flowtable ??= new FlowTable(this.ns));
+  }
+
+  /** The flow table if one was made (where a recorded walk may end). */
+  get recordedFlows(): FlowTable | undefined {
+    return this.flowtable;
+  }
+
+  constructor(private readonly ns: NetNs) {
+    ns.neigh.onFailure = (skb, entry) => {
+      // neigh_invalidate -> ipv4_link_failure: tell the sender the host is unreachable.
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_HOST, skb); // queued packets are still unframed IPv4
+      this.ns.world.drop(skb, entry.dev.where, 'neigh-failed', `no ARP reply from ${formatIpv4(entry.ip)} after ${entry.probes} requests`);
+    };
+  }
+
+  /** A frame (or, on L3 devices, a packet) arrived on `dev` for the stack. */
+  receive(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    if (!dev.ethernet) {
+      this.ipRcv(dev, skb);
+      return;
+    }
+    if (skb.len < 14) {
+      w.drop(skb, dev.where, 'malformed', `frame of ${skb.len} bytes`);
+      return;
+    }
+    // Read where the bytes lie (skb.ts: no view made per hop).
+    const d = skb.buf;
+    const o = skb.off;
+    // Not for us: neither a group address (the I/G bit: broadcast, multicast) nor the device's own.
+    if ((d[o]! & 1) === 0 && !dev.macs.isSource(d, o, dev.mac)) {
+      w.drop(skb, dev.where, 'other-host', `frame for ${formatMac(d, o)}, not for ${dev.mac}`);
+      return;
+    }
+    const etherType = (d[o + 12]! << 8) | d[o + 13]!;
+    pullEthernet(skb);
+    if (etherType === ETHERTYPE_ARP) this.arpRcv(dev, skb);
+    else if (etherType === ETHERTYPE_IPV4) this.ipRcv(dev, skb);
+    else w.drop(skb, dev.where, 'no-handler', `ethertype 0x${etherType.toString(16)}`);
+  }
+
+  /** arp_process: answer requests for our addresses, learn from those about us. */
+  private arpRcv(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    const r = decodeArp(skb.data);
+    if (!r.ok) {
+      w.drop(skb, dev.where, 'malformed', r.error);
+      return;
+    }
+    const arp = r.value;
+    // Our own request coming back (hairpin): its source is one of our addresses.
+    if (this.ns.isLocal(arp.senderIp)) {
+      w.drop(skb, dev.where, 'arp-ignored', `ARP from our own address ${formatIpv4(arp.senderIp)}`);
+      return;
+    }
+    if (arp.op === ARP_REQUEST) {
+      // arp_ignore = 0: answer for any local address, whatever the device.
+      if (!this.ns.isLocal(arp.targetIp)) {
+        w.drop(skb, dev.where, 'arp-ignored', `who-has ${formatIpv4(arp.targetIp)}: not ours`);
+        return;
+      }
+      // arp_ignore = 1: only for an address configured on the device the request came in on.
+      if (this.ns.sysctl.arpIgnore === 1 && !this.ns.addrs.some((a) => a.dev === dev && a.ip === arp.targetIp)) {
+        const on = this.ns.addrs.find((a) => a.ip === arp.targetIp)?.dev.name ?? '?';
+        w.drop(skb, dev.where, 'arp-ignored', `who-has ${formatIpv4(arp.targetIp)}: ours, but on ${on}, not ${dev.name} (arp_ignore = 1)`);
+        return;
+      }
+      this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'request', skb.id);
+      const reply = encodeEthernet({
+        dst: arp.senderMac,
+        src: dev.mac,
+        etherType: ETHERTYPE_ARP,
+        payload: encodeArp({ op: ARP_REPLY, senderMac: dev.mac, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp }),
+      });
+      w.deliver(skb, dev.where, 'arp');
+      const out = w.newSkb(reply, dev.where, 'arp', skb.flow, skb.id);
+      if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: out.id, at: dev.where, action: 'reply', ip: formatIpv4(arp.targetIp), mac: dev.mac });
+      dev.xmit(out);
+      return;
+    }
+    // A reply: only useful if it is addressed to us and we asked.
+    if (!this.ns.isLocal(arp.targetIp)) {
+      w.drop(skb, dev.where, 'arp-ignored', `reply for ${formatIpv4(arp.targetIp)}: not ours`);
+      return;
+    }
+    const ignored = this.ns.neigh.learn(dev, arp.senderIp, arp.senderMac, 'reply', skb.id);
+    if (ignored) w.drop(skb, dev.where, 'arp-ignored', ignored);
+    else w.deliver(skb, dev.where, 'arp');
+  }
+
+  /** ip_rcv + ip_rcv_finish: validate, route, then deliver locally or forward. */
+  private ipRcv(dev: NetDevice, skb: Skb): void {
+    const w = this.ns.world;
+    const h = ipv4HeaderOf(skb);
+    if (typeof h === 'string') {
+      w.drop(skb, dev.where, 'malformed', h);
+      return;
+    }
+    let ip: Ipv4Packet = h;
+    if (skb.len !== h.totalLength) skb.data = skb.data.subarray(0, h.totalLength); // pskb_trim
+    const nf = this.ns.nf;
+    // br_netfilter already ran PREROUTING for a frame the bridge passed up (ip_sabotage_in).
+    const bridged = skb.brPrerouted === true;
+    skb.brPrerouted = undefined;
+    // The fast path: a confirmed connection's crossing replayed from the flow table, or recorded (flowtable.ts).
+    const flows = w.fast.enabled ? this.flows() : undefined;
+    if (flows) {
+      if (flows.replayRouted(dev, skb, ip, bridged)) return;
+      flows.recordRouted(dev, skb, bridged);
+    }
+    if (nf && !bridged) {
+      const after = nf.run('PREROUTING', skb, ip, { inDev: dev });
+      if (!after) {
+        flows?.end();
+        return;
+      }
+      ip = after;
+    }
+    this.route(dev, skb, ip);
+    flows?.end();
+  }
+
+  /** ip_rcv_finish's routing decision: deliver locally or forward. */
+  private route(dev: NetDevice, skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    const route = this.ns.fib.lookup(ip.dst);
+    // ip_route_input_slow -> fib_validate_source (loopback packets keep their route and skip it).
+    if (dev !== this.ns.lo && !this.sourceValid(dev, skb, ip)) return;
+    if (route && (route.type === 'local' || route.type === 'broadcast')) {
+      this.traceRoute(skb, ip.dst, route, 'local');
+      this.localDeliver(dev, skb, ip);
+      return;
+    }
+    if (!this.ns.sysctl.ipForward) {
+      w.drop(skb, this.ns.name, 'forwarding-disabled', `${formatIpv4(ip.dst)} is not ours and net.ipv4.ip_forward = 0`);
+      return;
+    }
+    if (!route || route.type !== 'unicast' || !route.dev) {
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'forward' });
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_NET, skb);
+      w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    if (route.nexthops) {
+      // fib_select_multipath: one path per flow.
+      // The flow dissector finds ports in TCP, UDP and SCTP only (not in ICMP).
+      const t = ip.protocol === IPPROTO_ICMP ? { src: ip.src, dst: ip.dst, protocol: ip.protocol } : readTuple(skb.data);
+      const nh = this.ns.nexthopFor(route, t);
+      this.flowtable?.end(); // one path per flow, but not recorded (a nexthop's weight may change without a route event)
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: routeText(route), decision: 'forward', nexthop: `via ${formatIpv4(nh.via)} dev ${nh.dev.name}`, nexthops: route.nexthops.length });
+      this.forward(dev, skb, ip, { ...route, via: nh.via, dev: nh.dev });
+      return;
+    }
+    this.traceRoute(skb, ip.dst, route, 'forward');
+    this.forward(dev, skb, ip, route);
+  }
+
+  /** The reverse-path check of IP input (rp-filter.ts): false when the packet was dropped. */
+  private sourceValid(dev: NetDevice, skb: Skb, ip: Ipv4Packet): boolean {
+    const c = validateSource(this.ns, dev, ip.src);
+    if (c.ok && !c.asymmetric) return true;
+    const w = this.ns.world;
+    if (w.detailed) {
+      const mode = rpFilterMode(this.ns.sysctl.rpFilter, dev);
+      w.emit({ kind: 'rpfilter', t: w.sched.now, pkt: skb.id, at: dev.where, src: formatIpv4(ip.src), mode, reverse: c.ok ? c.asymmetric!.reverse : c.reverse, result: c.ok ? 'loose-pass' : c.reason === 'martian' ? 'martian' : 'drop' });
+    }
+    if (c.ok) return true;
+    w.drop(skb, dev.where, c.reason, c.detail);
+    return false;
+  }
+
+  /** ip_forward: TTL, the size against the MTU, the TTL decrement, the FORWARD hook, then output (POSTROUTING, neighbour). */
+  private forward(inDev: NetDevice, skb: Skb, ip: Ipv4Packet, route: Route): void {
+    const w = this.ns.world;
+    if (ip.ttl <= 1) {
+      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
+      w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    // ip_exceeds_mtu, before the TTL is decremented and before FORWARD: the error quotes the packet as it came in
+    // (its TTL unchanged), even one the FORWARD chain would drop. A forwarded packet is measured against the
+    // device's MTU, not a path MTU this node learned (ip_dst_mtu_maybe_forward, ip_forward_use_pmtu 0);
+    // a datagram nf_defrag reassembled, against the largest fragment it came in.
+    const dev = route.dev!;
+    if (ip.df && skb.data.length > dev.mtu && (skb.fragMaxSize === undefined || skb.fragMaxSize > dev.mtu)) {
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, dev.mtu);
+      w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${dev.mtu} of ${dev.name} with DF set`);
+      return;
+    }
+    const ttl = decrementTtlOf(skb); // skb_cow, then the header written
+    if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
+    let packet: Ipv4Packet | undefined = { ...ip, ttl };
+    const nf = this.ns.nf;
+    if (nf) {
+      packet = nf.run('FORWARD', skb, packet, { inDev, outDev: route.dev! });
+      if (!packet) return;
+    }
+    // ip_vs_reply4 (FORWARD, after filter): a real server's answer gets the VIP back as its source.
+    const rep = this.ns.ipvs?.reply(skb, packet);
+    if (rep?.kind === 'rewritten') packet = rep.packet;
+    this.output(skb, packet, route);
+  }
+
+  /**
+   * ip_finish_output: fragment if the packet exceeds the device MTU (or send
+   * "fragmentation needed" if DF forbids it), then resolve the next hop.
+   */
+  output(skb: Skb, packet: Ipv4Packet, route: Route): void {
+    const w = this.ns.world;
+    const dev = route.dev!;
+    let ip = packet;
+    const nf = this.ns.nf;
+    if (nf) {
+      const after = nf.run('POSTROUTING', skb, ip, { outDev: dev, nextHop: route.via ?? ip.dst });
+      if (!after) return;
+      ip = after;
+    }
+    const nextHop = route.via ?? ip.dst;
+    // dst_mtu: the device's MTU, or less once a path MTU was learned for this destination.
+    const learned = this.ns.pmtu.get(ip.dst, w.sched.now);
+    let mtu = learned !== undefined && learned < dev.mtu ? learned : dev.mtu;
+    // ip_do_fragment: a datagram nf_defrag reassembled leaves in fragments no larger than those it came in.
+    const fragMax = skb.fragMaxSize;
+    skb.fragMaxSize = undefined;
+    if (fragMax !== undefined && fragMax < mtu) mtu = fragMax;
+    if (skb.data.length > mtu) {
+      if (ip.df) {
+        this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_FRAG_NEEDED, skb, mtu);
+        w.drop(skb, dev.where, 'frag-needed', `${skb.data.length} bytes > mtu ${mtu} ${mtu === dev.mtu ? `of ${dev.name}` : `(path MTU learned for ${formatIpv4(ip.dst)})`} with DF set`);
+        return;
+      }
+      const frags = fragmentIpv4(ip, mtu);
+      // The original becomes the first fragment; the others are new packets.
+      frags.forEach((f, i) => {
+        const bytes = encodeIpv4(f);
+        const part = i === 0 ? skb : w.newSkb(bytes, dev.where, 'app', skb.flow, skb.id, true);
+        part.data = bytes;
+        this.neighOutput(dev, nextHop, part, ip.src);
+      });
+      return;
+    }
+    this.neighOutput(dev, nextHop, skb, ip.src);
+  }
+
+  private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number): void {
+    if (!dev.needsArp) {
+      this.flowtable?.reachedNeighbour(skb, dev, nextHop, 0);
+      dev.xmit(skb);
+      return;
+    }
+    // arp_announce = 0: the packet's own source if it is ours, else the device's address;
+    // 2: always the device's best address for the target (never, say, a VIP bound to kube-ipvs0).
+    const arpSource = this.ns.isLocal(src) && this.ns.sysctl.arpAnnounce !== 2 ? src : (this.ns.selectSource(dev, nextHop) ?? src);
+    this.flowtable?.reachedNeighbour(skb, dev, nextHop, arpSource);
+    this.ns.neigh.output(dev, nextHop, skb, arpSource);
+  }
+
+  /**
+   * Send a locally generated IPv4 packet (ip_queue_xmit / ip_push_pending_frames):
+   * route it, fill in the source if unset, and output. Returns false if there
+   * is no route (the application would get ENETUNREACH).
+   */
+  sendLocal(skb: Skb, packet: Ipv4Packet): boolean {
+    // The fast path: a confirmed connection's local output replayed from the flow table, or recorded (flowtable.ts).
+    const flows = this.ns.world.fast.enabled ? this.flows() : undefined;
+    if (!flows) return this.localOutput(skb, packet);
+    if (flows.replayOutput(skb)) return true;
+    flows.recordOutput(skb);
+    const sent = this.localOutput(skb, packet);
+    flows.end();
+    return sent;
+  }
+
+  /** ip_queue_xmit's walk: route output, OUTPUT (split around IPVS's hooks), then output. */
+  private localOutput(skb: Skb, packet: Ipv4Packet): boolean {
+    const w = this.ns.world;
+    let ip = packet;
+    let route = this.ns.fib.lookup(ip.dst);
+    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
+      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'output' });
+      w.drop(skb, this.ns.name, 'no-route', `sendmsg: Network is unreachable (${formatIpv4(ip.dst)})`);
+      return false;
+    }
+    this.traceRoute(skb, ip.dst, route, 'output');
+    const nf = this.ns.nf;
+    const ipvs = this.ns.ipvs;
+    if (nf) {
+      // With IPVS loaded, OUTPUT is split around its LOCAL_OUT hooks (between nat and filter).
+      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev, ...(ipvs ? { part: 'until-nat' as const } : {}) });
+      if (!after) return true;
+      if (after.dst !== ip.dst) {
+        // ip_route_me_harder: the nat OUTPUT chain changed the destination, so route again.
+        const again = this.ns.fib.lookup(after.dst);
+        if (!again || !again.dev) {
+          w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(after.dst)} after NAT`);
+          return true;
+        }
+        // __ip_route_output_key: a loopback source may leave by another device only with route_localnet.
+        if (again.type !== 'local' && after.src >>> 24 === 127 && !this.ns.sysctl.routeLocalnet) {
+          w.drop(skb, this.ns.name, 'martian', `ip_route_me_harder: source ${formatIpv4(after.src)} cannot leave by ${again.dev.name} towards ${formatIpv4(after.dst)} (net.ipv4.conf.all.route_localnet = 0)`);
+          return true;
+        }
+        route = again;
+        this.traceRoute(skb, after.dst, route, 'output');
+      }
+      ip = after;
+    }
+    // ip_vs_local_reply4 (LOCAL_OUT): a real server on this host answering gets the VIP back as its source.
+    const rep = ipvs?.reply(skb, ip);
+    if (rep?.kind === 'rewritten') ip = rep.packet;
+    // ip_vs_local_request4 (LOCAL_OUT): the node itself connecting to a virtual service.
+    else if (ipvs?.wants(skb, ip)) {
+      const v = ipvs.request(skb, ip);
+      if (v.kind === 'drop') return true;
+      if (v.kind === 'forward') {
+        const again = this.ns.fib.lookup(v.packet.dst);
+        if (!again || !again.dev) {
+          w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(v.packet.dst)}`);
+          return true;
+        }
+        route = again;
+        this.traceRoute(skb, v.packet.dst, route, 'output');
+        ip = v.packet;
+      }
+    }
+    if (nf && ipvs) {
+      // The rest of OUTPUT: filter. A packet IPVS transmitted re-enters LOCAL_OUT whole (ip_vs_nat_send_or_cont),
+      // where conntrack and nat have already decided, so filter sees the real server, not the VIP.
+      const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev!, part: 'after-nat' });
+      if (!after) return true;
+      ip = after;
+    }
+    const dev = route.type === 'local' ? this.ns.lo : route.dev!;
+    this.output(skb, ip, dev === route.dev ? route : { ...route, dev });
+    return true;
+  }
+
+  /** The source address the kernel would pick to reach `dst` (ip route get). */
+  sourceFor(dst: number): number | undefined {
+    // Asked for every datagram a socket sends: the last answer holds while routes, links (and with the routes the
+    // addresses: each adds and takes its local route) are the same generation (fast-path.ts).
+    const c = this.lastSource;
+    const fast = this.ns.world.fast;
+    if (fast.enabled && c.dst === dst && c.fibGeneration === this.ns.fib.generation && c.linkGeneration === fast.linkGeneration) return c.src;
+    const route = this.ns.fib.lookup(dst);
+    const src = !route || !route.dev ? undefined : route.src !== undefined ? route.src : route.type === 'local' ? dst : this.ns.selectSource(route.dev, route.via ?? dst);
+    c.dst = dst;
+    c.fibGeneration = this.ns.fib.generation;
+    c.linkGeneration = fast.linkGeneration;
+    c.src = src;
+    return src;
+  }
+
+  private readonly lastSource: { dst: number; fibGeneration: number; linkGeneration: number; src: number | undefined } = { dst: -1, fibGeneration: -1, linkGeneration: -1, src: undefined };
+
+  /** MTU of the device the route to `dst` leaves by (what TCP derives its MSS from). */
+  mtuFor(dst: number): number | undefined {
+    const route = this.ns.fib.lookup(dst);
+    if (!route?.dev) return undefined;
+    const dev = route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;
+    const learned = this.ns.pmtu.get(dst, this.ns.world.sched.now);
+    return learned !== undefined && learned < dev ? learned : dev;
+  }
+
+  /** The MTU of the route to `dst` without any learned path MTU (what a new report is compared with). */
+  routeMtu(dst: number): number | undefined {
+    const route = this.ns.fib.lookup(dst);
+    if (!route?.dev) return undefined;
+    return route.type === 'local' ? this.ns.lo.mtu : route.dev.mtu;
+  }
+
+  /**
+   * ip_local_deliver: reassemble fragments, then hand to the transport protocol. `ipvsDone`: IPVS already
+   * sent this packet to a real server on this host (skb->ipvs_property): IPVS does not take it again.
+   */
+  private localDeliver(dev: NetDevice, skb: Skb, ip: Ipv4Packet, ipvsDone = false): void {
+    const w = this.ns.world;
+    let packet = ip;
+    if (ip.mf || ip.fragmentOffset > 0) {
+      const whole = this.reassembler.push(ip, w.sched.now);
+      if (!whole) {
+        // Held until the rest arrives: this fragment's journey ends in the reassembly queue.
+        w.deliver(skb, dev.where, 'reassembly');
+        return;
+      }
+      packet = whole;
+      skb.data = encodeIpv4(whole);
+    }
+    const nf = this.ns.nf;
+    const ipvs = this.ns.ipvs;
+    const forIpvs = !ipvsDone && (ipvs?.wants(skb, packet) ?? false);
+    if (nf) {
+      // A packet IPVS sent here goes on from where IPVS took it: filter INPUT already judged it.
+      const after = nf.run('INPUT', skb, packet, ipvsDone ? { inDev: dev, part: 'from-nat' } : { inDev: dev, keepUnconfirmed: forIpvs });
+      if (!after) return;
+      packet = after;
+    }
+    if (ipvs && !ipvsDone) {
+      // ip_vs_reply4 at LOCAL_IN: the answer to the node's own connection through a VIP.
+      const rep = ipvs.reply(skb, packet);
+      if (rep.kind === 'rewritten') packet = rep.packet;
+      else if (forIpvs) {
+        // ip_vs_remote_request4 (LOCAL_IN, after filter): IPVS takes the packet and sends it to a real server.
+        const v = ipvs.request(skb, packet);
+        if (v.kind === 'drop') return;
+        if (v.kind === 'forward') return this.ipvsXmit(skb, v.packet);
+      }
+    }
+    this.flowtable?.reachedSocket(skb);
+    this.ns.sockets.rcv(dev, skb, packet);
+  }
+
+  /**
+   * ip_vs_nat_xmit: route the rewritten packet to the real server, decrement
+   * its TTL, and send it through LOCAL_OUT (the OUTPUT chain) and POSTROUTING
+   * (ip_vs_nat_send_or_cont), not through FORWARD.
+   */
+  private ipvsXmit(skb: Skb, ip: Ipv4Packet): void {
+    const w = this.ns.world;
+    const route = this.ns.fib.lookup(ip.dst);
+    if (route?.type === 'local') {
+      // A real server on this host (a hostNetwork endpoint): IPVS hands the packet to the local stack, marked
+      // (ip_vs_nat_send_or_cont sets ipvs_property) so that IPVS lets it by: a real server that is itself a
+      // virtual address (an EndpointSlice naming a ClusterIP) is not scheduled again, without end.
+      this.traceRoute(skb, ip.dst, route, 'local');
+      this.localDeliver(this.ns.lo, skb, ip, true);
+      return;
+    }
+    if (!route || !route.dev || route.type !== 'unicast') {
+      w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    this.traceRoute(skb, ip.dst, route, 'forward');
+    if (ip.ttl <= 1) {
+      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
+      w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
+      return;
+    }
+    const data = skb.data.slice();
+    const ttl = decrementTtl(data, 0);
+    skb.data = data;
+    if (w.detailed) w.emit({ kind: 'forward', t: w.sched.now, pkt: skb.id, at: this.ns.name, ttl });
+    let packet: Ipv4Packet | undefined = { ...ip, ttl };
+    const nf = this.ns.nf;
+    if (nf) {
+      packet = nf.run('OUTPUT', skb, packet, { outDev: route.dev });
+      if (!packet) return;
+    }
+    this.output(skb, packet, route);
+  }
+
+  /** Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send). */
+  icmpError(offending: Uint8Array, type: number, code: number, cause: Skb, mtu?: number): void {
+    const w = this.ns.world;
+    const r = decodeIpv4(offending);
+    if (!r.ok) return;
+    const orig = r.value;
+    // Never about ICMP errors, non-first fragments, or broadcast/multicast destinations.
+    if (orig.fragmentOffset > 0) return;
+    if (orig.protocol === IPPROTO_ICMP && orig.payload.length > 0 && ![0, 8].includes(orig.payload[0]!)) return;
+    if (orig.dst === 0xffffffff || (orig.dst >>> 28) === 0xe) return;
+    // The source: the address the packet was sent to if it is ours, else what routing picks.
+    const src = this.ns.isLocal(orig.dst) ? orig.dst : this.sourceFor(orig.src);
+    if (src === undefined) return;
+    const payload = icmpError(type, code, offending, mtu);
+    const pkt: Ipv4Packet = { tos: 0xc0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src, dst: orig.src, payload };
+    const bytes = encodeIpv4(pkt);
+    const err = w.newSkb(bytes, this.ns.name, 'icmp', cause.flow, cause.id, true);
+    // nf_ct_attach: the error belongs to the offending packet's connection, as RELATED, in the other direction.
+    if (cause.nfct) err.nfct = { ...cause.nfct, dir: cause.nfct.dir === 0 ? 1 : 0, related: true };
+    if (w.detailed) w.emit({ kind: 'icmp', t: w.sched.now, pkt: err.id, at: this.ns.name, message: describeIcmpError(type, code, mtu), about: cause.id });
+    this.sendLocal(err, pkt);
+  }
+
+  private traceRoute(skb: Skb, dst: number, route: Route, decision: 'local' | 'forward' | 'output'): void {
+    const w = this.ns.world;
+    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: routeText(route), decision });
+  }
+}
+
+function describeIcmpError(type: number, code: number, mtu?: number): string {
+  if (type === ICMP_TIME_EXCEEDED) return 'time exceeded in transit';
+  const names: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: `fragmentation needed (mtu ${mtu ?? 0})` };
+  return names[code] ?? `destination unreachable code ${code}`;
+}
