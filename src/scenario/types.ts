@@ -162,6 +162,13 @@ export interface PodSpec {
   pos: SourcePos; // the Pod, or the Deployment/ReplicaSet it came from (built-ins: the `cluster:` mapping)
 }
 
+/**
+ * The pod template of a Deployment at `replicas: 0`, as its ReplicaSet keeps
+ * it: what a `scale` step makes pods from (named after its `name`, which is
+ * the name replica 0 would have had). No node and no address until then.
+ */
+export type PodTemplateSpec = Omit<PodSpec, 'nodeName' | 'ip'>;
+
 export type ServiceType = ServiceInput['type'];
 export type L4Protocol = ServicePortInput['protocol'];
 
@@ -371,6 +378,8 @@ export interface Scenario {
   namespaces: NamespaceSpec[];
   /** Declared pods first, then pods from Deployments/ReplicaSets, then the built-in coredns pods. */
   pods: PodSpec[];
+  /** The pod templates of Deployments at `replicas: 0` (a `scale` step makes pods from them); absent = none. */
+  podTemplates?: PodTemplateSpec[];
   /** Declared Services, then the built-in kube-system/kube-dns (when dns). */
   services: ServiceSpec[];
   /** Hand-written slices (derived: false), then the controller's (derived: true). */

@@ -30,6 +30,9 @@ export interface LivePod extends PodInput, ControllerPod {
   readyAt?: number;
 }
 
+/** A pod a controller would make, before the scheduler and IPAM give it a node and an address. */
+export type LivePodTemplate = Omit<LivePod, 'nodeName' | 'ip'>;
+
 /** The controller a pod's ownerReference names, and the selector it claims pods with. */
 export interface PodController {
   kind: 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
@@ -100,8 +103,11 @@ export class ControlLoop {
     private readonly handSlices: readonly EndpointSliceInput[],
     /** The nodes kube-apiserver runs on (its static pods): every node agent watches the API through one of them. */
     private readonly apiServerNodes: readonly string[] = [],
+    /** The templates of Deployments (and ReplicaSets) at 0 replicas from the start: scaled up, they make pods from these. */
+    templates: readonly LivePodTemplate[] = [],
   ) {
     this.pods = pods.map((p) => ({ ...p }));
+    for (const t of templates) if (t.owner) this.scaledToZero.set(`${t.namespace}/${t.owner.name}`, t);
     this.services = [...services];
     this.slices = [...cluster.controlPlane.endpointSlices];
     this.minSyncNs = kubeProxyMinSyncNs(cluster.spec.proxyMode, cluster.spec.kubeProxy);
@@ -140,7 +146,7 @@ export class ControlLoop {
   // --- kubelet / ReplicaSet / Deployment ---------------------------------------------------------
 
   /** A new pod is scheduled (or bound to `onNode`, as a DaemonSet binds its pods) and started; Ready after `readyAfterNs`. */
-  createPod(template: LivePod, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS, onNode?: string): LivePod {
+  createPod(template: LivePodTemplate, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS, onNode?: string): LivePod {
     const nodeName = onNode ?? this.schedule(template);
     const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
     // A new pod: the template's labels are its own (a relabelled template pod's `templateLabels` does not carry over).
@@ -339,10 +345,10 @@ export class ControlLoop {
     this.change(where, 'pod-created', `pod ${where}: container restarted (same IP ${pod.ip}; its connections are gone)`);
   }
 
-  /** The Deployment's (or ReplicaSet's) pods that are not terminating, oldest first. */
-  /** The template of a Deployment scaled to 0 (a pod it had), by namespace/name. */
-  private readonly scaledToZero = new Map<string, LivePod>();
+  /** The template of a Deployment at 0 replicas (a pod it had, or its manifest's template), by namespace/name. */
+  private readonly scaledToZero = new Map<string, LivePodTemplate>();
 
+  /** The Deployment's (or ReplicaSet's) pods that are not terminating, oldest first. */
   activePods(namespace: string, owner: string): LivePod[] {
     return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner && !p.terminating);
   }
@@ -620,7 +626,7 @@ export class ControlLoop {
   }
 
   /** kube-scheduler, reduced: the node with the fewest pods of the same owner, then the fewest pods, then node order. */
-  private schedule(t: LivePod): string {
+  private schedule(t: LivePodTemplate): string {
     const nodes = this.cluster.spec.nodes.map((n) => n.name).filter((n) => !this.down.has(n) && !this.tainted.has(n));
     const candidates = nodes.length > 0 ? nodes : this.cluster.spec.nodes.map((n) => n.name);
     let best = candidates[0]!;
@@ -658,7 +664,7 @@ export class ControlLoop {
     return this.nextName(pod);
   }
 
-  private nextName(pod: LivePod): string {
+  private nextName(pod: LivePodTemplate): string {
     const base = pod.name.slice(0, pod.name.lastIndexOf('-'));
     for (let i = 0; ; i++) {
       const name = `${base}-${generatedSuffix(`${pod.namespace}/${base}/${this.now}/${i}`)}`;
@@ -679,7 +685,7 @@ function replicaSetName(o: PodController, pod: LivePod): string {
 }
 
 /** The labels a controller gives a new pod made from `pod`'s template (not a label step's). */
-function templateLabels(pod: LivePod): Record<string, string> {
+function templateLabels(pod: LivePodTemplate): Record<string, string> {
   return pod.templateLabels ?? pod.labels;
 }
 

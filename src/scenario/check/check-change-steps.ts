@@ -3,7 +3,7 @@ import { NODE_MONITOR_GRACE_NS } from '../../cluster/live/nodes.js';
 import { readLimits, readSwitches, SWITCH_NAMES } from './check-sysctls.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { parseDuration } from '../load/quantities.js';
-import type { ClusterSpec, PodSpec, StepAction } from '../types.js';
+import type { ClusterSpec, PodSpec, PodTemplateSpec, StepAction } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** The step verbs that change the cluster itself (pods, nodes, links, kernel state, kube-proxy), besides policy ones. */
@@ -11,6 +11,8 @@ export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node',
 
 export interface StepWorld {
   pods: PodSpec[];
+  /** Deployments at `replicas: 0`: they may be scaled (up) too. */
+  podTemplates?: PodTemplateSpec[];
   cluster: ClusterSpec;
 }
 
@@ -165,8 +167,9 @@ function deploymentRef(r: YamlReader, at: At, w: StepWorld): { namespace: string
   const s = r.str(at, true);
   if (s === undefined) return undefined;
   const [ns, name] = s.includes('/') ? s.split('/', 2) : ['default', s];
-  if (!w.pods.some((p) => p.namespace === ns && p.owner?.kind === 'Deployment' && p.owner.name === name)) {
-    r.problem(at, `no Deployment ${ns}/${name} with pods`);
+  const mine = (p: { namespace: string; owner?: PodSpec['owner'] }): boolean => p.namespace === ns && p.owner?.kind === 'Deployment' && p.owner.name === name;
+  if (!w.pods.some(mine) && !w.podTemplates?.some(mine)) {
+    r.problem(at, `no Deployment ${ns}/${name} with pods or at replicas: 0`);
     return undefined;
   }
   return { namespace: ns!, name: name! };

@@ -27,11 +27,13 @@ export type Workload = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet'
  * `<namespace>/<deployment>/<replica index>`; ReplicaSet pods
  * `<replicaset>-<5 chars>` likewise. Deployment pods carry the
  * `pod-template-hash` label, as the ReplicaSet the Deployment makes adds it.
+ * At `replicas: 0` there are no pods, but the template comes back (as replica
+ * 0 would be): a `scale` step makes pods from it, as the ReplicaSet would.
  */
-export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>, at: At, namespace: string, name: string): RawPod[] {
+export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>, at: At, namespace: string, name: string): { pods: RawPod[]; template?: RawPod } {
   const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
   const spec = r.map(specAt, SPEC_FIELDS[kind]);
-  if (!spec) return [];
+  if (!spec) return { pods: [] };
   const field = (k: string): At => spec.get(k) ?? { node: undefined, path: `${specAt.path}.${k}`, near: r.pos(specAt) };
   const replicas = kind === 'DaemonSet' ? 0 : (r.int(spec.get('replicas'), 0, MAX_REPLICAS) ?? 1);
   const tm = r.map(field('template'), TEMPLATE);
@@ -40,7 +42,7 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   const labels = stringMap(r, tmeta?.get('labels'));
   const annotations = stringMap(r, tmeta?.get('annotations'));
   const selector = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
-  if (!tm || !spec.get('template') || !selector) return [];
+  if (!tm || !spec.get('template') || !selector) return { pods: [] };
   const templateSpecAt = tm.get('spec') ?? { node: undefined, path: `${field('template').path}.spec`, near: r.pos(field('template')) };
   const hash = podTemplateHash(`${namespace}/${name}`);
   const podLabels = kind === 'Deployment' ? { ...labels, 'pod-template-hash': hash } : kind === 'ReplicaSet' ? labels : { ...labels, 'controller-revision-hash': `${name}-${hash}` };
@@ -48,17 +50,19 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   // The pods' controller selects them by the workload's selector; a Deployment's ReplicaSet adds its pod-template-hash.
   const ownerSelector = kind === 'Deployment' ? { ...selector, matchLabels: { ...selector.matchLabels, 'pod-template-hash': hash } } : selector;
   const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, annotations, terminating: false, owner: { kind, name, selector: ownerSelector } });
-  if (!template) return [];
+  if (!template) return { pods: [] };
   // A DaemonSet's pods depend on the nodes: the template goes back, to be copied once per eligible node (daemonSetPods).
-  if (kind === 'DaemonSet') return [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }];
-  if (kind === 'StatefulSet') return statefulSetPods(r, spec, template, namespace, name, replicas);
-  const pods: RawPod[] = [];
-  for (let i = 0; i < replicas; i++) {
+  if (kind === 'DaemonSet') return { pods: [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }] };
+  if (kind === 'StatefulSet') return { pods: statefulSetPods(r, spec, template, namespace, name, replicas) };
+  const replica = (i: number): RawPod => {
     const suffix = generatedSuffix(`${namespace}/${name}/${i}`);
     const podName = kind === 'Deployment' ? `${name}-${hash}-${suffix}` : `${name}-${suffix}`;
-    pods.push({ ...template, name: podName, labels: { ...podLabels }, ports: template.ports.map((p) => ({ ...p })) });
-  }
-  return pods;
+    return { ...template, name: podName, labels: { ...podLabels }, ports: template.ports.map((p) => ({ ...p })) };
+  };
+  const pods: RawPod[] = [];
+  for (let i = 0; i < replicas; i++) pods.push(replica(i));
+  // At 0 replicas the ReplicaSet still holds the template (a scale step makes pods from it): replica 0, never run as is.
+  return replicas === 0 ? { pods, template: replica(0) } : { pods };
 }
 
 /**

@@ -5,7 +5,7 @@ import { readPodDns } from './check-pod-dns.js';
 import { PodIpam } from '../../cluster/cni/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
-import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec } from '../types.js';
+import type { ClusterSpec, ContainerPortSpec, PodOwner, PodSpec, PodTemplateSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const POD_SPEC = ['volumes', 'initContainers', 'containers', 'ephemeralContainers', 'restartPolicy', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'dnsPolicy', 'nodeSelector', 'serviceAccountName', 'serviceAccount', 'automountServiceAccountToken', 'nodeName', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'securityContext', 'imagePullSecrets', 'hostname', 'subdomain', 'affinity', 'schedulerName', 'tolerations', 'hostAliases', 'priorityClassName', 'priority', 'dnsConfig', 'readinessGates', 'runtimeClassName', 'enableServiceLinks', 'preemptionPolicy', 'overhead', 'topologySpreadConstraints', 'setHostnameAsFQDN', 'os', 'hostUsers', 'schedulingGates', 'resourceClaims', 'resources'];
@@ -259,6 +259,12 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
   owned.sort(([a], [b]) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
   for (const [p, i] of owned) allocate(p, i, true);
   return out;
+}
+
+/** A workload's pod template as read (placePods' PodSpec, less what only the loader needs, and no node or address yet). */
+export function podTemplateSpec(p: RawPod): PodTemplateSpec {
+  const { r: _r, at: _at, nodeAt: _n, ipAt: _i, placement: _p, perNode: _d, skipNodes: _s, apiServerPort: _a, nodeName: _nn, ip: _ip, ...rest } = p;
+  return { ...rest, ...(p.placement.tolerations.length > 0 ? { tolerations: p.placement.tolerations } : {}) };
 }
 
 /** A `map[string]string` field (labels, selector, annotations). */

@@ -5,12 +5,12 @@ import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from '
 import { daemonSetPods, readWorkload, type Workload } from './check-deployment.js';
 import { admitIngresses, ingressWarnings, readIngress, readIngressClass, type IngressClassSpec, type IngressSpec } from './check-ingress.js';
 import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
-import { placePods, readPod, stringMap, type RawPod } from './check-pod.js';
+import { placePods, podTemplateSpec, readPod, stringMap, type RawPod } from './check-pod.js';
 import { warnResolvConfLimits } from './check-pod-dns.js';
 import { readService, type RawService } from './check-service.js';
 import { builtinDns, DNS_DEPLOYMENT, DNS_NAMESPACE, DNS_SERVICE } from './builtin-dns.js';
 import { APISERVER_NAMESPACE, APISERVER_PORT, APISERVER_SERVICE, builtinApiServer, controlPlaneNodes, type ApiServerPlacement } from './builtin-apiserver.js';
-import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, ServiceSpec } from '../types.js';
+import type { ClusterSpec, EndpointSliceSpec, IgnoredResource, NamespaceSpec, PodSpec, PodTemplateSpec, ServiceSpec } from '../types.js';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { parseCidr, parseIpv4 } from '../../wire/addr.js';
 import type { PrintedServiceAddresses } from './check-cluster.js';
@@ -45,6 +45,8 @@ export interface Resources {
   namespaces: NamespaceSpec[];
   /** Declared pods, then Deployment/ReplicaSet pods, then the built-in coredns pods. */
   pods: PodSpec[];
+  /** The templates of Deployments and ReplicaSets at `replicas: 0` (what a scale step makes pods from). */
+  podTemplates: PodTemplateSpec[];
   /** Pods no node could take (namespace/name -> the scheduler's FailedScheduling message): not run. */
   pending: Map<string, string>;
   /** Printed pods that have finished (namespace/name -> status.phase, Succeeded or Failed): not run. */
@@ -169,7 +171,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
     } else {
-      const pods = readWorkload(r, kind as Workload, top, at, namespace, name);
+      const { pods, template } = readWorkload(r, kind as Workload, top, at, namespace, name);
       const controller = readControllerRef(r, meta);
       const annotations = stringMap(r, meta?.get('annotations'));
       const revision = Number(annotations['deployment.kubernetes.io/revision']);
@@ -183,6 +185,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
         ...(labels['pod-template-hash'] ? { templateHash: labels['pod-template-hash'] } : {}),
         replicas: pods.length,
         pods,
+        ...(template ? { template } : {}),
         r,
         at,
       });
@@ -208,7 +211,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = classAt.get(c.name)!;
     where.r.warn(where.at, message);
   });
-  if (!cluster) return { namespaces, pods: [], pending: new Map(), finished: finishedMap(finished), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
+  if (!cluster) return { namespaces, pods: [], podTemplates: [], pending: new Map(), finished: finishedMap(finished), services: [], endpointSlices: [], networkPolicies, ingresses, ingressClasses, ignored };
 
   const dnsObjects = dns && builtin ? builtinDns(builtin.r, builtin.at, cluster) : undefined;
   // The API server and its default/kubernetes Service, unless the scenario turns them off. A printed Service
@@ -240,7 +243,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
     for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
   }
-  return { namespaces, pods, pending, finished: finishedMap(finished), services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
+  return { namespaces, pods, podTemplates: matched.templates.map(podTemplateSpec), pending, finished: finishedMap(finished), services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
 }
 
 const POD_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'] as const;

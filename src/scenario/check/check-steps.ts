@@ -2,7 +2,7 @@ import { CHANGE_VERBS, readChangeStep } from './check-change-steps.js';
 import { readNetworkPolicy } from './check-networkpolicy.js';
 import { parseDuration } from '../load/quantities.js';
 import { appliesService, readServiceStep, serviceStepActions, type ServiceStep } from './check-service-steps.js';
-import type { ClusterSpec, NamespaceSpec, PodSpec, ServiceSpec, StepSpec } from '../types.js';
+import type { ClusterSpec, NamespaceSpec, PodSpec, PodTemplateSpec, ServiceSpec, StepSpec } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -16,7 +16,7 @@ const VERBS = ['apply', 'delete', 'label', ...CHANGE_VERBS];
  * `kubectl label` would; and the changes of check-change-steps.ts (pods,
  * Deployments, nodes, links, MTU, conntrack, kube-proxy, hairpin).
  */
-export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; namespaces: NamespaceSpec[]; services: ServiceSpec[]; cluster: ClusterSpec }): StepSpec[] {
+export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; podTemplates?: PodTemplateSpec[]; namespaces: NamespaceSpec[]; services: ServiceSpec[]; cluster: ClusterSpec }): StepSpec[] {
   const out: StepSpec[] = [];
   const serviceSteps: ServiceStep[] = [];
   for (const item of at ? r.list(at) : []) {

@@ -36,6 +36,8 @@ export interface WorkloadObject {
   replicas: number;
   /** The pods podwalk would make: one per replica, or a DaemonSet's per-node template. */
   pods: RawPod[];
+  /** At `replicas: 0` (Deployment, ReplicaSet): the pod a scale step would make first (readWorkload). */
+  template?: RawPod;
   /** Replaced by the built-in cluster DNS: it runs nothing, and its printed pods are dropped. */
   replaced?: boolean;
   r: YamlReader;
@@ -62,7 +64,7 @@ export function readControllerRef(r: YamlReader, meta: Map<string, At> | undefin
  * the declared Pods to drop (those of a replaced workload). Printed Pods that
  * match get their workload as owner, so `deployment/ns/name` finds them.
  */
-export function matchPrintedPods(workloads: WorkloadObject[], declared: { pod: RawPod; ref?: OwnerRef }[]): { owned: RawPod[]; dropped: Set<RawPod> } {
+export function matchPrintedPods(workloads: WorkloadObject[], declared: { pod: RawPod; ref?: OwnerRef }[]): { owned: RawPod[]; dropped: Set<RawPod>; templates: RawPod[] } {
   const byKey = new Map(workloads.map((w) => [`${w.kind}/${w.namespace}/${w.name}`, w]));
   const resolve = (ref: OwnerRef, namespace: string): WorkloadObject | undefined => {
     const w = byKey.get(`${ref.kind}/${namespace}/${ref.name}`);
@@ -102,8 +104,10 @@ export function matchPrintedPods(workloads: WorkloadObject[], declared: { pod: R
   }
 
   const owned: RawPod[] = [];
+  const templates: RawPod[] = [];
   for (const w of workloads) {
     if (w.replaced || parent.has(w)) continue;
+    if (w.template) templates.push(w.template);
     const mine = printed.get(w) ?? [];
     const alive = mine.filter((p) => !p.terminating);
     if (w.kind === 'DaemonSet') {
@@ -124,7 +128,7 @@ export function matchPrintedPods(workloads: WorkloadObject[], declared: { pod: R
     if (mine.length > 0 && extra.length > 0) w.r.warn(w.at, `${w.kind} ${w.namespace}/${w.name}: ${alive.length} of ${w.replicas} replicas printed; podwalk makes ${extra.map((p) => p.name).join(', ')}`);
     owned.push(...extra);
   }
-  return { owned, dropped };
+  return { owned, dropped, templates };
 }
 
 /**
@@ -136,7 +140,7 @@ function renameToCurrentReplicaSet(d: WorkloadObject, sets: WorkloadObject[]): v
   const current = [...sets].sort((a, b) => (b.revision ?? 0) - (a.revision ?? 0) || b.replicas - a.replicas)[0];
   if (!current) return;
   const hash = current.templateHash ?? current.name.slice(current.name.lastIndexOf('-') + 1);
-  d.pods.forEach((p, i) => {
+  [...d.pods, ...(d.template ? [d.template] : [])].forEach((p, i) => {
     p.name = `${current.name}-${generatedSuffix(`${d.namespace}/${d.name}/${i}`)}`;
     p.labels = { ...p.labels, 'pod-template-hash': hash };
     const sel = p.owner?.selector;

@@ -27,7 +27,7 @@ const isPolicyAction = (a: StepAction): a is PolicyAction => a.kind === 'apply' 
  * The other steps go through the controllers (cluster/live/): pods, nodes,
  * kube-proxy, and the kernel changes an operator would make by hand.
  */
-export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps' | 'pods' | 'services' | 'endpointSlices'>): ControlLoop | undefined {
+export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps' | 'pods' | 'podTemplates' | 'services' | 'endpointSlices'>): ControlLoop | undefined {
   const steps = scenario.steps;
   const agent = cluster.policyAgent;
   const needsLoop = steps.some((s) => !isPolicyAction(s.action) || (s.action.kind === 'label' && s.action.target === 'pod'));
@@ -40,6 +40,7 @@ export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps'
         scenario.services,
         scenario.endpointSlices.filter((s) => !s.derived),
         scenario.pods.filter((p) => p.builtin && p.labels['component'] === 'kube-apiserver').map((p) => p.nodeName),
+        (scenario.podTemplates ?? []).map((t) => ({ ...t, labels: { ...t.labels } })),
       )
     : undefined;
   for (const s of steps) {
