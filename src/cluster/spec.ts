@@ -161,7 +161,8 @@ export interface PodInput {
   nodeName: string;
   ip: string;
   hostNetwork: boolean;
-  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string }[];
+  /** `bind`: TCP addresses the process bound the port to (absent: every address); only listeners read from a process's flags have it. */
+  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string; bind?: readonly string[] }[];
   /** Pod labels (NetworkPolicy selectors); absent = none. */
   labels?: Record<string, string>;
   /** Pod annotations (how its HTTP server answers); absent = none. */

@@ -229,6 +229,8 @@ export class Sockets {
   /** Kernel UDP tunnel sockets (VXLAN): they take the datagram before port lookup. */
   private readonly udpTunnels = new Map<number, (skb: Skb, ip: Ipv4Packet, payload: Uint8Array) => void>();
   private readonly tcpListen = new Map<number, TcpAccept | undefined>();
+  /** Listening ports bound to given local addresses (absent: INADDR_ANY, every address): a SYN to another address finds no socket. */
+  private readonly tcpListenAddrs = new Map<number, readonly number[]>();
   /** UDP ports a server application listens on (not a client's bound socket): these may answer. */
   private readonly udpListen = new Set<number>();
   private readonly tcpConns = new Map<string, TcpConn>();
@@ -302,6 +304,7 @@ export class Sockets {
     this.udpErrors.clear();
     this.sctp.close();
     this.tcpListen.clear();
+    this.tcpListenAddrs.clear();
     for (const c of [...this.tcpConns.values()]) {
       delete c.app;
       if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') this.forget(c);
@@ -313,14 +316,20 @@ export class Sockets {
     }
   }
 
-  /** listen(); `accept` is the application reading accepted connections (none = the kernel only ACKs what arrives). */
-  listenTcp(port: number, accept?: TcpAccept): void {
+  /**
+   * listen(); `accept` is the application reading accepted connections (none = the kernel only ACKs what arrives).
+   * `addrs`: the local addresses its sockets were bound to (one socket per address, one application); absent: every address.
+   */
+  listenTcp(port: number, accept?: TcpAccept, addrs?: readonly number[]): void {
     this.tcpListen.set(port, accept);
+    if (addrs) this.tcpListenAddrs.set(port, addrs);
+    else this.tcpListenAddrs.delete(port);
   }
 
   /** close() of a listening socket: new connections to `port` are refused; those it accepted stay. */
   unlistenTcp(port: number): void {
     this.tcpListen.delete(port);
+    this.tcpListenAddrs.delete(port);
   }
 
   /** Whether something listens on TCP `port`. */
@@ -330,7 +339,8 @@ export class Sockets {
 
   /** Listening sockets as `ss -lntu` would list them: `udp:8080`, `tcp:80`. */
   listening(): string[] {
-    return [...[...this.tcpListen.keys()].map((p) => `tcp:${p}`), ...[...this.udp.keys()].map((p) => `udp:${p}`), ...this.sctp.ports().map((p) => `sctp:${p}`)].sort();
+    const tcp = (p: number): string[] => this.tcpListenAddrs.get(p)?.map((a) => `tcp:${formatIpv4(a)}:${p}`) ?? [`tcp:${p}`];
+    return [...[...this.tcpListen.keys()].flatMap(tcp), ...[...this.udp.keys()].map((p) => `udp:${p}`), ...this.sctp.ports().map((p) => `sctp:${p}`)].sort();
   }
 
   private ephemeral(): number {
@@ -742,7 +752,8 @@ export class Sockets {
       return;
     }
     if (seg.flags & TCP_RST) return w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport); // RST for nothing: ignored
-    if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && this.tcpListen.has(seg.dstPort)) {
+    // __inet_lookup_listener: a socket bound to one address takes only SYNs to that address.
+    if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && this.tcpListen.has(seg.dstPort) && (this.tcpListenAddrs.get(seg.dstPort)?.includes(ip.dst) ?? true)) {
       w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport);
       const child: TcpConn = {
         local: ip.dst,

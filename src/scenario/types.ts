@@ -117,6 +117,8 @@ export interface ContainerPortSpec {
   containerPort: number;
   protocol: 'TCP' | 'UDP' | 'SCTP';
   name?: string;
+  /** A port a process listens on without declaring it (a control-plane binary's flags): the IPv4 addresses it binds; absent = every address. */
+  bind?: string[];
 }
 
 /** The controller that made a pod (pods declared directly have none). */

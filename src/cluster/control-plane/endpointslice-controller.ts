@@ -8,7 +8,7 @@ export interface ControllerPod {
   labels: Record<string, string>;
   nodeName: string;
   ip: string;
-  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string }[];
+  ports: { containerPort: number; protocol: 'TCP' | 'UDP' | 'SCTP'; name?: string; bind?: readonly string[] }[];
   /** The pod's Ready condition (status.conditions Ready=False makes it false). */
   ready: boolean;
   /** metadata.deletionTimestamp is set. */

@@ -1,4 +1,5 @@
 import type { NetNs } from '../../kernel/netns.js';
+import { parseIpv4 } from '../../wire/addr.js';
 import { encodeResponse, REASONS } from '../../wire/http.js';
 import type { PodInput } from '../spec.js';
 import { onHttpRequest } from './reader.js';
@@ -33,6 +34,7 @@ export function serveHttp(ns: NetNs, pod: PodInput): void {
         const res = encodeResponse({ status: answer.status, reason: REASONS[answer.status] ?? '', headers: [['Content-Length', String(bodyBytes)], ['Content-Type', 'text/plain']], bodyBytes });
         s.write(res, skb);
       }),
+      port.bind?.map((a) => parseIpv4(a)!),
     );
   }
 }

@@ -2,6 +2,7 @@ import { bind, schedule, schedulingContext } from '../../cluster/scheduler/sched
 import type { BoundPod, PlacementPod } from '../../cluster/scheduler/types.js';
 import { readPlacement } from './check-scheduling.js';
 import { readPodDns } from './check-pod-dns.js';
+import { processListeners } from './process-listeners.js';
 import { PodIpam } from '../../cluster/cni/pod-ipam.js';
 import { formatIpv4, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { DEFAULT_CONTROLLER_FLAGS, type IngressControllerFlags } from '../../cluster/ingress/types.js';
@@ -60,13 +61,17 @@ export function readPod(src: PodSource): RawPod | undefined {
   const ports: ContainerPortSpec[] = [];
   let ingressController: IngressControllerFlags | undefined;
   let apiServerPort: number | undefined;
+  const undeclared: ContainerPortSpec[] = [];
   for (const c of containers) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
     r.str(cm.get('name') ?? r.missing(c, 'name'), true);
     r.str(cm.get('image') ?? r.missing(c, 'image'), true);
     ingressController ??= ingressControllerFlags(r, cm);
-    apiServerPort ??= kubeApiServerPort(r, cm);
+    const proc = processListeners(commandWords(r, cm));
+    if (proc?.refused) r.warn(cm.get('command') ?? cm.get('args') ?? c, `${proc.binary} in pod ${namespace}/${name} would exit at start (${proc.refused}): it listens on nothing`);
+    for (const l of proc?.listeners ?? []) undeclared.push({ containerPort: l.port, protocol: 'TCP', ...(l.bind ? { bind: l.bind } : {}) });
+    if (proc?.binary === 'kube-apiserver') apiServerPort ??= proc.listeners[0]?.port;
     for (const p of r.list(cm.get('ports') ?? { node: undefined, path: `${c.path}.ports`, near: r.pos(c) })) {
       const pm = r.map(p, PORT);
       if (!pm) continue;
@@ -80,8 +85,8 @@ export function readPod(src: PodSource): RawPod | undefined {
       ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
     }
   }
-  // kube-apiserver listens on its secure port; kubeadm's static pod declares no ports (only probes on it).
-  if (apiServerPort !== undefined && !ports.some((x) => x.containerPort === apiServerPort && x.protocol === 'TCP')) ports.push({ containerPort: apiServerPort, protocol: 'TCP' });
+  // Control-plane processes listen where their flags say; kubeadm's static pods declare no ports (only probes on them).
+  for (const u of undeclared) if (!ports.some((x) => x.containerPort === u.containerPort && x.protocol === 'TCP')) ports.push(u);
   const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
   const status = src.statusAt ? r.map(src.statusAt, STATUS) : undefined;
   const ipAt = status?.get('podIP');
@@ -138,22 +143,6 @@ function ingressControllerFlags(r: YamlReader, cm: Map<string, At>): IngressCont
     else if (m[1] === 'watch-ingress-without-class') flags.watchWithoutClass = m[2] === undefined || m[2] === 'true';
   }
   return flags;
-}
-
-/**
- * A kube-apiserver container (its command or args run `kube-apiserver`, as
- * kubeadm's static pod does): the port it serves on, `--secure-port`
- * (default 6443; 0, which turns HTTPS off, is not a listener).
- */
-function kubeApiServerPort(r: YamlReader, cm: Map<string, At>): number | undefined {
-  const all = commandWords(r, cm);
-  if (!all.some((w) => w === 'kube-apiserver' || w.endsWith('/kube-apiserver'))) return undefined;
-  let port = 6443;
-  for (const w of all) {
-    const m = /^--?secure-port=(\d+)$/.exec(w);
-    if (m) port = Number(m[1]);
-  }
-  return port >= 1 && port <= 65535 ? port : undefined;
 }
 
 /** A container's command then args, as words. */
