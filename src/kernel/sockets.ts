@@ -296,6 +296,12 @@ export class Sockets {
    * connection sends its FIN (ESTABLISHED -> FIN_WAIT1, CLOSE_WAIT ->
    * LAST_ACK) and is left to the kernel, which answers new data from the
    * peer with RST (RFC 1122, tcp_rcv_state_process). Kernel tunnel sockets stay.
+   * Two of tcp_close's paths cannot arise here, so they are not modelled: a
+   * receive queue holding unread data (Linux sends RST instead of FIN,
+   * TCPAbortOnClose), as every application reads in-order bytes as they
+   * arrive; and tcp_fin_timeout for an orphan in FIN_WAIT2, as every peer
+   * answers a FIN with its own FIN+ACK in one segment (tcpFin), so an orphan
+   * goes from FIN_WAIT1 straight on to TIME_WAIT.
    */
   closeApplications(): void {
     this.udp.clear();
