@@ -165,9 +165,10 @@ export interface PodSpec {
 }
 
 /**
- * The pod template of a Deployment at `replicas: 0`, as its ReplicaSet keeps
- * it: what a `scale` step makes pods from (named after its `name`, which is
- * the name replica 0 would have had). No node and no address until then.
+ * The pod template of a Deployment (or ReplicaSet) at `replicas: 0`, as the
+ * ReplicaSet keeps it: what a `scale` step makes pods from (named after its
+ * `name`, which is the name replica 0 would have had). No node and no
+ * address until then.
  */
 export type PodTemplateSpec = Omit<PodSpec, 'nodeName' | 'ip'>;
 
@@ -380,7 +381,7 @@ export interface Scenario {
   namespaces: NamespaceSpec[];
   /** Declared pods first, then pods from Deployments/ReplicaSets, then the built-in coredns pods. */
   pods: PodSpec[];
-  /** The pod templates of Deployments at `replicas: 0` (a `scale` step makes pods from them); absent = none. */
+  /** The pod templates of Deployments and ReplicaSets at `replicas: 0` (a `scale` step makes a Deployment's pods from its template); absent = none. */
   podTemplates?: PodTemplateSpec[];
   /** Declared Services, then the built-in kube-system/kube-dns (when dns). */
   services: ServiceSpec[];
