@@ -1,11 +1,21 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { runEncap, type EncapResult, type EncapTopology } from '../bench/encap.js';
-import type { Scenario } from '../scenario/types.js';
+import { scenarioFieldPos } from '../scenario/load/field-pos.js';
+import type { Problem, Scenario } from '../scenario/types.js';
 import { fit, PLAIN as PLAIN_TERMINAL, type Terminal } from '../trace/view/terminal.js';
 
 /** `podwalk bench encap [FILE]`: the encapsulation-overhead sweep as tables or JSON. */
-export function registerBench(program: Command, io: { out: (s: string) => void; term?: Terminal }, load: (file: string) => Scenario, parseMtu: (v: string) => number): void {
+/** The underlay MTUs `bench encap` sweeps, from a flag or a file alike (576: what every IPv4 host must accept, RFC 791). */
+export const ENCAP_MTU = { min: 576, max: 65535 } as const;
+
+export function registerBench(
+  program: Command,
+  io: { out: (s: string) => void; term?: Terminal },
+  load: (file: string) => Scenario,
+  parseMtu: (v: string) => number,
+  invalid: (p: Problem) => never,
+): void {
   const bench = program.command('bench').description('benchmarks measured by simulating packets through the model');
   bench
     .command('encap')
@@ -17,6 +27,12 @@ export function registerBench(program: Command, io: { out: (s: string) => void; 
       const base: EncapTopology = { mtu: 1500, bandwidthBps: 10e9, latencyNs: 50_000 };
       if (file) {
         const u = load(file).cluster.underlay;
+        // A valid scenario may have an underlay too small for the sweep (host-gw runs on MTU 68; vxlan's pods would
+        // get less than IPv4's 68): refused as the flag is, pointing at the file's value.
+        if (!o.mtu && u.mtu < ENCAP_MTU.min) {
+          const at = scenarioFieldPos(file, ['cluster', 'underlay', 'mtu']) ?? { file, line: 1, col: 1 };
+          invalid({ ...at, path: 'cluster.underlay.mtu', message: `bench encap needs an underlay MTU from ${ENCAP_MTU.min} to ${ENCAP_MTU.max} (as --mtu), found ${u.mtu}; --mtu N overrides the file's` });
+        }
         Object.assign(base, { mtu: u.mtu, bandwidthBps: u.bandwidthBps, latencyNs: u.latencyNs });
       }
       const mtus = o.mtu ?? (file ? [base.mtu] : [1500, 9000]);

@@ -13,7 +13,7 @@ import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/
 import { progressLine } from './progress.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
 import { JsonLinesSink } from '../trace/jsonl.js';
-import { registerBench } from './bench.js';
+import { ENCAP_MTU, registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
 import { registerMatrix } from './matrix.js';
 import { checkGolden } from './golden.js';
@@ -274,11 +274,19 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     throw new InputError(message);
   });
 
-  registerBench(program, io, (file) => load(file), (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 576 || n > 65535) throw new InputError(`--mtu: expected an integer from 576 to 65535, got ${v}`);
-    return n;
-  });
+  registerBench(
+    program,
+    io,
+    (file) => load(file),
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < ENCAP_MTU.min || n > ENCAP_MTU.max) throw new InputError(`--mtu: expected an integer from ${ENCAP_MTU.min} to ${ENCAP_MTU.max}, got ${v}`);
+      return n;
+    },
+    (p) => {
+      throw new InvalidScenario([p]);
+    },
+  );
 
   try {
     program.parse(argv, { from: 'user' });
