@@ -55,10 +55,13 @@ export class VxlanDevice extends NetDevice {
       w.drop(skb, this.where, 'vxlan-fdb-miss', `no FDB entry for ${dstMac} on ${this.name} (nolearning, no default destination)`);
       return;
     }
-    // Like udp_flow_src_port: a hash of the inner flow, scaled into the local port range.
+    // udp_flow_src_port (vxlan_xmit_one; flannel sets no port range, so the local port range): the skb's hash
+    // folded (hash ^= hash << 16, "obfuscated" for the wire) and scaled into the range.
     const lo = EPHEMERAL_PORTS[0];
     const hi = EPHEMERAL_PORTS[1];
-    const sport = lo + Math.floor((flowHash(skb.buf, skb.off, innerLen) * (hi - lo)) / 4294967296);
+    const h = flowHash(skb.buf, skb.off, innerLen);
+    const folded = (h ^ (h << 16)) >>> 0;
+    const sport = lo + Math.floor((folded * (hi - lo)) / 4294967296);
     const id = this.ns.rng.int(0, 0xffff);
     const { local, port, vni } = this.cfg;
     // iptunnel_xmit: the outer headers pushed in front of the frame (its headroom, else a copy), written there.
@@ -103,21 +106,50 @@ export class VxlanDevice extends NetDevice {
 }
 
 /**
- * FNV-1a over the inner IPv4 addresses, protocol and ports (the flow keys
- * Linux hashes) of the frame of `len` bytes at `off` of `b` (a byte past its
- * end reads as 0).
+ * The inner frame's flow hash as skb_get_hash gives it when nothing set one
+ * (the flow dissector's keys, made symmetric): the inner IPv4 addresses and
+ * protocol, plus the ports for TCP, UDP, UDP-Lite, SCTP and DCCP only
+ * (proto_ports_offset: no ICMP case, so an echo's id and checksum are not
+ * keys) and never for a fragment (the dissector reads no ports of any fragment
+ * without FLOW_DISSECTOR_F_PARSE_1ST_FRAG, which skb_get_hash does not ask
+ * for: every fragment of a datagram gets one hash). __flow_hash_consistentify
+ * orders the (address, port) pairs, so a request and its reply hash alike.
+ * Linux hashes the keys with a random siphash key; FNV-1a over them stands in
+ * (a hash of the same keys: equal where Linux's are equal). The frame is `len`
+ * bytes at `off` of `b`; a byte past its end reads as 0.
  */
 function flowHash(b: Uint8Array, off: number, len: number): number {
+  const ip = 14;
+  const byte = (i: number): number => (i < len ? b[off + i]! : 0);
+  const ihl = ((ip < len ? byte(ip) : 0x45) & 0x0f) * 4;
+  const proto = byte(ip + 9);
+  const fragment = (byte(ip + 6) & 0x3f) !== 0 || byte(ip + 7) !== 0; // MF or an offset
+  const src = ((byte(ip + 12) << 24) | (byte(ip + 13) << 16) | (byte(ip + 14) << 8) | byte(ip + 15)) >>> 0;
+  const dst = ((byte(ip + 16) << 24) | (byte(ip + 17) << 16) | (byte(ip + 18) << 8) | byte(ip + 19)) >>> 0;
+  let sport = 0;
+  let dport = 0;
+  if (!fragment && PORT_PROTOCOLS.has(proto)) {
+    sport = (byte(ip + ihl) << 8) | byte(ip + ihl + 1);
+    dport = (byte(ip + ihl + 2) << 8) | byte(ip + ihl + 3);
+  }
+  // __flow_hash_consistentify: the lower (address, port) first, whichever way the packet goes.
+  const swap = dst < src || (dst === src && dport < sport);
   let h = 0x811c9dc5 | 0; // kept as a signed 32-bit integer: the same bits, never a boxed number
-  const ipStart = 14;
-  const ihl = ((ipStart < len ? b[off + ipStart]! : 0x45) & 0x0f) * 4;
-  for (let i = ipStart + 12; i < ipStart + 20; i++) h = fnv(h, b, off, len, i); // saddr, daddr
-  h = fnv(h, b, off, len, ipStart + 9); // protocol
-  for (let i = ipStart + ihl; i < ipStart + ihl + 4; i++) h = fnv(h, b, off, len, i); // ports
-  return h >>> 0;
+  h = fnv32(h, swap ? dst : src);
+  h = fnv32(h, swap ? src : dst);
+  h = fnv32(h, ((swap ? dport : sport) << 16) | (swap ? sport : dport));
+  h = Math.imul(h ^ proto, 0x01000193);
+  // flow_hash_from_keys never gives 0 (0 means "no hash").
+  return h >>> 0 || 1;
 }
 
-/** One FNV-1a step over byte `i` of the frame (0 past its end), as a signed 32-bit integer. */
-function fnv(h: number, b: Uint8Array, off: number, len: number, i: number): number {
-  return Math.imul(h ^ (i < len ? b[off + i]! : 0), 0x01000193);
+/** IP protocols whose first 4 bytes of L4 header are ports to the flow dissector: TCP, UDP, DCCP, SCTP, UDP-Lite. */
+const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
+
+/** Four FNV-1a steps over a 32-bit value, high byte first, as a signed 32-bit integer. */
+function fnv32(h: number, v: number): number {
+  h = Math.imul(h ^ (v >>> 24), 0x01000193);
+  h = Math.imul(h ^ ((v >>> 16) & 0xff), 0x01000193);
+  h = Math.imul(h ^ ((v >>> 8) & 0xff), 0x01000193);
+  return Math.imul(h ^ (v & 0xff), 0x01000193);
 }
