@@ -95,6 +95,11 @@ export type UdpErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'ECONNRE
 /** icmp_err_convert, by destination unreachable code (4, fragmentation needed, goes to the path MTU instead and is never reported here). */
 const UNREACH_ERRNO: readonly UdpErrno[] = ['ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EMSGSIZE', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH'];
 
+/** ICMP timestamp request and address-mask request/reply (RFC 792, 950): only their numbers matter here (icmp_rcv's broadcast rule). */
+const ICMP_TIMESTAMP = 13;
+const ICMP_ADDRESS = 17;
+const ICMP_ADDRESSREPLY = 18;
+
 /** One end of a TCP connection as its application holds it (a socket after connect() or accept()). */
 export interface TcpStream {
   readonly local: number;
@@ -626,6 +631,8 @@ export class Sockets {
           if (live) w.recycle(skb);
           return;
         }
+        // __udp4_lib_rcv hands a datagram routed as a broadcast to __udp4_lib_mcast_deliver: no socket, no ICMP (IgnoredMulti).
+        if (this.ns.stack.routedAsBroadcast(ip.dst)) return w.drop(skb, dev.where, 'broadcast-ignored', `nothing listens on UDP port ${dport} for the broadcast ${formatIpv4(ip.dst)} (no ICMP error about a broadcast)`);
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
         w.drop(skb, dev.where, 'port-unreachable', `nothing listens on UDP ${formatIpv4(ip.dst)}:${dport}`);
         return;
@@ -635,6 +642,8 @@ export class Sockets {
       case IPPROTO_ICMP:
         return this.icmpRcv(dev, skb, ip);
       case IPPROTO_SCTP:
+        // sctp_v4_addr_valid: a packet routed as a broadcast is no SCTP packet to anyone.
+        if (this.ns.stack.routedAsBroadcast(ip.dst)) return w.drop(skb, dev.where, 'broadcast-ignored', `SCTP to the broadcast ${formatIpv4(ip.dst)} is discarded`);
         return this.sctp.rcv(dev, skb, ip);
       default:
         this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PROTOCOL, skb);
@@ -647,6 +656,12 @@ export class Sockets {
     const r = decodeIcmp(ip.payload);
     if (!r.ok) return w.drop(skb, dev.where, 'malformed', r.error);
     const m = r.value;
+    // icmp_rcv on a broadcast route: echo and timestamp requests are ignored while net.ipv4.icmp_echo_ignore_broadcasts = 1
+    // (the default; podwalk has no other value), and any type but those and address-mask messages is no message to a broadcast.
+    if (m.type !== ICMP_ADDRESS && m.type !== ICMP_ADDRESSREPLY && this.ns.stack.routedAsBroadcast(ip.dst)) {
+      const why = m.type === ICMP_ECHO_REQUEST || m.type === ICMP_TIMESTAMP ? 'net.ipv4.icmp_echo_ignore_broadcasts = 1: no answer to a request' : `ICMP type ${m.type} is not taken`;
+      return w.drop(skb, dev.where, 'broadcast-ignored', `${why} sent to the broadcast ${formatIpv4(ip.dst)}`);
+    }
     if (m.type === ICMP_ECHO_REQUEST) {
       w.deliver(skb, dev.where, 'icmp', 'icmp echo', formatIpv4(ip.src));
       const reply = encodeIcmp({ type: ICMP_ECHO_REPLY, code: 0, rest: m.rest, payload: m.payload });
@@ -758,6 +773,8 @@ export class Sockets {
       return;
     }
     if (seg.flags & TCP_RST) return w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport); // RST for nothing: ignored
+    // tcp_v4_conn_request drops a SYN routed as a broadcast; tcp_v4_send_reset sends no RST for it (its route is not RTN_LOCAL).
+    if (this.ns.stack.routedAsBroadcast(ip.dst)) return w.drop(skb, dev.where, 'broadcast-ignored', `TCP to the broadcast ${formatIpv4(ip.dst)}: no connection and no RST`);
     // __inet_lookup_listener: a socket bound to one address takes only SYNs to that address.
     if (seg.flags & TCP_SYN && !(seg.flags & TCP_ACK) && this.tcpListen.has(seg.dstPort) && (this.tcpListenAddrs.get(seg.dstPort)?.includes(ip.dst) ?? true)) {
       w.deliver(skb, dev.where, 'tcp', at.socket, at.src, at.sport);

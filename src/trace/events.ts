@@ -25,6 +25,7 @@ export type DropReason =
   | 'tcp-reset' // TCP segment to a closed port (answered with RST)
   | 'sctp-abort' // SCTP packet for no association: an INIT to a closed port (answered with ABORT), or out of the blue
   | 'no-handler' // IP protocol nobody handles (ICMP protocol unreachable)
+  | 'broadcast-ignored' // routed here as a broadcast (a subnet's broadcast address) and taken by nobody: an echo request (icmp_echo_ignore_broadcasts), UDP to no socket, TCP, SCTP; never answered, no ICMP error
   | 'bridge-same-port' // bridge would send it back out of the port it came in on (hairpin off)
   | 'link-down' // device or its peer is down / not connected
   | 'frag-needed' // larger than the path MTU with DF set (ICMP fragmentation needed)
@@ -58,6 +59,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'tcp-reset',
   'sctp-abort',
   'no-handler',
+  'broadcast-ignored',
   'bridge-same-port',
   'link-down',
   'frag-needed',

@@ -482,16 +482,29 @@ export class Stack {
     this.output(skb, packet, route);
   }
 
+  /**
+   * Would a packet to `dst` arriving here be routed as a broadcast (RTCF_BROADCAST: the local table's
+   * `broadcast` route of a subnet of ours, e.g. 10.244.2.255 on the node owning 10.244.2.0/24, or the
+   * limited broadcast)? Asked on the rare paths that treat such packets apart (no reply, no ICMP error);
+   * our own addresses answer no at once.
+   */
+  routedAsBroadcast(dst: number): boolean {
+    if (dst === 0xffffffff) return true;
+    if (this.ns.isLocal(dst)) return false;
+    return this.ns.fib.lookup(dst)?.type === 'broadcast';
+  }
+
   /** Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send). */
   icmpError(offending: Uint8Array, type: number, code: number, cause: Skb, mtu?: number): void {
     const w = this.ns.world;
     const r = decodeIpv4(offending);
     if (!r.ok) return;
     const orig = r.value;
-    // Never about ICMP errors, non-first fragments, or broadcast/multicast destinations.
+    // Never about ICMP errors, non-first fragments, or broadcast/multicast destinations (icmp_send: the
+    // offending packet's route has RTCF_BROADCAST or RTCF_MULTICAST, as a subnet broadcast routed here has).
     if (orig.fragmentOffset > 0) return;
     if (orig.protocol === IPPROTO_ICMP && orig.payload.length > 0 && ![0, 8].includes(orig.payload[0]!)) return;
-    if (orig.dst === 0xffffffff || (orig.dst >>> 28) === 0xe) return;
+    if ((orig.dst >>> 28) === 0xe || this.routedAsBroadcast(orig.dst)) return;
     // The source: the address the packet was sent to if it is ours, else what routing picks.
     const src = this.ns.isLocal(orig.dst) ? orig.dst : this.sourceFor(orig.src);
     if (src === undefined) return;
