@@ -26,12 +26,12 @@ const run = (network: string) => {
   return simulate(r.scenario);
 };
 
-describe('node down: flannel withdraws the node subnet when its lease expires', () => {
+describe('node down: flannel withdraws the node subnet when its lease is removed (withdrawRoutesAfter)', () => {
   it("flannel-udp: flanneld forgets the lease and writes its own net unreachable into flannel0, which node1's kernel drops as a martian (its source is flannel0's own address)", () => {
     const res = run('flannel-udp');
     const before = res.flows.find((f) => f.flow === 'before')!;
     const after = res.flows.find((f) => f.flow === 'after')!;
-    // Before the lease expires flanneld still sends to node2's address, which never answers.
+    // Before the lease is removed flanneld still sends to node2's address, which never answers.
     expect(before.connection?.outcome).toBe('gave-up');
     expect(after).toMatchObject({ verdict: 'dropped', dropReason: 'no-route' });
     expect(after.dropDetail).toMatch(/^flanneld knows no node for 10\.244\.2\./);
@@ -41,6 +41,15 @@ describe('node down: flannel withdraws the node subnet when its lease expires', 
     expect(res.events.some((e) => e.kind === 'drop' && e.pkt === icmp!.pkt && e.reason === 'martian')).toBe(true);
     expect(after.connection?.outcome).toBe('gave-up');
     expect(res.events.some((e) => e.kind === 'change' && e.change === 'routes' && e.detail.includes('withdrawn'))).toBe(true);
+  });
+
+  it("says what the withdrawal stands for: flannel's kube subnet manager removes a lease only with its Node object (no lease of its expires)", () => {
+    const res = run('host-gw');
+    const change = res.events.find((e) => e.kind === 'change' && e.change === 'routes');
+    expect(change && change.kind === 'change' && change.detail).toBe(
+      'flannel: the lease for 10.244.2.0/24 (node2) is removed (its Node object deleted, or an etcd lease not renewed within 24 h); 1 route(s) to it withdrawn on the other nodes',
+    );
+    expect(res.events.some((e) => e.kind === 'change' && e.detail.includes('expired'))).toBe(false);
   });
 
   it('flannel-vxlan: the withdrawn subnet falls to the default route; the gateway drops it and cannot send its ICMP back to a pod address', () => {

@@ -64,7 +64,9 @@ function withdrawRoutes(cluster: Cluster, name: string): void {
   let set = withdrawn.get(cluster);
   if (!set) withdrawn.set(cluster, (set = new Set()));
   set.add(name);
-  cluster.world.change('cluster', 'routes', `flannel: lease for ${node.podCIDR} (${name}) expired; ${n} route(s) to it withdrawn on the other nodes`);
+  // What withdrawRoutesAfter stands for: flannel's kube subnet manager (the one modelled) removes a node's lease only
+  // when its Node object is deleted (the informer's delete event); only the etcd subnet manager's leases expire (24 h).
+  cluster.world.change('cluster', 'routes', `flannel: the lease for ${node.podCIDR} (${name}) is removed (its Node object deleted, or an etcd lease not renewed within 24 h); ${n} route(s) to it withdrawn on the other nodes`);
 }
 
 function restoreRoutes(cluster: Cluster, name: string): void {
@@ -84,5 +86,5 @@ function restoreRoutes(cluster: Cluster, name: string): void {
       ns.addRoute(node.podCIDR, { via: node.ip, dev: ns.device('eth0')! });
     } else learnUdpLease(ns, node.podCIDR, node.ip);
   }
-  cluster.world.change('cluster', 'routes', `flannel: ${name} renewed its lease for ${node.podCIDR}; routes to it restored`);
+  cluster.world.change('cluster', 'routes', `flannel: ${name} has a lease for ${node.podCIDR} again (its Node object back, or its etcd lease renewed); routes to it restored`);
 }
