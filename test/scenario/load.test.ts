@@ -44,6 +44,20 @@ describe('loading', () => {
     expect(s.traffic[0]).toMatchObject({ protocol: 'UDP', port: 53, payload: 64, count: 1, atNs: 0 });
   });
 
+  it("hands out clusterCIDR's first /24 only when no other is free: a /24 clusterCIDR gives its one node all of it", () => {
+    const one = loadScenarioText(base('  clusterCIDR: 10.244.0.0/24\n  nodes: [{name: a}]'), 'x.yaml');
+    if (!one.ok) throw new Error(one.problems.map(formatProblem).join('\n'));
+    expect(one.scenario.cluster.nodes.map((n) => n.podCIDR)).toEqual(['10.244.0.0/24']);
+    expect(one.scenario.pods.find((p) => p.name === 'p1')!.ip).toBe('10.244.0.2');
+    // A /23: .1.0 first (the format's numbering), then .0.0; a third node finds none.
+    const two = loadScenarioText(base('  clusterCIDR: 10.244.0.0/23\n  nodes: [{name: a}, {name: b}]'), 'x.yaml');
+    if (!two.ok) throw new Error(two.problems.map(formatProblem).join('\n'));
+    expect(two.scenario.cluster.nodes.map((n) => n.podCIDR)).toEqual(['10.244.1.0/24', '10.244.0.0/24']);
+    expect(problems(base('  clusterCIDR: 10.244.0.0/23\n  nodes: [{name: a}, {name: b}, {name: c}]'))).toEqual([expect.stringMatching(/no free \/24 left in clusterCIDR 10\.244\.0\.0\/23 for node c/)]);
+    // An explicit podCIDR holding the first /24 keeps it from the fallback.
+    expect(problems(base('  clusterCIDR: 10.244.0.0/24\n  nodes: [{name: a, podCIDR: 10.244.0.0/25}, {name: b}]'))).toEqual([expect.stringMatching(/no free \/24 left in clusterCIDR 10\.244\.0\.0\/24 for node b/)]);
+  });
+
   it('loads the shared contract example', () => {
     const r = loadScenarioFile(join(shared, 'contract-walk.yaml'));
     expect(r.ok).toBe(true);

@@ -157,6 +157,10 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
           break;
         }
       }
+      // The first /24, skipped above (the format's numbering starts at .1.0; kube-controller-manager's range allocator
+      // starts at .0.0), is handed out last: a clusterCIDR of one /24 gives its one node all of it, as the allocator does.
+      const first = { network: clusterCIDR.network, prefix: 24, address: clusterCIDR.network };
+      if (!c && clusterCIDR.prefix <= 24 && !used.some((u2) => cidrOverlaps(u2.c, first))) c = first;
       if (!c) {
         r.problem(nodesAt, `no free /24 left in clusterCIDR ${formatCidr(clusterCIDR)} for node ${n.name}`);
         continue;
