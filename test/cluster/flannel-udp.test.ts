@@ -41,6 +41,19 @@ describe("flannel's udp backend as flanneld (proxy_amd64.c) and configureIface s
     expect(errorsTo(4)).toBe(1);
   });
 
+  it("receive side in udp_to_tun's order: decapsulated, then the new packet made with its TTL already decremented", () => {
+    const res = run([64]);
+    const at = 'node2:flanneld';
+    const decap = res.events.findIndex((e) => e.kind === 'decap' && e.at === at);
+    const create = res.events.findIndex((e) => e.kind === 'create' && e.at === at);
+    expect(decap).toBeGreaterThanOrEqual(0);
+    expect(create).toBeGreaterThan(decap);
+    const made = res.events[create]!;
+    const rx = res.events.find((e) => e.kind === 'rx' && e.at === 'node2:flannel0' && made.kind === 'create' && e.pkt === made.pkt);
+    expect(made.kind === 'create' && made.frame.ttl).toBe(61); // 64, node1's kernel 63, node1's flanneld 62, node2's 61
+    expect(rx && rx.kind === 'rx' && rx.frame.ttl).toBe(61);
+  });
+
   it('flannel0 holds <subnet>.0/32 and the cluster network is a route of its own, as ip shows it', () => {
     const node1 = run([]).cluster.nodes.get('node1')!;
     expect(showAddr(node1)).toMatch(/\n {4}inet 10\.244\.1\.0\/32 scope global flannel0\n/);

@@ -50,9 +50,15 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
     leasesOf.set(ns, leases);
     tun.reader = (skb) => forward(ns, tun, tunAddr, skb, leases, cluster);
     ns.sockets.addUdpTunnel(FLANNEL_UDP_PORT, (skb, _ip, payload) => {
-      // The datagram ends at flanneld's socket; its payload goes into the TUN as a new packet.
+      // The datagram ends at flanneld's socket; its payload goes into the TUN as a new packet. In udp_to_tun's
+      // order, as the send side reads: the payload taken out (decap), the TTL decremented (a packet crossing two
+      // flanneld loses two besides the kernels' two; one that reaches 0 is discarded, no new packet), then
+      // tun_send_packet writes the packet flanneld made, its TTL already one less.
+      emitTunnel(ns, skb, 'decap', payload.length, skb.data.length);
+      if (payload.length < 20 || payload[8]! <= 1) return ns.world.drop(skb, `${ns.name}:flanneld`, 'ttl-exceeded', TTL_DISCARD);
       ns.world.deliver(skb, `${ns.name}:flanneld`, 'tunnel', `0.0.0.0:${FLANNEL_UDP_PORT}`);
       const bytes = payload.slice();
+      decrementTtl(bytes, 0);
       const inner = ns.world.newSkb(bytes, `${ns.name}:flanneld`, 'app', skb.flow, skb.id, true);
       const costs = ns.world.costs;
       if (costs) {
@@ -61,10 +67,6 @@ export function programFlannelUdp(nodes: Map<string, NetNs>, spec: ClusterInput,
         addCost(inner, costs.wakeup, payload.length);
         addCost(inner, costs.syscall, payload.length);
       }
-      emitTunnel(ns, inner, 'decap', payload.length, skb.data.length);
-      // udp_to_tun decrements TTL too: a packet crossing two flanneld loses two besides the kernels' two.
-      if (bytes.length < 20 || bytes[8]! <= 1) return ns.world.drop(inner, `${ns.name}:flanneld`, 'ttl-exceeded', TTL_DISCARD);
-      decrementTtl(bytes, 0);
       tun.write(inner);
     });
   }
