@@ -21,8 +21,8 @@ export interface ClusterInput {
   podMTU?: number;
   seed: number;
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
-  /** `cpus`: how many CPUs process the node's packets (node-cpus.ts); absent = 1. `labels`: the Node's (the cloud load balancer reads one). */
-  nodes: { name: string; ip: string; podCIDR: string; cpus?: number; imported?: NodeImportInput; labels?: Record<string, string> }[];
+  /** `cpus`: how many CPUs process the node's packets (node-cpus.ts); absent = 1. `labels`: the Node's (the cloud load balancer reads one). `vtepMac`: flannel.1's MAC from the Node's backend-data. */
+  nodes: { name: string; ip: string; podCIDR: string; cpus?: number; imported?: NodeImportInput; labels?: Record<string, string>; vtepMac?: string }[];
   externalHosts: { name: string; ip: string }[];
   /** Per-hop CPU costs (kernel/cost-model.ts); absent = hops take no time. */
   costModel?: CostModel;

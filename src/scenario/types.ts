@@ -52,6 +52,8 @@ export interface NodeSpec {
   imported?: NodeImportSpec;
   /** `cpus:` — CPUs processing the node's packets, pods spread over them (cluster/node-cpus.ts); absent = 1. */
   cpus?: number;
+  /** flannel.1's MAC as an imported Node's `flannel.alpha.coreos.com/backend-data` VtepMAC names it; absent = a random one. */
+  vtepMac?: string;
 }
 
 /** A node's saved state: the texts (already checked), and each one's file as messages name it. */

@@ -18,7 +18,9 @@ export function programFlannelVxlan(nodes: Map<string, NetNs>, spec: ClusterInpu
   const vteps = new Map<string, VxlanDevice>();
   for (const n of spec.nodes) {
     const ns = nodes.get(n.name)!;
-    const dev = new VxlanDevice(ns, FLANNEL_VXLAN_DEV, ns.randomMac(), spec.underlay.mtu - VXLAN_OVERHEAD, ns.allocIfindex(), {
+    // The random MAC is drawn either way: a Node's VtepMAC (its backend-data annotation) changes no other draw.
+    const random = ns.randomMac();
+    const dev = new VxlanDevice(ns, FLANNEL_VXLAN_DEV, n.vtepMac ?? random, spec.underlay.mtu - VXLAN_OVERHEAD, ns.allocIfindex(), {
       vni: 1,
       port: VXLAN_PORT,
       local: parseIpv4(n.ip)!,

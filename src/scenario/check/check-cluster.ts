@@ -189,7 +189,7 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     ...(podMTU === undefined ? {} : { podMTU }),
     seed,
     underlay: { cidr: formatCidr(underlayCidr), mtu, bandwidthBps, latencyNs, gateway: formatIpv4(gateway) },
-    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported, cpus }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}), ...(cpus === undefined ? {} : { cpus }) })),
+    nodes: nodes.map(({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, imported, cpus, vtepMac }) => ({ name, ip: nip, podCIDR, labels, taints, unschedulable, pos, ...(imported ? { imported } : {}), ...(cpus === undefined ? {} : { cpus }), ...(vtepMac === undefined ? {} : { vtepMac }) })),
     externalHosts: hosts,
     dns,
     kubernetesService,
@@ -241,7 +241,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     if (!DNS_LABEL.test(o.name)) o.r.problem(o.at, `a Node name must be a DNS label here (it names network namespaces), found "${o.name}"`);
     const short = nodes.find((n) => n.name === o.name);
     if (!short) {
-      nodes.push({ name: o.name, ip: o.ip ?? '', podCIDR: o.podCIDR ?? '', labels: { ...wellKnownNodeLabels(o.name), ...o.labels }, taints: o.taints, unschedulable: o.unschedulable, pos: o.pos, explicitIp: o.ip !== undefined, explicitCidr: o.podCIDR !== undefined, ipFromNode: o.ip !== undefined, cidrFromNode: o.podCIDR !== undefined, rd: o.r, cidrRd: o.r, ...(o.ipAt ? { ipAt: o.ipAt } : {}), ...(o.cidrAt ? { cidrAt: o.cidrAt } : {}) });
+      nodes.push({ name: o.name, ip: o.ip ?? '', podCIDR: o.podCIDR ?? '', labels: { ...wellKnownNodeLabels(o.name), ...o.labels }, taints: o.taints, unschedulable: o.unschedulable, pos: o.pos, explicitIp: o.ip !== undefined, explicitCidr: o.podCIDR !== undefined, ipFromNode: o.ip !== undefined, cidrFromNode: o.podCIDR !== undefined, rd: o.r, cidrRd: o.r, ...(o.ipAt ? { ipAt: o.ipAt } : {}), ...(o.cidrAt ? { cidrAt: o.cidrAt } : {}), ...(o.vtepMac ? { vtepMac: o.vtepMac } : {}) });
       continue;
     }
     if (short.explicitIp && o.ip !== undefined && o.ip !== short.ip) r.problem(short.ipAt!, `node ${o.name} has ip ${short.ip} here, but its Node object (${where}) has InternalIP ${o.ip}`);
@@ -251,6 +251,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     short.labels = { ...short.labels, ...o.labels };
     short.taints = [...short.taints, ...o.taints.filter((t) => !short.taints.some((x) => x.key === t.key && x.effect === t.effect))];
     short.unschedulable = o.unschedulable;
+    if (o.vtepMac) short.vtepMac = o.vtepMac;
   }
   if (nodes.length === 0 && inputs.defaultNodes) {
     for (const name of inputs.defaultNodes) nodes.push({ name, ip: '', podCIDR: '', labels: wellKnownNodeLabels(name), taints: [], unschedulable: false, pos: r.pos(nodesAt), explicitIp: false, explicitCidr: false, rd: r, cidrRd: r });

@@ -21,7 +21,14 @@ export interface NodeObject {
   at: At;
   ipAt?: At;
   cidrAt?: At;
+  /** flannel's `backend-data` VtepMAC: the MAC of the node's flannel.1 (vxlan backend). */
+  vtepMac?: string;
 }
+
+/** The annotations flanneld's kube subnet manager writes on its Node (pkg/subnet/kube/annotations.go, prefix flannel.alpha.coreos.com). */
+const FLANNEL_PUBLIC_IP = 'flannel.alpha.coreos.com/public-ip';
+const FLANNEL_BACKEND_DATA = 'flannel.alpha.coreos.com/backend-data';
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 /**
  * A v1 Node as `kubectl get nodes -o yaml` prints it: its name, the
@@ -30,7 +37,7 @@ export interface NodeObject {
  * taints. Everything else a real Node carries (capacity, conditions, images,
  * nodeInfo ...) is accepted and not acted on.
  */
-export function readNodeObject(r: YamlReader, top: Map<string, At>, at: At, name: string, labels: Record<string, string>): NodeObject | undefined {
+export function readNodeObject(r: YamlReader, top: Map<string, At>, at: At, name: string, labels: Record<string, string>, annotations: Map<string, At> = new Map()): NodeObject | undefined {
   const specAt = top.get('spec') ?? { node: undefined, path: `${at.path}.spec`, near: r.pos(at) };
   const spec = r.map(specAt, SPEC);
   const status = r.map(top.get('status') ?? { node: undefined, path: `${at.path}.status`, near: r.pos(at) }, STATUS);
@@ -50,6 +57,36 @@ export function readNodeObject(r: YamlReader, top: Map<string, At>, at: At, name
     }
     ip = addr;
     ipAt = addrAt;
+  }
+  // flannel's leases are its Nodes' annotations, not their addresses (kube.go nodeToLease): the public-ip is the
+  // address other nodes send to (VTEP, host-gw gateway, udp peer) — with --iface/--public-ip another NIC than the
+  // InternalIP's (Vagrant: InternalIP 10.0.2.15 on every node's NAT NIC). podwalk gives a node one underlay
+  // address: flannel's, when the Node has one.
+  const publicIpAt = annotations.get(FLANNEL_PUBLIC_IP);
+  const publicIp = r.str(publicIpAt);
+  if (publicIpAt && publicIp !== undefined) {
+    if (parseIpv4(publicIp) === undefined) r.problem(publicIpAt, `expected an IPv4 address (flanneld's --public-ip), found "${publicIp}"`);
+    else {
+      if (ip !== undefined && ip !== publicIp) r.warn(publicIpAt, `node ${name}: flannel's public-ip ${publicIp} is its underlay address here (the one other nodes' flannel sends to); its InternalIP ${ip} (another NIC) is not modelled: a node has one underlay address`);
+      ip = publicIp;
+      ipAt = publicIpAt;
+    }
+  }
+  let vtepMac: string | undefined;
+  const backendAt = annotations.get(FLANNEL_BACKEND_DATA);
+  const backend = r.str(backendAt);
+  if (backendAt && backend !== undefined) {
+    let data: unknown;
+    try {
+      data = JSON.parse(backend);
+    } catch {
+      r.problem(backendAt, `expected JSON as flanneld writes it (vxlan: {"VNI":1,"VtepMAC":"…"}; others: null), found "${backend}"`);
+    }
+    const mac = data !== null && typeof data === 'object' ? (data as Record<string, unknown>)['VtepMAC'] : undefined;
+    if (mac !== undefined) {
+      if (typeof mac === 'string' && MAC.test(mac)) vtepMac = mac.toLowerCase();
+      else r.problem(backendAt, `VtepMAC: expected a MAC address like 6e:2b:4c:1a:00:02, found ${JSON.stringify(mac)}`);
+    }
   }
   let podCIDR: string | undefined;
   let cidrAt: At | undefined;
@@ -73,6 +110,7 @@ export function readNodeObject(r: YamlReader, top: Map<string, At>, at: At, name
     name,
     ...(ip === undefined ? {} : { ip, ipAt: ipAt! }),
     ...(podCIDR === undefined ? {} : { podCIDR, cidrAt: cidrAt! }),
+    ...(vtepMac === undefined ? {} : { vtepMac }),
     labels,
     taints,
     unschedulable,

@@ -300,7 +300,8 @@ export function readNodeObjects(docs: { r: YamlReader; at: At }[]): NodeObject[]
     const head = readHeader(r, at);
     if (!head) continue;
     if (head.meta?.get('namespace')) r.warn(head.meta.get('namespace')!, 'Nodes are cluster-scoped: metadata.namespace is ignored');
-    const node = readNodeObject(r, head.top, at, head.name, stringMap(r, head.meta?.get('labels')));
+    const annotations = head.meta?.get('annotations') ? r.map(head.meta.get('annotations')!, null) : undefined;
+    const node = readNodeObject(r, head.top, at, head.name, stringMap(r, head.meta?.get('labels')), annotations ?? new Map());
     if (node) out.push(node);
   }
   return out;
