@@ -140,6 +140,12 @@ export interface IpvsProxyInput {
 export interface ControlPlaneInput {
   services: ServiceInput[];
   endpointSlices: EndpointSliceInput[];
+  /**
+   * The Namespace objects that exist (CoreDNS's `pods insecure` answers a pod
+   * name, and `<ns>.svc.<zone>` is NODATA, in any existing namespace, Services
+   * or not); absent = only the built-in four and those holding a Service.
+   */
+  namespaces?: string[];
   /** NetworkPolicies and what they select on; absent = no policy agent runs. */
   networkPolicy?: NetworkPolicyControl;
   /** Ingresses and IngressClasses, for the ingress controllers among the pods. */

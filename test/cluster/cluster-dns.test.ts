@@ -25,6 +25,7 @@ import {
   RCODE_NXDOMAIN,
   RCODE_REFUSED,
   RCODE_SERVFAIL,
+  rcode,
   type DnsMessage,
   type DnsRecord,
 } from '../../src/wire/dns.js';
@@ -254,5 +255,19 @@ describe("CoreDNS as kubeadm deploys it: the Corefile's `ttl 30`", () => {
     expect(a.answers.map((r) => r.ttl)).toEqual([30]);
     const nx = dns.reply(query('nope.default.svc.cluster.local'), new Rng(1));
     expect(nx.authority.map((r) => [r.ttl, r.data.kind === 'soa' ? r.data.minimum : -1])).toEqual([[30, 30]]);
+  });
+});
+
+describe('CoreDNS watches Namespaces too (namespaceExposed)', () => {
+  it('a pod name and `<ns>.svc` in an existing namespace that holds no Service: A, and NODATA; in no namespace: NXDOMAIN', () => {
+    const cp = { services: [], endpointSlices: [], namespaces: ['default', 'team'] } as never;
+    const dns = new CoreDns(cp);
+    const pod = dns.reply(query('10-244-2-2.team.pod.cluster.local'), new Rng(1));
+    expect([rcode(pod), pod.answers.map((r) => (r.data.kind === 'a' ? formatIpv4(r.data.ip) : r.data.kind))]).toEqual([RCODE_NOERROR, ['10.244.2.2']]);
+    const svc = dns.reply(query('team.svc.cluster.local'), new Rng(1));
+    expect([rcode(svc), svc.answers.length]).toEqual([RCODE_NOERROR, 0]);
+    expect(rcode(dns.reply(query('10-244-2-2.nope.pod.cluster.local'), new Rng(1)))).toBe(RCODE_NXDOMAIN);
+    // Without the Namespace objects only the built-in four and those holding a Service exist.
+    expect(rcode(new CoreDns({ services: [], endpointSlices: [] } as never).reply(query('10-244-2-2.team.pod.cluster.local'), new Rng(1)))).toBe(RCODE_NXDOMAIN);
   });
 });

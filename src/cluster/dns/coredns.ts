@@ -23,12 +23,17 @@ export class CoreDns {
   private records: ClusterDnsRecords;
 
   constructor(cp: ControlPlaneInput) {
-    this.records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL });
+    this.records = CoreDns.records(cp);
   }
 
   /** The watch saw new Services or EndpointSlices. */
   update(cp: ControlPlaneInput): void {
-    this.records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL });
+    this.records = CoreDns.records(cp);
+  }
+
+  /** What the plugin watches: Services, EndpointSlices and Namespaces (namespaceExposed: a name in an existing namespace is answered). */
+  private static records(cp: ControlPlaneInput): ClusterDnsRecords {
+    return recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL, ...(cp.namespaces ? { namespaces: cp.namespaces } : {}) });
   }
 
   /**

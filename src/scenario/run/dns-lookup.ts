@@ -28,7 +28,8 @@ export type LookupResult = { ok: true; ip: number; name: string } | { ok: false;
 export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: string, done: (r: LookupResult) => void): void {
   const { options } = conf;
   const limits = resolverLimits(options);
-  const candidates = searchPlan(name.toLowerCase(), conf.search, limits.ndots);
+  // glibc sends the name as typed (no case folding); CoreDNS lower-cases it only to look it up.
+  const candidates = searchPlan(name, conf.search, limits.ndots);
   const st: ResState = {
     ns,
     // glibc reads at most MAXNS (3) nameservers; kubelet never writes more.
@@ -69,6 +70,8 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
     // getaddrinfo hands the application its addresses in RFC 3484 order (gai-sort.ts); it connects to the first.
     if (step.ips !== undefined) return done({ ok: true, ip: sortDestinations(ns, step.ips)[0]!, name: candidate });
     tried.push(`${candidate} (${step.label})`);
+    // res_query counted it a success (an answer section that is not empty): res_search returns it, getaddrinfo finds no address in it.
+    if (step.answered) return done({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}; an answer with records ends the search list` });
     failed(step.moveOn || (step.tryAgain && r.bufferRcode === RCODE_SERVFAIL), `${name}: server failure; tried ${tried.join(', ')}`);
   };
   let rootTried = false;
@@ -90,18 +93,30 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
 
 /**
  * res_query's reading of the answers res_send returned (one may be missing:
- * the other stands for both). The A records are the addresses, in the answer's order; otherwise the
- * h_errno res_search goes by: NXDOMAIN (HOST_NOT_FOUND) and NOERROR without
- * an address (NO_DATA, or a lone CNAME) move on; SERVFAIL is TRY_AGAIN;
- * FORMERR, NOTIMP, REFUSED are NO_RECOVERY (the search list ends).
+ * the other stands for both). The A records are the addresses, in the answer's order.
+ * A NOERROR reply whose answer section is not empty (a lone CNAME, say) is
+ * res_query's success whatever it holds: res_search returns it and the search
+ * list ends there (`answered`; getaddrinfo then finds no address). Otherwise
+ * the h_errno res_search goes by: NXDOMAIN (HOST_NOT_FOUND) and NOERROR with
+ * no answer (NO_DATA) move on; SERVFAIL is TRY_AGAIN; FORMERR, NOTIMP,
+ * REFUSED are NO_RECOVERY (the search list ends).
  */
-function resQuery(reply1: DnsMessage | undefined, reply2: DnsMessage | undefined): { ips?: number[]; label: string; moveOn: boolean; tryAgain: boolean } {
+export function resQuery(
+  reply1: DnsMessage | undefined,
+  reply2: DnsMessage | undefined,
+): { ips?: number[]; label: string; moveOn: boolean; tryAgain: boolean; answered?: true } {
   const hp = reply1 ?? reply2!;
   const hp2 = reply2 ?? hp;
   for (const m of [hp, hp2]) {
     if (rcode(m) !== RCODE_NOERROR) continue;
     const ips = m.answers.flatMap((r) => (r.data.kind === 'a' ? [r.data.ip] : []));
     if (ips.length > 0) return { ips, label: '', moveOn: false, tryAgain: false };
+  }
+  const withRecords = [hp, hp2].find((m) => rcode(m) === RCODE_NOERROR && m.answers.length > 0);
+  if (withRecords) {
+    const cname = withRecords.answers.find((r) => r.data.kind === 'cname');
+    const what = cname?.data.kind === 'cname' ? `CNAME ${cname.data.target}.` : `${withRecords.answers.length} record${withRecords.answers.length === 1 ? '' : 's'}`;
+    return { label: `${what}, no address`, moveOn: false, tryAgain: false, answered: true };
   }
   const code = rcode(hp) === RCODE_NOERROR ? rcode(hp2) : rcode(hp);
   if (code === RCODE_NXDOMAIN) return { label: 'NXDOMAIN', moveOn: true, tryAgain: false };

@@ -273,6 +273,7 @@ export class ScenarioRun {
       controlPlane: {
         services: scenario.services,
         endpointSlices: scenario.endpointSlices,
+        namespaces: scenario.namespaces.map((n) => n.name),
         ingress: { ingresses: scenario.ingresses, classes: scenario.ingressClasses },
         // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
         ...(scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label') ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy, nodePortRange: scenario.cluster.serviceNodePortRange } } : {}),
