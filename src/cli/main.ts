@@ -12,6 +12,7 @@ import { scaffoldScenario } from '../scenario/init/scaffold.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
 import { progressLine } from './progress.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
+import { FlowFilterSink } from '../trace/flow-filter.js';
 import { JsonLinesSink } from '../trace/jsonl.js';
 import { ENCAP_MTU, registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
@@ -118,11 +119,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const scenario = load(file ?? DEFAULT_SCENARIO, o.seed, o.proxyMode);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
       if (!o.pcap && (o.pcapPerInterface || (o.pcapDevice ?? []).length > 0)) throw new InputError('--pcap-per-interface, --pcap-device: only with --pcap DIR');
-      if (!o.json) {
-        // Checked before the run: nothing is written (report, capture) for a --flow that names no flow.
-        const unknown = view.flows.filter((n) => !scenario.traffic.some((t) => n === t.name || (t.count > 1 && flowIndex(n, t.name, t.count))));
-        if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.map((n) => n || '""').join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
-      }
+      // Checked before the run: nothing is written (report, JSON, page, capture) for a --flow that names no flow.
+      const unknown = view.flows.filter((n) => !scenario.traffic.some((t) => n === t.name || (t.count > 1 && flowIndex(n, t.name, t.count))));
+      if (unknown.length > 0) throw new InputError(`--flow: no traffic item ${unknown.map((n) => n || '""').join(', ')} (have: ${[...new Set(scenario.traffic.map((t) => t.name))].join(', ')})`);
       if (!o.json && !o.quiet && io.term?.width !== undefined) {
         // A long report on a terminal: say what is coming, and how to get less of it.
         const walks = scenario.traffic.reduce((n, t) => n + selectFlows(Array.from({ length: t.count }, (_, k) => ({ name: t.count > 1 ? `${t.name}#${k + 1}` : t.name })), view.flows).length, 0);
@@ -154,7 +153,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
           onBuilt: (c) => {
             report?.built(c);
             if (o.pcap) capture = attachCapture(c.world, o.pcap, scenario.name, { perInterface: o.pcapPerInterface ?? false, devices: o.pcapDevice ?? [] });
-            if (jsonl) c.world.tracer.attach(jsonl);
+            // --flow narrows the JSON as it narrows the walk: those flows' packets (and what they caused), their records.
+            if (jsonl) c.world.tracer.attach(view.flows.length === 0 ? jsonl : new FlowFilterSink(jsonl, (f) => isSelected(f, view.flows)));
           },
           ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
           ...(walk ? { flowSinks: [walk] } : {}),
@@ -165,7 +165,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
             if (report) report.flow(r);
             else {
               expectations.add(r);
-              records.push(JSON.stringify(flowSummaryRecord(r)));
+              if (isSelected(r.flow, view.flows)) records.push(JSON.stringify(flowSummaryRecord(r)));
             }
           },
         });
@@ -181,7 +181,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         jsonl.end();
         records.drain(out);
       }
-      if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result)}\n`);
+      if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result, (f) => isSelected(f, view.flows))}\n`);
       if (o.pcap && capture) {
         const files = capture.finish();
         io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPageData } from '../../src/cli/html/model.js';
 import { cli } from '../../src/cli/main.js';
+import { loadScenarioFile } from '../../src/scenario/load/parse.js';
+import { simulate } from '../../src/scenario/run/simulate.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,6 +30,25 @@ describe('podwalk run --html', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain('"name":"across-nodes"');
+  });
+});
+
+describe('the HTML page model', () => {
+  const page = buildPageData(simulate(loadScenarioFile(join(root, 'scenarios', 'ingress-host-fanout.yaml')).scenario, { keepTrace: true }));
+
+  it('walks an Ingress flow on through the controller to the backend, as the text walk does', () => {
+    const shop = page.flows.find((f) => f.name === 'shop-host')!;
+    expect(shop.steps.some((s) => s.text.startsWith('HTTP response read: 200'))).toBe(true);
+    expect(shop.steps.some((s) => /^ingress-nginx\/ingress-nginx-controller-/.test(s.at) && s.text.startsWith('delivered to tcp'))).toBe(true);
+    expect(shop.steps.some((s) => s.at === 'default/shop:eth0' && s.text.startsWith('delivered to tcp'))).toBe(true);
+    expect(shop.path.at(-1)).toBe('default/shop:eth0');
+    expect(shop.path[0]).toBe('client:eth0');
+  });
+
+  it('a socket\'s or an application\'s step shows no frame (the last one a device saw is another packet\'s)', () => {
+    for (const f of page.flows) {
+      for (const s of f.steps) if (/^(HTTP |TCP |nginx )/.test(s.text)) expect(s.frame, `${f.name}: ${s.text}`).toBeUndefined();
+    }
   });
 });
 

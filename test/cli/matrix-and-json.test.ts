@@ -55,4 +55,19 @@ describe('--json flow summary records', () => {
     expect(ok['policies']).toEqual([{ at: 'node2', direction: 'ingress', pod: 'default/backend', verdict: 'allow', because: 'rule', policy: 'default/backend-from-frontend', rule: 0 }]);
     expect(flows[0]).toMatchObject({ verdict: 'dropped', dropReason: 'policy-denied' });
   });
+
+  it('--flow narrows the JSON as it narrows the walk: that flow\'s packets (and what they caused) and its record only', () => {
+    let out = '';
+    expect(cli(['run', join(root, 'scenarios', 'ingress-host-fanout.yaml'), '--json', '--flow', 'shop-host'], { out: (s) => (out += s), err: () => {} })).toBe(0);
+    const records = out.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { kind: string; pkt?: number; flow?: string });
+    expect(records.filter((r) => r.kind === 'flow').map((r) => r.flow)).toEqual(['shop-host']);
+    const created = records.filter((r) => r.kind === 'create');
+    expect(new Set(created.map((r) => r.flow))).toEqual(new Set(['shop-host']));
+    // Every packet told ends in exactly one deliver or drop, the controller's upstream connection included.
+    for (const c of created) expect(records.filter((r) => r.pkt === c.pkt && (r.kind === 'deliver' || r.kind === 'drop')).length, `pkt ${c.pkt}`).toBe(1);
+    expect(records.some((r) => r.kind === 'deliver' && (r as { at?: string }).at === 'default/shop:eth0')).toBe(true);
+    let err = '';
+    expect(cli(['run', join(root, 'scenarios', 'ingress-host-fanout.yaml'), '--json', '--flow', 'nope'], { out: () => {}, err: (s) => (err += s) })).toBe(2);
+    expect(err).toMatch(/--flow: no traffic item nope/);
+  });
 });

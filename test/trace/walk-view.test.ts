@@ -63,6 +63,9 @@ describe('the walk view (podwalk run)', () => {
     expect(out).toMatch(/client 192\.168\.56\.100:\d+ → node\/node1 192\.168\.56\.11:30080 ⇒ ingress-nginx\/ingress-nginx-controller-[0-9a-z]+-[0-9a-z]+ 10\.244\.1\.124:80 → shop 10\.244\.2\.2:8080\n/);
     // Never the backend's name beside the controller's address.
     expect(out).not.toMatch(/⇒ shop 10\.244\.1\.124/);
+    // --detail path: both connections, the controller's own after a ⇒.
+    const path = run(['run', scenario('ingress-host-fanout.yaml'), '--flow', 'shop-host', '--detail', 'path']).out.replace(/\s+/g, ' ');
+    expect(path).toMatch(/path: client:eth0 → .* → ingress-nginx\/ingress-nginx-controller-\S+:eth0 ⇒ ingress-nginx\/ingress-nginx-controller-\S+:eth0 → node1:veth[0-9a-f]{8} → .* → node2:eth0 → flannel\.1 → .* → shop:eth0 expectations/);
   });
 
   it('a drop names the reason and the rule; a DNS name shows its lookup', () => {

@@ -8,7 +8,8 @@ import type { RunResult } from '../../scenario/run/simulate.js';
 import type { FrameSummary, TraceEvent } from '../../trace/events.js';
 import { describeEvent } from '../../trace/format.js';
 import { FlowPackets, type WalkFlow } from '../../trace/view/flow-packets.js';
-import { requestSteps } from '../../trace/view/hops.js';
+import { requestSteps, type Step } from '../../trace/view/hops.js';
+import { proxiedEvents, upstreamLegs } from '../../trace/view/proxied.js';
 import { DEFAULT_VISIBILITY } from '../../trace/view/options.js';
 import { devicesCrossed } from '../../trace/view/reply.js';
 import { PLAIN } from '../../trace/view/terminal.js';
@@ -63,13 +64,14 @@ export interface PageStep {
   events: string[];
 }
 
-export function buildPageData(result: RunResult): PageData {
+/** The page of a run: every flow, or those `selected` (`--flow`). */
+export function buildPageData(result: RunResult, selected: (flow: string) => boolean = () => true): PageData {
   const cluster = result.cluster;
   return {
     title: `${result.scenario.name} (${result.scenario.cluster.network}, seed ${result.scenario.cluster.seed})`,
     machines: machines(cluster),
     links: links(cluster),
-    flows: walkFlows(result.flows, WalkEvents.fromTrace(result.events, result.flows), (netns) => refForNetns(netns, result.cluster)).map(pageFlow),
+    flows: walkFlows(result.flows.filter((f) => selected(f.flow)), WalkEvents.fromTrace(result.events, result.flows), (netns) => refForNetns(netns, result.cluster)).map(pageFlow),
   };
 }
 
@@ -131,32 +133,47 @@ function links(c: Cluster): [string, string][] {
 function pageFlow(f: WalkFlow): PageFlow {
   const fp = new FlowPackets(f.events);
   const chain = f.pkt === undefined ? [] : fp.eventsOf(fp.requestChain(f.pkt));
-  const steps = requestSteps(chain, DEFAULT_VISIBILITY);
-  const position = new Map<TraceEvent, number>(chain.map((e, i) => [e, i]));
-  const frameBefore = (i: number): FrameSummary | undefined => {
-    for (let k = i; k >= 0; k--) {
-      const e = chain[k]!;
-      if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'create') return e.frame;
-    }
-    for (let k = i + 1; k < chain.length; k++) {
-      const e = chain[k]!;
-      if (e.kind === 'tx' || e.kind === 'rx') return e.frame;
-    }
-    return undefined;
-  };
+  // Through an ingress controller the walk goes on over the connection it opened, as the text walk does.
+  const proxied = proxiedEvents(fp);
+  const legs: { events: readonly TraceEvent[]; steps: Step[] }[] = [
+    { events: chain, steps: requestSteps(chain, DEFAULT_VISIBILITY) },
+    { events: proxied, steps: proxied.length === 0 ? [] : requestSteps(proxied, DEFAULT_VISIBILITY) },
+  ];
   const headline = renderHeadline(f, PLAIN);
   const walk = renderWalk(f, { detail: 'hops', flows: [], visibility: DEFAULT_VISIBILITY }, PLAIN);
   return {
     name: f.name,
     verdict: f.verdict,
     headline,
-    path: devicesCrossed(chain),
-    steps: steps.map((s) => {
-      const frame = frameBefore(position.get(s.events[0]!) ?? 0);
-      return { where: s.where, at: s.at, text: s.text, ...(s.tone ? { tone: s.tone } : {}), details: s.details, ...(frame ? { frame } : {}), events: s.events.map(describeEvent) };
+    path: [...devicesCrossed(chain), ...upstreamLegs(fp).flat()],
+    steps: legs.flatMap(({ events, steps }) => {
+      const position = new Map<TraceEvent, number>(events.map((e, i) => [e, i]));
+      return steps.map((s) => {
+        const frame = frameOf(s, events, position);
+        return { where: s.where, at: s.at, text: s.text, ...(s.tone ? { tone: s.tone } : {}), details: s.details, ...(frame ? { frame } : {}), events: s.events.map(describeEvent) };
+      });
     }),
     notes: walk.filter((l) => /^ {5}\S/.test(l)).map((l) => l.trim()),
   };
+}
+
+/** Steps that are a socket's or an application's doing (a TCP timeout, an HTTP message read, nginx's decision) show no frame: the last one a device saw is another packet's. */
+const NO_FRAME = new Set<TraceEvent['kind']>(['tcp', 'http', 'ingress']);
+
+/** The frame as the last device before (or at) the step saw it, from the same list of events the step was made of. */
+function frameOf(s: Step, events: readonly TraceEvent[], position: ReadonlyMap<TraceEvent, number>): FrameSummary | undefined {
+  const first = s.events[0];
+  if (first === undefined || NO_FRAME.has(first.kind)) return undefined;
+  const i = position.get(first) ?? 0;
+  for (let k = i; k >= 0; k--) {
+    const e = events[k]!;
+    if (e.kind === 'tx' || e.kind === 'rx' || e.kind === 'create') return e.frame;
+  }
+  for (let k = i + 1; k < events.length; k++) {
+    const e = events[k]!;
+    if (e.kind === 'tx' || e.kind === 'rx') return e.frame;
+  }
+  return undefined;
 }
 
 function ipString(n: number): string {

@@ -2,7 +2,7 @@ import type { TraceEvent } from '../events.js';
 import { renderTable } from '../table.js';
 import { endpoint, FlowPackets, formatDuration, isFinalDelivery, lastOf, netnsOf, shortWhere, type WalkFlow } from './flow-packets.js';
 import { requestSteps, type Step } from './hops.js';
-import { proxiedSteps, upstreamPackets } from './proxied.js';
+import { proxiedSteps, upstreamLegs, upstreamPackets } from './proxied.js';
 import type { ViewOptions } from './options.js';
 import { devicesCrossed, replySummary } from './reply.js';
 import { retriedRequest, retriedSummary, type Retried } from './retried.js';
@@ -44,7 +44,8 @@ export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): s
   const lines = headline(flow, fp, chainEvents, retry, term);
   if (opts.detail === 'full') return [...lines, ...tableLines(flow.events, term)];
   const path = devicesCrossed(chainEvents);
-  if (opts.detail === 'path') return [...lines, ...fit(`  path: ${pathText(path)}`, term, 8)];
+  // Through a proxy, each upstream connection's devices follow, after a `⇒` (the controller read the request and sent its own).
+  if (opts.detail === 'path') return [...lines, ...fit(`  path: ${[path, ...upstreamLegs(fp)].map(pathText).join(' ⇒ ')}`, term, 8)];
   const steps = [...requestSteps(chainEvents, opts.visibility), ...proxiedSteps(fp, opts.visibility)];
   lines.push(...stepLines(steps, term));
   const side: string[] = [];
