@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { conntrackSummary, showIptables, showViews } from '../kernel/show.js';
+import { conntrackSummary, nftNote, showIptables, showViews } from '../kernel/show.js';
 import type { Mismatch } from '../scenario/run/expect.js';
 import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
@@ -183,6 +183,14 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       }
       if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result, (f) => isSelected(f, view.flows))}\n`);
       if (o.pcap && capture) {
+        // A pattern that names no device at all is a typo (tcpdump -i nosuchdev: "No such device exists"), not a quiet capture.
+        const devices = [...result.cluster.netns.values()].flatMap((ns) => [...ns.devices.keys()].map((d) => `${ns.name}:${d}`));
+        const unmatched = capture.unmatched(devices);
+        if (unmatched.length > 0) {
+          capture.abort();
+          const have = devices.length > 30 ? `${devices.slice(0, 30).join(', ')}, … (${devices.length - 30} more)` : devices.join(', ');
+          throw new InputError(`--pcap-device: no device matches ${unmatched.join(', ')} (have: ${have})`);
+        }
         const files = capture.finish();
         io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);
       }
@@ -258,6 +266,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       io.out(text.length > 0 ? `${text}\n` : '');
       // conntrack -L writes its count to standard error: `| wc -l` counts entries only.
       if (what === 'conntrack') io.err(`${conntrackSummary(ns)}\n`);
+      // Native nftables tables only: say where iptables-nft's are (an empty list must not read as "no rules").
+      const note = what === 'nft' ? nftNote(ns, o.node) : undefined;
+      if (note) io.err(`${note}\n`);
     });
 
   registerMatrix(

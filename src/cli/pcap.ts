@@ -15,6 +15,8 @@ export interface CaptureOptions {
 export interface Capture {
   finish(): string[];
   abort(): void;
+  /** The `--pcap-device` patterns that match none of `devices` (`<netns>:<dev>`) nor any device a frame crossed: typos, most likely. */
+  unmatched(devices: Iterable<string>): string[];
 }
 
 /** Written out whenever a file has this much pending: memory stays bounded however long the run. */
@@ -40,7 +42,7 @@ export function attachCapture(world: World, dir: string, name: string, opts: Cap
   const files = new Map<string, CaptureFile>();
   const ifaces = new Map<string, { file: CaptureFile; id: number }>();
   const fileFor = (where: string): string => (opts.perInterface ? `${name}.${safeName(where)}.pcapng` : `${name}.pcapng`);
-  world.capture = (where, t, data, l3only) => {
+  world.capture = (where, t, data, l3only, way, pkt, flow) => {
     if (!match(where)) return;
     let iface = ifaces.get(where);
     if (!iface) {
@@ -50,7 +52,9 @@ export function attachCapture(world: World, dir: string, name: string, opts: Cap
       iface = { file, id: file.writer.addInterface(where, l3only ? LINKTYPE_RAW : LINKTYPE_ETHERNET) };
       ifaces.set(where, iface);
     }
-    iface.file.writer.addPacket(iface.id, t, data);
+    // The direction as epb_flags (tshark -Y 'frame.packet_flags_direction == 1': what a device received), and the
+    // trace's packet id and flow as the frame's comment (`pkt #12 flow same-node`): the way to the --json trace or the walk.
+    iface.file.writer.addPacket(iface.id, t, data, flow === undefined ? `pkt #${pkt}` : `pkt #${pkt} flow ${flow}`, way === 'rx' ? 'in' : 'out');
     if (iface.file.writer.pending >= CHUNK_BYTES) write(dir, iface.file);
   };
   return {
@@ -60,6 +64,10 @@ export function attachCapture(world: World, dir: string, name: string, opts: Cap
         closeSync(f.fd!);
       }
       return [...files.values()].map((f) => f.path).sort();
+    },
+    unmatched: (devices) => {
+      const all = [...ifaces.keys(), ...devices];
+      return opts.devices.filter((p) => !all.some(deviceMatcher([p])));
     },
     abort: () => {
       for (const f of files.values()) {

@@ -113,7 +113,7 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
   for (const p of pods) {
     const node = nodes.get(p.nodeName)!;
     const nodeSpec = nodeSpecs.get(p.nodeName)!;
-    const ns = p.hostNetwork ? node : addPod(node, bridges.get(p.nodeName)!, p, nodeSpec.podCIDR, spec.hairpinMode);
+    const ns = p.hostNetwork ? node : addPod(node, bridges.get(p.nodeName)!, p, nodeSpec.podCIDR, spec.hairpinMode, spec.clusterCIDR);
     listen(ns, p);
     podNs.set(`${p.namespace}/${p.name}`, ns);
     if (!p.hostNetwork) netns.set(ns.name, ns);

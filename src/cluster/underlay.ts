@@ -32,7 +32,8 @@ export class Underlay {
     const port = this.ns.addUplink(portName, this.spec.mtu);
     Uplink.cable(eth0, port, { latencyNs: this.spec.latencyNs, bandwidthBps: this.spec.bandwidthBps });
     this.sw.addPort(port, false);
-    machine.addAddress(eth0, `${ip}/${this.prefix}`);
+    // With its broadcast address, as DHCP clients and netplan/systemd-networkd configure an IPv4 address.
+    machine.addAddress(eth0, `${ip}/${this.prefix}`, { broadcast: true });
     return eth0;
   }
 

@@ -23,6 +23,8 @@ export interface IfAddr {
   dev: NetDevice;
   ip: number;
   prefix: number;
+  /** IFA_BROADCAST, when the address was added with one (`ip addr add … brd +`, or by a netlink library that sets it); `ip addr` prints it as `brd`. */
+  broadcast?: number;
 }
 
 /**
@@ -146,10 +148,13 @@ export class NetNs {
    * local and broadcast routes (table local) and the connected subnet route
    * (table main, proto kernel scope link).
    */
-  addAddress(dev: NetDevice, cidrText: string, opts: { noPrefixRoute?: boolean } = {}): IfAddr {
+  addAddress(dev: NetDevice, cidrText: string, opts: { noPrefixRoute?: boolean; broadcast?: boolean } = {}): IfAddr {
     const c = parseCidr(cidrText);
     if (!c) throw new Error(`invalid address ${cidrText}`);
     const addr: IfAddr = { dev, ip: c.address, prefix: c.prefix };
+    // `brd +`: the subnet's last address, for a prefix that has one (not /31, /32). It is only told by `ip addr`: the
+    // kernel adds the subnet's broadcast route below whether or not the address carries one.
+    if (opts.broadcast && c.prefix < 31) addr.broadcast = cidrBroadcast({ network: c.network, prefix: c.prefix, address: c.network });
     this.addrs.push(addr);
     const host: Cidr = { network: c.address, prefix: 32, address: c.address };
     // fib_magic appends: an address (or subnet) another device has already gets a second route, after the first.

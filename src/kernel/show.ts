@@ -105,7 +105,8 @@ export function showAddr(ns: NetNs): string {
     }
     for (const a of ns.addrs.filter((x) => x.dev === dev)) {
       const scope = dev.kind === 'loopback' ? 'host' : 'global';
-      lines.push(`    inet ${formatIpv4(a.ip)}/${a.prefix} scope ${scope} ${dev.name}`);
+      const brd = a.broadcast === undefined ? '' : ` brd ${formatIpv4(a.broadcast)}`;
+      lines.push(`    inet ${formatIpv4(a.ip)}/${a.prefix}${brd} scope ${scope} ${dev.name}`);
       lines.push('       valid_lft forever preferred_lft forever');
     }
   }
@@ -136,6 +137,23 @@ export function conntrackSummary(ns: NetNs): string {
 export function showIpvs(ns: NetNs): string {
   if (!ns.ipvs) return '';
   return `${ns.ipvs.list()}\n\n${ns.ipvs.listTimeouts()}\n\n${ns.ipvs.listConns()}`;
+}
+
+/**
+ * What `show … nft` leaves out, said on standard error: on a real node with
+ * iptables-nft (Debian's default, kube-proxy's iptables-wrapper) `nft list
+ * ruleset` also lists the tables iptables made (`table ip filter`, `table ip
+ * nat`, each with a "managed by iptables-nft" warning); podwalk lists only
+ * native nftables tables (kube-proxy's in nftables mode) and shows the
+ * iptables rules as `iptables-save` prints them. Undefined: no iptables rule
+ * here, nothing left out.
+ */
+export function nftNote(ns: NetNs, name: string): string | undefined {
+  const saved = ns.nf?.engine.save({ counters: false }) ?? '';
+  const tables = [...saved.matchAll(/^\*(\w+)$/gm)].map((m) => `ip ${m[1]!}`);
+  if (tables.length === 0 || !/^-A /m.test(saved)) return undefined;
+  const what = ns.nf?.nft ? 'only the native nftables table(s) are listed' : 'no native nftables table here';
+  return `${name}: ${what}; the iptables-nft tables (${tables.join(', ')}) that nft list ruleset would also list: podwalk show … --node ${name} iptables`;
 }
 
 /** `nft list ruleset`: empty when nothing loaded nftables here (iptables and ipvs modes). */

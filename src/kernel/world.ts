@@ -25,8 +25,8 @@ export class World {
   /** Packets created and not yet ended in deliver/drop, for the accounting check. */
   readonly inFlight = new LivePackets();
 
-  /** Packet capture tap: sees every frame a device sends or receives (tcpdump -i any). */
-  capture: ((where: string, tNs: number, data: Uint8Array, l3only: boolean) => void) | undefined;
+  /** Packet capture tap: sees every frame a device sends (`tx`) or receives (`rx`) (tcpdump -i any); `pkt`, `flow`: the trace's packet id and traffic item. */
+  capture: ((where: string, tNs: number, data: Uint8Array, l3only: boolean, dir: 'tx' | 'rx', pkt: number, flow: string | undefined) => void) | undefined;
 
   /** The per-hop cost model, when a run enables it (off: hops take no time). */
   costs: CostModel | undefined;

@@ -74,8 +74,19 @@ export class PcapngWriter {
     return this.snapLens.length - 1;
   }
 
-  addPacket(interfaceId: number, timestampNs: number, data: Uint8Array, comment?: string): void {
-    const opt = options(comment ? [[1, enc.encode(comment)]] : []);
+  /**
+   * An Enhanced Packet Block. `direction` is written as epb_flags (bits 0-1: 01 inbound, 10 outbound; Wireshark's
+   * `frame.packet_flags_direction`), `comment` as opt_comment.
+   */
+  addPacket(interfaceId: number, timestampNs: number, data: Uint8Array, comment?: string, direction?: 'in' | 'out'): void {
+    const opts: [number, Uint8Array][] = [];
+    if (comment) opts.push([1, enc.encode(comment)]);
+    if (direction) {
+      const flags = new Uint8Array(4);
+      new DataView(flags.buffer).setUint32(0, direction === 'in' ? 1 : 2, true);
+      opts.push([2, flags]);
+    }
+    const opt = options(opts);
     const snapLen = this.snapLens[interfaceId] ?? 0;
     const captured = snapLen > 0 && data.length > snapLen ? data.subarray(0, snapLen) : data;
     const body = new Uint8Array(20 + pad4(captured.length) + opt.length);

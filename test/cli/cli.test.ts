@@ -65,9 +65,17 @@ describe('podwalk CLI', () => {
     expect(addr).toContain('inet 10.244.1.2/24');
     // As iproute2 6.1 prints them (captured from a namespace built alike on Linux 6.18).
     expect(addr).toContain('1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n');
-    expect(addr).toMatch(/^2: eth0@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu \d+ qdisc noqueue state UP group default qlen 1000\n {4}link\/ether [0-9a-f:]{17} brd ff:ff:ff:ff:ff:ff link-netnsid 0\n {4}inet 10\.244\.1\.2\/24 scope global eth0\n {7}valid_lft forever preferred_lft forever$/m);
+    expect(addr).toMatch(/^2: eth0@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu \d+ qdisc noqueue state UP group default qlen 1000\n {4}link\/ether [0-9a-f:]{17} brd ff:ff:ff:ff:ff:ff link-netnsid 0\n {4}inet 10\.244\.1\.2\/24 brd 10\.244\.1\.255 scope global eth0\n {7}valid_lft forever preferred_lft forever$/m);
+    // A flannel pod's routes: isDefaultGateway's default and flannel's CNI plugin's route to the whole network, via the bridge.
+    expect(runCli(['show', scenario('same-node.yaml'), 'routes', '--node', 'default/client']).out).toBe(
+      'default via 10.244.1.1 dev eth0 \n10.244.0.0/16 via 10.244.1.1 dev eth0 \n10.244.1.0/24 dev eth0 proto kernel scope link src 10.244.1.2 \n',
+    );
     const nodeAddr = runCli(['show', scenario('cross-node-vxlan.yaml'), 'addr', '--node', 'node1']).out;
     expect(nodeAddr).toMatch(/^\d+: flannel\.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UNKNOWN group default qlen 1000$/m);
+    // The bridge plugin's and the node's configured addresses have their broadcast; flannel.1's /32 has none.
+    expect(nodeAddr).toMatch(/^ {4}inet 10\.244\.1\.1\/24 brd 10\.244\.1\.255 scope global cbr0$/m);
+    expect(nodeAddr).toMatch(/^ {4}inet 192\.168\.56\.11\/24 brd 192\.168\.56\.255 scope global eth0$/m);
+    expect(nodeAddr).toMatch(/^ {4}inet 10\.244\.1\.0\/32 scope global flannel\.1$/m);
     expect(nodeAddr).toMatch(/^\d+: veth[0-9a-f]+@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master cbr0 state UP group default qlen 1000$/m);
     const multipath = runCli(['show', scenario('service-loadbalancer-spread.yaml'), 'routes', '--node', 'gateway']).out;
     expect(multipath).toContain('203.0.113.10 \n\tnexthop via 192.168.56.11 dev eth0 weight 1 \n\tnexthop via 192.168.56.12 dev eth0 weight 1 \n');
@@ -78,6 +86,17 @@ describe('podwalk CLI', () => {
     const ct = runCli(['show', scenario('service-nodeport.yaml'), 'conntrack', '--node', 'node1']);
     expect(ct.out).not.toContain('flow entries');
     expect(ct.err).toMatch(/^conntrack v1\.4\.7 \(conntrack-tools\): [1-9]\d* flow entries have been shown\.\n$/);
+  });
+
+  it('show … nft lists native nftables tables and says on stderr where iptables-nft\'s tables are', () => {
+    const iptablesMode = runCli(['show', scenario('service-clusterip.yaml'), 'nft', '--node', 'node1']);
+    expect(iptablesMode).toMatchObject({ code: 0, out: '' });
+    expect(iptablesMode.err).toMatch(/^node1: no native nftables table here; the iptables-nft tables \(ip filter, ip nat\) that nft list ruleset would also list: podwalk show … --node node1 iptables\n$/);
+    const nftMode = runCli(['show', scenario('service-nftables.yaml'), 'nft', '--node', 'node1']);
+    expect(nftMode.out).toMatch(/^table ip kube-proxy \{/);
+    expect(nftMode.err).toMatch(/^node1: only the native nftables table\(s\) are listed; the iptables-nft tables \(ip filter, ip nat\)/);
+    // A pod has no rules at all: nothing to say.
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'nft', '--node', 'default/client'])).toMatchObject({ code: 0, out: '', err: '' });
   });
 });
 
@@ -94,9 +113,71 @@ describe('capture options', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/only with --pcap DIR/);
   });
+
+  it('a --pcap-device pattern that matches no device at all is an input error naming the devices; nothing is written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-typo-'));
+    const r = runCli(['run', '--quiet', '--pcap', dir, '--pcap-device', 'node1:eth0', '--pcap-device', 'nomatch:*']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--pcap-device: no device matches nomatch:\* \(have: .*node1:eth0, node1:cbr0/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('each frame carries its direction (epb_flags) and the trace\'s packet id and flow (opt_comment)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-epb-'));
+    expect(runCli(['run', '--quiet', '--pcap', dir]).code).toBe(0);
+    const b = readFileSync(join(dir, 'classic-walk.pcapng'));
+    const names: string[] = [];
+    const frames: { iface: string; flags?: number; comment?: string }[] = [];
+    const optionsAt = (off: number, end: number, each: (code: number, v: Buffer) => void): void => {
+      while (off + 4 <= end) {
+        const code = b.readUInt16LE(off);
+        const len = b.readUInt16LE(off + 2);
+        if (code === 0) break;
+        each(code, b.subarray(off + 4, off + 4 + len));
+        off += 4 + ((len + 3) & ~3);
+      }
+    };
+    for (let off = 0; off < b.length; ) {
+      const type = b.readUInt32LE(off);
+      const total = b.readUInt32LE(off + 4);
+      if (type === 1) optionsAt(off + 16, off + total - 4, (c, v) => c === 2 && names.push(v.toString('utf8')));
+      if (type === 6) {
+        const f: { iface: string; flags?: number; comment?: string } = { iface: names[b.readUInt32LE(off + 8)]! };
+        const caplen = b.readUInt32LE(off + 20);
+        optionsAt(off + 28 + ((caplen + 3) & ~3), off + total - 4, (c, v) => {
+          if (c === 2) f.flags = v.readUInt32LE(0);
+          if (c === 1) f.comment = v.toString('utf8');
+        });
+        frames.push(f);
+      }
+      off += total;
+    }
+    // pod1's first frame: sent by its eth0 (outbound, 2), received by its veth peer on node1 (inbound, 1).
+    const first = frames.find((f) => f.iface === 'default/pod1:eth0')!;
+    expect(first).toMatchObject({ flags: 2, comment: expect.stringMatching(/^pkt #\d+ flow same-node$/) });
+    const peer = frames.find((f) => f.iface.startsWith('node1:veth') && f.comment === first.comment)!;
+    expect(peer.flags).toBe(1);
+    for (const f of frames) expect([1, 2]).toContain(f.flags);
+  });
 });
 
 describe.skipIf(!hasTshark)('pcapng export decoded by tshark', () => {
+  it('shows each frame\'s direction and comment: -Y picks what a device received', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-dir-'));
+    expect(runCli(['run', '--quiet', '--pcap', dir]).code).toBe(0);
+    const rows = execFileSync('tshark', ['-r', join(dir, 'classic-walk.pcapng'), '-Y', 'frame.interface_name == "default/pod4:eth0"', '-T', 'fields', '-e', 'frame.packet_flags_direction', '-e', 'frame.comment'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows.length).toBeGreaterThan(2);
+    for (const [flags, comment] of rows) {
+      expect(['0x00000001', '0x00000002']).toContain(flags);
+      expect(comment).toMatch(/^pkt #\d+( flow across-nodes)?$/); // a neighbour probe of no flow has no flow
+    }
+    expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(['0x00000001', '0x00000002']));
+    expect(rows.some(([, c]) => c!.endsWith(' flow across-nodes'))).toBe(true);
+  });
+
   it('decodes VXLAN with VNI 1, correct checksums, inner addresses, nothing malformed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-'));
     const r = runCli(['run', scenario('cross-node-vxlan.yaml'), '--pcap', dir, '--quiet']);

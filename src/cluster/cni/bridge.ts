@@ -6,27 +6,33 @@ import { podCpu } from '../node-cpus.js';
 import type { PodInput } from '../spec.js';
 
 /**
- * The CNI `bridge` plugin with host-local IPAM, as flannel's CNI config runs
+ * The CNI `bridge` plugin with host-local IPAM, as flannel's CNI plugin runs
  * it: the node's bridge holds the subnet's gateway `.1`; each pod gets a veth
  * pair (`eth0` inside, `vethXXXXXXXX` on the bridge, hairpin as configured), its
- * IP with the subnet's prefix (so its /24 is on-link) and a default route via
- * the gateway.
+ * IP with the subnet's prefix (so its /24 is on-link), a default route via the
+ * gateway (isDefaultGateway) and a route to the whole flannel network via the
+ * gateway (flannel's plugin appends FLANNEL_NETWORK to the IPAM routes; a route
+ * without a gateway gets the interface's). The plugins add addresses through
+ * the netlink library, which sets an IPv4 address's broadcast when it has none:
+ * `ip addr` shows `brd`.
  */
 export function setupNodeBridge(node: NetNs, name: string, podCIDR: string, mtu: number): Bridge {
   const c = parseCidr(podCIDR)!;
   const br = node.addBridge(name, mtu);
-  node.addAddress(br, `${formatIpv4(cidrHost(c, 1))}/${c.prefix}`);
+  node.addAddress(br, `${formatIpv4(cidrHost(c, 1))}/${c.prefix}`, { broadcast: true });
   return br;
 }
 
-export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, hairpin: boolean): NetNs {
+export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, hairpin: boolean, clusterCIDR: string): NetNs {
   const c = parseCidr(podCIDR)!;
   const ns = new NetNs(node.world, podNetnsName(pod.namespace, pod.name));
   ns.cpu = podCpu(node); // a pod's packets are processed by its node's kernel, on the CPU its processes run on
   ns.kernel = node.kernel; // one kernel: nf_nat's rovers and the release's behaviour are the node's
   const [hostSide, eth0] = node.addVethPair(hostVethName(pod.namespace, pod.name), ns, 'eth0', br.mtu);
   br.addPort(hostSide, hairpin);
-  ns.addAddress(eth0, `${pod.ip}/${c.prefix}`);
-  ns.addRoute('default', { via: formatIpv4(cidrHost(c, 1)), dev: eth0 });
+  ns.addAddress(eth0, `${pod.ip}/${c.prefix}`, { broadcast: true });
+  const gw = formatIpv4(cidrHost(c, 1));
+  ns.addRoute('default', { via: gw, dev: eth0 });
+  ns.addRoute(clusterCIDR, { via: gw, dev: eth0 });
   return ns;
 }

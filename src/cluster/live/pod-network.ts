@@ -12,7 +12,7 @@ import type { PodInput } from '../spec.js';
 export function startPodNetwork(cluster: Cluster, pod: PodInput): NetNs {
   const node = cluster.nodes.get(pod.nodeName)!;
   const nodeSpec = cluster.spec.nodes.find((n) => n.name === pod.nodeName)!;
-  const ns = pod.hostNetwork ? node : addPod(node, cluster.bridges.get(pod.nodeName)!, pod, nodeSpec.podCIDR, cluster.spec.hairpinMode);
+  const ns = pod.hostNetwork ? node : addPod(node, cluster.bridges.get(pod.nodeName)!, pod, nodeSpec.podCIDR, cluster.spec.hairpinMode, cluster.spec.clusterCIDR);
   listen(ns, pod);
   const key = `${pod.namespace}/${pod.name}`;
   cluster.pods.set(key, ns);

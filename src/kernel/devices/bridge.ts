@@ -202,7 +202,7 @@ export class Bridge extends NetDevice implements BridgePortOwner {
   private static receiveUp(br: Bridge, skb: Skb): void {
     const w = br.ns.world;
     if (w.capture) {
-      w.capture(br.where, w.sched.now, skb.data, false);
+      w.capture(br.where, w.sched.now, skb.data, false, 'rx', skb.id, skb.flow);
       share(skb);
     }
     if (w.detailed) {

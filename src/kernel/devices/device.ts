@@ -111,7 +111,7 @@ export abstract class NetDevice {
     }
     skb.at = this.where;
     if (w.capture) {
-      w.capture(this.where, w.sched.now, skb.data, !this.ethernet);
+      w.capture(this.where, w.sched.now, skb.data, !this.ethernet, kind, skb.id, skb.flow);
       share(skb);
     }
     if (w.detailed) {
