@@ -14,16 +14,20 @@ export function renderTable(events: readonly TraceEvent[], width?: number): stri
     for (const r of rows) table.push(r);
     return table.toString();
   }
-  const t = Math.max(8, ...rows.map((r) => r[0]!.length)) + 2;
-  const p = Math.max(5, ...rows.map((r) => r[1]!.length)) + 2;
-  const where = Math.min(Math.max(7, ...rows.map((r) => r[2]!.length)) + 2, Math.max(12, Math.floor(width / 4)));
+  // Each column as wide as its longest cell (or its heading), plus padding; the where column as wide as its longest
+  // place while the event column keeps half the line; the event column takes the rest.
+  const t = Math.max(6, ...rows.map((r) => r[0]!.length)) + 2;
+  const p = Math.max(3, ...rows.map((r) => r[1]!.length)) + 2;
+  const longest = Math.max(5, ...rows.map((r) => r[2]!.length)) + 2;
+  const where = Math.max(9, Math.min(longest, width - t - p - 5 - Math.max(20, Math.floor(width / 2))));
   const event = Math.max(20, width - t - p - where - 5);
   const table = new Table({
     head: ['t (µs)', 'pkt', 'where', 'event'],
     colWidths: [t, p, where, event],
     style: { head: [], border: [], compact: true },
     wordWrap: true,
-    wrapOnWordBoundary: false,
+    // Break at spaces, so that an address or a device name stays whole; only a word longer than its cell is cut.
+    wrapOnWordBoundary: true,
   });
   for (const r of rows) table.push(r);
   return table.toString();

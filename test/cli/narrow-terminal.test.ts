@@ -31,4 +31,30 @@ describe('every command fits an 80-column terminal, as run does', () => {
     for (const head of ['UDP payload B', 'overhead %', 'kpps wire/cpu', 'goodput Gbit/s wire/cpu', 'efficiency', 'cpu vs host-gw']) expect(lines.some((l) => l.includes(head))).toBe(true);
     expect(lines.filter((l) => /^│ backend /.test(l)).length).toBeGreaterThan(2);
   });
+
+  it('run -vv: the event table wraps at spaces, so an address or a device name stays on one line', () => {
+    const lines = at80(['run', scenario('service-clusterip.yaml'), '--flow', 'to-service', '-vv']);
+    expect(tooWide(lines)).toEqual([]);
+    const rows = lines.filter((l) => l.startsWith('│'));
+    expect(rows.length).toBeGreaterThan(20);
+    const cells = rows.map((l) => l.split('│').map((c) => c.trim()));
+    // Each row with the lines its cells go on over: every address and device name in it is whole on one line.
+    const groups: string[][][] = [];
+    for (const c of cells) {
+      if (c[1] !== '' || groups.length === 0) groups.push([c]);
+      else groups.at(-1)!.push(c);
+    }
+    let checked = 0;
+    for (const g of groups) {
+      for (const col of [3, 4]) {
+        const parts = g.map((c) => c[col]!);
+        for (const token of parts.join(' ').match(/\d+\.\d+\.\d+\.\d+|veth[0-9a-f]{8}|[\w/-]+:eth\d/g) ?? []) {
+          expect(parts.some((p) => p.includes(token)), `${token} in ${parts.join(' / ')}`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(50);
+    expect(rows.some((l) => /│ default\/client:eth0 +│ arp resolving 10\.244\.1\.1 \[INCOMPLETE\]/.test(l))).toBe(true);
+  });
 });
