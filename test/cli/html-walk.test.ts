@@ -34,7 +34,9 @@ describe('podwalk run --html', () => {
 });
 
 describe('the HTML page model', () => {
-  const page = buildPageData(simulate(loadScenarioFile(join(root, 'scenarios', 'ingress-host-fanout.yaml')).scenario, { keepTrace: true }));
+  const loaded = loadScenarioFile(join(root, 'scenarios', 'ingress-host-fanout.yaml'));
+  if (!loaded.ok) throw new Error('ingress-host-fanout.yaml does not load');
+  const page = buildPageData(simulate(loaded.scenario, { keepTrace: true }));
 
   it('walks an Ingress flow on through the controller to the backend, as the text walk does', () => {
     const shop = page.flows.find((f) => f.name === 'shop-host')!;
