@@ -26,7 +26,7 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
     .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
     .argument('<file>', 'scenario file')
     .option('--port <p>', 'destination port (default: the file\'s matrix.port, else 80)')
-    .option('--protocol <proto>', 'TCP | UDP (default TCP)')
+    .option('--protocol <proto>', 'TCP | UDP | SCTP (default TCP)')
     .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
     .option('--at <time>', "probe at this simulated time (like 2s), after the file's steps up to then (default: the file's matrix.at, else 0)")
     .option('--json', 'print JSON instead of the table')

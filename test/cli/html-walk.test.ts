@@ -108,6 +108,35 @@ describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('keyboard: ←/→ step hops even on the focused flow picker (↑/↓ choose the flow); Tab reaches a step, Enter shows it', async () => {
+    const { file } = writePage('classic-walk.yaml');
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    const picker = page.locator('#flow-picker');
+    await picker.focus();
+    const flow = await picker.inputValue();
+    await page.keyboard.press('ArrowRight');
+    expect(await picker.inputValue()).toBe(flow);
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 2 of \d+$/);
+    await page.keyboard.press('j');
+    expect(await picker.inputValue()).toBe(flow);
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 3 of \d+$/);
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 2 of \d+$/);
+    await page.keyboard.press('ArrowDown');
+    expect(await picker.inputValue()).not.toBe(flow);
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 1 of \d+$/);
+    // The steps are in the tab order; Enter on the fourth shows it.
+    await page.locator('#steps li').nth(3).focus();
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('LI');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 4 of \d+$/);
+    // With a modifier it is the browser's key, not a hop.
+    await page.keyboard.press('Control+ArrowRight');
+    expect(await page.locator('#counter').textContent()).toMatch(/^hop 4 of \d+$/);
+    await page.close();
+  }, 60_000);
+
   it('highlights where a denied flow was dropped, with the rule', async () => {
     const { file } = writePage('netpol-service-denied.yaml');
     const page = await browser.newPage();

@@ -150,6 +150,23 @@ describe('terminal', () => {
     expect(detectTerminal({ isTTY: false }, { FORCE_COLOR: '1' })).toEqual({ colour: true });
     expect(detectTerminal({ isTTY: true, columns: 120 }, { FORCE_COLOR: '0' })).toEqual({ width: 120, colour: false });
     expect(detectTerminal({}, {})).toEqual({ colour: false });
+    // A dumb terminal has no colour (Node's hasColors() agrees), unless forced.
+    expect(detectTerminal({ isTTY: true, columns: 80 }, { TERM: 'dumb' })).toEqual({ width: 80, colour: false });
+    expect(detectTerminal({ isTTY: true, columns: 80 }, { TERM: 'dumb', FORCE_COLOR: '1' })).toEqual({ width: 80, colour: true });
+  });
+
+  it('counts columns as a terminal does: wide characters two, combining marks none', () => {
+    expect(visibleWidth('日本語')).toBe(6);
+    expect(visibleWidth('ｗｉｄｅ')).toBe(8);
+    expect(visibleWidth('cafe\u0301')).toBe(4);
+    expect(visibleWidth('a\u200bb')).toBe(2);
+    expect(visibleWidth('10.244.1.2 → µs')).toBe(15);
+    const t: Terminal = { width: 20, colour: false };
+    const lines = fit(`流量 ${'名'.repeat(30)} 通过`, t, 2);
+    for (const l of lines) expect(visibleWidth(l), l).toBeLessThanOrEqual(20);
+    expect(lines.join('').replace(/ /g, '')).toBe(`流量${'名'.repeat(30)}通过`);
+    // A mark stays with its letter when a word is cut.
+    expect(fit('e\u0301'.repeat(25), t).map(visibleWidth)).toEqual([20, 5]);
   });
 
   it('fit wraps at spaces with a hanging indent, cuts words longer than the line, and ignores colour codes', () => {

@@ -107,6 +107,7 @@ export const PAGE_SCRIPT = String.raw`
       li.className = s.tone || '';
       li.dataset.at = s.at;
       li.innerHTML = '<span class="where">' + esc(s.where) + '</span> ' + esc(s.text);
+      li.tabIndex = 0; // reachable with Tab; Enter or Space shows it, as a click does
       li.addEventListener('click', () => { index = k; show(); });
       list.appendChild(li);
     });
@@ -151,7 +152,16 @@ export const PAGE_SCRIPT = String.raw`
   }
   document.getElementById('next').addEventListener('click', () => { if (flow && index < flow.steps.length - 1) { index++; show(); } });
   document.getElementById('prev').addEventListener('click', () => { if (flow && index > 0) { index--; show(); } });
-  document.addEventListener('keydown', (e) => { if (e.key === 'ArrowRight' || e.key === 'j') document.getElementById('next').click(); if (e.key === 'ArrowLeft' || e.key === 'k') document.getElementById('prev').click(); });
+  document.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return; // the browser's own shortcuts
+    const li = e.target instanceof Element ? e.target.closest('#steps li') : null;
+    if (li && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); li.click(); return; }
+    const next = e.key === 'ArrowRight' || e.key === 'j', prev = e.key === 'ArrowLeft' || e.key === 'k';
+    if (!next && !prev) return;
+    // On the focused flow picker these keys would choose another flow (or type-ahead): here they step hops, as everywhere.
+    if (e.target === picker) e.preventDefault();
+    document.getElementById(next ? 'next' : 'prev').click();
+  });
   picker.addEventListener('change', () => choose(Number(picker.value)));
   if (data.flows.length) choose(0);
 })();

@@ -30,6 +30,7 @@ polyline.walk { fill: none; stroke: #2471d6; stroke-opacity: 0.35; stroke-width:
 #steps li { padding: 2px 4px; cursor: pointer; border-radius: 3px; }
 #steps li .where { color: #56657a; }
 #steps li.current { background: #ffe58a; }
+#steps li:focus-visible { outline: 2px solid #3b6fd6; outline-offset: 1px; }
 #steps li.bad { color: #b02a1c; }
 #steps li.good { color: #1d7a3a; }
 #steps li.note { color: #8a5a00; }
