@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
     expect(await page.locator('#counter').textContent()).toMatch(/^hop 1 of \d+$/);
     // The steps are in the tab order; Enter on the fourth shows it.
     await page.locator('#steps li').nth(3).focus();
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('LI');
+    expect(await page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('LI');
     await page.keyboard.press('Enter');
     expect(await page.locator('#counter').textContent()).toMatch(/^hop 4 of \d+$/);
     // With a modifier it is the browser's key, not a hop.
