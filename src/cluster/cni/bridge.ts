@@ -33,6 +33,9 @@ export function addPod(node: NetNs, br: Bridge, pod: PodInput, podCIDR: string, 
   ns.addAddress(eth0, `${pod.ip}/${c.prefix}`, { broadcast: true });
   const gw = formatIpv4(cidrHost(c, 1));
   ns.addRoute('default', { via: gw, dev: eth0 });
-  ns.addRoute(clusterCIDR, { via: gw, dev: eth0 });
+  // A cluster CIDR that is the node's subnet itself (cluster-cidr-one-subnet): the kernel takes that route as a second
+  // one for the prefix, before the link route (RouteAddEcmp: NLM_F_CREATE without EXCL); not modelled, left out.
+  const cluster = parseCidr(clusterCIDR);
+  if (cluster && cluster.prefix < c.prefix) ns.addRoute(clusterCIDR, { via: gw, dev: eth0 });
   return ns;
 }
