@@ -132,6 +132,53 @@ describe('IPVS connection entries in a cluster', () => {
   });
 });
 
+describe('IPVS persistence templates (ip_vs_sched_persist, ip_vs_conn_expire)', () => {
+  /** Three web pods behind a ClientIP Service with a 5 s affinity timeout; the client on node1. */
+  const sticky = (traffic: string, proxyMode: 'ipvs' | 'iptables' = 'ipvs') => {
+    const yaml = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: ipvs-persist}
+cluster: {network: flannel-vxlan, proxyMode: ${proxyMode}, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      replicas: 3
+      selector: {matchLabels: {app: web}}
+      template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: sticky}
+    spec: {clusterIP: 10.96.0.60, selector: {app: web}, sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 5}}, ports: [{port: 80, targetPort: 8080}]}
+traffic:
+${traffic}`;
+    const r = loadScenarioText(yaml, 'ipvs-persist.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    return simulate(r.scenario);
+  };
+  const backend = (res: ReturnType<typeof sticky>, i: number): string | undefined => res.flows[i]!.deliveredTo;
+
+  it('a template is not expired while a connection it scheduled lives: a connection 20 s later goes to the same real server', () => {
+    const res = sticky(['  - {name: open, from: pod/client, to: service/sticky, port: 80}', '  - {name: later, from: pod/client, to: service/sticky, port: 80, at: 20s}', ''].join('\n'));
+    expect(res.flows.map((f) => f.verdict)).toEqual(['delivered', 'delivered']);
+    expect(backend(res, 1)).toBe(backend(res, 0));
+    // Its timer fired at 5 s with a connection controlled (re-armed to 65 s, timeout 60 s); reused at 20 s: 60 s left.
+    expect(node1Ipvs(res)).toMatch(/TCP 01:00 {2}NONE +10\.244\.1\.2:0 +10\.96\.0\.60:80 +10\.244\.\d\.\d+:0/);
+  });
+
+  it('without a controlled connection it expires at its timeout: a connection after the first closed and its entry went is scheduled afresh', () => {
+    // The first connection closes at once; its IPVS entry (TIME_WAIT, 2 min) lives up to ~120 s, the template 60 s more at most.
+    const traffic = (at: string): string => ['  - {name: first, from: pod/client, to: service/sticky, port: 80, close: true}', `  - {name: next, from: pod/client, to: service/sticky, port: 80, at: ${at}}`, ''].join('\n');
+    const held = sticky(traffic('100s'));
+    expect(backend(held, 1)).toBe(backend(held, 0));
+    const fresh = sticky(traffic('200s'));
+    // rr: the first connection took the first real server, a fresh schedule takes the next.
+    expect(backend(fresh, 1)).not.toBe(backend(fresh, 0));
+  });
+});
+
 describe('IPVS on LOCAL_OUT: the node itself connecting to a ClusterIP', () => {
   it('runs between nat OUTPUT and filter OUTPUT; filter sees the real server (ip_vs_local_request4 at NF_IP_PRI_NAT_DST + 2)', () => {
     const res = run('  - {name: node, from: node/node1, to: 10.96.0.50, port: 80}\n');

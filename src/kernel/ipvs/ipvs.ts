@@ -47,7 +47,19 @@ interface Conn {
   template: boolean;
   /** The persistence template that scheduled it (cp->control; `-m ipvs --vportctl` reads its port). */
   control?: Conn;
+  /**
+   * A template's own timeout (cp->timeout): the service's persistence timeout
+   * when created, 60 s once its timer fired while it still controlled a
+   * connection (ip_vs_conn_expire's expire_later). Reusing the template
+   * restarts its timer with it (ip_vs_conn_put).
+   */
+  timeoutNs?: number;
+  /** A template's controlled connections (cp->n_control): while any lives, its timer only re-arms. */
+  controls?: Set<Conn>;
 }
+
+/** ip_vs_conn_expire's expire_later: a template that still controls a connection tries again in 60 s. */
+const EXPIRE_LATER_NS = 60e9;
 
 /** `ipvsadm --set TCP TCPFIN UDP` (seconds): the ESTABLISHED, FIN_WAIT and UDP timeouts; the other TCP states keep theirs. */
 export interface IpvsTimeouts {
@@ -272,10 +284,14 @@ export class Ipvs {
       const s = svc!;
       // Persistence: a template per client IP keeps it on the same real server (ip_vs_sched_persist).
       const tkey = connKey(proto, ip.src, 0, ip.dst, t.dport);
-      const tmpl = s.persistentSec !== undefined ? this.live(this.conns.get(tkey), now) : undefined;
-      // ip_vs_check_template: a template whose real server is gone, or quiesced with expire_quiescent_template = 1, is not used.
+      const prior = s.persistentSec !== undefined ? this.live(this.conns.get(tkey), now) : undefined;
+      // ip_vs_check_template: a template whose real server is gone, or quiesced with expire_quiescent_template = 1, is not used;
+      // the kernel rehashes it where no lookup finds it (ports 0xffff), left to its timer: here it leaves the table at once.
       const quiescentOk = this.ns.limits['net.ipv4.vs.expire_quiescent_template'] === 0;
-      const dest = tmpl?.dest && s.dests.includes(tmpl.dest) && (tmpl.dest.weight > 0 || quiescentOk) ? tmpl.dest : schedule(s.scheduler, s.dests, s.state, { src: ip.src, dst: ip.dst });
+      const usable = prior !== undefined && s.dests.includes(prior.dest) && (prior.dest.weight > 0 || quiescentOk);
+      if (prior && !usable) this.remove(prior);
+      const tmpl = usable ? prior : undefined;
+      const dest = tmpl ? tmpl.dest : schedule(s.scheduler, s.dests, s.state, { src: ip.src, dst: ip.dst });
       if (!dest) {
         if (w.detailed) w.emit({ kind: 'ipvs', t: now, pkt: skb.id, at: this.ns.name, action: 'no-destination', service: describeService(s), scheduler: s.scheduler, candidates: [] });
         this.ns.stack.icmpError(skb.data, 3, 3, skb);
@@ -284,8 +300,13 @@ export class Ipvs {
       }
       action = tmpl ? 'persistent' : 'schedule';
       let control: Conn | undefined;
-      if (s.persistentSec !== undefined) {
-        const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + s.persistentSec * 1e9, template: true };
+      if (tmpl) {
+        // A template found is reused as it is: ip_vs_conn_put restarts its timer with its own timeout (not the service's).
+        tmpl.expiresNs = now + tmpl.timeoutNs!;
+        control = tmpl;
+      } else if (s.persistentSec !== undefined) {
+        const timeoutNs = s.persistentSec * 1e9;
+        const template: Conn = { protocol: proto, cip: ip.src, cport: 0, vip: ip.dst, vport: t.dport, dest, state: 'NONE', inactive: false, expiresNs: now + timeoutNs, template: true, timeoutNs, controls: new Set() };
         control = template;
         this.conns.set(tkey, template);
         this.generation++;
@@ -296,6 +317,8 @@ export class Ipvs {
       const ct = skb.nfct?.entry;
       conn = { protocol: proto, cip: ip.src, cport: t.sport, vip: ip.dst, vport: t.dport, dest, state: proto === 'TCP' ? 'NONE' : proto === 'SCTP' ? 'S_INIT1' : 'UDP', inactive: true, expiresNs: 0, template: false, ...(ct ? { ct } : {}), ...(control ? { control } : {}) };
       dest.inactConns++;
+      // ip_vs_control_add: the template now controls this connection.
+      control?.controls!.add(conn);
       this.touch(conn, 'input', skb, now);
       this.conns.set(key, conn);
       this.replies.set(connKey(proto, dest.ip, dest.port, ip.src, t.sport), conn);
@@ -485,8 +508,27 @@ export class Ipvs {
   /** An entry still alive at `now` (expired ones are removed, and their server's counters released). */
   private live(c: Conn | undefined, now: number): Conn | undefined {
     if (!c || c.expiresNs === 0 || c.expiresNs > now) return c;
+    if (c.template && this.rearm(c, now)) return c;
     this.remove(c);
     return undefined;
+  }
+
+  /**
+   * ip_vs_conn_expire on a template, for each time its timer fired up to
+   * `now`: while a connection it controls was alive then ("do I control
+   * anybody?"), it is not removed but re-armed 60 s on, and 60 s becomes its
+   * timeout. A controlled connection's timer only moves while it lives, so
+   * its `expiresNs` past a firing time means it was alive at that time.
+   * Whether the template is alive at `now`.
+   */
+  private rearm(t: Conn, now: number): boolean {
+    while (t.expiresNs <= now) {
+      const at = t.expiresNs;
+      if (![...t.controls!].some((c) => c.expiresNs === 0 || c.expiresNs > at)) return false;
+      t.expiresNs = at + EXPIRE_LATER_NS;
+      t.timeoutNs = EXPIRE_LATER_NS;
+    }
+    return true;
   }
 
   /** ip_vs_conn_expire_now: the entry goes at once; with `dropCt`, its conntrack entry too (ip_vs_conn_drop_conntrack). */
@@ -501,8 +543,11 @@ export class Ipvs {
   private remove(c: Conn): void {
     this.generation++;
     stateEpoch.n++;
-    this.conns.delete(connKey(c.protocol, c.cip, c.cport, c.vip, c.vport));
+    const key = connKey(c.protocol, c.cip, c.cport, c.vip, c.vport);
+    if (this.conns.get(key) === c) this.conns.delete(key);
     if (c.template) return;
+    // ip_vs_control_del: the template no longer controls it (its own timer decides when it goes).
+    c.control?.controls!.delete(c);
     this.replies.delete(connKey(c.protocol, c.dest.ip, c.dest.port, c.cip, c.cport));
     if (c.inactive) c.dest.inactConns--;
     else c.dest.activeConns--;
@@ -539,6 +584,8 @@ export class Ipvs {
     const now = this.ns.world.sched.now;
     const out = ['IPVS connection entries', 'pro expire state       source                virtual               destination'];
     for (const c of this.conns.values()) {
+      // A template's timer that fired while it controlled a connection re-armed it (nothing else changes).
+      if (c.template && c.expiresNs !== 0 && c.expiresNs <= now) this.rearm(c, now);
       if (c.expiresNs !== 0 && c.expiresNs <= now) continue;
       const left = Math.max(0, Math.ceil((c.expiresNs - now) / 1e9));
       const mmss = `${String(Math.floor(left / 60)).padStart(2, '0')}:${String(left % 60).padStart(2, '0')}`;
