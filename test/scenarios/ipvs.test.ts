@@ -113,3 +113,24 @@ describe('ipvs during change: graceful termination and expire_nodest_conn (scena
     expect(flows.slice(1).every((f) => f.verdict === 'delivered')).toBe(true);
   });
 });
+
+describe('ipvs: a Service change re-syncs its virtual server in place (syncService: UpdateVirtualServer)', () => {
+  it('affinity on, its timeout changed, affinity off: ipvsadm -E each time, the real servers kept', () => {
+    const text = readFileSync(join(dir, 'service-affinity-applied.yaml'), 'utf8').replace(/\nsteps:\n/, `
+steps:
+  - at: 2s
+    apply: {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 30}}, ports: [{port: 80, targetPort: http}]}}
+  - at: 3s
+    apply: {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}}
+`);
+    const r = loadScenarioText(text, 'applied.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const res = simulate({ ...r.scenario, cluster: { ...r.scenario.cluster, proxyMode: 'ipvs' } });
+    const edits = res.events.flatMap((e) => (e.kind === 'change' && e.change === 'proxy-sync' && e.at === 'node1' && e.detail.startsWith('ipvsadm -E') ? [`${e.t / 1e9} ${e.detail}`] : []));
+    expect(edits).toEqual(['1 ipvsadm -E -t 10.96.0.11:80 -s rr -p 10800 (Service changed)', '2 ipvsadm -E -t 10.96.0.11:80 -s rr -p 30 (Service changed)', '3 ipvsadm -E -t 10.96.0.11:80 -s rr (Service changed)']);
+    // No real server was deleted or added by the changes: the three endpoints' real servers from the start stay.
+    expect(res.events.some((e) => e.kind === 'change' && e.change === 'proxy-sync' && e.t > 0 && /ipvsadm -[ad] -t 10\.96\.0\.11:80/.test(e.detail))).toBe(false);
+    // Without affinity again, the six connections at 5 s spread over the three real servers (rr).
+    expect(new Set(res.flows.map((f) => f.deliveredTo)).size).toBe(3);
+  });
+});

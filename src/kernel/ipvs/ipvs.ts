@@ -142,6 +142,23 @@ export class Ipvs {
     return svc;
   }
 
+  /**
+   * `ipvsadm -E` (ip_vs_edit_service): a virtual service's scheduler and
+   * persistence changed in place; its real servers and connections stay
+   * (the VIP never goes down). A new scheduler starts from its initial
+   * state; templates already made keep their own timeouts.
+   */
+  editService(svc: VirtualService, change: { scheduler: SchedulerName; persistentSec: number | undefined }): void {
+    this.generation++;
+    stateEpoch.n++;
+    if (svc.scheduler !== change.scheduler) {
+      svc.scheduler = change.scheduler;
+      svc.state = { cursor: change.scheduler === 'wrr' ? -1 : 0, cw: 0 };
+    }
+    if (change.persistentSec === undefined) delete svc.persistentSec;
+    else svc.persistentSec = change.persistentSec;
+  }
+
   addDest(svc: VirtualService, ip: number, port: number, weight = 1): Dest {
     this.generation++;
     stateEpoch.n++;

@@ -53,9 +53,14 @@ export class IpvsSync {
     for (const v of plan.virtualServers) {
       const vip = parseIpv4(v.vip)!;
       let svc = this.ipvs.service(v.protocol, vip, v.port);
+      const opts = `-s ${v.scheduler}${v.persistentSec === undefined ? '' : ` -p ${v.persistentSec}`}`;
       if (!svc) {
         svc = this.ipvs.addService({ protocol: v.protocol, vip, port: v.port, scheduler: v.scheduler, ...(v.persistentSec === undefined ? {} : { persistentSec: v.persistentSec }) });
-        this.trace(`ipvsadm -A ${flag(v.protocol)} ${v.vip}:${v.port} -s ${v.scheduler}`);
+        this.trace(`ipvsadm -A ${flag(v.protocol)} ${v.vip}:${v.port} ${opts}`);
+      } else if (svc.scheduler !== v.scheduler || svc.persistentSec !== v.persistentSec) {
+        // syncService: the applied virtual server differs (VirtualServer.Equal: scheduler, flags, timeout): UpdateVirtualServer.
+        this.ipvs.editService(svc, { scheduler: v.scheduler, persistentSec: v.persistentSec });
+        this.trace(`ipvsadm -E ${flag(v.protocol)} ${v.vip}:${v.port} ${opts} (Service changed)`);
       }
       this.syncEndpoints(svc, v.dests.map((d) => ({ ip: parseIpv4(d.ip)!, port: d.port })));
     }
