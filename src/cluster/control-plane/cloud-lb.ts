@@ -263,8 +263,9 @@ export class CloudLoadBalancer {
   }
 }
 
+/** What the node's health check would answer 200 for (kube-proxy/health-server.ts: only slices with a port file endpoints). */
 function hasReadyLocal(svc: ServiceInput, slices: readonly EndpointSliceInput[], node: string): boolean {
-  return slices.some((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.endpoints.some((e) => e.ready && e.nodeName === node));
+  return slices.some((s) => s.namespace === svc.namespace && s.serviceName === svc.name && s.ports.some((p) => p.port !== 0) && s.endpoints.some((e) => e.ready && e.nodeName === node));
 }
 
 /** How a probe failed, as the balancer's message says it. */

@@ -52,11 +52,20 @@ export class ServiceHealthServer {
   }
 }
 
-/** Ready endpoints of the Service on this node, each address once (the Service's slices, every port). */
+/**
+ * Ready endpoints of the Service on this node, each address once: kube-proxy's
+ * EndpointsMap.LocalReadyEndpoints, which walks the endpoints its
+ * EndpointSliceCache filed under a service port. Those come from each slice
+ * port (endpointInfoByServicePort skips a port numbered 0), so an endpoint in
+ * a slice without ports — the EndpointSlice controller's slice for pods that
+ * lack the Service's named targetPort — is not counted: kube-proxy has no
+ * rule for it either.
+ */
 export function localReadyEndpoints(cp: ControlPlaneInput, svc: ServiceInput, nodeName: string): number {
   const ips = new Set<string>();
   for (const slice of cp.endpointSlices) {
     if (slice.namespace !== svc.namespace || slice.serviceName !== svc.name) continue;
+    if (!slice.ports.some((p) => p.port !== 0)) continue;
     for (const ep of slice.endpoints) if (ep.ready && ep.nodeName === nodeName) ips.add(ep.ip);
   }
   return ips.size;
