@@ -58,6 +58,11 @@ describe('services of every type load with defaults and allocations', () => {
   const s = r.scenario;
   const service = (name: string) => s.services.find((x) => x.name === name)!;
 
+  it('targetPort 0 or "" is defaulted to the port, as SetDefaults_Service does', () => {
+    const s = load(doc([svc('zero', 'ports: [{name: a, port: 80, targetPort: 0}, {name: b, port: 81, targetPort: ""}]')]));
+    expect(s.services.find((x) => x.name === 'zero')!.ports.map((p) => p.targetPort)).toEqual([80, 81]);
+  });
+
   it('ClusterIP: lowest free address from .11, in file order; explicit addresses kept; named targetPorts kept', () => {
     expect(service('web')).toMatchObject({ type: 'ClusterIP', clusterIP: '10.96.0.11', headless: false, externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster', sessionAffinity: 'None', affinityTimeoutSeconds: 10800, builtin: false });
     expect(service('web').ports).toEqual([

@@ -208,6 +208,8 @@ function readPorts(r: YamlReader, at: At, type: ServiceType, headless: boolean):
 function readTargetPort(r: YamlReader, at: At | undefined): number | string | undefined {
   const v = r.scalar(at);
   if (v === undefined) return undefined;
+  // SetDefaults_Service: a targetPort of 0 or "" is defaulted to the port (kubectl apply stores `targetPort: <port>`).
+  if (v === 0 || v === '') return undefined;
   if (typeof v === 'number') return r.int(at, 1, 65535);
   const s = r.str(at);
   if (s === undefined) return undefined;

@@ -247,7 +247,7 @@ const DEFS: Record<string, Schema> = {
       name: str('port name (required when there are several)'),
       protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'),
       port: int('the Service port', 1, 65535),
-      targetPort: intOrString('container port number or name (default: port)'),
+      targetPort: intOrString('container port number or name (default, and for 0 or "": port)'),
       nodePort: int('node port (NodePort/LoadBalancer; default: allocated)', 1, 65535),
       appProtocol: ignored(),
     },
