@@ -20,6 +20,15 @@ describe('every command fits an 80-column terminal, as run does', () => {
     expect(lines.some((l) => /^ {4,}\d+ hops, /.test(l))).toBe(true);
   });
 
+  it('compare: three modes, totals one line per mode, nothing wider than 80 columns', () => {
+    for (const f of ['service-no-endpoints.yaml', 'sctp-service.yaml']) {
+      const lines = at80(['compare', scenario(f)]);
+      expect(tooWide(lines), f).toEqual([]);
+      const i = lines.indexOf('requests in total:');
+      expect(lines.slice(i + 1, i + 4).map((l) => l.trim().split(' ')[0])).toEqual(['iptables', 'ipvs', 'nftables']);
+    }
+  });
+
   it('matrix: notes and differences wrap with an indent', () => {
     expect(tooWide(at80(['matrix', scenario('netpol-named-ports.yaml')]))).toEqual([]);
   });

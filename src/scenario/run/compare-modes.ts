@@ -97,11 +97,12 @@ export function formatComparison(name: string, seed: number, rows: readonly Flow
   const same = rows.filter((r) => r.differs.length === 0).length;
   const totals = modes.map((m, i) => {
     let t = `${m} ${sum(i, 'rulesEvaluated')} rules evaluated in ${sum(i, 'hookTraversals')} hook traversals`;
-    if (sum(i, 'ipvsLookups') > 0) t += `, ${sum(i, 'ipvsLookups')} IPVS lookups`;
-    if (sum(i, 'mapLookups') > 0) t += `, ${sum(i, 'mapLookups')} map lookups`;
+    if (sum(i, 'ipvsLookups') > 0) t += `, ${plural(sum(i, 'ipvsLookups'), 'IPVS lookup')}`;
+    if (sum(i, 'mapLookups') > 0) t += `, ${plural(sum(i, 'mapLookups'), 'map lookup')}`;
     return t;
   });
-  lines.push('', ...fit(`${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`, term, 2), ...fit(`requests in total: ${totals.join('; ')}`, term, 2));
+  // One line per mode: three modes' totals on one line made it the widest of the output.
+  lines.push('', ...fit(`${rows.length} flow(s): ${same} with the same outcome, ${rows.length - same} different`, term, 2), 'requests in total:', ...totals.flatMap((t) => fit(`  ${t}`, term, 4)));
   return `${lines.join('\n')}\n`;
 }
 
@@ -113,8 +114,12 @@ const DNAT_BY = { nat: 'the nat table', ipvs: 'IPVS', nftables: 'nftables' } as 
 
 function describeCost(c: RequestCost): string {
   const parts = [`${c.hops} hops`, `${c.hookTraversals} hook traversals`, `${c.rulesEvaluated} rules evaluated`];
-  if (c.ipvsLookups > 0) parts.push(`${c.ipvsLookups} IPVS lookup${c.ipvsLookups > 1 ? 's' : ''}`);
-  if (c.mapLookups > 0) parts.push(`${c.mapLookups} map lookup${c.mapLookups > 1 ? 's' : ''}`);
+  if (c.ipvsLookups > 0) parts.push(plural(c.ipvsLookups, 'IPVS lookup'));
+  if (c.mapLookups > 0) parts.push(plural(c.mapLookups, 'map lookup'));
   if (c.dnatBy) parts.push(`DNAT by ${DNAT_BY[c.dnatBy]}`);
   return parts.join(', ');
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
