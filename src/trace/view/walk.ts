@@ -74,7 +74,10 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   const deliveredAt = retry?.chain.find(isFinalDelivery)?.at;
   // Named as the run names a delivery (`node/node2`, not the namespace `node2`), so it reads as every other headline.
   const deliveredTo = flow.deliveredTo ?? (deliveredAt === undefined ? undefined : placeOf(flow, netnsOf(deliveredAt)));
-  const first = `${paint(term, 'bold', flow.name)}: ${flow.protocol}, ${fate}${rtt}`;
+  // A plain `http` item (no Ingress in between, whose hops show the response): the status the client read.
+  const response = flow.events.some((e) => e.kind === 'ingress') ? undefined : lastOf(flow.events, (e) => e.kind === 'http' && e.message === 'response');
+  const status = response?.kind === 'http' && response.status !== undefined ? `, HTTP ${response.status}` : '';
+  const first = `${paint(term, 'bold', flow.name)}: ${flow.protocol}, ${fate}${rtt}${status}`;
   const out = fit(first, term, 4);
   if (!req) {
     out.push(...fit(`  → ${flow.target}${flow.dropDetail ? ` (${flow.dropDetail})` : ''}`, term, 4));
