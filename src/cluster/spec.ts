@@ -216,6 +216,11 @@ export interface ServiceInput {
   affinityTimeoutSeconds: number;
   /** ExternalName Services: the DNS name they alias. */
   externalName?: string;
+  /**
+   * `spec.trafficDistribution` as written (`PreferClose`, `PreferSameZone`,
+   * `PreferSameNode`); the EndpointSlice controller reads it (zone hints).
+   */
+  trafficDistribution?: string;
 }
 
 /** One endpoint of an EndpointSlice, with its conditions. */
@@ -230,6 +235,10 @@ export interface EndpointInput {
   ready: boolean;
   serving: boolean;
   terminating: boolean;
+  /** `endpoints[].zone`: the zone of the endpoint's node (the controller copies its topology.kubernetes.io/zone label). */
+  zone?: string;
+  /** `endpoints[].hints.forZones[].name`: the zones whose nodes should use it (kube-proxy's topology filtering). */
+  forZones?: string[];
 }
 
 /** An EndpointSlice (discovery.k8s.io/v1), written by hand or by the EndpointSlice controller. */

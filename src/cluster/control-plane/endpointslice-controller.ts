@@ -18,9 +18,34 @@ export interface ControllerPod {
   subdomain?: string;
 }
 
-export type ControllerService = Pick<ServiceInput, 'namespace' | 'name' | 'type' | 'ports' | 'selector'> & {
+export type ControllerService = Pick<ServiceInput, 'namespace' | 'name' | 'type' | 'ports' | 'selector' | 'trafficDistribution'> & {
   publishNotReadyAddresses?: boolean;
 };
+
+const NO_ZONES: ReadonlyMap<string, string> = new Map();
+
+/** The topology.kubernetes.io/zone label of each node that has one: the controller copies it into its endpoints' `zone`. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+export function nodeZones(nodes: readonly { name: string; labels?: Record<string, string> }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of nodes) {
+    const z = n.labels?.[ZONE_LABEL];
+    if (z) out.set(n.name, z);
+  }
+  return out;
+}
+
+/**
+ * The traffic-distribution heuristic (k8s.io/endpointslice trafficdist,
+ * KEP-4444): for `PreferClose` (and its newer name `PreferSameZone`) every
+ * ready endpoint gets a hint for its own zone, a ready endpoint without a
+ * zone an empty hint (which makes kube-proxy ignore the hints), a not-ready
+ * one none. `PreferSameNode` (node hints) is not modelled.
+ */
+function zoneHintsWanted(svc: ControllerService): boolean {
+  return svc.trafficDistribution === 'PreferClose' || svc.trafficDistribution === 'PreferSameZone';
+}
 
 /** The controller's default `--max-endpoints-per-slice`. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -37,7 +62,7 @@ export const MAX_ENDPOINTS_PER_SLICE = 100;
  * Slice names are `<service>-<5 chars>` from a hash of namespace/service/index
  * (upstream uses generateName, i.e. random characters).
  */
-export function deriveEndpointSlices(services: readonly ControllerService[], pods: readonly ControllerPod[]): EndpointSliceInput[] {
+export function deriveEndpointSlices(services: readonly ControllerService[], pods: readonly ControllerPod[], nodeZones: ReadonlyMap<string, string> = NO_ZONES): EndpointSliceInput[] {
   const out: EndpointSliceInput[] = [];
   const byLabel = labelIndex(pods);
   for (const svc of services) {
@@ -49,7 +74,7 @@ export function deriveEndpointSlices(services: readonly ControllerService[], pod
       const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { ports, endpoints: [] }));
-      g.endpoints.push(endpointOf(pod, svc, svc.publishNotReadyAddresses ?? false));
+      g.endpoints.push(endpointOf(pod, svc, svc.publishNotReadyAddresses ?? false, nodeZones.get(pod.nodeName)));
     }
     if (groups.size === 0) groups.set('', { ports: [], endpoints: [] });
     let index = 0;
@@ -114,17 +139,20 @@ function resolvePorts(svc: ControllerService, pod: ControllerPod): EndpointSlice
  * terminating = it has a deletionTimestamp; ready = serving and not
  * terminating, unless the Service publishes not-ready addresses.
  */
-function endpointOf(pod: ControllerPod, svc: ControllerService, publishNotReady: boolean): EndpointInput {
+function endpointOf(pod: ControllerPod, svc: ControllerService, publishNotReady: boolean, zone: string | undefined): EndpointInput {
   const serving = pod.ready;
   // As upstream's podToEndpoint: the hostname only when the pod's subdomain is this Service.
   const hostname = pod.hostname && pod.subdomain === svc.name ? pod.hostname : undefined;
+  const ready = publishNotReady || (serving && !pod.terminating);
   return {
     ip: pod.ip,
     ...(hostname ? { hostname } : {}),
     nodeName: pod.nodeName,
     targetRef: `${pod.namespace}/${pod.name}`,
-    ready: publishNotReady || (serving && !pod.terminating),
+    ready,
     serving,
     terminating: pod.terminating,
+    ...(zone ? { zone } : {}),
+    ...(zone && ready && zoneHintsWanted(svc) ? { forZones: [zone] } : {}),
   };
 }

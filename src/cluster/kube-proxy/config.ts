@@ -4,6 +4,8 @@ import { cidrContains, parseCidr, parseIpv4 } from '../../wire/addr.js';
 export interface ProxierConfig {
   /** `--hostname-override`: endpoints whose nodeName equals it are local. */
   nodeName: string;
+  /** The node's topology.kubernetes.io/zone label (kube-proxy watches its Node for it): which zone hints are for it. */
+  nodeZone?: string;
   /** The node's own IPv4 addresses; the first is the node IP (loadBalancerSourceRanges "allow from node" check). */
   nodeIPs: string[];
   /** `--cluster-cidr` (local traffic detector LocalModeClusterCIDR); `''` = no detector. */
@@ -33,6 +35,8 @@ export interface ProxierConfig {
 /** ProxierConfig with every default applied. */
 export interface ResolvedProxierConfig {
   nodeName: string;
+  /** '' when the node has no zone label (hints are then ignored). */
+  nodeZone: string;
   nodeIPs: string[];
   clusterCIDR: string;
   masqueradeMark: string;
@@ -63,6 +67,7 @@ export function resolveConfig(cfg: ProxierConfig): ResolvedProxierConfig {
   if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new RangeError(`masqueradeBit ${bit} is not in 0..31`);
   return {
     nodeName: cfg.nodeName,
+    nodeZone: cfg.nodeZone ?? '',
     nodeIPs: [...cfg.nodeIPs],
     clusterCIDR: cfg.clusterCIDR.trim(),
     masqueradeMark: `0x${(2 ** bit).toString(16)}`,

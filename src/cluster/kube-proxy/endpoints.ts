@@ -16,7 +16,11 @@ export interface ProxyEndpoint {
   terminating: boolean;
   /** The KUBE-SEP-* chain that DNATs to it. */
   chain: string;
+  /** Its `hints.forZones` (EndpointSlice): the zones whose kube-proxies should send to it; empty = no hint. */
+  zoneHints: readonly string[];
 }
+
+const NO_HINTS: readonly string[] = [];
 
 /** Slices grouped by `<namespace>/<service>`, each group in the original order. */
 export function slicesByService(slices: readonly EndpointSliceInput[]): Map<string, EndpointSliceInput[]> {
@@ -59,6 +63,7 @@ export function endpointsFor(sp: ServicePortInfo, slices: readonly EndpointSlice
           serving: ep.serving,
           terminating: ep.terminating,
           chain: endpointChain(sp.nameString, sp.protocol, key),
+          zoneHints: ep.forZones ?? NO_HINTS,
         });
       }
     }
@@ -81,18 +86,39 @@ export interface CategorizedEndpoints {
 const servingTerminating = (ep: ProxyEndpoint): boolean => ep.serving && ep.terminating;
 
 /**
+ * pkg/proxy/topology.go topologyModeFromHints, zones only: use zone hints
+ * when every ready endpoint carries one and at least one is for this node's
+ * zone; otherwise (an endpoint without a hint, a node without a zone label,
+ * no endpoint hinted for this zone) they are ignored and every ready
+ * endpoint is used. Node hints (PreferSameNode) are not modelled.
+ */
+export function usesZoneHints(endpoints: readonly ProxyEndpoint[], zone: string): boolean {
+  let all = true;
+  let forZone = false;
+  for (const ep of endpoints) {
+    if (!ep.ready) continue;
+    if (ep.zoneHints.length === 0) all = false;
+    else if (ep.zoneHints.includes(zone)) forZone = true;
+  }
+  return all && forZone;
+}
+
+/**
  * Ready endpoints by default; if there is none, serving-and-terminating ones,
  * decided separately for Cluster and Local policy, so a draining Service keeps
- * working until its last pod is gone. Topology hints are not modelled (the
- * input carries none), which is upstream's behaviour without hints.
+ * working until its last pod is gone. Under Cluster policy, zone hints
+ * (`usesZoneHints`) narrow the ready endpoints to those hinted for `zone`,
+ * the node's; the serving-terminating fallback ignores them, as upstream's.
  */
-export function categorizeEndpoints(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[]): CategorizedEndpoints {
+export function categorizeEndpoints(sp: ServicePortInfo, endpoints: readonly ProxyEndpoint[], zone = ''): CategorizedEndpoints {
   let cluster: ProxyEndpoint[] = [];
   let local: ProxyEndpoint[] = [];
   let hasAny = false;
+  let topology = false;
   const useCluster = usesClusterEndpoints(sp);
   if (useCluster) {
-    cluster = endpoints.filter((ep) => ep.ready);
+    topology = usesZoneHints(endpoints, zone);
+    cluster = endpoints.filter((ep) => ep.ready && (!topology || ep.zoneHints.includes(zone)));
     if (cluster.length === 0) cluster = endpoints.filter(servingTerminating);
     hasAny = cluster.length > 0;
   }
@@ -118,7 +144,7 @@ export function categorizeEndpoints(sp: ServicePortInfo, endpoints: readonly Pro
   }
   if (!useCluster) return { cluster, local, reachable: local, hasAny };
   // Without topology, ready cluster endpoints include every ready local one.
-  if (!usesTerminating) return { cluster, local, reachable: cluster, hasAny };
+  if (!topology && !usesTerminating) return { cluster, local, reachable: cluster, hasAny };
   const seen = new Set(cluster.map((ep) => ep.key));
   return { cluster, local, reachable: [...cluster, ...local.filter((ep) => !seen.has(ep.key))], hasAny };
 }

@@ -10,6 +10,7 @@ import { importedNetfilter, importIpvs } from '../node-import.js';
 import { programNftablesNode } from './nftables/nftables-node.js';
 import { ServiceHealthServer } from './health-server.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from '../spec.js';
+import { ZONE_LABEL } from '../control-plane/endpointslice-controller.js';
 
 /** What kube-proxy programmed on one node. */
 export interface NodeProxy {
@@ -152,8 +153,10 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
 /** kube-proxy's configuration on one node, from the cluster's KubeProxyConfiguration (mode-neutral). */
 export function proxierConfig(spec: ClusterInput, node: { name: string; ip: string; podCIDR: string }, localAddresses?: string[]): ProxierConfig {
   const kp = spec.kubeProxy ?? { ...DEFAULT_KUBE_PROXY, clusterCIDR: spec.clusterCIDR };
+  const zone = spec.nodes.find((n) => n.name === node.name)?.labels?.[ZONE_LABEL];
   return {
     nodeName: node.name,
+    ...(zone ? { nodeZone: zone } : {}),
     nodeIPs: [node.ip],
     // The local-traffic detector: upstream writes the same `-s`/`! -s` matches for either mode, only the CIDR differs.
     clusterCIDR: kp.detectLocalMode === 'NodeCIDR' ? node.podCIDR : kp.clusterCIDR,

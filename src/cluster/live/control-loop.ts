@@ -4,7 +4,7 @@ import type { Cluster } from '../build.js';
 import { localServiceIps, policyPod } from '../netpol/world.js';
 import { formatSelector, selects } from '../netpol/selector.js';
 import type { LabelSelector } from '../netpol/types.js';
-import { deriveEndpointSlices, type ControllerPod } from '../control-plane/endpointslice-controller.js';
+import { deriveEndpointSlices, nodeZones, type ControllerPod } from '../control-plane/endpointslice-controller.js';
 import { generatedSuffix, podTemplateHash } from '../control-plane/generated-names.js';
 import { staleUdpFilters, type UdpCleanup } from '../kube-proxy/conntrack-cleanup.js';
 import { evictAfterSeconds, UNREACHABLE_TAINT } from '../scheduler/taints.js';
@@ -543,7 +543,7 @@ export class ControlLoop {
    * kube-proxies follow after their delay (also when a Service itself changed).
    */
   endpointsChanged(servicesChanged = false): void {
-    const derived = deriveEndpointSlices(this.services, this.pods);
+    const derived = deriveEndpointSlices(this.services, this.pods, nodeZones(this.cluster.spec.nodes));
     const next = [...this.handSlices, ...derived];
     const changed = changedServices(this.slices, next);
     this.slices = next;

@@ -6,6 +6,7 @@ import type { At, YamlReader } from '../load/yaml-reader.js';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const ENDPOINT = ['addresses', 'conditions', 'hostname', 'targetRef', 'nodeName', 'zone', 'hints', 'deprecatedTopology'];
 const CONDITIONS = ['ready', 'serving', 'terminating'];
+const HINTS = ['forZones', 'forNodes'];
 const PORT = ['name', 'protocol', 'port', 'appProtocol'];
 const OBJECT_REF = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
 const SUBSET = ['addresses', 'notReadyAddresses', 'ports'];
@@ -106,9 +107,24 @@ function readEndpoint(r: YamlReader, e: At, namespace: string): EndpointSpec | u
   const nodeName = r.str(m.get('nodeName'));
   const targetRef = m.get('targetRef') ? objectRef(r, m.get('targetRef')!, namespace) : undefined;
   const hostname = r.str(m.get('hostname'));
-  r.str(m.get('zone'));
+  const zone = r.str(m.get('zone'));
+  // hints.forZones: what kube-proxy's topology filtering reads; forNodes (PreferSameNode) is read and not acted on.
+  const hints = m.get('hints') ? r.map(m.get('hints')!, HINTS) : undefined;
+  const names = (at: At | undefined): string[] => (at ? r.list(at).flatMap((z) => r.str(r.map(z, ['name'])?.get('name')) ?? []) : []);
+  const forZones = names(hints?.get('forZones'));
+  names(hints?.get('forNodes'));
   if (ip === undefined) return undefined;
-  return { ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ...(hostname === undefined ? {} : { hostname }), ready, serving, terminating };
+  return {
+    ip,
+    ...(nodeName === undefined ? {} : { nodeName }),
+    ...(targetRef === undefined ? {} : { targetRef }),
+    ...(hostname === undefined ? {} : { hostname }),
+    ready,
+    serving,
+    terminating,
+    ...(zone ? { zone } : {}),
+    ...(forZones.length > 0 ? { forZones } : {}),
+  };
 }
 
 function objectRef(r: YamlReader, at: At, namespace: string): string | undefined {

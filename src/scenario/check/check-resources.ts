@@ -1,4 +1,4 @@
-import { deriveEndpointSlices } from '../../cluster/control-plane/endpointslice-controller.js';
+import { deriveEndpointSlices, nodeZones } from '../../cluster/control-plane/endpointslice-controller.js';
 import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
@@ -238,7 +238,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   warnResolvConfLimits(unique, cluster);
   const svcs = assignServiceAddresses([...(api && !printedKubernetes ? [api.service] : []), ...(dnsObjects ? [dnsObjects.service] : []), ...services], cluster);
   const ordered = [...svcs.filter((s) => !s.builtin), ...svcs.filter((s) => s.builtin)];
-  const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods), ...(api ? [api.slice] : [])];
+  const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods, nodeZones(cluster.nodes)), ...(api ? [api.slice] : [])];
   for (const ing of ingresses) {
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
     for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
@@ -399,11 +399,11 @@ function uidOf(r: YamlReader, meta: Map<string, At> | undefined): { uid?: string
 }
 
 /** The EndpointSlice controller's slices; a selector that selects no pod is worth a warning (not an error: pods may come later). */
-function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpec[]): EndpointSliceSpec[] {
+function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpec[], zones: ReadonlyMap<string, string>): EndpointSliceSpec[] {
   const out: EndpointSliceSpec[] = [];
   // One controller pass over every Service (it indexes pods by label once), then each Service's share.
   const all = new Map<string, EndpointSliceInput[]>();
-  for (const s of deriveEndpointSlices(services, pods)) {
+  for (const s of deriveEndpointSlices(services, pods, zones)) {
     const k = `${s.namespace}/${s.serviceName}`;
     const list = all.get(k);
     if (list) list.push(s);

@@ -105,7 +105,7 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
   const lbIp = r.str(lbIpAt);
   if (lbIp !== undefined && lbIp !== '' && parseIpv4(lbIp) === undefined) r.problem(lbIpAt!, `expected an IPv4 address, found "${lbIp}"`);
   r.str(spec.get('loadBalancerClass'));
-  r.str(spec.get('trafficDistribution'));
+  const trafficDistribution = r.str(spec.get('trafficDistribution'));
 
   const loadBalancerIPs = readIngress(r, top.get('status'));
   return {
@@ -128,6 +128,7 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
       affinityTimeoutSeconds,
       ...(externalName === undefined ? {} : { externalName }),
       allocateLoadBalancerNodePorts: type === 'LoadBalancer' ? (alnp ?? true) : false,
+      ...(trafficDistribution ? { trafficDistribution } : {}),
       publishNotReadyAddresses,
       builtin: false,
       pos: r.pos(at),

@@ -277,7 +277,8 @@ const DEFS: Record<string, Schema> = {
         loadBalancerSourceRanges: list({ type: 'string', pattern: CIDR }, 'client CIDRs allowed through the load balancer address'),
         allocateLoadBalancerNodePorts: bool('allocate node ports for a LoadBalancer', true),
         publishNotReadyAddresses: bool('not-ready pods are endpoints too', false),
-        ...ignoredAll(['loadBalancerClass', 'trafficDistribution']),
+        trafficDistribution: str('PreferClose or PreferSameZone: endpoints hinted for their zone, kube-proxy keeps traffic in the zone; PreferSameNode: not modelled'),
+        ...ignoredAll(['loadBalancerClass']),
       }),
       status: closed({
         loadBalancer: closed({ ingress: list(closed({ ip: str('load balancer address', { pattern: IPV4 }), ...ignoredAll(['hostname', 'ipMode', 'ports']) }), 'addresses the cloud load balancer gave') }),
@@ -299,7 +300,12 @@ const DEFS: Record<string, Schema> = {
           conditions: closed({ ready: bool('ready', true), serving: bool('serving', true), terminating: bool('terminating', false) }),
           nodeName: str('the node the endpoint is on'),
           targetRef: ref('objectReference'),
-          ...ignoredAll(['hostname', 'zone', 'hints', 'deprecatedTopology']),
+          zone: str("the endpoint's zone"),
+          hints: closed({
+            forZones: list(closed({ name: str('a zone') }), "zones whose kube-proxies use this endpoint (topology hints)"),
+            forNodes: list(closed({ name: str('a node') }), 'nodes (PreferSameNode): accepted, not modelled'),
+          }),
+          ...ignoredAll(['hostname', 'deprecatedTopology']),
         }),
         'endpoints',
       ),

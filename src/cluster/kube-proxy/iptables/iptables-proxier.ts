@@ -151,7 +151,7 @@ function writeServicePort(
   const name = sp.nameString;
   const proto = sp.proto;
   const { cluster: clusterChain, local: localChain, external: extChain, firewall: fwChain } = sp.chains;
-  const categorized = categorizeEndpoints(sp, endpoints);
+  const categorized = categorizeEndpoints(sp, endpoints, c.nodeZone);
   const { hasAny: hasEndpoints } = categorized;
   const plan: ServicePortPlan = { info: sp, endpoints, categorized };
 

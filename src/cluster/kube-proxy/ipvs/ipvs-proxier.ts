@@ -119,7 +119,7 @@ export function planIpvs(cfg: ProxierConfig, services: readonly ServiceInput[], 
     for (const sp of servicePortInfos(svc)) {
       const proto = sp.proto;
       const eps = endpointsFor(sp, bySvc.get(`${sp.namespace}/${sp.serviceName}`) ?? [], c.nodeName);
-      const cat = categorizeEndpoints(sp, eps);
+      const cat = categorizeEndpoints(sp, eps, c.nodeZone);
       // syncEndpoint: Local policy uses this node's endpoints, and falls back to the cluster's when there
       // are none here (kubernetes#97081: local pods can still reach the Service; external replies break).
       const pick = (onlyLocal: boolean): { ip: string; port: number }[] => (onlyLocal && cat.local.length > 0 ? cat.local : cat.cluster.length > 0 ? cat.cluster : cat.local).map((e) => ({ ip: e.ip, port: e.port }));

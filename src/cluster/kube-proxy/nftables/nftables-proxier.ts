@@ -156,7 +156,7 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
     const externalChain = NFT_PREFIX.external + base;
     const fwChain = NFT_PREFIX.firewall + base;
     const eps = endpointsFor(sp, bySvc.get(`${sp.namespace}/${sp.serviceName}`) ?? [], c.nodeName);
-    const cat = categorizeEndpoints(sp, eps);
+    const cat = categorizeEndpoints(sp, eps, c.nodeZone);
     const epBase = (ep: ProxyEndpoint): string => nftEndpointBase(sp.namespace, sp.serviceName, sp.protocol, sp.portName, ep.key);
     const epChain = (ep: ProxyEndpoint): string => NFT_PREFIX.endpoint + epBase(ep);
     const affinitySet = (ep: ProxyEndpoint): string => NFT_PREFIX.affinity + epBase(ep);
