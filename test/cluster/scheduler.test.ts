@@ -96,6 +96,18 @@ describe('inter-pod affinity', () => {
     expect(new Set(got.map(zoneOf)).size).toBe(1);
   });
 
+  it('several required terms: one running pod must match them all (podMatchesAllAffinityTerms), not one pod per term', () => {
+    const sel = (app: string) => ({ labelSelector: { matchLabels: { app }, matchExpressions: [] }, namespaces: [], topologyKey: 'kubernetes.io/hostname' });
+    const both = { podAffinity: { required: [sel('a'), { ...sel('b'), labelSelector: { matchLabels: {}, matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['x'] }] } }], preferred: [] } };
+    // a and b each match one term only: neither counts; c matches neither of its own terms, so it is no first of a group.
+    const apart = [on(pod('a', {}, { app: 'a' }), 'b'), on(pod('b', {}, { app: 'b', tier: 'x' }), 'b')];
+    const split = { podAffinity: { required: [sel('a'), sel('b')], preferred: [] } };
+    expect(run([pod('c', split, { app: 'c' })], nodes, apart)[0]).toBe("0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
+    // One pod matching both terms: its node.
+    const ab = [on(pod('ab', {}, { app: 'a', tier: 'x' }), 'c')];
+    for (const n of ['p1', 'p2', 'p3']) expect(run([pod(n, both, { app: 'c' })], nodes, ab)[0]).toBe('c');
+  });
+
   it('namespaces: the term’s own namespace by default, namespaceSelector for others', () => {
     const other = on({ ...pod('o', {}, { app: 'db' }), namespace: 'other' }, 'c');
     const term = (extra: object) => ({ podAffinity: { required: [{ labelSelector: { matchLabels: { app: 'db' }, matchExpressions: [] }, namespaces: [], topologyKey: 'kubernetes.io/hostname', ...extra }], preferred: [] } });

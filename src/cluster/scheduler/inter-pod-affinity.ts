@@ -2,9 +2,10 @@ import { selects } from '../netpol/selector.js';
 import type { BoundPod, PlacementNode, PodAffinityTerm, SchedulingContext, SchedulingPod } from './types.js';
 
 /**
- * The InterPodAffinity plugin. Filter: the pod's required affinity (a pod
- * its term selects must run in the node's topology domain — unless no pod
- * anywhere matches and the pod matches its own terms: the first of a group),
+ * The InterPodAffinity plugin. Filter: the pod's required affinity (one pod
+ * that all its terms select must run in each term's topology domain of the
+ * node: upstream counts a running pod only if it matches every term — unless
+ * no pod anywhere does and the pod matches its own terms: the first of a group),
  * its required anti-affinity (no such pod there), and the required
  * anti-affinity of pods already running (symmetry). Score: preferred terms of
  * both sides add or subtract their weight per topology domain; the running
@@ -52,21 +53,22 @@ class Domains {
 export function interPodAffinityFilter(pod: SchedulingPod, ctx: SchedulingContext): (node: PlacementNode) => string | undefined {
   const required = pod.placement.podAffinity?.required ?? [];
   const anti = pod.placement.podAntiAffinity?.required ?? [];
-  const near = required.map(() => new Domains());
+  const near = new Domains();
   const avoid = new Domains();
   const existingAvoid = new Domains();
   // Only the pod's own terms need every running pod; symmetry needs only the pods with required anti-affinity.
   for (const e of required.length + anti.length > 0 ? ctx.bound : ctx.withRequiredAnti) {
     const node = ctx.nodeByName.get(e.nodeName);
     if (!node) continue;
-    required.forEach((t, i) => termSelects(t, pod.namespace, e, ctx) && near[i]!.add(t.topologyKey, node));
+    // podMatchesAllAffinityTerms: a pod that matches only some of the terms counts for none of them.
+    if (required.length > 0 && required.every((t) => termSelects(t, pod.namespace, e, ctx))) for (const t of required) near.add(t.topologyKey, node);
     for (const t of anti) if (termSelects(t, pod.namespace, e, ctx)) avoid.add(t.topologyKey, node);
     for (const t of e.placement.podAntiAffinity?.required ?? []) if (termSelects(t, e.namespace, pod, ctx)) existingAvoid.add(t.topologyKey, node);
   }
   // The first pod of a group whose affinity selects itself may go anywhere.
-  const firstOfGroup = required.length > 0 && near.every((d) => d.empty) && required.every((t) => termSelects(t, pod.namespace, pod, ctx));
+  const firstOfGroup = required.length > 0 && near.empty && required.every((t) => termSelects(t, pod.namespace, pod, ctx));
   return (node) => {
-    if (!firstOfGroup && !required.every((t, i) => near[i]!.has(t.topologyKey, node))) return "node(s) didn't match pod affinity rules";
+    if (!firstOfGroup && !required.every((t) => near.has(t.topologyKey, node))) return "node(s) didn't match pod affinity rules";
     if (anti.some((t) => avoid.has(t.topologyKey, node))) return "node(s) didn't match pod anti-affinity rules";
     if (existingAvoid.hasAny(node)) return "node(s) didn't satisfy existing pods anti-affinity rules";
     return undefined;
