@@ -2,6 +2,7 @@
 // each case states what upstream's plugin does.
 import { describe, expect, it } from 'vitest';
 import { bind, schedule, schedulingContext } from '../../src/cluster/scheduler/schedule.js';
+import { withDaemonTolerations } from '../../src/cluster/scheduler/taints.js';
 import type { BoundPod, PlacementNode, PlacementPod, SchedulingPod } from '../../src/cluster/scheduler/types.js';
 
 const node = (name: string, labels: Record<string, string> = {}, taints: PlacementNode['taints'] = [], unschedulable = false): PlacementNode => ({ name, labels: { 'kubernetes.io/hostname': name, ...labels }, taints, unschedulable });
@@ -57,6 +58,21 @@ describe('taints and tolerations', () => {
     // Tolerating everything (Exists without key) also tolerates the cordon's taint.
     const anywhere = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => run([pod(n, { tolerations: [{ operator: 'Exists' }] })], tainted)[0]);
     expect(new Set(anywhere)).toEqual(new Set(['a', 'b', 'c']));
+  });
+
+  it("DaemonSet pods: the controller's tolerations, by effect; network-unavailable only for host-network pods", () => {
+    const netDown = [node('n', {}, [{ key: 'node.kubernetes.io/network-unavailable', value: '', effect: 'NoSchedule' }])];
+    const daemon = (hostNetwork: boolean) => pod('d', { tolerations: withDaemonTolerations([], hostNetwork), daemon: true });
+    expect(run([daemon(false)], netDown)).toEqual(['0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/network-unavailable: }.']);
+    expect(run([daemon(true)], netDown)).toEqual(['n']);
+    // disk-pressure is tolerated as NoSchedule, not NoExecute; a cordoned node takes daemon pods (the unschedulable toleration).
+    expect(run([daemon(false)], [node('n', {}, [{ key: 'node.kubernetes.io/disk-pressure', value: '', effect: 'NoSchedule' }])])).toEqual(['n']);
+    expect(run([daemon(false)], [node('n', {}, [{ key: 'node.kubernetes.io/disk-pressure', value: '', effect: 'NoExecute' }])])[0]).toMatch(/untolerated taint/);
+    expect(run([daemon(false)], [node('n', {}, [], true)])).toEqual(['n']);
+    // A toleration the pod has with the same key, operator, value and effect is replaced (its tolerationSeconds go), not doubled.
+    const own = withDaemonTolerations([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }], false);
+    expect(own.filter((t) => t.key === 'node.kubernetes.io/unreachable')).toEqual([{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' }]);
+    expect(own).toHaveLength(6);
   });
 
   it('no node left: Pending, in the scheduler’s words, reasons sorted', () => {

@@ -6,8 +6,28 @@ import type { PlacementNode, PlacementPod, Taint, Toleration } from './types.js'
  * count against a node (score).
  */
 
-/** Taints the DaemonSet controller tolerates on its own (node problems), besides the pod's tolerations. */
-const DAEMON_TOLERATED = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable', 'node.kubernetes.io/disk-pressure', 'node.kubernetes.io/memory-pressure', 'node.kubernetes.io/pid-pressure', 'node.kubernetes.io/unschedulable', 'node.kubernetes.io/network-unavailable'];
+/**
+ * The tolerations the DaemonSet controller writes into its pods' template
+ * (daemonset_util.go AddOrUpdateDaemonPodTolerations): not-ready and
+ * unreachable NoExecute for good, the node-condition taints and the cordon's
+ * NoSchedule, and network-unavailable NoSchedule only for a host-network pod
+ * (one that needs no pod network to start). A toleration the pod already has
+ * with the same key, operator, value and effect is replaced in place
+ * (AddOrUpdateTolerationInPodSpec); the others are appended.
+ */
+export function withDaemonTolerations(own: readonly Toleration[], hostNetwork: boolean): Toleration[] {
+  const add: Toleration[] = [
+    ...['not-ready', 'unreachable'].map((k): Toleration => ({ key: `node.kubernetes.io/${k}`, operator: 'Exists', effect: 'NoExecute' })),
+    ...['disk-pressure', 'memory-pressure', 'pid-pressure', 'unschedulable', ...(hostNetwork ? ['network-unavailable'] : [])].map((k): Toleration => ({ key: `node.kubernetes.io/${k}`, operator: 'Exists', effect: 'NoSchedule' })),
+  ];
+  const out = [...own];
+  for (const t of add) {
+    const i = out.findIndex((o) => (o.key ?? '') === t.key && o.operator === t.operator && (o.value ?? '') === '' && (o.effect ?? '') === t.effect);
+    if (i >= 0) out[i] = t;
+    else out.push(t);
+  }
+  return out;
+}
 
 /** v1.Toleration.ToleratesTaint: an empty effect matches every effect, Exists without a key every taint. */
 export function tolerates(t: Toleration, taint: Taint): boolean {
@@ -19,7 +39,7 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
 
 /** The first NoSchedule/NoExecute taint of the node the pod does not tolerate. */
 export function untoleratedTaint(pod: PlacementPod, node: PlacementNode): Taint | undefined {
-  return node.taints.find((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !(pod.daemon && DAEMON_TOLERATED.includes(taint.key)) && !pod.tolerations.some((t) => tolerates(t, taint)));
+  return node.taints.find((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !pod.tolerations.some((t) => tolerates(t, taint)));
 }
 
 /** The taint the node lifecycle controller puts on a node whose kubelet stopped reporting (its Ready condition Unknown). */
@@ -34,8 +54,8 @@ export const DEFAULT_TOLERATION_SECONDS = 300;
  * the DefaultTolerationSeconds plugin's 300 s toleration of the unreachable and not-ready taints unless
  * it had its own; a DaemonSet's pods tolerate them for good (the DaemonSet controller adds that).
  */
-export function evictAfterSeconds(tolerations: readonly Toleration[], taint: Taint, daemon: boolean): number | undefined {
-  if (daemon && DAEMON_TOLERATED.includes(taint.key)) return undefined;
+export function evictAfterSeconds(given: readonly Toleration[], taint: Taint, daemon: boolean): number | undefined {
+  const tolerations = daemon ? withDaemonTolerations(given, false) : given;
   const own = tolerations.some((t) => (!t.key || t.key === taint.key) && (!t.effect || t.effect === 'NoExecute'));
   const all = own || !['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].includes(taint.key) ? tolerations : [...tolerations, { key: taint.key, operator: 'Exists' as const, effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS }];
   const matching = all.filter((t) => tolerates(t, taint));
@@ -44,9 +64,9 @@ export function evictAfterSeconds(tolerations: readonly Toleration[], taint: Tai
   return seconds.length === 0 ? undefined : Math.min(...seconds);
 }
 
-/** Whether a cordoned node refuses the pod (NodeUnschedulable: unless it tolerates node.kubernetes.io/unschedulable:NoSchedule). */
+/** Whether a cordoned node refuses the pod (NodeUnschedulable: unless it tolerates node.kubernetes.io/unschedulable:NoSchedule, as DaemonSet pods do). */
 export function cordonRefuses(pod: PlacementPod, node: PlacementNode): boolean {
-  if (!node.unschedulable || pod.daemon) return false;
+  if (!node.unschedulable) return false;
   return !pod.tolerations.some((t) => tolerates(t, { key: 'node.kubernetes.io/unschedulable', value: '', effect: 'NoSchedule' }));
 }
 

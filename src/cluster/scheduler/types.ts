@@ -77,7 +77,7 @@ export interface PlacementPod {
   podAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
   podAntiAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
   topologySpreadConstraints?: TopologySpreadConstraint[];
-  /** DaemonSet pods: the controller adds tolerations for the node-condition taints and ignores cordoning. */
+  /** DaemonSet pods (the controller's tolerations are already in `tolerations`: withDaemonTolerations). */
   daemon?: boolean;
 }
 

@@ -1,3 +1,4 @@
+import { withDaemonTolerations } from '../../cluster/scheduler/taints.js';
 import { generatedSuffix, podTemplateHash } from '../../cluster/control-plane/generated-names.js';
 import { nodeRefuses } from '../../cluster/scheduler/schedule.js';
 import type { PlacementNode } from '../../cluster/scheduler/types.js';
@@ -52,7 +53,8 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   const template = readPod({ r, at, specAt: templateSpecAt, namespace, name, labels: podLabels, annotations, terminating: false, owner: { kind, name, selector: ownerSelector } });
   if (!template) return { pods: [] };
   // A DaemonSet's pods depend on the nodes: the template goes back, to be copied once per eligible node (daemonSetPods).
-  if (kind === 'DaemonSet') return { pods: [{ ...template, perNode: true, placement: { ...template.placement, daemon: true } }] };
+  // The DaemonSet controller adds its tolerations to the template (CreatePodTemplate): node problems and the cordon do not keep its pods off.
+  if (kind === 'DaemonSet') return { pods: [{ ...template, perNode: true, placement: { ...template.placement, tolerations: withDaemonTolerations(template.placement.tolerations, template.hostNetwork), daemon: true } }] };
   if (kind === 'StatefulSet') return { pods: statefulSetPods(r, spec, template, namespace, name, replicas) };
   const replica = (i: number): RawPod => {
     const suffix = generatedSuffix(`${namespace}/${name}/${i}`);
