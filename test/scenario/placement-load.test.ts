@@ -119,4 +119,62 @@ topologySpreadConstraints:
       expect(got, m).toContainEqual(expect.stringMatching(new RegExp(`^p\\.yaml:\\d+:\\d+: ${spec}\\..*${m}`)));
     }
   });
+
+  it("the kubelet admits a pod with spec.nodeName: an untolerated NoExecute taint or a failing nodeSelector rejects it (not run); a printed running one only warns", () => {
+    const nodes = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: t}
+resources:
+  - {apiVersion: v1, kind: Node, metadata: {name: n1, labels: {disk: hdd}}, spec: {taints: [{key: maint, value: "yes", effect: NoExecute}, {key: soft, value: "", effect: NoSchedule}]}}
+  - {apiVersion: v1, kind: Node, metadata: {name: n2, labels: {disk: hdd}}}
+`;
+    const pod = (name: string, node: string, extra = '', status = '') => `  - {apiVersion: v1, kind: Pod, metadata: {name: ${name}}, spec: {nodeName: ${node}, containers: [{name: c, image: i}]${extra}}${status}}\n`;
+    const r = loadScenarioText(
+      nodes +
+        pod('tainted', 'n1') +
+        pod('tolerant', 'n1', ', tolerations: [{key: maint, operator: Exists, effect: NoExecute}]') +
+        pod('ssd', 'n2', ', nodeSelector: {disk: ssd}') +
+        pod('printed', 'n2', ', nodeSelector: {disk: ssd}', ', status: {phase: Running, podIP: 10.244.2.9}'),
+      'p.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    // NoSchedule is the scheduler's business: a pod bound by name ignores it (the kubelet looks at NoExecute only).
+    expect(r.scenario.pods.filter((p) => !p.builtin).map((p) => p.name)).toEqual(['tolerant', 'printed']);
+    const warnings = r.scenario.warnings.map(formatProblem);
+    expect(warnings).toContainEqual(expect.stringMatching(/resources\[2\]\.spec\.nodeName: pod default\/tainted is rejected by the kubelet on node n1 \(status\.phase Failed, reason TaintToleration: Predicate TaintToleration failed: node\(s\) had taints that the pod didn't tolerate; the node's taint maint=yes:NoExecute/));
+    expect(warnings).toContainEqual(expect.stringMatching(/pod default\/ssd is rejected by the kubelet on node n2 \(status\.phase Failed, reason NodeAffinity: Predicate NodeAffinity failed: node\(s\) didn't match Pod's node affinity\/selector\): not run$/));
+    expect(warnings).toContainEqual(expect.stringMatching(/pod default\/printed was printed running on node n2, which a new pod like it would not pass .*: run as printed$/));
+    const t = loadScenarioText(`${nodes}${pod('ssd', 'n2', ', nodeSelector: {disk: ssd}')}traffic:\n  - {name: t, from: pod/ssd, to: 10.244.1.9, port: 80}\n`, 'p.yaml');
+    expect(!t.ok && t.problems.map(formatProblem)).toEqual([expect.stringMatching(/traffic\[0\]\.from: pod default\/ssd is rejected by the kubelet on node n2 .*, not running$/)]);
+  });
+
+  it('NodePorts: a host port taken on a node keeps a second pod off it (any host IP against 0.0.0.0); host-network pods hold their container ports', () => {
+    const nodes = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: t}
+resources:
+  - {apiVersion: v1, kind: Node, metadata: {name: n1}, spec: {taints: [{key: dedicated, value: gpu, effect: NoSchedule}]}}
+  - {apiVersion: v1, kind: Node, metadata: {name: n2}, spec: {unschedulable: true}}
+  - {apiVersion: v1, kind: Node, metadata: {name: n3, labels: {disk: ssd}}}
+`;
+    const pod = (name: string, port: string, extra = '') => `  - {apiVersion: v1, kind: Pod, metadata: {name: ${name}}, spec: {nodeSelector: {disk: ssd}${extra}, containers: [{name: c, image: i, ports: [${port}]}]}}\n`;
+    const r = loadScenarioText(
+      nodes +
+        pod('hp1', '{containerPort: 80, hostPort: 8080}') +
+        pod('hp2', '{containerPort: 80, hostPort: 8080, hostIP: 192.168.56.13}') +
+        pod('udp', '{containerPort: 80, hostPort: 8080, protocol: UDP}') +
+        pod('other', '{containerPort: 80, hostPort: 8081}') +
+        pod('hostnet', '{containerPort: 8081}', ', hostNetwork: true'),
+      'p.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    expect(r.scenario.pods.filter((p) => !p.builtin).map((p) => p.name)).toEqual(['hp1', 'udp', 'other']);
+    const warnings = r.scenario.warnings.map(formatProblem);
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/pod default\/hp2 stays Pending and is not run \(FailedScheduling: 0\/3 nodes are available: 1 node\(s\) didn't have free ports for the requested pod ports, 1 node\(s\) had untolerated taint \{dedicated: gpu\}, 1 node\(s\) were unschedulable\.\)$/),
+    );
+    expect(warnings).toContainEqual(expect.stringMatching(/pod default\/hostnet stays Pending .*1 node\(s\) didn't have free ports/));
+    const bad = loadScenarioText(nodes + pod('x', '{containerPort: 80, hostPort: 81}', ', hostNetwork: true'), 'p.yaml');
+    expect(!bad.ok && bad.problems.map(formatProblem)).toContainEqual(expect.stringMatching(/hostPort: must match containerPort \(80\) when hostNetwork is true, found 81$/));
+  });
 });

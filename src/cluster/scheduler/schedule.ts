@@ -1,5 +1,6 @@
 import { hasPodAffinityTerms, interPodAffinityFilter, interPodAffinityScores } from './inter-pod-affinity.js';
 import { nodeAffinityAllows, preferredNodeScore } from './node-affinity.js';
+import { hostPortsConflict, NODE_PORTS_REASON } from './node-ports.js';
 import { pickNode } from './rendezvous.js';
 import { cordonRefuses, intolerablePreferNoSchedule, untoleratedTaint } from './taints.js';
 import { topologySpreadFilter, topologySpreadScores } from './topology-spread.js';
@@ -8,7 +9,7 @@ import type { BoundPod, PlacementNode, PlacementPod, SchedulingContext, Scheduli
 /**
  * One scheduling cycle of kube-scheduler's default profile, for the plugins
  * that decide placement from what a manifest says: filters NodeUnschedulable,
- * TaintToleration, NodeAffinity, PodTopologySpread, InterPodAffinity (in that
+ * TaintToleration, NodeAffinity, NodePorts, PodTopologySpread, InterPodAffinity (in that
  * order; a node is refused for the first that fails), then scores
  * TaintToleration ×3, NodeAffinity ×2, PodTopologySpread ×2,
  * InterPodAffinity ×2, each normalised to 0..100 as upstream does. The
@@ -34,7 +35,12 @@ export function nodeRefuses(pod: PlacementPod, node: PlacementNode): string | un
 
 /** An empty cluster state over these nodes. */
 export function schedulingContext(nodes: readonly PlacementNode[], namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): SchedulingContext {
-  return { nodes, nodeByName: new Map(nodes.map((n) => [n.name, n])), bound: [], withAffinity: [], withRequiredAnti: [], namespaceLabels };
+  return { nodes, nodeByName: new Map(nodes.map((n) => [n.name, n])), bound: [], withAffinity: [], withRequiredAnti: [], hostPorts: new Map(), namespaceLabels };
+}
+
+/** NodePorts: why the node cannot take the pod's host ports, or undefined. */
+export function portsRefuse(pod: SchedulingPod, node: PlacementNode, ctx: SchedulingContext): string | undefined {
+  return hostPortsConflict(pod.placement.hostPorts, ctx.hostPorts.get(node.name)) ? NODE_PORTS_REASON : undefined;
 }
 
 /** Record a pod as running on its node: later decisions see it. */
@@ -42,6 +48,11 @@ export function bind(ctx: SchedulingContext, pod: BoundPod): void {
   ctx.bound.push(pod);
   if (hasPodAffinityTerms(pod)) ctx.withAffinity.push(pod);
   if ((pod.placement.podAntiAffinity?.required.length ?? 0) > 0) ctx.withRequiredAnti.push(pod);
+  if (pod.placement.hostPorts?.length) {
+    const held = ctx.hostPorts.get(pod.nodeName);
+    if (held) held.push(...pod.placement.hostPorts);
+    else ctx.hostPorts.set(pod.nodeName, [...pod.placement.hostPorts]);
+  }
 }
 
 export function schedule(pod: SchedulingPod, ctx: SchedulingContext): Decision {
@@ -50,7 +61,7 @@ export function schedule(pod: SchedulingPod, ctx: SchedulingContext): Decision {
   const spread = topologySpreadFilter(pod, ctx);
   const affinity = interPodAffinityFilter(pod, ctx);
   for (const node of ctx.nodes) {
-    const why = nodeRefuses(pod.placement, node) ?? spread(node) ?? affinity(node);
+    const why = nodeRefuses(pod.placement, node) ?? portsRefuse(pod, node, ctx) ?? spread(node) ?? affinity(node);
     if (why === undefined) feasible.push(node);
     else reasons.set(why, (reasons.get(why) ?? 0) + 1);
   }

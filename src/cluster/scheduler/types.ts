@@ -67,6 +67,14 @@ export interface TopologySpreadConstraint {
   nodeTaintsPolicy: 'Honor' | 'Ignore';
 }
 
+/** A container port published on the node (`hostPort`; a host-network pod's ports are all host ports). */
+export interface HostPort {
+  /** `hostIP`; 0.0.0.0 (the default) is every address of the node. */
+  ip: string;
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
 export interface PlacementPod {
   nodeSelector: Record<string, string>;
   tolerations: Toleration[];
@@ -77,6 +85,8 @@ export interface PlacementPod {
   podAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
   podAntiAffinity?: { required: PodAffinityTerm[]; preferred: WeightedPodAffinityTerm[] };
   topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** Its host ports (NodePorts); absent = none. */
+  hostPorts?: HostPort[];
   /** DaemonSet pods (the controller's tolerations are already in `tolerations`: withDaemonTolerations). */
   daemon?: boolean;
 }
@@ -105,6 +115,8 @@ export interface SchedulingContext {
   withAffinity: BoundPod[];
   /** The bound pods with required anti-affinity terms (other pods must respect them). */
   withRequiredAnti: BoundPod[];
+  /** The host ports the bound pods hold, by node name (NodePorts). */
+  hostPorts: Map<string, HostPort[]>;
   /** Namespace labels, for namespaceSelector. */
   namespaceLabels: ReadonlyMap<string, Record<string, string>>;
 }

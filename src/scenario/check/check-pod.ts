@@ -1,5 +1,8 @@
 import { bind, schedule, schedulingContext } from '../../cluster/scheduler/schedule.js';
-import type { BoundPod, PlacementPod } from '../../cluster/scheduler/types.js';
+import type { BoundPod, HostPort, PlacementNode, PlacementPod, SchedulingContext, Taint } from '../../cluster/scheduler/types.js';
+import { nodeAffinityAllows } from '../../cluster/scheduler/node-affinity.js';
+import { hostPortsConflict, NODE_PORTS_REASON } from '../../cluster/scheduler/node-ports.js';
+import { tolerates } from '../../cluster/scheduler/taints.js';
 import { readPlacement } from './check-scheduling.js';
 import { readPodDns } from './check-pod-dns.js';
 import { processListeners } from './process-listeners.js';
@@ -58,7 +61,9 @@ export function readPod(src: PodSource): RawPod | undefined {
   const containersAt = spec.get('containers') ?? { node: undefined, path: `${specAt.path}.containers`, near: r.pos(specAt) };
   const containers = r.list(containersAt);
   if (containers.length === 0) r.problem(containersAt, 'expected at least one container');
+  const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
   const ports: ContainerPortSpec[] = [];
+  const hostPorts: HostPort[] = [];
   let ingressController: IngressControllerFlags | undefined;
   let apiServerPort: number | undefined;
   const undeclared: ContainerPortSpec[] = [];
@@ -80,14 +85,20 @@ export function readPod(src: PodSource): RawPod | undefined {
       const protocol = (r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP') as ContainerPortSpec['protocol'];
       const portName = r.str(pm.get('name'));
       if (portName !== undefined && !PORT_NAME.test(portName)) r.problem(pm.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
+      const hostPort = r.int(pm.get('hostPort'), 0, 65535);
+      const hostIP = r.str(pm.get('hostIP'));
+      if (hostIP !== undefined && parseIpv4(hostIP) === undefined) r.problem(pm.get('hostIP')!, `expected an IPv4 address, found "${hostIP}"`);
       if (containerPort === undefined) continue;
+      // API defaulting: a host-network pod's container ports are its host ports; validation wants them equal.
+      if (hostNetwork && hostPort !== undefined && hostPort !== 0 && hostPort !== containerPort) r.problem(pm.get('hostPort')!, `must match containerPort (${containerPort}) when hostNetwork is true, found ${hostPort}`);
+      const published = hostNetwork ? containerPort : hostPort;
+      if (published) hostPorts.push({ ip: hostIP !== undefined && parseIpv4(hostIP) !== undefined ? hostIP : '0.0.0.0', port: published, protocol });
       if (ports.some((x) => x.containerPort === containerPort && x.protocol === protocol)) r.problem(pm.get('containerPort')!, `duplicate containerPort ${containerPort}/${protocol} in pod ${namespace}/${name}`);
       ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
     }
   }
   // Control-plane processes listen where their flags say; kubeadm's static pods declare no ports (only probes on them).
   for (const u of undeclared) if (!ports.some((x) => x.containerPort === u.containerPort && x.protocol === 'TCP')) ports.push(u);
-  const hostNetwork = r.bool(spec.get('hostNetwork')) ?? false;
   const status = src.statusAt ? r.map(src.statusAt, STATUS) : undefined;
   const ipAt = status?.get('podIP');
   const ipText = r.str(ipAt);
@@ -96,7 +107,7 @@ export function readPod(src: PodSource): RawPod | undefined {
   const nodeAt = spec.get('nodeName');
   const nodeName = r.str(nodeAt);
   const dns = readPodDns(r, spec, specAt);
-  const placement = readPlacement(r, spec, src.labels);
+  const placement = { ...readPlacement(r, spec, src.labels), ...(hostPorts.length > 0 ? { hostPorts } : {}) };
   const terminationGracePeriodSeconds = r.int(spec.get('terminationGracePeriodSeconds'), 0, 9007199254740991);
   const hostname = r.str(spec.get('hostname'));
   const subdomain = r.str(spec.get('subdomain'));
@@ -166,8 +177,24 @@ function readReady(r: YamlReader, at: At | undefined): boolean {
 }
 
 /**
+ * The kubelet's admission of a pod bound to its node without the scheduler
+ * (lifecycle/predicate.go generalFilter): the scheduler's AdmissionCheck
+ * (NodeAffinity with the nodeSelector, NodePorts; resources are not modelled),
+ * then a NoExecute taint the pod does not tolerate (the kubelet looks at no
+ * other effect). The first failure is the reason.
+ */
+function admissionRefuses(p: RawPod, node: PlacementNode, ctx: SchedulingContext): { plugin: string; why: string; taint?: Taint } | undefined {
+  if (!nodeAffinityAllows(p.placement, node)) return { plugin: 'NodeAffinity', why: "node(s) didn't match Pod's node affinity/selector" };
+  if (hostPortsConflict(p.placement.hostPorts, ctx.hostPorts.get(node.name))) return { plugin: 'NodePorts', why: NODE_PORTS_REASON };
+  const taint = node.taints.find((t) => t.effect === 'NoExecute' && !p.placement.tolerations.some((x) => tolerates(x, t)));
+  if (taint) return { plugin: 'TaintToleration', why: "node(s) had taints that the pod didn't tolerate", taint };
+  return undefined;
+}
+
+/**
  * Placement and IPAM (docs/scenario-format.md "Placement"): pods with a
- * nodeName are bound first; the others are scheduled one at a time in the
+ * nodeName are bound first, each admitted by its kubelet (admissionRefuses:
+ * a pod it rejects is not run, and traffic naming it is an error); the others are scheduled one at a time in the
  * order given (declared Pods in file order, then each workload's pods by
  * replica index, workloads in file order), each seeing the pods bound before
  * it (cluster/scheduler/schedule.ts: filters, scores, then rendezvous hash of
@@ -188,20 +215,49 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
   const ipam = new Map(cluster.nodes.map((n) => [n.name, new PodIpam(parseCidr(n.podCIDR)!)]));
   const ctx = schedulingContext(cluster.nodes, namespaceLabels);
   const view = (p: RawPod, nodeName: string): BoundPod => ({ namespace: p.namespace, name: p.name, labels: p.labels, terminating: p.terminating, placement: p.placement, nodeName });
+  const rejected = new Set<RawPod>();
   for (const p of all) {
     if (p.nodeName === undefined) continue;
-    if (!nodesByName.has(p.nodeName)) p.r.problem(p.nodeAt ?? p.at, `no node named ${p.nodeName} (nodes: ${nodeNames.join(', ')})`);
-    else bind(ctx, view(p, p.nodeName));
+    const node = nodesByName.get(p.nodeName);
+    if (!node) {
+      p.r.problem(p.nodeAt ?? p.at, `no node named ${p.nodeName} (nodes: ${nodeNames.join(', ')})`);
+      continue;
+    }
+    // podwalk's own pods (the API server's static pod, coredns) are placed as kubeadm places them.
+    const refusal = p.builtin ? undefined : admissionRefuses(p, node, ctx);
+    if (refusal === undefined) bind(ctx, view(p, p.nodeName));
+    else if (p.placement.daemon) {
+      // The DaemonSet controller leaves the binding to the scheduler (a required node affinity to its one node): it stays Pending.
+      const others = ctx.nodes.length - 1;
+      const why = `0/${ctx.nodes.length} nodes are available: ${[`1 ${refusal.why}`, ...(others > 0 ? [`${others} node(s) didn't match Pod's node affinity/selector`] : [])].sort().join(', ')}.`;
+      p.r.warn(p.at, `pod ${p.namespace}/${p.name} stays Pending and is not run (FailedScheduling: ${why})`);
+      pending?.set(`${p.namespace}/${p.name}`, `is Pending, not running: no node could take it (${why})`);
+      rejected.add(p);
+    } else if (p.ip !== undefined) {
+      // Printed with a pod IP (kubectl get): it was admitted and ran when printed; node affinity is IgnoredDuringExecution, so labels may have changed since.
+      p.r.warn(p.nodeAt ?? p.at, `pod ${p.namespace}/${p.name} was printed running on node ${node.name}, which a new pod like it would not pass (kubelet admission: Predicate ${refusal.plugin} failed: ${refusal.why}): run as printed`);
+      bind(ctx, view(p, p.nodeName));
+    } else {
+      const what =
+        refusal.plugin === 'TaintToleration'
+          ? // The taint eviction controller deletes such a pod too, at once, whatever admitted it.
+            `is rejected by the kubelet on node ${node.name} (status.phase Failed, reason TaintToleration: Predicate TaintToleration failed: ${refusal.why}; the node's taint ${refusal.taint!.key}${refusal.taint!.value ? `=${refusal.taint!.value}` : ''}:NoExecute, which the taint eviction controller also deletes it for)`
+          : `is rejected by the kubelet on node ${node.name} (status.phase Failed, reason ${refusal.plugin}: Predicate ${refusal.plugin} failed: ${refusal.why})`;
+      p.r.warn(p.nodeAt ?? p.at, `pod ${p.namespace}/${p.name} ${what}: not run`);
+      pending?.set(`${p.namespace}/${p.name}`, `${what}, not running`);
+      rejected.add(p);
+    }
   }
   const pods: RawPod[] = [];
   const out: PodSpec[] = [];
   for (const p of all) {
+    if (rejected.has(p)) continue;
     let nodeName = p.nodeName;
     if (nodeName === undefined) {
       const d = schedule(view(p, ''), ctx);
       if ('pending' in d) {
         p.r.warn(p.at, `pod ${p.namespace}/${p.name} stays Pending and is not run (FailedScheduling: ${d.pending})`);
-        pending?.set(`${p.namespace}/${p.name}`, d.pending);
+        pending?.set(`${p.namespace}/${p.name}`, `is Pending, not running: no node could take it (${d.pending})`);
         continue;
       }
       nodeName = d.node;

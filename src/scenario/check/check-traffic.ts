@@ -19,7 +19,7 @@ interface World {
   pods: PodSpec[];
   /** Services with addresses allocated (empty when the caller has none). */
   services?: ServiceSpec[];
-  /** Pods left Pending by the scheduler (namespace/name -> why): named in traffic, they are an error that says so. */
+  /** Pods that do not run (scheduling failed, or the kubelet refused them): namespace/name → why, as a sentence's predicate): named in traffic, an error that says so. */
   pending?: ReadonlyMap<string, string>;
   /** Printed pods that have finished (namespace/name -> status.phase): named in traffic, an error that says so. */
   finished?: ReadonlyMap<string, string>;
@@ -288,7 +288,7 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
   let out: EndpointRef;
   const pendingPod = pendingName(s);
   const why = pendingPod && w.pending?.get(pendingPod);
-  if (why) return fail(`pod ${pendingPod} is Pending, not running: no node could take it (${why})`);
+  if (why) return fail(`pod ${pendingPod} ${why}`);
   const phase = pendingPod && w.finished?.get(pendingPod);
   if (phase) return fail(`pod ${pendingPod} has finished (status.phase ${phase}): it has no network namespace any more`);
   const workload = resolveWorkloadRef(s, w.pods, w.cluster.nodes.map((n) => n.name));

@@ -167,7 +167,7 @@ const DEFS: Record<string, Schema> = {
     'a Node as kubectl get nodes -o yaml prints it: defines (or fills in) a cluster node',
   ),
   containerPort: closed(
-    { containerPort: int('port the container listens on', 1, 65535), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), name: str('port name (IANA service name), for named targetPorts and policy ports'), ...ignoredAll(['hostPort', 'hostIP']) },
+    { containerPort: int('port the container listens on', 1, 65535), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP'), name: str('port name (IANA service name), for named targetPorts and policy ports'), hostPort: int("port on the node: must be free there (the scheduler's NodePorts filter, the kubelet's admission); its DNAT to the pod is not modelled", 0, 65535), hostIP: str('node address the hostPort is bound on (default 0.0.0.0: all of them)') },
     undefined,
     ['containerPort'],
   ),
