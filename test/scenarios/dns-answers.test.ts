@@ -27,3 +27,23 @@ describe("CoreDNS's answers as glibc's resolver takes them", () => {
     expect(f?.verdict).toBe('dropped');
   });
 });
+
+describe('endpoint hostnames from the input', () => {
+  it('an Endpoints address keeps its hostname when mirrored into a slice (CoreDNS names the endpoint by it)', async () => {
+    const { loadScenarioText } = await import('../../src/scenario/load/parse.js');
+    const r = loadScenarioText(
+      `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: t}
+cluster:
+  nodes: [{name: node1}]
+resources:
+  - {apiVersion: v1, kind: Service, metadata: {name: old}, spec: {clusterIP: None, ports: [{port: 5432}]}}
+  - {apiVersion: v1, kind: Endpoints, metadata: {name: old}, subsets: [{addresses: [{ip: 10.244.2.2, hostname: legacy}], ports: [{port: 5432}]}]}
+`,
+      't.yaml',
+    );
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    expect(r.scenario.endpointSlices.filter((s) => s.serviceName === 'old').flatMap((s) => s.endpoints.map((e) => e.hostname))).toEqual(['legacy']);
+  });
+});

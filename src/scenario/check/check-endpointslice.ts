@@ -185,8 +185,8 @@ export function readEndpoints(r: YamlReader, top: Map<string, At>, at: At, nameA
         }
         const nodeName = r.str(am.get('nodeName'));
         const targetRef = am.get('targetRef') ? objectRef(r, am.get('targetRef')!, namespace) : undefined;
-        r.str(am.get('hostname'));
-        endpoints.push({ ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ready, serving: true, terminating: false });
+        const hostname = r.str(am.get('hostname'));
+        endpoints.push({ ip, ...(nodeName === undefined ? {} : { nodeName }), ...(targetRef === undefined ? {} : { targetRef }), ...(hostname === undefined ? {} : { hostname }), ready, serving: true, terminating: false });
       }
     }
     const sliceName = `${name}-${generatedSuffix(`${namespace}/${name}/mirror/${i}`)}`;
