@@ -148,7 +148,7 @@ function kernelState(file: string, fast: 'on' | 'off'): string {
  * timers, the CPU's busy-until (the cost model's charges).
  */
 function exactState(ns: NetNs, now: number): string {
-  const ct = (ns.nf?.conntrack.list(now) ?? []).map((e) => `ct ${e.text} expires ${e.expiresNs} ${e.tcpState ?? ''} ${e.assured} ${e.seenReply} ${e.origSeqEnd ?? ''}`);
+  const ct = (ns.nf?.conntrack.list(now) ?? []).map((e) => `ct ${e.text} expires ${e.expiresNs} ${e.tcpState ?? ''} ${e.assured} ${e.seenReply} ${e.origSeqEnd ?? ''} ${e.tcp ? `${e.tcp.end1 ?? ''} ${e.tcp.unacked} ${e.tcp.retrans} ${e.tcp.lastDir} ${e.tcp.lastWin}` : ''}`);
   const fdb = [...ns.devices.values()].flatMap((d) => (d instanceof Bridge ? d.fdbEntries().map((e) => `fdb ${d.name} ${e.mac} ${e.port?.name ?? '-'} ${e.local} ${e.updatedNs}`) : []));
   const ipvs = ns.ipvs ? [ns.ipvs.list(), ...ns.ipvs.exactConns()] : [];
   return [...ct, ...fdb, ...ipvs, `cpu ${ns.cpu?.busyUntil ?? '-'}`].join('\n');

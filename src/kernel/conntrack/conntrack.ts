@@ -5,7 +5,8 @@ import { IPPROTO_SCTP } from '../../wire/sctp.js';
 import { CtTable } from './conntrack-table.js';
 import type { Cpu } from '../cost-model.js';
 import type { KernelLimits } from '../limits.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../../wire/tcp.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../wire/tcp.js';
+import { nextTcpState, tcpFlagsInvalid, tcpNewInvalid, TcpWindow, TCP_TIMEOUT_UNACK, type TcpCtState } from './conntrack-tcp.js';
 import { nextSctpState, SCTP_CT_TIMEOUTS, sctpNewInvalid, type SctpCtState } from '../sctp/conntrack-sctp.js';
 
 /** One direction of a connection: what conntrack hashes on. */
@@ -18,7 +19,7 @@ export interface CtTuple {
   dport: number;
 }
 
-export type TcpCtState = 'SYN_SENT' | 'SYN_RECV' | 'ESTABLISHED' | 'FIN_WAIT' | 'CLOSE_WAIT' | 'LAST_ACK' | 'TIME_WAIT' | 'CLOSE';
+export type { TcpCtState };
 
 /**
  * Timeouts in seconds: the kernel's defaults (nf_conntrack_*_timeout_*) with
@@ -31,6 +32,12 @@ export const CT_TIMEOUTS = {
   icmp: 30,
   generic: 600,
 };
+
+const ICMP_ECHO = 8;
+/** ICMP types nf_ct_invert_tuple knows the answer of: echo, timestamp, info and address mask, requests and replies. */
+const ICMP_INVERTIBLE: ReadonlySet<number> = new Set([0, 8, 13, 14, 15, 16, 17, 18]);
+/** The requests among them: only these may start a connection (valid_new). */
+const ICMP_NEW: ReadonlySet<number> = new Set([8, 13, 15, 17]);
 
 /** kube-proxy's nf_conntrack_max: max(32768 × cores, 131072). */
 export const CT_MAX_DEFAULT = 131072;
@@ -65,8 +72,8 @@ export class CtEntry {
   confirmedOn: Cpu | undefined;
   /** UDP: a reply seen after this (ns) makes a stream (proto.udp.stream_ts: 2 s after the unconfirmed first packet). */
   udpStreamNs = 0;
-  /** TCP: the highest sequence number the originator has sent up to (seen[0].td_end; SYN and FIN count one). */
-  origSeqEnd: number | undefined;
+  /** TCP: tcp_in_window's bookkeeping (each side's sequence end, unacknowledged data, retransmissions), from the first segment read. */
+  tcp: TcpWindow | undefined;
   /** skb->_nfct of its packets in each direction (Conntrack.ref): made once, shared, never changed in place. */
   refs: [CtRef | undefined, CtRef | undefined] = [undefined, undefined];
 
@@ -83,6 +90,11 @@ export class CtEntry {
 
   get snat(): boolean {
     return this.reply.dst !== this.orig.src || this.reply.dport !== this.orig.sport;
+  }
+
+  /** TCP: the highest sequence number the originator has sent up to (seen[0].td_end; SYN and FIN count one). */
+  get origSeqEnd(): number | undefined {
+    return this.tcp?.end0;
   }
 
   tuple(dir: 0 | 1): CtTuple {
@@ -138,27 +150,39 @@ export class Conntrack {
     return this.entries.size;
   }
 
-  /** nf_conntrack_in's lookup: the packet's connection, or a new unconfirmed one. */
-  lookup(t: PacketTuple, tcpFlags: number | undefined, nowNs: number): CtLookup {
+  /**
+   * nf_conntrack_in's lookup: the packet's connection, or a new unconfirmed
+   * one. `flags`: TCP's flags, SCTP's chunk-type mask, ICMP's type (what each
+   * protocol's tracker reads to decide whether the packet may start one).
+   * A packet its tracker calls invalid gets no connection: INVALID.
+   */
+  lookup(t: PacketTuple, flags: number | undefined, nowNs: number): CtLookup {
     const tuple = toTuple(t);
+    const tcp = t.protocol === IPPROTO_TCP && flags !== undefined;
+    // tcp_error: some flag combinations are invalid whatever the connection (it is left alone).
+    const badFlags = tcp ? tcpFlagsInvalid(flags) : undefined;
     const hit = this.byTuple.get(tuple);
+    if (hit && hit.entry.expiresNs > nowNs && badFlags) return { kind: 'invalid', why: badFlags };
     if (hit) {
       // tcp_packet: a new SYN for a connection in TIME_WAIT or CLOSE ends the old one and starts anew (a reused port).
-      const reopened = hit.dir === 0 && tcpFlags !== undefined && (tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (hit.entry.tcpState === 'TIME_WAIT' || hit.entry.tcpState === 'CLOSE');
+      const reopened = hit.dir === 0 && tcp && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (hit.entry.tcpState === 'TIME_WAIT' || hit.entry.tcpState === 'CLOSE');
       if (hit.entry.expiresNs > nowNs && !reopened) return { kind: 'found', entry: hit.entry, dir: hit.dir };
       this.remove(hit.entry);
     }
-    if (t.protocol === IPPROTO_TCP && tcpFlags !== undefined) {
-      // tcp_new: a connection may start with SYN, or (nf_conntrack_tcp_loose=1) be picked up mid-stream; never with RST.
-      if (tcpFlags & TCP_RST) return { kind: 'invalid', why: 'RST for no connection' };
-      if ((tcpFlags & TCP_SYN) && (tcpFlags & TCP_ACK)) return { kind: 'invalid', why: 'SYN-ACK for no connection' };
-    }
-    if (t.protocol === IPPROTO_SCTP && tcpFlags !== undefined) {
-      // sctp_new: for SCTP `tcpFlags` is the packet's set of chunk types.
-      const why = sctpNewInvalid(tcpFlags, tcpFlags === 0 ? 0 : 1);
-      if (why) return { kind: 'invalid', why };
-    }
+    // An ICMP type with no reply type (nf_ct_invert_tuple fails) is refused before an entry is allocated.
+    const icmpType = t.protocol === IPPROTO_ICMP ? (flags ?? ICMP_ECHO) : undefined;
+    if (icmpType !== undefined && !ICMP_INVERTIBLE.has(icmpType)) return { kind: 'invalid', why: `ICMP type ${icmpType} has no reply to track` };
+    // init_conntrack allocates the entry before the protocol's tracker looks at the packet: a full table
+    // early-drops (or drops the packet) even for one the tracker then refuses.
     if (this.entries.size >= this.max && !this.earlyDrop()) return { kind: 'full' };
+    const why = tcp
+      ? (badFlags ?? tcpNewInvalid(flags))
+      : t.protocol === IPPROTO_SCTP && flags !== undefined
+        ? sctpNewInvalid(flags, flags === 0 ? 0 : 1) // sctp_new: for SCTP `flags` is the packet's set of chunk types
+        : icmpType !== undefined && !ICMP_NEW.has(icmpType)
+          ? `ICMP type ${icmpType} cannot start a connection` // nf_conntrack_icmp_packet's valid_new
+          : undefined;
+    if (why) return { kind: 'invalid', why };
     const entry = new CtEntry(++this.lastId, tuple, invert(tuple));
     return { kind: 'new', entry };
   }
@@ -260,16 +284,41 @@ export class Conntrack {
     if (entry.clash) this.byTuple.delete(entry.reply);
   }
 
-  /** Per-packet protocol tracking: state, reply seen, assured, timeout. `tcpFlags`: TCP's flags, SCTP's chunk-type mask. */
-  update(entry: CtEntry, dir: 0 | 1, protocol: number, tcpFlags: number | undefined, nowNs: number): void {
+  /**
+   * Per-packet protocol tracking: state, reply seen, assured, timeout.
+   * `tcpFlags`: TCP's flags, SCTP's chunk-type mask. For TCP, `b[at..end]`
+   * is the TCP header and its data, when the caller has them: what
+   * tcp_in_window keeps for the timeout.
+   */
+  update(entry: CtEntry, dir: 0 | 1, protocol: number, tcpFlags: number | undefined, nowNs: number, b?: Uint8Array, at = 0, end = 0): void {
     // IPS_SEEN_REPLY as the protocol's handler sees it: set only after it ran (nf_conntrack_in).
     const repliedBefore = entry.seenReply;
     if (dir === 1) entry.seenReply = true;
     let timeout: number;
     if (protocol === IPPROTO_TCP) {
-      entry.tcpState = nextTcpState(entry.tcpState, dir, tcpFlags ?? 0);
-      if (entry.tcpState === 'ESTABLISHED' && dir === 0 && entry.seenReply) entry.assured = true;
-      timeout = this.tcpTimeouts[entry.tcpState];
+      const flags = tcpFlags ?? 0;
+      const old = entry.tcpState;
+      const next = nextTcpState(old, dir, flags);
+      entry.tcpState = next;
+      if (b !== undefined && end - at >= 20) (entry.tcp ??= new TcpWindow()).segment(dir, b, at, end);
+      const rst = (flags & TCP_RST) !== 0;
+      timeout = this.tcpTimeouts[next];
+      if (entry.tcp) timeout = entry.tcp.cap(timeout, rst);
+      if (!repliedBefore) {
+        // nf_conntrack_tcp_packet: the only answer is a RST (a refused connection): the entry goes at once.
+        if (rst && entry.confirmed) {
+          this.remove(entry);
+          entry.expiresNs = nowNs;
+          return;
+        }
+        // A resent SYN does not renew the timer (a client or NAT reusing the port cannot keep it forever).
+        if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN && old === 'SYN_SENT') return;
+        // ESTABLISHED with no reply yet is a mid-stream pickup: no long ESTABLISHED timeout.
+        if (next === 'ESTABLISHED' && timeout > TCP_TIMEOUT_UNACK) timeout = TCP_TIMEOUT_UNACK;
+      } else if ((old === 'SYN_RECV' || old === 'ESTABLISHED') && next === 'ESTABLISHED') {
+        // A valid ACK after SYN_RECV, or an answer to a picked-up connection.
+        entry.assured = true;
+      }
     } else if (protocol === IPPROTO_UDP) {
       // nf_conntrack_udp_packet: a packet either way once a reply was seen, more than 2 s after the first, makes a
       // stream (ASSURED, 120 s); before that the entry is refreshed to 30 s, as an unreplied one is.
@@ -334,21 +383,6 @@ export class Conntrack {
     if (this.byTuple.get(e.orig)?.entry === e) this.byTuple.delete(e.orig);
     if (this.byTuple.get(e.reply)?.entry === e) this.byTuple.delete(e.reply);
   }
-}
-
-/** TCP's conntrack state machine, reduced to what a handshake, data, FIN and RST need. */
-function nextTcpState(s: TcpCtState | undefined, dir: 0 | 1, flags: number): TcpCtState {
-  if (flags & TCP_RST) return 'CLOSE';
-  if (s === undefined) return flags & TCP_SYN ? 'SYN_SENT' : 'ESTABLISHED'; // loose pickup
-  if (flags & TCP_SYN) return dir === 1 && flags & TCP_ACK && s === 'SYN_SENT' ? 'SYN_RECV' : s;
-  // tcp_conntracks: a FIN (with or without ACK) in either direction; the second FIN waits for its ACK in LAST_ACK.
-  if (flags & TCP_FIN) return s === 'ESTABLISHED' ? 'FIN_WAIT' : s === 'CLOSE_WAIT' || s === 'FIN_WAIT' ? 'LAST_ACK' : s;
-  if (flags & TCP_ACK) {
-    if (s === 'SYN_RECV' && dir === 0) return 'ESTABLISHED';
-    if (s === 'FIN_WAIT') return 'CLOSE_WAIT';
-    if (s === 'LAST_ACK') return 'TIME_WAIT';
-  }
-  return s;
 }
 
 function sameTuple(a: CtTuple, b: CtTuple): boolean {

@@ -1,7 +1,7 @@
 import type { Rng } from '../../engine/rng.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { ICMP_DEST_UNREACH } from '../../wire/icmp.js';
-import { decodeIpv4, get32, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../../wire/ipv4.js';
+import { decodeIpv4, IPPROTO_ICMP, IPPROTO_TCP, type Ipv4Packet } from '../../wire/ipv4.js';
 import { readTuple, rewriteAddrs, rewriteIcmpError, type AddrChange, type PacketTuple } from '../../wire/l4-rewrite.js';
 import { IPPROTO_SCTP, sctpChunkTypes } from '../../wire/sctp.js';
 import { sctpChunkMask } from '../sctp/conntrack-sctp.js';
@@ -300,25 +300,33 @@ export class NfHooks {
       return this.stateOf(skb);
     }
     skb.nfct = undefined;
-    // A fragment here was not gathered by nf_defrag (OUTPUT of a packet a raw socket fragmented itself): untracked.
-    if (isFragment(ip)) return 'UNTRACKED';
+    // A fragment here was not gathered by nf_defrag (OUTPUT of a packet a raw socket fragmented itself): with no
+    // transport header to read, nf_conntrack_in gives it no connection.
+    if (isFragment(ip)) return 'INVALID';
     const now = w.sched.now;
-    const related = this.relatedTo(ip, now);
-    if (related) {
-      skb.nfct = { table: this.conntrack, entry: related.entry, dir: related.dir };
-      this.emitCt(skb, 'RELATED', related.dir, related.entry);
-      return 'RELATED';
+    if (ip.protocol === IPPROTO_ICMP && ip.payload.length >= 1 && ICMP_ERRORS.has(ip.payload[0]!)) {
+      // nf_conntrack_icmpv4_error: an error belongs to the connection of the packet it quotes; with none
+      // (or no whole quote) it gets no connection at all, and no entry is made: INVALID.
+      const related = this.relatedTo(ip, now);
+      if (related) {
+        // ctinfo IP_CT_RELATED(_REPLY): every later hook sees it as RELATED too.
+        skb.nfct = { table: this.conntrack, entry: related.entry, dir: related.dir, related: true };
+        this.emitCt(skb, 'RELATED', related.dir, related.entry);
+        return 'RELATED';
+      }
+      if (w.detailed) w.emit({ kind: 'conntrack', t: now, pkt: skb.id, at: this.ns.name, state: 'INVALID', dir: 'original', entry: `${icmpText(ip)} (no connection for the ICMP error${quotedText(ip)})` });
+      return 'INVALID';
     }
     const tuple = readTuple(skb.data);
-    // TCP: its flags; SCTP: the set of chunk types (what each protocol's conntrack reads).
-    const flags = ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? ip.payload[13]! : ip.protocol === IPPROTO_SCTP ? sctpChunkMask(sctpChunkTypes(ip.payload)) : undefined;
+    // TCP: its flags; SCTP: the set of chunk types; ICMP: the type (what each protocol's conntrack reads).
+    const flags = ip.protocol === IPPROTO_TCP && ip.payload.length >= 14 ? ip.payload[13]! : ip.protocol === IPPROTO_SCTP ? sctpChunkMask(sctpChunkTypes(ip.payload)) : ip.protocol === IPPROTO_ICMP && ip.payload.length >= 8 ? ip.payload[0]! : undefined;
     const r = this.conntrack.lookup(tuple, flags, now);
     if (r.kind === 'full') {
       w.drop(skb, this.ns.name, 'conntrack-full', `nf_conntrack: table full (${this.conntrack.max} entries), dropping packet`);
       return undefined;
     }
     if (r.kind === 'invalid') {
-      if (w.detailed) w.emit({ kind: 'conntrack', t: now, pkt: skb.id, at: this.ns.name, state: 'INVALID', dir: 'original', entry: `${formatTuple(tupleOf(tuple))} (${r.why})` });
+      if (w.detailed) w.emit({ kind: 'conntrack', t: now, pkt: skb.id, at: this.ns.name, state: 'INVALID', dir: 'original', entry: `${ip.protocol === IPPROTO_ICMP ? icmpText(ip) : formatTuple(tupleOf(tuple))} (${r.why})` });
       return 'INVALID';
     }
     const entry = r.entry;
@@ -344,30 +352,33 @@ export class NfHooks {
   /**
    * nf_conntrack_in once the packet's connection is found or made: the
    * protocol's state and timeout (`flags`: TCP's flags, SCTP's chunk-type
-   * mask), TCP's sequence end (the transport header and data: `b[l4..end]`),
-   * a reply ending a clash entry; then the packet belongs to it.
+   * mask; for TCP the transport header and data, `b[l4..end]`, which its
+   * sequence tracking reads), a reply ending a clash entry; then the packet
+   * belongs to it.
    */
   private follow(skb: Skb, entry: CtEntry, dir: 0 | 1, protocol: number, flags: number | undefined, b: Uint8Array, l4: number, end: number, now: number): void {
-    this.conntrack.update(entry, dir, protocol, flags, now);
-    if (dir === 0 && protocol === IPPROTO_TCP && end - l4 >= 20) trackSeqEnd(entry, b, l4, end);
+    this.conntrack.update(entry, dir, protocol, flags, now, protocol === IPPROTO_TCP ? b : undefined, l4, end);
     if (dir === 1) this.conntrack.replied(entry);
     skb.nfct = this.conntrack.ref(entry, dir);
   }
 
-  /** An ICMP error belongs to the connection of the packet it quotes (nf_conntrack_icmp_error). */
+  /**
+   * The connection an ICMP error's quoted packet belongs to (nf_conntrack_inet_error), looked up without
+   * side effects: an error about nothing known makes and evicts nothing.
+   */
   private relatedTo(ip: Ipv4Packet, now: number): { entry: CtEntry; dir: 0 | 1 } | undefined {
-    if (ip.protocol !== IPPROTO_ICMP || ip.payload.length < 28) return undefined;
-    const type = ip.payload[0]!;
-    if (type !== 3 && type !== 11 && type !== 12 && type !== 4) return undefined;
-    const inner = ip.payload.subarray(8);
-    const quoted = readTuple(inner);
-    const r = this.conntrack.lookup({ ...quoted, src: quoted.dst, dst: quoted.src, sport: quoted.dport, dport: quoted.sport } as PacketTuple, undefined, now);
-    return r.kind === 'found' ? { entry: r.entry, dir: r.dir } : undefined;
+    if (ip.payload.length < 28) return undefined;
+    const quoted = readTuple(ip.payload.subarray(8));
+    return this.conntrack.peek({ src: quoted.dst, dst: quoted.src, protocol: quoted.protocol, sport: quoted.dport ?? 0, dport: quoted.sport ?? 0 }, now);
   }
 
+  /**
+   * The state the conntrack match reads on a later hook: a packet nf_conntrack_in gave no connection is
+   * INVALID there as well (xt_conntrack: no ct and not IP_CT_UNTRACKED; nothing here marks packets untracked).
+   */
   private stateOf(skb: Skb): CtState {
     const ct = skb.nfct;
-    if (!ct || ct.table !== this.conntrack) return 'UNTRACKED';
+    if (!ct || ct.table !== this.conntrack) return 'INVALID';
     if (ct.related) return 'RELATED';
     return ct.dir === 1 || ct.entry.seenReply ? 'ESTABLISHED' : 'NEW';
   }
@@ -605,24 +616,28 @@ export class NfHooks {
   }
 }
 
-/**
- * seen[0].td_end: the end of what the originator sent (sequence number + data, SYN and FIN counting one), never
- * going back. The TCP header and its data are `b[at..end]`.
- */
-function trackSeqEnd(e: CtEntry, b: Uint8Array, at: number, end: number): void {
-  const seq = get32(b, at + 4);
-  const flags = b[at + 13]!;
-  const len = end - at - (b[at + 12]! >> 4) * 4 + (flags & 0x02 ? 1 : 0) + (flags & 0x01 ? 1 : 0);
-  const seqEnd = (seq + len) >>> 0;
-  if (e.origSeqEnd === undefined || ((seqEnd - e.origSeqEnd) | 0) > 0) e.origSeqEnd = seqEnd;
-}
-
 /** Whether the connection has the NAT a packet in direction `dir` undergoes at `manip` (IPS_DST_NAT / IPS_SRC_NAT). */
 function hasNat(e: CtEntry, manip: 'src' | 'dst', dir: 0 | 1): boolean {
   const dnat = e.dnat;
   const snat = e.snat;
   // Original direction: dst manip = DNAT, src manip = SNAT; replies undo them the other way round.
   return (dir === 0) === (manip === 'dst') ? dnat : snat;
+}
+
+/** icmp_is_err: destination unreachable, source quench, redirect, time exceeded, parameter problem. */
+const ICMP_ERRORS: ReadonlySet<number> = new Set([3, 4, 5, 11, 12]);
+
+/** An ICMP packet as `conntrack` would name it: addresses, type and code, an echo's id. */
+function icmpText(ip: Ipv4Packet): string {
+  const p = ip.payload;
+  const echo = p.length >= 8 && (p[0] === 0 || p[0] === 8);
+  return `src=${formatIpv4(ip.src)} dst=${formatIpv4(ip.dst)} type=${p[0] ?? 0} code=${p[1] ?? 0}${echo ? ` id=${(p[4]! << 8) | p[5]!}` : ''}`;
+}
+
+/** `: about <the quoted packet's tuple>`, when the error quotes a whole header. */
+function quotedText(ip: Ipv4Packet): string {
+  if (ip.payload.length < 28) return '';
+  return ` about ${formatTuple(tupleOf(readTuple(ip.payload.subarray(8))))}`;
 }
 
 function tupleOf(t: PacketTuple): CtTuple {
