@@ -7,6 +7,7 @@ import type { ClusterSpec, PodSpec, PodTemplateSpec, StepAction } from '../types
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 /** The step verbs that change the cluster itself (pods, nodes, links, kernel state, kube-proxy), besides policy ones. */
+
 export const CHANGE_VERBS = ['deletePod', 'restart', 'scale', 'rollout', 'node', 'link', 'mtu', 'conntrack', 'kubeProxy', 'hairpin', 'kernel', 'sysctl'] as const;
 
 export interface StepWorld {
@@ -94,7 +95,15 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       if (!m) return undefined;
       const node = nodeName(r, m.get('node') ?? r.missing(at, 'node'), w);
       if (!node) return undefined;
-      if (r.bool(m.get('flush'))) return { kind: 'conntrack', node, flush: true };
+      if (r.bool(m.get('flush'))) {
+        // conntrack -F takes no filter: conntrack-tools refuses one (`conntrack -F -p udp`: "Illegal option `--protonum'
+        // with this command", exit 2) rather than flush everything.
+        for (const key of ['protocol', 'origSrc', 'origDst', 'origDport', 'replySrc']) {
+          const v = m.get(key);
+          if (v !== undefined) r.problem(v, `expected no ${key} with flush: true: conntrack -F takes no filter (conntrack-tools refuses one); drop flush to delete the matching entries with conntrack -D`);
+        }
+        return { kind: 'conntrack', node, flush: true };
+      }
       const ip = (k: string): string | undefined => {
         const v = r.str(m.get(k));
         if (v !== undefined && parseIpv4(v) === undefined) r.problem(m.get(k)!, `expected an IPv4 address, found "${v}"`);
