@@ -11,6 +11,9 @@ import { programNftablesNode } from './nftables/nftables-node.js';
 import { ServiceHealthServer } from './health-server.js';
 import { DEFAULT_KUBE_PROXY, type ClusterInput, type ControlPlaneInput } from '../spec.js';
 import { ZONE_LABEL } from '../control-plane/endpointslice-controller.js';
+import { kubeletChains, kubeletRules } from '../kubelet/iptables.js';
+import { canaryChains } from '../iptables-monitor.js';
+import { KUBE_PROXY_CANARY } from './well-known.js';
 
 /** What kube-proxy programmed on one node. */
 export interface NodeProxy {
@@ -53,7 +56,11 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
       // kube-proxy's nftables table is its own; a saved iptables rule set is what other components wrote.
       const engine = ns.nf!.engine as Netfilter;
       if (imported.iptablesSave) importedNetfilter({ ...imported, iptablesSave: imported.iptablesSave }, engine);
-      else if (imported.ipsetSave) engine.ipsets.restore(imported.ipsetSave);
+      else {
+        if (imported.ipsetSave) engine.ipsets.restore(imported.ipsetSave);
+        // kubelet's iptables are there whatever the proxy mode.
+        engine.restore(kubeletRules(), { noflush: true });
+      }
       if (imported.ipvsadm) importIpvs(ns, imported.ipvsadm);
       out.set(name, {
       health,
@@ -122,6 +129,9 @@ export function programProxies(nodes: Map<string, NetNs>, spec: ClusterInput, cp
     };
     const rules = new DeferredNetfilter((nf) => {
       if (imported.ipsetSave) nf.ipsets.restore(imported.ipsetSave);
+      // kubelet (started first) wrote its chains; kube-proxy's Monitor its canaries, then its jumps and its sync.
+      nf.restore(kubeletChains(), { noflush: true });
+      nf.restore(canaryChains(KUBE_PROXY_CANARY), { noflush: true });
       nf.restore(jumpRules(config), { noflush: true });
       nf.restore(restored(), { noflush: true });
     }, shared);

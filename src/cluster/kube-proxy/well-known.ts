@@ -6,6 +6,8 @@ export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
 export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
 export const KUBE_FORWARD = 'KUBE-FORWARD';
 export const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+/** iptables mode: the Monitor canary (an empty chain in mangle, nat and filter; its loss makes kube-proxy resync). */
+export const KUBE_PROXY_CANARY = 'KUBE-PROXY-CANARY';
 /** Created by kubelet; kube-proxy keeps an identical copy of its one rule. */
 export const KUBE_FIREWALL = 'KUBE-FIREWALL';
 

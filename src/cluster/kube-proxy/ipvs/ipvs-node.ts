@@ -8,6 +8,7 @@ import type { ProxierConfig } from '../index.js';
 import { importedNetfilter, importIpvs, KUBE_IPVS_DEV } from '../../node-import.js';
 import { applyIpsets } from './ipvs-ipsets.js';
 import { IpvsSync } from './ipvs-sync.js';
+import { kubeletRules } from '../../kubelet/iptables.js';
 import type { ControlPlaneInput, IpvsProxyInput, NodeImportInput } from '../../spec.js';
 
 /**
@@ -55,6 +56,8 @@ export function programIpvsNode(ns: NetNs, config: ProxierConfig, cp: ControlPla
     rules = new Netfilter();
     if (imported.ipsetSave) rules.ipsets.restore(imported.ipsetSave);
     else applyIpsets(ns, rules.ipsets, plan.ipsets);
+    // kubelet started first: its chains and KUBE-FIREWALL jumps, which kube-proxy's prepended jumps then go above.
+    rules.restore(kubeletRules(), { noflush: true });
     rules.restore(plan.jumps, { noflush: true });
     rules.restore(plan.rules, { noflush: true });
   }
