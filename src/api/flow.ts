@@ -5,6 +5,7 @@ import { renderTable } from '../trace/table.js';
 import { printable } from '../trace/safe-text.js';
 import { kindOf, requireObject, requireString } from './check-args.js';
 import { UsageError } from './errors.js';
+import { NOT_DETAILED, type RunContext } from './run-context.js';
 
 /** Which events `hops()` returns. All given criteria must hold. */
 export interface HopFilter {
@@ -64,12 +65,20 @@ export class Flow {
   /** All of the flow's events, in trace order. */
   readonly events: readonly TraceEvent[];
 
+  /**
+   * What the run knows (scenario, devices, whether detail was kept): the matchers judge their
+   * arguments against it. Not enumerable, so printing or comparing a Flow leaves it out.
+   */
+  declare readonly runContext: RunContext | undefined;
+
   /** `lookupRoots`: packets the sender's resolver created for this flow (DNS queries), if any. */
   constructor(
     readonly result: FlowResult,
     index: TraceIndex,
     lookupRoots: readonly number[] = [],
+    context?: RunContext,
   ) {
+    Object.defineProperty(this, 'runContext', { value: context, enumerable: false });
     const pkt = result.pkt;
     this.requestPackets = pkt === undefined ? [] : index.descendants(pkt, ['bridge', 'app']);
     const own = pkt === undefined ? [] : index.descendants(pkt);
@@ -112,19 +121,23 @@ export class Flow {
   get dropDetail(): string | undefined {
     return this.result.dropDetail;
   }
-  /** Devices the request crossed, `<netns>:<dev>`, consecutive repeats collapsed. */
+  /** Devices the request crossed, `<netns>:<dev>`, consecutive repeats collapsed. Needs a detailed run (else UsageError). */
   get path(): readonly string[] {
+    this.needsDetail('path');
     return this.result.path;
   }
   /** Simulated round trip to the first answer back at the sender, in ns. */
   get rttNs(): number | undefined {
     return this.result.rttNs;
   }
-  /** NAT applied to the request (DNAT/SNAT/MASQUERADE), in order. */
+  /** NAT applied to the request (DNAT/SNAT/MASQUERADE), in order. Needs a detailed run. */
   get nat(): readonly NatEvent[] {
+    this.needsDetail('nat');
     return this.result.nat ?? [];
   }
+  /** Needs a detailed run. */
   get natted(): boolean {
+    this.needsDetail('natted');
     return this.nat.length > 0;
   }
   /** HTTP traffic: the status the client read, the body size, the X-Forwarded-For the backend read. */
@@ -135,12 +148,14 @@ export class Flow {
   get ingress(): IngressDecision | undefined {
     return this.result.ingress;
   }
-  /** NetworkPolicy decisions on the request. */
+  /** NetworkPolicy decisions on the request. Needs a detailed run. */
   get policies(): readonly PolicyEvent[] {
+    this.needsDetail('policies');
     return this.result.policies ?? [];
   }
-  /** Netfilter rules the request took, with where. */
+  /** Netfilter rules the request took, with where. Needs a detailed run. */
   get rules(): MatchedRule[] {
+    this.needsDetail('rules');
     return this.requestEvents
       .filter((e): e is NetfilterEvent => e.kind === 'netfilter')
       .flatMap((e) => e.rules.map((rule) => ({ at: e.at, table: e.table, chain: e.chain, rule, bridged: e.bridged ?? false })));
@@ -156,6 +171,7 @@ export class Flow {
   /** Events of the request (or of every packet), filtered by where and what. */
   hops(filter: HopFilter = {}): TraceEvent[] {
     checkHopFilter(filter);
+    this.needsDetail('hops()');
     const ns = filter.netns ?? filter.node;
     const kinds = filter.kind === undefined ? undefined : typeof filter.kind === 'string' ? [filter.kind] : filter.kind;
     const dev = filter.device;
@@ -183,6 +199,16 @@ export class Flow {
         fate: events.find((e): e is DeliverEvent | DropEvent => e.kind === 'deliver' || e.kind === 'drop'),
       };
     });
+  }
+
+  /** Whether per-hop events were kept (`detailed`, the default): path, NAT, policies, rules and hops need them. */
+  get detailed(): boolean {
+    return this.runContext?.detailed ?? true;
+  }
+
+  /** A question only the per-hop trace answers: refuse it on a run that kept only outcomes, rather than answer "none". */
+  private needsDetail(what: string): void {
+    if (!this.detailed) throw new UsageError(what, NOT_DETAILED);
   }
 
   /** The request's hops (or the given events) as the CLI's hop table. */

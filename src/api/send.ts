@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
 import { checkTraffic } from '../scenario/check/check-traffic.js';
-import { servicesCreatedBySteps } from '../scenario/check/check-service-steps.js';
 import type { Scenario, TrafficSpec } from '../scenario/types.js';
 import { YamlReader } from '../scenario/load/yaml-reader.js';
 import { ScenarioError } from './errors.js';
+import { worldOf } from './run-context.js';
 
 /** Simulated time: a duration string (`'1ms'`, `'250us'`) or integer nanoseconds. */
 export type SimTime = string | number;
@@ -54,9 +54,8 @@ export function trafficFromSend(spec: SendSpec, scenario: Scenario, name: string
   const file = `send(${name})`;
   const r = new YamlReader(file, stringify([item]));
   const doc = r.docs[0]!;
-  // As in a file, traffic may name a Service a step creates.
-  const services = [...scenario.services, ...servicesCreatedBySteps(scenario.steps, scenario.services)];
-  const out = checkTraffic(r, { node: doc.contents, path: 'send', near: doc.start }, { cluster: scenario.cluster, pods: scenario.pods, services });
+  // As in a file, traffic may name a Service a step creates (and expect a policy a step applies).
+  const out = checkTraffic(r, { node: doc.contents, path: 'send', near: doc.start }, worldOf(scenario));
   const problems = r.problems.map((p) => ({ ...p, path: p.path.replace(/^send\[0\]/, 'send') }));
   if (problems.length > 0 || out.length !== 1) throw new ScenarioError(problems);
   return out[0]!;

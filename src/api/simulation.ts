@@ -3,11 +3,13 @@ import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
 import { TraceIndex } from '../scenario/run/flows.js';
 import { MAX_DURATION_NS, parseDuration } from '../scenario/load/quantities.js';
 import { ScenarioRun, type RunResult } from '../scenario/run/simulate.js';
-import type { Scenario, TrafficSpec } from '../scenario/types.js';
+import type { Expectation, Problem, Scenario, TrafficSpec } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
 import { checkOptions, kindOf, requireFunction, requireObject, requireString } from './check-args.js';
 import { ScenarioError, UsageError } from './errors.js';
 import { Flow } from './flow.js';
+import { detailNeeded, NOT_DETAILED, type RunContext } from './run-context.js';
+import { deviceNames, snapshotDevices, unknownDevices, type DeviceSnapshot } from '../scenario/run/unknown-devices.js';
 import { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
 import { trafficFromSend, type SendSpec, type SimTime } from './send.js';
 import { kernelState, type KernelState } from './state.js';
@@ -56,6 +58,8 @@ export class Simulation {
   private readonly names = new Set<string>();
   private sends = 0;
   private results: Results | undefined;
+  /** The devices as built (steps may remove some before the end): names a test may ask about. */
+  private readonly devicesAtBuild: DeviceSnapshot;
 
   constructor(
     readonly scenario: Scenario,
@@ -68,6 +72,7 @@ export class Simulation {
       ...(opts.eventBudget === undefined ? {} : { eventBudget: opts.eventBudget }),
       ...(opts.onEvent === undefined ? {} : { onEvent: opts.onEvent }),
     });
+    this.devicesAtBuild = snapshotDevices(this.run_.cluster);
     if (opts.traffic ?? true) for (const t of scenario.traffic) this.schedule(t);
   }
 
@@ -110,6 +115,7 @@ export class Simulation {
     const clash = flowNames(t).find((f) => this.names.has(f));
     if (clash !== undefined) throw new ScenarioError([{ file: `send(${name})`, line: 1, col: 1, path: 'send.name', message: `duplicate flow name ${clash}` }]);
     if (t.atNs < this.now) throw new UsageError('spec.at', `${t.atNs} ns is in the past (now ${this.now} ns)`);
+    if (t.expect) this.checkSendExpect(t.expect);
     this.schedule(t);
     return name;
   }
@@ -145,16 +151,36 @@ export class Simulation {
   run(): Results {
     if (!this.results) {
       const raw = this.run_.finish();
-      if (raw.invalid) throw new ScenarioError(raw.invalid);
-      this.results = new Results(raw);
+      if (raw.invalid) throw new ScenarioError(raw.invalid.map(sendPath));
+      this.results = new Results(raw, this.devicesAtBuild);
     }
     return this.results;
+  }
+
+  /**
+   * What a send's `expect` asks, judged now rather than after the whole run: a device no
+   * namespace has (a veth a later pod may bring is left to the end-of-run check), or a
+   * question a run without detail cannot answer.
+   */
+  private checkSendExpect(e: Expectation): void {
+    const detail = detailNeeded(e);
+    if (!this.run_.cluster.world.detailed && detail.length > 0) throw new UsageError('spec.expect', `${detail.join(', ')}: ${NOT_DETAILED}`);
+    if (!e.devicesAt || e.devicesAt.length === 0) return;
+    const known = deviceNames(this.devicesAtBuild, snapshotDevices(this.run_.cluster));
+    const later = e.devicesAt.filter((p) => /:veth[^:]*$/.test(p.message));
+    const unknown = unknownDevices([{ expect: { ...e, devicesAt: e.devicesAt.filter((p) => !later.includes(p)) } }], known);
+    if (unknown.length > 0) throw new ScenarioError(unknown.map(sendPath));
   }
 
   private schedule(t: TrafficSpec): void {
     for (const f of flowNames(t)) this.names.add(f);
     this.run_.schedule(t);
   }
+}
+
+/** A send is one item: its problems say `send.`, as every other send problem does, not `send[0].`. */
+function sendPath(p: Problem): Problem {
+  return p.file.startsWith('send(') ? { ...p, path: p.path.replace(/^send\[0\]/, 'send') } : p;
 }
 
 /** The flows an item makes: `name`, or `name#1` ... `name#count` (a later `send` may not reuse any of them, nor the bare name). */
@@ -167,8 +193,24 @@ export class Results {
   readonly flows: Flow[];
   private readonly byName: Map<string, Flow>;
 
-  constructor(readonly raw: RunResult) {
+  /** `devicesAtBuild`: the devices when the cluster was built (those at the end and in the trace are added). */
+  constructor(
+    readonly raw: RunResult,
+    devicesAtBuild: DeviceSnapshot = [],
+  ) {
     const index = new TraceIndex(raw.events);
+    let devices: Set<string> | undefined;
+    const context: RunContext = {
+      scenario: raw.scenario,
+      detailed: raw.cluster.world.detailed,
+      devices: () => {
+        if (!devices) {
+          devices = deviceNames(devicesAtBuild, snapshotDevices(raw.cluster));
+          for (const e of raw.events) devices.add(e.at);
+        }
+        return devices;
+      },
+    };
     // Packets an application created for a flow besides its request: the resolver's DNS queries.
     const roots = new Map<string, number[]>();
     for (const e of raw.events) {
@@ -177,7 +219,7 @@ export class Results {
       if (!list) roots.set(e.flow, (list = []));
       list.push(e.pkt);
     }
-    this.flows = raw.flows.map((f) => new Flow(f, index, (roots.get(f.flow) ?? []).filter((p) => p !== f.pkt)));
+    this.flows = raw.flows.map((f) => new Flow(f, index, (roots.get(f.flow) ?? []).filter((p) => p !== f.pkt), context));
     this.byName = new Map(this.flows.map((f) => [f.name, f]));
   }
 

@@ -16,8 +16,12 @@ import * as m from './matchers.js';
 export interface PodwalkMatchers<R = unknown> {
   /** The request reached a socket. */
   toBeDelivered(): R;
-  /** The request reached a socket in `pod/<ns>/<name>` (`pod/<name>` = namespace default), `node/<name>` or `host/<name>`. */
-  toBeDeliveredTo(ref: string): R;
+  /**
+   * The request reached a socket in `pod/<ns>/<name>` (`pod/<name>` = namespace default), `node/<name>`,
+   * `host/<name>`, any pod of a workload or selector (`deployment/<ns>/<name>`, `pod/<ns>?app=web`), or any
+   * of a list of these: exactly what `expect.deliveredTo` takes.
+   */
+  toBeDeliveredTo(ref: string | readonly string[]): R;
   /** The request was dropped; with `reason`, for that drop reason (docs/trace.md). */
   toBeDropped(opts?: { reason?: DropReason }): R;
   /** The request crossed these `<netns>:<dev>` hops in this order (other hops may come between). */
@@ -42,7 +46,7 @@ export const podwalkMatchers = {
   toBeDelivered(this: { isNot: boolean }, received: unknown) {
     return m.toBeDelivered(received, this.isNot);
   },
-  toBeDeliveredTo(this: { isNot: boolean }, received: unknown, ref: string) {
+  toBeDeliveredTo(this: { isNot: boolean }, received: unknown, ref: string | readonly string[]) {
     return m.toBeDeliveredTo(received, this.isNot, ref);
   },
   toBeDropped(this: { isNot: boolean }, received: unknown, opts?: { reason?: string }) {

@@ -2,11 +2,19 @@
  * The matchers' logic, free of vitest: each takes a Flow (from
  * `results.flow(name)`) and returns pass/fail with a message that names the
  * expected and the actual hop and shows the trace around it as a hop table.
- * The predicates are the ones scenario `expect:` uses (scenario/expect.ts).
+ * Each argument is read as the same field of a scenario `expect:` block
+ * (same validation, same resolution of workloads and lists) and judged by the
+ * same predicate (scenario/run/expect.ts), so a matcher and a file can never
+ * disagree. An argument the run cannot judge (a malformed or unknown name, a
+ * question a non-detailed run has no answer to) throws a UsageError, with or
+ * without `.not`: a typo must never make an assertion pass.
  */
+import { UsageError } from '../api/errors.js';
 import type { Flow } from '../api/flow.js';
-import { describeNat, describeNatExpectation, describePolicies, describePolicyExpectation, natMatches, policyMatches, subsequenceGap } from '../scenario/run/expect.js';
-import type { NatExpectation, PolicyExpectation } from '../scenario/types.js';
+import { expectationArg } from '../api/run-context.js';
+import { checkExpectation, describeNat, describeNatExpectation, describePolicies, describePolicyExpectation, subsequenceGap } from '../scenario/run/expect.js';
+import { refString } from '../scenario/run/flows.js';
+import type { Expectation, PolicyExpectation } from '../scenario/types.js';
 import type { DropReason } from '../trace/events.js';
 import { around, aroundOutcome, fate, only, pathEventIndex } from './context.js';
 
@@ -28,6 +36,31 @@ function notAFlow(x: unknown, matcher: string): MatchResult {
 const q = (f: Flow): string => `flow ${JSON.stringify(f.name)}`;
 const not = (isNot: boolean): string => (isNot ? 'not ' : '');
 
+/** The matcher's argument as an `expect:` block, checked against the flow's run (UsageError when it cannot be judged). */
+function judged(x: Flow, matcher: string, block: Record<string, unknown>): Expectation {
+  const ctx = x.runContext;
+  if (!ctx) throw new UsageError(matcher, 'this Flow knows no run to judge the argument against: take flows from results.flow(name)');
+  return expectationArg(ctx, block, matcher);
+}
+
+/** Whether the flow meets the expectation, by the predicate scenario `expect:` uses. */
+function meets(x: Flow, e: Expectation): boolean {
+  return checkExpectation(x.result, e).length === 0;
+}
+
+/** An options argument: an object (or nothing) with only these keys. */
+function options(v: unknown, matcher: string, keys: readonly string[]): Record<string, unknown> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(matcher, `expected an options object {${keys.join(', ')}}, got ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}`);
+  for (const k of Object.keys(v)) if (!keys.includes(k)) throw new UsageError(matcher, `unknown option ${k} (expected ${keys.join(', ')})`);
+  return v as Record<string, unknown>;
+}
+
+/** The request's path for a message (undefined when the run kept no detail). */
+function pathLine(x: Flow): string | undefined {
+  return x.detailed ? `  path: ${x.path.join(' -> ') || '(none)'}` : undefined;
+}
+
 function msg(lines: (string | undefined)[]): () => string {
   return () => lines.filter((l): l is string => l !== undefined).join('\n');
 }
@@ -40,28 +73,35 @@ export function toBeDelivered(x: unknown, isNot: boolean): MatchResult {
   };
 }
 
-/** `pod/<ns>/<name>` (or `pod/<name>`, namespace default), `node/<name>`, `host/<name>`. */
-export function toBeDeliveredTo(x: unknown, isNot: boolean, ref: string): MatchResult {
+/**
+ * What `expect.deliveredTo` takes: `pod/<ns>/<name>` (or `pod/<name>`, namespace default), `node/<name>`,
+ * `host/<name>`, a workload (`deployment/<ns>/<name>`, `statefulset/...`) or selector (any of its pods),
+ * or a list of these (any of them).
+ */
+export function toBeDeliveredTo(x: unknown, isNot: boolean, ref: string | readonly string[]): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeDeliveredTo');
-  const want = normalizeRef(ref);
-  const wantNs = want.replace(/^(pod|node|host)\//, '');
+  const e = judged(x, 'toBeDeliveredTo', { deliveredTo: ref });
+  const wanted = (e.deliveredTo ?? []).map(refString);
+  const written = typeof ref === 'string' ? ref : ref.join(' | ');
+  const where = wanted.length === 1 ? wanted[0]!.replace(/^(pod|node|host)\//, '') : `one of ${wanted.join(', ')}`;
   return {
-    pass: x.deliveredTo === want,
+    pass: meets(x, e),
     message: msg([
-      `expected ${q(x)} ${not(isNot)}to be delivered to ${want}`,
-      `  expected hop: delivery to a socket in ${wantNs}`,
+      `expected ${q(x)} ${not(isNot)}to be delivered to ${written}`,
+      `  expected hop: delivery to a socket in ${where}`,
       `  actual hop:   ${fate(x)}`,
-      `  path: ${x.path.join(' -> ') || '(none)'}`,
+      pathLine(x),
       aroundOutcome(x),
     ]),
   };
 }
 
-export function toBeDropped(x: unknown, isNot: boolean, opts: { reason?: DropReason | string } = {}): MatchResult {
+export function toBeDropped(x: unknown, isNot: boolean, given?: { reason?: DropReason | string }): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeDropped');
-  const pass = !x.delivered && (opts.reason === undefined || x.dropReason === opts.reason);
+  const opts = options(given, 'toBeDropped', ['reason']);
+  const e = judged(x, 'toBeDropped', { verdict: 'dropped', ...(opts.reason === undefined ? {} : { dropReason: opts.reason }) });
   return {
-    pass,
+    pass: meets(x, e),
     message: msg([`expected ${q(x)} ${not(isNot)}to be dropped${opts.reason ? ` (${opts.reason})` : ''}`, `  actual: ${fate(x)}`, aroundOutcome(x)]),
   };
 }
@@ -69,9 +109,9 @@ export function toBeDropped(x: unknown, isNot: boolean, opts: { reason?: DropRea
 /** Ordered subsequence of `<netns>:<dev>` hops of the request (`node1:cbr0`, `default/pod1:eth0`). */
 export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toTraverse');
+  const pass = meets(x, judged(x, 'toTraverse', { via: hops }));
   const path = x.path;
   const gap = subsequenceGap(hops, path);
-  const pass = gap.missing === undefined;
   const firstEvent = pathEventIndex(x);
   if (pass) {
     return { pass, message: msg([`expected ${q(x)} not to traverse ${hops.join(' -> ')}, but it did`, `  path: ${path.join(' -> ')}`]) };
@@ -95,8 +135,10 @@ export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]):
 /** `{ dst: '10.244.2.2:8080' }`, `{ src: ip }` or nothing (some NAT at all). */
 export function toBeNatted(x: unknown, isNot: boolean, want: { dst?: string; src?: string } = {}): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeNatted');
-  const e: NatExpectation = want.dst === undefined && want.src === undefined ? true : want;
-  const pass = natMatches(x.nat, e);
+  const w = options(want, 'toBeNatted', ['dst', 'src']);
+  const ex = judged(x, 'toBeNatted', { natted: w.dst === undefined && w.src === undefined ? true : w });
+  const e = ex.natted!;
+  const pass = meets(x, ex);
   const nat = only(x.requestEvents, ['netfilter', 'nftables', 'nat'], 'netfilter and NAT on the request');
   return {
     pass,
@@ -107,12 +149,13 @@ export function toBeNatted(x: unknown, isNot: boolean, want: { dst?: string; src
 /** The receiving socket saw this source IP (after any SNAT/MASQUERADE). */
 export function toBeSeenFrom(x: unknown, isNot: boolean, ip: string): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeSeenFrom');
+  const e = judged(x, 'toBeSeenFrom', { seenSource: ip });
   return {
-    pass: x.delivered && x.seenSource === ip,
+    pass: meets(x, e),
     message: msg([
       `expected ${q(x)} ${not(isNot)}to be seen from ${ip}`,
       `  actual: ${x.delivered ? `seen from ${x.seenSource ?? '?'}` : fate(x)}`,
-      x.natted ? `  NAT: ${describeNat(x.nat)}` : undefined,
+      x.detailed && x.natted ? `  NAT: ${describeNat(x.nat)}` : undefined,
       aroundOutcome(x),
     ]),
   };
@@ -121,10 +164,12 @@ export function toBeSeenFrom(x: unknown, isNot: boolean, ip: string): MatchResul
 /** A NetworkPolicy (`ns/name`) decided the request: allowed it by a rule, or denied it by isolating the pod. */
 export function toMatchPolicy(x: unknown, isNot: boolean, name: string, opts: Omit<PolicyExpectation, 'name'> = {}): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toMatchPolicy');
-  const p: PolicyExpectation = { name, ...opts };
+  const given = options(opts, 'toMatchPolicy', ['direction', 'verdict']);
+  const e = judged(x, 'toMatchPolicy', { policy: { ...given, name } });
+  const p: PolicyExpectation = e.policy![0]!;
   const pol = only(x.requestEvents, ['policy'], 'NetworkPolicy decisions on the request');
   return {
-    pass: policyMatches(x.policies, p),
+    pass: meets(x, e),
     message: msg([
       `expected ${q(x)} ${not(isNot)}to match NetworkPolicy ${describePolicyExpectation(p)}`,
       `  actual: ${describePolicies(x.policies)}`,
@@ -132,9 +177,4 @@ export function toMatchPolicy(x: unknown, isNot: boolean, name: string, opts: Om
       pol ?? aroundOutcome(x),
     ]),
   };
-}
-
-function normalizeRef(ref: string): string {
-  const parts = ref.split('/');
-  return parts[0] === 'pod' && parts.length === 2 ? `pod/default/${parts[1]}` : ref;
 }

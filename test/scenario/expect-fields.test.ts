@@ -62,4 +62,22 @@ describe('expect: notVia, natted, policy, hops, rtt', () => {
       'shop.yaml:87:16: traffic[2].expect.notVia[0]: expected <netns>:<device> where netns is a node, an external host, <namespace>/<pod>, underlay or gateway; found "node7:eth0"',
     ]);
   });
+
+  it('a policy the scenario never has (in resources or applied by a step) is an input error, not a mismatch', () => {
+    const typo = text.replace('policy: shop/frontend-egress', 'policy: shop/frontend-egres');
+    expect(problems(typo)).toEqual([
+      'shop.yaml:86:15: traffic[2].expect.policy: no NetworkPolicy shop/frontend-egres in resources or steps (policies in shop: cart-from-frontend, frontend-egress)',
+    ]);
+    // One a step applies later is known.
+    const later = `${text.replace(/\ntraffic:/, `
+steps:
+  - at: 1ms
+    apply:
+      apiVersion: networking.k8s.io/v1
+      kind: NetworkPolicy
+      metadata: {name: later, namespace: shop}
+      spec: {podSelector: {}, policyTypes: [Ingress]}
+traffic:`)}`.replace('policy: shop/frontend-egress', 'policy: shop/later');
+    expect(problems(later)).toEqual([]);
+  });
 });

@@ -38,8 +38,8 @@ describe('podwalk/vitest matchers', () => {
   });
 
   it('toTraverse names the expected and the actual hop and shows the trace there', () => {
-    const msg = failure(() => expect(cross).toTraverse(['node1:cbr0', 'node1:cni0', 'node2:flannel.1']));
-    expect(msg).toContain('expected hop 2 of 3: node1:cni0 (after node1:cbr0)');
+    const msg = failure(() => expect(cross).toTraverse(['node1:cbr0', 'node1:lo', 'node2:flannel.1']));
+    expect(msg).toContain('expected hop 2 of 3: node1:lo (after node1:cbr0)');
     expect(msg).toContain('actual hop after node1:cbr0: node1:flannel.1');
     expect(msg).toMatch(/trace around it \(request packet events; \d+ earlier, \d+ later not shown\):/);
     expect(msg).toMatch(/│ ▶ node1:flannel\.1 +│/); // the divergent hop's row is marked
@@ -47,8 +47,9 @@ describe('podwalk/vitest matchers', () => {
   });
 
   it('toBeDeliveredTo / toBeDropped show where the flow actually ended', () => {
-    const msg = failure(() => expect(cross).toBeDeliveredTo('pod/default/nobody'));
-    expect(msg).toContain('expected hop: delivery to a socket in default/nobody');
+    const other = vxlan.raw.scenario.pods.find((p) => `pod/${p.namespace}/${p.name}` !== cross.deliveredTo)!;
+    const msg = failure(() => expect(cross).toBeDeliveredTo(`pod/${other.namespace}/${other.name}`));
+    expect(msg).toContain(`expected hop: delivery to a socket in ${other.namespace}/${other.name}`);
     expect(msg).toMatch(/actual hop: {3}delivered at \S+ \(to pod\/default\/\S+, source seen /);
     expect(msg).toMatch(/▶ .*DELIVER to/);
     const denied = netpol.flow('other-same-node');
@@ -64,8 +65,8 @@ describe('podwalk/vitest matchers', () => {
     expect(netpol.flow('frontend-same-node')).toMatchPolicy('default/allow-frontend-to-backend', { direction: 'ingress', verdict: 'allow' });
     expect(netpol.flow('other-cross-node')).toMatchPolicy('default/allow-frontend-to-backend', { verdict: 'deny' });
     expect(netpol.flow('backend-to-frontend')).not.toMatchPolicy('default/allow-frontend-to-backend');
-    const msg = failure(() => expect(netpol.flow('other-same-node')).toMatchPolicy('default/other', { verdict: 'allow' }));
-    expect(msg).toContain('expected flow "other-same-node" to match NetworkPolicy default/other allow');
+    const msg = failure(() => expect(netpol.flow('other-same-node')).toMatchPolicy('default/allow-frontend-to-backend', { verdict: 'allow' }));
+    expect(msg).toContain('expected flow "other-same-node" to match NetworkPolicy default/allow-frontend-to-backend allow');
     expect(msg).toMatch(/actual: ingress default\/backend-1 deny \(no-rule isolated by default\/allow-frontend-to-backend\)/);
     expect(msg).toContain('NetworkPolicy decisions on the request:');
   });

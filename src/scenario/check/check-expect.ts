@@ -44,13 +44,13 @@ function isAddress(s: string): boolean {
 const POLICY_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** `policy: ns/name | [ns/name | {name, direction, verdict}, ...] | {name, direction, verdict}`. */
-export function expectPolicy(r: YamlReader, at: At | undefined): PolicyExpectation[] | undefined {
+export function expectPolicy(r: YamlReader, at: At | undefined, known?: readonly string[]): PolicyExpectation[] | undefined {
   const v = r.scalar(at);
   if (v === undefined) return undefined;
   const items = isSeq(at!.node) ? r.list(at!) : [at!];
   const out: PolicyExpectation[] = [];
   for (const item of items) {
-    const p = isMapping(item) ? policyMapping(r, item) : policyName(r, item);
+    const p = isMapping(item) ? policyMapping(r, item, known) : policyName(r, item, known);
     if (p) out.push(p);
   }
   return out;
@@ -60,20 +60,30 @@ function isMapping(at: At): boolean {
   return isMap(at.node);
 }
 
-function policyName(r: YamlReader, at: At): PolicyExpectation | undefined {
+/**
+ * `known`: every NetworkPolicy the scenario has (`resources` and `steps[].apply`), as `ns/name`; a name
+ * outside it could never match, so it is a typo, not an expectation (as kubectl's `"x" not found`).
+ */
+function policyName(r: YamlReader, at: At, known?: readonly string[]): PolicyExpectation | undefined {
   const s = r.str(at, true);
   if (s === undefined) return undefined;
   if (!POLICY_NAME.test(s)) {
     r.problem(at, `expected a NetworkPolicy as <namespace>/<name> (like shop/allow-frontend), found "${s}"`);
     return undefined;
   }
+  if (known && !known.includes(s)) {
+    const ns = s.slice(0, s.indexOf('/'));
+    const here = known.filter((k) => k.startsWith(`${ns}/`)).map((k) => k.slice(ns.length + 1));
+    r.problem(at, `no NetworkPolicy ${s} in resources or steps (policies in ${ns}: ${here.join(', ') || 'none'})`);
+    return undefined;
+  }
   return { name: s };
 }
 
-function policyMapping(r: YamlReader, at: At): PolicyExpectation | undefined {
+function policyMapping(r: YamlReader, at: At, known?: readonly string[]): PolicyExpectation | undefined {
   const m = r.map(at, ['name', 'direction', 'verdict']);
   if (!m) return undefined;
-  const p = policyName(r, m.get('name') ?? { node: undefined, path: `${at.path}.name`, near: r.pos(at) });
+  const p = policyName(r, m.get('name') ?? { node: undefined, path: `${at.path}.name`, near: r.pos(at) }, known);
   const direction = r.oneOf(m.get('direction'), ['ingress', 'egress'] as const);
   const verdict = r.oneOf(m.get('verdict'), ['allow', 'deny'] as const);
   if (!p) return undefined;

@@ -89,3 +89,10 @@ export function servicesCreatedBySteps(steps: readonly StepSpec[], existing: rea
   }
   return out;
 }
+
+/** Every NetworkPolicy a scenario can have at some point, as `ns/name`: its resources', then those steps apply. */
+export function policyNamesWithSteps(steps: readonly StepSpec[], existing: readonly { namespace: string; name: string }[]): string[] {
+  const out = new Set(existing.map((p) => `${p.namespace}/${p.name}`));
+  for (const { action: a } of steps) if (a.kind === 'apply') out.add(`${a.policy.namespace}/${a.policy.name}`);
+  return [...out];
+}

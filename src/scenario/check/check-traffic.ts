@@ -14,7 +14,7 @@ const EXPECT = ['verdict', 'deliveredTo', 'seenSource', 'dropReason', 'via', 'no
 /** Per-proxy-mode blocks under `expect`: their fields replace the common ones when the run uses that mode. */
 const MODES = ['iptables', 'ipvs', 'nftables'] as const;
 
-interface World {
+export interface World {
   cluster: ClusterSpec;
   pods: PodSpec[];
   /** Services with addresses allocated (empty when the caller has none). */
@@ -23,6 +23,8 @@ interface World {
   pending?: ReadonlyMap<string, string>;
   /** Printed pods that have finished (namespace/name -> status.phase): named in traffic, an error that says so. */
   finished?: ReadonlyMap<string, string>;
+  /** Every NetworkPolicy as `ns/name` (resources and those steps apply): `expect.policy` must name one. */
+  policies?: readonly string[];
 }
 
 /** `traffic:` items with refs resolved against the cluster and pods. */
@@ -144,6 +146,16 @@ function expectationForMode(r: YamlReader, at: At, world: World, sameBackend: { 
   return out;
 }
 
+/**
+ * One `expect:` mapping on its own, checked as in a traffic item: the vitest matchers and
+ * `Flow` checks read their arguments through this, so they refuse what a file refuses.
+ * (`sameBackendAs` names are not checked against other flows here.)
+ */
+export function checkExpectBlock(r: YamlReader, at: At, world: World): Expectation | undefined {
+  const m = r.map(at, EXPECT);
+  return m ? expectation(r, at, m, world, []) : undefined;
+}
+
 function expectation(r: YamlReader, at: At, m: Map<string, At>, world: World, sameBackend: { at: At; name: string }[]): Expectation {
   const verdict = r.oneOf(m.get('verdict'), ['delivered', 'dropped'] as const);
   let deliveredTo: EndpointRef[] | undefined;
@@ -173,7 +185,7 @@ function expectation(r: YamlReader, at: At, m: Map<string, At>, world: World, sa
   const via = m.get('via') ? devices(r, m.get('via')!, world, places) : undefined;
   const notVia = m.get('notVia') ? devices(r, m.get('notVia')!, world, places) : undefined;
   const natted = expectNatted(r, m.get('natted'));
-  const policy = expectPolicy(r, m.get('policy'));
+  const policy = expectPolicy(r, m.get('policy'), world.policies);
   const hops = expectHops(r, m.get('hops'));
   const rtt = expectRtt(r, m.get('rtt'));
   const connection = r.oneOf(m.get('connection'), CONNECTION_OUTCOMES);

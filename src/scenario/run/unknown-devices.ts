@@ -1,6 +1,6 @@
 import type { Cluster } from '../../cluster/build.js';
 import { printable } from '../../trace/safe-text.js';
-import type { Problem, TrafficSpec } from '../types.js';
+import type { Expectation, Problem, TrafficSpec } from '../types.js';
 
 /** The devices of every namespace now, by the names the trace and `expect.via` use for the namespace. */
 export type DeviceSnapshot = [string, string[]][];
@@ -31,7 +31,7 @@ export function namesDevices(traffic: readonly TrafficSpec[]): boolean {
  * up, so this runs on the built cluster; `known` holds every device that
  * existed at some point the run looked (steps add and remove some).
  */
-export function unknownDevices(traffic: readonly TrafficSpec[], known: ReadonlySet<string>): Problem[] {
+export function unknownDevices(traffic: readonly { expect?: Expectation | undefined }[], known: ReadonlySet<string>): Problem[] {
   const out: Problem[] = [];
   for (const t of traffic) {
     for (const p of t.expect?.devicesAt ?? []) {
