@@ -10,6 +10,7 @@ import { parseSeedText } from '../scenario/load/seed.js';
 import { scenarioSchema } from '../scenario/load/schema.js';
 import { scaffoldScenario } from '../scenario/init/scaffold.js';
 import { simulate, type RunResult, type SimulateOptions } from '../scenario/run/simulate.js';
+import { deviceProblems } from '../scenario/run/check-devices.js';
 import { progressLine } from './progress.js';
 import type { Problem, ProxyMode, Scenario } from '../scenario/types.js';
 import { FlowFilterSink } from '../trace/flow-filter.js';
@@ -210,6 +211,9 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .action((file: string) => {
       const scenario = load(file);
       for (const w of scenario.warnings) io.err(`warning: ${formatProblem(w)}\n`);
+      // Device names exist only once the CNI and kube-proxy set the cluster up: build it (no traffic) to know them.
+      const devices = deviceProblems(scenario);
+      if (devices.length > 0) throw new InvalidScenario(devices);
       io.out(`${file}: valid (${scenario.cluster.nodes.length} nodes, ${scenario.pods.length} pods, ${scenario.traffic.length} traffic items)\n`);
     });
 

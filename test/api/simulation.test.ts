@@ -114,6 +114,21 @@ describe('library API: Simulation', () => {
     expect(() => streamed.events).toThrow(/not kept/);
   });
 
+  it('refuses a send whose expect names a device no namespace has, at send() (not after the run)', () => {
+    const sim = Simulation.fromFile(join(scenarios, 'cross-node-vxlan.yaml'), { traffic: false });
+    let err: unknown;
+    try {
+      sim.send({ name: 'badvia', from: 'pod/pod1', to: 'pod/pod4', port: 80, expect: { via: ['node1:cni0'] } });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ScenarioError);
+    expect((err as Error).message).toMatch(/^send\(badvia\):\d+:\d+: send\.expect\.via\[0\]: no device node1:cni0 \(devices of node1: lo, eth0, cbr0, flannel\.1, /);
+    expect(sim.now).toBe(0); // nothing ran
+    sim.send({ name: 'ok', from: 'pod/pod1', to: 'pod/pod4', port: 80, expect: { via: ['node1:cbr0', 'node2:cbr0'] } });
+    expect(sim.run().mismatches()).toEqual([]);
+  });
+
   it('is deterministic: the same sends give the same trace', () => {
     const go = (): string => {
       const sim = Simulation.fromObject(twoNodes);
