@@ -68,6 +68,31 @@ describe('the walk view (podwalk run)', () => {
     expect(path).toMatch(/path: client:eth0 → .* → ingress-nginx\/ingress-nginx-controller-\S+:eth0 ⇒ ingress-nginx\/ingress-nginx-controller-\S+:eth0 → node1:veth[0-9a-f]{8} → .* → node2:eth0 → flannel\.1 → .* → shop:eth0 expectations/);
   });
 
+  it("the DNS line names every rcode plainly, a lone CNAME as having no address, and a query dropped by a policy by that policy", () => {
+    expect(run(['run', scenario('dns-lookup.yaml'), '--flow', 'unknown-name']).out).toMatch(/nope\.shop: A ServFail, AAAA ServFail, A ServFail, AAAA ServFail\n/);
+    const cname = run(['run', scenario('dns-answers.yaml'), '--flow', 'cname-only']).out;
+    expect(cname).toMatch(/ext\.default\.svc\.cluster\.local: A CNAME example\.com\. \(no address\), AAAA CNAME example\.com\. \(no address\)\n/);
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-dns-'));
+    const file = join(dir, 'deny.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: deny}
+cluster: {nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: deny-egress}, spec: {podSelector: {}, policyTypes: [Egress]}}
+traffic:
+  - {name: blocked, from: pod/client, to: kubernetes, port: 443}
+`,
+    );
+    const out = run(['run', file, '--flow', 'blocked']).out;
+    expect(out).toMatch(/kubernetes: A dropped, AAAA dropped, A dropped, AAAA dropped; dropped by NetworkPolicy \(egress of default\/client, isolated by default\/deny-egress\)\n/);
+    // The last name's timeout is the lookup's reason (getaddrinfo's EAI_AGAIN), not a bare "does not resolve".
+    expect(out).toMatch(/→ kubernetes \(kubernetes: no answer from 10\.96\.0\.10 after 2 tries of 5 s; tried /);
+  });
+
   it('a drop names the reason and the rule; a DNS name shows its lookup', () => {
     const denied = run(['run', scenario('netpol-deny-all-allow-dns.yaml'), '--flow', 'lookup-then-connect']).out;
     expect(denied).toMatch(/lookup-then-connect: TCP, dropped: policy-denied/);

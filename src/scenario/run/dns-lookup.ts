@@ -47,7 +47,8 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
   const tried: string[] = [];
   /** A candidate failed: res_search moves on, or goes straight to the as-is try it still owes, or gives up. */
   const failed = (moveOn: boolean, why: string): void => {
-    if (moveOn || candidates[index]!.stage !== 'search') return next();
+    // The last name's own failure (a timeout, say) is what getaddrinfo reports when nothing is left to try.
+    if (moveOn || candidates[index]!.stage !== 'search') return next(moveOn ? undefined : why);
     const last = candidates.length - 1;
     if (index < last && candidates[last]!.stage === 'last' && !(candidates[last]!.unlessRootTried && rootTried)) {
       index = last - 1;
@@ -80,10 +81,10 @@ export function lookup(ns: NetNs, conf: ResolvConfLines, name: string, flow: str
     if (c.root) rootTried = true;
     resSend(st, c.name, answered);
   };
-  const next = (): void => {
+  const next = (lastWhy?: string): void => {
     index++;
     if (index < candidates.length && candidates[index]!.unlessRootTried && rootTried) index++;
-    if (index >= candidates.length) return done({ ok: false, why: `${name} does not resolve: ${tried.join(', ')}` });
+    if (index >= candidates.length) return done({ ok: false, why: lastWhy ?? `${name} does not resolve: ${tried.join(', ')}` });
     send();
   };
   // res_send's loop over `attempts` tries: with none it sends nothing and fails (TRY_AGAIN ends the search).

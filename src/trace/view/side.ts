@@ -56,6 +56,7 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
   let first: number | undefined;
   let lastAnswer: number | undefined;
   let count = 0;
+  const drops = new Set<string>();
   for (const q of sends) {
     server ??= q.frame.dst;
     first ??= q.t;
@@ -64,6 +65,14 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
     const answers = new Map<string, string>();
     // An ICMP error about the query that reached the resolver (kube-dns without endpoints: port unreachable).
     let icmp: string | undefined;
+    // Why a query never came back: a drop of the query itself or of its answer (ARP's side packets aside), said once for the line.
+    let dropped = false;
+    for (const e of fp.eventsOf(fp.descendants(q.pkt))) {
+      if (e.kind === 'policy' && e.verdict === 'deny') drops.add(`dropped by NetworkPolicy (${e.direction} of ${e.pod}, isolated by ${e.isolatedBy.join(', ')})`);
+      else if (e.kind === 'drop' && fp.created.get(e.pkt)?.by !== 'arp' && e.reason !== 'arp-ignored' && e.reason !== 'policy-denied') drops.add(`dropped: ${e.reason}`);
+      else continue;
+      dropped = true;
+    }
     for (const e of fp.eventsOf(fp.descendants(q.pkt).filter((p) => p !== q.pkt))) {
       if (!isFinalDelivery(e) || netnsOf(e.at) !== q.at) continue;
       const reply = fp.created.get(e.pkt);
@@ -81,7 +90,7 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
       const name = (qm?.[2] ?? m).replace(/\.$/, '');
       const reply = answers.get(dnsId(m));
       // The resolver asks A and AAAA for each name: one part per name, its answers by type.
-      const text = `${type}${tcp ? ' (TCP)' : ''} ${reply ? answerText(`: ${reply}`) : icmp !== undefined ? `ICMP ${icmp}` : 'no answer'}`;
+      const text = `${type}${tcp ? ' (TCP)' : ''} ${reply ? answerText(`: ${reply}`) : icmp !== undefined ? `ICMP ${icmp}` : dropped ? 'dropped' : 'no answer'}`;
       if (name === lastName) parts[parts.length - 1] += `, ${text}`;
       else parts.push(`${name}: ${text}`);
       lastName = name;
@@ -90,6 +99,7 @@ export function dnsSummary(fp: FlowPackets, request: number | undefined): string
   // A TCP retry whose connection never carried a query: say so, it is why the lookup failed.
   const syns = created.filter((c) => c.frame.proto === 'tcp' && c.frame.dport === 53 && c.pkt !== request && /^TCP \[S\]/.test(c.frame.info)).length;
   if (syns > 0 && tcpQueries.size === 0) parts.push(`then TCP 53: no connection (${syns} SYN${syns === 1 ? '' : 's'})`);
+  if (drops.size > 0) parts.push([...drops].join('; '));
   const took = first !== undefined && lastAnswer !== undefined ? `, ${((lastAnswer - first) / 1000).toFixed(1)} µs` : '';
   return `DNS: ${count} quer${count === 1 ? 'y' : 'ies'} to ${server ?? '?'}:53${took}: ${parts.join('; ')}`;
 }
@@ -119,5 +129,11 @@ function answerText(info: string): string {
   if (truncated) return 'truncated (TC)';
   // NOERROR with no answer (only the SOA in authority): the name exists, the type does not.
   if (/\s0\/\d+\/\d+ \(\d+\)$/.test(info) && !/ServFail|Refused|FormErr|NotImp/.test(info)) return 'NODATA';
+  // Any other rcode by its name alone, as NXDomain (tcpdump's flags and counts after it say nothing more here).
+  const code = /\b(ServFail|Refused|FormErr|NotImp|YXDomain|NXRRSet|NotAuth|NotZone)\b/.exec(info)?.[1];
+  if (code) return code;
+  // NOERROR with records but no address (an ExternalName's lone CNAME): the resolver's search ends on it.
+  const cname = /\bCNAME (\S+)/.exec(info)?.[1];
+  if (cname) return `CNAME ${cname} (no address)`;
   return /: \S+ (.*) \(\d+\)$/.exec(info)?.[1] ?? info;
 }
