@@ -1,6 +1,6 @@
 import { DROP_REASONS } from '../../trace/events.js';
 import { parseIpv4 } from '../../wire/addr.js';
-import { CLUSTER_DOMAIN, failedLookup, isDnsName, resolveServiceName, searchConfOf } from './dns-name.js';
+import { CLUSTER_DOMAIN, failedLookup, isDnsName, resolvesAsPodName, resolveServiceName, searchConfOf } from './dns-name.js';
 import { MAX_DURATION_NS, parseDuration } from '../load/quantities.js';
 import { expectHops, expectNatted, expectPolicy, expectRtt } from './check-expect.js';
 import { CONNECTION_OUTCOMES, type CandidateExpectation, type ClusterSpec, type EndpointRef, type Expectation, type PodSpec, type Problem, type Protocol, type ServiceSpec, type TrafficSpec } from '../types.js';
@@ -21,6 +21,8 @@ export interface World {
   services?: ServiceSpec[];
   /** Pods that do not run (scheduling failed, or the kubelet refused them): namespace/name → why, as a sentence's predicate): named in traffic, an error that says so. */
   pending?: ReadonlyMap<string, string>;
+  /** The Namespaces that exist (CoreDNS answers pod names in any of them). */
+  namespaces?: readonly string[];
   /** Printed pods that have finished (namespace/name -> status.phase): named in traffic, an error that says so. */
   finished?: ReadonlyMap<string, string>;
   /** Every NetworkPolicy as `ns/name` (resources and those steps apply): `expect.policy` must name one. */
@@ -384,6 +386,10 @@ function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w:
   const [first, ...rest] = name.toLowerCase().split('.');
   const svc = rest.length > 0 ? resolveServiceName(rest.join('.'), conf, w.services ?? []) : undefined;
   if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.hostname === first && p.subdomain === svc.name)) return;
+  // <a-b-c-d>.<headless service>...: an endpoint without a hostname is named by its address (kubernetes.go endpointHostname).
+  const selected = (p: PodSpec): boolean => svc?.selector !== undefined && Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v);
+  if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.ip.replace(/\./g, '-') === first && selected(p))) return;
+  if (resolvesAsPodName(name, conf, w.namespaces ?? [])) return;
   const bare = name.toLowerCase();
   const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
   const where = `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time`;

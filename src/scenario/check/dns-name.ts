@@ -77,3 +77,18 @@ export function resolveServiceName(name: string, conf: SearchConf, services: rea
   }
   return undefined;
 }
+
+/** Namespaces every API server has. */
+const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Whether a search candidate of `name` is a pod name CoreDNS answers
+ * (`pods insecure`: `<a-b-c-d>.<namespace>.pod.<zone>` in a namespace that
+ * exists, whatever pod has the address).
+ */
+export function resolvesAsPodName(name: string, conf: SearchConf, namespaces: readonly string[]): boolean {
+  return resolverCandidates(name, conf).some((c) => {
+    const m = /^(\d+)-(\d+)-(\d+)-(\d+)\.([^.]+)\.pod\.cluster\.local\.?$/.exec(c);
+    return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255) && (BUILTIN_NAMESPACES.includes(m[5]!) || namespaces.includes(m[5]!));
+  });
+}
