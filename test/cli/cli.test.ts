@@ -105,10 +105,10 @@ describe('podwalk CLI', () => {
   it('show … nft lists native nftables tables and says on stderr where iptables-nft\'s tables are', () => {
     const iptablesMode = runCli(['show', scenario('service-clusterip.yaml'), 'nft', '--node', 'node1']);
     expect(iptablesMode).toMatchObject({ code: 0, out: '' });
-    expect(iptablesMode.err).toMatch(/^node1: no native nftables table here; the iptables-nft tables \(ip filter, ip nat\) that nft list ruleset would also list: podwalk show … --node node1 iptables\n$/);
+    expect(iptablesMode.err).toMatch(/^node1: no native nftables table here; the iptables-nft tables \(ip mangle, ip filter, ip nat\) that nft list ruleset would also list: podwalk show … --node node1 iptables\n$/);
     const nftMode = runCli(['show', scenario('service-nftables.yaml'), 'nft', '--node', 'node1']);
     expect(nftMode.out).toMatch(/^table ip kube-proxy \{/);
-    expect(nftMode.err).toMatch(/^node1: only the native nftables table\(s\) are listed; the iptables-nft tables \(ip filter, ip nat\)/);
+    expect(nftMode.err).toMatch(/^node1: only the native nftables table\(s\) are listed; the iptables-nft tables \(ip mangle, ip filter, ip nat\)/);
     // A pod has no rules at all: nothing to say.
     expect(runCli(['show', scenario('service-clusterip.yaml'), 'nft', '--node', 'default/client'])).toMatchObject({ code: 0, out: '', err: '' });
   });
