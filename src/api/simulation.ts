@@ -7,6 +7,7 @@ import type { Expectation, Problem, Scenario, TrafficSpec } from '../scenario/ty
 import type { TraceEvent } from '../trace/events.js';
 import { checkOptions, kindOf, requireFunction, requireObject, requireString } from './check-args.js';
 import { ScenarioError, UsageError } from './errors.js';
+import { unknownName } from './unknown-name.js';
 import { Flow } from './flow.js';
 import { detailNeeded, NOT_DETAILED, type RunContext } from './run-context.js';
 import { deviceNames, snapshotDevices, unknownDevices, type DeviceSnapshot } from '../scenario/run/unknown-devices.js';
@@ -143,7 +144,7 @@ export class Simulation {
   state(netns: string): KernelState {
     requireString(netns, 'netns');
     const ns = this.cluster.netns.get(netns) ?? this.cluster.pods.get(netns);
-    if (!ns) throw new RangeError(`no namespace ${netns} (have: ${[...this.cluster.netns.keys(), ...this.cluster.pods.keys()].join(', ')})`);
+    if (!ns) throw unknownName('netns', 'namespace', netns, [...this.cluster.netns.keys(), ...this.cluster.pods.keys()]);
     return kernelState(ns);
   }
 
@@ -237,7 +238,7 @@ export class Results {
   flow(name: string): Flow {
     requireString(name, 'name');
     const f = this.byName.get(name);
-    if (!f) throw new RangeError(`no flow ${name} (flows: ${[...this.byName.keys()].join(', ') || 'none'})`);
+    if (!f) throw unknownName('name', 'flow', name, this.byName.keys());
     return f;
   }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ScenarioError, Simulation, toNs } from '../../src/api/index.js';
+import { ScenarioError, Simulation, toNs, UsageError } from '../../src/api/index.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 
@@ -68,7 +68,7 @@ describe('library API: Simulation', () => {
     expect(closed.dropReason).toBe('port-unreachable');
     expect(closed.outcome?.kind).toBe('drop');
     expect(closed.table()).toMatch(/DROP port-unreachable/);
-    expect(() => r.flow('nope')).toThrow(/flows: svc, closed/);
+    expect(() => r.flow('nope')).toThrow(/^name: no flow nope \(have: svc, closed\)$/);
   });
 
   it('shows kernel state at any simulated time', () => {
@@ -127,6 +127,30 @@ describe('library API: Simulation', () => {
     expect(sim.now).toBe(0); // nothing ran
     sim.send({ name: 'ok', from: 'pod/pod1', to: 'pod/pod4', port: 80, expect: { via: ['node1:cbr0', 'node2:cbr0'] } });
     expect(sim.run().mismatches()).toEqual([]);
+  });
+
+  it('names what it does not know with a UsageError: flows of a many-packet item by their name#k, namespaces once each', () => {
+    const sim = Simulation.fromObject(twoNodes);
+    sim.send({ name: 'many', from: 'pod/client', to: 'service/web', port: 80, count: 40, interval: '100us' });
+    const missing = (fn: () => unknown): UsageError => {
+      try {
+        fn();
+      } catch (e) {
+        return e as UsageError;
+      }
+      throw new Error('did not throw');
+    };
+    const byItem = missing(() => sim.run().flow('many'));
+    expect(byItem).toBeInstanceOf(UsageError);
+    expect(byItem.argument).toBe('name');
+    expect(byItem.message).toBe('name: no flow many: that item sent 40 packets, each its own flow: many#1 … many#40');
+    const typo = missing(() => sim.run().flow('mny'));
+    expect(typo.message).toMatch(/^name: no flow mny \(have: many#1, many#2, .*many#12 and 28 more\)$/);
+    const ns = missing(() => Simulation.fromObject(twoNodes).state('node9'));
+    expect(ns).toBeInstanceOf(UsageError);
+    expect(ns.argument).toBe('netns');
+    const listed = /\(have: (.*?)( and \d+ more)?\)$/.exec(ns.message)![1]!.split(', ');
+    expect(new Set(listed).size).toBe(listed.length);
   });
 
   it('is deterministic: the same sends give the same trace', () => {
