@@ -9,12 +9,13 @@ const CREATE = 3; // a `create`: t; pkt, at, bytes, cause, by (and its flow in r
 const DELIVER = 4; // a `deliver`: t; pkt, at, to, socket, src, sport
 const COPIES = 5; // copies of a replayed segment's template events with their own t and pkt: t; pkt, segment
 const FDB = 6; // an `fdb`: t; pkt, at, action, mac, port
+const TRAIN = 7; // a train's W creates and delivers (TrainTrace, in refs): no t, no numbers
 const KIND = 7;
 const L3ONLY = 8; // TX/RX/CREATE: the bytes are an IPv4 packet, not an Ethernet frame
 const FLOW = 16; // CREATE: it names a flow (the next ref)
 
 /** Numbers after `t` each record keeps in `ints`, by kind. */
-const INTS = [0, 5, 5, 7, 6, 2, 5];
+const INTS = [0, 5, 5, 7, 6, 2, 5, 0];
 /** `none` in `ints` (an absent cause, socket, source or port). */
 const NONE = -1;
 
@@ -23,6 +24,57 @@ const BY: readonly CreateEvent['by'][] = ['app', 'arp', 'icmp', 'tcp', 'sctp', '
 const TO: readonly DeliverEvent['to'][] = ['udp', 'tcp', 'sctp', 'icmp', 'arp', 'reassembly', 'tunnel'];
 /** `action` of an `fdb` event likewise. */
 const FDB_ACTIONS: readonly FdbEvent['action'][] = ['learn', 'forward', 'flood', 'local', 'hairpin'];
+
+/**
+ * How a datagram's bytes are made from its IPv4 id (wire/udp-template.ts
+ * `UdpTemplate`, a connected UDP socket's): `writeAt` writes the datagram with
+ * IP id `id` into the `length` zero bytes at `at` of `b`.
+ */
+export interface FrameTemplate {
+  readonly length: number;
+  writeAt(id: number, b: Uint8Array, at: number): number;
+}
+
+/**
+ * The kept `create`s and `deliver`s of W datagrams of one `count:` item (a
+ * periodic train the fast path replayed in closed form), as one record:
+ * what W walks would have kept, in the order they would have kept it, made
+ * into objects only when the trace is read. /work/wt/TRAIN-API.md.
+ *
+ * Period j (0 to `count` − 1) holds the `create` of datagram `k0 + j` and
+ * the `deliver` of datagram `k0 + j − lag`, in that order (`deliverFirst`:
+ * the other; a tie in time the scheduler broke that way). Datagram k
+ * (0-based in its item) is created at `atNs + k * intervalNs` (the sum
+ * ScenarioRun adds, so the same number) and delivered at that time plus each
+ * of `delays` in turn (as the walk's events added them: floating-point sums
+ * depend on their order); datagram `k0 + j` is packet `pkt0 + j * pktStep`
+ * (j < 0 for a lagging deliver of a datagram created before the record).
+ */
+export interface TrainTrace {
+  readonly count: number;
+  readonly atNs: number;
+  readonly intervalNs: number;
+  readonly k0: number;
+  readonly pkt0: number;
+  readonly pktStep: number;
+  /** The `create`s: where, the flow (`flowPrefix` + (k + 1), FlowNames' text), who; no cause. */
+  readonly createdAt: string;
+  readonly flowPrefix: string;
+  readonly by: CreateEvent['by'];
+  readonly l3only: boolean;
+  /** Datagram `k0 + j`'s bytes: `frame.writeAt(ids[j], ...)`. The record keeps `ids` (never written again). */
+  readonly frame: FrameTemplate;
+  readonly ids: Uint16Array;
+  /** The `deliver`s: the same for every datagram but its time and packet. */
+  readonly at: string;
+  readonly to: DeliverEvent['to'];
+  readonly socket?: string | undefined;
+  readonly src?: string | undefined;
+  readonly sport?: number | undefined;
+  readonly delays: readonly number[];
+  readonly lag: number;
+  readonly deliverFirst: boolean;
+}
 
 /**
  * The events of a run that keeps its whole trace, in order. A traced
@@ -202,6 +254,18 @@ export class EventStore {
     this.ints[i + 1] = id;
   }
 
+  /**
+   * Keep a train's W `create`s and `deliver`s (TrainTrace) as one record,
+   * where the first of them would have been kept: nothing else may be kept
+   * between its first and its last event.
+   */
+  addTrain(train: TrainTrace): void {
+    if (train.count <= 0) return;
+    if (train.ids.length < train.count) throw new RangeError(`a train of ${train.count} datagrams needs as many IPv4 ids (${train.ids.length} given)`);
+    this.tag(TRAIN);
+    this.refs[this.nr++] = train;
+  }
+
   /** Every event kept, in order. */
   all(): TraceEvent[] {
     if (this.n > 0) this.materialise();
@@ -339,6 +403,10 @@ export class EventStore {
         list.push(refs[r++] as TraceEvent);
         continue;
       }
+      if (kind === TRAIN) {
+        trainEvents(refs[r++] as TrainTrace, list);
+        continue;
+      }
       const t = ts[k++]!;
       const pkt = ints[i]!;
       if (kind === FDB) {
@@ -357,6 +425,26 @@ export class EventStore {
       } else list.push(new FrameEvent(kind === TX ? 'tx' : 'rx', t, pkt, texts[ints[i + 1]!]!, this.bytesAt(ints, i + 2), (tag & L3ONLY) !== 0));
       i += INTS[kind]!;
     }
+  }
+}
+
+/** A train's events (TrainTrace), in order, pushed onto `list`. */
+function trainEvents(train: TrainTrace, list: TraceEvent[]): void {
+  const { count, atNs, intervalNs, k0, pkt0, pktStep, createdAt, flowPrefix, by, l3only, frame, ids, at, to, socket, src, sport, delays, lag, deliverFirst } = train;
+  const len = frame.length;
+  // One buffer for the record's datagrams (each event a view of its part), written when read.
+  const mem = new Uint8Array(len * count);
+  for (let j = 0; j < count; j++) {
+    if (deliverFirst) list.push(delivered(j - lag));
+    const k = k0 + j;
+    frame.writeAt(ids[j]!, mem, j * len);
+    list.push(new CreateFrameEvent(atNs + k * intervalNs, pkt0 + j * pktStep, createdAt, flowPrefix + (k + 1), undefined, by, new Uint8Array(mem.buffer, j * len, len), l3only));
+    if (!deliverFirst) list.push(delivered(j - lag));
+  }
+  function delivered(j: number): DeliverEvent {
+    let t = atNs + (k0 + j) * intervalNs;
+    for (let d = 0; d < delays.length; d++) t += delays[d]!;
+    return deliverEvent(t, pkt0 + j * pktStep, at, to, socket, src, sport);
   }
 }
 

@@ -1,4 +1,4 @@
-import { copiersOf, deliverEvent, EventStore, fdbEvent, type Copier } from './event-store.js';
+import { copiersOf, deliverEvent, EventStore, fdbEvent, type Copier, type TrainTrace } from './event-store.js';
 import type { CreateEvent, DeliverEvent, FdbEvent, TraceEvent } from './events.js';
 import { bytesIn, CreateFrameEvent, FrameEvent } from './framed.js';
 
@@ -149,6 +149,19 @@ export class Tracer {
       }
       also?.push(event ?? (copy ??= copiersOf(segment))[i]!(segment[i]!, t, pkt));
     }
+  }
+
+  /**
+   * Keep a train's W `create`s and `deliver`s as one record (TrainTrace:
+   * what W walks would have kept, in order), told to no sink: whoever makes
+   * a train so does for the sinks what their events would have. Where the
+   * first of them would have been emitted, with nothing emitted until the
+   * last. False (nothing done) when the trace is not kept.
+   */
+  keepTrain(train: TrainTrace): boolean {
+    if (!this.kept) return false;
+    this.kept.addTrain(train);
+    return true;
   }
 
   /**

@@ -8,6 +8,7 @@ import { nodeResolvConf, podResolvConf } from '../../cluster/dns/resolver.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
+import { FlowList } from './flow-list.js';
 import { FlowSummarizer, TrackedFlow } from './flow-summarizer.js';
 import { unsentResult, type Precedents } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
@@ -237,7 +238,8 @@ export class ScenarioRun {
   /** Flows scheduled so far (every request of every item), and those whose results are out. */
   private flows = 0;
   private flowsTaken = 0;
-  private readonly results: FlowResult[] | undefined;
+  /** Results kept for `RunResult.flows` (a replayed train's as one record: flow-list.ts). */
+  private readonly results: FlowList | undefined;
   private readonly onFlow: ((r: FlowResult) => void) | undefined;
   /**
    * Flows' records whose results were taken, reused for the next flows (`Sent.again`): a train of datagrams makes
@@ -291,7 +293,7 @@ export class ScenarioRun {
     const report = opts.onProgress;
     if (report) this.onProgress = (events, nowNs) => report({ events, nowNs, budget, flowsOver: this.flowsTaken, flows: this.flows });
     const tracer = this.cluster.world.tracer;
-    this.results = opts.keepFlows === false ? undefined : [];
+    this.results = opts.keepFlows === false ? undefined : new FlowList();
     this.onFlow = opts.onFlow;
     // First of the sinks: a flow found over with an event is taken before anyone reads that event.
     this.life = new FlowLife<Sent>(this.cluster.world.holds, this.cluster.sched, (s) => this.over(s));
@@ -484,7 +486,7 @@ export class ScenarioRun {
       },
       get flows() {
         if (!results) throw new Error('flow results were not kept (the run handed them to onFlow)');
-        return results;
+        return results.all();
       },
       stopped: outcome.kind === 'budget' ? 'budget' : 'idle',
       eventsExecuted: cluster.sched.eventsExecuted,
