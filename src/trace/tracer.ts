@@ -174,6 +174,11 @@ export class Tracer {
     return this.kept.all();
   }
 
+  /** Sinks attached: one that `keepTrain` would not tell of a train's events (whoever makes one checks whose they are). */
+  get sinkCount(): number {
+    return this.sinks.length;
+  }
+
   /** Whether `events` is still available. */
   get keeping(): boolean {
     return this.kept !== undefined;

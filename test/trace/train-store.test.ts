@@ -122,13 +122,16 @@ describe('a train kept as one record (EventStore.addTrain)', () => {
     expect(d.t).not.toBe(0.1 + (0.2 + 0.3));
   });
 
-  it('wants an IPv4 id per datagram; a tracer not keeping its trace keeps no train', () => {
+  it('wants an IPv4 id per datagram; a tracer not keeping its trace keeps no train; it counts its sinks', () => {
     const { events } = walked('same-node', 20);
     const { train } = compacted(events, 5, 2);
     expect(() => new EventStore().addTrain({ ...train, count: 3 })).toThrow(/needs as many IPv4 ids/);
     const tracer = new Tracer(false);
     expect(tracer.keepTrain(train)).toBe(true);
     expect(tracer.events.length).toBe(4);
+    expect(tracer.sinkCount).toBe(0);
+    tracer.attach({ event: () => {} });
+    expect(tracer.sinkCount).toBe(1);
     tracer.release();
     expect(tracer.keepTrain(train)).toBe(false);
   });
