@@ -16,8 +16,10 @@ const VERBS = ['apply', 'delete', 'label', ...CHANGE_VERBS];
  * `kubectl label` would; and the changes of check-change-steps.ts (pods,
  * Deployments, nodes, links, MTU, conntrack, kube-proxy, hairpin).
  */
-export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; podTemplates?: PodTemplateSpec[]; namespaces: NamespaceSpec[]; services: ServiceSpec[]; cluster: ClusterSpec }): StepSpec[] {
+export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: PodSpec[]; podTemplates?: PodTemplateSpec[]; namespaces: NamespaceSpec[]; services: ServiceSpec[]; networkPolicies?: readonly { namespace: string; name: string }[]; cluster: ClusterSpec }): StepSpec[] {
   const out: StepSpec[] = [];
+  /** Where each policy delete was written, to report one that deletes nothing. */
+  const deleteAt = new Map<StepSpec, At>();
   const serviceSteps: ServiceStep[] = [];
   for (const item of at ? r.list(at) : []) {
     const m = r.map(item, ['at', ...VERBS]);
@@ -73,7 +75,9 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
         serviceSteps.push({ atNs, pos, at: d, delete: { namespace: parts[1]!, name: parts[2]! } });
         continue;
       }
-      out.push({ atNs, action: { kind: 'delete', namespace: parts[1]!, name: parts[2]! }, pos });
+      const step: StepSpec = { atNs, action: { kind: 'delete', namespace: parts[1]!, name: parts[2]! }, pos };
+      deleteAt.set(step, d);
+      out.push(step);
     } else {
       const l = m.get('label')!;
       const lm = r.map(l, ['pod', 'namespace', 'labels']);
@@ -110,5 +114,24 @@ export function checkSteps(r: YamlReader, at: At | undefined, world: { pods: Pod
   }
   out.push(...serviceStepActions(r, serviceSteps, world));
   // Steps at the same time happen in file order.
-  return out.sort((a, b) => a.atNs - b.atNs || a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  out.sort((a, b) => a.atNs - b.atNs || a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+  return withoutMissingDeletes(r, out, deleteAt, world.networkPolicies ?? []);
+}
+
+/**
+ * A policy delete must find its policy, as `kubectl delete networkpolicy`
+ * answers NotFound otherwise: the policies of `resources`, plus those earlier
+ * steps applied, minus those earlier steps deleted. `steps` is in time order.
+ */
+function withoutMissingDeletes(r: YamlReader, steps: StepSpec[], deleteAt: Map<StepSpec, At>, initial: readonly { namespace: string; name: string }[]): StepSpec[] {
+  const current = new Set(initial.map((p) => `${p.namespace}/${p.name}`));
+  return steps.filter((st) => {
+    const a = st.action;
+    if (a.kind === 'apply') current.add(`${a.policy.namespace}/${a.policy.name}`);
+    if (a.kind !== 'delete') return true;
+    const k = `${a.namespace}/${a.name}`;
+    if (current.delete(k)) return true;
+    r.problem(deleteAt.get(st)!, `no NetworkPolicy ${k} exists at ${st.atNs / 1e9} s (kubectl delete would answer NotFound)`);
+    return false;
+  });
 }

@@ -122,7 +122,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   }
   const res = checkResources(objects, cluster, { r, at: need('cluster') });
   if (cluster) r.warnings.push(...importWarnings(cluster, res.pods, res.services, res.endpointSlices, res.networkPolicies.length));
-  const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, podTemplates: res.podTemplates, namespaces: res.namespaces, services: res.services, cluster }) : [];
+  const steps = cluster ? checkSteps(r, top.get('steps'), { pods: res.pods, podTemplates: res.podTemplates, namespaces: res.namespaces, services: res.services, networkPolicies: res.networkPolicies, cluster }) : [];
   // Traffic may name a Service a step creates (by name, or a DNS name CoreDNS will know by then).
   const traffic = cluster ? checkTraffic(r, top.get('traffic'), { cluster, pods: res.pods, namespaces: res.namespaces.map((n) => n.name), pending: res.pending, finished: res.finished, services: [...res.services, ...servicesCreatedBySteps(steps, res.services)], policies: policyNamesWithSteps(steps, res.networkPolicies) }) : [];
   const matrix = cluster ? checkMatrix(r, top.get('matrix'), new Set(res.pods.map((p) => `${p.namespace}/${p.name}`))) : undefined;
