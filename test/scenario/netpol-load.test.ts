@@ -43,6 +43,9 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     ['unknown operator', '{podSelector: {matchExpressions: [{key: app, operator: Equals, values: [x]}]}}', /matchExpressions\[0\]\.operator: expected one of In, NotIn, Exists, DoesNotExist, found Equals/],
     ['bad label value', '{podSelector: {matchLabels: {app: "-bad-"}}}', /podSelector\.matchLabels\.app: invalid label value "-bad-"/],
     ['bad label key', '{podSelector: {matchLabels: {"a/b/c": x}}}', /invalid label key "a\/b\/c"/],
+    ['bad matchExpressions value (ValidateLabelSelectorRequirement)', '{podSelector: {matchExpressions: [{key: app, operator: In, values: [ok, "not a valid value!"]}]}}', /x\.yaml:6:\d+: resources\[1\]\.spec\.podSelector\.matchExpressions\[0\]\.values\[1\]: invalid label value "not a valid value!"/],
+    ['bad value in a peer namespaceSelector', '{podSelector: {}, ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: team, operator: NotIn, values: ["-x"]}]}}]}]}', /from\[0\]\.namespaceSelector\.matchExpressions\[0\]\.values\[0\]: invalid label value "-x"/],
+    ['leading zeros in an ipBlock cidr', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 010.0.0.0/8}}]}]}', /ipBlock\.cidr: expected an IPv4 CIDR like 10\.0\.0\.0\/16, found "010\.0\.0\.0\/8" \(the API server accepts leading zeros with a warning.*"10\.0\.0\.0\/8"\)/],
     ['ipBlock with podSelector', '{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]}', /from\[0\]\.ipBlock: may not specify more than 1 peer type/],
     ['empty peer', '{podSelector: {}, ingress: [{from: [{}]}]}', /from\[0\]: must specify a peer/],
     ['unknown policy type', '{podSelector: {}, policyTypes: [Ingres]}', /policyTypes\[0\]: expected one of Ingress, Egress, found Ingres \(did you mean Ingress\?\)/],
@@ -87,6 +90,37 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     expect(p).toMatch(/steps\[0\]\.label\.pod: no pod default\/nope/);
     expect(p).toMatch(/steps\[1\]\.delete: expected networkpolicy\/<namespace>\/<name>/);
     expect(p).toMatch(/steps\[2\]\.apply\.kind: steps can apply NetworkPolicy and Service objects only/);
+  });
+
+  it('steps: deleting a NetworkPolicy that does not exist then is an error, as kubectl delete answers NotFound', () => {
+    const steps = (...lines: string[]): string[] => problems(doc('{podSelector: {}}', ['steps:', ...lines]));
+    expect(steps('  - {at: 2ms, delete: networkpolicy/default/n}').join('\n')).toMatch(/x\.yaml:\d+:\d+: steps\[0\]\.delete: no NetworkPolicy default\/n exists at 0\.002 s/);
+    expect(steps('  - {at: 2ms, delete: networkpolicy/default/np}')).toEqual([]);
+    // Twice: the second finds nothing. Applied by an earlier step (the file order does not matter, the time does): fine.
+    expect(steps('  - {at: 2ms, delete: networkpolicy/default/np}', '  - {at: 3ms, delete: networkpolicy/default/np}').join('\n')).toMatch(/steps\[1\]\.delete: no NetworkPolicy default\/np exists at 0\.003 s/);
+    const apply = '{apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: later}, spec: {podSelector: {}}}';
+    expect(steps('  - {at: 4ms, delete: networkpolicy/default/later}', `  - {at: 1ms, apply: ${apply}}`)).toEqual([]);
+    expect(steps(`  - {at: 4ms, apply: ${apply}}`, '  - {at: 1ms, delete: networkpolicy/default/later}').join('\n')).toMatch(/steps\[1\]\.delete: no NetworkPolicy default\/later exists at 0\.001 s/);
+  });
+
+  it('an ipBlock CIDR with host bits set loads with the API server\'s warning at its position, and the block is its network', () => {
+    const r = loadScenarioText(doc('{podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.244.2.2/24, except: [10.244.2.128/25, 10.244.2.9/30]}}]}]}'), 'x.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const w = r.scenario.warnings.map(formatProblem).join('\n');
+    expect(w).toMatch(/x\.yaml:6:\d+: resources\[1\]\.spec\.ingress\[0\]\.from\[0\]\.ipBlock\.cidr: CIDR value "10\.244\.2\.2\/24" is ambiguous in this context \(should be "10\.244\.2\.0\/24" or "10\.244\.2\.2\/32"\?\)/);
+    expect(w).toMatch(/ipBlock\.except\[1\]: CIDR value "10\.244\.2\.9\/30" is ambiguous/);
+    expect(w).toMatch(/cidr: .*the block used is 10\.244\.2\.0\/24/);
+    expect(w).not.toMatch(/except\[0\]/);
+  });
+
+  it('a port name repeated across containers is accepted with the API server\'s warning; within one container it is an error', () => {
+    const pod = (ports: string): string => `  - {apiVersion: v1, kind: Pod, metadata: {name: p2}, spec: {nodeName: b, containers: ${ports}}}`;
+    const r = loadScenarioText(doc('{podSelector: {}}', [pod('[{name: c, image: i, ports: [{containerPort: 80, name: http}]}, {name: d, image: i, ports: [{containerPort: 81, name: http}]}]')]), 'x.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.scenario.warnings.map(formatProblem).join('\n')).toMatch(/x\.yaml:7:\d+: resources\[2\]\.spec\.containers\[1\]\.ports\[0\]\.name: duplicate port name "http" with spec\.containers\[0\]\.ports\[0\], services and probes that select ports by name will use spec\.containers\[0\]\.ports\[0\]/);
+    expect(problems(doc('{podSelector: {}}', [pod('[{name: c, image: i, ports: [{containerPort: 80, name: http}, {containerPort: 81, name: http}]}]')])).join('\n')).toMatch(/containers\[0\]\.ports\[1\]\.name: Duplicate value: "http"/);
   });
 
   it('matrix: an expected table naming an unknown pod is an error', () => {

@@ -1,4 +1,4 @@
-import { parsePrefix, contains } from '../../cluster/netpol/cidr.js';
+import { contains, formatPrefix, parsePrefix, type Prefix } from '../../cluster/netpol/cidr.js';
 import type { LabelSelector, NetworkPolicyInput, PolicyPeer, PolicyPort, PolicyRule, PolicyType, SelectorRequirement } from '../../cluster/netpol/types.js';
 import type { SourcePos } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
@@ -86,15 +86,17 @@ function readPeer(r: YamlReader, at: At): PolicyPeer | undefined {
     if (cidr === undefined) return undefined;
     const block = parsePrefix(cidr);
     if (!block) {
-      r.problem(cidrAt, `expected an IPv4 CIDR like 10.0.0.0/16, found "${cidr}"${cidr.includes(':') ? ' (IPv6 is not modelled)' : ''}`);
+      r.problem(cidrAt, `expected an IPv4 CIDR like 10.0.0.0/16, found "${cidr}"${cidr.includes(':') ? ' (IPv6 is not modelled)' : leadingZeros(cidr)}`);
       return undefined;
     }
+    warnAmbiguous(r, cidrAt, cidr, block);
     const except: string[] = [];
     let ok = true;
     for (const e of b.get('except') ? r.list(b.get('except')!) : []) {
       const s = r.str(e, true);
       const p = s === undefined ? undefined : parsePrefix(s);
-      if (s !== undefined && !p) r.problem(e, `expected an IPv4 CIDR, found "${s}"`);
+      if (p) warnAmbiguous(r, e, s!, p);
+      if (s !== undefined && !p) r.problem(e, `expected an IPv4 CIDR, found "${s}"${leadingZeros(s)}`);
       else if (p && !(contains(block, p) && p.len > block.len)) r.problem(e, `must be a strict subset of cidr ${cidr}, found ${s}`);
       if (!p || !(contains(block, p) && p.len > block.len)) ok = false;
       else except.push(s!);
@@ -113,6 +115,26 @@ function readPeer(r: YamlReader, at: At): PolicyPeer | undefined {
     peer.namespaceSelector = s;
   }
   return peer;
+}
+
+/**
+ * A CIDR with host bits set is valid (ipBlock is a legacy field: strict
+ * parsing is the StrictIPCIDRValidation feature gate, off by default), and the
+ * agents use its network; the API server stores it as written and warns, with
+ * util/validation's GetWarningsForCIDR, that the meaning is unclear.
+ */
+function warnAmbiguous(r: YamlReader, at: At, text: string, p: Prefix): void {
+  const addr = text.split('/')[0]!;
+  if (parsePrefix(`${addr}/32`)!.net === p.net) return; // no host bits
+  r.warn(at, `CIDR value "${text}" is ambiguous in this context (should be "${formatPrefix(p)}" or "${addr}/32"?): the block used is ${formatPrefix(p)}`);
+}
+
+/** The API server accepts octets with leading zeros in ipBlock (with a warning, as decimal); podwalk wants the canonical form. */
+function leadingZeros(text: string): string {
+  const [addr, len] = text.split('/');
+  const octets = addr?.split('.') ?? [];
+  if (octets.length !== 4 || !octets.every((o) => /^[0-9]{1,3}$/.test(o) && Number(o) <= 255) || !octets.some((o) => /^0[0-9]/.test(o))) return '';
+  return ` (the API server accepts leading zeros with a warning, "non-standard CIDR value"; podwalk needs the canonical form "${octets.map(Number).join('.')}/${len ?? ''}")`;
 }
 
 function readPort(r: YamlReader, at: At): PolicyPort | undefined {
@@ -187,7 +209,14 @@ export function readSelector(r: YamlReader, at: At): LabelSelector | undefined {
     const key = r.str(keyAt, true);
     const opAt = em.get('operator') ?? { node: undefined, path: `${e.path}.operator`, near: r.pos(e) };
     const operator = em.get('operator') ? r.oneOf(opAt, OPERATORS) : (r.problem(opAt, `required, expected one of ${OPERATORS.join(', ')}`), undefined);
-    const values = em.get('values') ? r.list(em.get('values')!).map((v) => r.str(v) ?? '') : [];
+    const valueAts = em.get('values') ? r.list(em.get('values')!) : [];
+    const values = valueAts.map((v) => r.str(v) ?? '');
+    // ValidateLabelSelectorRequirement checks each value as a label value (AllowInvalidLabelValueInSelector is false on create).
+    valueAts.forEach((vAt, i) => {
+      if (values[i]!.length <= 63 && LABEL_VALUE.test(values[i]!)) return;
+      r.problem(vAt, `invalid label value "${values[i]}": expected up to 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`);
+      ok = false;
+    });
     if (key !== undefined && !validKey(key)) r.problem(keyAt, `invalid label key "${key}"`);
     if ((operator === 'In' || operator === 'NotIn') && values.length === 0) r.problem(em.get('values') ?? e, `operator ${operator} requires a non-empty values list`);
     if ((operator === 'Exists' || operator === 'DoesNotExist') && values.length > 0) r.problem(em.get('values')!, `operator ${operator} takes no values`);

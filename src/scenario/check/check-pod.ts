@@ -67,7 +67,9 @@ export function readPod(src: PodSource): RawPod | undefined {
   let ingressController: IngressControllerFlags | undefined;
   let apiServerPort: number | undefined;
   const undeclared: ContainerPortSpec[] = [];
-  for (const c of containers) {
+  /** Port names seen, each with where it was first declared and by which container (index). */
+  const portNames = new Map<string, { at: At; container: number }>();
+  for (const [ci, c] of containers.entries()) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
     r.str(cm.get('name') ?? r.missing(c, 'name'), true);
@@ -85,6 +87,7 @@ export function readPod(src: PodSource): RawPod | undefined {
       const protocol = (r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP') as ContainerPortSpec['protocol'];
       const portName = r.str(pm.get('name'));
       if (portName !== undefined && !PORT_NAME.test(portName)) r.problem(pm.get('name')!, `expected a port name (at most 15 lowercase letters, digits and '-', with a letter), found "${portName}"`);
+      else if (portName !== undefined) checkPortName(r, portNames, portName, p, pm.get('name')!, ci);
       const hostPort = r.int(pm.get('hostPort'), 0, 65535);
       const hostIP = r.str(pm.get('hostIP'));
       if (hostIP !== undefined && parseIpv4(hostIP) === undefined) r.problem(pm.get('hostIP')!, `expected an IPv4 address, found "${hostIP}"`);
@@ -208,6 +211,21 @@ function admissionRefuses(p: RawPod, node: PlacementNode, ctx: SchedulingContext
  * controller pods hashing to one address on one node, and of pods placed
  * after it whose inter-pod rules select it).
  */
+
+/**
+ * A port name repeated in one container is invalid (validateContainerPorts); across containers the API server
+ * accepts it and warns (pkg/api/pod/warnings.go): Services and probes use the first, NetworkPolicy agents every one.
+ */
+function checkPortName(r: YamlReader, seen: Map<string, { at: At; container: number }>, name: string, port: At, nameAt: At, container: number): void {
+  const first = seen.get(name);
+  if (!first) {
+    seen.set(name, { at: port, container });
+    return;
+  }
+  const where = (a: At): string => a.path.slice(a.path.indexOf('spec.'));
+  if (first.container === container) r.problem(nameAt, `Duplicate value: "${name}" (port names must be unique within a container)`);
+  else r.warn(nameAt, `duplicate port name "${name}" with ${where(first.at)}, services and probes that select ports by name will use ${where(first.at)} (a NetworkPolicy port "${name}" allows each of them)`);
+}
 export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map(), pending?: Map<string, string>): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
   // By name: 150,000 pods on 5,000 nodes (Kubernetes' largest cluster) must not scan the node list per pod.
