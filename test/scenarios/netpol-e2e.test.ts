@@ -309,6 +309,30 @@ traffic:
     expect(simulate(load(text('[{to: [{ipBlock: {cidr: 192.168.56.0/24}}]}]'))).flows[0]!.dropReason).not.toBe('policy-denied');
   });
 
+  it('a port name two containers repeat: ingress and egress both allow each of its numbers (kube-router collects every container port)', () => {
+    const text = `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: repeated-port-name}
+cluster: {network: flannel-vxlan, nodes: [{name: node1}, {name: node2}]}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: b, labels: {app: b}}, spec: {nodeName: node1, containers: [{name: c, image: x, ports: [{containerPort: 80, name: http}]}, {name: d, image: x, ports: [{containerPort: 81, name: http}]}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {app: a}}, spec: {nodeName: node2, containers: [{name: c, image: x}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: ing-http}, spec: {podSelector: {matchLabels: {app: b}}, ingress: [{ports: [{port: http}]}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: egr-http}, spec: {podSelector: {matchLabels: {app: a}}, policyTypes: [Egress], egress: [{ports: [{port: http}]}]}}
+traffic:
+  - {name: to-80, from: pod/a, to: pod/b, port: 80, timeout: 1ms}
+  - {name: to-81, from: pod/a, to: pod/b, port: 81, at: 2ms, timeout: 1ms}
+  - {name: to-82, from: pod/a, to: pod/b, port: 82, at: 4ms, timeout: 1ms}
+`;
+    const res = simulate(load(text));
+    const flow = (n: string) => res.flows.find((f) => f.flow === n)!;
+    expect(flow('to-80').verdict).toBe('delivered');
+    expect(flow('to-81').verdict).toBe('delivered');
+    // 82 is no container's "http": the egress set lacks it, so the client's node drops it.
+    expect(flow('to-82').dropReason).toBe('policy-denied');
+    expect((flow('to-81').policies ?? []).map((e) => `${e.direction} ${e.verdict} ${e.policy}`)).toEqual(['egress allow default/egr-http', 'ingress allow default/ing-http']);
+  });
+
   it('ipBlockMatchesPods: false keeps pod IPs out of an ipBlock', () => {
     const policy = np('x', 'egress-cluster', '{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.244.0.0/16}}]}]}');
     expect(compareMatrix(probe(policy), new Reachability())).toEqual([]);

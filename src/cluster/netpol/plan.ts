@@ -147,11 +147,12 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
           const ports: (PolicyPort | undefined)[] = rule.ports.length > 0 ? rule.ports : [undefined];
           peers.forEach((peer, j) => {
             ports.forEach((port, k) => {
-              const m = matchFor(world, sets, pol, pod, dir, peer, port, allPods);
-              if (m === undefined) return; // a named port the pod does not have: this combination matches nothing
+              // No alternative: a named port the pod does not have, or excepts covering the block; this combination matches nothing.
               const peerText = `${describePeer(peer, dir, j)}, ${describePort(port, k)}`;
               const comment = `${who}: allow ${polKey(pol)} ${dir}[${i}] ${dir === 'ingress' ? 'from' : 'to'}[${peer ? j : '*'}] ports[${port ? k : '*'}]`;
-              body.push(`-A ${chain}${m ? ` ${m}` : ''} ${note(comment, { verdict: 'allow', because: 'rule', policy: polKey(pol), rule: i, peer: peerText })} -j RETURN`);
+              for (const m of matchFor(world, sets, pol, pod, dir, peer, port, allPods)) {
+                body.push(`-A ${chain}${m ? ` ${m}` : ''} ${note(comment, { verdict: 'allow', because: 'rule', policy: polKey(pol), rule: i, peer: peerText })} -j RETURN`);
+              }
             });
           });
         });
@@ -166,9 +167,11 @@ export function planNode(world: PolicyWorld, nodeName: string, serviceIps: reado
 /**
  * The iptables matches for one peer × port of a rule, seen from `pod`'s
  * chain: the peer's addresses on the far side (`src` for ingress, `dst` for
- * egress) and the destination port. `undefined` = can never match.
+ * egress) and the destination port. One rule per alternative (a named port
+ * several containers of the pod declare resolves to each of their numbers);
+ * none = can never match.
  */
-function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: NetworkPolicyInput, pod: PolicyPod, dir: Direction, peer: PolicyPeer | undefined, port: PolicyPort | undefined, allPods: string | undefined): string | undefined {
+function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: NetworkPolicyInput, pod: PolicyPod, dir: Direction, peer: PolicyPeer | undefined, port: PolicyPort | undefined, allPods: string | undefined): string[] {
   const side = dir === 'ingress' ? 'src' : 'dst';
   const parts: string[] = [];
   // Egress to a named port: the name is resolved on each destination pod, so peer and port go into one ip,port set.
@@ -180,14 +183,14 @@ function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: Networ
     const candidates = peer === undefined ? world.pods : peer.ipBlock ? inBlock() : peerPods(world, pol, peer);
     const members = candidates.flatMap((p) => p.ports.filter((c) => c.name === name && c.protocol === port.protocol).map((c) => `${p.ip},${PROTO[port.protocol]}:${c.containerPort}`));
     const set = addSet(sets, 'hash:ip,port', members.sort(), `named ${name} ${port.protocol} ${JSON.stringify(peer ?? null)} ${pol.namespace}`);
-    return `-p ${PROTO[port.protocol]} -m set --match-set ${set} dst,dst`;
+    return [`-p ${PROTO[port.protocol]} -m set --match-set ${set} dst,dst`];
   }
   if (peer?.ipBlock) {
     const block = parsePrefix(peer.ipBlock.cidr)!;
     const rest = subtract(block, peer.ipBlock.except.map((e) => parsePrefix(e)!)).map(formatPrefix);
     if (rest.length === 1 && !rest[0]!.endsWith('/0')) parts.push(`${side === 'src' ? '-s' : '-d'} ${rest[0]}`);
     else if (rest.length > 1) parts.push(`-m set --match-set ${addSet(sets, 'hash:net', rest, 'block')} ${side}`);
-    else if (rest.length === 0) return undefined; // the excepts cover the whole block
+    else if (rest.length === 0) return []; // the excepts cover the whole block
     if (allPods) parts.push(`-m set ! --match-set ${allPods} ${side}`);
   } else if (peer) {
     // As the source of ingress, a hostNetwork peer may carry any of its node's addresses; as an egress destination
@@ -195,18 +198,19 @@ function matchFor(world: PolicyWorld, sets: Map<string, PlannedSet>, pol: Networ
     const members = peerPods(world, pol, peer).flatMap((p) => (side === 'src' ? [p.ip, ...(p.hostAddresses ?? [])] : [p.ip])).sort(ipOrder);
     parts.push(`-m set --match-set ${addSet(sets, 'hash:ip', members, `pods ${pol.namespace} ${JSON.stringify(peer)}`)} ${side}`);
   }
-  if (port) {
-    const proto = PROTO[port.protocol];
-    let num = port.port;
-    if (typeof num === 'string') {
-      // Ingress to a named port: resolved on this (the destination) pod.
-      num = pod.ports.find((c) => c.name === num && c.protocol === port.protocol)?.containerPort;
-      if (num === undefined) return undefined;
-    }
-    if (num === undefined) parts.push(`-p ${proto}`);
-    else parts.push(`-p ${proto} -m ${proto} --dport ${port.endPort !== undefined ? `${num}:${port.endPort}` : num}`);
+  if (!port) return [parts.join(' ')];
+  const proto = PROTO[port.protocol];
+  const name = port.port;
+  if (typeof name === 'string') {
+    // Ingress to a named port: resolved on this (the destination) pod, to every container port of that name and
+    // protocol. The API lets two containers repeat a name (it only warns), and kube-router allows each number
+    // found (grabNamedPortFromPod collects all), as egress does here through its ip,port set.
+    const nums = [...new Set(pod.ports.filter((c) => c.name === name && c.protocol === port.protocol).map((c) => c.containerPort))].sort((a, b) => a - b);
+    return nums.map((n) => [...parts, `-p ${proto} -m ${proto} --dport ${n}`].join(' '));
   }
-  return parts.join(' ');
+  if (name === undefined) parts.push(`-p ${proto}`);
+  else parts.push(`-p ${proto} -m ${proto} --dport ${port.endPort !== undefined ? `${name}:${port.endPort}` : name}`);
+  return [parts.join(' ')];
 }
 
 function podsInBlock(world: PolicyWorld, peer: PolicyPeer): PolicyPod[] {
