@@ -148,6 +148,11 @@ export interface RouteEvent extends Base {
   /** A multipath route: the path the flow's hash chose (`via 192.168.56.12 dev eth0`) and how many there were. */
   nexthop?: string;
   nexthops?: number;
+  /**
+   * IPVS chose a real server that is an address of this host: ip_vs_nat_send_or_cont hands the packet up to
+   * the local socket without LOCAL_OUT, so no OUTPUT rule (a policy agent's egress check there included) sees it.
+   */
+  ipvsLocal?: true;
 }
 
 export interface ForwardEvent extends Base {

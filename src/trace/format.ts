@@ -18,7 +18,7 @@ export function describeEvent(e: TraceEvent): string {
     case 'fdb':
       return `fdb ${e.action} ${e.mac}${e.port ? ` -> ${e.port}` : ''}`;
     case 'route':
-      return `route ${e.decision} ${e.dst}: ${e.route}${e.nexthop ? ` -> nexthop ${e.nexthop} (by flow hash, 1 of ${e.nexthops ?? 0})` : ''}`;
+      return `route ${e.decision} ${e.dst}: ${e.route}${e.nexthop ? ` -> nexthop ${e.nexthop} (by flow hash, 1 of ${e.nexthops ?? 0})` : ''}${e.ipvsLocal ? ' (IPVS real server on this host: up to the socket without LOCAL_OUT, no OUTPUT rules)' : ''}`;
     case 'forward':
       return `forward, ttl now ${e.ttl}`;
     case 'rpfilter':

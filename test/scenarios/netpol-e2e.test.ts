@@ -333,6 +333,40 @@ traffic:
     expect((flow('to-81').policies ?? []).map((e) => `${e.direction} ${e.verdict} ${e.policy}`)).toEqual(['egress allow default/egr-http', 'ingress allow default/ing-http']);
   });
 
+  it('ipvs: a Service endpoint on the client\'s own node is delivered without LOCAL_OUT, so the client\'s egress policy never judges it (iptables/nftables deny it)', () => {
+    const text = (mode: string) => `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: ipvs-local-real-server}
+cluster:
+  network: flannel-vxlan
+  proxyMode: ${mode}
+  nodes:
+    - {name: node1, labels: {node-role.kubernetes.io/control-plane: ""}}
+    - {name: node2}
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: op1, labels: {app: op}}, spec: {nodeName: node1, containers: [{name: app, image: operator}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: op2, labels: {app: op}}, spec: {nodeName: node2, containers: [{name: app, image: operator}]}}
+  - {apiVersion: networking.k8s.io/v1, kind: NetworkPolicy, metadata: {name: api-only}, spec: {podSelector: {matchLabels: {app: op}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.96.0.1/32}}], ports: [{port: 443}]}]}}
+traffic:
+  - {name: same-node, from: pod/op1, to: service/default/kubernetes, port: 443, timeout: 2ms}
+  - {name: other-node, from: pod/op2, to: service/default/kubernetes, port: 443, at: 3ms, timeout: 2ms}
+`;
+    for (const mode of ['iptables', 'ipvs', 'nftables']) {
+      const res = simulate(load(text(mode)));
+      const flow = (n: string) => res.flows.find((f) => f.flow === n)!;
+      // The rule names the ClusterIP, which never matches after DNAT: the API server on another node is denied everywhere.
+      expect(flow('other-node').dropReason, mode).toBe('policy-denied');
+      const same = flow('same-node');
+      if (mode !== 'ipvs') {
+        expect(same.dropReason, mode).toBe('policy-denied');
+        continue;
+      }
+      expect(same.deliveredTo).toBe('node/node1');
+      expect(same.policies ?? []).toEqual([]);
+      expect(res.events.some((e) => e.kind === 'route' && e.pkt === same.pkt && e.ipvsLocal === true)).toBe(true);
+    }
+  });
+
   it('ipBlockMatchesPods: false keeps pod IPs out of an ipBlock', () => {
     const policy = np('x', 'egress-cluster', '{podSelector: {matchLabels: {pod: a}}, policyTypes: [Egress], egress: [{to: [{ipBlock: {cidr: 10.244.0.0/16}}]}]}');
     expect(compareMatrix(probe(policy), new Reachability())).toEqual([]);

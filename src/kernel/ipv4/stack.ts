@@ -455,7 +455,8 @@ export class Stack {
       // A real server on this host (a hostNetwork endpoint): IPVS hands the packet to the local stack, marked
       // (ip_vs_nat_send_or_cont sets ipvs_property) so that IPVS lets it by: a real server that is itself a
       // virtual address (an EndpointSlice naming a ClusterIP) is not scheduled again, without end.
-      this.traceRoute(skb, ip.dst, route, 'local');
+      // ip_vs_nat_send_or_cont: `if (!local) NF_HOOK(LOCAL_OUT, ...) else NF_ACCEPT`: no OUTPUT rule sees it.
+      this.traceRoute(skb, ip.dst, route, 'local', true);
       this.localDeliver(this.ns.lo, skb, ip, true);
       return;
     }
@@ -518,9 +519,9 @@ export class Stack {
     this.sendLocal(err, pkt);
   }
 
-  private traceRoute(skb: Skb, dst: number, route: Route, decision: 'local' | 'forward' | 'output'): void {
+  private traceRoute(skb: Skb, dst: number, route: Route, decision: 'local' | 'forward' | 'output', ipvsLocal = false): void {
     const w = this.ns.world;
-    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: routeText(route), decision });
+    if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(dst), route: routeText(route), decision, ...(ipvsLocal ? { ipvsLocal: true as const } : {}) });
   }
 }
 

@@ -54,7 +54,8 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         // A multipath route: the path this flow hashed to.
         const how = e.nexthop ? `${e.dst} ${e.nexthop}, multipath: 1 of ${e.nexthops ?? 0} nexthops by flow hash` : shortRoute(e.route);
         const prev = last();
-        if (e.decision === 'local') pending.push(e);
+        if (e.decision === 'local' && e.ipvsLocal) add(e.at, `IPVS: real server ${e.dst} is this host's: handed up to its socket without LOCAL_OUT, so no OUTPUT rule sees it (nor a NetworkPolicy egress check there)`, e, 'note');
+        else if (e.decision === 'local') pending.push(e);
         else if (e.decision === 'output' && prev && netnsOf(prev.where) === shortWhere(e.at) && !prev.text.includes('; route: ')) {
           prev.text += `; route: ${how}`;
           prev.events.push(e);
