@@ -9,6 +9,7 @@ import type { TraceEvent } from '../trace/events.js';
 import type { WalkFlow } from '../trace/view/flow-packets.js';
 import type { WalkEvents } from '../scenario/report/walk-events.js';
 import { walkKey, WalkRepeats } from '../scenario/report/walk-repeats.js';
+import { policyEnforcementNote } from '../scenario/report/policy-note.js';
 import type { ViewOptions } from '../trace/view/options.js';
 import { fit, paint, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { isSelected, renderHeadline, renderWalk } from '../trace/view/walk.js';
@@ -80,10 +81,12 @@ export class ReportWriter {
   private readonly repeats = new WalkRepeats();
   /** The cluster's namespaces named as `deliveredTo` names them, once it is built. */
   private placeOf: ((netns: string) => string) | undefined;
+  /** Whether a NetworkPolicy decided a packet of some flow (the report then says once what enforces it). */
+  private policyDecided = false;
 
   constructor(
     private readonly write: (s: string) => void,
-    scenario: Scenario,
+    private readonly scenario: Scenario,
     private readonly walk: WalkEvents,
     private readonly opts: ReportOptions,
   ) {
@@ -100,6 +103,7 @@ export class ReportWriter {
   /** A flow is over: its walk, if it is one of those shown. */
   flow(r: FlowResult): void {
     this.expectations.add(r);
+    if ((r.policies?.length ?? 0) > 0) this.policyDecided = true;
     const events = this.walk.take(r.flow);
     if (!isSelected(r.flow, this.opts.view.flows)) return;
     const f = walkFlow(r, events, this.placeOf);
@@ -144,6 +148,8 @@ export class ReportWriter {
       for (const c of changes) parts.push(...fit(`  ${(c.t / 1e9).toFixed(6)} s  ${c.at}: ${c.change}: ${c.detail}`, term, 4));
     }
     if (result.stopped === 'budget') parts.push('', `run stopped: event budget exhausted after ${result.eventsExecuted} events`);
+    const note = policyEnforcementNote(this.scenario, this.policyDecided);
+    if (note !== undefined) parts.push('', ...fit(note, term));
     const mismatches = this.expectations.finish();
     parts.push('');
     if (mismatches.length === 0 && this.expectations.checked === 0) parts.push('expectations: none given (add `expect:` to a traffic item to check it)');

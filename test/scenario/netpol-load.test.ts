@@ -84,6 +84,29 @@ describe('NetworkPolicy validation (exit 2, naming the field)', () => {
     expect(problems(text).join('\n')).toMatch(/cluster\.networkPolicy\.denyAction: expected one of drop, reject, found refuse/);
   });
 
+  it('cluster.networkPolicy.agent: kube-router by default; none (flannel alone) makes expect.policy an input error', () => {
+    const r = loadScenarioText(doc('{podSelector: {}}'), 'x.yaml');
+    expect(r.ok && r.scenario.cluster.networkPolicy.agent).toBe('kube-router');
+    const none = (traffic: string): string[] => problems(doc('{podSelector: {}}', ['traffic:', traffic]).replace('  network: host-gw', '  network: host-gw\n  networkPolicy: {agent: none}'));
+    expect(none('  - {name: t, from: pod/p1, to: node/b, port: 10250}')).toEqual([]);
+    expect(none('  - {name: t, from: pod/p1, to: node/b, port: 10250, expect: {policy: default/np}}').join('\n')).toMatch(/traffic\[0\]\.expect\.policy: no NetworkPolicy decides anything here: cluster\.networkPolicy\.agent is none/);
+    expect(problems(doc('{podSelector: {}}').replace('  network: host-gw', '  network: host-gw\n  networkPolicy: {agent: calico}')).join('\n')).toMatch(/cluster\.networkPolicy\.agent: expected one of kube-router, none, found calico/);
+  });
+
+  it('run says once what enforces the policies: the agent beside flannel when one decided a packet, nothing with agent: none', () => {
+    const root = join(import.meta.dirname, '..', '..', 'scenarios');
+    const run = (f: string): string => {
+      let out = '';
+      expect(cli(['run', join(root, f), '--quiet'], { out: (s) => (out += s), err: () => {} })).toBe(0);
+      return out;
+    };
+    const enforced = run('netpol-default-deny.yaml');
+    expect(enforced.match(/^NetworkPolicy: .*$/gm)).toEqual(['NetworkPolicy: enforced by a kube-router-style policy agent podwalk runs on every node beside flannel (flannel-vxlan); flannel alone enforces none (cluster.networkPolicy.agent: none runs it so)']);
+    expect(run('netpol-flannel-alone.yaml').match(/^NetworkPolicy: .*$/gm)).toEqual(['NetworkPolicy: stored, not enforced: cluster.networkPolicy.agent is none, and flannel (flannel-vxlan) implements no policy']);
+    // No policy, no line.
+    expect(run('classic-walk.yaml')).not.toMatch(/^NetworkPolicy:/m);
+  });
+
   it('steps: bad references are named', () => {
     const text = doc('{podSelector: {}}', ['steps:', '  - {at: 1ms, label: {pod: default/nope, labels: {a: b}}}', '  - {at: 2ms, delete: policy/np}', '  - {at: 3ms, apply: {apiVersion: v1, kind: Pod, metadata: {name: q}}}']);
     const p = problems(text).join('\n');

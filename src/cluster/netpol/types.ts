@@ -78,6 +78,12 @@ export interface PolicyNamespace {
  * upstream e2e suite expects or what common agents do.
  */
 export interface PolicyOptions {
+  /**
+   * What enforces the policies. flannel itself enforces none: `kube-router` (default) is a policy-only agent
+   * beside it (kube-router with only its firewall, or Canal's Felix), `none` is flannel alone: the API server
+   * stores the policies and nothing programs them.
+   */
+  agent: 'kube-router' | 'none';
   /** What a denied packet gets: silently dropped (default, as Calico) or rejected with ICMP port unreachable (as kube-router). */
   denyAction: 'drop' | 'reject';
   /** Whether an ipBlock also matches pod IPs (the e2e suite's except-clause tests rely on it; default true). */
@@ -88,7 +94,7 @@ export interface PolicyOptions {
   hostNetworkPeers: 'as-node' | 'as-pod';
 }
 
-export const DEFAULT_POLICY_OPTIONS: PolicyOptions = { denyAction: 'drop', ipBlockMatchesPods: true, selfViaService: 'allow', hostNetworkPeers: 'as-node' };
+export const DEFAULT_POLICY_OPTIONS: PolicyOptions = { agent: 'kube-router', denyAction: 'drop', ipBlockMatchesPods: true, selfViaService: 'allow', hostNetworkPeers: 'as-node' };
 
 /** Everything the agent programs from: the current API objects. */
 export interface PolicyWorld {

@@ -307,9 +307,10 @@ function gwAtGiven(u: Map<string, At>): boolean {
 
 /** `cluster.networkPolicy`: the switches for what the NetworkPolicy API leaves to implementations. */
 function policyOptions(r: YamlReader, at: At | undefined): PolicyOptions {
-  const m = at ? (r.map(at, ['denyAction', 'ipBlockMatchesPods', 'selfViaService', 'hostNetworkPeers']) ?? new Map<string, At>()) : new Map<string, At>();
+  const m = at ? (r.map(at, ['agent', 'denyAction', 'ipBlockMatchesPods', 'selfViaService', 'hostNetworkPeers']) ?? new Map<string, At>()) : new Map<string, At>();
   const d = DEFAULT_POLICY_OPTIONS;
   return {
+    agent: r.oneOf(m.get('agent'), ['kube-router', 'none'] as const) ?? d.agent,
     denyAction: r.oneOf(m.get('denyAction'), ['drop', 'reject'] as const) ?? d.denyAction,
     ipBlockMatchesPods: r.bool(m.get('ipBlockMatchesPods')) ?? d.ipBlockMatchesPods,
     selfViaService: r.oneOf(m.get('selfViaService'), ['allow', 'enforce'] as const) ?? d.selfViaService,

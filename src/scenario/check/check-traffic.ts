@@ -187,7 +187,10 @@ function expectation(r: YamlReader, at: At, m: Map<string, At>, world: World, sa
   const via = m.get('via') ? devices(r, m.get('via')!, world, places) : undefined;
   const notVia = m.get('notVia') ? devices(r, m.get('notVia')!, world, places) : undefined;
   const natted = expectNatted(r, m.get('natted'));
-  const policy = expectPolicy(r, m.get('policy'), world.policies);
+  // flannel alone (no policy agent): no policy ever decides a packet, so expecting one is a mistake in the file.
+  const unenforced = world.cluster.networkPolicy.agent === 'none' && m.get('policy') !== undefined;
+  if (unenforced) r.problem(m.get('policy')!, 'no NetworkPolicy decides anything here: cluster.networkPolicy.agent is none (flannel alone enforces no policy)');
+  const policy = unenforced ? undefined : expectPolicy(r, m.get('policy'), world.policies);
   const hops = expectHops(r, m.get('hops'));
   const rtt = expectRtt(r, m.get('rtt'));
   const connection = r.oneOf(m.get('connection'), CONNECTION_OUTCOMES);

@@ -465,6 +465,7 @@ const cluster = closed({
   externalHosts: list(closed({ name: str('host name (DNS label)'), ip: str('address on the underlay', { pattern: IPV4 }) }, undefined, ['name', 'ip']), 'machines on the underlay outside the cluster'),
   networkPolicy: closed(
     {
+      agent: oneOf('what enforces NetworkPolicy: a kube-router-style policy-only agent beside flannel, or none (flannel alone: policies stored, nothing enforced)', ['kube-router', 'none'], 'kube-router'),
       denyAction: oneOf('what a denied packet meets', ['drop', 'reject'], 'drop'),
       ipBlockMatchesPods: bool('ipBlock peers also match pod IPs', true),
       selfViaService: oneOf('a pod reaching itself through a Service', ['allow', 'enforce'], 'allow'),

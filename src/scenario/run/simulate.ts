@@ -277,8 +277,9 @@ export class ScenarioRun {
         endpointSlices: scenario.endpointSlices,
         namespaces: scenario.namespaces.map((n) => n.name),
         ingress: { ingresses: scenario.ingresses, classes: scenario.ingressClasses },
-        // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were).
-        ...(scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label') ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy, nodePortRange: scenario.cluster.serviceNodePortRange } } : {}),
+        // The policy agent runs once there is a NetworkPolicy to enforce (so policy-free traces stay as they were),
+        // unless the cluster has none (cluster.networkPolicy.agent: none, flannel alone).
+        ...(scenario.cluster.networkPolicy.agent !== 'none' && (scenario.networkPolicies.length > 0 || scenario.steps.some((s) => s.action.kind === 'apply' || s.action.kind === 'delete' || s.action.kind === 'label')) ? { networkPolicy: { policies: scenario.networkPolicies, namespaces: scenario.namespaces, options: scenario.cluster.networkPolicy, nodePortRange: scenario.cluster.serviceNodePortRange } } : {}),
       },
     });
     this.index = new ScenarioIndex(scenario);

@@ -50,6 +50,9 @@ export function scheduleSteps(cluster: Cluster, scenario: Pick<Scenario, 'steps'
         if (agent) {
           cluster.world.change('cluster', a.kind === 'label' ? 'label' : 'policy', describePolicyStep(a));
           agent.sync(applyStep(agent.world, a));
+        } else {
+          // cluster.networkPolicy.agent: none: the API server stores the change, and no policy agent acts on it.
+          cluster.world.change('cluster', a.kind === 'label' ? 'label' : 'policy', `${describePolicyStep(a)}${a.kind === 'label' ? '' : ' (stored; no policy agent enforces it)'}`);
         }
         if (a.kind === 'label' && a.target === 'pod') loop!.relabelPod(a.namespace, a.name, (labels) => relabel(labels, a.labels));
       });
