@@ -195,6 +195,21 @@ function admissionRefuses(p: RawPod, node: PlacementNode, ctx: SchedulingContext
 }
 
 /**
+ * A port name repeated in one container is invalid (validateContainerPorts); across containers the API server
+ * accepts it and warns (pkg/api/pod/warnings.go): Services and probes use the first, NetworkPolicy agents every one.
+ */
+function checkPortName(r: YamlReader, seen: Map<string, { at: At; container: number }>, name: string, port: At, nameAt: At, container: number): void {
+  const first = seen.get(name);
+  if (!first) {
+    seen.set(name, { at: port, container });
+    return;
+  }
+  const where = (a: At): string => a.path.slice(a.path.indexOf('spec.'));
+  if (first.container === container) r.problem(nameAt, `Duplicate value: "${name}" (port names must be unique within a container)`);
+  else r.warn(nameAt, `duplicate port name "${name}" with ${where(first.at)}, services and probes that select ports by name will use ${where(first.at)} (a NetworkPolicy port "${name}" allows each of them)`);
+}
+
+/**
  * Placement and IPAM (docs/scenario-format.md "Placement"): pods with a
  * nodeName are bound first, each admitted by its kubelet (admissionRefuses:
  * a pod it rejects is not run, and traffic naming it is an error); the others are scheduled one at a time in the
@@ -211,21 +226,6 @@ function admissionRefuses(p: RawPod, node: PlacementNode, ctx: SchedulingContext
  * controller pods hashing to one address on one node, and of pods placed
  * after it whose inter-pod rules select it).
  */
-
-/**
- * A port name repeated in one container is invalid (validateContainerPorts); across containers the API server
- * accepts it and warns (pkg/api/pod/warnings.go): Services and probes use the first, NetworkPolicy agents every one.
- */
-function checkPortName(r: YamlReader, seen: Map<string, { at: At; container: number }>, name: string, port: At, nameAt: At, container: number): void {
-  const first = seen.get(name);
-  if (!first) {
-    seen.set(name, { at: port, container });
-    return;
-  }
-  const where = (a: At): string => a.path.slice(a.path.indexOf('spec.'));
-  if (first.container === container) r.problem(nameAt, `Duplicate value: "${name}" (port names must be unique within a container)`);
-  else r.warn(nameAt, `duplicate port name "${name}" with ${where(first.at)}, services and probes that select ports by name will use ${where(first.at)} (a NetworkPolicy port "${name}" allows each of them)`);
-}
 export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map(), pending?: Map<string, string>): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
   // By name: 150,000 pods on 5,000 nodes (Kubernetes' largest cluster) must not scan the node list per pod.
