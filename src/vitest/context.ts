@@ -2,6 +2,8 @@ import type { Flow } from '../api/flow.js';
 import type { TraceEvent } from '../trace/events.js';
 import { settled } from '../trace/framed.js';
 import { renderTable } from '../trace/table.js';
+import { fitAll } from '../trace/view/terminal.js';
+import { failureWidth } from './width.js';
 
 /** Rows shown around the interesting event in a failure message: enough to read the walk, short enough to scan. */
 const BEFORE = 4;
@@ -10,23 +12,32 @@ const AFTER = 6;
 const MAX_BEFORE = 12;
 
 /**
+ * Events as a hop table no wider than `width` columns: the where and event
+ * cells wrap inside their columns (as `podwalk run -vv` does on a terminal),
+ * and a line still too wide (a table at the narrowest) is folded.
+ */
+export function table(rows: readonly TraceEvent[], width: number): string {
+  return fitAll(renderTable(rows, width).split('\n'), { width, colour: false }).join('\n');
+}
+
+/**
  * The events with the row at `focus` marked `▶`, `BEFORE` rows before (or
  * from `start`, when given and at most `MAX_BEFORE` rows back) and `AFTER` after.
  */
-export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it', what = 'request packet events', start?: number): string {
+export function around(events: readonly TraceEvent[], focus: number, label = 'trace around it', what = 'request packet events', start?: number, width = failureWidth()): string {
   if (events.length === 0) return `${label}: (no events: the request was never sent)`;
   const f = Math.max(0, Math.min(focus, events.length - 1));
   const from = start !== undefined && start <= f && f - start <= MAX_BEFORE ? start : Math.max(0, f - BEFORE);
   const to = Math.min(events.length, f + AFTER + 1);
   const rows = events.slice(from, to).map((e, i) => (from + i === f ? { ...settled(e), at: `▶ ${e.at}` } : e));
   const skipped = [from > 0 ? `${from} earlier` : '', to < events.length ? `${events.length - to} later` : ''].filter(Boolean).join(', ');
-  return `${label} (${what}${skipped ? `; ${skipped} not shown` : ''}):\n${renderTable(rows)}`;
+  return `${label} (${what}${skipped ? `; ${skipped} not shown` : ''}):\n${table(rows, width)}`;
 }
 
 /** Only the events of the given kinds (NAT, policy), as a table; undefined when there are none. */
-export function only(events: readonly TraceEvent[], kinds: readonly TraceEvent['kind'][], label: string): string | undefined {
+export function only(events: readonly TraceEvent[], kinds: readonly TraceEvent['kind'][], label: string, width = failureWidth()): string | undefined {
   const rows = events.filter((e) => kinds.includes(e.kind));
-  return rows.length === 0 ? undefined : `${label}:\n${renderTable(rows)}`;
+  return rows.length === 0 ? undefined : `${label}:\n${table(rows, width)}`;
 }
 
 /**

@@ -16,7 +16,9 @@ import { checkExpectation, describeNat, describeNatExpectation, describePolicies
 import { refString } from '../scenario/run/flows.js';
 import type { Expectation, PolicyExpectation } from '../scenario/types.js';
 import type { DropReason } from '../trace/events.js';
+import { fitAll } from '../trace/view/terminal.js';
 import { around, aroundOutcome, fate, only, pathEventIndex } from './context.js';
+import { failureWidth } from './width.js';
 
 export interface MatchResult {
   pass: boolean;
@@ -61,15 +63,30 @@ function pathLine(x: Flow): string | undefined {
   return x.detailed ? `  path: ${x.path.join(' -> ') || '(none)'}` : undefined;
 }
 
-function msg(lines: (string | undefined)[]): () => string {
-  return () => lines.filter((l): l is string => l !== undefined).join('\n');
+/**
+ * The message, made only when vitest asks for it (a failure, or a `.not` that passed): its hop tables are the
+ * costly part, and a passing assertion never shows them. Every line folded to the width the failure is read at (tables are already fitted):
+ * a long path or fate continues indented under its line.
+ */
+function msg(lines: (string | undefined | (() => string | undefined))[]): () => string {
+  return () => {
+    const term = { width: failureWidth(), colour: false };
+    return fitAll(
+      lines
+        .map((l) => (typeof l === 'function' ? l() : l))
+        .filter((l): l is string => l !== undefined)
+        .flatMap((l) => l.split('\n')),
+      term,
+      4,
+    ).join('\n');
+  };
 }
 
 export function toBeDelivered(x: unknown, isNot: boolean): MatchResult {
   if (!isFlow(x)) return notAFlow(x, 'toBeDelivered');
   return {
     pass: x.delivered,
-    message: msg([`expected ${q(x)} ${not(isNot)}to be delivered`, `  actual: ${fate(x)}`, aroundOutcome(x)]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be delivered`, `  actual: ${fate(x)}`, () => aroundOutcome(x)]),
   };
 }
 
@@ -91,7 +108,7 @@ export function toBeDeliveredTo(x: unknown, isNot: boolean, ref: string | readon
       `  expected hop: delivery to a socket in ${where}`,
       `  actual hop:   ${fate(x)}`,
       pathLine(x),
-      aroundOutcome(x),
+      () => aroundOutcome(x),
     ]),
   };
 }
@@ -102,7 +119,7 @@ export function toBeDropped(x: unknown, isNot: boolean, given?: { reason?: DropR
   const e = judged(x, 'toBeDropped', { verdict: 'dropped', ...(opts.reason === undefined ? {} : { dropReason: opts.reason }) });
   return {
     pass: meets(x, e),
-    message: msg([`expected ${q(x)} ${not(isNot)}to be dropped${opts.reason ? ` (${opts.reason})` : ''}`, `  actual: ${fate(x)}`, aroundOutcome(x)]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be dropped${opts.reason ? ` (${opts.reason})` : ''}`, `  actual: ${fate(x)}`, () => aroundOutcome(x)]),
   };
 }
 
@@ -127,7 +144,7 @@ export function toTraverse(x: unknown, isNot: boolean, hops: readonly string[]):
       `  actual hop${prev ? ` after ${prev}` : ''}: ${actualNext ?? `none: ${fate(x)}`}${actualNext !== undefined && path.indexOf(gap.missing!) >= 0 ? ` (${gap.missing} was crossed only earlier)` : ''}`,
       `  path: ${path.join(' -> ') || '(none)'}`,
       // From the last hop that matched to where the walk went instead.
-      focus >= 0 ? around(x.requestEvents, focus, 'trace around it', 'request packet events', gap.after > 0 ? firstEvent[gap.after - 1] : undefined) : aroundOutcome(x),
+      () => (focus >= 0 ? around(x.requestEvents, focus, 'trace around it', 'request packet events', gap.after > 0 ? firstEvent[gap.after - 1] : undefined) : aroundOutcome(x)),
     ]),
   };
 }
@@ -139,10 +156,9 @@ export function toBeNatted(x: unknown, isNot: boolean, want: { dst?: string; src
   const ex = judged(x, 'toBeNatted', { natted: w.dst === undefined && w.src === undefined ? true : w });
   const e = ex.natted!;
   const pass = meets(x, ex);
-  const nat = only(x.requestEvents, ['netfilter', 'nftables', 'nat'], 'netfilter and NAT on the request');
   return {
     pass,
-    message: msg([`expected ${q(x)} ${not(isNot)}to be natted: ${describeNatExpectation(e)}`, `  actual: ${describeNat(x.nat)}`, nat ?? aroundOutcome(x)]),
+    message: msg([`expected ${q(x)} ${not(isNot)}to be natted: ${describeNatExpectation(e)}`, `  actual: ${describeNat(x.nat)}`, () => only(x.requestEvents, ['netfilter', 'nftables', 'nat'], 'netfilter and NAT on the request') ?? aroundOutcome(x)]),
   };
 }
 
@@ -156,7 +172,7 @@ export function toBeSeenFrom(x: unknown, isNot: boolean, ip: string): MatchResul
       `expected ${q(x)} ${not(isNot)}to be seen from ${ip}`,
       `  actual: ${x.delivered ? `seen from ${x.seenSource ?? '?'}` : fate(x)}`,
       x.detailed && x.natted ? `  NAT: ${describeNat(x.nat)}` : undefined,
-      aroundOutcome(x),
+      () => aroundOutcome(x),
     ]),
   };
 }
@@ -167,14 +183,13 @@ export function toMatchPolicy(x: unknown, isNot: boolean, name: string, opts: Om
   const given = options(opts, 'toMatchPolicy', ['direction', 'verdict']);
   const e = judged(x, 'toMatchPolicy', { policy: { ...given, name } });
   const p: PolicyExpectation = e.policy![0]!;
-  const pol = only(x.requestEvents, ['policy'], 'NetworkPolicy decisions on the request');
   return {
     pass: meets(x, e),
     message: msg([
       `expected ${q(x)} ${not(isNot)}to match NetworkPolicy ${describePolicyExpectation(p)}`,
       `  actual: ${describePolicies(x.policies)}`,
       `  fate: ${fate(x)}`,
-      pol ?? aroundOutcome(x),
+      () => only(x.requestEvents, ['policy'], 'NetworkPolicy decisions on the request') ?? aroundOutcome(x),
     ]),
   };
 }

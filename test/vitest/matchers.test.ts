@@ -1,9 +1,11 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Simulation } from '../../src/api/index.js';
 import { policyMatches } from '../../src/scenario/run/expect.js';
 import type { PolicyEvent } from '../../src/trace/events.js';
 import '../../src/vitest/index.js';
+import { visibleWidth } from '../../src/trace/view/terminal.js';
+import { failureWidth } from '../../src/vitest/width.js';
 
 const scenarios = join(import.meta.dirname, '..', '..', 'scenarios');
 const vxlan = Simulation.fromFile(join(scenarios, 'cross-node-vxlan.yaml')).run();
@@ -20,8 +22,16 @@ function failure(fn: () => void): string {
   throw new Error('expected the assertion to fail');
 }
 
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 describe('podwalk/vitest matchers', () => {
   const cross = vxlan.flows[0]!;
+  // What a message says, on one line per row: a terminal wide enough for every table (folding is tested below).
+  beforeEach(() => {
+    vi.stubEnv('COLUMNS', '1000');
+  });
 
   it('pass on what the trace shows', () => {
     expect(cross).toBeDelivered();
@@ -103,5 +113,51 @@ describe('podwalk/vitest matchers', () => {
 
   it('say so when given something that is not a flow', () => {
     expect(failure(() => expect({ verdict: 'delivered' }).toBeDelivered())).toMatch(/expected a podwalk Flow \(results\.flow\(name\)\), received an object with keys verdict/);
+  });
+});
+
+describe('failure messages fit the terminal', () => {
+  const cross = vxlan.flows[0]!;
+  const widest = (msg: string): number => Math.max(...msg.split('\n').map(visibleWidth));
+  const failures = (): string[] => [
+    failure(() => expect(cross).toTraverse(['node1:cbr0', 'node1:lo', 'node2:flannel.1'])),
+    failure(() => expect(cross).toBeDropped()),
+    failure(() => expect(services.flow('to-service')).toBeNatted({ dst: '10.244.9.9' })),
+    failure(() => expect(services.flow('to-service')).toBeSeenFrom('1.2.3.4')),
+    failure(() => expect(netpol.flow('other-same-node')).toMatchPolicy('default/allow-frontend-to-backend', { verdict: 'allow' })),
+    failure(() => expect(netpol.flow('other-same-node')).toBeDeliveredTo('pod/default/backend-1')),
+  ];
+
+  it('the width: COLUMNS when set, else the terminal, else 80 (vitest workers have no terminal)', () => {
+    expect(failureWidth({}, {})).toBe(80);
+    expect(failureWidth({}, { isTTY: false, columns: 120 })).toBe(80);
+    expect(failureWidth({}, { isTTY: true, columns: 120 })).toBe(120);
+    expect(failureWidth({ COLUMNS: '100' }, { isTTY: true, columns: 120 })).toBe(100);
+    expect(failureWidth({ COLUMNS: 'wide' }, {})).toBe(80);
+    expect(failureWidth({ COLUMNS: '20' }, {})).toBe(40); // the CLI's floor: a table needs room for its event column
+  });
+
+  it.each([80, 60, 120])('no line of a failure is wider than %i columns, and nothing is cut off', (w) => {
+    vi.stubEnv('COLUMNS', String(w));
+    for (const msg of failures()) {
+      expect(widest(msg), msg).toBeLessThanOrEqual(w);
+      expect(msg, msg).not.toContain('…'); // cli-table3's truncation: every word is there, wrapped
+    }
+  });
+
+  it('the rows still read: the marked place whole, addresses whole, a rule continued under it', () => {
+    vi.stubEnv('COLUMNS', '80');
+    const msg = failure(() => expect(cross).toTraverse(['node1:cbr0', 'node1:lo', 'node2:flannel.1']));
+    expect(msg).toMatch(/^│ [\d.]+ +│ #1 +│ ▶ node1:flannel\.1 +│ tx 142B /m);
+    expect(msg).toMatch(/^│ +│ +│ +│ {3}-A FORWARD -m comment --comment +│$/m); // a rule, indented under its event
+    expect(msg).toMatch(/^│ +│ +│ +│ {5}"kubernetes forwarding rules" -j/m); // and its continuation further in
+    expect(msg).toMatch(/^ {2}path: default\/pod1:eth0 -> .*\n {4}-> /m); // a long path goes on, indented
+    // The widest table the old messages had (some 200 columns) is now as wide as the terminal.
+    expect(widest(msg)).toBe(80);
+    const dns = Simulation.fromFile(join(scenarios, 'netpol-allow-frontend.yaml'), { traffic: false });
+    dns.send({ name: 'no-such-name', from: 'pod/frontend', to: 'nosuch', port: 80 });
+    const lookup = failure(() => expect(dns.run().flow('no-such-name')).toBeDelivered());
+    // A place too long for its cell breaks before the device, not inside a name.
+    expect(lookup).toMatch(/│ ▶ default\/frontend +│ DELIVER to udp [^\n]*\n│ +│ +│ {3}:eth0 +│/);
   });
 });
