@@ -2,7 +2,7 @@
  * The library API (`import { Simulation } from 'podwalk'`): load a scenario,
  * send traffic at simulated times, run, query flows and kernel state.
  */
-export { Simulation, Results, toNs, type SimulationOptions } from './simulation.js';
+export { Simulation, Results, toNs, type SimulationOptions, type GoldenCheck } from './simulation.js';
 export { Flow, type HopFilter, type Packet, type MatchedRule } from './flow.js';
 export { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
 export { type SendSpec, type SimTime } from './send.js';

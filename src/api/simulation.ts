@@ -11,6 +11,10 @@ import { unknownName } from './unknown-name.js';
 import { Flow } from './flow.js';
 import { detailNeeded, NOT_DETAILED, type RunContext } from './run-context.js';
 import { deviceNames, snapshotDevices, unknownDevices, type DeviceSnapshot } from '../scenario/run/unknown-devices.js';
+import { renderGolden } from '../scenario/report/golden.js';
+import { compareGolden } from '../scenario/report/golden-compare.js';
+import { readInput } from '../scenario/load/read-input.js';
+import { printable } from '../trace/safe-text.js';
 import { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
 import { trafficFromSend, type SendSpec, type SimTime } from './send.js';
 import { kernelState, type KernelState } from './state.js';
@@ -246,4 +250,39 @@ export class Results {
   mismatches(): Mismatch[] {
     return checkExpectations(this.raw.flows);
   }
+
+  /**
+   * The run's golden trace, byte for byte what `podwalk run FILE --golden DIR --update` writes (its header
+   * names the scenario, network, proxy mode and seed), for `expect(results.golden()).toMatchFileSnapshot(path)`.
+   * Needs a detailed run: a run that kept only outcomes has no hops to write.
+   */
+  golden(): string {
+    if (!this.raw.cluster.world.detailed) throw new UsageError('golden()', NOT_DETAILED);
+    return renderGolden(this.raw);
+  }
+
+  /**
+   * The run's golden trace against the file `file`, as `podwalk run --golden` compares them: `match`, `missing`
+   * (no such file yet), or `differ` with a unified diff in `report`, which first says so when the golden was
+   * recorded in another kube-proxy mode than this run's. A golden written before headers named the mode
+   * still compares. Throws UsageError for a path that cannot be read (a directory, ...).
+   */
+  checkGolden(file: string): GoldenCheck {
+    requireString(file, 'file');
+    const text = this.golden();
+    const input = readInput(file);
+    if ('error' in input) {
+      if (input.error === 'cannot read: no such file') return { status: 'missing', report: `golden: no golden trace ${file} yet (write results.golden() there)\n` };
+      throw new UsageError('file', `${printable(file, 200)}: ${input.error}`);
+    }
+    const c = compareGolden(input.text, text, file, `results.golden() of ${this.raw.scenario.name}`);
+    return { status: c.status, report: c.report };
+  }
+}
+
+/** `results.checkGolden(file)`: what the stored golden says of this run. */
+export interface GoldenCheck {
+  status: 'match' | 'differ' | 'missing';
+  /** One line (`golden: … matches`), or why they differ and the unified diff; ends with a newline. */
+  report: string;
 }

@@ -2,8 +2,8 @@ import { basename } from 'node:path';
 import { readInput } from '../scenario/load/read-input.js';
 import { printable } from '../trace/safe-text.js';
 import { fileInside, OutputPathError, writeInside } from './output-file.js';
-import { isGoldenHeading, renderGolden } from '../scenario/report/golden.js';
-import { unifiedDiff } from '../scenario/report/line-diff.js';
+import { goldenProxyMode, renderGolden } from '../scenario/report/golden.js';
+import { compareGolden, diffSize } from '../scenario/report/golden-compare.js';
 import type { RunResult } from '../scenario/run/simulate.js';
 
 export interface GoldenOutcome {
@@ -28,17 +28,19 @@ export function checkGolden(dir: string, result: RunResult, update: boolean, run
   const text = renderGolden(result);
   const stored = readGolden(file);
   if (update) {
-    const same = stored === text;
-    if (!same) writeInside('--golden', dir, basename(file), text);
-    return { status: 'written', file, report: `golden: ${same ? 'unchanged' : 'wrote'} ${file}\n` };
+    if (stored === text) return { status: 'written', file, report: `golden: unchanged ${file}\n` };
+    writeInside('--golden', dir, basename(file), text);
+    if (stored === undefined) return { status: 'written', file, report: `golden: wrote ${file}\n` };
+    // What the update changed, as jest's "1 snapshot updated" says it: the diff's size, and a mode the golden no longer holds.
+    const c = diffSize(stored, text);
+    const was = goldenProxyMode(stored);
+    const now = goldenProxyMode(text);
+    const mode = was !== undefined && was !== now ? `; it held proxy mode ${was}, now ${now ?? 'none'}` : '';
+    return { status: 'written', file, report: `golden: wrote ${file} (-${c.removed} +${c.added} lines${mode})\n` };
   }
   if (stored === undefined) return { status: 'missing', file, report: `golden: no golden trace ${file} yet (run again with --update to write it)\n` };
-  if (stored === text) return { status: 'match', file, report: `golden: ${file} matches\n` };
-  const diff = unifiedDiff(lines(stored), lines(text), { a: file, b: runLabel }, { heading: isGoldenHeading });
-  const body = diff.split('\n').slice(2);
-  const removed = body.filter((l) => l.startsWith('-')).length;
-  const added = body.filter((l) => l.startsWith('+')).length;
-  return { status: 'differ', file, report: `golden: trace differs from ${file} (-${removed} +${added} lines; --update accepts it)\n${diff}` };
+  const c = compareGolden(stored, text, file, runLabel);
+  return { status: c.status, file, report: c.report };
 }
 
 /** The stored golden text, or undefined when there is none yet; anything else in the way is a usage error. */
@@ -47,10 +49,4 @@ function readGolden(file: string): string | undefined {
   if ('text' in input) return input.text;
   if (input.error === 'cannot read: no such file') return undefined;
   throw new OutputPathError(`--golden: ${printable(file, 200)}: ${input.error}`);
-}
-
-function lines(text: string): string[] {
-  const l = text.split('\n');
-  if (l[l.length - 1] === '') l.pop();
-  return l;
 }

@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError, Simulation, toNs, UsageError } from '../../src/api/index.js';
@@ -160,5 +162,31 @@ describe('library API: Simulation', () => {
       return JSON.stringify(sim.run().events);
     };
     expect(go()).toBe(go());
+  });
+});
+
+describe('library API: golden traces', () => {
+  const golden = join(import.meta.dirname, '..', 'golden');
+
+  it('results.golden() is what podwalk run --golden --update writes, proxy mode in its header', () => {
+    for (const name of ['classic-walk', 'ipvs-loadbalancer-node-access']) {
+      const text = Simulation.fromFile(join(scenarios, `${name}.yaml`)).run().golden();
+      expect(text).toBe(readFileSync(join(golden, `${name}.trace`), 'utf8'));
+    }
+    expect(Simulation.fromFile(join(scenarios, 'classic-walk.yaml'), { proxyMode: 'nftables' }).run().golden().split('\n')[1]).toBe('# proxy-mode: nftables');
+    const bare = Simulation.fromFile(join(scenarios, 'classic-walk.yaml'), { detailed: false }).run();
+    expect(() => bare.golden()).toThrow(UsageError);
+  });
+
+  it('results.checkGolden(file) compares as the CLI does: match, missing, differ with the mode named first', () => {
+    const file = join(golden, 'classic-walk.trace');
+    expect(Simulation.fromFile(join(scenarios, 'classic-walk.yaml')).run().checkGolden(file)).toEqual({ status: 'match', report: `golden: ${file} matches\n` });
+    const ipvs = Simulation.fromFile(join(scenarios, 'classic-walk.yaml'), { proxyMode: 'ipvs' }).run().checkGolden(file);
+    expect(ipvs.status).toBe('differ');
+    expect(ipvs.report.split('\n')[0]).toMatch(/^golden: recorded with proxy mode iptables, this run uses ipvs: /);
+    expect(ipvs.report).toContain('+++ results.golden() of classic-walk');
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-api-golden-'));
+    expect(Simulation.fromFile(join(scenarios, 'classic-walk.yaml')).run().checkGolden(join(dir, 'x.trace')).status).toBe('missing');
+    expect(() => Simulation.fromFile(join(scenarios, 'classic-walk.yaml')).run().checkGolden(dir)).toThrow(/^file: .*a directory/);
   });
 });

@@ -62,6 +62,7 @@ describe('golden traces', () => {
     expect(golden('service-clusterip.yaml')).toBe(a);
     expect(a).not.toMatch(/│/); // no padded table columns: one hop, one line
     expect(a.split('\n')[0]).toBe('# podwalk golden trace (format 1): scenario service-clusterip, network flannel-vxlan, seed 1');
+    expect(a.split('\n')[1]).toBe('# proxy-mode: iptables');
     expect(golden('service-clusterip.yaml', 7)).not.toBe(a);
   });
 
@@ -70,6 +71,51 @@ describe('golden traces', () => {
     const sections = text.split('\n== ').slice(1);
     for (const s of sections) expect(s.split('\n')[1]).toMatch(/^\d+\.\d{3} #1 /);
     expect(text).toMatch(/new arp packet \(because of #1\)/);
+  });
+});
+
+describe('golden traces record the kube-proxy mode', () => {
+  const updated = (dir: string, ...extra: string[]): string => runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir, '--update', ...extra]).out;
+
+  it('a golden of another mode: the first line says which each used, then the diff', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-golden-'));
+    updated(dir);
+    const r = runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir, '--proxy-mode', 'ipvs']);
+    expect(r.code).toBe(1);
+    const report = r.out.slice(r.out.indexOf('golden: '));
+    expect(report.split('\n')[0]).toBe('golden: recorded with proxy mode iptables, this run uses ipvs: the modes\' rules and NAT differ, so the trace does (compare in iptables mode with --proxy-mode iptables, or keep a golden directory per mode)');
+    expect(report).toMatch(/^-# proxy-mode: iptables\n\+# proxy-mode: ipvs$/m);
+    // The same mode: no word about modes.
+    const same = runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir, '--seed', '7']);
+    expect(same.code).toBe(1);
+    expect(same.out).not.toContain('proxy mode');
+    // --update says what it changed, the mode too.
+    expect(updated(dir, '--proxy-mode', 'nftables')).toMatch(/^golden: wrote \S+ \(-\d+ \+\d+ lines; it held proxy mode iptables, now nftables\)$/m);
+    expect(updated(dir, '--proxy-mode', 'nftables')).toMatch(/^golden: unchanged /m);
+  });
+
+  it('a golden written before the mode line still compares, and --update adds the line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-golden-'));
+    updated(dir);
+    const file = join(dir, 'service-clusterip.trace');
+    const text = readFileSync(file, 'utf8');
+    const old = text.replace('# proxy-mode: iptables\n', '');
+    expect(old).not.toBe(text);
+    writeFileSync(file, old);
+    const r = runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('matches (it was written before goldens named the proxy mode: --update adds "# proxy-mode: iptables")');
+    // In another mode it cannot say which mode the golden holds, but says which this run uses; the diff has no header noise.
+    const ipvs = runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir, '--proxy-mode', 'ipvs']);
+    expect(ipvs.code).toBe(1);
+    expect(ipvs.out).toContain(`golden: ${file} does not say which proxy mode it was recorded with (written before goldens named it); this run uses ipvs`);
+    expect(ipvs.out).not.toMatch(/^\+# proxy-mode/m);
+    // A change in an old golden is still a diff.
+    writeFileSync(file, old.replace(/ node1:cbr0 /, ' node1:cni0 '));
+    expect(runCli(['run', scenario('service-clusterip.yaml'), '--quiet', '--golden', dir]).code).toBe(1);
+    writeFileSync(file, old);
+    expect(updated(dir)).toMatch(/^golden: wrote \S+ \(-0 \+1 lines\)$/m);
+    expect(readFileSync(file, 'utf8')).toBe(text);
   });
 });
 

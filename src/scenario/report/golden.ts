@@ -19,6 +19,9 @@ export function renderGolden(result: RunResult): string {
   const s = result.scenario;
   const lines = [
     `# podwalk golden trace (format ${GOLDEN_FORMAT}): scenario ${s.name}, network ${s.cluster.network}, seed ${s.cluster.seed}`,
+    // The mode decides the rules and NAT every Service packet meets: a trace of one mode read against another's
+    // differs nearly everywhere, so the golden says which it holds (goldenProxyMode reads it back).
+    `${PROXY_MODE_LINE}${s.cluster.proxyMode}`,
     '# t in simulated µs; #n = the n-th packet of its flow. Regenerate: podwalk run FILE --golden DIR --update',
   ];
   const sections = groupByFlow(result.events);
@@ -45,6 +48,21 @@ export function renderGolden(result: RunResult): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The header line naming the kube-proxy mode the trace was recorded in. Goldens written before it existed have
+ * none and still compare (golden-compare.ts): the format's other lines did not change, so it stays format 1.
+ */
+export const PROXY_MODE_LINE = '# proxy-mode: ';
+
+/** The proxy mode a golden text's header records, or undefined when it records none (written before the line existed). */
+export function goldenProxyMode(text: string): string | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('#')) return undefined; // the header is over
+    if (line.startsWith(PROXY_MODE_LINE)) return line.slice(PROXY_MODE_LINE.length).trim();
+  }
+  return undefined;
 }
 
 /** A line that opens a flow's section (diff hunk headings name it). */
