@@ -104,7 +104,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
     .option('--proxy-mode <mode>', "override cluster.proxyMode: iptables | ipvs | nftables (replay one scenario in another kube-proxy mode)", parseProxyMode)
     .option('--detail <level>', 'path (devices crossed) | hops (numbered hops and decisions; the default) | full (every trace event, the table)')
     .option('-v, --verbose', '-v: hops with every category shown; -vv: full', (_: string, n: number) => n + 1, 0)
-    .option('--flow <name>', 'only this traffic item (repeatable)', collect)
+    .option('--flow <name>', 'only this traffic item (repeatable): its walk, and only its expectations decide the exit code', collect)
     .option('--show <list>', 'at hops, show in full: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--hide <list>', 'at hops, leave out: arp, fdb, netfilter, conntrack (comma-separated, or all)')
     .option('--html <file>', 'also write the walk as one self-contained HTML page (cluster drawing, step through each flow)')
@@ -147,7 +147,8 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       const keep = Boolean(o.golden || o.html);
       // --json: the flow records (one line each) and the expectations, as flows end.
       const records = new LineSpool();
-      const expectations = new ExpectationStream(scenario.traffic);
+      // --flow: only the selected flows' expectations are checked (the report does the same).
+      const expectations = new ExpectationStream(scenario.traffic, (f) => isSelected(f, view.flows));
       let result: RunResult;
       try {
         result = run(scenario, {
@@ -196,6 +197,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
         io.err(files.length === 0 ? 'pcap: no frame crossed a matching device; nothing written\n' : files.length === 1 ? `pcap: wrote ${files[0]}\n` : `pcap: wrote ${files.length} files to ${o.pcap} (${files.length} devices)\n`);
       }
       if (o.json && mismatches.length > 0) for (const m of mismatches) io.err(`expectation not met: ${m.flow}: ${m.field}: expected ${m.expected}, actual ${m.actual}\n`);
+      if (o.json && expectations.skipped > 0) io.err(`expectations: --flow: ${expectations.skipped} other flow(s) with expectations not checked\n`);
       code = mismatches.length > 0 ? EXIT.expectationFailed : EXIT.ok;
       if (o.golden) {
         const g = checkGolden(o.golden, result, o.update ?? false, `podwalk run ${file ?? scenario.file}`);

@@ -15,11 +15,22 @@ export class ExpectationStream {
   private readonly kept: FlowResult[] = [];
   /** In flow order: mismatches found, or a flow to check at the end. */
   private readonly found: (Mismatch[] | FlowResult)[] = [];
-  /** Flows that had an expectation. */
+  /** Flows that had an expectation, and were checked. */
   checked = 0;
+  /** Flows that had an expectation but were not selected (`--flow`), so not checked. */
+  skipped = 0;
+  /** The traffic item of each flow checked (a mismatch names the flow; the summary folds an item's flows). */
+  private readonly items = new Map<string, string>();
 
-  /** `traffic`: every traffic item the run sends (to know which flows `sameBackendAs` names). */
-  constructor(traffic: readonly TrafficSpec[]) {
+  /**
+   * `traffic`: every traffic item the run sends (to know which flows `sameBackendAs` names); `selected`: the flows
+   * whose expectations are checked (`--flow`: those shown; default all). A flow not selected may still be the one
+   * a selected flow's `sameBackendAs` names: its result is kept all the same.
+   */
+  constructor(
+    traffic: readonly TrafficSpec[],
+    private readonly selected: (flow: string) => boolean = () => true,
+  ) {
     this.named = new Set(traffic.flatMap((t) => (t.expect?.sameBackendAs === undefined ? [] : [t.expect.sameBackendAs])));
   }
 
@@ -27,12 +38,21 @@ export class ExpectationStream {
     if (this.named.has(r.flow) || this.named.has(itemName(r.flow))) this.kept.push(r);
     const e = r.traffic.expect;
     if (!e) return;
-    this.checked++;
-    if (e.sameBackendAs !== undefined) this.found.push(r);
-    else {
-      const m = checkExpectation(r, e);
-      if (m.length > 0) this.found.push(m);
+    if (!this.selected(r.flow)) {
+      this.skipped++;
+      return;
     }
+    this.checked++;
+    const m = e.sameBackendAs === undefined ? checkExpectation(r, e) : undefined;
+    if (m?.length === 0) return;
+    // Unmet, or judged at the end: the summary will want its item.
+    if (r.traffic.name !== r.flow) this.items.set(r.flow, r.traffic.name);
+    this.found.push(m ?? r);
+  }
+
+  /** The traffic item a checked flow belongs to (`svc` for `svc#3`). */
+  itemOf(flow: string): string {
+    return this.items.get(flow) ?? flow;
   }
 
   /** Every mismatch, in flow order (as `checkExpectations` of all the results). */
