@@ -1,6 +1,6 @@
 import type { FlowResult, HttpOutcome, IngressDecision, TraceIndex } from '../scenario/run/flows.js';
-import type { TrafficSpec } from '../scenario/types.js';
-import type { CreateEvent, DeliverEvent, DropEvent, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
+import type { ConnectionOutcome, TrafficSpec } from '../scenario/types.js';
+import type { CreateEvent, DeliverEvent, DropEvent, DropReason, NatEvent, NetfilterEvent, PolicyEvent, TraceEvent, TraceKind } from '../trace/events.js';
 import { renderTable } from '../trace/table.js';
 import { printable } from '../trace/safe-text.js';
 import { kindOf, requireObject, requireString } from './check-args.js';
@@ -115,7 +115,8 @@ export class Flow {
   get seenSource(): string | undefined {
     return this.result.seenSource;
   }
-  get dropReason(): string | undefined {
+  /** When dropped: why (one of the reasons in docs/trace.md). */
+  get dropReason(): DropReason | undefined {
     return this.result.dropReason;
   }
   get dropDetail(): string | undefined {
@@ -139,6 +140,25 @@ export class Flow {
   get natted(): boolean {
     this.needsDetail('natted');
     return this.nat.length > 0;
+  }
+  /** `ip:port` the first answer came from as the sender's socket saw it, after conntrack un-NATed it (a Service's address, not the pod's). */
+  get replySource(): string | undefined {
+    return this.result.replySource;
+  }
+  /**
+   * The endpoints (`ip:port`) the load-balancing NAT chose among for the request, when one did: the KUBE-SVC
+   * chain's (iptables), the service chain's (nftables), the virtual service's real servers (ipvs). Needs a detailed run.
+   */
+  get candidates(): readonly string[] | undefined {
+    this.needsDetail('candidates');
+    return this.result.candidates;
+  }
+  /**
+   * TCP: the client's connection as its socket saw it: how it ended (`established`, `complete`, `closed`,
+   * `timeout`, `reset`, `refused`, `unreachable`, `gave-up`, `none`) and the retransmissions it made.
+   */
+  get connection(): { readonly outcome: ConnectionOutcome; readonly retransmits: number; readonly detail?: string } | undefined {
+    return this.result.connection;
   }
   /** HTTP traffic: the status the client read, the body size, the X-Forwarded-For the backend read. */
   get http(): HttpOutcome | undefined {

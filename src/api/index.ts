@@ -5,6 +5,6 @@
 export { Simulation, Results, toNs, type SimulationOptions, type GoldenCheck } from './simulation.js';
 export { Flow, type HopFilter, type Packet, type MatchedRule } from './flow.js';
 export { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
-export { type SendSpec, type SimTime } from './send.js';
+export { type SendSpec, type TcpSendSpec, type UdpSendSpec, type SctpSendSpec, type IcmpSendSpec, type ExpectSpec, type ExpectFields, type ExpectModeFields, type CountRange, type PolicySpec, type IngressRuleSpec, type SimTime } from './send.js';
 export { type KernelState } from './state.js';
 export { ScenarioError, UsageError } from './errors.js';

@@ -1,11 +1,10 @@
 import type { Cluster } from '../cluster/build.js';
 import { checkExpectations, type Mismatch } from '../scenario/run/expect.js';
 import { TraceIndex } from '../scenario/run/flows.js';
-import { MAX_DURATION_NS, parseDuration } from '../scenario/load/quantities.js';
 import { ScenarioRun, type RunResult } from '../scenario/run/simulate.js';
 import type { Expectation, Problem, Scenario, TrafficSpec } from '../scenario/types.js';
 import type { TraceEvent } from '../trace/events.js';
-import { checkOptions, kindOf, requireFunction, requireObject, requireString } from './check-args.js';
+import { checkOptions, requireFunction, requireObject, requireString } from './check-args.js';
 import { ScenarioError, UsageError } from './errors.js';
 import { unknownName } from './unknown-name.js';
 import { Flow } from './flow.js';
@@ -16,7 +15,10 @@ import { compareGolden } from '../scenario/report/golden-compare.js';
 import { readInput } from '../scenario/load/read-input.js';
 import { printable } from '../trace/safe-text.js';
 import { scenarioFromFile, scenarioFromObject, scenarioFromYaml, type LoadOptions } from './load.js';
-import { trafficFromSend, type SendSpec, type SimTime } from './send.js';
+import { trafficFromSend, type SendSpec } from './send.js';
+import { toNs, type SimTime } from './sim-time.js';
+
+export { toNs } from './sim-time.js';
 import { kernelState, type KernelState } from './state.js';
 
 export interface SimulationOptions {
@@ -31,18 +33,6 @@ export interface SimulationOptions {
    * `runUntil` or `at` callbacks go on: watch a long run without waiting for its results.
    */
   onEvent?: (e: TraceEvent) => void;
-}
-
-/** Simulated time in integer nanoseconds (`'1ms'` -> 1000000). Throws on a malformed duration. */
-export function toNs(t: SimTime, argument = 'time'): number {
-  if (typeof t === 'number') {
-    if (!Number.isInteger(t) || t < 0 || t > MAX_DURATION_NS) throw new UsageError(argument, `expected integer nanoseconds from 0 to ${MAX_DURATION_NS} or a duration like '1ms', got ${kindOf(t)}`);
-    return t;
-  }
-  if (typeof t !== 'string') throw new UsageError(argument, `expected integer nanoseconds or a duration like '1ms', got ${kindOf(t)}`);
-  const v = parseDuration(t);
-  if (typeof v === 'string') throw new UsageError(argument, v);
-  return v;
 }
 
 /**

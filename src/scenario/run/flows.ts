@@ -1,5 +1,5 @@
 import type { Cluster } from '../../cluster/build.js';
-import type { CreateEvent, IngressEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
+import type { CreateEvent, DropReason, IngressEvent, NatEvent, PolicyEvent, TraceEvent } from '../../trace/events.js';
 import type { ConnectionOutcome, EndpointRef, TrafficSpec } from '../types.js';
 
 /**
@@ -17,7 +17,7 @@ export interface FlowResult {
   /** Where it was delivered, as a ref string (`pod/shop/cart`, `node/alpha`, `host/client`). */
   deliveredTo?: string;
   seenSource?: string;
-  dropReason?: string;
+  dropReason?: DropReason;
   dropDetail?: string;
   /** Devices the request crossed, in order (`<netns>:<dev>`), consecutive repeats collapsed. */
   path: readonly string[];
