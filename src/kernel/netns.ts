@@ -265,7 +265,36 @@ export class NetNs {
     return this.addrs.find((a) => a.dev !== this.lo)?.ip;
   }
 
+  /**
+   * The source MASQUERADE writes: nf_nat_masquerade_ipv4 asks inet_select_addr
+   * for RT_SCOPE_UNIVERSE. Host-scoped addresses (127/8: `ip addr` adds them
+   * `scope host`) are skipped, so a connection out of `lo` (a node reaching a
+   * Service whose endpoint is itself) does not become 127.0.0.1: the device's
+   * own universe address in `dst`'s subnet, else its first, else the first
+   * universe address of the namespace in device order (lo first, then eth0 ...),
+   * as the kernel walks dev_base.
+   */
+  selectMasqueradeSource(dev: NetDevice, dst: number): number | undefined {
+    let first: number | undefined;
+    for (const a of this.addrs) {
+      if (a.dev !== dev || hostScoped(a.ip)) continue;
+      if (((a.ip ^ dst) & prefixMask(a.prefix)) === 0) return a.ip;
+      first ??= a.ip;
+    }
+    if (first !== undefined) return first;
+    for (const d of this.devices.values()) {
+      const a = this.addrs.find((x) => x.dev === d && !hostScoped(x.ip));
+      if (a) return a.ip;
+    }
+    return undefined;
+  }
+
   toString(): string {
     return `${this.name} (${this.addrs.map((a) => `${formatIpv4(a.ip)}/${a.prefix}`).join(', ')})`;
   }
+}
+
+/** iproute2 gives 127.0.0.0/8 addresses `scope host` (default_scope); podwalk adds every other address scope global. */
+function hostScoped(ip: number): boolean {
+  return ip >>> 24 === 127;
 }

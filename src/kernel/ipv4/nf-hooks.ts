@@ -501,7 +501,7 @@ export class NfHooks {
     if (action?.type === 'SNAT') src = natAddress(action, entry.reply.dst, entry.reply.src);
     else if (action?.type === 'MASQUERADE') {
       const out = ctx.outDev;
-      const chosen = out ? this.ns.selectSource(out, ctx.nextHop ?? ip.dst) : undefined;
+      const chosen = out ? this.ns.selectMasqueradeSource(out, ctx.nextHop ?? ip.dst) : undefined;
       if (chosen !== undefined) src = chosen;
     }
     entry.reply = { ...entry.reply, dst: src };
