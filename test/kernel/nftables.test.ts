@@ -238,4 +238,24 @@ add rule ip t c numgen random mod 3 vmap { 2 : goto c, 0 : goto c, 1 : goto c }`
     expect(walkBaseChain(nft.hooked('output')[0]!, pkt('1.1.1.1', '192.168.0.2'), env(0, ['192.168.0.2'])).verdict).toBe('drop');
     expect(walkBaseChain(nft.hooked('output')[0]!, pkt('1.1.1.1', '192.168.0.3'), env(0, ['192.168.0.2'])).verdict).toBe('accept');
   });
+
+  it('equal priorities: the most recently registered chain runs first; re-adding keeps a chain\'s place, re-creating does not', () => {
+    // nf_hook_entries_grow puts a new hook before every hook of its priority (a real kernel: of two tables' priority-0
+    // output chains, the one created second ran first).
+    const nft = new Nftables();
+    nft.load('add table ip first\nadd chain ip first out { type filter hook output priority 0 ; }\nadd chain ip first early { type filter hook output priority -10 ; }');
+    nft.load('add table ip second\nadd chain ip second out { type filter hook output priority 0 ; }');
+    const order = (): string[] => nft.hooked('output').map((h) => `${h.table.name}/${h.chain.name}`);
+    expect(order()).toEqual(['first/early', 'second/out', 'first/out']);
+    // kube-proxy's resync re-adds its chains: an existing chain is not registered again.
+    nft.load('add table ip first\nadd chain ip first out { type filter hook output priority 0 ; }');
+    expect(order()).toEqual(['first/early', 'second/out', 'first/out']);
+    // Deleted and re-created: a new hook, now the newest.
+    nft.load('delete chain ip first out\nadd chain ip first out { type filter hook output priority 0 ; }');
+    expect(order()).toEqual(['first/early', 'first/out', 'second/out']);
+    // Within one transaction, command order: the later `add chain` is the newer hook.
+    const one = new Nftables();
+    one.load('add table ip t\nadd chain ip t a { type filter hook input priority 0 ; }\nadd chain ip t b { type filter hook input priority 0 ; }');
+    expect(one.hooked('input').map((h) => h.chain.name)).toEqual(['b', 'a']);
+  });
 });

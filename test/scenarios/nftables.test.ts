@@ -66,6 +66,13 @@ const DIFFERENCES: Record<string, (ipt: FlowResult, nft: FlowResult) => void> = 
     expect(ipt.verdict).toBe('delivered');
     expect(nft).toMatchObject({ verdict: 'dropped', dropReason: 'tcp-reset' });
   },
+  // Equal priorities, newest hook first: kube-proxy's filter-forward (registered after the iptables filter table the
+  // policy agent writes) rejects the Service without endpoints before the policy's DROP is reached.
+  'service-no-endpoints.yaml: egress-denied': (ipt, nft) => {
+    expect([ipt.dropReason, ipt.connection?.outcome]).toEqual(['policy-denied', 'timeout']);
+    expect([nft.dropReason, nft.connection?.outcome]).toEqual(['netfilter-reject', 'refused']);
+    expect(nft.dropDetail).toContain('reject-chain: reject');
+  },
   // Two Services on one external IP and port: iptables mode's first KUBE-SERVICES rule (sa) takes the packet,
   // nftables mode holds one service-ips element, the later Service's (sb).
   'service-external-ip-shared.yaml: node-to-shared-ip': (ipt, nft) => expect([ipt.deliveredTo, nft.deliveredTo]).toEqual(['pod/default/a', 'pod/default/b']),

@@ -53,10 +53,22 @@ const NFT_HOOK: Record<Hook, 'prerouting' | 'input' | 'forward' | 'output' | 'po
  * What runs on a hook, in priority order: an iptables table, an nftables base
  * chain (filter or route type), or the NAT stage. NAT is one stage at the
  * nat priority: nf_nat runs every nat-type chain of the hook (the iptables nat
- * table and nftables nat chains, by priority) on a connection's first packet
- * until one of them sets up a binding.
+ * table and nftables nat chains, in the order of `stages`) on a connection's
+ * first packet until one of them sets up a binding.
  */
-type Stage = { kind: 'table'; table: TableName } | { kind: 'nft'; chain: HookedChain } | { kind: 'nat'; nft: HookedChain[] };
+type Stage = { kind: 'table'; table: TableName } | { kind: 'nft'; chain: HookedChain } | { kind: 'nat'; chains: NatChain[] };
+/** A nat-type chain nf_nat runs: the iptables nat table's, or an nftables one. */
+type NatChain = 'iptables' | HookedChain;
+
+/**
+ * Where the iptables tables stand among hooks of equal priority. A new hook
+ * goes before every hook of its priority (nf_hook_entries_grow, and the nf_nat
+ * list likewise), so the newest runs first. The iptables tables, and nf_nat's
+ * own hook, are registered when the node boots (kubelet and the CNI write
+ * filter and nat before kube-proxy starts), before any nftables chain
+ * kube-proxy adds: they run after nft chains of their priority.
+ */
+const BOOT = 1_000_000;
 
 /** Which address NAT may change on a hook: destination before routing, source after. */
 const MANIP: Partial<Record<Hook, 'src' | 'dst'>> = { PREROUTING: 'dst', OUTPUT: 'dst', INPUT: 'src', POSTROUTING: 'src' };
@@ -142,7 +154,7 @@ export class NfHooks {
     this.stageGeneration = -1;
   }
 
-  /** The hook's stages in priority order (ties: iptables first, registered at boot; then nft chains in creation order). */
+  /** The hook's stages in priority order (ties: the most recently registered first: nft chains newest first, then the iptables tables, registered at boot). */
   private stages(hook: Hook): Stage[] {
     const gen = this.nft?.generation ?? 0;
     if (gen !== this.stageGeneration) {
@@ -152,21 +164,23 @@ export class NfHooks {
     let stages = this.stageCache.get(hook);
     if (stages) return stages;
     const prio = (t: TableName): number => (t === 'nat' ? NAT_PRIORITY[hook] : TABLE_PRIORITY[t]);
-    const entries: { p: number; order: number; stage: Stage }[] = TABLES[hook].map((t, i) => ({ p: prio(t), order: i, stage: t === 'nat' ? { kind: 'nat', nft: [] } : { kind: 'table', table: t } }));
-    const hooked = this.nft?.hooked(NFT_HOOK[hook]) ?? [];
-    let nat = entries.find((e) => e.stage.kind === 'nat')?.stage as Extract<Stage, { kind: 'nat' }> | undefined;
-    hooked.forEach((hc, i) => {
-      if (hc.chain.base!.type === 'nat') {
-        if (!nat) {
-          nat = { kind: 'nat', nft: [] };
-          entries.push({ p: NAT_PRIORITY[hook], order: 100, stage: nat });
-        }
-        nat.nft.push(hc);
-        return;
-      }
-      entries.push({ p: hc.chain.base!.priority, order: 100 + i, stage: { kind: 'nft', chain: hc } });
+    type Ordered<T> = { p: number; order: number; stage: T };
+    const byPriority = (a: Ordered<unknown>, b: Ordered<unknown>): number => a.p - b.p || a.order - b.order;
+    const entries: Ordered<Stage>[] = [];
+    const natChains: Ordered<NatChain>[] = [];
+    TABLES[hook].forEach((t, i) => {
+      if (t === 'nat') natChains.push({ p: prio(t), order: BOOT + i, stage: 'iptables' });
+      else entries.push({ p: prio(t), order: BOOT + i, stage: { kind: 'table', table: t } });
     });
-    entries.sort((a, b) => a.p - b.p || a.order - b.order);
+    // hooked() lists ties newest first: its index is the registration order reversed.
+    (this.nft?.hooked(NFT_HOOK[hook]) ?? []).forEach((hc, i) => {
+      const e = { p: hc.chain.base!.priority, order: i };
+      if (hc.chain.base!.type === 'nat') natChains.push({ ...e, stage: hc });
+      else entries.push({ ...e, stage: { kind: 'nft', chain: hc } });
+    });
+    // nf_nat's hook sits at the nat priority, registered with the iptables nat table at boot.
+    if (natChains.length > 0) entries.push({ p: NAT_PRIORITY[hook], order: BOOT + TABLES[hook].indexOf('nat'), stage: { kind: 'nat', chains: natChains.sort(byPriority).map((c) => c.stage) } });
+    entries.sort(byPriority);
     stages = entries.map((e) => e.stage);
     this.stageCache.set(hook, stages);
     return stages;
@@ -218,14 +232,20 @@ export class NfHooks {
         let action: NatAction | undefined;
         let matched: readonly MatchedRule[] = [];
         let byNft = false;
-        if (decide && !this.engine.idle('nat', hook)) {
-          const t = this.traverse('nat', hook, skb, packet, state, ctx);
-          action = t.nat;
-          matched = t.matched;
-        } else if (decide) this.engine.countPolicy('nat', hook, packet.payload.length + 20);
-        // nf_nat_inet_fn: the hook's nat chains in priority order until one sets up a binding.
-        if (decide && action === undefined) {
-          for (const hc of stage.nft) {
+        // nf_nat_inet_fn: the hook's nat chains in order until one sets up a binding.
+        if (decide) {
+          for (const hc of stage.chains) {
+            if (hc === 'iptables') {
+              if (this.engine.idle('nat', hook)) {
+                this.engine.countPolicy('nat', hook, packet.payload.length + 20);
+                continue;
+              }
+              const t = this.traverse('nat', hook, skb, packet, state, ctx);
+              action = t.nat;
+              matched = t.matched;
+              if (action) break;
+              continue;
+            }
             const t = this.traverseNft(hc, hook, skb, packet, state, ctx);
             if (t.verdict !== 'accept') return this.nftVerdict(t, hc, skb, packet);
             if (t.nat) {

@@ -17,6 +17,12 @@ export interface NftBase {
   hook: NftHook;
   priority: number;
   policy: 'accept' | 'drop';
+  /**
+   * When the chain's hook was registered (nf_tables_addchain, at its `add
+   * chain` in command order), counted per ruleset: of two chains at one hook
+   * and priority the later-registered runs first (see hooked()).
+   */
+  registered: number;
 }
 
 export interface NftChain {
@@ -58,6 +64,8 @@ export class Nftables {
   generation = 0;
   private readonly byHook = new Map<NftHook, HookedChain[]>();
   private hookedAt = -1;
+  /** Base chains registered so far (NftBase.registered). */
+  private registrations = 0;
   private pending: ((nft: Nftables) => void) | undefined;
 
   /**
@@ -106,14 +114,20 @@ export class Nftables {
     stateEpoch.n++;
   }
 
-  /** Base chains on a hook, lowest priority first (ties: creation order, as nf_register_net_hook inserts). */
+  /**
+   * Base chains on a hook, lowest priority first; ties: the most recently
+   * registered first. nf_hook_entries_grow keeps an existing hook ahead of the
+   * new one only when its priority is strictly lower, so a new hook goes before
+   * every hook of equal priority (a real kernel runs the second of two
+   * priority-0 output chains first).
+   */
   hooked(hook: NftHook): readonly HookedChain[] {
     this.materialize();
     if (this.hookedAt !== this.generation) {
       this.byHook.clear();
       for (const h of HOOKS) this.byHook.set(h, []);
       for (const t of this.tables.values()) for (const c of t.chains.values()) if (c.base) this.byHook.get(c.base.hook)!.push({ table: t, chain: c });
-      for (const list of this.byHook.values()) list.sort((a, b) => a.chain.base!.priority - b.chain.base!.priority);
+      for (const list of this.byHook.values()) list.sort((a, b) => a.chain.base!.priority - b.chain.base!.priority || b.chain.base!.registered - a.chain.base!.registered);
       this.hookedAt = this.generation;
     }
     return this.byHook.get(hook)!;
@@ -242,7 +256,8 @@ export class Nftables {
         if (typeof prio === 'string') fail(prio, type[4]);
         const pol = props.get('policy')?.[0]?.text ?? 'accept';
         if (pol !== 'accept' && pol !== 'drop') fail(`unknown policy "${pol}"`);
-        base = { type: ct as NftChainType, hook, priority: prio as number, policy: pol as 'accept' | 'drop' };
+        // A chain that exists keeps its registration (re-adding it registers nothing); a deleted and re-created one is new.
+        base = { type: ct as NftChainType, hook, priority: prio as number, policy: pol as 'accept' | 'drop', registered: existing?.base?.registered ?? ++this.registrations };
       }
       const comment = props.has('comment') ? unquote(props.get('comment')![0]!.text) : undefined;
       if (existing) {
