@@ -61,6 +61,17 @@ describe('kube-proxy nftables mode: upstream TestOverallNFTablesRules', () => {
     expect(sortLikeUpstream(dumpRuleset(nft))).toEqual(sortLikeUpstream(fixture));
   });
 
+  it('base chains carry numeric priorities, as knftables writes them (nft 1.0.6 refuses dstnat on output)', () => {
+    const { services, slices } = overall();
+    const tx = syncNftables(CONFIG, services, slices);
+    expect(tx).toContain('add chain ip kube-proxy filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }');
+    expect(tx).toContain('add chain ip kube-proxy filter-output-pre-dnat { type filter hook output priority -110 ; }');
+    expect(tx).toContain('add chain ip kube-proxy filter-input { type filter hook input priority 0 ; }');
+    expect(tx).toContain('add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }');
+    expect(tx).toContain('add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority 100 ; }');
+    expect(tx).not.toMatch(/priority [a-z]/);
+  });
+
   it('input order does not matter', () => {
     const { services, slices } = overall();
     expect(syncNftables(CONFIG, [...services].reverse(), [...slices].reverse())).toBe(syncNftables(CONFIG, services, slices));

@@ -5,6 +5,8 @@ import { categorizeEndpoints, endpointsFor, slicesByService, type ProxyEndpoint 
 import { NFT_PREFIX, nftEndpointBase, nftServicePortBase } from './nft-chain-names.js';
 import { compareServicePorts, externallyAccessible, servicePortInfos, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from '../service-port.js';
 import { rangesAllowNode } from '../source-ranges.js';
+import { parsePriority } from '../../../kernel/nftables/priority.js';
+import type { NftHook } from '../../../kernel/nftables/types.js';
 
 /** What the nftables proxier needs beyond the iptables one. */
 export interface NftProxierConfig extends ProxierConfig {
@@ -41,7 +43,10 @@ export const KUBE_PROXY_TABLE = 'kube-proxy';
  * loadBalancerSourceRanges, and one `endpoint-` chain per endpoint that DNATs.
  * Services without usable endpoints are rejected or dropped through the
  * `no-endpoint-services`/`no-endpoint-nodeports` maps in the filter chains.
- * The text is what the knftables library hands to `nft -f`.
+ * The text is what the knftables library hands to `nft -f`: kube-proxy asks
+ * for named priorities (`dstnat-10`), and knftables writes them as numbers
+ * (`priority -110`), because nft before 1.0.8 refuses `dstnat` on the output
+ * hook (Debian 12's 1.0.6 among them).
  */
 export function planNftables(cfg: NftProxierConfig, services: readonly ServiceInput[], slices: readonly EndpointSliceInput[]): NftablesPlan {
   const c = resolveConfig(cfg);
@@ -53,7 +58,7 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
 
   // setupNFTables
   tx.add(`add table ${T} { comment "rules for kube-proxy" ; }`);
-  const base: [string, string, string, string][] = [
+  const base: [string, string, NftHook, string][] = [
     ['filter-prerouting-pre-dnat', 'filter', 'prerouting', 'dstnat-10'],
     ['filter-output-pre-dnat', 'filter', 'output', 'dstnat-10'],
     ['filter-input', 'filter', 'input', 'filter'],
@@ -64,7 +69,7 @@ export function planNftables(cfg: NftProxierConfig, services: readonly ServiceIn
     ['nat-postrouting', 'nat', 'postrouting', 'srcnat'],
   ];
   for (const [name, type, hook, prio] of base) {
-    tx.add(`add chain ${T} ${name} { type ${type} hook ${hook} priority ${prio} ; }`);
+    tx.add(`add chain ${T} ${name} { type ${type} hook ${hook} priority ${knftablesPriority(prio, hook)} ; }`);
     tx.add(`flush chain ${T} ${name}`);
   }
   const created = new Set<string>();
@@ -278,3 +283,10 @@ class Tx {
 }
 
 export type { ServicePortInfo };
+
+/** knftables (Chain.writeOperation) parses a named priority to its number and writes `priority N`. */
+function knftablesPriority(named: string, hook: NftHook): number {
+  const n = parsePriority([named], hook);
+  if (typeof n === 'string') throw new Error(`kube-proxy base chain priority ${named}: ${n}`);
+  return n;
+}
