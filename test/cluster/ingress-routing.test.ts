@@ -56,10 +56,34 @@ describe('ingress routing (ingress-nginx servers and locations, nginx choice)', 
   });
 
   it('ImplementationSpecific /p and Prefix /p on one host collide: the first Ingress keeps the path', () => {
-    const impl = ing('impl', { rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'ImplementationSpecific', backend: svc('impl') }] }] });
-    const prefix = ing('prefix', { rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'Prefix', backend: svc('prefix') }] }] });
-    expect(route([impl, prefix], 'a.example', '/api/x')).toBe('impl');
-    expect(route([prefix, impl], 'a.example', '/api')).toBe('prefix');
+    const impl = (created: number): IngressInput => ing('impl', { created, rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'ImplementationSpecific', backend: svc('impl') }] }] });
+    const prefix = (created: number): IngressInput => ing('prefix', { created, rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'Prefix', backend: svc('prefix') }] }] });
+    expect(route([impl(1), prefix(2)], 'a.example', '/api/x')).toBe('impl');
+    expect(route([impl(2), prefix(1)], 'a.example', '/api')).toBe('prefix');
+  });
+
+  it('the store order: oldest creationTimestamp first, equal ones by namespace/name descending (not the order given)', () => {
+    const a = (created?: number): IngressInput => ing('ing-a', { ...(created === undefined ? {} : { created }), rules: [{ host: 'a.example', paths: [{ path: '/dup', pathType: 'Prefix', backend: svc('a') }] }] });
+    const b = (created?: number): IngressInput => ing('ing-b', { ...(created === undefined ? {} : { created }), rules: [{ host: 'a.example', paths: [{ path: '/dup', pathType: 'Prefix', backend: svc('b') }] }] });
+    // Applied together (no timestamps, or the same second): default/ing-b sorts first.
+    expect(route([a(), b()], 'a.example', '/dup')).toBe('b');
+    expect(route([b(), a()], 'a.example', '/dup')).toBe('b');
+    expect(route([a(100), b(100)], 'a.example', '/dup')).toBe('b');
+    expect(route([b(101), a(100)], 'a.example', '/dup')).toBe('a');
+    // One with a timestamp is older than one applied with the scenario.
+    expect(route([b(), a(100)], 'a.example', '/dup')).toBe('a');
+  });
+
+  it('a rule-less Ingress with a defaultBackend keeps the catch-all root: a hostless Prefix / rule does not replace it', () => {
+    const catchAll = (created: number): IngressInput => ing('catch-all', { created, defaultBackend: svc('c') });
+    const hostlessRoot = (created: number): IngressInput => ing('hostless-root', { created, rules: [{ paths: [{ path: '/', pathType: 'Prefix', backend: svc('a') }] }] });
+    expect(route([catchAll(1), hostlessRoot(2)], 'whatever.test', '/x')).toBe('c');
+    expect(route([catchAll(2), hostlessRoot(1)], 'whatever.test', '/x')).toBe('c');
+    // Without a claiming Ingress the rule replaces the default root (IsDefBackend), as on a host's root.
+    expect(route([hostlessRoot(1)], 'whatever.test', '/x')).toBe('a');
+    const withDefault = ing('d', { created: 1, defaultBackend: svc('fallback'), rules: [{ host: 'a.example', paths: [{ path: '/api', pathType: 'Prefix', backend: svc('api') }] }] });
+    const root = ing('r', { created: 2, rules: [{ host: 'a.example', paths: [{ path: '/', pathType: 'Prefix', backend: svc('root') }] }] });
+    expect(route([withDefault, root], 'a.example', '/other')).toBe('root');
   });
 
   it('a Prefix written with a trailing slash does not match the bare path (ingress-nginx adds = /foo/ only): nginx redirects it', () => {
@@ -100,8 +124,8 @@ describe('ingress routing (ingress-nginx servers and locations, nginx choice)', 
   });
 
   it('the first Ingress to define a host path keeps it; rules without a host join the catch-all server', () => {
-    const first = ing('first', { rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('first') }] }] });
-    const second = ing('second', { rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('second') }, { path: '/y', pathType: 'Prefix', backend: svc('y') }] }, { paths: [{ path: '/', pathType: 'Prefix', backend: svc('any-host') }] }] });
+    const first = ing('first', { created: 1, rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('first') }] }] });
+    const second = ing('second', { created: 2, rules: [{ host: 'a.example', paths: [{ path: '/x', pathType: 'Prefix', backend: svc('second') }, { path: '/y', pathType: 'Prefix', backend: svc('y') }] }, { paths: [{ path: '/', pathType: 'Prefix', backend: svc('any-host') }] }] });
     expect(route([first, second], 'a.example', '/x')).toBe('first');
     expect(route([first, second], 'a.example', '/y')).toBe('y');
     expect(route([first, second], 'zzz', '/')).toBe('any-host');

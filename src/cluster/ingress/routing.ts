@@ -5,11 +5,16 @@ import type { IngressBackendInput, IngressInput, PathType } from './types.js';
  * blocks, and how nginx then picks one for a request. Modelled on the
  * controller's createServers / updateServerLocations and nginx's own rules:
  *
+ * - the Ingresses in the store's order (sortIngressSlice): oldest
+ *   creationTimestamp first, ties (one-second resolution: objects applied
+ *   together) by `namespace/name` descending; "first" below means first in it;
  * - one server per host (`_` = the catch-all for requests no host matches and
- *   rules without a host); the first Ingress (in creation order) that names a
+ *   rules without a host); the first Ingress that names a
  *   host creates its server, with a root location `/` that goes to that
  *   Ingress's `defaultBackend`, else to the controller's default backend (404);
- * - an Ingress with a `defaultBackend` and no rules takes the catch-all's root;
+ * - an Ingress with a `defaultBackend` and no rules takes the catch-all's root
+ *   for good (IsDefBackend false): a later hostless `Prefix /` rule does not
+ *   replace it ("location already configured"), as it replaces a host's root;
  * - a path already defined on a server (same path and pathType) keeps its
  *   first Ingress;
  * - `ImplementationSpecific` is read as `Prefix` (the controller's
@@ -51,9 +56,27 @@ export interface Server {
 
 export const CATCH_ALL = '_';
 
-/** The nginx servers (sorted by name, catch-all last) for the Ingresses one controller serves, in creation order. */
-export function buildServers(ingresses: readonly IngressInput[]): Server[] {
+/**
+ * ingress-nginx's store order (store.go sortIngressSlice): by creationTimestamp,
+ * and for equal timestamps `namespace/name` in reverse (`in > jn`). An Ingress
+ * without a timestamp is created when the scenario is applied: after the ones
+ * with one, and all of them in the same second.
+ */
+export function compareIngresses(a: IngressInput, b: IngressInput): number {
+  const ca = a.created ?? Infinity;
+  const cb = b.created ?? Infinity;
+  if (ca !== cb) return ca < cb ? -1 : 1;
+  const ka = `${a.namespace}/${a.name}`;
+  const kb = `${b.namespace}/${b.name}`;
+  return ka > kb ? -1 : ka < kb ? 1 : 0;
+}
+
+/** The nginx servers (sorted by name, catch-all last) for the Ingresses one controller serves (any order: sorted here as the store lists them). */
+export function buildServers(unordered: readonly IngressInput[]): Server[] {
+  const ingresses = [...unordered].sort(compareIngresses);
   const servers = new Map<string, Server>();
+  /** Roots an Ingress's rules no longer replace: the catch-all's, once a rule-less Ingress's defaultBackend took it. */
+  const claimed = new Set<Location>();
   servers.set(CATCH_ALL, { hostname: CATCH_ALL, locations: [{ path: '/', match: 'prefix', backend: { kind: 'default' }, serviceUpstream: false, sslRedirect: false }] });
   const rootOf = (s: Server): Location => s.locations.find((l) => l.path === '/' && !l.rule && l.match === 'prefix')!;
   for (const ing of ingresses) {
@@ -61,7 +84,10 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
     const dflt: LocationBackend = ing.defaultBackend ? { kind: 'service', namespace: ing.namespace, backend: ing.defaultBackend } : { kind: 'default' };
     if (ing.defaultBackend && ing.rules.length === 0) {
       const root = rootOf(servers.get(CATCH_ALL)!);
-      if (root.backend.kind === 'default') Object.assign(root, { backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream });
+      if (!claimed.has(root)) {
+        Object.assign(root, { backend: dflt, ingress: key, serviceUpstream: ing.serviceUpstream });
+        claimed.add(root);
+      }
     }
     for (const rule of ing.rules) {
       const host = rule.host ?? CATCH_ALL;
@@ -90,8 +116,9 @@ export function buildServers(ingresses: readonly IngressInput[]): Server[] {
           serviceUpstream: ing.serviceUpstream,
           sslRedirect: ing.sslRedirect,
         };
-        // A rule for `/` replaces the server's root default location.
+        // A rule for `/` replaces the server's root default location, unless a rule-less Ingress claimed it.
         const root = loc.match === 'prefix' && path === '/' ? server.locations.findIndex((l) => l.path === '/' && !l.rule && l.match === 'prefix') : -1;
+        if (root >= 0 && claimed.has(server.locations[root]!)) continue;
         if (root >= 0) server.locations[root] = loc;
         else server.locations.push(loc);
       }

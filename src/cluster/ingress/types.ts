@@ -31,6 +31,12 @@ export interface IngressInput {
   name: string;
   /** `spec.ingressClassName`, after the DefaultIngressClass admission plugin filled it in. */
   ingressClassName?: string;
+  /**
+   * `metadata.creationTimestamp` in seconds since the epoch (the API server's
+   * one-second resolution), when the scenario gives it; absent = created when
+   * the scenario is applied, after every object that gives one.
+   */
+  created?: number;
   /** The deprecated `kubernetes.io/ingress.class` annotation. */
   classAnnotation?: string;
   defaultBackend?: IngressBackendInput;

@@ -106,10 +106,13 @@ export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: M
   if (redirect !== undefined && redirect !== 'true' && redirect !== 'false') {
     r.warn(meta!.get('annotations')!, `annotation ${SSL_REDIRECT_ANNOTATION} is "${redirect}"; ingress-nginx reads only "true" or "false" (taken as the default, true)`);
   }
+  const created = readCreationTimestamp(r, meta?.get('creationTimestamp'));
+  if (created === null) ok = false;
   if (!ok) return undefined;
   return {
     namespace,
     name,
+    ...(created === undefined || created === null ? {} : { created }),
     ...(className === undefined ? {} : { ingressClassName: className }),
     ...(classAnnotation === undefined ? {} : { classAnnotation }),
     ...(defaultBackend ? { defaultBackend } : {}),
@@ -120,6 +123,43 @@ export function readIngress(r: YamlReader, top: Map<string, At>, at: At, meta: M
     sslRedirect: redirect !== 'false',
     pos: r.pos(at),
   };
+}
+
+/** RFC 3339 as metav1.Time reads it (Go's time.RFC3339; fractional seconds allowed). */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** Seconds since the epoch of an RFC 3339 time (a timestamp read from the file, not the wall clock), or NaN. */
+function rfc3339Seconds(text: string): number {
+  const m = RFC3339.exec(text);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const monthDays = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (mo < 1 || mo > 12 || d < 1 || d > monthDays[mo - 1]! || h > 23 || mi > 59 || sec > 59) return NaN;
+  // Days from 1970-01-01 (days_from_civil).
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  const offset = m[7] === undefined ? 0 : (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 3600 + Number(m[9]) * 60);
+  return days * 86400 + h * 3600 + mi * 60 + sec - offset;
+}
+
+/**
+ * `metadata.creationTimestamp` in whole seconds (the API server stores it
+ * with one-second resolution): ingress-nginx orders Ingresses by it. Absent
+ * or null: undefined; not an RFC 3339 time: a problem, and null.
+ */
+function readCreationTimestamp(r: YamlReader, at: At | undefined): number | undefined | null {
+  const text = r.str(at);
+  if (text === undefined) return undefined;
+  const seconds = rfc3339Seconds(text);
+  if (Number.isNaN(seconds)) {
+    r.problem(at!, `expected an RFC 3339 time (2024-01-01T00:00:00Z), found "${text}"`);
+    return null;
+  }
+  return seconds;
 }
 
 function readRule(r: YamlReader, at: At): IngressRuleInput | undefined {
