@@ -18,6 +18,7 @@ import { UdpTemplate } from '../wire/udp-template.js';
 import { addCost } from './cost-model.js';
 import type { NetDevice } from './devices/device.js';
 import type { NetNs } from './netns.js';
+import type { OutputErrno } from './ipv4/stack.js';
 import { carvedIn } from '../wire/bytes.js';
 import { giveHeadroom, knownIpv4, packetBytes, packetRoom, type Skb } from './skb.js';
 import { SctpEndpoints } from './sctp/endpoint.js';
@@ -179,6 +180,8 @@ interface TcpConn {
   /** Keep-alive probes sent without an answer (icsk_probes_out); the keep-alive timer's generation. */
   kaProbes: number;
   kaGen: number;
+  /** sk_dst_pending_confirm: an ACK made progress; the next segment sent confirms the neighbour. */
+  confirmNeigh?: boolean;
 }
 
 /** The socket states this model reaches (tcp_states.h), from connect/listen to the end of TIME_WAIT. */
@@ -633,7 +636,7 @@ export class Sockets {
         }
         // __udp4_lib_rcv hands a datagram routed as a broadcast to __udp4_lib_mcast_deliver: no socket, no ICMP (IgnoredMulti).
         if (this.ns.stack.routedAsBroadcast(ip.dst)) return w.drop(skb, dev.where, 'broadcast-ignored', `nothing listens on UDP port ${dport} for the broadcast ${formatIpv4(ip.dst)} (no ICMP error about a broadcast)`);
-        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb);
+        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PORT, skb, undefined, { inDev: dev });
         w.drop(skb, dev.where, 'port-unreachable', `nothing listens on UDP ${formatIpv4(ip.dst)}:${dport}`);
         return;
       }
@@ -646,7 +649,7 @@ export class Sockets {
         if (this.ns.stack.routedAsBroadcast(ip.dst)) return w.drop(skb, dev.where, 'broadcast-ignored', `SCTP to the broadcast ${formatIpv4(ip.dst)} is discarded`);
         return this.sctp.rcv(dev, skb, ip);
       default:
-        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PROTOCOL, skb);
+        this.ns.stack.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_PROTOCOL, skb, undefined, { inDev: dev });
         w.drop(skb, dev.where, 'no-handler', `no handler for IP protocol ${ip.protocol}`);
     }
   }
@@ -665,6 +668,7 @@ export class Sockets {
     if (m.type === ICMP_ECHO_REQUEST) {
       w.deliver(skb, dev.where, 'icmp', 'icmp echo', formatIpv4(ip.src));
       const reply = encodeIcmp({ type: ICMP_ECHO_REPLY, code: 0, rest: m.rest, payload: m.payload });
+      this.ns.stack.icmpRate.reply(); // icmp_reply: never limited, but it takes the namespace's credit
       this.emit({ tos: 0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src: ip.dst, dst: ip.src, payload: reply }, 'icmp', skb.flow, skb.id);
       return;
     }
@@ -869,7 +873,10 @@ export class Sockets {
       conn.app?.opened?.(this.stream(conn), skb);
       return;
     }
-    if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) conn.state = 'ESTABLISHED';
+    if (conn.state === 'SYN_RECV' && seg.flags & TCP_ACK) {
+      conn.state = 'ESTABLISHED';
+      conn.confirmNeigh = true; // tcp_ack: our SYN-ACK acknowledged (FLAG_SYN_ACKED) is forward progress
+    }
     if (seg.payload.length === 0 && !(seg.flags & TCP_FIN) && ((seg.seq - conn.rcvNxt) | 0) < 0) {
       // A segment below the window (a keep-alive probe: seq = snd_una - 1): tcp_send_dupack answers with an ACK.
       this.tcpSend(conn, TCP_ACK, 0, 'tcp', skb.id);
@@ -1022,6 +1029,19 @@ export class Sockets {
     const tracked = resendSeq === undefined && (len > 0 || (syn && !(flags & TCP_ACK)) || fin);
     if (resendSeq === undefined) conn.sndNxt = (conn.sndNxt + len + (syn || fin ? 1 : 0)) >>> 0;
     const pkt = this.emit({ tos: 0, id, df: true, mf: false, fragmentOffset: 0, ttl, protocol: IPPROTO_TCP, src: conn.local, dst: conn.remote, payload: encodeTcp(seg, conn.local, conn.remote) }, by, conn.flow, cause, len > 0);
+    if (conn.confirmNeigh) {
+      // ip_finish_output2 -> sock_confirm_neigh: the next hop's entry is confirmed (neigh->confirmed), so its
+      // timers keep it REACHABLE without ARP probes while the connection makes progress.
+      conn.confirmNeigh = false;
+      this.ns.stack.confirmNeighbour(conn.remote);
+    }
+    const refused = this.sendErrno;
+    if (refused !== undefined && syn && !(flags & TCP_ACK) && resendSeq === undefined) {
+      // tcp_v4_connect: route output refused the destination (ip_route_connect), so connect() fails at once
+      // with its error; no SYN is retransmitted.
+      this.tcpEnd(conn, 'unreachable', `connect() failed with ${refused} (${ERRNO_TEXT[refused]})`, pkt ?? 0);
+      return pkt;
+    }
     if (tracked) {
       // The client's SYN and data wait for their ACK under the retransmission timer.
       conn.inflight.push({ seq: seg.seq, end: conn.sndNxt, flags, len, ttl, sentNs: this.ns.world.sched.now, retransmitted: false, pkt, ...(typeof data === 'number' ? {} : { data }) });
@@ -1039,6 +1059,8 @@ export class Sockets {
       if (acked++ === 0 && !u.retransmitted) this.rttSample(conn, now - u.sentNs);
     }
     if (acked === 0) return;
+    // tcp_ack -> sk_dst_confirm: forward progress shows the path works; the next segment out confirms the neighbour.
+    conn.confirmNeigh = true;
     conn.backoff = 0;
     if (conn.inflight.length > 0) this.armRto(conn);
     else conn.timerGen++;
@@ -1161,10 +1183,16 @@ export class Sockets {
       if (userData) addCost(skb, w.costs.syscall, skb.len);
       addCost(skb, w.costs.routing, skb.len);
     }
-    this.ns.stack.sendLocal(skb, ip);
+    this.sendErrno = this.ns.stack.sendLocal(skb, ip);
     return skb.id;
   }
+
+  /** What route output answered the last packet `sent` handed it: the error the socket got, if it refused it. */
+  private sendErrno: OutputErrno | undefined = undefined;
 }
+
+/** strerror() of the errors route output gives a socket. */
+const ERRNO_TEXT: Record<OutputErrno, string> = { ENETUNREACH: 'Network is unreachable', EHOSTUNREACH: 'No route to host', EINVAL: 'Invalid argument', EACCES: 'Permission denied' };
 
 /** What the UDP port tables said about `port` when they had seen `changes` changes (Sockets.udpPort). */
 interface UdpPortLookup {

@@ -16,6 +16,9 @@ export type DropReason =
   | 'malformed' // bytes that do not decode (bad checksum, truncated header)
   | 'other-host' // L2 destination is neither us, broadcast nor multicast
   | 'no-route' // FIB lookup found no route (ICMP net unreachable to the sender)
+  | 'unreachable-route' // the route found is an `unreachable` route (forwarding: ICMP host unreachable; local send: EHOSTUNREACH)
+  | 'blackhole-route' // the route found is a `blackhole` route (forwarding: silently discarded; local send: EINVAL)
+  | 'broadcast-denied' // a local socket sending to a broadcast address without SO_BROADCAST (EACCES), or TCP connecting to one (ENETUNREACH)
   | 'neigh-failed' // ARP got no answer after all probes (ICMP host unreachable)
   | 'neigh-queue-full' // too many packets waiting for one ARP resolution (unres_qlen)
   | 'neigh-table-overflow' // no neighbour entry could be created: gc_thresh3 reached and nothing reclaimable ("neighbor table overflow!")
@@ -50,6 +53,9 @@ export const DROP_REASONS: readonly DropReason[] = [
   'malformed',
   'other-host',
   'no-route',
+  'unreachable-route',
+  'blackhole-route',
+  'broadcast-denied',
   'neigh-failed',
   'neigh-queue-full',
   'neigh-table-overflow',
@@ -182,6 +188,12 @@ export interface IcmpEvent extends Base {
   /** The kernel sends an ICMP error or echo reply about packet `about`. */
   message: string; // e.g. `port unreachable`, `time exceeded in transit`, `echo reply`
   about: number;
+  /**
+   * Set when a rate limit withheld the error (nothing sent; `pkt` is then the offending packet): the
+   * per-destination bucket (`icmp_ratelimit`), the namespace's (`icmp_msgs_per_sec`), or routing
+   * input's own (`ip_rt_error_cost`).
+   */
+  suppressed?: 'icmp_ratelimit' | 'icmp_msgs_per_sec' | 'ip_rt_error_cost';
 }
 
 /** A tunnel device wrapped (encap) or unwrapped (decap) the packet. */

@@ -24,7 +24,7 @@ export function describeEvent(e: TraceEvent): string {
     case 'rpfilter':
       return `rp_filter ${e.mode} ${e.result} from ${e.src}: route back ${e.reverse}`;
     case 'icmp':
-      return `icmp ${e.message} (about #${e.about})`;
+      return `icmp ${e.message} (about #${e.about})${e.suppressed ? ` suppressed: ${e.suppressed}` : ''}`;
     case 'encap':
     case 'decap':
       return `${e.kind}${e.vni === undefined ? '' : ` vni ${e.vni}`} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;

@@ -175,10 +175,32 @@ interface Queue {
 export class Reassembler {
   private readonly queues = new Map<string, Queue>();
 
+  /** The queue a fragment belongs to: (src, dst, protocol, id). */
+  static keyOf(p: Ipv4Packet): string {
+    return `${p.src}|${p.dst}|${p.protocol}|${p.id}`;
+  }
+
+  /** When the queue under `key` started, if one is open. */
+  startedNs(key: string): number | undefined {
+    return this.queues.get(key)?.firstSeenNs;
+  }
+
+  /**
+   * ip_expire for one queue: the queue under `key`, if it is still the one that started at
+   * `startedNs`, is removed; its first fragment (offset 0) is returned if it had arrived, else null.
+   * Undefined: the queue completed (or was replaced) meanwhile.
+   */
+  expireQueue(key: string, startedNs: number): Ipv4Packet | null | undefined {
+    const q = this.queues.get(key);
+    if (!q || q.firstSeenNs !== startedNs) return undefined;
+    this.queues.delete(key);
+    return q.parts.find((f) => f.fragmentOffset === 0) ?? null;
+  }
+
   push(p: Ipv4Packet, nowNs: number): Ipv4Packet | undefined {
     // No datagram may exceed 65535 bytes; fragments claiming to are dropped (ping of death).
     if (p.fragmentOffset + p.payload.length > 65535 - 20) return undefined;
-    const key = `${p.src}|${p.dst}|${p.protocol}|${p.id}`;
+    const key = Reassembler.keyOf(p);
     let q = this.queues.get(key);
     if (!q) this.queues.set(key, (q = { parts: [], firstSeenNs: nowNs }));
     if (!q.parts.some((x) => x.fragmentOffset === p.fragmentOffset)) q.parts.push(p);

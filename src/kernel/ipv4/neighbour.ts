@@ -4,6 +4,7 @@ import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../wire/ethern
 import type { NetDevice } from '../devices/device.js';
 import type { NetNs } from '../netns.js';
 import { pushEthernet, type Skb } from '../skb.js';
+import { truesize } from '../truesize.js';
 
 export type NeighState = 'INCOMPLETE' | 'REACHABLE' | 'STALE' | 'DELAY' | 'PROBE' | 'FAILED' | 'PERMANENT';
 
@@ -17,7 +18,7 @@ export const NEIGH_DEFAULTS = {
   retransNs: 1e9, // retrans_time_ms = 1000
   baseReachableNs: 30e9, // base_reachable_time_ms = 30000, randomized to [0.5, 1.5) x
   delayFirstProbeNs: 5e9, // delay_first_probe_time = 5 s
-  unresQlen: 101, // packets queued per unresolved entry
+  unresQlenBytes: 212992, // bytes (skb truesize) queued per unresolved entry; unres_qlen (101) is derived from it
   locktimeNs: 1e9, // locktime = 100 (1 s): a reply for a fresh entry may not change its address
 };
 
@@ -34,6 +35,8 @@ export interface NeighEntry {
   probes: number;
   /** Packets (IPv4 bytes) waiting for the address, with the source to use in ARP. */
   queue: Skb[];
+  /** Their truesize in all (arp_queue_len_bytes). */
+  queueBytes: number;
   /** Bumped on every state change so that stale timers know to stand down. */
   generation: number;
   /** The cached hardware header (neigh->hh) exists: set by the first packet sent through the entry. */
@@ -84,6 +87,7 @@ export class NeighTable {
       e.generation++;
       this.last = undefined;
       this.beforeLast = undefined;
+      e.queueBytes = 0;
       for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} was deleted`);
     }
   }
@@ -100,6 +104,7 @@ export class NeighTable {
       e.generation++;
       this.last = undefined;
       this.beforeLast = undefined;
+      e.queueBytes = 0;
       for (const skb of e.queue.splice(0)) this.ns.world.drop(skb, dev.where, 'link-down', `${dev.name} lost its carrier while ${formatIpv4(e.ip)} was being resolved`);
     }
   }
@@ -165,6 +170,18 @@ export class NeighTable {
     }
   }
 
+  /**
+   * A confirmation from above (TCP's forward progress, sock_confirm_neigh): neigh->confirmed = now, no
+   * state change. It keeps a REACHABLE entry REACHABLE (ageing counts from it), and a DELAY entry's timer
+   * goes back to REACHABLE instead of probing (neigh_timer_handler).
+   */
+  confirm(dev: NetDevice, ip: number): void {
+    const e = this.entries.get(key(dev, ip));
+    if (e === undefined || e.state === 'PERMANENT' || !VALID.has(e.state)) return;
+    this.age(e); // an entry past its reachable time went STALE before now (the kernel's timer did)
+    e.confirmedNs = this.ns.world.sched.now;
+  }
+
   /** arp_process, once an ARP packet reached this namespace on `dev` and is about us. */
   learn(dev: NetDevice, ip: number, mac: string, how: 'reply' | 'request', pkt: number): string | undefined {
     const w = this.ns.world;
@@ -189,6 +206,7 @@ export class NeighTable {
     }
     if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt, at: dev.where, action: existing?.state === 'INCOMPLETE' ? 'resolved' : 'learned', ip: formatIpv4(ip), mac, state: toTraceState(e.state) });
     const queued = e.queue.splice(0);
+    e.queueBytes = 0;
     for (const q of queued) this.send(e, q);
     return undefined;
   }
@@ -207,7 +225,7 @@ export class NeighTable {
     let e = this.entries.get(k);
     if (!e) {
       if (!exempt && !this.roomForOne()) return undefined;
-      e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], generation: 0, updatedNs: this.ns.world.sched.now };
+      e = { ip, dev, mac: undefined, state: 'FAILED', confirmedNs: 0, reachableNs: 0, probes: 0, queue: [], queueBytes: 0, generation: 0, updatedNs: this.ns.world.sched.now };
       this.entries.set(k, e);
     }
     this.beforeLast = last;
@@ -285,12 +303,16 @@ export class NeighTable {
 
   private enqueue(e: NeighEntry, skb: Skb): void {
     const w = this.ns.world;
-    if (e.queue.length >= NEIGH_DEFAULTS.unresQlen) {
-      // Linux drops the oldest queued packet to make room.
+    // __neigh_event_send: the oldest queued packets are dropped while this one would not fit in unres_qlen_bytes
+    // (a limit in bytes of truesize, truesize.ts: 256 small datagrams, 92 full-size ones).
+    const size = truesize(skb.len);
+    while (e.queue.length > 0 && e.queueBytes + size > NEIGH_DEFAULTS.unresQlenBytes) {
       const old = e.queue.shift()!;
-      w.drop(old, e.dev.where, 'neigh-queue-full', `more than ${NEIGH_DEFAULTS.unresQlen} packets waiting for ${formatIpv4(e.ip)}`);
+      e.queueBytes -= truesize(old.len);
+      w.drop(old, e.dev.where, 'neigh-queue-full', `${e.queue.length + 1} packets (${e.queueBytes + truesize(old.len)} bytes of truesize) waiting for ${formatIpv4(e.ip)}: no room for one more in unres_qlen_bytes 212992`);
     }
     e.queue.push(skb);
+    e.queueBytes += size;
     skb.at = e.dev.where;
     if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: skb.id, at: e.dev.where, action: 'queued', ip: formatIpv4(e.ip), state: 'INCOMPLETE' });
   }
@@ -325,6 +347,12 @@ export class NeighTable {
     const w = this.ns.world;
     w.sched.after(NEIGH_DEFAULTS.delayFirstProbeNs, () => {
       if (e.generation !== gen || e.state !== 'DELAY') return;
+      if (w.sched.now - e.confirmedNs <= NEIGH_DEFAULTS.delayFirstProbeNs) {
+        // Confirmed meanwhile (TCP's progress): REACHABLE again, counted from the confirmation, no probe.
+        this.setState(e, 'REACHABLE');
+        if (e.reachableNs === 0) e.reachableNs = this.randomReachable();
+        return;
+      }
       e.probes = 0;
       this.setState(e, 'PROBE');
       this.solicit(e, arpSource, undefined);
@@ -336,6 +364,7 @@ export class NeighTable {
     this.setState(e, 'FAILED');
     e.mac = undefined;
     const queued = e.queue.splice(0);
+    e.queueBytes = 0;
     if (w.detailed) w.emit({ kind: 'arp', t: w.sched.now, pkt: queued[0]?.id ?? 0, at: e.dev.where, action: 'failed', ip: formatIpv4(e.ip), state: 'FAILED' });
     for (const skb of queued) this.onFailure(skb, e);
   }

@@ -1,4 +1,4 @@
-import { formatIpv4, formatMac } from '../../wire/addr.js';
+import { BROADCAST_MAC, formatIpv4, formatMac } from '../../wire/addr.js';
 import { ARP_REPLY, ARP_REQUEST, decodeArp, encodeArp } from '../../wire/arp.js';
 import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from '../../wire/ethernet.js';
 import {
@@ -9,13 +9,15 @@ import {
   UNREACH_HOST,
   UNREACH_NET,
 } from '../../wire/icmp.js';
-import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, Reassembler, type Ipv4Packet } from '../../wire/ipv4.js';
+import { decodeIpv4, decrementTtl, encodeIpv4, fragmentIpv4, IPPROTO_ICMP, IPPROTO_TCP, Reassembler, type Ipv4Packet } from '../../wire/ipv4.js';
+import type { DropReason } from '../../trace/events.js';
 import type { NetDevice } from '../devices/device.js';
 import { routeText, type Route } from './fib.js';
+import { IcmpRateLimit } from './icmp-ratelimit.js';
 import { readTuple } from '../../wire/l4-rewrite.js';
 import type { NetNs } from '../netns.js';
 import { rpFilterMode, validateSource } from './rp-filter.js';
-import { decrementTtlOf, ipv4HeaderOf, pullEthernet, type Skb } from '../skb.js';
+import { decrementTtlOf, ipv4HeaderOf, pullEthernet, pushEthernet, type Skb } from '../skb.js';
 import { FlowTable } from '../fastpath/flowtable.js';
 
 /**
@@ -25,6 +27,8 @@ import { FlowTable } from '../fastpath/flowtable.js';
  */
 export class Stack {
   private readonly reassembler = new Reassembler();
+  /** The namespace's ICMP rate limits (icmp_ratelimit per destination, icmp_msgs_per_sec, ip_error's). */
+  readonly icmpRate = new IcmpRateLimit();
   /** The fast path's flow table (flowtable.ts): made on the first packet that may use it. */
   private flowtable: FlowTable | undefined;
 
@@ -164,13 +168,30 @@ export class Stack {
       this.localDeliver(dev, skb, ip);
       return;
     }
+    // ip_route_input_slow: the limited broadcast is never forwarded (brd_input: local delivery, where nothing
+    // without SO_BROADCAST takes it), whatever route matches it (the default route would).
+    if (ip.dst === LIMITED_BROADCAST) {
+      this.traceRoute(skb, ip.dst, limitedBroadcastRoute(dev), 'local');
+      this.localDeliver(dev, skb, ip);
+      return;
+    }
     if (!this.ns.sysctl.ipForward) {
       w.drop(skb, this.ns.name, 'forwarding-disabled', `${formatIpv4(ip.dst)} is not ours and net.ipv4.ip_forward = 0`);
       return;
     }
+    if (route && (route.type === 'unreachable' || route.type === 'blackhole')) {
+      // fib_props: the route's error (EHOSTUNREACH, EINVAL) becomes the input route's, and ip_error answers
+      // host unreachable for the first and nothing for a blackhole.
+      this.traceRoute(skb, ip.dst, route, 'forward');
+      if (route.type === 'unreachable') {
+        this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_HOST, skb, undefined, { inDev: dev, routeError: true });
+        w.drop(skb, this.ns.name, 'unreachable-route', `${formatIpv4(ip.dst)} matches ${routeText(route)}: ICMP host unreachable`);
+      } else w.drop(skb, this.ns.name, 'blackhole-route', `${formatIpv4(ip.dst)} matches ${routeText(route)}: discarded without a word`);
+      return;
+    }
     if (!route || route.type !== 'unicast' || !route.dev) {
       if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'forward' });
-      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_NET, skb);
+      this.icmpError(skb.data, ICMP_DEST_UNREACH, UNREACH_NET, skb, undefined, { inDev: dev, routeError: true });
       w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(ip.dst)}`);
       return;
     }
@@ -206,7 +227,7 @@ export class Stack {
   private forward(inDev: NetDevice, skb: Skb, ip: Ipv4Packet, route: Route): void {
     const w = this.ns.world;
     if (ip.ttl <= 1) {
-      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb);
+      this.icmpError(skb.data, ICMP_TIME_EXCEEDED, 0, skb, undefined, { inDev });
       w.drop(skb, this.ns.name, 'ttl-exceeded', `TTL ${ip.ttl} would reach 0 forwarding to ${formatIpv4(ip.dst)}`);
       return;
     }
@@ -249,6 +270,8 @@ export class Stack {
       ip = after;
     }
     const nextHop = route.via ?? ip.dst;
+    // A broadcast route's next hop needs no ARP (arp_constructor: NUD_NOARP, the device's broadcast address).
+    const broadcast = route.type === 'broadcast' || ip.dst === LIMITED_BROADCAST;
     // dst_mtu: the device's MTU, or less once a path MTU was learned for this destination.
     const learned = this.ns.pmtu.get(ip.dst, w.sched.now);
     let mtu = learned !== undefined && learned < dev.mtu ? learned : dev.mtu;
@@ -268,14 +291,21 @@ export class Stack {
         const bytes = encodeIpv4(f);
         const part = i === 0 ? skb : w.newSkb(bytes, dev.where, 'app', skb.flow, skb.id, true);
         part.data = bytes;
-        this.neighOutput(dev, nextHop, part, ip.src);
+        this.neighOutput(dev, nextHop, part, ip.src, broadcast);
       });
       return;
     }
-    this.neighOutput(dev, nextHop, skb, ip.src);
+    this.neighOutput(dev, nextHop, skb, ip.src, broadcast);
   }
 
-  private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number): void {
+  private neighOutput(dev: NetDevice, nextHop: number, skb: Skb, src: number, broadcast: boolean): void {
+    if (broadcast && dev.needsArp) {
+      // Framed to ff:ff:ff:ff:ff:ff at once, no entry resolved (`ip neigh` hides NOARP entries). Not a
+      // crossing the flow table keeps: the walk ends here unrecorded.
+      pushEthernet(skb, BROADCAST_MAC, dev.mac, ETHERTYPE_IPV4, dev.macs);
+      dev.xmit(skb);
+      return;
+    }
     if (!dev.needsArp) {
       this.flowtable?.reachedNeighbour(skb, dev, nextHop, 0);
       dev.xmit(skb);
@@ -290,48 +320,79 @@ export class Stack {
 
   /**
    * Send a locally generated IPv4 packet (ip_queue_xmit / ip_push_pending_frames):
-   * route it, fill in the source if unset, and output. Returns false if there
-   * is no route (the application would get ENETUNREACH).
+   * route it, fill in the source if unset, and output. Returns the error the
+   * sending socket gets when route output refuses the packet (it is dropped
+   * here then), else undefined.
    */
-  sendLocal(skb: Skb, packet: Ipv4Packet): boolean {
+  sendLocal(skb: Skb, packet: Ipv4Packet): OutputErrno | undefined {
     // The fast path: a confirmed connection's local output replayed from the flow table, or recorded (flowtable.ts).
     const flows = this.ns.world.fast.enabled ? this.flows() : undefined;
     if (!flows) return this.localOutput(skb, packet);
-    if (flows.replayOutput(skb)) return true;
+    if (flows.replayOutput(skb)) return undefined;
     flows.recordOutput(skb);
-    const sent = this.localOutput(skb, packet);
+    const err = this.localOutput(skb, packet);
     flows.end();
-    return sent;
+    return err;
+  }
+
+  /**
+   * ip_route_output's refusals, as the sending socket meets them: no route (ENETUNREACH), an `unreachable`
+   * or `blackhole` route (fib_props: EHOSTUNREACH, EINVAL), or a broadcast destination (RTCF_BROADCAST: the
+   * local table's `broadcast` route of one of our subnets, or 255.255.255.255, which __mkroute_output makes
+   * a broadcast route out of the device the lookup chose, never via a gateway). No socket here has
+   * SO_BROADCAST (nothing in a scenario sets it, and a pod's plain socket has not), so udp_sendmsg,
+   * ping_v4_sendmsg and raw_sendmsg answer EACCES; tcp_v4_connect answers ENETUNREACH for any broadcast.
+   * Undefined: the packet may go.
+   */
+  private outputRefusal(ip: Ipv4Packet, route: Route | undefined): { errno: OutputErrno; reason: DropReason; detail: string; route: Route | undefined } | undefined {
+    const dst = formatIpv4(ip.dst);
+    if (route && (route.type === 'unreachable' || route.type === 'blackhole')) {
+      return route.type === 'unreachable'
+        ? { errno: 'EHOSTUNREACH', reason: 'unreachable-route', detail: `${verbOf(ip)}: No route to host (${dst} matches ${routeText(route)})`, route }
+        : { errno: 'EINVAL', reason: 'blackhole-route', detail: `${verbOf(ip)}: Invalid argument (${dst} matches ${routeText(route)})`, route };
+    }
+    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
+      return { errno: 'ENETUNREACH', reason: 'no-route', detail: `${verbOf(ip)}: Network is unreachable (${dst})`, route: undefined };
+    }
+    if (route.type !== 'broadcast' && ip.dst !== LIMITED_BROADCAST) return undefined;
+    const bc = route.type === 'broadcast' ? route : limitedBroadcastRoute(route.dev);
+    if (ip.protocol === IPPROTO_TCP) return { errno: 'ENETUNREACH', reason: 'broadcast-denied', detail: `${verbOf(ip)}: Network is unreachable (${dst} is a broadcast address: TCP does not connect to one)`, route: bc };
+    return { errno: 'EACCES', reason: 'broadcast-denied', detail: `sendmsg: Permission denied (${dst} is a broadcast address and the socket has no SO_BROADCAST)`, route: bc };
   }
 
   /** ip_queue_xmit's walk: route output, OUTPUT (split around IPVS's hooks), then output. */
-  private localOutput(skb: Skb, packet: Ipv4Packet): boolean {
+  private localOutput(skb: Skb, packet: Ipv4Packet): OutputErrno | undefined {
     const w = this.ns.world;
     let ip = packet;
     let route = this.ns.fib.lookup(ip.dst);
-    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
-      if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'output' });
-      w.drop(skb, this.ns.name, 'no-route', `sendmsg: Network is unreachable (${formatIpv4(ip.dst)})`);
-      return false;
+    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local') || ip.dst === LIMITED_BROADCAST) {
+      const refused = this.outputRefusal(ip, route);
+      if (refused) {
+        if (refused.route) this.traceRoute(skb, ip.dst, refused.route, 'output');
+        else if (w.detailed) w.emit({ kind: 'route', t: w.sched.now, pkt: skb.id, at: this.ns.name, dst: formatIpv4(ip.dst), route: 'none', decision: 'output' });
+        w.drop(skb, this.ns.name, refused.reason, refused.detail);
+        return refused.errno;
+      }
     }
+    route = route!;
     this.traceRoute(skb, ip.dst, route, 'output');
     const nf = this.ns.nf;
     const ipvs = this.ns.ipvs;
     if (nf) {
       // With IPVS loaded, OUTPUT is split around its LOCAL_OUT hooks (between nat and filter).
       const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev, ...(ipvs ? { part: 'until-nat' as const } : {}) });
-      if (!after) return true;
+      if (!after) return undefined;
       if (after.dst !== ip.dst) {
         // ip_route_me_harder: the nat OUTPUT chain changed the destination, so route again.
         const again = this.ns.fib.lookup(after.dst);
         if (!again || !again.dev) {
           w.drop(skb, this.ns.name, 'no-route', `no route to ${formatIpv4(after.dst)} after NAT`);
-          return true;
+          return undefined;
         }
         // __ip_route_output_key: a loopback source may leave by another device only with route_localnet.
         if (again.type !== 'local' && after.src >>> 24 === 127 && !this.ns.sysctl.routeLocalnet) {
           w.drop(skb, this.ns.name, 'martian', `ip_route_me_harder: source ${formatIpv4(after.src)} cannot leave by ${again.dev.name} towards ${formatIpv4(after.dst)} (net.ipv4.conf.all.route_localnet = 0)`);
-          return true;
+          return undefined;
         }
         route = again;
         this.traceRoute(skb, after.dst, route, 'output');
@@ -344,12 +405,12 @@ export class Stack {
     // ip_vs_local_request4 (LOCAL_OUT): the node itself connecting to a virtual service.
     else if (ipvs?.wants(skb, ip)) {
       const v = ipvs.request(skb, ip);
-      if (v.kind === 'drop') return true;
+      if (v.kind === 'drop') return undefined;
       if (v.kind === 'forward') {
         const again = this.ns.fib.lookup(v.packet.dst);
         if (!again || !again.dev) {
           w.drop(skb, this.ns.name, 'no-route', `IPVS: no route to real server ${formatIpv4(v.packet.dst)}`);
-          return true;
+          return undefined;
         }
         route = again;
         this.traceRoute(skb, v.packet.dst, route, 'output');
@@ -360,12 +421,19 @@ export class Stack {
       // The rest of OUTPUT: filter. A packet IPVS transmitted re-enters LOCAL_OUT whole (ip_vs_nat_send_or_cont),
       // where conntrack and nat have already decided, so filter sees the real server, not the VIP.
       const after = nf.run('OUTPUT', skb, ip, { outDev: route.type === 'local' ? this.ns.lo : route.dev!, part: 'after-nat' });
-      if (!after) return true;
+      if (!after) return undefined;
       ip = after;
     }
     const dev = route.type === 'local' ? this.ns.lo : route.dev!;
     this.output(skb, ip, dev === route.dev ? route : { ...route, dev });
-    return true;
+    return undefined;
+  }
+
+  /** sock_confirm_neigh for a packet to `dst`: its next hop's neighbour entry is confirmed now (neighbour.ts `confirm`). */
+  confirmNeighbour(dst: number): void {
+    const route = this.ns.fib.lookup(dst);
+    if (!route?.dev || route.type !== 'unicast' || !route.dev.needsArp) return;
+    this.ns.neigh.confirm(route.dev, route.via ?? dst);
   }
 
   /** The source address the kernel would pick to reach `dst` (ip route get). */
@@ -410,7 +478,12 @@ export class Stack {
     const w = this.ns.world;
     let packet = ip;
     if (ip.mf || ip.fragmentOffset > 0) {
+      const key = Reassembler.keyOf(ip);
+      const open = this.reassembler.startedNs(key) !== undefined;
+      if (ip.fragmentOffset === 0) this.fragHeads.set(key, skb);
       const whole = this.reassembler.push(ip, w.sched.now);
+      if (!whole && !open) this.armFragTimer(key, w.sched.now);
+      if (whole) this.fragHeads.delete(key);
       if (!whole) {
         // Held until the rest arrives: this fragment's journey ends in the reassembly queue.
         w.deliver(skb, dev.where, 'reassembly');
@@ -441,6 +514,26 @@ export class Stack {
     }
     this.flowtable?.reachedSocket(skb);
     this.ns.sockets.rcv(dev, skb, packet);
+  }
+
+  /** The first fragment's packet of each datagram being reassembled (the ICMP error's cause if it times out). */
+  private readonly fragHeads = new Map<string, Skb>();
+
+  /**
+   * ip_expire after ipfrag_time (30 s, the default and only value modelled): the datagram's fragments
+   * are freed and, if its first fragment had come (INET_FRAG_FIRST_IN), the source gets ICMP time
+   * exceeded, fragment reassembly time exceeded (code 1), about that fragment. The timer is not
+   * cancelled when the datagram completes (Linux's is): it finds the queue gone and does nothing.
+   */
+  private armFragTimer(key: string, startedNs: number): void {
+    this.ns.world.sched.after(IPFRAG_TIME_NS, () => {
+      const first = this.reassembler.expireQueue(key, startedNs);
+      if (first === undefined) return;
+      const head = this.fragHeads.get(key);
+      this.fragHeads.delete(key);
+      if (first === null || head === undefined) return;
+      this.icmpError(encodeIpv4(first), ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, head);
+    });
   }
 
   /**
@@ -495,8 +588,14 @@ export class Stack {
     return this.ns.fib.lookup(dst)?.type === 'broadcast';
   }
 
-  /** Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send). */
-  icmpError(offending: Uint8Array, type: number, code: number, cause: Skb, mtu?: number): void {
+  /**
+   * Send an ICMP error about `offending` (IPv4 bytes) back to its source (icmp_send), unless a rate
+   * limit withholds it (icmp-ratelimit.ts; said in an `icmp` event with `suppressed`). `inDev`: the
+   * device the offending packet came in on (lo: the namespace's limit is not asked); `routeError`: the
+   * error is routing input's (ip_error: no route or an unreachable route while forwarding), whose own
+   * bucket is asked first.
+   */
+  icmpError(offending: Uint8Array, type: number, code: number, cause: Skb, mtu?: number, opts?: { inDev?: NetDevice; routeError?: boolean }): void {
     const w = this.ns.world;
     const r = decodeIpv4(offending);
     if (!r.ok) return;
@@ -509,6 +608,15 @@ export class Stack {
     // The source: the address the packet was sent to if it is ours, else what routing picks.
     const src = this.ns.isLocal(orig.dst) ? orig.dst : this.sourceFor(orig.src);
     if (src === undefined) return;
+    const now = w.sched.now;
+    const limited =
+      opts?.routeError && !this.icmpRate.allowRouteError(orig.src, now)
+        ? 'ip_rt_error_cost'
+        : this.icmpRate.allowError(orig.src, type, code, now, opts?.inDev === this.ns.lo, this.ns.fib.lookup(orig.src)?.type === 'local');
+    if (limited !== undefined) {
+      if (w.detailed) w.emit({ kind: 'icmp', t: now, pkt: cause.id, at: this.ns.name, message: describeIcmpError(type, code, mtu), about: cause.id, suppressed: limited });
+      return;
+    }
     const payload = icmpError(type, code, offending, mtu);
     const pkt: Ipv4Packet = { tos: 0xc0, id: this.ns.rng.int(0, 0xffff), df: false, mf: false, fragmentOffset: 0, ttl: 64, protocol: IPPROTO_ICMP, src, dst: orig.src, payload };
     const bytes = encodeIpv4(pkt);
@@ -525,8 +633,35 @@ export class Stack {
   }
 }
 
+/** net.ipv4.ipfrag_time: how long an incomplete datagram waits for its fragments. */
+const IPFRAG_TIME_NS = 30e9;
+/** ICMP_EXC_FRAGTIME: time exceeded's code for a reassembly that timed out. */
+const ICMP_EXC_FRAGTIME = 1;
+
+/** The errors route output gives a sending socket (connect, sendmsg). */
+export type OutputErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EINVAL' | 'EACCES';
+
+/** 255.255.255.255, the limited broadcast (ipv4_is_lbcast). */
+const LIMITED_BROADCAST = 0xffffffff;
+
+/** The route __mkroute_output (and brd_input) make for 255.255.255.255: a broadcast out of `dev`, no gateway. */
+function limitedBroadcastRoute(dev: NetDevice | undefined): Route {
+  const known = dev && limitedBroadcastRoutes.get(dev);
+  if (known) return known;
+  const r: Route = { table: 'local', type: 'broadcast', dst: { network: LIMITED_BROADCAST, prefix: 32, address: LIMITED_BROADCAST }, dev, proto: 'kernel', scope: 'link' };
+  if (dev) limitedBroadcastRoutes.set(dev, r);
+  return r;
+}
+const limitedBroadcastRoutes = new WeakMap<NetDevice, Route>();
+
+/** What the application called: a SYN is a connect()'s, another TCP segment a write()'s, anything else a sendmsg()'s. */
+function verbOf(ip: Ipv4Packet): string {
+  if (ip.protocol !== IPPROTO_TCP) return 'sendmsg';
+  return ((ip.payload[13] ?? 0) & 0x12) === 0x02 ? 'connect' : 'write';
+}
+
 function describeIcmpError(type: number, code: number, mtu?: number): string {
-  if (type === ICMP_TIME_EXCEEDED) return 'time exceeded in transit';
+  if (type === ICMP_TIME_EXCEEDED) return code === ICMP_EXC_FRAGTIME ? 'fragment reassembly time exceeded' : 'time exceeded in transit';
   const names: Record<number, string> = { 0: 'net unreachable', 1: 'host unreachable', 2: 'protocol unreachable', 3: 'port unreachable', 4: `fragmentation needed (mtu ${mtu ?? 0})` };
   return names[code] ?? `destination unreachable code ${code}`;
 }

@@ -121,7 +121,7 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
         if (e.result === 'loose-pass') add(e.at, `rp_filter 2 (loose): ${e.src} came in here but its route back is ${e.reverse}; allowed (strict mode would drop it)`, e, 'note');
         break;
       case 'icmp':
-        add(e.at, `answers with ICMP ${e.message}`, e, 'note');
+        add(e.at, e.suppressed ? `no ICMP ${e.message}: rate-limited (${RATE_LIMIT_TEXT[e.suppressed]})` : `answers with ICMP ${e.message}`, e, e.suppressed ? 'dim' : 'note');
         break;
       case 'http':
         add(e.at, e.message === 'request' ? `HTTP request read: ${e.method} ${e.host ?? ''}${e.path ?? ''}${e.forwardedFor ? ` (X-Forwarded-For ${e.forwardedFor})` : ''}` : `HTTP response read: ${e.status} (${e.bytes} B body)`, e, 'note');
@@ -232,3 +232,9 @@ function policyWhy(e: Extract<TraceEvent, { kind: 'policy' }>): string {
   }
 }
 
+/** What each ICMP rate limit allows (icmp-ratelimit.ts). */
+const RATE_LIMIT_TEXT: Record<NonNullable<Extract<TraceEvent, { kind: 'icmp' }>['suppressed']>, string> = {
+  icmp_ratelimit: 'icmp_ratelimit: 6 in a burst, then 1 a second per destination',
+  icmp_msgs_per_sec: 'icmp_msgs_per_sec 1000, icmp_msgs_burst 50 for the namespace',
+  ip_rt_error_cost: 'ip_rt_error_cost 1 s, ip_rt_error_burst 5 s per source, for what routing cannot forward',
+};
