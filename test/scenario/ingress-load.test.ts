@@ -94,4 +94,21 @@ describe('Ingress warnings: valid for the API server, but nothing will work', ()
     expect(w).toMatch(/Service default\/web has no port grpc/);
     expect(w).toMatch(/IngressClass none does not exist: no controller serves this Ingress/);
   });
+
+  it('a controller pod on the host network is not modelled: said, and not counted as a controller; a hostPort one is said', () => {
+    const cls = '  - {apiVersion: networking.k8s.io/v1, kind: IngressClass, metadata: {name: nginx}, spec: {controller: k8s.io/ingress-nginx}}';
+    const ctl = (extra: string): string =>
+      `  - {apiVersion: v1, kind: Pod, metadata: {name: ctl}, spec: {nodeName: a, ${extra}containers: [{name: c, image: registry.k8s.io/ingress-nginx/controller:v1.11.2, args: [/nginx-ingress-controller], ports: [{containerPort: 80${extra === '' ? ', hostPort: 80' : ''}}]}]}}`;
+    const load = (extra: string): string => {
+      const r = loadScenarioText(doc(`{ingressClassName: nginx, defaultBackend: ${backend}}`, [cls, ctl(extra)]), 'x.yaml');
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+      return r.scenario.warnings.map(formatProblem).join('\n');
+    };
+    const host = load('hostNetwork: true, ');
+    expect(host).toMatch(/hostNetwork: ingress controller pod default\/ctl runs with hostNetwork: not modelled .*no Ingress rule applies/);
+    expect(host).toMatch(/no ingress controller pod runs with --controller-class=k8s\.io\/ingress-nginx/);
+    const port = load('');
+    expect(port).toMatch(/ingress controller pod default\/ctl publishes hostPort 80: not modelled/);
+    expect(port).not.toMatch(/nothing serves this Ingress/);
+  });
 });

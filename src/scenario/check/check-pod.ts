@@ -100,6 +100,14 @@ export function readPod(src: PodSource): RawPod | undefined {
       ports.push({ containerPort, protocol, ...(portName === undefined ? {} : { name: portName }) });
     }
   }
+  // ingress-nginx on the host network (nginx on the node's 80/443) or behind a hostPort is not modelled: say so, and
+  // do not count a host-network pod as a controller (its container answers as a plain HTTP server).
+  if (ingressController && hostNetwork) {
+    r.warn(spec.get('hostNetwork')!, `ingress controller pod ${namespace}/${name} runs with hostNetwork: not modelled (nginx would listen on the node's 80/443); it answers as a plain HTTP server, no Ingress rule applies`);
+    ingressController = undefined;
+  } else if (ingressController && hostPorts.length > 0) {
+    r.warn(containersAt, `ingress controller pod ${namespace}/${name} publishes hostPort ${hostPorts.map((h) => h.port).join(', ')}: not modelled (the node's port answers nothing); reach the controller through its Service or pod IP`);
+  }
   // Control-plane processes listen where their flags say; kubeadm's static pods declare no ports (only probes on them).
   for (const u of undeclared) if (!ports.some((x) => x.containerPort === u.containerPort && x.protocol === 'TCP')) ports.push(u);
   const status = src.statusAt ? r.map(src.statusAt, STATUS) : undefined;
