@@ -54,6 +54,11 @@ export interface SendRequest {
   closeAfterNs?: number;
   /** TCP: SO_KEEPALIVE with these TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT values. */
   keepAlive?: KeepAlive;
+  /**
+   * Written by `Sockets.send` when the send failed before any packet was made (it then returns undefined): what
+   * the application's send() got, in words (a connected UDP socket's pending error: ECONNREFUSED ...).
+   */
+  sendError?: string | undefined;
 }
 
 /** SO_KEEPALIVE's three knobs, per socket (defaults: the net.ipv4.tcp_keepalive_* sysctls, TCP_KEEPALIVE_DEFAULTS). */
@@ -95,6 +100,16 @@ export type UdpErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'ENOPROTOOPT' | 'ECONNRE
 
 /** icmp_err_convert, by destination unreachable code (4, fragmentation needed, goes to the path MTU instead and is never reported here). */
 const UNREACH_ERRNO: readonly UdpErrno[] = ['ENETUNREACH', 'EHOSTUNREACH', 'ENOPROTOOPT', 'ECONNREFUSED', 'EMSGSIZE', 'EOPNOTSUPP', 'ENETUNREACH', 'EHOSTDOWN', 'ENONET', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH', 'EHOSTUNREACH'];
+
+/**
+ * icmp_err_convert's `fatal`, by destination unreachable code: the hard errors
+ * __udp4_lib_err leaves on a connected socket without IP_RECVERR (sk_err), so
+ * that its next send() fails. Soft ones (net/host unreachable, codes 0, 1, 11,
+ * 12; source route failed, 5) are never told to such a socket. Code 4
+ * (fragmentation needed) is hard too while path MTU discovery is on, as
+ * it is for every UDP socket here (IP_PMTUDISC_WANT): EMSGSIZE.
+ */
+const UNREACH_HARD: readonly boolean[] = [false, false, true, true, true, false, true, true, true, true, true, false, false, true, true, true];
 
 /** ICMP timestamp request and address-mask request/reply (RFC 792, 950): only their numbers matter here (icmp_rcv's broadcast rule). */
 const ICMP_TIMESTAMP = 13;
@@ -373,6 +388,7 @@ export class Sockets {
       if (req.reuse) {
         // One connected UDP socket per destination (the same source port for every datagram), like a metrics agent's.
         const sock = this.connectedUdp(req.dst, req.port!, req.sport);
+        if (sock.err !== undefined) return this.sendFailed(sock, req);
         if (28 + req.payload <= 0xffff) return this.sendConnected(sock, req, src, ttl);
         sport = sock.sport; // too big for one IPv4 packet: encoded as any datagram, its length fields as they come
       } else if (req.sport !== undefined) {
@@ -409,6 +425,20 @@ export class Sockets {
     return this.connect(req).pkt;
   }
 
+  /**
+   * send() on a connected UDP socket with an error pending (an ICMP error
+   * about an earlier datagram, `udpIcmpError`): sock_alloc_send_pskb finds
+   * sk_err, returns it (sock_error takes it: the send after this one goes
+   * out again) and no datagram is made. The application is told; the flow
+   * ends here, with no packet (`req.sendError`).
+   */
+  private sendFailed(sock: ConnectedUdp, req: SendRequest): undefined {
+    req.sendError = `send() failed with ${sock.err!}, the socket's pending error (${sock.errWhy}); no datagram sent`;
+    sock.err = undefined;
+    sock.errWhy = '';
+    return undefined;
+  }
+
   /** bind() of a UDP port for a sending socket (`handler` reads what arrives; none: the kernel queues it unread). */
   private bindUdp(port: number, handler: UdpHandler | undefined): void {
     this.udp.set(port, handler);
@@ -443,7 +473,7 @@ export class Sockets {
         while (this.udp.has(port));
         this.bindUdp(port, undefined); // bound: the answers are read, not refused
       }
-      table.set(key, (sock = { dst, dport, sport: port, bound: bind, template: undefined }));
+      table.set(key, (sock = { dst, dport, sport: port, bound: bind, template: undefined, err: undefined, errWhy: '' }));
     }
     this.lastConnectedCloses = this.udpCloses;
     return (this.lastConnected = sock);
@@ -683,7 +713,7 @@ export class Sockets {
     // Echo replies go to the ping socket; errors to the socket that sent the quoted packet.
     w.deliver(skb, dev.where, 'icmp', m.type === ICMP_ECHO_REPLY ? 'ping' : 'error queue', formatIpv4(ip.src));
     if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED) this.tcpIcmpError(m.code, m.payload, skb.id);
-    if (m.type === ICMP_DEST_UNREACH && m.code !== UNREACH_FRAG_NEEDED && this.udpErrors.size > 0) this.udpIcmpError(m.code, m.payload);
+    if (m.type === ICMP_DEST_UNREACH && (this.udpErrors.size > 0 || this.udpConnected.size > 0 || this.udpBoundConnected.size > 0)) this.udpIcmpError(m.code, m.payload, ip.src);
     if (m.type === ICMP_DEST_UNREACH && m.code === UNREACH_FRAG_NEEDED) this.tcpMtuReduced(m.payload, skb.id);
   }
 
@@ -719,18 +749,33 @@ export class Sockets {
   }
 
   /**
-   * __udp4_lib_err: the socket that sent the quoted datagram hears the error
-   * when it asked to (IP_RECVERR: every code, soft ones too); a socket
-   * that did not is never told, as nothing here connects one.
+   * __udp4_lib_err: the socket that sent the quoted datagram (looked up by
+   * its ports and destination) hears the error when it asked to (IP_RECVERR:
+   * every code but fragmentation needed, soft ones too); a connected socket
+   * without it keeps a hard error as its pending error (sk_err: its next
+   * send() fails, `sendFailed`); an unconnected one is never told.
    */
-  private udpIcmpError(code: number, quoted: Uint8Array): void {
+  private udpIcmpError(code: number, quoted: Uint8Array, from: number): void {
     if (quoted.length < 28 || quoted[9] !== IPPROTO_UDP) return;
     const ihl = (quoted[0]! & 0x0f) * 4;
     if (quoted.length < ihl + 4) return;
-    const onError = this.udpErrors.get((quoted[ihl]! << 8) | quoted[ihl + 1]!);
-    if (!onError) return;
+    const sport = (quoted[ihl]! << 8) | quoted[ihl + 1]!;
     const dst = ((quoted[16]! << 24) | (quoted[17]! << 16) | (quoted[18]! << 8) | quoted[19]!) >>> 0;
-    onError(UNREACH_ERRNO[code] ?? 'EHOSTUNREACH', dst, (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!);
+    const dport = (quoted[ihl + 2]! << 8) | quoted[ihl + 3]!;
+    const onError = code === UNREACH_FRAG_NEEDED ? undefined : this.udpErrors.get(sport);
+    if (onError) return onError(UNREACH_ERRNO[code] ?? 'EHOSTUNREACH', dst, dport);
+    if (!(UNREACH_HARD[code] ?? false)) return;
+    // The connected socket the datagram left from: bound to `sport` first, or connect() alone (an ephemeral port).
+    const key = dst * 65536 + dport;
+    let sock = this.udpBoundConnected.get(sport)?.get(key);
+    if (sock === undefined) {
+      const eph = this.udpConnected.get(key);
+      if (eph !== undefined && eph.sport === sport) sock = eph;
+    }
+    if (sock === undefined || !this.udp.has(sock.sport)) return;
+    // sk_err holds one error: a later one replaces it.
+    sock.err = code === UNREACH_FRAG_NEEDED ? 'EMSGSIZE' : (UNREACH_ERRNO[code] ?? 'EHOSTUNREACH');
+    sock.errWhy = `ICMP ${code === UNREACH_PORT ? 'port unreachable' : code === UNREACH_FRAG_NEEDED ? 'fragmentation needed' : `destination unreachable code ${code}`} from ${formatIpv4(from)} about an earlier datagram`;
   }
 
   /** The connection whose segment an ICMP error quotes (its IP header and first 8 bytes). */
@@ -1212,6 +1257,9 @@ interface ConnectedUdp {
   /** The port bind() was given before connect(), if any (else `sport` is an ephemeral one). */
   bound: number | undefined;
   template: UdpTemplate | undefined;
+  /** sk_err: a hard ICMP error about an earlier datagram, returned by (and cleared at) the next send() (`sendFailed`); and what it came from. */
+  err: UdpErrno | undefined;
+  errWhy: string;
 }
 
 function newTimers(nowNs: number): Pick<TcpConn, 'inflight' | 'rtoNs' | 'backoff' | 'timerGen' | 'srttNs' | 'rttvarNs' | 'done' | 'dead' | 'ofo' | 'lastRcvNs' | 'kaProbes' | 'kaGen' | 'closeGen'> {

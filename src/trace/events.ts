@@ -46,6 +46,7 @@ export type DropReason =
   | 'mtu-exceeded' // a bridge's egress port cannot carry a frame that large (layer 2: dropped silently, no ICMP)
   | 'link-fault' // lost or corrupted on a link with an injected fault (loss %, corruption): a `steps:` link fault
   | 'dns-unresolved' // flow-level: the target name did not resolve, so no connection packet was sent
+  | 'send-error' // flow-level: the application's send() failed (a connected UDP socket's pending ICMP error), so no packet was made
   | 'event-budget' // the simulation ran out of its event budget before the packet finished
   | 'not-finished'; // still in flight when the scenario's run ended (e.g. waiting for ARP)
 
@@ -83,6 +84,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'mtu-exceeded',
   'link-fault',
   'dns-unresolved',
+  'send-error',
   'event-budget',
   'not-finished',
 ];

@@ -129,6 +129,8 @@ class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
   declare dst: number;
   /** Why its DNS name did not resolve (undefined: it did, or there was none). */
   declare unresolved: string | undefined;
+  /** What its send() failed with, no packet made (written by Sockets.send: SendRequest.sendError). */
+  declare sendError: string | undefined;
   /** Nothing can add to it any more (flow-life.ts). */
   declare over: boolean;
   /** The item's flow started after it (not taken yet). */
@@ -148,6 +150,7 @@ class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
     super(flow, item.t, precedents);
     this.dst = 0;
     this.unresolved = undefined;
+    this.sendError = undefined;
     this.over = false;
     this.next = undefined;
     this.token = undefined;
@@ -169,6 +172,7 @@ class Sent extends TrackedFlow implements SendRequest, Life<Sent> {
     this.restartFlow(flow, item.t);
     this.dst = 0;
     this.unresolved = undefined;
+    this.sendError = undefined;
     this.over = false;
     this.next = undefined;
     this.token = undefined;
@@ -420,8 +424,14 @@ export class ScenarioRun {
         r = unsentResult(item.t.count > 1 ? item.names.of(item.taken + 1) : item.t.name, item.t, this.unsent);
       } else {
         const why = s.unresolved;
-        if (this.unsent === undefined && (!s.over || (why === undefined && !s.sent))) return;
-        r = why !== undefined ? { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] } : this.summarizer.result(s, this.cluster, this.unsent ?? 'not-finished');
+        const failed = s.sendError;
+        if (this.unsent === undefined && (!s.over || (why === undefined && failed === undefined && !s.sent))) return;
+        r =
+          why !== undefined
+            ? { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'dns-unresolved', dropDetail: why, path: [] }
+            : failed !== undefined
+              ? { flow: s.flow, traffic: s.traffic, pkt: undefined, verdict: 'dropped', dropReason: 'send-error', dropDetail: failed, path: [] }
+              : this.summarizer.result(s, this.cluster, this.unsent ?? 'not-finished');
       }
       this.results?.push(r);
       this.onFlow?.(r);
