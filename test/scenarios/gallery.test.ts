@@ -26,7 +26,7 @@ describe('gallery', () => {
     const res = run('stale-udp-conntrack.yaml');
     const deletes = res.events.flatMap((e) => (e.kind === 'change' && e.change === 'conntrack-delete' ? [e] : []));
     expect(deletes.map((e) => e.at)).not.toContain('node1');
-    expect(deletes.some((e) => e.at === 'node2' && e.detail.includes('--dst-nat 10.244.1.48') && e.detail.includes('1 flow entry deleted'))).toBe(true);
+    expect(deletes.some((e) => e.at === 'node2' && e.detail.includes('--reply-src 10.244.1.48 --reply-port-src 53') && e.detail.includes('1 flow entry deleted'))).toBe(true);
   });
 
   it('vxlan-mtu-black-hole: full-sized segments vanish at layer 2 without any ICMP, and the client backs off', () => {

@@ -11,6 +11,8 @@ export interface CtFilter {
   origDport?: number;
   /** `--reply-src` (= `--dst-nat` for a DNATed connection): where the connection really goes. */
   replySrc?: string;
+  /** `--reply-port-src`: the port the reply comes from (a DNATed connection's target port). */
+  replySport?: number;
 }
 
 /** `conntrack -D ...` in a namespace: deletes the matching entries and traces it with the count. */
@@ -21,6 +23,7 @@ export function deleteConntrack(ns: NetNs, f: CtFilter, command: string): number
     if (f.origDst !== undefined && e.orig.dst !== parseIpv4(f.origDst)) return false;
     if (f.origDport !== undefined && e.orig.dport !== f.origDport) return false;
     if (f.replySrc !== undefined && e.reply.src !== parseIpv4(f.replySrc)) return false;
+    if (f.replySport !== undefined && e.reply.sport !== f.replySport) return false;
     return true;
   }) ?? 0;
   ns.world.change(ns.name, 'conntrack-delete', `${command}: ${n} flow entr${n === 1 ? 'y' : 'ies'} deleted`);

@@ -611,11 +611,13 @@ export class ControlLoop {
   private cleanUdp(node: string, cleanup: UdpCleanup): void {
     if (!cleanup.required) return;
     const ns = this.cluster.nodes.get(node)!;
-    const entries = (ns.nf?.conntrack.list(this.now) ?? []).filter((e) => e.orig.protocol === 17).map((e) => ({ origDst: formatIpv4(e.orig.dst), origDport: e.orig.dport, replySrc: formatIpv4(e.reply.src) }));
+    const entries = (ns.nf?.conntrack.list(this.now) ?? []).filter((e) => e.orig.protocol === 17).map((e) => ({ origDst: formatIpv4(e.orig.dst), origDport: e.orig.dport, replySrc: formatIpv4(e.reply.src), replySport: e.reply.sport }));
     for (const f of staleUdpFilters(entries, cleanup.serving)) {
-      const why = `(${f.servicePort}: ${f.replySrc} is not a serving endpoint)`;
-      if (f.origDst === undefined) deleteConntrack(ns, { protocol: 17, origDport: f.origDport, replySrc: f.replySrc }, `conntrack -D -p udp --orig-port-dst ${f.origDport} --dst-nat ${f.replySrc} ${why}`);
-      else deleteConntrack(ns, { protocol: 17, origDst: f.origDst, origDport: f.origDport, replySrc: f.replySrc }, `conntrack -D -p udp --orig-dst ${f.origDst} --orig-port-dst ${f.origDport} --dst-nat ${f.replySrc} ${why}`);
+      const reply = `${f.replySrc}:${f.replySport}`;
+      const why = `(${f.servicePort}: ${f.none === 'deleted' ? 'the Service port is gone' : f.none === 'no-serving' ? 'no serving endpoint' : `${reply} is not a serving endpoint`})`;
+      const match = `--reply-src ${f.replySrc} --reply-port-src ${f.replySport}`;
+      if (f.origDst === undefined) deleteConntrack(ns, { protocol: 17, origDport: f.origDport, replySrc: f.replySrc, replySport: f.replySport }, `conntrack -D -p udp --orig-port-dst ${f.origDport} ${match} ${why}`);
+      else deleteConntrack(ns, { protocol: 17, origDst: f.origDst, origDport: f.origDport, replySrc: f.replySrc, replySport: f.replySport }, `conntrack -D -p udp --orig-dst ${f.origDst} --orig-port-dst ${f.origDport} ${match} ${why}`);
     }
   }
 
