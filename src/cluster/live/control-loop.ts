@@ -12,6 +12,7 @@ import type { Toleration } from '../scheduler/types.js';
 import { kubeProxyMinSyncNs, type EndpointSliceInput, type PodInput, type ServiceInput } from '../spec.js';
 import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
+import { podsToDelete } from './pods-to-delete.js';
 
 /** A pod as the controllers see it: the API object's fields that matter to networking. */
 export interface LivePod extends PodInput, ControllerPod {
@@ -28,6 +29,8 @@ export interface LivePod extends PodInput, ControllerPod {
   /** When the pod was created and last became Ready (ns; 0 for the scenario's pods): the ReplicaSet's scale-down ranking reads them. */
   createdAt?: number;
   readyAt?: number;
+  /** Container restarts so far (`restart` steps): the scale-down ranking reads them. */
+  restarts?: number;
 }
 
 /** A pod a controller would make, before the scheduler and IPAM give it a node and an address. */
@@ -320,18 +323,14 @@ export class ControlLoop {
     }
   }
 
-  /**
-   * getPodsToDelete's first pod (controller_utils ActivePodsWithRanks): not
-   * ready before ready; then the one sharing its node with more of the
-   * ReplicaSet's pods; then the one ready for less time and the newer
-   * (LogarithmicScaleDown: times compared by their power of two).
-   */
+  /** getPodsToDelete's first pod of `pods` (pods-to-delete.ts), co-location counted over the same pods. */
   private toDelete(pods: readonly LivePod[]): LivePod {
-    const onNode = (p: LivePod): number => pods.filter((q) => q.nodeName === p.nodeName).length;
-    const log2 = (since: number | undefined): number => Math.floor(Math.log2(Math.max(1, this.now - (since ?? 0))));
-    const rank = (a: LivePod, b: LivePod): number =>
-      Number(a.ready) - Number(b.ready) || onNode(b) - onNode(a) || (a.ready && b.ready ? log2(a.readyAt) - log2(b.readyAt) : 0) || log2(a.createdAt) - log2(b.createdAt);
-    return [...pods].sort(rank)[0]!;
+    return podsToDelete(pods, pods, 1, this.now)[0]!;
+  }
+
+  /** Every pod of a Deployment's ReplicaSets (terminating ones too: the ranking leaves them out). */
+  private relatedPods(namespace: string, owner: string): LivePod[] {
+    return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner);
   }
 
   /** A container restart: same pod, same IP; the process's sockets are gone and come back listening. */
@@ -353,7 +352,11 @@ export class ControlLoop {
     return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner && !p.terminating);
   }
 
-  /** `kubectl scale --replicas=N`: new pods named from the next replica indexes; the newest go first when scaling down. */
+  /**
+   * `kubectl scale --replicas=N`: new pods named from the next replica indexes; scaling down, the
+   * ReplicaSet deletes the pods getPodsToDelete ranks first (pods-to-delete.ts: not Ready ones, then
+   * those sharing their node with more of the Deployment's pods, then the ones Ready for less time ...).
+   */
   scale(namespace: string, owner: string, replicas: number, readyAfterNs = DEFAULT_POD_READY_NS): void {
     const active = this.activePods(namespace, owner);
     this.change('cluster', 'scale', `kubectl scale deployment ${namespace}/${owner} --replicas=${replicas} (from ${active.length})`);
@@ -363,7 +366,7 @@ export class ControlLoop {
     if (t === undefined) return;
     if (replicas === 0) this.scaledToZero.set(key, t);
     for (let i = active.length; i < replicas; i++) this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs);
-    for (const p of active.slice(replicas).reverse()) this.deletePod(p, 0, false);
+    for (const p of podsToDelete(active, this.relatedPods(namespace, owner), active.length - replicas, this.now)) this.deletePod(p, 0, false);
   }
 
   /**
@@ -399,13 +402,14 @@ export class ControlLoop {
           this.cluster.sched.after(o.readyAfterNs, step); // the controller looks again once it is ready
           progress = true;
         }
-        // Old pods go while ready pods stay at replicas − maxUnavailable or more.
+        // Old pods go while ready pods stay at replicas − maxUnavailable or more; the old ReplicaSet picks
+        // them as any scale-down does (getPodsToDelete, ranked once over both ReplicaSets' pods).
         let ready = fresh.filter((p) => p.ready).length + remaining.filter((p) => p.ready).length;
-        while (remaining.length > 0) {
-          const victim = remaining[0]!;
+        const order = podsToDelete(remaining, [...remaining, ...fresh], remaining.length, this.now);
+        for (const victim of order) {
           const after = ready - (victim.ready ? 1 : 0);
           if (after < minAvailable) break;
-          remaining.shift();
+          remaining.splice(remaining.indexOf(victim), 1);
           ready = after;
           this.deletePod(victim, o.preStopNs, false);
           progress = true;
