@@ -12,6 +12,7 @@ import type { DnsPolicy, PodDnsConfig } from '../cluster/dns/resolver.js';
 import type { IngressClassSpec, IngressSpec } from './check/check-ingress.js';
 import type { LabelSelector, PolicyOptions } from '../cluster/netpol/types.js';
 import type { Toleration } from '../cluster/scheduler/types.js';
+import type { CountOrPercent } from '../cluster/live/rollout-fenceposts.js';
 import type { NetworkPolicySpec } from './check/check-networkpolicy.js';
 import type { EndpointInput, EndpointSliceInput, FlannelInput, IpvsProxyInput, KubeProxyInput, NodeImportInput, NodeSysctlsInput, ServiceInput, ServicePortInput } from '../cluster/spec.js';
 
@@ -336,7 +337,8 @@ export type StepAction =
   /** A container restart: same pod and IP, its connections are gone. */
   | { kind: 'restart-pod'; namespace: string; name: string }
   | { kind: 'scale'; namespace: string; deployment: string; replicas: number; readyAfterNs: number }
-  | { kind: 'rollout'; namespace: string; deployment: string; maxSurge: number; maxUnavailable: number; preStopNs: number; readyAfterNs: number }
+  /** A rolling update; maxSurge/maxUnavailable as written (default 25%), resolved against the replicas when it runs. */
+  | { kind: 'rollout'; namespace: string; deployment: string; maxSurge: CountOrPercent; maxUnavailable: CountOrPercent; preStopNs: number; readyAfterNs: number }
   | { kind: 'node'; node: string; state: 'down' | 'up'; notReadyAfterNs: number; withdrawRoutesAfterNs?: number }
   /** netem on a machine's uplink (`tc qdisc replace dev eth0 root netem ...`); all zero = removed. */
   | { kind: 'link'; machine: string; lossPct: number; delayNs: number; jitterNs: number; corruptPct: number; reorderPct: number }

@@ -13,6 +13,7 @@ import { kubeProxyMinSyncNs, type EndpointSliceInput, type PodInput, type Servic
 import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
 import { podsToDelete } from './pods-to-delete.js';
+import { formatCountOrPercent, resolveFenceposts, type CountOrPercent } from './rollout-fenceposts.js';
 
 /** A pod as the controllers see it: the API object's fields that matter to networking. */
 export interface LivePod extends PodInput, ControllerPod {
@@ -376,7 +377,7 @@ export class ControlLoop {
    * deleted with `preStopNs` of draining. Steps are driven by readiness, as
    * the Deployment controller's are.
    */
-  rollout(namespace: string, owner: string, o: { maxSurge: number; maxUnavailable: number; preStopNs: number; readyAfterNs: number }): void {
+  rollout(namespace: string, owner: string, o: { maxSurge: CountOrPercent; maxUnavailable: CountOrPercent; preStopNs: number; readyAfterNs: number }): void {
     const key = `${namespace}/${owner}`;
     const rev = (this.revisions.get(key) ?? 1) + 1;
     this.revisions.set(key, rev);
@@ -384,19 +385,22 @@ export class ControlLoop {
     const old = this.activePods(namespace, owner);
     const replicas = old.length;
     if (replicas === 0) return;
+    // Resolved now, against the replicas the Deployment has (a scale step may have changed them).
+    const { maxSurge, maxUnavailable } = resolveFenceposts(o.maxSurge, o.maxUnavailable, replicas);
+    const given = `${formatCountOrPercent(o.maxSurge)} / ${formatCountOrPercent(o.maxUnavailable)} of ${replicas} replicas`;
     // The new ReplicaSet's pods: its pod-template-hash in their labels and in the selector it claims them by.
     const sel = old[0]!.owner?.selector;
     const template: LivePod = sel ? { ...old[0]!, owner: { ...old[0]!.owner!, selector: { ...sel, matchLabels: { ...sel.matchLabels, 'pod-template-hash': hash } } } } : old[0]!;
     const labels = { ...templateLabels(template), 'pod-template-hash': hash };
-    this.change('cluster', 'rollout', `deployment ${key}: rolling update to ReplicaSet ${owner}-${hash} (maxSurge ${o.maxSurge}, maxUnavailable ${o.maxUnavailable})`);
+    this.change('cluster', 'rollout', `deployment ${key}: rolling update to ReplicaSet ${owner}-${hash} (maxSurge ${maxSurge}, maxUnavailable ${maxUnavailable}: ${given})`);
     const fresh: LivePod[] = [];
     const remaining = [...old];
-    const minAvailable = replicas - o.maxUnavailable;
+    const minAvailable = replicas - maxUnavailable;
     const step = (): void => {
       for (let progress = true; progress; ) {
         progress = false;
         // Surge: new pods while old + new stay within replicas + maxSurge.
-        while (fresh.length < replicas && remaining.length + fresh.length < replicas + o.maxSurge) {
+        while (fresh.length < replicas && remaining.length + fresh.length < replicas + maxSurge) {
           const p = this.createPod(template, `${owner}-${hash}-${generatedSuffix(`${key}/${rev}/${fresh.length}`)}`, labels, o.readyAfterNs);
           fresh.push(p);
           this.cluster.sched.after(o.readyAfterNs, step); // the controller looks again once it is ready

@@ -3,6 +3,7 @@ import { NODE_MONITOR_GRACE_NS } from '../../cluster/live/nodes.js';
 import { readLimits, readSwitches, SWITCH_NAMES } from './check-sysctls.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import { parseDuration } from '../load/quantities.js';
+import { DEFAULT_FENCEPOST, isLiteralZero, type CountOrPercent } from '../../cluster/live/rollout-fenceposts.js';
 import type { ClusterSpec, PodSpec, PodTemplateSpec, StepAction } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -43,11 +44,13 @@ export function readChangeStep(r: YamlReader, verb: (typeof CHANGE_VERBS)[number
       const m = r.map(at, ['deployment', 'maxSurge', 'maxUnavailable', 'preStop', 'readyAfter']);
       const d = m && deploymentRef(r, m.get('deployment') ?? r.missing(at, 'deployment'), w);
       if (!m || !d) return undefined;
-      // The Deployment defaults: 25% each, surge rounded up, unavailable rounded down.
-      const replicas = w.pods.filter((p) => p.namespace === d.namespace && p.owner?.name === d.name).length;
-      const maxSurge = countOrPercent(r, m.get('maxSurge'), replicas, Math.ceil, Math.ceil(replicas * 0.25));
-      const maxUnavailable = countOrPercent(r, m.get('maxUnavailable'), replicas, Math.floor, Math.floor(replicas * 0.25));
-      if (maxSurge === 0 && maxUnavailable === 0) r.problem(at, 'maxSurge and maxUnavailable cannot both be 0 (the Deployment could never progress)');
+      // Kept as written (default 25% each): the controller resolves them against the replicas the Deployment has
+      // when the step runs (ResolveFenceposts). Validation refuses only both given as a literal 0.
+      const maxSurge = countOrPercent(r, m.get('maxSurge'));
+      const maxUnavailable = countOrPercent(r, m.get('maxUnavailable'));
+      if (m.get('maxSurge') && m.get('maxUnavailable') && isLiteralZero(maxSurge) && isLiteralZero(maxUnavailable)) {
+        r.problem(at, 'maxSurge and maxUnavailable cannot both be 0 (the Deployment could never progress; as the API server, which refuses both written as 0 or 0%)');
+      }
       return { kind: 'rollout', namespace: d.namespace, deployment: d.name, maxSurge, maxUnavailable, preStopNs: dur(m.get('preStop'), 0), readyAfterNs: dur(m.get('readyAfter'), 1e9) };
     }
     case 'node': {
@@ -207,13 +210,12 @@ function percent(r: YamlReader, at: At | undefined): number {
 }
 
 /** An IntOrString of a Deployment strategy: a count, or a percentage of replicas rounded as upstream rounds it. */
-function countOrPercent(r: YamlReader, at: At | undefined, replicas: number, round: (x: number) => number, dflt: number): number {
+function countOrPercent(r: YamlReader, at: At | undefined): CountOrPercent {
   const v = r.scalar(at);
-  if (v === undefined) return dflt;
-  // An intstr is an int32; past the replica count neither value changes what a rollout does
-  // (it never needs more than `replicas` new pods nor can take down more than it has), so cap there.
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1) return Math.min(v, replicas);
-  if (typeof v === 'string' && /^[0-9]{1,10}%$/.test(v)) return Math.min(round((replicas * Number(v.slice(0, -1))) / 100), replicas);
+  if (v === undefined) return DEFAULT_FENCEPOST;
+  // An intstr is an int32.
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1) return { count: v };
+  if (typeof v === 'string' && /^[0-9]{1,10}%$/.test(v)) return { percent: Number(v.slice(0, -1)) };
   r.problem(at!, `expected a count or a percentage (like 1 or 25%), found ${JSON.stringify(v)}`);
-  return dflt;
+  return DEFAULT_FENCEPOST;
 }
