@@ -1042,7 +1042,10 @@ export class Sockets {
     const idle = this.ns.world.sched.now - conn.lastRcvNs;
     if (idle < ka.idleNs) return this.armKeepalive(conn, ka.idleNs - idle);
     if (conn.kaProbes >= ka.probes) {
-      this.tcpEnd(conn, 'timeout', `keep-alive: ${ka.probes} probes unanswered (tcp_keepalive_probes): ETIMEDOUT`, 0);
+      // tcp_keepalive_timer: tcp_send_active_reset (RST|ACK at snd_nxt: the peer, if it hears it, and conntrack
+      // on the way learn the connection is gone), then tcp_write_err (ETIMEDOUT to the application).
+      const rst = this.tcpSend(conn, TCP_RST | TCP_ACK, 0, 'tcp');
+      this.tcpEnd(conn, 'timeout', `keep-alive: ${ka.probes} probes unanswered (tcp_keepalive_probes): RST sent, ETIMEDOUT`, rst ?? 0);
       return;
     }
     conn.kaProbes++;

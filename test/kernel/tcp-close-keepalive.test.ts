@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioText } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
 import type { TraceEvent } from '../../src/trace/events.js';
+import { connectionTimeout } from '../../src/trace/view/connection-end.js';
 
 /** A client on node1, a server pod behind a Service on node2; `traffic` and `steps` added per test. */
 const scenario = (traffic: string, steps = ''): string => `
@@ -62,6 +63,21 @@ describe('TCP close and keep-alive', () => {
     expect(ends.filter((e) => e.action === 'keepalive').map((e) => e.t / 1e9)).toEqual([expect.closeTo(10, 0), expect.closeTo(12, 0), expect.closeTo(14, 0)]);
     expect(ends.at(-1)).toMatchObject({ action: 'timeout' });
     expect(ends.at(-1)!.t / 1e9).toBeCloseTo(16, 0);
+  });
+
+  it('keep-alive timeout sends a RST (tcp_send_active_reset), which takes node1`s conntrack entry out of ESTABLISHED; the walk view says it', async () => {
+    const text = scenario('  - {name: k, from: pod/client, to: 10.244.2.2, port: 8080, close: 300s, keepAlive: {idle: 10s, interval: 2s, probes: 3}, expect: {connection: timeout}}', 'steps:\n  - {at: 1s, link: {machine: node2, loss: 100%}}');
+    const res = run(text);
+    const rst = res.events.find((e) => e.kind === 'create' && e.at === 'default/client' && e.frame.info.startsWith('TCP [R.]'));
+    expect(rst?.t).toBeCloseTo(16.0006e9, -6);
+    const end = tcp(res.events, 'k').at(-1)!;
+    expect(end).toMatchObject({ action: 'timeout', pkt: rst!.pkt });
+    expect(connectionTimeout('k', res.events)).toMatch(/^connection: timeout at 16\.0006\d\d s \(10\.244\.1\.2:\d+ > 10\.244\.2\.2:8080\): keep-alive: 3 probes unanswered .*RST sent, ETIMEDOUT$/);
+    const { Simulation } = await import('../../src/api/index.js');
+    const sim = Simulation.fromYaml(text);
+    sim.runUntil('17s');
+    const line = sim.state('node1').conntrack().split('\n').find((l) => l.includes('dport=8080 '));
+    expect(line).toMatch(/^tcp +6 \d+ CLOSE /);
   });
 
   it('keepAlive without close is refused with a position', () => {

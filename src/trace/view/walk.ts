@@ -7,6 +7,7 @@ import type { ViewOptions } from './options.js';
 import { devicesCrossed, replySummary } from './reply.js';
 import { retriedRequest, retriedSummary, type Retried } from './retried.js';
 import { arpSummary, dnsSummary } from './side.js';
+import { connectionTimeout } from './connection-end.js';
 import { fit, fitAll, paint, type Terminal, visibleWidth } from './terminal.js';
 
 /** `--flow NAME`: a traffic item's name selects all its packets (`name#1`, `name#2`, …). */
@@ -55,6 +56,8 @@ export function renderWalk(flow: WalkFlow, opts: ViewOptions, term: Terminal): s
   // After a retransmission got through, the answer is compared with its path, and the copies are told here, not under `then:`.
   if (retry && flow.pkt !== undefined) side.push(retriedSummary(fp, flow.pkt, retry));
   if (flow.pkt !== undefined && fp.created.has(flow.pkt)) side.push(...replySummary(fp, flow.pkt, retry ? devicesCrossed(retry.chain) : path, retry?.all.slice(0, retry.nth)));
+  const timedOut = connectionTimeout(flow.name, flow.events);
+  if (timedOut) side.push(timedOut);
   for (const s of side) lines.push(...fit(`     ${paint(term, 'dim', s)}`, term, 7));
   return lines;
 }
