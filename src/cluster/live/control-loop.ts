@@ -334,15 +334,42 @@ export class ControlLoop {
     return this.pods.filter((p) => p.namespace === namespace && p.owner?.name === owner);
   }
 
-  /** A container restart: same pod, same IP; the process's sockets are gone and come back listening. */
-  restartPod(pod: LivePod): void {
+  /**
+   * A container restart (the process exits and kubelet starts it again): same pod, same IP. The exit
+   * closes the process's sockets at once (a SYN meets a RST, open connections get its FIN), while the
+   * API still says Ready; kubelet notices at its next PLEG relist (1 s: SANDBOX_TEARDOWN_NS) and syncs
+   * the pod: its status Ready=False (the container terminated: the EndpointSlice controller marks the
+   * endpoint not ready, kube-proxy drops it) and the container started again in the same sync (a first
+   * crash: no CrashLoopBackOff delay), listening; Ready again `readyAfterNs` later (container start and
+   * readiness, as a new pod's). A pod deleted meanwhile is not started again.
+   */
+  restartPod(pod: LivePod, readyAfterNs = DEFAULT_POD_READY_NS): void {
     const where = `${pod.namespace}/${pod.name}`;
     const ns = this.cluster.pods.get(where);
     if (!ns) return;
     ns.sockets.closeApplications();
-    listen(ns, pod);
-    if (this.isDnsPod(pod)) this.cluster.dns.serve(ns);
-    this.change(where, 'pod-created', `pod ${where}: container restarted (same IP ${pod.ip}; its connections are gone)`);
+    this.change(where, 'app', `pod ${where}: container exited (its listening sockets closed, its connections get its FIN; the pod is Ready until kubelet's next relist)`);
+    const gone = (): boolean => pod.terminating || !this.pods.includes(pod);
+    this.cluster.sched.after(SANDBOX_TEARDOWN_NS, () => {
+      if (gone()) return;
+      pod.restarts = (pod.restarts ?? 0) + 1;
+      listen(ns, pod);
+      if (this.isDnsPod(pod)) this.cluster.dns.serve(ns);
+      // A kubelet cut off from the API restarts the container all the same, but the API hears nothing of it.
+      const reported = this.reachesApi(pod.nodeName);
+      this.change(where, 'pod-created', `pod ${where}: container restarted (restart ${pod.restarts}; same IP ${pod.ip}${reported ? '; not Ready until it is up' : ''})`);
+      if (!reported) return;
+      const wasReady = pod.ready;
+      pod.ready = false;
+      if (wasReady) this.endpointsChanged();
+      this.cluster.sched.after(readyAfterNs, () => {
+        if (gone() || pod.ready || !this.reachesApi(pod.nodeName)) return;
+        pod.ready = true;
+        pod.readyAt = this.now;
+        this.change(where, 'pod-ready', `pod ${where} is Ready`);
+        this.endpointsChanged();
+      });
+    });
   }
 
   /** The template of a Deployment at 0 replicas (a pod it had, or its manifest's template), by namespace/name. */
