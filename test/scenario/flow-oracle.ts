@@ -15,7 +15,8 @@ export function oracleFlows(result: RunResult): FlowResult[] {
   const index = new TraceIndex(result.events);
   const unsent = result.stopped === 'budget' ? 'event-budget' : 'not-finished';
   return result.flows.map((f) => {
-    if (f.dropReason === 'dns-unresolved' && f.pkt === undefined) return f;
+    // Flow-level outcomes with no packet: the name did not resolve, or send() failed (a connected UDP socket's pending error).
+    if ((f.dropReason === 'dns-unresolved' || f.dropReason === 'send-error') && f.pkt === undefined) return f;
     const r = summarizeFlow(f.flow, f.traffic, f.pkt, index, result.cluster, unsent);
     return f.traffic.http && r.pkt !== undefined ? withHttp(r, index, result.cluster) : r;
   });
