@@ -40,7 +40,8 @@ describe('a node cut off from the API server', () => {
       [70, 'node2'],
     ]);
     expect(changes(res).filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([
-      [51, 'node node2 NotReady: 3 pod(s) marked not ready; node tainted node.kubernetes.io/unreachable:NoExecute'],
+      [51, 'node node2 NotReady: 3 pod(s) marked not ready; node tainted node.kubernetes.io/unreachable:NoSchedule'],
+      [51, 'node node2 tainted node.kubernetes.io/unreachable:NoExecute (node lifecycle controller, 0.1 node/s in its zone)'],
       [70, 'node node2 Ready: 3 pod(s) ready again'],
     ]);
   });
@@ -48,7 +49,10 @@ describe('a node cut off from the API server', () => {
   it('the control-plane node going down cuts the others off: they turn NotReady, it stays Ready and its kube-proxy syncs', () => {
     const res = run('steps:\n  - {at: 1s, node: {name: node1, state: down}}\n');
     const c = changes(res);
-    expect(c.filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([[51, 'node node2 NotReady: 3 pod(s) marked not ready; node tainted node.kubernetes.io/unreachable:NoExecute']]);
+    expect(c.filter(([, , kind, d]) => kind === 'endpoints' && d.startsWith('node ')).map(([t, , , d]) => [t, d])).toEqual([
+      [51, 'node node2 NotReady: 3 pod(s) marked not ready; node tainted node.kubernetes.io/unreachable:NoSchedule'],
+      [51, 'node node2 tainted node.kubernetes.io/unreachable:NoExecute (node lifecycle controller, 0.1 node/s in its zone)'],
+    ]);
     // (node2's pods are evicted at 351 s; their replacements go to node1, whose kube-proxy syncs again.)
     expect(c.filter(([, , kind]) => kind === 'proxy-sync').map(([t, at]) => [t, at])).toEqual([
       [51, 'node1'],

@@ -14,6 +14,7 @@ import { deleteConntrack } from './conntrack-ops.js';
 import { listen, startPodNetwork, stopPodNetwork } from './pod-network.js';
 import { podsToDelete } from './pods-to-delete.js';
 import { formatCountOrPercent, resolveFenceposts, type CountOrPercent } from './rollout-fenceposts.js';
+import { describeZone, zoneQps, zoneState, type ZoneState } from './zone-disruption.js';
 
 /** A pod as the controllers see it: the API object's fields that matter to networking. */
 export interface LivePod extends PodInput, ControllerPod {
@@ -456,8 +457,16 @@ export class ControlLoop {
   readonly down = new Set<string>();
   /** Nodes whose agents cannot reach an API server now, and since when. */
   private readonly cutOff = new Map<string, number>();
-  /** Nodes with the unreachable taint (NotReady after the grace period): the scheduler avoids them. */
+  /** NotReady nodes (after the grace period), with the unreachable:NoSchedule taint: the scheduler avoids them. */
   private readonly tainted = new Set<string>();
+  /** NotReady nodes waiting for the unreachable:NoExecute taint, per zone, in order (the zone's rate limiter lets them through). */
+  private readonly taintQueue = new Map<string, string[]>();
+  /** Nodes with the unreachable:NoExecute taint, and when it was added (their pods' tolerations run from then). */
+  private readonly noExecute = new Map<string, number>();
+  /** Per zone: its state, when its rate limiter has its next token (burst 1), and the pass scheduled for then. */
+  private readonly zones = new Map<string, { state: ZoneState; nextTokenNs: number; passAt: number | undefined }>();
+  /** Every zone fully disrupted: no tainting, every NoExecute taint taken off (the controller's master disruption mode). */
+  private allDisrupted = false;
 
   /**
    * Whether the node's agents (kubelet, kube-proxy, the policy agent) reach an API server: one on the
@@ -486,11 +495,18 @@ export class ControlLoop {
         this.cutOff.set(name, at);
         this.cluster.policyAgent?.setReachable(name, false);
         this.cluster.sched.after(graceNs, () => {
-          if (this.cutOff.get(name) === at) this.markNodePodsNotReady(name, at);
+          if (this.cutOff.get(name) === at) this.markNodePodsNotReady(name);
         });
       } else if (reaches && since !== undefined) {
         this.cutOff.delete(name);
         this.tainted.delete(name);
+        // markNodeAsReachable: the taints go, and the node leaves its zone's queue; the zones are looked at again.
+        this.noExecute.delete(name);
+        const zone = this.zoneOf(name);
+        const q = this.taintQueue.get(zone);
+        if (q?.includes(name)) q.splice(q.indexOf(name), 1);
+        this.evaluateZones();
+        for (const z of this.taintQueue.keys()) this.taintPass(z);
         this.cluster.policyAgent?.setReachable(name, true);
         this.markNodePodsReady(name);
         // kubelet sees the deletions it missed and kills those pods.
@@ -511,18 +527,118 @@ export class ControlLoop {
    * by default, DefaultTolerationSeconds; never for a DaemonSet's pods), unless the node is back first;
    * the pod stays Terminating (its kubelet cannot see the deletion) while its owner replaces it.
    */
-  private markNodePodsNotReady(node: string, cutOffSince: number): void {
+  /**
+   * The node lifecycle controller finds the node NotReady: its pods are marked not ready (MarkPodsNotReady),
+   * it gets the unreachable:NoSchedule taint (the scheduler avoids it), and it is queued in its zone for the
+   * unreachable:NoExecute taint, which the zone's rate limiter lets through (`taintPass`): at once in a
+   * healthy zone with a token left, never in a partially disrupted zone of a small cluster.
+   */
+  private markNodePodsNotReady(node: string): void {
     const pods = this.pods.filter((p) => p.nodeName === node && p.ready);
     for (const p of pods) p.ready = false;
     this.tainted.add(node);
-    const taint = `${UNREACHABLE_TAINT.key}:${UNREACHABLE_TAINT.effect}`;
-    this.change('cluster', 'endpoints', `node ${node} NotReady: ${pods.length} pod(s) marked not ready; node tainted ${taint}`);
+    const zone = this.zoneOf(node);
+    let queue = this.taintQueue.get(zone);
+    if (!queue) this.taintQueue.set(zone, (queue = []));
+    queue.push(node);
+    this.change('cluster', 'endpoints', `node ${node} NotReady: ${pods.length} pod(s) marked not ready; node tainted ${UNREACHABLE_TAINT.key}:NoSchedule`);
+    this.evaluateZones();
     this.endpointsChanged();
+    // The tainting pass runs on its own (every 100 ms upstream): after every node found NotReady at this moment is counted.
+    this.cluster.sched.after(0, () => this.taintPass(zone));
+  }
+
+  private zoneOf(node: string): string {
+    return nodeZones(this.cluster.spec.nodes).get(node) ?? '';
+  }
+
+  private zoneCounts(zone: string): { size: number; notReady: number } {
+    let size = 0;
+    let notReady = 0;
+    for (const n of this.cluster.spec.nodes) {
+      if (this.zoneOf(n.name) !== zone) continue;
+      size++;
+      if (this.tainted.has(n.name)) notReady++;
+    }
+    return { size, notReady };
+  }
+
+  /**
+   * handleDisruption: each zone's state from its NotReady nodes; a zone whose state changed gets its rate
+   * (setLimiterInZone: a new limiter, its token there). Every zone fully disrupted: master disruption mode,
+   * the NoExecute taints taken off every node; leaving it, the NotReady nodes are queued again.
+   */
+  private evaluateZones(): void {
+    const names = new Set(this.cluster.spec.nodes.map((n) => this.zoneOf(n.name)));
+    const states = new Map<string, ZoneState>();
+    for (const zone of names) {
+      const { size, notReady } = this.zoneCounts(zone);
+      states.set(zone, zoneState(size - notReady, notReady));
+    }
+    const all = [...states.values()].every((st) => st === 'full-disruption');
+    if (all && !this.allDisrupted) {
+      this.allDisrupted = true;
+      const untainted = [...this.noExecute.keys()];
+      for (const n of untainted) this.noExecute.delete(n);
+      this.change('cluster', 'endpoints', `node lifecycle controller: every zone fully disrupted: evictions stopped${untainted.length > 0 ? `, ${untainted.join(', ')} untainted` : ''}`);
+    } else if (!all && this.allDisrupted) {
+      this.allDisrupted = false;
+      for (const n of this.cluster.spec.nodes.map((x) => x.name)) {
+        const q = this.taintQueue.get(this.zoneOf(n)) ?? [];
+        if (this.tainted.has(n) && !this.noExecute.has(n) && !q.includes(n)) this.taintQueue.set(this.zoneOf(n), [...q, n]);
+      }
+    }
+    for (const [zone, st] of states) {
+      const z = this.zones.get(zone);
+      if (z === undefined) {
+        this.zones.set(zone, { state: st, nextTokenNs: -Infinity, passAt: undefined });
+        continue;
+      }
+      if (z.state === st) continue;
+      const { size, notReady } = this.zoneCounts(zone);
+      const before = zoneQps(z.state, size);
+      z.state = st;
+      if (zoneQps(st, size) !== before) z.nextTokenNs = -Infinity;
+      const qps = zoneQps(st, size);
+      const stopped = qps === 0 ? ` (a partially disrupted zone of at most 50 nodes: evictions stopped)` : '';
+      if (!this.allDisrupted) this.change('cluster', 'endpoints', `node lifecycle controller: ${describeZone(zone, st, notReady, size)}: NoExecute tainting at ${qps} node/s${stopped}`);
+    }
+  }
+
+  /**
+   * The NoExecute tainting pass for a zone (doNoExecuteTaintingPass): queued nodes tainted while the
+   * limiter has a token; a pass is scheduled for the next token if some are left.
+   */
+  private taintPass(zone: string): void {
+    const z = this.zones.get(zone);
+    const q = this.taintQueue.get(zone);
+    if (!z || !q || this.allDisrupted) return;
+    const qps = zoneQps(z.state, this.zoneCounts(zone).size);
+    while (q.length > 0 && qps > 0 && this.now >= z.nextTokenNs) {
+      const node = q.shift()!;
+      z.nextTokenNs = this.now + 1e9 / qps;
+      this.noExecute.set(node, this.now);
+      this.change('cluster', 'endpoints', `node ${node} tainted ${UNREACHABLE_TAINT.key}:${UNREACHABLE_TAINT.effect} (node lifecycle controller, ${qps} node/s in its zone)`);
+      this.scheduleEvictions(node);
+    }
+    if (q.length > 0 && qps > 0 && z.passAt !== z.nextTokenNs) {
+      const at = (z.passAt = z.nextTokenNs);
+      this.cluster.sched.at(at, () => {
+        if (z.passAt === at) z.passAt = undefined;
+        this.taintPass(zone);
+      });
+    }
+  }
+
+  /** The taint eviction controller: each pod of the node deleted once its toleration of the NoExecute taint runs out. */
+  private scheduleEvictions(node: string): void {
+    const since = this.noExecute.get(node)!;
+    const taint = `${UNREACHABLE_TAINT.key}:${UNREACHABLE_TAINT.effect}`;
     for (const p of this.pods.filter((q) => q.nodeName === node && !q.terminating)) {
       const s = evictAfterSeconds(p.tolerations ?? [], UNREACHABLE_TAINT, p.owner?.kind === 'DaemonSet');
       if (s === undefined) continue;
       this.cluster.sched.after(s * 1e9, () => {
-        if (this.cutOff.get(node) !== cutOffSince || p.terminating || !this.pods.includes(p)) return;
+        if (this.noExecute.get(node) !== since || p.terminating || !this.pods.includes(p)) return;
         this.deletePod(p, 0, true, DEFAULT_POD_READY_NS, `evicted by the taint eviction controller: ${taint} not tolerated ${s === 0 ? 'at all' : `past ${s} s`}; `);
       });
     }
