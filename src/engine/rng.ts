@@ -4,6 +4,13 @@
  * byte-identical output. Independent streams come from `fork(label)` so that
  * adding a consumer of randomness does not shift everyone else's numbers.
  */
+/**
+ * Draws made so far by every stream of the process: a train replay
+ * (kernel/fastpath/train-probe.ts) tells by it that a datagram's walk drew
+ * nothing but what it redoes (the IPv4 id).
+ */
+export const rngDraws = { n: 0 };
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -53,6 +60,7 @@ export class Rng {
    * datagram for its IPv4 ID — returns a small integer.
    */
   private step(): void {
+    rngDraws.n++;
     const s1 = this.s1;
     const x = Math.imul(s1, 5);
     this.out = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;

@@ -57,6 +57,10 @@ export class Scheduler {
   private seq = 0;
   private clock = 0;
   private executed = 0;
+  /** The running `run`'s time limit and the event count at which its budget is spent (what a skip must stay within). */
+  private untilNs = 0;
+  private budgetEnd = 0;
+  private runCalls = 0;
 
   /** Current simulated time in ns. */
   get now(): number {
@@ -70,6 +74,50 @@ export class Scheduler {
 
   get pending(): number {
     return this.size;
+  }
+
+  /** Calls of `run` so far: state may have been changed from outside between two (a train replay starts over). */
+  get runs(): number {
+    return this.runCalls;
+  }
+
+  /** The next sequence number `callAt` would take (the kernel-state snapshot of the differential tests reads it). */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  /** When the earliest pending event runs (Infinity: none). */
+  get nextEventNs(): number {
+    return this.size > 0 ? this.times[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * How many more events the running `run` may execute before its budget is
+   * spent, and the last time it runs events at: what a train replay
+   * (kernel/fastpath/train.ts) that stands for events without running them
+   * must stay within, so that the run stops exactly where it would have.
+   */
+  get eventsLeft(): number {
+    return this.budgetEnd - this.executed;
+  }
+
+  get untilLimitNs(): number {
+    return this.untilNs;
+  }
+
+  /**
+   * A train replay made, in closed form, `events` events that would have run
+   * by now (counted as executed) taking `seqs` sequence numbers, and the
+   * clock moves to `timeNs`: never past the next pending event, the run's
+   * time limit or its budget (the caller checks; this throws if not).
+   */
+  skip(timeNs: number, events: number, seqs: number): void {
+    if (timeNs < this.clock || timeNs >= this.nextEventNs || timeNs > this.untilNs || events > this.eventsLeft) {
+      throw new RangeError(`cannot skip to ${timeNs} ns with ${events} events (now ${this.clock} ns)`);
+    }
+    this.clock = timeNs;
+    this.executed += events;
+    this.seq += seqs;
   }
 
   /** Run `action` after `delayNs` (≥ 0, integer) from now. */
@@ -119,27 +167,38 @@ export class Scheduler {
     const until = opts.untilNs ?? Number.POSITIVE_INFINITY;
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
     const onProgress = opts.onProgress;
-    let n = 0;
+    // Counted from `executed`, not per loop turn: a train replay counts the events it stands for (`skip`).
+    const start = this.executed;
+    const end = start + budget;
+    this.runCalls++;
+    this.untilNs = until;
+    this.budgetEnd = end;
+    let outcome: RunOutcome | undefined;
     while (this.size > 0) {
       const time = this.times[0]!;
       if (time > until) {
         this.clock = until;
-        return { kind: 'until', events: n };
+        outcome = { kind: 'until', events: this.executed - start };
+        break;
       }
-      if (n >= budget) return { kind: 'budget', events: n, pending: this.size };
+      if (this.executed >= end) {
+        outcome = { kind: 'budget', events: this.executed - start, pending: this.size };
+        break;
+      }
       const slot = this.slots[0]!;
       const fn = this.fns[slot] as Call<unknown, unknown>;
       const a = this.as[slot];
       const b = this.bs[slot];
       this.pop(slot);
       this.clock = time;
-      n++;
-      this.executed++;
+      const before = this.executed++;
       fn(a, b);
-      // Every 65,536 events: cheap enough to leave in the loop, often enough for a progress line.
-      if (onProgress && (this.executed & 0xffff) === 0) onProgress(this.executed, this.clock);
+      // Every 65,536 events (a skip may pass over the mark): cheap enough to leave in the loop, often enough for a progress line.
+      if (onProgress && this.executed >>> 16 !== before >>> 16) onProgress(this.executed, this.clock);
     }
-    return { kind: 'idle', events: n };
+    // Outside a run (set-up, steps called directly) nothing may be skipped.
+    this.untilNs = this.budgetEnd = 0;
+    return outcome ?? { kind: 'idle', events: this.executed - start };
   }
 
   /** Forget all pending events (used when a run is abandoned). */

@@ -485,6 +485,11 @@ export class Sockets {
    * id chosen as for any UDP datagram (see `send`).
    */
   private sendConnected(sock: ConnectedUdp, req: SendRequest, src: number, ttl: number): number | undefined {
+    return this.sent(this.connectedDatagram(sock, req, src, ttl), true);
+  }
+
+  /** The datagram `sendConnected` sends: its IPv4 id drawn, made a packet and told (`create`). */
+  private connectedDatagram(sock: ConnectedUdp, req: SendRequest, src: number, ttl: number): Skb {
     const df = this.fitsPath(req.dst, 8 + req.payload);
     let t = sock.template;
     if (t === undefined || !t.fits(src, ttl, df, req.payload)) t = sock.template = new UdpTemplate(src, req.dst, sock.sport, req.port!, ttl, df, req.payload);
@@ -495,7 +500,23 @@ export class Sockets {
     const id = t.writeAt(this.ns.rng.int(0, 0xffff), buf, at);
     const skb = this.ns.world.newSkbIn(buf, at, len, this.ns.name, 'app', req.flow, undefined, true);
     knownIpv4(skb, t.decodedFor(id, skb));
-    return this.sent(skb, true);
+    return skb;
+  }
+
+  /**
+   * A periodic train's datagram made without its walk (fastpath/train.ts: the
+   * replay stands for the walk, the kernel state it leaves made in closed
+   * form): what `send` does for a connected UDP socket up to the packet
+   * created and told — the socket found, the IPv4 id drawn, the bytes written
+   * — and nothing after. Undefined when `send` would not take that path.
+   */
+  trainDatagram(req: SendRequest): Skb | undefined {
+    if (req.protocol !== 'UDP' || !req.reuse || 28 + req.payload > 0xffff) return undefined;
+    const src = this.ns.stack.sourceFor(req.dst) ?? 0;
+    const sock = this.connectedUdp(req.dst, req.port!, req.sport);
+    const skb = this.connectedDatagram(sock, req, src, req.ttl ?? 64);
+    giveHeadroom(skb); // as `sent` leaves it (the create event reads the bytes it was given)
+    return skb;
   }
 
   /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */

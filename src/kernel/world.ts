@@ -57,11 +57,22 @@ export class World {
    * at once, or — with the cost model — when `cpu` has done the work it owes.
    */
   handoff(cpu: Cpu | undefined, skb: Skb, action: Action): void {
+    this.fast.probe?.other(); // (a train replay redoes veth hand-offs only: handoffTo)
     this.sched.after(this.costs && cpu ? chargeCpu(cpu, this.sched.now, skb) : 0, action);
   }
 
   /** `handoff` to `to.receive(skb)`, without a closure per packet (the veth peer, a device's own receive). */
   handoffTo(cpu: Cpu | undefined, skb: Skb, to: Receiver): void {
+    const probe = this.fast.probe;
+    if (probe !== undefined) {
+      // A train's datagram watched (fastpath/train-probe.ts): the CPU as the charge found and left it.
+      const now = this.sched.now;
+      const before = cpu?.busyUntil ?? 0;
+      const delay = this.costs && cpu ? chargeCpu(cpu, now, skb) : 0;
+      probe.handoff(cpu, now, before, cpu?.busyUntil ?? 0, now + delay);
+      this.sched.call(delay, receiveOn, to, skb);
+      return;
+    }
     this.sched.call(this.costs && cpu ? chargeCpu(cpu, this.sched.now, skb) : 0, receiveOn, to, skb);
   }
 
@@ -104,7 +115,10 @@ export class World {
    * later event.
    */
   recycle(skb: Skb): void {
-    if (!this.inFlight.has(skb)) this.spare = skb;
+    if (this.inFlight.has(skb)) return;
+    this.spare = skb;
+    const probe = this.fast.probe;
+    if (probe !== undefined) probe.recycled++;
   }
 
   /** An ended packet's skb the next `newSkbIn` renews (`recycle`). */
@@ -113,6 +127,7 @@ export class World {
   /** A new packet is in flight, and its `create` event told (its bytes told by their place). */
   private created(skb: Skb, at: string, by: CreateEvent['by'], cause: number | undefined, l3only: boolean): Skb {
     this.inFlight.add(skb);
+    this.fast.probe?.create(skb);
     this.tracer.emitCreate(this.sched.now, skb.id, at, skb.flow, cause, by, l3only, skb.buf, skb.off, skb.len);
     return skb;
   }
@@ -124,6 +139,7 @@ export class World {
   }
 
   emit(event: TraceEvent): void {
+    this.fast.probe?.other();
     this.tracer.emit(event);
     this.eventRecording?.push(event);
   }
@@ -138,6 +154,7 @@ export class World {
 
   /** The cluster changed at `at` (a namespace, or `cluster` for API objects): a trace event about no packet. */
   change(at: string, change: ChangeKind, detail: string): void {
+    this.fast.probe?.other();
     this.tracer.emit({ kind: 'change', t: this.sched.now, pkt: 0, at, change, detail });
   }
 
@@ -167,6 +184,7 @@ export class World {
 
   drop(skb: Skb, at: string, reason: DropReason, detail: string): void {
     if (!this.inFlight.remove(skb)) return;
+    this.fast.probe?.other();
     this.tracer.emit({ kind: 'drop', t: this.sched.now, pkt: skb.id, at, reason, detail });
   }
 
@@ -180,6 +198,11 @@ export class World {
     sport?: number,
   ): void {
     if (!this.inFlight.remove(skb)) return;
+    const probe = this.fast.probe;
+    if (probe !== undefined) {
+      if (to === 'udp') probe.delivered(skb, this.sched.now, at, socket, src, sport);
+      else probe.other();
+    }
     this.tracer.emitDeliver(this.sched.now, skb.id, at, to, socket, src, sport);
   }
 

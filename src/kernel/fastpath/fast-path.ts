@@ -1,4 +1,5 @@
 import { stateEpoch } from './state-epoch.js';
+import type { TrainProbe } from './train-probe.js';
 
 /**
  * The flow fast path's switch and the world-wide generation counters its
@@ -50,6 +51,13 @@ export class FastPath {
   hits = 0;
   /** Packets whose crossing of a namespace (routed or bridged) was replayed from its flow table (flowtable.ts). */
   replays = 0;
+  /** Datagrams of periodic trains made in closed form (train.ts), and the windows they came in. */
+  trainDatagrams = 0;
+  trainWindows = 0;
+  /** Train replays allowed (the run layer turns them off for readers that need every walk: scenario/run/simulate.ts). */
+  trains = true;
+  /** Set while a train's datagram is watched (train-probe.ts): the kernel objects report to it what they do. */
+  probe: TrainProbe | undefined;
 
   constructor(
     /** Off: every packet walks every decision (the reference the differential test compares against). */

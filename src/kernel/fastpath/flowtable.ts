@@ -101,6 +101,9 @@ import { cow, decrementTtlOf, ipv4Of, type Skb } from '../skb.js';
  * out and the sender has not moved, and that the packet fits the device.
  */
 
+/** A kept walk as a train replay names it (train.ts): opaque outside the flow table. */
+export type TrainStep = Readonly<Pick<FlowEntry, 'ends'>>;
+
 /** Where a recorded segment ends: neighbour output, the socket layer, a bridge port or the pass up to the host. */
 type SegmentEnd = 'neighbour' | 'socket' | 'bridge';
 
@@ -800,6 +803,57 @@ export class FlowTable {
   }
 
   /**
+   * Whether a train replay (train.ts) may stand for `step` replayed again and
+   * again in closed form (`trainRepeat`): a UDP datagram of a connection in
+   * its original direction, no NAT, IPVS or hop events, ending at the socket
+   * layer or handed to a veth (whose hand-off the train redoes) — nothing
+   * whose effect depends on more than the time and the count.
+   */
+  trainSafe(step: TrainStep): boolean {
+    const e = step as Entry;
+    if (e.events !== undefined || e.ipvs !== undefined || this.ns.ipvs !== undefined || e.manipDst !== undefined || e.manipSrc !== undefined || e.headerOut !== undefined || e.dnatMac !== undefined) return false;
+    if (e.protocol !== IPPROTO_UDP || e.dir !== 0) return false;
+    if (e.ends === 'neighbour') return e.outDev!.kind === 'veth';
+    if (e.ends === 'bridge') return e.port !== undefined && e.port.kind === 'veth';
+    return true;
+  }
+
+  /**
+   * The last time `step` may be replayed again, as far as its own checks go,
+   * with no event in between: the destination's FDB entry ages (a bridged
+   * crossing refreshes only the sender's), and a connection the step does not
+   * refresh itself expires (the train's other step that does is not known
+   * here: this errs on the early side).
+   */
+  trainUntilNs(step: TrainStep): number {
+    const e = step as Entry;
+    let until = Number.POSITIVE_INFINITY;
+    const br = e.bridge;
+    if (br !== undefined && e.dstFdb !== undefined && !e.dstFdb.local && e.dstFdb !== e.srcFdb) until = e.dstFdb.updatedNs + br.ageingNs;
+    if (e.ct !== undefined && e.tuple === undefined) until = Math.min(until, e.ct.expiresNs - 1);
+    return until;
+  }
+
+  /**
+   * `step` replayed `times` more times for packets of `len` bytes, the last
+   * at `lastNs`, in closed form: what `times` calls of `replay` leave — the
+   * counters bumped, the connection refreshed as its last packet refreshes it
+   * (UDP's state depends only on the last time, `Conntrack.update`), the
+   * sender's FDB entry updated then. (The cost model's charges are the
+   * train's hand-offs; the mark is the packet's own.)
+   */
+  trainRepeat(step: TrainStep, lastNs: number, times: number, len: number): void {
+    const e = step as Entry;
+    const counters = e.counters;
+    for (let i = 0; i < counters.length; i++) {
+      counters[i]!.pkts += times;
+      counters[i]!.bytes += times * len;
+    }
+    if (e.tuple !== undefined) this.ns.nf!.conntrack.update(e.ct!, 0, IPPROTO_UDP, undefined, lastNs);
+    if (e.header !== undefined) e.srcFdb!.updatedNs = lastNs;
+  }
+
+  /**
    * What the recorded walk did to `skb` (its IPv4 header at `l4` - 20 of `d`,
    * the memory its bytes lie in, `len` bytes long), in order: the connection refreshed, the hop events, the
    * counters, the mark, the cost model's charges.
@@ -808,6 +862,8 @@ export class FlowTable {
     const w = this.ns.world;
     w.fast.hits++;
     w.fast.replays++;
+    const probe = w.fast.probe;
+    if (probe !== undefined) probe.replayed(this, e, w.sched.now, len);
     if (e.tuple !== undefined) this.ns.nf!.refresh(skb, e.ct!, e.dir, e.protocol, d, l4, l4 + len - 20);
     // IPVS's state and timer of the connection, after the conntrack refresh as the walk's hooks order them.
     if (e.ipvs !== undefined) this.ns.ipvs!.retouch(e.ipvs, skb, e.tcpFlags);

@@ -143,6 +143,9 @@ export class NeighTable {
       return;
     }
     this.age(e);
+    // A train's datagram watched (fastpath/train-probe.ts): until when this entry stays as it is without an event.
+    const probe = w.fast.probe;
+    if (probe !== undefined) probe.neighbour(e.state === 'REACHABLE' ? e.confirmedNs + e.reachableNs : e.state === 'PERMANENT' ? Number.POSITIVE_INFINITY : Number.NaN);
     switch (e.state) {
       case 'PERMANENT':
       case 'REACHABLE':

@@ -18,6 +18,8 @@ import { FlowNames } from './flow-names.js';
 import { scheduleSteps } from './steps.js';
 import type { EndpointRef, Problem, Scenario, TrafficSpec } from '../types.js';
 import { deviceNames, namesDevices, snapshotDevices, unknownDevices, type DeviceSnapshot } from './unknown-devices.js';
+import { TrainReplay } from '../../kernel/fastpath/train.js';
+import type { Skb } from '../../kernel/skb.js';
 
 /** Flows' records kept for reuse at most (as many as flows overlap in a train of datagrams, and a few more). */
 const SPARE_SENT = 64;
@@ -115,6 +117,8 @@ interface Item {
   readonly names: FlowNames;
   /** The destination address, once known (resolved at the first request: the scenario's addresses never change). */
   dst: number | undefined;
+  /** A periodic train's exact replay (kernel/fastpath/train.ts), when the item can be one and the run allows it. */
+  readonly train: TrainReplay | undefined;
 }
 
 /**
@@ -232,6 +236,17 @@ export class ScenarioRun {
   private static readonly due = (run: ScenarioRun, item: Item): void => run.startNext(item);
   /** Sends a started flow's request; returns its packet id (FlowStream.send). */
   private static readonly sendRequest = (run: ScenarioRun, s: Sent): number | undefined => run.sendRequest(s);
+  /** A train window's request: made, not walked (`trainWindow`); returns its packet id. */
+  private static readonly trainRequest = (run: ScenarioRun, s: Sent): number | undefined => run.trainRequest(s);
+  /**
+   * Whether traffic items may be replayed as trains (kernel/fastpath/train.ts): only when every reader of the run
+   * reads what a window makes as it would read a walk — no per-hop trace (a window has no hops), no reader told
+   * each event, flow or packet as it happens beyond the kept trace and results. `PODWALK_TRAIN_REPLAY=off` turns
+   * it off (the differential tests' reference).
+   */
+  private readonly trains: boolean;
+  /** The packet a train window's request made, for its `deliver`. */
+  private trainSkb: Skb | undefined;
   readonly cluster: Cluster;
   /** Traffic items scheduled, in order; an item's entry is let go once all its results are out (`undefined`). */
   private readonly items: (Item | undefined)[] = [];
@@ -300,6 +315,7 @@ export class ScenarioRun {
     const tracer = this.cluster.world.tracer;
     this.results = opts.keepFlows === false ? undefined : new FlowList();
     this.onFlow = opts.onFlow;
+    this.trains = trainsFromEnv() && opts.detailed === false && opts.onEvent === undefined && opts.flowSinks === undefined && opts.onFlow === undefined && opts.keepFlows !== false;
     // First of the sinks: a flow found over with an event is taken before anyone reads that event.
     this.life = new FlowLife<Sent>(this.cluster.world.holds, this.cluster.sched, (s) => this.over(s));
     tracer.attach(this.life);
@@ -325,7 +341,8 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined };
+    const train = this.trains && isTrain(t) ? new TrainReplay(this.cluster.world, from, t.intervalNs) : undefined;
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined, train };
     this.items.push(item);
     this.flows += t.count;
     if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
@@ -344,8 +361,25 @@ export class ScenarioRun {
   /** `item`'s next request is due: its flow starts, the one after it is scheduled, and the request is sent. */
   private startNext(item: Item): void {
     const { t } = item;
+    const train = item.train;
+    if (train !== undefined) {
+      const n = train.due(t.count - item.started);
+      if (n > 0) return this.trainWindow(item, train, n);
+    }
+    const s = this.startFlow(item, true);
+    if (t.to.kind === 'dns') this.resolveThenSend(s, t.to.name);
+    else {
+      s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
+      this.stream.send(s.flow, ScenarioRun.sendRequest, this, s, firstIsRequest(t));
+    }
+    this.life.launched(s);
+  }
+
+  /** `item`'s next flow starts (and, `scheduleNext`, the one after it is scheduled): followed from here on. */
+  private startFlow(item: Item, scheduleNext: boolean): Sent {
+    const { t } = item;
     const k = item.started++;
-    if (item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
+    if (scheduleNext && item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
     const flow = t.count > 1 ? item.names.of(k + 1) : t.name;
     const s = this.spare.pop()?.again(item, k, flow) ?? new Sent(item, k, flow, this.summarizer.precedents);
     this.summarizer.track(s);
@@ -353,12 +387,41 @@ export class ScenarioRun {
     else item.last.next = s;
     item.last = s;
     this.life.start(s);
-    if (t.to.kind === 'dns') this.resolveThenSend(s, t.to.name);
-    else {
-      s.dst = item.dst ??= resolveIp(t.to, this.scenario, this.index);
-      this.stream.send(flow, ScenarioRun.sendRequest, this, s, firstIsRequest(t));
+    return s;
+  }
+
+  /**
+   * A train's next `n` requests in one event (kernel/fastpath/train.ts): each
+   * one's flow started, its datagram made and told, and delivered, at its
+   * own time (the clock moved to each: the run's readers see each as they
+   * would have), then the kernel state their walks leave in closed form, and
+   * the request after them scheduled where it was due.
+   */
+  private trainWindow(item: Item, train: TrainReplay, n: number): void {
+    const { t } = item;
+    const sched = this.cluster.sched;
+    let sendNs = sched.now;
+    for (let j = 0; j < n; j++) {
+      // (The sum `startNext`'s schedule makes: the same time to the last bit.)
+      if (j > 0) sched.skip((sendNs = t.atNs + item.started * t.intervalNs), 0, 0);
+      const s = this.startFlow(item, false);
+      s.dst = item.dst!;
+      this.stream.send(s.flow, ScenarioRun.trainRequest, this, s, true);
+      this.life.launched(s);
+      sched.skip(train.deliverNs(sendNs), 0, 0);
+      train.deliver(this.trainSkb!);
+      this.trainSkb = undefined;
     }
-    this.life.launched(s);
+    train.commit(n, sendNs);
+    if (item.started < t.count) sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
+  }
+
+  /** A train window's request: its datagram made and told (`create`), not walked. */
+  private trainRequest(s: Sent): number | undefined {
+    this.summarizer.sending(s);
+    const skb = s.item.train!.send(s);
+    this.trainSkb = skb;
+    return skb.id;
   }
 
   /**
@@ -505,6 +568,20 @@ export class ScenarioRun {
     };
     return this.result;
   }
+}
+
+/**
+ * Whether a traffic item is a periodic train a replay may stand for (kernel/fastpath/train.ts): datagrams from one
+ * connected UDP socket at a fixed interval to an address, nothing answered, nothing asked of an application.
+ */
+function isTrain(t: TrafficSpec): boolean {
+  return t.protocol === 'UDP' && t.reuseConnection === true && t.count > 2 && t.http === undefined && t.to.kind !== 'dns' && t.reply === undefined && TrainReplay.interval(t.intervalNs);
+}
+
+/** `PODWALK_TRAIN_REPLAY=off` (or 0/false) turns train replays off for a whole process. */
+function trainsFromEnv(): boolean {
+  const v = typeof process === 'undefined' ? undefined : process.env.PODWALK_TRAIN_REPLAY;
+  return !(v === 'off' || v === '0' || v === 'false');
 }
 
 /**

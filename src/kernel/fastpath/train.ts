@@ -1,0 +1,276 @@
+import { rngDraws } from '../../engine/rng.js';
+import type { Cpu } from '../cost-model.js';
+import type { NetNs } from '../netns.js';
+import type { SendRequest } from '../sockets.js';
+import type { Skb } from '../skb.js';
+import type { World } from '../world.js';
+import { stateEpoch } from './state-epoch.js';
+import { TrainProbe } from './train-probe.js';
+
+/** Longest interval a train may have: well under any timeout a replayed crossing refreshes (UDP conntrack: 30 s). */
+const MAX_INTERVAL_NS = 1e9;
+
+/** The counters a watched datagram, or a window, is checked against: what moves when anything at all happens. */
+interface Mark {
+  sendNs: number;
+  executed: number;
+  seq: number;
+  draws: number;
+  epoch: number;
+  runs: number;
+  hits: number;
+  replays: number;
+}
+
+/**
+ * An exact replay of a periodic train: a traffic item sending UDP datagrams
+ * at a fixed interval from one connected socket (scenario/run drives it, one
+ * per item). While its datagrams walk, each is watched (train-probe.ts): the
+ * kernel objects report what they do with it. Once two consecutive datagrams
+ * did the same thing, shifted by the interval — every crossing a flow-table
+ * replay of the same kept walk (`FlowTable.trainSafe`), every hand-off a veth's
+ * charged to a CPU that was idle and is idle again before the next send, one
+ * `create` and one UDP `deliver` before the next send, one random draw (the
+ * IPv4 id), nothing else: no other event, packet, drop, trace event or
+ * generation change — the next datagrams are made as a window in one
+ * scheduler event: each one's packet made and told as the socket makes it
+ * (`Sockets.trainDatagram`) and delivered at its time (the run layer moves
+ * the clock to each), and the kernel state the skipped walks would leave made
+ * in closed form at the end — counters, conntrack, FDB, CPUs, the fast path's
+ * own counts, the scheduler's events and sequence numbers (`Scheduler.skip`).
+ *
+ * Why that is exact: a walk is a function of the time and the state it reads.
+ * The state these walks read is either generation-counted (unchanged: the
+ * epoch, and no event ran), refreshed by the train itself at the same offset
+ * each time (the sender's FDB entry, the connection: each datagram finds them
+ * as the previous one left them, one interval younger), idle CPUs (the
+ * charge does not depend on how long they have been idle), or ages without
+ * an event (a REACHABLE neighbour, the destination's FDB entry, a connection
+ * the train does not refresh): the window ends before any of those would.
+ * It also ends before the next pending event, the run's time limit and its
+ * event budget, so nothing else can happen inside it. Anything unusual
+ * walks, which is always right.
+ */
+export class TrainReplay {
+  /** The datagram being watched, and the last two watched ones found clean (`previous` the older). */
+  private watched: TrainProbe | undefined;
+  private watchedMark: Mark | undefined;
+  private last: TrainProbe | undefined;
+  private lastMark: Mark | undefined;
+  private previous: TrainProbe | undefined;
+  /** `last` and `previous` did the same, shifted by the interval: `last` is what every datagram does. */
+  private steady = false;
+  /** Counters as a window left them: the next due datagram may follow on at once if nothing moved them. */
+  private windowEnd: Mark | undefined;
+  /** The fast path's counts when the window began (its sends count what a walk's send counts: `commit` sets the total). */
+  private startHits = 0;
+  private startReplays = 0;
+  private readonly spare: TrainProbe[] = [new TrainProbe(), new TrainProbe(), new TrainProbe()];
+
+  constructor(
+    private readonly world: World,
+    private readonly from: NetNs,
+    readonly intervalNs: number,
+  ) {}
+
+  /** Whether a traffic item with this interval can be a train at all (the rest is checked datagram by datagram). */
+  static interval(intervalNs: number): boolean {
+    return intervalNs > 0 && intervalNs < MAX_INTERVAL_NS;
+  }
+
+  /**
+   * One of the train's datagrams is due now (its scheduler event runs), and
+   * `remaining` are left including it: how many of them, from this one on,
+   * are made now in closed form (`send`/`deliver` each, then `commit`), or 0
+   * when this one walks (watched).
+   */
+  due(remaining: number): number {
+    const w = this.world;
+    const now = w.sched.now;
+    if (this.watched !== undefined) this.close(now);
+    else if (this.windowEnd !== undefined && !this.unmoved(this.windowEnd, now, 1)) this.forget();
+    this.windowEnd = undefined;
+    // A capture sees every frame of every hop; a traced run, every hop event: a window has no hops.
+    if (w.capture !== undefined || w.detailed || !w.fast.enabled || !w.fast.trains) {
+      this.forget();
+      return 0;
+    }
+    const n = this.steady ? this.window(now, remaining) : 0;
+    this.startHits = w.fast.hits;
+    this.startReplays = w.fast.replays;
+    // (The last datagram is not watched: no later one would read what it did.)
+    if (n === 0 && remaining > 1) this.watch(now);
+    return n;
+  }
+
+  /** A window's datagram: made and told as its socket makes it (Sockets.trainDatagram). */
+  send(req: SendRequest): Skb {
+    return this.from.sockets.trainDatagram(req)!;
+  }
+
+  /** When a window's datagram sent at `sendNs` is delivered. */
+  deliverNs(sendNs: number): number {
+    return sendNs + this.last!.deliver!.atNs - this.lastMark!.sendNs;
+  }
+
+  /** A window's datagram reaches its socket (the clock at `deliverNs`): told, and its skb free again. */
+  deliver(skb: Skb): void {
+    const d = this.last!.deliver!;
+    const w = this.world;
+    w.deliver(skb, d.at, 'udp', d.socket, d.src, d.sport);
+    w.recycle(skb);
+  }
+
+  /**
+   * `n` datagrams were made, the last sent at `lastNs`: the kernel state their
+   * walks leave, made in closed form, and the scheduler's count of the events
+   * they were (the clock stays where the last `deliver` put it).
+   */
+  commit(n: number, lastNs: number): void {
+    const b = this.last!;
+    const m = this.lastMark!;
+    const shift = lastNs - m.sendNs;
+    for (let i = 0; i < b.steps.length; i++) b.tables[i]!.trainRepeat(b.steps[i]!, b.stepNs[i]! + shift, n, b.stepLen[i]!);
+    // Each CPU as the last datagram's last charge of it leaves it (a hand-off that owed nothing leaves it alone).
+    for (let i = 0; i < b.cpus.length; i++) {
+      const cpu = b.cpus[i];
+      if (cpu !== undefined && b.busyAfter[i] !== b.busyBefore[i]) (cpu as Cpu).busyUntil = b.busyAfter[i]! + shift;
+    }
+    const w = this.world;
+    w.fast.hits = this.startHits + n * m.hits;
+    w.fast.replays = this.startReplays + n * m.replays;
+    w.fast.trainDatagrams += n;
+    w.fast.trainWindows++;
+    const handoffs = b.cpus.length;
+    const sched = w.sched;
+    sched.skip(sched.now, n * (handoffs + 1) - 1, n * handoffs);
+    this.windowEnd = this.mark(lastNs);
+  }
+
+  /** The counters now, for a datagram sent at `sendNs`. */
+  private mark(sendNs: number): Mark {
+    const w = this.world;
+    return { sendNs, executed: w.sched.eventsExecuted, seq: w.sched.nextSeq, draws: rngDraws.n, epoch: stateEpoch.n, runs: w.sched.runs, hits: w.fast.hits, replays: w.fast.replays };
+  }
+
+  /** Nothing happened since `m` but `events` events (the next datagram's due), and the next send is one interval on. */
+  private unmoved(m: Mark, now: number, events: number): boolean {
+    const w = this.world;
+    return now - m.sendNs === this.intervalNs && w.sched.eventsExecuted === m.executed + events && w.sched.nextSeq === m.seq && rngDraws.n === m.draws && stateEpoch.n === m.epoch && w.sched.runs === m.runs;
+  }
+
+  /** Watch the datagram about to walk (the probe is the world's only one: another train watching keeps this one walking). */
+  private watch(now: number): void {
+    const fast = this.world.fast;
+    if (fast.probe !== undefined || !fast.trains) return;
+    const p = this.spare.pop() ?? new TrainProbe();
+    p.reset();
+    fast.probe = p;
+    this.watched = p;
+    this.watchedMark = this.mark(now);
+  }
+
+  private unwatch(): void {
+    const p = this.watched;
+    if (p === undefined) return;
+    if (this.world.fast.probe === p) this.world.fast.probe = undefined;
+    this.watched = undefined;
+    this.spare.push(p);
+  }
+
+  /** The reference datagrams are let go: two clean ones must be watched again. */
+  private forget(): void {
+    if (this.previous !== undefined) this.spare.push(this.previous);
+    if (this.last !== undefined) this.spare.push(this.last);
+    this.previous = this.last = undefined;
+    this.lastMark = undefined;
+    this.steady = false;
+  }
+
+  /** The watched datagram's observation ends now (the next one is due): kept if clean, compared with the one before. */
+  private close(now: number): void {
+    const p = this.watched!;
+    const m = this.watchedMark!;
+    const clean = this.world.fast.probe === p && this.clean(p, m, now);
+    this.world.fast.probe = undefined;
+    this.watched = undefined;
+    if (!clean) {
+      this.spare.push(p);
+      this.forget();
+      return;
+    }
+    const w = this.world;
+    // The fast path's counts one datagram adds (kept as the mark's: what a window adds per datagram).
+    const delta: Mark = { ...m, hits: w.fast.hits - m.hits, replays: w.fast.replays - m.replays };
+    if (this.previous !== undefined) this.spare.push(this.previous);
+    this.previous = this.last;
+    const before = this.lastMark;
+    this.last = p;
+    this.lastMark = delta;
+    this.steady = this.previous !== undefined && before !== undefined && same(this.previous, before, p, delta, this.intervalNs);
+  }
+
+  /**
+   * Whether the watched datagram did only what a window redoes: its crossings
+   * all replayed from flow tables (each event starts with one), its hand-offs
+   * to idle CPUs that are idle again by the next send, one packet created and
+   * delivered to a UDP socket before the next send and freed there, one draw,
+   * no other event or sequence number, no generation changed.
+   */
+  private clean(p: TrainProbe, m: Mark, now: number): boolean {
+    const w = this.world;
+    const handoffs = p.cpus.length;
+    if (p.unusual !== 0 || p.created !== 1 || p.deliver === undefined || p.recycled !== 1) return false;
+    if (now - m.sendNs !== this.intervalNs || w.sched.eventsExecuted !== m.executed + handoffs + 1 || w.sched.nextSeq !== m.seq + handoffs) return false;
+    if (rngDraws.n !== m.draws + 1 || stateEpoch.n !== m.epoch || w.sched.runs !== m.runs) return false;
+    if (p.steps.length !== handoffs + 1 || p.stepNs[0] !== m.sendNs) return false;
+    for (let i = 0; i < handoffs; i++) {
+      if (p.stepNs[i + 1] !== p.eventNs[i] || p.busyBefore[i]! > p.handoffNs[i]! || p.busyAfter[i]! > now) return false;
+    }
+    const lastEvent = handoffs === 0 ? m.sendNs : p.eventNs[handoffs - 1]!;
+    if (p.deliver.atNs !== lastEvent || lastEvent >= now) return false;
+    for (let i = 0; i < p.steps.length; i++) if (!p.tables[i]!.trainSafe(p.steps[i]!)) return false;
+    return true;
+  }
+
+  /**
+   * How many datagrams from now on a window makes: the last one's last event
+   * before the next pending event, within the run's time limit and budget,
+   * and before any state its walk reads would age (`FlowTable.trainUntilNs`,
+   * the neighbour entries).
+   */
+  private window(now: number, remaining: number): number {
+    const b = this.last!;
+    const m = this.lastMark!;
+    const sched = this.world.sched;
+    const span = b.deliver!.atNs - m.sendNs; // from a send to its last event
+    const handoffs = b.cpus.length;
+    const interval = this.intervalNs;
+    // Latest send time allowed by each bound, then as many sends as fit from now.
+    let lastSend = Math.min(sched.nextEventNs - 1, sched.untilLimitNs) - span;
+    lastSend = Math.min(lastSend, b.neighbourUntilNs - span);
+    for (let i = 0; i < b.steps.length; i++) lastSend = Math.min(lastSend, b.tables[i]!.trainUntilNs(b.steps[i]!) - (b.stepNs[i]! - m.sendNs));
+    if (!(lastSend >= now)) return 0;
+    let n = Math.min(remaining, Math.floor((lastSend - now) / interval) + 1);
+    // n datagrams are n × (hand-offs + 1) events, the first (this due) already counted.
+    const budget = sched.eventsLeft;
+    if (n * (handoffs + 1) - 1 > budget) n = Math.floor((budget + 1) / (handoffs + 1));
+    return Math.max(0, n);
+  }
+}
+
+/** Two consecutive watched datagrams did the same, `b` one interval after `a`. */
+function same(a: TrainProbe, am: Mark, b: TrainProbe, bm: Mark, interval: number): boolean {
+  const shift = bm.sendNs - am.sendNs;
+  if (shift !== interval || am.hits !== bm.hits || am.replays !== bm.replays) return false;
+  if (a.steps.length !== b.steps.length || a.cpus.length !== b.cpus.length || a.neighbourUntilNs !== b.neighbourUntilNs) return false;
+  for (let i = 0; i < a.steps.length; i++) {
+    if (a.tables[i] !== b.tables[i] || a.steps[i] !== b.steps[i] || a.stepLen[i] !== b.stepLen[i] || a.stepNs[i]! + shift !== b.stepNs[i]) return false;
+  }
+  for (let i = 0; i < a.cpus.length; i++) {
+    if (a.cpus[i] !== b.cpus[i] || a.eventNs[i]! + shift !== b.eventNs[i] || a.busyAfter[i]! + shift !== b.busyAfter[i]) return false;
+  }
+  const x = a.deliver!;
+  const y = b.deliver!;
+  return x.atNs + shift === y.atNs && x.at === y.at && x.socket === y.socket && x.src === y.src && x.sport === y.sport;
+}
