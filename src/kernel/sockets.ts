@@ -519,6 +519,15 @@ export class Sockets {
     return skb;
   }
 
+  /**
+   * The template a train replay's block of datagrams is written from when
+   * read (fastpath/train.ts): the connected socket's, as its last datagram
+   * used it (nothing changed since: the socket, its source, TTL, DF and size).
+   */
+  trainTemplate(dst: number, dport: number, bind: number | undefined): UdpTemplate | undefined {
+    return this.connectedUdp(dst, dport, bind).template;
+  }
+
   /** connect() for an application that keeps the socket: the SYN's packet id and the stream. */
   connect(req: SendRequest): { pkt: number | undefined; stream: TcpStream } {
     const src = this.ns.stack.sourceFor(req.dst) ?? 0;

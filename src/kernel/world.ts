@@ -105,6 +105,17 @@ export class World {
   }
 
   /**
+   * The next `n` packet ids, taken for packets a train replay makes without
+   * an skb (fastpath/train.ts: its block's datagrams, kept as one record):
+   * the first of them.
+   */
+  takePacketIds(n: number): number {
+    const first = this.lastPacketId + 1;
+    this.lastPacketId += n;
+    return first;
+  }
+
+  /**
    * `skb` ended here (a datagram queued to a socket no application reads) and
    * nothing refers to it any more: the next `newSkbIn` takes it instead of
    * making one (a train of datagrams makes no skb per datagram). The caller

@@ -5,7 +5,24 @@ import type { SendRequest } from '../sockets.js';
 import type { Skb } from '../skb.js';
 import type { World } from '../world.js';
 import { stateEpoch } from './state-epoch.js';
-import { TrainProbe } from './train-probe.js';
+import { TrainProbe, type TrainDeliver } from './train-probe.js';
+import type { UdpTemplate } from '../../wire/udp-template.js';
+
+/**
+ * What a window's block of datagrams is, as the run layer keeps it in one
+ * record (no packet, skb or event made for each): their first packet id
+ * (then one each), their IPv4 ids as drawn, the template their bytes are
+ * written from when read, where they were made, and their `deliver`.
+ */
+export interface TrainBlock {
+  pkt0: number;
+  ids: Uint16Array;
+  frame: UdpTemplate;
+  createdAt: string;
+  deliver: TrainDeliver;
+  /** From a datagram's `create` to its `deliver`, ns (integer: every event time is). */
+  spanNs: number;
+}
 
 /** Longest interval a train may have: well under any timeout a replayed crossing refreshes (UDP conntrack: 30 s). */
 const MAX_INTERVAL_NS = 1e9;
@@ -106,6 +123,25 @@ export class TrainReplay {
   /** A window's datagram: made and told as its socket makes it (Sockets.trainDatagram). */
   send(req: SendRequest): Skb {
     return this.from.sockets.trainDatagram(req)!;
+  }
+
+  /**
+   * A window's first `m` datagrams as one block (the run layer keeps their
+   * records as one): what their sends leave in the kernel — packet ids, one
+   * draw each from the sender's random stream (the IPv4 id, in order) — and
+   * what their records need; their socket is connected to `dst`:`dport`
+   * (bound to `bind`, if given). The rest of their kernel state is
+   * `commit`'s, as for the others. Undefined when the socket has no template
+   * (then nothing was taken).
+   */
+  block(dst: number, dport: number, bind: number | undefined, m: number): TrainBlock | undefined {
+    const frame = this.from.sockets.trainTemplate(dst, dport, bind);
+    if (frame === undefined) return undefined;
+    const ids = new Uint16Array(m);
+    const rng = this.from.rng;
+    for (let j = 0; j < m; j++) ids[j] = rng.int(0, 0xffff);
+    const last = this.last!;
+    return { pkt0: this.world.takePacketIds(m), ids, frame, createdAt: this.from.name, deliver: last.deliver!, spanNs: last.deliver!.atNs - this.lastMark!.sendNs };
   }
 
   /** When a window's datagram sent at `sendNs` is delivered. */

@@ -127,6 +127,14 @@ export class FlowLife<T extends Life<T>> implements TraceSink {
     if (l !== undefined && l.inFlight === 0) this.maybeOver(l, this.clock.now);
   }
 
+  /**
+   * The clock moved on (a train replay's window begins: scenario/run/simulate.ts): flows over by now are taken, as
+   * the next event or flow start would take them.
+   */
+  advance(): void {
+    this.moved(this.clock.now);
+  }
+
   /** Flows started and not over yet (bounded by what is really in flight or held; a test counts it). */
   get open(): number {
     return this.lives.size + this.olderOpen() + (this.newest === undefined ? 0 : 1);

@@ -8,7 +8,7 @@ import { nodeResolvConf, podResolvConf } from '../../cluster/dns/resolver.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import { lookup } from './dns-lookup.js';
 import type { FlowResult } from './flows.js';
-import { FlowList } from './flow-list.js';
+import { FlowList, repeatable } from './flow-list.js';
 import { FlowSummarizer, TrackedFlow } from './flow-summarizer.js';
 import { unsentResult, type Precedents } from './request-summary.js';
 import { FlowStream, type FlowSink } from './flow-stream.js';
@@ -119,6 +119,8 @@ interface Item {
   dst: number | undefined;
   /** A periodic train's exact replay (kernel/fastpath/train.ts), when the item can be one and the run allows it. */
   readonly train: TrainReplay | undefined;
+  /** The result of its flow taken last (a train's block of results repeats it: `trainBlock`). */
+  lastResult: FlowResult | undefined;
 }
 
 /**
@@ -247,6 +249,10 @@ export class ScenarioRun {
   private readonly trains: boolean;
   /** The packet a train window's request made, for its `deliver`. */
   private trainSkb: Skb | undefined;
+  /** Flows started so far (every item's). */
+  private flowsStarted = 0;
+  /** Sinks the run attached to the trace itself (a train's block is kept only while no one else's is). */
+  private readonly ownSinks: number;
   readonly cluster: Cluster;
   /** Traffic items scheduled, in order; an item's entry is let go once all its results are out (`undefined`). */
   private readonly items: (Item | undefined)[] = [];
@@ -325,6 +331,7 @@ export class ScenarioRun {
     // A kept trace says at the end where it went; only a streamed one needs them gathered as it goes.
     if (opts.keepTrace === false) tracer.attach({ event: (e) => this.seen.add(e.at) });
     if (opts.onEvent) tracer.attach({ event: opts.onEvent });
+    this.ownSinks = tracer.sinkCount;
     opts.onBuilt?.(this.cluster);
     if (opts.keepTrace === false) tracer.release();
   }
@@ -342,7 +349,7 @@ export class ScenarioRun {
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
     const train = this.trains && isTrain(t) ? new TrainReplay(this.cluster.world, from, t.intervalNs) : undefined;
-    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined, train };
+    const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined, train, lastResult: undefined };
     this.items.push(item);
     this.flows += t.count;
     if (t.count > 0) sched.callAtReserved(t.atNs, item.seq, ScenarioRun.due, this, item);
@@ -379,6 +386,7 @@ export class ScenarioRun {
   private startFlow(item: Item, scheduleNext: boolean): Sent {
     const { t } = item;
     const k = item.started++;
+    this.flowsStarted++;
     if (scheduleNext && item.started < t.count) this.cluster.sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
     const flow = t.count > 1 ? item.names.of(k + 1) : t.name;
     const s = this.spare.pop()?.again(item, k, flow) ?? new Sent(item, k, flow, this.summarizer.precedents);
@@ -401,7 +409,8 @@ export class ScenarioRun {
     const { t } = item;
     const sched = this.cluster.sched;
     let sendNs = sched.now;
-    for (let j = 0; j < n; j++) {
+    const first = n > 1 ? this.trainBlock(item, train, n - 1) : 0;
+    for (let j = first; j < n; j++) {
       // (The sum `startNext`'s schedule makes: the same time to the last bit.)
       if (j > 0) sched.skip((sendNs = t.atNs + item.started * t.intervalNs), 0, 0);
       const s = this.startFlow(item, false);
@@ -414,6 +423,44 @@ export class ScenarioRun {
     }
     train.commit(n, sendNs);
     if (item.started < t.count) sched.callAtReserved(t.atNs + item.started * t.intervalNs, item.seq + item.started, ScenarioRun.due, this, item);
+  }
+
+  /**
+   * A window's first `m` datagrams kept as one record each in the trace and
+   * the results (trace/event-store.ts `addTrain`, flow-list.ts `pushTrain`),
+   * nothing made per datagram: each is a flow that starts, sends, is
+   * delivered and is over before the next starts, its result the item's last
+   * one but for its flow and packet. So the run's readers (the flow life, the
+   * summariser, the stream) are left as they were, with the item's counts
+   * moved on — once every flow started so far is taken (the item's last one
+   * by the flow life's advance to now), this item's results are next, and no
+   * sink but the run's own reads the trace. Returns how many it made (0: the
+   * window makes each datagram on its own).
+   */
+  private trainBlock(item: Item, train: TrainReplay, m: number): number {
+    this.life.advance();
+    const results = this.results;
+    const template = item.lastResult;
+    const tracer = this.cluster.world.tracer;
+    if (results === undefined || template === undefined || !repeatable(template) || this.flowsTaken !== this.flowsStarted || this.life.open !== 0 || this.items[this.nextItem] !== item) return 0;
+    if (tracer.sinkCount !== this.ownSinks) return 0;
+    const { t } = item;
+    const k0 = item.started;
+    // (Its socket found as its flows' requests find it: Sent's `port` and `sport`.)
+    const b = train.block(item.dst!, t.port!, t.sourcePort, m);
+    if (b === undefined) return 0;
+    const prefix = `${t.name}#`;
+    const d = b.deliver;
+    tracer.keepTrain({ count: m, atNs: t.atNs, intervalNs: t.intervalNs, k0, pkt0: b.pkt0, pktStep: 1, createdAt: b.createdAt, flowPrefix: prefix, by: 'app', l3only: true, frame: b.frame, ids: b.ids, at: d.at, to: 'udp', socket: d.socket, src: d.src, sport: d.sport, delays: [b.spanNs], lag: 0, deliverFirst: false });
+    results.pushTrain(template, prefix, k0, m, b.pkt0, 1);
+    item.started += m;
+    item.taken += m;
+    this.flowsStarted += m;
+    this.flowsTaken += m;
+    // (Read only when the trace is not kept: the places it named.)
+    this.seen.add(b.createdAt);
+    this.seen.add(d.at);
+    return m;
   }
 
   /** A train window's request: its datagram made and told (`create`), not walked. */
@@ -499,6 +546,7 @@ export class ScenarioRun {
       this.results?.push(r);
       this.onFlow?.(r);
       if (s) {
+        item.lastResult = r;
         this.summarizer.forget(s);
         item.first = s.next;
         if (item.first === undefined) item.last = undefined;
