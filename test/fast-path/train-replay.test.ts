@@ -55,7 +55,7 @@ function run(scenario: Scenario, replay: 'on' | 'off', changes: [number, Change]
     },
   });
   const c = cluster!;
-  const text = [...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), `stopped ${result.stopped} executed ${result.eventsExecuted}`, kernelState(c)].join('\n');
+  const text = [...(opts.keepTrace === false ? [] : result.events.map((e) => JSON.stringify(e))), ...result.flows.map((f) => JSON.stringify(f)), `stopped ${result.stopped} executed ${result.eventsExecuted}`, kernelState(c)].join('\n');
   return { text, windows: c.world.fast.trainWindows, datagrams: c.world.fast.trainDatagrams };
 }
 
@@ -200,6 +200,35 @@ describe('train replay: interrupted trains', () => {
     // 420 datagrams 0.9 s apart: past reachable_time (15-45 s) and the FDB's 300 s ageing.
     const on = same(walk('same-node', 420, 900_000_000));
     expect(on.datagrams).toBeGreaterThan(10);
+  });
+});
+
+describe('train replay: what the run keeps and who reads it', () => {
+  it('the trace not kept (keepTrace: false): flows and state the same', () => {
+    const on = same(walk('same-node', 2000), [], { keepTrace: false });
+    expect(on.datagrams).toBeGreaterThan(1900);
+  });
+  it('a sink attached in onBuilt sees every event (the windows make each datagram on its own then)', () => {
+    const seen = (replay: 'on' | 'off'): { text: string; datagrams: number } => {
+      process.env.PODWALK_TRAIN_REPLAY = replay;
+      const got: string[] = [];
+      let cluster: Cluster | undefined;
+      simulate(walk('same-node', 500), { detailed: false, onBuilt: (c) => ((cluster = c), c.world.tracer.attach({ event: (e) => got.push(JSON.stringify(e)) })) });
+      return { text: [...got, kernelState(cluster!)].join('\n'), datagrams: cluster!.world.fast.trainDatagrams };
+    };
+    const on = seen('on');
+    expect(firstDifference(on.text, seen('off').text)).toBeUndefined();
+    expect(on.datagrams).toBeGreaterThan(490);
+  });
+  it("a TCP connection of an earlier item still open: the train's results wait for it", () => {
+    const base = walkScenarioText({ walk: 'same-node', packets: 1 }).split('traffic:')[0]!;
+    const text = `${base}traffic:
+  - {name: warm-up, from: pod/a, to: pod/b, protocol: UDP, port: 53}
+  - {name: tcp, from: pod/a, to: pod/c, protocol: TCP, port: 80, count: 3, interval: 1ms, reuseConnection: true, at: 99ms}
+  - {name: f, from: pod/a, to: pod/b, protocol: UDP, port: 53, payload: 64, count: 2000, interval: 5us, at: 100ms, reuseConnection: true}
+`;
+    const on = same(load(text));
+    expect(on.datagrams).toBeGreaterThan(1000);
   });
 });
 
