@@ -24,6 +24,9 @@ export interface TrainBlock {
   spanNs: number;
 }
 
+/** Most datagrams left unwatched after watched ones kept walking in ways a window does not redo. */
+const MAX_BACKOFF = 1024;
+
 /** Longest interval a train may have: well under any timeout a replayed crossing refreshes (UDP conntrack: 30 s). */
 const MAX_INTERVAL_NS = 1e9;
 
@@ -82,6 +85,13 @@ export class TrainReplay {
   /** The fast path's counts when the window began (its sends count what a walk's send counts: `commit` sets the total). */
   private startHits = 0;
   private startReplays = 0;
+  /**
+   * Datagrams to leave unwatched before watching again, and how many that is
+   * after the next unclean one (doubling): a train that never steadies (across
+   * nodes, datagrams in flight) pays for watching one datagram in a thousand.
+   */
+  private unwatched = 0;
+  private backoff = 0;
   private readonly spare: TrainProbe[] = [new TrainProbe(), new TrainProbe(), new TrainProbe()];
 
   constructor(
@@ -116,7 +126,10 @@ export class TrainReplay {
     this.startHits = w.fast.hits;
     this.startReplays = w.fast.replays;
     // (The last datagram is not watched: no later one would read what it did.)
-    if (n === 0 && remaining > 1) this.watch(now);
+    if (n === 0 && remaining > 1) {
+      if (this.unwatched > 0) this.unwatched--;
+      else this.watch(now);
+    }
     return n;
   }
 
@@ -233,8 +246,11 @@ export class TrainReplay {
     if (!clean) {
       this.spare.push(p);
       this.forget();
+      this.backoff = Math.min(MAX_BACKOFF, Math.max(1, 2 * this.backoff));
+      this.unwatched = this.backoff;
       return;
     }
+    this.backoff = 0;
     const w = this.world;
     // The fast path's counts one datagram adds (kept as the mark's: what a window adds per datagram).
     const delta: Mark = { ...m, hits: w.fast.hits - m.hits, replays: w.fast.replays - m.replays };
