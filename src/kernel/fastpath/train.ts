@@ -53,10 +53,12 @@ interface Mark {
  * `create` and one UDP `deliver` before the next send, one random draw (the
  * IPv4 id), nothing else: no other event, packet, drop, trace event or
  * generation change — the next datagrams are made as a window in one
- * scheduler event: each one's packet made and told as the socket makes it
- * (`Sockets.trainDatagram`) and delivered at its time (the run layer moves
- * the clock to each), and the kernel state the skipped walks would leave made
- * in closed form at the end — counters, conntrack, FDB, CPUs, the fast path's
+ * scheduler event: the run layer keeps the first ones as one record (`block`:
+ * packet ids and IPv4 ids taken, nothing made per datagram) when nothing reads
+ * them as they happen, and makes each of the others' packet as the socket
+ * makes it (`send`: Sockets.trainDatagram) and delivers it at its time (it
+ * moves the clock to each); then the kernel state the skipped walks would
+ * leave is made in closed form — counters, conntrack, FDB, CPUs, the fast path's
  * own counts, the scheduler's events and sequence numbers (`Scheduler.skip`).
  *
  * Why that is exact: a walk is a function of the time and the state it reads.
@@ -217,14 +219,6 @@ export class TrainReplay {
     fast.probe = p;
     this.watched = p;
     this.watchedMark = this.mark(now);
-  }
-
-  private unwatch(): void {
-    const p = this.watched;
-    if (p === undefined) return;
-    if (this.world.fast.probe === p) this.world.fast.probe = undefined;
-    this.watched = undefined;
-    this.spare.push(p);
   }
 
   /** The reference datagrams are let go: two clean ones must be watched again. */
