@@ -81,6 +81,8 @@ export function captureProfile(c: WalkCase, order?: RanEvent[]): WalkProfile {
     onBuilt: (cluster) => {
       const sched = cluster.sched;
       const world = cluster.world;
+      // Every datagram walks: the shape is the walk's events (a train replay's window runs none of them).
+      world.fast.trains = false;
       const track = (timeNs: number): number => {
         const id = parentOf.length;
         parentOf.push(current);
