@@ -18,6 +18,13 @@ export class Rng {
   private s3: number;
   /** The last step's output (uint32). */
   private out = 0;
+  /**
+   * `s0` as seeded, before any draw: what `fork` derives children from, so a
+   * child stream depends only on the seed and the chain of labels that led to
+   * it, never on how many numbers the parent had drawn when it was forked
+   * (a netns forks 'netfilter' lazily, after its devices drew their MACs).
+   */
+  private readonly key: number;
 
   constructor(seed: number) {
     let x = seed >>> 0;
@@ -33,6 +40,7 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+    this.key = this.s0;
   }
 
   /** Uniform 32-bit unsigned integer. */
@@ -73,9 +81,14 @@ export class Rng {
     this.s3 = ((this.s3 << 11) | (this.s3 >>> 21)) >>> 0;
   }
 
-  /** An independent stream whose numbers depend only on the seed and the label. */
+  /**
+   * An independent stream whose numbers depend only on the seed and the label
+   * (and the labels of the forks above it): the same before and after any
+   * number of draws from this stream. Forking the same label twice gives the
+   * same stream, so each label names one purpose.
+   */
   fork(label: string): Rng {
-    let h = this.s0 ^ 0x811c9dc5;
+    let h = this.key ^ 0x811c9dc5;
     for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
     return new Rng(h >>> 0);
   }
