@@ -86,7 +86,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const ingressAt = new Map<string, { r: YamlReader; at: At }>();
   const ignored: IgnoredResource[] = [];
   const seen = new Set<string>();
-  const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string }[] = [];
+  const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string; printed: boolean }[] = [];
   const dns = cluster?.dns === true;
   const finished: { r: YamlReader; at: At; key: string; phase: string }[] = [];
   const ignoredKinds = new Map<string, { r: YamlReader; at: At; kind: string; apiVersion: string; n: number; how: IgnoredKind }>();
@@ -132,7 +132,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       continue;
     }
     seen.add(key);
-    namespaced.push({ r, at, nsAt, namespace });
+    namespaced.push({ r, at, nsAt, namespace, printed: printedByApiServer(r, meta) });
     if (dns && namespace === DNS_NAMESPACE && ((kind === 'Service' && name === DNS_SERVICE) || (kind === 'Deployment' && name === DNS_DEPLOYMENT))) {
       // Printed by a real API server (it has a uid): the cluster's own DNS, which the built-in one stands for.
       if (meta?.get('uid')) r.warn(nameAt, `${kind} ${namespace}/${name} is replaced by podwalk's built-in cluster DNS (coredns, kube-dns at the 10th service address); set cluster.dns: false to use this one`);
@@ -204,9 +204,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const owned = matched.owned;
 
   // Namespaces may be declared after the objects that use them, as with kubectl apply -f dir/.
-  for (const o of namespaced) {
-    if (!namespaces.some((n) => n.name === o.namespace)) o.r.problem(o.nsAt ?? o.at, `namespace ${o.namespace} not found (declare a Namespace)`);
-  }
+  namespaces.push(...missingNamespaces(namespaced, new Set(namespaces.map((n) => n.name))));
   ingresses = admitIngresses(ingresses, ingressClasses, (c, message) => {
     const where = classAt.get(c.name)!;
     where.r.warn(where.at, message);
@@ -391,6 +389,56 @@ function apiServerServiceRange(containers: unknown): string | undefined {
 
 function finishedMap(list: { key: string; phase: string }[]): Map<string, string> {
   return new Map(list.map((f) => [f.key, f.phase]));
+}
+
+/**
+ * Whether an API server printed this object (`kubectl get -o yaml`): it has a
+ * uid, a resourceVersion or a creationTimestamp (a client-side dry run prints
+ * `creationTimestamp: null`). Its namespace exists, printed or not.
+ */
+function printedByApiServer(r: YamlReader, meta: Map<string, At> | undefined): boolean {
+  return ['uid', 'resourceVersion', 'creationTimestamp'].some((k) => r.str(meta?.get(k)) !== undefined);
+}
+
+/**
+ * The namespaces objects use but no Namespace declares. One an API server's
+ * printed objects are in exists (`kubectl get pods,svc -A` without `ns`): it is
+ * assumed, with its one automatic label, and one warning for all of them. One
+ * only hand-written manifests use is an error, once per namespace (a dump has
+ * hundreds of objects in each).
+ */
+function missingNamespaces(objects: readonly { r: YamlReader; at: At; nsAt: At | undefined; namespace: string; printed: boolean }[], known: ReadonlySet<string>): NamespaceSpec[] {
+  const byNs = new Map<string, (typeof objects)[number][]>();
+  for (const o of objects) {
+    if (known.has(o.namespace)) continue;
+    const list = byNs.get(o.namespace);
+    if (list) list.push(o);
+    else byNs.set(o.namespace, [o]);
+  }
+  const assumed: NamespaceSpec[] = [];
+  let printed = 0;
+  for (const [name, list] of byNs) {
+    const proof = list.find((o) => o.printed);
+    if (proof) {
+      assumed.push({ name, labels: { 'kubernetes.io/metadata.name': name }, pos: proof.r.pos(proof.at) });
+      printed += list.filter((o) => o.printed).length;
+      continue;
+    }
+    const first = list[0]!;
+    const more = list.length > 1 ? `; ${list.length} objects are in it, the first here` : '';
+    first.r.problem(first.nsAt ?? first.at, `namespace ${name} not found (declare a Namespace)${more}`);
+  }
+  if (assumed.length > 0) {
+    const first = byNs.get(assumed[0]!.name)!.find((o) => o.printed)!;
+    const names = assumed.map((n) => n.name);
+    const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')} and ${names.length - 6} more` : names.join(', ');
+    const one = names.length === 1;
+    first.r.warn(
+      first.nsAt ?? first.at,
+      `namespace${one ? '' : 's'} ${shown} assumed: ${printed} object${printed === 1 ? '' : 's'} an API server printed (metadata.uid, resourceVersion) ${printed === 1 ? 'is' : 'are'} in ${one ? 'it' : 'them'}, and no Namespace was given; ${one ? 'it has' : 'they have'} only the kubernetes.io/metadata.name label. Add \`ns\` to \`kubectl get\` for ${one ? 'its' : 'their'} labels (namespaceSelectors read them)`,
+    );
+  }
+  return assumed;
 }
 
 function uidOf(r: YamlReader, meta: Map<string, At> | undefined): { uid?: string } {
