@@ -103,6 +103,8 @@ export function buildCluster(spec: ClusterInput, pods: PodInput[], opts: { detai
     const ns = new NetNs(world, h.name);
     const eth0 = underlay.plug(ns, h.ip, `port-${h.name}`);
     ns.addRoute('default', { via: spec.underlay.gateway, dev: eth0 });
+    // Its servers listen as a host-network pod's containers would (TCP ones answer HTTP).
+    listen(ns, { namespace: '', name: h.name, nodeName: h.name, ip: h.ip, hostNetwork: true, ports: (h.ports ?? []).map((p) => ({ containerPort: p.port, protocol: p.protocol })) });
     hosts.set(h.name, ns);
     netns.set(h.name, ns);
   }

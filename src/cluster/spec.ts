@@ -23,7 +23,8 @@ export interface ClusterInput {
   underlay: { cidr: string; mtu: number; bandwidthBps: number; latencyNs: number; gateway: string };
   /** `cpus`: how many CPUs process the node's packets (node-cpus.ts); absent = 1. `labels`: the Node's (the cloud load balancer reads one). `vtepMac`: flannel.1's MAC from the Node's backend-data. */
   nodes: { name: string; ip: string; podCIDR: string; cpus?: number; imported?: NodeImportInput; labels?: Record<string, string>; vtepMac?: string }[];
-  externalHosts: { name: string; ip: string }[];
+  /** `ports`: what the host's servers listen on (TCP ones answer HTTP); absent = nothing. */
+  externalHosts: { name: string; ip: string; ports?: readonly { port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[] }[];
   /** Per-hop CPU costs (kernel/cost-model.ts); absent = hops take no time. */
   costModel?: CostModel;
   /** kube-proxy's ipvs settings (KubeProxyIPVSConfiguration); absent = its defaults. Only read in ipvs mode. */

@@ -67,7 +67,14 @@ export type NodeImportPart = 'iptablesSave' | 'ipsetSave' | 'ipvsadm' | 'ipRoute
 export interface ExternalHostSpec {
   name: string;
   ip: string;
+  /** `ports`: where its servers listen (TCP answers HTTP); empty = nothing listens. */
+  ports: ExternalHostPort[];
   pos: SourcePos;
+}
+
+export interface ExternalHostPort {
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
 }
 
 export interface UnderlaySpec {

@@ -11,7 +11,7 @@ import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.j
 import { checkNodeImport, readNodeImport, type RawNodeImport } from './check-node-import.js';
 import { stringMap } from './check-pod.js';
 import { parseSeedText } from '../load/seed.js';
-import type { ClusterSpec, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
+import type { ClusterSpec, ExternalHostPort, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
 const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'flannel', 'sysctls'];
@@ -102,15 +102,16 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const hosts: ExternalHostSpec[] = [];
   const hostAts: At[] = [];
   for (const item of r.list(f.get('externalHosts') ?? { node: undefined, path: 'cluster.externalHosts', near: r.pos(at) })) {
-    const m = r.map(item, ['name', 'ip']);
+    const m = r.map(item, ['name', 'ip', 'ports']);
     if (!m) continue;
     const name = r.str(m.get('name') ?? r.missing(item, 'name'), true);
     const hip = ip(r, m.get('ip') ?? { node: undefined, path: `${item.path}.ip`, near: r.pos(item) }, true);
+    const ports = hostPorts(r, m.get('ports'));
     if (name === undefined || hip === undefined) continue;
     if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label, found "${name}"`);
     if (names.has(name) || name === 'underlay' || name === 'gateway') r.problem(m.get('name')!, `duplicate name ${name} (node and host names share one space; underlay and gateway are reserved)`);
     names.add(name);
-    hosts.push({ name, ip: formatIpv4(hip), pos: r.pos(item) });
+    hosts.push({ name, ip: formatIpv4(hip), ports, pos: r.pos(item) });
     hostAts.push(m.get('ip')!);
   }
 
@@ -376,4 +377,25 @@ function seedField(r: YamlReader, at: At | undefined): number | undefined {
     return undefined;
   }
   return v;
+}
+
+/**
+ * `externalHosts[].ports`: what the host's servers listen on (a database, an
+ * API outside the cluster), on every address, like a pod's containerPorts:
+ * TCP ports answer HTTP. Absent = nothing listens (a SYN meets a RST).
+ */
+function hostPorts(r: YamlReader, at: At | undefined): ExternalHostPort[] {
+  const out: ExternalHostPort[] = [];
+  if (!at) return out;
+  for (const p of r.list(at)) {
+    const pm = r.map(p, ['port', 'protocol']);
+    if (!pm) continue;
+    const port = r.int(pm.get('port') ?? r.missing(p, 'port'), 1, 65535);
+    if (!pm.get('port')) r.problem(r.missing(p, 'port'), 'required, expected an integer between 1 and 65535');
+    const protocol = r.oneOf(pm.get('protocol'), ['TCP', 'UDP', 'SCTP'] as const) ?? 'TCP';
+    if (port === undefined) continue;
+    if (out.some((x) => x.port === port && x.protocol === protocol)) r.problem(pm.get('port')!, `duplicate port ${port}/${protocol}`);
+    else out.push({ port, protocol });
+  }
+  return out;
 }

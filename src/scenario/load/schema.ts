@@ -463,7 +463,18 @@ const cluster = closed({
     ),
     'the nodes, at least one',
   ),
-  externalHosts: list(closed({ name: str('host name (DNS label)'), ip: str('address on the underlay', { pattern: IPV4 }) }, undefined, ['name', 'ip']), 'machines on the underlay outside the cluster'),
+  externalHosts: list(
+    closed(
+      {
+        name: str('host name (DNS label)'),
+        ip: str('address on the underlay', { pattern: IPV4 }),
+        ports: list(closed({ port: int('port a server on the host listens on (every address)', 1, 65535), protocol: oneOf('protocol', ['TCP', 'UDP', 'SCTP'], 'TCP') }, undefined, ['port']), 'where its servers listen (TCP ones answer HTTP, like a pod); other ports answer with RST / port unreachable; default none'),
+      },
+      undefined,
+      ['name', 'ip'],
+    ),
+    'machines on the underlay outside the cluster',
+  ),
   networkPolicy: closed(
     {
       agent: oneOf('what enforces NetworkPolicy: a kube-router-style policy-only agent beside flannel, or none (flannel alone: policies stored, nothing enforced)', ['kube-router', 'none'], 'kube-router'),
