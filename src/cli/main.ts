@@ -237,7 +237,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (o.output && existsSync(o.output) && !o.force) throw new InputError(`-o: ${o.output} exists; use --force to overwrite it`);
       // On stdout, include paths are relative to the current directory (where `> file` puts it).
       const target = o.output ?? resolve('scenario.yaml');
-      const r = scaffoldScenario(manifests, target);
+      const r = scaffoldScenario(manifests, target, { stdout: !o.output });
       if (!r.ok) {
         if ('error' in r) throw new InputError(r.error);
         throw new InvalidScenario(r.problems);

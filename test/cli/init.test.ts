@@ -69,7 +69,9 @@ describe('podwalk init', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/nodes:\n {4}- name: node1\n {4}- name: node2\n/);
     expect(text).toContain('from: deployment/default/web');
-    expect(text).toContain('include:\n  - app.yaml\n');
+    expect(text).toContain('# Manifest files and directories, relative to this file.\ninclude:\n  - app.yaml\n');
+    // The bridge knob is visible, with what a flannel node calls its bridge (reviewer hreview-user #5).
+    expect(text).toContain('  bridge: cbr0 # the CNI bridge: a flannel node names it cni0');
     const ran = run(['run', file, '--quiet']);
     expect(ran.code, ran.err).toBe(0);
     expect(ran.out).toContain('web-to-web: TCP, delivered');
@@ -78,6 +80,8 @@ describe('podwalk init', () => {
     expect(stdout.code).toBe(0);
     expect(stdout.out).toMatch(/^# yaml-language-server: /);
     expect(stdout.out).toContain('  - test/byoc/kubectl-get-all.yaml\n');
+    // On stdout the paths are relative to the current directory, and the comment says so.
+    expect(stdout.out).toContain('# Manifest files and directories, relative to the directory podwalk init ran in (save this file there).\ninclude:\n');
   });
 
   it('refuses bad paths and existing files with exit 2', () => {

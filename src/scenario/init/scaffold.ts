@@ -32,7 +32,7 @@ export type ScaffoldResult = { ok: true; text: string } | { ok: false; error: st
  * scaffold names only pods and Services podwalk will really create, and the
  * result is loaded once more before it is returned: it runs as is.
  */
-export function scaffoldScenario(manifests: string[], scenarioFile: string): ScaffoldResult {
+export function scaffoldScenario(manifests: string[], scenarioFile: string, opts: { stdout?: boolean } = {}): ScaffoldResult {
   const dir = resolve(scenarioFile, '..');
   const includes: string[] = [];
   for (const m of manifests) {
@@ -55,19 +55,19 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string): Sca
   const name = scenarioName(scenarioFile, manifests[0]!);
 
   // First pass: the manifests alone, to learn their nodes, pods and Services.
-  const base = loadScenarioText(render(name, includes, undefined, [], schemaLine(scenarioFile)), scenarioFile);
+  const base = loadScenarioText(render(name, includes, undefined, [], schemaLine(scenarioFile), 0, opts.stdout), scenarioFile);
   if (!base.ok) {
     // Without Node objects a Scenario must name its nodes: retry on the default cluster's.
     if (!base.problems.some((p) => p.path === 'cluster.nodes' && p.message.includes('at least one node'))) return { ok: false, problems: base.problems };
-    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, [], schemaLine(scenarioFile)), scenarioFile);
+    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, [], schemaLine(scenarioFile), 0, opts.stdout), scenarioFile);
     if (!withDefaults.ok) return { ok: false, problems: withDefaults.problems };
-    return finish(name, includes, DEFAULT_NODES, withDefaults.scenario, scenarioFile);
+    return finish(name, includes, DEFAULT_NODES, withDefaults.scenario, scenarioFile, opts.stdout);
   }
-  return finish(name, includes, undefined, base.scenario, scenarioFile);
+  return finish(name, includes, undefined, base.scenario, scenarioFile, opts.stdout);
 }
 
-function finish(name: string, includes: string[], nodes: string[] | undefined, scenario: Scenario, scenarioFile: string): ScaffoldResult {
-  const text = render(name, includes, nodes, exampleTraffic(scenario), schemaLine(scenarioFile), scenario.cluster.nodes.length);
+function finish(name: string, includes: string[], nodes: string[] | undefined, scenario: Scenario, scenarioFile: string, stdout?: boolean): ScaffoldResult {
+  const text = render(name, includes, nodes, exampleTraffic(scenario), schemaLine(scenarioFile), scenario.cluster.nodes.length, stdout);
   const check = loadScenarioText(text, scenarioFile);
   return check.ok ? { ok: true, text } : { ok: false, problems: check.problems };
 }
@@ -155,7 +155,7 @@ function scenarioName(scenarioFile: string, firstManifest: string): string {
   return fromFile(scenarioFile) || fromFile(resolve(firstManifest)) || 'scenario';
 }
 
-function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], schema: string, nodeCount = 0): string {
+function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], schema: string, nodeCount = 0, stdout = false): string {
   const lines = [
     schema,
     '# Written by podwalk init: edit freely. Run it with `podwalk run FILE`.',
@@ -164,12 +164,14 @@ function render(name: string, includes: string[], nodes: string[] | undefined, t
     'metadata:',
     `  name: ${name}`,
     `  description: ${q(`The manifests in ${includes.join(', ')}, with one example flow per Service.`)}`,
-    '# Manifest files and directories, relative to this file.',
+    // Printed to stdout, the paths are relative to where init ran: where `> walk.yaml` puts the file.
+    stdout ? '# Manifest files and directories, relative to the directory podwalk init ran in (save this file there).' : '# Manifest files and directories, relative to this file.',
     'include:',
     ...includes.map((i) => `  - ${q(i)}`),
     'cluster:',
     '  network: flannel-vxlan # or host-gw, flannel-udp',
     '  proxyMode: iptables # or ipvs, nftables',
+    '  bridge: cbr0 # the CNI bridge: a flannel node names it cni0 (cbr0 is kubenet\'s bridge, and flannel\'s CNI network name)',
   ];
   if (nodes) lines.push('  # No kind: Node objects in the manifests: the default cluster\'s nodes.', '  nodes:', ...nodes.map((n) => `    - name: ${n}`));
   else lines.push(`  # Nodes: the ${nodeCount} kind: Node object${nodeCount === 1 ? '' : 's'} in the manifests.`);
