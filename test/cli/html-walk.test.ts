@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPageData } from '../../src/cli/html/model.js';
+import { buildPageData, podLabel, POD_LABEL_CHARS } from '../../src/cli/html/model.js';
 import { cli } from '../../src/cli/main.js';
 import { loadScenarioFile } from '../../src/scenario/load/parse.js';
 import { simulate } from '../../src/scenario/run/simulate.js';
@@ -18,7 +18,8 @@ function writePage(scenario: string): { file: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'podwalk-html-'));
   const file = join(dir, 'walk.html');
   let err = '';
-  const code = cli(['run', join(root, 'scenarios', scenario), '--quiet', '--html', file], { out: () => {}, err: (s) => (err += s) });
+  const path = scenario.includes('/') ? scenario : join(root, 'scenarios', scenario);
+  const code = cli(['run', path, '--quiet', '--html', file], { out: () => {}, err: (s) => (err += s) });
   expect(code).toBe(0);
   expect(err).toContain(`html: wrote ${file}`);
   return { file, dir };
@@ -30,6 +31,54 @@ describe('podwalk run --html', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain('"name":"across-nodes"');
+  });
+});
+
+/** A cluster as `init` makes of a real one: 20 nodes, 600 pods of 10 Deployments, one flow per Service (reviewer hreview-user #1). */
+function bigScenario(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'podwalk-html-big-'));
+  const file = join(dir, 'big.yaml');
+  const nodes = Array.from({ length: 20 }, (_, i) => `    - name: worker${i}`).join('\n');
+  const apps = Array.from({ length: 10 }, (_, i) => `  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: app${i}}
+    spec:
+      replicas: 60
+      selector: {matchLabels: {app: app${i}}}
+      template:
+        metadata: {labels: {app: app${i}}}
+        spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 80}]}]}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: app${i}}
+    spec: {selector: {app: app${i}}, ports: [{port: 80}]}`).join('\n');
+  writeFileSync(file, `apiVersion: podwalk/v1alpha1
+kind: Scenario
+metadata: {name: big}
+cluster:
+  nodes:
+${nodes}
+resources:
+${apps}
+traffic:
+  - {name: one, from: deployment/default/app1, to: service/app0, port: 80}
+`);
+  return file;
+}
+
+describe('pod labels in the drawing', () => {
+  it('cut the middle, keeping the end that tells replicas apart (reviewer hreview-user #7)', () => {
+    const a = podLabel('web-7d4b9c8f6d-x2k9p');
+    const b = podLabel('web-7d4b9c8f6d-q8z7m');
+    expect(a).toBe('web-7d4b9c…-x2k9p');
+    expect(b).not.toBe(a);
+    expect(a.length).toBeLessThanOrEqual(POD_LABEL_CHARS);
+    expect(podLabel('coredns-6b7d8f9c5d-lt2wc')).toMatch(/^coredns.*…-lt2wc$/);
+    expect(podLabel('client')).toBe('client');
+    // No dash near the end: the last characters are kept.
+    const long = podLabel('averyveryverylongpodnamewithoutdashes1');
+    expect(long.length).toBe(POD_LABEL_CHARS);
+    expect(long.endsWith('dashes1')).toBe(true);
   });
 });
 
@@ -151,4 +200,43 @@ describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
     expect(await page.locator('.drop').count()).toBeGreaterThanOrEqual(1);
     await page.close();
   }, 60_000);
+
+  it('a 600-pod cluster: draws the flow\'s machines and pods at a readable size, folds the rest, stacks on a narrow screen', async () => {
+    const { file, dir } = writePage(bigScenario());
+    for (const width of [1280, 600]) {
+      const page = await browser.newPage();
+      await page.setViewportSize({ width, height: 900 });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(file).href);
+      // A string, run in the page (the tests are typechecked without the DOM library).
+      const m = (await page.evaluate(`(() => {
+        const svg = document.querySelector('svg');
+        const vb = svg.viewBox.baseVal;
+        const box = svg.getBoundingClientRect();
+        const side = document.getElementById('side').getBoundingClientRect();
+        return { vbWidth: vb.width, scale: box.width / vb.width, below: side.top >= box.bottom - 1, folded: [...document.querySelectorAll('.folded text.label')].map((t) => t.textContent), pods: [...document.querySelectorAll('.pod text.label')].map((t) => t.textContent) };
+      })()`)) as { vbWidth: number; scale: number; below: boolean; folded: string[]; pods: string[] };
+      // Two nodes (client's and endpoint's) with one pod each drawn, their other pods and the 18 other nodes (and the gateway) folded.
+      expect(m.vbWidth).toBeLessThan(1000);
+      expect(m.scale).toBeGreaterThanOrEqual(0.8 - 1e-6);
+      expect(m.folded).toEqual(expect.arrayContaining(['+19 more']));
+      expect(m.folded.filter((t) => /^\+\d+ pods$/.test(t)).length).toBe(2);
+      expect(m.pods.length).toBe(2);
+      // Wide: drawing and hop list side by side; narrow: the list under the drawing.
+      expect(m.below).toBe(width < 900);
+      // The hop being shown is in view of the scrolled drawing.
+      await page.click('#next');
+      await page.click('#next');
+      const inView = await page.evaluate(`(() => {
+        const cur = document.querySelector('svg .current, svg .drop').getBoundingClientRect();
+        const d = document.getElementById('drawing').getBoundingClientRect();
+        return cur.left >= d.left - 1 && cur.right <= d.right + 1;
+      })()`);
+      expect(inView).toBe(true);
+      await page.screenshot({ path: join(dir, `big-${width}.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 120_000);
 });

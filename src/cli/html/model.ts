@@ -30,7 +30,8 @@ export interface Machine {
   name: string;
   role: 'node' | 'host' | 'gateway' | 'underlay';
   devices: PageDevice[];
-  pods: { name: string; devices: PageDevice[] }[];
+  /** `name` is `<namespace>/<name>`; `label` the name to draw (podLabel), `namespace` the line under it. */
+  pods: { name: string; label: string; namespace: string; devices: PageDevice[] }[];
 }
 
 export interface PageDevice {
@@ -92,7 +93,7 @@ function devicesOf(ns: NetNs): PageDevice[] {
 
 /** Nodes with their pods (a pod belongs to the node its eth0's veth peer lives in), external hosts, the gateway, the underlay switch. */
 function machines(c: Cluster): Machine[] {
-  const podsOf = new Map<string, { name: string; devices: PageDevice[] }[]>();
+  const podsOf = new Map<string, Machine['pods']>();
   for (const [name, ns] of c.pods) {
     if (c.nodes.get(ns.name) === ns) continue; // hostNetwork
     const eth = [...ns.devices.values()].find((d) => d instanceof Veth) as Veth | undefined;
@@ -100,7 +101,8 @@ function machines(c: Cluster): Machine[] {
     if (!node) continue;
     let list = podsOf.get(node);
     if (!list) podsOf.set(node, (list = []));
-    list.push({ name, devices: devicesOf(ns) });
+    const slash = name.indexOf('/');
+    list.push({ name, label: podLabel(name.slice(slash + 1)), namespace: name.slice(0, slash), devices: devicesOf(ns) });
   }
   const out: Machine[] = [];
   for (const [name, ns] of c.nodes) out.push({ name, role: 'node', devices: devicesOf(ns), pods: podsOf.get(name) ?? [] });
@@ -108,6 +110,22 @@ function machines(c: Cluster): Machine[] {
   out.push({ name: c.gateway.name, role: 'gateway', devices: devicesOf(c.gateway), pods: [] });
   out.push({ name: c.underlay.ns.name, role: 'underlay', devices: devicesOf(c.underlay.ns), pods: [] });
   return out;
+}
+
+/** Characters of a pod's name its box has room for (11 px monospace in a 126-unit box). */
+export const POD_LABEL_CHARS = 17;
+
+/**
+ * A pod's name shortened to fit its box by cutting the middle, not the end:
+ * controllers make names that differ only in their last part
+ * (`web-7d4b9c8f6d-x2k9p`, `web-7d4b9c8f6d-q8z7m`), so that part is kept
+ * whole (`web-7d4b9…-x2k9p`) when it is at most half the room.
+ */
+export function podLabel(name: string, max = POD_LABEL_CHARS): string {
+  if (name.length <= max) return name;
+  const dash = name.lastIndexOf('-');
+  const keep = dash > 0 && name.length - dash <= Math.floor(max / 2) ? name.length - dash : Math.floor((max - 1) / 2);
+  return `${name.slice(0, max - 1 - keep)}…${name.slice(name.length - keep)}`;
 }
 
 function links(c: Cluster): [string, string][] {

@@ -8,6 +8,7 @@ export const PAGE_SCRIPT = String.raw`
   const data = JSON.parse(document.getElementById('walk-data').textContent);
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.getElementById('topology');
+  const drawing = document.getElementById('drawing');
   const pos = new Map();
   const el = (tag, attrs, parent) => {
     const e = document.createElementNS(NS, tag);
@@ -18,13 +19,17 @@ export const PAGE_SCRIPT = String.raw`
   const text = (s, attrs, parent) => { const t = el('text', attrs, parent); t.textContent = s; return t; };
 
   // Layout: machines side by side; in a node, pods on top, their veths, the bridge, overlay devices, the NIC; the underlay switch below all.
-  const DW = 120, DH = 24, POD_W = 140, TOP = 40;
-  const Y = { pod: TOP + 30, veth: TOP + 130, bridge: TOP + 180, other: TOP + 230, uplink: TOP + 280, port: TOP + 360, sw: TOP + 420 };
-  const machines = data.machines.filter((m) => m.role !== 'underlay');
+  // A real cluster has too much to draw legibly, so the drawing is the chosen flow's: a node with more than MAX_PODS pods shows
+  // the pods on the flow's path and folds the rest into one "+N pods" box; more than MAX_MACHINES machines show those on the
+  // path and fold the rest into one box. The SVG never shrinks below MIN_SCALE (its container scrolls instead).
+  const DW = 120, DH = 24, POD_W = 140, TOP = 40, MAX_PODS = 4, MAX_MACHINES = 6, MIN_SCALE = 0.8;
+  const Y = { pod: TOP + 30, veth: TOP + 140, bridge: TOP + 190, other: TOP + 240, uplink: TOP + 290, port: TOP + 370, sw: TOP + 430 };
+  const allMachines = data.machines.filter((m) => m.role !== 'underlay');
   const underlay = data.machines.find((m) => m.role === 'underlay');
-  const devLayer = el('g', {}, null), linkLayer = el('g', {}, null), boxLayer = el('g', {}, null);
+  let devLayer, linkLayer, boxLayer, walkLayer;
   const peerOf = new Map();
   for (const [a, b] of data.links) { if (!peerOf.has(a)) peerOf.set(a, []); if (!peerOf.has(b)) peerOf.set(b, []); peerOf.get(a).push(b); peerOf.get(b).push(a); }
+  const nsOf = (at) => { const i = at.lastIndexOf(':'); return i < 0 ? at : at.slice(0, i); };
   const drawDev = (d, x, y, w) => {
     const g = el('g', { class: 'dev kind-' + d.kind, 'data-at': d.at }, devLayer);
     const title = el('title', {}, g); title.textContent = d.at + ' (' + d.kind + ')' + (d.addrs.length ? ' ' + d.addrs.join(' ') : '');
@@ -32,58 +37,87 @@ export const PAGE_SCRIPT = String.raw`
     text(d.name, { x: x + 6, y: y + 16 }, g);
     pos.set(d.at, { x: x, y: y, w: w || DW, h: DH });
   };
-  let x = 10;
-  for (const m of machines) {
-    const pods = m.pods;
-    const width = Math.max(1, pods.length) * POD_W + 20;
-    const g = el('g', { class: 'machine ' + m.role, 'data-ns': m.name }, boxLayer);
-    el('rect', { class: 'box', x: x, y: TOP, width: width - 10, height: Y.uplink + DH + 16 - TOP, rx: 8 }, g);
-    text(m.name + (m.role === 'node' ? '' : ' (' + m.role + ')'), { class: 'label', x: x + 8, y: TOP + 16 }, g);
-    pods.forEach((p, i) => {
-      const px = x + 10 + i * POD_W;
-      const pg = el('g', { class: 'pod', 'data-ns': p.name }, boxLayer);
-      el('rect', { class: 'box', x: px, y: Y.pod, width: POD_W - 14, height: 70, rx: 6 }, pg);
-      const label = p.name.length > 19 ? p.name.slice(0, 18) + '…' : p.name;
-      const t = text(label, { class: 'label', x: px + 6, y: Y.pod + 16 }, pg);
-      el('title', {}, t).textContent = p.name;
-      p.devices.forEach((d, k) => drawDev(d, px + 6, Y.pod + 30 + k * (DH + 4), POD_W - 26));
-      // The node side of the pod's veth pair goes under the pod.
-      for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) {
-        const vd = m.devices.find((n) => n.at === peer);
-        if (vd) drawDev(vd, px + 6, Y.veth, POD_W - 26);
+  const folded = (x, y, w, h, label, names, parent) => {
+    const g = el('g', { class: 'folded' }, parent);
+    el('rect', { class: 'box', x: x, y: y, width: w, height: h, rx: 6 }, g);
+    text(label, { class: 'label', x: x + 6, y: y + 16 }, g);
+    el('title', {}, g).textContent = names.slice(0, 40).join('\n') + (names.length > 40 ? '\n… and ' + (names.length - 40) + ' more' : '');
+  };
+  function layout(flow) {
+    svg.innerHTML = '';
+    pos.clear();
+    devLayer = el('g', {}, null); linkLayer = el('g', {}, null); boxLayer = el('g', {}, null); walkLayer = el('g', {}, null);
+    const touched = new Set((flow ? flow.path.concat(flow.steps.map((s) => s.at)) : []).map(nsOf));
+    const foldMachines = allMachines.length > MAX_MACHINES;
+    const machines = foldMachines ? allMachines.filter((m) => touched.has(m.name) || m.pods.some((p) => touched.has(p.name))) : allMachines;
+    const hidden = allMachines.filter((m) => !machines.includes(m));
+    const shown = new Set(machines.map((m) => m.name));
+    let x = 10;
+    for (const m of machines) {
+      const pods = m.pods.length > MAX_PODS ? m.pods.filter((p) => touched.has(p.name)) : m.pods;
+      const rest = m.pods.filter((p) => !pods.includes(p));
+      const slots = pods.length + (rest.length ? 1 : 0);
+      const width = Math.max(1, slots) * POD_W + 20;
+      const g = el('g', { class: 'machine ' + m.role, 'data-ns': m.name }, boxLayer);
+      el('rect', { class: 'box', x: x, y: TOP, width: width - 10, height: Y.uplink + DH + 16 - TOP, rx: 8 }, g);
+      text(m.name + (m.role === 'node' ? '' : ' (' + m.role + ')'), { class: 'label', x: x + 8, y: TOP + 16 }, g);
+      const skip = new Set();
+      for (const p of rest) for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) skip.add(peer);
+      pods.forEach((p, i) => {
+        const px = x + 10 + i * POD_W;
+        const pg = el('g', { class: 'pod', 'data-ns': p.name }, boxLayer);
+        el('rect', { class: 'box', x: px, y: Y.pod, width: POD_W - 14, height: 84, rx: 6 }, pg);
+        // The name with its distinguishing end kept (replicas differ only there), the namespace under it; the full name on hover.
+        el('title', {}, pg).textContent = p.name;
+        text(p.label, { class: 'label', x: px + 6, y: Y.pod + 15 }, pg);
+        text(p.namespace, { class: 'ns', x: px + 6, y: Y.pod + 29 }, pg);
+        p.devices.forEach((d, k) => drawDev(d, px + 6, Y.pod + 40 + k * (DH + 4), POD_W - 26));
+        // The node side of the pod's veth pair goes under the pod.
+        for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) {
+          const vd = m.devices.find((n) => n.at === peer);
+          if (vd) drawDev(vd, px + 6, Y.veth, POD_W - 26);
+        }
+      });
+      if (rest.length) folded(x + 10 + pods.length * POD_W, Y.pod, POD_W - 14, 84, '+' + rest.length + ' pod' + (rest.length > 1 ? 's' : ''), rest.map((p) => p.name), boxLayer);
+      let ox = x + 10;
+      for (const d of m.devices) {
+        if (pos.has(d.at) || skip.has(d.at)) continue;
+        if (d.kind === 'bridge') drawDev(d, x + 10, Y.bridge, width - 30);
+        else if (d.kind === 'uplink') drawDev(d, x + (width - 10 - DW) / 2, Y.uplink);
+        else { drawDev(d, ox, d.kind === 'veth' ? Y.veth : Y.other); ox += DW + 10; }
       }
-    });
-    let ox = x + 10;
-    for (const d of m.devices) {
-      if (pos.has(d.at)) continue;
-      if (d.kind === 'bridge') drawDev(d, x + 10, Y.bridge, width - 30);
-      else if (d.kind === 'uplink') drawDev(d, x + (width - 10 - DW) / 2, Y.uplink);
-      else { drawDev(d, ox, d.kind === 'veth' ? Y.veth : Y.other); ox += DW + 10; }
+      x += width;
     }
-    x += width;
-  }
-  const total = x;
-  if (underlay) {
-    const g = el('g', { class: 'machine underlay', 'data-ns': underlay.name }, boxLayer);
-    el('rect', { class: 'box', x: 10, y: Y.port - 24, width: total - 20, height: Y.sw + DH + 10 - (Y.port - 24), rx: 8 }, g);
-    text(underlay.name + ' (switch)', { class: 'label', x: 18, y: Y.port - 8 }, g);
-    let free = total - DW - 20;
-    for (const d of underlay.devices) {
-      if (d.kind === 'bridge') { drawDev(d, 20, Y.sw, total - 40); continue; }
-      const far = (peerOf.get(d.at) || []).map((p) => pos.get(p)).find((p) => p && p.y === Y.uplink);
-      if (far) drawDev(d, far.x, Y.port);
-      else { drawDev(d, free, Y.port); free -= DW + 10; }
+    if (hidden.length) {
+      folded(x, TOP, POD_W, Y.uplink + DH + 16 - TOP, '+' + hidden.length + ' more', hidden.map((m) => m.name + (m.pods.length ? ' (' + m.pods.length + ' pods)' : '')), boxLayer);
+      x += POD_W + 10;
     }
+    const total = x;
+    if (underlay) {
+      const g = el('g', { class: 'machine underlay', 'data-ns': underlay.name }, boxLayer);
+      el('rect', { class: 'box', x: 10, y: Y.port - 24, width: total - 20, height: Y.sw + DH + 10 - (Y.port - 24), rx: 8 }, g);
+      text(underlay.name + ' (switch)', { class: 'label', x: 18, y: Y.port - 8 }, g);
+      let free = total - DW - 20;
+      for (const d of underlay.devices) {
+        if (d.kind === 'bridge') { drawDev(d, 20, Y.sw, total - 40); continue; }
+        const peers = peerOf.get(d.at) || [];
+        if (peers.length && !peers.some((p) => shown.has(nsOf(p)))) continue; // a folded machine's port
+        const far = peers.map((p) => pos.get(p)).find((p) => p && p.y === Y.uplink);
+        if (far) drawDev(d, far.x, Y.port);
+        else { drawDev(d, free, Y.port); free -= DW + 10; }
+      }
+    }
+    for (const [a, b] of data.links) {
+      const p = pos.get(a), q = pos.get(b);
+      if (!p || !q) continue;
+      const top = p.y < q.y ? p : q, bot = p.y < q.y ? q : p;
+      el('line', { class: 'link', 'data-a': a, 'data-b': b, x1: top.x + top.w / 2, y1: top.y + top.h, x2: bot.x + bot.w / 2, y2: bot.y }, linkLayer);
+    }
+    svg.appendChild(boxLayer); svg.appendChild(linkLayer); svg.appendChild(walkLayer); svg.appendChild(devLayer);
+    svg.setAttribute('viewBox', '0 0 ' + total + ' ' + (Y.sw + DH + 20));
+    // Scaled to the column, but never below MIN_SCALE: a wide drawing scrolls in #drawing rather than shrinking its text away.
+    svg.style.minWidth = Math.round(total * MIN_SCALE) + 'px';
   }
-  for (const [a, b] of data.links) {
-    const p = pos.get(a), q = pos.get(b);
-    if (!p || !q) continue;
-    const top = p.y < q.y ? p : q, bot = p.y < q.y ? q : p;
-    el('line', { class: 'link', 'data-a': a, 'data-b': b, x1: top.x + top.w / 2, y1: top.y + top.h, x2: bot.x + bot.w / 2, y2: bot.y }, linkLayer);
-  }
-  const walkLayer = el('g', {}, null);
-  svg.appendChild(boxLayer); svg.appendChild(linkLayer); svg.appendChild(walkLayer); svg.appendChild(devLayer);
-  svg.setAttribute('viewBox', '0 0 ' + total + ' ' + (Y.sw + DH + 20));
 
   // Stepping.
   const picker = document.getElementById('flow-picker');
@@ -92,11 +126,11 @@ export const PAGE_SCRIPT = String.raw`
   const counter = document.getElementById('counter');
   let flow = null, index = 0;
   data.flows.forEach((f, i) => { const o = document.createElement('option'); o.value = String(i); o.textContent = f.name + ' (' + f.verdict + ')'; picker.appendChild(o); });
-  const nsOf = (at) => { const i = at.lastIndexOf(':'); return i < 0 ? at : at.slice(0, i); };
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   function choose(i) {
     flow = data.flows[i];
     index = 0;
+    layout(flow);
     const head = document.getElementById('headline');
     head.textContent = flow.headline.join('\n');
     head.className = flow.verdict;
@@ -131,8 +165,13 @@ export const PAGE_SCRIPT = String.raw`
     counter.textContent = flow.steps.length ? 'hop ' + (index + 1) + ' of ' + flow.steps.length : 'no hops';
     [...list.children].forEach((li, k) => li.classList.toggle('current', k === index));
     if (!s) { detail.innerHTML = '<h2>never sent</h2>'; return; }
-    mark(s.at, s.tone === 'bad' ? 'drop' : 'current');
+    const hit = mark(s.at, s.tone === 'bad' ? 'drop' : 'current');
     list.children[index].scrollIntoView({ block: 'nearest' });
+    // In a drawing wider than its column, bring the hop into view (horizontally only: the page does not jump).
+    if (hit && drawing.scrollWidth > drawing.clientWidth) {
+      const b = hit.getBoundingClientRect(), c = drawing.getBoundingClientRect();
+      if (b.left < c.left || b.right > c.right) drawing.scrollLeft += b.left - c.left - (c.width - b.width) / 2;
+    }
     detail.className = s.tone === 'bad' ? 'drop' : '';
     let h = '<h2><span class="where">' + esc(s.at) + '</span></h2><p class="what">' + esc(s.text) + '</p>';
     if (s.details.length) h += '<pre class="rule">' + esc(s.details.join('\n')) + '</pre>';
@@ -146,9 +185,10 @@ export const PAGE_SCRIPT = String.raw`
   }
   function mark(at, cls) {
     const dev = svg.querySelector('.dev[data-at="' + CSS.escape(at) + '"]');
-    if (dev) { dev.classList.add(cls); return; }
+    if (dev) { dev.classList.add(cls); return dev; }
     const box = svg.querySelector('[data-ns="' + CSS.escape(nsOf(at)) + '"]') || svg.querySelector('[data-ns="' + CSS.escape(at) + '"]');
     if (box) box.classList.add(cls);
+    return box;
   }
   document.getElementById('next').addEventListener('click', () => { if (flow && index < flow.steps.length - 1) { index++; show(); } });
   document.getElementById('prev').addEventListener('click', () => { if (flow && index > 0) { index--; show(); } });
@@ -164,5 +204,6 @@ export const PAGE_SCRIPT = String.raw`
   });
   picker.addEventListener('change', () => choose(Number(picker.value)));
   if (data.flows.length) choose(0);
+  else layout(null);
 })();
 `;

@@ -8,10 +8,14 @@ header select, header button { font: inherit; padding: 3px 8px; }
 main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); gap: 12px; padding: 12px 16px; }
 #headline { grid-column: 1 / -1; font-family: ui-monospace, monospace; white-space: pre-wrap; background: #fff; border: 1px solid #d8dde5; border-radius: 6px; padding: 8px 10px; }
 #headline.dropped { border-color: #c0392b; }
-svg { background: #fff; border: 1px solid #d8dde5; border-radius: 6px; width: 100%; height: auto; }
+#drawing { min-width: 0; overflow: auto; background: #fff; border: 1px solid #d8dde5; border-radius: 6px; align-self: start; }
+svg { display: block; width: 100%; height: auto; }
 .machine rect.box { fill: #eef2f7; stroke: #9aa7b8; }
 .machine.underlay rect.box { fill: #f3efe6; }
-.machine text.label, .pod text.label { font-size: 12px; font-weight: 600; fill: #334; }
+.machine text.label, .folded text.label { font-size: 12px; font-weight: 600; fill: #334; }
+.pod text.label { font-size: 11px; font-family: ui-monospace, monospace; font-weight: 600; fill: #334; }
+.pod text.ns { font-size: 10px; fill: #56657a; }
+.folded rect.box { fill: #f7f8fa; stroke: #9aa7b8; stroke-dasharray: 2 3; }
 .pod rect.box { fill: #fff; stroke: #b4bfcc; stroke-dasharray: 4 3; }
 .dev rect { fill: #fff; stroke: #6b7a90; rx: 4; }
 .dev text { font-size: 11px; font-family: ui-monospace, monospace; fill: #223; pointer-events: none; }
@@ -41,4 +45,9 @@ polyline.walk { fill: none; stroke: #2471d6; stroke-opacity: 0.35; stroke-width:
 #detail pre { white-space: pre-wrap; word-break: break-all; font-size: 11px; background: #f3f5f8; padding: 6px; margin: 6px 0; }
 #detail.drop { border-color: #c0392b; background: #fff6f5; }
 #notes { font-family: ui-monospace, monospace; font-size: 12px; white-space: pre-wrap; color: #56657a; grid-column: 1 / -1; }
+/* Narrow screens: the drawing above the hop list, each the full width. */
+@media (max-width: 900px) {
+  main { grid-template-columns: minmax(0, 1fr); padding: 8px; }
+  #steps { max-height: 240px; }
+}
 `;

@@ -28,7 +28,7 @@ export function renderWalkPage(data: PageData): string {
 </header>
 <main>
 <div id="headline"></div>
-<svg id="topology" role="img" aria-label="cluster topology"></svg>
+<div id="drawing"><svg id="topology" role="img" aria-label="cluster topology: the chosen flow's machines and pods"></svg></div>
 <div id="side">
 <ol id="steps"></ol>
 <div id="detail"></div>
