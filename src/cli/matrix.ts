@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario/types.js';
 import { parseDuration } from '../scenario/load/quantities.js';
 import { fit, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderMatrixTable } from './matrix-table.js';
+import { progressLine } from './progress.js';
 
 interface MatrixFlags {
   port?: string;
@@ -12,7 +13,11 @@ interface MatrixFlags {
   json?: boolean;
   proxyMode?: 'iptables' | 'ipvs' | 'nftables';
   at?: string;
+  namespace?: string[];
 }
+
+/** More probes than this (50 pods) get a line on stderr first: the table is pods², and so is the time. */
+const MANY_PROBES = 2500;
 
 /**
  * `podwalk matrix FILE`: the pod → pod reachability truth table, printed as
@@ -20,7 +25,7 @@ interface MatrixFlags {
  * section gives defaults and, with `expect:`, the table to check (exit 1 on a
  * difference).
  */
-export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void; term?: Terminal }, load: (file: string, proxyMode?: 'iptables' | 'ipvs' | 'nftables') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
+export function registerMatrix(program: Command, io: { out: (s: string) => void; err: (s: string) => void; term?: Terminal; errIsTTY?: boolean }, load: (file: string, proxyMode?: 'iptables' | 'ipvs' | 'nftables') => Scenario, fail: (message: string) => never, setCode: (code: number) => void): void {
   program
     .command('matrix')
     .description('probe every pod -> pod pair and print the reachability truth table (. allowed, X blocked)')
@@ -29,6 +34,7 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
     .option('--protocol <proto>', 'TCP | UDP | SCTP (default TCP)')
     .option('--via <how>', 'pod (pod IPs) | service (the ClusterIP of a Service whose only endpoint is the pod)')
     .option('--at <time>', "probe at this simulated time (like 2s), after the file's steps up to then (default: the file's matrix.at, else 0)")
+    .option('--namespace <ns>', 'probe only this namespace\'s pods (repeatable), as kubectl -n narrows a listing', (v: string, prev: string[] = []) => [...prev, v])
     .option('--json', 'print JSON instead of the table')
     .option('--proxy-mode <mode>', 'override cluster.proxyMode: iptables | ipvs | nftables')
     .action((file: string, o: MatrixFlags) => {
@@ -42,10 +48,25 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
       };
       const atNs = o.at === undefined ? m?.atNs : parseAt(o.at, fail);
       if (atNs !== undefined) opts.atNs = atNs;
-      const result = probeMatrix(scenario, opts);
+      if (o.namespace) {
+        const known = new Set(scenario.namespaces.map((n) => n.name));
+        for (const ns of o.namespace) if (!known.has(ns)) fail(`--namespace: no namespace ${ns} (namespaces: ${[...known].join(', ')})`);
+        opts.namespaces = o.namespace;
+      }
+      // On a terminal, a long table shows the run's progress line (as \`run\` does); a big one says so first.
+      const progress = progressLine(io.err, io.errIsTTY ?? false);
+      const result = probeMatrix(scenario, opts, {
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+        onPods: (n) => {
+          if (n * n > MANY_PROBES) io.err(`matrix: ${n} pods, ${(n * n).toLocaleString('en-US')} probes: this takes a while${opts.namespaces ? '' : '; --namespace NS probes one namespace\'s pods'}\n`);
+        },
+      });
+      progress.done();
       // The expected table only applies to the probe it was written for.
       const sameProbe = m !== undefined && m.port === opts.port && m.protocol === opts.protocol && m.via === opts.via && m.atNs === opts.atNs;
-      const diffs = sameProbe && m.expect ? compareMatrix(result, m.expect) : [];
+      // Narrowed to some namespaces, the expected table's other rows and columns were not probed: they are not checked.
+      const expected = m?.expect && opts.namespaces ? inNamespaces(m.expect, opts.namespaces) : m?.expect;
+      const diffs = sameProbe && expected ? compareMatrix(result, expected) : [];
       if (o.json) io.out(`${JSON.stringify(matrixJson(result, diffs), null, 2)}\n`);
       else {
         const term = io.term ?? PLAIN;
@@ -54,13 +75,18 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
         say(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${result.pods.length} pods, ${result.pods.length ** 2} probes)`, 2);
         io.out(`${renderMatrixTable(result, term).join('\n')}\n`);
         for (const n of result.notes) say(`note: ${n}`, 6);
-        if (sameProbe && m.expect) {
+        if (sameProbe && expected) {
           say(diffs.length === 0 ? 'expected matrix: met' : `expected matrix: ${diffs.length} cell(s) differ`, 2);
           for (const d of diffs) say(`  ${d}`, 4);
         }
       }
       setCode(diffs.length > 0 ? 1 : 0);
     });
+}
+
+function inNamespaces<T>(expected: { rows: Map<string, Map<string, T>> }, namespaces: readonly string[]): { rows: Map<string, Map<string, T>> } {
+  const keep = (pod: string): boolean => namespaces.includes(pod.slice(0, pod.indexOf('/')));
+  return { rows: new Map([...expected.rows].filter(([from]) => keep(from)).map(([from, row]) => [from, new Map([...row].filter(([to]) => keep(to)))])) };
 }
 
 function matrixJson(m: ReachabilityMatrix, diffs: string[]): unknown {

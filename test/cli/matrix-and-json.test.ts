@@ -22,6 +22,22 @@ describe('podwalk matrix layout', () => {
     expect(typeof parsed === 'string' ? parsed : parsed.pods).toEqual(['x/a', 'x/b', 'y/a', 'y/b']);
   });
 
+  it('--namespace probes only those namespaces\' pods (repeatable); an unknown one is an input error (reviewer hreview-user #6)', () => {
+    let out = '';
+    let err = '';
+    const file = join(root, 'scenarios', 'netpol-default-deny.yaml');
+    expect(cli(['matrix', file, '--namespace', 'x'], { out: (s) => (out += s), err: (s) => (err += s) })).toBe(0);
+    expect(out.split('\n')[0]).toMatch(/\(2 pods, 4 probes\)$/);
+    expect(out.split('\n')[2]).toBe('-       x/a x/b');
+    expect(err).toBe('');
+    out = '';
+    expect(cli(['matrix', file, '--namespace', 'x', '--namespace', 'y'], { out: (s) => (out += s), err: () => {} })).toBe(0);
+    expect(out.split('\n')[2]).toBe('-       x/a x/b y/a y/b');
+    err = '';
+    expect(cli(['matrix', file, '--namespace', 'z'], { out: () => {}, err: (s) => (err += s) })).toBe(2);
+    expect(err).toMatch(/--namespace: no namespace z \(namespaces: .*\bx\b.*\)/);
+  });
+
   it('numbers the columns of long pod names and says which number is which pod; explains every ?', () => {
     const cell = (from: string, to: string, allowed: boolean, skipped?: string) => ({ from, to, allowed, flow: undefined, ...(skipped ? { skipped } : {}) });
     const pods = ['default/web-55489cf447-8g6lj', 'default/client'];

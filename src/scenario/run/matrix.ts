@@ -1,4 +1,4 @@
-import { ScenarioRun } from './simulate.js';
+import { ScenarioRun, type RunProgress } from './simulate.js';
 import type { Cluster } from '../../cluster/build.js';
 import { formatIpv4 } from '../../wire/addr.js';
 import type { FlowResult } from './flows.js';
@@ -15,6 +15,8 @@ export interface MatrixOptions {
    * the ones that exist then) and later ones do not.
    */
   atNs?: number;
+  /** Probe only the pods of these namespaces, as sources and destinations (`matrix --namespace`); absent = every pod. */
+  namespaces?: readonly string[];
 }
 
 /** One cell: whether the probe connected, and what became of it. */
@@ -43,15 +45,19 @@ const PROBE_GAP_NS = 1_000_000;
  * does: one connection attempt per ordered pair, each a real packet through
  * the cluster, allowed when it reaches a listening socket on the destination.
  */
-export function probeMatrix(scenario: Scenario, opts: MatrixOptions): ReachabilityMatrix {
+export function probeMatrix(scenario: Scenario, opts: MatrixOptions, hooks: { onProgress?: (p: RunProgress) => void; onPods?: (pods: number) => void } = {}): ReachabilityMatrix {
   const start = opts.atNs ?? 0;
   // The cluster as of `start`: the steps up to then (inclusive) happen first, and what the controllers do
   // about them; later steps do not, so every probe sees the same policies, labels and pods, however
   // long the probes take (they leave 1 ms apart).
   const steps = opts.atNs === undefined ? scenario.steps : scenario.steps.filter((s) => s.atNs <= start);
-  const run = new ScenarioRun({ ...scenario, traffic: [], steps }, { detailed: true });
+  const run = new ScenarioRun({ ...scenario, traffic: [], steps }, { detailed: true, ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}) });
   if (start > 0) run.runUntil(start);
-  const pods = podsAt(scenario, run.cluster).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const wanted = opts.namespaces ? new Set(opts.namespaces) : undefined;
+  const pods = podsAt(scenario, run.cluster)
+    .filter((p) => !wanted || wanted.has(p.namespace))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  hooks.onPods?.(pods.length);
   const skipped = new Map<string, string>();
   let n = 0;
   for (const src of pods) {
