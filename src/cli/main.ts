@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { conntrackSummary, nftNote, showIptables, showViews } from '../kernel/show.js';
+import { conntrackSummary, ipvsNote, nftNote, showIptables, showViews } from '../kernel/show.js';
 import type { Mismatch } from '../scenario/run/expect.js';
 import { ExpectationStream } from '../scenario/run/expect-stream.js';
 import { formatProblem, loadScenarioFile } from '../scenario/load/parse.js';
@@ -273,7 +273,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       // conntrack -L writes its count to standard error: `| wc -l` counts entries only.
       if (what === 'conntrack') io.err(`${conntrackSummary(ns)}\n`);
       // Native nftables tables only: say where iptables-nft's are (an empty list must not read as "no rules").
-      const note = what === 'nft' ? nftNote(ns, o.node) : undefined;
+      const note = what === 'nft' ? nftNote(ns, o.node) : what === 'ipvs' || what === 'ipvs-save' ? ipvsNote(ns, o.node, scenario.cluster.proxyMode) : undefined;
       if (note) io.err(`${note}\n`);
     });
 

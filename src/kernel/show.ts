@@ -156,6 +156,18 @@ export function nftNote(ns: NetNs, name: string): string | undefined {
   return `${name}: ${what}; the iptables-nft tables (${tables.join(', ')}) that nft list ruleset would also list: podwalk show … --node ${name} iptables`;
 }
 
+/**
+ * Said on standard error when a node's `ipvsadm` listing is empty because
+ * kube-proxy does not run in ipvs mode there: an empty listing must not read
+ * as "this node has no Services" (the nft view says the same of its tables).
+ */
+export function ipvsNote(ns: NetNs, name: string, proxyMode: string): string | undefined {
+  if (ns.ipvs) return undefined;
+  const saved = ns.nf?.engine.save({ counters: false }) ?? '';
+  if (!/^-A KUBE-SERVICES /m.test(saved) && !ns.nf?.nft) return undefined;
+  return `${name}: no IPVS virtual services here: kube-proxy runs in ${proxyMode} mode (its Services: podwalk show … --node ${name} ${proxyMode === 'nftables' ? 'nft' : 'iptables'}; or add --proxy-mode ipvs)`;
+}
+
 /** `nft list ruleset`: empty when nothing loaded nftables here (iptables and ipvs modes). */
 export function showNft(ns: NetNs): string {
   const nft = ns.nf?.nft;

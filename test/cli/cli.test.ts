@@ -112,6 +112,19 @@ describe('podwalk CLI', () => {
     // A pod has no rules at all: nothing to say.
     expect(runCli(['show', scenario('service-clusterip.yaml'), 'nft', '--node', 'default/client'])).toMatchObject({ code: 0, out: '', err: '' });
   });
+
+  it('show … ipvs outside ipvs mode says on stderr that kube-proxy runs in another mode, not that there are no Services', () => {
+    const iptablesMode = runCli(['show', scenario('service-clusterip.yaml'), 'ipvs', '--node', 'node1']);
+    expect(iptablesMode).toMatchObject({ code: 0, out: '' });
+    expect(iptablesMode.err).toBe('node1: no IPVS virtual services here: kube-proxy runs in iptables mode (its Services: podwalk show … --node node1 iptables; or add --proxy-mode ipvs)\n');
+    const nftMode = runCli(['show', scenario('service-nftables.yaml'), 'ipvs-save', '--node', 'node1']);
+    expect(nftMode.err).toMatch(/^node1: no IPVS virtual services here: kube-proxy runs in nftables mode \(its Services: podwalk show … --node node1 nft;/);
+    const ipvsMode = runCli(['show', scenario('service-clusterip.yaml'), 'ipvs', '--node', 'node1', '--proxy-mode', 'ipvs']);
+    expect(ipvsMode.out).toContain('TCP  ');
+    expect(ipvsMode.err).toBe('');
+    // A pod has no kube-proxy: nothing to say.
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'ipvs', '--node', 'default/client'])).toMatchObject({ code: 0, out: '', err: '' });
+  });
 });
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
