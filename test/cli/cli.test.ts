@@ -125,6 +125,16 @@ describe('podwalk CLI', () => {
     // A pod has no kube-proxy: nothing to say.
     expect(runCli(['show', scenario('service-clusterip.yaml'), 'ipvs', '--node', 'default/client'])).toMatchObject({ code: 0, out: '', err: '' });
   });
+
+  it('show takes the tools\' object names (route, neighbor, address) and --node as traffic names endpoints (pod/…, node/…)', () => {
+    const routes = runCli(['show', scenario('service-clusterip.yaml'), 'routes', '--node', 'node1']);
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'route', '--node', 'node/node1'])).toMatchObject({ code: 0, out: routes.out });
+    const pod = runCli(['show', scenario('service-clusterip.yaml'), 'addr', '--node', 'default/client']);
+    expect(pod.out).toContain('eth0');
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'address', '--node', 'pod/client'])).toMatchObject({ code: 0, out: pod.out });
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'addr', '--node', 'pod/default/client'])).toMatchObject({ code: 0, out: pod.out });
+    expect(runCli(['show', scenario('service-clusterip.yaml'), 'neighbor', '--node', 'node1']).code).toBe(0);
+  });
 });
 
 const hasTshark = spawnSync('tshark', ['--version']).status === 0;
