@@ -1,9 +1,9 @@
 // Lint config. Besides the usual typescript-eslint rules, it keeps the layers of
-// ARCHITECTURE.md honest: each layer may import only the layers below it.
+// docs/architecture.md ("Layers") honest: each layer may import only the layers below it.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Layers from the bottom up; a layer may import itself and anything earlier in the list. */
+/** The layers, roughly from the bottom up; a layer may import itself and what `allowed` lists for it (trace sits below kernel). */
 const layers = ['wire', 'engine', 'kernel', 'trace', 'cluster', 'scenario', 'bench', 'api', 'vitest', 'cli'];
 /** Exceptions: wire knows nothing; engine knows no protocol; trace is imported by kernel. */
 const allowed = {
