@@ -4,7 +4,8 @@
  * - every file a doc names in `code` (`scenarios/x.yaml`, `src/...`, `test/...`) exists;
  * - every YAML example of the scenario format is valid against the JSON Schema (fragments are
  *   completed into a minimal scenario first), and a whole scenario loads;
- * - the error messages docs/scenario-format.md shows are what `podwalk validate` prints.
+ * - the error messages docs/scenario-format.md shows are what `podwalk validate` prints;
+ * - docs/architecture.md's tree names every folder of src/.
  * Kept fast: no simulation runs.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -64,6 +65,16 @@ describe('docs', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+
+  it('docs/architecture.md describes every folder of src/ in its tree', () => {
+    const tree = /^```\n([\s\S]*?)^```/m.exec(text('docs/architecture.md'))![1]!;
+    const listed = new Set([...tree.matchAll(/^\s*((?:src\/)?[a-z0-9-]+\/)\s/gm)].map((m) => m[1]!.replace(/^src\//, '')));
+    const folders = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .flatMap((d) => [`${dir}/${d.name}`, ...folders(`${dir}/${d.name}`)]);
+    expect(folders('src').filter((d) => !listed.has(`${d.split('/').pop()}/`))).toEqual([]);
   });
 
   describe('YAML examples of the scenario format are valid', () => {
