@@ -5,7 +5,7 @@
  * - every YAML example of the scenario format is valid against the JSON Schema (fragments are
  *   completed into a minimal scenario first), and a whole scenario loads;
  * - the error messages docs/scenario-format.md shows are what `podwalk validate` prints;
- * - docs/architecture.md's tree names every folder of src/.
+ * - docs/architecture.md's tree names every folder of src/, and the `Class.member`s it names exist.
  * Kept fast: no simulation runs.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -75,6 +75,18 @@ describe('docs', () => {
         .filter((d) => d.isDirectory())
         .flatMap((d) => [`${dir}/${d.name}`, ...folders(`${dir}/${d.name}`)]);
     expect(folders('src').filter((d) => !listed.has(`${d.split('/').pop()}/`))).toEqual([]);
+  });
+
+  it('docs/architecture.md names only classes and members that exist (`Fib.lookup`)', () => {
+    const ts = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? ts(`${dir}/${d.name}`) : d.name.endsWith('.ts') ? [`${dir}/${d.name}`] : []));
+    const src = ts('src').map(text).join('\n');
+    const t = text('docs/architecture.md');
+    const gone = [...new Set([...t.matchAll(/`([A-Z][A-Za-z0-9]+)\.([A-Za-z][A-Za-z0-9]*)`/g)].map((m) => `${m[1]}.${m[2]}`))].filter((name) => {
+      const [cls, member] = name.split('.');
+      return !new RegExp(`\\b(class|interface|type|const|function) ${cls}\\b`).test(src) || !new RegExp(`\\b${member}\\b`).test(src);
+    });
+    expect(gone).toEqual([]);
   });
 
   describe('YAML examples of the scenario format are valid', () => {
