@@ -95,15 +95,17 @@ describe('docs', () => {
     const base = { apiVersion: 'podwalk/v1alpha1', kind: 'Scenario', metadata: { name: 'doc-example' }, cluster: { nodes: [{ name: 'node1' }, { name: 'node2' }] } };
     for (const f of docs) {
       const t = text(f);
-      for (const m of t.matchAll(/^```yaml\n([\s\S]*?)^```/gm)) {
+      // A fence may be indented (inside a list item): its lines lose that indentation.
+      for (const m of t.matchAll(/^( *)```yaml\n([\s\S]*?)^ *```/gm)) {
+        const yaml = m[2]!.replace(new RegExp(`^${m[1]}`, 'gm'), '');
         it(`${f}:${lineOf(t, m.index)}`, () => {
-          const frag = (parse(m[1]!) ?? {}) as Record<string, unknown>;
+          const frag = (parse(yaml) ?? {}) as Record<string, unknown>;
           // An expect: block alone belongs to a traffic item.
           const body = 'expect' in frag ? { traffic: [{ name: 'x', from: 'pod/a', to: 'pod/b', port: 80, expect: frag.expect }] } : frag;
           const doc = { ...base, ...body, cluster: { ...base.cluster, ...((body.cluster as object | undefined) ?? {}) } };
           expect(validate(doc), JSON.stringify(validate.errors, null, 1)).toBe(true);
           if ('apiVersion' in frag && 'metadata' in frag) {
-            const r = loadScenarioText(m[1]!, `${f}:${lineOf(t, m.index)}`);
+            const r = loadScenarioText(yaml, `${f}:${lineOf(t, m.index)}`);
             expect(r.ok ? [] : r.problems.map((p) => p.message)).toEqual([]);
           }
         });
