@@ -5,7 +5,8 @@
  * - every YAML example of the scenario format is valid against the JSON Schema (fragments are
  *   completed into a minimal scenario first), and a whole scenario loads;
  * - the error messages docs/scenario-format.md shows are what `podwalk validate` prints;
- * - docs/architecture.md's tree names every folder of src/, and the `Class.member`s it names exist.
+ * - docs/architecture.md's tree names every folder of src/, and the `Class.member`s it names exist;
+ * - the README's CLI synopsis uses only options and views the commands' --help lists.
  * Kept fast: no simulation runs.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -87,6 +88,22 @@ describe('docs', () => {
       return !new RegExp(`\\b(class|interface|type|const|function) ${cls}\\b`).test(src) || !new RegExp(`\\b${member}\\b`).test(src);
     });
     expect(gone).toEqual([]);
+  });
+
+  it("the README's CLI synopsis names only options and views `podwalk <command> --help` lists", () => {
+    const readme = text('README.md');
+    const block = /## CLI\n\n```\n([\s\S]*?)```/.exec(readme)![1]!;
+    const unknown: string[] = [];
+    for (const line of block.split('\n').filter((l) => l.startsWith('podwalk '))) {
+      const words = line.replace(/#.*$/, '').split(/\s+/);
+      const command = words[1] === 'bench' ? ['bench', words[2]!] : [words[1]!];
+      let help = '';
+      cli([...command, '--help'], { out: (s) => (help += s), err: (s) => (help += s) });
+      for (const m of line.replace(/#.*$/, '').matchAll(/(?<![\w-])(--?[a-z][a-z-]*)/g)) if (!help.includes(m[1]!)) unknown.push(`${command.join(' ')}: ${m[1]}`);
+      // `show`'s views: each one the help's `what` argument lists.
+      if (command[0] === 'show') for (const v of /\[(routes\|[^\]]*)\]/.exec(line)![1]!.split('|')) if (!new RegExp(`\\b${v}\\b`).test(help)) unknown.push(`show: ${v}`);
+    }
+    expect(unknown).toEqual([]);
   });
 
   describe('YAML examples of the scenario format are valid', () => {
