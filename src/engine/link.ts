@@ -13,6 +13,14 @@ export interface LinkProps {
 export class Link {
   private busyUntil = 0;
 
+  /** When the wire is free again (a train replay sets it where its frames would leave it: kernel/fastpath/train-lag.ts). */
+  get busyUntilNs(): number {
+    return this.busyUntil;
+  }
+  set busyUntilNs(ns: number) {
+    this.busyUntil = ns;
+  }
+
   constructor(
     private readonly sched: Scheduler,
     readonly props: LinkProps,
@@ -45,6 +53,8 @@ export class Link {
   private occupy(bytes: number): number {
     const start = Math.max(this.sched.now, this.busyUntil);
     const done = start + this.serializationNs(bytes);
+    const observer = this.sched.observer;
+    if (observer !== undefined) observer.wire(this, this.sched.now, this.busyUntil, done);
     this.busyUntil = done;
     return done + this.props.latencyNs;
   }

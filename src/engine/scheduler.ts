@@ -21,6 +21,17 @@ const runAction: Call<Action, undefined> = (action) => action();
 const INITIAL_CAPACITY = 1024;
 
 /**
+ * Told of every event scheduled and run while it is set (a train replay
+ * watching a period of its train: kernel/fastpath/train-lag.ts), and of every
+ * wire a frame is put on (engine/link.ts).
+ */
+export interface SchedulerObserver {
+  pushed(timeNs: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown): void;
+  popped(timeNs: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown): void;
+  wire(link: object, nowNs: number, busyBefore: number, busyAfter: number): void;
+}
+
+/**
  * A binary min-heap of pending events. Each event has a slot holding its
  * handler and two arguments, written once when it is scheduled and cleared
  * when it runs (slots are reused, most recently freed first); the heap itself
@@ -61,6 +72,8 @@ export class Scheduler {
   private untilNs = 0;
   private budgetEnd = 0;
   private runCalls = 0;
+  /** Set while a train replay watches what happens (see SchedulerObserver). */
+  observer: SchedulerObserver | undefined;
 
   /** Current simulated time in ns. */
   get now(): number {
@@ -118,6 +131,62 @@ export class Scheduler {
     this.clock = timeNs;
     this.executed += events;
     this.seq += seqs;
+  }
+
+  /** Each pending event, in no particular order: its time, sequence number, handler and arguments. */
+  forEachPending(f: (timeNs: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown) => void): void {
+    const { times, seqs, slots } = this;
+    for (let i = 0; i < this.size; i++) {
+      const slot = slots[i]!;
+      f(times[i]!, seqs[i]!, this.fns[slot]!, this.as[slot], this.bs[slot]);
+    }
+  }
+
+  /**
+   * A train replay took over the pending events for which `mine(a, b)` holds
+   * (kernel/fastpath/train-lag.ts): each now runs `dtNs` later with a sequence
+   * number `dseq` higher, as the events of later datagrams the walks would have
+   * scheduled (the heap is rebuilt: other events keep their keys).
+   */
+  shiftPending(mine: (a: unknown, b: unknown) => boolean, dtNs: number, dseq: number): void {
+    const { times, seqs, slots } = this;
+    for (let i = 0; i < this.size; i++) {
+      const slot = slots[i]!;
+      if (!mine(this.as[slot], this.bs[slot])) continue;
+      times[i] = times[i]! + dtNs;
+      seqs[i] = seqs[i]! + dseq;
+    }
+    // Floyd's heap construction: every key is unique (sequence numbers), so the run order is the keys' order.
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  /** The event at position `i` moves down to where its key belongs. */
+  private siftDown(i: number): void {
+    const { times, seqs, slots } = this;
+    const n = this.size;
+    const time = times[i]!;
+    const seq = seqs[i]!;
+    const slot = slots[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n) {
+        const tr = times[r]!;
+        const tl = times[l]!;
+        if (tr < tl || (tr === tl && seqs[r]! < seqs[l]!)) c = r;
+      }
+      const tc = times[c]!;
+      if (tc > time || (tc === time && seqs[c]! > seq)) break;
+      times[i] = tc;
+      seqs[i] = seqs[c]!;
+      slots[i] = slots[c]!;
+      i = c;
+    }
+    times[i] = time;
+    seqs[i] = seq;
+    slots[i] = slot;
   }
 
   /** Run `action` after `delayNs` (≥ 0, integer) from now. */
@@ -189,6 +258,7 @@ export class Scheduler {
       const fn = this.fns[slot] as Call<unknown, unknown>;
       const a = this.as[slot];
       const b = this.bs[slot];
+      if (this.observer !== undefined) this.observer.popped(time, this.seqs[0]!, fn as Call<never, never>, a, b);
       this.pop(slot);
       this.clock = time;
       const before = this.executed++;
@@ -240,6 +310,7 @@ export class Scheduler {
 
   private push(time: number, seq: number, fn: Call<never, never>, a: unknown, b: unknown): void {
     if (this.size === this.times.length) this.grow();
+    if (this.observer !== undefined) this.observer.pushed(time, seq, fn, a, b);
     // Every pending event holds one slot, so a free one exists whenever the heap has room.
     const slot = this.freeCount > 0 ? this.free[--this.freeCount]! : this.used++;
     this.fns[slot] = fn;

@@ -401,3 +401,15 @@ export function scrub(skb: Skb, crossNamespace: boolean): void {
   if (crossNamespace) skb.mark = undefined;
   skb.fragMaxSize = undefined;
 }
+
+/**
+ * A packet in flight becomes a later datagram of its train (kernel/fastpath/train-lag.ts): the same place in
+ * its walk, a new id and flow. Its bytes are the caller's to patch (it owns them); the decoded header is forgotten.
+ */
+export function relabelSkb(skb: Skb, id: number, flow: string | undefined): void {
+  const named = skb as unknown as { id: number; flow: string | undefined };
+  named.id = id;
+  named.flow = flow;
+  skb.ip = undefined;
+  skb.ipAt = -1;
+}

@@ -22,6 +22,10 @@ export const receiveOn = (to: Receiver, skb: Skb): void => to.receive(skb);
  */
 export class World {
   private lastPacketId = 0;
+  /** The id the last packet made was given (a train replay checks its packets in flight are the newest). */
+  get lastPacket(): number {
+    return this.lastPacketId;
+  }
   /** Packets created and not yet ended in deliver/drop, for the accounting check. */
   readonly inFlight = new LivePackets();
 

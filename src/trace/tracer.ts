@@ -89,6 +89,15 @@ export class Tracer {
    */
   emitCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], l3only: boolean, mem: Uint8Array, off: number, len: number): void {
     this.kept?.addCreateIn(t, pkt, at, flow, cause, by, mem, off, len, l3only);
+    this.tellCreate(t, pkt, at, flow, cause, by, l3only, mem, off, len);
+  }
+
+  /**
+   * A `create` told to the sinks only, not kept: one a train replay's block
+   * keeps (`keepTrain`) while the run's own sinks follow the flow it starts
+   * (kernel/fastpath/train-lag.ts: the datagrams a window leaves in flight).
+   */
+  tellCreate(t: number, pkt: number, at: string, flow: string | undefined, cause: number | undefined, by: CreateEvent['by'], l3only: boolean, mem: Uint8Array, off: number, len: number): void {
     const sinks = this.sinks;
     if (this.createByParts) for (let j = 0; j < sinks.length; j++) sinks[j]!.create!(t, pkt, at, flow, cause, by, mem, off, len, l3only);
     else {
@@ -100,6 +109,11 @@ export class Tracer {
   /** Emit a packet's `deliver`: kept as its parts, an object made only for those who need one. */
   emitDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
     this.kept?.addDeliver(t, pkt, at, to, socket, src, sport);
+    this.tellDeliver(t, pkt, at, to, socket, src, sport);
+  }
+
+  /** A `deliver` told to the sinks only, not kept (`tellCreate`: the datagrams a window took over in flight). */
+  tellDeliver(t: number, pkt: number, at: string, to: DeliverEvent['to'], socket: string | undefined, src: string | undefined, sport: number | undefined): void {
     let event: DeliverEvent | undefined;
     const sinks = this.sinks;
     for (let j = 0; j < sinks.length; j++) {

@@ -111,8 +111,13 @@ describe('train replay: the benchmark walks', () => {
     const on = same(walk('same-node', 3000));
     expect(on.datagrams).toBeGreaterThan(2990);
   });
-  it('cross-node', () => {
-    same(walk('cross-node', 500));
+  it('cross-node (host-gw): the datagrams in flight at each send are taken over, the last left in flight', () => {
+    const on = same(walk('cross-node', 2000));
+    expect(on.windows).toBe(1);
+    expect(on.datagrams).toBeGreaterThan(1900);
+  });
+  it('cross-node with flannel-vxlan and to a ClusterIP: the same as walked', () => {
+    for (const w of ['cross-node-vxlan', 'cluster-ip'] as const) same(walk(w, 600));
   });
   it('payloads: too short for the flow table, the shortest it keeps, large, and one that does not fit the MTU', () => {
     for (const payload of [0, 11, 12, 1400, 3000]) {
@@ -166,6 +171,55 @@ describe('train replay: interrupted trains', () => {
       const on = same(walk('same-node', 3000), [], { eventBudget: budget });
       expect(on.datagrams).toBeGreaterThan(100);
     }
+  });
+  it('across nodes: the event budget runs out inside a window, with datagrams in flight', () => {
+    for (const budget of [9000, 12345]) {
+      const on = same(walk('cross-node', 3000), [], { eventBudget: budget });
+      expect(on.datagrams).toBeGreaterThan(100);
+    }
+  });
+  it('across nodes: changes under the train (conntrack flush, a rule, the uplink down, a timer, the switch FDB ageing)', () => {
+    const node = (c: Cluster, n: string) => c.nodes.get(n)!;
+    const sw = (c: Cluster): Bridge => [...c.netns.values()].find((ns) => ns.name === 'underlay')!.devices.get('br0') as Bridge;
+    const cross: [number, Change][] = [
+      [T0 + 1 * MS + 1234, (c) => void node(c, 'node2').nf!.conntrack.delete(() => true)],
+      [T0 + 2 * MS, (c) => (node(c, 'node1').nf!.engine as Netfilter).restore('*filter\n-I FORWARD 1 -p udp -m udp --dport 53 -m comment --comment count\nCOMMIT\n', { noflush: true })],
+      [T0 + 3 * MS + 1, (c) => void (node(c, 'node2').devices.get('eth0')!.adminUp = false)],
+      [T0 + 3.2 * MS, (c) => void (node(c, 'node2').devices.get('eth0')!.adminUp = true)],
+      [T0 + 5 * MS + 2239, () => {}],
+      [T0 + 7 * MS, (c) => void (sw(c).ageingNs = 10_000)],
+      [T0 + 7.5 * MS, (c) => void (sw(c).ageingNs = 300e9)],
+    ];
+    const on = same(walk('cross-node', 2000), cross);
+    expect(on.windows).toBeGreaterThan(2);
+    expect(on.datagrams).toBeGreaterThan(800);
+  });
+  it('across nodes: other traffic and a second train at once, and one item after the train', () => {
+    const base = walkScenarioText({ walk: 'cross-node', packets: 2000, connected: true });
+    const text = `${base}  - {name: other, from: pod/a, to: pod/c, protocol: UDP, port: 53, count: 3, interval: 1234567ns, at: 100300us}
+  - {name: g, from: pod/a, to: pod/c, protocol: UDP, port: 53, count: 400, interval: 7us, reuseConnection: true, at: 106ms}
+  - {name: after, from: pod/b, to: pod/c, protocol: UDP, port: 53, at: 109ms}
+`;
+    const on = same(load(text));
+    expect(on.datagrams).toBeGreaterThan(500);
+  });
+  it('across nodes: the run stopped at times inside windows (runUntil), state and packets in flight read there', () => {
+    const outcome = (replay: 'on' | 'off'): { text: string; datagrams: number } => {
+      process.env.PODWALK_TRAIN_REPLAY = replay;
+      const r = new ScenarioRun(walk('cross-node', 3000), { detailed: false });
+      for (const t of r.scenario.traffic) r.schedule(t);
+      const texts: string[] = [];
+      for (const t of [T0 + 50 * US + 1, T0 + 3 * MS + 17, T0 + 3 * MS + 18, T0 + 9 * MS]) {
+        r.runUntil(t);
+        texts.push(kernelState(r.cluster));
+      }
+      const result = r.finish();
+      texts.push(...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), kernelState(r.cluster));
+      return { text: texts.join('\n'), datagrams: r.cluster.world.fast.trainDatagrams };
+    };
+    const on = outcome('on');
+    expect(firstDifference(on.text, outcome('off').text)).toBeUndefined();
+    expect(on.datagrams).toBeGreaterThan(2000);
   });
   it('the run stopped at times inside windows (runUntil), state read there, then finished', () => {
     const outcome = (replay: 'on' | 'off'): { text: string; datagrams: number } => {

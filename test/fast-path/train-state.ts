@@ -16,6 +16,14 @@ export function kernelState(c: Cluster): string {
   const out: string[] = [`sched now ${now} seq ${c.sched.nextSeq} executed ${c.sched.eventsExecuted} pending ${c.sched.pending}`];
   const w = c.world;
   out.push(`world packets ${String(field(w, 'lastPacketId'))} in-flight ${w.inFlight.size} hits ${w.fast.hits} replays ${w.fast.replays}`);
+  // Events pending (a train window leaves datagrams in flight: their hand-offs) and the packets in flight, bytes and all.
+  const pending: string[] = [];
+  c.sched.forEachPending((t, seq, fn, a, b) => {
+    const skb = b as { id?: number; flow?: string; buf?: Uint8Array; off?: number; len?: number; at?: string; cost?: number } | undefined;
+    const bytes = skb?.buf !== undefined ? Buffer.from(skb.buf.subarray(skb.off!, skb.off! + skb.len!)).toString('hex') : '';
+    pending.push(`pending ${t} ${seq} ${fn.name} ${String(field(a, 'name'))} ${skb?.id} ${skb?.flow} ${skb?.at} ${skb?.cost} ${bytes}`);
+  });
+  out.push(...pending.sort());
   const rng = (r: unknown): string => ['s0', 's1', 's2', 's3'].map((k) => String(field(r, k))).join(',');
   out.push(`world rng ${rng(w.rng)}`);
   for (const ns of c.netns.values()) {

@@ -220,8 +220,11 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (existing?.local) return;
     if (existing && existing.port === port && now - existing.updatedNs <= this.ageingNs) {
       existing.updatedNs = now;
+      // A train's period watched (fastpath/train-probe.ts): the entry its walked crossing refreshes.
+      w.fast.probe?.learned(existing, now);
       return;
     }
+    w.fast.probe?.other();
     this.fdb.set(src, { mac: src, port, local: false, updatedNs: now });
     this.fdbGeneration++;
     if (w.detailed) w.fdbEvent(skb.id, this.where, 'learn', src, port.name);
@@ -231,11 +234,15 @@ export class Bridge extends NetDevice implements BridgePortOwner {
     if (mac === this.mac) return { mac, port: undefined, local: true, updatedNs: 0 };
     const e = this.fdb.get(mac);
     if (!e) return undefined;
-    if (!e.local && this.ns.world.sched.now - e.updatedNs > this.ageingNs) {
+    const w = this.ns.world;
+    if (!e.local && w.sched.now - e.updatedNs > this.ageingNs) {
       this.fdb.delete(mac);
       this.fdbGeneration++;
+      w.fast.probe?.other();
       return undefined;
     }
+    // A train's period watched: the last time this entry finds the destination without an event in between.
+    if (!e.local) w.fast.probe?.fdbLooked(e.updatedNs + this.ageingNs);
     return e;
   }
 

@@ -39,7 +39,12 @@ export class Uplink extends NetDevice {
     const wire = this.wire;
     const w = this.ns.world;
     // Cost model: the frame reaches the wire once the CPU has done its work.
-    const busy = w.costs && this.ns.cpu ? chargeCpu(this.ns.cpu, w.sched.now, skb) : 0;
+    const cpu = this.ns.cpu;
+    const before = cpu?.busyUntil ?? 0;
+    const busy = w.costs && cpu ? chargeCpu(cpu, w.sched.now, skb) : 0;
+    // A train's period watched (fastpath/train-probe.ts): the CPU as the charge found and left it.
+    const probe = w.fast.probe;
+    if (probe !== undefined && cpu !== undefined && cpu.busyUntil !== before) probe.charged(cpu, w.sched.now, before, cpu.busyUntil);
     if (this.netem) {
       const v = this.netem.decide(skb.data);
       if (v.kind === 'loss') return w.drop(skb, this.where, 'link-fault', `lost by ${this.name}'s netem qdisc (loss ${this.netem.spec.lossPct}%)`);

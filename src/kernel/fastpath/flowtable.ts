@@ -813,8 +813,10 @@ export class FlowTable {
     const e = step as Entry;
     if (e.events !== undefined || e.ipvs !== undefined || this.ns.ipvs !== undefined || e.manipDst !== undefined || e.manipSrc !== undefined || e.headerOut !== undefined || e.dnatMac !== undefined) return false;
     if (e.protocol !== IPPROTO_UDP || e.dir !== 0) return false;
-    if (e.ends === 'neighbour') return e.outDev!.kind === 'veth';
-    if (e.ends === 'bridge') return e.port !== undefined && e.port.kind === 'veth';
+    // Out of a veth (its hand-off), a NIC (its CPU charge and wire: train-lag.ts) or a bridge device (its lookup, then a port's transmit).
+    if (e.ends === 'neighbour') return e.outDev!.kind === 'veth' || e.outDev!.kind === 'uplink' || e.outDev!.kind === 'bridge';
+    // Bridged to a veth, or passed up to the host for the bridge's own address (the pass up is an event of its own).
+    if (e.ends === 'bridge') return e.port === undefined ? e.dstFdb === undefined && e.manipDst === undefined : e.port.kind === 'veth';
     return true;
   }
 

@@ -38,9 +38,22 @@ export class TrainProbe {
   readonly eventNs: number[] = [];
   /** The earliest time a neighbour entry it went through stops being REACHABLE without an event (lazy ageing). */
   neighbourUntilNs = Number.POSITIVE_INFINITY;
+  /** CPU charges outside a veth's hand-off (a NIC's transmit): the CPU, when, busy until before and after. */
+  readonly chargeCpus: Cpu[] = [];
+  readonly chargeNs: number[] = [];
+  readonly chargeBefore: number[] = [];
+  readonly chargeAfter: number[] = [];
+  /** Bridge FDB entries refreshed by a walked crossing (a switch without netfilter: learning), and when. */
+  readonly learnt: { updatedNs: number }[] = [];
+  readonly learntNs: number[] = [];
+  /** The earliest time an FDB entry a walked crossing looked up (not refreshed by it) ages out. */
+  fdbUntilNs = Number.POSITIVE_INFINITY;
   created = 0;
   createdSkb: Skb | undefined;
   deliver: TrainDeliver | undefined;
+  /** The packet the `deliver` was of, and whether it was the one created while watched (same node) or an earlier one. */
+  deliverPkt = -1;
+  deliverOwn = false;
   recycled = 0;
   unusual = 0;
 
@@ -56,6 +69,15 @@ export class TrainProbe {
     this.busyAfter.length = 0;
     this.eventNs.length = 0;
     this.neighbourUntilNs = Number.POSITIVE_INFINITY;
+    this.chargeCpus.length = 0;
+    this.chargeNs.length = 0;
+    this.chargeBefore.length = 0;
+    this.chargeAfter.length = 0;
+    this.learnt.length = 0;
+    this.learntNs.length = 0;
+    this.fdbUntilNs = Number.POSITIVE_INFINITY;
+    this.deliverPkt = -1;
+    this.deliverOwn = false;
     this.created = 0;
     this.createdSkb = undefined;
     this.deliver = undefined;
@@ -100,10 +122,41 @@ export class TrainProbe {
     this.createdSkb = skb;
   }
 
-  /** A UDP datagram was delivered to a socket. */
+  /** A UDP datagram was delivered to a socket (the one created while watched, or one sent earlier: train-lag.ts). */
   delivered(skb: Skb, atNs: number, at: string, socket: string | undefined, src: string | undefined, sport: number | undefined): void {
-    if (this.deliver !== undefined || skb !== this.createdSkb) this.unusual++;
-    else this.deliver = { atNs, at, socket, src, sport };
+    if (this.deliver !== undefined) this.unusual++;
+    else {
+      this.deliver = { atNs, at, socket, src, sport };
+      this.deliverPkt = skb.id;
+      this.deliverOwn = skb === this.createdSkb;
+    }
+  }
+
+  /** A CPU was charged at `nowNs` outside a veth's hand-off (a NIC's transmit), busy until `before`, then `after`. */
+  charged(cpu: Cpu, nowNs: number, before: number, after: number): void {
+    if (this.chargeCpus.length >= MAX_STEPS) {
+      this.unusual++;
+      return;
+    }
+    this.chargeCpus.push(cpu);
+    this.chargeNs.push(nowNs);
+    this.chargeBefore.push(before);
+    this.chargeAfter.push(after);
+  }
+
+  /** A bridge's walked crossing refreshed `entry` (learning) at `nowNs`. */
+  learned(entry: { updatedNs: number }, nowNs: number): void {
+    if (this.learnt.length >= MAX_STEPS) {
+      this.unusual++;
+      return;
+    }
+    this.learnt.push(entry);
+    this.learntNs.push(nowNs);
+  }
+
+  /** A bridge's walked crossing found its destination in an entry that ages out after `untilNs`. */
+  fdbLooked(untilNs: number): void {
+    if (untilNs < this.fdbUntilNs) this.fdbUntilNs = untilNs;
   }
 
   /** Anything a train replay does not redo: another kind of delivery, a drop, a trace event, another hand-off. */

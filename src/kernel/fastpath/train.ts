@@ -6,6 +6,7 @@ import type { Skb } from '../skb.js';
 import type { World } from '../world.js';
 import { stateEpoch } from './state-epoch.js';
 import { TrainProbe, type TrainDeliver } from './train-probe.js';
+import { LagPending, LagPeriod, relabelable, relabelInFlight, repeatPeriods, samePeriods } from './train-lag.js';
 import type { UdpTemplate } from '../../wire/udp-template.js';
 
 /**
@@ -95,11 +96,26 @@ export class TrainReplay {
   private unwatched = 0;
   private backoff = 0;
   private readonly spare: TrainProbe[] = [new TrainProbe(), new TrainProbe(), new TrainProbe()];
+  /**
+   * Across nodes (train-lag.ts): the period being watched, the last two clean
+   * ones (`lagPrevious` the older), whether they did the same, and the train's
+   * events pending at this due when a window is offered (`lagging`).
+   */
+  private lagWatched: LagPeriod | undefined;
+  private lagLast: LagPeriod | undefined;
+  private lagPrevious: LagPeriod | undefined;
+  private lagSteady = false;
+  private readonly lagSpare: LagPeriod[] = [];
+  private readonly lagNow = new LagPending();
+  /** The window `due` offered is one of a train with datagrams in flight (the run layer's `lagWindow`). */
+  lagging = false;
 
   constructor(
     private readonly world: World,
     private readonly from: NetNs,
     readonly intervalNs: number,
+    /** Its datagrams' flows are named `${prefix}k` (its packets in flight are found by it). */
+    private readonly prefix: string,
   ) {}
 
   /** Whether a traffic item with this interval can be a train at all (the rest is checked datagram by datagram). */
@@ -122,9 +138,19 @@ export class TrainReplay {
     // A capture sees every frame of every hop; a traced run, every hop event: a window has no hops.
     if (w.capture !== undefined || w.detailed || !w.fast.enabled || !w.fast.trains) {
       this.forget();
+      this.lagForget();
       return 0;
     }
-    const n = this.steady ? this.window(now, remaining) : 0;
+    this.lagging = false;
+    let n = this.steady ? this.window(now, remaining) : 0;
+    if (n === 0 && this.lagSteady) {
+      n = this.lagWindow(now, remaining);
+      if (n > 0) {
+        this.lagging = true;
+        return n;
+      }
+      this.lagForget();
+    }
     this.startHits = w.fast.hits;
     this.startReplays = w.fast.replays;
     // (The last datagram is not watched: no later one would read what it did.)
@@ -219,6 +245,132 @@ export class TrainReplay {
     fast.probe = p;
     this.watched = p;
     this.watchedMark = this.mark(now);
+    // Datagrams of the train in flight (across nodes): the period is watched whole, every event (train-lag.ts).
+    const lp = this.lagSpare.pop() ?? new LagPeriod();
+    lp.reset();
+    if (lp.pending.read(this.world, this.prefix)) {
+      lp.mark = this.watchedMark;
+      lp.probe = p;
+      lp.prefix = this.prefix;
+      this.world.sched.observer = lp;
+      this.lagWatched = lp;
+    } else this.lagSpare.push(lp);
+  }
+
+  /**
+   * The watched period ends (the next due is now): whether it was clean for a
+   * train with datagrams in flight; then it is kept, and compared with the one before.
+   */
+  private lagClose(now: number, evaluate: boolean): boolean {
+    const lp = this.lagWatched;
+    const w = this.world;
+    w.sched.observer = undefined;
+    this.lagWatched = undefined;
+    if (lp === undefined) return false;
+    if (!evaluate) {
+      lp.probe = undefined;
+      this.lagSpare.push(lp);
+      return false;
+    }
+    const m = lp.mark;
+    lp.events = w.sched.eventsExecuted - m.executed;
+    lp.seqs = w.sched.nextSeq - m.seq;
+    lp.hits = w.fast.hits - m.hits;
+    lp.replays = w.fast.replays - m.replays;
+    lp.pkt = lp.probe!.createdSkb?.id ?? -1;
+    const ok = now - m.sendNs === this.intervalNs && rngDraws.n === m.draws + 1 && stateEpoch.n === m.epoch && w.sched.runs === m.runs && lp.clean(w, this.prefix, this.intervalNs);
+    if (!ok) {
+      lp.probe = undefined;
+      this.lagSpare.push(lp);
+      return false;
+    }
+    this.lagDrop(this.lagPrevious);
+    this.lagPrevious = this.lagLast;
+    this.lagLast = lp;
+    this.lagSteady = this.lagPrevious !== undefined && samePeriods(this.lagPrevious, lp, this.intervalNs);
+    return true;
+  }
+
+  /** A period let go (its probe free again). */
+  private lagDrop(lp: LagPeriod | undefined): void {
+    if (lp === undefined) return;
+    if (lp.probe !== undefined) this.spare.push(lp.probe);
+    lp.probe = undefined;
+    this.lagSpare.push(lp);
+  }
+
+  /** The periods of a train with datagrams in flight are let go: two clean ones must be watched again. */
+  lagForget(): void {
+    this.lagDrop(this.lagPrevious);
+    this.lagDrop(this.lagLast);
+    this.lagPrevious = this.lagLast = undefined;
+    this.lagSteady = false;
+    this.lagging = false;
+  }
+
+  /**
+   * How many datagrams from now on a window of a train with datagrams in
+   * flight makes (0: none): its pending events now are the last period's,
+   * one interval on; the window's last event comes before any other pending
+   * event, within the run's time limit and budget and before any state the
+   * walks read would age; and it is long enough for the run layer's order
+   * (those in flight now delivered before those it leaves in flight are sent).
+   */
+  private lagWindow(now: number, remaining: number): number {
+    const last = this.lagLast!;
+    const q = this.lagNow;
+    const w = this.world;
+    const sched = w.sched;
+    const interval = this.intervalNs;
+    if (now - last.mark.sendNs !== interval || !q.read(w, this.prefix) || !last.pending.sameAs(q, interval, last.seqs)) return 0;
+    if (w.lastPacket !== q.skb[q.skb.length - 1]!.id || rngDraws.n !== last.mark.draws + 1 || stateEpoch.n !== last.mark.epoch || sched.runs !== last.mark.runs) return 0;
+    const p = last.probe!;
+    const lastOff = last.lastOffset;
+    let limit = Math.min(q.otherNs - 1, sched.untilLimitNs, p.neighbourUntilNs - 1, p.fdbUntilNs);
+    for (let i = 0; i < p.steps.length; i++) limit = Math.min(limit, p.tables[i]!.trainUntilNs(p.steps[i]!) - 1);
+    if (!(limit >= now + lastOff)) return 0;
+    let n = Math.min(remaining, Math.floor((limit - now - lastOff) / interval) + 1);
+    if (n * last.events - 1 > sched.eventsLeft) n = Math.floor((sched.eventsLeft + 1) / last.events);
+    return n >= 2 * q.skb.length + 1 ? n : 0;
+  }
+
+  /** Datagrams in flight at each send of the offered window (`lagging`). */
+  get lag(): number {
+    return this.lagNow.skb.length;
+  }
+
+  /** The socket's template for a window of a train in flight, if its packets in flight are what it makes (train-lag.ts `relabelable`). */
+  lagTemplate(dst: number, dport: number, bind: number | undefined): UdpTemplate | undefined {
+    const frame = this.from.sockets.trainTemplate(dst, dport, bind);
+    return frame !== undefined && relabelable(this.lagNow, frame) ? frame : undefined;
+  }
+
+  /**
+   * The offered window of `n` datagrams from datagram `firstK` of the item is
+   * taken: their IPv4 ids drawn and packet ids taken, the kernel state the
+   * walks of its `n` periods leave made in closed form, the packets in flight
+   * now made the last ones it leaves in flight (train-lag.ts), their events
+   * shifted. What its records need is returned; the clock is the caller's to
+   * move (through the records' times) and `lagFinish`'s.
+   */
+  lagCommit(n: number, firstK: number, frame: UdpTemplate, flowOf: (k: number) => string): TrainBlock {
+    const last = this.lagLast!;
+    const ids = new Uint16Array(n);
+    const rng = this.from.rng;
+    for (let j = 0; j < n; j++) ids[j] = rng.int(0, 0xffff);
+    const pkt0 = this.world.takePacketIds(n);
+    const shift = n * this.intervalNs;
+    repeatPeriods(this.world, last, n, this.intervalNs);
+    relabelInFlight(this.world, this.lagNow, frame, n, firstK, ids, flowOf, shift, n * last.seqs);
+    const d = last.probe!.deliver!;
+    return { pkt0, ids, frame, createdAt: this.from.name, deliver: d, spanNs: d.atNs - last.mark.sendNs + this.lag * this.intervalNs };
+  }
+
+  /** The window's `n` periods are over: the clock at their last event, the events and sequence numbers they were. */
+  lagFinish(n: number): void {
+    const last = this.lagLast!;
+    this.world.sched.skip(last.mark.sendNs + n * this.intervalNs + last.lastOffset, n * last.events - 1, n * last.seqs);
+    this.lagForget();
   }
 
   /** The reference datagrams are let go: two clean ones must be watched again. */
@@ -235,9 +387,16 @@ export class TrainReplay {
     const p = this.watched!;
     const m = this.watchedMark!;
     const clean = this.world.fast.probe === p && this.clean(p, m, now);
+    const lagClean = this.lagClose(now, !clean && this.world.fast.probe === p);
     this.world.fast.probe = undefined;
     this.watched = undefined;
+    if (lagClean) {
+      this.forget();
+      this.backoff = 0;
+      return;
+    }
     if (!clean) {
+      this.lagForget();
       this.spare.push(p);
       this.forget();
       this.backoff = Math.min(MAX_BACKOFF, Math.max(1, 2 * this.backoff));
@@ -266,7 +425,8 @@ export class TrainReplay {
   private clean(p: TrainProbe, m: Mark, now: number): boolean {
     const w = this.world;
     const handoffs = p.cpus.length;
-    if (p.unusual !== 0 || p.created !== 1 || p.deliver === undefined || p.recycled !== 1) return false;
+    if (p.unusual !== 0 || p.created !== 1 || p.deliver === undefined || !p.deliverOwn || p.recycled !== 1) return false;
+    if (p.chargeCpus.length !== 0 || p.learnt.length !== 0 || p.fdbUntilNs !== Number.POSITIVE_INFINITY) return false;
     if (now - m.sendNs !== this.intervalNs || w.sched.eventsExecuted !== m.executed + handoffs + 1 || w.sched.nextSeq !== m.seq + handoffs) return false;
     if (rngDraws.n !== m.draws + 1 || stateEpoch.n !== m.epoch || w.sched.runs !== m.runs) return false;
     if (p.steps.length !== handoffs + 1 || p.stepNs[0] !== m.sendNs) return false;

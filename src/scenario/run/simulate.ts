@@ -240,6 +240,8 @@ export class ScenarioRun {
   private static readonly sendRequest = (run: ScenarioRun, s: Sent): number | undefined => run.sendRequest(s);
   /** A train window's request: made, not walked (`trainWindow`); returns its packet id. */
   private static readonly trainRequest = (run: ScenarioRun, s: Sent): number | undefined => run.trainRequest(s);
+  /** A request a train window leaves in flight (`lagWindow`): told, not made. */
+  private static readonly lagRequest = (run: ScenarioRun, s: Sent): number | undefined => run.lagRequest(s);
   /**
    * Whether traffic items may be replayed as trains (kernel/fastpath/train.ts): only when every reader of the run
    * reads what a window makes as it would read a walk — no per-hop trace (a window has no hops), no reader told
@@ -348,7 +350,7 @@ export class ScenarioRun {
     const from = resolveNetns(t.from, this.cluster);
     if (t.reply !== undefined) this.replies.set(t.name, t.reply);
     this.scheduled.add(t);
-    const train = this.trains && isTrain(t) ? new TrainReplay(this.cluster.world, from, t.intervalNs) : undefined;
+    const train = this.trains && isTrain(t) ? new TrainReplay(this.cluster.world, from, t.intervalNs, `${t.name}#`) : undefined;
     const item: Item = { t, from, seq: sched.reserve(t.count), started: 0, taken: 0, first: undefined, last: undefined, names: new FlowNames(`${t.name}#`), dst: undefined, train, lastResult: undefined };
     this.items.push(item);
     this.flows += t.count;
@@ -371,7 +373,8 @@ export class ScenarioRun {
     const train = item.train;
     if (train !== undefined) {
       const n = train.due(t.count - item.started);
-      if (n > 0) return this.trainWindow(item, train, n);
+      if (n > 0 && !train.lagging) return this.trainWindow(item, train, n);
+      if (n > 0 && this.lagWindow(item, train, n)) return;
     }
     const s = this.startFlow(item, true);
     if (t.to.kind === 'dns') this.resolveThenSend(s, t.to.name);
@@ -461,6 +464,89 @@ export class ScenarioRun {
     this.seen.add(b.createdAt);
     this.seen.add(d.at);
     return m;
+  }
+
+  /**
+   * A window of a train whose datagrams are in flight at every send (across
+   * nodes: kernel/fastpath/train-lag.ts): its `n` periods made at once. The
+   * kept trace holds them as one record (the creates of the window's
+   * datagrams, the delivers of the `m` before it on), and so do the results
+   * (those the window's datagrams delivered in it); the run's own readers are
+   * told, at their times, of the delivers of the `m` datagrams in flight now
+   * (taken over: their flows end as they would) and the creates of the last
+   * `m` (left in flight: their flows start as they would), so the flow life,
+   * summariser and stream end as after the walks. False (nothing done): the
+   * datagram walks.
+   */
+  private lagWindow(item: Item, train: TrainReplay, n: number): boolean {
+    const { t } = item;
+    const m = train.lag;
+    this.life.advance();
+    const results = this.results;
+    const template = item.lastResult;
+    const tracer = this.cluster.world.tracer;
+    const ok = results !== undefined && template !== undefined && repeatable(template) && tracer.sinkCount === this.ownSinks && this.items[this.nextItem] === item;
+    // (Later items' flows may have started and ended: their results wait for this item's, whose are next.)
+    if (!ok || item.taken !== item.started - m || this.life.open !== m || item.dst === undefined) {
+      train.lagForget();
+      return false;
+    }
+    const frame = train.lagTemplate(item.dst, t.port!, t.sourcePort);
+    if (frame === undefined) {
+      train.lagForget();
+      return false;
+    }
+    const sched = this.cluster.sched;
+    const k0 = item.started;
+    const prefix = `${t.name}#`;
+    const b = train.lagCommit(n, k0, frame, (k) => item.names.of(k + 1));
+    const d = b.deliver;
+    const at = (k: number): number => t.atNs + k * t.intervalNs;
+    tracer.keepTrain({ count: n, atNs: t.atNs, intervalNs: t.intervalNs, k0, pkt0: b.pkt0, pktStep: 1, createdAt: b.createdAt, flowPrefix: prefix, by: 'app', l3only: true, frame, ids: b.ids, at: d.at, to: 'udp', socket: d.socket, src: d.src, sport: d.sport, delays: [b.spanNs], lag: m, deliverFirst: false });
+    // The m in flight, taken over: delivered at their times, their flows over as they would be.
+    for (let i = 0; i < m; i++) {
+      sched.skip(at(k0 - m + i) + b.spanNs, 0, 0);
+      tracer.tellDeliver(sched.now, b.pkt0 - m + i, d.at, 'udp', d.socket, d.src, d.sport);
+    }
+    sched.skip(at(k0 + n - m), 0, 0);
+    this.life.advance();
+    if (item.taken !== k0 || item.lastResult === undefined || !repeatable(item.lastResult)) throw new Error(`internal: a train window's flows in flight were not taken (${item.taken} of ${k0})`);
+    results!.pushTrain(item.lastResult, prefix, k0, n - m, b.pkt0, 1);
+    item.started += n - m;
+    item.taken += n - m;
+    this.flowsStarted += n - m;
+    this.flowsTaken += n - m;
+    this.seen.add(b.createdAt);
+    this.seen.add(d.at);
+    // The last m, left in flight: their flows start and their requests are told at their times.
+    for (let j = n - m; j < n; j++) {
+      if (j > n - m) sched.skip(at(k0 + j), 0, 0);
+      const s = this.startFlow(item, false);
+      s.dst = item.dst;
+      // (Bytes of its own: a reader may keep the create's.)
+      const bytes = new Uint8Array(frame.length);
+      frame.writeAt(b.ids[j]!, bytes, 0);
+      this.lagPkt = b.pkt0 + j;
+      this.lagBytes = bytes;
+      this.stream.send(s.flow, ScenarioRun.lagRequest, this, s, true);
+      this.life.launched(s);
+    }
+    this.lagBytes = undefined;
+    train.lagFinish(n);
+    if (item.started < t.count) sched.callAtReserved(at(item.started), item.seq + item.started, ScenarioRun.due, this, item);
+    return true;
+  }
+
+  /** The request a train window leaves in flight (`lagWindow`): its packet id and bytes at its create. */
+  private lagPkt = 0;
+  private lagBytes: Uint8Array | undefined;
+
+  /** A request a train window leaves in flight: its `create` told to the run's readers (the trace keeps it in the window's record). */
+  private lagRequest(s: Sent): number | undefined {
+    this.summarizer.sending(s);
+    const bytes = this.lagBytes!;
+    this.cluster.world.tracer.tellCreate(this.cluster.sched.now, this.lagPkt, s.item.from.name, s.flow, undefined, 'app', true, bytes, 0, bytes.length);
+    return this.lagPkt;
   }
 
   /** A train window's request: its datagram made and told (`create`), not walked. */
