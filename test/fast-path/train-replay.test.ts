@@ -194,6 +194,16 @@ describe('train replay: interrupted trains', () => {
     expect(on.windows).toBeGreaterThan(2);
     expect(on.datagrams).toBeGreaterThan(800);
   });
+  it("across nodes: the destination ages out of the switch's FDB inside what would be a window", () => {
+    const age: Change = (c) => {
+      const sw = [...c.netns.values()].find((ns) => ns.name === 'underlay')!.devices.get('br0') as Bridge;
+      const node2 = c.nodes.get('node2')!.devices.get('eth0')!;
+      const dst = sw.fdbEntries().find((e) => e.mac === node2.mac)!;
+      sw.ageingNs = T0 + 5 * MS + 123 - dst.updatedNs;
+    };
+    const on = same(walk('cross-node', 2000), [[T0 + 1 * MS + 1, age]]);
+    expect(on.datagrams).toBeGreaterThan(500);
+  });
   it('across nodes: other traffic and a second train at once, and one item after the train', () => {
     const base = walkScenarioText({ walk: 'cross-node', packets: 2000, connected: true });
     const text = `${base}  - {name: other, from: pod/a, to: pod/c, protocol: UDP, port: 53, count: 3, interval: 1234567ns, at: 100300us}
@@ -213,6 +223,9 @@ describe('train replay: interrupted trains', () => {
         r.runUntil(t);
         texts.push(kernelState(r.cluster));
       }
+      // The scheduler run to a time limit directly (no event there to end a window: the limit itself must).
+      r.cluster.sched.run({ untilNs: T0 + 12 * MS + 777 });
+      texts.push(kernelState(r.cluster));
       const result = r.finish();
       texts.push(...result.events.map((e) => JSON.stringify(e)), ...result.flows.map((f) => JSON.stringify(f)), kernelState(r.cluster));
       return { text: texts.join('\n'), datagrams: r.cluster.world.fast.trainDatagrams };
@@ -259,8 +272,10 @@ describe('train replay: interrupted trains', () => {
 
 describe('train replay: what the run keeps and who reads it', () => {
   it('the trace not kept (keepTrace: false): flows and state the same', () => {
-    const on = same(walk('same-node', 2000), [], { keepTrace: false });
-    expect(on.datagrams).toBeGreaterThan(1900);
+    for (const w of ['same-node', 'cross-node'] as const) {
+      const on = same(walk(w, 2000), [], { keepTrace: false });
+      expect(on.datagrams).toBeGreaterThan(1900);
+    }
   });
   it('a sink attached in onBuilt sees every event (the windows make each datagram on its own then)', () => {
     const seen = (replay: 'on' | 'off'): { text: string; datagrams: number } => {
