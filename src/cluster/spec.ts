@@ -8,6 +8,7 @@ import type { KernelLimitsInput } from '../kernel/limits.js';
  */
 import type { NetworkPolicyInput, PolicyNamespace, PolicyOptions } from './netpol/types.js';
 import type { IngressClassInput, IngressControllerFlags, IngressInput } from './ingress/types.js';
+import type { DnsPolicy, PodDnsConfig } from './dns/resolver.js';
 
 export type NetworkBackend = 'host-gw' | 'flannel-vxlan' | 'flannel-udp';
 
@@ -176,6 +177,9 @@ export interface PodInput {
   annotations?: Record<string, string>;
   /** The pod runs an ingress-nginx controller with these flags. */
   ingressController?: IngressControllerFlags;
+  /** `spec.dnsPolicy` and `spec.dnsConfig` (absent: ClusterFirst, none): the resolv.conf an ingress controller's Lua resolver reads. */
+  dnsPolicy?: DnsPolicy;
+  dnsConfig?: PodDnsConfig;
 }
 
 /** One port of a Service (`spec.ports[]`), with defaults applied. */

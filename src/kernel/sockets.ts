@@ -136,7 +136,8 @@ export interface TcpStream {
 export interface TcpApp {
   opened?(s: TcpStream, skb: Skb): void;
   data?(s: TcpStream, bytes: Uint8Array, skb: Skb): void;
-  failed?(why: 'reset' | 'refused' | 'unreachable' | 'timeout'): void;
+  /** `detail`: what the kernel's trace says of it (`connect() failed with EINVAL (Invalid argument)`). */
+  failed?(why: 'reset' | 'refused' | 'unreachable' | 'timeout', detail: string): void;
 }
 
 /** A listening socket's application: given each accepted connection, returns what reads it. */
@@ -1223,7 +1224,7 @@ export class Sockets {
     conn.timerGen++;
     this.tcpConns.delete(connKey(conn.local, conn.lport, conn.remote, conn.rport));
     if (conn.flow !== undefined || action !== 'reset') this.tcpEvent(conn, action, detail, pkt);
-    if (action !== 'gave-up') conn.app?.failed?.(action);
+    if (action !== 'gave-up') conn.app?.failed?.(action, detail);
     this.ns.world.holds.free(conn);
   }
 

@@ -18,6 +18,7 @@ export type DropReason =
   | 'no-route' // FIB lookup found no route (ICMP net unreachable to the sender)
   | 'unreachable-route' // the route found is an `unreachable` route (forwarding: ICMP host unreachable; local send: EHOSTUNREACH)
   | 'blackhole-route' // the route found is a `blackhole` route (forwarding: silently discarded; local send: EINVAL)
+  | 'zeronet-destination' // a local send to an address in 0.0.0.0/8 (not 0.0.0.0): route output refuses it, EINVAL
   | 'broadcast-denied' // a local socket sending to a broadcast address without SO_BROADCAST (EACCES), or TCP connecting to one (ENETUNREACH)
   | 'neigh-failed' // ARP got no answer after all probes (ICMP host unreachable)
   | 'neigh-queue-full' // too many packets waiting for one ARP resolution (unres_qlen)
@@ -56,6 +57,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'no-route',
   'unreachable-route',
   'blackhole-route',
+  'zeronet-destination',
   'broadcast-denied',
   'neigh-failed',
   'neigh-queue-full',
@@ -370,7 +372,9 @@ export interface IngressEvent extends Base {
   backend?: string;
   /** The address the controller connects to: an endpoint `ip:port`, or the Service's `clusterIP:port` (service-upstream). */
   upstream?: string;
-  upstreamIs?: 'endpoint' | 'service';
+  upstreamIs?: 'endpoint' | 'service' | 'external-name';
+  /** `upstreamIs: external-name`: the ExternalName Service's name, which the Lua balancer resolved to `upstream`. */
+  externalName?: string;
   /** Every upstream the balancer could have chosen. */
   candidates?: string[];
   status?: number;

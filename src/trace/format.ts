@@ -67,7 +67,7 @@ function describeIngress(e: Extract<TraceEvent, { kind: 'ingress' }>): string {
   const rule = e.ingress ? `${e.ingress} ${e.host ?? '*'}${e.path ? ` ${e.path}` : ''}${e.pathType ? ` (${e.pathType})` : ''}` : `server ${e.server} default`;
   switch (e.action) {
     case 'proxy':
-      return `ingress ${rule} -> ${e.backend ?? 'default backend'} via ${e.upstreamIs} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (candidates: ${e.candidates.join(', ')})` : ''}`;
+      return `ingress ${rule} -> ${e.backend ?? 'default backend'} via ${e.upstreamIs}${e.externalName ? ` ${e.externalName}` : ''} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (candidates: ${e.candidates.join(', ')})` : ''}${e.reason ? ` (${e.reason})` : ''}`;
     case 'retry':
       return `ingress upstream ${e.upstream} failed (${e.reason}), next upstream`;
     case 'respond':

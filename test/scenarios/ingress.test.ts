@@ -93,6 +93,27 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     expect(res.flows.find((f) => f.flow === 'foo-no-slash')!.ingress?.upstreams ?? []).toEqual([]);
   });
 
+  it('ExternalName backends: nginx connects to what the name resolves to; an unresolved name gets the placeholder 0.0.0.1:80, refused at once', () => {
+    const r = loadScenarioFile(file('ingress-external-name.yaml'));
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    // The controller warns of the localhost alias at load.
+    expect(r.scenario.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('ExternalName localhost is localhost, which ingress-nginx refuses'));
+    const res = simulate(r.scenario);
+    const flow = (n: string) => res.flows.find((f) => f.flow === n)!;
+    const b = r.scenario.services.find((s) => s.namespace === 'default' && s.name === 'b')!;
+    expect(flow('alias').ingress?.upstreams).toEqual([`${b.clusterIP}:80`]);
+    // The upstream leg is DNATed by kube-proxy on the controller's node (after the NodePort's DNAT there).
+    expect(flow('alias').nat!.filter((n) => n.type === 'DNAT').map((n) => n.at)).toEqual(['node1', 'node1']);
+    const db = r.scenario.pods.find((p) => p.name === 'db')!;
+    expect(flow('headless').ingress?.upstreams).toEqual([`${db.ip}:8080`]);
+    expect(flow('address').ingress?.upstreams).toEqual(['192.168.56.50:8080']);
+    expect(flow('unresolved').ingress?.upstreams).toEqual(['0.0.0.1:80', '0.0.0.1:80', '0.0.0.1:80']);
+    const proxies = res.events.filter((e): e is IngressEvent => e.kind === 'ingress' && e.action === 'proxy' && e.path === '/nowhere');
+    expect(proxies.map((e) => [e.upstreamIs, e.externalName, e.candidates])).toEqual(Array(3).fill(['external-name', 'nowhere.example.org', ['nowhere.example.org:80']]));
+    expect(flow('unresolved').http?.status).toBe(502);
+    expect(flow('localhost').ingress?.upstreams ?? []).toEqual([]);
+  });
+
   it('a wrong expectation names what the controller did', () => {
     const r = loadScenarioFile(file('ingress-host-fanout.yaml'));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));

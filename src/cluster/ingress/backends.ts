@@ -1,6 +1,7 @@
 import { parseIpv4 } from '../../wire/addr.js';
 import type { ControlPlaneInput } from '../spec.js';
 import { clusterIpPortFor, servicePortFor } from './backend-port.js';
+import { externalNamePort, externalNameRefusal } from './external-name.js';
 import type { Server } from './routing.js';
 import type { IngressBackendInput } from './types.js';
 
@@ -9,14 +10,20 @@ export interface Upstream {
   addr: number;
   port: number;
   text: string;
+  /** The balancer's node could not be made the peer (an ExternalName that did not resolve): why; addr:port is then the placeholder. */
+  unset?: string;
+  /** With `unset`: the balancer's node (`name:port`). */
+  node?: string;
 }
 
 /**
  * What the Lua balancer holds for one backend (ingress-nginx's upstream): the
  * endpoints (or the Service's cluster IP with service-upstream) it balances
- * over, or why it has none, in which case balancer.rewrite() answers 503.
+ * over; for an ExternalName Service the name and port, which the worker
+ * resolves itself (external-name.ts); or why it has none, in which case
+ * balancer.rewrite() answers 503.
  */
-export type Backend = { upstreams: Upstream[]; upstreamIs: 'endpoint' | 'service' } | { none: string };
+export type Backend = { upstreams: Upstream[]; upstreamIs: 'endpoint' | 'service' } | { externalName: string; port: number } | { none: string };
 
 /** The name a backend goes by in events and in the balancer's table: `ns/service:port`. */
 export function backendName(namespace: string, backend: IngressBackendInput): string {
@@ -36,13 +43,21 @@ export function nameOfKey(key: string): string {
 /**
  * The backend as the controller computes it from the Services and
  * EndpointSlices in its informer cache (getBackendServers): the Service's
- * cluster IP with service-upstream, else the ready endpoints of the port.
+ * cluster IP with service-upstream, else the ready endpoints of the port; an
+ * ExternalName Service (no cluster IP, so service-upstream falls back to
+ * its endpoints too) is one endpoint, its name with the port
+ * externalNamePorts picks.
  */
 export function resolveBackend(cp: ControlPlaneInput, namespace: string, backend: IngressBackendInput, serviceUpstream: boolean): Backend {
   const svc = cp.services.find((x) => x.namespace === namespace && x.name === backend.service);
   if (!svc) return { none: `Service ${namespace}/${backend.service} not found` };
   const clusterPort = serviceUpstream ? clusterIpPortFor(svc, backend.port) : undefined;
   if (clusterPort !== undefined) return { upstreams: [{ addr: parseIpv4(svc.clusterIP!)!, port: clusterPort, text: `${svc.clusterIP}:${clusterPort}` }], upstreamIs: 'service' };
+  if (svc.type === 'ExternalName') {
+    const name = svc.externalName ?? '';
+    const refused = externalNameRefusal(name);
+    return refused ? { none: refused } : { externalName: name, port: externalNamePort(svc, backend.port) };
+  }
   const sp = servicePortFor(svc.ports, backend.port);
   if (!sp) return { none: `Service ${namespace}/${backend.service} has no such port` };
   const upstreams = readyEndpoints(cp, namespace, backend.service, sp.name);
@@ -86,8 +101,10 @@ export function sameBackend(a: Backend | undefined, b: Backend | undefined): boo
   return describeBackend(a) === describeBackend(b);
 }
 
-/** `10.244.1.2:8080 10.244.2.3:8080`, or `none (why)`. */
+/** `10.244.1.2:8080 10.244.2.3:8080`, `db.example.com:5432 (ExternalName)`, or `none (why)`. */
 export function describeBackend(b: Backend | undefined): string {
   if (!b) return 'absent';
-  return 'none' in b ? `none (${b.none})` : b.upstreams.map((u) => u.text).join(' ');
+  if ('none' in b) return `none (${b.none})`;
+  if ('externalName' in b) return `${b.externalName}:${b.port} (ExternalName)`;
+  return b.upstreams.map((u) => u.text).join(' ');
 }

@@ -3,12 +3,16 @@ import type { NetNs } from '../../kernel/netns.js';
 import type { Skb } from '../../kernel/skb.js';
 import type { TcpStream } from '../../kernel/sockets.js';
 import type { IngressEvent } from '../../trace/events.js';
-import { formatIpv4 } from '../../wire/addr.js';
+import { formatIpv4, parseIpv4 } from '../../wire/addr.js';
 import { encodeRequest, encodeResponse, header, REASONS, type HttpRequest, type HttpResponse } from '../../wire/http.js';
 import { onHttpRequest, responseReader, traceResponse } from '../http/reader.js';
 import type { ControlPlaneInput, PodInput } from '../spec.js';
 import { backendKey, backendName, backendsFor, describeBackend, nameOfKey, sameBackend, type Backend, type Upstream } from './backends.js';
-import { BackendSync } from './backend-sync.js';
+import { BackendSync, LUA_SYNC_PERIOD_NS } from './backend-sync.js';
+import { lookupExternalName, type ExternalNameAnswer } from './external-name.js';
+import { KUBEADM_DNS_TTL } from '../dns/coredns.js';
+import { recordsFromControlPlane } from '../dns/cluster-dns.js';
+import { podResolvConf, type ResolvConfLines } from '../dns/resolver.js';
 import { proxyRequest } from './proxy-request.js';
 import { certifiedHosts, hasCertificate, redirectLocation } from './ssl-redirect.js';
 import { autoRedirect, buildServers, CATCH_ALL, requestHost, selectLocation, selectServer, type Location, type Server } from './routing.js';
@@ -25,6 +29,9 @@ const FAILURES = {
   unreachable: 'connect() failed (ICMP destination unreachable)',
   timeout: 'connect() timed out in the kernel',
 } as const;
+
+/** ingress-nginx's `upstream upstream_balancer { server 0.0.0.1; ... }`: where nginx connects when the Lua balancer set no peer. */
+const PLACEHOLDER_PEER = 0x00000001;
 
 /** The ports nginx listens on in the controller pod (ingress-nginx's http and https). */
 const LISTEN: { port: number; scheme: 'http' | 'https' }[] = [
@@ -64,10 +71,19 @@ export function installIngressControllers(podNs: Map<string, NetNs>, pods: reado
     if (!ns || pod.hostNetwork) continue;
     const flags = pod.ingressController;
     const served = ingress.ingresses.filter((i) => serves(flags, i, ingress.classes));
-    const nginx = new Nginx(ns, buildServers(served), certifiedHosts(served), cp);
+    const dnsIp = cp.services.find((s) => s.namespace === 'kube-system' && s.name === 'kube-dns')?.clusterIP;
+    const resolv = dnsIp === undefined ? { nameservers: [], search: [], options: [] } : podResolvConf(pod, dnsIp);
+    const nginx = new Nginx(ns, buildServers(served), certifiedHosts(served), cp, resolv);
     for (const l of LISTEN) ns.sockets.listenTcp(l.port, (client) => nginx.accept(client, l.scheme));
     const sync = new BackendSync(ns.world.sched, cp, nginx);
-    watches.push({ pod: `${pod.namespace}/${pod.name}`, apiChanged: (next) => sync.apiChanged(next), stop: () => sync.stop() });
+    watches.push({
+      pod: `${pod.namespace}/${pod.name}`,
+      apiChanged: (next) => {
+        nginx.dnsChanged(next);
+        sync.apiChanged(next);
+      },
+      stop: () => sync.stop(),
+    });
   }
   return watches;
 }
@@ -90,16 +106,79 @@ class Nginx {
   private posted: Map<string, Backend>;
   /** The backends nginx's workers balance over (what sync_backends last took). */
   private lua: Map<string, Backend>;
+  /** util/dns.lua's cache: a name's answer, resolved at `atNs`, kept until `expiresNs` (a failed lookup is not kept). */
+  private readonly dnsCache = new Map<string, { answer: ExternalNameAnswer | undefined; atNs: number; expiresNs: number }>();
+  /** The API objects cluster DNS answered from, since when (the build's at 0): a lookup at a past tick reads those of then. */
+  private readonly dnsHistory: { atNs: number; cp: ControlPlaneInput }[];
 
   constructor(
     private readonly ns: NetNs,
     private readonly servers: Server[],
     private readonly certified: ReadonlySet<string>,
     cp: ControlPlaneInput,
+    /** The controller pod's resolv.conf: what the Lua resolver reads (util/resolv_conf.lua). */
+    private readonly resolv: ResolvConfLines,
   ) {
     this.ids = ns.rng.fork('nginx $request_id');
     this.posted = backendsFor(servers, cp);
     this.lua = this.posted;
+    this.dnsHistory = [{ atNs: 0, cp }];
+  }
+
+  /** CoreDNS saw the Services or EndpointSlices change: lookups from now on get the new answers. */
+  dnsChanged(cp: ControlPlaneInput): void {
+    this.dnsHistory.push({ atNs: this.ns.world.sched.now, cp });
+  }
+
+  /**
+   * What a worker's balancer holds for an ExternalName backend at this moment:
+   * the addresses util/dns.lua found the last time sync_backends_with_external_name
+   * ran (every second, at whole seconds of the run; the first time when nginx
+   * started, before the run). Its cache keeps an answer for the records' TTL
+   * (lrucache: expired once the TTL has passed, so the lookup is made again at
+   * the first tick after it); a failed lookup is not cached and is made again at
+   * the next tick. Worked out when a request needs it, with the API objects of
+   * each lookup's tick, so no timer runs.
+   */
+  private externalAddresses(name: string): ExternalNameAnswer | undefined {
+    const tick = Math.floor(this.ns.world.sched.now / LUA_SYNC_PERIOD_NS) * LUA_SYNC_PERIOD_NS;
+    let c = this.dnsCache.get(name);
+    if (!c) c = this.lookupAt(name, 0);
+    for (;;) {
+      const next = (Math.floor(c.expiresNs / LUA_SYNC_PERIOD_NS) + 1) * LUA_SYNC_PERIOD_NS;
+      if (next > tick) break;
+      c = this.lookupAt(name, next);
+    }
+    this.dnsCache.set(name, c);
+    return c.answer;
+  }
+
+  private lookupAt(name: string, atNs: number): { answer: ExternalNameAnswer | undefined; atNs: number; expiresNs: number } {
+    let cp = this.dnsHistory[0]!.cp;
+    for (const h of this.dnsHistory) if (h.atNs <= atNs) cp = h.cp;
+    const records = recordsFromControlPlane(cp, { ttl: KUBEADM_DNS_TTL, ...(cp.namespaces ? { namespaces: cp.namespaces } : {}) });
+    const answer = lookupExternalName(name, this.resolv, records);
+    // A failed lookup is not cached: the next tick asks again (the first tick after expiresNs).
+    return { answer, atNs, expiresNs: answer ? atNs + answer.ttlS * 1e9 : atNs };
+  }
+
+  /**
+   * The balancer's nodes for an ExternalName backend: each address found,
+   * with the port; the name itself when nothing was (util/dns.lua hands it
+   * back), which set_current_peer cannot use ("no host allowed"), nor a port
+   * 0 ("invalid port"): nginx then connects to the upstream block's
+   * placeholder server, 0.0.0.1:80.
+   */
+  private externalUpstreams(b: { externalName: string; port: number }): Upstream[] {
+    // util/dns.lua asks an address as a name too; nothing answers, so the node is the address itself, which works.
+    const literal = parseIpv4(b.externalName);
+    const ips = this.externalAddresses(b.externalName)?.ips ?? (literal === undefined ? undefined : [literal]);
+    const nodes = ips ? ips.map((ip) => `${formatIpv4(ip)}:${b.port}`) : [`${b.externalName}:${b.port}`];
+    return nodes.map((text, i) => {
+      const ip = ips?.[i];
+      if (ip !== undefined && b.port > 0 && b.port < 65536) return { addr: ip, port: b.port, text };
+      return { addr: PLACEHOLDER_PEER, port: 80, text: `${formatIpv4(PLACEHOLDER_PEER)}:80`, node: text, unset: `${ip === undefined ? `ExternalName ${b.externalName} did not resolve: ` : ''}set_current_peer(${text}) failed, ${ip === undefined ? 'no host allowed' : 'invalid port'}` };
+    });
   }
 
   /** syncIngress: the backends from the API objects of now; POSTed when they differ from the running ones. */
@@ -162,23 +241,29 @@ class Nginx {
       this.event(skb, { action: 'respond', ...where, backend: backendText, status: 503, reason: current.none });
       return this.answer(client, 503, skb);
     }
-    const { upstreams, upstreamIs } = current;
+    const external = 'externalName' in current ? current : undefined;
+    const upstreams = external ? this.externalUpstreams(external) : (current as { upstreams: Upstream[] }).upstreams;
+    const upstreamIs = external ? 'external-name' : (current as { upstreamIs: 'endpoint' | 'service' }).upstreamIs;
+    const named = external ? { externalName: external.externalName } : {};
     const proxied = this.upstreamRequest(req, client, scheme);
-    const candidates = upstreams.map((u) => u.text);
-    const balancer = `${backendText} ${upstreamIs}`;
+    // The balancer's nodes: for an ExternalName what the name resolved to (the name itself when it did not).
+    const nodes = upstreams.map((u) => u.node ?? u.text);
+    const candidates = nodes;
+    // A balancer rebuilt with other nodes starts its round robin anew (an ExternalName's nodes change as its answer does).
+    const balancer = `${backendText} ${upstreamIs}${external ? ` ${nodes.join(' ')}` : ''}`;
     const attempt = (tries: number): void => {
       const u = this.pick(balancer, upstreams);
-      this.event(skb, { action: 'proxy', ...where, backend: backendText, upstream: u.text, upstreamIs, candidates });
+      this.event(skb, { action: 'proxy', ...where, backend: backendText, upstream: u.text, upstreamIs, ...named, candidates, ...(u.unset ? { reason: u.unset } : {}) });
       let settled = false;
       const fail = (reason: 'error' | 'timeout', detail: string): void => {
         if (settled) return;
         settled = true;
         if (tries < PROXY_NEXT_UPSTREAM_TRIES) {
-          this.event(skb, { action: 'retry', ...where, backend: backendText, upstream: u.text, upstreamIs, reason: detail });
+          this.event(skb, { action: 'retry', ...where, backend: backendText, upstream: u.text, upstreamIs, ...named, reason: detail });
           return attempt(tries + 1);
         }
         const status = reason === 'timeout' ? 504 : 502;
-        this.event(skb, { action: 'respond', ...where, backend: backendText, upstream: u.text, upstreamIs, status, reason: `${detail} (${tries} tries)` });
+        this.event(skb, { action: 'respond', ...where, backend: backendText, upstream: u.text, upstreamIs, ...named, status, reason: `${detail} (${tries} tries)` });
         this.answer(client, status, skb);
       };
       const reader = responseReader();
@@ -202,9 +287,11 @@ class Nginx {
             traceResponse(this.ns.world, this.ns.name, rskb, res);
             client.write(this.relayed(res), rskb);
           },
-          failed: (why) => fail('error', FAILURES[why]),
+          // A connect() the kernel refused at once (route output: EINVAL ...) is told in the kernel's words.
+          failed: (why, detail) => fail('error', why === 'unreachable' && !detail.startsWith('ICMP') ? detail : FAILURES[why]),
         },
       });
+      if (settled) return; // connect() failed at once: no timer to wait for
       // proxy_connect_timeout: no SYN-ACK in time, nginx closes the socket and this upstream failed.
       this.ns.world.sched.after(PROXY_CONNECT_TIMEOUT_NS, () => {
         if (connected || settled) return;

@@ -339,7 +339,8 @@ export class Stack {
    * ip_route_output's refusals, as the sending socket meets them: no route (ENETUNREACH), an `unreachable`
    * or `blackhole` route (fib_props: EHOSTUNREACH, EINVAL), or a broadcast destination (RTCF_BROADCAST: the
    * local table's `broadcast` route of one of our subnets, or 255.255.255.255, which __mkroute_output makes
-   * a broadcast route out of the device the lookup chose, never via a gateway). No socket here has
+   * a broadcast route out of the device the lookup chose, never via a gateway), or a destination in 0.0.0.0/8
+   * (EINVAL). No socket here has
    * SO_BROADCAST (nothing in a scenario sets it, and a pod's plain socket has not), so udp_sendmsg,
    * ping_v4_sendmsg and raw_sendmsg answer EACCES; tcp_v4_connect answers ENETUNREACH for any broadcast.
    * Undefined: the packet may go.
@@ -354,7 +355,12 @@ export class Stack {
     if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local' && route.type !== 'broadcast')) {
       return { errno: 'ENETUNREACH', reason: 'no-route', detail: `${verbOf(ip)}: Network is unreachable (${dst})`, route: undefined };
     }
-    if (route.type !== 'broadcast' && ip.dst !== LIMITED_BROADCAST) return undefined;
+    if (route.type !== 'broadcast' && ip.dst !== LIMITED_BROADCAST) {
+      // __mkroute_output: a destination in 0.0.0.0/8 (ipv4_is_zeronet; 0.0.0.0 itself was turned into a local
+      // address before the lookup) makes no route: EINVAL, after the FIB found one (no route stays ENETUNREACH).
+      if (ip.dst >>> 24 === 0 && ip.dst !== 0) return { errno: 'EINVAL', reason: 'zeronet-destination', detail: `${verbOf(ip)}: Invalid argument (${dst} is in 0.0.0.0/8)`, route };
+      return undefined;
+    }
     const bc = route.type === 'broadcast' ? route : limitedBroadcastRoute(route.dev);
     if (ip.protocol === IPPROTO_TCP) return { errno: 'ENETUNREACH', reason: 'broadcast-denied', detail: `${verbOf(ip)}: Network is unreachable (${dst} is a broadcast address: TCP does not connect to one)`, route: bc };
     return { errno: 'EACCES', reason: 'broadcast-denied', detail: `sendmsg: Permission denied (${dst} is a broadcast address and the socket has no SO_BROADCAST)`, route: bc };
@@ -365,7 +371,7 @@ export class Stack {
     const w = this.ns.world;
     let ip = packet;
     let route = this.ns.fib.lookup(ip.dst);
-    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local') || ip.dst === LIMITED_BROADCAST) {
+    if (!route || !route.dev || (route.type !== 'unicast' && route.type !== 'local') || ip.dst === LIMITED_BROADCAST || (ip.dst >>> 24 === 0 && ip.dst !== 0)) {
       const refused = this.outputRefusal(ip, route);
       if (refused) {
         if (refused.route) this.traceRoute(skb, ip.dst, refused.route, 'output');

@@ -1,4 +1,5 @@
 import { clusterIpPortFor, servicePortFor } from '../../cluster/ingress/backend-port.js';
+import { externalNamePort, externalNameRefusal } from '../../cluster/ingress/external-name.js';
 import type { IngressBackendInput, IngressClassInput, IngressInput, IngressPathInput, IngressRuleInput, PathType } from '../../cluster/ingress/types.js';
 import { parseIpv4 } from '../../wire/addr.js';
 import type { PodSpec, ServiceSpec, SourcePos } from '../types.js';
@@ -349,7 +350,12 @@ export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec
     const svc = services.find((s) => s.namespace === ing.namespace && s.name === b.service);
     const port = 'number' in b.port ? String(b.port.number) : b.port.name;
     if (!svc) out.push(`backend Service ${ing.namespace}/${b.service} does not exist: ingress-nginx answers 503 for its paths`);
-    else if (ing.serviceUpstream && clusterIpPortFor(svc, b.port) !== undefined) {
+    else if (svc.type === 'ExternalName') {
+      // No cluster IP (service-upstream falls back) and no EndpointSlices: the name is the one endpoint.
+      const refused = externalNameRefusal(svc.externalName ?? '');
+      if (refused) out.push(`backend Service ${ing.namespace}/${b.service}: ${refused}: ingress-nginx answers 503 for its paths`);
+      else if (externalNamePort(svc, b.port) === 0) out.push(`backend Service ${ing.namespace}/${b.service} is ExternalName and port ${port} gives ingress-nginx no port number (a named targetPort, or no port of that name): nginx cannot use the endpoint and answers 502`);
+    } else if (ing.serviceUpstream && clusterIpPortFor(svc, b.port) !== undefined) {
       const n = 'number' in b.port ? b.port.number : undefined;
       if (n !== undefined && !svc.ports.some((p) => p.port === n)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port}: with service-upstream ingress-nginx still proxies to ${svc.clusterIP}:${port}, which no kube-proxy rule serves`);
     } else if (!servicePortFor(svc.ports, b.port)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port} (nor a targetPort or name ${port}): ingress-nginx answers 503 for its paths`);

@@ -167,7 +167,15 @@ function ingressText(e: Extract<TraceEvent, { kind: 'ingress' }>): string {
   // A 400 comes while nginx parses the request line: no location was looked for.
   const rule =
     e.path !== undefined ? `rule ${e.ingress} ${e.host ?? '*'} ${e.path} (${e.pathType})` : e.status === 400 ? `server ${e.server}` : `no rule: ${e.ingress ? `defaultBackend of ${e.ingress}` : `server ${e.server}'s default backend`}`;
-  if (e.action === 'proxy') return `ingress ${rule} → ${e.backend}: connects to ${e.upstreamIs} ${e.upstream}${e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length})` : ''}`;
+  if (e.action === 'proxy') {
+    const of = e.candidates && e.candidates.length > 1 ? ` (1 of ${e.candidates.length})` : '';
+    // An ExternalName: what the Lua balancer resolved the name to, or (not resolved) the placeholder and why.
+    if (e.externalName !== undefined) {
+      const why = e.reason ? `the placeholder server: ${e.reason}` : e.upstream?.startsWith(`${e.externalName}:`) ? `ExternalName ${e.externalName}` : `what ExternalName ${e.externalName} resolved to`;
+      return `ingress ${rule} → ${e.backend}: connects to ${e.upstream}${of}, ${why}`;
+    }
+    return `ingress ${rule} → ${e.backend}: connects to ${e.upstreamIs} ${e.upstream}${of}`;
+  }
   if (e.action === 'retry') return `ingress upstream ${e.upstream} failed: ${e.reason}; next upstream`;
   return `ingress ${rule}: nginx answers ${e.status}${e.reason ? ` (${e.reason})` : ''}`;
 }
