@@ -14,7 +14,8 @@ export interface NodePolicyState {
 /**
  * A NetworkPolicy agent in the style of kube-router: on every node it keeps
  * ipsets of peer addresses and filter-table chains per local pod, hooked
- * first in FORWARD, INPUT and OUTPUT, and re-syncs them whenever policies,
+ * first in FORWARD, INPUT and OUTPUT (moved back to rule 1 at every sync:
+ * topJumps), and re-syncs them whenever policies,
  * pods or namespace labels change. Everything goes in through the kernel
  * model's ipset and iptables-restore parsers, as on a node. It watches the
  * API as a real agent does: pods the controllers create or delete while the
@@ -91,11 +92,7 @@ export class PolicyAgent {
     rules.ipsets.restore(setLines.join('\n'), true);
     const stale = (prev?.plan.chains ?? []).filter((c) => !plan.chains.includes(c));
     const lines = ['*filter', ...[...plan.chains, ...stale].map((c) => `:${c} - [0:0]`), ...plan.rules, ...stale.map((c) => `-X ${c}`)];
-    if (!prev) {
-      // First sync: hook the agent's chains in front of everything else (kube-proxy's KUBE-FORWARD included).
-      for (const [hook, chain] of Object.entries(TOP_CHAINS)) lines.push(`-I ${hook} 1 -m comment --comment "netpol: NetworkPolicy enforcement" -j ${chain}`);
-    }
-    lines.push('COMMIT', '');
+    lines.push(...topJumps(rules), 'COMMIT', '');
     const restored = lines.join('\n');
     rules.restore(restored, { noflush: true });
     for (const s of prev?.plan.sets ?? []) {
@@ -104,6 +101,29 @@ export class PolicyAgent {
     this.state.set(name, { plan, restored });
     ns.nf!.explainFilter = explainer(plan.notes);
   }
+}
+
+/**
+ * kube-router's ensureTopLevelChains, run at the start of every full sync:
+ * each built-in chain's jump to the agent's chain must be rule 1. Missing, it
+ * is inserted there (`-I 1`); elsewhere (kube-proxy, which prepends its own
+ * jumps with `-I` when they are missing, came after it), it is inserted at 1
+ * and the old one deleted. kube-proxy never moves a jump that exists, so
+ * whichever started first, the policy's chains run before kube-proxy's in
+ * INPUT, FORWARD and OUTPUT (its REJECT of a Service without endpoints
+ * included) from the agent's next sync on.
+ */
+function topJumps(rules: Netfilter): string[] {
+  const out: string[] = [];
+  for (const [hook, chain] of Object.entries(TOP_CHAINS)) {
+    const spec = `-m comment --comment "netpol: NetworkPolicy enforcement" -j ${chain}`;
+    const at = rules.list('filter', hook)[0]?.rules.indexOf(`-A ${hook} ${spec}`) ?? -1;
+    if (at === 0) continue;
+    out.push(`-I ${hook} 1 ${spec}`);
+    // The old rule moved down by one: iptables numbers from 1.
+    if (at > 0) out.push(`-D ${hook} ${at + 2}`);
+  }
+  return out;
 }
 
 /** The node's rule engine (kube-proxy usually created it; a node without Services gets one now). */
