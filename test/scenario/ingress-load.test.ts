@@ -90,9 +90,10 @@ describe('Ingress warnings: valid for the API server, but nothing will work', ()
     const r = loadScenarioText(doc('{ingressClassName: none, rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: gone, port: {number: 80}}}}, {path: /b, pathType: Prefix, backend: {service: {name: web, port: {name: grpc}}}}]}}]}'), 'x.yaml');
     if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
     const w = r.scenario.warnings.map(formatProblem).join('\n');
-    expect(w).toMatch(/x\.yaml:6:\d+: resources\[1\]: backend Service default\/gone does not exist: ingress-nginx answers 503/);
-    expect(w).toMatch(/Service default\/web has no port grpc/);
-    expect(w).toMatch(/IngressClass none does not exist: no controller serves this Ingress/);
+    // Each warning points at what it is about: the backend's service name, the class name.
+    expect(w).toMatch(/x\.yaml:6:\d+: resources\[1\]\.spec\.rules\[0\]\.http\.paths\[0\]\.backend\.service\.name: backend Service default\/gone does not exist: ingress-nginx answers 503/);
+    expect(w).toMatch(/paths\[1\]\.backend\.service\.name: Service default\/web has no port grpc/);
+    expect(w).toMatch(/x\.yaml:6:\d+: resources\[1\]\.spec\.ingressClassName: IngressClass none does not exist: no controller serves this Ingress/);
   });
 
   it('a controller pod on the host network is not modelled: said, and not counted as a controller; a hostPort one is said', () => {

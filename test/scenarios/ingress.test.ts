@@ -97,7 +97,7 @@ describe('ingress: the controller is a proxy, and the network sees it as one', (
     const r = loadScenarioFile(file('ingress-external-name.yaml'));
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     // The controller warns of the localhost alias at load.
-    expect(r.scenario.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('ExternalName localhost is localhost, which ingress-nginx refuses'));
+    expect(r.scenario.warnings.map((w) => w.message)).toContainEqual(expect.stringContaining('is ExternalName localhost: ingress-nginx refuses localhost (no endpoint); it answers 503'));
     const res = simulate(r.scenario);
     const flow = (n: string) => res.flows.find((f) => f.flow === n)!;
     const b = r.scenario.services.find((s) => s.namespace === 'default' && s.name === 'b')!;

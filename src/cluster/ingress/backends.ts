@@ -56,7 +56,7 @@ export function resolveBackend(cp: ControlPlaneInput, namespace: string, backend
   if (svc.type === 'ExternalName') {
     const name = svc.externalName ?? '';
     const refused = externalNameRefusal(name);
-    return refused ? { none: refused } : { externalName: name, port: externalNamePort(svc, backend.port) };
+    return refused ? { none: `ExternalName ${name}: ${refused}` } : { externalName: name, port: externalNamePort(svc, backend.port) };
   }
   const sp = servicePortFor(svc.ports, backend.port);
   if (!sp) return { none: `Service ${namespace}/${backend.service} has no such port` };

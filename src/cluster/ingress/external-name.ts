@@ -45,7 +45,7 @@ export function externalNamePort(svc: ServiceInput, port: IngressBackendInput['p
  */
 export function externalNameRefusal(name: string): string | undefined {
   const ip = parseIpv4(name);
-  if (name === 'localhost' || (ip !== undefined && ip >>> 24 === 127)) return `ExternalName ${name} is localhost, which ingress-nginx refuses (no endpoint)`;
+  if (name === 'localhost' || (ip !== undefined && ip >>> 24 === 127)) return 'ingress-nginx refuses localhost (no endpoint)';
   return undefined;
 }
 

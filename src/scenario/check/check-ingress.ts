@@ -343,30 +343,63 @@ export function admitIngresses(ingresses: IngressSpec[], classes: IngressClassSp
  * the cluster IP on it anyway), an IngressClass that does not exist or that
  * no controller pod serves.
  */
-export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec[], classes: readonly IngressClassSpec[], pods: readonly PodSpec[]): string[] {
-  const out: string[] = [];
+export function ingressWarnings(ing: IngressSpec, services: readonly ServiceSpec[], classes: readonly IngressClassSpec[], pods: readonly PodSpec[]): IngressWarning[] {
+  const out: IngressWarning[] = [];
   const backends = [...(ing.defaultBackend ? [ing.defaultBackend] : []), ...ing.rules.flatMap((r) => r.paths.map((p) => p.backend))];
-  for (const b of backends) {
+  for (const [i, b] of backends.entries()) {
     const svc = services.find((s) => s.namespace === ing.namespace && s.name === b.service);
     const port = 'number' in b.port ? String(b.port.number) : b.port.name;
-    if (!svc) out.push(`backend Service ${ing.namespace}/${b.service} does not exist: ingress-nginx answers 503 for its paths`);
+    const warn = (message: string): void => void out.push({ field: i, message });
+    if (!svc) warn(`backend Service ${ing.namespace}/${b.service} does not exist: ingress-nginx answers 503 for its paths`);
     else if (svc.type === 'ExternalName') {
       // No cluster IP (service-upstream falls back) and no EndpointSlices: the name is the one endpoint.
       const refused = externalNameRefusal(svc.externalName ?? '');
-      if (refused) out.push(`backend Service ${ing.namespace}/${b.service}: ${refused}: ingress-nginx answers 503 for its paths`);
-      else if (externalNamePort(svc, b.port) === 0) out.push(`backend Service ${ing.namespace}/${b.service} is ExternalName and port ${port} gives ingress-nginx no port number (a named targetPort, or no port of that name): nginx cannot use the endpoint and answers 502`);
+      if (refused) warn(`backend Service ${ing.namespace}/${b.service} is ExternalName ${svc.externalName}: ${refused}; it answers 503 for its paths`);
+      else if (externalNamePort(svc, b.port) === 0) warn(`backend Service ${ing.namespace}/${b.service} is ExternalName and port ${port} gives ingress-nginx no port number (a named targetPort, or no port of that name): nginx cannot use the endpoint and answers 502`);
     } else if (ing.serviceUpstream && clusterIpPortFor(svc, b.port) !== undefined) {
       const n = 'number' in b.port ? b.port.number : undefined;
-      if (n !== undefined && !svc.ports.some((p) => p.port === n)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port}: with service-upstream ingress-nginx still proxies to ${svc.clusterIP}:${port}, which no kube-proxy rule serves`);
-    } else if (!servicePortFor(svc.ports, b.port)) out.push(`Service ${ing.namespace}/${b.service} has no port ${port} (nor a targetPort or name ${port}): ingress-nginx answers 503 for its paths`);
+      if (n !== undefined && !svc.ports.some((p) => p.port === n)) warn(`Service ${ing.namespace}/${b.service} has no port ${port}: with service-upstream ingress-nginx still proxies to ${svc.clusterIP}:${port}, which no kube-proxy rule serves`);
+    } else if (!servicePortFor(svc.ports, b.port)) warn(`Service ${ing.namespace}/${b.service} has no port ${port} (nor a targetPort or name ${port}): ingress-nginx answers 503 for its paths`);
   }
   const controllers = pods.filter((p) => p.ingressController);
+  const cls = (message: string): void => void out.push({ field: 'class', message });
   if (ing.ingressClassName !== undefined) {
-    const cls = classes.find((c) => c.name === ing.ingressClassName);
-    if (!cls) out.push(`IngressClass ${ing.ingressClassName} does not exist: no controller serves this Ingress`);
-    else if (!controllers.some((p) => p.ingressController!.controllerClass === cls.controller)) out.push(`no ingress controller pod runs with --controller-class=${cls.controller} (IngressClass ${cls.name}): nothing serves this Ingress`);
+    const c = classes.find((x) => x.name === ing.ingressClassName);
+    if (!c) cls(`IngressClass ${ing.ingressClassName} does not exist: no controller serves this Ingress`);
+    else if (!controllers.some((p) => p.ingressController!.controllerClass === c.controller)) cls(`no ingress controller pod runs with --controller-class=${c.controller} (IngressClass ${c.name}): nothing serves this Ingress`);
   } else if (ing.classAnnotation === undefined && !controllers.some((p) => p.ingressController!.watchWithoutClass)) {
-    out.push('no ingressClassName, no default IngressClass and no controller started with --watch-ingress-without-class: nothing serves this Ingress');
+    cls('no ingressClassName, no default IngressClass and no controller started with --watch-ingress-without-class: nothing serves this Ingress');
   }
   return out;
+}
+
+/** A warning about an Ingress and what it is about: its class (`spec.ingressClassName`), or its i-th backend (defaultBackend first, then each rule's paths in order). */
+export interface IngressWarning {
+  field: 'class' | number;
+  message: string;
+}
+
+/**
+ * Where in the Ingress's YAML a warning points: `spec.ingressClassName`
+ * (`spec` when the class came from the default IngressClass or is absent),
+ * or the backend's `service.name`, in the order ingressWarnings counts them.
+ * The Ingress was read without problems, so every step is a mapping or list.
+ */
+export function ingressWarningAt(r: YamlReader, top: Map<string, At>, at: At, field: IngressWarning['field']): At {
+  const specAt = top.get('spec');
+  if (!specAt) return at;
+  const spec = r.map(specAt, null) ?? new Map<string, At>();
+  if (field === 'class') return spec.get('ingressClassName') ?? specAt;
+  const backends: At[] = [];
+  const db = spec.get('defaultBackend');
+  if (db && db.node != null) backends.push(db);
+  for (const ruleAt of spec.get('rules') ? r.list(spec.get('rules')!) : []) {
+    const http = r.map(ruleAt, null)?.get('http');
+    const paths = http && http.node != null ? r.map(http, null)?.get('paths') : undefined;
+    for (const p of paths ? r.list(paths) : []) backends.push(r.map(p, null)?.get('backend') ?? p);
+  }
+  const b = backends[field];
+  if (!b) return specAt;
+  const svc = r.map(b, null)?.get('service');
+  return (svc && r.map(svc, null)?.get('name')) ?? svc ?? b;
 }

@@ -3,7 +3,7 @@ import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
 import { daemonSetPods, readWorkload, type Workload } from './check-deployment.js';
-import { admitIngresses, ingressWarnings, readIngress, readIngressClass, type IngressClassSpec, type IngressSpec } from './check-ingress.js';
+import { admitIngresses, ingressWarningAt, ingressWarnings, readIngress, readIngressClass, type IngressClassSpec, type IngressSpec } from './check-ingress.js';
 import { readNetworkPolicy, type NetworkPolicySpec } from './check-networkpolicy.js';
 import { placePods, podTemplateSpec, readPod, stringMap, type RawPod } from './check-pod.js';
 import { warnResolvConfLimits } from './check-pod-dns.js';
@@ -83,7 +83,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   let ingresses: IngressSpec[] = [];
   const ingressClasses: IngressClassSpec[] = [];
   const classAt = new Map<string, { r: YamlReader; at: At }>();
-  const ingressAt = new Map<string, { r: YamlReader; at: At }>();
+  const ingressAt = new Map<string, { r: YamlReader; at: At; top: Map<string, At> }>();
   const ignored: IgnoredResource[] = [];
   const seen = new Set<string>();
   const namespaced: { r: YamlReader; at: At; nsAt: At | undefined; namespace: string; printed: boolean }[] = [];
@@ -166,7 +166,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       const ing = readIngress(r, top, at, meta, namespace, name);
       if (ing) {
         ingresses.push(ing);
-        ingressAt.set(`${namespace}/${name}`, { r, at });
+        ingressAt.set(`${namespace}/${name}`, { r, at, top });
       }
     } else if (kind === 'Endpoints') {
       slices.push(...readEndpoints(r, top, at, nameAt, namespace, name));
@@ -239,7 +239,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   const endpointSlices = [...resolveSlices(slices, ordered, cluster), ...derivedSlices(ordered, services, pods, nodeZones(cluster.nodes)), ...(api ? [api.slice] : [])];
   for (const ing of ingresses) {
     const where = ingressAt.get(`${ing.namespace}/${ing.name}`)!;
-    for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(where.at, w);
+    for (const w of ingressWarnings(ing, ordered, ingressClasses, pods)) where.r.warn(ingressWarningAt(where.r, where.top, where.at, w.field), w.message);
   }
   return { namespaces, pods, podTemplates: matched.templates.map(podTemplateSpec), pending, finished: finishedMap(finished), services: ordered, endpointSlices, networkPolicies, ingresses, ingressClasses, ignored };
 }
