@@ -31,6 +31,7 @@ import { writeWalkPage } from './html/write.js';
 import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
 import { viewOptions, type ViewFlags } from './view-flags.js';
+import { count } from '../trace/plural.js';
 
 /** Walks beyond which a report on a terminal is announced on stderr (with how to print less). */
 const LONG_REPORT = 1000;
@@ -217,7 +218,7 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       // Device names exist only once the CNI and kube-proxy set the cluster up: build it (no traffic) to know them.
       const devices = deviceProblems(scenario);
       if (devices.length > 0) throw new InvalidScenario(devices);
-      io.out(`${file}: valid (${scenario.cluster.nodes.length} nodes, ${scenario.pods.length} pods, ${scenario.traffic.length} traffic items)\n`);
+      io.out(`${file}: valid (${count(scenario.cluster.nodes.length, 'node')}, ${podCount(scenario.pods)}, ${count(scenario.traffic.length, 'traffic item')})\n`);
     });
 
   program
@@ -342,4 +343,11 @@ function readVersion(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** `6 pods, 3 of them built-in`: the cluster add-ons podwalk adds (coredns, the API server's static pod) are counted too, so say so. */
+function podCount(pods: readonly { builtin: boolean }[]): string {
+  const builtin = pods.filter((p) => p.builtin).length;
+  if (builtin === 0) return count(pods.length, 'pod');
+  return `${count(pods.length, 'pod')}, ${builtin === pods.length ? 'all' : `${builtin} of them`} built-in`;
 }

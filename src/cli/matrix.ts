@@ -5,6 +5,7 @@ import { parseDuration } from '../scenario/load/quantities.js';
 import { fit, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderMatrixTable } from './matrix-table.js';
 import { progressLine } from './progress.js';
+import { count } from '../trace/plural.js';
 
 interface MatrixFlags {
   port?: string;
@@ -72,7 +73,7 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
         const term = io.term ?? PLAIN;
         // Every line fits the terminal as `run`'s do: a long one goes on, indented, on the next.
         const say = (line: string, indent: number): void => io.out(`${fit(line, term, indent).join('\n')}\n`);
-        say(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${result.pods.length} pods, ${result.pods.length ** 2} probes)`, 2);
+        say(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${count(result.pods.length, 'pod')}, ${count(result.pods.length ** 2, 'probe')})`, 2);
         io.out(`${renderMatrixTable(result, term).join('\n')}\n`);
         for (const n of result.notes) say(`note: ${n}`, 6);
         if (sameProbe && expected) {

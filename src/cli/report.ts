@@ -1,5 +1,7 @@
 import type { FlowResult } from '../scenario/run/flows.js';
 import type { Cluster } from '../cluster/build.js';
+import type { NetNs } from '../kernel/netns.js';
+import { parseIpv4 } from '../wire/addr.js';
 import { refForNetns, refString } from '../scenario/run/flows.js';
 import type { Mismatch } from '../scenario/run/expect.js';
 import { ExpectationStream } from '../scenario/run/expect-stream.js';
@@ -30,7 +32,7 @@ export function eventsByFlow(events: readonly TraceEvent[]): Map<string, TraceEv
 }
 
 /** A flow's outcome and events in the shape the walk view reads (`placeOf`: the cluster's namespaces named as `deliveredTo` names them). */
-export function walkFlow(r: FlowResult, events: TraceEvent[], placeOf?: (netns: string) => string): WalkFlow {
+export function walkFlow(r: FlowResult, events: TraceEvent[], placeOf?: (netns: string) => string, ownerOf?: (ip: string) => string | undefined): WalkFlow {
   return {
     name: r.flow,
     protocol: r.traffic.protocol,
@@ -43,6 +45,7 @@ export function walkFlow(r: FlowResult, events: TraceEvent[], placeOf?: (netns: 
     ...(r.rttNs === undefined ? {} : { rttNs: r.rttNs }),
     ...(r.pkt === undefined ? {} : { pkt: r.pkt }),
     ...(placeOf === undefined ? {} : { placeOf }),
+    ...(ownerOf === undefined ? {} : { ownerOf }),
     events,
   };
 }
@@ -82,6 +85,8 @@ export class ReportWriter {
   private readonly repeats = new WalkRepeats();
   /** The cluster's namespaces named as `deliveredTo` names them, once it is built. */
   private placeOf: ((netns: string) => string) | undefined;
+  /** Who holds an address (a dropped request's DNAT endpoint is named by it). */
+  private ownerOf: ((ip: string) => string | undefined) | undefined;
   /** Whether a NetworkPolicy decided a packet of some flow (the report then says once what enforces it). */
   private policyDecided = false;
 
@@ -100,6 +105,7 @@ export class ReportWriter {
   /** The cluster is built (before any flow): a headline names where a retransmission was delivered as the run names places. */
   built(cluster: Cluster): void {
     this.placeOf = (netns) => refForNetns(netns, cluster);
+    this.ownerOf = addressOwners(cluster);
   }
 
   /** A flow is over: its walk, if it is one of those shown. */
@@ -108,7 +114,7 @@ export class ReportWriter {
     if ((r.policies?.length ?? 0) > 0) this.policyDecided = true;
     const events = this.walk.take(r.flow);
     if (!isSelected(r.flow, this.opts.view.flows)) return;
-    const f = walkFlow(r, events, this.placeOf);
+    const f = walkFlow(r, events, this.placeOf, this.ownerOf);
     const render = (term: Terminal): string[] => (this.opts.quiet ? renderHeadline(f, term) : renderWalk(f, this.opts.view, term));
     if (!this.collapses(r)) {
       this.show(undefined, undefined, render(this.opts.term));
@@ -166,4 +172,31 @@ export class ReportWriter {
 
 function isPlain(term: Terminal): boolean {
   return term.width === undefined && !term.colour;
+}
+
+/**
+ * Who holds each address of the cluster (`node/x`, `host/y`, `pod/ns/name`;
+ * a hostNetwork pod's is its node's), read off the namespaces when first
+ * asked and again when an address is not found and pods came or went since.
+ */
+function addressOwners(cluster: Cluster): (ip: string) => string | undefined {
+  let index: Map<number, string> | undefined;
+  let pods = -1;
+  const build = (): Map<number, string> => {
+    const out = new Map<number, string>();
+    const own = (ns: NetNs, ref: string): void => {
+      for (const a of ns.addrs) if (a.ip >>> 24 !== 127 && !out.has(a.ip)) out.set(a.ip, ref);
+    };
+    for (const [name, ns] of cluster.nodes) own(ns, `node/${name}`);
+    for (const [name, ns] of cluster.hosts) own(ns, `host/${name}`);
+    for (const [key, ns] of cluster.pods) own(ns, `pod/${key}`);
+    pods = cluster.pods.size;
+    return out;
+  };
+  return (ip) => {
+    const addr = parseIpv4(ip);
+    if (addr === undefined) return undefined;
+    if (!index || (!index.has(addr) && pods !== cluster.pods.size)) index = build();
+    return index.get(addr);
+  };
 }

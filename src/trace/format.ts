@@ -1,4 +1,5 @@
 import type { TraceEvent } from './events.js';
+import { count } from './plural.js';
 
 /** Simulated time for people: microseconds with ns precision (`1250.290`). */
 export function formatTime(ns: number): string {
@@ -30,11 +31,11 @@ export function describeEvent(e: TraceEvent): string {
       return `${e.kind}${e.vni === undefined ? '' : ` vni ${e.vni}`} ${e.outer} (${e.kind === 'encap' ? '+' : '-'}${e.bytes} B)`;
     case 'netfilter':
       // One line per rule taken, so that a walk through KUBE-SERVICES reads like iptables-save.
-      return [`${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules evaluated]`, ...e.rules.map((r) => `  ${r}`)].join('\n');
+      return [`${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''} [${count(e.evaluated, 'rule')} evaluated]`, ...e.rules.map((r) => `  ${r}`)].join('\n');
     case 'nftables':
       // The base chain, then one line per rule taken and per set/map element that matched.
       return [
-        `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''} [${e.evaluated} rules, ${e.lookups} lookup${e.lookups === 1 ? '' : 's'}]`,
+        `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''} [${count(e.evaluated, 'rule')}, ${count(e.lookups, 'lookup')}]`,
         ...e.rules.map((r) => `  ${r}`),
         ...e.elements.map((x) => `  = ${x}`),
       ].join('\n');

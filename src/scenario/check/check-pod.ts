@@ -293,6 +293,8 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
     pods.push(p);
     out.push({ ...rest, ...(p.placement.tolerations.length > 0 ? { tolerations: p.placement.tolerations } : {}), nodeName, ip: p.ip ?? '' });
   }
+  // Who holds each podIP written in the input, to name the first holder when a later pod repeats it.
+  const written = new Map<number, PodSpec>();
   out.forEach((p, i) => {
     const raw = pods[i]!;
     const node = nodesByName.get(p.nodeName);
@@ -312,7 +314,11 @@ export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: 
     const pool = ipam.get(node.name)!;
     const addr = parseIpv4(raw.ip)!;
     if (!pool.allocatable(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is not a pod address of node ${node.name}'s podCIDR ${node.podCIDR} (not the network, the bridge gateway .1 or broadcast)`);
-    else if (!pool.reserve(addr)) r.problem(raw.ipAt!, `podIP ${raw.ip} is already used by another pod`);
+    else if (!pool.reserve(addr)) {
+      const first = written.get(addr);
+      const holder = first ? `pod ${first.namespace}/${first.name}` : 'another pod';
+      r.problem(raw.ipAt!, `podIP ${raw.ip} is already used by ${holder}: no two pods share an address; give pod ${p.namespace}/${p.name} another one of node ${node.name}'s podCIDR ${node.podCIDR}, or leave its podIP out and podwalk allocates one`);
+    } else written.set(addr, p);
   });
   const allocate = (p: PodSpec, i: number, hashed: boolean): void => {
     if (p.ip !== '' || !nodesByName.has(p.nodeName)) return;

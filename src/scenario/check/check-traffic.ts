@@ -114,6 +114,18 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
   return out;
 }
 
+/**
+ * ` (did you mean pod/shop/client?)` for a bare name that is a pod's, a
+ * node's or an external host's, in the form a traffic item must write it:
+ * `pod/<name>` only for namespace default, `pod/<ns>/<name>` otherwise
+ * (every pod of that name, when several namespaces have one).
+ */
+function refHint(bare: string, w: World): string {
+  const pods = w.pods.filter((p) => p.name === bare).map((p) => (p.namespace === 'default' ? `pod/${p.name}` : `pod/${p.namespace}/${p.name}`));
+  const refs = pods.length > 0 ? pods : w.cluster.nodes.some((n) => n.name === bare) ? [`node/${bare}`] : w.cluster.externalHosts.some((h) => h.name === bare) ? [`host/${bare}`] : [];
+  return refs.length > 0 ? ` (did you mean ${refs.join(' or ')}?)` : '';
+}
+
 function isNullValue(at: At): boolean {
   const n = at.node as { value?: unknown } | null | undefined;
   return n == null || (typeof n === 'object' && 'value' in n && n.value === null);
@@ -322,7 +334,9 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
     const later = future && w.pods.some((p) => p.namespace === namespace && p.owner && made(p.owner.kind, p.owner.name)?.test(name));
     if (!later && !w.pods.some((p) => p.namespace === namespace && p.name === name)) {
       const here = w.pods.filter((p) => p.namespace === namespace).map((p) => p.name);
-      return fail(`no pod ${namespace}/${name} (pods in ${namespace}: ${here.join(', ') || 'none'})`);
+      // The same name in another namespace: written with its namespace, since pod/<name> means default.
+      const elsewhere = w.pods.filter((p) => p.name === name && p.namespace !== namespace).map((p) => `pod/${p.namespace}/${p.name}`);
+      return fail(`no pod ${namespace}/${name} (pods in ${namespace}: ${here.join(', ') || 'none'})${elsewhere.length > 0 ? `; did you mean ${elsewhere.join(' or ')}?` : ''}`);
     }
     out = { kind: 'pod', namespace, name };
   } else if (parts[0] === 'node' && parts.length === 2) {
@@ -352,7 +366,7 @@ function ref(r: YamlReader, at: At, w: World, allowed: EndpointRef['kind'][], re
     return fail(`expected an IPv4 address like 10.96.0.10, found "${s}"`);
   } else {
     const dnsHint = allowed.includes('dns') ? ', service/<ns>/<name>, service/<name>, a DNS name (<service>, <service>.<ns>, <service>.<ns>.svc[.cluster.local])' : '';
-    return fail(`expected pod/<ns>/<name>, pod/<name>, pod/<ns>?<label>=<value>, deployment/<ns>/<name>, statefulset/<ns>/<name>-<n>, daemonset/<ns>/<name>@<node>, node/<name>, host/<name>${dnsHint}${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"`);
+    return fail(`expected pod/<ns>/<name>, pod/<name>, pod/<ns>?<label>=<value>, deployment/<ns>/<name>, statefulset/<ns>/<name>-<n>, daemonset/<ns>/<name>@<node>, node/<name>, host/<name>${dnsHint}${allowed.includes('ip') ? ' or an IPv4 address' : ''}, found "${s}"${refHint(s, w)}`);
   }
   if (!allowed.includes(out.kind)) return fail(`expected ${allowed.join(', ')} here, found a ${out.kind}`);
   return out;
@@ -393,8 +407,7 @@ function checkDnsName(r: YamlReader, at: At, name: string, from: EndpointRef, w:
   const selected = (p: PodSpec): boolean => svc?.selector !== undefined && Object.entries(svc.selector).every(([k, v]) => p.labels[k] === v);
   if (svc?.headless && w.pods.some((p) => p.namespace === svc.namespace && p.ip.replace(/\./g, '-') === first && selected(p))) return;
   if (resolvesAsPodName(name, conf, w.namespaces ?? [])) return;
-  const bare = name.toLowerCase();
-  const hint = w.pods.some((p) => p.name === bare) ? ` (did you mean pod/${bare}?)` : w.cluster.nodes.some((n) => n.name === bare) ? ` (did you mean node/${bare}?)` : w.cluster.externalHosts.some((h) => h.name === bare) ? ` (did you mean host/${bare}?)` : '';
+  const hint = refHint(name.toLowerCase(), w);
   const where = `DNS name ${name} resolves to no Service${namespace ? ` from namespace ${namespace}` : ''} at load time`;
   if (conf.firstServer) return r.warn(at, `${where}: the lookup will fail at run time; it asks ${conf.firstServer} first, not cluster DNS (the run says what answered)${hint}`);
   const f = failedLookup(name, conf);

@@ -17,6 +17,12 @@ export interface WalkFlow {
    * has no `deliveredTo`). Absent: the namespace's own name.
    */
   placeOf?: (netns: string) => string;
+  /**
+   * Who holds an address (`pod/ns/name`, `node/x`, `host/y`), as the cluster
+   * stands: names the endpoint a dropped request was DNATed to, which no
+   * delivery names. Absent or undefined: the address alone.
+   */
+  ownerOf?: (ip: string) => string | undefined;
   dropReason?: string;
   dropDetail?: string;
   rttNs?: number;

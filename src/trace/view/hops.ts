@@ -2,6 +2,7 @@ import type { NetfilterEvent, NftablesEvent, TraceEvent } from '../events.js';
 import { deviceOf, endpoint, lastOf, isFinalDelivery, netnsOf, shortInfo, shortRoute, shortWhere } from './flow-packets.js';
 import type { Category, Visibility } from './options.js';
 import type { Tone } from './terminal.js';
+import { count } from '../plural.js';
 
 /** One numbered line of the walk: where, what happened there, and optional indented detail. */
 export interface Step {
@@ -72,7 +73,7 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
       }
       case 'fdb':
         if (e.action === 'forward') add(e.at, lastIn === deviceOf(e.at) ? `bridged from the host → ${e.port ?? '?'}` : `bridged ${lastIn ?? '?'} → ${e.port ?? '?'}`, e);
-        else if (e.action === 'flood') add(e.at, `flooded to ${e.port?.split(',').length ?? 0} ports (${e.mac} not learned yet)`, e, 'note');
+        else if (e.action === 'flood') add(e.at, `flooded to ${count(e.port?.split(',').length ?? 0, 'port')} (${e.mac} not learned yet)`, e, 'note');
         else if (e.action === 'hairpin') add(e.at, `hairpin: back out ${e.port ?? '?'}, the port it came in on`, e, 'note');
         else if (shown('fdb')) add(e.at, e.action === 'local' ? `to the bridge's own MAC ${e.mac}: up to ${netnsOf(e.at)}'s routing` : `learned ${e.mac} on ${e.port ?? '?'}`, e);
         else if (e.action === 'local') lastIn = deviceOf(e.at);
@@ -86,14 +87,14 @@ export function requestSteps(events: readonly TraceEvent[], show: Record<Categor
       case 'netfilter':
         lastNf.set(e.at, e);
         if (shown('netfilter')) {
-          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''}, ${e.evaluated} rules evaluated`, e, e.verdict === 'ACCEPT' ? undefined : 'bad');
+          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}iptables -t ${e.table} ${e.chain}: ${e.verdict}${e.policy ? ' (policy)' : ''}, ${count(e.evaluated, 'rule')} evaluated`, e, e.verdict === 'ACCEPT' ? undefined : 'bad');
           s.details.push(...e.rules);
         }
         break;
       case 'nftables':
         lastNft.set(e.at, e);
         if (shown('netfilter')) {
-          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''}, ${e.evaluated} rules evaluated, ${e.lookups} lookup${e.lookups === 1 ? '' : 's'}`, e, e.verdict === 'accept' ? undefined : 'bad');
+          const s = add(e.at, `${e.bridged ? 'br_netfilter ' : ''}nft ${e.table} ${e.chain} (${e.hook} ${e.priority}): ${e.verdict}${e.policy ? ' (policy)' : ''}, ${count(e.evaluated, 'rule')} evaluated, ${count(e.lookups, 'lookup')}`, e, e.verdict === 'accept' ? undefined : 'bad');
           s.details.push(...e.rules, ...e.elements.map((x) => `= ${x}`));
         }
         break;

@@ -1,5 +1,6 @@
 import type { TraceEvent } from '../events.js';
 import { type FlowPackets, formatDuration, isFinalDelivery, netnsOf, shortInfo, shortWhere } from './flow-packets.js';
+import { count } from '../plural.js';
 
 /** More packets than this after the answer are counted, not listed. */
 const MAX_LISTED = 8;
@@ -49,7 +50,7 @@ export function replySummary(fp: FlowPackets, request: number, requestPath: read
     const back = devicesCrossed(evs);
     const reversed = [...requestPath].reverse();
     const same = back.length === reversed.length && back.every((d, i) => d === reversed[i]);
-    const route = same ? `the same ${back.length} devices in reverse` : `${back.length} device${back.length === 1 ? '' : 's'}${back.length > 0 ? ` (${shortWhere(back[0]!)} … ${shortWhere(back[back.length - 1]!)})` : ''}`;
+    const route = same ? (back.length === 1 ? 'the same device' : `the same ${back.length} devices in reverse`) : `${count(back.length, 'device')}${back.length > 0 ? ` (${shortWhere(back[0]!)} … ${shortWhere(back[back.length - 1]!)})` : ''}`;
     const unnat = evs
       .filter((e): e is Extract<TraceEvent, { kind: 'nat' }> => e.kind === 'nat' && e.type === 'reverse')
       .map((e) => `un-NATed at ${shortWhere(e.at)} (${e.manip === 'src' ? 'source' : 'destination'} ${pick(e.before, e.manip)} → ${pick(e.after, e.manip)})`);

@@ -93,6 +93,9 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   const ipvs = chain.find((e): e is Extract<TraceEvent, { kind: 'ipvs' }> => e.kind === 'ipvs' && e.chosen !== undefined);
   const endpointAfter = dnat ? dnat.after.split(' > ')[1] : ipvs?.chosen;
   const to = deliveredTo ? shortWhere(deliveredTo.replace(/^pod\//, '')) : undefined;
+  // Not delivered: the endpoint the request was DNATed to is still someone's (a denied pod is named, not only its address).
+  const owner = to === undefined && endpointAfter ? flow.ownerOf?.(endpointAfter.slice(0, endpointAfter.lastIndexOf(':'))) : undefined;
+  const named = to ?? (owner === undefined ? undefined : shortWhere(owner.replace(/^pod\//, '')));
   // A proxy (nginx of an Ingress) took the request and sent it on over a connection of its own: the DNAT's
   // address is the proxy's, so it is named with it, then the backend the upstream connection reached.
   const upstream = upstreamPackets(fp);
@@ -102,7 +105,7 @@ function headline(flow: WalkFlow, fp: FlowPackets, request: readonly TraceEvent[
   const resolved = proxy
     ? ` ⇒ ${shortWhere(placeOf(flow, netnsOf(proxy.at)).replace(/^pod\//, ''))} ${endpointAfter ?? proxy.socket?.split(' ').pop() ?? ''}${backend ? ` → ${to ? `${to} ` : ''}${backend}` : ''}`
     : endpointAfter
-      ? ` ⇒ ${to ? `${to} ` : ''}${endpointAfter}`
+      ? ` ⇒ ${named ? `${named} ` : ''}${endpointAfter}`
       : to && !flow.target.endsWith(to)
         ? ` ⇒ ${to}`
         : '';
