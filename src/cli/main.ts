@@ -32,6 +32,7 @@ import { flowSummaryRecord } from '../scenario/report/flow-summary.js';
 import { PLAIN, detectTerminal, type Terminal } from '../trace/view/terminal.js';
 import { viewOptions, type ViewFlags } from './view-flags.js';
 import { count } from '../trace/plural.js';
+import { expectationRecord, expectationsRecord } from '../scenario/report/expectation-record.js';
 
 /** Walks beyond which a report on a terminal is announced on stderr (with how to print less). */
 const LONG_REPORT = 1000;
@@ -184,6 +185,12 @@ export function cli(argv: string[], io: Io = { out: (s) => process.stdout.write(
       if (jsonl) {
         jsonl.end();
         records.drain(out);
+        // Then the expectation check, machine-readable: every unmet expectation, then the counts.
+        for (const m of mismatches) {
+          const item = expectations.itemOf(m.flow);
+          out(`${JSON.stringify(expectationRecord(m, item, scenario.traffic.find((t) => t.name === item)?.expect?.pos))}\n`);
+        }
+        out(`${JSON.stringify(expectationsRecord(mismatches, expectations.checked, expectations.skipped))}\n`);
       }
       if (o.html) io.err(`html: wrote ${writeWalkPage(o.html, result, (f) => isSelected(f, view.flows))}\n`);
       if (o.pcap && capture) {

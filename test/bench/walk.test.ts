@@ -29,8 +29,8 @@ describe('bench walks', () => {
       writeFileSync(file, walkScenarioText(c));
       let out = '';
       expect(cli(['run', file, '--json'], { out: (s) => (out += s), err: () => {} })).toBe(0);
-      const lines = out.trim().split('\n').slice(1); // the header, then the events, then the flow records
-      const events = lines.filter((l) => !l.startsWith('{"kind":"flow"'));
+      const lines = out.trim().split('\n').slice(1); // the header, then the events, then the flow and expectation records
+      const events = lines.filter((l) => !/^\{"kind":"(flow|expectations?)"/.test(l));
       const traced = simulate(loadWalk(c), walkOptions(true)).events.map((e) => JSON.stringify(e));
       expect(traced).toEqual(events);
       expect(new Set(traced.map((e) => (JSON.parse(e) as { kind: string }).kind)).size).toBeGreaterThan(3); // hops, not outcomes only

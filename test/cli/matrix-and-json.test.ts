@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderMatrixTable } from '../../src/cli/matrix-table.js';
@@ -62,7 +64,9 @@ describe('--json flow summary records', () => {
     const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const flows = records.filter((r) => r['kind'] === 'flow');
     expect(flows.map((f) => f['flow'])).toEqual(['intruder-via-service', 'frontend-via-service']);
-    expect(records.slice(-2)).toEqual(flows);
+    expect(records.slice(-3, -1)).toEqual(flows);
+    // Then the expectation check: both met, nothing unmet to list.
+    expect(records.at(-1)).toEqual({ kind: 'expectations', checked: 2, failed: 0, mismatches: 0, notChecked: 0 });
     const ok = flows[1]!;
     expect(ok).toMatchObject({ from: 'pod/default/frontend', to: 'service/default/backend', protocol: 'TCP', port: 80, verdict: 'delivered', deliveredTo: 'pod/default/backend', seenSource: '10.244.1.2' });
     expect(ok['rttNs']).toBeGreaterThan(0);
@@ -70,6 +74,24 @@ describe('--json flow summary records', () => {
     expect(ok['nat']).toEqual([{ at: 'node1', type: 'DNAT', manip: 'dst', before: expect.stringMatching(/ > 10\.96\.0\.11:80$/), after: expect.stringMatching(/ > 10\.244\.2\.2:9376$/) }]);
     expect(ok['policies']).toEqual([{ at: 'node2', direction: 'ingress', pod: 'default/backend', verdict: 'allow', because: 'rule', policy: 'default/backend-from-frontend', rule: 0 }]);
     expect(flows[0]).toMatchObject({ verdict: 'dropped', dropReason: 'policy-denied' });
+  });
+
+  it('every unmet expectation is a "kind":"expectation" record, unfolded, then the counts; stderr says each too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-json-'));
+    const file = join(dir, 'many.yaml');
+    // Three requests of one item, all expecting the wrong verdict: the text summary folds them into one block, JSON does not.
+    writeFileSync(file, readFileSync(join(root, 'scenarios', 'netpol-service-denied.yaml'), 'utf8').replace(/expect: \{verdict: dropped, dropReason: policy-denied/, 'count: 3\n    interval: 1ms\n    expect: {verdict: delivered'));
+    let out = '';
+    let err = '';
+    expect(cli(['run', file, '--json'], { out: (s) => (out += s), err: (s) => (err += s) })).toBe(1);
+    const records = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const unmet = records.filter((r) => r['kind'] === 'expectation');
+    expect(unmet.map((r) => [r['flow'], r['item'], r['field'], r['expected'], r['actual']])).toEqual(
+      [1, 2, 3].map((k) => [`intruder-via-service#${k}`, 'intruder-via-service', 'verdict', 'delivered', expect.stringMatching(/^dropped \(policy-denied: -A NETPOL-ING-/)]),
+    );
+    expect(unmet[0]).toMatchObject({ file, line: expect.any(Number), col: expect.any(Number) });
+    expect(records.at(-1)).toEqual({ kind: 'expectations', checked: 4, failed: 3, mismatches: 3, notChecked: 0 });
+    expect(err.match(/^expectation not met: intruder-via-service#\d: verdict: expected delivered, actual dropped \(policy-denied/gm)).toHaveLength(3);
   });
 
   it('--flow narrows the JSON as it narrows the walk: that flow\'s packets (and what they caused) and its record only', () => {
