@@ -4,6 +4,11 @@ import { fit, paint, type Terminal } from '../trace/view/terminal.js';
 /** Pod names wider than this become numbered columns with a legend. */
 const MAX_LABEL = 10;
 
+/** Whether the table numbers its columns (some pod name is too long to head one): notes then name columns by number. */
+export function numberedColumns(pods: readonly string[]): boolean {
+  return pods.some((p) => p.length > MAX_LABEL);
+}
+
 /**
  * The truth table for people: rows are the client (from), columns the server
  * (to), columns aligned, `.`/`X`/`?` explained under it. With short names the
@@ -13,7 +18,7 @@ const MAX_LABEL = 10;
  * is which pod.
  */
 export function renderMatrixTable(m: Pick<ReachabilityMatrix, 'pods' | 'cells'>, term: Terminal): string[] {
-  const numbered = m.pods.some((p) => p.length > MAX_LABEL);
+  const numbered = numberedColumns(m.pods);
   const cols = numbered ? m.pods.map((_, i) => String(i + 1)) : m.pods;
   const rowLabels = numbered ? m.pods.map((p, i) => `${String(i + 1).padStart(String(m.pods.length).length)} ${p}`) : m.pods;
   const rowW = Math.max('from ↓'.length, ...rowLabels.map((l) => l.length));

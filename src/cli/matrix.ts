@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario/types.js';
 import { parseDuration } from '../scenario/load/quantities.js';
 import { fit, PLAIN, type Terminal } from '../trace/view/terminal.js';
 import { renderMatrixTable } from './matrix-table.js';
+import { notListeningNote } from './matrix-notes.js';
 import { progressLine } from './progress.js';
 import { count } from '../trace/plural.js';
 
@@ -75,7 +76,9 @@ export function registerMatrix(program: Command, io: { out: (s: string) => void;
         const say = (line: string, indent: number): void => io.out(`${fit(line, term, indent).join('\n')}\n`);
         say(`reachability ${opts.protocol}/${opts.port} via ${opts.via}${opts.atNs === undefined ? '' : ` at ${formatDuration(opts.atNs)}`} (${count(result.pods.length, 'pod')}, ${count(result.pods.length ** 2, 'probe')})`, 2);
         io.out(`${renderMatrixTable(result, term).join('\n')}\n`);
-        for (const n of result.notes) say(`note: ${n}`, 6);
+        // One note for every pod that does not listen on the port (result.notes has one per pod, for --json).
+        const note = notListeningNote(result.pods, result.notListening, `${opts.protocol}/${opts.port}`, term, 6);
+        if (note) say(`note: ${note}`, 6);
         if (sameProbe && expected) {
           say(diffs.length === 0 ? 'expected matrix: met' : `expected matrix: ${diffs.length} cell(s) differ`, 2);
           for (const d of diffs) say(`  ${d}`, 4);
@@ -99,6 +102,7 @@ function matrixJson(m: ReachabilityMatrix, diffs: string[]): unknown {
     pods: m.pods,
     matrix: Object.fromEntries(m.cells.map((row, i) => [m.pods[i], Object.fromEntries(row.map((c) => [c.to, c.skipped ? null : c.allowed]))])),
     blocked: m.cells.flat().filter((c) => !c.allowed && !c.skipped).map((c) => ({ from: c.from, to: c.to, reason: c.flow?.dropReason ?? c.flow?.verdict ?? 'not sent', detail: c.flow?.dropDetail })),
+    notListening: m.notListening,
     notes: m.notes,
     mismatches: diffs,
   };

@@ -34,7 +34,12 @@ export interface ReachabilityMatrix {
   /** `ns/name` of every probed pod, sorted (rows and columns). */
   pods: string[];
   cells: MatrixCell[][];
-  /** Notes worth reading next to the table (pods that do not listen on the port). */
+  /**
+   * `ns/name` of the pods probed at their own IP that declare no container port for the probe's port and
+   * protocol, in row order: their column is X because nothing answers, whatever the policies say.
+   */
+  notListening: string[];
+  /** Notes worth reading next to the table: one sentence per pod of `notListening` (the text view folds them into one). */
   notes: string[];
 }
 
@@ -82,8 +87,9 @@ export function probeMatrix(scenario: Scenario, opts: MatrixOptions, hooks: { on
       return { from: key(src), to: key(dst), allowed: flow?.verdict === 'delivered' && flow.deliveredTo === `pod/${key(dst)}`, flow, ...(why ? { skipped: why } : {}) };
     }),
   );
-  const notes = (opts.via === 'pod' ? pods : []).filter((p) => p.spec && !listens(p.spec, opts)).map((p) => `${key(p)} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
-  return { options: opts, pods: pods.map(key), cells, notes };
+  const notListening = (opts.via === 'pod' ? pods : []).filter((p) => p.spec && !listens(p.spec, opts)).map(key);
+  const notes = notListening.map((p) => `${p} does not listen on ${opts.protocol}/${opts.port}: its column is X because nothing answers, not because of a policy`);
+  return { options: opts, pods: pods.map(key), cells, notListening, notes };
 }
 
 /** A pod as probed: its spec when the scenario wrote it (or its controllers made it at load time). */
