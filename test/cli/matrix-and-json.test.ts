@@ -57,6 +57,23 @@ describe('podwalk matrix layout', () => {
   });
 });
 
+describe('podwalk matrix on a narrow terminal', () => {
+  it('columns that do not fit come in even parts, each with the row labels again; piped output is one table', () => {
+    const pods = Array.from({ length: 44 }, (_, i) => `default/workers-6b8459b96b-${String(i).padStart(5, '0')}`);
+    const cells = pods.map((from, i) => pods.map((to, j) => ({ from, to, allowed: i === j, flow: undefined })));
+    const lines = renderMatrixTable({ pods, cells }, { width: 80, colour: false });
+    expect(lines.filter((l) => [...l].length > 80)).toEqual([]);
+    expect(lines.filter((l) => l.startsWith('from ↓')).map((l) => l.replace(/^from ↓ +/, ''))).toEqual(['to → (columns 1-11 of 44)', 'to → (columns 12-22 of 44)', 'to → (columns 23-33 of 44)', 'to → (columns 34-44 of 44)']);
+    // Every pod's row in every part, its own cell allowed in the part that has its column.
+    const row44 = lines.filter((l) => l.startsWith('44 '));
+    expect(row44).toHaveLength(4);
+    expect(row44[3]!.replace(/ +/g, ' ')).toMatch(/( X){10} \.$/);
+    const piped = renderMatrixTable({ pods, cells }, PLAIN);
+    expect(piped.filter((l) => l.startsWith('from ↓'))).toEqual([expect.stringMatching(/ {2}to →$/)]);
+    expect(piped.filter((l) => l.startsWith('44 '))).toHaveLength(1);
+  });
+});
+
 describe('--json flow summary records', () => {
   it('ends with one "kind":"flow" record per flow: verdict, path, NAT, policies, rtt', () => {
     let out = '';
