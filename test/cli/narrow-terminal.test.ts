@@ -29,6 +29,19 @@ describe('every command fits an 80-column terminal, as run does', () => {
     }
   });
 
+  it('compare piped: nothing wraps, as run\'s report and kubectl do not (huser #6: 100-170 columns are what a pipe gets)', () => {
+    let piped = '';
+    expect(cli(['compare', scenario('netpol-service-denied.yaml')], { out: (s) => (piped += s), err: () => {} })).toBe(0);
+    const lines = piped.split('\n');
+    // One line per mode, outcome | cost, however long; at 80 columns the same text is wrapped (the test above).
+    const modeLines = lines.filter((l) => /^ {3}(iptables|ipvs|nftables):/.test(l));
+    expect(modeLines.length).toBeGreaterThan(0);
+    for (const l of modeLines) expect(l).toMatch(/ \| \d+ hops, \d+ hook traversals, \d+ rules evaluated/);
+    expect(Math.max(...lines.map((l) => l.length))).toBeGreaterThan(80);
+    const narrow = at80(['compare', scenario('netpol-service-denied.yaml')]);
+    expect(narrow.join(' ').replace(/ +/g, ' ').replace(/ \| /g, ' ')).toBe(piped.split('\n').join(' ').replace(/ +/g, ' ').replace(/ \| /g, ' '));
+  });
+
   it('matrix: notes and differences wrap with an indent', () => {
     expect(tooWide(at80(['matrix', scenario('netpol-named-ports.yaml')]))).toEqual([]);
   });
