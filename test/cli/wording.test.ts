@@ -41,6 +41,14 @@ describe('messages a user reads', () => {
     expect(short.err).toMatch(/traffic\[0\]\.from: no pod default\/client \(pods in default: none\); did you mean pod\/shop\/client\?/);
   });
 
+  it('nodes written as bare names: each item is said to be wrong, not the list to be empty', () => {
+    const r = runCli(['validate', scenarioFile('apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: w}\ncluster: {nodes: [node1, node2]}\n')]);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n').filter((l) => l !== '')).toEqual([expect.stringMatching(/:4:19: cluster\.nodes\[0\]: expected a mapping, found "node1"$/), expect.stringMatching(/:4:26: cluster\.nodes\[1\]: expected a mapping, found "node2"$/)]);
+    const empty = runCli(['validate', scenarioFile('apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: w}\ncluster: {nodes: []}\n')]);
+    expect(empty.err).toMatch(/cluster\.nodes: expected a list of at least one node/);
+  });
+
   it("a dropped request's headline names the endpoint it was DNATed to, as a delivered one does", () => {
     const r = runCli(['run', join(import.meta.dirname, '..', '..', 'scenarios', 'netpol-service-denied.yaml'), '--quiet', '--flow', 'intruder-via-service']);
     expect(r.out).toMatch(/intruder-via-service: TCP, dropped: policy-denied\n {2}intruder \S+ → service\/default\/backend \S+ ⇒ backend 10\.244\.\d+\.\d+:9376\n/);

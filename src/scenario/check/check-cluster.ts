@@ -4,7 +4,7 @@ import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
 import { checkFlannel } from './check-flannel.js';
 import { checkKubeProxy } from './check-kube-proxy.js';
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import { checkSysctls } from './check-sysctls.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
@@ -212,7 +212,8 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
 function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry[] {
   const nodes: NodeEntry[] = [];
   const names = new Set<string>();
-  for (const item of r.list(nodesAt)) {
+  const items = r.list(nodesAt);
+  for (const item of items) {
     const m = r.map(item, ['name', 'ip', 'podCIDR', 'labels', 'taints', 'cpus', 'import']);
     if (!m) continue;
     const name = r.str(m.get('name') ?? r.missing(item, 'name'), true);
@@ -257,7 +258,9 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
   if (nodes.length === 0 && inputs.defaultNodes) {
     for (const name of inputs.defaultNodes) nodes.push({ name, ip: '', podCIDR: '', labels: wellKnownNodeLabels(name), taints: [], unschedulable: false, pos: r.pos(nodesAt), explicitIp: false, explicitCidr: false, rd: r, cidrRd: r });
   }
-  if (nodes.length === 0) r.problem(nodesAt, 'expected a list of at least one node (or kind: Node objects)');
+  // Items that were written but are wrong have problems of their own: the list is not "empty" then.
+  // (Nor is something that is not a list at all: r.list said so.)
+  if (nodes.length === 0 && items.length === 0 && (nodesAt.node == null || isSeq(nodesAt.node) || (isScalar(nodesAt.node) && nodesAt.node.value === null))) r.problem(nodesAt, 'expected a list of at least one node (or kind: Node objects)');
   return nodes;
 }
 
