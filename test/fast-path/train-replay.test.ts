@@ -119,6 +119,14 @@ describe('train replay: the benchmark walks', () => {
   it('cross-node with flannel-vxlan and to a ClusterIP: the same as walked', () => {
     for (const w of ['cross-node-vxlan', 'cluster-ip'] as const) same(walk(w, 600));
   });
+  it('across nodes, a payload too short for the flow table: its hooks walk in every period, no window', () => {
+    // (train-fuzz found it: a period whose crossings walked netfilter looked clean, and a window left the counters
+    // and conntrack of n walks out. A hook walked while watched is unusual now: nf-hooks.ts `run`.)
+    for (const payload of [0, 11]) {
+      const on = same(load(walkScenarioText({ walk: 'cross-node', packets: 600, payload, connected: true })));
+      expect(on.datagrams).toBe(0);
+    }
+  });
   it('payloads: too short for the flow table, the shortest it keeps, large, and one that does not fit the MTU', () => {
     for (const payload of [0, 11, 12, 1400, 3000]) {
       const text = walkScenarioText({ walk: 'same-node', packets: 300, payload, connected: true });

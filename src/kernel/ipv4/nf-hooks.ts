@@ -193,6 +193,9 @@ export class NfHooks {
    */
   run(hook: Hook, skb: Skb, ip: Ipv4Packet, ctx: HookContext = {}): Ipv4Packet | undefined {
     const w = this.ns.world;
+    // A train's period watched (fastpath/train-probe.ts): a hook walked, not replayed from a flow table, moves
+    // counters and conntrack a window does not repeat (a datagram too short for the flow table, say).
+    w.fast.probe?.other();
     let state: CtState = 'UNTRACKED';
     const after = ctx.part === 'after-nat' || ctx.part === 'from-nat';
     if (hook === 'PREROUTING' && isFragment(ip)) {
