@@ -26,14 +26,17 @@ export interface FuzzCase {
 const US = 1000;
 const MS = 1e6;
 
-export function fuzzCase(seed: number): FuzzCase {
+/** The case of `seed`; `maxCount` caps each item's count (npm test's cases: a few seconds in all). */
+export function fuzzCase(seed: number, maxCount = 100_000): FuzzCase {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const chance = (p: number): boolean => r() < p;
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
-  // Mostly what the replay takes (host-gw, the defaults), often something else.
-  const usual = <T>(x: T, others: readonly T[]): T => (chance(0.7) ? x : pick(others));
+  // Half the cases near the benchmark walk (one long train the replay takes, with things around and under it);
+  // the rest mostly what the replay takes (host-gw, the defaults), often something else.
+  const bench = chance(0.5);
+  const usual = <T>(x: T, others: readonly T[]): T => (bench ? (chance(0.9) ? x : pick(others)) : chance(0.7) ? x : pick(others));
   const network = usual('host-gw', ['host-gw', 'flannel-vxlan', 'flannel-udp'] as const);
   const proxy = usual('iptables', ['ipvs', 'nftables'] as const);
   const bandwidth = usual('10Gbit', ['1Gbit', '100Mbit', '10Mbit', '1Mbit']);
@@ -51,6 +54,7 @@ resources:
   - {apiVersion: v1, kind: Pod, metadata: {name: c, labels: {app: c}}, spec: {nodeName: node2, containers: [{name: c, image: i, ports: [{containerPort: 53, protocol: UDP}]}]}}
   - {apiVersion: v1, kind: Pod, metadata: {name: d}, spec: {nodeName: node2, containers: [{name: c, image: i}]}}
   - {apiVersion: v1, kind: Pod, metadata: {name: e}, spec: {nodeName: node1, containers: [{name: c, image: i}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: h}, spec: {nodeName: node2, hostNetwork: true, containers: [{name: c, image: i, ports: [{containerPort: 5353, protocol: UDP}]}]}}
   - {apiVersion: v1, kind: Service, metadata: {name: svc}, spec: {selector: {app: c}, ports: [{port: 53, protocol: UDP}]}}
   - {apiVersion: v1, kind: Service, metadata: {name: svca}, spec: {selector: {app: a}, ports: [{port: 53, protocol: UDP}]}}
   - {apiVersion: v1, kind: Service, metadata: {name: np}, spec: {type: NodePort, selector: {app: c}, ports: [{port: 53, protocol: UDP, nodePort: 30053}]}}
@@ -89,27 +93,30 @@ resources:
     ['pod/a', 'pod/a'],
     ['node/node1', 'pod/c'],
     ['node/node2', 'pod/b'],
+    ['node/node1', 'pod/c'],
+    ['pod/a', 'pod/h'],
   ];
   const intervals = [1, 7, 100, 999, 1000, 2200, 2201, 2500, 3000, 4000, 5000, 5000, 5000, 5000, 5000, 7000, 12345, 37 * US, 100 * US, 1 * MS];
   const payloads = [0, 11, 12, 64, 64, 64, 64, 64, 64, 200, 1400, 1473, 3000];
-  const trains = pick([1, 1, 1, 2, 2, 3]);
+  const trains = bench ? pick([1, 1, 1, 2]) : pick([1, 1, 1, 2, 2, 3]);
   const traffic: string[] = [];
   let end = 0;
   const t0 = 10 * MS;
   // A warm-up first, most of the time (ARP resolved before a burst).
   if (chance(0.8)) traffic.push(`  - {name: warm, from: pod/a, to: pod/c, protocol: UDP, port: 53}`);
   for (let i = 0; i < trains; i++) {
-    const [from, to0] = i > 0 && chance(0.3) ? (chance(0.5) ? ['pod/a', 'pod/c'] : ['pod/c', 'pod/a']) : pick(routes);
+    const main = bench && i === 0;
+    const [from, to0] = main ? pick([['pod/a', 'pod/b'], ['pod/a', 'pod/c'], ['pod/a', 'pod/c'], ['pod/c', 'pod/a']] as const) : i > 0 && chance(0.3) ? (chance(0.5) ? ['pod/a', 'pod/c'] : ['pod/c', 'pod/a']) : pick(routes);
     const np = to0.startsWith('192.');
     const to = to0;
-    const port = np ? 30053 : 53;
-    const interval = pick(intervals);
-    const count = int(2, chance(0.3) ? 1500 : 400);
+    const port = np ? 30053 : to0 === 'pod/h' ? 5353 : 53;
+    const interval = main ? pick([3000, 5000, 5000, 5000, 6000, 10000]) : pick(intervals);
+    const count = Math.min(maxCount, main ? int(500, 3000) : int(2, chance(0.3) ? 1500 : 400));
     const at = t0 + int(0, 3) * MS + (chance(0.5) ? int(0, 9999) : 0);
     end = Math.max(end, at + count * interval);
-    const payload = pick(payloads);
-    const ttl = chance(0.1) ? `, ttl: ${int(1, 3)}` : '';
-    const reuse = chance(0.92) ? ', reuseConnection: true' : '';
+    const payload = main ? pick([64, 64, 64, 12, 1400]) : pick(payloads);
+    const ttl = !main && chance(0.1) ? `, ttl: ${int(1, 3)}` : '';
+    const reuse = main || chance(0.92) ? ', reuseConnection: true' : '';
     const sport = chance(0.2) ? `, sourcePort: ${40000 + i}` : '';
     traffic.push(`  - {name: t${i}, from: ${from}, to: ${to}, protocol: UDP, port: ${port}, payload: ${payload}, count: ${count}, interval: ${interval}ns, at: ${at}ns${ttl}${reuse}${sport}}`);
   }
