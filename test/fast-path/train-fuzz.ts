@@ -136,6 +136,7 @@ resources:
       `{conntrack: {node: ${node}, protocol: UDP, origDport: 53}}`,
       `{node: {name: node2, state: down}}`,
       `{node: {name: node2, state: up}}`,
+      `{node: {name: ${node}, state: down, withdrawRoutesAfter: ${pick(['1us', '1ms'])}}}`,
       `{link: {machine: ${node}, loss: 30%}}`,
       `{link: {machine: ${node}, delay: ${pick(['3us', '200us', '1ms'])}}}`,
       `{link: {machine: ${node}, delay: 100us, jitter: 50us}}`,
