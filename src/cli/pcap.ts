@@ -2,6 +2,7 @@ import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { fileInside, makeOutputDirectory, OutputPathError, why } from './output-file.js';
 import type { World } from '../kernel/world.js';
 import { printable } from '../trace/safe-text.js';
+import { compileWildcard, matchWildcard } from '../scenario/load/glob.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_RAW, PcapngWriter } from '../wire/pcapng.js';
 
 export interface CaptureOptions {
@@ -102,8 +103,9 @@ export function safeName(where: string): string {
   return where.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** `*` (any run of characters, `/` and `:` included) is the only wildcard; matched without a RegExp, whose backtracking a pattern of many stars made hang. */
 function deviceMatcher(patterns: readonly string[]): (where: string) => boolean {
   if (patterns.length === 0) return () => true;
-  const res = patterns.map((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
-  return (where) => res.some((r) => r.test(where));
+  const compiled = patterns.map((p) => compileWildcard(p, false)).flatMap((w) => ('tokens' in w ? [w.tokens] : []));
+  return (where) => compiled.some((t) => matchWildcard(t, where));
 }

@@ -3,7 +3,7 @@
  * message it must give now. One case per finding; the comment says what it
  * printed before.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -143,5 +143,46 @@ describe('command-line values: empty, hexadecimal, exponent', () => {
     const r = runCli(args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+});
+
+describe('include: globs and directories that are hostile or broken', () => {
+  const scenario = (include: string): string => `${HEAD}${NODES}include: [${JSON.stringify(include)}]\n`;
+  const dir = mkdtempSync(join(tmpdir(), 'podwalk-include-'));
+  mkdirSync(join(dir, 'long'));
+  writeFileSync(join(dir, 'long', `${'a'.repeat(200)}.yaml`), '');
+  mkdirSync(join(dir, 'links'));
+  symlinkSync(join(dir, 'nowhere'), join(dir, 'links', 'dangling.yaml'));
+  const validate = (include: string): { code: number; err: string } => {
+    writeFileSync(join(dir, 's.yaml'), scenario(include));
+    return runCli(['validate', join(dir, 's.yaml')]);
+  };
+
+  it('a glob of many stars is matched without backtracking (before: a RegExp from it hung the loader)', () => {
+    const r = validate(`long/${'*a'.repeat(20)}*b`);
+    expect(r.err).toMatch(/^.*s\.yaml:6:\d+: include\[0\]: no file matches long\/\*a\*a.* \(looked under /);
+    expect(r.code).toBe(2);
+  });
+
+  it('a class with a range written backwards is an input error (before: exit 3, "Invalid regular expression")', () => {
+    const r = validate('[z-a].yaml');
+    expect(r.err).toBe(`${join(dir, 's.yaml')}:6:11: include[0]: glob [z-a].yaml: the range z-a in [z-a] is backwards (write a-z)\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a dangling symlink in an included directory is named (before: exit 3, "ENOENT: no such file or directory, stat")', () => {
+    const r = validate('links');
+    expect(r.err).toBe(`${join(dir, 's.yaml')}:6:11: include[0]: included file links: cannot read: no such file (looked at ${join(dir, 'links', 'dangling.yaml')})\n`);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('--pcap-device: a pattern of many stars', () => {
+  // Before: the pattern became a RegExp of '.*'s, and '***…*a' against every device name backtracked for minutes.
+  it('is matched at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-pcap-stars-'));
+    const r = runCli(['run', join(import.meta.dirname, '..', '..', 'scenarios', 'same-node.yaml'), '--quiet', '--pcap', dir, '--pcap-device', `${'*'.repeat(60)}a`, '--pcap-device', '*/*:*']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^pcap: wrote /m);
   });
 });

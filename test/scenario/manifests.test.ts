@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioFile, loadScenarioText } from '../../src/scenario/load/parse.js';
-import { globToRegExp } from '../../src/scenario/load/include.js';
+import { compilePathGlob } from '../../src/scenario/load/glob.js';
 
 const head = 'apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n';
 const pod = (name: string, extra = ''): string => `{apiVersion: v1, kind: Pod, metadata: {name: ${name}${extra}}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 80}]}]}}`;
@@ -100,10 +100,22 @@ describe('include: files, directories, globs', () => {
   });
 
   it('globs: * stays in a segment, ** crosses them, [..] and ? match one character', () => {
-    expect(globToRegExp('*.yaml').test('a/b.yaml')).toBe(false);
-    expect(globToRegExp('**/*.yaml').test('b.yaml')).toBe(true);
-    expect(globToRegExp('**/*.yaml').test('a/b/c.yaml')).toBe(true);
-    expect(globToRegExp('app-?.y[a]ml').test('app-1.yaml')).toBe(true);
+    const glob = (g: string): { test: (p: string) => boolean } => {
+      const c = compilePathGlob(g);
+      if ('error' in c) throw new Error(c.error);
+      return c;
+    };
+    expect(glob('*.yaml').test('a/b.yaml')).toBe(false);
+    expect(glob('**/*.yaml').test('b.yaml')).toBe(true);
+    expect(glob('**/*.yaml').test('a/b/c.yaml')).toBe(true);
+    expect(glob('app-?.y[a]ml').test('app-1.yaml')).toBe(true);
+    expect(glob('a/**').test('a/b/c.yaml')).toBe(true);
+    expect(glob('a/**/c.yaml').test('a/c.yaml')).toBe(true);
+    expect(glob('a/**/c.yaml').test('b/c.yaml')).toBe(false);
+    expect(glob('[!a-c]*.yaml').test('d.yaml')).toBe(true);
+    expect(glob('[!a-c]*.yaml').test('b.yaml')).toBe(false);
+    expect(glob('[]x].yaml').test('].yaml')).toBe(true);
+    expect(glob('[a.yaml').test('[a.yaml')).toBe(true);
   });
 });
 
