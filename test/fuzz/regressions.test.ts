@@ -186,3 +186,31 @@ describe('--pcap-device: a pattern of many stars', () => {
     expect(r.err).toMatch(/^pcap: wrote /m);
   });
 });
+
+describe('YAML text the parser took wrongly', () => {
+  it('an alias with no anchor is named (before: "expected a string, found something else")', () => {
+    expect(problems(`${HEAD}${NODES}traffic: [{name: *nope, from: node/node1, to: 10.0.0.1, port: 80}]\n`)).toEqual(['f.yaml:6:18: traffic[0].name: alias *nope names no anchor (&nope) before it in this document']);
+  });
+
+  it('a CR alone ends a line, as YAML and kubectl have it (before: "Nested mappings are not allowed in compact mappings")', () => {
+    const text = `${HEAD}${NODES}traffic: [{name: x, from: node/node1, to: 10.0.0.1, port: 80}]\n`;
+    expect(problems(text.replace(/\n/g, '\r'))).toEqual([]);
+    // A last line that ends in a CR (a CRLF file cut short): the value was "80\r", a control character.
+    expect(problems(text.replace(/\n/g, '\r\n').replace(/\r\n$/, '\r'))).toEqual([]);
+    expect(problems(`${HEAD}\r${NODES}\rbogus: 1\r`)).toEqual(['f.yaml:8:1: bogus: unknown field bogus']);
+  });
+
+  it('UTF-16 with a byte order mark is read, as kubectl reads it (PowerShell writes it); without one it is named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-utf16-'));
+    const text = `${HEAD}${NODES}`;
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    writeFileSync(join(dir, 'le.yaml'), le);
+    writeFileSync(join(dir, 'be.yaml'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+    writeFileSync(join(dir, 'none.yaml'), le.subarray(2));
+    expect(runCli(['validate', join(dir, 'le.yaml')]).code).toBe(0);
+    expect(runCli(['validate', join(dir, 'be.yaml')]).code).toBe(0);
+    // Before: five lines of 'control character U+0000 is not allowed in YAML'.
+    expect(runCli(['validate', join(dir, 'none.yaml')])).toEqual({ code: 2, out: '', err: `${join(dir, 'none.yaml')}:1:1: (file): NUL bytes between the characters: UTF-16 without a byte order mark? Save the file as UTF-8 (or as UTF-16 with its BOM)\n` });
+  });
+});

@@ -28,12 +28,23 @@ export function readInput(path: string): { text: string } | { error: string } {
     let n = 0;
     for (let k = 1; k > 0 && n < buf.length; n += k) k = readSync(fd, buf, n, buf.length - n, null);
     if (n > MAX_INPUT_BYTES) return { error: `too large: more than ${MAX_INPUT_BYTES} bytes` };
-    return { text: buf.subarray(0, n).toString('utf8') };
+    return { text: decodeText(buf.subarray(0, n)) };
   } catch (e) {
     return { error: `cannot read: ${why(e)}` };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Bytes as text the way kubectl reads a manifest (cli-runtime's file visitor decodes through
+ * BOMOverride(UTF-8)): UTF-16 with a byte order mark, which PowerShell's `>` writes, is read as
+ * such; anything else as UTF-8 (a byte that is not UTF-8 becomes U+FFFD, as there).
+ */
+function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  return bytes.toString('utf8');
 }
 
 const WHY: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'a directory, not a file', ENOTDIR: 'a path component is not a directory', ELOOP: 'too many symbolic links' };

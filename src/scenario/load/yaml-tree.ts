@@ -38,7 +38,14 @@ export function parseYamlTree(file: string, text: string, opts: { fastJson?: boo
     problems.push({ file, line: 1, col: 1, path: '(file)', message: `too large: ${text.length} characters (at most ${MAX_YAML_CHARS})` });
     return { docs: [], problems, lines };
   }
+  // A CR alone is a line break in YAML (5.4), as in go-yaml; the parser here takes only LF and CRLF, and read
+  // "a: 1\rb: 2" as one line (a value ending in a CR). The same length: every offset stays where it was.
+  if (text.includes('\r')) text = text.replace(/\r(?!\n)/g, '\n');
   const bad = controlCharacters(text);
+  if (bad.length > 0 && looksLikeUtf16(text)) {
+    problems.push({ file, line: 1, col: 1, path: '(file)', message: 'NUL bytes between the characters: UTF-16 without a byte order mark? Save the file as UTF-8 (or as UTF-16 with its BOM)' });
+    return { docs: [], problems, lines };
+  }
   if (bad.length > 0) {
     // Positions without parsing: count lines up to each offending character.
     for (const off of bad) {
@@ -124,7 +131,11 @@ class Expander {
   private visit(node: Node, path: string): Node {
     if (isAlias(node)) {
       const target = this.targets.get(node);
-      if (!target) return node; // the parser already reported the unknown anchor
+      if (!target) {
+        // The parser leaves it to whoever resolves it: without this the field read "found something else".
+        this.at(node.range?.[0] ?? 0, path || '(yaml)', `alias *${printable(node.source)} names no anchor (&${printable(node.source)}) before it in this document`);
+        return nullNode(node);
+      }
       if (this.active.has(target)) {
         this.at(node.range?.[0] ?? 0, path || '(yaml)', `alias *${printable(node.source)} refers to a node that contains it`);
         return nullNode(node);
@@ -241,6 +252,13 @@ function controlCharacters(text: string): number[] {
   const re = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F]/g;
   for (let m = re.exec(text); m && out.length < 5; m = re.exec(text)) out.push(m.index);
   return out;
+}
+
+/** Text read as UTF-8 that was UTF-16: a NUL beside each ASCII character of its first line. */
+function looksLikeUtf16(text: string): boolean {
+  const head = text.slice(0, 64);
+  const nuls = [...head].filter((c) => c === '\0').length;
+  return head.length >= 8 && nuls * 2 >= head.length - 1 && (head[0] === '\0' || head[1] === '\0');
 }
 
 function countLines(text: string, end: number): number {
