@@ -423,6 +423,16 @@ export class Sockets {
         return this.tcpSend(open, TCP_PSH | TCP_ACK, Math.max(1, req.payload), 'app', undefined, ttl);
       }
     }
+    if (req.sport !== undefined) {
+      // bind() to a given port, then connect(): the kernel refuses a second socket with the same four-tuple
+      // (__inet_check_established; a TIME_WAIT one too, tcp_tw_reuse being for loopback only). Two such sockets
+      // would share one connection: each one's segments the other's out-of-window ACKs, answered without end.
+      const taken = this.tcpConns.get(connKey(src, req.sport, req.dst, req.port!));
+      if (taken !== undefined && !taken.dead) {
+        req.sendError = `connect() failed with EADDRNOTAVAIL: ${formatIpv4(src)}:${req.sport} → ${formatIpv4(req.dst)}:${req.port!} is still a connection (${taken.state}) of this namespace; no SYN sent`;
+        return undefined;
+      }
+    }
     return this.connect(req).pkt;
   }
 

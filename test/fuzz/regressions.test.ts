@@ -214,3 +214,31 @@ describe('YAML text the parser took wrongly', () => {
     expect(runCli(['validate', join(dir, 'none.yaml')])).toEqual({ code: 2, out: '', err: `${join(dir, 'none.yaml')}:1:1: (file): NUL bytes between the characters: UTF-16 without a byte order mark? Save the file as UTF-8 (or as UTF-16 with its BOM)\n` });
   });
 });
+
+describe('TCP: a sourcePort whose connection is still there', () => {
+  // Before: the second connect() made a second socket with the same four-tuple; the server's ACKs reached the
+  // newest, whose answers the server's socket answered: an ACK storm of millions of events until the event budget.
+  it('fails with EADDRNOTAVAIL, as connect() does: no SYN, the flow dropped with send-error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-sport-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      `${HEAD}cluster:
+  nodes: [{name: node1}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node1, containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}}
+traffic:
+  - {name: x, from: pod/a, to: pod/b, port: 80, sourcePort: 5000, count: 3, interval: 1ms}
+  - {name: after-close, from: pod/a, to: pod/b, port: 80, sourcePort: 5001, close: true}
+  - {name: in-time-wait, from: pod/a, to: pod/b, port: 80, sourcePort: 5001, at: 10ms, expect: {verdict: dropped, dropReason: send-error}}
+`,
+    );
+    const r = runCli(['run', file, '--quiet']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^x#1: TCP, delivered/m);
+    expect(r.out).toMatch(/^x#2: TCP, dropped: send-error\n {2}→ b \(connect\(\) failed with EADDRNOTAVAIL: 10\.244\.1\.2:5000 → 10\.244\.1\.3:80 is still a connection \(ESTABLISHED\) of this namespace; no SYN sent\)$/m);
+    expect(r.out).toMatch(/^in-time-wait: TCP, dropped: send-error\n.*\(TIME_WAIT\)/m);
+  });
+});
