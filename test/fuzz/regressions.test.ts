@@ -54,6 +54,14 @@ describe('podwalk init and include: of what is not a manifest file', () => {
     expect(runCli(['init', '/dev/null'])).toEqual({ code: 2, out: '', err: 'init: /dev/null: cannot read: not a regular file (a device, FIFO or socket)\n' });
   });
 
+  it('names an empty directory and an unreadable file in one, not a line of the scenario it did not write', () => {
+    // Before: '/cwd/scenario.yaml:10:5: include[0]: directory ../x has no .yaml, .yml or .json files (looked at /x)'.
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
+    expect(runCli(['init', dir])).toEqual({ code: 2, out: '', err: `init: ${dir}: a directory with no .yaml, .yml or .json file in it\n` });
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'a.yaml'));
+    expect(runCli(['init', dir])).toEqual({ code: 2, out: '', err: `init: ${join(dir, 'a.yaml')}: cannot read: no such file\n` });
+  });
+
   it('says a Scenario cannot be included', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
     writeFileSync(join(dir, 'other.yaml'), `${HEAD}${NODES}`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { PodSpec, Problem, Scenario, ServiceSpec } from '../types.js';
 import { DEFAULT_NODES, loadScenarioText } from '../load/parse.js';
 import { readInput } from '../load/read-input.js';
+import { includedFiles } from '../load/include.js';
 
 /**
  * The JSON Schema this copy of podwalk ships (`schema/` at the package root:
@@ -46,6 +47,15 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string, opts
     // problem at an include line of a scenario that was never written.
     const input = isDir ? undefined : readInput(m);
     if (input && 'error' in input) return { ok: false, error: `init: ${m}: ${input.error}` };
+    // So are a directory with no manifest in it and a file in one that cannot be read (a dangling symlink).
+    if (isDir) {
+      const found = includedFiles('.', m);
+      if ('error' in found) return { ok: false, error: `init: ${m}: a directory with no .yaml, .yml or .json file in it` };
+      for (const f of found.files) {
+        const r = readInput(f);
+        if ('error' in r) return { ok: false, error: `init: ${f}: ${r.error}` };
+      }
+    }
     const abs = resolve(m);
     // A directory include reads every .yaml in it: the scenario itself must not be one of them.
     if (isDir && abs === dir && /\.(ya?ml|json)$/.test(scenarioFile)) return { ok: false, error: `init: the scenario ${scenarioFile} would be written into ${m}, which it includes: write it elsewhere (-o)` };
