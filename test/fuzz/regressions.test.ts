@@ -250,3 +250,20 @@ traffic:
     expect(r.out).toMatch(/^in-time-wait: TCP, dropped: send-error\n.*\(TIME_WAIT\)/m);
   });
 });
+
+describe('cluster.bridge: a name the node already has', () => {
+  // Before: exit 3, 'RTNETLINK answers: File exists (node1: eth0)' from building the node.
+  it.each([
+    ['eth0', '', 'the NIC on the underlay'],
+    ['lo', '', 'the loopback device'],
+    ['flannel.1', '', "flannel's VXLAN device"],
+    ['kube-ipvs0', '  proxyMode: ipvs\n', "kube-proxy's dummy device for IPVS virtual addresses"],
+  ])('%s is an input error', (name, extra, owner) => {
+    expect(problems(`${HEAD}cluster:\n${extra}  bridge: ${name}\n  nodes: [{name: node1}]\n`)).toEqual([`f.yaml:${extra ? 6 : 5}:11: cluster.bridge: ${name} is taken on the nodes by ${owner}: expected another name, like cbr0 or cni0`]);
+  });
+
+  it('flannel.1 is free under host-gw, kube-ipvs0 outside ipvs mode', () => {
+    expect(problems(`${HEAD}cluster:\n  network: host-gw\n  bridge: flannel.1\n  nodes: [{name: node1}]\n`)).toEqual([]);
+    expect(problems(`${HEAD}cluster:\n  bridge: kube-ipvs0\n  nodes: [{name: node1}]\n`)).toEqual([]);
+  });
+});

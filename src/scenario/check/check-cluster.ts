@@ -1,5 +1,8 @@
 import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../wire/addr.js';
 import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol/types.js';
+import { FLANNEL_VXLAN_DEV } from '../../cluster/flannel/vxlan.js';
+import { FLANNEL_TUN_DEV } from '../../cluster/flannel/udp.js';
+import { KUBE_IPVS_DEV } from '../../cluster/node-import.js';
 import { checkCostModel } from './check-cost-model.js';
 import { checkIpvs } from './check-ipvs.js';
 import { checkFlannel } from './check-flannel.js';
@@ -58,6 +61,11 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const range = nodePortRange(r, f.get('serviceNodePortRange'));
   const bridge = r.str(f.get('bridge')) ?? 'cbr0';
   if (!IFNAME.test(bridge)) r.problem(f.get('bridge')!, `expected a Linux interface name (1-15 characters, no spaces, '/' or ':'), found "${bridge}"`);
+  else {
+    // `ip link add` of a name the node already has fails (EEXIST): the bridge plugin could not make it.
+    const taken = nodeDeviceOwner(bridge, network, proxyMode);
+    if (taken) r.problem(f.get('bridge')!, `${bridge} is taken on the nodes by ${taken}: expected another name, like cbr0 or cni0`);
+  }
   const hairpinMode = r.bool(f.get('hairpinMode')) ?? true;
   const podMTU = r.int(f.get('podMTU'), 68, 65535);
   const seed = seedOverride ?? seedField(r, f.get('seed')) ?? 1;
@@ -401,4 +409,16 @@ function hostPorts(r: YamlReader, at: At | undefined): ExternalHostPort[] {
     else out.push({ port, protocol });
   }
   return out;
+}
+
+/** What already has the device name `name` on a node of this cluster (the bridge cannot take it), if anything. */
+function nodeDeviceOwner(name: string, network: NetworkBackend, proxyMode: ProxyMode): string | undefined {
+  if (name === 'lo') return 'the loopback device';
+  if (name === 'eth0') return 'the NIC on the underlay';
+  if (name === FLANNEL_VXLAN_DEV && network === 'flannel-vxlan') return "flannel's VXLAN device";
+  if (name === FLANNEL_TUN_DEV && network === 'flannel-udp') return "flannel's TUN device";
+  if (name === KUBE_IPVS_DEV && proxyMode === 'ipvs') return "kube-proxy's dummy device for IPVS virtual addresses";
+  // The CNI bridge plugin names the host end of each pod's veth pair veth + 8 hex digits.
+  if (/^veth[0-9a-f]{8}$/.test(name)) return 'the names of pod veth pairs (veth and 8 hex digits, as the CNI bridge plugin makes them)';
+  return undefined;
 }
