@@ -409,6 +409,7 @@ export type ChangeKind =
   | 'service' // a Service was created, replaced or deleted (`kubectl apply` / `delete`)
   | 'label' // a pod's or namespace's labels changed
   | 'pod-created' // a pod was scheduled and its network set up (CNI ADD)
+  | 'pod-pending' // a pod a controller made could not start: no node had a free pod address
   | 'pod-ready' // a pod's Ready condition became true
   | 'pod-terminating' // a pod got its deletionTimestamp (SIGTERM)
   | 'pod-deleted' // a pod's containers exited and its network was torn down (CNI DEL)

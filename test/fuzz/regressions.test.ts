@@ -267,3 +267,33 @@ describe('cluster.bridge: a name the node already has', () => {
     expect(problems(`${HEAD}cluster:\n  bridge: kube-ipvs0\n  nodes: [{name: node1}]\n`)).toEqual([]);
   });
 });
+
+describe('a scale step beyond what the podCIDRs hold', () => {
+  // Before: exit 3, 'no free pod address on node1', from host-local IPAM in the middle of the run.
+  it('starts the pods that fit and says the rest did not start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podwalk-scale-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      `${HEAD}cluster:
+  nodes: [{name: node1, podCIDR: 10.244.1.0/29}]
+resources:
+  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}
+  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: d}, spec: {replicas: 1, selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}}}}
+  - {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {selector: {app: d}, ports: [{port: 80}]}}
+steps:
+  - {at: 1ms, scale: {deployment: default/d, replicas: 10}}
+  - {at: 2s, rollout: {deployment: default/d}}
+traffic:
+  - {name: x, from: pod/a, to: service/s, port: 80, at: 3s, expect: {verdict: delivered}}
+`,
+    );
+    const r = runCli(['run', file, '--json']);
+    expect(r.code).toBe(0);
+    const pending = r.out.split('\n').filter((l) => l.includes('"change":"pod-pending"')).map((l) => (JSON.parse(l) as { detail: string }).detail);
+    // The /29 holds 5 pods: a, the two coredns replicas, d's first pod and one more; the rollout finds no room for a surge pod.
+    expect(pending[0]).toMatch(/^pod default\/d-\S+ not started: no node has a free pod address left in its podCIDR$/);
+    expect(pending).toContain('7 more pod(s) of deployment default/d not started either');
+    expect(pending.length).toBeGreaterThan(2);
+  });
+});

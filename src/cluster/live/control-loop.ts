@@ -151,9 +151,16 @@ export class ControlLoop {
   // --- kubelet / ReplicaSet / Deployment ---------------------------------------------------------
 
   /** A new pod is scheduled (or bound to `onNode`, as a DaemonSet binds its pods) and started; Ready after `readyAfterNs`. */
-  createPod(template: LivePodTemplate, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS, onNode?: string): LivePod {
+  createPod(template: LivePodTemplate, name: string, labels: Record<string, string>, readyAfterNs = DEFAULT_POD_READY_NS, onNode?: string): LivePod | undefined {
     const nodeName = onNode ?? this.schedule(template);
-    const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : this.allocateIp(nodeName);
+    const ip = template.hostNetwork ? this.cluster.spec.nodes.find((n) => n.name === nodeName)!.ip : nodeName === undefined ? undefined : this.allocateIp(nodeName);
+    if (nodeName === undefined || ip === undefined) {
+      // Every pod address of the node(s) is taken: the pod is not started (Pending, or its sandbox fails, host-local
+      // IPAM: "no IP addresses available in range set"). Not retried here when addresses free up later.
+      const where = onNode ? `node ${onNode} has` : `no node has`;
+      this.change('cluster', 'pod-pending', `pod ${template.namespace}/${name} not started: ${where} a free pod address left in its podCIDR`);
+      return undefined;
+    }
     // A new pod: the template's labels are its own (a relabelled template pod's `templateLabels` does not carry over).
     const { templateLabels: _relabelled, releasedBy: _released, readyAt: _readyAt, ...spec } = template;
     const pod: LivePod = { ...spec, name, labels, nodeName, ip, ready: false, terminating: false, createdAt: this.now, ports: template.ports.map((p) => ({ ...p })) };
@@ -394,7 +401,12 @@ export class ControlLoop {
     const t = active[0] ?? this.scaledToZero.get(key);
     if (t === undefined) return;
     if (replicas === 0) this.scaledToZero.set(key, t);
-    for (let i = active.length; i < replicas; i++) this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs);
+    for (let i = active.length; i < replicas; i++) {
+      if (this.createPod(t, this.nextName(t), templateLabels(t), readyAfterNs) !== undefined) continue;
+      // The rest would meet the same full podCIDRs: said once.
+      if (replicas - i > 1) this.change('cluster', 'pod-pending', `${replicas - i - 1} more pod(s) of deployment ${key} not started either`);
+      break;
+    }
     for (const p of podsToDelete(active, this.relatedPods(namespace, owner), active.length - replicas, this.now)) this.deletePod(p, 0, false);
   }
 
@@ -430,6 +442,8 @@ export class ControlLoop {
         // Surge: new pods while old + new stay within replicas + maxSurge.
         while (fresh.length < replicas && remaining.length + fresh.length < replicas + maxSurge) {
           const p = this.createPod(template, `${owner}-${hash}-${generatedSuffix(`${key}/${rev}/${fresh.length}`)}`, labels, o.readyAfterNs);
+          // No address left for it: the rollout waits where it is (the Deployment would report no progress).
+          if (p === undefined) break;
           fresh.push(p);
           this.cluster.sched.after(o.readyAfterNs, step); // the controller looks again once it is ready
           progress = true;
@@ -779,15 +793,20 @@ export class ControlLoop {
   }
 
   /** kube-scheduler, reduced: the node with the fewest pods of the same owner, then the fewest pods, then node order. */
-  private schedule(t: LivePodTemplate): string {
-    const nodes = this.cluster.spec.nodes.map((n) => n.name).filter((n) => !this.down.has(n) && !this.tainted.has(n));
-    const candidates = nodes.length > 0 ? nodes : this.cluster.spec.nodes.map((n) => n.name);
-    let best = candidates[0]!;
+  private schedule(t: LivePodTemplate): string | undefined {
+    const all = this.cluster.spec.nodes.map((n) => n.name);
+    const healthy = all.filter((n) => !this.down.has(n) && !this.tainted.has(n));
+    return this.pick(t, healthy) ?? (healthy.length < all.length ? this.pick(t, all) : undefined);
+  }
+
+  /** The best of `candidates` for `t` that has a pod address left (a used-up podCIDR cannot run another pod; kubelet's max-pods, 110, stops a /24 before that). */
+  private pick(t: LivePodTemplate, candidates: string[]): string | undefined {
+    let best: string | undefined;
     let bestKey = [Infinity, Infinity];
     for (const n of candidates) {
       const mine = this.pods.filter((p) => p.nodeName === n && !p.terminating && p.namespace === t.namespace && p.owner?.name === t.owner?.name && t.owner).length;
       const all = this.pods.filter((p) => p.nodeName === n && !p.terminating).length;
-      if (mine < bestKey[0]! || (mine === bestKey[0] && all < bestKey[1]!)) {
+      if ((mine < bestKey[0]! || (mine === bestKey[0] && all < bestKey[1]!)) && (t.hostNetwork || this.freeIp(n) !== undefined)) {
         best = n;
         bestKey = [mine, all];
       }
@@ -795,8 +814,16 @@ export class ControlLoop {
     return best;
   }
 
-  /** host-local IPAM: the next free address after the last one it handed out, wrapping around the range. */
-  private allocateIp(node: string): string {
+  /** host-local IPAM: the next free address after the last one it handed out, wrapping around the range (undefined: none left). */
+  private allocateIp(node: string): string | undefined {
+    const a = this.freeIp(node);
+    if (a === undefined) return undefined;
+    this.lastIp.set(node, a);
+    return formatIpv4(a);
+  }
+
+  /** The address host-local IPAM would hand out next on `node`, or undefined when its range is used up. */
+  private freeIp(node: string): number | undefined {
     const c = parseCidr(this.cluster.spec.nodes.find((n) => n.name === node)!.podCIDR)!;
     const first = cidrHost(c, 2);
     const last = cidrBroadcast(c) - 1;
@@ -804,12 +831,9 @@ export class ControlLoop {
     let a = this.lastIp.get(node)!;
     for (let i = 0; i <= last - first; i++) {
       a = a >= last || a < first ? first : a + 1;
-      if (!used.has(a)) {
-        this.lastIp.set(node, a);
-        return formatIpv4(a);
-      }
+      if (!used.has(a)) return a;
     }
-    throw new Error(`no free pod address on ${node}`);
+    return undefined;
   }
 
   /** A ReplicaSet's replacement pod: `<rs>-<new 5 chars>`. */
