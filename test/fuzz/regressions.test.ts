@@ -297,3 +297,23 @@ traffic:
     expect(pending.length).toBeGreaterThan(2);
   });
 });
+
+describe('labels the API server refuses', () => {
+  // Before: only NetworkPolicy selectors checked label keys; a pod's, node's or Service selector's key with a space or
+  // an escape sequence in it was accepted and matched by name.
+  it.each([
+    ['a pod label key', `resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {"bad key": x}}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}\n`, 'resources[0].metadata.labels.bad key: invalid label key "bad key"'],
+    ['a pod label value', `resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {app: "-x"}}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}\n`, 'resources[0].metadata.labels.app: invalid label value "-x"'],
+    ['a Service selector key', `resources:\n  - {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {selector: {"\\e[31mapp": x}, ports: [{port: 80}]}}\n`, 'resources[0].spec.selector.\\e[31mapp: invalid label key "\\e[31mapp"'],
+    ['a node label key', '', ''],
+  ])('%s', (_, extra, message) => {
+    const text = extra ? `${HEAD}${NODES}${extra}` : `${HEAD}cluster:\n  nodes: [{name: node1, labels: {"a/b/c": x}}]\n`;
+    const p = problems(text);
+    expect(p).toHaveLength(1);
+    expect(p[0]).toContain(message || 'cluster.nodes[0].labels.a/b/c: invalid label key "a/b/c"');
+  });
+
+  it('accepts what kubectl prints: prefixes, dots, empty values', () => {
+    expect(problems(`${HEAD}${NODES}resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {app.kubernetes.io/name: web, pod-template-hash: 7d4b9c, empty: "", A_b.c-D: "1.2_x"}}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}\n`)).toEqual([]);
+  });
+});

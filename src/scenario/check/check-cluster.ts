@@ -1,4 +1,5 @@
 import { cidrBroadcast, cidrContains, cidrHost, cidrOverlaps, cidrSize, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from '../../wire/addr.js';
+import { labelMap } from './labels.js';
 import { DEFAULT_POLICY_OPTIONS, type PolicyOptions } from '../../cluster/netpol/types.js';
 import { FLANNEL_VXLAN_DEV } from '../../cluster/flannel/vxlan.js';
 import { FLANNEL_TUN_DEV } from '../../cluster/flannel/udp.js';
@@ -12,7 +13,6 @@ import { checkSysctls } from './check-sysctls.js';
 import { parseDuration, parseRate } from '../load/quantities.js';
 import { readTaints, wellKnownNodeLabels, type NodeObject } from './check-node.js';
 import { checkNodeImport, readNodeImport, type RawNodeImport } from './check-node-import.js';
-import { stringMap } from './check-pod.js';
 import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostPort, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
@@ -233,7 +233,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     const cidrAt = m.get('podCIDR');
     const nodeIp = ipAt ? ip(r, ipAt) : undefined;
     const pod = cidrAt ? cidr(r, cidrAt, undefined) : undefined;
-    const labels = { ...wellKnownNodeLabels(name), ...stringMap(r, m.get('labels')) };
+    const labels = { ...wellKnownNodeLabels(name), ...labelMap(r, m.get('labels')) };
     const taints = readTaints(r, m.get('taints'));
     const importRaw = m.get('import') ? readNodeImport(r, m.get('import')!) : undefined;
     const cpus = r.int(m.get('cpus'), 1, 1024);

@@ -1,4 +1,5 @@
 import { withDaemonTolerations } from '../../cluster/scheduler/taints.js';
+import { labelMap } from './labels.js';
 import { generatedSuffix, podTemplateHash } from '../../cluster/control-plane/generated-names.js';
 import { nodeRefuses } from '../../cluster/scheduler/schedule.js';
 import type { PlacementNode } from '../../cluster/scheduler/types.js';
@@ -40,7 +41,7 @@ export function readWorkload(r: YamlReader, kind: Workload, top: Map<string, At>
   const tm = r.map(field('template'), TEMPLATE);
   if (!spec.get('template')) r.problem(field('template'), 'required: the pod template (metadata.labels and spec)');
   const tmeta = tm?.get('metadata') ? r.map(tm.get('metadata')!, null) : undefined;
-  const labels = stringMap(r, tmeta?.get('labels'));
+  const labels = labelMap(r, tmeta?.get('labels'));
   const annotations = stringMap(r, tmeta?.get('annotations'));
   const selector = checkSelector(r, field('selector'), labels, !!spec.get('selector'));
   if (!tm || !spec.get('template') || !selector) return { pods: [] };
@@ -108,7 +109,7 @@ function checkSelector(r: YamlReader, at: At, labels: Record<string, string>, pr
   const m = r.map(at, SELECTOR);
   if (!m) return undefined;
   const matchExpressions: LabelSelector['matchExpressions'] = [];
-  const matchLabels = stringMap(r, m.get('matchLabels'));
+  const matchLabels = labelMap(r, m.get('matchLabels'));
   let ok = true;
   let terms = Object.keys(matchLabels).length;
   for (const [k, v] of Object.entries(matchLabels)) {

@@ -1,4 +1,5 @@
 import { deriveEndpointSlices, nodeZones } from '../../cluster/control-plane/endpointslice-controller.js';
+import { labelMap } from './labels.js';
 import type { EndpointSliceInput } from '../../cluster/spec.js';
 import { assignServiceAddresses } from './assign-service-addresses.js';
 import { readEndpoints, readEndpointSlice, resolveSlices, type RawSlice } from './check-endpointslice.js';
@@ -105,7 +106,7 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
       else ignoredKinds.set(`${head.apiVersion} ${kind}`, { r, at: top.get('kind')!, kind, apiVersion: head.apiVersion, n: 1, how: head.ignore });
       continue;
     }
-    const labels = stringMap(r, meta?.get('labels'));
+    const labels = labelMap(r, meta?.get('labels'));
     if (kind === 'Namespace') {
       const builtinNs = namespaces.find((n) => n.name === name && !n.pos);
       // kubectl get ns prints the built-in namespaces too: they are the same namespaces (with the labels given).

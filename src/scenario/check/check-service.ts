@@ -1,5 +1,5 @@
 import { formatCidr, parseCidr, parseIpv4 } from '../../wire/addr.js';
-import { stringMap } from './check-pod.js';
+import { labelMap } from './labels.js';
 import type { L4Protocol, ServicePortSpec, ServiceSpec, ServiceType } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 
@@ -46,7 +46,7 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
   if (policy === 'RequireDualStack') r.problem(spec.get('ipFamilyPolicy')!, `RequireDualStack needs IPv6: ${IPV6_HINT}; use SingleStack or PreferDualStack`);
 
   const { ports, nodePortAts } = readPorts(r, field('ports'), type, headless);
-  const selectorMap = stringMap(r, spec.get('selector'));
+  const selectorMap = labelMap(r, spec.get('selector'));
   const selector = !external && Object.keys(selectorMap).length > 0 ? selectorMap : undefined;
 
   const externalIPs: string[] = [];
