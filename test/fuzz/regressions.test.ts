@@ -62,6 +62,11 @@ describe('podwalk init and include: of what is not a manifest file', () => {
     expect(runCli(['init', dir])).toEqual({ code: 2, out: '', err: `init: ${join(dir, 'a.yaml')}: cannot read: no such file\n` });
   });
 
+  it('says that - is not standard input', () => {
+    // Before: '-:1:1: (file): cannot read: no such file', as kubectl's -f - reads standard input.
+    expect(runCli(['validate', '-']).err).toBe('-:1:1: (file): cannot read: no file named -; podwalk reads files, not standard input (write the scenario to a file first)\n');
+  });
+
   it('says a Scenario cannot be included', () => {
     const dir = mkdtempSync(join(tmpdir(), 'podwalk-init-'));
     writeFileSync(join(dir, 'other.yaml'), `${HEAD}${NODES}`);

@@ -16,6 +16,8 @@ export function readInput(path: string): { text: string } | { error: string } {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
     fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
+    // kubectl's `-f -`: not read here, and "no such file" would leave the user wondering which file.
+    if (path === '-' && (e as NodeJS.ErrnoException).code === 'ENOENT') return { error: 'cannot read: no file named -; podwalk reads files, not standard input (write the scenario to a file first)' };
     return { error: `cannot read: ${why(e)}` };
   }
   try {
