@@ -39,7 +39,7 @@ describe('printed EndpointSlices of a Service with a selector', () => {
   });
 
   it("another controller's slice is kept beside the derived one", () => {
-    const s = load(scenario(slice('web-extra', 'example.com/my-controller', '10.42.0.99')));
+    const s = load(scenario(slice('web-extra', 'my-controller.example.com', '10.42.0.99')));
     const podIp = s.pods.find((p) => p.name === 'web-1')!.ip;
     expect(ipsOf(s)).toEqual([podIp, '10.42.0.99'].sort());
   });
