@@ -411,5 +411,11 @@ export interface Scenario {
   steps: StepSpec[];
   traffic: TrafficSpec[];
   ignored: IgnoredResource[];
+  /**
+   * What the printed objects said about the cluster's set-up (docs/scenario-format.md "The printed
+   * cluster's set-up"): where `cluster.network` and `cluster.proxyMode` were read when the scenario
+   * does not give them, and whether flanneld runs there. Absent: nothing printed says.
+   */
+  printedConfig?: { flannel: boolean; network?: { value: NetworkBackend; from: string }; proxyMode?: { value: ProxyMode; from: string } };
   warnings: Problem[];
 }

@@ -16,6 +16,7 @@ import { checkNodeImport, readNodeImport, type RawNodeImport } from './check-nod
 import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostPort, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
+import type { PrintedClusterConfig, PrintedSetting } from './printed-config.js';
 
 const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'flannel', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
@@ -32,6 +33,8 @@ export interface ClusterInputs {
   defaultNodes?: string[];
   /** Cluster IPs of Services an API server printed: the service CIDR is inferred from them when not given. */
   printedServices?: PrintedServiceAddresses;
+  /** The backend and proxy mode the printed cluster runs (Node annotations, ConfigMaps): the defaults when not given. */
+  printed?: PrintedClusterConfig;
 }
 
 /** The cluster IPs of printed Services (with a `metadata.uid`), and the `default/kubernetes` one's. */
@@ -50,8 +53,8 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const { seed: seedOverride, proxyMode: proxyModeOverride } = inputs;
   const before = r.problems.length;
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
-  const network = (r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']) ?? 'flannel-vxlan') as NetworkBackend;
-  const proxyMode = proxyModeOverride ?? ((r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs', 'nftables']) ?? 'iptables') as ProxyMode);
+  const network = (given(r, f.get('network'), r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']), inputs.printed?.network, 'cluster.network', !inputs.defaultNodes) ?? 'flannel-vxlan') as NetworkBackend;
+  const proxyMode = proxyModeOverride ?? ((given(r, f.get('proxyMode'), r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs', 'nftables']), inputs.printed?.proxyMode, 'cluster.proxyMode', !inputs.defaultNodes && proxyModeOverride === undefined) ?? 'iptables') as ProxyMode);
   const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
   const nodes = readNodes(r, nodesAt, inputs);
   // Node objects copied from a real cluster bring their own addresses: the defaults widen to hold them.
@@ -209,6 +212,21 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
     flannel,
     ...(sysctls ? { sysctls } : {}),
   };
+}
+
+/**
+ * A setting the scenario gives, else the one the printed cluster runs; when
+ * both are there and differ, the scenario's wins and a warning says what
+ * the printed objects said (a walk of another set-up than the cluster's).
+ */
+function given<T extends string>(r: YamlReader, at: At | undefined, value: T | undefined, printed: PrintedSetting<T> | undefined, field: string, say: boolean): T | undefined {
+  if (value === undefined) {
+    // Said where the printed object is: a scenario that includes a dump walks another set-up than it did before the dump held it.
+    if (printed && say) printed.r.warn(printed.at, `${field} not given: ${printed.value}, as ${printed.from} says`);
+    return printed?.value;
+  }
+  if (printed && printed.value !== value) r.warn(at!, `${value} here, but the printed cluster runs ${printed.value} (${printed.from}): the walk follows ${field}`);
+  return value;
 }
 
 /**

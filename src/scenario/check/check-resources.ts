@@ -19,6 +19,7 @@ import { kindOf } from '../load/documents.js';
 import { ignoredKind, ignoredWarning, NEUTRAL_KINDS, type IgnoredKind } from './ignored-kinds.js';
 import { suggest, type At, type YamlReader } from '../load/yaml-reader.js';
 import { readNodeObject, type NodeObject } from './check-node.js';
+import { isClusterConfigMap } from './printed-config.js';
 import { matchPrintedPods, readControllerRef, type OwnerRef, type WorkloadObject } from './printed-pods.js';
 
 const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -99,6 +100,8 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
     if (!head) continue;
     const { kind, top, meta, name, nameAt } = head;
     const modelled = MODELLED[kind];
+    // kube-proxy's and flannel's ConfigMaps are read before the cluster (readPrintedConfig): not ignored.
+    if (kind === 'ConfigMap' && head.apiVersion === 'v1' && isClusterConfigMap(r.str(meta?.get('namespace')) ?? 'default', name)) continue;
     if (!modelled) {
       ignored.push({ kind, name, pos: r.pos(at) });
       const seenKind = ignoredKinds.get(`${head.apiVersion} ${kind}`);

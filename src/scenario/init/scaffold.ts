@@ -65,11 +65,11 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string, opts
   const name = scenarioName(scenarioFile, manifests[0]!);
 
   // First pass: the manifests alone, to learn their nodes, pods and Services.
-  const base = loadScenarioText(render(name, includes, undefined, [], schemaLine(scenarioFile), 0, opts.stdout), scenarioFile);
+  const base = loadScenarioText(render(name, includes, undefined, [], schemaLine(scenarioFile), 0, opts.stdout, undefined), scenarioFile);
   if (!base.ok) {
     // Without Node objects a Scenario must name its nodes: retry on the default cluster's.
     if (!base.problems.some((p) => p.path === 'cluster.nodes' && p.message.includes('at least one node'))) return { ok: false, problems: base.problems };
-    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, [], schemaLine(scenarioFile), 0, opts.stdout), scenarioFile);
+    const withDefaults = loadScenarioText(render(name, includes, DEFAULT_NODES, [], schemaLine(scenarioFile), 0, opts.stdout, undefined), scenarioFile);
     if (!withDefaults.ok) return { ok: false, problems: withDefaults.problems };
     return finish(name, includes, DEFAULT_NODES, withDefaults.scenario, scenarioFile, opts.stdout);
   }
@@ -77,7 +77,7 @@ export function scaffoldScenario(manifests: string[], scenarioFile: string, opts
 }
 
 function finish(name: string, includes: string[], nodes: string[] | undefined, scenario: Scenario, scenarioFile: string, stdout?: boolean): ScaffoldResult {
-  const text = render(name, includes, nodes, exampleTraffic(scenario), schemaLine(scenarioFile), scenario.cluster.nodes.length, stdout);
+  const text = render(name, includes, nodes, exampleTraffic(scenario), schemaLine(scenarioFile), scenario.cluster.nodes.length, stdout, clusterLines(scenario));
   const check = loadScenarioText(text, scenarioFile);
   return check.ok ? { ok: true, text } : { ok: false, problems: check.problems };
 }
@@ -106,7 +106,8 @@ function exampleTraffic(s: Scenario): TrafficItem[] {
     const port = svc.ports[0];
     if (!port || port.protocol === 'SCTP') continue;
     const backends = new Set(pods.filter((p) => selects(svc, p)).map(workloadOf));
-    const others = pods.filter((p) => !backends.has(workloadOf(p)));
+    // A client from the pod network: a hostNetwork pod (kube-proxy, flanneld, a static control-plane pod) sends as its node.
+    const others = pods.filter((p) => !backends.has(workloadOf(p)) && !p.hostNetwork).concat(pods.filter((p) => !backends.has(workloadOf(p)) && p.hostNetwork));
     const from = others.find((p) => p.namespace === svc.namespace) ?? others[0] ?? pods[0]!;
     const fromRef = workloadRef(from);
     let itemName = `${shortName(from)}-to-${svc.name}`;
@@ -165,7 +166,21 @@ function scenarioName(scenarioFile: string, firstManifest: string): string {
   return fromFile(scenarioFile) || fromFile(resolve(firstManifest)) || 'scenario';
 }
 
-function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], schema: string, nodeCount = 0, stdout = false): string {
+/**
+ * `network`, `proxyMode` and `bridge`, spelled out: what the printed cluster runs when its objects say
+ * (flannel's backend annotation or ConfigMap, kube-proxy's ConfigMap; flanneld's CNI bridge is cni0), else the defaults.
+ */
+function clusterLines(s: Scenario): string[] {
+  const p = s.printedConfig;
+  const network = p?.network?.value === s.cluster.network ? `as ${p.network.from} says` : 'or host-gw, flannel-udp';
+  const proxy = p?.proxyMode?.value === s.cluster.proxyMode ? `as ${p.proxyMode.from} says` : 'or ipvs, nftables';
+  const bridge = p?.flannel
+    ? "cni0 # the CNI bridge: flanneld runs in these manifests, and a flannel node's bridge is cni0 (the bridge plugin's default)"
+    : "cbr0 # the CNI bridge: a flannel node names it cni0 (cbr0 is kubenet's bridge, and flannel's CNI network name)";
+  return [`  network: ${s.cluster.network} # ${network}`, `  proxyMode: ${s.cluster.proxyMode} # ${proxy}`, `  bridge: ${bridge}`];
+}
+
+function render(name: string, includes: string[], nodes: string[] | undefined, traffic: TrafficItem[], schema: string, nodeCount: number, stdout: boolean | undefined, cluster: string[] | undefined): string {
   const lines = [
     schema,
     '# Written by podwalk init: edit freely. Run it with `podwalk run FILE`.',
@@ -179,9 +194,8 @@ function render(name: string, includes: string[], nodes: string[] | undefined, t
     'include:',
     ...includes.map((i) => `  - ${q(i)}`),
     'cluster:',
-    '  network: flannel-vxlan # or host-gw, flannel-udp',
-    '  proxyMode: iptables # or ipvs, nftables',
-    '  bridge: cbr0 # the CNI bridge: a flannel node names it cni0 (cbr0 is kubenet\'s bridge, and flannel\'s CNI network name)',
+    // The first pass leaves them out, so that what the manifests say decides them.
+    ...(cluster ?? []),
   ];
   if (nodes) lines.push('  # No kind: Node objects in the manifests: the default cluster\'s nodes.', '  nodes:', ...nodes.map((n) => `    - name: ${n}`));
   else lines.push(`  # Nodes: the ${nodeCount} kind: Node object${nodeCount === 1 ? '' : 's'} in the manifests.`);

@@ -6,6 +6,7 @@ import { checkSteps } from '../check/check-steps.js';
 import { checkResources, printedServiceAddresses, readNodeObjects } from '../check/check-resources.js';
 import { checkTraffic } from '../check/check-traffic.js';
 import { importWarnings } from '../check/import-addresses.js';
+import { readPrintedConfig } from '../check/printed-config.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
 import { kindOf, objectsIn, type ObjectDoc } from './documents.js';
 import { includedFiles } from './include.js';
@@ -109,7 +110,9 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   }
 
   const nodeObjects = readNodeObjects(objects);
+  const printed = readPrintedConfig(objects);
   const cluster = checkCluster(r, need('cluster'), {
+    printed,
     ...(overrides.seed === undefined ? {} : { seed: overrides.seed }),
     ...(overrides.proxyMode === undefined ? {} : { proxyMode: overrides.proxyMode }),
     nodeObjects,
@@ -118,7 +121,9 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   });
   if (!scenarioDoc && cluster) {
     const from = nodeObjects.length > 0 ? `the ${nodeObjects.length} Node object${nodeObjects.length > 1 ? 's' : ''}` : `${DEFAULT_NODES.length} nodes (${DEFAULT_NODES.join(', ')})`;
-    r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${cluster.network}, kube-proxy ${cluster.proxyMode}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
+    const network = `${cluster.network}${printed.network?.value === cluster.network ? ` (${printed.network.from})` : ''}`;
+    const proxy = `kube-proxy ${cluster.proxyMode}${printed.proxyMode?.value === cluster.proxyMode && overrides.proxyMode === undefined ? ` (${printed.proxyMode.from})` : ''}`;
+    r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${network}, ${proxy}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
   }
   const res = checkResources(objects, cluster, { r, at: need('cluster') });
   if (cluster) r.warnings.push(...importWarnings(cluster, res.pods, res.services, res.endpointSlices, res.networkPolicies.length));
@@ -148,6 +153,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
       steps,
       traffic,
       ignored: res.ignored,
+      ...(printed.flannel || printed.network || printed.proxyMode ? { printedConfig: { flannel: printed.flannel, ...(printed.network ? { network: { value: printed.network.value, from: printed.network.from } } : {}), ...(printed.proxyMode ? { proxyMode: { value: printed.proxyMode.value, from: printed.proxyMode.from } } : {}) } } : {}),
       warnings: readers.flatMap((x) => x.warnings),
     },
   };
