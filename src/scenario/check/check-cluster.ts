@@ -21,6 +21,7 @@ import type { PrintedClusterConfig, PrintedSetting } from './printed-config.js';
 const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'flannel', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IFNAME = /^[^\s/:]{1,15}$/;
 
 /** What else decides the cluster besides `cluster:` itself. */
@@ -244,7 +245,7 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     if (!m) continue;
     const name = r.str(m.get('name') ?? r.missing(item, 'name'), true);
     if (name === undefined) continue;
-    if (!DNS_LABEL.test(name)) r.problem(m.get('name')!, `expected a DNS label (lowercase letters, digits, '-'), found "${name}"`);
+    if (!DNS_SUBDOMAIN.test(name)) r.problem(m.get('name')!, `expected a node name (a DNS subdomain: lowercase letters, digits, '-' and '.'), found "${name}"`);
     if (names.has(name)) r.problem(m.get('name')!, `duplicate name ${name}`);
     names.add(name);
     const ipAt = m.get('ip');
@@ -266,7 +267,9 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
       continue;
     }
     seenObjects.set(o.name, o);
-    if (!DNS_LABEL.test(o.name)) o.r.problem(o.at, `a Node name must be a DNS label here (it names network namespaces), found "${o.name}"`);
+    // Kubernetes names Nodes with DNS subdomains (EKS: ip-10-0-1-11.ec2.internal); readHeader checked that.
+    // The name names the node's network namespace (node/<name>, <name>:eth0), where a '/' or ':' would not parse.
+    if (!DNS_SUBDOMAIN.test(o.name)) o.r.problem(o.at, `expected a Node name (a DNS subdomain: lowercase letters, digits, '-' and '.'), found "${o.name}"`);
     const short = nodes.find((n) => n.name === o.name);
     if (!short) {
       nodes.push({ name: o.name, ip: o.ip ?? '', podCIDR: o.podCIDR ?? '', labels: { ...wellKnownNodeLabels(o.name), ...o.labels }, taints: o.taints, unschedulable: o.unschedulable, pos: o.pos, explicitIp: o.ip !== undefined, explicitCidr: o.podCIDR !== undefined, ipFromNode: o.ip !== undefined, cidrFromNode: o.podCIDR !== undefined, rd: o.r, cidrRd: o.r, ...(o.ipAt ? { ipAt: o.ipAt } : {}), ...(o.cidrAt ? { cidrAt: o.cidrAt } : {}), ...(o.vtepMac ? { vtepMac: o.vtepMac } : {}) });

@@ -442,7 +442,7 @@ const cluster = closed({
   nodes: list(
     closed(
       {
-        name: str('node name (DNS label)'),
+        name: str('node name (DNS subdomain: dots allowed, as in ip-10-0-1-11.ec2.internal)'),
         ip: str('node IP on the underlay (default: next free from .11)', { pattern: IPV4 }),
         podCIDR: str('the node pod subnet (default: next free /24 of clusterCIDR)', { pattern: CIDR }),
         labels: stringMap('node labels (kubernetes.io/hostname, os and arch are added), for nodeSelector and affinity'),
