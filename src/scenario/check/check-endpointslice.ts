@@ -34,8 +34,14 @@ export function readEndpointSlice(r: YamlReader, top: Map<string, At>, at: At, m
   const serviceAt = serviceNameLabel(r, top.get('metadata') ?? at, meta);
   const addressType = r.oneOf(field('addressType'), ['IPv4', 'IPv6', 'FQDN'] as const);
   if (!top.get('addressType')) r.problem(field('addressType'), 'required, expected IPv4');
-  if (addressType === 'IPv6') r.problem(field('addressType'), 'IPv6: podwalk clusters are IPv4 only (IPv6 and dual-stack are not modelled)');
   if (addressType === 'FQDN') r.warn(field('addressType'), `EndpointSlice ${namespace}/${name} is read but not used: kube-proxy ignores FQDN slices`);
+  if (addressType === 'IPv6') {
+    // A dual-stack Service's IPv6 slice. The EndpointSlice controller's are replaced anyway (its IPv4 ones are
+    // derived again from the pods); another's is said once.
+    const labels = r.map(meta?.get('labels') ?? { node: undefined, path: `${at.path}.metadata.labels`, near: r.pos(at) }, null);
+    if (r.scalar(labels?.get(MANAGED_BY_LABEL)) !== ENDPOINTSLICE_CONTROLLER) r.warn(field('addressType'), `EndpointSlice ${namespace}/${name} is read but not used: podwalk clusters are IPv4 only (a dual-stack Service's IPv6 endpoints are not modelled)`);
+    return undefined;
+  }
 
   const ports: EndpointSliceSpec['ports'] = [];
   for (const p of r.list(field('ports'))) {

@@ -35,7 +35,8 @@ const MODELLED: Record<string, { api: string; top: string[] }> = {
   ReplicaSet: { api: 'apps/v1', top: OBJECT },
   StatefulSet: { api: 'apps/v1', top: OBJECT },
   DaemonSet: { api: 'apps/v1', top: OBJECT },
-  NetworkPolicy: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
+  // status: printed as {} by 1.24-1.27 API servers, whose NetworkPolicy had one (conditions; never set by in-tree code).
+  NetworkPolicy: { api: 'networking.k8s.io/v1', top: OBJECT },
   Node: { api: 'v1', top: OBJECT },
   Ingress: { api: 'networking.k8s.io/v1', top: OBJECT },
   IngressClass: { api: 'networking.k8s.io/v1', top: ['apiVersion', 'kind', 'metadata', 'spec'] },
@@ -197,6 +198,12 @@ export function checkResources(docs: { r: YamlReader; at: At }[], cluster: Clust
   }
   // One warning per kind: `kubectl get -A` prints hundreds of Secrets and RoleBindings.
   for (const k of ignoredKinds.values()) k.r.warn(k.at, ignoredWarning(k.kind, k.apiVersion, k.n, k.how));
+  // A dual-stack cluster prints many dual-stack Services: one warning for all.
+  const dual = services.filter((s) => s.dualStackAt);
+  if (dual.length > 0) {
+    const names = dual.slice(0, 3).map((s) => `${s.spec.namespace}/${s.spec.name}`).join(', ');
+    dual[0]!.r.warn(dual[0]!.dualStackAt!, `${dual.length} dual-stack Service${dual.length > 1 ? 's' : ''} (${names}${dual.length > 3 ? ', ...' : ''}): podwalk models ${dual.length > 1 ? 'their' : 'its'} IPv4 family only (cluster IP, endpoints, node ports on IPv4 addresses); IPv6 is not modelled`);
+  }
   if (finished.length > 0) {
     const first = finished[0]!;
     const n = finished.length;

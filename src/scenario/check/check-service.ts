@@ -24,6 +24,8 @@ export interface RawService {
   healthCheckAt?: At;
   /** `spec.selector`, to point a "selects no pods" warning at. */
   selectorAt?: At;
+  /** `spec.ipFamilies` lists IPv4 and IPv6 (a dual-stack cluster's Service): only its IPv4 family is modelled. */
+  dualStackAt?: At;
 }
 
 /** Read and validate one Service (v1) the way the API server's validation does. */
@@ -35,15 +37,19 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
   const type = (r.oneOf<ServiceType>(spec.get('type'), ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']) ?? 'ClusterIP') as ServiceType;
   const external = type === 'ExternalName';
 
-  // clusterIP / clusterIPs / families: IPv4 single-stack only.
-  const { clusterIP, clusterIPAt, headless } = readClusterIP(r, spec, type);
-  for (const f of r.list(field('ipFamilies'))) {
-    const fam = r.oneOf(f, ['IPv4', 'IPv6'] as const);
-    if (fam === 'IPv6') r.problem(f, `IPv6: ${IPV6_HINT}`);
+  // clusterIP / clusterIPs / families: IPv4 only. A dual-stack Service as a dual-stack cluster prints it (both
+  // families listed, in either order, with a cluster IP of each) is its IPv4 half: the IPv6 one is not modelled.
+  const families = r.list(field('ipFamilies')).map((f) => r.oneOf(f, ['IPv4', 'IPv6'] as const));
+  const dualStack = families.length === 2 && families.includes('IPv4') && families.includes('IPv6');
+  const { clusterIP, clusterIPAt, headless } = readClusterIP(r, spec, type, dualStack);
+  if (!dualStack) {
+    r.list(field('ipFamilies')).forEach((f, i) => {
+      if (families[i] === 'IPv6') r.problem(f, `IPv6: ${IPV6_HINT}`);
+    });
+    if (families.length > 1) r.problem(field('ipFamilies'), `expected at most one IP family, or IPv4 and IPv6 (a dual-stack Service: its IPv4 half is modelled): ${IPV6_HINT}`);
   }
-  if (r.list(field('ipFamilies')).length > 1) r.problem(field('ipFamilies'), `expected at most one IP family: ${IPV6_HINT}`);
   const policy = r.oneOf(spec.get('ipFamilyPolicy'), ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const);
-  if (policy === 'RequireDualStack') r.problem(spec.get('ipFamilyPolicy')!, `RequireDualStack needs IPv6: ${IPV6_HINT}; use SingleStack or PreferDualStack`);
+  if (policy === 'RequireDualStack' && !dualStack) r.problem(spec.get('ipFamilyPolicy')!, `RequireDualStack needs IPv6: ${IPV6_HINT}; use SingleStack or PreferDualStack (a printed dual-stack Service lists ipFamilies: [IPv4, IPv6]: its IPv4 half is modelled)`);
 
   const { ports, nodePortAts } = readPorts(r, field('ports'), type, headless);
   const selectorMap = labelMap(r, spec.get('selector'));
@@ -139,22 +145,29 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
     nodePortAts,
     ...(healthCheckAt ? { healthCheckAt } : {}),
     ...(selector && spec.get('selector') ? { selectorAt: spec.get('selector')! } : {}),
+    ...(dualStack ? { dualStackAt: field('ipFamilies') } : {}),
   };
 }
 
 /** `clusterIP` and `clusterIPs`: None (headless), an IPv4 address, or absent/"" (allocate). */
-function readClusterIP(r: YamlReader, spec: Map<string, At>, type: ServiceType): { clusterIP?: string; clusterIPAt?: At; headless: boolean } {
+function readClusterIP(r: YamlReader, spec: Map<string, At>, type: ServiceType, dualStack: boolean): { clusterIP?: string; clusterIPAt?: At; headless: boolean } {
   const ipAt = spec.get('clusterIP');
   let ipText = r.str(ipAt);
   let at = ipAt;
   const ipsAt = spec.get('clusterIPs');
   const ips = ipsAt ? r.list(ipsAt) : [];
-  if (ips.length > 1) r.problem(ipsAt!, `expected at most one cluster IP: ${IPV6_HINT}`);
+  if (ips.length > (dualStack ? 2 : 1)) r.problem(ipsAt!, dualStack ? 'expected at most two cluster IPs (one per family)' : `expected at most one cluster IP: ${IPV6_HINT}`);
   const first = ips[0] ? r.str(ips[0], true) : undefined;
   if (first !== undefined && ipText !== undefined && ipText !== '' && first !== ipText) r.problem(ips[0]!, `clusterIPs[0] must be the same as clusterIP (${ipText}), found ${first}`);
   if ((ipText === undefined || ipText === '') && first !== undefined) {
     ipText = first;
     at = ips[0];
+  }
+  // Dual-stack: the IPv4 family's address, wherever clusterIPs lists it (an IPv6-first Service's clusterIP is its IPv6 one).
+  if (dualStack && ipText !== undefined && ipText.includes(':')) {
+    const v4 = ips.find((x) => parseIpv4(r.str(x) ?? '') !== undefined);
+    ipText = v4 ? r.str(v4) : undefined;
+    at = v4;
   }
   if (ipText === undefined || ipText === '') return { headless: false };
   if (type === 'ExternalName') {

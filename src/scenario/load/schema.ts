@@ -32,6 +32,8 @@ const ignoredAll = (keys: readonly string[]): Record<string, Schema> => Object.f
 
 const CIDR = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$';
 const IPV4 = '^[0-9]{1,3}(\\.[0-9]{1,3}){3}$';
+/** An IPv4 address, or anything with a ':' (an IPv6 one, where the loader reads past it). */
+const IPV4_OR_6 = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$';
 const DURATION = '^[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s)$';
 /** time.ParseDuration's syntax (kube-proxy's settings): one or more <number><unit>, units up to hours. */
 const GO_DURATION = '^\\+?(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$';
@@ -266,8 +268,8 @@ const DEFS: Record<string, Schema> = {
         selector: stringMap('pods this Service sends to (its EndpointSlices are derived from it)'),
         ports: list(ref('servicePort'), 'ports'),
         clusterIP: str('cluster IP, None for headless (default: allocated from serviceCIDR)'),
-        clusterIPs: list({ type: 'string' }, 'at most one (IPv4 only)'),
-        ipFamilies: list(oneOf('family', ['IPv4', 'IPv6']), 'IPv4 only'),
+        clusterIPs: list({ type: 'string' }, 'at most one; a dual-stack Service (ipFamilies IPv4 and IPv6) one per family, of which the IPv4 one is used'),
+        ipFamilies: list(oneOf('family', ['IPv4', 'IPv6']), 'IPv4; or IPv4 and IPv6 (a dual-stack Service: its IPv4 half is modelled, with a warning)'),
         ipFamilyPolicy: oneOf('family policy', ['SingleStack', 'PreferDualStack', 'RequireDualStack']),
         externalIPs: list({ type: 'string', pattern: IPV4 }, 'external IPs kube-proxy captures'),
         externalName: str('ExternalName: the CNAME target'),
@@ -296,10 +298,10 @@ const DEFS: Record<string, Schema> = {
     'EndpointSlice',
     'discovery.k8s.io/v1',
     {
-      addressType: oneOf('address type (IPv4 only; FQDN slices are ignored, as kube-proxy does)', ['IPv4', 'IPv6', 'FQDN']),
+      addressType: oneOf('address type (IPv4; FQDN slices are ignored, as kube-proxy does, and IPv6 ones, a dual-stack Service\'s: IPv6 is not modelled)', ['IPv4', 'IPv6', 'FQDN']),
       endpoints: list(
         closed({
-          addresses: list({ type: 'string', pattern: IPV4 }, 'one address'),
+          addresses: list({ type: 'string', pattern: IPV4_OR_6 }, 'one address (IPv4; IPv6 in an IPv6 slice, not used)'),
           conditions: closed({ ready: bool('ready', true), serving: bool('serving', true), terminating: bool('terminating', false) }),
           nodeName: str('the node the endpoint is on'),
           targetRef: ref('objectReference'),
@@ -340,7 +342,7 @@ const DEFS: Record<string, Schema> = {
     ingress: list(closed({ from: list(ref('policyPeer'), 'allowed sources'), ports: list(ref('policyPort'), 'allowed ports') }), 'ingress rules'),
     egress: list(closed({ to: list(ref('policyPeer'), 'allowed destinations'), ports: list(ref('policyPort'), 'allowed ports') }), 'egress rules'),
   }),
-  NetworkPolicy: kubeObject('NetworkPolicy', 'networking.k8s.io/v1', { spec: ref('networkPolicySpec') }, 'a NetworkPolicy'),
+  NetworkPolicy: kubeObject('NetworkPolicy', 'networking.k8s.io/v1', { spec: ref('networkPolicySpec'), status: ignored('printed as {} by 1.24-1.27 API servers (a field since removed); not acted on') }, 'a NetworkPolicy'),
   List: closed(
     { apiVersion: { const: 'v1' }, kind: { const: 'List' }, metadata: ignored(), items: list(ref('resource'), 'the objects, read as if written one by one') },
     'what kubectl get a,b,c -o yaml prints',
@@ -376,7 +378,11 @@ const DEFS: Record<string, Schema> = {
     { spec: closed({ controller: str('the controller, a domain-prefixed path such as k8s.io/ingress-nginx'), parameters: ignored() }, undefined, ['controller']) },
     'an IngressClass (cluster-scoped)',
   ),
-  ConfigMap: { type: 'object', description: 'ignored (one warning per kind), as other kinds that do not change how packets go', properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } } },
+  ConfigMap: {
+    type: 'object',
+    description: "ignored (one warning per kind), as other kinds that do not change how packets go; but kube-system/kube-proxy (data.config.conf: a KubeProxyConfiguration's mode) and kube-flannel-cfg (data.net-conf.json: Backend.Type) are read as the cluster's proxy mode and flannel backend when the scenario does not give them",
+    properties: { apiVersion: { const: 'v1' }, kind: { const: 'ConfigMap' } },
+  },
   StatefulSet: kubeObject(
     'StatefulSet',
     'apps/v1',
@@ -413,7 +419,7 @@ const resource: Schema = {
   description: 'a Kubernetes object as kubectl accepts (or prints) it',
   required: ['apiVersion', 'kind'],
   // Any kind: built-in kinds podwalk does not model and custom resources are ignored with a warning (an unknown kind in a built-in group is the loader's error).
-  properties: { kind: { type: 'string', description: `${SCHEMA_KINDS.filter((k) => k !== 'ConfigMap').join(', ')} are read; other kinds (ConfigMap, ServiceAccount, Job, custom resources, ...) are ignored with one warning per kind` } },
+  properties: { kind: { type: 'string', description: `${SCHEMA_KINDS.filter((k) => k !== 'ConfigMap').join(', ')} are read; other kinds (ConfigMap but kube-proxy's and flannel's, ServiceAccount, Job, custom resources, ...) are ignored with one warning per kind` } },
   allOf: SCHEMA_KINDS.map((k) => ({ if: { properties: { kind: { const: k } }, required: ['kind'] }, then: ref(k) })),
 };
 
