@@ -17,6 +17,7 @@ import { parseSeedText } from '../load/seed.js';
 import type { ClusterSpec, ExternalHostPort, ExternalHostSpec, NetworkBackend, NodeSpec, ProxyMode } from '../types.js';
 import type { At, YamlReader } from '../load/yaml-reader.js';
 import type { PrintedClusterConfig, PrintedSetting } from './printed-config.js';
+import type { PodNode } from './pod-nodes.js';
 
 const CLUSTER_FIELDS = ['network', 'proxyMode', 'clusterCIDR', 'serviceCIDR', 'serviceNodePortRange', 'bridge', 'hairpinMode', 'podMTU', 'seed', 'underlay', 'nodes', 'externalHosts', 'dns', 'kubernetesService', 'networkPolicy', 'costModel', 'ipvs', 'kubeProxy', 'flannel', 'sysctls'];
 const UNDERLAY_FIELDS = ['cidr', 'mtu', 'bandwidth', 'latency', 'gateway'];
@@ -32,6 +33,8 @@ export interface ClusterInputs {
   nodeObjects?: NodeObject[];
   /** Nodes to create when neither `cluster.nodes` nor Node objects name any (plain manifests). */
   defaultNodes?: string[];
+  /** The nodes printed Pods run on: the cluster's, when neither `cluster.nodes` nor Node objects name any. */
+  podNodes?: PodNode[];
   /** Cluster IPs of Services an API server printed: the service CIDR is inferred from them when not given. */
   printedServices?: PrintedServiceAddresses;
   /** The backend and proxy mode the printed cluster runs (Node annotations, ConfigMaps): the defaults when not given. */
@@ -283,6 +286,16 @@ function readNodes(r: YamlReader, nodesAt: At, inputs: ClusterInputs): NodeEntry
     short.taints = [...short.taints, ...o.taints.filter((t) => !short.taints.some((x) => x.key === t.key && x.effect === t.effect))];
     short.unschedulable = o.unschedulable;
     if (o.vtepMac) short.vtepMac = o.vtepMac;
+  }
+  // `kubectl get pods,svc -n shop -o yaml` (no right to list Nodes): the nodes its Pods name, as they name them.
+  if (nodes.length === 0 && inputs.podNodes && inputs.podNodes.length > 0) {
+    const pn = inputs.podNodes;
+    for (const n of pn) {
+      if (!DNS_SUBDOMAIN.test(n.name)) continue;
+      nodes.push({ name: n.name, ip: n.ip ?? '', podCIDR: n.podCIDR ?? '', labels: wellKnownNodeLabels(n.name), taints: [], unschedulable: false, pos: n.r.pos(n.at), explicitIp: n.ip !== undefined, explicitCidr: n.podCIDR !== undefined, ipFromNode: n.ip !== undefined, cidrFromNode: n.podCIDR !== undefined, rd: n.r, cidrRd: n.r, ipAt: n.at, cidrAt: n.at });
+    }
+    const shown = pn.slice(0, 4).map((n) => `${n.name}${n.ip ? ` ${n.ip}` : ''}${n.podCIDR ? ` ${n.podCIDR}` : ''}`).join(', ');
+    pn[0]!.r.warn(pn[0]!.at, `no Node objects: the nodes the printed Pods run on are assumed (${shown}${pn.length > 4 ? ', ...' : ''}: spec.nodeName, status.hostIP, and the /24 holding their pod IPs as podCIDR), with no labels or taints. Add \`nodes\` to \`kubectl get\` (or cluster.nodes) for theirs`);
   }
   if (nodes.length === 0 && inputs.defaultNodes) {
     for (const name of inputs.defaultNodes) nodes.push({ name, ip: '', podCIDR: '', labels: wellKnownNodeLabels(name), taints: [], unschedulable: false, pos: r.pos(nodesAt), explicitIp: false, explicitCidr: false, rd: r, cidrRd: r });

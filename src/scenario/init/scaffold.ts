@@ -198,7 +198,7 @@ function render(name: string, includes: string[], nodes: string[] | undefined, t
     ...(cluster ?? []),
   ];
   if (nodes) lines.push('  # No kind: Node objects in the manifests: the default cluster\'s nodes.', '  nodes:', ...nodes.map((n) => `    - name: ${n}`));
-  else lines.push(`  # Nodes: the ${nodeCount} kind: Node object${nodeCount === 1 ? '' : 's'} in the manifests.`);
+  else lines.push(`  # Nodes: the ${nodeCount} the manifests give (their kind: Node objects, else the nodes their printed Pods run on).`);
   if (traffic.length === 0) {
     lines.push('# No Service (or no pod) in the manifests: add traffic items (docs/scenario-format.md).', 'traffic: []');
   } else {

@@ -7,6 +7,7 @@ import { checkResources, printedServiceAddresses, readNodeObjects } from '../che
 import { checkTraffic } from '../check/check-traffic.js';
 import { importWarnings } from '../check/import-addresses.js';
 import { readPrintedConfig } from '../check/printed-config.js';
+import { nodesOfPrintedPods } from '../check/pod-nodes.js';
 import type { Problem, ProxyMode, Scenario } from '../types.js';
 import { kindOf, objectsIn, type ObjectDoc } from './documents.js';
 import { includedFiles } from './include.js';
@@ -113,6 +114,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
   const printed = readPrintedConfig(objects);
   const cluster = checkCluster(r, need('cluster'), {
     printed,
+    podNodes: nodesOfPrintedPods(objects),
     ...(overrides.seed === undefined ? {} : { seed: overrides.seed }),
     ...(overrides.proxyMode === undefined ? {} : { proxyMode: overrides.proxyMode }),
     nodeObjects,
@@ -120,7 +122,7 @@ export function loadScenarioText(text: string, file = '<inline>', overrides: Loa
     ...(scenarioDoc ? {} : { defaultNodes: DEFAULT_NODES }),
   });
   if (!scenarioDoc && cluster) {
-    const from = nodeObjects.length > 0 ? `the ${nodeObjects.length} Node object${nodeObjects.length > 1 ? 's' : ''}` : `${DEFAULT_NODES.length} nodes (${DEFAULT_NODES.join(', ')})`;
+    const from = nodeObjects.length > 0 ? `the ${nodeObjects.length} Node object${nodeObjects.length > 1 ? 's' : ''}` : `${cluster.nodes.length} nodes (${cluster.nodes.map((n) => n.name).join(', ')})`;
     const network = `${cluster.network}${printed.network?.value === cluster.network ? ` (${printed.network.from})` : ''}`;
     const proxy = `kube-proxy ${cluster.proxyMode}${printed.proxyMode?.value === cluster.proxyMode && overrides.proxyMode === undefined ? ` (${printed.proxyMode.from})` : ''}`;
     r.warn({ ...root, path: '(file)' }, `no Scenario document: running the manifests on the default cluster (${from}, ${network}, ${proxy}, cluster DNS; see docs/scenario-format.md) with no traffic: add a Scenario document with traffic: to send some`);
