@@ -1,3 +1,4 @@
+import { isMap, isScalar } from 'yaml';
 import { bind, schedule, schedulingContext } from '../../cluster/scheduler/schedule.js';
 import type { BoundPod, HostPort, PlacementNode, PlacementPod, SchedulingContext, Taint } from '../../cluster/scheduler/types.js';
 import { nodeAffinityAllows } from '../../cluster/scheduler/node-affinity.js';
@@ -69,7 +70,14 @@ export function readPod(src: PodSource): RawPod | undefined {
   const undeclared: ContainerPortSpec[] = [];
   /** Port names seen, each with where it was first declared and by which container (index). */
   const portNames = new Map<string, { at: At; container: number }>();
-  for (const [ci, c] of containers.entries()) {
+  // Native sidecars (an init container with restartPolicy Always, Kubernetes 1.29+) run for the pod's life and
+  // listen as its containers do; the EndpointSlice controller finds named ports in them too (FindPort), after the
+  // containers'. Other init containers have exited before the containers start: their ports are not open.
+  const sidecars = (spec.get('initContainers') ? r.list(spec.get('initContainers')!) : []).filter((c) => {
+    const rp = isMap(c.node) ? c.node.get('restartPolicy', true) : undefined;
+    return isScalar(rp) && rp.value === 'Always';
+  });
+  for (const [ci, c] of [...containers, ...sidecars].entries()) {
     const cm = r.map(c, CONTAINER);
     if (!cm) continue;
     r.str(cm.get('name') ?? r.missing(c, 'name'), true);
