@@ -1,3 +1,4 @@
+import { isMap, isScalar, isSeq } from 'yaml';
 import { formatCidr, parseCidr, parseIpv4 } from '../../wire/addr.js';
 import { labelMap } from './labels.js';
 import type { L4Protocol, ServicePortSpec, ServiceSpec, ServiceType } from '../types.js';
@@ -113,7 +114,10 @@ export function readService(r: YamlReader, top: Map<string, At>, at: At, namespa
   r.str(spec.get('loadBalancerClass'));
   const trafficDistribution = r.str(spec.get('trafficDistribution'));
 
-  const loadBalancerIPs = readIngress(r, top.get('status'));
+  const loadBalancerIPs = readIngress(r, top.get('status'), dualStack);
+  const hostnameAt = type === 'LoadBalancer' && loadBalancerIPs.length === 0 ? lbHostname(r, top.get('status')) : undefined;
+  // AWS's load balancers have DNS names only: the walk reaches a load balancer at an address.
+  if (hostnameAt) r.warn(hostnameAt, `Service ${namespace}/${name}: its load balancer has a hostname only (${r.str(hostnameAt)}, as AWS's ELB/NLB): podwalk reaches a load balancer at an IP, so this one is not reachable here; add status.loadBalancer.ingress[].ip (an address the underlay gateway routes) to walk it, or send to a NodePort`);
   return {
     spec: {
       namespace,
@@ -243,19 +247,38 @@ function readAffinityTimeout(r: YamlReader, at: At | undefined, affinity: 'None'
 }
 
 /** `status.loadBalancer.ingress[].ip`: what a cloud controller would have written. */
-function readIngress(r: YamlReader, at: At | undefined): string[] {
+function readIngress(r: YamlReader, at: At | undefined, dualStack: boolean): string[] {
   const out: string[] = [];
-  const status = at ? r.map(at, STATUS) : undefined;
-  const lb = status?.get('loadBalancer') ? r.map(status.get('loadBalancer')!, ['ingress']) : undefined;
-  for (const item of lb?.get('ingress') ? r.list(lb.get('ingress')!) : []) {
+  for (const item of ingressEntries(r, at)) {
     const m = r.map(item, INGRESS);
     const ipAt = m?.get('ip');
     const ip = r.str(ipAt);
     if (ip === undefined) continue;
+    // A dual-stack Service's load balancer has an address per family: the IPv6 one goes with the IPv6 half.
+    if (dualStack && ip.includes(':')) continue;
     if (parseIpv4(ip) === undefined) r.problem(ipAt!, ip.includes(':') ? `IPv6 address: ${IPV6_HINT}` : `expected an IPv4 address, found "${ip}"`);
     else out.push(ip);
   }
   return out;
+}
+
+function ingressEntries(r: YamlReader, at: At | undefined): At[] {
+  const status = at ? r.map(at, STATUS) : undefined;
+  const lb = status?.get('loadBalancer') ? r.map(status.get('loadBalancer')!, ['ingress']) : undefined;
+  return lb?.get('ingress') ? r.list(lb.get('ingress')!) : [];
+}
+
+/** The first `hostname` of `status.loadBalancer.ingress`, if any. */
+function lbHostname(r: YamlReader, at: At | undefined): At | undefined {
+  // Read raw: readIngress already reported what is wrong with status and its entries.
+  const get = (n: unknown, k: string): unknown => (isMap(n) ? n.get(k, true) : undefined);
+  const entries = get(get(at?.node, 'loadBalancer'), 'ingress');
+  if (!isSeq(entries)) return undefined;
+  for (const [i, item] of entries.items.entries()) {
+    const h = get(item, 'hostname');
+    if (isScalar(h) && typeof h.value === 'string') return { node: h, path: `${at!.path}.loadBalancer.ingress[${i}].hostname`, near: r.pos(at!) };
+  }
+  return undefined;
 }
 
 /** A DNS-1123 subdomain, optionally with the root's trailing dot. */
