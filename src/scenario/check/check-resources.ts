@@ -475,8 +475,30 @@ function derivedSlices(services: ServiceSpec[], raws: RawService[], pods: PodSpe
     if (raw?.selectorAt && mine.every((s) => s.endpoints.length === 0)) {
       const sel = Object.entries(svc.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(', ');
       raw.r.warn(raw.selectorAt, `selector ${sel} matches no pod in namespace ${svc.namespace}: Service ${svc.namespace}/${svc.name} has no endpoints`);
-    }
+    } else if (raw) warnUndeclaredTargetPorts(svc, raw, pods);
     for (const slice of mine) out.push(slice);
   }
   return out;
+}
+
+/**
+ * A numeric targetPort none of the selected pods declares. Kubernetes does not need a containerPort to be
+ * declared (it is informational: the process listens where it listens), but a pod here listens only on the
+ * ports it declares, so every connection to this one is reset: said once per Service port, as a bring-your-own
+ * cluster whose manifests leave ports out would otherwise read as a cluster that refuses its own Services.
+ */
+function warnUndeclaredTargetPorts(svc: ServiceSpec, raw: RawService, pods: PodSpec[]): void {
+  if (!svc.selector || !raw.selectorAt) return;
+  const selected = pods.filter((p) => p.namespace === svc.namespace && !p.builtin && Object.entries(svc.selector!).every(([k, v]) => p.labels[k] === v));
+  if (selected.length === 0) return;
+  for (const port of svc.ports) {
+    if (typeof port.targetPort !== 'number') continue;
+    const target = port.targetPort;
+    if (selected.some((p) => p.ports.some((c) => c.containerPort === target && c.protocol === port.protocol))) continue;
+    const names = selected.slice(0, 2).map((p) => p.name).join(', ');
+    raw.r.warn(
+      raw.selectorAt,
+      `Service ${svc.namespace}/${svc.name} port ${port.name || port.port}: no pod it selects (${names}${selected.length > 2 ? ', ...' : ''}) declares containerPort ${target}/${port.protocol}; a pod here listens only on its declared ports, so connections to it are reset (on a real cluster the app may listen without declaring it: add the containerPort to walk that)`,
+    );
+  }
 }
