@@ -201,6 +201,36 @@ describe.skipIf(!hasChromium)('the HTML walk in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('no device box overlaps another: a node with one pod and two devices of its own (flannel.1, kube-ipvs0) is wide enough', async () => {
+    const scenario = join(mkdtempSync(join(tmpdir(), 'podwalk-html-ipvs-')), 'one-pod.yaml');
+    writeFileSync(
+      scenario,
+      [
+        'apiVersion: podwalk/v1alpha1', 'kind: Scenario', 'metadata: {name: one-pod}', 'cluster: {proxyMode: ipvs, dns: false, nodes: [{name: node1}, {name: node2}]}', 'resources:',
+        '  - {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {nodeName: node1, containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}}',
+        '  - {apiVersion: v1, kind: Pod, metadata: {name: b}, spec: {nodeName: node2, containers: [{name: c, image: x}]}}',
+        'traffic: [{name: t, from: pod/b, to: pod/a, port: 80}]', '',
+      ].join('\n'),
+    );
+    const { file } = writePage(scenario);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(file).href);
+    const overlaps = (await page.evaluate(`(() => {
+      const boxes = [...document.querySelectorAll('svg g.dev')].map((g) => ({ at: g.getAttribute('data-at'), r: g.querySelector('rect').getBoundingClientRect() }));
+      const out = [];
+      for (const a of boxes) for (const b of boxes) {
+        if (a.at >= b.at) continue;
+        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        if (w > 1 && h > 1) out.push(a.at + ' / ' + b.at);
+      }
+      return out;
+    })()`)) as string[];
+    expect(await page.locator('g.dev[data-at$=":kube-ipvs0"]').count()).toBeGreaterThanOrEqual(2);
+    expect(overlaps).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('a 600-pod cluster: draws the flow\'s machines and pods at a readable size, folds the rest, stacks on a narrow screen', async () => {
     const { file, dir } = writePage(bigScenario());
     for (const width of [1280, 600]) {

@@ -57,12 +57,17 @@ export const PAGE_SCRIPT = String.raw`
       const pods = m.pods.length > MAX_PODS ? m.pods.filter((p) => touched.has(p.name)) : m.pods;
       const rest = m.pods.filter((p) => !pods.includes(p));
       const slots = pods.length + (rest.length ? 1 : 0);
-      const width = Math.max(1, slots) * POD_W + 20;
+      const skip = new Set();
+      for (const p of rest) for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) skip.add(peer);
+      // The devices drawn side by side in a row of their own (flannel.1, kube-ipvs0, ...) widen the machine too:
+      // a node with one pod and two of them drew the second over the next machine.
+      const underPods = new Set();
+      for (const p of pods) for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) underPods.add(peer);
+      const loose = m.devices.filter((d) => d.kind !== 'bridge' && d.kind !== 'uplink' && !underPods.has(d.at) && !skip.has(d.at)).length;
+      const width = Math.max(1, slots, loose) * POD_W + 20;
       const g = el('g', { class: 'machine ' + m.role, 'data-ns': m.name }, boxLayer);
       el('rect', { class: 'box', x: x, y: TOP, width: width - 10, height: Y.uplink + DH + 16 - TOP, rx: 8 }, g);
       text(m.name + (m.role === 'node' ? '' : ' (' + m.role + ')'), { class: 'label', x: x + 8, y: TOP + 16 }, g);
-      const skip = new Set();
-      for (const p of rest) for (const d of p.devices) for (const peer of peerOf.get(d.at) || []) skip.add(peer);
       pods.forEach((p, i) => {
         const px = x + 10 + i * POD_W;
         const pg = el('g', { class: 'pod', 'data-ns': p.name }, boxLayer);
