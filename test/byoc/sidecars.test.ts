@@ -39,6 +39,6 @@ describe('native sidecars', () => {
     expect(web.ports.map((p) => `${p.containerPort}${p.name ? ` ${p.name}` : ''}`)).toEqual(['8080 http', '15001 proxy', '15090 metrics']);
     const flows = simulate(r.scenario).flows;
     expect(flows.map((f) => `${f.flow} ${f.verdict}${f.dropReason ? ` ${f.dropReason}` : ''}`)).toEqual(['to-sidecar delivered', 'to-sidecar-port-name delivered', 'to-init dropped tcp-reset']);
-    expect(flows[1]!.nat[0]?.after).toMatch(/> 10\.244\.2\.\d+:15090$/);
+    expect(flows[1]!.nat?.[0]?.after).toMatch(/> 10\.244\.2\.\d+:15090$/);
   });
 });
