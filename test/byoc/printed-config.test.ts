@@ -107,6 +107,9 @@ describe('the printed cluster decides its backend and proxy mode', () => {
     const taken = load(scenario(''));
     expect(taken.s.cluster).toMatchObject({ network: 'host-gw', proxyMode: 'ipvs' });
     expect(taken.warnings).toContainEqual(expect.stringMatching(/data\.config\.conf: cluster\.proxyMode not given: ipvs, as mode in config\.conf of the ConfigMap kube-system\/kube-proxy says$/));
+    // The default taken from a dump goes unsaid (kubeadm's mode "" is iptables).
+    const same = load(`apiVersion: podwalk/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n---\n${nodes('vxlan')}---\n${kubeProxy('""')}`);
+    expect(same.warnings.filter((w) => w.includes('not given'))).toEqual([]);
     const flag = load(scenario(''), { proxyMode: 'iptables' });
     expect(flag.s.cluster.proxyMode).toBe('iptables');
     expect(flag.warnings.filter((w) => w.includes('proxyMode'))).toEqual([]);

@@ -57,8 +57,8 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
   const { seed: seedOverride, proxyMode: proxyModeOverride } = inputs;
   const before = r.problems.length;
   const f = r.map(at, CLUSTER_FIELDS) ?? new Map<string, At>();
-  const network = (given(r, f.get('network'), r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']), inputs.printed?.network, 'cluster.network', !inputs.defaultNodes) ?? 'flannel-vxlan') as NetworkBackend;
-  const proxyMode = proxyModeOverride ?? ((given(r, f.get('proxyMode'), r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs', 'nftables']), inputs.printed?.proxyMode, 'cluster.proxyMode', !inputs.defaultNodes && proxyModeOverride === undefined) ?? 'iptables') as ProxyMode);
+  const network = (given(r, f.get('network'), r.oneOf<NetworkBackend>(f.get('network'), ['host-gw', 'flannel-vxlan', 'flannel-udp']), inputs.printed?.network, 'cluster.network', !inputs.defaultNodes, 'flannel-vxlan') ?? 'flannel-vxlan') as NetworkBackend;
+  const proxyMode = proxyModeOverride ?? ((given(r, f.get('proxyMode'), r.oneOf<ProxyMode>(f.get('proxyMode'), ['iptables', 'ipvs', 'nftables']), inputs.printed?.proxyMode, 'cluster.proxyMode', !inputs.defaultNodes && proxyModeOverride === undefined, 'iptables') ?? 'iptables') as ProxyMode);
   const nodesAt = f.get('nodes') ?? { node: undefined, path: 'cluster.nodes', near: r.pos(at) };
   const nodes = readNodes(r, nodesAt, inputs);
   // Node objects copied from a real cluster bring their own addresses: the defaults widen to hold them.
@@ -223,10 +223,10 @@ export function checkCluster(r: YamlReader, at: At, inputs: ClusterInputs = {}):
  * both are there and differ, the scenario's wins and a warning says what
  * the printed objects said (a walk of another set-up than the cluster's).
  */
-function given<T extends string>(r: YamlReader, at: At | undefined, value: T | undefined, printed: PrintedSetting<T> | undefined, field: string, say: boolean): T | undefined {
+function given<T extends string>(r: YamlReader, at: At | undefined, value: T | undefined, printed: PrintedSetting<T> | undefined, field: string, say: boolean, dflt: T): T | undefined {
   if (value === undefined) {
-    // Said where the printed object is: a scenario that includes a dump walks another set-up than it did before the dump held it.
-    if (printed && say) printed.r.warn(printed.at, `${field} not given: ${printed.value}, as ${printed.from} says`);
+    // Said where the printed object is: a scenario that includes a dump walks another set-up than the default.
+    if (printed && say && printed.value !== dflt) printed.r.warn(printed.at, `${field} not given: ${printed.value}, as ${printed.from} says`);
     return printed?.value;
   }
   if (printed && printed.value !== value) r.warn(at!, `${value} here, but the printed cluster runs ${printed.value} (${printed.from}): the walk follows ${field}`);
