@@ -144,7 +144,7 @@ export interface PodSpec {
   namespace: string;
   name: string;
   labels: Record<string, string>;
-  nodeName: string; // resolved: given, or placed (cluster/placement.ts: filters, then rendezvous hash of the name)
+  nodeName: string; // resolved: given, or placed (cluster/scheduler: filters and scores, then round-robin in node order)
   ip: string; // resolved: status.podIP, or IPAM (.2, .3, ... of the node's podCIDR); node IP when hostNetwork
   hostNetwork: boolean;
   ports: ContainerPortSpec[];

@@ -27,7 +27,8 @@ function run(pods: SchedulingPod[], ns = nodes, bound: BoundPod[] = []): string[
 describe('node affinity', () => {
   it('required terms are ORed, their expressions ANDed; Gt/Lt compare integers; matchFields match the node name', () => {
     const expr = (key: string, operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt', values: string[] = []) => ({ key, operator, values });
-    const only = (terms: PlacementPod['requiredNodeTerms']) => ['p1', 'p2', 'p3', 'p4'].map((n) => run([pod(n, { requiredNodeTerms: terms })])[0]);
+    // Four pods one after another: the round-robin among equal nodes visits every node a term admits.
+    const only = (terms: PlacementPod['requiredNodeTerms']) => run(['p1', 'p2', 'p3', 'p4'].map((n) => pod(n, { requiredNodeTerms: terms })));
     expect(new Set(only([{ matchExpressions: [expr('disk', 'Exists'), expr('zone', 'In', ['z2'])], matchFields: [] }]))).toEqual(new Set(['c']));
     expect(new Set(only([{ matchExpressions: [expr('cores', 'Gt', ['8'])], matchFields: [] }]))).toEqual(new Set(['b']));
     expect(new Set(only([{ matchExpressions: [expr('cores', 'Lt', ['5'])], matchFields: [] }, { matchExpressions: [], matchFields: [expr('metadata.name', 'In', ['a'])] }]))).toEqual(new Set(['a', 'c']));
@@ -36,7 +37,7 @@ describe('node affinity', () => {
     expect(run([pod('p', { requiredNodeTerms: [{ matchExpressions: [], matchFields: [] }] })])[0]).toBe("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.");
   });
 
-  it('preferred terms win by weight, whatever the hash says', () => {
+  it('preferred terms win by weight, whatever the round-robin would pick', () => {
     for (const n of ['p1', 'p2', 'p3', 'p4', 'p5']) {
       const p = pod(n, {
         preferredNodeTerms: [
@@ -56,8 +57,9 @@ describe('taints and tolerations', () => {
     expect(run([pod('x')], tainted)).toEqual(['b']);
     expect(run([pod('x', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }] })], tainted)).toEqual(['a']);
     // Tolerating everything (Exists without key) also tolerates the cordon's taint.
-    const anywhere = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => run([pod(n, { tolerations: [{ operator: 'Exists' }] })], tainted)[0]);
-    expect(new Set(anywhere)).toEqual(new Set(['a', 'b', 'c']));
+    // (b's PreferNoSchedule taint is tolerated too, so the three nodes score alike: round-robin.)
+    const anywhere = run(['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => pod(n, { tolerations: [{ operator: 'Exists' }] })), tainted);
+    expect(anywhere).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
   it("DaemonSet pods: the controller's tolerations, by effect; network-unavailable only for host-network pods", () => {
@@ -171,9 +173,18 @@ describe('topology spread', () => {
 });
 
 describe('stability', () => {
-  it('a pod without preferences or inter-pod rules lands where its hash says, whatever runs', () => {
+  it('a pod without preferences or inter-pod rules lands where the round-robin says, whatever runs with a nodeName', () => {
     const alone = run([pod('p')])[0];
     const crowd = ['q1', 'q2', 'q3', 'q4'].map((n) => on(pod(n, {}, { app: 'other' }), 'a'));
     expect(run([pod('p')], nodes, crowd)[0]).toBe(alone);
+  });
+});
+
+describe('ties', () => {
+  it('equally scored nodes are taken round-robin in node order, as the scenario format places pods without a nodeName', () => {
+    expect(run(['p1', 'p2', 'p3', 'p4', 'p5'].map((n) => pod(n, {}, { app: n })))).toEqual(['a', 'b', 'c', 'a', 'b']);
+    // A pod its rules send elsewhere moves the cursor past its node.
+    const onlyC = { requiredNodeTerms: [{ matchExpressions: [], matchFields: [{ key: 'metadata.name', operator: 'In' as const, values: ['c'] }] }] };
+    expect(run([pod('p1', {}, { app: '1' }), pod('p2', onlyC, { app: '2' }), pod('p3', {}, { app: '3' })])).toEqual(['a', 'c', 'a']);
   });
 });

@@ -35,10 +35,10 @@ describe('expect.candidates and expect.sameBackendAs', () => {
     const m = mismatches(
       text
         .replace("      sameBackendAs: sticky\n", '      sameBackendAs: spread#2\n')
-        .replace('      candidates: [deployment/web]\n      sameBackendAs', '      candidates: [pod/default/web-55489cf447-wvq2c, 10.244.2.210:9090]\n      sameBackendAs'),
+        .replace('      candidates: [deployment/web]\n      sameBackendAs', '      candidates: [pod/default/web-55489cf447-wvq2c, 10.244.1.210:9090]\n      sameBackendAs'),
     );
-    expect(m).toContain('sticky#1: candidates: expected pod/default/web-55489cf447-wvq2c (10.244.1.45), 10.244.2.210:9090; actual 10.244.1.45:8080, 10.244.2.148:8080, 10.244.2.210:8080');
-    expect(m).toContain('sticky#1: sameBackendAs: expected 10.244.2.210:8080 (as spread#2); actual 10.244.1.45:8080');
+    expect(m).toContain('sticky#1: candidates: expected pod/default/web-55489cf447-wvq2c (10.244.1.45), 10.244.1.210:9090; actual 10.244.1.210:8080, 10.244.1.45:8080, 10.244.2.148:8080');
+    expect(m).toContain('sticky#1: sameBackendAs: expected 10.244.2.148:8080 (as spread#2); actual 10.244.1.210:8080');
   });
 
   it('names a traffic item that exists (with a request number in range)', () => {
@@ -58,14 +58,14 @@ describe('expect per proxy mode (iptables: / ipvs: / nftables: blocks)', () => {
     const r = load(text, 'nftables');
     const r2 = load(text, 'iptables');
     if (!r.ok || !r2.ok) throw new Error('does not load');
-    expect(r.scenario.traffic[0]!.expect!.deliveredTo).toEqual([{ kind: 'pod', namespace: 'default', name: 'web-55489cf447-8g6lj' }]);
-    expect(r2.scenario.traffic[0]!.expect!.deliveredTo).toEqual([{ kind: 'pod', namespace: 'default', name: 'web-55489cf447-wvq2c' }]);
+    expect(r.scenario.traffic[0]!.expect!.deliveredTo).toEqual([{ kind: 'pod', namespace: 'default', name: 'web-55489cf447-wvq2c' }]);
+    expect(r2.scenario.traffic[0]!.expect!.deliveredTo).toEqual([{ kind: 'pod', namespace: 'default', name: 'web-55489cf447-j2j7n' }]);
     // Fields the block leaves out stay.
     expect(r.scenario.traffic[0]!.expect!.sameBackendAs).toBe('sticky');
   });
 
   it('a block is an expect mapping: unknown fields and bad values are errors even when the mode is not used', () => {
-    const bad = load(text.replace('        deliveredTo: pod/default/web-55489cf447-8g6lj', '        deliveredTo: pod/default/web-55489cf447-8g6lj\n        verdict: maybe\n        ipvs: {}'));
+    const bad = load(text.replace('        deliveredTo: pod/default/web-55489cf447-wvq2c', '        deliveredTo: pod/default/web-55489cf447-wvq2c\n        verdict: maybe\n        ipvs: {}'));
     expect(bad.ok ? [] : bad.problems.map(formatProblem)).toEqual([
       expect.stringMatching(/traffic\[0\]\.expect\.nftables\.verdict: expected one of delivered, dropped, found maybe$/),
       expect.stringMatching(/traffic\[0\]\.expect\.nftables\.ipvs: unknown field ipvs/),

@@ -1,6 +1,6 @@
 // Placement from manifests: affinity, anti-affinity and topology spread read and
-// validated as the API server does, acted on by the scheduler model; stable
-// under scaling; an unschedulable pod stays Pending with a warning.
+// validated as the API server does, acted on by the scheduler model;
+// round-robin where nothing decides; an unschedulable pod stays Pending with a warning.
 import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenarioText } from '../../src/scenario/load/parse.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -64,14 +64,26 @@ describe('placement from manifests', () => {
     expect(new Set(nodesOf(s, 'cache').map(zone)).size).toBe(2);
   });
 
-  it('scaling a workload up or down moves none of its other pods, nor any other workload’s', () => {
-    const text = (web: number, api: number) => cluster + deployment('web', web, antiSelf('web')) + deployment('api', api, spreadZones('api')) + deployment('plain', 3, '');
+  it('pods placed round-robin in node order: the replicas spread evenly, and scaling the last workload moves no pod placed before it', () => {
+    const text = (plain: number) => cluster + deployment('web', 2, antiSelf('web')) + deployment('api', 3, spreadZones('api')) + deployment('plain', plain, '');
     const where = (s: Scenario) => new Map(s.pods.map((p) => [p.name, `${p.nodeName} ${p.ip}`]));
-    const base = where(load(text(2, 3)));
-    for (const [web, api] of [[3, 3], [1, 3], [2, 6], [2, 1], [4, 5]] as const) {
-      const after = where(load(text(web, api)));
-      for (const [pod, place] of after) if (base.has(pod)) expect(place, `${pod} with web=${web} api=${api}`).toBe(base.get(pod));
+    const base = where(load(text(3)));
+    for (const plain of [1, 2, 5, 8]) {
+      const s = load(text(plain));
+      for (const [pod, place] of where(s)) if (base.has(pod) && !pod.startsWith('plain-')) expect(place, `${pod} with plain=${plain}`).toBe(base.get(pod));
+      const perNode = new Map<string, number>();
+      for (const n of nodesOf(s, 'plain')) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+      expect(Math.max(...perNode.values()) - (perNode.size < 4 ? 0 : Math.min(...perNode.values())), `plain=${plain}`).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('Pods without a nodeName go round-robin in node order, as the scenario format says; a Pod with one moves no turn', () => {
+    const pod = (name: string, node = '') => `  - {apiVersion: v1, kind: Pod, metadata: {name: ${name}}, spec: {${node ? `nodeName: ${node}, ` : ''}containers: [{name: c, image: i}]}}\n`;
+    const s = load(cluster + pod('p1') + pod('pinned', 'n3') + pod('p2') + pod('p3') + pod('p4') + pod('p5') + deployment('web', 2, ''));
+    const at = (name: string) => { const p = s.pods.find((x) => x.name === name)!; return `${p.nodeName} ${p.ip}`; };
+    expect(['p1', 'p2', 'p3', 'p4', 'p5', 'pinned'].map(at)).toEqual(['n1 10.244.1.2', 'n2 10.244.2.2', 'n3 10.244.3.3', 'n4 10.244.4.2', 'n1 10.244.1.3', 'n3 10.244.3.2']);
+    // The Deployment's replicas come after the Pods, in the same turn: one a node.
+    expect(nodesOf(s, 'web')).toEqual(['n2', 'n3']);
   });
 
   it('preferred node affinity and PreferNoSchedule taints steer pods', () => {

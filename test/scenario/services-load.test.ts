@@ -103,13 +103,13 @@ describe('services of every type load with defaults and allocations', () => {
     expect(dns.ports.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(['dns 53/UDP', 'dns-tcp 53/TCP', 'metrics 9153/TCP']);
   });
 
-  it('Deployment pods: named <deployment>-<hash>-<suffix>; placed by a hash of the name, addresses by a hash too', () => {
+  it('Deployment pods: named <deployment>-<hash>-<suffix>; placed round-robin after the Pods, addresses by a hash', () => {
     const user = s.pods.filter((p) => !p.builtin);
     expect(user.slice(0, 4).map((p) => [p.name, p.nodeName, p.ip])).toEqual([
-      ['web-a', 'node2', '10.244.2.2'],
-      ['web-b', 'node1', '10.244.1.2'],
+      ['web-a', 'node1', '10.244.1.2'],
+      ['web-b', 'node2', '10.244.2.2'],
       ['web-old', 'node2', '10.244.2.3'],
-      ['web-sick', 'node2', '10.244.2.4'],
+      ['web-sick', 'node1', '10.244.1.3'],
     ]);
     const api = user.slice(4);
     expect(api).toHaveLength(3);
@@ -120,11 +120,11 @@ describe('services of every type load with defaults and allocations', () => {
       expect(p).toMatchObject({ owner: { kind: 'Deployment', name: 'api' }, labels: { app: 'api' }, ports: [{ containerPort: 7000, protocol: 'TCP', name: 'grpc' }], builtin: false });
     }
     expect(new Set(api.map((p) => p.name)).size).toBe(3);
-    // Rendezvous hashing of each name over the nodes, then a hashed address (cluster/placement.ts, PodIpam.allocateFor).
+    // Round-robin over the nodes, continuing after the Pods; then a hashed address (cluster/scheduler/round-robin.ts, PodIpam.allocateFor).
     expect(api.map((p) => [p.nodeName, p.ip])).toEqual([
-      ['node1', '10.244.1.29'],
+      ['node2', '10.244.2.29'],
       ['node1', '10.244.1.34'],
-      ['node1', '10.244.1.195'],
+      ['node2', '10.244.2.195'],
     ]);
     // Deterministic: the same file gives the same names.
     const again = loadScenarioFile(join(fixtures, 'services.yaml'));
@@ -170,7 +170,7 @@ describe('services of every type load with defaults and allocations', () => {
       [['http:9090'], ['default/web-b']], // web-b has no container port named https: that port is skipped for it
     ]);
     const ep = (pod: string) => web.flatMap((x) => x.endpoints).find((e) => e.targetRef === `default/${pod}`)!;
-    expect(ep('web-a')).toEqual({ ip: '10.244.2.2', nodeName: 'node2', targetRef: 'default/web-a', ready: true, serving: true, terminating: false });
+    expect(ep('web-a')).toEqual({ ip: '10.244.1.2', nodeName: 'node1', targetRef: 'default/web-a', ready: true, serving: true, terminating: false });
     expect(ep('web-old')).toMatchObject({ ready: false, serving: true, terminating: true });
     expect(ep('web-sick')).toMatchObject({ ready: false, serving: false, terminating: false });
     const np = s.endpointSlices.filter((x) => x.serviceName === 'web-np');
@@ -291,7 +291,7 @@ describe('ReplicaSet', () => {
     expect(rs.map((p) => p.name).every((n) => new RegExp(`^rs-${GENERATED}{5}$`).test(n))).toBe(true);
     expect(rs.map((p) => [p.nodeName, p.labels])).toEqual([
       ['a', { app: 'x' }],
-      ['a', { app: 'x' }],
+      ['b', { app: 'x' }],
     ]);
   });
 });

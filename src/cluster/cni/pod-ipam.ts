@@ -1,6 +1,5 @@
 import { cidrBroadcast, cidrHost, cidrContains, type Cidr } from '../../wire/addr.js';
 import { fnv32a } from '../control-plane/generated-names.js';
-import { mix } from '../scheduler/rendezvous.js';
 
 /**
  * host-local IPAM for one node's pod subnet: the network address, the bridge
@@ -55,4 +54,14 @@ export class PodIpam {
   allocatable(ip: number): boolean {
     return cidrContains(this.subnet, ip) && ip !== this.subnet.network && ip !== cidrHost(this.subnet, 1) && ip !== cidrBroadcast(this.subnet);
   }
+}
+
+/** murmur3's fmix32: FNV alone leaves names that differ only at the end too close (web-0, web-1). */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

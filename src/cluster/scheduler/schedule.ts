@@ -1,7 +1,7 @@
 import { hasPodAffinityTerms, interPodAffinityFilter, interPodAffinityScores } from './inter-pod-affinity.js';
 import { nodeAffinityAllows, preferredNodeScore } from './node-affinity.js';
 import { hostPortsConflict, NODE_PORTS_REASON } from './node-ports.js';
-import { pickNode } from './rendezvous.js';
+import { pickRoundRobin } from './round-robin.js';
 import { cordonRefuses, intolerablePreferNoSchedule, untoleratedTaint } from './taints.js';
 import { topologySpreadFilter, topologySpreadScores } from './topology-spread.js';
 import type { BoundPod, PlacementNode, PlacementPod, SchedulingContext, SchedulingPod } from './types.js';
@@ -15,9 +15,8 @@ import type { BoundPod, PlacementNode, PlacementPod, SchedulingContext, Scheduli
  * InterPodAffinity ×2, each normalised to 0..100 as upstream does. The
  * load-based scores (NodeResourcesFit, BalancedAllocation, ImageLocality)
  * are not modelled, and the scheduler's random choice among the best nodes
- * is rendezvous hashing of the pod's namespace/name: a pod without
- * preferences or inter-pod rules lands where the hash says, whatever else
- * runs.
+ * is round-robin in node order (round-robin.ts), as the scenario format
+ * specifies for pods without a nodeName.
  */
 
 const WEIGHTS = { taintToleration: 3, nodeAffinity: 2, podTopologySpread: 2, interPodAffinity: 2 };
@@ -35,7 +34,7 @@ export function nodeRefuses(pod: PlacementPod, node: PlacementNode): string | un
 
 /** An empty cluster state over these nodes. */
 export function schedulingContext(nodes: readonly PlacementNode[], namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map()): SchedulingContext {
-  return { nodes, nodeByName: new Map(nodes.map((n) => [n.name, n])), bound: [], withAffinity: [], withRequiredAnti: [], hostPorts: new Map(), namespaceLabels };
+  return { nodes, nodeByName: new Map(nodes.map((n) => [n.name, n])), bound: [], withAffinity: [], withRequiredAnti: [], hostPorts: new Map(), namespaceLabels, nextNode: 0 };
 }
 
 /** NodePorts: why the node cannot take the pod's host ports, or undefined. */
@@ -77,7 +76,7 @@ export function schedule(pod: SchedulingPod, ctx: SchedulingContext): Decision {
   addAll(WEIGHTS.podTopologySpread, topologySpreadScores(pod, feasible, ctx));
   addAll(WEIGHTS.interPodAffinity, interPodAffinityScores(pod, feasible, ctx));
   const best = Math.max(...total);
-  return { node: pickNode(`${pod.namespace}/${pod.name}`, feasible.filter((_, i) => total[i] === best).map((n) => n.name))! };
+  return { node: pickRoundRobin(ctx, feasible.filter((_, i) => total[i] === best)) };
 }
 
 /** helper.DefaultNormalizeScore: scale to 0..100 by the highest score; reversed, lower raw scores are better. */

@@ -119,4 +119,6 @@ export interface SchedulingContext {
   hostPorts: Map<string, HostPort[]>;
   /** Namespace labels, for namespaceSelector. */
   namespaceLabels: ReadonlyMap<string, Record<string, string>>;
+  /** Where the round-robin among equally scored nodes goes next: an index into `nodes` (round-robin.ts). */
+  nextNode: number;
 }

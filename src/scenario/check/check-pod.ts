@@ -231,16 +231,15 @@ function checkPortName(r: YamlReader, seen: Map<string, { at: At; container: num
  * a pod it rejects is not run, and traffic naming it is an error); the others are scheduled one at a time in the
  * order given (declared Pods in file order, then each workload's pods by
  * replica index, workloads in file order), each seeing the pods bound before
- * it (cluster/scheduler/schedule.ts: filters, scores, then rendezvous hash of
- * its namespace/name among the best nodes). A pod no node can take stays
+ * it (cluster/scheduler/schedule.ts: filters, scores, then round-robin in
+ * node order among the best nodes). A pod no node can take stays
  * Pending: a warning in the scheduler's words, and it is not run.
  * Addresses: explicit podIPs first; then pods written as Pods get .2, .3,
  * ... of their node's podCIDR in file order; then pods made by controllers
  * (and the built-in coredns pods) get an address picked by a hash of their
- * name (PodIpam.allocateFor). So adding a replica, or a pod, moves no other
- * pod to another node and changes no other pod's address (short of two
- * controller pods hashing to one address on one node, and of pods placed
- * after it whose inter-pod rules select it).
+ * name (PodIpam.allocateFor). So a pod added at the end moves no other pod,
+ * and a controller pod's address does not depend on the pods before it
+ * (short of two hashing to one address on one node).
  */
 export function placePods(all: RawPod[], cluster: ClusterSpec, namespaceLabels: ReadonlyMap<string, Record<string, string>> = new Map(), pending?: Map<string, string>): PodSpec[] {
   const nodeNames = cluster.nodes.map((n) => n.name);
