@@ -133,7 +133,7 @@ describe('IPVS connection entries in a cluster', () => {
 });
 
 describe('IPVS persistence templates (ip_vs_sched_persist, ip_vs_conn_expire)', () => {
-  /** Three web pods behind a ClientIP Service with a 5 s affinity timeout; the client on node1. */
+  /** Three web pods on node2 behind a ClientIP Service with a 5 s affinity timeout; the client on node1. */
   const sticky = (traffic: string, proxyMode: 'ipvs' | 'iptables' = 'ipvs') => {
     const yaml = `apiVersion: podwalk/v1alpha1
 kind: Scenario
@@ -147,7 +147,7 @@ resources:
     spec:
       replicas: 3
       selector: {matchLabels: {app: web}}
-      template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}}
+      template: {metadata: {labels: {app: web}}, spec: {nodeSelector: {kubernetes.io/hostname: node2}, containers: [{name: c, image: i, ports: [{containerPort: 8080}]}]}}
   - apiVersion: v1
     kind: Service
     metadata: {name: sticky}
