@@ -7,7 +7,7 @@ import { decrementTtl } from '../../wire/ipv4.js';
 import type { UdpTemplate } from '../../wire/udp-template.js';
 import type { TrainProbe } from './train-probe.js';
 
-/** The counters a period starts from (train.ts reads the same ones). */
+/** The counters a period starts from: what moves when anything at all happens (train.ts checks a watched datagram and a window against the same). */
 export interface LagMark {
   sendNs: number;
   executed: number;

@@ -6,7 +6,7 @@ import type { Skb } from '../skb.js';
 import type { World } from '../world.js';
 import { stateEpoch } from './state-epoch.js';
 import { TrainProbe, type TrainDeliver } from './train-probe.js';
-import { LagPending, LagPeriod, relabelable, relabelInFlight, repeatPeriods, samePeriods } from './train-lag.js';
+import { LagPending, LagPeriod, relabelable, relabelInFlight, repeatPeriods, samePeriods, type LagMark } from './train-lag.js';
 import type { UdpTemplate } from '../../wire/udp-template.js';
 
 /**
@@ -31,17 +31,8 @@ const MAX_BACKOFF = 1024;
 /** Longest interval a train may have: well under any timeout a replayed crossing refreshes (UDP conntrack: 30 s). */
 const MAX_INTERVAL_NS = 1e9;
 
-/** The counters a watched datagram, or a window, is checked against: what moves when anything at all happens. */
-interface Mark {
-  sendNs: number;
-  executed: number;
-  seq: number;
-  draws: number;
-  epoch: number;
-  runs: number;
-  hits: number;
-  replays: number;
-}
+/** The counters a watched datagram, or a window, is checked against: what moves when anything at all happens (a period's, across nodes). */
+type Mark = LagMark;
 
 /**
  * An exact replay of a periodic train: a traffic item sending UDP datagrams
