@@ -322,3 +322,18 @@ describe('labels the API server refuses', () => {
     expect(problems(`${HEAD}${NODES}resources:\n  - {apiVersion: v1, kind: Pod, metadata: {name: a, labels: {app.kubernetes.io/name: web, pod-template-hash: 7d4b9c, empty: "", A_b.c-D: "1.2_x"}}, spec: {nodeName: node1, containers: [{name: c, image: x}]}}\n`)).toEqual([]);
   });
 });
+
+describe('traffic names the report and --flow could not tell apart', () => {
+  const POD = 'resources:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: x, ports: [{containerPort: 80}]}]}}\n';
+  // Before: an empty name was valid and printed a headline ': TCP, delivered'; 'x#1' beside a count: 2 item x
+  // made two flows named x#1.
+  it('an empty name is an error', () => {
+    expect(problems(`${HEAD}${NODES}${POD}traffic:\n- {name: "", from: pod/a, to: pod/a, port: 80}\n`)).toEqual([
+      "f.yaml:9:10: traffic[0].name: expected a non-empty name (it names the item's flows in the report, --flow and sameBackendAs)",
+    ]);
+  });
+  it('a name ending in #<number> is an error: it reads as another item’s flow', () => {
+    const p = problems(`${HEAD}${NODES}${POD}traffic:\n- {name: x, from: pod/a, to: pod/a, port: 80, count: 2}\n- {name: "x#1", from: pod/a, to: pod/a, port: 80}\n`);
+    expect(p).toEqual(['f.yaml:10:10: traffic[1].name: expected a name that does not end in #<number>, found "x#1": the flows of an item are named <name>#<k>']);
+  });
+});

@@ -39,6 +39,9 @@ export function checkTraffic(r: YamlReader, at: At | undefined, world: World): T
     if (!m) continue;
     const nameAt = m.get('name') ?? r.missing(item, 'name');
     const name = r.str(nameAt, true);
+    if (name === '') r.problem(nameAt, 'expected a non-empty name (it names the item\'s flows in the report, --flow and sameBackendAs)');
+    // A count: item's flows are named name#k: a name ending so would read as another item's flow.
+    else if (name !== undefined && /#\d+$/.test(name)) r.problem(nameAt, `expected a name that does not end in #<number>, found ${JSON.stringify(name)}: the flows of an item are named <name>#<k>`);
     if (name !== undefined && names.has(name)) r.problem(nameAt, `duplicate traffic name ${name}`);
     if (name !== undefined) names.add(name);
     const from = ref(r, m.get('from') ?? r.missing(item, 'from'), world, ['pod', 'node', 'host'], true);
