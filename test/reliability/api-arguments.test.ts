@@ -64,7 +64,7 @@ describe('library API: every entry point checks its arguments', () => {
   it('flow names stay unique: x with count 2 reserves x#1 and x#2', () => {
     const sim = Simulation.fromYaml(YAML);
     sim.send({ name: 'x', from: 'pod/a', to: 'pod/b', protocol: 'TCP', port: 80, count: 2 });
-    throwsNaming(() => sim.send({ name: 'x#2', from: 'pod/a', to: 'pod/b', protocol: 'TCP', port: 80 }), ScenarioError, /send\.name: duplicate flow name x#2/);
+    throwsNaming(() => sim.send({ name: 'x#2', from: 'pod/a', to: 'pod/b', protocol: 'TCP', port: 80 }), ScenarioError, /send\.name: expected a name that does not end in #<number>, found "x#2"/);
     expect(sim.run().flows.map((f) => f.name)).toEqual(['x#1', 'x#2']);
   });
 
